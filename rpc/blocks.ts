@@ -1,0 +1,37 @@
+/**
+ * Turns a block reference of a request into a block of the canonical chain. On this node every
+ * block is final once its single round of confirmations lands; until the DPoS issue brings
+ * confirmations, `safe` and `finalized` are the head (a one-witness chain finalises at once).
+ */
+import { NfcError } from '../src/util/errors.js'
+import { ChainErrorCode } from '../src/chain/errors.js'
+import { equalBytes } from '../src/chain/header.js'
+import type { Head } from '../src/node/blockchain.js'
+import type { NodeApi } from '../src/node/interface.js'
+import type { BlockRef } from './params.js'
+
+export async function findBlock(node: NodeApi, ref: BlockRef): Promise<Head | null> {
+  const chain = node.chain
+  if ('tag' in ref) {
+    if (ref.tag === 'earliest') return (await chain.headerByNumber(0n)) ?? null
+    return chain.head
+  }
+  if ('number' in ref) {
+    if (ref.number > chain.head.header.number) return null
+    return (await chain.headerByNumber(ref.number)) ?? null
+  }
+  const header = await chain.store.getHeader(ref.hash)
+  if (header === undefined) return null
+  if (ref.requireCanonical) {
+    const canonical = await chain.store.getHashByNumber(header.number)
+    if (canonical === undefined || !equalBytes(canonical, ref.hash)) return null
+  }
+  return { hash: ref.hash, header }
+}
+
+/** Like findBlock, but a missing block is geth's "header not found" error. */
+export async function requireBlock(node: NodeApi, ref: BlockRef | undefined): Promise<Head> {
+  const head = await findBlock(node, ref ?? { tag: 'latest' })
+  if (head === null) throw new NfcError(ChainErrorCode.BlockNotFound, 'header not found')
+  return head
+}

@@ -1,0 +1,111 @@
+/**
+ * THE one place where error codes become JSON-RPC errors. Domains throw `NfcError`s with
+ * their own stable codes; this table decides the wire code, message and data. Codes and
+ * messages follow geth where wallets and libraries depend on them (revert = code 3 with the
+ * revert bytes as data, pool and execution errors = -32000 with the plain message).
+ */
+import { NfcError, isNfcError } from '../src/util/errors.js'
+import type { Logger } from '../src/util/logger.js'
+import type { JsonRpcErrorObject } from './types.js'
+
+/** Codes raised by the RPC layer itself. */
+export const RpcErrorCode = {
+  ParseError: 'RPC_PARSE_ERROR',
+  InvalidRequest: 'RPC_INVALID_REQUEST',
+  MethodNotFound: 'RPC_METHOD_NOT_FOUND',
+  InvalidParams: 'RPC_INVALID_PARAMS',
+  /** a query or resource limit (too many logs, too wide a block range, …) */
+  Limit: 'RPC_LIMIT',
+  ResponseTooLarge: 'RPC_RESPONSE_TOO_LARGE',
+} as const
+export type RpcErrorCode = (typeof RpcErrorCode)[keyof typeof RpcErrorCode]
+
+/** Thrown by parameter validators; the message is what the caller sees. */
+export class InvalidParamsError extends NfcError<'RPC_INVALID_PARAMS'> {
+  constructor(message: string, meta: Record<string, unknown> = {}) {
+    super(RpcErrorCode.InvalidParams, message, meta)
+  }
+}
+
+export function rpcError(code: RpcErrorCode, message: string, meta: Record<string, unknown> = {}): NfcError {
+  return code === RpcErrorCode.InvalidParams
+    ? new InvalidParamsError(message, meta)
+    : new NfcError(code, message, meta)
+}
+
+/** JSON-RPC 2.0 and geth wire codes. */
+export const JsonRpcCode = {
+  ParseError: -32700,
+  InvalidRequest: -32600,
+  MethodNotFound: -32601,
+  InvalidParams: -32602,
+  Internal: -32603,
+  /** geth's catch-all for pool, execution and chain errors */
+  Default: -32000,
+  /** geth: response (batch) over the size limit */
+  ResponseTooLarge: -32003,
+  LimitExceeded: -32005,
+  /** geth: execution reverted, data = revert bytes */
+  Reverted: 3,
+} as const
+
+interface Rule {
+  code: number
+  /** message to send; the error's own message when absent */
+  message?: (e: NfcError) => string
+  data?: (e: NfcError) => unknown
+}
+
+const byCode = new Map<string, Rule>([
+  [RpcErrorCode.ParseError, { code: JsonRpcCode.ParseError }],
+  [RpcErrorCode.InvalidRequest, { code: JsonRpcCode.InvalidRequest }],
+  [RpcErrorCode.MethodNotFound, { code: JsonRpcCode.MethodNotFound }],
+  [RpcErrorCode.InvalidParams, { code: JsonRpcCode.InvalidParams }],
+  [RpcErrorCode.Limit, { code: JsonRpcCode.LimitExceeded, message: (e) => e.message || 'limit exceeded' }],
+  [RpcErrorCode.ResponseTooLarge, { code: JsonRpcCode.ResponseTooLarge, message: () => 'response too large' }],
+  [
+    'EXEC_REVERTED',
+    {
+      code: JsonRpcCode.Reverted,
+      message: (e) => e.message || 'execution reverted',
+      data: (e) => e.meta.data,
+    },
+  ],
+])
+
+/** Whole domains whose errors are the caller's problem and go out as geth's -32000 with their message. */
+const byPrefix: ReadonlyArray<readonly [string, Rule]> = [
+  ['TX_', { code: JsonRpcCode.Default }],
+  ['TXPOOL_', { code: JsonRpcCode.Default }],
+  ['EXEC_', { code: JsonRpcCode.Default }],
+  ['CHAIN_', { code: JsonRpcCode.Default }],
+  ['STATE_', { code: JsonRpcCode.Default }],
+]
+
+/** Any other NfcError. */
+const fallback: Rule = { code: JsonRpcCode.Default }
+
+/**
+ * Maps anything a handler threw to a JSON-RPC error object. Unexpected exceptions (not an
+ * NfcError) are logged once with their stack and answered as -32603 "internal error", without
+ * leaking their message.
+ */
+export function toJsonRpcError(
+  e: unknown,
+  logger: Logger,
+  where: { method?: string } = {},
+): JsonRpcErrorObject {
+  if (!isNfcError(e)) {
+    logger.error('internal error', {
+      ...where,
+      error: e instanceof Error ? e.message : String(e),
+      stack: e instanceof Error ? e.stack : undefined,
+    })
+    return { code: JsonRpcCode.Internal, message: 'internal error' }
+  }
+  const rule = byCode.get(e.code) ?? byPrefix.find(([prefix]) => e.code.startsWith(prefix))?.[1] ?? fallback
+  const out: JsonRpcErrorObject = { code: rule.code, message: rule.message ? rule.message(e) : e.message }
+  const data = rule.data?.(e)
+  if (data !== undefined) out.data = data
+  return out
+}

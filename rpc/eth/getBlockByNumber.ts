@@ -1,0 +1,17 @@
+/** eth_getBlockByNumber(tag, fullTransactions): a canonical block, or null. */
+import { findBlock } from '../blocks.js'
+import { formatBlock } from '../format.js'
+import { blockNumberOrTag, bool, defineMethod, optional, required } from '../params.js'
+import type { NodeApi } from '../../src/node/interface.js'
+
+export const eth_getBlockByNumber = defineMethod(
+  'eth_getBlockByNumber',
+  [required(blockNumberOrTag), optional(bool)],
+  async ([ref, full], ctx) => {
+    const node = ctx.node as NodeApi
+    const found = await findBlock(node, ref)
+    if (found === null) return null
+    const block = await node.chain.store.getBlock(found.hash)
+    return block === undefined ? null : formatBlock(block, full ?? false)
+  },
+)

@@ -1,0 +1,20 @@
+/**
+ * eth_getProof(address, storageKeys, block): EIP-1186 Merkle proofs of an account and storage
+ * slots against the block's stateRoot, verifiable with any MPT verifier.
+ */
+import { Address, hexToBytes } from '@ethereumjs/util'
+import { getMerkleStateProof } from '@ethereumjs/statemanager'
+import { requireBlock } from '../blocks.js'
+import { address, arrayOf, blockTag, defineMethod, required } from '../params.js'
+import { storageSlot } from './getStorageAt.js'
+import type { NodeApi } from '../../src/node/interface.js'
+
+export const eth_getProof = defineMethod(
+  'eth_getProof',
+  [required(address), required(arrayOf(storageSlot, { max: 1024, what: 'storage key' })), required(blockTag)],
+  async ([addr, keys, ref], ctx) => {
+    const node = ctx.node as NodeApi
+    const state = await node.chain.stateAt((await requireBlock(node, ref)).header)
+    return getMerkleStateProof(state, new Address(hexToBytes(addr as `0x${string}`)), keys)
+  },
+)

@@ -1,0 +1,170 @@
+/**
+ * JSON-RPC 2.0 envelopes: parse a body (HTTP) or frame (WS), check each request's shape, run
+ * the method, and serialise the answer. Transport-agnostic; `server.ts` feeds it text.
+ *
+ * Batches run their calls one after another, in order, as geth does, so a batch of dependent
+ * calls (nonce n, then n+1) behaves like the same calls sent one by one.
+ */
+import type { Logger } from '../src/util/logger.js'
+import { JsonRpcCode, RpcErrorCode, rpcError, toJsonRpcError } from './errors.js'
+import type { JsonRpcErrorObject, JsonRpcId, JsonRpcResponse, RpcContext, RpcMethod } from './types.js'
+
+export const defaultMaxBatch = 1000
+export const defaultMaxResponseBytes = 25 * 1024 * 1024
+
+export interface DispatcherOptions {
+  methods: ReadonlyMap<string, RpcMethod<any, any>>
+  logger: Logger
+  /** most requests in one batch (default 1000, like geth) */
+  maxBatch?: number
+  /** most bytes in one response or batch of responses (default 25 MiB, like geth) */
+  maxResponseBytes?: number
+}
+
+export interface Dispatcher {
+  /**
+   * Parses and answers one HTTP body or WS text frame. Resolves to the serialised response,
+   * or undefined when nothing is to be sent (notifications only). Never rejects.
+   */
+  handleText(text: string, ctx: RpcContext): Promise<string | undefined>
+}
+
+/** A request that passed the envelope checks. */
+interface Call {
+  id: JsonRpcId
+  /** no "id" member: run it, answer nothing */
+  notification: boolean
+  method: string
+  params: unknown[]
+}
+
+const errorResponse = (id: JsonRpcId, error: JsonRpcErrorObject): JsonRpcResponse => ({
+  jsonrpc: '2.0',
+  id,
+  error,
+})
+
+/** The answer to a body that is not JSON at all. */
+export const parseErrorBody = JSON.stringify(
+  errorResponse(null, { code: JsonRpcCode.ParseError, message: 'parse error' }),
+)
+
+const invalidRequest = (id: JsonRpcId, reason: string): JsonRpcResponse =>
+  errorResponse(id, { code: JsonRpcCode.InvalidRequest, message: `invalid request: ${reason}` })
+
+const isValidId = (id: unknown): id is JsonRpcId =>
+  id === null || typeof id === 'string' || (typeof id === 'number' && Number.isFinite(id))
+
+/** Checks one request object; returns the call, or the error response it earns. */
+function checkRequest(msg: unknown): Call | JsonRpcResponse {
+  if (typeof msg !== 'object' || msg === null || Array.isArray(msg)) {
+    return invalidRequest(null, 'not an object')
+  }
+  const m = msg as Record<string, unknown>
+  const hasId = Object.hasOwn(m, 'id')
+  if (hasId && !isValidId(m.id)) return invalidRequest(null, 'id must be a string, number or null')
+  const id = hasId ? (m.id as JsonRpcId) : null
+  if (m.jsonrpc !== '2.0') return invalidRequest(id, 'jsonrpc must be "2.0"')
+  if (typeof m.method !== 'string' || m.method === '') return invalidRequest(id, 'method must be a non-empty string')
+  const params = Object.hasOwn(m, 'params') ? m.params : undefined
+  if (params !== undefined && params !== null && !Array.isArray(params)) {
+    // geth's wording for by-name (object) params
+    return errorResponse(id, { code: JsonRpcCode.InvalidParams, message: 'non-array args' })
+  }
+  return { id, notification: !hasId, method: m.method, params: (params as unknown[] | null) ?? [] }
+}
+
+const isCall = (x: Call | JsonRpcResponse): x is Call => !('jsonrpc' in x)
+
+export function createDispatcher(opts: DispatcherOptions): Dispatcher {
+  const { methods, logger } = opts
+  const maxBatch = opts.maxBatch ?? defaultMaxBatch
+  const maxResponseBytes = opts.maxResponseBytes ?? defaultMaxResponseBytes
+
+  async function run(call: Call, ctx: RpcContext): Promise<JsonRpcResponse> {
+    const method = methods.get(call.method)
+    try {
+      if (!method) {
+        throw rpcError(RpcErrorCode.MethodNotFound, `the method ${call.method} does not exist/is not available`)
+      }
+      const params = method.params(call.params)
+      const result = await method.handler(params, ctx)
+      return { jsonrpc: '2.0', id: call.id, result: result === undefined ? null : result }
+    } catch (e) {
+      return errorResponse(call.id, toJsonRpcError(e, logger, { method: call.method }))
+    }
+  }
+
+  /** Serialises one response; a result JSON cannot carry (bigint, cycle) becomes -32603. */
+  function serialise(res: JsonRpcResponse, method?: string): string {
+    try {
+      return JSON.stringify(res)
+    } catch (e) {
+      return JSON.stringify(errorResponse(res.id, toJsonRpcError(e, logger, { method })))
+    }
+  }
+
+  const tooLarge = (id: JsonRpcId) =>
+    JSON.stringify(errorResponse(id, toJsonRpcError(rpcError(RpcErrorCode.ResponseTooLarge, ''), logger)))
+
+  async function single(msg: unknown, ctx: RpcContext): Promise<string | undefined> {
+    const checked = checkRequest(msg)
+    if (!isCall(checked)) return serialise(checked)
+    const res = await run(checked, ctx)
+    if (checked.notification) return undefined
+    const text = serialise(res, checked.method)
+    return Buffer.byteLength(text) > maxResponseBytes ? tooLarge(checked.id) : text
+  }
+
+  async function batch(msgs: unknown[], ctx: RpcContext): Promise<string | undefined> {
+    if (msgs.length === 0) return JSON.stringify(invalidRequest(null, 'empty batch'))
+    if (msgs.length > maxBatch) {
+      // like geth: one error, carrying the id of the first call, inside a batch array
+      const first = msgs.map(checkRequest).find((c): c is Call => isCall(c) && !c.notification)
+      const err = errorResponse(first?.id ?? null, { code: JsonRpcCode.InvalidRequest, message: 'batch too large' })
+      return `[${JSON.stringify(err)}]`
+    }
+    const parts: string[] = []
+    let bytes = 2
+    let overflow = false
+    for (const msg of msgs) {
+      const checked = checkRequest(msg)
+      let text: string | undefined
+      if (!isCall(checked)) {
+        text = serialise(checked)
+      } else if (overflow) {
+        // like geth: once the batch is too large, the remaining calls are answered, not run
+        if (!checked.notification) text = tooLarge(checked.id)
+      } else {
+        const res = await run(checked, ctx)
+        if (!checked.notification) text = serialise(res, checked.method)
+      }
+      if (text === undefined) continue
+      const size = Buffer.byteLength(text) + 1
+      if (!overflow && bytes + size > maxResponseBytes) {
+        overflow = true
+        text = tooLarge(isCall(checked) ? checked.id : null)
+      }
+      bytes += size
+      parts.push(text)
+    }
+    return parts.length === 0 ? undefined : `[${parts.join(',')}]`
+  }
+
+  return {
+    async handleText(text, ctx) {
+      let msg: unknown
+      try {
+        msg = JSON.parse(text)
+      } catch {
+        return parseErrorBody
+      }
+      try {
+        return Array.isArray(msg) ? await batch(msg, ctx) : await single(msg, ctx)
+      } catch (e) {
+        // only a bug in this file gets here; answer rather than leave the client hanging
+        return JSON.stringify(errorResponse(null, toJsonRpcError(e, logger)))
+      }
+    },
+  }
+}

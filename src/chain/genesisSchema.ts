@@ -1,0 +1,509 @@
+/**
+ * Field-by-field validation of a parsed genesis document. Hand-written rather than ajv: genesis
+ * files are edited by people, and the messages here name the exact path, say what was found and
+ * what is expected (with a "did you mean" for typos), which generic JSON-Schema errors do not.
+ *
+ * Every check pushes onto one `problems` list instead of throwing, so a user fixing a file sees
+ * all of its problems in one run.
+ */
+import { isValidChecksumAddress, toChecksumAddress } from '@ethereumjs/util'
+import { NFC, TOTAL_SUPPLY } from '../execution/systemAddresses.js'
+
+export interface GenesisParams {
+  blockIntervalMs: number
+  minGasPrice: bigint
+  blockGasLimit: bigint
+  maxTxSizeBytes: number
+  unbondingDelaySec: number
+  flowCycleSec: number
+  witnessesPerRound: number
+  electionCycleBlocks: number
+}
+
+export interface GenesisAccount {
+  balance: bigint
+  nonce: bigint
+  code?: Uint8Array
+  /** [32-byte key, value without leading zero bytes], sorted by key; zero values are dropped. */
+  storage: [Uint8Array, Uint8Array][]
+  label?: string
+}
+
+export interface Genesis {
+  name: string
+  chainId: bigint
+  /** ms since the Unix epoch; 0 = "when the data directory is first created" (dev chains). */
+  timestamp: number
+  params: GenesisParams
+  totalSupply: bigint
+  /** EIP-55 checksummed, in file order (the order may matter to the first round). */
+  witnesses: string[]
+  /** [lowercase 0x address, account], sorted by address ascending for determinism. */
+  alloc: [string, GenesisAccount][]
+}
+
+const MAX_UINT256 = 2n ** 256n - 1n
+const MAX_UINT64 = 2n ** 64n - 1n
+
+type IntSpec = { kind: 'int'; min: number; max: number; def: number; example: number }
+type BigSpec = { kind: 'amount' | 'bigint'; min: bigint; max: bigint; def: bigint; example: string }
+
+/** Defaults are mainnet values (DESIGN §3, §4); devnets override them in their genesis. */
+export const PARAM_SPECS = {
+  blockIntervalMs: { kind: 'int', min: 100, max: 60_000, def: 1000, example: 1000 },
+  minGasPrice: { kind: 'amount', min: 0n, max: MAX_UINT256, def: 1_000_000_000n, example: '1000000000' },
+  blockGasLimit: { kind: 'bigint', min: 5000n, max: 2n ** 63n, def: 30_000_000n, example: '30000000' },
+  maxTxSizeBytes: { kind: 'int', min: 1024, max: 4 * 1024 * 1024, def: 131_072, example: 131072 },
+  unbondingDelaySec: { kind: 'int', min: 0, max: Number.MAX_SAFE_INTEGER, def: 259_200, example: 259200 },
+  flowCycleSec: { kind: 'int', min: 1, max: Number.MAX_SAFE_INTEGER, def: 3600, example: 3600 },
+  witnessesPerRound: { kind: 'int', min: 1, max: 101, def: 21, example: 21 },
+  electionCycleBlocks: { kind: 'int', min: 1, max: Number.MAX_SAFE_INTEGER, def: 604_800, example: 604800 },
+} as const satisfies Record<keyof GenesisParams, IntSpec | BigSpec>
+
+export const DEFAULT_PARAMS: GenesisParams = Object.freeze(
+  Object.fromEntries(Object.entries(PARAM_SPECS).map(([k, s]) => [k, s.def])),
+) as unknown as GenesisParams
+
+const TOP_FIELDS = ['name', 'chainId', 'timestamp', 'params', 'totalSupply', 'witnesses', 'alloc'] as const
+const ACCOUNT_FIELDS = ['balance', 'nonce', 'code', 'storage', 'label'] as const
+const PARAM_FIELDS = Object.keys(PARAM_SPECS)
+
+/** Below this a non-zero timestamp is almost surely seconds, not ms (1e12 ms = Sept 2001). */
+const MIN_MS_TIMESTAMP = 1e12
+
+type Problems = string[]
+type Obj = Record<string, unknown>
+
+// ---------------------------------------------------------------------------------------------
+// small helpers
+
+export function describeType(v: unknown): string {
+  if (v === null) return 'null'
+  if (Array.isArray(v)) return 'an array'
+  if (typeof v === 'object') return 'an object'
+  if (typeof v === 'string') return `the string ${JSON.stringify(short(v))}`
+  if (typeof v === 'number') return `the number ${v}`
+  return `${typeof v} ${String(v)}`
+}
+
+function short(s: string, max = 80): string {
+  return s.length > max ? `${s.slice(0, max)}… (${s.length} chars)` : s
+}
+
+function isObj(v: unknown): v is Obj {
+  return typeof v === 'object' && v !== null && !Array.isArray(v)
+}
+
+function join(path: string, key: string): string {
+  return path === '' ? key : `${path}.${key}`
+}
+
+/** "2,100,000,000 NFC" / "0.5 NFC": whole NFC with separators, fraction only when non-zero. */
+export function formatNfc(wei: bigint): string {
+  const neg = wei < 0n
+  const abs = neg ? -wei : wei
+  const whole = (abs / NFC).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ',')
+  const frac = (abs % NFC).toString().padStart(18, '0').replace(/0+$/, '')
+  return `${neg ? '-' : ''}${whole}${frac ? `.${frac}` : ''} NFC`
+}
+
+function nfcAndWei(wei: bigint): string {
+  return `${formatNfc(wei)} (${wei} wei)`
+}
+
+function levenshtein(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i)
+  for (let i = 1; i <= a.length; i++) {
+    let diag = row[0]!
+    row[0] = i
+    for (let j = 1; j <= b.length; j++) {
+      const up = row[j]!
+      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1))
+      diag = up
+    }
+  }
+  return row[b.length]!
+}
+
+/** Closest known key, if close enough to be a plausible typo (case is ignored). */
+export function suggestField(key: string, known: readonly string[]): string | undefined {
+  const k = key.toLowerCase()
+  let best: string | undefined
+  let bestD = Infinity
+  for (const cand of known) {
+    const d = levenshtein(k, cand.toLowerCase())
+    if (d < bestD) [best, bestD] = [cand, d]
+  }
+  const limit = key.length <= 4 ? 1 : key.length <= 8 ? 2 : 3
+  return bestD <= limit ? best : undefined
+}
+
+function checkUnknown(obj: Obj, path: string, known: readonly string[], p: Problems, elsewhere: Record<string, string> = {}): void {
+  for (const key of Object.keys(obj)) {
+    if (known.includes(key)) continue
+    const s = suggestField(key, known)
+    const where = elsewhere[key]
+    const hint = s ? ` (did you mean ${join(path, s)}?)` : where ? ` (${key} belongs in ${where})` : ''
+    p.push(`unknown field ${join(path, key)}${hint}; allowed here: ${known.join(', ')}`)
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// value parsers: each returns undefined after pushing a problem
+
+/** Amounts: quoted decimal wei or 0x-hex. JSON numbers are refused: above 2^53 they silently lose digits. */
+export function parseAmount(v: unknown, path: string, p: Problems, max = MAX_UINT256, what = 'amount'): bigint | undefined {
+  if (typeof v === 'number') {
+    p.push(
+      `${path}: ${what} given as the JSON number ${v}; quote it as a string of wei, e.g. "${Number.isSafeInteger(v) && v >= 0 ? v : '1000000000000000000'}" ` +
+        `(JSON numbers lose precision above 2^53; 1 NFC = 10^18 wei)`,
+    )
+    return undefined
+  }
+  return parseBigString(v, path, p, max, what)
+}
+
+function parseBigString(v: unknown, path: string, p: Problems, max: bigint, what: string): bigint | undefined {
+  if (typeof v !== 'string') {
+    p.push(`${path}: expected ${what} as a decimal string of wei or a 0x-hex string, got ${describeType(v)}`)
+    return undefined
+  }
+  if (!/^(?:[0-9]+|0x[0-9a-fA-F]+)$/.test(v)) {
+    const hint = /[.eE]/.test(v) && !v.startsWith('0x') ? ' (whole wei only: no decimal point or exponent; 1 NFC = 10^18 wei)' : ''
+    p.push(`${path}: ${JSON.stringify(short(v))} is not a valid ${what}; expected a non-negative decimal string of wei or a 0x-hex string${hint}`)
+    return undefined
+  }
+  const n = BigInt(v)
+  if (n > max) {
+    p.push(`${path}: ${v} is too large; the maximum is ${max}`)
+    return undefined
+  }
+  return n
+}
+
+/** Plain JSON integers (counts, durations). Strings are refused so "1000" vs 1000 is never ambiguous. */
+function parseInteger(v: unknown, path: string, p: Problems, min: number, max: number, example: number | string): number | undefined {
+  if (typeof v !== 'number' || !Number.isInteger(v)) {
+    const hint = typeof v === 'string' && /^\d+$/.test(v) ? ' (remove the quotes)' : ''
+    p.push(`${path}: expected an integer number, e.g. ${example}, got ${describeType(v)}${hint}`)
+    return undefined
+  }
+  if (v < min || v > max) {
+    p.push(`${path}: ${v} is out of range; expected an integer from ${min} to ${max}`)
+    return undefined
+  }
+  return v
+}
+
+/** Integers that may exceed 2^53 (gas limit, nonce): a safe JSON integer or a decimal/0x string. */
+function parseBigInteger(v: unknown, path: string, p: Problems, min: bigint, max: bigint): bigint | undefined {
+  let n: bigint | undefined
+  if (typeof v === 'number') {
+    if (!Number.isSafeInteger(v)) {
+      p.push(`${path}: the number ${v} is not a safe integer; write it as a quoted decimal or 0x-hex string`)
+      return undefined
+    }
+    n = BigInt(v)
+  } else {
+    n = parseBigString(v, path, p, MAX_UINT256, 'integer')
+    if (n === undefined) return undefined
+  }
+  if (n < min || n > max) {
+    p.push(`${path}: ${n} is out of range; expected ${min} to ${max}`)
+    return undefined
+  }
+  return n
+}
+
+/**
+ * Returns the checksummed address. A mixed-case address that fails EIP-55 is refused without
+ * printing the "corrected" form: the checksum exists to catch typos, and echoing a checksummed
+ * version of a mistyped address would invite pasting it back in.
+ */
+export function parseAddress(v: unknown, path: string, p: Problems): string | undefined {
+  if (typeof v !== 'string') {
+    p.push(`${path}: expected an address string (0x + 40 hex digits), got ${describeType(v)}`)
+    return undefined
+  }
+  return checkAddressString(v, path, p)
+}
+
+function checkAddressString(v: string, path: string, p: Problems): string | undefined {
+  if (!/^0x[0-9a-fA-F]{40}$/.test(v)) {
+    const digits = v.startsWith('0x') ? v.length - 2 : v.length
+    const why = !v.startsWith('0x') ? 'missing the 0x prefix' : /[^0-9a-fA-F]/.test(v.slice(2)) ? 'contains non-hex characters' : `${digits} hex digits`
+    p.push(`${path}: ${JSON.stringify(short(v))} is not an address (${why}); expected 0x followed by 40 hex digits`)
+    return undefined
+  }
+  const body = v.slice(2)
+  const mixed = body !== body.toLowerCase() && body !== body.toUpperCase()
+  if (mixed && !isValidChecksumAddress(v)) {
+    p.push(`${path}: ${v} fails its EIP-55 checksum (mixed case must be a valid checksum, so this is probably a typo); check the address, or write it all lowercase to skip the check`)
+    return undefined
+  }
+  return toChecksumAddress(v.toLowerCase())
+}
+
+function hexToBytes(hex: string): Uint8Array {
+  return Uint8Array.from(Buffer.from(hex, 'hex'))
+}
+
+function parseCode(v: unknown, path: string, p: Problems): Uint8Array | undefined | null {
+  if (typeof v !== 'string' || !v.startsWith('0x')) {
+    p.push(`${path}: expected bytecode as a 0x-prefixed hex string, got ${describeType(v)}`)
+    return null
+  }
+  const body = v.slice(2)
+  const bad = body.search(/[^0-9a-fA-F]/)
+  if (bad >= 0) {
+    p.push(`${path}: non-hex character ${JSON.stringify(body[bad])} at hex digit ${bad}; expected 0x followed by hex digits`)
+    return null
+  }
+  if (body.length % 2 !== 0) {
+    p.push(`${path}: odd number of hex digits (${body.length}); bytecode must be whole bytes (an even number of digits)`)
+    return null
+  }
+  return body.length === 0 ? undefined : hexToBytes(body)
+}
+
+function parseStorage(v: unknown, path: string, p: Problems): [Uint8Array, Uint8Array][] {
+  if (!isObj(v)) {
+    p.push(`${path}: expected an object mapping 32-byte hex keys to hex values, got ${describeType(v)}`)
+    return []
+  }
+  const seen = new Map<string, string>()
+  const out: [string, Uint8Array][] = []
+  for (const [key, val] of Object.entries(v)) {
+    const kp = join(path, key)
+    let ok = true
+    if (!/^0x[0-9a-fA-F]{64}$/.test(key)) {
+      p.push(`${kp}: storage key must be 32 bytes, i.e. 0x + 64 hex digits (got ${JSON.stringify(short(key))}); pad it with leading zeros`)
+      ok = false
+    } else {
+      const lower = key.toLowerCase()
+      const prev = seen.get(lower)
+      if (prev !== undefined) {
+        p.push(`${kp}: duplicate storage key (same slot as ${join(path, prev)}; hex is case-insensitive)`)
+        ok = false
+      }
+      seen.set(lower, key)
+    }
+    if (typeof val !== 'string' || !/^0x[0-9a-fA-F]{1,64}$/.test(val)) {
+      p.push(`${kp}: storage value must be a 0x-hex string of at most 32 bytes (64 hex digits; shorter values are left-padded), got ${describeType(val)}`)
+      ok = false
+    }
+    if (!ok) continue
+    const n = BigInt(val as string)
+    // A zero slot is absent from the state trie, so a zero value is simply dropped.
+    if (n === 0n) continue
+    const hex = n.toString(16)
+    out.push([key.toLowerCase(), hexToBytes(hex.length % 2 ? `0${hex}` : hex)])
+  }
+  out.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
+  return out.map(([k, val]) => [hexToBytes(k.slice(2)), val])
+}
+
+// ---------------------------------------------------------------------------------------------
+// sections
+
+function parseParams(v: unknown, p: Problems): GenesisParams | undefined {
+  if (v === undefined) return { ...DEFAULT_PARAMS }
+  if (!isObj(v)) {
+    p.push(`params: expected an object (or leave it out for all defaults), got ${describeType(v)}`)
+    return undefined
+  }
+  const top = Object.fromEntries(TOP_FIELDS.map((f) => [f, 'the top level']))
+  checkUnknown(v, 'params', PARAM_FIELDS, p, top)
+  const out: Record<string, number | bigint> = {}
+  let ok = true
+  for (const [name, spec] of Object.entries(PARAM_SPECS) as [keyof GenesisParams, IntSpec | BigSpec][]) {
+    const raw = v[name]
+    const path = `params.${name}`
+    let val: number | bigint | undefined
+    if (raw === undefined) val = spec.def
+    else if (spec.kind === 'int') val = parseInteger(raw, path, p, spec.min, spec.max, spec.example)
+    else if (spec.kind === 'amount') val = parseAmount(raw, path, p, spec.max, 'an amount')
+    else val = parseBigInteger(raw, path, p, spec.min, spec.max)
+    if (val === undefined) ok = false
+    else out[name] = val
+  }
+  return ok ? (out as unknown as GenesisParams) : undefined
+}
+
+function parseAccount(addrKey: string, v: unknown, p: Problems): GenesisAccount | undefined {
+  const path = `alloc.${addrKey}`
+  if (!isObj(v)) {
+    p.push(`${path}: expected an account object like { "balance": "1000000000000000000" }, got ${describeType(v)}`)
+    return undefined
+  }
+  checkUnknown(v, path, ACCOUNT_FIELDS, p)
+  let ok = true
+  let balance: bigint | undefined
+  if (v.balance === undefined) {
+    p.push(`${path}.balance: missing; every alloc entry states its balance in wei (use "0" for none) so the supply adds up visibly`)
+    ok = false
+  } else {
+    balance = parseAmount(v.balance, `${path}.balance`, p, MAX_UINT256, 'balance')
+    if (balance === undefined) ok = false
+  }
+  let nonce: bigint | undefined = 0n
+  if (v.nonce !== undefined) {
+    nonce = parseBigInteger(v.nonce, `${path}.nonce`, p, 0n, MAX_UINT64 - 1n) // EIP-2681 cap
+    if (nonce === undefined) ok = false
+  }
+  let code: Uint8Array | undefined
+  if (v.code !== undefined) {
+    const c = parseCode(v.code, `${path}.code`, p)
+    if (c === null) ok = false
+    else code = c
+  }
+  const storage = v.storage === undefined ? [] : parseStorage(v.storage, `${path}.storage`, p)
+  let label: string | undefined
+  if (v.label !== undefined) {
+    if (typeof v.label !== 'string') {
+      p.push(`${path}.label: expected a string (a note for humans), got ${describeType(v.label)}`)
+      ok = false
+    } else label = v.label
+  }
+  if (!ok || balance === undefined || nonce === undefined) return undefined
+  const acct: GenesisAccount = { balance, nonce, storage }
+  if (code) acct.code = code
+  if (label !== undefined) acct.label = label
+  return acct
+}
+
+function parseAlloc(v: unknown, p: Problems): { alloc: [string, GenesisAccount][]; complete: boolean } {
+  if (v === undefined) {
+    p.push('alloc: missing; expected an object mapping addresses to { "balance": "<wei>" }')
+    return { alloc: [], complete: false }
+  }
+  if (!isObj(v)) {
+    p.push(`alloc: expected an object mapping addresses to accounts, got ${describeType(v)}`)
+    return { alloc: [], complete: false }
+  }
+  const byLower = new Map<string, string>()
+  const alloc: [string, GenesisAccount][] = []
+  let complete = true
+  for (const [key, val] of Object.entries(v)) {
+    const addr = checkAddressString(key, `alloc.${key}`, p)
+    const acct = parseAccount(key, val, p)
+    if (addr === undefined || acct === undefined) {
+      complete = false
+      continue
+    }
+    const lower = addr.toLowerCase()
+    const prev = byLower.get(lower)
+    if (prev !== undefined) {
+      p.push(`alloc.${key}: duplicate address (same account as alloc.${prev}; addresses are case-insensitive)`)
+      complete = false
+      continue
+    }
+    byLower.set(lower, key)
+    alloc.push([lower, acct])
+  }
+  alloc.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
+  return { alloc, complete }
+}
+
+function parseWitnesses(v: unknown, perRound: number | undefined, p: Problems): string[] | undefined {
+  if (v === undefined) {
+    p.push('witnesses: missing; expected a non-empty array of witness addresses (the initial producers)')
+    return undefined
+  }
+  if (!Array.isArray(v)) {
+    p.push(`witnesses: expected an array of addresses, got ${describeType(v)}`)
+    return undefined
+  }
+  if (v.length === 0) {
+    p.push('witnesses: empty; at least one witness is needed to produce block 1')
+    return undefined
+  }
+  let ok = true
+  const seen = new Map<string, number>()
+  const out: string[] = []
+  v.forEach((w, i) => {
+    const a = parseAddress(w, `witnesses[${i}]`, p)
+    if (a === undefined) return void (ok = false)
+    const prev = seen.get(a)
+    if (prev !== undefined) {
+      p.push(`witnesses[${i}]: duplicate of witnesses[${prev}] (${a}); each witness is listed once`)
+      ok = false
+      return
+    }
+    seen.set(a, i)
+    out.push(a)
+  })
+  if (perRound !== undefined && v.length > perRound) {
+    p.push(`witnesses: ${v.length} listed but params.witnessesPerRound is ${perRound}; list at most ${perRound} or raise params.witnessesPerRound`)
+    ok = false
+  }
+  return ok ? out : undefined
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/** Validates a parsed genesis document; returns the Genesis only when `p` stayed empty. */
+export function validateGenesis(json: unknown, p: Problems): Genesis | undefined {
+  if (!isObj(json)) {
+    p.push(`(top level): expected a JSON object, got ${describeType(json)}`)
+    return undefined
+  }
+  const params = Object.fromEntries(PARAM_FIELDS.map((f) => [f, 'params']))
+  checkUnknown(json, '', TOP_FIELDS, p, params)
+
+  let name: string | undefined
+  if (json.name === undefined) p.push('name: missing; expected a short chain name such as "nfc-dev"')
+  else if (typeof json.name !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(json.name)) {
+    // Restricted because the node may use the name in paths and log lines.
+    p.push(`name: expected 1–64 characters of letters, digits, ".", "_" or "-" (starting with a letter or digit), got ${describeType(json.name)}`)
+  } else name = json.name
+
+  let chainId: bigint | undefined
+  if (json.chainId === undefined) p.push('chainId: missing; expected an integer chain id, e.g. 2100 (EIP-155 replay protection)')
+  else {
+    const c = parseInteger(json.chainId, 'chainId', p, 1, Number.MAX_SAFE_INTEGER, 2100)
+    if (c !== undefined) chainId = BigInt(c)
+  }
+
+  let timestamp: number | undefined
+  if (json.timestamp === undefined) {
+    // Required even though 0 is a valid choice: a forgotten timestamp silently meaning "now" would
+    // give every node of a shared network a different genesis.
+    p.push('timestamp: missing; expected genesis time in ms since the Unix epoch, or 0 for "when the data directory is created" (dev chains)')
+  } else {
+    timestamp = parseInteger(json.timestamp, 'timestamp', p, 0, Number.MAX_SAFE_INTEGER, 0)
+    if (timestamp !== undefined && timestamp !== 0 && timestamp < MIN_MS_TIMESTAMP) {
+      p.push(`timestamp: ${timestamp} looks like seconds; genesis time is in milliseconds since the Unix epoch (e.g. ${timestamp * 1000}), or 0 for dev chains`)
+      timestamp = undefined
+    }
+  }
+
+  const gp = parseParams(json.params, p)
+
+  let totalSupply: bigint | undefined
+  if (json.totalSupply === undefined) p.push(`totalSupply: missing; expected "${TOTAL_SUPPLY}" (${formatNfc(TOTAL_SUPPLY)} in wei)`)
+  else {
+    totalSupply = parseAmount(json.totalSupply, 'totalSupply', p, MAX_UINT256, 'totalSupply')
+    if (totalSupply !== undefined && totalSupply !== TOTAL_SUPPLY) {
+      p.push(`totalSupply: ${nfcAndWei(totalSupply)}, but the NFC supply is fixed at ${nfcAndWei(TOTAL_SUPPLY)}`)
+    }
+  }
+
+  const witnesses = parseWitnesses(json.witnesses, gp?.witnessesPerRound, p)
+  const { alloc, complete } = parseAlloc(json.alloc, p)
+
+  // Only meaningful when every balance parsed: a partial sum would report a bogus difference.
+  if (complete && totalSupply !== undefined) {
+    const sum = alloc.reduce((s, [, a]) => s + a.balance, 0n)
+    if (sum !== totalSupply) {
+      const diff = sum - totalSupply
+      p.push(
+        `alloc: balances sum to ${nfcAndWei(sum)} but totalSupply is ${nfcAndWei(totalSupply)}; ` +
+          `${diff > 0n ? 'over' : 'short'} by ${nfcAndWei(diff > 0n ? diff : -diff)}`,
+      )
+    }
+  }
+
+  if (p.length > 0) return undefined
+  return { name: name!, chainId: chainId!, timestamp: timestamp!, params: gp!, totalSupply: totalSupply!, witnesses: witnesses!, alloc }
+}

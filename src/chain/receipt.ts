@@ -1,0 +1,74 @@
+/**
+ * Transaction receipts as the node stores them: the consensus part (status, cumulative gas,
+ * logs) plus what RPC needs without re-executing (gas used, effective price, created address).
+ */
+import { RLP } from '@ethereumjs/rlp'
+import { bigIntToUnpaddedBytes, bytesToBigInt } from '@ethereumjs/util'
+import { core } from '../core/index.js'
+import { NfcError } from '../util/errors.js'
+import { ChainErrorCode } from './errors.js'
+
+export interface Log {
+  address: Uint8Array // 20
+  topics: Uint8Array[] // 32 each, at most 4
+  data: Uint8Array
+}
+
+export interface TxReceipt {
+  status: 0 | 1
+  cumulativeGasUsed: bigint
+  gasUsed: bigint
+  effectiveGasPrice: bigint
+  /** address of the contract a creation made; empty otherwise */
+  contractAddress: Uint8Array
+  logs: Log[]
+}
+
+function receiptFields(r: TxReceipt): unknown[] {
+  return [
+    bigIntToUnpaddedBytes(BigInt(r.status)),
+    bigIntToUnpaddedBytes(r.cumulativeGasUsed),
+    bigIntToUnpaddedBytes(r.gasUsed),
+    bigIntToUnpaddedBytes(r.effectiveGasPrice),
+    r.contractAddress,
+    r.logs.map((l) => [l.address, l.topics, l.data]),
+  ]
+}
+
+export function encodeReceipt(r: TxReceipt): Uint8Array {
+  return RLP.encode(receiptFields(r) as never)
+}
+
+export function encodeReceipts(rs: TxReceipt[]): Uint8Array {
+  return RLP.encode(rs.map(receiptFields) as never)
+}
+
+function bad(reason: string): NfcError {
+  return new NfcError(ChainErrorCode.BadEncoding, `invalid receipts: ${reason}`)
+}
+
+export function decodeReceipts(bytes: Uint8Array): TxReceipt[] {
+  const list = RLP.decode(bytes) as unknown
+  if (!Array.isArray(list)) throw bad('not a list')
+  return list.map((f: any) => {
+    if (!Array.isArray(f) || f.length !== 6 || !Array.isArray(f[5])) throw bad('bad receipt shape')
+    return {
+      status: Number(bytesToBigInt(f[0])) === 1 ? 1 : 0,
+      cumulativeGasUsed: bytesToBigInt(f[1]),
+      gasUsed: bytesToBigInt(f[2]),
+      effectiveGasPrice: bytesToBigInt(f[3]),
+      contractAddress: f[4],
+      logs: f[5].map((l: any) => ({ address: l[0], topics: l[1], data: l[2] })),
+    }
+  })
+}
+
+/**
+ * Receipts root: a binary keccak Merkle root (WASM core) over keccak(receipt) — not the
+ * Ethereum receipt trie; see docs/decisions.md.
+ */
+export function receiptsRoot(rs: TxReceipt[]): Uint8Array {
+  const leaves = new Uint8Array(rs.length * 32)
+  rs.forEach((r, i) => leaves.set(core.keccak256(encodeReceipt(r)), i * 32))
+  return core.merkleRoot('keccak256', leaves)
+}

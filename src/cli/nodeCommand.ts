@@ -1,0 +1,129 @@
+/** `nfc node`: run a node until SIGINT/SIGTERM, then stop cleanly at a committed head. */
+import { readFileSync, rmSync } from 'node:fs'
+import { dirname, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { parseArgs } from 'node:util'
+import { hexToBytes } from '@ethereumjs/util'
+import { loadGenesisFile } from '../chain/genesis.js'
+import { DEV_WITNESS_KEY } from '../node/devAccounts.js'
+import { Node } from '../node/node.js'
+import { isNfcError } from '../util/errors.js'
+import { createLogger, type LogLevel } from '../util/logger.js'
+
+const HELP = `nfc node — run a NetFlowCoin node
+
+Options:
+  --dev                 the dev chain: genesis/dev.json, ./data/dev, RPC 127.0.0.1:8545, and
+                        dev account 0 (the genesis witness) as the producing key
+  --genesis FILE        genesis file (required without --dev)
+  --datadir DIR         data directory (default ./data/<genesis name>)
+  --rpc HOST:PORT       JSON-RPC over HTTP and WebSocket (default 127.0.0.1:8545; "off" disables)
+  --witness-key FILE    file holding the 0x-hex private key of the witness to produce as
+  --reset               delete the data directory first (the chain starts over from genesis)
+  --log-level LEVEL     debug | info | warn | error (default info)
+  -h, --help            this text`
+
+/** The package root, found from this file in src/cli or dist/src/cli. */
+export function packageRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url))
+  for (let i = 0; i < 5; i++) {
+    try {
+      readFileSync(resolve(dir, 'package.json'))
+      return dir
+    } catch {
+      dir = dirname(dir)
+    }
+  }
+  throw new Error('cannot find the package root')
+}
+
+export function parseHostPort(value: string): { host: string; port: number } {
+  const m = /^(.*):(\d{1,5})$/.exec(value)
+  const port = m === null ? NaN : Number(m[2])
+  if (m === null || m[1] === '' || port > 65535) {
+    throw new UsageError(`--rpc wants HOST:PORT (e.g. 127.0.0.1:8545), got "${value}"`)
+  }
+  return { host: m[1].replace(/^\[(.*)\]$/, '$1'), port }
+}
+
+export class UsageError extends Error {}
+
+function readWitnessKey(file: string): Uint8Array {
+  let text: string
+  try {
+    text = readFileSync(file, 'utf8').trim()
+  } catch (e) {
+    throw new UsageError(`cannot read --witness-key ${file}: ${(e as Error).message}`)
+  }
+  if (!/^(0x)?[0-9a-fA-F]{64}$/.test(text)) {
+    throw new UsageError(`--witness-key ${file} must hold a 32-byte private key in hex (0x…)`)
+  }
+  return hexToBytes(`0x${text.replace(/^0x/, '')}`)
+}
+
+export async function nodeCommand(argv: string[]): Promise<number> {
+  let opts
+  try {
+    opts = parseArgs({
+      args: argv,
+      options: {
+        dev: { type: 'boolean', default: false },
+        genesis: { type: 'string' },
+        datadir: { type: 'string' },
+        rpc: { type: 'string' },
+        'witness-key': { type: 'string' },
+        reset: { type: 'boolean', default: false },
+        'log-level': { type: 'string', default: 'info' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+      strict: true,
+    }).values
+  } catch (e) {
+    process.stderr.write(`nfc node: ${(e as Error).message}\n\n${HELP}\n`)
+    return 2
+  }
+  if (opts.help) {
+    process.stdout.write(HELP + '\n')
+    return 0
+  }
+  const level = opts['log-level'] as LogLevel
+  if (!['debug', 'info', 'warn', 'error'].includes(level)) {
+    process.stderr.write(`nfc node: --log-level must be debug, info, warn or error\n`)
+    return 2
+  }
+  const logger = createLogger({ level })
+  let node: Node | undefined
+  try {
+    const genesisFile = opts.genesis ?? (opts.dev ? resolve(packageRoot(), 'genesis/dev.json') : undefined)
+    if (genesisFile === undefined) throw new UsageError('--genesis FILE is required (or --dev for the dev chain)')
+    const genesis = loadGenesisFile(genesisFile)
+    const datadir = resolve(opts.datadir ?? `data/${genesis.name === 'nfc-dev' ? 'dev' : genesis.name}`)
+    const rpc = opts.rpc === 'off' ? null : parseHostPort(opts.rpc ?? '127.0.0.1:8545')
+    const witnessKey =
+      opts['witness-key'] !== undefined
+        ? readWitnessKey(opts['witness-key'])
+        : opts.dev
+          ? hexToBytes(DEV_WITNESS_KEY as `0x${string}`)
+          : undefined
+    if (opts.reset) {
+      rmSync(datadir, { recursive: true, force: true })
+      logger.info('reset: removed the data directory', { datadir })
+    }
+    logger.info('starting', { genesis: genesisFile, datadir, chainId: genesis.chainId })
+    node = await Node.init({ genesis, datadir, rpc, witnessKey, logger })
+    if (node.rpc !== null) logger.info('JSON-RPC listening', { http: node.rpc.url, ws: node.rpc.wsUrl })
+  } catch (e) {
+    if (e instanceof UsageError || isNfcError(e)) {
+      process.stderr.write(`nfc node: ${e.message}\n`)
+      return 1
+    }
+    throw e
+  }
+  await new Promise<void>((resolveStop) => {
+    const stop = () => resolveStop()
+    process.once('SIGINT', stop)
+    process.once('SIGTERM', stop)
+  })
+  await node.close()
+  return 0
+}

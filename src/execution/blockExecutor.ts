@@ -1,0 +1,136 @@
+/**
+ * Executes a block's transactions on a state manager: the EVM (@ethereumjs/vm `runTx`, Cancun)
+ * for each transaction, then the fee settlement of DESIGN §3, then receipts, bloom and the state
+ * root. No clock, network or disk of its own: the caller passes the block context and the state
+ * (whose trie writes stay pending until the caller commits them).
+ */
+import { createBlock, type Block as EthBlock } from '@ethereumjs/block'
+import type { Common } from '@ethereumjs/common'
+import type { TypedTransaction } from '@ethereumjs/tx'
+import { Account, Address } from '@ethereumjs/util'
+import { runTx, type VM } from '@ethereumjs/vm'
+import type { MerkleStateManager } from '@ethereumjs/statemanager'
+import { bloomOfLogs, bloomOr } from '../chain/bloom.js'
+import type { Log, TxReceipt } from '../chain/receipt.js'
+import { NfcError } from '../util/errors.js'
+import { ExecErrorCode } from './errors.js'
+
+export interface BlockContext {
+  number: bigint
+  /** ms since the epoch; the EVM's TIMESTAMP sees whole seconds */
+  timestamp: bigint
+  producer: Address
+  gasLimit: bigint
+  /** the protocol minimum gas price, reported as baseFeePerGas */
+  baseFeePerGas: bigint
+  /** PREVRANDAO: the parent hash — deterministic, and as unpredictable as DPoS allows */
+  parentHash: Uint8Array
+}
+
+export interface ExecutedBlock {
+  transactions: TypedTransaction[]
+  receipts: TxReceipt[]
+  gasUsed: bigint
+  logsBloom: Uint8Array
+  stateRoot: Uint8Array
+  /** building only: transactions left out, with the reason */
+  rejected: { tx: TypedTransaction; error: Error }[]
+  /** wei paid to the shared pool by this block's fees */
+  sharedPoolFees: bigint
+}
+
+export interface ExecutionOptions {
+  /** 'build': skip transactions that cannot run; 'import': any such transaction fails the block */
+  mode: 'build' | 'import'
+  sharedPool: Address
+}
+
+/** The ethereumjs block that carries our block context into the EVM. */
+export function evmBlock(ctx: BlockContext, common: Common): EthBlock {
+  return createBlock(
+    {
+      header: {
+        number: ctx.number,
+        timestamp: ctx.timestamp / 1000n,
+        coinbase: ctx.producer,
+        gasLimit: ctx.gasLimit,
+        baseFeePerGas: ctx.baseFeePerGas,
+        mixHash: ctx.parentHash,
+        parentHash: ctx.parentHash,
+      },
+    },
+    { common, skipConsensusFormatValidation: true },
+  )
+}
+
+export async function addBalance(sm: MerkleStateManager, address: Address, delta: bigint): Promise<void> {
+  if (delta === 0n) return
+  const account = (await sm.getAccount(address)) ?? new Account()
+  account.balance += delta
+  await sm.putAccount(address, account)
+}
+
+export function effectiveGasPrice(tx: TypedTransaction, baseFee: bigint): bigint {
+  if ('maxFeePerGas' in tx) {
+    const capped = baseFee + tx.maxPriorityFeePerGas
+    return tx.maxFeePerGas < capped ? tx.maxFeePerGas : capped
+  }
+  return (tx as { gasPrice: bigint }).gasPrice
+}
+
+export async function executeBlock(
+  vm: VM,
+  ctx: BlockContext,
+  txs: TypedTransaction[],
+  opts: ExecutionOptions,
+): Promise<ExecutedBlock> {
+  const sm = vm.stateManager as MerkleStateManager
+  const block = evmBlock(ctx, vm.common)
+  const included: TypedTransaction[] = []
+  const receipts: TxReceipt[] = []
+  const rejected: ExecutedBlock['rejected'] = []
+  const logsBloom = new Uint8Array(256)
+  let gasUsed = 0n
+  let sharedPoolFees = 0n
+
+  for (const tx of txs) {
+    if (gasUsed + tx.gasLimit > ctx.gasLimit) {
+      const error = new NfcError(ExecErrorCode.BlockGasExceeded, 'gas limit reached')
+      if (opts.mode === 'import') throw error
+      rejected.push({ tx, error })
+      continue
+    }
+    let result
+    try {
+      result = await runTx(vm, { tx, block, blockGasUsed: gasUsed, skipHardForkValidation: true })
+    } catch (e) {
+      if (opts.mode === 'import') {
+        throw new NfcError(ExecErrorCode.InvalidTransaction, `transaction ${included.length} is invalid: ${(e as Error).message}`)
+      }
+      rejected.push({ tx, error: e as Error })
+      continue
+    }
+    // DESIGN §3: runTx paid the producer gasUsed × (price − minGasPrice) and burned the rest.
+    // The minimum part goes to the producer; the excess is split half to the shared pool.
+    const spent = result.totalGasSpent
+    const poolShare = result.minerValue / 2n
+    await addBalance(sm, ctx.producer, spent * ctx.baseFeePerGas - poolShare)
+    await addBalance(sm, opts.sharedPool, poolShare)
+    sharedPoolFees += poolShare
+
+    gasUsed += spent
+    const logs: Log[] = (result.execResult.logs ?? []).map(([address, topics, data]) => ({ address, topics, data }))
+    bloomOr(logsBloom, bloomOfLogs(logs))
+    receipts.push({
+      status: result.execResult.exceptionError === undefined ? 1 : 0,
+      cumulativeGasUsed: gasUsed,
+      gasUsed: spent,
+      effectiveGasPrice: effectiveGasPrice(tx, ctx.baseFeePerGas),
+      contractAddress: result.createdAddress?.bytes ?? new Uint8Array(0),
+      logs,
+    })
+    included.push(tx)
+  }
+  const stateRoot = await sm.getStateRoot()
+  return { transactions: included, receipts, gasUsed, logsBloom, stateRoot, rejected, sharedPoolFees }
+}

@@ -1,0 +1,238 @@
+/**
+ * Raw transaction decoding for eth_sendRawTransaction (and gossip). Every failure leaves as an
+ * NfcError with a TX_* code and geth's message: wallets (ethers, MetaMask) match on the text.
+ *
+ * We inspect the RLP ourselves before handing the fields to @ethereumjs/tx because its
+ * constructors reject several cases (foreign chain id, high-s on typed txs, tip > fee cap) with
+ * ad-hoc messages, and because it decodes legacy v=27/28 without complaint. Decoding once and
+ * building from the byte array also avoids a second RLP pass on the hot path.
+ * Sender recovery is deliberately NOT done here: it is the expensive part and a worker pool
+ * pre-fills `tx.cache.senderPubKey`; call `recoverSender` when the sender is needed.
+ */
+import type { Common } from '@ethereumjs/common'
+import { RLP } from '@ethereumjs/rlp'
+import {
+  TransactionType,
+  create1559FeeMarketTxFromBytesArray,
+  createAccessList2930TxFromBytesArray,
+  createLegacyTxFromBytesArray,
+  paramsTx,
+  type TypedTransaction,
+} from '@ethereumjs/tx'
+import { type Address, SECP256K1_ORDER, SECP256K1_ORDER_DIV_2, bytesToBigInt } from '@ethereumjs/util'
+import { NfcError } from '../util/errors.js'
+import { TxErrorCode } from './errors.js'
+
+export interface DecodeOptions {
+  common: Common
+  /** bytes; default chain value is 128 KiB */
+  maxTxSize: number
+}
+
+type NestedBytes = Uint8Array | NestedBytes[]
+
+/** Field layout per supported type: geth struct name (for rlp messages) and field indexes. */
+interface Layout {
+  name: string
+  unsignedLen: number
+  signedLen: number
+  /** indexes of scalar integer fields (must be byte strings without leading zeros) */
+  ints: number[]
+  to: number
+  data: number
+  accessList?: number
+  chainId?: number
+  tip?: number
+  feeCap?: number
+}
+
+const LEGACY: Layout = { name: 'types.LegacyTx', unsignedLen: 6, signedLen: 9, ints: [0, 1, 2, 4, 6, 7, 8], to: 3, data: 5 }
+const ACCESS_LIST: Layout = {
+  name: 'types.AccessListTx', unsignedLen: 8, signedLen: 11, ints: [0, 1, 2, 3, 5, 8, 9, 10], to: 4, data: 6,
+  accessList: 7, chainId: 0,
+}
+const DYNAMIC_FEE: Layout = {
+  name: 'types.DynamicFeeTx', unsignedLen: 9, signedLen: 12, ints: [0, 1, 2, 3, 4, 6, 9, 10, 11], to: 5, data: 7,
+  accessList: 8, chainId: 0, tip: 2, feeCap: 3,
+}
+
+function malformed(message: string, meta: Record<string, unknown> = {}): NfcError {
+  return new NfcError(TxErrorCode.MALFORMED, message, meta)
+}
+
+const invalidSig = (meta: Record<string, unknown>) =>
+  new NfcError(TxErrorCode.INVALID_SIG, 'invalid transaction v, r, s values', meta)
+
+function reasonOf(e: unknown): string {
+  return e instanceof Error ? e.message : String(e)
+}
+
+/** Translate @ethereumjs/rlp's wording into geth's "rlp: …" messages where an equivalent exists. */
+function rlpMessage(reason: string): string {
+  if (reason.includes('remainder must be zero')) return 'rlp: input contains more than one value'
+  if (reason.includes('extra zeros') || reason.includes('leading zero')) {
+    return 'rlp: non-canonical integer (leading zero bytes)'
+  }
+  if (reason.includes('out-of-bounds') || reason.includes('larger than the data') || reason.includes('not enough bytes')) {
+    return 'rlp: value size exceeds available input length'
+  }
+  if (reason.includes('single byte < 0x80') || reason.includes('greater than 55') || reason.includes('too short')) {
+    return 'rlp: non-canonical size information'
+  }
+  return `rlp: ${reason}`
+}
+
+/**
+ * Decode and statelessly validate a signed raw transaction. Does not recover the sender.
+ * @throws NfcError with a TX_* code (never anything else)
+ */
+export function decodeRawTransaction(raw: Uint8Array, opts: DecodeOptions): TypedTransaction {
+  if (raw.length > opts.maxTxSize) {
+    throw new NfcError(TxErrorCode.OVERSIZED, 'oversized data', { size: raw.length, limit: opts.maxTxSize })
+  }
+  // geth: a first byte > 0x7f is a legacy RLP list; anything else (including empty input) is an
+  // EIP-2718 envelope, which needs a type byte plus payload.
+  const typed = raw.length === 0 || raw[0] <= 0x7f
+  let layout: Layout
+  let payload: Uint8Array
+  if (typed) {
+    if (raw.length <= 1) throw malformed('typed transaction too short', { size: raw.length })
+    const type = raw[0]
+    if (type === TransactionType.AccessListEIP2930) layout = ACCESS_LIST
+    else if (type === TransactionType.FeeMarketEIP1559) layout = DYNAMIC_FEE
+    // blob (3) and set-code (4) txs are valid on Ethereum but not on this chain; geth uses the same text
+    else throw malformed('transaction type not supported', { type })
+    payload = raw.subarray(1)
+  } else {
+    layout = LEGACY
+    payload = raw
+  }
+
+  let decoded: NestedBytes
+  try {
+    decoded = RLP.decode(payload) as NestedBytes
+  } catch (e) {
+    throw malformed(rlpMessage(reasonOf(e)), { reason: reasonOf(e) })
+  }
+  const fields = checkShape(decoded, layout)
+
+  if (fields.length === layout.unsignedLen) throw invalidSig({ reason: 'unsigned transaction' })
+  const n = fields.length
+  const v = bytesToBigInt(fields[n - 3] as Uint8Array)
+  const r = bytesToBigInt(fields[n - 2] as Uint8Array)
+  const s = bytesToBigInt(fields[n - 1] as Uint8Array)
+  // geth's ValidateSignatureValues with homestead=true (EIP-2 low-s); unsigned txs serialize as r=s=0
+  if (r === 0n || s === 0n || r >= SECP256K1_ORDER || s >= SECP256K1_ORDER || s > SECP256K1_ORDER_DIV_2) {
+    throw invalidSig({ r, s })
+  }
+
+  const ours = opts.common.chainId()
+  if (layout === LEGACY) {
+    if (v === 27n || v === 28n) {
+      throw new NfcError(TxErrorCode.UNPROTECTED, 'only replay-protected (EIP-155) transactions allowed over RPC')
+    }
+    if (v < 35n) throw invalidSig({ v })
+    const have = (v - 35n) / 2n
+    if (have !== ours) throw wrongChain(have, ours)
+  } else {
+    if (v !== 0n && v !== 1n) throw invalidSig({ v })
+    const have = bytesToBigInt(fields[layout.chainId!] as Uint8Array)
+    if (have !== ours) throw wrongChain(have, ours)
+  }
+
+  if (layout.tip !== undefined && layout.feeCap !== undefined) {
+    const tip = bytesToBigInt(fields[layout.tip] as Uint8Array)
+    const feeCap = bytesToBigInt(fields[layout.feeCap] as Uint8Array)
+    if (tip > feeCap) {
+      throw new NfcError(TxErrorCode.TIP_ABOVE_FEE_CAP, 'max priority fee per gas higher than max fee per gas', {
+        maxPriorityFeePerGas: tip,
+        maxFeePerGas: feeCap,
+      })
+    }
+  }
+
+  // EIP-3860 with geth's text; ethereumjs would throw its own message from the constructor
+  const to = fields[layout.to] as Uint8Array
+  const data = fields[layout.data] as Uint8Array
+  if (to.length === 0 && opts.common.isActivatedEIP(3860)) {
+    const limit = maxInitCodeSize(opts.common)
+    if (BigInt(data.length) > limit) {
+      throw new NfcError(
+        TxErrorCode.INITCODE_TOO_LARGE,
+        `max initcode size exceeded: code size ${data.length}, limit ${limit}`,
+        { size: data.length, limit },
+      )
+    }
+  }
+
+  try {
+    // shapes were checked by checkShape; the casts only restate that for the compiler
+    const common = opts.common
+    if (layout === LEGACY) return createLegacyTxFromBytesArray(fields as Uint8Array[], { common })
+    if (layout === ACCESS_LIST) {
+      return createAccessList2930TxFromBytesArray(fields as Parameters<typeof createAccessList2930TxFromBytesArray>[0], { common })
+    }
+    return create1559FeeMarketTxFromBytesArray(fields as Parameters<typeof create1559FeeMarketTxFromBytesArray>[0], { common })
+  } catch (e) {
+    // what is left here are range errors (value > 2^256, gas > 2^64, fee × gas overflow, bad
+    // access list entries); geth reports those while RLP-decoding, hence the prefix
+    throw malformed(rlpMessage(reasonOf(e)), { reason: reasonOf(e) })
+  }
+}
+
+/** The Common only knows tx params once a tx constructor loaded them into its copy. */
+function maxInitCodeSize(common: Common): bigint {
+  try {
+    return common.param('maxInitCodeSize')
+  } catch {
+    return BigInt(paramsTx[3860].maxInitCodeSize ?? 49_152)
+  }
+}
+
+function wrongChain(have: bigint, want: bigint): NfcError {
+  return new NfcError(TxErrorCode.WRONG_CHAIN, `invalid chain id for signer: have ${have} want ${want}`, {
+    have,
+    want,
+  })
+}
+
+/** Structural checks geth's RLP decoder does into its typed structs. */
+function checkShape(decoded: NestedBytes, layout: Layout): NestedBytes[] {
+  if (!Array.isArray(decoded)) throw malformed(`rlp: expected input list for ${layout.name}`)
+  if (decoded.length < layout.signedLen && decoded.length !== layout.unsignedLen) {
+    throw malformed(`rlp: too few elements for ${layout.name}`, { fields: decoded.length })
+  }
+  if (decoded.length > layout.signedLen) {
+    throw malformed(`rlp: input list has too many elements for ${layout.name}`, { fields: decoded.length })
+  }
+  for (let i = 0; i < decoded.length; i++) {
+    const f = decoded[i]
+    if (i === layout.accessList) {
+      if (!Array.isArray(f)) throw malformed(`rlp: expected input list for types.AccessList`, { field: i })
+      continue
+    }
+    if (!(f instanceof Uint8Array)) throw malformed(`rlp: expected input string or byte for ${layout.name}`, { field: i })
+    if (layout.ints.includes(i) && f.length > 0 && f[0] === 0) {
+      throw malformed(`rlp: non-canonical integer (leading zero bytes) for ${layout.name}`, { field: i })
+    }
+  }
+  const to = decoded[layout.to] as Uint8Array
+  if (to.length !== 0 && to.length !== 20) {
+    throw malformed(`rlp: input string too ${to.length < 20 ? 'short' : 'long'} for common.Address`, {
+      length: to.length,
+    })
+  }
+  return decoded
+}
+
+/**
+ * The sender of a decoded tx. Uses `tx.cache.senderPubKey` when a worker already recovered it.
+ * @throws NfcError TX_INVALID_SENDER ("invalid sender")
+ */
+export function recoverSender(tx: TypedTransaction): Address {
+  try {
+    return tx.getSenderAddress()
+  } catch (e) {
+    throw new NfcError(TxErrorCode.INVALID_SENDER, 'invalid sender', { reason: reasonOf(e) })
+  }
+}

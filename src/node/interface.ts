@@ -1,0 +1,22 @@
+/**
+ * What the edges (RPC, and through RPC the explorer) may ask of a running node. The RPC layer
+ * imports these interfaces, never the Node class.
+ */
+import type { TxPool } from '../txpool/txPool.js'
+import type { CallRequest } from '../execution/call.js'
+import type { Blockchain, Head } from './blockchain.js'
+
+export interface NodeInfo {
+  chainId: bigint
+  /** e.g. "nfc/v0.1.0/linux-x64/node20.20.2" */
+  clientVersion: string
+}
+
+export interface NodeApi extends NodeInfo {
+  readonly chain: Blockchain
+  readonly txpool: TxPool
+  readonly head: Head
+  sendRawTransaction(raw: Uint8Array): Promise<Uint8Array>
+  call(req: CallRequest, on: Head): Promise<Uint8Array>
+  estimateGas(req: CallRequest, on: Head): Promise<bigint>
+}

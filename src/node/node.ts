@@ -1,0 +1,196 @@
+/**
+ * The one place that starts and stops a node (STYLE §2): parts are built in order — database,
+ * chain, sender recovery, tx pool, producer, RPC — and closed in reverse, the database last.
+ * No argv, no terminal: the CLI parses and calls `Node.init`.
+ */
+import { mkdirSync } from 'node:fs'
+import { join } from 'node:path'
+import type { TypedTransaction } from '@ethereumjs/tx'
+import { Address, bytesToHex } from '@ethereumjs/util'
+import { openDatabase, type Db } from '../chain/blockStore.js'
+import type { Genesis } from '../chain/genesis.js'
+import type { BlockHeader } from '../chain/header.js'
+import { RecoverPool, recoverTxSenders } from '../crypto/recoverPool.js'
+import { call, estimateGas, type CallEnv, type CallRequest } from '../execution/call.js'
+import { makeCommon } from '../execution/common.js'
+import { decodeRawTransaction } from '../execution/txDecode.js'
+import type { PoolStateView } from '../txpool/interface.js'
+import { TxPool } from '../txpool/txPool.js'
+import type { Logger } from '../util/logger.js'
+import { Blockchain, type Head } from './blockchain.js'
+import type { NodeInfo } from './interface.js'
+import { BlockProducer } from './producer.js'
+import { startRpcServer, type RpcServer } from '../../rpc/server.js'
+import { allMethods } from '../../rpc/index.js'
+import { CLIENT_VERSION } from './version.js'
+
+export interface NodeOptions {
+  genesis: Genesis
+  /** data directory; the chain database lives in `<datadir>/chaindata` */
+  datadir: string
+  /** JSON-RPC over HTTP and WebSocket on one port; null: no RPC */
+  rpc: { host: string; port: number } | null
+  /** private key of the witness this node produces blocks as; absent: a follower */
+  witnessKey?: Uint8Array
+  logger: Logger
+  /** the wall clock (injected so tests and simulations can drive time) */
+  now?: () => number
+  /** worker threads for sender recovery (default: one per core) */
+  recoverThreads?: number
+}
+
+export class Node implements NodeInfo {
+  readonly chainId: bigint
+  readonly clientVersion = CLIENT_VERSION
+  rpc: RpcServer | null = null
+  private producer: BlockProducer | null = null
+  private recoverQueue: { tx: TypedTransaction; done: (e?: unknown) => void }[] = []
+
+  private constructor(
+    readonly opts: NodeOptions,
+    private readonly db: Db,
+    readonly chain: Blockchain,
+    readonly recoverPool: RecoverPool,
+    readonly txpool: TxPool,
+    readonly logger: Logger,
+  ) {
+    this.chainId = opts.genesis.chainId
+  }
+
+  static async init(opts: NodeOptions): Promise<Node> {
+    const logger = opts.logger
+    const now = opts.now ?? Date.now
+    mkdirSync(opts.datadir, { recursive: true })
+    const db = await openDatabase(join(opts.datadir, 'chaindata'))
+    let chain: Blockchain
+    try {
+      chain = await Blockchain.open({ db, genesis: opts.genesis, common: makeCommon(opts.genesis.chainId, opts.genesis.name), logger: logger.child('chain'), now })
+    } catch (e) {
+      await db.close()
+      throw e
+    }
+    const recoverPool = RecoverPool.create({ threads: opts.recoverThreads })
+    const txpool = new TxPool(
+      {
+        common: chain.common,
+        minGasPrice: opts.genesis.params.minGasPrice,
+        blockGasLimit: opts.genesis.params.blockGasLimit,
+        logger: logger.child('txpool'),
+      },
+      await poolView(chain, chain.head.header),
+    )
+    const node = new Node(opts, db, chain, recoverPool, txpool, logger)
+    if (opts.witnessKey !== undefined) {
+      node.producer = new BlockProducer({
+        chain,
+        txpool,
+        privateKey: opts.witnessKey,
+        logger: logger.child('producer'),
+        now,
+        afterBlock: async () => txpool.onNewHead(await poolView(chain, chain.head.header)),
+      })
+      if (!opts.genesis.witnesses.some((w) => w.toLowerCase() === node.producer!.address)) {
+        logger.warn('the witness key is not a genesis witness: this node will not produce', {
+          address: node.producer.address,
+        })
+      }
+      node.producer.start()
+    }
+    if (opts.rpc !== null) {
+      try {
+        node.rpc = await startRpcServer({
+          host: opts.rpc.host,
+          port: opts.rpc.port,
+          methods: allMethods(),
+          context: { node, logger: logger.child('rpc') },
+          logger: logger.child('rpc'),
+        })
+      } catch (e) {
+        await node.close()
+        throw e
+      }
+    }
+    return node
+  }
+
+  get head(): Head {
+    return this.chain.head
+  }
+
+  /** eth_sendRawTransaction: decode, recover the sender (worker pool, batched), add to the pool. */
+  async sendRawTransaction(raw: Uint8Array): Promise<Uint8Array> {
+    const tx = decodeRawTransaction(raw, { common: this.chain.common, maxTxSize: this.opts.genesis.params.maxTxSizeBytes })
+    await this.recoverSender(tx)
+    const { hash } = await this.txpool.add(tx)
+    return hash
+  }
+
+  /**
+   * Senders of transactions arriving in the same tick are recovered as one batch on the worker
+   * pool (small batches stay on this thread — see RecoverPool).
+   */
+  private recoverSender(tx: TypedTransaction): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.recoverQueue.push({ tx, done: (e) => (e === undefined ? resolve() : reject(e)) })
+      if (this.recoverQueue.length === 1) {
+        setImmediate(() => {
+          const batch = this.recoverQueue
+          this.recoverQueue = []
+          recoverTxSenders(this.recoverPool, batch.map((b) => b.tx)).then(
+            () => batch.forEach((b) => b.done()),
+            (e) => batch.forEach((b) => b.done(e)),
+          )
+        })
+      }
+    })
+  }
+
+  /** The environment eth_call / eth_estimateGas run in, on top of block `header`. */
+  callEnv(header: BlockHeader, hash: Uint8Array): CallEnv {
+    const chain = this.chain
+    return {
+      common: chain.common,
+      ctx: {
+        number: header.number + 1n,
+        timestamp: header.timestamp + BigInt(chain.genesis.params.blockIntervalMs),
+        producer: new Address(header.producer),
+        gasLimit: header.gasLimit,
+        baseFeePerGas: header.baseFeePerGas,
+        parentHash: hash,
+      },
+      freshState: () => chain.stateAt(header),
+      blockchain: chain.vm.blockchain,
+    }
+  }
+
+  call(req: CallRequest, head: Head): Promise<Uint8Array> {
+    return call(this.callEnv(head.header, head.hash), req)
+  }
+
+  estimateGas(req: CallRequest, head: Head): Promise<bigint> {
+    return estimateGas(this.callEnv(head.header, head.hash), req)
+  }
+
+  async close(): Promise<void> {
+    this.logger.info('stopping', { head: this.chain.head.header.number })
+    await this.rpc?.close()
+    await this.producer?.stop()
+    await this.recoverPool.close()
+    await this.chain.close()
+    await this.db.close()
+    this.logger.info('stopped', { head: this.chain.head.header.number, hash: bytesToHex(this.chain.head.hash) })
+  }
+}
+
+/** The pool validates against the state of the head block. */
+async function poolView(chain: Blockchain, header: BlockHeader): Promise<PoolStateView> {
+  const sm = await chain.stateAt(header)
+  return {
+    async getNonce(address) {
+      return (await sm.getAccount(address))?.nonce ?? 0n
+    },
+    async getBalance(address) {
+      return (await sm.getAccount(address))?.balance ?? 0n
+    },
+  }
+}

@@ -1,0 +1,83 @@
+/**
+ * The state trie's node database: a `DB` for @ethereumjs/mpt backed by classic-level under
+ * the `s` prefix. Writes are held in memory until the block that made them is committed —
+ * `drain()` hands them to the block's single atomic batch — so a crash never leaves half a
+ * state on disk. `overlay()` gives read-only users (eth_call, estimateGas, proofs) a store whose
+ * writes stay private and are thrown away.
+ */
+import type { BatchDBOp, DB } from '@ethereumjs/util'
+import { hexToBytes } from '@ethereumjs/util'
+import type { BatchOp, Db } from '../chain/blockStore.js'
+import { key } from '../chain/blockStore.js'
+
+const PREFIX = 0x73 // 's'
+
+type Value = string | Uint8Array
+
+function toBytes(v: Value): Uint8Array {
+  return typeof v === 'string' ? hexToBytes(`0x${v}`) : v
+}
+
+export class TrieNodeStore implements DB<string, Value> {
+  /** node key (hex, as the trie gives it) → bytes, or null for a deletion */
+  private readonly pending = new Map<string, Uint8Array | null>()
+
+  constructor(
+    private readonly db: Db,
+    private readonly parent?: TrieNodeStore,
+  ) {}
+
+  async get(k: string): Promise<Uint8Array | undefined> {
+    const local = this.pending.get(k)
+    if (local !== undefined) return local ?? undefined
+    if (this.parent !== undefined) return this.parent.get(k)
+    return this.db.get(key(PREFIX, hexToBytes(`0x${k}`)))
+  }
+
+  async put(k: string, v: Value): Promise<void> {
+    this.pending.set(k, toBytes(v))
+  }
+
+  async del(k: string): Promise<void> {
+    this.pending.set(k, null)
+  }
+
+  async batch(ops: BatchDBOp<string, Value>[]): Promise<void> {
+    for (const op of ops) {
+      if (op.type === 'put') this.pending.set(op.key, toBytes(op.value))
+      else this.pending.set(op.key, null)
+    }
+  }
+
+  /** Storage tries share the account trie's store: the same pending writes, the same batch. */
+  shallowCopy(): TrieNodeStore {
+    return this
+  }
+
+  async open(): Promise<void> {}
+
+  /** A child store that reads through this one and keeps its own writes to itself. */
+  overlay(): TrieNodeStore {
+    return new TrieNodeStore(this.db, this)
+  }
+
+  get pendingCount(): number {
+    return this.pending.size
+  }
+
+  /** The pending writes as batch operations, and forget them (the caller commits them). */
+  drain(): BatchOp[] {
+    const ops: BatchOp[] = []
+    for (const [k, v] of this.pending) {
+      const dbKey = key(PREFIX, hexToBytes(`0x${k}`))
+      ops.push(v === null ? { type: 'del', key: dbKey } : { type: 'put', key: dbKey, value: v })
+    }
+    this.pending.clear()
+    return ops
+  }
+
+  /** Drops pending writes of a block that was abandoned. */
+  discard(): void {
+    this.pending.clear()
+  }
+}

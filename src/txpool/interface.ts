@@ -1,0 +1,52 @@
+import type { Common } from '@ethereumjs/common'
+import type { TypedTransaction } from '@ethereumjs/tx'
+import type { Address } from '@ethereumjs/util'
+import type { Logger } from '../util/logger.js'
+
+/** The head state the pool validates against; swapped on every new head. */
+export interface PoolStateView {
+  getNonce(address: Address): Promise<bigint>
+  getBalance(address: Address): Promise<bigint>
+}
+
+export interface TxPoolOptions {
+  common: Common
+  /** protocol minimum gas price (wei), reported by blocks as baseFeePerGas */
+  minGasPrice: bigint
+  blockGasLimit: bigint
+  /** max txs (pending + queued) per sender; default 64 */
+  maxPerSender?: number
+  /** max queued (non-executable, after a nonce gap) txs per sender; default 16 */
+  maxQueuedPerSender?: number
+  /** max txs in the whole pool; default 10_000 */
+  maxTotal?: number
+  /** a same-nonce replacement must raise fee cap and tip by this many percent; default 10 */
+  priceBumpPercent?: number
+  /** where a throwing event listener gets reported; default silent */
+  logger?: Logger
+}
+
+export type TxStatus = 'pending' | 'queued'
+
+export type RemovalReason =
+  /** nonce fell below the sender's state nonce (included in a block, or superseded) */
+  | 'stale'
+  /** the sender's balance no longer covers gasLimit × feeCap + value */
+  | 'unaffordable'
+  /** replaced by a same-nonce tx paying at least priceBumpPercent more */
+  | 'replaced'
+  /** evicted to make room for a better-paying tx when the pool was full */
+  | 'evicted'
+  /** removed through TxPool.remove (e.g. block production found it invalid) */
+  | 'dropped'
+
+export interface TxPoolEvents {
+  /** a tx entered the pool (either status) */
+  added: { tx: TypedTransaction; hash: Uint8Array; sender: Address; status: TxStatus }
+  /** a tx became executable: on add as pending, or promoted from queued when its gap filled.
+   *  This is what newPendingTransactions subscriptions should stream. */
+  pending: { tx: TypedTransaction; hash: Uint8Array; sender: Address }
+  removed: { tx: TypedTransaction; hash: Uint8Array; sender: Address; reason: RemovalReason }
+}
+
+export type TxPoolEvent = keyof TxPoolEvents
