@@ -13,12 +13,16 @@ import { RecoverPool, SYNC_BELOW, recoverTxSenders, type RecoverItem } from '../
 import { recoverPublicKey } from '../../../src/crypto/secp256k1.js'
 import { N, prng, randomKey, signedItems, to32 } from './helpers.js'
 
+// One pool for the tests that do not close or crash it: under ts-node each worker compiles
+// the sources again (seconds), compiled JS starts in milliseconds.
+const shared = RecoverPool.create({ threads: 2 })
+t.teardown(() => shared.close())
+
 const plainItems = (n: number, seed: bigint): RecoverItem[] =>
   signedItems(n, seed).map(({ msgHash, r, s, recid }) => ({ msgHash, r, s, recid }))
 
 t.test('pool results equal sync results, in input order', async (t) => {
-  const pool = RecoverPool.create({ threads: 2 })
-  t.teardown(() => pool.close())
+  const pool = shared
   t.equal(SYNC_BELOW, 16)
   for (const n of [0, 1, 15, 16, 17, 1000]) {
     const signed = signedItems(n, BigInt(n) + 100n)
@@ -41,8 +45,7 @@ t.test('pool results equal sync results, in input order', async (t) => {
 })
 
 t.test('concurrent recoverMany calls and micro-batched recover()', async (t) => {
-  const pool = RecoverPool.create({ threads: 3 })
-  t.teardown(() => pool.close())
+  const pool = shared
   const a = plainItems(300, 11n)
   const b = plainItems(200, 12n)
   const [ra, rb] = await Promise.all([pool.recoverMany(a), pool.recoverMany(b)])
@@ -147,8 +150,7 @@ t.test('recoverTxSenders fills tx.cache so getSenderAddress is free and right', 
   const legacyBadR = createLegacyTx({ ...txs[0]!.toJSON(), r: N + 1n }, { common })
   const noPointR = createFeeMarket1559Tx({ ...victim, r: 5n }, { common }) // x = 5 is not on the curve
 
-  const pool = RecoverPool.create({ threads: 2 })
-  t.teardown(() => pool.close())
+  const pool = shared
   await recoverTxSenders(pool, [...txs, zeroR, legacyBadR, noPointR])
   for (const [i, tx] of txs.entries()) {
     t.ok(tx.cache.senderPubKey !== undefined, `tx ${i} (type ${tx.type}) cached`)

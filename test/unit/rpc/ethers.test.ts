@@ -1,11 +1,11 @@
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { JsonRpcProvider, WebSocketProvider } from 'ethers'
 import { silentLogger } from '../../../src/util/logger.js'
 import { basicMethods, buildMethods } from '../../../rpc/methods.js'
 import { startRpcServer } from '../../../rpc/server.js'
 import { node } from './helpers.js'
 
-async function start(t: Tap.Test) {
+async function start(t: Test) {
   const server = await startRpcServer({
     host: '127.0.0.1',
     port: 0,
@@ -15,9 +15,6 @@ async function start(t: Tap.Test) {
   })
   t.teardown(() => server.close())
   return server
-}
-declare namespace Tap {
-  type Test = typeof t
 }
 
 t.test('ethers JsonRpcProvider.getNetwork() with only the three basic methods', async (t) => {
