@@ -6,7 +6,7 @@
  * calls (nonce n, then n+1) behaves like the same calls sent one by one.
  */
 import type { Logger } from '../src/util/logger.js'
-import { JsonRpcCode, RpcErrorCode, rpcError, toJsonRpcError } from './errors.js'
+import { InvalidParamsError, JsonRpcCode, RpcErrorCode, rpcError, toJsonRpcError } from './errors.js'
 import type { JsonRpcErrorObject, JsonRpcId, JsonRpcResponse, RpcContext, RpcMethod } from './types.js'
 
 export const defaultMaxBatch = 1000
@@ -35,7 +35,8 @@ interface Call {
   /** no "id" member: run it, answer nothing */
   notification: boolean
   method: string
-  params: unknown[]
+  /** 'non-array': by-name (object) or scalar params, refused when the call runs */
+  params: unknown[] | 'non-array'
 }
 
 const errorResponse = (id: JsonRpcId, error: JsonRpcErrorObject): JsonRpcResponse => ({
@@ -67,11 +68,12 @@ function checkRequest(msg: unknown): Call | JsonRpcResponse {
   if (m.jsonrpc !== '2.0') return invalidRequest(id, 'jsonrpc must be "2.0"')
   if (typeof m.method !== 'string' || m.method === '') return invalidRequest(id, 'method must be a non-empty string')
   const params = Object.hasOwn(m, 'params') ? m.params : undefined
-  if (params !== undefined && params !== null && !Array.isArray(params)) {
-    // geth's wording for by-name (object) params
-    return errorResponse(id, { code: JsonRpcCode.InvalidParams, message: 'non-array args' })
+  return {
+    id,
+    notification: !hasId,
+    method: m.method,
+    params: params === undefined || params === null ? [] : Array.isArray(params) ? params : 'non-array',
   }
-  return { id, notification: !hasId, method: m.method, params: (params as unknown[] | null) ?? [] }
 }
 
 const isCall = (x: Call | JsonRpcResponse): x is Call => !('jsonrpc' in x)
@@ -87,6 +89,8 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
       if (!method) {
         throw rpcError(RpcErrorCode.MethodNotFound, `the method ${call.method} does not exist/is not available`)
       }
+      // geth's wording for by-name (object) params
+      if (call.params === 'non-array') throw new InvalidParamsError('non-array args')
       const params = method.params(call.params)
       const result = await method.handler(params, ctx)
       return { jsonrpc: '2.0', id: call.id, result: result === undefined ? null : result }

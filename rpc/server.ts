@@ -63,11 +63,15 @@ export async function startRpcServer(opts: RpcServerOptions): Promise<RpcServer>
   const anyOrigin = origins.includes('*')
   const originAllowed = (origin: string | undefined) => origin === undefined || anyOrigin || origins.includes(origin)
 
+  const maxResponseBytes = opts.maxResponseBytes ?? defaultMaxResponseBytes
+  // a WS client that does not read its messages is dropped rather than buffered without end
+  const maxWsBufferedBytes = 4 * maxResponseBytes
+
   const dispatcher = createDispatcher({
     methods: opts.methods,
     logger,
     maxBatch: opts.maxBatch ?? defaultMaxBatch,
-    maxResponseBytes: opts.maxResponseBytes ?? defaultMaxResponseBytes,
+    maxResponseBytes,
   })
 
   const app = Fastify({
@@ -158,7 +162,13 @@ export async function startRpcServer(opts: RpcServerOptions): Promise<RpcServer>
     const closeCallbacks: Array<() => void> = []
     let closed = false
     const send = (text: string) => {
-      if (ws.readyState === WebSocket.OPEN) ws.send(text)
+      if (ws.readyState !== WebSocket.OPEN) return
+      if (ws.bufferedAmount > maxWsBufferedBytes) {
+        logger.warn('ws client not reading, dropped', { connection: connection.id, buffered: ws.bufferedAmount })
+        ws.terminate()
+        return
+      }
+      ws.send(text)
     }
     const connection: RpcConnection = {
       id: nextConnectionId++,

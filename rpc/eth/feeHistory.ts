@@ -63,7 +63,7 @@ export const eth_feeHistory = defineMethod(
     // the base fee of the block after the newest: constant, it is the protocol minimum
     if (n > 0n) baseFees.push(hexQ(last.header.baseFeePerGas))
     const out: Record<string, unknown> = {
-      oldestBlock: hexQ(n > 0n ? oldest : last.header.number + 1n),
+      oldestBlock: hexQ(n > 0n ? oldest : 0n),
       baseFeePerGas: baseFees,
       gasUsedRatio: ratios,
     }

@@ -112,7 +112,7 @@ export class BlockStore {
   async commitBlock(block: Block, receipts: TxReceipt[], extra: BatchOp[]): Promise<void> {
     const { header, hash, transactions } = block
     const number = u64(header.number)
-    const ops: BatchOp[] = extra
+    const ops: BatchOp[] = [...extra]
     ops.push({ type: 'put', key: key(P.header, hash), value: encodeHeader(header) })
     ops.push({ type: 'put', key: key(P.body, hash), value: encodeBody(transactions) })
     ops.push({ type: 'put', key: key(P.receipts, hash), value: encodeReceipts(receipts) })

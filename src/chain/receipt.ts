@@ -48,7 +48,12 @@ function bad(reason: string): NfcError {
 }
 
 export function decodeReceipts(bytes: Uint8Array): TxReceipt[] {
-  const list = RLP.decode(bytes) as unknown
+  let list: unknown
+  try {
+    list = RLP.decode(bytes)
+  } catch (e) {
+    throw bad(`rlp: ${(e as Error).message}`)
+  }
   if (!Array.isArray(list)) throw bad('not a list')
   return list.map((f: any) => {
     if (!Array.isArray(f) || f.length !== 6 || !Array.isArray(f[5])) throw bad('bad receipt shape')
@@ -58,7 +63,10 @@ export function decodeReceipts(bytes: Uint8Array): TxReceipt[] {
       gasUsed: bytesToBigInt(f[2]),
       effectiveGasPrice: bytesToBigInt(f[3]),
       contractAddress: f[4],
-      logs: f[5].map((l: any) => ({ address: l[0], topics: l[1], data: l[2] })),
+      logs: f[5].map((l: any) => {
+        if (!Array.isArray(l) || l.length !== 3 || !Array.isArray(l[1])) throw bad('bad log shape')
+        return { address: l[0], topics: l[1], data: l[2] }
+      }),
     }
   })
 }

@@ -41,8 +41,8 @@ export function countPackets(frames: Uint8Array, state: CounterState, sample: Sa
       highest = seq
     } else {
       const diff = highest - seq
-      const bit = 1n << BigInt(diff)
-      if (diff >= 64 || (window & bit) !== 0n) {
+      const bit = diff < 64 ? 1n << BigInt(diff) : 0n
+      if (bit === 0n || (window & bit) !== 0n) {
         retransmissions++
         continue
       }

@@ -85,6 +85,27 @@ export async function executeBlock(
   opts: ExecutionOptions,
 ): Promise<ExecutedBlock> {
   const sm = vm.stateManager as MerkleStateManager
+  // One journal checkpoint around the whole block (as ethereumjs' runBlock does): each runTx's
+  // commit then stays in the state caches, and the trie is written once, at the state root.
+  await vm.evm.journal.checkpoint()
+  let body: Omit<ExecutedBlock, 'stateRoot'>
+  try {
+    body = await runTransactions(vm, sm, ctx, txs, opts)
+    await vm.evm.journal.commit()
+  } catch (e) {
+    await vm.evm.journal.revert()
+    throw e
+  }
+  return { ...body, stateRoot: await sm.getStateRoot() }
+}
+
+async function runTransactions(
+  vm: VM,
+  sm: MerkleStateManager,
+  ctx: BlockContext,
+  txs: TypedTransaction[],
+  opts: ExecutionOptions,
+): Promise<Omit<ExecutedBlock, 'stateRoot'>> {
   const block = evmBlock(ctx, vm.common)
   const included: TypedTransaction[] = []
   const receipts: TxReceipt[] = []
@@ -131,6 +152,5 @@ export async function executeBlock(
     })
     included.push(tx)
   }
-  const stateRoot = await sm.getStateRoot()
-  return { transactions: included, receipts, gasUsed, logsBloom, stateRoot, rejected, sharedPoolFees }
+  return { transactions: included, receipts, gasUsed, logsBloom, rejected, sharedPoolFees }
 }

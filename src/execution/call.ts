@@ -69,6 +69,10 @@ export function revertError(returnValue: Uint8Array): NfcError {
 async function run(env: CallEnv, req: CallRequest, gasLimit: bigint): Promise<CallOutcome> {
   const { common, ctx } = env
   const price = req.gasPrice ?? req.maxFeePerGas ?? ctx.baseFeePerGas
+  if (req.maxPriorityFeePerGas !== undefined && req.maxPriorityFeePerGas > price) {
+    // ethereumjs would refuse to build the transaction with a plain Error (an internal error)
+    throw new NfcError(ExecErrorCode.CallFailed, `maxFeePerGas (${price}) < maxPriorityFeePerGas (${req.maxPriorityFeePerGas})`)
+  }
   const tx = createFeeMarket1559Tx(
     {
       to: req.to ?? undefined,
@@ -102,8 +106,18 @@ async function run(env: CallEnv, req: CallRequest, gasLimit: bigint): Promise<Ca
     }
   } catch (e) {
     // runTx refuses before executing: intrinsic gas too low, fee below the base fee, …
-    throw new NfcError(ExecErrorCode.CallFailed, (e as Error).message.replace(/ -> .*$/s, ''))
+    throw new NfcError(ExecErrorCode.CallFailed, gethWording((e as Error).message))
   }
+}
+
+/** ethereumjs' refusal, in geth's words where geth has them (wallets match on those). */
+export function gethWording(message: string): string {
+  const plain = message.replace(/\s*\(vm hf=.*$/s, '').replace(/ -> .*$/s, '')
+  const intrinsic = /tx gas limit (\d+) is lower than the minimum gas limit of (\d+)/.exec(plain)
+  if (intrinsic !== null) return `intrinsic gas too low: have ${intrinsic[1]}, want ${intrinsic[2]}`
+  const lowFee = /is less than the block's baseFeePerGas \((\d+)\)/.exec(plain)
+  if (lowFee !== null) return `max fee per gas less than block base fee: baseFee: ${lowFee[1]}`
+  return plain
 }
 
 /** eth_call: the return data, or a revert / EVM error. */
@@ -128,6 +142,9 @@ export async function estimateGas(env: CallEnv, req: CallRequest): Promise<bigin
     }
     throw new NfcError(ExecErrorCode.CallFailed, first.error ?? 'execution failed')
   }
+  // no limit below the gas used can succeed, so a success AT the gas used is the exact minimum
+  // (a plain transfer estimates to 21000, as in geth)
+  if (first.gasUsed < cap && (await run(env, req, first.gasUsed)).ok) return first.gasUsed
   let lo = first.gasUsed - 1n
   let hi = cap
   // most calls succeed with what they used plus the 63/64 reserve of EIP-150: try that first

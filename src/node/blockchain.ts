@@ -101,6 +101,7 @@ export class Blockchain extends EventEmitter<{ block: [NewBlockEvent] }> {
         store.metaOp('genesisTime', u64(time)),
         store.metaOp('schemaVersion', u64(BigInt(SCHEMA_VERSION))),
       ])
+      state.store.committed()
       logger.info('initialised chain from genesis', { name: genesis.name, chainId: genesis.chainId, hash, time })
       const vm = await makeVm(common, state, store)
       return new Blockchain(common, genesis, store, state, vm, hash, time, { hash, header }, logger)
@@ -177,6 +178,7 @@ export class Blockchain extends EventEmitter<{ block: [NewBlockEvent] }> {
         )
         const block = makeBlock(header, exec.transactions)
         await this.store.commitBlock(block, exec.receipts, this.state.store.drain())
+        this.state.store.committed()
         this._head = { hash: block.hash, header }
         this.emit('block', { block, receipts: exec.receipts })
         return { block, receipts: exec.receipts, rejected: exec.rejected }

@@ -11,6 +11,8 @@ import type { BatchOp, Db } from '../chain/blockStore.js'
 import { key } from '../chain/blockStore.js'
 
 const PREFIX = 0x73 // 's'
+/** trie nodes kept in memory per generation (two generations: up to twice this many) */
+const CACHE_GENERATION = 100_000
 
 type Value = string | Uint8Array
 
@@ -21,6 +23,16 @@ function toBytes(v: Value): Uint8Array {
 export class TrieNodeStore implements DB<string, Value> {
   /** node key (hex, as the trie gives it) → bytes, or null for a deletion */
   private readonly pending = new Map<string, Uint8Array | null>()
+  /**
+   * Committed nodes recently written or read. The next block touches mostly the same paths, and
+   * ethereumjs gives storage tries no cache of their own, so without this every block re-reads
+   * its upper trie levels from LevelDB. Two generations: a hit in the old one is promoted, and
+   * when the young one fills up the old one is dropped whole (cheap LRU).
+   */
+  private young = new Map<string, Uint8Array>()
+  private old = new Map<string, Uint8Array>()
+  /** the writes handed out by the last drain(), until committed() or discard() */
+  private drained: Map<string, Uint8Array | null> | undefined
 
   constructor(
     private readonly db: Db,
@@ -31,7 +43,22 @@ export class TrieNodeStore implements DB<string, Value> {
     const local = this.pending.get(k)
     if (local !== undefined) return local ?? undefined
     if (this.parent !== undefined) return this.parent.get(k)
-    return this.db.get(key(PREFIX, hexToBytes(`0x${k}`)))
+    const cached = this.young.get(k) ?? this.old.get(k)
+    if (cached !== undefined) {
+      this.remember(k, cached)
+      return cached
+    }
+    const value = await this.db.get(key(PREFIX, hexToBytes(`0x${k}`)))
+    if (value !== undefined) this.remember(k, value)
+    return value
+  }
+
+  private remember(k: string, v: Uint8Array): void {
+    this.young.set(k, v)
+    if (this.young.size >= CACHE_GENERATION) {
+      this.old = this.young
+      this.young = new Map()
+    }
   }
 
   async put(k: string, v: Value): Promise<void> {
@@ -65,9 +92,13 @@ export class TrieNodeStore implements DB<string, Value> {
     return this.pending.size
   }
 
-  /** The pending writes as batch operations, and forget them (the caller commits them). */
+  /**
+   * The pending writes as batch operations, and forget them (the caller commits them, then calls
+   * `committed()` so the node cache learns them only once they are really on disk).
+   */
   drain(): BatchOp[] {
     const ops: BatchOp[] = []
+    this.drained = this.pending.size === 0 ? undefined : new Map(this.pending)
     for (const [k, v] of this.pending) {
       const dbKey = key(PREFIX, hexToBytes(`0x${k}`))
       ops.push(v === null ? { type: 'del', key: dbKey } : { type: 'put', key: dbKey, value: v })
@@ -76,8 +107,22 @@ export class TrieNodeStore implements DB<string, Value> {
     return ops
   }
 
+  /** The batch of the last drain() is on disk: keep its nodes in the cache. */
+  committed(): void {
+    for (const [k, v] of this.drained ?? []) {
+      if (v === null) {
+        this.young.delete(k)
+        this.old.delete(k)
+      } else {
+        this.remember(k, v)
+      }
+    }
+    this.drained = undefined
+  }
+
   /** Drops pending writes of a block that was abandoned. */
   discard(): void {
     this.pending.clear()
+    this.drained = undefined
   }
 }

@@ -49,8 +49,8 @@ async function makeStateManager(
     root,
     cacheSize: bigCaches ? 50_000 : 0,
   })
-  // Caches make writes land in memory until flush (at the block's state root), so the trie is
-  // touched once per block instead of once per transaction.
+  // Caches hold writes in memory until flush; with the block-wide journal checkpoint of
+  // executeBlock, the flush (and so the trie work) happens once per block, at its state root.
   const caches = new Caches(
     bigCaches ? { account: { size: 200_000 }, storage: { size: 200_000 }, code: { size: 2_000 } } : {},
   )

@@ -2,7 +2,7 @@ import { sha256 } from '@noble/hashes/sha2.js'
 import { keccak_256 } from '@noble/hashes/sha3.js'
 import t from 'tap'
 import { jsCore, type Core, type HashKind } from '../../../src/core/index.js'
-import { hex, prng, requireWasm, utf8 } from './helpers.js'
+import { hex, prng, requireWasm, utf8 } from './fixtures/helpers.js'
 
 const wasm = requireWasm(t)
 const impls: [string, Core][] = [['js', jsCore], ...(wasm ? ([['wasm', wasm]] as [string, Core][]) : [])]

@@ -2,7 +2,7 @@ import { sha256 } from '@noble/hashes/sha2.js'
 import { keccak_256 } from '@noble/hashes/sha3.js'
 import t from 'tap'
 import { jsCore, type Core, type HashKind } from '../../../src/core/index.js'
-import { hex, prng, requireWasm } from './helpers.js'
+import { hex, prng, requireWasm } from './fixtures/helpers.js'
 
 const wasm = requireWasm(t)
 const impls: [string, Core][] = [['js', jsCore], ...(wasm ? ([['wasm', wasm]] as [string, Core][]) : [])]
@@ -53,7 +53,9 @@ t.test('every proof verifies, in both cores, and the cores agree on it', async (
       const root = naiveRoot(kind, list)
       let failures = 0
       for (let i = 0; i < n; i++) {
-        const proofs = impls.map(([, c]) => c.merkleProof(kind, packed, i))
+        // building a proof hashes the whole tree; the JS one is spot-checked on the big tree
+        const makers = impls.filter(([name]) => name === 'wasm' || n <= 13 || i % 97 === 0 || i === n - 1)
+        const proofs = makers.map(([, c]) => c.merkleProof(kind, packed, i))
         if (new Set(proofs.map((p) => p.map(hex).join())).size !== 1) failures++
         for (const [, c] of impls) if (!c.verifyMerkleProof(kind, list[i]!, i, n, proofs[0]!, root)) failures++
       }
@@ -149,8 +151,8 @@ t.test('2^20 leaves in one wasm call, memory reused', async (t) => {
   const root = wasm.merkleRoot('keccak256', packed)
   t.equal(hex(root), hex(batchRoot(packed)))
   t.equal(hex(wasm.merkleRoot('keccak256', packed)), hex(root), 'same root on a second call')
-  const odd = packed.subarray(0, 32 * (n - 3))
-  t.equal(hex(wasm.merkleRoot('keccak256', odd)), hex(batchRoot(odd)), '2^20 - 3 leaves')
+  const odd = packed.subarray(0, 32 * 100_003)
+  t.equal(hex(wasm.merkleRoot('keccak256', odd)), hex(batchRoot(odd)), '100,003 leaves after the big tree')
   const proof = wasm.merkleProof('keccak256', packed, 777_777)
   t.equal(proof.length, 20)
   t.ok(wasm.verifyMerkleProof('keccak256', packed.subarray(32 * 777_777, 32 * 777_778), 777_777, n, proof, root))

@@ -11,12 +11,16 @@ import {
 import { Address, privateToAddress } from '@ethereumjs/util'
 import { RecoverPool, SYNC_BELOW, recoverTxSenders, type RecoverItem } from '../../../src/crypto/recoverPool.js'
 import { recoverPublicKey } from '../../../src/crypto/secp256k1.js'
-import { N, prng, randomKey, signedItems, to32 } from './helpers.js'
+import { N, prng, randomKey, signedItems, to32 } from './fixtures/helpers.js'
 
 // One pool for the tests that do not close or crash it: under ts-node each worker compiles
 // the sources again (seconds), compiled JS starts in milliseconds.
 const shared = RecoverPool.create({ threads: 2 })
 t.teardown(() => shared.close())
+
+type Data1559 = Parameters<typeof createFeeMarket1559Tx>[0]
+type Data2930 = Parameters<typeof createAccessList2930Tx>[0]
+type DataLegacy = Parameters<typeof createLegacyTx>[0]
 
 const plainItems = (n: number, seed: bigint): RecoverItem[] =>
   signedItems(n, seed).map(({ msgHash, r, s, recid }) => ({ msgHash, r, s, recid }))
@@ -139,15 +143,15 @@ t.test('recoverTxSenders fills tx.cache so getSenderAddress is free and right', 
   const chainstart = createCustomCommon({ chainId: 2100 }, Mainnet, { hardfork: Hardfork.Chainstart })
   const skHigh = randomKey(rand)
   const low = createLegacyTx({ nonce: 1n, gasLimit: 21000n, gasPrice: 1n, value: 5n }, { common: chainstart }).sign(skHigh)
-  const highS = createLegacyTx({ ...low.toJSON(), s: N - low.s!, v: 55n - low.v! }, { common: chainstart })
+  const highS = createLegacyTx({ ...(low.toJSON() as unknown as DataLegacy), s: N - low.s!, v: 55n - low.v! }, { common: chainstart })
   t.ok(highS.s! > N / 2n)
   txs.push(highS)
   senders.push(privateToAddress(skHigh))
 
   // invalid signatures: r = 0, r ≥ n, an r that is no x coordinate
-  const victim = txs[3]!.toJSON()
+  const victim = txs[3]!.toJSON() as unknown as Data1559
   const zeroR = createFeeMarket1559Tx({ ...victim, r: 0n }, { common })
-  const legacyBadR = createLegacyTx({ ...txs[0]!.toJSON(), r: N + 1n }, { common })
+  const legacyBadR = createLegacyTx({ ...(txs[0]!.toJSON() as unknown as DataLegacy), r: N + 1n }, { common })
   const noPointR = createFeeMarket1559Tx({ ...victim, r: 5n }, { common }) // x = 5 is not on the curve
 
   const pool = shared
@@ -164,7 +168,7 @@ t.test('recoverTxSenders fills tx.cache so getSenderAddress is free and right', 
   // small batch (sync path), and already-cached txs are left alone
   const few = [
     createFeeMarket1559Tx({ ...victim }, { common }),
-    createAccessList2930Tx({ ...txs[2]!.toJSON() }, { common }),
+    createAccessList2930Tx({ ...(txs[2]!.toJSON() as unknown as Data2930) }, { common }),
   ]
   await recoverTxSenders(pool, few)
   t.same(few[0]!.getSenderAddress().bytes, senders[3])

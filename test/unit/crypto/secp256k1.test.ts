@@ -21,7 +21,7 @@ import {
   secpBackend,
   sign,
 } from '../../../src/crypto/secp256k1.js'
-import { N, prng, randomKey, signedItems, to32, toBig } from './helpers.js'
+import { N, prng, randomKey, signedItems, to32, toBig } from './fixtures/helpers.js'
 
 const P = noble.Point.CURVE().p
 
@@ -35,8 +35,14 @@ function nobleRecover(msgHash: Uint8Array, r: Uint8Array, s: Uint8Array, recid: 
   }
 }
 
+/** the two assertions sameOutcome needs, from whichever subtest calls it */
+interface Asserts {
+  ok(v: unknown, msg: string): unknown
+  same(a: unknown, b: unknown, msg: string): unknown
+}
+
 /** both throw, or both return the same bytes */
-function sameOutcome(t: Tap.Test, a: () => Uint8Array, b: () => Uint8Array, what: string): void {
+function sameOutcome(t: Asserts, a: () => Uint8Array, b: () => Uint8Array, what: string): void {
   let ra: Uint8Array | Error, rb: Uint8Array | Error
   try { ra = a() } catch (e) { ra = e as Error }
   try { rb = b() } catch (e) { rb = e as Error }

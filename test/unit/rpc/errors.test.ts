@@ -1,7 +1,7 @@
 import t from 'tap'
 import { InvalidParamsError, RpcErrorCode, rpcError, toJsonRpcError } from '../../../rpc/errors.js'
 import { NfcError } from '../../../src/util/errors.js'
-import { recordingLogger } from './helpers.js'
+import { recordingLogger } from './fixtures/rpcServer.js'
 
 t.test('the code table', async (t) => {
   const log = recordingLogger()

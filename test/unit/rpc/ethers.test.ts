@@ -3,7 +3,7 @@ import { JsonRpcProvider, WebSocketProvider } from 'ethers'
 import { silentLogger } from '../../../src/util/logger.js'
 import { basicMethods, buildMethods } from '../../../rpc/methods.js'
 import { startRpcServer } from '../../../rpc/server.js'
-import { node } from './helpers.js'
+import { node } from './fixtures/rpcServer.js'
 
 async function start(t: Test) {
   const server = await startRpcServer({

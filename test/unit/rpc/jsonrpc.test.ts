@@ -1,7 +1,7 @@
 import t from 'tap'
 import { createDispatcher } from '../../../rpc/jsonrpc.js'
 import { silentLogger } from '../../../src/util/logger.js'
-import { node, recordingLogger, revertData, testMethods } from './helpers.js'
+import { node, recordingLogger, revertData, testMethods } from './fixtures/rpcServer.js'
 
 function setup(opts: { maxBatch?: number; maxResponseBytes?: number } = {}) {
   const logger = recordingLogger()
@@ -46,6 +46,7 @@ t.test('invalid request shapes', async (t) => {
   t.same(await send('"str"'), err(null, -32600, 'invalid request: not an object'))
   t.same(await send(req('eth_chainId', { a: 1 })), err(1, -32602, 'non-array args'), 'by-name params')
   t.same(await send(req('eth_chainId', 'x')), err(1, -32602, 'non-array args'))
+  t.same(await send(req('eth_nope', { a: 1 })), err(1, -32601, 'the method eth_nope does not exist/is not available'), 'method looked up first, as geth')
   t.same(await send({ jsonrpc: '2.0', method: 5 }), err(null, -32600, 'invalid request: method must be a non-empty string'), 'bad notification still answered')
 })
 
@@ -74,6 +75,7 @@ t.test('notifications', async (t) => {
   t.equal(await send({ jsonrpc: '2.0', method: 'eth_chainId' }), undefined)
   t.equal(await send({ jsonrpc: '2.0', method: 'eth_nope' }), undefined, 'unknown method notification: silent')
   t.equal(await send({ jsonrpc: '2.0', method: 'test_throw' }), undefined)
+  t.equal(await send({ jsonrpc: '2.0', method: 'eth_chainId', params: { a: 1 } }), undefined, 'bad params notification: silent')
 })
 
 t.test('batches', async (t) => {

@@ -1,7 +1,7 @@
 import t from 'tap'
 import { basicMethods, buildMethods } from '../../../rpc/methods.js'
 import { defineMethod } from '../../../rpc/params.js'
-import { node } from './helpers.js'
+import { node } from './fixtures/rpcServer.js'
 import { silentLogger } from '../../../src/util/logger.js'
 
 t.test('buildMethods maps names and rejects duplicates', async (t) => {

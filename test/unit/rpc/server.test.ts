@@ -1,7 +1,7 @@
 import net from 'node:net'
 import http from 'node:http'
 import t from 'tap'
-import { revertData, startTestServer } from './helpers.js'
+import { revertData, startTestServer } from './fixtures/rpcServer.js'
 
 const body = (method: string, params: unknown[] = [], id: unknown = 1) => JSON.stringify({ jsonrpc: '2.0', id, method, params })
 
@@ -171,11 +171,10 @@ t.test('slow and half-closed sockets do not block other clients; close() is prom
   const results = await Promise.all(Array.from({ length: 20 }, (_, i) => s.call('eth_chainId', [])))
   t.ok(results.every((r) => r.result === '0x539'), 'other clients served')
 
-  s.release()
-  t.same((await stuck).json.result, null, 'slow handler answered once released')
   const started = Date.now()
   await s.close()
-  t.ok(Date.now() - started < 2000, 'close() does not wait for the stalled socket')
+  t.ok(Date.now() - started < 2000, 'close() waits neither for the stalled socket nor for the stuck handler')
+  await t.rejects(stuck, 'the stuck request is cut off')
   await new Promise<void>((resolve) => (slow.destroyed ? resolve() : slow.once('close', () => resolve())))
   t.pass('stalled socket closed by server')
   halfClosed.destroy()

@@ -1,6 +1,6 @@
 import t from 'tap'
 import { WebSocket } from 'ws'
-import { closedConnections, startTestServer, wsClient } from './helpers.js'
+import { closedConnections, startTestServer, wsClient } from './fixtures/rpcServer.js'
 
 const req = (method: string, params: unknown[] = [], id: unknown = 1) => JSON.stringify({ jsonrpc: '2.0', id, method, params })
 const parseError = { jsonrpc: '2.0', id: null, error: { code: -32700, message: 'parse error' } }

@@ -1,0 +1,217 @@
+/**
+ * End-to-end harness: runs the real `nfc node` CLI (dist/src/cli/nfc.js, so `npm run build`
+ * first) as a child process and talks to it over JSON-RPC.
+ *
+ * Everything is event-driven: `startNode` resolves on the "JSON-RPC listening" log line and
+ * rejects (with the collected stderr) if the process exits first or takes longer than 30 s;
+ * `waitFor` polls a condition every 100 ms with a hard timeout. No test depends on a sleep.
+ */
+import { spawn, type ChildProcess } from 'node:child_process'
+import { createHash } from 'node:crypto'
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join, relative, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
+export const CLI = join(REPO_ROOT, 'dist/src/cli/nfc.js')
+export const DEV_GENESIS = join(REPO_ROOT, 'genesis/dev.json')
+
+const START_TIMEOUT_MS = 30_000
+const STOP_TIMEOUT_MS = 20_000
+const LISTENING = /JSON-RPC listening http=(\S+) ws=(\S+)/
+
+export interface NodeProcess {
+  url: string
+  wsUrl: string
+  proc: ChildProcess
+  /** everything the node wrote to stderr so far */
+  stderr(): string
+  /** SIGINT, then resolves with the exit code (SIGKILL after 20 s, then rejects) */
+  stop(): Promise<number>
+  /** sends `signal` and resolves when the process is gone */
+  kill(signal: NodeJS.Signals): Promise<void>
+}
+
+export interface StartOptions {
+  datadir: string
+  genesis?: string
+  extraArgs?: string[]
+}
+
+function assertBuilt(): void {
+  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` first`)
+}
+
+function nodeArgs(opts: StartOptions): string[] {
+  const args = [CLI, 'node', '--dev', '--rpc', '127.0.0.1:0', '--datadir', opts.datadir]
+  if (opts.genesis !== undefined) args.push('--genesis', opts.genesis)
+  return [...args, ...(opts.extraArgs ?? [])]
+}
+
+/** Resolves when `proc` has exited (immediately if it already has). */
+function exited(proc: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  if (proc.exitCode !== null || proc.signalCode !== null) {
+    return Promise.resolve({ code: proc.exitCode, signal: proc.signalCode })
+  }
+  return new Promise((resolveExit) => proc.once('exit', (code, signal) => resolveExit({ code, signal })))
+}
+
+/** Starts a dev node and waits until its JSON-RPC endpoint is serving. */
+export function startNode(opts: StartOptions): Promise<NodeProcess> {
+  assertBuilt()
+  const proc = spawn(process.execPath, nodeArgs(opts), { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'pipe'] })
+  let err = ''
+  proc.stderr!.setEncoding('utf8')
+  return new Promise<NodeProcess>((resolveStart, rejectStart) => {
+    let settled = false
+    const fail = (why: string) => {
+      if (settled) return
+      settled = true
+      clearTimeout(timer)
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL')
+      rejectStart(new Error(`${why}\n--- node stderr ---\n${err}`))
+    }
+    const timer = setTimeout(() => fail(`node did not start serving within ${START_TIMEOUT_MS} ms`), START_TIMEOUT_MS)
+    proc.once('error', (e) => fail(`cannot spawn the node: ${e.message}`))
+    // 'close' (not 'exit'): all of stderr has been read by then
+    proc.once('close', (code, signal) => fail(`node exited before serving (code ${code}, signal ${signal})`))
+    proc.stderr!.on('data', (chunk: string) => {
+      err += chunk
+      if (settled) return
+      const m = LISTENING.exec(err)
+      if (m === null) return
+      settled = true
+      clearTimeout(timer)
+      const kill = async (signal: NodeJS.Signals) => {
+        const done = exited(proc)
+        if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal)
+        await done
+      }
+      let stopping: Promise<number> | undefined
+      const stop = () =>
+        (stopping ??= (async () => {
+          const done = exited(proc)
+          if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGINT')
+          let hard: NodeJS.Timeout | undefined
+          const overdue = new Promise<'overdue'>((r) => {
+            hard = setTimeout(() => r('overdue'), STOP_TIMEOUT_MS)
+          })
+          const res = await Promise.race([done, overdue])
+          clearTimeout(hard)
+          if (res === 'overdue') {
+            await kill('SIGKILL')
+            throw new Error(`node did not stop within ${STOP_TIMEOUT_MS} ms of SIGINT\n${err}`)
+          }
+          return res.code ?? -1
+        })())
+      resolveStart({ url: m[1]!, wsUrl: m[2]!, proc, stderr: () => err, stop, kill })
+    })
+  })
+}
+
+/**
+ * Runs `nfc <args>` expecting it to fail at start-up (it is killed if it starts serving or runs
+ * for more than 30 s). `args` are passed as is, after the CLI path.
+ */
+export function runNodeExpectingFailure(args: string[]): Promise<{ code: number | null; stderr: string }> {
+  assertBuilt()
+  const proc = spawn(process.execPath, [CLI, ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'pipe'] })
+  let err = ''
+  proc.stderr!.setEncoding('utf8')
+  return new Promise((resolveRun, rejectRun) => {
+    const timer = setTimeout(() => {
+      proc.kill('SIGKILL')
+      rejectRun(new Error(`expected a start-up failure but the node still ran after ${START_TIMEOUT_MS} ms\n${err}`))
+    }, START_TIMEOUT_MS)
+    proc.once('error', (e) => {
+      clearTimeout(timer)
+      rejectRun(e)
+    })
+    proc.stderr!.on('data', (chunk: string) => {
+      err += chunk
+      if (LISTENING.test(err)) {
+        clearTimeout(timer)
+        proc.kill('SIGKILL')
+        rejectRun(new Error(`expected a start-up failure but the node started serving\n${err}`))
+      }
+    })
+    proc.once('close', (code) => {
+      clearTimeout(timer)
+      resolveRun({ code, stderr: err })
+    })
+  })
+}
+
+/** Args for a dev node on `datadir` with an ephemeral RPC port, for runNodeExpectingFailure. */
+export function devNodeArgs(datadir: string, extra: string[] = []): string[] {
+  return nodeArgs({ datadir, extraArgs: extra }).slice(1)
+}
+
+/** Polls `fn` every 100 ms until it returns something other than undefined/false, or times out. */
+export async function waitFor<T>(
+  fn: () => Promise<T | undefined | false> | T | undefined | false,
+  timeoutMs: number,
+  what = 'condition',
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs
+  let lastError: unknown
+  for (;;) {
+    try {
+      const v = await fn()
+      if (v !== undefined && v !== false) return v as T
+    } catch (e) {
+      lastError = e
+    }
+    if (Date.now() >= deadline) {
+      const why = lastError === undefined ? '' : ` (last error: ${(lastError as Error).message ?? lastError})`
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${why}`)
+    }
+    await new Promise((r) => setTimeout(r, 100))
+  }
+}
+
+/** A fresh temp dir, removed at teardown. */
+export function tempDir(t: { teardown(fn: () => unknown): void }, prefix = 'nfc-e2e-'): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  return dir
+}
+
+/** Relative path → sha256 (files) or 'dir' for everything under `dir`, to prove it untouched. */
+export function snapshotDir(dir: string): Record<string, string> {
+  const out: Record<string, string> = {}
+  const walk = (d: string) => {
+    for (const name of readdirSync(d).sort()) {
+      const p = join(d, name)
+      const rel = relative(dir, p)
+      if (statSync(p).isDirectory()) {
+        out[rel] = 'dir'
+        walk(p)
+      } else {
+        out[rel] = createHash('sha256').update(readFileSync(p)).digest('hex')
+      }
+    }
+  }
+  walk(dir)
+  return out
+}
+
+/** Raw JSON-RPC over HTTP: the parsed response envelope (for exact error checks). */
+export async function rpcRaw(url: string, method: string, params: unknown[] = [], id: number = 1): Promise<any> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ jsonrpc: '2.0', id, method, params }),
+  })
+  return res.json()
+}
+
+/** JSON-RPC result or throws with the error object attached. */
+export async function rpc<T = any>(url: string, method: string, params: unknown[] = []): Promise<T> {
+  const body = await rpcRaw(url, method, params)
+  if (body.error !== undefined) {
+    throw Object.assign(new Error(`${method}: ${body.error.message}`), { rpcError: body.error })
+  }
+  return body.result as T
+}
