@@ -56,6 +56,39 @@ const hint =
 const errorBody = (code: number, message: string) =>
   JSON.stringify({ jsonrpc: '2.0', id: null, error: { code, message } })
 
+/** A client sending more than this past the body limit is cut off instead of drained. */
+const DRAIN_CAP_BYTES = 64 * 1024 * 1024
+
+/** A client that stops sending for this long gets its answer anyway (it may be waiting for it). */
+const DRAIN_IDLE_MS = 300
+
+function drainRequest(req: IncomingMessage, cap: number): Promise<void> {
+  if (req.complete || req.destroyed) return Promise.resolve()
+  return new Promise((resolve) => {
+    let seen = 0
+    let idle = setTimeout(() => done(), DRAIN_IDLE_MS)
+    const done = () => {
+      clearTimeout(idle)
+      req.off('data', onData)
+      resolve()
+    }
+    const onData = (chunk: Buffer) => {
+      seen += chunk.length
+      clearTimeout(idle)
+      idle = setTimeout(() => done(), DRAIN_IDLE_MS)
+      if (seen > cap) {
+        req.destroy()
+        done()
+      }
+    }
+    req.on('data', onData)
+    req.once('end', done)
+    req.once('close', done)
+    req.once('error', done)
+    req.resume()
+  })
+}
+
 export async function startRpcServer(opts: RpcServerOptions): Promise<RpcServer> {
   const logger = opts.logger
   const maxBodyBytes = opts.maxBodyBytes ?? defaultMaxBodyBytes
@@ -105,9 +138,12 @@ export async function startRpcServer(opts: RpcServerOptions): Promise<RpcServer>
     }
   })
 
-  app.setErrorHandler((err: { statusCode?: number; message?: string }, _req, reply) => {
+  app.setErrorHandler(async (err: { statusCode?: number; message?: string }, req, reply) => {
     const status = err.statusCode ?? 500
     if (status === 413) {
+      // Answer only once the client has sent its body (read and discarded, up to a cap): a
+      // client still writing when the socket closes sees a reset instead of this error.
+      await drainRequest(req.raw, DRAIN_CAP_BYTES)
       return reply
         .code(413)
         .type('application/json')

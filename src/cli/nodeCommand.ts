@@ -1,5 +1,5 @@
 /** `nfc node`: run a node until SIGINT/SIGTERM, then stop cleanly at a committed head. */
-import { readFileSync, rmSync } from 'node:fs'
+import { existsSync, readFileSync, rmSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
@@ -7,6 +7,9 @@ import { hexToBytes } from '@ethereumjs/util'
 import { loadGenesisFile } from '../chain/genesis.js'
 import { DEV_WITNESS_KEY } from '../node/devAccounts.js'
 import { Node } from '../node/node.js'
+import { openDatabase } from '../chain/blockStore.js'
+import { ChainErrorCode } from '../chain/errors.js'
+import { chaindataDir } from '../node/datadir.js'
 import { isNfcError } from '../util/errors.js'
 import { createLogger, type LogLevel } from '../util/logger.js'
 
@@ -61,6 +64,20 @@ function readWitnessKey(file: string): Uint8Array {
   return hexToBytes(`0x${text.replace(/^0x/, '')}`)
 }
 
+/** `--reset` must never pull the data out from under a running node: take its lock first. */
+async function refuseIfInUse(datadir: string): Promise<void> {
+  if (!existsSync(chaindataDir(datadir))) return
+  try {
+    const db = await openDatabase(chaindataDir(datadir))
+    await db.close()
+  } catch (e) {
+    // a damaged directory may be reset; one in use by a running node may not
+    if (isNfcError(e) && e.code === ChainErrorCode.DatadirLocked) {
+      throw new UsageError(`--reset refused: ${e.message}; stop that node first`)
+    }
+  }
+}
+
 export async function nodeCommand(argv: string[]): Promise<number> {
   let opts
   try {
@@ -106,6 +123,7 @@ export async function nodeCommand(argv: string[]): Promise<number> {
           ? hexToBytes(DEV_WITNESS_KEY as `0x${string}`)
           : undefined
     if (opts.reset) {
+      await refuseIfInUse(datadir)
       rmSync(datadir, { recursive: true, force: true })
       logger.info('reset: removed the data directory', { datadir })
     }

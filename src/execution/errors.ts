@@ -9,7 +9,7 @@ export const TxErrorCode = {
   OVERSIZED: 'TX_OVERSIZED',
   /** bad RLP, bad envelope, unknown/unsupported type byte ("rlp: …", "transaction type not supported") */
   MALFORMED: 'TX_MALFORMED',
-  /** unsigned, r/s zero or ≥ n, high-s, bad y-parity ("invalid transaction v, r, s values") */
+  /** unsigned, r/s zero or ≥ n, high-s, bad y-parity ("invalid sender: invalid transaction v, r, s values") */
   INVALID_SIG: 'TX_INVALID_SIG',
   /** chain id of the tx differs from ours ("invalid chain id for signer: have X want Y") */
   WRONG_CHAIN: 'TX_WRONG_CHAIN',

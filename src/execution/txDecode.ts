@@ -61,7 +61,7 @@ function malformed(message: string, meta: Record<string, unknown> = {}): NfcErro
 }
 
 const invalidSig = (meta: Record<string, unknown>) =>
-  new NfcError(TxErrorCode.INVALID_SIG, 'invalid transaction v, r, s values', meta)
+  new NfcError(TxErrorCode.INVALID_SIG, 'invalid sender: invalid transaction v, r, s values', meta)
 
 function reasonOf(e: unknown): string {
   return e instanceof Error ? e.message : String(e)
@@ -88,7 +88,10 @@ function rlpMessage(reason: string): string {
  */
 export function decodeRawTransaction(raw: Uint8Array, opts: DecodeOptions): TypedTransaction {
   if (raw.length > opts.maxTxSize) {
-    throw new NfcError(TxErrorCode.OVERSIZED, 'oversized data', { size: raw.length, limit: opts.maxTxSize })
+    throw new NfcError(TxErrorCode.OVERSIZED, `oversized data: transaction size ${raw.length}, limit ${opts.maxTxSize}`, {
+      size: raw.length,
+      limit: opts.maxTxSize,
+    })
   }
   // geth: a first byte > 0x7f is a legacy RLP list; anything else (including empty input) is an
   // EIP-2718 envelope, which needs a type byte plus payload.
@@ -190,7 +193,7 @@ function maxInitCodeSize(common: Common): bigint {
 }
 
 function wrongChain(have: bigint, want: bigint): NfcError {
-  return new NfcError(TxErrorCode.WRONG_CHAIN, `invalid chain id for signer: have ${have} want ${want}`, {
+  return new NfcError(TxErrorCode.WRONG_CHAIN, `invalid sender: invalid chain id for signer: have ${have} want ${want}`, {
     have,
     want,
   })

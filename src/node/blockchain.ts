@@ -76,13 +76,24 @@ export class Blockchain extends EventEmitter<{ block: [NewBlockEvent] }> {
     return this._head
   }
 
-  static async open(opts: { db: Db; genesis: Genesis; common: Common; logger: Logger; now: () => number }): Promise<Blockchain> {
+  static async open(opts: {
+    db: Db
+    genesis: Genesis
+    common: Common
+    logger: Logger
+    now: () => number
+    /** the database held records before it was opened (see src/node/datadir.ts) */
+    existed?: boolean
+  }): Promise<Blockchain> {
     const { db, genesis, common, logger } = opts
     const store = new BlockStore(db, common)
     const storedGenesis = await store.getMeta('genesisHash')
     const headHash = await store.getHeadHash()
 
     if (storedGenesis === undefined && headHash === undefined) {
+      if (opts.existed === true && (await isEmpty(db))) {
+        throw corrupt('it held data, but the database opens empty (its files are damaged)')
+      }
       if (!(await isEmpty(db))) {
         throw new NfcError(
           ChainErrorCode.DatadirForeign,

@@ -3,8 +3,6 @@
  * chain, sender recovery, tx pool, producer, RPC — and closed in reverse, the database last.
  * No argv, no terminal: the CLI parses and calls `Node.init`.
  */
-import { mkdirSync } from 'node:fs'
-import { join } from 'node:path'
 import type { TypedTransaction } from '@ethereumjs/tx'
 import { Address, bytesToHex } from '@ethereumjs/util'
 import { openDatabase, type Db } from '../chain/blockStore.js'
@@ -23,6 +21,10 @@ import { BlockProducer } from './producer.js'
 import { startRpcServer, type RpcServer } from '../../rpc/server.js'
 import { allMethods } from '../../rpc/index.js'
 import { CLIENT_VERSION } from './version.js'
+import { chaindataDir, ensureDatadir, guardOpen, holdsRecords } from './datadir.js'
+import { NodeErrorCode } from './errors.js'
+import { isNfcError, NfcError } from '../util/errors.js'
+import { ChainErrorCode } from '../chain/errors.js'
 
 export interface NodeOptions {
   genesis: Genesis
@@ -60,15 +62,35 @@ export class Node implements NodeInfo {
   static async init(opts: NodeOptions): Promise<Node> {
     const logger = opts.logger
     const now = opts.now ?? Date.now
-    mkdirSync(opts.datadir, { recursive: true })
-    const db = await openDatabase(join(opts.datadir, 'chaindata'))
-    let chain: Blockchain
+    ensureDatadir(opts.datadir)
+    const existed = holdsRecords(chaindataDir(opts.datadir))
+    const guard = guardOpen(chaindataDir(opts.datadir))
+    let db: Db
     try {
-      chain = await Blockchain.open({ db, genesis: opts.genesis, common: makeCommon(opts.genesis.chainId, opts.genesis.name), logger: logger.child('chain'), now })
+      db = await openDatabase(chaindataDir(opts.datadir))
     } catch (e) {
-      await db.close()
+      // a directory locked by a running node is that node's: only forget our links to it
+      if (isNfcError(e) && e.code === ChainErrorCode.DatadirLocked) guard?.drop()
+      else guard?.restore()
       throw e
     }
+    let chain: Blockchain
+    try {
+      chain = await Blockchain.open({
+        db,
+        genesis: opts.genesis,
+        common: makeCommon(opts.genesis.chainId, opts.genesis.name),
+        logger: logger.child('chain'),
+        now,
+        existed,
+      })
+    } catch (e) {
+      await db.close()
+      // refused: hand the operator back the directory exactly as it was
+      guard?.restore()
+      throw e
+    }
+    guard?.drop()
     const recoverPool = RecoverPool.create({ threads: opts.recoverThreads })
     const txpool = new TxPool(
       {
@@ -107,7 +129,7 @@ export class Node implements NodeInfo {
         })
       } catch (e) {
         await node.close()
-        throw e
+        throw new NfcError(NodeErrorCode.RpcListen, `cannot serve JSON-RPC on ${opts.rpc.host}:${opts.rpc.port}: ${(e as Error).message}`)
       }
     }
     return node

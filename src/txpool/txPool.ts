@@ -136,7 +136,7 @@ export class TxPool {
     if (!SUPPORTED_TYPES.has(tx.type)) {
       throw new NfcError(TxPoolErrorCode.TX_TYPE_NOT_SUPPORTED, 'transaction type not supported', { type: tx.type })
     }
-    if (!tx.isSigned()) throw new NfcError(TxErrorCode.INVALID_SIG, 'invalid transaction v, r, s values')
+    if (!tx.isSigned()) throw new NfcError(TxErrorCode.INVALID_SIG, 'invalid sender: invalid transaction v, r, s values')
     const hash = tx.hash()
     const key = bytesToHex(hash)
     if (this.byHash.has(key)) throw alreadyKnown(key)

@@ -160,23 +160,23 @@ t.test('malformed RLP', async (t) => {
   for (let i = 0; i < 5; i++) {
     const body = await rpcRaw(node.url, 'eth_sendRawTransaction', [bytesToHex(randomBytes(64))])
     t.equal(body.error?.code, -32000)
-    t.match(body.error?.message, /^(rlp: |transaction type not supported|typed transaction too short|invalid transaction v, r, s values)/)
+    t.match(body.error?.message, /^(rlp: |transaction type not supported|typed transaction too short|invalid sender: invalid transaction v, r, s values)/)
   }
 })
 
 t.test('wrong chain id', async (t) => {
-  await rejectsTx(t, await signed(1, { chainId: 1n }), 'invalid chain id for signer: have 1 want 2100')
+  await rejectsTx(t, await signed(1, { chainId: 1n }), 'invalid sender: invalid chain id for signer: have 1 want 2100')
   await rejectsTx(
     t,
     await signed(1, { chainId: 1n, type: 2, gasPrice: undefined, maxFeePerGas: 3n * GWEI, maxPriorityFeePerGas: GWEI }),
-    'invalid chain id for signer: have 1 want 2100',
+    'invalid sender: invalid chain id for signer: have 1 want 2100',
   )
 })
 
 t.test('high-s signature', async (t) => {
   const common = createCustomCommon({ chainId: Number(CHAIN_ID) }, Mainnet, { hardfork: Hardfork.Cancun })
   const tx = createLegacyTx(
-    { nonce: BigInt(await nonceOf(DEV_ACCOUNTS[1]!.address)), gasPrice: 2n * GWEI, gasLimit: 21000n, to: DEV_ACCOUNTS[9]!.address, value: 1n },
+    { nonce: BigInt(await nonceOf(DEV_ACCOUNTS[1]!.address)), gasPrice: 2n * GWEI, gasLimit: 21000n, to: DEV_ACCOUNTS[9]!.address as `0x${string}`, value: 1n },
     { common },
   ).sign(hexToBytes(DEV_ACCOUNTS[1]!.privateKey as `0x${string}`))
   const fields = tx.raw()
@@ -187,7 +187,7 @@ t.test('high-s signature', async (t) => {
   const highS = [...fields]
   highS[8] = bigIntToUnpaddedBytes(SECP256K1_ORDER - s)
   highS[6] = bigIntToUnpaddedBytes(v % 2n === 0n ? v - 1n : v + 1n) // the other recovery id
-  await rejectsTx(t, bytesToHex(RLP.encode(highS)), 'invalid transaction v, r, s values')
+  await rejectsTx(t, bytesToHex(RLP.encode(highS)), 'invalid sender: invalid transaction v, r, s values')
   // pre-EIP-155 v (27/28) is refused over RPC, as geth does by default
   const unprotected = await new Wallet(DEV_ACCOUNTS[1]!.privateKey).signTransaction({
     type: 0, to: DEV_ACCOUNTS[9]!.address, value: 1n, gasLimit: 21000n, gasPrice: 2n * GWEI,
@@ -207,16 +207,16 @@ t.test('unsigned transaction', async (t) => {
     new Uint8Array(0),
   ]
   // six fields (no signature at all) and nine with v, r, s = 0
-  await rejectsTx(t, bytesToHex(RLP.encode(fields)), 'invalid transaction v, r, s values')
+  await rejectsTx(t, bytesToHex(RLP.encode(fields)), 'invalid sender: invalid transaction v, r, s values')
   const empty = new Uint8Array(0)
-  await rejectsTx(t, bytesToHex(RLP.encode([...fields, empty, empty, empty])), 'invalid transaction v, r, s values')
-  await rejectsTx(t, bytesToHex(RLP.encode([...fields, bigIntToUnpaddedBytes(CHAIN_ID * 2n + 35n), empty, empty])), 'invalid transaction v, r, s values')
+  await rejectsTx(t, bytesToHex(RLP.encode([...fields, empty, empty, empty])), 'invalid sender: invalid transaction v, r, s values')
+  await rejectsTx(t, bytesToHex(RLP.encode([...fields, bigIntToUnpaddedBytes(CHAIN_ID * 2n + 35n), empty, empty])), 'invalid sender: invalid transaction v, r, s values')
 })
 
 t.test('oversized transaction', async (t) => {
   const raw = await signed(1, { data: bytesToHex(new Uint8Array(MAX_TX_SIZE + 1).fill(1)), gasLimit: 5_000_000n })
   t.ok((raw.length - 2) / 2 > MAX_TX_SIZE)
-  await rejectsTx(t, raw, 'oversized data')
+  await rejectsTx(t, raw, /^oversized data: transaction size \d+, limit 131072$/)
 })
 
 t.test('nonce too low', async (t) => {
@@ -310,18 +310,18 @@ t.test('bad request bodies', async (t) => {
   const chunked = await postStreaming(huge, false)
   t.equal(chunked.status, 413, 'HTTP 413 for a chunked body')
   t.same(JSON.parse(chunked.text), tooLarge)
-  // an ordinary client sends the whole body at once; it must not break the server, and it
-  // should get to read the 413 (see the report: the server closes without a lingering read)
-  let seen: string
-  try {
-    const res = await post(huge)
-    seen = `${res.status} ${res.text}`
-  } catch (e) {
-    seen = `connection error: ${((e as Error).cause as Error | undefined)?.message ?? (e as Error).message}`
+  // an ordinary client sends the whole body at once; the server drains it before answering,
+  // so the client reads the 413 instead of a reset (several times: the race was intermittent)
+  for (let i = 0; i < 5; i++) {
+    let seen: string
+    try {
+      const res = await post(huge)
+      seen = `${res.status} ${res.text}`
+    } catch (e) {
+      seen = `connection error: ${((e as Error).cause as Error | undefined)?.message ?? (e as Error).message}`
+    }
+    t.match(seen, /^413 /, `fetch() of a 6 MiB body reads the 413 (try ${i + 1})`)
   }
-  t.match(seen, /^413 /, 'fetch() of a 6 MiB body reads the 413', {
-    todo: 'node bug (reported): the 413 is sent and the socket closed at once, so a client still writing gets EPIPE/ECONNRESET',
-  })
   t.match(await blockNumber(), Number, 'still answering')
 
   const wrongType = await post(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_blockNumber' }), 'text/plain')

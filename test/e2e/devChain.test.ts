@@ -7,6 +7,7 @@
  * continue the chain the earlier ones built.
  */
 import { readFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import t from 'tap'
 import {
@@ -27,9 +28,11 @@ import {
 import { RLP } from '@ethereumjs/rlp'
 import { verifyMerkleProof } from '@ethereumjs/mpt'
 import { bytesToBigInt, hexToBytes } from '@ethereumjs/util'
-import solc from 'solc'
 import { DEV_ACCOUNTS } from '../../src/node/devAccounts.js'
 import { REPO_ROOT, rpc, rpcRaw, startNode, tempDir, waitFor, type NodeProcess } from '../helpers/nodeProcess.js'
+
+/** solc-js ships no type declarations */
+const solc = createRequire(import.meta.url)('solc') as { compile(input: string): string }
 
 const CHAIN_ID = 2100n
 const SHARED_POOL = '0x0000000000000000000000000000000000002000'
@@ -279,9 +282,9 @@ t.test('receipts, blocks, pending nonce, eth_getProof', async (t) => {
         { jsonrpc: '2.0', id: 1, method: 'eth_getTransactionCount', params: [who.address, 'latest'] },
         { jsonrpc: '2.0', id: 2, method: 'eth_getTransactionCount', params: [who.address, 'pending'] },
       ]),
-    }).then((r) => r.json())
-    const latest = Number(res.find((x: { id: number }) => x.id === 1).result)
-    const pending = Number(res.find((x: { id: number }) => x.id === 2).result)
+    }).then((r) => r.json() as Promise<{ id: number; result: string }[]>)
+    const latest = Number(res.find((x) => x.id === 1)!.result)
+    const pending = Number(res.find((x) => x.id === 2)!.result)
     await mined(sent.hash)
     if (latest !== nonce) continue // mined in between: try again
     // the pooled tx and the gapped one it unblocked are both executable now
@@ -428,7 +431,10 @@ t.test('--reset starts over from block 0', async (t) => {
   const oldHead = await provider.getBlockNumber()
   const oldGenesis = (await provider.getBlock(0))!.hash
   const someTx = (await provider.getBlock(oldHead))!
-  t.equal(await node.stop(), 0)
+  // SIGTERM stops as cleanly as SIGINT
+  await node.kill('SIGTERM')
+  t.equal(node.proc.exitCode, 0, 'SIGTERM: exit code 0')
+  t.match(node.stderr(), /stopped head=/)
   await start(['--reset'])
   t.match(node.stderr(), /reset: removed the data directory/)
   t.match(node.stderr(), /initialised chain from genesis/)

@@ -96,14 +96,14 @@ t.test('unsupported type bytes', async (t) => {
 
 t.test('oversized', async (t) => {
   const raw = legacyTx(K, 0n, GWEI, { data: new Uint8Array(200).fill(1), gasLimit: 100_000n }).serialize()
-  const err = rejects(t, () => decodeRawTransaction(raw, { common, maxTxSize: 200 }), TxErrorCode.OVERSIZED, 'oversized data')
+  const err = rejects(t, () => decodeRawTransaction(raw, { common, maxTxSize: 200 }), TxErrorCode.OVERSIZED, `oversized data: transaction size ${raw.length}, limit 200`)
   t.same(err?.meta, { size: raw.length, limit: 200 })
   t.ok(decodeRawTransaction(raw, { common, maxTxSize: raw.length }), 'exactly at the limit is fine')
 })
 
 t.test('wrong chain id', async (t) => {
   const other = createCustomCommon({ chainId: 1 }, Mainnet, { hardfork: Hardfork.Cancun })
-  const want = `invalid chain id for signer: have 1 want ${CHAIN_ID}`
+  const want = `invalid sender: invalid chain id for signer: have 1 want ${CHAIN_ID}`
   rejects(t, () => decodeRawTransaction(legacyTx(K, 0n, GWEI, { common: other }).serialize(), opts), TxErrorCode.WRONG_CHAIN, want)
   rejects(t, () => decodeRawTransaction(accessListTx(K, 0n, GWEI, { common: other }).serialize(), opts), TxErrorCode.WRONG_CHAIN, want)
   const err = rejects(t, () => decodeRawTransaction(feeMarketTx(K, 0n, GWEI, 0n, { common: other }).serialize(), opts),
@@ -121,7 +121,7 @@ t.test('unprotected legacy (v = 27/28)', async (t) => {
 })
 
 t.test('signature values', async (t) => {
-  const msg = 'invalid transaction v, r, s values'
+  const msg = 'invalid sender: invalid transaction v, r, s values'
   // high-s: s' = n - s with the recovery bit flipped is the same signature, but non-canonical (EIP-2)
   const tx1559 = feeMarketTx(K, 0n, 2n * GWEI, GWEI)
   const highS1559 = reencodeTyped(tx1559.serialize(), (f) => {

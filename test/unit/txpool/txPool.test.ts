@@ -116,7 +116,7 @@ t.test('stateful rejections: nonce too low, insufficient funds', async (t) => {
 t.test('invalid sender and unsupported types', async (t) => {
   const { pool } = setup()
   const unsigned = createFeeMarket1559Tx({ nonce: 0n, maxFeePerGas: 2n * GWEI, gasLimit: 21_000n, to: TO }, { common })
-  await rejects(t, pool.add(unsigned), TxErrorCode.INVALID_SIG, 'invalid transaction v, r, s values')
+  await rejects(t, pool.add(unsigned), TxErrorCode.INVALID_SIG, 'invalid sender: invalid transaction v, r, s values')
   // r with no curve point: the pool's own recovery must map to TX_INVALID_SENDER
   let seen = false
   for (let r = 1n; r < 40n && !seen; r++) {
