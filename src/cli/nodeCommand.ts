@@ -1,7 +1,6 @@
 /** `nfc node`: run a node until SIGINT/SIGTERM, then stop cleanly at a committed head. */
 import { existsSync, readFileSync, rmSync } from 'node:fs'
-import { dirname, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { hexToBytes } from '@ethereumjs/util'
 import { loadGenesisFile } from '../chain/genesis.js'
@@ -11,6 +10,7 @@ import { openDatabase } from '../chain/blockStore.js'
 import { ChainErrorCode } from '../chain/errors.js'
 import { chaindataDir } from '../node/datadir.js'
 import { isNfcError } from '../util/errors.js'
+import { packageRoot } from '../util/packageRoot.js'
 import { createLogger, type LogLevel } from '../util/logger.js'
 
 const HELP = `nfc node — run a NetFlowCoin node
@@ -26,19 +26,6 @@ Options:
   --log-level LEVEL     debug | info | warn | error (default info)
   -h, --help            this text`
 
-/** The package root, found from this file in src/cli or dist/src/cli. */
-export function packageRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url))
-  for (let i = 0; i < 5; i++) {
-    try {
-      readFileSync(resolve(dir, 'package.json'))
-      return dir
-    } catch {
-      dir = dirname(dir)
-    }
-  }
-  throw new Error('cannot find the package root')
-}
 
 export function parseHostPort(value: string): { host: string; port: number } {
   const m = /^(.*):(\d{1,5})$/.exec(value)
@@ -111,7 +98,7 @@ export async function nodeCommand(argv: string[]): Promise<number> {
   const logger = createLogger({ level })
   let node: Node | undefined
   try {
-    const genesisFile = opts.genesis ?? (opts.dev ? resolve(packageRoot(), 'genesis/dev.json') : undefined)
+    const genesisFile = opts.genesis ?? (opts.dev ? resolve(packageRoot()!, 'genesis/dev.json') : undefined)
     if (genesisFile === undefined) throw new UsageError('--genesis FILE is required (or --dev for the dev chain)')
     const genesis = loadGenesisFile(genesisFile)
     const datadir = resolve(opts.datadir ?? `data/${genesis.name === 'nfc-dev' ? 'dev' : genesis.name}`)

@@ -2,9 +2,9 @@
  * The core every other module imports: the WASM build when build/release.wasm loads, otherwise
  * the pure-JS fallback (one warning on stderr). Loaded synchronously so `core` is ready at import.
  */
-import { existsSync, readFileSync } from 'node:fs'
-import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { packageRoot } from '../util/packageRoot.js'
 import type { Core } from './interface.js'
 import { jsCore } from './jsCore.js'
 import { createWasmCore } from './wasmCore.js'
@@ -13,19 +13,6 @@ export type { Core, CountResult, CounterState, HashKind, SampleParams } from './
 export { initialCounterState } from './interface.js'
 export { jsCore }
 
-/**
- * The same code runs as src/core/index.ts (tsx) and dist/src/core/index.js (tsc), so the wasm is
- * found relative to the package root rather than to this file.
- */
-export function packageRoot(from: string = import.meta.url): string | null {
-  let dir = dirname(fileURLToPath(from))
-  for (;;) {
-    if (existsSync(join(dir, 'package.json'))) return dir
-    const up = dirname(dir)
-    if (up === dir) return null
-    dir = up
-  }
-}
 
 export function defaultWasmPath(): string | null {
   const root = packageRoot()
@@ -53,3 +40,5 @@ if ('error' in loaded) {
     `warning: WASM core unavailable (${loaded.error}); using the slower JS core. Run \`npm run build:wasm\`.\n`,
   )
 }
+
+export { packageRoot }

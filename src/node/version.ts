@@ -1,17 +1,12 @@
 import { readFileSync } from 'node:fs'
 import { arch, platform } from 'node:os'
+import { join } from 'node:path'
+import { packageRoot } from '../util/packageRoot.js'
 
 function packageVersion(): string {
-  // src/node/version.ts and dist/src/node/version.js both reach package.json by walking up
-  let dir = new URL('.', import.meta.url)
-  for (let i = 0; i < 5; i++) {
-    try {
-      return JSON.parse(readFileSync(new URL('package.json', dir), 'utf8')).version as string
-    } catch {
-      dir = new URL('..', dir)
-    }
-  }
-  return '0.0.0'
+  const root = packageRoot()
+  if (root === null) return '0.0.0'
+  return (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }).version
 }
 
 /** web3_clientVersion, geth-style: name/version/os-arch/runtime */

@@ -37,6 +37,7 @@ import { decodeRawTransaction } from '../../src/execution/txDecode.js'
 import { Blockchain } from '../../src/node/blockchain.js'
 import { DEV_ACCOUNTS, DEV_FOUNDATION_INDEX, DEV_WITNESS_KEY } from '../../src/node/devAccounts.js'
 import { silentLogger } from '../../src/util/logger.js'
+import { packageRoot } from '../../src/util/packageRoot.js'
 import { progress, row } from './report.js'
 
 const envInt = (name: string, def: number): number => {
@@ -69,53 +70,9 @@ const TOKEN_GAS_LIMIT = 100_000n
  */
 const BENCH_GAS_LIMIT = 2_000_000_000n
 
-const TOKEN_SOURCE = `// SPDX-License-Identifier: MIT
-pragma solidity ^0.8.28;
-
-/// Minimal ERC-20 for the block benchmark. Balances are seeded in the genesis alloc
-/// (storage of the mapping at slot 0), so the constructor never runs.
-contract BenchToken {
-    mapping(address => uint256) public balanceOf;
-    mapping(address => mapping(address => uint256)) public allowance;
-    uint256 public totalSupply;
-
-    event Transfer(address indexed from, address indexed to, uint256 value);
-    event Approval(address indexed owner, address indexed spender, uint256 value);
-
-    function name() external pure returns (string memory) { return "Bench Token"; }
-    function symbol() external pure returns (string memory) { return "BENCH"; }
-    function decimals() external pure returns (uint8) { return 18; }
-
-    function transfer(address to, uint256 value) external returns (bool) {
-        _move(msg.sender, to, value);
-        return true;
-    }
-
-    function approve(address spender, uint256 value) external returns (bool) {
-        allowance[msg.sender][spender] = value;
-        emit Approval(msg.sender, spender, value);
-        return true;
-    }
-
-    function transferFrom(address from, address to, uint256 value) external returns (bool) {
-        uint256 a = allowance[from][msg.sender];
-        if (a != type(uint256).max) {
-            require(a >= value, "allowance");
-            allowance[from][msg.sender] = a - value;
-        }
-        _move(from, to, value);
-        return true;
-    }
-
-    function _move(address from, address to, uint256 value) private {
-        uint256 b = balanceOf[from];
-        require(b >= value, "balance");
-        unchecked { balanceOf[from] = b - value; }
-        balanceOf[to] += value;
-        emit Transfer(from, to, value);
-    }
-}
-`
+/** The ERC-20 of the end-to-end tests; its balances are seeded in the genesis alloc (storage
+ * of the `balanceOf` mapping, slot from solc's layout), so the constructor never runs. */
+const TOKEN_FILE = 'test/fixtures/contracts/Token.sol'
 
 // ---------------------------------------------------------------------------------------------
 // set-up (untimed)
@@ -166,7 +123,7 @@ function compileToken(): Token {
   const solc = createRequire(import.meta.url)('solc') as { compile(input: string): string; version(): string }
   const input = {
     language: 'Solidity',
-    sources: { 'BenchToken.sol': { content: TOKEN_SOURCE } },
+    sources: { 'Token.sol': { content: readFileSync(join(packageRoot()!, TOKEN_FILE), 'utf8') } },
     settings: {
       evmVersion: 'cancun',
       optimizer: { enabled: true, runs: 200 },
@@ -182,7 +139,7 @@ function compileToken(): Token {
   }
   const errors = (out.errors ?? []).filter((e) => e.severity === 'error')
   if (errors.length > 0) throw new Error(`solc: ${errors.map((e) => e.formattedMessage).join('\n')}`)
-  const c = out.contracts['BenchToken.sol']!['BenchToken']!
+  const c = out.contracts['Token.sol']!['Token']!
   const slot = (label: string) => BigInt(c.storageLayout.storage.find((s) => s.label === label)!.slot)
   return {
     runtime: hexToBytes(`0x${c.evm.deployedBytecode.object}`),
