@@ -194,9 +194,10 @@ export class Blockchain extends EventEmitter<{ block: [NewBlockEvent] }> {
         this.emit('block', { block, receipts: exec.receipts })
         return { block, receipts: exec.receipts, rejected: exec.rejected }
       } catch (e) {
-        // nothing of this block reached the disk: forget its state and return to the parent
-        this.state.store.discard()
+        // nothing of this block reached the disk: return to the parent, then forget every trie
+        // write of this block (setStateRoot flushes the caches first, so discard comes last)
         await (this.vm.stateManager as MerkleStateManager).setStateRoot(parent.header.stateRoot, true)
+        this.state.store.discard()
         throw e
       }
     })

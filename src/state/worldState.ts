@@ -8,6 +8,7 @@ import { createMPT } from '@ethereumjs/mpt'
 import { Caches, MerkleStateManager } from '@ethereumjs/statemanager'
 import type { Db } from '../chain/blockStore.js'
 import { core } from '../core/index.js'
+import { DeferredTrie, LiveStateManager } from './deferredTrie.js'
 import { TrieNodeStore } from './trieNodeStore.js'
 
 export class WorldState {
@@ -38,21 +39,24 @@ async function makeStateManager(
   store: TrieNodeStore,
   common: Common,
   root: Uint8Array | undefined,
-  bigCaches: boolean,
+  live: boolean,
 ): Promise<MerkleStateManager> {
-  const trie = await createMPT({
+  const trieOpts = {
     db: store,
-    valueEncoding: 'view',
+    valueEncoding: 'view' as const,
     useKeyHashing: true,
     useKeyHashingFunction: core.keccak256,
     common,
     root,
-    cacheSize: bigCaches ? 50_000 : 0,
-  })
+  }
   // Caches hold writes in memory until flush; with the block-wide journal checkpoint of
-  // executeBlock, the flush (and so the trie work) happens once per block, at its state root.
-  const caches = new Caches(
-    bigCaches ? { account: { size: 200_000 }, storage: { size: 200_000 }, code: { size: 2_000 } } : {},
-  )
-  return new MerkleStateManager({ trie, common, caches, prefixCodeHashes: true, prefixStorageTrieKeys: false })
+  // executeBlock, the flush happens once per block, at its state root. The live account trie
+  // then applies the block's account updates in one pass (DeferredTrie); views only read.
+  if (live) {
+    const trie = new DeferredTrie({ ...trieOpts, cacheSize: 50_000 }, store, core.keccak256)
+    const caches = new Caches({ account: { size: 200_000 }, storage: { size: 200_000 }, code: { size: 2_000 } })
+    return new LiveStateManager({ trie, common, caches, prefixCodeHashes: true, prefixStorageTrieKeys: false })
+  }
+  const trie = await createMPT(trieOpts)
+  return new MerkleStateManager({ trie, common, caches: new Caches(), prefixCodeHashes: true, prefixStorageTrieKeys: false })
 }
