@@ -1,23 +1,47 @@
 /**
- * The account trie of the live state: `put`/`del` only record the update, and
- * `applyPending()` writes them all at once through MptBatch (each changed node encoded, hashed
- * and stored once per block instead of once per account). Reads see the recorded updates.
- * MerkleStateManager writes to the trie only when it flushes its caches at the end of a block,
- * outside any checkpoint; a checkpoint taken with updates pending would make a later revert
- * unsound, so it is refused loudly rather than silently mishandled.
+ * The tries of the live state (the account trie and, through `shallowCopy`, every storage trie):
+ * `put`/`del` only record the update, and `applyPending()` writes them all at once through
+ * MptBatch (each changed node encoded, hashed and stored once per block instead of once per key).
+ * Reads see the recorded updates. MerkleStateManager writes to its tries only when it flushes its
+ * caches at the end of a block, outside any checkpoint; a checkpoint taken with updates pending
+ * would make a later revert unsound, so it is refused loudly rather than silently mishandled.
  */
 import { MerklePatriciaTrie, type MPTOpts } from '@ethereumjs/mpt'
 import { MerkleStateManager, type MerkleStateManagerOpts } from '@ethereumjs/statemanager'
-import { bytesToHex } from '@ethereumjs/util'
+import { Address, bytesToHex, hexToBytes } from '@ethereumjs/util'
 import { MptBatch, type NodeStore } from './mptBatch.js'
 
 export class DeferredTrie extends MerklePatriciaTrie {
   private readonly pending = new Map<string, [Uint8Array, Uint8Array | null]>()
   private readonly updater: MptBatch
 
-  constructor(opts: MPTOpts, store: NodeStore, keccak: (data: Uint8Array) => Uint8Array) {
+  constructor(
+    opts: MPTOpts,
+    private readonly store: NodeStore,
+    private readonly keccak: (data: Uint8Array) => Uint8Array,
+  ) {
     super(opts)
+    // MptBatch addresses nodes by their bare hash
+    if (opts.keyPrefix !== undefined) throw new Error('DeferredTrie: key prefixes are not supported')
     this.updater = new MptBatch(store, keccak, this.EMPTY_TRIE_ROOT)
+  }
+
+  /** Storage tries are made by copying the account trie: they defer their updates too. */
+  override shallowCopy(includeCheckpoints = true, opts?: MPTOpts): DeferredTrie {
+    const copy = new DeferredTrie(
+      { ...this._opts, db: this._db.db.shallowCopy(), root: this.root(), cacheSize: 0, ...(opts ?? {}) },
+      this.store,
+      this.keccak,
+    )
+    if (includeCheckpoints && this.hasCheckpoints()) copy._db.setCheckpoints(this._db.checkpoints)
+    return copy
+  }
+
+  /** Setting a root (a cleared storage, a reset) abandons the updates recorded against the old one. */
+  override root(value?: Uint8Array | null): Uint8Array {
+    // (the base constructor sets the root before this class's fields exist)
+    if (value !== undefined && this.pending !== undefined) this.pending.clear()
+    return super.root(value)
   }
 
   override async put(key: Uint8Array, value: Uint8Array | null, skipKeyTransform = false): Promise<void> {
@@ -52,8 +76,7 @@ export class DeferredTrie extends MerklePatriciaTrie {
   async applyPending(): Promise<void> {
     if (this.pending.size === 0) return
     const root = await this.updater.apply(this.root(), this.pending.values())
-    this.pending.clear()
-    this.root(root)
+    this.root(root) // (clears pending)
   }
 
   discardPending(): void {
@@ -61,7 +84,10 @@ export class DeferredTrie extends MerklePatriciaTrie {
   }
 }
 
-/** The live state manager: its account trie is a DeferredTrie, applied when the root is asked for. */
+/**
+ * The live state manager: its tries are DeferredTries, applied when the state root is asked for —
+ * storage tries first, then their accounts' `storageRoot`s are set, then the account trie.
+ */
 export class LiveStateManager extends MerkleStateManager {
   private readonly deferred: DeferredTrie
 
@@ -70,15 +96,39 @@ export class LiveStateManager extends MerkleStateManager {
     this.deferred = opts.trie
   }
 
+  /**
+   * Storage tries with recorded updates, by account. ethereumjs files every storage trie it
+   * modifies under the plain address (40 hex digits) besides the hashed one it looks up by.
+   */
+  private modifiedStorage(): [Address, DeferredTrie][] {
+    const out: [Address, DeferredTrie][] = []
+    for (const [key, trie] of Object.entries(this._storageTries)) {
+      if (key.length === 40 && trie instanceof DeferredTrie && trie.pendingUpdates > 0) {
+        out.push([new Address(hexToBytes(`0x${key}`)), trie])
+      }
+    }
+    return out.sort(([a], [b]) => (a.toString() < b.toString() ? -1 : 1))
+  }
+
   override async getStateRoot(): Promise<Uint8Array> {
     await this.flush()
+    const storage = this.modifiedStorage()
+    for (const [address, trie] of storage) {
+      await trie.applyPending()
+      const account = await this.getAccount(address)
+      if (account === undefined) continue // destroyed in this block: its storage is gone with it
+      account.storageRoot = trie.root()
+      await this.putAccount(address, account)
+    }
+    if (storage.length > 0) await this.flush()
     await this.deferred.applyPending()
     return super.getStateRoot()
   }
 
   override async setStateRoot(stateRoot: Uint8Array, clearCache = true): Promise<void> {
-    // switching roots (a rollback) abandons whatever the caches flush into the trie
+    // switching roots (a rollback) abandons whatever the caches flush into the tries
     await this.flush()
+    for (const [, trie] of this.modifiedStorage()) trie.discardPending()
     this.deferred.discardPending()
     return super.setStateRoot(stateRoot, clearCache)
   }
