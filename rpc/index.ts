@@ -21,6 +21,9 @@ import { eth_maxPriorityFeePerGas } from './eth/maxPriorityFeePerGas.js'
 import { eth_sendRawTransaction } from './eth/sendRawTransaction.js'
 import { net_version } from './net/version.js'
 import { web3_clientVersion } from './web3/clientVersion.js'
+import { debugMethods } from './debug/index.js'
+import { filterMethods } from './filters/index.js'
+import { moreMethods } from './more.js'
 
 export function allMethods(): Map<string, RpcMethod<any, any>> {
   return buildMethods([
@@ -44,5 +47,8 @@ export function allMethods(): Map<string, RpcMethod<any, any>> {
     eth_sendRawTransaction,
     net_version,
     web3_clientVersion,
+    ...moreMethods,
+    ...filterMethods,
+    ...debugMethods,
   ] as RpcMethod<any, any>[])
 }

@@ -19,6 +19,23 @@ export interface DispatcherOptions {
   maxBatch?: number
   /** most bytes in one response or batch of responses (default 25 MiB, like geth) */
   maxResponseBytes?: number
+  /**
+   * Called once per request (each call of a batch, notifications included) when its answer is
+   * settled, for metrics. Must not throw (a throw is logged and ignored).
+   */
+  onCall?: (record: CallRecord) => void
+}
+
+export interface CallRecord {
+  /**
+   * The method, when it is registered; null for anything else (unknown method, invalid
+   * request, parse error, batch over the limit) so that metrics labels stay bounded.
+   */
+  method: string | null
+  /** time spent running the call */
+  seconds: number
+  /** JSON-RPC error code of the answer; null for a result */
+  errorCode: number | null
 }
 
 export interface Dispatcher {
@@ -82,6 +99,18 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
   const { methods, logger } = opts
   const maxBatch = opts.maxBatch ?? defaultMaxBatch
   const maxResponseBytes = opts.maxResponseBytes ?? defaultMaxResponseBytes
+  const onCall = opts.onCall
+
+  function record(method: string | null, started: number, errorCode: number | null): void {
+    if (!onCall) return
+    try {
+      onCall({ method, seconds: (performance.now() - started) / 1000, errorCode })
+    } catch (e) {
+      logger.error('rpc onCall hook threw', { error: e instanceof Error ? e.message : String(e) })
+    }
+  }
+  const known = (c: Call) => (methods.has(c.method) ? c.method : null)
+  const codeOf = (res: JsonRpcResponse) => ('error' in res ? res.error.code : null)
 
   async function run(call: Call, ctx: RpcContext): Promise<JsonRpcResponse> {
     const method = methods.get(call.method)
@@ -101,10 +130,15 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
 
   /** Serialises one response; a result JSON cannot carry (bigint, cycle) becomes -32603. */
   function serialise(res: JsonRpcResponse, method?: string): string {
+    return serialiseCoded(res, method).text
+  }
+
+  function serialiseCoded(res: JsonRpcResponse, method?: string): { text: string; code: number | null } {
     try {
-      return JSON.stringify(res)
+      return { text: JSON.stringify(res), code: codeOf(res) }
     } catch (e) {
-      return JSON.stringify(errorResponse(res.id, toJsonRpcError(e, logger, { method })))
+      const err = toJsonRpcError(e, logger, { method })
+      return { text: JSON.stringify(errorResponse(res.id, err)), code: err.code }
     }
   }
 
@@ -112,17 +146,33 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
     JSON.stringify(errorResponse(id, toJsonRpcError(rpcError(RpcErrorCode.ResponseTooLarge, ''), logger)))
 
   async function single(msg: unknown, ctx: RpcContext): Promise<string | undefined> {
+    const started = performance.now()
     const checked = checkRequest(msg)
-    if (!isCall(checked)) return serialise(checked)
+    if (!isCall(checked)) {
+      record(null, started, codeOf(checked))
+      return serialise(checked)
+    }
     const res = await run(checked, ctx)
-    if (checked.notification) return undefined
-    const text = serialise(res, checked.method)
-    return Buffer.byteLength(text) > maxResponseBytes ? tooLarge(checked.id) : text
+    if (checked.notification) {
+      record(known(checked), started, codeOf(res))
+      return undefined
+    }
+    const { text, code } = serialiseCoded(res, checked.method)
+    if (Buffer.byteLength(text) > maxResponseBytes) {
+      record(known(checked), started, JsonRpcCode.ResponseTooLarge)
+      return tooLarge(checked.id)
+    }
+    record(known(checked), started, code)
+    return text
   }
 
   async function batch(msgs: unknown[], ctx: RpcContext): Promise<string | undefined> {
-    if (msgs.length === 0) return JSON.stringify(invalidRequest(null, 'empty batch'))
+    if (msgs.length === 0) {
+      record(null, performance.now(), JsonRpcCode.InvalidRequest)
+      return JSON.stringify(invalidRequest(null, 'empty batch'))
+    }
     if (msgs.length > maxBatch) {
+      record(null, performance.now(), JsonRpcCode.InvalidRequest)
       // like geth: one error, carrying the id of the first call, inside a batch array
       const first = msgs.map(checkRequest).find((c): c is Call => isCall(c) && !c.notification)
       const err = errorResponse(first?.id ?? null, { code: JsonRpcCode.InvalidRequest, message: 'batch too large' })
@@ -132,25 +182,34 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
     let bytes = 2
     let overflow = false
     for (const msg of msgs) {
+      const started = performance.now()
       const checked = checkRequest(msg)
+      const method = isCall(checked) ? known(checked) : null
       let text: string | undefined
+      let code: number | null
       if (!isCall(checked)) {
         text = serialise(checked)
+        code = codeOf(checked)
       } else if (overflow) {
         // like geth: once the batch is too large, the remaining calls are answered, not run
         if (!checked.notification) text = tooLarge(checked.id)
+        code = JsonRpcCode.ResponseTooLarge
       } else {
         const res = await run(checked, ctx)
-        if (!checked.notification) text = serialise(res, checked.method)
+        code = codeOf(res)
+        if (!checked.notification) ({ text, code } = serialiseCoded(res, checked.method))
       }
-      if (text === undefined) continue
-      const size = Buffer.byteLength(text) + 1
-      if (!overflow && bytes + size > maxResponseBytes) {
-        overflow = true
-        text = tooLarge(isCall(checked) ? checked.id : null)
+      if (text !== undefined) {
+        const size = Buffer.byteLength(text) + 1
+        if (!overflow && bytes + size > maxResponseBytes) {
+          overflow = true
+          text = tooLarge(isCall(checked) ? checked.id : null)
+          code = JsonRpcCode.ResponseTooLarge
+        }
+        bytes += size
+        parts.push(text)
       }
-      bytes += size
-      parts.push(text)
+      record(method, started, code)
     }
     return parts.length === 0 ? undefined : `[${parts.join(',')}]`
   }
@@ -161,6 +220,7 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
       try {
         msg = JSON.parse(text)
       } catch {
+        record(null, performance.now(), JsonRpcCode.ParseError)
         return parseErrorBody
       }
       try {

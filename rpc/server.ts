@@ -3,7 +3,10 @@
  * to the dispatcher in `jsonrpc.ts`; this file owns limits, CORS, keepalive and shutdown.
  *
  * HTTP follows geth: `POST /` with a JSON content type (others → 415), JSON-RPC errors ride
- * on HTTP 200, a body over the limit → 413, notifications only → 200 with an empty body.
+ * on HTTP 200, a body over the limit → 413, notifications only → 200 with an empty body, a
+ * Host header outside the allow-list (vhosts) → 403 "invalid host specified". `GET /metrics`
+ * serves Prometheus text (RPC calls, errors and latency per method, WS connections, and the
+ * node gauges read through `nodeStats` at scrape time). Options and defaults: `config.ts`.
  */
 import type { IncomingMessage } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -11,30 +14,15 @@ import type { Duplex } from 'node:stream'
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify'
 import { WebSocket, WebSocketServer, type RawData } from 'ws'
 import type { Logger } from '../src/util/logger.js'
+import { corsAllowOrigin, hostAllowed, rpcDefaults, wsOriginAllowed, type RpcLimits, type RpcServerOptions } from './config.js'
 import { JsonRpcCode } from './errors.js'
-import { createDispatcher, defaultMaxBatch, defaultMaxResponseBytes, parseErrorBody } from './jsonrpc.js'
-import type { RpcConnection, RpcContext, RpcMethod } from './types.js'
+import { createDispatcher, parseErrorBody, type CallRecord } from './jsonrpc.js'
+import { PROMETHEUS_CONTENT_TYPE, Registry } from './metrics.js'
+import type { RpcConnection, RpcContext } from './types.js'
 
-export const defaultMaxBodyBytes = 5 * 1024 * 1024
+export type { RpcServerOptions } from './config.js'
 
-export interface RpcServerOptions {
-  host: string
-  /** 0 = ephemeral */
-  port: number
-  methods: Map<string, RpcMethod<any, any>>
-  context: Omit<RpcContext, 'connection'>
-  logger: Logger
-  /** largest HTTP body or WS message (default 5 MiB, like geth) */
-  maxBodyBytes?: number
-  /** most requests in a batch (default 1000) */
-  maxBatch?: number
-  /** largest response or batch of responses (default 25 MiB) */
-  maxResponseBytes?: number
-  /** allowed browser origins for HTTP (CORS) and WS (Origin header); default ['*'] */
-  cors?: string[]
-  /** WS ping interval; a client that missed the previous pong is dropped (default 30 s) */
-  wsPingIntervalMs?: number
-}
+export const defaultMaxBodyBytes = rpcDefaults.maxBodyBytes
 
 export interface RpcServer {
   /** http://host:port */
@@ -89,23 +77,71 @@ function drainRequest(req: IncomingMessage, cap: number): Promise<void> {
   })
 }
 
+/** The metrics every RPC server exports; `nodeStats` feeds the node gauges at scrape time. */
+function createRpcMetrics() {
+  const registry = new Registry()
+  return {
+    registry,
+    requests: registry.counter('nfc_rpc_requests_total', 'JSON-RPC requests by method (unregistered methods and invalid requests: "unknown")', ['method']),
+    errors: registry.counter('nfc_rpc_errors_total', 'JSON-RPC error answers by method and error code', ['method', 'code']),
+    duration: registry.histogram('nfc_rpc_request_duration_seconds', 'time spent running a JSON-RPC request, by method', ['method']),
+    rejected: registry.counter('nfc_rpc_http_rejected_total', 'HTTP requests and WS upgrades refused before JSON-RPC (body too large, invalid host, origin, content type)', ['reason']),
+    wsConnections: registry.gauge('nfc_ws_connections', 'open WebSocket connections'),
+    head: registry.gauge('nfc_head_block', 'head block number'),
+    finalized: registry.gauge('nfc_finalized_block', 'finalized block number (the head until DPoS finality)'),
+    pending: registry.gauge('nfc_txpool_pending', 'executable transactions in the pool'),
+    queued: registry.gauge('nfc_txpool_queued', 'transactions in the pool waiting behind a nonce gap'),
+    peers: registry.gauge('nfc_peers', 'connected peers'),
+  }
+}
+
 export async function startRpcServer(opts: RpcServerOptions): Promise<RpcServer> {
   const logger = opts.logger
-  const maxBodyBytes = opts.maxBodyBytes ?? defaultMaxBodyBytes
-  const origins = opts.cors ?? ['*']
-  const anyOrigin = origins.includes('*')
-  const originAllowed = (origin: string | undefined) => origin === undefined || anyOrigin || origins.includes(origin)
+  const maxBodyBytes = opts.maxBodyBytes ?? rpcDefaults.maxBodyBytes
+  const origins = (opts.cors ?? ['*']).map((o) => o.trim().toLowerCase()).filter((o) => o !== '')
+  const vhosts = new Set((opts.vhosts ?? ['*']).map((h) => h.trim().toLowerCase()).filter((h) => h !== ''))
+  const limits: RpcLimits = {
+    maxSubscriptionsPerConnection: opts.maxSubscriptionsPerConnection ?? rpcDefaults.maxSubscriptionsPerConnection,
+    maxFilters: opts.maxFilters ?? rpcDefaults.maxFilters,
+  }
+  const httpContext: RpcContext = { ...opts.context, limits }
 
-  const maxResponseBytes = opts.maxResponseBytes ?? defaultMaxResponseBytes
+  const maxResponseBytes = opts.maxResponseBytes ?? rpcDefaults.maxResponseBytes
   // a WS client that does not read its messages is dropped rather than buffered without end
   const maxWsBufferedBytes = 4 * maxResponseBytes
+
+  const metrics = createRpcMetrics()
+  const onCall = (r: CallRecord) => {
+    const method = r.method ?? 'unknown'
+    metrics.requests.inc({ method })
+    metrics.duration.observe({ method }, r.seconds)
+    if (r.errorCode !== null) metrics.errors.inc({ method, code: String(r.errorCode) })
+  }
 
   const dispatcher = createDispatcher({
     methods: opts.methods,
     logger,
-    maxBatch: opts.maxBatch ?? defaultMaxBatch,
+    maxBatch: opts.maxBatch ?? rpcDefaults.maxBatch,
     maxResponseBytes,
+    onCall,
   })
+
+  function renderMetrics(): string {
+    metrics.wsConnections.set(undefined, clients.size)
+    if (opts.nodeStats) {
+      try {
+        const s = opts.nodeStats()
+        metrics.head.set(undefined, s.head)
+        metrics.finalized.set(undefined, s.finalized)
+        metrics.pending.set(undefined, s.pending)
+        metrics.queued.set(undefined, s.queued)
+        metrics.peers.set(undefined, s.peers)
+      } catch (e) {
+        logger.error('metrics: reading the node failed', { error: e instanceof Error ? e.message : String(e) })
+      }
+    }
+    return metrics.registry.render()
+  }
 
   const app = Fastify({
     logger: false,
@@ -122,14 +158,20 @@ export async function startRpcServer(opts: RpcServerOptions): Promise<RpcServer>
   })
 
   app.addHook('onRequest', async (req, reply) => {
-    const origin = req.headers.origin
-    if (origin !== undefined && originAllowed(origin)) {
-      reply.header('access-control-allow-origin', anyOrigin ? '*' : origin)
-      if (!anyOrigin) reply.header('vary', 'Origin')
+    // geth's vhost check (a defence against DNS rebinding), before anything else
+    if (!hostAllowed(vhosts, req.headers.host)) {
+      metrics.rejected.inc({ reason: 'invalid_host' })
+      return reply.code(403).type('text/plain').send('invalid host specified\n')
+    }
+    const allow = corsAllowOrigin(origins, req.headers.origin)
+    if (allow !== undefined) {
+      reply.header('access-control-allow-origin', allow)
+      if (allow !== '*') reply.header('vary', 'Origin')
     }
     if (req.method === 'POST') {
       const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase()
       if (!jsonContentTypes.has(type)) {
+        metrics.rejected.inc({ reason: 'content_type' })
         return reply
           .code(415)
           .type('text/plain')
@@ -141,6 +183,7 @@ export async function startRpcServer(opts: RpcServerOptions): Promise<RpcServer>
   app.setErrorHandler(async (err: { statusCode?: number; message?: string }, req, reply) => {
     const status = err.statusCode ?? 500
     if (status === 413) {
+      metrics.rejected.inc({ reason: 'body_too_large' })
       // Answer only once the client has sent its body (read and discarded, up to a cap): a
       // client still writing when the socket closes sees a reset instead of this error.
       await drainRequest(req.raw, DRAIN_CAP_BYTES)
@@ -169,10 +212,11 @@ export async function startRpcServer(opts: RpcServerOptions): Promise<RpcServer>
 
   app.get('/', async (_req, reply) => reply.type('text/plain').send(hint))
   app.get('/health', async (_req, reply) => reply.send({ ok: true }))
+  app.get('/metrics', async (_req, reply) => reply.type(PROMETHEUS_CONTENT_TYPE).send(renderMetrics()))
 
   app.post('/', async (req: FastifyRequest, reply: FastifyReply) => {
     const body = req.body as Buffer | undefined
-    const out = await dispatcher.handleText(body ? body.toString('utf8') : '', opts.context)
+    const out = await dispatcher.handleText(body ? body.toString('utf8') : '', httpContext)
     return reply.code(200).type('application/json').send(out ?? '')
   })
 
@@ -185,7 +229,20 @@ export async function startRpcServer(opts: RpcServerOptions): Promise<RpcServer>
 
   app.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => socket.destroy())
-    if (closing || !originAllowed(req.headers.origin)) {
+    if (closing) {
+      socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n')
+      return
+    }
+    if (!hostAllowed(vhosts, req.headers.host)) {
+      metrics.rejected.inc({ reason: 'invalid_host' })
+      const text = 'invalid host specified\n'
+      socket.end(
+        `HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${text.length}\r\n\r\n${text}`,
+      )
+      return
+    }
+    if (!wsOriginAllowed(origins, req.headers.origin)) {
+      metrics.rejected.inc({ reason: 'origin' })
       socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n')
       return
     }
@@ -220,7 +277,7 @@ export async function startRpcServer(opts: RpcServerOptions): Promise<RpcServer>
         else closeCallbacks.push(cb)
       },
     }
-    const ctx: RpcContext = { ...opts.context, connection }
+    const ctx: RpcContext = { ...opts.context, limits, connection }
 
     ws.on('pong', () => {
       state.alive = true
@@ -260,7 +317,7 @@ export async function startRpcServer(opts: RpcServerOptions): Promise<RpcServer>
       state.alive = false
       ws.ping()
     }
-  }, opts.wsPingIntervalMs ?? 30_000)
+  }, opts.wsPingIntervalMs ?? rpcDefaults.wsPingIntervalMs)
   pinger.unref()
 
   // ---------------------------------------------------------------- start / stop

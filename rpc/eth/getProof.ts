@@ -2,7 +2,8 @@
  * eth_getProof(address, storageKeys, block): EIP-1186 Merkle proofs of an account and storage
  * slots against the block's stateRoot, verifiable with any MPT verifier.
  */
-import { Address, hexToBytes } from '@ethereumjs/util'
+import { Address, bytesToHex, hexToBytes } from '@ethereumjs/util'
+import { hexQ } from '../format.js'
 import { getMerkleStateProof } from '@ethereumjs/statemanager'
 import { requireBlock } from '../blocks.js'
 import { address, arrayOf, blockTag, defineMethod, required } from '../params.js'
@@ -15,6 +16,13 @@ export const eth_getProof = defineMethod(
   async ([addr, keys, ref], ctx) => {
     const node = ctx.node as NodeApi
     const state = await node.chain.stateAt((await requireBlock(node, ref)).header)
-    return getMerkleStateProof(state, new Address(hexToBytes(addr as `0x${string}`)), keys)
+    const proof = await getMerkleStateProof(state, new Address(hexToBytes(addr as `0x${string}`)), keys)
+    // geth's shape: one entry per requested key (an absent account has an empty storage trie, so
+    // each key's proof of absence is empty), values as quantities without leading zeros
+    const storageProof =
+      proof.storageProof.length === keys.length
+        ? proof.storageProof
+        : keys.map((k) => ({ key: bytesToHex(k), value: '0x0', proof: [] as string[] }))
+    return { ...proof, storageProof: storageProof.map((p) => ({ ...p, value: hexQ(BigInt(p.value)) })) }
   },
 )

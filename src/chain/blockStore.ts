@@ -9,6 +9,7 @@
  *   t ‖ txHash          → blockHash ‖ u32 index
  *   a ‖ address ‖ u64 number ‖ u32 index → txHash        (tx history per address)
  *   s ‖ trie node key   → trie node (src/state)  H → head hash   M ‖ name → metadata
+ *   l ‖ u64 number, x ‖ hash → the log index (src/chain/logIndex.ts)
  */
 import type { Common } from '@ethereumjs/common'
 import type { TypedTransaction } from '@ethereumjs/tx'
@@ -19,6 +20,7 @@ import { decodeBody, encodeBody, type Block } from './block.js'
 import { ChainErrorCode } from './errors.js'
 import { decodeHeader, encodeHeader, type BlockHeader } from './header.js'
 import { decodeReceipts, encodeReceipts, type TxReceipt } from './receipt.js'
+import { logIndexOps } from './logIndex.js'
 
 export type Db = ClassicLevel<Uint8Array, Uint8Array>
 export type BatchOp = { type: 'put'; key: Uint8Array; value: Uint8Array } | { type: 'del'; key: Uint8Array }
@@ -126,6 +128,7 @@ export class BlockStore {
       const to = tx.to?.bytes
       if (to !== undefined) ops.push({ type: 'put', key: key(P.address, to, number, index), value: txHash })
     })
+    ops.push(...logIndexOps(block))
     ops.push({ type: 'put', key: headKey, value: hash })
     await this.db.batch(ops as never)
     this.cacheHeader(hash, header)

@@ -21,6 +21,17 @@ Options:
   --genesis FILE        genesis file (required without --dev)
   --datadir DIR         data directory (default ./data/<genesis name>)
   --rpc HOST:PORT       JSON-RPC over HTTP and WebSocket (default 127.0.0.1:8545; "off" disables)
+  --rpc-batch-limit N   most requests in one JSON-RPC batch (default 1000)
+  --rpc-max-body SIZE   largest HTTP body / WS message, bytes or with KiB/MiB (default 5MiB)
+  --rpc-max-response SIZE
+                        largest response or batch of responses (default 25MiB)
+  --rpc-ws-max-subscriptions N
+                        most eth_subscribe subscriptions per WS connection (default 128)
+  --rpc-max-filters N   most installed filters on the node (default 1000)
+  --rpc-cors ORIGINS    comma-separated browser origins allowed (CORS, WS Origin); "*" for any
+                        (default none: no CORS header, WS from localhost pages only, like geth)
+  --rpc-vhosts HOSTS    comma-separated names accepted in the Host header, "*" for any; IP
+                        addresses are always accepted (default localhost, like geth)
   --witness-key FILE    file holding the 0x-hex private key of the witness to produce as
   --reset               delete the data directory first (the chain starts over from genesis)
   --log-level LEVEL     debug | info | warn | error (default info)
@@ -37,6 +48,59 @@ export function parseHostPort(value: string): { host: string; port: number } {
 }
 
 export class UsageError extends Error {}
+
+/** A positive integer flag value. */
+function positiveInt(flag: string, value: string): number {
+  if (!/^\d+$/.test(value.trim()) || Number(value) < 1 || !Number.isSafeInteger(Number(value))) {
+    throw new UsageError(`--${flag} wants a positive integer, got "${value}"`)
+  }
+  return Number(value)
+}
+
+const sizeUnits: Record<string, number> = { '': 1, b: 1, k: 1024, kb: 1024, kib: 1024, m: 1024 ** 2, mb: 1024 ** 2, mib: 1024 ** 2, g: 1024 ** 3, gb: 1024 ** 3, gib: 1024 ** 3 }
+
+/** A byte size: "5242880", "512KiB", "5MiB", "1g" (binary units). */
+export function parseByteSize(flag: string, value: string): number {
+  const m = /^\s*(\d+)\s*([a-z]*)\s*$/i.exec(value)
+  const unit = m ? sizeUnits[m[2]!.toLowerCase()] : undefined
+  const n = m && unit !== undefined ? Number(m[1]) * unit : NaN
+  if (!Number.isSafeInteger(n) || n < 1) {
+    throw new UsageError(`--${flag} wants a size in bytes (e.g. 5242880 or 5MiB), got "${value}"`)
+  }
+  return n
+}
+
+const list = (value: string) =>
+  value
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '')
+
+/** The --rpc-* limit, CORS and vhost flags; absent flags are left to the node's (geth's) defaults. */
+export function parseRpcFlags(opts: Record<string, string | boolean | undefined>) {
+  const str = (name: string) => (typeof opts[name] === 'string' ? (opts[name] as string) : undefined)
+  const out: {
+    maxBatch?: number
+    maxBodyBytes?: number
+    maxResponseBytes?: number
+    maxSubscriptionsPerConnection?: number
+    maxFilters?: number
+    cors?: string[]
+    vhosts?: string[]
+  } = {}
+  const v = (name: string, set: (value: string) => void) => {
+    const value = str(name)
+    if (value !== undefined) set(value)
+  }
+  v('rpc-batch-limit', (x) => (out.maxBatch = positiveInt('rpc-batch-limit', x)))
+  v('rpc-max-body', (x) => (out.maxBodyBytes = parseByteSize('rpc-max-body', x)))
+  v('rpc-max-response', (x) => (out.maxResponseBytes = parseByteSize('rpc-max-response', x)))
+  v('rpc-ws-max-subscriptions', (x) => (out.maxSubscriptionsPerConnection = positiveInt('rpc-ws-max-subscriptions', x)))
+  v('rpc-max-filters', (x) => (out.maxFilters = positiveInt('rpc-max-filters', x)))
+  v('rpc-cors', (x) => (out.cors = list(x)))
+  v('rpc-vhosts', (x) => (out.vhosts = list(x)))
+  return out
+}
 
 function readWitnessKey(file: string): Uint8Array {
   let text: string
@@ -75,6 +139,13 @@ export async function nodeCommand(argv: string[]): Promise<number> {
         genesis: { type: 'string' },
         datadir: { type: 'string' },
         rpc: { type: 'string' },
+        'rpc-batch-limit': { type: 'string' },
+        'rpc-max-body': { type: 'string' },
+        'rpc-max-response': { type: 'string' },
+        'rpc-ws-max-subscriptions': { type: 'string' },
+        'rpc-max-filters': { type: 'string' },
+        'rpc-cors': { type: 'string' },
+        'rpc-vhosts': { type: 'string' },
         'witness-key': { type: 'string' },
         reset: { type: 'boolean', default: false },
         'log-level': { type: 'string', default: 'info' },
@@ -102,7 +173,7 @@ export async function nodeCommand(argv: string[]): Promise<number> {
     if (genesisFile === undefined) throw new UsageError('--genesis FILE is required (or --dev for the dev chain)')
     const genesis = loadGenesisFile(genesisFile)
     const datadir = resolve(opts.datadir ?? `data/${genesis.name === 'nfc-dev' ? 'dev' : genesis.name}`)
-    const rpc = opts.rpc === 'off' ? null : parseHostPort(opts.rpc ?? '127.0.0.1:8545')
+    const rpc = opts.rpc === 'off' ? null : { ...parseHostPort(opts.rpc ?? '127.0.0.1:8545'), ...parseRpcFlags(opts) }
     const witnessKey =
       opts['witness-key'] !== undefined
         ? readWitnessKey(opts['witness-key'])

@@ -3,12 +3,23 @@
  * access lists, refunds exactly as in a block) from an impersonated sender, on a private state
  * view that is thrown away. Nonce and balance are not checked, as geth does for calls.
  */
+import type { Block as EthBlock } from '@ethereumjs/block'
 import type { Common } from '@ethereumjs/common'
+import type { MerklePatriciaTrie } from '@ethereumjs/mpt'
+import { RLP } from '@ethereumjs/rlp'
+import { Caches, MerkleStateManager } from '@ethereumjs/statemanager'
 import { createFeeMarket1559Tx } from '@ethereumjs/tx'
 import type { AccessList } from '@ethereumjs/tx'
-import { Address, bytesToHex } from '@ethereumjs/util'
-import { createVM, runTx } from '@ethereumjs/vm'
-import type { MerkleStateManager } from '@ethereumjs/statemanager'
+import {
+  Address,
+  bytesToHex,
+  bytesToUnprefixedHex,
+  concatBytes,
+  createAccountFromRLP,
+  equalsBytes,
+  type Account,
+} from '@ethereumjs/util'
+import { createVM, runTx, type VM } from '@ethereumjs/vm'
 import { NfcError } from '../util/errors.js'
 import { evmBlock, type BlockContext } from './blockExecutor.js'
 import { ExecErrorCode } from './errors.js'
@@ -33,6 +44,11 @@ export interface CallEnv {
   freshState: () => Promise<MerkleStateManager>
   /** the BLOCKHASH source */
   blockchain: unknown
+  /**
+   * Work reused across runs on this block (a VM pool and read caches, see CallCaches); absent:
+   * every run builds its own VM on a `freshState()` view. Results are the same either way.
+   */
+  reuse?: BlockCallCache
 }
 
 export interface CallOutcome {
@@ -83,15 +99,21 @@ async function run(env: CallEnv, req: CallRequest, gasLimit: bigint): Promise<Ca
       maxPriorityFeePerGas: req.maxPriorityFeePerGas ?? (price > ctx.baseFeePerGas ? price - ctx.baseFeePerGas : 0n),
       accessList: req.accessList ?? [],
     },
-    { common, freeze: false },
+    // the reused path hands the constructor a Common whose copy is itself (see txCommon)
+    { common: env.reuse === undefined ? common : txCommon(common), freeze: false },
   )
   const from = new Address(req.from ?? new Uint8Array(20))
   tx.getSenderAddress = () => from
-  const vm = await createVM({ common, stateManager: await env.freshState(), blockchain: env.blockchain as never })
+  const reuse = env.reuse
+  const slot = reuse === undefined ? undefined : await reuse.acquire(env)
+  const vm = slot?.vm ?? (await createVM({ common, stateManager: await env.freshState(), blockchain: env.blockchain as never }))
+  // a pooled VM runs inside one outer checkpoint that is reverted afterwards: nothing of the
+  // run survives it (nor reaches the view's trie, which is flushed only at checkpoint depth 0)
+  if (slot !== undefined) await slot.state.checkpoint()
   try {
     const result = await runTx(vm, {
       tx,
-      block: evmBlock(ctx, common),
+      block: reuse === undefined ? evmBlock(ctx, common) : reuse.evmBlock(ctx, common),
       skipNonce: true,
       skipBalance: true,
       skipBlockGasLimitValidation: true,
@@ -107,6 +129,8 @@ async function run(env: CallEnv, req: CallRequest, gasLimit: bigint): Promise<Ca
   } catch (e) {
     // runTx refuses before executing: intrinsic gas too low, fee below the base fee, …
     throw new NfcError(ExecErrorCode.CallFailed, gethWording((e as Error).message))
+  } finally {
+    if (slot !== undefined) await reuse!.release(slot)
   }
 }
 
@@ -159,4 +183,290 @@ export async function estimateGas(env: CallEnv, req: CallRequest): Promise<bigin
     else lo = mid
   }
   return hi
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reuse across calls. Building a VM (EVM, opcode table, precompiles, a Common copy with its
+// parameter cache) cost more than running a view call, and every run re-read the same accounts,
+// code and slots through the trie. CallCaches keeps, per node:
+//  - a pool of VMs, each on its own CallStateManager (a trie view with ethereumjs' caches),
+//    moved from block to block by setting its trie root; a run borrows one, runs inside an outer
+//    checkpoint, reverts it, and returns it only if it is back exactly at its root;
+//  - reads that are true whatever the run does, shared by all VMs: accounts per state root,
+//    storage slots per storage-trie root, code per code hash (all keyed by content, so a run's
+//    own writes — held in its caches, looked up first — can never be answered from them);
+//  - the EVM block of each recent block and a Common for call transactions.
+
+/** entries per shared map before it is emptied (a cheap bound: the maps refill from the trie) */
+const MAX_SHARED_ENTRIES = 200_000
+const MAX_SHARED_CODE_BYTES = 64 * 1024 * 1024
+
+class SharedReads {
+  /** storage-trie root ‖ slot (hex) → the trie's value (RLP) or null */
+  readonly storage = new Map<string, Uint8Array | null>()
+  /** code hash (hex) → code */
+  readonly code = new Map<string, Uint8Array>()
+  private codeBytes = 0
+
+  setStorage(k: string, v: Uint8Array | null): void {
+    if (this.storage.size >= MAX_SHARED_ENTRIES) this.storage.clear()
+    this.storage.set(k, v)
+  }
+
+  setCode(k: string, v: Uint8Array): void {
+    if (this.codeBytes + v.length > MAX_SHARED_CODE_BYTES || this.code.size >= MAX_SHARED_ENTRIES) {
+      this.code.clear()
+      this.codeBytes = 0
+    }
+    this.code.set(k, v)
+    this.codeBytes += v.length
+  }
+}
+
+const CODEHASH_PREFIX = new TextEncoder().encode('c')
+
+/**
+ * A MerkleStateManager that answers cache misses from the shared reads before the trie. Reads
+ * are the only thing overridden; each answer goes through ethereumjs' own caches as before, so
+ * writes, checkpoints and reverts behave exactly as in the plain state manager.
+ */
+class CallStateManager extends MerkleStateManager {
+  /** the state root this view is at, and the accounts read at it (shared by the pool) */
+  at: { root: Uint8Array; accounts: Map<string, Uint8Array | null> }
+
+  constructor(
+    view: MerkleStateManager,
+    common: Common,
+    at: { root: Uint8Array; accounts: Map<string, Uint8Array | null> },
+    private readonly shared: SharedReads,
+  ) {
+    const inner = view as unknown as { _trie: MerklePatriciaTrie; _prefixCodeHashes: boolean; _prefixStorageTrieKeys: boolean }
+    super({
+      trie: inner._trie,
+      common,
+      caches: new Caches(),
+      prefixCodeHashes: inner._prefixCodeHashes,
+      prefixStorageTrieKeys: inner._prefixStorageTrieKeys,
+    })
+    this.at = at
+  }
+
+  /** Moves this (idle) view to another state root. */
+  retarget(at: { root: Uint8Array; accounts: Map<string, Uint8Array | null> }): void {
+    if (!equalsBytes(this._trie.root(), at.root)) this._trie.root(at.root)
+    this._storageTries = {}
+    this._caches!.clear()
+    this.at = at
+  }
+
+  /** Idle, and exactly at its root: no checkpoint open, nothing written to its trie. */
+  pristine(): boolean {
+    return this._checkpointCount === 0 && equalsBytes(this._trie.root(), this.at.root)
+  }
+
+  override async getAccount(address: Address): Promise<Account | undefined> {
+    const elem = this._caches!.account!.get(address)
+    if (elem !== undefined) return elem.accountRLP !== undefined ? createAccountFromRLP(elem.accountRLP) : undefined
+    if (!equalsBytes(this._trie.root(), this.at.root)) return super.getAccount(address)
+    const k = bytesToUnprefixedHex(address.bytes)
+    let rlp = this.at.accounts.get(k)
+    if (rlp === undefined) {
+      rlp = await this._trie.get(address.bytes)
+      if (this.at.accounts.size >= MAX_SHARED_ENTRIES) this.at.accounts.clear()
+      this.at.accounts.set(k, rlp)
+    }
+    const account = rlp !== null ? createAccountFromRLP(rlp) : undefined
+    this._caches!.account!.put(address, account)
+    return account
+  }
+
+  override async getCode(address: Address): Promise<Uint8Array> {
+    const elem = this._caches!.code!.get(address)
+    if (elem !== undefined) return elem.code ?? new Uint8Array(0)
+    const account = await this.getAccount(address)
+    if (!account || !account.isContract()) return new Uint8Array(0)
+    const k = bytesToUnprefixedHex(account.codeHash)
+    let code = this.shared.code.get(k)
+    if (code === undefined) {
+      const key = this._prefixCodeHashes ? concatBytes(CODEHASH_PREFIX, account.codeHash) : account.codeHash
+      code = ((await this._getCodeDB().get(key)) as Uint8Array | undefined) ?? new Uint8Array(0)
+      this.shared.setCode(k, code)
+    }
+    this._caches!.code!.put(address, code)
+    return code
+  }
+
+  override async getStorage(address: Address, key: Uint8Array): Promise<Uint8Array> {
+    if (key.length !== 32) return super.getStorage(address, key)
+    const cached = this._caches!.storage!.get(address, key)
+    if (cached !== undefined) return RLP.decode(cached ?? new Uint8Array(0)) as Uint8Array
+    const account = await this.getAccount(address)
+    if (!account) return new Uint8Array()
+    const trie = this._getStorageTrie(address, account)
+    // keyed by the root of the trie actually read: a slot of a cleared or new trie is another key
+    const k = bytesToUnprefixedHex(trie.root()) + bytesToUnprefixedHex(key)
+    let value = this.shared.storage.get(k)
+    if (value === undefined) {
+      value = await trie.get(key)
+      this.shared.setStorage(k, value)
+    }
+    this._caches!.storage!.put(address, key, value ?? EMPTY_RLP)
+    return RLP.decode(value ?? new Uint8Array(0)) as Uint8Array
+  }
+}
+
+const EMPTY_RLP = Uint8Array.of(0x80)
+
+interface Slot {
+  vm: VM
+  state: CallStateManager
+}
+
+/** What reuse keeps for one block: its state root's account reads and its EVM block. */
+export class BlockCallCache {
+  readonly at: { root: Uint8Array; accounts: Map<string, Uint8Array | null> }
+  private block: EthBlock | undefined
+
+  constructor(
+    private readonly pool: CallCaches,
+    root: Uint8Array,
+  ) {
+    this.at = { root, accounts: new Map() }
+  }
+
+  /** The EVM block runs see (the same for every run on this block: built once). */
+  evmBlock(ctx: BlockContext, common: Common): EthBlock {
+    this.block ??= evmBlock(ctx, common)
+    return this.block
+  }
+
+  acquire(env: CallEnv): Promise<Slot> {
+    return this.pool.acquire(env, this)
+  }
+
+  release(slot: Slot): Promise<void> {
+    return this.pool.release(slot)
+  }
+}
+
+export interface CallCachesOptions {
+  /** blocks whose reads and EVM block are kept (default 8) */
+  blocks?: number
+  /** idle VMs kept for reuse (default 16) */
+  vms?: number
+  /**
+   * runs in progress at once (default 2); more wait their turn. Runs are CPU work: letting dozens
+   * interleave only keeps each one's garbage alive longer (old-space GC) and costs throughput.
+   */
+  concurrent?: number
+}
+
+export class CallCaches {
+  private readonly blocks = new Map<string, BlockCallCache>()
+  private readonly idle: Slot[] = []
+  private readonly shared = new SharedReads()
+  private readonly maxBlocks: number
+  private readonly maxIdle: number
+  private readonly maxActive: number
+  private active = 0
+  private readonly waiting: (() => void)[] = []
+
+  constructor(opts: CallCachesOptions = {}) {
+    this.maxBlocks = opts.blocks ?? 8
+    this.maxIdle = opts.vms ?? 16
+    this.maxActive = opts.concurrent ?? 2
+  }
+
+  /** The cache of the block `hash` whose state root is `stateRoot`. */
+  forBlock(hash: Uint8Array, stateRoot: Uint8Array): BlockCallCache {
+    const k = bytesToUnprefixedHex(hash)
+    let c = this.blocks.get(k)
+    if (c !== undefined) return c
+    c = new BlockCallCache(this, stateRoot)
+    this.blocks.set(k, c)
+    if (this.blocks.size > this.maxBlocks) this.blocks.delete(this.blocks.keys().next().value!)
+    return c
+  }
+
+  async acquire(env: CallEnv, block: BlockCallCache): Promise<Slot> {
+    if (this.active >= this.maxActive) await new Promise<void>((resolve) => this.waiting.push(resolve))
+    else this.active++
+    try {
+      return await this.slotFor(env, block)
+    } catch (e) {
+      this.nextTurn()
+      throw e
+    }
+  }
+
+  /** A run is over: the next waiting run takes its turn (the count of active runs is unchanged). */
+  private nextTurn(): void {
+    const next = this.waiting.shift()
+    if (next !== undefined) next()
+    else this.active--
+  }
+
+  private async slotFor(env: CallEnv, block: BlockCallCache): Promise<Slot> {
+    // prefer a VM already at this root (same root: nothing to reset)
+    for (let i = this.idle.length - 1; i >= 0; i--) {
+      const s = this.idle[i]!
+      if (equalsBytes(s.state.at.root, block.at.root)) {
+        this.idle.splice(i, 1)
+        if (s.state.at !== block.at) s.state.retarget(block.at)
+        return s
+      }
+    }
+    const s = this.idle.pop()
+    if (s !== undefined) {
+      s.state.retarget(block.at)
+      return s
+    }
+    const state = new CallStateManager(await env.freshState(), env.common, block.at, this.shared)
+    state.retarget(block.at)
+    const vm = await createVM({ common: env.common, stateManager: state, blockchain: env.blockchain as never })
+    return { vm, state }
+  }
+
+  async release(slot: Slot): Promise<void> {
+    try {
+      await slot.state.revert()
+      if (slot.state.pristine() && this.idle.length < this.maxIdle) this.idle.push(slot)
+    } catch {
+      // a VM in an unknown state is dropped
+    } finally {
+      this.nextTurn()
+    }
+  }
+}
+
+/**
+ * Call transactions are built with this Common: a copy of the chain's with the transaction
+ * parameters merged once, whose `copy()` is itself and `updateParams()` a no-op — what every
+ * transaction constructor does to the Common it is given (copy, merge the same parameters) was
+ * most of the cost of building one. Nothing in a call run changes a transaction's Common.
+ */
+const txCommons = new WeakMap<Common, Common>()
+function txCommon(common: Common): Common {
+  let c = txCommons.get(common)
+  if (c === undefined) {
+    const probe = createFeeMarket1559Tx({}, { common, freeze: false })
+    const own = probe.common
+    Object.defineProperty(own, 'copy', { value: () => own })
+    Object.defineProperty(own, 'updateParams', { value: () => own })
+    c = own
+    txCommons.set(common, c)
+  }
+  return c
+}
+
+const owners = new WeakMap<object, CallCaches>()
+
+/** The CallCaches of `owner` (a node's chain), created on first use. */
+export function callCachesOf(owner: object, opts?: CallCachesOptions): CallCaches {
+  let c = owners.get(owner)
+  if (c === undefined) {
+    c = new CallCaches(opts)
+    owners.set(owner, c)
+  }
+  return c
 }

@@ -3,7 +3,8 @@
  * imports these interfaces, never the Node class.
  */
 import type { TxPool } from '../txpool/txPool.js'
-import type { CallRequest } from '../execution/call.js'
+import type { CallEnv, CallRequest } from '../execution/call.js'
+import type { BlockHeader } from '../chain/header.js'
 import type { Blockchain, Head } from './blockchain.js'
 
 export interface NodeInfo {
@@ -19,4 +20,6 @@ export interface NodeApi extends NodeInfo {
   sendRawTransaction(raw: Uint8Array): Promise<Uint8Array>
   call(req: CallRequest, on: Head): Promise<Uint8Array>
   estimateGas(req: CallRequest, on: Head): Promise<bigint>
+  /** the environment a call runs in on top of a block (eth_createAccessList, tracing) */
+  callEnv(header: BlockHeader, hash: Uint8Array): CallEnv
 }

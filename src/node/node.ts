@@ -9,7 +9,7 @@ import { openDatabase, type Db } from '../chain/blockStore.js'
 import type { Genesis } from '../chain/genesis.js'
 import type { BlockHeader } from '../chain/header.js'
 import { RecoverPool, recoverTxSenders } from '../crypto/recoverPool.js'
-import { call, estimateGas, type CallEnv, type CallRequest } from '../execution/call.js'
+import { call, callCachesOf, estimateGas, type CallEnv, type CallRequest } from '../execution/call.js'
 import { makeCommon } from '../execution/common.js'
 import { decodeRawTransaction } from '../execution/txDecode.js'
 import type { PoolStateView } from '../txpool/interface.js'
@@ -19,7 +19,9 @@ import { Blockchain, type Head } from './blockchain.js'
 import type { NodeInfo } from './interface.js'
 import { BlockProducer } from './producer.js'
 import { startRpcServer, type RpcServer } from '../../rpc/server.js'
+import { rpcDefaults, type RpcServerOptions } from '../../rpc/config.js'
 import { allMethods } from '../../rpc/index.js'
+import { closeFilterRegistry } from '../../rpc/filters/index.js'
 import { CLIENT_VERSION } from './version.js'
 import { chaindataDir, ensureDatadir, guardOpen, holdsRecords } from './datadir.js'
 import { NodeErrorCode } from './errors.js'
@@ -30,8 +32,18 @@ export interface NodeOptions {
   genesis: Genesis
   /** data directory; the chain database lives in `<datadir>/chaindata` */
   datadir: string
-  /** JSON-RPC over HTTP and WebSocket on one port; null: no RPC */
-  rpc: { host: string; port: number } | null
+  /**
+   * JSON-RPC over HTTP and WebSocket on one port; null: no RPC. The limits, CORS origins and
+   * host allow-list default to geth's (`rpcDefaults` in rpc/config.ts) when absent.
+   */
+  rpc:
+    | ({ host: string; port: number } & Partial<
+        Pick<
+          RpcServerOptions,
+          'maxBodyBytes' | 'maxBatch' | 'maxResponseBytes' | 'maxSubscriptionsPerConnection' | 'maxFilters' | 'cors' | 'vhosts'
+        >
+      >)
+    | null
   /** private key of the witness this node produces blocks as; absent: a follower */
   witnessKey?: Uint8Array
   logger: Logger
@@ -120,12 +132,26 @@ export class Node implements NodeInfo {
     }
     if (opts.rpc !== null) {
       try {
+        const r = opts.rpc
         node.rpc = await startRpcServer({
-          host: opts.rpc.host,
-          port: opts.rpc.port,
+          host: r.host,
+          port: r.port,
           methods: allMethods(),
           context: { node, logger: logger.child('rpc') },
           logger: logger.child('rpc'),
+          maxBodyBytes: r.maxBodyBytes ?? rpcDefaults.maxBodyBytes,
+          maxBatch: r.maxBatch ?? rpcDefaults.maxBatch,
+          maxResponseBytes: r.maxResponseBytes ?? rpcDefaults.maxResponseBytes,
+          maxSubscriptionsPerConnection: r.maxSubscriptionsPerConnection ?? rpcDefaults.maxSubscriptionsPerConnection,
+          maxFilters: r.maxFilters ?? rpcDefaults.maxFilters,
+          cors: r.cors ?? [...rpcDefaults.cors],
+          vhosts: r.vhosts ?? [...rpcDefaults.vhosts],
+          // read at each scrape; finalized = head until DPoS finality, no peers until P2P
+          nodeStats: () => {
+            const head = node.chain.head.header.number
+            const { pending, queued } = node.txpool.status()
+            return { head, finalized: head, pending, queued, peers: 0 }
+          },
         })
       } catch (e) {
         await node.close()
@@ -182,6 +208,8 @@ export class Node implements NodeInfo {
       },
       freshState: () => chain.stateAt(header),
       blockchain: chain.vm.blockchain,
+      // VMs and reads reused across calls (per node; a block's state never changes)
+      reuse: callCachesOf(chain).forBlock(hash, header.stateRoot),
     }
   }
 
@@ -196,6 +224,7 @@ export class Node implements NodeInfo {
   async close(): Promise<void> {
     this.logger.info('stopping', { head: this.chain.head.header.number })
     await this.rpc?.close()
+    closeFilterRegistry(this)
     await this.producer?.stop()
     await this.recoverPool.close()
     await this.chain.close()

@@ -87,6 +87,7 @@ t.test('commitBlock writes header, body, receipts, indexes, extra and head in ON
     key(0x62, block.hash),
     key(0x72, block.hash),
     key(0x6e, u64(1n)),
+    key(0x6c, u64(1n)), // the log index entry (src/chain/logIndex.ts); the block has no logs
     Uint8Array.of(0x48),
     extraKey,
     key(0x4d, new TextEncoder().encode('x')),

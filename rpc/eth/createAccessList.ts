@@ -1,0 +1,32 @@
+/**
+ * eth_createAccessList(call, block): the EIP-2930 access list a transaction would use and its gas
+ * with that list, as geth: `{ accessList, gasUsed }`, plus `error` ("execution reverted", "out
+ * of gas", …) when the execution fails — a failing execution is a result, not an RPC error.
+ * Refusals before execution (intrinsic gas, fee below the base fee) are -32000 errors.
+ */
+import { requireBlock } from '../blocks.js'
+import { hexQ, toCallRequest } from '../format.js'
+import { blockTag, callObject, defineMethod, optional, required } from '../params.js'
+import { createAccessList } from '../../src/execution/accessList.js'
+import type { CallEnv } from '../../src/execution/call.js'
+import type { BlockHeader } from '../../src/chain/header.js'
+import type { NodeApi } from '../../src/node/interface.js'
+
+/** Node exposes callEnv (public on the Node class); NodeApi does not list it yet. */
+type AccessListNode = NodeApi & { callEnv(header: BlockHeader, hash: Uint8Array): CallEnv }
+
+export const eth_createAccessList = defineMethod(
+  'eth_createAccessList',
+  [required(callObject), optional(blockTag)],
+  async ([req, ref], ctx) => {
+    const node = ctx.node as AccessListNode
+    const head = await requireBlock(node, ref)
+    const out = await createAccessList(node.callEnv(head.header, head.hash), toCallRequest(req), req.nonce)
+    const result: { accessList: typeof out.accessList; gasUsed: string; error?: string } = {
+      accessList: out.accessList,
+      gasUsed: hexQ(out.gasUsed),
+    }
+    if (out.error !== undefined) result.error = out.error
+    return result
+  },
+)

@@ -1,0 +1,118 @@
+/**
+ * eth_call / eth_estimateGas with reuse (CallCaches: pooled VMs, shared reads) give exactly the
+ * results of fresh runs, and concurrent runs never see each other's writes.
+ */
+import t, { type Test } from 'tap'
+import path from 'node:path'
+import { createFeeMarket1559Tx } from '@ethereumjs/tx'
+import { Account, Address, bytesToHex, hexToBytes } from '@ethereumjs/util'
+import { Interface, getCreateAddress } from 'ethers'
+import { BlockStore, openDatabase } from '../../../src/chain/blockStore.js'
+import { makeCommon } from '../../../src/execution/common.js'
+import { executeBlock, type BlockContext } from '../../../src/execution/blockExecutor.js'
+import { call, CallCaches, estimateGas, type CallEnv, type CallRequest } from '../../../src/execution/call.js'
+import { POOLS } from '../../../src/execution/systemAddresses.js'
+import { makeVm } from '../../../src/node/blockchain.js'
+import { WorldState } from '../../../src/state/worldState.js'
+import { devAddress, devGenesis, devKey, probeContract, tempDir } from '../../helpers/inProcessNode.js'
+
+const genesis = devGenesis()
+const common = makeCommon(genesis.chainId)
+const probe = probeContract()
+const iface = new Interface(probe.abi as never)
+const enc = (fn: string, args: unknown[] = []) => hexToBytes(iface.encodeFunctionData(fn, args) as `0x${string}`)
+const CONTRACT = hexToBytes(getCreateAddress({ from: devAddress(1), nonce: 0 }) as `0x${string}`)
+const word = (n: bigint) => '0x' + n.toString(16).padStart(64, '0')
+
+async function setup(t: Test): Promise<{ fresh: CallEnv; reused: CallEnv; caches: CallCaches; ws: WorldState }> {
+  const db = await openDatabase(path.join(tempDir(t), 'db'))
+  t.teardown(() => db.close())
+  const ws = await WorldState.open(db, common)
+  for (const [addr, a] of genesis.alloc) await ws.live.putAccount(new Address(hexToBytes(addr as `0x${string}`)), new Account(a.nonce, a.balance))
+  const vm = await makeVm(common, ws, new BlockStore(db, common))
+  const ctx: BlockContext = {
+    number: 1n,
+    timestamp: 1_700_000_001_000n,
+    producer: new Address(hexToBytes(devAddress(0) as `0x${string}`)),
+    gasLimit: genesis.params.blockGasLimit,
+    baseFeePerGas: genesis.params.minGasPrice,
+    parentHash: new Uint8Array(32),
+  }
+  const deploy = createFeeMarket1559Tx(
+    { nonce: 0n, gasLimit: 1_000_000n, maxFeePerGas: 2_000_000_000n, maxPriorityFeePerGas: 0n, data: probe.bytecode },
+    { common },
+  ).sign(devKey(1))
+  const out = await executeBlock(vm, ctx, [deploy], { mode: 'import', sharedPool: new Address(hexToBytes(POOLS.shared)) })
+  t.equal(out.receipts[0].status, 1, 'Probe deployed')
+  const root = out.stateRoot
+  const fresh: CallEnv = {
+    common,
+    ctx: { ...ctx, number: 2n, timestamp: ctx.timestamp + 1000n },
+    freshState: () => ws.at(root),
+    blockchain: vm.blockchain,
+  }
+  const caches = new CallCaches({ concurrent: 3, vms: 4 })
+  return { fresh, reused: { ...fresh, reuse: caches.forBlock(new Uint8Array(32).fill(1), root) }, caches, ws }
+}
+
+async function outcome(p: Promise<unknown>): Promise<unknown> {
+  try {
+    const v = await p
+    return { ok: v instanceof Uint8Array ? bytesToHex(v) : String(v) }
+  } catch (e) {
+    const err = e as { code?: string; message: string; meta?: unknown }
+    return { code: err.code, message: err.message, meta: err.meta }
+  }
+}
+
+const cases: [string, CallRequest][] = [
+  ['get', { to: CONTRACT, data: enc('get') }],
+  ['store', { to: CONTRACT, data: enc('store', [9n]) }],
+  ['fill', { to: CONTRACT, data: enc('fill', [5n]) }],
+  ['revert with reason', { to: CONTRACT, data: enc('fail', ['nope']) }],
+  ['bare revert', { to: CONTRACT, data: enc('failBare') }],
+  ['out of gas', { to: CONTRACT, data: enc('spin'), gas: 100_000n }],
+  ['transfer from an empty sender', { from: hexToBytes(devAddress(7) as `0x${string}`), to: hexToBytes(devAddress(2) as `0x${string}`), value: 5n }],
+  ['create', { data: probe.bytecode }],
+  ['intrinsic gas too low', { to: CONTRACT, data: enc('get'), gas: 21_000n }],
+  ['fee below the base fee', { to: CONTRACT, data: enc('get'), maxFeePerGas: 1n }],
+  ['map slot', { to: CONTRACT, data: enc('map', [3n]) }],
+]
+
+t.test('reused runs answer exactly as fresh runs (call and estimateGas)', async (t) => {
+  const { fresh, reused, ws } = await setup(t)
+  const pending = ws.store.pendingCount
+  for (let round = 0; round < 2; round++) {
+    for (const [name, req] of cases) {
+      t.same(await outcome(call(reused, req)), await outcome(call(fresh, req)), `call: ${name} (round ${round})`)
+      t.same(await outcome(estimateGas(reused, req)), await outcome(estimateGas(fresh, req)), `estimateGas: ${name} (round ${round})`)
+    }
+  }
+  t.equal(ws.store.pendingCount, pending, 'no trie node reached the live store')
+})
+
+t.test('concurrent reused runs never see each other\'s writes', async (t) => {
+  const { reused } = await setup(t)
+  const runs: Promise<string>[] = []
+  for (let i = 0; i < 60; i++) {
+    // store(i) then get() in ONE run would see i; separate runs must all see the block's 0x2a
+    if (i % 3 === 0) runs.push(call(reused, { to: CONTRACT, data: enc('store', [BigInt(i + 100)]) }).then(bytesToHex))
+    else if (i % 3 === 1) runs.push(call(reused, { to: CONTRACT, data: enc('fill', [3n]) }).then(bytesToHex))
+    else runs.push(call(reused, { to: CONTRACT, data: enc('get') }).then(bytesToHex))
+  }
+  const got = await Promise.all(runs)
+  got.forEach((r, i) => {
+    if (i % 3 === 2) t.equal(r, word(0x2a), `get #${i} sees the block's value`)
+  })
+  t.equal(bytesToHex(await call(reused, { to: CONTRACT, data: enc('map', [1n]) })), word(0n), 'fill() of other runs left no slot behind')
+  t.equal(bytesToHex(await call(reused, { to: CONTRACT, data: enc('get') })), word(0x2a))
+})
+
+t.test('one pool serves several blocks', async (t) => {
+  const { fresh, caches } = await setup(t)
+  const empty = await (await fresh.freshState()).getStateRoot()
+  const env: CallEnv = { ...fresh, reuse: caches.forBlock(new Uint8Array(32).fill(2), empty) }
+  t.equal(bytesToHex(await call(env, { to: CONTRACT, data: enc('get') })), word(0x2a), 'same root, other block: same answer')
+  const other = { ...fresh, reuse: caches.forBlock(new Uint8Array(32).fill(1), empty) }
+  t.equal(bytesToHex(await call(other, { to: CONTRACT, data: enc('get') })), word(0x2a))
+})
