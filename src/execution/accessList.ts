@@ -9,13 +9,13 @@
  * what the caller passed in `accessList` stays in the result; a revert or EVM error is not an
  * RPC error but the `error` field next to the list and the gas used.
  */
-import { createFeeMarket1559Tx, type AccessList } from '@ethereumjs/tx'
+import type { AccessList } from '@ethereumjs/tx'
 import { Address, createContractAddress } from '@ethereumjs/util'
 import { getActivePrecompiles } from '@ethereumjs/evm'
 import { createVM, runTx } from '@ethereumjs/vm'
 import { NfcError } from '../util/errors.js'
 import { evmBlock } from './blockExecutor.js'
-import { gethWording, type CallEnv, type CallRequest } from './call.js'
+import { CALL_RUN_OPTS, callTransaction, gethWording, type CallEnv, type CallRequest } from './call.js'
 import { ExecErrorCode } from './errors.js'
 
 export interface AccessListOutcome {
@@ -40,10 +40,6 @@ function gethVmError(error: string): string {
 export async function createAccessList(env: CallEnv, req: CallRequest, nonce?: bigint): Promise<AccessListOutcome> {
   const { common, ctx } = env
   const from = new Address(req.from ?? new Uint8Array(20))
-  const price = req.gasPrice ?? req.maxFeePerGas ?? ctx.baseFeePerGas
-  if (req.maxPriorityFeePerGas !== undefined && req.maxPriorityFeePerGas > price) {
-    throw new NfcError(ExecErrorCode.CallFailed, `maxFeePerGas (${price}) < maxPriorityFeePerGas (${req.maxPriorityFeePerGas})`)
-  }
   const gasLimit = req.gas ?? ctx.gasLimit
 
   let to: Address
@@ -57,31 +53,11 @@ export async function createAccessList(env: CallEnv, req: CallRequest, nonce?: b
 
   let list = normalise(req.accessList ?? [], excluded)
   for (let round = 0; ; round++) {
-    const tx = createFeeMarket1559Tx(
-      {
-        to: req.to ?? undefined,
-        data: req.data ?? new Uint8Array(0),
-        value: req.value ?? 0n,
-        gasLimit,
-        maxFeePerGas: price,
-        maxPriorityFeePerGas: req.maxPriorityFeePerGas ?? (price > ctx.baseFeePerGas ? price - ctx.baseFeePerGas : 0n),
-        accessList: list,
-      },
-      { common, freeze: false },
-    )
-    tx.getSenderAddress = () => from
+    const tx = callTransaction(req, ctx, gasLimit, common, list)
     const vm = await createVM({ common, stateManager: await env.freshState(), blockchain: env.blockchain as never })
     let result
     try {
-      result = await runTx(vm, {
-        tx,
-        block: evmBlock(ctx, common),
-        skipNonce: true,
-        skipBalance: true,
-        skipBlockGasLimitValidation: true,
-        skipHardForkValidation: true,
-        reportAccessList: true,
-      })
+      result = await runTx(vm, { tx, block: evmBlock(ctx, common), ...CALL_RUN_OPTS, reportAccessList: true })
     } catch (e) {
       throw new NfcError(ExecErrorCode.CallFailed, gethWording((e as Error).message))
     }

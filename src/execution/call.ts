@@ -8,8 +8,7 @@ import type { Common } from '@ethereumjs/common'
 import type { MerklePatriciaTrie } from '@ethereumjs/mpt'
 import { RLP } from '@ethereumjs/rlp'
 import { Caches, MerkleStateManager } from '@ethereumjs/statemanager'
-import { createFeeMarket1559Tx } from '@ethereumjs/tx'
-import type { AccessList } from '@ethereumjs/tx'
+import { createFeeMarket1559Tx, type AccessList, type FeeMarket1559Tx } from '@ethereumjs/tx'
 import {
   Address,
   bytesToHex,
@@ -82,8 +81,27 @@ export function revertError(returnValue: Uint8Array): NfcError {
   )
 }
 
-async function run(env: CallEnv, req: CallRequest, gasLimit: bigint): Promise<CallOutcome> {
-  const { common, ctx } = env
+/** runTx options of every call-style run: no nonce, balance, block-gas or hardfork checks. */
+export const CALL_RUN_OPTS = {
+  skipNonce: true,
+  skipBalance: true,
+  skipBlockGasLimitValidation: true,
+  skipHardForkValidation: true,
+} as const
+
+/**
+ * The transaction an eth_call-style request runs as (eth_call, eth_estimateGas,
+ * eth_createAccessList, debug_traceCall): type 2 at the requested price, the sender impersonated
+ * (a call carries no signature).
+ * @param txCommon the Common the tx is built with (the reused path passes one that copies cheaply)
+ */
+export function callTransaction(
+  req: CallRequest,
+  ctx: BlockContext,
+  gasLimit: bigint,
+  txCommon: Common,
+  accessList: AccessList = req.accessList ?? [],
+): FeeMarket1559Tx {
   const price = req.gasPrice ?? req.maxFeePerGas ?? ctx.baseFeePerGas
   if (req.maxPriorityFeePerGas !== undefined && req.maxPriorityFeePerGas > price) {
     // ethereumjs would refuse to build the transaction with a plain Error (an internal error)
@@ -97,13 +115,19 @@ async function run(env: CallEnv, req: CallRequest, gasLimit: bigint): Promise<Ca
       gasLimit,
       maxFeePerGas: price,
       maxPriorityFeePerGas: req.maxPriorityFeePerGas ?? (price > ctx.baseFeePerGas ? price - ctx.baseFeePerGas : 0n),
-      accessList: req.accessList ?? [],
+      accessList,
     },
-    // the reused path hands the constructor a Common whose copy is itself (see txCommon)
-    { common: env.reuse === undefined ? common : txCommon(common), freeze: false },
+    { common: txCommon, freeze: false },
   )
   const from = new Address(req.from ?? new Uint8Array(20))
   tx.getSenderAddress = () => from
+  return tx
+}
+
+async function run(env: CallEnv, req: CallRequest, gasLimit: bigint): Promise<CallOutcome> {
+  const { common, ctx } = env
+  // the reused path hands the constructor a Common whose copy is itself (see txCommon)
+  const tx = callTransaction(req, ctx, gasLimit, env.reuse === undefined ? common : txCommon(common))
   const reuse = env.reuse
   const slot = reuse === undefined ? undefined : await reuse.acquire(env)
   const vm = slot?.vm ?? (await createVM({ common, stateManager: await env.freshState(), blockchain: env.blockchain as never }))
@@ -114,10 +138,7 @@ async function run(env: CallEnv, req: CallRequest, gasLimit: bigint): Promise<Ca
     const result = await runTx(vm, {
       tx,
       block: reuse === undefined ? evmBlock(ctx, common) : reuse.evmBlock(ctx, common),
-      skipNonce: true,
-      skipBalance: true,
-      skipBlockGasLimitValidation: true,
-      skipHardForkValidation: true,
+      ...CALL_RUN_OPTS,
     })
     const err = result.execResult.exceptionError
     return {

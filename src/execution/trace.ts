@@ -9,7 +9,7 @@
  */
 import type { Common } from '@ethereumjs/common'
 import type { EVM, EVMResult, InterpreterStep, Message } from '@ethereumjs/evm'
-import { createFeeMarket1559Tx, type TypedTransaction } from '@ethereumjs/tx'
+import type { TypedTransaction } from '@ethereumjs/tx'
 import { Address, bigIntToBytes, bytesToHex, setLengthLeft } from '@ethereumjs/util'
 import { createVM, runTx, type RunTxResult, type VM } from '@ethereumjs/vm'
 import type { MerkleStateManager } from '@ethereumjs/statemanager'
@@ -17,7 +17,7 @@ import type { Block } from '../chain/block.js'
 import type { BlockHeader } from '../chain/header.js'
 import { NfcError } from '../util/errors.js'
 import { evmBlock, executeBlock, type BlockContext } from './blockExecutor.js'
-import { gethWording, type CallEnv, type CallRequest } from './call.js'
+import { CALL_RUN_OPTS, callTransaction, gethWording, type CallEnv, type CallRequest } from './call.js'
 import { ExecErrorCode } from './errors.js'
 
 /** Codes of this module (EXEC_ prefix: the RPC layer answers -32000 with the message). */
@@ -551,36 +551,13 @@ export async function traceBlockTransaction(
 export async function traceCall(env: CallEnv, req: CallRequest, cfg: TraceConfig): Promise<unknown> {
   const tracer = makeTracer(cfg)
   const { common, ctx } = env
-  const price = req.gasPrice ?? req.maxFeePerGas ?? ctx.baseFeePerGas
-  if (req.maxPriorityFeePerGas !== undefined && req.maxPriorityFeePerGas > price) {
-    throw new NfcError(ExecErrorCode.CallFailed, `maxFeePerGas (${price}) < maxPriorityFeePerGas (${req.maxPriorityFeePerGas})`)
-  }
-  const tx = createFeeMarket1559Tx(
-    {
-      to: req.to ?? undefined,
-      data: req.data ?? new Uint8Array(0),
-      value: req.value ?? 0n,
-      gasLimit: req.gas ?? ctx.gasLimit,
-      maxFeePerGas: price,
-      maxPriorityFeePerGas: req.maxPriorityFeePerGas ?? (price > ctx.baseFeePerGas ? price - ctx.baseFeePerGas : 0n),
-      accessList: req.accessList ?? [],
-    },
-    { common, freeze: false },
-  )
-  const from = new Address(req.from ?? new Uint8Array(20))
-  tx.getSenderAddress = () => from
+  const tx = callTransaction(req, ctx, req.gas ?? ctx.gasLimit, common)
+  const from = tx.getSenderAddress()
   const vm = await createVM({ common, stateManager: await env.freshState(), blockchain: env.blockchain as never })
   let result: RunTxResult
   try {
     result = await withTracer(vm, tracer, cfg.timeoutMs ?? DEFAULT_TRACE_TIMEOUT_MS, () =>
-      runTx(vm, {
-        tx,
-        block: evmBlock(ctx, common),
-        skipNonce: true,
-        skipBalance: true,
-        skipBlockGasLimitValidation: true,
-        skipHardForkValidation: true,
-      }),
+      runTx(vm, { tx, block: evmBlock(ctx, common), ...CALL_RUN_OPTS }),
     )
   } catch (e) {
     if (e instanceof NfcError) throw e
