@@ -161,17 +161,7 @@ export function compileSolidity(sources: Record<string, string>): Record<string,
   return result
 }
 
-/** A small seeded PRNG (mulberry32) for deterministic "random" inputs. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let x = a
-    x = Math.imul(x ^ (x >>> 15), x | 1)
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61)
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296
-  }
-}
+export { prng } from './prng.js'
 
 /** Deep copy with every byte array as 0x hex (Buffer and Uint8Array compare alike in t.same). */
 export function norm(v: unknown): any {

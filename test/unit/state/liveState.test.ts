@@ -7,19 +7,8 @@ import { Account, Address, bytesToHex } from '@ethereumjs/util'
 import { openDatabase } from '../../../src/chain/blockStore.js'
 import { makeCommon } from '../../../src/execution/common.js'
 import { WorldState } from '../../../src/state/worldState.js'
+import { prng } from '../../helpers/prng.js'
 
-/** xorshift32: reproducible "random" blocks */
-function rng(seed: number) {
-  let x = seed >>> 0 || 1
-  return () => {
-    x ^= x << 13
-    x >>>= 0
-    x ^= x >>> 17
-    x ^= x << 5
-    x >>>= 0
-    return x / 2 ** 32
-  }
-}
 
 t.test('the live state (deferred tries) makes the same roots as ethereumjs, block after block', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'nfc-live-'))
@@ -31,7 +20,7 @@ t.test('the live state (deferred tries) makes the same roots as ethereumjs, bloc
   const live = world.live
   const reference = new MerkleStateManager({ common })
 
-  const rand = rng(42)
+  const rand = prng(42)
   const pick = (n: number) => Math.floor(rand() * n)
   const addresses = Array.from({ length: 12 }, (_, i) => new Address(Uint8Array.from({ length: 20 }, (_, j) => (i * 37 + j * 11) & 255)))
   const slots = Array.from({ length: 8 }, (_, i) => Uint8Array.from({ length: 32 }, (_, j) => (j === 31 ? i : j === 0 ? i * 3 : 0)))

@@ -3,25 +3,9 @@ import { createMPT } from '@ethereumjs/mpt'
 import { bytesToHex, hexToBytes, MapDB } from '@ethereumjs/util'
 import { core } from '../../../src/core/index.js'
 import { MptBatch, type NodeStore } from '../../../src/state/mptBatch.js'
+import { prng, randomBytes } from '../../helpers/prng.js'
 
-/** xorshift32: reproducible "random" operations */
-function rng(seed: number) {
-  let x = seed >>> 0 || 1
-  return () => {
-    x ^= x << 13
-    x >>>= 0
-    x ^= x >>> 17
-    x ^= x << 5
-    x >>>= 0
-    return x / 2 ** 32
-  }
-}
 
-function bytes(rand: () => number, n: number): Uint8Array {
-  const out = new Uint8Array(n)
-  for (let i = 0; i < n; i++) out[i] = Math.floor(rand() * 256)
-  return out
-}
 
 class MapStore implements NodeStore {
   readonly map = new Map<string, Uint8Array>()
@@ -41,15 +25,15 @@ const EMPTY_ROOT = hexToBytes('0x56e81f171bcc55a6ff8345e692c0f86e5b48e01b996cadc
  * MptBatch stored, through an ethereumjs trie opened on them.
  */
 async function compare(t: Tap.Test, opts: { seed: number; keyLen: number; batches: number; perBatch: number; prefixes: number }) {
-  const rand = rng(opts.seed)
+  const rand = prng(opts.seed)
   const store = new MapStore()
   const batch = new MptBatch(store, core.keccak256, EMPTY_ROOT)
   const reference = await createMPT({ useKeyHashing: false })
   const live = new Map<string, Uint8Array>()
   // keys share a few leading bytes so extensions and deep branches appear
-  const heads = Array.from({ length: opts.prefixes }, () => bytes(rand, Math.max(1, opts.keyLen >> 2)))
+  const heads = Array.from({ length: opts.prefixes }, () => randomBytes(rand, Math.max(1, opts.keyLen >> 2)))
   const newKey = () => {
-    const k = bytes(rand, opts.keyLen)
+    const k = randomBytes(rand, opts.keyLen)
     if (opts.keyLen > 1 && rand() < 0.7) k.set(heads[Math.floor(rand() * heads.length)].subarray(0, opts.keyLen - 1))
     return k
   }
@@ -66,9 +50,9 @@ async function compare(t: Tap.Test, opts: { seed: number; keyLen: number; batche
         updates.push([newKey(), null]) // delete a key that is not there
       } else if (r < 0.55 && existing.length > 0) {
         const k = hexToBytes(existing[Math.floor(rand() * existing.length)] as `0x${string}`)
-        updates.push([k, bytes(rand, 1 + Math.floor(rand() * 40))]) // update
+        updates.push([k, randomBytes(rand, 1 + Math.floor(rand() * 40))]) // update
       } else {
-        updates.push([newKey(), bytes(rand, 1 + Math.floor(rand() * 40))]) // insert (short values embed)
+        updates.push([newKey(), randomBytes(rand, 1 + Math.floor(rand() * 40))]) // insert (short values embed)
       }
     }
     root = await batch.apply(root, updates)
@@ -108,8 +92,8 @@ t.test('2-byte keys: embedded nodes, collapsing branches and extensions', async 
 t.test('deleting everything returns the empty root', async (t) => {
   const store = new MapStore()
   const batch = new MptBatch(store, core.keccak256, EMPTY_ROOT)
-  const rand = rng(3)
-  const keys = Array.from({ length: 50 }, () => bytes(rand, 32))
+  const rand = prng(3)
+  const keys = Array.from({ length: 50 }, () => randomBytes(rand, 32))
   const root = await batch.apply(EMPTY_ROOT, keys.map((k) => [k, Uint8Array.of(1, 2, 3)]))
   t.not(bytesToHex(root), bytesToHex(EMPTY_ROOT))
   t.equal(bytesToHex(await batch.apply(root, keys.map((k) => [k, null]))), bytesToHex(EMPTY_ROOT))
