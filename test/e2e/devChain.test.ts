@@ -6,9 +6,6 @@
  * The subtests share one data directory and run in order: the later ones (kill, restart, reset)
  * continue the chain the earlier ones built.
  */
-import { readFileSync } from 'node:fs'
-import { createRequire } from 'node:module'
-import { join } from 'node:path'
 import t from 'tap'
 import {
   AbiCoder,
@@ -29,10 +26,9 @@ import { RLP } from '@ethereumjs/rlp'
 import { verifyMerkleProof } from '@ethereumjs/mpt'
 import { bytesToBigInt, hexToBytes } from '@ethereumjs/util'
 import { DEV_ACCOUNTS } from '../../src/node/devAccounts.js'
-import { REPO_ROOT, rpc, rpcRaw, startNode, tempDir, waitFor, type NodeProcess } from '../helpers/nodeProcess.js'
+import { rpc, rpcRaw, startNode, tempDir, waitFor, type NodeProcess } from '../helpers/nodeProcess.js'
+import { compileToken } from './clients/scenario.js'
 
-/** solc-js ships no type declarations */
-const solc = createRequire(import.meta.url)('solc') as { compile(input: string): string }
 
 const CHAIN_ID = 2100n
 const SHARED_POOL = '0x0000000000000000000000000000000000002000'
@@ -146,23 +142,6 @@ t.test('legacy (EIP-155) and EIP-2930 transfers mine with the right receipt type
   t.same(tx1!.accessList, [{ address: to, storageKeys: [toBeHex(0, 32)] }])
 })
 
-function compileToken(): { abi: any[]; bytecode: string } {
-  const source = readFileSync(join(REPO_ROOT, 'test/fixtures/contracts/Token.sol'), 'utf8')
-  const input = {
-    language: 'Solidity',
-    sources: { 'Token.sol': { content: source } },
-    settings: {
-      evmVersion: 'cancun',
-      optimizer: { enabled: true, runs: 200 },
-      outputSelection: { '*': { '*': ['abi', 'evm.bytecode.object'] } },
-    },
-  }
-  const out = JSON.parse(solc.compile(JSON.stringify(input)))
-  const errors = (out.errors ?? []).filter((e: { severity: string }) => e.severity === 'error')
-  if (errors.length > 0) throw new Error(errors.map((e: { formattedMessage: string }) => e.formattedMessage).join('\n'))
-  const c = out.contracts['Token.sol'].Token
-  return { abi: c.abi, bytecode: '0x' + c.evm.bytecode.object }
-}
 
 t.test('ERC-20: deploy, transfer, events, revert reasons', async (t) => {
   const { abi, bytecode } = compileToken()

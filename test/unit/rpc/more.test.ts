@@ -8,10 +8,7 @@ import t from 'tap'
 import { createAccessList2930Tx, createFeeMarket1559Tx, createLegacyTx, type TypedTransaction } from '@ethereumjs/tx'
 import { Address, bytesToHex, hexToBytes, toChecksumAddress } from '@ethereumjs/util'
 import { Interface, getCreateAddress } from 'ethers'
-import { allMethods } from '../../../rpc/index.js'
-import { startRpcServer } from '../../../rpc/server.js'
 import { makeCommon } from '../../../src/execution/common.js'
-import { silentLogger } from '../../../src/util/logger.js'
 import { devAddress, devKey, probeContract, startNode, type RpcError } from '../../helpers/inProcessNode.js'
 
 const GWEI = 1_000_000_000n
@@ -67,28 +64,7 @@ const sortList = (l: { address: string; storageKeys: string[] }[]) =>
 
 t.test('the methods of rpc/more.ts over HTTP', async (t) => {
   const n = await startNode(t)
-  const server = await startRpcServer({
-    host: '127.0.0.1',
-    port: 0,
-    methods: allMethods(),
-    context: { node: n.node, logger: silentLogger },
-    logger: silentLogger,
-  } as Parameters<typeof startRpcServer>[0])
-  t.teardown(() => server.close())
-  let id = 0
-  const rpcRaw = async (method: string, params: unknown[] = []) => {
-    const res = await fetch(server.url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ jsonrpc: '2.0', id: ++id, method, params }),
-    })
-    return (await res.json()) as { result?: any; error?: RpcError }
-  }
-  const rpc = async (method: string, params: unknown[] = []) => {
-    const r = await rpcRaw(method, params)
-    if (r.error !== undefined) throw new Error(`${method}: ${r.error.code} ${r.error.message}`)
-    return r.result
-  }
+  const { rpc, rpcRaw } = n
   /** the JSON-RPC error (undefined on success, which the caller's t.match then rejects) */
   const rpcError = async (method: string, params: unknown[]) => (await rpcRaw(method, params)).error as RpcError
   const send = async (tx: TypedTransaction) => {
