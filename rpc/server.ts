@@ -327,7 +327,7 @@ export async function startRpcServer(opts: RpcServerOptions): Promise<RpcServer>
   const host = opts.host.includes(':') ? `[${opts.host}]` : opts.host
   const url = `http://${host}:${port}`
   const wsUrl = `ws://${host}:${port}`
-  logger.info('rpc listening', { url, ws: wsUrl })
+  logger.debug('rpc listening', { url, ws: wsUrl })
 
   let closed: Promise<void> | undefined
   async function close(): Promise<void> {
@@ -346,7 +346,7 @@ export async function startRpcServer(opts: RpcServerOptions): Promise<RpcServer>
     await Promise.all(gone)
     await new Promise<void>((resolve) => wss.close(() => resolve()))
     await app.close()
-    logger.info('rpc closed', { url })
+    logger.debug('rpc closed', { url })
   }
 
   return {
