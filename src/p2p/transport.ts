@@ -1,0 +1,382 @@
+/**
+ * The P2P transport: a WebSocket listener, outbound dials, static peers with reconnect, and
+ * the set of established peers. It runs the handshake on every connection and only then
+ * announces the peer; chain messages come out as 'message' events with the payload still
+ * encoded (the DPoS/sync code decodes and validates them and calls `peer.penalize`).
+ *
+ * Events: 'peer' (peer) after a successful handshake; 'message' (peer, message);
+ * 'peerClosed' (peer, info) for every peer that had been announced.
+ */
+import { EventEmitter } from 'node:events'
+import { createServer as createHttpServer, type IncomingMessage, type Server } from 'node:http'
+import { createServer as createHttpsServer } from 'node:https'
+import type { AddressInfo } from 'node:net'
+import { WebSocket, WebSocketServer } from 'ws'
+import type { Logger } from '../util/logger.js'
+import { FRAME_HEADER_BYTES, P2pError, P2pErrorCode } from './framing.js'
+import type { ChainStatus } from './handshake.js'
+import type { NodeIdentity } from './identity.js'
+import { DisconnectReason, MAX_ANY_PAYLOAD, type ChainMessageType, type OpaqueMessage } from './messages.js'
+import { Peer, type PeerCloseInfo } from './peer.js'
+
+export interface TransportOptions {
+  identity: NodeIdentity
+  /** read at every handshake, so the Hello carries the current head */
+  status: () => ChainStatus
+  logger: Logger
+  /** listen address; port 0 picks a free port */
+  host?: string
+  port?: number
+  /** PEM certificate and key: listen with wss instead of ws */
+  tls?: { cert: string | Buffer; key: string | Buffer }
+  /** extra CA (PEM) trusted when dialing wss:// peers with self-signed certificates */
+  ca?: string | Buffer
+  client?: string
+  maxPeers?: number
+  /** inbound connections still in their handshake; bounds what strangers can make us hold */
+  maxPendingHandshakes?: number
+  handshakeTimeoutMs?: number
+  pingIntervalMs?: number
+  pingTimeoutMs?: number
+  maxBufferedBytes?: number
+  /** reconnect delays of static peers: first, doubling up to max */
+  backoffInitialMs?: number
+  backoffMaxMs?: number
+  /** how long a peer dropped for its score is refused */
+  banMs?: number
+}
+
+export const transportDefaults = {
+  host: '127.0.0.1',
+  port: 30303,
+  client: 'nfc',
+  maxPeers: 50,
+  maxPendingHandshakes: 16,
+  handshakeTimeoutMs: 5_000,
+  pingIntervalMs: 10_000,
+  pingTimeoutMs: 30_000,
+  maxBufferedBytes: 64 * 1024 * 1024,
+  backoffInitialMs: 500,
+  backoffMaxMs: 30_000,
+  banMs: 10 * 60_000,
+}
+
+interface StaticPeer {
+  url: string
+  attempt: number
+  timer: NodeJS.Timeout | undefined
+  peer: Peer | undefined
+  dialing: boolean
+  /** node id learned from the last handshake at this address */
+  nodeId: string | undefined
+  stopped: boolean
+}
+
+export interface Transport {
+  on(event: 'peer', fn: (peer: Peer) => void): this
+  on(event: 'message', fn: (peer: Peer, message: OpaqueMessage) => void): this
+  on(event: 'peerClosed', fn: (peer: Peer, info: PeerCloseInfo) => void): this
+}
+
+export class Transport extends EventEmitter {
+  private readonly o: Required<Omit<TransportOptions, 'tls' | 'ca'>> & Pick<TransportOptions, 'tls' | 'ca'>
+  private readonly log: Logger
+  private server: Server | undefined
+  private wss: WebSocketServer | undefined
+  private readonly byId = new Map<string, Peer>()
+  /** every open connection, handshaking or established */
+  private readonly connections = new Set<Peer>()
+  private readonly statics = new Map<string, StaticPeer>()
+  private readonly banned = new Map<string, number>()
+  private pendingInbound = 0
+  private listenPort = 0
+  private closing: Promise<void> | undefined
+
+  constructor(opts: TransportOptions) {
+    super()
+    this.o = { ...transportDefaults, ...opts }
+    this.log = opts.logger
+  }
+
+  get nodeId(): string {
+    return this.o.identity.nodeId
+  }
+
+  /** established peers */
+  get peers(): Peer[] {
+    return [...this.byId.values()]
+  }
+
+  getPeer(nodeId: string): Peer | undefined {
+    return this.byId.get(nodeId)
+  }
+
+  /** the port we listen on (after listen()) */
+  get port(): number {
+    return this.listenPort
+  }
+
+  async listen(): Promise<{ url: string; port: number }> {
+    const server = this.o.tls
+      ? createHttpsServer({ cert: this.o.tls.cert, key: this.o.tls.key })
+      : createHttpServer()
+    server.on('request', (_req, res) => {
+      res.writeHead(426, { 'content-type': 'text/plain', connection: 'close' })
+      res.end('NetFlowCoin P2P: WebSocket only\n')
+    })
+    const wss = new WebSocketServer({
+      server,
+      maxPayload: FRAME_HEADER_BYTES + MAX_ANY_PAYLOAD,
+      perMessageDeflate: false,
+    })
+    wss.on('connection', (ws, req) => this.onInbound(ws, req))
+    wss.on('error', (e) => this.log.warn('p2p server error', { error: e }))
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', (e) =>
+        reject(new P2pError(P2pErrorCode.Listen, `cannot listen on ${this.o.host}:${this.o.port}: ${e.message}`, { error: e.message })),
+      )
+      server.listen(this.o.port, this.o.host, () => resolve())
+    })
+    server.on('error', (e) => this.log.warn('p2p server error', { error: e }))
+    this.server = server
+    this.wss = wss
+    this.listenPort = (server.address() as AddressInfo).port
+    const host = this.o.host.includes(':') ? `[${this.o.host}]` : this.o.host
+    const url = `${this.o.tls ? 'wss' : 'ws'}://${host}:${this.listenPort}`
+    this.log.info('p2p listening', { url, nodeId: this.nodeId })
+    return { url, port: this.listenPort }
+  }
+
+  /** dial once; resolves with the established peer or rejects (P2P_HANDSHAKE, connection errors) */
+  async connect(url: string): Promise<Peer> {
+    if (this.closing) throw new P2pError(P2pErrorCode.Send, 'transport closed')
+    const ws = new WebSocket(url, {
+      maxPayload: FRAME_HEADER_BYTES + MAX_ANY_PAYLOAD,
+      perMessageDeflate: false,
+      handshakeTimeout: this.o.handshakeTimeoutMs,
+      ...(this.o.ca ? { ca: this.o.ca } : {}),
+    })
+    const peer = this.makePeer(ws, 'initiator', new URL(url).host)
+    await new Promise<void>((resolve, reject) => {
+      const onErr = (e: Error) => {
+        ws.off('open', onOpen)
+        reject(new P2pError(P2pErrorCode.Handshake, `cannot connect to ${url}: ${e.message}`, { url, reason: DisconnectReason.Timeout, connect: true }))
+      }
+      const onOpen = () => {
+        ws.off('error', onErr)
+        resolve()
+      }
+      ws.once('error', onErr)
+      ws.once('open', onOpen)
+    })
+    return this.runHandshake(peer)
+  }
+
+  /** keep a connection to url: dial now, redial with exponential backoff whenever it drops */
+  addStaticPeer(url: string): void {
+    if (this.statics.has(url) || this.closing) return
+    const s: StaticPeer = { url, attempt: 0, timer: undefined, peer: undefined, dialing: false, nodeId: undefined, stopped: false }
+    this.statics.set(url, s)
+    this.dialStatic(s)
+  }
+
+  removeStaticPeer(url: string): void {
+    const s = this.statics.get(url)
+    if (!s) return
+    s.stopped = true
+    if (s.timer) clearTimeout(s.timer)
+    this.statics.delete(url)
+  }
+
+  /** send to every established peer (but `except`); returns how many got it */
+  broadcast(type: ChainMessageType, payload: Uint8Array, except?: (peer: Peer) => boolean): number {
+    let n = 0
+    for (const p of this.byId.values()) {
+      if (except?.(p)) continue
+      try {
+        p.send(type, payload)
+        n++
+      } catch (e) {
+        this.log.debug('broadcast send failed', { peer: p.id, error: e })
+      }
+    }
+    return n
+  }
+
+  async close(): Promise<void> {
+    return (this.closing ??= this.shutdown())
+  }
+
+  // ---------------------------------------------------------------- internals
+
+  private async shutdown(): Promise<void> {
+    for (const s of this.statics.values()) {
+      s.stopped = true
+      if (s.timer) clearTimeout(s.timer)
+    }
+    this.statics.clear()
+    const conns = [...this.connections]
+    for (const p of conns) p.close(DisconnectReason.Shutdown, 'node shutting down')
+    await Promise.all(conns.map((p) => p.whenClosed()))
+    if (this.wss) await new Promise<void>((resolve) => this.wss!.close(() => resolve()))
+    if (this.server) {
+      this.server.closeAllConnections()
+      await new Promise<void>((resolve) => this.server!.close(() => resolve()))
+    }
+    this.log.info('p2p closed', { nodeId: this.nodeId })
+  }
+
+  private makePeer(ws: WebSocket, role: 'initiator' | 'responder', address: string): Peer {
+    const peer = new Peer({
+      ws,
+      role,
+      address,
+      logger: this.log,
+      pingIntervalMs: this.o.pingIntervalMs,
+      pingTimeoutMs: this.o.pingTimeoutMs,
+      maxBufferedBytes: this.o.maxBufferedBytes,
+    })
+    this.connections.add(peer)
+    peer.once('close', (info) => {
+      this.connections.delete(peer)
+      if (!peer.established) return
+      if (this.byId.get(peer.nodeId) === peer) this.byId.delete(peer.nodeId)
+      if (info.reason === DisconnectReason.BadScore && !info.remote) {
+        this.banned.set(peer.nodeId, Date.now() + this.o.banMs)
+      }
+      const level = info.reason === DisconnectReason.Shutdown || info.reason === DisconnectReason.Requested ? 'info' : 'warn'
+      this.log[level]('peer closed', { peer: peer.nodeId, address: peer.address, reason: info.reasonName, text: info.text, byRemote: info.remote })
+      this.emit('peerClosed', peer, info)
+    })
+    return peer
+  }
+
+  private onInbound(ws: WebSocket, req: IncomingMessage): void {
+    const address = `${req.socket.remoteAddress}:${req.socket.remotePort}`
+    if (this.closing || this.pendingInbound >= this.o.maxPendingHandshakes) {
+      this.log.warn('inbound connection refused', { address, reason: this.closing ? 'closing' : 'too many handshakes' })
+      ws.terminate()
+      return
+    }
+    this.pendingInbound++
+    const peer = this.makePeer(ws, 'responder', address)
+    this.runHandshake(peer)
+      .catch(() => {
+        // logged in runHandshake
+      })
+      .finally(() => this.pendingInbound--)
+  }
+
+  private async runHandshake(peer: Peer): Promise<Peer> {
+    try {
+      await peer.handshake({
+        identity: this.o.identity,
+        role: peer.role,
+        status: this.o.status(),
+        listenPort: this.listenPort,
+        client: this.o.client,
+        timeoutMs: this.o.handshakeTimeoutMs,
+        admit: (_hello, id) => this.admit(id),
+      })
+    } catch (e) {
+      const meta = e instanceof P2pError ? e.meta : {}
+      this.log.warn('handshake failed', {
+        address: peer.address,
+        role: peer.role,
+        reason: meta.reasonName ?? meta.reason,
+        byRemote: meta.remote === true,
+        error: e,
+      })
+      // the handshake already sent (or received) the Disconnect
+      peer.close(typeof meta.reason === 'number' ? meta.reason : DisconnectReason.BadHandshake, String((e as Error).message), false)
+      throw e
+    }
+    if (peer.closed) throw new P2pError(P2pErrorCode.Handshake, 'connection closed during handshake', { reason: DisconnectReason.Requested })
+    const existing = this.byId.get(peer.nodeId)
+    if (existing && !existing.closed) {
+      // both sides dialed each other: keep the connection the lower node id initiated, so both ends keep the same one
+      const initiatorOf = (p: Peer) => (p.role === 'initiator' ? this.nodeId : p.nodeId)
+      const lower = this.nodeId < peer.nodeId ? this.nodeId : peer.nodeId
+      const keepNew = initiatorOf(peer) === lower && initiatorOf(existing) !== lower
+      const drop = keepNew ? existing : peer
+      this.log.info('duplicate connection dropped', { peer: peer.nodeId, dropped: drop.address })
+      if (keepNew) {
+        // forget the old one quietly: no peerClosed for a peer that stays connected
+        this.byId.delete(existing.nodeId)
+        existing.removeAllListeners('message')
+        existing.established = false
+        existing.close(DisconnectReason.Duplicate, 'duplicate connection')
+      } else {
+        peer.established = false
+        peer.close(DisconnectReason.Duplicate, 'duplicate connection')
+        return existing
+      }
+    }
+    this.byId.set(peer.nodeId, peer)
+    peer.on('message', (m) => this.emit('message', peer, m))
+    this.log.info('peer connected', {
+      peer: peer.nodeId,
+      address: peer.address,
+      role: peer.role,
+      head: peer.hello!.head.number,
+      client: peer.hello!.client,
+    })
+    this.emit('peer', peer)
+    return peer
+  }
+
+  /** refuse banned nodes and a full peer table before signing anything for them */
+  private admit(nodeId: string): DisconnectReason | undefined {
+    const until = this.banned.get(nodeId)
+    if (until !== undefined) {
+      if (until > Date.now()) return DisconnectReason.BadScore
+      this.banned.delete(nodeId)
+    }
+    if (this.byId.size >= this.o.maxPeers && !this.byId.has(nodeId)) return DisconnectReason.TooManyPeers
+    return undefined
+  }
+
+  private dialStatic(s: StaticPeer): void {
+    if (s.stopped || s.dialing || this.closing) return
+    s.timer = undefined
+    // already connected to that node (it dialed us): check again later
+    if (s.nodeId && this.byId.has(s.nodeId)) return this.scheduleStatic(s, this.o.backoffMaxMs)
+    s.dialing = true
+    this.connect(s.url).then(
+      (peer) => {
+        s.dialing = false
+        if (s.stopped) return
+        s.nodeId = peer.nodeId
+        s.attempt = 0
+        s.peer = peer
+        peer.once('close', () => {
+          s.peer = undefined
+          this.scheduleStatic(s)
+        })
+      },
+      (e: unknown) => {
+        s.dialing = false
+        if (s.stopped) return
+        const meta = e instanceof P2pError ? e.meta : {}
+        if (meta.reason === DisconnectReason.SelfConnection) {
+          this.log.warn('static peer is this node, not dialing it again', { url: s.url })
+          this.removeStaticPeer(s.url)
+          return
+        }
+        if (typeof meta.remoteNodeId === 'string') s.nodeId = meta.remoteNodeId
+        this.log.debug('static peer dial failed', { url: s.url, attempt: s.attempt, error: e })
+        this.scheduleStatic(s)
+      },
+    )
+  }
+
+  private scheduleStatic(s: StaticPeer, fixedMs?: number): void {
+    if (s.stopped || this.closing || s.timer) return
+    const base = Math.min(this.o.backoffMaxMs, this.o.backoffInitialMs * 2 ** Math.min(s.attempt, 30))
+    // jitter spreads the redials of many nodes that lost the same peer at once
+    const delay = fixedMs ?? Math.round(base * (0.75 + Math.random() * 0.5))
+    s.attempt++
+    s.timer = setTimeout(() => this.dialStatic(s), Math.min(delay, this.o.backoffMaxMs))
+    s.timer.unref()
+  }
+}

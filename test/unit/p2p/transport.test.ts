@@ -1,0 +1,310 @@
+/**
+ * Real sockets on 127.0.0.1, port 0. Raw `ws` clients play the misbehaving peers, running the
+ * real handshake code over a hand-made channel so they can tamper with it.
+ */
+import t from 'tap'
+import { EventEmitter, once } from 'node:events'
+import { WebSocket } from 'ws'
+import { createLogger } from '../../../src/util/logger.js'
+import { FrameDecoder, encodeFrame } from '../../../src/p2p/framing.js'
+import { performHandshake, type ChainStatus, type HandshakeChannel } from '../../../src/p2p/handshake.js'
+import { generateIdentity, type NodeIdentity } from '../../../src/p2p/identity.js'
+import {
+  DisconnectReason,
+  MessageType,
+  decodeMessage,
+  encodeMessage,
+  messageLimits,
+  type Message,
+} from '../../../src/p2p/messages.js'
+import type { Peer, PeerCloseInfo } from '../../../src/p2p/peer.js'
+import { Transport, type TransportOptions } from '../../../src/p2p/transport.js'
+
+const status: ChainStatus = {
+  chainId: 7777n,
+  genesisHash: new Uint8Array(32).fill(9),
+  head: { number: 5n, hash: new Uint8Array(32).fill(5) },
+}
+
+function handles(): Record<string, number> {
+  const out: Record<string, number> = {}
+  for (const r of process.getActiveResourcesInfo()) if (/TCP|Timeout/.test(r)) out[r] = (out[r] ?? 0) + 1
+  return out
+}
+
+function make(
+  t: Tap.Test,
+  over: Partial<TransportOptions> & { chain?: Partial<ChainStatus> } = {},
+): { tr: Transport; lines: string[] } {
+  const lines: string[] = []
+  const tr = new Transport({
+    identity: generateIdentity(),
+    status: () => ({ ...status, ...over.chain }),
+    logger: createLogger({ level: 'debug', write: (l) => lines.push(l) }),
+    host: '127.0.0.1',
+    port: 0,
+    handshakeTimeoutMs: 2000,
+    backoffInitialMs: 50,
+    backoffMaxMs: 400,
+    ...over,
+  })
+  t.teardown(() => tr.close())
+  return { tr, lines }
+}
+
+function nextEvent<T extends unknown[]>(em: EventEmitter, ev: string, ms = 5000): Promise<T> {
+  return once(em, ev, { signal: AbortSignal.timeout(ms) }) as Promise<T>
+}
+
+/** a raw client: the real handshake over a channel the test controls */
+async function rawClient(url: string) {
+  const ws = new WebSocket(url, { perMessageDeflate: false })
+  // the listener's Hello can arrive in the same chunk as the upgrade: listen before 'open'
+  const opened = once(ws, 'open')
+  const decoder = new FrameDecoder(messageLimits)
+  const inbox: { message: Message; payload: Uint8Array }[] = []
+  const waiters: ((q: { message: Message; payload: Uint8Array }) => void)[] = []
+  ws.on('message', (raw: Buffer) => {
+    for (const f of decoder.push(raw)) {
+      const q = { message: decodeMessage(f.type, f.payload), payload: f.payload }
+      const w = waiters.shift()
+      if (w) w(q)
+      else inbox.push(q)
+    }
+  })
+  const closed = once(ws, 'close')
+  await opened
+  const channel: HandshakeChannel = {
+    send: (m) => ws.send(encodeFrame(m.type, encodeMessage(m), messageLimits)),
+    next: () => {
+      const q = inbox.shift()
+      return q ? Promise.resolve(q) : new Promise((r) => waiters.push(r))
+    },
+  }
+  return { ws, channel, inbox, closed, next: channel.next }
+}
+
+async function rawHandshake(url: string, identity: NodeIdentity = generateIdentity(), tamper = false) {
+  const c = await rawClient(url)
+  const channel: HandshakeChannel = tamper
+    ? {
+        next: c.channel.next,
+        send: (m) => {
+          if (m.type === MessageType.HelloAck) {
+            const sig = m.signature.slice()
+            sig[0]! ^= 1
+            return c.channel.send({ ...m, signature: sig })
+          }
+          c.channel.send(m)
+        },
+      }
+    : c.channel
+  const result = performHandshake(channel, { identity, role: 'initiator', status, listenPort: 0, client: 'raw', timeoutMs: 2000 })
+  return { ...c, result }
+}
+
+t.test('two transports handshake and exchange messages both ways', async (t) => {
+  const before = handles()
+  const a = make(t, { pingIntervalMs: 30 })
+  const b = make(t, { pingIntervalMs: 30 })
+  const { url } = await a.tr.listen()
+  await b.tr.listen()
+  const aPeer = nextEvent<[Peer]>(a.tr, 'peer')
+  const bPeer = await b.tr.connect(url)
+  const [pa] = await aPeer
+  t.equal(bPeer.nodeId, a.tr.nodeId)
+  t.equal(pa.nodeId, b.tr.nodeId)
+  t.equal(pa.hello!.listenPort, b.tr.port, 'Hello carries the listen port')
+  t.equal(pa.hello!.head.number, 5n)
+
+  const gotB = nextEvent<[Peer, { type: number; payload: Uint8Array }]>(b.tr, 'message')
+  pa.send(MessageType.Tx, Uint8Array.of(1, 2, 3))
+  const [fromA, m1] = await gotB
+  t.equal(fromA.nodeId, a.tr.nodeId)
+  t.same({ type: m1.type, payload: [...m1.payload] }, { type: MessageType.Tx, payload: [1, 2, 3] })
+  const gotA = nextEvent<[Peer, { type: number; payload: Uint8Array }]>(a.tr, 'message')
+  t.equal(b.tr.broadcast(MessageType.Block, new Uint8Array(1000).fill(7)), 1)
+  const [, m2] = await gotA
+  t.equal(m2.type, MessageType.Block)
+  t.equal(m2.payload.length, 1000)
+
+  await new Promise((r) => setTimeout(r, 120))
+  t.type(pa.rttMs, 'number', 'ping/pong measured a round trip')
+
+  const closedOnA = nextEvent<[Peer, PeerCloseInfo]>(a.tr, 'peerClosed')
+  await b.tr.close()
+  const [, info] = await closedOnA
+  t.equal(info.reason, DisconnectReason.Shutdown)
+  t.ok(info.remote)
+  await a.tr.close()
+  // libuv lists a closed server handle until its own close callback, a few loop turns later
+  for (let i = 0; i < 50 && JSON.stringify(handles()) !== JSON.stringify(before); i++) {
+    await new Promise((r) => setTimeout(r, 5))
+  }
+  t.same(handles(), before, 'close() leaves no sockets or timers')
+})
+
+for (const [what, chain, reason] of [
+  ['genesis', { genesisHash: new Uint8Array(32).fill(8) }, DisconnectReason.GenesisMismatch],
+  ['chain id', { chainId: 1n }, DisconnectReason.ChainMismatch],
+] as const) {
+  t.test(`wrong ${what}: both sides refuse with a logged reason, no peer`, async (t) => {
+    const a = make(t)
+    const b = make(t, { chain })
+    const { url } = await a.tr.listen()
+    let peers = 0
+    a.tr.on('peer', () => peers++)
+    b.tr.on('peer', () => peers++)
+    const err = await b.tr.connect(url).then(
+      () => undefined,
+      (e: { meta: Record<string, unknown> }) => e,
+    )
+    t.equal(err?.meta.reason, reason)
+    await new Promise((r) => setTimeout(r, 100))
+    t.equal(peers, 0)
+    const name = reason === DisconnectReason.GenesisMismatch ? 'GenesisMismatch' : 'ChainMismatch'
+    t.ok(a.lines.some((l) => l.includes('handshake failed') && l.includes(name)), 'listener logged the reason')
+    t.ok(b.lines.some((l) => l.includes('handshake failed') && l.includes(name)), 'dialer logged the reason')
+    t.equal(a.tr.peers.length + b.tr.peers.length, 0)
+  })
+}
+
+t.test('a tampered HelloAck is rejected', async (t) => {
+  const a = make(t)
+  const { url } = await a.tr.listen()
+  let peers = 0
+  a.tr.on('peer', () => peers++)
+  const c = await rawHandshake(url, generateIdentity(), true)
+  // our side verified the listener's (good) signature; the listener refuses ours
+  await c.result.then(
+    () => {},
+    () => {},
+  )
+  const bye = await c.next()
+  t.same(bye.message, { type: MessageType.Disconnect, reason: DisconnectReason.BadHandshake, text: 'bad handshake signature' })
+  await c.closed
+  t.equal(peers, 0)
+  t.ok(a.lines.some((l) => l.includes('handshake failed') && l.includes('BadHandshake')))
+})
+
+t.test('self-dial is rejected, and a static self-peer is dropped', async (t) => {
+  const a = make(t)
+  const { url } = await a.tr.listen()
+  await t.rejects(a.tr.connect(url), { meta: { reason: DisconnectReason.SelfConnection } })
+  a.tr.addStaticPeer(url)
+  for (let i = 0; i < 50 && !a.lines.some((l) => l.includes('static peer is this node')); i++) {
+    await new Promise((r) => setTimeout(r, 20))
+  }
+  t.ok(a.lines.some((l) => l.includes('static peer is this node')))
+  t.equal(a.tr.peers.length, 0)
+})
+
+t.test('bad input: oversized, truncated, garbage, undecodable; the transport keeps serving', async (t) => {
+  const a = make(t)
+  const { url } = await a.tr.listen()
+
+  // garbage before any handshake
+  const g = await rawClient(url)
+  g.ws.send(Buffer.from('this is not a frame at all, just junk bytes'))
+  await g.closed
+  const g2 = await rawClient(url)
+  g2.ws.send('text frame')
+  await g2.closed
+
+  // established peer, then an oversized frame header (nothing behind it)
+  const c1 = await rawHandshake(url)
+  const [p1] = await nextEvent<[Peer]>(a.tr, 'peer')
+  await c1.result
+  const closed1 = nextEvent<[Peer, PeerCloseInfo]>(a.tr, 'peerClosed')
+  const head = Buffer.alloc(5)
+  head.writeUInt32BE(64 * 1024 * 1024)
+  head[4] = MessageType.Tx
+  c1.ws.send(head)
+  const [, info1] = await closed1
+  t.equal(info1.reason, DisconnectReason.ProtocolError)
+  t.match(info1.text, /announces/)
+  t.ok(p1.score <= -100, 'scored down')
+
+  // truncated frame: a WebSocket message that ends inside a frame
+  const c2 = await rawHandshake(url)
+  await nextEvent(a.tr, 'peer')
+  await c2.result
+  const closed2 = nextEvent<[Peer, PeerCloseInfo]>(a.tr, 'peerClosed')
+  c2.ws.send(encodeFrame(MessageType.Tx, new Uint8Array(100), messageLimits).subarray(0, 60))
+  const [, info2] = await closed2
+  t.match(info2.text, /ended inside a frame/)
+
+  // well-framed but undecodable payloads: −25 each, dropped at −100 and banned
+  const id3 = generateIdentity()
+  const c3 = await rawHandshake(url, id3)
+  const [p3] = await nextEvent<[Peer]>(a.tr, 'peer')
+  await c3.result
+  const closed3 = nextEvent<[Peer, PeerCloseInfo]>(a.tr, 'peerClosed')
+  c3.ws.send(encodeFrame(MessageType.Ping, Uint8Array.of(0xff), messageLimits))
+  await new Promise((r) => setTimeout(r, 50))
+  t.equal(p3.score, -25)
+  t.notOk(p3.closed, 'one bad message is not enough to drop')
+  for (let i = 0; i < 3; i++) c3.ws.send(encodeFrame(MessageType.Ping, Uint8Array.of(0xff), messageLimits))
+  const [, info3] = await closed3
+  t.equal(info3.reason, DisconnectReason.BadScore)
+  const again = await rawHandshake(url, id3)
+  await t.rejects(again.result, { meta: { reason: DisconnectReason.BadScore, remote: true } }, 'banned node refused')
+
+  // a good peer still gets in
+  const b = make(t)
+  const peer = await b.tr.connect(url)
+  t.equal(peer.nodeId, a.tr.nodeId)
+  t.equal(a.tr.peers.length, 1)
+  for (const c of [c1, c2, c3, again]) c.ws.terminate()
+})
+
+t.test('handshake timeout when the other side stays silent', async (t) => {
+  const a = make(t, { handshakeTimeoutMs: 150 })
+  const { url } = await a.tr.listen()
+  const c = await rawClient(url)
+  const hello = await c.next()
+  t.equal(hello.message.type, MessageType.Hello)
+  const bye = await c.next()
+  t.match(bye.message, { type: MessageType.Disconnect, reason: DisconnectReason.Timeout })
+  await c.closed
+})
+
+t.test('a static peer is redialed with backoff after the other side restarts', async (t) => {
+  const identity = generateIdentity()
+  const a = make(t, { identity })
+  const { url, port } = await a.tr.listen()
+  const b = make(t)
+  b.tr.addStaticPeer(url)
+  const [p1] = await nextEvent<[Peer]>(b.tr, 'peer')
+  t.equal(p1.nodeId, identity.nodeId)
+
+  const lost = nextEvent(b.tr, 'peerClosed')
+  await a.tr.close()
+  await lost
+  // down for a few backoff rounds
+  await new Promise((r) => setTimeout(r, 300))
+  t.ok(b.lines.some((l) => l.includes('static peer dial failed')), 'redials failed while it was down')
+  const a2 = make(t, { identity, port })
+  const back = nextEvent<[Peer]>(b.tr, 'peer')
+  await a2.tr.listen()
+  const [p2] = await back
+  t.equal(p2.nodeId, identity.nodeId)
+  t.equal(b.tr.peers.length, 1)
+})
+
+t.test('simultaneous dials keep one connection on both sides', async (t) => {
+  const a = make(t)
+  const b = make(t)
+  const ua = (await a.tr.listen()).url
+  const ub = (await b.tr.listen()).url
+  await Promise.allSettled([a.tr.connect(ub), b.tr.connect(ua)])
+  await new Promise((r) => setTimeout(r, 150))
+  t.equal(a.tr.peers.length, 1)
+  t.equal(b.tr.peers.length, 1)
+  const pa = a.tr.peers[0]!
+  const pb = b.tr.peers[0]!
+  t.not(pa.role, pb.role, 'the same connection seen from both ends')
+  const got = nextEvent<[Peer, { payload: Uint8Array }]>(b.tr, 'message')
+  pa.send(MessageType.Tx, Uint8Array.of(1))
+  await got
+})
