@@ -1,55 +1,18 @@
-import t, { type Test } from 'tap'
-import path from 'node:path'
-import { createFeeMarket1559Tx } from '@ethereumjs/tx'
-import { Account, Address, bytesToHex, hexToBytes } from '@ethereumjs/util'
+import t from 'tap'
+import { Address, bytesToHex, hexToBytes } from '@ethereumjs/util'
 import { Interface, getCreateAddress } from 'ethers'
-import { BlockStore, openDatabase } from '../../../src/chain/blockStore.js'
-import { makeCommon } from '../../../src/execution/common.js'
-import { executeBlock, type BlockContext } from '../../../src/execution/blockExecutor.js'
 import { call, estimateGas, revertError, type CallEnv, type CallRequest } from '../../../src/execution/call.js'
-import { POOLS } from '../../../src/execution/systemAddresses.js'
-import { makeVm } from '../../../src/node/blockchain.js'
-import { WorldState } from '../../../src/state/worldState.js'
 import { NfcError } from '../../../src/util/errors.js'
-import { devAddress, devGenesis, devKey, probeContract, tempDir } from '../../helpers/inProcessNode.js'
+import { devAddress, probeContract } from '../../helpers/inProcessNode.js'
+import { probeCallEnv } from '../../helpers/probeCallEnv.js'
 
-const genesis = devGenesis()
-const common = makeCommon(genesis.chainId)
 const probe = probeContract()
 const iface = new Interface(probe.abi as never)
 const enc = (fn: string, args: unknown[] = []) => hexToBytes(iface.encodeFunctionData(fn, args) as `0x${string}`)
 const CONTRACT = hexToBytes(getCreateAddress({ from: devAddress(1), nonce: 0 }) as `0x${string}`)
 const ACCT2 = hexToBytes(devAddress(2) as `0x${string}`)
 
-async function setup(t: Test): Promise<{ env: CallEnv; ws: WorldState }> {
-  const db = await openDatabase(path.join(tempDir(t), 'db'))
-  t.teardown(() => db.close())
-  const ws = await WorldState.open(db, common)
-  for (const [addr, a] of genesis.alloc) await ws.live.putAccount(new Address(hexToBytes(addr as `0x${string}`)), new Account(a.nonce, a.balance))
-  const vm = await makeVm(common, ws, new BlockStore(db, common))
-  const ctx: BlockContext = {
-    number: 1n,
-    timestamp: 1_700_000_001_000n,
-    producer: new Address(hexToBytes(devAddress(0) as `0x${string}`)),
-    gasLimit: genesis.params.blockGasLimit,
-    baseFeePerGas: genesis.params.minGasPrice,
-    parentHash: new Uint8Array(32),
-  }
-  const deploy = createFeeMarket1559Tx(
-    { nonce: 0n, gasLimit: 1_000_000n, maxFeePerGas: 2_000_000_000n, maxPriorityFeePerGas: 0n, data: probe.bytecode },
-    { common },
-  ).sign(devKey(1))
-  const out = await executeBlock(vm, ctx, [deploy], { mode: 'import', sharedPool: new Address(hexToBytes(POOLS.shared)) })
-  t.equal(out.receipts[0].status, 1, 'Probe deployed')
-  const root = out.stateRoot
-  const env: CallEnv = {
-    common,
-    ctx: { ...ctx, number: 2n, timestamp: ctx.timestamp + 1000n },
-    freshState: () => ws.at(root),
-    blockchain: vm.blockchain,
-  }
-  return { env, ws }
-}
+const setup = probeCallEnv
 
 async function callError(p: Promise<unknown>): Promise<NfcError> {
   try {

@@ -3,21 +3,13 @@
  * results of fresh runs, and concurrent runs never see each other's writes.
  */
 import t, { type Test } from 'tap'
-import path from 'node:path'
-import { createFeeMarket1559Tx } from '@ethereumjs/tx'
-import { Account, Address, bytesToHex, hexToBytes } from '@ethereumjs/util'
+import { bytesToHex, hexToBytes } from '@ethereumjs/util'
 import { Interface, getCreateAddress } from 'ethers'
-import { BlockStore, openDatabase } from '../../../src/chain/blockStore.js'
-import { makeCommon } from '../../../src/execution/common.js'
-import { executeBlock, type BlockContext } from '../../../src/execution/blockExecutor.js'
 import { call, CallCaches, estimateGas, type CallEnv, type CallRequest } from '../../../src/execution/call.js'
-import { POOLS } from '../../../src/execution/systemAddresses.js'
-import { makeVm } from '../../../src/node/blockchain.js'
 import { WorldState } from '../../../src/state/worldState.js'
-import { devAddress, devGenesis, devKey, probeContract, tempDir } from '../../helpers/inProcessNode.js'
+import { devAddress, probeContract } from '../../helpers/inProcessNode.js'
+import { probeCallEnv } from '../../helpers/probeCallEnv.js'
 
-const genesis = devGenesis()
-const common = makeCommon(genesis.chainId)
 const probe = probeContract()
 const iface = new Interface(probe.abi as never)
 const enc = (fn: string, args: unknown[] = []) => hexToBytes(iface.encodeFunctionData(fn, args) as `0x${string}`)
@@ -25,32 +17,7 @@ const CONTRACT = hexToBytes(getCreateAddress({ from: devAddress(1), nonce: 0 }) 
 const word = (n: bigint) => '0x' + n.toString(16).padStart(64, '0')
 
 async function setup(t: Test): Promise<{ fresh: CallEnv; reused: CallEnv; caches: CallCaches; ws: WorldState }> {
-  const db = await openDatabase(path.join(tempDir(t), 'db'))
-  t.teardown(() => db.close())
-  const ws = await WorldState.open(db, common)
-  for (const [addr, a] of genesis.alloc) await ws.live.putAccount(new Address(hexToBytes(addr as `0x${string}`)), new Account(a.nonce, a.balance))
-  const vm = await makeVm(common, ws, new BlockStore(db, common))
-  const ctx: BlockContext = {
-    number: 1n,
-    timestamp: 1_700_000_001_000n,
-    producer: new Address(hexToBytes(devAddress(0) as `0x${string}`)),
-    gasLimit: genesis.params.blockGasLimit,
-    baseFeePerGas: genesis.params.minGasPrice,
-    parentHash: new Uint8Array(32),
-  }
-  const deploy = createFeeMarket1559Tx(
-    { nonce: 0n, gasLimit: 1_000_000n, maxFeePerGas: 2_000_000_000n, maxPriorityFeePerGas: 0n, data: probe.bytecode },
-    { common },
-  ).sign(devKey(1))
-  const out = await executeBlock(vm, ctx, [deploy], { mode: 'import', sharedPool: new Address(hexToBytes(POOLS.shared)) })
-  t.equal(out.receipts[0].status, 1, 'Probe deployed')
-  const root = out.stateRoot
-  const fresh: CallEnv = {
-    common,
-    ctx: { ...ctx, number: 2n, timestamp: ctx.timestamp + 1000n },
-    freshState: () => ws.at(root),
-    blockchain: vm.blockchain,
-  }
+  const { env: fresh, ws, root } = await probeCallEnv(t)
   const caches = new CallCaches({ concurrent: 3, vms: 4 })
   return { fresh, reused: { ...fresh, reuse: caches.forBlock(new Uint8Array(32).fill(1), root) }, caches, ws }
 }
