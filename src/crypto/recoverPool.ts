@@ -278,6 +278,18 @@ export async function recoverTxSenders(pool: RecoverPool, txs: readonly TypedTra
   }
 }
 
+/**
+ * One transaction's sender, through `pool.recover`: transactions arriving in the same tick (e.g.
+ * concurrent eth_sendRawTransaction calls) go to the workers as one batch. Same caching rule as
+ * recoverTxSenders.
+ */
+export async function recoverTxSender(pool: RecoverPool, tx: TypedTransaction): Promise<void> {
+  const item = senderRecoverItem(tx)
+  if (item === null) return
+  const pub = await pool.recover(item)
+  if (pub !== null) tx.cache.senderPubKey = pub
+}
+
 const SECP256K1_N_DIV_2 = 0x7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0n
 const MAX_U256 = (1n << 256n) - 1n
 

@@ -3,12 +3,11 @@
  * chain, sender recovery, tx pool, producer, RPC — and closed in reverse, the database last.
  * No argv, no terminal: the CLI parses and calls `Node.init`.
  */
-import type { TypedTransaction } from '@ethereumjs/tx'
 import { Address, bytesToHex } from '@ethereumjs/util'
 import { openDatabase, type Db } from '../chain/blockStore.js'
 import type { Genesis } from '../chain/genesis.js'
 import type { BlockHeader } from '../chain/header.js'
-import { RecoverPool, recoverTxSenders } from '../crypto/recoverPool.js'
+import { RecoverPool, recoverTxSender } from '../crypto/recoverPool.js'
 import { call, callCachesOf, estimateGas, type CallEnv, type CallRequest } from '../execution/call.js'
 import { makeCommon } from '../execution/common.js'
 import { decodeRawTransaction } from '../execution/txDecode.js'
@@ -58,7 +57,6 @@ export class Node implements NodeInfo {
   readonly clientVersion = CLIENT_VERSION
   rpc: RpcServer | null = null
   private producer: BlockProducer | null = null
-  private recoverQueue: { tx: TypedTransaction; done: (e?: unknown) => void }[] = []
 
   private constructor(
     readonly opts: NodeOptions,
@@ -168,30 +166,13 @@ export class Node implements NodeInfo {
   /** eth_sendRawTransaction: decode, recover the sender (worker pool, batched), add to the pool. */
   async sendRawTransaction(raw: Uint8Array): Promise<Uint8Array> {
     const tx = decodeRawTransaction(raw, { common: this.chain.common, maxTxSize: this.opts.genesis.params.maxTxSizeBytes })
-    await this.recoverSender(tx)
+    // senders of one tick go to the worker pool as one batch (small batches stay on this thread)
+    await recoverTxSender(this.recoverPool, tx)
     const { hash } = await this.txpool.add(tx)
     return hash
   }
 
-  /**
-   * Senders of transactions arriving in the same tick are recovered as one batch on the worker
-   * pool (small batches stay on this thread — see RecoverPool).
-   */
-  private recoverSender(tx: TypedTransaction): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.recoverQueue.push({ tx, done: (e) => (e === undefined ? resolve() : reject(e)) })
-      if (this.recoverQueue.length === 1) {
-        setImmediate(() => {
-          const batch = this.recoverQueue
-          this.recoverQueue = []
-          recoverTxSenders(this.recoverPool, batch.map((b) => b.tx)).then(
-            () => batch.forEach((b) => b.done()),
-            (e) => batch.forEach((b) => b.done(e)),
-          )
-        })
-      }
-    })
-  }
+
 
   /** The environment eth_call / eth_estimateGas run in, on top of block `header`. */
   callEnv(header: BlockHeader, hash: Uint8Array): CallEnv {

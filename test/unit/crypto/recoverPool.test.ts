@@ -9,7 +9,7 @@ import {
   type TypedTransaction,
 } from '@ethereumjs/tx'
 import { Address, privateToAddress } from '@ethereumjs/util'
-import { RecoverPool, SYNC_BELOW, recoverTxSenders, type RecoverItem } from '../../../src/crypto/recoverPool.js'
+import { RecoverPool, SYNC_BELOW, recoverTxSender, recoverTxSenders, type RecoverItem } from '../../../src/crypto/recoverPool.js'
 import { recoverPublicKey } from '../../../src/crypto/secp256k1.js'
 import { N, prng, randomKey, signedItems, to32 } from './fixtures/helpers.js'
 
@@ -176,4 +176,30 @@ t.test('recoverTxSenders fills tx.cache so getSenderAddress is free and right', 
   const cached = few[0]!.cache.senderPubKey
   await recoverTxSenders(pool, few)
   t.equal(few[0]!.cache.senderPubKey, cached, 'cache entry kept')
+})
+
+t.test('recoverTxSender: one tx at a time, concurrent callers batched, same caching rule', async (t) => {
+  const common = createCustomCommon({ chainId: 2100 }, Mainnet, { hardfork: Hardfork.Cancun })
+  const rand = prng(77n)
+  const txs: TypedTransaction[] = []
+  const senders: Uint8Array[] = []
+  // more than SYNC_BELOW in one tick, so the batch goes to the workers
+  for (let i = 0; i < SYNC_BELOW * 2; i++) {
+    const sk = randomKey(rand)
+    txs.push(
+      createFeeMarket1559Tx(
+        { nonce: BigInt(i), gasLimit: 21000n, to: new Address(rand(20)), maxFeePerGas: 2n * 10n ** 9n, maxPriorityFeePerGas: 1n },
+        { common },
+      ).sign(sk),
+    )
+    senders.push(privateToAddress(sk))
+  }
+  const bad = createFeeMarket1559Tx({ ...(txs[0]!.toJSON() as unknown as Data1559), r: 0n }, { common })
+  await Promise.all([...txs, bad].map((tx) => recoverTxSender(shared, tx)))
+  for (const [i, tx] of txs.entries()) {
+    t.ok(tx.cache.senderPubKey !== undefined, `tx ${i} cached`)
+    t.equal(Buffer.from(tx.getSenderAddress().bytes).toString('hex'), Buffer.from(senders[i]!).toString('hex'), `tx ${i} sender`)
+  }
+  t.equal(bad.cache.senderPubKey, undefined, 'an invalid signature is not cached')
+  t.throws(() => bad.getSenderAddress(), /Invalid Signature/, 'and still throws')
 })
