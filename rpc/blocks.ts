@@ -1,7 +1,7 @@
 /**
- * Turns a block reference of a request into a block of the canonical chain. On this node every
- * block is final once its single round of confirmations lands; until the DPoS issue brings
- * confirmations, `safe` and `finalized` are the head (a one-witness chain finalises at once).
+ * Turns a block reference of a request into a block of the canonical chain. `safe` and
+ * `finalized` are the last final block of DPoS (§4: confirmed by ⌊2n/3⌋+1 of the n seated
+ * witnesses) — on a one-witness dev chain every block is final as it is made.
  */
 import { NfcError } from '../src/util/errors.js'
 import { ChainErrorCode } from '../src/chain/errors.js'
@@ -14,6 +14,7 @@ export async function findBlock(node: NodeApi, ref: BlockRef): Promise<Head | nu
   const chain = node.chain
   if ('tag' in ref) {
     if (ref.tag === 'earliest') return (await chain.headerByNumber(0n)) ?? null
+    if (ref.tag === 'safe' || ref.tag === 'finalized') return chain.finalized
     return chain.head
   }
   if ('number' in ref) {

@@ -41,8 +41,10 @@ export interface NodeMetricsSnapshot {
   pending: number
   /** transactions waiting behind a nonce gap */
   queued: number
-  /** connected peers (0 until P2P) */
+  /** connected peers */
   peers: number
+  /** the seated witnesses' counters and trust (as of the last block) */
+  witnesses?: { address: string; produced: bigint; missed: bigint; trust: bigint }[]
 }
 
 export interface RpcServerOptions {

@@ -67,7 +67,7 @@ export function formatTx(tx: TypedTransaction, at: TxLocation | null): Record<st
 
 export function formatBlock(block: Block, fullTx: boolean): Record<string, unknown> {
   const h = block.header
-  const size = encodeHeader(h).length + encodeBody(block.transactions).length
+  const size = encodeHeader(h).length + encodeBody(block.transactions, block.confirmations).length
   return {
     number: hexQ(h.number),
     hash: hex(block.hash),

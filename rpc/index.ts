@@ -24,6 +24,8 @@ import { web3_clientVersion } from './web3/clientVersion.js'
 import { debugMethods } from './debug/index.js'
 import { filterMethods } from './filters/index.js'
 import { moreMethods } from './more.js'
+import { dposMethods } from './dpos/index.js'
+import { adminMethods } from './admin/index.js'
 
 export function allMethods(): Map<string, RpcMethod<any, any>> {
   return buildMethods([
@@ -50,5 +52,7 @@ export function allMethods(): Map<string, RpcMethod<any, any>> {
     ...moreMethods,
     ...filterMethods,
     ...debugMethods,
+    ...dposMethods,
+    ...adminMethods,
   ] as RpcMethod<any, any>[])
 }

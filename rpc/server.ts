@@ -88,7 +88,11 @@ function createRpcMetrics() {
     rejected: registry.counter('nfc_rpc_http_rejected_total', 'HTTP requests and WS upgrades refused before JSON-RPC (body too large, invalid host, origin, content type)', ['reason']),
     wsConnections: registry.gauge('nfc_ws_connections', 'open WebSocket connections'),
     head: registry.gauge('nfc_head_block', 'head block number'),
-    finalized: registry.gauge('nfc_finalized_block', 'finalized block number (the head until DPoS finality)'),
+    finalized: registry.gauge('nfc_finalized_block', 'last final block number (DPoS: confirmed by ⌊2n/3⌋+1 witnesses)'),
+    finalityLag: registry.gauge('nfc_finality_lag_blocks', 'head block number minus the last final block number'),
+    witnessProduced: registry.gauge('nfc_witness_produced_blocks', 'blocks produced by each seated witness (on chain)', ['witness']),
+    witnessMissed: registry.gauge('nfc_witness_missed_slots', 'slots missed by each seated witness (on chain)', ['witness']),
+    witnessTrust: registry.gauge('nfc_witness_trust', 'trust value of each seated witness', ['witness']),
     pending: registry.gauge('nfc_txpool_pending', 'executable transactions in the pool'),
     queued: registry.gauge('nfc_txpool_queued', 'transactions in the pool waiting behind a nonce gap'),
     peers: registry.gauge('nfc_peers', 'connected peers'),
@@ -133,6 +137,12 @@ export async function startRpcServer(opts: RpcServerOptions): Promise<RpcServer>
         const s = opts.nodeStats()
         metrics.head.set(undefined, s.head)
         metrics.finalized.set(undefined, s.finalized)
+        metrics.finalityLag.set(undefined, BigInt(s.head) - BigInt(s.finalized))
+        for (const w of s.witnesses ?? []) {
+          metrics.witnessProduced.set({ witness: w.address }, w.produced)
+          metrics.witnessMissed.set({ witness: w.address }, w.missed)
+          metrics.witnessTrust.set({ witness: w.address }, w.trust)
+        }
         metrics.pending.set(undefined, s.pending)
         metrics.queued.set(undefined, s.queued)
         metrics.peers.set(undefined, s.peers)

@@ -29,6 +29,7 @@ export const debug_traceTransaction = defineMethod(
         stateAt: (h) => chain.stateAt(h),
         blockchain: chain.vm.blockchain,
         sharedPool: new Address(hexToBytes(POOLS.shared)),
+        dpos: chain.dpos,
       },
       parent,
       block,

@@ -1,8 +1,13 @@
 /**
- * eth_syncing: always false — a node without peers has nothing to catch up with. The P2P issue
- * replaces this with geth's progress object ({startingBlock, currentBlock, highestBlock}) while
- * it syncs.
+ * eth_syncing: false when the node is at its peers' head, else geth's progress object
+ * {startingBlock, currentBlock, highestBlock} while a range sync runs.
  */
+import { hexQ } from '../format.js'
 import { defineMethod } from '../params.js'
+import type { NodeApi } from '../../src/node/interface.js'
 
-export const eth_syncing = defineMethod('eth_syncing', [], () => false)
+export const eth_syncing = defineMethod('eth_syncing', [], (_params, ctx) => {
+  const s = (ctx.node as NodeApi).syncing()
+  if (s === false) return false
+  return { startingBlock: hexQ(s.startingBlock), currentBlock: hexQ(s.currentBlock), highestBlock: hexQ(s.highestBlock) }
+})

@@ -1,4 +1,6 @@
-/** net_peerCount: "0x0" until the P2P issue brings peers. */
+/** net_peerCount: the number of established P2P peers, as a quantity. */
+import { hexQ } from '../format.js'
 import { defineMethod } from '../params.js'
+import type { NodeApi } from '../../src/node/interface.js'
 
-export const net_peerCount = defineMethod('net_peerCount', [], () => '0x0')
+export const net_peerCount = defineMethod('net_peerCount', [], (_params, ctx) => hexQ(BigInt((ctx.node as NodeApi).peerCount)))

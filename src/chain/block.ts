@@ -1,6 +1,7 @@
 /**
- * A block: signed header plus body (transactions; confirmations and flow checkpoints arrive
- * with the DPoS and PoVF issues and are empty lists until then).
+ * A block: signed header plus body [transactions, confirmations, flow checkpoints] (checkpoints
+ * arrive with the PoVF issue and are an empty list until then). On the wire (P2P gossip and
+ * range sync) a block is RLP [header fields…, body].
  */
 import { RLP } from '@ethereumjs/rlp'
 import type { Common } from '@ethereumjs/common'
@@ -8,16 +9,24 @@ import { createTxFromRLP, type TypedTransaction } from '@ethereumjs/tx'
 import { core } from '../core/index.js'
 import { NfcError } from '../util/errors.js'
 import { ChainErrorCode } from './errors.js'
-import { headerHash, type BlockHeader } from './header.js'
+import { confirmationFields, confirmationFromFields, type Confirmation } from './confirmation.js'
+import { headerFromFields, headerHash, headerToFields, type BlockHeader } from './header.js'
 
 export interface Block {
   header: BlockHeader
   transactions: TypedTransaction[]
+  /** witness confirmations of earlier blocks, included by the producer */
+  confirmations: Confirmation[]
   hash: Uint8Array
 }
 
-export function makeBlock(header: BlockHeader, transactions: TypedTransaction[]): Block {
-  return { header, transactions, hash: headerHash(header) }
+export interface BlockBody {
+  transactions: TypedTransaction[]
+  confirmations: Confirmation[]
+}
+
+export function makeBlock(header: BlockHeader, transactions: TypedTransaction[], confirmations: Confirmation[] = []): Block {
+  return { header, transactions, confirmations, hash: headerHash(header) }
 }
 
 /** transactionsRoot: binary keccak Merkle root (WASM core) over the transaction hashes. */
@@ -27,21 +36,49 @@ export function transactionsRoot(txs: TypedTransaction[]): Uint8Array {
   return core.merkleRoot('keccak256', leaves)
 }
 
-export function encodeBody(txs: TypedTransaction[]): Uint8Array {
-  return RLP.encode([txs.map((tx) => tx.serialize()), [], []])
+function bodyFields(txs: TypedTransaction[], confirmations: readonly Confirmation[]): unknown[] {
+  return [txs.map((tx) => tx.serialize()), confirmations.map(confirmationFields), []]
 }
 
-export function decodeBody(bytes: Uint8Array, common: Common): TypedTransaction[] {
+export function encodeBody(txs: TypedTransaction[], confirmations: readonly Confirmation[] = []): Uint8Array {
+  return RLP.encode(bodyFields(txs, confirmations) as never)
+}
+
+export function decodeBody(bytes: Uint8Array, common: Common): BlockBody {
   let list: unknown
   try {
     list = RLP.decode(bytes)
   } catch (e) {
     throw new NfcError(ChainErrorCode.BadEncoding, `invalid block body: rlp: ${(e as Error).message}`)
   }
-  if (!Array.isArray(list) || list.length !== 3 || !Array.isArray(list[0])) {
+  return bodyFromFields(list, common)
+}
+
+/** The wire form of a whole block: RLP [header fields…, body]. */
+export function encodeBlock(block: Block): Uint8Array {
+  return RLP.encode([...headerToFields(block.header), bodyFields(block.transactions, block.confirmations)] as never)
+}
+
+export function decodeBlock(bytes: Uint8Array, common: Common): Block {
+  let list: unknown
+  try {
+    list = RLP.decode(bytes)
+  } catch (e) {
+    throw new NfcError(ChainErrorCode.BadEncoding, `invalid block: rlp: ${(e as Error).message}`)
+  }
+  if (!Array.isArray(list) || list.length !== 15) throw new NfcError(ChainErrorCode.BadEncoding, 'invalid block: want [14 header fields, body]')
+  const header = headerFromFields(list.slice(0, 14))
+  const { transactions, confirmations } = bodyFromFields(list[14], common)
+  return makeBlock(header, transactions, confirmations)
+}
+
+function bodyFromFields(list: unknown, common: Common): BlockBody {
+  if (!Array.isArray(list) || list.length !== 3 || !Array.isArray(list[0]) || !Array.isArray(list[1]) || !Array.isArray(list[2])) {
     throw new NfcError(ChainErrorCode.BadEncoding, 'invalid block body: want [txs, confirmations, checkpoints]')
   }
-  return list[0].map((raw: unknown, i: number) => {
+  if (list[2].length !== 0) throw new NfcError(ChainErrorCode.BadEncoding, 'invalid block body: flow checkpoints are not accepted yet')
+  const confirmations = list[1].map((f: unknown) => confirmationFromFields(f))
+  const transactions = list[0].map((raw: unknown, i: number) => {
     if (!(raw instanceof Uint8Array)) {
       throw new NfcError(ChainErrorCode.BadEncoding, `invalid block body: transaction ${i} is not a byte string`)
     }
@@ -51,4 +88,5 @@ export function decodeBody(bytes: Uint8Array, common: Common): TypedTransaction[
       throw new NfcError(ChainErrorCode.BadEncoding, `invalid block body: transaction ${i}: ${(e as Error).message}`)
     }
   })
+  return { transactions, confirmations }
 }

@@ -16,11 +16,11 @@ import type { TypedTransaction } from '@ethereumjs/tx'
 import { concatBytes } from '@ethereumjs/util'
 import { ClassicLevel } from 'classic-level'
 import { NfcError } from '../util/errors.js'
-import { decodeBody, encodeBody, type Block } from './block.js'
+import { decodeBody, encodeBody, type Block, type BlockBody } from './block.js'
 import { ChainErrorCode } from './errors.js'
 import { decodeHeader, encodeHeader, type BlockHeader } from './header.js'
 import { decodeReceipts, encodeReceipts, type TxReceipt } from './receipt.js'
-import { logIndexOps } from './logIndex.js'
+import { logIndexOps, logIndexRemovalOps } from './logIndex.js'
 
 export type Db = ClassicLevel<Uint8Array, Uint8Array>
 export type BatchOp = { type: 'put'; key: Uint8Array; value: Uint8Array } | { type: 'del'; key: Uint8Array }
@@ -99,6 +99,10 @@ export class BlockStore {
     return this.db.get(metaKey(name))
   }
 
+  async putMeta(name: string, value: Uint8Array): Promise<void> {
+    await this.db.put(metaKey(name), value)
+  }
+
   metaOp(name: string, value: Uint8Array): BatchOp {
     return { type: 'put', key: metaKey(name), value }
   }
@@ -112,24 +116,35 @@ export class BlockStore {
    * head in one atomic batch.
    */
   async commitBlock(block: Block, receipts: TxReceipt[], extra: BatchOp[]): Promise<void> {
-    const { header, hash, transactions } = block
-    const number = u64(header.number)
-    const ops: BatchOp[] = [...extra]
+    await this.commit({ block, receipts, extra, canonical: true })
+  }
+
+  /**
+   * The one write path for blocks, as ONE atomic batch: the block's own records (header, body,
+   * receipts); when `canonical`, a reorg first (`unindex`: canonical blocks above the fork point,
+   * their indexes deleted newest-first; `reindex`: the new branch's stored blocks below this one,
+   * their indexes written oldest-first), then this block's indexes and the head pointer. A side
+   * block (`canonical: false`) is stored, executed and kept for fork choice, but indexes nothing.
+   */
+  async commit(c: {
+    block: Block
+    receipts: TxReceipt[]
+    extra: BatchOp[]
+    canonical: boolean
+    unindex?: Block[]
+    reindex?: Block[]
+  }): Promise<void> {
+    const { header, hash, transactions, confirmations } = c.block
+    const ops: BatchOp[] = [...c.extra]
     ops.push({ type: 'put', key: key(P.header, hash), value: encodeHeader(header) })
-    ops.push({ type: 'put', key: key(P.body, hash), value: encodeBody(transactions) })
-    ops.push({ type: 'put', key: key(P.receipts, hash), value: encodeReceipts(receipts) })
-    ops.push({ type: 'put', key: key(P.number, number), value: hash })
-    transactions.forEach((tx, i) => {
-      const txHash = tx.hash()
-      const index = u32(i)
-      ops.push({ type: 'put', key: key(P.tx, txHash), value: concatBytes(hash, index) })
-      const from = tx.getSenderAddress().bytes
-      ops.push({ type: 'put', key: key(P.address, from, number, index), value: txHash })
-      const to = tx.to?.bytes
-      if (to !== undefined) ops.push({ type: 'put', key: key(P.address, to, number, index), value: txHash })
-    })
-    ops.push(...logIndexOps(block))
-    ops.push({ type: 'put', key: headKey, value: hash })
+    ops.push({ type: 'put', key: key(P.body, hash), value: encodeBody(transactions, confirmations) })
+    ops.push({ type: 'put', key: key(P.receipts, hash), value: encodeReceipts(c.receipts) })
+    if (c.canonical) {
+      for (const old of c.unindex ?? []) ops.push(...unindexOps(old))
+      for (const b of c.reindex ?? []) ops.push(...indexOps(b))
+      ops.push(...indexOps(c.block))
+      ops.push({ type: 'put', key: headKey, value: hash })
+    }
     await this.db.batch(ops as never)
     this.cacheHeader(hash, header)
   }
@@ -157,19 +172,27 @@ export class BlockStore {
     return this.db.get(key(P.number, u64(number)))
   }
 
-  async getTransactions(hash: Uint8Array): Promise<TypedTransaction[] | undefined> {
+  async getBody(hash: Uint8Array): Promise<BlockBody | undefined> {
     const raw = await this.db.get(key(P.body, hash))
     return raw === undefined ? undefined : decodeBody(raw, this.common)
+  }
+
+  async getTransactions(hash: Uint8Array): Promise<TypedTransaction[] | undefined> {
+    return (await this.getBody(hash))?.transactions
   }
 
   async getBlock(hash: Uint8Array): Promise<Block | undefined> {
     const header = await this.getHeader(hash)
     if (header === undefined) return undefined
-    const txs = await this.getTransactions(hash)
-    if (txs === undefined) {
+    const body = await this.getBody(hash)
+    if (body === undefined) {
       throw new NfcError(ChainErrorCode.DatadirCorrupt, `block ${header.number} has a header but no body`)
     }
-    return { header, transactions: txs, hash }
+    return { header, transactions: body.transactions, confirmations: body.confirmations, hash }
+  }
+
+  async hasBlock(hash: Uint8Array): Promise<boolean> {
+    return (await this.getHeader(hash)) !== undefined
   }
 
   async getReceipts(hash: Uint8Array): Promise<TxReceipt[] | undefined> {
@@ -197,4 +220,38 @@ export class BlockStore {
   async close(): Promise<void> {
     await this.db.close()
   }
+}
+
+/** The canonical indexes of a block: number → hash, tx locations, address history, log index. */
+function indexOps(block: Block): BatchOp[] {
+  const { header, hash, transactions } = block
+  const number = u64(header.number)
+  const ops: BatchOp[] = [{ type: 'put', key: key(P.number, number), value: hash }]
+  transactions.forEach((tx, i) => {
+    const txHash = tx.hash()
+    const index = u32(i)
+    ops.push({ type: 'put', key: key(P.tx, txHash), value: concatBytes(hash, index) })
+    const from = tx.getSenderAddress().bytes
+    ops.push({ type: 'put', key: key(P.address, from, number, index), value: txHash })
+    const to = tx.to?.bytes
+    if (to !== undefined) ops.push({ type: 'put', key: key(P.address, to, number, index), value: txHash })
+  })
+  ops.push(...logIndexOps(block))
+  return ops
+}
+
+/** The inverse of indexOps, for a block leaving the canonical chain (its records stay). */
+function unindexOps(block: Block): BatchOp[] {
+  const { header, transactions } = block
+  const number = u64(header.number)
+  const ops: BatchOp[] = [{ type: 'del', key: key(P.number, number) }]
+  transactions.forEach((tx, i) => {
+    const index = u32(i)
+    ops.push({ type: 'del', key: key(P.tx, tx.hash()) })
+    ops.push({ type: 'del', key: key(P.address, tx.getSenderAddress().bytes, number, index) })
+    const to = tx.to?.bytes
+    if (to !== undefined) ops.push({ type: 'del', key: key(P.address, to, number, index) })
+  })
+  ops.push(...logIndexRemovalOps(block))
+  return ops
 }

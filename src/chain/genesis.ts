@@ -7,7 +7,7 @@ import { resolve } from 'node:path'
 import { NfcError } from '../util/errors.js'
 import { validateGenesis, type Genesis } from './genesisSchema.js'
 
-export type { Genesis, GenesisAccount, GenesisParams } from './genesisSchema.js'
+export type { Genesis, GenesisAccount, GenesisParams, GenesisWitness } from './genesisSchema.js'
 export { DEFAULT_PARAMS, formatNfc } from './genesisSchema.js'
 
 export type GenesisErrorCode = 'GENESIS_INVALID' | 'GENESIS_NOT_FOUND' | 'GENESIS_UNREADABLE' | 'GENESIS_BAD_JSON'
@@ -95,9 +95,19 @@ export function canonicalGenesisJson(g: Genesis): string {
       flowCycleSec: p.flowCycleSec,
       witnessesPerRound: p.witnessesPerRound,
       electionCycleBlocks: p.electionCycleBlocks,
+      rnPledge: p.rnPledge.toString(),
+      pledgeUnlockSec: p.pledgeUnlockSec,
+      evidenceSlashBps: p.evidenceSlashBps,
     },
     totalSupply: g.totalSupply.toString(),
-    witnesses: g.witnesses, // order kept: it is the initial witness list as given
+    // order kept: it is the initial witness list as given
+    witnesses: g.witnesses.map((w) => ({
+      address: w.address,
+      pledge: w.pledge.toString(),
+      votes: w.votes.toString(),
+      bonusRatioBps: w.bonusRatioBps,
+      url: w.url,
+    })),
     alloc,
   })
 }

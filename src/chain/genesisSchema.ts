@@ -7,7 +7,7 @@
  * all of its problems in one run.
  */
 import { isValidChecksumAddress, toChecksumAddress } from '@ethereumjs/util'
-import { NFC, TOTAL_SUPPLY } from '../execution/systemAddresses.js'
+import { NFC, SYSTEM_CONTRACTS, TOTAL_SUPPLY } from '../execution/systemAddresses.js'
 
 export interface GenesisParams {
   blockIntervalMs: number
@@ -18,6 +18,28 @@ export interface GenesisParams {
   flowCycleSec: number
   witnessesPerRound: number
   electionCycleBlocks: number
+  /** minimum pledge of a root node (RN), in wei */
+  rnPledge: bigint
+  /** a pledge unlocks linearly over this many seconds after its node exits (DESIGN §6) */
+  pledgeUnlockSec: number
+  /** share of an offender's stake sent to the shared pool on proven evidence, in basis points */
+  evidenceSlashBps: number
+}
+
+/**
+ * A genesis witness is, from block 0, a registered root node with `pledge` wei held by the
+ * NodeRegistry contract and a registered candidate with `votes` wei self-voted (the voter is
+ * the witness itself) held by the Staking contract.
+ */
+export interface GenesisWitness {
+  /** EIP-55 checksummed */
+  address: string
+  pledge: bigint
+  votes: bigint
+  /** share of its block rewards paid to its voters, 0…10,000 basis points */
+  bonusRatioBps: number
+  /** at most 256 bytes of UTF-8; may be empty */
+  url: string
 }
 
 export interface GenesisAccount {
@@ -36,8 +58,8 @@ export interface Genesis {
   timestamp: number
   params: GenesisParams
   totalSupply: bigint
-  /** EIP-55 checksummed, in file order (the order may matter to the first round). */
-  witnesses: string[]
+  /** In file order (the order may matter to the first round). */
+  witnesses: GenesisWitness[]
   /** [lowercase 0x address, account], sorted by address ascending for determinism. */
   alloc: [string, GenesisAccount][]
 }
@@ -58,6 +80,9 @@ export const PARAM_SPECS = {
   flowCycleSec: { kind: 'int', min: 1, max: Number.MAX_SAFE_INTEGER, def: 3600, example: 3600 },
   witnessesPerRound: { kind: 'int', min: 1, max: 101, def: 21, example: 21 },
   electionCycleBlocks: { kind: 'int', min: 1, max: Number.MAX_SAFE_INTEGER, def: 604_800, example: 604800 },
+  rnPledge: { kind: 'amount', min: 0n, max: MAX_UINT256, def: 100_000n * NFC, example: '100000000000000000000000' },
+  pledgeUnlockSec: { kind: 'int', min: 0, max: Number.MAX_SAFE_INTEGER, def: 15_552_000, example: 15552000 },
+  evidenceSlashBps: { kind: 'int', min: 0, max: 10_000, def: 1000, example: 1000 },
 } as const satisfies Record<keyof GenesisParams, IntSpec | BigSpec>
 
 export const DEFAULT_PARAMS: GenesisParams = Object.freeze(
@@ -66,6 +91,11 @@ export const DEFAULT_PARAMS: GenesisParams = Object.freeze(
 
 const TOP_FIELDS = ['name', 'chainId', 'timestamp', 'params', 'totalSupply', 'witnesses', 'alloc'] as const
 const ACCOUNT_FIELDS = ['balance', 'nonce', 'code', 'storage', 'label'] as const
+const WITNESS_FIELDS = ['address', 'pledge', 'votes', 'bonusRatioBps', 'url'] as const
+const MAX_URL_BYTES = 256
+const MAX_BPS = 10_000
+/** What a witness entry looks like, for messages. */
+const WITNESS_EXAMPLE = '{ "address": "0x…", "pledge": "<wei>", "votes": "<wei>", "bonusRatioBps": 1000, "url": "" }'
 const PARAM_FIELDS = Object.keys(PARAM_SPECS)
 
 /** Below this a non-zero timestamp is almost surely seconds, not ms (1e12 ms = Sept 2001). */
@@ -170,7 +200,7 @@ function parseBigString(v: unknown, path: string, p: Problems, max: bigint, what
   }
   if (!/^(?:[0-9]+|0x[0-9a-fA-F]+)$/.test(v)) {
     const hint = /[.eE]/.test(v) && !v.startsWith('0x') ? ' (whole wei only: no decimal point or exponent; 1 NFC = 10^18 wei)' : ''
-    p.push(`${path}: ${JSON.stringify(short(v))} is not a valid ${what}; expected a non-negative decimal string of wei or a 0x-hex string${hint}`)
+    p.push(`${path}: ${JSON.stringify(short(v))} is not a valid ${what.replace(/^an? /, '')}; expected a non-negative decimal string of wei or a 0x-hex string${hint}`)
     return undefined
   }
   const n = BigInt(v)
@@ -405,13 +435,58 @@ function parseAlloc(v: unknown, p: Problems): { alloc: [string, GenesisAccount][
   return { alloc, complete }
 }
 
-function parseWitnesses(v: unknown, perRound: number | undefined, p: Problems): string[] | undefined {
+function parseWitness(v: unknown, path: string, params: GenesisParams | undefined, p: Problems): GenesisWitness | undefined {
+  if (typeof v === 'string') {
+    // The format before witnesses carried a pledge and votes: say what the entry looks like now.
+    p.push(`${path}: a plain address is no longer accepted; a witness is an object ${WITNESS_EXAMPLE.replace('0x…', /^0x[0-9a-fA-F]{40}$/.test(v) ? v : '0x…')}`)
+    return undefined
+  }
+  if (!isObj(v)) {
+    p.push(`${path}: expected a witness object ${WITNESS_EXAMPLE}, got ${describeType(v)}`)
+    return undefined
+  }
+  checkUnknown(v, path, WITNESS_FIELDS, p)
+  let ok = true
+  const missing = (field: string, what: string): undefined => {
+    p.push(`${path}.${field}: missing; expected ${what}`)
+    ok = false
+    return undefined
+  }
+  const address = v.address === undefined ? missing('address', 'the witness address (0x + 40 hex digits)') : parseAddress(v.address, `${path}.address`, p)
+  const pledge =
+    v.pledge === undefined
+      ? missing('pledge', `its root-node pledge in wei, at least params.rnPledge${params ? ` = "${params.rnPledge}"` : ''}`)
+      : parseAmount(v.pledge, `${path}.pledge`, p, MAX_UINT256, 'pledge')
+  const votes = v.votes === undefined ? missing('votes', 'its self-vote in wei (held by the Staking contract), "0" for none') : parseAmount(v.votes, `${path}.votes`, p, MAX_UINT256, 'votes')
+  const bonusRatioBps =
+    v.bonusRatioBps === undefined
+      ? missing('bonusRatioBps', "its voters' share of its block rewards in basis points, 0 to 10000 (e.g. 1000 = 10%)")
+      : parseInteger(v.bonusRatioBps, `${path}.bonusRatioBps`, p, 0, MAX_BPS, 1000)
+  let url: string | undefined = ''
+  if (v.url !== undefined) {
+    if (typeof v.url !== 'string') {
+      p.push(`${path}.url: expected a string (may be empty), got ${describeType(v.url)}`)
+      url = undefined
+    } else if (Buffer.byteLength(v.url, 'utf8') > MAX_URL_BYTES) {
+      p.push(`${path}.url: ${Buffer.byteLength(v.url, 'utf8')} bytes of UTF-8; at most ${MAX_URL_BYTES} are allowed`)
+      url = undefined
+    } else url = v.url
+  }
+  if (pledge !== undefined && params !== undefined && pledge < params.rnPledge) {
+    p.push(`${path}.pledge: ${nfcAndWei(pledge)} is below params.rnPledge, the minimum root-node pledge of ${nfcAndWei(params.rnPledge)}`)
+    ok = false
+  }
+  if (!ok || address === undefined || pledge === undefined || votes === undefined || bonusRatioBps === undefined || url === undefined) return undefined
+  return { address, pledge, votes, bonusRatioBps, url }
+}
+
+function parseWitnesses(v: unknown, params: GenesisParams | undefined, p: Problems): GenesisWitness[] | undefined {
   if (v === undefined) {
-    p.push('witnesses: missing; expected a non-empty array of witness addresses (the initial producers)')
+    p.push(`witnesses: missing; expected a non-empty array of witness objects ${WITNESS_EXAMPLE} (the initial producers)`)
     return undefined
   }
   if (!Array.isArray(v)) {
-    p.push(`witnesses: expected an array of addresses, got ${describeType(v)}`)
+    p.push(`witnesses: expected an array of witness objects ${WITNESS_EXAMPLE}, got ${describeType(v)}`)
     return undefined
   }
   if (v.length === 0) {
@@ -420,24 +495,44 @@ function parseWitnesses(v: unknown, perRound: number | undefined, p: Problems): 
   }
   let ok = true
   const seen = new Map<string, number>()
-  const out: string[] = []
-  v.forEach((w, i) => {
-    const a = parseAddress(w, `witnesses[${i}]`, p)
-    if (a === undefined) return void (ok = false)
-    const prev = seen.get(a)
+  const out: GenesisWitness[] = []
+  v.forEach((raw, i) => {
+    const w = parseWitness(raw, `witnesses[${i}]`, params, p)
+    if (w === undefined) return void (ok = false)
+    const prev = seen.get(w.address)
     if (prev !== undefined) {
-      p.push(`witnesses[${i}]: duplicate of witnesses[${prev}] (${a}); each witness is listed once`)
+      p.push(`witnesses[${i}].address: duplicate of witnesses[${prev}] (${w.address}); each witness is listed once`)
       ok = false
       return
     }
-    seen.set(a, i)
-    out.push(a)
+    seen.set(w.address, i)
+    out.push(w)
   })
+  const perRound = params?.witnessesPerRound
   if (perRound !== undefined && v.length > perRound) {
     p.push(`witnesses: ${v.length} listed but params.witnessesPerRound is ${perRound}; list at most ${perRound} or raise params.witnessesPerRound`)
     ok = false
   }
   return ok ? out : undefined
+}
+
+/**
+ * The NFC behind the witnesses' pledges and votes must exist: it sits in the NodeRegistry and
+ * Staking contract accounts, so the supply adds up and the contracts can pay it back later.
+ */
+function checkWitnessFunds(witnesses: GenesisWitness[], alloc: [string, GenesisAccount][], p: Problems): void {
+  const holders = [
+    { name: 'NodeRegistry', address: SYSTEM_CONTRACTS.nodeRegistry, sum: witnesses.reduce((s, w) => s + w.pledge, 0n), what: 'pledge' },
+    { name: 'Staking', address: SYSTEM_CONTRACTS.staking, sum: witnesses.reduce((s, w) => s + w.votes, 0n), what: 'self-vote' },
+  ]
+  for (const h of holders) {
+    const acct = alloc.find(([a]) => a === h.address)?.[1]
+    const held = acct?.balance ?? 0n
+    if (held === h.sum) continue
+    const where = `alloc.${h.address} (${h.name})`
+    const has = acct === undefined ? 'has no entry' : `holds ${nfcAndWei(held)}`
+    p.push(`${where} ${has} but the witnesses ${h.what} ${nfcAndWei(h.sum)} in total: set its balance to "${h.sum}"`)
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -489,8 +584,10 @@ export function validateGenesis(json: unknown, p: Problems): Genesis | undefined
     }
   }
 
-  const witnesses = parseWitnesses(json.witnesses, gp?.witnessesPerRound, p)
+  const witnesses = parseWitnesses(json.witnesses, gp, p)
   const { alloc, complete } = parseAlloc(json.alloc, p)
+  // Like the supply sum below: only when every amount involved parsed.
+  if (complete && witnesses !== undefined) checkWitnessFunds(witnesses, alloc, p)
 
   // Only meaningful when every balance parsed: a partial sum would report a bogus difference.
   if (complete && totalSupply !== undefined) {

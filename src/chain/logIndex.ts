@@ -44,6 +44,14 @@ export function logIndexOps(block: Block): BatchOp[] {
   ]
 }
 
+/** Removes a block's log-index entries (a reorg takes it off the canonical chain). */
+export function logIndexRemovalOps(block: Block): BatchOp[] {
+  return [
+    { type: 'del', key: numberKey(block.header.number) },
+    { type: 'del', key: txHashesKey(block.hash) },
+  ]
+}
+
 export interface IndexedBlock {
   number: bigint
   hash: Uint8Array

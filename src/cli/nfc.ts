@@ -3,17 +3,26 @@
  * The `nfc` command. This is the shell around the library (STYLE §1): it parses arguments,
  * loads the genesis, wires SIGINT/SIGTERM to a clean stop, and calls the node.
  */
+import { devnetCommand } from './devnetCommand.js'
+import { genesisCommand } from './genesisCommand.js'
 import { nodeCommand } from './nodeCommand.js'
 
 const USAGE = `nfc — the NetFlowCoin node
 
 Usage:
   nfc node [--dev] [--genesis FILE] [--datadir DIR] [--rpc HOST:PORT] [--witness-key FILE]
+           [--p2p HOST:PORT|off] [--peers URL,…] [--node-key FILE]
            [--reset] [--log-level debug|info|warn|error]
+  nfc devnet [--nodes N] [--datadir DIR] [--genesis FILE] [--rpc-port PORT] [--p2p-port PORT]
+             [--reset] [--log-level debug|info|warn|error]
+  nfc genesis devnet --nodes N [--chain-id ID] [--timestamp MS] --out FILE [--force]
 
 Commands:
   node      run a node from a genesis file (--dev: the single-node dev chain of genesis/dev.json,
             data in ./data/dev, RPC on 127.0.0.1:8545, producing with dev account 0)
+  devnet    N nodes on loopback, one per witness (data in ./data/devnet, RPC on 127.0.0.1:8545+i,
+            P2P on 127.0.0.1:30303+i); Ctrl-C stops them all
+  genesis   write a genesis file (\`nfc genesis devnet\`: the genesis of an N-node devnet)
 
 Run \`nfc <command> --help\` for the options of a command.`
 
@@ -22,6 +31,10 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'node':
       return nodeCommand(rest)
+    case 'devnet':
+      return devnetCommand(rest)
+    case 'genesis':
+      return genesisCommand(rest)
     case undefined:
     case '--help':
     case '-h':

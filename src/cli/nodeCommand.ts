@@ -1,6 +1,6 @@
 /** `nfc node`: run a node until SIGINT/SIGTERM, then stop cleanly at a committed head. */
-import { existsSync, readFileSync, rmSync } from 'node:fs'
-import { resolve } from 'node:path'
+import { existsSync, readFileSync, rmSync, statSync } from 'node:fs'
+import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { hexToBytes } from '@ethereumjs/util'
 import { loadGenesisFile } from '../chain/genesis.js'
@@ -33,16 +33,20 @@ Options:
   --rpc-vhosts HOSTS    comma-separated names accepted in the Host header, "*" for any; IP
                         addresses are always accepted (default localhost, like geth)
   --witness-key FILE    file holding the 0x-hex private key of the witness to produce as
+  --p2p HOST:PORT|off   listen for peers (ws) on HOST:PORT (default off with --dev, 0.0.0.0:30303
+                        otherwise)
+  --peers URL[,URL…]    static peers to dial, ws:// or wss:// urls (e.g. ws://10.0.0.2:30303)
+  --node-key FILE       the node's ed25519 P2P key (default <datadir>/nodekey; created if missing)
   --reset               delete the data directory first (the chain starts over from genesis)
   --log-level LEVEL     debug | info | warn | error (default info)
   -h, --help            this text`
 
 
-export function parseHostPort(value: string): { host: string; port: number } {
+export function parseHostPort(value: string, flag = 'rpc', example = '127.0.0.1:8545'): { host: string; port: number } {
   const m = /^(.*):(\d{1,5})$/.exec(value)
   const port = m === null ? NaN : Number(m[2])
   if (m === null || m[1] === '' || port > 65535) {
-    throw new UsageError(`--rpc wants HOST:PORT (e.g. 127.0.0.1:8545), got "${value}"`)
+    throw new UsageError(`--${flag} wants HOST:PORT (e.g. ${example}), got "${value}"`)
   }
   return { host: m[1].replace(/^\[(.*)\]$/, '$1'), port }
 }
@@ -102,7 +106,68 @@ export function parseRpcFlags(opts: Record<string, string | boolean | undefined>
   return out
 }
 
-function readWitnessKey(file: string): Uint8Array {
+export interface P2pFlags {
+  host: string
+  port: number
+  peers: string[]
+  nodeKeyFile: string
+}
+
+/** A static peer: a ws:// or wss:// url with a host and an explicit port. */
+function parsePeerUrl(value: string): string {
+  let url: URL | undefined
+  try {
+    url = new URL(value)
+  } catch {
+    url = undefined
+  }
+  const explicitPort = /^wss?:\/\/(?:\[[^\]]*\]|[^/:@]+):\d{1,5}(?:\/.*)?$/i.test(value)
+  if (url === undefined || (url.protocol !== 'ws:' && url.protocol !== 'wss:') || url.hostname === '' || !explicitPort || url.username !== '' || url.password !== '') {
+    throw new UsageError(`--peers wants ws:// or wss:// urls with a host and port (e.g. ws://10.0.0.2:30303), got "${value}"`)
+  }
+  return value
+}
+
+/**
+ * --p2p, --peers and --node-key. P2P is off by default on the single-node dev chain (there is no
+ * one to talk to) and on for any other chain. Null: no P2P.
+ */
+export function parseP2pFlags(opts: { p2p?: string; peers?: string; 'node-key'?: string }, dev: boolean, datadir: string): P2pFlags | null {
+  const listen = opts.p2p ?? (dev ? 'off' : '0.0.0.0:30303')
+  if (listen === 'off') {
+    if (opts.peers !== undefined) throw new UsageError('--peers needs P2P, but --p2p is off' + (dev && opts.p2p === undefined ? ' (the default with --dev; give --p2p HOST:PORT)' : ''))
+    if (opts['node-key'] !== undefined) throw new UsageError('--node-key needs P2P, but --p2p is off' + (dev && opts.p2p === undefined ? ' (the default with --dev; give --p2p HOST:PORT)' : ''))
+    return null
+  }
+  const { host, port } = parseHostPort(listen, 'p2p', '0.0.0.0:30303, or off')
+  const peers = opts.peers === undefined ? [] : [...new Set(list(opts.peers).map(parsePeerUrl))]
+  if (opts.peers !== undefined && peers.length === 0) throw new UsageError(`--peers wants one or more ws:// or wss:// urls, got "${opts.peers}"`)
+  const nodeKeyFile = resolve(opts['node-key'] ?? join(datadir, 'nodekey'))
+  if (opts['node-key'] !== undefined) {
+    // created when missing (by the P2P layer); an existing file must be what it expects
+    let st
+    try {
+      st = statSync(nodeKeyFile)
+    } catch {
+      st = undefined
+    }
+    if (st?.isDirectory()) throw new UsageError(`--node-key ${nodeKeyFile} is a directory; expected a key file (created if missing)`)
+    if (st !== undefined) {
+      let text: string
+      try {
+        text = readFileSync(nodeKeyFile, 'utf8').trim()
+      } catch (e) {
+        throw new UsageError(`cannot read --node-key ${nodeKeyFile}: ${(e as Error).message}`)
+      }
+      if (!/^[0-9a-fA-F]{64}$/.test(text)) {
+        throw new UsageError(`--node-key ${nodeKeyFile} must hold a 32-byte ed25519 seed as 64 hex characters (or not exist: it is created then)`)
+      }
+    }
+  }
+  return { host, port, peers, nodeKeyFile }
+}
+
+export function readWitnessKey(file: string): Uint8Array {
   let text: string
   try {
     text = readFileSync(file, 'utf8').trim()
@@ -116,7 +181,7 @@ function readWitnessKey(file: string): Uint8Array {
 }
 
 /** `--reset` must never pull the data out from under a running node: take its lock first. */
-async function refuseIfInUse(datadir: string): Promise<void> {
+export async function refuseIfInUse(datadir: string): Promise<void> {
   if (!existsSync(chaindataDir(datadir))) return
   try {
     const db = await openDatabase(chaindataDir(datadir))
@@ -147,6 +212,9 @@ export async function nodeCommand(argv: string[]): Promise<number> {
         'rpc-cors': { type: 'string' },
         'rpc-vhosts': { type: 'string' },
         'witness-key': { type: 'string' },
+        p2p: { type: 'string' },
+        peers: { type: 'string' },
+        'node-key': { type: 'string' },
         reset: { type: 'boolean', default: false },
         'log-level': { type: 'string', default: 'info' },
         help: { type: 'boolean', short: 'h', default: false },
@@ -174,6 +242,7 @@ export async function nodeCommand(argv: string[]): Promise<number> {
     const genesis = loadGenesisFile(genesisFile)
     const datadir = resolve(opts.datadir ?? `data/${genesis.name === 'nfc-dev' ? 'dev' : genesis.name}`)
     const rpc = opts.rpc === 'off' ? null : { ...parseHostPort(opts.rpc ?? '127.0.0.1:8545'), ...parseRpcFlags(opts) }
+    const p2p = parseP2pFlags(opts, opts.dev === true, datadir)
     const witnessKey =
       opts['witness-key'] !== undefined
         ? readWitnessKey(opts['witness-key'])
@@ -186,7 +255,7 @@ export async function nodeCommand(argv: string[]): Promise<number> {
       logger.info('reset: removed the data directory', { datadir })
     }
     logger.info('starting', { genesis: genesisFile, datadir, chainId: genesis.chainId })
-    node = await Node.init({ genesis, datadir, rpc, witnessKey, logger })
+    node = await Node.init({ genesis, datadir, rpc, p2p, witnessKey, logger })
     if (node.rpc !== null) logger.info('JSON-RPC listening', { http: node.rpc.url, ws: node.rpc.wsUrl })
   } catch (e) {
     if (e instanceof UsageError || isNfcError(e)) {

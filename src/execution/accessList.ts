@@ -12,6 +12,7 @@
 import type { AccessList } from '@ethereumjs/tx'
 import { Address, createContractAddress } from '@ethereumjs/util'
 import { getActivePrecompiles } from '@ethereumjs/evm'
+import { createNodeVm } from './vmFactory.js'
 import { createVM, runTx } from '@ethereumjs/vm'
 import { NfcError } from '../util/errors.js'
 import { evmBlock } from './blockExecutor.js'
@@ -54,7 +55,7 @@ export async function createAccessList(env: CallEnv, req: CallRequest, nonce?: b
   let list = normalise(req.accessList ?? [], excluded)
   for (let round = 0; ; round++) {
     const tx = callTransaction(req, ctx, gasLimit, common, list)
-    const vm = await createVM({ common, stateManager: await env.freshState(), blockchain: env.blockchain as never })
+    const vm = await createNodeVm({ common, stateManager: await env.freshState(), blockchain: env.blockchain, dpos: env.dpos })
     let result
     try {
       result = await runTx(vm, { tx, block: evmBlock(ctx, common), ...CALL_RUN_OPTS, reportAccessList: true })

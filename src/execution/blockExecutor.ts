@@ -43,6 +43,14 @@ export interface ExecutionOptions {
   /** 'build': skip transactions that cannot run; 'import': any such transaction fails the block */
   mode: 'build' | 'import'
   sharedPool: Address
+  /**
+   * Consensus steps around the transactions (DPoS: trust, rewards, election), run inside the
+   * block's journal checkpoint so a failed block leaves no trace. A throw fails the block.
+   */
+  hooks?: {
+    begin?: (sm: MerkleStateManager) => Promise<void>
+    end?: (sm: MerkleStateManager) => Promise<void>
+  }
 }
 
 /** The ethereumjs block that carries our block context into the EVM. */
@@ -90,7 +98,9 @@ export async function executeBlock(
   await vm.evm.journal.checkpoint()
   let body: Omit<ExecutedBlock, 'stateRoot'>
   try {
+    await opts.hooks?.begin?.(sm)
     body = await runTransactions(vm, sm, ctx, txs, opts)
+    await opts.hooks?.end?.(sm)
     await vm.evm.journal.commit()
   } catch (e) {
     await vm.evm.journal.revert()

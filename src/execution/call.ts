@@ -18,6 +18,8 @@ import {
   equalsBytes,
   type Account,
 } from '@ethereumjs/util'
+import { createNodeVm } from './vmFactory.js'
+import type { DposConfig } from '../consensus/dpos/engine.js'
 import { createVM, runTx, type VM } from '@ethereumjs/vm'
 import { NfcError } from '../util/errors.js'
 import { evmBlock, type BlockContext } from './blockExecutor.js'
@@ -48,6 +50,8 @@ export interface CallEnv {
    * every run builds its own VM on a `freshState()` view. Results are the same either way.
    */
   reuse?: BlockCallCache
+  /** the chain's consensus parameters: VMs get the native system contracts */
+  dpos?: DposConfig
 }
 
 export interface CallOutcome {
@@ -130,7 +134,7 @@ async function run(env: CallEnv, req: CallRequest, gasLimit: bigint): Promise<Ca
   const tx = callTransaction(req, ctx, gasLimit, env.reuse === undefined ? common : txCommon(common))
   const reuse = env.reuse
   const slot = reuse === undefined ? undefined : await reuse.acquire(env)
-  const vm = slot?.vm ?? (await createVM({ common, stateManager: await env.freshState(), blockchain: env.blockchain as never }))
+  const vm = slot?.vm ?? (await createNodeVm({ common, stateManager: await env.freshState(), blockchain: env.blockchain, dpos: env.dpos }))
   // a pooled VM runs inside one outer checkpoint that is reverted afterwards: nothing of the
   // run survives it (nor reaches the view's trie, which is flushed only at checkpoint depth 0)
   if (slot !== undefined) await slot.state.checkpoint()
@@ -444,7 +448,7 @@ export class CallCaches {
     }
     const state = new CallStateManager(await env.freshState(), env.common, block.at, this.shared)
     state.retarget(block.at)
-    const vm = await createVM({ common: env.common, stateManager: state, blockchain: env.blockchain as never })
+    const vm = await createNodeVm({ common: env.common, stateManager: state, blockchain: env.blockchain, dpos: env.dpos })
     return { vm, state }
   }
 

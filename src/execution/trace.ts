@@ -11,6 +11,8 @@ import type { Common } from '@ethereumjs/common'
 import type { EVM, EVMResult, InterpreterStep, Message } from '@ethereumjs/evm'
 import type { TypedTransaction } from '@ethereumjs/tx'
 import { Address, bigIntToBytes, bytesToHex, setLengthLeft } from '@ethereumjs/util'
+import { createNodeVm } from './vmFactory.js'
+import type { DposConfig } from '../consensus/dpos/engine.js'
 import { createVM, runTx, type RunTxResult, type VM } from '@ethereumjs/vm'
 import type { MerkleStateManager } from '@ethereumjs/statemanager'
 import type { Block } from '../chain/block.js'
@@ -510,6 +512,8 @@ export interface ReplayEnv {
   /** the BLOCKHASH source */
   blockchain: unknown
   sharedPool: Address
+  /** the chain's consensus parameters: VMs get the native system contracts */
+  dpos?: DposConfig
 }
 
 /** The block context a mined block was executed with. */
@@ -539,7 +543,7 @@ export async function traceBlockTransaction(
   if (tx === undefined) throw new NfcError(TraceErrorCode.TxNotFound, 'transaction not found')
   const tracer = makeTracer(cfg)
   const ctx = blockContextOf(block.header)
-  const vm = await createVM({ common: env.common, stateManager: await env.stateAt(parent), blockchain: env.blockchain as never })
+  const vm = await createNodeVm({ common: env.common, stateManager: await env.stateAt(parent), blockchain: env.blockchain, dpos: env.dpos })
   const before = await executeBlock(vm, ctx, block.transactions.slice(0, index), { mode: 'import', sharedPool: env.sharedPool })
   const result = await withTracer(vm, tracer, cfg.timeoutMs ?? DEFAULT_TRACE_TIMEOUT_MS, () =>
     runTx(vm, { tx, block: evmBlock(ctx, env.common), blockGasUsed: before.gasUsed, skipHardForkValidation: true }),
@@ -553,7 +557,7 @@ export async function traceCall(env: CallEnv, req: CallRequest, cfg: TraceConfig
   const { common, ctx } = env
   const tx = callTransaction(req, ctx, req.gas ?? ctx.gasLimit, common)
   const from = tx.getSenderAddress()
-  const vm = await createVM({ common, stateManager: await env.freshState(), blockchain: env.blockchain as never })
+  const vm = await createNodeVm({ common, stateManager: await env.freshState(), blockchain: env.blockchain, dpos: env.dpos })
   let result: RunTxResult
   try {
     result = await withTracer(vm, tracer, cfg.timeoutMs ?? DEFAULT_TRACE_TIMEOUT_MS, () =>

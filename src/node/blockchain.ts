@@ -8,8 +8,14 @@ import { EventEmitter } from 'node:events'
 import type { Common } from '@ethereumjs/common'
 import type { TypedTransaction } from '@ethereumjs/tx'
 import { Account, Address, bytesToHex, hexToBytes } from '@ethereumjs/util'
-import { createVM, type VM } from '@ethereumjs/vm'
+import type { VM } from '@ethereumjs/vm'
 import { makeBlock, transactionsRoot, type Block } from '../chain/block.js'
+import { confirmationsRoot, recoverConfirmer, type Confirmation } from '../chain/confirmation.js'
+import { beginBlock, endBlock, scheduleFor, type BlockInfo, type DposConfig, type Schedule } from '../consensus/dpos/engine.js'
+import { writeGenesisState } from '../consensus/dpos/genesisState.js'
+import { lastConfirmedOf, readWitnesses } from '../consensus/dpos/views.js'
+import { createNodeVm } from '../execution/vmFactory.js'
+import { prepareSystemAccounts } from '../execution/system/index.js'
 import { BlockStore, u64, type Db } from '../chain/blockStore.js'
 import { ChainErrorCode } from '../chain/errors.js'
 import { canonicalGenesisJson, type Genesis } from '../chain/genesis.js'
@@ -17,7 +23,7 @@ import { equalBytes, headerHash, signHeader, verifyHeaderSignature, ZERO32, type
 import { receiptsRoot, type TxReceipt } from '../chain/receipt.js'
 import { core } from '../core/index.js'
 import { addressOf, publicKeyOf } from '../crypto/secp256k1.js'
-import { executeBlock, type BlockContext, type ExecutedBlock } from '../execution/blockExecutor.js'
+import { executeBlock, type BlockContext, type ExecutedBlock, type ExecutionOptions } from '../execution/blockExecutor.js'
 import { POOLS } from '../execution/systemAddresses.js'
 import { WorldState } from '../state/worldState.js'
 import type { MerkleStateManager } from '@ethereumjs/statemanager'
@@ -54,8 +60,23 @@ class Mutex {
   }
 }
 
-export class Blockchain extends EventEmitter<{ block: [NewBlockEvent] }> {
+export type ImportOutcome = 'imported' | 'side' | 'known' | 'orphan' | 'future'
+
+/** a block may arrive this early (clock skew between nodes) and still be imported now */
+const FUTURE_SLACK_MS = 500n
+/** further ahead than this, a block is invalid, not early */
+const MAX_FUTURE_MS = 15_000n
+/** confirmations a producer includes in one block */
+const MAX_CONFIRMATIONS_PER_BLOCK = 256
+const SHARED = new Address(hexToBytes(POOLS.shared))
+
+export class Blockchain extends EventEmitter<{ block: [NewBlockEvent]; removedBlock: [NewBlockEvent]; finalized: [Head] }> {
   private readonly lock = new Mutex()
+  readonly dpos: DposConfig
+  /** highest canonical block each witness is known to have confirmed (own blocks included) */
+  private readonly confirmedBy = new Map<string, bigint>()
+  private headSeats: (string | null)[] = []
+  private _finalized: Head
 
   private constructor(
     readonly common: Common,
@@ -68,8 +89,19 @@ export class Blockchain extends EventEmitter<{ block: [NewBlockEvent] }> {
     readonly genesisTime: bigint,
     private _head: Head,
     private readonly logger: Logger,
+    finalized: Head,
   ) {
     super()
+    this.dpos = dposConfigOf(genesis, genesisTime, genesisHash)
+    this._finalized = finalized
+  }
+
+  /** start-up: the seats at the head and what each witness has confirmed on chain */
+  private async loadConsensus(): Promise<void> {
+    const { seats } = await readWitnesses(this.state.live)
+    this.headSeats = seats
+    for (const w of seats) if (w !== null) this.confirmedBy.set(w, await lastConfirmedOf(this.state.live, w))
+    await this.updateFinality()
   }
 
   get head(): Head {
@@ -114,8 +146,10 @@ export class Blockchain extends EventEmitter<{ block: [NewBlockEvent] }> {
       ])
       state.store.committed()
       logger.info('initialised chain from genesis', { name: genesis.name, chainId: genesis.chainId, hash, time })
-      const vm = await makeVm(common, state, store)
-      return new Blockchain(common, genesis, store, state, vm, hash, time, { hash, header }, logger)
+      const vm = await makeVm(common, state, store, dposConfigOf(genesis, time, hash))
+      const chain = new Blockchain(common, genesis, store, state, vm, hash, time, { hash, header }, logger, { hash, header })
+      await chain.loadConsensus()
+      return chain
     }
     if (storedGenesis === undefined || headHash === undefined) {
       throw corrupt(`the ${storedGenesis === undefined ? 'genesis record' : 'head pointer'} is missing`)
@@ -142,32 +176,57 @@ export class Blockchain extends EventEmitter<{ block: [NewBlockEvent] }> {
     if (!(await state.hasRoot(head.header.stateRoot))) {
       throw corrupt(`the state of head block ${head.header.number} is missing`)
     }
-    const vm = await makeVm(common, state, store)
-    logger.info('opened chain', { head: head.header.number, hash: head.hash })
-    return new Blockchain(common, genesis, store, state, vm, storedGenesis, time, head, logger)
+    const vm = await makeVm(common, state, store, dposConfigOf(genesis, time, storedGenesis))
+    const finalized = await loadFinalized(store, head, storedGenesis)
+    logger.info('opened chain', { head: head.header.number, hash: head.hash, finalized: finalized.header.number })
+    const chain = new Blockchain(common, genesis, store, state, vm, storedGenesis, time, head, logger, finalized)
+    await chain.loadConsensus()
+    return chain
+  }
+
+  /** The consensus schedule for `slot` on top of the current head (who may produce in it). */
+  schedule(slot: bigint): Promise<Schedule> {
+    return this.lock.run(async () => {
+      const parent = this._head
+      return scheduleFor(this.state.live, parent.hash, parent.header.timestamp, slot, this.dpos)
+    })
+  }
+
+  /** The slot of a block timestamp (ms). */
+  slotOf(timestamp: bigint): bigint {
+    return (timestamp - this.genesisTime) / this.dpos.intervalMs
   }
 
   /**
    * Builds, signs and commits the next block at `timestamp` from `txs` (those that cannot run
-   * are left out and returned in `rejected`).
+   * are left out and returned in `rejected`) and the usable ones of `confirmations`.
+   * Throws CHAIN_NOT_MY_SLOT when the key's witness does not own the slot.
    */
-  produceBlock(privateKey: Uint8Array, timestamp: bigint, txs: TypedTransaction[]): Promise<BuiltBlock> {
+  produceBlock(
+    privateKey: Uint8Array,
+    timestamp: bigint,
+    txs: TypedTransaction[],
+    confirmations: readonly Confirmation[] = [],
+  ): Promise<BuiltBlock> {
     return this.lock.run(async () => {
       const parent = this._head
       if (timestamp <= parent.header.timestamp) {
         throw new NfcError(ChainErrorCode.InvalidBlock, `timestamp ${timestamp} is not after the parent's ${parent.header.timestamp}`)
       }
-      const producer = new Address(addressOf(publicKeyOf(privateKey)))
-      const ctx: BlockContext = {
-        number: parent.header.number + 1n,
-        timestamp,
-        producer,
-        gasLimit: this.genesis.params.blockGasLimit,
-        baseFeePerGas: this.genesis.params.minGasPrice,
-        parentHash: parent.hash,
+      if ((timestamp - this.genesisTime) % this.dpos.intervalMs !== 0n) {
+        throw new NfcError(ChainErrorCode.InvalidBlock, `timestamp ${timestamp} is not the start of a slot (genesis ${this.genesisTime} + k·${this.dpos.intervalMs} ms)`)
       }
+      const producer = new Address(addressOf(publicKeyOf(privateKey)))
+      const producerHex = producer.toString()
+      const sched = await scheduleFor(this.state.live, parent.hash, parent.header.timestamp, this.slotOf(timestamp), this.dpos)
+      if (sched.owner !== producerHex) {
+        throw new NfcError(ChainErrorCode.NotMySlot, `slot ${sched.slot} belongs to ${sched.owner ?? 'nobody (vacant seat)'}, not ${producerHex}`)
+      }
+      const included = await this.usableConfirmations(parent, sched.seats, confirmations)
+      const ctx = this.blockContext(parent, timestamp, producer)
+      const info = this.blockInfo(ctx, parent, included)
       try {
-        const exec = await executeBlock(this.vm, ctx, txs, { mode: 'build', sharedPool: new Address(hexToBytes(POOLS.shared)) })
+        const exec = await executeBlock(this.vm, ctx, txs, { mode: 'build', sharedPool: SHARED, hooks: this.hooks(info) })
         const header = signHeader(
           {
             parentHash: parent.hash,
@@ -182,25 +241,300 @@ export class Blockchain extends EventEmitter<{ block: [NewBlockEvent] }> {
             gasUsed: exec.gasUsed,
             baseFeePerGas: ctx.baseFeePerGas,
             flowRoot: ZERO32,
-            confirmationsRoot: ZERO32,
+            confirmationsRoot: confirmationsRoot(included.map((c) => c.confirmation)),
             signature: new Uint8Array(0),
           },
           privateKey,
         )
-        const block = makeBlock(header, exec.transactions)
-        await this.store.commitBlock(block, exec.receipts, this.state.store.drain())
+        const block = makeBlock(header, exec.transactions, included.map((c) => c.confirmation))
+        await this.store.commit({ block, receipts: exec.receipts, extra: this.state.store.drain(), canonical: true })
         this.state.store.committed()
         this._head = { hash: block.hash, header }
-        this.emit('block', { block, receipts: exec.receipts })
+        await this.afterCanonical([], [], { block, receipts: exec.receipts })
         return { block, receipts: exec.receipts, rejected: exec.rejected }
       } catch (e) {
-        // nothing of this block reached the disk: return to the parent, then forget every trie
-        // write of this block (setStateRoot flushes the caches first, so discard comes last)
-        await (this.vm.stateManager as MerkleStateManager).setStateRoot(parent.header.stateRoot, true)
-        this.state.store.discard()
+        await this.rollback(parent)
         throw e
       }
     })
+  }
+
+  /**
+   * Validates and stores a block from the network. 'imported': it is the new head (possibly
+   * after a reorg); 'side': valid and stored on a fork that does not win; 'known': already
+   * stored, or on a branch that does not contain the last final block; 'orphan': its parent is
+   * unknown (sync first); 'future': its slot has not started on this node's clock yet (retry).
+   * Throws CHAIN_INVALID_BLOCK (or the consensus rule's error) when the block is invalid.
+   */
+  importBlock(block: Block, now: bigint): Promise<ImportOutcome> {
+    return this.lock.run(async () => {
+      if (await this.store.hasBlock(block.hash)) return 'known'
+      const h = block.header
+      const parentHeader = await this.store.getHeader(h.parentHash)
+      if (parentHeader === undefined) return 'orphan'
+      const parent: Head = { hash: h.parentHash, header: parentHeader }
+      const interval = this.dpos.intervalMs
+      const invalid = (reason: string) =>
+        new NfcError(ChainErrorCode.InvalidBlock, `block ${h.number} (${bytesToHex(block.hash)}): ${reason}`, { number: h.number })
+      if (h.number !== parentHeader.number + 1n) throw invalid(`number is not its parent's + 1 (${parentHeader.number})`)
+      if (h.timestamp <= parentHeader.timestamp) throw invalid('timestamp is not after its parent\'s')
+      if ((h.timestamp - this.genesisTime) % interval !== 0n) throw invalid('timestamp is not the start of a slot')
+      if (h.timestamp > now + MAX_FUTURE_MS) throw invalid(`timestamp ${h.timestamp} is ${h.timestamp - now} ms in the future`)
+      if (h.timestamp > now + FUTURE_SLACK_MS) return 'future'
+      if (h.gasLimit !== this.genesis.params.blockGasLimit) throw invalid(`gas limit ${h.gasLimit} is not the chain's ${this.genesis.params.blockGasLimit}`)
+      if (h.baseFeePerGas !== this.genesis.params.minGasPrice) throw invalid('baseFeePerGas is not the chain minimum gas price')
+      if (h.gasUsed > h.gasLimit) throw invalid('gas used above the gas limit')
+      if (!isZero(h.flowRoot)) throw invalid('flow checkpoints are not accepted yet')
+      try {
+        verifyHeaderSignature(h, block.hash)
+      } catch {
+        throw invalid('the signature is not the producer\'s')
+      }
+      if (!equalBytes(transactionsRoot(block.transactions), h.transactionsRoot)) throw invalid('transactionsRoot does not match the transactions')
+      if (!equalBytes(confirmationsRoot(block.confirmations), h.confirmationsRoot)) throw invalid('confirmationsRoot does not match the confirmations')
+      const confirmations: BlockInfo['confirmations'] = []
+      for (const c of block.confirmations) {
+        const signer = recoverConfirmer(this.common.chainId(), c)
+        if (signer === null) throw invalid('a confirmation signature is invalid')
+        const onBranch = await this.ancestorHash(parent, c.number)
+        if (onBranch === undefined || !equalBytes(onBranch, c.blockHash)) throw invalid(`a confirmation is for block ${c.number}, which is not an ancestor`)
+        confirmations.push({ witness: bytesToHex(signer), number: c.number })
+      }
+      // fork choice: a branch that does not contain the last final block is never followed
+      const fin = this._finalized
+      if (h.number <= fin.header.number) return 'known'
+      const atFinal = await this.ancestorHash(parent, fin.header.number)
+      if (atFinal === undefined || !equalBytes(atFinal, fin.hash)) {
+        this.logger.warn('ignored a block on a branch without the final block', { number: h.number, hash: block.hash, finalized: fin.header.number })
+        return 'known'
+      }
+      const head = this._head
+      const extendsHead = equalBytes(h.parentHash, head.hash)
+      const wins = extendsHead || h.number > head.header.number || (h.number === head.header.number && compareBytes(block.hash, head.hash) < 0)
+
+      const producer = new Address(h.producer)
+      const ctx = this.blockContext(parent, h.timestamp, producer)
+      const info: BlockInfo = { ...this.blockInfo(ctx, parent, []), confirmations }
+      if (!extendsHead) await (this.vm.stateManager as MerkleStateManager).setStateRoot(parentHeader.stateRoot, true)
+      let receipts: TxReceipt[]
+      try {
+        const exec = await executeBlock(this.vm, ctx, block.transactions, { mode: 'import', sharedPool: SHARED, hooks: this.hooks(info) })
+        if (exec.gasUsed !== h.gasUsed) throw invalid(`gas used is ${exec.gasUsed}, the header says ${h.gasUsed}`)
+        if (!equalBytes(exec.stateRoot, h.stateRoot)) throw invalid('state root does not match the execution')
+        if (!equalBytes(receiptsRoot(exec.receipts), h.receiptsRoot)) throw invalid('receiptsRoot does not match the execution')
+        if (!equalBytes(exec.logsBloom, h.logsBloom)) throw invalid('logsBloom does not match the execution')
+        receipts = exec.receipts
+        if (!wins) {
+          await this.store.commit({ block, receipts, extra: this.state.store.drain(), canonical: false })
+          this.state.store.committed()
+          await (this.vm.stateManager as MerkleStateManager).setStateRoot(head.header.stateRoot, true)
+          this.logger.info('stored a side block', { number: h.number, hash: block.hash, head: head.header.number })
+          return 'side'
+        }
+        const { unindex, reindex } = extendsHead ? { unindex: [], reindex: [] } : await this.reorgPath(head, parent)
+        await this.store.commit({ block, receipts, extra: this.state.store.drain(), canonical: true, unindex, reindex })
+        this.state.store.committed()
+        this._head = { hash: block.hash, header: h }
+        if (unindex.length > 0) {
+          this.logger.warn('reorganised', { depth: unindex.length, from: head.header.number, to: h.number, hash: block.hash })
+        }
+        await this.afterCanonical(unindex, reindex, { block, receipts })
+        return 'imported'
+      } catch (e) {
+        await this.rollback(head)
+        throw e
+      }
+    })
+  }
+
+  /** The last final block (DESIGN §4): confirmed by ⌊2n/3⌋+1 of the n seated witnesses. */
+  get finalized(): Head {
+    return this._finalized
+  }
+
+  /**
+   * A witness's confirmation that reached this node (gossip or its own). Returns false when the
+   * block is not canonical here (the caller keeps it for later, or drops it). The caller has
+   * checked the signature; `witness` is the signer.
+   */
+  noteConfirmation(witness: string, number: bigint, blockHash: Uint8Array): Promise<boolean> {
+    return this.lock.run(async () => {
+      const canonical = await this.store.getHashByNumber(number)
+      if (canonical === undefined || !equalBytes(canonical, blockHash)) return false
+      if ((this.confirmedBy.get(witness) ?? -1n) < number) this.confirmedBy.set(witness, number)
+      await this.updateFinality()
+      return true
+    })
+  }
+
+  /** The seated witnesses at the head (who may confirm) — cached per head. */
+  get seats(): readonly (string | null)[] {
+    return this.headSeats
+  }
+
+  /** lastConfirmed of each witness on chain at the head (what a new confirmation must exceed). */
+  lastConfirmedAtHead(witness: string): Promise<bigint> {
+    return this.lock.run(() => lastConfirmedOf(this.state.live, witness))
+  }
+
+  private blockContext(parent: Head, timestamp: bigint, producer: Address): BlockContext {
+    return {
+      number: parent.header.number + 1n,
+      timestamp,
+      producer,
+      gasLimit: this.genesis.params.blockGasLimit,
+      baseFeePerGas: this.genesis.params.minGasPrice,
+      parentHash: parent.hash,
+    }
+  }
+
+  private blockInfo(ctx: BlockContext, parent: Head, included: { witness: string; confirmation: Confirmation }[]): BlockInfo {
+    return {
+      number: ctx.number,
+      timestamp: ctx.timestamp,
+      producer: ctx.producer.toString(),
+      parentHash: parent.hash,
+      parentTimestamp: parent.header.timestamp,
+      confirmations: included.map((c) => ({ witness: c.witness, number: c.confirmation.number })),
+    }
+  }
+
+  private hooks(info: BlockInfo): ExecutionOptions['hooks'] {
+    return {
+      begin: async (sm) => void (await beginBlock(sm, info, this.dpos)),
+      end: async (sm) => void (await endBlock(sm, info, this.dpos)),
+    }
+  }
+
+  /**
+   * The confirmations a producer may include on top of `parent`: valid signatures of seated
+   * witnesses, for canonical ancestors above what each witness has on chain, in (number,
+   * witness) order so every witness's numbers increase; at most MAX_CONFIRMATIONS_PER_BLOCK.
+   */
+  private async usableConfirmations(
+    parent: Head,
+    seats: readonly (string | null)[],
+    pool: readonly Confirmation[],
+  ): Promise<{ witness: string; confirmation: Confirmation }[]> {
+    const seated = new Set(seats.filter((s): s is string => s !== null))
+    const floor = new Map<string, bigint>()
+    const out: { witness: string; confirmation: Confirmation }[] = []
+    const sorted = [...pool].sort((a, b) => (a.number < b.number ? -1 : a.number > b.number ? 1 : 0))
+    const chainId = this.common.chainId()
+    for (const c of sorted) {
+      if (out.length >= MAX_CONFIRMATIONS_PER_BLOCK) break
+      if (c.number > parent.header.number) continue
+      const signer = recoverConfirmer(chainId, c)
+      if (signer === null) continue
+      const witness = bytesToHex(signer)
+      if (!seated.has(witness)) continue
+      if (!floor.has(witness)) floor.set(witness, await lastConfirmedOf(this.state.live, witness))
+      if (c.number <= floor.get(witness)!) continue
+      const canonical = await this.store.getHashByNumber(c.number)
+      if (canonical === undefined || !equalBytes(canonical, c.blockHash)) continue
+      floor.set(witness, c.number)
+      out.push({ witness, confirmation: c })
+    }
+    out.sort((a, b) => (a.confirmation.number !== b.confirmation.number ? (a.confirmation.number < b.confirmation.number ? -1 : 1) : a.witness < b.witness ? -1 : 1))
+    return out
+  }
+
+  /** Hash of the ancestor of `from` (inclusive) at `number`, walking parent links until the canonical chain. */
+  private async ancestorHash(from: Head, number: bigint): Promise<Uint8Array | undefined> {
+    if (number > from.header.number || number < 0n) return undefined
+    let hash = from.hash
+    let n = from.header.number
+    for (;;) {
+      // once on the canonical chain, the number index answers
+      const c = await this.store.getHashByNumber(n)
+      if (c !== undefined && equalBytes(c, hash)) return n === number ? hash : this.store.getHashByNumber(number)
+      if (n === number) return hash
+      const header = await this.store.getHeader(hash)
+      if (header === undefined) return undefined
+      hash = header.parentHash
+      n -= 1n
+    }
+  }
+
+  /** The blocks leaving (head → fork point, newest first) and joining (fork point → parent, oldest first) the canonical chain. */
+  private async reorgPath(head: Head, parent: Head): Promise<{ unindex: Block[]; reindex: Block[] }> {
+    const unindex: Block[] = []
+    const reindex: Block[] = []
+    let a: Head = head
+    let b: Head = parent
+    const load = async (hash: Uint8Array): Promise<Block> => {
+      const blk = await this.store.getBlock(hash)
+      if (blk === undefined) throw new NfcError(ChainErrorCode.DatadirCorrupt, `block ${bytesToHex(hash)} is missing during a reorg`)
+      return blk
+    }
+    const parentOf = async (x: Head): Promise<Head> => {
+      const header = await this.store.getHeader(x.header.parentHash)
+      if (header === undefined) throw new NfcError(ChainErrorCode.DatadirCorrupt, `block ${x.header.number - 1n} is missing during a reorg`)
+      return { hash: x.header.parentHash, header }
+    }
+    while (a.header.number > b.header.number) {
+      unindex.push(await load(a.hash))
+      a = await parentOf(a)
+    }
+    while (b.header.number > a.header.number) {
+      reindex.push(await load(b.hash))
+      b = await parentOf(b)
+    }
+    while (!equalBytes(a.hash, b.hash)) {
+      unindex.push(await load(a.hash))
+      reindex.push(await load(b.hash))
+      a = await parentOf(a)
+      b = await parentOf(b)
+    }
+    if (a.header.number < this._finalized.header.number) {
+      throw new NfcError(ChainErrorCode.InvalidBlock, `refusing a reorg below the final block ${this._finalized.header.number}`)
+    }
+    return { unindex, reindex: reindex.reverse() }
+  }
+
+  /** After a canonical commit: seats, finality, then the events (removed newest-first, added oldest-first). */
+  private async afterCanonical(unindex: Block[], reindex: Block[], added: NewBlockEvent): Promise<void> {
+    const removed: NewBlockEvent[] = []
+    for (const b of unindex) removed.push({ block: b, receipts: (await this.store.getReceipts(b.hash)) ?? [] })
+    const joined: NewBlockEvent[] = []
+    for (const b of reindex) joined.push({ block: b, receipts: (await this.store.getReceipts(b.hash)) ?? [] })
+    joined.push(added)
+    if (removed.length > 0) {
+      const forkPoint = added.block.header.number - BigInt(reindex.length) - 1n
+      for (const [w, n] of [...this.confirmedBy.entries()]) if (n > forkPoint) this.confirmedBy.set(w, forkPoint)
+    }
+    for (const j of joined) {
+      const h = j.block.header
+      const p = bytesToHex(h.producer)
+      if ((this.confirmedBy.get(p) ?? -1n) < h.number) this.confirmedBy.set(p, h.number)
+    }
+    this.headSeats = (await readWitnesses(this.state.live)).seats
+    await this.updateFinality()
+    for (const r of removed) this.emit('removedBlock', r)
+    for (const j of joined) this.emit('block', j)
+  }
+
+  private async updateFinality(): Promise<void> {
+    const seated = this.headSeats.filter((s): s is string => s !== null)
+    if (seated.length === 0) return
+    const quorum = Math.floor((2 * seated.length) / 3) + 1
+    const numbers = seated.map((w) => this.confirmedBy.get(w) ?? -1n).sort((a, b) => (a > b ? -1 : a < b ? 1 : 0))
+    let target = numbers[quorum - 1]!
+    if (target > this._head.header.number) target = this._head.header.number
+    if (target <= this._finalized.header.number) return
+    const hash = await this.store.getHashByNumber(target)
+    const header = hash === undefined ? undefined : await this.store.getHeader(hash)
+    if (hash === undefined || header === undefined) return
+    this._finalized = { hash, header }
+    await this.store.putMeta('finalized', hash)
+    this.emit('finalized', this._finalized)
+  }
+
+  /** Nothing of a failed block reached the disk: back to `to`'s state, forget the block's trie writes. */
+  private async rollback(to: Head): Promise<void> {
+    // setStateRoot flushes the caches first, so discard comes last
+    await (this.vm.stateManager as MerkleStateManager).setStateRoot(to.header.stateRoot, true)
+    this.state.store.discard()
   }
 
   /** Resolves a block number to its canonical header, if any. */
@@ -260,6 +594,10 @@ async function buildGenesis(sm: MerkleStateManager, genesis: Genesis, time: bigi
     if (acct.code !== undefined && acct.code.length > 0) await sm.putCode(address, acct.code)
     for (const [slot, value] of acct.storage) await sm.putStorage(address, slot, value)
   }
+  // system contracts: nonce 1 and a reverting stub code (Solidity's extcodesize check before a
+  // call passes; the native precompile always runs first), then the DPoS records
+  await prepareSystemAccounts(sm)
+  await writeGenesisState(sm, genesis.witnesses, { W: genesis.params.witnessesPerRound })
   return {
     parentHash: ZERO32,
     number: 0n,
@@ -305,7 +643,45 @@ async function verifyTip(store: BlockStore, headHash: Uint8Array): Promise<Head>
   return head!
 }
 
-async function makeVm(common: Common, state: WorldState, store: BlockStore): Promise<VM> {
+/** The consensus parameters of a chain, from its genesis. */
+export function dposConfigOf(genesis: Genesis, genesisTime: bigint, genesisHash: Uint8Array): DposConfig {
+  const p = genesis.params
+  return {
+    W: p.witnessesPerRound,
+    cycleBlocks: BigInt(p.electionCycleBlocks),
+    intervalMs: BigInt(p.blockIntervalMs),
+    genesisTime,
+    genesisHash,
+    rnPledge: p.rnPledge,
+    unbondingDelayMs: BigInt(p.unbondingDelaySec) * 1000n,
+    pledgeUnlockMs: BigInt(p.pledgeUnlockSec) * 1000n,
+    evidenceSlashBps: BigInt(p.evidenceSlashBps),
+  }
+}
+
+/** The final block recorded by the last run, if it is still on the canonical chain (else genesis). */
+async function loadFinalized(store: BlockStore, head: Head, genesisHash: Uint8Array): Promise<Head> {
+  const hash = await store.getMeta('finalized')
+  const genesisHeader = await store.getHeader(genesisHash)
+  const fallback = { hash: genesisHash, header: genesisHeader! }
+  if (hash === undefined) return fallback
+  const header = await store.getHeader(hash)
+  if (header === undefined || header.number > head.header.number) return fallback
+  const canonical = await store.getHashByNumber(header.number)
+  return canonical !== undefined && equalBytes(canonical, hash) ? { hash, header } : fallback
+}
+
+function isZero(b: Uint8Array): boolean {
+  for (let i = 0; i < b.length; i++) if (b[i] !== 0) return false
+  return true
+}
+
+function compareBytes(a: Uint8Array, b: Uint8Array): number {
+  for (let i = 0; i < Math.min(a.length, b.length); i++) if (a[i] !== b[i]) return a[i]! - b[i]!
+  return a.length - b.length
+}
+
+async function makeVm(common: Common, state: WorldState, store: BlockStore, dpos: DposConfig): Promise<VM> {
   // BLOCKHASH reads canonical hashes from the store (the EVM asks only for the last 256)
   const blockchain = {
     async getBlock(n: number) {
@@ -318,7 +694,7 @@ async function makeVm(common: Common, state: WorldState, store: BlockStore): Pro
       return blockchain
     },
   }
-  return createVM({ common, stateManager: state.live, blockchain: blockchain as never })
+  return createNodeVm({ common, stateManager: state.live, blockchain, dpos })
 }
 
 export { makeVm }

@@ -6,6 +6,7 @@ import type { TxPool } from '../txpool/txPool.js'
 import type { CallEnv, CallRequest } from '../execution/call.js'
 import type { BlockHeader } from '../chain/header.js'
 import type { Blockchain, Head } from './blockchain.js'
+import type { Network } from '../p2p/network.js'
 
 export interface NodeInfo {
   chainId: bigint
@@ -22,4 +23,10 @@ export interface NodeApi extends NodeInfo {
   estimateGas(req: CallRequest, on: Head): Promise<bigint>
   /** the environment a call runs in on top of a block (eth_createAccessList, tracing) */
   callEnv(header: BlockHeader, hash: Uint8Array): CallEnv
+  /** eth_syncing: false, or the progress of a range sync */
+  syncing(): false | { startingBlock: bigint; currentBlock: bigint; highestBlock: bigint }
+  /** established P2P peers */
+  readonly peerCount: number
+  /** the P2P network service; null when P2P is off */
+  readonly network: Network | null
 }

@@ -17,6 +17,13 @@ import type { Logger } from '../util/logger.js'
 import { Blockchain, type Head } from './blockchain.js'
 import type { NodeInfo } from './interface.js'
 import { BlockProducer } from './producer.js'
+import { ConsensusLink } from './consensusLink.js'
+import { encodeBlock, type Block } from '../chain/block.js'
+import { addressOf, publicKeyOf } from '../crypto/secp256k1.js'
+import { readCandidates } from '../consensus/dpos/views.js'
+import { Network } from '../p2p/network.js'
+import { loadOrCreateIdentity } from '../p2p/interface.js'
+import type { TypedTransaction } from '@ethereumjs/tx'
 import { startRpcServer, type RpcServer } from '../../rpc/server.js'
 import { rpcDefaults, type RpcServerOptions } from '../../rpc/config.js'
 import { allMethods } from '../../rpc/index.js'
@@ -43,6 +50,11 @@ export interface NodeOptions {
         >
       >)
     | null
+  /**
+   * P2P listener, static peers (ws:// or wss:// urls) and the file of the node's ed25519 key
+   * (created if missing); null or absent: no P2P
+   */
+  p2p?: { host: string; port: number; peers: string[]; nodeKeyFile: string } | null
   /** private key of the witness this node produces blocks as; absent: a follower */
   witnessKey?: Uint8Array
   logger: Logger
@@ -56,7 +68,13 @@ export class Node implements NodeInfo {
   readonly chainId: bigint
   readonly clientVersion = CLIENT_VERSION
   rpc: RpcServer | null = null
-  private producer: BlockProducer | null = null
+  network: Network | null = null
+  producer: BlockProducer | null = null
+  readonly link: ConsensusLink
+  /** the seated witnesses' counters as of the last block, for /metrics */
+  private witnessStats: { address: string; produced: bigint; missed: bigint; trust: bigint }[] = []
+  /** transactions of blocks a reorg took off the chain, re-added once the new head is in */
+  private reorgTxs: TypedTransaction[] = []
 
   private constructor(
     readonly opts: NodeOptions,
@@ -65,8 +83,56 @@ export class Node implements NodeInfo {
     readonly recoverPool: RecoverPool,
     readonly txpool: TxPool,
     readonly logger: Logger,
+    now: () => number,
   ) {
     this.chainId = opts.genesis.chainId
+    const witnessAddress = opts.witnessKey === undefined ? undefined : bytesToHex(addressOf(publicKeyOf(opts.witnessKey)))
+    this.link = new ConsensusLink({
+      chain,
+      txpool,
+      recoverPool,
+      maxTxSize: opts.genesis.params.maxTxSizeBytes,
+      logger: logger.child('consensus'),
+      now,
+      witnessKey: opts.witnessKey,
+      witnessAddress,
+    })
+    chain.on('removedBlock', ({ block }) => this.reorgTxs.push(...block.transactions))
+    chain.on('block', ({ block }) => {
+      void this.onCanonical(block).catch((e) => this.logger.warn('after-block work failed', { number: block.header.number, error: e }))
+    })
+  }
+
+  private async onCanonical(block: Block): Promise<void> {
+    const { header } = block
+    await this.refreshPool()
+    if (this.reorgTxs.length > 0) {
+      const txs = this.reorgTxs
+      this.reorgTxs = []
+      for (const tx of txs) await this.txpool.add(tx).catch(() => undefined)
+    }
+    await this.link.onCanonicalBlock(block.hash, header.number, bytesToHex(header.producer))
+    if (this.rpc !== null && header.number === this.chain.head.header.number) {
+      const seated = new Set(this.chain.seats.filter((s): s is string => s !== null))
+      const all = await readCandidates(await this.chain.stateAt(header))
+      this.witnessStats = all
+        .filter((c) => seated.has(c.address))
+        .map((c) => ({ address: c.address, produced: c.produced, missed: c.missed, trust: c.trust }))
+    }
+  }
+
+  /** Brings the pool to the state of the current head (drops included and stale transactions). */
+  async refreshPool(): Promise<void> {
+    await this.txpool.onNewHead(await poolView(this.chain, this.chain.head.header))
+  }
+
+  /** eth_syncing: false, or the progress of a range sync */
+  syncing(): false | { startingBlock: bigint; currentBlock: bigint; highestBlock: bigint } {
+    return this.network?.syncStatus() ?? false
+  }
+
+  get peerCount(): number {
+    return this.network?.peerCount ?? 0
   }
 
   static async init(opts: NodeOptions): Promise<Node> {
@@ -111,7 +177,26 @@ export class Node implements NodeInfo {
       },
       await poolView(chain, chain.head.header),
     )
-    const node = new Node(opts, db, chain, recoverPool, txpool, logger)
+    const node = new Node(opts, db, chain, recoverPool, txpool, logger, now)
+    if (opts.p2p != null) {
+      try {
+        const p = opts.p2p
+        const network = new Network({
+          identity: loadOrCreateIdentity(p.nodeKeyFile).identity,
+          host: p.host,
+          port: p.port,
+          logger: logger.child('p2p'),
+          chain: node.link,
+          staticPeers: p.peers,
+        })
+        node.network = network
+        node.link.broadcastConfirmation = (encoded) => network.broadcastConfirmation(encoded)
+        await network.start()
+      } catch (e) {
+        await node.close()
+        throw e
+      }
+    }
     if (opts.witnessKey !== undefined) {
       node.producer = new BlockProducer({
         chain,
@@ -119,10 +204,17 @@ export class Node implements NodeInfo {
         privateKey: opts.witnessKey,
         logger: logger.child('producer'),
         now,
-        afterBlock: async () => txpool.onNewHead(await poolView(chain, chain.head.header)),
+        mayProduce: () => node.syncing() === false,
+        confirmations: () => node.link.confirmations.all(),
+        afterBlock: async (block) => {
+          await node.refreshPool()
+          node.network?.broadcastBlock(encodeBlock(block))
+        },
       })
-      if (!opts.genesis.witnesses.some((w) => w.toLowerCase() === node.producer!.address)) {
-        logger.warn('the witness key is not a genesis witness: this node will not produce', {
+      const seated = chain.seats.includes(node.producer.address)
+      const candidate = (await readCandidates(await chain.stateAt(chain.head.header))).some((c) => c.address === node.producer!.address)
+      if (!seated && !candidate) {
+        logger.warn('the witness key is not a registered candidate: this node will not produce unless it is elected', {
           address: node.producer.address,
         })
       }
@@ -144,11 +236,11 @@ export class Node implements NodeInfo {
           maxFilters: r.maxFilters ?? rpcDefaults.maxFilters,
           cors: r.cors ?? [...rpcDefaults.cors],
           vhosts: r.vhosts ?? [...rpcDefaults.vhosts],
-          // read at each scrape; finalized = head until DPoS finality, no peers until P2P
+          // read at each scrape
           nodeStats: () => {
             const head = node.chain.head.header.number
             const { pending, queued } = node.txpool.status()
-            return { head, finalized: head, pending, queued, peers: 0 }
+            return { head, finalized: node.chain.finalized.header.number, pending, queued, peers: node.peerCount, witnesses: node.witnessStats }
           },
         })
       } catch (e) {
@@ -169,6 +261,7 @@ export class Node implements NodeInfo {
     // senders of one tick go to the worker pool as one batch (small batches stay on this thread)
     await recoverTxSender(this.recoverPool, tx)
     const { hash } = await this.txpool.add(tx)
+    this.network?.broadcastTx(raw)
     return hash
   }
 
@@ -189,6 +282,7 @@ export class Node implements NodeInfo {
       },
       freshState: () => chain.stateAt(header),
       blockchain: chain.vm.blockchain,
+      dpos: chain.dpos,
       // VMs and reads reused across calls (per node; a block's state never changes)
       reuse: callCachesOf(chain).forBlock(hash, header.stateRoot),
     }
@@ -207,6 +301,7 @@ export class Node implements NodeInfo {
     await this.rpc?.close()
     closeFilterRegistry(this)
     await this.producer?.stop()
+    await this.network?.stop()
     await this.recoverPool.close()
     await this.chain.close()
     await this.db.close()

@@ -184,6 +184,9 @@ function list(type: number, payload: Uint8Array, minItems: number): unknown[] {
   return decoded
 }
 
+/** the field decoders, for the chain-message codecs in chainMessages.ts */
+export { bad as badMessage, uint as decodeUint, bytes as decodeBytes, text as decodeText, list as decodeList }
+
 function truncateUtf8(s: string, maxBytes: number): Uint8Array {
   const b = textEncoder.encode(s)
   if (b.length <= maxBytes) return b

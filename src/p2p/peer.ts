@@ -95,6 +95,8 @@ export class Peer extends EventEmitter {
   private inbox: Queued[] = []
   private waiter: { resolve: (q: Queued) => void; reject: (e: unknown) => void } | undefined
   private inboxError: unknown
+  // messages received after the handshake but not yet delivered (see handshake())
+  private early: Message[] | undefined
   private pinger: NodeJS.Timeout | undefined
   private killer: NodeJS.Timeout | undefined
   private lastSeen = Date.now()
@@ -139,14 +141,19 @@ export class Peer extends EventEmitter {
     this.nodeId = result.remoteNodeId
     this.hello = result.remote
     this.established = true
-    // anything that arrived right behind the HelloAck is delivered now, in order
-    const early = this.inbox.splice(0)
+    // anything that arrived right behind the HelloAck is delivered on the next turn of the event
+    // loop, once whoever awaited this handshake has attached its 'message' listener (a microtask
+    // would run before the caller's continuation and the messages would be lost); later messages
+    // queue behind them so the order holds
+    this.early = this.inbox.splice(0).map((q) => q.message)
     this.inbox = []
     this.lastSeen = Date.now()
     this.pinger = setInterval(() => this.tick(), this.opts.pingIntervalMs)
     this.pinger.unref()
-    queueMicrotask(() => {
-      for (const q of early) if (!this.closed) this.dispatch(q.message)
+    setImmediate(() => {
+      const early = this.early ?? []
+      this.early = undefined
+      for (const m of early) if (!this.closed) this.dispatch(m)
     })
     return result.remote
   }
@@ -230,6 +237,7 @@ export class Peer extends EventEmitter {
         continue
       }
       if (!this.established) this.pushInbox({ message, payload: f.payload })
+      else if (this.early) this.early.push(message)
       else this.dispatch(message)
     }
   }

@@ -27,5 +27,13 @@ export const DposError = {
   BAD_INDEX_INPUT: 'DPOS_BAD_INDEX_INPUT',
   /** unvote of more than the position holds */
   UNVOTE_EXCEEDS_VOTES: 'DPOS_UNVOTE_EXCEEDS_VOTES',
+  /** a block whose slot is not after its parent's slot (or whose time is before genesis) */
+  BAD_SLOT: 'DPOS_BAD_SLOT',
+  /** a block produced by someone other than the owner of its slot (or in a vacant seat's slot) */
+  WRONG_PRODUCER: 'DPOS_WRONG_PRODUCER',
+  /** a confirmation by a non-witness, of a non-ancestor number, or not above the witness's last one */
+  BAD_CONFIRMATION: 'DPOS_BAD_CONFIRMATION',
+  /** genesis witnesses that break a rule (more than W, duplicates, bad ratio) */
+  BAD_GENESIS_WITNESSES: 'DPOS_BAD_GENESIS_WITNESSES',
 } as const
 export type DposErrorCode = (typeof DposError)[keyof typeof DposError]

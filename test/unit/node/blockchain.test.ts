@@ -1,4 +1,7 @@
 import t, { type Test } from 'tap'
+import { prepareSystemAccounts } from '../../../src/execution/system/index.js'
+import { writeGenesisState } from '../../../src/consensus/dpos/genesisState.js'
+import { readWitnesses } from '../../../src/consensus/dpos/views.js'
 import path from 'node:path'
 import { MerkleStateManager } from '@ethereumjs/statemanager'
 import { createFeeMarket1559Tx, createLegacyTx, type TypedTransaction } from '@ethereumjs/tx'
@@ -98,10 +101,14 @@ t.test('a fresh data directory gets the genesis block and its metadata', async (
   t.equal(header.baseFeePerGas, g.params.minGasPrice)
   same(t, hash, headerHash(header))
   same(t, chain.genesisHash, hash)
-  // the state root is Ethereum's root of the allocation
+  // the state root is the root a reference Ethereum MPT gets for the allocation plus the
+  // system-contract accounts and the DPoS records of the genesis witnesses
   const ref = new MerkleStateManager()
   for (const [a, acct] of g.alloc) await ref.putAccount(new Address(hexToBytes(a as `0x${string}`)), new Account(acct.nonce, acct.balance))
+  await prepareSystemAccounts(ref)
+  await writeGenesisState(ref, g.witnesses, { W: g.params.witnessesPerRound })
   same(t, header.stateRoot, await ref.getStateRoot())
+  t.equal((await readWitnesses(await chain.stateAt(header))).seats[0], g.witnesses[0]!.address.toLowerCase(), 'the genesis witness holds the seat')
   // metadata and indexes
   same(t, await chain.store.getMeta('genesisHash'), hash)
   same(t, await chain.store.getMeta('genesisTime'), u64(1_700_000_000_000n))
@@ -162,14 +169,14 @@ t.test('produceBlock builds a signed, consistent block', async (t) => {
   same(t, (await (await chain.stateAt(h)).getStateRoot()), h.stateRoot)
 })
 
-t.test('produceBlock refuses a timestamp not after the parent', async (t) => {
+t.test('produceBlock refuses a timestamp not after the parent or off the slot grid', async (t) => {
   const { chain } = await open(t, tempDir(t))
   const parent = chain.head
-  for (const ts of [parent.header.timestamp, parent.header.timestamp - 1n, 0n]) {
+  for (const ts of [parent.header.timestamp, parent.header.timestamp - 1n, 0n, parent.header.timestamp + 1n]) {
     await t.rejects(chain.produceBlock(devKey(0), ts, []), { code: 'CHAIN_INVALID_BLOCK' }, `timestamp ${ts}`)
   }
   same(t, chain.head.hash, parent.hash, 'head unchanged')
-  t.equal((await chain.produceBlock(devKey(0), parent.header.timestamp + 1n, [])).block.header.number, 1n, 'one ms later is fine')
+  t.equal((await chain.produceBlock(devKey(0), parent.header.timestamp + 1000n, [])).block.header.number, 1n, 'the next slot is fine')
 })
 
 t.test('a failed produce rolls back: head, state root and pending writes unchanged', async (t) => {
@@ -220,7 +227,8 @@ t.test('reopening with another genesis is CHAIN_DATADIR_FOREIGN and writes nothi
     ['another flow cycle (params only, not in the header)', (g) => { g.params.flowCycleSec = 301 }],
     ['another block interval', (g) => { g.params.blockIntervalMs = 2000 }],
     ['another chain id', (g) => { g.chainId = 2101n }],
-    ['another witness set', (g) => { g.witnesses = [devAddress(1)] }],
+    ['another witness set', (g) => { g.witnesses = [{ ...g.witnesses[0]!, address: devAddress(1) }] }],
+    ['another witness pledge', (g) => { g.witnesses = [{ ...g.witnesses[0]!, votes: g.witnesses[0]!.votes + 1n }] }],
     ['another genesis time', (g) => { g.timestamp = 1_700_000_001_000 }],
   ]
   for (const [name, edit] of variants) await refuses(t, dir, devGenesis(edit), 'CHAIN_DATADIR_FOREIGN', name)

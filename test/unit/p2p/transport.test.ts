@@ -308,3 +308,19 @@ t.test('simultaneous dials keep one connection on both sides', async (t) => {
   pa.send(MessageType.Tx, Uint8Array.of(1))
   await got
 })
+
+t.test("a message sent from the other side's 'peer' handler is not lost", async (t) => {
+  // the responder finishes first and sends at once: the frame lands right behind its HelloAck
+  for (let i = 0; i < 5; i++) {
+    const a = make(t)
+    const b = make(t)
+    const { url } = await a.tr.listen()
+    a.tr.on('peer', (p) => p.send(MessageType.Tx, Uint8Array.of(i)))
+    const got = nextEvent<[Peer, { payload: Uint8Array }]>(b.tr, 'message')
+    await b.tr.connect(url)
+    const [, m] = await got
+    t.same([...m.payload], [i])
+    await a.tr.close()
+    await b.tr.close()
+  }
+})

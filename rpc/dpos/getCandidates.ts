@@ -1,0 +1,24 @@
+/** dpos_getCandidates([block]): every registered candidate, in election rank order (votes, trust, address). */
+import { readCandidates } from '../../src/consensus/dpos/views.js'
+import { blockTag, defineMethod, optional } from '../params.js'
+import type { NodeApi } from '../../src/node/interface.js'
+import { hexQ, stateFor, trustJson } from './common.js'
+
+export const dpos_getCandidates = defineMethod('dpos_getCandidates', [optional(blockTag)], async ([ref], ctx) => {
+  const { state } = await stateFor(ctx.node as NodeApi, ref)
+  const list = (await readCandidates(state)).filter((c) => c.registered)
+  list.sort((a, b) => (a.votes !== b.votes ? (a.votes > b.votes ? -1 : 1) : a.trust !== b.trust ? (a.trust > b.trust ? -1 : 1) : a.address < b.address ? -1 : 1))
+  return list.map((c) => ({
+    address: c.address,
+    votes: hexQ(c.votes),
+    trust: trustJson(c.trust),
+    bonusRatioBps: Number(c.bonusRatioBps),
+    pendingBonusRatioBps: Number(c.pendingBonusRatioBps),
+    removed: c.removed,
+    url: c.url,
+    pledge: hexQ(c.pledge),
+    produced: hexQ(c.produced),
+    missed: hexQ(c.missed),
+    rewardsUnclaimed: hexQ(c.witnessBalance),
+  }))
+})

@@ -1,0 +1,104 @@
+/**
+ * The native system contracts (DESIGN §7): Staking 0x…1000, NodeRegistry 0x…1001 and Evidence
+ * 0x…1004, run as @ethereumjs/evm custom precompiles with Solidity ABIs (sol/*.sol, abi/*.json),
+ * so wallets call them with ordinary signed transactions and contracts with ordinary CALLs.
+ *
+ * Wiring a VM (blockchain.ts makeVm, call.ts — every VM that runs transactions or calls):
+ *
+ *     const vm = await createSystemVm(cfg, { common, stateManager, blockchain })
+ *
+ * or, when the VM is built elsewhere:
+ *
+ *     const vm = await createVM({ common, stateManager, blockchain,
+ *                                 evmOpts: { customPrecompiles: systemPrecompiles(cfg) } })
+ *     installSystemHooks(vm.evm)          // REQUIRED: the contracts read caller/value through it
+ *
+ * A VM with the precompiles but without the hooks throws SYSTEM_HOOKS_MISSING on the first system
+ * call (a wiring bug must not pass silently). Build the precompile list once per config and reuse
+ * it for every VM: it holds no state.
+ *
+ * Genesis: the system accounts must exist with nonce ≥ 1 (genesisState.ts does that) AND should
+ * carry SYSTEM_CONTRACT_CODE: Solidity checks `extcodesize(target) > 0` before a high-level call
+ * to a function that returns nothing (vote, pledge, …), so without code a contract calling
+ * `IStaking(0x…1000).vote{value: v}(c, v)` reverts before reaching the precompile. The code is
+ * never run where the precompiles are wired (the EVM looks precompiles up first); on a VM wired
+ * without them it REVERTs, so NFC sent there bounces instead of being swallowed.
+ * `prepareSystemAccounts(sm)` writes both.
+ *
+ * Gas table (fixed cost per function; "+ n·x" is charged before the loop over n items):
+ *
+ *   any call (minimum, also for refused DELEGATECALL/CALLCODE/unknown selector)      2,600
+ *   Staking.registerCandidate         60,000 + 5,000 per 32-byte word of url (≤ 8 words)
+ *   Staking.setBonusRatio             20,000
+ *   Staking.vote / unvote             50,000
+ *   Staking.withdrawUnbonded          30,000 + 5,000 per unbonding entry (≤ 32)
+ *   Staking.claimRewards              30,000 + 10,000 per open position
+ *   Staking.getCandidates / getWitnesses / getStandby     2,600 + 200 per address
+ *   Staking.candidate                  5,000
+ *   Staking.votesOf / pendingRewards   2,600 + 2,100 per open position
+ *   Staking.unbonding                  2,600 + 200 per entry
+ *   NodeRegistry.pledge               40,000
+ *   NodeRegistry.exit                 25,000
+ *   NodeRegistry.withdrawPledge       30,000
+ *   NodeRegistry.nodeOf / rnPledge     2,600
+ *   Evidence.submitDoubleProduction   60,000 + 6 per 32-byte word of header bytes
+ *   Evidence.submitInvalidBlock       50,000 + 6 per 32-byte word of header bytes
+ *
+ * A call whose gas is below what it must be charged fails with out of gas (all its gas used).
+ */
+import type { AddPrecompile } from '@ethereumjs/evm'
+import { Account, hexToBytes, type Address } from '@ethereumjs/util'
+import { createVM, type VM, type VMOpts } from '@ethereumjs/vm'
+import type { DposConfig } from '../../consensus/dpos/engine.js'
+import { EVIDENCE, NODE_REGISTRY, STAKING } from '../../consensus/dpos/store.js'
+import { precompileOf, type PrecompileOptions, type SystemContract } from './contract.js'
+import { evidence } from './evidence.js'
+import { installSystemHooks } from './hooks.js'
+import { nodeRegistry } from './nodeRegistry.js'
+import { staking } from './staking.js'
+
+export { installSystemHooks, hooksInstalled, systemCallOf, type SystemCall } from './hooks.js'
+export { MIN_GAS, type SystemContract, type SystemFunction, type PrecompileOptions } from './contract.js'
+export { staking, STAKING_GAS } from './staking.js'
+export { nodeRegistry, NODE_REGISTRY_GAS, withdrawableOf } from './nodeRegistry.js'
+export { evidence, EVIDENCE_GAS, EvidenceKind } from './evidence.js'
+
+/** Every native system contract, in address order. */
+export const SYSTEM_CONTRACT_LIST: readonly SystemContract[] = [staking, nodeRegistry, evidence]
+
+/** PUSH1 0 PUSH1 0 REVERT: the code the system accounts carry (see the file header). */
+export const SYSTEM_CONTRACT_CODE = hexToBytes('0x60006000fd')
+
+/** The `customPrecompiles` of a VM/EVM running this chain. */
+export function systemPrecompiles(cfg: DposConfig, opts: PrecompileOptions = {}): AddPrecompile[] {
+  return SYSTEM_CONTRACT_LIST.map((c) => ({ address: c.address, function: precompileOf(c, cfg, opts) }))
+}
+
+/** A VM with the system contracts wired in and the hooks installed. */
+export async function createSystemVm(cfg: DposConfig, opts: VMOpts = {}, precompileOpts: PrecompileOptions = {}): Promise<VM> {
+  const evmOpts = opts.evmOpts ?? {}
+  const vm = await createVM({
+    ...opts,
+    evmOpts: { ...evmOpts, customPrecompiles: [...(evmOpts.customPrecompiles ?? []), ...systemPrecompiles(cfg, precompileOpts)] },
+  })
+  installSystemHooks(vm.evm)
+  return vm
+}
+
+interface CodeState {
+  getAccount(address: Address): Promise<Account | undefined>
+  putAccount(address: Address, account: Account | undefined): Promise<void>
+  putCode(address: Address, code: Uint8Array): Promise<void>
+}
+
+/** Genesis: the system accounts exist with nonce ≥ 1 and SYSTEM_CONTRACT_CODE (balances kept). */
+export async function prepareSystemAccounts(sm: CodeState): Promise<void> {
+  for (const a of [STAKING, NODE_REGISTRY, EVIDENCE]) {
+    const acc = (await sm.getAccount(a)) ?? new Account()
+    if (acc.nonce === 0n) {
+      acc.nonce = 1n
+      await sm.putAccount(a, acc)
+    }
+    await sm.putCode(a, SYSTEM_CONTRACT_CODE)
+  }
+}

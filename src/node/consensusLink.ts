@@ -1,0 +1,174 @@
+/**
+ * The node's side of the P2P network: the ChainAdapter the network service calls (blocks,
+ * transactions and confirmations from peers go through here into the chain and the pool) and
+ * the confirmation pool — confirmations this node signed or received, kept until producers
+ * include them.
+ */
+import { RLP } from '@ethereumjs/rlp'
+import { bytesToHex } from '@ethereumjs/util'
+import { decodeBlock, encodeBlock } from '../chain/block.js'
+import {
+  decodeConfirmation,
+  encodeConfirmation,
+  recoverConfirmer,
+  signConfirmation,
+  type Confirmation,
+} from '../chain/confirmation.js'
+import { ChainErrorCode } from '../chain/errors.js'
+import { headerFromFields, headerHash } from '../chain/header.js'
+import { recoverTxSender, recoverTxSenders, type RecoverPool } from '../crypto/recoverPool.js'
+import { decodeRawTransaction } from '../execution/txDecode.js'
+import type { ChainAdapter, ImportResult } from '../p2p/network.js'
+import type { TxPool } from '../txpool/txPool.js'
+import { NfcError } from '../util/errors.js'
+import type { Logger } from '../util/logger.js'
+import type { Blockchain } from './blockchain.js'
+
+/** how far below the head confirmations are kept for inclusion */
+const KEEP_DEPTH = 64n
+
+/** Confirmations by block, deduplicated per witness. */
+export class ConfirmationPool {
+  private readonly byBlock = new Map<string, { number: bigint; byWitness: Map<string, Confirmation> }>()
+
+  /** false if this witness's confirmation of this block is already here */
+  add(witness: string, c: Confirmation): boolean {
+    const key = bytesToHex(c.blockHash)
+    let entry = this.byBlock.get(key)
+    if (entry === undefined) {
+      entry = { number: c.number, byWitness: new Map() }
+      this.byBlock.set(key, entry)
+    }
+    if (entry.byWitness.has(witness)) return false
+    entry.byWitness.set(witness, c)
+    return true
+  }
+
+  has(witness: string, blockHash: Uint8Array): boolean {
+    return this.byBlock.get(bytesToHex(blockHash))?.byWitness.has(witness) === true
+  }
+
+  /** every kept confirmation (the chain filters what a block may include) */
+  all(): Confirmation[] {
+    const out: Confirmation[] = []
+    for (const e of this.byBlock.values()) out.push(...e.byWitness.values())
+    return out
+  }
+
+  prune(head: bigint): void {
+    for (const [k, e] of this.byBlock) if (e.number + KEEP_DEPTH < head) this.byBlock.delete(k)
+  }
+
+  get size(): number {
+    let n = 0
+    for (const e of this.byBlock.values()) n += e.byWitness.size
+    return n
+  }
+}
+
+export interface ConsensusLinkOptions {
+  chain: Blockchain
+  txpool: TxPool
+  recoverPool: RecoverPool
+  maxTxSize: number
+  logger: Logger
+  now: () => number
+  /** this node's witness key (signs confirmations while seated), if any */
+  witnessKey?: Uint8Array
+  witnessAddress?: string
+}
+
+export class ConsensusLink implements ChainAdapter {
+  readonly confirmations = new ConfirmationPool()
+  /** set by the node once the network exists: where new confirmations are gossiped */
+  broadcastConfirmation: (encoded: Uint8Array) => void = () => {}
+
+  constructor(private readonly o: ConsensusLinkOptions) {}
+
+  status() {
+    const { chain } = this.o
+    return { chainId: chain.common.chainId(), genesisHash: chain.genesisHash, head: { number: chain.head.header.number, hash: chain.head.hash } }
+  }
+
+  async getBlocks(from: bigint, count: number): Promise<Uint8Array[]> {
+    const out: Uint8Array[] = []
+    const { store } = this.o.chain
+    for (let n = from; n < from + BigInt(count); n++) {
+      const hash = await store.getHashByNumber(n)
+      if (hash === undefined) break
+      const block = await store.getBlock(hash)
+      if (block === undefined) break
+      out.push(encodeBlock(block))
+    }
+    return out
+  }
+
+  hashAt(number: bigint): Promise<Uint8Array | undefined> {
+    return this.o.chain.store.getHashByNumber(number)
+  }
+
+  blockId(encoded: Uint8Array): { number: bigint; hash: Uint8Array; parentHash: Uint8Array } {
+    let list: unknown
+    try {
+      list = RLP.decode(encoded)
+    } catch (e) {
+      throw new NfcError(ChainErrorCode.BadEncoding, `invalid block: rlp: ${(e as Error).message}`)
+    }
+    if (!Array.isArray(list) || list.length !== 15) throw new NfcError(ChainErrorCode.BadEncoding, 'invalid block: want [14 header fields, body]')
+    const header = headerFromFields(list.slice(0, 14))
+    return { number: header.number, hash: headerHash(header), parentHash: header.parentHash }
+  }
+
+  async importBlock(encoded: Uint8Array): Promise<ImportResult> {
+    const { chain, recoverPool } = this.o
+    const block = decodeBlock(encoded, chain.common)
+    // senders of the block's transactions on the worker pool, in one batch
+    await recoverTxSenders(recoverPool, block.transactions)
+    const outcome = await chain.importBlock(block, BigInt(this.o.now()))
+    // a valid side block is passed on too: the other side of a partition needs it to converge
+    return outcome === 'side' ? 'imported' : outcome
+  }
+
+  async addTransaction(raw: Uint8Array): Promise<'added' | 'known'> {
+    const { chain, txpool } = this.o
+    const tx = decodeRawTransaction(raw, { common: chain.common, maxTxSize: this.o.maxTxSize })
+    if (txpool.has(tx.hash())) return 'known'
+    await recoverTxSender(this.o.recoverPool, tx)
+    await txpool.add(tx)
+    return 'added'
+  }
+
+  async addConfirmation(encoded: Uint8Array): Promise<'added' | 'known' | 'unknown-block'> {
+    const { chain } = this.o
+    const c = decodeConfirmation(encoded)
+    const signer = recoverConfirmer(chain.common.chainId(), c)
+    if (signer === null) throw new NfcError(ChainErrorCode.BadSignature, 'confirmation signature is invalid')
+    const witness = bytesToHex(signer)
+    if (this.confirmations.has(witness, c.blockHash)) return 'known'
+    if (!(await chain.store.hasBlock(c.blockHash))) return 'unknown-block'
+    const header = await chain.store.getHeader(c.blockHash)
+    if (header!.number !== c.number) throw new NfcError(ChainErrorCode.InvalidBlock, 'confirmation names the wrong block number')
+    if (!chain.seats.includes(witness)) {
+      // a witness of an earlier schedule (or a stranger): not counted, not gossiped
+      return 'known'
+    }
+    this.confirmations.add(witness, c)
+    await chain.noteConfirmation(witness, c.number, c.blockHash)
+    return 'added'
+  }
+
+  /**
+   * A new canonical block: a seated witness confirms blocks other witnesses produced (its own
+   * count as confirmed by producing them), then gossips the confirmation.
+   */
+  async onCanonicalBlock(hash: Uint8Array, number: bigint, producer: string): Promise<void> {
+    const { chain, witnessKey, witnessAddress } = this.o
+    this.confirmations.prune(chain.head.header.number)
+    if (witnessKey === undefined || witnessAddress === undefined) return
+    if (producer === witnessAddress || !chain.seats.includes(witnessAddress)) return
+    const c = signConfirmation(chain.common.chainId(), hash, number, witnessKey)
+    if (!this.confirmations.add(witnessAddress, c)) return
+    await chain.noteConfirmation(witnessAddress, number, hash)
+    this.broadcastConfirmation(encodeConfirmation(c))
+  }
+}

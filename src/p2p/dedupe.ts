@@ -1,0 +1,46 @@
+/**
+ * A set of string keys that forgets its oldest entries beyond a capacity: the "seen" list of
+ * gossip ids and each peer's "known" list. Re-adding a key makes it the newest again, so an
+ * item that keeps circulating is not forgotten and re-relayed.
+ */
+export class BoundedSet {
+  private readonly items = new Set<string>()
+
+  constructor(readonly capacity: number) {
+    if (!(capacity > 0)) throw new RangeError('BoundedSet capacity must be positive')
+  }
+
+  get size(): number {
+    return this.items.size
+  }
+
+  has(key: string): boolean {
+    return this.items.has(key)
+  }
+
+  /** true if the key was not there */
+  add(key: string): boolean {
+    const fresh = !this.items.delete(key)
+    this.items.add(key)
+    if (this.items.size > this.capacity) {
+      const oldest = this.items.values().next().value as string
+      this.items.delete(oldest)
+    }
+    return fresh
+  }
+
+  delete(key: string): boolean {
+    return this.items.delete(key)
+  }
+
+  keys(): IterableIterator<string> {
+    return this.items.values()
+  }
+}
+
+const hex = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex')
+
+/** gossip ids: one namespace per item kind so a tx hash never collides with a block hash */
+export const blockKey = (hash: Uint8Array): string => `b${hex(hash)}`
+export const txKey = (hash: Uint8Array): string => `t${hex(hash)}`
+export const confirmationKey = (hash: Uint8Array): string => `c${hex(hash)}`

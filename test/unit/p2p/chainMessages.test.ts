@@ -1,0 +1,77 @@
+import t from 'tap'
+import { RLP } from '@ethereumjs/rlp'
+import {
+  MAX_GET_BLOCKS,
+  MAX_PEER_URLS,
+  decodeBlocks,
+  decodeGetBlocks,
+  decodeGetPeers,
+  decodePeers,
+  encodeBlocks,
+  encodeGetBlocks,
+  encodeGetPeers,
+  encodePeers,
+  normalizePeerUrl,
+} from '../../../src/p2p/chainMessages.js'
+import { BoundedSet } from '../../../src/p2p/dedupe.js'
+import { MAX_PAYLOAD, MessageType } from '../../../src/p2p/messages.js'
+import { listenUrlOf } from '../../../src/p2p/network.js'
+
+const BAD = { code: 'P2P_BAD_MESSAGE' }
+
+t.test('GetBlocks round-trips and rejects counts outside 1..128 and malformed fields', async (t) => {
+  const r = { from: 12345678901n, count: MAX_GET_BLOCKS }
+  t.same(decodeGetBlocks(encodeGetBlocks(r)), r)
+  t.same(decodeGetBlocks(encodeGetBlocks({ from: 0n, count: 1 })), { from: 0n, count: 1 })
+  t.ok(encodeGetBlocks(r).length <= MAX_PAYLOAD[MessageType.GetBlocks])
+  t.throws(() => decodeGetBlocks(encodeGetBlocks({ from: 1n, count: 0 })), BAD)
+  t.throws(() => decodeGetBlocks(RLP.encode([1, MAX_GET_BLOCKS + 1])), BAD)
+  t.throws(() => decodeGetBlocks(RLP.encode([1])), BAD, 'one field')
+  t.throws(() => decodeGetBlocks(RLP.encode([[1], 2])), BAD, 'a list for a number')
+  t.throws(() => decodeGetBlocks(Uint8Array.of(0x00, 0x01, 0x02)), BAD, 'not RLP')
+  t.throws(() => decodeGetBlocks(RLP.encode([Uint8Array.of(0, 1), 2])), BAD, 'leading zero')
+})
+
+t.test('Blocks, GetPeers and Peers', async (t) => {
+  const blocks = [Uint8Array.of(1), new Uint8Array(300).fill(2)]
+  t.same(decodeBlocks(encodeBlocks(blocks)).map((b) => [...b]), blocks.map((b) => [...b]))
+  t.same(decodeBlocks(encodeBlocks([])), [])
+  t.throws(() => decodeBlocks(RLP.encode([[Uint8Array.of(1)]])), BAD, 'a list is not a block')
+  t.throws(() => decodeBlocks(RLP.encode(new Array(MAX_GET_BLOCKS + 1).fill(Uint8Array.of(1)))), BAD, 'too many')
+  t.throws(() => decodeBlocks(Uint8Array.of(1, 2)), BAD)
+
+  decodeGetPeers(encodeGetPeers())
+  t.ok(encodeGetPeers().length <= MAX_PAYLOAD[MessageType.GetPeers])
+  t.throws(() => decodeGetPeers(Uint8Array.of(0x81)), BAD)
+
+  const urls = ['ws://127.0.0.1:30303', 'wss://[::1]:4000', 'ws://node.example:1']
+  t.same(decodePeers(encodePeers(urls)), urls)
+  t.equal(decodePeers(encodePeers(new Array(100).fill(urls[0]))).length, MAX_PEER_URLS, 'encoder caps the list')
+  t.throws(() => decodePeers(RLP.encode(new Array(MAX_PEER_URLS + 1).fill('ws://a:1'))), BAD)
+  for (const bad of ['http://a:1', 'ws://u:p@a:1', 'ws://a:1/path', 'ws://a:1?q', 'nonsense'])
+    t.throws(() => decodePeers(RLP.encode([bad])), BAD, bad)
+  t.equal(normalizePeerUrl('ws://LOCALHOST:80/'), 'ws://localhost', 'the default port is implied')
+  t.equal(normalizePeerUrl('WS://Host:81/'), 'ws://host:81')
+})
+
+t.test('listenUrlOf: the remote host with the Hello listen port', async (t) => {
+  const hello = (listenPort: number) => ({ listenPort }) as never
+  t.equal(listenUrlOf({ address: '127.0.0.1:5555', hello: hello(30303) }, 'ws'), 'ws://127.0.0.1:30303')
+  t.equal(listenUrlOf({ address: '::ffff:10.0.0.7:5555', hello: hello(1) }, 'wss'), 'wss://10.0.0.7:1')
+  t.equal(listenUrlOf({ address: '::1:5555', hello: hello(2) }, 'ws'), 'ws://[::1]:2')
+  t.equal(listenUrlOf({ address: '[::1]:5555', hello: hello(2) }, 'ws'), 'ws://[::1]:2')
+  t.equal(listenUrlOf({ address: '127.0.0.1:5555', hello: hello(0) }, 'ws'), undefined, 'not listening')
+})
+
+t.test('BoundedSet forgets the oldest, re-adding refreshes', async (t) => {
+  const s = new BoundedSet(3)
+  t.ok(s.add('a'))
+  s.add('b')
+  s.add('c')
+  t.notOk(s.add('a'), 'already there')
+  s.add('d')
+  t.notOk(s.has('b'), 'b was the oldest after a was refreshed')
+  t.same([...s.keys()], ['c', 'a', 'd'])
+  t.equal(s.size, 3)
+  t.throws(() => new BoundedSet(0))
+})

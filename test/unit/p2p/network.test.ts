@@ -1,0 +1,360 @@
+/**
+ * The network service over real sockets on 127.0.0.1 (port 0), with toy chains (fixtures/toyChain.ts)
+ * behind the ChainAdapter. Misbehaving peers are bare Transports that send what the test says.
+ * Waits are on events (chain imports, network events, log lines), never on sleeps.
+ */
+import t from 'tap'
+import { EventEmitter } from 'node:events'
+import { RLP } from '@ethereumjs/rlp'
+import { createLogger, silentLogger } from '../../../src/util/logger.js'
+import { generateIdentity } from '../../../src/p2p/identity.js'
+import { DisconnectReason, MessageType, type OpaqueMessage } from '../../../src/p2p/messages.js'
+import type { Peer, PeerCloseInfo } from '../../../src/p2p/peer.js'
+import { Transport } from '../../../src/p2p/transport.js'
+import { Network, type NetworkOptions, type PeerInfo, type SyncedEvent } from '../../../src/p2p/network.js'
+import { decodeBlocks, decodePeers, encodeBlocks, encodeGetBlocks } from '../../../src/p2p/chainMessages.js'
+import { ToyChain, confirmation, decodeBlock, makeBlock, type ToyBlock } from './fixtures/toyChain.js'
+
+const hex = (b: Uint8Array) => Buffer.from(b).toString('hex')
+
+/** resolve with an event's arguments once `pred` accepts them */
+function until<T extends unknown[]>(em: EventEmitter, ev: string, pred: (...a: T) => boolean = () => true, ms = 5000): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      em.off(ev, on)
+      reject(new Error(`timed out waiting for '${ev}'`))
+    }, ms)
+    const on = (...a: T) => {
+      if (!pred(...a)) return
+      clearTimeout(timer)
+      em.off(ev, on)
+      resolve(a)
+    }
+    em.on(ev, on)
+  })
+}
+
+interface TestNode {
+  net: Network
+  chain: ToyChain
+  url: string
+  id: string
+  lines: string[]
+  logs: EventEmitter
+  /** chain messages received, by type */
+  received: Record<number, number>
+}
+
+async function node(t: Tap.Test, opts: Partial<NetworkOptions> & { chain?: ToyChain } = {}): Promise<TestNode> {
+  const chain = opts.chain ?? new ToyChain()
+  const lines: string[] = []
+  const logs = new EventEmitter()
+  const identity = generateIdentity()
+  const net = new Network({
+    identity,
+    logger: createLogger({
+      level: 'debug',
+      write: (l) => {
+        lines.push(l)
+        logs.emit('line', l)
+      },
+    }),
+    host: '127.0.0.1',
+    port: 0,
+    handshakeTimeoutMs: 2000,
+    backoffInitialMs: 50,
+    backoffMaxMs: 400,
+    targetPeers: 0,
+    requestTimeoutMs: 2000,
+    futureRetryMs: 20,
+    ...opts,
+    chain,
+  })
+  t.teardown(() => net.stop())
+  const received: Record<number, number> = {}
+  net.transport.on('message', (_p: Peer, m: OpaqueMessage) => (received[m.type] = (received[m.type] ?? 0) + 1))
+  const { url } = await net.start()
+  return { net, chain, url, id: identity.nodeId, lines, logs, received }
+}
+
+function logged(n: TestNode, re: RegExp): Promise<string> {
+  const hit = n.lines.find((l) => re.test(l))
+  if (hit) return Promise.resolve(hit)
+  return until<[string]>(n.logs, 'line', (l) => re.test(l)).then(([l]) => l)
+}
+
+function hasPeer(n: TestNode, id: string): Promise<unknown> {
+  if (n.net.peers.some((p) => p.id === id)) return Promise.resolve()
+  return until<[PeerInfo]>(n.net, 'peer', (p) => p.id === id)
+}
+
+/** x dials y; resolves when both sides have the peer */
+async function link(x: TestNode, y: TestNode): Promise<void> {
+  await Promise.all([x.net.transport.connect(y.url), hasPeer(y, x.id), hasPeer(x, y.id)])
+}
+
+function imported(n: TestNode, pred: (b: ToyBlock) => boolean): Promise<[ToyBlock]> {
+  return until<[ToyBlock]>(n.chain, 'imported', pred)
+}
+
+/** a bare transport on the toy chain, claiming `head`, that the test drives by hand */
+async function rogue(t: Tap.Test, target: TestNode, head = 0n): Promise<{ tr: Transport; peer: Peer; id: string }> {
+  const identity = generateIdentity()
+  const chain = new ToyChain()
+  const tr = new Transport({
+    identity,
+    status: () => ({ ...chain.status(), head: { number: head, hash: new Uint8Array(32).fill(1) } }),
+    logger: silentLogger,
+    host: '127.0.0.1',
+    port: 0,
+  })
+  t.teardown(() => tr.close())
+  const [peer] = await Promise.all([tr.connect(target.url), hasPeer(target, identity.nodeId)])
+  return { tr, peer, id: identity.nodeId }
+}
+
+const scoreOf = (n: TestNode, id: string) => n.net.peers.find((p) => p.id === id)?.score
+
+t.test('gossip in a line A–B–C reaches every node once, never echoed', async (t) => {
+  const a = await node(t)
+  const b = await node(t)
+  const c = await node(t)
+  await link(b, a)
+  await link(c, b)
+
+  const [block] = a.chain.mine(1)
+  const atC = imported(c, (x) => x.number === 1n)
+  t.equal(a.net.broadcastBlock(block!.encoded), 1, 'A sends it to B only')
+  await atC
+  // the node also calls broadcastBlock for blocks it imported: nobody is left to send to
+  t.equal(b.net.broadcastBlock(block!.encoded), 0)
+  t.equal(a.net.broadcastBlock(block!.encoded), 0, 'dedupe: B already has it')
+
+  // barrier: each link is ordered, so once a tx from C reached A (and one from A reached C),
+  // any echo of the block sent before it has arrived too
+  const txAtA = until(a.chain, 'tx')
+  c.net.broadcastTx(Uint8Array.of(1, 2, 3))
+  await txAtA
+  const txAtC = until(c.chain, 'tx')
+  a.net.broadcastTx(Uint8Array.of(4, 5, 6))
+  await txAtC
+
+  t.same(
+    [a, b, c].map((n) => n.received[MessageType.Block] ?? 0),
+    [0, 1, 1],
+    'Block messages received by A, B, C',
+  )
+  t.same([a, b, c].map((n) => n.chain.calls.importBlock), [0, 1, 1], 'imports')
+  t.same([a, b, c].map((n) => n.received[MessageType.Tx] ?? 0), [1, 2, 1], 'Tx messages received')
+  // a node's own tx is in its pool before it broadcasts; the toy pools hold only received ones
+  t.same([a, b, c].map((n) => n.chain.txs.size), [1, 2, 1], 'txs handed to the chain')
+  t.equal(hex(c.chain.head.hash), hex(block!.hash))
+  t.equal(b.net.peers.find((p) => p.id === a.id)?.head, 1n, "A's head learned from its gossip")
+})
+
+t.test('a late node range-syncs 1,000 blocks, reports syncStatus, then follows gossip', async (t) => {
+  const a = await node(t)
+  a.chain.mine(1000)
+  const c = await node(t, { syncBatch: 64 })
+  t.equal(c.net.syncStatus(), false, 'not syncing before any peer')
+  let during: unknown
+  c.chain.onImport = (b) => {
+    if (b.number === 500n) during = c.net.syncStatus()
+  }
+  const synced = until<[SyncedEvent]>(c.net, 'synced')
+  await link(c, a)
+  const [e] = await synced
+  t.equal(e.head, 1000n)
+  t.equal(e.blocks, 1000)
+  t.same(during, { startingBlock: 0n, currentBlock: 499n, highestBlock: 1000n }, 'eth_syncing shape mid-sync')
+  t.equal(c.net.syncStatus(), false, 'false once synced')
+  t.equal(hex(c.chain.head.hash), hex(a.chain.head.hash))
+  t.equal(c.received[MessageType.Blocks], Math.ceil(1000 / 64), 'one Blocks answer per batch')
+  t.match(await logged(c, /INFO .*sync finished/), /blocks=1000 .*blocksPerSecond=\d+/)
+
+  const [next] = a.chain.mine(1)
+  const got = imported(c, (b) => b.number === 1001n)
+  a.net.broadcastBlock(next!.encoded)
+  await got
+  t.equal(c.chain.head.number, 1001n, 'follows gossip after the sync')
+})
+
+t.test('a node on a 5-block side fork finds the fork point and switches to the longer chain', async (t) => {
+  const a = await node(t)
+  a.chain.mine(20)
+  const forked = new ToyChain()
+  forked.copyFrom(a.chain, 10n)
+  forked.mine(5, 'side')
+  const c = await node(t, { chain: forked })
+  t.equal(c.chain.head.number, 15n)
+  const synced = until<[SyncedEvent]>(c.net, 'synced')
+  await link(c, a)
+  await synced
+  t.equal(c.chain.head.number, 20n)
+  t.equal(hex(c.chain.head.hash), hex(a.chain.head.hash), 'same head as the peer')
+  t.equal(hex((await c.chain.hashAt(15n))!), hex((await a.chain.hashAt(15n))!), 'the side blocks are no longer canonical')
+  t.match(await logged(c, /fork point found/), /commonBlock=10 /)
+})
+
+t.test('invalid blocks and txs are penalised, the sender dropped and banned; others still served', async (t) => {
+  const b = await node(t)
+  b.chain.mine(30)
+  const evil = await rogue(t, b, 30n)
+  const honest = await node(t)
+  const synced = until(honest.net, 'synced')
+  await link(honest, b)
+  await synced
+
+  evil.peer.send(MessageType.Tx, Uint8Array.of(0xff, 1))
+  await logged(b, /WARN .*invalid transaction from peer .*peer=\w+/)
+  t.equal(scoreOf(b, evil.id), -5, 'InvalidTx costs 5')
+
+  const closed = until<[PeerInfo, PeerCloseInfo]>(b.net, 'peerClosed', (p) => p.id === evil.id)
+  const parent = { number: b.chain.head.number, hash: b.chain.head.hash }
+  evil.peer.send(MessageType.Block, makeBlock(parent, 'bad-1').encoded)
+  evil.peer.send(MessageType.Block, makeBlock(parent, 'bad-2').encoded)
+  const [, info] = await closed
+  t.equal(info.reason, DisconnectReason.BadScore, 'dropped for its score')
+  t.ok(b.lines.some((l) => /WARN .*invalid block from peer/.test(l) && l.includes(evil.id)), 'logged with the peer id')
+  await t.rejects(evil.tr.connect(b.url), { meta: { reason: DisconnectReason.BadScore } }, 'banned')
+
+  // still serving the honest peer
+  const [next] = b.chain.mine(1)
+  const got = imported(honest, (x) => x.number === 31n)
+  b.net.broadcastBlock(next!.encoded)
+  await got
+  t.equal(b.net.peerCount, 1)
+  t.equal(honest.chain.calls.importBlock, 31, 'the bad blocks never went further')
+})
+
+t.test('garbage and out-of-range GetBlocks, unsolicited and bad Blocks are penalised', async (t) => {
+  const b = await node(t, { maintenanceMs: 50 })
+  b.chain.mine(3)
+  const evil = await rogue(t, b)
+  const pen = (re: RegExp) => logged(b, new RegExp(`peer penalized .*score=${re.source}`))
+
+  evil.peer.send(MessageType.GetBlocks, Uint8Array.of(0xff, 0xff, 0xff))
+  await pen(/-25 why="bad GetBlocks message: not RLP"/)
+  evil.peer.send(MessageType.GetBlocks, encodeGetBlocks({ from: 1n, count: 0 }))
+  await pen(/-50 why="bad GetBlocks message: count 0 outside 1..128"/)
+  evil.peer.send(MessageType.GetBlocks, RLP.encode([1, 129]))
+  await pen(/-75 why="bad GetBlocks message: count 129/)
+  evil.peer.send(MessageType.Blocks, encodeBlocks([]))
+  await pen(/-85 why="Blocks without a GetBlocks"/)
+  const closed = until<[PeerInfo, PeerCloseInfo]>(b.net, 'peerClosed', (p) => p.id === evil.id)
+  evil.peer.send(MessageType.GetBlocks, RLP.encode([[1], 2]))
+  const [, info] = await closed
+  t.equal(info.reason, DisconnectReason.BadScore)
+  t.equal(b.chain.calls.getBlocks, 0, 'nothing bad reached the chain')
+
+  // a peer claiming a higher head that answers our GetBlocks with junk
+  const liar = await rogue(t, b, 50n)
+  let asked = 0
+  liar.tr.on('message', (_p: Peer, m: OpaqueMessage) => {
+    if (m.type !== MessageType.GetBlocks) return
+    asked++
+    // first an RLP list of non-blocks, then not even RLP, then blocks that skip numbers
+    const junk =
+      asked === 1
+        ? encodeBlocks([Uint8Array.of(1, 2, 3)])
+        : asked === 2
+          ? Uint8Array.of(0xf8)
+          : encodeBlocks([makeBlock(b.chain.head, 'x').encoded, makeBlock({ number: 10n, hash: new Uint8Array(32) }, 'y').encoded])
+    liar.peer.send(MessageType.Blocks, junk)
+  })
+  const liarClosed = until<[PeerInfo, PeerCloseInfo]>(b.net, 'peerClosed', (p) => p.id === liar.id)
+  await logged(b, /why="bad Blocks answer: block 0 does not decode/)
+  await logged(b, /why="bad Blocks message: not RLP"/)
+  await logged(b, /why="bad Blocks answer: block 1 is number 11, want 5"/)
+  const [, liarInfo] = await liarClosed
+  t.equal(liarInfo.reason, DisconnectReason.BadScore, 'retried by the maintenance timer until dropped')
+  t.equal(b.chain.head.number, 3n, 'chain untouched')
+})
+
+t.test('GetBlocks is served with a block cap and a byte cap', async (t) => {
+  const b = await node(t, { maxServeBytes: 8192 })
+  b.chain.mine(150)
+  for (let i = 0; i < 50; i++) {
+    const x = makeBlock(b.chain.head, 'z'.repeat(1000))
+    await b.chain.importBlock(x.encoded)
+  }
+  const client = await rogue(t, b)
+  const ask = async (from: bigint, count: number) => {
+    const got = until<[Peer, OpaqueMessage]>(client.tr, 'message', (_p, m) => m.type === MessageType.Blocks)
+    client.peer.send(MessageType.GetBlocks, encodeGetBlocks({ from, count }))
+    const [, m] = await got
+    return { blocks: decodeBlocks(m.payload).map((x) => decodeBlock(x).number), bytes: m.payload.length }
+  }
+  const full = await ask(1n, 128)
+  t.equal(full.blocks.length, 128, 'the largest request is served whole')
+  t.same(full.blocks.slice(0, 3), [1n, 2n, 3n])
+  t.equal(full.blocks[127], 128n)
+  const big = await ask(151n, 50)
+  t.ok(big.blocks.length >= 1 && big.blocks.length < 10, `byte cap: ${big.blocks.length} big blocks`)
+  t.ok(big.bytes <= 8192, 'answer within maxServeBytes')
+  t.same((await ask(199n, 5)).blocks, [199n, 200n], 'fewer when the head is lower')
+  t.same((await ask(500n, 5)).blocks, [], 'none above the head')
+  t.equal(scoreOf(b, client.id), 0, 'asking within the limits costs nothing')
+})
+
+t.test('a silent peer is penalised after the timeout and another peer is used', async (t) => {
+  const c = await node(t, { requestTimeoutMs: 200 })
+  const silent = await rogue(t, c, 50n)
+  await until(silent.tr, 'message', (_p: Peer, m: OpaqueMessage) => m.type === MessageType.GetBlocks)
+  const a = await node(t)
+  a.chain.mine(30)
+  const done = imported(c, (b) => b.number === 30n)
+  await link(a, c)
+  await done
+  await logged(c, /WARN .*peer did not answer GetBlocks/)
+  t.equal(scoreOf(c, silent.id), -20)
+  t.equal(hex(c.chain.head.hash), hex(a.chain.head.hash))
+})
+
+t.test('future blocks are retried; confirmations wait for their block', async (t) => {
+  const a = await node(t)
+  const b = await node(t)
+  await link(b, a)
+
+  const [fb] = a.chain.mine(1, 'future')
+  const deferred = until(b.chain, 'future')
+  const got = imported(b, (x) => x.number === 1n)
+  a.net.broadcastBlock(fb!.encoded)
+  await deferred
+  t.equal(b.chain.head.number, 0n, 'not imported while ahead of the clock')
+  b.chain.clockCaughtUp = true
+  await got
+  t.ok(b.chain.calls.importBlock >= 2, 'retried')
+
+  const [x] = a.chain.mine(1)
+  const conf = confirmation(x!.hash, 'w1')
+  a.net.broadcastConfirmation(conf)
+  await until(b.net.transport, 'message', (_p: Peer, m: OpaqueMessage) => m.type === MessageType.Confirmation)
+  const added = until(b.chain, 'confirmation')
+  a.net.broadcastBlock(x!.encoded)
+  await added
+  t.equal(b.chain.confirmations.size, 1, 'added once its block arrived')
+  t.ok(b.chain.calls.addConfirmation >= 2)
+
+  a.net.broadcastConfirmation(confirmation(x!.hash, 'bad'))
+  await logged(b, /WARN .*invalid confirmation from peer/)
+  t.equal(scoreOf(b, a.id), -10)
+})
+
+t.test('peer exchange: a node learns a third node from its peer and dials it', async (t) => {
+  const a = await node(t, { targetPeers: 8 })
+  const b = await node(t, { targetPeers: 8 })
+  await link(b, a)
+  const c = await node(t, { targetPeers: 8 })
+  const peersAnswer = until<[Peer, OpaqueMessage]>(c.net.transport, 'message', (_p, m) => m.type === MessageType.Peers)
+  const aMeetsC = hasPeer(a, c.id)
+  await link(c, b)
+  const [, m] = await peersAnswer
+  t.same(decodePeers(m.payload), [a.url], "B answers with A's listening url")
+  await aMeetsC
+  await hasPeer(c, a.id)
+  t.equal(c.net.peerCount, 2)
+  t.equal(a.net.peerCount, 2)
+  t.equal(b.net.peerCount, 2)
+  t.same(c.net.peers.map((p) => p.listenUrl).sort(), [a.url, b.url].sort())
+})
