@@ -7,6 +7,7 @@
  * continue the chain the earlier ones built.
  */
 import t from 'tap'
+import { blockReward } from '../../src/consensus/dpos/rewards.js'
 import {
   AbiCoder,
   ContractFactory,
@@ -110,7 +111,12 @@ t.test('chain id, EIP-1559 transfer: exact balances and the shared pool share', 
   }
   t.equal(expectedShare >= (receipt.gasUsed * (price - baseFee)) / 2n, true)
   if (block.transactions.length === 1) t.equal(expectedShare, (21000n * 2n * GWEI) / 2n)
-  t.equal(await balanceAt(SHARED_POOL, n) - (await balanceAt(SHARED_POOL, n - 1)), expectedShare, 'shared pool share')
+  // … and 10 % of the block reward of the block's slot (DESIGN §4)
+  const ms = async (k: number) => BigInt((await rpc<{ timestampMs: string }>(node.url, 'eth_getBlockByNumber', [`0x${k.toString(16)}`, false])).timestampMs)
+  const slot = ((await ms(n)) - (await ms(0))) / 1000n
+  const rewardShare = blockReward(slot, 1000n) / 10n
+  t.ok(rewardShare > 0n, 'a block reward was minted')
+  t.equal(await balanceAt(SHARED_POOL, n) - (await balanceAt(SHARED_POOL, n - 1)), expectedShare + rewardShare, 'shared pool: fee share + 10 % of the block reward')
 })
 
 t.test('legacy (EIP-155) and EIP-2930 transfers mine with the right receipt type', async (t) => {

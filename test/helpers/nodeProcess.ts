@@ -37,6 +37,8 @@ export interface StartOptions {
   datadir: string
   genesis?: string
   extraArgs?: string[]
+  /** pass --dev (default true); false: a plain `nfc node` (give --genesis and what else it needs) */
+  dev?: boolean
 }
 
 function assertBuilt(): void {
@@ -44,7 +46,7 @@ function assertBuilt(): void {
 }
 
 function nodeArgs(opts: StartOptions): string[] {
-  const args = [CLI, 'node', '--dev', '--rpc', '127.0.0.1:0', '--datadir', opts.datadir]
+  const args = [CLI, 'node', ...(opts.dev === false ? [] : ['--dev']), '--rpc', '127.0.0.1:0', '--datadir', opts.datadir]
   if (opts.genesis !== undefined) args.push('--genesis', opts.genesis)
   return [...args, ...(opts.extraArgs ?? [])]
 }

@@ -123,7 +123,10 @@ export interface Schedule {
 export interface BeginResult {
   slot: bigint
   round: bigint
+  /** missed slots with their witness, at most 1,024; whole empty rounds skipped in bulk are listed once per witness */
   missed: { slot: bigint; witness: Addr }[]
+  /** all missed slots */
+  missedCount: bigint
   removed: Addr[]
   reward: bigint
 }
@@ -323,8 +326,33 @@ interface Walked {
   /** the permutation of seat indices of the block's round */
   perm: number[]
   missed: { slot: bigint; witness: Addr }[]
+  /** every missed slot counted (the list above is capped and lists bulk-skipped rounds once) */
+  missedCount: bigint
   /** the round record to store for the block */
   roundRecord: { round: bigint; seed: Uint8Array; roundFirst: Uint8Array }
+}
+
+/** BeginResult.missed lists at most this many entries (a gap of days would list millions). */
+const MAX_MISSED_LISTED = 1024
+
+/**
+ * How many whole empty rounds from round `rho` on can be applied in bulk: all before the block's
+ * round `slotRound`, none at or after a pending activation, and few enough that no seated witness
+ * goes below the removal threshold (a witness already below it keeps its seat under rule 1 and
+ * constrains nothing).
+ */
+async function skippableRounds(w: Working, rho: bigint, slotRound: bigint): Promise<bigint> {
+  let k = slotRound - rho
+  if (w.pending !== null && w.pending.activationRound > rho && w.pending.activationRound - rho < k) k = w.pending.activationRound - rho
+  for (const a of w.seats) {
+    if (a === null) continue
+    const t = await w.get(a, 'trust')
+    if (t < REMOVAL_THRESHOLD) continue
+    // violations it can take and stay at or above the threshold
+    const safe = (t - REMOVAL_THRESHOLD) / -TRUST_VIOLATION
+    if (safe < k) k = safe
+  }
+  return k
 }
 
 /** Rules 1–3: seeds, activation, missed-slot penalties and removals, up to the block's slot. */
@@ -346,6 +374,7 @@ async function walk(w: Working, parentHash: Uint8Array, parentTimestamp: bigint,
 
   await w.sweep(false)
   const missed: Walked['missed'] = []
+  let missedCount = 0n
   let round = -1n
   let perm: number[] = []
   let x = parentSlot + 1n
@@ -355,6 +384,23 @@ async function walk(w: Working, parentHash: Uint8Array, parentTimestamp: bigint,
       round = rho
       await w.activateIfDue(rho)
       perm = permOf(seedOf(rho))
+      if (x % W === 0n && x < slot) {
+        const k = await skippableRounds(w, rho, slot / W)
+        if (k >= 2n) {
+          // k whole empty rounds: every seated witness misses exactly one slot per round and none
+          // crosses the removal threshold on the way, so the order inside the rounds is moot
+          for (const a of w.seats) {
+            if (a === null) continue
+            await w.add(a, 'missed', k)
+            await w.add(a, 'trust', TRUST_VIOLATION * k)
+            missedCount += k
+            if (missed.length < MAX_MISSED_LISTED) missed.push({ slot: x, witness: a })
+          }
+          x += k * W
+          round = -1n
+          continue
+        }
+      }
     }
     if (x === slot) break
     if (!w.occupied()) {
@@ -365,7 +411,8 @@ async function walk(w: Working, parentHash: Uint8Array, parentTimestamp: bigint,
     }
     const owner = w.seats[perm[Number(x % W)]!]!
     if (owner !== null) {
-      missed.push({ slot: x, witness: owner })
+      if (missed.length < MAX_MISSED_LISTED) missed.push({ slot: x, witness: owner })
+      missedCount += 1n
       await w.add(owner, 'missed', 1n)
       await w.violation(owner)
     }
@@ -373,7 +420,7 @@ async function walk(w: Working, parentHash: Uint8Array, parentTimestamp: bigint,
   }
   const seed = seedOf(round)
   const roundRecord = round === rr.round ? { round, seed, roundFirst: first } : { round, seed, roundFirst: ZERO32 }
-  return { slot, round, seed, perm, missed, roundRecord }
+  return { slot, round, seed, perm, missed, missedCount, roundRecord }
 }
 
 function orderOf(w: Working, perm: readonly number[]): (Addr | null)[] {
@@ -418,7 +465,7 @@ export async function beginBlock(sm: StateAccess, info: BlockInfo, cfg: DposConf
   await w.flush()
   await store.setRound(k.roundRecord)
   const reward = await payReward(store, producer, slot, cfg)
-  return { slot, round: k.round, missed: k.missed, removed: w.removed, reward }
+  return { slot, round: k.round, missed: k.missed, missedCount: k.missedCount, removed: w.removed, reward }
 }
 
 /** Rule 7. Returns the reward paid (R after the pool cap). */

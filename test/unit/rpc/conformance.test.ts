@@ -145,7 +145,7 @@ const cases: Case[] = [
   { name: 'invalid request: no method', method: '-', body: '{"jsonrpc":"2.0","id":1}', error: { code: -32600, message: /method must be a non-empty string/ } },
   { name: 'invalid request: bad id', method: '-', body: '{"jsonrpc":"2.0","id":{},"method":"eth_chainId"}', error: { code: -32600, message: /id must be/ } },
   { name: 'method not found', method: 'eth_nope', error: { code: -32601, message: 'the method eth_nope does not exist/is not available' } },
-  { name: 'method not found: other namespace', method: 'admin_peers', error: { code: -32601, message: /does not exist\/is not available/ } },
+  { name: 'method not found: other namespace', method: 'miner_start', error: { code: -32601, message: /does not exist\/is not available/ } },
   { name: 'method not found: personal', method: 'personal_sign', params: ['0x00', NOBODY], error: { code: -32601 } },
   { name: 'params by name', method: 'eth_chainId', body: '{"jsonrpc":"2.0","id":1,"method":"eth_getBalance","params":{"address":"0x0"}}', error: { code: -32602, message: 'non-array args' } },
 
