@@ -17,7 +17,7 @@ function network(node: NodeApi) {
 
 const peerUrl = (v: unknown): string => {
   const url = typeof v === 'string' ? normalizePeerUrl(v) : undefined
-  if (url === undefined) throw new InvalidParamsError('invalid argument 0: expected a ws:// or wss:// peer url')
+  if (url === undefined) throw new InvalidParamsError('expected a ws:// or wss:// peer url')
   return url
 }
 

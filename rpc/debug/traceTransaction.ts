@@ -30,6 +30,7 @@ export const debug_traceTransaction = defineMethod(
         blockchain: chain.vm.blockchain,
         sharedPool: new Address(hexToBytes(POOLS.shared)),
         dpos: chain.dpos,
+        beginBlock: chain.beginHookFor(block),
       },
       parent,
       block,

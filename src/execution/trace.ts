@@ -514,6 +514,8 @@ export interface ReplayEnv {
   sharedPool: Address
   /** the chain's consensus parameters: VMs get the native system contracts */
   dpos?: DposConfig
+  /** the consensus step that ran before the block's transactions (rewards, trust), replayed too */
+  beginBlock?: (sm: MerkleStateManager) => Promise<void>
 }
 
 /** The block context a mined block was executed with. */
@@ -544,7 +546,11 @@ export async function traceBlockTransaction(
   const tracer = makeTracer(cfg)
   const ctx = blockContextOf(block.header)
   const vm = await createNodeVm({ common: env.common, stateManager: await env.stateAt(parent), blockchain: env.blockchain, dpos: env.dpos })
-  const before = await executeBlock(vm, ctx, block.transactions.slice(0, index), { mode: 'import', sharedPool: env.sharedPool })
+  const before = await executeBlock(vm, ctx, block.transactions.slice(0, index), {
+    mode: 'import',
+    sharedPool: env.sharedPool,
+    hooks: env.beginBlock === undefined ? undefined : { begin: env.beginBlock },
+  })
   const result = await withTracer(vm, tracer, cfg.timeoutMs ?? DEFAULT_TRACE_TIMEOUT_MS, () =>
     runTx(vm, { tx, block: evmBlock(ctx, env.common), blockGasUsed: before.gasUsed, skipHardForkValidation: true }),
   )

@@ -399,6 +399,28 @@ export class Blockchain extends EventEmitter<{ block: [NewBlockEvent]; removedBl
     }
   }
 
+  /**
+   * The consensus step that ran before `block`'s transactions, to replay it (tracing). The
+   * block's confirmations were verified when it was imported; their signers are recovered again.
+   */
+  beginHookFor(block: Block): (sm: MerkleStateManager) => Promise<void> {
+    const h = block.header
+    const chainId = this.common.chainId()
+    const info: BlockInfo = {
+      number: h.number,
+      timestamp: h.timestamp,
+      producer: bytesToHex(h.producer),
+      parentHash: h.parentHash,
+      parentTimestamp: 0n,
+      confirmations: block.confirmations.map((c) => ({ witness: bytesToHex(recoverConfirmer(chainId, c) ?? new Uint8Array(20)), number: c.number })),
+    }
+    return async (sm) => {
+      const parent = await this.store.getHeader(h.parentHash)
+      if (parent === undefined) throw new NfcError(ChainErrorCode.BlockNotFound, `parent of block ${h.number} not found`)
+      await beginBlock(sm, { ...info, parentTimestamp: parent.timestamp }, this.dpos)
+    }
+  }
+
   private hooks(info: BlockInfo): ExecutionOptions['hooks'] {
     return {
       begin: async (sm) => void (await beginBlock(sm, info, this.dpos)),

@@ -161,11 +161,15 @@ export class ConsensusLink implements ChainAdapter {
    * A new canonical block: a seated witness confirms blocks other witnesses produced (its own
    * count as confirmed by producing them), then gossips the confirmation.
    */
-  async onCanonicalBlock(hash: Uint8Array, number: bigint, producer: string): Promise<void> {
+  async onCanonicalBlock(hash: Uint8Array, number: bigint, producer: string, timestamp: bigint): Promise<void> {
     const { chain, witnessKey, witnessAddress } = this.o
     this.confirmations.prune(chain.head.header.number)
     if (witnessKey === undefined || witnessAddress === undefined) return
     if (producer === witnessAddress || !chain.seats.includes(witnessAddress)) return
+    // blocks a restarted witness catches up on are history: confirming them now would earn
+    // trust for work it did not do in time (and flood the network); only recent slots count
+    const horizon = BigInt(chain.dpos.W) * 2n * chain.dpos.intervalMs
+    if (timestamp + horizon < BigInt(this.o.now())) return
     const c = signConfirmation(chain.common.chainId(), hash, number, witnessKey)
     if (!this.confirmations.add(witnessAddress, c)) return
     await chain.noteConfirmation(witnessAddress, number, hash)

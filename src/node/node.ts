@@ -111,7 +111,7 @@ export class Node implements NodeInfo {
       this.reorgTxs = []
       for (const tx of txs) await this.txpool.add(tx).catch(() => undefined)
     }
-    await this.link.onCanonicalBlock(block.hash, header.number, bytesToHex(header.producer))
+    await this.link.onCanonicalBlock(block.hash, header.number, bytesToHex(header.producer), header.timestamp)
     if (this.rpc !== null && header.number === this.chain.head.header.number) {
       const seated = new Set(this.chain.seats.filter((s): s is string => s !== null))
       const all = await readCandidates(await this.chain.stateAt(header))

@@ -14,7 +14,7 @@
  */
 import { Account, Address, bigIntToBytes, bytesToBigInt, hexToBytes, setLengthLeft } from '@ethereumjs/util'
 import { core } from '../../core/index.js'
-import { POOLS, SYSTEM_CONTRACTS } from '../../execution/systemAddresses.js'
+import { POOLS, SYSTEM_CONTRACTS } from '../../chain/systemAddresses.js'
 
 /** The state operations the store needs (a MerkleStateManager has them). */
 export interface StateAccess {

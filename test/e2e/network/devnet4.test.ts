@@ -45,6 +45,14 @@ t.test('4 witnesses: agreement, finality, a dead witness, restart and sync', asy
   }
   const peers = await rpc<string>(net.nodes[0]!.url, 'net_peerCount')
   t.equal(Number(peers), 3, 'node 0 has three peers')
+  const metrics = await (await fetch(`${net.nodes[0]!.url}/metrics`)).text()
+  t.match(metrics, /^nfc_peers 3$/m, 'metrics: peers')
+  t.match(metrics, /^nfc_finality_lag_blocks \d+$/m, 'metrics: finality lag')
+  for (const n of net.nodes) {
+    t.match(metrics, new RegExp(`^nfc_witness_trust\\{witness="${n.address}"\\} \\d+$`, 'm'), `metrics: trust of ${n.address}`)
+    t.match(metrics, new RegExp(`^nfc_witness_produced_blocks\\{witness="${n.address}"\\} [1-9]\\d*$`, 'm'), `metrics: produced by ${n.address}`)
+    t.match(metrics, new RegExp(`^nfc_witness_missed_slots\\{witness="${n.address}"\\} \\d+$`, 'm'), `metrics: missed by ${n.address}`)
+  }
 
   // kill node 3 outright
   const dead = net.nodes[3]!

@@ -134,6 +134,7 @@ const headerNotFound = (method: string, params: unknown[] | ((f: Fx) => unknown[
   error: { code: -32000, message: 'header not found' },
 })
 const noKeys = { code: -32000, message: /not supported: the node holds no user keys/ }
+const noP2P = { code: -32000, message: 'P2P is off on this node (start it with --p2p HOST:PORT)' }
 
 const cases: Case[] = [
   // ---------------------------------------------------------------- the protocol
@@ -170,6 +171,44 @@ const cases: Case[] = [
   { name: 'net_peerCount', method: 'net_peerCount' },
   { name: 'net_listening', method: 'net_listening', check: (r, _f, t) => t.type(r, 'boolean') },
   tooMany('net_listening', 0, [1]),
+
+  // ---------------------------------------------------------------- dpos_ (dev account 0 holds the single seat; +10 trust a block) and admin_ (no P2P here)
+  { name: 'dpos_getWitnesses', method: 'dpos_getWitnesses', check: (r, _f, t) => {
+    t.equal(r.blockNumber, '0x3')
+    t.same(r.witnesses.map((w: any) => [w.address, w.seat, w.trust, w.produced]), [[devAddress(0), 0, 28_830, '0x3']])
+  } },
+  { name: 'dpos_getWitnesses at a block hash', method: 'dpos_getWitnesses', params: (f) => [f.block[1]], check: (r, _f, t) => t.same([r.blockNumber, r.witnesses[0].trust], ['0x1', 28_810]) },
+  { name: 'dpos_getWitnesses finalized', method: 'dpos_getWitnesses', params: ['finalized'], check: (r, _f, t) => t.equal(r.blockNumber, '0x3') },
+  invalid('dpos_getWitnesses', ['newest'], /^invalid argument 0: hex string without 0x prefix$/),
+  headerNotFound('dpos_getWitnesses', ['0x64']),
+  tooMany('dpos_getWitnesses', 1, ['latest', 1]),
+  { name: 'dpos_getCandidates', method: 'dpos_getCandidates', check: (r, _f, t) => t.same(r.map((c: any) => [c.address, c.votes, c.trust]), [[devAddress(0), '0x' + (1_000_000n * 10n ** 18n).toString(16), 28_830]]) },
+  { name: 'dpos_getCandidates earliest', method: 'dpos_getCandidates', params: ['earliest'], check: (r, _f, t) => t.same([r[0].trust, r[0].produced, r[0].rewardsUnclaimed], [28_800, '0x0', '0x0']) },
+  headerNotFound('dpos_getCandidates', [{ blockHash: UNKNOWN_HASH }]),
+  tooMany('dpos_getCandidates', 1, ['latest', 'latest']),
+  { name: 'dpos_getSchedule', method: 'dpos_getSchedule', check: (r, _f, t) => t.same([r.owner, r.order, r.headNumber], [devAddress(0), [devAddress(0)], '0x3']) },
+  tooMany('dpos_getSchedule', 0, ['latest']),
+  { name: 'dpos_getTrust', method: 'dpos_getTrust', params: [devAddress(0)], result: 28_830 },
+  { name: 'dpos_getTrust at genesis', method: 'dpos_getTrust', params: [devAddress(0), '0x0'], result: 28_800 },
+  { name: 'dpos_getTrust of a non-candidate', method: 'dpos_getTrust', params: [NOBODY], result: null },
+  invalid('dpos_getTrust', ['0x1234'], /^invalid argument 0: hex string has length 4, want 40 for common\.Address$/),
+  missing('dpos_getTrust'),
+  tooMany('dpos_getTrust', 2, [NOBODY, 'latest', 1]),
+  { name: 'dpos_getVotes', method: 'dpos_getVotes', params: [devAddress(0)], check: (r, _f, t) => t.same(r.positions.map((p: any) => [p.candidate, p.votes]), [[devAddress(0), '0x' + (1_000_000n * 10n ** 18n).toString(16)]]) },
+  { name: 'dpos_getVotes of a non-voter', method: 'dpos_getVotes', params: [NOBODY, 'latest'], result: { total: '0x0', positions: [], unbonding: [] } },
+  invalid('dpos_getVotes', [NOBODY, '0x01'], /^invalid argument 1: hex number with leading zero digits$/),
+  missing('dpos_getVotes'),
+  { name: 'dpos_getFinalized', method: 'dpos_getFinalized', check: (r, f, t) => t.same([r.number, r.hash, r.head, r.lag, r.seatedWitnesses, r.quorum], ['0x3', f.block[3], '0x3', '0x0', 1, 1]) },
+  { name: 'eth_getBlockByNumber finalized is the DPoS final block', method: 'eth_getBlockByNumber', params: ['finalized', false], check: (r, f, t) => t.equal(r.hash, f.block[3]) },
+  tooMany('dpos_getFinalized', 0, [1]),
+  { name: 'admin_addPeer without P2P', method: 'admin_addPeer', params: ['ws://127.0.0.1:30303'], error: noP2P },
+  invalid('admin_addPeer', ['http://127.0.0.1:30303'], /^invalid argument 0: expected a ws:\/\/ or wss:\/\/ peer url$/),
+  missing('admin_addPeer'),
+  { name: 'admin_removePeer without P2P', method: 'admin_removePeer', params: ['wss://peer.example.org'], error: noP2P },
+  invalid('admin_removePeer', ['ws://127.0.0.1:30303/x'], /^invalid argument 0: expected a ws:\/\/ or wss:\/\/ peer url$/),
+  { name: 'admin_peers without P2P', method: 'admin_peers', error: noP2P },
+  tooMany('admin_peers', 0, [1]),
+  { name: 'admin_nodeInfo without P2P', method: 'admin_nodeInfo', error: noP2P },
 
   // ---------------------------------------------------------------- fee history
   { name: 'eth_feeHistory with percentiles', method: 'eth_feeHistory', params: ['0x3', 'latest', [25, 75]], check: (r, _f, t) => {
@@ -558,8 +597,9 @@ t.test('JSON-RPC conformance table', async (t) => {
   const documented = new Set<string>(doc.methods.map((m: { name: string }) => m.name))
   const covered = new Set(cases.map((c) => c.method))
   for (const m of documented) t.ok(covered.has(m), `${m} has cases`)
-  // the keyless wallet methods never succeed on this node: their cases are their errors
-  const errorOnly = new Set(['eth_sign', 'eth_signTransaction', 'eth_sendTransaction'])
+  // the keyless wallet methods and the admin_ peer methods (no P2P in process) never succeed on
+  // this node: their cases are their errors (test/e2e/network covers admin_ with P2P)
+  const errorOnly = new Set(['eth_sign', 'eth_signTransaction', 'eth_sendTransaction', 'admin_addPeer', 'admin_removePeer', 'admin_peers', 'admin_nodeInfo'])
   for (const m of documented) if (!errorOnly.has(m)) t.ok(cases.some((c) => c.method === m && c.error === undefined), `${m} has a success case`)
 
   const n = await startNode(t)

@@ -1,0 +1,26 @@
+/**
+ * Fixed addresses of protocol accounts. Pools are ordinary accounts whose balance is the pool,
+ * so `eth_getBalance` shows them; system contracts (issues 4/5) live in the 0x…1000 range.
+ * Chosen above every Ethereum precompile (0x01–0x11, 0x100).
+ */
+export const SYSTEM_CONTRACTS = {
+  staking: '0x0000000000000000000000000000000000001000',
+  nodeRegistry: '0x0000000000000000000000000000000000001001',
+  flowRewards: '0x0000000000000000000000000000000000001002',
+  nb: '0x0000000000000000000000000000000000001003',
+  evidence: '0x0000000000000000000000000000000000001004',
+} as const
+
+export const POOLS = {
+  /** Shared pool: half the excess gas fee, 10% of block rewards, 4% of traffic rewards. */
+  shared: '0x0000000000000000000000000000000000002000',
+  /** Block-mining pool Pb (336,000,000 NFC at genesis). */
+  blockMining: '0x0000000000000000000000000000000000002001',
+  /** Traffic-mining pool Pf (1,344,000,000 NFC at genesis). */
+  trafficMining: '0x0000000000000000000000000000000000002002',
+} as const
+
+/** 1 NFC in wei (18 decimals). */
+export const NFC = 10n ** 18n
+/** Fixed total supply: 2,100,000,000 NFC. */
+export const TOTAL_SUPPLY = 2_100_000_000n * NFC

@@ -1,0 +1,455 @@
+/**
+ * Blocks from the network (DESIGN §4, docs/decisions.md "Consensus in the node"): independent
+ * chains on one 4-witness genesis, each in its own temp dir. One produces, another imports what
+ * it receives over the wire encoding. Every refused block must leave the importer exactly as it
+ * was (head, state, database), and the importer must go on accepting valid blocks afterwards.
+ */
+import path from 'node:path'
+import t, { type Test } from 'tap'
+import { RLP } from '@ethereumjs/rlp'
+import { createLegacyTx, type TypedTransaction } from '@ethereumjs/tx'
+import { Address, bytesToHex, hexToBytes } from '@ethereumjs/util'
+import { devnetGenesis } from '../../../src/cli/devnetGenesis.js'
+import { decodeBlock, encodeBlock, makeBlock, type Block } from '../../../src/chain/block.js'
+import { openDatabase, type Db } from '../../../src/chain/blockStore.js'
+import { confirmationsRoot, recoverConfirmer, signConfirmation, type Confirmation } from '../../../src/chain/confirmation.js'
+import { parseGenesis, type Genesis } from '../../../src/chain/genesis.js'
+import { headerToFields, signHeader, type BlockHeader } from '../../../src/chain/header.js'
+import { core } from '../../../src/core/index.js'
+import { RecoverPool } from '../../../src/crypto/recoverPool.js'
+import { addressOf, publicKeyOf } from '../../../src/crypto/secp256k1.js'
+import { makeCommon } from '../../../src/execution/common.js'
+import { Blockchain, type Head, type ImportOutcome } from '../../../src/node/blockchain.js'
+import { ConsensusLink } from '../../../src/node/consensusLink.js'
+import { DEV_ACCOUNTS } from '../../../src/node/devAccounts.js'
+import { TxPool } from '../../../src/txpool/txPool.js'
+import { silentLogger } from '../../../src/util/logger.js'
+import { tempDir } from '../../helpers/inProcessNode.js'
+
+const GENESIS_TIME = 1_800_000_000_000
+const { doc } = devnetGenesis({ nodes: 4, timestamp: GENESIS_TIME })
+const hex = (b: Uint8Array): string => bytesToHex(b)
+const keyOf = (i: number): Uint8Array => hexToBytes(DEV_ACCOUNTS[i]!.privateKey as `0x${string}`)
+const addressOfKey = (k: Uint8Array): string => hex(addressOf(publicKeyOf(k)))
+/** the witnesses are dev accounts 0..3 */
+const witnessKeys = [0, 1, 2, 3].map(keyOf)
+const witnesses = witnessKeys.map(addressOfKey)
+const witnessKey = (address: string): Uint8Array => {
+  const i = witnesses.indexOf(address.toLowerCase())
+  if (i < 0) throw new Error(`${address} is not a witness`)
+  return witnessKeys[i]!
+}
+/** a funded dev account that holds no seat */
+const STRANGER = keyOf(7)
+const timeOf = (slot: bigint): bigint => BigInt(GENESIS_TIME) + slot * 1000n
+const producerOf = (b: Block): string => hex(b.header.producer)
+
+interface Opened {
+  chain: Blockchain
+  db: Db
+  dir: string
+  genesis: Genesis
+  close(): Promise<void>
+}
+
+async function openChain(t: Test, dir = tempDir(t)): Promise<Opened> {
+  const genesis = parseGenesis(structuredClone(doc))
+  const db = await openDatabase(path.join(dir, 'chaindata'))
+  const chain = await Blockchain.open({ db, genesis, common: makeCommon(genesis.chainId, genesis.name), logger: silentLogger, now: () => GENESIS_TIME })
+  let closed = false
+  const close = async () => {
+    if (closed) return
+    closed = true
+    await chain.close()
+    await db.close()
+  }
+  t.teardown(close)
+  return { chain, db, dir, genesis, close }
+}
+
+/** The next block of `chain` in `slot`, signed by whoever owns the slot on top of its head. */
+async function produce(chain: Blockchain, slot: bigint, txs: TypedTransaction[] = [], confirmations: Confirmation[] = []): Promise<Block> {
+  const { owner } = await chain.schedule(slot)
+  if (owner === null) throw new Error(`slot ${slot} has no owner`)
+  const built = await chain.produceBlock(witnessKey(owner), timeOf(slot), txs, confirmations)
+  if (built.rejected.length > 0) throw new Error(`block ${built.block.header.number}: ${built.rejected.length} txs rejected`)
+  return built.block
+}
+
+/** What a peer would receive: the block through its wire encoding (fresh tx objects, no cached senders). */
+function wire(block: Block, chain: Blockchain): Block {
+  return decodeBlock(encodeBlock(block), chain.common)
+}
+
+function importInto(o: Opened, block: Block, now = block.header.timestamp): Promise<ImportOutcome> {
+  return o.chain.importBlock(wire(block, o.chain), now)
+}
+
+/** The header changed by `edit` and signed again with `key`, with the same body unless given. */
+function forge(block: Block, edit: Partial<BlockHeader>, key: Uint8Array, body: { transactions?: TypedTransaction[]; confirmations?: Confirmation[] } = {}): Block {
+  const header = signHeader({ ...block.header, ...edit, signature: new Uint8Array(0) }, key)
+  return makeBlock(header, body.transactions ?? block.transactions, body.confirmations ?? block.confirmations)
+}
+
+/** head, final block, live state root, pending trie writes and every database record */
+async function snapshot(o: Opened) {
+  const records: string[] = []
+  for await (const [k, v] of o.db.iterator()) records.push(`${hex(k)}=${hex(v)}`)
+  return {
+    head: hex(o.chain.head.hash),
+    headStateRoot: hex(o.chain.head.header.stateRoot),
+    liveStateRoot: hex(await o.chain.state.live.getStateRoot()),
+    finalized: hex(o.chain.finalized.hash),
+    pending: o.chain.state.store.pendingCount,
+    records,
+  }
+}
+
+/** The import must throw `code` with a message matching `message`, and change nothing. */
+async function refuses(t: Test, o: Opened, block: Block, code: string, message: RegExp | string, what: string, now = block.header.timestamp): Promise<void> {
+  const before = await snapshot(o)
+  t.equal(before.liveStateRoot, before.headStateRoot, `${what}: live state at the head before`)
+  await t.rejects(o.chain.importBlock(wire(block, o.chain), now), { code, message }, what)
+  t.same(await snapshot(o), before, `${what}: head, state and stored data unchanged`)
+  t.equal(await o.chain.store.hasBlock(block.hash), false, `${what}: its hash is not stored`)
+}
+
+async function balance(chain: Blockchain, address: string): Promise<bigint> {
+  const sm = await chain.stateAt(chain.head.header)
+  return (await sm.getAccount(new Address(hexToBytes(address as `0x${string}`))))?.balance ?? 0n
+}
+
+/** 1 NFC from dev account 5 (first transaction on the chain) to dev account 6 */
+function transfer(chain: Blockchain, genesis: Genesis): TypedTransaction {
+  return createLegacyTx(
+    { nonce: 0n, gasPrice: genesis.params.minGasPrice, gasLimit: 21_000n, to: new Address(hexToBytes(DEV_ACCOUNTS[6]!.address as `0x${string}`)), value: 10n ** 18n },
+    { common: chain.common },
+  ).sign(keyOf(5))
+}
+
+/** Events of a chain, as `+number:hash` (block) and `-number:hash` (removedBlock). */
+function recordEvents(chain: Blockchain): string[] {
+  const out: string[] = []
+  chain.on('removedBlock', ({ block }) => out.push(`-${block.header.number}:${hex(block.hash)}`))
+  chain.on('block', ({ block }) => out.push(`+${block.header.number}:${hex(block.hash)}`))
+  return out
+}
+const added = (b: Block) => `+${b.header.number}:${hex(b.hash)}`
+const removed = (b: Block) => `-${b.header.number}:${hex(b.hash)}`
+
+function compareBytes(a: Uint8Array, b: Uint8Array): number {
+  for (let i = 0; i < Math.min(a.length, b.length); i++) if (a[i] !== b[i]) return a[i]! - b[i]!
+  return a.length - b.length
+}
+
+async function canonicalHashes(chain: Blockchain, upTo: bigint): Promise<string[]> {
+  const out: string[] = []
+  for (let n = 0n; n <= upTo; n++) out.push(hex((await chain.store.getHashByNumber(n)) ?? new Uint8Array()))
+  return out
+}
+
+t.test('valid blocks import; again they are known; unknown parent is orphan; early blocks are future or invalid', async (t) => {
+  const a = await openChain(t)
+  const b = await openChain(t)
+  t.equal(hex(a.chain.genesisHash), hex(b.chain.genesisHash), 'same genesis')
+  t.equal(b.chain.seats.length, 4, 'four seats')
+
+  const b1 = await produce(a.chain, 1n)
+  const b2 = await produce(a.chain, 2n)
+  const b3 = await produce(a.chain, 3n)
+  t.equal(await importInto(b, b1), 'imported')
+  t.equal(hex(b.chain.head.hash), hex(b1.hash), 'the head is block 1')
+  t.equal(await importInto(b, b1), 'known', 'the same block again')
+  t.equal(await importInto(b, b1, b1.header.timestamp + 60_000n), 'known', 'again, later')
+
+  const before = await snapshot(b)
+  t.equal(await importInto(b, b3), 'orphan', 'block 3 before block 2')
+  t.same(await snapshot(b), before, 'an orphan changes nothing')
+  t.equal(await b.chain.store.hasBlock(b3.hash), false)
+  t.equal(await importInto(b, b2), 'imported')
+  t.equal(await importInto(b, b3), 'imported', 'block 3 once its parent is there')
+  t.equal(hex(b.chain.head.header.stateRoot), hex(a.chain.head.header.stateRoot), 'same state as the producer')
+
+  // block 4 arrives before its slot started on this clock
+  const b4 = await produce(a.chain, 4n)
+  const ts = b4.header.timestamp
+  const early = await snapshot(b)
+  t.equal(await importInto(b, b4, ts - 501n), 'future', '501 ms early: future')
+  t.equal(await importInto(b, b4, ts - 15_000n), 'future', '15 s early: still future')
+  t.same(await snapshot(b), early, 'a future block changes nothing')
+  await refuses(t, b, b4, 'CHAIN_INVALID_BLOCK', `block 4 (${hex(b4.hash)}): timestamp ${ts} is 15001 ms in the future`, 'more than 15 s early', ts - 15_001n)
+  t.equal(await importInto(b, b4, ts - 500n), 'imported', '500 ms early is within the clock slack')
+  t.equal(hex(b.chain.head.hash), hex(a.chain.head.hash))
+  t.equal(hex(b.chain.head.header.stateRoot), hex(a.chain.head.header.stateRoot))
+  t.same(await canonicalHashes(b.chain, 4n), await canonicalHashes(a.chain, 4n), 'same canonical index')
+})
+
+t.test('invalid blocks are refused with the rule they break, and change nothing', async (t) => {
+  const a = await openChain(t)
+  const b = await openChain(t)
+  const chainId = a.chain.common.chainId()
+  const b1 = await produce(a.chain, 1n)
+  const b2 = await produce(a.chain, 2n)
+  t.equal(await importInto(b, b1), 'imported')
+  t.equal(await importInto(b, b2), 'imported')
+
+  // the block under attack: slot 3 with a transfer and a confirmation of block 1
+  const owner = (await a.chain.schedule(3n)).owner!
+  // producing a block confirms it: the confirmer must not have produced block 2 (or 1) itself
+  const confirmer = witnesses.find((w) => w !== owner && w !== producerOf(b1) && w !== producerOf(b2))!
+  const conf = signConfirmation(chainId, b1.hash, 1n, witnessKey(confirmer))
+  const tx = transfer(a.chain, a.genesis)
+  const x = await produce(a.chain, 3n, [tx], [conf])
+  t.equal(producerOf(x), owner)
+  t.equal(x.transactions.length, 1, 'the transfer is in')
+  t.equal(x.confirmations.length, 1, 'the confirmation is in')
+  t.equal(x.header.gasUsed, 21_000n)
+  const key = witnessKey(owner)
+  const prefix = `block 3 \\(0x[0-9a-f]{64}\\): `
+  const invalid = (what: string) => new RegExp(`^${prefix}${what}$`)
+
+  // the signature
+  const sig = x.header.signature.slice()
+  sig[10]! ^= 0x01
+  await refuses(t, b, makeBlock({ ...x.header, signature: sig }, x.transactions, x.confirmations), 'CHAIN_INVALID_BLOCK', invalid("the signature is not the producer's"), 'a flipped signature byte')
+  await refuses(t, b, makeBlock({ ...x.header, signature: new Uint8Array(0) }, x.transactions, x.confirmations), 'CHAIN_INVALID_BLOCK', invalid("the signature is not the producer's"), 'no signature')
+  const other = witnesses.find((w) => w !== owner)!
+  await refuses(t, b, forge(x, {}, witnessKey(other)), 'CHAIN_INVALID_BLOCK', invalid("the signature is not the producer's"), 'signed by another witness, producer unchanged')
+
+  // a witness producing in a slot it does not own (correctly self-signed)
+  await refuses(t, b, forge(x, { producer: hexToBytes(other as `0x${string}`) }, witnessKey(other)), 'DPOS_WRONG_PRODUCER', `slot 3 belongs to ${owner}, not ${other}`, 'wrong producer for the slot')
+  await refuses(t, b, forge(x, { producer: hexToBytes(addressOfKey(STRANGER) as `0x${string}`) }, STRANGER), 'DPOS_WRONG_PRODUCER', `slot 3 belongs to ${owner}, not ${addressOfKey(STRANGER)}`, 'a non-witness producer')
+
+  // header fields checked before execution
+  await refuses(t, b, forge(x, { number: 4n }, key), 'CHAIN_INVALID_BLOCK', new RegExp(`^block 4 \\(0x[0-9a-f]{64}\\): number is not its parent's \\+ 1 \\(2\\)$`), 'number = parent + 2')
+  await refuses(t, b, forge(x, { number: 2n }, key), 'CHAIN_INVALID_BLOCK', new RegExp(`^block 2 \\(0x[0-9a-f]{64}\\): number is not its parent's \\+ 1 \\(2\\)$`), 'number = parent')
+  await refuses(t, b, forge(x, { timestamp: x.header.timestamp + 1n }, key), 'CHAIN_INVALID_BLOCK', invalid('timestamp is not the start of a slot'), 'off-grid timestamp', x.header.timestamp + 1n)
+  await refuses(t, b, forge(x, { timestamp: b2.header.timestamp }, key), 'CHAIN_INVALID_BLOCK', invalid("timestamp is not after its parent's"), 'timestamp of the parent')
+  const gasLimit = b.genesis.params.blockGasLimit
+  await refuses(t, b, forge(x, { gasLimit: gasLimit - 1n }, key), 'CHAIN_INVALID_BLOCK', invalid(`gas limit ${gasLimit - 1n} is not the chain's ${gasLimit}`), 'wrong gas limit')
+  await refuses(t, b, forge(x, { baseFeePerGas: x.header.baseFeePerGas + 1n }, key), 'CHAIN_INVALID_BLOCK', invalid('baseFeePerGas is not the chain minimum gas price'), 'wrong base fee')
+  await refuses(t, b, forge(x, { gasUsed: gasLimit + 1n }, key), 'CHAIN_INVALID_BLOCK', invalid('gas used above the gas limit'), 'gas used above the limit')
+  await refuses(t, b, forge(x, { flowRoot: core.keccak256(new Uint8Array([1])) }, key), 'CHAIN_INVALID_BLOCK', invalid('flow checkpoints are not accepted yet'), 'a flow root')
+
+  // roots of the body
+  await refuses(t, b, forge(x, { transactionsRoot: core.keccak256(new Uint8Array([2])) }, key), 'CHAIN_INVALID_BLOCK', invalid('transactionsRoot does not match the transactions'), 'bad transactionsRoot')
+  // a forged body under the valid header (same hash as the real block)
+  await refuses(t, b, makeBlock(x.header, [], x.confirmations), 'CHAIN_INVALID_BLOCK', invalid('transactionsRoot does not match the transactions'), 'the valid header with the transaction dropped')
+  await refuses(t, b, makeBlock(x.header, x.transactions, []), 'CHAIN_INVALID_BLOCK', invalid('confirmationsRoot does not match the confirmations'), 'the valid header with the confirmation dropped')
+
+  // confirmations
+  const forgedConf = signConfirmation(chainId, b1.hash, 1n, STRANGER)
+  await refuses(
+    t,
+    b,
+    forge(x, { confirmationsRoot: confirmationsRoot([forgedConf]) }, key, { confirmations: [forgedConf] }),
+    'DPOS_BAD_CONFIRMATION',
+    `${addressOfKey(STRANGER)} holds no seat`,
+    'a confirmation signed by a non-witness',
+  )
+  const badSig = { ...conf, signature: conf.signature.slice() }
+  badSig.signature[64] = 7
+  await refuses(t, b, forge(x, { confirmationsRoot: confirmationsRoot([badSig]) }, key, { confirmations: [badSig] }), 'CHAIN_INVALID_BLOCK', invalid('a confirmation signature is invalid'), 'a malformed confirmation signature')
+  const stranger = signConfirmation(chainId, core.keccak256(new Uint8Array([3])), 1n, witnessKey(confirmer))
+  await refuses(
+    t,
+    b,
+    forge(x, { confirmationsRoot: confirmationsRoot([stranger]) }, key, { confirmations: [stranger] }),
+    'CHAIN_INVALID_BLOCK',
+    invalid('a confirmation is for block 1, which is not an ancestor'),
+    'a confirmation of a block not on this branch',
+  )
+  const ofItself = signConfirmation(chainId, x.hash, 3n, witnessKey(confirmer))
+  await refuses(
+    t,
+    b,
+    forge(x, { confirmationsRoot: confirmationsRoot([ofItself]) }, key, { confirmations: [ofItself] }),
+    'CHAIN_INVALID_BLOCK',
+    invalid('a confirmation is for block 3, which is not an ancestor'),
+    'a confirmation of a block not below the parent',
+  )
+
+  // execution results
+  await refuses(t, b, forge(x, { gasUsed: 21_001n }, key), 'CHAIN_INVALID_BLOCK', invalid('gas used is 21000, the header says 21001'), 'bad gasUsed')
+  await refuses(t, b, forge(x, { stateRoot: core.keccak256(new Uint8Array([4])) }, key), 'CHAIN_INVALID_BLOCK', invalid('state root does not match the execution'), 'bad state root')
+  await refuses(t, b, forge(x, { receiptsRoot: core.keccak256(new Uint8Array([5])) }, key), 'CHAIN_INVALID_BLOCK', invalid('receiptsRoot does not match the execution'), 'bad receiptsRoot')
+  await refuses(t, b, forge(x, { logsBloom: new Uint8Array(256).fill(1) }, key), 'CHAIN_INVALID_BLOCK', invalid('logsBloom does not match the execution'), 'bad logsBloom')
+
+  // after all of that the real block still imports, with the same result as its producer's
+  t.equal(await importInto(b, x), 'imported', 'the valid block imports afterwards')
+  t.equal(hex(b.chain.head.hash), hex(x.hash))
+  t.equal(hex(b.chain.head.header.stateRoot), hex(a.chain.head.header.stateRoot), 'same state root as the producer')
+  t.equal(b.chain.state.store.pendingCount, 0)
+  const loc = await b.chain.store.getTxLocation(tx.hash())
+  t.equal(loc && hex(loc.blockHash), hex(x.hash), 'the transfer is indexed')
+  t.equal((await b.chain.store.getReceipts(x.hash))?.length, 1)
+  t.equal(await importInto(b, await produce(a.chain, 4n)), 'imported', 'and the next one too')
+})
+
+t.test('fork choice: longest branch, reorg events and indexes, side blocks, equal height by lower hash', async (t) => {
+  const a = await openChain(t)
+  const b = await openChain(t)
+  const c = await openChain(t)
+  const a1 = await produce(a.chain, 1n)
+  t.equal(await importInto(b, a1), 'imported')
+  t.equal(await importInto(c, a1), 'imported')
+
+  // A: slots 2, 3 (with a transfer); C skips them and fills 4, 5, 6
+  const tx = transfer(a.chain, a.genesis)
+  const a2 = await produce(a.chain, 2n, [tx])
+  const a3 = await produce(a.chain, 3n)
+  const c2 = await produce(c.chain, 4n)
+  const c3 = await produce(c.chain, 5n)
+  const c4 = await produce(c.chain, 6n)
+  t.equal(c2.transactions.length, 0)
+
+  const receiver = DEV_ACCOUNTS[6]!.address.toLowerCase()
+  const startBalance = await balance(b.chain, receiver)
+  t.equal(await importInto(b, a2), 'imported')
+  t.equal(await importInto(b, a3), 'imported')
+  t.equal(hex((await b.chain.store.getTxLocation(tx.hash()))!.blockHash), hex(a2.hash), 'the transfer is found in block 2')
+  t.equal(await balance(b.chain, receiver), startBalance + 10n ** 18n)
+
+  const events = recordEvents(b.chain)
+  t.equal(await importInto(b, c2), 'side', 'a shorter branch is a side branch')
+  t.equal(hex(b.chain.head.hash), hex(a3.hash), 'the head stays')
+  t.ok(await b.chain.store.hasBlock(c2.hash), 'the side block is stored')
+  t.equal(hex((await b.chain.store.getHashByNumber(2n))!), hex(a2.hash), 'but not indexed')
+  t.same(events, [], 'no events for a side block')
+
+  // c3 has a3's height: the lower hash wins
+  const c3wins = compareBytes(c3.hash, a3.hash) < 0
+  t.equal(await importInto(b, c3), c3wins ? 'imported' : 'side', `equal height: the lower hash wins (${c3wins ? 'C' : 'A'})`)
+  t.equal(hex(b.chain.head.hash), hex(c3wins ? c3.hash : a3.hash))
+  t.equal(await importInto(b, c4), 'imported', 'the longer branch wins')
+  t.equal(hex(b.chain.head.hash), hex(c4.hash))
+  t.equal(hex(b.chain.head.header.stateRoot), hex(c.chain.head.header.stateRoot), 'the state of C')
+  t.same(events, [removed(a3), removed(a2), added(c2), added(c3), added(c4)], 'removedBlock newest-first, then block oldest-first')
+  t.same(await canonicalHashes(b.chain, 4n), await canonicalHashes(c.chain, 4n), 'the number index follows C')
+  t.equal(await b.chain.store.getHashByNumber(5n), undefined)
+  t.equal(await b.chain.store.getTxLocation(tx.hash()), undefined, "the transfer's location left the canonical index")
+  t.equal(await balance(b.chain, receiver), startBalance, 'and its effect left the state')
+  t.ok(await b.chain.store.hasBlock(a2.hash), "A's blocks stay stored")
+  t.equal((await b.chain.store.getReceipts(a2.hash))?.length, 1, 'with their receipts')
+
+  // producing confirms: a1, c2, c3, c4 come from three distinct witnesses (slots 1/5 share an
+  // owner), so block 2 (the third-highest number among them) is final on B now
+  t.equal(b.chain.finalized.header.number, 2n, "three distinct producers on C's branch make block 2 final")
+  t.equal(hex(b.chain.finalized.hash), hex(c2.hash))
+
+  // A grows its branch to C's height and then hears C's branch
+  const a4 = await produce(a.chain, 7n)
+  t.equal(a.chain.finalized.header.number, 1n, "on A only block 1 is final (A's blocks 1-4 have three producers, block 1 is the third-highest)")
+  const lower = compareBytes(a4.hash, c4.hash) < 0 ? a4 : c4
+  t.equal(await importInto(a, c2), 'side')
+  t.equal(await importInto(a, c3), 'side')
+  t.equal(await importInto(a, c4), lower === c4 ? 'imported' : 'side', `A: equal height, the lower hash wins (${lower === c4 ? 'C' : 'A'})`)
+  t.equal(hex(a.chain.head.hash), hex(lower.hash), 'A ends on the lower tip')
+  const locA = await a.chain.store.getTxLocation(tx.hash())
+  t.equal(locA && hex(locA.blockHash), lower === a4 ? hex(a2.hash) : undefined, 'on A the transfer is indexed iff its branch is canonical')
+  // B has block 2 of C final: A's branch is ignored whatever its tip
+  const before = await snapshot(b)
+  t.equal(await importInto(b, a4), 'known', "B: a branch without B's final block is ignored, even at equal height")
+  t.same(await snapshot(b), before, 'and changes nothing on B')
+  t.equal(await importInto(b, c4), 'known')
+})
+
+t.test('finality: quorum 3 of 4 distinct witnesses, persisted, and never left for a longer branch', async (t) => {
+  const x = await openChain(t)
+  const y = await openChain(t)
+  const b = await openChain(t)
+  const chainId = b.chain.common.chainId()
+  // two rival blocks at height 1 from different producers
+  const bx = await produce(x.chain, 1n)
+  const by = await produce(y.chain, 2n)
+  t.not(producerOf(bx), producerOf(by))
+  const [lo, loOpened, hi, hiChain] = compareBytes(bx.hash, by.hash) < 0 ? [bx, x, by, y.chain] : [by, y, bx, x.chain]
+  const loChain = loOpened.chain
+  t.equal(await importInto(loOpened, hi), 'side', 'equal height, higher hash: a side block, the head stays')
+  t.equal(hex(loChain.head.hash), hex(lo.hash))
+  t.equal(await importInto(b, hi), 'imported')
+  t.equal(await importInto(b, lo), 'imported', 'the lower hash takes over')
+  t.equal(await importInto(b, hi), 'known')
+  t.equal(hex(b.chain.head.hash), hex(lo.hash))
+  t.equal(b.chain.finalized.header.number, 0n, 'only the producer has confirmed block 1')
+
+  const finals: Head[] = []
+  b.chain.on('finalized', (h) => finals.push(h))
+  const confirm = (key: Uint8Array, block: Block): Promise<boolean> => {
+    const c = signConfirmation(chainId, block.hash, block.header.number, key)
+    return b.chain.noteConfirmation(hex(recoverConfirmer(chainId, c)!), c.number, c.blockHash)
+  }
+  const others = witnesses.filter((w) => w !== producerOf(lo))
+  t.equal(await confirm(witnessKey(producerOf(lo)), lo), true, 'the producer confirms its own block')
+  t.equal(b.chain.finalized.header.number, 0n, 'the producer counts once')
+  t.equal(await confirm(witnessKey(others[0]!), hi), false, 'a confirmation of a side block is not counted here')
+  t.equal(b.chain.finalized.header.number, 0n)
+  t.equal(await confirm(witnessKey(others[0]!), lo), true)
+  t.equal(await confirm(witnessKey(others[0]!), lo), true, 'the same witness again')
+  t.equal(b.chain.finalized.header.number, 0n, 'two distinct witnesses are not a quorum')
+  t.same(finals, [])
+  t.equal(await confirm(witnessKey(others[1]!), lo), true)
+  t.equal(b.chain.finalized.header.number, 1n, 'the third distinct witness makes block 1 final')
+  t.equal(hex(b.chain.finalized.hash), hex(lo.hash))
+  t.same(finals.map((h) => hex(h.hash)), [hex(lo.hash)], "one 'finalized' event")
+  t.equal(hex((await b.chain.store.getMeta('finalized'))!), hex(lo.hash), 'persisted')
+
+  // the rival branch grows longer than ours, but it lacks the final block
+  const hi2 = await produce(hiChain, 3n)
+  const before = await snapshot(b)
+  t.equal(await importInto(b, hi2), 'known', 'a longer branch without the final block is ignored')
+  t.same(await snapshot(b), before, 'and changes nothing')
+  t.equal(await b.chain.store.hasBlock(hi2.hash), false)
+  // our branch goes on
+  const lo2 = await produce(loChain, 4n)
+  t.equal(await importInto(b, lo2), 'imported')
+  t.equal(b.chain.finalized.header.number, 1n, 'one witness at block 2 does not move finality')
+
+  // a restart keeps the final block and still refuses the other branch
+  await b.close()
+  const b2 = await openChain(t, b.dir)
+  t.equal(hex(b2.chain.head.hash), hex(lo2.hash))
+  t.equal(b2.chain.finalized.header.number, 1n, 'finality survives a reopen')
+  t.equal(hex(b2.chain.finalized.hash), hex(lo.hash))
+  t.equal(await importInto(b2, hi2), 'known', 'still ignored after the reopen')
+  t.equal(await importInto(b2, await produce(hiChain, 5n)), 'orphan', 'its children have no stored parent')
+  t.equal(hex(b2.chain.head.hash), hex(lo2.hash))
+  t.equal(await importInto(b2, await produce(loChain, 6n)), 'imported', 'the final branch goes on')
+})
+
+t.test('ConsensusLink.importBlock refuses undecodable bytes with CHAIN_BAD_ENCODING', async (t) => {
+  const a = await openChain(t)
+  const b = await openChain(t)
+  const recoverPool = RecoverPool.create({ threads: 1 })
+  t.teardown(() => recoverPool.close())
+  const head = async () => b.chain.stateAt(b.chain.head.header)
+  const txpool = new TxPool(
+    { common: b.chain.common, minGasPrice: b.genesis.params.minGasPrice, blockGasLimit: b.genesis.params.blockGasLimit, logger: silentLogger },
+    {
+      getNonce: async (address) => (await (await head()).getAccount(address))?.nonce ?? 0n,
+      getBalance: async (address) => (await (await head()).getAccount(address))?.balance ?? 0n,
+    },
+  )
+  const b1 = await produce(a.chain, 1n)
+  const link = new ConsensusLink({
+    chain: b.chain,
+    txpool,
+    recoverPool,
+    maxTxSize: b.genesis.params.maxTxSizeBytes,
+    logger: silentLogger,
+    now: () => Number(b1.header.timestamp),
+  })
+  const before = await snapshot(b)
+  await t.rejects(link.importBlock(new Uint8Array([0xde, 0xad, 0xbe, 0xef])), { code: 'CHAIN_BAD_ENCODING', message: /^invalid block: rlp: / }, 'not RLP')
+  await t.rejects(link.importBlock(RLP.encode([1, 2, 3])), { code: 'CHAIN_BAD_ENCODING', message: 'invalid block: want [14 header fields, body]' }, 'a short list')
+  const encoded = encodeBlock(b1)
+  await t.rejects(link.importBlock(encoded.subarray(0, encoded.length - 7)), { code: 'CHAIN_BAD_ENCODING', message: /^invalid block: rlp: / }, 'truncated')
+  const fields = headerToFields(b1.header)
+  fields[0] = new Uint8Array(3)
+  await t.rejects(link.importBlock(RLP.encode([...fields, [[], [], []]])), { code: 'CHAIN_BAD_ENCODING', message: 'invalid block header: parentHash has 3 bytes, want 32' }, 'a malformed header field')
+  await t.rejects(link.importBlock(RLP.encode([...headerToFields(b1.header), [[new Uint8Array([0xc0])], [], []]])), { code: 'CHAIN_BAD_ENCODING', message: /^invalid block body: transaction 0: / }, 'an undecodable transaction')
+  t.same(await snapshot(b), before, 'nothing changed')
+  t.equal(await link.importBlock(encoded), 'imported', 'the real block imports through the link')
+  t.equal(await link.importBlock(encoded), 'known')
+  t.equal(hex(b.chain.head.hash), hex(b1.hash))
+})
