@@ -25,6 +25,8 @@ export interface NodeApi extends NodeInfo {
   callEnv(header: BlockHeader, hash: Uint8Array): CallEnv
   /** eth_syncing: false, or the progress of a range sync */
   syncing(): false | { startingBlock: bigint; currentBlock: bigint; highestBlock: bigint }
+  /** the node's wall clock (ms; injected in tests) */
+  now(): number
   /** established P2P peers */
   readonly peerCount: number
   /** the P2P network service; null when P2P is off */

@@ -126,6 +126,10 @@ export class Node implements NodeInfo {
     await this.txpool.onNewHead(await poolView(this.chain, this.chain.head.header))
   }
 
+  now(): number {
+    return (this.opts.now ?? Date.now)()
+  }
+
   /** eth_syncing: false, or the progress of a range sync */
   syncing(): false | { startingBlock: bigint; currentBlock: bigint; highestBlock: bigint } {
     return this.network?.syncStatus() ?? false
