@@ -59,7 +59,7 @@ export function encodeBlock(block: Block): Uint8Array {
   return RLP.encode([...headerToFields(block.header), bodyFields(block.transactions, block.confirmations)] as never)
 }
 
-export function decodeBlock(bytes: Uint8Array, common: Common): Block {
+function blockFields(bytes: Uint8Array): unknown[] {
   let list: unknown
   try {
     list = RLP.decode(bytes)
@@ -67,9 +67,19 @@ export function decodeBlock(bytes: Uint8Array, common: Common): Block {
     throw new NfcError(ChainErrorCode.BadEncoding, `invalid block: rlp: ${(e as Error).message}`)
   }
   if (!Array.isArray(list) || list.length !== 15) throw new NfcError(ChainErrorCode.BadEncoding, 'invalid block: want [14 header fields, body]')
+  return list
+}
+
+export function decodeBlock(bytes: Uint8Array, common: Common): Block {
+  const list = blockFields(bytes)
   const header = headerFromFields(list.slice(0, 14))
   const { transactions, confirmations } = bodyFromFields(list[14], common)
   return makeBlock(header, transactions, confirmations)
+}
+
+/** Only the header of a wire-encoded block (gossip dedupe needs its hash before any validation). */
+export function decodeBlockHeader(bytes: Uint8Array): BlockHeader {
+  return headerFromFields(blockFields(bytes).slice(0, 14))
 }
 
 function bodyFromFields(list: unknown, common: Common): BlockBody {

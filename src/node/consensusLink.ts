@@ -4,9 +4,8 @@
  * the confirmation pool — confirmations this node signed or received, kept until producers
  * include them.
  */
-import { RLP } from '@ethereumjs/rlp'
 import { bytesToHex } from '@ethereumjs/util'
-import { decodeBlock, encodeBlock } from '../chain/block.js'
+import { decodeBlock, decodeBlockHeader, encodeBlock } from '../chain/block.js'
 import {
   decodeConfirmation,
   encodeConfirmation,
@@ -15,7 +14,7 @@ import {
   type Confirmation,
 } from '../chain/confirmation.js'
 import { ChainErrorCode } from '../chain/errors.js'
-import { headerFromFields, headerHash } from '../chain/header.js'
+import { headerHash } from '../chain/header.js'
 import { recoverTxSender, recoverTxSenders, type RecoverPool } from '../crypto/recoverPool.js'
 import { decodeRawTransaction } from '../execution/txDecode.js'
 import type { ChainAdapter, ImportResult } from '../p2p/network.js'
@@ -108,14 +107,7 @@ export class ConsensusLink implements ChainAdapter {
   }
 
   blockId(encoded: Uint8Array): { number: bigint; hash: Uint8Array; parentHash: Uint8Array } {
-    let list: unknown
-    try {
-      list = RLP.decode(encoded)
-    } catch (e) {
-      throw new NfcError(ChainErrorCode.BadEncoding, `invalid block: rlp: ${(e as Error).message}`)
-    }
-    if (!Array.isArray(list) || list.length !== 15) throw new NfcError(ChainErrorCode.BadEncoding, 'invalid block: want [14 header fields, body]')
-    const header = headerFromFields(list.slice(0, 14))
+    const header = decodeBlockHeader(encoded)
     return { number: header.number, hash: headerHash(header), parentHash: header.parentHash }
   }
 

@@ -5,10 +5,10 @@
  * starts before slot 1.
  */
 import fs from 'node:fs'
-import net from 'node:net'
 import path from 'node:path'
 import { devnetGenesis, genesisFileText } from '../../src/cli/devnetGenesis.js'
 import { rpc, startNode, tempDir, waitFor, type NodeProcess } from './nodeProcess.js'
+import { freePort } from '../../tools/bench/network.js'
 
 export interface DevnetNode {
   index: number
@@ -28,17 +28,7 @@ export interface Devnet {
   stopAll(): Promise<void>
 }
 
-/** A TCP port nobody listens on right now. */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer()
-    srv.once('error', reject)
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as net.AddressInfo).port
-      srv.close(() => resolve(port))
-    })
-  })
-}
+export { freePort } from '../../tools/bench/network.js'
 
 export async function makeDevnet(
   t: { teardown(fn: () => unknown): void },

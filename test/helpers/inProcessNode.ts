@@ -13,7 +13,9 @@ import type { Test } from 'tap'
 import { hexToBytes } from '@ethereumjs/util'
 import { loadGenesisFile, type Genesis } from '../../src/chain/genesis.js'
 import { Node } from '../../src/node/node.js'
-import type { BuiltBlock } from '../../src/node/blockchain.js'
+import { Blockchain, type BuiltBlock } from '../../src/node/blockchain.js'
+import { openDatabase, type Db } from '../../src/chain/blockStore.js'
+import { makeCommon } from '../../src/execution/common.js'
 import { DEV_ACCOUNTS } from '../../src/node/devAccounts.js'
 import { silentLogger, type Logger } from '../../src/util/logger.js'
 
@@ -199,4 +201,33 @@ let probe: Compiled | undefined
 export function probeContract(): Compiled {
   probe ??= compileSolidity({ 'Probe.sol': TEST_CONTRACT_SOURCE }).Probe
   return probe
+}
+
+/**
+ * A bare Blockchain (no node around it) on `dir`, closed at teardown: for the chain-level tests.
+ * A refusal to open closes the database and rethrows.
+ */
+export async function openChain(
+  t: Test,
+  dir: string,
+  genesis: Genesis,
+  now: () => number,
+): Promise<{ db: Db; chain: Blockchain; close(): Promise<void> }> {
+  const db = await openDatabase(path.join(dir, 'chaindata'))
+  let chain: Blockchain
+  try {
+    chain = await Blockchain.open({ db, genesis, common: makeCommon(genesis.chainId, genesis.name), logger: silentLogger, now })
+  } catch (e) {
+    await db.close()
+    throw e
+  }
+  let closed = false
+  const close = async () => {
+    if (closed) return
+    closed = true
+    await chain.close()
+    await db.close()
+  }
+  t.teardown(close)
+  return { db, chain, close }
 }

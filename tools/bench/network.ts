@@ -28,7 +28,8 @@ import { progress, row } from './report.js'
 
 const CLI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../src/cli/nfc.js')
 
-async function freePort(): Promise<number> {
+/** A TCP port nobody listens on right now (the network tests use it too). */
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = net.createServer()
     srv.once('error', reject)

@@ -14,7 +14,7 @@ import { receiptsRoot } from '../../../src/chain/receipt.js'
 import { makeCommon } from '../../../src/execution/common.js'
 import { Blockchain, type NewBlockEvent } from '../../../src/node/blockchain.js'
 import { silentLogger } from '../../../src/util/logger.js'
-import { devAddress, devGenesis, devKey, same, tempDir } from '../../helpers/inProcessNode.js'
+import { devAddress, devGenesis, devKey, openChain, same, tempDir } from '../../helpers/inProcessNode.js'
 
 const NOW = 1_700_000_000_500
 const utf8 = new TextEncoder()
@@ -29,24 +29,8 @@ async function openDb(dir: string): Promise<Db> {
   return openDatabase(path.join(dir, 'chaindata'))
 }
 
-async function open(t: Test, dir: string, genesis: Genesis = devGenesis(), now = NOW): Promise<Opened> {
-  const db = await openDb(dir)
-  let chain: Blockchain
-  try {
-    chain = await Blockchain.open({ db, genesis, common: makeCommon(genesis.chainId, genesis.name), logger: silentLogger, now: () => now })
-  } catch (e) {
-    await db.close()
-    throw e
-  }
-  let closed = false
-  const close = async () => {
-    if (closed) return
-    closed = true
-    await chain.close()
-    await db.close()
-  }
-  t.teardown(close)
-  return { db, chain, close }
+function open(t: Test, dir: string, genesis: Genesis = devGenesis(), now = NOW): Promise<Opened> {
+  return openChain(t, dir, genesis, () => now)
 }
 
 /** every key → value of the database, as hex */

@@ -5,24 +5,19 @@
  * penalised by submitted double-production evidence below 10,000 trust is replaced in its seat
  * by the first standby.
  */
-import path from 'node:path'
 import t from 'tap'
 import { Interface } from 'ethers'
 import { createFeeMarket1559Tx, type TypedTransaction } from '@ethereumjs/tx'
 import { Address, bytesToHex, hexToBytes } from '@ethereumjs/util'
 import { devnetGenesis } from '../../../src/cli/devnetGenesis.js'
-import { openDatabase } from '../../../src/chain/blockStore.js'
 import { parseGenesis } from '../../../src/chain/genesis.js'
 import { encodeHeader, signHeader, type BlockHeader } from '../../../src/chain/header.js'
 import { core } from '../../../src/core/index.js'
 import { addressOf, publicKeyOf } from '../../../src/crypto/secp256k1.js'
 import { roundOrder } from '../../../src/consensus/dpos/schedule.js'
 import { readCandidates, readTrust, readWitnesses } from '../../../src/consensus/dpos/views.js'
-import { makeCommon } from '../../../src/execution/common.js'
 import { NFC, SYSTEM_CONTRACTS } from '../../../src/execution/systemAddresses.js'
-import { Blockchain } from '../../../src/node/blockchain.js'
-import { silentLogger } from '../../../src/util/logger.js'
-import { tempDir } from '../../helpers/inProcessNode.js'
+import { openChain, tempDir } from '../../helpers/inProcessNode.js'
 import stakingAbi from '../../../src/execution/system/abi/IStaking.json' with { type: 'json' }
 import registryAbi from '../../../src/execution/system/abi/INodeRegistry.json' with { type: 'json' }
 import evidenceAbi from '../../../src/execution/system/abi/IEvidence.json' with { type: 'json' }
@@ -50,13 +45,7 @@ t.test('21 witnesses: elections with changing votes, activation at the boundary,
     foundation.balance = (BigInt(foundation.balance) - 2_000_000n * NFC).toString()
   }
   const genesis = parseGenesis(doc)
-  const dir = tempDir(t)
-  const db = await openDatabase(path.join(dir, 'chaindata'))
-  const chain = await Blockchain.open({ db, genesis, common: makeCommon(genesis.chainId, genesis.name), logger: silentLogger, now: () => genesisTime })
-  t.teardown(async () => {
-    await chain.close()
-    await db.close()
-  })
+  const { chain } = await openChain(t, tempDir(t), genesis, () => genesisTime)
   const keys = new Map<string, Uint8Array>()
   for (const k of witnessKeys) keys.set(addrOf(hexToBytes(k as `0x${string}`)), hexToBytes(k as `0x${string}`))
   for (const k of newcomers) keys.set(addrOf(k), k)

@@ -24,7 +24,7 @@ import { ConsensusLink } from '../../../src/node/consensusLink.js'
 import { DEV_ACCOUNTS } from '../../../src/node/devAccounts.js'
 import { TxPool } from '../../../src/txpool/txPool.js'
 import { silentLogger } from '../../../src/util/logger.js'
-import { tempDir } from '../../helpers/inProcessNode.js'
+import { openChain as openBareChain, tempDir } from '../../helpers/inProcessNode.js'
 
 const GENESIS_TIME = 1_800_000_000_000
 const { doc } = devnetGenesis({ nodes: 4, timestamp: GENESIS_TIME })
@@ -54,17 +54,7 @@ interface Opened {
 
 async function openChain(t: Test, dir = tempDir(t)): Promise<Opened> {
   const genesis = parseGenesis(structuredClone(doc))
-  const db = await openDatabase(path.join(dir, 'chaindata'))
-  const chain = await Blockchain.open({ db, genesis, common: makeCommon(genesis.chainId, genesis.name), logger: silentLogger, now: () => GENESIS_TIME })
-  let closed = false
-  const close = async () => {
-    if (closed) return
-    closed = true
-    await chain.close()
-    await db.close()
-  }
-  t.teardown(close)
-  return { chain, db, dir, genesis, close }
+  return { ...(await openBareChain(t, dir, genesis, () => GENESIS_TIME)), dir, genesis }
 }
 
 /** The next block of `chain` in `slot`, signed by whoever owns the slot on top of its head. */
