@@ -70,12 +70,26 @@ const MAX_FUTURE_MS = 15_000n
 const MAX_CONFIRMATIONS_PER_BLOCK = 256
 const SHARED = new Address(hexToBytes(POOLS.shared))
 
-export class Blockchain extends EventEmitter<{ block: [NewBlockEvent]; removedBlock: [NewBlockEvent]; finalized: [Head] }> {
+/** two different headers signed by one producer for one slot (DESIGN §4 double production) */
+export interface DoubleProduction {
+  producer: string
+  slot: bigint
+  a: BlockHeader
+  b: BlockHeader
+}
+
+export class Blockchain extends EventEmitter<{
+  block: [NewBlockEvent]
+  removedBlock: [NewBlockEvent]
+  finalized: [Head]
+  doubleProduction: [DoubleProduction]
+}> {
   private readonly lock = new Mutex()
   readonly dpos: DposConfig
   /** highest canonical block each witness is known to have confirmed (own blocks included) */
   private readonly confirmedBy = new Map<string, bigint>()
   private headSeats: (string | null)[] = []
+  private readonly reportedDoubles = new Set<string>()
   private _finalized: Head
 
   private constructor(
@@ -290,6 +304,7 @@ export class Blockchain extends EventEmitter<{ block: [NewBlockEvent]; removedBl
       } catch {
         throw invalid('the signature is not the producer\'s')
       }
+      await this.detectDoubleProduction(block)
       if (!equalBytes(transactionsRoot(block.transactions), h.transactionsRoot)) throw invalid('transactionsRoot does not match the transactions')
       if (!equalBytes(confirmationsRoot(block.confirmations), h.confirmationsRoot)) throw invalid('confirmationsRoot does not match the confirmations')
       const confirmations: BlockInfo['confirmations'] = []
@@ -345,6 +360,26 @@ export class Blockchain extends EventEmitter<{ block: [NewBlockEvent]; removedBl
         throw e
       }
     })
+  }
+
+  /**
+   * A correctly signed header for the slot of our canonical block at the same height, by the
+   * same producer, but another block: double production. Reported (once per producer and slot)
+   * whatever becomes of the block itself — it is usually refused as below finality.
+   */
+  private async detectDoubleProduction(block: Block): Promise<void> {
+    const h = block.header
+    const ours = await this.store.getHashByNumber(h.number)
+    if (ours === undefined || equalBytes(ours, block.hash)) return
+    const other = await this.store.getHeader(ours)
+    if (other === undefined || !equalBytes(other.producer, h.producer) || other.timestamp !== h.timestamp) return
+    const producer = bytesToHex(h.producer)
+    const key = `${producer}:${h.timestamp}`
+    if (this.reportedDoubles.has(key)) return
+    this.reportedDoubles.add(key)
+    if (this.reportedDoubles.size > 1024) this.reportedDoubles.delete(this.reportedDoubles.values().next().value as string)
+    this.logger.warn('double production', { producer, number: h.number, slot: this.slotOf(h.timestamp), hashes: [ours, block.hash] })
+    this.emit('doubleProduction', { producer, slot: this.slotOf(h.timestamp), a: other, b: h })
   }
 
   /** The last final block (DESIGN §4): confirmed by ⌊2n/3⌋+1 of the n seated witnesses. */

@@ -3,7 +3,7 @@
  * chain, sender recovery, tx pool, producer, RPC — and closed in reverse, the database last.
  * No argv, no terminal: the CLI parses and calls `Node.init`.
  */
-import { Address, bytesToHex } from '@ethereumjs/util'
+import { Address, bytesToHex, hexToBytes } from '@ethereumjs/util'
 import { openDatabase, type Db } from '../chain/blockStore.js'
 import type { Genesis } from '../chain/genesis.js'
 import type { BlockHeader } from '../chain/header.js'
@@ -14,7 +14,7 @@ import { decodeRawTransaction } from '../execution/txDecode.js'
 import type { PoolStateView } from '../txpool/interface.js'
 import { TxPool } from '../txpool/txPool.js'
 import type { Logger } from '../util/logger.js'
-import { Blockchain, type Head } from './blockchain.js'
+import { Blockchain, type DoubleProduction, type Head } from './blockchain.js'
 import type { NodeInfo } from './interface.js'
 import { BlockProducer } from './producer.js'
 import { ConsensusLink } from './consensusLink.js'
@@ -23,7 +23,10 @@ import { addressOf, publicKeyOf } from '../crypto/secp256k1.js'
 import { readCandidates } from '../consensus/dpos/views.js'
 import { Network } from '../p2p/network.js'
 import { loadOrCreateIdentity } from '../p2p/interface.js'
-import type { TypedTransaction } from '@ethereumjs/tx'
+import { createFeeMarket1559Tx, type TypedTransaction } from '@ethereumjs/tx'
+import { encodeHeader } from '../chain/header.js'
+import { SYSTEM_CONTRACTS } from '../chain/systemAddresses.js'
+import { concat, encode, selectorOf } from '../execution/system/abi.js'
 import { startRpcServer, type RpcServer } from '../../rpc/server.js'
 import { rpcDefaults, type RpcServerOptions } from '../../rpc/config.js'
 import { allMethods } from '../../rpc/index.js'
@@ -98,6 +101,9 @@ export class Node implements NodeInfo {
       witnessAddress,
     })
     chain.on('removedBlock', ({ block }) => this.reorgTxs.push(...block.transactions))
+    chain.on('doubleProduction', (d) => {
+      void this.submitEvidence(d).catch((e) => this.logger.warn('could not submit double-production evidence', { producer: d.producer, error: e }))
+    })
     chain.on('block', ({ block }) => {
       void this.onCanonical(block).catch((e) => this.logger.warn('after-block work failed', { number: block.header.number, error: e }))
     })
@@ -119,6 +125,33 @@ export class Node implements NodeInfo {
         .filter((c) => seated.has(c.address))
         .map((c) => ({ address: c.address, produced: c.produced, missed: c.missed, trust: c.trust }))
     }
+  }
+
+  /**
+   * A witness node that sees double production submits the two headers to the Evidence system
+   * contract itself (paying the gas from its witness account), like any user could.
+   */
+  private async submitEvidence(d: DoubleProduction): Promise<void> {
+    const key = this.opts.witnessKey
+    if (key === undefined) return
+    const from = new Address(addressOf(publicKeyOf(key)))
+    const data = concat([selectorOf('submitDoubleProduction(bytes,bytes)'), encode(['bytes', 'bytes'], [encodeHeader(d.a), encodeHeader(d.b)])])
+    const minGasPrice = this.opts.genesis.params.minGasPrice
+    const tx = createFeeMarket1559Tx(
+      {
+        nonce: await this.txpool.pendingNonce(from),
+        to: new Address(hexToBytes(SYSTEM_CONTRACTS.evidence)),
+        data,
+        gasLimit: 300_000n,
+        maxFeePerGas: minGasPrice * 2n + 1_000_000_000n,
+        maxPriorityFeePerGas: 1_000_000_000n,
+        chainId: this.chain.common.chainId(),
+      },
+      { common: this.chain.common },
+    ).sign(key)
+    await this.txpool.add(tx)
+    this.network?.broadcastTx(tx.serialize())
+    this.logger.info('submitted double-production evidence', { producer: d.producer, slot: d.slot, tx: tx.hash() })
   }
 
   /** Brings the pool to the state of the current head (drops included and stale transactions). */

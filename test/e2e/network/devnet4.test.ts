@@ -5,6 +5,8 @@
  * produces again.
  */
 import t from 'tap'
+import { Wallet } from 'ethers'
+import { DEV_ACCOUNTS } from '../../../src/node/devAccounts.js'
 import { rpc, waitFor } from '../../helpers/nodeProcess.js'
 import { hashAt, headOf, makeDevnet, waitHeads } from '../../helpers/devnetProcess.js'
 
@@ -53,6 +55,19 @@ t.test('4 witnesses: agreement, finality, a dead witness, restart and sync', asy
     t.match(metrics, new RegExp(`^nfc_witness_produced_blocks\\{witness="${n.address}"\\} [1-9]\\d*$`, 'm'), `metrics: produced by ${n.address}`)
     t.match(metrics, new RegExp(`^nfc_witness_missed_slots\\{witness="${n.address}"\\} \\d+$`, 'm'), `metrics: missed by ${n.address}`)
   }
+
+  // a transaction sent to a node that does not own the next slot reaches the producer by gossip
+  const h1 = await headOf(net.nodes[0]!.url)
+  await waitHeads([net.nodes[0]!.url], h1 + 1, 10_000)
+  const { owner } = await rpc<{ owner: string }>(net.nodes[0]!.url, 'dpos_getSchedule')
+  const entry = net.nodes.find((n) => n.address !== owner)!
+  const wallet = new Wallet(DEV_ACCOUNTS[5]!.privateKey)
+  const raw = await wallet.signTransaction({ to: DEV_ACCOUNTS[6]!.address, value: 1n, gasLimit: 21_000n, maxFeePerGas: 10n ** 10n, maxPriorityFeePerGas: 10n ** 9n, nonce: 0, chainId: 2100n, type: 2 })
+  const txHash = await rpc<string>(entry.url, 'eth_sendRawTransaction', [raw])
+  const receipt = await waitFor(async () => rpc<{ blockNumber: string; status: string } | null>(net.nodes[3]!.url, 'eth_getTransactionReceipt', [txHash]), 10_000, 'the transfer is mined')
+  t.equal(receipt.status, '0x1', 'mined, status 1')
+  const minedBy = (await rpc<{ miner: string }>(entry.url, 'eth_getBlockByNumber', [receipt.blockNumber, false])).miner.toLowerCase()
+  t.not(minedBy, entry.address, `sent to ${entry.address}, mined by ${minedBy}: the pool gossip carried it`)
 
   // kill node 3 outright
   const dead = net.nodes[3]!
