@@ -64,7 +64,11 @@ t.test('4 witnesses: agreement, finality, a dead witness, restart and sync', asy
   const wallet = new Wallet(DEV_ACCOUNTS[5]!.privateKey)
   const raw = await wallet.signTransaction({ to: DEV_ACCOUNTS[6]!.address, value: 1n, gasLimit: 21_000n, maxFeePerGas: 10n ** 10n, maxPriorityFeePerGas: 10n ** 9n, nonce: 0, chainId: 2100n, type: 2 })
   const txHash = await rpc<string>(entry.url, 'eth_sendRawTransaction', [raw])
-  const receipt = await waitFor(async () => rpc<{ blockNumber: string; status: string } | null>(net.nodes[3]!.url, 'eth_getTransactionReceipt', [txHash]), 10_000, 'the transfer is mined')
+  const receipt = await waitFor(
+    async () => (await rpc<{ blockNumber: string; status: string } | null>(net.nodes[3]!.url, 'eth_getTransactionReceipt', [txHash])) ?? undefined,
+    10_000,
+    'the transfer is mined',
+  )
   t.equal(receipt.status, '0x1', 'mined, status 1')
   const minedBy = (await rpc<{ miner: string }>(entry.url, 'eth_getBlockByNumber', [receipt.blockNumber, false])).miner.toLowerCase()
   t.not(minedBy, entry.address, `sent to ${entry.address}, mined by ${minedBy}: the pool gossip carried it`)
