@@ -76,6 +76,7 @@ export class Node implements NodeInfo {
   readonly link: ConsensusLink
   /** the seated witnesses' counters as of the last block, for /metrics */
   private witnessStats: { address: string; produced: bigint; missed: bigint; trust: bigint }[] = []
+  private witnessStatsAt = 0
   /** transactions of blocks a reorg took off the chain, re-added once the new head is in */
   private reorgTxs: TypedTransaction[] = []
 
@@ -118,7 +119,10 @@ export class Node implements NodeInfo {
       for (const tx of txs) await this.txpool.add(tx).catch(() => undefined)
     }
     await this.link.onCanonicalBlock(block.hash, header.number, bytesToHex(header.producer), header.timestamp)
-    if (this.rpc !== null && header.number === this.chain.head.header.number) {
+    // for /metrics: at most once a second (a syncing node imports hundreds of blocks a second)
+    const now = Date.now()
+    if (this.rpc !== null && header.number === this.chain.head.header.number && now - this.witnessStatsAt >= 1000) {
+      this.witnessStatsAt = now
       const seated = new Set(this.chain.seats.filter((s): s is string => s !== null))
       const all = await readCandidates(await this.chain.stateAt(header))
       this.witnessStats = all

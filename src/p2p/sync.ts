@@ -145,45 +145,60 @@ export class RangeSync {
     if (!this.stopped && this.best(new Set()) === undefined) this.host.onFinished({ head, blocks, ms })
   }
 
-  /** download and import the peer's chain above our head; returns how many blocks were imported */
+  /**
+   * Download and import the peer's chain above our head; returns how many blocks were imported.
+   * The next batch is requested while the current one is imported (one request per peer is
+   * still the rule: the prefetch is the only one in flight), so the download overlaps the work.
+   */
   private async syncWith(peer: SyncPeer): Promise<number> {
     let imported = 0
     let from = this.localHead() + 1n
     let prev: BlockId | undefined
-    while (!this.stopped && !peer.closed) {
-      if (peer.head.number < from) {
-        peer.syncedTo = peer.head.number
-        return imported
-      }
-      let batch = await this.fetch(peer, from)
-      if (batch.length === 0) {
-        // it has nothing at `from` (reorged to a shorter chain, or its Hello overstated): believe it for now
-        peer.head = { number: from - 1n, hash: prev?.hash ?? new Uint8Array(32) }
-        peer.syncedTo = from - 1n
-        return imported
-      }
-      let last = batch[batch.length - 1]!.id
-      if (!prev || !equal(prev.hash, batch[0]!.id.parentHash)) {
-        // first answer, or the peer's chain changed under us: does it connect at `from`?
-        const r = await this.importOne(peer, batch[0]!)
-        if (r === 'orphan') {
-          ;({ batch, last } = await this.findForkPoint(peer, from))
-        } else {
+    let ahead: Promise<Fetched[]> | undefined
+    try {
+      while (!this.stopped && !peer.closed) {
+        if (peer.head.number < from && ahead === undefined) {
+          peer.syncedTo = peer.head.number
+          return imported
+        }
+        let batch = ahead !== undefined ? await ahead : await this.fetch(peer, from)
+        ahead = undefined
+        if (batch.length === 0) {
+          // it has nothing at `from` (reorged to a shorter chain, or its Hello overstated): believe it for now
+          peer.head = { number: from - 1n, hash: prev?.hash ?? new Uint8Array(32) }
+          peer.syncedTo = from - 1n
+          return imported
+        }
+        let last = batch[batch.length - 1]!.id
+        if (!prev || !equal(prev.hash, batch[0]!.id.parentHash)) {
+          // first answer, or the peer's chain changed under us: does it connect at `from`?
+          const r = await this.importOne(peer, batch[0]!)
+          if (r === 'orphan') {
+            ;({ batch, last } = await this.findForkPoint(peer, from))
+          } else {
+            if (r === 'future') throw new PeerFailed('block ahead of our clock')
+            if (r === 'imported') imported++
+            batch = batch.slice(1)
+          }
+        }
+        if (peer.head.number > last.number && !this.stopped) {
+          ahead = this.fetch(peer, last.number + 1n)
+          ahead.catch(() => undefined) // awaited below or in finally; never an unhandled rejection
+        }
+        for (const b of batch) {
+          const r = await this.importOne(peer, b)
+          if (r === 'orphan') throw new PeerFailed(`block ${b.id.number} does not connect after its parent`)
           if (r === 'future') throw new PeerFailed('block ahead of our clock')
           if (r === 'imported') imported++
-          batch = batch.slice(1)
         }
+        prev = last
+        from = last.number + 1n
       }
-      for (const b of batch) {
-        const r = await this.importOne(peer, b)
-        if (r === 'orphan') throw new PeerFailed(`block ${b.id.number} does not connect after its parent`)
-        if (r === 'future') throw new PeerFailed('block ahead of our clock')
-        if (r === 'imported') imported++
-      }
-      prev = last
-      from = last.number + 1n
+      throw new PeerFailed(this.stopped ? 'stopped' : 'peer closed')
+    } finally {
+      // leave no request in flight behind us (the next run may ask this peer again)
+      if (ahead !== undefined) await ahead.catch(() => undefined)
     }
-    throw new PeerFailed(this.stopped ? 'stopped' : 'peer closed')
   }
 
   private async importOne(peer: SyncPeer, b: Fetched): Promise<ImportResult> {
