@@ -45,12 +45,21 @@ export function signConfirmation(chainId: bigint, blockHash: Uint8Array, number:
   return { blockHash, number, signature }
 }
 
+/** signers already recovered, per confirmation object (a pool offers the same ones every slot) */
+const recovered = new WeakMap<Confirmation, { chainId: bigint; signer: Uint8Array | null }>()
+
 /** The address that signed `c`, or null when the signature is malformed or invalid. */
 export function recoverConfirmer(chainId: bigint, c: Confirmation): Uint8Array | null {
-  if (c.signature.length !== 65 || c.signature[64] > 1) return null
-  const sig = c.signature
-  const pub = recoverPublicKey(confirmationDigest(chainId, c.blockHash, c.number), sig.subarray(0, 32), sig.subarray(32, 64), sig[64])
-  return pub === null ? null : addressOf(pub)
+  const hit = recovered.get(c)
+  if (hit !== undefined && hit.chainId === chainId) return hit.signer
+  let signer: Uint8Array | null = null
+  if (c.signature.length === 65 && c.signature[64]! <= 1) {
+    const sig = c.signature
+    const pub = recoverPublicKey(confirmationDigest(chainId, c.blockHash, c.number), sig.subarray(0, 32), sig.subarray(32, 64), sig[64]!)
+    signer = pub === null ? null : addressOf(pub)
+  }
+  recovered.set(c, { chainId, signer })
+  return signer
 }
 
 export function confirmationFields(c: Confirmation): Uint8Array[] {
