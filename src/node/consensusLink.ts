@@ -20,7 +20,6 @@ import { decodeRawTransaction } from '../execution/txDecode.js'
 import type { ChainAdapter, ImportResult } from '../p2p/network.js'
 import type { TxPool } from '../txpool/txPool.js'
 import { NfcError } from '../util/errors.js'
-import type { Logger } from '../util/logger.js'
 import type { Blockchain } from './blockchain.js'
 
 /** how far below the head confirmations are kept for inclusion */
@@ -57,12 +56,6 @@ export class ConfirmationPool {
   prune(head: bigint): void {
     for (const [k, e] of this.byBlock) if (e.number + KEEP_DEPTH < head) this.byBlock.delete(k)
   }
-
-  get size(): number {
-    let n = 0
-    for (const e of this.byBlock.values()) n += e.byWitness.size
-    return n
-  }
 }
 
 export interface ConsensusLinkOptions {
@@ -70,7 +63,6 @@ export interface ConsensusLinkOptions {
   txpool: TxPool
   recoverPool: RecoverPool
   maxTxSize: number
-  logger: Logger
   now: () => number
   /** this node's witness key (signs confirmations while seated), if any */
   witnessKey?: Uint8Array

@@ -96,7 +96,6 @@ export class Node implements NodeInfo {
       txpool,
       recoverPool,
       maxTxSize: opts.genesis.params.maxTxSizeBytes,
-      logger: logger.child('consensus'),
       now,
       witnessKey: opts.witnessKey,
       witnessAddress,

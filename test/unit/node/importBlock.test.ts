@@ -426,7 +426,6 @@ t.test('ConsensusLink.importBlock refuses undecodable bytes with CHAIN_BAD_ENCOD
     txpool,
     recoverPool,
     maxTxSize: b.genesis.params.maxTxSizeBytes,
-    logger: silentLogger,
     now: () => Number(b1.header.timestamp),
   })
   const before = await snapshot(b)
