@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import { childArgs, prepareDevnet, type DevnetOptions } from '../../../src/cli/devnetCommand.js'
 import { devnetGenesis, genesisFileText } from '../../../src/cli/devnetGenesis.js'
 import { keysFileFor } from '../../../src/cli/genesisCommand.js'
-import { UsageError } from '../../../src/cli/nodeCommand.js'
+import { expectUsageError } from '../../helpers/usageError.js'
 import { DEV_ACCOUNTS } from '../../../src/node/devAccounts.js'
 
 function temp(t: Test): string {
@@ -17,17 +17,6 @@ function temp(t: Test): string {
 
 const NOW = 1_800_000_000_123
 const opts = (datadir: string, x: Partial<DevnetOptions> = {}): DevnetOptions => ({ datadir, rpcPort: 8545, p2pPort: 30303, now: () => NOW, ...x })
-function usage(t: Test, f: () => unknown, message: RegExp): void {
-  let err: unknown
-  try {
-    f()
-  } catch (e) {
-    err = e
-  }
-  t.ok(err instanceof UsageError, `a UsageError (${String(message)})`)
-  t.match((err as Error | undefined)?.message ?? '', message)
-}
-
 t.test('first start: one genesis with the time fixed on a slot boundary, a key per node', async (t) => {
   const dir = join(temp(t), 'dn')
   const plan = prepareDevnet(opts(dir, { nodes: 3 }))
@@ -63,27 +52,27 @@ t.test('first start: one genesis with the time fixed on a slot boundary, a key p
   t.equal(again.genesis.timestamp, 1_800_000_000_000)
   t.equal(again.nodes.length, 3, '--nodes defaults to what the directory was made for')
   t.equal(prepareDevnet(opts(dir, { nodes: 3 })).nodes.length, 3)
-  usage(t, () => prepareDevnet(opts(dir, { nodes: 4 })), /is a devnet of 3 nodes \(its genesis.json lists 3 witnesses\), not 4; run with --nodes 3, or add --reset/)
+  expectUsageError(t, () => prepareDevnet(opts(dir, { nodes: 4 })), /is a devnet of 3 nodes \(its genesis.json lists 3 witnesses\), not 4; run with --nodes 3, or add --reset/)
 
   // a lost or foreign key is caught before any node starts
   writeFileSync(plan.nodes[2]!.keyFile, `${DEV_ACCOUNTS[7]!.privateKey}\n`)
-  usage(t, () => prepareDevnet(opts(dir)), /node-2.witness\.key is not the key of witnesses\[2\]/)
+  expectUsageError(t, () => prepareDevnet(opts(dir)), /node-2.witness\.key is not the key of witnesses\[2\]/)
   rmSync(plan.nodes[2]!.keyFile)
-  usage(t, () => prepareDevnet(opts(dir)), /node-2.witness\.key is missing; add --reset/)
+  expectUsageError(t, () => prepareDevnet(opts(dir)), /node-2.witness\.key is missing; add --reset/)
 })
 
 t.test('default: 4 nodes; ports must fit and not overlap', async (t) => {
   t.equal(prepareDevnet(opts(join(temp(t), 'dn'))).nodes.length, 4)
-  usage(t, () => prepareDevnet(opts(join(temp(t), 'a'), { nodes: 2, rpcPort: 65535 })), /--rpc-port 65535 leaves no room for 2 nodes/)
-  usage(t, () => prepareDevnet(opts(join(temp(t), 'b'), { nodes: 2, p2pPort: 65535 })), /--p2p-port 65535 leaves no room for 2 nodes/)
-  usage(t, () => prepareDevnet(opts(join(temp(t), 'c'), { nodes: 4, rpcPort: 9000, p2pPort: 9003 })), /--rpc-port 9000 and --p2p-port 9003 overlap for 4 nodes/)
+  expectUsageError(t, () => prepareDevnet(opts(join(temp(t), 'a'), { nodes: 2, rpcPort: 65535 })), /--rpc-port 65535 leaves no room for 2 nodes/)
+  expectUsageError(t, () => prepareDevnet(opts(join(temp(t), 'b'), { nodes: 2, p2pPort: 65535 })), /--p2p-port 65535 leaves no room for 2 nodes/)
+  expectUsageError(t, () => prepareDevnet(opts(join(temp(t), 'c'), { nodes: 4, rpcPort: 9000, p2pPort: 9003 })), /--rpc-port 9000 and --p2p-port 9003 overlap for 4 nodes/)
   t.ok(prepareDevnet(opts(join(temp(t), 'd'), { nodes: 4, rpcPort: 9000, p2pPort: 9004 })))
 })
 
 t.test('leftover node directories without a genesis are refused', async (t) => {
   const dir = temp(t)
   mkdirSync(join(dir, 'node-0'))
-  usage(t, () => prepareDevnet(opts(dir, { nodes: 1 })), /holds node directories but no genesis\.json; add --reset/)
+  expectUsageError(t, () => prepareDevnet(opts(dir, { nodes: 1 })), /holds node directories but no genesis\.json; add --reset/)
 })
 
 t.test('--genesis: a template file, its keys, and its timestamp', async (t) => {
@@ -94,16 +83,16 @@ t.test('--genesis: a template file, its keys, and its timestamp', async (t) => {
   t.equal(a.nodes.length, 4)
   t.equal(a.genesis.timestamp, 1_800_000_000_000)
   t.equal(prepareDevnet(opts(join(root, 'a'), { genesis: shipped })).created, false, 'the same template continues the devnet')
-  usage(t, () => prepareDevnet(opts(join(root, 'b'), { genesis: shipped, nodes: 3 })), /lists 4 witnesses but --nodes is 3/)
+  expectUsageError(t, () => prepareDevnet(opts(join(root, 'b'), { genesis: shipped, nodes: 3 })), /lists 4 witnesses but --nodes is 3/)
   const other = join(root, 'other.json')
   writeFileSync(other, genesisFileText(devnetGenesis({ nodes: 4, chainId: 77 }).doc))
-  usage(t, () => prepareDevnet(opts(join(root, 'a'), { genesis: other })), /was made from another genesis than .*other\.json; leave out --genesis to continue it, or add --reset/)
+  expectUsageError(t, () => prepareDevnet(opts(join(root, 'a'), { genesis: other })), /was made from another genesis than .*other\.json; leave out --genesis to continue it, or add --reset/)
 
   // fresh keys: read from the .keys.json that `nfc genesis devnet` writes
   const big = devnetGenesis({ nodes: 11, timestamp: 1_700_000_000_000 })
   const file = join(root, 'big.json')
   writeFileSync(file, genesisFileText(big.doc))
-  usage(t, () => prepareDevnet(opts(join(root, 'c'), { genesis: file })), /no private key for witnesses\[10\] 0x[0-9a-fA-F]{40} of .*big\.json: it is not a dev account, and .*big\.keys\.json does not hold it/)
+  expectUsageError(t, () => prepareDevnet(opts(join(root, 'c'), { genesis: file })), /no private key for witnesses\[10\] 0x[0-9a-fA-F]{40} of .*big\.json: it is not a dev account, and .*big\.keys\.json does not hold it/)
   t.notOk(existsSync(join(root, 'c', 'genesis.json')), 'nothing written on failure')
   writeFileSync(keysFileFor(file), JSON.stringify({ [big.doc.witnesses[10]!.address]: big.witnessKeys[10] }))
   const c = prepareDevnet(opts(join(root, 'c'), { genesis: file }))
