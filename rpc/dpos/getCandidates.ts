@@ -1,4 +1,5 @@
 /** dpos_getCandidates([block]): every registered candidate, in election rank order (votes, trust, address). */
+import { compareCandidates } from '../../src/consensus/dpos/election.js'
 import { readCandidates } from '../../src/consensus/dpos/views.js'
 import { blockTag, defineMethod, optional } from '../params.js'
 import type { NodeApi } from '../../src/node/interface.js'
@@ -7,7 +8,7 @@ import { hexQ, stateFor, trustJson } from './common.js'
 export const dpos_getCandidates = defineMethod('dpos_getCandidates', [optional(blockTag)], async ([ref], ctx) => {
   const { state } = await stateFor(ctx.node as NodeApi, ref)
   const list = (await readCandidates(state)).filter((c) => c.registered)
-  list.sort((a, b) => (a.votes !== b.votes ? (a.votes > b.votes ? -1 : 1) : a.trust !== b.trust ? (a.trust > b.trust ? -1 : 1) : a.address < b.address ? -1 : 1))
+  list.sort(compareCandidates) // the election's rank order
   return list.map((c) => ({
     address: c.address,
     votes: hexQ(c.votes),

@@ -15,6 +15,6 @@ export const dpos_getFinalized = defineMethod('dpos_getFinalized', [], (_params,
     head: hexQ(chain.head.header.number),
     lag: hexQ(chain.head.header.number - fin.header.number),
     seatedWitnesses: seated,
-    quorum: Math.floor((2 * seated) / 3) + 1,
+    quorum: chain.quorum(),
   }
 })

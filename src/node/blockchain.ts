@@ -85,7 +85,6 @@ export class Blockchain extends EventEmitter<{
   doubleProduction: [DoubleProduction]
 }> {
   private readonly lock = new Mutex()
-  readonly dpos: DposConfig
   /** highest canonical block each witness is known to have confirmed (own blocks included) */
   private readonly confirmedBy = new Map<string, bigint>()
   private headSeats: (string | null)[] = []
@@ -104,9 +103,9 @@ export class Blockchain extends EventEmitter<{
     private _head: Head,
     private readonly logger: Logger,
     finalized: Head,
+    readonly dpos: DposConfig,
   ) {
     super()
-    this.dpos = dposConfigOf(genesis, genesisTime, genesisHash)
     this._finalized = finalized
   }
 
@@ -160,8 +159,9 @@ export class Blockchain extends EventEmitter<{
       ])
       state.store.committed()
       logger.info('initialised chain from genesis', { name: genesis.name, chainId: genesis.chainId, hash, time })
-      const vm = await makeVm(common, state, store, dposConfigOf(genesis, time, hash))
-      const chain = new Blockchain(common, genesis, store, state, vm, hash, time, { hash, header }, logger, { hash, header })
+      const dpos = dposConfigOf(genesis, time, hash)
+      const vm = await makeVm(common, state, store, dpos)
+      const chain = new Blockchain(common, genesis, store, state, vm, hash, time, { hash, header }, logger, { hash, header }, dpos)
       await chain.loadConsensus()
       return chain
     }
@@ -190,10 +190,11 @@ export class Blockchain extends EventEmitter<{
     if (!(await state.hasRoot(head.header.stateRoot))) {
       throw corrupt(`the state of head block ${head.header.number} is missing`)
     }
-    const vm = await makeVm(common, state, store, dposConfigOf(genesis, time, storedGenesis))
+    const dpos = dposConfigOf(genesis, time, storedGenesis)
+    const vm = await makeVm(common, state, store, dpos)
     const finalized = await loadFinalized(store, head, storedGenesis)
     logger.info('opened chain', { head: head.header.number, hash: head.hash, finalized: finalized.header.number })
-    const chain = new Blockchain(common, genesis, store, state, vm, storedGenesis, time, head, logger, finalized)
+    const chain = new Blockchain(common, genesis, store, state, vm, storedGenesis, time, head, logger, finalized, dpos)
     await chain.loadConsensus()
     return chain
   }
@@ -402,6 +403,12 @@ export class Blockchain extends EventEmitter<{
     })
   }
 
+  /** Distinct confirmations that make a block final: ⌊2n/3⌋+1 of the n occupied seats at the head. */
+  quorum(): number {
+    const n = this.headSeats.filter((s) => s !== null).length
+    return Math.floor((2 * n) / 3) + 1
+  }
+
   /** The seated witnesses at the head (who may confirm) — cached per head. */
   get seats(): readonly (string | null)[] {
     return this.headSeats
@@ -441,18 +448,13 @@ export class Blockchain extends EventEmitter<{
   beginHookFor(block: Block): (sm: MerkleStateManager) => Promise<void> {
     const h = block.header
     const chainId = this.common.chainId()
-    const info: BlockInfo = {
-      number: h.number,
-      timestamp: h.timestamp,
-      producer: bytesToHex(h.producer),
-      parentHash: h.parentHash,
-      parentTimestamp: 0n,
-      confirmations: block.confirmations.map((c) => ({ witness: bytesToHex(recoverConfirmer(chainId, c) ?? new Uint8Array(20)), number: c.number })),
-    }
+    const confirmations = block.confirmations.map((c) => ({ witness: bytesToHex(recoverConfirmer(chainId, c) ?? new Uint8Array(20)), number: c.number }))
     return async (sm) => {
-      const parent = await this.store.getHeader(h.parentHash)
-      if (parent === undefined) throw new NfcError(ChainErrorCode.BlockNotFound, `parent of block ${h.number} not found`)
-      await beginBlock(sm, { ...info, parentTimestamp: parent.timestamp }, this.dpos)
+      const header = await this.store.getHeader(h.parentHash)
+      if (header === undefined) throw new NfcError(ChainErrorCode.BlockNotFound, `parent of block ${h.number} not found`)
+      const parent = { hash: h.parentHash, header }
+      const info = this.blockInfo(this.blockContext(parent, h.timestamp, new Address(h.producer)), parent, [])
+      await beginBlock(sm, { ...info, confirmations }, this.dpos)
     }
   }
 
@@ -574,7 +576,7 @@ export class Blockchain extends EventEmitter<{
   private async updateFinality(): Promise<void> {
     const seated = this.headSeats.filter((s): s is string => s !== null)
     if (seated.length === 0) return
-    const quorum = Math.floor((2 * seated.length) / 3) + 1
+    const quorum = this.quorum()
     const numbers = seated.map((w) => this.confirmedBy.get(w) ?? -1n).sort((a, b) => (a > b ? -1 : a < b ? 1 : 0))
     let target = numbers[quorum - 1]!
     if (target > this._head.header.number) target = this._head.header.number

@@ -34,7 +34,7 @@ export function normalizeAddress(address: string): string {
 }
 
 /** Rank order: negative when `a` ranks before `b`. Addresses must already be lowercase. */
-export function compareCandidates(a: Candidate, b: Candidate): number {
+export function compareCandidates(a: Pick<Candidate, 'address' | 'votes' | 'trust'>, b: Pick<Candidate, 'address' | 'votes' | 'trust'>): number {
   if (a.votes !== b.votes) return a.votes > b.votes ? -1 : 1
   if (a.trust !== b.trust) return a.trust > b.trust ? -1 : 1
   // Lowercase 0x-hex strings of equal length: code-unit order = numeric order of the address.
