@@ -4,8 +4,12 @@
  * loads the genesis, wires SIGINT/SIGTERM to a clean stop, and calls the node.
  */
 import { devnetCommand } from './devnetCommand.js'
+import { explorerCommand } from './explorerCommand.js'
+import { flowCommand } from './flowCommand.js'
 import { genesisCommand } from './genesisCommand.js'
+import { keysCommand } from './keysCommand.js'
 import { nodeCommand } from './nodeCommand.js'
+import { statusCommand } from './statusCommand.js'
 
 const USAGE = `nfc — the NetFlowCoin node
 
@@ -35,6 +39,14 @@ async function main(argv: string[]): Promise<number> {
       return devnetCommand(rest)
     case 'genesis':
       return genesisCommand(rest)
+    case 'explorer':
+      return explorerCommand(rest)
+    case 'keys':
+      return keysCommand(rest)
+    case 'status':
+      return statusCommand(rest)
+    case 'flow':
+      return flowCommand(rest)
     case undefined:
     case '--help':
     case '-h':
