@@ -7,7 +7,10 @@
  *   h ‖ hash            → header RLP            b ‖ hash        → body RLP
  *   r ‖ hash            → receipts RLP          n ‖ u64 number  → canonical hash
  *   t ‖ txHash          → blockHash ‖ u32 index
- *   a ‖ address ‖ u64 number ‖ u32 index → txHash        (tx history per address)
+ *   A ‖ address ‖ u64 number ‖ u32 index → txHash ‖ u8 flags   (tx history per address; flags:
+ *                         bit0 the address sent it, bit1 it received it / was created by it)
+ *   a ‖ …               retired: the first address history (no flags, no created contracts);
+ *                         no longer written, deleted by the rebuild of the `A` index
  *   s ‖ trie node key   → trie node (src/state)  H → head hash   M ‖ name → metadata
  *   l ‖ u64 number, x ‖ hash → the log index (src/chain/logIndex.ts)
  */
@@ -18,7 +21,7 @@ import { ClassicLevel } from 'classic-level'
 import { NfcError } from '../util/errors.js'
 import { decodeBody, encodeBody, type Block, type BlockBody } from './block.js'
 import { ChainErrorCode } from './errors.js'
-import { decodeHeader, encodeHeader, type BlockHeader } from './header.js'
+import { decodeHeader, encodeHeader, equalBytes, type BlockHeader } from './header.js'
 import { decodeReceipts, encodeReceipts, type TxReceipt } from './receipt.js'
 import { logIndexOps, logIndexRemovalOps } from './logIndex.js'
 
@@ -31,7 +34,9 @@ const P = {
   receipts: 0x72, // r
   number: 0x6e, // n
   tx: 0x74, // t
-  address: 0x61, // a
+  /** retired address history (see the layout above) */
+  oldAddress: 0x61, // a
+  addressTx: 0x41, // A
   head: 0x48, // H
   meta: 0x4d, // M
 } as const
@@ -56,6 +61,25 @@ function u32(n: number): Uint8Array {
 
 const headKey = new Uint8Array([P.head])
 const metaKey = (name: string) => key(P.meta, utf8.encode(name))
+
+/** Flags of an address-index entry. */
+export const AddressTxFlag = { from: 1, to: 2 } as const
+
+/** One entry of the address index: a canonical transaction that `address` sent and/or received. */
+export interface AddressTx {
+  blockNumber: bigint
+  txIndex: number
+  hash: Uint8Array
+  /** AddressTxFlag bits: `from` = the address sent it; `to` = it is the recipient or the created contract */
+  flags: number
+}
+
+/**
+ * Written with the genesis block (and after a rebuild): the `A` index covers every canonical
+ * block. A data directory without it predates the index; `ensureAddressIndex` rebuilds it.
+ */
+const ADDRESS_INDEX_META = 'addressIndex'
+const ADDRESS_INDEX_VERSION = 1n
 
 export interface TxLocation {
   blockHash: Uint8Array
@@ -140,13 +164,25 @@ export class BlockStore {
     ops.push({ type: 'put', key: key(P.body, hash), value: encodeBody(transactions, confirmations) })
     ops.push({ type: 'put', key: key(P.receipts, hash), value: encodeReceipts(c.receipts) })
     if (c.canonical) {
-      for (const old of c.unindex ?? []) ops.push(...unindexOps(old))
-      for (const b of c.reindex ?? []) ops.push(...indexOps(b))
-      ops.push(...indexOps(c.block))
+      // the address index needs the created contracts, which only the receipts know
+      for (const old of c.unindex ?? []) ops.push(...unindexOps(old, await this.storedReceipts(old)))
+      for (const b of c.reindex ?? []) ops.push(...indexOps(b, await this.storedReceipts(b)))
+      ops.push(...indexOps(c.block, c.receipts))
+      if (header.number === 0n) ops.push(this.metaOp(ADDRESS_INDEX_META, u64(ADDRESS_INDEX_VERSION)))
       ops.push({ type: 'put', key: headKey, value: hash })
     }
     await this.db.batch(ops as never)
     this.cacheHeader(hash, header)
+  }
+
+  private async storedReceipts(block: Block): Promise<TxReceipt[]> {
+    const receipts = await this.getReceipts(block.hash)
+    if (receipts === undefined || receipts.length !== block.transactions.length) {
+      throw new NfcError(ChainErrorCode.DatadirCorrupt, `block ${block.header.number} has no receipts for its transactions`, {
+        hash: block.hash,
+      })
+    }
+    return receipts
   }
 
   private cacheHeader(hash: Uint8Array, header: BlockHeader): void {
@@ -207,14 +243,77 @@ export class BlockStore {
   }
 
   /**
-   * Transaction hashes that touch `address` (as sender or recipient), newest first, starting
-   * below block `beforeNumber` (exclusive) when given.
+   * Canonical transactions that `address` sent or received (or whose creation made it), newest
+   * first: at most `limit`, all strictly before position (`beforeBlock`, `beforeIndex`) when
+   * given — `beforeIndex` undefined means before the whole block `beforeBlock`. One reverse
+   * range scan of the `A` index.
+   */
+  async transactionsOf(
+    address: Uint8Array,
+    opts: { beforeBlock?: bigint; beforeIndex?: number; limit: number },
+  ): Promise<AddressTx[]> {
+    if (address.length !== 20) throw new RangeError('an address is 20 bytes')
+    const gte = key(P.addressTx, address)
+    const range =
+      opts.beforeBlock === undefined
+        ? { gte, lte: key(P.addressTx, address, new Uint8Array(12).fill(0xff)) }
+        : opts.beforeIndex === undefined
+          ? { gte, lt: key(P.addressTx, address, u64(opts.beforeBlock)) }
+          : { gte, lt: key(P.addressTx, address, u64(opts.beforeBlock), u32(opts.beforeIndex)) }
+    const out: AddressTx[] = []
+    for await (const [k, v] of this.db.iterator({ ...range, reverse: true, limit: opts.limit })) {
+      const view = new DataView(k.buffer, k.byteOffset + 21, 12)
+      out.push({ blockNumber: view.getBigUint64(0), txIndex: view.getUint32(8), hash: v.slice(0, 32), flags: v[32] ?? 0 })
+    }
+    return out
+  }
+
+  /**
+   * Transaction hashes that touch `address` (as sender, recipient or created contract), newest
+   * first, starting below block `beforeNumber` (exclusive) when given.
    */
   async addressHistory(address: Uint8Array, limit: number, beforeNumber?: bigint): Promise<Uint8Array[]> {
-    const lt = beforeNumber === undefined ? key(P.address, address, u64(2n ** 64n - 1n)) : key(P.address, address, u64(beforeNumber))
-    const out: Uint8Array[] = []
-    for await (const v of this.db.values({ gte: key(P.address, address), lt, reverse: true, limit })) out.push(v)
-    return out
+    return (await this.transactionsOf(address, { beforeBlock: beforeNumber, limit })).map((x) => x.hash)
+  }
+
+  /**
+   * Builds the address index of a data directory that predates it: one walk over the canonical
+   * chain (the `n` index), in batches, then the retired `a` entries are cleared and the
+   * `addressIndex` record written. Puts are idempotent, so a walk cut short by a kill simply
+   * runs again on the next start. Must run before blocks are committed (at open). Returns the
+   * number of blocks walked (0 when the index was already complete).
+   */
+  async ensureAddressIndex(log?: (msg: string, fields: Record<string, unknown>) => void): Promise<number> {
+    if ((await this.getMeta(ADDRESS_INDEX_META)) !== undefined) return 0
+    const headHash = await this.getHeadHash()
+    const head = headHash === undefined ? undefined : await this.getHeader(headHash)
+    const total = head === undefined ? 0n : head.number + 1n
+    log?.('building the address index (history per account) over the canonical chain', { blocks: total })
+    let walked = 0
+    let ops: BatchOp[] = []
+    let lastLog = Date.now()
+    for await (const [k, hash] of this.db.iterator({ gte: key(P.number), lt: key(P.number + 1) })) {
+      const block = await this.getBlock(hash)
+      if (block === undefined) {
+        const number = new DataView(k.buffer, k.byteOffset + 1, 8).getBigUint64(0)
+        throw new NfcError(ChainErrorCode.DatadirCorrupt, `canonical block ${number} is missing`, { hash })
+      }
+      ops.push(...addressIndexOps(block, await this.storedReceipts(block)))
+      walked++
+      if (ops.length >= 10_000) {
+        await this.db.batch(ops as never)
+        ops = []
+        if (Date.now() - lastLog >= 10_000) {
+          log?.('building the address index', { block: block.header.number, of: total })
+          lastLog = Date.now()
+        }
+      }
+    }
+    ops.push(this.metaOp(ADDRESS_INDEX_META, u64(ADDRESS_INDEX_VERSION)))
+    await this.db.batch(ops as never)
+    await this.db.clear({ gte: key(P.oldAddress), lt: key(P.oldAddress + 1) })
+    log?.('address index built', { blocks: walked })
+    return walked
   }
 
   async close(): Promise<void> {
@@ -223,35 +322,53 @@ export class BlockStore {
 }
 
 /** The canonical indexes of a block: number → hash, tx locations, address history, log index. */
-function indexOps(block: Block): BatchOp[] {
+function indexOps(block: Block, receipts: TxReceipt[]): BatchOp[] {
   const { header, hash, transactions } = block
   const number = u64(header.number)
   const ops: BatchOp[] = [{ type: 'put', key: key(P.number, number), value: hash }]
   transactions.forEach((tx, i) => {
-    const txHash = tx.hash()
-    const index = u32(i)
-    ops.push({ type: 'put', key: key(P.tx, txHash), value: concatBytes(hash, index) })
-    const from = tx.getSenderAddress().bytes
-    ops.push({ type: 'put', key: key(P.address, from, number, index), value: txHash })
-    const to = tx.to?.bytes
-    if (to !== undefined) ops.push({ type: 'put', key: key(P.address, to, number, index), value: txHash })
+    ops.push({ type: 'put', key: key(P.tx, tx.hash()), value: concatBytes(hash, u32(i)) })
   })
+  ops.push(...addressIndexOps(block, receipts))
   ops.push(...logIndexOps(block))
   return ops
 }
 
 /** The inverse of indexOps, for a block leaving the canonical chain (its records stay). */
-function unindexOps(block: Block): BatchOp[] {
+function unindexOps(block: Block, receipts: TxReceipt[]): BatchOp[] {
   const { header, transactions } = block
-  const number = u64(header.number)
-  const ops: BatchOp[] = [{ type: 'del', key: key(P.number, number) }]
-  transactions.forEach((tx, i) => {
-    const index = u32(i)
-    ops.push({ type: 'del', key: key(P.tx, tx.hash()) })
-    ops.push({ type: 'del', key: key(P.address, tx.getSenderAddress().bytes, number, index) })
-    const to = tx.to?.bytes
-    if (to !== undefined) ops.push({ type: 'del', key: key(P.address, to, number, index) })
-  })
+  const ops: BatchOp[] = [{ type: 'del', key: key(P.number, u64(header.number)) }]
+  transactions.forEach((tx) => ops.push({ type: 'del', key: key(P.tx, tx.hash()) }))
+  for (const op of addressIndexOps(block, receipts)) ops.push({ type: 'del', key: op.key })
   ops.push(...logIndexRemovalOps(block))
+  return ops
+}
+
+/**
+ * The `A` entries of a block: the sender (flag `from`) and the recipient — for a creation the
+ * contract its receipt names, none when it failed — (flag `to`); one entry with both flags when
+ * an account sends to itself.
+ */
+function addressIndexOps(block: Block, receipts: TxReceipt[]): BatchOp[] {
+  const number = u64(block.header.number)
+  const ops: BatchOp[] = []
+  block.transactions.forEach((tx, i) => {
+    const txHash = tx.hash()
+    const index = u32(i)
+    const from = tx.getSenderAddress().bytes
+    const created = receipts[i]?.contractAddress
+    const to = tx.to?.bytes ?? (created !== undefined && created.length === 20 ? created : undefined)
+    const entry = (address: Uint8Array, flags: number): BatchOp => ({
+      type: 'put',
+      key: key(P.addressTx, address, number, index),
+      value: concatBytes(txHash, Uint8Array.of(flags)),
+    })
+    if (to !== undefined && equalBytes(from, to)) {
+      ops.push(entry(from, AddressTxFlag.from | AddressTxFlag.to))
+      return
+    }
+    ops.push(entry(from, AddressTxFlag.from))
+    if (to !== undefined) ops.push(entry(to, AddressTxFlag.to))
+  })
   return ops
 }

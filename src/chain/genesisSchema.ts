@@ -24,6 +24,33 @@ export interface GenesisParams {
   pledgeUnlockSec: number
   /** share of an offender's stake sent to the shared pool on proven evidence, in basis points */
   evidenceSlashBps: number
+  // --- PoVF and the token economy (DESIGN §5, §6) ---
+  /** minimum pledge of a central node (CN), in wei */
+  cnPledge: bigint
+  /** minimum pledge of an edge node (EN), in wei */
+  enPledge: bigint
+  /** flow side-chain committee size (CN/RN nodes drawn each counting cycle) */
+  flowCommitteeSize: number
+  /** challenge window after a checkpoint lands on the main chain, seconds */
+  flowChallengeSec: number
+  /** `k`: the sample seed of a receipt uses the block k blocks after its commitment (DESIGN §5.4) */
+  flowSampleLagBlocks: number
+  /** `L`: bytes per (consumer, provider) pair and cycle above which bytes count logarithmically */
+  flowLogThresholdBytes: bigint
+  /** `capFactor` in basis points: a pair's reward ≤ capFactor × the value of the NB fuel burned for it */
+  flowCapFactorBps: number
+  /** NB fuel price per GB (10^9 bytes), in NB wei */
+  fuelPricePerGb: bigint
+  /** the anchored NFC price in NB wei per NFC (the oracle value at genesis; governance may change it) */
+  nfcPriceNb: bigint
+  /** an address must hold more than this many wei of NFC to convert NFC to NB */
+  nbConvertMinBalance: bigint
+  /** NFC converted to NB is burned (sent to address 0) until this many wei have been burned */
+  nbBurnCap: bigint
+  /** traffic rewards stay locked this long, seconds (30 days) */
+  flowLockSec: number
+  /** then unlock linearly over this long, seconds (180 days) */
+  flowUnlockSec: number
 }
 
 /**
@@ -83,6 +110,19 @@ export const PARAM_SPECS = {
   rnPledge: { kind: 'amount', min: 0n, max: MAX_UINT256, def: 100_000n * NFC, example: '100000000000000000000000' },
   pledgeUnlockSec: { kind: 'int', min: 0, max: Number.MAX_SAFE_INTEGER, def: 15_552_000, example: 15552000 },
   evidenceSlashBps: { kind: 'int', min: 0, max: 10_000, def: 1000, example: 1000 },
+  cnPledge: { kind: 'amount', min: 0n, max: MAX_UINT256, def: 10_000n * NFC, example: '10000000000000000000000' },
+  enPledge: { kind: 'amount', min: 0n, max: MAX_UINT256, def: 1_000n * NFC, example: '1000000000000000000000' },
+  flowCommitteeSize: { kind: 'int', min: 1, max: 101, def: 7, example: 7 },
+  flowChallengeSec: { kind: 'int', min: 0, max: Number.MAX_SAFE_INTEGER, def: 3600, example: 3600 },
+  flowSampleLagBlocks: { kind: 'int', min: 1, max: 256, def: 3, example: 3 },
+  flowLogThresholdBytes: { kind: 'bigint', min: 1n, max: MAX_UINT64, def: 10_000_000_000n, example: '10000000000' },
+  flowCapFactorBps: { kind: 'int', min: 0, max: 1_000_000, def: 10_000, example: 10000 },
+  fuelPricePerGb: { kind: 'amount', min: 0n, max: MAX_UINT256, def: 10n ** 16n, example: '10000000000000000' },
+  nfcPriceNb: { kind: 'amount', min: 1n, max: MAX_UINT256, def: 10n ** 17n, example: '100000000000000000' },
+  nbConvertMinBalance: { kind: 'amount', min: 0n, max: MAX_UINT256, def: 1_000n * NFC, example: '1000000000000000000000' },
+  nbBurnCap: { kind: 'amount', min: 0n, max: MAX_UINT256, def: 1_005_000_000n * NFC, example: '1005000000000000000000000000' },
+  flowLockSec: { kind: 'int', min: 0, max: Number.MAX_SAFE_INTEGER, def: 2_592_000, example: 2592000 },
+  flowUnlockSec: { kind: 'int', min: 0, max: Number.MAX_SAFE_INTEGER, def: 15_552_000, example: 15552000 },
 } as const satisfies Record<keyof GenesisParams, IntSpec | BigSpec>
 
 export const DEFAULT_PARAMS: GenesisParams = Object.freeze(

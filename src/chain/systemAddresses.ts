@@ -18,7 +18,12 @@ export const POOLS = {
   blockMining: '0x0000000000000000000000000000000000002001',
   /** Traffic-mining pool Pf (1,344,000,000 NFC at genesis). */
   trafficMining: '0x0000000000000000000000000000000000002002',
+  /** Team allocation under vesting (315,000,000 NFC: 1-year cliff, then linear over 6 years). */
+  teamVesting: '0x0000000000000000000000000000000000002003',
 } as const
+
+/** Where burned NFC goes (DESIGN §6): its balance is the burned total. */
+export const BURN_ADDRESS = '0x0000000000000000000000000000000000000000'
 
 /** 1 NFC in wei (18 decimals). */
 export const NFC = 10n ** 18n

@@ -11,6 +11,7 @@ import { Account, Address, bytesToHex, hexToBytes } from '@ethereumjs/util'
 import type { VM } from '@ethereumjs/vm'
 import { makeBlock, transactionsRoot, type Block } from '../chain/block.js'
 import { confirmationsRoot, recoverConfirmer, type Confirmation } from '../chain/confirmation.js'
+import { flowConfigOf } from '../consensus/povf/params.js'
 import { beginBlock, endBlock, scheduleFor, type BlockInfo, type DposConfig, type Schedule } from '../consensus/dpos/engine.js'
 import { writeGenesisState } from '../consensus/dpos/genesisState.js'
 import { lastConfirmedOf, readWitnesses } from '../consensus/dpos/views.js'
@@ -715,6 +716,7 @@ export function dposConfigOf(genesis: Genesis, genesisTime: bigint, genesisHash:
     unbondingDelayMs: BigInt(p.unbondingDelaySec) * 1000n,
     pledgeUnlockMs: BigInt(p.pledgeUnlockSec) * 1000n,
     evidenceSlashBps: BigInt(p.evidenceSlashBps),
+    flow: flowConfigOf(genesis),
   }
 }
 

@@ -79,6 +79,7 @@ import { shuffle } from './shuffle.js'
 import { BLOCK_MINING_POOL, DposStore, NODE_REGISTRY, SHARED_POOL, STAKING, type Addr, type CandidateRecord, type PendingSeats, type StateAccess } from './store.js'
 import { replaceRemoved } from './trust.js'
 import { accumulate } from './voterIndex.js'
+import { DEFAULT_FLOW_CONFIG, type FlowConfig } from '../povf/params.js'
 
 export interface DposConfig {
   W: number
@@ -93,6 +94,13 @@ export interface DposConfig {
   evidenceSlashBps: bigint
   /** default DEFAULT_BLOCK_REWARD_PARAMS */
   rewardParams?: BlockRewardParams
+  /** PoVF and token economy; default DEFAULT_FLOW_CONFIG (read it through `flowOf(cfg)`) */
+  flow?: FlowConfig
+}
+
+/** The flow parameters of a config (mainnet defaults where a harness left them out). */
+export function flowOf(cfg: DposConfig): FlowConfig {
+  return cfg.flow ?? DEFAULT_FLOW_CONFIG
 }
 
 export interface BlockInfo {

@@ -44,7 +44,7 @@ function addrBytes(a: Addr): Uint8Array {
   return hexToBytes(a as `0x${string}`)
 }
 
-function u64b(n: bigint): Uint8Array {
+export function u64b(n: bigint): Uint8Array {
   const b = new Uint8Array(8)
   new DataView(b.buffer).setBigUint64(0, n)
   return b
@@ -65,17 +65,17 @@ export function slotOf(tag: string, ...parts: Uint8Array[]): Uint8Array {
   return core.keccak256(buf)
 }
 
-function toAddr(word: bigint): Addr | null {
+export function toAddr(word: bigint): Addr | null {
   if (word === 0n) return null
   return `0x${word.toString(16).padStart(40, '0')}`
 }
 
-function fromAddr(a: Addr | null): bigint {
+export function fromAddr(a: Addr | null): bigint {
   return a === null ? 0n : BigInt(a)
 }
 
 /** Raw word access on one account. */
-class Words {
+export class Words {
   constructor(
     private readonly sm: StateAccess,
     readonly account: Address,
@@ -112,7 +112,7 @@ class Words {
 }
 
 /** An address list with O(1) membership: len, item[i], index[addr] = i + 1. */
-class AddressList {
+export class AddressList {
   constructor(
     private readonly w: Words,
     private readonly tag: string,

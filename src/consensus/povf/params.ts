@@ -1,0 +1,72 @@
+/**
+ * The PoVF and token-economy parameters of a chain (DESIGN §5, §6), in the units consensus code
+ * uses: wei, bytes, ms. Built once per chain from the genesis (`flowConfigOf`) and carried in
+ * `DposConfig.flow`, so the engine and every system contract see the same values.
+ */
+import type { Genesis, GenesisParams } from '../../chain/genesisSchema.js'
+import { DEFAULT_PARAMS } from '../../chain/genesisSchema.js'
+
+export interface VestingGrant {
+  /** lowercase 0x address of the beneficiary */
+  address: string
+  amount: bigint
+  /** nothing vests before genesisTime + cliffMs */
+  cliffMs: bigint
+  /** then it vests linearly over durationMs */
+  durationMs: bigint
+}
+
+export interface FlowConfig {
+  cnPledge: bigint
+  enPledge: bigint
+  /** counting cycle (DESIGN §3), ms */
+  cycleMs: bigint
+  committeeSize: number
+  challengeMs: bigint
+  sampleLagBlocks: bigint
+  /** `L`, bytes */
+  logThresholdBytes: bigint
+  capFactorBps: bigint
+  /** NB wei per 10^9 bytes */
+  fuelPricePerGb: bigint
+  /** NB wei per NFC (genesis value of the oracle; the live value is in NB's storage) */
+  nfcPriceNb: bigint
+  nbConvertMinBalance: bigint
+  nbBurnCap: bigint
+  lockMs: bigint
+  unlockMs: bigint
+  /** lowercase 0x address (or null): receives converted NFC after the burn cap; sets the oracle price */
+  foundation: string | null
+  /** team vesting grants, paid from POOLS.teamVesting */
+  vesting: readonly VestingGrant[]
+}
+
+export function flowConfigFromParams(p: GenesisParams, foundation: string | null = null, vesting: readonly VestingGrant[] = []): FlowConfig {
+  return {
+    cnPledge: p.cnPledge,
+    enPledge: p.enPledge,
+    cycleMs: BigInt(p.flowCycleSec) * 1000n,
+    committeeSize: p.flowCommitteeSize,
+    challengeMs: BigInt(p.flowChallengeSec) * 1000n,
+    sampleLagBlocks: BigInt(p.flowSampleLagBlocks),
+    logThresholdBytes: p.flowLogThresholdBytes,
+    capFactorBps: BigInt(p.flowCapFactorBps),
+    fuelPricePerGb: p.fuelPricePerGb,
+    nfcPriceNb: p.nfcPriceNb,
+    nbConvertMinBalance: p.nbConvertMinBalance,
+    nbBurnCap: p.nbBurnCap,
+    lockMs: BigInt(p.flowLockSec) * 1000n,
+    unlockMs: BigInt(p.flowUnlockSec) * 1000n,
+    foundation,
+    vesting,
+  }
+}
+
+/** The mainnet defaults (for harnesses that build a DposConfig by hand). */
+export const DEFAULT_FLOW_CONFIG: FlowConfig = Object.freeze(flowConfigFromParams(DEFAULT_PARAMS))
+
+/** The flow parameters of a genesis (the genesis-format owner extends this with foundation/vesting). */
+export function flowConfigOf(genesis: Genesis): FlowConfig {
+  const g = genesis as Genesis & { foundation?: string | null; vesting?: readonly VestingGrant[] }
+  return flowConfigFromParams(genesis.params, g.foundation ?? null, g.vesting ?? [])
+}

@@ -1,0 +1,264 @@
+/**
+ * What each view asks the node, as plain async functions over the RPC client. Optional
+ * namespaces (flow_, nfc_, methods being built elsewhere) come back as `Part`s so a view can say
+ * "not available on this node" for a -32601 and keep showing the rest.
+ */
+import { isMethodNotFound, RpcError, type RpcClient } from './rpcClient.js'
+import { big, blockTimeMs, num } from './format.js'
+import { registryInterface, type Decoder } from './decode.js'
+import { SYSTEM_CONTRACTS } from '../chain/systemAddresses.js'
+
+/** One optional piece of a view: its value, "this node does not have the method", or an error. */
+export type Part<T> = { ok: true; value: T } | { ok: false; missing: true } | { ok: false; missing: false; error: string }
+
+export async function part<T>(p: Promise<T>): Promise<Part<T>> {
+  try {
+    return { ok: true, value: await p }
+  } catch (e) {
+    if (isMethodNotFound(e)) return { ok: false, missing: true }
+    return { ok: false, missing: false, error: (e as Error).message }
+  }
+}
+
+const partOf = <T>(v: unknown): Part<T> =>
+  v instanceof RpcError
+    ? isMethodNotFound(v)
+      ? { ok: false, missing: true }
+      : { ok: false, missing: false, error: v.message }
+    : { ok: true, value: v as T }
+
+export const hexQ = (n: bigint | number): string => `0x${BigInt(n).toString(16)}`
+
+export type Block = Record<string, any> & { number: string; hash: string; transactions: any[] }
+
+// ------------------------------------------------------------------ dashboard
+
+export interface Dashboard {
+  chainId?: bigint
+  head?: Block
+  finalized: Part<Block | null>
+  peers: Part<number>
+  syncing: Part<false | { startingBlock: string; currentBlock: string; highestBlock: string }>
+  /** over the last `window` blocks */
+  window: number
+  blockTimeMs?: number
+  tps?: number
+  gasPerBlock?: number
+  gasLimit?: bigint
+}
+
+export async function loadDashboard(client: RpcClient, head: bigint, window = 20): Promise<Dashboard> {
+  const first = head - BigInt(window) + 1n > 0n ? head - BigInt(window) + 1n : 0n
+  const numbers: bigint[] = []
+  for (let n = first; n <= head; n++) numbers.push(n)
+  const [chainId, finalized, peers, syncing, ...blocks] = await client.batch([
+    { method: 'eth_chainId' },
+    { method: 'eth_getBlockByNumber', params: ['finalized', false] },
+    { method: 'net_peerCount' },
+    { method: 'eth_syncing' },
+    ...numbers.map((n) => ({ method: 'eth_getBlockByNumber', params: [hexQ(n), false] })),
+  ])
+  const got = blocks.filter((b): b is Block => b !== null && typeof b === 'object' && !(b instanceof RpcError))
+  const d: Dashboard = {
+    chainId: chainId instanceof RpcError ? undefined : big(chainId),
+    head: got[got.length - 1],
+    finalized: partOf<Block | null>(finalized),
+    peers: partOf<string>(peers).ok ? { ok: true, value: num(peers) ?? 0 } : partOf<number>(peers),
+    syncing: partOf(syncing),
+    window: got.length,
+  }
+  if (got.length >= 2) {
+    const t0 = blockTimeMs(got[0]!) ?? 0
+    const t1 = blockTimeMs(got[got.length - 1]!) ?? 0
+    const span = t1 - t0
+    // the first block's transactions happened before the span starts
+    const txs = got.slice(1).reduce((s, b) => s + b.transactions.length, 0)
+    d.blockTimeMs = span / (got.length - 1)
+    d.tps = span > 0 ? (txs * 1000) / span : 0
+  }
+  if (got.length > 0) {
+    d.gasPerBlock = got.reduce((s, b) => s + (num(b.gasUsed) ?? 0), 0) / got.length
+    d.gasLimit = big(got[got.length - 1]!.gasLimit)
+  }
+  return d
+}
+
+// ------------------------------------------------------------------ blocks
+
+/** `count` blocks from `top` downwards (newest first), without transaction bodies. */
+export async function loadBlocks(client: RpcClient, top: bigint, count: number): Promise<Block[]> {
+  const calls = []
+  for (let n = top; n >= 0n && calls.length < count; n--) calls.push({ method: 'eth_getBlockByNumber', params: [hexQ(n), false] })
+  const res = await client.batch(calls)
+  return res.filter((b): b is Block => b !== null && typeof b === 'object' && !(b instanceof RpcError))
+}
+
+/** A block by number or hash, with full transactions; null when the node has no such block. */
+export async function loadBlock(client: RpcClient, ref: string): Promise<Block | null> {
+  if (/^0x[0-9a-fA-F]{64}$/.test(ref)) return client.call('eth_getBlockByHash', [ref, true])
+  return client.call('eth_getBlockByNumber', [ref, true])
+}
+
+// ------------------------------------------------------------------ transactions
+
+export interface TxDetail {
+  tx: Record<string, any>
+  receipt: Record<string, any> | null
+  block: Block | null
+  /** why it failed, when it did (from a re-run with eth_call at the parent block, as geth) */
+  revertReason?: string
+}
+
+export async function loadTx(client: RpcClient, hash: string, decoder: Decoder): Promise<TxDetail | null> {
+  const [tx, receipt] = await client.batch([
+    { method: 'eth_getTransactionByHash', params: [hash] },
+    { method: 'eth_getTransactionReceipt', params: [hash] },
+  ])
+  if (tx instanceof RpcError) throw tx
+  if (tx === null) return null
+  const t = tx as Record<string, any>
+  const r = receipt instanceof RpcError ? null : (receipt as Record<string, any> | null)
+  const block = t.blockHash ? ((await client.call('eth_getBlockByHash', [t.blockHash, false])) as Block | null) : null
+  const out: TxDetail = { tx: t, receipt: r, block }
+  if (r !== null && big(r.status) === 0n) out.revertReason = await revertReason(client, t, decoder)
+  return out
+}
+
+/** Re-runs a failed transaction with eth_call on its parent block's state; the revert text. */
+export async function revertReason(client: RpcClient, tx: Record<string, any>, decoder: Decoder): Promise<string | undefined> {
+  const at = big(tx.blockNumber)
+  const call: Record<string, unknown> = { from: tx.from, to: tx.to ?? undefined, data: tx.input, value: tx.value, gas: tx.gas }
+  try {
+    await client.call('eth_call', [call, at === undefined || at === 0n ? 'latest' : hexQ(at - 1n)])
+    return 'reverted (the re-run succeeded: the failure depended on earlier transactions of its block)'
+  } catch (e) {
+    if (!(e instanceof RpcError)) return undefined
+    const fromData = decoder.revert(e.data)
+    if (fromData !== undefined) return fromData
+    return e.message.replace(/^execution reverted:?\s*/, '') || e.message
+  }
+}
+
+// ------------------------------------------------------------------ accounts
+
+export interface HistoryEntry {
+  hash: string
+  blockNumber: string
+  transactionIndex: string
+  from: string
+  to: string | null
+  direction: 'in' | 'out' | 'self'
+}
+
+export interface Account {
+  address: string
+  balance?: bigint
+  nonce?: number
+  codeSize?: number
+  votes: Part<{ total?: string; positions?: { candidate: string; votes: string; pendingReward?: string }[]; unbonding?: { amount: string; releaseTime: string }[] }>
+  pledge: Part<{ role: number; pledge: bigint; exitTime: bigint; withdrawn: bigint; withdrawable: bigint }>
+  rewards: Part<{ locked?: string; unlocking?: string; withdrawable?: string; withdrawn?: string; coinTime?: string }>
+  history: Part<{ transactions: HistoryEntry[]; next: string | null }>
+}
+
+export const HISTORY_PAGE = 10
+
+export async function loadAccount(client: RpcClient, address: string, cursor: string | null, pageSize = HISTORY_PAGE): Promise<Account> {
+  const [balance, nonce, code, votes, pledge, rewards, history] = await client.batch([
+    { method: 'eth_getBalance', params: [address, 'latest'] },
+    { method: 'eth_getTransactionCount', params: [address, 'latest'] },
+    { method: 'eth_getCode', params: [address, 'latest'] },
+    { method: 'dpos_getVotes', params: [address] },
+    { method: 'eth_call', params: [{ to: SYSTEM_CONTRACTS.nodeRegistry, data: registryInterface.encodeFunctionData('nodeOf', [address]) }, 'latest'] },
+    { method: 'flow_getRewards', params: [address] },
+    { method: 'nfc_getTransactionsByAddress', params: [address, { limit: pageSize, cursor }] },
+  ])
+  const pledgePart = partOf<string>(pledge)
+  let decodedPledge: Account['pledge']
+  if (pledgePart.ok) {
+    try {
+      const r = registryInterface.decodeFunctionResult('nodeOf', pledgePart.value)
+      decodedPledge = { ok: true, value: { role: Number(r[0]), pledge: r[1], exitTime: r[2], withdrawn: r[3], withdrawable: r[4] } }
+    } catch (e) {
+      decodedPledge = { ok: false, missing: false, error: `undecodable nodeOf answer: ${(e as Error).message}` }
+    }
+  } else decodedPledge = pledgePart
+  const codeHex = typeof code === 'string' ? code : '0x'
+  return {
+    address,
+    balance: balance instanceof RpcError ? undefined : big(balance),
+    nonce: nonce instanceof RpcError ? undefined : num(nonce),
+    codeSize: code instanceof RpcError ? undefined : (codeHex.length - 2) / 2,
+    votes: partOf(votes),
+    pledge: decodedPledge,
+    rewards: partOf(rewards),
+    history: partOf(history),
+  }
+}
+
+// ------------------------------------------------------------------ witnesses
+
+export interface WitnessRow {
+  address: string
+  seat?: number
+  trust?: number | null
+  votes?: string | null
+  produced?: string | null
+  missed?: string | null
+  bonusRatioBps?: number | null
+}
+
+export interface Witnesses {
+  witnesses: Part<{ cycle?: string; witnesses?: (WitnessRow | null)[]; standby?: string[] }>
+  schedule: Part<{ slot?: string; round?: string; order?: string[]; owner?: string; slotTime?: string }>
+  candidates: Part<(WitnessRow & { pledge?: string; removed?: boolean })[]>
+}
+
+export async function loadWitnesses(client: RpcClient): Promise<Witnesses> {
+  const [witnesses, schedule, candidates] = await client.batch([{ method: 'dpos_getWitnesses' }, { method: 'dpos_getSchedule' }, { method: 'dpos_getCandidates' }])
+  return { witnesses: partOf(witnesses), schedule: partOf(schedule), candidates: partOf(candidates) }
+}
+
+// ------------------------------------------------------------------ flow
+
+export interface FlowInfo {
+  stats: Part<Record<string, any>>
+  sideChain: Part<Record<string, any>>
+  checkpoint: Part<Record<string, any> | null>
+  supply: Part<Record<string, any>>
+}
+
+export async function loadFlow(client: RpcClient): Promise<FlowInfo> {
+  const [stats, sideChain, supply] = await client.batch([{ method: 'flow_getStats' }, { method: 'flow_getSideChain' }, { method: 'nfc_getSupply' }])
+  const sc = partOf<Record<string, any>>(sideChain)
+  let checkpoint: Part<Record<string, any> | null> = { ok: false, missing: true }
+  if (sc.ok && sc.value !== null && sc.value.sideChainId !== undefined) {
+    // the last completed cycle's checkpoint (the current cycle is still collecting receipts)
+    const cycle = big(sc.value.cycle) ?? 0n
+    checkpoint = await part(client.call('flow_getCheckpoint', [sc.value.sideChainId, hexQ(cycle > 0n ? cycle - 1n : 0n)]))
+  }
+  return { stats: partOf(stats), sideChain: sc, checkpoint, supply: partOf(supply) }
+}
+
+// ------------------------------------------------------------------ search
+
+export type SearchTarget = { kind: 'block'; ref: string } | { kind: 'tx'; hash: string } | { kind: 'account'; address: string } | { kind: 'none'; why: string }
+
+/** What the search text names: a block number, a block or tx hash (asks the node which), an address. */
+export async function resolveSearch(client: RpcClient, text: string): Promise<SearchTarget> {
+  const q = text.trim()
+  if (/^\d+$/.test(q)) return { kind: 'block', ref: hexQ(BigInt(q)) }
+  if (/^0x[0-9a-fA-F]{1,16}$/.test(q) && q.length < 42) return { kind: 'block', ref: hexQ(BigInt(q)) }
+  if (/^(0x)?[0-9a-fA-F]{40}$/.test(q)) return { kind: 'account', address: (q.startsWith('0x') ? q : '0x' + q).toLowerCase() }
+  if (/^(0x)?[0-9a-fA-F]{64}$/.test(q)) {
+    const hash = (q.startsWith('0x') ? q : '0x' + q).toLowerCase()
+    const [tx, block] = await client.batch([
+      { method: 'eth_getTransactionByHash', params: [hash] },
+      { method: 'eth_getBlockByHash', params: [hash, false] },
+    ])
+    if (tx !== null && typeof tx === 'object' && !(tx instanceof RpcError)) return { kind: 'tx', hash }
+    if (block !== null && typeof block === 'object' && !(block instanceof RpcError)) return { kind: 'block', ref: hash }
+    return { kind: 'none', why: `no transaction or block ${hash}` }
+  }
+  return { kind: 'none', why: 'type a block number, a block or transaction hash (0x + 64 hex) or an address (0x + 40 hex)' }
+}
