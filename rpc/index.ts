@@ -26,6 +26,7 @@ import { filterMethods } from './filters/index.js'
 import { moreMethods } from './more.js'
 import { dposMethods } from './dpos/index.js'
 import { adminMethods } from './admin/index.js'
+import { nfcMethods } from './nfc/index.js'
 
 export function allMethods(): Map<string, RpcMethod<any, any>> {
   return buildMethods([
@@ -54,5 +55,6 @@ export function allMethods(): Map<string, RpcMethod<any, any>> {
     ...debugMethods,
     ...dposMethods,
     ...adminMethods,
+    ...nfcMethods,
   ] as RpcMethod<any, any>[])
 }

@@ -278,16 +278,20 @@ export class BlockStore {
 
   /**
    * Builds the address index of a data directory that predates it: one walk over the canonical
-   * chain (the `n` index), in batches, then the retired `a` entries are cleared and the
-   * `addressIndex` record written. Puts are idempotent, so a walk cut short by a kill simply
-   * runs again on the next start. Must run before blocks are committed (at open). Returns the
-   * number of blocks walked (0 when the index was already complete).
+   * chain (the `n` index), in batches, then the `addressIndex` record is written and the
+   * retired `a` entries are cleared. Puts are idempotent, so a walk cut short by a kill simply
+   * runs again on the next start. Must run before blocks are committed: at open, once the
+   * directory is accepted (Blockchain.open, after verifyTip). Returns the number of blocks
+   * walked (0 when the index was already complete or there is no chain yet).
    */
   async ensureAddressIndex(log?: (msg: string, fields: Record<string, unknown>) => void): Promise<number> {
     if ((await this.getMeta(ADDRESS_INDEX_META)) !== undefined) return 0
     const headHash = await this.getHeadHash()
     const head = headHash === undefined ? undefined : await this.getHeader(headHash)
-    const total = head === undefined ? 0n : head.number + 1n
+    // no chain yet: the genesis batch will record the index (writing here would make a new
+    // database look non-empty to Blockchain.open)
+    if (head === undefined) return 0
+    const total = head.number + 1n
     log?.('building the address index (history per account) over the canonical chain', { blocks: total })
     let walked = 0
     let ops: BatchOp[] = []

@@ -13,6 +13,7 @@ import { makeBlock, transactionsRoot, type Block } from '../chain/block.js'
 import { confirmationsRoot, recoverConfirmer, type Confirmation } from '../chain/confirmation.js'
 import { flowConfigOf } from '../consensus/povf/params.js'
 import { beginBlock, endBlock, scheduleFor, type BlockInfo, type DposConfig, type Schedule } from '../consensus/dpos/engine.js'
+import { flowBeginBlock } from '../consensus/povf/engine.js'
 import { writeGenesisState } from '../consensus/dpos/genesisState.js'
 import { lastConfirmedOf, readWitnesses } from '../consensus/dpos/views.js'
 import { createNodeVm } from '../execution/vmFactory.js'
@@ -187,6 +188,8 @@ export class Blockchain extends EventEmitter<{
       throw foreign('its genesis parameters differ from this genesis file')
     }
     const head = await verifyTip(store, headHash)
+    // data directories from before the address index get it rebuilt once (a progress line)
+    await store.ensureAddressIndex((msg, fields) => logger.info(msg, fields))
     const state = await WorldState.open(db, common, head.header.stateRoot)
     if (!(await state.hasRoot(head.header.stateRoot))) {
       throw corrupt(`the state of head block ${head.header.number} is missing`)
@@ -456,12 +459,16 @@ export class Blockchain extends EventEmitter<{
       const parent = { hash: h.parentHash, header }
       const info = this.blockInfo(this.blockContext(parent, h.timestamp, new Address(h.producer)), parent, [])
       await beginBlock(sm, { ...info, confirmations }, this.dpos)
+      await flowBeginBlock(sm, { ...info, confirmations }, this.dpos)
     }
   }
 
   private hooks(info: BlockInfo): ExecutionOptions['hooks'] {
     return {
-      begin: async (sm) => void (await beginBlock(sm, info, this.dpos)),
+      begin: async (sm) => {
+        await beginBlock(sm, info, this.dpos)
+        await flowBeginBlock(sm, info, this.dpos)
+      },
       end: async (sm) => void (await endBlock(sm, info, this.dpos)),
     }
   }

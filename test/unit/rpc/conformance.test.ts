@@ -188,6 +188,12 @@ const cases: Case[] = [
   tooMany('dpos_getCandidates', 1, ['latest', 'latest']),
   { name: 'dpos_getSchedule', method: 'dpos_getSchedule', check: (r, _f, t) => t.same([r.owner, r.order, r.headNumber], [devAddress(0), [devAddress(0)], '0x3']) },
   tooMany('dpos_getSchedule', 0, ['latest']),
+  { name: 'nfc_getTransactionsByAddress', method: 'nfc_getTransactionsByAddress', params: [devAddress(0), { limit: 100 }], check: (r, _f, t) => {
+    t.ok(Array.isArray(r.transactions), 'a page of transactions')
+    t.ok(r.transactions.every((x: any) => x.from === devAddress(0) || x.to === devAddress(0)), 'each one sent or received by the address')
+    t.equal(r.next, null, 'one page holds them all')
+  } },
+  invalid('nfc_getTransactionsByAddress', [devAddress(0), { limit: 0 }], /limit/),
   { name: 'dpos_getTrust', method: 'dpos_getTrust', params: [devAddress(0)], result: 28_830 },
   { name: 'dpos_getTrust at genesis', method: 'dpos_getTrust', params: [devAddress(0), '0x0'], result: 28_800 },
   { name: 'dpos_getTrust of a non-candidate', method: 'dpos_getTrust', params: [NOBODY], result: null },

@@ -1,0 +1,5 @@
+/** The nfc_ namespace: NetFlowCoin's own queries (account history for the explorer, …). */
+import type { RpcMethod } from '../types.js'
+import { nfc_getTransactionsByAddress } from './getTransactionsByAddress.js'
+
+export const nfcMethods: RpcMethod<any, any>[] = [nfc_getTransactionsByAddress]
