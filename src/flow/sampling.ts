@@ -1,0 +1,107 @@
+/**
+ * Sampled slices of a session's packets (DESIGN §5.3): the packet counter hashes a slice of
+ * every sampled packet; a receipt commits to them as sampleRoot = keccak(merkleRoot ‖ u32be(count)),
+ * so an opening carries its own leaf count. After the checkpoint is on chain, a block hash the
+ * provider could not know picks one leaf to open (SliceMismatch challenge-response).
+ *
+ * Leaf = keccak256(u32be(pktSeq) ‖ slice), exactly the slice hash of core.countPackets.
+ * Every function takes an optional core so tests can check the WASM and JS cores agree.
+ */
+import { core as defaultCore, type Core } from '../core/index.js'
+// the pure §4 rejection-sampling draw (layering note: consensus/dpos/shuffle is pure, no state)
+import { draw } from '../consensus/dpos/shuffle.js'
+import { badFormat } from './errors.js'
+import { bytesEqual, checkBytes, concatBytes, u32be, u64be } from './receipt.js'
+
+export interface SliceOpening {
+  pktSeq: number
+  /** the hashed part of the payload: payload[0, sliceLen), or the whole payload if shorter */
+  slice: Uint8Array
+  merkleRoot: Uint8Array
+  count: number
+  /** sibling path, bottom-up (core.merkleProof) */
+  proof: Uint8Array[]
+}
+
+export function sampleRootOf(merkleRoot: Uint8Array, count: number, c: Core = defaultCore): Uint8Array {
+  checkBytes(merkleRoot, 32, 'merkleRoot')
+  return c.keccak256(concatBytes(merkleRoot, u32be(count, 'count')))
+}
+
+/** From countPackets' `sliceHashes` (n × 32 bytes, stream order). */
+export function sampleRootOfSlices(
+  sliceHashes: Uint8Array,
+  c: Core = defaultCore,
+): { sampleRoot: Uint8Array; merkleRoot: Uint8Array; count: number } {
+  if (!(sliceHashes instanceof Uint8Array) || sliceHashes.length % 32 !== 0) {
+    throw badFormat('sliceHashes', 'expected a multiple of 32 bytes')
+  }
+  const count = sliceHashes.length / 32
+  const merkleRoot = c.merkleRoot('keccak256', sliceHashes)
+  return { sampleRoot: sampleRootOf(merkleRoot, count, c), merkleRoot, count }
+}
+
+/** keccak256(blockHash ‖ sessionId ‖ u64be(seq)); blockHash = canonical block committedAt + k */
+export function openingSeed(blockHash: Uint8Array, sessionId: Uint8Array, seq: bigint, c: Core = defaultCore): Uint8Array {
+  checkBytes(blockHash, 32, 'blockHash')
+  checkBytes(sessionId, 32, 'sessionId')
+  return c.keccak256(concatBytes(blockHash, sessionId, u64be(seq, 'seq')))
+}
+
+/** The leaf to open: draw(seed, 0, count). count ≥ 1 (a receipt with no samples has nothing to open). */
+export function openingIndex(seed: Uint8Array, count: number): number {
+  checkBytes(seed, 32, 'seed')
+  if (!Number.isInteger(count) || count < 1 || count > 0xffff_ffff) throw badFormat('count', 'must be a uint32 ≥ 1', { count })
+  return Number(draw(seed, 0, BigInt(count)))
+}
+
+/** keccak256(u32be(pktSeq) ‖ slice): the packet counter's slice hash */
+export function sliceLeaf(pktSeq: number, slice: Uint8Array, c: Core = defaultCore): Uint8Array {
+  return c.keccak256(concatBytes(u32be(pktSeq, 'pktSeq'), slice))
+}
+
+/** The first `sliceLen` payload bytes (the whole payload when shorter), as the counter hashes. */
+export function sliceOf(payload: Uint8Array, sliceLen: number): Uint8Array {
+  return payload.length > sliceLen ? payload.subarray(0, sliceLen) : payload
+}
+
+/**
+ * For the provider: the opening of leaf `index` among its sampled packets (stream order, as
+ * countPackets reported them: `sampledSeqs[i]` with the payload slice of that packet).
+ */
+export function makeOpening(
+  slices: readonly { pktSeq: number; slice: Uint8Array }[],
+  index: number,
+  c: Core = defaultCore,
+): SliceOpening {
+  const count = slices.length
+  if (!Number.isInteger(index) || index < 0 || index >= count) throw badFormat('index', `outside 0..${count - 1}`, { index, count })
+  const leaves = new Uint8Array(count * 32)
+  slices.forEach((s, i) => leaves.set(sliceLeaf(s.pktSeq, s.slice, c), i * 32))
+  const { pktSeq, slice } = slices[index]!
+  return {
+    pktSeq,
+    slice: slice.slice(),
+    merkleRoot: c.merkleRoot('keccak256', leaves),
+    count,
+    proof: c.merkleProof('keccak256', leaves, index),
+  }
+}
+
+/** true iff the opening is leaf `index` of the tree `sampleRoot` commits to. Never throws. */
+export function verifyOpening(sampleRoot: Uint8Array, index: number, opening: SliceOpening, c: Core = defaultCore): boolean {
+  try {
+    const o = opening
+    if (!(sampleRoot instanceof Uint8Array) || sampleRoot.length !== 32) return false
+    if (typeof o !== 'object' || o === null || !(o.slice instanceof Uint8Array) || !Array.isArray(o.proof)) return false
+    if (!Number.isInteger(o.count) || o.count < 1 || o.count > 0xffff_ffff) return false
+    if (!Number.isInteger(index) || index < 0 || index >= o.count) return false
+    if (!Number.isInteger(o.pktSeq) || o.pktSeq < 0 || o.pktSeq > 0xffff_ffff) return false
+    if (!(o.merkleRoot instanceof Uint8Array) || o.merkleRoot.length !== 32) return false
+    if (!o.proof.every((p) => p instanceof Uint8Array && p.length === 32)) return false
+    if (!bytesEqual(sampleRootOf(o.merkleRoot, o.count, c), sampleRoot)) return false
+    return c.verifyMerkleProof('keccak256', sliceLeaf(o.pktSeq, o.slice, c), index, o.count, o.proof, o.merkleRoot)
+  } catch {
+    return false
+  }
+}

@@ -1,0 +1,67 @@
+/**
+ * Checks the two signatures of many receipts at once: every recovery of a batch goes to the
+ * RecoverPool's worker threads in one recoverMany call (which itself stays on the calling
+ * thread for small batches). Results are exactly those of checkReceiptSignatures, one by one.
+ */
+import type { RecoverItem, RecoverPool } from '../crypto/recoverPool.js'
+import { recoverPublicKey } from '../crypto/secp256k1.js'
+import { FlowError, FlowErrorCode } from './errors.js'
+import { addrOfPublicKey, receiptHash, sigParts, type Addr, type SignedReceipt } from './receipt.js'
+
+export type ReceiptCheck = { ok: true; hash: Uint8Array } | { ok: false; reason: string; code: FlowErrorCode }
+
+const SIDES = ['consumer', 'provider'] as const
+
+/**
+ * `pool` null → recover on this thread. Never rejects for a bad receipt (its slot says why);
+ * rejects only if the pool itself fails (closed, worker crash).
+ */
+export async function verifyReceipts(pool: RecoverPool | null, receipts: readonly SignedReceipt[]): Promise<ReceiptCheck[]> {
+  const hashes: (Uint8Array | null)[] = []
+  const early: (ReceiptCheck | null)[] = []
+  // recovered signers per receipt and side; null = recovers to nobody
+  const got = receipts.map(() => ({ consumer: null as Addr | null, provider: null as Addr | null }))
+  const items: RecoverItem[] = []
+  const where: { i: number; side: (typeof SIDES)[number] }[] = []
+  receipts.forEach((sr, i) => {
+    let hash: Uint8Array
+    try {
+      hash = receiptHash(sr)
+    } catch (e) {
+      const code = e instanceof FlowError ? e.code : FlowErrorCode.FLOW_BAD_FORMAT
+      hashes.push(null)
+      early.push({ ok: false, reason: e instanceof Error ? e.message : String(e), code })
+      return
+    }
+    hashes.push(hash)
+    early.push(null)
+    for (const side of SIDES) {
+      const p = sigParts(side === 'consumer' ? sr.consumerSignature : sr.providerSignature)
+      if (p === null) continue
+      items.push({ msgHash: hash, r: p.r.slice(), s: p.s.slice(), recid: p.recid })
+      where.push({ i, side })
+    }
+  })
+
+  const pubs = pool === null ? items.map((it) => recoverPublicKey(it.msgHash, it.r, it.s, it.recid)) : await pool.recoverMany(items)
+  pubs.forEach((pub, k) => {
+    const { i, side } = where[k]!
+    got[i]![side] = pub === null ? null : addrOfPublicKey(pub)
+  })
+
+  return receipts.map((sr, i) => {
+    const e = early[i]
+    if (e != null) return e
+    // the consumer first, as checkReceiptSignatures does
+    for (const side of SIDES) if (got[i]![side] !== sr[side]) return badSig(side, sr[side], got[i]![side])
+    return { ok: true, hash: hashes[i]! }
+  })
+}
+
+function badSig(side: string, expected: Addr, recovered: Addr | null): ReceiptCheck {
+  return {
+    ok: false,
+    reason: `${side} signature ${recovered === null ? 'is invalid' : `recovers to ${recovered}, not ${expected}`}`,
+    code: FlowErrorCode.FLOW_BAD_SIGNATURE,
+  }
+}
