@@ -1,5 +1,274 @@
-/** `nfc keys` — being built (issue in progress); replaced by its owner. */
-export async function keysCommand(_argv: string[]): Promise<number> {
-  process.stderr.write('nfc keys: not built yet\n')
-  return 2
+/**
+ * `nfc keys new|list|import|export`: a keystore directory of Web3 Secret Storage (v3) files, the
+ * format geth, ethers, MetaMask and Foundry read, so keys move between them and this node
+ * (src/crypto/keystore.ts). Nothing here ever overwrites a file.
+ */
+import { readFileSync } from 'node:fs'
+import { resolve } from 'node:path'
+import { parseArgs } from 'node:util'
+import { randomBytes } from 'node:crypto'
+import {
+  addressOfKey,
+  decryptKeystore,
+  encryptKeystore,
+  KeystoreError,
+  parsePrivateKeyHex,
+  parseKeystoreText,
+  readKeystoreDir,
+  SCRYPT_LIGHT,
+  SCRYPT_STANDARD,
+  writeKeystoreFile,
+  writeNewFile,
+  type KeystoreEntry,
+} from '../crypto/keystore.js'
+import { UsageError } from './nodeCommand.js'
+
+export const DEFAULT_KEYSTORE_DIR = './data/keystore'
+
+const HELP = `nfc keys — encrypted key files (Ethereum v3 keystores, as geth, ethers and MetaMask use)
+
+Usage:
+  nfc keys new    [--keystore DIR] [--password-file FILE] [--light]
+  nfc keys list   [--keystore DIR]
+  nfc keys import [--keystore DIR] [--password-file FILE] [--light]
+                  (--private-key-file FILE | --keystore-file FILE)
+  nfc keys export ADDRESS [--keystore DIR] [--password-file FILE] (--private-key | --out FILE)
+
+  new       a fresh key, encrypted into a new file; prints its address and file
+  list      index, address and file of every key in the keystore
+  import    a private key (hex, 0x optional, in --private-key-file) or another wallet's keystore
+            file (--keystore-file, opened with the password, stored re-encrypted with it)
+  export    the key of ADDRESS: --private-key prints it in hex (a warning goes to stderr),
+            --out FILE writes its keystore file (FILE must not exist)
+
+Options:
+  --keystore DIR        keystore directory (default ${DEFAULT_KEYSTORE_DIR}); files are named
+                        UTC--<time>--<address>, as geth names them, mode 0600
+  --password-file FILE  the password is the first line of FILE; without it the password is
+                        asked on the terminal (twice for a new key), and without a terminal
+                        it is an error
+  --light               scrypt n = 2^12 instead of 2^17: fast and weak, for tests and
+                        throwaway devnets only
+  -h, --help            this text`
+
+/** Where a command writes; tests pass their own to capture the output. */
+export interface CliIo {
+  out(text: string): void
+  err(text: string): void
+  /** the terminal to prompt on, or null when stdin is not one */
+  tty: NodeJS.ReadStream | null
+}
+
+export const processIo = (): CliIo => ({
+  out: (s) => void process.stdout.write(s),
+  err: (s) => void process.stderr.write(s),
+  tty: process.stdin.isTTY ? process.stdin : null,
+})
+
+/** Reads a line from the terminal without echoing it. Ctrl-C cancels. */
+function promptHidden(prompt: string, io: CliIo, tty: NodeJS.ReadStream): Promise<string> {
+  io.err(prompt)
+  return new Promise((resolvePw, reject) => {
+    let buf = ''
+    const onEnd = (): void => {
+      done()
+      reject(new UsageError('no password: the input ended before a line was typed'))
+    }
+    const done = (): void => {
+      tty.off('data', onData)
+      tty.off('end', onEnd)
+      tty.setRawMode(false)
+      tty.pause()
+      io.err('\n')
+    }
+    const onData = (chunk: Buffer | string): void => {
+      const chars = [...chunk.toString('utf8')]
+      for (let i = 0; i < chars.length; i++) {
+        const ch = chars[i]!
+        if (ch === '\r' || ch === '\n' || ch === '\u0004') {
+          done()
+          // pasted text can hold the next answer too: leave it for the next prompt
+          const rest = chars.slice(i + 1).join('').replace(/^\n/, '')
+          if (rest !== '') tty.unshift(Buffer.from(rest, 'utf8'))
+          return resolvePw(buf)
+        }
+        if (ch === '\u0003') {
+          done()
+          return reject(new UsageError('cancelled'))
+        }
+        if (ch === '\u007f' || ch === '\b') buf = [...buf].slice(0, -1).join('')
+        else buf += ch
+      }
+    }
+    tty.setRawMode(true)
+    tty.resume()
+    tty.on('data', onData)
+    tty.once('end', onEnd)
+  })
+}
+
+/**
+ * The password: the first line of `file`, else asked on the terminal (`confirm`: asked twice,
+ * for a password that will lock a new file). `forNew` refuses an empty one.
+ */
+export async function readPassword(opts: { file?: string; confirm: boolean; what?: string }, io: CliIo): Promise<string> {
+  const what = opts.what ?? 'password'
+  let pw: string
+  if (opts.file !== undefined) {
+    let text: string
+    try {
+      text = readFileSync(opts.file, 'utf8')
+    } catch (e) {
+      throw new UsageError(`cannot read --password-file ${opts.file}: ${(e as Error).message}`)
+    }
+    pw = text.split('\n')[0]!.replace(/\r$/, '')
+  } else if (io.tty !== null) {
+    pw = await promptHidden(`${what[0]!.toUpperCase()}${what.slice(1)}: `, io, io.tty)
+    if (opts.confirm) {
+      const again = await promptHidden('Repeat it: ', io, io.tty)
+      if (again !== pw) throw new UsageError('the passwords do not match')
+    }
+  } else {
+    throw new UsageError('no password: give --password-file FILE (stdin is not a terminal, so it cannot be asked for)')
+  }
+  if (opts.confirm && pw === '') throw new UsageError(`the ${what} is empty; a key file needs a password`)
+  return pw
+}
+
+function readTextFile(flag: string, file: string): string {
+  try {
+    return readFileSync(file, 'utf8')
+  } catch (e) {
+    throw new UsageError(`cannot read --${flag} ${file}: ${(e as Error).message}`)
+  }
+}
+
+/** The keystore entry of `address` (0x optional, any case), or a UsageError saying what is there. */
+function findKey(entries: KeystoreEntry[], address: string, dir: string, io: CliIo): KeystoreEntry {
+  if (!/^(0x)?[0-9a-fA-F]{40}$/.test(address)) throw new UsageError(`"${address}" is not an address (0x + 40 hex digits)`)
+  const want = address.replace(/^0x/i, '').toLowerCase()
+  const hits = entries.filter((e) => e.address?.slice(2).toLowerCase() === want)
+  if (hits.length === 0) throw new UsageError(`no key for 0x${want} in ${dir} (see nfc keys list --keystore ${dir})`)
+  if (hits.length > 1) io.err(`warning: ${hits.length} files hold 0x${want}; using ${hits[0]!.file}\n`)
+  return hits[0]!
+}
+
+export async function keysCommand(argv: string[], io: CliIo = processIo()): Promise<number> {
+  let values, positionals
+  try {
+    ;({ values, positionals } = parseArgs({
+      args: argv,
+      options: {
+        keystore: { type: 'string' },
+        'password-file': { type: 'string' },
+        light: { type: 'boolean', default: false },
+        'private-key-file': { type: 'string' },
+        'keystore-file': { type: 'string' },
+        'private-key': { type: 'boolean', default: false },
+        out: { type: 'string' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+      allowPositionals: true,
+      strict: true,
+    }))
+  } catch (e) {
+    io.err(`nfc keys: ${(e as Error).message}\n\n${HELP}\n`)
+    return 2
+  }
+  if (values.help) {
+    io.out(HELP + '\n')
+    return 0
+  }
+  const dir = resolve(values.keystore ?? DEFAULT_KEYSTORE_DIR)
+  const scrypt = values.light ? SCRYPT_LIGHT : SCRYPT_STANDARD
+  const [sub, ...args] = positionals
+  try {
+    const noArgs = (): void => {
+      if (args.length > 0) throw new UsageError(`nfc keys ${sub} takes no arguments, got "${args.join(' ')}"`)
+    }
+    switch (sub) {
+      case 'new': {
+        noArgs()
+        const password = await readPassword({ file: values['password-file'], confirm: true }, io)
+        const key = freshKey()
+        const ks = await encryptKeystore(key, password, { scrypt })
+        const address = addressOfKey(key)
+        const file = writeKeystoreFile(dir, ks, address)
+        io.out(`address: ${address}\nfile:    ${file}\n`)
+        return 0
+      }
+      case 'list': {
+        noArgs()
+        const entries = readKeystoreDir(dir)
+        let i = 0
+        for (const e of entries) {
+          if (e.address === undefined) io.err(`warning: ${e.file}: ${e.error}\n`)
+          else io.out(`#${i++}  ${e.address}  ${e.file}\n`)
+        }
+        if (i === 0) io.err(`no keys in ${dir}\n`)
+        return 0
+      }
+      case 'import': {
+        noArgs()
+        const keyFile = values['private-key-file']
+        const ksFile = values['keystore-file']
+        if ((keyFile === undefined) === (ksFile === undefined)) throw new UsageError('import wants one of --private-key-file FILE or --keystore-file FILE')
+        let key: Uint8Array
+        let password: string
+        if (keyFile !== undefined) {
+          key = parsePrivateKeyHex(readTextFile('private-key-file', keyFile))
+          password = await readPassword({ file: values['password-file'], confirm: true, what: 'password for the new key file' }, io)
+        } else {
+          const json = parseKeystoreText(readTextFile('keystore-file', ksFile!))
+          password = await readPassword({ file: values['password-file'], confirm: false, what: `password of ${ksFile}` }, io)
+          key = (await decryptKeystore(json, password)).privateKey
+        }
+        const address = addressOfKey(key)
+        const existing = readKeystoreDir(dir).find((e) => e.address?.toLowerCase() === address.toLowerCase())
+        if (existing !== undefined) throw new UsageError(`${address} is already in the keystore: ${existing.file}`)
+        const file = writeKeystoreFile(dir, await encryptKeystore(key, password, { scrypt }), address)
+        io.out(`address: ${address}\nfile:    ${file}\n`)
+        return 0
+      }
+      case 'export': {
+        if (args.length !== 1) throw new UsageError('export wants one ADDRESS (nfc keys export 0x… --private-key | --out FILE)')
+        if (values['private-key'] === (values.out !== undefined)) throw new UsageError('export wants one of --private-key or --out FILE')
+        const entry = findKey(readKeystoreDir(dir), args[0]!, dir, io)
+        const password = await readPassword({ file: values['password-file'], confirm: false, what: `password of ${entry.address}` }, io)
+        const { privateKey } = await decryptKeystore(entry.json, password)
+        if (values['private-key']) {
+          io.err('warning: this prints the private key in clear; anyone who sees it controls the account\n')
+          io.out(`0x${Buffer.from(privateKey).toString('hex')}\n`)
+        } else {
+          const out = resolve(values.out!)
+          writeNewFile(out, `${JSON.stringify(entry.json)}\n`)
+          io.out(`wrote ${out}: the keystore file of ${entry.address} (same password)\n`)
+        }
+        return 0
+      }
+      case undefined:
+        throw new UsageError('which command? new, list, import or export (nfc keys --help)')
+      default:
+        throw new UsageError(`unknown command "${sub}"; expected new, list, import or export`)
+    }
+  } catch (e) {
+    if (e instanceof UsageError || e instanceof KeystoreError) {
+      io.err(`nfc keys: ${e.message}\n`)
+      return 1
+    }
+    throw e
+  }
+}
+
+/** A fresh secp256k1 private key (draws again on the astronomically rare invalid scalar). */
+export function freshKey(): Uint8Array {
+  for (;;) {
+    const k = new Uint8Array(randomBytes(32))
+    try {
+      addressOfKey(k)
+      return k
+    } catch {
+      // zero or ≥ n
+    }
+  }
 }

@@ -20,13 +20,22 @@ Usage:
   nfc devnet [--nodes N] [--datadir DIR] [--genesis FILE] [--rpc-port PORT] [--p2p-port PORT]
              [--reset] [--log-level debug|info|warn|error]
   nfc genesis devnet --nodes N [--chain-id ID] [--timestamp MS] --out FILE [--force]
+  nfc explorer [--rpc URL] [--abi FILE …]   (terminal explorer; default RPC http://127.0.0.1:8545)
+  nfc genesis new --witnesses N [--chain-id ID] [--timestamp MS] --out FILE [--keys-dir DIR]
+                  [--password-file FILE | --insecure-plain-keys] [--light] [--force]
+  nfc genesis check FILE
+  nfc keys new|list|import|export [ADDRESS] [--keystore DIR] [--password-file FILE] [--light] …
+  nfc status [--rpc URL] [--json]
 
 Commands:
   node      run a node from a genesis file (--dev: the single-node dev chain of genesis/dev.json,
             data in ./data/dev, RPC on 127.0.0.1:8545, producing with dev account 0)
   devnet    N nodes on loopback, one per witness (data in ./data/devnet, RPC on 127.0.0.1:8545+i,
             P2P on 127.0.0.1:30303+i); Ctrl-C stops them all
-  genesis   write a genesis file (\`nfc genesis devnet\`: the genesis of an N-node devnet)
+  genesis   write a genesis file (\`devnet\`: the genesis of an N-node devnet; \`new\`: N fresh
+            witness keys in keystore files) or check one (\`check\`)
+  keys      encrypted key files (Ethereum v3 keystores, in ./data/keystore by default)
+  status    a summary of a running node over JSON-RPC (head, finality, peers, witnesses)
 
 Run \`nfc <command> --help\` for the options of a command.`
 

@@ -1,0 +1,158 @@
+/**
+ * DESIGN §8 figures for PoVF: flow receipts verified per second on the side-chain (both
+ * signatures of every receipt, recovered in batches on the worker pool; target ≥ 20,000/s) and
+ * slice openings verified per second in the WASM core — each next to its baseline in the same
+ * run. (The packet counter's MB/s, WASM vs the JS counter, is in the `core` group.)
+ */
+import { secp256k1 as noble } from '@noble/curves/secp256k1.js'
+import { jsCore, wasmCore } from '../../src/core/index.js'
+import { RecoverPool } from '../../src/crypto/recoverPool.js'
+import { publicKeyOf, addressOf } from '../../src/crypto/secp256k1.js'
+import { RECEIPT_DOMAIN_TAG, receiptHash, signReceipt, type SignedReceipt } from '../../src/flow/receipt.js'
+import { makeOpening, openingIndex, sampleRootOf, sliceLeaf, verifyOpening } from '../../src/flow/sampling.js'
+import { verifyReceipts } from '../../src/flow/verifyPool.js'
+import { opsPerSecond, progress, row } from './report.js'
+
+const RECEIPTS = 20_000
+const KEYS = 64
+
+function key(i: number): Uint8Array {
+  const k = new Uint8Array(32)
+  k[0] = 0x22
+  k[30] = i >> 8
+  k[31] = (i & 0xff) + 1
+  return k
+}
+
+function hex(b: Uint8Array): string {
+  return '0x' + Buffer.from(b).toString('hex')
+}
+
+function bytes32(n: number): Uint8Array {
+  const b = new Uint8Array(32)
+  new DataView(b.buffer).setUint32(28, n)
+  return b
+}
+
+function makeReceipts(): SignedReceipt[] {
+  const keys = Array.from({ length: KEYS }, (_, i) => key(i))
+  const addrs = keys.map((k) => hex(addressOf(publicKeyOf(k))))
+  const out: SignedReceipt[] = []
+  for (let i = 0; i < RECEIPTS; i++) {
+    const c = i % KEYS
+    const p = (i * 7 + 1) % KEYS === c ? (c + 1) % KEYS : (i * 7 + 1) % KEYS
+    const r = {
+      domainTag: RECEIPT_DOMAIN_TAG,
+      chainId: 2100n,
+      sessionId: bytes32(i >> 4),
+      consumer: addrs[c]!,
+      provider: addrs[p]!,
+      relays: [],
+      seq: BigInt((i & 15) + 1),
+      bytesUp: BigInt(i) * 1000n,
+      bytesDown: BigInt(i) * 50_000n,
+      sampleRoot: bytes32(i),
+      prevReceiptHash: bytes32(i + 1),
+      cycle: 7n,
+      expiryHeight: 1_000_000n,
+    }
+    out.push({ ...r, consumerSignature: signReceipt(r, keys[c]!), providerSignature: signReceipt(r, keys[p]!) })
+    if (i % 2000 === 0) progress(`flow: signing ${RECEIPTS.toLocaleString('en-US')} receipts (${i})…`)
+  }
+  return out
+}
+
+/** The baseline: the same two recoveries per receipt with @noble/curves on one thread. */
+function nobleVerify(r: SignedReceipt): boolean {
+  const digest = receiptHash(r)
+  const ok = (sig: Uint8Array, who: string) => {
+    const s = noble.Signature.fromBytes(sig.subarray(0, 64), 'compact').addRecoveryBit(sig[64]! - 27)
+    const pub = s.recoverPublicKey(digest).toBytes(false)
+    return hex(addressOf(pub)) === who
+  }
+  return ok(r.consumerSignature, r.consumer) && ok(r.providerSignature, r.provider)
+}
+
+async function receipts(): Promise<void> {
+  const all = makeReceipts()
+  let j = 0
+  progress('flow: receipt verification, noble baseline…')
+  const base = opsPerSecond(() => {
+    for (let k = 0; k < 4; k++) if (!nobleVerify(all[j++ % RECEIPTS]!)) throw new Error('bench/flow: noble rejected a valid receipt')
+    return 4
+  }, 2000)
+  const pool = RecoverPool.create()
+  try {
+    progress(`flow: receipt verification, pool of ${pool.threads} threads, warming up…`)
+    await verifyReceipts(pool, all.slice(0, 2000))
+    let done = 0
+    const start = performance.now()
+    let elapsed = 0
+    while (elapsed < 3000 || done < 2 * RECEIPTS) {
+      progress(`flow: receipt verification, pool of ${pool.threads} threads, ${done.toLocaleString('en-US')} done…`)
+      const res = await verifyReceipts(pool, all)
+      const bad = res.findIndex((r) => !r.ok)
+      if (bad >= 0) throw new Error(`bench/flow: receipt ${bad} rejected: ${JSON.stringify(res[bad])}`)
+      done += RECEIPTS
+      elapsed = performance.now() - start
+    }
+    const rate = (done * 1000) / elapsed
+    row({
+      name: `flow receipts verified (2 sigs, pool ${pool.threads} thr)`,
+      value: rate,
+      unit: 'rcpt/s',
+      baseline: { name: '@noble/curves, 1 thread', value: base },
+      target: '≥ 20,000/s',
+      met: rate >= 20_000,
+    })
+  } finally {
+    await pool.close()
+  }
+}
+
+function openings(): void {
+  if (!wasmCore) throw new Error('build/release.wasm did not load: run `npm run build:wasm`')
+  const count = 4096
+  const slices = Array.from({ length: count }, (_, i) => ({ pktSeq: i * 3, slice: bytes32(i * 31 + 5).subarray(0, 32) }))
+  const leaves = new Uint8Array(32 * count)
+  slices.forEach((s, i) => leaves.set(sliceLeaf(s.pktSeq, s.slice), 32 * i))
+  const sampleRoot = sampleRootOf(wasmCore.merkleRoot('keccak256', leaves), count)
+  const cases = Array.from({ length: 256 }, (_, i) => {
+    const index = openingIndex(bytes32(i + 99), count)
+    return { index, opening: makeOpening(slices, index) }
+  })
+  for (const c of cases) {
+    if (!verifyOpening(sampleRoot, c.index, c.opening, wasmCore) || !verifyOpening(sampleRoot, c.index, c.opening, jsCore)) {
+      throw new Error('bench/flow: a valid opening did not verify')
+    }
+  }
+  progress('flow: slice openings (WASM)…')
+  let i = 0
+  const w = opsPerSecond(() => {
+    for (let k = 0; k < 32; k++) {
+      const c = cases[i++ % cases.length]!
+      verifyOpening(sampleRoot, c.index, c.opening, wasmCore!)
+    }
+    return 32
+  })
+  progress('flow: slice openings (JS)…')
+  const j = opsPerSecond(() => {
+    for (let k = 0; k < 32; k++) {
+      const c = cases[i++ % cases.length]!
+      verifyOpening(sampleRoot, c.index, c.opening, jsCore)
+    }
+    return 32
+  })
+  row({
+    name: `slice openings verified (${count} slices, WASM)`,
+    value: w,
+    unit: 'open/s',
+    baseline: { name: 'JS core (@noble/hashes)', value: j },
+  })
+}
+
+export async function run(): Promise<void> {
+  await receipts()
+  openings()
+  progress('')
+}
