@@ -1,5 +1,115 @@
-/** `nfc flow` — being built (issue in progress); replaced by its owner. */
-export async function flowCommand(_argv: string[]): Promise<number> {
-  process.stderr.write('nfc flow: not built yet\n')
-  return 2
+/**
+ * `nfc flow simulate`: the traffic simulator (tools/flowSim) against a running node — parses the
+ * flags, shows a progress line while it runs, prints the summary.
+ */
+import { parseArgs } from 'node:util'
+import { DEV_ACCOUNTS } from '../node/devAccounts.js'
+import { formatSummary, simulate, type Cheat } from '../../tools/flowSim/simulate.js'
+
+const HELP = `nfc flow — Proof of Valuable Flow tools
+
+Usage:
+  nfc flow simulate [--rpc URL] [--consumers C] [--providers P] [--seconds S]
+                    [--cheat self-dealing|replay|inflate] [--funder-key HEX] [--seed N]
+                    [--no-wait]
+
+  simulate      C consumers and P providers exchange real byte streams for S seconds; both ends
+                count them with the WASM packet counter, sign cumulative receipts, and submit
+                them with flow_submitReceipt. The providers are funded and pledged as edge nodes
+                and the consumers buy NB fuel first (from --funder-key). At the end: bytes
+                counted, receipts accepted and rejected (with reasons) and, once the cycle's
+                checkpoint is applied on chain, the rewards each provider earned.
+
+Options:
+  --rpc URL         the node's JSON-RPC (default http://127.0.0.1:8545)
+  --consumers C     number of consumers (default 4)
+  --providers P     number of providers (default 2); consumer i talks to provider i mod P
+  --seconds S       how long traffic flows (default 20)
+  --cheat KIND      self-dealing: each provider buys its consumers' NB (accepted, earns 0);
+                    replay: every receipt is submitted twice (the replays are rejected);
+                    inflate: providers double every other claim after the consumer signed
+                    (rejected)
+  --funder-key HEX  private key that pays for the set-up (default: dev account 0 of the dev chain)
+  --seed N          seed of the keys and the traffic (default 1)
+  --no-wait         do not wait for the checkpoint to be applied before printing rewards
+  -h, --help        this text`
+
+class UsageError extends Error {}
+
+function count(flag: string, v: string | undefined, def: number, max: number): number {
+  if (v === undefined) return def
+  if (!/^\d+$/.test(v) || Number(v) < 1 || Number(v) > max) throw new UsageError(`--${flag} wants an integer from 1 to ${max}, got "${v}"`)
+  return Number(v)
+}
+
+export async function flowCommand(argv: string[]): Promise<number> {
+  const [sub, ...rest] = argv
+  if (sub === undefined || sub === '--help' || sub === '-h' || sub === 'help') {
+    process.stdout.write(HELP + '\n')
+    return sub === undefined ? 2 : 0
+  }
+  if (sub !== 'simulate') {
+    process.stderr.write(`nfc flow: unknown subcommand "${sub}"\n\n${HELP}\n`)
+    return 2
+  }
+  let opts
+  try {
+    const { values } = parseArgs({
+      args: rest,
+      options: {
+        rpc: { type: 'string' },
+        consumers: { type: 'string' },
+        providers: { type: 'string' },
+        seconds: { type: 'string' },
+        cheat: { type: 'string' },
+        'funder-key': { type: 'string' },
+        seed: { type: 'string' },
+        'no-wait': { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+    })
+    if (values.help) {
+      process.stdout.write(HELP + '\n')
+      return 0
+    }
+    const cheat = values.cheat
+    if (cheat !== undefined && cheat !== 'self-dealing' && cheat !== 'replay' && cheat !== 'inflate') {
+      throw new UsageError(`--cheat wants self-dealing, replay or inflate, got "${cheat}"`)
+    }
+    const rpc = values.rpc ?? 'http://127.0.0.1:8545'
+    if (!/^https?:\/\/[^\s]+$/.test(rpc)) throw new UsageError(`--rpc wants an http(s) URL, got "${rpc}"`)
+    const key = values['funder-key'] ?? DEV_ACCOUNTS[0]!.privateKey
+    if (!/^(0x)?[0-9a-fA-F]{64}$/.test(key)) throw new UsageError('--funder-key wants a 32-byte hex private key')
+    opts = {
+      rpc,
+      consumers: count('consumers', values.consumers, 4, 1000),
+      providers: count('providers', values.providers, 2, 1000),
+      seconds: count('seconds', values.seconds, 20, 86_400),
+      seed: count('seed', values.seed, 1, 2 ** 31),
+      funderKey: key.startsWith('0x') ? key : `0x${key}`,
+      waitRewards: values['no-wait'] !== true,
+      ...(cheat === undefined ? {} : { cheat: cheat as Cheat }),
+    }
+  } catch (e) {
+    process.stderr.write(`nfc flow simulate: ${(e as Error).message}\n\nRun \`nfc flow --help\` for the options.\n`)
+    return 2
+  }
+  const tty = process.stderr.isTTY
+  const progress = (line: string) => {
+    if (tty) process.stderr.write(`\r\x1b[K${line}`)
+    else process.stderr.write(line + '\n')
+  }
+  try {
+    const summary = await simulate({ ...opts, log: (l) => process.stdout.write(l + '\n'), progress })
+    if (tty) process.stderr.write('\r\x1b[K')
+    process.stdout.write(formatSummary(summary) + '\n')
+    return 0
+  } catch (e) {
+    if (tty) process.stderr.write('\r\x1b[K')
+    const err = e as NodeJS.ErrnoException & { cause?: { code?: string } }
+    const refused = err.cause?.code === 'ECONNREFUSED' || /ECONNREFUSED|fetch failed/.test(String(err.message))
+    process.stderr.write(`nfc flow simulate: ${refused ? `no node answers at ${opts.rpc}` : err.message}\n`)
+    return 1
+  }
 }
