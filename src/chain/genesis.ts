@@ -67,7 +67,8 @@ const hex = (b: Uint8Array): string => `0x${Buffer.from(b).toString('hex')}`
 
 /**
  * Deterministic JSON: sorted keys, no whitespace, every bigint as a decimal string, bytes as
- * lowercase hex, storage values as 32-byte words, alloc keyed by lowercase address.
+ * lowercase hex, storage values as 32-byte words, alloc keyed by lowercase address; every
+ * parameter, the foundation (null when none) and the vesting grants (ms) are part of it.
  * Labels are left out on purpose: they are notes for humans, and renaming an account must not
  * change the genesis hash (which would split a network).
  */
@@ -81,24 +82,13 @@ export function canonicalGenesisJson(g: Genesis): string {
     }
     alloc[addr.toLowerCase()] = acct
   }
-  const p = g.params
+  // every parameter, bigints as decimal strings: any change of a consensus value changes the form
+  const params = Object.fromEntries(Object.entries(g.params).map(([k, v]) => [k, typeof v === 'bigint' ? v.toString() : v]))
   return stableStringify({
     name: g.name,
     chainId: g.chainId.toString(),
     timestamp: g.timestamp,
-    params: {
-      blockIntervalMs: p.blockIntervalMs,
-      minGasPrice: p.minGasPrice.toString(),
-      blockGasLimit: p.blockGasLimit.toString(),
-      maxTxSizeBytes: p.maxTxSizeBytes,
-      unbondingDelaySec: p.unbondingDelaySec,
-      flowCycleSec: p.flowCycleSec,
-      witnessesPerRound: p.witnessesPerRound,
-      electionCycleBlocks: p.electionCycleBlocks,
-      rnPledge: p.rnPledge.toString(),
-      pledgeUnlockSec: p.pledgeUnlockSec,
-      evidenceSlashBps: p.evidenceSlashBps,
-    },
+    params,
     totalSupply: g.totalSupply.toString(),
     // order kept: it is the initial witness list as given
     witnesses: g.witnesses.map((w) => ({
@@ -109,6 +99,9 @@ export function canonicalGenesisJson(g: Genesis): string {
       url: w.url,
     })),
     alloc,
+    foundation: g.foundation,
+    // order kept, labels left out (as for alloc)
+    vesting: g.vesting.map((v) => ({ address: v.address, amount: v.amount.toString(), cliffMs: v.cliffMs.toString(), durationMs: v.durationMs.toString() })),
   })
 }
 

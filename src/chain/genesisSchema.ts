@@ -7,7 +7,8 @@
  * all of its problems in one run.
  */
 import { isValidChecksumAddress, toChecksumAddress } from '@ethereumjs/util'
-import { NFC, SYSTEM_CONTRACTS, TOTAL_SUPPLY } from '../execution/systemAddresses.js'
+import type { VestingGrant } from '../consensus/povf/params.js'
+import { NFC, POOLS, SYSTEM_CONTRACTS, TOTAL_SUPPLY } from '../execution/systemAddresses.js'
 
 export interface GenesisParams {
   blockIntervalMs: number
@@ -89,6 +90,13 @@ export interface Genesis {
   witnesses: GenesisWitness[]
   /** [lowercase 0x address, account], sorted by address ascending for determinism. */
   alloc: [string, GenesisAccount][]
+  /**
+   * Lowercase 0x address of the foundation, or null: it receives the NFC converted to NB once the
+   * burn cap is reached, and it alone sets NB's oracle price (DESIGN §6).
+   */
+  foundation: string | null
+  /** Team vesting grants in file order (ms units), paid from POOLS.teamVesting. */
+  vesting: VestingGrant[]
 }
 
 const MAX_UINT256 = 2n ** 256n - 1n
@@ -129,7 +137,9 @@ export const DEFAULT_PARAMS: GenesisParams = Object.freeze(
   Object.fromEntries(Object.entries(PARAM_SPECS).map(([k, s]) => [k, s.def])),
 ) as unknown as GenesisParams
 
-const TOP_FIELDS = ['name', 'chainId', 'timestamp', 'params', 'totalSupply', 'witnesses', 'alloc'] as const
+const TOP_FIELDS = ['name', 'chainId', 'timestamp', 'params', 'totalSupply', 'witnesses', 'alloc', 'foundation', 'vesting'] as const
+const VESTING_FIELDS = ['address', 'amount', 'cliffSec', 'durationSec', 'label'] as const
+const VESTING_EXAMPLE = '{ "address": "0x…", "amount": "<wei>", "cliffSec": 31536000, "durationSec": 189216000 }'
 const ACCOUNT_FIELDS = ['balance', 'nonce', 'code', 'storage', 'label'] as const
 const WITNESS_FIELDS = ['address', 'pledge', 'votes', 'bonusRatioBps', 'url'] as const
 const MAX_URL_BYTES = 256
@@ -575,6 +585,74 @@ function checkWitnessFunds(witnesses: GenesisWitness[], alloc: [string, GenesisA
   }
 }
 
+function parseFoundation(v: unknown, p: Problems): string | null | undefined {
+  if (v === undefined || v === null) return null
+  const a = parseAddress(v, 'foundation', p)
+  return a === undefined ? undefined : a.toLowerCase()
+}
+
+function parseGrant(v: unknown, path: string, p: Problems): VestingGrant | undefined {
+  if (!isObj(v)) {
+    p.push(`${path}: expected a vesting grant ${VESTING_EXAMPLE}, got ${describeType(v)}`)
+    return undefined
+  }
+  checkUnknown(v, path, VESTING_FIELDS, p)
+  let ok = true
+  const need = (field: string, what: string): boolean => {
+    if (v[field] !== undefined) return true
+    p.push(`${path}.${field}: missing; expected ${what}`)
+    ok = false
+    return false
+  }
+  const address = need('address', 'the beneficiary address (0x + 40 hex digits)') ? parseAddress(v.address, `${path}.address`, p) : undefined
+  let amount = need('amount', 'the granted NFC in wei, e.g. "315000000000000000000000000"')
+    ? parseAmount(v.amount, `${path}.amount`, p, MAX_UINT256, 'amount')
+    : undefined
+  if (amount === 0n) {
+    p.push(`${path}.amount: must be positive (a grant of 0 wei vests nothing); remove the grant instead`)
+    amount = undefined
+  }
+  const cliffSec = need('cliffSec', 'seconds after genesis before anything vests, e.g. 31536000 (365 days)')
+    ? parseInteger(v.cliffSec, `${path}.cliffSec`, p, 0, Number.MAX_SAFE_INTEGER, 31_536_000)
+    : undefined
+  const durationSec = need('durationSec', 'seconds over which it then vests linearly, e.g. 189216000 (6 × 365 days); 0 = all at the cliff')
+    ? parseInteger(v.durationSec, `${path}.durationSec`, p, 0, Number.MAX_SAFE_INTEGER, 189_216_000)
+    : undefined
+  if (v.label !== undefined && typeof v.label !== 'string') {
+    p.push(`${path}.label: expected a string (a note for humans), got ${describeType(v.label)}`)
+    ok = false
+  }
+  if (!ok || address === undefined || amount === undefined || cliffSec === undefined || durationSec === undefined) return undefined
+  return { address: address.toLowerCase(), amount, cliffMs: BigInt(cliffSec) * 1000n, durationMs: BigInt(durationSec) * 1000n }
+}
+
+function parseVesting(v: unknown, p: Problems): VestingGrant[] | undefined {
+  if (v === undefined) return []
+  if (!Array.isArray(v)) {
+    p.push(`vesting: expected an array of grants ${VESTING_EXAMPLE}, got ${describeType(v)}`)
+    return undefined
+  }
+  const out: VestingGrant[] = []
+  let ok = true
+  v.forEach((raw, i) => {
+    const g = parseGrant(raw, `vesting[${i}]`, p)
+    if (g === undefined) ok = false
+    else out.push(g)
+  })
+  return ok ? out : undefined
+}
+
+/** The NFC of the vesting grants sits in POOLS.teamVesting, exactly: no more, no less. */
+function checkVestingFunds(vesting: VestingGrant[], alloc: [string, GenesisAccount][], p: Problems): void {
+  const sum = vesting.reduce((s, g) => s + g.amount, 0n)
+  const acct = alloc.find(([a]) => a === POOLS.teamVesting)?.[1]
+  const held = acct?.balance ?? 0n
+  if (held === sum) return
+  const where = `alloc.${POOLS.teamVesting} (team vesting pool)`
+  const has = acct === undefined ? 'has no entry' : `holds ${nfcAndWei(held)}`
+  p.push(`${where} ${has} but the vesting grants total ${nfcAndWei(sum)}: set its balance to "${sum}"${vesting.length === 0 ? ' or add vesting grants' : ''}`)
+}
+
 // ---------------------------------------------------------------------------------------------
 
 /** Validates a parsed genesis document; returns the Genesis only when `p` stayed empty. */
@@ -628,6 +706,9 @@ export function validateGenesis(json: unknown, p: Problems): Genesis | undefined
   const { alloc, complete } = parseAlloc(json.alloc, p)
   // Like the supply sum below: only when every amount involved parsed.
   if (complete && witnesses !== undefined) checkWitnessFunds(witnesses, alloc, p)
+  const foundation = parseFoundation(json.foundation, p)
+  const vesting = parseVesting(json.vesting, p)
+  if (complete && vesting !== undefined) checkVestingFunds(vesting, alloc, p)
 
   // Only meaningful when every balance parsed: a partial sum would report a bogus difference.
   if (complete && totalSupply !== undefined) {
@@ -642,5 +723,15 @@ export function validateGenesis(json: unknown, p: Problems): Genesis | undefined
   }
 
   if (p.length > 0) return undefined
-  return { name: name!, chainId: chainId!, timestamp: timestamp!, params: gp!, totalSupply: totalSupply!, witnesses: witnesses!, alloc }
+  return {
+    name: name!,
+    chainId: chainId!,
+    timestamp: timestamp!,
+    params: gp!,
+    totalSupply: totalSupply!,
+    witnesses: witnesses!,
+    alloc,
+    foundation: foundation as string | null,
+    vesting: vesting!,
+  }
 }

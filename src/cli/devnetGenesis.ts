@@ -2,11 +2,13 @@
  * The genesis documents of development chains: genesis/dev.json (one witness) and the devnets
  * of `nfc devnet` / `nfc genesis devnet` (N witnesses, one per node). One builder for both, so
  * the allocation (DESIGN §6) is written down once: dev accounts 0–9 with 10,000 NFC each, the
- * foundation, the team, the two mining pools and the shared pool, plus the NodeRegistry and
- * Staking accounts holding the witnesses' pledges and self-votes.
+ * foundation, the team vesting pool (the team's 15% under a vesting grant to the team address:
+ * 1-year cliff, then linear over 6 years), the two mining pools and the shared pool, plus the
+ * NodeRegistry and Staking accounts holding the witnesses' pledges and self-votes. The
+ * foundation account is also the genesis `foundation` (NB's price setter and post-cap receiver).
  *
- * The pledges and votes are taken from the foundation (then, past ~95 witnesses, from the team),
- * so the supply still adds up and every dev account keeps its 10,000 NFC.
+ * The pledges and votes are taken from the foundation (then, past ~95 witnesses, from the team's
+ * grant), so the supply still adds up and every dev account keeps its 10,000 NFC.
  *
  * Returns plain JSON documents (what a genesis file holds), not parsed `Genesis` values: they are
  * written to disk and then read back through the one validating parser.
@@ -31,6 +33,14 @@ export interface AccountDoc {
   label: string
 }
 
+export interface VestingDoc {
+  address: string
+  amount: string
+  cliffSec: number
+  durationSec: number
+  label?: string
+}
+
 /** A genesis file as JSON (see docs/genesis.md). */
 export interface GenesisDoc {
   name: string
@@ -40,6 +50,8 @@ export interface GenesisDoc {
   totalSupply: string
   witnesses: WitnessDoc[]
   alloc: Record<string, AccountDoc>
+  foundation?: string
+  vesting?: VestingDoc[]
 }
 
 export const DEV_CHAIN_ID = 2100
@@ -48,8 +60,11 @@ export const DEV_ACCOUNT_BALANCE = 10_000n * NFC
 /** Self-vote of every development witness. */
 export const DEV_WITNESS_VOTES = 1_000_000n * NFC
 export const DEV_WITNESS_BONUS_RATIO_BPS = 1000
-/** Devnet overrides (DESIGN §3/§4); every other parameter keeps its mainnet default. */
-export const DEV_PARAMS = { blockIntervalMs: 1000, flowCycleSec: 300, electionCycleBlocks: 100 } as const
+/**
+ * Devnet overrides (DESIGN §3/§4); every other parameter keeps its mainnet default. Short flow
+ * cycles and challenge windows so a developer sees traffic rewards within minutes.
+ */
+export const DEV_PARAMS = { blockIntervalMs: 1000, flowCycleSec: 60, flowChallengeSec: 30, electionCycleBlocks: 100 } as const
 /** Most nodes of a devnet: one per witness seat, and at most 101 seats (params.witnessesPerRound). */
 export const MAX_DEVNET_NODES = 101
 
@@ -58,6 +73,9 @@ const FOUNDATION = 105_000_000n * NFC
 const TEAM = 315_000_000n * NFC
 const BLOCK_MINING = 336_000_000n * NFC
 const TRAFFIC_MINING = 1_344_000_000n * NFC
+/** The team grant: nothing for 365 days, then linear over 6 × 365 days. */
+export const TEAM_CLIFF_SEC = 31_536_000
+export const TEAM_DURATION_SEC = 6 * 31_536_000
 
 const nfc = (wei: bigint): string => `${(wei / NFC).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ',')} NFC`
 
@@ -99,9 +117,9 @@ export function devGenesisDoc(opts: {
   const witnessNote = n === 0n ? '' : fromTeam === 0n ? ' and the witnesses\' pledges and votes' : ' and the witnesses\' pledges and votes (the rest of those from the team)'
   put(DEV_ACCOUNTS[DEV_FOUNDATION_INDEX]!.address, FOUNDATION - devTotal - fromFoundation, `foundation (5%, less the dev accounts${witnessNote})`)
   put(
-    DEV_ACCOUNTS[DEV_TEAM_INDEX]!.address,
+    POOLS.teamVesting,
     TEAM - fromTeam,
-    `team (15%${fromTeam === 0n ? '' : `, less ${nfc(fromTeam)} of witness pledges and votes`}; vesting schedule arrives with the token-economy issue)`,
+    `team vesting pool: the team's 15%${fromTeam === 0n ? '' : `, less ${nfc(fromTeam)} of witness pledges and votes`}, vesting to the team address`,
   )
   put(POOLS.blockMining, BLOCK_MINING, 'block-mining pool Pb (16%)')
   put(POOLS.trafficMining, TRAFFIC_MINING, 'traffic-mining pool Pf (64%)')
@@ -119,6 +137,16 @@ export function devGenesisDoc(opts: {
     params: { ...opts.params },
     totalSupply: TOTAL_SUPPLY.toString(),
     witnesses,
+    foundation: DEV_ACCOUNTS[DEV_FOUNDATION_INDEX]!.address,
+    vesting: [
+      {
+        address: DEV_ACCOUNTS[DEV_TEAM_INDEX]!.address,
+        amount: (TEAM - fromTeam).toString(),
+        cliffSec: TEAM_CLIFF_SEC,
+        durationSec: TEAM_DURATION_SEC,
+        label: 'team: 1-year cliff, then linear over 6 years',
+      },
+    ],
     alloc,
   }
 }
@@ -146,7 +174,7 @@ function freshKey(): Uint8Array {
 
 /**
  * The genesis of an N-node devnet: `nfc-devnet-N`, chain id 2100 unless given, one witness
- * seat per node (W = N), 1 s blocks, 100-block election cycles, 300 s flow cycles. Witness i is
+ * seat per node (W = N), 1 s blocks, 100-block election cycles, 60 s flow cycles (30 s challenges). Witness i is
  * dev account i for i < 10; the others get fresh keys from node:crypto (so a devnet of more than
  * 10 nodes differs each time it is generated, and its keys must be kept with it).
  */

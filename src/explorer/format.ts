@@ -42,7 +42,7 @@ export function formatNfc(wei: unknown, decimals = 6): string {
   const a = neg ? -v : v
   const whole = a / WEI_PER_NFC
   const frac = (a % WEI_PER_NFC).toString().padStart(18, '0').slice(0, Math.max(0, Math.min(18, decimals))).replace(/0+$/, '')
-  if (whole === 0n && frac === '' && a !== 0n) return `<0.${'0'.repeat(Math.max(0, decimals - 1))}1 NFC`
+  if (whole === 0n && frac === '' && a !== 0n) return decimals <= 0 ? '<1 NFC' : `<0.${'0'.repeat(Math.min(17, decimals - 1))}1 NFC`
   return `${neg ? '-' : ''}${thousands(whole)}${frac === '' ? '' : '.' + frac} NFC`
 }
 
@@ -99,7 +99,7 @@ export function formatTimeAndAge(ms: number, now: number): string {
  * A block's time in ms: the chain keeps slot times in ms (`timestampMs`); the Ethereum
  * `timestamp` field is seconds, used when a node does not send the former.
  */
-export function blockTimeMs(block: { timestamp?: unknown; timestampMs?: unknown }): number | undefined {
+export function blockTimeMs(block: Record<string, unknown>): number | undefined {
   const ms = num(block.timestampMs)
   if (ms !== undefined) return ms
   const s = num(block.timestamp)

@@ -58,12 +58,13 @@ export async function loadDashboard(client: RpcClient, head: bigint, window = 20
     { method: 'eth_syncing' },
     ...numbers.map((n) => ({ method: 'eth_getBlockByNumber', params: [hexQ(n), false] })),
   ])
+  const peersPart = partOf<string>(peers)
   const got = blocks.filter((b): b is Block => b !== null && typeof b === 'object' && !(b instanceof RpcError))
   const d: Dashboard = {
     chainId: chainId instanceof RpcError ? undefined : big(chainId),
     head: got[got.length - 1],
     finalized: partOf<Block | null>(finalized),
-    peers: partOf<string>(peers).ok ? { ok: true, value: num(peers) ?? 0 } : partOf<number>(peers),
+    peers: peersPart.ok ? { ok: true, value: num(peersPart.value) ?? 0 } : peersPart,
     syncing: partOf(syncing),
     window: got.length,
   }
@@ -235,7 +236,8 @@ export async function loadFlow(client: RpcClient): Promise<FlowInfo> {
   if (sc.ok && sc.value !== null && sc.value.sideChainId !== undefined) {
     // the last completed cycle's checkpoint (the current cycle is still collecting receipts)
     const cycle = big(sc.value.cycle) ?? 0n
-    checkpoint = await part(client.call('flow_getCheckpoint', [sc.value.sideChainId, hexQ(cycle > 0n ? cycle - 1n : 0n)]))
+    // the node takes one argument, a cycle number or a sideChainId
+    checkpoint = await part(client.call('flow_getCheckpoint', [hexQ(cycle > 0n ? cycle - 1n : 0n)]))
   }
   return { stats: partOf(stats), sideChain: sc, checkpoint, supply: partOf(supply) }
 }

@@ -141,7 +141,7 @@ export function createRpcClient(url: string, opts: RpcClientOptions = {}): RpcCl
       const e = unwrap(body)
       return calls.map(() => (e instanceof RpcError ? e : new RpcError(-32603, 'malformed batch answer')))
     }
-    const byId = new Map(body.map((b: { id: number }) => [b.id, b]))
+    const byId = new Map<unknown, any>(body.map((b: { id?: unknown }) => [b.id, b]))
     return calls.map((_, i) => unwrap(byId.get(first + i)))
   }
 

@@ -635,7 +635,7 @@ function foreign(reason: string): NfcError {
   return new NfcError(
     ChainErrorCode.DatadirForeign,
     `the data directory belongs to another genesis: ${reason}. Use the genesis it was created with, ` +
-      'or another --datadir.',
+      'or another --datadir (the dev chain: `npm run reset`, or `nfc node --dev --reset`, starts it over).',
   )
 }
 

@@ -2,7 +2,7 @@
  * The DPoS records of the genesis state (DESIGN §4, §6): the genesis witnesses as registered RN
  * candidates holding their seats for cycle 0.
  *
- * - STAKING, NODE_REGISTRY and EVIDENCE exist with nonce ≥ 1 (balances kept): a non-zero nonce
+ * - STAKING, NODE_REGISTRY, FLOW_REWARDS, NB and EVIDENCE exist with nonce ≥ 1 (balances kept): a non-zero nonce
  *   keeps EIP-161 empty-account cleanup from deleting their storage, and putStorage needs the
  *   account to exist. Their genesis balances (Σ votes, Σ pledges) come from the alloc, which the
  *   genesis validator checks; nothing here moves value.
@@ -11,6 +11,10 @@
  *   its own `votes`, debt 0 — the reward index starts at 0).
  * - Seats = the witnesses in genesis order padded with null to W; no standby; no pending
  *   election; cycle 0; the round record all zero (engine.ts reads round ≤ 1 as the genesis hash).
+ * - NB: no words. Its supply starts at 0, and its oracle-price word left at 0 reads as the
+ *   genesis nfcPriceNb (NbStore.price), so the genesis state needs no copy of a parameter the
+ *   genesis file already commits to. Vesting keeps no genesis words either: the grants are
+ *   genesis data (FlowConfig.vesting) and only claims are recorded (vestingFunctions.ts).
  */
 import { Account } from '@ethereumjs/util'
 import { NfcError } from '../../util/errors.js'
@@ -19,6 +23,8 @@ import { DposError } from './errors.js'
 import { INITIAL_TRUST } from './params.js'
 import { toBonusRatioBps } from './rewards.js'
 import { DposStore, EVIDENCE, NODE_REGISTRY, Role, STAKING, type Addr, type StateAccess } from './store.js'
+import { NB } from '../povf/nbStore.js'
+import { FLOW_REWARDS } from '../povf/store.js'
 
 export interface GenesisWitnessInput {
   address: string
@@ -40,7 +46,7 @@ export async function writeGenesisState(sm: StateAccess, witnesses: readonly Gen
     if (w.pledge < 0n || w.votes < 0n) throw new NfcError(DposError.BAD_GENESIS_WITNESSES, `negative pledge or votes for ${a}`, { address: a })
   }
 
-  for (const account of [STAKING, NODE_REGISTRY, EVIDENCE]) {
+  for (const account of [STAKING, NODE_REGISTRY, FLOW_REWARDS, NB, EVIDENCE]) {
     const acc = (await sm.getAccount(account)) ?? new Account()
     if (acc.nonce === 0n) {
       acc.nonce = 1n

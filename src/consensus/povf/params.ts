@@ -65,8 +65,7 @@ export function flowConfigFromParams(p: GenesisParams, foundation: string | null
 /** The mainnet defaults (for harnesses that build a DposConfig by hand). */
 export const DEFAULT_FLOW_CONFIG: FlowConfig = Object.freeze(flowConfigFromParams(DEFAULT_PARAMS))
 
-/** The flow parameters of a genesis (the genesis-format owner extends this with foundation/vesting). */
+/** The flow parameters of a genesis, with its foundation and vesting grants. */
 export function flowConfigOf(genesis: Genesis): FlowConfig {
-  const g = genesis as Genesis & { foundation?: string | null; vesting?: readonly VestingGrant[] }
-  return flowConfigFromParams(genesis.params, g.foundation ?? null, g.vesting ?? [])
+  return flowConfigFromParams(genesis.params, genesis.foundation, genesis.vesting)
 }

@@ -1,5 +1,5 @@
 /**
- * The native system contracts (DESIGN §7): Staking 0x…1000, NodeRegistry 0x…1001 and Evidence
+ * The native system contracts (DESIGN §7): Staking 0x…1000, NodeRegistry 0x…1001, NB 0x…1003 and Evidence
  * 0x…1004, run as @ethereumjs/evm custom precompiles with Solidity ABIs (sol/*.sol, abi/*.json),
  * so wallets call them with ordinary signed transactions and contracts with ordinary CALLs.
  *
@@ -40,9 +40,20 @@
  *   NodeRegistry.pledge               40,000
  *   NodeRegistry.exit                 25,000
  *   NodeRegistry.withdrawPledge       30,000
- *   NodeRegistry.nodeOf / rnPledge     2,600
+ *   NodeRegistry.nodeOf / rnPledge / minPledge     2,600
+ *   NodeRegistry.nodesByRole           2,600 + 400 per listed node
+ *   FlowRewards.submitCheckpoint      80,000 + 25,000 per entry + 5,000 per signature + 6 per 32-byte word
+ *   FlowRewards.openSlice             40,000 + 6 per 32-byte word of slice and per proof node
+ *   FlowRewards.withdraw              40,000 + 5,000 per lock entry of the caller (≤ 64)
+ *   FlowRewards.claimVested           30,000
+ *   FlowRewards views (rewardsOf, networkCoinTime, checkpointOf, sessionOf, stats, vestingOf) 2,600
+ *   FlowRewards.committeeOf            2,600 + 200 per member
+ *   NB.transfer 30,000 · approve 25,000 · transferFrom 35,000 · convert 60,000 · setPrice 25,000
+ *   NB views (name, symbol, decimals, totalSupply, balanceOf, allowance, price, burnedNfc, funder) 2,600
  *   Evidence.submitDoubleProduction   60,000 + 6 per 32-byte word of header bytes
  *   Evidence.submitInvalidBlock       50,000 + 6 per 32-byte word of header bytes
+ *   Evidence.submitFraudProof         80,000 + 6 per 32-byte word + 30,000 per signer penalised
+ *   Evidence.challengeSlice           30,000
  *
  * A call whose gas is below what it must be charged fails with out of gas (all its gas used).
  */
@@ -53,8 +64,12 @@ import type { DposConfig } from '../../consensus/dpos/engine.js'
 import { EVIDENCE, NODE_REGISTRY, STAKING } from '../../consensus/dpos/store.js'
 import { precompileOf, type PrecompileOptions, type SystemContract } from './contract.js'
 import { evidence } from './evidence.js'
+import { flowRewards } from './flowRewards.js'
+import { FLOW_REWARDS } from '../../consensus/povf/store.js'
 import { installSystemHooks } from './hooks.js'
 import { nodeRegistry } from './nodeRegistry.js'
+import { nb } from './nb.js'
+import { NB } from '../../consensus/povf/nbStore.js'
 import { staking } from './staking.js'
 
 export { installSystemHooks, hooksInstalled, systemCallOf, type SystemCall } from './hooks.js'
@@ -62,9 +77,11 @@ export { MIN_GAS, type SystemContract, type SystemFunction, type PrecompileOptio
 export { staking, STAKING_GAS } from './staking.js'
 export { nodeRegistry, NODE_REGISTRY_GAS, withdrawableOf } from './nodeRegistry.js'
 export { evidence, EVIDENCE_GAS, EvidenceKind } from './evidence.js'
+export { flowRewards, FLOW_REWARDS_GAS } from './flowRewards.js'
+export { nb, NB_GAS } from './nb.js'
 
 /** Every native system contract, in address order. */
-export const SYSTEM_CONTRACT_LIST: readonly SystemContract[] = [staking, nodeRegistry, evidence]
+export const SYSTEM_CONTRACT_LIST: readonly SystemContract[] = [staking, nodeRegistry, flowRewards, nb, evidence]
 
 /** PUSH1 0 PUSH1 0 REVERT: the code the system accounts carry (see the file header). */
 export const SYSTEM_CONTRACT_CODE = hexToBytes('0x60006000fd')
@@ -93,7 +110,7 @@ interface CodeState {
 
 /** Genesis: the system accounts exist with nonce ≥ 1 and SYSTEM_CONTRACT_CODE (balances kept). */
 export async function prepareSystemAccounts(sm: CodeState): Promise<void> {
-  for (const a of [STAKING, NODE_REGISTRY, EVIDENCE]) {
+  for (const a of [STAKING, NODE_REGISTRY, FLOW_REWARDS, NB, EVIDENCE]) {
     const acc = (await sm.getAccount(a)) ?? new Account()
     if (acc.nonce === 0n) {
       acc.nonce = 1n

@@ -1,9 +1,12 @@
 /**
  * NodeRegistry (0x…1001, DESIGN §6): pledges of NFC by the nodes that serve the network.
  *
- *  pledge(uint8 role) payable — role 1 (RN) only for now; CN (2) and EN (3) revert until PoVF
- *     brings them. The first pledge must be ≥ rnPledge (genesis); later pledges top it up. The NFC
- *     stays in this account's balance (the EVM moved msg.value here before the call ran).
+ *  pledge(uint8 role) payable — role 1 (RN), 2 (CN) or 3 (EN). The first pledge must be at least
+ *     the role's minimum (rnPledge, cnPledge, enPledge of the genesis); later pledges top it up
+ *     and must name the same role (a node has one role; to change it, exit and withdraw first).
+ *     The NFC stays in this account's balance (the EVM moved msg.value here before the call ran).
+ *     Only RNs can become DPoS candidates (Staking.registerCandidate, DposStore.isActiveRN); CNs
+ *     and RNs serve on flow committees, ENs provide traffic (PoVF).
  *  exit() — qualification ends at once: exitTime = block time, pledgeAtExit = pledge. A candidate
  *     that exits is dropped from its seat by the engine at the next block and is never eligible
  *     again while exited; Staking refuses new votes for it.
@@ -14,7 +17,12 @@
  *     what is left). When nothing is left the record is cleared (role → 0, every field 0) and the
  *     address leaves the node list: it may pledge again from scratch. An exited node cannot pledge
  *     again before that.
+ *  nodesByRole(uint8 role) view — the nodes of that role that have not exited (in node-list
+ *     order; a slash may have left one below its minimum). Walks the whole node list: charged
+ *     perNode for every listed node before the walk, like Staking.getCandidates.
+ *  minPledge(uint8 role) view — the minimum first pledge of the role; reverts for an unknown role.
  */
+import { flowOf, type DposConfig } from '../../consensus/dpos/engine.js'
 import { NODE_REGISTRY, Role, type NodeRecord } from '../../consensus/dpos/store.js'
 import { ensure, event, fn, type CallContext, type SystemContract } from './contract.js'
 
@@ -25,7 +33,21 @@ export const NODE_REGISTRY_GAS = {
   withdrawPledge: 30_000n,
   nodeOf: 2_600n,
   rnPledge: 2_600n,
+  nodesByRole: 2_600n,
+  /** nodesByRole: per node of the list walked (its role and exit words) */
+  perNode: 400n,
+  minPledge: 2_600n,
 } as const
+
+const ROLE_NAMES: Record<number, string> = { [Role.RN]: 'RN', [Role.CN]: 'CN', [Role.EN]: 'EN' }
+
+/** The minimum first pledge of `role` (undefined for an unknown role). */
+export function minPledgeOf(cfg: DposConfig, role: bigint): bigint | undefined {
+  if (role === BigInt(Role.RN)) return cfg.rnPledge
+  if (role === BigInt(Role.CN)) return flowOf(cfg).cnPledge
+  if (role === BigInt(Role.EN)) return flowOf(cfg).enPledge
+  return undefined
+}
 
 export const Pledged = event('Pledged', [
   { name: 'node', type: 'address', indexed: true },
@@ -53,18 +75,19 @@ export function withdrawableOf(n: NodeRecord, nowMs: bigint, unlockMs: bigint): 
 const CLEARED: NodeRecord = { role: Role.None, pledge: 0n, exitTime: 0n, pledgeAtExit: 0n, withdrawn: 0n }
 
 async function pledge(ctx: CallContext, role: bigint): Promise<[]> {
-  ensure(role !== BigInt(Role.CN) && role !== BigInt(Role.EN), 'CN/EN pledging arrives with PoVF')
-  ensure(role === BigInt(Role.RN), 'unknown role')
+  const min = minPledgeOf(ctx.cfg, role)
+  ensure(min !== undefined, 'unknown role')
+  const r = Number(role)
   const amount = ctx.call.value
   ensure(amount > 0n, 'pledge amount must be positive')
   const n = await ctx.store.getNode(ctx.sender)
   ensure(n.exitTime === 0n, 'node has exited: withdraw the whole pledge before pledging again')
   if (n.role === Role.None) {
-    ensure(amount >= ctx.cfg.rnPledge, 'pledge below the RN minimum')
+    ensure(amount >= min, `pledge below the ${ROLE_NAMES[r]} minimum`)
   } else {
-    ensure(n.role === Role.RN, 'already pledged in another role')
+    ensure(n.role === r, 'already pledged in another role')
   }
-  await ctx.store.putNode(ctx.sender, { role: Role.RN, pledge: n.pledge + amount })
+  await ctx.store.putNode(ctx.sender, { role: r, pledge: n.pledge + amount })
   await ctx.store.nodes.add(ctx.sender)
   ctx.emit(Pledged, [ctx.sender, role, amount])
   return []
@@ -140,6 +163,35 @@ export const nodeRegistry: SystemContract = {
       mutability: 'view',
       gas: NODE_REGISTRY_GAS.rnPledge,
       run: async (ctx) => [ctx.cfg.rnPledge],
+    }),
+    fn({
+      name: 'nodesByRole',
+      inputs: ['uint8'],
+      outputs: ['address[]'],
+      mutability: 'view',
+      gas: NODE_REGISTRY_GAS.nodesByRole,
+      run: async (ctx, [role]) => {
+        ensure(minPledgeOf(ctx.cfg, role) !== undefined, 'unknown role')
+        ctx.gas.use((await ctx.store.nodes.length()) * NODE_REGISTRY_GAS.perNode)
+        const out: string[] = []
+        for (const a of await ctx.store.nodes.all()) {
+          const n = await ctx.store.getNode(a)
+          if (BigInt(n.role) === role && n.exitTime === 0n) out.push(a)
+        }
+        return [out]
+      },
+    }),
+    fn({
+      name: 'minPledge',
+      inputs: ['uint8'],
+      outputs: ['uint256'],
+      mutability: 'view',
+      gas: NODE_REGISTRY_GAS.minPledge,
+      run: async (ctx, [role]) => {
+        const min = minPledgeOf(ctx.cfg, role)
+        ensure(min !== undefined, 'unknown role')
+        return [min]
+      },
     }),
   ],
 }

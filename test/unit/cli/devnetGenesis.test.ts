@@ -37,7 +37,8 @@ for (const nodes of [1, 4, 21, 101]) {
     t.equal(g.params.witnessesPerRound, nodes, 'W = N')
     t.equal(g.params.blockIntervalMs, 1000)
     t.equal(g.params.electionCycleBlocks, 100)
-    t.equal(g.params.flowCycleSec, 300)
+    t.equal(g.params.flowCycleSec, 60, 'rewards within minutes')
+    t.equal(g.params.flowChallengeSec, 30)
     t.equal(g.params.rnPledge, RN_PLEDGE, 'rnPledge default')
     t.equal(g.witnesses.length, nodes)
     t.equal(witnessKeys.length, nodes)
@@ -58,12 +59,15 @@ for (const nodes of [1, 4, 21, 101]) {
     t.equal(bal.get(POOLS.blockMining), 336_000_000n * NFC)
     t.equal(bal.get(POOLS.trafficMining), 1_344_000_000n * NFC)
     const foundation = bal.get(DEV_ACCOUNTS[10]!.address.toLowerCase())!
-    const team = bal.get(DEV_ACCOUNTS[11]!.address.toLowerCase())!
+    const team = bal.get(POOLS.teamVesting)!
+    t.equal(bal.get(DEV_ACCOUNTS[11]!.address.toLowerCase()), undefined, 'the team address holds nothing at genesis')
+    t.same(g.vesting, [{ address: DEV_ACCOUNTS[11]!.address.toLowerCase(), amount: team, cliffMs: 31_536_000_000n, durationMs: 6n * 31_536_000_000n }], 'the team grant = the vesting pool')
+    t.equal(g.foundation, DEV_ACCOUNTS[10]!.address.toLowerCase())
     t.equal(foundation + team, 420_000_000n * NFC - 100_000n * NFC - BigInt(nodes) * (RN_PLEDGE + VOTES), 'the witnesses are funded by the foundation (and team)')
     if (nodes <= 95) t.equal(team, 315_000_000n * NFC, 'the team is untouched while the foundation suffices')
     else {
       t.equal(foundation, 0n, 'the foundation is used up first')
-      t.match(doc.alloc[DEV_ACCOUNTS[11]!.address]!.label, /less .* of witness pledges and votes/)
+      t.match(doc.alloc[POOLS.teamVesting]!.label, /less .* of witness pledges and votes/)
     }
     t.match(doc.alloc[SYSTEM_CONTRACTS.nodeRegistry]!.label, /NodeRegistry/)
     t.match(doc.alloc[SYSTEM_CONTRACTS.staking]!.label, /Staking/)

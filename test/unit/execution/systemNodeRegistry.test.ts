@@ -1,6 +1,7 @@
 import t from 'tap'
 import { getAddress } from 'ethers'
 import { Role } from '../../../src/consensus/dpos/store.js'
+import { DEFAULT_FLOW_CONFIG } from '../../../src/consensus/povf/params.js'
 import { NODE_REGISTRY_GAS } from '../../../src/execution/system/index.js'
 import { addrOf, CFG, DAY, eventsOf, hexOf, NFC, NODE_REGISTRY, outcome, registryIface as R, systemEnv } from '../../helpers/systemVm.js'
 
@@ -18,8 +19,8 @@ t.test('pledge: first pledge needs the RN minimum, later pledges top up', async 
   const pledge = (i: number, role: number, value: bigint) => env.send(i, NODE_REGISTRY, R.encodeFunctionData('pledge', [role]), { value })
 
   t.equal(outcome(await pledge(1, 1, CFG.rnPledge - 1n)), 'revert: pledge below the RN minimum')
-  t.equal(outcome(await pledge(1, 2, CFG.rnPledge)), 'revert: CN/EN pledging arrives with PoVF')
-  t.equal(outcome(await pledge(1, 3, CFG.rnPledge)), 'revert: CN/EN pledging arrives with PoVF')
+  t.equal(outcome(await pledge(1, 2, DEFAULT_FLOW_CONFIG.cnPledge - 1n)), 'revert: pledge below the CN minimum')
+  t.equal(outcome(await pledge(1, 3, DEFAULT_FLOW_CONFIG.enPledge - 1n)), 'revert: pledge below the EN minimum')
   t.equal(outcome(await pledge(1, 0, CFG.rnPledge)), 'revert: unknown role')
   t.equal(outcome(await pledge(1, 4, CFG.rnPledge)), 'revert: unknown role')
   t.equal(outcome(await pledge(1, 1, 0n)), 'revert: pledge amount must be positive')

@@ -1,0 +1,258 @@
+/**
+ * The PoVF state transition of the main chain (DESIGN §5.6–§5.9): what every node runs at the
+ * start of every block, after the DPoS beginBlock and on the same BlockInfo. Pure in the sense of
+ * STYLE §3: the state (a StateAccess), the block's fields and the config in, state writes out.
+ * The per-transaction rules (submitCheckpoint, openSlice, withdraw, fraud proofs) are in the
+ * FlowRewards and Evidence system contracts; the pure formulas in curve/valuing/split/locks.
+ *
+ * Per block, in this order:
+ * 1. Committee. At the first block whose flow cycle c = ⌊(t − genesisTime)/cycleMs⌋ is above the
+ *    last drawn cycle: list = nodes with role RN or CN, not exited, pledge ≥ their role minimum
+ *    (rnPledge / cnPledge), sorted by address; committee(c) = shuffle(parentHash, list) cut to
+ *    committeeSize. A cycle without any block gets no committee (its checkpoint cannot be
+ *    submitted; its receipts roll into a later cycle's checkpoint through the running totals).
+ * 2. Sample seeds. For each pending checkpoint (oldest MAX_PENDING_SCAN) with committedAt + k + 1
+ *    == number: record parentHash (the hash of block committedAt + k) as its seed hash. Stored in
+ *    state rather than read through the EVM's BLOCKHASH source: a block being imported on a side
+ *    branch must see ITS ancestors' hashes, and the canonical-number index of the block store
+ *    may point to the other branch while it executes; the parent hash in the BlockInfo is
+ *    always that block's own ancestry.
+ * 3. Application. Oldest pending checkpoints first (FIFO: challengeEnds grows with submission),
+ *    at most MAX_APPLY_PER_BLOCK per block, each one whose challengeEndsMs ≤ t:
+ *    - entries with an unanswered slice challenge are voided (session rolled back);
+ *    - live entries grouped by (consumer, provider), pairs in ascending (consumer, provider);
+ *      counted = Σ(total − prevTotal); relays = sorted union of the entries' relays;
+ *    - value = valueBytes(counted, L), 0 when self-dealing (valuing.ts isSelfDealing with the
+ *      consumer's Staking position on the provider and NB's funder of the consumer);
+ *    - fuel = fuelOwed(counted) NB wei, burned from the consumer (what its balance allows);
+ *    - reward = min(M(B + value) − M(B), rewardCap(fuelBurned), traffic pool balance); B += value;
+ *    - split: provider and relays are credited lock entries at t (NFC moves from the traffic pool
+ *      to the FlowRewards account), the shared part goes to the shared pool;
+ *    - provider totals (counted bytes, provider reward) and the traffic totals are updated.
+ *
+ * Determinism: bigint math, entries in index order, pairs sorted, no map iteration for results.
+ */
+import { DposStore, Role, SHARED_POOL, addressOfHex, type Addr, type StateAccess } from '../dpos/store.js'
+import { flowOf, type BlockInfo, type DposConfig } from '../dpos/engine.js'
+import { shuffle } from '../dpos/shuffle.js'
+import { POOLS } from '../../chain/systemAddresses.js'
+import { NbStore } from './nbStore.js'
+import { trafficReward } from './curve.js'
+import { fuelOwed, isSelfDealing, rewardCap, valueBytes } from './valuing.js'
+import { splitTrafficReward } from './split.js'
+import { placeLock } from './locks.js'
+import { Challenge, CpStatus, EntryStatus, FLOW_REWARDS, FlowStore, type EntryRecord } from './store.js'
+
+export const TRAFFIC_POOL_ACCOUNT = addressOfHex(POOLS.trafficMining)
+
+/** Checkpoints applied per block at most (the rest wait for the next blocks, in order). */
+export const MAX_APPLY_PER_BLOCK = 4n
+/** Pending checkpoints scanned per block for their seed block. */
+export const MAX_PENDING_SCAN = 64n
+
+/** The flow cycle of a time (ms); times before genesis are cycle 0. */
+export function flowCycleAt(t: bigint, cfg: DposConfig): bigint {
+  if (t <= cfg.genesisTime) return 0n
+  return (t - cfg.genesisTime) / flowOf(cfg).cycleMs
+}
+
+export interface PairReward {
+  consumer: Addr
+  provider: Addr
+  relays: Addr[]
+  counted: bigint
+  value: bigint
+  selfDealing: boolean
+  fuelOwed: bigint
+  fuelBurned: bigint
+  /** min(curve reward, cap, pool) */
+  reward: bigint
+  provided: bigint
+  perRelay: bigint
+  shared: bigint
+}
+
+export interface AppliedCheckpoint {
+  cycle: bigint
+  /** entries voided now for an unanswered slice challenge */
+  voided: bigint[]
+  pairs: PairReward[]
+}
+
+export interface FlowBeginResult {
+  cycle: bigint
+  /** the committee drawn in this block, or null */
+  committee: Addr[] | null
+  /** cycles whose seed hash was recorded in this block */
+  seeded: bigint[]
+  applied: AppliedCheckpoint[]
+}
+
+/** Nodes eligible for a committee: RN or CN, not exited, pledge ≥ the role's minimum. Sorted. */
+export async function committeeCandidates(store: DposStore, cfg: DposConfig): Promise<Addr[]> {
+  const flow = flowOf(cfg)
+  const out: Addr[] = []
+  for (const a of await store.nodes.all()) {
+    const n = await store.getNode(a)
+    if (n.exitTime !== 0n) continue
+    if (n.role === Role.RN && n.pledge >= cfg.rnPledge) out.push(a)
+    else if (n.role === Role.CN && n.pledge >= flow.cnPledge) out.push(a)
+  }
+  return out.sort()
+}
+
+/** The committee rule of §1 (pure given the candidate list). */
+export function drawCommittee(parentHash: Uint8Array, candidates: readonly Addr[], size: number): Addr[] {
+  return shuffle(parentHash, [...candidates].sort()).slice(0, size)
+}
+
+/** Quorum of a committee of n: ⌊2n/3⌋ + 1. */
+export function quorumOf(n: bigint): bigint {
+  return (2n * n) / 3n + 1n
+}
+
+/** Is `a` an active RN or CN (fraud proofs and slice challenges come from these)? */
+export async function isActiveAuditor(store: DposStore, a: Addr, cfg: DposConfig): Promise<boolean> {
+  const n = await store.getNode(a)
+  if (n.exitTime !== 0n) return false
+  if (n.role === Role.RN) return n.pledge >= cfg.rnPledge
+  if (n.role === Role.CN) return n.pledge >= flowOf(cfg).cnPledge
+  return false
+}
+
+/**
+ * Credits a lock entry of `amount` at `t` to `a` and keeps the coin-time sums exact: a reward
+ * merged into the newest entry (the 65th-entry rule of locks.ts placeLock) is counted at that
+ * entry's start, so a later withdrawal removes exactly what was added.
+ * The NFC itself must already sit in the FlowRewards account (the caller moves it).
+ */
+export async function creditLock(fs: FlowStore, a: Addr, amount: bigint, t: bigint): Promise<void> {
+  if (amount === 0n) return
+  const placed = placeLock(await fs.getLocks(a), amount, t)
+  await fs.setLocks(a, placed.entries)
+  const dScs = amount * placed.startMs
+  const net = await fs.networkSums()
+  await fs.setNetworkSums({ sc: net.sc + amount, scs: net.scs + dScs })
+  const own = await fs.addressSums(a)
+  await fs.setAddressSums(a, { sc: own.sc + amount, scs: own.scs + dScs, withdrawn: own.withdrawn })
+}
+
+/**
+ * Voids entry i of cycle c: no reward; the session's settled (seq, total) go back to what they
+ * were before the entry — only while they are still the entry's own (a later checkpoint that
+ * built on it has its own prevTotal and keeps counting from there).
+ */
+export async function voidEntry(fs: FlowStore, cycle: bigint, i: bigint, e: EntryRecord): Promise<void> {
+  await fs.setEntryField(cycle, i, 'status', EntryStatus.Voided)
+  const s = await fs.getSession(e.sessionId)
+  if (s.seq === e.seq && s.total === e.total) await fs.putSession(e.sessionId, { seq: e.prevSeq, total: e.prevTotal })
+}
+
+interface Pair {
+  consumer: Addr
+  provider: Addr
+  relays: Set<Addr>
+  counted: bigint
+}
+
+async function applyCheckpoint(sm: StateAccess, fs: FlowStore, cycle: bigint, t: bigint, cfg: DposConfig): Promise<AppliedCheckpoint> {
+  const flow = flowOf(cfg)
+  const store = new DposStore(sm)
+  const nb = new NbStore(sm)
+  const cp = await fs.getCheckpoint(cycle)
+  const voided: bigint[] = []
+  const pairs = new Map<string, Pair>()
+  for (let i = 0n; i < cp.entryCount; i++) {
+    const e = await fs.getEntry(cycle, i)
+    if (e.status !== EntryStatus.Live) continue
+    if (e.challenge === Challenge.Open) {
+      await voidEntry(fs, cycle, i, e)
+      voided.push(i)
+      continue
+    }
+    const key = `${e.consumer}${e.provider}`
+    let p = pairs.get(key)
+    if (p === undefined) pairs.set(key, (p = { consumer: e.consumer, provider: e.provider, relays: new Set(), counted: 0n }))
+    for (const r of e.relays) p.relays.add(r)
+    p.counted += e.total - e.prevTotal
+  }
+
+  const price = await nb.price(flow)
+  let { cumulativeBytes: B, minted } = await fs.totals()
+  const out: PairReward[] = []
+  for (const key of [...pairs.keys()].sort()) {
+    const p = pairs.get(key)!
+    const relays = [...p.relays].sort()
+    const votes = (await store.getPosition(p.consumer, p.provider)).votes
+    const funder = await nb.funderOf(p.consumer)
+    const selfDealing = isSelfDealing({ consumer: p.consumer, provider: p.provider, relays, consumerVotesOnProvider: votes, funderOfConsumer: funder })
+    const value = selfDealing ? 0n : valueBytes(p.counted, flow.logThresholdBytes)
+    const owed = fuelOwed(p.counted, flow.fuelPricePerGb)
+    const burned = await nb.burnFrom(p.consumer, owed)
+    const cap = rewardCap(burned, flow.capFactorBps, price)
+    const pool = await store.balanceOf(TRAFFIC_POOL_ACCOUNT)
+    let reward = trafficReward(B, value)
+    if (cap < reward) reward = cap
+    if (pool < reward) reward = pool
+    B += value
+    minted += reward
+    const split = splitTrafficReward(reward, relays.length)
+    await store.transfer(TRAFFIC_POOL_ACCOUNT, FLOW_REWARDS, reward - split.shared)
+    await store.transfer(TRAFFIC_POOL_ACCOUNT, SHARED_POOL, split.shared)
+    await creditLock(fs, p.provider, split.provider, t)
+    for (const r of relays) await creditLock(fs, r, split.perRelay, t)
+    await fs.addProviderTotals(p.provider, p.counted, split.provider)
+    out.push({
+      consumer: p.consumer,
+      provider: p.provider,
+      relays,
+      counted: p.counted,
+      value,
+      selfDealing,
+      fuelOwed: owed,
+      fuelBurned: burned,
+      reward,
+      provided: split.provider,
+      perRelay: split.perRelay,
+      shared: split.shared,
+    })
+  }
+  await fs.setTotals({ cumulativeBytes: B, minted })
+  await fs.putCheckpoint(cycle, { status: CpStatus.Applied })
+  return { cycle, voided, pairs: out }
+}
+
+/** Before the block's transactions, after the DPoS beginBlock: rules 1–3 of the header. */
+export async function flowBeginBlock(sm: StateAccess, info: BlockInfo, cfg: DposConfig): Promise<FlowBeginResult> {
+  const flow = flowOf(cfg)
+  const fs = new FlowStore(sm)
+  const cycle = flowCycleAt(info.timestamp, cfg)
+  await fs.ensureAccount()
+
+  let committee: Addr[] | null = null
+  if ((await fs.drawnCycle()) < cycle) {
+    committee = drawCommittee(info.parentHash, await committeeCandidates(new DposStore(sm), cfg), flow.committeeSize)
+    const list = fs.committee(cycle)
+    for (const a of committee) await list.add(a)
+    await fs.setDrawnCycle(cycle)
+  }
+
+  const seeded: bigint[] = []
+  const pending = await fs.pending(MAX_PENDING_SCAN)
+  for (const c of pending) {
+    const at = await fs.committedAt(c)
+    if (at + flow.sampleLagBlocks + 1n === info.number) {
+      await fs.putCheckpoint(c, { seedHash: info.parentHash })
+      seeded.push(c)
+    }
+  }
+
+  const applied: AppliedCheckpoint[] = []
+  for (const c of pending.slice(0, Number(MAX_APPLY_PER_BLOCK))) {
+    const cp = await fs.getCheckpoint(c)
+    if (cp.challengeEndsMs > info.timestamp) break
+    applied.push(await applyCheckpoint(sm, fs, c, info.timestamp, cfg))
+    await fs.dequeue()
+  }
+  return { cycle, committee, seeded, applied }
+}

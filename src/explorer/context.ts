@@ -1,0 +1,29 @@
+/** What every view gets from the app: the client, the decoder, the live head and the clock, navigation. */
+import { createContext, useContext } from 'react'
+import type { RpcClient } from './rpcClient.js'
+import type { Decoder } from './decode.js'
+
+export type Screen =
+  | { kind: 'block'; ref: string }
+  | { kind: 'tx'; hash: string }
+  | { kind: 'account'; address: string }
+
+export interface Explorer {
+  client: RpcClient
+  decoder: Decoder
+  /** the newest head number seen (undefined until the node answered once) */
+  head?: bigint
+  /** wall clock, ticking once a second, for ages */
+  now: number
+  columns: number
+  open(screen: Screen): void
+  back(): void
+}
+
+export const ExplorerContext = createContext<Explorer | null>(null)
+
+export function useExplorer(): Explorer {
+  const x = useContext(ExplorerContext)
+  if (x === null) throw new Error('useExplorer outside <App>')
+  return x
+}

@@ -1,0 +1,101 @@
+/**
+ * One account: balance, nonce, code size, DPoS votes, NodeRegistry pledge, flow rewards, and
+ * its transaction history a page at a time (n older, p newer; Enter opens a transaction).
+ * Methods a node may not have yet (flow_getRewards, nfc_getTransactionsByAddress) say so.
+ */
+import { useState } from 'react'
+import { useExplorer } from '../context.js'
+import { abbreviate, fit, formatLocalTime, formatNfc, num, thousands } from '../format.js'
+import { HISTORY_PAGE, loadAccount } from '../queries.js'
+import { useLoader } from '../useLoader.js'
+import { field, heading, partProblem, statusLines } from './common.js'
+import { Scroller, type Line } from './scroller.js'
+
+const ROLES = ['none', 'RN (root node)', 'CN', 'EN']
+
+export function AccountView({ address, height, active }: { address?: string; height: number; active: boolean }) {
+  const x = useExplorer()
+  // the cursors of the pages seen so far: [null (newest), next of page 1, …]
+  const [cursors, setCursors] = useState<(string | null)[]>([null])
+  const cursor = cursors[cursors.length - 1]!
+  const { data: a, error, loading } = useLoader(
+    () => (address === undefined ? Promise.resolve(undefined) : loadAccount(x.client, address, cursor, HISTORY_PAGE)),
+    [address, cursor, x.head],
+  )
+  if (address === undefined) {
+    const hint: Line[] = [{ text: 'No account selected.' }, { text: 'Press / and type an address (0x + 40 hex), or open one from a block or transaction.', dim: true }]
+    return <Scroller lines={hint} height={height} active={active} onOpen={x.open} />
+  }
+  let lines: Line[]
+  if (a === undefined) lines = statusLines(loading, error, 'account')
+  else {
+    lines = [
+      heading(`Account ${abbreviate(a.address, x.columns - 10)}`),
+      field('Balance', a.balance === undefined ? '—' : formatNfc(a.balance, 18)),
+      field('Nonce', a.nonce === undefined ? '—' : thousands(a.nonce)),
+      field('Code', a.codeSize === undefined ? '—' : a.codeSize === 0 ? 'none (externally owned)' : `${thousands(a.codeSize)} bytes${x.decoder.contractName(a.address) ? ` (system contract ${x.decoder.contractName(a.address)})` : ''}`),
+    ]
+    // votes
+    const votesProblem = partProblem(a.votes, 'votes')
+    if (votesProblem) lines.push(field('Votes', votesProblem.replace(/^votes: /, '')))
+    else if (a.votes.ok) {
+      const v = a.votes.value
+      lines.push(field('Votes', `${formatNfc(v.total ?? '0x0')} on ${v.positions?.length ?? 0} candidate(s)`))
+      for (const p of v.positions ?? []) {
+        lines.push({ text: `  → ${abbreviate(p.candidate, 24)}  ${formatNfc(p.votes)}  reward ${formatNfc(p.pendingReward ?? '0x0')}`, open: { kind: 'account', address: p.candidate }, key: `vote${p.candidate}` })
+      }
+      for (const u of v.unbonding ?? []) {
+        const t = num(u.releaseTime)
+        lines.push({ text: `  unbonding ${formatNfc(u.amount)} until ${t === undefined ? '?' : formatLocalTime(t)}`, dim: true })
+      }
+    }
+    // pledge
+    if (!a.pledge.ok) lines.push(field('Pledge', partProblem(a.pledge, 'pledge')!.replace(/^pledge: /, '')))
+    else {
+      const p = a.pledge.value
+      lines.push(
+        field('Pledge', p.role === 0 && p.pledge === 0n ? 'none' : `${ROLES[p.role] ?? `role ${p.role}`}  ${formatNfc(p.pledge)}${p.exitTime > 0n ? `  exited ${formatLocalTime(Number(p.exitTime))}, ${formatNfc(p.withdrawable)} withdrawable` : ''}`),
+      )
+    }
+    // flow rewards
+    if (!a.rewards.ok) lines.push({ text: a.rewards.missing ? 'flow rewards: not available on this node' : `flow rewards: ${a.rewards.error}`, dim: true })
+    else {
+      const r = a.rewards.value ?? {}
+      lines.push(field('Flow rewards', `locked ${formatNfc(r.locked ?? '0x0')}  unlocking ${formatNfc(r.unlocking ?? '0x0')}`))
+      lines.push(field('', `withdrawable ${formatNfc(r.withdrawable ?? '0x0')}  withdrawn ${formatNfc(r.withdrawn ?? '0x0')}`))
+    }
+    // history
+    if (!a.history.ok) lines.push({ text: a.history.missing ? 'history: not available on this node' : `history: ${a.history.error}`, dim: true })
+    else {
+      const h = a.history.value ?? { transactions: [], next: null }
+      const txs = h.transactions ?? []
+      const more = [cursors.length > 1 ? 'p newer' : '', h.next ? 'n older' : ''].filter(Boolean).join(', ')
+      lines.push(heading(`History, page ${cursors.length}${more ? ` (${more})` : ''}`))
+      if (txs.length === 0) lines.push({ text: 'no transactions', dim: true })
+      const hw = Math.max(12, Math.min(66, x.columns - 44))
+      for (const t of txs) {
+        const other = t.direction === 'in' ? t.from : t.to
+        const arrow = t.direction === 'in' ? 'in  ←' : t.direction === 'out' ? 'out →' : 'self ↺'
+        lines.push({
+          key: `h${t.hash}`,
+          text: `${fit('#' + thousands(num(t.blockNumber) ?? 0), 10)} ${fit(arrow, 6)} ${fit(abbreviate(other ?? 'create', 20), 20)} ${abbreviate(t.hash, hw)}`,
+          open: { kind: 'tx', hash: t.hash },
+        })
+      }
+    }
+    if (error !== undefined) lines.push({ text: `last refresh failed: ${error}`, color: 'red' })
+  }
+  const history = a?.history.ok ? a.history.value : undefined
+  return (
+    <Scroller
+      lines={lines}
+      height={height}
+      active={active}
+      onOpen={x.open}
+      onKey={(input) => {
+        if (input === 'n' && history?.next) setCursors([...cursors, history.next])
+        else if (input === 'p' && cursors.length > 1) setCursors(cursors.slice(0, -1))
+      }}
+    />
+  )
+}

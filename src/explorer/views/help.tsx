@@ -1,0 +1,20 @@
+/** `?`: the keys. */
+import { Scroller, type Line } from './scroller.js'
+
+export const HELP_LINES: string[] = [
+  'Keys',
+  '  1 2 3 4 5, Tab      Dashboard / Blocks / Witnesses / Flow / Account',
+  '  j k, ↓ ↑            move (or scroll)            Space, PgDn / PgUp  a page',
+  '  Enter, l, →         open the line under the cursor',
+  '  Esc, h, ←           back',
+  '  /                   search: block number, block or tx hash, address',
+  '  n p                 older / newer page (Blocks, account history)',
+  '  g G                 first / last line',
+  '  ?                   this help (any key closes it)',
+  '  q                   quit',
+]
+
+export function HelpView({ height }: { height: number }) {
+  const lines: Line[] = HELP_LINES.map((text, i) => ({ text, bold: i === 0, color: i === 0 ? 'cyan' : undefined }))
+  return <Scroller lines={lines} height={height} active={false} onOpen={() => {}} />
+}

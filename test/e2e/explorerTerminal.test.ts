@@ -1,0 +1,71 @@
+/**
+ * `nfc explorer` in a real 80×24 terminal (tmux): a dev node process with a transfer in it, the
+ * explorer started inside tmux, `/` + the block number, Enter on its transaction, and the pane's
+ * text checked (hash, from, to, status). Own tmux socket; the server is killed at teardown.
+ */
+import t from 'tap'
+import { execFileSync, spawnSync } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { Wallet } from 'ethers'
+import { CLI, REPO_ROOT, startNode, tempDir, waitFor } from '../helpers/nodeProcess.js'
+import { DEV_ACCOUNTS } from '../../src/node/devAccounts.js'
+
+const TMUX = ['/usr/bin/tmux', '/usr/local/bin/tmux'].find((p) => existsSync(p)) ?? 'tmux'
+
+t.test('explorer in tmux: block → transaction', async (t) => {
+  const probe = spawnSync(TMUX, ['-V'], { encoding: 'utf8' })
+  if (probe.error || probe.status !== 0) {
+    t.fail(`tmux is needed for this test and was not found (${probe.error?.message ?? probe.stderr}); install it (apt-get install tmux)`)
+    return
+  }
+  const node = await startNode({ datadir: tempDir(t) })
+  t.teardown(() => node.stop())
+  const rpc = async (method: string, params: unknown[] = []) => {
+    const res = await fetch(node.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }) })
+    const body = (await res.json()) as { result?: any; error?: { message: string } }
+    if (body.error) throw new Error(body.error.message)
+    return body.result
+  }
+  const from = DEV_ACCOUNTS[0]!
+  const to = DEV_ACCOUNTS[1]!.address.toLowerCase()
+  const raw = await new Wallet(from.privateKey).signTransaction({
+    type: 0, chainId: 2100, nonce: Number(await rpc('eth_getTransactionCount', [from.address, 'pending'])),
+    to, value: 10n ** 18n, gasLimit: 21_000n, gasPrice: 2_000_000_000n,
+  })
+  const hash: string = await rpc('eth_sendRawTransaction', [raw])
+  const receipt = await waitFor(async () => (await rpc('eth_getTransactionReceipt', [hash])) ?? false, 20_000, 'the transfer to be mined')
+  const blockNumber = Number(BigInt(receipt.blockNumber))
+
+  const socket = `nfc-explorer-${process.pid}`
+  const tmux = (...args: string[]) => execFileSync(TMUX, ['-L', socket, ...args], { encoding: 'utf8' })
+  t.teardown(() => {
+    spawnSync(TMUX, ['-L', socket, 'kill-server'])
+  })
+  tmux('new-session', '-d', '-x', '80', '-y', '24', '-s', 'ex', '-c', REPO_ROOT, `${process.execPath} ${CLI} explorer --rpc ${node.url}`)
+  const pane = () => tmux('capture-pane', '-p', '-t', 'ex')
+  let screen = await waitFor(() => (/Chain id\s+2100/.test(pane()) ? pane() : false), 20_000, 'the dashboard')
+  t.match(screen, /● connected/, 'connected')
+  t.ok(screen.split('\n').every((l) => l.length <= 80), 'fits 80 columns')
+
+  tmux('send-keys', '-t', 'ex', '/')
+  await waitFor(() => pane().includes('search:'), 5_000, 'the search prompt')
+  tmux('send-keys', '-t', 'ex', '-l', String(blockNumber))
+  tmux('send-keys', '-t', 'ex', 'Enter')
+  screen = await waitFor(() => (pane().includes(`Block #${blockNumber}`) && pane().includes('Transactions (1)') ? pane() : false), 10_000, 'the block')
+  // cursor starts on Parent; Producer, then the transaction
+  tmux('send-keys', '-t', 'ex', 'j', 'j')
+  await waitFor(() => /▶ 0x[0-9a-f]+…/.test(pane()), 5_000, 'the tx line selected').catch((e: Error) => {
+    throw new Error(`${e.message}\n${pane()}`)
+  })
+  tmux('send-keys', '-t', 'ex', 'Enter')
+  screen = await waitFor(() => (/Status\s+success/.test(pane()) ? pane() : false), 10_000, 'the transaction')
+  t.match(screen, new RegExp(`Hash\\s+0x${hash.slice(2, 10)}[0-9a-f]*…[0-9a-f]*${hash.slice(-4)}`), 'the hash, abbreviated to 80 columns')
+  t.match(screen, new RegExp(`From\\s+${from.address.toLowerCase().slice(0, 12)}`), 'from')
+  t.match(screen, new RegExp(`To\\s+${to.slice(0, 12)}`), 'to')
+  t.match(screen, /Value\s+1 NFC/, 'value')
+  t.ok(screen.trimEnd().split('\n').length <= 24, 'fits 24 rows')
+
+  tmux('send-keys', '-t', 'ex', 'q')
+  await waitFor(() => spawnSync(TMUX, ['-L', socket, 'has-session', '-t', 'ex']).status !== 0, 5_000, 'the explorer to quit on q')
+  t.pass('q quits')
+})

@@ -1,0 +1,265 @@
+/**
+ * The flow engine on a real MerkleStateManager: committee draw, seed recording, and the
+ * application of matured checkpoints (valuing, fuel, cap, split, locks). Checkpoints are written
+ * straight into the flow store here (the FlowRewards contract test submits real ones).
+ */
+import t from 'tap'
+import { MerkleStateManager } from '@ethereumjs/statemanager'
+import { Account, bytesToHex } from '@ethereumjs/util'
+import type { BlockInfo, DposConfig } from '../../../../src/consensus/dpos/engine.js'
+import { shuffle } from '../../../../src/consensus/dpos/shuffle.js'
+import { addressOfHex, DposStore, NODE_REGISTRY, Role, SHARED_POOL, STAKING, type Addr } from '../../../../src/consensus/dpos/store.js'
+import { trafficIssuance } from '../../../../src/consensus/povf/curve.js'
+import { flowBeginBlock, quorumOf, TRAFFIC_POOL_ACCOUNT } from '../../../../src/consensus/povf/engine.js'
+import { NB, NbStore } from '../../../../src/consensus/povf/nbStore.js'
+import { DEFAULT_FLOW_CONFIG } from '../../../../src/consensus/povf/params.js'
+import { Challenge, CpStatus, EntryStatus, FLOW_REWARDS, FlowStore, type EntryRecord } from '../../../../src/consensus/povf/store.js'
+import { readCheckpoint, readFlowStats, readRewards } from '../../../../src/consensus/povf/views.js'
+import { NFC } from '../../../../src/chain/systemAddresses.js'
+import { addr, config, GENESIS_TIME, hashOf, RN_PLEDGE } from '../../../helpers/dposHarness.js'
+
+const DAY = 86_400_000n
+const CYCLE = 60_000n
+const CHALLENGE = 10_000n
+const L = 10n ** 9n
+
+const cfg: DposConfig = config({
+  flow: { ...DEFAULT_FLOW_CONFIG, cycleMs: CYCLE, challengeMs: CHALLENGE, logThresholdBytes: L, committeeSize: 4, sampleLagBlocks: 2n },
+})
+
+async function state(): Promise<MerkleStateManager> {
+  const sm = new MerkleStateManager()
+  for (const a of [STAKING, NODE_REGISTRY, NB, FLOW_REWARDS, SHARED_POOL]) await sm.putAccount(a, new Account(1n, 0n))
+  await sm.putAccount(TRAFFIC_POOL_ACCOUNT, new Account(1n, 1_344_000_000n * NFC))
+  return sm
+}
+
+const info = (number: bigint, timestamp: bigint, parent = `b${number - 1n}`): BlockInfo => ({
+  number,
+  timestamp,
+  producer: addr('producer'),
+  parentHash: hashOf(parent),
+  parentTimestamp: timestamp - 1_000n,
+  confirmations: [],
+})
+
+const balance = async (sm: MerkleStateManager, a: Addr | ReturnType<typeof addressOfHex>) =>
+  (await sm.getAccount(typeof a === 'string' ? addressOfHex(a) : a))?.balance ?? 0n
+
+const C = addr('consumer')
+const P = addr('provider')
+const R = addr('relay')
+
+function entry(over: Partial<EntryRecord> = {}): EntryRecord {
+  return {
+    sessionId: hashOf('session'),
+    consumer: C,
+    provider: P,
+    relays: [R],
+    seq: 1n,
+    prevTotal: 0n,
+    total: 4n * 10n ** 9n,
+    prevSeq: 0n,
+    sampleRoot: hashOf('root'),
+    receiptHash: hashOf('receipt'),
+    status: EntryStatus.Live,
+    challenge: Challenge.None,
+    ...over,
+  }
+}
+
+/** A pending checkpoint of `cycle` committed at block `at`, window ending at `ends`. */
+async function pendingCheckpoint(sm: MerkleStateManager, cycle: bigint, entries: EntryRecord[], at = 5n, ends = GENESIS_TIME + 2n * CYCLE): Promise<void> {
+  const fs = new FlowStore(sm)
+  for (let i = 0; i < entries.length; i++) {
+    await fs.putEntry(cycle, BigInt(i), entries[i]!)
+    await fs.putSession(entries[i]!.sessionId, { seq: entries[i]!.seq, total: entries[i]!.total })
+  }
+  await fs.putCheckpoint(cycle, { hash: hashOf(`cp${cycle}`), status: CpStatus.Pending, committedAt: at, challengeEndsMs: ends, entryCount: BigInt(entries.length) })
+  await fs.enqueue(cycle)
+}
+
+t.test('committee: eligible RN/CN nodes, shuffled by the parent hash, per cycle', async (t) => {
+  const sm = await state()
+  const store = new DposStore(sm)
+  const flow = cfg.flow!
+  const nodes: [string, number, bigint, bigint][] = [
+    ['rn1', Role.RN, RN_PLEDGE, 0n],
+    ['rn2', Role.RN, 2n * RN_PLEDGE, 0n],
+    ['rnLow', Role.RN, RN_PLEDGE - 1n, 0n],
+    ['cn1', Role.CN, flow.cnPledge, 0n],
+    ['cn2', Role.CN, flow.cnPledge, 0n],
+    ['cn3', Role.CN, flow.cnPledge + 5n, 0n],
+    ['cnLow', Role.CN, flow.cnPledge - 1n, 0n],
+    ['cnExited', Role.CN, flow.cnPledge, 123n],
+    ['en', Role.EN, flow.cnPledge, 0n],
+  ]
+  for (const [tag, role, pledge, exitTime] of nodes) {
+    await store.putNode(addr(tag), { role, pledge, exitTime })
+    await store.nodes.add(addr(tag))
+  }
+  const eligible = ['rn1', 'rn2', 'cn1', 'cn2', 'cn3'].map(addr).sort()
+  const first = await flowBeginBlock(sm, info(1n, GENESIS_TIME + 1_000n), cfg)
+  const expected = shuffle(hashOf('b0'), eligible).slice(0, 4)
+  t.strictSame(first.committee, expected, 'shuffle(parentHash, sorted eligible).slice(0, size)')
+  t.strictSame(await new FlowStore(sm).committee(0n).all(), expected, 'stored in order')
+  t.equal(quorumOf(4n), 3n)
+  t.equal(quorumOf(7n), 5n)
+
+  const again = await flowBeginBlock(sm, info(2n, GENESIS_TIME + 2_000n), cfg)
+  t.equal(again.committee, null, 'once per cycle')
+
+  const sm2 = await state()
+  const store2 = new DposStore(sm2)
+  for (const [tag, role, pledge, exitTime] of [...nodes].reverse()) {
+    await store2.putNode(addr(tag), { role, pledge, exitTime })
+    await store2.nodes.add(addr(tag))
+  }
+  t.strictSame((await flowBeginBlock(sm2, info(1n, GENESIS_TIME + 1_000n), cfg)).committee, expected, 'independent of registration order')
+
+  const later = await flowBeginBlock(sm, info(3n, GENESIS_TIME + 2n * CYCLE + 5n, 'other'), cfg)
+  t.equal(later.cycle, 2n)
+  t.strictSame(later.committee, shuffle(hashOf('other'), eligible).slice(0, 4))
+  t.strictSame(await new FlowStore(sm).committee(1n).all(), [], 'a cycle without blocks has no committee')
+})
+
+t.test('application: the hand-computed reward, split and locks', async (t) => {
+  const sm = await state()
+  const nb = new NbStore(sm)
+  await nb.mint(C, NFC) // 1 NB
+  await pendingCheckpoint(sm, 0n, [entry()])
+  const ends = GENESIS_TIME + 2n * CYCLE
+
+  // seed: recorded at block committedAt + k + 1 = 5 + 2 + 1 = 8 as that block's parent hash
+  const r7 = await flowBeginBlock(sm, info(7n, ends - 3_000n), cfg)
+  t.strictSame(r7.seeded, [])
+  const r8 = await flowBeginBlock(sm, info(8n, ends - 2_000n), cfg)
+  t.strictSame(r8.seeded, [0n])
+  t.equal(bytesToHex((await new FlowStore(sm).getCheckpoint(0n)).seedHash), bytesToHex(hashOf('b7')), 'hash of block committedAt + k')
+  t.strictSame(r8.applied, [], 'still inside the window')
+
+  const r = await flowBeginBlock(sm, info(9n, ends), cfg)
+  t.equal(r.applied.length, 1, 'applied at the first block with time ≥ challengeEndsMs')
+  const pair = r.applied[0]!.pairs[0]!
+  // counted b = 4·10^9 bytes > L = 10^9: value = L + ⌊L·ln(b/L)⌋ = 10^9 + ⌊10^9 · ln 4⌋
+  //   = 10^9 + ⌊1,386,294,361.1199⌋ = 2,386,294,361
+  t.equal(pair.counted, 4_000_000_000n)
+  t.equal(pair.value, 2_386_294_361n)
+  // I(1) = ⌊Pf·(1 − 2^(−1000/51709))⌋ = 17,895,796,548,389,559,159,290,712 wei; B = 0 so k = 0 and
+  // M(v) − M(0) = ⌊v · (I(1) − I(0)) / 10^18⌋ = ⌊2,386,294,361 · I(1) / 10^18⌋ = 42,704,638,389,025,268 wei
+  t.equal(trafficIssuance(1n), 17_895_796_548_389_559_159_290_712n)
+  // fuel = ⌈4·10^9 · 10^16 / 10^9⌉ = 4·10^16 NB wei (0.04 NB), all burned; cap = 4·10^16 · 10,000 ·
+  // 10^18 / (10^17 · 10,000) = 4·10^17 wei (0.4 NFC) — not binding
+  t.equal(pair.fuelOwed, 4n * 10n ** 16n)
+  t.equal(pair.fuelBurned, 4n * 10n ** 16n)
+  t.equal(pair.reward, 42_704_638_389_025_268n)
+  // split: provider ⌊r·9000/10^4⌋, one relay ⌊r·600/10^4⌋, shared the rest
+  t.equal(pair.provided, 38_434_174_550_122_741n)
+  t.equal(pair.perRelay, 2_562_278_303_341_516n)
+  t.equal(pair.shared, 1_708_185_535_561_011n)
+
+  t.equal(await nb.balanceOf(C), NFC - 4n * 10n ** 16n, 'fuel burned from the consumer')
+  t.equal(await balance(sm, TRAFFIC_POOL_ACCOUNT), 1_344_000_000n * NFC - pair.reward)
+  t.equal(await balance(sm, FLOW_REWARDS), pair.provided + pair.perRelay, 'locked rewards sit in FlowRewards')
+  t.equal(await balance(sm, SHARED_POOL), pair.shared)
+
+  const pr = await readRewards(sm, P, ends, cfg)
+  t.equal(pr.locked, pair.provided)
+  t.equal(pr.withdrawable, 0n)
+  t.equal(pr.coinTime, 0n, 'coin-time starts at the block time')
+  t.equal((await readRewards(sm, P, ends + DAY, cfg)).coinTime, pair.provided * DAY)
+  t.equal((await readRewards(sm, R, ends, cfg)).locked, pair.perRelay)
+
+  const stats = await readFlowStats(sm)
+  t.equal(stats.cumulativeBytes, 2_386_294_361n, 'B grows by the value')
+  t.equal(stats.minted, pair.reward)
+  t.strictSame(stats.topProviders, [{ address: P, bytes: 4_000_000_000n, rewards: pair.provided }])
+  t.equal((await readCheckpoint(sm, 0n))!.status, 'applied')
+  t.strictSame((await flowBeginBlock(sm, info(10n, ends + 1_000n), cfg)).applied, [], 'applied once')
+})
+
+t.test('application: the fuel cap binds', async (t) => {
+  const sm = await state()
+  const nb = new NbStore(sm)
+  await nb.mint(C, 10n ** 15n) // 0.001 NB: less than the 0.04 NB owed
+  await pendingCheckpoint(sm, 0n, [entry({ relays: [] })])
+  const r = await flowBeginBlock(sm, info(9n, GENESIS_TIME + 2n * CYCLE), cfg)
+  const pair = r.applied[0]!.pairs[0]!
+  t.equal(pair.fuelBurned, 10n ** 15n, 'burns what the balance allows')
+  // cap = 10^15 · 10,000 · 10^18 / (10^17 · 10,000) = 10^16 wei < the curve's 42,704,638,389,025,268
+  t.equal(pair.reward, 10n ** 16n)
+  t.equal(pair.value, 2_386_294_361n, 'B still grows by the full value')
+  t.equal(pair.perRelay, 0n)
+  t.equal(pair.shared, 10n ** 16n - (10n ** 16n * 9_000n) / 10_000n, 'no relays: their 6% goes to the shared pool')
+  t.equal(await nb.balanceOf(C), 0n)
+})
+
+t.test('application: self-dealing pairs earn nothing but still burn fuel', async (t) => {
+  const sm = await state()
+  const nb = new NbStore(sm)
+  const store = new DposStore(sm)
+  const cs = ['c1', 'c2', 'c3', 'c4'].map(addr)
+  for (const c of cs) await nb.mint(c, NFC)
+  await store.putPosition(cs[0]!, P, { votes: 1n, debt: 0n }) // votes on the provider
+  await nb.mint(P, NFC)
+  await nb.transfer(P, cs[1]!, 1n) // funded by the provider
+  const entries = [
+    entry({ sessionId: hashOf('s1'), consumer: cs[0]!, relays: [] }),
+    entry({ sessionId: hashOf('s2'), consumer: cs[1]!, relays: [] }),
+    entry({ sessionId: hashOf('s3'), consumer: cs[2]!, relays: [cs[2]!] }), // consumer is a relay
+    entry({ sessionId: hashOf('s4'), consumer: P, relays: [] }), // consumer = provider
+  ]
+  await pendingCheckpoint(sm, 0n, entries)
+  const r = await flowBeginBlock(sm, info(9n, GENESIS_TIME + 2n * CYCLE), cfg)
+  const pairs = r.applied[0]!.pairs
+  t.equal(pairs.length, 4)
+  for (const p of pairs) {
+    t.equal(p.selfDealing, true, `${p.consumer} self-dealing`)
+    t.equal(p.value, 0n)
+    t.equal(p.reward, 0n)
+    t.equal(p.fuelBurned, 4n * 10n ** 16n)
+  }
+  t.equal((await readFlowStats(sm)).cumulativeBytes, 0n)
+  t.equal(await balance(sm, FLOW_REWARDS), 0n)
+})
+
+t.test('application: pairs grouped and sorted; unanswered challenges voided', async (t) => {
+  const sm = await state()
+  const nb = new NbStore(sm)
+  const c2 = addr('consumer2')
+  await nb.mint(C, NFC)
+  await nb.mint(c2, NFC)
+  const fs = new FlowStore(sm)
+  await fs.putSession(hashOf('s9'), { seq: 0n, total: 0n })
+  const entries = [
+    entry({ sessionId: hashOf('s1'), total: 10n ** 9n, relays: [R] }),
+    entry({ sessionId: hashOf('s2'), prevTotal: 5n * 10n ** 8n, total: 15n * 10n ** 8n, relays: [addr('relay2')] }),
+    entry({ sessionId: hashOf('s3'), consumer: c2, total: 10n ** 9n }),
+    entry({ sessionId: hashOf('s9'), consumer: c2, seq: 7n, prevSeq: 3n, prevTotal: 100n, total: 10n ** 9n, challenge: Challenge.Open }),
+    entry({ sessionId: hashOf('s5'), consumer: c2, challenge: Challenge.Answered, total: 10n ** 9n, provider: addr('provider2') }),
+  ]
+  await pendingCheckpoint(sm, 0n, entries)
+  const r = await flowBeginBlock(sm, info(9n, GENESIS_TIME + 2n * CYCLE), cfg)
+  const a = r.applied[0]!
+  t.strictSame(a.voided, [3n], 'the entry with an open challenge')
+  t.equal((await fs.getEntry(0n, 3n)).status, EntryStatus.Voided)
+  t.strictSame(await fs.getSession(hashOf('s9')), { seq: 3n, total: 100n }, 'its session rolled back')
+  const keys = a.pairs.map((p) => `${p.consumer}${p.provider}`)
+  t.strictSame(keys, [...keys].sort(), 'pairs in (consumer, provider) order')
+  const cp = a.pairs.find((p) => p.consumer === C && p.provider === P)!
+  t.equal(cp.counted, 2n * 10n ** 9n, 'Σ(total − prevTotal) of the pair')
+  t.strictSame(cp.relays, [R, addr('relay2')].sort(), 'union of the relays')
+  t.equal(a.pairs.length, 3)
+  t.equal((await readCheckpoint(sm, 0n))!.entries[3]!.status, 'voided')
+})
+
+t.test('application: bounded per block, FIFO', async (t) => {
+  const sm = await state()
+  await new NbStore(sm).mint(C, NFC)
+  for (let c = 0n; c < 6n; c++) await pendingCheckpoint(sm, c, [entry({ sessionId: hashOf(`s${c}`), total: 1_000n })], 5n, GENESIS_TIME + 10n * CYCLE + c)
+  const r1 = await flowBeginBlock(sm, info(20n, GENESIS_TIME + 20n * CYCLE), cfg)
+  t.strictSame(r1.applied.map((a) => a.cycle), [0n, 1n, 2n, 3n])
+  const r2 = await flowBeginBlock(sm, info(21n, GENESIS_TIME + 20n * CYCLE + 1_000n), cfg)
+  t.strictSame(r2.applied.map((a) => a.cycle), [4n, 5n])
+  t.equal((await readFlowStats(sm)).cumulativeBytes, 6_000n, 'below L value = bytes')
+})

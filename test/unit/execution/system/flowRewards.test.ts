@@ -1,0 +1,198 @@
+/**
+ * FlowRewards through real transactions: checkpoint submission rules, application after the
+ * challenge window (the engine in the begin hook), withdrawals with the coin-time bonus, views,
+ * and the shipped ABI (solc-compiled .sol = JSON = native dispatch).
+ */
+import fs from 'node:fs'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import t from 'tap'
+import { bytesToHex } from '@ethereumjs/util'
+import { getAddress } from 'ethers'
+import { rewardPerGb, trafficReward } from '../../../../src/consensus/povf/curve.js'
+import { valueBytes } from '../../../../src/consensus/povf/valuing.js'
+import { coinTime } from '../../../../src/consensus/povf/locks.js'
+import { CpStatus } from '../../../../src/consensus/povf/store.js'
+import { flowRewards } from '../../../../src/execution/system/flowRewards.js'
+import { compileSolidity } from '../../../helpers/inProcessNode.js'
+import { addrOf, eventsOf, GWEI, hexOf, outcome, SHARED_POOL } from '../../../helpers/systemVm.js'
+import {
+  checkpointData,
+  CONSUMER,
+  cycleStart,
+  DAY,
+  entryOf,
+  FLOW,
+  FLOW_REWARDS,
+  flowEnv,
+  flowIface as F,
+  PROVIDER,
+  receipt,
+  RELAY,
+  type FlowEnv,
+} from './flowEnv.js'
+
+const ZERO = new Uint8Array(32)
+const NB1 = 10n ** 18n
+
+async function committeeOf(env: FlowEnv, cycle: bigint): Promise<number[]> {
+  const r = await env.call(addrOf(0), FLOW_REWARDS, F.encodeFunctionData('committeeOf', [cycle]))
+  const list = F.decodeFunctionResult('committeeOf', r.execResult.returnValue)[0] as string[]
+  return list.map((a) => [1, 2, 3, 4, 8].find((i) => hexOf(i) === a.toLowerCase())!)
+}
+
+async function view(env: FlowEnv, name: string, args: unknown[] = []): Promise<unknown[]> {
+  const r = await env.call(addrOf(0), FLOW_REWARDS, F.encodeFunctionData(name, args))
+  if (outcome(r) !== 'ok') throw new Error(`${name}: ${outcome(r)}`)
+  return [...F.decodeFunctionResult(name, r.execResult.returnValue)]
+}
+
+/** committee of cycle 0 drawn (4 RNs), clock in cycle 1 */
+async function ready(): Promise<FlowEnv> {
+  const env = await flowEnv()
+  const drawn = await env.emptyBlock()
+  if (drawn.committee?.length !== 4) throw new Error('committee')
+  env.at(cycleStart(1n) + 10_000n)
+  return env
+}
+
+t.test('submitCheckpoint: accepted with a quorum, every refusal', async (t) => {
+  const env = await ready()
+  const com = await committeeOf(env, 0n)
+  t.equal(com.length, 4, 'all four RNs (committee size 7)')
+  const r1 = receipt()
+  const e1 = entryOf(r1)
+  const submit = (data: string) => env.tx(9, FLOW_REWARDS, data).then(outcome)
+
+  t.equal(await submit(checkpointData(0n, ZERO, [e1], com.slice(0, 2))), 'revert: no quorum of the committee', '2 of 4 < ⌊8/3⌋+1 = 3')
+  t.equal(await submit(checkpointData(0n, ZERO, [e1], [com[0]!, com[0]!, com[1]!])), 'revert: duplicate signer')
+  t.equal(await submit(checkpointData(0n, ZERO, [e1], [com[0]!, com[1]!, 9])), 'revert: signer is not in the committee')
+  t.equal(await submit(checkpointData(0n, new Uint8Array(32).fill(1), [e1], com.slice(0, 3))), 'revert: wrong prevCheckpoint')
+  t.equal(await submit(checkpointData(1n, ZERO, [e1], com.slice(0, 3))), 'revert: cycle has not ended')
+  t.equal(await submit(checkpointData(0n, ZERO, [entryOf(r1, 5n)], com.slice(0, 3))), 'revert: prevTotal is not the settled total')
+  t.equal(await submit(checkpointData(0n, ZERO, [e1], com.slice(0, 3), 1n)), 'revert: signer is not in the committee', 'signed for another chain id')
+  t.match(await submit(F.encodeFunctionData('submitCheckpoint', ['0x1234'])), /^revert: invalid checkpoint: /)
+
+  const ok = await env.tx(9, FLOW_REWARDS, checkpointData(0n, ZERO, [e1], com.slice(0, 3)))
+  t.equal(outcome(ok), 'ok')
+  const ev = eventsOf(F, ok)
+  t.equal(ev.length, 1)
+  t.equal(ev[0]!.name, 'CheckpointSubmitted')
+  t.equal(ev[0]!.args[1], 0n)
+  const cp = await env.fs.getCheckpoint(0n)
+  t.equal(bytesToHex(cp.hash), ev[0]!.args[2], 'the stored hash is the event hash')
+  t.equal(cp.status, CpStatus.Pending)
+  t.equal(cp.committedAt, env.number - 1n)
+  t.equal(cp.challengeEndsMs, env.timeMs + FLOW.challengeMs)
+  t.strictSame(await view(env, 'sessionOf', [r1.sessionId]), [1n, 4n * 10n ** 9n], 'the session is settled')
+  t.strictSame(await view(env, 'checkpointOf', [0n]), [bytesToHex(cp.hash), 1n, cp.committedAt, cp.challengeEndsMs, 1n])
+  t.equal(await submit(checkpointData(0n, cp.hash, [e1], com.slice(0, 3))), 'revert: a later cycle is already checkpointed', 'a cycle once')
+
+  // cycle 1: its committee is drawn at its first block (already run by the tx above)
+  env.at(cycleStart(2n) + 10_000n)
+  const com1 = await committeeOf(env, 1n)
+  t.equal(com1.length, 4)
+  t.equal(await submit(checkpointData(1n, cp.hash, [entryOf(r1, 4n * 10n ** 9n)], com1.slice(0, 3))), 'revert: replayed receipt', 'same session, same seq')
+  const r2 = receipt({ seq: 2n, bytesDown: 5n * 10n ** 9n })
+  t.equal(await submit(checkpointData(1n, ZERO, [entryOf(r2, 4n * 10n ** 9n)], com1.slice(0, 3))), 'revert: wrong prevCheckpoint')
+  t.equal(await submit(checkpointData(1n, cp.hash, [entryOf(r2, 4n * 10n ** 9n)], com1.slice(0, 3))), 'ok', 'the next receipt of the session, chained')
+  t.strictSame(await view(env, 'sessionOf', [r2.sessionId]), [2n, 6n * 10n ** 9n])
+})
+
+t.test('application after the window, then withdrawals at days 29, 31 and 210', async (t) => {
+  const env = await ready()
+  await env.nb.mint(hexOf(CONSUMER), NB1)
+  const com = await committeeOf(env, 0n)
+  const r1 = receipt()
+  t.equal(outcome(await env.tx(9, FLOW_REWARDS, checkpointData(0n, ZERO, [entryOf(r1)], com.slice(0, 3)))), 'ok')
+  const ends = (await env.fs.getCheckpoint(0n)).challengeEndsMs
+  env.at(ends - 1_000n)
+  t.strictSame((await env.emptyBlock()).applied, [], 'not before the window ends')
+  env.at(ends)
+  const applied = (await env.emptyBlock()).applied
+  t.equal(applied.length, 1)
+  // L = 10^10 (default): 4·10^9 counted bytes are below L, value = 4·10^9; B = 0:
+  // reward = M(4·10^9) − M(0) = ⌊4·10^9 · I(1) / 10^18⌋; fuel 0.04 NB → cap 0.4 NFC, not binding
+  const value = 4n * 10n ** 9n
+  t.equal(valueBytes(value, FLOW.logThresholdBytes), value)
+  const reward = trafficReward(0n, value)
+  const pair = applied[0]!.pairs[0]!
+  t.equal(pair.reward, reward)
+  t.equal(await env.nb.balanceOf(hexOf(CONSUMER)), NB1 - 4n * 10n ** 16n, 'fuel burned')
+  const provided = (reward * 9_000n) / 10_000n
+  t.equal(pair.provided, provided)
+  const start = ends
+  t.strictSame(await view(env, 'rewardsOf', [hexOf(PROVIDER)]), [provided, 0n, 0n, 0n, 0n])
+  t.strictSame(await view(env, 'stats'), [value, reward, rewardPerGb(value)])
+  t.equal((await view(env, 'checkpointOf', [0n]))[1], 2n, 'applied')
+
+  // a richer shared pool makes the bonus visible
+  await env.store.transfer(addrOf(0), SHARED_POOL, 1_000n * 10n ** 18n)
+
+  const withdraw = (amount: bigint) => env.tx(PROVIDER, FLOW_REWARDS, F.encodeFunctionData('withdraw', [amount]))
+  env.at(start + 29n * DAY)
+  t.equal(outcome(await withdraw(1n)), 'revert: amount exceeds withdrawable', 'day 29: still locked')
+  t.strictSame((await view(env, 'rewardsOf', [hexOf(PROVIDER)])).slice(0, 3), [provided, 0n, 0n])
+
+  env.at(start + 31n * DAY)
+  // day 31: one day of 180 unlocked: ⌊provided · 1 / 180⌋
+  const unlocked = (provided * DAY) / (180n * DAY)
+  const rv = await view(env, 'rewardsOf', [hexOf(PROVIDER)])
+  t.strictSame(rv.slice(0, 3), [0n, provided - unlocked, unlocked])
+  const t31 = env.timeMs
+  const sums = await env.fs.networkSums()
+  const T = coinTime(sums.sc, sums.scs, t31)
+  t.equal(T, (provided + pair.perRelay) * 31n * DAY, 'network coin-time: provider and relay locks, 31 days each')
+  t.equal((await view(env, 'networkCoinTime'))[0], T)
+  const shared = await env.balance(SHARED_POOL)
+  const ct = unlocked * (t31 - start)
+  const bonus = (shared * ct) / (2n * T)
+  t.ok(bonus > 0n)
+  const before = await env.balance(addrOf(PROVIDER))
+  const w = await withdraw(unlocked)
+  t.equal(outcome(w), 'ok')
+  t.strictSame(eventsOf(F, w), [{ name: 'Withdrawn', args: [getAddress(hexOf(PROVIDER)), unlocked, bonus] }])
+  t.equal(await env.balance(addrOf(PROVIDER)), before + unlocked + bonus - w.totalGasSpent * GWEI, 'amount + bonus paid')
+  t.equal(await env.balance(SHARED_POOL), shared - bonus, 'the bonus comes from the shared pool')
+  t.equal(await env.balance(FLOW_REWARDS), provided + pair.perRelay - unlocked)
+  const after = await env.fs.networkSums()
+  t.equal(after.sc, sums.sc - unlocked)
+  t.equal(after.scs, sums.scs - unlocked * start)
+  t.equal(outcome(await withdraw(1n)), 'revert: amount exceeds withdrawable', 'nothing more today')
+
+  env.at(start + 210n * DAY)
+  const rest = provided - unlocked
+  t.strictSame((await view(env, 'rewardsOf', [hexOf(PROVIDER)])).slice(0, 4), [0n, 0n, rest, unlocked], 'day 210: all unlocked')
+  const shared2 = await env.balance(SHARED_POOL)
+  const sums2 = await env.fs.networkSums()
+  const T2 = coinTime(sums2.sc, sums2.scs, env.timeMs)
+  const bonus2 = (shared2 * rest * 210n * DAY) / (2n * T2)
+  const w2 = await withdraw(rest)
+  t.strictSame(eventsOf(F, w2), [{ name: 'Withdrawn', args: [getAddress(hexOf(PROVIDER)), rest, bonus2] }])
+  t.strictSame(await view(env, 'rewardsOf', [hexOf(PROVIDER)]), [0n, 0n, 0n, provided, 0n], 'fully withdrawn: no locks left')
+  t.strictSame(await env.fs.getLocks(hexOf(PROVIDER)), [])
+  t.equal(await env.balance(FLOW_REWARDS), pair.perRelay, "only the relay's lock is left")
+  t.equal((await view(env, 'rewardsOf', [hexOf(RELAY)]))[2], pair.perRelay)
+  t.equal(outcome(await withdraw(0n)), 'revert: amount must be positive')
+})
+
+t.test('ABI: the .sol compiles to the shipped JSON and matches the native dispatch', async (t) => {
+  const here = path.dirname(fileURLToPath(import.meta.url))
+  const dir = path.resolve(here, '..', '..', '..', '..', 'src', 'execution', 'system')
+  const src = fs.readFileSync(path.join(dir, 'sol', 'IFlowRewards.sol'), 'utf8')
+  const json = JSON.parse(fs.readFileSync(path.join(dir, 'abi', 'IFlowRewards.json'), 'utf8')) as { type: string; name: string; inputs: { type: string }[]; outputs?: { type: string }[]; stateMutability?: string }[]
+  const compiled = compileSolidity({ 'IFlowRewards.sol': src }).IFlowRewards!
+  const key = (e: { type: string; name: string }) => `${e.type}${e.name}`
+  t.strictSame([...(compiled.abi as typeof json)].sort((a, b) => key(a).localeCompare(key(b))), [...json].sort((a, b) => key(a).localeCompare(key(b))))
+  const fns = json.filter((e) => e.type === 'function')
+  t.equal(fns.length, flowRewards.functions.length)
+  for (const f of fns) {
+    const sig = `${f.name}(${f.inputs.map((i) => i.type).join(',')})`
+    const native = flowRewards.functions.find((n) => n.signature === sig)
+    t.ok(native, sig)
+    t.equal(native?.selector, F.getFunction(sig)!.selector)
+    t.strictSame(native?.outputs, (f.outputs ?? []).map((o) => o.type), `${sig} outputs`)
+    t.equal(native?.mutability, f.stateMutability)
+  }
+  t.equal(json.filter((e) => e.type === 'event').length, flowRewards.events.length)
+})
