@@ -80,6 +80,11 @@ const byPrefix: ReadonlyArray<readonly [string, Rule]> = [
   ['EXEC_', { code: JsonRpcCode.Default }],
   ['CHAIN_', { code: JsonRpcCode.Default }],
   ['STATE_', { code: JsonRpcCode.Default }],
+  // flow_submitReceipt refusals (src/flow/errors.ts): the reason, and the code for programs
+  [
+    'FLOW_',
+    { code: JsonRpcCode.Default, message: (e) => `receipt rejected: ${e.message}`, data: (e) => ({ code: e.code }) },
+  ],
 ]
 
 /** Any other NfcError. */

@@ -27,6 +27,7 @@ import { moreMethods } from './more.js'
 import { dposMethods } from './dpos/index.js'
 import { adminMethods } from './admin/index.js'
 import { nfcMethods } from './nfc/index.js'
+import { flowMethods } from './flow/index.js'
 
 export function allMethods(): Map<string, RpcMethod<any, any>> {
   return buildMethods([
@@ -56,5 +57,6 @@ export function allMethods(): Map<string, RpcMethod<any, any>> {
     ...dposMethods,
     ...adminMethods,
     ...nfcMethods,
+    ...flowMethods,
   ] as RpcMethod<any, any>[])
 }

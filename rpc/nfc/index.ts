@@ -1,5 +1,6 @@
 /** The nfc_ namespace: NetFlowCoin's own queries (account history for the explorer, …). */
 import type { RpcMethod } from '../types.js'
 import { nfc_getTransactionsByAddress } from './getTransactionsByAddress.js'
+import { nfc_getSupply } from './getSupply.js'
 
-export const nfcMethods: RpcMethod<any, any>[] = [nfc_getTransactionsByAddress]
+export const nfcMethods: RpcMethod<any, any>[] = [nfc_getTransactionsByAddress, nfc_getSupply]

@@ -7,6 +7,22 @@ import type { CallEnv, CallRequest } from '../execution/call.js'
 import type { BlockHeader } from '../chain/header.js'
 import type { Blockchain, Head } from './blockchain.js'
 import type { Network } from '../p2p/network.js'
+import type { SessionRecord } from '../flow/sideStore.js'
+import type { SideChainInfo, SubmitResult } from '../flow/service.js'
+
+/** What flow_ RPC methods ask of the node's flow side-chain service. */
+export interface FlowApi {
+  /** the current flow cycle (null before the service saw a head) */
+  readonly cycle: bigint | null
+  /** flow_submitReceipt: the receipt JSON; throws the FlowError that refused it */
+  submitReceipt(json: unknown): Promise<SubmitResult>
+  /** the side-chain of a cycle (default: the current one) as this node knows it; null: none */
+  sideChain(cycle?: bigint): Promise<SideChainInfo | null>
+  /** the flow cycle a sideChainId names (null: none up to the current cycle) */
+  cycleOf(sideChainId: Uint8Array): bigint | null
+  /** this node's side-chain record of a session */
+  session(sessionId: Uint8Array): Promise<SessionRecord | undefined>
+}
 
 export interface NodeInfo {
   chainId: bigint
@@ -31,4 +47,6 @@ export interface NodeApi extends NodeInfo {
   readonly peerCount: number
   /** the P2P network service; null when P2P is off */
   readonly network: Network | null
+  /** the flow side-chain service (null only while the node starts) */
+  readonly flow: FlowApi | null
 }

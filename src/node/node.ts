@@ -1,6 +1,7 @@
 /**
  * The one place that starts and stops a node (STYLE §2): parts are built in order — database,
- * chain, sender recovery, tx pool, producer, RPC — and closed in reverse, the database last.
+ * chain, sender recovery, tx pool, flow side-chain service, P2P, producer, RPC — and closed in
+ * reverse, the database last.
  * No argv, no terminal: the CLI parses and calls `Node.init`.
  */
 import { Address, bytesToHex, hexToBytes } from '@ethereumjs/util'
@@ -32,6 +33,13 @@ import { rpcDefaults, type RpcServerOptions } from '../../rpc/config.js'
 import { allMethods } from '../../rpc/index.js'
 import { closeFilterRegistry } from '../../rpc/filters/index.js'
 import { CLIENT_VERSION } from './version.js'
+import { FlowService } from '../flow/service.js'
+import { SideStore } from '../flow/sideStore.js'
+import { poolVerifier } from '../flow/sideChain.js'
+import { encodeFlowSignature } from '../p2p/chainMessages.js'
+import { flowCycleAt } from '../consensus/povf/engine.js'
+import { readCheckpoint, readCommittee, readSession } from '../consensus/povf/views.js'
+import { FlowStore } from '../consensus/povf/store.js'
 import { chaindataDir, ensureDatadir, guardOpen, holdsRecords } from './datadir.js'
 import { NodeErrorCode } from './errors.js'
 import { isNfcError, NfcError } from '../util/errors.js'
@@ -73,6 +81,8 @@ export class Node implements NodeInfo {
   rpc: RpcServer | null = null
   network: Network | null = null
   producer: BlockProducer | null = null
+  /** the flow side-chain service: runs the side-chain while this node's key is in the committee */
+  flow: FlowService | null = null
   readonly link: ConsensusLink
   /** the seated witnesses' counters as of the last block, for /metrics */
   private witnessStats: { address: string; produced: bigint; missed: bigint; trust: bigint }[] = []
@@ -118,6 +128,7 @@ export class Node implements NodeInfo {
       for (const tx of txs) await this.txpool.add(tx).catch(() => undefined)
     }
     await this.link.onCanonicalBlock(block.hash, header.number, bytesToHex(header.producer), header.timestamp)
+    if (header.number === this.chain.head.header.number) await this.flow?.onHead()
     // for /metrics: at most once a second (a syncing node imports hundreds of blocks a second)
     const now = Date.now()
     if (this.rpc !== null && header.number === this.chain.head.header.number && now - this.witnessStatsAt >= 1000) {
@@ -135,17 +146,28 @@ export class Node implements NodeInfo {
    * contract itself (paying the gas from its witness account), like any user could.
    */
   private async submitEvidence(d: DoubleProduction): Promise<void> {
-    const key = this.opts.witnessKey
-    if (key === undefined) return
-    const from = new Address(addressOf(publicKeyOf(key)))
+    if (this.opts.witnessKey === undefined) return
     const data = concat([selectorOf('submitDoubleProduction(bytes,bytes)'), encode(['bytes', 'bytes'], [encodeHeader(d.a), encodeHeader(d.b)])])
+    const tx = await this.sendSystemCall(SYSTEM_CONTRACTS.evidence, data, 300_000n)
+    this.logger.info('submitted double-production evidence', { producer: d.producer, slot: d.slot, tx })
+  }
+
+  /**
+   * A transaction from the witness key's account to a system contract, into the pool and out to
+   * peers, like any user's (evidence, flow checkpoints). Returns its hash.
+   */
+  private async sendSystemCall(to: string, data: Uint8Array, gasLimit: bigint): Promise<Uint8Array> {
+    const key = this.opts.witnessKey
+    // callers only get here with a key (a keyless node is never in a committee, never a witness)
+    if (key === undefined) throw new Error('sendSystemCall needs the node signing key')
+    const from = new Address(addressOf(publicKeyOf(key)))
     const minGasPrice = this.opts.genesis.params.minGasPrice
     const tx = createFeeMarket1559Tx(
       {
         nonce: await this.txpool.pendingNonce(from),
-        to: new Address(hexToBytes(SYSTEM_CONTRACTS.evidence)),
+        to: new Address(hexToBytes(to as `0x${string}`)),
         data,
-        gasLimit: 300_000n,
+        gasLimit,
         maxFeePerGas: minGasPrice * 2n + 1_000_000_000n,
         maxPriorityFeePerGas: 1_000_000_000n,
         chainId: this.chain.common.chainId(),
@@ -154,7 +176,32 @@ export class Node implements NodeInfo {
     ).sign(key)
     await this.txpool.add(tx)
     this.network?.broadcastTx(tx.serialize())
-    this.logger.info('submitted double-production evidence', { producer: d.producer, slot: d.slot, tx: tx.hash() })
+    return tx.hash()
+  }
+
+  /** The flow service of this node: side-chain records in the chain db, main chain read at the head. */
+  private startFlow(db: Db): FlowService {
+    const chain = this.chain
+    const headState = () => chain.stateAt(chain.head.header)
+    const flow = new FlowService({
+      chainId: this.chainId,
+      key: this.opts.witnessKey,
+      store: new SideStore(db),
+      verify: poolVerifier(this.recoverPool),
+      view: {
+        head: () => ({ number: chain.head.header.number, timestampMs: chain.head.header.timestamp }),
+        cycleAt: (t) => flowCycleAt(t, chain.dpos),
+        committee: async (cycle) => readCommittee(await headState(), cycle),
+        settled: async (id) => readSession(await headState(), id),
+        lastCheckpointHash: async () => new FlowStore(await headState()).lastCheckpoint(),
+        checkpointOnChain: async (cycle) => (await readCheckpoint(await headState(), cycle, { entries: false })) !== null,
+      },
+      submitCheckpoint: (calldata, gasLimit) =>
+        this.sendSystemCall(SYSTEM_CONTRACTS.flowRewards, concat([selectorOf('submitCheckpoint(bytes)'), encode(['bytes'], [calldata])]), gasLimit),
+      logger: this.logger.child('flow'),
+      now: () => this.now(),
+    })
+    return flow
   }
 
   /** Brings the pool to the state of the current head (drops included and stale transactions). */
@@ -218,6 +265,13 @@ export class Node implements NodeInfo {
       await poolView(chain, chain.head.header),
     )
     const node = new Node(opts, db, chain, recoverPool, txpool, logger, now)
+    node.flow = node.startFlow(db)
+    try {
+      await node.flow.onHead()
+    } catch (e) {
+      await node.close()
+      throw e
+    }
     if (opts.p2p != null) {
       try {
         const p = opts.p2p
@@ -231,6 +285,12 @@ export class Node implements NodeInfo {
         })
         node.network = network
         node.link.broadcastConfirmation = (encoded) => network.broadcastConfirmation(encoded)
+        const flow = node.flow!
+        network.flow = { onReceipt: (e) => flow.onPeerReceipt(e), onSignature: (s) => flow.onPeerSignature(s) }
+        flow.gossip = {
+          receipt: (e) => network.broadcastFlowReceipt(e),
+          signature: (s) => network.broadcastFlowSignature(encodeFlowSignature(s)),
+        }
         await network.start()
       } catch (e) {
         await node.close()
@@ -342,6 +402,7 @@ export class Node implements NodeInfo {
     closeFilterRegistry(this)
     await this.producer?.stop()
     await this.network?.stop()
+    await this.flow?.stop()
     await this.recoverPool.close()
     await this.chain.close()
     await this.db.close()

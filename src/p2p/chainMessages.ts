@@ -90,3 +90,25 @@ export function normalizePeerUrl(s: string): string | undefined {
   if (u.pathname !== '/' && u.pathname !== '') return undefined
   return `${u.protocol}//${u.host}`
 }
+
+/** FlowSignature = [cycle, checkpointHash, signature]: one committee member's checkpoint signature */
+export interface FlowSignature {
+  cycle: bigint
+  checkpointHash: Uint8Array
+  /** 65 bytes r ‖ s ‖ v */
+  signature: Uint8Array
+}
+
+export function encodeFlowSignature(s: FlowSignature): Uint8Array {
+  return RLP.encode([s.cycle, s.checkpointHash, s.signature])
+}
+
+export function decodeFlowSignature(payload: Uint8Array): FlowSignature {
+  const t = MessageType.FlowSignature
+  const f = decodeList(t, payload, 3)
+  return {
+    cycle: decodeUint(t, f[0], 'cycle', 8),
+    checkpointHash: decodeBytes(t, f[1], 'checkpointHash', 32),
+    signature: decodeBytes(t, f[2], 'signature', 65),
+  }
+}

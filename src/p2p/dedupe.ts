@@ -44,3 +44,5 @@ const hex = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength)
 export const blockKey = (hash: Uint8Array): string => `b${hex(hash)}`
 export const txKey = (hash: Uint8Array): string => `t${hex(hash)}`
 export const confirmationKey = (hash: Uint8Array): string => `c${hex(hash)}`
+export const flowReceiptKey = (hash: Uint8Array): string => `f${hex(hash)}`
+export const flowSignatureKey = (hash: Uint8Array): string => `g${hex(hash)}`

@@ -29,8 +29,10 @@ export const MessageType = {
   GetBlocks: 0x13,
   /** placeholder: range-sync answer, consecutive blocks */
   Blocks: 0x14,
-  /** placeholder: a flow (traffic) receipt, gossiped like a transaction */
+  /** a flow (traffic) receipt, gossiped like a transaction (payload: the receipt's wire bytes) */
   FlowReceipt: 0x15,
+  /** a committee member's signature of a cycle's checkpoint: RLP [cycle, checkpointHash, signature] */
+  FlowSignature: 0x16,
 } as const
 export type MessageType = (typeof MessageType)[keyof typeof MessageType]
 
@@ -57,6 +59,8 @@ export const MAX_PAYLOAD: Readonly<Record<MessageType, number>> = {
   [MessageType.GetBlocks]: 64,
   [MessageType.Blocks]: 16 * MiB,
   [MessageType.FlowReceipt]: 4 * KiB,
+  // cycle (≤ 9) + hash (33) + signature (66) + list header
+  [MessageType.FlowSignature]: 128,
 }
 
 /** the largest payload of any type: the WebSocket layer's own maxPayload is this + header */

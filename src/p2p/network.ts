@@ -28,6 +28,7 @@ import {
   MAX_GET_BLOCKS,
   MAX_PEER_URLS,
   decodeBlocks,
+  decodeFlowSignature,
   decodeGetBlocks,
   decodeGetPeers,
   decodePeers,
@@ -36,9 +37,10 @@ import {
   encodeGetPeers,
   encodePeers,
   normalizePeerUrl,
+  type FlowSignature,
   type GetBlocks,
 } from './chainMessages.js'
-import { BoundedSet, blockKey, confirmationKey, txKey } from './dedupe.js'
+import { BoundedSet, blockKey, confirmationKey, flowReceiptKey, flowSignatureKey, txKey } from './dedupe.js'
 import type { ChainStatus } from './handshake.js'
 import { MAX_PAYLOAD, MessageType, type ChainMessageType, type OpaqueMessage } from './messages.js'
 import { Penalty, type Peer, type PeerCloseInfo } from './peer.js'
@@ -69,6 +71,17 @@ export interface ChainAdapter {
   /** number and hash of the block encoded by importBlock-compatible bytes, without validating
    *  (used to dedupe gossip and to learn a peer's head); throws on garbage */
   blockId(encoded: Uint8Array): { number: bigint; hash: Uint8Array; parentHash: Uint8Array }
+}
+
+/**
+ * The flow side-chain's side of gossip (set by the node once its flow service runs; until then
+ * flow messages are dropped). 'relay' = passed on to other peers; 'drop' = kept here only or
+ * already had; a throw = invalid, the sender is penalised.
+ */
+export interface FlowAdapter {
+  /** a receipt's wire bytes; a node outside the committee relays it unvalidated beyond decoding */
+  onReceipt(encoded: Uint8Array): Promise<'relay' | 'drop'>
+  onSignature(s: FlowSignature): Promise<'relay' | 'drop'>
 }
 
 export const networkDefaults = {
@@ -111,6 +124,8 @@ export const NetworkPenalty = {
   Timeout: 20,
   /** a confirmation the chain rejects (may be a fork disagreement, so less than a bad block) */
   InvalidConfirmation: 10,
+  /** a flow receipt or checkpoint signature the flow service rejects */
+  InvalidFlow: 10,
 } as const
 
 export interface PeerInfo {
@@ -207,6 +222,8 @@ export class Network extends EventEmitter {
   private readonly o: NetworkTunables & { chain: ChainAdapter; staticPeers: string[] }
   private readonly log: Logger
   private readonly chain: ChainAdapter
+  /** the flow side-chain service (set by the node); null: flow messages are not handled */
+  flow: FlowAdapter | null = null
   private readonly scheme: 'ws' | 'wss'
   private readonly states = new Map<string, PeerState>()
   private readonly seen: BoundedSet
@@ -316,6 +333,19 @@ export class Network extends EventEmitter {
     return this.relay(MessageType.Confirmation, encoded, key)
   }
 
+  /** a flow receipt (its wire bytes) to every peer that does not have it */
+  broadcastFlowReceipt(encoded: Uint8Array): number {
+    const key = flowReceiptKey(core.keccak256(encoded))
+    this.seen.add(key)
+    return this.relay(MessageType.FlowReceipt, encoded, key)
+  }
+
+  broadcastFlowSignature(encoded: Uint8Array): number {
+    const key = flowSignatureKey(core.keccak256(encoded))
+    this.seen.add(key)
+    return this.relay(MessageType.FlowSignature, encoded, key)
+  }
+
   // ---------------------------------------------------------------- peers
 
   private onPeer(peer: Peer): void {
@@ -359,6 +389,9 @@ export class Network extends EventEmitter {
           return this.onGetPeers(ps, m.payload)
         case MessageType.Peers:
           return this.onPeers(ps, m.payload)
+        case MessageType.FlowReceipt:
+        case MessageType.FlowSignature:
+          return this.onFlow(ps, m.type, m.payload)
         default:
           this.log.debug('message type not handled', { peer: ps.id, type: m.type })
           return undefined
@@ -475,6 +508,26 @@ export class Network extends EventEmitter {
     }
     this.waitingConfirmations.delete(key)
     if (r === 'added') this.relay(MessageType.Confirmation, encoded, key)
+  }
+
+  /** flow gossip: dedupe by payload hash, hand to the flow service, relay what it passes on */
+  private async onFlow(
+    ps: PeerState,
+    type: typeof MessageType.FlowReceipt | typeof MessageType.FlowSignature,
+    payload: Uint8Array,
+  ): Promise<void> {
+    const id = core.keccak256(payload)
+    const key = type === MessageType.FlowReceipt ? flowReceiptKey(id) : flowSignatureKey(id)
+    ps.known.add(key)
+    if (!this.seen.add(key) || this.flow === null) return
+    let r: 'relay' | 'drop'
+    try {
+      r = type === MessageType.FlowReceipt ? await this.flow.onReceipt(payload) : await this.flow.onSignature(decodeFlowSignature(payload))
+    } catch (e) {
+      this.log.debug('invalid flow message from peer', { peer: ps.id, type, error: e })
+      return ps.penalize(NetworkPenalty.InvalidFlow, `invalid flow message: ${errorText(e)}`)
+    }
+    if (r === 'relay') this.relay(type, payload, key)
   }
 
   private waitConfirmation(key: string, encoded: Uint8Array, from: PeerState | undefined): void {

@@ -1,0 +1,47 @@
+/**
+ * flow_getCheckpoint(sideChainId | cycle): the checkpoint on the main chain (head state) with its
+ * status (pending in the challenge window, applied, voided), signers and entries; null if none.
+ * A sideChainId is matched against keccak256("NFC-SIDECHAIN" ‖ u64be(c)) of the cycles so far
+ * (one keccak per cycle, at most a million back).
+ */
+import { bytesToHex } from '@ethereumjs/util'
+import { readCheckpoint } from '../../src/consensus/povf/views.js'
+import { defineMethod, hash, required, uint64, type Validator } from '../params.js'
+import type { NodeApi } from '../../src/node/interface.js'
+import { flowOfNode, headState, hexQ } from './common.js'
+
+/** a 32-byte sideChainId, or a cycle number */
+const cycleOrId: Validator<{ id: Uint8Array } | { cycle: bigint }> = (v) =>
+  typeof v === 'string' && v.length === 66 ? { id: hash(v) } : { cycle: uint64(v) }
+
+export const flow_getCheckpoint = defineMethod('flow_getCheckpoint', [required(cycleOrId)], async ([ref], ctx) => {
+  const node = ctx.node as NodeApi
+  const { state } = await headState(node)
+  const cycle = 'cycle' in ref ? ref.cycle : flowOfNode(node).cycleOf(ref.id)
+  if (cycle === null) return null
+  const cp = await readCheckpoint(state, cycle)
+  if (cp === null) return null
+  return {
+    sideChainId: cp.sideChainId,
+    cycle: hexQ(cp.cycle),
+    checkpointHash: cp.checkpointHash,
+    status: cp.status,
+    totalBytes: hexQ(cp.totalBytes),
+    totalsRoot: cp.totalsRoot,
+    signers: cp.signers,
+    committedAt: hexQ(cp.committedAt),
+    challengeEndsAt: hexQ(cp.challengeEndsAt),
+    entries: cp.entries.map((e) => ({
+      sessionId: bytesToHex(e.sessionId),
+      consumer: e.consumer,
+      provider: e.provider,
+      relays: e.relays,
+      seq: hexQ(e.seq),
+      prevTotal: hexQ(e.prevTotal),
+      total: hexQ(e.total),
+      sampleRoot: bytesToHex(e.sampleRoot),
+      receiptHash: bytesToHex(e.receiptHash),
+      status: e.status,
+    })),
+  }
+})

@@ -1,0 +1,27 @@
+/**
+ * flow_getSession(sessionId): a session as this node's side-chain knows it (last accepted seq
+ * and total) next to what the main chain settled (head state). null when neither knows it.
+ */
+import { bytesToHex } from '@ethereumjs/util'
+import { readSession } from '../../src/consensus/povf/views.js'
+import { defineMethod, hash, required } from '../params.js'
+import type { NodeApi } from '../../src/node/interface.js'
+import { flowOfNode, headState, hexQ } from './common.js'
+
+export const flow_getSession = defineMethod('flow_getSession', [required(hash)], async ([sessionId], ctx) => {
+  const node = ctx.node as NodeApi
+  const local = await flowOfNode(node).session(sessionId)
+  const settled = await readSession((await headState(node)).state, sessionId)
+  if (local === undefined && settled.seq === 0n) return null
+  return {
+    sessionId: bytesToHex(sessionId),
+    consumer: local?.consumer ?? null,
+    provider: local?.provider ?? null,
+    relays: local?.relays ?? [],
+    lastSeq: hexQ(local?.lastSeq ?? settled.seq),
+    lastTotal: hexQ(local === undefined ? settled.total : local.bytesUp + local.bytesDown),
+    settledSeq: hexQ(settled.seq),
+    settledTotal: hexQ(settled.total),
+    receipts: hexQ(local?.receipts ?? 0n),
+  }
+})

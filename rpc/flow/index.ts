@@ -1,0 +1,17 @@
+/** The flow_ namespace (DESIGN §7): receipts, sessions, side-chains, checkpoints, rewards, stats. */
+import type { RpcMethod } from '../types.js'
+import { flow_getCheckpoint } from './getCheckpoint.js'
+import { flow_getRewards } from './getRewards.js'
+import { flow_getSession } from './getSession.js'
+import { flow_getSideChain } from './getSideChain.js'
+import { flow_getStats } from './getStats.js'
+import { flow_submitReceipt } from './submitReceipt.js'
+
+export const flowMethods: RpcMethod<any, any>[] = [
+  flow_submitReceipt,
+  flow_getSession,
+  flow_getSideChain,
+  flow_getCheckpoint,
+  flow_getRewards,
+  flow_getStats,
+]

@@ -1,0 +1,416 @@
+/**
+ * The node's flow side-chain service (DESIGN §5.6–§5.7). Follows the main-chain head: the flow
+ * cycle of the head's time is the current cycle; when this node's key is in that cycle's
+ * committee it runs the cycle's side-chain (sideChain.ts). When the head enters the next cycle
+ * the side-chain is closed, its checkpoint built and signed, the signature gossiped; a member
+ * holding a quorum of signatures submits `FlowRewards.submitCheckpoint(bytes)` as an ordinary
+ * transaction from its key (the member at committee index i waits i blocks after quorum, so
+ * usually one transaction goes out).
+ *
+ * Receipts arriving at a node outside the committee (RPC or P2P) are checked as far as they can
+ * be without session state (format, chain, cycle, expiry, both signatures) and forwarded over
+ * P2P. Committee members agree on the checkpoint because it depends only on the latest receipt
+ * of each session in the cycle and the main-chain settled totals, not on side-block timing.
+ *
+ * The main chain is reached only through `FlowChainView` (the node implements it on the head
+ * state), so this module imports no consensus code.
+ */
+import { bytesToHex } from '@ethereumjs/util'
+import { addressOf, publicKeyOf } from '../crypto/secp256k1.js'
+import type { Logger } from '../util/logger.js'
+import { buildCheckpoint, checkpointHash, encodeCheckpointCall, recoverCheckpointSigners, signCheckpoint, type Checkpoint } from './checkpoint.js'
+import { FlowError, FlowErrorCode } from './errors.js'
+import { decodeReceipt, encodeReceipt, receiptFromJson, receiptHash, type SignedReceipt } from './receipt.js'
+import { SideChain, sideChainIdOf, type SignatureVerifier } from './sideChain.js'
+import type { SessionRecord, SideStore } from './sideStore.js'
+
+export interface FlowChainView {
+  /** the canonical head (number, time in ms) */
+  head(): { number: bigint; timestampMs: bigint }
+  /** flow cycle of a main-chain time */
+  cycleAt(tMs: bigint): bigint
+  /** committee of a cycle at the head state (empty: not drawn) */
+  committee(cycle: bigint): Promise<string[]>
+  /** a session's settled (seq, total) at the head state */
+  settled(sessionId: Uint8Array): Promise<{ seq: bigint; total: bigint }>
+  /** hash of the last checkpoint submitted on chain (zero: none) */
+  lastCheckpointHash(): Promise<Uint8Array>
+  /** whether the checkpoint of `cycle` is on chain */
+  checkpointOnChain(cycle: bigint): Promise<boolean>
+}
+
+/** P2P out (set once the network runs; no-ops without P2P). */
+export interface FlowGossip {
+  receipt(encoded: Uint8Array): void
+  signature(s: { cycle: bigint; checkpointHash: Uint8Array; signature: Uint8Array }): void
+}
+
+export interface FlowServiceOptions {
+  chainId: bigint
+  /** the node's signing key (witness key); absent: forward-only */
+  key?: Uint8Array
+  store: SideStore
+  view: FlowChainView
+  verify: SignatureVerifier
+  /** sends `FlowRewards.submitCheckpoint(calldata)` from the key's account; returns the tx hash */
+  submitCheckpoint: (calldata: Uint8Array, gasLimit: bigint) => Promise<Uint8Array>
+  logger: Logger
+  now: () => number
+  maxPending?: number
+  blockDelayMs?: number
+}
+
+export interface SubmitResult {
+  receiptHash: Uint8Array
+  sideChainId: Uint8Array
+  /** the side block that holds it; null when the receipt was forwarded to the committee */
+  height: bigint | null
+}
+
+export interface SideChainInfo {
+  sideChainId: Uint8Array
+  cycle: bigint
+  committee: string[]
+  height: bigint
+  headHash: Uint8Array
+  receipts: bigint
+  pendingBytes: bigint
+}
+
+/** A closed cycle waiting for signatures and submission. */
+interface Closing {
+  cycle: bigint
+  committee: string[]
+  /** the closed side-chain (its entries are rebuilt if the chain moved under the checkpoint) */
+  side: SideChain
+  checkpoint: Checkpoint
+  hash: Uint8Array
+  signatures: Map<string, Uint8Array>
+  /** head number at which this node may submit (quorum head + its committee index) */
+  submitAt: bigint | null
+  /** head number when this node sent its submission (null: not sent) */
+  submittedAt: bigint | null
+}
+
+/** a submission not on chain this many blocks later (reverted, dropped) is sent again */
+const RESUBMIT_BLOCKS = 20n
+
+/** signatures that arrived before this node closed the cycle; bounded */
+const MAX_EARLY_SIGNATURES = 1024
+/** peer receipts of the next cycle, held until this node's head enters it; bounded */
+const MAX_AHEAD_RECEIPTS = 16_384
+
+export function quorumOf(n: number): number {
+  return Math.floor((2 * n) / 3) + 1
+}
+
+/** gas of submitCheckpoint: the FlowRewards gas table + intrinsic + calldata, with headroom */
+export function checkpointGas(calldata: Uint8Array, entries: number, signatures: number): bigint {
+  const words = BigInt(Math.ceil(calldata.length / 32))
+  const exec = 80_000n + 25_000n * BigInt(entries) + 5_000n * BigInt(signatures) + 6n * words
+  return ((21_000n + 16n * BigInt(calldata.length) + exec) * 3n) / 2n
+}
+
+export class FlowService {
+  readonly address: string | null
+  private current: { cycle: bigint; committee: string[]; side: SideChain | null } | null = null
+  private readonly closing = new Map<bigint, Closing>()
+  private readonly early = new Map<string, Map<string, Uint8Array>>()
+  /** receipts of the next cycle from peers whose head entered it before ours did */
+  private ahead: SignedReceipt[] = []
+  private tail: Promise<unknown> = Promise.resolve()
+  private stopped = false
+  gossip: FlowGossip = { receipt: () => {}, signature: () => {} }
+
+  constructor(private readonly o: FlowServiceOptions) {
+    this.address = o.key === undefined ? null : bytesToHex(addressOf(publicKeyOf(o.key)))
+  }
+
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.tail.then(fn, fn)
+    this.tail = run.catch(() => undefined)
+    return run
+  }
+
+  /** Called by the node for each new canonical head (and once at start). */
+  onHead(): Promise<void> {
+    return this.serial(() => this.followHead())
+  }
+
+  private async followHead(): Promise<void> {
+    if (this.stopped) return
+    const head = this.o.view.head()
+    const cycle = this.o.view.cycleAt(head.timestampMs)
+    if (this.current === null) await this.resumeClose(cycle)
+    if (this.current === null || cycle > this.current.cycle) {
+      const prev = this.current
+      const committee = await this.o.view.committee(cycle)
+      const member = this.address !== null && committee.includes(this.address)
+      const side = member ? await this.openSide(cycle) : null
+      this.current = { cycle, committee, side }
+      if (member) this.o.logger.info('running the flow side-chain', { cycle, committee: committee.length })
+      if (prev?.side) await this.closeCycle(prev.cycle, prev.committee, prev.side)
+      this.replayAhead()
+    } else if (cycle === this.current.cycle && this.current.committee.length === 0) {
+      // the genesis block draws no committee: cycle 0's is drawn by block 1
+      const committee = await this.o.view.committee(cycle)
+      if (committee.length > 0) {
+        const member = this.address !== null && committee.includes(this.address)
+        this.current = { cycle, committee, side: member ? await this.openSide(cycle) : null }
+        this.replayAhead()
+      }
+    }
+    await this.maybeSubmit(head.number)
+  }
+
+  /** the held receipts of the cycle that just opened go in, in arrival order (not awaited) */
+  private replayAhead(): void {
+    const cur = this.current
+    const held = this.ahead
+    this.ahead = []
+    if (cur?.side == null) return
+    for (const sr of held) {
+      if (sr.cycle !== cur.cycle) continue
+      cur.side.submit(sr).catch((e) => this.o.logger.debug('held receipt not taken', { error: e }))
+    }
+  }
+
+  private openSide(cycle: bigint): Promise<SideChain> {
+    return SideChain.open({
+      store: this.o.store,
+      chainId: this.o.chainId,
+      cycle,
+      headNumber: () => this.o.view.head().number,
+      verify: this.o.verify,
+      settled: (id) => this.o.view.settled(id),
+      now: this.o.now,
+      maxPending: this.o.maxPending,
+      blockDelayMs: this.o.blockDelayMs,
+    })
+  }
+
+  /**
+   * At start-up: a node stopped after the head left a cycle it ran but before it closed it
+   * (no checkpoint record) closes it now, if that checkpoint is not on chain yet.
+   */
+  private async resumeClose(cycle: bigint): Promise<void> {
+    if (cycle === 0n || this.address === null) return
+    const prev = cycle - 1n
+    if ((await this.o.store.head(prev)) === undefined || (await this.o.store.checkpoint(prev)) !== undefined) return
+    if (await this.o.view.checkpointOnChain(prev)) return
+    const committee = await this.o.view.committee(prev)
+    if (!committee.includes(this.address)) return
+    await this.closeCycle(prev, committee, await this.openSide(prev))
+  }
+
+  /** seal, build the checkpoint (none for a cycle without traffic), sign, gossip */
+  private async closeCycle(cycle: bigint, committee: string[], side: SideChain): Promise<void> {
+    const entries = await side.close()
+    if (entries.length === 0) return
+    const checkpoint = buildCheckpoint({ cycle, prevCheckpoint: await this.o.view.lastCheckpointHash(), entries })
+    const c: Closing = { cycle, committee, side, checkpoint, hash: new Uint8Array(32), signatures: new Map(), submitAt: null, submittedAt: null }
+    this.closing.set(cycle, c)
+    await this.sign(c, checkpoint)
+  }
+
+  /** (re)signs `c` as `checkpoint`: signatures of another hash no longer count */
+  private async sign(c: Closing, checkpoint: Checkpoint): Promise<void> {
+    const hash = checkpointHash(checkpoint, this.o.chainId)
+    const signature = signCheckpoint(checkpoint, this.o.chainId, this.o.key!)
+    c.checkpoint = checkpoint
+    c.hash = hash
+    c.signatures = new Map([[this.address!, signature]])
+    c.submitAt = null
+    for (const [signer, sig] of this.early.get(earlyKey(c.cycle, hash)) ?? []) c.signatures.set(signer, sig)
+    this.early.delete(earlyKey(c.cycle, hash))
+    await this.persist(c)
+    this.o.logger.info('signed the flow checkpoint', { cycle: c.cycle, entries: checkpoint.entries.length, totalBytes: checkpoint.totalBytes, hash })
+    this.gossip.signature({ cycle: c.cycle, checkpointHash: hash, signature })
+  }
+
+  private async persist(c: Closing): Promise<void> {
+    await this.o.store.putCheckpoint(c.cycle, {
+      encoded: encodeCheckpointCall(c.checkpoint, []),
+      checkpointHash: c.hash,
+      signatures: c.signatures,
+      submittedTx: null,
+    })
+  }
+
+  /**
+   * Checkpoints go on chain in cycle order (each names the previous one). A closing built while
+   * its predecessor was not yet on chain names a stale prevCheckpoint and stale settled totals:
+   * once the predecessor is in, it is rebuilt and signed again (every member does the same from
+   * the same chain state, so they agree again).
+   */
+  private async maybeSubmit(headNumber: bigint): Promise<void> {
+    const ordered = [...this.closing.values()].sort((x, y) => (x.cycle < y.cycle ? -1 : 1))
+    for (const c of ordered) {
+      if (await this.o.view.checkpointOnChain(c.cycle)) {
+        this.closing.delete(c.cycle)
+        continue
+      }
+      // an earlier checkpoint of ours is still on its way: this one waits for it
+      if (c !== ordered.find((x) => this.closing.has(x.cycle))) return
+      const last = await this.o.view.lastCheckpointHash()
+      if (bytesToHex(last) !== bytesToHex(c.checkpoint.prevCheckpoint)) {
+        const entries = await c.side.entries()
+        if (entries.length === 0) {
+          this.closing.delete(c.cycle)
+          continue
+        }
+        await this.sign(c, buildCheckpoint({ cycle: c.cycle, prevCheckpoint: last, entries }))
+      }
+      if (c.submittedAt !== null && headNumber < c.submittedAt + RESUBMIT_BLOCKS) return
+      if (c.signatures.size < quorumOf(c.committee.length)) return
+      c.submitAt ??= headNumber + BigInt(Math.max(0, c.committee.indexOf(this.address!)))
+      if (headNumber < c.submitAt) return
+      // signatures in committee order: one calldata for one set of signers
+      const sigs = c.committee.filter((a) => c.signatures.has(a)).map((a) => c.signatures.get(a)!)
+      const calldata = encodeCheckpointCall(c.checkpoint, sigs)
+      try {
+        const tx = await this.o.submitCheckpoint(calldata, checkpointGas(calldata, c.checkpoint.entries.length, sigs.length))
+        c.submittedAt = headNumber
+        this.o.logger.info('submitted the flow checkpoint', { cycle: c.cycle, signatures: sigs.length, tx })
+      } catch (e) {
+        this.o.logger.warn('could not submit the flow checkpoint', { cycle: c.cycle, error: e })
+      }
+      return
+    }
+  }
+
+  // ---------------------------------------------------------------- receipts
+
+  /** flow_submitReceipt: parse, validate, and put into the side-chain or forward. */
+  async submitReceipt(json: unknown): Promise<SubmitResult> {
+    const sr = receiptFromJson(json)
+    const r = await this.ingest(sr)
+    this.gossip.receipt(encodeReceipt(sr))
+    return r
+  }
+
+  private async ingest(sr: SignedReceipt, fromPeer = false): Promise<SubmitResult> {
+    const cur = this.current
+    if (cur === null) throw new FlowError(FlowErrorCode.FLOW_WRONG_CYCLE, 'the flow service has not started yet')
+    if (cur.side !== null && !(fromPeer && sr.cycle === cur.cycle + 1n)) return cur.side.submit(sr)
+    // not in the committee: what can be checked without session state, then forward
+    const head = this.o.view.head().number
+    if (sr.chainId !== this.o.chainId) throw new FlowError(FlowErrorCode.FLOW_WRONG_CHAIN, `chainId ${sr.chainId}, this chain is ${this.o.chainId}`)
+    // the next cycle too: heads of nodes enter a cycle a block apart, a member holds it until then
+    if (sr.cycle !== cur.cycle && !(fromPeer && sr.cycle === cur.cycle + 1n)) {
+      throw new FlowError(FlowErrorCode.FLOW_WRONG_CYCLE, `receipt of cycle ${sr.cycle}, the current flow cycle is ${cur.cycle}`)
+    }
+    if (sr.expiryHeight < head) throw new FlowError(FlowErrorCode.FLOW_EXPIRED, `receipt expired at height ${sr.expiryHeight}, the head is ${head}`)
+    const [bad] = await this.o.verify([sr])
+    if (bad) throw bad
+    if (cur.side !== null) {
+      if (this.ahead.length >= MAX_AHEAD_RECEIPTS) this.ahead.shift()
+      this.ahead.push(sr)
+    }
+    return { receiptHash: receiptHash(sr), sideChainId: sideChainIdOf(sr.cycle), height: null }
+  }
+
+  /** a receipt from a peer: relayed when accepted here (member) or plausible (not a member) */
+  async onPeerReceipt(encoded: Uint8Array): Promise<'relay' | 'drop'> {
+    const sr = decodeReceipt(encoded)
+    try {
+      await this.ingest(sr, true)
+      return 'relay'
+    } catch (e) {
+      // forged or malformed: the peer should have checked; anything else is a race (replay, late)
+      if (e instanceof FlowError && (e.code === FlowErrorCode.FLOW_BAD_SIGNATURE || e.code === FlowErrorCode.FLOW_BAD_FORMAT)) throw e
+      this.o.logger.debug('receipt from a peer not taken', { error: e })
+      return 'drop'
+    }
+  }
+
+  /** a committee member's checkpoint signature from a peer */
+  async onPeerSignature(s: { cycle: bigint; checkpointHash: Uint8Array; signature: Uint8Array }): Promise<'relay' | 'drop'> {
+    const [signer] = recoverCheckpointSigners(s.checkpointHash, [s.signature])
+    const committee = this.closing.get(s.cycle)?.committee ?? (await this.o.view.committee(s.cycle))
+    if (signer == null || !committee.includes(signer)) {
+      throw new FlowError(FlowErrorCode.FLOW_NOT_COMMITTEE, `checkpoint signature of cycle ${s.cycle} by ${signer ?? 'nobody'}, not a committee member`)
+    }
+    await this.serial(async () => {
+      const c = this.closing.get(s.cycle)
+      if (c !== undefined && bytesToHex(c.hash) === bytesToHex(s.checkpointHash)) {
+        if (c.signatures.has(signer)) return
+        c.signatures.set(signer, s.signature)
+        await this.persist(c)
+        await this.maybeSubmit(this.o.view.head().number)
+        return
+      }
+      const k = earlyKey(s.cycle, s.checkpointHash)
+      if (!this.early.has(k)) {
+        if (this.early.size >= MAX_EARLY_SIGNATURES) this.early.delete(this.early.keys().next().value as string)
+        this.early.set(k, new Map())
+      }
+      this.early.get(k)!.set(signer, s.signature)
+    })
+    return 'relay'
+  }
+
+  // ---------------------------------------------------------------- views
+
+  /** the current flow cycle (null before the first head was seen) */
+  get cycle(): bigint | null {
+    return this.current?.cycle ?? null
+  }
+
+  async sideChain(cycle?: bigint): Promise<SideChainInfo | null> {
+    const cur = this.current
+    const c = cycle ?? cur?.cycle
+    if (c === undefined) return null
+    if (cur !== null && c === cur.cycle) {
+      return {
+        sideChainId: sideChainIdOf(c),
+        cycle: c,
+        committee: cur.committee,
+        height: cur.side?.height ?? 0n,
+        headHash: cur.side?.headHash ?? new Uint8Array(32),
+        receipts: cur.side?.receiptCount ?? 0n,
+        pendingBytes: cur.side?.pendingBytes ?? 0n,
+      }
+    }
+    const head = await this.o.store.head(c)
+    const committee = await this.o.view.committee(c)
+    if (head === undefined && committee.length === 0) return null
+    let receipts = 0n
+    for (let h = 1n; h <= (head?.height ?? 0n); h++) receipts += BigInt((await this.o.store.block(c, h))?.receipts.length ?? 0)
+    return {
+      sideChainId: sideChainIdOf(c),
+      cycle: c,
+      committee,
+      height: head?.height ?? 0n,
+      headHash: head?.hash ?? new Uint8Array(32),
+      receipts,
+      pendingBytes: 0n,
+    }
+  }
+
+  /** the cycle whose sideChainId this is, searching back from the current cycle (null: none) */
+  cycleOf(sideChainId: Uint8Array, maxBack = 1_000_000n): bigint | null {
+    const want = bytesToHex(sideChainId)
+    const now = this.current?.cycle ?? 0n
+    for (let c = now; c >= 0n && now - c < maxBack; c--) if (bytesToHex(sideChainIdOf(c)) === want) return c
+    return null
+  }
+
+  session(sessionId: Uint8Array): Promise<SessionRecord | undefined> {
+    return this.o.store.session(sessionId)
+  }
+
+  /** seals what is pending, stops the side-chain (close, before the database goes) */
+  async stop(): Promise<void> {
+    await this.serial(async () => {
+      this.stopped = true
+      const side = this.current?.side
+      if (side) {
+        await side.flush().catch(() => undefined)
+        side.stop()
+      }
+    })
+  }
+}
+
+const earlyKey = (cycle: bigint, hash: Uint8Array): string => `${cycle}:${bytesToHex(hash)}`

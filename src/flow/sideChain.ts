@@ -1,0 +1,425 @@
+/**
+ * The flow side-chain of one cycle (DESIGN §5.6): receipts come in, are validated, wait as
+ * pending, and are sealed into event-driven side blocks — a block is made only when receipts
+ * are pending (`maxPending` of them, or `blockDelayMs` after the first one arrived), never empty.
+ * At the cycle's end the latest receipt of every session with traffic becomes a checkpoint entry.
+ *
+ * Validation, in order (the cheap and stateless first, then one batch signature check, then the
+ * session rules in arrival order):
+ *   format (decoder) → chainId/domainTag → cycle == this side-chain's cycle → expiryHeight ≥ main
+ *   head → relays ≤ 4 (decoder) → both signatures (batched, worker threads) → session: same
+ *   parties, seq > last seq, totals not decreasing, prevReceiptHash == hash of the last accepted
+ *   receipt (zero for the first). A second receipt with an accepted seq and other totals is
+ *   rejected FLOW_DUPLICATE_SEQ and kept as evidence (it is a fraud proof against the consumer).
+ *
+ * Everything that changes state runs one step at a time (`serial`), so the session rules see the
+ * receipts in the order they were accepted; the store writes a block and its sessions atomically.
+ * No clock is read here: `now` is injected (block timestamps), timers only decide WHEN to seal.
+ */
+import { bytesToHex } from '@ethereumjs/util'
+import type { RecoverPool } from '../crypto/recoverPool.js'
+import { sideChainIdOf, type CheckpointEntry } from './checkpoint.js'
+import { FlowError, FlowErrorCode, badFormat } from './errors.js'
+import {
+  RECEIPT_DOMAIN_TAG,
+  bytesEqual,
+  checkReceiptSignatures,
+  encodeReceipt,
+  decodeReceipt,
+  receiptHash,
+  receiptTotal,
+  type SignedReceipt,
+} from './receipt.js'
+import { verifyReceipts } from './verifyPool.js'
+import { ZERO_HASH, type SessionRecord, type SideBlock, type SideStore } from './sideStore.js'
+
+export { sideChainIdOf }
+
+/** One checkpoint entry. */
+export type SideEntry = CheckpointEntry
+
+/** A session's settled (seq, total) on the main chain (zeros when it never settled). */
+export type SettledReader = (sessionId: Uint8Array) => Promise<{ seq: bigint; total: bigint }>
+
+/** Checks both signatures of each receipt; per receipt null (good) or the FlowError. */
+export type SignatureVerifier = (receipts: SignedReceipt[]) => Promise<(FlowError | null)[]>
+
+export interface SideChainOptions {
+  store: SideStore
+  chainId: bigint
+  cycle: bigint
+  /** main-chain head number (expiry check) */
+  headNumber: () => bigint
+  verify: SignatureVerifier
+  /** main-chain settled totals: the baseline of a session this side-chain has not seen yet */
+  settled: SettledReader
+  /** ms, the side blocks' timestamps */
+  now: () => number
+  /** seal a block when this many receipts are pending (default 256) */
+  maxPending?: number
+  /** or this long after the first pending receipt arrived (default 200 ms) */
+  blockDelayMs?: number
+  /** called after each sealed block is stored (gossip) */
+  onBlock?: (block: SideBlock, hash: Uint8Array) => void
+}
+
+export interface Accepted {
+  receiptHash: Uint8Array
+  sideChainId: Uint8Array
+  /** height of the side block that holds the receipt */
+  height: bigint
+}
+
+interface Pending {
+  sr: SignedReceipt
+  hash: Uint8Array
+  encoded: Uint8Array
+  /** bytes this receipt adds to its session (set when accepted) */
+  added: bigint
+  resolve: (a: Accepted) => void
+  reject: (e: unknown) => void
+}
+
+const hex = (b: Uint8Array) => bytesToHex(b)
+
+export class SideChain {
+  readonly sideChainId: Uint8Array
+  readonly cycle: bigint
+  private readonly maxPending: number
+  private readonly blockDelayMs: number
+  /** validated + signature-checked receipts waiting for their session checks (arrival order) */
+  private incoming: Pending[] = []
+  /** accepted, not yet sealed */
+  private pending: Pending[] = []
+  /** sessions changed by the pending receipts (the store has them as of the last block) */
+  private overlay = new Map<string, SessionRecord>()
+  /** seq records of the pending receipts, `${session}:${seq}` */
+  private pendingSeqs = new Map<string, { bytesUp: bigint; bytesDown: bigint }>()
+  private timer: NodeJS.Timeout | undefined
+  private tail: Promise<unknown> = Promise.resolve()
+  private draining = false
+  private closed = false
+  private head: { height: bigint; hash: Uint8Array } = { height: 0n, hash: ZERO_HASH }
+  /** receipts and counted bytes accepted in this side-chain (for flow_getSideChain) */
+  private stats = { receipts: 0n }
+
+  private constructor(private readonly o: SideChainOptions) {
+    this.cycle = o.cycle
+    this.sideChainId = sideChainIdOf(o.cycle)
+    this.maxPending = o.maxPending ?? 256
+    this.blockDelayMs = o.blockDelayMs ?? 200
+  }
+
+  /** The side-chain of `cycle`, resumed from the store if this node ran it before. */
+  static async open(o: SideChainOptions): Promise<SideChain> {
+    const sc = new SideChain(o)
+    const head = await o.store.head(o.cycle)
+    if (head !== undefined) {
+      sc.head = head
+      for (let h = 1n; h <= head.height; h++) sc.stats.receipts += BigInt((await o.store.block(o.cycle, h))?.receipts.length ?? 0)
+    }
+    return sc
+  }
+
+  get height(): bigint {
+    return this.head.height
+  }
+
+  get headHash(): Uint8Array {
+    return this.head.hash
+  }
+
+  /** receipts in sealed blocks */
+  get receiptCount(): bigint {
+    return this.stats.receipts
+  }
+
+  get pendingCount(): number {
+    return this.pending.length + this.incoming.length
+  }
+
+  /** bytes the accepted, not yet sealed receipts add to their sessions */
+  get pendingBytes(): bigint {
+    let n = 0n
+    for (const p of this.pending) n += p.added
+    return n
+  }
+
+  /**
+   * Validates a receipt and resolves once it is in a sealed side block; rejects with the
+   * FlowError that refused it.
+   */
+  submit(sr: SignedReceipt): Promise<Accepted> {
+    return new Promise<Accepted>((resolve, reject) => {
+      try {
+        if (this.closed) throw new FlowError(FlowErrorCode.FLOW_WRONG_CYCLE, `the side-chain of cycle ${this.cycle} is closed`, { cycle: this.cycle })
+        this.checkStateless(sr)
+        this.incoming.push({ sr, hash: receiptHash(sr), encoded: encodeReceipt(sr), added: 0n, resolve, reject })
+      } catch (e) {
+        return reject(e)
+      }
+      // receipts that arrive in the same tick share one signature batch
+      if (!this.draining) {
+        this.draining = true
+        setImmediate(() => {
+          this.draining = false
+          void this.serial(() => this.drain())
+        })
+      }
+    })
+  }
+
+  private checkStateless(sr: SignedReceipt): void {
+    if (!bytesEqual(sr.domainTag, RECEIPT_DOMAIN_TAG)) {
+      throw new FlowError(FlowErrorCode.FLOW_WRONG_CHAIN, 'domainTag is not the PoVF receipt tag', { field: 'domainTag' })
+    }
+    if (sr.chainId !== this.o.chainId) {
+      throw new FlowError(FlowErrorCode.FLOW_WRONG_CHAIN, `chainId ${sr.chainId}, this chain is ${this.o.chainId}`, { field: 'chainId' })
+    }
+    if (sr.cycle !== this.cycle) {
+      throw new FlowError(FlowErrorCode.FLOW_WRONG_CYCLE, `receipt of cycle ${sr.cycle}, the current flow cycle is ${this.cycle}`, {
+        cycle: sr.cycle,
+        current: this.cycle,
+      })
+    }
+    const head = this.o.headNumber()
+    if (sr.expiryHeight < head) {
+      throw new FlowError(FlowErrorCode.FLOW_EXPIRED, `receipt expired at height ${sr.expiryHeight}, the head is ${head}`, {
+        expiryHeight: sr.expiryHeight,
+        head,
+      })
+    }
+  }
+
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.tail.then(fn, fn)
+    this.tail = run.catch(() => undefined)
+    return run
+  }
+
+  private async drain(): Promise<void> {
+    const batch = this.incoming
+    this.incoming = []
+    if (batch.length === 0) return
+    let verdicts: (FlowError | null)[]
+    try {
+      verdicts = await this.o.verify(batch.map((p) => p.sr))
+    } catch (e) {
+      for (const p of batch) p.reject(e)
+      return
+    }
+    for (let i = 0; i < batch.length; i++) {
+      const p = batch[i]!
+      const bad = verdicts[i]
+      if (bad) {
+        p.reject(bad)
+        continue
+      }
+      try {
+        await this.acceptInOrder(p)
+      } catch (e) {
+        p.reject(e)
+        continue
+      }
+      this.pending.push(p)
+      if (this.pending.length >= this.maxPending) await this.seal()
+      else if (this.timer === undefined) {
+        this.timer = setTimeout(() => {
+          this.timer = undefined
+          void this.serial(() => this.seal()).catch(() => undefined)
+        }, this.blockDelayMs)
+      }
+    }
+  }
+
+  private async sessionOf(sessionId: Uint8Array): Promise<SessionRecord | undefined> {
+    return this.overlay.get(hex(sessionId)) ?? (await this.o.store.session(sessionId))
+  }
+
+  private async seqRecord(sessionId: Uint8Array, seq: bigint): Promise<{ bytesUp: bigint; bytesDown: bigint } | undefined> {
+    return this.pendingSeqs.get(`${hex(sessionId)}:${seq}`) ?? (await this.o.store.seq(sessionId, seq))
+  }
+
+  /** the session rules; on success the overlay holds the session's new state */
+  private async acceptInOrder(p: Pending): Promise<void> {
+    const { sr, hash } = p
+    let s = await this.sessionOf(sr.sessionId)
+    if (s === undefined) {
+      // a session this node has not seen: its baseline is what the main chain settled
+      const settled = await this.o.settled(sr.sessionId)
+      s = {
+        sessionId: sr.sessionId,
+        consumer: sr.consumer,
+        provider: sr.provider,
+        relays: [...sr.relays],
+        lastSeq: settled.seq,
+        bytesUp: 0n,
+        bytesDown: 0n,
+        // unknown when it settled through another node's side-chain: then any link is accepted
+        lastReceiptHash: settled.seq === 0n ? ZERO_HASH : new Uint8Array(0),
+        lastCycle: this.cycle,
+        receipts: 0n,
+      }
+      if (receiptTotal(sr) < settled.total) {
+        throw new FlowError(FlowErrorCode.FLOW_TOTAL_DECREASED, `total ${receiptTotal(sr)} is below the settled total ${settled.total}`, {
+          total: receiptTotal(sr),
+          settled: settled.total,
+        })
+      }
+    }
+    if (s.consumer !== sr.consumer || s.provider !== sr.provider || s.relays.join() !== sr.relays.join()) {
+      throw badFormat('sessionId', 'the session belongs to other parties (consumer, provider or relays differ)')
+    }
+    if (sr.seq <= s.lastSeq) {
+      const prior = await this.seqRecord(sr.sessionId, sr.seq)
+      if (prior !== undefined && (prior.bytesUp !== sr.bytesUp || prior.bytesDown !== sr.bytesDown)) {
+        // both signatures are good (checked above): the consumer signed two totals for one seq
+        await this.o.store.putEvidence(hash, p.encoded)
+        throw new FlowError(FlowErrorCode.FLOW_DUPLICATE_SEQ, `seq ${sr.seq} of this session was accepted with other totals; kept as evidence`, {
+          seq: sr.seq,
+          receiptHash: hash,
+        })
+      }
+      throw new FlowError(FlowErrorCode.FLOW_REPLAY, `seq ${sr.seq} is not above the session's last seq ${s.lastSeq}`, {
+        seq: sr.seq,
+        lastSeq: s.lastSeq,
+      })
+    }
+    if (sr.bytesUp < s.bytesUp || sr.bytesDown < s.bytesDown) {
+      throw new FlowError(FlowErrorCode.FLOW_TOTAL_DECREASED, 'a running total is below the last accepted one', {
+        bytesUp: sr.bytesUp,
+        bytesDown: sr.bytesDown,
+        lastUp: s.bytesUp,
+        lastDown: s.bytesDown,
+      })
+    }
+    if (s.lastReceiptHash.length === 32 && !bytesEqual(sr.prevReceiptHash, s.lastReceiptHash)) {
+      throw badFormat('prevReceiptHash', `must be ${hex(s.lastReceiptHash)}, the hash of the session's last accepted receipt`)
+    }
+    p.added = receiptTotal(sr) - (s.bytesUp + s.bytesDown)
+    this.overlay.set(hex(sr.sessionId), {
+      ...s,
+      lastSeq: sr.seq,
+      bytesUp: sr.bytesUp,
+      bytesDown: sr.bytesDown,
+      lastReceiptHash: hash,
+      lastCycle: this.cycle,
+      receipts: s.receipts + 1n,
+    })
+    this.pendingSeqs.set(`${hex(sr.sessionId)}:${sr.seq}`, { bytesUp: sr.bytesUp, bytesDown: sr.bytesDown })
+  }
+
+  /** the pending receipts become the next block (stored with their sessions in one batch) */
+  private async seal(): Promise<void> {
+    if (this.timer !== undefined) {
+      clearTimeout(this.timer)
+      this.timer = undefined
+    }
+    if (this.pending.length === 0) return
+    const batch = this.pending
+    const block: SideBlock = {
+      sideChainId: this.sideChainId,
+      height: this.head.height + 1n,
+      parentHash: this.head.hash,
+      cycle: this.cycle,
+      timestampMs: BigInt(this.o.now()),
+      receipts: batch.map((p) => p.encoded),
+    }
+    let hash: Uint8Array
+    try {
+      hash = await this.o.store.commitBlock({
+        block,
+        sessions: [...this.overlay.values()],
+        accepted: batch.map((p) => ({
+          receiptHash: p.hash,
+          sessionId: p.sr.sessionId,
+          seq: p.sr.seq,
+          bytesUp: p.sr.bytesUp,
+          bytesDown: p.sr.bytesDown,
+          encoded: p.encoded,
+        })),
+      })
+    } catch (e) {
+      // not stored: the sessions go back to the stored state, the submitters learn why
+      this.pending = []
+      this.overlay.clear()
+      this.pendingSeqs.clear()
+      for (const p of batch) p.reject(e)
+      return
+    }
+    this.pending = []
+    this.overlay.clear()
+    this.pendingSeqs.clear()
+    this.head = { height: block.height, hash }
+    this.stats.receipts += BigInt(batch.length)
+    for (const p of batch) p.resolve({ receiptHash: p.hash, sideChainId: this.sideChainId, height: block.height })
+    this.o.onBlock?.(block, hash)
+  }
+
+  /** Seals what is pending now (cycle end, shutdown). */
+  flush(): Promise<void> {
+    return this.serial(async () => {
+      await this.drain()
+      await this.seal()
+    })
+  }
+
+  /**
+   * Ends the cycle: seals the pending receipts, refuses new ones, and returns the checkpoint
+   * entries — the latest receipt of every session with traffic in the cycle (sorted by session
+   * id, the store's key order), prevTotal = the session's settled total on the main chain.
+   */
+  async close(): Promise<SideEntry[]> {
+    await this.flush()
+    this.closed = true
+    return this.entries()
+  }
+
+  async entries(): Promise<SideEntry[]> {
+    const out: SideEntry[] = []
+    for (const raw of await this.o.store.cycleLatest(this.cycle)) {
+      const sr = decodeReceipt(raw)
+      const settled = await this.o.settled(sr.sessionId)
+      const total = receiptTotal(sr)
+      // settled already past this receipt (another checkpoint carried it): nothing to add
+      if (sr.seq <= settled.seq || total < settled.total) continue
+      out.push({
+        sessionId: sr.sessionId,
+        consumer: sr.consumer,
+        provider: sr.provider,
+        relays: [...sr.relays],
+        seq: sr.seq,
+        prevTotal: settled.total,
+        total,
+        sampleRoot: sr.sampleRoot,
+        receiptHash: receiptHash(sr),
+      })
+    }
+    return out
+  }
+
+  /** Stops the seal timer (the pending receipts are sealed by `flush` first if wanted). */
+  stop(): void {
+    this.closed = true
+    if (this.timer !== undefined) clearTimeout(this.timer)
+    this.timer = undefined
+  }
+}
+
+/** The signature check on this thread (tests, and a node without the worker pool). */
+export const verifyOnThread: SignatureVerifier = async (receipts) =>
+  receipts.map((sr) => {
+    try {
+      checkReceiptSignatures(sr)
+      return null
+    } catch (e) {
+      if (e instanceof FlowError) return e
+      throw e
+    }
+  })
+
+/** The batch check on the node's worker pool (recoveries of one batch go out together). */
+export function poolVerifier(pool: RecoverPool | null): SignatureVerifier {
+  return async (receipts) =>
+    (await verifyReceipts(pool, receipts)).map((r) => (r.ok ? null : new FlowError(r.code, r.reason)))
+}

@@ -1,0 +1,207 @@
+/**
+ * FlowService against an in-memory main chain (FlowChainView) and a real classic-level side
+ * store: a member runs the cycle's side-chain, closes it when the head enters the next cycle,
+ * signs and gossips the checkpoint, submits it at quorum (alone, or with a peer's signature),
+ * refuses outsiders' signatures, rebuilds it when the previous checkpoint lands late, closes a
+ * cycle it ran after a restart; a non-member forwards, and a member holds receipts of the next
+ * cycle until its head enters it.
+ */
+import t, { type Test } from 'tap'
+import path from 'node:path'
+import { openDatabase } from '../../../src/chain/blockStore.js'
+import { checkpointHash, decodeCheckpointCall, recoverCheckpointSigners, signCheckpoint } from '../../../src/flow/checkpoint.js'
+import { RECEIPT_DOMAIN_TAG, ZERO_HASH, encodeReceipt, receiptHash, signReceipt, receiptToJson, type FlowReceipt, type SignedReceipt } from '../../../src/flow/receipt.js'
+import { verifyOnThread } from '../../../src/flow/sideChain.js'
+import { FlowService, quorumOf, type FlowChainView } from '../../../src/flow/service.js'
+import { SideStore } from '../../../src/flow/sideStore.js'
+import { silentLogger } from '../../../src/util/logger.js'
+import { devAddress, devKey, tempDir } from '../../helpers/inProcessNode.js'
+
+const CHAIN = 2100n
+const CYCLE_MS = 10_000n
+const hx = (b: Uint8Array) => Buffer.from(b).toString('hex')
+
+/** the main chain as the service sees it: head, committees, settled sessions, checkpoints */
+class FakeChain implements FlowChainView {
+  number = 1n
+  time = 0n
+  committees = new Map<bigint, string[]>()
+  last = new Uint8Array(32)
+  onChain = new Set<bigint>()
+  head() {
+    return { number: this.number, timestampMs: this.time }
+  }
+  cycleAt(t: bigint) {
+    return t / CYCLE_MS
+  }
+  async committee(c: bigint) {
+    return this.committees.get(c) ?? []
+  }
+  async settled() {
+    return { seq: 0n, total: 0n }
+  }
+  async lastCheckpointHash() {
+    return this.last
+  }
+  async checkpointOnChain(c: bigint) {
+    return this.onChain.has(c)
+  }
+  /** the next block, at `cycle`'s start + `offset` ms */
+  at(cycle: bigint, offset = 0n) {
+    this.number++
+    this.time = cycle * CYCLE_MS + offset
+  }
+}
+
+function receipt(cycle: bigint, over: Partial<FlowReceipt> = {}): SignedReceipt {
+  const r: FlowReceipt = {
+    domainTag: RECEIPT_DOMAIN_TAG,
+    chainId: CHAIN,
+    sessionId: new Uint8Array(32).fill(5),
+    consumer: devAddress(5),
+    provider: devAddress(6),
+    relays: [],
+    seq: 1n,
+    bytesUp: 1000n,
+    bytesDown: 2000n,
+    sampleRoot: new Uint8Array(32).fill(1),
+    prevReceiptHash: ZERO_HASH,
+    cycle,
+    expiryHeight: 1000n,
+    ...over,
+  }
+  return { ...r, consumerSignature: signReceipt(r, devKey(5)), providerSignature: signReceipt(r, devKey(6)) }
+}
+
+async function service(t: Test, chain: FakeChain, key: number | null, dir = path.join(tempDir(t), 'db')) {
+  const db = await openDatabase(dir)
+  t.teardown(() => (db.status === 'open' ? db.close() : undefined))
+  const submitted: Uint8Array[] = []
+  const signatures: { cycle: bigint; checkpointHash: Uint8Array; signature: Uint8Array }[] = []
+  const receipts: Uint8Array[] = []
+  const svc = new FlowService({
+    chainId: CHAIN,
+    key: key === null ? undefined : devKey(key),
+    store: new SideStore(db),
+    view: chain,
+    verify: verifyOnThread,
+    submitCheckpoint: async (calldata) => (submitted.push(calldata), new Uint8Array(32)),
+    logger: silentLogger,
+    now: () => 0,
+    blockDelayMs: 5,
+  })
+  svc.gossip = { receipt: (e) => receipts.push(e), signature: (s) => signatures.push(s) }
+  t.teardown(() => svc.stop())
+  return { svc, db, submitted, signatures, receipts, dir }
+}
+
+t.test('quorum of n is ⌊2n/3⌋ + 1', async (t) => {
+  t.same([1, 2, 3, 4, 7].map(quorumOf), [1, 2, 3, 3, 5])
+})
+
+t.test('a lone member: side-chain, close at the next cycle, sign, submit', async (t) => {
+  const chain = new FakeChain()
+  chain.committees.set(1n, [devAddress(0)])
+  chain.at(1n)
+  const { svc, submitted, signatures, receipts } = await service(t, chain, 0)
+  await svc.onHead()
+  const r = receipt(1n)
+  const got = await svc.submitReceipt(receiptToJson(r))
+  t.equal(got.height, 1n)
+  t.equal(receipts.length, 1, 'gossiped')
+  t.equal((await svc.sideChain())!.receipts, 1n)
+  chain.at(2n)
+  await svc.onHead()
+  t.equal(signatures.length, 1, 'signature gossiped')
+  t.equal(submitted.length, 1, 'quorum 1: submitted at once')
+  const { checkpoint, signatures: sigs } = decodeCheckpointCall(submitted[0]!)
+  t.equal(checkpoint.cycle, 1n)
+  t.equal(checkpoint.totalBytes, 3000n)
+  t.equal(hx(checkpoint.entries[0]!.receiptHash), hx(receiptHash(r)))
+  t.same(recoverCheckpointSigners(checkpoint, CHAIN, sigs), [devAddress(0)])
+  chain.at(2n, 1000n)
+  await svc.onHead()
+  t.equal(submitted.length, 1, 'not sent twice while it is on its way')
+  chain.onChain.add(1n)
+  chain.at(2n, 2000n)
+  await svc.onHead()
+  t.equal(submitted.length, 1)
+})
+
+t.test('two members: a peer signature completes the quorum; outsiders are refused', async (t) => {
+  const chain = new FakeChain()
+  chain.committees.set(1n, [devAddress(0), devAddress(1)])
+  chain.at(1n)
+  const { svc, submitted, signatures } = await service(t, chain, 0)
+  await svc.onHead()
+  await svc.submitReceipt(receiptToJson(receipt(1n)))
+  chain.at(2n)
+  await svc.onHead()
+  t.equal(submitted.length, 0, 'one of two signatures: waits')
+  const mine = signatures[0]!
+  const cp = decodeCheckpointCall((await svc['o'].store.checkpoint(1n))!.encoded).checkpoint
+  t.equal(hx(checkpointHash(cp, CHAIN)), hx(mine.checkpointHash))
+  await t.rejects(svc.onPeerSignature({ cycle: 1n, checkpointHash: mine.checkpointHash, signature: signCheckpoint(cp, CHAIN, devKey(9)) }), { code: 'FLOW_NOT_COMMITTEE' })
+  t.equal(await svc.onPeerSignature({ cycle: 1n, checkpointHash: mine.checkpointHash, signature: signCheckpoint(cp, CHAIN, devKey(1)) }), 'relay')
+  t.equal(submitted.length, 1, 'submitted with two signatures')
+  t.same(recoverCheckpointSigners(cp, CHAIN, decodeCheckpointCall(submitted[0]!).signatures), [devAddress(0), devAddress(1)], 'in committee order')
+})
+
+t.test('a checkpoint built before its predecessor landed is rebuilt and signed again', async (t) => {
+  const chain = new FakeChain()
+  chain.committees.set(1n, [devAddress(0), devAddress(1)])
+  chain.at(1n)
+  const { svc, signatures } = await service(t, chain, 0)
+  await svc.onHead()
+  await svc.submitReceipt(receiptToJson(receipt(1n)))
+  chain.at(2n)
+  await svc.onHead()
+  const first = signatures[0]!
+  chain.last = new Uint8Array(32).fill(0xaa) // another checkpoint landed in between
+  chain.at(2n, 1000n)
+  await svc.onHead()
+  t.equal(signatures.length, 2, 'signed again')
+  t.not(hx(signatures[1]!.checkpointHash), hx(first.checkpointHash))
+  const cp = decodeCheckpointCall((await svc['o'].store.checkpoint(1n))!.encoded).checkpoint
+  t.equal(hx(cp.prevCheckpoint), 'aa'.repeat(32), 'names the new previous checkpoint')
+})
+
+t.test('after a restart a member closes the cycle it ran', async (t) => {
+  const chain = new FakeChain()
+  chain.committees.set(1n, [devAddress(0)])
+  chain.at(1n)
+  const a = await service(t, chain, 0)
+  await a.svc.onHead()
+  await a.svc.submitReceipt(receiptToJson(receipt(1n)))
+  await a.svc.stop()
+  await a.db.close()
+  chain.at(2n)
+  const b = await service(t, chain, 0, a.dir)
+  await b.svc.onHead()
+  t.equal(b.submitted.length, 1, 'closed, signed and submitted cycle 1 on start')
+  t.equal(decodeCheckpointCall(b.submitted[0]!).checkpoint.cycle, 1n)
+})
+
+t.test('a non-member forwards; a member holds next-cycle receipts from peers until it gets there', async (t) => {
+  const chain = new FakeChain()
+  chain.committees.set(1n, [devAddress(0)])
+  chain.committees.set(2n, [devAddress(0)])
+  chain.at(1n)
+  const outsider = await service(t, chain, 3)
+  await outsider.svc.onHead()
+  const fwd = await outsider.svc.submitReceipt(receiptToJson(receipt(1n)))
+  t.equal(fwd.height, null, 'forwarded')
+  t.equal(outsider.receipts.length, 1)
+  await t.rejects(outsider.svc.submitReceipt(receiptToJson({ ...receipt(1n), bytesDown: 9999n })), { code: 'FLOW_BAD_SIGNATURE' }, 'a tampered total is caught before forwarding')
+  t.equal(outsider.receipts.length, 1, 'and not gossiped')
+
+  const member = await service(t, chain, 0)
+  await member.svc.onHead()
+  const early = receipt(2n, { sessionId: new Uint8Array(32).fill(8) })
+  t.equal(await member.svc.onPeerReceipt(encodeReceipt(early)), 'relay', 'next cycle: held and relayed')
+  await t.rejects(member.svc.submitReceipt(receiptToJson(receipt(2n))), { code: 'FLOW_WRONG_CYCLE' }, 'over RPC the next cycle is refused')
+  chain.at(2n)
+  await member.svc.onHead()
+  await member.svc['current']!.side!.flush()
+  t.equal((await member.svc.session(early.sessionId))?.lastSeq, 1n, 'the held receipt went in when cycle 2 opened')
+})
