@@ -14,6 +14,7 @@ import { bloomOfLogs, bloomOr } from '../chain/bloom.js'
 import type { Log, TxReceipt } from '../chain/receipt.js'
 import { NfcError } from '../util/errors.js'
 import { ExecErrorCode } from './errors.js'
+import { setBlockTimeMs } from './system/hooks.js'
 
 export interface BlockContext {
   number: bigint
@@ -55,7 +56,7 @@ export interface ExecutionOptions {
 
 /** The ethereumjs block that carries our block context into the EVM. */
 export function evmBlock(ctx: BlockContext, common: Common): EthBlock {
-  return createBlock(
+  const block = createBlock(
     {
       header: {
         number: ctx.number,
@@ -69,6 +70,9 @@ export function evmBlock(ctx: BlockContext, common: Common): EthBlock {
     },
     { common, skipConsensusFormatValidation: true },
   )
+  // the system contracts see the chain's ms time, as the consensus engine does
+  setBlockTimeMs(block, ctx.timestamp)
+  return block
 }
 
 export async function addBalance(sm: MerkleStateManager, address: Address, delta: bigint): Promise<void> {

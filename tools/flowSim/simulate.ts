@@ -142,6 +142,16 @@ async function setUp(opts: SimOptions, provider: JsonRpcProvider, consumers: Par
   const consumerFund = parseEther('1001') + fuelNfc + gas
   const selfDealing = opts.cheat === 'self-dealing'
   const providerFund = enPledge + gas + (selfDealing ? parseEther('1001') + fuelNfc * BigInt(consumers.length) : 0n)
+  const funderAddress = await funder.getAddress()
+  const need = providerFund * BigInt(providers.length) + consumerFund * BigInt(consumers.length) + gas
+  const has = await provider.getBalance(funderAddress)
+  if (has < need) {
+    throw new Error(
+      `the funder ${funderAddress} holds ${formatEther(has)} NFC but the set-up needs about ${formatEther(need)} ` +
+        '(each consumer must hold more than 1,000 NFC to buy NB, each provider pledges as an edge node; ' +
+        'the NFC above the fuel is sent back after the conversion): use fewer parties or another --funder-key',
+    )
+  }
   await waitAll(
     [
       ...providers.map((p) => funder.sendTransaction({ to: p.address, value: providerFund })),
@@ -158,6 +168,7 @@ async function setUp(opts: SimOptions, provider: JsonRpcProvider, consumers: Par
   const nb = new Contract(SYSTEM_CONTRACTS.nb, abi('NB'), provider)
   if (!selfDealing) {
     await waitAll(consumers.map((c) => (nb.connect(c.wallet) as Contract).getFunction('convert')({ value: fuelNfc })), 'consumers buying NB fuel', progress)
+    await refund([...consumers], funderAddress, provider, progress)
     return
   }
   // self-dealing: each provider buys the fuel and hands it to its own consumers
@@ -176,6 +187,19 @@ async function setUp(opts: SimOptions, provider: JsonRpcProvider, consumers: Par
     for (const c of mine) transfers.push((nb.connect(signer) as Contract).getFunction('transfer')(c.address, each))
   }
   await waitAll(transfers, 'providers handing NB to their consumers', progress)
+  await refund([...consumers, ...providers], funderAddress, provider, progress)
+}
+
+/** Sends back what the parties no longer need (they keep 5 NFC for gas). */
+async function refund(parties: Party[], to: string, provider: JsonRpcProvider, progress: (s: string) => void): Promise<void> {
+  const keep = parseEther('5')
+  const fee = 21_000n * 10n ** 10n
+  const txs: Promise<TransactionResponse>[] = []
+  for (const p of parties) {
+    const balance = await provider.getBalance(p.address)
+    if (balance > keep + fee) txs.push(p.wallet.sendTransaction({ to, value: balance - keep - fee, gasLimit: 21_000n, maxFeePerGas: 10n ** 10n, maxPriorityFeePerGas: 0n }))
+  }
+  await waitAll(txs, 'returning unused NFC to the funder', progress)
 }
 
 function receiptOf(s: Session, cycle: bigint, chainId: bigint, expiryHeight: bigint): FlowReceipt {
@@ -246,17 +270,22 @@ export async function simulate(opts: SimOptions): Promise<SimSummary> {
     summary.receipts.rejected++
     summary.receipts.reasons[reason] = (summary.receipts.reasons[reason] ?? 0) + 1
   }
-  const submit = async (r: SignedReceipt): Promise<boolean> => {
-    summary.receipts.submitted++
+  /** null = accepted, else the rejection reason (not yet counted) */
+  const send = async (r: SignedReceipt): Promise<string | null> => {
     try {
       await rpc.call('flow_submitReceipt', [receiptToJson(r)])
-      summary.receipts.accepted++
-      return true
+      return null
     } catch (e) {
-      reject(reasonOf(e))
-      return false
+      return reasonOf(e)
     }
   }
+  const count = (reason: string | null): boolean => {
+    summary.receipts.submitted++
+    if (reason === null) summary.receipts.accepted++
+    else reject(reason)
+    return reason === null
+  }
+  const submit = async (r: SignedReceipt): Promise<boolean> => count(await send(r))
 
   const rng = new Rng(opts.seed)
   const perTick = opts.bytesPerTick ?? 256 * 1024
@@ -280,13 +309,20 @@ export async function simulate(opts: SimOptions): Promise<SimSummary> {
       s.bytesDown += ackDown
       s.bytesUp += ackUp
       s.seq++
-      const honest = signed(receiptOf(s, cycle, chainId, head + 10_000n), s.consumer.key, s.provider.key)
+      let honest = signed(receiptOf(s, cycle, chainId, head + 10_000n), s.consumer.key, s.provider.key)
       if (opts.cheat === 'inflate' && s.seq % 2n === 0n) {
         // the provider doubles its claim after the consumer signed the true totals
         const inflated = { ...honest, bytesDown: honest.bytesDown * 2n }
         await submit({ ...inflated, providerSignature: signReceipt(inflated, s.provider.key) })
       }
-      if (await submit(honest)) {
+      let reason = await send(honest)
+      if (reason === 'FLOW_WRONG_CYCLE') {
+        // the counting cycle ended between our read and the node's check: sign for the new one
+        const fresh = BigInt((await rpc.call<{ cycle: string }>('flow_getSideChain', [])).cycle)
+        honest = signed(receiptOf(s, fresh, chainId, head + 10_000n), s.consumer.key, s.provider.key)
+        reason = await send(honest)
+      }
+      if (count(reason)) {
         summary.bytes.receipted += ackDown + ackUp
         s.prevHash = receiptHash(honest)
         if (opts.cheat === 'replay' && s.last !== null) await submit(s.last)

@@ -11,10 +11,9 @@
  * per EVM instance: two VMs running at once never see each other's messages.
  *
  * Block context comes from `evm._block` (set by every top-level runCall / runTx). Its timestamp
- * is in SECONDS (blockExecutor.evmBlock divides the chain's ms timestamp by 1000), so the system
- * contracts use `timestamp · 1000` as the block time in ms: unbonding releases and pledge unlock
- * start from the block's second (block times are whole slots, and slots are multiples of 1 s on
- * every network we run; a sub-second part of an interval would be rounded down here).
+ * is in SECONDS (blockExecutor.evmBlock divides the chain's ms timestamp by 1000), so evmBlock
+ * records the exact ms time beside it (`setBlockTimeMs`) and the system contracts read that; an
+ * EVM block built elsewhere falls back to `timestamp · 1000`.
  */
 import type { Block } from '@ethereumjs/block'
 import type { EVMInterface, EVMResult, Message } from '@ethereumjs/evm'
@@ -46,6 +45,19 @@ interface HookableEvm {
 }
 
 const messagesOf = new WeakMap<object, WeakMap<Uint8Array, Message>>()
+
+/** The chain's own block time in ms, per EVM block object (the EVM header only has seconds). */
+const blockTimesMs = new WeakMap<object, bigint>()
+
+/**
+ * Records the exact block time (ms) of an EVM block built for the chain (blockExecutor.evmBlock),
+ * so system contracts see the same time as the consensus engine even when blocks are not on
+ * whole seconds (blockIntervalMs < 1000, or a genesis time off the second): a lock credited by
+ * the engine at X.500 s must not be "in the future" for a withdrawal in the same second.
+ */
+export function setBlockTimeMs(block: object, ms: bigint): void {
+  blockTimesMs.set(block, ms)
+}
 
 function hookable(evm: unknown): evm is HookableEvm {
   return typeof evm === 'object' && evm !== null && typeof (evm as { _executeCall?: unknown })._executeCall === 'function'
@@ -95,6 +107,6 @@ export function systemCallOf(evm: EVMInterface, data: Uint8Array): SystemCall {
     delegatecall: message.delegatecall,
     depth: message.depth,
     blockNumber: header?.number ?? 0n,
-    blockTimeMs: (header?.timestamp ?? 0n) * 1000n,
+    blockTimeMs: ((evm as unknown as HookableEvm)._block && blockTimesMs.get((evm as unknown as HookableEvm)._block!)) ?? (header?.timestamp ?? 0n) * 1000n,
   }
 }
