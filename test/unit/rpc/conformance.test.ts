@@ -16,6 +16,7 @@ import { Address, bytesToHex, hexToBytes, randomBytes } from '@ethereumjs/util'
 import { Interface, getCreateAddress, id as keccakUtf8 } from 'ethers'
 import { makeCommon } from '../../../src/execution/common.js'
 import { compileSolidity, devAddress, devKey, repoRoot, startNode } from '../../helpers/inProcessNode.js'
+import { RECEIPT_DOMAIN_TAG, receiptToJson, signReceipt, type FlowReceipt } from '../../../src/flow/receipt.js'
 
 // ------------------------------------------------------------------ the document and its schemas
 
@@ -86,6 +87,26 @@ interface Fx {
   saved: Record<string, any>
   produceBlock: () => Promise<string>
   ws: WsClient
+}
+
+/** a doubly signed flow receipt (dev 1 consumer, dev 2 provider) for `cycle` */
+function flowReceiptJson(cycle: bigint): unknown {
+  const r: FlowReceipt = {
+    domainTag: RECEIPT_DOMAIN_TAG,
+    chainId: 2100n,
+    sessionId: hexToBytes(keccakUtf8('conformance session') as `0x${string}`),
+    consumer: devAddress(1),
+    provider: devAddress(2),
+    relays: [],
+    seq: 1n,
+    bytesUp: 1000n,
+    bytesDown: 50_000n,
+    sampleRoot: hexToBytes(keccakUtf8('samples') as `0x${string}`),
+    prevReceiptHash: new Uint8Array(32),
+    cycle,
+    expiryHeight: 1_000_000n,
+  }
+  return receiptToJson({ ...r, consumerSignature: signReceipt(r, devKey(1)), providerSignature: signReceipt(r, devKey(2)) })
 }
 
 // ------------------------------------------------------------------ the table
@@ -194,6 +215,45 @@ const cases: Case[] = [
     t.equal(r.next, null, 'one page holds them all')
   } },
   invalid('nfc_getTransactionsByAddress', [devAddress(0), { limit: 0 }], /limit/),
+  // ---------------------------------------------------------------- flow_ and nfc_getSupply (this node has no key: in no committee)
+  { name: 'flow_getStats', method: 'flow_getStats', check: (r, _f, t) => {
+    t.equal(r.cumulativeBytes, '0x0')
+    t.equal(r.trafficPoolRemaining, '0x' + (1_344_000_000n * 10n ** 18n).toString(16), 'the whole traffic pool')
+    t.ok(BigInt(r.rewardPerGB) > 0n, 'a reward rate')
+    t.same(r.topProviders, [])
+  } },
+  tooMany('flow_getStats', 0, [1]),
+  { name: 'flow_submitReceipt (forwarded: this node is in no committee)', method: 'flow_submitReceipt',
+    before: async (f) => {
+      const stats = await postBody(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'flow_getStats', params: [] }))
+      f.saved.flowReceipt = flowReceiptJson(BigInt(stats.result.cycle))
+    },
+    params: (f) => [f.saved.flowReceipt],
+    check: (r, _f, t) => {
+      t.equal(r.height, null, 'not in a side block of this node')
+      t.match(r.receiptHash, /^0x[0-9a-f]{64}$/)
+    } },
+  { name: 'flow_submitReceipt: malformed', method: 'flow_submitReceipt', params: [{ seq: '0x1' }], error: { code: -32000, message: /^receipt rejected: / } },
+  invalid('flow_submitReceipt', ['0x00'], /expected a receipt object/),
+  missing('flow_submitReceipt'),
+  { name: 'flow_getSession of an unknown session', method: 'flow_getSession', params: ['0x' + '11'.repeat(32)], result: null },
+  invalid('flow_getSession', ['0x1234'], /invalid argument 0/),
+  missing('flow_getSession'),
+  { name: 'flow_getSideChain', method: 'flow_getSideChain', check: (r, _f, t) => {
+    t.match(r.sideChainId, /^0x[0-9a-f]{64}$/)
+    t.same(r.committee, [devAddress(0)], 'the committee: the dev witness, the only pledged RN')
+  } },
+  { name: 'flow_getCheckpoint of a cycle without one', method: 'flow_getCheckpoint', params: ['0x0'], result: null },
+  missing('flow_getCheckpoint'),
+  { name: 'flow_getRewards', method: 'flow_getRewards', params: [devAddress(2)], result: { locked: '0x0', unlocking: '0x0', withdrawable: '0x0', withdrawn: '0x0', coinTime: '0x0' } },
+  invalid('flow_getRewards', ['0x1234'], /invalid argument 0/),
+  missing('flow_getRewards'),
+  { name: 'nfc_getSupply', method: 'nfc_getSupply', check: (r, _f, t) => {
+    t.equal(r.total, '0x' + (2_100_000_000n * 10n ** 18n).toString(16))
+    t.equal(r.burned, '0x0')
+    const sum = BigInt(r.burned) + BigInt(r.locked) + BigInt(r.circulating) + Object.values(r.pools).reduce((s: bigint, v: any) => s + BigInt(v), 0n)
+    t.equal(sum, 2_100_000_000n * 10n ** 18n, 'burned + pools + locked + circulating = total')
+  } },
   { name: 'dpos_getTrust', method: 'dpos_getTrust', params: [devAddress(0)], result: 28_830 },
   { name: 'dpos_getTrust at genesis', method: 'dpos_getTrust', params: [devAddress(0), '0x0'], result: 28_800 },
   { name: 'dpos_getTrust of a non-candidate', method: 'dpos_getTrust', params: [NOBODY], result: null },
