@@ -166,7 +166,7 @@ t.test('nfc genesis devnet writes the generator output, refuses to overwrite', a
     [['devnet', '--nodes', '0', '--out', out], /--nodes wants an integer from 1 to 101/],
     [['devnet', '--nodes', '2', '--chain-id', '0', '--out', out], /--chain-id wants an integer from 1/],
     [['devnet', '--nodes', '2', '--timestamp', '1700000000', '--out', out, '--force'], /--timestamp 1700000000 looks like seconds/],
-    [['mainnet', '--nodes', '2', '--out', out], /unknown genesis kind "mainnet"/],
+    [['mainnet', '--nodes', '2', '--out', out], /unknown genesis command "mainnet"; expected devnet, new or check/],
     [['--nodes', '2', '--out', out], /which genesis\?/],
   ]
   for (const [args, message] of cases) {
