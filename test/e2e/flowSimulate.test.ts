@@ -37,7 +37,8 @@ t.test('honest traffic and the three cheats against a dev node', async (t) => {
   })
   const n = await startNode(t, { genesis, witnessKey: devKey(0) })
 
-  const honest = await run(n.url, 1)
+  // four independent runs (own funder, own keys) at once, as four operators would
+  const [honest, replay, inflate, selfDealing] = await Promise.all([run(n.url, 1), run(n.url, 2, 'replay'), run(n.url, 3, 'inflate'), run(n.url, 4, 'self-dealing')])
   t.ok(honest.receipts.accepted > 0, `honest receipts accepted (${honest.receipts.accepted})`)
   t.equal(honest.receipts.rejected, 0, 'no honest receipt rejected')
   t.ok(honest.bytes.receipted > 0n && honest.bytes.receipted <= honest.bytes.providerSent, 'receipted bytes ≤ what the provider counted')
@@ -45,7 +46,6 @@ t.test('honest traffic and the three cheats against a dev node', async (t) => {
   t.ok(honest.rewardsApplied, 'the checkpoint was applied')
   t.ok(honest.rewards[0]!.locked > 0n, `the provider earned a locked reward (${honest.rewards[0]!.locked} wei)`)
 
-  const replay = await run(n.url, 2, 'replay')
   t.ok(replay.receipts.accepted > 0, 'the honest receipts of a replaying run are accepted')
   t.ok((replay.receipts.reasons['FLOW_REPLAY'] ?? 0) > 0, 'replays are rejected as FLOW_REPLAY')
   // a replay that crosses into the next counting cycle is refused for its stale cycle instead
@@ -53,11 +53,9 @@ t.test('honest traffic and the three cheats against a dev node', async (t) => {
   t.ok(replayReasons.every((r) => r === 'FLOW_REPLAY' || r === 'FLOW_WRONG_CYCLE'), `only replays are rejected: ${JSON.stringify(replay.receipts.reasons)}`)
   t.equal(replay.receipts.rejected, replay.receipts.accepted - 2, 'every receipt but the first of each of the 2 sessions was replayed once and rejected')
 
-  const inflate = await run(n.url, 3, 'inflate')
   t.ok((inflate.receipts.reasons['FLOW_BAD_SIGNATURE'] ?? 0) > 0, 'inflated provider claims fail the consumer signature')
   t.equal(inflate.receipts.rejected, inflate.receipts.reasons['FLOW_BAD_SIGNATURE'], 'and nothing else is rejected')
 
-  const selfDealing = await run(n.url, 4, 'self-dealing')
   t.ok(selfDealing.receipts.accepted > 0 && selfDealing.receipts.rejected === 0, 'self-dealing receipts are accepted')
   t.ok(selfDealing.rewardsApplied, 'their checkpoint was applied')
   t.equal(selfDealing.rewards[0]!.locked, 0n, 'and the self-dealing provider earned nothing')

@@ -12,10 +12,10 @@ import { hashAt, headOf, makeDevnet, waitHeads } from '../../helpers/devnetProce
 
 interface WitnessRow { address: string; trust: number; produced: string; missed: string }
 
-async function witness(url: string, address: string): Promise<{ trust: number; produced: number; missed: number }> {
+async function witness(url: string, address: string): Promise<{ trust: number; produced: number; missed: number; lastConfirmed: number }> {
   const w = await rpc<{ witnesses: (WitnessRow | null)[] }>(url, 'dpos_getWitnesses')
-  const row = w.witnesses.find((x) => x?.address === address)!
-  return { trust: row.trust, produced: Number(row.produced), missed: Number(row.missed) }
+  const row = w.witnesses.find((x) => x?.address === address)! as WitnessRow & { lastConfirmed: string }
+  return { trust: row.trust, produced: Number(row.produced), missed: Number(row.missed), lastConfirmed: Number(row.lastConfirmed) }
 }
 
 async function finalized(url: string): Promise<{ number: number; hash: string; lag: number }> {
@@ -97,7 +97,11 @@ t.test('4 witnesses: agreement, finality, a dead witness, restart and sync', asy
   const after = await witness(live[0]!, dead.address)
   const missed = after.missed - before.missed
   t.ok(missed >= 2, `the dead witness missed ${missed} slots`)
-  t.equal(after.trust - before.trust, -100 * missed, 'trust fell by exactly 100 per missed slot')
+  // a confirmation it signed before dying can still be included after the baseline (+1 each, one
+  // per block number, so at most lastConfirmed's advance); on a loaded machine that happens
+  const late = after.lastConfirmed - before.lastConfirmed
+  t.ok(late >= 0 && after.trust - before.trust >= -100 * missed && after.trust - before.trust <= -100 * missed + late,
+    `trust fell by exactly 100 per missed slot (${after.trust - before.trust}; ${late} late confirmation block(s))`)
   t.equal(after.produced, before.produced, 'and it produced nothing')
   const finalAfter = await finalized(live[0]!)
   t.ok(finalAfter.number > finalBefore.number, `finality continues with 3 of 4 (${finalBefore.number} → ${finalAfter.number})`)
