@@ -1,8 +1,10 @@
 /**
  * The node's flow side-chain service (DESIGN §5.6–§5.7). Follows the main-chain head: the flow
  * cycle of the head's time is the current cycle; when this node's key is in that cycle's
- * committee it runs the cycle's side-chain (sideChain.ts). When the head enters the next cycle
- * the side-chain is closed, its checkpoint built and signed, the signature gossiped; a member
+ * committee it runs the cycle's side-chain (sideChain.ts). When the head is CLOSE_GRACE_BLOCKS
+ * into the next cycle (receipts of the ended cycle still go in until then, so one gossiped at
+ * the very end reaches every member first) the side-chain is closed, its checkpoint built and
+ * signed, the signature gossiped; a member
  * holding a quorum of signatures submits `FlowRewards.submitCheckpoint(bytes)` as an ordinary
  * transaction from its key (the member at committee index i waits i blocks after quorum, so
  * usually one transaction goes out).
@@ -92,6 +94,9 @@ interface Closing {
   submittedAt: bigint | null
 }
 
+/** a member closes an ended cycle this many blocks into the next one (late receipts still count) */
+const CLOSE_GRACE_BLOCKS = 3n
+
 /** a submission not on chain this many blocks later (reverted, dropped) is sent again */
 const RESUBMIT_BLOCKS = 20n
 
@@ -114,6 +119,12 @@ export function checkpointGas(calldata: Uint8Array, entries: number, signatures:
 export class FlowService {
   readonly address: string | null
   private current: { cycle: bigint; committee: string[]; side: SideChain | null } | null = null
+  /**
+   * The cycle that just ended, still taking receipts of its own cycle until its head is
+   * CLOSE_GRACE_BLOCKS into the next one: a receipt gossiped at the very end of a cycle reaches
+   * every member before any of them closes, so they all build the same checkpoint.
+   */
+  private grace: { cycle: bigint; committee: string[]; side: SideChain; closeAt: bigint } | null = null
   private readonly closing = new Map<bigint, Closing>()
   private readonly early = new Map<string, Map<string, Uint8Array>>()
   /** receipts of the next cycle from peers whose head entered it before ours did */
@@ -149,7 +160,11 @@ export class FlowService {
       const side = member ? await this.openSide(cycle) : null
       this.current = { cycle, committee, side }
       if (member) this.o.logger.info('running the flow side-chain', { cycle, committee: committee.length })
-      if (prev?.side) await this.closeCycle(prev.cycle, prev.committee, prev.side)
+      if (prev?.side) {
+        // a cycle still in its grace (the head jumped a whole cycle) closes now
+        if (this.grace !== null) await this.closeGrace()
+        this.grace = { cycle: prev.cycle, committee: prev.committee, side: prev.side, closeAt: head.number + CLOSE_GRACE_BLOCKS }
+      }
       this.replayAhead()
     } else if (cycle === this.current.cycle && this.current.committee.length === 0) {
       // the genesis block draws no committee: cycle 0's is drawn by block 1
@@ -160,7 +175,14 @@ export class FlowService {
         this.replayAhead()
       }
     }
+    if (this.grace !== null && head.number >= this.grace.closeAt) await this.closeGrace()
     await this.maybeSubmit(head.number)
+  }
+
+  private async closeGrace(): Promise<void> {
+    const g = this.grace!
+    this.grace = null
+    await this.closeCycle(g.cycle, g.committee, g.side)
   }
 
   /** the held receipts of the cycle that just opened go in, in arrival order (not awaited) */
@@ -292,6 +314,7 @@ export class FlowService {
   private async ingest(sr: SignedReceipt, fromPeer = false): Promise<SubmitResult> {
     const cur = this.current
     if (cur === null) throw new FlowError(FlowErrorCode.FLOW_WRONG_CYCLE, 'the flow service has not started yet')
+    if (this.grace !== null && sr.cycle === this.grace.cycle) return this.grace.side.submit(sr)
     if (cur.side !== null && !(fromPeer && sr.cycle === cur.cycle + 1n)) return cur.side.submit(sr)
     // not in the committee: what can be checked without session state, then forward
     const head = this.o.view.head().number
@@ -404,8 +427,8 @@ export class FlowService {
   async stop(): Promise<void> {
     await this.serial(async () => {
       this.stopped = true
-      const side = this.current?.side
-      if (side) {
+      for (const side of [this.current?.side, this.grace?.side]) {
+        if (!side) continue
         await side.flush().catch(() => undefined)
         side.stop()
       }

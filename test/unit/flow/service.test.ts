@@ -99,7 +99,15 @@ t.test('quorum of n is ⌊2n/3⌋ + 1', async (t) => {
   t.same([1, 2, 3, 4, 7].map(quorumOf), [1, 2, 3, 3, 5])
 })
 
-t.test('a lone member: side-chain, close at the next cycle, sign, submit', async (t) => {
+/** heads into `cycle` until a member closes the ended cycle (CLOSE_GRACE_BLOCKS = 3 more heads) */
+async function pastGrace(chain: FakeChain, svc: { onHead(): Promise<void> }, cycle: bigint): Promise<void> {
+  for (let i = 1n; i <= 3n; i++) {
+    chain.at(cycle, i * 10n)
+    await svc.onHead()
+  }
+}
+
+t.test('a lone member: side-chain, close a few blocks into the next cycle, sign, submit', async (t) => {
   const chain = new FakeChain()
   chain.committees.set(1n, [devAddress(0)])
   chain.at(1n)
@@ -112,6 +120,8 @@ t.test('a lone member: side-chain, close at the next cycle, sign, submit', async
   t.equal((await svc.sideChain())!.receipts, 1n)
   chain.at(2n)
   await svc.onHead()
+  t.equal(signatures.length, 0, 'the first head of cycle 2: still open for late receipts')
+  await pastGrace(chain, svc, 2n)
   t.equal(signatures.length, 1, 'signature gossiped')
   t.equal(submitted.length, 1, 'quorum 1: submitted at once')
   const { checkpoint, signatures: sigs } = decodeCheckpointCall(submitted[0]!)
@@ -137,6 +147,7 @@ t.test('two members: a peer signature completes the quorum; outsiders are refuse
   await svc.submitReceipt(receiptToJson(receipt(1n)))
   chain.at(2n)
   await svc.onHead()
+  await pastGrace(chain, svc, 2n)
   t.equal(submitted.length, 0, 'one of two signatures: waits')
   const mine = signatures[0]!
   const cp = decodeCheckpointCall((await svc['o'].store.checkpoint(1n))!.encoded).checkpoint
@@ -156,6 +167,7 @@ t.test('a checkpoint built before its predecessor landed is rebuilt and signed a
   await svc.submitReceipt(receiptToJson(receipt(1n)))
   chain.at(2n)
   await svc.onHead()
+  await pastGrace(chain, svc, 2n)
   const first = signatures[0]!
   chain.last = new Uint8Array(32).fill(0xaa) // another checkpoint landed in between
   chain.at(2n, 1000n)
@@ -204,4 +216,25 @@ t.test('a non-member forwards; a member holds next-cycle receipts from peers unt
   await member.svc.onHead()
   await member.svc['current']!.side!.flush()
   t.equal((await member.svc.session(early.sessionId))?.lastSeq, 1n, 'the held receipt went in when cycle 2 opened')
+})
+
+t.test('a receipt of the ended cycle that arrives in the grace blocks is in its checkpoint', async (t) => {
+  const chain = new FakeChain()
+  chain.committees.set(1n, [devAddress(0)])
+  chain.committees.set(2n, [devAddress(0)])
+  chain.at(1n)
+  const { svc, submitted } = await service(t, chain, 0)
+  await svc.onHead()
+  await svc.submitReceipt(receiptToJson(receipt(1n)))
+  chain.at(2n)
+  await svc.onHead()
+  // gossiped at the very end of cycle 1, it reaches this member after its head entered cycle 2
+  const late = receipt(1n, { sessionId: new Uint8Array(32).fill(9) })
+  t.equal(await svc.onPeerReceipt(encodeReceipt(late)), 'relay', 'taken by the ended cycle')
+  await pastGrace(chain, svc, 2n)
+  t.equal(submitted.length, 1)
+  const { checkpoint } = decodeCheckpointCall(submitted[0]!)
+  t.equal(checkpoint.cycle, 1n)
+  t.equal(checkpoint.entries.length, 2, 'both sessions, the late one too')
+  await t.rejects(svc.submitReceipt(receiptToJson(receipt(1n, { sessionId: new Uint8Array(32).fill(7) }))), { code: 'FLOW_WRONG_CYCLE' }, 'after the close: refused')
 })
