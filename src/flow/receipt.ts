@@ -7,6 +7,7 @@
  * signature recovers to nobody, so a receipt has exactly one valid signature per signer and key.
  */
 import { RLP } from '@ethereumjs/rlp'
+import { concatBytes } from '@ethereumjs/util'
 import { core } from '../core/index.js'
 import { SYSTEM_CONTRACTS } from '../chain/systemAddresses.js'
 import { addressOf, recoverPublicKey, sign } from '../crypto/secp256k1.js'
@@ -71,17 +72,8 @@ export function bigOf(b: Uint8Array): bigint {
   return b.length === 0 ? 0n : BigInt(hexOf(b))
 }
 
-export function concatBytes(...parts: Uint8Array[]): Uint8Array {
-  let n = 0
-  for (const p of parts) n += p.length
-  const out = new Uint8Array(n)
-  let o = 0
-  for (const p of parts) {
-    out.set(p, o)
-    o += p.length
-  }
-  return out
-}
+/** (the flow files' byte concatenation is @ethereumjs/util's) */
+export { concatBytes }
 
 export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false
