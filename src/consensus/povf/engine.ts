@@ -90,16 +90,26 @@ export interface FlowBeginResult {
 
 /** Nodes eligible for a committee: RN or CN, not exited, pledge ≥ the role's minimum. Sorted. */
 export async function committeeCandidates(store: DposStore, cfg: DposConfig): Promise<Addr[]> {
-  const flow = flowOf(cfg)
   const out: Addr[] = []
-  for (const a of await store.nodes.all()) {
-    const n = await store.getNode(a)
-    if (n.exitTime !== 0n) continue
-    if (n.role === Role.RN && n.pledge >= cfg.rnPledge) out.push(a)
-    else if (n.role === Role.CN && n.pledge >= flow.cnPledge) out.push(a)
-  }
+  for (const a of await store.nodes.all()) if (await isPledgedNode(store, a, [Role.RN, Role.CN], cfg)) out.push(a)
   return out.sort()
 }
+
+/**
+ * `a` is a node of one of `roles` that has not exited and whose pledge is at least its role's
+ * minimum (DESIGN §6: joining traffic mining needs a pledge).
+ */
+export async function isPledgedNode(store: DposStore, a: Addr, roles: readonly number[], cfg: DposConfig): Promise<boolean> {
+  const n = await store.getNode(a)
+  if (n.exitTime !== 0n || !roles.includes(n.role)) return false
+  const flow = flowOf(cfg)
+  const min = n.role === Role.RN ? cfg.rnPledge : n.role === Role.CN ? flow.cnPledge : flow.enPledge
+  return n.pledge >= min
+}
+
+/** Who may earn traffic rewards: providers any pledged node, relays the RN/CN on the path. */
+const PROVIDER_ROLES = [Role.EN, Role.CN, Role.RN] as const
+const RELAY_ROLES = [Role.RN, Role.CN] as const
 
 /** The committee rule of §1 (pure given the candidate list). */
 export function drawCommittee(parentHash: Uint8Array, candidates: readonly Addr[], size: number): Addr[] {
@@ -186,7 +196,9 @@ async function applyCheckpoint(sm: StateAccess, fs: FlowStore, cycle: bigint, t:
     const votes = (await store.getPosition(p.consumer, p.provider)).votes
     const funder = await nb.funderOf(p.consumer)
     const selfDealing = isSelfDealing({ consumer: p.consumer, provider: p.provider, relays, consumerVotesOnProvider: votes, funderOfConsumer: funder })
-    const value = selfDealing ? 0n : valueBytes(p.counted, flow.logThresholdBytes)
+    // a provider that is not (or no longer) a pledged node earns nothing, like self-dealing
+    const eligible = await isPledgedNode(store, p.provider, PROVIDER_ROLES, cfg)
+    const value = selfDealing || !eligible ? 0n : valueBytes(p.counted, flow.logThresholdBytes)
     const owed = fuelOwed(p.counted, flow.fuelPricePerGb)
     const burned = await nb.burnFrom(p.consumer, owed)
     const cap = rewardCap(burned, flow.capFactorBps, price)
@@ -197,15 +209,19 @@ async function applyCheckpoint(sm: StateAccess, fs: FlowStore, cycle: bigint, t:
     B += value
     minted += reward
     const split = splitTrafficReward(reward, relays.length)
-    await store.transfer(TRAFFIC_POOL_ACCOUNT, FLOW_REWARDS, reward - split.shared)
-    await store.transfer(TRAFFIC_POOL_ACCOUNT, SHARED_POOL, split.shared)
+    // a relay that is not a pledged RN/CN node: its share goes to the shared pool
+    const paidRelays: Addr[] = []
+    for (const r of relays) if (await isPledgedNode(store, r, RELAY_ROLES, cfg)) paidRelays.push(r)
+    const shared = split.shared + split.perRelay * BigInt(relays.length - paidRelays.length)
+    await store.transfer(TRAFFIC_POOL_ACCOUNT, FLOW_REWARDS, reward - shared)
+    await store.transfer(TRAFFIC_POOL_ACCOUNT, SHARED_POOL, shared)
     await creditLock(fs, p.provider, split.provider, t)
-    for (const r of relays) await creditLock(fs, r, split.perRelay, t)
+    for (const r of paidRelays) await creditLock(fs, r, split.perRelay, t)
     await fs.addProviderTotals(p.provider, p.counted, split.provider)
     out.push({
       consumer: p.consumer,
       provider: p.provider,
-      relays,
+      relays: paidRelays,
       counted: p.counted,
       value,
       selfDealing,
@@ -214,7 +230,7 @@ async function applyCheckpoint(sm: StateAccess, fs: FlowStore, cycle: bigint, t:
       reward,
       provided: split.provider,
       perRelay: split.perRelay,
-      shared: split.shared,
+      shared,
     })
   }
   await fs.setTotals({ cumulativeBytes: B, minted })

@@ -27,10 +27,18 @@ const cfg: DposConfig = config({
   flow: { ...DEFAULT_FLOW_CONFIG, cycleMs: CYCLE, challengeMs: CHALLENGE, logThresholdBytes: L, committeeSize: 4, sampleLagBlocks: 2n },
 })
 
-async function state(): Promise<MerkleStateManager> {
+async function state(pathNodes = true): Promise<MerkleStateManager> {
   const sm = new MerkleStateManager()
   for (const a of [STAKING, NODE_REGISTRY, NB, FLOW_REWARDS, SHARED_POOL]) await sm.putAccount(a, new Account(1n, 0n))
   await sm.putAccount(TRAFFIC_POOL_ACCOUNT, new Account(1n, 1_344_000_000n * NFC))
+  if (!pathNodes) return sm
+  // only pledged nodes earn: the providers are edge nodes, the relays central nodes
+  const store = new DposStore(sm)
+  const flow = cfg.flow!
+  for (const [tag, role, pledge] of [['provider', Role.EN, flow.enPledge], ['provider2', Role.EN, flow.enPledge], ['relay', Role.CN, flow.cnPledge], ['relay2', Role.CN, flow.cnPledge]] as const) {
+    await store.putNode(addr(tag), { role, pledge })
+    await store.nodes.add(addr(tag))
+  }
   return sm
 }
 
@@ -80,7 +88,7 @@ async function pendingCheckpoint(sm: MerkleStateManager, cycle: bigint, entries:
 }
 
 t.test('committee: eligible RN/CN nodes, shuffled by the parent hash, per cycle', async (t) => {
-  const sm = await state()
+  const sm = await state(false)
   const store = new DposStore(sm)
   const flow = cfg.flow!
   const nodes: [string, number, bigint, bigint][] = [
@@ -109,7 +117,7 @@ t.test('committee: eligible RN/CN nodes, shuffled by the parent hash, per cycle'
   const again = await flowBeginBlock(sm, info(2n, GENESIS_TIME + 2_000n), cfg)
   t.equal(again.committee, null, 'once per cycle')
 
-  const sm2 = await state()
+  const sm2 = await state(false)
   const store2 = new DposStore(sm2)
   for (const [tag, role, pledge, exitTime] of [...nodes].reverse()) {
     await store2.putNode(addr(tag), { role, pledge, exitTime })
@@ -176,6 +184,35 @@ t.test('application: the hand-computed reward, split and locks', async (t) => {
   t.strictSame(stats.topProviders, [{ address: P, bytes: 4_000_000_000n, rewards: pair.provided }])
   t.equal((await readCheckpoint(sm, 0n))!.status, 'applied')
   t.strictSame((await flowBeginBlock(sm, info(10n, ends + 1_000n), cfg)).applied, [], 'applied once')
+})
+
+t.test('application: only pledged nodes earn — an unpledged or exited provider gets nothing, an unpledged relay\'s share goes to the shared pool', async (t) => {
+  const sm = await state()
+  const nb = new NbStore(sm)
+  const store = new DposStore(sm)
+  const c2 = addr('consumer2')
+  await nb.mint(C, NFC)
+  await nb.mint(c2, NFC)
+  await store.putNode(addr('provider2'), { exitTime: 5n }) // exited: qualification ended at once
+  await pendingCheckpoint(sm, 0n, [
+    entry({ sessionId: hashOf('s1'), relays: [R, addr('stranger')] }), // one relay is no node at all
+    entry({ sessionId: hashOf('s2'), consumer: c2, provider: addr('provider2'), relays: [] }),
+    entry({ sessionId: hashOf('s3'), consumer: c2, provider: addr('nobody'), relays: [] }),
+  ])
+  const pool0 = await store.balanceOf(SHARED_POOL)
+  const r = await flowBeginBlock(sm, info(9n, GENESIS_TIME + 2n * CYCLE), cfg)
+  const pairs = r.applied[0]!.pairs
+  const paid = pairs.find((p) => p.provider === P)!
+  t.strictSame(paid.relays, [R], 'only the pledged relay is paid')
+  t.equal(paid.shared, paid.reward - paid.provided - paid.perRelay, 'the stranger\'s 6% share went to the shared pool')
+  t.ok(paid.perRelay > 0n)
+  for (const who of [addr('provider2'), addr('nobody')]) {
+    const p = pairs.find((x) => x.provider === who)!
+    t.equal(p.reward, 0n, `${who === addr('nobody') ? 'an unpledged' : 'an exited'} provider earns nothing`)
+    t.ok(p.fuelBurned > 0n, 'its consumer still paid the fuel')
+  }
+  t.equal((await readRewards(sm, addr('stranger'), GENESIS_TIME + 2n * CYCLE, cfg)).locked, 0n, 'no lock for the stranger')
+  t.equal((await store.balanceOf(SHARED_POOL)) - pool0, pairs.reduce((s, p) => s + p.shared, 0n), 'the shared pool received every shared part')
 })
 
 t.test('application: the fuel cap binds', async (t) => {

@@ -34,7 +34,8 @@ export const DAY = 86_400_000n
 /** dev accounts: 1–4 RN committee candidates, 5 consumer, 6 provider, 7 relay, 8 late RN, 9 submitter */
 export const CONSUMER = 5
 export const PROVIDER = 6
-export const RELAY = 7
+/** a relay on the path must be a pledged RN/CN node: dev 4, one of the RNs flowEnv pledges */
+export const RELAY = 4
 
 export interface FlowEnv extends SystemEnv {
   fs: FlowStore
@@ -60,6 +61,9 @@ export async function flowEnv(rns: number[] = [1, 2, 3, 4]): Promise<FlowEnv> {
     const r = await env.send(i, new Address(hexToBytes('0x0000000000000000000000000000000000001001')), registryIface.encodeFunctionData('pledge', [1]), { value: CFG.rnPledge })
     if (outcome(r) !== 'ok') throw new Error(`pledge ${i}: ${outcome(r)}`)
   }
+  // the provider is an edge node (only pledged nodes earn traffic rewards)
+  const en = await env.send(PROVIDER, new Address(hexToBytes('0x0000000000000000000000000000000000001001')), registryIface.encodeFunctionData('pledge', [3]), { value: FLOW.enPledge })
+  if (outcome(en) !== 'ok') throw new Error(`EN pledge of the provider: ${outcome(en)}`)
   env.begin = () =>
     flowBeginBlock(
       env.sm,
