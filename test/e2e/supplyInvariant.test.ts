@@ -14,7 +14,7 @@ import { repoRoot } from '../helpers/inProcessNode.js'
 t.setTimeout(20 * 60_000)
 
 t.test('supply invariant (a separate process)', async (t) => {
-  const child = spawn(process.execPath, ['--import', '@tapjs/typescript/import', path.join(repoRoot, 'test', 'helpers', 'supplyRun.ts')], {
+  const child = spawn(process.execPath, ['--import', path.join(repoRoot, 'test', 'helpers', 'tsx.mjs'), path.join(repoRoot, 'test', 'helpers', 'supplyRun.ts')], {
     cwd: repoRoot,
     env: { ...process.env },
     stdio: ['ignore', 'pipe', 'pipe'],

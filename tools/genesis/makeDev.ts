@@ -1,6 +1,5 @@
 /**
- * Generates genesis/dev.json (committed). Run: `npx tsx tools/genesis/makeDev.ts`
- * (or, without tsx: `node --import @tapjs/typescript/import tools/genesis/makeDev.ts`).
+ * Generates genesis/dev.json (committed). Run: `npx tsx tools/genesis/makeDev.ts`.
  *
  * Keys are derived here with ethers from the public test mnemonic and cross-checked against
  * the hardcoded src/node/devAccounts.ts, so the file, the constants and the mnemonic can never

@@ -1,6 +1,6 @@
 /**
  * Generates genesis/devnet-<N>.json (committed for N = 4). Run:
- * `node --import @tapjs/typescript/import tools/genesis/makeDevnet.ts [N]` (default 4).
+ * `npx tsx tools/genesis/makeDevnet.ts [N]` (default 4).
  *
  * Same generator as `nfc genesis devnet` and `nfc devnet` (src/cli/devnetGenesis.ts). Only up to
  * 10 nodes here: beyond that witnesses get fresh random keys, which a committed file could not

@@ -1,7 +1,7 @@
 /**
  * Generates test/vectors/shuffle.json (committed): (seed, list) → order for the DESIGN §4
  * witness shuffle, plus single draws — some with huge bounds, where rejection really happens.
- * Run: `node --import @tapjs/typescript/import tools/vectors/makeShuffleVectors.ts`
+ * Run: `npx tsx tools/vectors/makeShuffleVectors.ts`
  * or, after `npm run build:ts`, `node dist/tools/vectors/makeShuffleVectors.js`.
  * test/unit/consensus/shuffle.test.ts recomputes every entry with the implementation and with an
  * independent reference, so a change to either the rule or the file fails the tests.

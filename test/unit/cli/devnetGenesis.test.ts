@@ -89,7 +89,7 @@ t.test('chain id, timestamp; fresh keys by default are random', async (t) => {
 
 t.test('genesis/devnet-4.json is what the generator makes', async (t) => {
   const file = resolve(ROOT, 'genesis/devnet-4.json')
-  t.equal(readFileSync(file, 'utf8'), genesisFileText(devnetGenesis({ nodes: 4 }).doc), 'byte for byte (regenerate: node --import @tapjs/typescript/import tools/genesis/makeDevnet.ts 4)')
+  t.equal(readFileSync(file, 'utf8'), genesisFileText(devnetGenesis({ nodes: 4 }).doc), 'byte for byte (regenerate: npx tsx tools/genesis/makeDevnet.ts 4)')
   const g = loadGenesisFile(file)
   t.equal(g.witnesses.length, 4)
   t.equal(g.timestamp, 0)
