@@ -1,7 +1,8 @@
 /**
  * `nfc explorer` in a real 80×24 terminal (tmux): a dev node process with a transfer in it, the
  * explorer started inside tmux, `/` + the block number, Enter on its transaction, and the pane's
- * text checked (hash, from, to, status). Own tmux socket; the server is killed at teardown.
+ * text checked (hash, from, to, status); then the window is resized to 140×40 and back. Own
+ * tmux socket; the server is killed at teardown.
  */
 import t from 'tap'
 import { execFileSync, spawnSync } from 'node:child_process'
@@ -64,6 +65,17 @@ t.test('explorer in tmux: block → transaction', async (t) => {
   t.match(screen, new RegExp(`To\\s+${to.slice(0, 12)}`), 'to')
   t.match(screen, /Value\s+1 NFC/, 'value')
   t.ok(screen.trimEnd().split('\n').length <= 24, 'fits 24 rows')
+
+  // a bigger terminal: the explorer follows the resize and uses the room (the whole hash fits)
+  tmux('resize-window', '-t', 'ex', '-x', '140', '-y', '40')
+  screen = await waitFor(() => (pane().includes(`Hash  `) && pane().includes(hash.toLowerCase()) ? pane() : false), 10_000, 'the whole hash at 140 columns')
+    .catch((e: Error) => { throw new Error(`${e.message}\n${pane()}`) })
+  t.match(screen, new RegExp(`Hash\\s+${hash.toLowerCase()}`), 'at 140×40 the hash is shown whole')
+  t.ok(screen.split('\n').some((l) => l.trimEnd().length > 80), 'lines use more than 80 columns')
+  t.ok(screen.split('\n').every((l) => l.length <= 140), 'and fit 140')
+  tmux('resize-window', '-t', 'ex', '-x', '80', '-y', '24')
+  screen = await waitFor(() => (/Hash\s+0x[0-9a-f]+…/.test(pane()) ? pane() : false), 10_000, 'the hash abbreviated again at 80 columns')
+  t.ok(screen.split('\n').every((l) => l.length <= 80), 'back at 80 columns it fits again')
 
   tmux('send-keys', '-t', 'ex', 'q')
   await waitFor(() => spawnSync(TMUX, ['-L', socket, 'has-session', '-t', 'ex']).status !== 0, 5_000, 'the explorer to quit on q')

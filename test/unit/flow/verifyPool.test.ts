@@ -4,7 +4,7 @@ import { addressOf, publicKeyOf } from '../../../src/crypto/secp256k1.js'
 import { core } from '../../../src/core/index.js'
 import { FlowError, FlowErrorCode } from '../../../src/flow/errors.js'
 import { RECEIPT_DOMAIN_TAG, checkReceiptSignatures, hexOf, receiptHash, signReceipt, type FlowReceipt, type SignedReceipt } from '../../../src/flow/receipt.js'
-import { verifyReceipts, type ReceiptCheck } from '../../../src/flow/verifyPool.js'
+import { VERIFY_CHUNK, verifyReceipts, type ReceiptCheck } from '../../../src/flow/verifyPool.js'
 
 const h = (s: string): Uint8Array => core.keccak256(new TextEncoder().encode(s))
 const keys = Array.from({ length: 8 }, (_, i) => h(`key ${i}`))
@@ -49,8 +49,9 @@ function single(sr: SignedReceipt): ReceiptCheck {
 
 const norm = (rs: ReceiptCheck[]) => rs.map((r) => (r.ok ? { ok: true, hash: hexOf(r.hash) } : r))
 
-t.test('2,000 receipts on worker threads match the single-thread check', async (t) => {
-  const receipts = Array.from({ length: 2000 }, (_, i) => receipt(i))
+t.test('receipts over several pipeline chunks on worker threads match the single-thread check', async (t) => {
+  // two whole chunks and a short third one: hashing of one chunk overlaps recovery of the last
+  const receipts = Array.from({ length: 2 * VERIFY_CHUNK + 37 }, (_, i) => receipt(i))
   const expected = receipts.map(single)
   const bad = expected.filter((r) => !r.ok)
   t.ok(bad.length > 40, `${bad.length} forged`)
@@ -63,7 +64,8 @@ t.test('2,000 receipts on worker threads match the single-thread check', async (
   t.teardown(() => pool.close())
   const pooled = await verifyReceipts(pool, receipts)
   t.equal(pool.liveWorkers, 2, 'recovered on the workers')
-  t.same(norm(pooled), norm(expected))
+  t.same(norm(pooled), norm(expected), 'in order, across chunk boundaries')
+  t.ok(expected.slice(2 * VERIFY_CHUNK).some((r) => !r.ok), 'forgeries in the last chunk too')
   t.same(norm(await verifyReceipts(null, receipts)), norm(expected), 'no pool')
   // small batch (under SYNC_BELOW, recovered on this thread by the pool)
   t.same(norm(await verifyReceipts(pool, receipts.slice(0, 10))), norm(expected.slice(0, 10)))
