@@ -23,7 +23,8 @@ import { DEV_ACCOUNTS } from '../node/devAccounts.js'
 import { isNfcError } from '../util/errors.js'
 import { devnetGenesis, genesisFileText, MAX_DEVNET_NODES, type GenesisDoc } from './devnetGenesis.js'
 import { intFlag, keysFileFor } from './genesisCommand.js'
-import { readWitnessKey, refuseIfInUse, UsageError } from './nodeCommand.js'
+import { UsageError } from './io.js'
+import { readWitnessKey, refuseIfInUse } from './nodeCommand.js'
 
 const DEFAULT_NODES = 4
 const HOST = '127.0.0.1'

@@ -7,7 +7,7 @@ import { createElement } from 'react'
 import { render } from 'ink'
 import { App } from '../explorer/app.js'
 import { loadAbiFile, type NamedAbi } from '../explorer/decode.js'
-import { UsageError } from './nodeCommand.js'
+import { UsageError } from './io.js'
 
 export const DEFAULT_RPC = 'http://127.0.0.1:8545'
 

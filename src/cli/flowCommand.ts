@@ -4,6 +4,7 @@
  */
 import { parseArgs } from 'node:util'
 import { DEV_ACCOUNTS } from '../node/devAccounts.js'
+import { UsageError } from './io.js'
 import { formatSummary, simulate, type Cheat } from '../../tools/flowSim/simulate.js'
 
 const HELP = `nfc flow — Proof of Valuable Flow tools
@@ -34,7 +35,6 @@ Options:
   --no-wait         do not wait for the checkpoint to be applied before printing rewards
   -h, --help        this text`
 
-class UsageError extends Error {}
 
 function count(flag: string, v: string | undefined, def: number, max: number): number {
   if (v === undefined) return def

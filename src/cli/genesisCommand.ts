@@ -10,8 +10,8 @@ import { formatNfc, loadGenesisFile, parseGenesis } from '../chain/genesis.js'
 import { addressOfKey, encryptKeystore, KeystoreError, SCRYPT_LIGHT, SCRYPT_STANDARD, writeKeystoreFile, writeNewFile } from '../crypto/keystore.js'
 import { isNfcError } from '../util/errors.js'
 import { DEV_CHAIN_ID, DEV_PARAMS, devGenesisDoc, devnetGenesis, genesisFileText, MAX_DEVNET_NODES } from './devnetGenesis.js'
-import { freshKey, processIo, readPassword, type CliIo } from './keysCommand.js'
-import { UsageError } from './nodeCommand.js'
+import { processIo, readPassword, UsageError, type CliIo } from './io.js'
+import { freshKey } from './keysCommand.js'
 
 const HELP = `nfc genesis — write and check genesis files
 
@@ -35,8 +35,8 @@ Usage:
                     team addresses from the public dev mnemonic — keys anyone knows, so for
                     test networks only.
                     The file is validated by the node's parser before it is written. To produce
-                    with witness i: nfc keys export ADDRESS --keystore DIR --private-key > KEYFILE,
-                    then nfc node --witness-key KEYFILE
+                    with witness i: nfc node --genesis FILE --witness-key <its keystore file>
+                    [--password-file PWFILE]
   check FILE        validate FILE as the node does: prints "ok: NAME, chain id …, N witnesses,
                     total supply …" and exits 0, or every problem (one per line, each naming its
                     field) and exits 1

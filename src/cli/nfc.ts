@@ -14,7 +14,8 @@ import { statusCommand } from './statusCommand.js'
 const USAGE = `nfc — the NetFlowCoin node
 
 Usage:
-  nfc node [--dev] [--genesis FILE] [--datadir DIR] [--rpc HOST:PORT] [--witness-key FILE]
+  nfc node [--dev] [--genesis FILE] [--datadir DIR] [--rpc HOST:PORT]
+           [--witness-key FILE [--password-file FILE]]
            [--p2p HOST:PORT|off] [--peers URL,…] [--node-key FILE]
            [--reset] [--log-level debug|info|warn|error]
   nfc devnet [--nodes N] [--datadir DIR] [--genesis FILE] [--rpc-port PORT] [--p2p-port PORT]

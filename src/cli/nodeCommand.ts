@@ -12,6 +12,8 @@ import { chaindataDir } from '../node/datadir.js'
 import { isNfcError } from '../util/errors.js'
 import { packageRoot } from '../util/packageRoot.js'
 import { createLogger, type LogLevel } from '../util/logger.js'
+import { decryptKeystore, KeystoreError, parseKeystoreText } from '../crypto/keystore.js'
+import { processIo, readPassword, UsageError, type CliIo } from './io.js'
 
 const HELP = `nfc node — run a NetFlowCoin node
 
@@ -32,7 +34,11 @@ Options:
                         (default none: no CORS header, WS from localhost pages only, like geth)
   --rpc-vhosts HOSTS    comma-separated names accepted in the Host header, "*" for any; IP
                         addresses are always accepted (default localhost, like geth)
-  --witness-key FILE    file holding the 0x-hex private key of the witness to produce as
+  --witness-key FILE    the key of the witness to produce as: an Ethereum v3 keystore file
+                        (nfc keys new, nfc genesis new, geth, MetaMask) or a file holding the
+                        0x-hex private key
+  --password-file FILE  the keystore's password is the first line of FILE (without it, it is
+                        asked on the terminal)
   --p2p HOST:PORT|off   listen for peers (ws) on HOST:PORT (default off with --dev, 0.0.0.0:30303
                         otherwise)
   --peers URL[,URL…]    static peers to dial, ws:// or wss:// urls (e.g. ws://10.0.0.2:30303)
@@ -51,7 +57,6 @@ export function parseHostPort(value: string, flag = 'rpc', example = '127.0.0.1:
   return { host: m[1].replace(/^\[(.*)\]$/, '$1'), port }
 }
 
-export class UsageError extends Error {}
 
 /** A positive integer flag value. */
 function positiveInt(flag: string, value: string): number {
@@ -167,17 +172,59 @@ export function parseP2pFlags(opts: { p2p?: string; peers?: string; 'node-key'?:
   return { host, port, peers, nodeKeyFile }
 }
 
-export function readWitnessKey(file: string): Uint8Array {
-  let text: string
+/**
+ * The witness key of `--witness-key FILE`: a 0x-hex private key, an Ethereum v3 keystore (what
+ * `nfc keys new` and `nfc genesis new` write, and geth, ethers and MetaMask export) opened with
+ * the first line of `--password-file` or a password asked on the terminal, or the plain
+ * {"address", "privateKey"} file of `nfc genesis new --insecure-plain-keys`.
+ */
+export async function loadWitnessKey(file: string, passwordFile: string | undefined, io: CliIo = processIo()): Promise<Uint8Array> {
+  const text = readKeyText(file)
+  if (!text.startsWith('{')) {
+    if (passwordFile !== undefined) throw new UsageError(`--password-file is for a keystore, but --witness-key ${file} holds a plain key`)
+    return witnessKeyOfHex(file, text)
+  }
+  const json = keystoreJson(file, text)
+  // `nfc genesis new --insecure-plain-keys` writes {"address", "privateKey"}
+  const plain = json as { privateKey?: unknown; crypto?: unknown; Crypto?: unknown }
+  if (typeof plain.privateKey === 'string' && plain.crypto === undefined && plain.Crypto === undefined) {
+    if (passwordFile !== undefined) throw new UsageError(`--password-file is for a keystore, but --witness-key ${file} holds a plain key`)
+    return witnessKeyOfHex(file, plain.privateKey)
+  }
+  const password = await readPassword({ file: passwordFile, confirm: false, what: `password of ${file}` }, io)
   try {
-    text = readFileSync(file, 'utf8').trim()
+    return (await decryptKeystore(json, password)).privateKey
+  } catch (e) {
+    throw new UsageError(`--witness-key ${file}: ${(e as Error).message}`)
+  }
+}
+
+/** A witness key file in hex (the devnet writes these for its nodes). */
+export function readWitnessKey(file: string): Uint8Array {
+  return witnessKeyOfHex(file, readKeyText(file))
+}
+
+function readKeyText(file: string): string {
+  try {
+    return readFileSync(file, 'utf8').replace(/^\uFEFF/, '').trim()
   } catch (e) {
     throw new UsageError(`cannot read --witness-key ${file}: ${(e as Error).message}`)
   }
+}
+
+function witnessKeyOfHex(file: string, text: string): Uint8Array {
   if (!/^(0x)?[0-9a-fA-F]{64}$/.test(text)) {
-    throw new UsageError(`--witness-key ${file} must hold a 32-byte private key in hex (0x…)`)
+    throw new UsageError(`--witness-key ${file} must hold a 32-byte private key in hex (0x…) or an Ethereum v3 keystore (JSON)`)
   }
   return hexToBytes(`0x${text.replace(/^0x/, '')}`)
+}
+
+function keystoreJson(file: string, text: string): unknown {
+  try {
+    return parseKeystoreText(text)
+  } catch (e) {
+    throw new UsageError(`--witness-key ${file}: ${e instanceof KeystoreError ? e.message : String(e)}`)
+  }
 }
 
 /** `--reset` must never pull the data out from under a running node: take its lock first. */
@@ -212,6 +259,7 @@ export async function nodeCommand(argv: string[]): Promise<number> {
         'rpc-cors': { type: 'string' },
         'rpc-vhosts': { type: 'string' },
         'witness-key': { type: 'string' },
+        'password-file': { type: 'string' },
         p2p: { type: 'string' },
         peers: { type: 'string' },
         'node-key': { type: 'string' },
@@ -243,9 +291,10 @@ export async function nodeCommand(argv: string[]): Promise<number> {
     const datadir = resolve(opts.datadir ?? `data/${genesis.name === 'nfc-dev' ? 'dev' : genesis.name}`)
     const rpc = opts.rpc === 'off' ? null : { ...parseHostPort(opts.rpc ?? '127.0.0.1:8545'), ...parseRpcFlags(opts) }
     const p2p = parseP2pFlags(opts, opts.dev === true, datadir)
+    if (opts['password-file'] !== undefined && opts['witness-key'] === undefined) throw new UsageError('--password-file opens the --witness-key keystore; give --witness-key FILE too')
     const witnessKey =
       opts['witness-key'] !== undefined
-        ? readWitnessKey(opts['witness-key'])
+        ? await loadWitnessKey(opts['witness-key'], opts['password-file'])
         : opts.dev
           ? hexToBytes(DEV_WITNESS_KEY as `0x${string}`)
           : undefined

@@ -6,8 +6,7 @@
  */
 import { parseArgs } from 'node:util'
 import { checksumAddress } from '../crypto/keystore.js'
-import { processIo, type CliIo } from './keysCommand.js'
-import { UsageError } from './nodeCommand.js'
+import { processIo, UsageError, type CliIo } from './io.js'
 
 export const DEFAULT_STATUS_RPC = 'http://127.0.0.1:8545'
 const DEFAULT_TIMEOUT_MS = 5000

@@ -1,6 +1,6 @@
 /** Asserts that `f` throws the CLI's UsageError with a message matching `message`. */
 import type { Test } from 'tap'
-import { UsageError } from '../../src/cli/nodeCommand.js'
+import { UsageError } from '../../src/cli/io.js'
 
 export function expectUsageError(t: Test, f: () => unknown, message: RegExp): void {
   let err: unknown

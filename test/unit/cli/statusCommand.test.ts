@@ -1,7 +1,7 @@
 /** `nfc status` against a real in-process dev node, and against a port nothing listens on. */
 import t from 'tap'
 import { createServer } from 'node:net'
-import type { CliIo } from '../../../src/cli/keysCommand.js'
+import type { CliIo } from '../../../src/cli/io.js'
 import { formatStatus, statusCommand, type NodeStatus } from '../../../src/cli/statusCommand.js'
 import { DEV_ACCOUNTS } from '../../../src/node/devAccounts.js'
 import { startNode } from '../../helpers/inProcessNode.js'
