@@ -16,6 +16,9 @@
  *
  * The main chain is reached only through `FlowChainView` (the node implements it on the head
  * state), so this module imports no consensus code.
+ *
+ * With a `watcher` (watcher.ts), every receipt that decodes here is shown to it, accepted or
+ * refused, and it looks for provable fraud in the pending checkpoints after each head.
  */
 import { bytesToHex } from '@ethereumjs/util'
 import { addressOf, publicKeyOf } from '../crypto/secp256k1.js'
@@ -25,6 +28,7 @@ import { FlowError, FlowErrorCode } from './errors.js'
 import { decodeReceipt, encodeReceipt, receiptFromJson, receiptHash, type SignedReceipt } from './receipt.js'
 import { SideChain, sideChainIdOf, type SignatureVerifier } from './sideChain.js'
 import type { SessionRecord, SideStore } from './sideStore.js'
+import type { FlowWatcher } from './watcher.js'
 
 export interface FlowChainView {
   /** the canonical head (number, time in ms) */
@@ -60,6 +64,8 @@ export interface FlowServiceOptions {
   now: () => number
   maxPending?: number
   blockDelayMs?: number
+  /** the fraud-proof watcher: sees every receipt that decodes, runs after each head */
+  watcher?: Pick<FlowWatcher, 'see' | 'onHead'>
 }
 
 export interface SubmitResult {
@@ -177,6 +183,22 @@ export class FlowService {
     }
     if (this.grace !== null && head.number >= this.grace.closeAt) await this.closeGrace()
     await this.maybeSubmit(head.number)
+    if (this.o.watcher !== undefined) {
+      try {
+        await this.o.watcher.onHead()
+      } catch (e) {
+        this.o.logger.warn('the fraud-proof watcher failed', { error: e })
+      }
+    }
+  }
+
+  /** shows a receipt to the watcher; whatever it does, the receipt's own handling goes on */
+  private seen(sr: SignedReceipt): void {
+    try {
+      this.o.watcher?.see(sr)
+    } catch (e) {
+      this.o.logger.debug('the fraud-proof watcher refused a receipt', { error: e })
+    }
   }
 
   private async closeGrace(): Promise<void> {
@@ -306,6 +328,7 @@ export class FlowService {
   /** flow_submitReceipt: parse, validate, and put into the side-chain or forward. */
   async submitReceipt(json: unknown): Promise<SubmitResult> {
     const sr = receiptFromJson(json)
+    this.seen(sr)
     const r = await this.ingest(sr)
     this.gossip.receipt(encodeReceipt(sr))
     return r
@@ -336,6 +359,7 @@ export class FlowService {
   /** a receipt from a peer: relayed when accepted here (member) or plausible (not a member) */
   async onPeerReceipt(encoded: Uint8Array): Promise<'relay' | 'drop'> {
     const sr = decodeReceipt(encoded)
+    this.seen(sr)
     try {
       await this.ingest(sr, true)
       return 'relay'

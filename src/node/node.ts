@@ -37,7 +37,9 @@ import { FlowService } from '../flow/service.js'
 import { SideStore } from '../flow/sideStore.js'
 import { poolVerifier } from '../flow/sideChain.js'
 import { encodeFlowSignature } from '../p2p/chainMessages.js'
-import { flowCycleAt } from '../consensus/povf/engine.js'
+import { FlowWatcher, MAX_WATCHED_CHECKPOINTS } from '../flow/watcher.js'
+import { flowCycleAt, isActiveAuditor } from '../consensus/povf/engine.js'
+import { DposStore } from '../consensus/dpos/store.js'
 import { readCheckpoint, readCommittee, readSession } from '../consensus/povf/views.js'
 import { FlowStore } from '../consensus/povf/store.js'
 import { chaindataDir, ensureDatadir, guardOpen, holdsRecords } from './datadir.js'
@@ -179,17 +181,50 @@ export class Node implements NodeInfo {
     return tx.hash()
   }
 
-  /** The flow service of this node: side-chain records in the chain db, main chain read at the head. */
+  /**
+   * The flow service of this node: side-chain records in the chain db, main chain read at the
+   * head. A node with a key also watches the pending checkpoints and submits fraud proofs from
+   * it (while its account is an active RN or CN, as Evidence requires).
+   */
   private startFlow(db: Db): FlowService {
     const chain = this.chain
     const headState = () => chain.stateAt(chain.head.header)
+    const head = () => ({ number: chain.head.header.number, timestampMs: chain.head.header.timestamp })
+    const logger = this.logger.child('flow')
+    const key = this.opts.witnessKey
+    const keyAddress = key === undefined ? undefined : bytesToHex(addressOf(publicKeyOf(key)))
+    const watcher =
+      keyAddress === undefined
+        ? undefined
+        : new FlowWatcher({
+            view: {
+              head,
+              pendingCheckpoints: async () => {
+                // the windows of the blocks a syncing node catches up on are long closed
+                if (this.syncing() !== false) return []
+                const sm = await headState()
+                const out = []
+                for (const cycle of await new FlowStore(sm).pending(MAX_WATCHED_CHECKPOINTS)) {
+                  const cp = await readCheckpoint(sm, cycle, { entries: true })
+                  if (cp === null || cp.status === 'applied') continue
+                  out.push({ cycle, challengeEndsMs: cp.challengeEndsAt, signers: cp.signers.length, entries: cp.entries })
+                }
+                return out
+              },
+              canSubmitEvidence: async () => isActiveAuditor(new DposStore(await headState()), keyAddress, chain.dpos),
+            },
+            submitEvidence: (calldata, gasLimit) =>
+              this.sendSystemCall(SYSTEM_CONTRACTS.evidence, concat([selectorOf('submitFraudProof(bytes)'), encode(['bytes'], [calldata])]), gasLimit),
+            logger,
+            leadMs: BigInt(this.opts.genesis.params.blockIntervalMs),
+          })
     const flow = new FlowService({
       chainId: this.chainId,
       key: this.opts.witnessKey,
       store: new SideStore(db),
       verify: poolVerifier(this.recoverPool),
       view: {
-        head: () => ({ number: chain.head.header.number, timestampMs: chain.head.header.timestamp }),
+        head,
         cycleAt: (t) => flowCycleAt(t, chain.dpos),
         committee: async (cycle) => readCommittee(await headState(), cycle),
         settled: async (id) => readSession(await headState(), id),
@@ -198,8 +233,9 @@ export class Node implements NodeInfo {
       },
       submitCheckpoint: (calldata, gasLimit) =>
         this.sendSystemCall(SYSTEM_CONTRACTS.flowRewards, concat([selectorOf('submitCheckpoint(bytes)'), encode(['bytes'], [calldata])]), gasLimit),
-      logger: this.logger.child('flow'),
+      logger,
       now: () => this.now(),
+      watcher,
     })
     return flow
   }

@@ -315,35 +315,30 @@ export class Network extends EventEmitter {
 
   /** a block this node produced or imported: to every peer not known to have it; returns how many got it */
   broadcastBlock(encoded: Uint8Array): number {
-    const id = this.chain.blockId(encoded)
-    const key = blockKey(id.hash)
-    this.seen.add(key)
-    return this.relay(MessageType.Block, encoded, key)
+    return this.announce(MessageType.Block, encoded, blockKey(this.chain.blockId(encoded).hash))
   }
 
   broadcastTx(raw: Uint8Array): number {
-    const key = txKey(core.keccak256(raw))
-    this.seen.add(key)
-    return this.relay(MessageType.Tx, raw, key)
+    return this.announce(MessageType.Tx, raw, txKey(core.keccak256(raw)))
   }
 
   broadcastConfirmation(encoded: Uint8Array): number {
-    const key = confirmationKey(core.keccak256(encoded))
-    this.seen.add(key)
-    return this.relay(MessageType.Confirmation, encoded, key)
+    return this.announce(MessageType.Confirmation, encoded, confirmationKey(core.keccak256(encoded)))
   }
 
   /** a flow receipt (its wire bytes) to every peer that does not have it */
   broadcastFlowReceipt(encoded: Uint8Array): number {
-    const key = flowReceiptKey(core.keccak256(encoded))
-    this.seen.add(key)
-    return this.relay(MessageType.FlowReceipt, encoded, key)
+    return this.announce(MessageType.FlowReceipt, encoded, flowReceiptKey(core.keccak256(encoded)))
   }
 
   broadcastFlowSignature(encoded: Uint8Array): number {
-    const key = flowSignatureKey(core.keccak256(encoded))
+    return this.announce(MessageType.FlowSignature, encoded, flowSignatureKey(core.keccak256(encoded)))
+  }
+
+  /** something of our own: marked seen (an echo from a peer is not news), then relayed */
+  private announce(type: ChainMessageType, payload: Uint8Array, key: string): number {
     this.seen.add(key)
-    return this.relay(MessageType.FlowSignature, encoded, key)
+    return this.relay(type, payload, key)
   }
 
   // ---------------------------------------------------------------- peers

@@ -1,0 +1,389 @@
+/**
+ * FlowWatcher against an in-memory main chain (FlowWatchView) with real signed receipts: each
+ * fraud kind the cache holds is proven and submitted once, with calldata that decodes and that
+ * checkFraud proves; honest, voided, unknown and out-of-window entries draw nothing; a proof is
+ * sent again RESUBMIT_BLOCKS later only while its entry is live and the window open; nothing
+ * goes out without the RN/CN right; a failed send is logged and retried; the cache forgets the
+ * oldest receipt first. The flow service shows the watcher every receipt that decodes, refused
+ * ones too, without changing how it answers, and survives a failing watcher.
+ */
+import t from 'tap'
+import path from 'node:path'
+import { openDatabase } from '../../../src/chain/blockStore.js'
+import { addressOf, publicKeyOf } from '../../../src/crypto/secp256k1.js'
+import { core } from '../../../src/core/index.js'
+import { checkFraud, decodeFraudProof, FraudKind, type FraudProof } from '../../../src/flow/fraudProof.js'
+import { RECEIPT_DOMAIN_TAG, encodeReceipt, hexOf, receiptHash, receiptToJson, receiptTotal, signReceipt, type FlowReceipt, type SignedReceipt } from '../../../src/flow/receipt.js'
+import { FlowService } from '../../../src/flow/service.js'
+import { verifyOnThread } from '../../../src/flow/sideChain.js'
+import { SideStore } from '../../../src/flow/sideStore.js'
+import { tempDir } from '../../helpers/inProcessNode.js'
+import { fraudProofGas, FlowWatcher, RESUBMIT_BLOCKS, type FlowWatchView, type PendingCheckpoint, type WatchedEntry } from '../../../src/flow/watcher.js'
+import type { Logger } from '../../../src/util/logger.js'
+
+const h = (s: string): Uint8Array => core.keccak256(new TextEncoder().encode(s))
+const addrOfKey = (k: Uint8Array): string => hexOf(addressOf(publicKeyOf(k)))
+const cKey = h('consumer')
+const pKey = h('provider')
+const consumer = addrOfKey(cKey)
+const provider = addrOfKey(pKey)
+
+function receipt(over: Partial<FlowReceipt> = {}, keys: { c?: Uint8Array; p?: Uint8Array } = {}): SignedReceipt {
+  const r: FlowReceipt = {
+    domainTag: RECEIPT_DOMAIN_TAG,
+    chainId: 2100n,
+    sessionId: h('session'),
+    consumer,
+    provider,
+    relays: [],
+    seq: 3n,
+    bytesUp: 1_000n,
+    bytesDown: 9_000n,
+    sampleRoot: h('samples'),
+    prevReceiptHash: h('prev'),
+    cycle: 4n,
+    expiryHeight: 1_000n,
+    ...over,
+  }
+  return { ...r, consumerSignature: signReceipt(r, keys.c ?? cKey), providerSignature: signReceipt(r, keys.p ?? pKey) }
+}
+
+function entryOf(r: SignedReceipt, over: Partial<WatchedEntry> = {}): WatchedEntry {
+  return {
+    sessionId: r.sessionId,
+    consumer: r.consumer,
+    provider: r.provider,
+    relays: r.relays,
+    seq: r.seq,
+    prevTotal: 0n,
+    total: receiptTotal(r),
+    sampleRoot: r.sampleRoot,
+    receiptHash: receiptHash(r),
+    status: 'live',
+    ...over,
+  }
+}
+
+/** the main chain as the watcher sees it */
+class FakeChain implements FlowWatchView {
+  number = 10n
+  time = 100_000n
+  checkpoints: PendingCheckpoint[] = []
+  allowed = true
+  allowedReads = 0
+  head() {
+    return { number: this.number, timestampMs: this.time }
+  }
+  async pendingCheckpoints() {
+    return this.checkpoints
+  }
+  async canSubmitEvidence() {
+    this.allowedReads++
+    return this.allowed
+  }
+  next(blocks = 1n) {
+    this.number += blocks
+    this.time += blocks * 1_000n
+  }
+}
+
+interface Sent {
+  proof: FraudProof
+  calldata: Uint8Array
+  gas: bigint
+}
+
+function recordingLogger() {
+  const lines: { level: string; msg: string; fields?: Record<string, unknown> }[] = []
+  const logger: Logger = {
+    debug: (msg, fields) => lines.push({ level: 'debug', msg, fields }),
+    info: (msg, fields) => lines.push({ level: 'info', msg, fields }),
+    warn: (msg, fields) => lines.push({ level: 'warn', msg, fields }),
+    error: (msg, fields) => lines.push({ level: 'error', msg, fields }),
+    child: () => logger,
+  }
+  return { logger, lines }
+}
+
+function setup(opts: { maxReceipts?: number; leadMs?: bigint } = {}) {
+  const chain = new FakeChain()
+  const sent: Sent[] = []
+  const { logger, lines } = recordingLogger()
+  let fail = 0
+  const watcher = new FlowWatcher({
+    view: chain,
+    submitEvidence: async (calldata, gas) => {
+      if (fail > 0) {
+        fail--
+        throw new Error('pool refused it')
+      }
+      sent.push({ proof: decodeFraudProof(calldata), calldata, gas })
+      return h(`tx ${sent.length}`)
+    },
+    logger,
+    ...opts,
+  })
+  return { chain, watcher, sent, lines, failNext: (n = 1) => (fail = n) }
+}
+
+const checkpoint = (cycle: bigint, entries: WatchedEntry[], challengeEndsMs = 130_000n, signers = 3): PendingCheckpoint => ({
+  cycle,
+  challengeEndsMs,
+  signers,
+  entries,
+})
+
+const hx = (b: Uint8Array) => Buffer.from(b).toString('hex')
+
+t.test('each kind is detected, submitted once, and proves on the entry', async (t) => {
+  const { chain, watcher, sent, lines } = setup()
+  const honest = receipt({ sessionId: h('honest') })
+  const forged = receipt({ sessionId: h('forged') }, { c: h('mallory') })
+  const inflatedSrc = receipt({ sessionId: h('inflated') })
+  const dup = receipt({ sessionId: h('dup') })
+  const dupSecond = receipt({ sessionId: h('dup'), bytesDown: 1n, prevReceiptHash: h('other') })
+  for (const r of [honest, forged, inflatedSrc, dup, dupSecond]) watcher.see(r)
+  t.equal(watcher.size, 5)
+
+  const entries = [entryOf(honest), entryOf(forged), entryOf(inflatedSrc, { total: 10n ** 12n }), entryOf(dup)]
+  chain.checkpoints = [checkpoint(4n, entries)]
+  await watcher.onHead()
+
+  t.same(
+    sent.map((s) => [s.proof.entryIndex, s.proof.kind]),
+    [
+      [1, FraudKind.BadSignature],
+      [2, FraudKind.Inflated],
+      [3, FraudKind.DuplicateSeq],
+    ],
+    'the honest entry draws nothing; the others in entry order',
+  )
+  for (const s of sent) {
+    t.equal(s.proof.cycle, 4n)
+    t.same(checkFraud(s.proof, entries[s.proof.entryIndex]!), { proven: true }, `entry ${s.proof.entryIndex}: the decoded calldata proves fraud`)
+    t.equal(s.gas, fraudProofGas(s.calldata, 3), 'gas from the Evidence table')
+    t.ok(s.gas > (80_000n + 3n * 30_000n + 21_000n) * 3n / 2n, 'with headroom above the execution + intrinsic cost')
+  }
+  t.equal(hx(receiptHash(sent[2]!.proof.second!)), hx(receiptHash(dupSecond)), 'DuplicateSeq carries the other receipt of the seq')
+  t.same(
+    lines.filter((l) => l.level === 'info').map((l) => [l.msg, l.fields?.kind]),
+    [
+      ['submitted a flow fraud proof', 'BadSignature'],
+      ['submitted a flow fraud proof', 'Inflated'],
+      ['submitted a flow fraud proof', 'DuplicateSeq'],
+    ],
+  )
+
+  chain.next()
+  await watcher.onHead()
+  t.equal(sent.length, 3, 'not sent again on the next head')
+})
+
+t.test('honest, unknown, voided and out-of-window entries draw nothing', async (t) => {
+  const { chain, watcher, sent } = setup({ leadMs: 1_000n })
+  const honest = receipt({ sessionId: h('a') })
+  const forged = receipt({ sessionId: h('b') }, { c: h('mallory') })
+  const unseen = receipt({ sessionId: h('c') }, { c: h('mallory') })
+  const sameTotals = receipt({ sessionId: h('a'), prevReceiptHash: h('x') }) // same seq, same totals: no DuplicateSeq
+  watcher.see(honest)
+  watcher.see(forged)
+  watcher.see(sameTotals)
+
+  chain.checkpoints = [
+    checkpoint(4n, [entryOf(honest), entryOf(unseen), entryOf(forged, { status: 'voided' })]),
+    checkpoint(5n, [entryOf(forged)], chain.time), // window over
+    checkpoint(6n, [entryOf(forged)], chain.time + 1_000n), // closes before a block could carry a proof
+  ]
+  await watcher.onHead()
+  t.same(sent, [], 'nothing proven, nothing sent')
+  t.equal(chain.allowedReads, 0, 'the RN/CN right is not read when there is nothing to send')
+
+  chain.checkpoints.push(checkpoint(7n, [entryOf(forged)], chain.time + 1_001n))
+  await watcher.onHead()
+  t.same(
+    sent.map((s) => [s.proof.cycle, s.proof.entryIndex]),
+    [[7n, 0]],
+    'a window still open one block later',
+  )
+})
+
+t.test('resent after RESUBMIT_BLOCKS while live and open; never once voided or closed', async (t) => {
+  const { chain, watcher, sent } = setup()
+  const forged = receipt({}, { c: h('mallory') })
+  watcher.see(forged)
+  const e = entryOf(forged)
+  chain.checkpoints = [checkpoint(4n, [e], chain.time + 100n * 1_000n)]
+  await watcher.onHead()
+  t.equal(sent.length, 1)
+
+  chain.next(RESUBMIT_BLOCKS - 1n)
+  await watcher.onHead()
+  t.equal(sent.length, 1, 'not before RESUBMIT_BLOCKS')
+  chain.next()
+  await watcher.onHead()
+  t.equal(sent.length, 2, 'sent again: the entry is still live')
+
+  chain.next(RESUBMIT_BLOCKS)
+  e.status = 'voided'
+  await watcher.onHead()
+  t.equal(sent.length, 2, 'the proof took effect: not again')
+
+  e.status = 'live'
+  chain.time = chain.checkpoints[0]!.challengeEndsMs
+  await watcher.onHead()
+  t.equal(sent.length, 2, 'never after the window closed')
+
+  chain.checkpoints = []
+  await watcher.onHead()
+  chain.time = 0n
+  chain.checkpoints = [checkpoint(4n, [e], 1_000_000n)]
+  await watcher.onHead()
+  t.equal(sent.length, 3, 'records of checkpoints no longer pending are dropped')
+})
+
+t.test('nothing is sent without the RN/CN right', async (t) => {
+  const { chain, watcher, sent } = setup()
+  const forged = receipt({}, { c: h('mallory') })
+  watcher.see(forged)
+  chain.checkpoints = [checkpoint(4n, [entryOf(forged)])]
+  chain.allowed = false
+  await watcher.onHead()
+  t.same(sent, [])
+  t.equal(chain.allowedReads, 1)
+  chain.allowed = true
+  chain.next()
+  await watcher.onHead()
+  t.equal(sent.length, 1, 'sent once the key became an RN/CN')
+})
+
+t.test('a failed send is logged and retried on the next head', async (t) => {
+  const { chain, watcher, sent, lines, failNext } = setup()
+  const forged = receipt({}, { c: h('mallory') })
+  watcher.see(forged)
+  chain.checkpoints = [checkpoint(4n, [entryOf(forged)])]
+  failNext()
+  await watcher.onHead()
+  t.same(sent, [])
+  const warn = lines.find((l) => l.level === 'warn')
+  t.equal(warn?.msg, 'could not submit a flow fraud proof')
+  t.match(warn?.fields, { cycle: 4n, entryIndex: 0, kind: 'BadSignature' })
+  t.match(String(warn?.fields?.error), /pool refused it/)
+  chain.next()
+  await watcher.onHead()
+  t.equal(sent.length, 1, 'retried')
+})
+
+t.test('the cache forgets the oldest receipt first and ignores odd input', async (t) => {
+  const { chain, watcher, sent } = setup({ maxReceipts: 2 })
+  const a = receipt({ sessionId: h('a') }, { c: h('mallory') })
+  const b = receipt({ sessionId: h('b') }, { c: h('mallory') })
+  const c = receipt({ sessionId: h('c') }, { c: h('mallory') })
+  watcher.see(a)
+  watcher.see(b)
+  watcher.see(a) // already held: keeps its place
+  watcher.see(c)
+  t.equal(watcher.size, 2)
+  t.notOk(watcher.has(receiptHash(a)), 'the oldest is gone')
+  t.ok(watcher.has(receiptHash(b)))
+  t.ok(watcher.has(receiptHash(c)))
+
+  chain.checkpoints = [checkpoint(4n, [entryOf(a), entryOf(b), entryOf(c)])]
+  await watcher.onHead()
+  t.same(
+    sent.map((s) => s.proof.entryIndex),
+    [1, 2],
+    'only what is still cached is proven',
+  )
+
+  // an evicted second receipt of a seq no longer proves DuplicateSeq
+  const w2 = setup({ maxReceipts: 2 })
+  const first = receipt({ sessionId: h('d') })
+  const second = receipt({ sessionId: h('d'), bytesUp: 7n })
+  w2.watcher.see(second)
+  w2.watcher.see(first)
+  w2.watcher.see(receipt({ sessionId: h('e') }))
+  w2.chain.checkpoints = [checkpoint(4n, [entryOf(first)])]
+  await w2.watcher.onHead()
+  t.same(w2.sent, [], 'the index forgot the evicted receipt too')
+
+  const odd = [null, undefined, 7, {}, { sessionId: 5 }, { ...a, consumerSignature: 'x' }, { ...a, seq: -1n }, { ...a, relays: null }]
+  odd.forEach((x, i) => t.doesNotThrow(() => watcher.see(x as never), `odd input ${i}`))
+  t.throws(() => setup({ maxReceipts: 0 }), /maxReceipts/)
+})
+
+t.test('checkpoints in cycle order whatever order the view gives', async (t) => {
+  const { chain, watcher, sent } = setup()
+  const x = receipt({ sessionId: h('x') }, { c: h('mallory') })
+  const y = receipt({ sessionId: h('y') }, { c: h('mallory') })
+  watcher.see(x)
+  watcher.see(y)
+  chain.checkpoints = [checkpoint(9n, [entryOf(y)]), checkpoint(8n, [entryOf(x), entryOf(y)])]
+  await watcher.onHead()
+  t.same(
+    sent.map((s) => [s.proof.cycle, s.proof.entryIndex]),
+    [
+      [8n, 0],
+      [8n, 1],
+      [9n, 0],
+    ],
+  )
+})
+
+t.test('the flow service shows the watcher every decodable receipt and survives its failures', async (t) => {
+  const db = await openDatabase(path.join(tempDir(t), 'db'))
+  t.teardown(() => (db.status === 'open' ? db.close() : undefined))
+  const seen: SignedReceipt[] = []
+  let heads = 0
+  let failHead = false
+  const { logger, lines } = recordingLogger()
+  const svc = new FlowService({
+    chainId: 2100n,
+    store: new SideStore(db),
+    view: {
+      head: () => ({ number: 5n, timestampMs: 4n * 10_000n }),
+      cycleAt: (ms) => ms / 10_000n,
+      committee: async () => [],
+      settled: async () => ({ seq: 0n, total: 0n }),
+      lastCheckpointHash: async () => new Uint8Array(32),
+      checkpointOnChain: async () => false,
+    },
+    verify: verifyOnThread,
+    submitCheckpoint: async () => new Uint8Array(32),
+    logger,
+    now: () => 0,
+    watcher: {
+      see: (sr) => {
+        seen.push(sr)
+        throw new Error('a watcher that throws')
+      },
+      onHead: async () => {
+        heads++
+        if (failHead) throw new Error('the watcher broke')
+      },
+    },
+  })
+  t.teardown(() => svc.stop())
+  await svc.onHead()
+  t.equal(heads, 1, 'the watcher runs after each head')
+
+  const good = receipt()
+  const forged = receipt({ sessionId: h('forged') }, { c: h('mallory') })
+  t.equal((await svc.submitReceipt(receiptToJson(good))).height, null, 'accepted (forwarded) as before')
+  await t.rejects(svc.submitReceipt(receiptToJson(forged)), { code: 'FLOW_BAD_SIGNATURE' }, 'refused with the same error as before')
+  await t.rejects(svc.submitReceipt({ nonsense: true }), { code: 'FLOW_BAD_FORMAT' }, 'undecodable: refused, never seen')
+  t.equal(await svc.onPeerReceipt(encodeReceipt(good)), 'relay')
+  await t.rejects(svc.onPeerReceipt(encodeReceipt(forged)), { code: 'FLOW_BAD_SIGNATURE' })
+  t.same(
+    seen.map((sr) => hx(receiptHash(sr))),
+    [good, forged, good, forged].map((r) => hx(receiptHash(r))),
+    'every decodable receipt, accepted or refused, RPC or P2P',
+  )
+
+  failHead = true
+  await svc.onHead()
+  t.equal(heads, 2)
+  t.match(lines.find((l) => l.level === 'warn'), { msg: 'the fraud-proof watcher failed' }, 'a watcher failure is logged, not thrown')
+  failHead = false
+  await svc.onHead()
+  t.equal(heads, 3, 'and the service goes on')
+})
