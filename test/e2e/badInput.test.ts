@@ -330,7 +330,7 @@ t.test('bad request bodies', async (t) => {
 
 t.test('the node kept serving and lost nothing', async (t) => {
   const head = await blockNumber()
-  await waitFor(async () => (await blockNumber()) > head, 5000, 'a new block')
+  await waitFor(async () => (await blockNumber()) > head, 20_000, 'a new block')
   const r = await rpc(node.url, 'eth_getTransactionReceipt', [committed.hash])
   t.equal(r.blockHash, committed.blockHash, 'the first receipt is still there')
   const b = await rpc(node.url, 'eth_getBlockByNumber', [committed.blockNumber, false])

@@ -147,7 +147,7 @@ t.test('two nodes on one datadir', async (t) => {
   t.match(stderr, /in use by another process/)
   // the first node is unaffected
   const n = Number(await rpc(first.url, 'eth_blockNumber'))
-  await waitFor(async () => Number(await rpc(first.url, 'eth_blockNumber')) > n, 5000, 'the first node to go on')
+  await waitFor(async () => Number(await rpc(first.url, 'eth_blockNumber')) > n, 20_000, 'the first node to go on')
   t.equal(await first.stop(), 0)
 })
 

@@ -257,7 +257,7 @@ t.test('receipts, blocks, pending nonce, eth_getProof', async (t) => {
   for (let attempt = 0; attempt < 4 && !checked; attempt++) {
     // right after a new block, so the tx stays in the pool for a while
     const head = await provider.getBlockNumber()
-    await waitFor(async () => (await provider.getBlockNumber()) > head, 5000, 'a new block')
+    await waitFor(async () => (await provider.getBlockNumber()) > head, 20_000, 'a new block')
     const nonce = await provider.getTransactionCount(who.address, 'latest')
     const sent = await who.sendTransaction({ to: DEV_ACCOUNTS[8]!.address, value: 1n, nonce, gasLimit: 21000 })
     const res = await fetch(node.url, {
@@ -393,7 +393,7 @@ t.test('kill -9 while transfers stream in: nothing committed is lost', async (t)
   t.equal(await provider.getBalance(recipient, nowBlock), received, 'recipient got the values')
 
   // the chain goes on: blocks and a new transfer
-  await waitFor(async () => (await provider.getBlockNumber()) > head, 5000, 'a block after restart')
+  await waitFor(async () => (await provider.getBlockNumber()) > head, 20_000, 'a block after restart')
   const next = await sender.connect(provider).sendTransaction({ to: recipient, value: 1n, nonce: nonce0 + minedCount, gasLimit: 21000 })
   t.equal((await mined(next.hash)).status, 1)
 })

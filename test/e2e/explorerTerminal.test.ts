@@ -49,13 +49,13 @@ t.test('explorer in tmux: block → transaction', async (t) => {
   t.ok(screen.split('\n').every((l) => l.length <= 80), 'fits 80 columns')
 
   tmux('send-keys', '-t', 'ex', '/')
-  await waitFor(() => pane().includes('search:'), 5_000, 'the search prompt')
+  await waitFor(() => pane().includes('search:'), 20_000, 'the search prompt')
   tmux('send-keys', '-t', 'ex', '-l', String(blockNumber))
   tmux('send-keys', '-t', 'ex', 'Enter')
   screen = await waitFor(() => (pane().includes(`Block #${blockNumber}`) && pane().includes('Transactions (1)') ? pane() : false), 10_000, 'the block')
   // cursor starts on Parent; Producer, then the transaction
   tmux('send-keys', '-t', 'ex', 'j', 'j')
-  await waitFor(() => /▶ 0x[0-9a-f]+…/.test(pane()), 5_000, 'the tx line selected').catch((e: Error) => {
+  await waitFor(() => /▶ 0x[0-9a-f]+…/.test(pane()), 20_000, 'the tx line selected').catch((e: Error) => {
     throw new Error(`${e.message}\n${pane()}`)
   })
   tmux('send-keys', '-t', 'ex', 'Enter')
@@ -78,6 +78,6 @@ t.test('explorer in tmux: block → transaction', async (t) => {
   t.ok(screen.split('\n').every((l) => l.length <= 80), 'back at 80 columns it fits again')
 
   tmux('send-keys', '-t', 'ex', 'q')
-  await waitFor(() => spawnSync(TMUX, ['-L', socket, 'has-session', '-t', 'ex']).status !== 0, 5_000, 'the explorer to quit on q')
+  await waitFor(() => spawnSync(TMUX, ['-L', socket, 'has-session', '-t', 'ex']).status !== 0, 20_000, 'the explorer to quit on q')
   t.pass('q quits')
 })

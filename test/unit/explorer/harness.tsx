@@ -92,7 +92,7 @@ export function renderApp(t: Test, props: AppProps): Rendered {
 export const plain = (s: string | undefined): string => (s ?? '').replace(/\u001B\[[0-9;?]*[A-Za-z]/g, '')
 
 /** Resolves with the first frame that matches (all of) `want`; fails with the last frame after `timeoutMs`. */
-export async function waitFrame(r: Rendered, want: RegExp | string | (RegExp | string)[], timeoutMs = 10_000): Promise<string> {
+export async function waitFrame(r: Rendered, want: RegExp | string | (RegExp | string)[], timeoutMs = 20_000): Promise<string> {
   const wants = Array.isArray(want) ? want : [want]
   const ok = (f: string) => wants.every((w) => (typeof w === 'string' ? f.includes(w) : w.test(f)))
   const deadline = Date.now() + timeoutMs

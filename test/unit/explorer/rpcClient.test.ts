@@ -18,7 +18,7 @@ t.test('calls, batches, errors, heads', async (t) => {
     t.ok(err instanceof RpcError && err.code === -32601, 'call() throws the RpcError')
     const heads: bigint[] = []
     c.onHead((h) => heads.push(h))
-    const deadline = Date.now() + 5000
+    const deadline = Date.now() + 20_000
     while (c.state() !== 'connected' || (ws && c.mode() !== 'ws')) {
       if (Date.now() > deadline) throw new Error('not connected')
       await new Promise((r) => setTimeout(r, 20))

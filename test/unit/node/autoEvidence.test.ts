@@ -39,7 +39,7 @@ t.test('double production seen by a witness node: evidence submitted, executed, 
   t.equal(events.length, 1, 'double production reported')
   t.equal(await node.link.importBlock(encodeBlock(twin)), 'known')
   t.equal(events.length, 1, 'once per producer and slot')
-  const evidenceTx = await waitFor(() => node.txpool.content().pending.get(devAddress(0).toLowerCase())?.[0], 5_000, 'the evidence transaction in the pool')
+  const evidenceTx = await waitFor(() => node.txpool.content().pending.get(devAddress(0).toLowerCase())?.[0], 20_000, 'the evidence transaction in the pool')
   t.equal(evidenceTx.to?.toString(), SYSTEM_CONTRACTS.evidence, 'sent to the Evidence contract')
 
   const trustBefore = (await readTrust(await node.chain.stateAt(node.chain.head.header), devAddress(0)))!

@@ -516,7 +516,7 @@ t.test('a fresh chain: the tip oracle falls back to 1 gwei; the slot producer ru
   const n = await startNode(t, { witnessKey: devKey(0), now: () => Date.now() + offset })
   t.equal(await n.rpc('eth_maxPriorityFeePerGas'), '0x3b9aca00', 'no transactions yet: 1 gwei')
   t.equal(await n.rpc('eth_gasPrice'), '0x77359400', 'base fee + 1 gwei')
-  const deadline = Date.now() + 5000
+  const deadline = Date.now() + 20_000
   while ((await n.rpc('eth_blockNumber')) === '0x0' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20))
   t.not(await n.rpc('eth_blockNumber'), '0x0', 'the producer made a block by itself')
   const b1 = await n.rpc('eth_getBlockByNumber', ['0x1', false])
