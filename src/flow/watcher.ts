@@ -1,13 +1,22 @@
 /**
  * The node's fraud-proof watcher (DESIGN §5.7 "any RN/CN may submit a fraud proof"). Every
  * receipt this node handles — over RPC or P2P, accepted or refused — is remembered in a bounded
- * cache. At each new head the checkpoints still in their challenge window are read; for each
- * live entry whose receipt is in the cache, candidate proofs are built (BadSignature and
- * Inflated from that receipt; DuplicateSeq from it and any cached receipt of the same session
- * and seq) and `checkFraud` — the same pure check Evidence runs on chain — decides. The first
- * proven one is sent as `Evidence.submitFraudProof(bytes)`, an ordinary transaction from the
- * node's key, once per entry (again RESUBMIT_BLOCKS later while the entry is still live and
- * the window still open).
+ * cache. For each live entry of a checkpoint still in its challenge window whose receipt is in
+ * the cache, candidate proofs are built (BadSignature and Inflated from that receipt;
+ * DuplicateSeq from it and any cached receipt of the same session and seq) and `checkFraud` —
+ * the same pure check Evidence runs on chain — decides. The first proven one is sent as
+ * `Evidence.submitFraudProof(bytes)`, an ordinary transaction from the node's key, once per
+ * entry (again RESUBMIT_BLOCKS later while the entry is still live and the window still open).
+ *
+ * Cost: this runs on every head, and a committee member holds every receipt of a cycle, so
+ * nothing is read or proven twice. An entry never changes on chain but for its status (live →
+ * voided), so a checkpoint's entries are read once, when the watcher first sees it (by cycle and
+ * hash: a reorg may put another checkpoint in the same cycle), and each is proven then; an entry
+ * is proven again only when a receipt that could change its verdict arrives later (its own
+ * receipt, or another of its session and seq), found through per-checkpoint indexes from the
+ * receipts `see()` marked since the last head. The proofs found are kept; each is checked for a
+ * still-live entry (one storage word) right before it is sent. A head with no new receipt and
+ * nothing due costs one `pendingCheckpoints()` (headers only) and no signature recovery.
  *
  * Only a key whose account is an active RN or CN may submit (Evidence refuses anyone else), so
  * nothing is sent while `canSubmitEvidence()` is false.
@@ -23,25 +32,30 @@ import { receiptHash, type SignedReceipt } from './receipt.js'
 
 /** an entry of a pending checkpoint as stored on chain */
 export interface WatchedEntry extends CheckpointEntry {
+  /** as read with the entries; the watcher asks `entryLive` before each send instead */
   status: 'live' | 'voided'
 }
 
-/** a checkpoint on chain still pending (applied ones are not listed) */
+/** the header of a checkpoint on chain still pending (applied ones are not listed) */
 export interface PendingCheckpoint {
   cycle: bigint
+  /** the checkpoint's hash (hex); with the cycle, which checkpoint this is */
+  checkpointHash: string
   /** proofs are accepted while the block time is below this (ms) */
   challengeEndsMs: bigint
   /** signers of the checkpoint: each is penalised by the first proof (gas) */
   signers: number
-  /** in entry-index order */
-  entries: WatchedEntry[]
 }
 
 export interface FlowWatchView {
   /** the canonical head (number, time in ms) */
   head(): { number: bigint; timestampMs: bigint }
-  /** the pending checkpoints at the head state */
+  /** the pending checkpoints at the head state: headers only, no entry is read */
   pendingCheckpoints(): Promise<PendingCheckpoint[]>
+  /** every entry of the checkpoint of `cycle` at the head state, in entry-index order */
+  entries(cycle: bigint): Promise<WatchedEntry[]>
+  /** whether entry `index` of `cycle` is still live at the head state (its status word only) */
+  entryLive(cycle: bigint, index: number): Promise<boolean>
   /** whether the key's account is an RN or CN with its role's pledge that has not exited */
   canSubmitEvidence(): Promise<boolean>
 }
@@ -65,7 +79,7 @@ export const DEFAULT_MAX_RECEIPTS = 65_536
 /** a proof not taking effect this many blocks later (dropped, reverted) is sent again */
 export const RESUBMIT_BLOCKS = 20n
 
-/** pending checkpoints read per head (the engine applies at most 4 per block, so few are pending) */
+/** pending checkpoints watched (and held in memory) at once (the engine applies at most 4 per block, so few are pending) */
 export const MAX_WATCHED_CHECKPOINTS = 64n
 
 /**
@@ -81,15 +95,41 @@ export function fraudProofGas(proof: Uint8Array, signers: number): bigint {
 }
 
 const seqKey = (sessionId: Uint8Array, seq: bigint): string => `${bytesToHex(sessionId)}:${seq}`
-const entryKey = (cycle: bigint, index: number): string => `${cycle}/${index}`
+const checkpointKey = (cp: PendingCheckpoint): string => `${cp.cycle}:${cp.checkpointHash.toLowerCase()}`
+
+/** a pending checkpoint whose entries were read, with what the watcher found in them */
+interface Watched {
+  header: PendingCheckpoint
+  entries: WatchedEntry[]
+  /** receiptHash (hex) → indices of the entries with it */
+  byReceipt: Map<string, number[]>
+  /** (sessionId, seq) → indices of the entries with them */
+  bySeq: Map<string, number[]>
+  /** entry index → the proof found against it (kept until sent and voided, or the checkpoint goes) */
+  provable: Map<number, FraudProof>
+  /** entry index → head number when its proof was sent */
+  sent: Map<number, bigint>
+}
+
+function push(index: Map<string, number[]>, key: string, i: number): void {
+  const list = index.get(key)
+  if (list === undefined) index.set(key, [i])
+  else list.push(i)
+}
 
 export class FlowWatcher {
   /** receiptHash (hex) → receipt, in insertion order (the first key is the oldest) */
   private readonly receipts = new Map<string, SignedReceipt>()
   /** (sessionId, seq) → hashes of the cached receipts with them */
   private readonly bySeq = new Map<string, Set<string>>()
-  /** cycle/entryIndex → head number when its proof was sent */
-  private readonly sent = new Map<string, bigint>()
+  /** checkpointKey → the checkpoint's entries and proofs, for the pending checkpoints only */
+  private readonly watched = new Map<string, Watched>()
+  /** receipt hashes and seq keys of the receipts added since the last head (while something is watched) */
+  private dirtyHashes = new Set<string>()
+  private dirtySeqs = new Set<string>()
+  /** more receipts arrived between two heads than the dirty sets hold: re-prove every unproven entry */
+  private dirtyOverflow = false
+  private proves = 0
   private readonly max: number
   private tail: Promise<unknown> = Promise.resolve()
 
@@ -101,6 +141,11 @@ export class FlowWatcher {
   /** receipts remembered */
   get size(): number {
     return this.receipts.size
+  }
+
+  /** For tests: how many times an entry was checked against the cache with `checkFraud`. */
+  get provesRun(): number {
+    return this.proves
   }
 
   /** whether the receipt with this hash is remembered */
@@ -124,6 +169,16 @@ export class FlowWatcher {
     let set = this.bySeq.get(key)
     if (set === undefined) this.bySeq.set(key, (set = new Set()))
     set.add(hash)
+    // a checkpoint loaded later is proven against the whole cache: only loaded ones need telling
+    if (this.watched.size === 0 || this.dirtyOverflow) return
+    if (this.dirtyHashes.size >= this.max) {
+      this.dirtyOverflow = true
+      this.dirtyHashes = new Set()
+      this.dirtySeqs = new Set()
+      return
+    }
+    this.dirtyHashes.add(hash)
+    this.dirtySeqs.add(key)
   }
 
   private forgetOldest(): void {
@@ -146,38 +201,77 @@ export class FlowWatcher {
   }
 
   private async check(): Promise<void> {
-    if (this.receipts.size === 0 && this.sent.size === 0) return
+    if (this.receipts.size === 0) return // nothing seen: nothing could be proven, nothing was sent
     const head = this.o.view.head()
-    const pending = (await this.o.view.pendingCheckpoints()).slice().sort((x, y) => (x.cycle < y.cycle ? -1 : x.cycle > y.cycle ? 1 : 0))
-    // a checkpoint no longer pending (applied) takes its send records with it
-    const cycles = new Set(pending.map((c) => c.cycle.toString()))
-    for (const k of this.sent.keys()) if (!cycles.has(k.slice(0, k.indexOf('/')))) this.sent.delete(k)
-    if (this.receipts.size === 0) return
-
     const lead = this.o.leadMs ?? 0n
+    const pending = (await this.o.view.pendingCheckpoints())
+      .slice()
+      .sort((x, y) => (x.cycle < y.cycle ? -1 : x.cycle > y.cycle ? 1 : 0))
+      // a closed window (or one closing before a block could carry a proof) takes no proof
+      .filter((cp) => head.timestampMs + lead < cp.challengeEndsMs)
+      .slice(0, Number(MAX_WATCHED_CHECKPOINTS))
+
+    // what arrived since the last head; later arrivals are marked for the next one
+    const dirtyHashes = this.dirtyHashes
+    const dirtySeqs = this.dirtySeqs
+    const overflow = this.dirtyOverflow
+    this.dirtyHashes = new Set()
+    this.dirtySeqs = new Set()
+    this.dirtyOverflow = false
+
+    // a checkpoint no longer pending (applied, replaced, window closed) takes its entries, proofs and send records with it
+    const keys = new Set(pending.map(checkpointKey))
+    for (const k of this.watched.keys()) if (!keys.has(k)) this.watched.delete(k)
+
+    // first the loaded checkpoints (no await: the dirty marks are spent before anything can throw) …
+    for (const w of this.watched.values()) {
+      if (overflow) {
+        for (let i = 0; i < w.entries.length; i++) this.reprove(w, i)
+        continue
+      }
+      for (const h of dirtyHashes) for (const i of w.byReceipt.get(h) ?? []) this.reprove(w, i)
+      for (const s of dirtySeqs) for (const i of w.bySeq.get(s) ?? []) this.reprove(w, i)
+    }
+    // … then the ones seen for the first time: read once, every entry proven against the whole cache
+    for (const cp of pending) {
+      const k = checkpointKey(cp)
+      if (this.watched.has(k)) continue
+      const entries = await this.o.view.entries(cp.cycle)
+      const w: Watched = { header: cp, entries, byReceipt: new Map(), bySeq: new Map(), provable: new Map(), sent: new Map() }
+      for (let i = 0; i < entries.length; i++) {
+        const e = entries[i]!
+        push(w.byReceipt, bytesToHex(e.receiptHash), i)
+        push(w.bySeq, seqKey(e.sessionId, e.seq), i)
+        this.reprove(w, i)
+      }
+      this.watched.set(k, w)
+    }
+
     let allowed: boolean | null = null
     for (const cp of pending) {
-      if (head.timestampMs + lead >= cp.challengeEndsMs) continue // the window is closed (or closes before a block could carry a proof)
-      for (let i = 0; i < cp.entries.length; i++) {
-        const e = cp.entries[i]!
-        if (e.status !== 'live') continue
-        const k = entryKey(cp.cycle, i)
-        const at = this.sent.get(k)
+      const w = this.watched.get(checkpointKey(cp))!
+      for (const i of [...w.provable.keys()].sort((x, y) => x - y)) {
+        const at = w.sent.get(i)
         if (at !== undefined && head.number < at + RESUBMIT_BLOCKS) continue
-        const proof = this.prove(cp.cycle, i, e)
-        if (proof === null) continue
+        if (!(await this.o.view.entryLive(cp.cycle, i))) {
+          // voided (by this proof or another's): nothing left to prove
+          w.provable.delete(i)
+          w.sent.delete(i)
+          continue
+        }
         // read once per head, and only when there is something to send
         allowed ??= await this.o.view.canSubmitEvidence()
         if (!allowed) return
+        const proof = w.provable.get(i)!
         const calldata = encodeFraudProof(proof)
         try {
           const tx = await this.o.submitEvidence(calldata, fraudProofGas(calldata, cp.signers))
-          this.sent.set(k, head.number)
+          w.sent.set(i, head.number)
           this.o.logger.info('submitted a flow fraud proof', {
             cycle: cp.cycle,
             entryIndex: i,
             kind: kindName(proof.kind),
-            receiptHash: e.receiptHash,
+            receiptHash: w.entries[i]!.receiptHash,
             again: at !== undefined,
             tx,
           })
@@ -188,11 +282,19 @@ export class FlowWatcher {
     }
   }
 
+  /** proves entry `i` of `w` unless a proof is already held (a new receipt cannot undo one) */
+  private reprove(w: Watched, i: number): void {
+    if (w.provable.has(i)) return
+    const proof = this.prove(w.header.cycle, i, w.entries[i]!)
+    if (proof !== null) w.provable.set(i, proof)
+  }
+
   /** the first proof the cache holds against entry `index` of `cycle` (checkFraud decides), or null */
   private prove(cycle: bigint, index: number, entry: WatchedEntry): FraudProof | null {
     const hash = bytesToHex(entry.receiptHash)
     const receipt = this.receipts.get(hash)
     if (receipt === undefined) return null
+    this.proves++
     const base = { cycle, entryIndex: index, receipt }
     const candidates: FraudProof[] = [
       { ...base, kind: FraudKind.BadSignature },

@@ -41,7 +41,7 @@ import { FlowWatcher, MAX_WATCHED_CHECKPOINTS } from '../flow/watcher.js'
 import { flowCycleAt, isActiveAuditor } from '../consensus/povf/engine.js'
 import { DposStore } from '../consensus/dpos/store.js'
 import { readCheckpoint, readCommittee, readSession } from '../consensus/povf/views.js'
-import { FlowStore } from '../consensus/povf/store.js'
+import { CpStatus, EntryStatus, FlowStore } from '../consensus/povf/store.js'
 import { chaindataDir, ensureDatadir, guardOpen, holdsRecords } from './datadir.js'
 import { NodeErrorCode } from './errors.js'
 import { isNfcError, NfcError } from '../util/errors.js'
@@ -202,15 +202,18 @@ export class Node implements NodeInfo {
               pendingCheckpoints: async () => {
                 // the windows of the blocks a syncing node catches up on are long closed
                 if (this.syncing() !== false) return []
-                const sm = await headState()
+                // headers only, from the store: readCheckpoint reads every entry even without them
+                const fs = new FlowStore(await headState())
                 const out = []
-                for (const cycle of await new FlowStore(sm).pending(MAX_WATCHED_CHECKPOINTS)) {
-                  const cp = await readCheckpoint(sm, cycle, { entries: true })
-                  if (cp === null || cp.status === 'applied') continue
-                  out.push({ cycle, challengeEndsMs: cp.challengeEndsAt, signers: cp.signers.length, entries: cp.entries })
+                for (const cycle of await fs.pending(MAX_WATCHED_CHECKPOINTS)) {
+                  const cp = await fs.getCheckpoint(cycle)
+                  if (cp.status !== CpStatus.Pending) continue
+                  out.push({ cycle, checkpointHash: bytesToHex(cp.hash), challengeEndsMs: cp.challengeEndsMs, signers: Number(await fs.signers(cycle).length()) })
                 }
                 return out
               },
+              entries: async (cycle) => (await readCheckpoint(await headState(), cycle, { entries: true }))?.entries ?? [],
+              entryLive: async (cycle, index) => (await new FlowStore(await headState()).entryStatus(cycle, BigInt(index))) === EntryStatus.Live,
               canSubmitEvidence: async () => isActiveAuditor(new DposStore(await headState()), keyAddress, chain.dpos),
             },
             submitEvidence: (calldata, gasLimit) =>

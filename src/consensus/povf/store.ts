@@ -218,6 +218,11 @@ export class FlowStore {
     for (let j = 0; j < e.relays.length; j++) await this.w.set(slotOf('f.e.r', ...k, u64b(BigInt(j))), fromAddr(e.relays[j]!))
   }
 
+  /** the status word of entry i (EntryStatus) without reading the rest */
+  entryStatus(cycle: bigint, i: bigint): Promise<bigint> {
+    return this.w.get(slotOf('f.e.status', u64b(cycle), u64b(i)))
+  }
+
   /** writes the status or challenge word of an entry */
   async setEntryField(cycle: bigint, i: bigint, f: 'status' | 'challenge', v: bigint): Promise<void> {
     await this.w.set(slotOf(`f.e.${f}`, u64b(cycle), u64b(i)), v)

@@ -4,8 +4,12 @@
  * checkFraud proves; honest, voided, unknown and out-of-window entries draw nothing; a proof is
  * sent again RESUBMIT_BLOCKS later only while its entry is live and the window open; nothing
  * goes out without the RN/CN right; a failed send is logged and retried; the cache forgets the
- * oldest receipt first. The flow service shows the watcher every receipt that decodes, refused
- * ones too, without changing how it answers, and survives a failing watcher.
+ * oldest receipt first (a proof already found is still sent). Cost: a checkpoint's entries are
+ * read and proven once (the fake view counts the calls, `provesRun` the proofs); a head with
+ * nothing new reads headers only; a receipt arriving later re-proves only the entries it concerns
+ * (its own, or DuplicateSeq by session and seq); a checkpoint replaced in its cycle is read again;
+ * at most MAX_WATCHED_CHECKPOINTS are held. The flow service shows the watcher every receipt that
+ * decodes, refused ones too, without changing how it answers, and survives a failing watcher.
  */
 import t from 'tap'
 import path from 'node:path'
@@ -18,7 +22,7 @@ import { FlowService } from '../../../src/flow/service.js'
 import { verifyOnThread } from '../../../src/flow/sideChain.js'
 import { SideStore } from '../../../src/flow/sideStore.js'
 import { tempDir } from '../../helpers/inProcessNode.js'
-import { fraudProofGas, FlowWatcher, RESUBMIT_BLOCKS, type FlowWatchView, type PendingCheckpoint, type WatchedEntry } from '../../../src/flow/watcher.js'
+import { fraudProofGas, FlowWatcher, MAX_WATCHED_CHECKPOINTS, RESUBMIT_BLOCKS, type FlowWatchView, type PendingCheckpoint, type WatchedEntry } from '../../../src/flow/watcher.js'
 import type { Logger } from '../../../src/util/logger.js'
 
 const h = (s: string): Uint8Array => core.keccak256(new TextEncoder().encode(s))
@@ -64,18 +68,33 @@ function entryOf(r: SignedReceipt, over: Partial<WatchedEntry> = {}): WatchedEnt
   }
 }
 
-/** the main chain as the watcher sees it */
+/** a pending checkpoint of the fake chain: its header and its entries */
+interface FakeCheckpoint extends PendingCheckpoint {
+  entries: WatchedEntry[]
+}
+
+/** the main chain as the watcher sees it, counting what the watcher asks */
 class FakeChain implements FlowWatchView {
   number = 10n
   time = 100_000n
-  checkpoints: PendingCheckpoint[] = []
+  checkpoints: FakeCheckpoint[] = []
   allowed = true
   allowedReads = 0
+  calls = { pendingCheckpoints: 0, entries: 0, entryLive: 0 }
   head() {
     return { number: this.number, timestampMs: this.time }
   }
   async pendingCheckpoints() {
-    return this.checkpoints
+    this.calls.pendingCheckpoints++
+    return this.checkpoints.map(({ entries: _, ...header }) => header)
+  }
+  async entries(cycle: bigint) {
+    this.calls.entries++
+    return this.checkpoints.find((c) => c.cycle === cycle)?.entries ?? []
+  }
+  async entryLive(cycle: bigint, index: number) {
+    this.calls.entryLive++
+    return this.checkpoints.find((c) => c.cycle === cycle)?.entries[index]?.status === 'live'
   }
   async canSubmitEvidence() {
     this.allowedReads++
@@ -126,8 +145,9 @@ function setup(opts: { maxReceipts?: number; leadMs?: bigint } = {}) {
   return { chain, watcher, sent, lines, failNext: (n = 1) => (fail = n) }
 }
 
-const checkpoint = (cycle: bigint, entries: WatchedEntry[], challengeEndsMs = 130_000n, signers = 3): PendingCheckpoint => ({
+const checkpoint = (cycle: bigint, entries: WatchedEntry[], challengeEndsMs = 130_000n, signers = 3, name = 'a'): FakeCheckpoint => ({
   cycle,
+  checkpointHash: hexOf(h(`checkpoint ${cycle} ${name}`)),
   challengeEndsMs,
   signers,
   entries,
@@ -327,6 +347,139 @@ t.test('checkpoints in cycle order whatever order the view gives', async (t) => 
       [9n, 0],
     ],
   )
+})
+
+t.test('a head with nothing new reads no entry and proves nothing again', async (t) => {
+  const { chain, watcher, sent } = setup()
+  const honest = Array.from({ length: 8 }, (_, i) => receipt({ sessionId: h(`honest ${i}`) }))
+  const forged = receipt({ sessionId: h('forged') }, { c: h('mallory') })
+  const late = receipt({ sessionId: h('late') }, { c: h('mallory') }) // seen only later
+  for (const r of [...honest, forged]) watcher.see(r)
+  const entries = [...honest.map((r) => entryOf(r)), entryOf(forged)]
+  chain.checkpoints = [
+    checkpoint(4n, entries, chain.time + 100n * 1_000n),
+    checkpoint(5n, [...honest.slice(0, 3).map((r) => entryOf(r)), entryOf(late)], chain.time + 100n * 1_000n),
+  ]
+  await watcher.onHead()
+  t.same(chain.calls, { pendingCheckpoints: 1, entries: 2, entryLive: 1 }, 'each checkpoint read once; the live check before the one send')
+  t.equal(watcher.provesRun, 12, 'every entry with a cached receipt proven once (not the late one)')
+  t.same(
+    sent.map((s) => [s.proof.cycle, s.proof.entryIndex]),
+    [[4n, 8]],
+  )
+
+  for (let i = 1n; i < RESUBMIT_BLOCKS; i++) {
+    chain.next()
+    await watcher.onHead()
+  }
+  t.same(chain.calls, { pendingCheckpoints: Number(RESUBMIT_BLOCKS), entries: 2, entryLive: 1 }, 'later heads: one header read each, no entry read')
+  t.equal(watcher.provesRun, 12, 'and no proof run again')
+  t.equal(chain.allowedReads, 1, 'the RN/CN right read only when there was something to send')
+
+  watcher.see(receipt({ sessionId: h('unrelated') }))
+  chain.next()
+  await watcher.onHead()
+  t.equal(sent.length, 2, 'resent RESUBMIT_BLOCKS later from the proof kept')
+  t.equal(chain.calls.entryLive, 2)
+  t.equal(chain.calls.entries, 2)
+  t.equal(watcher.provesRun, 12, 'a receipt of no entry proves nothing')
+
+  entries[8]!.status = 'voided'
+  chain.next(RESUBMIT_BLOCKS)
+  await watcher.onHead()
+  t.equal(chain.calls.entryLive, 3, 'its status read once more')
+  t.equal(sent.length, 2, 'voided: not sent')
+  chain.next(RESUBMIT_BLOCKS)
+  await watcher.onHead()
+  t.equal(chain.calls.entryLive, 3, 'and the proof forgotten')
+
+  watcher.see(late)
+  chain.next()
+  await watcher.onHead()
+  t.equal(watcher.provesRun, 13, "a receipt arriving after its entry was read: that entry alone is proven")
+  t.same(
+    sent.map((s) => [s.proof.cycle, s.proof.entryIndex]),
+    [
+      [4n, 8],
+      [4n, 8],
+      [5n, 3],
+    ],
+  )
+  t.equal(chain.calls.entries, 2, 'still no entry read')
+
+  // at most MAX_WATCHED_CHECKPOINTS checkpoints are read and held
+  const many = setup()
+  many.watcher.see(forged)
+  many.chain.checkpoints = Array.from({ length: Number(MAX_WATCHED_CHECKPOINTS) + 6 }, (_, i) => checkpoint(BigInt(i), [entryOf(forged)]))
+  await many.watcher.onHead()
+  t.equal(many.chain.calls.entries, Number(MAX_WATCHED_CHECKPOINTS))
+  t.equal(many.sent.length, Number(MAX_WATCHED_CHECKPOINTS), 'the oldest cycles first')
+  t.equal(many.sent.at(-1)!.proof.cycle, MAX_WATCHED_CHECKPOINTS - 1n)
+})
+
+t.test('a DuplicateSeq second receipt arriving after the checkpoint was read is found', async (t) => {
+  const { chain, watcher, sent } = setup()
+  const first = receipt({ sessionId: h('dup') })
+  const second = receipt({ sessionId: h('dup'), bytesDown: 1n, prevReceiptHash: h('other') })
+  const other = receipt({ sessionId: h('other') })
+  watcher.see(first)
+  watcher.see(other)
+  const entries = [entryOf(other), entryOf(first)]
+  chain.checkpoints = [checkpoint(4n, entries)]
+  await watcher.onHead()
+  t.same(sent, [], 'honest as far as the cache knows')
+  t.equal(watcher.provesRun, 2)
+
+  watcher.see(second)
+  chain.next()
+  await watcher.onHead()
+  t.equal(chain.calls.entries, 1, 'the entries are not read again')
+  t.equal(watcher.provesRun, 3, 'only the entry of that session and seq is proven again')
+  t.equal(sent.length, 1)
+  t.equal(sent[0]!.proof.kind, FraudKind.DuplicateSeq)
+  t.equal(sent[0]!.proof.entryIndex, 1)
+  t.equal(hx(receiptHash(sent[0]!.proof.second!)), hx(receiptHash(second)))
+  t.same(checkFraud(sent[0]!.proof, entries[1]!), { proven: true })
+})
+
+t.test('a checkpoint replaced in its cycle (another hash) is read again', async (t) => {
+  const { chain, watcher, sent } = setup()
+  const honest = receipt({ sessionId: h('honest') })
+  const forged = receipt({ sessionId: h('forged') }, { c: h('mallory') })
+  watcher.see(honest)
+  watcher.see(forged)
+  chain.checkpoints = [checkpoint(4n, [entryOf(honest)])]
+  await watcher.onHead()
+  t.same(sent, [])
+
+  chain.checkpoints = [checkpoint(4n, [entryOf(honest), entryOf(forged)], 130_000n, 3, 'reorg')]
+  chain.next()
+  await watcher.onHead()
+  t.equal(chain.calls.entries, 2, 'the new checkpoint of the cycle is read')
+  t.same(
+    sent.map((s) => [s.proof.cycle, s.proof.entryIndex, s.proof.kind]),
+    [[4n, 1, FraudKind.BadSignature]],
+  )
+  chain.next()
+  await watcher.onHead()
+  t.equal(chain.calls.entries, 2, 'and then kept')
+})
+
+t.test('a proof found is still sent after the cache forgot its receipt', async (t) => {
+  const { chain, watcher, sent } = setup({ maxReceipts: 1 })
+  const forged = receipt({ sessionId: h('forged') }, { c: h('mallory') })
+  watcher.see(forged)
+  chain.checkpoints = [checkpoint(4n, [entryOf(forged)])]
+  chain.allowed = false
+  await watcher.onHead()
+  t.same(sent, [])
+  watcher.see(receipt({ sessionId: h('next') }))
+  t.notOk(watcher.has(receiptHash(forged)), 'evicted')
+  chain.allowed = true
+  chain.next()
+  await watcher.onHead()
+  t.equal(sent.length, 1)
+  t.equal(hx(receiptHash(sent[0]!.proof.receipt)), hx(receiptHash(forged)))
 })
 
 t.test('the flow service shows the watcher every decodable receipt and survives its failures', async (t) => {

@@ -5,7 +5,8 @@
  * checkpoint of that cycle signed with the committee key: the forged receipt's entry and the
  * honest receipt's entry with an inflated total. Without the test sending any proof, the node
  * submits both fraud proofs from its own address; the next block voids both entries well inside
- * the window, the signer loses 100 trust and its pledge slice goes to the shared pool.
+ * the window, the signer loses 100 trust and its pledge slice goes to the shared pool; RESUBMIT_BLOCKS
+ * later, still inside the window, the node reads the entries' status at the head and sends nothing.
  *
  * The node's clock sits an hour before genesis, so its slot producer never fills a slot: the
  * test makes every block itself (no waiting on the 1 s slot clock, no sleeps).
@@ -16,6 +17,7 @@ import { NFC, POOLS, SYSTEM_CONTRACTS } from '../../../src/chain/systemAddresses
 import { TRUST_PRODUCED, TRUST_VIOLATION } from '../../../src/consensus/dpos/params.js'
 import { concat, encode, selectorOf } from '../../../src/execution/system/abi.js'
 import { buildCheckpoint, encodeCheckpointCall, signCheckpoint, type CheckpointEntry } from '../../../src/flow/checkpoint.js'
+import { RESUBMIT_BLOCKS } from '../../../src/flow/watcher.js'
 import { RECEIPT_DOMAIN_TAG, ZERO_HASH, receiptHash, receiptTotal, signReceipt, type FlowReceipt, type SignedReceipt } from '../../../src/flow/receipt.js'
 import evidenceAbi from '../../../src/execution/system/abi/IEvidence.json' with { type: 'json' }
 import { devAddress, devGenesis, devKey, startNode, type InProcessNode } from '../../helpers/inProcessNode.js'
@@ -193,4 +195,11 @@ t.test('a committee node proves fraud in a pending checkpoint by itself', async 
   // later heads: the entries are voided, nothing more is sent
   await node.flow!.onHead()
   t.equal((node.txpool.content().pending.get(witness) ?? []).length, 0, 'no proof sent again')
+
+  // RESUBMIT_BLOCKS later, the window still open: the proofs kept would be due again, but the
+  // entries' status words (read at the head) say voided
+  for (let i = 0n; i < RESUBMIT_BLOCKS; i++) await n.produceBlock()
+  t.ok(node.chain.head.header.timestamp + BigInt(genesis.params.blockIntervalMs) < endsAt, 'the window is still open')
+  await node.flow!.onHead()
+  t.equal((node.txpool.content().pending.get(witness) ?? []).length, 0, 'not resent: voided')
 })
