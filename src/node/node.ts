@@ -27,7 +27,7 @@ import { loadOrCreateIdentity } from '../p2p/interface.js'
 import { createFeeMarket1559Tx, type TypedTransaction } from '@ethereumjs/tx'
 import { encodeHeader } from '../chain/header.js'
 import { SYSTEM_CONTRACTS } from '../chain/systemAddresses.js'
-import { concat, encode, selectorOf } from '../execution/system/abi.js'
+import { encodeCall } from '../execution/system/abi.js'
 import { startRpcServer, type RpcServer } from '../../rpc/server.js'
 import { rpcDefaults, type RpcServerOptions } from '../../rpc/config.js'
 import { allMethods } from '../../rpc/index.js'
@@ -149,7 +149,7 @@ export class Node implements NodeInfo {
    */
   private async submitEvidence(d: DoubleProduction): Promise<void> {
     if (this.opts.witnessKey === undefined) return
-    const data = concat([selectorOf('submitDoubleProduction(bytes,bytes)'), encode(['bytes', 'bytes'], [encodeHeader(d.a), encodeHeader(d.b)])])
+    const data = encodeCall('submitDoubleProduction(bytes,bytes)', [encodeHeader(d.a), encodeHeader(d.b)])
     const tx = await this.sendSystemCall(SYSTEM_CONTRACTS.evidence, data, 300_000n)
     this.logger.info('submitted double-production evidence', { producer: d.producer, slot: d.slot, tx })
   }
@@ -217,7 +217,7 @@ export class Node implements NodeInfo {
               canSubmitEvidence: async () => isActiveAuditor(new DposStore(await headState()), keyAddress, chain.dpos),
             },
             submitEvidence: (calldata, gasLimit) =>
-              this.sendSystemCall(SYSTEM_CONTRACTS.evidence, concat([selectorOf('submitFraudProof(bytes)'), encode(['bytes'], [calldata])]), gasLimit),
+              this.sendSystemCall(SYSTEM_CONTRACTS.evidence, encodeCall('submitFraudProof(bytes)', [calldata]), gasLimit),
             logger,
             leadMs: BigInt(this.opts.genesis.params.blockIntervalMs),
           })
@@ -235,7 +235,7 @@ export class Node implements NodeInfo {
         checkpointOnChain: async (cycle) => (await readCheckpoint(await headState(), cycle, { entries: false })) !== null,
       },
       submitCheckpoint: (calldata, gasLimit) =>
-        this.sendSystemCall(SYSTEM_CONTRACTS.flowRewards, concat([selectorOf('submitCheckpoint(bytes)'), encode(['bytes'], [calldata])]), gasLimit),
+        this.sendSystemCall(SYSTEM_CONTRACTS.flowRewards, encodeCall('submitCheckpoint(bytes)', [calldata]), gasLimit),
       logger,
       now: () => this.now(),
       watcher,

@@ -218,7 +218,8 @@ export function encode(types: readonly string[], values: readonly AbiValue[]): U
   return concat([...heads, ...tails])
 }
 
-export function concat(parts: readonly Uint8Array[]): Uint8Array {
+/** concatBytes over a list (an ABI array can hold more parts than a call may take arguments) */
+function concat(parts: readonly Uint8Array[]): Uint8Array {
   let n = 0
   for (const p of parts) n += p.length
   const out = new Uint8Array(n)
@@ -228,6 +229,13 @@ export function concat(parts: readonly Uint8Array[]): Uint8Array {
     o += p.length
   }
   return out
+}
+
+/** The data of a call: selector(signature) ‖ the arguments ABI-encoded as the signature's types. */
+export function encodeCall(signature: string, values: readonly AbiValue[]): Uint8Array {
+  const open = signature.indexOf('(')
+  if (open < 1 || !signature.endsWith(')')) throw new TypeError(`not a function signature: "${signature}"`)
+  return concat([selectorOf(signature), encode(splitTuple(signature.slice(open + 1, -1)), values)])
 }
 
 /** The revert data of `revert(reason)`: Error(string). */

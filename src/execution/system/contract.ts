@@ -29,7 +29,6 @@ import type { DposConfig } from '../../consensus/dpos/engine.js'
 import { DposStore, type Addr, type StateAccess } from '../../consensus/dpos/store.js'
 import {
   AbiError,
-  concat,
   decode,
   encode,
   encodeError,
@@ -235,9 +234,4 @@ export function precompileOf(
       return failResult(input.gasLimit, new EVMError(EVMError.errorMessages.INTERNAL_ERROR))
     }
   }
-}
-
-/** ABI-encoded call data (selector ‖ args), for callers inside the node (tests, tools). */
-export function calldata(f: SystemFunction, args: AbiValue[]): Uint8Array {
-  return concat([selectorOf(f.signature), encode(f.inputs, args)])
 }

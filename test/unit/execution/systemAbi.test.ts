@@ -5,7 +5,7 @@
 import t from 'tap'
 import { bytesToHex, hexToBytes } from '@ethereumjs/util'
 import { AbiCoder, Interface } from 'ethers'
-import { AbiError, decode, encode, encodeError, selectorOf } from '../../../src/execution/system/abi.js'
+import { AbiError, decode, encode, encodeCall, encodeError, selectorOf } from '../../../src/execution/system/abi.js'
 import { SYSTEM_CONTRACT_LIST, type SystemContract } from '../../../src/execution/system/index.js'
 import { compileSolidity, prng } from '../../helpers/inProcessNode.js'
 import { abiJson, solSource } from '../../helpers/systemVm.js'
@@ -119,4 +119,21 @@ t.test('codec: strict decoding', async (t) => {
   bad(['string'], w(0x20n) + w(1n) + 'ff' + '0'.repeat(62), 'invalid UTF-8')
   t.same(decode(['int8'], hexToBytes(('0x' + 'f'.repeat(64)) as `0x${string}`)), [-1n], 'sign-extended int8')
   t.same(decode(['uint8'], hexToBytes(('0x' + w(5n) + 'abcd') as `0x${string}`)), [5n], 'trailing bytes ignored')
+})
+
+t.test('encodeCall: selector and arguments from the signature, as ethers encodes the call', async (t) => {
+  const cases: [string, unknown[]][] = [
+    ['submitFraudProof(bytes)', [hexToBytes('0xdeadbeef')]],
+    ['submitDoubleProduction(bytes,bytes)', [hexToBytes('0x01'), new Uint8Array(70).fill(7)]],
+    ['vote(address[],uint256[])', [['0x' + '11'.repeat(20)], [5n]]],
+    ['f((uint8,bytes32),bool)', [[3n, new Uint8Array(32).fill(1)], true]],
+    ['noArgs()', []],
+  ]
+  const ethersArg = (a: unknown): unknown => (a instanceof Uint8Array ? bytesToHex(a) : Array.isArray(a) ? a.map(ethersArg) : a)
+  for (const [sig, args] of cases) {
+    const want = new Interface([`function ${sig}`]).encodeFunctionData(sig.slice(0, sig.indexOf('(')), args.map(ethersArg))
+    t.equal(bytesToHex(encodeCall(sig, args as never)), want, sig)
+  }
+  t.throws(() => encodeCall('noParens', []), /not a function signature: "noParens"/)
+  t.throws(() => encodeCall('f(uint256)', []), /want 1 values, got 0/)
 })

@@ -15,7 +15,7 @@ import t from 'tap'
 import { Interface, Wallet } from 'ethers'
 import { NFC, POOLS, SYSTEM_CONTRACTS } from '../../../src/chain/systemAddresses.js'
 import { TRUST_PRODUCED, TRUST_VIOLATION } from '../../../src/consensus/dpos/params.js'
-import { concat, encode, selectorOf } from '../../../src/execution/system/abi.js'
+import { encodeCall } from '../../../src/execution/system/abi.js'
 import { buildCheckpoint, encodeCheckpointCall, signCheckpoint, type CheckpointEntry } from '../../../src/flow/checkpoint.js'
 import { RESUBMIT_BLOCKS } from '../../../src/flow/watcher.js'
 import { RECEIPT_DOMAIN_TAG, ZERO_HASH, receiptHash, receiptTotal, signReceipt, type FlowReceipt, type SignedReceipt } from '../../../src/flow/receipt.js'
@@ -117,7 +117,7 @@ t.test('a committee node proves fraud in a pending checkpoint by itself', async 
     entries: [entryOf(forged), entryOf(honest, { total: receiptTotal(honest) * 1000n })],
   })
   const calldata = encodeCheckpointCall(cp, [signCheckpoint(cp, CHAIN_ID, devKey(0))])
-  const cpTx = await sendRaw(n, outsider, SYSTEM_CONTRACTS.flowRewards, concat([selectorOf('submitCheckpoint(bytes)'), encode(['bytes'], [calldata])]))
+  const cpTx = await sendRaw(n, outsider, SYSTEM_CONTRACTS.flowRewards, encodeCall('submitCheckpoint(bytes)', [calldata]))
   const b3 = await n.produceBlock()
   t.equal((await n.rpc('eth_getTransactionReceipt', [cpTx])).status, '0x1', 'the bad checkpoint is on chain')
   const pending = await n.rpc('flow_getCheckpoint', ['0x0'])
