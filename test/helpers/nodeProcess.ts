@@ -51,18 +51,19 @@ function nodeArgs(opts: StartOptions): string[] {
   return [...args, ...(opts.extraArgs ?? [])]
 }
 
-/** Resolves when `proc` has exited (immediately if it already has). */
-function exited(proc: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
-  if (proc.exitCode !== null || proc.signalCode !== null) {
-    return Promise.resolve({ code: proc.exitCode, signal: proc.signalCode })
-  }
-  return new Promise((resolveExit) => proc.once('exit', (code, signal) => resolveExit({ code, signal })))
+/**
+ * Resolves when `proc` has exited and its stdio is closed ('close', not 'exit': by then all of
+ * stderr has been read, so a test can look for the last log line). Call it right after spawning.
+ */
+function closedOf(proc: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  return new Promise((resolveClose) => proc.once('close', (code, signal) => resolveClose({ code, signal })))
 }
 
 /** Starts a dev node and waits until its JSON-RPC endpoint is serving. */
 export function startNode(opts: StartOptions): Promise<NodeProcess> {
   assertBuilt()
   const proc = spawn(process.execPath, nodeArgs(opts), { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'pipe'] })
+  const closed = closedOf(proc)
   let err = ''
   proc.stderr!.setEncoding('utf8')
   return new Promise<NodeProcess>((resolveStart, rejectStart) => {
@@ -86,14 +87,14 @@ export function startNode(opts: StartOptions): Promise<NodeProcess> {
       settled = true
       clearTimeout(timer)
       const kill = async (signal: NodeJS.Signals) => {
-        const done = exited(proc)
+        const done = closed
         if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal)
         await done
       }
       let stopping: Promise<number> | undefined
       const stop = () =>
         (stopping ??= (async () => {
-          const done = exited(proc)
+          const done = closed
           if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGINT')
           let hard: NodeJS.Timeout | undefined
           const overdue = new Promise<'overdue'>((r) => {

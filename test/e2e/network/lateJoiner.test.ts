@@ -51,6 +51,8 @@ t.test('a node 1,000 blocks late catches up, then follows the head', async (t) =
 
   await waitFor(async () => (await headOf(b.url)) >= BLOCKS, 90_000, 'the late node reaches block 1,000')
   for (const n of [1, 500, BLOCKS]) t.equal(await hashAt(b.url, n), await hashAt(a.url, n), `block ${n} is the same on both`)
+  // the head passes 1,000 before the sync reaches its target (the witness kept producing): wait for the line
+  await waitFor(() => /sync finished/.test(b.stderr()), 30_000, 'the late node to report the finished sync')
   t.match(b.stderr(), /sync finished/, 'the late node reports the finished sync')
   // following: it takes new blocks as the witness makes them
   const aHead = await headOf(a.url)
