@@ -25,6 +25,8 @@ import {
   keccak,
   quantityHex,
   quantityOfJson,
+  receiptHash,
+  receiptTotal,
   recoverAddress,
   rlpBytes,
   rlpDecode,
@@ -37,6 +39,7 @@ import {
   u64be,
   uintOfRlp,
   type Addr,
+  type FlowReceipt,
 } from './receipt.js'
 import { totalsRootOf, type SumLeaf } from './sumTree.js'
 
@@ -55,6 +58,21 @@ export interface CheckpointEntry {
   total: bigint
   sampleRoot: Uint8Array
   receiptHash: Uint8Array
+}
+
+/** The entry a session's latest receipt makes, over the session's settled total `prevTotal`. */
+export function entryOfReceipt(r: FlowReceipt, prevTotal: bigint): CheckpointEntry {
+  return {
+    sessionId: r.sessionId,
+    consumer: r.consumer,
+    provider: r.provider,
+    relays: [...r.relays],
+    seq: r.seq,
+    prevTotal,
+    total: receiptTotal(r),
+    sampleRoot: r.sampleRoot,
+    receiptHash: receiptHash(r),
+  }
 }
 
 export interface Checkpoint {

@@ -18,7 +18,7 @@
  */
 import { bytesToHex } from '@ethereumjs/util'
 import type { RecoverPool } from '../crypto/recoverPool.js'
-import { sideChainIdOf, type CheckpointEntry } from './checkpoint.js'
+import { entryOfReceipt, sideChainIdOf, type CheckpointEntry } from './checkpoint.js'
 import { FlowError, FlowErrorCode, badFormat } from './errors.js'
 import {
   RECEIPT_DOMAIN_TAG,
@@ -383,17 +383,7 @@ export class SideChain {
       const total = receiptTotal(sr)
       // settled already past this receipt (another checkpoint carried it): nothing to add
       if (sr.seq <= settled.seq || total < settled.total) continue
-      out.push({
-        sessionId: sr.sessionId,
-        consumer: sr.consumer,
-        provider: sr.provider,
-        relays: [...sr.relays],
-        seq: sr.seq,
-        prevTotal: settled.total,
-        total,
-        sampleRoot: sr.sampleRoot,
-        receiptHash: receiptHash(sr),
-      })
+      out.push(entryOfReceipt(sr, settled.total))
     }
     return out
   }

@@ -1,7 +1,7 @@
 import t from 'tap'
 import { addressOf, publicKeyOf } from '../../../src/crypto/secp256k1.js'
 import { core } from '../../../src/core/index.js'
-import type { CheckpointEntry } from '../../../src/flow/checkpoint.js'
+import { entryOfReceipt, type CheckpointEntry } from '../../../src/flow/checkpoint.js'
 import { FlowErrorCode } from '../../../src/flow/errors.js'
 import { FraudKind, checkFraud, decodeFraudProof, encodeFraudProof, type FraudProof } from '../../../src/flow/fraudProof.js'
 import {
@@ -45,18 +45,7 @@ function receipt(over: Partial<FlowReceipt> = {}, keys: { c?: Uint8Array; p?: Ui
 }
 
 function entryOf(r: SignedReceipt, over: Partial<CheckpointEntry> = {}): CheckpointEntry {
-  return {
-    sessionId: r.sessionId,
-    consumer: r.consumer,
-    provider: r.provider,
-    relays: r.relays,
-    seq: r.seq,
-    prevTotal: 1000n,
-    total: receiptTotal(r),
-    sampleRoot: r.sampleRoot,
-    receiptHash: receiptHash(r),
-    ...over,
-  }
+  return { ...entryOfReceipt(r, 1000n), ...over }
 }
 
 const proof = (kind: FraudProof['kind'], r: SignedReceipt, second?: SignedReceipt): FraudProof => ({

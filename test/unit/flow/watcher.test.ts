@@ -16,6 +16,7 @@ import path from 'node:path'
 import { openDatabase } from '../../../src/chain/blockStore.js'
 import { addressOf, publicKeyOf } from '../../../src/crypto/secp256k1.js'
 import { core } from '../../../src/core/index.js'
+import { entryOfReceipt } from '../../../src/flow/checkpoint.js'
 import { checkFraud, decodeFraudProof, FraudKind, type FraudProof } from '../../../src/flow/fraudProof.js'
 import { RECEIPT_DOMAIN_TAG, encodeReceipt, hexOf, receiptHash, receiptToJson, receiptTotal, signReceipt, type FlowReceipt, type SignedReceipt } from '../../../src/flow/receipt.js'
 import { FlowService } from '../../../src/flow/service.js'
@@ -53,19 +54,7 @@ function receipt(over: Partial<FlowReceipt> = {}, keys: { c?: Uint8Array; p?: Ui
 }
 
 function entryOf(r: SignedReceipt, over: Partial<WatchedEntry> = {}): WatchedEntry {
-  return {
-    sessionId: r.sessionId,
-    consumer: r.consumer,
-    provider: r.provider,
-    relays: r.relays,
-    seq: r.seq,
-    prevTotal: 0n,
-    total: receiptTotal(r),
-    sampleRoot: r.sampleRoot,
-    receiptHash: receiptHash(r),
-    status: 'live',
-    ...over,
-  }
+  return { ...entryOfReceipt(r, 0n), status: 'live', ...over }
 }
 
 /** a pending checkpoint of the fake chain: its header and its entries */

@@ -16,7 +16,7 @@ import { Interface, Wallet } from 'ethers'
 import { NFC, POOLS, SYSTEM_CONTRACTS } from '../../../src/chain/systemAddresses.js'
 import { TRUST_PRODUCED, TRUST_VIOLATION } from '../../../src/consensus/dpos/params.js'
 import { encodeCall } from '../../../src/execution/system/abi.js'
-import { buildCheckpoint, encodeCheckpointCall, signCheckpoint, type CheckpointEntry } from '../../../src/flow/checkpoint.js'
+import { buildCheckpoint, encodeCheckpointCall, entryOfReceipt, signCheckpoint, type CheckpointEntry } from '../../../src/flow/checkpoint.js'
 import { RESUBMIT_BLOCKS } from '../../../src/flow/watcher.js'
 import { RECEIPT_DOMAIN_TAG, ZERO_HASH, receiptHash, receiptTotal, signReceipt, type FlowReceipt, type SignedReceipt } from '../../../src/flow/receipt.js'
 import evidenceAbi from '../../../src/execution/system/abi/IEvidence.json' with { type: 'json' }
@@ -34,18 +34,7 @@ const provider = { key: devKey(2), address: devAddress(2) }
 const outsider = devKey(9)
 
 function entryOf(r: FlowReceipt, over: Partial<CheckpointEntry> = {}): CheckpointEntry {
-  return {
-    sessionId: r.sessionId,
-    consumer: r.consumer,
-    provider: r.provider,
-    relays: r.relays,
-    seq: r.seq,
-    prevTotal: 0n,
-    total: receiptTotal(r),
-    sampleRoot: r.sampleRoot,
-    receiptHash: receiptHash(r),
-    ...over,
-  }
+  return { ...entryOfReceipt(r, 0n), ...over }
 }
 
 /** a signed EIP-1559 transaction from `key` into the pool over RPC; the next block is made by the test */

@@ -17,7 +17,7 @@ import { flowOf } from '../../../../src/consensus/dpos/engine.js'
 import { flowBeginBlock, TRAFFIC_POOL_ACCOUNT, type FlowBeginResult } from '../../../../src/consensus/povf/engine.js'
 import { NbStore } from '../../../../src/consensus/povf/nbStore.js'
 import { FLOW_REWARDS, FlowStore } from '../../../../src/consensus/povf/store.js'
-import { buildCheckpoint, encodeCheckpointCall, signCheckpoint, type CheckpointEntry } from '../../../../src/flow/checkpoint.js'
+import { buildCheckpoint, encodeCheckpointCall, entryOfReceipt, signCheckpoint, type CheckpointEntry } from '../../../../src/flow/checkpoint.js'
 import { RECEIPT_DOMAIN_TAG, receiptHash, receiptTotal, signReceipt, type FlowReceipt, type SignedReceipt } from '../../../../src/flow/receipt.js'
 import { devKey } from '../../../helpers/inProcessNode.js'
 import { CFG, GENESIS_TIME, hexOf, NFC, outcome, registryIface, systemEnv, type SystemEnv } from '../../../helpers/systemVm.js'
@@ -112,18 +112,7 @@ export function receipt(over: Partial<FlowReceipt> = {}, keys: { consumer?: Uint
 }
 
 export function entryOf(r: FlowReceipt, prevTotal = 0n, over: Partial<CheckpointEntry> = {}): CheckpointEntry {
-  return {
-    sessionId: r.sessionId,
-    consumer: r.consumer,
-    provider: r.provider,
-    relays: r.relays,
-    seq: r.seq,
-    prevTotal,
-    total: receiptTotal(r),
-    sampleRoot: r.sampleRoot,
-    receiptHash: receiptHash(r),
-    ...over,
-  }
+  return { ...entryOfReceipt(r, prevTotal), ...over }
 }
 
 /** submitCheckpoint calldata of a checkpoint of `cycle` signed by the dev accounts `signers` */
