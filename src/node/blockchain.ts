@@ -749,7 +749,8 @@ function compareBytes(a: Uint8Array, b: Uint8Array): number {
   return a.length - b.length
 }
 
-async function makeVm(common: Common, state: WorldState, store: BlockStore, dpos: DposConfig): Promise<VM> {
+/** The node's VM over `state`; without `dpos`, a plain EVM without the native system contracts (tests). */
+async function makeVm(common: Common, state: WorldState, store: BlockStore, dpos?: DposConfig): Promise<VM> {
   // BLOCKHASH reads canonical hashes from the store (the EVM asks only for the last 256)
   const blockchain = {
     async getBlock(n: number) {

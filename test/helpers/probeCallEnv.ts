@@ -23,6 +23,7 @@ export async function probeCallEnv(t: Test): Promise<{ env: CallEnv; ws: WorldSt
   t.teardown(() => db.close())
   const ws = await WorldState.open(db, common)
   for (const [addr, a] of genesis.alloc) await ws.live.putAccount(new Address(hexToBytes(addr as `0x${string}`)), new Account(a.nonce, a.balance))
+  // no DposConfig: a plain EVM without the native system contracts, like the CallEnv below (no dpos)
   const vm = await makeVm(common, ws, new BlockStore(db, common))
   const ctx: BlockContext = {
     number: 1n,

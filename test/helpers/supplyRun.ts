@@ -445,7 +445,7 @@ await t.test(`supply invariant over ${BLOCKS} blocks with random traffic, votes 
   async function walk(view: MerkleStateManager, number: bigint): Promise<{ accounts: number }> {
     const w = await walkAccounts(view)
     if (w.sum !== TOTAL_SUPPLY) {
-      const known = new Set([...tracked].map((a) => bytesToHex(core.keccak256(hexToBytes(a as `0x${string}`)))))
+      const known = new Set<string>([...tracked].map((a) => bytesToHex(core.keccak256(hexToBytes(a as `0x${string}`)))))
       const outside = [...w.hashedKeys].filter((k) => !known.has(k))
       fail(number, `whole trie: Σ ${w.sum} ≠ TOTAL_SUPPLY (off by ${w.sum - TOTAL_SUPPLY} wei); ${outside.length} untracked accounts`)
     }

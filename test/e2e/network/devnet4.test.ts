@@ -4,7 +4,7 @@
  * per missed slot, finality continues with 3 of 4 (≥ ⌊2·4/3⌋+1); restarted, it syncs and
  * produces again.
  */
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { Wallet } from 'ethers'
 import { DEV_ACCOUNTS } from '../../../src/node/devAccounts.js'
 import { rpc, waitFor } from '../../helpers/nodeProcess.js'
@@ -23,7 +23,7 @@ async function finalized(url: string): Promise<{ number: number; hash: string; l
   return { number: Number(f.number), hash: f.hash, lag: Number(f.lag) }
 }
 
-async function sameChain(t: Tap.Test, urls: string[], upTo: number, what: string): Promise<void> {
+async function sameChain(t: Test, urls: string[], upTo: number, what: string): Promise<void> {
   for (let n = 1; n <= upTo; n++) {
     const hashes = await Promise.all(urls.map((u) => hashAt(u, n)))
     if (new Set(hashes).size !== 1 || hashes[0] === null) {

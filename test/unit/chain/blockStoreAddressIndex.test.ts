@@ -134,7 +134,7 @@ t.test('commit writes the address entries in the block batch: sender, recipient,
   await store.commitBlock(block, receiptsFor(txs), [])
   t.equal(writes.length, 1, 'one batch')
   const written = new Map(writes[0].filter((op) => op.key[0] === A).map((op) => [hx(op.key), hx(op.value!)]))
-  const entry = (who: Uint8Array, i: number, flags: number) => [hx(key(A, who, u64(1n), u32(i))), hx(txs[i].hash()) + flags.toString(16).padStart(2, '0')]
+  const entry = (who: Uint8Array, i: number, flags: number): [string, string] => [hx(key(A, who, u64(1n), u32(i))), hx(txs[i].hash()) + flags.toString(16).padStart(2, '0')]
   const want = new Map([
     entry(addr(1), 0, FROM),
     entry(addr(2), 0, TO),

@@ -4,7 +4,7 @@
  * every bad file or password is one clear UsageError. Last, the real CLI: `nfc genesis new`, then
  * `nfc node` with one of its keystores produces blocks as that witness.
  */
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { spawnSync } from 'node:child_process'
 import { readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -26,7 +26,6 @@ async function usageError(t: Test, p: Promise<unknown>, message: RegExp, what: s
   t.ok(e instanceof UsageError, `${what}: a UsageError`)
   t.match((e as Error | undefined)?.message ?? '', message, what)
 }
-type Test = Parameters<Parameters<typeof t.test>[1]>[0]
 
 t.test('the three file forms, and every way they can be wrong', async (t) => {
   const dir = tempDir(t)

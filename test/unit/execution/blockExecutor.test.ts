@@ -38,6 +38,7 @@ async function setup(t: Test): Promise<Env> {
   const ws = await WorldState.open(db, common)
   for (const [addr, a] of genesis.alloc) await ws.live.putAccount(new Address(hexToBytes(addr as `0x${string}`)), new Account(a.nonce, a.balance))
   await ws.live.getStateRoot()
+  // no DposConfig: a plain EVM without the native system contracts
   const vm = await makeVm(common, ws, new BlockStore(db, common))
   return { ws, vm, sm: ws.live, number: 0n, nonces: new Map() }
 }

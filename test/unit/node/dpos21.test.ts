@@ -41,7 +41,7 @@ t.test('21 witnesses: elections with changing votes, activation at the boundary,
   const reporter = keyOf('reporter')
   const foundation = Object.entries(doc.alloc).find(([, a]) => /foundation/.test(a.label ?? ''))![1]
   for (const k of [...newcomers, reporter]) {
-    doc.alloc[addrOf(k)] = { balance: (2_000_000n * NFC).toString() }
+    doc.alloc[addrOf(k)] = { balance: (2_000_000n * NFC).toString(), label: k === reporter ? 'reporter' : 'candidate' }
     foundation.balance = (BigInt(foundation.balance) - 2_000_000n * NFC).toString()
   }
   const genesis = parseGenesis(doc)

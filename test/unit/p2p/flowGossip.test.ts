@@ -4,7 +4,7 @@
  * decides what travels on ('relay' / 'drop'), a throw penalises the sender; a node without a
  * flow service drops them; the FlowSignature codec and limits.
  */
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { EventEmitter } from 'node:events'
 import { silentLogger } from '../../../src/util/logger.js'
 import { generateIdentity } from '../../../src/p2p/identity.js'
@@ -22,7 +22,7 @@ interface FlowNode {
   received: EventEmitter
 }
 
-async function node(t: Tap.Test, verdict: 'relay' | 'drop' | 'throw' | null = 'relay'): Promise<FlowNode> {
+async function node(t: Test, verdict: 'relay' | 'drop' | 'throw' | null = 'relay'): Promise<FlowNode> {
   const identity = generateIdentity()
   const net = new Network({ identity, logger: silentLogger, host: '127.0.0.1', port: 0, targetPeers: 0, chain: new ToyChain() })
   t.teardown(() => net.stop())

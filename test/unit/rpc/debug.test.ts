@@ -18,6 +18,7 @@ import { parseGoDuration } from '../../../rpc/debug/traceConfig.js'
 import { unpackRevert } from '../../../src/execution/trace.js'
 import { silentLogger } from '../../../src/util/logger.js'
 import { compileSolidity, devAddress, devKey, repoRoot, startNode } from '../../helpers/inProcessNode.js'
+import { limits } from './fixtures/rpcServer.js'
 
 const SOURCE = `// SPDX-License-Identifier: MIT
 pragma solidity ^0.8.20;
@@ -69,7 +70,7 @@ t.test('debug_traceTransaction and debug_traceCall', async (t) => {
   const dispatcher = createDispatcher({ methods: allMethods(), logger: silentLogger })
   let id = 0
   const rpcRaw = async (method: string, params: unknown[] = []) =>
-    JSON.parse((await dispatcher.handleText(JSON.stringify({ jsonrpc: '2.0', id: ++id, method, params }), { node: n.node as never, logger: silentLogger }))!) as {
+    JSON.parse((await dispatcher.handleText(JSON.stringify({ jsonrpc: '2.0', id: ++id, method, params }), { node: n.node as never, logger: silentLogger, limits }))!) as {
       result?: any
       error?: { code: number; message: string; data?: unknown }
     }

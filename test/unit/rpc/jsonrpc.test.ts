@@ -1,13 +1,13 @@
 import t from 'tap'
 import { createDispatcher } from '../../../rpc/jsonrpc.js'
 import { silentLogger } from '../../../src/util/logger.js'
-import { node, recordingLogger, revertData, testMethods } from './fixtures/rpcServer.js'
+import { limits, node, recordingLogger, revertData, testMethods } from './fixtures/rpcServer.js'
 
 function setup(opts: { maxBatch?: number; maxResponseBytes?: number } = {}) {
   const logger = recordingLogger()
   const { methods } = testMethods()
   const d = createDispatcher({ methods, logger, ...opts })
-  const ctx = { node, logger: silentLogger }
+  const ctx = { node, logger: silentLogger, limits }
   const send = async (body: unknown) => {
     const out = await d.handleText(typeof body === 'string' ? body : JSON.stringify(body), ctx)
     return out === undefined ? undefined : JSON.parse(out)
@@ -109,7 +109,7 @@ t.test('batch calls run in order, one after another', async (t) => {
   methods.set('t_a', defineMethod('t_a', [], async () => { order.push('a start'); await new Promise((r) => setTimeout(r, 5)); order.push('a end') }))
   methods.set('t_b', defineMethod('t_b', [], () => { order.push('b') }))
   const d = createDispatcher({ methods, logger: silentLogger })
-  await d.handleText(JSON.stringify([req('t_a', [], 1), req('t_b', [], 2)]), { node, logger: silentLogger })
+  await d.handleText(JSON.stringify([req('t_a', [], 1), req('t_b', [], 2)]), { node, logger: silentLogger, limits })
   t.same(order, ['a start', 'a end', 'b'])
 })
 

@@ -1,7 +1,7 @@
 import t from 'tap'
 import { basicMethods, buildMethods } from '../../../rpc/methods.js'
 import { defineMethod } from '../../../rpc/params.js'
-import { node } from './fixtures/rpcServer.js'
+import { limits, node } from './fixtures/rpcServer.js'
 import { silentLogger } from '../../../src/util/logger.js'
 
 t.test('buildMethods maps names and rejects duplicates', async (t) => {
@@ -12,7 +12,7 @@ t.test('buildMethods maps names and rejects duplicates', async (t) => {
 
 t.test('the three NodeInfo methods', async (t) => {
   const m = buildMethods(basicMethods)
-  const ctx = { node, logger: silentLogger }
+  const ctx = { node, logger: silentLogger, limits }
   const run = (name: string) => {
     const method = m.get(name)!
     return method.handler(method.params([]), ctx)

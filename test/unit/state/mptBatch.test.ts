@@ -1,4 +1,4 @@
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { createMPT } from '@ethereumjs/mpt'
 import { bytesToHex, hexToBytes, MapDB } from '@ethereumjs/util'
 import { core } from '../../../src/core/index.js'
@@ -24,7 +24,7 @@ const EMPTY_ROOT = hexToBytes('0x56e81f171bcc55a6ff8345e692c0f86e5b48e01b996cadc
  * @ethereumjs/mpt, comparing roots after every round and reading every key back from the nodes
  * MptBatch stored, through an ethereumjs trie opened on them.
  */
-async function compare(t: Tap.Test, opts: { seed: number; keyLen: number; batches: number; perBatch: number; prefixes: number }) {
+async function compare(t: Test, opts: { seed: number; keyLen: number; batches: number; perBatch: number; prefixes: number }) {
   const rand = prng(opts.seed)
   const store = new MapStore()
   const batch = new MptBatch(store, core.keccak256, EMPTY_ROOT)
