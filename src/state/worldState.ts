@@ -3,6 +3,7 @@
  * driven by @ethereumjs/statemanager. One live state manager follows the head and is used only by
  * block execution (under the node's chain lock); readers get their own view at any root.
  */
+import { createRequire } from 'node:module'
 import type { Common } from '@ethereumjs/common'
 import { createMPT } from '@ethereumjs/mpt'
 import { Caches, MerkleStateManager } from '@ethereumjs/statemanager'
@@ -10,6 +11,12 @@ import type { Db } from '../chain/blockStore.js'
 import { core } from '../core/index.js'
 import { DeferredTrie, LiveStateManager } from './deferredTrie.js'
 import { TrieNodeStore } from './trieNodeStore.js'
+
+// @ethereumjs makes a `debug` logger for every trie, cache and state manager it builds, and each
+// asks isatty(stderr) whether to colour its output: a syscall per state view (~4% of an eth_call's
+// CPU in the rpc bench). Decide once, the same way; DEBUG_COLORS in the environment still wins.
+const debugOptions = (createRequire(import.meta.url)('debug') as { inspectOpts: Record<string, unknown> }).inspectOpts
+if (!('colors' in debugOptions)) debugOptions.colors = process.stderr.isTTY === true
 
 export class WorldState {
   private constructor(
