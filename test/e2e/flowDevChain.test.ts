@@ -18,7 +18,7 @@ import { splitTrafficReward } from '../../src/consensus/povf/split.js'
 import registryAbi from '../../src/execution/system/abi/INodeRegistry.json' with { type: 'json' }
 import nbAbi from '../../src/execution/system/abi/INB.json' with { type: 'json' }
 import { devAddress, devGenesis, devKey, startNode } from '../helpers/inProcessNode.js'
-import { hex, nextCycle, rejection, send, signedJson, toHex, untilApplied } from '../helpers/flowChain.js'
+import { hex, nextCycle, rejection, send, sideChainOf, signedJson, toHex, untilApplied } from '../helpers/flowChain.js'
 
 const registry = new Interface(registryAbi)
 const nb = new Interface(nbAbi)
@@ -47,8 +47,8 @@ t.test('receipts → side-chain → checkpoint → rewards on a dev chain', asyn
 
   // a fresh cycle, so every receipt below lands in it
   const cycle = await nextCycle(n, BigInt((await n.rpc('flow_getStats')).cycle))
-  const side = await n.rpc('flow_getSideChain')
-  t.equal(BigInt(side.cycle), cycle)
+  const side = await sideChainOf(n, cycle)
+  t.equal(BigInt(side.cycle), cycle, 'the side-chain of the new cycle')
   t.same(side.committee, [devAddress(0)], 'the dev witness is the committee')
 
   const head = BigInt(await n.rpc('eth_blockNumber'))

@@ -105,6 +105,22 @@ export function nextCycle(n: RpcNode, after: bigint): Promise<bigint> {
   )
 }
 
+/**
+ * flow_getSideChain once the node's flow service has followed the head into `cycle` (the service
+ * runs after the block is imported, so right after a new cycle's first block it can still report
+ * the previous one)
+ */
+export function sideChainOf(n: RpcNode, cycle: bigint): Promise<any> {
+  return untilHead(
+    n,
+    async () => {
+      const side = await n.rpc('flow_getSideChain')
+      return BigInt(side.cycle) === cycle ? side : undefined
+    },
+    `the flow service in cycle ${cycle}`,
+  )
+}
+
 /** the checkpoint of `cycle` once it is applied */
 export function untilApplied(n: RpcNode, cycle: bigint, timeoutMs = 60_000): Promise<any> {
   return untilHead(

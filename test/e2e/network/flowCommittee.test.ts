@@ -20,7 +20,7 @@ import registryAbi from '../../../src/execution/system/abi/INodeRegistry.json' w
 import nbAbi from '../../../src/execution/system/abi/INB.json' with { type: 'json' }
 import { devAddress, devKey, RpcCallError, tempDir } from '../../helpers/inProcessNode.js'
 import { freePort } from '../../helpers/devnetProcess.js'
-import { hex, nextCycle, send, signedJson, toHex, untilApplied, untilHead, type RpcNode } from '../../helpers/flowChain.js'
+import { hex, nextCycle, send, sideChainOf, signedJson, toHex, untilApplied, untilHead, type RpcNode } from '../../helpers/flowChain.js'
 
 const registry = new Interface(registryAbi)
 const nb = new Interface(nbAbi)
@@ -77,7 +77,7 @@ t.test('two committee members gossip receipts and signatures and settle one chec
 
   const cycle = await nextCycle(a, BigInt((await a.rpc('flow_getStats')).cycle))
   const committee = [devAddress(0), devAddress(1)].sort()
-  t.same([...(await a.rpc('flow_getSideChain')).committee].sort(), committee, 'both witnesses are the committee')
+  t.same([...(await sideChainOf(a, cycle)).committee].sort(), committee, 'both witnesses are the committee')
 
   const r1: FlowReceipt = {
     domainTag: RECEIPT_DOMAIN_TAG,
