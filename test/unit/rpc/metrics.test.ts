@@ -119,6 +119,8 @@ t.test('GET /metrics: content type, counts and latency per method move after cal
   await s.post(JSON.stringify([{ jsonrpc: '2.0', id: 1, method: 'eth_chainId' }, { jsonrpc: '2.0', method: 'eth_chainId' }]))
   // a slow call shows in the latency histogram
   const slow = s.call('test_wait')
+  // the 60 ms start once the server is running the call: under load the request can take a while to arrive
+  await s.entered
   await new Promise((r) => setTimeout(r, 60))
   s.release()
   await slow
