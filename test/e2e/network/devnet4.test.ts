@@ -112,7 +112,10 @@ t.test('4 witnesses: agreement, finality, a dead witness, restart and sync', asy
   await net.start(3)
   const target = await headOf(live[0]!)
   await waitHeads([dead.url], target, 30_000)
-  t.equal(await rpc(dead.url, 'eth_syncing'), false, 'eth_syncing is false once caught up')
+  // the chain moves on while it catches up: the sync ends when it reaches the peers' head, which
+  // can be a block after `target` (then eth_syncing still shows current 0x15 of highest 0x16)
+  await waitFor(async () => (await rpc(dead.url, 'eth_syncing')) === false, 30_000, 'eth_syncing false once caught up')
+  t.pass('eth_syncing is false once caught up')
   await waitFor(async () => (await witness(live[0]!, dead.address)).produced > after.produced, 30_000, 'the restarted witness produces again')
   t.pass('the restarted witness produced a block')
   const end = Math.min(...(await Promise.all(urls().map(headOf)))) - 1

@@ -59,6 +59,8 @@ t.test('a node 1,000 blocks late catches up, then follows the head', async (t) =
   await waitFor(async () => (await headOf(b.url)) >= aHead + 2, 20_000, 'the late node follows new blocks')
   const n = aHead + 1
   t.equal(await hashAt(b.url, n), await hashAt(a.url, n), `new block ${n} is the same on both`)
-  t.equal(await rpc(b.url, 'eth_syncing'), false, 'not syncing any more')
+  // a block that arrives while the node is busy can start a short catch-up: wait it out
+  await waitFor(async () => (await rpc(b.url, 'eth_syncing')) === false, 20_000, 'eth_syncing false')
+  t.pass('not syncing any more')
   t.equal(Number(await rpc(b.url, 'net_peerCount')), 1, 'one peer')
 })
