@@ -121,21 +121,26 @@ export function checkFraud(proof: FraudProof, entry: CheckpointEntry): FraudVerd
         if (got.consumer !== r.consumer || got.provider !== r.provider) {
           return no('the receipt signatures are invalid (prove BadSignature instead)')
         }
-        const differs =
-          receiptTotal(r) !== entry.total ||
-          !bytesEqual(r.sessionId, entry.sessionId) ||
-          r.seq !== entry.seq ||
-          r.consumer !== entry.consumer ||
-          r.provider !== entry.provider ||
-          r.relays.join() !== entry.relays.join() ||
-          !bytesEqual(r.sampleRoot, entry.sampleRoot)
-        return differs ? { proven: true } : no('the entry matches its receipt')
+        return entryDiffers(r, entry) ? { proven: true } : no('the entry matches its receipt')
       }
     }
     return no('unknown kind')
   } catch (e) {
     return no(`malformed: ${e instanceof Error ? e.message : String(e)}`)
   }
+}
+
+/** whether the entry claims anything its receipt does not say (what Inflated proves, signatures apart) */
+export function entryDiffers(r: SignedReceipt, entry: CheckpointEntry): boolean {
+  return (
+    receiptTotal(r) !== entry.total ||
+    !bytesEqual(r.sessionId, entry.sessionId) ||
+    r.seq !== entry.seq ||
+    r.consumer !== entry.consumer ||
+    r.provider !== entry.provider ||
+    r.relays.join() !== entry.relays.join() ||
+    !bytesEqual(r.sampleRoot, entry.sampleRoot)
+  )
 }
 
 /** Hex id of a proof's target, for logs and de-duplication. */

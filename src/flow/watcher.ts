@@ -18,6 +18,13 @@
  * still-live entry (one storage word) right before it is sent. A head with no new receipt and
  * nothing due costs one `pendingCheckpoints()` (headers only) and no signature recovery.
  *
+ * Signatures: before proving, the receipts to look at are checked in one batch with `verify` (the
+ * node passes its recover pool's, so the work is on the worker threads), once per receipt. A
+ * receipt signed by its own consumer and provider settles BadSignature, Inflated and its side of
+ * DuplicateSeq by comparing fields, so an honest entry costs its receipt's one batched check and
+ * no recovery on this thread; `checkFraud` runs (and recovers) only for a candidate that the
+ * fields say is proven, or for a receipt whose signatures are not its parties'.
+ *
  * Only a key whose account is an active RN or CN may submit (Evidence refuses anyone else), so
  * nothing is sent while `canSubmitEvidence()` is false.
  *
@@ -27,8 +34,9 @@
 import { bytesToHex } from '@ethereumjs/util'
 import type { Logger } from '../util/logger.js'
 import type { CheckpointEntry } from './checkpoint.js'
-import { checkFraud, encodeFraudProof, FraudKind, type FraudProof } from './fraudProof.js'
+import { checkFraud, encodeFraudProof, entryDiffers, FraudKind, type FraudProof } from './fraudProof.js'
 import { receiptHash, type SignedReceipt } from './receipt.js'
+import { verifyOnThread, type SignatureVerifier } from './sideChain.js'
 
 /** an entry of a pending checkpoint as stored on chain */
 export interface WatchedEntry extends CheckpointEntry {
@@ -67,6 +75,8 @@ export interface FlowWatcherOptions {
   logger: Logger
   /** receipts remembered (oldest forgotten first); default DEFAULT_MAX_RECEIPTS */
   maxReceipts?: number
+  /** checks receipts' two signatures in batches (the node passes its recover pool's); default: on this thread */
+  verify?: SignatureVerifier
   /**
    * time a proof needs to reach a block (the block interval): one is sent only while
    * head time + leadMs < challengeEndsMs, since a proof landing at or after the window end reverts
@@ -122,6 +132,8 @@ export class FlowWatcher {
   private readonly receipts = new Map<string, SignedReceipt>()
   /** (sessionId, seq) → hashes of the cached receipts with them */
   private readonly bySeq = new Map<string, Set<string>>()
+  /** receiptHash (hex) of a cached receipt → whether both its signatures are its own consumer's and provider's */
+  private readonly partiesSigned = new Map<string, boolean>()
   /** checkpointKey → the checkpoint's entries and proofs, for the pending checkpoints only */
   private readonly watched = new Map<string, Watched>()
   /** receipt hashes and seq keys of the receipts added since the last head (while something is watched) */
@@ -130,11 +142,14 @@ export class FlowWatcher {
   /** more receipts arrived between two heads than the dirty sets hold: re-prove every unproven entry */
   private dirtyOverflow = false
   private proves = 0
+  private fullChecks = 0
+  private readonly verify: SignatureVerifier
   private readonly max: number
   private tail: Promise<unknown> = Promise.resolve()
 
   constructor(private readonly o: FlowWatcherOptions) {
     this.max = o.maxReceipts ?? DEFAULT_MAX_RECEIPTS
+    this.verify = o.verify ?? verifyOnThread
     if (!Number.isSafeInteger(this.max) || this.max < 1) throw new RangeError(`maxReceipts must be a positive integer, got ${String(o.maxReceipts)}`)
   }
 
@@ -143,9 +158,14 @@ export class FlowWatcher {
     return this.receipts.size
   }
 
-  /** For tests: how many times an entry was checked against the cache with `checkFraud`. */
+  /** For tests: how many times an entry was checked against the cache. */
   get provesRun(): number {
     return this.proves
+  }
+
+  /** For tests: how many candidate proofs went through `checkFraud` (each recovers signatures). */
+  get checksRun(): number {
+    return this.fullChecks
   }
 
   /** whether the receipt with this hash is remembered */
@@ -184,6 +204,7 @@ export class FlowWatcher {
   private forgetOldest(): void {
     const [hash, sr] = this.receipts.entries().next().value as [string, SignedReceipt]
     this.receipts.delete(hash)
+    this.partiesSigned.delete(hash)
     const key = seqKey(sr.sessionId, sr.seq)
     const set = this.bySeq.get(key)
     set?.delete(hash)
@@ -223,16 +244,19 @@ export class FlowWatcher {
     const keys = new Set(pending.map(checkpointKey))
     for (const k of this.watched.keys()) if (!keys.has(k)) this.watched.delete(k)
 
-    // first the loaded checkpoints (no await: the dirty marks are spent before anything can throw) …
+    // the entries to prove: in the loaded checkpoints, those a new receipt concerns (no await
+    // before this: the dirty marks are spent into `todo` before anything can throw) …
+    const todo: [Watched, number][] = []
     for (const w of this.watched.values()) {
       if (overflow) {
-        for (let i = 0; i < w.entries.length; i++) this.reprove(w, i)
+        for (let i = 0; i < w.entries.length; i++) todo.push([w, i])
         continue
       }
-      for (const h of dirtyHashes) for (const i of w.byReceipt.get(h) ?? []) this.reprove(w, i)
-      for (const s of dirtySeqs) for (const i of w.bySeq.get(s) ?? []) this.reprove(w, i)
+      for (const h of dirtyHashes) for (const i of w.byReceipt.get(h) ?? []) todo.push([w, i])
+      for (const s of dirtySeqs) for (const i of w.bySeq.get(s) ?? []) todo.push([w, i])
     }
-    // … then the ones seen for the first time: read once, every entry proven against the whole cache
+    // … and every entry of the ones seen for the first time, read once
+    const fresh: [string, Watched][] = []
     for (const cp of pending) {
       const k = checkpointKey(cp)
       if (this.watched.has(k)) continue
@@ -242,10 +266,13 @@ export class FlowWatcher {
         const e = entries[i]!
         push(w.byReceipt, bytesToHex(e.receiptHash), i)
         push(w.bySeq, seqKey(e.sessionId, e.seq), i)
-        this.reprove(w, i)
+        todo.push([w, i])
       }
-      this.watched.set(k, w)
+      fresh.push([k, w])
     }
+    await this.checkSignatures(todo)
+    for (const [w, i] of todo) this.reprove(w, i)
+    for (const [k, w] of fresh) this.watched.set(k, w)
 
     let allowed: boolean | null = null
     for (const cp of pending) {
@@ -289,21 +316,69 @@ export class FlowWatcher {
     if (proof !== null) w.provable.set(i, proof)
   }
 
-  /** the first proof the cache holds against entry `index` of `cycle` (checkFraud decides), or null */
+  /**
+   * Learns, in one `verify` batch, whether the cached receipts the `todo` entries could be proven
+   * with are signed by their own parties. If verification fails (the pool closed) nothing is
+   * learnt and proving falls back to `checkFraud` for every candidate.
+   */
+  private async checkSignatures(todo: readonly [Watched, number][]): Promise<void> {
+    const wanted = new Set<string>()
+    const want = (hash: string) => {
+      if (this.receipts.has(hash) && !this.partiesSigned.has(hash)) wanted.add(hash)
+    }
+    for (const [w, i] of todo) {
+      if (w.provable.has(i)) continue
+      const e = w.entries[i]!
+      const hash = bytesToHex(e.receiptHash)
+      if (!this.receipts.has(hash)) continue
+      want(hash)
+      for (const other of this.bySeq.get(seqKey(e.sessionId, e.seq)) ?? []) want(other)
+    }
+    if (wanted.size === 0) return
+    const hashes = [...wanted]
+    try {
+      const verdicts = await this.verify(hashes.map((h) => this.receipts.get(h)!))
+      // a receipt forgotten during the await is not recorded
+      hashes.forEach((h, i) => {
+        if (this.receipts.has(h)) this.partiesSigned.set(h, verdicts[i] === null)
+      })
+    } catch (e) {
+      this.o.logger.warn('the fraud-proof watcher could not check signatures in a batch; checking one by one', { error: e })
+    }
+  }
+
+  /**
+   * The first proof the cache holds against entry `index` of `cycle`, or null. A receipt whose
+   * signatures are known to be its own parties' yields at most the one candidate its fields say
+   * is proven; `checkFraud` decides every candidate.
+   */
   private prove(cycle: bigint, index: number, entry: WatchedEntry): FraudProof | null {
     const hash = bytesToHex(entry.receiptHash)
     const receipt = this.receipts.get(hash)
     if (receipt === undefined) return null
     this.proves++
     const base = { cycle, entryIndex: index, receipt }
-    const candidates: FraudProof[] = [
-      { ...base, kind: FraudKind.BadSignature },
-      { ...base, kind: FraudKind.Inflated },
-    ]
-    for (const other of this.bySeq.get(seqKey(entry.sessionId, entry.seq)) ?? []) {
-      if (other !== hash) candidates.push({ ...base, kind: FraudKind.DuplicateSeq, second: this.receipts.get(other)! })
+    const candidates: FraudProof[] = []
+    if (this.partiesSigned.get(hash) === true) {
+      // recovered signers = the receipt's consumer and provider
+      if (receipt.consumer !== entry.consumer || receipt.provider !== entry.provider) candidates.push({ ...base, kind: FraudKind.BadSignature })
+      else if (entryDiffers(receipt, entry)) candidates.push({ ...base, kind: FraudKind.Inflated })
+    } else {
+      candidates.push({ ...base, kind: FraudKind.BadSignature }, { ...base, kind: FraudKind.Inflated })
     }
-    return candidates.find((p) => checkFraud(p, entry).proven) ?? null
+    for (const other of this.bySeq.get(seqKey(entry.sessionId, entry.seq)) ?? []) {
+      if (other === hash) continue
+      const second = this.receipts.get(other)!
+      // a second receipt signed by its own consumer proves nothing unless that is the entry's consumer and the totals differ
+      if (this.partiesSigned.get(other) === true && (second.consumer !== entry.consumer || (second.bytesUp === receipt.bytesUp && second.bytesDown === receipt.bytesDown))) continue
+      candidates.push({ ...base, kind: FraudKind.DuplicateSeq, second })
+    }
+    return (
+      candidates.find((p) => {
+        this.fullChecks++
+        return checkFraud(p, entry).proven
+      }) ?? null
+    )
   }
 }
 

@@ -220,6 +220,7 @@ export class Node implements NodeInfo {
               this.sendSystemCall(SYSTEM_CONTRACTS.evidence, encodeCall('submitFraudProof(bytes)', [calldata]), gasLimit),
             logger,
             leadMs: BigInt(this.opts.genesis.params.blockIntervalMs),
+            verify: poolVerifier(this.recoverPool),
           })
     const flow = new FlowService({
       chainId: this.chainId,

@@ -11,6 +11,11 @@ import { publicKeyOf, addressOf } from '../../src/crypto/secp256k1.js'
 import { RECEIPT_DOMAIN_TAG, receiptHash, signReceipt, type SignedReceipt } from '../../src/flow/receipt.js'
 import { makeOpening, openingIndex, sampleRootOf, sliceLeaf, verifyOpening } from '../../src/flow/sampling.js'
 import { verifyReceipts } from '../../src/flow/verifyPool.js'
+import { entryOfReceipt } from '../../src/flow/checkpoint.js'
+import { checkFraud, FraudKind } from '../../src/flow/fraudProof.js'
+import { poolVerifier } from '../../src/flow/sideChain.js'
+import { FlowWatcher, type FlowWatchView } from '../../src/flow/watcher.js'
+import type { Logger } from '../../src/util/logger.js'
 import { opsPerSecond, progress, row } from './report.js'
 
 const RECEIPTS = 20_000
@@ -105,9 +110,62 @@ async function receipts(): Promise<void> {
       target: '≥ 20,000/s',
       met: rate >= 20_000,
     })
+    await watcherFirstLook(pool, all.slice(0, WATCHED_ENTRIES))
   } finally {
     await pool.close()
   }
+}
+
+const WATCHED_ENTRIES = 4096
+
+/**
+ * The fraud-proof watcher's first look at a checkpoint of WATCHED_ENTRIES honest entries whose
+ * receipts it holds, in entries per second of this (the node's main) thread: its signatures are
+ * checked in one batch on the pool. Baseline: every candidate proof through checkFraud on this
+ * thread (what the watcher did before; 4 recoveries per entry).
+ */
+async function watcherFirstLook(pool: RecoverPool, rs: SignedReceipt[]): Promise<void> {
+  const entries = rs.map((r) => ({ ...entryOfReceipt(r, 0n), status: 'live' as const }))
+  progress('flow: watcher, checkFraud on every candidate (baseline)…')
+  const start = performance.now()
+  entries.forEach((e, i) => {
+    for (const kind of [FraudKind.BadSignature, FraudKind.Inflated]) {
+      if (checkFraud({ kind, cycle: 7n, entryIndex: i, receipt: rs[i]! }, e).proven) throw new Error('bench/flow: an honest entry was proven')
+    }
+  })
+  const base = (entries.length * 1000) / (performance.now() - start)
+
+  const quiet: Logger = { debug() {}, info() {}, warn() {}, error() {}, child: () => quiet }
+  const view: FlowWatchView = {
+    head: () => ({ number: 1n, timestampMs: 0n }),
+    pendingCheckpoints: async () => [{ cycle: 7n, checkpointHash: '0x07', challengeEndsMs: 1n << 60n, signers: 3 }],
+    entries: async () => entries,
+    entryLive: async () => true,
+    canSubmitEvidence: async () => true,
+  }
+  let busyMs = 0
+  for (let round = 0; round < 3; round++) {
+    progress(`flow: watcher, first look at a ${entries.length}-entry checkpoint (${round + 1}/3)…`)
+    const watcher = new FlowWatcher({
+      view,
+      submitEvidence: async () => {
+        throw new Error('bench/flow: the watcher tried to submit a proof against honest entries')
+      },
+      logger: quiet,
+      verify: poolVerifier(pool),
+    })
+    for (const r of rs) watcher.see(r)
+    const before = performance.eventLoopUtilization()
+    await watcher.onHead()
+    busyMs += performance.eventLoopUtilization(before).active
+    if (watcher.checksRun !== 0) throw new Error('bench/flow: honest entries went through checkFraud')
+  }
+  row({
+    name: `watcher: first look, ${entries.length} entries (main thr)`,
+    value: (3 * entries.length * 1000) / busyMs,
+    unit: 'entry/s',
+    baseline: { name: 'checkFraud per candidate, 1 thread', value: base },
+  })
 }
 
 function openings(): void {

@@ -20,7 +20,7 @@ import { entryOfReceipt } from '../../../src/flow/checkpoint.js'
 import { checkFraud, decodeFraudProof, FraudKind, type FraudProof } from '../../../src/flow/fraudProof.js'
 import { RECEIPT_DOMAIN_TAG, encodeReceipt, hexOf, receiptHash, receiptToJson, receiptTotal, signReceipt, type FlowReceipt, type SignedReceipt } from '../../../src/flow/receipt.js'
 import { FlowService } from '../../../src/flow/service.js'
-import { verifyOnThread } from '../../../src/flow/sideChain.js'
+import { verifyOnThread, type SignatureVerifier } from '../../../src/flow/sideChain.js'
 import { SideStore } from '../../../src/flow/sideStore.js'
 import { tempDir } from '../../helpers/inProcessNode.js'
 import { fraudProofGas, FlowWatcher, MAX_WATCHED_CHECKPOINTS, RESUBMIT_BLOCKS, type FlowWatchView, type PendingCheckpoint, type WatchedEntry } from '../../../src/flow/watcher.js'
@@ -113,7 +113,7 @@ function recordingLogger() {
   return { logger, lines }
 }
 
-function setup(opts: { maxReceipts?: number; leadMs?: bigint } = {}) {
+function setup(opts: { maxReceipts?: number; leadMs?: bigint; verify?: SignatureVerifier } = {}) {
   const chain = new FakeChain()
   const sent: Sent[] = []
   const { logger, lines } = recordingLogger()
@@ -469,6 +469,71 @@ t.test('a proof found is still sent after the cache forgot its receipt', async (
   await watcher.onHead()
   t.equal(sent.length, 1)
   t.equal(hx(receiptHash(sent[0]!.proof.receipt)), hx(receiptHash(forged)))
+})
+
+t.test('signatures are checked once, in one batch; honest entries go through no checkFraud', async (t) => {
+  const batches: number[] = []
+  const { chain, watcher, sent } = setup({
+    verify: async (rs) => {
+      batches.push(rs.length)
+      return verifyOnThread(rs)
+    },
+  })
+  const honest = Array.from({ length: 40 }, (_, i) => receipt({ sessionId: h(`honest ${i}`) }))
+  const forged = receipt({ sessionId: h('forged') }, { c: h('mallory') })
+  // a second receipt of an honest seq signed by another consumer, and one with the same totals: neither proves DuplicateSeq
+  const strangers = receipt({ sessionId: h('honest 0'), consumer: addrOfKey(h('eve')), bytesDown: 1n }, { c: h('eve') })
+  const sameTotals = receipt({ sessionId: h('honest 1'), prevReceiptHash: h('y') })
+  // signed by the entry's consumer, but with a forged provider signature: still a DuplicateSeq (the consumer signed two totals)
+  const halfForged = receipt({ sessionId: h('honest 2'), bytesDown: 7n }, { p: h('mallory') })
+  for (const r of [...honest, forged, strangers, sameTotals, halfForged]) watcher.see(r)
+
+  chain.checkpoints = [checkpoint(4n, [...honest.map((r) => entryOf(r)), entryOf(forged)])]
+  await watcher.onHead()
+  t.same(batches, [44], "one batch: the 41 entries' receipts and the 3 other receipts of their seqs")
+  t.same(
+    sent.map((s) => [s.proof.entryIndex, s.proof.kind]),
+    [
+      [2, FraudKind.DuplicateSeq],
+      [40, FraudKind.BadSignature],
+    ],
+    "the forgery and the consumer's two totals are found",
+  )
+  t.equal(watcher.checksRun, 2, 'checkFraud ran only on candidates: BadSignature of the forgery (proven at once) and the half-forged DuplicateSeq')
+  t.equal(watcher.provesRun, 41)
+
+  // a receipt arriving later is checked in a batch of its own; what was learnt is not checked again
+  const late = receipt({ sessionId: h('honest 3'), bytesUp: 5n })
+  watcher.see(late)
+  chain.next()
+  await watcher.onHead()
+  t.same(batches, [44, 1], 'only the new receipt')
+  t.equal(sent.length, 3)
+  t.equal(sent[2]!.proof.kind, FraudKind.DuplicateSeq, 'and it proves DuplicateSeq on entry 3')
+  t.equal(sent[2]!.proof.entryIndex, 3)
+})
+
+t.test('when the batch check fails, proving falls back to checkFraud and finds the same', async (t) => {
+  const { chain, watcher, sent, lines } = setup({
+    verify: async () => {
+      throw new Error('recover pool closed')
+    },
+  })
+  const honest = receipt({ sessionId: h('a') })
+  const forged = receipt({ sessionId: h('b') }, { c: h('mallory') })
+  const inflatedSrc = receipt({ sessionId: h('c') })
+  for (const r of [honest, forged, inflatedSrc]) watcher.see(r)
+  chain.checkpoints = [checkpoint(4n, [entryOf(honest), entryOf(forged), entryOf(inflatedSrc, { total: 1n })])]
+  await watcher.onHead()
+  t.same(
+    sent.map((s) => [s.proof.entryIndex, s.proof.kind]),
+    [
+      [1, FraudKind.BadSignature],
+      [2, FraudKind.Inflated],
+    ],
+  )
+  t.equal(watcher.checksRun, 2 + 1 + 2, 'honest: both kinds checked; forged: BadSignature; inflated: both')
+  t.ok(lines.some((l) => l.level === 'warn' && /could not check signatures in a batch/.test(l.msg)), 'the failure is logged')
 })
 
 t.test('the flow service shows the watcher every decodable receipt and survives its failures', async (t) => {
