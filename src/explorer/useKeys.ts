@@ -15,9 +15,14 @@ export function useKeys(handler: (input: string, key: Key) => void, active = tru
   const stable = useCallback((input: string, key: Key) => {
     if (!activeRef.current) return
     // several keys in one read (typed fast, tmux send-keys, a paste) arrive as one string:
-    // hand them over one at a time so "jj" moves twice
+    // hand them over one at a time so "jj" moves twice, and a line break in it as Enter (Ink
+    // flags `return` only when the read is the line break alone: "123\r" must still submit)
     if (input.length > 1 && !key.ctrl && !key.meta) {
-      for (const ch of input) if (activeRef.current) ref.current(ch, key)
+      for (const ch of input) {
+        if (!activeRef.current) break
+        if (ch === '\r' || ch === '\n') ref.current('', { ...key, return: true })
+        else ref.current(ch, key)
+      }
     } else ref.current(input, key)
   }, [])
   useInput(stable)

@@ -31,7 +31,7 @@ const blockNumber = async () => Number(await rpc(node.url, 'eth_blockNumber'))
 const nonceOf = async (addr: string, tag = 'latest') => Number(await rpc(node.url, 'eth_getTransactionCount', [addr, tag]))
 
 async function waitMined(hash: string): Promise<any> {
-  return waitFor(() => rpc(node.url, 'eth_getTransactionReceipt', [hash]).then((r) => r ?? undefined), 15_000, `receipt of ${hash}`)
+  return waitFor(() => rpc(node.url, 'eth_getTransactionReceipt', [hash]).then((r) => r ?? undefined), 30_000, `receipt of ${hash}`)
 }
 
 /** A signed legacy transfer (EIP-155) from a dev account, with sensible defaults. */

@@ -25,7 +25,7 @@ async function makeChain(t: Test): Promise<string> {
   const dir = tempDir(t)
   const node = await startNode({ datadir: dir })
   t.teardown(() => node.kill('SIGKILL'))
-  await waitFor(async () => Number(await rpc(node.url, 'eth_blockNumber')) >= 2, 10_000, 'block 2')
+  await waitFor(async () => Number(await rpc(node.url, 'eth_blockNumber')) >= 2, 20_000, 'block 2')
   t.equal(await node.stop(), 0, 'the node that made the datadir stopped cleanly')
   return dir
 }
@@ -197,7 +197,7 @@ t.test('--reset on a datadir in use by another process', async (t) => {
   const dir = tempDir(t)
   const first = await startNode({ datadir: dir })
   t.teardown(() => first.kill('SIGKILL'))
-  await waitFor(async () => Number(await rpc(first.url, 'eth_blockNumber')) >= 2, 10_000, 'block 2')
+  await waitFor(async () => Number(await rpc(first.url, 'eth_blockNumber')) >= 2, 20_000, 'block 2')
   const genesisHash = (await rpc(first.url, 'eth_getBlockByNumber', ['0x0', false])).hash
   const block2 = (await rpc(first.url, 'eth_getBlockByNumber', ['0x2', false])).hash
 

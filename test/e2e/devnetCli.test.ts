@@ -8,7 +8,7 @@ import { readFileSync, statSync, writeFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:net'
 import { join } from 'node:path'
 import t from 'tap'
-import { CLI, REPO_ROOT, rpc, runNodeExpectingFailure, tempDir } from '../helpers/nodeProcess.js'
+import { CLI, REPO_ROOT, rpc, runNodeExpectingFailure, tempDir, waitFor } from '../helpers/nodeProcess.js'
 
 const listen = (port: number): Promise<Server | null> =>
   new Promise((resolve) => {
@@ -54,7 +54,8 @@ t.test('nfc devnet --nodes 2: serves, prints the table, stops cleanly on SIGINT'
   let err = ''
   proc.stdout!.setEncoding('utf8').on('data', (c: string) => (out += c))
   proc.stderr!.setEncoding('utf8').on('data', (c: string) => (err += c))
-  const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)))
+  // 'close', not 'exit': by then all of stderr has been read (the "stopped head=" lines come last)
+  const exited = new Promise<number | null>((r) => proc.once('close', (code) => r(code)))
   let pids: number[] = []
   t.teardown(() => {
     // only if the test failed half-way: leave nothing running
@@ -89,6 +90,8 @@ t.test('nfc devnet --nodes 2: serves, prints the table, stops cleanly on SIGINT'
     t.ok(alive(pids[i]!), `node-${i} (pid ${pids[i]}) runs`)
   })
   for (const r of rows) t.equal(await rpc(r[4]!, 'eth_chainId'), '0x834', `${r[1]} answers eth_chainId`)
+  // the nodes' lines come through another pipe than the table: wait for them, then check
+  await waitFor(() => /^\[node-0\] /m.test(err) && /^\[node-1\] /m.test(err), 20_000, 'prefixed node output').catch(() => undefined)
   t.match(err, /^\[node-0\] /m, 'node output is prefixed')
   t.match(err, /^\[node-1\] /m)
 

@@ -44,22 +44,33 @@ t.test('explorer in tmux: block → transaction', async (t) => {
   })
   tmux('new-session', '-d', '-x', '80', '-y', '24', '-s', 'ex', '-c', REPO_ROOT, `${process.execPath} ${CLI} explorer --rpc ${node.url}`)
   const pane = () => tmux('capture-pane', '-p', '-t', 'ex')
-  let screen = await waitFor(() => (/Chain id\s+2100/.test(pane()) ? pane() : false), 20_000, 'the dashboard')
+  /** one capture, returned if it passes `ok` (capturing twice can catch the explorer between redraws) */
+  const paneIf = (ok: (s: string) => boolean) => () => {
+    const s = pane()
+    return ok(s) ? s : false
+  }
+  // the connection state and the dashboard's numbers are separate updates: wait for both
+  let screen = await waitFor(paneIf((s) => /Chain id\s+2100/.test(s) && /● connected/.test(s)), 20_000, 'the dashboard, connected')
+    .catch(() => pane())
   t.match(screen, /● connected/, 'connected')
   t.ok(screen.split('\n').every((l) => l.length <= 80), 'fits 80 columns')
 
   tmux('send-keys', '-t', 'ex', '/')
   await waitFor(() => pane().includes('search:'), 20_000, 'the search prompt')
   tmux('send-keys', '-t', 'ex', '-l', String(blockNumber))
+  // the number on screen first, so the frame shows what was typed (a read holding "1\r" submits
+  // too: test/unit/explorer/search.test.tsx)
+  await waitFor(() => pane().includes(`search: ${blockNumber}`), 20_000, 'the block number in the prompt')
   tmux('send-keys', '-t', 'ex', 'Enter')
-  screen = await waitFor(() => (pane().includes(`Block #${blockNumber}`) && pane().includes('Transactions (1)') ? pane() : false), 10_000, 'the block')
+  screen = await waitFor(paneIf((s) => s.includes(`Block #${blockNumber}`) && s.includes('Transactions (1)')), 20_000, 'the block')
+    .catch((e: Error) => { throw new Error(`${e.message}\n${pane()}`) })
   // cursor starts on Parent; Producer, then the transaction
   tmux('send-keys', '-t', 'ex', 'j', 'j')
   await waitFor(() => /▶ 0x[0-9a-f]+…/.test(pane()), 20_000, 'the tx line selected').catch((e: Error) => {
     throw new Error(`${e.message}\n${pane()}`)
   })
   tmux('send-keys', '-t', 'ex', 'Enter')
-  screen = await waitFor(() => (/Status\s+success/.test(pane()) ? pane() : false), 10_000, 'the transaction')
+  screen = await waitFor(paneIf((s) => /Status\s+success/.test(s)), 20_000, 'the transaction')
   t.match(screen, new RegExp(`Hash\\s+0x${hash.slice(2, 10)}[0-9a-f]*…[0-9a-f]*${hash.slice(-4)}`), 'the hash, abbreviated to 80 columns')
   t.match(screen, new RegExp(`From\\s+${from.address.toLowerCase().slice(0, 12)}`), 'from')
   t.match(screen, new RegExp(`To\\s+${to.slice(0, 12)}`), 'to')
@@ -68,13 +79,13 @@ t.test('explorer in tmux: block → transaction', async (t) => {
 
   // a bigger terminal: the explorer follows the resize and uses the room (the whole hash fits)
   tmux('resize-window', '-t', 'ex', '-x', '140', '-y', '40')
-  screen = await waitFor(() => (pane().includes(`Hash  `) && pane().includes(hash.toLowerCase()) ? pane() : false), 10_000, 'the whole hash at 140 columns')
+  screen = await waitFor(paneIf((s) => s.includes(`Hash  `) && s.includes(hash.toLowerCase())), 20_000, 'the whole hash at 140 columns')
     .catch((e: Error) => { throw new Error(`${e.message}\n${pane()}`) })
   t.match(screen, new RegExp(`Hash\\s+${hash.toLowerCase()}`), 'at 140×40 the hash is shown whole')
   t.ok(screen.split('\n').some((l) => l.trimEnd().length > 80), 'lines use more than 80 columns')
   t.ok(screen.split('\n').every((l) => l.length <= 140), 'and fit 140')
   tmux('resize-window', '-t', 'ex', '-x', '80', '-y', '24')
-  screen = await waitFor(() => (/Hash\s+0x[0-9a-f]+…/.test(pane()) ? pane() : false), 10_000, 'the hash abbreviated again at 80 columns')
+  screen = await waitFor(paneIf((s) => /Hash\s+0x[0-9a-f]+…/.test(s)), 20_000, 'the hash abbreviated again at 80 columns')
   t.ok(screen.split('\n').every((l) => l.length <= 80), 'back at 80 columns it fits again')
 
   tmux('send-keys', '-t', 'ex', 'q')

@@ -31,6 +31,11 @@ const COUNT = Number(process.env.NFC_FUZZ_COUNT ?? 10_000)
  */
 const MEMORY_BOUND_MB = 384
 
+// ~40 s on an idle 2-core machine, but 10,000 requests to a node process slow down with the
+// machine: 180–300 s were seen with two full suites running at once. The run is bounded by
+// COUNT, so the file gets more than tap's 300 s default instead of being cut short.
+t.setTimeout(900_000)
+
 let node: NodeProcess
 t.before(async () => {
   node = await startNode({ datadir: tempDir(t, 'nfc-fuzz-') })

@@ -316,9 +316,15 @@ export async function simulate(opts: SimOptions): Promise<SimSummary> {
         await submit({ ...inflated, providerSignature: signReceipt(inflated, s.provider.key) })
       }
       let reason = await send(honest)
-      if (reason === 'FLOW_WRONG_CYCLE') {
-        // the counting cycle ended between our read and the node's check: sign for the new one
-        const fresh = BigInt((await rpc.call<{ cycle: string }>('flow_getSideChain', [])).cycle)
+      for (let retry = 0; reason === 'FLOW_WRONG_CYCLE' && retry < 3; retry++) {
+        // the counting cycle ended between our read and the node's check: sign for the new one,
+        // once the node reports it (give it up to ~5 s to follow its head into the new cycle)
+        let fresh = honest.cycle
+        for (let i = 0; i < 20 && fresh === honest.cycle; i++) {
+          if (i > 0) await new Promise((r) => setTimeout(r, 250))
+          fresh = BigInt((await rpc.call<{ cycle: string }>('flow_getSideChain', [])).cycle)
+        }
+        if (summary.cycle === null || fresh > summary.cycle) summary.cycle = fresh
         honest = signed(receiptOf(s, fresh, chainId, head + 10_000n), s.consumer.key, s.provider.key)
         reason = await send(honest)
       }

@@ -73,9 +73,9 @@ export const ZERO_ADDRESS = '0x0000000000000000000000000000000000000000'
 /** hard timeouts (ms): blocks come every second on the dev chain */
 export const TIMEOUT = {
   call: 10_000,
-  mined: 15_000,
-  /** a pushed event or head; long enough for a few blocks, short enough to fail fast */
-  push: 8_000,
+  mined: 30_000,
+  /** a pushed event or head; long enough for a few blocks on a loaded machine */
+  push: 20_000,
 } as const
 
 export interface DevKey {

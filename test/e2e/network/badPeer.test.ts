@@ -62,7 +62,7 @@ t.test('invalid blocks, garbage and a foreign genesis from peers: refused, score
     if (m.type === MessageType.Blocks) blocks.push(...decodeBlocks(m.payload))
   })
   peer.send(MessageType.GetBlocks, encodeGetBlocks({ from: 1n, count: 1 }))
-  await waitFor(() => blocks.length > 0, 10_000, 'block 1 served over P2P')
+  await waitFor(() => blocks.length > 0, 20_000, 'block 1 served over P2P')
   const good = decodeBlock(blocks[0]!, common)
   // (a changed header keeps the old signature: not the producer's; an off-grid time, properly signed)
   const badSig = makeBlock({ ...good.header, stateRoot: new Uint8Array(32).fill(1) }, good.transactions, good.confirmations)
@@ -90,6 +90,6 @@ t.test('invalid blocks, garbage and a foreign genesis from peers: refused, score
 
   // the node is unharmed
   const h = await headOf(node.url)
-  await waitFor(async () => (await headOf(node.url)) >= h + 2, 10_000, 'blocks continue')
+  await waitFor(async () => (await headOf(node.url)) >= h + 2, 20_000, 'blocks continue')
   t.pass('the node keeps making blocks and answering RPC')
 })

@@ -42,17 +42,31 @@ t.test('4 witnesses: agreement, finality, a dead witness, restart and sync', asy
   await waitHeads(urls(), 8, 30_000)
   await sameChain(t, urls(), 8, 'all four running')
   for (const u of urls()) {
-    const f = await finalized(u)
+    // a node can hold the head before the confirmations of the blocks under it (gossip under load):
+    // finality must catch up, but it may do so a moment after the head
+    const f = await waitFor(async () => {
+      const x = await finalized(u)
+      return x.number >= 6 && x.lag <= 2 ? x : undefined
+    }, 20_000, `finality keeping up on ${u}`).catch(() => finalized(u))
     t.ok(f.number >= 6 && f.lag <= 2, `finality keeps up on ${u}: final ${f.number}, lag ${f.lag}`)
   }
-  const peers = await rpc<string>(net.nodes[0]!.url, 'net_peerCount')
-  t.equal(Number(peers), 3, 'node 0 has three peers')
-  const metrics = await (await fetch(`${net.nodes[0]!.url}/metrics`)).text()
+  const peerCount = async () => Number(await rpc<string>(net.nodes[0]!.url, 'net_peerCount'))
+  // a node that started late is dialed back with backoff: wait for the mesh, then check it
+  await waitFor(async () => (await peerCount()) === 3, 20_000, 'node 0 to have three peers').catch(() => undefined)
+  t.equal(await peerCount(), 3, 'node 0 has three peers')
+  // /metrics refreshes the witness rows at most once a second, and a witness that started late
+  // makes its first block some slots after the others: read it once it shows every witness producing
+  const metricsText = async () => (await fetch(`${net.nodes[0]!.url}/metrics`)).text()
+  const producedRe = (a: string) => new RegExp(`^nfc_witness_produced_blocks\\{witness="${a}"\\} [1-9]\\d*$`, 'm')
+  const metrics = await waitFor(async () => {
+    const m = await metricsText()
+    return /^nfc_peers 3$/m.test(m) && net.nodes.every((n) => producedRe(n.address).test(m)) ? m : undefined
+  }, 20_000, 'metrics showing three peers and every witness producing').catch(metricsText)
   t.match(metrics, /^nfc_peers 3$/m, 'metrics: peers')
   t.match(metrics, /^nfc_finality_lag_blocks \d+$/m, 'metrics: finality lag')
   for (const n of net.nodes) {
     t.match(metrics, new RegExp(`^nfc_witness_trust\\{witness="${n.address}"\\} \\d+$`, 'm'), `metrics: trust of ${n.address}`)
-    t.match(metrics, new RegExp(`^nfc_witness_produced_blocks\\{witness="${n.address}"\\} [1-9]\\d*$`, 'm'), `metrics: produced by ${n.address}`)
+    t.match(metrics, producedRe(n.address), `metrics: produced by ${n.address}`)
     t.match(metrics, new RegExp(`^nfc_witness_missed_slots\\{witness="${n.address}"\\} \\d+$`, 'm'), `metrics: missed by ${n.address}`)
   }
 
@@ -75,7 +89,7 @@ t.test('4 witnesses: agreement, finality, a dead witness, restart and sync', asy
         }
         return (await rpc<{ blockNumber: string; status: string } | null>(entry.url, 'eth_getTransactionReceipt', [txHash])) ?? undefined
       },
-      15_000,
+      30_000,
       'the transfer is mined',
     )
     t.equal(receipt.status, '0x1', `transfer ${nonce} mined, status 1`)
@@ -90,10 +104,10 @@ t.test('4 witnesses: agreement, finality, a dead witness, restart and sync', asy
   const live = net.nodes.slice(0, 3).map((n) => n.url)
   // let confirmations it sent before dying land, then take the baseline
   const h0 = await headOf(live[0]!)
-  await waitHeads(live, h0 + 2, 10_000)
+  await waitHeads(live, h0 + 2, 20_000)
   const before = await witness(live[0]!, dead.address)
   const finalBefore = await finalized(live[0]!)
-  await waitFor(async () => (await witness(live[0]!, dead.address)).missed >= before.missed + 2, 20_000, 'two missed slots of the dead witness')
+  await waitFor(async () => (await witness(live[0]!, dead.address)).missed >= before.missed + 2, 30_000, 'two missed slots of the dead witness')
   const after = await witness(live[0]!, dead.address)
   const missed = after.missed - before.missed
   t.ok(missed >= 2, `the dead witness missed ${missed} slots`)
@@ -103,10 +117,17 @@ t.test('4 witnesses: agreement, finality, a dead witness, restart and sync', asy
   t.ok(late >= 0 && after.trust - before.trust >= -100 * missed && after.trust - before.trust <= -100 * missed + late,
     `trust fell by exactly 100 per missed slot (${after.trust - before.trust}; ${late} late confirmation block(s))`)
   t.equal(after.produced, before.produced, 'and it produced nothing')
-  const finalAfter = await finalized(live[0]!)
+  // with 3 of 4 every live witness's confirmation counts: under load one can land a block late
+  const finalAfter = await waitFor(async () => {
+    const x = await finalized(live[0]!)
+    return x.number > finalBefore.number && x.lag <= 3 ? x : undefined
+  }, 20_000, 'finality to continue with 3 of 4').catch(() => finalized(live[0]!))
   t.ok(finalAfter.number > finalBefore.number, `finality continues with 3 of 4 (${finalBefore.number} → ${finalAfter.number})`)
   t.ok(finalAfter.lag <= 3, `lag ${finalAfter.lag}`)
-  await sameChain(t, live, await headOf(live[0]!) - 1, 'three running')
+  // the other live nodes can be a block or two behind node 0's head: compare up to a height all hold
+  const liveTop = (await headOf(live[0]!)) - 1
+  await waitHeads(live, liveTop, 20_000)
+  await sameChain(t, live, liveTop, 'three running')
 
   // restart: it syncs and produces again
   await net.start(3)

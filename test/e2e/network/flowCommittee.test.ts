@@ -47,7 +47,9 @@ async function rpcNode(node: Node): Promise<RpcNode> {
 t.test('two committee members gossip receipts and signatures and settle one checkpoint', async (t) => {
   const dir = tempDir(t, 'nfc-flow2-')
   const { doc, witnessKeys } = devnetGenesis({ nodes: 2, timestamp: Math.floor(Date.now() / 1000) * 1000 })
-  doc.params = { ...doc.params, flowCycleSec: 8, flowChallengeSec: 2 }
+  // every receipt below must reach both members and be submitted again (r2) inside one cycle, by
+  // gossip and per-block polling: 12 s leaves room for a loaded machine (a late one is FLOW_WRONG_CYCLE)
+  doc.params = { ...doc.params, flowCycleSec: 12, flowChallengeSec: 2 }
   const genesis = parseGenesis(doc)
   const aPort = await freePort()
   const start = (i: number, port: number, peers: string[], withKey = true) =>

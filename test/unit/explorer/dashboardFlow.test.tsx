@@ -5,7 +5,9 @@ import { chainWithTransfer, press, renderApp, send, devAddress, waitFrame } from
 t.test('dashboard: chain id, head, finalized, block time, throughput, gas, peers, sync; live', async (t) => {
   const { n } = await chainWithTransfer(t)
   const r = renderApp(t, { rpc: n.url })
-  let f = await waitFrame(r, ['Chain id', '2100', 'Head', '#2'])
+  // the first frame with the numbers can come before the newHeads subscription is answered (the
+  // client polls first, then subscribes): wait for the WebSocket mode too; it fails if it never comes
+  let f = await waitFrame(r, ['Chain id', '2100', 'Head', '#2', /Heads\s+live \(WebSocket newHeads\)/])
   t.match(f, /Finalized\s+#2\s+\(0 behind head\)/, 'one witness: final at once')
   t.match(f, /Block time\s+1\.00 s\s+\(last 3 blocks\)/, 'one second slots')
   t.match(f, /Throughput\s+0\.50 tx\/s/, 'one tx over two seconds')

@@ -10,6 +10,15 @@ t.test('search, help, tabs', async (t) => {
   await search(r, '1')
   let f = await waitFrame(r, 'Block #1')
   t.match(f, /Transactions \(0\)/, 'block by number')
+  // a paste, or a slow terminal, can deliver the text and its Enter in one read: it still submits
+  await press(r, '/')
+  await waitFrame(r, 'search:')
+  await press(r, '2\r')
+  f = await waitFrame(r, 'Block #2')
+  t.match(f, /Transactions \(1\)/, 'a search typed with its Enter in one read runs')
+  t.notMatch(f, /search:/, 'and closes the prompt')
+  await press(r, KEY.esc)
+  await waitFrame(r, 'Block #1')
   const block2 = (await n.rpc('eth_getBlockByNumber', ['0x2', false])).hash as string
   await search(r, block2)
   f = await waitFrame(r, 'Block #2')

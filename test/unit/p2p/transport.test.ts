@@ -19,6 +19,7 @@ import {
 } from '../../../src/p2p/messages.js'
 import type { Peer, PeerCloseInfo } from '../../../src/p2p/peer.js'
 import { Transport, type TransportOptions } from '../../../src/p2p/transport.js'
+import { waitFor } from '../../helpers/nodeProcess.js'
 
 /** a `wanted` for t.rejects that matches a P2pError on its meta alone (tap's type asks for a message, name, code, cause or errors) */
 const byMeta = (meta: Record<string, unknown>) => ({ meta }) as unknown as Exclude<Parameters<Test['rejects']>[1], string | undefined>
@@ -55,7 +56,7 @@ function make(
   return { tr, lines }
 }
 
-function nextEvent<T extends unknown[]>(em: EventEmitter, ev: string, ms = 5000): Promise<T> {
+function nextEvent<T extends unknown[]>(em: EventEmitter, ev: string, ms = 20_000): Promise<T> {
   return once(em, ev, { signal: AbortSignal.timeout(ms) }) as Promise<T>
 }
 
@@ -131,7 +132,8 @@ t.test('two transports handshake and exchange messages both ways', async (t) => 
   t.equal(m2.type, MessageType.Block)
   t.equal(m2.payload.length, 1000)
 
-  await new Promise((r) => setTimeout(r, 120))
+  // pings every 30 ms: wait for the first pong (a fixed 120 ms is not enough on a loaded machine)
+  await waitFor(() => typeof pa.rttMs === 'number', 20_000, 'a ping/pong round trip').catch(() => undefined)
   t.type(pa.rttMs, 'number', 'ping/pong measured a round trip')
 
   const closedOnA = nextEvent<[Peer, PeerCloseInfo]>(a.tr, 'peerClosed')
@@ -141,9 +143,7 @@ t.test('two transports handshake and exchange messages both ways', async (t) => 
   t.ok(info.remote)
   await a.tr.close()
   // libuv lists a closed server handle until its own close callback, a few loop turns later
-  for (let i = 0; i < 50 && JSON.stringify(handles()) !== JSON.stringify(before); i++) {
-    await new Promise((r) => setTimeout(r, 5))
-  }
+  await waitFor(() => JSON.stringify(handles()) === JSON.stringify(before), 10_000, 'the handles to go').catch(() => undefined)
   t.same(handles(), before, 'close() leaves no sockets or timers')
 })
 
@@ -195,9 +195,7 @@ t.test('self-dial is rejected, and a static self-peer is dropped', async (t) => 
   const { url } = await a.tr.listen()
   await t.rejects(a.tr.connect(url), byMeta({ reason: DisconnectReason.SelfConnection }))
   a.tr.addStaticPeer(url)
-  for (let i = 0; i < 50 && !a.lines.some((l) => l.includes('static peer is this node')); i++) {
-    await new Promise((r) => setTimeout(r, 20))
-  }
+  await waitFor(() => a.lines.some((l) => l.includes('static peer is this node')), 20_000, 'the static self-peer dropped').catch(() => undefined)
   t.ok(a.lines.some((l) => l.includes('static peer is this node')))
   t.equal(a.tr.peers.length, 0)
 })
@@ -244,7 +242,7 @@ t.test('bad input: oversized, truncated, garbage, undecodable; the transport kee
   await c3.result
   const closed3 = nextEvent<[Peer, PeerCloseInfo]>(a.tr, 'peerClosed')
   c3.ws.send(encodeFrame(MessageType.Ping, Uint8Array.of(0xff), messageLimits))
-  await new Promise((r) => setTimeout(r, 50))
+  await waitFor(() => p3.score !== 0, 20_000, 'the bad message scored').catch(() => undefined)
   t.equal(p3.score, -25)
   t.notOk(p3.closed, 'one bad message is not enough to drop')
   for (let i = 0; i < 3; i++) c3.ws.send(encodeFrame(MessageType.Ping, Uint8Array.of(0xff), messageLimits))
@@ -284,8 +282,9 @@ t.test('a static peer is redialed with backoff after the other side restarts', a
   const lost = nextEvent(b.tr, 'peerClosed')
   await a.tr.close()
   await lost
-  // down for a few backoff rounds
+  // down for a few backoff rounds (at least one failed redial, however slow the machine)
   await new Promise((r) => setTimeout(r, 300))
+  await waitFor(() => b.lines.some((l) => l.includes('static peer dial failed')), 20_000, 'a failed redial').catch(() => undefined)
   t.ok(b.lines.some((l) => l.includes('static peer dial failed')), 'redials failed while it was down')
   const a2 = make(t, { identity, port })
   const back = nextEvent<[Peer]>(b.tr, 'peer')
@@ -301,7 +300,9 @@ t.test('simultaneous dials keep one connection on both sides', async (t) => {
   const ua = (await a.tr.listen()).url
   const ub = (await b.tr.listen()).url
   await Promise.allSettled([a.tr.connect(ub), b.tr.connect(ua)])
-  await new Promise((r) => setTimeout(r, 150))
+  // the losing connection is closed on both ends a moment later: wait until each side holds one,
+  // the same one (the states checked below), rather than for a fixed 150 ms
+  await waitFor(() => a.tr.peers.length === 1 && b.tr.peers.length === 1 && a.tr.peers[0]!.role !== b.tr.peers[0]!.role, 20_000, 'one connection on both sides').catch(() => undefined)
   t.equal(a.tr.peers.length, 1)
   t.equal(b.tr.peers.length, 1)
   const pa = a.tr.peers[0]!
