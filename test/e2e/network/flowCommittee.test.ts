@@ -80,6 +80,9 @@ t.test('two committee members gossip receipts and signatures and settle one chec
   const cycle = await nextCycle(a, BigInt((await a.rpc('flow_getStats')).cycle))
   const committee = [devAddress(0), devAddress(1)].sort()
   t.same([...(await sideChainOf(a, cycle)).committee].sort(), committee, 'both witnesses are the committee')
+  // each node's flow service enters the cycle when its own head does: C refuses a receipt of
+  // cycle 1 (FLOW_WRONG_CYCLE) until then, B would hold it back
+  for (const n of [b, c]) await sideChainOf(n, cycle)
 
   const r1: FlowReceipt = {
     domainTag: RECEIPT_DOMAIN_TAG,
