@@ -255,24 +255,31 @@ export class FlowWatcher {
       for (const h of dirtyHashes) for (const i of w.byReceipt.get(h) ?? []) todo.push([w, i])
       for (const s of dirtySeqs) for (const i of w.bySeq.get(s) ?? []) todo.push([w, i])
     }
-    // … and every entry of the ones seen for the first time, read once
+    // … and every entry of the ones seen for the first time, read once (a failed read is retried
+    // at the next head; the spent marks above are proven all the same)
     const fresh: [string, Watched][] = []
-    for (const cp of pending) {
-      const k = checkpointKey(cp)
-      if (this.watched.has(k)) continue
-      const entries = await this.o.view.entries(cp.cycle)
-      const w: Watched = { header: cp, entries, byReceipt: new Map(), bySeq: new Map(), provable: new Map(), sent: new Map() }
-      for (let i = 0; i < entries.length; i++) {
-        const e = entries[i]!
-        push(w.byReceipt, bytesToHex(e.receiptHash), i)
-        push(w.bySeq, seqKey(e.sessionId, e.seq), i)
-        todo.push([w, i])
+    let readError: { error: unknown } | null = null
+    try {
+      for (const cp of pending) {
+        const k = checkpointKey(cp)
+        if (this.watched.has(k)) continue
+        const entries = await this.o.view.entries(cp.cycle)
+        const w: Watched = { header: cp, entries, byReceipt: new Map(), bySeq: new Map(), provable: new Map(), sent: new Map() }
+        for (let i = 0; i < entries.length; i++) {
+          const e = entries[i]!
+          push(w.byReceipt, bytesToHex(e.receiptHash), i)
+          push(w.bySeq, seqKey(e.sessionId, e.seq), i)
+          todo.push([w, i])
+        }
+        fresh.push([k, w])
       }
-      fresh.push([k, w])
+    } catch (error) {
+      readError = { error }
     }
-    await this.checkSignatures(todo)
+    await this.checkSignatures(todo) // never throws
     for (const [w, i] of todo) this.reprove(w, i)
     for (const [k, w] of fresh) this.watched.set(k, w)
+    if (readError !== null) throw readError.error
 
     let allowed: boolean | null = null
     for (const cp of pending) {

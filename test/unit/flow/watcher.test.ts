@@ -431,6 +431,45 @@ t.test('a DuplicateSeq second receipt arriving after the checkpoint was read is 
   t.same(checkFraud(sent[0]!.proof, entries[1]!), { proven: true })
 })
 
+t.test('a failed read of a new checkpoint loses nothing a receipt marked in a loaded one', async (t) => {
+  const { chain, watcher, sent } = setup()
+  const first = receipt({ sessionId: h('dup') })
+  const second = receipt({ sessionId: h('dup'), bytesDown: 1n, prevReceiptHash: h('other') })
+  const forged = receipt({ sessionId: h('forged') }, { c: h('mallory') })
+  watcher.see(first)
+  watcher.see(forged)
+  chain.checkpoints = [checkpoint(4n, [entryOf(first)])]
+  await watcher.onHead()
+  t.same(sent, [])
+
+  // the second receipt marks cycle 4's entry; cycle 5 appears, and reading it fails once
+  watcher.see(second)
+  chain.checkpoints.push(checkpoint(5n, [entryOf(forged)]))
+  const entries = chain.entries.bind(chain)
+  let failOnce = true
+  chain.entries = async (cycle: bigint) => {
+    if (cycle === 5n && failOnce) {
+      failOnce = false
+      throw new Error('state read failed')
+    }
+    return entries(cycle)
+  }
+  chain.next()
+  await t.rejects(watcher.onHead(), /state read failed/)
+  t.same(sent, [], 'nothing sent from a failed head')
+
+  chain.next()
+  await watcher.onHead()
+  t.same(
+    sent.map((x) => [x.proof.cycle, x.proof.entryIndex, x.proof.kind]),
+    [
+      [4n, 0, FraudKind.DuplicateSeq],
+      [5n, 0, FraudKind.BadSignature],
+    ],
+    'the marked entry was proven at the failed head; the new checkpoint is read at the next',
+  )
+})
+
 t.test('a checkpoint replaced in its cycle (another hash) is read again', async (t) => {
   const { chain, watcher, sent } = setup()
   const honest = receipt({ sessionId: h('honest') })
