@@ -65,7 +65,7 @@ export interface FlowServiceOptions {
   maxPending?: number
   blockDelayMs?: number
   /** the fraud-proof watcher: sees every receipt that decodes, runs after each head */
-  watcher?: Pick<FlowWatcher, 'see' | 'onHead'>
+  watcher?: Pick<FlowWatcher, 'see' | 'signedByParties' | 'onHead'>
 }
 
 export interface SubmitResult {
@@ -201,6 +201,15 @@ export class FlowService {
     }
   }
 
+  /** tells the watcher a receipt was taken here: its signatures were checked, it need not check them again */
+  private taken(r: SubmitResult): void {
+    try {
+      this.o.watcher?.signedByParties(r.receiptHash)
+    } catch (e) {
+      this.o.logger.debug('the fraud-proof watcher refused a receipt', { error: e })
+    }
+  }
+
   private async closeGrace(): Promise<void> {
     const g = this.grace!
     this.grace = null
@@ -330,6 +339,7 @@ export class FlowService {
     const sr = receiptFromJson(json)
     this.seen(sr)
     const r = await this.ingest(sr)
+    this.taken(r)
     this.gossip.receipt(encodeReceipt(sr))
     return r
   }
@@ -361,7 +371,7 @@ export class FlowService {
     const sr = decodeReceipt(encoded)
     this.seen(sr)
     try {
-      await this.ingest(sr, true)
+      this.taken(await this.ingest(sr, true))
       return 'relay'
     } catch (e) {
       // forged or malformed: the peer should have checked; anything else is a race (replay, late)

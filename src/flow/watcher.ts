@@ -18,8 +18,9 @@
  * still-live entry (one storage word) right before it is sent. A head with no new receipt and
  * nothing due costs one `pendingCheckpoints()` (headers only) and no signature recovery.
  *
- * Signatures: before proving, the receipts to look at are checked in one batch with `verify` (the
- * node passes its recover pool's, so the work is on the worker threads), once per receipt. A
+ * Signatures: a receipt the flow service took is known to be signed by its parties
+ * (`signedByParties`); the others to look at are checked, before proving, in one batch with
+ * `verify` (the node passes its recover pool's, so the work is on the worker threads). A
  * receipt signed by its own consumer and provider settles BadSignature, Inflated and its side of
  * DuplicateSeq by comparing fields, so an honest entry costs its receipt's one batched check and
  * no recovery on this thread; `checkFraud` runs (and recovers) only for a candidate that the
@@ -199,6 +200,15 @@ export class FlowWatcher {
     }
     this.dirtyHashes.add(hash)
     this.dirtySeqs.add(key)
+  }
+
+  /**
+   * Records that the cached receipt with this hash is signed by its own consumer and provider
+   * (the flow service took it, so its signatures were checked): it is left out of the batches.
+   */
+  signedByParties(hash: Uint8Array): void {
+    const h = bytesToHex(hash)
+    if (this.receipts.has(h)) this.partiesSigned.set(h, true)
   }
 
   private forgetOldest(): void {

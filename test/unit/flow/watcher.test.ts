@@ -550,6 +550,17 @@ t.test('signatures are checked once, in one batch; honest entries go through no 
   t.equal(sent.length, 3)
   t.equal(sent[2]!.proof.kind, FraudKind.DuplicateSeq, 'and it proves DuplicateSeq on entry 3')
   t.equal(sent[2]!.proof.entryIndex, 3)
+
+  // one the flow service took (its signatures checked there) is not checked again, and still proves
+  const taken = receipt({ sessionId: h('honest 4'), bytesUp: 6n })
+  watcher.see(taken)
+  watcher.signedByParties(receiptHash(taken))
+  watcher.signedByParties(h('never seen')) // unknown: ignored
+  chain.next()
+  await watcher.onHead()
+  t.same(batches, [44, 1], 'no batch for a receipt already known signed')
+  t.equal(sent.length, 4)
+  t.same([sent[3]!.proof.kind, sent[3]!.proof.entryIndex], [FraudKind.DuplicateSeq, 4], 'its DuplicateSeq is found')
 })
 
 t.test('when the batch check fails, proving falls back to checkFraud and finds the same', async (t) => {
@@ -579,6 +590,7 @@ t.test('the flow service shows the watcher every decodable receipt and survives 
   const db = await openDatabase(path.join(tempDir(t), 'db'))
   t.teardown(() => (db.status === 'open' ? db.close() : undefined))
   const seen: SignedReceipt[] = []
+  const taken: string[] = []
   let heads = 0
   let failHead = false
   const { logger, lines } = recordingLogger()
@@ -600,6 +612,10 @@ t.test('the flow service shows the watcher every decodable receipt and survives 
     watcher: {
       see: (sr) => {
         seen.push(sr)
+        throw new Error('a watcher that throws')
+      },
+      signedByParties: (hash) => {
+        taken.push(hx(hash))
         throw new Error('a watcher that throws')
       },
       onHead: async () => {
@@ -624,6 +640,7 @@ t.test('the flow service shows the watcher every decodable receipt and survives 
     [good, forged, good, forged].map((r) => hx(receiptHash(r))),
     'every decodable receipt, accepted or refused, RPC or P2P',
   )
+  t.same(taken, [hx(receiptHash(good)), hx(receiptHash(good))], 'the accepted ones are marked signed by their parties (RPC, then P2P)')
 
   failHead = true
   await svc.onHead()
