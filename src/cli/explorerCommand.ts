@@ -4,8 +4,6 @@
  */
 import { parseArgs } from 'node:util'
 import { createElement } from 'react'
-import { render } from 'ink'
-import { App } from '../explorer/app.js'
 import { loadAbiFile, type NamedAbi } from '../explorer/decode.js'
 import { UsageError } from './io.js'
 
@@ -73,6 +71,26 @@ export function loadAbis(files: string[]): NamedAbi[] {
   })
 }
 
+/** The variables by which Ink (through the is-in-ci package) and its colour detection decide they run in CI. */
+const isCiVariable = (name: string) => name === 'CI' || name === 'CONTINUOUS_INTEGRATION' || name.startsWith('CI_')
+
+/**
+ * Loads Ink and the explorer for a terminal. Ink decides once, when it is first loaded, whether it
+ * runs "in CI" (any of the variables above): there it draws nothing until the app exits, so on a
+ * terminal whose shell exports CI=true the explorer showed a blank screen. The explorer only runs on
+ * a terminal, so those variables are hidden while Ink loads and put back right after.
+ */
+async function loadInteractiveInk() {
+  const hidden = Object.entries(process.env).filter(([name]) => isCiVariable(name))
+  for (const [name] of hidden) delete process.env[name]
+  try {
+    const [{ render }, { App }] = await Promise.all([import('ink'), import('../explorer/app.js')])
+    return { render, App }
+  } finally {
+    for (const [name, value] of hidden) process.env[name] = value
+  }
+}
+
 export async function explorerCommand(argv: string[]): Promise<number> {
   let opts: ExplorerOptions
   let abis: NamedAbi[]
@@ -92,6 +110,7 @@ export async function explorerCommand(argv: string[]): Promise<number> {
     process.stderr.write('nfc explorer: needs an interactive terminal (stdin is not a TTY)\n')
     return 2
   }
+  const { render, App } = await loadInteractiveInk()
   // the alternate screen: the shell's scrollback is left as it was when the explorer quits
   const alt = process.stdout.isTTY === true
   if (alt) process.stdout.write('\u001B[?1049h\u001B[H')

@@ -1,8 +1,8 @@
 /**
  * `nfc explorer` in a real 80×24 terminal (tmux): a dev node process with a transfer in it, the
  * explorer started inside tmux, `/` + the block number, Enter on its transaction, and the pane's
- * text checked (hash, from, to, status); then the window is resized to 140×40 and back. Own
- * tmux socket; the server is killed at teardown.
+ * text checked (hash, from, to, status); then the window is resized to 140×40 and back. The
+ * explorer runs with CI=true, as under a CI runner. Own tmux socket; the server is killed at teardown.
  */
 import t from 'tap'
 import { execFileSync, spawnSync } from 'node:child_process'
@@ -42,7 +42,9 @@ t.test('explorer in tmux: block → transaction', async (t) => {
   t.teardown(() => {
     spawnSync(TMUX, ['-L', socket, 'kill-server'])
   })
-  tmux('new-session', '-d', '-x', '80', '-y', '24', '-s', 'ex', '-c', REPO_ROOT, `${process.execPath} ${CLI} explorer --rpc ${node.url}`)
+  // CI=true as a CI runner's shell exports it: Ink then draws nothing until exit unless the
+  // explorer hides it while Ink loads (the screen stayed blank in a CI run)
+  tmux('new-session', '-d', '-x', '80', '-y', '24', '-s', 'ex', '-c', REPO_ROOT, `env CI=true ${process.execPath} ${CLI} explorer --rpc ${node.url}`)
   const pane = () => tmux('capture-pane', '-p', '-t', 'ex')
   /** one capture, returned if it passes `ok` (capturing twice can catch the explorer between redraws) */
   const paneIf = (ok: (s: string) => boolean) => () => {
