@@ -1,17 +1,20 @@
 /**
  * The NB token's records (DESIGN §6): storage words of the NB account (0x…1003), so the state
  * root commits to every NB balance. The NB system contract (src/execution/system/nb.ts) serves
- * the ERC-20 calls through this store; the flow engine burns fuel through `burnFrom` (NB has no
- * public burn: fuel is only taken by consensus, when a checkpoint is applied).
+ * the ERC-20 calls through this store; the flow engine burns fuel through `burnEscrow` and
+ * `burnFrom` (NB has no public burn: fuel is only taken by consensus, when a checkpoint is applied).
  *
  * Layout (slotOf(tag, …) words of the NB account):
- *   nb.bal ‖ addr              balance, NB wei
- *   nb.allow ‖ owner ‖ spender allowance, NB wei
- *   nb.supply                  total supply, NB wei
- *   nb.funder ‖ addr           the first address that sent `addr` NB by transfer/transferFrom
- *   nb.price                   oracle price, NB wei per NFC; 0 = never set → the genesis value
- *                              (cfg.nfcPriceNb, which is ≥ 1), so a genesis needs no NB words
- *   nb.burnedNfc               NFC wei burned by conversions so far
+ *   nb.bal ‖ addr                    balance, NB wei
+ *   nb.allow ‖ owner ‖ spender       allowance, NB wei
+ *   nb.supply                        total supply, NB wei (balances and escrows:
+ *                                    totalSupply = Σ balances + Σ escrows)
+ *   nb.funder ‖ addr                 the first address that sent `addr` NB by transfer/transferFrom
+ *   nb.price                         oracle price, NB wei per NFC; 0 = never set → the genesis value
+ *                                    (cfg.nfcPriceNb, which is ≥ 1), so a genesis needs no NB words
+ *   nb.burnedNfc                     NFC wei burned by conversions so far
+ *   nb.esc ‖ consumer ‖ provider     fuel escrow of the pair, NB wei (DESIGN §5.1)
+ *   nb.escAt ‖ consumer ‖ provider   when that escrow may be withdrawn, ms; 0 = no release requested
  *
  * This file only reads and writes; the rules are in nb.ts (and the flow engine for fuel).
  */
@@ -93,6 +96,35 @@ export class NbStore {
     const burned = amount < bal ? amount : bal
     if (burned === 0n) return 0n
     await this.setBalance(from, bal - burned)
+    await this.setTotalSupply((await this.totalSupply()) - burned)
+    return burned
+  }
+
+  /** the fuel escrow of the (consumer, provider) pair: amount (NB wei) and releaseAt (ms, 0 = none) */
+  async escrowOf(consumer: Addr, provider: Addr): Promise<{ amount: bigint; releaseAt: bigint }> {
+    return {
+      amount: await this.words.get(slotOf('nb.esc', key(consumer), key(provider))),
+      releaseAt: await this.words.get(slotOf('nb.escAt', key(consumer), key(provider))),
+    }
+  }
+  setEscrow(consumer: Addr, provider: Addr, amount: bigint): Promise<void> {
+    return this.words.set(slotOf('nb.esc', key(consumer), key(provider)), amount)
+  }
+  setReleaseAt(consumer: Addr, provider: Addr, ms: bigint): Promise<void> {
+    return this.words.set(slotOf('nb.escAt', key(consumer), key(provider)), ms)
+  }
+
+  /**
+   * Burns up to `amount` NB from the pair's escrow (fuel): takes min(amount, escrow), lowers the
+   * escrow and the supply, returns what it took. A pending release does not protect the escrow.
+   */
+  async burnEscrow(consumer: Addr, provider: Addr, amount: bigint): Promise<bigint> {
+    if (amount <= 0n) return 0n
+    const slot = slotOf('nb.esc', key(consumer), key(provider))
+    const esc = await this.words.get(slot)
+    const burned = amount < esc ? amount : esc
+    if (burned === 0n) return 0n
+    await this.words.set(slot, esc - burned)
     await this.setTotalSupply((await this.totalSupply()) - burned)
     return burned
   }

@@ -4,7 +4,8 @@
  * events — so ethers/viem ERC-20 ABIs and wallets work unchanged. Records: src/consensus/povf/nbStore.ts.
  *
  * Supply: NB is only created by convert() and only destroyed by the flow engine burning fuel
- * (NbStore.burnFrom at checkpoint application; no public function burns or mints otherwise).
+ * (NbStore.burnEscrow / burnFrom at checkpoint application; no public function burns or mints
+ * otherwise). Escrowed NB is still NB: totalSupply = Σ balances + Σ escrows.
  *
  *  convert() payable — mints msg.value × price / 10^18 NB to the caller (price = NB wei per NFC,
  *     the live oracle word). Only for an account whose NFC balance before the call was above
@@ -18,6 +19,21 @@
  *  funder(a) — the first address that sent `a` NB by transfer/transferFrom (zero: none).
  *     Conversions and zero-amount transfers do not set it.
  *
+ * Fuel escrow (DESIGN §5.1), one per (consumer, provider) pair, covering all of its sessions; the
+ * flow engine burns a pair's fuel from its escrow first, then from the consumer's balance:
+ *  escrow(provider, amount) — moves `amount` of the caller's balance into escrow(caller, provider)
+ *     and cancels a pending release (a consumer topping up means to keep using the provider).
+ *     Emits Escrowed(consumer, provider, amount, total).
+ *  requestRelease(provider) — releaseAt = block time + 2·cycleMs + challengeMs (ms, the unit of
+ *     every time the system contracts expose). The delay covers the cycle in progress, the next
+ *     one (in which its checkpoint is submitted) and the challenge window before it is applied:
+ *     traffic served until the request is still charged to the escrow. A request while one is
+ *     pending keeps the earlier time and emits nothing (no way to push it back or forth).
+ *     Emits ReleaseRequested(consumer, provider, releaseAt).
+ *  withdrawEscrow(provider) — from releaseAt on: what the engine left in the escrow goes back to
+ *     the caller's balance; the escrow and its releaseAt are cleared. Emits EscrowReleased.
+ *  escrowOf(consumer, provider) — (amount, releaseAt).
+ *
  * ERC-20 details: transfer/transferFrom to the zero address revert (NB is never burned by
  * users); an allowance of 2^256 − 1 is infinite (not decreased by transferFrom), as in
  * OpenZeppelin; approve overwrites.
@@ -28,6 +44,7 @@ import { formatNfc } from '../../chain/genesisSchema.js'
 import { flowOf } from '../../consensus/dpos/engine.js'
 import type { Addr } from '../../consensus/dpos/store.js'
 import { NB, NbStore } from '../../consensus/povf/nbStore.js'
+import type { FlowConfig } from '../../consensus/povf/params.js'
 import { ensure, event, fn, type CallContext, type SystemContract } from './contract.js'
 
 export const NB_GAS = {
@@ -37,6 +54,9 @@ export const NB_GAS = {
   transferFrom: 35_000n,
   convert: 60_000n,
   setPrice: 25_000n,
+  escrow: 35_000n,
+  requestRelease: 25_000n,
+  withdrawEscrow: 35_000n,
 } as const
 
 const MAX_UINT256 = (1n << 256n) - 1n
@@ -64,6 +84,31 @@ export const PriceSet = event('PriceSet', [
   { name: 'oldPrice', type: 'uint256' },
   { name: 'newPrice', type: 'uint256' },
 ] as const)
+
+export const Escrowed = event('Escrowed', [
+  { name: 'consumer', type: 'address', indexed: true },
+  { name: 'provider', type: 'address', indexed: true },
+  { name: 'amount', type: 'uint256' },
+  { name: 'total', type: 'uint256' },
+] as const)
+export const ReleaseRequested = event('ReleaseRequested', [
+  { name: 'consumer', type: 'address', indexed: true },
+  { name: 'provider', type: 'address', indexed: true },
+  { name: 'releaseAt', type: 'uint256' },
+] as const)
+export const EscrowReleased = event('EscrowReleased', [
+  { name: 'consumer', type: 'address', indexed: true },
+  { name: 'provider', type: 'address', indexed: true },
+  { name: 'amount', type: 'uint256' },
+] as const)
+
+/**
+ * How long after requestRelease an escrow can be withdrawn (ms): the cycle in progress, the next
+ * cycle (its checkpoint is submitted then) and the challenge window before application.
+ */
+export function escrowReleaseDelayMs(flow: Pick<FlowConfig, 'cycleMs' | 'challengeMs'>): bigint {
+  return 2n * flow.cycleMs + flow.challengeMs
+}
 
 /** How one conversion of `value` NFC wei splits between burning and the foundation. */
 export function convertSplit(value: bigint, burnedSoFar: bigint, cap: bigint, hasFoundation: boolean): { burned: bigint; toFoundation: bigint } {
@@ -121,12 +166,50 @@ async function setPrice(ctx: CallContext, price: bigint): Promise<[]> {
   return []
 }
 
+async function escrow(ctx: CallContext, provider: Addr, amount: bigint): Promise<[]> {
+  ensure(amount > 0n, 'NB: escrow amount is zero')
+  ensure(provider !== ZERO, 'NB: escrow for the zero address')
+  ensure(provider !== ctx.sender, 'NB: escrow for oneself')
+  const nb = new NbStore(ctx.sm)
+  const bal = await nb.balanceOf(ctx.sender)
+  ensure(bal >= amount, 'NB: escrow amount exceeds balance')
+  const total = (await nb.escrowOf(ctx.sender, provider)).amount + amount
+  await nb.setBalance(ctx.sender, bal - amount)
+  await nb.setEscrow(ctx.sender, provider, total)
+  await nb.setReleaseAt(ctx.sender, provider, 0n)
+  ctx.emit(Escrowed, [ctx.sender, provider, amount, total])
+  return []
+}
+
+async function requestRelease(ctx: CallContext, provider: Addr): Promise<[]> {
+  const nb = new NbStore(ctx.sm)
+  const e = await nb.escrowOf(ctx.sender, provider)
+  ensure(e.amount > 0n, 'NB: no escrow for this provider')
+  if (e.releaseAt !== 0n) return []
+  const releaseAt = ctx.call.blockTimeMs + escrowReleaseDelayMs(flowOf(ctx.cfg))
+  await nb.setReleaseAt(ctx.sender, provider, releaseAt)
+  ctx.emit(ReleaseRequested, [ctx.sender, provider, releaseAt])
+  return []
+}
+
+async function withdrawEscrow(ctx: CallContext, provider: Addr): Promise<[bigint]> {
+  const nb = new NbStore(ctx.sm)
+  const e = await nb.escrowOf(ctx.sender, provider)
+  ensure(e.releaseAt !== 0n, 'NB: no escrow release requested')
+  ensure(ctx.call.blockTimeMs >= e.releaseAt, 'NB: escrow is not released yet')
+  await nb.setEscrow(ctx.sender, provider, 0n)
+  await nb.setReleaseAt(ctx.sender, provider, 0n)
+  await nb.setBalance(ctx.sender, (await nb.balanceOf(ctx.sender)) + e.amount)
+  ctx.emit(EscrowReleased, [ctx.sender, provider, e.amount])
+  return [e.amount]
+}
+
 const view = NB_GAS.view
 
 export const nb: SystemContract = {
   name: 'NB',
   address: NB,
-  events: [Transfer, Approval, Converted, PriceSet],
+  events: [Transfer, Approval, Converted, PriceSet, Escrowed, ReleaseRequested, EscrowReleased],
   functions: [
     fn({ name: 'name', inputs: [], outputs: ['string'], mutability: 'view', gas: view, run: async () => ['NetFlow Bandwidth'] }),
     fn({ name: 'symbol', inputs: [], outputs: ['string'], mutability: 'view', gas: view, run: async () => ['NB'] }),
@@ -219,6 +302,41 @@ export const nb: SystemContract = {
       mutability: 'view',
       gas: view,
       run: async (ctx, [a]) => [(await new NbStore(ctx.sm).funderOf(a)) ?? ZERO],
+    }),
+    fn({
+      name: 'escrow',
+      inputs: ['address', 'uint256'],
+      outputs: [],
+      mutability: 'nonpayable',
+      gas: NB_GAS.escrow,
+      run: (ctx, [provider, amount]) => escrow(ctx, provider, amount),
+    }),
+    fn({
+      name: 'requestRelease',
+      inputs: ['address'],
+      outputs: [],
+      mutability: 'nonpayable',
+      gas: NB_GAS.requestRelease,
+      run: (ctx, [provider]) => requestRelease(ctx, provider),
+    }),
+    fn({
+      name: 'withdrawEscrow',
+      inputs: ['address'],
+      outputs: ['uint256'],
+      mutability: 'nonpayable',
+      gas: NB_GAS.withdrawEscrow,
+      run: (ctx, [provider]) => withdrawEscrow(ctx, provider),
+    }),
+    fn({
+      name: 'escrowOf',
+      inputs: ['address', 'address'],
+      outputs: ['uint256', 'uint256'],
+      mutability: 'view',
+      gas: view,
+      run: async (ctx, [consumer, provider]) => {
+        const e = await new NbStore(ctx.sm).escrowOf(consumer, provider)
+        return [e.amount, e.releaseAt]
+      },
     }),
   ],
 }

@@ -11,6 +11,12 @@ interface INB {
     /// @notice `burned` NFC went to address 0, `toFoundation` to the foundation (after the burn cap).
     event Converted(address indexed account, uint256 nfcIn, uint256 nbOut, uint256 burned, uint256 toFoundation);
     event PriceSet(uint256 oldPrice, uint256 newPrice);
+    /// @notice `amount` NB of `consumer` moved into its fuel escrow for `provider`, which now holds `total`.
+    event Escrowed(address indexed consumer, address indexed provider, uint256 amount, uint256 total);
+    /// @notice The escrow of (`consumer`, `provider`) can be withdrawn from `releaseAt` (ms since the epoch).
+    event ReleaseRequested(address indexed consumer, address indexed provider, uint256 releaseAt);
+    /// @notice `amount` NB left in the escrow of (`consumer`, `provider`) went back to the consumer.
+    event EscrowReleased(address indexed consumer, address indexed provider, uint256 amount);
 
     function name() external view returns (string memory);
     function symbol() external view returns (string memory);
@@ -37,4 +43,25 @@ interface INB {
 
     /// @notice The first address that sent `account` NB by transfer/transferFrom (zero: none).
     function funder(address account) external view returns (address);
+
+    /// @notice Moves `amount` of the caller's NB into its fuel escrow for `provider` (one escrow per
+    ///         consumer and provider, covering all their sessions). When a checkpoint is applied, the
+    ///         pair's traffic fuel is burned from this escrow first, then from the caller's balance.
+    ///         Cancels a pending release. Escrowed NB still counts in totalSupply.
+    function escrow(address provider, uint256 amount) external;
+
+    /// @notice Starts the release of the caller's escrow for `provider`: it can be withdrawn from
+    ///         releaseAt = block time + 2 flow cycles + the challenge window, in MILLISECONDS (like
+    ///         every time the system contracts expose; block.timestamp × 1000 is at most 999 ms
+    ///         earlier), so the traffic served until now can still be charged. Until it is withdrawn
+    ///         the escrow is still charged. A request while one is pending keeps the earlier time.
+    function requestRelease(address provider) external;
+
+    /// @notice From releaseAt on: returns what is left in the caller's escrow for `provider` to its
+    ///         balance and clears the escrow.
+    function withdrawEscrow(address provider) external returns (uint256 amount);
+
+    /// @notice The fuel escrow of (`consumer`, `provider`): NB wei, and releaseAt in ms (0: no
+    ///         release requested).
+    function escrowOf(address consumer, address provider) external view returns (uint256 amount, uint256 releaseAt);
 }
