@@ -24,7 +24,9 @@
  *      counted = Σ(total − prevTotal); relays = sorted union of the entries' relays;
  *    - value = valueBytes(counted, L), 0 when self-dealing (valuing.ts isSelfDealing with the
  *      consumer's Staking position on the provider and NB's funder of the consumer);
- *    - fuel = fuelOwed(counted) NB wei, burned from the consumer (what its balance allows);
+ *    - fuel = fuelOwed(counted) NB wei, burned from the pair's NB escrow first (a pending release
+ *      does not protect it), the rest from the consumer's balance (what each allows);
+ *      fuelBurned = the sum;
  *    - reward = min(M(B + value) − M(B), rewardCap(fuelBurned), traffic pool balance); B += value;
  *    - split: provider and relays are credited lock entries at t (NFC moves from the traffic pool
  *      to the FlowRewards account), the shared part goes to the shared pool;
@@ -200,7 +202,8 @@ async function applyCheckpoint(sm: StateAccess, fs: FlowStore, cycle: bigint, t:
     const eligible = await isPledgedNode(store, p.provider, PROVIDER_ROLES, cfg)
     const value = selfDealing || !eligible ? 0n : valueBytes(p.counted, flow.logThresholdBytes)
     const owed = fuelOwed(p.counted, flow.fuelPricePerGb)
-    const burned = await nb.burnFrom(p.consumer, owed)
+    const fromEscrow = await nb.burnEscrow(p.consumer, p.provider, owed)
+    const burned = fromEscrow + (await nb.burnFrom(p.consumer, owed - fromEscrow))
     const cap = rewardCap(burned, flow.capFactorBps, price)
     const pool = await store.balanceOf(TRAFFIC_POOL_ACCOUNT)
     let reward = trafficReward(B, value)

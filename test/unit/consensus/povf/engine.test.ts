@@ -231,6 +231,60 @@ t.test('application: the fuel cap binds', async (t) => {
   t.equal(await nb.balanceOf(C), 0n)
 })
 
+t.test('application: fuel from the pair\'s escrow first, then the balance', async (t) => {
+  // owed for 4·10^9 bytes = ⌈4·10^9 · fuelPricePerGb / 10^9⌉ (valuing.ts fuelOwed)
+  const owed = (4n * 10n ** 9n * cfg.flow!.fuelPricePerGb + 10n ** 9n - 1n) / 10n ** 9n
+  t.equal(owed, 4n * 10n ** 16n, '0.04 NB at the default 0.01 NB per GB')
+  const P2 = addr('provider2')
+  const run = async (balance: bigint, escrow: bigint, opts: { releaseAt?: bigint; other?: bigint } = {}) => {
+    const sm = await state()
+    const nb = new NbStore(sm)
+    await nb.mint(C, balance + escrow + (opts.other ?? 0n))
+    await nb.setBalance(C, balance) // the rest sits in escrows (as NB.escrow leaves it)
+    await nb.setEscrow(C, P, escrow)
+    if (opts.releaseAt !== undefined) await nb.setReleaseAt(C, P, opts.releaseAt)
+    if (opts.other !== undefined) await nb.setEscrow(C, P2, opts.other)
+    await pendingCheckpoint(sm, 0n, [entry()])
+    const r = await flowBeginBlock(sm, info(9n, GENESIS_TIME + 2n * CYCLE), cfg)
+    return { nb, pair: r.applied[0]!.pairs[0]! }
+  }
+
+  const none = await run(NFC, 0n)
+  t.equal(none.pair.fuelBurned, owed, 'no escrow: all from the balance, as before')
+  t.equal(await none.nb.balanceOf(C), NFC - owed)
+
+  const covered = await run(NFC, 5n * 10n ** 16n)
+  t.equal(covered.pair.fuelOwed, owed)
+  t.equal(covered.pair.fuelBurned, owed)
+  t.equal(await covered.nb.balanceOf(C), NFC, 'the balance is untouched')
+  t.strictSame(await covered.nb.escrowOf(C, P), { amount: 5n * 10n ** 16n - owed, releaseAt: 0n }, 'the escrow lowered by exactly the fuel')
+  t.equal(await covered.nb.totalSupply(), NFC + 5n * 10n ** 16n - owed)
+  t.equal(covered.pair.reward, none.pair.reward, 'the same reward as when the balance paid')
+  t.equal(covered.pair.reward, 42_704_638_389_025_268n, 'the hand-computed reward of the first application test')
+
+  const short = await run(NFC, 10n ** 16n)
+  t.equal(short.pair.fuelBurned, owed, 'fuelBurned = owed')
+  t.equal((await short.nb.escrowOf(C, P)).amount, 0n, 'the escrow emptied')
+  t.equal(await short.nb.balanceOf(C), NFC - (owed - 10n ** 16n), 'the rest from the balance')
+  t.equal(short.pair.reward, none.pair.reward)
+
+  const both = await run(4n * 10n ** 14n, 6n * 10n ** 14n)
+  t.equal(both.pair.fuelBurned, 10n ** 15n, 'escrow and balance together short: what both allow')
+  // cap = 10^15 · 10,000 · 10^18 / (10^17 · 10,000) = 10^16 wei < the curve's 42,704,638,389,025,268
+  t.equal(both.pair.reward, 10n ** 16n, 'the cap follows what was burned, escrow and balance alike')
+  t.equal(await both.nb.balanceOf(C), 0n)
+  t.equal(await both.nb.totalSupply(), 0n)
+
+  const pending = await run(0n, NFC, { releaseAt: GENESIS_TIME + 3n * CYCLE })
+  t.equal(pending.pair.fuelBurned, owed, 'an escrow with a pending release is charged')
+  t.strictSame(await pending.nb.escrowOf(C, P), { amount: NFC - owed, releaseAt: GENESIS_TIME + 3n * CYCLE }, 'and its release stays pending')
+
+  const other = await run(10n ** 16n, 0n, { other: NFC })
+  t.equal(other.pair.fuelBurned, 10n ** 16n, 'only the balance paid')
+  t.equal((await other.nb.escrowOf(C, P2)).amount, NFC, 'the escrow for another provider is not touched')
+  t.equal(await other.nb.balanceOf(C), 0n)
+})
+
 t.test('application: self-dealing pairs earn nothing but still burn fuel', async (t) => {
   const sm = await state()
   const nb = new NbStore(sm)
