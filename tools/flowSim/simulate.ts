@@ -5,8 +5,9 @@
  * rejected (by reason) and the rewards the providers earned.
  *
  * Set-up on chain, from a funded key (default: dev account 0 of the dev chain): each provider gets
- * NFC and pledges as an edge node (NodeRegistry.pledge(3)); each consumer gets NFC and converts
- * some to NB for its fuel (NB.convert needs a balance above 1,000 NFC). With `--cheat
+ * NFC and pledges as an edge node (NodeRegistry.pledge(3)); each consumer gets NFC, converts some
+ * to NB for its fuel (NB.convert needs a balance above 1,000 NFC) and escrows all of it for its
+ * provider (NB.escrow: the engine burns the pair's fuel from the escrow first). With `--cheat
  * self-dealing` the provider buys the NB and hands it to its consumer instead, which makes the
  * pair self-dealing (NB.funder(consumer) == provider): its traffic is accepted and earns nothing.
  * `--cheat replay` resubmits every receipt once more; `--cheat inflate` has the provider double
@@ -132,7 +133,7 @@ async function waitAll(txs: Promise<TransactionResponse>[], what: string, progre
   )
 }
 
-/** The set-up transactions: fund, pledge, convert (or the self-dealing hand-over). */
+/** The set-up transactions: fund, pledge, convert and escrow (or the self-dealing hand-over). */
 async function setUp(opts: SimOptions, provider: JsonRpcProvider, consumers: Party[], providers: Party[], progress: (s: string) => void): Promise<void> {
   const funder = new NonceManager(new Wallet(opts.funderKey, provider))
   const registry = new Contract(SYSTEM_CONTRACTS.nodeRegistry, abi('NodeRegistry'), provider)
@@ -168,6 +169,13 @@ async function setUp(opts: SimOptions, provider: JsonRpcProvider, consumers: Par
   const nb = new Contract(SYSTEM_CONTRACTS.nb, abi('NB'), provider)
   if (!selfDealing) {
     await waitAll(consumers.map((c) => (nb.connect(c.wallet) as Contract).getFunction('convert')({ value: fuelNfc })), 'consumers buying NB fuel', progress)
+    // each consumer escrows its fuel for the provider its session uses (providers[i % P])
+    const fuel = await Promise.all(consumers.map((c) => nb.getFunction('balanceOf')(c.address) as Promise<bigint>))
+    await waitAll(
+      consumers.map((c, i) => (nb.connect(c.wallet) as Contract).getFunction('escrow')(providers[i % providers.length]!.address, fuel[i]!)),
+      `consumers escrowing ${formatEther(fuel.reduce((a, b) => a + b, 0n))} NB fuel for their providers`,
+      progress,
+    )
     await refund([...consumers], funderAddress, provider, progress)
     return
   }
