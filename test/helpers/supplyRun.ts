@@ -8,16 +8,20 @@
  * transactions, from distinct accounts: NFC transfers (sometimes to a fresh address, which joins
  * the tracked set), Staking votes / unvotes / withdrawUnbonded / claimRewards, NB.convert (by
  * holders above 1,000 NFC, and refused ones at or below), NB transfers (providers funding
- * consumers make self-dealing pairs), EN/CN pledges, exits and pledge withdrawals,
+ * consumers make self-dealing pairs), NB fuel escrows of consumers for providers (escrow,
+ * requestRelease, withdrawEscrow once released), EN/CN pledges, exits and pledge withdrawals,
  * FlowRewards.withdraw of unlocked rewards, team vesting claims. Signed receipts between consumers
  * and EN providers (some self-dealing, some with relays) accumulate; at the first block of each
  * cycle the previous cycle's checkpoint, signed by its committee, is submitted; it is applied one
- * challenge window later (rewards from the traffic pool, NB fuel burned, locks).
+ * challenge window later (rewards from the traffic pool, NB fuel burned from the pair's escrow
+ * and then the consumer's balance, locks).
  *
  * After every block: Σ balances of the tracked accounts = TOTAL_SUPPLY; supplyOf's circulating =
  * Σ of the tracked non-protocol accounts; burned = NB.burnedNfc = Σ Converted.burned; the
  * foundation got exactly Σ Converted.toFoundation; FlowRewards holds exactly the unwithdrawn
- * locks; NodeRegistry holds exactly the pledges; the traffic pool lost exactly what was minted.
+ * locks; NodeRegistry holds exactly the pledges; the traffic pool lost exactly what was minted;
+ * NB's totalSupply = Σ NB balances of the actors + Σ escrows of the pairs that ever escrowed, and
+ * the escrows hold at most Σ Escrowed − Σ EscrowReleased (only fuel takes from them).
  * Every 1,000 blocks (and at the end) the whole account trie is summed.
  *
  * SUPPLY_BLOCKS / SUPPLY_SEED override the run length and seed (to reproduce or shorten a run).
@@ -223,6 +227,10 @@ await t.test(`supply invariant over ${BLOCKS} blocks with random traffic, votes 
   let convertedBurned = 0n
   let convertedToFoundation = 0n
   let nbMinted = 0n
+  /** every (consumer, provider) pair that ever escrowed NB, and Σ Escrowed / Σ EscrowReleased */
+  const escrowPairs = new Map<string, [string, string]>()
+  let escrowedIn = 0n
+  let escrowedOut = 0n
   let withdrawnNfc = 0n
   let bonusNfc = 0n
   let refusedExpected = 0
@@ -360,6 +368,23 @@ await t.test(`supply invariant over ${BLOCKS} blocks with random traffic, votes 
       } else if (what < 93) {
         if (busy.has(team.addr)) continue
         await tx('claimVested', team, FLOW, flowIface.encodeFunctionData('claimVested', []))
+      } else if (what < 99) {
+        // NB fuel escrow of a consumer for a provider: deposit, request its release, withdraw it
+        const from = pick(free(consumers))
+        if (from === undefined || (await bal(from)) < GAS_RESERVE) continue
+        const mine = [...escrowPairs.values()].filter(([c]) => c === from.addr)
+        const r = int(3)
+        if (r === 0 || mine.length === 0) {
+          const nbBal = await nb.balanceOf(from.addr)
+          if (nbBal === 0n) continue
+          const amount = (nbBal * BigInt(1 + int(1000))) / 1000n
+          await tx('escrow', from, NB_AT, nbIface.encodeFunctionData('escrow', [pick(providers).addr, amount]))
+        } else {
+          const [, provider] = pick(mine)
+          const e = await nb.escrowOf(from.addr, provider)
+          if (r === 1 && e.amount > 0n && e.releaseAt === 0n) await tx('requestRelease', from, NB_AT, nbIface.encodeFunctionData('requestRelease', [provider]))
+          else if (e.releaseAt !== 0n && e.releaseAt <= blockTime) await tx('withdrawEscrow', from, NB_AT, nbIface.encodeFunctionData('withdrawEscrow', [provider]))
+        }
       }
     }
     return out
@@ -439,7 +464,14 @@ await t.test(`supply invariant over ${BLOCKS} blocks with random traffic, votes 
     let pledges = 0n
     for (const a of await store.nodes.all()) pledges += (await store.getNode(a)).pledge
     if (pledges !== s.locked.pledges) fail(number, `NodeRegistry holds ${s.locked.pledges}, Σ pledges ${pledges}`)
-    if ((await nb.totalSupply()) > nbMinted) fail(number, `NB supply ${await nb.totalSupply()} above Σ converted ${nbMinted}`)
+    const nbSupply = await nb.totalSupply()
+    if (nbSupply > nbMinted) fail(number, `NB supply ${nbSupply} above Σ converted ${nbMinted}`)
+    let nbBalances = 0n
+    for (const a of actors) nbBalances += await nb.balanceOf(a.addr)
+    let escrows = 0n
+    for (const [c, p] of escrowPairs.values()) escrows += (await nb.escrowOf(c, p)).amount
+    if (nbSupply !== nbBalances + escrows) fail(number, `NB supply ${nbSupply} ≠ Σ balances ${nbBalances} + Σ escrows ${escrows} (off by ${nbSupply - nbBalances - escrows} wei)`)
+    if (escrows > escrowedIn - escrowedOut) fail(number, `escrows hold ${escrows}, more than Σ Escrowed − Σ EscrowReleased = ${escrowedIn - escrowedOut}`)
   }
 
   async function walk(view: MerkleStateManager, number: bigint): Promise<{ accounts: number }> {
@@ -546,6 +578,12 @@ await t.test(`supply invariant over ${BLOCKS} blocks with random traffic, votes 
             convertedBurned += ev.args.burned as bigint
             convertedToFoundation += ev.args.toFoundation as bigint
             nbMinted += ev.args.nbOut as bigint
+          } else if (ev?.name === 'Escrowed') {
+            const [c, pv] = [(ev.args.consumer as string).toLowerCase(), (ev.args.provider as string).toLowerCase()]
+            escrowPairs.set(`${c}/${pv}`, [c, pv])
+            escrowedIn += ev.args.amount as bigint
+          } else if (ev?.name === 'EscrowReleased') {
+            escrowedOut += ev.args.amount as bigint
           }
         } else if (addr === SYSTEM_CONTRACTS.flowRewards) {
           const ev = flowIface.parseLog({ topics, data })
@@ -606,6 +644,13 @@ await t.test(`supply invariant over ${BLOCKS} blocks with random traffic, votes 
   t.ok(g('vote') > 0 && g('unvote') > 0 && g('withdrawUnbonded') > 0, `votes ${g('vote')}, unvotes ${g('unvote')}, unbonded withdrawals ${g('withdrawUnbonded')}`)
   t.ok(g('convert') > 0 && refusedExpected > 0 && (reverted.get('convert') ?? 0) >= refusedExpected, `conversions ${g('convert')}, refused ${reverted.get('convert') ?? 0} (${refusedExpected} at or below the minimum)`)
   t.ok(g('nbTransfer') > 0, `NB transfers ${g('nbTransfer')}`)
+  let escrowsLeft = 0n
+  for (const [c, p] of escrowPairs.values()) escrowsLeft += (await nb.escrowOf(c, p)).amount
+  t.ok(
+    g('escrow') > 0 && g('requestRelease') > 0 && g('withdrawEscrow') > 0,
+    `NB escrows ${g('escrow')} (${escrowPairs.size} pairs), release requests ${g('requestRelease')}, escrow withdrawals ${g('withdrawEscrow')}`,
+  )
+  t.ok(escrowedIn - escrowedOut > escrowsLeft, `fuel burned from escrows: ${formatNfc(escrowedIn - escrowedOut - escrowsLeft).replace('NFC', 'NB')}`)
   t.ok(g('pledge') > 0 && g('exit') > 0 && g('withdrawPledge') > 0, `pledges ${g('pledge')}, exits ${g('exit')}, pledge withdrawals ${g('withdrawPledge')}`)
   t.ok(g('claimVested') > 0, `team vesting claims ${g('claimVested')}`)
   t.ok(counts.selfDealingReceipts > 0, `self-dealing receipts ${counts.selfDealingReceipts}`)
