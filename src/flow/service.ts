@@ -432,8 +432,7 @@ export class FlowService {
     const head = await this.o.store.head(c)
     const committee = await this.o.view.committee(c)
     if (head === undefined && committee.length === 0) return null
-    let receipts = 0n
-    for (let h = 1n; h <= (head?.height ?? 0n); h++) receipts += BigInt((await this.o.store.block(c, h))?.receipts.length ?? 0)
+    const receipts = await this.o.store.receiptCount(c, head)
     return {
       sideChainId: sideChainIdOf(c),
       cycle: c,

@@ -115,8 +115,8 @@ export class SideChain {
     const sc = new SideChain(o)
     const head = await o.store.head(o.cycle)
     if (head !== undefined) {
-      sc.head = head
-      for (let h = 1n; h <= head.height; h++) sc.stats.receipts += BigInt((await o.store.block(o.cycle, h))?.receipts.length ?? 0)
+      sc.head = { height: head.height, hash: head.hash }
+      sc.stats.receipts = await o.store.receiptCount(o.cycle, head)
     }
     return sc
   }
@@ -338,6 +338,7 @@ export class SideChain {
           bytesDown: p.sr.bytesDown,
           encoded: p.encoded,
         })),
+        receiptsTotal: this.stats.receipts + BigInt(batch.length),
       })
     } catch (e) {
       // not stored: the sessions go back to the stored state, the submitters learn why

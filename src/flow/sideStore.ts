@@ -3,7 +3,7 @@
  * `F` (0x46; the block store uses h b r n t a A H M, the trie s, the log index l x).
  *
  * Key layout (after `F`, a one-byte table tag; big-endian numbers so keys sort):
- *   b ‖ u64 cycle ‖ u64 height  → side block RLP       H ‖ u64 cycle → [height, headHash]
+ *   b ‖ u64 cycle ‖ u64 height  → side block RLP       H ‖ u64 cycle → [height, headHash, receipts]
  *   s ‖ sessionId               → session RLP          q ‖ sessionId ‖ u64 seq → [receiptHash, up, down]
  *   c ‖ u64 cycle ‖ sessionId   → the session's latest receipt of that cycle (encoded receipt)
  *   r ‖ receiptHash             → [cycle, height]      e ‖ receiptHash → evidence (encoded receipt)
@@ -138,6 +138,8 @@ export interface CheckpointRecord {
 export interface SideHead {
   height: bigint
   hash: Uint8Array
+  /** receipts in blocks 1..height; absent in a head written before the count was kept */
+  receipts?: bigint
 }
 
 /** A block's writes: the block, the session records it changed, and the receipts' lookups. */
@@ -146,6 +148,8 @@ export interface BlockWrite {
   sessions: SessionRecord[]
   /** per accepted receipt: its hash, session, seq, totals and bytes */
   accepted: { receiptHash: Uint8Array; sessionId: Uint8Array; seq: bigint; bytesUp: bigint; bytesDown: bigint; encoded: Uint8Array }[]
+  /** receipts in the side-chain's blocks 1..block.height (stored with the head) */
+  receiptsTotal: bigint
 }
 
 export class SideStore {
@@ -155,7 +159,20 @@ export class SideStore {
     const raw = await this.db.get(k(T.head, u64(cycle)))
     if (raw === undefined) return undefined
     const f = RLP.decode(raw) as Uint8Array[]
-    return { height: num(f[0]), hash: f[1]! }
+    return f.length > 2 ? { height: num(f[0]), hash: f[1]!, receipts: num(f[2]) } : { height: num(f[0]), hash: f[1]! }
+  }
+
+  /**
+   * Receipts in the side blocks of `cycle`: the count kept with the head, or for a head written
+   * before it was kept, counted from the blocks.
+   */
+  async receiptCount(cycle: bigint, head?: SideHead): Promise<bigint> {
+    const h = head ?? (await this.head(cycle))
+    if (h === undefined) return 0n
+    if (h.receipts !== undefined) return h.receipts
+    let n = 0n
+    for (let i = 1n; i <= h.height; i++) n += BigInt((await this.block(cycle, i))?.receipts.length ?? 0)
+    return n
   }
 
   async block(cycle: bigint, height: bigint): Promise<SideBlock | undefined> {
@@ -200,7 +217,7 @@ export class SideStore {
     const hash = sideBlockHash(block)
     const ops: BatchOp[] = [
       { type: 'put', key: k(T.block, u64(block.cycle), u64(block.height)), value: encodeSideBlock(block) },
-      { type: 'put', key: k(T.head, u64(block.cycle)), value: RLP.encode([big(block.height), hash]) },
+      { type: 'put', key: k(T.head, u64(block.cycle)), value: RLP.encode([big(block.height), hash, big(w.receiptsTotal)]) },
     ]
     for (const s of w.sessions) ops.push({ type: 'put', key: k(T.session, s.sessionId), value: encodeSession(s) })
     for (const a of w.accepted) {

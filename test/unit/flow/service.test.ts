@@ -123,6 +123,7 @@ t.test('a lone member: side-chain, close a few blocks into the next cycle, sign,
   t.equal(signatures.length, 0, 'the first head of cycle 2: still open for late receipts')
   await pastGrace(chain, svc, 2n)
   t.equal(signatures.length, 1, 'signature gossiped')
+  t.equal((await svc.sideChain(1n))!.receipts, 1n, 'a past cycle: the count stored with its head')
   t.equal(submitted.length, 1, 'quorum 1: submitted at once')
   const { checkpoint, signatures: sigs } = decodeCheckpointCall(submitted[0]!)
   t.equal(checkpoint.cycle, 1n)

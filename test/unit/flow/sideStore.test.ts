@@ -5,6 +5,7 @@
  */
 import t from 'tap'
 import path from 'node:path'
+import { RLP } from '@ethereumjs/rlp'
 import { openDatabase } from '../../../src/chain/blockStore.js'
 import {
   SIDE_PREFIX,
@@ -57,6 +58,7 @@ t.test('commitBlock writes block, head, sessions, seqs and latest receipts atomi
       { receiptHash: id(201), sessionId: id(1), seq: 1n, bytesUp: 10n, bytesDown: 20n, encoded: Uint8Array.of(0xa1) },
       { receiptHash: id(202), sessionId: id(2), seq: 1n, bytesUp: 10n, bytesDown: 20n, encoded: Uint8Array.of(0xa2) },
     ],
+    receiptsTotal: 2n,
   })
   same(t, h1, sideBlockHash(b1))
   const b2: SideBlock = { sideChainId: id(9), height: 2n, parentHash: h1, cycle: 7n, timestampMs: 2n, receipts: [Uint8Array.of(0xb1)] }
@@ -64,6 +66,7 @@ t.test('commitBlock writes block, head, sessions, seqs and latest receipts atomi
     block: b2,
     sessions: [session(1, 2n)],
     accepted: [{ receiptHash: id(203), sessionId: id(1), seq: 2n, bytesUp: 20n, bytesDown: 40n, encoded: Uint8Array.of(0xb1) }],
+    receiptsTotal: 3n,
   })
   await store.putEvidence(id(250), Uint8Array.of(0xee))
   await store.putCheckpoint(7n, { encoded: Uint8Array.of(1), checkpointHash: id(77), signatures: new Map([[addr(5), id(5)], [addr(4), id(4)]]), submittedTx: null })
@@ -72,7 +75,9 @@ t.test('commitBlock writes block, head, sessions, seqs and latest receipts atomi
   db = await openDatabase(dir)
   t.teardown(() => db.close())
   store = new SideStore(db)
-  same(t, await store.head(7n), { height: 2n, hash: sideBlockHash(b2) })
+  same(t, await store.head(7n), { height: 2n, hash: sideBlockHash(b2), receipts: 3n })
+  t.equal(await store.receiptCount(7n), 3n, 'the receipt count kept with the head')
+  t.equal(await store.receiptCount(8n), 0n, 'a cycle without blocks has none')
   same(t, await store.block(7n, 1n), b1)
   same(t, await store.session(id(1)), session(1, 2n))
   same(t, await store.seq(id(1), 1n), { receiptHash: id(201), bytesUp: 10n, bytesDown: 20n })
@@ -88,4 +93,20 @@ t.test('commitBlock writes block, head, sessions, seqs and latest receipts atomi
   t.equal(cp!.submittedTx, null)
   // every key this store wrote is under its prefix
   for await (const k of db.keys()) t.equal(k[0], SIDE_PREFIX, 'key under F')
+})
+
+t.test('a head written before the receipt count was kept: the count comes from the blocks', async (t) => {
+  const db = await openDatabase(path.join(tempDir(t), 'db'))
+  t.teardown(() => db.close())
+  const store = new SideStore(db)
+  const b1: SideBlock = { sideChainId: id(9), height: 1n, parentHash: ZERO_HASH, cycle: 4n, timestampMs: 1n, receipts: [Uint8Array.of(1), Uint8Array.of(2)] }
+  const h1 = await store.commitBlock({ block: b1, sessions: [], accepted: [], receiptsTotal: 2n })
+  const b2: SideBlock = { sideChainId: id(9), height: 2n, parentHash: h1, cycle: 4n, timestampMs: 2n, receipts: [Uint8Array.of(3)] }
+  const h2 = await store.commitBlock({ block: b2, sessions: [], accepted: [], receiptsTotal: 3n })
+  // rewrite the head the way older nodes stored it: [height, hash]
+  const headKey = Uint8Array.of(SIDE_PREFIX, 0x48, 0, 0, 0, 0, 0, 0, 0, 4)
+  same(t, RLP.decode((await db.get(headKey))!), [Uint8Array.of(2), h2, Uint8Array.of(3)], 'the head key holds [height, hash, receipts]')
+  await db.put(headKey, RLP.encode([Uint8Array.of(2), h2]))
+  same(t, await store.head(4n), { height: 2n, hash: h2 })
+  t.equal(await store.receiptCount(4n), 3n, 'counted from blocks 1 and 2')
 })
