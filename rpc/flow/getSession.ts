@@ -1,9 +1,11 @@
 /**
  * flow_getSession(sessionId): a session as this node's side-chain knows it (last accepted seq
- * and total) next to what the main chain settled (head state). null when neither knows it.
+ * and total) next to what the main chain settled (head state), and the NB fuel escrow of its
+ * (consumer, provider) pair at the head (null when this node does not know the pair). null when
+ * neither knows the session.
  */
 import { bytesToHex } from '@ethereumjs/util'
-import { readSession } from '../../src/consensus/povf/views.js'
+import { readEscrow, readSession } from '../../src/consensus/povf/views.js'
 import { defineMethod, hash, required } from '../params.js'
 import type { NodeApi } from '../../src/node/interface.js'
 import { flowOfNode, headState, hexQ } from './common.js'
@@ -11,8 +13,10 @@ import { flowOfNode, headState, hexQ } from './common.js'
 export const flow_getSession = defineMethod('flow_getSession', [required(hash)], async ([sessionId], ctx) => {
   const node = ctx.node as NodeApi
   const local = await flowOfNode(node).session(sessionId)
-  const settled = await readSession((await headState(node)).state, sessionId)
+  const { state } = await headState(node)
+  const settled = await readSession(state, sessionId)
   if (local === undefined && settled.seq === 0n) return null
+  const escrow = local === undefined ? null : await readEscrow(state, local.consumer, local.provider)
   return {
     sessionId: bytesToHex(sessionId),
     consumer: local?.consumer ?? null,
@@ -23,5 +27,6 @@ export const flow_getSession = defineMethod('flow_getSession', [required(hash)],
     settledSeq: hexQ(settled.seq),
     settledTotal: hexQ(settled.total),
     receipts: hexQ(local?.receipts ?? 0n),
+    escrow: escrow === null ? null : { amount: hexQ(escrow.amount), releaseAt: hexQ(escrow.releaseAt) },
   }
 })

@@ -1,7 +1,7 @@
 /**
  * PoVF end to end on one in-process dev node (the producer running on the real clock): the
  * dev witness (an RN) is the committee of every flow cycle. An EN provider pledges, a consumer
- * converts NFC to NB for fuel, honest receipts go in over flow_submitReceipt; a replay, a forged
+ * converts NFC to NB for fuel and escrows part of it for the provider, honest receipts go in over flow_submitReceipt; a replay, a forged
  * consumer signature and an inflated provider claim are refused with their codes; at the cycle
  * end the node signs and submits the checkpoint itself, the chain applies it after the challenge
  * window, and the provider's locked reward is the hand-computed one. The supply stays 2.1 G NFC.
@@ -25,6 +25,8 @@ const nb = new Interface(nbAbi)
 const CYCLE_SEC = 6
 const CHALLENGE_SEC = 2
 const EN = 3 // Role.EN
+/** NB wei the consumer escrows for its provider: less than the fuel, so both sources pay */
+const ESCROW = 3n * 10n ** 16n
 
 const consumer = { key: devKey(1), address: devAddress(1) }
 const provider = { key: devKey(2), address: devAddress(2) }
@@ -44,6 +46,9 @@ t.test('receipts → side-chain → checkpoint → rewards on a dev chain', asyn
   t.equal(pledged.status, '0x1', 'provider pledged as EN')
   const converted = await send(n, consumer.key, SYSTEM_CONTRACTS.nb, nb.encodeFunctionData('convert', []), 1n * NFC)
   t.equal(converted.status, '0x1', 'consumer converted 1 NFC to NB')
+  // part of the fuel in escrow for this provider: the engine burns from it first, the rest from the balance
+  const escrowed = await send(n, consumer.key, SYSTEM_CONTRACTS.nb, nb.encodeFunctionData('escrow', [provider.address, ESCROW]))
+  t.equal(escrowed.status, '0x1', 'consumer escrowed 0.03 NB for the provider')
 
   // a fresh cycle, so every receipt below lands in it
   const cycle = await nextCycle(n, BigInt((await n.rpc('flow_getStats')).cycle))
@@ -87,6 +92,7 @@ t.test('receipts → side-chain → checkpoint → rewards on a dev chain', asyn
   t.equal(session.lastSeq, '0x2')
   t.equal(session.lastTotal, hex(5_000_000_000n))
   t.equal(session.settledSeq, '0x0')
+  t.same(session.escrow, { amount: hex(ESCROW), releaseAt: '0x0' }, 'the pair\'s escrow, untouched before application')
 
   // the cycle ends → checkpoint submitted by this node → applied after the challenge window
   const applied = await untilApplied(n, cycle)
@@ -97,6 +103,7 @@ t.test('receipts → side-chain → checkpoint → rewards on a dev chain', asyn
   const settled = await n.rpc('flow_getSession', [toHex(base.sessionId)])
   t.equal(settled.settledSeq, '0x2')
   t.equal(settled.settledTotal, hex(5_000_000_000n))
+  t.same(settled.escrow, { amount: '0x0', releaseAt: '0x0' }, 'the fuel emptied the escrow first')
 
   // Hand-computed, first traffic of the chain (B = 0), defaults L = 10^10, fuel 10^16 NB wei/GB,
   // price 10^17 NB wei/NFC, cap 10,000 bps:
@@ -109,6 +116,9 @@ t.test('receipts → side-chain → checkpoint → rewards on a dev chain', asyn
   t.equal(valueBytes(b, p.flowLogThresholdBytes), b)
   const burned = fuelOwed(b, p.fuelPricePerGb)
   t.equal(burned, 5n * 10n ** 16n)
+  // 10^17 NB bought; 3·10^16 escrowed and burned from the escrow, the other 2·10^16 from the balance
+  const nbLeft = nb.decodeFunctionResult('balanceOf', await n.rpc('eth_call', [{ to: SYSTEM_CONTRACTS.nb, data: nb.encodeFunctionData('balanceOf', [consumer.address]) }, 'latest']))[0] as bigint
+  t.equal(nbLeft, 10n ** 17n - burned, 'the consumer paid the rest of the fuel from its balance')
   const cap = rewardCap(burned, BigInt(p.flowCapFactorBps), p.nfcPriceNb)
   t.equal(cap, 5n * 10n ** 17n)
   const r = trafficReward(0n, b)

@@ -10,6 +10,7 @@ import { flowOf, type DposConfig } from '../dpos/engine.js'
 import { currentEb, rewardPerGb } from './curve.js'
 import { coinTime, lockBalances } from './locks.js'
 import { CpStatus, EntryStatus, FlowStore, type EntryRecord } from './store.js'
+import { NbStore } from './nbStore.js'
 
 export interface RewardsView {
   locked: bigint
@@ -90,6 +91,11 @@ export async function readCheckpoint(sm: StateAccess, cycle: bigint, opts: { ent
 /** Settled (seq, total) of a session (zeros when never settled). */
 export function readSession(sm: StateAccess, sessionId: Uint8Array): Promise<{ seq: bigint; total: bigint }> {
   return new FlowStore(sm).getSession(sessionId)
+}
+
+/** The NB fuel escrow of a (consumer, provider) pair: amount (NB wei) and releaseAt (ms, 0 = none requested). */
+export function readEscrow(sm: StateAccess, consumer: Addr, provider: Addr): Promise<{ amount: bigint; releaseAt: bigint }> {
+  return new NbStore(sm).escrowOf(consumer, provider)
 }
 
 /** The committee drawn for `cycle` (empty when none was drawn). */
