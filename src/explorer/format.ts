@@ -36,14 +36,23 @@ const WEI_PER_NFC = 10n ** 18n
  * a non-zero amount too small to show says so rather than printing 0.
  */
 export function formatNfc(wei: unknown, decimals = 6): string {
+  return formatToken(wei, 'NFC', decimals)
+}
+
+/** NB wei (18 decimals, like NFC) → "1,234.5 NB", with formatNfc's rules. */
+export function formatNb(wei: unknown, decimals = 6): string {
+  return formatToken(wei, 'NB', decimals)
+}
+
+function formatToken(wei: unknown, unit: string, decimals: number): string {
   const v = big(wei)
   if (v === undefined) return '—'
   const neg = v < 0n
   const a = neg ? -v : v
   const whole = a / WEI_PER_NFC
   const frac = (a % WEI_PER_NFC).toString().padStart(18, '0').slice(0, Math.max(0, Math.min(18, decimals))).replace(/0+$/, '')
-  if (whole === 0n && frac === '' && a !== 0n) return decimals <= 0 ? '<1 NFC' : `<0.${'0'.repeat(Math.min(17, decimals - 1))}1 NFC`
-  return `${neg ? '-' : ''}${thousands(whole)}${frac === '' ? '' : '.' + frac} NFC`
+  if (whole === 0n && frac === '' && a !== 0n) return decimals <= 0 ? `<1 ${unit}` : `<0.${'0'.repeat(Math.min(17, decimals - 1))}1 ${unit}`
+  return `${neg ? '-' : ''}${thousands(whole)}${frac === '' ? '' : '.' + frac} ${unit}`
 }
 
 /** Gwei with up to 3 decimals: gas prices. */

@@ -5,7 +5,9 @@
  */
 import { isMethodNotFound, RpcError, type RpcClient } from './rpcClient.js'
 import { big, blockTimeMs, num } from './format.js'
+import { Interface, type InterfaceAbi } from 'ethers'
 import { registryInterface, type Decoder } from './decode.js'
+import nbAbi from '../execution/system/abi/INB.json' with { type: 'json' }
 import { SYSTEM_CONTRACTS } from '../chain/systemAddresses.js'
 
 /** One optional piece of a view: its value, "this node does not have the method", or an error. */
@@ -160,12 +162,41 @@ export interface Account {
   pledge: Part<{ role: number; pledge: bigint; exitTime: bigint; withdrawn: bigint; withdrawable: bigint }>
   rewards: Part<{ locked?: string; unlocking?: string; withdrawable?: string; withdrawn?: string; coinTime?: string }>
   history: Part<{ transactions: HistoryEntry[]; next: string | null }>
+  /** NB.balanceOf (NB wei) */
+  nb: Part<bigint>
+  /** the account's NB fuel escrows as a consumer */
+  escrows: Part<Escrows>
+}
+
+export interface Escrow {
+  provider: string
+  /** NB wei */
+  amount: bigint
+  /** ms since the epoch from which it can be withdrawn; 0: no release requested */
+  releaseAt: bigint
+}
+
+export interface Escrows {
+  /** the non-empty escrows (amount > 0 or a release pending) of the providers checked, by address */
+  escrows: Escrow[]
+  /** providers the account ever escrowed for (distinct topic2 of its Escrowed logs) */
+  providers: number
+  /** providers past MAX_ESCROW_CHECKS, not asked about */
+  unchecked: number
 }
 
 export const HISTORY_PAGE = 10
+/** at most this many escrowOf calls per load (the view refreshes on every head) */
+export const MAX_ESCROW_CHECKS = 100
+
+export const nbInterface = new Interface(nbAbi as InterfaceAbi)
+const ESCROWED_TOPIC = nbInterface.getEvent('Escrowed')!.topicHash
+
+/** An address as a 32-byte topic. */
+const addressTopic = (address: string): string => '0x' + address.slice(2).toLowerCase().padStart(64, '0')
 
 export async function loadAccount(client: RpcClient, address: string, cursor: string | null, pageSize = HISTORY_PAGE): Promise<Account> {
-  const [balance, nonce, code, votes, pledge, rewards, history] = await client.batch([
+  const [balance, nonce, code, votes, pledge, rewards, history, nbBalance, escrowLogs] = await client.batch([
     { method: 'eth_getBalance', params: [address, 'latest'] },
     { method: 'eth_getTransactionCount', params: [address, 'latest'] },
     { method: 'eth_getCode', params: [address, 'latest'] },
@@ -173,6 +204,9 @@ export async function loadAccount(client: RpcClient, address: string, cursor: st
     { method: 'eth_call', params: [{ to: SYSTEM_CONTRACTS.nodeRegistry, data: registryInterface.encodeFunctionData('nodeOf', [address]) }, 'latest'] },
     { method: 'flow_getRewards', params: [address] },
     { method: 'nfc_getTransactionsByAddress', params: [address, { limit: pageSize, cursor }] },
+    { method: 'eth_call', params: [{ to: SYSTEM_CONTRACTS.nb, data: nbInterface.encodeFunctionData('balanceOf', [address]) }, 'latest'] },
+    // the providers it ever escrowed for; a node may refuse the range (eth_getLogs' maxBlockRange)
+    { method: 'eth_getLogs', params: [{ address: SYSTEM_CONTRACTS.nb, fromBlock: '0x0', toBlock: 'latest', topics: [ESCROWED_TOPIC, addressTopic(address)] }] },
   ])
   const pledgePart = partOf<string>(pledge)
   let decodedPledge: Account['pledge']
@@ -194,7 +228,38 @@ export async function loadAccount(client: RpcClient, address: string, cursor: st
     pledge: decodedPledge,
     rewards: partOf(rewards),
     history: partOf(history),
+    nb: decoded(partOf<string>(nbBalance), 'balanceOf', (r) => r[0] as bigint),
+    escrows: await loadEscrows(client, address, partOf<{ topics?: string[] }[]>(escrowLogs)),
   }
+}
+
+/** An eth_call answer of NB decoded with `pick`, or the Part's problem (an undecodable answer is one too). */
+function decoded<T>(p: Part<string>, fn: string, pick: (r: readonly unknown[]) => T): Part<T> {
+  if (!p.ok) return p
+  try {
+    return { ok: true, value: pick(nbInterface.decodeFunctionResult(fn, p.value)) }
+  } catch (e) {
+    return { ok: false, missing: false, error: `undecodable ${fn} answer: ${(e as Error).message}` }
+  }
+}
+
+/** The escrows of `consumer` with the providers named by its Escrowed logs: one batch of escrowOf calls. */
+async function loadEscrows(client: RpcClient, consumer: string, logs: Part<{ topics?: string[] }[]>): Promise<Part<Escrows>> {
+  if (!logs.ok) return logs.missing ? logs : { ok: false, missing: false, error: `eth_getLogs refused: ${logs.error}` }
+  const providers = [...new Set((logs.value ?? []).map((l) => l.topics?.[2]).filter((t): t is string => typeof t === 'string' && t.length === 66))]
+    .map((t) => '0x' + t.slice(26).toLowerCase())
+    .sort()
+  const checked = providers.slice(0, MAX_ESCROW_CHECKS)
+  const answers = await client.batch(
+    checked.map((p) => ({ method: 'eth_call', params: [{ to: SYSTEM_CONTRACTS.nb, data: nbInterface.encodeFunctionData('escrowOf', [consumer, p]) }, 'latest'] })),
+  )
+  const escrows: Escrow[] = []
+  for (const [i, answer] of answers.entries()) {
+    const one = decoded(partOf<string>(answer), 'escrowOf', (r) => ({ provider: checked[i]!, amount: r[0] as bigint, releaseAt: r[1] as bigint }))
+    if (!one.ok) return one.missing ? one : { ok: false, missing: false, error: `escrowOf: ${one.error}` }
+    if (one.value.amount > 0n || one.value.releaseAt > 0n) escrows.push(one.value)
+  }
+  return { ok: true, value: { escrows, providers: providers.length, unchecked: providers.length - checked.length } }
 }
 
 // ------------------------------------------------------------------ witnesses

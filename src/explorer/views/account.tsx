@@ -1,17 +1,61 @@
 /**
- * One account: balance, nonce, code size, DPoS votes, NodeRegistry pledge, flow rewards, and
- * its transaction history a page at a time (n older, p newer; Enter opens a transaction).
- * Methods a node may not have yet (flow_getRewards, nfc_getTransactionsByAddress) say so.
+ * One account: balance, nonce, code size, DPoS votes, NodeRegistry pledge, flow rewards, NB
+ * balance and fuel escrows, and its transaction history a page at a time (n older, p newer; Enter
+ * opens a transaction). Methods a node may not have yet (flow_getRewards,
+ * nfc_getTransactionsByAddress) say so.
  */
 import { useState } from 'react'
 import { useExplorer } from '../context.js'
-import { abbreviate, fit, formatLocalTime, formatNfc, num, thousands } from '../format.js'
-import { HISTORY_PAGE, loadAccount } from '../queries.js'
+import { abbreviate, fit, formatAge, formatLocalTime, formatNb, formatNfc, num, thousands } from '../format.js'
+import { HISTORY_PAGE, loadAccount, type Escrow, type Escrows, type Part } from '../queries.js'
 import { useLoader } from '../useLoader.js'
 import { field, heading, partProblem, statusLines } from './common.js'
 import { Scroller, type Line } from './scroller.js'
 
 const ROLES = ['none', 'RN (root node)', 'CN', 'EN']
+/** escrow lines shown at most; the rest is "+N more" */
+const ESCROWS_SHOWN = 8
+
+/** The value column for a Part that did not come. */
+const unavailable = (p: Part<unknown> & { ok: false }): string => (p.missing ? 'not available on this node' : `unavailable (${p.error})`)
+
+/**
+ * The fuel escrows, one line per provider: the provider (cut to the room left), the amount and, when
+ * a release is pending, when it can be withdrawn — with the time left too where the width allows.
+ */
+function escrowLines(p: Part<Escrows>, columns: number, now: number): Line[] {
+  if (!p.ok) return [field('Fuel escrows', unavailable(p))]
+  const { escrows, unchecked } = p.value
+  const notChecked = unchecked > 0 ? `, ${thousands(unchecked)} more provider(s) not checked` : ''
+  const out = [field('Fuel escrows', `${escrows.length === 0 ? 'none' : `${thousands(escrows.length)} as consumer`}${notChecked}`)]
+  const shown = escrows.slice(0, ESCROWS_SHOWN)
+  const amounts = shown.map((e) => formatNb(e.amount))
+  const amountW = Math.max(0, ...amounts.map((s) => s.length))
+  const release = (e: Escrow, withWait: boolean): string => {
+    if (e.releaseAt === 0n) return ''
+    const t = Number(e.releaseAt)
+    const wait = !withWait ? '' : t > now ? ` (in ${formatAge(t - now)})` : ' (now)'
+    return `withdrawable from ${formatLocalTime(t)}${wait}`
+  }
+  // the room after the selection mark ("▶ ") with one column spare; "  → " + address + "  " + amount [+ "  " + release]
+  const room = columns - 3
+  const addressRoom = (withWait: boolean) => {
+    const rel = Math.max(0, ...shown.map((e) => release(e, withWait).length))
+    return room - 4 - 2 - amountW - (rel > 0 ? 2 + rel : 0)
+  }
+  const withWait = addressRoom(true) >= 20
+  const aw = Math.max(13, Math.min(42, addressRoom(withWait)))
+  shown.forEach((e, i) => {
+    const rel = release(e, withWait)
+    out.push({
+      text: `  → ${fit(abbreviate(e.provider, aw), aw)}  ${fit(amounts[i]!, amountW, 'right')}${rel ? '  ' + rel : ''}`.trimEnd(),
+      open: { kind: 'account', address: e.provider },
+      key: `escrow${e.provider}`,
+    })
+  })
+  if (escrows.length > shown.length) out.push({ text: `  +${thousands(escrows.length - shown.length)} more`, dim: true })
+  return out
+}
 
 export function AccountView({ address, height, active }: { address?: string; height: number; active: boolean }) {
   const x = useExplorer()
@@ -64,6 +108,9 @@ export function AccountView({ address, height, active }: { address?: string; hei
       lines.push(field('Flow rewards', `locked ${formatNfc(r.locked ?? '0x0')}  unlocking ${formatNfc(r.unlocking ?? '0x0')}`))
       lines.push(field('', `withdrawable ${formatNfc(r.withdrawable ?? '0x0')}  withdrawn ${formatNfc(r.withdrawn ?? '0x0')}`))
     }
+    // NB: the fuel token, and what the account holds in escrow for its providers
+    lines.push(field('NB balance', a.nb.ok ? formatNb(a.nb.value) : unavailable(a.nb)))
+    lines.push(...escrowLines(a.escrows, x.columns, x.now))
     // history
     if (!a.history.ok) lines.push({ text: a.history.missing ? 'history: not available on this node' : `history: ${a.history.error}`, dim: true })
     else {

@@ -1,9 +1,17 @@
 /**
  * Account view against a real node: balance, nonce, code, votes, pledge; history and flow
- * rewards (either from the node, or "not available" on -32601 while those methods are built).
+ * rewards (either from the node, or "not available" on -32601 while those methods are built);
+ * the NB balance and the fuel escrows of a consumer (NB.convert / escrow / requestRelease sent to it).
  */
-import t from 'tap'
-import { addContractTxs, chainWithTransfer, devAddress, KEY, press, renderApp, search, waitFrame } from './harness.js'
+import t, { type Test } from 'tap'
+import { Interface } from 'ethers'
+import nbAbi from '../../../src/execution/system/abi/INB.json' with { type: 'json' }
+import { SYSTEM_CONTRACTS } from '../../../src/chain/systemAddresses.js'
+import { createRpcClient, RpcError, type RpcClient } from '../../../src/explorer/rpcClient.js'
+import { formatLocalTime, formatNb } from '../../../src/explorer/format.js'
+import { MAX_LOG_BLOCK_RANGE } from '../../../rpc/eth/getLogs.js'
+import { devGenesis, startNode, type InProcessNode } from '../../helpers/inProcessNode.js'
+import { addContractTxs, chainWithTransfer, devAddress, KEY, NFC, press, renderApp, search, send, waitFrame } from './harness.js'
 
 t.test('account view of a voter and of the witness', async (t) => {
   const { n } = await chainWithTransfer(t)
@@ -45,4 +53,131 @@ t.test('account view of a voter and of the witness', async (t) => {
   await search(r, txs.probe)
   f = await waitFrame(r, /Code\s+\d[\d,]* bytes/)
   t.pass('contract code size')
+})
+
+// ------------------------------------------------------------------ NB and fuel escrows
+
+const nb = new Interface(nbAbi as never)
+const callNb = async (n: InProcessNode, fn: string, args: unknown[]) => nb.decodeFunctionResult(fn, await n.rpc('eth_call', [{ to: SYSTEM_CONTRACTS.nb, data: nb.encodeFunctionData(fn, args) }, 'latest']))
+/** NB calls from dev account `from`, all in the next block (at `timestamp`, ms); fails the test on a failed one */
+async function nbBlock(t: Test, n: InProcessNode, timestamp: bigint, calls: { from: number; fn: string; args?: unknown[]; value?: bigint }[]) {
+  const hashes = []
+  for (const c of calls) hashes.push(await send(n, c.from, { to: SYSTEM_CONTRACTS.nb, value: c.value, data: nb.encodeFunctionData(c.fn, c.args ?? []), gasLimit: 300_000n }))
+  await n.produceBlock({ timestamp })
+  for (const [i, h] of hashes.entries()) t.equal((await n.rpc('eth_getTransactionReceipt', [h]))?.status, '0x1', `NB.${calls[i]!.fn} from dev ${calls[i]!.from}`)
+}
+/** the frame's lines from the "NB balance" line down to the next section ("History") */
+const nbSection = (f: string) => f.slice(f.indexOf('NB balance'), f.indexOf('History') < 0 ? undefined : f.indexOf('History'))
+/** the lines that show an escrow ("→ 0x… amount NB") */
+const escrowRows = (f: string) => nbSection(f).split('\n').filter((l) => /→ 0x[0-9a-f…]+\s+<?[\d,.]+ NB/.test(l))
+
+t.test('NB balance and fuel escrows as a consumer', async (t) => {
+  // blocks ten minutes in the past, so a release requested "now" is still ahead of the wall clock
+  const start = Math.floor(Date.now() / 1000) * 1000 - 600_000
+  const n = await startNode(t, { genesis: devGenesis((g) => void (g.timestamp = start)) })
+  const consumer = 4
+  const [p5, p6, p7] = [devAddress(5), devAddress(6), devAddress(7)]
+  const at = (ms: number) => BigInt(start + ms)
+  // 100 NFC → NB; an escrow for p7 asked back at once …
+  await nbBlock(t, n, at(1000), [
+    { from: consumer, fn: 'convert', value: 100n * NFC },
+    { from: consumer, fn: 'escrow', args: [p7, NFC / 2n] },
+    { from: consumer, fn: 'requestRelease', args: [p7] },
+  ])
+  const delay = Number((await callNb(n, 'escrowOf', [devAddress(consumer), p7]))[1]) - (start + 1000)
+  t.ok(delay > 0 && delay < 300_000, 'the release delay of the dev chain (2 cycles + challenge) is minutes')
+  // … and withdrawn once released (amount 0, no release: not shown); 2.5 NB for p5, 1 NB for p6
+  await nbBlock(t, n, at(1000 + delay + 1000), [
+    { from: consumer, fn: 'withdrawEscrow', args: [p7] },
+    { from: consumer, fn: 'escrow', args: [p5, (5n * NFC) / 2n] },
+    { from: consumer, fn: 'escrow', args: [p6, NFC] },
+  ])
+  // p6's release is requested in a block 5 s before the wall clock: withdrawable minutes from now
+  await nbBlock(t, n, BigInt(Math.floor(Date.now() / 1000) * 1000 - 5000), [{ from: consumer, fn: 'requestRelease', args: [p6] }])
+  const price = (await callNb(n, 'price', []))[0] as bigint
+  const balance = (await callNb(n, 'balanceOf', [devAddress(consumer)]))[0] as bigint
+  t.equal(balance, (100n * NFC * price) / NFC - (5n * NFC) / 2n - NFC, 'what convert gave, less the two escrows (p7 came back)')
+  const releaseAt = Number((await callNb(n, 'escrowOf', [devAddress(consumer), p6]))[1])
+  t.ok(releaseAt > Date.now(), 'the release of p6 is ahead')
+
+  const r = renderApp(t, { rpc: n.url, tab: 'Account' })
+  await waitFrame(r, 'No account selected')
+  await search(r, devAddress(consumer))
+  let f = await waitFrame(r, ['NB balance', /Fuel escrows\s+\S/])
+  t.match(f, new RegExp(`NB balance\\s+${formatNb(balance).replace(/[.,]/g, '\\$&')}\\n`), 'the NB balance, as NB')
+  t.match(f, /NB balance\s+[1-9][\d,]*(\.\d+)? NB/, 'a non-zero NB amount')
+  t.match(f, /Fuel escrows\s+2 as consumer/, 'two escrows: the withdrawn one (amount 0, no release) is left out')
+  let rows = escrowRows(f)
+  t.equal(rows.length, 2, 'one line per provider with an escrow')
+  const [first] = [p5, p6].sort()
+  t.match(rows[0], new RegExp(`→ ${first!.slice(0, 10)}`), 'sorted by provider address')
+  const rowOf = (p: string) => rows.find((l) => l.includes(p.slice(0, 10)) && l.includes(p.slice(-4))) ?? ''
+  t.match(rowOf(p5), /→ 0x[0-9a-f]{4,}…[0-9a-f]{4,}\s+2\.5 NB$/, 'p5: 2.5 NB, no release')
+  const when = formatLocalTime(releaseAt)
+  t.match(rowOf(p6), new RegExp(`\\s1 NB  withdrawable from ${when} \\(in [1-9]\\d*m \\d\\ds\\)$`), 'p6: 1 NB, withdrawable from its release time, and how long until then (100 columns)')
+  t.notOk(f.includes(p7.slice(0, 10)), 'the withdrawn escrow is not listed')
+  t.comment('100 columns:\n' + nbSection(f))
+
+  // 80 columns: the time stays, the wait and part of the address go; no line is wider
+  Object.defineProperty(r.stdout, 'columns', { get: () => 80 })
+  r.stdout.emit('resize')
+  f = await waitFrame(r, new RegExp(`withdrawable from ${when}$`, 'm'))
+  rows = escrowRows(f)
+  const widest = f.split('\n').reduce((w, l) => (l.length > w.length ? l : w), '')
+  t.ok(widest.length <= 80, `fits 80 columns (widest: "${widest}")`)
+  t.match(rowOf(p6), new RegExp(`→ 0x[0-9a-f]{6,}…[0-9a-f]{6,}\\s+1 NB  withdrawable from ${when}$`), 'p6 at 80 columns: abbreviated provider, amount, release time')
+  t.match(rowOf(p5), /2\.5 NB$/, 'p5 at 80 columns')
+  t.comment('80 columns:\n' + nbSection(f))
+
+  // Enter on an escrow line opens the provider
+  // (the escrow lines are the selectable lines of this account; p5 or p6 first by address)
+  await press(r, KEY.enter)
+  f = await waitFrame(r, new RegExp(`Account ${first}`))
+  t.pass('the first escrow line opens its provider')
+  // an account without NB: 0, and no escrow lines
+  f = await waitFrame(r, /Fuel escrows\s+\S/)
+  t.match(f, /NB balance\s+0 NB\n/, 'no NB: 0 NB')
+  t.match(f, /Fuel escrows\s+none\n/, 'no escrows: none')
+  t.equal(escrowRows(f).length, 0, 'no escrow lines')
+})
+
+t.test('more than 8 escrows: "+N more"; eth_getLogs refused: said in that section only', async (t) => {
+  const n = await startNode(t)
+  const providers = Array.from({ length: 10 }, (_, i) => '0x' + (0xa0 + i).toString(16).padStart(40, '0'))
+  const hashes = [await send(n, 8, { to: SYSTEM_CONTRACTS.nb, value: 100n * NFC, data: nb.encodeFunctionData('convert', []), gasLimit: 300_000n })]
+  for (const p of providers) hashes.push(await send(n, 8, { to: SYSTEM_CONTRACTS.nb, data: nb.encodeFunctionData('escrow', [p, 1n]), gasLimit: 300_000n }))
+  // a second escrow for the same provider: one line (logs de-duplicated), the total
+  hashes.push(await send(n, 8, { to: SYSTEM_CONTRACTS.nb, data: nb.encodeFunctionData('escrow', [providers[0], NFC]), gasLimit: 300_000n }))
+  await n.produceBlock()
+  for (const h of hashes) t.equal((await n.rpc('eth_getTransactionReceipt', [h]))?.status, '0x1', 'NB call succeeded')
+
+  const r = renderApp(t, { rpc: n.url, tab: 'Account' })
+  await waitFrame(r, 'No account selected')
+  await search(r, devAddress(8))
+  const f = await waitFrame(r, /Fuel escrows\s+\S/)
+  t.match(f, /Fuel escrows\s+10 as consumer/, 'ten providers, eleven Escrowed logs')
+  const rows = escrowRows(f)
+  t.equal(rows.length, 8, 'eight shown')
+  t.match(rows[0], /→ 0x0{36}00a0\s+1 NB$/, 'the lowest address first, its two escrows summed (1 NB + 1 wei shows as 1 NB)')
+  t.match(rows[1], /→ 0x0{36}00a1\s+<0\.000001 NB$/, 'then the next; 1 wei says it is too small to show')
+  t.match(f, /\n\s*\+2 more\n/, 'the other two: +2 more')
+
+  // the same node, but its eth_getLogs refuses the range (as a node past MAX_LOG_BLOCK_RANGE blocks does)
+  const real = createRpcClient(n.url)
+  const refusing: RpcClient = {
+    ...real,
+    batch: async (calls) => {
+      const answers = await real.batch(calls)
+      return answers.map((a, i) => (calls[i]!.method === 'eth_getLogs' ? new RpcError(-32005, `query exceeds max block range ${MAX_LOG_BLOCK_RANGE}`) : a))
+    },
+  }
+  t.teardown(() => real.close())
+  const r2 = renderApp(t, { rpc: n.url, client: refusing, tab: 'Account' })
+  await waitFrame(r2, 'No account selected')
+  await search(r2, devAddress(8))
+  const g = await waitFrame(r2, /Fuel escrows\s+\S/)
+  t.match(g, new RegExp(`Fuel escrows\\s+unavailable \\(eth_getLogs refused: query exceeds max block range ${MAX_LOG_BLOCK_RANGE}\\)`), 'the section says why')
+  t.match(g, /NB balance\s+8\.999999 NB/, 'the NB balance still shows (100 NFC × 0.1 less 1 NB and 10 wei of escrows)')
+  t.match(g, /Votes\s/, 'the rest of the view still renders')
+  t.equal(escrowRows(g).length, 0, 'no escrow lines')
 })
