@@ -140,6 +140,15 @@ export class AddressList {
     return out
   }
 
+  /** the items at positions from … to − 1, `to` cut to the length */
+  async slice(from: bigint, to: bigint): Promise<Addr[]> {
+    const n = await this.length()
+    const end = to < n ? to : n
+    const out: Addr[] = []
+    for (let i = from; i < end; i++) out.push(toAddr(await this.w.get(this.itemSlot(i)))!)
+    return out
+  }
+
   async has(a: Addr): Promise<boolean> {
     return (await this.w.get(this.indexSlot(a))) !== 0n
   }

@@ -15,12 +15,20 @@
  *   nb.burnedNfc                     NFC wei burned by conversions so far
  *   nb.esc ‖ consumer ‖ provider     fuel escrow of the pair, NB wei (DESIGN §5.1)
  *   nb.escAt ‖ consumer ‖ provider   when that escrow may be withdrawn, ms; 0 = no release requested
+ *   nb.escs.len ‖ consumer           how many providers `consumer` has an escrow with
+ *   nb.escs.item ‖ consumer ‖ u64 i  the provider at position i of that list
+ *   nb.escs.index ‖ consumer ‖ provider
+ *                                    its position + 1; 0 = not listed (an AddressList, as DPoS
+ *                                    keeps its lists). A provider joins on the pair's first
+ *                                    escrow() and leaves on withdrawEscrow() (the last one takes
+ *                                    its place), so an escrow the engine burned down to 0 stays
+ *                                    listed until it is withdrawn
  *
  * This file only reads and writes; the rules are in nb.ts (and the flow engine for fuel).
  */
 import { Address, hexToBytes } from '@ethereumjs/util'
 import { SYSTEM_CONTRACTS } from '../../chain/systemAddresses.js'
-import { slotOf, toAddr, fromAddr, Words, type Addr, type StateAccess } from '../dpos/store.js'
+import { AddressList, slotOf, toAddr, fromAddr, Words, type Addr, type StateAccess } from '../dpos/store.js'
 import type { FlowConfig } from './params.js'
 
 export const NB = new Address(hexToBytes(SYSTEM_CONTRACTS.nb))
@@ -112,6 +120,10 @@ export class NbStore {
   }
   setReleaseAt(consumer: Addr, provider: Addr, ms: bigint): Promise<void> {
     return this.words.set(slotOf('nb.escAt', key(consumer), key(provider)), ms)
+  }
+  /** the providers `consumer` has an escrow with, from its first escrow() until withdrawEscrow() */
+  escrowProviders(consumer: Addr): AddressList {
+    return new AddressList(this.words, 'nb.escs', key(consumer))
   }
 
   /**

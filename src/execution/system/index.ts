@@ -49,9 +49,10 @@
  *   FlowRewards views (rewardsOf, networkCoinTime, checkpointOf, sessionOf, stats, vestingOf) 2,600
  *   FlowRewards.committeeOf            2,600 + 200 per member
  *   NB.transfer 30,000 · approve 25,000 · transferFrom 35,000 · convert 60,000 · setPrice 25,000
- *     · escrow 35,000 · requestRelease 25,000 · withdrawEscrow 35,000
+ *     · escrow 45,000 · requestRelease 25,000 · withdrawEscrow 45,000
  *   NB views (name, symbol, decimals, totalSupply, balanceOf, allowance, price, burnedNfc, funder,
- *     escrowOf) 2,600
+ *     escrowOf, escrowCount) 2,600
+ *   NB.escrowsOf                       2,600 + 6,300 per escrow returned (≤ 256)
  *   Evidence.submitDoubleProduction   60,000 + 6 per 32-byte word of header bytes
  *   Evidence.submitInvalidBlock       50,000 + 6 per 32-byte word of header bytes
  *   Evidence.submitFraudProof         80,000 + 6 per 32-byte word + 30,000 per signer penalised

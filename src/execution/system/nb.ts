@@ -29,10 +29,18 @@
  *     one (in which its checkpoint is submitted) and the challenge window before it is applied:
  *     traffic served until the request is still charged to the escrow. A request while one is
  *     pending keeps the earlier time and emits nothing (no way to push it back or forth).
+ *     Also accepted for a listed escrow the engine burned down to 0, so it can be cleared.
  *     Emits ReleaseRequested(consumer, provider, releaseAt).
  *  withdrawEscrow(provider) — from releaseAt on: what the engine left in the escrow goes back to
  *     the caller's balance; the escrow and its releaseAt are cleared. Emits EscrowReleased.
  *  escrowOf(consumer, provider) — (amount, releaseAt).
+ *  escrowCount(consumer) — how many providers `consumer` has an escrow with: a provider is listed
+ *     from the pair's first escrow() until withdrawEscrow(), so an escrow the engine burned down to
+ *     0 stays listed (requestRelease accepts it, so the consumer can clear it).
+ *  escrowsOf(consumer) — (providers, amounts, releaseAts) of the first MAX_ESCROWS_LISTED (256)
+ *     listed escrows, in list order (a provider is appended when listed; a withdrawal moves the last
+ *     one into the freed place), not sorted: sorting would need the whole list whatever its length.
+ *     Costs the view price plus perEscrow per escrow returned.
  *
  * ERC-20 details: transfer/transferFrom to the zero address revert (NB is never burned by
  * users); an allowance of 2^256 − 1 is infinite (not decreased by transferFrom), as in
@@ -54,10 +62,17 @@ export const NB_GAS = {
   transferFrom: 35_000n,
   convert: 60_000n,
   setPrice: 25_000n,
-  escrow: 35_000n,
+  /** the escrow words and, for a new pair, the consumer's list entry (3 words) */
+  escrow: 45_000n,
   requestRelease: 25_000n,
-  withdrawEscrow: 35_000n,
+  /** the escrow words and the list entry (the last entry moves into its place) */
+  withdrawEscrow: 45_000n,
+  /** escrowsOf: per escrow returned (its provider, amount and releaseAt words) */
+  perEscrow: 6_300n,
 } as const
+
+/** escrowsOf returns at most this many escrows (the first of the consumer's list) */
+export const MAX_ESCROWS_LISTED = 256
 
 const MAX_UINT256 = (1n << 256n) - 1n
 const ZERO: Addr = '0x0000000000000000000000000000000000000000'
@@ -177,6 +192,7 @@ async function escrow(ctx: CallContext, provider: Addr, amount: bigint): Promise
   await nb.setBalance(ctx.sender, bal - amount)
   await nb.setEscrow(ctx.sender, provider, total)
   await nb.setReleaseAt(ctx.sender, provider, 0n)
+  await nb.escrowProviders(ctx.sender).add(provider)
   ctx.emit(Escrowed, [ctx.sender, provider, amount, total])
   return []
 }
@@ -184,7 +200,8 @@ async function escrow(ctx: CallContext, provider: Addr, amount: bigint): Promise
 async function requestRelease(ctx: CallContext, provider: Addr): Promise<[]> {
   const nb = new NbStore(ctx.sm)
   const e = await nb.escrowOf(ctx.sender, provider)
-  ensure(e.amount > 0n, 'NB: no escrow for this provider')
+  // an escrow the engine burned down to 0 is still listed: releasing it is how the consumer clears it
+  ensure(e.amount > 0n || (await nb.escrowProviders(ctx.sender).has(provider)), 'NB: no escrow for this provider')
   if (e.releaseAt !== 0n) return []
   const releaseAt = ctx.call.blockTimeMs + escrowReleaseDelayMs(flowOf(ctx.cfg))
   await nb.setReleaseAt(ctx.sender, provider, releaseAt)
@@ -199,9 +216,28 @@ async function withdrawEscrow(ctx: CallContext, provider: Addr): Promise<[bigint
   ensure(ctx.call.blockTimeMs >= e.releaseAt, 'NB: escrow is not released yet')
   await nb.setEscrow(ctx.sender, provider, 0n)
   await nb.setReleaseAt(ctx.sender, provider, 0n)
+  await nb.escrowProviders(ctx.sender).remove(provider)
   await nb.setBalance(ctx.sender, (await nb.balanceOf(ctx.sender)) + e.amount)
   ctx.emit(EscrowReleased, [ctx.sender, provider, e.amount])
   return [e.amount]
+}
+
+/** The first MAX_ESCROWS_LISTED escrows of `consumer`'s list, in list order; gas per escrow returned. */
+async function escrowsOf(ctx: CallContext, consumer: Addr): Promise<[Addr[], bigint[], bigint[]]> {
+  const nb = new NbStore(ctx.sm)
+  const list = nb.escrowProviders(consumer)
+  const len = await list.length()
+  const n = len < BigInt(MAX_ESCROWS_LISTED) ? len : BigInt(MAX_ESCROWS_LISTED)
+  ctx.gas.use(n * NB_GAS.perEscrow)
+  const providers = await list.slice(0n, n)
+  const amounts: bigint[] = []
+  const releaseAts: bigint[] = []
+  for (const p of providers) {
+    const e = await nb.escrowOf(consumer, p)
+    amounts.push(e.amount)
+    releaseAts.push(e.releaseAt)
+  }
+  return [providers, amounts, releaseAts]
 }
 
 const view = NB_GAS.view
@@ -337,6 +373,22 @@ export const nb: SystemContract = {
         const e = await new NbStore(ctx.sm).escrowOf(consumer, provider)
         return [e.amount, e.releaseAt]
       },
+    }),
+    fn({
+      name: 'escrowCount',
+      inputs: ['address'],
+      outputs: ['uint256'],
+      mutability: 'view',
+      gas: view,
+      run: async (ctx, [consumer]) => [await new NbStore(ctx.sm).escrowProviders(consumer).length()],
+    }),
+    fn({
+      name: 'escrowsOf',
+      inputs: ['address'],
+      outputs: ['address[]', 'uint256[]', 'uint256[]'],
+      mutability: 'view',
+      gas: view,
+      run: (ctx, [consumer]) => escrowsOf(ctx, consumer),
     }),
   ],
 }

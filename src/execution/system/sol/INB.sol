@@ -55,6 +55,8 @@ interface INB {
     ///         every time the system contracts expose; block.timestamp × 1000 is at most 999 ms
     ///         earlier), so the traffic served until now can still be charged. Until it is withdrawn
     ///         the escrow is still charged. A request while one is pending keeps the earlier time.
+    ///         Also accepted for a listed escrow at 0 (burned by fuel), so it can be withdrawn and
+    ///         leave the list.
     function requestRelease(address provider) external;
 
     /// @notice From releaseAt on: returns what is left in the caller's escrow for `provider` to its
@@ -64,4 +66,19 @@ interface INB {
     /// @notice The fuel escrow of (`consumer`, `provider`): NB wei, and releaseAt in ms (0: no
     ///         release requested).
     function escrowOf(address consumer, address provider) external view returns (uint256 amount, uint256 releaseAt);
+
+    /// @notice How many providers `consumer` has a fuel escrow with. A provider is listed from the
+    ///         pair's first escrow() until withdrawEscrow(), so an escrow burned down to 0 by traffic
+    ///         fuel stays listed until the consumer releases and withdraws it.
+    function escrowCount(address consumer) external view returns (uint256);
+
+    /// @notice The fuel escrows of `consumer`: for each listed provider, the escrow's NB wei and
+    ///         releaseAt in ms (0: no release requested), as escrowOf gives them. AT MOST THE FIRST
+    ///         256 of escrowCount(consumer) entries, in list order, NOT sorted: a provider is
+    ///         appended when it is listed, and a withdrawal moves the last entry into the freed
+    ///         place. Beyond 256, use escrowOf with a known provider. Includes escrows at 0.
+    function escrowsOf(address consumer)
+        external
+        view
+        returns (address[] memory providers, uint256[] memory amounts, uint256[] memory releaseAts);
 }

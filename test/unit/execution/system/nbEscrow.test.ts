@@ -1,13 +1,13 @@
 /**
  * NB fuel escrow (DESIGN §5.1) through real transactions: escrow / requestRelease /
- * withdrawEscrow / escrowOf, their refusals, the release delay (2·cycleMs + challengeMs, ms), and
- * totalSupply = Σ balances + Σ escrows. The engine's side (fuel burned from the escrow) is in
- * test/unit/consensus/povf/engine.test.ts.
+ * withdrawEscrow / escrowOf, their refusals, the release delay (2·cycleMs + challengeMs, ms),
+ * totalSupply = Σ balances + Σ escrows, and the per-consumer list (escrowCount / escrowsOf). The
+ * engine's side (fuel burned from the escrow) is in test/unit/consensus/povf/engine.test.ts.
  */
 import t from 'tap'
 import { getAddress, Interface } from 'ethers'
 import { NbStore } from '../../../../src/consensus/povf/nbStore.js'
-import { escrowReleaseDelayMs } from '../../../../src/execution/system/nb.js'
+import { escrowReleaseDelayMs, MAX_ESCROWS_LISTED } from '../../../../src/execution/system/nb.js'
 import { NB_GAS } from '../../../../src/execution/system/index.js'
 import { devAddress } from '../../../helpers/inProcessNode.js'
 import { NFC, outcome } from '../../../helpers/systemVm.js'
@@ -35,6 +35,12 @@ const escrowOf = async (env: TokenEnv, c: number, p: number) => {
   const [amount, releaseAt] = await view(env, 'escrowOf', [hex(c), hex(p)])
   return { amount: amount as bigint, releaseAt: releaseAt as bigint }
 }
+/** escrowsOf as one object per entry, in the order returned */
+const escrowsOf = async (env: TokenEnv, c: number) => {
+  const [providers, amounts, releaseAts] = await view(env, 'escrowsOf', [hex(c)])
+  return (providers as string[]).map((p, i) => ({ provider: p.toLowerCase(), amount: (amounts as bigint[])[i]!, releaseAt: (releaseAts as bigint[])[i]! }))
+}
+const escrowCount = async (env: TokenEnv, c: number) => (await view(env, 'escrowCount', [hex(c)]))[0] as bigint
 const balanceOf = async (env: TokenEnv, i: number) => (await view(env, 'balanceOf', [hex(i)]))[0] as bigint
 const totalSupply = async (env: TokenEnv) => (await view(env, 'totalSupply'))[0] as bigint
 
@@ -153,4 +159,100 @@ t.test('NbStore.burnEscrow: at most the escrow, lowers the supply, leaves the ba
   t.equal(await nb.burnEscrow(hex(1), hex(2), 1n), 0n)
   t.equal(await nb.balanceOf(hex(1)), 8n * NFC, 'the balance is untouched')
   t.equal(await nb.totalSupply(), 8n * NFC)
+})
+
+t.test('escrowsOf: a consumer with none; the list grows once per provider', async (t) => {
+  const env = await setup()
+  const none = await env.call(devAt(9), NB_ADDR, N.encodeFunctionData('escrowsOf', [hex(1)]), { isStatic: true })
+  t.equal(outcome(none), 'ok')
+  t.same([...N.decodeFunctionResult('escrowsOf', none.execResult.returnValue)].map((a) => [...a]), [[], [], []], 'no escrows: three empty arrays')
+  t.equal(none.execResult.executionGasUsed, NB_GAS.view, 'an empty list costs the view price')
+  t.equal(await escrowCount(env, 1), 0n)
+
+  await escrow(env, 1, hex(3), 2n * NFC)
+  await escrow(env, 1, hex(2), NFC)
+  await escrow(env, 1, hex(3), NFC)
+  t.equal(await escrowCount(env, 1), 2n, 'two providers, three escrows')
+  t.same(
+    await escrowsOf(env, 1),
+    [
+      { provider: hex(3), amount: 3n * NFC, releaseAt: 0n },
+      { provider: hex(2), amount: NFC, releaseAt: 0n },
+    ],
+    'in list order (first escrow first), the second escrow to dev 3 not listed again',
+  )
+  const r = await env.call(devAt(9), NB_ADDR, N.encodeFunctionData('escrowsOf', [hex(1)]), { isStatic: true })
+  t.equal(r.execResult.executionGasUsed, NB_GAS.view + 2n * NB_GAS.perEscrow, 'the view price plus perEscrow per escrow')
+  t.same(await escrowsOf(env, 2), [], 'the provider has none as a consumer')
+  await request(env, 1, hex(2))
+  t.equal((await escrowsOf(env, 1))[1]!.releaseAt, (await escrowOf(env, 1, 2)).releaseAt, 'a pending release shows')
+})
+
+t.test('escrowsOf: withdrawEscrow removes the provider, the last one takes its place', async (t) => {
+  const env = await setup()
+  await escrow(env, 1, hex(2), NFC)
+  await escrow(env, 1, hex(3), 2n * NFC)
+  await escrow(env, 1, hex(4), 3n * NFC)
+  await request(env, 1, hex(2))
+  env.timeMs = (await escrowOf(env, 1, 2)).releaseAt
+  t.equal(outcome(await withdraw(env, 1, hex(2))), 'ok')
+  t.equal(await escrowCount(env, 1), 2n)
+  t.same(
+    await escrowsOf(env, 1),
+    [
+      { provider: hex(4), amount: 3n * NFC, releaseAt: 0n },
+      { provider: hex(3), amount: 2n * NFC, releaseAt: 0n },
+    ],
+    'dev 4 moved into the first place; both keep their amounts',
+  )
+  // the moved entry's index was updated: removing it clears the right place
+  await request(env, 1, hex(4))
+  env.timeMs = (await escrowOf(env, 1, 4)).releaseAt
+  t.equal(outcome(await withdraw(env, 1, hex(4))), 'ok')
+  t.same(await escrowsOf(env, 1), [{ provider: hex(3), amount: 2n * NFC, releaseAt: 0n }], 'dev 3 alone')
+  t.equal(outcome(await escrow(env, 1, hex(2), NFC)), 'ok', 'a provider withdrawn from can be escrowed for again')
+  t.same(
+    (await escrowsOf(env, 1)).map((e) => e.provider),
+    [hex(3), hex(2)],
+    'and is listed again, at the end',
+  )
+})
+
+t.test('escrowsOf: an escrow burned down to 0 stays listed until it is withdrawn', async (t) => {
+  const env = await setup()
+  await escrow(env, 1, hex(2), NFC)
+  await escrow(env, 1, hex(3), NFC)
+  t.equal(await new NbStore(env.sm).burnEscrow(hex(1), hex(2), 5n * NFC), NFC, 'the engine burned it all')
+  t.same(
+    await escrowsOf(env, 1),
+    [
+      { provider: hex(2), amount: 0n, releaseAt: 0n },
+      { provider: hex(3), amount: NFC, releaseAt: 0n },
+    ],
+    'still listed, at 0',
+  )
+  t.equal(outcome(await request(env, 1, hex(2))), 'ok', 'a listed escrow at 0 can be released')
+  t.equal(outcome(await request(env, 1, hex(4))), 'revert: NB: no escrow for this provider', 'an unlisted one cannot')
+  env.timeMs = (await escrowOf(env, 1, 2)).releaseAt
+  const r = await withdraw(env, 1, hex(2))
+  t.equal(outcome(r), 'ok')
+  t.equal(N.decodeFunctionResult('withdrawEscrow', r.execResult.returnValue)[0], 0n, 'nothing to return')
+  t.same(await escrowsOf(env, 1), [{ provider: hex(3), amount: NFC, releaseAt: 0n }], 'cleared from the list')
+})
+
+t.test(`escrowsOf: at most the first ${MAX_ESCROWS_LISTED}; escrowCount has them all`, async (t) => {
+  const env = await setup()
+  const list = new NbStore(env.sm).escrowProviders(hex(1))
+  const providers = Array.from({ length: MAX_ESCROWS_LISTED + 4 }, (_, i) => '0x' + (0x1000 + i).toString(16).padStart(40, '0'))
+  for (const p of providers) await list.add(p)
+  t.equal(await escrowCount(env, 1), BigInt(providers.length))
+  const got = await escrowsOf(env, 1)
+  t.equal(got.length, MAX_ESCROWS_LISTED, 'cut at the cap')
+  t.same(
+    got.map((e) => e.provider),
+    providers.slice(0, MAX_ESCROWS_LISTED),
+    'the first ones of the list',
+  )
+  const r = await env.call(devAt(9), NB_ADDR, N.encodeFunctionData('escrowsOf', [hex(1)]), { isStatic: true })
+  t.equal(r.execResult.executionGasUsed, NB_GAS.view + BigInt(MAX_ESCROWS_LISTED) * NB_GAS.perEscrow, 'gas for the entries returned only')
 })
