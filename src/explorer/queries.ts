@@ -177,26 +177,20 @@ export interface Escrow {
 }
 
 export interface Escrows {
-  /** the non-empty escrows (amount > 0 or a release pending) of the providers checked, by address */
+  /** the non-empty escrows (amount > 0 or a release pending) among those NB.escrowsOf returned, by address */
   escrows: Escrow[]
-  /** providers the account ever escrowed for (distinct topic2 of its Escrowed logs) */
+  /** providers the account has an escrow with (NB.escrowCount: listed until withdrawn, empty ones too) */
   providers: number
-  /** providers past MAX_ESCROW_CHECKS, not asked about */
+  /** listed providers past the first 256 that escrowsOf returns, not shown */
   unchecked: number
 }
 
 export const HISTORY_PAGE = 10
-/** at most this many escrowOf calls per load (the view refreshes on every head) */
-export const MAX_ESCROW_CHECKS = 100
 
 export const nbInterface = new Interface(nbAbi as InterfaceAbi)
-const ESCROWED_TOPIC = nbInterface.getEvent('Escrowed')!.topicHash
-
-/** An address as a 32-byte topic. */
-const addressTopic = (address: string): string => '0x' + address.slice(2).toLowerCase().padStart(64, '0')
 
 export async function loadAccount(client: RpcClient, address: string, cursor: string | null, pageSize = HISTORY_PAGE): Promise<Account> {
-  const [balance, nonce, code, votes, pledge, rewards, history, nbBalance, escrowLogs] = await client.batch([
+  const [balance, nonce, code, votes, pledge, rewards, history, nbBalance, escrowList, escrowCount] = await client.batch([
     { method: 'eth_getBalance', params: [address, 'latest'] },
     { method: 'eth_getTransactionCount', params: [address, 'latest'] },
     { method: 'eth_getCode', params: [address, 'latest'] },
@@ -205,8 +199,9 @@ export async function loadAccount(client: RpcClient, address: string, cursor: st
     { method: 'flow_getRewards', params: [address] },
     { method: 'nfc_getTransactionsByAddress', params: [address, { limit: pageSize, cursor }] },
     { method: 'eth_call', params: [{ to: SYSTEM_CONTRACTS.nb, data: nbInterface.encodeFunctionData('balanceOf', [address]) }, 'latest'] },
-    // the providers it ever escrowed for; a node may refuse the range (eth_getLogs' maxBlockRange)
-    { method: 'eth_getLogs', params: [{ address: SYSTEM_CONTRACTS.nb, fromBlock: '0x0', toBlock: 'latest', topics: [ESCROWED_TOPIC, addressTopic(address)] }] },
+    // its escrows from NB's per-consumer list (the first 256), and how many that list holds
+    { method: 'eth_call', params: [{ to: SYSTEM_CONTRACTS.nb, data: nbInterface.encodeFunctionData('escrowsOf', [address]) }, 'latest'] },
+    { method: 'eth_call', params: [{ to: SYSTEM_CONTRACTS.nb, data: nbInterface.encodeFunctionData('escrowCount', [address]) }, 'latest'] },
   ])
   const pledgePart = partOf<string>(pledge)
   let decodedPledge: Account['pledge']
@@ -229,7 +224,7 @@ export async function loadAccount(client: RpcClient, address: string, cursor: st
     rewards: partOf(rewards),
     history: partOf(history),
     nb: decoded(partOf<string>(nbBalance), 'balanceOf', (r) => r[0] as bigint),
-    escrows: await loadEscrows(client, address, partOf<{ topics?: string[] }[]>(escrowLogs)),
+    escrows: escrowsOf(partOf<string>(escrowList), partOf<string>(escrowCount)),
   }
 }
 
@@ -243,23 +238,19 @@ function decoded<T>(p: Part<string>, fn: string, pick: (r: readonly unknown[]) =
   }
 }
 
-/** The escrows of `consumer` with the providers named by its Escrowed logs: one batch of escrowOf calls. */
-async function loadEscrows(client: RpcClient, consumer: string, logs: Part<{ topics?: string[] }[]>): Promise<Part<Escrows>> {
-  if (!logs.ok) return logs.missing ? logs : { ok: false, missing: false, error: `eth_getLogs refused: ${logs.error}` }
-  const providers = [...new Set((logs.value ?? []).map((l) => l.topics?.[2]).filter((t): t is string => typeof t === 'string' && t.length === 66))]
-    .map((t) => '0x' + t.slice(26).toLowerCase())
-    .sort()
-  const checked = providers.slice(0, MAX_ESCROW_CHECKS)
-  const answers = await client.batch(
-    checked.map((p) => ({ method: 'eth_call', params: [{ to: SYSTEM_CONTRACTS.nb, data: nbInterface.encodeFunctionData('escrowOf', [consumer, p]) }, 'latest'] })),
+/**
+ * The non-empty escrows of an NB.escrowsOf answer, sorted by provider. escrowCount only tells how
+ * many are listed past the 256 escrowsOf returns: without it, those are taken to be none.
+ */
+function escrowsOf(list: Part<string>, count: Part<string>): Part<Escrows> {
+  const got = decoded(list, 'escrowsOf', (r) =>
+    (r[0] as string[]).map((p, i): Escrow => ({ provider: p.toLowerCase(), amount: (r[1] as bigint[])[i]!, releaseAt: (r[2] as bigint[])[i]! })),
   )
-  const escrows: Escrow[] = []
-  for (const [i, answer] of answers.entries()) {
-    const one = decoded(partOf<string>(answer), 'escrowOf', (r) => ({ provider: checked[i]!, amount: r[0] as bigint, releaseAt: r[1] as bigint }))
-    if (!one.ok) return one.missing ? one : { ok: false, missing: false, error: `escrowOf: ${one.error}` }
-    if (one.value.amount > 0n || one.value.releaseAt > 0n) escrows.push(one.value)
-  }
-  return { ok: true, value: { escrows, providers: providers.length, unchecked: providers.length - checked.length } }
+  if (!got.ok) return got.missing ? got : { ok: false, missing: false, error: `escrowsOf: ${got.error}` }
+  const listed = decoded(count, 'escrowCount', (r) => Number(r[0] as bigint))
+  const providers = listed.ok && listed.value > got.value.length ? listed.value : got.value.length
+  const escrows = got.value.filter((e) => e.amount > 0n || e.releaseAt > 0n).sort((a, b) => (a.provider < b.provider ? -1 : a.provider > b.provider ? 1 : 0))
+  return { ok: true, value: { escrows, providers, unchecked: providers - got.value.length } }
 }
 
 // ------------------------------------------------------------------ witnesses
