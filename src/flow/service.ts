@@ -192,10 +192,13 @@ export class FlowService {
     }
   }
 
-  /** shows a receipt to the watcher; whatever it does, the receipt's own handling goes on */
-  private seen(sr: SignedReceipt): void {
+  /**
+   * shows a receipt to the watcher with where it came from (`'rpc'`, `'peer:<node id>'`: a full
+   * watcher evicts from the source holding the most); whatever it does, the receipt's own handling goes on
+   */
+  private seen(sr: SignedReceipt, source: string): void {
     try {
-      this.o.watcher?.see(sr)
+      this.o.watcher?.see(sr, source)
     } catch (e) {
       this.o.logger.debug('the fraud-proof watcher refused a receipt', { error: e })
     }
@@ -337,7 +340,7 @@ export class FlowService {
   /** flow_submitReceipt: parse, validate, and put into the side-chain or forward. */
   async submitReceipt(json: unknown): Promise<SubmitResult> {
     const sr = receiptFromJson(json)
-    this.seen(sr)
+    this.seen(sr, 'rpc')
     const r = await this.ingest(sr)
     this.taken(r)
     this.gossip.receipt(encodeReceipt(sr))
@@ -366,10 +369,13 @@ export class FlowService {
     return { receiptHash: receiptHash(sr), sideChainId: sideChainIdOf(sr.cycle), height: null }
   }
 
-  /** a receipt from a peer: relayed when accepted here (member) or plausible (not a member) */
-  async onPeerReceipt(encoded: Uint8Array): Promise<'relay' | 'drop'> {
+  /**
+   * a receipt from a peer (`peerId`: its node id, what the watcher counts the receipt under):
+   * relayed when accepted here (member) or plausible (not a member)
+   */
+  async onPeerReceipt(encoded: Uint8Array, peerId?: string): Promise<'relay' | 'drop'> {
     const sr = decodeReceipt(encoded)
-    this.seen(sr)
+    this.seen(sr, peerId === undefined ? 'peer' : `peer:${peerId}`)
     try {
       this.taken(await this.ingest(sr, true))
       return 'relay'

@@ -29,6 +29,21 @@
  * Only a key whose account is an active RN or CN may submit (Evidence refuses anyone else), so
  * nothing is sent while `canSubmitEvidence()` is false.
  *
+ * Eviction: a receipt costs its sender nothing (a refused one is cached too: a forgery is what
+ * BadSignature needs), so forgetting the oldest first would let anyone flush the evidence out with
+ * junk. Each receipt is counted under the source it was first seen from (`'rpc'`, or
+ * `'peer:<node id>'` of the peer that handed it over); a full cache forgets the oldest receipt of
+ * the source holding the most (ties: the smallest source string). A source loses a receipt only
+ * while it holds the most, so a flood from one source evicts only its own receipts once it leads;
+ * with a single source this is the old oldest-first order. Limits: every RPC client is the one
+ * `'rpc'` source (the RPC layer does not pass the client's address down), so an RPC flood evicts
+ * other RPC-submitted receipts, not gossiped ones — committee members gossip the receipts they
+ * take, so the ones that matter usually arrive from peers too. A source is the peer that relayed
+ * the receipt here, not its author: junk with valid signatures is relayed by honest nodes and
+ * arrives spread over every peer (only junk sent here directly, or forged junk, which honest
+ * nodes do not relay, stays under its sender). And node ids are free: a flooder with k identities
+ * squeezes every source towards max/(k + 1).
+ *
  * The main chain is reached only through `FlowWatchView` (the node implements it on the head
  * state), so this module imports no consensus or node code — as service.ts.
  */
@@ -74,7 +89,7 @@ export interface FlowWatcherOptions {
   /** sends `Evidence.submitFraudProof(calldata)` from the key's account; returns the tx hash */
   submitEvidence: (calldata: Uint8Array, gasLimit: bigint) => Promise<Uint8Array>
   logger: Logger
-  /** receipts remembered (oldest forgotten first); default DEFAULT_MAX_RECEIPTS */
+  /** receipts remembered (the oldest of the source holding the most forgotten first); default DEFAULT_MAX_RECEIPTS */
   maxReceipts?: number
   /** checks receipts' two signatures in batches (the node passes its recover pool's); default: on this thread */
   verify?: SignatureVerifier
@@ -128,9 +143,94 @@ function push(index: Map<string, number[]>, key: string, i: number): void {
   else list.push(i)
 }
 
+/**
+ * Receipt hashes by the source each was first seen from, each source's in insertion order, with
+ * the sources in a binary heap by (count descending, source ascending): the source to evict from
+ * is the heap's top. A heap, not a scan, because sources are not always few: a source stays while
+ * it holds a receipt, and a peer can reconnect under fresh node ids.
+ */
+class SourceQueues {
+  private readonly hashes = new Map<string, Set<string>>()
+  private readonly heap: string[] = []
+  /** source → its index in `heap` */
+  private readonly at = new Map<string, number>()
+
+  add(source: string, hash: string): void {
+    let set = this.hashes.get(source)
+    if (set === undefined) {
+      this.hashes.set(source, (set = new Set()))
+      this.at.set(source, this.heap.length)
+      this.heap.push(source)
+    }
+    set.add(hash)
+    this.up(this.at.get(source)!)
+  }
+
+  /** removes and returns the oldest hash of the source holding the most (ties: the smallest source string) */
+  takeOldestOfLargest(): string | undefined {
+    const source = this.heap[0]
+    if (source === undefined) return undefined
+    const set = this.hashes.get(source)!
+    const hash = set.values().next().value as string
+    set.delete(hash)
+    if (set.size === 0) {
+      this.hashes.delete(source)
+      this.at.delete(source)
+      const last = this.heap.pop()!
+      if (this.heap.length === 0) return hash
+      this.heap[0] = last
+      this.at.set(last, 0)
+    }
+    this.down(0)
+    return hash
+  }
+
+  private count(source: string): number {
+    return this.hashes.get(source)?.size ?? 0
+  }
+
+  /** whether source a is evicted from before source b */
+  private before(a: string, b: string): boolean {
+    const d = this.count(a) - this.count(b)
+    return d !== 0 ? d > 0 : a < b
+  }
+
+  private up(i: number): void {
+    while (i > 0) {
+      const parent = (i - 1) >> 1
+      if (!this.before(this.heap[i]!, this.heap[parent]!)) return
+      this.swap(i, parent)
+      i = parent
+    }
+  }
+
+  private down(i: number): void {
+    for (;;) {
+      const l = 2 * i + 1
+      let first = i
+      if (l < this.heap.length && this.before(this.heap[l]!, this.heap[first]!)) first = l
+      if (l + 1 < this.heap.length && this.before(this.heap[l + 1]!, this.heap[first]!)) first = l + 1
+      if (first === i) return
+      this.swap(i, first)
+      i = first
+    }
+  }
+
+  private swap(i: number, j: number): void {
+    const a = this.heap[i]!
+    const b = this.heap[j]!
+    this.heap[i] = b
+    this.heap[j] = a
+    this.at.set(b, i)
+    this.at.set(a, j)
+  }
+}
+
 export class FlowWatcher {
-  /** receiptHash (hex) → receipt, in insertion order (the first key is the oldest) */
+  /** receiptHash (hex) → receipt */
   private readonly receipts = new Map<string, SignedReceipt>()
+  /** the cached receipts' hashes by the source each was first seen from, in eviction order */
+  private readonly bySource = new SourceQueues()
   /** (sessionId, seq) → hashes of the cached receipts with them */
   private readonly bySeq = new Map<string, Set<string>>()
   /** receiptHash (hex) of a cached receipt → whether both its signatures are its own consumer's and provider's */
@@ -174,8 +274,11 @@ export class FlowWatcher {
     return this.receipts.has(bytesToHex(hash))
   }
 
-  /** Remembers a receipt this node handled, accepted or not. Never throws. */
-  see(sr: SignedReceipt): void {
+  /**
+   * Remembers a receipt this node handled, accepted or not, from `source` (`'rpc'`,
+   * `'peer:<node id>'`); a receipt already held stays counted under its first source. Never throws.
+   */
+  see(sr: SignedReceipt, source = 'local'): void {
     let hash: string
     let key: string
     try {
@@ -185,8 +288,9 @@ export class FlowWatcher {
       return // not a receipt anything could be proven with
     }
     if (this.receipts.has(hash)) return
-    while (this.receipts.size >= this.max) this.forgetOldest()
+    while (this.receipts.size >= this.max) this.forgetOne()
     this.receipts.set(hash, sr)
+    this.bySource.add(source, hash)
     let set = this.bySeq.get(key)
     if (set === undefined) this.bySeq.set(key, (set = new Set()))
     set.add(hash)
@@ -211,8 +315,10 @@ export class FlowWatcher {
     if (this.receipts.has(h)) this.partiesSigned.set(h, true)
   }
 
-  private forgetOldest(): void {
-    const [hash, sr] = this.receipts.entries().next().value as [string, SignedReceipt]
+  /** forgets the oldest receipt of the source holding the most (a dirty mark left for it proves nothing: it is no longer cached) */
+  private forgetOne(): void {
+    const hash = this.bySource.takeOldestOfLargest()!
+    const sr = this.receipts.get(hash)!
     this.receipts.delete(hash)
     this.partiesSigned.delete(hash)
     const key = seqKey(sr.sessionId, sr.seq)

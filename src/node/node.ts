@@ -326,7 +326,7 @@ export class Node implements NodeInfo {
         node.network = network
         node.link.broadcastConfirmation = (encoded) => network.broadcastConfirmation(encoded)
         const flow = node.flow!
-        network.flow = { onReceipt: (e) => flow.onPeerReceipt(e), onSignature: (s) => flow.onPeerSignature(s) }
+        network.flow = { onReceipt: (e, from) => flow.onPeerReceipt(e, from), onSignature: (s) => flow.onPeerSignature(s) }
         flow.gossip = {
           receipt: (e) => network.broadcastFlowReceipt(e),
           signature: (s) => network.broadcastFlowSignature(encodeFlowSignature(s)),

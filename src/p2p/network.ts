@@ -79,8 +79,8 @@ export interface ChainAdapter {
  * already had; a throw = invalid, the sender is penalised.
  */
 export interface FlowAdapter {
-  /** a receipt's wire bytes; a node outside the committee relays it unvalidated beyond decoding */
-  onReceipt(encoded: Uint8Array): Promise<'relay' | 'drop'>
+  /** a receipt's wire bytes from the peer with node id `from`; a node outside the committee relays it unvalidated beyond decoding */
+  onReceipt(encoded: Uint8Array, from: string): Promise<'relay' | 'drop'>
   onSignature(s: FlowSignature): Promise<'relay' | 'drop'>
 }
 
@@ -517,7 +517,7 @@ export class Network extends EventEmitter {
     if (!this.seen.add(key) || this.flow === null) return
     let r: 'relay' | 'drop'
     try {
-      r = type === MessageType.FlowReceipt ? await this.flow.onReceipt(payload) : await this.flow.onSignature(decodeFlowSignature(payload))
+      r = type === MessageType.FlowReceipt ? await this.flow.onReceipt(payload, ps.id) : await this.flow.onSignature(decodeFlowSignature(payload))
     } catch (e) {
       this.log.debug('invalid flow message from peer', { peer: ps.id, type, error: e })
       return ps.penalize(NetworkPenalty.InvalidFlow, `invalid flow message: ${errorText(e)}`)

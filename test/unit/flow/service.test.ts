@@ -4,7 +4,7 @@
  * signs and gossips the checkpoint, submits it at quorum (alone, or with a peer's signature),
  * refuses outsiders' signatures, rebuilds it when the previous checkpoint lands late, closes a
  * cycle it ran after a restart; a non-member forwards, and a member holds receipts of the next
- * cycle until its head enters it.
+ * cycle until its head enters it; the watcher is told where each receipt came from.
  */
 import t, { type Test } from 'tap'
 import path from 'node:path'
@@ -12,7 +12,7 @@ import { openDatabase } from '../../../src/chain/blockStore.js'
 import { checkpointHash, decodeCheckpointCall, recoverCheckpointSigners, signCheckpoint } from '../../../src/flow/checkpoint.js'
 import { RECEIPT_DOMAIN_TAG, ZERO_HASH, encodeReceipt, receiptHash, signReceipt, receiptToJson, type FlowReceipt, type SignedReceipt } from '../../../src/flow/receipt.js'
 import { verifyOnThread } from '../../../src/flow/sideChain.js'
-import { FlowService, quorumOf, type FlowChainView } from '../../../src/flow/service.js'
+import { FlowService, quorumOf, type FlowChainView, type FlowServiceOptions } from '../../../src/flow/service.js'
 import { SideStore } from '../../../src/flow/sideStore.js'
 import { silentLogger } from '../../../src/util/logger.js'
 import { devAddress, devKey, tempDir } from '../../helpers/inProcessNode.js'
@@ -73,7 +73,7 @@ function receipt(cycle: bigint, over: Partial<FlowReceipt> = {}): SignedReceipt 
   return { ...r, consumerSignature: signReceipt(r, devKey(5)), providerSignature: signReceipt(r, devKey(6)) }
 }
 
-async function service(t: Test, chain: FakeChain, key: number | null, dir = path.join(tempDir(t), 'db')) {
+async function service(t: Test, chain: FakeChain, key: number | null, dir = path.join(tempDir(t), 'db'), watcher?: FlowServiceOptions['watcher']) {
   const db = await openDatabase(dir)
   t.teardown(() => (db.status === 'open' ? db.close() : undefined))
   const submitted: Uint8Array[] = []
@@ -89,6 +89,7 @@ async function service(t: Test, chain: FakeChain, key: number | null, dir = path
     logger: silentLogger,
     now: () => 0,
     blockDelayMs: 5,
+    watcher,
   })
   svc.gossip = { receipt: (e) => receipts.push(e), signature: (s) => signatures.push(s) }
   t.teardown(() => svc.stop())
@@ -238,4 +239,29 @@ t.test('a receipt of the ended cycle that arrives in the grace blocks is in its 
   t.equal(checkpoint.cycle, 1n)
   t.equal(checkpoint.entries.length, 2, 'both sessions, the late one too')
   await t.rejects(svc.submitReceipt(receiptToJson(receipt(1n, { sessionId: new Uint8Array(32).fill(7) }))), { code: 'FLOW_WRONG_CYCLE' }, 'after the close: refused')
+})
+
+t.test('the watcher is told where each receipt came from: rpc, or the peer that sent it', async (t) => {
+  const chain = new FakeChain()
+  chain.at(1n)
+  const seen: [string, string | undefined][] = []
+  const watcher = { see: (sr: SignedReceipt, source?: string) => void seen.push([hx(receiptHash(sr)), source]), signedByParties: () => {}, onHead: async () => {} }
+  const { svc } = await service(t, chain, null, undefined, watcher)
+  await svc.onHead()
+  const good = receipt(1n)
+  const forged = { ...receipt(1n, { sessionId: new Uint8Array(32).fill(8) }), bytesDown: 9999n }
+  await svc.submitReceipt(receiptToJson(good))
+  t.equal(await svc.onPeerReceipt(encodeReceipt(good), 'ab12'), 'relay')
+  await t.rejects(svc.onPeerReceipt(encodeReceipt(forged), 'cd34'), { code: 'FLOW_BAD_SIGNATURE' })
+  await svc.onPeerReceipt(encodeReceipt(good))
+  t.same(
+    seen,
+    [
+      [hx(receiptHash(good)), 'rpc'],
+      [hx(receiptHash(good)), 'peer:ab12'],
+      [hx(receiptHash(forged)), 'peer:cd34'],
+      [hx(receiptHash(good)), 'peer'],
+    ],
+    'flow_submitReceipt: rpc; a peer receipt, refused too: peer:<its id>; without an id: peer',
+  )
 })

@@ -4,7 +4,9 @@
  * checkFraud proves; honest, voided, unknown and out-of-window entries draw nothing; a proof is
  * sent again RESUBMIT_BLOCKS later only while its entry is live and the window open; nothing
  * goes out without the RN/CN right; a failed send is logged and retried; the cache forgets the
- * oldest receipt first (a proof already found is still sent). Cost: a checkpoint's entries are
+ * oldest receipt of the source holding the most first (a flood from one source evicts only its
+ * own; one source is oldest-first; ties go to the smaller source string; the (session, seq) index
+ * forgets with it), and a proof already found is still sent. Cost: a checkpoint's entries are
  * read and proven once (the fake view counts the calls, `provesRun` the proofs); a head with
  * nothing new reads headers only; a receipt arriving later re-proves only the entries it concerns
  * (its own, or DuplicateSeq by session and seq); a checkpoint replaced in its cycle is read again;
@@ -318,6 +320,86 @@ t.test('the cache forgets the oldest receipt first and ignores odd input', async
   const odd = [null, undefined, 7, {}, { sessionId: 5 }, { ...a, consumerSignature: 'x' }, { ...a, seq: -1n }, { ...a, relays: null }]
   odd.forEach((x, i) => t.doesNotThrow(() => watcher.see(x as never), `odd input ${i}`))
   t.throws(() => setup({ maxReceipts: 0 }), /maxReceipts/)
+})
+
+t.test('a flood from one source evicts only its own receipts once it holds the most', async (t) => {
+  const { chain, watcher, sent } = setup({ maxReceipts: 12 })
+  const forged = receipt({ sessionId: h('a 0') }, { c: h('mallory') })
+  const fromA = [forged, ...[1, 2, 3, 4].map((i) => receipt({ sessionId: h(`a ${i}`) }))]
+  const fromB = Array.from({ length: 100 }, (_, i) => receipt({ sessionId: h(`b ${i}`) }, { c: h('junk') }))
+  for (const r of fromA) watcher.see(r, 'peer:a')
+  for (const r of fromB) watcher.see(r, 'peer:b')
+  t.equal(watcher.size, 12)
+  t.same(fromA.filter((r) => !watcher.has(receiptHash(r))), [], 'all 5 of peer:a are still cached')
+  t.same(
+    fromB.flatMap((r, i) => (watcher.has(receiptHash(r)) ? [i] : [])),
+    [93, 94, 95, 96, 97, 98, 99],
+    'peer:b holds its 7 newest only',
+  )
+
+  chain.checkpoints = [checkpoint(4n, [entryOf(fromA[1]!), entryOf(forged)])]
+  await watcher.onHead()
+  t.same(sent.map((s) => [s.proof.entryIndex, s.proof.kind]), [[1, FraudKind.BadSignature]], 'the forgery is still proven')
+  t.same(checkFraud(sent[0]!.proof, chain.checkpoints[0]!.entries[1]!), { proven: true })
+})
+
+t.test('one source: the oldest receipt is forgotten first, as before', async (t) => {
+  for (const source of ['peer:a', undefined]) {
+    const { watcher } = setup({ maxReceipts: 8 })
+    const rs = Array.from({ length: 10 }, (_, i) => receipt({ sessionId: h(`r ${i}`) }))
+    for (const r of rs) watcher.see(r, source)
+    t.same(
+      rs.flatMap((r, i) => (watcher.has(receiptHash(r)) ? [] : [i])),
+      [0, 1],
+      `${source ?? 'no source given'}: the first 2 are gone`,
+    )
+  }
+})
+
+t.test('equal counts: the smaller source string loses its oldest; a receipt seen again stays under its first source', async (t) => {
+  const { watcher } = setup({ maxReceipts: 4 })
+  const [b1, b2, a1, a2, c1] = ['b1', 'b2', 'a1', 'a2', 'c1'].map((n) => receipt({ sessionId: h(n) }))
+  watcher.see(b1!, 'peer:b')
+  watcher.see(b2!, 'peer:b')
+  watcher.see(a1!, 'peer:a')
+  watcher.see(a2!, 'peer:a')
+  watcher.see(c1!, 'peer:c')
+  t.same(
+    [b1, b2, a1, a2, c1].map((r) => watcher.has(receiptHash(r!))),
+    [true, true, false, true, true],
+    'peer:a (2) ties peer:b (2), and peer:a < peer:b: a1 goes, not the oldest of all (b1)',
+  )
+
+  const w = setup({ maxReceipts: 2 }).watcher
+  const [x, y, z] = ['x', 'y', 'z'].map((n) => receipt({ sessionId: h(n) }))
+  w.see(x!, 'peer:z')
+  w.see(x!, 'peer:b') // already held: still peer:z's
+  w.see(y!, 'peer:b')
+  w.see(z!, 'peer:c')
+  t.same(
+    [x, y, z].map((r) => w.has(receiptHash(r!))),
+    [true, false, true],
+    'peer:b holds y only (1, ties peer:z, smaller): y goes, x stays',
+  )
+})
+
+t.test('evicting a receipt of a (session, seq) from another source leaves the index consistent: DuplicateSeq is found', async (t) => {
+  const { chain, watcher, sent } = setup({ maxReceipts: 5 })
+  const other = receipt({ sessionId: h('d'), bytesUp: 5n, prevReceiptHash: h('b') })
+  const first = receipt({ sessionId: h('d') })
+  const second = receipt({ sessionId: h('d'), bytesUp: 7n })
+  watcher.see(other, 'peer:b') // same session and seq, the oldest receipt of all
+  watcher.see(first, 'peer:a')
+  watcher.see(second, 'peer:a')
+  for (let i = 0; i < 4; i++) watcher.see(receipt({ sessionId: h(`junk ${i}`) }), 'peer:b')
+  t.notOk(watcher.has(receiptHash(other)), "peer:b's receipt of the seq is gone (peer:b held the most)")
+  t.ok(watcher.has(receiptHash(first)) && watcher.has(receiptHash(second)), "peer:a's two are kept")
+
+  chain.checkpoints = [checkpoint(4n, [entryOf(first)])]
+  await watcher.onHead()
+  t.same(sent.map((s) => s.proof.kind), [FraudKind.DuplicateSeq])
+  t.equal(hx(receiptHash(sent[0]!.proof.second!)), hx(receiptHash(second)), 'with the cached second receipt, not the evicted one')
+  t.equal(watcher.checksRun, 1, 'the evicted one is no longer indexed: the cached second was the only candidate checked')
 })
 
 t.test('checkpoints in cycle order whatever order the view gives', async (t) => {
