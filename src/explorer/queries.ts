@@ -203,16 +203,6 @@ export async function loadAccount(client: RpcClient, address: string, cursor: st
     { method: 'eth_call', params: [{ to: SYSTEM_CONTRACTS.nb, data: nbInterface.encodeFunctionData('escrowsOf', [address]) }, 'latest'] },
     { method: 'eth_call', params: [{ to: SYSTEM_CONTRACTS.nb, data: nbInterface.encodeFunctionData('escrowCount', [address]) }, 'latest'] },
   ])
-  const pledgePart = partOf<string>(pledge)
-  let decodedPledge: Account['pledge']
-  if (pledgePart.ok) {
-    try {
-      const r = registryInterface.decodeFunctionResult('nodeOf', pledgePart.value)
-      decodedPledge = { ok: true, value: { role: Number(r[0]), pledge: r[1], exitTime: r[2], withdrawn: r[3], withdrawable: r[4] } }
-    } catch (e) {
-      decodedPledge = { ok: false, missing: false, error: `undecodable nodeOf answer: ${(e as Error).message}` }
-    }
-  } else decodedPledge = pledgePart
   const codeHex = typeof code === 'string' ? code : '0x'
   return {
     address,
@@ -220,19 +210,25 @@ export async function loadAccount(client: RpcClient, address: string, cursor: st
     nonce: nonce instanceof RpcError ? undefined : num(nonce),
     codeSize: code instanceof RpcError ? undefined : (codeHex.length - 2) / 2,
     votes: partOf(votes),
-    pledge: decodedPledge,
+    pledge: decoded(partOf<string>(pledge), registryInterface, 'nodeOf', (r) => ({
+      role: Number(r[0]),
+      pledge: r[1] as bigint,
+      exitTime: r[2] as bigint,
+      withdrawn: r[3] as bigint,
+      withdrawable: r[4] as bigint,
+    })),
     rewards: partOf(rewards),
     history: partOf(history),
-    nb: decoded(partOf<string>(nbBalance), 'balanceOf', (r) => r[0] as bigint),
+    nb: decoded(partOf<string>(nbBalance), nbInterface, 'balanceOf', (r) => r[0] as bigint),
     escrows: escrowsOf(partOf<string>(escrowList), partOf<string>(escrowCount)),
   }
 }
 
-/** An eth_call answer of NB decoded with `pick`, or the Part's problem (an undecodable answer is one too). */
-function decoded<T>(p: Part<string>, fn: string, pick: (r: readonly unknown[]) => T): Part<T> {
+/** An eth_call answer of `iface`'s `fn` decoded with `pick`, or the Part's problem (an undecodable answer is one too). */
+function decoded<T>(p: Part<string>, iface: Interface, fn: string, pick: (r: readonly unknown[]) => T): Part<T> {
   if (!p.ok) return p
   try {
-    return { ok: true, value: pick(nbInterface.decodeFunctionResult(fn, p.value)) }
+    return { ok: true, value: pick(iface.decodeFunctionResult(fn, p.value)) }
   } catch (e) {
     return { ok: false, missing: false, error: `undecodable ${fn} answer: ${(e as Error).message}` }
   }
@@ -243,11 +239,11 @@ function decoded<T>(p: Part<string>, fn: string, pick: (r: readonly unknown[]) =
  * many are listed past the 256 escrowsOf returns: without it, those are taken to be none.
  */
 function escrowsOf(list: Part<string>, count: Part<string>): Part<Escrows> {
-  const got = decoded(list, 'escrowsOf', (r) =>
+  const got = decoded(list, nbInterface, 'escrowsOf', (r) =>
     (r[0] as string[]).map((p, i): Escrow => ({ provider: p.toLowerCase(), amount: (r[1] as bigint[])[i]!, releaseAt: (r[2] as bigint[])[i]! })),
   )
   if (!got.ok) return got.missing ? got : { ok: false, missing: false, error: `escrowsOf: ${got.error}` }
-  const listed = decoded(count, 'escrowCount', (r) => Number(r[0] as bigint))
+  const listed = decoded(count, nbInterface, 'escrowCount', (r) => Number(r[0] as bigint))
   const providers = listed.ok && listed.value > got.value.length ? listed.value : got.value.length
   const escrows = got.value.filter((e) => e.amount > 0n || e.releaseAt > 0n).sort((a, b) => (a.provider < b.provider ? -1 : a.provider > b.provider ? 1 : 0))
   return { ok: true, value: { escrows, providers, unchecked: providers - got.value.length } }
