@@ -4,7 +4,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { AbiCoder, Interface } from 'ethers'
-import { abbreviate, big, blockTimeMs, clip, fit, formatAge, formatBps, formatBytes, formatGwei, formatNfc, formatLocalTime, formatTimeAndAge, thousands } from '../../../src/explorer/format.js'
+import { abbreviate, big, blockTimeMs, clip, fit, formatAge, formatBps, formatBytes, formatGwei, formatNb, formatNfc, formatLocalTime, formatTimeAndAge, thousands } from '../../../src/explorer/format.js'
 import { createDecoder, loadAbiFile } from '../../../src/explorer/decode.js'
 import { SYSTEM_CONTRACTS } from '../../../src/chain/systemAddresses.js'
 import { probeContract } from '../../helpers/inProcessNode.js'
@@ -14,6 +14,10 @@ t.test('amounts', async (t) => {
   t.equal(formatNfc(15n * 10n ** 17n), '1.5 NFC')
   t.equal(formatNfc(10_000n * 10n ** 18n), '10,000 NFC')
   t.equal(formatNfc(1n), '<0.000001 NFC', 'a dust amount does not read as zero')
+  t.equal(formatNb(25n * 10n ** 17n), '2.5 NB', 'NB: 18 decimals like NFC, its own unit')
+  t.equal(formatNb(12_345n * 10n ** 18n), '12,345 NB')
+  t.equal(formatNb(1n), '<0.000001 NB', 'NB dust does not read as zero')
+  t.equal(formatNb('0x0'), '0 NB')
   t.equal(formatNfc(1n, 0), '<1 NFC')
   t.equal(formatNfc(1n, 18), '0.000000000000000001 NFC', 'exact with 18 decimals')
   t.equal(formatNfc(123_456_789n * 10n ** 12n, 2), '123.45 NFC', 'cut, not rounded up')

@@ -18,7 +18,8 @@ interface FlowNode {
   net: Network
   url: string
   id: string
-  got: { receipts: Uint8Array[]; signatures: unknown[] }
+  /** receipts: what the adapter got; from: the node id it was told each came from */
+  got: { receipts: Uint8Array[]; from: string[]; signatures: unknown[] }
   received: EventEmitter
 }
 
@@ -26,7 +27,7 @@ async function node(t: Test, verdict: 'relay' | 'drop' | 'throw' | null = 'relay
   const identity = generateIdentity()
   const net = new Network({ identity, logger: silentLogger, host: '127.0.0.1', port: 0, targetPeers: 0, chain: new ToyChain() })
   t.teardown(() => net.stop())
-  const got: FlowNode['got'] = { receipts: [], signatures: [] }
+  const got: FlowNode['got'] = { receipts: [], from: [], signatures: [] }
   const received = new EventEmitter()
   if (verdict !== null) {
     const answer = async (): Promise<'relay' | 'drop'> => {
@@ -34,7 +35,7 @@ async function node(t: Test, verdict: 'relay' | 'drop' | 'throw' | null = 'relay
       return verdict
     }
     const flow: FlowAdapter = {
-      onReceipt: async (e) => (got.receipts.push(e), answer()),
+      onReceipt: async (e, from) => (got.receipts.push(e), got.from.push(from), answer()),
       onSignature: async (s) => (got.signatures.push(s), answer()),
     }
     net.flow = flow
@@ -95,6 +96,8 @@ t.test('receipts and signatures cross a line A–B–C once; the adapter decides
   t.equal(hx((await atC).payload), hx(receipt), 'C got it through B')
   t.same(b.got.receipts.map(hx), [hx(receipt)])
   t.same(c.got.receipts.map(hx), [hx(receipt)])
+  t.same(b.got.from, [a.id], 'B is told the receipt came from A (the watcher counts it under that peer)')
+  t.same(c.got.from, [b.id], 'C is told it came from B, the peer that relayed it')
   const sigAtA = next(a, MessageType.FlowSignature)
   c.net.broadcastFlowSignature(encodeFlowSignature(sig))
   await sigAtA
