@@ -229,6 +229,12 @@ await t.test(`supply invariant over ${BLOCKS} blocks with random traffic, votes 
   let nbMinted = 0n
   /** every (consumer, provider) pair that ever escrowed NB, and Σ Escrowed / Σ EscrowReleased */
   const escrowPairs = new Map<string, [string, string]>()
+  /** Σ of what the escrows of those pairs hold in `nb`'s state */
+  const escrowTotal = async (nb: NbStore): Promise<bigint> => {
+    let sum = 0n
+    for (const [c, p] of escrowPairs.values()) sum += (await nb.escrowOf(c, p)).amount
+    return sum
+  }
   let escrowedIn = 0n
   let escrowedOut = 0n
   let withdrawnNfc = 0n
@@ -468,8 +474,7 @@ await t.test(`supply invariant over ${BLOCKS} blocks with random traffic, votes 
     if (nbSupply > nbMinted) fail(number, `NB supply ${nbSupply} above Σ converted ${nbMinted}`)
     let nbBalances = 0n
     for (const a of actors) nbBalances += await nb.balanceOf(a.addr)
-    let escrows = 0n
-    for (const [c, p] of escrowPairs.values()) escrows += (await nb.escrowOf(c, p)).amount
+    const escrows = await escrowTotal(nb)
     if (nbSupply !== nbBalances + escrows) fail(number, `NB supply ${nbSupply} ≠ Σ balances ${nbBalances} + Σ escrows ${escrows} (off by ${nbSupply - nbBalances - escrows} wei)`)
     if (escrows > escrowedIn - escrowedOut) fail(number, `escrows hold ${escrows}, more than Σ Escrowed − Σ EscrowReleased = ${escrowedIn - escrowedOut}`)
   }
@@ -644,8 +649,7 @@ await t.test(`supply invariant over ${BLOCKS} blocks with random traffic, votes 
   t.ok(g('vote') > 0 && g('unvote') > 0 && g('withdrawUnbonded') > 0, `votes ${g('vote')}, unvotes ${g('unvote')}, unbonded withdrawals ${g('withdrawUnbonded')}`)
   t.ok(g('convert') > 0 && refusedExpected > 0 && (reverted.get('convert') ?? 0) >= refusedExpected, `conversions ${g('convert')}, refused ${reverted.get('convert') ?? 0} (${refusedExpected} at or below the minimum)`)
   t.ok(g('nbTransfer') > 0, `NB transfers ${g('nbTransfer')}`)
-  let escrowsLeft = 0n
-  for (const [c, p] of escrowPairs.values()) escrowsLeft += (await nb.escrowOf(c, p)).amount
+  const escrowsLeft = await escrowTotal(nb)
   t.ok(
     g('escrow') > 0 && g('requestRelease') > 0 && g('withdrawEscrow') > 0,
     `NB escrows ${g('escrow')} (${escrowPairs.size} pairs), release requests ${g('requestRelease')}, escrow withdrawals ${g('withdrawEscrow')}`,
