@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { NfcError } from '../util/errors.js'
-import { validateGenesis, type Genesis } from './genesisSchema.js'
+import { DEFAULT_PARAMS, validateGenesis, type Genesis } from './genesisSchema.js'
 
 export type { Genesis, GenesisAccount, GenesisParams, GenesisWitness } from './genesisSchema.js'
 export { DEFAULT_PARAMS, formatNfc } from './genesisSchema.js'
@@ -66,6 +66,12 @@ export function loadGenesisFile(path: string): Genesis {
 const hex = (b: Uint8Array): string => `0x${Buffer.from(b).toString('hex')}`
 
 /**
+ * Parameters added after chains were running: at their default they stay out of the canonical form, so an existing data directory (whose genesis
+ * never named them) keeps its genesis hash; set to anything else they are part of it.
+ */
+const LATER_PARAMS = { flowMaxRateBytesPerSec: DEFAULT_PARAMS.flowMaxRateBytesPerSec } as const
+
+/**
  * Deterministic JSON: sorted keys, no whitespace, every bigint as a decimal string, bytes as
  * lowercase hex, storage values as 32-byte words, alloc keyed by lowercase address; every
  * parameter, the foundation (null when none) and the vesting grants (ms) are part of it.
@@ -83,7 +89,11 @@ export function canonicalGenesisJson(g: Genesis): string {
     alloc[addr.toLowerCase()] = acct
   }
   // every parameter, bigints as decimal strings: any change of a consensus value changes the form
-  const params = Object.fromEntries(Object.entries(g.params).map(([k, v]) => [k, typeof v === 'bigint' ? v.toString() : v]))
+  const params = Object.fromEntries(
+    Object.entries(g.params)
+      .filter(([k, v]) => !(k in LATER_PARAMS) || v !== LATER_PARAMS[k as keyof typeof LATER_PARAMS])
+      .map(([k, v]) => [k, typeof v === 'bigint' ? v.toString() : v]),
+  )
   return stableStringify({
     name: g.name,
     chainId: g.chainId.toString(),

@@ -40,6 +40,8 @@ export interface GenesisParams {
   flowLogThresholdBytes: bigint
   /** `capFactor` in basis points: a pair's reward ≤ capFactor × the value of the NB fuel burned for it */
   flowCapFactorBps: number
+  /** the most one flow session can carry, bytes/s: a receipt's increment is at most this × the time since the session's last receipt (an edge rule, DESIGN §12) */
+  flowMaxRateBytesPerSec: bigint
   /** NB fuel price per GB (10^9 bytes), in NB wei */
   fuelPricePerGb: bigint
   /** the anchored NFC price in NB wei per NFC (the oracle value at genesis; governance may change it) */
@@ -125,6 +127,7 @@ export const PARAM_SPECS = {
   flowSampleLagBlocks: { kind: 'int', min: 1, max: 256, def: 3, example: 3 },
   flowLogThresholdBytes: { kind: 'bigint', min: 1n, max: MAX_UINT64, def: 10_000_000_000n, example: '10000000000' },
   flowCapFactorBps: { kind: 'int', min: 0, max: 1_000_000, def: 10_000, example: 10000 },
+  flowMaxRateBytesPerSec: { kind: 'bigint', min: 1n, max: MAX_UINT64, def: 1_250_000_000n, example: '1250000000' },
   fuelPricePerGb: { kind: 'amount', min: 0n, max: MAX_UINT256, def: 10n ** 16n, example: '10000000000000000' },
   nfcPriceNb: { kind: 'amount', min: 1n, max: MAX_UINT256, def: 10n ** 17n, example: '100000000000000000' },
   nbConvertMinBalance: { kind: 'amount', min: 0n, max: MAX_UINT256, def: 1_000n * NFC, example: '1000000000000000000000' },

@@ -31,6 +31,12 @@ export const FlowErrorCode = {
   FLOW_BAD_CHECKPOINT: 'FLOW_BAD_CHECKPOINT',
   /** a fraud proof that is malformed (not one that merely fails to prove fraud) */
   FLOW_BAD_PROOF: 'FLOW_BAD_PROOF',
+  /** a running total above the uint64 bound, or an increment above what the session could carry */
+  FLOW_OUT_OF_BOUNDS: 'FLOW_OUT_OF_BOUNDS',
+  /** a receipt whose provider is not a pledged node on the main chain */
+  FLOW_NOT_PLEDGED: 'FLOW_NOT_PLEDGED',
+  /** a receipt whose consumer holds no NB escrow for its provider (nothing pays its fuel) */
+  FLOW_NO_ESCROW: 'FLOW_NO_ESCROW',
 } as const
 export type FlowErrorCode = (typeof FlowErrorCode)[keyof typeof FlowErrorCode]
 

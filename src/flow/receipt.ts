@@ -391,6 +391,35 @@ export function receiptTotal(r: FlowReceipt): bigint {
   return r.bytesUp + r.bytesDown
 }
 
+/**
+ * The bound on a session's running total (DESIGN §12): totals fit in uint64. The wire format keeps
+ * its uint256 fields (receipts signed before stay decodable), the bound is a rule every edge and
+ * the checkpoint builder apply: a checkpoint of MAX_CHECKPOINT_ENTRIES entries then sums below
+ * 2^77, and a provider's totals stay far below 2^256 over any number of cycles.
+ */
+export const MAX_FLOW_TOTAL = 2n ** 64n - 1n
+
+/** Throws FLOW_OUT_OF_BOUNDS when a running total (either direction or their sum) exceeds uint64. */
+export function checkTotalBound(r: Pick<FlowReceipt, 'bytesUp' | 'bytesDown'>): void {
+  const total = r.bytesUp + r.bytesDown
+  if (total > MAX_FLOW_TOTAL) {
+    throw new FlowError(FlowErrorCode.FLOW_OUT_OF_BOUNDS, `running total ${total} exceeds the uint64 bound ${MAX_FLOW_TOTAL}`, {
+      field: 'bytesUp',
+      total,
+    })
+  }
+}
+
+/**
+ * The most a session can have carried in `elapsedMs` at `maxBytesPerSec` (DESIGN §12: a receipt's
+ * increment is at most the maximum rate × the time it covers). Integer, rounded down, never below
+ * one second's worth.
+ */
+export function carriableBytes(maxBytesPerSec: bigint, elapsedMs: bigint): bigint {
+  const ms = elapsedMs < 1000n ? 1000n : elapsedMs
+  return (maxBytesPerSec * ms) / 1000n
+}
+
 /** 65-byte r ‖ s ‖ v (v = 27/28) over a 32-byte digest */
 export function signDigest(digest: Uint8Array, privateKey: Uint8Array): Uint8Array {
   const { r, s, recovery } = sign(digest, privateKey)

@@ -25,7 +25,7 @@ import { addressOf, publicKeyOf } from '../crypto/secp256k1.js'
 import type { Logger } from '../util/logger.js'
 import { buildCheckpoint, checkpointHash, encodeCheckpointCall, recoverCheckpointSigners, signCheckpoint, type Checkpoint } from './checkpoint.js'
 import { FlowError, FlowErrorCode } from './errors.js'
-import { decodeReceipt, encodeReceipt, receiptFromJson, receiptHash, type SignedReceipt } from './receipt.js'
+import { checkTotalBound, decodeReceipt, encodeReceipt, receiptFromJson, receiptHash, type SignedReceipt } from './receipt.js'
 import { SideChain, sideChainIdOf, type SignatureVerifier } from './sideChain.js'
 import type { SessionRecord, SideStore } from './sideStore.js'
 import type { FlowWatcher } from './watcher.js'
@@ -43,6 +43,10 @@ export interface FlowChainView {
   lastCheckpointHash(): Promise<Uint8Array>
   /** whether the checkpoint of `cycle` is on chain */
   checkpointOnChain(cycle: bigint): Promise<boolean>
+  /** start (ms) of a flow cycle */
+  cycleStartMs(cycle: bigint): bigint
+  /** at the head state: is the provider a pledged node, and the pair's NB fuel escrow (wei) */
+  parties(consumer: string, provider: string): Promise<{ providerPledged: boolean; escrow: bigint }>
 }
 
 /** P2P out (set once the network runs; no-ops without P2P). */
@@ -62,6 +66,8 @@ export interface FlowServiceOptions {
   submitCheckpoint: (calldata: Uint8Array, gasLimit: bigint) => Promise<Uint8Array>
   logger: Logger
   now: () => number
+  /** the rate bound of receipts (genesis `flowMaxRateBytesPerSec`) */
+  maxBytesPerSec: bigint
   maxPending?: number
   blockDelayMs?: number
   /** the fraud-proof watcher: sees every receipt that decodes, runs after each head */
@@ -240,6 +246,10 @@ export class FlowService {
       verify: this.o.verify,
       settled: (id) => this.o.view.settled(id),
       now: this.o.now,
+      admit: this.admit,
+      rate: { maxBytesPerSec: this.o.maxBytesPerSec, sinceMs: Number(this.o.view.cycleStartMs(cycle > 2n ? cycle - 2n : 0n)) },
+      onSkipped: (sr, why) =>
+        this.o.logger.warn('a receipt left out of the flow checkpoint', { cycle, sessionId: sr.sessionId, seq: sr.seq, provider: sr.provider, why }),
       maxPending: this.o.maxPending,
       blockDelayMs: this.o.blockDelayMs,
     })
@@ -350,6 +360,9 @@ export class FlowService {
   private async ingest(sr: SignedReceipt, fromPeer = false): Promise<SubmitResult> {
     const cur = this.current
     if (cur === null) throw new FlowError(FlowErrorCode.FLOW_WRONG_CYCLE, 'the flow service has not started yet')
+    // bounded totals everywhere; a member's side-chain also admits only a pledged provider with
+    // fuel in escrow (`admit`), before it checks any signature or stores anything
+    checkTotalBound(sr)
     if (this.grace !== null && sr.cycle === this.grace.cycle) return this.grace.side.submit(sr)
     if (cur.side !== null && !(fromPeer && sr.cycle === cur.cycle + 1n)) return cur.side.submit(sr)
     // not in the committee: what can be checked without session state, then forward
@@ -367,6 +380,20 @@ export class FlowService {
       this.ahead.push(sr)
     }
     return { receiptHash: receiptHash(sr), sideChainId: sideChainIdOf(sr.cycle), height: null }
+  }
+
+  /** refuses a receipt whose provider is not a pledged node or whose pair has no NB escrow */
+  private readonly admit = async (sr: SignedReceipt): Promise<void> => {
+    const p = await this.o.view.parties(sr.consumer, sr.provider)
+    if (!p.providerPledged) {
+      throw new FlowError(FlowErrorCode.FLOW_NOT_PLEDGED, `provider ${sr.provider} is not a pledged node`, { provider: sr.provider })
+    }
+    if (p.escrow === 0n) {
+      throw new FlowError(FlowErrorCode.FLOW_NO_ESCROW, `consumer ${sr.consumer} holds no NB escrow for provider ${sr.provider}`, {
+        consumer: sr.consumer,
+        provider: sr.provider,
+      })
+    }
   }
 
   /**

@@ -28,6 +28,9 @@ import {
   decodeReceipt,
   receiptHash,
   receiptTotal,
+  carriableBytes,
+  checkTotalBound,
+  MAX_FLOW_TOTAL,
   type SignedReceipt,
 } from './receipt.js'
 import { verifyReceipts } from './verifyPool.js'
@@ -53,14 +56,30 @@ export interface SideChainOptions {
   verify: SignatureVerifier
   /** main-chain settled totals: the baseline of a session this side-chain has not seen yet */
   settled: SettledReader
-  /** ms, the side blocks' timestamps */
+  /** ms, the side blocks' timestamps and the rate bound's clock */
   now: () => number
+  /**
+   * The rate bound (DESIGN §12): what a session's receipt claims above the session's settled total
+   * is at most `maxBytesPerSec` × the time since `sinceMs`, the earliest its unsettled traffic can
+   * have started (the start of the cycle two before this one: the previous cycle's checkpoint may
+   * still be in its challenge window, and the one before may have been submitted late).
+   * Cumulative rather than per receipt: receipts are co-signed whenever the agents choose, so the
+   * time between two of them says nothing; the traffic since the last settlement does.
+   */
+  rate: { maxBytesPerSec: bigint; sinceMs: number }
   /** seal a block when this many receipts are pending (default 256) */
   maxPending?: number
   /** or this long after the first pending receipt arrived (default 200 ms) */
   blockDelayMs?: number
   /** called after each sealed block is stored (gossip) */
   onBlock?: (block: SideBlock, hash: Uint8Array) => void
+  /**
+   * The edge's state check of a receipt's parties (pledged provider, NB escrow: DESIGN §12),
+   * after the stateless checks and before the signatures: throws the FlowError that refuses it.
+   */
+  admit: (sr: SignedReceipt) => Promise<void>
+  /** a stored receipt left out of the checkpoint, with why (the service logs it at WARN) */
+  onSkipped?: (sr: SignedReceipt, why: string) => void
 }
 
 export interface Accepted {
@@ -176,6 +195,7 @@ export class SideChain {
     if (sr.chainId !== this.o.chainId) {
       throw new FlowError(FlowErrorCode.FLOW_WRONG_CHAIN, `chainId ${sr.chainId}, this chain is ${this.o.chainId}`, { field: 'chainId' })
     }
+    checkTotalBound(sr)
     if (sr.cycle !== this.cycle) {
       throw new FlowError(FlowErrorCode.FLOW_WRONG_CYCLE, `receipt of cycle ${sr.cycle}, the current flow cycle is ${this.cycle}`, {
         cycle: sr.cycle,
@@ -198,8 +218,18 @@ export class SideChain {
   }
 
   private async drain(): Promise<void> {
-    const batch = this.incoming
+    const arrived = this.incoming
     this.incoming = []
+    // the parties first: an unpledged provider or an unfunded pair costs no signature check
+    const batch: Pending[] = []
+    for (const p of arrived) {
+      try {
+        await this.o.admit(p.sr)
+        batch.push(p)
+      } catch (e) {
+        p.reject(e)
+      }
+    }
     if (batch.length === 0) return
     let verdicts: (FlowError | null)[]
     try {
@@ -244,9 +274,10 @@ export class SideChain {
   private async acceptInOrder(p: Pending): Promise<void> {
     const { sr, hash } = p
     let s = await this.sessionOf(sr.sessionId)
+    // the main chain's settled total: the baseline of a new session and of the rate bound
+    const settled = await this.o.settled(sr.sessionId)
     if (s === undefined) {
       // a session this node has not seen: its baseline is what the main chain settled
-      const settled = await this.o.settled(sr.sessionId)
       s = {
         sessionId: sr.sessionId,
         consumer: sr.consumer,
@@ -297,6 +328,16 @@ export class SideChain {
       throw badFormat('prevReceiptHash', `must be ${hex(s.lastReceiptHash)}, the hash of the session's last accepted receipt`)
     }
     p.added = receiptTotal(sr) - (s.bytesUp + s.bytesDown)
+    const elapsedMs = Math.max(0, this.o.now() - this.o.rate.sinceMs)
+    const carriable = carriableBytes(this.o.rate.maxBytesPerSec, BigInt(elapsedMs))
+    const unsettled = receiptTotal(sr) - settled.total
+    if (unsettled > carriable) {
+      throw new FlowError(
+        FlowErrorCode.FLOW_OUT_OF_BOUNDS,
+        `the receipt claims ${unsettled} bytes above the settled total, more than the session can carry in ${elapsedMs} ms at ${this.o.rate.maxBytesPerSec} bytes/s (${carriable})`,
+        { field: 'bytesUp', unsettled, carriable },
+      )
+    }
     this.overlay.set(hex(sr.sessionId), {
       ...s,
       lastSeq: sr.seq,
@@ -384,6 +425,12 @@ export class SideChain {
       const total = receiptTotal(sr)
       // settled already past this receipt (another checkpoint carried it): nothing to add
       if (sr.seq <= settled.seq || total < settled.total) continue
+      // a total past the uint64 bound (taken by a node before the bound existed) is left out: one
+      // session's entry never costs the whole checkpoint
+      if (total > MAX_FLOW_TOTAL) {
+        this.o.onSkipped?.(sr, `running total ${total} exceeds the uint64 bound`)
+        continue
+      }
       out.push(entryOfReceipt(sr, settled.total))
     }
     return out

@@ -40,7 +40,8 @@ import { encodeFlowSignature } from '../p2p/chainMessages.js'
 import { FlowWatcher, MAX_WATCHED_CHECKPOINTS } from '../flow/watcher.js'
 import { flowCycleAt, isActiveAuditor } from '../consensus/povf/engine.js'
 import { DposStore } from '../consensus/dpos/store.js'
-import { readCheckpoint, readCommittee, readSession } from '../consensus/povf/views.js'
+import { readCheckpoint, readCommittee, readReceiptParties, readSession } from '../consensus/povf/views.js'
+import { flowOf } from '../consensus/dpos/engine.js'
 import { CpStatus, EntryStatus, FlowStore } from '../consensus/povf/store.js'
 import { chaindataDir, ensureDatadir, guardOpen, holdsRecords } from './datadir.js'
 import { NodeErrorCode } from './errors.js'
@@ -234,7 +235,10 @@ export class Node implements NodeInfo {
         settled: async (id) => readSession(await headState(), id),
         lastCheckpointHash: async () => new FlowStore(await headState()).lastCheckpoint(),
         checkpointOnChain: async (cycle) => (await readCheckpoint(await headState(), cycle, { entries: false })) !== null,
+        cycleStartMs: (cycle) => chain.dpos.genesisTime + cycle * flowOf(chain.dpos).cycleMs,
+        parties: async (consumer, provider) => readReceiptParties(await headState(), consumer, provider, chain.dpos),
       },
+      maxBytesPerSec: flowOf(chain.dpos).maxRateBytesPerSec,
       submitCheckpoint: (calldata, gasLimit) =>
         this.sendSystemCall(SYSTEM_CONTRACTS.flowRewards, encodeCall('submitCheckpoint(bytes)', [calldata]), gasLimit),
       logger,

@@ -195,6 +195,13 @@ async function setUp(opts: SimOptions, provider: JsonRpcProvider, consumers: Par
     for (const c of mine) transfers.push((nb.connect(signer) as Contract).getFunction('transfer')(c.address, each))
   }
   await waitAll(transfers, 'providers handing NB to their consumers', progress)
+  // the committee admits only pairs with fuel in escrow: the consumers escrow what they were handed
+  const escrows = await Promise.all(consumers.map((c) => nb.getFunction('balanceOf')(c.address) as Promise<bigint>))
+  await waitAll(
+    consumers.map((c, i) => (nb.connect(c.wallet) as Contract).getFunction('escrow')(providers[i % providers.length]!.address, escrows[i]!)),
+    'consumers escrowing the NB they were handed',
+    progress,
+  )
   await refund([...consumers, ...providers], funderAddress, provider, progress)
 }
 

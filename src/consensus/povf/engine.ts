@@ -78,6 +78,12 @@ export interface AppliedCheckpoint {
   cycle: bigint
   /** entries voided now for an unanswered slice challenge */
   voided: bigint[]
+  /**
+   * entries voided now because applying them would break a bound (DESIGN §12): a total above
+   * uint64, or a provider total that would overflow its storage word. One checkpoint's content
+   * never fails a block: the offending entries earn nothing, the rest apply (the node logs these).
+   */
+  outOfBounds: { index: bigint; reason: string }[]
   pairs: PairReward[]
 }
 
@@ -110,7 +116,7 @@ export async function isPledgedNode(store: DposStore, a: Addr, roles: readonly n
 }
 
 /** Who may earn traffic rewards: providers any pledged node, relays the RN/CN on the path. */
-const PROVIDER_ROLES = [Role.EN, Role.CN, Role.RN] as const
+export const PROVIDER_ROLES = [Role.EN, Role.CN, Role.RN] as const
 const RELAY_ROLES = [Role.RN, Role.CN] as const
 
 /** The committee rule of §1 (pure given the candidate list). */
@@ -165,7 +171,14 @@ interface Pair {
   provider: Addr
   relays: Set<Addr>
   counted: bigint
+  /** the live entries that make it (voided together if the pair breaks a bound) */
+  entries: { index: bigint; record: EntryRecord }[]
 }
+
+/** the largest storage word: a provider's byte total must stay at or below it */
+const MAX_WORD = (1n << 256n) - 1n
+/** the uint64 bound on a session's running total (flow/receipt.ts MAX_FLOW_TOTAL; consensus does not import flow) */
+export const MAX_ENTRY_TOTAL = (1n << 64n) - 1n
 
 async function applyCheckpoint(sm: StateAccess, fs: FlowStore, cycle: bigint, t: bigint, cfg: DposConfig): Promise<AppliedCheckpoint> {
   const flow = flowOf(cfg)
@@ -173,6 +186,7 @@ async function applyCheckpoint(sm: StateAccess, fs: FlowStore, cycle: bigint, t:
   const nb = new NbStore(sm)
   const cp = await fs.getCheckpoint(cycle)
   const voided: bigint[] = []
+  const outOfBounds: { index: bigint; reason: string }[] = []
   const pairs = new Map<string, Pair>()
   for (let i = 0n; i < cp.entryCount; i++) {
     const e = await fs.getEntry(cycle, i)
@@ -182,11 +196,17 @@ async function applyCheckpoint(sm: StateAccess, fs: FlowStore, cycle: bigint, t:
       voided.push(i)
       continue
     }
+    if (e.total > MAX_ENTRY_TOTAL) {
+      await voidEntry(fs, cycle, i, e)
+      outOfBounds.push({ index: i, reason: `total ${e.total} exceeds the uint64 bound` })
+      continue
+    }
     const key = `${e.consumer}${e.provider}`
     let p = pairs.get(key)
-    if (p === undefined) pairs.set(key, (p = { consumer: e.consumer, provider: e.provider, relays: new Set(), counted: 0n }))
+    if (p === undefined) pairs.set(key, (p = { consumer: e.consumer, provider: e.provider, relays: new Set(), counted: 0n, entries: [] }))
     for (const r of e.relays) p.relays.add(r)
     p.counted += e.total - e.prevTotal
+    p.entries.push({ index: i, record: e })
   }
 
   const price = await nb.price(flow)
@@ -194,6 +214,15 @@ async function applyCheckpoint(sm: StateAccess, fs: FlowStore, cycle: bigint, t:
   const out: PairReward[] = []
   for (const key of [...pairs.keys()].sort()) {
     const p = pairs.get(key)!
+    // a provider total that would overflow its word (a chain that applied an unbounded total
+    // before the bound existed): the pair's entries are voided, the block goes on
+    if ((await fs.providerTotals(p.provider)).bytes > MAX_WORD - p.counted) {
+      for (const { index, record } of p.entries) {
+        await voidEntry(fs, cycle, index, record)
+        outOfBounds.push({ index, reason: `provider ${p.provider}'s byte total would overflow` })
+      }
+      continue
+    }
     const relays = [...p.relays].sort()
     const votes = (await store.getPosition(p.consumer, p.provider)).votes
     const funder = await nb.funderOf(p.consumer)
@@ -238,7 +267,8 @@ async function applyCheckpoint(sm: StateAccess, fs: FlowStore, cycle: bigint, t:
   }
   await fs.setTotals({ cumulativeBytes: B, minted })
   await fs.putCheckpoint(cycle, { status: CpStatus.Applied })
-  return { cycle, voided, pairs: out }
+  outOfBounds.sort((a, b) => (a.index < b.index ? -1 : a.index > b.index ? 1 : 0))
+  return { cycle, voided, outOfBounds, pairs: out }
 }
 
 /** Before the block's transactions, after the DPoS beginBlock: rules 1–3 of the header. */

@@ -27,6 +27,8 @@ export interface FlowConfig {
   /** `L`, bytes */
   logThresholdBytes: bigint
   capFactorBps: bigint
+  /** the most one session can carry, bytes/s: the edge's bound on a receipt's increment (DESIGN §12) */
+  maxRateBytesPerSec: bigint
   /** NB wei per 10^9 bytes */
   fuelPricePerGb: bigint
   /** NB wei per NFC (genesis value of the oracle; the live value is in NB's storage) */
@@ -51,6 +53,7 @@ export function flowConfigFromParams(p: GenesisParams, foundation: string | null
     sampleLagBlocks: BigInt(p.flowSampleLagBlocks),
     logThresholdBytes: p.flowLogThresholdBytes,
     capFactorBps: BigInt(p.flowCapFactorBps),
+    maxRateBytesPerSec: p.flowMaxRateBytesPerSec,
     fuelPricePerGb: p.fuelPricePerGb,
     nfcPriceNb: p.nfcPriceNb,
     nbConvertMinBalance: p.nbConvertMinBalance,

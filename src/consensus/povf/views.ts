@@ -7,6 +7,7 @@ import { bytesToHex } from '@ethereumjs/util'
 import { POOLS } from '../../chain/systemAddresses.js'
 import { addressOfHex, DposStore, type Addr, type StateAccess } from '../dpos/store.js'
 import { flowOf, type DposConfig } from '../dpos/engine.js'
+import { isPledgedNode, PROVIDER_ROLES } from './engine.js'
 import { currentEb, rewardPerGb } from './curve.js'
 import { coinTime, lockBalances } from './locks.js'
 import { CpStatus, EntryStatus, FlowStore, type EntryRecord } from './store.js'
@@ -91,6 +92,17 @@ export async function readCheckpoint(sm: StateAccess, cycle: bigint, opts: { ent
 /** Settled (seq, total) of a session (zeros when never settled). */
 export function readSession(sm: StateAccess, sessionId: Uint8Array): Promise<{ seq: bigint; total: bigint }> {
   return new FlowStore(sm).getSession(sessionId)
+}
+
+/**
+ * What the flow edge checks of a receipt's parties before it costs a committee any work (DESIGN
+ * §12): whether the provider is a pledged node, and the pair's NB fuel escrow (NB wei).
+ */
+export async function readReceiptParties(sm: StateAccess, consumer: Addr, provider: Addr, cfg: DposConfig): Promise<{ providerPledged: boolean; escrow: bigint }> {
+  return {
+    providerPledged: await isPledgedNode(new DposStore(sm), provider, PROVIDER_ROLES, cfg),
+    escrow: (await new NbStore(sm).escrowOf(consumer, provider)).amount,
+  }
 }
 
 /** The NB fuel escrow of a (consumer, provider) pair: amount (NB wei) and releaseAt (ms, 0 = none requested). */

@@ -12,6 +12,7 @@ import { openDatabase } from '../../../src/chain/blockStore.js'
 import { checkpointHash, decodeCheckpointCall, recoverCheckpointSigners, signCheckpoint } from '../../../src/flow/checkpoint.js'
 import { RECEIPT_DOMAIN_TAG, ZERO_HASH, encodeReceipt, receiptHash, signReceipt, receiptToJson, type FlowReceipt, type SignedReceipt } from '../../../src/flow/receipt.js'
 import { verifyOnThread } from '../../../src/flow/sideChain.js'
+import { FlowErrorCode } from '../../../src/flow/errors.js'
 import { FlowService, quorumOf, type FlowChainView, type FlowServiceOptions } from '../../../src/flow/service.js'
 import { SideStore } from '../../../src/flow/sideStore.js'
 import { silentLogger } from '../../../src/util/logger.js'
@@ -45,6 +46,15 @@ class FakeChain implements FlowChainView {
   }
   async checkpointOnChain(c: bigint) {
     return this.onChain.has(c)
+  }
+  cycleStartMs(c: bigint) {
+    return c * CYCLE_MS
+  }
+  /** providers that are not pledged / (consumer:provider) pairs without escrow, for the edge tests */
+  unpledged = new Set<string>()
+  noEscrow = new Set<string>()
+  async parties(consumer: string, provider: string) {
+    return { providerPledged: !this.unpledged.has(provider), escrow: this.noEscrow.has(`${consumer}:${provider}`) ? 0n : 10n ** 18n }
   }
   /** the next block, at `cycle`'s start + `offset` ms */
   at(cycle: bigint, offset = 0n) {
@@ -88,6 +98,7 @@ async function service(t: Test, chain: FakeChain, key: number | null, dir = path
     submitCheckpoint: async (calldata) => (submitted.push(calldata), new Uint8Array(32)),
     logger: silentLogger,
     now: () => 0,
+    maxBytesPerSec: 10n ** 12n,
     blockDelayMs: 5,
     watcher,
   })
@@ -264,4 +275,33 @@ t.test('the watcher is told where each receipt came from: rpc, or the peer that 
     ],
     'flow_submitReceipt: rpc; a peer receipt, refused too: peer:<its id>; without an id: peer',
   )
+})
+
+t.test('the edge refuses receipts of an unpledged provider, without escrow, or past uint64, before they cost any work', async (t) => {
+  const chain = new FakeChain()
+  chain.committees.set(1n, [devAddress(0)])
+  chain.at(1n)
+  const seen: string[] = []
+  const { svc, receipts } = await service(t, chain, 0, undefined, { see: (sr) => seen.push(hx(receiptHash(sr))), signedByParties: () => {}, onHead: async () => {} })
+  await svc.onHead()
+  const refused = async (r: SignedReceipt, code: string, what: string) => {
+    try {
+      await svc.submitReceipt(receiptToJson(r))
+      t.fail(`${what}: accepted`)
+    } catch (e) {
+      t.equal((e as { code?: string }).code, code, what)
+    }
+  }
+  chain.unpledged.add(devAddress(6))
+  await refused(receipt(1n), FlowErrorCode.FLOW_NOT_PLEDGED, 'a provider that is not a pledged node')
+  t.equal(await svc.onPeerReceipt(encodeReceipt(receipt(1n)), 'p1'), 'drop', 'the same from a peer: dropped, not relayed')
+  chain.unpledged.clear()
+  chain.noEscrow.add(`${devAddress(5)}:${devAddress(6)}`)
+  await refused(receipt(1n), FlowErrorCode.FLOW_NO_ESCROW, 'a consumer with no NB escrow for the provider')
+  chain.noEscrow.clear()
+  await refused(receipt(1n, { bytesUp: 2n ** 256n - 1n, bytesDown: 0n }), FlowErrorCode.FLOW_OUT_OF_BOUNDS, 'a 2^256−1 running total')
+  t.equal(receipts.length, 0, 'nothing refused was gossiped')
+  t.equal((await svc.sideChain())!.receipts, 0n, 'nothing refused reached the side-chain')
+  t.ok(seen.length >= 3, 'the watcher still saw them (it keeps evidence of what arrived)')
+  t.equal((await svc.submitReceipt(receiptToJson(receipt(1n)))).height, 1n, 'the honest receipt of a pledged, escrowed pair goes in')
 })

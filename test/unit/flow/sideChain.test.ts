@@ -65,6 +65,8 @@ async function open(t: Test, over: Partial<SideChainOptions> = {}, dir = path.jo
     verify: verifyOnThread,
     settled: async (id) => settled.get(Buffer.from(id).toString('hex')) ?? { seq: 0n, total: 0n },
     now: () => 1_000,
+    rate: { maxBytesPerSec: 10n ** 12n, sinceMs: 0 },
+    admit: async () => {},
     blockDelayMs: 20,
     onBlock: (b) => blocks.push(b.height),
     ...over,
@@ -164,4 +166,84 @@ t.test('a restarted side-chain resumes its head and sessions; close() gives the 
   )
   await rejects(t, b.sc.submit(signed(receipt({ sid: 3 }))), FlowErrorCode.FLOW_WRONG_CYCLE, 'closed side-chain')
   t.equal(decodeReceipt((await b.store.cycleLatest(CYCLE))[0]!).seq, 2n)
+})
+
+// ------------------------------------------------------------ bounds (DESIGN §12, issue 21)
+
+const MAX_U64 = 2n ** 64n - 1n
+
+t.test('running totals above uint64 are refused before any signature check (the 2^256−1 receipt)', async (t) => {
+  // a rate bound that cannot bite here: this test is about the uint64 bound alone
+  const { sc, store, blocks } = await open(t, { rate: { maxBytesPerSec: MAX_U64, sinceMs: 0 } })
+  await rejects(t, sc.submit(signed(receipt({ sid: 1, bytesUp: 2n ** 256n - 1n, bytesDown: 0n }))), FlowErrorCode.FLOW_OUT_OF_BOUNDS, '2^256−1 bytes up')
+  await rejects(t, sc.submit(signed(receipt({ sid: 2, bytesUp: MAX_U64, bytesDown: 1n }))), FlowErrorCode.FLOW_OUT_OF_BOUNDS, 'up + down = 2^64')
+  // the forged signature is never looked at: the bound comes first
+  await rejects(t, sc.submit(signed(receipt({ sid: 3, bytesUp: MAX_U64 + 1n, bytesDown: 0n }), stranger)), FlowErrorCode.FLOW_OUT_OF_BOUNDS, 'bound before signatures')
+  t.same(blocks, [], 'nothing sealed')
+  t.equal((await store.cycleLatest(CYCLE)).length, 0, 'nothing stored')
+  const atBound = signed(receipt({ sid: 4, bytesUp: MAX_U64 - 5n, bytesDown: 5n }))
+  t.equal((await sc.submit(atBound)).height, 1n, 'exactly 2^64−1 is taken')
+})
+
+t.test('a session claims at most the maximum rate × the time since its unsettled traffic can have started', async (t) => {
+  let now = 10_000
+  // 1,000 bytes/s, unsettled traffic counted from 0 ms: at 10 s, 10,000 bytes above the settled total
+  const { sc, settled } = await open(t, { now: () => now, rate: { maxBytesPerSec: 1_000n, sinceMs: 0 } })
+  await rejects(t, sc.submit(signed(receipt({ sid: 1, bytesUp: 5_000n, bytesDown: 5_001n }))), FlowErrorCode.FLOW_OUT_OF_BOUNDS, '10,001 bytes in 10 s')
+  const r1 = signed(receipt({ sid: 1, bytesUp: 5_000n, bytesDown: 5_000n }))
+  t.equal((await sc.submit(r1)).height, 1n, '10,000 bytes in 10 s')
+  now += 2_500
+  await rejects(
+    t,
+    sc.submit(signed(receipt({ sid: 1, seq: 2n, bytesUp: 5_000n, bytesDown: 7_501n, prevReceiptHash: receiptHash(r1) }))),
+    FlowErrorCode.FLOW_OUT_OF_BOUNDS,
+    '12,501 bytes in 12.5 s',
+  )
+  const r2 = signed(receipt({ sid: 1, seq: 2n, bytesUp: 5_000n, bytesDown: 7_500n, prevReceiptHash: receiptHash(r1) }))
+  t.equal((await sc.submit(r2)).height, 2n, '12,500 bytes in 12.5 s, however the receipts were spaced')
+  // a session that settled 1,000,000 bytes before: only what lies above the settled total counts
+  settled.set(Buffer.from(new Uint8Array(32).fill(2)).toString('hex'), { seq: 7n, total: 1_000_000n })
+  const r3 = signed(receipt({ sid: 2, seq: 8n, bytesUp: 1_000_000n, bytesDown: 12_500n }))
+  t.equal((await sc.submit(r3)).height, 3n, 'a long session: 12,500 bytes over its settled total in 12.5 s')
+  const { carriableBytes } = await import('../../../src/flow/receipt.js')
+  t.equal(carriableBytes(1_000n, 0n), 1_000n, 'never less than one second of traffic')
+  t.equal(carriableBytes(1_000n, 2_500n), 2_500n)
+})
+
+t.test('an out-of-bound receipt already in the store (taken before the bound) is left out of the entries, the rest stay', async (t) => {
+  const skipped: string[] = []
+  const { sc, store } = await open(t, { onSkipped: (_sr, why) => skipped.push(why) })
+  const good = signed(receipt({ sid: 1 }))
+  await sc.submit(good)
+  // what an older node stored: a 2^256−1 receipt, written to the store directly
+  const bad = signed(receipt({ sid: 9, bytesUp: 2n ** 256n - 1n, bytesDown: 0n }))
+  const { encodeReceipt } = await import('../../../src/flow/receipt.js')
+  await store.commitBlock({
+    block: { sideChainId: sideChainIdOf(CYCLE), height: 2n, parentHash: sc.headHash, cycle: CYCLE, timestampMs: 1_000n, receipts: [encodeReceipt(bad)] },
+    sessions: [],
+    accepted: [{ receiptHash: receiptHash(bad), sessionId: bad.sessionId, seq: 1n, bytesUp: bad.bytesUp, bytesDown: 0n, encoded: encodeReceipt(bad) }],
+    receiptsTotal: 2n,
+  })
+  const entries = await sc.close()
+  same(t, entries.map((e) => e.sessionId), [good.sessionId], 'only the bounded session')
+  t.equal(skipped.length, 1, 'the skipped one is reported')
+  t.match(skipped[0], /exceeds the uint64 bound/)
+  const { buildCheckpoint } = await import('../../../src/flow/checkpoint.js')
+  t.equal(buildCheckpoint({ cycle: CYCLE, prevCheckpoint: ZERO_HASH, entries }).totalBytes, 1100n, 'the checkpoint builds')
+})
+
+t.test('the parties are admitted before any signature is checked; a refused one leaves no trace', async (t) => {
+  const { FlowError } = await import('../../../src/flow/errors.js')
+  let verified = 0
+  const { sc, blocks } = await open(t, {
+    admit: async (sr) => {
+      if (sr.sessionId[0] === 9) throw new FlowError(FlowErrorCode.FLOW_NOT_PLEDGED, 'not pledged')
+    },
+    verify: async (rs) => ((verified += rs.length), verifyOnThread(rs)),
+  })
+  await rejects(t, sc.submit(signed(receipt({ sid: 9 }), stranger)), FlowErrorCode.FLOW_NOT_PLEDGED, 'refused by the parties, forged signature never checked')
+  t.equal(verified, 0, 'no signature checked')
+  t.equal((await sc.submit(signed(receipt({ sid: 1 })))).height, 1n, 'an admitted one goes in')
+  t.equal(verified, 1)
+  t.same(blocks, [1n])
 })

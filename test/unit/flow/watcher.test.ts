@@ -686,11 +686,14 @@ t.test('the flow service shows the watcher every decodable receipt and survives 
       settled: async () => ({ seq: 0n, total: 0n }),
       lastCheckpointHash: async () => new Uint8Array(32),
       checkpointOnChain: async () => false,
+      cycleStartMs: (c) => c * 10_000n,
+      parties: async () => ({ providerPledged: true, escrow: 1n }),
     },
     verify: verifyOnThread,
     submitCheckpoint: async () => new Uint8Array(32),
     logger,
     now: () => 0,
+    maxBytesPerSec: 10n ** 12n,
     watcher: {
       see: (sr) => {
         seen.push(sr)

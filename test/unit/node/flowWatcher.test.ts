@@ -38,7 +38,7 @@ function entryOf(r: FlowReceipt, over: Partial<CheckpointEntry> = {}): Checkpoin
 }
 
 /** a signed EIP-1559 transaction from `key` into the pool over RPC; the next block is made by the test */
-async function sendRaw(n: InProcessNode, key: Uint8Array, to: string, data: Uint8Array): Promise<string> {
+async function sendRaw(n: InProcessNode, key: Uint8Array, to: string, data: Uint8Array, value = 0n): Promise<string> {
   const wallet = new Wallet(toHex(key))
   const baseFee = BigInt((await n.rpc('eth_getBlockByNumber', ['latest', false])).baseFeePerGas)
   const tip = 1_000_000_000n
@@ -48,6 +48,7 @@ async function sendRaw(n: InProcessNode, key: Uint8Array, to: string, data: Uint
     nonce: Number(await n.rpc('eth_getTransactionCount', [wallet.address, 'pending'])),
     to,
     data: toHex(data),
+    value,
     gasLimit: 2_000_000n,
     maxPriorityFeePerGas: tip,
     maxFeePerGas: 4n * baseFee + tip,
@@ -69,6 +70,11 @@ t.test('a committee node proves fraud in a pending checkpoint by itself', async 
   const node = n.node
   const witness = devAddress(0)
 
+  // the edge admits only a pledged provider whose consumer escrowed NB fuel for it: the provider
+  // pledges as an edge node, the consumer buys NB and escrows some, all in block 1
+  await sendRaw(n, provider.key, SYSTEM_CONTRACTS.nodeRegistry, encodeCall('pledge(uint8)', [3n]), genesis.params.enPledge)
+  await sendRaw(n, consumer.key, SYSTEM_CONTRACTS.nb, encodeCall('convert()', []), NFC)
+  await sendRaw(n, consumer.key, SYSTEM_CONTRACTS.nb, encodeCall('escrow(address,uint256)', [provider.address, 10n ** 16n]))
   // block 1 (cycle 0) draws cycle 0's committee; the service follows the head
   await n.produceBlock()
   await node.flow!.onHead()

@@ -354,3 +354,59 @@ t.test('application: bounded per block, FIFO', async (t) => {
   t.strictSame(r2.applied.map((a) => a.cycle), [4n, 5n])
   t.equal((await readFlowStats(sm)).cumulativeBytes, 6_000n, 'below L value = bytes')
 })
+
+// ------------------------------------------------------------ bounds (DESIGN §12, issue 21)
+
+t.test('a chain halted by an unbounded total recovers: the overflowing pair is voided, the block goes on', async (t) => {
+  // the state a node halted by the 2^256−1 receipt holds at its head: cycle 0's checkpoint was
+  // applied before the bound existed (the provider's byte total is 2^256−1), and cycle 1's
+  // checkpoint adds 1,000 bytes for the same provider — the old engine threw "storage word out
+  // of range" in every block from the one that applied it
+  const sm = await state()
+  const nb = new NbStore(sm)
+  await nb.mint(C, NFC)
+  const fs = new FlowStore(sm)
+  const P2 = addr('provider2')
+  await fs.addProviderTotals(P, 2n ** 256n - 1n, 0n)
+  await fs.putSession(hashOf('attack'), { seq: 1n, total: 0n })
+  await pendingCheckpoint(sm, 1n, [
+    entry({ sessionId: hashOf('attack'), seq: 2n, prevSeq: 1n, prevTotal: 0n, total: 1_000n }),
+    entry({ sessionId: hashOf('honest'), provider: P2, total: 10n ** 9n }),
+  ])
+  const r = await flowBeginBlock(sm, info(9n, GENESIS_TIME + 2n * CYCLE), cfg)
+  const a = r.applied[0]!
+  t.equal(a.outOfBounds.length, 1, 'one entry out of bounds')
+  t.equal(a.outOfBounds[0]!.index, 0n)
+  t.match(a.outOfBounds[0]!.reason, /byte total would overflow/)
+  t.equal((await fs.getEntry(1n, 0n)).status, EntryStatus.Voided, 'voided')
+  t.strictSame(await fs.getSession(hashOf('attack')), { seq: 1n, total: 0n }, 'its session rolled back')
+  t.equal((await fs.providerTotals(P)).bytes, 2n ** 256n - 1n, 'the overflowing total is left as it was')
+  t.strictSame(a.pairs.map((p) => p.provider), [P2], 'the honest pair of the same checkpoint is paid')
+  t.ok(a.pairs[0]!.reward > 0n, 'with a reward')
+  t.equal((await fs.providerTotals(P2)).bytes, 10n ** 9n)
+  t.equal((await readCheckpoint(sm, 1n))!.status, 'applied', 'the checkpoint is applied, not stuck in the queue')
+  // the next blocks go on
+  const next = await flowBeginBlock(sm, info(10n, GENESIS_TIME + 2n * CYCLE + 1_000n), cfg)
+  t.equal(next.applied.length, 0, 'nothing left to apply')
+})
+
+t.test('an entry whose total exceeds uint64 (a committee that signed it anyway) is voided at application', async (t) => {
+  const sm = await state()
+  await new NbStore(sm).mint(C, NFC)
+  const fs = new FlowStore(sm)
+  await pendingCheckpoint(sm, 0n, [
+    entry({ sessionId: hashOf('big'), total: 2n ** 256n - 1n }),
+    entry({ sessionId: hashOf('ok'), total: 2n ** 64n - 1n, provider: addr('provider2') }),
+  ])
+  const a = (await flowBeginBlock(sm, info(9n, GENESIS_TIME + 2n * CYCLE), cfg)).applied[0]!
+  t.strictSame(
+    a.outOfBounds.map((o) => o.index),
+    [0n],
+    'only the entry past 2^64−1',
+  )
+  t.match(a.outOfBounds[0]!.reason, /exceeds the uint64 bound/)
+  t.equal((await fs.getEntry(0n, 0n)).status, EntryStatus.Voided)
+  t.strictSame(await fs.getSession(hashOf('big')), { seq: 0n, total: 0n }, 'session rolled back to its prevTotal')
+  t.equal((await fs.providerTotals(P)).bytes, 0n, 'the provider counts nothing for it')
+  t.strictSame(a.pairs.map((p) => [p.provider, p.counted]), [[addr('provider2'), 2n ** 64n - 1n]], '2^64−1 itself is within the bound')
+})
