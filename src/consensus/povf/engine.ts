@@ -20,6 +20,9 @@
  * 3. Application. Oldest pending checkpoints first (FIFO: challengeEnds grows with submission),
  *    at most MAX_APPLY_PER_BLOCK per block, each one whose challengeEndsMs ≤ t:
  *    - entries with an unanswered slice challenge are voided (session rolled back);
+ *    - entries whose total exceeds uint64, and every entry of a pair whose provider byte total
+ *      would overflow its storage word, are voided too (`outOfBounds`): a checkpoint's content
+ *      never fails a block (DESIGN §12);
  *    - live entries grouped by (consumer, provider), pairs in ascending (consumer, provider);
  *      counted = Σ(total − prevTotal); relays = sorted union of the entries' relays;
  *    - value = valueBytes(counted, L), 0 when self-dealing (valuing.ts isSelfDealing with the
