@@ -276,6 +276,51 @@ t.test('handshake timeout when the other side stays silent', async (t) => {
   await c.closed
 })
 
+t.test('pings run on the clock: the round trip is measured on it, and silence past pingTimeoutMs drops the peer', async (t) => {
+  const clock = new ManualClock()
+  const a = make(t, { clock, pingIntervalMs: 100, pingTimeoutMs: 250 })
+  const { url } = await a.tr.listen()
+  const c = await rawHandshake(url)
+  const [p] = await nextEvent<[Peer]>(a.tr, 'peer')
+  await c.result
+  clock.advance(100)
+  const ping = await c.next()
+  t.equal(ping.message.type, MessageType.Ping)
+  clock.advance(7)
+  c.channel.send({ type: MessageType.Pong, nonce: (ping.message as Extract<Message, { type: typeof MessageType.Ping }>).nonce })
+  await waitFor(() => p.rttMs !== undefined, 20_000, 'the pong', 10).catch(() => undefined)
+  t.equal(p.rttMs, 7, 'round trip in clock time')
+  // silent from 107 on: still pinged at 200 and 300, dropped at 400
+  const closed = nextEvent<[Peer, PeerCloseInfo]>(a.tr, 'peerClosed')
+  clock.advance(300)
+  const [, info] = await closed
+  t.equal(info.reason, DisconnectReason.Timeout)
+  t.match(info.text, /silent for 250 ms/)
+  c.ws.terminate()
+})
+
+t.test('a ban lasts banMs on the clock', async (t) => {
+  const clock = new ManualClock()
+  const a = make(t, { clock, banMs: 60_000 })
+  const { url } = await a.tr.listen()
+  const id = generateIdentity()
+  const c = await rawHandshake(url, id)
+  await nextEvent(a.tr, 'peer')
+  await c.result
+  const closed = nextEvent<[Peer, PeerCloseInfo]>(a.tr, 'peerClosed')
+  for (let i = 0; i < 4; i++) c.ws.send(encodeFrame(MessageType.Ping, Uint8Array.of(0xff), messageLimits))
+  const [, info] = await closed
+  t.equal(info.reason, DisconnectReason.BadScore)
+  clock.advance(59_999)
+  const early = await rawHandshake(url, id)
+  await t.rejects(early.result, byMeta({ reason: DisconnectReason.BadScore, remote: true }), 'still banned')
+  clock.advance(1)
+  const back = await rawHandshake(url, id)
+  await back.result
+  t.pass('admitted once the ban is over')
+  for (const x of [c, early, back]) x.ws.terminate()
+})
+
 t.test('a static peer is redialed with backoff after the other side restarts', async (t) => {
   const identity = generateIdentity()
   const a = make(t, { identity })
