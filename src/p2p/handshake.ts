@@ -14,6 +14,7 @@
  * P2P_HANDSHAKE error whose meta.reason is the DisconnectReason.
  */
 import { createHash, randomBytes } from 'node:crypto'
+import { systemClock, type Clock, type TimerHandle } from '../util/clock.js'
 import { P2pError, P2pErrorCode } from './framing.js'
 import { verifySignature, type NodeIdentity } from './identity.js'
 import {
@@ -54,6 +55,8 @@ export interface HandshakeOptions {
   listenPort: number
   client: string
   timeoutMs: number
+  /** whose time the deadline runs on (default: the system clock) */
+  clock?: Clock
   /** last word on a peer whose Hello is fine (bans, peer limits): a reason refuses it */
   admit?: (remote: Hello, remoteNodeId: string) => DisconnectReason | undefined
 }
@@ -117,9 +120,10 @@ export function checkHello(
 }
 
 export async function performHandshake(ch: HandshakeChannel, opts: HandshakeOptions): Promise<HandshakeResult> {
-  let timer: NodeJS.Timeout | undefined
+  const clock = opts.clock ?? systemClock
+  let timer: TimerHandle | undefined
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
+    timer = clock.setTimeout(
       () => reject(handshakeError(DisconnectReason.Timeout, `no handshake within ${opts.timeoutMs} ms`)),
       opts.timeoutMs,
     )
@@ -191,7 +195,7 @@ export async function performHandshake(ch: HandshakeChannel, opts: HandshakeOpti
     }
     return { remote, remoteNodeId }
   } finally {
-    clearTimeout(timer)
+    clock.clearTimeout(timer)
     // a timeout that fires after we finished must not become an unhandled rejection
     timeout.catch(() => {})
   }

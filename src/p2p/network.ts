@@ -21,6 +21,7 @@
 import { EventEmitter } from 'node:events'
 import { randomInt } from 'node:crypto'
 import { core } from '../core/index.js'
+import { systemClock, type Clock, type TimerHandle } from '../util/clock.js'
 import type { Logger } from '../util/logger.js'
 import {
   BLOCKS_LIST_OVERHEAD,
@@ -157,7 +158,7 @@ export interface Network {
 interface PendingRequest {
   from: bigint
   count: number
-  timer: NodeJS.Timeout
+  timer: TimerHandle
   resolve: (blocks: Uint8Array[]) => void
   reject: (e: Error) => void
 }
@@ -221,6 +222,7 @@ export class Network extends EventEmitter {
   readonly transport: Transport
   private readonly o: NetworkTunables & { chain: ChainAdapter; staticPeers: string[] }
   private readonly log: Logger
+  private readonly clock: Clock
   private readonly chain: ChainAdapter
   /** the flow side-chain service (set by the node); null: flow messages are not handled */
   flow: FlowAdapter | null = null
@@ -228,14 +230,14 @@ export class Network extends EventEmitter {
   private readonly states = new Map<string, PeerState>()
   private readonly seen: BoundedSet
   private readonly sync: RangeSync
-  private readonly future = new Map<string, { encoded: Uint8Array; id: BlockId; from: PeerState | undefined; tries: number; timer: NodeJS.Timeout }>()
+  private readonly future = new Map<string, { encoded: Uint8Array; id: BlockId; from: PeerState | undefined; tries: number; timer: TimerHandle }>()
   private readonly waitingConfirmations = new Map<string, { encoded: Uint8Array; from: PeerState | undefined; until: number }>()
   private readonly exchange: PeerExchange
   private importTail: Promise<unknown> = Promise.resolve()
   private retryingConfirmations = false
   private retryConfirmationsAgain = false
   private lastDiscovery = 0
-  private timer: NodeJS.Timeout | undefined
+  private timer: TimerHandle | undefined
   private stopped = false
 
   constructor(opts: NetworkOptions) {
@@ -245,6 +247,7 @@ export class Network extends EventEmitter {
     this.o.maxServeBlocks = Math.max(1, Math.min(this.o.maxServeBlocks, MAX_GET_BLOCKS))
     this.o.maxServeBytes = Math.min(this.o.maxServeBytes, MAX_PAYLOAD[MessageType.Blocks])
     this.log = opts.logger
+    this.clock = opts.clock ?? systemClock
     this.chain = opts.chain
     this.scheme = opts.tls ? 'wss' : 'ws'
     this.seen = new BoundedSet(this.o.seenCapacity)
@@ -257,6 +260,7 @@ export class Network extends EventEmitter {
       log: this.log,
       targetPeers: this.o.targetPeers,
       dialBackoffMs: this.o.dialBackoffMs,
+      clock: this.clock,
       peerCount: () => this.peerCount,
       connectedUrls: () => new Set([...this.states.values()].map((ps) => ps.listenUrl)),
     })
@@ -264,6 +268,7 @@ export class Network extends EventEmitter {
       chain: this.chain,
       log: this.log,
       batch: this.o.syncBatch,
+      clock: this.clock,
       peers: () => this.states.values(),
       request: (p, from, count) => this.requestBlocks(p as PeerState, { from, count }),
       importBlock: (b) => this.importBlock(b),
@@ -282,7 +287,7 @@ export class Network extends EventEmitter {
     const addr = await this.transport.listen()
     this.exchange.listenUrl = normalizePeerUrl(addr.url)
     for (const url of this.o.staticPeers) this.transport.addStaticPeer(url)
-    this.timer = setInterval(() => this.maintain(), this.o.maintenanceMs)
+    this.timer = this.clock.setInterval(() => this.maintain(), this.o.maintenanceMs)
     this.timer.unref()
     return addr
   }
@@ -290,8 +295,8 @@ export class Network extends EventEmitter {
   async stop(): Promise<void> {
     if (this.stopped) return this.transport.close()
     this.stopped = true
-    if (this.timer) clearInterval(this.timer)
-    for (const f of this.future.values()) clearTimeout(f.timer)
+    if (this.timer) this.clock.clearInterval(this.timer)
+    for (const f of this.future.values()) this.clock.clearTimeout(f.timer)
     this.future.clear()
     this.waitingConfirmations.clear()
     for (const ps of this.states.values()) this.failRequest(ps, new Error('network stopping'))
@@ -531,7 +536,7 @@ export class Network extends EventEmitter {
       this.waitingConfirmations.delete(oldest)
       this.seen.delete(oldest)
     }
-    this.waitingConfirmations.set(key, { encoded, from, until: Date.now() + this.o.confirmationTtlMs })
+    this.waitingConfirmations.set(key, { encoded, from, until: this.clock.now() + this.o.confirmationTtlMs })
   }
 
   /** after a block import: retry the confirmations that waited for a block (one pass at a time) */
@@ -563,21 +568,21 @@ export class Network extends EventEmitter {
     const key = blockKey(id.hash)
     if (this.stopped || this.future.has(key)) return
     if (this.future.size >= this.o.futureCapacity) {
-      const [oldKey, oldest] = this.future.entries().next().value as [string, { timer: NodeJS.Timeout }]
-      clearTimeout(oldest.timer)
+      const [oldKey, oldest] = this.future.entries().next().value as [string, { timer: TimerHandle }]
+      this.clock.clearTimeout(oldest.timer)
       this.future.delete(oldKey)
       this.seen.delete(oldKey)
     }
     this.seen.add(key)
     this.log.debug('block from the future, retrying later', { number: id.number, hash: id.hash })
-    const entry = { encoded, id, from, tries: 0, timer: undefined as unknown as NodeJS.Timeout }
+    const entry = { encoded, id, from, tries: 0, timer: undefined as unknown as TimerHandle }
     const retry = () => {
       entry.tries++
       this.importBlock(encoded).then(
         (r) => {
           if (this.stopped) return
           if (r === 'future' && entry.tries < this.o.futureMaxTries) {
-            entry.timer = setTimeout(retry, this.o.futureRetryMs)
+            entry.timer = this.clock.setTimeout(retry, this.o.futureRetryMs)
             entry.timer.unref()
             return
           }
@@ -601,7 +606,7 @@ export class Network extends EventEmitter {
         },
       )
     }
-    entry.timer = setTimeout(retry, this.o.futureRetryMs)
+    entry.timer = this.clock.setTimeout(retry, this.o.futureRetryMs)
     entry.timer.unref()
     this.future.set(key, entry)
   }
@@ -651,7 +656,7 @@ export class Network extends EventEmitter {
   private requestBlocks(ps: PeerState, req: GetBlocks): Promise<Uint8Array[]> {
     if (ps.pending) return Promise.reject(new Error('a request to this peer is already pending'))
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
+      const timer = this.clock.setTimeout(() => {
         if (ps.pending?.timer !== timer) return
         ps.pending = undefined
         this.log.warn('peer did not answer GetBlocks', { peer: ps.id, from: req.from, timeoutMs: this.o.requestTimeoutMs })
@@ -673,7 +678,7 @@ export class Network extends EventEmitter {
     const p = ps.pending
     if (!p) return
     ps.pending = undefined
-    clearTimeout(p.timer)
+    this.clock.clearTimeout(p.timer)
     p.reject(e)
   }
 
@@ -681,7 +686,7 @@ export class Network extends EventEmitter {
     const p = ps.pending
     if (!p) return ps.penalize(Penalty.Unexpected, 'Blocks without a GetBlocks')
     ps.pending = undefined
-    clearTimeout(p.timer)
+    this.clock.clearTimeout(p.timer)
     let blocks: Uint8Array[]
     try {
       blocks = decodeBlocks(payload)
@@ -699,7 +704,7 @@ export class Network extends EventEmitter {
     try {
       ps.peer.send(MessageType.GetPeers, encodeGetPeers())
       ps.askedPeers = true
-      this.lastDiscovery = Date.now()
+      this.lastDiscovery = this.clock.now()
     } catch (e) {
       this.log.debug('GetPeers send failed', { peer: ps.id, error: e })
     }
@@ -740,7 +745,7 @@ export class Network extends EventEmitter {
 
   private maintain(): void {
     if (this.stopped) return
-    const now = Date.now()
+    const now = this.clock.now()
     for (const [key, w] of this.waitingConfirmations) {
       if (w.until > now) continue
       this.waitingConfirmations.delete(key)

@@ -10,6 +10,7 @@
 import { EventEmitter } from 'node:events'
 import { randomBytes } from 'node:crypto'
 import { WebSocket, type RawData } from 'ws'
+import { systemClock, type Clock, type TimerHandle } from '../util/clock.js'
 import type { Logger } from '../util/logger.js'
 import { FrameDecoder, P2pError, P2pErrorCode, encodeFrame } from './framing.js'
 import { performHandshake, type HandshakeOptions, type Role } from './handshake.js'
@@ -55,6 +56,8 @@ export interface PeerOptions {
   pingTimeoutMs: number
   /** a peer that leaves more than this unsent in our buffer is not reading: dropped */
   maxBufferedBytes: number
+  /** whose time pings, silence and the close deadline run on (default: the system clock) */
+  clock?: Clock
 }
 
 export interface PeerCloseInfo {
@@ -97,9 +100,10 @@ export class Peer extends EventEmitter {
   private inboxError: unknown
   // messages received after the handshake but not yet delivered (see handshake())
   private early: Message[] | undefined
-  private pinger: NodeJS.Timeout | undefined
-  private killer: NodeJS.Timeout | undefined
-  private lastSeen = Date.now()
+  private readonly clock: Clock
+  private pinger: TimerHandle | undefined
+  private killer: TimerHandle | undefined
+  private lastSeen: number
   private pingSent: { nonce: bigint; at: number } | undefined
   private pendingClose: PeerCloseInfo | undefined
   private readonly closedPromise: Promise<PeerCloseInfo>
@@ -107,6 +111,8 @@ export class Peer extends EventEmitter {
   constructor(opts: PeerOptions) {
     super()
     this.opts = opts
+    this.clock = opts.clock ?? systemClock
+    this.lastSeen = this.clock.now()
     this.ws = opts.ws
     this.role = opts.role
     this.address = opts.address
@@ -147,8 +153,8 @@ export class Peer extends EventEmitter {
     // queue behind them so the order holds
     this.early = this.inbox.splice(0).map((q) => q.message)
     this.inbox = []
-    this.lastSeen = Date.now()
-    this.pinger = setInterval(() => this.tick(), this.opts.pingIntervalMs)
+    this.lastSeen = this.clock.now()
+    this.pinger = this.clock.setInterval(() => this.tick(), this.opts.pingIntervalMs)
     this.pinger.unref()
     setImmediate(() => {
       const early = this.early ?? []
@@ -194,7 +200,7 @@ export class Peer extends EventEmitter {
       this.ws.terminate()
     }
     if (!this.killer && this.ws.readyState !== WebSocket.CLOSED) {
-      this.killer = setTimeout(() => this.ws.terminate(), 1000)
+      this.killer = this.clock.setTimeout(() => this.ws.terminate(), 1000)
       this.killer.unref()
     }
     this.stopTimers()
@@ -215,7 +221,7 @@ export class Peer extends EventEmitter {
 
   private onData(raw: RawData, isBinary: boolean): void {
     if (this.closed || this.pendingClose) return
-    this.lastSeen = Date.now()
+    this.lastSeen = this.clock.now()
     if (!isBinary) return this.frameError(new P2pError(P2pErrorCode.BadMessage, 'text WebSocket message'))
     const buf = Buffer.isBuffer(raw) ? raw : Array.isArray(raw) ? Buffer.concat(raw) : Buffer.from(raw)
     let frames
@@ -265,7 +271,7 @@ export class Peer extends EventEmitter {
         return
       case MessageType.Pong:
         if (this.pingSent && this.pingSent.nonce === m.nonce) {
-          this.rttMs = Date.now() - this.pingSent.at
+          this.rttMs = this.clock.now() - this.pingSent.at
           this.pingSent = undefined
         }
         return
@@ -288,12 +294,12 @@ export class Peer extends EventEmitter {
   }
 
   private tick(): void {
-    if (Date.now() - this.lastSeen > this.opts.pingTimeoutMs) {
+    if (this.clock.now() - this.lastSeen > this.opts.pingTimeoutMs) {
       this.close(DisconnectReason.Timeout, `silent for ${this.opts.pingTimeoutMs} ms`)
       return
     }
     const nonce = randomBytes(8).readBigUInt64BE()
-    this.pingSent = { nonce, at: Date.now() }
+    this.pingSent = { nonce, at: this.clock.now() }
     try {
       this.sendRaw(MessageType.Ping, encodeMessage({ type: MessageType.Ping, nonce }))
     } catch {
@@ -336,7 +342,7 @@ export class Peer extends EventEmitter {
   }
 
   private stopTimers(): void {
-    if (this.pinger) clearInterval(this.pinger)
+    if (this.pinger) this.clock.clearInterval(this.pinger)
     this.pinger = undefined
   }
 
@@ -344,7 +350,7 @@ export class Peer extends EventEmitter {
     if (this.closed) return
     this.closed = true
     this.stopTimers()
-    if (this.killer) clearTimeout(this.killer)
+    if (this.killer) this.clock.clearTimeout(this.killer)
     this.killer = undefined
     const info = this.pendingClose ?? {
       reason: DisconnectReason.Requested,

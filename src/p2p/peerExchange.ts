@@ -4,6 +4,7 @@
  * not dialed again for `dialBackoffMs`, so a peer handing out junk cannot make us hammer hosts.
  */
 import { randomInt } from 'node:crypto'
+import { systemClock, type Clock } from '../util/clock.js'
 import type { Logger } from '../util/logger.js'
 import { normalizePeerUrl } from './chainMessages.js'
 import { BoundedSet } from './dedupe.js'
@@ -29,6 +30,8 @@ export interface PeerExchangeOptions {
   log: Logger
   targetPeers: number
   dialBackoffMs: number
+  /** default: the system clock */
+  clock?: Clock
   /** established peers right now, and the urls they listen on */
   peerCount(): number
   connectedUrls(): Set<string | undefined>
@@ -40,8 +43,11 @@ export class PeerExchange {
   private readonly dialing = new Set<string>()
   /** our own listen url, once listening */
   listenUrl: string | undefined
+  private readonly clock: Clock
 
-  constructor(private readonly o: PeerExchangeOptions) {}
+  constructor(private readonly o: PeerExchangeOptions) {
+    this.clock = o.clock ?? systemClock
+  }
 
   learn(urls: string[]): void {
     for (const u of urls) if (!this.isSelf(u)) this.learned.add(u)
@@ -58,7 +64,7 @@ export class PeerExchange {
       MAX_PARALLEL_DIALS - this.dialing.size,
     )
     if (want <= 0) return
-    const now = Date.now()
+    const now = this.clock.now()
     const connected = this.o.connectedUrls()
     const candidates = [...this.learned.keys()].filter(
       (u) => !connected.has(u) && !this.dialing.has(u) && (this.failedUntil.get(u) ?? 0) <= now,
@@ -74,7 +80,7 @@ export class PeerExchange {
           (e: unknown) => {
             this.o.log.debug('learned peer dial failed', { url, error: e })
             this.learned.delete(url)
-            this.failedUntil.set(url, Date.now() + this.o.dialBackoffMs)
+            this.failedUntil.set(url, this.clock.now() + this.o.dialBackoffMs)
           },
         )
         .finally(() => this.dialing.delete(url))

@@ -12,6 +12,7 @@
  * the penalty for timeouts itself. A failed peer is not asked again in the same run.
  */
 import { randomInt } from 'node:crypto'
+import { systemClock, type Clock } from '../util/clock.js'
 import type { Logger } from '../util/logger.js'
 import { Penalty } from './peer.js'
 import type { ChainAdapter, ImportResult } from './network.js'
@@ -38,6 +39,8 @@ export interface SyncHost {
   log: Logger
   /** blocks per GetBlocks */
   batch: number
+  /** times a run for its summary (default: the system clock) */
+  clock?: Clock
   /** established peers */
   peers(): Iterable<SyncPeer>
   /** ask a peer for blocks [from, from+count); rejects on timeout (already penalised), close or a bad payload */
@@ -116,7 +119,7 @@ export class RangeSync {
 
   private async run(): Promise<void> {
     const { log } = this.host
-    const started = Date.now()
+    const started = (this.host.clock ?? systemClock).now()
     this.startingBlock = this.localHead()
     this.syncing = true
     const failed = new Set<SyncPeer>()
@@ -134,7 +137,7 @@ export class RangeSync {
       }
     }
     this.syncing = false
-    const ms = Date.now() - started
+    const ms = (this.host.clock ?? systemClock).now() - started
     const head = this.localHead()
     if (blocks > 0) {
       log.info('sync finished', { blocks, head, seconds: (ms / 1000).toFixed(2), blocksPerSecond: Math.round((blocks * 1000) / Math.max(ms, 1)) })

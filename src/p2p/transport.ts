@@ -12,6 +12,7 @@ import { createServer as createHttpServer, type IncomingMessage, type Server } f
 import { createServer as createHttpsServer } from 'node:https'
 import type { AddressInfo } from 'node:net'
 import { WebSocket, WebSocketServer } from 'ws'
+import { systemClock, type Clock, type TimerHandle } from '../util/clock.js'
 import type { Logger } from '../util/logger.js'
 import { FRAME_HEADER_BYTES, P2pError, P2pErrorCode } from './framing.js'
 import type { ChainStatus } from './handshake.js'
@@ -44,6 +45,8 @@ export interface TransportOptions {
   backoffMaxMs?: number
   /** how long a peer dropped for its score is refused */
   banMs?: number
+  /** whose time timers, pings and bans run on (default: the system clock) */
+  clock?: Clock
 }
 
 export const transportDefaults = {
@@ -64,7 +67,7 @@ export const transportDefaults = {
 interface StaticPeer {
   url: string
   attempt: number
-  timer: NodeJS.Timeout | undefined
+  timer: TimerHandle | undefined
   peer: Peer | undefined
   dialing: boolean
   /** node id learned from the last handshake at this address */
@@ -79,8 +82,9 @@ export interface Transport {
 }
 
 export class Transport extends EventEmitter {
-  private readonly o: Required<Omit<TransportOptions, 'tls' | 'ca'>> & Pick<TransportOptions, 'tls' | 'ca'>
+  private readonly o: Required<Omit<TransportOptions, 'tls' | 'ca' | 'clock'>> & Pick<TransportOptions, 'tls' | 'ca'>
   private readonly log: Logger
+  private readonly clock: Clock
   private server: Server | undefined
   private wss: WebSocketServer | undefined
   private readonly byId = new Map<string, Peer>()
@@ -96,6 +100,7 @@ export class Transport extends EventEmitter {
     super()
     this.o = { ...transportDefaults, ...opts }
     this.log = opts.logger
+    this.clock = opts.clock ?? systemClock
   }
 
   get nodeId(): string {
@@ -184,7 +189,7 @@ export class Transport extends EventEmitter {
     const s = this.statics.get(url)
     if (!s) return
     s.stopped = true
-    if (s.timer) clearTimeout(s.timer)
+    if (s.timer) this.clock.clearTimeout(s.timer)
     this.statics.delete(url)
   }
 
@@ -212,7 +217,7 @@ export class Transport extends EventEmitter {
   private async shutdown(): Promise<void> {
     for (const s of this.statics.values()) {
       s.stopped = true
-      if (s.timer) clearTimeout(s.timer)
+      if (s.timer) this.clock.clearTimeout(s.timer)
     }
     this.statics.clear()
     const conns = [...this.connections]
@@ -235,6 +240,7 @@ export class Transport extends EventEmitter {
       pingIntervalMs: this.o.pingIntervalMs,
       pingTimeoutMs: this.o.pingTimeoutMs,
       maxBufferedBytes: this.o.maxBufferedBytes,
+      clock: this.clock,
     })
     this.connections.add(peer)
     peer.once('close', (info) => {
@@ -242,7 +248,7 @@ export class Transport extends EventEmitter {
       if (!peer.established) return
       if (this.byId.get(peer.nodeId) === peer) this.byId.delete(peer.nodeId)
       if (info.reason === DisconnectReason.BadScore && !info.remote) {
-        this.banned.set(peer.nodeId, Date.now() + this.o.banMs)
+        this.banned.set(peer.nodeId, this.clock.now() + this.o.banMs)
       }
       const level = info.reason === DisconnectReason.Shutdown || info.reason === DisconnectReason.Requested ? 'info' : 'warn'
       this.log[level]('peer closed', { peer: peer.nodeId, address: peer.address, reason: info.reasonName, text: info.text, byRemote: info.remote })
@@ -276,6 +282,7 @@ export class Transport extends EventEmitter {
         listenPort: this.listenPort,
         client: this.o.client,
         timeoutMs: this.o.handshakeTimeoutMs,
+        clock: this.clock,
         admit: (_hello, id) => this.admit(id),
       })
     } catch (e) {
@@ -329,7 +336,7 @@ export class Transport extends EventEmitter {
   private admit(nodeId: string): DisconnectReason | undefined {
     const until = this.banned.get(nodeId)
     if (until !== undefined) {
-      if (until > Date.now()) return DisconnectReason.BadScore
+      if (until > this.clock.now()) return DisconnectReason.BadScore
       this.banned.delete(nodeId)
     }
     if (this.byId.size >= this.o.maxPeers && !this.byId.has(nodeId)) return DisconnectReason.TooManyPeers
@@ -376,7 +383,7 @@ export class Transport extends EventEmitter {
     // jitter spreads the redials of many nodes that lost the same peer at once
     const delay = fixedMs ?? Math.round(base * (0.75 + Math.random() * 0.5))
     s.attempt++
-    s.timer = setTimeout(() => this.dialStatic(s), Math.min(delay, this.o.backoffMaxMs))
+    s.timer = this.clock.setTimeout(() => this.dialStatic(s), Math.min(delay, this.o.backoffMaxMs))
     s.timer.unref()
   }
 }

@@ -4,7 +4,8 @@
  *
  * Everything is event-driven: `startNode` resolves on the "JSON-RPC listening" log line and
  * rejects (with the collected stderr) if the process exits first or takes longer than 30 s;
- * `waitFor` polls a condition every 100 ms with a hard timeout. No test depends on a sleep.
+ * `waitFor` polls a condition (every 100 ms unless told) with a hard timeout: the one wait-until
+ * helper of the tests, unit and e2e alike. No test depends on a sleep.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { createHash } from 'node:crypto'
@@ -151,11 +152,12 @@ export function devNodeArgs(datadir: string, extra: string[] = []): string[] {
   return nodeArgs({ datadir, extraArgs: extra }).slice(1)
 }
 
-/** Polls `fn` every 100 ms until it returns something other than undefined/false, or times out. */
+/** Polls `fn` every `everyMs` until it returns something other than undefined/false, or times out. */
 export async function waitFor<T>(
   fn: () => Promise<T | undefined | false> | T | undefined | false,
   timeoutMs: number,
   what = 'condition',
+  everyMs = 100,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs
   let lastError: unknown
@@ -170,7 +172,7 @@ export async function waitFor<T>(
       const why = lastError === undefined ? '' : ` (last error: ${(lastError as Error).message ?? lastError})`
       throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${why}`)
     }
-    await new Promise((r) => setTimeout(r, 100))
+    await new Promise((r) => setTimeout(r, everyMs))
   }
 }
 

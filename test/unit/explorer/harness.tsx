@@ -10,6 +10,7 @@ import stakingAbi from '../../../src/execution/system/abi/IStaking.json' with { 
 import { App, type AppProps } from '../../../src/explorer/app.js'
 import { DEV_ACCOUNTS } from '../../../src/node/devAccounts.js'
 import { devAddress, probeContract, startNode, type InProcessNode } from '../../helpers/inProcessNode.js'
+import { waitFor } from '../../helpers/nodeProcess.js'
 import { SYSTEM_CONTRACTS } from '../../../src/chain/systemAddresses.js'
 
 export const GWEI = 1_000_000_000n
@@ -95,13 +96,13 @@ export const plain = (s: string | undefined): string => (s ?? '').replace(/\u001
 export async function waitFrame(r: Rendered, want: RegExp | string | (RegExp | string)[], timeoutMs = 20_000): Promise<string> {
   const wants = Array.isArray(want) ? want : [want]
   const ok = (f: string) => wants.every((w) => (typeof w === 'string' ? f.includes(w) : w.test(f)))
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
+  const frame = () => {
     const f = plain(r.lastFrame())
-    if (ok(f)) return f
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${wants.map(String).join(' & ')}; last frame:\n${f}`)
-    await new Promise((res) => setTimeout(res, 25))
+    return ok(f) ? f : undefined
   }
+  return waitFor(frame, timeoutMs, wants.map(String).join(' & '), 25).catch((e: Error) => {
+    throw new Error(`${e.message}; last frame:\n${plain(r.lastFrame())}`)
+  })
 }
 
 /** Writes keys one at a time, letting Ink handle each (the stdin stub delivers synchronously). */

@@ -3,6 +3,7 @@ import t from 'tap'
 import net from 'node:net'
 import { createRpcClient, isMethodNotFound, RpcError, TransportError, wsUrlOf } from '../../../src/explorer/rpcClient.js'
 import { startNode } from '../../helpers/inProcessNode.js'
+import { waitFor } from '../../helpers/nodeProcess.js'
 
 t.test('calls, batches, errors, heads', async (t) => {
   const n = await startNode(t)
@@ -18,17 +19,10 @@ t.test('calls, batches, errors, heads', async (t) => {
     t.ok(err instanceof RpcError && err.code === -32601, 'call() throws the RpcError')
     const heads: bigint[] = []
     c.onHead((h) => heads.push(h))
-    const deadline = Date.now() + 20_000
-    while (c.state() !== 'connected' || (ws && c.mode() !== 'ws')) {
-      if (Date.now() > deadline) throw new Error('not connected')
-      await new Promise((r) => setTimeout(r, 20))
-    }
+    await waitFor(() => c.state() === 'connected' && (!ws || c.mode() === 'ws'), 20_000, 'connected', 20)
     t.equal(c.mode(), ws ? 'ws' : 'poll', ws ? 'heads over the WebSocket' : 'polling')
     await n.produceBlock()
-    while (!heads.includes(BigInt(Number(await c.call('eth_blockNumber'))))) {
-      if (Date.now() > deadline) throw new Error(`no head event: ${heads}`)
-      await new Promise((r) => setTimeout(r, 20))
-    }
+    await waitFor(async () => heads.includes(BigInt(Number(await c.call('eth_blockNumber')))), 20_000, 'a head event', 20)
     t.pass('a new head is reported')
   }
   const port = await new Promise<number>((res) => {

@@ -13,6 +13,7 @@ import type { Peer } from '../../../src/p2p/peer.js'
 import { Network, type FlowAdapter, type PeerInfo } from '../../../src/p2p/network.js'
 import { decodeFlowSignature, encodeFlowSignature } from '../../../src/p2p/chainMessages.js'
 import { ToyChain } from './fixtures/toyChain.js'
+import { waitFor } from '../../helpers/nodeProcess.js'
 
 interface FlowNode {
   net: Network
@@ -115,6 +116,13 @@ t.test("'drop' stops an item; a throw penalises the sender; no flow service drop
   const got = next(dropper, MessageType.FlowReceipt)
   a.net.broadcastFlowReceipt(Uint8Array.of(9))
   await got
+  // proving that nothing comes needs a barrier, not a sleep: once the adapter has answered (its
+  // promise settles within the turn), a Tx from the dropper goes down the same ordered link behind
+  // any relay; once C has it (and had a turn to hand a receipt to its adapter), a relay would show
+  await new Promise((r) => setImmediate(r))
+  const barrier = next(c, MessageType.Tx)
+  dropper.net.broadcastTx(Uint8Array.of(1, 2, 3))
+  await barrier
   await new Promise((r) => setImmediate(r))
   t.same(c.got.receipts, [], 'not relayed past a drop')
 
@@ -125,7 +133,7 @@ t.test("'drop' stops an item; a throw penalises the sender; no flow service drop
   const arrived = next(judge, MessageType.FlowReceipt)
   x.net.broadcastFlowReceipt(Uint8Array.of(8))
   await arrived
-  await new Promise((r) => setImmediate(r))
+  await waitFor(() => judge.net.peers.find((p) => p.id === x.id)!.score < before, 20_000, 'the penalty', 10).catch(() => undefined)
   t.ok(judge.net.peers.find((p) => p.id === x.id)!.score < before, 'the sender lost score')
 
   const y = await node(t)

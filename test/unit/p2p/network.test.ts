@@ -1,11 +1,14 @@
 /**
  * The network service over real sockets on 127.0.0.1 (port 0), with toy chains (fixtures/toyChain.ts)
  * behind the ChainAdapter. Misbehaving peers are bare Transports that send what the test says.
- * Waits are on events (chain imports, network events, log lines), never on sleeps.
+ * Waits are on events (chain imports, network events, log lines), never on sleeps; where a test
+ * needs a timer to fire (request timeout, maintenance, future retry) its node runs on a
+ * ManualClock and the test moves time on once the timer is set.
  */
 import t, { type Test } from 'tap'
 import { EventEmitter } from 'node:events'
 import { RLP } from '@ethereumjs/rlp'
+import { ManualClock } from '../../../src/util/clock.js'
 import { createLogger, silentLogger } from '../../../src/util/logger.js'
 import { generateIdentity } from '../../../src/p2p/identity.js'
 import { DisconnectReason, MessageType, type OpaqueMessage } from '../../../src/p2p/messages.js'
@@ -231,7 +234,8 @@ t.test('invalid blocks and txs are penalised, the sender dropped and banned; oth
 })
 
 t.test('garbage and out-of-range GetBlocks, unsolicited and bad Blocks are penalised', async (t) => {
-  const b = await node(t, { maintenanceMs: 50 })
+  const clock = new ManualClock()
+  const b = await node(t, { maintenanceMs: 50, clock })
   b.chain.mine(3)
   const evil = await rogue(t, b)
   const pen = (re: RegExp) => logged(b, new RegExp(`peer penalized .*score=${re.source}`))
@@ -266,6 +270,13 @@ t.test('garbage and out-of-range GetBlocks, unsolicited and bad Blocks are penal
     liar.peer.send(MessageType.Blocks, junk)
   })
   const liarClosed = until<[PeerInfo, PeerCloseInfo]>(b.net, 'peerClosed', (p) => p.id === liar.id)
+  // each sync run that gave up on the liar is followed by a maintenance tick, which starts the next
+  // (on the next turn of the loop: the run is over only once its promise has settled)
+  const tick = (l: string) => {
+    if (/sync run imported nothing/.test(l)) setImmediate(() => clock.advance(50))
+  }
+  b.logs.on('line', tick)
+  t.teardown(() => b.logs.off('line', tick))
   await logged(b, /why="bad Blocks answer: block 0 does not decode/)
   await logged(b, /why="bad Blocks message: not RLP"/)
   await logged(b, /why="bad Blocks answer: block 1 is number 11, want 5"/)
@@ -301,17 +312,22 @@ t.test('GetBlocks is served with a block cap and a byte cap', async (t) => {
 })
 
 t.test('a silent peer is penalised after the timeout and another peer is used', async (t) => {
-  const c = await node(t, { requestTimeoutMs: 200 })
+  const clock = new ManualClock()
+  const c = await node(t, { requestTimeoutMs: 200, clock })
   const silent = await rogue(t, c, 50n)
-  await until(silent.tr, 'message', (_p: Peer, m: OpaqueMessage) => m.type === MessageType.GetBlocks)
+  // every GetBlocks the silent peer gets times out at once (its timer is set before it is sent)
+  silent.tr.on('message', (_p: Peer, m: OpaqueMessage) => {
+    if (m.type === MessageType.GetBlocks) clock.advance(200)
+  })
+  await logged(c, /WARN .*peer did not answer GetBlocks/)
   const a = await node(t)
   a.chain.mine(30)
   const done = imported(c, (b) => b.number === 30n)
   await link(a, c)
   await done
   await logged(c, /WARN .*peer did not answer GetBlocks/)
-  // −20 per unanswered GetBlocks. If A links after the first run gave up on the silent peer (200 ms:
-  // a loaded machine), the run A starts asks the silent peer first again (highest head): count them
+  // −20 per unanswered GetBlocks. A links after the first run gave up on the silent peer, so the
+  // run A starts asks the silent peer first again (highest head): count them
   const timeouts = c.lines.filter((l) => /WARN .*peer did not answer GetBlocks/.test(l) && l.includes(`peer=${silent.id}`)).length
   t.ok(timeouts >= 1, `${timeouts} unanswered GetBlocks logged`)
   t.equal(scoreOf(c, silent.id), -20 * timeouts, '−20 for each')
@@ -320,7 +336,8 @@ t.test('a silent peer is penalised after the timeout and another peer is used', 
 
 t.test('future blocks are retried; confirmations wait for their block', async (t) => {
   const a = await node(t)
-  const b = await node(t)
+  const clock = new ManualClock()
+  const b = await node(t, { clock })
   await link(b, a)
 
   const [fb] = a.chain.mine(1, 'future')
@@ -328,8 +345,11 @@ t.test('future blocks are retried; confirmations wait for their block', async (t
   const got = imported(b, (x) => x.number === 1n)
   a.net.broadcastBlock(fb!.encoded)
   await deferred
+  // logged as the retry timer is set
+  await logged(b, /block from the future, retrying later/)
   t.equal(b.chain.head.number, 0n, 'not imported while ahead of the clock')
   b.chain.clockCaughtUp = true
+  clock.advance(20)
   await got
   t.ok(b.chain.calls.importBlock >= 2, 'retried')
 

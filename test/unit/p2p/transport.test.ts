@@ -5,6 +5,7 @@
 import t, { type Test } from 'tap'
 import { EventEmitter, once } from 'node:events'
 import { WebSocket } from 'ws'
+import { ManualClock } from '../../../src/util/clock.js'
 import { createLogger } from '../../../src/util/logger.js'
 import { FrameDecoder, encodeFrame } from '../../../src/p2p/framing.js'
 import { performHandshake, type ChainStatus, type HandshakeChannel } from '../../../src/p2p/handshake.js'
@@ -163,7 +164,9 @@ for (const [what, chain, reason] of [
       (e: { meta: Record<string, unknown> }) => e,
     )
     t.equal(err?.meta.reason, reason)
-    await new Promise((r) => setTimeout(r, 100))
+    // both ends are done with the connection once each has logged its failed handshake
+    const failed = (lines: string[]) => lines.some((l) => l.includes('handshake failed'))
+    await waitFor(() => failed(a.lines) && failed(b.lines), 20_000, 'both handshakes failed').catch(() => undefined)
     t.equal(peers, 0)
     const name = reason === DisconnectReason.GenesisMismatch ? 'GenesisMismatch' : 'ChainMismatch'
     t.ok(a.lines.some((l) => l.includes('handshake failed') && l.includes(name)), 'listener logged the reason')
@@ -260,21 +263,71 @@ t.test('bad input: oversized, truncated, garbage, undecodable; the transport kee
 })
 
 t.test('handshake timeout when the other side stays silent', async (t) => {
-  const a = make(t, { handshakeTimeoutMs: 150 })
+  const clock = new ManualClock()
+  const a = make(t, { handshakeTimeoutMs: 150, clock })
   const { url } = await a.tr.listen()
   const c = await rawClient(url)
   const hello = await c.next()
   t.equal(hello.message.type, MessageType.Hello)
+  // the deadline was set before the Hello went out: move time past it
+  clock.advance(150)
   const bye = await c.next()
   t.match(bye.message, { type: MessageType.Disconnect, reason: DisconnectReason.Timeout })
   await c.closed
+})
+
+t.test('pings run on the clock: the round trip is measured on it, and silence past pingTimeoutMs drops the peer', async (t) => {
+  const clock = new ManualClock()
+  const a = make(t, { clock, pingIntervalMs: 100, pingTimeoutMs: 250 })
+  const { url } = await a.tr.listen()
+  const c = await rawHandshake(url)
+  const [p] = await nextEvent<[Peer]>(a.tr, 'peer')
+  await c.result
+  clock.advance(100)
+  const ping = await c.next()
+  t.equal(ping.message.type, MessageType.Ping)
+  clock.advance(7)
+  c.channel.send({ type: MessageType.Pong, nonce: (ping.message as Extract<Message, { type: typeof MessageType.Ping }>).nonce })
+  await waitFor(() => p.rttMs !== undefined, 20_000, 'the pong', 10).catch(() => undefined)
+  t.equal(p.rttMs, 7, 'round trip in clock time')
+  // silent from 107 on: still pinged at 200 and 300, dropped at 400
+  const closed = nextEvent<[Peer, PeerCloseInfo]>(a.tr, 'peerClosed')
+  clock.advance(300)
+  const [, info] = await closed
+  t.equal(info.reason, DisconnectReason.Timeout)
+  t.match(info.text, /silent for 250 ms/)
+  c.ws.terminate()
+})
+
+t.test('a ban lasts banMs on the clock', async (t) => {
+  const clock = new ManualClock()
+  const a = make(t, { clock, banMs: 60_000 })
+  const { url } = await a.tr.listen()
+  const id = generateIdentity()
+  const c = await rawHandshake(url, id)
+  await nextEvent(a.tr, 'peer')
+  await c.result
+  const closed = nextEvent<[Peer, PeerCloseInfo]>(a.tr, 'peerClosed')
+  for (let i = 0; i < 4; i++) c.ws.send(encodeFrame(MessageType.Ping, Uint8Array.of(0xff), messageLimits))
+  const [, info] = await closed
+  t.equal(info.reason, DisconnectReason.BadScore)
+  clock.advance(59_999)
+  const early = await rawHandshake(url, id)
+  await t.rejects(early.result, byMeta({ reason: DisconnectReason.BadScore, remote: true }), 'still banned')
+  clock.advance(1)
+  const back = await rawHandshake(url, id)
+  await back.result
+  t.pass('admitted once the ban is over')
+  for (const x of [c, early, back]) x.ws.terminate()
 })
 
 t.test('a static peer is redialed with backoff after the other side restarts', async (t) => {
   const identity = generateIdentity()
   const a = make(t, { identity })
   const { url, port } = await a.tr.listen()
-  const b = make(t)
+  // B's redials wait on its clock: each backoff is at most backoffMaxMs (400), moved on by hand
+  const clock = new ManualClock()
+  const b = make(t, { clock })
   b.tr.addStaticPeer(url)
   const [p1] = await nextEvent<[Peer]>(b.tr, 'peer')
   t.equal(p1.nodeId, identity.nodeId)
@@ -282,13 +335,14 @@ t.test('a static peer is redialed with backoff after the other side restarts', a
   const lost = nextEvent(b.tr, 'peerClosed')
   await a.tr.close()
   await lost
-  // down for a few backoff rounds (at least one failed redial, however slow the machine)
-  await new Promise((r) => setTimeout(r, 300))
+  // the redial is due; it fails while A is down, and the next one is scheduled as it is logged
+  clock.advance(400)
   await waitFor(() => b.lines.some((l) => l.includes('static peer dial failed')), 20_000, 'a failed redial').catch(() => undefined)
   t.ok(b.lines.some((l) => l.includes('static peer dial failed')), 'redials failed while it was down')
   const a2 = make(t, { identity, port })
   const back = nextEvent<[Peer]>(b.tr, 'peer')
   await a2.tr.listen()
+  clock.advance(400)
   const [p2] = await back
   t.equal(p2.nodeId, identity.nodeId)
   t.equal(b.tr.peers.length, 1)

@@ -12,6 +12,7 @@ import { Bloom } from '@ethereumjs/vm'
 import { AbiCoder, Interface, getCreateAddress, id as keccakUtf8, keccak256, zeroPadValue } from 'ethers'
 import { makeCommon } from '../../../src/execution/common.js'
 import { devAddress, devKey, probeContract, startNode } from '../../helpers/inProcessNode.js'
+import { waitFor } from '../../helpers/nodeProcess.js'
 
 const GWEI = 1_000_000_000n
 const probe = probeContract()
@@ -516,8 +517,7 @@ t.test('a fresh chain: the tip oracle falls back to 1 gwei; the slot producer ru
   const n = await startNode(t, { witnessKey: devKey(0), now: () => Date.now() + offset })
   t.equal(await n.rpc('eth_maxPriorityFeePerGas'), '0x3b9aca00', 'no transactions yet: 1 gwei')
   t.equal(await n.rpc('eth_gasPrice'), '0x77359400', 'base fee + 1 gwei')
-  const deadline = Date.now() + 20_000
-  while ((await n.rpc('eth_blockNumber')) === '0x0' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20))
+  await waitFor(async () => (await n.rpc('eth_blockNumber')) !== '0x0', 20_000, 'a produced block', 20).catch(() => undefined)
   t.not(await n.rpc('eth_blockNumber'), '0x0', 'the producer made a block by itself')
   const b1 = await n.rpc('eth_getBlockByNumber', ['0x1', false])
   t.equal(b1.miner, devAddress(0))

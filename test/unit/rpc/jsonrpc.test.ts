@@ -106,6 +106,7 @@ t.test('batch calls run in order, one after another', async (t) => {
   const order: string[] = []
   const { methods } = testMethods()
   const { defineMethod } = await import('../../../rpc/params.js')
+  // t_a sleeps on purpose: a call still running after several turns of the loop, which t_b must not overtake
   methods.set('t_a', defineMethod('t_a', [], async () => { order.push('a start'); await new Promise((r) => setTimeout(r, 5)); order.push('a end') }))
   methods.set('t_b', defineMethod('t_b', [], () => { order.push('b') }))
   const d = createDispatcher({ methods, logger: silentLogger })

@@ -14,6 +14,7 @@ import { installFilterRegistry, REMOVED_BLOCK_EVENT, type FilterRegistryOptions 
 import { allMethods } from '../../../rpc/index.js'
 import { startRpcServer } from '../../../rpc/server.js'
 import { devAddress, devKey, probeContract, startNode } from '../../helpers/inProcessNode.js'
+import { waitFor } from '../../helpers/nodeProcess.js'
 import { wsClient } from './fixtures/rpcServer.js'
 
 const GWEI = 1_000_000_000n
@@ -71,10 +72,8 @@ async function setup(t: Test, opts: FilterRegistryOptions = {}) {
   return { ...n, registry, server, send, deploy, store, client }
 }
 
-/** Resolves once `cond` holds, checked after each turn of the event loop (no fixed sleeps). */
-async function until(cond: () => boolean): Promise<void> {
-  while (!cond()) await new Promise((r) => setImmediate(r))
-}
+/** Resolves once `cond` holds (no fixed sleeps) */
+const until = (cond: () => boolean): Promise<unknown> => waitFor(cond, 20_000, 'the subscription count', 5)
 
 const notification = (subscription: string, result: unknown) => ({ jsonrpc: '2.0', method: 'eth_subscription', params: { subscription, result } })
 

@@ -1,6 +1,7 @@
 import t from 'tap'
 import { WebSocket } from 'ws'
 import { closedConnections, startTestServer, wsClient } from './fixtures/rpcServer.js'
+import { waitFor } from '../../helpers/nodeProcess.js'
 
 const req = (method: string, params: unknown[] = [], id: unknown = 1) => JSON.stringify({ jsonrpc: '2.0', id, method, params })
 const parseError = { jsonrpc: '2.0', id: null, error: { code: -32700, message: 'parse error' } }
@@ -64,7 +65,7 @@ t.test('any path, per-connection context and onClose', async (t) => {
   a.ws.close()
   await a.closed
   // the server sees the close shortly after the client does
-  while (!closedConnections.has(idA)) await new Promise((r) => setImmediate(r))
+  await waitFor(() => closedConnections.has(idA), 20_000, 'onClose', 10).catch(() => undefined)
   t.ok(closedConnections.has(idA), 'onClose ran')
   t.notOk(closedConnections.has(idB))
   b.ws.terminate()
