@@ -131,7 +131,7 @@ t.test('CORS: the default refuses cross-origin reads (no Access-Control-Allow-Or
   const s = await startTestServer(t)
   const r = await fetch(s.url, { method: 'POST', body: body('eth_chainId'), headers: { 'content-type': 'application/json', origin: 'http://evil.example' } })
   t.equal(r.headers.get('access-control-allow-origin'), null)
-  t.equal((await r.json()).result, '0x539', 'the call itself is still answered (a non-browser client is not refused)')
+  t.equal(((await r.json()) as { result: string }).result, '0x539', 'the call itself is still answered (a non-browser client is not refused)')
   const pre = await fetch(s.url, {
     method: 'OPTIONS',
     headers: { origin: 'http://evil.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' },
