@@ -345,7 +345,7 @@ export function installFilterRegistry(node: Pick<NodeApi, 'chain' | 'txpool'>, o
   return registry
 }
 
-/** For Node.close(): drops the node's filters and subscriptions and their listeners. */
+/** For the composition root's close() (src/cli/start.ts): drops the node's filters and subscriptions and their listeners. */
 export function closeFilterRegistry(node: object): void {
   registries.get(node)?.close()
   registries.delete(node)
