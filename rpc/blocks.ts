@@ -6,7 +6,7 @@
 import { NfcError } from '../src/util/errors.js'
 import { ChainErrorCode } from '../src/chain/errors.js'
 import { equalBytes } from '../src/chain/header.js'
-import type { Head } from '../src/node/blockchain.js'
+import type { Head } from '../src/node/interface.js'
 import type { NodeApi } from '../src/node/interface.js'
 import type { BlockRef } from './params.js'
 

@@ -74,7 +74,7 @@ export interface RpcServerOptions {
    *   so browsers on other origins cannot read answers; WS accepts clients without an Origin
    *   header (not a browser) and browser pages on localhost/127.0.0.1/[::1] (any port), like
    *   geth's --ws.origins default.
-   * - absent: `['*']` — kept for programmatic callers (tests) that predate this option file.
+   * - absent: the same as `[]` (safe by default; a caller that wants CORS opts in, e.g. `['*']`).
    */
   cors?: string[]
   /**

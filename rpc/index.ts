@@ -58,5 +58,5 @@ export function allMethods(): Map<string, RpcMethod<any, any>> {
     ...adminMethods,
     ...nfcMethods,
     ...flowMethods,
-  ] as RpcMethod<any, any>[])
+  ])
 }

@@ -46,4 +46,4 @@ export const moreMethods: RpcMethod<any, any>[] = [
   txpool_content,
   txpool_inspect,
   txpool_status,
-] as RpcMethod<any, any>[]
+]

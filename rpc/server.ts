@@ -102,7 +102,7 @@ function createRpcMetrics() {
 export async function startRpcServer(opts: RpcServerOptions): Promise<RpcServer> {
   const logger = opts.logger
   const maxBodyBytes = opts.maxBodyBytes ?? rpcDefaults.maxBodyBytes
-  const origins = (opts.cors ?? ['*']).map((o) => o.trim().toLowerCase()).filter((o) => o !== '')
+  const origins = (opts.cors ?? rpcDefaults.cors).map((o) => o.trim().toLowerCase()).filter((o) => o !== '')
   const vhosts = new Set((opts.vhosts ?? ['*']).map((h) => h.trim().toLowerCase()).filter((h) => h !== ''))
   const limits: RpcLimits = {
     maxSubscriptionsPerConnection: opts.maxSubscriptionsPerConnection ?? rpcDefaults.maxSubscriptionsPerConnection,

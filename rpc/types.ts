@@ -3,13 +3,13 @@
  * a `params` step that turns raw JSON into typed values (or throws InvalidParamsError), and
  * a handler that gets those values plus the context of the call.
  */
-import type { NodeInfo } from '../src/node/interface.js'
+import type { NodeApi } from '../src/node/interface.js'
 import type { Logger } from '../src/util/logger.js'
 
 /** What a handler sees. `connection` is set for WebSocket calls only. */
 export interface RpcContext {
-  /** The running node as the RPC layer may see it (the lead will tighten the extra members). */
-  node: NodeInfo & Record<string, any>
+  /** The running node as the RPC layer may see it: `NodeApi`, nothing else of src/node. */
+  node: NodeApi
   logger: Logger
   connection?: RpcConnection
 }

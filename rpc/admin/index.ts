@@ -22,17 +22,17 @@ const peerUrl = (v: unknown): string => {
 }
 
 export const admin_addPeer = defineMethod('admin_addPeer', [required(peerUrl)], ([url], ctx) => {
-  network(ctx.node as NodeApi).transport.addStaticPeer(url)
+  network(ctx.node).transport.addStaticPeer(url)
   return true
 })
 
 export const admin_removePeer = defineMethod('admin_removePeer', [required(peerUrl)], ([url], ctx) => {
-  network(ctx.node as NodeApi).transport.removeStaticPeer(url)
+  network(ctx.node).transport.removeStaticPeer(url)
   return true
 })
 
 export const admin_peers = defineMethod('admin_peers', [], (_params, ctx) =>
-  network(ctx.node as NodeApi).peers.map((p) => ({
+  network(ctx.node).peers.map((p) => ({
     id: p.id,
     address: p.address,
     inbound: p.inbound,
@@ -44,7 +44,7 @@ export const admin_peers = defineMethod('admin_peers', [], (_params, ctx) =>
 )
 
 export const admin_nodeInfo = defineMethod('admin_nodeInfo', [], (_params, ctx) => {
-  const net = network(ctx.node as NodeApi)
+  const net = network(ctx.node)
   return { id: net.transport.nodeId, listenPort: net.transport.port }
 })
 

@@ -3,4 +3,4 @@ import type { RpcMethod } from '../types.js'
 import { debug_traceCall } from './traceCall.js'
 import { debug_traceTransaction } from './traceTransaction.js'
 
-export const debugMethods: RpcMethod<any, any>[] = [debug_traceTransaction, debug_traceCall] as RpcMethod<any, any>[]
+export const debugMethods: RpcMethod<any, any>[] = [debug_traceTransaction, debug_traceCall]

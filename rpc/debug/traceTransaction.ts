@@ -9,13 +9,12 @@ import { traceConfig } from './traceConfig.js'
 import { NfcError } from '../../src/util/errors.js'
 import { POOLS } from '../../src/execution/systemAddresses.js'
 import { makeTracer, traceBlockTransaction, TraceErrorCode } from '../../src/execution/trace.js'
-import type { NodeApi } from '../../src/node/interface.js'
 
 export const debug_traceTransaction = defineMethod(
   'debug_traceTransaction',
   [required(hash), optional(traceConfig({ call: false }))],
   async ([txHash, cfg = {}], ctx) => {
-    const node = ctx.node as NodeApi
+    const node = ctx.node
     makeTracer(cfg) // an unknown tracer fails before any lookup or replay
     const mined = await findMinedTx(node, txHash)
     if (mined === null) throw new NfcError(TraceErrorCode.TxNotFound, 'transaction not found')

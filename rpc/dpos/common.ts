@@ -3,7 +3,7 @@ import { requireBlock } from '../blocks.js'
 import { hexQ } from '../format.js'
 import type { BlockRef } from '../params.js'
 import type { NodeApi } from '../../src/node/interface.js'
-import type { Head } from '../../src/node/blockchain.js'
+import type { Head } from '../../src/node/interface.js'
 import type { MerkleStateManager } from '@ethereumjs/statemanager'
 
 export async function stateFor(node: NodeApi, ref: BlockRef | undefined): Promise<{ block: Head; state: MerkleStateManager }> {

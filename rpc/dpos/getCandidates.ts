@@ -2,11 +2,10 @@
 import { compareCandidates } from '../../src/consensus/dpos/election.js'
 import { readCandidates } from '../../src/consensus/dpos/views.js'
 import { blockTag, defineMethod, optional } from '../params.js'
-import type { NodeApi } from '../../src/node/interface.js'
 import { hexQ, stateFor, trustJson } from './common.js'
 
 export const dpos_getCandidates = defineMethod('dpos_getCandidates', [optional(blockTag)], async ([ref], ctx) => {
-  const { state } = await stateFor(ctx.node as NodeApi, ref)
+  const { state } = await stateFor(ctx.node, ref)
   const list = (await readCandidates(state)).filter((c) => c.registered)
   list.sort(compareCandidates) // the election's rank order
   return list.map((c) => ({

@@ -1,11 +1,10 @@
 /** dpos_getFinalized(): the last final block, the head, the lag between them and the quorum in force. */
 import { bytesToHex } from '@ethereumjs/util'
 import { defineMethod } from '../params.js'
-import type { NodeApi } from '../../src/node/interface.js'
 import { hexQ } from './common.js'
 
 export const dpos_getFinalized = defineMethod('dpos_getFinalized', [], (_params, ctx) => {
-  const chain = (ctx.node as NodeApi).chain
+  const chain = ctx.node.chain
   const fin = chain.finalized
   const seated = chain.seats.filter((s) => s !== null).length
   return {

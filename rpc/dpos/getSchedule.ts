@@ -6,11 +6,10 @@
 import { bytesToHex } from '@ethereumjs/util'
 import { scheduleFor } from '../../src/consensus/dpos/engine.js'
 import { defineMethod } from '../params.js'
-import type { NodeApi } from '../../src/node/interface.js'
 import { hexQ } from './common.js'
 
 export const dpos_getSchedule = defineMethod('dpos_getSchedule', [], async (_params, ctx) => {
-  const node = ctx.node as NodeApi
+  const node = ctx.node
   const chain = node.chain
   const head = chain.head
   const headSlot = chain.slotOf(head.header.timestamp)

@@ -5,11 +5,10 @@
  */
 import { readCandidates, readWitnesses } from '../../src/consensus/dpos/views.js'
 import { blockTag, defineMethod, optional } from '../params.js'
-import type { NodeApi } from '../../src/node/interface.js'
 import { hexQ, stateFor, trustJson } from './common.js'
 
 export const dpos_getWitnesses = defineMethod('dpos_getWitnesses', [optional(blockTag)], async ([ref], ctx) => {
-  const { block, state } = await stateFor(ctx.node as NodeApi, ref)
+  const { block, state } = await stateFor(ctx.node, ref)
   const view = await readWitnesses(state)
   const byAddress = new Map((await readCandidates(state)).map((c) => [c.address, c]))
   return {

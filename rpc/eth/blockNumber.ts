@@ -1,8 +1,7 @@
 /** eth_blockNumber: the number of the head block. */
 import { hexQ } from '../format.js'
 import { defineMethod } from '../params.js'
-import type { NodeApi } from '../../src/node/interface.js'
 
 export const eth_blockNumber = defineMethod('eth_blockNumber', [], (_p, ctx) =>
-  hexQ((ctx.node as NodeApi).head.header.number),
+  hexQ(ctx.node.head.header.number),
 )

@@ -3,9 +3,8 @@ import { bytesToHex } from '@ethereumjs/util'
 import { requireBlock } from '../blocks.js'
 import { toCallRequest } from '../format.js'
 import { blockTag, callObject, defineMethod, optional, required } from '../params.js'
-import type { NodeApi } from '../../src/node/interface.js'
 
 export const eth_call = defineMethod('eth_call', [required(callObject), optional(blockTag)], async ([req, ref], ctx) => {
-  const node = ctx.node as NodeApi
+  const node = ctx.node
   return bytesToHex(await node.call(toCallRequest(req), await requireBlock(node, ref)))
 })

@@ -8,18 +8,12 @@ import { requireBlock } from '../blocks.js'
 import { hexQ, toCallRequest } from '../format.js'
 import { blockTag, callObject, defineMethod, optional, required } from '../params.js'
 import { createAccessList } from '../../src/execution/accessList.js'
-import type { CallEnv } from '../../src/execution/call.js'
-import type { BlockHeader } from '../../src/chain/header.js'
-import type { NodeApi } from '../../src/node/interface.js'
-
-/** Node exposes callEnv (public on the Node class); NodeApi does not list it yet. */
-type AccessListNode = NodeApi & { callEnv(header: BlockHeader, hash: Uint8Array): CallEnv }
 
 export const eth_createAccessList = defineMethod(
   'eth_createAccessList',
   [required(callObject), optional(blockTag)],
   async ([req, ref], ctx) => {
-    const node = ctx.node as AccessListNode
+    const node = ctx.node
     const head = await requireBlock(node, ref)
     const out = await createAccessList(node.callEnv(head.header, head.hash), toCallRequest(req), req.nonce)
     const result: { accessList: typeof out.accessList; gasUsed: string; error?: string } = {

@@ -8,7 +8,6 @@ import { requireBlock } from '../blocks.js'
 import { hexQ } from '../format.js'
 import { arrayOf, blockNumberOrTag, defineMethod, optional, quantityAsNumber, required, type Validator } from '../params.js'
 import { effectiveGasPrice } from '../../src/execution/blockExecutor.js'
-import type { NodeApi } from '../../src/node/interface.js'
 
 const MAX_BLOCKS = 1024
 
@@ -26,7 +25,7 @@ export const eth_feeHistory = defineMethod(
   'eth_feeHistory',
   [required(blockCount), required(blockNumberOrTag), optional(arrayOf(percentile, { max: 100 }))],
   async ([count, newest, percentiles], ctx) => {
-    const node = ctx.node as NodeApi
+    const node = ctx.node
     for (let i = 1; i < (percentiles?.length ?? 0); i++) {
       if (percentiles![i] < percentiles![i - 1]) throw new InvalidParamsError(`invalid reward percentile: #${i - 1}:${percentiles![i - 1]} > #${i}:${percentiles![i]}`)
     }

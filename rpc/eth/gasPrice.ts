@@ -2,9 +2,8 @@
 import { hexQ } from '../format.js'
 import { suggestTip } from '../gasOracle.js'
 import { defineMethod } from '../params.js'
-import type { NodeApi } from '../../src/node/interface.js'
 
 export const eth_gasPrice = defineMethod('eth_gasPrice', [], async (_p, ctx) => {
-  const node = ctx.node as NodeApi
+  const node = ctx.node
   return hexQ(node.head.header.baseFeePerGas + (await suggestTip(node)))
 })

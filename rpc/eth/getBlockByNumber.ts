@@ -2,13 +2,12 @@
 import { findBlock } from '../blocks.js'
 import { formatBlock } from '../format.js'
 import { blockNumberOrTag, bool, defineMethod, optional, required } from '../params.js'
-import type { NodeApi } from '../../src/node/interface.js'
 
 export const eth_getBlockByNumber = defineMethod(
   'eth_getBlockByNumber',
   [required(blockNumberOrTag), optional(bool)],
   async ([ref, full], ctx) => {
-    const node = ctx.node as NodeApi
+    const node = ctx.node
     const found = await findBlock(node, ref)
     if (found === null) return null
     const block = await node.chain.store.getBlock(found.hash)

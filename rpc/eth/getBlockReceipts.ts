@@ -2,10 +2,9 @@
 import { findBlock } from '../blocks.js'
 import { formatReceipt } from '../format.js'
 import { blockTag, defineMethod, required } from '../params.js'
-import type { NodeApi } from '../../src/node/interface.js'
 
 export const eth_getBlockReceipts = defineMethod('eth_getBlockReceipts', [required(blockTag)], async ([ref], ctx) => {
-  const node = ctx.node as NodeApi
+  const node = ctx.node
   const found = await findBlock(node, ref)
   if (found === null) return null
   const block = await node.chain.store.getBlock(found.hash)

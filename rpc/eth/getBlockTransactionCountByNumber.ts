@@ -2,13 +2,12 @@
 import { findBlock } from '../blocks.js'
 import { hexQ } from '../format.js'
 import { blockNumberOrTag, defineMethod, required } from '../params.js'
-import type { NodeApi } from '../../src/node/interface.js'
 
 export const eth_getBlockTransactionCountByNumber = defineMethod(
   'eth_getBlockTransactionCountByNumber',
   [required(blockNumberOrTag)],
   async ([ref], ctx) => {
-    const node = ctx.node as NodeApi
+    const node = ctx.node
     const found = await findBlock(node, ref)
     if (found === null) return null
     const block = await node.chain.store.getBlock(found.hash)

@@ -2,10 +2,9 @@
 import { Address, bytesToHex, hexToBytes } from '@ethereumjs/util'
 import { requireBlock } from '../blocks.js'
 import { address, blockTag, defineMethod, optional, required } from '../params.js'
-import type { NodeApi } from '../../src/node/interface.js'
 
 export const eth_getCode = defineMethod('eth_getCode', [required(address), optional(blockTag)], async ([addr, ref], ctx) => {
-  const node = ctx.node as NodeApi
+  const node = ctx.node
   const state = await node.chain.stateAt((await requireBlock(node, ref)).header)
   return bytesToHex(await state.getCode(new Address(hexToBytes(addr as `0x${string}`))))
 })

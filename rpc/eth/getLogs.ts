@@ -117,7 +117,7 @@ export async function logsInRange(
 export function makeGetLogs(limits: LogQueryLimits = {}) {
   const maxBlockRange = limits.maxBlockRange ?? MAX_LOG_BLOCK_RANGE
   return defineMethod('eth_getLogs', [required(logFilter)], async ([f], ctx) => {
-    const node = ctx.node as NodeApi
+    const node = ctx.node
     if (f.blockHash !== undefined) {
       const header = await node.chain.store.getHeader(f.blockHash)
       if (header === undefined) throw new NfcError(ChainErrorCode.BlockNotFound, 'unknown block')

@@ -8,13 +8,12 @@ import { getMerkleStateProof } from '@ethereumjs/statemanager'
 import { requireBlock } from '../blocks.js'
 import { address, arrayOf, blockTag, defineMethod, required } from '../params.js'
 import { storageSlot } from './getStorageAt.js'
-import type { NodeApi } from '../../src/node/interface.js'
 
 export const eth_getProof = defineMethod(
   'eth_getProof',
   [required(address), required(arrayOf(storageSlot, { max: 1024, what: 'storage key' })), required(blockTag)],
   async ([addr, keys, ref], ctx) => {
-    const node = ctx.node as NodeApi
+    const node = ctx.node
     const state = await node.chain.stateAt((await requireBlock(node, ref)).header)
     const proof = await getMerkleStateProof(state, new Address(hexToBytes(addr as `0x${string}`)), keys)
     // geth's shape: one entry per requested key (an absent account has an empty storage trie, so

@@ -3,7 +3,6 @@ import { Address, bytesToHex, hexToBytes, setLengthLeft } from '@ethereumjs/util
 import { InvalidParamsError } from '../errors.js'
 import { requireBlock } from '../blocks.js'
 import { address, blockTag, defineMethod, optional, required, type Validator } from '../params.js'
-import type { NodeApi } from '../../src/node/interface.js'
 
 /** geth accepts any hex of up to 32 bytes for the slot (quantity or padded hash). */
 export const storageSlot: Validator<Uint8Array> = (v) => {
@@ -18,7 +17,7 @@ export const eth_getStorageAt = defineMethod(
   'eth_getStorageAt',
   [required(address), required(storageSlot), optional(blockTag)],
   async ([addr, slot, ref], ctx) => {
-    const node = ctx.node as NodeApi
+    const node = ctx.node
     const state = await node.chain.stateAt((await requireBlock(node, ref)).header)
     const who = new Address(hexToBytes(addr as `0x${string}`))
     if ((await state.getAccount(who)) === undefined) return bytesToHex(new Uint8Array(32))

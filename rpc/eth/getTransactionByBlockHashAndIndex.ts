@@ -1,13 +1,12 @@
 /** eth_getTransactionByBlockHashAndIndex(hash, index): a mined transaction by position; null for an unknown block or an index out of range. */
 import { defineMethod, hash, required, uint64 } from '../params.js'
 import { txAtIndex } from './getTransactionByBlockNumberAndIndex.js'
-import type { NodeApi } from '../../src/node/interface.js'
 
 export const eth_getTransactionByBlockHashAndIndex = defineMethod(
   'eth_getTransactionByBlockHashAndIndex',
   [required(hash), required(uint64)],
   async ([blockHash, index], ctx) => {
-    const block = await (ctx.node as NodeApi).chain.store.getBlock(blockHash)
+    const block = await ctx.node.chain.store.getBlock(blockHash)
     return block === undefined ? null : txAtIndex(block, index)
   },
 )

@@ -3,7 +3,6 @@ import type { Block } from '../../src/chain/block.js'
 import { findBlock } from '../blocks.js'
 import { formatTx } from '../format.js'
 import { blockNumberOrTag, defineMethod, required, uint64 } from '../params.js'
-import type { NodeApi } from '../../src/node/interface.js'
 
 /** The transaction at `index` of `block` in eth_getTransactionByHash's shape, or null. */
 export function txAtIndex(block: Block, index: bigint): Record<string, unknown> | null {
@@ -21,7 +20,7 @@ export const eth_getTransactionByBlockNumberAndIndex = defineMethod(
   'eth_getTransactionByBlockNumberAndIndex',
   [required(blockNumberOrTag), required(uint64)],
   async ([ref, index], ctx) => {
-    const node = ctx.node as NodeApi
+    const node = ctx.node
     const found = await findBlock(node, ref)
     if (found === null) return null
     const block = await node.chain.store.getBlock(found.hash)

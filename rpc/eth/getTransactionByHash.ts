@@ -2,10 +2,9 @@
 import { formatTx } from '../format.js'
 import { defineMethod, hash, required } from '../params.js'
 import { findMinedTx } from '../txLookup.js'
-import type { NodeApi } from '../../src/node/interface.js'
 
 export const eth_getTransactionByHash = defineMethod('eth_getTransactionByHash', [required(hash)], async ([txHash], ctx) => {
-  const node = ctx.node as NodeApi
+  const node = ctx.node
   const mined = await findMinedTx(node, txHash)
   if (mined !== null) {
     const { block, index } = mined

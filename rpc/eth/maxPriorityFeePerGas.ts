@@ -2,8 +2,7 @@
 import { hexQ } from '../format.js'
 import { suggestTip } from '../gasOracle.js'
 import { defineMethod } from '../params.js'
-import type { NodeApi } from '../../src/node/interface.js'
 
 export const eth_maxPriorityFeePerGas = defineMethod('eth_maxPriorityFeePerGas', [], async (_p, ctx) =>
-  hexQ(await suggestTip(ctx.node as NodeApi)),
+  hexQ(await suggestTip(ctx.node)),
 )

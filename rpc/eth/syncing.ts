@@ -4,10 +4,9 @@
  */
 import { hexQ } from '../format.js'
 import { defineMethod } from '../params.js'
-import type { NodeApi } from '../../src/node/interface.js'
 
 export const eth_syncing = defineMethod('eth_syncing', [], (_params, ctx) => {
-  const s = (ctx.node as NodeApi).syncing()
+  const s = ctx.node.syncing()
   if (s === false) return false
   return { startingBlock: hexQ(s.startingBlock), currentBlock: hexQ(s.currentBlock), highestBlock: hexQ(s.highestBlock) }
 })

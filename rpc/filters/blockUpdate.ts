@@ -3,7 +3,7 @@
  * once however many filters and subscriptions read them.
  */
 import type { Log } from '../../src/chain/receipt.js'
-import type { NewBlockEvent } from '../../src/node/blockchain.js'
+import type { NewBlockEvent } from '../../src/node/interface.js'
 import { formatBlock, formatLog } from '../format.js'
 
 export interface BlockLog {

@@ -11,11 +11,10 @@
  * `removed: true`, as geth does. The DPoS issue, which brings forks, must emit it.
  */
 import { randomBytes } from 'node:crypto'
-import type { EventEmitter } from 'node:events'
 import type { TypedTransaction } from '@ethereumjs/tx'
 import { equalBytes } from '../../src/chain/header.js'
 import type { Log } from '../../src/chain/receipt.js'
-import type { NewBlockEvent } from '../../src/node/blockchain.js'
+import type { NewBlockEvent } from '../../src/node/interface.js'
 import type { NodeApi } from '../../src/node/interface.js'
 import { silentLogger, type Logger } from '../../src/util/logger.js'
 import { tooManyFilters, tooManySubscriptions } from '../config.js'
@@ -305,13 +304,12 @@ export class FilterRegistry {
       }
     const onBlock = guard('block', (ev: NewBlockEvent) => this.onBlock(blockUpdate(ev, false)))
     const onRemoved = guard(REMOVED_BLOCK_EVENT, (ev: NewBlockEvent) => this.onBlock(blockUpdate(ev, true)))
-    const emitter = chain as unknown as EventEmitter
     chain.on('block', onBlock)
-    emitter.on(REMOVED_BLOCK_EVENT, onRemoved)
+    chain.on(REMOVED_BLOCK_EVENT, onRemoved)
     const offPending = txpool.on('pending', guard('pending', (ev) => this.onPending(ev.tx, ev.hash)))
     return () => {
       chain.off('block', onBlock)
-      emitter.off(REMOVED_BLOCK_EVENT, onRemoved)
+      chain.off(REMOVED_BLOCK_EVENT, onRemoved)
       offPending()
     }
   }
@@ -333,7 +331,7 @@ const registries = new WeakMap<object, FilterRegistry>()
 export function filtersOf(ctx: RpcContext): FilterRegistry {
   let registry = registries.get(ctx.node)
   if (registry === undefined) {
-    registry = new FilterRegistry(ctx.node as NodeApi, { logger: ctx.logger.child('filters') })
+    registry = new FilterRegistry(ctx.node, { logger: ctx.logger.child('filters') })
     registries.set(ctx.node, registry)
   }
   return registry
@@ -347,7 +345,7 @@ export function installFilterRegistry(node: Pick<NodeApi, 'chain' | 'txpool'>, o
   return registry
 }
 
-/** For Node.close(): drops the node's filters and subscriptions and their listeners. */
+/** For the composition root's close() (src/cli/start.ts): drops the node's filters and subscriptions and their listeners. */
 export function closeFilterRegistry(node: object): void {
   registries.get(node)?.close()
   registries.delete(node)

@@ -3,7 +3,7 @@ import type { MerkleStateManager } from '@ethereumjs/statemanager'
 import { rpcError, RpcErrorCode } from '../errors.js'
 import { hexQ } from '../format.js'
 import type { FlowApi, NodeApi } from '../../src/node/interface.js'
-import type { Head } from '../../src/node/blockchain.js'
+import type { Head } from '../../src/node/interface.js'
 
 export function flowOfNode(node: NodeApi): FlowApi {
   if (node.flow === null) throw rpcError(RpcErrorCode.Limit, 'the flow service is not running on this node')

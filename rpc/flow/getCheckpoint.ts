@@ -7,7 +7,6 @@
 import { bytesToHex } from '@ethereumjs/util'
 import { readCheckpoint } from '../../src/consensus/povf/views.js'
 import { defineMethod, hash, required, uint64, type Validator } from '../params.js'
-import type { NodeApi } from '../../src/node/interface.js'
 import { flowOfNode, headState, hexQ } from './common.js'
 
 /** a 32-byte sideChainId, or a cycle number */
@@ -15,7 +14,7 @@ const cycleOrId: Validator<{ id: Uint8Array } | { cycle: bigint }> = (v) =>
   typeof v === 'string' && v.length === 66 ? { id: hash(v) } : { cycle: uint64(v) }
 
 export const flow_getCheckpoint = defineMethod('flow_getCheckpoint', [required(cycleOrId)], async ([ref], ctx) => {
-  const node = ctx.node as NodeApi
+  const node = ctx.node
   const { state } = await headState(node)
   const cycle = 'cycle' in ref ? ref.cycle : flowOfNode(node).cycleOf(ref.id)
   if (cycle === null) return null

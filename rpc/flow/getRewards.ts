@@ -5,11 +5,10 @@
  */
 import { readRewards } from '../../src/consensus/povf/views.js'
 import { address, defineMethod, required } from '../params.js'
-import type { NodeApi } from '../../src/node/interface.js'
 import { headState, hexQ } from './common.js'
 
 export const flow_getRewards = defineMethod('flow_getRewards', [required(address)], async ([addr], ctx) => {
-  const node = ctx.node as NodeApi
+  const node = ctx.node
   const { head, state } = await headState(node)
   const r = await readRewards(state, addr, head.header.timestamp, node.chain.dpos)
   return { locked: hexQ(r.locked), unlocking: hexQ(r.unlocking), withdrawable: hexQ(r.withdrawable), withdrawn: hexQ(r.withdrawn), coinTime: hexQ(r.coinTime) }

@@ -7,11 +7,10 @@
 import { bytesToHex } from '@ethereumjs/util'
 import { readEscrow, readSession } from '../../src/consensus/povf/views.js'
 import { defineMethod, hash, required } from '../params.js'
-import type { NodeApi } from '../../src/node/interface.js'
 import { flowOfNode, headState, hexQ } from './common.js'
 
 export const flow_getSession = defineMethod('flow_getSession', [required(hash)], async ([sessionId], ctx) => {
-  const node = ctx.node as NodeApi
+  const node = ctx.node
   const local = await flowOfNode(node).session(sessionId)
   const { state } = await headState(node)
   const settled = await readSession(state, sessionId)

@@ -5,11 +5,10 @@
  */
 import { bytesToHex } from '@ethereumjs/util'
 import { defineMethod, optional, uint64 } from '../params.js'
-import type { NodeApi } from '../../src/node/interface.js'
 import { flowOfNode, hexQ } from './common.js'
 
 export const flow_getSideChain = defineMethod('flow_getSideChain', [optional(uint64)], async ([cycle], ctx) => {
-  const s = await flowOfNode(ctx.node as NodeApi).sideChain(cycle)
+  const s = await flowOfNode(ctx.node).sideChain(cycle)
   if (s === null) return null
   return {
     sideChainId: bytesToHex(s.sideChainId),

@@ -6,11 +6,10 @@
 import { readFlowStats } from '../../src/consensus/povf/views.js'
 import { flowCycleAt } from '../../src/consensus/povf/engine.js'
 import { defineMethod } from '../params.js'
-import type { NodeApi } from '../../src/node/interface.js'
 import { headState, hexQ } from './common.js'
 
 export const flow_getStats = defineMethod('flow_getStats', [], async (_params, ctx) => {
-  const node = ctx.node as NodeApi
+  const node = ctx.node
   const { head, state } = await headState(node)
   const s = await readFlowStats(state)
   return {

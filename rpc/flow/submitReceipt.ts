@@ -7,7 +7,6 @@
 import { bytesToHex } from '@ethereumjs/util'
 import { defineMethod, required, type Validator } from '../params.js'
 import { InvalidParamsError } from '../errors.js'
-import type { NodeApi } from '../../src/node/interface.js'
 import { flowOfNode, hexQ } from './common.js'
 
 /** the receipt object; its fields are checked by the receipt decoder (FLOW_BAD_FORMAT) */
@@ -17,6 +16,6 @@ const receiptObject: Validator<Record<string, unknown>> = (v) => {
 }
 
 export const flow_submitReceipt = defineMethod('flow_submitReceipt', [required(receiptObject)], async ([json], ctx) => {
-  const r = await flowOfNode(ctx.node as NodeApi).submitReceipt(json)
+  const r = await flowOfNode(ctx.node).submitReceipt(json)
   return { receiptHash: bytesToHex(r.receiptHash), sideChainId: bytesToHex(r.sideChainId), height: r.height === null ? null : hexQ(r.height) }
 })

@@ -7,11 +7,10 @@ import { flowOf } from '../../src/consensus/dpos/engine.js'
 import { supplyOf } from '../../src/consensus/povf/supply.js'
 import { blockTag, defineMethod, optional } from '../params.js'
 import { hexQ } from '../format.js'
-import type { NodeApi } from '../../src/node/interface.js'
 import { stateFor } from '../dpos/common.js'
 
 export const nfc_getSupply = defineMethod('nfc_getSupply', [optional(blockTag)], async ([ref], ctx) => {
-  const node = ctx.node as NodeApi
+  const node = ctx.node
   const { state } = await stateFor(node, ref)
   const s = await supplyOf(state, flowOf(node.chain.dpos))
   const { staking, pledges, flowRewards, other } = s.locked

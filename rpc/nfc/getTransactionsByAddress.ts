@@ -10,7 +10,6 @@
 import type { Block } from '../../src/chain/block.js'
 import { AddressTxFlag, type AddressTx } from '../../src/chain/blockStore.js'
 import type { TxReceipt } from '../../src/chain/receipt.js'
-import type { NodeApi } from '../../src/node/interface.js'
 import { InvalidParamsError } from '../errors.js'
 import { hex, hexQ } from '../format.js'
 import { addressBytes, defineMethod, optional, required, type Validator } from '../params.js'
@@ -78,7 +77,7 @@ export const nfc_getTransactionsByAddress = defineMethod(
   'nfc_getTransactionsByAddress',
   [required(addressBytes), optional(historyOptions)],
   async ([address, opts = { limit: DEFAULT_LIMIT }], ctx) => {
-    const store = (ctx.node as NodeApi).chain.store
+    const store = ctx.node.chain.store
     const found = await store.transactionsOf(address, {
       beforeBlock: opts.before?.block,
       beforeIndex: opts.before?.index,

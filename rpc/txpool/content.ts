@@ -7,7 +7,6 @@ import type { TypedTransaction } from '@ethereumjs/tx'
 import { toChecksumAddress } from '@ethereumjs/util'
 import { formatTx } from '../format.js'
 import { defineMethod } from '../params.js'
-import type { NodeApi } from '../../src/node/interface.js'
 
 export type PoolView<T> = Record<string, Record<string, T>>
 
@@ -23,7 +22,7 @@ export function bySenderAndNonce<T>(section: Map<string, TypedTransaction[]>, ea
 }
 
 export const txpool_content = defineMethod('txpool_content', [], (_params, ctx) => {
-  const { pending, queued } = (ctx.node as NodeApi).txpool.content()
+  const { pending, queued } = ctx.node.txpool.content()
   const format = (tx: TypedTransaction) => formatTx(tx, null)
   return { pending: bySenderAndNonce(pending, format), queued: bySenderAndNonce(queued, format) }
 })

@@ -9,7 +9,6 @@ import { toChecksumAddress } from '@ethereumjs/util'
 import { defineMethod } from '../params.js'
 import { feeCaps } from '../../src/txpool/pricing.js'
 import { bySenderAndNonce } from './content.js'
-import type { NodeApi } from '../../src/node/interface.js'
 
 export function inspectLine(tx: TypedTransaction): string {
   const cost = `${tx.value} wei + ${tx.gasLimit} gas × ${feeCaps(tx).feeCap} wei`
@@ -17,6 +16,6 @@ export function inspectLine(tx: TypedTransaction): string {
 }
 
 export const txpool_inspect = defineMethod('txpool_inspect', [], (_params, ctx) => {
-  const { pending, queued } = (ctx.node as NodeApi).txpool.content()
+  const { pending, queued } = ctx.node.txpool.content()
   return { pending: bySenderAndNonce(pending, inspectLine), queued: bySenderAndNonce(queued, inspectLine) }
 })

@@ -1,11 +1,11 @@
 /**
- * `nfc flow simulate`: the traffic simulator (tools/flowSim) against a running node — parses the
+ * `nfc flow simulate`: the traffic simulator (src/flowSim) against a running node — parses the
  * flags, shows a progress line while it runs, prints the summary.
  */
 import { parseArgs } from 'node:util'
 import { DEV_ACCOUNTS } from '../node/devAccounts.js'
 import { UsageError } from './io.js'
-import { formatSummary, simulate, type Cheat } from '../../tools/flowSim/simulate.js'
+import { formatSummary, simulate, type Cheat } from '../flowSim/simulate.js'
 
 const HELP = `nfc flow — Proof of Valuable Flow tools
 

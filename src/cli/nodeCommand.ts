@@ -5,7 +5,7 @@ import { parseArgs } from 'node:util'
 import { hexToBytes } from '@ethereumjs/util'
 import { loadGenesisFile } from '../chain/genesis.js'
 import { DEV_WITNESS_KEY } from '../node/devAccounts.js'
-import { Node } from '../node/node.js'
+import { startNode, type RunningNode } from './start.js'
 import { openDatabase } from '../chain/blockStore.js'
 import { ChainErrorCode } from '../chain/errors.js'
 import { chaindataDir } from '../node/datadir.js'
@@ -283,7 +283,7 @@ export async function nodeCommand(argv: string[]): Promise<number> {
     return 2
   }
   const logger = createLogger({ level })
-  let node: Node | undefined
+  let node: RunningNode | undefined
   try {
     const genesisFile = opts.genesis ?? (opts.dev ? resolve(packageRoot()!, 'genesis/dev.json') : undefined)
     if (genesisFile === undefined) throw new UsageError('--genesis FILE is required (or --dev for the dev chain)')
@@ -304,7 +304,7 @@ export async function nodeCommand(argv: string[]): Promise<number> {
       logger.info('reset: removed the data directory', { datadir })
     }
     logger.info('starting', { genesis: genesisFile, datadir, chainId: genesis.chainId })
-    node = await Node.init({ genesis, datadir, rpc, p2p, witnessKey, logger })
+    node = await startNode({ genesis, datadir, rpc, p2p, witnessKey, logger })
     if (node.rpc !== null) logger.info('JSON-RPC listening', { http: node.rpc.url, ws: node.rpc.wsUrl })
   } catch (e) {
     if (e instanceof UsageError || isNfcError(e)) {

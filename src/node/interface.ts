@@ -1,14 +1,56 @@
 /**
- * What the edges (RPC, and through RPC the explorer) may ask of a running node. The RPC layer
- * imports these interfaces, never the Node class.
+ * What the edges (RPC, and through RPC the explorer) may ask of a running node: `NodeApi`, the
+ * one typed boundary between `rpc/` and `src/node/` (reth's `*-api` traits). `rpc/` imports this
+ * file only (type-only), never the Node or Blockchain classes; `Node` implements `NodeApi`.
  */
 import type { TxPool } from '../txpool/txPool.js'
 import type { CallEnv, CallRequest } from '../execution/call.js'
 import type { BlockHeader } from '../chain/header.js'
-import type { Blockchain, Head } from './blockchain.js'
-import type { Network } from '../p2p/network.js'
+import type { Blockchain, Head, NewBlockEvent } from './blockchain.js'
+import type { PeerInfo } from '../p2p/network.js'
 import type { SessionRecord } from '../flow/sideStore.js'
 import type { SideChainInfo, SubmitResult } from '../flow/service.js'
+
+export type { Head, NewBlockEvent }
+
+/**
+ * The chain as RPC reads it: head and finality, the block store, state at a block, the DPoS
+ * parameters and schedule, what tracing replays a block with, and the `block` / `removedBlock`
+ * events filters and subscriptions listen to. Read-only: no import, no production.
+ */
+export type ChainApi = Pick<
+  Blockchain,
+  | 'head'
+  | 'finalized'
+  | 'store'
+  | 'common'
+  | 'genesis'
+  | 'genesisTime'
+  | 'dpos'
+  | 'vm'
+  | 'seats'
+  | 'quorum'
+  | 'slotOf'
+  | 'headerByNumber'
+  | 'stateAt'
+  | 'beginHookFor'
+  | 'on'
+  | 'off'
+>
+
+/** The pending pool as RPC reads it (txpool_*, pending nonces, pending-tx filters). */
+export type TxPoolApi = Pick<TxPool, 'status' | 'content' | 'get' | 'pendingNonce' | 'on'>
+
+/** The P2P service as the admin_ methods use it. */
+export interface PeersApi {
+  readonly peers: PeerInfo[]
+  readonly transport: {
+    readonly nodeId: string
+    readonly port: number
+    addStaticPeer(url: string): void
+    removeStaticPeer(url: string): void
+  }
+}
 
 /** What flow_ RPC methods ask of the node's flow side-chain service. */
 export interface FlowApi {
@@ -31,8 +73,8 @@ export interface NodeInfo {
 }
 
 export interface NodeApi extends NodeInfo {
-  readonly chain: Blockchain
-  readonly txpool: TxPool
+  readonly chain: ChainApi
+  readonly txpool: TxPoolApi
   readonly head: Head
   sendRawTransaction(raw: Uint8Array): Promise<Uint8Array>
   call(req: CallRequest, on: Head): Promise<Uint8Array>
@@ -46,7 +88,7 @@ export interface NodeApi extends NodeInfo {
   /** established P2P peers */
   readonly peerCount: number
   /** the P2P network service; null when P2P is off */
-  readonly network: Network | null
+  readonly network: PeersApi | null
   /** the flow side-chain service (null only while the node starts) */
   readonly flow: FlowApi | null
 }

@@ -1,8 +1,8 @@
 /**
- * The one place that starts and stops a node (STYLE §2): parts are built in order — database,
- * chain, sender recovery, tx pool, flow side-chain service, P2P, producer, RPC — and closed in
- * reverse, the database last.
- * No argv, no terminal: the CLI parses and calls `Node.init`.
+ * The node (STYLE §2): parts are built in order — database, chain, sender recovery, tx pool,
+ * flow side-chain service, P2P, producer — and closed in reverse, the database last.
+ * No argv, no terminal, no RPC: the composition root (`src/cli/start.ts`) builds the node, then
+ * the JSON-RPC server on top of it, and closes them in reverse.
  */
 import { Address, bytesToHex, hexToBytes } from '@ethereumjs/util'
 import { openDatabase, type Db } from '../chain/blockStore.js'
@@ -16,7 +16,7 @@ import type { PoolStateView } from '../txpool/interface.js'
 import { TxPool } from '../txpool/txPool.js'
 import type { Logger } from '../util/logger.js'
 import { Blockchain, type DoubleProduction, type Head } from './blockchain.js'
-import type { NodeInfo } from './interface.js'
+import type { NodeApi } from './interface.js'
 import { BlockProducer } from './producer.js'
 import { ConsensusLink } from './consensusLink.js'
 import { encodeBlock, type Block } from '../chain/block.js'
@@ -28,10 +28,6 @@ import { createFeeMarket1559Tx, type TypedTransaction } from '@ethereumjs/tx'
 import { encodeHeader } from '../chain/header.js'
 import { SYSTEM_CONTRACTS } from '../chain/systemAddresses.js'
 import { encodeCall } from '../execution/system/abi.js'
-import { startRpcServer, type RpcServer } from '../../rpc/server.js'
-import { rpcDefaults, type RpcServerOptions } from '../../rpc/config.js'
-import { allMethods } from '../../rpc/index.js'
-import { closeFilterRegistry } from '../../rpc/filters/index.js'
 import { CLIENT_VERSION } from './version.js'
 import { FlowService } from '../flow/service.js'
 import { SideStore } from '../flow/sideStore.js'
@@ -44,8 +40,7 @@ import { readCheckpoint, readCommittee, readReceiptParties, readSession } from '
 import { flowOf } from '../consensus/dpos/engine.js'
 import { CpStatus, EntryStatus, FlowStore } from '../consensus/povf/store.js'
 import { chaindataDir, ensureDatadir, guardOpen, holdsRecords } from './datadir.js'
-import { NodeErrorCode } from './errors.js'
-import { isNfcError, NfcError } from '../util/errors.js'
+import { isNfcError } from '../util/errors.js'
 import { ChainErrorCode } from '../chain/errors.js'
 
 export interface NodeOptions {
@@ -53,17 +48,10 @@ export interface NodeOptions {
   /** data directory; the chain database lives in `<datadir>/chaindata` */
   datadir: string
   /**
-   * JSON-RPC over HTTP and WebSocket on one port; null: no RPC. The limits, CORS origins and
-   * host allow-list default to geth's (`rpcDefaults` in rpc/config.ts) when absent.
+   * keep the seated witnesses' counters as of the last block (read at most once a second), for
+   * `stats()`; the composition root turns it on when it serves /metrics
    */
-  rpc:
-    | ({ host: string; port: number } & Partial<
-        Pick<
-          RpcServerOptions,
-          'maxBodyBytes' | 'maxBatch' | 'maxResponseBytes' | 'maxSubscriptionsPerConnection' | 'maxFilters' | 'cors' | 'vhosts'
-        >
-      >)
-    | null
+  witnessStats?: boolean
   /**
    * P2P listener, static peers (ws:// or wss:// urls) and the file of the node's ed25519 key
    * (created if missing); null or absent: no P2P
@@ -78,16 +66,26 @@ export interface NodeOptions {
   recoverThreads?: number
 }
 
-export class Node implements NodeInfo {
+/** What `Node.stats()` reads for the /metrics gauges. */
+export interface NodeStats {
+  head: bigint
+  finalized: bigint
+  pending: number
+  queued: number
+  peers: number
+  /** the seated witnesses' counters as of the last block (empty unless `witnessStats` is on) */
+  witnesses: { address: string; produced: bigint; missed: bigint; trust: bigint }[]
+}
+
+export class Node implements NodeApi {
   readonly chainId: bigint
   readonly clientVersion = CLIENT_VERSION
-  rpc: RpcServer | null = null
   network: Network | null = null
   producer: BlockProducer | null = null
   /** the flow side-chain service: runs the side-chain while this node's key is in the committee */
   flow: FlowService | null = null
   readonly link: ConsensusLink
-  /** the seated witnesses' counters as of the last block, for /metrics */
+  /** the seated witnesses' counters as of the last block, for `stats()` */
   private witnessStats: { address: string; produced: bigint; missed: bigint; trust: bigint }[] = []
   private witnessStatsAt = 0
   /** transactions of blocks a reorg took off the chain, re-added once the new head is in */
@@ -134,7 +132,7 @@ export class Node implements NodeInfo {
     if (header.number === this.chain.head.header.number) await this.flow?.onHead()
     // for /metrics: at most once a second (a syncing node imports hundreds of blocks a second)
     const now = Date.now()
-    if (this.rpc !== null && header.number === this.chain.head.header.number && now - this.witnessStatsAt >= 1000) {
+    if (this.opts.witnessStats === true && header.number === this.chain.head.header.number && now - this.witnessStatsAt >= 1000) {
       this.witnessStatsAt = now
       const seated = new Set(this.chain.seats.filter((s): s is string => s !== null))
       const all = await readCandidates(await this.chain.stateAt(header))
@@ -364,35 +362,20 @@ export class Node implements NodeInfo {
       }
       node.producer.start()
     }
-    if (opts.rpc !== null) {
-      try {
-        const r = opts.rpc
-        node.rpc = await startRpcServer({
-          host: r.host,
-          port: r.port,
-          methods: allMethods(),
-          context: { node, logger: logger.child('rpc') },
-          logger: logger.child('rpc'),
-          maxBodyBytes: r.maxBodyBytes ?? rpcDefaults.maxBodyBytes,
-          maxBatch: r.maxBatch ?? rpcDefaults.maxBatch,
-          maxResponseBytes: r.maxResponseBytes ?? rpcDefaults.maxResponseBytes,
-          maxSubscriptionsPerConnection: r.maxSubscriptionsPerConnection ?? rpcDefaults.maxSubscriptionsPerConnection,
-          maxFilters: r.maxFilters ?? rpcDefaults.maxFilters,
-          cors: r.cors ?? [...rpcDefaults.cors],
-          vhosts: r.vhosts ?? [...rpcDefaults.vhosts],
-          // read at each scrape
-          nodeStats: () => {
-            const head = node.chain.head.header.number
-            const { pending, queued } = node.txpool.status()
-            return { head, finalized: node.chain.finalized.header.number, pending, queued, peers: node.peerCount, witnesses: node.witnessStats }
-          },
-        })
-      } catch (e) {
-        await node.close()
-        throw new NfcError(NodeErrorCode.RpcListen, `cannot serve JSON-RPC on ${opts.rpc.host}:${opts.rpc.port}: ${(e as Error).message}`)
-      }
-    }
     return node
+  }
+
+  /** The gauges of /metrics, read at each scrape. */
+  stats(): NodeStats {
+    const { pending, queued } = this.txpool.status()
+    return {
+      head: this.chain.head.header.number,
+      finalized: this.chain.finalized.header.number,
+      pending,
+      queued,
+      peers: this.peerCount,
+      witnesses: this.witnessStats,
+    }
   }
 
   get head(): Head {
@@ -442,8 +425,6 @@ export class Node implements NodeInfo {
 
   async close(): Promise<void> {
     this.logger.info('stopping', { head: this.chain.head.header.number })
-    await this.rpc?.close()
-    closeFilterRegistry(this)
     await this.producer?.stop()
     await this.network?.stop()
     await this.flow?.stop()

@@ -1,5 +1,5 @@
 /**
- * The traffic simulator (`nfc flow simulate`, tools/flowSim) against a real in-process dev node
+ * The traffic simulator (`nfc flow simulate`, src/flowSim) against a real in-process dev node
  * producing on the real clock, with 4 s flow cycles and a 1 s challenge window: honest traffic
  * is accepted and rewarded once its checkpoint is applied; each cheat is caught the way the
  * issue asks (replays and inflated claims rejected with their codes, self-dealing accepted and
@@ -9,7 +9,7 @@
 import t from 'tap'
 import { spawnSync } from 'node:child_process'
 import { DEV_ACCOUNTS } from '../../src/node/devAccounts.js'
-import { simulate, type Cheat, type SimSummary } from '../../tools/flowSim/simulate.js'
+import { simulate, type Cheat, type SimSummary } from '../../src/flowSim/simulate.js'
 import { devGenesis, devKey, startNode } from '../helpers/inProcessNode.js'
 import { freePort } from '../helpers/devnetProcess.js'
 

@@ -12,7 +12,8 @@ import { fileURLToPath } from 'node:url'
 import type { Test } from 'tap'
 import { hexToBytes } from '@ethereumjs/util'
 import { loadGenesisFile, type Genesis } from '../../src/chain/genesis.js'
-import { Node } from '../../src/node/node.js'
+import type { Node } from '../../src/node/node.js'
+import { startNode as startFullNode } from '../../src/cli/start.js'
 import { Blockchain, type BuiltBlock } from '../../src/node/blockchain.js'
 import { openDatabase, type Db } from '../../src/chain/blockStore.js'
 import { makeCommon } from '../../src/execution/common.js'
@@ -56,6 +57,7 @@ export class RpcCallError extends Error {
 export interface InProcessNode {
   node: Node
   url: string
+  wsUrl: string
   datadir: string
   genesis: Genesis
   /** the result, or throws RpcCallError with the JSON-RPC error */
@@ -79,7 +81,7 @@ export interface StartOptions {
 export async function startNode(t: Test, opts: StartOptions = {}): Promise<InProcessNode> {
   const genesis = opts.genesis ?? devGenesis()
   const datadir = opts.datadir ?? tempDir(t)
-  const node = await Node.init({
+  const running = await startFullNode({
     genesis,
     datadir,
     rpc: { host: '127.0.0.1', port: 0 },
@@ -88,14 +90,16 @@ export async function startNode(t: Test, opts: StartOptions = {}): Promise<InPro
     now: opts.now,
     recoverThreads: 0,
   })
+  const node = running.node
   let closed = false
   const close = async () => {
     if (closed) return
     closed = true
-    await node.close()
+    await running.close()
   }
   t.teardown(close)
-  const url = node.rpc!.url
+  const url = running.rpc!.url
+  const wsUrl = running.rpc!.wsUrl
   let id = 0
   const rpcRaw = async (method: string, params: unknown[] = []) => {
     const res = await fetch(url, {
@@ -126,7 +130,7 @@ export async function startNode(t: Test, opts: StartOptions = {}): Promise<InPro
     })
     return built
   }
-  return { node, url, datadir, genesis, rpc, rpcRaw, produceBlock, close }
+  return { node, url, wsUrl, datadir, genesis, rpc, rpcRaw, produceBlock, close }
 }
 
 // ------------------------------------------------------------------ contracts

@@ -172,7 +172,7 @@ async function lateJoiner(): Promise<void> {
     fs.writeFileSync(keyFile, witnessKeys[0]!, { mode: 0o600 })
     const genesis = loadGenesisFile(genesisFile)
     const aDir = path.join(dir, 'a')
-    const builder = await Node.init({ genesis, datadir: aDir, rpc: null, logger: silentLogger, recoverThreads: 1 })
+    const builder = await Node.init({ genesis, datadir: aDir, logger: silentLogger, recoverThreads: 1 })
     const key = hexToBytes(witnessKeys[0]! as `0x${string}`)
     const blocks: Block[] = []
     for (let i = 1; i <= BLOCKS; i++) {

@@ -185,7 +185,7 @@ export async function run(): Promise<void> {
   const { bytesToHex, hexToBytes } = await import('@ethereumjs/util')
   const { core } = await import('../../src/core/index.js')
   const { parseGenesis } = await import('../../src/chain/genesis.js')
-  const { Node } = await import('../../src/node/node.js')
+  const { startNode } = await import('../../src/cli/start.js')
   const { DEV_ACCOUNTS } = await import('../../src/node/devAccounts.js')
   const { silentLogger } = await import('../../src/util/logger.js')
   const { packageRoot } = await import('../../src/util/packageRoot.js')
@@ -215,13 +215,15 @@ export async function run(): Promise<void> {
   const genesis = parseGenesis(json)
 
   const datadir = mkdtempSync(join(os.tmpdir(), 'nfc-bench-rpc-'))
-  const node = await Node.init({
+  const running = await startNode({
     genesis,
     datadir,
     rpc: { host: '127.0.0.1', port: 0 },
     logger: silentLogger,
     recoverThreads: 0,
   })
+  const node = running.node
+  const rpcUrl = running.rpc!.url
   const bare = Fastify({ logger: false })
   const constant = '{"jsonrpc":"2.0","id":1,"result":"0x0"}'
   bare.post('/', (_req, reply) => {
@@ -243,7 +245,7 @@ export async function run(): Promise<void> {
 
   try {
     // sanity: the call answers each holder's balance
-    const check = await fetch(node.rpc!.url, {
+    const check = await fetch(rpcUrl, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: req('eth_call', [{ to: TOKEN_ADDRESS, data: `0x${token.balanceOfSelector}${pad32(holders[0]!.slice(2))}` }, 'latest']),
@@ -255,24 +257,24 @@ export async function run(): Promise<void> {
     const baseline = { name: 'bare fastify', value: bareRate }
     process.stdout.write(`   load generator: worker thread, node:http keep-alive agent, ${CONNECTIONS} connections, ${MS} ms per figure\n`)
 
-    const bn = await measure('eth_blockNumber', node.rpc!.url, [req('eth_blockNumber', [])])
+    const bn = await measure('eth_blockNumber', rpcUrl, [req('eth_blockNumber', [])])
     row({ name: 'eth_blockNumber over HTTP', value: bn, unit: 'req/s', baseline, target: '≥ 10,000/s', met: bn >= 10_000 })
 
     const balances = holders.map((h) => req('eth_getBalance', [h, 'latest']))
-    const gb = await measure('eth_getBalance', node.rpc!.url, balances)
+    const gb = await measure('eth_getBalance', rpcUrl, balances)
     row({ name: 'eth_getBalance over HTTP', value: gb, unit: 'req/s', baseline })
 
     const calls = holders.map((h) =>
       req('eth_call', [{ to: TOKEN_ADDRESS, data: `0x${token.balanceOfSelector}${pad32(h.slice(2))}` }, 'latest']),
     )
-    const ec = await measure('eth_call balanceOf', node.rpc!.url, calls)
+    const ec = await measure('eth_call balanceOf', rpcUrl, calls)
     row({ name: 'eth_call ERC-20 balanceOf over HTTP', value: ec, unit: 'req/s', baseline, target: '≥ 2,000/s', met: ec >= 2_000 })
 
     await benchLogs(node, token, LOG_BLOCKS, progress, row)
   } finally {
     await loader.close()
     await bare.close()
-    await node.close()
+    await running.close()
     rmSync(datadir, { recursive: true, force: true })
   }
 }

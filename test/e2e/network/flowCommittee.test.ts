@@ -13,7 +13,7 @@ import { hexToBytes } from '@ethereumjs/util'
 import { devnetGenesis } from '../../../src/cli/devnetGenesis.js'
 import { parseGenesis } from '../../../src/chain/genesis.js'
 import { NFC, SYSTEM_CONTRACTS } from '../../../src/chain/systemAddresses.js'
-import { Node } from '../../../src/node/node.js'
+import { startNode, type RunningNode } from '../../../src/cli/start.js'
 import { createLogger, silentLogger } from '../../../src/util/logger.js'
 import { RECEIPT_DOMAIN_TAG, ZERO_HASH, receiptHash, type FlowReceipt } from '../../../src/flow/receipt.js'
 import registryAbi from '../../../src/execution/system/abi/INodeRegistry.json' with { type: 'json' }
@@ -27,12 +27,12 @@ const nb = new Interface(nbAbi)
 const consumer = { key: devKey(3), address: devAddress(3) }
 const provider = { key: devKey(4), address: devAddress(4) }
 
-async function rpcNode(node: Node): Promise<RpcNode> {
+async function rpcNode(running: RunningNode): Promise<RpcNode> {
   let id = 0
   return {
-    node,
+    node: running.node,
     async rpc(method: string, params: unknown[] = []) {
-      const res = await fetch(node.rpc!.url, {
+      const res = await fetch(running.rpc!.url, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ jsonrpc: '2.0', id: ++id, method, params }),
@@ -53,7 +53,7 @@ t.test('two committee members gossip receipts and signatures and settle one chec
   const genesis = parseGenesis(doc)
   const aPort = await freePort()
   const start = (i: number, port: number, peers: string[], withKey = true) =>
-    Node.init({
+    startNode({
       genesis,
       datadir: path.join(dir, `n${i}`),
       rpc: { host: '127.0.0.1', port: 0 },
@@ -71,7 +71,7 @@ t.test('two committee members gossip receipts and signatures and settle one chec
   const a = await rpcNode(aNode)
   const b = await rpcNode(bNode)
   const c = await rpcNode(cNode)
-  await untilHead(a, async () => (aNode.peerCount > 1 && bNode.peerCount > 0 && cNode.peerCount > 0 ? true : undefined), 'the nodes connected')
+  await untilHead(a, async () => (aNode.node.peerCount > 1 && bNode.node.peerCount > 0 && cNode.node.peerCount > 0 ? true : undefined), 'the nodes connected')
 
   const chainId = Number(genesis.chainId)
   t.equal((await send(a, provider.key, SYSTEM_CONTRACTS.nodeRegistry, registry.encodeFunctionData('pledge', [3]), genesis.params.enPledge, chainId)).status, '0x1')

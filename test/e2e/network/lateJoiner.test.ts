@@ -27,7 +27,7 @@ t.test('a node 1,000 blocks late catches up, then follows the head', async (t) =
   const aDir = path.join(dir, 'a')
 
   // the history: 1,000 blocks in back-dated slots 1..1000
-  const builder = await Node.init({ genesis: loadGenesisFile(genesisFile), datadir: aDir, rpc: null, logger: silentLogger, recoverThreads: 1 })
+  const builder = await Node.init({ genesis: loadGenesisFile(genesisFile), datadir: aDir, logger: silentLogger, recoverThreads: 1 })
   const key = hexToBytes(witnessKeys[0]! as `0x${string}`)
   for (let i = 1; i <= BLOCKS; i++) await builder.chain.produceBlock(key, BigInt(genesisTime) + BigInt(i) * 1000n, [])
   t.equal(builder.chain.head.header.number, BigInt(BLOCKS), 'history built')

@@ -4,7 +4,7 @@
  */
 import t from 'tap'
 import net from 'node:net'
-import { Node } from '../../../src/node/node.js'
+import { startNode } from '../../../src/cli/start.js'
 import { silentLogger } from '../../../src/util/logger.js'
 import { devGenesis, tempDir } from '../../helpers/inProcessNode.js'
 import { createRpcClient } from '../../../src/explorer/rpcClient.js'
@@ -28,7 +28,7 @@ t.test('reconnecting, recovery, and reconnecting again', async (t) => {
   t.notMatch(f, /\n\s+at |Error:/, 'no stack trace on screen')
 
   const datadir = tempDir(t)
-  const start = () => Node.init({ genesis: devGenesis(), datadir, rpc: { host: '127.0.0.1', port }, logger: silentLogger, recoverThreads: 0 })
+  const start = () => startNode({ genesis: devGenesis(), datadir, rpc: { host: '127.0.0.1', port }, logger: silentLogger, recoverThreads: 0 })
   let node = await start()
   t.teardown(() => node.close())
   f = await waitFrame(r, ['● connected', 'Chain id', '2100'])

@@ -22,7 +22,7 @@ t.test('double production seen by a witness node: evidence submitted, executed, 
   // the node's clock starts an hour before genesis, so its slot producer sleeps through the test
   // (the test makes the blocks); then it moves on to just after slot 2
   let clock = T - 3_600_000
-  const node = await Node.init({ genesis, datadir: tempDir(t), rpc: null, witnessKey: devKey(0), logger: silentLogger, now: () => clock, recoverThreads: 1 })
+  const node = await Node.init({ genesis, datadir: tempDir(t), witnessKey: devKey(0), logger: silentLogger, now: () => clock, recoverThreads: 1 })
   clock = T + 2_500
   t.teardown(() => node.close())
   const mine = await node.chain.produceBlock(devKey(0), BigInt(T) + 1000n, [])

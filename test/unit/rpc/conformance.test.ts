@@ -670,7 +670,7 @@ t.test('JSON-RPC conformance table', async (t) => {
 
   const n = await startNode(t)
   httpUrl = n.url
-  const wsUrl = n.node.rpc!.wsUrl
+  const wsUrl = n.wsUrl
 
   // the chain: block 1 deploys the token and moves ether; block 2 moves tokens, approves, uses an
   // access list and mines a revert; block 3 is empty

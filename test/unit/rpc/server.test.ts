@@ -127,8 +127,21 @@ t.test('a throwing handler is -32603 and the server keeps serving', async (t) =>
   t.same((await s.call('eth_chainId')).result, '0x539')
 })
 
+t.test('CORS: the default refuses cross-origin reads (no Access-Control-Allow-Origin)', async (t) => {
+  const s = await startTestServer(t)
+  const r = await fetch(s.url, { method: 'POST', body: body('eth_chainId'), headers: { 'content-type': 'application/json', origin: 'http://evil.example' } })
+  t.equal(r.headers.get('access-control-allow-origin'), null)
+  t.equal(((await r.json()) as { result: string }).result, '0x539', 'the call itself is still answered (a non-browser client is not refused)')
+  const pre = await fetch(s.url, {
+    method: 'OPTIONS',
+    headers: { origin: 'http://evil.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' },
+  })
+  t.equal(pre.headers.get('access-control-allow-origin'), null)
+  await pre.text()
+})
+
 t.test('CORS', async (t) => {
-  const open = await startTestServer(t)
+  const open = await startTestServer(t, { cors: ['*'] })
   const r = await fetch(open.url, { method: 'POST', body: body('eth_chainId'), headers: { 'content-type': 'application/json', origin: 'http://app.example' } })
   t.equal(r.headers.get('access-control-allow-origin'), '*')
   await r.text()

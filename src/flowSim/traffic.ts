@@ -10,8 +10,8 @@
  *
  * Randomness is a seeded xorshift: a run with the same seed sends the same bytes.
  */
-import { core, initialCounterState, type CounterState, type SampleParams } from '../../src/core/index.js'
-import { concatBytes } from '../../src/flow/receipt.js'
+import { core, initialCounterState, type CounterState, type SampleParams } from '../core/index.js'
+import { concatBytes } from '../flow/receipt.js'
 
 export class Rng {
   private x: number
