@@ -15,13 +15,15 @@ import type { Block } from '../chain/block.js'
 import type { BlockStore } from '../chain/blockStore.js'
 import { confirmationSigner, verifyBodyRoots, verifyExecutionResult } from '../chain/blocks/verifyBody.js'
 import { invalidBlock, verifyHeader, type HeaderRules } from '../chain/blocks/verifyHeader.js'
-import { BlockError, BlockErrorCode, ChainErrorCode } from '../chain/errors.js'
+import { BlockError, BlockErrorCode, ChainErrorCode, isInvalidChainData } from '../chain/errors.js'
 import { beatsHead, isViable, type Candidate } from '../chain/forkChoice.js'
 import { equalBytes } from '../chain/header.js'
 import type { BlockInfo } from '../consensus/dpos/engine.js'
+import { DposError } from '../consensus/dpos/errors.js'
 import { executeBlock, type BlockContext, type ExecutionOptions } from '../execution/blockExecutor.js'
+import { ExecErrorCode, TxErrorCode } from '../execution/errors.js'
 import type { WorldState } from '../state/worldState.js'
-import { NfcError } from '../util/errors.js'
+import { isNfcError, NfcError } from '../util/errors.js'
 import type { Logger } from '../util/logger.js'
 import type { Head, NewBlockEvent } from './blockchain.js'
 
@@ -50,6 +52,36 @@ export interface ImportHost {
   rollback(to: Head): Promise<void>
 }
 
+/** codes outside the chain module that prove a block (or confirmation) from a peer breaks a rule */
+const PEER_FAULT_CODES: ReadonlySet<string> = new Set<string>([
+  // the DPoS rules the block's consensus step checks (slot, producer, confirmations)
+  DposError.BAD_SLOT,
+  DposError.WRONG_PRODUCER,
+  DposError.BAD_CONFIRMATION,
+  // a transaction of the block cannot run, or the block overflows its gas limit
+  ExecErrorCode.InvalidTransaction,
+  ExecErrorCode.BlockGasExceeded,
+  // a transaction of the block does not decode or validate
+  ...Object.values(TxErrorCode),
+])
+
+/**
+ * Whether an error from importing a block (or taking a confirmation) proves the peer's data
+ * invalid: a rule-breaking block, undecodable bytes, a bad signature, a DPoS rule or a
+ * transaction that cannot run. Everything else — a database or disk error, a missing record, a
+ * closed worker pool, a bug — is a local fault and must not cost the peer anything.
+ */
+export function isPeerFault(e: unknown): boolean {
+  if (isInvalidChainData(e)) return true
+  return isNfcError(e) && PEER_FAULT_CODES.has(e.code)
+}
+
+/**
+ * Validates `block` against its parent and the chain, and stores it: as the new head (possibly
+ * after a reorg), as a side block, or not at all ('known', 'orphan', 'future'). Throws a
+ * BlockError (or a DPoS / execution rule's error) when the block is invalid; any other throw is
+ * a local fault.
+ */
 export async function importBlock(c: ImportHost, block: Block, now: bigint): Promise<ImportOutcome> {
   // 1. known, or its parent unknown
   if (await c.store.hasBlock(block.hash)) return 'known'
