@@ -1,8 +1,10 @@
 /**
  * The chain as a running node holds it: the block store, the world state and the head.
- * Opening checks that the data directory belongs to this genesis and is intact (refusing with a
- * clear error otherwise, never resetting); block building runs under one lock and commits each
- * block, its receipts, indexes, state nodes and head in a single batch.
+ * Opening (chainOpen.ts) checks that the data directory belongs to this genesis and is intact
+ * (refusing with a clear error otherwise, never resetting); block building and import
+ * (importBlock.ts) run under one lock and commit each block, its receipts, indexes, state nodes
+ * and head in a single batch. Finality bookkeeping: what each witness confirmed, the seats at
+ * the head, the final block (the rule itself: src/chain/finality.ts).
  */
 import { EventEmitter } from 'node:events'
 import type { Common } from '@ethereumjs/common'
@@ -11,32 +13,27 @@ import type { TypedTransaction } from '@ethereumjs/tx'
 import { Address, bytesToHex, hexToBytes } from '@ethereumjs/util'
 import type { VM } from '@ethereumjs/vm'
 import { makeBlock, transactionsRoot, type Block } from '../chain/block.js'
-import { BlockStore, u64, type Db } from '../chain/blockStore.js'
+import type { BlockStore } from '../chain/blockStore.js'
 import { confirmationsRoot, recoverConfirmer, type Confirmation } from '../chain/confirmation.js'
 import { BlockError, BlockErrorCode, ChainErrorCode } from '../chain/errors.js'
 import { finalizedNumber, quorum } from '../chain/finality.js'
-import { canonicalGenesisJson, type Genesis } from '../chain/genesis.js'
-import { equalBytes, headerHash, signHeader, ZERO32, type BlockHeader } from '../chain/header.js'
+import type { Genesis } from '../chain/genesis.js'
+import { equalBytes, signHeader, ZERO32, type BlockHeader } from '../chain/header.js'
 import { receiptsRoot, type TxReceipt } from '../chain/receipt.js'
 import { beginBlock, endBlock, scheduleFor, type BlockInfo, type DposConfig, type Schedule } from '../consensus/dpos/engine.js'
 import { lastConfirmedOf, readWitnesses } from '../consensus/dpos/views.js'
 import { flowBeginBlock } from '../consensus/povf/engine.js'
-import { core } from '../core/index.js'
 import { addressOf, publicKeyOf } from '../crypto/secp256k1.js'
 import { executeBlock, type BlockContext, type ExecutedBlock, type ExecutionOptions } from '../execution/blockExecutor.js'
 import { POOLS } from '../execution/systemAddresses.js'
 import { WorldState } from '../state/worldState.js'
 import { NfcError } from '../util/errors.js'
 import type { Logger } from '../util/logger.js'
-import { buildGenesis, bytesToBig, corrupt, dposConfigOf, emptyRoot, foreign, isEmpty, loadFinalized, makeVm, verifyTip } from './chainOpen.js'
+import { dposConfigOf, makeVm, openChainParts, type OpenOptions } from './chainOpen.js'
 import { importBlock, type ImportHost, type ImportOutcome } from './importBlock.js'
 
 export { dposConfigOf, makeVm }
 export type { ImportOutcome }
-
-const utf8 = new TextEncoder()
-/** bump when the on-disk layout changes incompatibly */
-const SCHEMA_VERSION = 1
 
 export interface Head {
   hash: Uint8Array
@@ -117,82 +114,9 @@ export class Blockchain extends EventEmitter<{
     return this._head
   }
 
-  static async open(opts: {
-    db: Db
-    genesis: Genesis
-    common: Common
-    logger: Logger
-    now: () => number
-    /** the database held records before it was opened (see src/node/datadir.ts) */
-    existed?: boolean
-  }): Promise<Blockchain> {
-    const { db, genesis, common, logger } = opts
-    const store = new BlockStore(db, common)
-    const storedGenesis = await store.getMeta('genesisHash')
-    const headHash = await store.getHeadHash()
-
-    if (storedGenesis === undefined && headHash === undefined) {
-      if (opts.existed === true && (await isEmpty(db))) {
-        throw corrupt('it held data, but the database opens empty (its files are damaged)')
-      }
-      if (!(await isEmpty(db))) {
-        throw new NfcError(
-          ChainErrorCode.DatadirForeign,
-          'the data directory holds data that is not a NetFlowCoin chain; refusing to touch it',
-        )
-      }
-      const interval = BigInt(genesis.params.blockIntervalMs)
-      const time = genesis.timestamp !== 0 ? BigInt(genesis.timestamp) : (BigInt(opts.now()) / interval) * interval
-      const state = await WorldState.open(db, common)
-      const header = await buildGenesis(state.live, genesis, time)
-      const hash = headerHash(header)
-      await store.commitBlock(makeBlock(header, []), [], [
-        ...state.store.drain(),
-        store.metaOp('genesisHash', hash),
-        store.metaOp('genesisConfig', core.keccak256(utf8.encode(canonicalGenesisJson({ ...genesis, timestamp: Number(time) })))),
-        store.metaOp('genesisTime', u64(time)),
-        store.metaOp('schemaVersion', u64(BigInt(SCHEMA_VERSION))),
-      ])
-      state.store.committed()
-      logger.info('initialised chain from genesis', { name: genesis.name, chainId: genesis.chainId, hash, time })
-      const dpos = dposConfigOf(genesis, time, hash)
-      const vm = await makeVm(common, state, store, dpos)
-      const chain = new Blockchain(common, genesis, store, state, vm, hash, time, { hash, header }, logger, { hash, header }, dpos)
-      await chain.loadConsensus()
-      return chain
-    }
-    if (storedGenesis === undefined || headHash === undefined) {
-      throw corrupt(`the ${storedGenesis === undefined ? 'genesis record' : 'head pointer'} is missing`)
-    }
-    const time = bytesToBig(await store.getMeta('genesisTime'))
-    const version = bytesToBig(await store.getMeta('schemaVersion'))
-    if (version !== BigInt(SCHEMA_VERSION)) throw corrupt(`unknown layout version ${version}`)
-    if (genesis.timestamp !== 0 && BigInt(genesis.timestamp) !== time) {
-      throw foreign(`its genesis time is ${time}, the genesis file says ${genesis.timestamp}`)
-    }
-    // Rebuild the genesis block in a private view and compare: a datadir of another genesis
-    // (other allocation, chain id, parameters) must never be continued.
-    const scratch = await WorldState.open(db, common)
-    const expected = headerHash(await buildGenesis(await scratch.at(emptyRoot()), genesis, time))
-    if (!equalBytes(expected, storedGenesis)) {
-      throw foreign(`its genesis block is ${bytesToHex(storedGenesis)}, this genesis file makes ${bytesToHex(expected)}`)
-    }
-    const config = core.keccak256(utf8.encode(canonicalGenesisJson({ ...genesis, timestamp: Number(time) })))
-    if (!equalBytes(config, (await store.getMeta('genesisConfig')) ?? new Uint8Array())) {
-      throw foreign('its genesis parameters differ from this genesis file')
-    }
-    const head = await verifyTip(store, headHash)
-    // data directories from before the address index get it rebuilt once (a progress line)
-    await store.ensureAddressIndex((msg, fields) => logger.info(msg, fields))
-    const state = await WorldState.open(db, common, head.header.stateRoot)
-    if (!(await state.hasRoot(head.header.stateRoot))) {
-      throw corrupt(`the state of head block ${head.header.number} is missing`)
-    }
-    const dpos = dposConfigOf(genesis, time, storedGenesis)
-    const vm = await makeVm(common, state, store, dpos)
-    const finalized = await loadFinalized(store, head, storedGenesis)
-    logger.info('opened chain', { head: head.header.number, hash: head.hash, finalized: finalized.header.number })
-    const chain = new Blockchain(common, genesis, store, state, vm, storedGenesis, time, head, logger, finalized, dpos)
+  static async open(opts: OpenOptions): Promise<Blockchain> {
+    const o = await openChainParts(opts)
+    const chain = new Blockchain(opts.common, opts.genesis, o.store, o.state, o.vm, o.genesisHash, o.time, o.head, opts.logger, o.finalized, o.dpos)
     await chain.loadConsensus()
     return chain
   }

@@ -8,21 +8,124 @@ import type { Common } from '@ethereumjs/common'
 import type { MerkleStateManager } from '@ethereumjs/statemanager'
 import { Account, Address, bytesToHex, hexToBytes } from '@ethereumjs/util'
 import type { VM } from '@ethereumjs/vm'
-import type { BlockStore, Db } from '../chain/blockStore.js'
+import { makeBlock } from '../chain/block.js'
+import { BlockStore, u64, type Db } from '../chain/blockStore.js'
 import { ChainErrorCode } from '../chain/errors.js'
-import type { Genesis } from '../chain/genesis.js'
+import { canonicalGenesisJson, type Genesis } from '../chain/genesis.js'
 import { equalBytes, headerHash, verifyHeaderSignature, ZERO32, type BlockHeader } from '../chain/header.js'
 import type { DposConfig } from '../consensus/dpos/engine.js'
 import { writeGenesisState } from '../consensus/dpos/genesisState.js'
 import { flowConfigOf } from '../consensus/povf/params.js'
 import { prepareSystemAccounts } from '../execution/system/index.js'
 import { createNodeVm } from '../execution/vmFactory.js'
-import type { WorldState } from '../state/worldState.js'
+import { WorldState } from '../state/worldState.js'
+import { core } from '../core/index.js'
 import { NfcError } from '../util/errors.js'
+import type { Logger } from '../util/logger.js'
 import type { Head } from './blockchain.js'
 
 /** how many blocks below the head are re-verified (links and signatures) at start-up */
 const VERIFY_DEPTH = 64n
+
+const utf8 = new TextEncoder()
+/** bump when the on-disk layout changes incompatibly */
+const SCHEMA_VERSION = 1
+
+export interface OpenOptions {
+  db: Db
+  genesis: Genesis
+  common: Common
+  logger: Logger
+  now: () => number
+  /** the database held records before it was opened (see src/node/datadir.ts) */
+  existed?: boolean
+}
+
+/** What opening a data directory yields: the parts a Blockchain is built from. */
+export interface OpenedParts {
+  store: BlockStore
+  state: WorldState
+  vm: VM
+  genesisHash: Uint8Array
+  /** genesis time in ms (resolved when the genesis file says 0) */
+  time: bigint
+  head: Head
+  finalized: Head
+  dpos: DposConfig
+}
+
+/**
+ * Opens the chain in `db`: a new one from `genesis` when the database is empty, else the stored
+ * one after checking that it belongs to this genesis and is intact (refusing with a clear error
+ * otherwise, never resetting).
+ */
+export async function openChainParts(opts: OpenOptions): Promise<OpenedParts> {
+  const { db, genesis, common, logger } = opts
+  const store = new BlockStore(db, common)
+  const storedGenesis = await store.getMeta('genesisHash')
+  const headHash = await store.getHeadHash()
+
+  if (storedGenesis === undefined && headHash === undefined) {
+    if (opts.existed === true && (await isEmpty(db))) {
+      throw corrupt('it held data, but the database opens empty (its files are damaged)')
+    }
+    if (!(await isEmpty(db))) {
+      throw new NfcError(
+        ChainErrorCode.DatadirForeign,
+        'the data directory holds data that is not a NetFlowCoin chain; refusing to touch it',
+      )
+    }
+    const interval = BigInt(genesis.params.blockIntervalMs)
+    const time = genesis.timestamp !== 0 ? BigInt(genesis.timestamp) : (BigInt(opts.now()) / interval) * interval
+    const state = await WorldState.open(db, common)
+    const header = await buildGenesis(state.live, genesis, time)
+    const hash = headerHash(header)
+    await store.commitBlock(makeBlock(header, []), [], [
+      ...state.store.drain(),
+      store.metaOp('genesisHash', hash),
+      store.metaOp('genesisConfig', core.keccak256(utf8.encode(canonicalGenesisJson({ ...genesis, timestamp: Number(time) })))),
+      store.metaOp('genesisTime', u64(time)),
+      store.metaOp('schemaVersion', u64(BigInt(SCHEMA_VERSION))),
+    ])
+    state.store.committed()
+    logger.info('initialised chain from genesis', { name: genesis.name, chainId: genesis.chainId, hash, time })
+    const dpos = dposConfigOf(genesis, time, hash)
+    const vm = await makeVm(common, state, store, dpos)
+    return { store, state, vm, genesisHash: hash, time, head: { hash, header }, finalized: { hash, header }, dpos }
+  }
+  if (storedGenesis === undefined || headHash === undefined) {
+    throw corrupt(`the ${storedGenesis === undefined ? 'genesis record' : 'head pointer'} is missing`)
+  }
+  const time = bytesToBig(await store.getMeta('genesisTime'))
+  const version = bytesToBig(await store.getMeta('schemaVersion'))
+  if (version !== BigInt(SCHEMA_VERSION)) throw corrupt(`unknown layout version ${version}`)
+  if (genesis.timestamp !== 0 && BigInt(genesis.timestamp) !== time) {
+    throw foreign(`its genesis time is ${time}, the genesis file says ${genesis.timestamp}`)
+  }
+  // Rebuild the genesis block in a private view and compare: a datadir of another genesis
+  // (other allocation, chain id, parameters) must never be continued.
+  const scratch = await WorldState.open(db, common)
+  const expected = headerHash(await buildGenesis(await scratch.at(emptyRoot()), genesis, time))
+  if (!equalBytes(expected, storedGenesis)) {
+    throw foreign(`its genesis block is ${bytesToHex(storedGenesis)}, this genesis file makes ${bytesToHex(expected)}`)
+  }
+  const config = core.keccak256(utf8.encode(canonicalGenesisJson({ ...genesis, timestamp: Number(time) })))
+  if (!equalBytes(config, (await store.getMeta('genesisConfig')) ?? new Uint8Array())) {
+    throw foreign('its genesis parameters differ from this genesis file')
+  }
+  const head = await verifyTip(store, headHash)
+  // data directories from before the address index get it rebuilt once (a progress line)
+  await store.ensureAddressIndex((msg, fields) => logger.info(msg, fields))
+  const state = await WorldState.open(db, common, head.header.stateRoot)
+  if (!(await state.hasRoot(head.header.stateRoot))) {
+    throw corrupt(`the state of head block ${head.header.number} is missing`)
+  }
+  const dpos = dposConfigOf(genesis, time, storedGenesis)
+  const vm = await makeVm(common, state, store, dpos)
+  const finalized = await loadFinalized(store, head, storedGenesis)
+  logger.info('opened chain', { head: head.header.number, hash: head.hash, finalized: finalized.header.number })
+  return { store, state, vm, genesisHash: storedGenesis, time, head, finalized, dpos }
+}
 
 export function corrupt(reason: string): NfcError {
   return new NfcError(
