@@ -31,6 +31,7 @@ import { NfcError } from '../util/errors.js'
 import type { Logger } from '../util/logger.js'
 import { dposConfigOf, makeVm, openChainParts, type OpenOptions } from './chainOpen.js'
 import { importBlock, type ImportHost, type ImportOutcome } from './importBlock.js'
+import { usableConfirmations } from './usableConfirmations.js'
 
 export { dposConfigOf, makeVm }
 export type { ImportOutcome }
@@ -59,8 +60,6 @@ class Mutex {
   }
 }
 
-/** confirmations a producer includes in one block */
-const MAX_CONFIRMATIONS_PER_BLOCK = 256
 const SHARED = new Address(hexToBytes(POOLS.shared))
 
 /** two different headers signed by one producer for one slot (DESIGN §4 double production) */
@@ -159,7 +158,7 @@ export class Blockchain extends EventEmitter<{
       if (sched.owner !== producerHex) {
         throw new NfcError(ChainErrorCode.NotMySlot, `slot ${sched.slot} belongs to ${sched.owner ?? 'nobody (vacant seat)'}, not ${producerHex}`)
       }
-      const included = await this.usableConfirmations(parent, sched.seats, confirmations)
+      const included = await usableConfirmations(this.store, this.state.live, this.common.chainId(), parent, sched.seats, confirmations)
       const ctx = this.blockContext(parent, timestamp, producer)
       const info = this.blockInfo(ctx, parent, included)
       try {
@@ -342,39 +341,6 @@ export class Blockchain extends EventEmitter<{
       },
       end: async (sm) => void (await endBlock(sm, info, this.dpos)),
     }
-  }
-
-  /**
-   * The confirmations a producer may include on top of `parent`: valid signatures of seated
-   * witnesses, for canonical ancestors above what each witness has on chain, in (number,
-   * witness) order so every witness's numbers increase; at most MAX_CONFIRMATIONS_PER_BLOCK.
-   */
-  private async usableConfirmations(
-    parent: Head,
-    seats: readonly (string | null)[],
-    pool: readonly Confirmation[],
-  ): Promise<{ witness: string; confirmation: Confirmation }[]> {
-    const seated = new Set(seats.filter((s): s is string => s !== null))
-    const floor = new Map<string, bigint>()
-    const out: { witness: string; confirmation: Confirmation }[] = []
-    const sorted = [...pool].sort((a, b) => (a.number < b.number ? -1 : a.number > b.number ? 1 : 0))
-    const chainId = this.common.chainId()
-    for (const c of sorted) {
-      if (out.length >= MAX_CONFIRMATIONS_PER_BLOCK) break
-      if (c.number > parent.header.number) continue
-      const signer = recoverConfirmer(chainId, c)
-      if (signer === null) continue
-      const witness = bytesToHex(signer)
-      if (!seated.has(witness)) continue
-      if (!floor.has(witness)) floor.set(witness, await lastConfirmedOf(this.state.live, witness))
-      if (c.number <= floor.get(witness)!) continue
-      const canonical = await this.store.getHashByNumber(c.number)
-      if (canonical === undefined || !equalBytes(canonical, c.blockHash)) continue
-      floor.set(witness, c.number)
-      out.push({ witness, confirmation: c })
-    }
-    out.sort((a, b) => (a.confirmation.number !== b.confirmation.number ? (a.confirmation.number < b.confirmation.number ? -1 : 1) : a.witness < b.witness ? -1 : 1))
-    return out
   }
 
   /** After a canonical commit: seats, finality, then the events (removed newest-first, added oldest-first). */
