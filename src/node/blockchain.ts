@@ -1,42 +1,40 @@
 /**
  * The chain as a running node holds it: the block store, the world state and the head.
- * Opening checks that the data directory belongs to this genesis and is intact (refusing with a
- * clear error otherwise, never resetting); block building runs under one lock and commits each
- * block, its receipts, indexes, state nodes and head in a single batch.
+ * Opening (chainOpen.ts) checks that the data directory belongs to this genesis and is intact
+ * (refusing with a clear error otherwise, never resetting); block building and import
+ * (importBlock.ts) run under one lock and commit each block, its receipts, indexes, state nodes
+ * and head in a single batch. Finality bookkeeping: what each witness confirmed, the seats at
+ * the head, the final block (the rule itself: src/chain/finality.ts).
  */
 import { EventEmitter } from 'node:events'
 import type { Common } from '@ethereumjs/common'
+import type { MerkleStateManager } from '@ethereumjs/statemanager'
 import type { TypedTransaction } from '@ethereumjs/tx'
-import { Account, Address, bytesToHex, hexToBytes } from '@ethereumjs/util'
+import { Address, bytesToHex, hexToBytes } from '@ethereumjs/util'
 import type { VM } from '@ethereumjs/vm'
 import { makeBlock, transactionsRoot, type Block } from '../chain/block.js'
+import type { BlockStore } from '../chain/blockStore.js'
 import { confirmationsRoot, recoverConfirmer, type Confirmation } from '../chain/confirmation.js'
-import { flowConfigOf } from '../consensus/povf/params.js'
-import { beginBlock, endBlock, scheduleFor, type BlockInfo, type DposConfig, type Schedule } from '../consensus/dpos/engine.js'
-import { flowBeginBlock } from '../consensus/povf/engine.js'
-import { writeGenesisState } from '../consensus/dpos/genesisState.js'
-import { lastConfirmedOf, readWitnesses } from '../consensus/dpos/views.js'
-import { createNodeVm } from '../execution/vmFactory.js'
-import { prepareSystemAccounts } from '../execution/system/index.js'
-import { BlockStore, u64, type Db } from '../chain/blockStore.js'
-import { ChainErrorCode } from '../chain/errors.js'
-import { canonicalGenesisJson, type Genesis } from '../chain/genesis.js'
-import { equalBytes, headerHash, signHeader, verifyHeaderSignature, ZERO32, type BlockHeader } from '../chain/header.js'
+import { BlockError, BlockErrorCode, ChainErrorCode } from '../chain/errors.js'
+import { finalizedNumber, quorum } from '../chain/finality.js'
+import type { Genesis } from '../chain/genesis.js'
+import { equalBytes, signHeader, ZERO32, type BlockHeader } from '../chain/header.js'
 import { receiptsRoot, type TxReceipt } from '../chain/receipt.js'
-import { core } from '../core/index.js'
+import { beginBlock, endBlock, scheduleFor, type BlockInfo, type DposConfig, type Schedule } from '../consensus/dpos/engine.js'
+import { lastConfirmedOf, readWitnesses } from '../consensus/dpos/views.js'
+import { flowBeginBlock } from '../consensus/povf/engine.js'
 import { addressOf, publicKeyOf } from '../crypto/secp256k1.js'
 import { executeBlock, type BlockContext, type ExecutedBlock, type ExecutionOptions } from '../execution/blockExecutor.js'
 import { POOLS } from '../execution/systemAddresses.js'
 import { WorldState } from '../state/worldState.js'
-import type { MerkleStateManager } from '@ethereumjs/statemanager'
 import { NfcError } from '../util/errors.js'
 import type { Logger } from '../util/logger.js'
+import { dposConfigOf, makeVm, openChainParts, type OpenOptions } from './chainOpen.js'
+import { importBlock, type ImportHost, type ImportOutcome } from './importBlock.js'
+import { usableConfirmations } from './usableConfirmations.js'
 
-const utf8 = new TextEncoder()
-/** bump when the on-disk layout changes incompatibly */
-const SCHEMA_VERSION = 1
-/** how many blocks below the head are re-verified (links and signatures) at start-up */
-const VERIFY_DEPTH = 64n
+export { dposConfigOf, makeVm }
+export type { ImportOutcome }
 
 export interface Head {
   hash: Uint8Array
@@ -62,14 +60,6 @@ class Mutex {
   }
 }
 
-export type ImportOutcome = 'imported' | 'side' | 'known' | 'orphan' | 'future'
-
-/** a block may arrive this early (clock skew between nodes) and still be imported now */
-const FUTURE_SLACK_MS = 500n
-/** further ahead than this, a block is invalid, not early */
-const MAX_FUTURE_MS = 15_000n
-/** confirmations a producer includes in one block */
-const MAX_CONFIRMATIONS_PER_BLOCK = 256
 const SHARED = new Address(hexToBytes(POOLS.shared))
 
 /** two different headers signed by one producer for one slot (DESIGN §4 double production) */
@@ -123,82 +113,9 @@ export class Blockchain extends EventEmitter<{
     return this._head
   }
 
-  static async open(opts: {
-    db: Db
-    genesis: Genesis
-    common: Common
-    logger: Logger
-    now: () => number
-    /** the database held records before it was opened (see src/node/datadir.ts) */
-    existed?: boolean
-  }): Promise<Blockchain> {
-    const { db, genesis, common, logger } = opts
-    const store = new BlockStore(db, common)
-    const storedGenesis = await store.getMeta('genesisHash')
-    const headHash = await store.getHeadHash()
-
-    if (storedGenesis === undefined && headHash === undefined) {
-      if (opts.existed === true && (await isEmpty(db))) {
-        throw corrupt('it held data, but the database opens empty (its files are damaged)')
-      }
-      if (!(await isEmpty(db))) {
-        throw new NfcError(
-          ChainErrorCode.DatadirForeign,
-          'the data directory holds data that is not a NetFlowCoin chain; refusing to touch it',
-        )
-      }
-      const interval = BigInt(genesis.params.blockIntervalMs)
-      const time = genesis.timestamp !== 0 ? BigInt(genesis.timestamp) : (BigInt(opts.now()) / interval) * interval
-      const state = await WorldState.open(db, common)
-      const header = await buildGenesis(state.live, genesis, time)
-      const hash = headerHash(header)
-      await store.commitBlock(makeBlock(header, []), [], [
-        ...state.store.drain(),
-        store.metaOp('genesisHash', hash),
-        store.metaOp('genesisConfig', core.keccak256(utf8.encode(canonicalGenesisJson({ ...genesis, timestamp: Number(time) })))),
-        store.metaOp('genesisTime', u64(time)),
-        store.metaOp('schemaVersion', u64(BigInt(SCHEMA_VERSION))),
-      ])
-      state.store.committed()
-      logger.info('initialised chain from genesis', { name: genesis.name, chainId: genesis.chainId, hash, time })
-      const dpos = dposConfigOf(genesis, time, hash)
-      const vm = await makeVm(common, state, store, dpos)
-      const chain = new Blockchain(common, genesis, store, state, vm, hash, time, { hash, header }, logger, { hash, header }, dpos)
-      await chain.loadConsensus()
-      return chain
-    }
-    if (storedGenesis === undefined || headHash === undefined) {
-      throw corrupt(`the ${storedGenesis === undefined ? 'genesis record' : 'head pointer'} is missing`)
-    }
-    const time = bytesToBig(await store.getMeta('genesisTime'))
-    const version = bytesToBig(await store.getMeta('schemaVersion'))
-    if (version !== BigInt(SCHEMA_VERSION)) throw corrupt(`unknown layout version ${version}`)
-    if (genesis.timestamp !== 0 && BigInt(genesis.timestamp) !== time) {
-      throw foreign(`its genesis time is ${time}, the genesis file says ${genesis.timestamp}`)
-    }
-    // Rebuild the genesis block in a private view and compare: a datadir of another genesis
-    // (other allocation, chain id, parameters) must never be continued.
-    const scratch = await WorldState.open(db, common)
-    const expected = headerHash(await buildGenesis(await scratch.at(emptyRoot()), genesis, time))
-    if (!equalBytes(expected, storedGenesis)) {
-      throw foreign(`its genesis block is ${bytesToHex(storedGenesis)}, this genesis file makes ${bytesToHex(expected)}`)
-    }
-    const config = core.keccak256(utf8.encode(canonicalGenesisJson({ ...genesis, timestamp: Number(time) })))
-    if (!equalBytes(config, (await store.getMeta('genesisConfig')) ?? new Uint8Array())) {
-      throw foreign('its genesis parameters differ from this genesis file')
-    }
-    const head = await verifyTip(store, headHash)
-    // data directories from before the address index get it rebuilt once (a progress line)
-    await store.ensureAddressIndex((msg, fields) => logger.info(msg, fields))
-    const state = await WorldState.open(db, common, head.header.stateRoot)
-    if (!(await state.hasRoot(head.header.stateRoot))) {
-      throw corrupt(`the state of head block ${head.header.number} is missing`)
-    }
-    const dpos = dposConfigOf(genesis, time, storedGenesis)
-    const vm = await makeVm(common, state, store, dpos)
-    const finalized = await loadFinalized(store, head, storedGenesis)
-    logger.info('opened chain', { head: head.header.number, hash: head.hash, finalized: finalized.header.number })
-    const chain = new Blockchain(common, genesis, store, state, vm, storedGenesis, time, head, logger, finalized, dpos)
+  static async open(opts: OpenOptions): Promise<Blockchain> {
+    const o = await openChainParts(opts)
+    const chain = new Blockchain(opts.common, opts.genesis, o.store, o.state, o.vm, o.genesisHash, o.time, o.head, opts.logger, o.finalized, o.dpos)
     await chain.loadConsensus()
     return chain
   }
@@ -230,10 +147,10 @@ export class Blockchain extends EventEmitter<{
     return this.lock.run(async () => {
       const parent = this._head
       if (timestamp <= parent.header.timestamp) {
-        throw new NfcError(ChainErrorCode.InvalidBlock, `timestamp ${timestamp} is not after the parent's ${parent.header.timestamp}`)
+        throw new BlockError(BlockErrorCode.ProduceTimestampNotAfterParent, `timestamp ${timestamp} is not after the parent's ${parent.header.timestamp}`)
       }
       if ((timestamp - this.genesisTime) % this.dpos.intervalMs !== 0n) {
-        throw new NfcError(ChainErrorCode.InvalidBlock, `timestamp ${timestamp} is not the start of a slot (genesis ${this.genesisTime} + k·${this.dpos.intervalMs} ms)`)
+        throw new BlockError(BlockErrorCode.ProduceTimestampOffSlot, `timestamp ${timestamp} is not the start of a slot (genesis ${this.genesisTime} + k·${this.dpos.intervalMs} ms)`)
       }
       const producer = new Address(addressOf(publicKeyOf(privateKey)))
       const producerHex = producer.toString()
@@ -241,7 +158,7 @@ export class Blockchain extends EventEmitter<{
       if (sched.owner !== producerHex) {
         throw new NfcError(ChainErrorCode.NotMySlot, `slot ${sched.slot} belongs to ${sched.owner ?? 'nobody (vacant seat)'}, not ${producerHex}`)
       }
-      const included = await this.usableConfirmations(parent, sched.seats, confirmations)
+      const included = await usableConfirmations(this.store, this.state.live, this.common.chainId(), parent, sched.seats, confirmations)
       const ctx = this.blockContext(parent, timestamp, producer)
       const info = this.blockInfo(ctx, parent, included)
       try {
@@ -286,85 +203,39 @@ export class Blockchain extends EventEmitter<{
    * Throws CHAIN_INVALID_BLOCK (or the consensus rule's error) when the block is invalid.
    */
   importBlock(block: Block, now: bigint): Promise<ImportOutcome> {
-    return this.lock.run(async () => {
-      if (await this.store.hasBlock(block.hash)) return 'known'
-      const h = block.header
-      const parentHeader = await this.store.getHeader(h.parentHash)
-      if (parentHeader === undefined) return 'orphan'
-      const parent: Head = { hash: h.parentHash, header: parentHeader }
-      const interval = this.dpos.intervalMs
-      const invalid = (reason: string) =>
-        new NfcError(ChainErrorCode.InvalidBlock, `block ${h.number} (${bytesToHex(block.hash)}): ${reason}`, { number: h.number })
-      if (h.number !== parentHeader.number + 1n) throw invalid(`number is not its parent's + 1 (${parentHeader.number})`)
-      if (h.timestamp <= parentHeader.timestamp) throw invalid('timestamp is not after its parent\'s')
-      if ((h.timestamp - this.genesisTime) % interval !== 0n) throw invalid('timestamp is not the start of a slot')
-      if (h.timestamp > now + MAX_FUTURE_MS) throw invalid(`timestamp ${h.timestamp} is ${h.timestamp - now} ms in the future`)
-      if (h.timestamp > now + FUTURE_SLACK_MS) return 'future'
-      if (h.gasLimit !== this.genesis.params.blockGasLimit) throw invalid(`gas limit ${h.gasLimit} is not the chain's ${this.genesis.params.blockGasLimit}`)
-      if (h.baseFeePerGas !== this.genesis.params.minGasPrice) throw invalid('baseFeePerGas is not the chain minimum gas price')
-      if (h.gasUsed > h.gasLimit) throw invalid('gas used above the gas limit')
-      if (!isZero(h.flowRoot)) throw invalid('flow checkpoints are not accepted yet')
-      try {
-        verifyHeaderSignature(h, block.hash)
-      } catch {
-        throw invalid('the signature is not the producer\'s')
-      }
-      await this.detectDoubleProduction(block)
-      if (!equalBytes(transactionsRoot(block.transactions), h.transactionsRoot)) throw invalid('transactionsRoot does not match the transactions')
-      if (!equalBytes(confirmationsRoot(block.confirmations), h.confirmationsRoot)) throw invalid('confirmationsRoot does not match the confirmations')
-      const confirmations: BlockInfo['confirmations'] = []
-      for (const c of block.confirmations) {
-        const signer = recoverConfirmer(this.common.chainId(), c)
-        if (signer === null) throw invalid('a confirmation signature is invalid')
-        const onBranch = await this.ancestorHash(parent, c.number)
-        if (onBranch === undefined || !equalBytes(onBranch, c.blockHash)) throw invalid(`a confirmation is for block ${c.number}, which is not an ancestor`)
-        confirmations.push({ witness: bytesToHex(signer), number: c.number })
-      }
-      // fork choice: a branch that does not contain the last final block is never followed
-      const fin = this._finalized
-      if (h.number <= fin.header.number) return 'known'
-      const atFinal = await this.ancestorHash(parent, fin.header.number)
-      if (atFinal === undefined || !equalBytes(atFinal, fin.hash)) {
-        this.logger.warn('ignored a block on a branch without the final block', { number: h.number, hash: block.hash, finalized: fin.header.number })
-        return 'known'
-      }
-      const head = this._head
-      const extendsHead = equalBytes(h.parentHash, head.hash)
-      const wins = extendsHead || h.number > head.header.number || (h.number === head.header.number && compareBytes(block.hash, head.hash) < 0)
+    return this.lock.run(() => importBlock(this.importHost, block, now))
+  }
 
-      const producer = new Address(h.producer)
-      const ctx = this.blockContext(parent, h.timestamp, producer)
-      const info: BlockInfo = { ...this.blockInfo(ctx, parent, []), confirmations }
-      if (!extendsHead) await (this.vm.stateManager as MerkleStateManager).setStateRoot(parentHeader.stateRoot, true)
-      let receipts: TxReceipt[]
-      try {
-        const exec = await executeBlock(this.vm, ctx, block.transactions, { mode: 'import', sharedPool: SHARED, hooks: this.hooks(info) })
-        if (exec.gasUsed !== h.gasUsed) throw invalid(`gas used is ${exec.gasUsed}, the header says ${h.gasUsed}`)
-        if (!equalBytes(exec.stateRoot, h.stateRoot)) throw invalid('state root does not match the execution')
-        if (!equalBytes(receiptsRoot(exec.receipts), h.receiptsRoot)) throw invalid('receiptsRoot does not match the execution')
-        if (!equalBytes(exec.logsBloom, h.logsBloom)) throw invalid('logsBloom does not match the execution')
-        receipts = exec.receipts
-        if (!wins) {
-          await this.store.commit({ block, receipts, extra: this.state.store.drain(), canonical: false })
-          this.state.store.committed()
-          await (this.vm.stateManager as MerkleStateManager).setStateRoot(head.header.stateRoot, true)
-          this.logger.info('stored a side block', { number: h.number, hash: block.hash, head: head.header.number })
-          return 'side'
-        }
-        const { unindex, reindex } = extendsHead ? { unindex: [], reindex: [] } : await this.reorgPath(head, parent)
-        await this.store.commit({ block, receipts, extra: this.state.store.drain(), canonical: true, unindex, reindex })
-        this.state.store.committed()
-        this._head = { hash: block.hash, header: h }
-        if (unindex.length > 0) {
-          this.logger.warn('reorganised', { depth: unindex.length, from: head.header.number, to: h.number, hash: block.hash })
-        }
-        await this.afterCanonical(unindex, reindex, { block, receipts })
-        return 'imported'
-      } catch (e) {
-        await this.rollback(head)
-        throw e
-      }
-    })
+  /** What importBlock.ts reads and calls of this chain (its private parts, bound). */
+  private get importHost(): ImportHost {
+    const self = this
+    return {
+      common: this.common,
+      store: this.store,
+      state: this.state,
+      vm: this.vm,
+      logger: this.logger,
+      rules: {
+        genesisTime: this.genesisTime,
+        intervalMs: this.dpos.intervalMs,
+        gasLimit: this.genesis.params.blockGasLimit,
+        minGasPrice: this.genesis.params.minGasPrice,
+      },
+      sharedPool: SHARED,
+      get head() {
+        return self._head
+      },
+      get finalized() {
+        return self._finalized
+      },
+      setHead: (head) => void (this._head = head),
+      blockContext: (parent, timestamp, producer) => this.blockContext(parent, timestamp, producer),
+      blockInfo: (ctx, parent, included) => this.blockInfo(ctx, parent, included),
+      hooks: (info) => this.hooks(info),
+      detectDoubleProduction: (block) => this.detectDoubleProduction(block),
+      afterCanonical: (unindex, reindex, added) => this.afterCanonical(unindex, reindex, added),
+      rollback: (to) => this.rollback(to),
+    }
   }
 
   /**
@@ -409,8 +280,7 @@ export class Blockchain extends EventEmitter<{
 
   /** Distinct confirmations that make a block final: ⌊2n/3⌋+1 of the n occupied seats at the head. */
   quorum(): number {
-    const n = this.headSeats.filter((s) => s !== null).length
-    return Math.floor((2 * n) / 3) + 1
+    return quorum(this.headSeats.filter((s) => s !== null).length)
   }
 
   /** The seated witnesses at the head (who may confirm) — cached per head. */
@@ -473,92 +343,6 @@ export class Blockchain extends EventEmitter<{
     }
   }
 
-  /**
-   * The confirmations a producer may include on top of `parent`: valid signatures of seated
-   * witnesses, for canonical ancestors above what each witness has on chain, in (number,
-   * witness) order so every witness's numbers increase; at most MAX_CONFIRMATIONS_PER_BLOCK.
-   */
-  private async usableConfirmations(
-    parent: Head,
-    seats: readonly (string | null)[],
-    pool: readonly Confirmation[],
-  ): Promise<{ witness: string; confirmation: Confirmation }[]> {
-    const seated = new Set(seats.filter((s): s is string => s !== null))
-    const floor = new Map<string, bigint>()
-    const out: { witness: string; confirmation: Confirmation }[] = []
-    const sorted = [...pool].sort((a, b) => (a.number < b.number ? -1 : a.number > b.number ? 1 : 0))
-    const chainId = this.common.chainId()
-    for (const c of sorted) {
-      if (out.length >= MAX_CONFIRMATIONS_PER_BLOCK) break
-      if (c.number > parent.header.number) continue
-      const signer = recoverConfirmer(chainId, c)
-      if (signer === null) continue
-      const witness = bytesToHex(signer)
-      if (!seated.has(witness)) continue
-      if (!floor.has(witness)) floor.set(witness, await lastConfirmedOf(this.state.live, witness))
-      if (c.number <= floor.get(witness)!) continue
-      const canonical = await this.store.getHashByNumber(c.number)
-      if (canonical === undefined || !equalBytes(canonical, c.blockHash)) continue
-      floor.set(witness, c.number)
-      out.push({ witness, confirmation: c })
-    }
-    out.sort((a, b) => (a.confirmation.number !== b.confirmation.number ? (a.confirmation.number < b.confirmation.number ? -1 : 1) : a.witness < b.witness ? -1 : 1))
-    return out
-  }
-
-  /** Hash of the ancestor of `from` (inclusive) at `number`, walking parent links until the canonical chain. */
-  private async ancestorHash(from: Head, number: bigint): Promise<Uint8Array | undefined> {
-    if (number > from.header.number || number < 0n) return undefined
-    let hash = from.hash
-    let n = from.header.number
-    for (;;) {
-      // once on the canonical chain, the number index answers
-      const c = await this.store.getHashByNumber(n)
-      if (c !== undefined && equalBytes(c, hash)) return n === number ? hash : this.store.getHashByNumber(number)
-      if (n === number) return hash
-      const header = await this.store.getHeader(hash)
-      if (header === undefined) return undefined
-      hash = header.parentHash
-      n -= 1n
-    }
-  }
-
-  /** The blocks leaving (head → fork point, newest first) and joining (fork point → parent, oldest first) the canonical chain. */
-  private async reorgPath(head: Head, parent: Head): Promise<{ unindex: Block[]; reindex: Block[] }> {
-    const unindex: Block[] = []
-    const reindex: Block[] = []
-    let a: Head = head
-    let b: Head = parent
-    const load = async (hash: Uint8Array): Promise<Block> => {
-      const blk = await this.store.getBlock(hash)
-      if (blk === undefined) throw new NfcError(ChainErrorCode.DatadirCorrupt, `block ${bytesToHex(hash)} is missing during a reorg`)
-      return blk
-    }
-    const parentOf = async (x: Head): Promise<Head> => {
-      const header = await this.store.getHeader(x.header.parentHash)
-      if (header === undefined) throw new NfcError(ChainErrorCode.DatadirCorrupt, `block ${x.header.number - 1n} is missing during a reorg`)
-      return { hash: x.header.parentHash, header }
-    }
-    while (a.header.number > b.header.number) {
-      unindex.push(await load(a.hash))
-      a = await parentOf(a)
-    }
-    while (b.header.number > a.header.number) {
-      reindex.push(await load(b.hash))
-      b = await parentOf(b)
-    }
-    while (!equalBytes(a.hash, b.hash)) {
-      unindex.push(await load(a.hash))
-      reindex.push(await load(b.hash))
-      a = await parentOf(a)
-      b = await parentOf(b)
-    }
-    if (a.header.number < this._finalized.header.number) {
-      throw new NfcError(ChainErrorCode.InvalidBlock, `refusing a reorg below the final block ${this._finalized.header.number}`)
-    }
-    return { unindex, reindex: reindex.reverse() }
-  }
-
   /** After a canonical commit: seats, finality, then the events (removed newest-first, added oldest-first). */
   private async afterCanonical(unindex: Block[], reindex: Block[], added: NewBlockEvent): Promise<void> {
     const removed: NewBlockEvent[] = []
@@ -582,13 +366,8 @@ export class Blockchain extends EventEmitter<{
   }
 
   private async updateFinality(): Promise<void> {
-    const seated = this.headSeats.filter((s): s is string => s !== null)
-    if (seated.length === 0) return
-    const quorum = this.quorum()
-    const numbers = seated.map((w) => this.confirmedBy.get(w) ?? -1n).sort((a, b) => (a > b ? -1 : a < b ? 1 : 0))
-    let target = numbers[quorum - 1]!
-    if (target > this._head.header.number) target = this._head.header.number
-    if (target <= this._finalized.header.number) return
+    const target = finalizedNumber(this.headSeats, this.confirmedBy, this._head.header.number)
+    if (target === undefined || target <= this._finalized.header.number) return
     const hash = await this.store.getHashByNumber(target)
     const header = hash === undefined ? undefined : await this.store.getHeader(hash)
     if (hash === undefined || header === undefined) return
@@ -623,147 +402,3 @@ export class Blockchain extends EventEmitter<{
   }
 }
 
-function corrupt(reason: string): NfcError {
-  return new NfcError(
-    ChainErrorCode.DatadirCorrupt,
-    `the data directory is damaged: ${reason}. Nothing was changed; restore it from a backup or start ` +
-      'with another --datadir (or `npm run reset` for the dev chain).',
-  )
-}
-
-function foreign(reason: string): NfcError {
-  return new NfcError(
-    ChainErrorCode.DatadirForeign,
-    `the data directory belongs to another genesis: ${reason}. Use the genesis it was created with, ` +
-      'or another --datadir (the dev chain: `npm run reset`, or `nfc node --dev --reset`, starts it over).',
-  )
-}
-
-function bytesToBig(b: Uint8Array | undefined): bigint {
-  if (b === undefined || b.length !== 8) throw corrupt('a metadata record is missing or malformed')
-  return new DataView(b.buffer, b.byteOffset, 8).getBigUint64(0)
-}
-
-function emptyRoot(): Uint8Array {
-  // keccak256(rlp('')) — the root of an empty trie
-  return hexToBytes('0x56e81f171bcc55a6ff8345e692c0f86e5b48e01b996cadc001622fb5e363b421')
-}
-
-async function isEmpty(db: Db): Promise<boolean> {
-  for await (const _ of db.keys({ limit: 1 })) return false
-  return true
-}
-
-async function buildGenesis(sm: MerkleStateManager, genesis: Genesis, time: bigint): Promise<BlockHeader> {
-  for (const [addr, acct] of genesis.alloc) {
-    const address = new Address(hexToBytes(addr as `0x${string}`))
-    await sm.putAccount(address, new Account(acct.nonce, acct.balance))
-    if (acct.code !== undefined && acct.code.length > 0) await sm.putCode(address, acct.code)
-    for (const [slot, value] of acct.storage) await sm.putStorage(address, slot, value)
-  }
-  // system contracts: nonce 1 and a reverting stub code (Solidity's extcodesize check before a
-  // call passes; the native precompile always runs first), then the DPoS records
-  await prepareSystemAccounts(sm)
-  await writeGenesisState(sm, genesis.witnesses, { W: genesis.params.witnessesPerRound })
-  return {
-    parentHash: ZERO32,
-    number: 0n,
-    timestamp: time,
-    producer: new Uint8Array(20),
-    stateRoot: await sm.getStateRoot(),
-    transactionsRoot: ZERO32,
-    receiptsRoot: ZERO32,
-    logsBloom: new Uint8Array(256),
-    gasLimit: genesis.params.blockGasLimit,
-    gasUsed: 0n,
-    baseFeePerGas: genesis.params.minGasPrice,
-    flowRoot: ZERO32,
-    confirmationsRoot: ZERO32,
-    signature: new Uint8Array(0),
-  }
-}
-
-/** Loads the head and checks the last blocks: decodable, linked, indexed and signed. */
-async function verifyTip(store: BlockStore, headHash: Uint8Array): Promise<Head> {
-  let hash = headHash
-  let head: Head | undefined
-  for (let depth = 0n; depth < VERIFY_DEPTH; depth++) {
-    let header: BlockHeader | undefined
-    try {
-      header = await store.getHeader(hash)
-    } catch (e) {
-      throw corrupt(`block ${bytesToHex(hash)}: ${(e as Error).message}`)
-    }
-    if (header === undefined) throw corrupt(`block ${bytesToHex(hash)} is missing`)
-    if (!equalBytes(headerHash(header), hash)) throw corrupt(`block ${header.number} does not match its hash`)
-    const indexed = await store.getHashByNumber(header.number)
-    if (indexed === undefined || !equalBytes(indexed, hash)) throw corrupt(`the index of block ${header.number} is wrong`)
-    head ??= { hash, header }
-    if (header.number === 0n) break
-    try {
-      verifyHeaderSignature(header, hash)
-    } catch {
-      throw corrupt(`block ${header.number} is not signed by its producer`)
-    }
-    hash = header.parentHash
-  }
-  return head!
-}
-
-/** The consensus parameters of a chain, from its genesis. */
-export function dposConfigOf(genesis: Genesis, genesisTime: bigint, genesisHash: Uint8Array): DposConfig {
-  const p = genesis.params
-  return {
-    W: p.witnessesPerRound,
-    cycleBlocks: BigInt(p.electionCycleBlocks),
-    intervalMs: BigInt(p.blockIntervalMs),
-    genesisTime,
-    genesisHash,
-    rnPledge: p.rnPledge,
-    unbondingDelayMs: BigInt(p.unbondingDelaySec) * 1000n,
-    pledgeUnlockMs: BigInt(p.pledgeUnlockSec) * 1000n,
-    evidenceSlashBps: BigInt(p.evidenceSlashBps),
-    flow: flowConfigOf(genesis),
-  }
-}
-
-/** The final block recorded by the last run, if it is still on the canonical chain (else genesis). */
-async function loadFinalized(store: BlockStore, head: Head, genesisHash: Uint8Array): Promise<Head> {
-  const hash = await store.getMeta('finalized')
-  const genesisHeader = await store.getHeader(genesisHash)
-  const fallback = { hash: genesisHash, header: genesisHeader! }
-  if (hash === undefined) return fallback
-  const header = await store.getHeader(hash)
-  if (header === undefined || header.number > head.header.number) return fallback
-  const canonical = await store.getHashByNumber(header.number)
-  return canonical !== undefined && equalBytes(canonical, hash) ? { hash, header } : fallback
-}
-
-function isZero(b: Uint8Array): boolean {
-  for (let i = 0; i < b.length; i++) if (b[i] !== 0) return false
-  return true
-}
-
-function compareBytes(a: Uint8Array, b: Uint8Array): number {
-  for (let i = 0; i < Math.min(a.length, b.length); i++) if (a[i] !== b[i]) return a[i]! - b[i]!
-  return a.length - b.length
-}
-
-/** The node's VM over `state`; without `dpos`, a plain EVM without the native system contracts (tests). */
-async function makeVm(common: Common, state: WorldState, store: BlockStore, dpos?: DposConfig): Promise<VM> {
-  // BLOCKHASH reads canonical hashes from the store (the EVM asks only for the last 256)
-  const blockchain = {
-    async getBlock(n: number) {
-      const hash = await store.getHashByNumber(BigInt(n))
-      if (hash === undefined) throw new NfcError(ChainErrorCode.BlockNotFound, `block ${n} not found`)
-      return { hash: () => hash }
-    },
-    async putBlock() {},
-    shallowCopy() {
-      return blockchain
-    },
-  }
-  return createNodeVm({ common, stateManager: state.live, blockchain, dpos })
-}
-
-export { makeVm }

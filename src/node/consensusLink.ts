@@ -13,7 +13,7 @@ import {
   signConfirmation,
   type Confirmation,
 } from '../chain/confirmation.js'
-import { ChainErrorCode } from '../chain/errors.js'
+import { BlockError, BlockErrorCode, ChainErrorCode } from '../chain/errors.js'
 import { headerHash } from '../chain/header.js'
 import { recoverTxSender, recoverTxSenders, type RecoverPool } from '../crypto/recoverPool.js'
 import { decodeRawTransaction } from '../execution/txDecode.js'
@@ -21,6 +21,7 @@ import type { ChainAdapter, ImportResult } from '../p2p/network.js'
 import type { TxPool } from '../txpool/txPool.js'
 import { NfcError } from '../util/errors.js'
 import type { Blockchain } from './blockchain.js'
+import { isPeerFault } from './importBlock.js'
 
 /** how far below the head confirmations are kept for inclusion */
 const KEEP_DEPTH = 64n
@@ -113,6 +114,11 @@ export class ConsensusLink implements ChainAdapter {
     return outcome === 'side' ? 'imported' : outcome
   }
 
+  /** only a proven-invalid block or confirmation costs the sender; a local fault never does */
+  isPeerFault(e: unknown): boolean {
+    return isPeerFault(e)
+  }
+
   async addTransaction(raw: Uint8Array): Promise<'added' | 'known'> {
     const { chain, txpool } = this.o
     const tx = decodeRawTransaction(raw, { common: chain.common, maxTxSize: this.o.maxTxSize })
@@ -131,7 +137,7 @@ export class ConsensusLink implements ChainAdapter {
     if (this.confirmations.has(witness, c.blockHash)) return 'known'
     if (!(await chain.store.hasBlock(c.blockHash))) return 'unknown-block'
     const header = await chain.store.getHeader(c.blockHash)
-    if (header!.number !== c.number) throw new NfcError(ChainErrorCode.InvalidBlock, 'confirmation names the wrong block number')
+    if (header!.number !== c.number) throw new BlockError(BlockErrorCode.ConfirmationWrongNumber, 'confirmation names the wrong block number')
     if (!chain.seats.includes(witness)) {
       // a witness of an earlier schedule (or a stranger): not counted, not gossiped
       return 'known'

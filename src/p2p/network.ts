@@ -63,12 +63,17 @@ export interface ChainAdapter {
   hashAt(number: bigint): Promise<Uint8Array | undefined>
   /** decode + validate + import one encoded block; 'orphan' = its parent is unknown here;
    *  'future' = its timestamp is ahead of the local clock (retry later);
-   *  throws (an Error, usually NfcError) when the block is invalid → sender penalised */
+   *  throws (an Error, usually NfcError) when the block is invalid → sender penalised, if
+   *  isPeerFault says the error proves it; any other throw is a local fault (logged only) */
   importBlock(encoded: Uint8Array): Promise<ImportResult>
   /** a raw signed transaction from a peer; 'known' if already had; throws when invalid */
   addTransaction(raw: Uint8Array): Promise<'added' | 'known'>
   /** a witness confirmation; 'unknown-block' when we do not have the block yet; throws when invalid */
   addConfirmation(encoded: Uint8Array): Promise<'added' | 'known' | 'unknown-block'>
+  /** whether an error thrown by importBlock or addConfirmation proves the peer's data invalid
+   *  (the sender is penalised); false = a local fault (database, disk, a bug): the peer keeps
+   *  its score and its connection */
+  isPeerFault(e: unknown): boolean
   /** number and hash of the block encoded by importBlock-compatible bytes, without validating
    *  (used to dedupe gossip and to learn a peer's head); throws on garbage */
   blockId(encoded: Uint8Array): { number: bigint; hash: Uint8Array; parentHash: Uint8Array }
@@ -443,7 +448,9 @@ export class Network extends EventEmitter {
     } catch (e) {
       // a block with this header but a valid body may still come: do not remember the hash as seen
       this.seen.delete(key)
-      if (from && !from.closed) {
+      if (!this.chain.isPeerFault(e)) {
+        this.log.error('importing a block failed here (not the peer\'s fault)', { peer: from?.id, number: id.number, hash: id.hash, error: e })
+      } else if (from && !from.closed) {
         this.log.warn('invalid block from peer', { peer: from.id, number: id.number, hash: id.hash, error: e })
         from.penalize(Penalty.InvalidBlock, `invalid block ${id.number}: ${errorText(e)}`)
       }
@@ -496,7 +503,9 @@ export class Network extends EventEmitter {
       r = await this.chain.addConfirmation(encoded)
     } catch (e) {
       this.waitingConfirmations.delete(key)
-      if (from && !from.closed) {
+      if (!this.chain.isPeerFault(e)) {
+        this.log.error('handling a confirmation failed here (not the peer\'s fault)', { peer: from?.id, error: e })
+      } else if (from && !from.closed) {
         this.log.warn('invalid confirmation from peer', { peer: from.id, error: e })
         from.penalize(NetworkPenalty.InvalidConfirmation, `invalid confirmation: ${errorText(e)}`)
       }
@@ -599,7 +608,9 @@ export class Network extends EventEmitter {
         (e: unknown) => {
           this.future.delete(key)
           this.seen.delete(key)
-          if (from && !from.closed) {
+          if (!this.chain.isPeerFault(e)) {
+            this.log.error('importing a block failed here (not the peer\'s fault)', { peer: from?.id, number: id.number, hash: id.hash, error: e })
+          } else if (from && !from.closed) {
             this.log.warn('invalid block from peer', { peer: from.id, number: id.number, error: e })
             from.penalize(Penalty.InvalidBlock, `invalid block ${id.number}: ${errorText(e)}`)
           }

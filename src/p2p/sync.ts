@@ -8,7 +8,8 @@
  * blocks both chains share come back 'known' and are skipped before import.
  *
  * Penalties: an answer that is not consecutive blocks from `from`, or does not decode, costs
- * BadMessage; a block the chain rejects costs InvalidBlock. The transport's request() applies
+ * BadMessage; a block the chain rejects as invalid costs InvalidBlock (a local fault while importing,
+ * per ChainAdapter.isPeerFault, costs nothing). The transport's request() applies
  * the penalty for timeouts itself. A failed peer is not asked again in the same run.
  */
 import { randomInt } from 'node:crypto'
@@ -209,6 +210,11 @@ export class RangeSync {
     try {
       r = await this.host.importBlock(b.encoded)
     } catch (e) {
+      if (!this.host.chain.isPeerFault(e)) {
+        // a local fault (database, disk): the peer is not to blame; stop this run with it, unpenalised
+        this.host.log.error('importing a synced block failed here (not the peer\'s fault)', { peer: peer.id, number: b.id.number, hash: b.id.hash, error: e })
+        throw new PeerFailed('local fault while importing')
+      }
       this.host.log.warn('invalid block from peer', { peer: peer.id, number: b.id.number, hash: b.id.hash, error: e })
       peer.penalize(Penalty.InvalidBlock, `invalid block ${b.id.number}: ${(e as Error).message}`)
       throw new PeerFailed('invalid block')

@@ -233,6 +233,24 @@ t.test('invalid blocks and txs are penalised, the sender dropped and banned; oth
   t.equal(honest.chain.calls.importBlock, 31, 'the bad blocks never went further')
 })
 
+t.test('a local fault importing a gossiped block costs the sender nothing; an invalid block does', async (t) => {
+  const b = await node(t)
+  const sender = await rogue(t, b, 0n)
+  const parent = { number: b.chain.head.number, hash: b.chain.head.hash }
+
+  sender.peer.send(MessageType.Block, makeBlock(parent, 'localfault-1').encoded)
+  await logged(b, /ERROR .*importing a block failed here \(not the peer's fault\)/)
+  t.equal(scoreOf(b, sender.id), 0, 'a store error here is not the peer\'s fault: no penalty')
+  t.notOk(b.lines.some((l) => /invalid block from peer/.test(l)), 'not logged as an invalid block')
+  t.ok(b.net.peers.some((p) => p.id === sender.id), 'still connected')
+
+  const rejected = until(b.chain, 'rejected')
+  sender.peer.send(MessageType.Block, makeBlock(parent, 'bad-1').encoded)
+  await rejected
+  await logged(b, /WARN .*invalid block from peer/)
+  t.equal(scoreOf(b, sender.id), -50, 'an invalid block costs InvalidBlock (50)')
+})
+
 t.test('garbage and out-of-range GetBlocks, unsolicited and bad Blocks are penalised', async (t) => {
   const clock = new ManualClock()
   const b = await node(t, { maintenanceMs: 50, clock })

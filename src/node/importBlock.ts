@@ -1,0 +1,207 @@
+/**
+ * Importing one block from the network, top to bottom (DESIGN §4): pure header and body checks
+ * (src/chain/blocks/), the branch checks that need the store, fork choice (src/chain/
+ * forkChoice.ts), execution, the execution results, then one commit — as a side block, or as the
+ * new head (with the reorg's index changes in the same batch). A refused block leaves nothing
+ * behind: the state goes back to the head's, no record is written.
+ *
+ * Runs under the Blockchain's lock; the Blockchain hands in what it owns as an ImportHost.
+ */
+import type { Common } from '@ethereumjs/common'
+import type { MerkleStateManager } from '@ethereumjs/statemanager'
+import { Address, bytesToHex } from '@ethereumjs/util'
+import type { VM } from '@ethereumjs/vm'
+import type { Block } from '../chain/block.js'
+import type { BlockStore } from '../chain/blockStore.js'
+import { confirmationSigner, verifyBodyRoots, verifyExecutionResult } from '../chain/blocks/verifyBody.js'
+import { invalidBlock, verifyHeader, type HeaderRules } from '../chain/blocks/verifyHeader.js'
+import { BlockError, BlockErrorCode, ChainErrorCode, isInvalidChainData } from '../chain/errors.js'
+import { beatsHead, isViable, type Candidate } from '../chain/forkChoice.js'
+import { equalBytes } from '../chain/header.js'
+import type { BlockInfo } from '../consensus/dpos/engine.js'
+import { DposError } from '../consensus/dpos/errors.js'
+import { executeBlock, type BlockContext, type ExecutionOptions } from '../execution/blockExecutor.js'
+import { ExecErrorCode, TxErrorCode } from '../execution/errors.js'
+import type { WorldState } from '../state/worldState.js'
+import { isNfcError, NfcError } from '../util/errors.js'
+import type { Logger } from '../util/logger.js'
+import type { Head, NewBlockEvent } from './blockchain.js'
+
+export type ImportOutcome = 'imported' | 'side' | 'known' | 'orphan' | 'future'
+
+/** What the import reads and calls of the Blockchain that runs it. */
+export interface ImportHost {
+  readonly common: Common
+  readonly store: BlockStore
+  readonly state: WorldState
+  readonly vm: VM
+  readonly logger: Logger
+  readonly rules: HeaderRules
+  readonly sharedPool: Address
+  readonly head: Head
+  readonly finalized: Head
+  setHead(head: Head): void
+  blockContext(parent: Head, timestamp: bigint, producer: Address): BlockContext
+  blockInfo(ctx: BlockContext, parent: Head, included: []): BlockInfo
+  hooks(info: BlockInfo): ExecutionOptions['hooks']
+  /** reports a second block of one producer for one slot (does not refuse the block) */
+  detectDoubleProduction(block: Block): Promise<void>
+  /** seats, finality and events after a canonical commit */
+  afterCanonical(unindex: Block[], reindex: Block[], added: NewBlockEvent): Promise<void>
+  /** back to `to`'s state, forgetting pending trie writes */
+  rollback(to: Head): Promise<void>
+}
+
+/** codes outside the chain module that prove a block (or confirmation) from a peer breaks a rule */
+const PEER_FAULT_CODES: ReadonlySet<string> = new Set<string>([
+  // the DPoS rules the block's consensus step checks (slot, producer, confirmations)
+  DposError.BAD_SLOT,
+  DposError.WRONG_PRODUCER,
+  DposError.BAD_CONFIRMATION,
+  // a transaction of the block cannot run, or the block overflows its gas limit
+  ExecErrorCode.InvalidTransaction,
+  ExecErrorCode.BlockGasExceeded,
+  // a transaction of the block does not decode or validate
+  ...Object.values(TxErrorCode),
+])
+
+/**
+ * Whether an error from importing a block (or taking a confirmation) proves the peer's data
+ * invalid: a rule-breaking block, undecodable bytes, a bad signature, a DPoS rule or a
+ * transaction that cannot run. Everything else — a database or disk error, a missing record, a
+ * closed worker pool, a bug — is a local fault and must not cost the peer anything.
+ */
+export function isPeerFault(e: unknown): boolean {
+  if (isInvalidChainData(e)) return true
+  return isNfcError(e) && PEER_FAULT_CODES.has(e.code)
+}
+
+/**
+ * Validates `block` against its parent and the chain, and stores it: as the new head (possibly
+ * after a reorg), as a side block, or not at all ('known', 'orphan', 'future'). Throws a
+ * BlockError (or a DPoS / execution rule's error) when the block is invalid; any other throw is
+ * a local fault.
+ */
+export async function importBlock(c: ImportHost, block: Block, now: bigint): Promise<ImportOutcome> {
+  // 1. known, or its parent unknown
+  if (await c.store.hasBlock(block.hash)) return 'known'
+  const h = block.header
+  const parentHeader = await c.store.getHeader(h.parentHash)
+  if (parentHeader === undefined) return 'orphan'
+  const parent: Head = { hash: h.parentHash, header: parentHeader }
+
+  // 2. header and body, as far as they are checked without the store
+  if (verifyHeader(h, block.hash, parentHeader, c.rules, now) === 'future') return 'future'
+  await c.detectDoubleProduction(block)
+  verifyBodyRoots(block)
+  const confirmations: BlockInfo['confirmations'] = []
+  for (const conf of block.confirmations) {
+    const witness = confirmationSigner(c.common.chainId(), block, conf)
+    const onBranch = await ancestorHash(c.store, parent, conf.number)
+    if (onBranch === undefined || !equalBytes(onBranch, conf.blockHash)) {
+      throw invalidBlock(h, block.hash, BlockErrorCode.ConfirmationNotAncestor, `a confirmation is for block ${conf.number}, which is not an ancestor`)
+    }
+    confirmations.push({ witness, number: conf.number })
+  }
+
+  // 3. fork choice: a branch that does not contain the last final block is never followed
+  const fin = c.finalized
+  if (h.number <= fin.header.number) return 'known'
+  const atFinal = await ancestorHash(c.store, parent, fin.header.number)
+  const candidate: Candidate = {
+    hash: block.hash,
+    number: h.number,
+    parentHash: h.parentHash,
+    containsFinal: atFinal !== undefined && equalBytes(atFinal, fin.hash),
+  }
+  if (!isViable(candidate, { hash: fin.hash, number: fin.header.number })) {
+    c.logger.warn('ignored a block on a branch without the final block', { number: h.number, hash: block.hash, finalized: fin.header.number })
+    return 'known'
+  }
+  const head = c.head
+  const extendsHead = equalBytes(h.parentHash, head.hash)
+  const wins = beatsHead(candidate, { hash: head.hash, number: head.header.number })
+
+  // 4. execute on the parent's state, check the results, commit
+  const ctx = c.blockContext(parent, h.timestamp, new Address(h.producer))
+  const info: BlockInfo = { ...c.blockInfo(ctx, parent, []), confirmations }
+  const sm = c.vm.stateManager as MerkleStateManager
+  if (!extendsHead) await sm.setStateRoot(parentHeader.stateRoot, true)
+  try {
+    const exec = await executeBlock(c.vm, ctx, block.transactions, { mode: 'import', sharedPool: c.sharedPool, hooks: c.hooks(info) })
+    verifyExecutionResult(block, exec)
+    const receipts = exec.receipts
+    if (!wins) {
+      await c.store.commit({ block, receipts, extra: c.state.store.drain(), canonical: false })
+      c.state.store.committed()
+      await sm.setStateRoot(head.header.stateRoot, true)
+      c.logger.info('stored a side block', { number: h.number, hash: block.hash, head: head.header.number })
+      return 'side'
+    }
+    const { unindex, reindex } = extendsHead ? { unindex: [], reindex: [] } : await reorgPath(c.store, head, parent, fin)
+    await c.store.commit({ block, receipts, extra: c.state.store.drain(), canonical: true, unindex, reindex })
+    c.state.store.committed()
+    c.setHead({ hash: block.hash, header: h })
+    if (unindex.length > 0) {
+      c.logger.warn('reorganised', { depth: unindex.length, from: head.header.number, to: h.number, hash: block.hash })
+    }
+    await c.afterCanonical(unindex, reindex, { block, receipts })
+    return 'imported'
+  } catch (e) {
+    await c.rollback(head)
+    throw e
+  }
+}
+
+/** Hash of the ancestor of `from` (inclusive) at `number`, walking parent links until the canonical chain. */
+export async function ancestorHash(store: BlockStore, from: Head, number: bigint): Promise<Uint8Array | undefined> {
+  if (number > from.header.number || number < 0n) return undefined
+  let hash = from.hash
+  let n = from.header.number
+  for (;;) {
+    // once on the canonical chain, the number index answers
+    const c = await store.getHashByNumber(n)
+    if (c !== undefined && equalBytes(c, hash)) return n === number ? hash : store.getHashByNumber(number)
+    if (n === number) return hash
+    const header = await store.getHeader(hash)
+    if (header === undefined) return undefined
+    hash = header.parentHash
+    n -= 1n
+  }
+}
+
+/** The blocks leaving (head → fork point, newest first) and joining (fork point → parent, oldest first) the canonical chain. */
+async function reorgPath(store: BlockStore, head: Head, parent: Head, finalized: Head): Promise<{ unindex: Block[]; reindex: Block[] }> {
+  const unindex: Block[] = []
+  const reindex: Block[] = []
+  let a: Head = head
+  let b: Head = parent
+  const load = async (hash: Uint8Array): Promise<Block> => {
+    const blk = await store.getBlock(hash)
+    if (blk === undefined) throw new NfcError(ChainErrorCode.DatadirCorrupt, `block ${bytesToHex(hash)} is missing during a reorg`)
+    return blk
+  }
+  const parentOf = async (x: Head): Promise<Head> => {
+    const header = await store.getHeader(x.header.parentHash)
+    if (header === undefined) throw new NfcError(ChainErrorCode.DatadirCorrupt, `block ${x.header.number - 1n} is missing during a reorg`)
+    return { hash: x.header.parentHash, header }
+  }
+  while (a.header.number > b.header.number) {
+    unindex.push(await load(a.hash))
+    a = await parentOf(a)
+  }
+  while (b.header.number > a.header.number) {
+    reindex.push(await load(b.hash))
+    b = await parentOf(b)
+  }
+  while (!equalBytes(a.hash, b.hash)) {
+    unindex.push(await load(a.hash))
+    reindex.push(await load(b.hash))
+    a = await parentOf(a)
+    b = await parentOf(b)
+  }
+  if (a.header.number < finalized.header.number) {
+    throw new BlockError(BlockErrorCode.ReorgBelowFinal, `refusing a reorg below the final block ${finalized.header.number}`)
+  }
+  return { unindex, reindex: reindex.reverse() }
+}
