@@ -337,7 +337,11 @@ export class Blockchain extends EventEmitter<{
     return {
       begin: async (sm) => {
         await beginBlock(sm, info, this.dpos)
-        await flowBeginBlock(sm, info, this.dpos)
+        const flow = await flowBeginBlock(sm, info, this.dpos)
+        // a checkpoint's content never fails a block: entries past a bound are voided and said here
+        for (const a of flow.applied) {
+          for (const o of a.outOfBounds) this.logger.warn('flow checkpoint entry voided: out of bounds', { number: info.number, cycle: a.cycle, entry: o.index, reason: o.reason })
+        }
       },
       end: async (sm) => void (await endBlock(sm, info, this.dpos)),
     }
