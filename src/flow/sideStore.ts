@@ -18,11 +18,11 @@
 import { RLP } from '@ethereumjs/rlp'
 import { bigIntToUnpaddedBytes, bytesToBigInt, bytesToHex, concatBytes, hexToBytes } from '@ethereumjs/util'
 import { core } from '../core/index.js'
-import type { BatchOp, Db } from '../chain/blockStore.js'
-import { key, u64 } from '../chain/blockStore.js'
+import { KeySpace, key, u64 } from '../chain/db/keys.js'
+import type { BatchOp, Db } from '../chain/db/level.js'
 
 /** the side-chain's prefix byte in the node database ('F') */
-export const SIDE_PREFIX = 0x46
+export const SIDE_PREFIX = KeySpace.side
 
 const T = {
   block: 0x62, // b
