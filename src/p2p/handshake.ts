@@ -16,7 +16,7 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { P2pError, P2pErrorCode } from './framing.js'
 import { verifySignature, type NodeIdentity } from './identity.js'
-import { hexNoPrefix } from '../util/bytes.js'
+import { bytesEqual, hexNoPrefix } from '../util/bytes.js'
 import {
   DisconnectReason,
   MessageType,
@@ -94,7 +94,7 @@ export function handshakeError(reason: DisconnectReason, text: string, meta: Rec
 }
 
 const hex = hexNoPrefix
-const equal = (a: Uint8Array, b: Uint8Array) => a.length === b.length && Buffer.compare(a, b) === 0
+const equal = bytesEqual
 
 /** why this node refuses a Hello, or undefined if it is acceptable */
 export function checkHello(
