@@ -7,6 +7,7 @@
  * Unknown fields in objects are ignored, as geth's Go JSON decoding does.
  */
 import { InvalidParamsError } from './errors.js'
+import { bytesEqual } from '../src/util/bytes.js'
 import type { RpcContext, RpcMethod } from './types.js'
 
 export type Validator<T> = (value: unknown) => T
@@ -226,8 +227,6 @@ const accessListItem: Validator<AccessListItem> = (v) => {
 }
 
 const accessList = arrayOf(accessListItem, { what: 'access tuple' })
-
-const bytesEqual = (a: Uint8Array, b: Uint8Array) => Buffer.from(a).equals(b)
 
 /** geth's TransactionArgs; unknown fields (blobs, authorizationList, …) are ignored. */
 export const callObject: Validator<CallRequest> = (v) => {

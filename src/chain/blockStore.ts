@@ -13,51 +13,27 @@
  *                         no longer written, deleted by the rebuild of the `A` index
  *   s ‖ trie node key   → trie node (src/state)  H → head hash   M ‖ name → metadata
  *   l ‖ u64 number, x ‖ hash → the log index (src/chain/logIndex.ts)
+ * The prefix bytes of every store are in one table, ./db/keys.ts.
  */
 import type { Common } from '@ethereumjs/common'
 import type { TypedTransaction } from '@ethereumjs/tx'
 import { concatBytes } from '@ethereumjs/util'
-import { ClassicLevel } from 'classic-level'
 import { NfcError } from '../util/errors.js'
+import { uint32be } from '../util/bytes.js'
 import { decodeBody, encodeBody, type Block, type BlockBody } from './block.js'
 import { ChainErrorCode } from './errors.js'
 import { decodeHeader, encodeHeader, equalBytes, type BlockHeader } from './header.js'
 import { decodeReceipts, encodeReceipts, type TxReceipt } from './receipt.js'
 import { logIndexOps, logIndexRemovalOps } from './logIndex.js'
+import { KeySpace as P, key, u64 } from './db/keys.js'
+import type { BatchOp, Db } from './db/level.js'
 
-export type Db = ClassicLevel<Uint8Array, Uint8Array>
-export type BatchOp = { type: 'put'; key: Uint8Array; value: Uint8Array } | { type: 'del'; key: Uint8Array }
-
-const P = {
-  header: 0x68, // h
-  body: 0x62, // b
-  receipts: 0x72, // r
-  number: 0x6e, // n
-  tx: 0x74, // t
-  /** retired address history (see the layout above) */
-  oldAddress: 0x61, // a
-  addressTx: 0x41, // A
-  head: 0x48, // H
-  meta: 0x4d, // M
-} as const
+/** (the database handle, its opening and key helpers live in ./db/; re-exported for callers) */
+export { openDatabase, type BatchOp, type Db } from './db/level.js'
+export { key, u64 } from './db/keys.js'
 
 const utf8 = new TextEncoder()
-
-export function key(prefix: number, ...parts: Uint8Array[]): Uint8Array {
-  return concatBytes(Uint8Array.of(prefix), ...parts)
-}
-
-export function u64(n: bigint): Uint8Array {
-  const b = new Uint8Array(8)
-  new DataView(b.buffer).setBigUint64(0, n)
-  return b
-}
-
-function u32(n: number): Uint8Array {
-  const b = new Uint8Array(4)
-  new DataView(b.buffer).setUint32(0, n)
-  return b
-}
+const u32 = uint32be
 
 const headKey = new Uint8Array([P.head])
 const metaKey = (name: string) => key(P.meta, utf8.encode(name))
@@ -84,30 +60,6 @@ const ADDRESS_INDEX_VERSION = 1n
 export interface TxLocation {
   blockHash: Uint8Array
   index: number
-}
-
-/** Opens (creating if needed) the database of a data directory, with clear errors. */
-export async function openDatabase(dir: string): Promise<Db> {
-  const db: Db = new ClassicLevel(dir, { keyEncoding: 'view', valueEncoding: 'view' })
-  try {
-    await db.open()
-  } catch (e) {
-    const cause = (e as { cause?: Error }).cause?.message ?? (e as Error).message
-    if (/lock/i.test(cause)) {
-      throw new NfcError(
-        ChainErrorCode.DatadirLocked,
-        `data directory ${dir} is in use by another process (${cause})`,
-        { dir },
-      )
-    }
-    throw new NfcError(
-      ChainErrorCode.DatadirCorrupt,
-      `data directory ${dir} cannot be opened: ${cause}. Nothing was changed; move it aside or ` +
-        `start with another --datadir.`,
-      { dir },
-    )
-  }
-  return db
 }
 
 export class BlockStore {

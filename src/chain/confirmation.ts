@@ -8,6 +8,7 @@ import { RLP } from '@ethereumjs/rlp'
 import { bigIntToUnpaddedBytes, bytesToBigInt } from '@ethereumjs/util'
 import { core } from '../core/index.js'
 import { addressOf, recoverPublicKey, sign } from '../crypto/secp256k1.js'
+import { uint64be } from '../util/bytes.js'
 import { NfcError } from '../util/errors.js'
 import { ChainErrorCode } from './errors.js'
 import { ZERO32 } from './header.js'
@@ -21,11 +22,7 @@ export interface Confirmation {
 
 const TAG = new TextEncoder().encode('nfc-confirm/v1')
 
-function u64(n: bigint): Uint8Array {
-  const b = new Uint8Array(8)
-  new DataView(b.buffer).setBigUint64(0, n)
-  return b
-}
+const u64 = uint64be
 
 export function confirmationDigest(chainId: bigint, blockHash: Uint8Array, number: bigint): Uint8Array {
   const buf = new Uint8Array(TAG.length + 8 + 32 + 8)

@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { NfcError } from '../util/errors.js'
+import { hexOf } from '../util/bytes.js'
 import { DEFAULT_PARAMS, validateGenesis, type Genesis } from './genesisSchema.js'
 
 export type { Genesis, GenesisAccount, GenesisParams, GenesisWitness } from './genesisSchema.js'
@@ -63,7 +64,7 @@ export function loadGenesisFile(path: string): Genesis {
 // ---------------------------------------------------------------------------------------------
 // canonical form
 
-const hex = (b: Uint8Array): string => `0x${Buffer.from(b).toString('hex')}`
+const hex = hexOf
 
 /**
  * Parameters added after chains were running: at their default they stay out of the canonical form, so an existing data directory (whose genesis

@@ -7,6 +7,7 @@ import { RLP } from '@ethereumjs/rlp'
 import { bigIntToUnpaddedBytes, bytesToBigInt } from '@ethereumjs/util'
 import { core } from '../core/index.js'
 import { addressOf, recoverPublicKey, sign } from '../crypto/secp256k1.js'
+import { bytesEqual as equalBytes } from '../util/bytes.js'
 import { NfcError } from '../util/errors.js'
 import { ChainErrorCode } from './errors.js'
 
@@ -140,8 +141,5 @@ export function verifyHeaderSignature(h: BlockHeader, hash = headerHash(h)): voi
   }
 }
 
-export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
-  return true
-}
+/** (util/bytes' equality, under the name chain code uses) */
+export { equalBytes }

@@ -13,10 +13,11 @@
  */
 import { concatBytes } from '@ethereumjs/util'
 import type { Block } from './block.js'
-import type { BatchOp, Db } from './blockStore.js'
+import { KeySpace } from './db/keys.js'
+import type { BatchOp, Db } from './db/level.js'
 
-const P_LOGS = 0x6c // l
-const P_TXHASHES = 0x78 // x
+const P_LOGS = KeySpace.logs
+const P_TXHASHES = KeySpace.txHashes
 
 function numberKey(n: bigint): Uint8Array {
   const k = new Uint8Array(9)

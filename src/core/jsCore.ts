@@ -8,21 +8,16 @@ import { checkFixed, kindIndex } from './args.js'
 import type { Core, HashKind } from './interface.js'
 import * as merkle from './jsMerkle.js'
 import { countPackets } from './jsPacketCounter.js'
+import { concatList } from '../util/bytes.js'
 
 function hasher(kind: HashKind): (data: Uint8Array) => Uint8Array {
   return kindIndex(kind) === 0 ? keccak_256 : sha256
 }
 
-function concat(hashes: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(hashes.length * 32)
-  hashes.forEach((h, i) => out.set(h, i * 32))
-  return out
-}
-
 export const jsCore: Core = {
   keccak256: (data) => keccak_256(data),
   sha256: (data) => sha256(data),
-  hashBatch: (kind, inputs) => concat(inputs.map(hasher(kind))),
+  hashBatch: (kind, inputs) => concatList(inputs.map(hasher(kind))),
   hashBatchFixed(kind, packed, size) {
     const h = hasher(kind)
     const n = checkFixed(packed, size)

@@ -8,6 +8,7 @@
  * and a canonical order leaves the committee nothing to disagree about.
  */
 import { badFormat, FlowError, FlowErrorCode } from './errors.js'
+import { compareBytes } from '../util/bytes.js'
 import {
   addrArrayHash,
   addrBytes,
@@ -121,11 +122,6 @@ const SIDECHAIN_TAG = utf8('NFC-SIDECHAIN')
 /** keccak256("NFC-SIDECHAIN" ‖ u64be(cycle)): the one side-chain of a cycle */
 export function sideChainIdOf(cycle: bigint): Uint8Array {
   return keccak(concatBytes(SIDECHAIN_TAG, u64be(cycle, 'cycle')))
-}
-
-function compareBytes(a: Uint8Array, b: Uint8Array): number {
-  for (let i = 0; i < a.length && i < b.length; i++) if (a[i] !== b[i]) return a[i]! - b[i]!
-  return a.length - b.length
 }
 
 export function checkEntry(e: CheckpointEntry, field = 'entry'): void {

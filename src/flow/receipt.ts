@@ -11,6 +11,7 @@ import { concatBytes } from '@ethereumjs/util'
 import { core } from '../core/index.js'
 import { SYSTEM_CONTRACTS } from '../chain/systemAddresses.js'
 import { addressOf, recoverPublicKey, sign } from '../crypto/secp256k1.js'
+import { bytesEqual, hexOf, uint32be, uint64be } from '../util/bytes.js'
 import { FlowError, FlowErrorCode, badFormat } from './errors.js'
 
 /** A lowercase 0x-prefixed 20-byte hex address. */
@@ -44,7 +45,6 @@ export const MAX_RELAYS = 4
 // ---------------------------------------------------------------------------------------------
 // bytes, hex and integers
 
-const HEX: string[] = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'))
 const ADDR_RE = /^0x[0-9a-f]{40}$/
 const TWO_256 = 1n << 256n
 const TWO_64 = 1n << 64n
@@ -52,11 +52,8 @@ export const ZERO_HASH = new Uint8Array(32)
 
 export const keccak = (data: Uint8Array): Uint8Array => core.keccak256(data)
 
-export function hexOf(b: Uint8Array): string {
-  let h = '0x'
-  for (let i = 0; i < b.length; i++) h += HEX[b[i]!]!
-  return h
-}
+/** (the flow files' hex and byte equality are util/bytes') */
+export { bytesEqual, hexOf }
 
 /** bytes of an even-length 0x hex string (any case); throws FLOW_BAD_FORMAT naming `field` */
 export function bytesOfHex(hex: unknown, field: string, len?: number): Uint8Array {
@@ -75,12 +72,6 @@ export function bigOf(b: Uint8Array): bigint {
 /** (the flow files' byte concatenation is @ethereumjs/util's) */
 export { concatBytes }
 
-export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
-  return true
-}
-
 /** 32-byte big-endian word; throws FLOW_BAD_FORMAT outside 0..2^256−1 */
 export function u256(x: bigint, field = 'uint256'): Uint8Array {
   if (typeof x !== 'bigint' || x < 0n || x >= TWO_256) throw badFormat(field, 'not a uint256', { value: String(x) })
@@ -89,16 +80,12 @@ export function u256(x: bigint, field = 'uint256'): Uint8Array {
 
 export function u64be(x: bigint, field = 'uint64'): Uint8Array {
   if (typeof x !== 'bigint' || x < 0n || x >= TWO_64) throw badFormat(field, 'not a uint64', { value: String(x) })
-  const out = new Uint8Array(8)
-  new DataView(out.buffer).setBigUint64(0, x, false)
-  return out
+  return uint64be(x)
 }
 
 export function u32be(x: number, field = 'uint32'): Uint8Array {
   if (!Number.isInteger(x) || x < 0 || x > 0xffff_ffff) throw badFormat(field, 'not a uint32', { value: x })
-  const out = new Uint8Array(4)
-  new DataView(out.buffer).setUint32(0, x, false)
-  return out
+  return uint32be(x)
 }
 
 export function isAddr(a: unknown): a is Addr {

@@ -29,6 +29,7 @@ import { checkTotalBound, decodeReceipt, encodeReceipt, receiptFromJson, receipt
 import { SideChain, sideChainIdOf, type SignatureVerifier } from './sideChain.js'
 import type { SessionRecord, SideStore } from './sideStore.js'
 import type { FlowWatcher } from './watcher.js'
+import { SerialQueue } from '../util/serialQueue.js'
 
 export interface FlowChainView {
   /** the canonical head (number, time in ms) */
@@ -141,7 +142,7 @@ export class FlowService {
   private readonly early = new Map<string, Map<string, Uint8Array>>()
   /** receipts of the next cycle from peers whose head entered it before ours did */
   private ahead: SignedReceipt[] = []
-  private tail: Promise<unknown> = Promise.resolve()
+  private readonly queue = new SerialQueue()
   private stopped = false
   gossip: FlowGossip = { receipt: () => {}, signature: () => {} }
 
@@ -150,9 +151,7 @@ export class FlowService {
   }
 
   private serial<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.tail.then(fn, fn)
-    this.tail = run.catch(() => undefined)
-    return run
+    return this.queue.run(fn)
   }
 
   /** Called by the node for each new canonical head (and once at start). */

@@ -35,6 +35,7 @@ import {
 } from './receipt.js'
 import { verifyReceipts } from './verifyPool.js'
 import { ZERO_HASH, type SessionRecord, type SideBlock, type SideStore } from './sideStore.js'
+import { SerialQueue } from '../util/serialQueue.js'
 
 export { sideChainIdOf }
 
@@ -115,7 +116,7 @@ export class SideChain {
   /** seq records of the pending receipts, `${session}:${seq}` */
   private pendingSeqs = new Map<string, { bytesUp: bigint; bytesDown: bigint }>()
   private timer: NodeJS.Timeout | undefined
-  private tail: Promise<unknown> = Promise.resolve()
+  private readonly queue = new SerialQueue()
   private draining = false
   private closed = false
   private head: { height: bigint; hash: Uint8Array } = { height: 0n, hash: ZERO_HASH }
@@ -212,9 +213,7 @@ export class SideChain {
   }
 
   private serial<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.tail.then(fn, fn)
-    this.tail = run.catch(() => undefined)
-    return run
+    return this.queue.run(fn)
   }
 
   private async drain(): Promise<void> {

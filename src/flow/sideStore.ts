@@ -13,16 +13,16 @@
  * are written in ONE batch (`commitBlock`), so a node killed mid-write restarts at a block
  * boundary with sessions that match the blocks.
  *
- * Receipts are stored as their wire bytes: this file does not depend on the receipt format.
+ * Receipts are stored as their wire bytes: this file does not depend on the receipt format. The
+ * side block and session encodings are pure formats in ./sideBlock.ts.
  */
 import { RLP } from '@ethereumjs/rlp'
-import { bigIntToUnpaddedBytes, bytesToBigInt, bytesToHex, concatBytes, hexToBytes } from '@ethereumjs/util'
-import { core } from '../core/index.js'
-import type { BatchOp, Db } from '../chain/blockStore.js'
-import { key, u64 } from '../chain/blockStore.js'
+import { KeySpace, key, u64 } from '../chain/db/keys.js'
+import type { BatchOp, Db } from '../chain/db/level.js'
+import { addrBytes, addrHex, big, num, decodeSession, decodeSideBlock, encodeSession, encodeSideBlock, sideBlockHash, type SessionRecord, type SideBlock } from './sideBlock.js'
 
 /** the side-chain's prefix byte in the node database ('F') */
-export const SIDE_PREFIX = 0x46
+export const SIDE_PREFIX = KeySpace.side
 
 const T = {
   block: 0x62, // b
@@ -36,86 +36,18 @@ const T = {
 } as const
 
 const k = (table: number, ...parts: Uint8Array[]): Uint8Array => key(SIDE_PREFIX, Uint8Array.of(table), ...parts)
-const big = (v: bigint): Uint8Array => bigIntToUnpaddedBytes(v)
-const num = (b: unknown): bigint => bytesToBigInt(b as Uint8Array)
-const addrHex = (b: unknown): string => bytesToHex(b as Uint8Array)
-const addrBytes = (a: string): Uint8Array => hexToBytes(a as `0x${string}`)
 
-export const ZERO_HASH = new Uint8Array(32)
-
-/** One side-chain block: made only when receipts are pending (event-driven, never empty). */
-export interface SideBlock {
-  sideChainId: Uint8Array
-  height: bigint
-  parentHash: Uint8Array
-  cycle: bigint
-  timestampMs: bigint
-  /** encoded receipts, in acceptance order */
-  receipts: Uint8Array[]
-}
-
-export function encodeSideBlock(b: SideBlock): Uint8Array {
-  return RLP.encode([b.sideChainId, big(b.height), b.parentHash, big(b.cycle), big(b.timestampMs), b.receipts])
-}
-
-export function decodeSideBlock(raw: Uint8Array): SideBlock {
-  const f = RLP.decode(raw) as unknown as [Uint8Array, Uint8Array, Uint8Array, Uint8Array, Uint8Array, Uint8Array[]]
-  if (!Array.isArray(f) || f.length < 6 || !Array.isArray(f[5])) throw new Error('bad side block encoding')
-  return { sideChainId: f[0], height: num(f[1]), parentHash: f[2], cycle: num(f[3]), timestampMs: num(f[4]), receipts: f[5] }
-}
-
-/** keccak256 of the header fields and the receipt bytes' hashes (what the next block's parentHash names) */
-export function sideBlockHash(b: SideBlock): Uint8Array {
-  const receiptsHash = core.keccak256(concatBytes(...b.receipts.map((r) => core.keccak256(r))))
-  return core.keccak256(RLP.encode([b.sideChainId, big(b.height), b.parentHash, big(b.cycle), big(b.timestampMs), receiptsHash]))
-}
-
-/** What the side-chain knows of a session (its last accepted receipt). */
-export interface SessionRecord {
-  sessionId: Uint8Array
-  consumer: string
-  provider: string
-  relays: string[]
-  lastSeq: bigint
-  bytesUp: bigint
-  bytesDown: bigint
-  lastReceiptHash: Uint8Array
-  /** flow cycle of the last accepted receipt */
-  lastCycle: bigint
-  /** receipts accepted for this session */
-  receipts: bigint
-}
-
-export function encodeSession(s: SessionRecord): Uint8Array {
-  return RLP.encode([
-    s.sessionId,
-    addrBytes(s.consumer),
-    addrBytes(s.provider),
-    s.relays.map(addrBytes),
-    big(s.lastSeq),
-    big(s.bytesUp),
-    big(s.bytesDown),
-    s.lastReceiptHash,
-    big(s.lastCycle),
-    big(s.receipts),
-  ])
-}
-
-export function decodeSession(raw: Uint8Array): SessionRecord {
-  const f = RLP.decode(raw) as unknown as Uint8Array[]
-  return {
-    sessionId: f[0]!,
-    consumer: addrHex(f[1]),
-    provider: addrHex(f[2]),
-    relays: (f[3] as unknown as Uint8Array[]).map(addrHex),
-    lastSeq: num(f[4]),
-    bytesUp: num(f[5]),
-    bytesDown: num(f[6]),
-    lastReceiptHash: f[7]!,
-    lastCycle: num(f[8]),
-    receipts: num(f[9]),
-  }
-}
+/** (the side block and session formats are ./sideBlock.ts; re-exported for the store's callers) */
+export {
+  ZERO_HASH,
+  decodeSession,
+  decodeSideBlock,
+  encodeSession,
+  encodeSideBlock,
+  sideBlockHash,
+  type SessionRecord,
+  type SideBlock,
+} from './sideBlock.js'
 
 /** An accepted receipt of a session at one seq (to recognise a second receipt with that seq). */
 export interface SeqRecord {

@@ -53,6 +53,7 @@ import type { CheckpointEntry } from './checkpoint.js'
 import { checkFraud, encodeFraudProof, entryDiffers, FraudKind, type FraudProof } from './fraudProof.js'
 import { receiptHash, type SignedReceipt } from './receipt.js'
 import { verifyOnThread, type SignatureVerifier } from './sideChain.js'
+import { SerialQueue } from '../util/serialQueue.js'
 
 /** an entry of a pending checkpoint as stored on chain */
 export interface WatchedEntry extends CheckpointEntry {
@@ -246,7 +247,7 @@ export class FlowWatcher {
   private fullChecks = 0
   private readonly verify: SignatureVerifier
   private readonly max: number
-  private tail: Promise<unknown> = Promise.resolve()
+  private readonly queue = new SerialQueue()
 
   constructor(private readonly o: FlowWatcherOptions) {
     this.max = o.maxReceipts ?? DEFAULT_MAX_RECEIPTS
@@ -329,12 +330,7 @@ export class FlowWatcher {
 
   /** Called for each new canonical head: proves what it can against the pending checkpoints. */
   onHead(): Promise<void> {
-    const run = this.tail.then(
-      () => this.check(),
-      () => this.check(),
-    )
-    this.tail = run.catch(() => undefined)
-    return run
+    return this.queue.run(() => this.check())
   }
 
   private async check(): Promise<void> {

@@ -21,6 +21,7 @@ import { SYSTEM_CONTRACTS } from '../chain/systemAddresses.js'
 import { packageRoot } from '../core/index.js'
 import { RECEIPT_DOMAIN_TAG, receiptHash, receiptToJson, signReceipt, type FlowReceipt, type SignedReceipt } from '../flow/receipt.js'
 import { sampleRootOfSlices } from '../flow/sampling.js'
+import { bytesOfHexLoose } from '../util/bytes.js'
 import { newStream, packedSlices, Rng, sendBurst, type Stream } from './traffic.js'
 
 export type Cheat = 'self-dealing' | 'replay' | 'inflate'
@@ -64,9 +65,7 @@ function abi(name: string): InterfaceAbi {
   return Array.isArray(doc) ? doc : (doc as { abi: InterfaceAbi }).abi
 }
 
-function hexToBytes(h: string): Uint8Array {
-  return Uint8Array.from(Buffer.from(h.replace(/^0x/, ''), 'hex'))
-}
+const hexToBytes = bytesOfHexLoose
 
 class Rpc {
   private id = 0

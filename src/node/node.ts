@@ -5,7 +5,8 @@
  * the JSON-RPC server on top of it, and closes them in reverse.
  */
 import { Address, bytesToHex, hexToBytes } from '@ethereumjs/util'
-import { openDatabase, type Db } from '../chain/blockStore.js'
+import type { Db } from '../chain/blockStore.js'
+import { ChainDb } from '../storage/chainDb.js'
 import type { Genesis } from '../chain/genesis.js'
 import type { BlockHeader } from '../chain/header.js'
 import { RecoverPool, recoverTxSender } from '../crypto/recoverPool.js'
@@ -30,7 +31,6 @@ import { SYSTEM_CONTRACTS } from '../chain/systemAddresses.js'
 import { encodeCall } from '../execution/system/abi.js'
 import { CLIENT_VERSION } from './version.js'
 import { FlowService } from '../flow/service.js'
-import { SideStore } from '../flow/sideStore.js'
 import { poolVerifier } from '../flow/sideChain.js'
 import { encodeFlowSignature } from '../p2p/chainMessages.js'
 import { FlowWatcher, MAX_WATCHED_CHECKPOINTS } from '../flow/watcher.js'
@@ -185,7 +185,7 @@ export class Node implements NodeApi {
    * head. A node with a key also watches the pending checkpoints and submits fraud proofs from
    * it (while its account is an active RN or CN, as Evidence requires).
    */
-  private startFlow(db: Db): FlowService {
+  private startFlow(db: ChainDb): FlowService {
     const chain = this.chain
     const headState = () => chain.stateAt(chain.head.header)
     const head = () => ({ number: chain.head.header.number, timestampMs: chain.head.header.timestamp })
@@ -224,7 +224,7 @@ export class Node implements NodeApi {
     const flow = new FlowService({
       chainId: this.chainId,
       key: this.opts.witnessKey,
-      store: new SideStore(db),
+      store: db.side,
       verify: poolVerifier(this.recoverPool),
       view: {
         head,
@@ -270,15 +270,16 @@ export class Node implements NodeApi {
     ensureDatadir(opts.datadir)
     const existed = holdsRecords(chaindataDir(opts.datadir))
     const guard = guardOpen(chaindataDir(opts.datadir))
-    let db: Db
+    let chainDb: ChainDb
     try {
-      db = await openDatabase(chaindataDir(opts.datadir))
+      chainDb = await ChainDb.open(chaindataDir(opts.datadir))
     } catch (e) {
       // a directory locked by a running node is that node's: only forget our links to it
       if (isNfcError(e) && e.code === ChainErrorCode.DatadirLocked) guard?.drop()
       else guard?.restore()
       throw e
     }
+    const db = chainDb.level
     let chain: Blockchain
     try {
       chain = await Blockchain.open({
@@ -307,7 +308,7 @@ export class Node implements NodeApi {
       await poolView(chain, chain.head.header),
     )
     const node = new Node(opts, db, chain, recoverPool, txpool, logger, now)
-    node.flow = node.startFlow(db)
+    node.flow = node.startFlow(chainDb)
     try {
       await node.flow.onHead()
     } catch (e) {

@@ -1,3 +1,5 @@
+import { hexNoPrefix } from '../util/bytes.js'
+
 /**
  * A set of string keys that forgets its oldest entries beyond a capacity: the "seen" list of
  * gossip ids and each peer's "known" list. Re-adding a key makes it the newest again, so an
@@ -38,7 +40,7 @@ export class BoundedSet {
   }
 }
 
-const hex = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex')
+const hex = hexNoPrefix
 
 /** gossip ids: one namespace per item kind so a tx hash never collides with a block hash */
 export const blockKey = (hash: Uint8Array): string => `b${hex(hash)}`

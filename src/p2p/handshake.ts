@@ -17,6 +17,7 @@ import { createHash, randomBytes } from 'node:crypto'
 import { systemClock, type Clock, type TimerHandle } from '../util/clock.js'
 import { P2pError, P2pErrorCode } from './framing.js'
 import { verifySignature, type NodeIdentity } from './identity.js'
+import { bytesEqual, hexNoPrefix } from '../util/bytes.js'
 import {
   DisconnectReason,
   MessageType,
@@ -95,8 +96,8 @@ export function handshakeError(reason: DisconnectReason, text: string, meta: Rec
   })
 }
 
-const hex = (b: Uint8Array) => Buffer.from(b).toString('hex')
-const equal = (a: Uint8Array, b: Uint8Array) => a.length === b.length && Buffer.compare(a, b) === 0
+const hex = hexNoPrefix
+const equal = bytesEqual
 
 /** why this node refuses a Hello, or undefined if it is acceptable */
 export function checkHello(

@@ -48,6 +48,7 @@ import { Penalty, type Peer, type PeerCloseInfo } from './peer.js'
 import { PeerExchange, listenUrlOf } from './peerExchange.js'
 import { RangeSync, type BlockId, type SyncPeer, type SyncStatus } from './sync.js'
 import { Transport, type TransportOptions } from './transport.js'
+import { SerialQueue } from '../util/serialQueue.js'
 
 export type { SyncStatus } from './sync.js'
 export { listenUrlOf } from './peerExchange.js'
@@ -179,7 +180,7 @@ class PeerState implements SyncPeer {
   pending: PendingRequest | undefined
   askedPeers = false
   serving = 0
-  serveTail: Promise<void> = Promise.resolve()
+  readonly serveQueue = new SerialQueue()
 
   constructor(
     readonly peer: Peer,
@@ -238,7 +239,7 @@ export class Network extends EventEmitter {
   private readonly future = new Map<string, { encoded: Uint8Array; id: BlockId; from: PeerState | undefined; tries: number; timer: TimerHandle }>()
   private readonly waitingConfirmations = new Map<string, { encoded: Uint8Array; from: PeerState | undefined; until: number }>()
   private readonly exchange: PeerExchange
-  private importTail: Promise<unknown> = Promise.resolve()
+  private readonly importQueue = new SerialQueue()
   private retryingConfirmations = false
   private retryConfirmationsAgain = false
   private lastDiscovery = 0
@@ -307,7 +308,7 @@ export class Network extends EventEmitter {
     for (const ps of this.states.values()) this.failRequest(ps, new Error('network stopping'))
     await this.transport.close()
     await this.sync.stop()
-    await this.importTail
+    await this.importQueue.idle()
   }
 
   get peerCount(): number {
@@ -624,9 +625,7 @@ export class Network extends EventEmitter {
 
   /** the one way into chain.importBlock: one call at a time, in arrival order */
   private importBlock(encoded: Uint8Array): Promise<ImportResult> {
-    const run = this.importTail.then(() => this.chain.importBlock(encoded))
-    this.importTail = run.catch(() => {})
-    return run
+    return this.importQueue.run(() => this.chain.importBlock(encoded))
   }
 
   // ---------------------------------------------------------------- range sync: both sides
@@ -641,10 +640,11 @@ export class Network extends EventEmitter {
     }
     if (ps.serving >= MAX_QUEUED_SERVES) return ps.penalize(Penalty.Unexpected, 'too many GetBlocks at once')
     ps.serving++
-    ps.serveTail = ps.serveTail
-      .then(() => this.serveBlocks(ps, req))
-      .catch((e) => this.log.warn('serving GetBlocks failed', { peer: ps.id, from: req.from, count: req.count, error: e }))
-      .finally(() => ps.serving--)
+    void ps.serveQueue.run(() =>
+      this.serveBlocks(ps, req)
+        .catch((e) => this.log.warn('serving GetBlocks failed', { peer: ps.id, from: req.from, count: req.count, error: e }))
+        .finally(() => ps.serving--),
+    )
   }
 
   private async serveBlocks(ps: PeerState, req: GetBlocks): Promise<void> {

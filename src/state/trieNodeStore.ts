@@ -7,10 +7,10 @@
  */
 import type { BatchDBOp, DB } from '@ethereumjs/util'
 import { hexToBytes } from '@ethereumjs/util'
-import type { BatchOp, Db } from '../chain/blockStore.js'
-import { key } from '../chain/blockStore.js'
+import { KeySpace, key } from '../chain/db/keys.js'
+import type { BatchOp, Db } from '../chain/db/level.js'
 
-const PREFIX = 0x73 // 's'
+const PREFIX = KeySpace.trie // 's'
 /** trie nodes kept in memory per generation (two generations: up to twice this many) */
 const CACHE_GENERATION = 100_000
 

@@ -29,6 +29,7 @@ import type {
   TxStatus,
 } from './interface.js'
 import { feeCaps } from './pricing.js'
+import { SerialQueue } from '../util/serialQueue.js'
 
 export type { PoolStateView, TxPoolOptions, TxStatus, RemovalReason, TxPoolEvents } from './interface.js'
 
@@ -80,7 +81,7 @@ export class TxPool {
 
   private state: PoolStateView
   private epoch = 0
-  private headChain: Promise<void> = Promise.resolve()
+  private readonly headQueue = new SerialQueue()
   private seq = 0
 
   private readonly byHash = new Map<string, Entry>()
@@ -350,9 +351,7 @@ export class TxPool {
   onNewHead(state: PoolStateView): Promise<void> {
     this.state = state
     this.epoch++
-    const run = this.headChain.then(() => this.refresh(state))
-    this.headChain = run.catch(() => {})
-    return run
+    return this.headQueue.run(() => this.refresh(state))
   }
 
   private async refresh(state: PoolStateView): Promise<void> {

@@ -16,6 +16,7 @@ import { checkFraud, FraudKind } from '../../src/flow/fraudProof.js'
 import { poolVerifier } from '../../src/flow/sideChain.js'
 import { FlowWatcher, type FlowWatchView } from '../../src/flow/watcher.js'
 import type { Logger } from '../../src/util/logger.js'
+import { hexOf } from '../../src/util/bytes.js'
 import { opsPerSecond, progress, row } from './report.js'
 
 const RECEIPTS = 20_000
@@ -29,9 +30,7 @@ function key(i: number): Uint8Array {
   return k
 }
 
-function hex(b: Uint8Array): string {
-  return '0x' + Buffer.from(b).toString('hex')
-}
+const hex = hexOf
 
 function bytes32(n: number): Uint8Array {
   const b = new Uint8Array(32)

@@ -11,21 +11,11 @@ import { join } from 'node:path'
 import { core } from '../../src/core/index.js'
 import { drawWithTries, shuffle } from '../../src/consensus/dpos/shuffle.js'
 import { packageRoot } from '../../src/util/packageRoot.js'
+import { concatList, hexOf, uint32be } from '../../src/util/bytes.js'
 
-const hex = (b: Uint8Array): string => '0x' + Buffer.from(b).toString('hex')
-const u32 = (n: number): Uint8Array => {
-  const b = new Uint8Array(4)
-  new DataView(b.buffer).setUint32(0, n, false)
-  return b
-}
-const concat = (...parts: Uint8Array[]): Uint8Array => {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0))
-  let o = 0
-  for (const p of parts) (out.set(p, o), (o += p.length))
-  return out
-}
+const hex = hexOf
 const tag = (s: string): Uint8Array => new TextEncoder().encode(s)
-const derived = (label: string, ...ns: number[]): Uint8Array => core.keccak256(concat(tag(label), ...ns.map(u32)))
+const derived = (label: string, ...ns: number[]): Uint8Array => core.keccak256(concatList([tag(label), ...ns.map(uint32be)]))
 
 const LENGTHS = [0, 1, 2, 2, 3, 4, 5, 6, 7, 8, 9, 10, 13, 16, 20, 21, 21, 21, 22, 31, 32, 33, 50, 64, 100, 101, 128, 257]
 

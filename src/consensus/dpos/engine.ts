@@ -70,6 +70,7 @@
  * written in ascending address order.
  */
 import { NfcError } from '../../util/errors.js'
+import { hexNoPrefix } from '../../util/bytes.js'
 import { elect, isLastBlockOfCycle, type Candidate } from './election.js'
 import { DposError } from './errors.js'
 import { INITIAL_TRUST, REMOVAL_THRESHOLD, TRUST_CONFIRMED, TRUST_PRODUCED, TRUST_VIOLATION } from './params.js'
@@ -148,11 +149,7 @@ function isZero(b: Uint8Array): boolean {
   return true
 }
 
-function hex(b: Uint8Array): string {
-  let s = ''
-  for (let i = 0; i < b.length; i++) s += b[i]!.toString(16).padStart(2, '0')
-  return s
-}
+const hex = hexNoPrefix
 
 /**
  * The DPoS records one block (or one call) touches, in memory: seats, standby, pending, and the

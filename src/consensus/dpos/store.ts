@@ -14,6 +14,7 @@
  */
 import { Account, Address, bigIntToBytes, bytesToBigInt, hexToBytes, setLengthLeft } from '@ethereumjs/util'
 import { core } from '../../core/index.js'
+import { uint64be } from '../../util/bytes.js'
 import { POOLS, SYSTEM_CONTRACTS } from '../../chain/systemAddresses.js'
 
 /** The state operations the store needs (a MerkleStateManager has them). */
@@ -44,11 +45,8 @@ function addrBytes(a: Addr): Uint8Array {
   return hexToBytes(a as `0x${string}`)
 }
 
-export function u64b(n: bigint): Uint8Array {
-  const b = new Uint8Array(8)
-  new DataView(b.buffer).setBigUint64(0, n)
-  return b
-}
+/** 8-byte big-endian (util/bytes' uint64be) */
+export const u64b = uint64be
 
 /** The storage slot of a record: keccak256(tag ‖ parts). */
 export function slotOf(tag: string, ...parts: Uint8Array[]): Uint8Array {

@@ -17,6 +17,7 @@
  */
 import { bigIntToBytes, bytesToBigInt, bytesToHex, setLengthLeft } from '@ethereumjs/util'
 import { core } from '../../core/index.js'
+import { concatList } from '../../util/bytes.js'
 
 export class AbiError extends Error {
   constructor(message: string) {
@@ -219,17 +220,7 @@ export function encode(types: readonly string[], values: readonly AbiValue[]): U
 }
 
 /** concatBytes over a list (an ABI array can hold more parts than a call may take arguments) */
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  let n = 0
-  for (const p of parts) n += p.length
-  const out = new Uint8Array(n)
-  let o = 0
-  for (const p of parts) {
-    out.set(p, o)
-    o += p.length
-  }
-  return out
-}
+const concat = concatList
 
 /** The data of a call: selector(signature) ‖ the arguments ABI-encoded as the signature's types. */
 export function encodeCall(signature: string, values: readonly AbiValue[]): Uint8Array {
