@@ -21,7 +21,10 @@ const u32 = (n: number): Uint8Array => {
 const concat = (...parts: Uint8Array[]): Uint8Array => {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0))
   let o = 0
-  for (const p of parts) (out.set(p, o), (o += p.length))
+  for (const p of parts) {
+    out.set(p, o)
+    o += p.length
+  }
   return out
 }
 const tag = (s: string): Uint8Array => new TextEncoder().encode(s)
