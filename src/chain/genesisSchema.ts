@@ -1,57 +1,26 @@
 /**
- * Field-by-field validation of a parsed genesis document. Hand-written rather than ajv: genesis
- * files are edited by people, and the messages here name the exact path, say what was found and
- * what is expected (with a "did you mean" for typos), which generic JSON-Schema errors do not.
+ * Field-by-field validation of a parsed genesis document. The chain parameters are one zod
+ * schema (`paramsSchema`): their type, their defaults and their checks come from it. The checks
+ * themselves are the helpers below, not generic schema errors: genesis files are edited by
+ * people, and the messages here name the exact path, say what was found and what is expected
+ * (with a "did you mean" for typos).
  *
  * Every check pushes onto one `problems` list instead of throwing, so a user fixing a file sees
  * all of its problems in one run.
  */
 import { isValidChecksumAddress, toChecksumAddress } from '@ethereumjs/util'
-import type { VestingGrant } from '../consensus/povf/params.js'
-import { NFC, POOLS, SYSTEM_CONTRACTS, TOTAL_SUPPLY } from '../execution/systemAddresses.js'
+import { z } from 'zod'
+import { NFC, POOLS, SYSTEM_CONTRACTS, TOTAL_SUPPLY } from './systemAddresses.js'
 
-export interface GenesisParams {
-  blockIntervalMs: number
-  minGasPrice: bigint
-  blockGasLimit: bigint
-  maxTxSizeBytes: number
-  unbondingDelaySec: number
-  flowCycleSec: number
-  witnessesPerRound: number
-  electionCycleBlocks: number
-  /** minimum pledge of a root node (RN), in wei */
-  rnPledge: bigint
-  /** a pledge unlocks linearly over this many seconds after its node exits (DESIGN §6) */
-  pledgeUnlockSec: number
-  /** share of an offender's stake sent to the shared pool on proven evidence, in basis points */
-  evidenceSlashBps: number
-  // --- PoVF and the token economy (DESIGN §5, §6) ---
-  /** minimum pledge of a central node (CN), in wei */
-  cnPledge: bigint
-  /** minimum pledge of an edge node (EN), in wei */
-  enPledge: bigint
-  /** flow side-chain committee size (CN/RN nodes drawn each counting cycle) */
-  flowCommitteeSize: number
-  /** challenge window after a checkpoint lands on the main chain, seconds */
-  flowChallengeSec: number
-  /** `k`: the sample seed of a receipt uses the block k blocks after its commitment (DESIGN §5.4) */
-  flowSampleLagBlocks: number
-  /** `L`: bytes per (consumer, provider) pair and cycle above which bytes count logarithmically */
-  flowLogThresholdBytes: bigint
-  /** `capFactor` in basis points: a pair's reward ≤ capFactor × the value of the NB fuel burned for it */
-  flowCapFactorBps: number
-  /** NB fuel price per GB (10^9 bytes), in NB wei */
-  fuelPricePerGb: bigint
-  /** the anchored NFC price in NB wei per NFC (the oracle value at genesis; governance may change it) */
-  nfcPriceNb: bigint
-  /** an address must hold more than this many wei of NFC to convert NFC to NB */
-  nbConvertMinBalance: bigint
-  /** NFC converted to NB is burned (sent to address 0) until this many wei have been burned */
-  nbBurnCap: bigint
-  /** traffic rewards stay locked this long, seconds (30 days) */
-  flowLockSec: number
-  /** then unlock linearly over this long, seconds (180 days) */
-  flowUnlockSec: number
+/** A team vesting grant as the chain keeps it (ms units); paid from POOLS.teamVesting. */
+export interface VestingGrant {
+  /** lowercase 0x address of the beneficiary */
+  address: string
+  amount: bigint
+  /** nothing vests before genesisTime + cliffMs */
+  cliffMs: bigint
+  /** then it vests linearly over durationMs */
+  durationMs: bigint
 }
 
 /**
@@ -102,40 +71,96 @@ export interface Genesis {
 const MAX_UINT256 = 2n ** 256n - 1n
 const MAX_UINT64 = 2n ** 64n - 1n
 
-type IntSpec = { kind: 'int'; min: number; max: number; def: number; example: number }
-type BigSpec = { kind: 'amount' | 'bigint'; min: bigint; max: bigint; def: bigint; example: string }
+// ---------------------------------------------------------------------------------------------
+// params: one zod schema gives the type (GenesisParams), the defaults (DEFAULT_PARAMS) and the
+// checks. Each field parses with the same helpers as the rest of the file, so a bad value gets
+// the same message naming its path; zod collects every field's problems in one pass.
+
+type Ctx = z.RefinementCtx
+
+/** Report `p` as zod issues (the messages already name their path) and fail the field. */
+function fail(ctx: Ctx, p: Problems): never {
+  for (const message of p) ctx.addIssue({ code: z.ZodIssueCode.custom, message })
+  return z.NEVER
+}
+
+const paramPath = (ctx: Ctx) => `params.${ctx.path.join('.')}`
+
+/** A plain JSON integer from `min` to `max`; `example` is shown when it is not one. */
+const int = (min: number, max: number, def: number, example = def) =>
+  z.unknown().transform((v, ctx): number => {
+    if (v === undefined) return def
+    const p: Problems = []
+    return parseInteger(v, paramPath(ctx), p, min, max, example) ?? fail(ctx, p)
+  })
+
+/** An amount of wei: a quoted decimal or 0x-hex string, never a JSON number (see parseAmount). */
+const amount = (def: bigint, max = MAX_UINT256) =>
+  z.unknown().transform((v, ctx): bigint => {
+    if (v === undefined) return def
+    const p: Problems = []
+    return parseAmount(v, paramPath(ctx), p, max, 'an amount') ?? fail(ctx, p)
+  })
+
+/** An integer that may pass 2^53: a safe JSON integer or a decimal/0x string. */
+const bigInteger = (min: bigint, max: bigint, def: bigint) =>
+  z.unknown().transform((v, ctx): bigint => {
+    if (v === undefined) return def
+    const p: Problems = []
+    return parseBigInteger(v, paramPath(ctx), p, min, max) ?? fail(ctx, p)
+  })
+
+const SAFE = Number.MAX_SAFE_INTEGER
 
 /** Defaults are mainnet values (DESIGN §3, §4); devnets override them in their genesis. */
-export const PARAM_SPECS = {
-  blockIntervalMs: { kind: 'int', min: 100, max: 60_000, def: 1000, example: 1000 },
-  minGasPrice: { kind: 'amount', min: 0n, max: MAX_UINT256, def: 1_000_000_000n, example: '1000000000' },
-  blockGasLimit: { kind: 'bigint', min: 5000n, max: 2n ** 63n, def: 30_000_000n, example: '30000000' },
-  maxTxSizeBytes: { kind: 'int', min: 1024, max: 4 * 1024 * 1024, def: 131_072, example: 131072 },
-  unbondingDelaySec: { kind: 'int', min: 0, max: Number.MAX_SAFE_INTEGER, def: 259_200, example: 259200 },
-  flowCycleSec: { kind: 'int', min: 1, max: Number.MAX_SAFE_INTEGER, def: 3600, example: 3600 },
-  witnessesPerRound: { kind: 'int', min: 1, max: 101, def: 21, example: 21 },
-  electionCycleBlocks: { kind: 'int', min: 1, max: Number.MAX_SAFE_INTEGER, def: 604_800, example: 604800 },
-  rnPledge: { kind: 'amount', min: 0n, max: MAX_UINT256, def: 100_000n * NFC, example: '100000000000000000000000' },
-  pledgeUnlockSec: { kind: 'int', min: 0, max: Number.MAX_SAFE_INTEGER, def: 15_552_000, example: 15552000 },
-  evidenceSlashBps: { kind: 'int', min: 0, max: 10_000, def: 1000, example: 1000 },
-  cnPledge: { kind: 'amount', min: 0n, max: MAX_UINT256, def: 10_000n * NFC, example: '10000000000000000000000' },
-  enPledge: { kind: 'amount', min: 0n, max: MAX_UINT256, def: 1_000n * NFC, example: '1000000000000000000000' },
-  flowCommitteeSize: { kind: 'int', min: 1, max: 101, def: 7, example: 7 },
-  flowChallengeSec: { kind: 'int', min: 0, max: Number.MAX_SAFE_INTEGER, def: 3600, example: 3600 },
-  flowSampleLagBlocks: { kind: 'int', min: 1, max: 256, def: 3, example: 3 },
-  flowLogThresholdBytes: { kind: 'bigint', min: 1n, max: MAX_UINT64, def: 10_000_000_000n, example: '10000000000' },
-  flowCapFactorBps: { kind: 'int', min: 0, max: 1_000_000, def: 10_000, example: 10000 },
-  fuelPricePerGb: { kind: 'amount', min: 0n, max: MAX_UINT256, def: 10n ** 16n, example: '10000000000000000' },
-  nfcPriceNb: { kind: 'amount', min: 1n, max: MAX_UINT256, def: 10n ** 17n, example: '100000000000000000' },
-  nbConvertMinBalance: { kind: 'amount', min: 0n, max: MAX_UINT256, def: 1_000n * NFC, example: '1000000000000000000000' },
-  nbBurnCap: { kind: 'amount', min: 0n, max: MAX_UINT256, def: 1_005_000_000n * NFC, example: '1005000000000000000000000000' },
-  flowLockSec: { kind: 'int', min: 0, max: Number.MAX_SAFE_INTEGER, def: 2_592_000, example: 2592000 },
-  flowUnlockSec: { kind: 'int', min: 0, max: Number.MAX_SAFE_INTEGER, def: 15_552_000, example: 15552000 },
-} as const satisfies Record<keyof GenesisParams, IntSpec | BigSpec>
+export const paramsSchema = z.object({
+  blockIntervalMs: int(100, 60_000, 1000),
+  minGasPrice: amount(1_000_000_000n),
+  blockGasLimit: bigInteger(5000n, 2n ** 63n, 30_000_000n),
+  maxTxSizeBytes: int(1024, 4 * 1024 * 1024, 131_072),
+  unbondingDelaySec: int(0, SAFE, 259_200),
+  flowCycleSec: int(1, SAFE, 3600),
+  witnessesPerRound: int(1, 101, 21),
+  electionCycleBlocks: int(1, SAFE, 604_800),
+  /** minimum pledge of a root node (RN), in wei */
+  rnPledge: amount(100_000n * NFC),
+  /** a pledge unlocks linearly over this many seconds after its node exits (DESIGN §6) */
+  pledgeUnlockSec: int(0, SAFE, 15_552_000),
+  /** share of an offender's stake sent to the shared pool on proven evidence, in basis points */
+  evidenceSlashBps: int(0, 10_000, 1000),
+  // --- PoVF and the token economy (DESIGN §5, §6) ---
+  /** minimum pledge of a central node (CN), in wei */
+  cnPledge: amount(10_000n * NFC),
+  /** minimum pledge of an edge node (EN), in wei */
+  enPledge: amount(1_000n * NFC),
+  /** flow side-chain committee size (CN/RN nodes drawn each counting cycle) */
+  flowCommitteeSize: int(1, 101, 7),
+  /** challenge window after a checkpoint lands on the main chain, seconds */
+  flowChallengeSec: int(0, SAFE, 3600),
+  /** `k`: the sample seed of a receipt uses the block k blocks after its commitment (DESIGN §5.4) */
+  flowSampleLagBlocks: int(1, 256, 3),
+  /** `L`: bytes per (consumer, provider) pair and cycle above which bytes count logarithmically */
+  flowLogThresholdBytes: bigInteger(1n, MAX_UINT64, 10_000_000_000n),
+  /** `capFactor` in basis points: a pair's reward ≤ capFactor × the value of the NB fuel burned for it */
+  flowCapFactorBps: int(0, 1_000_000, 10_000),
+  /** NB fuel price per GB (10^9 bytes), in NB wei */
+  fuelPricePerGb: amount(10n ** 16n),
+  /** the anchored NFC price in NB wei per NFC (the oracle value at genesis; governance may change it) */
+  nfcPriceNb: amount(10n ** 17n),
+  /** an address must hold more than this many wei of NFC to convert NFC to NB */
+  nbConvertMinBalance: amount(1_000n * NFC),
+  /** NFC converted to NB is burned (sent to address 0) until this many wei have been burned */
+  nbBurnCap: amount(1_005_000_000n * NFC),
+  /** traffic rewards stay locked this long, seconds (30 days) */
+  flowLockSec: int(0, SAFE, 2_592_000),
+  /** then unlock linearly over this long, seconds (180 days) */
+  flowUnlockSec: int(0, SAFE, 15_552_000),
+})
 
-export const DEFAULT_PARAMS: GenesisParams = Object.freeze(
-  Object.fromEntries(Object.entries(PARAM_SPECS).map(([k, s]) => [k, s.def])),
-) as unknown as GenesisParams
+/** The chain parameters, every one set (a file may leave any out: it gets the default). */
+export type GenesisParams = z.output<typeof paramsSchema>
+
+export const DEFAULT_PARAMS: GenesisParams = Object.freeze(paramsSchema.parse({}))
 
 const TOP_FIELDS = ['name', 'chainId', 'timestamp', 'params', 'totalSupply', 'witnesses', 'alloc', 'foundation', 'vesting'] as const
 const VESTING_FIELDS = ['address', 'amount', 'cliffSec', 'durationSec', 'label'] as const
@@ -146,7 +171,7 @@ const MAX_URL_BYTES = 256
 const MAX_BPS = 10_000
 /** What a witness entry looks like, for messages. */
 const WITNESS_EXAMPLE = '{ "address": "0x…", "pledge": "<wei>", "votes": "<wei>", "bonusRatioBps": 1000, "url": "" }'
-const PARAM_FIELDS = Object.keys(PARAM_SPECS)
+const PARAM_FIELDS = Object.keys(paramsSchema.shape)
 
 /** Below this a non-zero timestamp is almost surely seconds, not ms (1e12 ms = Sept 2001). */
 const MIN_MS_TIMESTAMP = 1e12
@@ -394,20 +419,10 @@ function parseParams(v: unknown, p: Problems): GenesisParams | undefined {
   }
   const top = Object.fromEntries(TOP_FIELDS.map((f) => [f, 'the top level']))
   checkUnknown(v, 'params', PARAM_FIELDS, p, top)
-  const out: Record<string, number | bigint> = {}
-  let ok = true
-  for (const [name, spec] of Object.entries(PARAM_SPECS) as [keyof GenesisParams, IntSpec | BigSpec][]) {
-    const raw = v[name]
-    const path = `params.${name}`
-    let val: number | bigint | undefined
-    if (raw === undefined) val = spec.def
-    else if (spec.kind === 'int') val = parseInteger(raw, path, p, spec.min, spec.max, spec.example)
-    else if (spec.kind === 'amount') val = parseAmount(raw, path, p, spec.max, 'an amount')
-    else val = parseBigInteger(raw, path, p, spec.min, spec.max)
-    if (val === undefined) ok = false
-    else out[name] = val
-  }
-  return ok ? (out as unknown as GenesisParams) : undefined
+  const r = paramsSchema.safeParse(v)
+  if (r.success) return r.data
+  for (const issue of r.error.issues) p.push(issue.message)
+  return undefined
 }
 
 function parseAccount(addrKey: string, v: unknown, p: Problems): GenesisAccount | undefined {
