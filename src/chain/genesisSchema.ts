@@ -1,6 +1,8 @@
 /**
- * Field-by-field validation of a parsed genesis document. The chain parameters are one zod
- * schema (`paramsSchema`): their type, their defaults and their checks come from it. The checks
+ * Field-by-field validation of a parsed genesis document. Each section is a zod schema
+ * (`paramsSchema`, `witnessSchema`, `accountSchema`, `grantSchema`): the TypeScript types, the
+ * defaults and the field checks come from it; what spans sections (supply sums, funds held for
+ * pledges and grants, duplicates, the witness count) is checked below by hand. The checks
  * themselves are the helpers below, not generic schema errors: genesis files are edited by
  * people, and the messages here name the exact path, say what was found and what is expected
  * (with a "did you mean" for typos).
@@ -21,31 +23,6 @@ export interface VestingGrant {
   cliffMs: bigint
   /** then it vests linearly over durationMs */
   durationMs: bigint
-}
-
-/**
- * A genesis witness is, from block 0, a registered root node with `pledge` wei held by the
- * NodeRegistry contract and a registered candidate with `votes` wei self-voted (the voter is
- * the witness itself) held by the Staking contract.
- */
-export interface GenesisWitness {
-  /** EIP-55 checksummed */
-  address: string
-  pledge: bigint
-  votes: bigint
-  /** share of its block rewards paid to its voters, 0…10,000 basis points */
-  bonusRatioBps: number
-  /** at most 256 bytes of UTF-8; may be empty */
-  url: string
-}
-
-export interface GenesisAccount {
-  balance: bigint
-  nonce: bigint
-  code?: Uint8Array
-  /** [32-byte key, value without leading zero bytes], sorted by key; zero values are dropped. */
-  storage: [Uint8Array, Uint8Array][]
-  label?: string
 }
 
 export interface Genesis {
@@ -80,6 +57,7 @@ type Ctx = z.RefinementCtx
 
 /** Report `p` as zod issues (the messages already name their path) and fail the field. */
 function fail(ctx: Ctx, p: Problems): never {
+  if (p.length === 0) p.push(`${ctx.path.join('.')}: invalid`) // every helper says why; never fail silently
   for (const message of p) ctx.addIssue({ code: z.ZodIssueCode.custom, message })
   return z.NEVER
 }
@@ -109,6 +87,31 @@ const bigInteger = (min: bigint, max: bigint, def: bigint) =>
     const p: Problems = []
     return parseBigInteger(v, paramPath(ctx), p, min, max) ?? fail(ctx, p)
   })
+
+/**
+ * A field of a section: `parse` checks a present value (pushing its problems, each starting with
+ * the path), `absent` says what a left-out value means: a default, or a "missing" problem.
+ */
+function field<T>(parse: (v: unknown, path: string, p: Problems) => T | undefined, absent: { def: T } | { missing: string }) {
+  return z.unknown().transform((v, ctx): T => {
+    const path = ctx.path.join('.')
+    const p: Problems = []
+    if (v === undefined) {
+      if ('def' in absent) return absent.def
+      p.push(`${path}: missing; ${absent.missing}`)
+      return fail(ctx, p)
+    }
+    const r = parse(v, path, p)
+    return r === undefined ? fail(ctx, p) : r
+  })
+}
+
+/** A note for humans. */
+const label = field<string | undefined>((v, path, p) => {
+  if (typeof v === 'string') return v
+  p.push(`${path}: expected a string (a note for humans), got ${describeType(v)}`)
+  return undefined
+}, { def: undefined })
 
 const SAFE = Number.MAX_SAFE_INTEGER
 
@@ -159,6 +162,86 @@ export const paramsSchema = z.object({
 
 /** The chain parameters, every one set (a file may leave any out: it gets the default). */
 export type GenesisParams = z.output<typeof paramsSchema>
+
+/**
+ * A genesis witness is, from block 0, a registered root node with `pledge` wei held by the
+ * NodeRegistry contract and a registered candidate with `votes` wei self-voted (the voter is
+ * the witness itself) held by the Staking contract. (Its pledge is checked against
+ * params.rnPledge with the rest of the document.)
+ */
+export const witnessSchema = (rnPledge?: bigint) =>
+  z.object({
+    /** EIP-55 checksummed */
+    address: field(parseAddress, { missing: 'expected the witness address (0x + 40 hex digits)' }),
+    pledge: field((v, path, p) => parseAmount(v, path, p, MAX_UINT256, 'pledge'), {
+      missing: `expected its root-node pledge in wei, at least params.rnPledge${rnPledge === undefined ? '' : ` = "${rnPledge}"`}`,
+    }),
+    votes: field((v, path, p) => parseAmount(v, path, p, MAX_UINT256, 'votes'), { missing: 'expected its self-vote in wei (held by the Staking contract), "0" for none' }),
+    /** share of its block rewards paid to its voters, 0…10,000 basis points */
+    bonusRatioBps: field((v, path, p) => parseInteger(v, path, p, 0, MAX_BPS, 1000), {
+      missing: "expected its voters' share of its block rewards in basis points, 0 to 10000 (e.g. 1000 = 10%)",
+    }),
+    /** at most 256 bytes of UTF-8; may be empty */
+    url: field(
+      (v, path, p) => {
+        if (typeof v !== 'string') p.push(`${path}: expected a string (may be empty), got ${describeType(v)}`)
+        else if (Buffer.byteLength(v, 'utf8') > MAX_URL_BYTES) p.push(`${path}: ${Buffer.byteLength(v, 'utf8')} bytes of UTF-8; at most ${MAX_URL_BYTES} are allowed`)
+        else return v
+        return undefined
+      },
+      { def: '' },
+    ),
+  })
+export type GenesisWitness = z.output<ReturnType<typeof witnessSchema>>
+
+/** An alloc entry, less its storage (checked apart: a bad slot does not hide the supply sum). */
+export const accountSchema = z.object({
+  balance: field((v, path, p) => parseAmount(v, path, p, MAX_UINT256, 'balance'), {
+    missing: 'every alloc entry states its balance in wei (use "0" for none) so the supply adds up visibly',
+  }),
+  nonce: field((v, path, p) => parseBigInteger(v, path, p, 0n, MAX_UINT64 - 1n), { def: 0n }), // EIP-2681 cap
+  /** absent for "0x" */
+  code: field<Uint8Array | null>(
+    (v, path, p) => {
+      const c = parseCode(v, path, p)
+      return c === null ? undefined : (c ?? null)
+    },
+    { def: null },
+  ),
+  label,
+})
+export type GenesisAccount = Omit<z.output<typeof accountSchema>, 'code' | 'label'> & {
+  code?: Uint8Array
+  /** [32-byte key, value without leading zero bytes], sorted by key; zero values are dropped. */
+  storage: [Uint8Array, Uint8Array][]
+  label?: string
+}
+
+/** A team vesting grant as written in the file (seconds); the chain keeps it in ms (VestingGrant). */
+export const grantSchema = z.object({
+  address: field(parseAddress, { missing: 'expected the beneficiary address (0x + 40 hex digits)' }),
+  amount: field(
+    (v, path, p) => {
+      const n = parseAmount(v, path, p, MAX_UINT256, 'amount')
+      if (n !== 0n) return n
+      p.push(`${path}: must be positive (a grant of 0 wei vests nothing); remove the grant instead`)
+      return undefined
+    },
+    { missing: 'expected the granted NFC in wei, e.g. "315000000000000000000000000"' },
+  ),
+  cliffSec: field((v, path, p) => parseInteger(v, path, p, 0, SAFE, 31_536_000), { missing: 'expected seconds after genesis before anything vests, e.g. 31536000 (365 days)' }),
+  durationSec: field((v, path, p) => parseInteger(v, path, p, 0, SAFE, 189_216_000), {
+    missing: 'expected seconds over which it then vests linearly, e.g. 189216000 (6 × 365 days); 0 = all at the cliff',
+  }),
+  label,
+})
+
+/** zod's issues as problems (each message already names its path); `undefined` when there were any. */
+function collect<T>(r: z.SafeParseReturnType<unknown, T>, p: Problems): T | undefined {
+  if (r.success) return r.data
+  for (const issue of r.error.issues) p.push(issue.message)
+  return undefined
+}
 
 export const DEFAULT_PARAMS: GenesisParams = Object.freeze(paramsSchema.parse({}))
 
@@ -419,10 +502,7 @@ function parseParams(v: unknown, p: Problems): GenesisParams | undefined {
   }
   const top = Object.fromEntries(TOP_FIELDS.map((f) => [f, 'the top level']))
   checkUnknown(v, 'params', PARAM_FIELDS, p, top)
-  const r = paramsSchema.safeParse(v)
-  if (r.success) return r.data
-  for (const issue of r.error.issues) p.push(issue.message)
-  return undefined
+  return collect(paramsSchema.safeParse(v), p)
 }
 
 function parseAccount(addrKey: string, v: unknown, p: Problems): GenesisAccount | undefined {
@@ -432,39 +512,13 @@ function parseAccount(addrKey: string, v: unknown, p: Problems): GenesisAccount 
     return undefined
   }
   checkUnknown(v, path, ACCOUNT_FIELDS, p)
-  let ok = true
-  let balance: bigint | undefined
-  if (v.balance === undefined) {
-    p.push(`${path}.balance: missing; every alloc entry states its balance in wei (use "0" for none) so the supply adds up visibly`)
-    ok = false
-  } else {
-    balance = parseAmount(v.balance, `${path}.balance`, p, MAX_UINT256, 'balance')
-    if (balance === undefined) ok = false
-  }
-  let nonce: bigint | undefined = 0n
-  if (v.nonce !== undefined) {
-    nonce = parseBigInteger(v.nonce, `${path}.nonce`, p, 0n, MAX_UINT64 - 1n) // EIP-2681 cap
-    if (nonce === undefined) ok = false
-  }
-  let code: Uint8Array | undefined
-  if (v.code !== undefined) {
-    const c = parseCode(v.code, `${path}.code`, p)
-    if (c === null) ok = false
-    else code = c
-  }
+  const acct = collect(accountSchema.safeParse(v, { path: [path] }), p)
   const storage = v.storage === undefined ? [] : parseStorage(v.storage, `${path}.storage`, p)
-  let label: string | undefined
-  if (v.label !== undefined) {
-    if (typeof v.label !== 'string') {
-      p.push(`${path}.label: expected a string (a note for humans), got ${describeType(v.label)}`)
-      ok = false
-    } else label = v.label
-  }
-  if (!ok || balance === undefined || nonce === undefined) return undefined
-  const acct: GenesisAccount = { balance, nonce, storage }
-  if (code) acct.code = code
-  if (label !== undefined) acct.label = label
-  return acct
+  if (acct === undefined) return undefined
+  const out: GenesisAccount = { balance: acct.balance, nonce: acct.nonce, storage }
+  if (acct.code) out.code = acct.code
+  if (acct.label !== undefined) out.label = acct.label
+  return out
 }
 
 function parseAlloc(v: unknown, p: Problems): { alloc: [string, GenesisAccount][]; complete: boolean } {
@@ -511,38 +565,14 @@ function parseWitness(v: unknown, path: string, params: GenesisParams | undefine
     return undefined
   }
   checkUnknown(v, path, WITNESS_FIELDS, p)
-  let ok = true
-  const missing = (field: string, what: string): undefined => {
-    p.push(`${path}.${field}: missing; expected ${what}`)
-    ok = false
-    return undefined
-  }
-  const address = v.address === undefined ? missing('address', 'the witness address (0x + 40 hex digits)') : parseAddress(v.address, `${path}.address`, p)
-  const pledge =
-    v.pledge === undefined
-      ? missing('pledge', `its root-node pledge in wei, at least params.rnPledge${params ? ` = "${params.rnPledge}"` : ''}`)
-      : parseAmount(v.pledge, `${path}.pledge`, p, MAX_UINT256, 'pledge')
-  const votes = v.votes === undefined ? missing('votes', 'its self-vote in wei (held by the Staking contract), "0" for none') : parseAmount(v.votes, `${path}.votes`, p, MAX_UINT256, 'votes')
-  const bonusRatioBps =
-    v.bonusRatioBps === undefined
-      ? missing('bonusRatioBps', "its voters' share of its block rewards in basis points, 0 to 10000 (e.g. 1000 = 10%)")
-      : parseInteger(v.bonusRatioBps, `${path}.bonusRatioBps`, p, 0, MAX_BPS, 1000)
-  let url: string | undefined = ''
-  if (v.url !== undefined) {
-    if (typeof v.url !== 'string') {
-      p.push(`${path}.url: expected a string (may be empty), got ${describeType(v.url)}`)
-      url = undefined
-    } else if (Buffer.byteLength(v.url, 'utf8') > MAX_URL_BYTES) {
-      p.push(`${path}.url: ${Buffer.byteLength(v.url, 'utf8')} bytes of UTF-8; at most ${MAX_URL_BYTES} are allowed`)
-      url = undefined
-    } else url = v.url
-  }
+  const w = collect(witnessSchema(params?.rnPledge).safeParse(v, { path: [path] }), p)
+  // the pledge is held to params.rnPledge even when another field of the entry is wrong
+  const pledge = w?.pledge ?? (v.pledge === undefined ? undefined : parseAmount(v.pledge, path, [], MAX_UINT256, 'pledge'))
   if (pledge !== undefined && params !== undefined && pledge < params.rnPledge) {
     p.push(`${path}.pledge: ${nfcAndWei(pledge)} is below params.rnPledge, the minimum root-node pledge of ${nfcAndWei(params.rnPledge)}`)
-    ok = false
+    return undefined
   }
-  if (!ok || address === undefined || pledge === undefined || votes === undefined || bonusRatioBps === undefined || url === undefined) return undefined
-  return { address, pledge, votes, bonusRatioBps, url }
+  return w
 }
 
 function parseWitnesses(v: unknown, params: GenesisParams | undefined, p: Problems): GenesisWitness[] | undefined {
@@ -612,33 +642,9 @@ function parseGrant(v: unknown, path: string, p: Problems): VestingGrant | undef
     return undefined
   }
   checkUnknown(v, path, VESTING_FIELDS, p)
-  let ok = true
-  const need = (field: string, what: string): boolean => {
-    if (v[field] !== undefined) return true
-    p.push(`${path}.${field}: missing; expected ${what}`)
-    ok = false
-    return false
-  }
-  const address = need('address', 'the beneficiary address (0x + 40 hex digits)') ? parseAddress(v.address, `${path}.address`, p) : undefined
-  let amount = need('amount', 'the granted NFC in wei, e.g. "315000000000000000000000000"')
-    ? parseAmount(v.amount, `${path}.amount`, p, MAX_UINT256, 'amount')
-    : undefined
-  if (amount === 0n) {
-    p.push(`${path}.amount: must be positive (a grant of 0 wei vests nothing); remove the grant instead`)
-    amount = undefined
-  }
-  const cliffSec = need('cliffSec', 'seconds after genesis before anything vests, e.g. 31536000 (365 days)')
-    ? parseInteger(v.cliffSec, `${path}.cliffSec`, p, 0, Number.MAX_SAFE_INTEGER, 31_536_000)
-    : undefined
-  const durationSec = need('durationSec', 'seconds over which it then vests linearly, e.g. 189216000 (6 × 365 days); 0 = all at the cliff')
-    ? parseInteger(v.durationSec, `${path}.durationSec`, p, 0, Number.MAX_SAFE_INTEGER, 189_216_000)
-    : undefined
-  if (v.label !== undefined && typeof v.label !== 'string') {
-    p.push(`${path}.label: expected a string (a note for humans), got ${describeType(v.label)}`)
-    ok = false
-  }
-  if (!ok || address === undefined || amount === undefined || cliffSec === undefined || durationSec === undefined) return undefined
-  return { address: address.toLowerCase(), amount, cliffMs: BigInt(cliffSec) * 1000n, durationMs: BigInt(durationSec) * 1000n }
+  const g = collect(grantSchema.safeParse(v, { path: [path] }), p)
+  if (g === undefined) return undefined
+  return { address: g.address.toLowerCase(), amount: g.amount, cliffMs: BigInt(g.cliffSec) * 1000n, durationMs: BigInt(g.durationSec) * 1000n }
 }
 
 function parseVesting(v: unknown, p: Problems): VestingGrant[] | undefined {
