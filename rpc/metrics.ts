@@ -1,158 +1,110 @@
 /**
- * A tiny Prometheus registry (counters, gauges, histograms) rendered in the text exposition
- * format 0.0.4 — enough for /metrics without a dependency. Label values are escaped; callers
- * are responsible for keeping label sets bounded (the RPC layer maps unregistered method names
- * to "unknown").
+ * The /metrics registry: prom-client, one `Registry` per RPC server (never prom-client's global
+ * one, so several nodes in one process — the tests, `nfc devnet` in-process — do not clash).
+ * This file keeps the small API the RPC server was written against (`counter`/`gauge`/
+ * `histogram`, labels as an object) and the checks prom-client does not make: a label set must
+ * name every label, and a metric name is registered once. Callers are responsible for keeping
+ * label sets bounded (the RPC layer maps unregistered method names to "unknown").
  */
+import * as prom from 'prom-client'
 
-export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8'
+/** The text exposition format 0.0.4. */
+export const PROMETHEUS_CONTENT_TYPE = prom.Registry.PROMETHEUS_CONTENT_TYPE
 
 type Labels = Record<string, string>
 
 /** Upper bounds in seconds; fine at the low end, where most RPC calls land. */
 export const defaultLatencyBuckets = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
 
-const NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/
-const LABEL = /^[a-zA-Z_][a-zA-Z0-9_]*$/
-
-const escapeHelp = (s: string) => s.replace(/\\/g, '\\\\').replace(/\n/g, '\\n')
-const escapeValue = (s: string) => s.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"')
-
-function formatNumber(n: number): string {
-  if (Number.isNaN(n)) return 'NaN'
-  if (n === Infinity) return '+Inf'
-  if (n === -Infinity) return '-Inf'
-  return String(n)
+/** The label values of `labels` for `names`, every one present (prom-client would accept a partial set). */
+function labelsOf(metric: string, names: readonly string[], labels: Labels = {}): Labels {
+  const out: Labels = {}
+  for (const n of names) {
+    const v = labels[n]
+    if (v === undefined) throw new Error(`${metric}: missing label ${n}`)
+    out[n] = v
+  }
+  return out
 }
 
-function labelText(names: readonly string[], values: readonly string[], extra?: [string, string]): string {
-  const parts = names.map((n, i) => `${n}="${escapeValue(values[i]!)}"`)
-  if (extra) parts.push(`${extra[0]}="${escapeValue(extra[1])}"`)
-  return parts.length === 0 ? '' : `{${parts.join(',')}}`
-}
-
-abstract class Metric<V> {
-  protected readonly series = new Map<string, { values: string[]; v: V }>()
+export class Counter {
   constructor(
+    private readonly m: prom.Counter<string>,
     readonly name: string,
-    readonly help: string,
     readonly labelNames: readonly string[],
-  ) {
-    if (!NAME.test(name)) throw new Error(`bad metric name ${name}`)
-    for (const l of labelNames) if (!LABEL.test(l) || l === 'le') throw new Error(`bad label name ${l}`)
-  }
-  abstract readonly type: 'counter' | 'gauge' | 'histogram'
-  protected abstract fresh(): V
-  protected abstract lines(labels: string[], v: V): string[]
-
-  protected get(labels: Labels = {}): V {
-    const values = this.labelNames.map((n) => {
-      const v = labels[n]
-      if (v === undefined) throw new Error(`${this.name}: missing label ${n}`)
-      return v
-    })
-    const key = values.join('\u0000')
-    let s = this.series.get(key)
-    if (!s) {
-      s = { values, v: this.fresh() }
-      this.series.set(key, s)
-    }
-    return s.v
-  }
-
-  render(): string {
-    const out = [`# HELP ${this.name} ${escapeHelp(this.help)}`, `# TYPE ${this.name} ${this.type}`]
-    for (const s of this.series.values()) out.push(...this.lines(s.values, s.v))
-    return out.join('\n') + '\n'
-  }
-
-  reset(): void {
-    this.series.clear()
-  }
-}
-
-export class Counter extends Metric<{ n: number }> {
-  readonly type = 'counter'
-  protected fresh() {
-    return { n: 0 }
-  }
+  ) {}
   inc(labels?: Labels, by = 1): void {
     if (by < 0) throw new Error(`${this.name}: counters only go up`)
-    this.get(labels).n += by
-  }
-  value(labels?: Labels): number {
-    return this.get(labels).n
-  }
-  protected lines(values: string[], v: { n: number }) {
-    return [`${this.name}${labelText(this.labelNames, values)} ${formatNumber(v.n)}`]
+    this.m.inc(labelsOf(this.name, this.labelNames, labels), by)
   }
 }
 
-export class Gauge extends Metric<{ n: number }> {
-  readonly type = 'gauge'
-  protected fresh() {
-    return { n: 0 }
-  }
+export class Gauge {
+  constructor(
+    /** a gauge without labels is made (and registered) at its first `set` */
+    private m: prom.Gauge<string> | (() => prom.Gauge<string>),
+    readonly name: string,
+    readonly labelNames: readonly string[],
+  ) {}
   set(labels: Labels | undefined, value: number | bigint): void {
-    this.get(labels).n = Number(value)
-  }
-  protected lines(values: string[], v: { n: number }) {
-    return [`${this.name}${labelText(this.labelNames, values)} ${formatNumber(v.n)}`]
+    if (typeof this.m === 'function') this.m = this.m()
+    this.m.set(labelsOf(this.name, this.labelNames, labels), Number(value))
   }
 }
 
-interface HistogramValue {
-  counts: number[]
-  sum: number
-  count: number
-}
-
-export class Histogram extends Metric<HistogramValue> {
-  readonly type = 'histogram'
-  readonly buckets: readonly number[]
-  constructor(name: string, help: string, labelNames: readonly string[], buckets: readonly number[] = defaultLatencyBuckets) {
-    super(name, help, labelNames)
-    this.buckets = [...buckets].sort((a, b) => a - b)
-  }
-  protected fresh(): HistogramValue {
-    return { counts: this.buckets.map(() => 0), sum: 0, count: 0 }
-  }
+export class Histogram {
+  constructor(
+    private readonly m: prom.Histogram<string>,
+    readonly name: string,
+    readonly labelNames: readonly string[],
+  ) {}
   observe(labels: Labels | undefined, value: number): void {
-    const h = this.get(labels)
-    for (let i = 0; i < this.buckets.length; i++) if (value <= this.buckets[i]!) h.counts[i]!++
-    h.sum += value
-    h.count++
+    this.m.observe(labelsOf(this.name, this.labelNames, labels), value)
   }
-  protected lines(values: string[], h: HistogramValue) {
-    const out = this.buckets.map(
-      (b, i) => `${this.name}_bucket${labelText(this.labelNames, values, ['le', formatNumber(b)])} ${h.counts[i]}`,
-    )
-    out.push(`${this.name}_bucket${labelText(this.labelNames, values, ['le', '+Inf'])} ${h.count}`)
-    out.push(`${this.name}_sum${labelText(this.labelNames, values)} ${formatNumber(h.sum)}`)
-    out.push(`${this.name}_count${labelText(this.labelNames, values)} ${h.count}`)
-    return out
-  }
+}
+
+export interface RegistryOptions {
+  /** also export prom-client's default process and Node.js runtime metrics (`process_*`, `nodejs_*`) */
+  defaultMetrics?: boolean
 }
 
 export class Registry {
-  private readonly metrics = new Map<string, Metric<unknown>>()
+  readonly prom = new prom.Registry()
+  private readonly reserved = new Set<string>()
 
-  private add<M extends Metric<any>>(m: M): M {
-    if (this.metrics.has(m.name)) throw new Error(`metric ${m.name} registered twice`)
-    this.metrics.set(m.name, m)
-    return m
+  constructor(opts: RegistryOptions = {}) {
+    if (opts.defaultMetrics) prom.collectDefaultMetrics({ register: this.prom })
+  }
+
+  private check(name: string): void {
+    if (this.reserved.has(name)) throw new Error(`metric ${name} registered twice`)
+    this.reserved.add(name)
   }
   counter(name: string, help: string, labelNames: readonly string[] = []): Counter {
-    return this.add(new Counter(name, help, labelNames))
+    this.check(name)
+    const m = new prom.Counter({ name, help, labelNames, registers: [this.prom] })
+    return new Counter(m, name, labelNames)
   }
+  /**
+   * A gauge without labels shows up only once it is first set (prom-client would show 0 from the
+   * start: a node gauge must not read 0 before the node was asked).
+   */
   gauge(name: string, help: string, labelNames: readonly string[] = []): Gauge {
-    return this.add(new Gauge(name, help, labelNames))
+    this.check(name)
+    const make = () => new prom.Gauge({ name, help, labelNames, registers: [this.prom] })
+    return new Gauge(labelNames.length === 0 ? make : make(), name, labelNames)
   }
-  histogram(name: string, help: string, labelNames: readonly string[] = [], buckets?: readonly number[]): Histogram {
-    return this.add(new Histogram(name, help, labelNames, buckets))
+  histogram(name: string, help: string, labelNames: readonly string[] = [], buckets: readonly number[] = defaultLatencyBuckets): Histogram {
+    this.check(name)
+    const m = new prom.Histogram({ name, help, labelNames, buckets: [...buckets], registers: [this.prom] })
+    if (labelNames.length === 0) m.reset()
+    return new Histogram(m, name, labelNames)
   }
-  /** The whole registry in the text format, metrics in registration order. */
-  render(): string {
-    return [...this.metrics.values()].map((m) => m.render()).join('')
+  /**
+   * The whole registry in the text format, metrics in registration order. prom-client spells a
+   * NaN value `Nan` (the event-loop lag before its first sample); the format says `NaN`.
+   */
+  async render(): Promise<string> {
+    return (await this.prom.metrics()).replace(/ Nan$/gm, ' NaN')
   }
 }

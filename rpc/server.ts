@@ -79,7 +79,7 @@ function drainRequest(req: IncomingMessage, cap: number): Promise<void> {
 
 /** The metrics every RPC server exports; `nodeStats` feeds the node gauges at scrape time. */
 function createRpcMetrics() {
-  const registry = new Registry()
+  const registry = new Registry({ defaultMetrics: true })
   return {
     registry,
     requests: registry.counter('nfc_rpc_requests_total', 'JSON-RPC requests by method (unregistered methods and invalid requests: "unknown")', ['method']),
@@ -130,7 +130,7 @@ export async function startRpcServer(opts: RpcServerOptions): Promise<RpcServer>
     onCall,
   })
 
-  function renderMetrics(): string {
+  function renderMetrics(): Promise<string> {
     metrics.wsConnections.set(undefined, clients.size)
     if (opts.nodeStats) {
       try {
@@ -222,7 +222,7 @@ export async function startRpcServer(opts: RpcServerOptions): Promise<RpcServer>
 
   app.get('/', async (_req, reply) => reply.type('text/plain').send(hint))
   app.get('/health', async (_req, reply) => reply.send({ ok: true }))
-  app.get('/metrics', async (_req, reply) => reply.type(PROMETHEUS_CONTENT_TYPE).send(renderMetrics()))
+  app.get('/metrics', async (_req, reply) => reply.type(PROMETHEUS_CONTENT_TYPE).send(await renderMetrics()))
 
   app.post('/', async (req: FastifyRequest, reply: FastifyReply) => {
     const body = req.body as Buffer | undefined

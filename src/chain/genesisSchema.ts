@@ -1,84 +1,28 @@
 /**
- * Field-by-field validation of a parsed genesis document. Hand-written rather than ajv: genesis
- * files are edited by people, and the messages here name the exact path, say what was found and
- * what is expected (with a "did you mean" for typos), which generic JSON-Schema errors do not.
+ * Field-by-field validation of a parsed genesis document. Each section is a zod schema
+ * (`paramsSchema`, `witnessSchema`, `accountSchema`, `grantSchema`): the TypeScript types, the
+ * defaults and the field checks come from it; what spans sections (supply sums, funds held for
+ * pledges and grants, duplicates, the witness count) is checked below by hand. The checks
+ * themselves are the helpers below, not generic schema errors: genesis files are edited by
+ * people, and the messages here name the exact path, say what was found and what is expected
+ * (with a "did you mean" for typos).
  *
  * Every check pushes onto one `problems` list instead of throwing, so a user fixing a file sees
  * all of its problems in one run.
  */
 import { isValidChecksumAddress, toChecksumAddress } from '@ethereumjs/util'
-import type { VestingGrant } from '../consensus/povf/params.js'
-import { NFC, POOLS, SYSTEM_CONTRACTS, TOTAL_SUPPLY } from '../execution/systemAddresses.js'
+import { z } from 'zod'
+import { NFC, POOLS, SYSTEM_CONTRACTS, TOTAL_SUPPLY } from './systemAddresses.js'
 
-export interface GenesisParams {
-  blockIntervalMs: number
-  minGasPrice: bigint
-  blockGasLimit: bigint
-  maxTxSizeBytes: number
-  unbondingDelaySec: number
-  flowCycleSec: number
-  witnessesPerRound: number
-  electionCycleBlocks: number
-  /** minimum pledge of a root node (RN), in wei */
-  rnPledge: bigint
-  /** a pledge unlocks linearly over this many seconds after its node exits (DESIGN §6) */
-  pledgeUnlockSec: number
-  /** share of an offender's stake sent to the shared pool on proven evidence, in basis points */
-  evidenceSlashBps: number
-  // --- PoVF and the token economy (DESIGN §5, §6) ---
-  /** minimum pledge of a central node (CN), in wei */
-  cnPledge: bigint
-  /** minimum pledge of an edge node (EN), in wei */
-  enPledge: bigint
-  /** flow side-chain committee size (CN/RN nodes drawn each counting cycle) */
-  flowCommitteeSize: number
-  /** challenge window after a checkpoint lands on the main chain, seconds */
-  flowChallengeSec: number
-  /** `k`: the sample seed of a receipt uses the block k blocks after its commitment (DESIGN §5.4) */
-  flowSampleLagBlocks: number
-  /** `L`: bytes per (consumer, provider) pair and cycle above which bytes count logarithmically */
-  flowLogThresholdBytes: bigint
-  /** `capFactor` in basis points: a pair's reward ≤ capFactor × the value of the NB fuel burned for it */
-  flowCapFactorBps: number
-  /** the most one flow session can carry, bytes/s: a receipt's increment is at most this × the time since the session's last receipt (an edge rule, DESIGN §12) */
-  flowMaxRateBytesPerSec: bigint
-  /** NB fuel price per GB (10^9 bytes), in NB wei */
-  fuelPricePerGb: bigint
-  /** the anchored NFC price in NB wei per NFC (the oracle value at genesis; governance may change it) */
-  nfcPriceNb: bigint
-  /** an address must hold more than this many wei of NFC to convert NFC to NB */
-  nbConvertMinBalance: bigint
-  /** NFC converted to NB is burned (sent to address 0) until this many wei have been burned */
-  nbBurnCap: bigint
-  /** traffic rewards stay locked this long, seconds (30 days) */
-  flowLockSec: number
-  /** then unlock linearly over this long, seconds (180 days) */
-  flowUnlockSec: number
-}
-
-/**
- * A genesis witness is, from block 0, a registered root node with `pledge` wei held by the
- * NodeRegistry contract and a registered candidate with `votes` wei self-voted (the voter is
- * the witness itself) held by the Staking contract.
- */
-export interface GenesisWitness {
-  /** EIP-55 checksummed */
+/** A team vesting grant as the chain keeps it (ms units); paid from POOLS.teamVesting. */
+export interface VestingGrant {
+  /** lowercase 0x address of the beneficiary */
   address: string
-  pledge: bigint
-  votes: bigint
-  /** share of its block rewards paid to its voters, 0…10,000 basis points */
-  bonusRatioBps: number
-  /** at most 256 bytes of UTF-8; may be empty */
-  url: string
-}
-
-export interface GenesisAccount {
-  balance: bigint
-  nonce: bigint
-  code?: Uint8Array
-  /** [32-byte key, value without leading zero bytes], sorted by key; zero values are dropped. */
-  storage: [Uint8Array, Uint8Array][]
-  label?: string
+  amount: bigint
+  /** nothing vests before genesisTime + cliffMs */
+  cliffMs: bigint
+  /** then it vests linearly over durationMs */
+  durationMs: bigint
 }
 
 export interface Genesis {
@@ -104,41 +48,204 @@ export interface Genesis {
 const MAX_UINT256 = 2n ** 256n - 1n
 const MAX_UINT64 = 2n ** 64n - 1n
 
-type IntSpec = { kind: 'int'; min: number; max: number; def: number; example: number }
-type BigSpec = { kind: 'amount' | 'bigint'; min: bigint; max: bigint; def: bigint; example: string }
+// ---------------------------------------------------------------------------------------------
+// params: one zod schema gives the type (GenesisParams), the defaults (DEFAULT_PARAMS) and the
+// checks. Each field parses with the same helpers as the rest of the file, so a bad value gets
+// the same message naming its path; zod collects every field's problems in one pass.
+
+type Ctx = z.RefinementCtx
+
+/** Report `p` as zod issues (the messages already name their path) and fail the field. */
+function fail(ctx: Ctx, p: Problems): never {
+  if (p.length === 0) p.push(`${ctx.path.join('.')}: invalid`) // every helper says why; never fail silently
+  for (const message of p) ctx.addIssue({ code: z.ZodIssueCode.custom, message })
+  return z.NEVER
+}
+
+const paramPath = (ctx: Ctx) => `params.${ctx.path.join('.')}`
+
+/** A plain JSON integer from `min` to `max`; `example` is shown when it is not one. */
+const int = (min: number, max: number, def: number, example = def) =>
+  z.unknown().transform((v, ctx): number => {
+    if (v === undefined) return def
+    const p: Problems = []
+    return parseInteger(v, paramPath(ctx), p, min, max, example) ?? fail(ctx, p)
+  })
+
+/** An amount of wei: a quoted decimal or 0x-hex string, never a JSON number (see parseAmount). */
+const amount = (def: bigint, max = MAX_UINT256) =>
+  z.unknown().transform((v, ctx): bigint => {
+    if (v === undefined) return def
+    const p: Problems = []
+    return parseAmount(v, paramPath(ctx), p, max, 'an amount') ?? fail(ctx, p)
+  })
+
+/** An integer that may pass 2^53: a safe JSON integer or a decimal/0x string. */
+const bigInteger = (min: bigint, max: bigint, def: bigint) =>
+  z.unknown().transform((v, ctx): bigint => {
+    if (v === undefined) return def
+    const p: Problems = []
+    return parseBigInteger(v, paramPath(ctx), p, min, max) ?? fail(ctx, p)
+  })
+
+/**
+ * A field of a section: `parse` checks a present value (pushing its problems, each starting with
+ * the path), `absent` says what a left-out value means: a default, or a "missing" problem.
+ */
+function field<T>(parse: (v: unknown, path: string, p: Problems) => T | undefined, absent: { def: T } | { missing: string }) {
+  return z.unknown().transform((v, ctx): T => {
+    const path = ctx.path.join('.')
+    const p: Problems = []
+    if (v === undefined) {
+      if ('def' in absent) return absent.def
+      p.push(`${path}: missing; ${absent.missing}`)
+      return fail(ctx, p)
+    }
+    const r = parse(v, path, p)
+    return r === undefined ? fail(ctx, p) : r
+  })
+}
+
+/** A note for humans. */
+const label = field<string | undefined>((v, path, p) => {
+  if (typeof v === 'string') return v
+  p.push(`${path}: expected a string (a note for humans), got ${describeType(v)}`)
+  return undefined
+}, { def: undefined })
+
+const SAFE = Number.MAX_SAFE_INTEGER
 
 /** Defaults are mainnet values (DESIGN §3, §4); devnets override them in their genesis. */
-export const PARAM_SPECS = {
-  blockIntervalMs: { kind: 'int', min: 100, max: 60_000, def: 1000, example: 1000 },
-  minGasPrice: { kind: 'amount', min: 0n, max: MAX_UINT256, def: 1_000_000_000n, example: '1000000000' },
-  blockGasLimit: { kind: 'bigint', min: 5000n, max: 2n ** 63n, def: 30_000_000n, example: '30000000' },
-  maxTxSizeBytes: { kind: 'int', min: 1024, max: 4 * 1024 * 1024, def: 131_072, example: 131072 },
-  unbondingDelaySec: { kind: 'int', min: 0, max: Number.MAX_SAFE_INTEGER, def: 259_200, example: 259200 },
-  flowCycleSec: { kind: 'int', min: 1, max: Number.MAX_SAFE_INTEGER, def: 3600, example: 3600 },
-  witnessesPerRound: { kind: 'int', min: 1, max: 101, def: 21, example: 21 },
-  electionCycleBlocks: { kind: 'int', min: 1, max: Number.MAX_SAFE_INTEGER, def: 604_800, example: 604800 },
-  rnPledge: { kind: 'amount', min: 0n, max: MAX_UINT256, def: 100_000n * NFC, example: '100000000000000000000000' },
-  pledgeUnlockSec: { kind: 'int', min: 0, max: Number.MAX_SAFE_INTEGER, def: 15_552_000, example: 15552000 },
-  evidenceSlashBps: { kind: 'int', min: 0, max: 10_000, def: 1000, example: 1000 },
-  cnPledge: { kind: 'amount', min: 0n, max: MAX_UINT256, def: 10_000n * NFC, example: '10000000000000000000000' },
-  enPledge: { kind: 'amount', min: 0n, max: MAX_UINT256, def: 1_000n * NFC, example: '1000000000000000000000' },
-  flowCommitteeSize: { kind: 'int', min: 1, max: 101, def: 7, example: 7 },
-  flowChallengeSec: { kind: 'int', min: 0, max: Number.MAX_SAFE_INTEGER, def: 3600, example: 3600 },
-  flowSampleLagBlocks: { kind: 'int', min: 1, max: 256, def: 3, example: 3 },
-  flowLogThresholdBytes: { kind: 'bigint', min: 1n, max: MAX_UINT64, def: 10_000_000_000n, example: '10000000000' },
-  flowCapFactorBps: { kind: 'int', min: 0, max: 1_000_000, def: 10_000, example: 10000 },
-  flowMaxRateBytesPerSec: { kind: 'bigint', min: 1n, max: MAX_UINT64, def: 1_250_000_000n, example: '1250000000' },
-  fuelPricePerGb: { kind: 'amount', min: 0n, max: MAX_UINT256, def: 10n ** 16n, example: '10000000000000000' },
-  nfcPriceNb: { kind: 'amount', min: 1n, max: MAX_UINT256, def: 10n ** 17n, example: '100000000000000000' },
-  nbConvertMinBalance: { kind: 'amount', min: 0n, max: MAX_UINT256, def: 1_000n * NFC, example: '1000000000000000000000' },
-  nbBurnCap: { kind: 'amount', min: 0n, max: MAX_UINT256, def: 1_005_000_000n * NFC, example: '1005000000000000000000000000' },
-  flowLockSec: { kind: 'int', min: 0, max: Number.MAX_SAFE_INTEGER, def: 2_592_000, example: 2592000 },
-  flowUnlockSec: { kind: 'int', min: 0, max: Number.MAX_SAFE_INTEGER, def: 15_552_000, example: 15552000 },
-} as const satisfies Record<keyof GenesisParams, IntSpec | BigSpec>
+export const paramsSchema = z.object({
+  blockIntervalMs: int(100, 60_000, 1000),
+  minGasPrice: amount(1_000_000_000n),
+  blockGasLimit: bigInteger(5000n, 2n ** 63n, 30_000_000n),
+  maxTxSizeBytes: int(1024, 4 * 1024 * 1024, 131_072),
+  unbondingDelaySec: int(0, SAFE, 259_200),
+  flowCycleSec: int(1, SAFE, 3600),
+  witnessesPerRound: int(1, 101, 21),
+  electionCycleBlocks: int(1, SAFE, 604_800),
+  /** minimum pledge of a root node (RN), in wei */
+  rnPledge: amount(100_000n * NFC),
+  /** a pledge unlocks linearly over this many seconds after its node exits (DESIGN §6) */
+  pledgeUnlockSec: int(0, SAFE, 15_552_000),
+  /** share of an offender's stake sent to the shared pool on proven evidence, in basis points */
+  evidenceSlashBps: int(0, 10_000, 1000),
+  // --- PoVF and the token economy (DESIGN §5, §6) ---
+  /** minimum pledge of a central node (CN), in wei */
+  cnPledge: amount(10_000n * NFC),
+  /** minimum pledge of an edge node (EN), in wei */
+  enPledge: amount(1_000n * NFC),
+  /** flow side-chain committee size (CN/RN nodes drawn each counting cycle) */
+  flowCommitteeSize: int(1, 101, 7),
+  /** challenge window after a checkpoint lands on the main chain, seconds */
+  flowChallengeSec: int(0, SAFE, 3600),
+  /** `k`: the sample seed of a receipt uses the block k blocks after its commitment (DESIGN §5.4) */
+  flowSampleLagBlocks: int(1, 256, 3),
+  /** `L`: bytes per (consumer, provider) pair and cycle above which bytes count logarithmically */
+  flowLogThresholdBytes: bigInteger(1n, MAX_UINT64, 10_000_000_000n),
+  /** `capFactor` in basis points: a pair's reward ≤ capFactor × the value of the NB fuel burned for it */
+  flowCapFactorBps: int(0, 1_000_000, 10_000),
+  /** the most one flow session carries, bytes/s: what a receipt claims above its settled total is refused past this × the time since the cycle two before began (an edge rule, DESIGN §12) */
+  flowMaxRateBytesPerSec: bigInteger(1n, MAX_UINT64, 1_250_000_000n),
+  /** NB fuel price per GB (10^9 bytes), in NB wei */
+  fuelPricePerGb: amount(10n ** 16n),
+  /** the anchored NFC price in NB wei per NFC (the oracle value at genesis; governance may change it) */
+  nfcPriceNb: amount(10n ** 17n),
+  /** an address must hold more than this many wei of NFC to convert NFC to NB */
+  nbConvertMinBalance: amount(1_000n * NFC),
+  /** NFC converted to NB is burned (sent to address 0) until this many wei have been burned */
+  nbBurnCap: amount(1_005_000_000n * NFC),
+  /** traffic rewards stay locked this long, seconds (30 days) */
+  flowLockSec: int(0, SAFE, 2_592_000),
+  /** then unlock linearly over this long, seconds (180 days) */
+  flowUnlockSec: int(0, SAFE, 15_552_000),
+})
 
-export const DEFAULT_PARAMS: GenesisParams = Object.freeze(
-  Object.fromEntries(Object.entries(PARAM_SPECS).map(([k, s]) => [k, s.def])),
-) as unknown as GenesisParams
+/** The chain parameters, every one set (a file may leave any out: it gets the default). */
+export type GenesisParams = z.output<typeof paramsSchema>
+
+/**
+ * A genesis witness is, from block 0, a registered root node with `pledge` wei held by the
+ * NodeRegistry contract and a registered candidate with `votes` wei self-voted (the voter is
+ * the witness itself) held by the Staking contract. (Its pledge is checked against
+ * params.rnPledge with the rest of the document.)
+ */
+export const witnessSchema = (rnPledge?: bigint) =>
+  z.object({
+    /** EIP-55 checksummed */
+    address: field(parseAddress, { missing: 'expected the witness address (0x + 40 hex digits)' }),
+    pledge: field((v, path, p) => parseAmount(v, path, p, MAX_UINT256, 'pledge'), {
+      missing: `expected its root-node pledge in wei, at least params.rnPledge${rnPledge === undefined ? '' : ` = "${rnPledge}"`}`,
+    }),
+    votes: field((v, path, p) => parseAmount(v, path, p, MAX_UINT256, 'votes'), { missing: 'expected its self-vote in wei (held by the Staking contract), "0" for none' }),
+    /** share of its block rewards paid to its voters, 0…10,000 basis points */
+    bonusRatioBps: field((v, path, p) => parseInteger(v, path, p, 0, MAX_BPS, 1000), {
+      missing: "expected its voters' share of its block rewards in basis points, 0 to 10000 (e.g. 1000 = 10%)",
+    }),
+    /** at most 256 bytes of UTF-8; may be empty */
+    url: field(
+      (v, path, p) => {
+        if (typeof v !== 'string') p.push(`${path}: expected a string (may be empty), got ${describeType(v)}`)
+        else if (Buffer.byteLength(v, 'utf8') > MAX_URL_BYTES) p.push(`${path}: ${Buffer.byteLength(v, 'utf8')} bytes of UTF-8; at most ${MAX_URL_BYTES} are allowed`)
+        else return v
+        return undefined
+      },
+      { def: '' },
+    ),
+  })
+export type GenesisWitness = z.output<ReturnType<typeof witnessSchema>>
+
+/** An alloc entry, less its storage (checked apart: a bad slot does not hide the supply sum). */
+export const accountSchema = z.object({
+  balance: field((v, path, p) => parseAmount(v, path, p, MAX_UINT256, 'balance'), {
+    missing: 'every alloc entry states its balance in wei (use "0" for none) so the supply adds up visibly',
+  }),
+  nonce: field((v, path, p) => parseBigInteger(v, path, p, 0n, MAX_UINT64 - 1n), { def: 0n }), // EIP-2681 cap
+  /** absent for "0x" */
+  code: field<Uint8Array | null>(
+    (v, path, p) => {
+      const c = parseCode(v, path, p)
+      return c === null ? undefined : (c ?? null)
+    },
+    { def: null },
+  ),
+  label,
+})
+export type GenesisAccount = Omit<z.output<typeof accountSchema>, 'code' | 'label'> & {
+  code?: Uint8Array
+  /** [32-byte key, value without leading zero bytes], sorted by key; zero values are dropped. */
+  storage: [Uint8Array, Uint8Array][]
+  label?: string
+}
+
+/** A team vesting grant as written in the file (seconds); the chain keeps it in ms (VestingGrant). */
+export const grantSchema = z.object({
+  address: field(parseAddress, { missing: 'expected the beneficiary address (0x + 40 hex digits)' }),
+  amount: field(
+    (v, path, p) => {
+      const n = parseAmount(v, path, p, MAX_UINT256, 'amount')
+      if (n !== 0n) return n
+      p.push(`${path}: must be positive (a grant of 0 wei vests nothing); remove the grant instead`)
+      return undefined
+    },
+    { missing: 'expected the granted NFC in wei, e.g. "315000000000000000000000000"' },
+  ),
+  cliffSec: field((v, path, p) => parseInteger(v, path, p, 0, SAFE, 31_536_000), { missing: 'expected seconds after genesis before anything vests, e.g. 31536000 (365 days)' }),
+  durationSec: field((v, path, p) => parseInteger(v, path, p, 0, SAFE, 189_216_000), {
+    missing: 'expected seconds over which it then vests linearly, e.g. 189216000 (6 × 365 days); 0 = all at the cliff',
+  }),
+  label,
+})
+
+/** zod's issues as problems (each message already names its path); `undefined` when there were any. */
+function collect<T>(r: z.SafeParseReturnType<unknown, T>, p: Problems): T | undefined {
+  if (r.success) return r.data
+  for (const issue of r.error.issues) p.push(issue.message)
+  return undefined
+}
+
+export const DEFAULT_PARAMS: GenesisParams = Object.freeze(paramsSchema.parse({}))
 
 const TOP_FIELDS = ['name', 'chainId', 'timestamp', 'params', 'totalSupply', 'witnesses', 'alloc', 'foundation', 'vesting'] as const
 const VESTING_FIELDS = ['address', 'amount', 'cliffSec', 'durationSec', 'label'] as const
@@ -149,7 +256,7 @@ const MAX_URL_BYTES = 256
 const MAX_BPS = 10_000
 /** What a witness entry looks like, for messages. */
 const WITNESS_EXAMPLE = '{ "address": "0x…", "pledge": "<wei>", "votes": "<wei>", "bonusRatioBps": 1000, "url": "" }'
-const PARAM_FIELDS = Object.keys(PARAM_SPECS)
+const PARAM_FIELDS = Object.keys(paramsSchema.shape)
 
 /** Below this a non-zero timestamp is almost surely seconds, not ms (1e12 ms = Sept 2001). */
 const MIN_MS_TIMESTAMP = 1e12
@@ -397,20 +504,7 @@ function parseParams(v: unknown, p: Problems): GenesisParams | undefined {
   }
   const top = Object.fromEntries(TOP_FIELDS.map((f) => [f, 'the top level']))
   checkUnknown(v, 'params', PARAM_FIELDS, p, top)
-  const out: Record<string, number | bigint> = {}
-  let ok = true
-  for (const [name, spec] of Object.entries(PARAM_SPECS) as [keyof GenesisParams, IntSpec | BigSpec][]) {
-    const raw = v[name]
-    const path = `params.${name}`
-    let val: number | bigint | undefined
-    if (raw === undefined) val = spec.def
-    else if (spec.kind === 'int') val = parseInteger(raw, path, p, spec.min, spec.max, spec.example)
-    else if (spec.kind === 'amount') val = parseAmount(raw, path, p, spec.max, 'an amount')
-    else val = parseBigInteger(raw, path, p, spec.min, spec.max)
-    if (val === undefined) ok = false
-    else out[name] = val
-  }
-  return ok ? (out as unknown as GenesisParams) : undefined
+  return collect(paramsSchema.safeParse(v), p)
 }
 
 function parseAccount(addrKey: string, v: unknown, p: Problems): GenesisAccount | undefined {
@@ -420,39 +514,13 @@ function parseAccount(addrKey: string, v: unknown, p: Problems): GenesisAccount 
     return undefined
   }
   checkUnknown(v, path, ACCOUNT_FIELDS, p)
-  let ok = true
-  let balance: bigint | undefined
-  if (v.balance === undefined) {
-    p.push(`${path}.balance: missing; every alloc entry states its balance in wei (use "0" for none) so the supply adds up visibly`)
-    ok = false
-  } else {
-    balance = parseAmount(v.balance, `${path}.balance`, p, MAX_UINT256, 'balance')
-    if (balance === undefined) ok = false
-  }
-  let nonce: bigint | undefined = 0n
-  if (v.nonce !== undefined) {
-    nonce = parseBigInteger(v.nonce, `${path}.nonce`, p, 0n, MAX_UINT64 - 1n) // EIP-2681 cap
-    if (nonce === undefined) ok = false
-  }
-  let code: Uint8Array | undefined
-  if (v.code !== undefined) {
-    const c = parseCode(v.code, `${path}.code`, p)
-    if (c === null) ok = false
-    else code = c
-  }
+  const acct = collect(accountSchema.safeParse(v, { path: [path] }), p)
   const storage = v.storage === undefined ? [] : parseStorage(v.storage, `${path}.storage`, p)
-  let label: string | undefined
-  if (v.label !== undefined) {
-    if (typeof v.label !== 'string') {
-      p.push(`${path}.label: expected a string (a note for humans), got ${describeType(v.label)}`)
-      ok = false
-    } else label = v.label
-  }
-  if (!ok || balance === undefined || nonce === undefined) return undefined
-  const acct: GenesisAccount = { balance, nonce, storage }
-  if (code) acct.code = code
-  if (label !== undefined) acct.label = label
-  return acct
+  if (acct === undefined) return undefined
+  const out: GenesisAccount = { balance: acct.balance, nonce: acct.nonce, storage }
+  if (acct.code) out.code = acct.code
+  if (acct.label !== undefined) out.label = acct.label
+  return out
 }
 
 function parseAlloc(v: unknown, p: Problems): { alloc: [string, GenesisAccount][]; complete: boolean } {
@@ -499,38 +567,14 @@ function parseWitness(v: unknown, path: string, params: GenesisParams | undefine
     return undefined
   }
   checkUnknown(v, path, WITNESS_FIELDS, p)
-  let ok = true
-  const missing = (field: string, what: string): undefined => {
-    p.push(`${path}.${field}: missing; expected ${what}`)
-    ok = false
-    return undefined
-  }
-  const address = v.address === undefined ? missing('address', 'the witness address (0x + 40 hex digits)') : parseAddress(v.address, `${path}.address`, p)
-  const pledge =
-    v.pledge === undefined
-      ? missing('pledge', `its root-node pledge in wei, at least params.rnPledge${params ? ` = "${params.rnPledge}"` : ''}`)
-      : parseAmount(v.pledge, `${path}.pledge`, p, MAX_UINT256, 'pledge')
-  const votes = v.votes === undefined ? missing('votes', 'its self-vote in wei (held by the Staking contract), "0" for none') : parseAmount(v.votes, `${path}.votes`, p, MAX_UINT256, 'votes')
-  const bonusRatioBps =
-    v.bonusRatioBps === undefined
-      ? missing('bonusRatioBps', "its voters' share of its block rewards in basis points, 0 to 10000 (e.g. 1000 = 10%)")
-      : parseInteger(v.bonusRatioBps, `${path}.bonusRatioBps`, p, 0, MAX_BPS, 1000)
-  let url: string | undefined = ''
-  if (v.url !== undefined) {
-    if (typeof v.url !== 'string') {
-      p.push(`${path}.url: expected a string (may be empty), got ${describeType(v.url)}`)
-      url = undefined
-    } else if (Buffer.byteLength(v.url, 'utf8') > MAX_URL_BYTES) {
-      p.push(`${path}.url: ${Buffer.byteLength(v.url, 'utf8')} bytes of UTF-8; at most ${MAX_URL_BYTES} are allowed`)
-      url = undefined
-    } else url = v.url
-  }
+  const w = collect(witnessSchema(params?.rnPledge).safeParse(v, { path: [path] }), p)
+  // the pledge is held to params.rnPledge even when another field of the entry is wrong
+  const pledge = w?.pledge ?? (v.pledge === undefined ? undefined : parseAmount(v.pledge, path, [], MAX_UINT256, 'pledge'))
   if (pledge !== undefined && params !== undefined && pledge < params.rnPledge) {
     p.push(`${path}.pledge: ${nfcAndWei(pledge)} is below params.rnPledge, the minimum root-node pledge of ${nfcAndWei(params.rnPledge)}`)
-    ok = false
+    return undefined
   }
-  if (!ok || address === undefined || pledge === undefined || votes === undefined || bonusRatioBps === undefined || url === undefined) return undefined
-  return { address, pledge, votes, bonusRatioBps, url }
+  return w
 }
 
 function parseWitnesses(v: unknown, params: GenesisParams | undefined, p: Problems): GenesisWitness[] | undefined {
@@ -600,33 +644,9 @@ function parseGrant(v: unknown, path: string, p: Problems): VestingGrant | undef
     return undefined
   }
   checkUnknown(v, path, VESTING_FIELDS, p)
-  let ok = true
-  const need = (field: string, what: string): boolean => {
-    if (v[field] !== undefined) return true
-    p.push(`${path}.${field}: missing; expected ${what}`)
-    ok = false
-    return false
-  }
-  const address = need('address', 'the beneficiary address (0x + 40 hex digits)') ? parseAddress(v.address, `${path}.address`, p) : undefined
-  let amount = need('amount', 'the granted NFC in wei, e.g. "315000000000000000000000000"')
-    ? parseAmount(v.amount, `${path}.amount`, p, MAX_UINT256, 'amount')
-    : undefined
-  if (amount === 0n) {
-    p.push(`${path}.amount: must be positive (a grant of 0 wei vests nothing); remove the grant instead`)
-    amount = undefined
-  }
-  const cliffSec = need('cliffSec', 'seconds after genesis before anything vests, e.g. 31536000 (365 days)')
-    ? parseInteger(v.cliffSec, `${path}.cliffSec`, p, 0, Number.MAX_SAFE_INTEGER, 31_536_000)
-    : undefined
-  const durationSec = need('durationSec', 'seconds over which it then vests linearly, e.g. 189216000 (6 × 365 days); 0 = all at the cliff')
-    ? parseInteger(v.durationSec, `${path}.durationSec`, p, 0, Number.MAX_SAFE_INTEGER, 189_216_000)
-    : undefined
-  if (v.label !== undefined && typeof v.label !== 'string') {
-    p.push(`${path}.label: expected a string (a note for humans), got ${describeType(v.label)}`)
-    ok = false
-  }
-  if (!ok || address === undefined || amount === undefined || cliffSec === undefined || durationSec === undefined) return undefined
-  return { address: address.toLowerCase(), amount, cliffMs: BigInt(cliffSec) * 1000n, durationMs: BigInt(durationSec) * 1000n }
+  const g = collect(grantSchema.safeParse(v, { path: [path] }), p)
+  if (g === undefined) return undefined
+  return { address: g.address.toLowerCase(), amount: g.amount, cliffMs: BigInt(g.cliffSec) * 1000n, durationMs: BigInt(g.durationSec) * 1000n }
 }
 
 function parseVesting(v: unknown, p: Problems): VestingGrant[] | undefined {

@@ -61,14 +61,14 @@ export function loadAbiFile(file: string): NamedAbi {
   try {
     json = JSON.parse(readFileSync(file, 'utf8'))
   } catch (e) {
-    throw new Error(`cannot read ABI file ${file}: ${(e as Error).message}`)
+    throw new Error(`cannot read ABI file ${file}: ${(e as Error).message}`, { cause: e })
   }
   const abi = Array.isArray(json) ? json : (json as { abi?: unknown })?.abi
   if (!Array.isArray(abi)) throw new Error(`${file} is not an ABI (want a JSON array, or an object with an "abi" array)`)
   try {
     new Interface(abi as InterfaceAbi)
   } catch (e) {
-    throw new Error(`${file} is not a valid ABI: ${(e as Error).message}`)
+    throw new Error(`${file} is not a valid ABI: ${(e as Error).message}`, { cause: e })
   }
   const name = (json as { contractName?: string }).contractName ?? basename(file).replace(/\.json$/i, '')
   return { name, abi: abi as InterfaceAbi }

@@ -3,18 +3,10 @@
  * uses: wei, bytes, ms. Built once per chain from the genesis (`flowConfigOf`) and carried in
  * `DposConfig.flow`, so the engine and every system contract see the same values.
  */
-import type { Genesis, GenesisParams } from '../../chain/genesisSchema.js'
+import type { Genesis, GenesisParams, VestingGrant } from '../../chain/genesisSchema.js'
 import { DEFAULT_PARAMS } from '../../chain/genesisSchema.js'
 
-export interface VestingGrant {
-  /** lowercase 0x address of the beneficiary */
-  address: string
-  amount: bigint
-  /** nothing vests before genesisTime + cliffMs */
-  cliffMs: bigint
-  /** then it vests linearly over durationMs */
-  durationMs: bigint
-}
+export type { VestingGrant } from '../../chain/genesisSchema.js'
 
 export interface FlowConfig {
   cnPledge: bigint

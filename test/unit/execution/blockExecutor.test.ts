@@ -269,7 +269,7 @@ t.test("'build' skips a transaction that cannot run; 'import' refuses the block"
   const later = tx(env, 1, { type: '1559', maxFeePerGas: 2n * GWEI, maxPriorityFeePerGas: 1n }, { to: to(4), value: 2n })
   const root0 = await env.sm.getStateRoot()
 
-  let out: ExecutedBlock = await executeBlock(env.vm, ctx(env), [good, badNonce, poor, later], { mode: 'build', sharedPool: POOL })
+  const out: ExecutedBlock = await executeBlock(env.vm, ctx(env), [good, badNonce, poor, later], { mode: 'build', sharedPool: POOL })
   same(t, out.transactions.map((x) => bytesToHex(x.hash())), [good, later].map((x) => bytesToHex(x.hash())))
   same(t, out.rejected.map((r) => bytesToHex(r.tx.hash())), [badNonce, poor].map((x) => bytesToHex(x.hash())))
   t.match(out.rejected[0].error.message, /nonce/)

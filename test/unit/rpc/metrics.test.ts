@@ -79,7 +79,7 @@ t.test('registry renders the text format; label values are escaped', async (t) =
   h.observe({ m: 'a' }, 0.05)
   h.observe({ m: 'a' }, 0.5)
   h.observe({ m: 'a' }, 5)
-  const text = r.render()
+  const text = await r.render()
   const p = parseProm(text)
   t.equal(p.help.get('x_total'), 'a help\\nwith a newline and \\\\')
   t.equal(pick(p, 'x_total', { l: 'a"b\\c\nd' }), 3)
