@@ -65,7 +65,20 @@ module.exports = {
     layer(
       'node',
       '^src/node/',
-      under('src/util', 'src/core', 'src/crypto', 'src/chain', 'src/state', 'src/consensus', 'src/flow', 'src/execution', 'src/storage', 'src/txpool', 'src/p2p', 'src/node'),
+      under(
+        'src/util',
+        'src/core',
+        'src/crypto',
+        'src/chain',
+        'src/state',
+        'src/consensus',
+        'src/flow',
+        'src/execution',
+        'src/storage',
+        'src/txpool',
+        'src/p2p',
+        'src/node',
+      ),
       'node: everything in src/ above it; never rpc/ (the composition root in src/cli starts the RPC), never cli or explorer',
     ),
     layer(
@@ -94,7 +107,11 @@ module.exports = {
     exclude: { path: '^(dist|build|node_modules|data|\\.tap)/' },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },
-    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default'], extensions: ['.ts', '.tsx', '.js', '.json'] },
+    enhancedResolveOptions: {
+      exportsFields: ['exports'],
+      conditionNames: ['import', 'require', 'node', 'default'],
+      extensions: ['.ts', '.tsx', '.js', '.json'],
+    },
     reporterOptions: { text: { highlightFocused: true } },
   },
 }

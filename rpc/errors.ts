@@ -28,9 +28,7 @@ export class InvalidParamsError extends NfcError<'RPC_INVALID_PARAMS'> {
 }
 
 export function rpcError(code: RpcErrorCode, message: string, meta: Record<string, unknown> = {}): NfcError {
-  return code === RpcErrorCode.InvalidParams
-    ? new InvalidParamsError(message, meta)
-    : new NfcError(code, message, meta)
+  return code === RpcErrorCode.InvalidParams ? new InvalidParamsError(message, meta) : new NfcError(code, message, meta)
 }
 
 /** JSON-RPC 2.0 and geth wire codes. */
@@ -81,10 +79,7 @@ const byPrefix: ReadonlyArray<readonly [string, Rule]> = [
   ['CHAIN_', { code: JsonRpcCode.Default }],
   ['STATE_', { code: JsonRpcCode.Default }],
   // flow_submitReceipt refusals (src/flow/errors.ts): the reason, and the code for programs
-  [
-    'FLOW_',
-    { code: JsonRpcCode.Default, message: (e) => `receipt rejected: ${e.message}`, data: (e) => ({ code: e.code }) },
-  ],
+  ['FLOW_', { code: JsonRpcCode.Default, message: (e) => `receipt rejected: ${e.message}`, data: (e) => ({ code: e.code }) }],
 ]
 
 /** Any other NfcError. */
@@ -95,11 +90,7 @@ const fallback: Rule = { code: JsonRpcCode.Default }
  * NfcError) are logged once with their stack and answered as -32603 "internal error", without
  * leaking their message.
  */
-export function toJsonRpcError(
-  e: unknown,
-  logger: Logger,
-  where: { method?: string } = {},
-): JsonRpcErrorObject {
+export function toJsonRpcError(e: unknown, logger: Logger, where: { method?: string } = {}): JsonRpcErrorObject {
   if (!isNfcError(e)) {
     logger.error('internal error', {
       ...where,

@@ -63,15 +63,12 @@ const errorResponse = (id: JsonRpcId, error: JsonRpcErrorObject): JsonRpcRespons
 })
 
 /** The answer to a body that is not JSON at all. */
-export const parseErrorBody = JSON.stringify(
-  errorResponse(null, { code: JsonRpcCode.ParseError, message: 'parse error' }),
-)
+export const parseErrorBody = JSON.stringify(errorResponse(null, { code: JsonRpcCode.ParseError, message: 'parse error' }))
 
 const invalidRequest = (id: JsonRpcId, reason: string): JsonRpcResponse =>
   errorResponse(id, { code: JsonRpcCode.InvalidRequest, message: `invalid request: ${reason}` })
 
-const isValidId = (id: unknown): id is JsonRpcId =>
-  id === null || typeof id === 'string' || (typeof id === 'number' && Number.isFinite(id))
+const isValidId = (id: unknown): id is JsonRpcId => id === null || typeof id === 'string' || (typeof id === 'number' && Number.isFinite(id))
 
 /** Checks one request object; returns the call, or the error response it earns. */
 function checkRequest(msg: unknown): Call | JsonRpcResponse {
@@ -142,8 +139,7 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
     }
   }
 
-  const tooLarge = (id: JsonRpcId) =>
-    JSON.stringify(errorResponse(id, toJsonRpcError(rpcError(RpcErrorCode.ResponseTooLarge, ''), logger)))
+  const tooLarge = (id: JsonRpcId) => JSON.stringify(errorResponse(id, toJsonRpcError(rpcError(RpcErrorCode.ResponseTooLarge, ''), logger)))
 
   async function single(msg: unknown, ctx: RpcContext): Promise<string | undefined> {
     const started = performance.now()

@@ -22,11 +22,9 @@ function jsonType(v: unknown): string {
   return typeof v === 'object' ? 'object' : typeof v
 }
 
-const nonString = (v: unknown, into: string): never =>
-  fail(`cannot unmarshal ${jsonType(v) === 'string' ? 'string' : 'non-string'} into ${into}`)
+const nonString = (v: unknown, into: string): never => fail(`cannot unmarshal ${jsonType(v) === 'string' ? 'string' : 'non-string'} into ${into}`)
 
-const isObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v)
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
 
 /** An own field of a parsed JSON object; `null` reads as absent, like Go pointers. */
 function field(obj: Record<string, unknown>, name: string): unknown {
@@ -127,8 +125,7 @@ export const hash: Validator<Uint8Array> = fixedData(32, 'common.Hash')
 /** A 32-byte hash as a lowercase 0x string. */
 export const hashHex: Validator<string> = (v) => '0x' + fixedDigits(v, 32, 'common.Hash').toLowerCase()
 
-export const bool: Validator<boolean> = (v) =>
-  typeof v === 'boolean' ? v : fail(`cannot unmarshal ${jsonType(v)} into bool`)
+export const bool: Validator<boolean> = (v) => (typeof v === 'boolean' ? v : fail(`cannot unmarshal ${jsonType(v)} into bool`))
 
 /** A JSON array of items, each validated; the index appears in the message. */
 export function arrayOf<T>(item: Validator<T>, opts: { max?: number; what?: string } = {}): Validator<T[]> {

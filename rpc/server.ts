@@ -37,12 +37,9 @@ export interface RpcServer {
 /** geth's accepted request content types */
 const jsonContentTypes = new Set(['application/json', 'application/json-rpc', 'application/jsonrequest'])
 
-const hint =
-  'NetFlowCoin JSON-RPC endpoint: POST JSON-RPC 2.0 requests here with Content-Type: application/json, ' +
-  'or open a WebSocket on this URL.\n'
+const hint = 'NetFlowCoin JSON-RPC endpoint: POST JSON-RPC 2.0 requests here with Content-Type: application/json, ' + 'or open a WebSocket on this URL.\n'
 
-const errorBody = (code: number, message: string) =>
-  JSON.stringify({ jsonrpc: '2.0', id: null, error: { code, message } })
+const errorBody = (code: number, message: string) => JSON.stringify({ jsonrpc: '2.0', id: null, error: { code, message } })
 
 /** A client sending more than this past the body limit is cut off instead of drained. */
 const DRAIN_CAP_BYTES = 64 * 1024 * 1024
@@ -85,7 +82,11 @@ function createRpcMetrics() {
     requests: registry.counter('nfc_rpc_requests_total', 'JSON-RPC requests by method (unregistered methods and invalid requests: "unknown")', ['method']),
     errors: registry.counter('nfc_rpc_errors_total', 'JSON-RPC error answers by method and error code', ['method', 'code']),
     duration: registry.histogram('nfc_rpc_request_duration_seconds', 'time spent running a JSON-RPC request, by method', ['method']),
-    rejected: registry.counter('nfc_rpc_http_rejected_total', 'HTTP requests and WS upgrades refused before JSON-RPC (body too large, invalid host, origin, content type)', ['reason']),
+    rejected: registry.counter(
+      'nfc_rpc_http_rejected_total',
+      'HTTP requests and WS upgrades refused before JSON-RPC (body too large, invalid host, origin, content type)',
+      ['reason'],
+    ),
     wsConnections: registry.gauge('nfc_ws_connections', 'open WebSocket connections'),
     head: registry.gauge('nfc_head_block', 'head block number'),
     finalized: registry.gauge('nfc_finalized_block', 'last final block number (DPoS: confirmed by ⌊2n/3⌋+1 witnesses)'),
@@ -182,10 +183,7 @@ export async function startRpcServer(opts: RpcServerOptions): Promise<RpcServer>
       const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase()
       if (!jsonContentTypes.has(type)) {
         metrics.rejected.inc({ reason: 'content_type' })
-        return reply
-          .code(415)
-          .type('text/plain')
-          .send('invalid content type, only application/json is supported\n')
+        return reply.code(415).type('text/plain').send('invalid content type, only application/json is supported\n')
       }
     }
   })
@@ -227,7 +225,10 @@ export async function startRpcServer(opts: RpcServerOptions): Promise<RpcServer>
   app.post('/', async (req: FastifyRequest, reply: FastifyReply) => {
     const body = req.body as Buffer | undefined
     const out = await dispatcher.handleText(body ? body.toString('utf8') : '', httpContext)
-    return reply.code(200).type('application/json').send(out ?? '')
+    return reply
+      .code(200)
+      .type('application/json')
+      .send(out ?? '')
   })
 
   // ---------------------------------------------------------------- WebSocket
@@ -246,9 +247,7 @@ export async function startRpcServer(opts: RpcServerOptions): Promise<RpcServer>
     if (!hostAllowed(vhosts, req.headers.host)) {
       metrics.rejected.inc({ reason: 'invalid_host' })
       const text = 'invalid host specified\n'
-      socket.end(
-        `HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${text.length}\r\n\r\n${text}`,
-      )
+      socket.end(`HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${text.length}\r\n\r\n${text}`)
       return
     }
     if (!wsOriginAllowed(origins, req.headers.origin)) {
@@ -294,11 +293,7 @@ export async function startRpcServer(opts: RpcServerOptions): Promise<RpcServer>
     })
     ws.on('message', (raw: RawData, isBinary: boolean) => {
       if (isBinary) return send(parseErrorBody)
-      const text = Buffer.isBuffer(raw)
-        ? raw.toString('utf8')
-        : Array.isArray(raw)
-          ? Buffer.concat(raw).toString('utf8')
-          : Buffer.from(raw).toString('utf8')
+      const text = Buffer.isBuffer(raw) ? raw.toString('utf8') : Array.isArray(raw) ? Buffer.concat(raw).toString('utf8') : Buffer.from(raw).toString('utf8')
       void dispatcher.handleText(text, ctx).then((out) => {
         if (out !== undefined) send(out)
       })

@@ -91,7 +91,18 @@ function renderMethod(doc: OpenRpcDoc, m: OpenRpcMethod): string {
   }
   for (const ex of m.examples ?? []) {
     const request = { jsonrpc: '2.0', id: 1, method: m.name, params: ex.params.map((p) => p.value) }
-    out.push(`**Example** (${ex.name})`, '', '```json', JSON.stringify(request), '```', '', '```json', JSON.stringify({ jsonrpc: '2.0', id: 1, result: ex.result.value }, null, 2), '```', '')
+    out.push(
+      `**Example** (${ex.name})`,
+      '',
+      '```json',
+      JSON.stringify(request),
+      '```',
+      '',
+      '```json',
+      JSON.stringify({ jsonrpc: '2.0', id: 1, result: ex.result.value }, null, 2),
+      '```',
+      '',
+    )
   }
   return out.join('\n')
 }
@@ -124,7 +135,13 @@ export function renderRpcDocs(doc: OpenRpcDoc): string {
     '',
   ]
   for (const ns of namespaces) {
-    out.push(`- **${ns}**: ` + methods.filter((m) => m.name.split('_')[0] === ns).map((m) => `[${m.name}](#${anchor(m.name)})`).join(', '))
+    out.push(
+      `- **${ns}**: ` +
+        methods
+          .filter((m) => m.name.split('_')[0] === ns)
+          .map((m) => `[${m.name}](#${anchor(m.name)})`)
+          .join(', '),
+    )
   }
   out.push('')
   for (const ns of namespaces) {

@@ -59,7 +59,8 @@ export function traceConfig(opts: { call: boolean }): Validator<TraceConfig> {
     if (timeout !== undefined) out.timeoutMs = parseGoDuration(timeout)
     if (present(v, 'tracerConfig')) {
       const tc = v.tracerConfig
-      if (!isObject(tc)) throw new InvalidParamsError(`json: cannot unmarshal ${jsonType(tc)} into Go struct field TraceConfig.tracerConfig of type json.RawMessage`)
+      if (!isObject(tc))
+        throw new InvalidParamsError(`json: cannot unmarshal ${jsonType(tc)} into Go struct field TraceConfig.tracerConfig of type json.RawMessage`)
       out.tracerConfig = {}
       if (present(tc, 'onlyTopCall')) out.tracerConfig.onlyTopCall = bool(tc.onlyTopCall)
       if (present(tc, 'withLog')) out.tracerConfig.withLog = bool(tc.withLog)

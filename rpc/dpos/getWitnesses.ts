@@ -29,6 +29,7 @@ export const dpos_getWitnesses = defineMethod('dpos_getWitnesses', [optional(blo
       }
     }),
     standby: view.standby,
-    pending: view.pending === null ? null : { activationRound: hexQ(view.pending.activationRound), witnesses: view.pending.seats, standby: view.pending.standby },
+    pending:
+      view.pending === null ? null : { activationRound: hexQ(view.pending.activationRound), witnesses: view.pending.seats, standby: view.pending.standby },
   }
 })

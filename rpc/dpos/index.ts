@@ -7,11 +7,4 @@ import { dpos_getTrust } from './getTrust.js'
 import { dpos_getVotes } from './getVotes.js'
 import { dpos_getWitnesses } from './getWitnesses.js'
 
-export const dposMethods: RpcMethod<any, any>[] = [
-  dpos_getWitnesses,
-  dpos_getCandidates,
-  dpos_getSchedule,
-  dpos_getTrust,
-  dpos_getVotes,
-  dpos_getFinalized,
-]
+export const dposMethods: RpcMethod<any, any>[] = [dpos_getWitnesses, dpos_getCandidates, dpos_getSchedule, dpos_getTrust, dpos_getVotes, dpos_getFinalized]

@@ -2,6 +2,4 @@
 import { hexQ } from '../format.js'
 import { defineMethod } from '../params.js'
 
-export const eth_blockNumber = defineMethod('eth_blockNumber', [], (_p, ctx) =>
-  hexQ(ctx.node.head.header.number),
-)
+export const eth_blockNumber = defineMethod('eth_blockNumber', [], (_p, ctx) => hexQ(ctx.node.head.header.number))

@@ -9,18 +9,14 @@ import { hexQ, toCallRequest } from '../format.js'
 import { blockTag, callObject, defineMethod, optional, required } from '../params.js'
 import { createAccessList } from '../../src/execution/accessList.js'
 
-export const eth_createAccessList = defineMethod(
-  'eth_createAccessList',
-  [required(callObject), optional(blockTag)],
-  async ([req, ref], ctx) => {
-    const node = ctx.node
-    const head = await requireBlock(node, ref)
-    const out = await createAccessList(node.callEnv(head.header, head.hash), toCallRequest(req), req.nonce)
-    const result: { accessList: typeof out.accessList; gasUsed: string; error?: string } = {
-      accessList: out.accessList,
-      gasUsed: hexQ(out.gasUsed),
-    }
-    if (out.error !== undefined) result.error = out.error
-    return result
-  },
-)
+export const eth_createAccessList = defineMethod('eth_createAccessList', [required(callObject), optional(blockTag)], async ([req, ref], ctx) => {
+  const node = ctx.node
+  const head = await requireBlock(node, ref)
+  const out = await createAccessList(node.callEnv(head.header, head.hash), toCallRequest(req), req.nonce)
+  const result: { accessList: typeof out.accessList; gasUsed: string; error?: string } = {
+    accessList: out.accessList,
+    gasUsed: hexQ(out.gasUsed),
+  }
+  if (out.error !== undefined) result.error = out.error
+  return result
+})

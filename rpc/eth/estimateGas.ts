@@ -3,11 +3,7 @@ import { requireBlock } from '../blocks.js'
 import { hexQ, toCallRequest } from '../format.js'
 import { blockTag, callObject, defineMethod, optional, required } from '../params.js'
 
-export const eth_estimateGas = defineMethod(
-  'eth_estimateGas',
-  [required(callObject), optional(blockTag)],
-  async ([req, ref], ctx) => {
-    const node = ctx.node
-    return hexQ(await node.estimateGas(toCallRequest(req), await requireBlock(node, ref)))
-  },
-)
+export const eth_estimateGas = defineMethod('eth_estimateGas', [required(callObject), optional(blockTag)], async ([req, ref], ctx) => {
+  const node = ctx.node
+  return hexQ(await node.estimateGas(toCallRequest(req), await requireBlock(node, ref)))
+})

@@ -27,7 +27,8 @@ export const eth_feeHistory = defineMethod(
   async ([count, newest, percentiles], ctx) => {
     const node = ctx.node
     for (let i = 1; i < (percentiles?.length ?? 0); i++) {
-      if (percentiles![i] < percentiles![i - 1]) throw new InvalidParamsError(`invalid reward percentile: #${i - 1}:${percentiles![i - 1]} > #${i}:${percentiles![i]}`)
+      if (percentiles![i] < percentiles![i - 1])
+        throw new InvalidParamsError(`invalid reward percentile: #${i - 1}:${percentiles![i - 1]} > #${i}:${percentiles![i]}`)
     }
     const last = await requireBlock(node, newest)
     const n = BigInt(Math.min(count, MAX_BLOCKS))

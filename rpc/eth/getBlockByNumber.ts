@@ -3,14 +3,10 @@ import { findBlock } from '../blocks.js'
 import { formatBlock } from '../format.js'
 import { blockNumberOrTag, bool, defineMethod, optional, required } from '../params.js'
 
-export const eth_getBlockByNumber = defineMethod(
-  'eth_getBlockByNumber',
-  [required(blockNumberOrTag), optional(bool)],
-  async ([ref, full], ctx) => {
-    const node = ctx.node
-    const found = await findBlock(node, ref)
-    if (found === null) return null
-    const block = await node.chain.store.getBlock(found.hash)
-    return block === undefined ? null : formatBlock(block, full ?? false)
-  },
-)
+export const eth_getBlockByNumber = defineMethod('eth_getBlockByNumber', [required(blockNumberOrTag), optional(bool)], async ([ref, full], ctx) => {
+  const node = ctx.node
+  const found = await findBlock(node, ref)
+  if (found === null) return null
+  const block = await node.chain.store.getBlock(found.hash)
+  return block === undefined ? null : formatBlock(block, full ?? false)
+})

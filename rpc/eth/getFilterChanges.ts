@@ -6,6 +6,4 @@ import { filtersOf } from '../filters/registry.js'
 import { filterId } from '../filters/params.js'
 import { defineMethod, required } from '../params.js'
 
-export const eth_getFilterChanges = defineMethod('eth_getFilterChanges', [required(filterId)], ([id], ctx) =>
-  filtersOf(ctx).changes(id),
-)
+export const eth_getFilterChanges = defineMethod('eth_getFilterChanges', [required(filterId)], ([id], ctx) => filtersOf(ctx).changes(id))

@@ -53,14 +53,7 @@ export function logMatches(log: Log, f: LogFilter): boolean {
 }
 
 /** Appends the matching logs of one block (whose bloom may match) to `out`. */
-async function logsOfBlock(
-  node: NodeApi,
-  hash: Uint8Array,
-  number: bigint,
-  f: LogFilter,
-  out: unknown[],
-  maxResults: number,
-): Promise<void> {
+async function logsOfBlock(node: NodeApi, hash: Uint8Array, number: bigint, f: LogFilter, out: unknown[], maxResults: number): Promise<void> {
   const store = node.chain.store
   const receipts = (await store.getReceipts(hash)) ?? []
   if (!receipts.some((r) => r.logs.length > 0)) return
@@ -83,13 +76,7 @@ async function logsOfBlock(
  * The logs of canonical blocks `from`..`to` (inclusive, already clamped to the head) matching
  * `f`, in chain order. Shared by eth_getLogs and the log filters.
  */
-export async function logsInRange(
-  node: NodeApi,
-  f: LogFilter,
-  from: bigint,
-  to: bigint,
-  limits: LogQueryLimits = {},
-): Promise<unknown[]> {
+export async function logsInRange(node: NodeApi, f: LogFilter, from: bigint, to: bigint, limits: LogQueryLimits = {}): Promise<unknown[]> {
   const maxResults = limits.maxResults ?? MAX_LOG_RESULTS
   const out: unknown[] = []
   const bf = bloomFilter(f)

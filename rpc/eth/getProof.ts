@@ -19,9 +19,7 @@ export const eth_getProof = defineMethod(
     // geth's shape: one entry per requested key (an absent account has an empty storage trie, so
     // each key's proof of absence is empty), values as quantities without leading zeros
     const storageProof =
-      proof.storageProof.length === keys.length
-        ? proof.storageProof
-        : keys.map((k) => ({ key: bytesToHex(k), value: '0x0', proof: [] as string[] }))
+      proof.storageProof.length === keys.length ? proof.storageProof : keys.map((k) => ({ key: bytesToHex(k), value: '0x0', proof: [] as string[] }))
     return { ...proof, storageProof: storageProof.map((p) => ({ ...p, value: hexQ(BigInt(p.value)) })) }
   },
 )

@@ -10,4 +10,3 @@ export const eth_getTransactionByBlockHashAndIndex = defineMethod(
     return block === undefined ? null : txAtIndex(block, index)
   },
 )
-

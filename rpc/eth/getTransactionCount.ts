@@ -4,14 +4,10 @@ import { requireBlock } from '../blocks.js'
 import { hexQ } from '../format.js'
 import { address, blockTag, defineMethod, optional, required } from '../params.js'
 
-export const eth_getTransactionCount = defineMethod(
-  'eth_getTransactionCount',
-  [required(address), optional(blockTag)],
-  async ([addr, ref], ctx) => {
-    const node = ctx.node
-    const who = new Address(hexToBytes(addr as `0x${string}`))
-    if (ref !== undefined && 'tag' in ref && ref.tag === 'pending') return hexQ(await node.txpool.pendingNonce(who))
-    const state = await node.chain.stateAt((await requireBlock(node, ref)).header)
-    return hexQ((await state.getAccount(who))?.nonce ?? 0n)
-  },
-)
+export const eth_getTransactionCount = defineMethod('eth_getTransactionCount', [required(address), optional(blockTag)], async ([addr, ref], ctx) => {
+  const node = ctx.node
+  const who = new Address(hexToBytes(addr as `0x${string}`))
+  if (ref !== undefined && 'tag' in ref && ref.tag === 'pending') return hexQ(await node.txpool.pendingNonce(who))
+  const state = await node.chain.stateAt((await requireBlock(node, ref)).header)
+  return hexQ((await state.getAccount(who))?.nonce ?? 0n)
+})

@@ -2,4 +2,6 @@
 import { filtersOf } from '../filters/registry.js'
 import { defineMethod } from '../params.js'
 
-export const eth_newBlockFilter = defineMethod('eth_newBlockFilter', [], (_params, ctx) => filtersOf(ctx).install('blocks', { maxFilters: ctx.limits?.maxFilters }))
+export const eth_newBlockFilter = defineMethod('eth_newBlockFilter', [], (_params, ctx) =>
+  filtersOf(ctx).install('blocks', { maxFilters: ctx.limits?.maxFilters }),
+)

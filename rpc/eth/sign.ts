@@ -9,8 +9,7 @@ import { NfcError } from '../../src/util/errors.js'
 import { address, data, defineMethod, required } from '../params.js'
 
 export const NO_USER_KEYS = 'RPC_NO_USER_KEYS'
-export const NO_USER_KEYS_MESSAGE =
-  'unknown account: not supported: the node holds no user keys; sign locally and use eth_sendRawTransaction'
+export const NO_USER_KEYS_MESSAGE = 'unknown account: not supported: the node holds no user keys; sign locally and use eth_sendRawTransaction'
 
 export function noUserKeys(method: string): NfcError {
   return new NfcError(NO_USER_KEYS, NO_USER_KEYS_MESSAGE, { method })

@@ -3,6 +3,4 @@ import { filtersOf } from '../filters/registry.js'
 import { filterId } from '../filters/params.js'
 import { defineMethod, required } from '../params.js'
 
-export const eth_uninstallFilter = defineMethod('eth_uninstallFilter', [required(filterId)], ([id], ctx) =>
-  filtersOf(ctx).uninstall(id),
-)
+export const eth_uninstallFilter = defineMethod('eth_uninstallFilter', [required(filterId)], ([id], ctx) => filtersOf(ctx).uninstall(id))

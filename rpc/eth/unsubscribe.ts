@@ -7,6 +7,4 @@ import { filtersOf } from '../filters/registry.js'
 import { filterId } from '../filters/params.js'
 import { defineMethod, required } from '../params.js'
 
-export const eth_unsubscribe = defineMethod('eth_unsubscribe', [required(filterId)], ([id], ctx) =>
-  filtersOf(ctx).unsubscribe(ctx.connection, id),
-)
+export const eth_unsubscribe = defineMethod('eth_unsubscribe', [required(filterId)], ([id], ctx) => filtersOf(ctx).unsubscribe(ctx.connection, id))

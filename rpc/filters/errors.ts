@@ -13,8 +13,7 @@ export const FilterErrorCode = {
 
 export const filterNotFound = (id: string) => new NfcError(FilterErrorCode.FilterNotFound, 'filter not found', { id })
 
-export const subscriptionNotFound = (id: string) =>
-  new NfcError(FilterErrorCode.SubscriptionNotFound, 'subscription not found', { id })
+export const subscriptionNotFound = (id: string) => new NfcError(FilterErrorCode.SubscriptionNotFound, 'subscription not found', { id })
 
 /**
  * eth_subscribe over HTTP. Current geth answers -32601 "notifications not supported" (its old

@@ -94,7 +94,10 @@ function blockInRange(f: LogFilter, block: BlockUpdate): boolean {
 
 function matchingLogs(f: LogFilter, block: BlockUpdate): Record<string, unknown>[] {
   if (!blockInRange(f, block)) return []
-  return block.logs().filter((l) => logMatches(l.log as Log, f)).map((l) => l.json)
+  return block
+    .logs()
+    .filter((l) => logMatches(l.log as Log, f))
+    .map((l) => l.json)
 }
 
 export class FilterRegistry {
@@ -196,11 +199,7 @@ export class FilterRegistry {
    * `maxSubscriptions`: the server's per-connection limit (ctx.limits), else the registry's.
    * @throws NfcError RPC_LIMIT when the connection already has that many
    */
-  subscribe(
-    connection: RpcConnection,
-    kind: SubscriptionKind,
-    opts: { criteria?: LogFilter; fullTx?: boolean; maxSubscriptions?: number } = {},
-  ): string {
+  subscribe(connection: RpcConnection, kind: SubscriptionKind, opts: { criteria?: LogFilter; fullTx?: boolean; maxSubscriptions?: number } = {}): string {
     let ids = this.byConnection.get(connection)
     if (ids === undefined) {
       ids = new Set()
@@ -306,7 +305,10 @@ export class FilterRegistry {
     const onRemoved = guard(REMOVED_BLOCK_EVENT, (ev: NewBlockEvent) => this.onBlock(blockUpdate(ev, true)))
     chain.on('block', onBlock)
     chain.on(REMOVED_BLOCK_EVENT, onRemoved)
-    const offPending = txpool.on('pending', guard('pending', (ev) => this.onPending(ev.tx, ev.hash)))
+    const offPending = txpool.on(
+      'pending',
+      guard('pending', (ev) => this.onPending(ev.tx, ev.hash)),
+    )
     return () => {
       chain.off('block', onBlock)
       chain.off(REMOVED_BLOCK_EVENT, onRemoved)

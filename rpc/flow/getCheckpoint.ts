@@ -10,8 +10,7 @@ import { defineMethod, hash, required, uint64, type Validator } from '../params.
 import { flowOfNode, headState, hexQ } from './common.js'
 
 /** a 32-byte sideChainId, or a cycle number */
-const cycleOrId: Validator<{ id: Uint8Array } | { cycle: bigint }> = (v) =>
-  typeof v === 'string' && v.length === 66 ? { id: hash(v) } : { cycle: uint64(v) }
+const cycleOrId: Validator<{ id: Uint8Array } | { cycle: bigint }> = (v) => (typeof v === 'string' && v.length === 66 ? { id: hash(v) } : { cycle: uint64(v) })
 
 export const flow_getCheckpoint = defineMethod('flow_getCheckpoint', [required(cycleOrId)], async ([ref], ctx) => {
   const node = ctx.node

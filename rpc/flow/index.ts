@@ -7,11 +7,4 @@ import { flow_getSideChain } from './getSideChain.js'
 import { flow_getStats } from './getStats.js'
 import { flow_submitReceipt } from './submitReceipt.js'
 
-export const flowMethods: RpcMethod<any, any>[] = [
-  flow_submitReceipt,
-  flow_getSession,
-  flow_getSideChain,
-  flow_getCheckpoint,
-  flow_getRewards,
-  flow_getStats,
-]
+export const flowMethods: RpcMethod<any, any>[] = [flow_submitReceipt, flow_getSession, flow_getSideChain, flow_getCheckpoint, flow_getRewards, flow_getStats]

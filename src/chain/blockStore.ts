@@ -102,14 +102,7 @@ export class BlockStore {
    * their indexes written oldest-first), then this block's indexes and the head pointer. A side
    * block (`canonical: false`) is stored, executed and kept for fork choice, but indexes nothing.
    */
-  async commit(c: {
-    block: Block
-    receipts: TxReceipt[]
-    extra: BatchOp[]
-    canonical: boolean
-    unindex?: Block[]
-    reindex?: Block[]
-  }): Promise<void> {
+  async commit(c: { block: Block; receipts: TxReceipt[]; extra: BatchOp[]; canonical: boolean; unindex?: Block[]; reindex?: Block[] }): Promise<void> {
     const { header, hash, transactions, confirmations } = c.block
     const ops: BatchOp[] = [...c.extra]
     ops.push({ type: 'put', key: key(P.header, hash), value: encodeHeader(header) })
@@ -200,10 +193,7 @@ export class BlockStore {
    * given — `beforeIndex` undefined means before the whole block `beforeBlock`. One reverse
    * range scan of the `A` index.
    */
-  async transactionsOf(
-    address: Uint8Array,
-    opts: { beforeBlock?: bigint; beforeIndex?: number; limit: number },
-  ): Promise<AddressTx[]> {
+  async transactionsOf(address: Uint8Array, opts: { beforeBlock?: bigint; beforeIndex?: number; limit: number }): Promise<AddressTx[]> {
     if (address.length !== 20) throw new RangeError('an address is 20 bytes')
     const gte = key(P.addressTx, address)
     const range =

@@ -15,11 +15,7 @@ export function quorum(n: number): number {
  * no seat is occupied. The result may be at or below the current final block; the caller moves
  * finality only forward.
  */
-export function finalizedNumber(
-  seats: readonly (string | null)[],
-  confirmedBy: ReadonlyMap<string, bigint>,
-  headNumber: bigint,
-): bigint | undefined {
+export function finalizedNumber(seats: readonly (string | null)[], confirmedBy: ReadonlyMap<string, bigint>, headNumber: bigint): bigint | undefined {
   const seated = seats.filter((s): s is string => s !== null)
   if (seated.length === 0) return undefined
   const numbers = seated.map((w) => confirmedBy.get(w) ?? -1n).sort((a, b) => (a > b ? -1 : a < b ? 1 : 0))

@@ -46,11 +46,12 @@ export function loadGenesisFile(path: string): Genesis {
   const scan = scanJson(text)
   if (scan.error) {
     const { line, column, excerpt } = locate(text, scan.error.pos)
-    throw new NfcError(
-      'GENESIS_BAD_JSON',
-      `${abs}:${line}:${column}: invalid JSON: ${scan.error.message}\n${excerpt}`,
-      { path: abs, line, column, reason: scan.error.message },
-    )
+    throw new NfcError('GENESIS_BAD_JSON', `${abs}:${line}:${column}: invalid JSON: ${scan.error.message}\n${excerpt}`, {
+      path: abs,
+      line,
+      column,
+      reason: scan.error.message,
+    })
   }
   const json: unknown = JSON.parse(text)
   const problems = scan.duplicates.map(
@@ -202,7 +203,7 @@ export function scanJson(s: string): ScanResult {
       if (/[0-9A-Za-z.]/.test(s[i] ?? '')) fail('invalid number (leading zeros, hex and other forms are not JSON; quote it)')
       return
     }
-    if (c === "'") fail("strings must use double quotes (\"), not single quotes (')")
+    if (c === "'") fail('strings must use double quotes ("), not single quotes (\')')
     fail(`unexpected ${what()}; expected a value (object, array, string, number, true, false or null)`)
   }
   const obj = (path: string): void => {

@@ -107,11 +107,14 @@ function field<T>(parse: (v: unknown, path: string, p: Problems) => T | undefine
 }
 
 /** A note for humans. */
-const label = field<string | undefined>((v, path, p) => {
-  if (typeof v === 'string') return v
-  p.push(`${path}: expected a string (a note for humans), got ${describeType(v)}`)
-  return undefined
-}, { def: undefined })
+const label = field<string | undefined>(
+  (v, path, p) => {
+    if (typeof v === 'string') return v
+    p.push(`${path}: expected a string (a note for humans), got ${describeType(v)}`)
+    return undefined
+  },
+  { def: undefined },
+)
 
 const SAFE = Number.MAX_SAFE_INTEGER
 
@@ -178,7 +181,9 @@ export const witnessSchema = (rnPledge?: bigint) =>
     pledge: field((v, path, p) => parseAmount(v, path, p, MAX_UINT256, 'pledge'), {
       missing: `expected its root-node pledge in wei, at least params.rnPledge${rnPledge === undefined ? '' : ` = "${rnPledge}"`}`,
     }),
-    votes: field((v, path, p) => parseAmount(v, path, p, MAX_UINT256, 'votes'), { missing: 'expected its self-vote in wei (held by the Staking contract), "0" for none' }),
+    votes: field((v, path, p) => parseAmount(v, path, p, MAX_UINT256, 'votes'), {
+      missing: 'expected its self-vote in wei (held by the Staking contract), "0" for none',
+    }),
     /** share of its block rewards paid to its voters, 0…10,000 basis points */
     bonusRatioBps: field((v, path, p) => parseInteger(v, path, p, 0, MAX_BPS, 1000), {
       missing: "expected its voters' share of its block rewards in basis points, 0 to 10000 (e.g. 1000 = 10%)",
@@ -187,7 +192,8 @@ export const witnessSchema = (rnPledge?: bigint) =>
     url: field(
       (v, path, p) => {
         if (typeof v !== 'string') p.push(`${path}: expected a string (may be empty), got ${describeType(v)}`)
-        else if (Buffer.byteLength(v, 'utf8') > MAX_URL_BYTES) p.push(`${path}: ${Buffer.byteLength(v, 'utf8')} bytes of UTF-8; at most ${MAX_URL_BYTES} are allowed`)
+        else if (Buffer.byteLength(v, 'utf8') > MAX_URL_BYTES)
+          p.push(`${path}: ${Buffer.byteLength(v, 'utf8')} bytes of UTF-8; at most ${MAX_URL_BYTES} are allowed`)
         else return v
         return undefined
       },
@@ -231,7 +237,9 @@ export const grantSchema = z.object({
     },
     { missing: 'expected the granted NFC in wei, e.g. "315000000000000000000000000"' },
   ),
-  cliffSec: field((v, path, p) => parseInteger(v, path, p, 0, SAFE, 31_536_000), { missing: 'expected seconds after genesis before anything vests, e.g. 31536000 (365 days)' }),
+  cliffSec: field((v, path, p) => parseInteger(v, path, p, 0, SAFE, 31_536_000), {
+    missing: 'expected seconds after genesis before anything vests, e.g. 31536000 (365 days)',
+  }),
   durationSec: field((v, path, p) => parseInteger(v, path, p, 0, SAFE, 189_216_000), {
     missing: 'expected seconds over which it then vests linearly, e.g. 189216000 (6 × 365 days); 0 = all at the cliff',
   }),
@@ -360,7 +368,9 @@ function parseBigString(v: unknown, path: string, p: Problems, max: bigint, what
   }
   if (!/^(?:[0-9]+|0x[0-9a-fA-F]+)$/.test(v)) {
     const hint = /[.eE]/.test(v) && !v.startsWith('0x') ? ' (whole wei only: no decimal point or exponent; 1 NFC = 10^18 wei)' : ''
-    p.push(`${path}: ${JSON.stringify(short(v))} is not a valid ${what.replace(/^an? /, '')}; expected a non-negative decimal string of wei or a 0x-hex string${hint}`)
+    p.push(
+      `${path}: ${JSON.stringify(short(v))} is not a valid ${what.replace(/^an? /, '')}; expected a non-negative decimal string of wei or a 0x-hex string${hint}`,
+    )
     return undefined
   }
   const n = BigInt(v)
@@ -428,7 +438,9 @@ function checkAddressString(v: string, path: string, p: Problems): string | unde
   const body = v.slice(2)
   const mixed = body !== body.toLowerCase() && body !== body.toUpperCase()
   if (mixed && !isValidChecksumAddress(v)) {
-    p.push(`${path}: ${v} fails its EIP-55 checksum (mixed case must be a valid checksum, so this is probably a typo); check the address, or write it all lowercase to skip the check`)
+    p.push(
+      `${path}: ${v} fails its EIP-55 checksum (mixed case must be a valid checksum, so this is probably a typo); check the address, or write it all lowercase to skip the check`,
+    )
     return undefined
   }
   return toChecksumAddress(v.toLowerCase())
@@ -559,7 +571,9 @@ function parseAlloc(v: unknown, p: Problems): { alloc: [string, GenesisAccount][
 function parseWitness(v: unknown, path: string, params: GenesisParams | undefined, p: Problems): GenesisWitness | undefined {
   if (typeof v === 'string') {
     // The format before witnesses carried a pledge and votes: say what the entry looks like now.
-    p.push(`${path}: a plain address is no longer accepted; a witness is an object ${WITNESS_EXAMPLE.replace('0x…', /^0x[0-9a-fA-F]{40}$/.test(v) ? v : '0x…')}`)
+    p.push(
+      `${path}: a plain address is no longer accepted; a witness is an object ${WITNESS_EXAMPLE.replace('0x…', /^0x[0-9a-fA-F]{40}$/.test(v) ? v : '0x…')}`,
+    )
     return undefined
   }
   if (!isObj(v)) {

@@ -145,7 +145,9 @@ export function prepareDevnet(opts: DevnetOptions): DevnetPlan {
       const tmpl = loadGenesisFile(opts.genesis)
       const asStored = { ...tmpl, timestamp: tmpl.timestamp === 0 ? genesis.timestamp : tmpl.timestamp }
       if (canonicalGenesisJson(asStored) !== canonicalGenesisJson(genesis)) {
-        throw new UsageError(`${datadir} was made from another genesis than ${resolve(opts.genesis)}; leave out --genesis to continue it, or add --reset to start over from that file`)
+        throw new UsageError(
+          `${datadir} was made from another genesis than ${resolve(opts.genesis)}; leave out --genesis to continue it, or add --reset to start over from that file`,
+        )
       }
     }
     genesis.witnesses.forEach((w, i) => {
@@ -165,7 +167,9 @@ export function prepareDevnet(opts: DevnetOptions): DevnetPlan {
       const tmpl = loadGenesisFile(opts.genesis)
       const n = tmpl.witnesses.length
       if (opts.nodes !== undefined && opts.nodes !== n) {
-        throw new UsageError(`${resolve(opts.genesis)} lists ${n} witness${n === 1 ? '' : 'es'} but --nodes is ${opts.nodes}: a devnet runs one node per witness`)
+        throw new UsageError(
+          `${resolve(opts.genesis)} lists ${n} witness${n === 1 ? '' : 'es'} but --nodes is ${opts.nodes}: a devnet runs one node per witness`,
+        )
       }
       keys = keysForTemplate(opts.genesis, tmpl)
       doc = readJson(opts.genesis)
@@ -215,13 +219,19 @@ export function childArgs(plan: DevnetPlan, n: DevnetNode, logLevel: string, cli
     '--max-semi-space-size=64', // as `npm start`: fewer scavenges under block load
     cli,
     'node',
-    '--genesis', plan.genesisFile,
-    '--datadir', n.datadir,
-    '--witness-key', n.keyFile,
-    '--rpc', `${HOST}:${n.rpcPort}`,
-    '--p2p', `${HOST}:${n.p2pPort}`,
+    '--genesis',
+    plan.genesisFile,
+    '--datadir',
+    n.datadir,
+    '--witness-key',
+    n.keyFile,
+    '--rpc',
+    `${HOST}:${n.rpcPort}`,
+    '--p2p',
+    `${HOST}:${n.p2pPort}`,
     ...(peers.length > 0 ? ['--peers', peers.join(',')] : []),
-    '--log-level', logLevel,
+    '--log-level',
+    logLevel,
   ]
 }
 

@@ -114,7 +114,8 @@ export function devGenesisDoc(opts: {
     alloc[addr] = { balance: balance.toString(), label }
   }
   for (let i = 0; i < DEV_ACCOUNT_COUNT; i++) put(DEV_ACCOUNTS[i]!.address, DEV_ACCOUNT_BALANCE, `dev account ${i}`)
-  const witnessNote = n === 0n ? '' : fromTeam === 0n ? ' and the witnesses\' pledges and votes' : ' and the witnesses\' pledges and votes (the rest of those from the team)'
+  const witnessNote =
+    n === 0n ? '' : fromTeam === 0n ? " and the witnesses' pledges and votes" : " and the witnesses' pledges and votes (the rest of those from the team)"
   put(DEV_ACCOUNTS[DEV_FOUNDATION_INDEX]!.address, FOUNDATION - devTotal - fromFoundation, `foundation (5%, less the dev accounts${witnessNote})`)
   put(
     POOLS.teamVesting,

@@ -35,7 +35,6 @@ Options:
   --no-wait         do not wait for the checkpoint to be applied before printing rewards
   -h, --help        this text`
 
-
 function count(flag: string, v: string | undefined, def: number, max: number): number {
   if (v === undefined) return def
   if (!/^\d+$/.test(v) || Number(v) < 1 || Number(v) > max) throw new UsageError(`--${flag} wants an integer from 1 to ${max}, got "${v}"`)

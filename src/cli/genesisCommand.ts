@@ -115,7 +115,9 @@ async function newGenesis(values: Flags, io: CliIo): Promise<number> {
   const name = (values.name as string | undefined) ?? `nfc-chain-${chainId}`
 
   // Everything that can be refused is checked before a key is made or a file written.
-  const password = plain ? '' : await readPassword({ file: values['password-file'] as string | undefined, confirm: true, what: 'password for the witness keystores' }, io)
+  const password = plain
+    ? ''
+    : await readPassword({ file: values['password-file'] as string | undefined, confirm: true, what: 'password for the witness keystores' }, io)
   const keys = Array.from({ length: n }, () => freshKey())
   const addresses = keys.map(addressOfKey)
   const doc = devGenesisDoc({ name, chainId, timestamp, params: { ...DEV_PARAMS, witnessesPerRound: n }, witnesses: addresses })
@@ -141,7 +143,9 @@ async function newGenesis(values: Flags, io: CliIo): Promise<number> {
   writeFileSync(out, genesisFileText(doc))
   const g = loadGenesisFile(out) // read back through the node's own loader
   io.out(`wrote ${out}: ${g.name}, chain id ${g.chainId}, ${plural(n, 'witness', 'witnesses')}, timestamp ${timestamp}\n`)
-  io.out(`wrote ${plural(n, 'witness key', 'witness keys')} to ${keysDir} (${plain ? 'UNENCRYPTED JSON: throwaway devnets only' : 'v3 keystores; keep them with the genesis'}):\n`)
+  io.out(
+    `wrote ${plural(n, 'witness key', 'witness keys')} to ${keysDir} (${plain ? 'UNENCRYPTED JSON: throwaway devnets only' : 'v3 keystores; keep them with the genesis'}):\n`,
+  )
   addresses.forEach((a, i) => io.out(`  witness ${i}  ${a}  ${files[i]}\n`))
   return 0
 }
@@ -201,7 +205,11 @@ export async function genesisCommand(argv: string[], io: CliIo = processIo()): P
     if (positionals[0] === 'check') return checkGenesis(positionals.slice(1), io)
     if (positionals[0] === 'new' && positionals.length === 1) return await newGenesis(values, io)
     if (positionals.length !== 1 || positionals[0] !== 'devnet') {
-      throw new UsageError(positionals.length === 0 ? 'which genesis? (nfc genesis devnet|new|check …)' : `unknown genesis command "${positionals.join(' ')}"; expected devnet, new or check`)
+      throw new UsageError(
+        positionals.length === 0
+          ? 'which genesis? (nfc genesis devnet|new|check …)'
+          : `unknown genesis command "${positionals.join(' ')}"; expected devnet, new or check`,
+      )
     }
     if (values.nodes === undefined) throw new UsageError('--nodes N is required')
     const nodes = intFlag('nodes', values.nodes, 1, MAX_DEVNET_NODES)

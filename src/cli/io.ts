@@ -44,7 +44,10 @@ function promptHidden(prompt: string, io: CliIo, tty: NodeJS.ReadStream): Promis
         if (ch === '\r' || ch === '\n' || ch === '\u0004') {
           done()
           // pasted text can hold the next answer too: leave it for the next prompt
-          const rest = chars.slice(i + 1).join('').replace(/^\n/, '')
+          const rest = chars
+            .slice(i + 1)
+            .join('')
+            .replace(/^\n/, '')
           if (rest !== '') tty.unshift(Buffer.from(rest, 'utf8'))
           return resolvePw(buf)
         }
@@ -90,4 +93,3 @@ export async function readPassword(opts: { file?: string; confirm: boolean; what
   if (opts.confirm && pw === '') throw new UsageError(`the ${what} is empty; a key file needs a password`)
   return pw
 }
-

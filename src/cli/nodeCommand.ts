@@ -47,7 +47,6 @@ Options:
   --log-level LEVEL     debug | info | warn | error (default info)
   -h, --help            this text`
 
-
 export function parseHostPort(value: string, flag = 'rpc', example = '127.0.0.1:8545'): { host: string; port: number } {
   const m = /^(.*):(\d{1,5})$/.exec(value)
   const port = m === null ? NaN : Number(m[2])
@@ -57,7 +56,6 @@ export function parseHostPort(value: string, flag = 'rpc', example = '127.0.0.1:
   return { host: m[1].replace(/^\[(.*)\]$/, '$1'), port }
 }
 
-
 /** A positive integer flag value. */
 function positiveInt(flag: string, value: string): number {
   if (!/^\d+$/.test(value.trim()) || Number(value) < 1 || !Number.isSafeInteger(Number(value))) {
@@ -66,7 +64,19 @@ function positiveInt(flag: string, value: string): number {
   return Number(value)
 }
 
-const sizeUnits: Record<string, number> = { '': 1, b: 1, k: 1024, kb: 1024, kib: 1024, m: 1024 ** 2, mb: 1024 ** 2, mib: 1024 ** 2, g: 1024 ** 3, gb: 1024 ** 3, gib: 1024 ** 3 }
+const sizeUnits: Record<string, number> = {
+  '': 1,
+  b: 1,
+  k: 1024,
+  kb: 1024,
+  kib: 1024,
+  m: 1024 ** 2,
+  mb: 1024 ** 2,
+  mib: 1024 ** 2,
+  g: 1024 ** 3,
+  gb: 1024 ** 3,
+  gib: 1024 ** 3,
+}
 
 /** A byte size: "5242880", "512KiB", "5MiB", "1g" (binary units). */
 export function parseByteSize(flag: string, value: string): number {
@@ -127,7 +137,14 @@ function parsePeerUrl(value: string): string {
     url = undefined
   }
   const explicitPort = /^wss?:\/\/(?:\[[^\]]*\]|[^/:@]+):\d{1,5}(?:\/.*)?$/i.test(value)
-  if (url === undefined || (url.protocol !== 'ws:' && url.protocol !== 'wss:') || url.hostname === '' || !explicitPort || url.username !== '' || url.password !== '') {
+  if (
+    url === undefined ||
+    (url.protocol !== 'ws:' && url.protocol !== 'wss:') ||
+    url.hostname === '' ||
+    !explicitPort ||
+    url.username !== '' ||
+    url.password !== ''
+  ) {
     throw new UsageError(`--peers wants ws:// or wss:// urls with a host and port (e.g. ws://10.0.0.2:30303), got "${value}"`)
   }
   return value
@@ -140,8 +157,10 @@ function parsePeerUrl(value: string): string {
 export function parseP2pFlags(opts: { p2p?: string; peers?: string; 'node-key'?: string }, dev: boolean, datadir: string): P2pFlags | null {
   const listen = opts.p2p ?? (dev ? 'off' : '0.0.0.0:30303')
   if (listen === 'off') {
-    if (opts.peers !== undefined) throw new UsageError('--peers needs P2P, but --p2p is off' + (dev && opts.p2p === undefined ? ' (the default with --dev; give --p2p HOST:PORT)' : ''))
-    if (opts['node-key'] !== undefined) throw new UsageError('--node-key needs P2P, but --p2p is off' + (dev && opts.p2p === undefined ? ' (the default with --dev; give --p2p HOST:PORT)' : ''))
+    if (opts.peers !== undefined)
+      throw new UsageError('--peers needs P2P, but --p2p is off' + (dev && opts.p2p === undefined ? ' (the default with --dev; give --p2p HOST:PORT)' : ''))
+    if (opts['node-key'] !== undefined)
+      throw new UsageError('--node-key needs P2P, but --p2p is off' + (dev && opts.p2p === undefined ? ' (the default with --dev; give --p2p HOST:PORT)' : ''))
     return null
   }
   const { host, port } = parseHostPort(listen, 'p2p', '0.0.0.0:30303, or off')
@@ -206,7 +225,9 @@ export function readWitnessKey(file: string): Uint8Array {
 
 function readKeyText(file: string): string {
   try {
-    return readFileSync(file, 'utf8').replace(/^\uFEFF/, '').trim()
+    return readFileSync(file, 'utf8')
+      .replace(/^\uFEFF/, '')
+      .trim()
   } catch (e) {
     throw new UsageError(`cannot read --witness-key ${file}: ${(e as Error).message}`)
   }
@@ -291,7 +312,8 @@ export async function nodeCommand(argv: string[]): Promise<number> {
     const datadir = resolve(opts.datadir ?? `data/${genesis.name === 'nfc-dev' ? 'dev' : genesis.name}`)
     const rpc = opts.rpc === 'off' ? null : { ...parseHostPort(opts.rpc ?? '127.0.0.1:8545'), ...parseRpcFlags(opts) }
     const p2p = parseP2pFlags(opts, opts.dev === true, datadir)
-    if (opts['password-file'] !== undefined && opts['witness-key'] === undefined) throw new UsageError('--password-file opens the --witness-key keystore; give --witness-key FILE too')
+    if (opts['password-file'] !== undefined && opts['witness-key'] === undefined)
+      throw new UsageError('--password-file opens the --witness-key keystore; give --witness-key FILE too')
     const witnessKey =
       opts['witness-key'] !== undefined
         ? await loadWitnessKey(opts['witness-key'], opts['password-file'])

@@ -130,11 +130,17 @@ export async function readStatus(url: string, timeoutMs = DEFAULT_TIMEOUT_MS, no
     head = { number: qty(block.number) ?? 0, hash: block.hash, timestampMs: ms, ageMs: Math.max(0, now - ms) }
   }
   const fin = get<{ number: string; hash: string; lag: string; quorum?: number }>('dpos_getFinalized')
-  const finalized = fin ? { number: qty(fin.number) ?? 0, hash: fin.hash, lag: qty(fin.lag) ?? 0, quorum: typeof fin.quorum === 'number' ? fin.quorum : null } : null
+  const finalized = fin
+    ? { number: qty(fin.number) ?? 0, hash: fin.hash, lag: qty(fin.lag) ?? 0, quorum: typeof fin.quorum === 'number' ? fin.quorum : null }
+    : null
   const peers = qty(get('net_peerCount'))
   const s = get<false | Record<string, string>>('eth_syncing')
   const syncing: NodeStatus['syncing'] =
-    s === undefined ? null : s === false ? false : { startingBlock: qty(s.startingBlock) ?? 0, currentBlock: qty(s.currentBlock) ?? 0, highestBlock: qty(s.highestBlock) ?? 0 }
+    s === undefined
+      ? null
+      : s === false
+        ? false
+        : { startingBlock: qty(s.startingBlock) ?? 0, currentBlock: qty(s.currentBlock) ?? 0, highestBlock: qty(s.highestBlock) ?? 0 }
   type W = { address: string; seat: number; trust: number | null; produced: string | null; missed: string | null; votes: string | null } | null
   const w = get<{ blockNumber: string; cycle: string; witnesses: W[]; standby?: unknown[] }>('dpos_getWitnesses')
   const witnesses = w
@@ -144,7 +150,14 @@ export async function readStatus(url: string, timeoutMs = DEFAULT_TIMEOUT_MS, no
         seats: w.witnesses.map((x) =>
           x === null
             ? null
-            : { seat: x.seat, address: checksumAddress(x.address), trust: x.trust, produced: qty(x.produced), missed: qty(x.missed), votes: x.votes === null ? null : BigInt(x.votes).toString() },
+            : {
+                seat: x.seat,
+                address: checksumAddress(x.address),
+                trust: x.trust,
+                produced: qty(x.produced),
+                missed: qty(x.missed),
+                votes: x.votes === null ? null : BigInt(x.votes).toString(),
+              },
         ),
         standby: Array.isArray(w.standby) ? w.standby.length : 0,
       }
@@ -178,7 +191,11 @@ export function formatStatus(st: NodeStatus): string {
   row('peers', st.peers === null ? na('net_peerCount') : String(st.peers))
   row(
     'syncing',
-    st.syncing === null ? na('eth_syncing') : st.syncing === false ? 'no' : `yes: block ${st.syncing.currentBlock} of ${st.syncing.highestBlock} (from ${st.syncing.startingBlock})`,
+    st.syncing === null
+      ? na('eth_syncing')
+      : st.syncing === false
+        ? 'no'
+        : `yes: block ${st.syncing.currentBlock} of ${st.syncing.highestBlock} (from ${st.syncing.startingBlock})`,
   )
   if (st.witnesses === null) row('witnesses', na('dpos_getWitnesses'))
   else {

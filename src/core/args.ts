@@ -48,13 +48,7 @@ export function checkProofIndex(index: number, count: number): void {
 }
 
 /** The cheap shape checks a proof must pass before any hashing (false = reject). */
-export function proofShapeOk(
-  leaf: Uint8Array,
-  index: number,
-  leafCount: number,
-  proof: Uint8Array[],
-  root: Uint8Array,
-): boolean {
+export function proofShapeOk(leaf: Uint8Array, index: number, leafCount: number, proof: Uint8Array[], root: Uint8Array): boolean {
   if (!(leaf instanceof Uint8Array) || leaf.length !== 32) return false
   if (!(root instanceof Uint8Array) || root.length !== 32) return false
   if (!isU32(index) || !isU32(leafCount) || index >= leafCount) return false
@@ -68,7 +62,11 @@ export function checkCounterArgs(state: CounterState, sample: SampleParams): voi
   if (!Number.isInteger(highestSeq) || highestSeq < -1 || highestSeq > U32_MAX) {
     throw badArg(`highestSeq must be -1 or a u32, got ${highestSeq}`, { highestSeq })
   }
-  for (const [name, v] of [['window', window], ['packets', packets], ['payloadBytes', payloadBytes]] as const) {
+  for (const [name, v] of [
+    ['window', window],
+    ['packets', packets],
+    ['payloadBytes', payloadBytes],
+  ] as const) {
     if (typeof v !== 'bigint' || v < 0n || v > U64_MAX) throw badArg(`${name} must be a u64 bigint`, { [name]: v })
   }
   if (!(sample.seed instanceof Uint8Array) || sample.seed.length !== 32) {

@@ -13,7 +13,6 @@ export type { Core, CountResult, CounterState, HashKind, SampleParams } from './
 export { initialCounterState } from './interface.js'
 export { jsCore }
 
-
 export function defaultWasmPath(): string | null {
   const root = packageRoot()
   return root === null ? null : join(root, 'build', 'release.wasm')
@@ -36,9 +35,7 @@ export const coreKind: 'wasm' | 'js' = wasmCore ? 'wasm' : 'js'
 export const core: Core = wasmCore ?? jsCore
 
 if ('error' in loaded) {
-  process.stderr.write(
-    `warning: WASM core unavailable (${loaded.error}); using the slower JS core. Run \`npm run build:wasm\`.\n`,
-  )
+  process.stderr.write(`warning: WASM core unavailable (${loaded.error}); using the slower JS core. Run \`npm run build:wasm\`.\n`)
 }
 
 export { packageRoot }

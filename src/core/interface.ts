@@ -75,13 +75,6 @@ export interface Core {
   /** sibling path of leaf `index`, 32-byte nodes bottom-up */
   merkleProof(kind: HashKind, leaves: Uint8Array, index: number): Uint8Array[]
   /** false (never throws) on any mismatch, bad size, index ≥ leafCount or wrong proof length */
-  verifyMerkleProof(
-    kind: HashKind,
-    leaf: Uint8Array,
-    index: number,
-    leafCount: number,
-    proof: Uint8Array[],
-    root: Uint8Array,
-  ): boolean
+  verifyMerkleProof(kind: HashKind, leaf: Uint8Array, index: number, leafCount: number, proof: Uint8Array[], root: Uint8Array): boolean
   countPackets(frames: Uint8Array, state: CounterState, sample: SampleParams): CountResult
 }

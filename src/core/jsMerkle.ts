@@ -48,14 +48,7 @@ export function merkleProof(hash: Hash, leaves: Uint8Array, index: number): Uint
   return proof
 }
 
-export function verifyMerkleProof(
-  hash: Hash,
-  leaf: Uint8Array,
-  index: number,
-  leafCount: number,
-  proof: Uint8Array[],
-  root: Uint8Array,
-): boolean {
+export function verifyMerkleProof(hash: Hash, leaf: Uint8Array, index: number, leafCount: number, proof: Uint8Array[], root: Uint8Array): boolean {
   if (!proofShapeOk(leaf, index, leafCount, proof, root)) return false
   const buf = new Uint8Array(64)
   let node = leaf

@@ -4,15 +4,7 @@
  * grows (assembly/arena.ts), so the views below are refreshed only after a grow.
  */
 import { NfcError } from '../util/errors.js'
-import {
-  badFrame,
-  checkCounterArgs,
-  checkFixed,
-  checkLeaves,
-  checkProofIndex,
-  kindIndex,
-  proofShapeOk,
-} from './args.js'
+import { badFrame, checkCounterArgs, checkFixed, checkLeaves, checkProofIndex, kindIndex, proofShapeOk } from './args.js'
 import { CORE_BAD_ARG, CORE_OUT_OF_MEMORY } from './errors.js'
 import type { Core } from './interface.js'
 
@@ -36,13 +28,9 @@ interface Exports {
   hashBatchFixed(kind: number, data: number, size: number, n: number, out: number): void
   merkleRoot(kind: number, ptr: number, n: number, out: number): void
   merkleProof(kind: number, ptr: number, n: number, index: number, out: number): number
-  verifyMerkleProof(
-    kind: number, leaf: number, index: number, leafCount: number, proof: number, proofLen: number, root: number,
-  ): number
+  verifyMerkleProof(kind: number, leaf: number, index: number, leafCount: number, proof: number, proofLen: number, root: number): number
   counterBlock(): number
-  countPackets(
-    ptr: number, len: number, seed: number, rate: bigint, sliceLen: number, seqOut: number, hashOut: number,
-  ): void
+  countPackets(ptr: number, len: number, seed: number, rate: bigint, sliceLen: number, seqOut: number, hashOut: number): void
 }
 
 const align = (n: number, to = 32): number => Math.ceil(n / to) * to

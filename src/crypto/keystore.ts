@@ -116,7 +116,10 @@ export function addressOfKey(privateKey: Uint8Array): string {
 export function parsePrivateKeyHex(text: string): Uint8Array {
   const s = text.trim().replace(/^0x/i, '')
   if (!/^[0-9a-fA-F]{64}$/.test(s)) {
-    throw new KeystoreError('KEYSTORE_BAD_KEY', `a private key is 64 hex digits (0x optional), got ${s.length === 0 ? 'nothing' : `${s.length} characters${/[^0-9a-fA-F]/.test(s) ? ' with non-hex ones' : ''}`}`)
+    throw new KeystoreError(
+      'KEYSTORE_BAD_KEY',
+      `a private key is 64 hex digits (0x optional), got ${s.length === 0 ? 'nothing' : `${s.length} characters${/[^0-9a-fA-F]/.test(s) ? ' with non-hex ones' : ''}`}`,
+    )
   }
   const key = new Uint8Array(Buffer.from(s, 'hex'))
   addressOfKey(key) // range check
@@ -132,9 +135,7 @@ async function scryptAsync(password: Buffer, salt: Buffer, p: ScryptParams): Pro
   // OpenSSL enforces RFC 7914's n < 2^(16·r), which files with r = 1 (the Web3 Secret Storage
   // test vector, some wallets) break; noble's scrypt, like geth, does not.
   if (p.r < 4 && p.n >= 2 ** (16 * p.r)) return Buffer.from(await nobleScrypt(password, salt, { N: p.n, r: p.r, p: p.p, dkLen: 32, maxmem }))
-  return new Promise((resolve, reject) =>
-    scrypt(password, salt, 32, { N: p.n, r: p.r, p: p.p, maxmem }, (e, key) => (e ? reject(e) : resolve(key))),
-  )
+  return new Promise((resolve, reject) => scrypt(password, salt, 32, { N: p.n, r: p.r, p: p.p, maxmem }, (e, key) => (e ? reject(e) : resolve(key))))
 }
 
 function pbkdf2Async(password: Buffer, salt: Buffer, c: number): Promise<Buffer> {
@@ -157,11 +158,17 @@ function aes128ctr(key: Buffer, iv: Buffer, data: Buffer, decrypt: boolean): Buf
 function checkScrypt(s: ScryptParams, where = 'crypto.kdfparams'): void {
   const { n, r, p } = s
   for (const [k, v] of Object.entries({ n, r, p })) {
-    if (!Number.isSafeInteger(v) || v < 1) throw new KeystoreError('KEYSTORE_INVALID', `${where}.${k}: expected a positive integer, got ${JSON.stringify(v)}`, { field: `${where}.${k}` })
+    if (!Number.isSafeInteger(v) || v < 1)
+      throw new KeystoreError('KEYSTORE_INVALID', `${where}.${k}: expected a positive integer, got ${JSON.stringify(v)}`, { field: `${where}.${k}` })
   }
-  if (n < 2 || (n & (n - 1)) !== 0) throw new KeystoreError('KEYSTORE_INVALID', `${where}.n: scrypt needs a power of two above 1, got ${n}`, { field: `${where}.n` })
+  if (n < 2 || (n & (n - 1)) !== 0)
+    throw new KeystoreError('KEYSTORE_INVALID', `${where}.n: scrypt needs a power of two above 1, got ${n}`, { field: `${where}.n` })
   if (128 * n * r > MAX_SCRYPT_MEM || n * r * p > MAX_SCRYPT_WORK) {
-    throw new KeystoreError('KEYSTORE_UNSUPPORTED', `${where}: scrypt n=${n} r=${r} p=${p} needs more memory or work than the limit (128·n·r ≤ 1 GiB, n·r·p ≤ 2^25)`, { field: where })
+    throw new KeystoreError(
+      'KEYSTORE_UNSUPPORTED',
+      `${where}: scrypt n=${n} r=${r} p=${p} needs more memory or work than the limit (128·n·r ≤ 1 GiB, n·r·p ≤ 2^25)`,
+      { field: where },
+    )
   }
 }
 
@@ -229,7 +236,10 @@ function intField(v: unknown, field: string): number {
 function parseKeystore(json: unknown): ParsedKeystore {
   if (!isObj(json)) invalid('(top level)', `expected a JSON object, got ${describe(json)}`)
   if (json.version !== 3) {
-    invalid('version', json.version === undefined ? 'missing; a v3 keystore has "version": 3' : `only version 3 keystores are supported, got ${describe(json.version)}`)
+    invalid(
+      'version',
+      json.version === undefined ? 'missing; a v3 keystore has "version": 3' : `only version 3 keystores are supported, got ${describe(json.version)}`,
+    )
   }
   // Some old wallets (MyEtherWallet) wrote "Crypto".
   const cKey = json.crypto !== undefined ? 'crypto' : json.Crypto !== undefined ? 'Crypto' : 'crypto'
@@ -320,7 +330,10 @@ export async function decryptKeystore(json: unknown, password: string): Promise<
 
 /** geth's name: `UTC--2024-01-02T03-04-05.678000000Z--<address without 0x, lowercase>`. */
 export function keystoreFileName(address: string, when: Date = new Date()): string {
-  const iso = when.toISOString().replace(/:/g, '-').replace(/\.(\d{3})Z$/, '.$1000000Z')
+  const iso = when
+    .toISOString()
+    .replace(/:/g, '-')
+    .replace(/\.(\d{3})Z$/, '.$1000000Z')
   return `UTC--${iso}--${address.replace(/^0x/i, '').toLowerCase()}`
 }
 

@@ -57,9 +57,12 @@ interface Queued {
 function checkItem(item: RecoverItem): void {
   const { msgHash, r, s, recid } = item
   if (
-    !(msgHash instanceof Uint8Array) || msgHash.length !== 32 ||
-    !(r instanceof Uint8Array) || r.length !== 32 ||
-    !(s instanceof Uint8Array) || s.length !== 32 ||
+    !(msgHash instanceof Uint8Array) ||
+    msgHash.length !== 32 ||
+    !(r instanceof Uint8Array) ||
+    r.length !== 32 ||
+    !(s instanceof Uint8Array) ||
+    s.length !== 32 ||
     !Number.isInteger(recid)
   ) {
     throw new CryptoError('CRYPTO_BAD_INPUT', 'RecoverItem needs 32-byte msgHash, r, s and an integer recid')

@@ -29,16 +29,7 @@ export function recoverRange(bytes: Uint8Array, count: number, start: number, en
     const p = i * IN_ITEM
     const o = outBase + i * OUT_ITEM
     const recid = bytes[p + 96]!
-    const ok =
-      recid <= 3 &&
-      recoverInto(
-        bytes.subarray(p, p + 32),
-        bytes.subarray(p + 32, p + 64),
-        bytes.subarray(p + 64, p + 96),
-        recid,
-        bytes,
-        o + 1,
-      )
+    const ok = recid <= 3 && recoverInto(bytes.subarray(p, p + 32), bytes.subarray(p + 32, p + 64), bytes.subarray(p + 64, p + 96), recid, bytes, o + 1)
     bytes[o] = ok ? 1 : 0
   }
 }

@@ -8,12 +8,7 @@ import { randomBytes } from 'node:crypto'
 import { createRequire } from 'node:module'
 import { isMainThread } from 'node:worker_threads'
 import type { CustomCrypto } from '@ethereumjs/common'
-import {
-  EthereumJSErrorWithoutCode,
-  calculateSigRecovery,
-  ecrecover as utilEcrecover,
-  setLengthLeft,
-} from '@ethereumjs/util'
+import { EthereumJSErrorWithoutCode, calculateSigRecovery, ecrecover as utilEcrecover, setLengthLeft } from '@ethereumjs/util'
 import { secp256k1 as noble } from '@noble/curves/secp256k1.js'
 import { core } from '../core/index.js'
 import { createLogger } from '../util/logger.js'
@@ -29,21 +24,13 @@ interface NativeSecp256k1 {
     output?: Uint8Array,
     // a fresh Uint8Array over a plain ArrayBuffer when no output is passed
   ): { signature: Uint8Array<ArrayBuffer>; recid: number }
-  ecdsaRecover(
-    sig64: Uint8Array,
-    recid: number,
-    msg32: Uint8Array,
-    compressed?: boolean,
-    output?: Uint8Array,
-  ): Uint8Array
+  ecdsaRecover(sig64: Uint8Array, recid: number, msg32: Uint8Array, compressed?: boolean, output?: Uint8Array): Uint8Array
 }
 
 export type SecpBackend = 'native' | 'noble'
 
 /** secp256k1 group order n, big-endian. */
-const N_BYTES = Uint8Array.from(
-  Buffer.from('fffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141', 'hex'),
-)
+const N_BYTES = Uint8Array.from(Buffer.from('fffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141', 'hex'))
 /** 1·G compressed: the self-test that proves the loaded binary computes the right curve. */
 const G_COMPRESSED = '0279be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798'
 
@@ -64,10 +51,9 @@ function loadNative(): NativeSecp256k1 | null {
   } catch (e) {
     // Workers load this module too; one warning from the main thread is enough.
     if (isMainThread) {
-      createLogger({ module: 'crypto' }).warn(
-        'native libsecp256k1 unavailable, using @noble/curves (sender recovery ~20x slower)',
-        { error: e instanceof Error ? e.message : String(e) },
-      )
+      createLogger({ module: 'crypto' }).warn('native libsecp256k1 unavailable, using @noble/curves (sender recovery ~20x slower)', {
+        error: e instanceof Error ? e.message : String(e),
+      })
     }
     return null
   }
@@ -114,14 +100,7 @@ function recoverNoble(msgHash: Uint8Array, r: Uint8Array, s: Uint8Array, recid: 
  * for an invalid signature. Inputs are copied first, so they may be views of a SharedArrayBuffer.
  * Used by the pool workers; callers have checked lengths and recid ∈ 0..3.
  */
-export function recoverInto(
-  msgHash: Uint8Array,
-  r: Uint8Array,
-  s: Uint8Array,
-  recid: number,
-  out: Uint8Array,
-  outOffset: number,
-): boolean {
+export function recoverInto(msgHash: Uint8Array, r: Uint8Array, s: Uint8Array, recid: number, out: Uint8Array, outOffset: number): boolean {
   if (native === null) {
     const pub = recoverNoble(msgHash, r, s, recid)
     if (pub === null) return false
@@ -148,12 +127,7 @@ export function recoverInto(
  * (r or s zero or ≥ n, r not an x coordinate, recid not 0..3). Wrong lengths throw
  * CRYPTO_BAD_INPUT: that is a caller bug, not a bad signature.
  */
-export function recoverPublicKey(
-  msgHash: Uint8Array,
-  r: Uint8Array,
-  s: Uint8Array,
-  recid: number,
-): Uint8Array | null {
+export function recoverPublicKey(msgHash: Uint8Array, r: Uint8Array, s: Uint8Array, recid: number): Uint8Array | null {
   assertLen('msgHash', msgHash, 32)
   assertLen('r', r, 32)
   assertLen('s', s, 32)
@@ -170,13 +144,7 @@ export function recoverPublicKey(
  * EthereumJSError for an invalid signature (util lets noble's Error through; every caller
  * — tx sender recovery, the 0x01 precompile — only catches, never inspects the message).
  */
-export function ecrecover(
-  msgHash: Uint8Array,
-  v: bigint,
-  r: Uint8Array,
-  s: Uint8Array,
-  chainId?: bigint,
-): Uint8Array {
+export function ecrecover(msgHash: Uint8Array, v: bigint, r: Uint8Array, s: Uint8Array, chainId?: bigint): Uint8Array {
   // Same order of checks as util: padding errors first, then v.
   const r32 = setLengthLeft(r, 32)
   const s32 = setLengthLeft(s, 32)
@@ -238,10 +206,7 @@ export const ecsign: typeof noble.sign = (message, secretKey, opts: NobleSignOpt
 }
 
 /** Deterministic (RFC 6979) low-s signature of a 32-byte hash. */
-export function sign(
-  msgHash: Uint8Array,
-  privateKey: Uint8Array,
-): { r: Uint8Array; s: Uint8Array; recovery: 0 | 1 } {
+export function sign(msgHash: Uint8Array, privateKey: Uint8Array): { r: Uint8Array; s: Uint8Array; recovery: 0 | 1 } {
   assertLen('msgHash', msgHash, 32)
   assertLen('privateKey', privateKey, 32)
   let sig: Uint8Array
@@ -260,9 +225,7 @@ export function sign(
 export function publicKeyOf(privateKey: Uint8Array): Uint8Array {
   assertLen('privateKey', privateKey, 32)
   try {
-    return native !== null
-      ? native.publicKeyCreate(privateKey, false).slice(1)
-      : noble.getPublicKey(privateKey, false).slice(1)
+    return native !== null ? native.publicKeyCreate(privateKey, false).slice(1) : noble.getPublicKey(privateKey, false).slice(1)
   } catch (e) {
     throw new CryptoError('CRYPTO_BAD_INPUT', 'invalid private key', {
       error: e instanceof Error ? e.message : String(e),

@@ -90,12 +90,7 @@ export function effectiveGasPrice(tx: TypedTransaction, baseFee: bigint): bigint
   return (tx as { gasPrice: bigint }).gasPrice
 }
 
-export async function executeBlock(
-  vm: VM,
-  ctx: BlockContext,
-  txs: TypedTransaction[],
-  opts: ExecutionOptions,
-): Promise<ExecutedBlock> {
+export async function executeBlock(vm: VM, ctx: BlockContext, txs: TypedTransaction[], opts: ExecutionOptions): Promise<ExecutedBlock> {
   const sm = vm.stateManager as MerkleStateManager
   // One journal checkpoint around the whole block (as ethereumjs' runBlock does): each runTx's
   // commit then stays in the state caches, and the trie is written once, at the state root.

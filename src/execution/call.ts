@@ -9,15 +9,7 @@ import type { MerklePatriciaTrie } from '@ethereumjs/mpt'
 import { RLP } from '@ethereumjs/rlp'
 import { Caches, MerkleStateManager } from '@ethereumjs/statemanager'
 import { createFeeMarket1559Tx, type AccessList, type FeeMarket1559Tx } from '@ethereumjs/tx'
-import {
-  Address,
-  bytesToHex,
-  bytesToUnprefixedHex,
-  concatBytes,
-  createAccountFromRLP,
-  equalsBytes,
-  type Account,
-} from '@ethereumjs/util'
+import { Address, bytesToHex, bytesToUnprefixedHex, concatBytes, createAccountFromRLP, equalsBytes, type Account } from '@ethereumjs/util'
 import { createNodeVm } from './vmFactory.js'
 import type { DposConfig } from '../consensus/dpos/engine.js'
 import { createVM, runTx, type VM } from '@ethereumjs/vm'
@@ -78,11 +70,7 @@ export function revertError(returnValue: Uint8Array): NfcError {
       reason = undefined
     }
   }
-  return new NfcError(
-    ExecErrorCode.REVERTED,
-    reason === undefined ? 'execution reverted' : `execution reverted: ${reason}`,
-    { data: hex },
-  )
+  return new NfcError(ExecErrorCode.REVERTED, reason === undefined ? 'execution reverted' : `execution reverted: ${reason}`, { data: hex })
 }
 
 /** runTx options of every call-style run: no nonce, balance, block-gas or hardfork checks. */

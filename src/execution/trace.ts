@@ -123,8 +123,7 @@ export function unpackRevert(out: Uint8Array): string | undefined {
   if (out.length < 4) return undefined
   const sel = bytesToHex(out.subarray(0, 4))
   const body = out.subarray(4)
-  const word = (at: number): bigint | undefined =>
-    at + 32 <= body.length ? BigInt(bytesToHex(body.subarray(at, at + 32))) : undefined
+  const word = (at: number): bigint | undefined => (at + 32 <= body.length ? BigInt(bytesToHex(body.subarray(at, at + 32))) : undefined)
   if (sel === '0x08c379a0') {
     const offset = word(0)
     if (offset === undefined || offset > BigInt(body.length)) return undefined
@@ -202,7 +201,12 @@ class StructLogger implements Tracer {
     }
     if (this.cfg.enableMemory === true) {
       const words: string[] = []
-      for (let i = 0; i < s.memory.length; i += 32) words.push(Buffer.from(s.memory.subarray(i, i + 32)).toString('hex').padEnd(64, '0'))
+      for (let i = 0; i < s.memory.length; i += 32)
+        words.push(
+          Buffer.from(s.memory.subarray(i, i + 32))
+            .toString('hex')
+            .padEnd(64, '0'),
+        )
       log.memory = words
     }
     if (this.cfg.disableStorage !== true && (op === 'SLOAD' || op === 'SSTORE')) {
@@ -213,10 +217,7 @@ class StructLogger implements Tracer {
         const slots = this.storage.get(addr) ?? {}
         this.storage.set(addr, slots)
         const keyBytes = setLengthLeft(bigIntToBytes(key), 32)
-        const value =
-          op === 'SSTORE'
-            ? s.stack[n - 2]!
-            : BigInt(bytesToHex(setLengthLeft(await s.stateManager.getStorage(s.address, keyBytes), 32)))
+        const value = op === 'SSTORE' ? s.stack[n - 2]! : BigInt(bytesToHex(setLengthLeft(await s.stateManager.getStorage(s.address, keyBytes), 32)))
         slots[key.toString(16).padStart(64, '0')] = value.toString(16).padStart(64, '0')
         log.storage = { ...slots }
       }
@@ -453,10 +454,7 @@ export function makeTracer(cfg: TraceConfig): Tracer {
   const name = cfg.tracer
   if (name === undefined || name === '' || name === 'structLogger') return new StructLogger(cfg)
   if (name === 'callTracer') return new CallTracer(cfg)
-  throw new NfcError(
-    TraceErrorCode.UnknownTracer,
-    `tracer not found: ${JSON.stringify(name)} (supported: callTracer, or none for the struct logger)`,
-  )
+  throw new NfcError(TraceErrorCode.UnknownTracer, `tracer not found: ${JSON.stringify(name)} (supported: callTracer, or none for the struct logger)`)
 }
 
 class TraceAbort extends Error {}
@@ -534,13 +532,7 @@ export function blockContextOf(header: BlockHeader): BlockContext {
  * Traces transaction `index` of `block`: the block's earlier transactions run first through
  * `executeBlock` (runTx + fee settlement, as when the block was made) on the parent's state.
  */
-export async function traceBlockTransaction(
-  env: ReplayEnv,
-  parent: BlockHeader,
-  block: Block,
-  index: number,
-  cfg: TraceConfig,
-): Promise<unknown> {
+export async function traceBlockTransaction(env: ReplayEnv, parent: BlockHeader, block: Block, index: number, cfg: TraceConfig): Promise<unknown> {
   const tx = block.transactions[index]
   if (tx === undefined) throw new NfcError(TraceErrorCode.TxNotFound, 'transaction not found')
   const tracer = makeTracer(cfg)
@@ -566,9 +558,7 @@ export async function traceCall(env: CallEnv, req: CallRequest, cfg: TraceConfig
   const vm = await createNodeVm({ common, stateManager: await env.freshState(), blockchain: env.blockchain, dpos: env.dpos })
   let result: RunTxResult
   try {
-    result = await withTracer(vm, tracer, cfg.timeoutMs ?? DEFAULT_TRACE_TIMEOUT_MS, () =>
-      runTx(vm, { tx, block: evmBlock(ctx, common), ...CALL_RUN_OPTS }),
-    )
+    result = await withTracer(vm, tracer, cfg.timeoutMs ?? DEFAULT_TRACE_TIMEOUT_MS, () => runTx(vm, { tx, block: evmBlock(ctx, common), ...CALL_RUN_OPTS }))
   } catch (e) {
     if (e instanceof NfcError) throw e
     // runTx refuses before executing: intrinsic gas too low, fee below the base fee, …

@@ -48,20 +48,33 @@ interface Layout {
 
 const LEGACY: Layout = { name: 'types.LegacyTx', unsignedLen: 6, signedLen: 9, ints: [0, 1, 2, 4, 6, 7, 8], to: 3, data: 5 }
 const ACCESS_LIST: Layout = {
-  name: 'types.AccessListTx', unsignedLen: 8, signedLen: 11, ints: [0, 1, 2, 3, 5, 8, 9, 10], to: 4, data: 6,
-  accessList: 7, chainId: 0,
+  name: 'types.AccessListTx',
+  unsignedLen: 8,
+  signedLen: 11,
+  ints: [0, 1, 2, 3, 5, 8, 9, 10],
+  to: 4,
+  data: 6,
+  accessList: 7,
+  chainId: 0,
 }
 const DYNAMIC_FEE: Layout = {
-  name: 'types.DynamicFeeTx', unsignedLen: 9, signedLen: 12, ints: [0, 1, 2, 3, 4, 6, 9, 10, 11], to: 5, data: 7,
-  accessList: 8, chainId: 0, tip: 2, feeCap: 3,
+  name: 'types.DynamicFeeTx',
+  unsignedLen: 9,
+  signedLen: 12,
+  ints: [0, 1, 2, 3, 4, 6, 9, 10, 11],
+  to: 5,
+  data: 7,
+  accessList: 8,
+  chainId: 0,
+  tip: 2,
+  feeCap: 3,
 }
 
 function malformed(message: string, meta: Record<string, unknown> = {}): NfcError {
   return new NfcError(TxErrorCode.MALFORMED, message, meta)
 }
 
-const invalidSig = (meta: Record<string, unknown>) =>
-  new NfcError(TxErrorCode.INVALID_SIG, 'invalid sender: invalid transaction v, r, s values', meta)
+const invalidSig = (meta: Record<string, unknown>) => new NfcError(TxErrorCode.INVALID_SIG, 'invalid sender: invalid transaction v, r, s values', meta)
 
 function reasonOf(e: unknown): string {
   return e instanceof Error ? e.message : String(e)
@@ -160,11 +173,7 @@ export function decodeRawTransaction(raw: Uint8Array, opts: DecodeOptions): Type
   if (to.length === 0 && opts.common.isActivatedEIP(3860)) {
     const limit = maxInitCodeSize(opts.common)
     if (BigInt(data.length) > limit) {
-      throw new NfcError(
-        TxErrorCode.INITCODE_TOO_LARGE,
-        `max initcode size exceeded: code size ${data.length}, limit ${limit}`,
-        { size: data.length, limit },
-      )
+      throw new NfcError(TxErrorCode.INITCODE_TOO_LARGE, `max initcode size exceeded: code size ${data.length}, limit ${limit}`, { size: data.length, limit })
     }
   }
 

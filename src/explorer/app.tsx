@@ -152,7 +152,9 @@ export function App({ rpc, abis = [], tab: initialTab = 'Dashboard', screens = [
       <Box flexDirection="column" width={columns}>
         <Box>
           <Text wrap="truncate">
-            <Text bold color="cyan">NFC </Text>
+            <Text bold color="cyan">
+              NFC{' '}
+            </Text>
             {TABS.map((t, i) => (
               <Text key={t} inverse={t === tab} bold={t === tab}>{` ${i + 1} ${columns < 70 ? t.slice(0, 4) : t} `}</Text>
             ))}
@@ -167,12 +169,12 @@ export function App({ rpc, abis = [], tab: initialTab = 'Dashboard', screens = [
               <Text color="cyan">search: </Text>
               {search}
               <Text inverse> </Text>
-              <Text dimColor>  (Enter to go, Esc to cancel)</Text>
+              <Text dimColor> (Enter to go, Esc to cancel)</Text>
             </Text>
           ) : message !== undefined ? (
             <Text color="yellow">{message}</Text>
           ) : (
-            <Text dimColor>{stack.length > 0 ? 'Esc back  ' : ''}Enter open  / search  1-5 tabs  ? help  q quit</Text>
+            <Text dimColor>{stack.length > 0 ? 'Esc back  ' : ''}Enter open / search 1-5 tabs ? help q quit</Text>
           )}
         </Text>
       </Box>

@@ -3,10 +3,7 @@ import { createContext, useContext } from 'react'
 import type { RpcClient } from './rpcClient.js'
 import type { Decoder } from './decode.js'
 
-export type Screen =
-  | { kind: 'block'; ref: string }
-  | { kind: 'tx'; hash: string }
-  | { kind: 'account'; address: string }
+export type Screen = { kind: 'block'; ref: string } | { kind: 'tx'; hash: string } | { kind: 'account'; address: string }
 
 export interface Explorer {
   client: RpcClient

@@ -50,7 +50,11 @@ function formatToken(wei: unknown, unit: string, decimals: number): string {
   const neg = v < 0n
   const a = neg ? -v : v
   const whole = a / WEI_PER_NFC
-  const frac = (a % WEI_PER_NFC).toString().padStart(18, '0').slice(0, Math.max(0, Math.min(18, decimals))).replace(/0+$/, '')
+  const frac = (a % WEI_PER_NFC)
+    .toString()
+    .padStart(18, '0')
+    .slice(0, Math.max(0, Math.min(18, decimals)))
+    .replace(/0+$/, '')
   if (whole === 0n && frac === '' && a !== 0n) return decimals <= 0 ? `<1 ${unit}` : `<0.${'0'.repeat(Math.min(17, decimals - 1))}1 ${unit}`
   return `${neg ? '-' : ''}${thousands(whole)}${frac === '' ? '' : '.' + frac} ${unit}`
 }

@@ -23,11 +23,7 @@ export async function part<T>(p: Promise<T>): Promise<Part<T>> {
 }
 
 const partOf = <T>(v: unknown): Part<T> =>
-  v instanceof RpcError
-    ? isMethodNotFound(v)
-      ? { ok: false, missing: true }
-      : { ok: false, missing: false, error: v.message }
-    : { ok: true, value: v as T }
+  v instanceof RpcError ? (isMethodNotFound(v) ? { ok: false, missing: true } : { ok: false, missing: false, error: v.message }) : { ok: true, value: v as T }
 
 export const hexQ = (n: bigint | number): string => `0x${BigInt(n).toString(16)}`
 
@@ -158,7 +154,11 @@ export interface Account {
   balance?: bigint
   nonce?: number
   codeSize?: number
-  votes: Part<{ total?: string; positions?: { candidate: string; votes: string; pendingReward?: string }[]; unbonding?: { amount: string; releaseTime: string }[] }>
+  votes: Part<{
+    total?: string
+    positions?: { candidate: string; votes: string; pendingReward?: string }[]
+    unbonding?: { amount: string; releaseTime: string }[]
+  }>
   pledge: Part<{ role: number; pledge: bigint; exitTime: bigint; withdrawn: bigint; withdrawable: bigint }>
   rewards: Part<{ locked?: string; unlocking?: string; withdrawable?: string; withdrawn?: string; coinTime?: string }>
   history: Part<{ transactions: HistoryEntry[]; next: string | null }>
@@ -268,7 +268,11 @@ export interface Witnesses {
 }
 
 export async function loadWitnesses(client: RpcClient): Promise<Witnesses> {
-  const [witnesses, schedule, candidates] = await client.batch([{ method: 'dpos_getWitnesses' }, { method: 'dpos_getSchedule' }, { method: 'dpos_getCandidates' }])
+  const [witnesses, schedule, candidates] = await client.batch([
+    { method: 'dpos_getWitnesses' },
+    { method: 'dpos_getSchedule' },
+    { method: 'dpos_getCandidates' },
+  ])
   return { witnesses: partOf(witnesses), schedule: partOf(schedule), candidates: partOf(candidates) }
 }
 

@@ -17,10 +17,11 @@ export function useTerminalSize(): TerminalSize {
   const { stdout } = useStdout()
   const [size, setSize] = useState(() => read(stdout))
   useEffect(() => {
-    const onResize = () => setSize((old) => {
-      const next = read(stdout)
-      return next.columns === old.columns && next.rows === old.rows ? old : next
-    })
+    const onResize = () =>
+      setSize((old) => {
+        const next = read(stdout)
+        return next.columns === old.columns && next.rows === old.rows ? old : next
+      })
     stdout.on('resize', onResize)
     return () => {
       stdout.off('resize', onResize)

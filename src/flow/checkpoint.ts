@@ -197,15 +197,7 @@ export function entriesHashOf(entries: readonly CheckpointEntry[]): Uint8Array {
 export function checkpointHash(cp: Checkpoint, chainId: bigint): Uint8Array {
   checkCheckpointFields(cp)
   const structHash = keccak(
-    concatBytes(
-      CHECKPOINT_TYPEHASH,
-      cp.sideChainId,
-      u256(cp.cycle),
-      cp.totalsRoot,
-      u256(cp.totalBytes),
-      cp.prevCheckpoint,
-      entriesHashOf(cp.entries),
-    ),
+    concatBytes(CHECKPOINT_TYPEHASH, cp.sideChainId, u256(cp.cycle), cp.totalsRoot, u256(cp.totalBytes), cp.prevCheckpoint, entriesHashOf(cp.entries)),
   )
   return eip712Digest(chainId, structHash)
 }
@@ -217,17 +209,11 @@ export function providerTotalsOf(entries: readonly CheckpointEntry[]): SumLeaf[]
     checkEntry(e, `entries[${i}]`)
     byProvider.set(e.provider, (byProvider.get(e.provider) ?? 0n) + (e.total - e.prevTotal))
   })
-  return [...byProvider.entries()]
-    .map(([address, total]) => ({ address, total }))
-    .sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : 0))
+  return [...byProvider.entries()].map(([address, total]) => ({ address, total })).sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : 0))
 }
 
 /** Sorts the entries and fills in sideChainId, totalsRoot and totalBytes. */
-export function buildCheckpoint(args: {
-  cycle: bigint
-  prevCheckpoint: Uint8Array
-  entries: readonly CheckpointEntry[]
-}): Checkpoint {
+export function buildCheckpoint(args: { cycle: bigint; prevCheckpoint: Uint8Array; entries: readonly CheckpointEntry[] }): Checkpoint {
   const entries = [...args.entries].sort((a, b) => compareBytes(a.sessionId, b.sessionId))
   checkEntries(entries)
   const leaves = providerTotalsOf(entries)
@@ -252,8 +238,7 @@ export function buildCheckpoint(args: {
 export function validateCheckpoint(cp: Checkpoint): void {
   checkCheckpointFields(cp)
   const want = buildCheckpoint({ cycle: cp.cycle, prevCheckpoint: cp.prevCheckpoint, entries: cp.entries })
-  const bad = (field: string): FlowError =>
-    new FlowError(FlowErrorCode.FLOW_BAD_CHECKPOINT, `checkpoint ${field} does not match its entries`, { field })
+  const bad = (field: string): FlowError => new FlowError(FlowErrorCode.FLOW_BAD_CHECKPOINT, `checkpoint ${field} does not match its entries`, { field })
   if (hexOf(want.sideChainId) !== hexOf(cp.sideChainId)) throw bad('sideChainId')
   if (want.totalBytes !== cp.totalBytes) throw bad('totalBytes')
   if (hexOf(want.totalsRoot) !== hexOf(cp.totalsRoot)) throw bad('totalsRoot')
@@ -269,11 +254,7 @@ export function signCheckpoint(cp: Checkpoint, chainId: bigint, privateKey: Uint
  */
 export function recoverCheckpointSigners(cp: Checkpoint, chainId: bigint, sigs: readonly Uint8Array[]): (Addr | null)[]
 export function recoverCheckpointSigners(hash: Uint8Array, sigs: readonly Uint8Array[]): (Addr | null)[]
-export function recoverCheckpointSigners(
-  a: Checkpoint | Uint8Array,
-  b: bigint | readonly Uint8Array[],
-  c?: readonly Uint8Array[],
-): (Addr | null)[] {
+export function recoverCheckpointSigners(a: Checkpoint | Uint8Array, b: bigint | readonly Uint8Array[], c?: readonly Uint8Array[]): (Addr | null)[] {
   const h = a instanceof Uint8Array ? checkBytes(a, 32, 'checkpointHash') : checkpointHash(a, b as bigint)
   const sigs = a instanceof Uint8Array ? (b as readonly Uint8Array[]) : c!
   checkSignatures(sigs)
@@ -302,15 +283,7 @@ function entryRlp(e: CheckpointEntry): unknown[] {
 export function encodeCheckpointCall(cp: Checkpoint, sigs: readonly Uint8Array[]): Uint8Array {
   checkCheckpointFields(cp)
   checkSignatures(sigs)
-  return rlpEncode([
-    cp.sideChainId,
-    rlpUint(cp.cycle),
-    cp.totalsRoot,
-    rlpUint(cp.totalBytes),
-    cp.prevCheckpoint,
-    cp.entries.map(entryRlp),
-    [...sigs],
-  ])
+  return rlpEncode([cp.sideChainId, rlpUint(cp.cycle), cp.totalsRoot, rlpUint(cp.totalBytes), cp.prevCheckpoint, cp.entries.map(entryRlp), [...sigs]])
 }
 
 function checkSignatures(sigs: readonly Uint8Array[]): void {

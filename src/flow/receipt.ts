@@ -213,13 +213,7 @@ export function flowDomainSeparator(chainId: bigint): Uint8Array {
   let sep = separators.get(chainId)
   if (sep === undefined) {
     sep = keccak(
-      concatBytes(
-        DOMAIN_TYPEHASH,
-        keccak(utf8(DOMAIN_NAME)),
-        keccak(utf8(DOMAIN_VERSION)),
-        u256(chainId, 'chainId'),
-        addrWord(SYSTEM_CONTRACTS.flowRewards),
-      ),
+      concatBytes(DOMAIN_TYPEHASH, keccak(utf8(DOMAIN_NAME)), keccak(utf8(DOMAIN_VERSION)), u256(chainId, 'chainId'), addrWord(SYSTEM_CONTRACTS.flowRewards)),
     )
     separators.set(chainId, sep)
   }
@@ -542,8 +536,21 @@ export interface ReceiptJson {
 }
 
 const RECEIPT_JSON_KEYS = [
-  'domainTag', 'chainId', 'sessionId', 'consumer', 'provider', 'relays', 'seq', 'bytesUp', 'bytesDown',
-  'sampleRoot', 'prevReceiptHash', 'cycle', 'expiryHeight', 'consumerSignature', 'providerSignature',
+  'domainTag',
+  'chainId',
+  'sessionId',
+  'consumer',
+  'provider',
+  'relays',
+  'seq',
+  'bytesUp',
+  'bytesDown',
+  'sampleRoot',
+  'prevReceiptHash',
+  'cycle',
+  'expiryHeight',
+  'consumerSignature',
+  'providerSignature',
 ] as const
 
 export function receiptToJson(sr: SignedReceipt): ReceiptJson {

@@ -29,10 +29,7 @@ export function sampleRootOf(merkleRoot: Uint8Array, count: number, c: Core = de
 }
 
 /** From countPackets' `sliceHashes` (n × 32 bytes, stream order). */
-export function sampleRootOfSlices(
-  sliceHashes: Uint8Array,
-  c: Core = defaultCore,
-): { sampleRoot: Uint8Array; merkleRoot: Uint8Array; count: number } {
+export function sampleRootOfSlices(sliceHashes: Uint8Array, c: Core = defaultCore): { sampleRoot: Uint8Array; merkleRoot: Uint8Array; count: number } {
   if (!(sliceHashes instanceof Uint8Array) || sliceHashes.length % 32 !== 0) {
     throw badFormat('sliceHashes', 'expected a multiple of 32 bytes')
   }
@@ -69,11 +66,7 @@ export function sliceOf(payload: Uint8Array, sliceLen: number): Uint8Array {
  * For the provider: the opening of leaf `index` among its sampled packets (stream order, as
  * countPackets reported them: `sampledSeqs[i]` with the payload slice of that packet).
  */
-export function makeOpening(
-  slices: readonly { pktSeq: number; slice: Uint8Array }[],
-  index: number,
-  c: Core = defaultCore,
-): SliceOpening {
+export function makeOpening(slices: readonly { pktSeq: number; slice: Uint8Array }[], index: number, c: Core = defaultCore): SliceOpening {
   const count = slices.length
   if (!Number.isInteger(index) || index < 0 || index >= count) throw badFormat('index', `outside 0..${count - 1}`, { index, count })
   const leaves = new Uint8Array(count * 32)

@@ -457,6 +457,5 @@ export const verifyOnThread: SignatureVerifier = async (receipts) =>
 
 /** The batch check on the node's worker pool (recoveries of one batch go out together). */
 export function poolVerifier(pool: RecoverPool | null): SignatureVerifier {
-  return async (receipts) =>
-    (await verifyReceipts(pool, receipts)).map((r) => (r.ok ? null : new FlowError(r.code, r.reason)))
+  return async (receipts) => (await verifyReceipts(pool, receipts)).map((r) => (r.ok ? null : new FlowError(r.code, r.reason)))
 }

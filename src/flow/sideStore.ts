@@ -19,7 +19,19 @@
 import { RLP } from '@ethereumjs/rlp'
 import { KeySpace, key, u64 } from '../chain/db/keys.js'
 import type { BatchOp, Db } from '../chain/db/level.js'
-import { addrBytes, addrHex, big, num, decodeSession, decodeSideBlock, encodeSession, encodeSideBlock, sideBlockHash, type SessionRecord, type SideBlock } from './sideBlock.js'
+import {
+  addrBytes,
+  addrHex,
+  big,
+  num,
+  decodeSession,
+  decodeSideBlock,
+  encodeSession,
+  encodeSideBlock,
+  sideBlockHash,
+  type SessionRecord,
+  type SideBlock,
+} from './sideBlock.js'
 
 /** the side-chain's prefix byte in the node database ('F') */
 export const SIDE_PREFIX = KeySpace.side
@@ -38,16 +50,7 @@ const T = {
 const k = (table: number, ...parts: Uint8Array[]): Uint8Array => key(SIDE_PREFIX, Uint8Array.of(table), ...parts)
 
 /** (the side block and session formats are ./sideBlock.ts; re-exported for the store's callers) */
-export {
-  ZERO_HASH,
-  decodeSession,
-  decodeSideBlock,
-  encodeSession,
-  encodeSideBlock,
-  sideBlockHash,
-  type SessionRecord,
-  type SideBlock,
-} from './sideBlock.js'
+export { ZERO_HASH, decodeSession, decodeSideBlock, encodeSession, encodeSideBlock, sideBlockHash, type SessionRecord, type SideBlock } from './sideBlock.js'
 
 /** An accepted receipt of a session at one seq (to recognise a second receipt with that seq). */
 export interface SeqRecord {

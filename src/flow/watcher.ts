@@ -489,7 +489,11 @@ export class FlowWatcher {
       if (other === hash) continue
       const second = this.receipts.get(other)!
       // a second receipt signed by its own consumer proves nothing unless that is the entry's consumer and the totals differ
-      if (this.partiesSigned.get(other) === true && (second.consumer !== entry.consumer || (second.bytesUp === receipt.bytesUp && second.bytesDown === receipt.bytesDown))) continue
+      if (
+        this.partiesSigned.get(other) === true &&
+        (second.consumer !== entry.consumer || (second.bytesUp === receipt.bytesUp && second.bytesDown === receipt.bytesDown))
+      )
+        continue
       candidates.push({ ...base, kind: FraudKind.DuplicateSeq, second })
     }
     return (

@@ -167,7 +167,11 @@ async function setUp(opts: SimOptions, provider: JsonRpcProvider, consumers: Par
   )
   const nb = new Contract(SYSTEM_CONTRACTS.nb, abi('NB'), provider)
   if (!selfDealing) {
-    await waitAll(consumers.map((c) => (nb.connect(c.wallet) as Contract).getFunction('convert')({ value: fuelNfc })), 'consumers buying NB fuel', progress)
+    await waitAll(
+      consumers.map((c) => (nb.connect(c.wallet) as Contract).getFunction('convert')({ value: fuelNfc })),
+      'consumers buying NB fuel',
+      progress,
+    )
     // each consumer escrows its fuel for the provider its session uses (providers[i % P])
     const fuel = await Promise.all(consumers.map((c) => nb.getFunction('balanceOf')(c.address) as Promise<bigint>))
     await waitAll(
@@ -211,7 +215,8 @@ async function refund(parties: Party[], to: string, provider: JsonRpcProvider, p
   const txs: Promise<TransactionResponse>[] = []
   for (const p of parties) {
     const balance = await provider.getBalance(p.address)
-    if (balance > keep + fee) txs.push(p.wallet.sendTransaction({ to, value: balance - keep - fee, gasLimit: 21_000n, maxFeePerGas: 10n ** 10n, maxPriorityFeePerGas: 0n }))
+    if (balance > keep + fee)
+      txs.push(p.wallet.sendTransaction({ to, value: balance - keep - fee, gasLimit: 21_000n, maxFeePerGas: 10n ** 10n, maxPriorityFeePerGas: 0n }))
   }
   await waitAll(txs, 'returning unused NFC to the funder', progress)
 }
@@ -384,7 +389,10 @@ async function waitApplied(rpc: Rpc, cycle: bigint, limitSec: number, progress: 
     const side = await rpc.call<{ cycle: string }>('flow_getSideChain', [])
     if (cp?.status === 'applied') return true
     if (cp?.status === 'voided') return false
-    const what = cp === null ? `cycle ${cycle} running (now ${BigInt(side.cycle)}): waiting for its checkpoint` : `checkpoint of cycle ${cycle} ${cp.status}: waiting for the challenge window`
+    const what =
+      cp === null
+        ? `cycle ${cycle} running (now ${BigInt(side.cycle)}): waiting for its checkpoint`
+        : `checkpoint of cycle ${cycle} ${cp.status}: waiting for the challenge window`
     progress(`${what}, ${Math.ceil((deadline - Date.now()) / 1000)}s before giving up`)
     await new Promise((r) => setTimeout(r, 1000))
   }
@@ -400,7 +408,9 @@ export function formatSummary(s: SimSummary): string {
       .sort((a, b) => b[1] - a[1])
       .map(([reason, n]) => `  rejected ${n}× ${reason}`),
     s.rewardsApplied ? `rewards (checkpoint of cycle ${s.cycle} applied):` : `rewards (checkpoint of cycle ${s.cycle ?? '—'} not applied yet; figures so far):`,
-    ...s.rewards.map((r) => `  ${r.address}: locked ${formatEther(r.locked)} NFC, unlocking ${formatEther(r.unlocking)}, withdrawable ${formatEther(r.withdrawable)}`),
+    ...s.rewards.map(
+      (r) => `  ${r.address}: locked ${formatEther(r.locked)} NFC, unlocking ${formatEther(r.unlocking)}, withdrawable ${formatEther(r.withdrawable)}`,
+    ),
   ]
   return lines.join('\n')
 }

@@ -138,19 +138,17 @@ export class Blockchain extends EventEmitter<{
    * are left out and returned in `rejected`) and the usable ones of `confirmations`.
    * Throws CHAIN_NOT_MY_SLOT when the key's witness does not own the slot.
    */
-  produceBlock(
-    privateKey: Uint8Array,
-    timestamp: bigint,
-    txs: TypedTransaction[],
-    confirmations: readonly Confirmation[] = [],
-  ): Promise<BuiltBlock> {
+  produceBlock(privateKey: Uint8Array, timestamp: bigint, txs: TypedTransaction[], confirmations: readonly Confirmation[] = []): Promise<BuiltBlock> {
     return this.lock.run(async () => {
       const parent = this._head
       if (timestamp <= parent.header.timestamp) {
         throw new BlockError(BlockErrorCode.ProduceTimestampNotAfterParent, `timestamp ${timestamp} is not after the parent's ${parent.header.timestamp}`)
       }
       if ((timestamp - this.genesisTime) % this.dpos.intervalMs !== 0n) {
-        throw new BlockError(BlockErrorCode.ProduceTimestampOffSlot, `timestamp ${timestamp} is not the start of a slot (genesis ${this.genesisTime} + k·${this.dpos.intervalMs} ms)`)
+        throw new BlockError(
+          BlockErrorCode.ProduceTimestampOffSlot,
+          `timestamp ${timestamp} is not the start of a slot (genesis ${this.genesisTime} + k·${this.dpos.intervalMs} ms)`,
+        )
       }
       const producer = new Address(addressOf(publicKeyOf(privateKey)))
       const producerHex = producer.toString()
@@ -182,7 +180,11 @@ export class Blockchain extends EventEmitter<{
           },
           privateKey,
         )
-        const block = makeBlock(header, exec.transactions, included.map((c) => c.confirmation))
+        const block = makeBlock(
+          header,
+          exec.transactions,
+          included.map((c) => c.confirmation),
+        )
         await this.store.commit({ block, receipts: exec.receipts, extra: this.state.store.drain(), canonical: true })
         this.state.store.committed()
         this._head = { hash: block.hash, header }
@@ -208,6 +210,8 @@ export class Blockchain extends EventEmitter<{
 
   /** What importBlock.ts reads and calls of this chain (its private parts, bound). */
   private get importHost(): ImportHost {
+    // the host's `head` / `finalized` getters must read the chain's live fields, not a copy
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
     const self = this
     return {
       common: this.common,
@@ -340,7 +344,8 @@ export class Blockchain extends EventEmitter<{
         const flow = await flowBeginBlock(sm, info, this.dpos)
         // a checkpoint's content never fails a block: entries past a bound are voided and said here
         for (const a of flow.applied) {
-          for (const o of a.outOfBounds) this.logger.warn('flow checkpoint entry voided: out of bounds', { number: info.number, cycle: a.cycle, entry: o.index, reason: o.reason })
+          for (const o of a.outOfBounds)
+            this.logger.warn('flow checkpoint entry voided: out of bounds', { number: info.number, cycle: a.cycle, entry: o.index, reason: o.reason })
         }
       },
       end: async (sm) => void (await endBlock(sm, info, this.dpos)),
@@ -405,4 +410,3 @@ export class Blockchain extends EventEmitter<{
     await this.lock.run(async () => undefined)
   }
 }
-

@@ -70,23 +70,24 @@ export async function openChainParts(opts: OpenOptions): Promise<OpenedParts> {
       throw corrupt('it held data, but the database opens empty (its files are damaged)')
     }
     if (!(await isEmpty(db))) {
-      throw new NfcError(
-        ChainErrorCode.DatadirForeign,
-        'the data directory holds data that is not a NetFlowCoin chain; refusing to touch it',
-      )
+      throw new NfcError(ChainErrorCode.DatadirForeign, 'the data directory holds data that is not a NetFlowCoin chain; refusing to touch it')
     }
     const interval = BigInt(genesis.params.blockIntervalMs)
     const time = genesis.timestamp !== 0 ? BigInt(genesis.timestamp) : (BigInt(opts.now()) / interval) * interval
     const state = await WorldState.open(db, common)
     const header = await buildGenesis(state.live, genesis, time)
     const hash = headerHash(header)
-    await store.commitBlock(makeBlock(header, []), [], [
-      ...state.store.drain(),
-      store.metaOp('genesisHash', hash),
-      store.metaOp('genesisConfig', core.keccak256(utf8.encode(canonicalGenesisJson({ ...genesis, timestamp: Number(time) })))),
-      store.metaOp('genesisTime', u64(time)),
-      store.metaOp('schemaVersion', u64(BigInt(SCHEMA_VERSION))),
-    ])
+    await store.commitBlock(
+      makeBlock(header, []),
+      [],
+      [
+        ...state.store.drain(),
+        store.metaOp('genesisHash', hash),
+        store.metaOp('genesisConfig', core.keccak256(utf8.encode(canonicalGenesisJson({ ...genesis, timestamp: Number(time) })))),
+        store.metaOp('genesisTime', u64(time)),
+        store.metaOp('schemaVersion', u64(BigInt(SCHEMA_VERSION))),
+      ],
+    )
     state.store.committed()
     logger.info('initialised chain from genesis', { name: genesis.name, chainId: genesis.chainId, hash, time })
     const dpos = dposConfigOf(genesis, time, hash)
@@ -259,4 +260,3 @@ export async function makeVm(common: Common, state: WorldState, store: BlockStor
   }
   return createNodeVm({ common, stateManager: state.live, blockchain, dpos })
 }
-

@@ -6,13 +6,7 @@
  */
 import { bytesToHex } from '@ethereumjs/util'
 import { decodeBlock, decodeBlockHeader, encodeBlock } from '../chain/block.js'
-import {
-  decodeConfirmation,
-  encodeConfirmation,
-  recoverConfirmer,
-  signConfirmation,
-  type Confirmation,
-} from '../chain/confirmation.js'
+import { decodeConfirmation, encodeConfirmation, recoverConfirmer, signConfirmation, type Confirmation } from '../chain/confirmation.js'
 import { BlockError, BlockErrorCode, ChainErrorCode } from '../chain/errors.js'
 import { headerHash } from '../chain/header.js'
 import { recoverTxSender, recoverTxSenders, type RecoverPool } from '../crypto/recoverPool.js'

@@ -136,9 +136,7 @@ export class Node implements NodeApi {
       this.witnessStatsAt = now
       const seated = new Set(this.chain.seats.filter((s): s is string => s !== null))
       const all = await readCandidates(await this.chain.stateAt(header))
-      this.witnessStats = all
-        .filter((c) => seated.has(c.address))
-        .map((c) => ({ address: c.address, produced: c.produced, missed: c.missed, trust: c.trust }))
+      this.witnessStats = all.filter((c) => seated.has(c.address)).map((c) => ({ address: c.address, produced: c.produced, missed: c.missed, trust: c.trust }))
     }
   }
 
@@ -207,7 +205,12 @@ export class Node implements NodeApi {
                 for (const cycle of await fs.pending(MAX_WATCHED_CHECKPOINTS)) {
                   const cp = await fs.getCheckpoint(cycle)
                   if (cp.status !== CpStatus.Pending) continue
-                  out.push({ cycle, checkpointHash: bytesToHex(cp.hash), challengeEndsMs: cp.challengeEndsMs, signers: Number(await fs.signers(cycle).length()) })
+                  out.push({
+                    cycle,
+                    checkpointHash: bytesToHex(cp.hash),
+                    challengeEndsMs: cp.challengeEndsMs,
+                    signers: Number(await fs.signers(cycle).length()),
+                  })
                 }
                 return out
               },
@@ -215,8 +218,7 @@ export class Node implements NodeApi {
               entryLive: async (cycle, index) => (await new FlowStore(await headState()).entryStatus(cycle, BigInt(index))) === EntryStatus.Live,
               canSubmitEvidence: async () => isActiveAuditor(new DposStore(await headState()), keyAddress, chain.dpos),
             },
-            submitEvidence: (calldata, gasLimit) =>
-              this.sendSystemCall(SYSTEM_CONTRACTS.evidence, encodeCall('submitFraudProof(bytes)', [calldata]), gasLimit),
+            submitEvidence: (calldata, gasLimit) => this.sendSystemCall(SYSTEM_CONTRACTS.evidence, encodeCall('submitFraudProof(bytes)', [calldata]), gasLimit),
             logger,
             leadMs: BigInt(this.opts.genesis.params.blockIntervalMs),
             verify: poolVerifier(this.recoverPool),
@@ -237,8 +239,7 @@ export class Node implements NodeApi {
         parties: async (consumer, provider) => readReceiptParties(await headState(), consumer, provider, chain.dpos),
       },
       maxBytesPerSec: flowOf(chain.dpos).maxRateBytesPerSec,
-      submitCheckpoint: (calldata, gasLimit) =>
-        this.sendSystemCall(SYSTEM_CONTRACTS.flowRewards, encodeCall('submitCheckpoint(bytes)', [calldata]), gasLimit),
+      submitCheckpoint: (calldata, gasLimit) => this.sendSystemCall(SYSTEM_CONTRACTS.flowRewards, encodeCall('submitCheckpoint(bytes)', [calldata]), gasLimit),
       logger,
       now: () => this.now(),
       watcher,
@@ -392,8 +393,6 @@ export class Node implements NodeApi {
     this.network?.broadcastTx(raw)
     return hash
   }
-
-
 
   /** The environment eth_call / eth_estimateGas run in, on top of block `header`. */
   callEnv(header: BlockHeader, hash: Uint8Array): CallEnv {

@@ -58,9 +58,12 @@ export class BlockProducer {
     const t = BigInt(now())
     const next = slotAt(t, chain.genesisTime, interval) + 1n
     const at = chain.genesisTime + next * interval
-    this.timer = setTimeout(() => {
-      this.busy = this.produce(next).finally(() => this.scheduleNext())
-    }, Number(at - t))
+    this.timer = setTimeout(
+      () => {
+        this.busy = this.produce(next).finally(() => this.scheduleNext())
+      },
+      Number(at - t),
+    )
   }
 
   private async produce(slot: bigint): Promise<void> {

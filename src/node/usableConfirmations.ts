@@ -41,6 +41,8 @@ export async function usableConfirmations(
     floor.set(witness, c.number)
     out.push({ witness, confirmation: c })
   }
-  out.sort((a, b) => (a.confirmation.number !== b.confirmation.number ? (a.confirmation.number < b.confirmation.number ? -1 : 1) : a.witness < b.witness ? -1 : 1))
+  out.sort((a, b) =>
+    a.confirmation.number !== b.confirmation.number ? (a.confirmation.number < b.confirmation.number ? -1 : 1) : a.witness < b.witness ? -1 : 1,
+  )
   return out
 }

@@ -100,10 +100,7 @@ const hex = hexNoPrefix
 const equal = bytesEqual
 
 /** why this node refuses a Hello, or undefined if it is acceptable */
-export function checkHello(
-  remote: Hello,
-  local: { status: ChainStatus; nodeId: Uint8Array },
-): { reason: DisconnectReason; text: string } | undefined {
+export function checkHello(remote: Hello, local: { status: ChainStatus; nodeId: Uint8Array }): { reason: DisconnectReason; text: string } | undefined {
   if (remote.version !== PROTOCOL_VERSION) {
     return { reason: DisconnectReason.VersionMismatch, text: `protocol version ${remote.version}, want ${PROTOCOL_VERSION}` }
   }
@@ -124,10 +121,7 @@ export async function performHandshake(ch: HandshakeChannel, opts: HandshakeOpti
   const clock = opts.clock ?? systemClock
   let timer: TimerHandle | undefined
   const timeout = new Promise<never>((_, reject) => {
-    timer = clock.setTimeout(
-      () => reject(handshakeError(DisconnectReason.Timeout, `no handshake within ${opts.timeoutMs} ms`)),
-      opts.timeoutMs,
-    )
+    timer = clock.setTimeout(() => reject(handshakeError(DisconnectReason.Timeout, `no handshake within ${opts.timeoutMs} ms`)), opts.timeoutMs)
     timer.unref()
   })
   const refuse = (reason: DisconnectReason, text: string, meta?: Record<string, unknown>): never => {
@@ -185,8 +179,7 @@ export async function performHandshake(ch: HandshakeChannel, opts: HandshakeOpti
     const veto = opts.admit?.(remote, remoteNodeId)
     if (veto !== undefined) refuse(veto, `not admitted: ${disconnectReasonName(veto)}`, { remoteNodeId })
 
-    const transcript =
-      opts.role === 'initiator' ? transcriptHash(localPayload, remotePayload) : transcriptHash(remotePayload, localPayload)
+    const transcript = opts.role === 'initiator' ? transcriptHash(localPayload, remotePayload) : transcriptHash(remotePayload, localPayload)
     ch.send({ type: MessageType.HelloAck, signature: opts.identity.sign(ackSigningBytes(opts.role, transcript)) })
 
     const ack = (await receive(MessageType.HelloAck)).message as Extract<Message, { type: typeof MessageType.HelloAck }>

@@ -78,11 +78,10 @@ export function loadIdentity(path: string): NodeIdentity {
     if (process.platform !== 'win32') {
       const mode = statSync(path).mode & 0o777
       if (mode & 0o077) {
-        throw new P2pError(
-          P2pErrorCode.BadKey,
-          `node key ${path} is accessible by others (mode ${mode.toString(8)}); run chmod 600 on it`,
-          { path, mode: mode.toString(8) },
-        )
+        throw new P2pError(P2pErrorCode.BadKey, `node key ${path} is accessible by others (mode ${mode.toString(8)}); run chmod 600 on it`, {
+          path,
+          mode: mode.toString(8),
+        })
       }
     }
     text = readFileSync(path, 'utf8').trim()

@@ -4,24 +4,9 @@
  */
 export { P2pError, P2pErrorCode, FRAME_HEADER_BYTES, encodeFrame, FrameDecoder } from './framing.js'
 export type { Frame, FrameLimits } from './framing.js'
-export {
-  generateIdentity,
-  identityFromSeed,
-  isNodeId,
-  loadIdentity,
-  loadOrCreateIdentity,
-  saveIdentity,
-  verifySignature,
-} from './identity.js'
+export { generateIdentity, identityFromSeed, isNodeId, loadIdentity, loadOrCreateIdentity, saveIdentity, verifySignature } from './identity.js'
 export type { NodeIdentity } from './identity.js'
-export {
-  DisconnectReason,
-  MAX_PAYLOAD,
-  MessageType,
-  PROTOCOL_VERSION,
-  disconnectReasonName,
-  messageTypeName,
-} from './messages.js'
+export { DisconnectReason, MAX_PAYLOAD, MessageType, PROTOCOL_VERSION, disconnectReasonName, messageTypeName } from './messages.js'
 export type { ChainMessageType, Hello, Message, OpaqueMessage } from './messages.js'
 export type { ChainStatus } from './handshake.js'
 export { DISCONNECT_SCORE, Peer, Penalty } from './peer.js'

@@ -122,11 +122,7 @@ export type SessionMessage =
 
 export type ChainMessageType = Exclude<
   MessageType,
-  | typeof MessageType.Hello
-  | typeof MessageType.HelloAck
-  | typeof MessageType.Disconnect
-  | typeof MessageType.Ping
-  | typeof MessageType.Pong
+  typeof MessageType.Hello | typeof MessageType.HelloAck | typeof MessageType.Disconnect | typeof MessageType.Ping | typeof MessageType.Pong
 >
 
 /** a chain-data message (or GetPeers/Peers): the payload is for the DPoS/sync code to decode */
@@ -201,16 +197,7 @@ function truncateUtf8(s: string, maxBytes: number): Uint8Array {
 }
 
 export function encodeHello(h: Hello): Uint8Array {
-  return RLP.encode([
-    h.version,
-    h.chainId,
-    h.genesisHash,
-    [h.head.number, h.head.hash],
-    h.nodeId,
-    h.nonce,
-    h.listenPort,
-    truncateUtf8(h.client, 64),
-  ])
+  return RLP.encode([h.version, h.chainId, h.genesisHash, [h.head.number, h.head.hash], h.nodeId, h.nonce, h.listenPort, truncateUtf8(h.client, 64)])
 }
 
 export function decodeHello(payload: Uint8Array): Hello {

@@ -450,7 +450,7 @@ export class Network extends EventEmitter {
       // a block with this header but a valid body may still come: do not remember the hash as seen
       this.seen.delete(key)
       if (!this.chain.isPeerFault(e)) {
-        this.log.error('importing a block failed here (not the peer\'s fault)', { peer: from?.id, number: id.number, hash: id.hash, error: e })
+        this.log.error("importing a block failed here (not the peer's fault)", { peer: from?.id, number: id.number, hash: id.hash, error: e })
       } else if (from && !from.closed) {
         this.log.warn('invalid block from peer', { peer: from.id, number: id.number, hash: id.hash, error: e })
         from.penalize(Penalty.InvalidBlock, `invalid block ${id.number}: ${errorText(e)}`)
@@ -505,7 +505,7 @@ export class Network extends EventEmitter {
     } catch (e) {
       this.waitingConfirmations.delete(key)
       if (!this.chain.isPeerFault(e)) {
-        this.log.error('handling a confirmation failed here (not the peer\'s fault)', { peer: from?.id, error: e })
+        this.log.error("handling a confirmation failed here (not the peer's fault)", { peer: from?.id, error: e })
       } else if (from && !from.closed) {
         this.log.warn('invalid confirmation from peer', { peer: from.id, error: e })
         from.penalize(NetworkPenalty.InvalidConfirmation, `invalid confirmation: ${errorText(e)}`)
@@ -521,11 +521,7 @@ export class Network extends EventEmitter {
   }
 
   /** flow gossip: dedupe by payload hash, hand to the flow service, relay what it passes on */
-  private async onFlow(
-    ps: PeerState,
-    type: typeof MessageType.FlowReceipt | typeof MessageType.FlowSignature,
-    payload: Uint8Array,
-  ): Promise<void> {
+  private async onFlow(ps: PeerState, type: typeof MessageType.FlowReceipt | typeof MessageType.FlowSignature, payload: Uint8Array): Promise<void> {
     const id = core.keccak256(payload)
     const key = type === MessageType.FlowReceipt ? flowReceiptKey(id) : flowSignatureKey(id)
     ps.known.add(key)
@@ -610,7 +606,7 @@ export class Network extends EventEmitter {
           this.future.delete(key)
           this.seen.delete(key)
           if (!this.chain.isPeerFault(e)) {
-            this.log.error('importing a block failed here (not the peer\'s fault)', { peer: from?.id, number: id.number, hash: id.hash, error: e })
+            this.log.error("importing a block failed here (not the peer's fault)", { peer: from?.id, number: id.number, hash: id.hash, error: e })
           } else if (from && !from.closed) {
             this.log.warn('invalid block from peer', { peer: from.id, number: id.number, error: e })
             from.penalize(Penalty.InvalidBlock, `invalid block ${id.number}: ${errorText(e)}`)

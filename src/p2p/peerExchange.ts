@@ -59,16 +59,11 @@ export class PeerExchange {
 
   /** dial learned addresses until connected + dialing reaches targetPeers */
   dial(): void {
-    const want = Math.min(
-      this.o.targetPeers - this.o.peerCount() - this.dialing.size,
-      MAX_PARALLEL_DIALS - this.dialing.size,
-    )
+    const want = Math.min(this.o.targetPeers - this.o.peerCount() - this.dialing.size, MAX_PARALLEL_DIALS - this.dialing.size)
     if (want <= 0) return
     const now = this.clock.now()
     const connected = this.o.connectedUrls()
-    const candidates = [...this.learned.keys()].filter(
-      (u) => !connected.has(u) && !this.dialing.has(u) && (this.failedUntil.get(u) ?? 0) <= now,
-    )
+    const candidates = [...this.learned.keys()].filter((u) => !connected.has(u) && !this.dialing.has(u) && (this.failedUntil.get(u) ?? 0) <= now)
     for (let i = 0; i < want && candidates.length > 0; i++) {
       const [url] = candidates.splice(randomInt(candidates.length), 1) as [string]
       this.dialing.add(url)

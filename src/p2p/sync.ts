@@ -212,7 +212,7 @@ export class RangeSync {
     } catch (e) {
       if (!this.host.chain.isPeerFault(e)) {
         // a local fault (database, disk): the peer is not to blame; stop this run with it, unpenalised
-        this.host.log.error('importing a synced block failed here (not the peer\'s fault)', { peer: peer.id, number: b.id.number, hash: b.id.hash, error: e })
+        this.host.log.error("importing a synced block failed here (not the peer's fault)", { peer: peer.id, number: b.id.number, hash: b.id.hash, error: e })
         throw new PeerFailed('local fault while importing')
       }
       this.host.log.warn('invalid block from peer', { peer: peer.id, number: b.id.number, hash: b.id.hash, error: e })

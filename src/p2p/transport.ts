@@ -122,9 +122,7 @@ export class Transport extends EventEmitter {
   }
 
   async listen(): Promise<{ url: string; port: number }> {
-    const server = this.o.tls
-      ? createHttpsServer({ cert: this.o.tls.cert, key: this.o.tls.key })
-      : createHttpServer()
+    const server = this.o.tls ? createHttpsServer({ cert: this.o.tls.cert, key: this.o.tls.key }) : createHttpServer()
     server.on('request', (_req, res) => {
       res.writeHead(426, { 'content-type': 'text/plain', connection: 'close' })
       res.end('NetFlowCoin P2P: WebSocket only\n')

@@ -28,11 +28,7 @@ export class DeferredTrie extends MerklePatriciaTrie {
 
   /** Storage tries are made by copying the account trie: they defer their updates too. */
   override shallowCopy(includeCheckpoints = true, opts?: MPTOpts): DeferredTrie {
-    const copy = new DeferredTrie(
-      { ...this._opts, db: this._db.db.shallowCopy(), root: this.root(), cacheSize: 0, ...(opts ?? {}) },
-      this.store,
-      this.keccak,
-    )
+    const copy = new DeferredTrie({ ...this._opts, db: this._db.db.shallowCopy(), root: this.root(), cacheSize: 0, ...(opts ?? {}) }, this.store, this.keccak)
     if (includeCheckpoints && this.hasCheckpoints()) copy._db.setCheckpoints(this._db.checkpoints)
     return copy
   }

@@ -42,12 +42,7 @@ export class WorldState {
   }
 }
 
-async function makeStateManager(
-  store: TrieNodeStore,
-  common: Common,
-  root: Uint8Array | undefined,
-  live: boolean,
-): Promise<MerkleStateManager> {
+async function makeStateManager(store: TrieNodeStore, common: Common, root: Uint8Array | undefined, live: boolean): Promise<MerkleStateManager> {
   const trieOpts = {
     db: store,
     valueEncoding: 'view' as const,

@@ -20,14 +20,7 @@ import { recoverSender } from '../execution/txDecode.js'
 import { NfcError } from '../util/errors.js'
 import { type Logger, silentLogger } from '../util/logger.js'
 import { TxPoolErrorCode } from './errors.js'
-import type {
-  PoolStateView,
-  RemovalReason,
-  TxPoolEvent,
-  TxPoolEvents,
-  TxPoolOptions,
-  TxStatus,
-} from './interface.js'
+import type { PoolStateView, RemovalReason, TxPoolEvent, TxPoolEvents, TxPoolOptions, TxStatus } from './interface.js'
 import { feeCaps } from './pricing.js'
 import { SerialQueue } from '../util/serialQueue.js'
 
@@ -61,11 +54,7 @@ interface Account {
 
 type Listener<E extends TxPoolEvent> = (ev: TxPoolEvents[E]) => void
 
-const SUPPORTED_TYPES: ReadonlySet<number> = new Set([
-  TransactionType.Legacy,
-  TransactionType.AccessListEIP2930,
-  TransactionType.FeeMarketEIP1559,
-])
+const SUPPORTED_TYPES: ReadonlySet<number> = new Set([TransactionType.Legacy, TransactionType.AccessListEIP2930, TransactionType.FeeMarketEIP1559])
 
 /** Smallest gas any tx can use; selection stops once less than this remains. */
 const TX_GAS = 21_000n
@@ -159,18 +148,16 @@ export class TxPool {
     const from = sender ?? recoverSender(tx)
     const intrinsic = tx.getIntrinsicGas()
     if (tx.gasLimit < intrinsic) {
-      throw new NfcError(
-        TxPoolErrorCode.INTRINSIC_GAS,
-        `intrinsic gas too low: gas ${tx.gasLimit}, minimum needed ${intrinsic}`,
-        { gas: tx.gasLimit, intrinsic },
-      )
+      throw new NfcError(TxPoolErrorCode.INTRINSIC_GAS, `intrinsic gas too low: gas ${tx.gasLimit}, minimum needed ${intrinsic}`, {
+        gas: tx.gasLimit,
+        intrinsic,
+      })
     }
     if (feeCap < this.minGasPrice) {
-      throw new NfcError(
-        TxPoolErrorCode.UNDERPRICED,
-        `transaction underpriced: gas price ${feeCap} below minimum ${this.minGasPrice}`,
-        { gasPrice: feeCap, minimum: this.minGasPrice },
-      )
+      throw new NfcError(TxPoolErrorCode.UNDERPRICED, `transaction underpriced: gas price ${feeCap} below minimum ${this.minGasPrice}`, {
+        gasPrice: feeCap,
+        minimum: this.minGasPrice,
+      })
     }
 
     // stateful checks against the head; re-read if a new head arrived while we waited
@@ -183,11 +170,10 @@ export class TxPool {
       if (epoch === this.epoch) break
     }
     if (tx.nonce < stateNonce) {
-      throw new NfcError(
-        TxPoolErrorCode.NONCE_TOO_LOW,
-        `nonce too low: address ${toChecksumAddress(from.toString())}, tx: ${tx.nonce} state: ${stateNonce}`,
-        { nonce: tx.nonce, stateNonce },
-      )
+      throw new NfcError(TxPoolErrorCode.NONCE_TOO_LOW, `nonce too low: address ${toChecksumAddress(from.toString())}, tx: ${tx.nonce} state: ${stateNonce}`, {
+        nonce: tx.nonce,
+        stateNonce,
+      })
     }
     const cost = tx.gasLimit * feeCap + tx.value
     if (balance < cost) {
@@ -229,8 +215,18 @@ export class TxPool {
       this.accounts.set(senderKey, acct)
     }
     const entry: Entry = {
-      tx, hash, key, sender: from, senderKey, nonce: tx.nonce, feeCap, tipCap,
-      tip: tipOf(feeCap, tipCap, tx.type, this.minGasPrice), cost, seq: this.seq++, pending: false,
+      tx,
+      hash,
+      key,
+      sender: from,
+      senderKey,
+      nonce: tx.nonce,
+      feeCap,
+      tipCap,
+      tip: tipOf(feeCap, tipCap, tx.type, this.minGasPrice),
+      cost,
+      seq: this.seq++,
+      pending: false,
     }
     if (old !== undefined) this.deleteEntry(acct, old)
     acct.txs.set(entry.nonce, entry)

@@ -21,9 +21,7 @@ function formatValue(v: unknown): string {
   return JSON.stringify(v)
 }
 
-export function createLogger(
-  opts: { level?: LogLevel; module?: string; write?: (line: string) => void } = {},
-): Logger {
+export function createLogger(opts: { level?: LogLevel; module?: string; write?: (line: string) => void } = {}): Logger {
   const min = order[opts.level ?? 'info']
   const write = opts.write ?? ((line: string) => process.stderr.write(line + '\n'))
   const make = (module: string): Logger => {
@@ -31,7 +29,9 @@ export function createLogger(
       if (order[level] < min) return
       const time = new Date().toISOString().slice(11, 23)
       const kv = fields
-        ? Object.entries(fields).map(([k, v]) => ` ${k}=${formatValue(v)}`).join('')
+        ? Object.entries(fields)
+            .map(([k, v]) => ` ${k}=${formatValue(v)}`)
+            .join('')
         : ''
       write(`${time} ${level.toUpperCase().padEnd(5)} [${module}] ${msg}${kv}`)
     }

@@ -149,9 +149,7 @@ t.test('malformed RLP', async (t) => {
   // a string, not a list
   await rejectsTx(t, bytesToHex(RLP.encode(randomBytes(40))), 'rlp: expected input list for types.LegacyTx')
   // a typed envelope, truncated
-  const typed = hexToBytes(
-    (await signed(1, { type: 2, gasPrice: undefined, maxFeePerGas: 3n * GWEI, maxPriorityFeePerGas: GWEI })) as `0x${string}`,
-  )
+  const typed = hexToBytes((await signed(1, { type: 2, gasPrice: undefined, maxFeePerGas: 3n * GWEI, maxPriorityFeePerGas: GWEI })) as `0x${string}`)
   t.equal(typed[0], 2)
   await rejectsTx(t, bytesToHex(typed.subarray(0, typed.length - 5)), 'rlp: value size exceeds available input length')
   await rejectsTx(t, '0x05c0', 'transaction type not supported')
@@ -190,7 +188,11 @@ t.test('high-s signature', async (t) => {
   await rejectsTx(t, bytesToHex(RLP.encode(highS)), 'invalid sender: invalid transaction v, r, s values')
   // pre-EIP-155 v (27/28) is refused over RPC, as geth does by default
   const unprotected = await new Wallet(DEV_ACCOUNTS[1]!.privateKey).signTransaction({
-    type: 0, to: DEV_ACCOUNTS[9]!.address, value: 1n, gasLimit: 21000n, gasPrice: 2n * GWEI,
+    type: 0,
+    to: DEV_ACCOUNTS[9]!.address,
+    value: 1n,
+    gasLimit: 21000n,
+    gasPrice: 2n * GWEI,
     nonce: await nonceOf(DEV_ACCOUNTS[1]!.address),
   })
   t.ok([27n, 28n].includes(bytesToBigInt((RLP.decode(hexToBytes(unprotected as `0x${string}`)) as Uint8Array[])[6]!)))
@@ -210,7 +212,11 @@ t.test('unsigned transaction', async (t) => {
   await rejectsTx(t, bytesToHex(RLP.encode(fields)), 'invalid sender: invalid transaction v, r, s values')
   const empty = new Uint8Array(0)
   await rejectsTx(t, bytesToHex(RLP.encode([...fields, empty, empty, empty])), 'invalid sender: invalid transaction v, r, s values')
-  await rejectsTx(t, bytesToHex(RLP.encode([...fields, bigIntToUnpaddedBytes(CHAIN_ID * 2n + 35n), empty, empty])), 'invalid sender: invalid transaction v, r, s values')
+  await rejectsTx(
+    t,
+    bytesToHex(RLP.encode([...fields, bigIntToUnpaddedBytes(CHAIN_ID * 2n + 35n), empty, empty])),
+    'invalid sender: invalid transaction v, r, s values',
+  )
 })
 
 t.test('oversized transaction', async (t) => {
@@ -252,7 +258,13 @@ t.test('replacement underpriced and already known', async (t) => {
 t.test('insufficient funds', async (t) => {
   const poor = Wallet.createRandom()
   const raw = await poor.signTransaction({
-    type: 0, chainId: CHAIN_ID, to: DEV_ACCOUNTS[9]!.address, value: 5n, gasLimit: 21000n, gasPrice: 2n * GWEI, nonce: 0,
+    type: 0,
+    chainId: CHAIN_ID,
+    to: DEV_ACCOUNTS[9]!.address,
+    value: 5n,
+    gasLimit: 21000n,
+    gasPrice: 2n * GWEI,
+    nonce: 0,
   })
   const cost = 21000n * 2n * GWEI + 5n
   await rejectsTx(t, raw, `insufficient funds for gas * price + value: balance 0, tx cost ${cost}, overshot ${cost}`)
@@ -299,9 +311,7 @@ t.test('bad request bodies', async (t) => {
   t.same(invalid.json, { jsonrpc: '2.0', id: 3, error: { code: -32600, message: 'invalid request: jsonrpc must be "2.0"' } })
 
   // 6 MiB: over the 5 MiB limit, with and without a Content-Length
-  const huge = Buffer.from(
-    JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_sendRawTransaction', params: ['0x' + 'ab'.repeat(3 * 1024 * 1024)] }),
-  )
+  const huge = Buffer.from(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_sendRawTransaction', params: ['0x' + 'ab'.repeat(3 * 1024 * 1024)] }))
   t.ok(huge.length > 6 * 1024 * 1024)
   const tooLarge = { jsonrpc: '2.0', id: null, error: { code: -32600, message: 'request body too large (limit 5242880 bytes)' } }
   const byLength = await postStreaming(huge, true)

@@ -7,16 +7,7 @@ import { copyFileSync, cpSync, existsSync, readdirSync, readFileSync, rmSync, wr
 import { join } from 'node:path'
 import t, { type Test } from 'tap'
 import { ClassicLevel } from 'classic-level'
-import {
-  DEV_GENESIS,
-  devNodeArgs,
-  rpc,
-  runNodeExpectingFailure,
-  snapshotDir,
-  startNode,
-  tempDir,
-  waitFor,
-} from '../helpers/nodeProcess.js'
+import { DEV_GENESIS, devNodeArgs, rpc, runNodeExpectingFailure, snapshotDir, startNode, tempDir, waitFor } from '../helpers/nodeProcess.js'
 
 const devGenesis = JSON.parse(readFileSync(DEV_GENESIS, 'utf8'))
 
@@ -52,8 +43,7 @@ async function dumpDb(t: Test, dir: string): Promise<string[]> {
 
 /** LevelDB's human-readable info log, rewritten (LOG → LOG.old) by every open attempt. */
 const isInfoLog = (f: string) => /(^|\/)LOG(\.old)?$/.test(f)
-const withoutInfoLog = (snap: Record<string, string>) =>
-  Object.fromEntries(Object.entries(snap).filter(([f]) => !isInfoLog(f)))
+const withoutInfoLog = (snap: Record<string, string>) => Object.fromEntries(Object.entries(snap).filter(([f]) => !isInfoLog(f)))
 
 // A readable database is compared by its keys and values, not its bytes: LevelDB replays its
 // write-ahead log into a new table file on every open (docs/decisions.md, "Data directory").

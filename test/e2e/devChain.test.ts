@@ -15,7 +15,6 @@ import {
   Interface,
   JsonRpcProvider,
   Wallet,
-
   id,
   keccak256,
   parseEther,
@@ -29,7 +28,6 @@ import { bytesToBigInt, hexToBytes } from '@ethereumjs/util'
 import { DEV_ACCOUNTS } from '../../src/node/devAccounts.js'
 import { rpc, rpcRaw, startNode, tempDir, waitFor, type NodeProcess } from '../helpers/nodeProcess.js'
 import { compileToken } from './clients/scenario.js'
-
 
 const CHAIN_ID = 2100n
 const SHARED_POOL = '0x0000000000000000000000000000000000002000'
@@ -100,8 +98,8 @@ t.test('chain id, EIP-1559 transfer: exact balances and the shared pool share', 
   const price = receipt.gasPrice // ethers maps effectiveGasPrice here
   t.equal(price, baseFee + 2n * GWEI, 'effective price = base fee + tip (below the cap)')
 
-  t.equal(await balanceAt(sender.address, n - 1) - (await balanceAt(sender.address, n)), value + receipt.gasUsed * price)
-  t.equal(await balanceAt(to, n) - (await balanceAt(to, n - 1)), value)
+  t.equal((await balanceAt(sender.address, n - 1)) - (await balanceAt(sender.address, n)), value + receipt.gasUsed * price)
+  t.equal((await balanceAt(to, n)) - (await balanceAt(to, n - 1)), value)
 
   // the shared pool gets half of the above-base part of every fee in the block
   let expectedShare = 0n
@@ -116,7 +114,11 @@ t.test('chain id, EIP-1559 transfer: exact balances and the shared pool share', 
   const slot = ((await ms(n)) - (await ms(0))) / 1000n
   const rewardShare = blockReward(slot, 1000n) / 10n
   t.ok(rewardShare > 0n, 'a block reward was minted')
-  t.equal(await balanceAt(SHARED_POOL, n) - (await balanceAt(SHARED_POOL, n - 1)), expectedShare + rewardShare, 'shared pool: fee share + 10 % of the block reward')
+  t.equal(
+    (await balanceAt(SHARED_POOL, n)) - (await balanceAt(SHARED_POOL, n - 1)),
+    expectedShare + rewardShare,
+    'shared pool: fee share + 10 % of the block reward',
+  )
 })
 
 t.test('legacy (EIP-155) and EIP-2930 transfers mine with the right receipt type', async (t) => {
@@ -147,7 +149,6 @@ t.test('legacy (EIP-155) and EIP-2930 transfers mine with the right receipt type
   t.equal(tx1!.type, 1)
   t.same(tx1!.accessList, [{ address: to, storageKeys: [toBeHex(0, 32)] }])
 })
-
 
 t.test('ERC-20: deploy, transfer, events, revert reasons', async (t) => {
   const { abi, bytecode } = compileToken()
@@ -302,9 +303,7 @@ t.test('receipts, blocks, pending nonce, eth_getProof', async (t) => {
   // the same proof against another block's root fails
   const other = await rpc(node.url, 'eth_getBlockByNumber', [qty(blockNum - 1), false])
   t.not(other.stateRoot, block.stateRoot)
-  await t.rejects(
-    verifyMerkleProof(hexToBytes(acct as `0x${string}`), nodes, { root: hexToBytes(other.stateRoot), useKeyHashing: true }),
-  )
+  await t.rejects(verifyMerkleProof(hexToBytes(acct as `0x${string}`), nodes, { root: hexToBytes(other.stateRoot), useKeyHashing: true }))
 
   // a storage proof: the token balance of its holder (balanceOf is the 4th slot: 3)
   t.ok(tokenInfo, 'the token test deployed a contract')
@@ -341,7 +340,13 @@ t.test('kill -9 while transfers stream in: nothing committed is lost', async (t)
   const sendOne = async (i: number) => {
     const value = 1000n + BigInt(i)
     const raw = await sender.signTransaction({
-      to: recipient, value, nonce: nonce0 + i, gasLimit: 21000, type: 0, gasPrice, chainId: CHAIN_ID,
+      to: recipient,
+      value,
+      nonce: nonce0 + i,
+      gasLimit: 21000,
+      type: 0,
+      gasPrice,
+      chainId: CHAIN_ID,
     })
     const hash = await rpc(node.url, 'eth_sendRawTransaction', [raw])
     hashes.push(hash)
@@ -439,4 +444,3 @@ t.test('--reset starts over from block 0', async (t) => {
   t.equal(await provider.getBalance(DEV_ACCOUNTS[2]!.address), parseEther('10000'))
   t.equal(await node.stop(), 0)
 })
-

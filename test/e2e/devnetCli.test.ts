@@ -46,10 +46,14 @@ t.test('nfc devnet --nodes 2: serves, prints the table, stops cleanly on SIGINT'
   const dir = join(tempDir(t), 'devnet')
   const rpcPort = await freePortPair()
   const p2pPort = await freePortPair([rpcPort, rpcPort + 1])
-  const proc: ChildProcess = spawn(process.execPath, [CLI, 'devnet', '--nodes', '2', '--datadir', dir, '--rpc-port', String(rpcPort), '--p2p-port', String(p2pPort)], {
-    cwd: REPO_ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
+  const proc: ChildProcess = spawn(
+    process.execPath,
+    [CLI, 'devnet', '--nodes', '2', '--datadir', dir, '--rpc-port', String(rpcPort), '--p2p-port', String(p2pPort)],
+    {
+      cwd: REPO_ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  )
   let out = ''
   let err = ''
   proc.stdout!.setEncoding('utf8').on('data', (c: string) => (out += c))

@@ -22,7 +22,11 @@ t.test('explorer in tmux: block → transaction', async (t) => {
   const node = await startNode({ datadir: tempDir(t) })
   t.teardown(() => node.stop())
   const rpc = async (method: string, params: unknown[] = []) => {
-    const res = await fetch(node.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }) })
+    const res = await fetch(node.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
+    })
     const body = (await res.json()) as { result?: any; error?: { message: string } }
     if (body.error) throw new Error(body.error.message)
     return body.result
@@ -30,8 +34,13 @@ t.test('explorer in tmux: block → transaction', async (t) => {
   const from = DEV_ACCOUNTS[0]!
   const to = DEV_ACCOUNTS[1]!.address.toLowerCase()
   const raw = await new Wallet(from.privateKey).signTransaction({
-    type: 0, chainId: 2100, nonce: Number(await rpc('eth_getTransactionCount', [from.address, 'pending'])),
-    to, value: 10n ** 18n, gasLimit: 21_000n, gasPrice: 2_000_000_000n,
+    type: 0,
+    chainId: 2100,
+    nonce: Number(await rpc('eth_getTransactionCount', [from.address, 'pending'])),
+    to,
+    value: 10n ** 18n,
+    gasLimit: 21_000n,
+    gasPrice: 2_000_000_000n,
   })
   const hash: string = await rpc('eth_sendRawTransaction', [raw])
   const receipt = await waitFor(async () => (await rpc('eth_getTransactionReceipt', [hash])) ?? false, 20_000, 'the transfer to be mined')
@@ -52,10 +61,16 @@ t.test('explorer in tmux: block → transaction', async (t) => {
     return ok(s) ? s : false
   }
   // the connection state and the dashboard's numbers are separate updates: wait for both
-  let screen = await waitFor(paneIf((s) => /Chain id\s+2100/.test(s) && /● connected/.test(s)), 20_000, 'the dashboard, connected')
-    .catch(() => pane())
+  let screen = await waitFor(
+    paneIf((s) => /Chain id\s+2100/.test(s) && /● connected/.test(s)),
+    20_000,
+    'the dashboard, connected',
+  ).catch(() => pane())
   t.match(screen, /● connected/, 'connected')
-  t.ok(screen.split('\n').every((l) => l.length <= 80), 'fits 80 columns')
+  t.ok(
+    screen.split('\n').every((l) => l.length <= 80),
+    'fits 80 columns',
+  )
 
   tmux('send-keys', '-t', 'ex', '/')
   await waitFor(() => pane().includes('search:'), 20_000, 'the search prompt')
@@ -64,15 +79,24 @@ t.test('explorer in tmux: block → transaction', async (t) => {
   // too: test/unit/explorer/search.test.tsx)
   await waitFor(() => pane().includes(`search: ${blockNumber}`), 20_000, 'the block number in the prompt')
   tmux('send-keys', '-t', 'ex', 'Enter')
-  screen = await waitFor(paneIf((s) => s.includes(`Block #${blockNumber}`) && s.includes('Transactions (1)')), 20_000, 'the block')
-    .catch((e: Error) => { throw new Error(`${e.message}\n${pane()}`) })
+  screen = await waitFor(
+    paneIf((s) => s.includes(`Block #${blockNumber}`) && s.includes('Transactions (1)')),
+    20_000,
+    'the block',
+  ).catch((e: Error) => {
+    throw new Error(`${e.message}\n${pane()}`)
+  })
   // cursor starts on Parent; Producer, then the transaction
   tmux('send-keys', '-t', 'ex', 'j', 'j')
   await waitFor(() => /▶ 0x[0-9a-f]+…/.test(pane()), 20_000, 'the tx line selected').catch((e: Error) => {
     throw new Error(`${e.message}\n${pane()}`)
   })
   tmux('send-keys', '-t', 'ex', 'Enter')
-  screen = await waitFor(paneIf((s) => /Status\s+success/.test(s)), 20_000, 'the transaction')
+  screen = await waitFor(
+    paneIf((s) => /Status\s+success/.test(s)),
+    20_000,
+    'the transaction',
+  )
   t.match(screen, new RegExp(`Hash\\s+0x${hash.slice(2, 10)}[0-9a-f]*…[0-9a-f]*${hash.slice(-4)}`), 'the hash, abbreviated to 80 columns')
   t.match(screen, new RegExp(`From\\s+${from.address.toLowerCase().slice(0, 12)}`), 'from')
   t.match(screen, new RegExp(`To\\s+${to.slice(0, 12)}`), 'to')
@@ -81,14 +105,32 @@ t.test('explorer in tmux: block → transaction', async (t) => {
 
   // a bigger terminal: the explorer follows the resize and uses the room (the whole hash fits)
   tmux('resize-window', '-t', 'ex', '-x', '140', '-y', '40')
-  screen = await waitFor(paneIf((s) => s.includes(`Hash  `) && s.includes(hash.toLowerCase())), 20_000, 'the whole hash at 140 columns')
-    .catch((e: Error) => { throw new Error(`${e.message}\n${pane()}`) })
+  screen = await waitFor(
+    paneIf((s) => s.includes(`Hash  `) && s.includes(hash.toLowerCase())),
+    20_000,
+    'the whole hash at 140 columns',
+  ).catch((e: Error) => {
+    throw new Error(`${e.message}\n${pane()}`)
+  })
   t.match(screen, new RegExp(`Hash\\s+${hash.toLowerCase()}`), 'at 140×40 the hash is shown whole')
-  t.ok(screen.split('\n').some((l) => l.trimEnd().length > 80), 'lines use more than 80 columns')
-  t.ok(screen.split('\n').every((l) => l.length <= 140), 'and fit 140')
+  t.ok(
+    screen.split('\n').some((l) => l.trimEnd().length > 80),
+    'lines use more than 80 columns',
+  )
+  t.ok(
+    screen.split('\n').every((l) => l.length <= 140),
+    'and fit 140',
+  )
   tmux('resize-window', '-t', 'ex', '-x', '80', '-y', '24')
-  screen = await waitFor(paneIf((s) => /Hash\s+0x[0-9a-f]+…/.test(s)), 20_000, 'the hash abbreviated again at 80 columns')
-  t.ok(screen.split('\n').every((l) => l.length <= 80), 'back at 80 columns it fits again')
+  screen = await waitFor(
+    paneIf((s) => /Hash\s+0x[0-9a-f]+…/.test(s)),
+    20_000,
+    'the hash abbreviated again at 80 columns',
+  )
+  t.ok(
+    screen.split('\n').every((l) => l.length <= 80),
+    'back at 80 columns it fits again',
+  )
 
   tmux('send-keys', '-t', 'ex', 'q')
   await waitFor(() => spawnSync(TMUX, ['-L', socket, 'has-session', '-t', 'ex']).status !== 0, 20_000, 'the explorer to quit on q')

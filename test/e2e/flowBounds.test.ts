@@ -51,9 +51,17 @@ t.test('one key pair can no longer halt the chain with an overflowing receipt', 
   const n = await startNode(t, { genesis, witnessKey: devKey(0) })
   const p = genesis.params
 
-  t.equal((await send(n, provider.key, SYSTEM_CONTRACTS.nodeRegistry, registry.encodeFunctionData('pledge', [EN]), p.enPledge)).status, '0x1', 'provider pledged as EN')
+  t.equal(
+    (await send(n, provider.key, SYSTEM_CONTRACTS.nodeRegistry, registry.encodeFunctionData('pledge', [EN]), p.enPledge)).status,
+    '0x1',
+    'provider pledged as EN',
+  )
   t.equal((await send(n, consumer.key, SYSTEM_CONTRACTS.nb, nb.encodeFunctionData('convert', []), NFC)).status, '0x1', 'consumer bought NB')
-  t.equal((await send(n, consumer.key, SYSTEM_CONTRACTS.nb, nb.encodeFunctionData('escrow', [provider.address, 5n * 10n ** 16n]))).status, '0x1', 'and escrowed it')
+  t.equal(
+    (await send(n, consumer.key, SYSTEM_CONTRACTS.nb, nb.encodeFunctionData('escrow', [provider.address, 5n * 10n ** 16n]))).status,
+    '0x1',
+    'and escrowed it',
+  )
 
   const cycle = await nextCycle(n, BigInt((await n.rpc('flow_getStats')).cycle))
   await sideChainOf(n, cycle)
@@ -76,7 +84,13 @@ t.test('one key pair can no longer halt the chain with an overflowing receipt', 
 
   // 1. the edge
   await rejection(t, n, signedJson(base, consumer.key, provider.key), 'FLOW_OUT_OF_BOUNDS', 'a running total of 2^256−1')
-  await rejection(t, n, signedJson({ ...base, bytesUp: 2n ** 64n, sessionId: new Uint8Array(32).fill(0xef) }, consumer.key, provider.key), 'FLOW_OUT_OF_BOUNDS', 'a running total of 2^64')
+  await rejection(
+    t,
+    n,
+    signedJson({ ...base, bytesUp: 2n ** 64n, sessionId: new Uint8Array(32).fill(0xef) }, consumer.key, provider.key),
+    'FLOW_OUT_OF_BOUNDS',
+    'a running total of 2^64',
+  )
   const small = { ...base, bytesUp: 1_000n }
   await rejection(t, n, signedJson({ ...small, provider: stranger.address }, consumer.key, stranger.key), 'FLOW_NOT_PLEDGED', 'a provider key with no funds')
   await rejection(t, n, signedJson({ ...small, consumer: unfunded.address }, unfunded.key, provider.key), 'FLOW_NO_ESCROW', 'a consumer without NB escrow')
@@ -112,18 +126,30 @@ t.test('one key pair can no longer halt the chain with an overflowing receipt', 
   t.equal(taken.height, '0x1', 'the honest receipt is in side block 1')
 
   // voided by the watcher's fraud proof inside the window, or else at application by the bound
-  const first = await untilHead(n, async () => {
-    const cp = await n.rpc('flow_getCheckpoint', [hex(cycle)])
-    return cp !== null && cp.status !== 'pending' ? cp : undefined
-  }, `the checkpoint of cycle ${cycle} settled`)
-  t.same(first.entries.map((e: { status: string }) => e.status), ['voided'], 'the 2^256−1 entry is voided')
+  const first = await untilHead(
+    n,
+    async () => {
+      const cp = await n.rpc('flow_getCheckpoint', [hex(cycle)])
+      return cp !== null && cp.status !== 'pending' ? cp : undefined
+    },
+    `the checkpoint of cycle ${cycle} settled`,
+  )
+  t.same(
+    first.entries.map((e: { status: string }) => e.status),
+    ['voided'],
+    'the 2^256−1 entry is voided',
+  )
   const second = await untilApplied(n, next)
   t.equal(second.totalBytes, hex(1_000n), 'the next cycle: the honest 1,000 bytes')
   const appliedAt = BigInt(await n.rpc('eth_blockNumber'))
-  const later = await untilHead(n, async () => {
-    const h = BigInt(await n.rpc('eth_blockNumber'))
-    return h >= appliedAt + 3n ? h : undefined
-  }, 'three more blocks after both checkpoints applied')
+  const later = await untilHead(
+    n,
+    async () => {
+      const h = BigInt(await n.rpc('eth_blockNumber'))
+      return h >= appliedAt + 3n ? h : undefined
+    },
+    'three more blocks after both checkpoints applied',
+  )
   t.ok(later >= appliedAt + 3n, 'the chain keeps producing')
   const stats = await n.rpc('flow_getStats')
   const top = stats.topProviders.find((x: { address: string }) => x.address === provider.address)

@@ -92,7 +92,7 @@ t.test('receipts → side-chain → checkpoint → rewards on a dev chain', asyn
   t.equal(session.lastSeq, '0x2')
   t.equal(session.lastTotal, hex(5_000_000_000n))
   t.equal(session.settledSeq, '0x0')
-  t.same(session.escrow, { amount: hex(ESCROW), releaseAt: '0x0' }, 'the pair\'s escrow, untouched before application')
+  t.same(session.escrow, { amount: hex(ESCROW), releaseAt: '0x0' }, "the pair's escrow, untouched before application")
 
   // the cycle ends → checkpoint submitted by this node → applied after the challenge window
   const applied = await untilApplied(n, cycle)
@@ -117,7 +117,10 @@ t.test('receipts → side-chain → checkpoint → rewards on a dev chain', asyn
   const burned = fuelOwed(b, p.fuelPricePerGb)
   t.equal(burned, 5n * 10n ** 16n)
   // 10^17 NB bought; 3·10^16 escrowed and burned from the escrow, the other 2·10^16 from the balance
-  const nbLeft = nb.decodeFunctionResult('balanceOf', await n.rpc('eth_call', [{ to: SYSTEM_CONTRACTS.nb, data: nb.encodeFunctionData('balanceOf', [consumer.address]) }, 'latest']))[0] as bigint
+  const nbLeft = nb.decodeFunctionResult(
+    'balanceOf',
+    await n.rpc('eth_call', [{ to: SYSTEM_CONTRACTS.nb, data: nb.encodeFunctionData('balanceOf', [consumer.address]) }, 'latest']),
+  )[0] as bigint
   t.equal(nbLeft, 10n ** 17n - burned, 'the consumer paid the rest of the fuel from its balance')
   const cap = rewardCap(burned, BigInt(p.flowCapFactorBps), p.nfcPriceNb)
   t.equal(cap, 5n * 10n ** 17n)

@@ -38,7 +38,12 @@ t.test('honest traffic and the three cheats against a dev node', async (t) => {
   const n = await startNode(t, { genesis, witnessKey: devKey(0) })
 
   // four independent runs (own funder, own keys) at once, as four operators would
-  const [honest, replay, inflate, selfDealing] = await Promise.all([run(n.url, 1), run(n.url, 2, 'replay'), run(n.url, 3, 'inflate'), run(n.url, 4, 'self-dealing')])
+  const [honest, replay, inflate, selfDealing] = await Promise.all([
+    run(n.url, 1),
+    run(n.url, 2, 'replay'),
+    run(n.url, 3, 'inflate'),
+    run(n.url, 4, 'self-dealing'),
+  ])
   t.ok(honest.receipts.accepted > 0, `honest receipts accepted (${honest.receipts.accepted})`)
   t.equal(honest.receipts.rejected, 0, 'no honest receipt rejected')
   t.ok(honest.bytes.receipted > 0n && honest.bytes.receipted <= honest.bytes.providerSent, 'receipted bytes ≤ what the provider counted')
@@ -50,7 +55,10 @@ t.test('honest traffic and the three cheats against a dev node', async (t) => {
   t.ok((replay.receipts.reasons['FLOW_REPLAY'] ?? 0) > 0, 'replays are rejected as FLOW_REPLAY')
   // a replay that crosses into the next counting cycle is refused for its stale cycle instead
   const replayReasons = Object.keys(replay.receipts.reasons).sort()
-  t.ok(replayReasons.every((r) => r === 'FLOW_REPLAY' || r === 'FLOW_WRONG_CYCLE'), `only replays are rejected: ${JSON.stringify(replay.receipts.reasons)}`)
+  t.ok(
+    replayReasons.every((r) => r === 'FLOW_REPLAY' || r === 'FLOW_WRONG_CYCLE'),
+    `only replays are rejected: ${JSON.stringify(replay.receipts.reasons)}`,
+  )
   t.equal(replay.receipts.rejected, replay.receipts.accepted - 2, 'every receipt but the first of each of the 2 sessions was replayed once and rejected')
 
   t.ok((inflate.receipts.reasons['FLOW_BAD_SIGNATURE'] ?? 0) > 0, 'inflated provider claims fail the consumer signature')

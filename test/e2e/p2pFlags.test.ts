@@ -11,13 +11,29 @@ import { devNodeArgs, runNodeExpectingFailure, tempDir } from '../helpers/nodePr
 const cases: [string, (dir: string) => string[], RegExp][] = [
   ['--p2p without a port', () => ['--p2p', '127.0.0.1'], /nfc node: --p2p wants HOST:PORT \(e\.g\. 0\.0\.0\.0:30303, or off\), got "127\.0\.0\.1"/],
   ['--p2p port out of range', () => ['--p2p', '127.0.0.1:65536'], /--p2p wants HOST:PORT/],
-  ['--peers not a ws url', () => ['--p2p', '127.0.0.1:0', '--peers', 'http://127.0.0.1:30303'], /nfc node: --peers wants ws:\/\/ or wss:\/\/ urls with a host and port/],
-  ['--peers without a port', () => ['--p2p', '127.0.0.1:0', '--peers', 'ws://127.0.0.1:30303,ws://peer.example'], /--peers wants .* got "ws:\/\/peer\.example"/],
-  ['--peers while P2P is off (--dev)', () => ['--peers', 'ws://127.0.0.1:30303'], /nfc node: --peers needs P2P, but --p2p is off \(the default with --dev; give --p2p HOST:PORT\)/],
-  ['--node-key that is not a key', (dir) => {
-    writeFileSync(join(dir, 'bad.key'), 'not a key\n')
-    return ['--p2p', '127.0.0.1:0', '--node-key', join(dir, 'bad.key')]
-  }, /nfc node: --node-key .*bad\.key must hold a 32-byte ed25519 seed as 64 hex characters/],
+  [
+    '--peers not a ws url',
+    () => ['--p2p', '127.0.0.1:0', '--peers', 'http://127.0.0.1:30303'],
+    /nfc node: --peers wants ws:\/\/ or wss:\/\/ urls with a host and port/,
+  ],
+  [
+    '--peers without a port',
+    () => ['--p2p', '127.0.0.1:0', '--peers', 'ws://127.0.0.1:30303,ws://peer.example'],
+    /--peers wants .* got "ws:\/\/peer\.example"/,
+  ],
+  [
+    '--peers while P2P is off (--dev)',
+    () => ['--peers', 'ws://127.0.0.1:30303'],
+    /nfc node: --peers needs P2P, but --p2p is off \(the default with --dev; give --p2p HOST:PORT\)/,
+  ],
+  [
+    '--node-key that is not a key',
+    (dir) => {
+      writeFileSync(join(dir, 'bad.key'), 'not a key\n')
+      return ['--p2p', '127.0.0.1:0', '--node-key', join(dir, 'bad.key')]
+    },
+    /nfc node: --node-key .*bad\.key must hold a 32-byte ed25519 seed as 64 hex characters/,
+  ],
   ['--node-key that is a directory', (dir) => ['--p2p', '127.0.0.1:0', '--node-key', dir], /--node-key .* is a directory/],
 ]
 

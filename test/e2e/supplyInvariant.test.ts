@@ -14,11 +14,15 @@ import { repoRoot } from '../helpers/inProcessNode.js'
 t.setTimeout(20 * 60_000)
 
 t.test('supply invariant (a separate process)', async (t) => {
-  const child = spawn(process.execPath, ['--import', path.join(repoRoot, 'test', 'helpers', 'tsx.mjs'), path.join(repoRoot, 'test', 'helpers', 'supplyRun.ts')], {
-    cwd: repoRoot,
-    env: { ...process.env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
+  const child = spawn(
+    process.execPath,
+    ['--import', path.join(repoRoot, 'test', 'helpers', 'tsx.mjs'), path.join(repoRoot, 'test', 'helpers', 'supplyRun.ts')],
+    {
+      cwd: repoRoot,
+      env: { ...process.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  )
   t.teardown(() => {
     if (child.exitCode === null) child.kill('SIGKILL')
   })

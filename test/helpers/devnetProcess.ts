@@ -46,7 +46,14 @@ export async function makeDevnet(
     const datadir = path.join(dir, `node-${i}`)
     fs.mkdirSync(datadir, { recursive: true })
     fs.writeFileSync(path.join(datadir, 'witness.key'), witnessKeys[i]! + '\n', { mode: 0o600 })
-    nodes.push({ index: i, datadir, p2pPort: await freePort(), address: (doc.witnesses[i] as { address: string }).address.toLowerCase(), proc: undefined, url: '' })
+    nodes.push({
+      index: i,
+      datadir,
+      p2pPort: await freePort(),
+      address: (doc.witnesses[i] as { address: string }).address.toLowerCase(),
+      proc: undefined,
+      url: '',
+    })
   }
   const devnet: Devnet = {
     dir,

@@ -43,7 +43,13 @@ export function config(over: Partial<DposConfig> = {}): DposConfig {
 }
 
 export function witnessInputs(n: number, votes = (i: number) => BigInt(100 + i) * NFC): GenesisWitnessInput[] {
-  return Array.from({ length: n }, (_, i) => ({ address: addr(`w${i}`), pledge: 2n * RN_PLEDGE, votes: votes(i), bonusRatioBps: 2_000, url: `https://w${i}.example` }))
+  return Array.from({ length: n }, (_, i) => ({
+    address: addr(`w${i}`),
+    pledge: 2n * RN_PLEDGE,
+    votes: votes(i),
+    bonusRatioBps: 2_000,
+    url: `https://w${i}.example`,
+  }))
 }
 
 export async function balance(sm: MerkleStateManager, a: Address): Promise<bigint> {
@@ -60,8 +66,16 @@ async function credit(sm: MerkleStateManager, a: Address, amount: bigint): Promi
 export async function genesisState(witnesses: GenesisWitnessInput[], cfg: DposConfig): Promise<MerkleStateManager> {
   const sm = new MerkleStateManager()
   await credit(sm, BLOCK_MINING_POOL, BLOCK_POOL_WEI)
-  await credit(sm, STAKING, witnesses.reduce((s, w) => s + w.votes, 0n))
-  await credit(sm, NODE_REGISTRY, witnesses.reduce((s, w) => s + w.pledge, 0n))
+  await credit(
+    sm,
+    STAKING,
+    witnesses.reduce((s, w) => s + w.votes, 0n),
+  )
+  await credit(
+    sm,
+    NODE_REGISTRY,
+    witnesses.reduce((s, w) => s + w.pledge, 0n),
+  )
   await writeGenesisState(sm, witnesses, cfg)
   return sm
 }

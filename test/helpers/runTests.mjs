@@ -16,7 +16,11 @@ tap.on('close', (code, signal) => {
 
 function resultFiles(dir) {
   let entries
-  try { entries = readdirSync(dir, { withFileTypes: true }) } catch { return [] }
+  try {
+    entries = readdirSync(dir, { withFileTypes: true })
+  } catch {
+    return []
+  }
   return entries.flatMap((e) => (e.isDirectory() ? resultFiles(join(dir, e.name)) : [join(dir, e.name)]))
 }
 

@@ -180,7 +180,17 @@ await t.test(`supply invariant over ${BLOCKS} blocks with random traffic, votes 
     const k = `${consumer.addr}/${provider.addr}/${rs.join(',')}`
     let s = sessions.get(k)
     if (s === undefined || chance(0.05)) {
-      s = { id: core.keccak256(utf8.encode(`session ${sessionCount++} ${k}`)), consumer, provider, relays: rs, seq: 0n, up: 0n, down: 0n, settledSeq: 0n, settledTotal: 0n }
+      s = {
+        id: core.keccak256(utf8.encode(`session ${sessionCount++} ${k}`)),
+        consumer,
+        provider,
+        relays: rs,
+        seq: 0n,
+        up: 0n,
+        down: 0n,
+        settledSeq: 0n,
+        settledTotal: 0n,
+      }
       sessions.set(k, s)
     }
     s.seq++
@@ -293,7 +303,7 @@ await t.test(`supply invariant over ${BLOCKS} blocks with random traffic, votes 
         }
         busy.add(to.addr)
         const max = (b - GAS_RESERVE) / (chance(0.2) ? 2n : 20n)
-        await tx('transfer', from, to.address, '0x', max > 0n ? BigInt(Math.floor(rand() * 1e9)) * max / 1_000_000_000n : 0n, 21_000n)
+        await tx('transfer', from, to.address, '0x', max > 0n ? (BigInt(Math.floor(rand() * 1e9)) * max) / 1_000_000_000n : 0n, 21_000n)
       } else if (what < 32) {
         // vote for the witness
         const from = pick(free(actors.filter((a) => a.kind !== 'fresh')))
@@ -356,7 +366,8 @@ await t.test(`supply invariant over ${BLOCKS} blocks with random traffic, votes 
           await tx('pledge', from, REGISTRY, registryIface.encodeFunctionData('pledge', [role]), amount)
         } else if (node.exitTime === 0n) {
           if (chance(0.25)) await tx('exit', from, REGISTRY, registryIface.encodeFunctionData('exit', []))
-          else if ((await bal(from)) > nfc(5, 5) + GAS_RESERVE) await tx('pledgeTopUp', from, REGISTRY, registryIface.encodeFunctionData('pledge', [role]), nfc(1, 5))
+          else if ((await bal(from)) > nfc(5, 5) + GAS_RESERVE)
+            await tx('pledgeTopUp', from, REGISTRY, registryIface.encodeFunctionData('pledge', [role]), nfc(1, 5))
         } else {
           await tx('withdrawPledge', from, REGISTRY, registryIface.encodeFunctionData('withdrawPledge', []))
         }
@@ -389,7 +400,8 @@ await t.test(`supply invariant over ${BLOCKS} blocks with random traffic, votes 
           const [, provider] = pick(mine)
           const e = await nb.escrowOf(from.addr, provider)
           if (r === 1 && e.amount > 0n && e.releaseAt === 0n) await tx('requestRelease', from, NB_AT, nbIface.encodeFunctionData('requestRelease', [provider]))
-          else if (e.releaseAt !== 0n && e.releaseAt <= blockTime) await tx('withdrawEscrow', from, NB_AT, nbIface.encodeFunctionData('withdrawEscrow', [provider]))
+          else if (e.releaseAt !== 0n && e.releaseAt <= blockTime)
+            await tx('withdrawEscrow', from, NB_AT, nbIface.encodeFunctionData('withdrawEscrow', [provider]))
         }
       }
     }
@@ -397,7 +409,11 @@ await t.test(`supply invariant over ${BLOCKS} blocks with random traffic, votes 
   }
 
   /** the checkpoint of `cycle` from the pending receipts, signed by its whole committee */
-  async function checkpointTx(view: MerkleStateManager, cycle: bigint, busy: Set<string>): Promise<{ p: Planned; entries: { s: Session; seq: bigint; total: bigint }[] } | undefined> {
+  async function checkpointTx(
+    view: MerkleStateManager,
+    cycle: bigint,
+    busy: Set<string>,
+  ): Promise<{ p: Planned; entries: { s: Session; seq: bigint; total: bigint }[] } | undefined> {
     const fsv = new FlowStore(view)
     const committee = await fsv.committee(cycle).all()
     if (committee.length === 0) return undefined
@@ -408,7 +424,17 @@ await t.test(`supply invariant over ${BLOCKS} blocks with random traffic, votes 
       if (r === undefined || r.seq <= s.settledSeq) continue
       const total = receiptTotal(r)
       chosen.push({ s, seq: r.seq, total })
-      entries.push({ sessionId: r.sessionId, consumer: r.consumer, provider: r.provider, relays: r.relays, seq: r.seq, prevTotal: s.settledTotal, total, sampleRoot: r.sampleRoot, receiptHash: receiptHash(r) })
+      entries.push({
+        sessionId: r.sessionId,
+        consumer: r.consumer,
+        provider: r.provider,
+        relays: r.relays,
+        seq: r.seq,
+        prevTotal: s.settledTotal,
+        total,
+        sampleRoot: r.sampleRoot,
+        receiptHash: receiptHash(r),
+      })
     }
     if (entries.length === 0) return undefined
     const cp = buildCheckpoint({ cycle, prevCheckpoint: await fsv.lastCheckpoint(), entries })
@@ -454,16 +480,20 @@ await t.test(`supply invariant over ${BLOCKS} blocks with random traffic, votes 
     const held = s.locked.staking + s.locked.pledges + s.locked.flowRewards + s.locked.other
     if (s.total !== TOTAL_SUPPLY) fail(number, `supplyOf total ${s.total}`)
     if (s.burned + pooled + held + s.circulating !== TOTAL_SUPPLY) fail(number, 'supplyOf parts do not add up')
-    if (s.circulating !== free) fail(number, `supplyOf circulating ${s.circulating} ≠ Σ tracked non-protocol balances ${free} (off by ${s.circulating - free} wei)`)
+    if (s.circulating !== free)
+      fail(number, `supplyOf circulating ${s.circulating} ≠ Σ tracked non-protocol balances ${free} (off by ${s.circulating - free} wei)`)
     if (s.locked.other !== 0n) fail(number, `NB/Evidence hold ${s.locked.other} wei`)
     const nb = new NbStore(view)
     const burnedNfc = await nb.burnedNfc()
-    if (s.burned !== burnedNfc || burnedNfc !== convertedBurned) fail(number, `burned ${s.burned}, NB.burnedNfc ${burnedNfc}, Σ Converted.burned ${convertedBurned}`)
+    if (s.burned !== burnedNfc || burnedNfc !== convertedBurned)
+      fail(number, `burned ${s.burned}, NB.burnedNfc ${burnedNfc}, Σ Converted.burned ${convertedBurned}`)
     const fb = (await view.getAccount(at(foundation)))?.balance ?? 0n
-    if (fb !== foundationGenesis + convertedToFoundation) fail(number, `foundation ${fb} ≠ genesis ${foundationGenesis} + Σ Converted.toFoundation ${convertedToFoundation}`)
+    if (fb !== foundationGenesis + convertedToFoundation)
+      fail(number, `foundation ${fb} ≠ genesis ${foundationGenesis} + Σ Converted.toFoundation ${convertedToFoundation}`)
     const fsv = new FlowStore(view)
     const net = await fsv.networkSums()
-    if (s.locked.flowRewards !== net.sc) fail(number, `FlowRewards holds ${s.locked.flowRewards}, unwithdrawn locks Σc = ${net.sc} (off by ${s.locked.flowRewards - net.sc} wei)`)
+    if (s.locked.flowRewards !== net.sc)
+      fail(number, `FlowRewards holds ${s.locked.flowRewards}, unwithdrawn locks Σc = ${net.sc} (off by ${s.locked.flowRewards - net.sc} wei)`)
     const { minted } = await fsv.totals()
     if (PF - s.pools.trafficMining !== minted) fail(number, `traffic pool lost ${PF - s.pools.trafficMining}, minted ${minted}`)
     const store = new DposStore(view)
@@ -475,7 +505,8 @@ await t.test(`supply invariant over ${BLOCKS} blocks with random traffic, votes 
     let nbBalances = 0n
     for (const a of actors) nbBalances += await nb.balanceOf(a.addr)
     const escrows = await escrowTotal(nb)
-    if (nbSupply !== nbBalances + escrows) fail(number, `NB supply ${nbSupply} ≠ Σ balances ${nbBalances} + Σ escrows ${escrows} (off by ${nbSupply - nbBalances - escrows} wei)`)
+    if (nbSupply !== nbBalances + escrows)
+      fail(number, `NB supply ${nbSupply} ≠ Σ balances ${nbBalances} + Σ escrows ${escrows} (off by ${nbSupply - nbBalances - escrows} wei)`)
     if (escrows > escrowedIn - escrowedOut) fail(number, `escrows hold ${escrows}, more than Σ Escrowed − Σ EscrowReleased = ${escrowedIn - escrowedOut}`)
   }
 
@@ -493,7 +524,14 @@ await t.test(`supply invariant over ${BLOCKS} blocks with random traffic, votes 
   const reasons = new Map<string, Set<string>>()
   /** the revert reason of a failed transaction: replayed as a call on its block's parent state */
   async function noteReason(p: Planned, parent: typeof chain.head.header, timestamp: bigint, allGas: boolean): Promise<void> {
-    const ctx = { number: parent.number + 1n, timestamp, producer: witness.address, gasLimit: genesis.params.blockGasLimit, baseFeePerGas: genesis.params.minGasPrice, parentHash: chain.head.header.parentHash }
+    const ctx = {
+      number: parent.number + 1n,
+      timestamp,
+      producer: witness.address,
+      gasLimit: genesis.params.blockGasLimit,
+      baseFeePerGas: genesis.params.minGasPrice,
+      parentHash: chain.head.header.parentHash,
+    }
     let reason: string
     try {
       await call(
@@ -540,7 +578,11 @@ await t.test(`supply invariant over ${BLOCKS} blocks with random traffic, votes 
     }
     planned.push(...(await plan(view, timestamp, busy)))
     const t1 = Date.now()
-    const built = await chain.produceBlock(witness.key, timestamp, planned.map((p) => p.tx))
+    const built = await chain.produceBlock(
+      witness.key,
+      timestamp,
+      planned.map((p) => p.tx),
+    )
     const t2 = Date.now()
     timing.plan += t1 - t0
     timing.produce += t2 - t1
@@ -639,15 +681,24 @@ await t.test(`supply invariant over ${BLOCKS} blocks with random traffic, votes 
   const fsv = new FlowStore(view)
   const stats = await fsv.totals()
   const g = (k: string) => ok.get(k) ?? 0
-  t.ok(counts.checkpointsApplied > 0 && stats.minted > 0n && counts.rewardBlocks > 0, `traffic rewards applied: ${counts.checkpointsApplied} checkpoints, ${counts.rewardBlocks} blocks minted ${formatNfc(stats.minted)}`)
+  t.ok(
+    counts.checkpointsApplied > 0 && stats.minted > 0n && counts.rewardBlocks > 0,
+    `traffic rewards applied: ${counts.checkpointsApplied} checkpoints, ${counts.rewardBlocks} blocks minted ${formatNfc(stats.minted)}`,
+  )
   t.ok(stats.cumulativeBytes > 0n, `valued bytes ${stats.cumulativeBytes}`)
   t.ok(nbMinted > (await nb.totalSupply()), `NB fuel burned: ${formatNfc(nbMinted - (await nb.totalSupply())).replace('NFC', 'NB')}`)
   t.ok(s.burned > 0n && s.burned === flow.nbBurnCap, `NFC burned up to the cap: ${formatNfc(s.burned)}`)
   t.ok(convertedToFoundation > 0n, `foundation received ${formatNfc(convertedToFoundation)} past the burn cap`)
   t.ok(g('withdraw') > 0 && withdrawnNfc > 0n, `withdrawals: ${g('withdraw')} (${formatNfc(withdrawnNfc)}, bonus ${formatNfc(bonusNfc)})`)
   t.ok(bonusNfc > 0n, 'coin-time bonus paid from the shared pool')
-  t.ok(g('vote') > 0 && g('unvote') > 0 && g('withdrawUnbonded') > 0, `votes ${g('vote')}, unvotes ${g('unvote')}, unbonded withdrawals ${g('withdrawUnbonded')}`)
-  t.ok(g('convert') > 0 && refusedExpected > 0 && (reverted.get('convert') ?? 0) >= refusedExpected, `conversions ${g('convert')}, refused ${reverted.get('convert') ?? 0} (${refusedExpected} at or below the minimum)`)
+  t.ok(
+    g('vote') > 0 && g('unvote') > 0 && g('withdrawUnbonded') > 0,
+    `votes ${g('vote')}, unvotes ${g('unvote')}, unbonded withdrawals ${g('withdrawUnbonded')}`,
+  )
+  t.ok(
+    g('convert') > 0 && refusedExpected > 0 && (reverted.get('convert') ?? 0) >= refusedExpected,
+    `conversions ${g('convert')}, refused ${reverted.get('convert') ?? 0} (${refusedExpected} at or below the minimum)`,
+  )
   t.ok(g('nbTransfer') > 0, `NB transfers ${g('nbTransfer')}`)
   const escrowsLeft = await escrowTotal(nb)
   t.ok(
@@ -661,12 +712,18 @@ await t.test(`supply invariant over ${BLOCKS} blocks with random traffic, votes 
   t.ok(counts.fresh > 0, `fresh accounts ${counts.fresh}`)
 
   const secs = (Date.now() - started) / 1000
-  const fmt = (m: Map<string, number>) => [...m.entries()].sort().map(([k, v]) => `${k} ${v}`).join(', ')
+  const fmt = (m: Map<string, number>) =>
+    [...m.entries()]
+      .sort()
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')
   t.comment(`summary: ${BLOCKS} blocks in ${secs.toFixed(0)} s (${((secs * 1000) / BLOCKS).toFixed(1)} ms/block), seed ${SEED}`)
   t.comment(`  transactions ${counts.txs} (left out by the producer: ${counts.rejected}); ok: ${fmt(ok)}`)
   t.comment(`  reverted: ${fmt(reverted)}`)
   for (const [k, v] of [...reasons.entries()].sort()) t.comment(`    ${k}: ${[...v].join(' | ')}`)
-  t.comment(`  time: planning and signing ${(timing.plan / 1000).toFixed(0)} s, produceBlock ${(timing.produce / 1000).toFixed(0)} s, checks ${(timing.check / 1000).toFixed(0)} s`)
+  t.comment(
+    `  time: planning and signing ${(timing.plan / 1000).toFixed(0)} s, produceBlock ${(timing.produce / 1000).toFixed(0)} s, checks ${(timing.check / 1000).toFixed(0)} s`,
+  )
   t.comment(
     `  traffic: ${counts.receipts} signed receipts (${counts.selfDealingReceipts} self-dealing), ${sessionCount} sessions, ` +
       `${counts.checkpointsSubmitted} checkpoints submitted (${counts.checkpointsSkipped} cycles left out), ${counts.checkpointsApplied} applied, ` +

@@ -71,7 +71,8 @@ export async function tokenEnv(flow: Partial<FlowConfig> = {}, opts: { devBalanc
   await sm.putAccount(at(POOLS.blockMining), new Account(1n, TOTAL_SUPPLY - 10n * devBalance))
   await sm.getStateRoot()
   let number = 1n
-  const block = () => evmBlock({ number, timestamp: env.timeMs, producer: PRODUCER, gasLimit: 30_000_000n, baseFeePerGas: GWEI, parentHash: new Uint8Array(32) }, common)
+  const block = () =>
+    evmBlock({ number, timestamp: env.timeMs, producer: PRODUCER, gasLimit: 30_000_000n, baseFeePerGas: GWEI, parentHash: new Uint8Array(32) }, common)
   const env: TokenEnv = {
     vm,
     sm,
@@ -93,7 +94,16 @@ export async function tokenEnv(flow: Partial<FlowConfig> = {}, opts: { devBalanc
       return r
     },
     async call(from, to, data, o = {}) {
-      return vm.evm.runCall({ caller: from, to, data: toBytes(data), value: o.value ?? 0n, gasLimit: 10_000_000n, isStatic: o.isStatic, block: block(), skipNonceIncrement: true })
+      return vm.evm.runCall({
+        caller: from,
+        to,
+        data: toBytes(data),
+        value: o.value ?? 0n,
+        gasLimit: 10_000_000n,
+        isStatic: o.isStatic,
+        block: block(),
+        skipNonceIncrement: true,
+      })
     },
     async balance(a) {
       return (await sm.getAccount(a))?.balance ?? 0n

@@ -132,10 +132,16 @@ function compileToken(): Token {
   }
   const out = JSON.parse(solc.compile(JSON.stringify(input))) as {
     errors?: { severity: string; formattedMessage: string }[]
-    contracts: Record<string, Record<string, {
-      evm: { deployedBytecode: { object: string }; methodIdentifiers: Record<string, string> }
-      storageLayout: { storage: { label: string; slot: string }[] }
-    }>>
+    contracts: Record<
+      string,
+      Record<
+        string,
+        {
+          evm: { deployedBytecode: { object: string }; methodIdentifiers: Record<string, string> }
+          storageLayout: { storage: { label: string; slot: string }[] }
+        }
+      >
+    >
   }
   const errors = (out.errors ?? []).filter((e) => e.severity === 'error')
   if (errors.length > 0) throw new Error(`solc: ${errors.map((e) => e.formattedMessage).join('\n')}`)
@@ -169,9 +175,7 @@ function benchGenesis(senders: Account[], token: Token): Genesis {
     alloc: Record<string, { balance: string; label?: string; code?: string; storage?: Record<string, string> }>
   }
   json.params.blockGasLimit = BENCH_GAS_LIMIT.toString()
-  const foundation = Object.keys(json.alloc).find(
-    (a) => a.toLowerCase() === DEV_ACCOUNTS[DEV_FOUNDATION_INDEX]!.address.toLowerCase(),
-  )!
+  const foundation = Object.keys(json.alloc).find((a) => a.toLowerCase() === DEV_ACCOUNTS[DEV_FOUNDATION_INDEX]!.address.toLowerCase())!
   const taken = SENDER_FUNDS * BigInt(senders.length)
   const left = BigInt(json.alloc[foundation]!.balance) - taken
   if (left < 0n) throw new Error(`the foundation cannot fund ${senders.length} senders`)
@@ -198,15 +202,7 @@ interface Plan {
  * block of ≤ S txs has distinct senders and recipients, and the first blocks create the
  * recipients (new accounts / new token slots) while later blocks update them.
  */
-function signTransfers(
-  common: Common,
-  senders: Account[],
-  recipients: Uint8Array[],
-  n: number,
-  kind: 'value' | 'erc20',
-  token: Token,
-  label: string,
-): Plan {
+function signTransfers(common: Common, senders: Account[], recipients: Uint8Array[], n: number, kind: 'value' | 'erc20', token: Token, label: string): Plan {
   const S = senders.length
   const nonces = new Array<number>(S).fill(0)
   const sent = new Array<number>(S).fill(0)
@@ -354,7 +350,19 @@ async function runBlocksInner(c: Chain, common: Common, raws: Uint8Array[], reco
   const maxTxSize = c.chain.genesis.params.maxTxSizeBytes
   const interval = BigInt(c.chain.genesis.params.blockIntervalMs)
   const split = zeroSplit()
-  const result: RunResult = { split, txs: 0, blocks: 0, receipts: [], included: [], rootsMs: 0, blockMs: [], trieOps: 0, dbGets: 0, stateRootCalls: 0, cpuMs: 0 }
+  const result: RunResult = {
+    split,
+    txs: 0,
+    blocks: 0,
+    receipts: [],
+    included: [],
+    rootsMs: 0,
+    blockMs: [],
+    trieOps: 0,
+    dbGets: 0,
+    stateRootCalls: 0,
+    cpuMs: 0,
+  }
   const nBlocks = Math.ceil(raws.length / BLOCK_TXS)
   const trieOps0 = c.spent.trieOps
   const dbGets0 = c.spent.dbGets

@@ -19,7 +19,10 @@ const GROUPS: Group[] = [
   { name: 'recover', what: 'secp256k1 sender recovery (worker pool vs @noble/curves)' },
   { name: 'blocks', what: 'value and ERC-20 transfers through full blocks (recover, execute, commit to disk)' },
   { name: 'rpc', what: 'JSON-RPC over HTTP (eth_blockNumber, eth_getBalance, eth_call) vs a bare fastify route; eth_getLogs on 10,000 blocks' },
-  { name: 'flow', what: 'PoVF: receipts verified on the side-chain (2 signatures each, worker pool) vs noble; the watcher first look at a checkpoint vs checkFraud per candidate; slice openings, WASM vs JS' },
+  {
+    name: 'flow',
+    what: 'PoVF: receipts verified on the side-chain (2 signatures each, worker pool) vs noble; the watcher first look at a checkpoint vs checkFraud per candidate; slice openings, WASM vs JS',
+  },
   { name: 'network', what: 'a 4-witness devnet of processes: production → finality; a late joiner range-syncing 2,000 blocks' },
 ]
 
@@ -104,9 +107,7 @@ async function main(): Promise<number> {
   const missed = rows.filter((r) => r.met === false)
   const met = rows.filter((r) => r.met === true)
   process.stdout.write(
-    `targets: ${met.length} met, ${missed.length} MISSED` +
-      (missed.length > 0 ? ` (MISSED: ${missed.map((r) => r.name).join('; ')})` : '') +
-      '\n',
+    `targets: ${met.length} met, ${missed.length} MISSED` + (missed.length > 0 ? ` (MISSED: ${missed.map((r) => r.name).join('; ')})` : '') + '\n',
   )
   if (failed.length > 0) process.stdout.write(`groups that did not run to the end: ${failed.join(', ')}\n`)
   return failed.length > 0 ? 1 : 0

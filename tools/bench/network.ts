@@ -41,7 +41,11 @@ export async function freePort(): Promise<number> {
 }
 
 async function call<T>(url: string, method: string, params: unknown[] = []): Promise<T> {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }) })
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
+  })
   const body = (await res.json()) as { result?: T; error?: { message: string } }
   if (body.error !== undefined) throw new Error(`${method}: ${body.error.message}`)
   return body.result as T
@@ -55,7 +59,9 @@ interface Proc {
 
 /** Starts `nfc node …` and resolves once its JSON-RPC answers. */
 async function startNode(args: string[], rpcPort: number): Promise<Proc> {
-  const child = spawn(process.execPath, ['--max-semi-space-size=64', CLI, 'node', '--rpc', `127.0.0.1:${rpcPort}`, ...args], { stdio: ['ignore', 'ignore', 'pipe'] })
+  const child = spawn(process.execPath, ['--max-semi-space-size=64', CLI, 'node', '--rpc', `127.0.0.1:${rpcPort}`, ...args], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  })
   let log = ''
   child.stderr!.setEncoding('utf8').on('data', (d: string) => {
     log += d
@@ -104,10 +110,26 @@ async function finality(): Promise<void> {
       const datadir = path.join(dir, `node-${i}`)
       fs.mkdirSync(datadir)
       fs.writeFileSync(path.join(datadir, 'witness.key'), witnessKeys[i]!, { mode: 0o600 })
-      const peers = p2p.filter((_, j) => j !== i).map((p) => `ws://127.0.0.1:${p}`).join(',')
+      const peers = p2p
+        .filter((_, j) => j !== i)
+        .map((p) => `ws://127.0.0.1:${p}`)
+        .join(',')
       procs.push(
         await startNode(
-          ['--genesis', genesisFile, '--datadir', datadir, '--witness-key', path.join(datadir, 'witness.key'), '--p2p', `127.0.0.1:${p2p[i]}`, '--peers', peers, '--log-level', 'warn'],
+          [
+            '--genesis',
+            genesisFile,
+            '--datadir',
+            datadir,
+            '--witness-key',
+            path.join(datadir, 'witness.key'),
+            '--p2p',
+            `127.0.0.1:${p2p[i]}`,
+            '--peers',
+            peers,
+            '--log-level',
+            'warn',
+          ],
           rpcPorts[i]!,
         ),
       )
@@ -195,9 +217,17 @@ async function lateJoiner(): Promise<void> {
 
     const aP2p = await freePort()
     progress('network: starting the serving witness…')
-    procs.push(await startNode(['--genesis', genesisFile, '--datadir', aDir, '--witness-key', keyFile, '--p2p', `127.0.0.1:${aP2p}`, '--log-level', 'warn'], await freePort()))
+    procs.push(
+      await startNode(
+        ['--genesis', genesisFile, '--datadir', aDir, '--witness-key', keyFile, '--p2p', `127.0.0.1:${aP2p}`, '--log-level', 'warn'],
+        await freePort(),
+      ),
+    )
     const start = performance.now()
-    const b = await startNode(['--genesis', genesisFile, '--datadir', path.join(dir, 'b'), '--p2p', `127.0.0.1:${await freePort()}`, '--peers', `ws://127.0.0.1:${aP2p}`], await freePort())
+    const b = await startNode(
+      ['--genesis', genesisFile, '--datadir', path.join(dir, 'b'), '--p2p', `127.0.0.1:${await freePort()}`, '--peers', `ws://127.0.0.1:${aP2p}`],
+      await freePort(),
+    )
     procs.push(b)
     for (;;) {
       const h = Number(await call<string>(b.url, 'eth_blockNumber'))

@@ -60,11 +60,7 @@ export async function run(): Promise<void> {
   const nobleRate = opsPerSecond(() => {
     for (let k = 0; k < 5; k++) {
       const it = items[j++ % ITEMS]!
-      const sig = new noble.Signature(
-        BigInt('0x' + Buffer.from(it.r).toString('hex')),
-        BigInt('0x' + Buffer.from(it.s).toString('hex')),
-        it.recid,
-      )
+      const sig = new noble.Signature(BigInt('0x' + Buffer.from(it.r).toString('hex')), BigInt('0x' + Buffer.from(it.s).toString('hex')), it.recid)
       sig.recoverPublicKey(it.msgHash).toBytes(false)
     }
     return 5

@@ -206,8 +206,7 @@ export async function run(): Promise<void> {
   const json = JSON.parse(readFileSync(join(root, 'genesis/dev.json'), 'utf8'))
   json.timestamp = 1_700_000_000_000
   const storage: Record<string, string> = {}
-  const holderSlot = (h: string) =>
-    bytesToHex(core.keccak256(hexToBytes(`0x${pad32(h.slice(2))}${pad32(token.balancesSlot.toString(16))}`)))
+  const holderSlot = (h: string) => bytesToHex(core.keccak256(hexToBytes(`0x${pad32(h.slice(2))}${pad32(token.balancesSlot.toString(16))}`)))
   for (const h of holders) storage[holderSlot(h)] = `0x${TOKEN_FUNDS.toString(16)}`
   // the dev accounts hold tokens too (they send the transfers of the getLogs chain)
   for (const a of DEV_ACCOUNTS.slice(0, 10)) storage[holderSlot(a.address.toLowerCase())] = `0x${TOKEN_FUNDS.toString(16)}`
@@ -264,9 +263,7 @@ export async function run(): Promise<void> {
     const gb = await measure('eth_getBalance', rpcUrl, balances)
     row({ name: 'eth_getBalance over HTTP', value: gb, unit: 'req/s', baseline })
 
-    const calls = holders.map((h) =>
-      req('eth_call', [{ to: TOKEN_ADDRESS, data: `0x${token.balanceOfSelector}${pad32(h.slice(2))}` }, 'latest']),
-    )
+    const calls = holders.map((h) => req('eth_call', [{ to: TOKEN_ADDRESS, data: `0x${token.balanceOfSelector}${pad32(h.slice(2))}` }, 'latest']))
     const ec = await measure('eth_call balanceOf', rpcUrl, calls)
     row({ name: 'eth_call ERC-20 balanceOf over HTTP', value: ec, unit: 'req/s', baseline, target: '≥ 2,000/s', met: ec >= 2_000 })
 
@@ -326,9 +323,7 @@ async function benchLogs(
     if (built.rejected.length > 0) throw new Error(`block ${i}: a transfer was rejected: ${built.rejected[0]!.error}`)
     if (i % 500 === 0) progress(`rpc: building the getLogs chain: ${i}/${blocks} blocks`)
   }
-  process.stdout.write(
-    `   getLogs chain: ${blocks} blocks (every 10th with one ERC-20 transfer) built in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`,
-  )
+  process.stdout.write(`   getLogs chain: ${blocks} blocks (every 10th with one ERC-20 transfer) built in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`)
 
   const transferTopic = '0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef'
   const head = chain.head.header.number
@@ -387,8 +382,7 @@ async function naiveScan(node: NodeT, f: any, from: bigint, to: bigint): Promise
       for (const log of r.logs) {
         const okAddr = f.addresses.length === 0 || f.addresses.includes(hex(log.address))
         const okTopics =
-          f.topics.length <= log.topics.length &&
-          f.topics.every((alts: string[] | null, i: number) => alts === null || alts.includes(hex(log.topics[i]!)))
+          f.topics.length <= log.topics.length && f.topics.every((alts: string[] | null, i: number) => alts === null || alts.includes(hex(log.topics[i]!)))
         if (okAddr && okTopics) {
           out.push(formatLog(log, { blockHash: found.hash, blockNumber: n, txHash: txs[txIndex]!.hash(), txIndex, logIndex }))
         }

@@ -107,12 +107,41 @@ class Rand {
 // ---------------------------------------------------------------------------- cases
 
 const METHODS = [
-  'eth_blockNumber', 'eth_chainId', 'eth_getBalance', 'eth_getCode', 'eth_getStorageAt', 'eth_getTransactionCount',
-  'eth_getBlockByNumber', 'eth_getBlockByHash', 'eth_getTransactionByHash', 'eth_getTransactionReceipt', 'eth_call',
-  'eth_estimateGas', 'eth_feeHistory', 'eth_gasPrice', 'eth_maxPriorityFeePerGas', 'eth_getLogs', 'eth_getProof',
-  'eth_sendRawTransaction', 'net_version', 'web3_clientVersion', 'eth_subscribe', 'eth_unsubscribe', 'eth_newFilter',
-  'eth_newBlockFilter', 'eth_getFilterChanges', 'eth_getFilterLogs', 'eth_uninstallFilter', 'eth_syncing',
-  'eth_accounts', 'debug_traceCall', 'txpool_status', 'no_such_method', '', 'eth_', 'rpc.discover',
+  'eth_blockNumber',
+  'eth_chainId',
+  'eth_getBalance',
+  'eth_getCode',
+  'eth_getStorageAt',
+  'eth_getTransactionCount',
+  'eth_getBlockByNumber',
+  'eth_getBlockByHash',
+  'eth_getTransactionByHash',
+  'eth_getTransactionReceipt',
+  'eth_call',
+  'eth_estimateGas',
+  'eth_feeHistory',
+  'eth_gasPrice',
+  'eth_maxPriorityFeePerGas',
+  'eth_getLogs',
+  'eth_getProof',
+  'eth_sendRawTransaction',
+  'net_version',
+  'web3_clientVersion',
+  'eth_subscribe',
+  'eth_unsubscribe',
+  'eth_newFilter',
+  'eth_newBlockFilter',
+  'eth_getFilterChanges',
+  'eth_getFilterLogs',
+  'eth_uninstallFilter',
+  'eth_syncing',
+  'eth_accounts',
+  'debug_traceCall',
+  'txpool_status',
+  'no_such_method',
+  '',
+  'eth_',
+  'rpc.discover',
 ] as const
 
 const ADDR = '0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266'
@@ -171,18 +200,30 @@ const hugeNumber = (r: Rand) =>
 
 function wrongValue(r: Rand): unknown {
   switch (r.int(12)) {
-    case 0: return null
-    case 1: return r.chance(0.5)
-    case 2: return r.int(1e9) - 5e8
-    case 3: return hugeNumber(r)
-    case 4: return 'x'.repeat(r.int(100_000))
-    case 5: return { [r.hex(4)]: r.hex(4), from: r.hex(3), to: [] }
-    case 6: return []
-    case 7: return new Array(1 + r.int(2000)).fill(ADDR)
-    case 8: return '\u0000\ud800\uffff' + r.hex(3)
-    case 9: return '0x' + r.hex(r.int(100))
-    case 10: return { blockHash: '0x' + r.hex(32), fromBlock: '0x1', toBlock: '0x0' }
-    default: return r.pick(TAGS)
+    case 0:
+      return null
+    case 1:
+      return r.chance(0.5)
+    case 2:
+      return r.int(1e9) - 5e8
+    case 3:
+      return hugeNumber(r)
+    case 4:
+      return 'x'.repeat(r.int(100_000))
+    case 5:
+      return { [r.hex(4)]: r.hex(4), from: r.hex(3), to: [] }
+    case 6:
+      return []
+    case 7:
+      return new Array(1 + r.int(2000)).fill(ADDR)
+    case 8:
+      return '\u0000\ud800\uffff' + r.hex(3)
+    case 9:
+      return '0x' + r.hex(r.int(100))
+    case 10:
+      return { blockHash: '0x' + r.hex(32), fromBlock: '0x1', toBlock: '0x0' }
+    default:
+      return r.pick(TAGS)
   }
 }
 
@@ -196,10 +237,17 @@ function mutate(r: Rand, text: string): string {
   for (let i = 0; i < n; i++) {
     const at = r.int(chars.length + 1)
     switch (r.int(4)) {
-      case 0: chars.splice(at, 1); break
-      case 1: chars.splice(at, 0, r.pick(['{', '}', '[', ']', '"', ',', ':', '\\', '\u0000', 'e9', '-', ' ', '\n'])); break
-      case 2: chars[at] = String.fromCharCode(r.int(128)); break
-      default: chars.splice(at, chars.length) // truncation
+      case 0:
+        chars.splice(at, 1)
+        break
+      case 1:
+        chars.splice(at, 0, r.pick(['{', '}', '[', ']', '"', ',', ':', '\\', '\u0000', 'e9', '-', ' ', '\n']))
+        break
+      case 2:
+        chars[at] = String.fromCharCode(r.int(128))
+        break
+      default:
+        chars.splice(at, chars.length) // truncation
     }
   }
   return chars.join('')
@@ -234,9 +282,8 @@ function makeCase(r: Rand): Case {
   if (roll < 350) {
     const m = r.pick(METHODS)
     const params = validParams(r, m)
-    const mutated = params.length === 0 || r.chance(0.3)
-      ? Array.from({ length: r.int(5) }, () => wrongValue(r))
-      : params.map((p) => (r.chance(0.5) ? wrongValue(r) : p))
+    const mutated =
+      params.length === 0 || r.chance(0.3) ? Array.from({ length: r.int(5) }, () => wrongValue(r)) : params.map((p) => (r.chance(0.5) ? wrongValue(r) : p))
     return { name: 'types', transport, body: request(m, r.chance(0.05) ? wrongValue(r) : mutated) }
   }
   if (roll < 450) {
@@ -295,7 +342,9 @@ function makeCase(r: Rand): Case {
     const items = Array.from({ length: size }, () => {
       if (r.chance(0.7)) {
         // big batches stick to cheap calls: the point is the envelope handling, not state reads
-        const m = r.pick(size > 100 ? ['eth_blockNumber', 'eth_chainId', 'no_such_method'] : ['eth_blockNumber', 'eth_chainId', 'eth_getBalance', 'no_such_method'])
+        const m = r.pick(
+          size > 100 ? ['eth_blockNumber', 'eth_chainId', 'no_such_method'] : ['eth_blockNumber', 'eth_chainId', 'eth_getBalance', 'no_such_method'],
+        )
         return { jsonrpc: '2.0', id: nextId++, method: m, params: validParams(r, m) }
       }
       return wrongValue(r)
@@ -311,9 +360,7 @@ function makeCase(r: Rand): Case {
         : kind === 1
           ? '[' + new Array(Math.floor(TEN_MB / 60)).fill('{"jsonrpc":"2.0","id":1,"method":"eth_chainId","params":[]}').join(',') + ']'
           : ' '.repeat(TEN_MB)
-    return transport === 'ws'
-      ? { name: 'big', transport: 'raw', raw: 'ws-big', body }
-      : { name: 'big', transport, body }
+    return transport === 'ws' ? { name: 'big', transport: 'raw', raw: 'ws-big', body } : { name: 'big', transport, body }
   }
   if (roll < 930) {
     // wrong content type (415) or binary frame on WS
@@ -620,9 +667,7 @@ async function sendRaw(url: string, wsUrl: string, c: Case, r: Rand, timeoutMs: 
         const closed = ws.readyState !== WebSocket.OPEN
         ws.terminate()
         if (res === 'timeout') return { outcome: 'timeout', detail: `${answers}/${n} flood answers` }
-        return closed && answers < n
-          ? { outcome: 'closed', detail: `closed after ${answers}/${n}` }
-          : { outcome: 'batch', detail: `${n} subscription answers` }
+        return closed && answers < n ? { outcome: 'closed', detail: `closed after ${answers}/${n}` } : { outcome: 'batch', detail: `${n} subscription answers` }
       }
       case 'ws-big': {
         const ws = new WebSocket(wsUrl)
@@ -788,9 +833,17 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzSummary> {
 export function formatSummary(s: FuzzSummary): string {
   const lines = [
     `[fuzz] summary: seed=${s.seed} sent=${s.sent} in ${(s.elapsedMs / 1000).toFixed(1)}s`,
-    `[fuzz] outcomes: ${Object.entries(s.byOutcome).map(([k, v]) => `${k}=${v}`).join(' ')}`,
-    `[fuzz] cases: ${Object.entries(s.byCase).sort().map(([k, v]) => `${k}=${v}`).join(' ')}`,
-    `[fuzz] time per case kind: ${Object.entries(s.msByCase).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k}=${(v / 1000).toFixed(1)}s`).join(' ')}`,
+    `[fuzz] outcomes: ${Object.entries(s.byOutcome)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' ')}`,
+    `[fuzz] cases: ${Object.entries(s.byCase)
+      .sort()
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' ')}`,
+    `[fuzz] time per case kind: ${Object.entries(s.msByCase)
+      .sort((a, b) => b[1] - a[1])
+      .map(([k, v]) => `${k}=${(v / 1000).toFixed(1)}s`)
+      .join(' ')}`,
     `[fuzz] liveness: ${s.livenessChecks - s.livenessFailures}/${s.livenessChecks} checks answered eth_blockNumber`,
   ]
   if (s.peakRssKb !== undefined) {

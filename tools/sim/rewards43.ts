@@ -30,8 +30,16 @@ function main(): void {
   const diff = sum > half ? sum - half : half - sum
   process.stderr.write('\n')
   process.stdout.write(
-    JSON.stringify({ intervalMs: interval.toString(), blocks: blocks.toString(), sum: sum.toString(), half: half.toString(),
-      diffWei: diff.toString(), withinOneWeiPerBlock: diff <= blocks, increases: increases.toString(), ms: Date.now() - started }) + '\n',
+    JSON.stringify({
+      intervalMs: interval.toString(),
+      blocks: blocks.toString(),
+      sum: sum.toString(),
+      half: half.toString(),
+      diffWei: diff.toString(),
+      withinOneWeiPerBlock: diff <= blocks,
+      increases: increases.toString(),
+      ms: Date.now() - started,
+    }) + '\n',
   )
   if (diff > blocks || increases > 0n) process.exit(1)
 }

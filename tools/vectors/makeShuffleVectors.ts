@@ -45,7 +45,7 @@ for (const [label, n] of BOUNDS) {
   let wantK2 = wantK1
   for (let s = 0, kept = 0; kept < 3 || wantK1 || wantK2; s++) {
     const seed = derived('nfc/shuffle/draw', draws.length, s)
-    const i = s * 7919 % 100_000
+    const i = (s * 7919) % 100_000
     const { value, k } = drawWithTries(seed, i, n)
     const keep = kept < 3 || (wantK1 && k === 1) || (wantK2 && k >= 2)
     if (!keep) continue

@@ -38,7 +38,7 @@ export function invalidBlock(h: BlockHeader, hash: Uint8Array, code: BlockErrorC
 export function verifyHeader(h: BlockHeader, hash: Uint8Array, parent: BlockHeader, rules: HeaderRules, now: bigint): 'ok' | 'future' {
   const invalid = (code: BlockErrorCode, reason: string) => invalidBlock(h, hash, code, reason)
   if (h.number !== parent.number + 1n) throw invalid(BlockErrorCode.BadNumber, `number is not its parent's + 1 (${parent.number})`)
-  if (h.timestamp <= parent.timestamp) throw invalid(BlockErrorCode.TimestampNotAfterParent, 'timestamp is not after its parent\'s')
+  if (h.timestamp <= parent.timestamp) throw invalid(BlockErrorCode.TimestampNotAfterParent, "timestamp is not after its parent's")
   if ((h.timestamp - rules.genesisTime) % rules.intervalMs !== 0n) throw invalid(BlockErrorCode.TimestampOffSlot, 'timestamp is not the start of a slot')
   if (h.timestamp > now + MAX_FUTURE_MS) {
     throw invalid(BlockErrorCode.TimestampTooFarInFuture, `timestamp ${h.timestamp} is ${h.timestamp - now} ms in the future`)
@@ -51,7 +51,7 @@ export function verifyHeader(h: BlockHeader, hash: Uint8Array, parent: BlockHead
   try {
     verifyHeaderSignature(h, hash)
   } catch {
-    throw invalid(BlockErrorCode.BadSignature, 'the signature is not the producer\'s')
+    throw invalid(BlockErrorCode.BadSignature, "the signature is not the producer's")
   }
   return 'ok'
 }

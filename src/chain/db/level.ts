@@ -18,16 +18,11 @@ export async function openDatabase(dir: string): Promise<Db> {
   } catch (e) {
     const cause = (e as { cause?: Error }).cause?.message ?? (e as Error).message
     if (/lock/i.test(cause)) {
-      throw new NfcError(
-        ChainErrorCode.DatadirLocked,
-        `data directory ${dir} is in use by another process (${cause})`,
-        { dir },
-      )
+      throw new NfcError(ChainErrorCode.DatadirLocked, `data directory ${dir} is in use by another process (${cause})`, { dir })
     }
     throw new NfcError(
       ChainErrorCode.DatadirCorrupt,
-      `data directory ${dir} cannot be opened: ${cause}. Nothing was changed; move it aside or ` +
-        `start with another --datadir.`,
+      `data directory ${dir} cannot be opened: ${cause}. Nothing was changed; move it aside or ` + `start with another --datadir.`,
       { dir },
     )
   }

@@ -77,7 +77,17 @@ import { INITIAL_TRUST, REMOVAL_THRESHOLD, TRUST_CONFIRMED, TRUST_PRODUCED, TRUS
 import { blockReward, DEFAULT_BLOCK_REWARD_PARAMS, splitBlockReward, type BlockRewardParams } from './rewards.js'
 import { roundOrder, slotAt } from './schedule.js'
 import { shuffle } from './shuffle.js'
-import { BLOCK_MINING_POOL, DposStore, NODE_REGISTRY, SHARED_POOL, STAKING, type Addr, type CandidateRecord, type PendingSeats, type StateAccess } from './store.js'
+import {
+  BLOCK_MINING_POOL,
+  DposStore,
+  NODE_REGISTRY,
+  SHARED_POOL,
+  STAKING,
+  type Addr,
+  type CandidateRecord,
+  type PendingSeats,
+  type StateAccess,
+} from './store.js'
 import { replaceRemoved } from './trust.js'
 import { accumulate } from './voterIndex.js'
 import { DEFAULT_FLOW_CONFIG, type FlowConfig } from '../povf/params.js'
@@ -373,7 +383,14 @@ async function walk(w: Working, parentHash: Uint8Array, parentTimestamp: bigint,
   const permOf = (seed: Uint8Array): number[] => {
     const k = hex(seed)
     let p = perms.get(k)
-    if (p === undefined) perms.set(k, (p = shuffle(seed, Array.from({ length: cfg.W }, (_, i) => i))))
+    if (p === undefined)
+      perms.set(
+        k,
+        (p = shuffle(
+          seed,
+          Array.from({ length: cfg.W }, (_, i) => i),
+        )),
+      )
     return p
   }
 
@@ -456,9 +473,11 @@ export async function beginBlock(sm: StateAccess, info: BlockInfo, cfg: DposConf
   for (const c of info.confirmations) {
     const a = c.witness.toLowerCase()
     if (!w.seats.includes(a)) throw new NfcError(DposError.BAD_CONFIRMATION, `${a} holds no seat`, { witness: a, number: c.number })
-    if (c.number >= info.number) throw new NfcError(DposError.BAD_CONFIRMATION, `confirmation of ${c.number} in block ${info.number}`, { witness: a, number: c.number })
+    if (c.number >= info.number)
+      throw new NfcError(DposError.BAD_CONFIRMATION, `confirmation of ${c.number} in block ${info.number}`, { witness: a, number: c.number })
     const last = await w.get(a, 'lastConfirmed')
-    if (c.number <= last) throw new NfcError(DposError.BAD_CONFIRMATION, `${a} already confirmed ${last}`, { witness: a, number: c.number, lastConfirmed: last })
+    if (c.number <= last)
+      throw new NfcError(DposError.BAD_CONFIRMATION, `${a} already confirmed ${last}`, { witness: a, number: c.number, lastConfirmed: last })
     await w.set(a, 'lastConfirmed', c.number)
     await w.add(a, 'trust', TRUST_CONFIRMED)
   }

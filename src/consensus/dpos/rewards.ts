@@ -24,7 +24,6 @@ import { NfcError } from '../../util/errors.js'
 import { DposError } from './errors.js'
 import { halvingIssuance } from '../fixedPoint.js'
 
-
 /** 1 NFC in wei. */
 export const NFC = 10n ** 18n
 /** A year for the curve: 31,536,000 s, in ms. */
@@ -65,8 +64,7 @@ function checkParams(p: BlockRewardParams): void {
  */
 export function cumulativeIssuance(tMs: bigint, params: BlockRewardParams = DEFAULT_BLOCK_REWARD_PARAMS): bigint {
   checkParams(params)
-  if (typeof tMs !== 'bigint' || tMs < 0n)
-    throw new NfcError(DposError.BAD_REWARD_INPUT, 'time must be a non-negative bigint (ms since genesis)', { tMs })
+  if (typeof tMs !== 'bigint' || tMs < 0n) throw new NfcError(DposError.BAD_REWARD_INPUT, 'time must be a non-negative bigint (ms since genesis)', { tMs })
   return halvingIssuance(params.poolWei, tMs, params.halfLifeMs)
 }
 
@@ -74,28 +72,16 @@ export function cumulativeIssuance(tMs: bigint, params: BlockRewardParams = DEFA
  * Reward of the block in slot `slot` (slot = ⌊(t − genesisTime)/interval⌋):
  * cumulativeIssuance((slot+1)·interval) − cumulativeIssuance(slot·interval). Always ≥ 0.
  */
-export function blockReward(
-  slot: bigint,
-  intervalMs: bigint,
-  params: BlockRewardParams = DEFAULT_BLOCK_REWARD_PARAMS,
-): bigint {
-  if (typeof slot !== 'bigint' || slot < 0n)
-    throw new NfcError(DposError.BAD_REWARD_INPUT, 'slot must be a non-negative bigint', { slot })
-  if (typeof intervalMs !== 'bigint' || intervalMs <= 0n)
-    throw new NfcError(DposError.BAD_REWARD_INPUT, 'intervalMs must be a positive bigint', { intervalMs })
+export function blockReward(slot: bigint, intervalMs: bigint, params: BlockRewardParams = DEFAULT_BLOCK_REWARD_PARAMS): bigint {
+  if (typeof slot !== 'bigint' || slot < 0n) throw new NfcError(DposError.BAD_REWARD_INPUT, 'slot must be a non-negative bigint', { slot })
+  if (typeof intervalMs !== 'bigint' || intervalMs <= 0n) throw new NfcError(DposError.BAD_REWARD_INPUT, 'intervalMs must be a positive bigint', { intervalMs })
   const start = slot * intervalMs
   return cumulativeIssuance(start + intervalMs, params) - cumulativeIssuance(start, params)
 }
 
 /** Sum of the rewards of slots [fromSlot, toSlot) — equals the sum of blockReward over them. */
-export function slotRangeIssuance(
-  fromSlot: bigint,
-  toSlot: bigint,
-  intervalMs: bigint,
-  params: BlockRewardParams = DEFAULT_BLOCK_REWARD_PARAMS,
-): bigint {
-  if (fromSlot < 0n || toSlot < fromSlot || intervalMs <= 0n)
-    throw new NfcError(DposError.BAD_REWARD_INPUT, 'bad slot range', { fromSlot, toSlot, intervalMs })
+export function slotRangeIssuance(fromSlot: bigint, toSlot: bigint, intervalMs: bigint, params: BlockRewardParams = DEFAULT_BLOCK_REWARD_PARAMS): bigint {
+  if (fromSlot < 0n || toSlot < fromSlot || intervalMs <= 0n) throw new NfcError(DposError.BAD_REWARD_INPUT, 'bad slot range', { fromSlot, toSlot, intervalMs })
   return cumulativeIssuance(toSlot * intervalMs, params) - cumulativeIssuance(fromSlot * intervalMs, params)
 }
 
@@ -116,8 +102,7 @@ export function toBonusRatioBps(bonusRatioBps: bigint | number): bigint {
   if (typeof bonusRatioBps === 'bigint') bps = bonusRatioBps
   else if (typeof bonusRatioBps === 'number' && Number.isSafeInteger(bonusRatioBps)) bps = BigInt(bonusRatioBps)
   else throw new NfcError(DposError.BAD_BONUS_RATIO, 'bonus ratio must be an integer (bps)', { bonusRatioBps })
-  if (bps < 0n || bps > BPS)
-    throw new NfcError(DposError.BAD_BONUS_RATIO, 'bonus ratio must be in [0, 10000] bps', { bonusRatioBps })
+  if (bps < 0n || bps > BPS) throw new NfcError(DposError.BAD_BONUS_RATIO, 'bonus ratio must be in [0, 10000] bps', { bonusRatioBps })
   return bps
 }
 
@@ -127,8 +112,7 @@ export function toBonusRatioBps(bonusRatioBps: bigint | number): bigint {
  * the remainder to the witness. `bonusRatioBps` is the ratio frozen for the current cycle.
  */
 export function splitBlockReward(reward: bigint, bonusRatioBps: bigint | number): RewardSplit {
-  if (typeof reward !== 'bigint' || reward < 0n)
-    throw new NfcError(DposError.BAD_REWARD_INPUT, 'reward must be a non-negative bigint', { reward })
+  if (typeof reward !== 'bigint' || reward < 0n) throw new NfcError(DposError.BAD_REWARD_INPUT, 'reward must be a non-negative bigint', { reward })
   const bps = toBonusRatioBps(bonusRatioBps)
   const sharedPool = (reward * SHARED_POOL_BPS) / BPS
   const supervisory = reward - sharedPool

@@ -124,7 +124,12 @@ export function slotOwner(order: readonly Seat[], roundStart: bigint, producedSl
  * parentSlot+1 … slot−1 (a −100 violation each; vacant seats are skipped). `orderOf(round)`
  * returns the order of any round touched — the gap may span rounds. Listed in slot order.
  */
-export function missedBetween(parentSlot: bigint, slot: bigint, W: number | bigint, orderOf: (round: bigint) => readonly Seat[]): { slot: bigint; witness: string }[] {
+export function missedBetween(
+  parentSlot: bigint,
+  slot: bigint,
+  W: number | bigint,
+  orderOf: (round: bigint) => readonly Seat[],
+): { slot: bigint; witness: string }[] {
   checkSlot(parentSlot)
   checkSlot(slot)
   if (slot <= parentSlot) throw new NfcError(DposError.BAD_ARG, 'a block must be in a later slot than its parent', { parentSlot, slot })

@@ -96,7 +96,11 @@ export function roundSeed(
   if (r < 0n) throw new NfcError(DposError.BAD_ARG, 'round must be ≥ 0', { r })
   const seed = r <= 1n ? genesisHash : (firstBlockHashOfPrevRound ?? prevRoundSeed)
   if (seed === null) {
-    throw new NfcError(DposError.BAD_SEED, `round ${r} needs the hash of the first block of round ${r - 1n} (or, if it had none, the seed of round ${r - 1n})`, { r })
+    throw new NfcError(
+      DposError.BAD_SEED,
+      `round ${r} needs the hash of the first block of round ${r - 1n} (or, if it had none, the seed of round ${r - 1n})`,
+      { r },
+    )
   }
   checkSeed(seed)
   return seed

@@ -27,7 +27,6 @@
 import { NfcError } from '../../util/errors.js'
 import { DposError } from './errors.js'
 
-
 /** Fixed-point scale of the reward-per-vote index. */
 export const REWARD_INDEX_SCALE = 10n ** 36n
 
@@ -49,8 +48,7 @@ export const EMPTY_INDEX: RewardIndex = Object.freeze({ acc: 0n, carry: 0n })
 export const EMPTY_POSITION: VoterPosition = Object.freeze({ votes: 0n, debt: 0n })
 
 function nonNegative(name: string, v: bigint): void {
-  if (typeof v !== 'bigint' || v < 0n)
-    throw new NfcError(DposError.BAD_INDEX_INPUT, `${name} must be a non-negative bigint`, { [name]: v })
+  if (typeof v !== 'bigint' || v < 0n) throw new NfcError(DposError.BAD_INDEX_INPUT, `${name} must be a non-negative bigint`, { [name]: v })
 }
 
 /**
@@ -58,11 +56,7 @@ function nonNegative(name: string, v: bigint): void {
  * votes at that block (Σ of its voters' positions). Returns the new index and the part that
  * could not be distributed (the whole share when totalVotes = 0; otherwise 0).
  */
-export function accumulate(
-  index: RewardIndex,
-  voterShare: bigint,
-  totalVotes: bigint,
-): { index: RewardIndex; undistributed: bigint } {
+export function accumulate(index: RewardIndex, voterShare: bigint, totalVotes: bigint): { index: RewardIndex; undistributed: bigint } {
   nonNegative('voterShare', voterShare)
   nonNegative('totalVotes', totalVotes)
   if (totalVotes === 0n || voterShare === 0n) return { index, undistributed: totalVotes === 0n ? voterShare : 0n }
@@ -104,11 +98,7 @@ export const claim = settle
  * Changes a position's votes to `newVotes` after settling the pending amount first
  * (the caller pays `paid` and adjusts the witness's totalVotes by newVotes − old votes).
  */
-export function setVotes(
-  index: RewardIndex,
-  position: VoterPosition,
-  newVotes: bigint,
-): { position: VoterPosition; paid: bigint } {
+export function setVotes(index: RewardIndex, position: VoterPosition, newVotes: bigint): { position: VoterPosition; paid: bigint } {
   nonNegative('newVotes', newVotes)
   const s = settle(index, position)
   const residual = s.position.votes * index.acc - s.position.debt
@@ -122,11 +112,7 @@ export function vote(index: RewardIndex, position: VoterPosition, amount: bigint
 }
 
 /** unvote(amount): settle, then votes −= amount (throws DPOS_UNVOTE_EXCEEDS_VOTES if more than held). */
-export function unvote(
-  index: RewardIndex,
-  position: VoterPosition,
-  amount: bigint,
-): { position: VoterPosition; paid: bigint } {
+export function unvote(index: RewardIndex, position: VoterPosition, amount: bigint): { position: VoterPosition; paid: bigint } {
   nonNegative('amount', amount)
   if (amount > position.votes)
     throw new NfcError(DposError.UNVOTE_EXCEEDS_VOTES, 'unvote exceeds the votes held', {

@@ -98,7 +98,12 @@ export function readSession(sm: StateAccess, sessionId: Uint8Array): Promise<{ s
  * What the flow edge checks of a receipt's parties before it costs a committee any work (DESIGN
  * §12): whether the provider is a pledged node, and the pair's NB fuel escrow (NB wei).
  */
-export async function readReceiptParties(sm: StateAccess, consumer: Addr, provider: Addr, cfg: DposConfig): Promise<{ providerPledged: boolean; escrow: bigint }> {
+export async function readReceiptParties(
+  sm: StateAccess,
+  consumer: Addr,
+  provider: Addr,
+  cfg: DposConfig,
+): Promise<{ providerPledged: boolean; escrow: bigint }> {
   return {
     providerPledged: await isPledgedNode(new DposStore(sm), provider, PROVIDER_ROLES, cfg),
     escrow: (await new NbStore(sm).escrowOf(consumer, provider)).amount,
@@ -134,7 +139,9 @@ export async function readFlowStats(sm: StateAccess, top = 10): Promise<FlowStat
   const { cumulativeBytes, minted } = await fs.totals()
   const providers: FlowStats['topProviders'] = []
   for (const a of await fs.providers.all()) providers.push({ address: a, ...(await fs.providerTotals(a)) })
-  providers.sort((x, y) => (x.rewards !== y.rewards ? (y.rewards > x.rewards ? 1 : -1) : x.bytes !== y.bytes ? (y.bytes > x.bytes ? 1 : -1) : x.address < y.address ? -1 : 1))
+  providers.sort((x, y) =>
+    x.rewards !== y.rewards ? (y.rewards > x.rewards ? 1 : -1) : x.bytes !== y.bytes ? (y.bytes > x.bytes ? 1 : -1) : x.address < y.address ? -1 : 1,
+  )
   return {
     cumulativeBytes,
     currentEB: currentEb(cumulativeBytes),

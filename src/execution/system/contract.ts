@@ -171,11 +171,7 @@ export interface PrecompileOptions {
 }
 
 /** The precompile function of a contract. */
-export function precompileOf(
-  contract: SystemContract,
-  cfg: DposConfig,
-  opts: PrecompileOptions = {},
-): (input: PrecompileInput) => Promise<ExecResult> {
+export function precompileOf(contract: SystemContract, cfg: DposConfig, opts: PrecompileOptions = {}): (input: PrecompileInput) => Promise<ExecResult> {
   const bySelector = new Map(contract.functions.map((f) => [f.selector, f]))
   if (bySelector.size !== contract.functions.length) throw new TypeError(`${contract.name}: selector clash`)
   return async (input) => {

@@ -188,8 +188,14 @@ async function challengeSlice(ctx: CallContext, cycle: bigint, entryIndex: bigin
   const fs = new FlowStore(ctx.sm)
   const cp = await fs.getCheckpoint(cycle)
   ensure(cp.status === CpStatus.Pending, 'checkpoint is not pending')
-  ensure(ctx.call.blockTimeMs < cp.challengeEndsMs - flowOf(ctx.cfg).challengeMs / 2n, 'too late to challenge: the provider must have half the window to answer')
-  ensure(cp.seedHash.some((b) => b !== 0), 'the sample seed block is not known yet')
+  ensure(
+    ctx.call.blockTimeMs < cp.challengeEndsMs - flowOf(ctx.cfg).challengeMs / 2n,
+    'too late to challenge: the provider must have half the window to answer',
+  )
+  ensure(
+    cp.seedHash.some((b) => b !== 0),
+    'the sample seed block is not known yet',
+  )
   ensure(entryIndex < cp.entryCount, 'no such entry')
   const e = await fs.getEntry(cycle, entryIndex)
   ensure(e.status === EntryStatus.Live, 'entry already voided')

@@ -92,10 +92,7 @@ export function hooksInstalled(evm: EVMInterface): boolean {
 export function systemCallOf(evm: EVMInterface, data: Uint8Array): SystemCall {
   const message = messagesOf.get(evm)?.get(data)
   if (message === undefined || message.to === undefined) {
-    throw new NfcError(
-      SystemErrorCode.HooksMissing,
-      'system contract called on an EVM without installSystemHooks (see src/execution/system/index.ts)',
-    )
+    throw new NfcError(SystemErrorCode.HooksMissing, 'system contract called on an EVM without installSystemHooks (see src/execution/system/index.ts)')
   }
   const header = (evm as unknown as HookableEvm)._block?.header
   return {

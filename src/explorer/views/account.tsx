@@ -62,12 +62,16 @@ export function AccountView({ address, height, active }: { address?: string; hei
   // the cursors of the pages seen so far: [null (newest), next of page 1, …]
   const [cursors, setCursors] = useState<(string | null)[]>([null])
   const cursor = cursors[cursors.length - 1]!
-  const { data: a, error, loading } = useLoader(
-    () => (address === undefined ? Promise.resolve(undefined) : loadAccount(x.client, address, cursor, HISTORY_PAGE)),
-    [address, cursor, x.head],
-  )
+  const {
+    data: a,
+    error,
+    loading,
+  } = useLoader(() => (address === undefined ? Promise.resolve(undefined) : loadAccount(x.client, address, cursor, HISTORY_PAGE)), [address, cursor, x.head])
   if (address === undefined) {
-    const hint: Line[] = [{ text: 'No account selected.' }, { text: 'Press / and type an address (0x + 40 hex), or open one from a block or transaction.', dim: true }]
+    const hint: Line[] = [
+      { text: 'No account selected.' },
+      { text: 'Press / and type an address (0x + 40 hex), or open one from a block or transaction.', dim: true },
+    ]
     return <Scroller lines={hint} height={height} active={active} onOpen={x.open} />
   }
   let lines: Line[]
@@ -77,7 +81,14 @@ export function AccountView({ address, height, active }: { address?: string; hei
       heading(`Account ${abbreviate(a.address, x.columns - 10)}`),
       field('Balance', a.balance === undefined ? '—' : formatNfc(a.balance, 18)),
       field('Nonce', a.nonce === undefined ? '—' : thousands(a.nonce)),
-      field('Code', a.codeSize === undefined ? '—' : a.codeSize === 0 ? 'none (externally owned)' : `${thousands(a.codeSize)} bytes${x.decoder.contractName(a.address) ? ` (system contract ${x.decoder.contractName(a.address)})` : ''}`),
+      field(
+        'Code',
+        a.codeSize === undefined
+          ? '—'
+          : a.codeSize === 0
+            ? 'none (externally owned)'
+            : `${thousands(a.codeSize)} bytes${x.decoder.contractName(a.address) ? ` (system contract ${x.decoder.contractName(a.address)})` : ''}`,
+      ),
     ]
     // votes
     const votesProblem = partProblem(a.votes, 'votes')
@@ -86,7 +97,11 @@ export function AccountView({ address, height, active }: { address?: string; hei
       const v = a.votes.value
       lines.push(field('Votes', `${formatNfc(v.total ?? '0x0')} on ${v.positions?.length ?? 0} candidate(s)`))
       for (const p of v.positions ?? []) {
-        lines.push({ text: `  → ${abbreviate(p.candidate, 24)}  ${formatNfc(p.votes)}  reward ${formatNfc(p.pendingReward ?? '0x0')}`, open: { kind: 'account', address: p.candidate }, key: `vote${p.candidate}` })
+        lines.push({
+          text: `  → ${abbreviate(p.candidate, 24)}  ${formatNfc(p.votes)}  reward ${formatNfc(p.pendingReward ?? '0x0')}`,
+          open: { kind: 'account', address: p.candidate },
+          key: `vote${p.candidate}`,
+        })
       }
       for (const u of v.unbonding ?? []) {
         const t = num(u.releaseTime)
@@ -98,7 +113,12 @@ export function AccountView({ address, height, active }: { address?: string; hei
     else {
       const p = a.pledge.value
       lines.push(
-        field('Pledge', p.role === 0 && p.pledge === 0n ? 'none' : `${ROLES[p.role] ?? `role ${p.role}`}  ${formatNfc(p.pledge)}${p.exitTime > 0n ? `  exited ${formatLocalTime(Number(p.exitTime))}, ${formatNfc(p.withdrawable)} withdrawable` : ''}`),
+        field(
+          'Pledge',
+          p.role === 0 && p.pledge === 0n
+            ? 'none'
+            : `${ROLES[p.role] ?? `role ${p.role}`}  ${formatNfc(p.pledge)}${p.exitTime > 0n ? `  exited ${formatLocalTime(Number(p.exitTime))}, ${formatNfc(p.withdrawable)} withdrawable` : ''}`,
+        ),
       )
     }
     // flow rewards

@@ -10,10 +10,11 @@ export const STATS_WINDOW = 20
 
 export function DashboardView({ height, active }: { height: number; active: boolean }) {
   const x = useExplorer()
-  const { data: d, error, loading } = useLoader(
-    () => (x.head === undefined ? Promise.resolve(undefined) : loadDashboard(x.client, x.head, STATS_WINDOW)),
-    [x.head],
-  )
+  const {
+    data: d,
+    error,
+    loading,
+  } = useLoader(() => (x.head === undefined ? Promise.resolve(undefined) : loadDashboard(x.client, x.head, STATS_WINDOW)), [x.head])
   let lines: Line[]
   if (d === undefined) lines = statusLines(loading || x.head === undefined, error, 'dashboard')
   else {
@@ -23,13 +24,32 @@ export function DashboardView({ height, active }: { height: number; active: bool
     const hashRoom = Math.max(14, x.columns - 45)
     lines = [
       field('Chain id', d.chainId === undefined ? '—' : d.chainId.toString()),
-      field('Head', head ? `#${thousands(headNo!)}  ${abbreviate(head.hash, hashRoom)}  ${headTime ? formatAge(x.now - headTime) + ' ago' : ''}` : '—', 16, { open: head ? { kind: 'block', ref: head.number } : undefined, key: 'head' }),
+      field('Head', head ? `#${thousands(headNo!)}  ${abbreviate(head.hash, hashRoom)}  ${headTime ? formatAge(x.now - headTime) + ' ago' : ''}` : '—', 16, {
+        open: head ? { kind: 'block', ref: head.number } : undefined,
+        key: 'head',
+      }),
       finalizedLine(d.finalized, headNo),
       field('Block time', d.blockTimeMs === undefined ? '—' : `${(d.blockTimeMs / 1000).toFixed(2)} s   (last ${d.window} blocks)`),
       field('Throughput', d.tps === undefined ? '—' : `${d.tps.toFixed(2)} tx/s`),
-      field('Gas used', d.gasPerBlock === undefined ? '—' : `${thousands(Math.round(d.gasPerBlock))} per block${d.gasLimit ? ` (${((d.gasPerBlock * 100) / Number(d.gasLimit)).toFixed(2)}% of ${thousands(d.gasLimit)})` : ''}`),
+      field(
+        'Gas used',
+        d.gasPerBlock === undefined
+          ? '—'
+          : `${thousands(Math.round(d.gasPerBlock))} per block${d.gasLimit ? ` (${((d.gasPerBlock * 100) / Number(d.gasLimit)).toFixed(2)}% of ${thousands(d.gasLimit)})` : ''}`,
+      ),
       field('Peers', d.peers.ok ? String(d.peers.value) : d.peers.missing ? 'not available on this node' : d.peers.error),
-      field('Sync', !d.syncing.ok ? (d.syncing.missing ? 'not available on this node' : d.syncing.error) : d.syncing.value === false ? 'in sync' : `syncing ${num(d.syncing.value.currentBlock)} / ${num(d.syncing.value.highestBlock)}`, 16, { color: d.syncing.ok && d.syncing.value !== false ? 'yellow' : undefined }),
+      field(
+        'Sync',
+        !d.syncing.ok
+          ? d.syncing.missing
+            ? 'not available on this node'
+            : d.syncing.error
+          : d.syncing.value === false
+            ? 'in sync'
+            : `syncing ${num(d.syncing.value.currentBlock)} / ${num(d.syncing.value.highestBlock)}`,
+        16,
+        { color: d.syncing.ok && d.syncing.value !== false ? 'yellow' : undefined },
+      ),
       field('Heads', x.client.mode() === 'ws' ? 'live (WebSocket newHeads)' : 'polling', 16, { dim: true }),
     ]
     if (error !== undefined) lines.push({ text: `last refresh failed: ${error}`, color: 'red' })

@@ -18,7 +18,10 @@ export function FlowView({ height, active }: { height: number; active: boolean }
   let lines: Line[]
   if (d === undefined) lines = statusLines(loading, error, 'flow')
   else if (!d.stats.ok && d.stats.missing && !d.sideChain.ok && d.sideChain.missing && !d.supply.ok && d.supply.missing) {
-    lines = [{ text: 'flow: not available on this node', color: 'yellow' }, { text: '(it has no flow_ / nfc_ methods yet)', dim: true }]
+    lines = [
+      { text: 'flow: not available on this node', color: 'yellow' },
+      { text: '(it has no flow_ / nfc_ methods yet)', dim: true },
+    ]
   } else {
     const aw = Math.max(14, Math.min(42, x.columns - 40))
     lines = [heading('Traffic')]
@@ -36,7 +39,11 @@ export function FlowView({ height, active }: { height: number; active: boolean }
       const top: { address: string; bytes?: string; rewards?: string }[] = Array.isArray(s.topProviders) ? s.topProviders : []
       lines.push(heading(`Top providers (${top.length})`))
       top.forEach((p, i) =>
-        lines.push({ key: `p${p.address}`, text: `${fit(String(i + 1), 4)}${fit(abbreviate(p.address, aw), aw)} ${fit(formatBytes(p.bytes), 12, 'right')} ${fit(formatNfc(p.rewards ?? '0x0', 2), 20, 'right')}`, open: { kind: 'account', address: p.address } }),
+        lines.push({
+          key: `p${p.address}`,
+          text: `${fit(String(i + 1), 4)}${fit(abbreviate(p.address, aw), aw)} ${fit(formatBytes(p.bytes), 12, 'right')} ${fit(formatNfc(p.rewards ?? '0x0', 2), 20, 'right')}`,
+          open: { kind: 'account', address: p.address },
+        }),
       )
     }
     lines.push(heading('Side-chain'))
@@ -55,9 +62,14 @@ export function FlowView({ height, active }: { height: number; active: boolean }
         const c = d.checkpoint.value
         const ends = num(c.challengeEndsAt)
         lines.push(
-          field('Checkpoint', `cycle ${n(c.cycle)}  ${c.status ?? '?'}  ${formatBytes(c.totalBytes)}  ${Array.isArray(c.signers) ? c.signers.length : 0} signer(s)`, 16, {
-            color: c.status === 'voided' ? 'red' : c.status === 'applied' ? 'green' : 'yellow',
-          }),
+          field(
+            'Checkpoint',
+            `cycle ${n(c.cycle)}  ${c.status ?? '?'}  ${formatBytes(c.totalBytes)}  ${Array.isArray(c.signers) ? c.signers.length : 0} signer(s)`,
+            16,
+            {
+              color: c.status === 'voided' ? 'red' : c.status === 'applied' ? 'green' : 'yellow',
+            },
+          ),
         )
         if (ends !== undefined) lines.push(field('', `challenge ends ${formatLocalTime(ends)}`, 16, { dim: true }))
       } else if (!d.checkpoint.ok && !d.checkpoint.missing) lines.push({ text: partProblem(d.checkpoint, 'checkpoint')!, dim: true })

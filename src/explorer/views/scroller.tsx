@@ -68,38 +68,35 @@ export function Scroller({ lines, height, active, onOpen, onKey }: ScrollerProps
     cur.current = { ...cur.current, top: t }
     setTop(t)
   }
-  useKeys(
-    (input, key) => {
-      const page = Math.max(1, rows - 1)
-      const last = selectable.length - 1
-      const { pos, top } = cur.current
-      const sel = pos >= 0 ? selectable[pos] : undefined
-      if (key.downArrow || input === 'j') {
-        if (pos < last) select(pos + 1)
-        else scroll(1)
-      } else if (key.upArrow || input === 'k') {
-        if (pos > 0 && (sel === undefined || sel >= top)) select(pos - 1)
-        else scroll(-1)
-      } else if (key.pageDown || input === ' ') {
-        if (pos < last) select(pos + page)
-        else scroll(page)
-      } else if (key.pageUp) {
-        if (pos > 0) select(pos - page)
-        else scroll(-page)
-      } else if (input === 'g') {
-        select(0)
-        scroll(-lines.length)
-      } else if (input === 'G') {
-        select(last)
-        scroll(lines.length)
-      } else if (key.return || input === 'l' || key.rightArrow) {
-        const at = pos >= 0 ? selectable[pos] : undefined
-        const l = at === undefined ? undefined : lines[at]
-        if (l?.open) onOpen(l.open)
-      } else onKey?.(input)
-    },
-    active,
-  )
+  useKeys((input, key) => {
+    const page = Math.max(1, rows - 1)
+    const last = selectable.length - 1
+    const { pos, top } = cur.current
+    const sel = pos >= 0 ? selectable[pos] : undefined
+    if (key.downArrow || input === 'j') {
+      if (pos < last) select(pos + 1)
+      else scroll(1)
+    } else if (key.upArrow || input === 'k') {
+      if (pos > 0 && (sel === undefined || sel >= top)) select(pos - 1)
+      else scroll(-1)
+    } else if (key.pageDown || input === ' ') {
+      if (pos < last) select(pos + page)
+      else scroll(page)
+    } else if (key.pageUp) {
+      if (pos > 0) select(pos - page)
+      else scroll(-page)
+    } else if (input === 'g') {
+      select(0)
+      scroll(-lines.length)
+    } else if (input === 'G') {
+      select(last)
+      scroll(lines.length)
+    } else if (key.return || input === 'l' || key.rightArrow) {
+      const at = pos >= 0 ? selectable[pos] : undefined
+      const l = at === undefined ? undefined : lines[at]
+      if (l?.open) onOpen(l.open)
+    } else onKey?.(input)
+  }, active)
 
   const shown = lines.slice(shownTop, shownTop + rows)
   return (

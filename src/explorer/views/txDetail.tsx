@@ -35,14 +35,27 @@ export function TxDetailView({ hash, height, active }: { hash: string; height: n
     ]
     if (d.revertReason !== undefined) lines.push(field('Revert reason', clip(d.revertReason, w), 16, { color: 'red' }))
     if (tx.blockNumber) {
-      lines.push(field('Block', `#${thousands(num(tx.blockNumber)!)}  (index ${num(tx.transactionIndex)})`, 16, { open: { kind: 'block', ref: tx.blockNumber }, key: 'block' }))
+      lines.push(
+        field('Block', `#${thousands(num(tx.blockNumber)!)}  (index ${num(tx.transactionIndex)})`, 16, {
+          open: { kind: 'block', ref: tx.blockNumber },
+          key: 'block',
+        }),
+      )
     }
     if (t !== undefined) lines.push(field('Time', formatTimeAndAge(t, x.now)))
     lines.push(
       field('From', abbreviate(tx.from, w), 16, { open: { kind: 'account', address: tx.from }, key: 'from' }),
       tx.to
-        ? field('To', `${abbreviate(tx.to, w - (toName ? toName.length + 3 : 0))}${toName ? `  (${toName})` : ''}`, 16, { open: { kind: 'account', address: tx.to }, key: 'to' })
-        : field('To', r?.contractAddress ? `create → ${abbreviate(r.contractAddress, w - 9)}` : 'contract creation', 16, r?.contractAddress ? { open: { kind: 'account', address: r.contractAddress }, key: 'to' } : {}),
+        ? field('To', `${abbreviate(tx.to, w - (toName ? toName.length + 3 : 0))}${toName ? `  (${toName})` : ''}`, 16, {
+            open: { kind: 'account', address: tx.to },
+            key: 'to',
+          })
+        : field(
+            'To',
+            r?.contractAddress ? `create → ${abbreviate(r.contractAddress, w - 9)}` : 'contract creation',
+            16,
+            r?.contractAddress ? { open: { kind: 'account', address: r.contractAddress }, key: 'to' } : {},
+          ),
       field('Value', formatNfc(tx.value, 18)),
       field('Nonce', String(num(tx.nonce))),
       field('Gas', `${gasUsed === undefined ? '—' : thousands(gasUsed)} used of ${thousands(big(tx.gas) ?? 0n)} limit`),
@@ -70,7 +83,9 @@ export function TxDetailView({ hash, height, active }: { hash: string; height: n
         for (const a of ev.args) lines.push({ text: clip(`       ${a.name} = ${a.value}`, x.columns - 2), key: `log${i}.${a.name}` })
       } else {
         lines.push({ text: clip(`  ${i}: ${from}`, x.columns - 2), key: `log${i}` })
-        log.topics.forEach((topic: string, j: number) => lines.push({ text: clip(`       topic${j} ${topic}`, x.columns - 2), dim: true, key: `log${i}.t${j}` }))
+        log.topics.forEach((topic: string, j: number) =>
+          lines.push({ text: clip(`       topic${j} ${topic}`, x.columns - 2), dim: true, key: `log${i}.t${j}` }),
+        )
         lines.push({ text: clip(`       data ${log.data}`, x.columns - 2), dim: true, key: `log${i}.d` })
       }
     })

@@ -442,21 +442,9 @@ export async function runScenario(
     const token = state.token
     if (token === undefined) return t.fail('no token (deploy failed)')
     // tokenless holds no tokens at all
-    t.equal(
-      await c('revertReason', client.revertReason(accounts.tokenless, token, tokenRecipient, 1n)),
-      REASON_BALANCE,
-      'no tokens at all',
-    )
-    t.equal(
-      await c('revertReason', client.revertReason(accounts.deployer, token, ZERO_ADDRESS, 1n)),
-      REASON_ZERO,
-      'transfer to the zero address',
-    )
-    t.equal(
-      await c('revertReason', client.revertReason(accounts.deployer, token, tokenRecipient, TOKEN_SUPPLY * 2n)),
-      REASON_BALANCE,
-      'more than the supply',
-    )
+    t.equal(await c('revertReason', client.revertReason(accounts.tokenless, token, tokenRecipient, 1n)), REASON_BALANCE, 'no tokens at all')
+    t.equal(await c('revertReason', client.revertReason(accounts.deployer, token, ZERO_ADDRESS, 1n)), REASON_ZERO, 'transfer to the zero address')
+    t.equal(await c('revertReason', client.revertReason(accounts.deployer, token, tokenRecipient, TOKEN_SUPPLY * 2n)), REASON_BALANCE, 'more than the supply')
   })
 
   await t.test('nonce errors', async (t) => {

@@ -52,13 +52,8 @@ const POLL_MS = 200
 function viemAdapter(transport: Transport, name: string, kind: 'http' | 'ws'): ClientAdapter {
   const client = createPublicClient({ chain, transport, pollingInterval: POLL_MS })
   let abi: Abi = []
-  const wallet = (k: DevKey) =>
-    createWalletClient({ account: privateKeyToAccount(k.privateKey as Hex), chain, transport, pollingInterval: POLL_MS })
-  const toEvent = (l: {
-    args: { from?: string; to?: string; value?: bigint }
-    transactionHash: string | null
-    blockNumber: bigint | null
-  }): TransferEvent => ({
+  const wallet = (k: DevKey) => createWalletClient({ account: privateKeyToAccount(k.privateKey as Hex), chain, transport, pollingInterval: POLL_MS })
+  const toEvent = (l: { args: { from?: string; to?: string; value?: bigint }; transactionHash: string | null; blockNumber: bigint | null }): TransferEvent => ({
     from: l.args.from!,
     to: l.args.to!,
     value: l.args.value!,
@@ -102,10 +97,8 @@ function viemAdapter(transport: Transport, name: string, kind: 'http' | 'ws'): C
       return { address: r.contractAddress, hash }
     },
     tokenName: (address) => client.readContract({ address: address as Hex, abi, functionName: 'name' }) as Promise<string>,
-    tokenBalance: (address, holder) =>
-      client.readContract({ address: address as Hex, abi, functionName: 'balanceOf', args: [holder] }) as Promise<bigint>,
-    tokenTransfer: (from, address, to, amount) =>
-      wallet(from).writeContract({ address: address as Hex, abi, functionName: 'transfer', args: [to, amount] }),
+    tokenBalance: (address, holder) => client.readContract({ address: address as Hex, abi, functionName: 'balanceOf', args: [holder] }) as Promise<bigint>,
+    tokenTransfer: (from, address, to, amount) => wallet(from).writeContract({ address: address as Hex, abi, functionName: 'transfer', args: [to, amount] }),
     async transferLogs(address, fromBlock, toBlock) {
       const logs = await client.getContractEvents({ address: address as Hex, abi, eventName: 'Transfer', fromBlock, toBlock })
       return logs.map((l) => toEvent(l as any))
@@ -158,15 +151,8 @@ function viemAdapter(transport: Transport, name: string, kind: 'http' | 'ws'): C
   }
 }
 
-await t.test('viem http transport', (t) =>
-  runScenario(t, node, () => viemAdapter(http(node.url, { retryCount: 0 }), 'viem http', 'http'), ACCOUNTS_HTTP),
-)
+await t.test('viem http transport', (t) => runScenario(t, node, () => viemAdapter(http(node.url, { retryCount: 0 }), 'viem http', 'http'), ACCOUNTS_HTTP))
 
 await t.test('viem webSocket transport', (t) =>
-  runScenario(
-    t,
-    node,
-    () => viemAdapter(webSocket(node.wsUrl, { retryCount: 0, reconnect: false }), 'viem webSocket', 'ws'),
-    ACCOUNTS_WS,
-  ),
+  runScenario(t, node, () => viemAdapter(webSocket(node.wsUrl, { retryCount: 0, reconnect: false }), 'viem webSocket', 'ws'), ACCOUNTS_WS),
 )

@@ -73,7 +73,13 @@ t.test('invalid blocks, garbage and a foreign genesis from peers: refused, score
   const info = await closed
   t.equal(info.reasonName, 'BadScore', 'two invalid blocks: dropped for its score')
   // stderr arrives in chunks: wait for both lines
-  await waitFor(() => /invalid block from peer[^\n]*signature is not the producer/.test(node.stderr()) && /invalid block from peer[^\n]*not the start of a slot/.test(node.stderr()), 20_000, 'both reasons logged')
+  await waitFor(
+    () =>
+      /invalid block from peer[^\n]*signature is not the producer/.test(node.stderr()) &&
+      /invalid block from peer[^\n]*not the start of a slot/.test(node.stderr()),
+    20_000,
+    'both reasons logged',
+  )
   t.match(node.stderr(), /invalid block from peer[^\n]*signature is not the producer/, 'the log names what was wrong (signature)')
   t.match(node.stderr(), /invalid block from peer[^\n]*not the start of a slot/, 'the log names what was wrong (slot)')
 

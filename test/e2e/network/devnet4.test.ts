@@ -10,7 +10,12 @@ import { DEV_ACCOUNTS } from '../../../src/node/devAccounts.js'
 import { rpc, waitFor } from '../../helpers/nodeProcess.js'
 import { hashAt, headOf, makeDevnet, waitHeads } from '../../helpers/devnetProcess.js'
 
-interface WitnessRow { address: string; trust: number; produced: string; missed: string }
+interface WitnessRow {
+  address: string
+  trust: number
+  produced: string
+  missed: string
+}
 
 async function witness(url: string, address: string): Promise<{ trust: number; produced: number; missed: number; lastConfirmed: number }> {
   const w = await rpc<{ witnesses: (WitnessRow | null)[] }>(url, 'dpos_getWitnesses')
@@ -44,10 +49,14 @@ t.test('4 witnesses: agreement, finality, a dead witness, restart and sync', asy
   for (const u of urls()) {
     // a node can hold the head before the confirmations of the blocks under it (gossip under load):
     // finality must catch up, but it may do so a moment after the head
-    const f = await waitFor(async () => {
-      const x = await finalized(u)
-      return x.number >= 6 && x.lag <= 2 ? x : undefined
-    }, 20_000, `finality keeping up on ${u}`).catch(() => finalized(u))
+    const f = await waitFor(
+      async () => {
+        const x = await finalized(u)
+        return x.number >= 6 && x.lag <= 2 ? x : undefined
+      },
+      20_000,
+      `finality keeping up on ${u}`,
+    ).catch(() => finalized(u))
     t.ok(f.number >= 6 && f.lag <= 2, `finality keeps up on ${u}: final ${f.number}, lag ${f.lag}`)
   }
   const peerCount = async () => Number(await rpc<string>(net.nodes[0]!.url, 'net_peerCount'))
@@ -58,10 +67,14 @@ t.test('4 witnesses: agreement, finality, a dead witness, restart and sync', asy
   // makes its first block some slots after the others: read it once it shows every witness producing
   const metricsText = async () => (await fetch(`${net.nodes[0]!.url}/metrics`)).text()
   const producedRe = (a: string) => new RegExp(`^nfc_witness_produced_blocks\\{witness="${a}"\\} [1-9]\\d*$`, 'm')
-  const metrics = await waitFor(async () => {
-    const m = await metricsText()
-    return /^nfc_peers 3$/m.test(m) && net.nodes.every((n) => producedRe(n.address).test(m)) ? m : undefined
-  }, 20_000, 'metrics showing three peers and every witness producing').catch(metricsText)
+  const metrics = await waitFor(
+    async () => {
+      const m = await metricsText()
+      return /^nfc_peers 3$/m.test(m) && net.nodes.every((n) => producedRe(n.address).test(m)) ? m : undefined
+    },
+    20_000,
+    'metrics showing three peers and every witness producing',
+  ).catch(metricsText)
   t.match(metrics, /^nfc_peers 3$/m, 'metrics: peers')
   t.match(metrics, /^nfc_finality_lag_blocks \d+$/m, 'metrics: finality lag')
   for (const n of net.nodes) {
@@ -79,7 +92,16 @@ t.test('4 witnesses: agreement, finality, a dead witness, restart and sync', asy
     const { owner } = await rpc<{ owner: string }>(net.nodes[0]!.url, 'dpos_getSchedule')
     const entry = net.nodes.find((n) => n.address !== owner)!
     const others = net.nodes.filter((n) => n !== entry)
-    const raw = await wallet.signTransaction({ to: DEV_ACCOUNTS[6]!.address, value: 1n, gasLimit: 21_000n, maxFeePerGas: 10n ** 10n, maxPriorityFeePerGas: 10n ** 9n, nonce, chainId: 2100n, type: 2 })
+    const raw = await wallet.signTransaction({
+      to: DEV_ACCOUNTS[6]!.address,
+      value: 1n,
+      gasLimit: 21_000n,
+      maxFeePerGas: 10n ** 10n,
+      maxPriorityFeePerGas: 10n ** 9n,
+      nonce,
+      chainId: 2100n,
+      type: 2,
+    })
     const txHash = await rpc<string>(entry.url, 'eth_sendRawTransaction', [raw])
     const receipt = await waitFor(
       async () => {
@@ -114,14 +136,20 @@ t.test('4 witnesses: agreement, finality, a dead witness, restart and sync', asy
   // a confirmation it signed before dying can still be included after the baseline (+1 each, one
   // per block number, so at most lastConfirmed's advance); on a loaded machine that happens
   const late = after.lastConfirmed - before.lastConfirmed
-  t.ok(late >= 0 && after.trust - before.trust >= -100 * missed && after.trust - before.trust <= -100 * missed + late,
-    `trust fell by exactly 100 per missed slot (${after.trust - before.trust}; ${late} late confirmation block(s))`)
+  t.ok(
+    late >= 0 && after.trust - before.trust >= -100 * missed && after.trust - before.trust <= -100 * missed + late,
+    `trust fell by exactly 100 per missed slot (${after.trust - before.trust}; ${late} late confirmation block(s))`,
+  )
   t.equal(after.produced, before.produced, 'and it produced nothing')
   // with 3 of 4 every live witness's confirmation counts: under load one can land a block late
-  const finalAfter = await waitFor(async () => {
-    const x = await finalized(live[0]!)
-    return x.number > finalBefore.number && x.lag <= 3 ? x : undefined
-  }, 20_000, 'finality to continue with 3 of 4').catch(() => finalized(live[0]!))
+  const finalAfter = await waitFor(
+    async () => {
+      const x = await finalized(live[0]!)
+      return x.number > finalBefore.number && x.lag <= 3 ? x : undefined
+    },
+    20_000,
+    'finality to continue with 3 of 4',
+  ).catch(() => finalized(live[0]!))
   t.ok(finalAfter.number > finalBefore.number, `finality continues with 3 of 4 (${finalBefore.number} → ${finalAfter.number})`)
   t.ok(finalAfter.lag <= 3, `lag ${finalAfter.lag}`)
   // the other live nodes can be a block or two behind node 0's head: compare up to a height all hold

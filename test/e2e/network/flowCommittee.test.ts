@@ -74,7 +74,10 @@ t.test('two committee members gossip receipts and signatures and settle one chec
   await untilHead(a, async () => (aNode.node.peerCount > 1 && bNode.node.peerCount > 0 && cNode.node.peerCount > 0 ? true : undefined), 'the nodes connected')
 
   const chainId = Number(genesis.chainId)
-  t.equal((await send(a, provider.key, SYSTEM_CONTRACTS.nodeRegistry, registry.encodeFunctionData('pledge', [3]), genesis.params.enPledge, chainId)).status, '0x1')
+  t.equal(
+    (await send(a, provider.key, SYSTEM_CONTRACTS.nodeRegistry, registry.encodeFunctionData('pledge', [3]), genesis.params.enPledge, chainId)).status,
+    '0x1',
+  )
   t.equal((await send(a, consumer.key, SYSTEM_CONTRACTS.nb, nb.encodeFunctionData('convert', []), 1n * NFC, chainId)).status, '0x1')
   // the committee admits only pairs with NB fuel in escrow for the provider
   t.equal((await send(a, consumer.key, SYSTEM_CONTRACTS.nb, nb.encodeFunctionData('escrow', [provider.address, 10n ** 16n]), 0n, chainId)).status, '0x1')

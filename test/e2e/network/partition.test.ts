@@ -30,17 +30,22 @@ t.test('partition 2/2: no finality on either side; heal: one chain, no final blo
   // heal, and watch every finalized block each node reports
   const seen: { node: number; number: number; hash: string }[] = []
   const watch = setInterval(() => {
-    urls.forEach((u, i) =>
-      void finalized(u)
-        .then((f) => seen.push({ node: i, ...f }))
-        .catch(() => undefined),
+    urls.forEach(
+      (u, i) =>
+        void finalized(u)
+          .then((f) => seen.push({ node: i, ...f }))
+          .catch(() => undefined),
     )
   }, 200)
   t.teardown(() => clearInterval(watch))
   t.ok(await rpc(urls[0]!, 'admin_addPeer', [`ws://127.0.0.1:${net.nodes[2]!.p2pPort}`]), 'admin_addPeer 0 → 2')
   t.ok(await rpc(urls[1]!, 'admin_addPeer', [`ws://127.0.0.1:${net.nodes[3]!.p2pPort}`]), 'admin_addPeer 1 → 3')
 
-  await waitFor(async () => (await Promise.all(urls.map(async (u) => (await finalized(u)).number))).every((n) => n >= 3), 40_000, 'finality on every node after the heal')
+  await waitFor(
+    async () => (await Promise.all(urls.map(async (u) => (await finalized(u)).number))).every((n) => n >= 3),
+    40_000,
+    'finality on every node after the heal',
+  )
   const common = Math.min(...(await Promise.all(urls.map(headOf)))) - 1
   const hashes = await Promise.all(urls.map((u) => hashAt(u, common)))
   t.equal(new Set(hashes).size, 1, `one chain: block ${common} is the same on all four`)

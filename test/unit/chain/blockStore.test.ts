@@ -27,7 +27,13 @@ const nonces = new Map<number, bigint>()
 function transfer(from: number, to: number | null, type: 'legacy' | '1559' = 'legacy'): TypedTransaction {
   const nonce = nonces.get(from) ?? 0n
   nonces.set(from, nonce + 1n)
-  const base = { nonce, gasLimit: 21_000n, value: 1000n, to: to === null ? undefined : new Address(addr(to)), data: to === null ? Uint8Array.of(0x00) : undefined }
+  const base = {
+    nonce,
+    gasLimit: 21_000n,
+    value: 1000n,
+    to: to === null ? undefined : new Address(addr(to)),
+    data: to === null ? Uint8Array.of(0x00) : undefined,
+  }
   if (to === null) base.gasLimit = 100_000n
   return type === 'legacy'
     ? createLegacyTx({ ...base, gasPrice: 2_000_000_000n }, { common }).sign(devKey(from))
@@ -66,7 +72,10 @@ function receiptsFor(txs: TypedTransaction[]): TxReceipt[] {
       gasUsed: 21_000n + BigInt(i),
       effectiveGasPrice: 2_000_000_000n,
       contractAddress: tx.to === undefined ? bytes(20) : new Uint8Array(0),
-      logs: [{ address: bytes(20), topics: [bytes(32), bytes(32)], data: bytes(40) }, { address: bytes(20), topics: [], data: new Uint8Array(0) }],
+      logs: [
+        { address: bytes(20), topics: [bytes(32), bytes(32)], data: bytes(40) },
+        { address: bytes(20), topics: [], data: new Uint8Array(0) },
+      ],
     }
   })
 }
@@ -112,8 +121,16 @@ t.test('commitBlock writes header, body, receipts, indexes, extra and head in ON
     const got = (await s.getBlock(block.hash))!
     same(t, got.header, block.header)
     same(t, got.hash, block.hash)
-    same(t, got.transactions.map((x) => bytesToHex(x.hash())), txs.map((x) => bytesToHex(x.hash())))
-    same(t, got.transactions.map((x) => x.type), [0, 2, 0])
+    same(
+      t,
+      got.transactions.map((x) => bytesToHex(x.hash())),
+      txs.map((x) => bytesToHex(x.hash())),
+    )
+    same(
+      t,
+      got.transactions.map((x) => x.type),
+      [0, 2, 0],
+    )
     same(t, await s.getReceipts(block.hash), receipts)
     for (const [i, tx] of txs.entries()) same(t, await s.getTxLocation(tx.hash()), { blockHash: block.hash, index: i })
     same(t, await s.getMeta('x'), Uint8Array.of(1))
@@ -209,14 +226,37 @@ t.test('addressHistory: newest first, paging with limit and beforeNumber', async
   t.equal(expected.length, 5)
   const all = (await store.addressHistory(addr(8), 100)).map((x) => bytesToHex(x))
   same(t, all, expected)
-  same(t, (await store.addressHistory(addr(8), 2)).map((x) => bytesToHex(x)), expected.slice(0, 2), 'limit')
+  same(
+    t,
+    (await store.addressHistory(addr(8), 2)).map((x) => bytesToHex(x)),
+    expected.slice(0, 2),
+    'limit',
+  )
   // page 2: below block 4 (exclusive)
-  same(t, (await store.addressHistory(addr(8), 100, 4n)).map((x) => bytesToHex(x)), expected.slice(3), 'before block 4')
-  same(t, (await store.addressHistory(addr(8), 1, 4n)).map((x) => bytesToHex(x)), expected.slice(3, 4))
+  same(
+    t,
+    (await store.addressHistory(addr(8), 100, 4n)).map((x) => bytesToHex(x)),
+    expected.slice(3),
+    'before block 4',
+  )
+  same(
+    t,
+    (await store.addressHistory(addr(8), 1, 4n)).map((x) => bytesToHex(x)),
+    expected.slice(3, 4),
+  )
   same(t, await store.addressHistory(addr(8), 100, 1n), [], 'nothing before block 1')
-  same(t, (await store.addressHistory(addr(8), 100, 7n)).map((x) => bytesToHex(x)), expected, 'before a block past the head')
+  same(
+    t,
+    (await store.addressHistory(addr(8), 100, 7n)).map((x) => bytesToHex(x)),
+    expected,
+    'before a block past the head',
+  )
   // the other addresses are unaffected by each other
-  same(t, (await store.addressHistory(addr(3), 100)).map((x) => bytesToHex(x)), [bytesToHex(byBlock[3][1].hash())])
+  same(
+    t,
+    (await store.addressHistory(addr(3), 100)).map((x) => bytesToHex(x)),
+    [bytesToHex(byBlock[3][1].hash())],
+  )
   same(t, await store.addressHistory(addr(5), 100), [])
 })
 

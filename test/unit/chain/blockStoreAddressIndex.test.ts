@@ -134,7 +134,10 @@ t.test('commit writes the address entries in the block batch: sender, recipient,
   await store.commitBlock(block, receiptsFor(txs), [])
   t.equal(writes.length, 1, 'one batch')
   const written = new Map(writes[0].filter((op) => op.key[0] === A).map((op) => [hx(op.key), hx(op.value!)]))
-  const entry = (who: Uint8Array, i: number, flags: number): [string, string] => [hx(key(A, who, u64(1n), u32(i))), hx(txs[i].hash()) + flags.toString(16).padStart(2, '0')]
+  const entry = (who: Uint8Array, i: number, flags: number): [string, string] => [
+    hx(key(A, who, u64(1n), u32(i))),
+    hx(txs[i].hash()) + flags.toString(16).padStart(2, '0'),
+  ]
   const want = new Map([
     entry(addr(1), 0, FROM),
     entry(addr(2), 0, TO),
@@ -151,25 +154,14 @@ t.test('commit writes the address entries in the block batch: sender, recipient,
   ])
   t.same(shape(await store.transactionsOf(created.get(hx(make.hash()))!, { limit: 10 })), [{ n: 1n, i: 2, hash: hx(make.hash()), flags: TO }])
   t.same(await store.transactionsOf(addr(5), { limit: 10 }), [], 'an address without history')
-  t.same(
-    (await store.addressHistory(addr(2), 10)).map(hx),
-    [hx(txs[1].hash()), hx(txs[0].hash())],
-    'addressHistory reads the same index',
-  )
+  t.same((await store.addressHistory(addr(2), 10)).map(hx), [hx(txs[1].hash()), hx(txs[0].hash())], 'addressHistory reads the same index')
 })
 
 t.test('transactionsOf pages newest first with limit, beforeBlock and beforeIndex', async (t) => {
   const { store } = await openStore(t)
   const genesis = makeBlock(header(0n, ZERO32), [])
   await store.commitBlock(genesis, [], [])
-  const plan: TypedTransaction[][] = [
-    [tx(8, 9)],
-    [tx(9, 1)],
-    [tx(1, 8), tx(9, 2), tx(8, 8)],
-    [tx(8, 1), tx(2, 3), tx(9, 8), creation(8)],
-    [],
-    [tx(7, 8)],
-  ]
+  const plan: TypedTransaction[][] = [[tx(8, 9)], [tx(9, 1)], [tx(1, 8), tx(9, 2), tx(8, 8)], [tx(8, 1), tx(2, 3), tx(9, 8), creation(8)], [], [tx(7, 8)]]
   const blocks = await commitChain(store, genesis.hash, 1n, plan)
   const expected = expectedOf(addr(8), blocks)
   t.equal(expected.length, 7)
@@ -185,10 +177,17 @@ t.test('transactionsOf pages newest first with limit, beforeBlock and beforeInde
     const last = page[page.length - 1]
     before = { beforeBlock: last.n, beforeIndex: last.i }
   }
-  t.same(pages.map((p) => p.length), [3, 3, 1])
+  t.same(
+    pages.map((p) => p.length),
+    [3, 3, 1],
+  )
   t.same(pages.flat(), expected, 'the pages add up to the whole history, no gaps, no repeats')
 
-  t.same(shape(await store.transactionsOf(addr(8), { beforeBlock: 4n, limit: 100 })), expected.filter((e) => e.n < 4n), 'before a whole block')
+  t.same(
+    shape(await store.transactionsOf(addr(8), { beforeBlock: 4n, limit: 100 })),
+    expected.filter((e) => e.n < 4n),
+    'before a whole block',
+  )
   t.same(
     shape(await store.transactionsOf(addr(8), { beforeBlock: 4n, beforeIndex: 2, limit: 100 })),
     expected.filter((e) => e.n < 4n || (e.n === 4n && e.i < 2)),
@@ -279,7 +278,14 @@ t.test('a data directory that predates the index gets it rebuilt once, with prog
   const after = new Map<string, string>()
   for await (const [k, v] of db.iterator({ gte: Uint8Array.of(A), lt: Uint8Array.of(A + 1) })) after.set(hx(k), hx(v))
   t.same(after, before, 'the rebuilt index is the one commits write')
-  t.equal(await db.keys({ gte: Uint8Array.of(0x61), lt: Uint8Array.of(0x62), limit: 1 }).all().then((k) => k.length), 0, 'retired a entries cleared')
+  t.equal(
+    await db
+      .keys({ gte: Uint8Array.of(0x61), lt: Uint8Array.of(0x62), limit: 1 })
+      .all()
+      .then((k) => k.length),
+    0,
+    'retired a entries cleared',
+  )
   t.ok(await store.getMeta('addressIndex'))
   t.equal(await store.ensureAddressIndex(), 0, 'only once')
 })

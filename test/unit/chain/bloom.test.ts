@@ -15,7 +15,7 @@ function referenceBloom(items: Uint8Array[]): Uint8Array {
     const h = getBytes(keccak256(item))
     for (const i of [0, 2, 4]) {
       const bit = ((h[i] << 8) + h[i + 1]) % 2048
-      bloom[255 - Math.floor(bit / 8)] |= 1 << bit % 8
+      bloom[255 - Math.floor(bit / 8)] |= 1 << (bit % 8)
     }
   }
   return bloom
@@ -41,7 +41,7 @@ const transferLog: Log = {
   data: getBytes(zeroPadValue('0x0de0b6b3a7640000', 32)),
 }
 
-t.test('bloom of a known log equals Ethereum\'s (ethereumjs Bloom and the yellow-paper formula)', async (t) => {
+t.test("bloom of a known log equals Ethereum's (ethereumjs Bloom and the yellow-paper formula)", async (t) => {
   const ours = bloomOfLogs([transferLog])
   t.equal(ours.length, BLOOM_BYTES)
   same(t, ours, ethjsBloom([transferLog]))

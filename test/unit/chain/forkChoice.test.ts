@@ -2,7 +2,12 @@ import t from 'tap'
 import { beatsHead, compareHashes, isViable, pickHead, type Candidate } from '../../../src/chain/forkChoice.js'
 
 const h = (byte: number): Uint8Array => new Uint8Array(32).fill(byte)
-const cand = (hash: number, number: bigint, parent: number, containsFinal = true): Candidate => ({ hash: h(hash), number, parentHash: h(parent), containsFinal })
+const cand = (hash: number, number: bigint, parent: number, containsFinal = true): Candidate => ({
+  hash: h(hash),
+  number,
+  parentHash: h(parent),
+  containsFinal,
+})
 
 t.test('compareHashes is bytewise', async (t) => {
   t.ok(compareHashes(h(1), h(2)) < 0)

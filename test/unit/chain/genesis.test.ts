@@ -57,10 +57,15 @@ t.test('genesis/dev.json parses and matches the dev allocation', async (t) => {
   t.equal(g.name, 'nfc-dev')
   t.equal(g.chainId, 2100n)
   t.equal(g.timestamp, 0)
-  t.same(g.witnesses, [{ address: '0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266', pledge: 100_000n * NFC, votes: 1_000_000n * NFC, bonusRatioBps: 1000, url: '' }])
+  t.same(g.witnesses, [
+    { address: '0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266', pledge: 100_000n * NFC, votes: 1_000_000n * NFC, bonusRatioBps: 1000, url: '' },
+  ])
   t.equal(g.witnesses[0]!.address, A0)
   t.equal(g.totalSupply, TOTAL_SUPPLY)
-  t.equal(g.alloc.reduce((s, [, a]) => s + a.balance, 0n), TOTAL_SUPPLY)
+  t.equal(
+    g.alloc.reduce((s, [, a]) => s + a.balance, 0n),
+    TOTAL_SUPPLY,
+  )
   t.same(g.params, { ...DEFAULT_PARAMS, blockIntervalMs: 1000, flowCycleSec: 60, flowChallengeSec: 30, electionCycleBlocks: 100, witnessesPerRound: 1 })
   t.equal(g.params.minGasPrice, 1_000_000_000n)
   t.equal(g.params.blockGasLimit, 30_000_000n)
@@ -70,7 +75,11 @@ t.test('genesis/dev.json parses and matches the dev allocation', async (t) => {
 
   const bal = new Map(g.alloc.map(([a, acct]) => [a, acct.balance]))
   for (let i = 0; i < 10; i++) t.equal(bal.get(DEV_ACCOUNTS[i]!.address.toLowerCase()), 10_000n * NFC, `dev account ${i}`)
-  t.equal(bal.get(DEV_ACCOUNTS[10]!.address.toLowerCase()), 105_000_000n * NFC - 100_000n * NFC - 1_100_000n * NFC, 'foundation, less the dev accounts and the witness pledge and votes')
+  t.equal(
+    bal.get(DEV_ACCOUNTS[10]!.address.toLowerCase()),
+    105_000_000n * NFC - 100_000n * NFC - 1_100_000n * NFC,
+    'foundation, less the dev accounts and the witness pledge and votes',
+  )
   t.equal(bal.get(POOLS.teamVesting), 315_000_000n * NFC, 'team, in the vesting pool')
   t.equal(bal.get(DEV_ACCOUNTS[11]!.address.toLowerCase()), undefined, 'the team address itself holds nothing')
   t.same(g.vesting, [{ address: DEV_ACCOUNTS[11]!.address.toLowerCase(), amount: 315_000_000n * NFC, cliffMs: 31_536_000_000n, durationMs: 189_216_000_000n }])
@@ -84,14 +93,21 @@ t.test('genesis/dev.json parses and matches the dev allocation', async (t) => {
 
   const addrs = g.alloc.map(([a]) => a)
   t.same(addrs, [...addrs].sort(), 'alloc sorted by address')
-  t.ok(addrs.every((a) => a === a.toLowerCase()), 'alloc keys lowercase')
+  t.ok(
+    addrs.every((a) => a === a.toLowerCase()),
+    'alloc keys lowercase',
+  )
   t.equal(g.alloc.find(([a]) => a === A0.toLowerCase())![1].label, 'dev account 0')
 })
 
 t.test('canonical JSON is deterministic and ignores key order and labels', async (t) => {
   const a = parseGenesis(dev())
   const shuffled = dev()
-  shuffled.alloc = Object.fromEntries(Object.entries(shuffled.alloc as Doc).reverse().map(([k, v]) => [k.toLowerCase(), { ...v, label: 'x' }]))
+  shuffled.alloc = Object.fromEntries(
+    Object.entries(shuffled.alloc as Doc)
+      .reverse()
+      .map(([k, v]) => [k.toLowerCase(), { ...v, label: 'x' }]),
+  )
   const b = parseGenesis({ alloc: shuffled.alloc, ...shuffled })
   t.equal(canonicalGenesisJson(a), canonicalGenesisJson(b))
   const c = JSON.parse(canonicalGenesisJson(a))
@@ -111,7 +127,12 @@ t.test('defaults, hex amounts, code and storage', async (t) => {
   d.alloc = {
     [REGISTRY]: { balance: RN_PLEDGE.toString() },
     [A0]: { balance: `0x${(TOTAL_SUPPLY - RN_PLEDGE - 5n).toString(16)}` },
-    [POOLS.shared]: { balance: '5', nonce: 1, code: '0x6001600055', storage: { ['0x' + '0'.repeat(63) + '1']: '0x02', ['0x' + 'ab'.repeat(32)]: '0x00', ['0x' + '0'.repeat(64)]: '0x0100' } },
+    [POOLS.shared]: {
+      balance: '5',
+      nonce: 1,
+      code: '0x6001600055',
+      storage: { ['0x' + '0'.repeat(63) + '1']: '0x02', ['0x' + 'ab'.repeat(32)]: '0x00', ['0x' + '0'.repeat(64)]: '0x0100' },
+    },
   }
   const g = parseGenesis(d)
   t.same(g.params, DEFAULT_PARAMS)
@@ -163,16 +184,20 @@ t.test('addresses: checksum, format, duplicates', async (t) => {
   invalid(t, { ...minimal(), witnesses: [witness(bad)] }, ['witnesses[0].address', 'EIP-55'])
   invalid(t, withAlloc({ [bad]: { balance: REST } }), [`alloc.${bad}`, 'EIP-55'])
   invalid(t, { ...minimal(), witnesses: [witness('0x1234')] }, ['witnesses[0].address', '40 hex digits'])
-  invalid(t, withAlloc({ 'f39fd6e51aad88f6f4ce6ab8827279cfffb92266': { balance: REST } }), ['alloc.f39fd6e51aad88f6f4ce6ab8827279cfffb92266', '0x prefix'])
+  invalid(t, withAlloc({ f39fd6e51aad88f6f4ce6ab8827279cfffb92266: { balance: REST } }), ['alloc.f39fd6e51aad88f6f4ce6ab8827279cfffb92266', '0x prefix'])
   // all-lowercase and all-uppercase skip the checksum
-  const g = parseGenesis({ ...minimal(), witnesses: [witness(A0.toLowerCase())], alloc: { ['0x' + A0.slice(2).toUpperCase()]: { balance: REST }, [REGISTRY]: { balance: RN_PLEDGE.toString() } } })
-  t.same(g.witnesses.map((w) => w.address), [A0], 'witnesses come back checksummed')
-  const half = ((TOTAL_SUPPLY - RN_PLEDGE) / 2n).toString()
-  invalid(
-    t,
-    withAlloc({ [A0]: { balance: half }, [A0.toLowerCase()]: { balance: half } }),
-    [`alloc.${A0.toLowerCase()}`, 'duplicate address', `alloc.${A0}`],
+  const g = parseGenesis({
+    ...minimal(),
+    witnesses: [witness(A0.toLowerCase())],
+    alloc: { ['0x' + A0.slice(2).toUpperCase()]: { balance: REST }, [REGISTRY]: { balance: RN_PLEDGE.toString() } },
+  })
+  t.same(
+    g.witnesses.map((w) => w.address),
+    [A0],
+    'witnesses come back checksummed',
   )
+  const half = ((TOTAL_SUPPLY - RN_PLEDGE) / 2n).toString()
+  invalid(t, withAlloc({ [A0]: { balance: half }, [A0.toLowerCase()]: { balance: half } }), [`alloc.${A0.toLowerCase()}`, 'duplicate address', `alloc.${A0}`])
 })
 
 t.test('unknown fields, with suggestions', async (t) => {
@@ -182,7 +207,10 @@ t.test('unknown fields, with suggestions', async (t) => {
   invalid(t, { ...minimal(), params: { rnPledg: '1' } }, ['unknown field params.rnPledg', 'did you mean params.rnPledge?'])
   invalid(t, { ...minimal(), blockGasLimit: 30000000 }, ['unknown field blockGasLimit', 'belongs in params'])
   const p = invalid(t, { ...minimal(), zzzzzzzz: 1 }, ['unknown field zzzzzzzz', 'allowed here'])
-  t.notOk(p.some((x) => x.includes('did you mean')), 'no suggestion when nothing is close')
+  t.notOk(
+    p.some((x) => x.includes('did you mean')),
+    'no suggestion when nothing is close',
+  )
 })
 
 t.test('supply: sum of balances and the fixed total', async (t) => {
@@ -240,7 +268,12 @@ t.test('witnesses: non-empty, unique, at most witnessesPerRound', async (t) => {
   const w = minimal()
   delete w.witnesses
   invalid(t, w, ['witnesses', 'missing', '"pledge"'])
-  const two = (params: Doc, ws: Doc[]): Doc => ({ ...minimal(), params, witnesses: ws, alloc: { [A0]: { balance: (TOTAL_SUPPLY - 2n * RN_PLEDGE).toString() }, [REGISTRY]: { balance: (2n * RN_PLEDGE).toString() } } })
+  const two = (params: Doc, ws: Doc[]): Doc => ({
+    ...minimal(),
+    params,
+    witnesses: ws,
+    alloc: { [A0]: { balance: (TOTAL_SUPPLY - 2n * RN_PLEDGE).toString() }, [REGISTRY]: { balance: (2n * RN_PLEDGE).toString() } },
+  })
   invalid(t, two({}, [witness(A0), witness(A0.toLowerCase())]), ['witnesses[1].address', 'duplicate of witnesses[0]'])
   invalid(t, two({ witnessesPerRound: 1 }, [witness(A0), witness(A1)]), ['witnesses', '2 listed', 'params.witnessesPerRound is 1'])
   t.equal(parseGenesis(two({ witnessesPerRound: 2 }, [witness(A0), witness(A1)])).witnesses.length, 2, 'W witnesses are fine')
@@ -254,7 +287,14 @@ t.test('witnesses: the object shape', async (t) => {
   t.equal(parseGenesis({ ...minimal(), witnesses: [noUrl] }).witnesses[0]!.url, '', 'url may be left out (empty)')
 
   // the old format: a plain address string
-  invalid(t, { ...minimal(), witnesses: [A0] }, ['witnesses[0]', 'a plain address is no longer accepted', `"address": "${A0}"`, '"pledge"', '"votes"', '"bonusRatioBps"'])
+  invalid(t, { ...minimal(), witnesses: [A0] }, [
+    'witnesses[0]',
+    'a plain address is no longer accepted',
+    `"address": "${A0}"`,
+    '"pledge"',
+    '"votes"',
+    '"bonusRatioBps"',
+  ])
   invalid(t, { ...minimal(), witnesses: [7] }, ['witnesses[0]', 'expected a witness object', 'the number 7'])
   for (const field of ['address', 'pledge', 'votes', 'bonusRatioBps']) {
     const x = witness(A0)
@@ -270,18 +310,27 @@ t.test('witnesses: the object shape', async (t) => {
   invalid(t, { ...minimal(), witnesses: [witness(A0, { url: 5 })] }, ['witnesses[0].url', 'expected a string'])
   t.equal(parseGenesis({ ...minimal(), witnesses: [witness(A0, { url: 'x'.repeat(256) })] }).witnesses[0]!.url.length, 256, '256 bytes is the limit')
   invalid(t, { ...minimal(), witnesses: [witness(A0, { url: 'x'.repeat(257) })] }, ['witnesses[0].url', '257 bytes', 'at most 256'])
-  invalid(t, { ...minimal(), witnesses: [witness(A0, { url: 'é'.repeat(129) })] }, ['witnesses[0].url', '258 bytes'], )
+  invalid(t, { ...minimal(), witnesses: [witness(A0, { url: 'é'.repeat(129) })] }, ['witnesses[0].url', '258 bytes'])
   invalid(t, { ...minimal(), witnesses: [witness(A0, { adress: A0 })] }, ['unknown field witnesses[0].adress', 'did you mean witnesses[0].address?'])
 })
 
 t.test('witnesses: pledge at least params.rnPledge', async (t) => {
   const low = RN_PLEDGE - 1n
-  const d = { ...minimal(), witnesses: [witness(A0, { pledge: low.toString() })], alloc: { [A0]: { balance: (TOTAL_SUPPLY - low).toString() }, [REGISTRY]: { balance: low.toString() } } }
+  const d = {
+    ...minimal(),
+    witnesses: [witness(A0, { pledge: low.toString() })],
+    alloc: { [A0]: { balance: (TOTAL_SUPPLY - low).toString() }, [REGISTRY]: { balance: low.toString() } },
+  }
   invalid(t, d, ['witnesses[0].pledge', '99,999.999999999999999999 NFC', 'below params.rnPledge', '100,000 NFC (100000000000000000000000 wei)'])
   // a devnet may lower the minimum
   t.equal(parseGenesis({ ...d, params: { rnPledge: low.toString() } }).witnesses[0]!.pledge, low)
   // rnPledge 0: a zero pledge, and no NodeRegistry entry needed
-  const free = parseGenesis({ ...minimal(), params: { rnPledge: '0' }, witnesses: [witness(A0, { pledge: '0' })], alloc: { [A0]: { balance: TOTAL_SUPPLY.toString() } } })
+  const free = parseGenesis({
+    ...minimal(),
+    params: { rnPledge: '0' },
+    witnesses: [witness(A0, { pledge: '0' })],
+    alloc: { [A0]: { balance: TOTAL_SUPPLY.toString() } },
+  })
   t.equal(free.witnesses[0]!.pledge, 0n)
 })
 
@@ -297,12 +346,22 @@ t.test('witnesses: NodeRegistry holds exactly the pledges, Staking exactly the v
     },
   })
   const g = parseGenesis(good())
-  t.same(g.witnesses.map((w) => [w.pledge, w.votes]), [[RN_PLEDGE, votes], [2n * RN_PLEDGE, 0n]])
+  t.same(
+    g.witnesses.map((w) => [w.pledge, w.votes]),
+    [
+      [RN_PLEDGE, votes],
+      [2n * RN_PLEDGE, 0n],
+    ],
+  )
 
   const noRegistry = good()
   delete noRegistry.alloc[REGISTRY]
   noRegistry.alloc[A0].balance = (TOTAL_SUPPLY - votes).toString()
-  invalid(t, noRegistry, [`alloc.${REGISTRY} (NodeRegistry) has no entry`, 'the witnesses pledge 300,000 NFC (300000000000000000000000 wei)', 'set its balance to "300000000000000000000000"'])
+  invalid(t, noRegistry, [
+    `alloc.${REGISTRY} (NodeRegistry) has no entry`,
+    'the witnesses pledge 300,000 NFC (300000000000000000000000 wei)',
+    'set its balance to "300000000000000000000000"',
+  ])
 
   const zeroRegistry = good()
   zeroRegistry.alloc[REGISTRY].balance = '0'
@@ -313,7 +372,11 @@ t.test('witnesses: NodeRegistry holds exactly the pledges, Staking exactly the v
   const moreStaking = good()
   moreStaking.alloc[STAKING].balance = (votes + 1n).toString()
   moreStaking.alloc[A0].balance = (BigInt(moreStaking.alloc[A0].balance) - 1n).toString()
-  invalid(t, moreStaking, [`alloc.${STAKING} (Staking) holds 1,000,000.000000000000000001 NFC`, 'self-vote 1,000,000 NFC (1000000000000000000000000 wei)', `set its balance to "${votes}"`])
+  invalid(t, moreStaking, [
+    `alloc.${STAKING} (Staking) holds 1,000,000.000000000000000001 NFC`,
+    'self-vote 1,000,000 NFC (1000000000000000000000000 wei)',
+    `set its balance to "${votes}"`,
+  ])
 
   const noStaking = good()
   delete noStaking.alloc[STAKING]
@@ -322,7 +385,10 @@ t.test('witnesses: NodeRegistry holds exactly the pledges, Staking exactly the v
 
   // Σ votes = 0: no Staking entry is fine (minimal() has none), and so is one holding "0"
   t.ok(parseGenesis({ ...minimal(), alloc: { ...minimal().alloc, [STAKING]: { balance: '0' } } }))
-  const stray = { ...minimal(), alloc: { [A0]: { balance: (TOTAL_SUPPLY - RN_PLEDGE - 1n).toString() }, [REGISTRY]: { balance: RN_PLEDGE.toString() }, [STAKING]: { balance: '1' } } }
+  const stray = {
+    ...minimal(),
+    alloc: { [A0]: { balance: (TOTAL_SUPPLY - RN_PLEDGE - 1n).toString() }, [REGISTRY]: { balance: RN_PLEDGE.toString() }, [STAKING]: { balance: '1' } },
+  }
   invalid(t, stray, [`alloc.${STAKING} (Staking) holds 0.000000000000000001 NFC`, 'self-vote 0 NFC (0 wei)', 'set its balance to "0"'])
 
   // not checked when a witness is invalid (its amount is unknown): no bogus follow-up problem

@@ -46,8 +46,14 @@ t.test('duplicate JSON keys are reported (JSON.parse would drop one silently)', 
   const e = caught(() => loadGenesisFile(resolve(FIX, 'duplicateKey.json')))
   t.equal(e.code, 'GENESIS_INVALID')
   const problems = e.meta.problems as string[]
-  t.ok(problems.some((p) => p.includes('alloc.0x70997970c51812dc3a010c7d01b50e0d17dc79c8') && p.includes('lines 8 and 9')), problems.join('\n'))
-  t.ok(problems.some((p) => p.startsWith('alloc: balances sum to 1,050,000,000 NFC')), 'and the resulting supply gap')
+  t.ok(
+    problems.some((p) => p.includes('alloc.0x70997970c51812dc3a010c7d01b50e0d17dc79c8') && p.includes('lines 8 and 9')),
+    problems.join('\n'),
+  )
+  t.ok(
+    problems.some((p) => p.startsWith('alloc: balances sum to 1,050,000,000 NFC')),
+    'and the resulting supply gap',
+  )
 })
 
 t.test('a file with many problems lists them all', async (t) => {
@@ -66,7 +72,11 @@ t.test('a file with many problems lists them all', async (t) => {
     'alloc.0x70997970c51812dC3a010c7d01b50e0d17dc79c8.code: odd number of hex digits',
     'alloc.0x0000000000000000000000000000000000001000.storage.0x01: storage key must be 32 bytes',
   ]
-  for (const x of expect) t.ok(problems.some((p) => p.startsWith(x)), `${x}\n--- got:\n${problems.join('\n')}`)
+  for (const x of expect)
+    t.ok(
+      problems.some((p) => p.startsWith(x)),
+      `${x}\n--- got:\n${problems.join('\n')}`,
+    )
   t.equal(problems.length, expect.length)
   t.match(e.message, /manyProblems\.json \(10 problems\)/)
 })

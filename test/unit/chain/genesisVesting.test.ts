@@ -47,7 +47,11 @@ function problems(t: Test, d: Doc, ...needles: string[][]): void {
     t.ok(e instanceof NfcError && e.code === 'GENESIS_INVALID')
     list = (e as NfcError).meta.problems as string[]
   }
-  for (const n of needles) t.ok(list.some((p) => n.every((x) => p.includes(x))), `a problem mentions ${n.join(' + ')}; got:\n${list.join('\n')}`)
+  for (const n of needles)
+    t.ok(
+      list.some((p) => n.every((x) => p.includes(x))),
+      `a problem mentions ${n.join(' + ')}; got:\n${list.join('\n')}`,
+    )
 }
 
 t.test('foundation and vesting parse into the Genesis and FlowConfig', async (t) => {
@@ -58,14 +62,25 @@ t.test('foundation and vesting parse into the Genesis and FlowConfig', async (t)
   t.equal(f.foundation, g.foundation)
   t.same(f.vesting, g.vesting)
 
-  const none = parseGenesis(doc({ foundation: undefined, vesting: undefined, alloc: { ...doc().alloc, [POOLS.teamVesting]: { balance: '0' }, [A0]: { balance: (TOTAL_SUPPLY - RN_PLEDGE).toString() } } }))
+  const none = parseGenesis(
+    doc({
+      foundation: undefined,
+      vesting: undefined,
+      alloc: { ...doc().alloc, [POOLS.teamVesting]: { balance: '0' }, [A0]: { balance: (TOTAL_SUPPLY - RN_PLEDGE).toString() } },
+    }),
+  )
   t.equal(none.foundation, null, 'optional: no foundation')
   t.same(none.vesting, [], 'optional: no grants')
   t.equal(parseGenesis(doc({ foundation: null })).foundation, null, 'null is no foundation')
   t.equal(parseGenesis(doc({ foundation: FOUNDATION.toLowerCase() })).foundation, FOUNDATION.toLowerCase(), 'lowercase accepted')
 
   // two grants to one address are allowed; their sum is what the pool holds
-  const two = doc({ vesting: [{ address: TEAM, amount: (GRANT - NFC).toString(), cliffSec: 0, durationSec: 0 }, { address: TEAM, amount: NFC.toString(), cliffSec: 1, durationSec: 2 }] })
+  const two = doc({
+    vesting: [
+      { address: TEAM, amount: (GRANT - NFC).toString(), cliffSec: 0, durationSec: 0 },
+      { address: TEAM, amount: NFC.toString(), cliffSec: 1, durationSec: 2 },
+    ],
+  })
   t.equal(parseGenesis(two).vesting.length, 2)
 })
 
@@ -88,7 +103,12 @@ t.test('the vesting pool must hold exactly the grants', async (t) => {
     [SYSTEM_CONTRACTS.nodeRegistry]: { balance: RN_PLEDGE.toString() },
     [POOLS.teamVesting]: { balance: pool.toString() },
   })
-  problems(t, doc({ alloc: alloc(GRANT - 1n) }), [`alloc.${POOLS.teamVesting}`, 'team vesting pool', 'holds 314,999,999.999999999999999999 NFC', `set its balance to "${GRANT}"`])
+  problems(t, doc({ alloc: alloc(GRANT - 1n) }), [
+    `alloc.${POOLS.teamVesting}`,
+    'team vesting pool',
+    'holds 314,999,999.999999999999999999 NFC',
+    `set its balance to "${GRANT}"`,
+  ])
   problems(t, doc({ alloc: alloc(GRANT + 1n) }), [`alloc.${POOLS.teamVesting}`, 'vesting grants total 315,000,000 NFC'])
   const noPool = alloc(0n)
   delete noPool[POOLS.teamVesting]
@@ -134,8 +154,17 @@ t.test('claimVested / vestingOf through FlowRewards', async (t) => {
   const env = await tokenEnv({ vesting: [grant] })
   const pool = at(POOLS.teamVesting)
   await env.setBalance(pool, grant.amount)
-  const V = new Interface(['function claimVested()', 'function vestingOf(address) view returns (uint256 amount, uint256 claimed, uint256 claimable)', 'event VestingClaimed(address indexed account, uint256 amount)'])
-  const vestingOf = async () => [...V.decodeFunctionResult('vestingOf', (await env.call(devAt(0), FLOW_REWARDS_ADDR, V.encodeFunctionData('vestingOf', [team.toString()]))).execResult.returnValue)]
+  const V = new Interface([
+    'function claimVested()',
+    'function vestingOf(address) view returns (uint256 amount, uint256 claimed, uint256 claimable)',
+    'event VestingClaimed(address indexed account, uint256 amount)',
+  ])
+  const vestingOf = async () => [
+    ...V.decodeFunctionResult(
+      'vestingOf',
+      (await env.call(devAt(0), FLOW_REWARDS_ADDR, V.encodeFunctionData('vestingOf', [team.toString()]))).execResult.returnValue,
+    ),
+  ]
   env.timeMs = env.cfg.genesisTime + 5n * DAY
   t.same(await vestingOf(), [grant.amount, 0n, 0n], 'before the cliff')
   t.equal(outcome(await env.send(7, FLOW_REWARDS_ADDR, V.encodeFunctionData('claimVested'))), 'revert: nothing vested to claim')

@@ -39,8 +39,19 @@ function sample(): BlockHeader {
 }
 
 const FIELD_NAMES = [
-  'parentHash', 'number', 'timestamp', 'producer', 'stateRoot', 'transactionsRoot', 'receiptsRoot',
-  'logsBloom', 'gasLimit', 'gasUsed', 'baseFeePerGas', 'flowRoot', 'confirmationsRoot',
+  'parentHash',
+  'number',
+  'timestamp',
+  'producer',
+  'stateRoot',
+  'transactionsRoot',
+  'receiptsRoot',
+  'logsBloom',
+  'gasLimit',
+  'gasUsed',
+  'baseFeePerGas',
+  'flowRoot',
+  'confirmationsRoot',
 ] as const
 
 t.test('encode/decode round trip, signed and unsigned, including zero numbers', async (t) => {
@@ -66,8 +77,19 @@ t.test('hash is keccak of the RLP of the 13 unsigned fields and ignores the sign
   const u = bigIntToUnpaddedBytes
   const expected = keccak256(
     RLP.encode([
-      h.parentHash, u(h.number), u(h.timestamp), h.producer, h.stateRoot, h.transactionsRoot, h.receiptsRoot,
-      h.logsBloom, u(h.gasLimit), u(h.gasUsed), u(h.baseFeePerGas), h.flowRoot, h.confirmationsRoot,
+      h.parentHash,
+      u(h.number),
+      u(h.timestamp),
+      h.producer,
+      h.stateRoot,
+      h.transactionsRoot,
+      h.receiptsRoot,
+      h.logsBloom,
+      u(h.gasLimit),
+      u(h.gasUsed),
+      u(h.baseFeePerGas),
+      h.flowRoot,
+      h.confirmationsRoot,
     ]),
   )
   t.equal(hexlify(headerHash(h)), expected)
@@ -159,7 +181,13 @@ t.test('decode rejects bad encodings with CHAIN_BAD_ENCODING', async (t) => {
     ['gasLimit with a leading zero', withField(8, Uint8Array.of(0, 1, 0xc9, 0xc3, 0x80))],
     ['gasUsed with a leading zero', withField(9, Uint8Array.of(0, 1))],
     ['baseFee with a leading zero', withField(10, Uint8Array.of(0, 0x3b, 0x9a, 0xca, 0x00))],
-    ['number longer than 32 bytes', withField(1, Uint8Array.from({ length: 33 }, () => 1))],
+    [
+      'number longer than 32 bytes',
+      withField(
+        1,
+        Uint8Array.from({ length: 33 }, () => 1),
+      ),
+    ],
     ['number is a list', withField(1, [Uint8Array.of(1)])],
     ['parentHash is a list', withField(0, [new Uint8Array(32)])],
     ['signature is a list', withField(13, [new Uint8Array(65)])],
@@ -168,6 +196,11 @@ t.test('decode rejects bad encodings with CHAIN_BAD_ENCODING', async (t) => {
     t.throws(() => decodeHeader(enc), { code: 'CHAIN_BAD_ENCODING' }, name)
   }
   // the longest legal number: 32 bytes
-  const max = decodeHeader(withField(1, Uint8Array.from({ length: 32 }, () => 0xff)))
+  const max = decodeHeader(
+    withField(
+      1,
+      Uint8Array.from({ length: 32 }, () => 0xff),
+    ),
+  )
   t.equal(max.number, 2n ** 256n - 1n)
 })

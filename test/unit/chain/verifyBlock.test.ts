@@ -41,7 +41,17 @@ const parent: BlockHeader = {
 /** the valid child of `parent` at slot 5, changed by `edit`, signed with `key` */
 function child(edit: Partial<BlockHeader> = {}, key = KEY, confirmations: Block['confirmations'] = []): Block {
   const header = signHeader(
-    { ...parent, parentHash: new Uint8Array(32).fill(9), number: 5n, timestamp: GENESIS + 5000n, gasUsed: 21_000n, confirmationsRoot: confirmationsRoot(confirmations), transactionsRoot: transactionsRoot([]), ...edit, signature: new Uint8Array(0) },
+    {
+      ...parent,
+      parentHash: new Uint8Array(32).fill(9),
+      number: 5n,
+      timestamp: GENESIS + 5000n,
+      gasUsed: 21_000n,
+      confirmationsRoot: confirmationsRoot(confirmations),
+      transactionsRoot: transactionsRoot([]),
+      ...edit,
+      signature: new Uint8Array(0),
+    },
     key,
   )
   return makeBlock(header, [], confirmations)
@@ -67,7 +77,13 @@ t.test('verifyHeader: each broken rule has its own code', async (t) => {
   check(child({ timestamp: parent.timestamp }), BlockErrorCode.TimestampNotAfterParent, "timestamp is not after its parent's", 'timestamp of the parent')
   check(child({ timestamp: GENESIS + 5001n }), BlockErrorCode.TimestampOffSlot, 'timestamp is not the start of a slot', 'off the slot grid')
   const early = child()
-  check(early, BlockErrorCode.TimestampTooFarInFuture, `timestamp ${early.header.timestamp} is 15001 ms in the future`, 'more than 15 s early', early.header.timestamp - 15_001n)
+  check(
+    early,
+    BlockErrorCode.TimestampTooFarInFuture,
+    `timestamp ${early.header.timestamp} is 15001 ms in the future`,
+    'more than 15 s early',
+    early.header.timestamp - 15_001n,
+  )
   check(child({ gasLimit: 1n }), BlockErrorCode.BadGasLimit, "gas limit 1 is not the chain's 30000000", 'gas limit')
   check(child({ baseFeePerGas: 1n }), BlockErrorCode.BadBaseFee, 'baseFeePerGas is not the chain minimum gas price', 'base fee')
   check(child({ gasUsed: RULES.gasLimit + 1n }), BlockErrorCode.GasUsedAboveLimit, 'gas used above the gas limit', 'gas used')
@@ -90,11 +106,29 @@ t.test('verifyBodyRoots and confirmationSigner', async (t) => {
   const b = child({}, KEY, [conf])
   t.doesNotThrow(() => verifyBodyRoots(b), 'matching roots')
   t.equal(confirmationSigner(CHAIN_ID, b, conf), hexlify(computeAddress(hexlify(OTHER))).toLowerCase(), 'the confirmer')
-  refused(t, () => verifyBodyRoots(makeBlock(b.header, [], [])), BlockErrorCode.ConfirmationsRootMismatch, /confirmationsRoot does not match the confirmations$/, 'confirmation dropped')
-  refused(t, () => verifyBodyRoots(child({ transactionsRoot: new Uint8Array(32).fill(2) })), BlockErrorCode.TransactionsRootMismatch, /transactionsRoot does not match the transactions$/, 'transactions root')
+  refused(
+    t,
+    () => verifyBodyRoots(makeBlock(b.header, [], [])),
+    BlockErrorCode.ConfirmationsRootMismatch,
+    /confirmationsRoot does not match the confirmations$/,
+    'confirmation dropped',
+  )
+  refused(
+    t,
+    () => verifyBodyRoots(child({ transactionsRoot: new Uint8Array(32).fill(2) })),
+    BlockErrorCode.TransactionsRootMismatch,
+    /transactionsRoot does not match the transactions$/,
+    'transactions root',
+  )
   const bad = { ...conf, signature: conf.signature.slice() }
   bad.signature[64] = 7
-  refused(t, () => confirmationSigner(CHAIN_ID, b, bad), BlockErrorCode.BadConfirmationSignature, /a confirmation signature is invalid$/, 'bad confirmation signature')
+  refused(
+    t,
+    () => confirmationSigner(CHAIN_ID, b, bad),
+    BlockErrorCode.BadConfirmationSignature,
+    /a confirmation signature is invalid$/,
+    'bad confirmation signature',
+  )
 })
 
 t.test('verifyExecutionResult: gas, state root, receipts root, bloom', async (t) => {
@@ -102,8 +136,32 @@ t.test('verifyExecutionResult: gas, state root, receipts root, bloom', async (t)
   const withRoot = child({ receiptsRoot: receiptsRoot([]) })
   const ok = { gasUsed: withRoot.header.gasUsed, stateRoot: withRoot.header.stateRoot, receipts: [], logsBloom: withRoot.header.logsBloom }
   t.doesNotThrow(() => verifyExecutionResult(withRoot, ok), 'matching results')
-  refused(t, () => verifyExecutionResult(withRoot, { ...ok, gasUsed: 21_001n }), BlockErrorCode.GasUsedMismatch, /gas used is 21001, the header says 21000$/, 'gas')
-  refused(t, () => verifyExecutionResult(withRoot, { ...ok, stateRoot: ZERO32 }), BlockErrorCode.StateRootMismatch, /state root does not match the execution$/, 'state root')
-  refused(t, () => verifyExecutionResult(child({ receiptsRoot: new Uint8Array(32).fill(8) }), ok), BlockErrorCode.ReceiptsRootMismatch, /receiptsRoot does not match the execution$/, 'receipts root')
-  refused(t, () => verifyExecutionResult(withRoot, { ...ok, logsBloom: new Uint8Array(256).fill(1) }), BlockErrorCode.LogsBloomMismatch, /logsBloom does not match the execution$/, 'bloom')
+  refused(
+    t,
+    () => verifyExecutionResult(withRoot, { ...ok, gasUsed: 21_001n }),
+    BlockErrorCode.GasUsedMismatch,
+    /gas used is 21001, the header says 21000$/,
+    'gas',
+  )
+  refused(
+    t,
+    () => verifyExecutionResult(withRoot, { ...ok, stateRoot: ZERO32 }),
+    BlockErrorCode.StateRootMismatch,
+    /state root does not match the execution$/,
+    'state root',
+  )
+  refused(
+    t,
+    () => verifyExecutionResult(child({ receiptsRoot: new Uint8Array(32).fill(8) }), ok),
+    BlockErrorCode.ReceiptsRootMismatch,
+    /receiptsRoot does not match the execution$/,
+    'receipts root',
+  )
+  refused(
+    t,
+    () => verifyExecutionResult(withRoot, { ...ok, logsBloom: new Uint8Array(256).fill(1) }),
+    BlockErrorCode.LogsBloomMismatch,
+    /logsBloom does not match the execution$/,
+    'bloom',
+  )
 })

@@ -35,14 +35,23 @@ t.test('first start: one genesis with the time fixed on a slot boundary, a key p
   })
   const args = childArgs(plan, plan.nodes[1]!, 'warn', '/x/nfc.js')
   t.same(args, [
-    '--max-semi-space-size=64', '/x/nfc.js', 'node',
-    '--genesis', join(dir, 'genesis.json'),
-    '--datadir', join(dir, 'node-1'),
-    '--witness-key', join(dir, 'node-1', 'witness.key'),
-    '--rpc', '127.0.0.1:8546',
-    '--p2p', '127.0.0.1:30304',
-    '--peers', 'ws://127.0.0.1:30303,ws://127.0.0.1:30305',
-    '--log-level', 'warn',
+    '--max-semi-space-size=64',
+    '/x/nfc.js',
+    'node',
+    '--genesis',
+    join(dir, 'genesis.json'),
+    '--datadir',
+    join(dir, 'node-1'),
+    '--witness-key',
+    join(dir, 'node-1', 'witness.key'),
+    '--rpc',
+    '127.0.0.1:8546',
+    '--p2p',
+    '127.0.0.1:30304',
+    '--peers',
+    'ws://127.0.0.1:30303,ws://127.0.0.1:30305',
+    '--log-level',
+    'warn',
   ])
   t.notOk(childArgs(prepareDevnet(opts(join(temp(t), 'one'), { nodes: 1 })), { ...plan.nodes[0]!, index: 0 }, 'info').includes('--peers'), 'one node: no peers')
 
@@ -52,7 +61,11 @@ t.test('first start: one genesis with the time fixed on a slot boundary, a key p
   t.equal(again.genesis.timestamp, 1_800_000_000_000)
   t.equal(again.nodes.length, 3, '--nodes defaults to what the directory was made for')
   t.equal(prepareDevnet(opts(dir, { nodes: 3 })).nodes.length, 3)
-  expectUsageError(t, () => prepareDevnet(opts(dir, { nodes: 4 })), /is a devnet of 3 nodes \(its genesis.json lists 3 witnesses\), not 4; run with --nodes 3, or add --reset/)
+  expectUsageError(
+    t,
+    () => prepareDevnet(opts(dir, { nodes: 4 })),
+    /is a devnet of 3 nodes \(its genesis.json lists 3 witnesses\), not 4; run with --nodes 3, or add --reset/,
+  )
 
   // a lost or foreign key is caught before any node starts
   writeFileSync(plan.nodes[2]!.keyFile, `${DEV_ACCOUNTS[7]!.privateKey}\n`)
@@ -65,7 +78,11 @@ t.test('default: 4 nodes; ports must fit and not overlap', async (t) => {
   t.equal(prepareDevnet(opts(join(temp(t), 'dn'))).nodes.length, 4)
   expectUsageError(t, () => prepareDevnet(opts(join(temp(t), 'a'), { nodes: 2, rpcPort: 65535 })), /--rpc-port 65535 leaves no room for 2 nodes/)
   expectUsageError(t, () => prepareDevnet(opts(join(temp(t), 'b'), { nodes: 2, p2pPort: 65535 })), /--p2p-port 65535 leaves no room for 2 nodes/)
-  expectUsageError(t, () => prepareDevnet(opts(join(temp(t), 'c'), { nodes: 4, rpcPort: 9000, p2pPort: 9003 })), /--rpc-port 9000 and --p2p-port 9003 overlap for 4 nodes/)
+  expectUsageError(
+    t,
+    () => prepareDevnet(opts(join(temp(t), 'c'), { nodes: 4, rpcPort: 9000, p2pPort: 9003 })),
+    /--rpc-port 9000 and --p2p-port 9003 overlap for 4 nodes/,
+  )
   t.ok(prepareDevnet(opts(join(temp(t), 'd'), { nodes: 4, rpcPort: 9000, p2pPort: 9004 })))
 })
 
@@ -86,13 +103,21 @@ t.test('--genesis: a template file, its keys, and its timestamp', async (t) => {
   expectUsageError(t, () => prepareDevnet(opts(join(root, 'b'), { genesis: shipped, nodes: 3 })), /lists 4 witnesses but --nodes is 3/)
   const other = join(root, 'other.json')
   writeFileSync(other, genesisFileText(devnetGenesis({ nodes: 4, chainId: 77 }).doc))
-  expectUsageError(t, () => prepareDevnet(opts(join(root, 'a'), { genesis: other })), /was made from another genesis than .*other\.json; leave out --genesis to continue it, or add --reset/)
+  expectUsageError(
+    t,
+    () => prepareDevnet(opts(join(root, 'a'), { genesis: other })),
+    /was made from another genesis than .*other\.json; leave out --genesis to continue it, or add --reset/,
+  )
 
   // fresh keys: read from the .keys.json that `nfc genesis devnet` writes
   const big = devnetGenesis({ nodes: 11, timestamp: 1_700_000_000_000 })
   const file = join(root, 'big.json')
   writeFileSync(file, genesisFileText(big.doc))
-  expectUsageError(t, () => prepareDevnet(opts(join(root, 'c'), { genesis: file })), /no private key for witnesses\[10\] 0x[0-9a-fA-F]{40} of .*big\.json: it is not a dev account, and .*big\.keys\.json does not hold it/)
+  expectUsageError(
+    t,
+    () => prepareDevnet(opts(join(root, 'c'), { genesis: file })),
+    /no private key for witnesses\[10\] 0x[0-9a-fA-F]{40} of .*big\.json: it is not a dev account, and .*big\.keys\.json does not hold it/,
+  )
   t.notOk(existsSync(join(root, 'c', 'genesis.json')), 'nothing written on failure')
   writeFileSync(keysFileFor(file), JSON.stringify({ [big.doc.witnesses[10]!.address]: big.witnessKeys[10] }))
   const c = prepareDevnet(opts(join(root, 'c'), { genesis: file }))

@@ -7,8 +7,7 @@ import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { bytesToHex, toChecksumAddress } from '@ethereumjs/util'
 import { canonicalGenesisJson, loadGenesisFile, parseGenesis } from '../../../src/chain/genesis.js'
-import { DEV_PARAMS, devGenesisDoc,
-  devChainGenesisDoc, devnetGenesis, genesisFileText } from '../../../src/cli/devnetGenesis.js'
+import { DEV_PARAMS, devGenesisDoc, devChainGenesisDoc, devnetGenesis, genesisFileText } from '../../../src/cli/devnetGenesis.js'
 import { addressOf, publicKeyOf } from '../../../src/crypto/secp256k1.js'
 import { NFC, POOLS, SYSTEM_CONTRACTS, TOTAL_SUPPLY } from '../../../src/execution/systemAddresses.js'
 import { DEV_ACCOUNTS } from '../../../src/node/devAccounts.js'
@@ -42,9 +41,15 @@ for (const nodes of [1, 4, 21, 101]) {
     t.equal(g.params.rnPledge, RN_PLEDGE, 'rnPledge default')
     t.equal(g.witnesses.length, nodes)
     t.equal(witnessKeys.length, nodes)
-    t.same(freshKeys, Array.from({ length: Math.max(0, nodes - 10) }, (_, i) => 10 + i))
+    t.same(
+      freshKeys,
+      Array.from({ length: Math.max(0, nodes - 10) }, (_, i) => 10 + i),
+    )
     g.witnesses.forEach((w, i) => {
-      t.same({ pledge: w.pledge, votes: w.votes, bonusRatioBps: w.bonusRatioBps, url: w.url }, { pledge: RN_PLEDGE, votes: VOTES, bonusRatioBps: 1000, url: '' })
+      t.same(
+        { pledge: w.pledge, votes: w.votes, bonusRatioBps: w.bonusRatioBps, url: w.url },
+        { pledge: RN_PLEDGE, votes: VOTES, bonusRatioBps: 1000, url: '' },
+      )
       const fromKey = toChecksumAddress(bytesToHex(addressOf(publicKeyOf(Buffer.from(witnessKeys[i]!.slice(2), 'hex')))))
       t.equal(w.address, fromKey, `witness ${i} is its key's address`)
       if (i < 10) t.equal(w.address, DEV_ACCOUNTS[i]!.address, `witness ${i} is dev account ${i}`)
@@ -52,7 +57,11 @@ for (const nodes of [1, 4, 21, 101]) {
     t.equal(new Set(g.witnesses.map((w) => w.address)).size, nodes, 'distinct witnesses')
 
     const bal = new Map(g.alloc.map(([a, acct]) => [a, acct.balance]))
-    t.equal(g.alloc.reduce((s, [, a]) => s + a.balance, 0n), TOTAL_SUPPLY, 'the supply adds up')
+    t.equal(
+      g.alloc.reduce((s, [, a]) => s + a.balance, 0n),
+      TOTAL_SUPPLY,
+      'the supply adds up',
+    )
     for (let i = 0; i < 10; i++) t.equal(bal.get(DEV_ACCOUNTS[i]!.address.toLowerCase()), 10_000n * NFC, `dev account ${i} keeps 10,000 NFC`)
     t.equal(bal.get(SYSTEM_CONTRACTS.nodeRegistry), BigInt(nodes) * RN_PLEDGE, 'NodeRegistry holds the pledges')
     t.equal(bal.get(SYSTEM_CONTRACTS.staking), BigInt(nodes) * VOTES, 'Staking holds the votes')
@@ -61,9 +70,17 @@ for (const nodes of [1, 4, 21, 101]) {
     const foundation = bal.get(DEV_ACCOUNTS[10]!.address.toLowerCase())!
     const team = bal.get(POOLS.teamVesting)!
     t.equal(bal.get(DEV_ACCOUNTS[11]!.address.toLowerCase()), undefined, 'the team address holds nothing at genesis')
-    t.same(g.vesting, [{ address: DEV_ACCOUNTS[11]!.address.toLowerCase(), amount: team, cliffMs: 31_536_000_000n, durationMs: 6n * 31_536_000_000n }], 'the team grant = the vesting pool')
+    t.same(
+      g.vesting,
+      [{ address: DEV_ACCOUNTS[11]!.address.toLowerCase(), amount: team, cliffMs: 31_536_000_000n, durationMs: 6n * 31_536_000_000n }],
+      'the team grant = the vesting pool',
+    )
     t.equal(g.foundation, DEV_ACCOUNTS[10]!.address.toLowerCase())
-    t.equal(foundation + team, 420_000_000n * NFC - 100_000n * NFC - BigInt(nodes) * (RN_PLEDGE + VOTES), 'the witnesses are funded by the foundation (and team)')
+    t.equal(
+      foundation + team,
+      420_000_000n * NFC - 100_000n * NFC - BigInt(nodes) * (RN_PLEDGE + VOTES),
+      'the witnesses are funded by the foundation (and team)',
+    )
     if (nodes <= 95) t.equal(team, 315_000_000n * NFC, 'the team is untouched while the foundation suffices')
     else {
       t.equal(foundation, 0n, 'the foundation is used up first')

@@ -37,7 +37,11 @@ t.test('new: keystores, a valid genesis, and a node that runs it', async (t) => 
   t.equal(g.chainId, 7777n)
   t.equal(g.timestamp, Number(TIME))
   t.equal(g.params.witnessesPerRound, 3)
-  t.equal(g.alloc.reduce((s, [, a]) => s + a.balance, 0n), TOTAL_SUPPLY, 'the full allocation adds up')
+  t.equal(
+    g.alloc.reduce((s, [, a]) => s + a.balance, 0n),
+    TOTAL_SUPPLY,
+    'the full allocation adds up',
+  )
   const files = readdirSync(keysDir)
   t.equal(files.length, 3)
   const keys = new Map<string, Uint8Array>()
@@ -90,7 +94,15 @@ t.test('new: plain keys, --keys-dir, refusals', async (t) => {
   t.equal(g.name, 'my-net')
   const files = readdirSync(kd).sort()
   t.equal(files.length, 2)
-  const k0 = JSON.parse(readFileSync(join(kd, files.find((f) => f.startsWith('witness-0-'))!), 'utf8'))
+  const k0 = JSON.parse(
+    readFileSync(
+      join(
+        kd,
+        files.find((f) => f.startsWith('witness-0-'))!,
+      ),
+      'utf8',
+    ),
+  )
   t.equal(k0.address, g.witnesses[0]!.address)
   t.match(k0.privateKey, /^0x[0-9a-f]{64}$/)
 
@@ -101,7 +113,10 @@ t.test('new: plain keys, --keys-dir, refusals', async (t) => {
   t.notOk(existsSync(join(dir, 'x.keys')))
   t.match((await genesis(['new', '--out', join(dir, 'y.json')])).err, /--witnesses N is required/)
   t.match((await genesis(['new', '--witnesses', '102', '--out', join(dir, 'y.json')])).err, /--witnesses wants an integer from 1 to 101/)
-  t.match((await genesis(['new', '--witnesses', '1', '--insecure-plain-keys', '--name', 'bad name!', '--out', join(dir, 'y.json')])).err, /name: expected 1–64 characters/)
+  t.match(
+    (await genesis(['new', '--witnesses', '1', '--insecure-plain-keys', '--name', 'bad name!', '--out', join(dir, 'y.json')])).err,
+    /name: expected 1–64 characters/,
+  )
   t.notOk(existsSync(join(dir, 'y.json')))
   t.match((await genesis(['--help'])).out, /--insecure-plain-keys[\s\S]*throwaway devnets/)
 })
@@ -121,10 +136,22 @@ t.test('check: every problem, each naming its field', async (t) => {
   t.equal(r.code, 1)
   const lines = r.out.trim().split('\n')
   t.ok(lines.length >= 4, 'one line per problem')
-  t.ok(lines.some((l) => l.startsWith('chainId: ')), 'chainId named')
-  t.ok(lines.some((l) => l.startsWith('timestamp: missing')), 'timestamp named')
-  t.ok(lines.some((l) => l.startsWith('witnesses[1].bonusRatioBps: ')), 'witness field named')
-  t.ok(lines.some((l) => /^alloc\.0x[0-9a-fA-F]{40}\.balance: /.test(l)), 'alloc balance named')
+  t.ok(
+    lines.some((l) => l.startsWith('chainId: ')),
+    'chainId named',
+  )
+  t.ok(
+    lines.some((l) => l.startsWith('timestamp: missing')),
+    'timestamp named',
+  )
+  t.ok(
+    lines.some((l) => l.startsWith('witnesses[1].bonusRatioBps: ')),
+    'witness field named',
+  )
+  t.ok(
+    lines.some((l) => /^alloc\.0x[0-9a-fA-F]{40}\.balance: /.test(l)),
+    'alloc balance named',
+  )
   t.match(r.err, /problems/)
 
   const broken = join(dir, 'broken.json')

@@ -21,7 +21,11 @@ t.test('peers: ws:// and wss:// urls with host and port, deduplicated', async (t
   const p = parseP2pFlags({ p2p: '127.0.0.1:30303', peers: 'ws://127.0.0.1:30304, wss://node.example:443/p2p,ws://127.0.0.1:30304,' }, false, dir)!
   t.same(p.peers, ['ws://127.0.0.1:30304', 'wss://node.example:443/p2p'])
   t.same(parseP2pFlags({ peers: 'ws://[::1]:30304' }, false, dir)!.peers, ['ws://[::1]:30304'])
-  expectUsageError(t, () => parseP2pFlags({ peers: 'http://127.0.0.1:30304' }, false, dir), /--peers wants ws:\/\/ or wss:\/\/ urls .* got "http:\/\/127.0.0.1:30304"/)
+  expectUsageError(
+    t,
+    () => parseP2pFlags({ peers: 'http://127.0.0.1:30304' }, false, dir),
+    /--peers wants ws:\/\/ or wss:\/\/ urls .* got "http:\/\/127.0.0.1:30304"/,
+  )
   expectUsageError(t, () => parseP2pFlags({ peers: 'ws://127.0.0.1' }, false, dir), /--peers wants .*with a host and port.* got "ws:\/\/127.0.0.1"/)
   expectUsageError(t, () => parseP2pFlags({ peers: '127.0.0.1:30304' }, false, dir), /--peers wants/)
   expectUsageError(t, () => parseP2pFlags({ peers: 'ws://user:pw@h:1' }, false, dir), /--peers wants/)

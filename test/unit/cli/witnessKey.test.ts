@@ -51,7 +51,12 @@ t.test('the three file forms, and every way they can be wrong', async (t) => {
   await usageError(t, loadWitnessKey(hex, pw, noTty), /--password-file is for a keystore, but --witness-key .* holds a plain key/, 'a password for a hex key')
   await usageError(t, loadWitnessKey(plain, pw, noTty), /--password-file is for a keystore/, 'a password for the plain JSON')
   await usageError(t, loadWitnessKey(join(dir, 'nope'), undefined, noTty), /cannot read --witness-key .*nope/, 'a missing key file')
-  await usageError(t, loadWitnessKey(file('short', '0x1234'), undefined, noTty), /must hold a 32-byte private key in hex \(0x…\) or an Ethereum v3 keystore/, 'a short key')
+  await usageError(
+    t,
+    loadWitnessKey(file('short', '0x1234'), undefined, noTty),
+    /must hold a 32-byte private key in hex \(0x…\) or an Ethereum v3 keystore/,
+    'a short key',
+  )
   await usageError(t, loadWitnessKey(file('broken.json', '{"crypto": '), pw, noTty), /--witness-key .*broken\.json: not valid JSON/, 'broken JSON')
   await usageError(t, loadWitnessKey(file('odd.json', '{"version": 3}'), pw, noTty), /--witness-key .*odd\.json: .*crypto/, 'JSON that is no keystore')
 })
@@ -62,20 +67,60 @@ t.test('the CLI: nfc genesis new, then nfc node --witness-key <its keystore> --p
   writeFileSync(pw, 'witness pw\n')
   const out = join(dir, 'net.json')
   // a genesis a second in the future: its first slot is still to come when the node starts
-  const made = spawnSync(process.execPath, [CLI, 'genesis', 'new', '--witnesses', '1', '--timestamp', String((Math.floor(Date.now() / 1000) + 1) * 1000), '--out', out, '--password-file', pw, '--light'], { cwd: REPO_ROOT, encoding: 'utf8' })
+  const made = spawnSync(
+    process.execPath,
+    [
+      CLI,
+      'genesis',
+      'new',
+      '--witnesses',
+      '1',
+      '--timestamp',
+      String((Math.floor(Date.now() / 1000) + 1) * 1000),
+      '--out',
+      out,
+      '--password-file',
+      pw,
+      '--light',
+    ],
+    { cwd: REPO_ROOT, encoding: 'utf8' },
+  )
   t.equal(made.status, 0, made.stderr)
   const keysDir = join(dir, 'net.keys')
   const [ksFile] = readdirSync(keysDir)
   const witness = loadGenesisFile(out).witnesses[0]!.address.toLowerCase()
 
-  const bad = await runNodeExpectingFailure(['node', '--genesis', out, '--datadir', join(dir, 'bad'), '--rpc', '127.0.0.1:0', '--p2p', 'off', '--witness-key', join(keysDir, ksFile!), '--password-file', out])
+  const bad = await runNodeExpectingFailure([
+    'node',
+    '--genesis',
+    out,
+    '--datadir',
+    join(dir, 'bad'),
+    '--rpc',
+    '127.0.0.1:0',
+    '--p2p',
+    'off',
+    '--witness-key',
+    join(keysDir, ksFile!),
+    '--password-file',
+    out,
+  ])
   t.not(bad.code, 0, 'a wrong password file: the node does not start')
   t.match(bad.stderr, /wrong password \(MAC mismatch\)/, 'and says why')
 
-  const node = await startNode({ dev: false, genesis: out, datadir: join(dir, 'data'), extraArgs: ['--p2p', 'off', '--witness-key', join(keysDir, ksFile!), '--password-file', pw] })
+  const node = await startNode({
+    dev: false,
+    genesis: out,
+    datadir: join(dir, 'data'),
+    extraArgs: ['--p2p', 'off', '--witness-key', join(keysDir, ksFile!), '--password-file', pw],
+  })
   t.teardown(() => node.stop())
   const rpc = async (method: string, params: unknown[] = []) => {
-    const res = await fetch(node.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }) })
+    const res = await fetch(node.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
+    })
     return ((await res.json()) as { result: any }).result
   }
   await waitFor(async () => Number(await rpc('eth_blockNumber')) >= 1, 30_000, 'the witness to produce block 1')

@@ -1,5 +1,14 @@
 import t from 'tap'
-import { compareCandidates, cycleOf, elect, isCycleBoundary, isLastBlockOfCycle, normalizeAddress, rankCandidates, type Candidate } from '../../../src/consensus/dpos/election.js'
+import {
+  compareCandidates,
+  cycleOf,
+  elect,
+  isCycleBoundary,
+  isLastBlockOfCycle,
+  normalizeAddress,
+  rankCandidates,
+  type Candidate,
+} from '../../../src/consensus/dpos/election.js'
 import { CYCLE_BLOCKS, INITIAL_TRUST, WITNESSES_PER_ROUND } from '../../../src/consensus/dpos/params.js'
 
 const addr = (n: number): string => '0x' + n.toString(16).padStart(40, '0')
@@ -22,11 +31,28 @@ t.test('addresses compare as lowercase hex and come back lowercase', async (t) =
   const lower = '0x' + 'ab'.repeat(20)
   const mixed = '0x' + 'Ac'.repeat(20)
   // 'ab…' < 'ac…' in lowercase; in raw code units 'AB…' < 'Ac…' too, so also check against '0xa0…'
-  const r = elect([{ address: mixed, votes: 1n, trust: 1n, eligible: true }, { address: upper, votes: 1n, trust: 1n, eligible: true }, { address: '0x' + 'a0'.repeat(20), votes: 1n, trust: 1n, eligible: true }], 2)
+  const r = elect(
+    [
+      { address: mixed, votes: 1n, trust: 1n, eligible: true },
+      { address: upper, votes: 1n, trust: 1n, eligible: true },
+      { address: '0x' + 'a0'.repeat(20), votes: 1n, trust: 1n, eligible: true },
+    ],
+    2,
+  )
   t.strictSame(r.witnesses, ['0x' + 'a0'.repeat(20), lower])
   t.strictSame(r.standby, ['0x' + 'ac'.repeat(20)])
   t.equal(normalizeAddress(upper), lower)
-  t.throws(() => elect([{ address: upper, votes: 1n, trust: 1n, eligible: true }, { address: lower, votes: 2n, trust: 1n, eligible: true }], 2), { code: 'DPOS_DUPLICATE_ADDRESS' })
+  t.throws(
+    () =>
+      elect(
+        [
+          { address: upper, votes: 1n, trust: 1n, eligible: true },
+          { address: lower, votes: 2n, trust: 1n, eligible: true },
+        ],
+        2,
+      ),
+    { code: 'DPOS_DUPLICATE_ADDRESS' },
+  )
 })
 
 t.test('ineligible candidates are skipped; fewer candidates than W', async (t) => {

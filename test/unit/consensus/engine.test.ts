@@ -16,11 +16,18 @@ t.test('genesis state and views', async (t) => {
   const ws = witnessInputs(W)
   const sm = await genesisState(ws, cfg)
   for (const a of [STAKING, NODE_REGISTRY, EVIDENCE]) t.equal((await sm.getAccount(a))!.nonce, 1n)
-  t.equal(await balance(sm, STAKING), ws.reduce((s, w) => s + w.votes, 0n), 'balances kept')
+  t.equal(
+    await balance(sm, STAKING),
+    ws.reduce((s, w) => s + w.votes, 0n),
+    'balances kept',
+  )
 
   const wv = await readWitnesses(sm)
   t.equal(wv.cycle, 0n)
-  t.strictSame(wv.seats, ws.map((w) => w.address))
+  t.strictSame(
+    wv.seats,
+    ws.map((w) => w.address),
+  )
   t.strictSame(wv.standby, [])
   t.equal(wv.pending, null)
 
@@ -79,14 +86,41 @@ t.test('a 21-witness chain over four counting cycles (250 blocks): elections tak
   let seatsNow: (Addr | null)[] = ws.map((w) => w.address)
   let nextSeats: { round: bigint; seats: Addr[] } | null = null
   const changes: Record<string, [Addr, bigint][]> = {
-    '61': [[c0, 1_000n * NFC], [ws[0]!.address, 1n * NFC]], // c0 in, w0 out
-    '124': [[c1, 2_000n * NFC], [ws[1]!.address, 2n * NFC]], // c1 in, w1 out
+    '61': [
+      [c0, 1_000n * NFC],
+      [ws[0]!.address, 1n * NFC],
+    ], // c0 in, w0 out
+    '124': [
+      [c1, 2_000n * NFC],
+      [ws[1]!.address, 2n * NFC],
+    ], // c1 in, w1 out
     '187': [[ws[0]!.address, 3_000n * NFC]], // w0 back, at the top
   }
   const electedExpect: Record<string, Addr[]> = {
-    '62': [c0, ...ws.slice(1).reverse().map((w) => w.address)],
-    '125': [c1, c0, ...ws.slice(2).reverse().map((w) => w.address)],
-    '188': [ws[0]!.address, c1, c0, ...ws.slice(3).reverse().map((w) => w.address)],
+    '62': [
+      c0,
+      ...ws
+        .slice(1)
+        .reverse()
+        .map((w) => w.address),
+    ],
+    '125': [
+      c1,
+      c0,
+      ...ws
+        .slice(2)
+        .reverse()
+        .map((w) => w.address),
+    ],
+    '188': [
+      ws[0]!.address,
+      c1,
+      c0,
+      ...ws
+        .slice(3)
+        .reverse()
+        .map((w) => w.address),
+    ],
   }
 
   for (let slot = 1n; slot <= 250n; slot++) {
@@ -118,8 +152,15 @@ t.test('a 21-witness chain over four counting cycles (250 blocks): elections tak
   t.strictSame(wv.seats, electedExpect['188'])
   t.strictSame(wv.standby, [ws[2]!.address, c2, ws[1]!.address], 'the rest by rank')
   const cands = await readCandidates(sm)
-  t.equal(cands.reduce((s, c) => s + c.produced, 0n), 250n, 'every block counted once')
-  t.equal(cands.reduce((s, c) => s + c.missed, 0n), 0n)
+  t.equal(
+    cands.reduce((s, c) => s + c.produced, 0n),
+    250n,
+    'every block counted once',
+  )
+  t.equal(
+    cands.reduce((s, c) => s + c.missed, 0n),
+    0n,
+  )
 })
 
 t.test('seeds: rounds 0 and 1 use the genesis hash, round r the first block of r−1, an empty round reuses', async (t) => {
@@ -260,15 +301,34 @@ t.test('WRONG_PRODUCER, BAD_SLOT, BAD_CONFIRMATION — and a rejected block writ
   await t.rejects(chain.schedule(P), { code: 'DPOS_BAD_SLOT' })
   const producers = new Set((await readCandidates(sm)).filter((c) => c.produced > 0n).map((c) => c.address))
   const w0 = ws.map((w) => w.address).find((a) => !producers.has(a))!
-  await t.rejects(beginBlock(sm, chain.info(N, sched.owner!, [{ witness: addr('outsider'), number: 5n }]), cfg), { code: 'DPOS_BAD_CONFIRMATION' }, 'not a witness')
-  await t.rejects(beginBlock(sm, chain.info(N, sched.owner!, [{ witness: w0, number: chain.number + 1n }]), cfg), { code: 'DPOS_BAD_CONFIRMATION' }, 'not below the block number')
   await t.rejects(
-    beginBlock(sm, chain.info(N, sched.owner!, [{ witness: w0, number: 3n }, { witness: w0, number: 3n }]), cfg),
+    beginBlock(sm, chain.info(N, sched.owner!, [{ witness: addr('outsider'), number: 5n }]), cfg),
+    { code: 'DPOS_BAD_CONFIRMATION' },
+    'not a witness',
+  )
+  await t.rejects(
+    beginBlock(sm, chain.info(N, sched.owner!, [{ witness: w0, number: chain.number + 1n }]), cfg),
+    { code: 'DPOS_BAD_CONFIRMATION' },
+    'not below the block number',
+  )
+  await t.rejects(
+    beginBlock(
+      sm,
+      chain.info(N, sched.owner!, [
+        { witness: w0, number: 3n },
+        { witness: w0, number: 3n },
+      ]),
+      cfg,
+    ),
     { code: 'DPOS_BAD_CONFIRMATION' },
     'twice',
   )
   const p = (await readCandidates(sm)).find((c) => c.produced > 0n)!
-  await t.rejects(beginBlock(sm, chain.info(N, sched.owner!, [{ witness: p.address, number: p.lastConfirmed }]), cfg), { code: 'DPOS_BAD_CONFIRMATION' }, 'not above lastConfirmed')
+  await t.rejects(
+    beginBlock(sm, chain.info(N, sched.owner!, [{ witness: p.address, number: p.lastConfirmed }]), cfg),
+    { code: 'DPOS_BAD_CONFIRMATION' },
+    'not above lastConfirmed',
+  )
   t.equal(hex(await sm.getStateRoot()), root, 'nothing written by the rejected blocks')
   await chain.make(N)
 })
@@ -284,7 +344,13 @@ t.test('confirmations: +1 trust each and lastConfirmed moves; the producer may c
   const busy = new Set([owner3, m1.producer, (await readCandidates(sm)).find((c) => c.lastConfirmed === 2n)!.address])
   const a = ws.map((w) => w.address).find((x) => !busy.has(x))!
   const before = { a: (await readTrust(sm, a))!, o: (await readTrust(sm, owner3))! }
-  await chain.make(3n, { confirmations: [{ witness: a, number: 1n }, { witness: a, number: 2n }, { witness: owner3, number: 2n }] })
+  await chain.make(3n, {
+    confirmations: [
+      { witness: a, number: 1n },
+      { witness: a, number: 2n },
+      { witness: owner3, number: 2n },
+    ],
+  })
   t.equal(await readTrust(sm, a), before.a + 2n)
   t.equal(await lastConfirmedOf(sm, a), 2n)
   t.equal(await readTrust(sm, owner3), before.o + 1n + 10n)
@@ -358,7 +424,10 @@ t.test('election with no eligible candidate keeps the seats; the cycle still tur
   const info = { ...chain.info(62n, ws[0]!.address), number: 62n }
   t.strictSame(await endBlock(sm, info, cfg), { elected: null })
   const wv = await readWitnesses(sm)
-  t.strictSame(wv.seats, ws.map((w) => w.address))
+  t.strictSame(
+    wv.seats,
+    ws.map((w) => w.address),
+  )
   t.equal(wv.pending, null)
   t.equal(wv.cycle, 1n)
   t.equal((await readCandidates(sm))[0]!.bonusRatioBps, 9_000n, 'ratio frozen for the next cycle')
@@ -449,7 +518,13 @@ t.test('a gap over the activation boundary: old seats before it, new seats after
   const pend = (await readWitnesses(sm)).pending!
   t.equal(pend.activationRound, 1n, 'election at block 9 (slot 9) → round 1')
   const oldSeats = ws.map((w) => w.address)
-  t.strictSame(pend.seats, [c0, ...ws.slice(1).reverse().map((w) => w.address)])
+  t.strictSame(pend.seats, [
+    c0,
+    ...ws
+      .slice(1)
+      .reverse()
+      .map((w) => w.address),
+  ])
   const g = cfg.genesisHash
   const expected: { slot: bigint; witness: Addr }[] = []
   for (let s = 10n; s < 25n; s++) expected.push({ slot: s, witness: roundOrder(g, s < 21n ? oldSeats : pend.seats, W)[Number(s % 21n)]! })

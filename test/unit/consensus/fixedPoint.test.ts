@@ -1,15 +1,5 @@
 import t from 'tap'
-import {
-  LN2_Q256,
-  MAX_DEN,
-  ONE_Q,
-  ceilDiv,
-  exp2NegFracQ256,
-  exp2NegQ256,
-  halvingIssuance,
-  isqrt,
-  mulExp2NegCeil,
-} from '../../../src/consensus/fixedPoint.js'
+import { LN2_Q256, MAX_DEN, ONE_Q, ceilDiv, exp2NegFracQ256, exp2NegQ256, halvingIssuance, isqrt, mulExp2NegCeil } from '../../../src/consensus/fixedPoint.js'
 import { prng } from '../../helpers/prng.js'
 
 // ---- independent reference: 2^(−m/d) from a chain of integer square roots (no ln2, no exp) ----

@@ -119,8 +119,7 @@ t.test('split: 10% pool (floor), 90% supervisory, bonus ratio to voters, remaind
     const r = randBig(rand, 10n ** 18n)
     const bps = randBig(rand, 10001n)
     const s = splitBlockReward(r, bps)
-    if (s.sharedPool + s.voters + s.witness !== r || s.sharedPool !== r / 10n || s.voters !== ((r - r / 10n) * bps) / 10000n)
-      t.fail(`split ${r} ${bps}`)
+    if (s.sharedPool + s.voters + s.witness !== r || s.sharedPool !== r / 10n || s.voters !== ((r - r / 10n) * bps) / 10000n) t.fail(`split ${r} ${bps}`)
   }
   for (const bad of [-1n, 10001n, 1.5, Number.NaN]) {
     const e = t.throws(() => splitBlockReward(100n, bad as bigint))

@@ -1,6 +1,17 @@
 import { keccak_256 } from '@noble/hashes/sha3.js'
 import t from 'tap'
-import { activationRound, missedBetween, roundOfSlot, roundOrder, roundStartSlot, scheduledWitness, slotAt, slotOwner, slotStartMs, type Seat } from '../../../src/consensus/dpos/schedule.js'
+import {
+  activationRound,
+  missedBetween,
+  roundOfSlot,
+  roundOrder,
+  roundStartSlot,
+  scheduledWitness,
+  slotAt,
+  slotOwner,
+  slotStartMs,
+  type Seat,
+} from '../../../src/consensus/dpos/schedule.js'
 import { shuffle } from '../../../src/consensus/dpos/shuffle.js'
 
 const seed = keccak_256(new TextEncoder().encode('schedule test'))
@@ -65,9 +76,15 @@ t.test('missed-slot rule: one misses → the next slot goes to the next witness'
     t.equal(slotOwner(order, start, hist, 43n).owner, 'w3', `history ${hist.join(',')}`)
   }
   const all = slotOwner(order, start, [], 43n)
-  t.strictSame(all.missed.map((m) => m.witness), ['w0', 'w1', 'w2'])
+  t.strictSame(
+    all.missed.map((m) => m.witness),
+    ['w0', 'w1', 'w2'],
+  )
   // vacant seats are never punished
-  t.strictSame(slotOwner(['w0', null, 'w2', 'w3'], start, [], 43n).missed.map((m) => m.witness), ['w0', 'w2'])
+  t.strictSame(
+    slotOwner(['w0', null, 'w2', 'w3'], start, [], 43n).missed.map((m) => m.witness),
+    ['w0', 'w2'],
+  )
   t.equal(slotOwner(['w0', null, 'w2', 'w3'], start, [], 41n).owner, null)
   t.throws(() => slotOwner(order, start, [], 44n), { code: 'DPOS_SLOT_NOT_IN_ROUND' })
   t.throws(() => slotOwner(order, start, [], 39n), { code: 'DPOS_SLOT_NOT_IN_ROUND' })

@@ -52,7 +52,10 @@ function refShuffle<T>(seed: Uint8Array, list: T[]): T[] {
 
 t.test('shipped vectors: ≥ 20 shuffle cases, recomputed by the implementation and the reference', async (t) => {
   t.ok(vectors.cases.length >= 20, `${vectors.cases.length} cases`)
-  t.ok(vectors.cases.some((c) => c.list.length === 21), 'a case with W = 21')
+  t.ok(
+    vectors.cases.some((c) => c.list.length === 21),
+    'a case with W = 21',
+  )
   for (const c of vectors.cases) {
     const seed = fromHex(c.seed)
     const mine = shuffle(seed, c.list)
@@ -124,7 +127,10 @@ t.test('shuffle: pure, a new array, independent of the contents', async (t) => {
   const replaced = [...list]
   replaced[5] = 'standby'
   const b = shuffle(seed, replaced)
-  t.strictSame(b, a.map((x) => (x === 'w5' ? 'standby' : x)))
+  t.strictSame(
+    b,
+    a.map((x) => (x === 'w5' ? 'standby' : x)),
+  )
 })
 
 t.test('statistics: 20,000 shuffles of 5 items are close to uniform', async (t) => {

@@ -68,7 +68,10 @@ t.test('replaceRemoved: several removals, low-trust standby skipped, standby exh
   t.strictSame(r.witnesses, [E, null, null], 'seat order; D (below the threshold) is never promoted')
   t.strictSame(r.standby, [D])
   t.strictSame(r.removed, [A, B, C])
-  t.strictSame(r.promoted.map((p) => p.by), [E, null, null])
+  t.strictSame(
+    r.promoted.map((p) => p.by),
+    [E, null, null],
+  )
   t.strictSame(replaceRemoved([null, A], [], trust).witnesses, [null, null], 'vacant seats stay vacant')
 })
 

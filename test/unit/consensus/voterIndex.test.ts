@@ -53,7 +53,11 @@ t.test('sub-wei amounts are carried, not lost: 1 wei over 3 votes, 3 times', asy
   const ps = [vote(idx, EMPTY_POSITION, 1n).position, vote(idx, EMPTY_POSITION, 1n).position, vote(idx, EMPTY_POSITION, 1n).position]
   for (let i = 0; i < 3; i++) idx = accumulate(idx, 1n, 3n).index
   const paid = ps.map((p) => claim(idx, p).paid)
-  t.equal(paid.reduce((x, y) => x + y, 0n), 3n, 'the 3 wei are paid in full')
+  t.equal(
+    paid.reduce((x, y) => x + y, 0n),
+    3n,
+    'the 3 wei are paid in full',
+  )
 })
 
 function rb(rand: () => number, bits: number): bigint {

@@ -80,7 +80,10 @@ t.test('hashBatchFixed equals @noble/hashes per input', async (t) => {
       for (const size of [1, 31, 32, 55, 56, 63, 64, 65, 119, 120, 135, 136, 137, 200, 272, 600]) {
         const n = 1 + r.int(300)
         const packed = r.bytes(n * size)
-        const expected = nobleBatch(kind, Array.from({ length: n }, (_, i) => packed.subarray(i * size, (i + 1) * size)))
+        const expected = nobleBatch(
+          kind,
+          Array.from({ length: n }, (_, i) => packed.subarray(i * size, (i + 1) * size)),
+        )
         t.equal(hex(c.hashBatchFixed(kind, packed, size)), expected, `${name} ${kind} ${n} × ${size} B`)
       }
       t.equal(c.hashBatchFixed(kind, new Uint8Array(0), 64).length, 0, `${name} ${kind} no inputs`)

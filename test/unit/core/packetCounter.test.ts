@@ -1,12 +1,6 @@
 import { keccak_256 } from '@noble/hashes/sha3.js'
 import t from 'tap'
-import {
-  initialCounterState,
-  jsCore,
-  type Core,
-  type CounterState,
-  type SampleParams,
-} from '../../../src/core/index.js'
+import { initialCounterState, jsCore, type Core, type CounterState, type SampleParams } from '../../../src/core/index.js'
 import { hex, prng, requireWasm } from './fixtures/helpers.js'
 
 const wasm = requireWasm(t)

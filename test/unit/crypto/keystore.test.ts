@@ -64,7 +64,10 @@ async function rejectsWith(t: Test, p: Promise<unknown>, code: string, message: 
 
 t.test('Web3 Secret Storage test vectors', async (t) => {
   const address = computeAddress(`0x${VECTOR_KEY}`)
-  for (const [name, v] of [['scrypt', SCRYPT_VECTOR], ['pbkdf2', PBKDF2_VECTOR]] as const) {
+  for (const [name, v] of [
+    ['scrypt', SCRYPT_VECTOR],
+    ['pbkdf2', PBKDF2_VECTOR],
+  ] as const) {
     const k = await decryptKeystore(v, 'testpassword')
     t.equal(hex(k.privateKey), VECTOR_KEY, `${name}: the spec's private key`)
     t.equal(k.address, address, `${name}: its address (ethers computeAddress)`)
@@ -94,7 +97,9 @@ t.test('our files open in ethers, and ethers files open here', async (t) => {
   t.equal(opened.address, wallet.address)
 
   // (Wallet#encrypt's second argument is a progress callback; the options go here)
-  const theirs = await encryptKeystoreJson({ address: wallet.address, privateKey: wallet.privateKey, mnemonic: wallet.mnemonic! }, 'p@ss wörd', { scrypt: { N: 4096 } })
+  const theirs = await encryptKeystoreJson({ address: wallet.address, privateKey: wallet.privateKey, mnemonic: wallet.mnemonic! }, 'p@ss wörd', {
+    scrypt: { N: 4096 },
+  })
   const doc = JSON.parse(theirs)
   t.equal((doc.Crypto ?? doc.crypto).kdfparams.n, 4096, 'ethers wrote n = 4096 (under "Crypto", which we accept)')
   const k = await decryptKeystore(theirs, 'p@ss wörd')
@@ -122,8 +127,18 @@ t.test('damaged files: each error names the problem', async (t) => {
     ['n absurdly large', (j) => ((j.crypto.kdfparams.n = 2 ** 24), j), 'KEYSTORE_UNSUPPORTED', /^crypto\.kdfparams: scrypt n=16777216/],
     ['dklen 16', (j) => ((j.crypto.kdfparams.dklen = 16), j), 'KEYSTORE_INVALID', /^crypto\.kdfparams\.dklen: expected 32/],
     ['bad address', (j) => ({ ...j, address: 'xyz' }), 'KEYSTORE_INVALID', /^address: expected 40 hex digits/],
-    ['other address', (j) => ({ ...j, address: '11'.repeat(20) }), 'KEYSTORE_ADDRESS_MISMATCH', /^address: the file names 0x1111111111111111111111111111111111111111 but its key belongs to 0x008AeE/],
-    ['tampered ciphertext', (j) => ((j.crypto.ciphertext = `00${j.crypto.ciphertext.slice(2)}`), j), 'KEYSTORE_WRONG_PASSWORD', /wrong password \(MAC mismatch\)/],
+    [
+      'other address',
+      (j) => ({ ...j, address: '11'.repeat(20) }),
+      'KEYSTORE_ADDRESS_MISMATCH',
+      /^address: the file names 0x1111111111111111111111111111111111111111 but its key belongs to 0x008AeE/,
+    ],
+    [
+      'tampered ciphertext',
+      (j) => ((j.crypto.ciphertext = `00${j.crypto.ciphertext.slice(2)}`), j),
+      'KEYSTORE_WRONG_PASSWORD',
+      /wrong password \(MAC mismatch\)/,
+    ],
   ]
   for (const [name, edit, code, message] of cases) {
     await t.test(name, (t) => rejectsWith(t, decryptKeystore(edit(clone(good)), 'pw'), code, message))
@@ -140,7 +155,10 @@ t.test('private keys from hex', async (t) => {
 
 t.test('files: geth names, mode 0600, never overwritten', async (t) => {
   const dir = join(tempDir(t), 'ks')
-  t.equal(keystoreFileName('0x008AeEda4D805471dF9b2A5B0f38A0C3bCBA786b', new Date(Date.UTC(2024, 0, 2, 3, 4, 5, 678))), 'UTC--2024-01-02T03-04-05.678000000Z--008aeeda4d805471df9b2a5b0f38a0c3bcba786b')
+  t.equal(
+    keystoreFileName('0x008AeEda4D805471dF9b2A5B0f38A0C3bCBA786b', new Date(Date.UTC(2024, 0, 2, 3, 4, 5, 678))),
+    'UTC--2024-01-02T03-04-05.678000000Z--008aeeda4d805471df9b2a5b0f38a0c3bcba786b',
+  )
   const ks = await encryptKeystore(Buffer.from(VECTOR_KEY, 'hex'), 'pw', { scrypt: SCRYPT_LIGHT })
   const when = new Date(Date.UTC(2024, 0, 2))
   const file = writeKeystoreFile(dir, ks, '0x008AeEda4D805471dF9b2A5B0f38A0C3bCBA786b', when)

@@ -2,12 +2,7 @@ import t from 'tap'
 import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { Mainnet, Hardfork, createCustomCommon } from '@ethereumjs/common'
-import {
-  createAccessList2930Tx,
-  createFeeMarket1559Tx,
-  createLegacyTx,
-  type TypedTransaction,
-} from '@ethereumjs/tx'
+import { createAccessList2930Tx, createFeeMarket1559Tx, createLegacyTx, type TypedTransaction } from '@ethereumjs/tx'
 import { Address, privateToAddress } from '@ethereumjs/util'
 import { RecoverPool, SYNC_BELOW, recoverTxSender, recoverTxSenders, type RecoverItem } from '../../../src/crypto/recoverPool.js'
 import { recoverPublicKey } from '../../../src/crypto/secp256k1.js'
@@ -22,8 +17,7 @@ type Data1559 = Parameters<typeof createFeeMarket1559Tx>[0]
 type Data2930 = Parameters<typeof createAccessList2930Tx>[0]
 type DataLegacy = Parameters<typeof createLegacyTx>[0]
 
-const plainItems = (n: number, seed: bigint): RecoverItem[] =>
-  signedItems(n, seed).map(({ msgHash, r, s, recid }) => ({ msgHash, r, s, recid }))
+const plainItems = (n: number, seed: bigint): RecoverItem[] => signedItems(n, seed).map(({ msgHash, r, s, recid }) => ({ msgHash, r, s, recid }))
 
 t.test('pool results equal sync results, in input order', async (t) => {
   const pool = shared
@@ -53,8 +47,14 @@ t.test('concurrent recoverMany calls and micro-batched recover()', async (t) => 
   const a = plainItems(300, 11n)
   const b = plainItems(200, 12n)
   const [ra, rb] = await Promise.all([pool.recoverMany(a), pool.recoverMany(b)])
-  t.same(ra, a.map((it) => recoverPublicKey(it.msgHash, it.r, it.s, it.recid)))
-  t.same(rb, b.map((it) => recoverPublicKey(it.msgHash, it.r, it.s, it.recid)))
+  t.same(
+    ra,
+    a.map((it) => recoverPublicKey(it.msgHash, it.r, it.s, it.recid)),
+  )
+  t.same(
+    rb,
+    b.map((it) => recoverPublicKey(it.msgHash, it.r, it.s, it.recid)),
+  )
 
   // 100 single calls in one tick go out as one batch; 3 in another tick stay on this thread
   const singles = await Promise.all(a.slice(0, 100).map((it) => pool.recover(it)))
@@ -96,7 +96,10 @@ t.test('threads: 0 recovers on the calling thread', async (t) => {
   const pool = RecoverPool.create({ threads: 0 })
   t.teardown(() => pool.close())
   const items = plainItems(40, 15n)
-  t.same(await pool.recoverMany(items), items.map((it) => recoverPublicKey(it.msgHash, it.r, it.s, it.recid)))
+  t.same(
+    await pool.recoverMany(items),
+    items.map((it) => recoverPublicKey(it.msgHash, it.r, it.s, it.recid)),
+  )
   t.throws(() => RecoverPool.create({ threads: -1 }), { code: 'CRYPTO_BAD_INPUT' })
 })
 
@@ -128,10 +131,13 @@ t.test('recoverTxSenders fills tx.cache so getSenderAddress is free and right', 
     const base = { nonce: BigInt(i), gasLimit: 21000n, to: new Address(rand(20)), value: BigInt(i) }
     const kind = i % 4
     const tx =
-      kind === 0 ? createLegacyTx({ ...base, gasPrice: 10n ** 9n }, { common }).sign(sk)
-      : kind === 1 ? createLegacyTx({ ...base, gasPrice: 10n ** 9n }, { common: oldCommon }).sign(sk)
-      : kind === 2 ? createAccessList2930Tx({ ...base, gasPrice: 10n ** 9n, accessList: [] }, { common }).sign(sk)
-      : createFeeMarket1559Tx({ ...base, maxFeePerGas: 2n * 10n ** 9n, maxPriorityFeePerGas: 1n }, { common }).sign(sk)
+      kind === 0
+        ? createLegacyTx({ ...base, gasPrice: 10n ** 9n }, { common }).sign(sk)
+        : kind === 1
+          ? createLegacyTx({ ...base, gasPrice: 10n ** 9n }, { common: oldCommon }).sign(sk)
+          : kind === 2
+            ? createAccessList2930Tx({ ...base, gasPrice: 10n ** 9n, accessList: [] }, { common }).sign(sk)
+            : createFeeMarket1559Tx({ ...base, maxFeePerGas: 2n * 10n ** 9n, maxPriorityFeePerGas: 1n }, { common }).sign(sk)
     txs.push(tx)
     senders.push(privateToAddress(sk))
   }
@@ -166,10 +172,7 @@ t.test('recoverTxSenders fills tx.cache so getSenderAddress is free and right', 
   }
 
   // small batch (sync path), and already-cached txs are left alone
-  const few = [
-    createFeeMarket1559Tx({ ...victim }, { common }),
-    createAccessList2930Tx({ ...(txs[2]!.toJSON() as unknown as Data2930) }, { common }),
-  ]
+  const few = [createFeeMarket1559Tx({ ...victim }, { common }), createAccessList2930Tx({ ...(txs[2]!.toJSON() as unknown as Data2930) }, { common })]
   await recoverTxSenders(pool, few)
   t.same(few[0]!.getSenderAddress().bytes, senders[3])
   t.same(few[1]!.getSenderAddress().bytes, senders[2])

@@ -3,24 +3,9 @@ import { Worker } from 'node:worker_threads'
 import { Mainnet, Hardfork, createCustomCommon } from '@ethereumjs/common'
 import { createEVM } from '@ethereumjs/evm'
 import { createLegacyTx, createFeeMarket1559Tx } from '@ethereumjs/tx'
-import {
-  Address,
-  bigIntToUnpaddedBytes,
-  ecrecover as utilEcrecover,
-  privateToAddress,
-  publicToAddress,
-} from '@ethereumjs/util'
+import { Address, bigIntToUnpaddedBytes, ecrecover as utilEcrecover, privateToAddress, publicToAddress } from '@ethereumjs/util'
 import { secp256k1 as noble } from '@noble/curves/secp256k1.js'
-import {
-  addressOf,
-  ecrecover,
-  ecrecoverCustomCrypto,
-  ecsign,
-  publicKeyOf,
-  recoverPublicKey,
-  secpBackend,
-  sign,
-} from '../../../src/crypto/secp256k1.js'
+import { addressOf, ecrecover, ecrecoverCustomCrypto, ecsign, publicKeyOf, recoverPublicKey, secpBackend, sign } from '../../../src/crypto/secp256k1.js'
 import { N, prng, randomKey, signedItems, to32, toBig } from './fixtures/helpers.js'
 
 const P = noble.Point.CURVE().p
@@ -44,8 +29,16 @@ interface Asserts {
 /** both throw, or both return the same bytes */
 function sameOutcome(t: Asserts, a: () => Uint8Array, b: () => Uint8Array, what: string): void {
   let ra: Uint8Array | Error, rb: Uint8Array | Error
-  try { ra = a() } catch (e) { ra = e as Error }
-  try { rb = b() } catch (e) { rb = e as Error }
+  try {
+    ra = a()
+  } catch (e) {
+    ra = e as Error
+  }
+  try {
+    rb = b()
+  } catch (e) {
+    rb = e as Error
+  }
   if (ra instanceof Error || rb instanceof Error) {
     t.ok(ra instanceof Error && rb instanceof Error, `${what}: both throw (${String(ra)} / ${String(rb)})`)
   } else {
@@ -164,20 +157,46 @@ t.test('ecrecover behaves exactly like @ethereumjs/util ecrecover', async (t) =>
     if (r.length < 32 || s.length < 32) shortR++
     const rec = BigInt(it.recid)
     const m = it.msgHash
-    sameOutcome(t, () => ecrecover(m, 27n + rec, r, s), () => utilEcrecover(m, 27n + rec, r, s), `#${i} v=27/28`)
+    sameOutcome(
+      t,
+      () => ecrecover(m, 27n + rec, r, s),
+      () => utilEcrecover(m, 27n + rec, r, s),
+      `#${i} v=27/28`,
+    )
     t.same(ecrecover(m, 27n + rec, r, s), it.publicKey, `#${i} is the signer`)
-    sameOutcome(t, () => ecrecover(m, rec, r, s), () => utilEcrecover(m, rec, r, s), `#${i} v=0/1`)
-    sameOutcome(t, () => ecrecover(m, 35n + 2n * chainId + rec, r, s, chainId), () => utilEcrecover(m, 35n + 2n * chainId + rec, r, s, chainId), `#${i} EIP-155`)
+    sameOutcome(
+      t,
+      () => ecrecover(m, rec, r, s),
+      () => utilEcrecover(m, rec, r, s),
+      `#${i} v=0/1`,
+    )
+    sameOutcome(
+      t,
+      () => ecrecover(m, 35n + 2n * chainId + rec, r, s, chainId),
+      () => utilEcrecover(m, 35n + 2n * chainId + rec, r, s, chainId),
+      `#${i} EIP-155`,
+    )
     t.same(ecrecover(m, 35n + 2n * chainId + rec, r, s, chainId), it.publicKey)
-    sameOutcome(t, () => ecrecover(m, rec, r, s, chainId), () => utilEcrecover(m, rec, r, s, chainId), `#${i} yParity with chainId`)
+    sameOutcome(
+      t,
+      () => ecrecover(m, rec, r, s, chainId),
+      () => utilEcrecover(m, rec, r, s, chainId),
+      `#${i} yParity with chainId`,
+    )
   }
   t.ok(shortR > 0, `${shortR} signatures had r or s shorter than 32 bytes`)
 
   const it = items[0]!
   const m = it.msgHash
   const badV: [bigint, bigint | undefined][] = [
-    [26n, undefined], [29n, undefined], [2n, undefined], [37n, undefined],
-    [27n, chainId], [28n, chainId], [35n + 2n * chainId + 2n, chainId], [35n + 2n * 2101n, chainId],
+    [26n, undefined],
+    [29n, undefined],
+    [2n, undefined],
+    [37n, undefined],
+    [27n, chainId],
+    [28n, chainId],
+    [35n + 2n * chainId + 2n, chainId],
+    [35n + 2n * 2101n, chainId],
   ]
   for (const [v, cid] of badV) {
     t.throws(() => ecrecover(m, v, it.r, it.s, cid), /Invalid signature v value/, `v=${v} chainId=${cid}`)
@@ -199,12 +218,22 @@ t.test('ecrecover behaves exactly like @ethereumjs/util ecrecover', async (t) =>
   const rand = prng(6n)
   for (let i = 0; i < 100; i++) {
     const [mm, r, s] = [rand(32), rand(32), rand(32)]
-    sameOutcome(t, () => ecrecover(mm, 27n, r, s), () => utilEcrecover(mm, 27n, r, s), `garbage ${i}`)
+    sameOutcome(
+      t,
+      () => ecrecover(mm, 27n, r, s),
+      () => utilEcrecover(mm, 27n, r, s),
+      `garbage ${i}`,
+    )
   }
   // non-32-byte hashes never occur on chain but util accepts them; so do we
   for (const len of [0, 20, 33, 64]) {
     const mm = rand(len)
-    sameOutcome(t, () => ecrecover(mm, v, it.r, it.s), () => utilEcrecover(mm, v, it.r, it.s), `hash of ${len} bytes`)
+    sameOutcome(
+      t,
+      () => ecrecover(mm, v, it.r, it.s),
+      () => utilEcrecover(mm, v, it.r, it.s),
+      `hash of ${len} bytes`,
+    )
   }
 })
 

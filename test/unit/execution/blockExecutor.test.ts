@@ -63,12 +63,14 @@ function nextNonce(env: Env, i: number): bigint {
 
 const to = (i: number) => new Address(hexToBytes(devAddress(i) as `0x${string}`))
 
-type Kind =
-  | { type: 'legacy'; gasPrice: bigint }
-  | { type: '2930'; gasPrice: bigint }
-  | { type: '1559'; maxFeePerGas: bigint; maxPriorityFeePerGas: bigint }
+type Kind = { type: 'legacy'; gasPrice: bigint } | { type: '2930'; gasPrice: bigint } | { type: '1559'; maxFeePerGas: bigint; maxPriorityFeePerGas: bigint }
 
-function tx(env: Env, from: number, kind: Kind, fields: { to?: Address; value?: bigint; data?: Uint8Array; gasLimit?: bigint; nonce?: bigint }): TypedTransaction {
+function tx(
+  env: Env,
+  from: number,
+  kind: Kind,
+  fields: { to?: Address; value?: bigint; data?: Uint8Array; gasLimit?: bigint; nonce?: bigint },
+): TypedTransaction {
   const base = {
     nonce: fields.nonce ?? nextNonce(env, from),
     to: fields.to,
@@ -162,14 +164,26 @@ t.test('fee settlement', async (t) => {
   })
   t.test('contract creation and a call with an odd excess (floor of the half)', async (t) => {
     const created = getCreateAddress({ from: devAddress(7), nonce: 0 })
-    const c = await feeCase(t, env, 7, { type: '1559', maxFeePerGas: 10n * GWEI, maxPriorityFeePerGas: 3n }, { data: probe.bytecode, gasLimit: 1_000_000n, value: 123n })
+    const c = await feeCase(
+      t,
+      env,
+      7,
+      { type: '1559', maxFeePerGas: 10n * GWEI, maxPriorityFeePerGas: 3n },
+      { data: probe.bytecode, gasLimit: 1_000_000n, value: 123n },
+    )
     same(t, c.out.receipts[0].contractAddress, hexToBytes(created as `0x${string}`))
     t.equal(await balance(env.sm, new Address(hexToBytes(created as `0x${string}`))), 123n, 'the contract holds the endowment')
-    const store = await feeCase(t, env, 8, { type: '1559', maxFeePerGas: 10n * GWEI, maxPriorityFeePerGas: 1n }, {
-      to: new Address(hexToBytes(created as `0x${string}`)),
-      data: hexToBytes(iface.encodeFunctionData('store', [5n]) as `0x${string}`),
-      gasLimit: 200_000n,
-    })
+    const store = await feeCase(
+      t,
+      env,
+      8,
+      { type: '1559', maxFeePerGas: 10n * GWEI, maxPriorityFeePerGas: 1n },
+      {
+        to: new Address(hexToBytes(created as `0x${string}`)),
+        data: hexToBytes(iface.encodeFunctionData('store', [5n]) as `0x${string}`),
+        gasLimit: 200_000n,
+      },
+    )
     t.equal(store.out.receipts[0].status, 1)
     t.equal(store.out.receipts[0].logs.length, 2)
     // code of one JUMPDEST (1 gas): 21001 gas used, an odd tip → an odd excess
@@ -194,13 +208,33 @@ t.test('receipts, logs, bloom and cumulative gas of a multi-transaction block', 
   const txs = [
     tx(env, 1, { type: '1559', maxFeePerGas: 5n * GWEI, maxPriorityFeePerGas: GWEI }, { data: probe.bytecode, gasLimit: 1_000_000n }),
     tx(env, 2, { type: 'legacy', gasPrice: 2n * GWEI }, { to: to(3), value: 99n }),
-    tx(env, 3, { type: '2930', gasPrice: 2n * GWEI }, { to: contract, data: hexToBytes(iface.encodeFunctionData('store', [77n]) as `0x${string}`), gasLimit: 200_000n }),
-    tx(env, 4, { type: '1559', maxFeePerGas: 5n * GWEI, maxPriorityFeePerGas: 0n }, { to: contract, data: hexToBytes(iface.encodeFunctionData('fail', ['no']) as `0x${string}`), gasLimit: 100_000n }),
-    tx(env, 5, { type: 'legacy', gasPrice: BASE }, { to: contract, data: hexToBytes(iface.encodeFunctionData('store', [78n]) as `0x${string}`), gasLimit: 200_000n }),
+    tx(
+      env,
+      3,
+      { type: '2930', gasPrice: 2n * GWEI },
+      { to: contract, data: hexToBytes(iface.encodeFunctionData('store', [77n]) as `0x${string}`), gasLimit: 200_000n },
+    ),
+    tx(
+      env,
+      4,
+      { type: '1559', maxFeePerGas: 5n * GWEI, maxPriorityFeePerGas: 0n },
+      { to: contract, data: hexToBytes(iface.encodeFunctionData('fail', ['no']) as `0x${string}`), gasLimit: 100_000n },
+    ),
+    tx(
+      env,
+      5,
+      { type: 'legacy', gasPrice: BASE },
+      { to: contract, data: hexToBytes(iface.encodeFunctionData('store', [78n]) as `0x${string}`), gasLimit: 200_000n },
+    ),
   ]
   const out = await executeBlock(env.vm, ctx(env), txs, { mode: 'import', sharedPool: POOL })
   t.equal(out.transactions.length, 5)
-  same(t, out.receipts.map((r) => r.status), [1, 1, 1, 0, 1], 'the reverted call is included with status 0')
+  same(
+    t,
+    out.receipts.map((r) => r.status),
+    [1, 1, 1, 0, 1],
+    'the reverted call is included with status 0',
+  )
   let cumulative = 0n
   for (const [i, r] of out.receipts.entries()) {
     cumulative += r.gasUsed
@@ -223,22 +257,39 @@ t.test('receipts, logs, bloom and cumulative gas of a multi-transaction block', 
     },
     { address: contract.toString(), topics: [pingTopic], data: zeroPadValue(`0x${(v + 1n).toString(16)}`, 32) },
   ]
-  same(t, out.receipts[2].logs, logsOf(77n, 3).map((l) => ({ address: hexToBytes(l.address as `0x${string}`), topics: l.topics.map((x) => hexToBytes(x as `0x${string}`)), data: hexToBytes(l.data as `0x${string}`) })))
-  same(t, out.receipts[4].logs.map((l) => bytesToHex(l.topics[l.topics.length - 1])), [zeroPadValue(devAddress(5), 32), pingTopic])
+  same(
+    t,
+    out.receipts[2].logs,
+    logsOf(77n, 3).map((l) => ({
+      address: hexToBytes(l.address as `0x${string}`),
+      topics: l.topics.map((x) => hexToBytes(x as `0x${string}`)),
+      data: hexToBytes(l.data as `0x${string}`),
+    })),
+  )
+  same(
+    t,
+    out.receipts[4].logs.map((l) => bytesToHex(l.topics[l.topics.length - 1])),
+    [zeroPadValue(devAddress(5), 32), pingTopic],
+  )
   same(t, out.receipts[4].logs[0].topics[1], hexToBytes(zeroPadValue('0x4e', 32) as `0x${string}`))
   // the bloom: Ethereum's, over every log of the block
   const ej = new Bloom()
-  for (const r of out.receipts) for (const l of r.logs) {
-    ej.add(l.address)
-    for (const tp of l.topics) ej.add(tp)
-  }
+  for (const r of out.receipts)
+    for (const l of r.logs) {
+      ej.add(l.address)
+      for (const tp of l.topics) ej.add(tp)
+    }
   same(t, out.logsBloom, ej.bitvector)
   same(t, out.logsBloom, bloomOfLogs(out.receipts.flatMap((r) => r.logs)))
   t.ok(out.logsBloom.some((b) => b !== 0))
   // the state reflects the calls
   same(t, await env.sm.getStorage(contract, new Uint8Array(32)), Uint8Array.of(78))
   // effective prices in the receipts
-  same(t, out.receipts.map((r) => r.effectiveGasPrice), [2n * GWEI, 2n * GWEI, 2n * GWEI, BASE, BASE])
+  same(
+    t,
+    out.receipts.map((r) => r.effectiveGasPrice),
+    [2n * GWEI, 2n * GWEI, 2n * GWEI, BASE, BASE],
+  )
   // fee totals over the block
   const pool = out.receipts.reduce((s, r) => s + (r.gasUsed * (r.effectiveGasPrice - BASE)) / 2n, 0n)
   t.equal(await balance(env.sm, POOL), pool)
@@ -252,10 +303,15 @@ t.test('same transactions on the same state give the same root (determinism)', a
     const env = await setup(t)
     env.number = 0n
     const c = ctx(env, { parentHash: new Uint8Array(32).fill(1) })
-    const out = await executeBlock(env.vm, c, [
-      tx(env, 1, { type: 'legacy', gasPrice: 2n * GWEI }, { to: to(2), value: 1n }),
-      tx(env, 1, { type: '1559', maxFeePerGas: 3n * GWEI, maxPriorityFeePerGas: 5n }, { data: probe.bytecode, gasLimit: 1_000_000n }),
-    ], { mode: 'import', sharedPool: POOL })
+    const out = await executeBlock(
+      env.vm,
+      c,
+      [
+        tx(env, 1, { type: 'legacy', gasPrice: 2n * GWEI }, { to: to(2), value: 1n }),
+        tx(env, 1, { type: '1559', maxFeePerGas: 3n * GWEI, maxPriorityFeePerGas: 5n }, { data: probe.bytecode, gasLimit: 1_000_000n }),
+      ],
+      { mode: 'import', sharedPool: POOL },
+    )
     roots.push(bytesToHex(out.stateRoot))
   }
   t.equal(roots[0], roots[1])
@@ -270,8 +326,16 @@ t.test("'build' skips a transaction that cannot run; 'import' refuses the block"
   const root0 = await env.sm.getStateRoot()
 
   const out: ExecutedBlock = await executeBlock(env.vm, ctx(env), [good, badNonce, poor, later], { mode: 'build', sharedPool: POOL })
-  same(t, out.transactions.map((x) => bytesToHex(x.hash())), [good, later].map((x) => bytesToHex(x.hash())))
-  same(t, out.rejected.map((r) => bytesToHex(r.tx.hash())), [badNonce, poor].map((x) => bytesToHex(x.hash())))
+  same(
+    t,
+    out.transactions.map((x) => bytesToHex(x.hash())),
+    [good, later].map((x) => bytesToHex(x.hash())),
+  )
+  same(
+    t,
+    out.rejected.map((r) => bytesToHex(r.tx.hash())),
+    [badNonce, poor].map((x) => bytesToHex(x.hash())),
+  )
   t.match(out.rejected[0].error.message, /nonce/)
   t.match(out.rejected[1].error.message, /balance|funds|cost/i)
   t.equal((await env.sm.getAccount(to(2)))?.nonce, 0n, 'the skipped sender is untouched')
@@ -282,7 +346,10 @@ t.test("'build' skips a transaction that cannot run; 'import' refuses the block"
   const env2 = await setup(t)
   const g2 = tx(env2, 1, { type: 'legacy', gasPrice: 2n * GWEI }, { to: to(2), value: 1n })
   const bad2 = tx(env2, 2, { type: 'legacy', gasPrice: 2n * GWEI }, { to: to(3), value: 1n, nonce: 5n })
-  await t.rejects(executeBlock(env2.vm, ctx(env2), [g2, bad2], { mode: 'import', sharedPool: POOL }), { code: 'EXEC_INVALID_TRANSACTION', message: /transaction 1 is invalid/ })
+  await t.rejects(executeBlock(env2.vm, ctx(env2), [g2, bad2], { mode: 'import', sharedPool: POOL }), {
+    code: 'EXEC_INVALID_TRANSACTION',
+    message: /transaction 1 is invalid/,
+  })
   t.not(bytesToHex(root0), '', 'sanity')
 })
 
@@ -292,7 +359,12 @@ t.test('block gas limit: build leaves out what does not fit, import refuses', as
   const b = tx(env, 2, { type: 'legacy', gasPrice: 2n * GWEI }, { to: to(3), gasLimit: 30_000n })
   const c = tx(env, 3, { type: 'legacy', gasPrice: 2n * GWEI }, { to: to(4), gasLimit: 21_000n })
   const out = await executeBlock(env.vm, ctx(env, { gasLimit: 50_000n }), [a, b, c], { mode: 'build', sharedPool: POOL })
-  same(t, out.transactions.map((x) => bytesToHex(x.hash())), [a, c].map((x) => bytesToHex(x.hash())), 'b (21000 used + 30000 limit > 50000) is left out, c fits')
+  same(
+    t,
+    out.transactions.map((x) => bytesToHex(x.hash())),
+    [a, c].map((x) => bytesToHex(x.hash())),
+    'b (21000 used + 30000 limit > 50000) is left out, c fits',
+  )
   t.equal(out.rejected[0].error && (out.rejected[0].error as { code?: string }).code, 'EXEC_BLOCK_GAS_EXCEEDED')
   const env2 = await setup(t)
   const a2 = tx(env2, 1, { type: 'legacy', gasPrice: 2n * GWEI }, { to: to(2), gasLimit: 30_000n })
@@ -309,9 +381,16 @@ t.test('the EVM sees the block context (TIMESTAMP in seconds, NUMBER, COINBASE)'
   await env.sm.putAccount(codeAddr, new Account())
   await env.sm.putCode(codeAddr, runtime)
   const c = ctx(env, { timestamp: 1_700_000_123_456n })
-  const out = await executeBlock(env.vm, c, [tx(env, 1, { type: 'legacy', gasPrice: BASE }, { to: codeAddr, gasLimit: 100_000n })], { mode: 'import', sharedPool: POOL })
+  const out = await executeBlock(env.vm, c, [tx(env, 1, { type: 'legacy', gasPrice: BASE }, { to: codeAddr, gasLimit: 100_000n })], {
+    mode: 'import',
+    sharedPool: POOL,
+  })
   t.equal(out.receipts[0].status, 1)
-  const slot = (n: number) => { const k = new Uint8Array(32); k[31] = n; return k }
+  const slot = (n: number) => {
+    const k = new Uint8Array(32)
+    k[31] = n
+    return k
+  }
   t.equal(BigInt(bytesToHex(await env.sm.getStorage(codeAddr, slot(0)))), 1_700_000_123n, 'TIMESTAMP = ms / 1000')
   t.equal(BigInt(bytesToHex(await env.sm.getStorage(codeAddr, slot(1)))), c.number)
   same(t, await env.sm.getStorage(codeAddr, slot(2)), PRODUCER.bytes.subarray(PRODUCER.bytes.findIndex((b) => b !== 0)))

@@ -58,7 +58,7 @@ t.test('reused runs answer exactly as fresh runs (call and estimateGas)', async 
   t.equal(ws.store.pendingCount, pending, 'no trie node reached the live store')
 })
 
-t.test('concurrent reused runs never see each other\'s writes', async (t) => {
+t.test("concurrent reused runs never see each other's writes", async (t) => {
   const { reused } = await setup(t)
   const runs: Promise<string>[] = []
   for (let i = 0; i < 60; i++) {

@@ -45,7 +45,11 @@ for (const contract of SYSTEM_CONTRACT_LIST as SystemContract[]) {
         continue
       }
       t.equal(native.selector, iface.getFunction(sig)!.selector, `${sig}: selector`)
-      t.same(native.outputs, (f.outputs ?? []).map((o) => o.type), `${sig}: outputs`)
+      t.same(
+        native.outputs,
+        (f.outputs ?? []).map((o) => o.type),
+        `${sig}: outputs`,
+      )
       t.equal(native.mutability, f.stateMutability, `${sig}: mutability`)
     }
     const events = (json as AbiEntry[]).filter((e) => e.type === 'event')
@@ -54,7 +58,11 @@ for (const contract of SYSTEM_CONTRACT_LIST as SystemContract[]) {
       const native = contract.events.find((n) => n.name === e.name)
       t.ok(native, `event ${e.name}`)
       t.equal(native!.signature, `${e.name}(${e.inputs.map((i) => i.type).join(',')})`)
-      t.same(native!.params.map((p) => p.indexed === true), e.inputs.map((i) => i.indexed === true), `${e.name}: indexed`)
+      t.same(
+        native!.params.map((p) => p.indexed === true),
+        e.inputs.map((i) => i.indexed === true),
+        `${e.name}: indexed`,
+      )
       t.equal(bytesToHex(native!.topic), iface.getEvent(e.name)!.topicHash)
     }
   })
@@ -69,7 +77,21 @@ t.test('codec: round trips against ethers', async (t) => {
     return v & ((1n << BigInt(bits)) - 1n)
   }
   const addr = () => '0x' + big(160).toString(16).padStart(40, '0')
-  const types = ['uint8', 'uint16', 'uint64', 'uint256', 'int256', 'address', 'bool', 'string', 'bytes', 'address[]', 'uint256[]', '(uint256,address)', 'bytes32'] as const
+  const types = [
+    'uint8',
+    'uint16',
+    'uint64',
+    'uint256',
+    'int256',
+    'address',
+    'bool',
+    'string',
+    'bytes',
+    'address[]',
+    'uint256[]',
+    '(uint256,address)',
+    'bytes32',
+  ] as const
   for (let n = 0; n < 50; n++) {
     const str = 'ü€'.repeat(Math.floor(rand() * 40))
     const bytes = Uint8Array.from({ length: Math.floor(rand() * 70) }, () => Math.floor(rand() * 256))
@@ -95,7 +117,10 @@ t.test('codec: round trips against ethers', async (t) => {
       break
     }
     const back = decode(types, hexToBytes(theirs as `0x${string}`))
-    t.same(back.map((v) => (v instanceof Uint8Array ? bytesToHex(v) : v)), values.map((v) => (v instanceof Uint8Array ? bytesToHex(v) : v)))
+    t.same(
+      back.map((v) => (v instanceof Uint8Array ? bytesToHex(v) : v)),
+      values.map((v) => (v instanceof Uint8Array ? bytesToHex(v) : v)),
+    )
   }
   t.equal(bytesToHex(selectorOf('transfer(address,uint256)')), '0xa9059cbb')
   t.equal(bytesToHex(encodeError('nope')), '0x08c379a0' + coder.encode(['string'], ['nope']).slice(2))

@@ -90,7 +90,10 @@ t.test('double production: every refusal', async (t) => {
   t.equal(await submit(header(1, GENESIS_TIME - 1_000n), header(1, GENESIS_TIME - 1_000n, { number: 9n })), 'revert: header is before genesis')
   const future = env.timeMs + 1_000n
   t.equal(await submit(header(1, future), header(1, future, { number: 9n })), 'revert: header is from the future')
-  t.equal(outcome(await env.send(7, EVIDENCE, E.encodeFunctionData('submitDoubleProduction', [a, header(1, SLOT5, { number: 9n })]), { value: 1n })), 'revert: function is not payable')
+  t.equal(
+    outcome(await env.send(7, EVIDENCE, E.encodeFunctionData('submitDoubleProduction', [a, header(1, SLOT5, { number: 9n })]), { value: 1n })),
+    'revert: function is not payable',
+  )
 })
 
 t.test('invalid block: off the slot grid or before genesis', async (t) => {

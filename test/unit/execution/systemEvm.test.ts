@@ -92,13 +92,16 @@ t.test('a Solidity contract votes and reads views through the interface', async 
   const u = await deployUser(env)
   const r = await env.send(2, u, U.encodeFunctionData('voteFor', [hexOf(1)]), { value: 5n * NFC })
   t.equal(outcome(r), 'ok')
-  t.same(eventsOf(S, r), [{ name: 'Voted', args: [getAddress(u.toString()), getAddress(hexOf(1)), 5n * NFC] }], 'the inner call\'s log reaches the receipt')
+  t.same(eventsOf(S, r), [{ name: 'Voted', args: [getAddress(u.toString()), getAddress(hexOf(1)), 5n * NFC] }], "the inner call's log reaches the receipt")
   const v = await env.call(addrOf(3), u, U.encodeFunctionData('votesFor', [hexOf(1)]))
   t.equal(U.decodeFunctionResult('votesFor', v.execResult.returnValue)[0], 5n * NFC)
   const n = await env.call(addrOf(3), u, U.encodeFunctionData('candidateCount'))
   t.equal(U.decodeFunctionResult('candidateCount', n.execResult.returnValue)[0], 1n)
   const m = await env.call(addrOf(3), u, U.encodeFunctionData('myVotes'))
-  t.same([...U.decodeFunctionResult('myVotes', m.execResult.returnValue)].map((x) => [...x]), [[getAddress(hexOf(1))], [5n * NFC]])
+  t.same(
+    [...U.decodeFunctionResult('myVotes', m.execResult.returnValue)].map((x) => [...x]),
+    [[getAddress(hexOf(1))], [5n * NFC]],
+  )
   t.equal(outcome(await env.send(2, u, U.encodeFunctionData('unvote', [hexOf(1), 2n * NFC]))), 'ok', 'the contract is the voter')
   t.equal((await env.store.getPosition(u.toString(), hexOf(1))).votes, 3n * NFC)
 })
@@ -210,10 +213,21 @@ t.test('hooks: required, idempotent', async (t) => {
   await sm.putAccount(STAKING, new Account(1n, 0n))
   const vm = await createVM({ common, stateManager: sm, evmOpts: { customPrecompiles: systemPrecompiles(CFG) } })
   const tx = createFeeMarket1559Tx(
-    { nonce: 0n, to: STAKING, data: hexToBytes(S.encodeFunctionData('getCandidates') as `0x${string}`), gasLimit: 100_000n, maxFeePerGas: GWEI, maxPriorityFeePerGas: 0n },
+    {
+      nonce: 0n,
+      to: STAKING,
+      data: hexToBytes(S.encodeFunctionData('getCandidates') as `0x${string}`),
+      gasLimit: 100_000n,
+      maxFeePerGas: GWEI,
+      maxPriorityFeePerGas: 0n,
+    },
     { common },
   ).sign(devKey(0))
-  await t.rejects(runTx(vm, { tx, skipHardForkValidation: true, skipBlockGasLimitValidation: true }), { code: 'SYSTEM_HOOKS_MISSING' }, 'a VM without hooks fails loudly')
+  await t.rejects(
+    runTx(vm, { tx, skipHardForkValidation: true, skipBlockGasLimitValidation: true }),
+    { code: 'SYSTEM_HOOKS_MISSING' },
+    'a VM without hooks fails loudly',
+  )
 
   const vm2 = await createVM({ common, stateManager: new MerkleStateManager({ common }), evmOpts: { customPrecompiles: systemPrecompiles(CFG) } })
   installSystemHooks(vm2.evm)
@@ -221,7 +235,12 @@ t.test('hooks: required, idempotent', async (t) => {
   installSystemHooks(vm2.evm)
   t.equal((vm2.evm as unknown as { _executeCall: unknown })._executeCall, wrapped, 'a second install changes nothing')
   await vm2.stateManager.putAccount(STAKING, new Account(1n, 0n))
-  const r = await vm2.evm.runCall({ to: STAKING, data: hexToBytes(S.encodeFunctionData('getCandidates') as `0x${string}`), gasLimit: 100_000n, skipNonceIncrement: true })
+  const r = await vm2.evm.runCall({
+    to: STAKING,
+    data: hexToBytes(S.encodeFunctionData('getCandidates') as `0x${string}`),
+    gasLimit: 100_000n,
+    skipNonceIncrement: true,
+  })
   t.equal(outcome(r), 'ok')
 })
 
@@ -236,11 +255,23 @@ t.test('a bug inside a function fails the call with "internal error", all gas us
   const store = new DposStore(sm)
   await store.putPosition(hexOf(0), hexOf(1), { votes: 1n, debt: 5n })
   await store.voterCandidates(hexOf(0)).add(hexOf(1))
-  const r = await vm.evm.runCall({ caller: addrOf(0), to: STAKING, data: hexToBytes(S.encodeFunctionData('claimRewards') as `0x${string}`), gasLimit: 200_000n, skipNonceIncrement: true })
+  const r = await vm.evm.runCall({
+    caller: addrOf(0),
+    to: STAKING,
+    data: hexToBytes(S.encodeFunctionData('claimRewards') as `0x${string}`),
+    gasLimit: 200_000n,
+    skipNonceIncrement: true,
+  })
   t.equal(outcome(r), 'internal error')
   t.equal(r.execResult.executionGasUsed, 200_000n)
   t.equal(seen.length, 1)
   t.match(seen[0], /^Staking: inconsistent position/)
-  const ok = await vm.evm.runCall({ caller: addrOf(0), to: STAKING, data: hexToBytes(S.encodeFunctionData('getCandidates') as `0x${string}`), gasLimit: 200_000n, skipNonceIncrement: true })
+  const ok = await vm.evm.runCall({
+    caller: addrOf(0),
+    to: STAKING,
+    data: hexToBytes(S.encodeFunctionData('getCandidates') as `0x${string}`),
+    gasLimit: 200_000n,
+    skipNonceIncrement: true,
+  })
   t.equal(outcome(ok), 'ok', 'the EVM keeps working')
 })

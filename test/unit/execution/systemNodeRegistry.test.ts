@@ -57,7 +57,10 @@ t.test('exit and linear withdrawal of the pledge', async (t) => {
   t.equal(outcome(ex), 'ok')
   t.same(eventsOf(R, ex), [{ name: 'Exited', args: [expectChecksum(hexOf(2)), amount] }])
   t.equal(outcome(await send(2, 'exit')), 'revert: node has already exited')
-  t.equal(outcome(await env.send(2, NODE_REGISTRY, R.encodeFunctionData('pledge', [1]), { value: CFG.rnPledge })), 'revert: node has exited: withdraw the whole pledge before pledging again')
+  t.equal(
+    outcome(await env.send(2, NODE_REGISTRY, R.encodeFunctionData('pledge', [1]), { value: CFG.rnPledge })),
+    'revert: node has exited: withdraw the whole pledge before pledging again',
+  )
   t.equal(outcome(await send(2, 'withdrawPledge')), 'revert: nothing to withdraw yet')
 
   // a quarter of the unlock period later, a quarter is withdrawable

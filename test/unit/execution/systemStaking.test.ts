@@ -106,7 +106,10 @@ t.test('vote, unvote, withdrawUnbonded: value accounting and events', async (t) 
   t.equal(await env.balance(STAKING), staking0 + 10n * NFC, 'the NFC moved to the Staking account')
   t.equal(outcome(await vote(5, 2, 3n * NFC)), 'ok')
   t.equal(outcome(await vote(6, 1, 1n * NFC)), 'ok')
-  t.same(await view(env, 'votesOf', [hexOf(5)]), [[cs(1), cs(2)], [10n * NFC, 3n * NFC]])
+  t.same(await view(env, 'votesOf', [hexOf(5)]), [
+    [cs(1), cs(2)],
+    [10n * NFC, 3n * NFC],
+  ])
   t.equal((await candidateView(env, 1)).votes, 11n * NFC)
 
   t.equal(outcome(await unvote(5, 1, 0n)), 'revert: unvote amount must be positive')

@@ -6,9 +6,7 @@ import { SECP256K1_ORDER, bigIntToUnpaddedBytes, bytesToBigInt, bytesToHex, conc
 import { decodeRawTransaction, recoverSender } from '../../../src/execution/txDecode.js'
 import { TxErrorCode } from '../../../src/execution/errors.js'
 import { NfcError } from '../../../src/util/errors.js'
-import {
-  CHAIN_ID, GWEI, TO, accessListTx, addressOf, common, feeMarketTx, key, legacyTx,
-} from '../txpool/fixtures/txs.js'
+import { CHAIN_ID, GWEI, TO, accessListTx, addressOf, common, feeMarketTx, key, legacyTx } from '../txpool/fixtures/txs.js'
 
 const opts = { common, maxTxSize: 128 * 1024 }
 const K = key(1)
@@ -69,19 +67,21 @@ t.test('malformed input', async (t) => {
   const trailing = concatBytes(raw, Uint8Array.of(0x01))
   rejects(t, () => decodeRawTransaction(trailing, opts), TxErrorCode.MALFORMED, 'rlp: input contains more than one value')
   // a byte string where a list is expected (0x83 'abc')
-  rejects(t, () => decodeRawTransaction(Uint8Array.of(0x83, 1, 2, 3), opts), TxErrorCode.MALFORMED,
-    'rlp: expected input list for types.LegacyTx')
+  rejects(t, () => decodeRawTransaction(Uint8Array.of(0x83, 1, 2, 3), opts), TxErrorCode.MALFORMED, 'rlp: expected input list for types.LegacyTx')
   // too few / too many fields
   const fewer = reencodeLegacy(raw, (f) => f.splice(6, 2))
   rejects(t, () => decodeRawTransaction(fewer, opts), TxErrorCode.MALFORMED, 'rlp: too few elements for types.LegacyTx')
   const more = reencodeTyped(raw1559, (f) => f.push(Uint8Array.of(1)))
-  rejects(t, () => decodeRawTransaction(more, opts), TxErrorCode.MALFORMED,
-    'rlp: input list has too many elements for types.DynamicFeeTx')
+  rejects(t, () => decodeRawTransaction(more, opts), TxErrorCode.MALFORMED, 'rlp: input list has too many elements for types.DynamicFeeTx')
   // non-canonical integer (nonce with a leading zero)
-  const padded = reencodeTyped(raw1559, (f) => { f[1] = Uint8Array.of(0, 5) })
+  const padded = reencodeTyped(raw1559, (f) => {
+    f[1] = Uint8Array.of(0, 5)
+  })
   rejects(t, () => decodeRawTransaction(padded, opts), TxErrorCode.MALFORMED, /^rlp: non-canonical integer/)
   // bad `to` length
-  const badTo = reencodeLegacy(raw, (f) => { f[3] = new Uint8Array(19).fill(1) })
+  const badTo = reencodeLegacy(raw, (f) => {
+    f[3] = new Uint8Array(19).fill(1)
+  })
   rejects(t, () => decodeRawTransaction(badTo, opts), TxErrorCode.MALFORMED, 'rlp: input string too short for common.Address')
 })
 
@@ -96,7 +96,12 @@ t.test('unsupported type bytes', async (t) => {
 
 t.test('oversized', async (t) => {
   const raw = legacyTx(K, 0n, GWEI, { data: new Uint8Array(200).fill(1), gasLimit: 100_000n }).serialize()
-  const err = rejects(t, () => decodeRawTransaction(raw, { common, maxTxSize: 200 }), TxErrorCode.OVERSIZED, `oversized data: transaction size ${raw.length}, limit 200`)
+  const err = rejects(
+    t,
+    () => decodeRawTransaction(raw, { common, maxTxSize: 200 }),
+    TxErrorCode.OVERSIZED,
+    `oversized data: transaction size ${raw.length}, limit 200`,
+  )
   t.same(err?.meta, { size: raw.length, limit: 200 })
   t.ok(decodeRawTransaction(raw, { common, maxTxSize: raw.length }), 'exactly at the limit is fine')
 })
@@ -106,8 +111,7 @@ t.test('wrong chain id', async (t) => {
   const want = `invalid sender: invalid chain id for signer: have 1 want ${CHAIN_ID}`
   rejects(t, () => decodeRawTransaction(legacyTx(K, 0n, GWEI, { common: other }).serialize(), opts), TxErrorCode.WRONG_CHAIN, want)
   rejects(t, () => decodeRawTransaction(accessListTx(K, 0n, GWEI, { common: other }).serialize(), opts), TxErrorCode.WRONG_CHAIN, want)
-  const err = rejects(t, () => decodeRawTransaction(feeMarketTx(K, 0n, GWEI, 0n, { common: other }).serialize(), opts),
-    TxErrorCode.WRONG_CHAIN, want)
+  const err = rejects(t, () => decodeRawTransaction(feeMarketTx(K, 0n, GWEI, 0n, { common: other }).serialize(), opts), TxErrorCode.WRONG_CHAIN, want)
   t.same(err?.meta, { have: 1n, want: BigInt(CHAIN_ID) })
 })
 
@@ -116,8 +120,7 @@ t.test('unprotected legacy (v = 27/28)', async (t) => {
   const homestead = createCustomCommon({ chainId: CHAIN_ID }, Mainnet, { hardfork: Hardfork.Homestead })
   const tx = createLegacyTx({ nonce: 0n, gasPrice: GWEI, gasLimit: 21_000n, to: TO }, { common: homestead }).sign(K)
   t.ok(tx.v === 27n || tx.v === 28n)
-  rejects(t, () => decodeRawTransaction(tx.serialize(), opts), TxErrorCode.UNPROTECTED,
-    'only replay-protected (EIP-155) transactions allowed over RPC')
+  rejects(t, () => decodeRawTransaction(tx.serialize(), opts), TxErrorCode.UNPROTECTED, 'only replay-protected (EIP-155) transactions allowed over RPC')
 })
 
 t.test('signature values', async (t) => {
@@ -145,27 +148,35 @@ t.test('signature values', async (t) => {
   rejects(t, () => decodeRawTransaction(unsigned1559.serialize(), opts), TxErrorCode.INVALID_SIG, msg)
 
   // r = 0, s >= n, y-parity 2, legacy v between 29 and 34
-  const rZero = reencodeTyped(tx1559.serialize(), (f) => { f[10] = new Uint8Array(0) })
+  const rZero = reencodeTyped(tx1559.serialize(), (f) => {
+    f[10] = new Uint8Array(0)
+  })
   rejects(t, () => decodeRawTransaction(rZero, opts), TxErrorCode.INVALID_SIG, msg)
-  const sBig = reencodeTyped(tx1559.serialize(), (f) => { f[11] = bigIntToUnpaddedBytes(SECP256K1_ORDER + 1n) })
+  const sBig = reencodeTyped(tx1559.serialize(), (f) => {
+    f[11] = bigIntToUnpaddedBytes(SECP256K1_ORDER + 1n)
+  })
   rejects(t, () => decodeRawTransaction(sBig, opts), TxErrorCode.INVALID_SIG, msg)
-  const parity2 = reencodeTyped(tx1559.serialize(), (f) => { f[9] = Uint8Array.of(2) })
+  const parity2 = reencodeTyped(tx1559.serialize(), (f) => {
+    f[9] = Uint8Array.of(2)
+  })
   rejects(t, () => decodeRawTransaction(parity2, opts), TxErrorCode.INVALID_SIG, msg)
-  const v30 = reencodeLegacy(txL.serialize(), (f) => { f[6] = Uint8Array.of(30) })
+  const v30 = reencodeLegacy(txL.serialize(), (f) => {
+    f[6] = Uint8Array.of(30)
+  })
   rejects(t, () => decodeRawTransaction(v30, opts), TxErrorCode.INVALID_SIG, msg)
 })
 
 t.test('tip above fee cap and oversized init code get geth wording', async (t) => {
   const tx = feeMarketTx(K, 0n, 2n * GWEI, GWEI)
-  const raw = reencodeTyped(tx.serialize(), (f) => { f[2] = bigIntToUnpaddedBytes(3n * GWEI) })
-  rejects(t, () => decodeRawTransaction(raw, opts), TxErrorCode.TIP_ABOVE_FEE_CAP,
-    'max priority fee per gas higher than max fee per gas')
+  const raw = reencodeTyped(tx.serialize(), (f) => {
+    f[2] = bigIntToUnpaddedBytes(3n * GWEI)
+  })
+  rejects(t, () => decodeRawTransaction(raw, opts), TxErrorCode.TIP_ABOVE_FEE_CAP, 'max priority fee per gas higher than max fee per gas')
   const create = reencodeTyped(tx.serialize(), (f) => {
     f[5] = new Uint8Array(0)
     f[7] = new Uint8Array(49_153).fill(0x60)
   })
-  rejects(t, () => decodeRawTransaction(create, opts), TxErrorCode.INITCODE_TOO_LARGE,
-    'max initcode size exceeded: code size 49153, limit 49152')
+  rejects(t, () => decodeRawTransaction(create, opts), TxErrorCode.INITCODE_TOO_LARGE, 'max initcode size exceeded: code size 49153, limit 49152')
 })
 
 t.test('recoverSender maps recovery failure to TX_INVALID_SENDER', async (t) => {
@@ -173,7 +184,9 @@ t.test('recoverSender maps recovery failure to TX_INVALID_SENDER', async (t) => 
   // r values whose x coordinate is not on the curve make ecrecover fail; search a few deterministically
   let failed = 0
   for (let r = 1n; r < 40n && failed === 0; r++) {
-    const raw = reencodeTyped(tx.serialize(), (f) => { f[10] = bigIntToUnpaddedBytes(r) })
+    const raw = reencodeTyped(tx.serialize(), (f) => {
+      f[10] = bigIntToUnpaddedBytes(r)
+    })
     const decoded = decodeRawTransaction(raw, opts) // decoding does not recover, so this succeeds
     try {
       recoverSender(decoded)

@@ -57,18 +57,24 @@ t.test('account view of a voter and of the witness', async (t) => {
 // ------------------------------------------------------------------ NB and fuel escrows
 
 const nb = new Interface(nbAbi as never)
-const callNb = async (n: InProcessNode, fn: string, args: unknown[]) => nb.decodeFunctionResult(fn, await n.rpc('eth_call', [{ to: SYSTEM_CONTRACTS.nb, data: nb.encodeFunctionData(fn, args) }, 'latest']))
+const callNb = async (n: InProcessNode, fn: string, args: unknown[]) =>
+  nb.decodeFunctionResult(fn, await n.rpc('eth_call', [{ to: SYSTEM_CONTRACTS.nb, data: nb.encodeFunctionData(fn, args) }, 'latest']))
 /** NB calls from dev account `from`, all in the next block (at `timestamp`, ms); fails the test on a failed one */
 async function nbBlock(t: Test, n: InProcessNode, timestamp: bigint, calls: { from: number; fn: string; args?: unknown[]; value?: bigint }[]) {
   const hashes = []
-  for (const c of calls) hashes.push(await send(n, c.from, { to: SYSTEM_CONTRACTS.nb, value: c.value, data: nb.encodeFunctionData(c.fn, c.args ?? []), gasLimit: 300_000n }))
+  for (const c of calls)
+    hashes.push(await send(n, c.from, { to: SYSTEM_CONTRACTS.nb, value: c.value, data: nb.encodeFunctionData(c.fn, c.args ?? []), gasLimit: 300_000n }))
   await n.produceBlock({ timestamp })
-  for (const [i, h] of hashes.entries()) t.equal((await n.rpc('eth_getTransactionReceipt', [h]))?.status, '0x1', `NB.${calls[i]!.fn} from dev ${calls[i]!.from}`)
+  for (const [i, h] of hashes.entries())
+    t.equal((await n.rpc('eth_getTransactionReceipt', [h]))?.status, '0x1', `NB.${calls[i]!.fn} from dev ${calls[i]!.from}`)
 }
 /** the frame's lines from the "NB balance" line down to the next section ("History") */
 const nbSection = (f: string) => f.slice(f.indexOf('NB balance'), f.indexOf('History') < 0 ? undefined : f.indexOf('History'))
 /** the lines that show an escrow ("→ 0x… amount NB") */
-const escrowRows = (f: string) => nbSection(f).split('\n').filter((l) => /→ 0x[0-9a-f…]+\s+<?[\d,.]+ NB/.test(l))
+const escrowRows = (f: string) =>
+  nbSection(f)
+    .split('\n')
+    .filter((l) => /→ 0x[0-9a-f…]+\s+<?[\d,.]+ NB/.test(l))
 
 t.test('NB balance and fuel escrows as a consumer', async (t) => {
   // blocks ten minutes in the past, so a release requested "now" is still ahead of the wall clock
@@ -113,7 +119,11 @@ t.test('NB balance and fuel escrows as a consumer', async (t) => {
   const rowOf = (p: string) => rows.find((l) => l.includes(p.slice(0, 10)) && l.includes(p.slice(-4))) ?? ''
   t.match(rowOf(p5), /→ 0x[0-9a-f]{4,}…[0-9a-f]{4,}\s+2\.5 NB$/, 'p5: 2.5 NB, no release')
   const when = formatLocalTime(releaseAt)
-  t.match(rowOf(p6), new RegExp(`\\s1 NB  withdrawable from ${when} \\(in [1-9]\\d*m \\d\\ds\\)$`), 'p6: 1 NB, withdrawable from its release time, and how long until then (100 columns)')
+  t.match(
+    rowOf(p6),
+    new RegExp(`\\s1 NB  withdrawable from ${when} \\(in [1-9]\\d*m \\d\\ds\\)$`),
+    'p6: 1 NB, withdrawable from its release time, and how long until then (100 columns)',
+  )
   t.notOk(f.includes(p7.slice(0, 10)), 'the withdrawn escrow is not listed')
   t.comment('100 columns:\n' + nbSection(f))
 
@@ -124,7 +134,11 @@ t.test('NB balance and fuel escrows as a consumer', async (t) => {
   rows = escrowRows(f)
   const widest = f.split('\n').reduce((w, l) => (l.length > w.length ? l : w), '')
   t.ok(widest.length <= 80, `fits 80 columns (widest: "${widest}")`)
-  t.match(rowOf(p6), new RegExp(`→ 0x[0-9a-f]{6,}…[0-9a-f]{6,}\\s+1 NB  withdrawable from ${when}$`), 'p6 at 80 columns: abbreviated provider, amount, release time')
+  t.match(
+    rowOf(p6),
+    new RegExp(`→ 0x[0-9a-f]{6,}…[0-9a-f]{6,}\\s+1 NB  withdrawable from ${when}$`),
+    'p6 at 80 columns: abbreviated provider, amount, release time',
+  )
   t.match(rowOf(p5), /2\.5 NB$/, 'p5 at 80 columns')
   t.comment('80 columns:\n' + nbSection(f))
 
@@ -164,7 +178,8 @@ t.test('more than 8 escrows: "+N more"; a failed escrowsOf: said in that section
   // the same node, but its answer to the escrowsOf eth_call is an error
   const real = createRpcClient(n.url)
   const escrowsOf = nb.getFunction('escrowsOf')!.selector
-  const isEscrowsOf = (c: { method: string; params?: unknown[] }) => c.method === 'eth_call' && String((c.params?.[0] as { data?: string })?.data).startsWith(escrowsOf)
+  const isEscrowsOf = (c: { method: string; params?: unknown[] }) =>
+    c.method === 'eth_call' && String((c.params?.[0] as { data?: string })?.data).startsWith(escrowsOf)
   const refusing: RpcClient = {
     ...real,
     batch: async (calls) => {

@@ -10,7 +10,11 @@ import { CLI } from '../../helpers/nodeProcess.js'
 
 t.test('parseExplorerArgs', async (t) => {
   t.same(parseExplorerArgs([]), { help: false, rpc: DEFAULT_RPC, abiFiles: [] }, 'defaults: http://127.0.0.1:8545')
-  t.same(parseExplorerArgs(['--rpc', 'http://10.0.0.2:9000', '--abi', 'a.json', '--abi', 'b.json']), { help: false, rpc: 'http://10.0.0.2:9000', abiFiles: ['a.json', 'b.json'] })
+  t.same(parseExplorerArgs(['--rpc', 'http://10.0.0.2:9000', '--abi', 'a.json', '--abi', 'b.json']), {
+    help: false,
+    rpc: 'http://10.0.0.2:9000',
+    abiFiles: ['a.json', 'b.json'],
+  })
   t.equal(parseExplorerArgs(['-h']).help, true)
   t.equal(parseExplorerArgs(['--rpc=https://node.example:443']).rpc, 'https://node.example:443')
   expectUsageError(t, () => parseExplorerArgs(['--bogus']), /Unknown option '--bogus'/)

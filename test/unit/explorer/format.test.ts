@@ -4,7 +4,22 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { AbiCoder, Interface } from 'ethers'
-import { abbreviate, big, blockTimeMs, clip, fit, formatAge, formatBps, formatBytes, formatGwei, formatNb, formatNfc, formatLocalTime, formatTimeAndAge, thousands } from '../../../src/explorer/format.js'
+import {
+  abbreviate,
+  big,
+  blockTimeMs,
+  clip,
+  fit,
+  formatAge,
+  formatBps,
+  formatBytes,
+  formatGwei,
+  formatNb,
+  formatNfc,
+  formatLocalTime,
+  formatTimeAndAge,
+  thousands,
+} from '../../../src/explorer/format.js'
 import { createDecoder, loadAbiFile } from '../../../src/explorer/decode.js'
 import { SYSTEM_CONTRACTS } from '../../../src/chain/systemAddresses.js'
 import { probeContract } from '../../helpers/inProcessNode.js'
@@ -66,10 +81,26 @@ t.test('decoder: system contracts, --abi, logs, revert data', async (t) => {
   const staking = new Interface(JSON.parse(fs.readFileSync('src/execution/system/abi/IStaking.json', 'utf8')))
   const who = '0x' + '11'.repeat(20)
   const call = d.input(SYSTEM_CONTRACTS.staking, staking.encodeFunctionData('vote', [who, 5n]))
-  t.same(call, { contract: 'Staking', name: 'vote', signature: 'vote(address,uint256)', args: [{ name: 'candidate', type: 'address', value: '0x1111111111111111111111111111111111111111' }, { name: 'amount', type: 'uint256', value: '5' }] })
-  t.equal(d.input(SYSTEM_CONTRACTS.nodeRegistry, staking.encodeFunctionData('vote', [who, 5n])), undefined, 'a Staking selector sent to NodeRegistry is not decoded as Staking')
+  t.same(call, {
+    contract: 'Staking',
+    name: 'vote',
+    signature: 'vote(address,uint256)',
+    args: [
+      { name: 'candidate', type: 'address', value: '0x1111111111111111111111111111111111111111' },
+      { name: 'amount', type: 'uint256', value: '5' },
+    ],
+  })
+  t.equal(
+    d.input(SYSTEM_CONTRACTS.nodeRegistry, staking.encodeFunctionData('vote', [who, 5n])),
+    undefined,
+    'a Staking selector sent to NodeRegistry is not decoded as Staking',
+  )
   const probeIface = new Interface(probe.abi as never)
-  t.match(d.input('0x' + '22'.repeat(20), probeIface.encodeFunctionData('store', [9n])), { contract: 'Probe', name: 'store', args: [{ value: '9' }] }, 'user ABI at any address')
+  t.match(
+    d.input('0x' + '22'.repeat(20), probeIface.encodeFunctionData('store', [9n])),
+    { contract: 'Probe', name: 'store', args: [{ value: '9' }] },
+    'user ABI at any address',
+  )
   t.equal(d.input('0x' + '22'.repeat(20), '0xdeadbeef'), undefined, 'unknown selector')
   t.equal(d.input(null, '0x'), undefined, 'no input')
   const ev = probeIface.encodeEventLog('Ping', [3n])

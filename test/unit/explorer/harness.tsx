@@ -67,7 +67,12 @@ export async function chainWithTransfer(t: Test): Promise<Chain> {
 export async function addContractTxs(n: InProcessNode): Promise<{ vote: string; probe: string; store: string; fail: string; block: number }> {
   const probe = probeContract()
   const witness = devAddress(0)
-  const vote = await send(n, 2, { to: SYSTEM_CONTRACTS.staking, value: 1000n * NFC, data: staking.encodeFunctionData('vote', [witness, 1000n * NFC]), gasLimit: 200_000n })
+  const vote = await send(n, 2, {
+    to: SYSTEM_CONTRACTS.staking,
+    value: 1000n * NFC,
+    data: staking.encodeFunctionData('vote', [witness, 1000n * NFC]),
+    gasLimit: 200_000n,
+  })
   const deploy = await send(n, 3, { data: '0x' + Buffer.from(probe.bytecode).toString('hex'), gasLimit: 1_000_000n })
   await n.produceBlock()
   const receipt = await n.rpc('eth_getTransactionReceipt', [deploy])

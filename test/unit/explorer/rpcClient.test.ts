@@ -15,7 +15,10 @@ t.test('calls, batches, errors, heads', async (t) => {
     const [a, b] = await c.batch([{ method: 'eth_chainId' }, { method: 'no_suchMethod' }])
     t.equal(a, '0x834')
     t.ok(b instanceof RpcError && isMethodNotFound(b), 'a missing method is a -32601 RpcError')
-    const err = await c.call('no_suchMethod').then(() => undefined, (e: unknown) => e)
+    const err = await c.call('no_suchMethod').then(
+      () => undefined,
+      (e: unknown) => e,
+    )
     t.ok(err instanceof RpcError && err.code === -32601, 'call() throws the RpcError')
     const heads: bigint[] = []
     c.onHead((h) => heads.push(h))
@@ -33,7 +36,10 @@ t.test('calls, batches, errors, heads', async (t) => {
   })
   const down = createRpcClient(`http://127.0.0.1:${port}`, { backoffMs: 20, maxBackoffMs: 40 })
   t.teardown(() => down.close())
-  const err = await down.call('eth_chainId').then(() => undefined, (e: unknown) => e)
+  const err = await down.call('eth_chainId').then(
+    () => undefined,
+    (e: unknown) => e,
+  )
   t.ok(err instanceof TransportError, 'a closed port is a TransportError')
   t.match((err as Error).message, /cannot reach .*ECONNREFUSED/)
 })

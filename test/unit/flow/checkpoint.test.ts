@@ -74,8 +74,14 @@ t.test('build: sorted entries, totals, sum tree, side-chain id', async (t) => {
   t.equal(cp.totalBytes, sum)
   const leaves = providerTotalsOf(entries)
   t.equal(leaves.length, 3)
-  t.same(leaves.map((l) => l.address), [...providers].sort())
-  t.equal(leaves.reduce((s, l) => s + l.total, 0n), sum)
+  t.same(
+    leaves.map((l) => l.address),
+    [...providers].sort(),
+  )
+  t.equal(
+    leaves.reduce((s, l) => s + l.total, 0n),
+    sum,
+  )
   t.equal(hexOf(cp.totalsRoot), hexOf(totalsRootOf(leaves)))
   for (const l of leaves) t.ok(verifySumProof(cp.totalsRoot, l.address, l.total, sumTreeProof(leaves, l.address)))
   t.equal(hexOf(cp.sideChainId), hexOf(core.keccak256(Uint8Array.from([...enc('NFC-SIDECHAIN'), 0, 0, 0, 0, 0, 0, 0, 5]))))
@@ -176,7 +182,10 @@ t.test('limits: 4,096 entries and 101 signatures', async (t) => {
   const back = decodeCheckpointCall(encodeCheckpointCall(big, sigs))
   t.equal(back.checkpoint.entries.length, 4096)
   t.equal(back.signatures.length, 101)
-  t.throws(() => buildCheckpoint({ cycle: 9n, prevCheckpoint: h('p'), entries: [...many, entry(5000)] }), { code: FlowErrorCode.FLOW_BAD_FORMAT, message: /entries/ })
+  t.throws(() => buildCheckpoint({ cycle: 9n, prevCheckpoint: h('p'), entries: [...many, entry(5000)] }), {
+    code: FlowErrorCode.FLOW_BAD_FORMAT,
+    message: /entries/,
+  })
   t.throws(() => encodeCheckpointCall(big, [...sigs, sig]), { code: FlowErrorCode.FLOW_BAD_FORMAT, message: /signatures/ })
   // hand-built over-limit calldata
   const top = rlpDecode(encodeCheckpointCall(big, sigs), 'x') as unknown[]

@@ -73,7 +73,12 @@ t.test('domain tag and total', async (t) => {
 })
 
 t.test('receiptHash is the EIP-712 digest ethers computes; ethers signatures are ours', async (t) => {
-  for (const over of [{}, { relays: [] }, { relays: [consumer, provider, addrOfKey(keyOf('x')), addrOfKey(keyOf('y'))] }, { seq: (1n << 64n) - 1n, bytesUp: 0n, bytesDown: 0n, chainId: 1n }]) {
+  for (const over of [
+    {},
+    { relays: [] },
+    { relays: [consumer, provider, addrOfKey(keyOf('x')), addrOfKey(keyOf('y'))] },
+    { seq: (1n << 64n) - 1n, bytesUp: 0n, bytesDown: 0n, chainId: 1n },
+  ]) {
     const r = base(over)
     const digest = TypedDataEncoder.hash(flowDomain(r.chainId), FLOW_RECEIPT_TYPES, receiptMessage(r))
     t.equal(hexOf(receiptHash(r)), digest)
@@ -128,8 +133,23 @@ t.test('RLP round trip and strict decoding', async (t) => {
     t.equal(hexOf(receiptHash(back)), hexOf(receiptHash(sr)))
   }
   const fields = rlpDecode(encodeReceipt(signed()), 'x') as unknown[]
-  const names = ['domainTag', 'chainId', 'sessionId', 'consumer', 'provider', 'relays', 'seq', 'bytesUp', 'bytesDown',
-    'sampleRoot', 'prevReceiptHash', 'cycle', 'expiryHeight', 'consumerSignature', 'providerSignature']
+  const names = [
+    'domainTag',
+    'chainId',
+    'sessionId',
+    'consumer',
+    'provider',
+    'relays',
+    'seq',
+    'bytesUp',
+    'bytesDown',
+    'sampleRoot',
+    'prevReceiptHash',
+    'cycle',
+    'expiryHeight',
+    'consumerSignature',
+    'providerSignature',
+  ]
   names.forEach((name, i) => {
     const bad = [...fields]
     bad[i] = name === 'relays' ? [new Uint8Array(19)] : new Uint8Array(33).fill(1)
@@ -152,17 +172,35 @@ t.test('RLP round trip and strict decoding', async (t) => {
   // too many relays
   const relays = [...fields]
   relays[5] = Array.from({ length: 5 }, (_, i) => new Uint8Array(20).fill(i + 1))
-  t.equal(codeOf(() => decodeReceipt(rlpEncode(relays))), FlowErrorCode.FLOW_TOO_MANY_RELAYS)
+  t.equal(
+    codeOf(() => decodeReceipt(rlpEncode(relays))),
+    FlowErrorCode.FLOW_TOO_MANY_RELAYS,
+  )
   // duplicate relay
   const dup = [...fields]
   dup[5] = [new Uint8Array(20).fill(1), new Uint8Array(20).fill(1)]
-  t.equal(codeOf(() => decodeReceipt(rlpEncode(dup))), FlowErrorCode.FLOW_BAD_FORMAT)
+  t.equal(
+    codeOf(() => decodeReceipt(rlpEncode(dup))),
+    FlowErrorCode.FLOW_BAD_FORMAT,
+  )
   // wrong field count, trailing bytes, not a list
-  t.equal(codeOf(() => decodeReceipt(rlpEncode(fields.slice(0, 14)))), FlowErrorCode.FLOW_BAD_FORMAT)
+  t.equal(
+    codeOf(() => decodeReceipt(rlpEncode(fields.slice(0, 14)))),
+    FlowErrorCode.FLOW_BAD_FORMAT,
+  )
   const enc = encodeReceipt(signed())
-  t.equal(codeOf(() => decodeReceipt(Uint8Array.from([...enc, 0]))), FlowErrorCode.FLOW_BAD_FORMAT)
-  t.equal(codeOf(() => decodeReceipt(rlpEncode(new Uint8Array(3)))), FlowErrorCode.FLOW_BAD_FORMAT)
-  t.equal(codeOf(() => decodeReceipt(new Uint8Array(0))), FlowErrorCode.FLOW_BAD_FORMAT)
+  t.equal(
+    codeOf(() => decodeReceipt(Uint8Array.from([...enc, 0]))),
+    FlowErrorCode.FLOW_BAD_FORMAT,
+  )
+  t.equal(
+    codeOf(() => decodeReceipt(rlpEncode(new Uint8Array(3)))),
+    FlowErrorCode.FLOW_BAD_FORMAT,
+  )
+  t.equal(
+    codeOf(() => decodeReceipt(new Uint8Array(0))),
+    FlowErrorCode.FLOW_BAD_FORMAT,
+  )
 })
 
 t.test('JSON round trip and strict parsing', async (t) => {
@@ -212,13 +250,16 @@ t.test('JSON round trip and strict parsing', async (t) => {
   t.throws(() => receiptFromJson(missing), { code: FlowErrorCode.FLOW_BAD_FORMAT, message: /cycle: missing/ })
   t.throws(() => receiptFromJson({ ...json, extra: 1 }), { message: /extra: unknown field/ })
   t.throws(() => receiptFromJson(null), { code: FlowErrorCode.FLOW_BAD_FORMAT })
-  t.equal(codeOf(() => receiptFromJson({ ...json, relays: Array(5).fill(consumer) })), FlowErrorCode.FLOW_TOO_MANY_RELAYS)
+  t.equal(
+    codeOf(() => receiptFromJson({ ...json, relays: Array(5).fill(consumer) })),
+    FlowErrorCode.FLOW_TOO_MANY_RELAYS,
+  )
 })
 
 t.test('hashing and encoding reject out-of-range values', async (t) => {
   t.throws(() => receiptHash(base({ seq: 1n << 64n })), { code: FlowErrorCode.FLOW_BAD_FORMAT, message: /seq/ })
   t.throws(() => receiptHash(base({ bytesUp: -1n })), { message: /bytesUp/ })
   t.throws(() => receiptHash(base({ consumer: consumer.toUpperCase() })), { message: /consumer/ })
-  t.throws(() => receiptHash(base({ bytesUp: (1n << 255n), bytesDown: 1n << 255n })), { message: /overflow/ })
+  t.throws(() => receiptHash(base({ bytesUp: 1n << 255n, bytesDown: 1n << 255n })), { message: /overflow/ })
   t.throws(() => encodeReceipt({ ...signed(), providerSignature: new Uint8Array(64) }), { message: /providerSignature/ })
 })

@@ -44,7 +44,10 @@ function makeFrames(n: number): { frames: Uint8Array; payloads: Map<number, Uint
   return { frames, payloads }
 }
 
-const cores: [string, Core][] = [['core', core], ['jsCore', jsCore]]
+const cores: [string, Core][] = [
+  ['core', core],
+  ['jsCore', jsCore],
+]
 
 t.test('openings of slices sampled by the real packet counter verify, on both cores', async (t) => {
   const { frames, payloads } = makeFrames(300)

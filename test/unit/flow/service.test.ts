@@ -10,7 +10,16 @@ import t, { type Test } from 'tap'
 import path from 'node:path'
 import { openDatabase } from '../../../src/chain/blockStore.js'
 import { checkpointHash, decodeCheckpointCall, recoverCheckpointSigners, signCheckpoint } from '../../../src/flow/checkpoint.js'
-import { RECEIPT_DOMAIN_TAG, ZERO_HASH, encodeReceipt, receiptHash, signReceipt, receiptToJson, type FlowReceipt, type SignedReceipt } from '../../../src/flow/receipt.js'
+import {
+  RECEIPT_DOMAIN_TAG,
+  ZERO_HASH,
+  encodeReceipt,
+  receiptHash,
+  signReceipt,
+  receiptToJson,
+  type FlowReceipt,
+  type SignedReceipt,
+} from '../../../src/flow/receipt.js'
 import { verifyOnThread } from '../../../src/flow/sideChain.js'
 import { FlowErrorCode } from '../../../src/flow/errors.js'
 import { FlowService, quorumOf, type FlowChainView, type FlowServiceOptions } from '../../../src/flow/service.js'
@@ -165,7 +174,9 @@ t.test('two members: a peer signature completes the quorum; outsiders are refuse
   const mine = signatures[0]!
   const cp = decodeCheckpointCall((await svc['o'].store.checkpoint(1n))!.encoded).checkpoint
   t.equal(hx(checkpointHash(cp, CHAIN)), hx(mine.checkpointHash))
-  await t.rejects(svc.onPeerSignature({ cycle: 1n, checkpointHash: mine.checkpointHash, signature: signCheckpoint(cp, CHAIN, devKey(9)) }), { code: 'FLOW_NOT_COMMITTEE' })
+  await t.rejects(svc.onPeerSignature({ cycle: 1n, checkpointHash: mine.checkpointHash, signature: signCheckpoint(cp, CHAIN, devKey(9)) }), {
+    code: 'FLOW_NOT_COMMITTEE',
+  })
   t.equal(await svc.onPeerSignature({ cycle: 1n, checkpointHash: mine.checkpointHash, signature: signCheckpoint(cp, CHAIN, devKey(1)) }), 'relay')
   t.equal(submitted.length, 1, 'submitted with two signatures')
   t.same(recoverCheckpointSigners(cp, CHAIN, decodeCheckpointCall(submitted[0]!).signatures), [devAddress(0), devAddress(1)], 'in committee order')
@@ -217,7 +228,11 @@ t.test('a non-member forwards; a member holds next-cycle receipts from peers unt
   const fwd = await outsider.svc.submitReceipt(receiptToJson(receipt(1n)))
   t.equal(fwd.height, null, 'forwarded')
   t.equal(outsider.receipts.length, 1)
-  await t.rejects(outsider.svc.submitReceipt(receiptToJson({ ...receipt(1n), bytesDown: 9999n })), { code: 'FLOW_BAD_SIGNATURE' }, 'a tampered total is caught before forwarding')
+  await t.rejects(
+    outsider.svc.submitReceipt(receiptToJson({ ...receipt(1n), bytesDown: 9999n })),
+    { code: 'FLOW_BAD_SIGNATURE' },
+    'a tampered total is caught before forwarding',
+  )
   t.equal(outsider.receipts.length, 1, 'and not gossiped')
 
   const member = await service(t, chain, 0)
@@ -249,14 +264,22 @@ t.test('a receipt of the ended cycle that arrives in the grace blocks is in its 
   const { checkpoint } = decodeCheckpointCall(submitted[0]!)
   t.equal(checkpoint.cycle, 1n)
   t.equal(checkpoint.entries.length, 2, 'both sessions, the late one too')
-  await t.rejects(svc.submitReceipt(receiptToJson(receipt(1n, { sessionId: new Uint8Array(32).fill(7) }))), { code: 'FLOW_WRONG_CYCLE' }, 'after the close: refused')
+  await t.rejects(
+    svc.submitReceipt(receiptToJson(receipt(1n, { sessionId: new Uint8Array(32).fill(7) }))),
+    { code: 'FLOW_WRONG_CYCLE' },
+    'after the close: refused',
+  )
 })
 
 t.test('the watcher is told where each receipt came from: rpc, or the peer that sent it', async (t) => {
   const chain = new FakeChain()
   chain.at(1n)
   const seen: [string, string | undefined][] = []
-  const watcher = { see: (sr: SignedReceipt, source?: string) => void seen.push([hx(receiptHash(sr)), source]), signedByParties: () => {}, onHead: async () => {} }
+  const watcher = {
+    see: (sr: SignedReceipt, source?: string) => void seen.push([hx(receiptHash(sr)), source]),
+    signedByParties: () => {},
+    onHead: async () => {},
+  }
   const { svc } = await service(t, chain, null, undefined, watcher)
   await svc.onHead()
   const good = receipt(1n)
@@ -282,7 +305,11 @@ t.test('the edge refuses receipts of an unpledged provider, without escrow, or p
   chain.committees.set(1n, [devAddress(0)])
   chain.at(1n)
   const seen: string[] = []
-  const { svc, receipts } = await service(t, chain, 0, undefined, { see: (sr) => seen.push(hx(receiptHash(sr))), signedByParties: () => {}, onHead: async () => {} })
+  const { svc, receipts } = await service(t, chain, 0, undefined, {
+    see: (sr) => seen.push(hx(receiptHash(sr))),
+    signedByParties: () => {},
+    onHead: async () => {},
+  })
   await svc.onHead()
   const refused = async (r: SignedReceipt, code: string, what: string) => {
     try {

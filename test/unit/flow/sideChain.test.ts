@@ -8,15 +8,7 @@ import t, { type Test } from 'tap'
 import path from 'node:path'
 import { openDatabase } from '../../../src/chain/blockStore.js'
 import { FlowErrorCode } from '../../../src/flow/errors.js'
-import {
-  RECEIPT_DOMAIN_TAG,
-  ZERO_HASH,
-  decodeReceipt,
-  receiptHash,
-  signReceipt,
-  type FlowReceipt,
-  type SignedReceipt,
-} from '../../../src/flow/receipt.js'
+import { RECEIPT_DOMAIN_TAG, ZERO_HASH, decodeReceipt, receiptHash, signReceipt, type FlowReceipt, type SignedReceipt } from '../../../src/flow/receipt.js'
 import { SideChain, sideChainIdOf, verifyOnThread, type SideChainOptions } from '../../../src/flow/sideChain.js'
 import { SideStore, sideBlockHash } from '../../../src/flow/sideStore.js'
 import { devAddress, devKey, same, tempDir } from '../../helpers/inProcessNode.js'
@@ -114,7 +106,10 @@ t.test('honest receipts of one tick go into one block; the next block links to i
 t.test('maxPending seals at once', async (t) => {
   const { sc, blocks } = await open(t, { maxPending: 3, blockDelayMs: 60_000 })
   const got = await Promise.all([1, 2, 3].map((i) => sc.submit(signed(receipt({ sid: i })))))
-  t.same(got.map((a) => a.height), [1n, 1n, 1n])
+  t.same(
+    got.map((a) => a.height),
+    [1n, 1n, 1n],
+  )
   t.same(blocks, [1n])
 })
 
@@ -132,8 +127,18 @@ t.test('every rejection carries its code; nothing rejected reaches a block', asy
   const inflated = { ...signed(next), bytesDown: 9_000_000n }
   await rejects(t, sc.submit(inflated), FlowErrorCode.FLOW_BAD_SIGNATURE, 'inflated provider claim')
   await rejects(t, sc.submit(first), FlowErrorCode.FLOW_REPLAY, 'replay of an accepted receipt')
-  await rejects(t, sc.submit(signed(receipt({ seq: 2n, bytesUp: 99n, prevReceiptHash: receiptHash(first) }))), FlowErrorCode.FLOW_TOTAL_DECREASED, 'decreasing total')
-  await rejects(t, sc.submit(signed(receipt({ seq: 2n, bytesUp: 150n, prevReceiptHash: new Uint8Array(32).fill(1) }))), FlowErrorCode.FLOW_BAD_FORMAT, 'broken prevReceiptHash')
+  await rejects(
+    t,
+    sc.submit(signed(receipt({ seq: 2n, bytesUp: 99n, prevReceiptHash: receiptHash(first) }))),
+    FlowErrorCode.FLOW_TOTAL_DECREASED,
+    'decreasing total',
+  )
+  await rejects(
+    t,
+    sc.submit(signed(receipt({ seq: 2n, bytesUp: 150n, prevReceiptHash: new Uint8Array(32).fill(1) }))),
+    FlowErrorCode.FLOW_BAD_FORMAT,
+    'broken prevReceiptHash',
+  )
   const dup = signed(receipt({ bytesDown: 5000n }))
   await rejects(t, sc.submit(dup), FlowErrorCode.FLOW_DUPLICATE_SEQ, 'same seq, other totals')
   same(t, await store.evidence(receiptHash(dup)), (await import('../../../src/flow/receipt.js')).encodeReceipt(dup), 'kept as evidence')
@@ -178,7 +183,12 @@ t.test('running totals above uint64 are refused before any signature check (the 
   await rejects(t, sc.submit(signed(receipt({ sid: 1, bytesUp: 2n ** 256n - 1n, bytesDown: 0n }))), FlowErrorCode.FLOW_OUT_OF_BOUNDS, '2^256−1 bytes up')
   await rejects(t, sc.submit(signed(receipt({ sid: 2, bytesUp: MAX_U64, bytesDown: 1n }))), FlowErrorCode.FLOW_OUT_OF_BOUNDS, 'up + down = 2^64')
   // the forged signature is never looked at: the bound comes first
-  await rejects(t, sc.submit(signed(receipt({ sid: 3, bytesUp: MAX_U64 + 1n, bytesDown: 0n }), stranger)), FlowErrorCode.FLOW_OUT_OF_BOUNDS, 'bound before signatures')
+  await rejects(
+    t,
+    sc.submit(signed(receipt({ sid: 3, bytesUp: MAX_U64 + 1n, bytesDown: 0n }), stranger)),
+    FlowErrorCode.FLOW_OUT_OF_BOUNDS,
+    'bound before signatures',
+  )
   t.same(blocks, [], 'nothing sealed')
   t.equal((await store.cycleLatest(CYCLE)).length, 0, 'nothing stored')
   const atBound = signed(receipt({ sid: 4, bytesUp: MAX_U64 - 5n, bytesDown: 5n }))
@@ -225,7 +235,12 @@ t.test('an out-of-bound receipt already in the store (taken before the bound) is
     receiptsTotal: 2n,
   })
   const entries = await sc.close()
-  same(t, entries.map((e) => e.sessionId), [good.sessionId], 'only the bounded session')
+  same(
+    t,
+    entries.map((e) => e.sessionId),
+    [good.sessionId],
+    'only the bounded session',
+  )
   t.equal(skipped.length, 1, 'the skipped one is reported')
   t.match(skipped[0], /exceeds the uint64 bound/)
   const { buildCheckpoint } = await import('../../../src/flow/checkpoint.js')

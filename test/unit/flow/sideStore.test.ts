@@ -50,7 +50,14 @@ t.test('commitBlock writes block, head, sessions, seqs and latest receipts atomi
   let db = await openDatabase(dir)
   let store = new SideStore(db)
   t.equal(await store.head(7n), undefined)
-  const b1: SideBlock = { sideChainId: id(9), height: 1n, parentHash: ZERO_HASH, cycle: 7n, timestampMs: 1n, receipts: [Uint8Array.of(0xa1), Uint8Array.of(0xa2)] }
+  const b1: SideBlock = {
+    sideChainId: id(9),
+    height: 1n,
+    parentHash: ZERO_HASH,
+    cycle: 7n,
+    timestampMs: 1n,
+    receipts: [Uint8Array.of(0xa1), Uint8Array.of(0xa2)],
+  }
   const h1 = await store.commitBlock({
     block: b1,
     sessions: [session(1, 1n), session(2, 1n)],
@@ -69,7 +76,15 @@ t.test('commitBlock writes block, head, sessions, seqs and latest receipts atomi
     receiptsTotal: 3n,
   })
   await store.putEvidence(id(250), Uint8Array.of(0xee))
-  await store.putCheckpoint(7n, { encoded: Uint8Array.of(1), checkpointHash: id(77), signatures: new Map([[addr(5), id(5)], [addr(4), id(4)]]), submittedTx: null })
+  await store.putCheckpoint(7n, {
+    encoded: Uint8Array.of(1),
+    checkpointHash: id(77),
+    signatures: new Map([
+      [addr(5), id(5)],
+      [addr(4), id(4)],
+    ]),
+    submittedTx: null,
+  })
   await db.close()
 
   db = await openDatabase(dir)

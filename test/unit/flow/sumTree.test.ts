@@ -34,7 +34,10 @@ t.test('a proof for every leaf of trees of size 1..9; tampering fails', async (t
   for (let n = 1; n <= 9; n++) {
     const leaves = leavesOf(n)
     const root = totalsRootOf(leaves)
-    t.equal(sumTreeRoot(leaves).sum, leaves.reduce((s, l) => s + l.total, 0n))
+    t.equal(
+      sumTreeRoot(leaves).sum,
+      leaves.reduce((s, l) => s + l.total, 0n),
+    )
     // order of input does not matter
     t.equal(hexOf(totalsRootOf([...leaves].reverse())), hexOf(root))
     for (const l of leaves) {
@@ -63,7 +66,14 @@ t.test('bad input', async (t) => {
   t.throws(() => sumTreeRoot([...leaves, leaves[1]!]), { code: FlowErrorCode.FLOW_DUPLICATE_SEQ })
   t.throws(() => sumTreeRoot([{ address: '0x12', total: 1n }]), { code: FlowErrorCode.FLOW_BAD_FORMAT })
   t.throws(() => sumTreeRoot([{ address: addr(1), total: -1n }]), { code: FlowErrorCode.FLOW_BAD_FORMAT })
-  t.throws(() => sumTreeRoot([{ address: addr(1), total: 1n << 255n }, { address: addr(2), total: 1n << 255n }]), { code: FlowErrorCode.FLOW_BAD_FORMAT })
+  t.throws(
+    () =>
+      sumTreeRoot([
+        { address: addr(1), total: 1n << 255n },
+        { address: addr(2), total: 1n << 255n },
+      ]),
+    { code: FlowErrorCode.FLOW_BAD_FORMAT },
+  )
   t.throws(() => sumTreeProof(leaves, addr(50)), { code: FlowErrorCode.FLOW_BAD_FORMAT })
   t.notOk(verifySumProof(new Uint8Array(31), addr(0), 17n, sumTreeProof(leaves, addr(0))))
   t.notOk(verifySumProof(totalsRootOf(leaves), addr(0), 17n, null as never))

@@ -65,7 +65,10 @@ t.test('receipts over several pipeline chunks on worker threads match the single
   const pooled = await verifyReceipts(pool, receipts)
   t.equal(pool.liveWorkers, 2, 'recovered on the workers')
   t.same(norm(pooled), norm(expected), 'in order, across chunk boundaries')
-  t.ok(expected.slice(2 * VERIFY_CHUNK).some((r) => !r.ok), 'forgeries in the last chunk too')
+  t.ok(
+    expected.slice(2 * VERIFY_CHUNK).some((r) => !r.ok),
+    'forgeries in the last chunk too',
+  )
   t.same(norm(await verifyReceipts(null, receipts)), norm(expected), 'no pool')
   // small batch (under SYNC_BELOW, recovered on this thread by the pool)
   t.same(norm(await verifyReceipts(pool, receipts.slice(0, 10))), norm(expected.slice(0, 10)))

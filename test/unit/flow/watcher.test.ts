@@ -20,12 +20,30 @@ import { addressOf, publicKeyOf } from '../../../src/crypto/secp256k1.js'
 import { core } from '../../../src/core/index.js'
 import { entryOfReceipt } from '../../../src/flow/checkpoint.js'
 import { checkFraud, decodeFraudProof, FraudKind, type FraudProof } from '../../../src/flow/fraudProof.js'
-import { RECEIPT_DOMAIN_TAG, encodeReceipt, hexOf, receiptHash, receiptToJson, receiptTotal, signReceipt, type FlowReceipt, type SignedReceipt } from '../../../src/flow/receipt.js'
+import {
+  RECEIPT_DOMAIN_TAG,
+  encodeReceipt,
+  hexOf,
+  receiptHash,
+  receiptToJson,
+  receiptTotal,
+  signReceipt,
+  type FlowReceipt,
+  type SignedReceipt,
+} from '../../../src/flow/receipt.js'
 import { FlowService } from '../../../src/flow/service.js'
 import { verifyOnThread, type SignatureVerifier } from '../../../src/flow/sideChain.js'
 import { SideStore } from '../../../src/flow/sideStore.js'
 import { tempDir } from '../../helpers/inProcessNode.js'
-import { fraudProofGas, FlowWatcher, MAX_WATCHED_CHECKPOINTS, RESUBMIT_BLOCKS, type FlowWatchView, type PendingCheckpoint, type WatchedEntry } from '../../../src/flow/watcher.js'
+import {
+  fraudProofGas,
+  FlowWatcher,
+  MAX_WATCHED_CHECKPOINTS,
+  RESUBMIT_BLOCKS,
+  type FlowWatchView,
+  type PendingCheckpoint,
+  type WatchedEntry,
+} from '../../../src/flow/watcher.js'
 import type { Logger } from '../../../src/util/logger.js'
 
 const h = (s: string): Uint8Array => core.keccak256(new TextEncoder().encode(s))
@@ -173,7 +191,7 @@ t.test('each kind is detected, submitted once, and proves on the entry', async (
     t.equal(s.proof.cycle, 4n)
     t.same(checkFraud(s.proof, entries[s.proof.entryIndex]!), { proven: true }, `entry ${s.proof.entryIndex}: the decoded calldata proves fraud`)
     t.equal(s.gas, fraudProofGas(s.calldata, 3), 'gas from the Evidence table')
-    t.ok(s.gas > (80_000n + 3n * 30_000n + 21_000n) * 3n / 2n, 'with headroom above the execution + intrinsic cost')
+    t.ok(s.gas > ((80_000n + 3n * 30_000n + 21_000n) * 3n) / 2n, 'with headroom above the execution + intrinsic cost')
   }
   t.equal(hx(receiptHash(sent[2]!.proof.second!)), hx(receiptHash(dupSecond)), 'DuplicateSeq carries the other receipt of the seq')
   t.same(
@@ -330,7 +348,11 @@ t.test('a flood from one source evicts only its own receipts once it holds the m
   for (const r of fromA) watcher.see(r, 'peer:a')
   for (const r of fromB) watcher.see(r, 'peer:b')
   t.equal(watcher.size, 12)
-  t.same(fromA.filter((r) => !watcher.has(receiptHash(r))), [], 'all 5 of peer:a are still cached')
+  t.same(
+    fromA.filter((r) => !watcher.has(receiptHash(r))),
+    [],
+    'all 5 of peer:a are still cached',
+  )
   t.same(
     fromB.flatMap((r, i) => (watcher.has(receiptHash(r)) ? [i] : [])),
     [93, 94, 95, 96, 97, 98, 99],
@@ -339,7 +361,11 @@ t.test('a flood from one source evicts only its own receipts once it holds the m
 
   chain.checkpoints = [checkpoint(4n, [entryOf(fromA[1]!), entryOf(forged)])]
   await watcher.onHead()
-  t.same(sent.map((s) => [s.proof.entryIndex, s.proof.kind]), [[1, FraudKind.BadSignature]], 'the forgery is still proven')
+  t.same(
+    sent.map((s) => [s.proof.entryIndex, s.proof.kind]),
+    [[1, FraudKind.BadSignature]],
+    'the forgery is still proven',
+  )
   t.same(checkFraud(sent[0]!.proof, chain.checkpoints[0]!.entries[1]!), { proven: true })
 })
 
@@ -397,7 +423,10 @@ t.test('evicting a receipt of a (session, seq) from another source leaves the in
 
   chain.checkpoints = [checkpoint(4n, [entryOf(first)])]
   await watcher.onHead()
-  t.same(sent.map((s) => s.proof.kind), [FraudKind.DuplicateSeq])
+  t.same(
+    sent.map((s) => s.proof.kind),
+    [FraudKind.DuplicateSeq],
+  )
   t.equal(hx(receiptHash(sent[0]!.proof.second!)), hx(receiptHash(second)), 'with the cached second receipt, not the evicted one')
   t.equal(watcher.checksRun, 1, 'the evicted one is no longer indexed: the cached second was the only candidate checked')
 })
@@ -467,7 +496,7 @@ t.test('a head with nothing new reads no entry and proves nothing again', async 
   watcher.see(late)
   chain.next()
   await watcher.onHead()
-  t.equal(watcher.provesRun, 13, "a receipt arriving after its entry was read: that entry alone is proven")
+  t.equal(watcher.provesRun, 13, 'a receipt arriving after its entry was read: that entry alone is proven')
   t.same(
     sent.map((s) => [s.proof.cycle, s.proof.entryIndex]),
     [
@@ -665,7 +694,10 @@ t.test('when the batch check fails, proving falls back to checkFraud and finds t
     ],
   )
   t.equal(watcher.checksRun, 2 + 1 + 2, 'honest: both kinds checked; forged: BadSignature; inflated: both')
-  t.ok(lines.some((l) => l.level === 'warn' && /could not check signatures in a batch/.test(l.msg)), 'the failure is logged')
+  t.ok(
+    lines.some((l) => l.level === 'warn' && /could not check signatures in a batch/.test(l.msg)),
+    'the failure is logged',
+  )
 })
 
 t.test('the flow service shows the watcher every decodable receipt and survives its failures', async (t) => {
@@ -730,7 +762,11 @@ t.test('the flow service shows the watcher every decodable receipt and survives 
   failHead = true
   await svc.onHead()
   t.equal(heads, 2)
-  t.match(lines.find((l) => l.level === 'warn'), { msg: 'the fraud-proof watcher failed' }, 'a watcher failure is logged, not thrown')
+  t.match(
+    lines.find((l) => l.level === 'warn'),
+    { msg: 'the fraud-proof watcher failed' },
+    'a watcher failure is logged, not thrown',
+  )
   failHead = false
   await svc.onHead()
   t.equal(heads, 3, 'and the service goes on')

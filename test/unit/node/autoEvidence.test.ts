@@ -29,7 +29,10 @@ t.test('double production seen by a witness node: evidence submitted, executed, 
 
   // the same witness signs another block for the same slot (elsewhere, with a transaction in it)
   const { chain: other } = await openChain(t, tempDir(t), genesis, () => T)
-  const transfer = createLegacyTx({ nonce: 0n, gasPrice: 2_000_000_000n, gasLimit: 21_000n, to: new Address(hexToBytes(devAddress(2) as `0x${string}`)), value: 1n }, { common: other.common }).sign(devKey(1))
+  const transfer = createLegacyTx(
+    { nonce: 0n, gasPrice: 2_000_000_000n, gasLimit: 21_000n, to: new Address(hexToBytes(devAddress(2) as `0x${string}`)), value: 1n },
+    { common: other.common },
+  ).sign(devKey(1))
   const twin = (await other.produceBlock(devKey(0), BigInt(T) + 1000n, [transfer])).block
   t.not(Buffer.from(twin.hash).toString('hex'), Buffer.from(mine.block.hash).toString('hex'), 'two different blocks for slot 1')
 

@@ -63,7 +63,9 @@ const nonces = new Map<number, bigint>()
 function transfer(from: number, to: number, value: bigint, gasPrice = 2_000_000_000n): TypedTransaction {
   const nonce = nonces.get(from) ?? 0n
   nonces.set(from, nonce + 1n)
-  return createLegacyTx({ nonce, gasPrice, gasLimit: 21_000n, to: new Address(hexToBytes(devAddress(to) as `0x${string}`)), value }, { common }).sign(devKey(from))
+  return createLegacyTx({ nonce, gasPrice, gasLimit: 21_000n, to: new Address(hexToBytes(devAddress(to) as `0x${string}`)), value }, { common }).sign(
+    devKey(from),
+  )
 }
 const addr = (i: number) => new Address(hexToBytes(devAddress(i) as `0x${string}`))
 
@@ -134,7 +136,9 @@ t.test('produceBlock builds a signed, consistent block', async (t) => {
   const { chain } = await open(t, tempDir(t))
   const txs = [
     transfer(3, 4, 5n),
-    createFeeMarket1559Tx({ nonce: 0n, maxFeePerGas: 3_000_000_000n, maxPriorityFeePerGas: 1n, gasLimit: 21_000n, to: addr(5), value: 7n }, { common }).sign(devKey(6)),
+    createFeeMarket1559Tx({ nonce: 0n, maxFeePerGas: 3_000_000_000n, maxPriorityFeePerGas: 1n, gasLimit: 21_000n, to: addr(5), value: 7n }, { common }).sign(
+      devKey(6),
+    ),
     transfer(3, 4, 5n, 1n), // nonce 1 but a price below the minimum: left out
   ]
   const built = await chain.produceBlock(devKey(0), chain.head.header.timestamp + 1000n, txs)
@@ -150,7 +154,7 @@ t.test('produceBlock builds a signed, consistent block', async (t) => {
   same(t, chain.head.hash, built.block.hash)
   same(t, await chain.store.getHeadHash(), built.block.hash)
   t.equal(chain.state.store.pendingCount, 0, 'state nodes committed with the block')
-  same(t, (await (await chain.stateAt(h)).getStateRoot()), h.stateRoot)
+  same(t, await (await chain.stateAt(h)).getStateRoot(), h.stateRoot)
 })
 
 t.test('produceBlock refuses a timestamp not after the parent or off the slot grid', async (t) => {
@@ -204,20 +208,77 @@ t.test('reopening with another genesis is CHAIN_DATADIR_FOREIGN and writes nothi
   await a.chain.produceBlock(devKey(0), a.chain.head.header.timestamp + 1000n, [transfer(9, 1, 1n)])
   await a.close()
   const variants: [string, (g: Genesis) => void][] = [
-    ['another allocation', (g) => { g.alloc[0][1].balance += 1n }],
-    ['an extra account', (g) => { g.alloc.push(['0x00000000000000000000000000000000000000aa', { balance: 1n, nonce: 0n, storage: [] }]) }],
-    ['another block gas limit', (g) => { g.params.blockGasLimit = 29_000_000n }],
-    ['another minimum gas price', (g) => { g.params.minGasPrice = 2n }],
-    ['another flow cycle (params only, not in the header)', (g) => { g.params.flowCycleSec = 301 }],
-    ['another block interval', (g) => { g.params.blockIntervalMs = 2000 }],
-    ['another chain id', (g) => { g.chainId = 2101n }],
-    ['another witness set', (g) => { g.witnesses = [{ ...g.witnesses[0]!, address: devAddress(1) }] }],
-    ['another witness pledge', (g) => { g.witnesses = [{ ...g.witnesses[0]!, votes: g.witnesses[0]!.votes + 1n }] }],
-    ['another genesis time', (g) => { g.timestamp = 1_700_000_001_000 }],
+    [
+      'another allocation',
+      (g) => {
+        g.alloc[0][1].balance += 1n
+      },
+    ],
+    [
+      'an extra account',
+      (g) => {
+        g.alloc.push(['0x00000000000000000000000000000000000000aa', { balance: 1n, nonce: 0n, storage: [] }])
+      },
+    ],
+    [
+      'another block gas limit',
+      (g) => {
+        g.params.blockGasLimit = 29_000_000n
+      },
+    ],
+    [
+      'another minimum gas price',
+      (g) => {
+        g.params.minGasPrice = 2n
+      },
+    ],
+    [
+      'another flow cycle (params only, not in the header)',
+      (g) => {
+        g.params.flowCycleSec = 301
+      },
+    ],
+    [
+      'another block interval',
+      (g) => {
+        g.params.blockIntervalMs = 2000
+      },
+    ],
+    [
+      'another chain id',
+      (g) => {
+        g.chainId = 2101n
+      },
+    ],
+    [
+      'another witness set',
+      (g) => {
+        g.witnesses = [{ ...g.witnesses[0]!, address: devAddress(1) }]
+      },
+    ],
+    [
+      'another witness pledge',
+      (g) => {
+        g.witnesses = [{ ...g.witnesses[0]!, votes: g.witnesses[0]!.votes + 1n }]
+      },
+    ],
+    [
+      'another genesis time',
+      (g) => {
+        g.timestamp = 1_700_000_001_000
+      },
+    ],
   ]
   for (const [name, edit] of variants) await refuses(t, dir, devGenesis(edit), 'CHAIN_DATADIR_FOREIGN', name)
   // labels are not part of the identity; time 0 in the file means "whatever was stored"
-  const ok = await open(t, dir, devGenesis((g) => { g.alloc[0][1].label = 'renamed'; g.timestamp = 0 }))
+  const ok = await open(
+    t,
+    dir,
+    devGenesis((g) => {
+      g.alloc[0][1].label = 'renamed'
+      g.timestamp = 0
+    }),
+  )
   t.equal(ok.chain.head.header.number, 1n)
 })
 
@@ -238,7 +299,7 @@ t.test('a damaged data directory is CHAIN_DATADIR_CORRUPT and nothing is written
     ['head header deleted', (db, h) => db.del(key(0x68, h[3]))],
     ['a header below the head deleted', (db, h) => db.del(key(0x68, h[1]))],
     ['head header garbled', (db, h) => db.put(key(0x68, h[3]), Uint8Array.of(0xc0))],
-    ['head header swapped for another block\'s', async (db, h) => db.put(key(0x68, h[3]), (await db.get(key(0x68, h[2])))!)],
+    ["head header swapped for another block's", async (db, h) => db.put(key(0x68, h[3]), (await db.get(key(0x68, h[2])))!)],
     ['canonical index deleted', (db) => db.del(key(0x6e, u64(2n)))],
     ['head pointer to an unknown block', (db) => db.put(Uint8Array.of(0x48), new Uint8Array(32).fill(7))],
     [

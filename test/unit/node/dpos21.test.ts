@@ -57,7 +57,16 @@ t.test('21 witnesses: elections with changing votes, activation at the boundary,
     const nonce = nonces.get(from) ?? 0n
     nonces.set(from, nonce + 1n)
     return createFeeMarket1559Tx(
-      { nonce, to: new Address(hexToBytes(to as `0x${string}`)), data: hexToBytes(data as `0x${string}`), value, gasLimit, maxFeePerGas: 10n ** 10n, maxPriorityFeePerGas: 0n, chainId: common.chainId() },
+      {
+        nonce,
+        to: new Address(hexToBytes(to as `0x${string}`)),
+        data: hexToBytes(data as `0x${string}`),
+        value,
+        gasLimit,
+        maxFeePerGas: 10n ** 10n,
+        maxPriorityFeePerGas: 0n,
+        chainId: common.chainId(),
+      },
       { common },
     ).sign(key)
   }
@@ -80,7 +89,10 @@ t.test('21 witnesses: elections with changing votes, activation at the boundary,
     setup.push(tx(k, SYSTEM_CONTRACTS.staking, staking.encodeFunctionData('vote', [addrOf(k), 1_500_000n * NFC]), 1_500_000n * NFC))
   })
   const first = await produce(1n, setup)
-  t.ok(first!.receipts.every((r) => r.status === 1), 'pledge, register and vote succeed')
+  t.ok(
+    first!.receipts.every((r) => r.status === 1),
+    'pledge, register and vote succeed',
+  )
   const cands = await readCandidates(await state())
   t.equal(cands.length, W + 3, 'three candidates registered by transaction')
   for (const k of newcomers) t.equal(cands.find((c) => c.address === addrOf(k))!.votes, 1_500_000n * NFC)
@@ -128,7 +140,13 @@ t.test('21 witnesses: elections with changing votes, activation at the boundary,
   const proto = chain.head.header
   // two different headers signed by the victim for the same (past) slot k
   const evidenceFor = (k: bigint): TypedTransaction => {
-    const h: BlockHeader = { ...proto, producer: hexToBytes(victim as `0x${string}`), number: k, timestamp: BigInt(genesisTime) + k * 1000n, signature: new Uint8Array(0) }
+    const h: BlockHeader = {
+      ...proto,
+      producer: hexToBytes(victim as `0x${string}`),
+      number: k,
+      timestamp: BigInt(genesisTime) + k * 1000n,
+      signature: new Uint8Array(0),
+    }
     const a = signHeader(h, victimKey)
     const b = signHeader({ ...h, stateRoot: keyOf(`other ${k}`) }, victimKey)
     return tx(reporter, SYSTEM_CONTRACTS.evidence, evidence.encodeFunctionData('submitDoubleProduction', [encodeHeader(a), encodeHeader(b)]), 0n, 150_000n)
@@ -140,9 +158,16 @@ t.test('21 witnesses: elections with changing votes, activation at the boundary,
   for (let k = 1n; k <= pieces; k++) evidenceTxs.push(evidenceFor(k))
   let built = null
   while (built === null) built = await produce(slot++, evidenceTxs)
-  t.ok(built.receipts.every((r) => r.status === 1), `all ${pieces} pieces of evidence accepted`)
+  t.ok(
+    built.receipts.every((r) => r.status === 1),
+    `all ${pieces} pieces of evidence accepted`,
+  )
   const after = (await readTrust(await state(), victim))!
-  t.equal(after, before - 100n * pieces + (built.block.header.producer.every((b, i) => b === hexToBytes(victim as `0x${string}`)[i]) ? 10n : 0n), 'each piece of evidence cost 100 trust')
+  t.equal(
+    after,
+    before - 100n * pieces + (built.block.header.producer.every((b, i) => b === hexToBytes(victim as `0x${string}`)[i]) ? 10n : 0n),
+    'each piece of evidence cost 100 trust',
+  )
   t.ok(after < 10_000n, `trust ${after} is below 10,000`)
   const seatsAfter = (await readWitnesses(await state())).seats
   t.equal(seatsAfter[5], standbyFirst, 'the first standby took the removed witness’s seat')

@@ -76,7 +76,12 @@ function importInto(o: Opened, block: Block, now = block.header.timestamp): Prom
 }
 
 /** The header changed by `edit` and signed again with `key`, with the same body unless given. */
-function forge(block: Block, edit: Partial<BlockHeader>, key: Uint8Array, body: { transactions?: TypedTransaction[]; confirmations?: Confirmation[] } = {}): Block {
+function forge(
+  block: Block,
+  edit: Partial<BlockHeader>,
+  key: Uint8Array,
+  body: { transactions?: TypedTransaction[]; confirmations?: Confirmation[] } = {},
+): Block {
   const header = signHeader({ ...block.header, ...edit, signature: new Uint8Array(0) }, key)
   return makeBlock(header, body.transactions ?? block.transactions, body.confirmations ?? block.confirmations)
 }
@@ -112,7 +117,13 @@ async function balance(chain: Blockchain, address: string): Promise<bigint> {
 /** 1 NFC from dev account 5 (first transaction on the chain) to dev account 6 */
 function transfer(chain: Blockchain, genesis: Genesis): TypedTransaction {
   return createLegacyTx(
-    { nonce: 0n, gasPrice: genesis.params.minGasPrice, gasLimit: 21_000n, to: new Address(hexToBytes(DEV_ACCOUNTS[6]!.address as `0x${string}`)), value: 10n ** 18n },
+    {
+      nonce: 0n,
+      gasPrice: genesis.params.minGasPrice,
+      gasLimit: 21_000n,
+      to: new Address(hexToBytes(DEV_ACCOUNTS[6]!.address as `0x${string}`)),
+      value: 10n ** 18n,
+    },
     { common: chain.common },
   ).sign(keyOf(5))
 }
@@ -201,31 +212,137 @@ t.test('invalid blocks are refused with the rule they break, and change nothing'
   // the signature
   const sig = x.header.signature.slice()
   sig[10]! ^= 0x01
-  await refuses(t, b, makeBlock({ ...x.header, signature: sig }, x.transactions, x.confirmations), 'CHAIN_INVALID_BLOCK', invalid("the signature is not the producer's"), 'a flipped signature byte')
-  await refuses(t, b, makeBlock({ ...x.header, signature: new Uint8Array(0) }, x.transactions, x.confirmations), 'CHAIN_INVALID_BLOCK', invalid("the signature is not the producer's"), 'no signature')
+  await refuses(
+    t,
+    b,
+    makeBlock({ ...x.header, signature: sig }, x.transactions, x.confirmations),
+    'CHAIN_INVALID_BLOCK',
+    invalid("the signature is not the producer's"),
+    'a flipped signature byte',
+  )
+  await refuses(
+    t,
+    b,
+    makeBlock({ ...x.header, signature: new Uint8Array(0) }, x.transactions, x.confirmations),
+    'CHAIN_INVALID_BLOCK',
+    invalid("the signature is not the producer's"),
+    'no signature',
+  )
   const other = witnesses.find((w) => w !== owner)!
-  await refuses(t, b, forge(x, {}, witnessKey(other)), 'CHAIN_INVALID_BLOCK', invalid("the signature is not the producer's"), 'signed by another witness, producer unchanged')
+  await refuses(
+    t,
+    b,
+    forge(x, {}, witnessKey(other)),
+    'CHAIN_INVALID_BLOCK',
+    invalid("the signature is not the producer's"),
+    'signed by another witness, producer unchanged',
+  )
 
   // a witness producing in a slot it does not own (correctly self-signed)
-  await refuses(t, b, forge(x, { producer: hexToBytes(other as `0x${string}`) }, witnessKey(other)), 'DPOS_WRONG_PRODUCER', `slot 3 belongs to ${owner}, not ${other}`, 'wrong producer for the slot')
-  await refuses(t, b, forge(x, { producer: hexToBytes(addressOfKey(STRANGER) as `0x${string}`) }, STRANGER), 'DPOS_WRONG_PRODUCER', `slot 3 belongs to ${owner}, not ${addressOfKey(STRANGER)}`, 'a non-witness producer')
+  await refuses(
+    t,
+    b,
+    forge(x, { producer: hexToBytes(other as `0x${string}`) }, witnessKey(other)),
+    'DPOS_WRONG_PRODUCER',
+    `slot 3 belongs to ${owner}, not ${other}`,
+    'wrong producer for the slot',
+  )
+  await refuses(
+    t,
+    b,
+    forge(x, { producer: hexToBytes(addressOfKey(STRANGER) as `0x${string}`) }, STRANGER),
+    'DPOS_WRONG_PRODUCER',
+    `slot 3 belongs to ${owner}, not ${addressOfKey(STRANGER)}`,
+    'a non-witness producer',
+  )
 
   // header fields checked before execution
-  await refuses(t, b, forge(x, { number: 4n }, key), 'CHAIN_INVALID_BLOCK', new RegExp(`^block 4 \\(0x[0-9a-f]{64}\\): number is not its parent's \\+ 1 \\(2\\)$`), 'number = parent + 2')
-  await refuses(t, b, forge(x, { number: 2n }, key), 'CHAIN_INVALID_BLOCK', new RegExp(`^block 2 \\(0x[0-9a-f]{64}\\): number is not its parent's \\+ 1 \\(2\\)$`), 'number = parent')
-  await refuses(t, b, forge(x, { timestamp: x.header.timestamp + 1n }, key), 'CHAIN_INVALID_BLOCK', invalid('timestamp is not the start of a slot'), 'off-grid timestamp', x.header.timestamp + 1n)
-  await refuses(t, b, forge(x, { timestamp: b2.header.timestamp }, key), 'CHAIN_INVALID_BLOCK', invalid("timestamp is not after its parent's"), 'timestamp of the parent')
+  await refuses(
+    t,
+    b,
+    forge(x, { number: 4n }, key),
+    'CHAIN_INVALID_BLOCK',
+    new RegExp(`^block 4 \\(0x[0-9a-f]{64}\\): number is not its parent's \\+ 1 \\(2\\)$`),
+    'number = parent + 2',
+  )
+  await refuses(
+    t,
+    b,
+    forge(x, { number: 2n }, key),
+    'CHAIN_INVALID_BLOCK',
+    new RegExp(`^block 2 \\(0x[0-9a-f]{64}\\): number is not its parent's \\+ 1 \\(2\\)$`),
+    'number = parent',
+  )
+  await refuses(
+    t,
+    b,
+    forge(x, { timestamp: x.header.timestamp + 1n }, key),
+    'CHAIN_INVALID_BLOCK',
+    invalid('timestamp is not the start of a slot'),
+    'off-grid timestamp',
+    x.header.timestamp + 1n,
+  )
+  await refuses(
+    t,
+    b,
+    forge(x, { timestamp: b2.header.timestamp }, key),
+    'CHAIN_INVALID_BLOCK',
+    invalid("timestamp is not after its parent's"),
+    'timestamp of the parent',
+  )
   const gasLimit = b.genesis.params.blockGasLimit
-  await refuses(t, b, forge(x, { gasLimit: gasLimit - 1n }, key), 'CHAIN_INVALID_BLOCK', invalid(`gas limit ${gasLimit - 1n} is not the chain's ${gasLimit}`), 'wrong gas limit')
-  await refuses(t, b, forge(x, { baseFeePerGas: x.header.baseFeePerGas + 1n }, key), 'CHAIN_INVALID_BLOCK', invalid('baseFeePerGas is not the chain minimum gas price'), 'wrong base fee')
+  await refuses(
+    t,
+    b,
+    forge(x, { gasLimit: gasLimit - 1n }, key),
+    'CHAIN_INVALID_BLOCK',
+    invalid(`gas limit ${gasLimit - 1n} is not the chain's ${gasLimit}`),
+    'wrong gas limit',
+  )
+  await refuses(
+    t,
+    b,
+    forge(x, { baseFeePerGas: x.header.baseFeePerGas + 1n }, key),
+    'CHAIN_INVALID_BLOCK',
+    invalid('baseFeePerGas is not the chain minimum gas price'),
+    'wrong base fee',
+  )
   await refuses(t, b, forge(x, { gasUsed: gasLimit + 1n }, key), 'CHAIN_INVALID_BLOCK', invalid('gas used above the gas limit'), 'gas used above the limit')
-  await refuses(t, b, forge(x, { flowRoot: core.keccak256(new Uint8Array([1])) }, key), 'CHAIN_INVALID_BLOCK', invalid('flow checkpoints are not accepted yet'), 'a flow root')
+  await refuses(
+    t,
+    b,
+    forge(x, { flowRoot: core.keccak256(new Uint8Array([1])) }, key),
+    'CHAIN_INVALID_BLOCK',
+    invalid('flow checkpoints are not accepted yet'),
+    'a flow root',
+  )
 
   // roots of the body
-  await refuses(t, b, forge(x, { transactionsRoot: core.keccak256(new Uint8Array([2])) }, key), 'CHAIN_INVALID_BLOCK', invalid('transactionsRoot does not match the transactions'), 'bad transactionsRoot')
+  await refuses(
+    t,
+    b,
+    forge(x, { transactionsRoot: core.keccak256(new Uint8Array([2])) }, key),
+    'CHAIN_INVALID_BLOCK',
+    invalid('transactionsRoot does not match the transactions'),
+    'bad transactionsRoot',
+  )
   // a forged body under the valid header (same hash as the real block)
-  await refuses(t, b, makeBlock(x.header, [], x.confirmations), 'CHAIN_INVALID_BLOCK', invalid('transactionsRoot does not match the transactions'), 'the valid header with the transaction dropped')
-  await refuses(t, b, makeBlock(x.header, x.transactions, []), 'CHAIN_INVALID_BLOCK', invalid('confirmationsRoot does not match the confirmations'), 'the valid header with the confirmation dropped')
+  await refuses(
+    t,
+    b,
+    makeBlock(x.header, [], x.confirmations),
+    'CHAIN_INVALID_BLOCK',
+    invalid('transactionsRoot does not match the transactions'),
+    'the valid header with the transaction dropped',
+  )
+  await refuses(
+    t,
+    b,
+    makeBlock(x.header, x.transactions, []),
+    'CHAIN_INVALID_BLOCK',
+    invalid('confirmationsRoot does not match the confirmations'),
+    'the valid header with the confirmation dropped',
+  )
 
   // confirmations
   const forgedConf = signConfirmation(chainId, b1.hash, 1n, STRANGER)
@@ -239,7 +356,14 @@ t.test('invalid blocks are refused with the rule they break, and change nothing'
   )
   const badSig = { ...conf, signature: conf.signature.slice() }
   badSig.signature[64] = 7
-  await refuses(t, b, forge(x, { confirmationsRoot: confirmationsRoot([badSig]) }, key, { confirmations: [badSig] }), 'CHAIN_INVALID_BLOCK', invalid('a confirmation signature is invalid'), 'a malformed confirmation signature')
+  await refuses(
+    t,
+    b,
+    forge(x, { confirmationsRoot: confirmationsRoot([badSig]) }, key, { confirmations: [badSig] }),
+    'CHAIN_INVALID_BLOCK',
+    invalid('a confirmation signature is invalid'),
+    'a malformed confirmation signature',
+  )
   const stranger = signConfirmation(chainId, core.keccak256(new Uint8Array([3])), 1n, witnessKey(confirmer))
   await refuses(
     t,
@@ -261,9 +385,30 @@ t.test('invalid blocks are refused with the rule they break, and change nothing'
 
   // execution results
   await refuses(t, b, forge(x, { gasUsed: 21_001n }, key), 'CHAIN_INVALID_BLOCK', invalid('gas used is 21000, the header says 21001'), 'bad gasUsed')
-  await refuses(t, b, forge(x, { stateRoot: core.keccak256(new Uint8Array([4])) }, key), 'CHAIN_INVALID_BLOCK', invalid('state root does not match the execution'), 'bad state root')
-  await refuses(t, b, forge(x, { receiptsRoot: core.keccak256(new Uint8Array([5])) }, key), 'CHAIN_INVALID_BLOCK', invalid('receiptsRoot does not match the execution'), 'bad receiptsRoot')
-  await refuses(t, b, forge(x, { logsBloom: new Uint8Array(256).fill(1) }, key), 'CHAIN_INVALID_BLOCK', invalid('logsBloom does not match the execution'), 'bad logsBloom')
+  await refuses(
+    t,
+    b,
+    forge(x, { stateRoot: core.keccak256(new Uint8Array([4])) }, key),
+    'CHAIN_INVALID_BLOCK',
+    invalid('state root does not match the execution'),
+    'bad state root',
+  )
+  await refuses(
+    t,
+    b,
+    forge(x, { receiptsRoot: core.keccak256(new Uint8Array([5])) }, key),
+    'CHAIN_INVALID_BLOCK',
+    invalid('receiptsRoot does not match the execution'),
+    'bad receiptsRoot',
+  )
+  await refuses(
+    t,
+    b,
+    forge(x, { logsBloom: new Uint8Array(256).fill(1) }, key),
+    'CHAIN_INVALID_BLOCK',
+    invalid('logsBloom does not match the execution'),
+    'bad logsBloom',
+  )
 
   // after all of that the real block still imports, with the same result as its producer's
   t.equal(await importInto(b, x), 'imported', 'the valid block imports afterwards')
@@ -381,7 +526,11 @@ t.test('finality: quorum 3 of 4 distinct witnesses, persisted, and never left fo
   t.equal(await confirm(witnessKey(others[1]!), lo), true)
   t.equal(b.chain.finalized.header.number, 1n, 'the third distinct witness makes block 1 final')
   t.equal(hex(b.chain.finalized.hash), hex(lo.hash))
-  t.same(finals.map((h) => hex(h.hash)), [hex(lo.hash)], "one 'finalized' event")
+  t.same(
+    finals.map((h) => hex(h.hash)),
+    [hex(lo.hash)],
+    "one 'finalized' event",
+  )
   t.equal(hex((await b.chain.store.getMeta('finalized'))!), hex(lo.hash), 'persisted')
 
   // the rival branch grows longer than ours, but it lacks the final block
@@ -430,13 +579,25 @@ t.test('ConsensusLink.importBlock refuses undecodable bytes with CHAIN_BAD_ENCOD
   })
   const before = await snapshot(b)
   await t.rejects(link.importBlock(new Uint8Array([0xde, 0xad, 0xbe, 0xef])), { code: 'CHAIN_BAD_ENCODING', message: /^invalid block: rlp: / }, 'not RLP')
-  await t.rejects(link.importBlock(RLP.encode([1, 2, 3])), { code: 'CHAIN_BAD_ENCODING', message: 'invalid block: want [14 header fields, body]' }, 'a short list')
+  await t.rejects(
+    link.importBlock(RLP.encode([1, 2, 3])),
+    { code: 'CHAIN_BAD_ENCODING', message: 'invalid block: want [14 header fields, body]' },
+    'a short list',
+  )
   const encoded = encodeBlock(b1)
   await t.rejects(link.importBlock(encoded.subarray(0, encoded.length - 7)), { code: 'CHAIN_BAD_ENCODING', message: /^invalid block: rlp: / }, 'truncated')
   const fields = headerToFields(b1.header)
   fields[0] = new Uint8Array(3)
-  await t.rejects(link.importBlock(RLP.encode([...fields, [[], [], []]])), { code: 'CHAIN_BAD_ENCODING', message: 'invalid block header: parentHash has 3 bytes, want 32' }, 'a malformed header field')
-  await t.rejects(link.importBlock(RLP.encode([...headerToFields(b1.header), [[new Uint8Array([0xc0])], [], []]])), { code: 'CHAIN_BAD_ENCODING', message: /^invalid block body: transaction 0: / }, 'an undecodable transaction')
+  await t.rejects(
+    link.importBlock(RLP.encode([...fields, [[], [], []]])),
+    { code: 'CHAIN_BAD_ENCODING', message: 'invalid block header: parentHash has 3 bytes, want 32' },
+    'a malformed header field',
+  )
+  await t.rejects(
+    link.importBlock(RLP.encode([...headerToFields(b1.header), [[new Uint8Array([0xc0])], [], []]])),
+    { code: 'CHAIN_BAD_ENCODING', message: /^invalid block body: transaction 0: / },
+    'an undecodable transaction',
+  )
   t.same(await snapshot(b), before, 'nothing changed')
   t.equal(await link.importBlock(encoded), 'imported', 'the real block imports through the link')
   t.equal(await link.importBlock(encoded), 'known')

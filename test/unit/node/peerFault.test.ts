@@ -40,7 +40,7 @@ t.test('isPeerFault: rule-breaking blocks and bad bytes blame the peer; local fa
   t.notOk(isPeerFault(undefined), 'nothing')
 })
 
-t.test('ConsensusLink: a store error while importing is a local fault; the same block invalid is the peer\'s', async (t) => {
+t.test("ConsensusLink: a store error while importing is a local fault; the same block invalid is the peer's", async (t) => {
   const genesis = () => parseGenesis(structuredClone(doc))
   const a = await openChain(t, tempDir(t), genesis(), () => GENESIS_TIME)
   const bGenesis = genesis()
@@ -68,24 +68,28 @@ t.test('ConsensusLink: a store error while importing is a local fault; the same 
     (e: unknown) => e,
   )
   t.match(local, { message: 'IO error: No space left on device' }, 'the store error comes through')
-  t.equal(link.isPeerFault(local), false, 'not the peer\'s fault')
+  t.equal(link.isPeerFault(local), false, "not the peer's fault")
   t.equal(b.chain.head.header.number, 0n, 'the head did not move')
 
   // an invalid block: the header commits to another state root
-  const forged = makeBlock(signHeader({ ...block.header, stateRoot: new Uint8Array(32).fill(4), signature: new Uint8Array(0) }, key), block.transactions, block.confirmations)
+  const forged = makeBlock(
+    signHeader({ ...block.header, stateRoot: new Uint8Array(32).fill(4), signature: new Uint8Array(0) }, key),
+    block.transactions,
+    block.confirmations,
+  )
   const invalid = await link.importBlock(encodeBlock(forged)).then(
     () => undefined,
     (e: unknown) => e,
   )
   t.match(invalid, { code: 'CHAIN_INVALID_BLOCK', reason: BlockErrorCode.StateRootMismatch }, 'refused for its state root')
-  t.equal(link.isPeerFault(invalid), true, 'the peer\'s fault')
+  t.equal(link.isPeerFault(invalid), true, "the peer's fault")
 
   // undecodable bytes are the peer's fault too
   const garbage = await link.importBlock(Uint8Array.of(0xde, 0xad)).then(
     () => undefined,
     (e: unknown) => e,
   )
-  t.equal(link.isPeerFault(garbage), true, 'undecodable bytes: the peer\'s fault')
+  t.equal(link.isPeerFault(garbage), true, "undecodable bytes: the peer's fault")
 
   // with the store back, the valid block imports
   b.chain.store.commit = commit

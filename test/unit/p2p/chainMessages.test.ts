@@ -34,7 +34,10 @@ t.test('GetBlocks round-trips and rejects counts outside 1..128 and malformed fi
 
 t.test('Blocks, GetPeers and Peers', async (t) => {
   const blocks = [Uint8Array.of(1), new Uint8Array(300).fill(2)]
-  t.same(decodeBlocks(encodeBlocks(blocks)).map((b) => [...b]), blocks.map((b) => [...b]))
+  t.same(
+    decodeBlocks(encodeBlocks(blocks)).map((b) => [...b]),
+    blocks.map((b) => [...b]),
+  )
   t.same(decodeBlocks(encodeBlocks([])), [])
   t.throws(() => decodeBlocks(RLP.encode([[Uint8Array.of(1)]])), BAD, 'a list is not a block')
   t.throws(() => decodeBlocks(RLP.encode(new Array(MAX_GET_BLOCKS + 1).fill(Uint8Array.of(1)))), BAD, 'too many')
@@ -48,8 +51,7 @@ t.test('Blocks, GetPeers and Peers', async (t) => {
   t.same(decodePeers(encodePeers(urls)), urls)
   t.equal(decodePeers(encodePeers(new Array(100).fill(urls[0]))).length, MAX_PEER_URLS, 'encoder caps the list')
   t.throws(() => decodePeers(RLP.encode(new Array(MAX_PEER_URLS + 1).fill('ws://a:1'))), BAD)
-  for (const bad of ['http://a:1', 'ws://u:p@a:1', 'ws://a:1/path', 'ws://a:1?q', 'nonsense'])
-    t.throws(() => decodePeers(RLP.encode([bad])), BAD, bad)
+  for (const bad of ['http://a:1', 'ws://u:p@a:1', 'ws://a:1/path', 'ws://a:1?q', 'nonsense']) t.throws(() => decodePeers(RLP.encode([bad])), BAD, bad)
   t.equal(normalizePeerUrl('ws://LOCALHOST:80/'), 'ws://localhost', 'the default port is implied')
   t.equal(normalizePeerUrl('WS://Host:81/'), 'ws://host:81')
 })

@@ -1,15 +1,6 @@
 import t from 'tap'
 import { FrameDecoder, P2pErrorCode, encodeFrame } from '../../../src/p2p/framing.js'
-import {
-  DisconnectReason,
-  MAX_PAYLOAD,
-  MessageType,
-  decodeMessage,
-  encodeHello,
-  encodeMessage,
-  messageLimits,
-  type Hello,
-} from '../../../src/p2p/messages.js'
+import { DisconnectReason, MAX_PAYLOAD, MessageType, decodeMessage, encodeHello, encodeMessage, messageLimits, type Hello } from '../../../src/p2p/messages.js'
 
 const hello: Hello = {
   version: 1,

@@ -2,15 +2,7 @@ import t from 'tap'
 import { chmodSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { P2pErrorCode } from '../../../src/p2p/framing.js'
-import {
-  generateIdentity,
-  identityFromSeed,
-  isNodeId,
-  loadIdentity,
-  loadOrCreateIdentity,
-  saveIdentity,
-  verifySignature,
-} from '../../../src/p2p/identity.js'
+import { generateIdentity, identityFromSeed, isNodeId, loadIdentity, loadOrCreateIdentity, saveIdentity, verifySignature } from '../../../src/p2p/identity.js'
 
 t.test('node id is the hex public key; signatures verify', async (t) => {
   const id = generateIdentity()

@@ -150,10 +150,22 @@ t.test('gossip in a line A–B–C reaches every node once, never echoed', async
     [0, 1, 1],
     'Block messages received by A, B, C',
   )
-  t.same([a, b, c].map((n) => n.chain.calls.importBlock), [0, 1, 1], 'imports')
-  t.same([a, b, c].map((n) => n.received[MessageType.Tx] ?? 0), [1, 2, 1], 'Tx messages received')
+  t.same(
+    [a, b, c].map((n) => n.chain.calls.importBlock),
+    [0, 1, 1],
+    'imports',
+  )
+  t.same(
+    [a, b, c].map((n) => n.received[MessageType.Tx] ?? 0),
+    [1, 2, 1],
+    'Tx messages received',
+  )
   // a node's own tx is in its pool before it broadcasts; the toy pools hold only received ones
-  t.same([a, b, c].map((n) => n.chain.txs.size), [1, 2, 1], 'txs handed to the chain')
+  t.same(
+    [a, b, c].map((n) => n.chain.txs.size),
+    [1, 2, 1],
+    'txs handed to the chain',
+  )
   t.equal(hex(c.chain.head.hash), hex(block!.hash))
   t.equal(b.net.peers.find((p) => p.id === a.id)?.head, 1n, "A's head learned from its gossip")
 })
@@ -221,7 +233,10 @@ t.test('invalid blocks and txs are penalised, the sender dropped and banned; oth
   evil.peer.send(MessageType.Block, makeBlock(parent, 'bad-2').encoded)
   const [, info] = await closed
   t.equal(info.reason, DisconnectReason.BadScore, 'dropped for its score')
-  t.ok(b.lines.some((l) => /WARN .*invalid block from peer/.test(l) && l.includes(evil.id)), 'logged with the peer id')
+  t.ok(
+    b.lines.some((l) => /WARN .*invalid block from peer/.test(l) && l.includes(evil.id)),
+    'logged with the peer id',
+  )
   await t.rejects(evil.tr.connect(b.url), byMeta({ reason: DisconnectReason.BadScore }), 'banned')
 
   // still serving the honest peer
@@ -240,9 +255,15 @@ t.test('a local fault importing a gossiped block costs the sender nothing; an in
 
   sender.peer.send(MessageType.Block, makeBlock(parent, 'localfault-1').encoded)
   await logged(b, /ERROR .*importing a block failed here \(not the peer's fault\)/)
-  t.equal(scoreOf(b, sender.id), 0, 'a store error here is not the peer\'s fault: no penalty')
-  t.notOk(b.lines.some((l) => /invalid block from peer/.test(l)), 'not logged as an invalid block')
-  t.ok(b.net.peers.some((p) => p.id === sender.id), 'still connected')
+  t.equal(scoreOf(b, sender.id), 0, "a store error here is not the peer's fault: no penalty")
+  t.notOk(
+    b.lines.some((l) => /invalid block from peer/.test(l)),
+    'not logged as an invalid block',
+  )
+  t.ok(
+    b.net.peers.some((p) => p.id === sender.id),
+    'still connected',
+  )
 
   const rejected = until(b.chain, 'rejected')
   sender.peer.send(MessageType.Block, makeBlock(parent, 'bad-1').encoded)

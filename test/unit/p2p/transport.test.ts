@@ -10,14 +10,7 @@ import { createLogger } from '../../../src/util/logger.js'
 import { FrameDecoder, encodeFrame } from '../../../src/p2p/framing.js'
 import { performHandshake, type ChainStatus, type HandshakeChannel } from '../../../src/p2p/handshake.js'
 import { generateIdentity, type NodeIdentity } from '../../../src/p2p/identity.js'
-import {
-  DisconnectReason,
-  MessageType,
-  decodeMessage,
-  encodeMessage,
-  messageLimits,
-  type Message,
-} from '../../../src/p2p/messages.js'
+import { DisconnectReason, MessageType, decodeMessage, encodeMessage, messageLimits, type Message } from '../../../src/p2p/messages.js'
 import type { Peer, PeerCloseInfo } from '../../../src/p2p/peer.js'
 import { Transport, type TransportOptions } from '../../../src/p2p/transport.js'
 import { waitFor } from '../../helpers/nodeProcess.js'
@@ -37,10 +30,7 @@ function handles(): Record<string, number> {
   return out
 }
 
-function make(
-  t: Test,
-  over: Partial<TransportOptions> & { chain?: Partial<ChainStatus> } = {},
-): { tr: Transport; lines: string[] } {
+function make(t: Test, over: Partial<TransportOptions> & { chain?: Partial<ChainStatus> } = {}): { tr: Transport; lines: string[] } {
   const lines: string[] = []
   const tr = new Transport({
     identity: generateIdentity(),
@@ -169,8 +159,14 @@ for (const [what, chain, reason] of [
     await waitFor(() => failed(a.lines) && failed(b.lines), 20_000, 'both handshakes failed').catch(() => undefined)
     t.equal(peers, 0)
     const name = reason === DisconnectReason.GenesisMismatch ? 'GenesisMismatch' : 'ChainMismatch'
-    t.ok(a.lines.some((l) => l.includes('handshake failed') && l.includes(name)), 'listener logged the reason')
-    t.ok(b.lines.some((l) => l.includes('handshake failed') && l.includes(name)), 'dialer logged the reason')
+    t.ok(
+      a.lines.some((l) => l.includes('handshake failed') && l.includes(name)),
+      'listener logged the reason',
+    )
+    t.ok(
+      b.lines.some((l) => l.includes('handshake failed') && l.includes(name)),
+      'dialer logged the reason',
+    )
     t.equal(a.tr.peers.length + b.tr.peers.length, 0)
   })
 }
@@ -338,7 +334,10 @@ t.test('a static peer is redialed with backoff after the other side restarts', a
   // the redial is due; it fails while A is down, and the next one is scheduled as it is logged
   clock.advance(400)
   await waitFor(() => b.lines.some((l) => l.includes('static peer dial failed')), 20_000, 'a failed redial').catch(() => undefined)
-  t.ok(b.lines.some((l) => l.includes('static peer dial failed')), 'redials failed while it was down')
+  t.ok(
+    b.lines.some((l) => l.includes('static peer dial failed')),
+    'redials failed while it was down',
+  )
   const a2 = make(t, { identity, port })
   const back = nextEvent<[Peer]>(b.tr, 'peer')
   await a2.tr.listen()
@@ -356,7 +355,11 @@ t.test('simultaneous dials keep one connection on both sides', async (t) => {
   await Promise.allSettled([a.tr.connect(ub), b.tr.connect(ua)])
   // the losing connection is closed on both ends a moment later: wait until each side holds one,
   // the same one (the states checked below), rather than for a fixed 150 ms
-  await waitFor(() => a.tr.peers.length === 1 && b.tr.peers.length === 1 && a.tr.peers[0]!.role !== b.tr.peers[0]!.role, 20_000, 'one connection on both sides').catch(() => undefined)
+  await waitFor(
+    () => a.tr.peers.length === 1 && b.tr.peers.length === 1 && a.tr.peers[0]!.role !== b.tr.peers[0]!.role,
+    20_000,
+    'one connection on both sides',
+  ).catch(() => undefined)
   t.equal(a.tr.peers.length, 1)
   t.equal(b.tr.peers.length, 1)
   const pa = a.tr.peers[0]!

@@ -70,11 +70,38 @@ const nextNonce = (key: Uint8Array) => {
   return n
 }
 const addr = (a: string) => new Address(hexToBytes(a as `0x${string}`))
-interface TxFields { to?: string; data?: string; value?: bigint; gasLimit?: bigint; nonce?: bigint }
+interface TxFields {
+  to?: string
+  data?: string
+  value?: bigint
+  gasLimit?: bigint
+  nonce?: bigint
+}
 const legacy = (key: Uint8Array, f: TxFields & { gasPrice?: bigint }, c = common): TypedTransaction =>
-  createLegacyTx({ nonce: f.nonce ?? nextNonce(key), gasPrice: f.gasPrice ?? 2n * GWEI, gasLimit: f.gasLimit ?? 21_000n, to: f.to === undefined ? undefined : addr(f.to), value: f.value ?? 0n, data: hexToBytes((f.data ?? '0x') as `0x${string}`) }, { common: c }).sign(key)
+  createLegacyTx(
+    {
+      nonce: f.nonce ?? nextNonce(key),
+      gasPrice: f.gasPrice ?? 2n * GWEI,
+      gasLimit: f.gasLimit ?? 21_000n,
+      to: f.to === undefined ? undefined : addr(f.to),
+      value: f.value ?? 0n,
+      data: hexToBytes((f.data ?? '0x') as `0x${string}`),
+    },
+    { common: c },
+  ).sign(key)
 const eip1559 = (key: Uint8Array, f: TxFields & { maxFeePerGas?: bigint; maxPriorityFeePerGas?: bigint }): TypedTransaction =>
-  createFeeMarket1559Tx({ nonce: f.nonce ?? nextNonce(key), maxFeePerGas: f.maxFeePerGas ?? 10n * GWEI, maxPriorityFeePerGas: f.maxPriorityFeePerGas ?? GWEI, gasLimit: f.gasLimit ?? 21_000n, to: f.to === undefined ? undefined : addr(f.to), value: f.value ?? 0n, data: hexToBytes((f.data ?? '0x') as `0x${string}`) }, { common }).sign(key)
+  createFeeMarket1559Tx(
+    {
+      nonce: f.nonce ?? nextNonce(key),
+      maxFeePerGas: f.maxFeePerGas ?? 10n * GWEI,
+      maxPriorityFeePerGas: f.maxPriorityFeePerGas ?? GWEI,
+      gasLimit: f.gasLimit ?? 21_000n,
+      to: f.to === undefined ? undefined : addr(f.to),
+      value: f.value ?? 0n,
+      data: hexToBytes((f.data ?? '0x') as `0x${string}`),
+    },
+    { common },
+  ).sign(key)
 const raw = (tx: TypedTransaction) => bytesToHex(tx.serialize())
 
 /** What the cases refer to; filled by the setup and by `save` steps. */
@@ -163,13 +190,23 @@ const cases: Case[] = [
   { name: 'parse error: not JSON at all', method: '-', body: 'hello', error: { code: -32700, message: 'parse error' } },
   { name: 'invalid request: empty batch', method: '-', body: '[]', error: { code: -32600, message: /empty batch/ } },
   { name: 'invalid request: not an object', method: '-', body: '42', error: { code: -32600, message: /invalid request/ } },
-  { name: 'invalid request: jsonrpc 1.0', method: '-', body: '{"jsonrpc":"1.0","id":1,"method":"eth_chainId"}', error: { code: -32600, message: /jsonrpc must be "2.0"/ } },
+  {
+    name: 'invalid request: jsonrpc 1.0',
+    method: '-',
+    body: '{"jsonrpc":"1.0","id":1,"method":"eth_chainId"}',
+    error: { code: -32600, message: /jsonrpc must be "2.0"/ },
+  },
   { name: 'invalid request: no method', method: '-', body: '{"jsonrpc":"2.0","id":1}', error: { code: -32600, message: /method must be a non-empty string/ } },
   { name: 'invalid request: bad id', method: '-', body: '{"jsonrpc":"2.0","id":{},"method":"eth_chainId"}', error: { code: -32600, message: /id must be/ } },
   { name: 'method not found', method: 'eth_nope', error: { code: -32601, message: 'the method eth_nope does not exist/is not available' } },
   { name: 'method not found: other namespace', method: 'miner_start', error: { code: -32601, message: /does not exist\/is not available/ } },
   { name: 'method not found: personal', method: 'personal_sign', params: ['0x00', NOBODY], error: { code: -32601 } },
-  { name: 'params by name', method: 'eth_chainId', body: '{"jsonrpc":"2.0","id":1,"method":"eth_getBalance","params":{"address":"0x0"}}', error: { code: -32602, message: 'non-array args' } },
+  {
+    name: 'params by name',
+    method: 'eth_chainId',
+    body: '{"jsonrpc":"2.0","id":1,"method":"eth_getBalance","params":{"address":"0x0"}}',
+    error: { code: -32602, message: 'non-array args' },
+  },
 
   // ---------------------------------------------------------------- simple ones
   { name: 'web3_clientVersion', method: 'web3_clientVersion', check: (r, _f, t) => t.match(r, /^nfc\//) },
@@ -194,36 +231,79 @@ const cases: Case[] = [
   tooMany('net_listening', 0, [1]),
 
   // ---------------------------------------------------------------- dpos_ (dev account 0 holds the single seat; +10 trust a block) and admin_ (no P2P here)
-  { name: 'dpos_getWitnesses', method: 'dpos_getWitnesses', check: (r, _f, t) => {
-    t.equal(r.blockNumber, '0x3')
-    t.same(r.witnesses.map((w: any) => [w.address, w.seat, w.trust, w.produced]), [[devAddress(0), 0, 28_830, '0x3']])
-  } },
-  { name: 'dpos_getWitnesses at a block hash', method: 'dpos_getWitnesses', params: (f) => [f.block[1]], check: (r, _f, t) => t.same([r.blockNumber, r.witnesses[0].trust], ['0x1', 28_810]) },
+  {
+    name: 'dpos_getWitnesses',
+    method: 'dpos_getWitnesses',
+    check: (r, _f, t) => {
+      t.equal(r.blockNumber, '0x3')
+      t.same(
+        r.witnesses.map((w: any) => [w.address, w.seat, w.trust, w.produced]),
+        [[devAddress(0), 0, 28_830, '0x3']],
+      )
+    },
+  },
+  {
+    name: 'dpos_getWitnesses at a block hash',
+    method: 'dpos_getWitnesses',
+    params: (f) => [f.block[1]],
+    check: (r, _f, t) => t.same([r.blockNumber, r.witnesses[0].trust], ['0x1', 28_810]),
+  },
   { name: 'dpos_getWitnesses finalized', method: 'dpos_getWitnesses', params: ['finalized'], check: (r, _f, t) => t.equal(r.blockNumber, '0x3') },
   invalid('dpos_getWitnesses', ['newest'], /^invalid argument 0: hex string without 0x prefix$/),
   headerNotFound('dpos_getWitnesses', ['0x64']),
   tooMany('dpos_getWitnesses', 1, ['latest', 1]),
-  { name: 'dpos_getCandidates', method: 'dpos_getCandidates', check: (r, _f, t) => t.same(r.map((c: any) => [c.address, c.votes, c.trust]), [[devAddress(0), '0x' + (1_000_000n * 10n ** 18n).toString(16), 28_830]]) },
-  { name: 'dpos_getCandidates earliest', method: 'dpos_getCandidates', params: ['earliest'], check: (r, _f, t) => t.same([r[0].trust, r[0].produced, r[0].rewardsUnclaimed], [28_800, '0x0', '0x0']) },
+  {
+    name: 'dpos_getCandidates',
+    method: 'dpos_getCandidates',
+    check: (r, _f, t) =>
+      t.same(
+        r.map((c: any) => [c.address, c.votes, c.trust]),
+        [[devAddress(0), '0x' + (1_000_000n * 10n ** 18n).toString(16), 28_830]],
+      ),
+  },
+  {
+    name: 'dpos_getCandidates earliest',
+    method: 'dpos_getCandidates',
+    params: ['earliest'],
+    check: (r, _f, t) => t.same([r[0].trust, r[0].produced, r[0].rewardsUnclaimed], [28_800, '0x0', '0x0']),
+  },
   headerNotFound('dpos_getCandidates', [{ blockHash: UNKNOWN_HASH }]),
   tooMany('dpos_getCandidates', 1, ['latest', 'latest']),
-  { name: 'dpos_getSchedule', method: 'dpos_getSchedule', check: (r, _f, t) => t.same([r.owner, r.order, r.headNumber], [devAddress(0), [devAddress(0)], '0x3']) },
+  {
+    name: 'dpos_getSchedule',
+    method: 'dpos_getSchedule',
+    check: (r, _f, t) => t.same([r.owner, r.order, r.headNumber], [devAddress(0), [devAddress(0)], '0x3']),
+  },
   tooMany('dpos_getSchedule', 0, ['latest']),
-  { name: 'nfc_getTransactionsByAddress', method: 'nfc_getTransactionsByAddress', params: [devAddress(0), { limit: 100 }], check: (r, _f, t) => {
-    t.ok(Array.isArray(r.transactions), 'a page of transactions')
-    t.ok(r.transactions.every((x: any) => x.from === devAddress(0) || x.to === devAddress(0)), 'each one sent or received by the address')
-    t.equal(r.next, null, 'one page holds them all')
-  } },
+  {
+    name: 'nfc_getTransactionsByAddress',
+    method: 'nfc_getTransactionsByAddress',
+    params: [devAddress(0), { limit: 100 }],
+    check: (r, _f, t) => {
+      t.ok(Array.isArray(r.transactions), 'a page of transactions')
+      t.ok(
+        r.transactions.every((x: any) => x.from === devAddress(0) || x.to === devAddress(0)),
+        'each one sent or received by the address',
+      )
+      t.equal(r.next, null, 'one page holds them all')
+    },
+  },
   invalid('nfc_getTransactionsByAddress', [devAddress(0), { limit: 0 }], /limit/),
   // ---------------------------------------------------------------- flow_ and nfc_getSupply (this node has no key: in no committee)
-  { name: 'flow_getStats', method: 'flow_getStats', check: (r, _f, t) => {
-    t.equal(r.cumulativeBytes, '0x0')
-    t.equal(r.trafficPoolRemaining, '0x' + (1_344_000_000n * 10n ** 18n).toString(16), 'the whole traffic pool')
-    t.ok(BigInt(r.rewardPerGB) > 0n, 'a reward rate')
-    t.same(r.topProviders, [])
-  } },
+  {
+    name: 'flow_getStats',
+    method: 'flow_getStats',
+    check: (r, _f, t) => {
+      t.equal(r.cumulativeBytes, '0x0')
+      t.equal(r.trafficPoolRemaining, '0x' + (1_344_000_000n * 10n ** 18n).toString(16), 'the whole traffic pool')
+      t.ok(BigInt(r.rewardPerGB) > 0n, 'a reward rate')
+      t.same(r.topProviders, [])
+    },
+  },
   tooMany('flow_getStats', 0, [1]),
-  { name: 'flow_submitReceipt (forwarded: this node is in no committee)', method: 'flow_submitReceipt',
+  {
+    name: 'flow_submitReceipt (forwarded: this node is in no committee)',
+    method: 'flow_submitReceipt',
     before: async (f) => {
       const stats = await postBody(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'flow_getStats', params: [] }))
       f.saved.flowReceipt = flowReceiptJson(BigInt(stats.result.cycle))
@@ -232,40 +312,72 @@ const cases: Case[] = [
     check: (r, _f, t) => {
       t.equal(r.height, null, 'not in a side block of this node')
       t.match(r.receiptHash, /^0x[0-9a-f]{64}$/)
-    } },
+    },
+  },
   { name: 'flow_submitReceipt: malformed', method: 'flow_submitReceipt', params: [{ seq: '0x1' }], error: { code: -32000, message: /^receipt rejected: / } },
   invalid('flow_submitReceipt', ['0x00'], /expected a receipt object/),
   missing('flow_submitReceipt'),
   { name: 'flow_getSession of an unknown session', method: 'flow_getSession', params: ['0x' + '11'.repeat(32)], result: null },
   invalid('flow_getSession', ['0x1234'], /invalid argument 0/),
   missing('flow_getSession'),
-  { name: 'flow_getSideChain', method: 'flow_getSideChain', check: (r, _f, t) => {
-    t.match(r.sideChainId, /^0x[0-9a-f]{64}$/)
-    t.same(r.committee, [devAddress(0)], 'the committee: the dev witness, the only pledged RN')
-  } },
+  {
+    name: 'flow_getSideChain',
+    method: 'flow_getSideChain',
+    check: (r, _f, t) => {
+      t.match(r.sideChainId, /^0x[0-9a-f]{64}$/)
+      t.same(r.committee, [devAddress(0)], 'the committee: the dev witness, the only pledged RN')
+    },
+  },
   { name: 'flow_getCheckpoint of a cycle without one', method: 'flow_getCheckpoint', params: ['0x0'], result: null },
   missing('flow_getCheckpoint'),
-  { name: 'flow_getRewards', method: 'flow_getRewards', params: [devAddress(2)], result: { locked: '0x0', unlocking: '0x0', withdrawable: '0x0', withdrawn: '0x0', coinTime: '0x0' } },
+  {
+    name: 'flow_getRewards',
+    method: 'flow_getRewards',
+    params: [devAddress(2)],
+    result: { locked: '0x0', unlocking: '0x0', withdrawable: '0x0', withdrawn: '0x0', coinTime: '0x0' },
+  },
   invalid('flow_getRewards', ['0x1234'], /invalid argument 0/),
   missing('flow_getRewards'),
-  { name: 'nfc_getSupply', method: 'nfc_getSupply', check: (r, _f, t) => {
-    t.equal(r.total, '0x' + (2_100_000_000n * 10n ** 18n).toString(16))
-    t.equal(r.burned, '0x0')
-    const sum = BigInt(r.burned) + BigInt(r.locked) + BigInt(r.circulating) + Object.values(r.pools).reduce((s: bigint, v: any) => s + BigInt(v), 0n)
-    t.equal(sum, 2_100_000_000n * 10n ** 18n, 'burned + pools + locked + circulating = total')
-  } },
+  {
+    name: 'nfc_getSupply',
+    method: 'nfc_getSupply',
+    check: (r, _f, t) => {
+      t.equal(r.total, '0x' + (2_100_000_000n * 10n ** 18n).toString(16))
+      t.equal(r.burned, '0x0')
+      const sum = BigInt(r.burned) + BigInt(r.locked) + BigInt(r.circulating) + Object.values(r.pools).reduce((s: bigint, v: any) => s + BigInt(v), 0n)
+      t.equal(sum, 2_100_000_000n * 10n ** 18n, 'burned + pools + locked + circulating = total')
+    },
+  },
   { name: 'dpos_getTrust', method: 'dpos_getTrust', params: [devAddress(0)], result: 28_830 },
   { name: 'dpos_getTrust at genesis', method: 'dpos_getTrust', params: [devAddress(0), '0x0'], result: 28_800 },
   { name: 'dpos_getTrust of a non-candidate', method: 'dpos_getTrust', params: [NOBODY], result: null },
   invalid('dpos_getTrust', ['0x1234'], /^invalid argument 0: hex string has length 4, want 40 for common\.Address$/),
   missing('dpos_getTrust'),
   tooMany('dpos_getTrust', 2, [NOBODY, 'latest', 1]),
-  { name: 'dpos_getVotes', method: 'dpos_getVotes', params: [devAddress(0)], check: (r, _f, t) => t.same(r.positions.map((p: any) => [p.candidate, p.votes]), [[devAddress(0), '0x' + (1_000_000n * 10n ** 18n).toString(16)]]) },
+  {
+    name: 'dpos_getVotes',
+    method: 'dpos_getVotes',
+    params: [devAddress(0)],
+    check: (r, _f, t) =>
+      t.same(
+        r.positions.map((p: any) => [p.candidate, p.votes]),
+        [[devAddress(0), '0x' + (1_000_000n * 10n ** 18n).toString(16)]],
+      ),
+  },
   { name: 'dpos_getVotes of a non-voter', method: 'dpos_getVotes', params: [NOBODY, 'latest'], result: { total: '0x0', positions: [], unbonding: [] } },
   invalid('dpos_getVotes', [NOBODY, '0x01'], /^invalid argument 1: hex number with leading zero digits$/),
   missing('dpos_getVotes'),
-  { name: 'dpos_getFinalized', method: 'dpos_getFinalized', check: (r, f, t) => t.same([r.number, r.hash, r.head, r.lag, r.seatedWitnesses, r.quorum], ['0x3', f.block[3], '0x3', '0x0', 1, 1]) },
-  { name: 'eth_getBlockByNumber finalized is the DPoS final block', method: 'eth_getBlockByNumber', params: ['finalized', false], check: (r, f, t) => t.equal(r.hash, f.block[3]) },
+  {
+    name: 'dpos_getFinalized',
+    method: 'dpos_getFinalized',
+    check: (r, f, t) => t.same([r.number, r.hash, r.head, r.lag, r.seatedWitnesses, r.quorum], ['0x3', f.block[3], '0x3', '0x0', 1, 1]),
+  },
+  {
+    name: 'eth_getBlockByNumber finalized is the DPoS final block',
+    method: 'eth_getBlockByNumber',
+    params: ['finalized', false],
+    check: (r, f, t) => t.equal(r.hash, f.block[3]),
+  },
   tooMany('dpos_getFinalized', 0, [1]),
   { name: 'admin_addPeer without P2P', method: 'admin_addPeer', params: ['ws://127.0.0.1:30303'], error: noP2P },
   invalid('admin_addPeer', ['http://127.0.0.1:30303'], /^invalid argument 0: expected a ws:\/\/ or wss:\/\/ peer url$/),
@@ -277,14 +389,32 @@ const cases: Case[] = [
   { name: 'admin_nodeInfo without P2P', method: 'admin_nodeInfo', error: noP2P },
 
   // ---------------------------------------------------------------- fee history
-  { name: 'eth_feeHistory with percentiles', method: 'eth_feeHistory', params: ['0x3', 'latest', [25, 75]], check: (r, _f, t) => {
-    t.equal(r.oldestBlock, '0x1')
-    t.equal(r.baseFeePerGas.length, 4)
-    t.equal(r.gasUsedRatio.length, 3)
-    t.same(r.reward[2], ['0x0', '0x0'], 'an empty block: 0x0, never null')
-  } },
-  { name: 'eth_feeHistory: a JSON number count, no percentiles', method: 'eth_feeHistory', params: [2, 'latest'], check: (r, _f, t) => t.equal(r.reward, undefined) },
-  { name: 'eth_feeHistory: more blocks than exist', method: 'eth_feeHistory', params: ['0x64', '0x1', []], check: (r, _f, t) => { t.equal(r.oldestBlock, '0x0'); t.same(r.reward, [[], []]) } },
+  {
+    name: 'eth_feeHistory with percentiles',
+    method: 'eth_feeHistory',
+    params: ['0x3', 'latest', [25, 75]],
+    check: (r, _f, t) => {
+      t.equal(r.oldestBlock, '0x1')
+      t.equal(r.baseFeePerGas.length, 4)
+      t.equal(r.gasUsedRatio.length, 3)
+      t.same(r.reward[2], ['0x0', '0x0'], 'an empty block: 0x0, never null')
+    },
+  },
+  {
+    name: 'eth_feeHistory: a JSON number count, no percentiles',
+    method: 'eth_feeHistory',
+    params: [2, 'latest'],
+    check: (r, _f, t) => t.equal(r.reward, undefined),
+  },
+  {
+    name: 'eth_feeHistory: more blocks than exist',
+    method: 'eth_feeHistory',
+    params: ['0x64', '0x1', []],
+    check: (r, _f, t) => {
+      t.equal(r.oldestBlock, '0x0')
+      t.same(r.reward, [[], []])
+    },
+  },
   invalid('eth_feeHistory', ['0x2', 'latest', [75, 25]], /invalid reward percentile/),
   invalid('eth_feeHistory', ['0x2', 'latest', [101]], /invalid argument 2/),
   invalid('eth_feeHistory', ['0x02', 'latest'], /invalid argument 0: hex number with leading zero digits/),
@@ -295,10 +425,30 @@ const cases: Case[] = [
   { name: 'eth_getBalance latest', method: 'eth_getBalance', params: [devAddress(3), 'latest'], result: '0x' + (10_000n * 10n ** 18n + 12_345n).toString(16) },
   { name: 'eth_getBalance earliest', method: 'eth_getBalance', params: [devAddress(3), 'earliest'], result: '0x' + (10_000n * 10n ** 18n).toString(16) },
   { name: 'eth_getBalance at 0x1', method: 'eth_getBalance', params: [devAddress(3), '0x1'], result: '0x' + (10_000n * 10n ** 18n + 12_345n).toString(16) },
-  { name: 'eth_getBalance EIP-1898 blockHash', method: 'eth_getBalance', params: (f) => [devAddress(3), { blockHash: f.block[1] }], result: '0x' + (10_000n * 10n ** 18n + 12_345n).toString(16) },
-  { name: 'eth_getBalance EIP-1898 requireCanonical', method: 'eth_getBalance', params: (f) => [devAddress(3), { blockHash: f.block[1], requireCanonical: true }], result: '0x' + (10_000n * 10n ** 18n + 12_345n).toString(16) },
-  { name: 'eth_getBalance EIP-1898 blockNumber', method: 'eth_getBalance', params: [devAddress(3), { blockNumber: '0x1' }], result: '0x' + (10_000n * 10n ** 18n + 12_345n).toString(16) },
-  { name: 'eth_getBalance bare block hash', method: 'eth_getBalance', params: (f) => [devAddress(3), f.block[1]], result: '0x' + (10_000n * 10n ** 18n + 12_345n).toString(16) },
+  {
+    name: 'eth_getBalance EIP-1898 blockHash',
+    method: 'eth_getBalance',
+    params: (f) => [devAddress(3), { blockHash: f.block[1] }],
+    result: '0x' + (10_000n * 10n ** 18n + 12_345n).toString(16),
+  },
+  {
+    name: 'eth_getBalance EIP-1898 requireCanonical',
+    method: 'eth_getBalance',
+    params: (f) => [devAddress(3), { blockHash: f.block[1], requireCanonical: true }],
+    result: '0x' + (10_000n * 10n ** 18n + 12_345n).toString(16),
+  },
+  {
+    name: 'eth_getBalance EIP-1898 blockNumber',
+    method: 'eth_getBalance',
+    params: [devAddress(3), { blockNumber: '0x1' }],
+    result: '0x' + (10_000n * 10n ** 18n + 12_345n).toString(16),
+  },
+  {
+    name: 'eth_getBalance bare block hash',
+    method: 'eth_getBalance',
+    params: (f) => [devAddress(3), f.block[1]],
+    result: '0x' + (10_000n * 10n ** 18n + 12_345n).toString(16),
+  },
   { name: 'eth_getBalance default block', method: 'eth_getBalance', params: [devAddress(3)], result: '0x' + (10_000n * 10n ** 18n + 12_345n).toString(16) },
   { name: 'eth_getBalance unknown account', method: 'eth_getBalance', params: [NOBODY, 'latest'], result: '0x0' },
   { name: 'eth_getBalance checksummed address', method: 'eth_getBalance', params: [NOBODY.replace('beef', 'BEEF'), 'safe'], result: '0x0' },
@@ -330,29 +480,79 @@ const cases: Case[] = [
   invalid('eth_getStorageAt', (f) => [f.token, '0x' + '0'.repeat(65), 'latest'], /invalid argument 1/),
   headerNotFound('eth_getStorageAt', (f) => [f.token, '0x0', '0x99']),
 
-  { name: 'eth_getProof of the token', method: 'eth_getProof', params: (f) => [f.token, ['0x3', word(2)], 'latest'], check: (r, f, t) => {
-    t.equal(r.address, f.token)
-    t.equal(r.nonce, '0x1')
-    t.equal(r.storageProof.length, 2)
-    t.equal(r.storageProof[0].value, '0x' + SUPPLY.toString(16))
-  } },
+  {
+    name: 'eth_getProof of the token',
+    method: 'eth_getProof',
+    params: (f) => [f.token, ['0x3', word(2)], 'latest'],
+    check: (r, f, t) => {
+      t.equal(r.address, f.token)
+      t.equal(r.nonce, '0x1')
+      t.equal(r.storageProof.length, 2)
+      t.equal(r.storageProof[0].value, '0x' + SUPPLY.toString(16))
+    },
+  },
   { name: 'eth_getProof of an EOA at 0x1', method: 'eth_getProof', params: [devAddress(2), [], '0x1'], check: (r, _f, t) => t.equal(r.nonce, '0x1') },
-  { name: 'eth_getProof of an absent account', method: 'eth_getProof', params: [NOBODY, ['0x0'], 'latest'], check: (r, _f, t) => { t.equal(r.balance, '0x0'); t.equal(r.storageProof[0].value, '0x0') } },
+  {
+    name: 'eth_getProof of an absent account',
+    method: 'eth_getProof',
+    params: [NOBODY, ['0x0'], 'latest'],
+    check: (r, _f, t) => {
+      t.equal(r.balance, '0x0')
+      t.equal(r.storageProof[0].value, '0x0')
+    },
+  },
   missing('eth_getProof', 2, [NOBODY, []]),
   invalid('eth_getProof', [NOBODY, ['0xzz'], 'latest'], /invalid argument 1/),
   headerNotFound('eth_getProof', [NOBODY, [], '0x99']),
 
   // ---------------------------------------------------------------- blocks
-  { name: 'eth_getBlockByNumber latest', method: 'eth_getBlockByNumber', params: ['latest', false], check: (r, f, t) => { t.equal(r.number, '0x3'); t.equal(r.hash, f.block[3]); t.same(r.transactions, []) } },
-  { name: 'eth_getBlockByNumber earliest', method: 'eth_getBlockByNumber', params: ['earliest', false], check: (r, f, t) => { t.equal(r.number, '0x0'); t.equal(r.parentHash, ZERO_HASH); t.equal(r.hash, f.block[0]) } },
-  { name: 'eth_getBlockByNumber 0x2 hydrated', method: 'eth_getBlockByNumber', params: ['0x2', true], check: (r, f, t) => {
-    t.equal(r.transactions.length, 4)
-    t.same(r.transactions.map((x: any) => x.hash), f.saved.block2Order)
-    const types: Record<string, string> = { [f.tx.tokenTransfer]: '0x0', [f.tx.approve]: '0x2', [f.tx.accessList]: '0x1', [f.tx.reverted]: '0x0' }
-    t.same(r.transactions.map((x: any) => x.type), f.saved.block2Order.map((h: string) => types[h]))
-    t.same(r.transactions.map((x: any) => x.transactionIndex), ['0x0', '0x1', '0x2', '0x3'])
-  } },
-  { name: 'eth_getBlockByNumber 0x1 hashes', method: 'eth_getBlockByNumber', params: ['0x1', false], check: (r, f, t) => t.same(r.transactions, [f.tx.deploy, f.tx.transfer]) },
+  {
+    name: 'eth_getBlockByNumber latest',
+    method: 'eth_getBlockByNumber',
+    params: ['latest', false],
+    check: (r, f, t) => {
+      t.equal(r.number, '0x3')
+      t.equal(r.hash, f.block[3])
+      t.same(r.transactions, [])
+    },
+  },
+  {
+    name: 'eth_getBlockByNumber earliest',
+    method: 'eth_getBlockByNumber',
+    params: ['earliest', false],
+    check: (r, f, t) => {
+      t.equal(r.number, '0x0')
+      t.equal(r.parentHash, ZERO_HASH)
+      t.equal(r.hash, f.block[0])
+    },
+  },
+  {
+    name: 'eth_getBlockByNumber 0x2 hydrated',
+    method: 'eth_getBlockByNumber',
+    params: ['0x2', true],
+    check: (r, f, t) => {
+      t.equal(r.transactions.length, 4)
+      t.same(
+        r.transactions.map((x: any) => x.hash),
+        f.saved.block2Order,
+      )
+      const types: Record<string, string> = { [f.tx.tokenTransfer]: '0x0', [f.tx.approve]: '0x2', [f.tx.accessList]: '0x1', [f.tx.reverted]: '0x0' }
+      t.same(
+        r.transactions.map((x: any) => x.type),
+        f.saved.block2Order.map((h: string) => types[h]),
+      )
+      t.same(
+        r.transactions.map((x: any) => x.transactionIndex),
+        ['0x0', '0x1', '0x2', '0x3'],
+      )
+    },
+  },
+  {
+    name: 'eth_getBlockByNumber 0x1 hashes',
+    method: 'eth_getBlockByNumber',
+    params: ['0x1', false],
+    check: (r, f, t) => t.same(r.transactions, [f.tx.deploy, f.tx.transfer]),
+  },
   { name: 'eth_getBlockByNumber pending', method: 'eth_getBlockByNumber', params: ['pending', false], check: (r, _f, t) => t.equal(r.number, '0x3') },
   { name: 'eth_getBlockByNumber safe', method: 'eth_getBlockByNumber', params: ['safe', false], check: (r, _f, t) => t.equal(r.number, '0x3') },
   { name: 'eth_getBlockByNumber finalized', method: 'eth_getBlockByNumber', params: ['finalized'], check: (r, _f, t) => t.equal(r.number, '0x3') },
@@ -362,8 +562,26 @@ const cases: Case[] = [
   invalid('eth_getBlockByNumber', ['latest', 'yes'], /invalid argument 1: .*bool/),
   missing('eth_getBlockByNumber'),
 
-  { name: 'eth_getBlockByHash', method: 'eth_getBlockByHash', params: (f) => [f.block[2], false], check: (r, f, t) => { t.equal(r.number, '0x2'); t.equal(r.parentHash, f.block[1]); t.equal(r.transactions.length, 4) } },
-  { name: 'eth_getBlockByHash hydrated', method: 'eth_getBlockByHash', params: (f) => [f.block[1], true], check: (r, f, t) => t.same(r.transactions.map((x: any) => x.blockHash), [f.block[1], f.block[1]]) },
+  {
+    name: 'eth_getBlockByHash',
+    method: 'eth_getBlockByHash',
+    params: (f) => [f.block[2], false],
+    check: (r, f, t) => {
+      t.equal(r.number, '0x2')
+      t.equal(r.parentHash, f.block[1])
+      t.equal(r.transactions.length, 4)
+    },
+  },
+  {
+    name: 'eth_getBlockByHash hydrated',
+    method: 'eth_getBlockByHash',
+    params: (f) => [f.block[1], true],
+    check: (r, f, t) =>
+      t.same(
+        r.transactions.map((x: any) => x.blockHash),
+        [f.block[1], f.block[1]],
+      ),
+  },
   { name: 'eth_getBlockByHash unknown', method: 'eth_getBlockByHash', params: [UNKNOWN_HASH, false], result: null },
   invalid('eth_getBlockByHash', ['0x1234', false], /invalid argument 0: .*common\.Hash/),
   missing('eth_getBlockByHash'),
@@ -386,60 +604,195 @@ const cases: Case[] = [
   invalid('eth_getUncleByBlockNumberAndIndex', ['0x2', '0x00'], /invalid argument 1: hex number with leading zero digits/),
 
   // ---------------------------------------------------------------- transactions and receipts
-  { name: 'eth_getTransactionByHash legacy', method: 'eth_getTransactionByHash', params: (f) => [f.tx.transfer], check: (r, f, t) => {
-    t.equal(r.type, '0x0'); t.equal(r.blockHash, f.block[1]); t.equal(r.value, '0x3039'); t.equal(r.to, devAddress(3)); t.equal(r.chainId, '0x834')
-  } },
-  { name: 'eth_getTransactionByHash 1559 deployment', method: 'eth_getTransactionByHash', params: (f) => [f.tx.deploy], check: (r, _f, t) => { t.equal(r.type, '0x2'); t.equal(r.to, null); t.equal(r.from, devAddress(1)) } },
-  { name: 'eth_getTransactionByHash 2930', method: 'eth_getTransactionByHash', params: (f) => [f.tx.accessList], check: (r, f, t) => { t.equal(r.type, '0x1'); t.same(r.accessList, [{ address: f.token, storageKeys: [word(3)] }]) } },
+  {
+    name: 'eth_getTransactionByHash legacy',
+    method: 'eth_getTransactionByHash',
+    params: (f) => [f.tx.transfer],
+    check: (r, f, t) => {
+      t.equal(r.type, '0x0')
+      t.equal(r.blockHash, f.block[1])
+      t.equal(r.value, '0x3039')
+      t.equal(r.to, devAddress(3))
+      t.equal(r.chainId, '0x834')
+    },
+  },
+  {
+    name: 'eth_getTransactionByHash 1559 deployment',
+    method: 'eth_getTransactionByHash',
+    params: (f) => [f.tx.deploy],
+    check: (r, _f, t) => {
+      t.equal(r.type, '0x2')
+      t.equal(r.to, null)
+      t.equal(r.from, devAddress(1))
+    },
+  },
+  {
+    name: 'eth_getTransactionByHash 2930',
+    method: 'eth_getTransactionByHash',
+    params: (f) => [f.tx.accessList],
+    check: (r, f, t) => {
+      t.equal(r.type, '0x1')
+      t.same(r.accessList, [{ address: f.token, storageKeys: [word(3)] }])
+    },
+  },
   { name: 'eth_getTransactionByHash unknown', method: 'eth_getTransactionByHash', params: [UNKNOWN_HASH], result: null },
   invalid('eth_getTransactionByHash', ['0x33'], /invalid argument 0/),
   invalid('eth_getTransactionByHash', [123], /invalid argument 0: cannot unmarshal non-string/),
 
-  { name: 'eth_getTransactionByBlockHashAndIndex', method: 'eth_getTransactionByBlockHashAndIndex', params: (f) => [f.block[2], '0x1'], check: (r, f, t) => { t.equal(r.hash, f.saved.block2Order[1]); t.equal(r.transactionIndex, '0x1') } },
-  { name: 'eth_getTransactionByBlockHashAndIndex out of range', method: 'eth_getTransactionByBlockHashAndIndex', params: (f) => [f.block[2], '0x9'], result: null },
+  {
+    name: 'eth_getTransactionByBlockHashAndIndex',
+    method: 'eth_getTransactionByBlockHashAndIndex',
+    params: (f) => [f.block[2], '0x1'],
+    check: (r, f, t) => {
+      t.equal(r.hash, f.saved.block2Order[1])
+      t.equal(r.transactionIndex, '0x1')
+    },
+  },
+  {
+    name: 'eth_getTransactionByBlockHashAndIndex out of range',
+    method: 'eth_getTransactionByBlockHashAndIndex',
+    params: (f) => [f.block[2], '0x9'],
+    result: null,
+  },
   { name: 'eth_getTransactionByBlockHashAndIndex unknown block', method: 'eth_getTransactionByBlockHashAndIndex', params: [UNKNOWN_HASH, '0x0'], result: null },
   invalid('eth_getTransactionByBlockHashAndIndex', (f) => [f.block[2], 1], /invalid argument 1/),
-  { name: 'eth_getTransactionByBlockNumberAndIndex', method: 'eth_getTransactionByBlockNumberAndIndex', params: ['0x1', '0x0'], check: (r, f, t) => t.equal(r.hash, f.tx.deploy) },
-  { name: 'eth_getTransactionByBlockNumberAndIndex in an empty block', method: 'eth_getTransactionByBlockNumberAndIndex', params: ['latest', '0x0'], result: null },
+  {
+    name: 'eth_getTransactionByBlockNumberAndIndex',
+    method: 'eth_getTransactionByBlockNumberAndIndex',
+    params: ['0x1', '0x0'],
+    check: (r, f, t) => t.equal(r.hash, f.tx.deploy),
+  },
+  {
+    name: 'eth_getTransactionByBlockNumberAndIndex in an empty block',
+    method: 'eth_getTransactionByBlockNumberAndIndex',
+    params: ['latest', '0x0'],
+    result: null,
+  },
   { name: 'eth_getTransactionByBlockNumberAndIndex beyond the head', method: 'eth_getTransactionByBlockNumberAndIndex', params: ['0x99', '0x0'], result: null },
   missing('eth_getTransactionByBlockNumberAndIndex', 1, ['0x1']),
 
-  { name: 'eth_getTransactionReceipt of the deployment', method: 'eth_getTransactionReceipt', params: (f) => [f.tx.deploy], check: (r, f, t) => {
-    t.equal(r.contractAddress, f.token); t.equal(r.status, '0x1'); t.equal(r.to, null); t.equal(r.logs.length, 1); t.equal(r.logs[0].topics[0], TRANSFER)
-  } },
-  { name: 'eth_getTransactionReceipt of a token transfer', method: 'eth_getTransactionReceipt', params: (f) => [f.tx.tokenTransfer], check: (r, f, t) => {
-    t.equal(r.status, '0x1'); t.equal(r.contractAddress, null); t.equal(r.logs.length, 1)
-    t.same(r.logs[0].topics, [TRANSFER, word(devAddress(1)), word(devAddress(4))]); t.equal(r.logs[0].data, word(100)); t.equal(r.logs[0].address, f.token)
-  } },
-  { name: 'eth_getTransactionReceipt of the approval', method: 'eth_getTransactionReceipt', params: (f) => [f.tx.approve], check: (r, f, t) => {
-    t.equal(r.logs[0].topics[0], APPROVAL); t.equal(r.logs[0].logIndex, '0x1', 'after the transfer\'s log'); t.equal(r.type, '0x2'); t.equal(r.transactionIndex, '0x' + f.saved.block2Order.indexOf(f.tx.approve).toString(16))
-  } },
-  { name: 'eth_getTransactionReceipt of the mined revert', method: 'eth_getTransactionReceipt', params: (f) => [f.tx.reverted], check: (r, _f, t) => { t.equal(r.status, '0x0'); t.same(r.logs, []) } },
+  {
+    name: 'eth_getTransactionReceipt of the deployment',
+    method: 'eth_getTransactionReceipt',
+    params: (f) => [f.tx.deploy],
+    check: (r, f, t) => {
+      t.equal(r.contractAddress, f.token)
+      t.equal(r.status, '0x1')
+      t.equal(r.to, null)
+      t.equal(r.logs.length, 1)
+      t.equal(r.logs[0].topics[0], TRANSFER)
+    },
+  },
+  {
+    name: 'eth_getTransactionReceipt of a token transfer',
+    method: 'eth_getTransactionReceipt',
+    params: (f) => [f.tx.tokenTransfer],
+    check: (r, f, t) => {
+      t.equal(r.status, '0x1')
+      t.equal(r.contractAddress, null)
+      t.equal(r.logs.length, 1)
+      t.same(r.logs[0].topics, [TRANSFER, word(devAddress(1)), word(devAddress(4))])
+      t.equal(r.logs[0].data, word(100))
+      t.equal(r.logs[0].address, f.token)
+    },
+  },
+  {
+    name: 'eth_getTransactionReceipt of the approval',
+    method: 'eth_getTransactionReceipt',
+    params: (f) => [f.tx.approve],
+    check: (r, f, t) => {
+      t.equal(r.logs[0].topics[0], APPROVAL)
+      t.equal(r.logs[0].logIndex, '0x1', "after the transfer's log")
+      t.equal(r.type, '0x2')
+      t.equal(r.transactionIndex, '0x' + f.saved.block2Order.indexOf(f.tx.approve).toString(16))
+    },
+  },
+  {
+    name: 'eth_getTransactionReceipt of the mined revert',
+    method: 'eth_getTransactionReceipt',
+    params: (f) => [f.tx.reverted],
+    check: (r, _f, t) => {
+      t.equal(r.status, '0x0')
+      t.same(r.logs, [])
+    },
+  },
   { name: 'eth_getTransactionReceipt unknown', method: 'eth_getTransactionReceipt', params: [UNKNOWN_HASH], result: null },
   invalid('eth_getTransactionReceipt', ['0x' + '1'.repeat(63)], /invalid argument 0/),
 
-  { name: 'eth_getBlockReceipts by number', method: 'eth_getBlockReceipts', params: ['0x2'], check: (r, f, t) => {
-    t.same(r.map((x: any) => x.transactionHash), f.saved.block2Order)
-    t.same(r.map((x: any) => x.status), f.saved.block2Order.map((h: string) => (h === f.tx.reverted ? '0x0' : '0x1')))
-  } },
+  {
+    name: 'eth_getBlockReceipts by number',
+    method: 'eth_getBlockReceipts',
+    params: ['0x2'],
+    check: (r, f, t) => {
+      t.same(
+        r.map((x: any) => x.transactionHash),
+        f.saved.block2Order,
+      )
+      t.same(
+        r.map((x: any) => x.status),
+        f.saved.block2Order.map((h: string) => (h === f.tx.reverted ? '0x0' : '0x1')),
+      )
+    },
+  },
   { name: 'eth_getBlockReceipts by hash', method: 'eth_getBlockReceipts', params: (f) => [f.block[1]], check: (r, _f, t) => t.equal(r.length, 2) },
-  { name: 'eth_getBlockReceipts EIP-1898', method: 'eth_getBlockReceipts', params: (f) => [{ blockHash: f.block[1] }], check: (r, _f, t) => t.equal(r.length, 2) },
+  {
+    name: 'eth_getBlockReceipts EIP-1898',
+    method: 'eth_getBlockReceipts',
+    params: (f) => [{ blockHash: f.block[1] }],
+    check: (r, _f, t) => t.equal(r.length, 2),
+  },
   { name: 'eth_getBlockReceipts of genesis', method: 'eth_getBlockReceipts', params: ['earliest'], result: [] },
   { name: 'eth_getBlockReceipts beyond the head', method: 'eth_getBlockReceipts', params: ['0x99'], result: null },
   missing('eth_getBlockReceipts'),
   invalid('eth_getBlockReceipts', ['0x001'], /invalid argument 0/),
 
   // ---------------------------------------------------------------- logs
-  { name: 'eth_getLogs of the token since genesis', method: 'eth_getLogs', params: (f) => [{ fromBlock: '0x0', address: f.token }], check: (r, _f, t) => {
-    t.same(r.map((l: any) => [l.blockNumber, l.topics[0], l.logIndex]), [['0x1', TRANSFER, '0x0'], ['0x2', TRANSFER, '0x0'], ['0x2', APPROVAL, '0x1']])
-  } },
-  { name: 'eth_getLogs by topic', method: 'eth_getLogs', params: [{ fromBlock: 'earliest', toBlock: 'latest', topics: [APPROVAL] }], check: (r, _f, t) => t.equal(r.length, 1) },
-  { name: 'eth_getLogs by topic OR list and sender', method: 'eth_getLogs', params: [{ fromBlock: '0x2', topics: [[TRANSFER, APPROVAL], word(devAddress(1))] }], check: (r, _f, t) => t.equal(r.length, 2) },
-  { name: 'eth_getLogs by blockHash', method: 'eth_getLogs', params: (f) => [{ blockHash: f.block[2] }], check: (r, f, t) => t.same(r.map((l: any) => l.transactionHash), [f.tx.tokenTransfer, f.tx.approve]) },
+  {
+    name: 'eth_getLogs of the token since genesis',
+    method: 'eth_getLogs',
+    params: (f) => [{ fromBlock: '0x0', address: f.token }],
+    check: (r, _f, t) => {
+      t.same(
+        r.map((l: any) => [l.blockNumber, l.topics[0], l.logIndex]),
+        [
+          ['0x1', TRANSFER, '0x0'],
+          ['0x2', TRANSFER, '0x0'],
+          ['0x2', APPROVAL, '0x1'],
+        ],
+      )
+    },
+  },
+  {
+    name: 'eth_getLogs by topic',
+    method: 'eth_getLogs',
+    params: [{ fromBlock: 'earliest', toBlock: 'latest', topics: [APPROVAL] }],
+    check: (r, _f, t) => t.equal(r.length, 1),
+  },
+  {
+    name: 'eth_getLogs by topic OR list and sender',
+    method: 'eth_getLogs',
+    params: [{ fromBlock: '0x2', topics: [[TRANSFER, APPROVAL], word(devAddress(1))] }],
+    check: (r, _f, t) => t.equal(r.length, 2),
+  },
+  {
+    name: 'eth_getLogs by blockHash',
+    method: 'eth_getLogs',
+    params: (f) => [{ blockHash: f.block[2] }],
+    check: (r, f, t) =>
+      t.same(
+        r.map((l: any) => l.transactionHash),
+        [f.tx.tokenTransfer, f.tx.approve],
+      ),
+  },
   { name: 'eth_getLogs nothing matches', method: 'eth_getLogs', params: [{ fromBlock: '0x0', address: NOBODY }], result: [] },
   { name: 'eth_getLogs default range (latest, empty)', method: 'eth_getLogs', params: [{}], result: [] },
   { name: 'eth_getLogs unknown blockHash', method: 'eth_getLogs', params: [{ blockHash: UNKNOWN_HASH }], error: { code: -32000, message: /unknown block/ } },
-  { name: 'eth_getLogs reversed range', method: 'eth_getLogs', params: [{ fromBlock: '0x3', toBlock: '0x2' }], error: { code: -32000, message: /invalid block range params/ } },
+  {
+    name: 'eth_getLogs reversed range',
+    method: 'eth_getLogs',
+    params: [{ fromBlock: '0x3', toBlock: '0x2' }],
+    error: { code: -32000, message: /invalid block range params/ },
+  },
   invalid('eth_getLogs', (f) => [{ blockHash: f.block[2], fromBlock: '0x1' }], /cannot specify both BlockHash and FromBlock\/ToBlock/),
   invalid('eth_getLogs', [{ topics: [TRANSFER, null, null, null, null] }], /exceed max topics/),
   invalid('eth_getLogs', [{ topics: ['0x1234'] }], /invalid argument 0/),
@@ -449,11 +802,31 @@ const cases: Case[] = [
 
   // ---------------------------------------------------------------- calls
   { name: 'eth_call balanceOf', method: 'eth_call', params: (f) => [{ to: f.token, data: f.call('balanceOf', [devAddress(4)]) }, 'latest'], result: word(100) },
-  { name: 'eth_call totalSupply at block 1 (input field)', method: 'eth_call', params: (f) => [{ to: f.token, input: f.call('totalSupply') }, '0x1'], result: word(SUPPLY) },
+  {
+    name: 'eth_call totalSupply at block 1 (input field)',
+    method: 'eth_call',
+    params: (f) => [{ to: f.token, input: f.call('totalSupply') }, '0x1'],
+    result: word(SUPPLY),
+  },
   { name: 'eth_call before deployment', method: 'eth_call', params: (f) => [{ to: f.token, data: f.call('totalSupply') }, '0x0'], result: '0x' },
-  { name: 'eth_call with from and EIP-1898', method: 'eth_call', params: (f) => [{ from: devAddress(1), to: f.token, data: f.call('allowance', [devAddress(1), devAddress(5)]) }, { blockNumber: '0x2' }], result: word(50) },
-  { name: 'eth_call revert', method: 'eth_call', params: (f) => [{ from: devAddress(6), to: f.token, data: f.call('transfer', [devAddress(1), 1n]) }, 'latest'], error: { code: 3, message: `execution reverted: ${REVERT_REASON}`, data: revertData } },
-  { name: 'eth_call maxFeePerGas below tip', method: 'eth_call', params: (f) => [{ to: f.token, maxFeePerGas: '0x1', maxPriorityFeePerGas: '0x2' }], error: { code: -32000, message: 'maxFeePerGas (1) < maxPriorityFeePerGas (2)' } },
+  {
+    name: 'eth_call with from and EIP-1898',
+    method: 'eth_call',
+    params: (f) => [{ from: devAddress(1), to: f.token, data: f.call('allowance', [devAddress(1), devAddress(5)]) }, { blockNumber: '0x2' }],
+    result: word(50),
+  },
+  {
+    name: 'eth_call revert',
+    method: 'eth_call',
+    params: (f) => [{ from: devAddress(6), to: f.token, data: f.call('transfer', [devAddress(1), 1n]) }, 'latest'],
+    error: { code: 3, message: `execution reverted: ${REVERT_REASON}`, data: revertData },
+  },
+  {
+    name: 'eth_call maxFeePerGas below tip',
+    method: 'eth_call',
+    params: (f) => [{ to: f.token, maxFeePerGas: '0x1', maxPriorityFeePerGas: '0x2' }],
+    error: { code: -32000, message: 'maxFeePerGas (1) < maxPriorityFeePerGas (2)' },
+  },
   headerNotFound('eth_call', (f) => [{ to: f.token, data: f.call('totalSupply') }, '0x99']),
   invalid('eth_call', (f) => [{ to: f.token, data: '0x1' }, 'latest'], /invalid argument 0: .*odd length/),
   invalid('eth_call', (f) => [{ to: f.token, gasPrice: '0x1', maxFeePerGas: '0x1' }], /both gasPrice and \(maxFeePerGas or maxPriorityFeePerGas\) specified/),
@@ -461,16 +834,39 @@ const cases: Case[] = [
   missing('eth_call'),
 
   { name: 'eth_estimateGas plain transfer', method: 'eth_estimateGas', params: [{ from: devAddress(2), to: devAddress(3), value: '0x1' }], result: '0x5208' },
-  { name: 'eth_estimateGas token transfer', method: 'eth_estimateGas', params: (f) => [{ from: devAddress(1), to: f.token, data: f.call('transfer', [devAddress(4), 1n]) }], check: (r, _f, t) => t.ok(BigInt(r) > 21_000n) },
-  { name: 'eth_estimateGas revert', method: 'eth_estimateGas', params: (f) => [{ from: devAddress(6), to: f.token, data: f.call('transfer', [devAddress(1), 1n]) }], error: { code: 3, message: `execution reverted: ${REVERT_REASON}`, data: revertData } },
+  {
+    name: 'eth_estimateGas token transfer',
+    method: 'eth_estimateGas',
+    params: (f) => [{ from: devAddress(1), to: f.token, data: f.call('transfer', [devAddress(4), 1n]) }],
+    check: (r, _f, t) => t.ok(BigInt(r) > 21_000n),
+  },
+  {
+    name: 'eth_estimateGas revert',
+    method: 'eth_estimateGas',
+    params: (f) => [{ from: devAddress(6), to: f.token, data: f.call('transfer', [devAddress(1), 1n]) }],
+    error: { code: 3, message: `execution reverted: ${REVERT_REASON}`, data: revertData },
+  },
   headerNotFound('eth_estimateGas', [{ to: devAddress(3) }, '0x99']),
   invalid('eth_estimateGas', [{ to: devAddress(3), gas: '0x10000000000000000' }], /invalid argument 0: .*64 bits/),
 
-  { name: 'eth_createAccessList token transfer', method: 'eth_createAccessList', params: (f) => [{ from: devAddress(1), to: f.token, data: f.call('transfer', [devAddress(4), 1n]) }, 'latest'], check: (r, f, t) => {
-    t.ok(r.accessList.some((e: any) => e.address === f.token && e.storageKeys.length === 2), 'the token and its two balance slots')
-    t.equal(r.error, undefined)
-  } },
-  { name: 'eth_createAccessList of a reverting call', method: 'eth_createAccessList', params: (f) => [{ from: devAddress(6), to: f.token, data: f.call('transfer', [devAddress(1), 1n]) }], check: (r, _f, t) => t.match(r.error, /execution reverted/) },
+  {
+    name: 'eth_createAccessList token transfer',
+    method: 'eth_createAccessList',
+    params: (f) => [{ from: devAddress(1), to: f.token, data: f.call('transfer', [devAddress(4), 1n]) }, 'latest'],
+    check: (r, f, t) => {
+      t.ok(
+        r.accessList.some((e: any) => e.address === f.token && e.storageKeys.length === 2),
+        'the token and its two balance slots',
+      )
+      t.equal(r.error, undefined)
+    },
+  },
+  {
+    name: 'eth_createAccessList of a reverting call',
+    method: 'eth_createAccessList',
+    params: (f) => [{ from: devAddress(6), to: f.token, data: f.call('transfer', [devAddress(1), 1n]) }],
+    check: (r, _f, t) => t.match(r.error, /execution reverted/),
+  },
   headerNotFound('eth_createAccessList', [{ to: devAddress(3) }, '0x99']),
   invalid('eth_createAccessList', [{ to: '0x12' }], /invalid argument 0/),
 
@@ -482,54 +878,166 @@ const cases: Case[] = [
   missing('eth_sendTransaction'),
 
   // ---------------------------------------------------------------- tracing
-  { name: 'debug_traceTransaction default struct logger', method: 'debug_traceTransaction', params: (f) => [f.tx.tokenTransfer], check: (r, _f, t) => {
-    t.equal(r.failed, false); t.ok(r.structLogs.length > 10); t.equal(r.structLogs[0].pc, 0); t.equal(r.structLogs[0].depth, 1)
-  } },
-  { name: 'debug_traceTransaction callTracer', method: 'debug_traceTransaction', params: (f) => [f.tx.tokenTransfer, { tracer: 'callTracer' }], check: (r, f, t) => {
-    t.equal(r.type, 'CALL'); t.equal(r.from, devAddress(1)); t.equal(r.to, f.token); t.equal(r.output, word(1))
-  } },
-  { name: 'debug_traceTransaction callTracer of the revert', method: 'debug_traceTransaction', params: (f) => [f.tx.reverted, { tracer: 'callTracer' }], check: (r, _f, t) => { t.equal(r.error, 'execution reverted'); t.equal(r.output, revertData) } },
-  { name: 'debug_traceTransaction unknown', method: 'debug_traceTransaction', params: [UNKNOWN_HASH], error: { code: -32000, message: /transaction not found/ } },
+  {
+    name: 'debug_traceTransaction default struct logger',
+    method: 'debug_traceTransaction',
+    params: (f) => [f.tx.tokenTransfer],
+    check: (r, _f, t) => {
+      t.equal(r.failed, false)
+      t.ok(r.structLogs.length > 10)
+      t.equal(r.structLogs[0].pc, 0)
+      t.equal(r.structLogs[0].depth, 1)
+    },
+  },
+  {
+    name: 'debug_traceTransaction callTracer',
+    method: 'debug_traceTransaction',
+    params: (f) => [f.tx.tokenTransfer, { tracer: 'callTracer' }],
+    check: (r, f, t) => {
+      t.equal(r.type, 'CALL')
+      t.equal(r.from, devAddress(1))
+      t.equal(r.to, f.token)
+      t.equal(r.output, word(1))
+    },
+  },
+  {
+    name: 'debug_traceTransaction callTracer of the revert',
+    method: 'debug_traceTransaction',
+    params: (f) => [f.tx.reverted, { tracer: 'callTracer' }],
+    check: (r, _f, t) => {
+      t.equal(r.error, 'execution reverted')
+      t.equal(r.output, revertData)
+    },
+  },
+  {
+    name: 'debug_traceTransaction unknown',
+    method: 'debug_traceTransaction',
+    params: [UNKNOWN_HASH],
+    error: { code: -32000, message: /transaction not found/ },
+  },
   invalid('debug_traceTransaction', ['0x12'], /invalid argument 0/),
-  { name: 'debug_traceCall callTracer', method: 'debug_traceCall', params: (f) => [{ to: f.token, data: f.call('balanceOf', [devAddress(4)]) }, 'latest', { tracer: 'callTracer' }], check: (r, _f, t) => { t.equal(r.output, word(100)); t.equal(r.type, 'CALL') } },
-  { name: 'debug_traceCall default', method: 'debug_traceCall', params: (f) => [{ to: f.token, data: f.call('totalSupply') }, 'latest'], check: (r, _f, t) => { t.equal(r.failed, false); t.match(r.returnValue, new RegExp(word(SUPPLY).slice(2) + '$')) } },
+  {
+    name: 'debug_traceCall callTracer',
+    method: 'debug_traceCall',
+    params: (f) => [{ to: f.token, data: f.call('balanceOf', [devAddress(4)]) }, 'latest', { tracer: 'callTracer' }],
+    check: (r, _f, t) => {
+      t.equal(r.output, word(100))
+      t.equal(r.type, 'CALL')
+    },
+  },
+  {
+    name: 'debug_traceCall default',
+    method: 'debug_traceCall',
+    params: (f) => [{ to: f.token, data: f.call('totalSupply') }, 'latest'],
+    check: (r, _f, t) => {
+      t.equal(r.failed, false)
+      t.match(r.returnValue, new RegExp(word(SUPPLY).slice(2) + '$'))
+    },
+  },
   headerNotFound('debug_traceCall', [{ to: devAddress(3) }, '0x99']),
   invalid('debug_traceCall', [{ to: devAddress(3), value: '0x0001' }, 'latest'], /invalid argument 0/),
 
   // ---------------------------------------------------------------- the pool
   { name: 'eth_sendRawTransaction', method: 'eth_sendRawTransaction', params: (f) => [f.saved.pendingRaw], result: (f: Fx) => f.saved.pendingHash },
-  { name: 'eth_sendRawTransaction already known', method: 'eth_sendRawTransaction', params: (f) => [f.saved.pendingRaw], error: { code: -32000, message: 'already known' } },
-  { name: 'eth_sendRawTransaction replacement underpriced', method: 'eth_sendRawTransaction', params: () => [raw(legacy(devKey(7), { nonce: 0n, to: devAddress(9), value: 2n }))], error: { code: -32000, message: 'replacement transaction underpriced' } },
-  { name: 'eth_sendRawTransaction nonce too low', method: 'eth_sendRawTransaction', params: () => [raw(legacy(devKey(1), { nonce: 0n, to: devAddress(2) }))], error: { code: -32000, message: /^nonce too low: address 0x[0-9a-fA-F]{40}, tx: 0 state: 3$/ } },
-  { name: 'eth_sendRawTransaction insufficient funds', method: 'eth_sendRawTransaction', params: () => [raw(legacy(randomBytes(32), { nonce: 0n, to: devAddress(2) }))], error: { code: -32000, message: /^insufficient funds for gas \* price \+ value/ } },
-  { name: 'eth_sendRawTransaction underpriced', method: 'eth_sendRawTransaction', params: () => [raw(legacy(devKey(9), { nonce: 0n, to: devAddress(2), gasPrice: 1n }))], error: { code: -32000, message: /^transaction underpriced/ } },
-  { name: 'eth_sendRawTransaction intrinsic gas too low', method: 'eth_sendRawTransaction', params: () => [raw(legacy(devKey(9), { nonce: 0n, to: devAddress(2), gasLimit: 20_000n }))], error: { code: -32000, message: /^intrinsic gas too low/ } },
-  { name: 'eth_sendRawTransaction exceeds block gas limit', method: 'eth_sendRawTransaction', params: () => [raw(legacy(devKey(9), { nonce: 0n, to: devAddress(2), gasLimit: 100_000_000n }))], error: { code: -32000, message: 'exceeds block gas limit' } },
-  { name: 'eth_sendRawTransaction wrong chain id', method: 'eth_sendRawTransaction', params: () => [raw(legacy(devKey(9), { nonce: 0n, to: devAddress(2) }, makeCommon(1n)))], error: { code: -32000, message: /chain id/ } },
+  {
+    name: 'eth_sendRawTransaction already known',
+    method: 'eth_sendRawTransaction',
+    params: (f) => [f.saved.pendingRaw],
+    error: { code: -32000, message: 'already known' },
+  },
+  {
+    name: 'eth_sendRawTransaction replacement underpriced',
+    method: 'eth_sendRawTransaction',
+    params: () => [raw(legacy(devKey(7), { nonce: 0n, to: devAddress(9), value: 2n }))],
+    error: { code: -32000, message: 'replacement transaction underpriced' },
+  },
+  {
+    name: 'eth_sendRawTransaction nonce too low',
+    method: 'eth_sendRawTransaction',
+    params: () => [raw(legacy(devKey(1), { nonce: 0n, to: devAddress(2) }))],
+    error: { code: -32000, message: /^nonce too low: address 0x[0-9a-fA-F]{40}, tx: 0 state: 3$/ },
+  },
+  {
+    name: 'eth_sendRawTransaction insufficient funds',
+    method: 'eth_sendRawTransaction',
+    params: () => [raw(legacy(randomBytes(32), { nonce: 0n, to: devAddress(2) }))],
+    error: { code: -32000, message: /^insufficient funds for gas \* price \+ value/ },
+  },
+  {
+    name: 'eth_sendRawTransaction underpriced',
+    method: 'eth_sendRawTransaction',
+    params: () => [raw(legacy(devKey(9), { nonce: 0n, to: devAddress(2), gasPrice: 1n }))],
+    error: { code: -32000, message: /^transaction underpriced/ },
+  },
+  {
+    name: 'eth_sendRawTransaction intrinsic gas too low',
+    method: 'eth_sendRawTransaction',
+    params: () => [raw(legacy(devKey(9), { nonce: 0n, to: devAddress(2), gasLimit: 20_000n }))],
+    error: { code: -32000, message: /^intrinsic gas too low/ },
+  },
+  {
+    name: 'eth_sendRawTransaction exceeds block gas limit',
+    method: 'eth_sendRawTransaction',
+    params: () => [raw(legacy(devKey(9), { nonce: 0n, to: devAddress(2), gasLimit: 100_000_000n }))],
+    error: { code: -32000, message: 'exceeds block gas limit' },
+  },
+  {
+    name: 'eth_sendRawTransaction wrong chain id',
+    method: 'eth_sendRawTransaction',
+    params: () => [raw(legacy(devKey(9), { nonce: 0n, to: devAddress(2) }, makeCommon(1n)))],
+    error: { code: -32000, message: /chain id/ },
+  },
   { name: 'eth_sendRawTransaction garbage', method: 'eth_sendRawTransaction', params: ['0xdeadbeef'], error: { code: -32000 } },
   invalid('eth_sendRawTransaction', ['0xzz'], /invalid argument 0: invalid hex string/),
   missing('eth_sendRawTransaction'),
-  { name: 'eth_sendRawTransaction queued (nonce gap)', method: 'eth_sendRawTransaction', params: (f) => [f.saved.queuedRaw], result: (f: Fx) => f.saved.queuedHash },
-  { name: 'eth_getTransactionByHash pending', method: 'eth_getTransactionByHash', params: (f) => [f.saved.pendingHash], check: (r, _f, t) => { t.equal(r.blockHash, null); t.equal(r.blockNumber, null); t.equal(r.transactionIndex, null) } },
+  {
+    name: 'eth_sendRawTransaction queued (nonce gap)',
+    method: 'eth_sendRawTransaction',
+    params: (f) => [f.saved.queuedRaw],
+    result: (f: Fx) => f.saved.queuedHash,
+  },
+  {
+    name: 'eth_getTransactionByHash pending',
+    method: 'eth_getTransactionByHash',
+    params: (f) => [f.saved.pendingHash],
+    check: (r, _f, t) => {
+      t.equal(r.blockHash, null)
+      t.equal(r.blockNumber, null)
+      t.equal(r.transactionIndex, null)
+    },
+  },
   { name: 'eth_getTransactionReceipt pending', method: 'eth_getTransactionReceipt', params: (f) => [f.saved.pendingHash], result: null },
   { name: 'eth_getTransactionCount pending counts the pool', method: 'eth_getTransactionCount', params: [devAddress(7), 'pending'], result: '0x1' },
   { name: 'txpool_status', method: 'txpool_status', result: { pending: '0x1', queued: '0x1' } },
-  { name: 'txpool_content', method: 'txpool_content', check: (r, f, t) => {
-    const lower = (m: Record<string, any>) => Object.fromEntries(Object.entries(m).map(([k, v]) => [k.toLowerCase(), v]))
-    t.equal(lower(r.pending)[devAddress(7)]?.['0']?.hash, f.saved.pendingHash)
-    t.equal(lower(r.queued)[devAddress(8)]?.['5']?.hash, f.saved.queuedHash)
-  } },
-  { name: 'txpool_inspect', method: 'txpool_inspect', check: (r, _f, t) => {
-    const pending = Object.fromEntries(Object.entries(r.pending as Record<string, any>).map(([k, v]) => [k.toLowerCase(), v]))
-    t.match(pending[devAddress(7)]?.['0'], /^0x[0-9a-fA-F]{40}: 5 wei \+ 21000 gas × \d+ wei$/)
-  } },
+  {
+    name: 'txpool_content',
+    method: 'txpool_content',
+    check: (r, f, t) => {
+      const lower = (m: Record<string, any>) => Object.fromEntries(Object.entries(m).map(([k, v]) => [k.toLowerCase(), v]))
+      t.equal(lower(r.pending)[devAddress(7)]?.['0']?.hash, f.saved.pendingHash)
+      t.equal(lower(r.queued)[devAddress(8)]?.['5']?.hash, f.saved.queuedHash)
+    },
+  },
+  {
+    name: 'txpool_inspect',
+    method: 'txpool_inspect',
+    check: (r, _f, t) => {
+      const pending = Object.fromEntries(Object.entries(r.pending as Record<string, any>).map(([k, v]) => [k.toLowerCase(), v]))
+      t.match(pending[devAddress(7)]?.['0'], /^0x[0-9a-fA-F]{40}: 5 wei \+ 21000 gas × \d+ wei$/)
+    },
+  },
   tooMany('txpool_status', 0, [1]),
   tooMany('txpool_content', 0, [1]),
 
   // ---------------------------------------------------------------- filters (HTTP)
   { name: 'eth_newBlockFilter', method: 'eth_newBlockFilter', save: (r, f) => (f.saved.blockFilter = r) },
   { name: 'eth_newPendingTransactionFilter', method: 'eth_newPendingTransactionFilter', save: (r, f) => (f.saved.pendingFilter = r) },
-  { name: 'eth_newFilter (token, since genesis)', method: 'eth_newFilter', params: (f) => [{ fromBlock: '0x0', address: f.token }], save: (r, f) => (f.saved.logFilter = r) },
+  {
+    name: 'eth_newFilter (token, since genesis)',
+    method: 'eth_newFilter',
+    params: (f) => [{ fromBlock: '0x0', address: f.token }],
+    save: (r, f) => (f.saved.logFilter = r),
+  },
   { name: 'eth_newFilter (Transfer topic)', method: 'eth_newFilter', params: [{ topics: [TRANSFER] }], save: (r, f) => (f.saved.topicFilter = r) },
   invalid('eth_newFilter', [{ topics: [TRANSFER, null, null, null, null] }], /exceed max topics/),
   invalid('eth_newFilter', [{ fromBlock: '1' }], /invalid argument 0/),
@@ -537,23 +1045,61 @@ const cases: Case[] = [
   tooMany('eth_newBlockFilter', 0, [{}]),
   { name: 'eth_getFilterLogs of the log filter', method: 'eth_getFilterLogs', params: (f) => [f.saved.logFilter], check: (r, _f, t) => t.equal(r.length, 3) },
   { name: 'eth_getFilterChanges of a fresh log filter', method: 'eth_getFilterChanges', params: (f) => [f.saved.logFilter], result: [] },
-  { name: 'eth_getFilterChanges of the block filter: new block', method: 'eth_getFilterChanges', params: (f) => [f.saved.blockFilter],
-    before: async (f) => { f.saved.block4 = await f.produceBlock() },
-    result: (f: Fx) => [f.saved.block4] },
+  {
+    name: 'eth_getFilterChanges of the block filter: new block',
+    method: 'eth_getFilterChanges',
+    params: (f) => [f.saved.blockFilter],
+    before: async (f) => {
+      f.saved.block4 = await f.produceBlock()
+    },
+    result: (f: Fx) => [f.saved.block4],
+  },
   { name: 'eth_getFilterChanges of the block filter: nothing new', method: 'eth_getFilterChanges', params: (f) => [f.saved.blockFilter], result: [] },
-  { name: 'eth_getFilterChanges of the pending filter', method: 'eth_getFilterChanges', params: (f) => [f.saved.pendingFilter],
-    before: async (f) => { f.saved.tokenTx = await sendHttp(f, raw(legacy(devKey(1), { to: f.token, data: f.call('transfer', [devAddress(5), 7n]), gasLimit: 100_000n }))) },
-    result: (f: Fx) => [f.saved.tokenTx] },
-  { name: 'eth_getFilterChanges of the topic filter: the mined transfer', method: 'eth_getFilterChanges', params: (f) => [f.saved.topicFilter],
-    before: async (f) => { f.saved.block5 = await f.produceBlock() },
-    check: (r, f, t) => { t.equal(r.length, 1); t.equal(r[0].transactionHash, f.saved.tokenTx); t.equal(r[0].blockHash, f.saved.block5); t.equal(r[0].removed, false) } },
-  { name: 'eth_getFilterLogs of a block filter', method: 'eth_getFilterLogs', params: (f) => [f.saved.blockFilter], error: { code: -32000, message: 'filter not found' } },
-  { name: 'eth_getFilterChanges unknown id', method: 'eth_getFilterChanges', params: ['0x1234567890abcdef'], error: { code: -32000, message: 'filter not found' } },
+  {
+    name: 'eth_getFilterChanges of the pending filter',
+    method: 'eth_getFilterChanges',
+    params: (f) => [f.saved.pendingFilter],
+    before: async (f) => {
+      f.saved.tokenTx = await sendHttp(f, raw(legacy(devKey(1), { to: f.token, data: f.call('transfer', [devAddress(5), 7n]), gasLimit: 100_000n })))
+    },
+    result: (f: Fx) => [f.saved.tokenTx],
+  },
+  {
+    name: 'eth_getFilterChanges of the topic filter: the mined transfer',
+    method: 'eth_getFilterChanges',
+    params: (f) => [f.saved.topicFilter],
+    before: async (f) => {
+      f.saved.block5 = await f.produceBlock()
+    },
+    check: (r, f, t) => {
+      t.equal(r.length, 1)
+      t.equal(r[0].transactionHash, f.saved.tokenTx)
+      t.equal(r[0].blockHash, f.saved.block5)
+      t.equal(r[0].removed, false)
+    },
+  },
+  {
+    name: 'eth_getFilterLogs of a block filter',
+    method: 'eth_getFilterLogs',
+    params: (f) => [f.saved.blockFilter],
+    error: { code: -32000, message: 'filter not found' },
+  },
+  {
+    name: 'eth_getFilterChanges unknown id',
+    method: 'eth_getFilterChanges',
+    params: ['0x1234567890abcdef'],
+    error: { code: -32000, message: 'filter not found' },
+  },
   { name: 'eth_getFilterLogs unknown id', method: 'eth_getFilterLogs', params: ['0x1234567890abcdef'], error: { code: -32000, message: 'filter not found' } },
   invalid('eth_getFilterChanges', [42], /invalid argument 0/),
   { name: 'eth_uninstallFilter', method: 'eth_uninstallFilter', params: (f) => [f.saved.blockFilter], result: true },
   { name: 'eth_uninstallFilter again', method: 'eth_uninstallFilter', params: (f) => [f.saved.blockFilter], result: false },
-  { name: 'eth_getFilterChanges after uninstall', method: 'eth_getFilterChanges', params: (f) => [f.saved.blockFilter], error: { code: -32000, message: 'filter not found' } },
+  {
+    name: 'eth_getFilterChanges after uninstall',
+    method: 'eth_getFilterChanges',
+    params: (f) => [f.saved.blockFilter],
+    error: { code: -32000, message: 'filter not found' },
+  },
   missing('eth_uninstallFilter'),
 
   // ---------------------------------------------------------------- subscriptions
@@ -561,11 +1107,32 @@ const cases: Case[] = [
   { name: 'eth_unsubscribe over HTTP', method: 'eth_unsubscribe', params: ['0x1234'], error: { code: -32000, message: 'subscription not found' } },
   { name: 'eth_subscribe newHeads', method: 'eth_subscribe', ws: true, params: ['newHeads'], save: (r, f) => (f.saved.headsSub = r) },
   { name: 'eth_subscribe ["newHeads", {}]', method: 'eth_subscribe', ws: true, params: ['newHeads', {}], save: (r, f) => (f.saved.headsSub2 = r) },
-  { name: 'eth_subscribe logs of the token', method: 'eth_subscribe', ws: true, params: (f) => ['logs', { address: f.token, topics: [TRANSFER] }], save: (r, f) => (f.saved.logsSub = r) },
-  { name: 'eth_subscribe newPendingTransactions', method: 'eth_subscribe', ws: true, params: ['newPendingTransactions'], save: (r, f) => (f.saved.pendingSub = r) },
-  { name: 'eth_subscribe unknown kind', method: 'eth_subscribe', ws: true, params: ['bogus'], error: { code: -32601, message: /no "bogus" subscription in eth namespace/ } },
+  {
+    name: 'eth_subscribe logs of the token',
+    method: 'eth_subscribe',
+    ws: true,
+    params: (f) => ['logs', { address: f.token, topics: [TRANSFER] }],
+    save: (r, f) => (f.saved.logsSub = r),
+  },
+  {
+    name: 'eth_subscribe newPendingTransactions',
+    method: 'eth_subscribe',
+    ws: true,
+    params: ['newPendingTransactions'],
+    save: (r, f) => (f.saved.pendingSub = r),
+  },
+  {
+    name: 'eth_subscribe unknown kind',
+    method: 'eth_subscribe',
+    ws: true,
+    params: ['bogus'],
+    error: { code: -32601, message: /no "bogus" subscription in eth namespace/ },
+  },
   { name: 'eth_subscribe without a kind', method: 'eth_subscribe', ws: true, params: [], error: { code: -32602, message: /argument 0|subscription name/ } },
-  { name: 'eth_subscribe notifications arrive with the documented shapes', method: 'eth_blockNumber', ws: true,
+  {
+    name: 'eth_subscribe notifications arrive with the documented shapes',
+    method: 'eth_blockNumber',
+    ws: true,
     before: async (f) => {
       f.saved.notifiedTx = await sendHttp(f, raw(legacy(devKey(1), { to: f.token, data: f.call('transfer', [devAddress(6), 3n]), gasLimit: 100_000n })))
       f.saved.block6 = await f.produceBlock()
@@ -582,9 +1149,16 @@ const cases: Case[] = [
       t.ok(componentValidator('Log')(log), 'logs: a Log')
       t.equal(log.transactionHash, f.saved.notifiedTx)
       t.equal(log.removed, false)
-    } },
+    },
+  },
   { name: 'eth_unsubscribe', method: 'eth_unsubscribe', ws: true, params: (f) => [f.saved.headsSub], result: true },
-  { name: 'eth_unsubscribe again', method: 'eth_unsubscribe', ws: true, params: (f) => [f.saved.headsSub], error: { code: -32000, message: 'subscription not found' } },
+  {
+    name: 'eth_unsubscribe again',
+    method: 'eth_unsubscribe',
+    ws: true,
+    params: (f) => [f.saved.headsSub],
+    error: { code: -32000, message: 'subscription not found' },
+  },
   { name: 'eth_unsubscribe of the logs subscription', method: 'eth_unsubscribe', ws: true, params: (f) => [f.saved.logsSub], result: true },
   invalid('eth_unsubscribe', [1], /invalid argument 0/),
 ]
@@ -666,7 +1240,12 @@ t.test('JSON-RPC conformance table', async (t) => {
   // the keyless wallet methods and the admin_ peer methods (no P2P in process) never succeed on
   // this node: their cases are their errors (test/e2e/network covers admin_ with P2P)
   const errorOnly = new Set(['eth_sign', 'eth_signTransaction', 'eth_sendTransaction', 'admin_addPeer', 'admin_removePeer', 'admin_peers', 'admin_nodeInfo'])
-  for (const m of documented) if (!errorOnly.has(m)) t.ok(cases.some((c) => c.method === m && c.error === undefined), `${m} has a success case`)
+  for (const m of documented)
+    if (!errorOnly.has(m))
+      t.ok(
+        cases.some((c) => c.method === m && c.error === undefined),
+        `${m} has a success case`,
+      )
 
   const n = await startNode(t)
   httpUrl = n.url
@@ -693,9 +1272,31 @@ t.test('JSON-RPC conformance table', async (t) => {
   f.tx.deploy = await sendHttp(f, raw(eip1559(devKey(1), { data: deployData, gasLimit: 2_000_000n })))
   f.tx.transfer = await sendHttp(f, raw(legacy(devKey(2), { to: devAddress(3), value: 12_345n })))
   f.block[1] = await f.produceBlock()
-  f.tx.tokenTransfer = await sendHttp(f, raw(legacy(devKey(1), { to: token, data: call('transfer', [devAddress(4), 100n]), gasLimit: 100_000n, gasPrice: 3n * GWEI })))
-  f.tx.approve = await sendHttp(f, raw(eip1559(devKey(1), { to: token, data: call('approve', [devAddress(5), 50n]), gasLimit: 100_000n, maxPriorityFeePerGas: 2n * GWEI })))
-  f.tx.accessList = await sendHttp(f, raw(createAccessList2930Tx({ nonce: nextNonce(devKey(2)), gasPrice: GWEI + 1n, gasLimit: 50_000n, to: addr(token), value: 0n, data: hexToBytes(call('totalSupply') as `0x${string}`), accessList: [{ address: token as `0x${string}`, storageKeys: [word(3) as `0x${string}`] }] }, { common }).sign(devKey(2))))
+  f.tx.tokenTransfer = await sendHttp(
+    f,
+    raw(legacy(devKey(1), { to: token, data: call('transfer', [devAddress(4), 100n]), gasLimit: 100_000n, gasPrice: 3n * GWEI })),
+  )
+  f.tx.approve = await sendHttp(
+    f,
+    raw(eip1559(devKey(1), { to: token, data: call('approve', [devAddress(5), 50n]), gasLimit: 100_000n, maxPriorityFeePerGas: 2n * GWEI })),
+  )
+  f.tx.accessList = await sendHttp(
+    f,
+    raw(
+      createAccessList2930Tx(
+        {
+          nonce: nextNonce(devKey(2)),
+          gasPrice: GWEI + 1n,
+          gasLimit: 50_000n,
+          to: addr(token),
+          value: 0n,
+          data: hexToBytes(call('totalSupply') as `0x${string}`),
+          accessList: [{ address: token as `0x${string}`, storageKeys: [word(3) as `0x${string}`] }],
+        },
+        { common },
+      ).sign(devKey(2)),
+    ),
+  )
   f.tx.reverted = await sendHttp(f, raw(legacy(devKey(6), { to: token, data: call('transfer', [devAddress(1), 1n]), gasLimit: 100_000n, gasPrice: GWEI })))
   const b2 = await n.produceBlock()
   f.block[2] = bytesToHex(b2.block.hash)
@@ -744,7 +1345,8 @@ t.test('JSON-RPC conformance table', async (t) => {
       t.ok('result' in res, 'has a result')
       const validate = resultValidators.get(c.method)
       t.ok(validate, `${c.method} is documented`)
-      if (validate && !validate(res.result)) t.fail(`result matches the ${c.method} schema: ${ajv.errorsText(validate.errors)} in ${JSON.stringify(res.result).slice(0, 300)}`)
+      if (validate && !validate(res.result))
+        t.fail(`result matches the ${c.method} schema: ${ajv.errorsText(validate.errors)} in ${JSON.stringify(res.result).slice(0, 300)}`)
       else t.pass('result matches the documented schema')
       if (c.result !== undefined) t.same(res.result, typeof c.result === 'function' ? (c.result as (f: Fx) => unknown)(f) : c.result, 'exact result')
       await c.check?.(res.result, f, t)

@@ -70,7 +70,9 @@ t.test('debug_traceTransaction and debug_traceCall', async (t) => {
   const dispatcher = createDispatcher({ methods: allMethods(), logger: silentLogger })
   let id = 0
   const rpcRaw = async (method: string, params: unknown[] = []) =>
-    JSON.parse((await dispatcher.handleText(JSON.stringify({ jsonrpc: '2.0', id: ++id, method, params }), { node: n.node as never, logger: silentLogger, limits }))!) as {
+    JSON.parse(
+      (await dispatcher.handleText(JSON.stringify({ jsonrpc: '2.0', id: ++id, method, params }), { node: n.node as never, logger: silentLogger, limits }))!,
+    ) as {
       result?: any
       error?: { code: number; message: string; data?: unknown }
     }
@@ -118,7 +120,10 @@ t.test('debug_traceTransaction and debug_traceCall', async (t) => {
   const hFail = await send(tx(2, { to: outer, data: outerI.encodeFunctionData('fail'), gasLimit: 200_000n }))
   const blk2 = await n.produceBlock()
   t.equal(blk2.block.transactions.length, 4, 'four transactions in block 2')
-  t.same(blk2.receipts.map((r) => r.status), [1, 1, 1, 0])
+  t.same(
+    blk2.receipts.map((r) => r.status),
+    [1, 1, 1, 0],
+  )
   const receipt = (h: string) => rpc('eth_getTransactionReceipt', [h])
 
   const child1 = getCreateAddress({ from: outer, nonce: 1 }).toLowerCase()
@@ -146,7 +151,11 @@ t.test('debug_traceTransaction and debug_traceCall', async (t) => {
       })
       t.notOk('error' in trace)
       const calls = trace.calls as any[]
-      t.same(calls.map((c) => c.type), ['CREATE', 'CALL', 'STATICCALL', 'DELEGATECALL', 'CALL'], 'frame types in order')
+      t.same(
+        calls.map((c) => c.type),
+        ['CREATE', 'CALL', 'STATICCALL', 'DELEGATECALL', 'CALL'],
+        'frame types in order',
+      )
       t.same(
         calls.map((c) => [c.from, c.to, c.value]),
         [
@@ -189,9 +198,7 @@ t.test('debug_traceTransaction and debug_traceCall', async (t) => {
     t.equal(top.output, word(3n * V1))
 
     const logged = await rpc('debug_traceTransaction', [hRun1, { tracer: 'callTracer', tracerConfig: { withLog: true } }])
-    t.same(logged.calls[1].logs, [
-      { address: child1, topics: [keccakUtf8('Set(uint256)')], data: word(V1), position: '0x0' },
-    ])
+    t.same(logged.calls[1].logs, [{ address: child1, topics: [keccakUtf8('Set(uint256)')], data: word(V1), position: '0x0' }])
     t.notOk('logs' in logged.calls[4], 'a reverted frame has no logs')
 
     const fail = await rpc('debug_traceTransaction', [hFail, { tracer: 'callTracer' }])
@@ -243,8 +250,15 @@ t.test('debug_traceTransaction and debug_traceCall', async (t) => {
     // entering a frame: its first step has the gas the callTracer gives that frame
     const calls = (await rpc('debug_traceTransaction', [hRun2, { tracer: 'callTracer' }])).calls as any[]
     const entries = logs.filter((l, i) => i > 0 && l.depth === 2 && logs[i - 1].depth === 1)
-    t.same(entries.map((l) => hexQ(BigInt(l.gas))), calls.map((c) => c.gas), 'child frames start with the gas passed')
-    t.same(entries.map((l) => l.pc), [0, 0, 0, 0, 0])
+    t.same(
+      entries.map((l) => hexQ(BigInt(l.gas))),
+      calls.map((c) => c.gas),
+      'child frames start with the gas passed',
+    )
+    t.same(
+      entries.map((l) => l.pc),
+      [0, 0, 0, 0, 0],
+    )
     // a CALL's gasCost includes the gas it passes on (geth)
     const callIdx = logs.findIndex((l, i) => l.op === 'CALL' && logs[i + 1]?.depth === 2)
     t.ok(logs[callIdx].gasCost > BigInt(calls[1].gas) - 2300n, 'CALL gasCost counts the gas passed')
@@ -257,7 +271,10 @@ t.test('debug_traceTransaction and debug_traceCall', async (t) => {
 
     const bare = await rpc('debug_traceTransaction', [hRun2, { disableStack: true, disableStorage: true, limit: 10 }])
     t.equal(bare.structLogs.length, 10, 'limit')
-    t.notOk(bare.structLogs.some((l: any) => 'stack' in l || 'memory' in l || 'storage' in l), 'no stack, memory or storage')
+    t.notOk(
+      bare.structLogs.some((l: any) => 'stack' in l || 'memory' in l || 'storage' in l),
+      'no stack, memory or storage',
+    )
 
     const withRet = await rpc('debug_traceTransaction', [hRun2, { enableReturnData: true, disableStack: true }])
     const afterCall = withRet.structLogs[callIdx + 1 + withRet.structLogs.slice(callIdx + 1).findIndex((l: any) => l.depth === 1)]
@@ -276,7 +293,13 @@ t.test('debug_traceTransaction and debug_traceCall', async (t) => {
     t.match(tree, { type: 'CALL', from: devAddress(3), to: outer, value: '0x5', gas: hexQ(2_000_000n), output: word(21n + V2 + 1n) })
     t.same(
       tree.calls.map((c: any) => [c.type, c.to]),
-      [['CREATE', child3], ['CALL', child3], ['STATICCALL', child3], ['DELEGATECALL', lib], ['CALL', child3]],
+      [
+        ['CREATE', child3],
+        ['CALL', child3],
+        ['STATICCALL', child3],
+        ['DELEGATECALL', lib],
+        ['CALL', child3],
+      ],
     )
     // on block 1's state Outer does not exist: a plain call to an empty account
     const onBlock1 = await rpc('debug_traceCall', [call, '0x1', { tracer: 'callTracer' }])
@@ -284,7 +307,10 @@ t.test('debug_traceTransaction and debug_traceCall', async (t) => {
     t.notOk('output' in onBlock1)
 
     const logs = await rpc('debug_traceCall', [{ to: outer, input: outerI.encodeFunctionData('x') }, 'latest'])
-    t.match(logs.structLogs.slice(0, 2), [{ pc: 0, op: 'PUSH1', stack: [] }, { pc: 2, op: 'PUSH1', stack: ['0x80'] }])
+    t.match(logs.structLogs.slice(0, 2), [
+      { pc: 0, op: 'PUSH1', stack: [] },
+      { pc: 2, op: 'PUSH1', stack: ['0x80'] },
+    ])
     t.equal(logs.returnValue, word(V2 + 1n))
     t.equal(logs.failed, false)
 

@@ -81,8 +81,16 @@ t.test('dpos_ methods on the one-witness dev chain', async (t) => {
   const genesisBlock = await n.rpc('eth_getBlockByNumber', ['0x0', false])
 
   await t.test('at genesis', async (t) => {
-    t.same(await n.rpc('dpos_getWitnesses'), { blockNumber: '0x0', cycle: '0x0', witnesses: [seat0(0)], standby: [], pending: null }, 'dev account 0 holds the single seat with the initial trust')
-    t.same(await n.rpc('dpos_getCandidates'), [{ ...candidate0(0), rewardsUnclaimed: '0x0' }], 'one candidate: 1,000,000 NFC of votes, 100,000 NFC pledged, no rewards yet')
+    t.same(
+      await n.rpc('dpos_getWitnesses'),
+      { blockNumber: '0x0', cycle: '0x0', witnesses: [seat0(0)], standby: [], pending: null },
+      'dev account 0 holds the single seat with the initial trust',
+    )
+    t.same(
+      await n.rpc('dpos_getCandidates'),
+      [{ ...candidate0(0), rewardsUnclaimed: '0x0' }],
+      'one candidate: 1,000,000 NFC of votes, 100,000 NFC pledged, no rewards yet',
+    )
     t.equal(await n.rpc('dpos_getTrust', [witness]), INITIAL_TRUST, 'trust of the witness is a JSON number')
     t.equal(await n.rpc('dpos_getTrust', [devAddress(1)]), null, 'a non-candidate has no trust')
     t.same(
@@ -112,7 +120,11 @@ t.test('dpos_ methods on the one-witness dev chain', async (t) => {
     t.same(before.rest, [candidate0(blocks - 1)], 'the block before')
     t.ok(now.rewards[0]! > before.rewards[0]! && before.rewards[0]! > 0n, 'the witness balance grows with each block')
     t.equal(await n.rpc('dpos_getTrust', [witness]), INITIAL_TRUST + TRUST_PER_BLOCK * blocks)
-    t.equal(await n.rpc('dpos_getTrust', [witness.toUpperCase().replace('0X', '0x')]), INITIAL_TRUST + TRUST_PER_BLOCK * blocks, 'the address is case-insensitive')
+    t.equal(
+      await n.rpc('dpos_getTrust', [witness.toUpperCase().replace('0X', '0x')]),
+      INITIAL_TRUST + TRUST_PER_BLOCK * blocks,
+      'the address is case-insensitive',
+    )
   })
 
   await t.test('historical block arguments', async (t) => {
@@ -256,8 +268,16 @@ t.test('a Staking vote sent with eth_sendRawTransaction shows in dpos_ and in et
   t.equal(BigInt(await n.rpc('eth_getBalance', [voter, 'latest'])), balanceBefore - amount - fee, 'the vote left the voter like a payment')
 
   const votes = await documented(t, n, 'dpos_getVotes', [voter])
-  t.same(votes, { total: hex(amount), positions: [{ candidate: witness, votes: hex(amount), pendingReward: '0x0' }], unbonding: [] }, 'dpos_getVotes shows the new position')
-  t.same(await n.rpc('dpos_getVotes', [voter, hex(BigInt(receipt.blockNumber) - 1n)]), { total: '0x0', positions: [], unbonding: [] }, 'and nothing the block before')
+  t.same(
+    votes,
+    { total: hex(amount), positions: [{ candidate: witness, votes: hex(amount), pendingReward: '0x0' }], unbonding: [] },
+    'dpos_getVotes shows the new position',
+  )
+  t.same(
+    await n.rpc('dpos_getVotes', [voter, hex(BigInt(receipt.blockNumber) - 1n)]),
+    { total: '0x0', positions: [], unbonding: [] },
+    'and nothing the block before',
+  )
   const total = SELF_VOTE + amount
   const candidates = await documented(t, n, 'dpos_getCandidates')
   t.same(splitRewards(candidates).rest, [candidate0(2, total)], 'dpos_getCandidates counts the vote')

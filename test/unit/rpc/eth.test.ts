@@ -35,23 +35,67 @@ const to = (i: number | string) => new Address(hexToBytes((typeof i === 'number'
 
 function legacy(from: number, fields: { to?: string | number; data?: string; value?: bigint; gasLimit?: bigint; gasPrice: bigint }): TypedTransaction {
   return createLegacyTx(
-    { nonce: nextNonce(from), gasPrice: fields.gasPrice, gasLimit: fields.gasLimit ?? 21_000n, to: fields.to === undefined ? undefined : to(fields.to), value: fields.value ?? 0n, data: hexToBytes((fields.data ?? '0x') as `0x${string}`) },
+    {
+      nonce: nextNonce(from),
+      gasPrice: fields.gasPrice,
+      gasLimit: fields.gasLimit ?? 21_000n,
+      to: fields.to === undefined ? undefined : to(fields.to),
+      value: fields.value ?? 0n,
+      data: hexToBytes((fields.data ?? '0x') as `0x${string}`),
+    },
     { common },
   ).sign(devKey(from))
 }
-function eip1559(from: number, fields: { to?: string | number; data?: Uint8Array | string; value?: bigint; gasLimit?: bigint; maxFeePerGas: bigint; maxPriorityFeePerGas: bigint }): TypedTransaction {
-  const d = typeof fields.data === 'string' ? hexToBytes(fields.data as `0x${string}`) : fields.data ?? new Uint8Array()
+function eip1559(
+  from: number,
+  fields: { to?: string | number; data?: Uint8Array | string; value?: bigint; gasLimit?: bigint; maxFeePerGas: bigint; maxPriorityFeePerGas: bigint },
+): TypedTransaction {
+  const d = typeof fields.data === 'string' ? hexToBytes(fields.data as `0x${string}`) : (fields.data ?? new Uint8Array())
   return createFeeMarket1559Tx(
-    { nonce: nextNonce(from), maxFeePerGas: fields.maxFeePerGas, maxPriorityFeePerGas: fields.maxPriorityFeePerGas, gasLimit: fields.gasLimit ?? 21_000n, to: fields.to === undefined ? undefined : to(fields.to), value: fields.value ?? 0n, data: d },
+    {
+      nonce: nextNonce(from),
+      maxFeePerGas: fields.maxFeePerGas,
+      maxPriorityFeePerGas: fields.maxPriorityFeePerGas,
+      gasLimit: fields.gasLimit ?? 21_000n,
+      to: fields.to === undefined ? undefined : to(fields.to),
+      value: fields.value ?? 0n,
+      data: d,
+    },
     { common },
   ).sign(devKey(from))
 }
 
 /** Walks a JSON value and checks every quantity field is minimal hex. */
 const QUANTITY_FIELDS = new Set([
-  'number', 'gasLimit', 'gasUsed', 'timestamp', 'timestampMs', 'baseFeePerGas', 'size', 'difficulty', 'totalDifficulty',
-  'blockNumber', 'transactionIndex', 'nonce', 'value', 'gas', 'gasPrice', 'maxFeePerGas', 'maxPriorityFeePerGas', 'type',
-  'v', 'r', 's', 'yParity', 'chainId', 'cumulativeGasUsed', 'effectiveGasPrice', 'status', 'logIndex', 'balance', 'oldestBlock',
+  'number',
+  'gasLimit',
+  'gasUsed',
+  'timestamp',
+  'timestampMs',
+  'baseFeePerGas',
+  'size',
+  'difficulty',
+  'totalDifficulty',
+  'blockNumber',
+  'transactionIndex',
+  'nonce',
+  'value',
+  'gas',
+  'gasPrice',
+  'maxFeePerGas',
+  'maxPriorityFeePerGas',
+  'type',
+  'v',
+  'r',
+  's',
+  'yParity',
+  'chainId',
+  'cumulativeGasUsed',
+  'effectiveGasPrice',
+  'status',
+  'logIndex',
+  'balance',
+  'oldestBlock',
 ])
 function checkQuantities(t: Test, v: unknown, where = ''): number {
   let n = 0
@@ -93,7 +137,19 @@ t.test('eth_ methods over HTTP', async (t) => {
   const bal2AtBlock1 = await rpc('eth_getBalance', [devAddress(3), '0x1'])
   const b2tx = {
     store7: await send(legacy(4, { to: contract, data: data('store', [7n]), gasLimit: 200_000n, gasPrice: 3n * GWEI })),
-    store8: await send(createAccessList2930Tx({ nonce: nextNonce(5), gasPrice: GWEI + 1n, gasLimit: 200_000n, to: to(contract), data: hexToBytes(data('store', [8n]) as `0x${string}`), accessList: [{ address: contract as `0x${string}`, storageKeys: [word(0) as `0x${string}`] }] }, { common }).sign(devKey(5))),
+    store8: await send(
+      createAccessList2930Tx(
+        {
+          nonce: nextNonce(5),
+          gasPrice: GWEI + 1n,
+          gasLimit: 200_000n,
+          to: to(contract),
+          data: hexToBytes(data('store', [8n]) as `0x${string}`),
+          accessList: [{ address: contract as `0x${string}`, storageKeys: [word(0) as `0x${string}`] }],
+        },
+        { common },
+      ).sign(devKey(5)),
+    ),
     transfer: await send(eip1559(2, { to: 3, value: 1n, maxFeePerGas: 10n * GWEI, maxPriorityFeePerGas: 5n * GWEI })),
     fail: await send(legacy(6, { to: contract, data: data('fail', ['boom']), gasLimit: 100_000n, gasPrice: GWEI })),
   }
@@ -135,14 +191,17 @@ t.test('eth_ methods over HTTP', async (t) => {
 
     const b2 = await rpc('eth_getBlockByNumber', ['0x2', false])
     t.equal(b2.number, '0x2')
-    t.same(b2.transactions, blk2.block.transactions.map((x) => bytesToHex(x.hash())))
+    t.same(
+      b2.transactions,
+      blk2.block.transactions.map((x) => bytesToHex(x.hash())),
+    )
     t.same(new Set(b2.transactions), new Set(Object.values(b2tx)))
     t.equal(b2.miner, devAddress(0))
     t.equal(b2.gasUsed, '0x' + blk2.block.header.gasUsed.toString(16))
     t.equal(b2.gasLimit, '0x1c9c380')
     t.equal(b2.baseFeePerGas, '0x3b9aca00')
     t.equal(b2.timestamp, '0x' + ((1_700_000_000_000n + 2000n) / 1000n).toString(16), 'seconds')
-    t.equal(b2.timestampMs, '0x' + (1_700_000_002_000n).toString(16), 'milliseconds')
+    t.equal(b2.timestampMs, '0x' + 1_700_000_002_000n.toString(16), 'milliseconds')
     t.equal(b2.stateRoot, bytesToHex(blk2.block.header.stateRoot))
     t.equal(b2.logsBloom, bytesToHex(blk2.block.header.logsBloom))
     t.equal(b2.sha3Uncles, '0x1dcc4de8dec75d7aab85b567b6ccd41ad312451b948a7413f0a142fd40d49347')
@@ -298,9 +357,18 @@ t.test('eth_ methods over HTTP', async (t) => {
     }
     t.equal(bytesToHex(blockBloom.bitvector), bytesToHex(blk2.block.header.logsBloom), 'block bloom = OR of the receipts')
     t.equal(cumulative, blk2.block.header.gasUsed)
-    t.same(receipts.map((r) => r.status), ['0x1', '0x1', '0x1', '0x0'])
-    t.same(receipts.map((r) => r.type), ['0x2', '0x0', '0x1', '0x0'])
-    t.same(receipts.map((r) => r.effectiveGasPrice), ['0x165a0bc00', '0xb2d05e00', '0x3b9aca01', '0x3b9aca00'])
+    t.same(
+      receipts.map((r) => r.status),
+      ['0x1', '0x1', '0x1', '0x0'],
+    )
+    t.same(
+      receipts.map((r) => r.type),
+      ['0x2', '0x0', '0x1', '0x0'],
+    )
+    t.same(
+      receipts.map((r) => r.effectiveGasPrice),
+      ['0x165a0bc00', '0xb2d05e00', '0x3b9aca01', '0x3b9aca00'],
+    )
     t.equal(receipts[0].gasUsed, '0x5208')
     t.equal(receipts[3].logs.length, 0)
     t.same(receipts[1].logs[0], {
@@ -337,7 +405,11 @@ t.test('eth_ methods over HTTP', async (t) => {
     t.match(await rpcError('eth_call', [{ to: contract, data: data('get') }, '0x9']), { code: -32000, message: 'header not found' })
     t.match(await rpcError('eth_call', [{ to: contract, data: '0x1' }, 'latest']), { code: -32602 })
     t.match(await rpcError('eth_call', [{ to: contract, gasPrice: '0x1', maxFeePerGas: '0x1' }]), { code: -32602, message: /both gasPrice/ })
-    t.same(await rpcError('eth_call', [{ to: contract, maxFeePerGas: '0x1', maxPriorityFeePerGas: '0x2' }]), { code: -32000, message: 'maxFeePerGas (1) < maxPriorityFeePerGas (2)' }, 'not an internal error')
+    t.same(
+      await rpcError('eth_call', [{ to: contract, maxFeePerGas: '0x1', maxPriorityFeePerGas: '0x2' }]),
+      { code: -32000, message: 'maxFeePerGas (1) < maxPriorityFeePerGas (2)' },
+      'not an internal error',
+    )
     t.match(await rpcError('eth_estimateGas', [{ to: contract, maxFeePerGas: '0x1', maxPriorityFeePerGas: '0x2' }]), { code: -32000 })
   })
 
@@ -346,7 +418,10 @@ t.test('eth_ methods over HTTP', async (t) => {
     const est = BigInt(await rpc('eth_estimateGas', [{ from: devAddress(1), to: contract, data: data('store', [11n]) }, 'latest']))
     t.ok(est > 21_000n && est < 100_000n, `store estimate ${est}`)
     t.match(await rpcError('eth_estimateGas', [{ to: contract, data: data('fail', ['x']) }]), { code: 3, message: 'execution reverted: x' })
-    t.match(await rpcError('eth_estimateGas', [{ to: contract, data: data('spin'), gas: '0x30d40' }]), { code: -32000, message: /gas required exceeds allowance/ })
+    t.match(await rpcError('eth_estimateGas', [{ to: contract, data: data('spin'), gas: '0x30d40' }]), {
+      code: -32000,
+      message: /gas required exceeds allowance/,
+    })
     t.match(await rpcError('eth_estimateGas', [{ to: devAddress(2) }, '0x9']), { code: -32000, message: 'header not found' })
   })
 
@@ -365,12 +440,19 @@ t.test('eth_ methods over HTTP', async (t) => {
     t.same(ids(await rpc('eth_getLogs', [{ fromBlock: '0x0', topics: [[STORED, PING]] }])), ids(all), 'OR in position 0')
     t.same(ids(await rpc('eth_getLogs', [{ fromBlock: '0x0', topics: [null, word(8)] }])), ['2:2'], 'null = any')
     t.same(ids(await rpc('eth_getLogs', [{ fromBlock: '0x0', topics: [null, [word(7), word(9)]] }])), ['2:0', '4:0'])
-    t.same(ids(await rpc('eth_getLogs', [{ fromBlock: '0x0', topics: [[STORED, null], null, zeroPadValue(devAddress(4), 32)] }])), ['2:0', '4:0'], 'null inside an OR list, third topic')
+    t.same(
+      ids(await rpc('eth_getLogs', [{ fromBlock: '0x0', topics: [[STORED, null], null, zeroPadValue(devAddress(4), 32)] }])),
+      ['2:0', '4:0'],
+      'null inside an OR list, third topic',
+    )
     t.same(await rpc('eth_getLogs', [{ fromBlock: '0x0', topics: [PING, null] }]), [], 'more topic positions than the log has')
     t.same(ids(await rpc('eth_getLogs', [{ fromBlock: '0x0', topics: [] }])), ids(all))
     // ranges
     t.same(ids(await rpc('eth_getLogs', [{}])), ['4:0', '4:1'], 'default: the head only')
-    t.same((await rpc('eth_getLogs', [{}])).map((l: any) => l.transactionHash), [b4tx.store9, b4tx.store9])
+    t.same(
+      (await rpc('eth_getLogs', [{}])).map((l: any) => l.transactionHash),
+      [b4tx.store9, b4tx.store9],
+    )
     t.same(ids(await rpc('eth_getLogs', [{ fromBlock: '0x3', toBlock: '0x4' }])), ['4:0', '4:1'])
     t.same(ids(await rpc('eth_getLogs', [{ fromBlock: '0x2', toBlock: '0x2' }])), ['2:0', '2:1', '2:2', '2:3'])
     t.same(await rpc('eth_getLogs', [{ fromBlock: '0x3', toBlock: '0x3' }]), [], 'empty block')
@@ -397,7 +479,12 @@ t.test('eth_ methods over HTTP', async (t) => {
     t.same(fh.baseFeePerGas, Array(5).fill('0x3b9aca00'), 'count + 1 base fees, all the minimum')
     const blocks = [blk1, blk2, null, blk4]
     const gasLimit = 30_000_000
-    t.same(fh.gasUsedRatio, [Number(blk1.block.header.gasUsed) / gasLimit, Number(blk2.block.header.gasUsed) / gasLimit, 0, Number(blk4.block.header.gasUsed) / gasLimit])
+    t.same(fh.gasUsedRatio, [
+      Number(blk1.block.header.gasUsed) / gasLimit,
+      Number(blk2.block.header.gasUsed) / gasLimit,
+      0,
+      Number(blk4.block.header.gasUsed) / gasLimit,
+    ])
     // by hand: sort the block's txs by tip, walk the gas used until it reaches p% of the block's gas
     const expected = blocks.map((b) => {
       if (b === null) return percentiles.map(() => '0x0')
@@ -454,7 +541,10 @@ t.test('eth_ methods over HTTP', async (t) => {
       const proof = await rpc('eth_getProof', [who, slots, block])
       const header = await rpc('eth_getBlockByNumber', [block, false])
       t.equal(keccak256(proof.accountProof[0]), header.stateRoot, `${who}@${block}: the proof starts at the stateRoot`)
-      const value = await verifyMerkleProof(hexToBytes(keccak256(who) as `0x${string}`), proof.accountProof.map((x: string) => hexToBytes(x as `0x${string}`)))
+      const value = await verifyMerkleProof(
+        hexToBytes(keccak256(who) as `0x${string}`),
+        proof.accountProof.map((x: string) => hexToBytes(x as `0x${string}`)),
+      )
       const balance = await rpc('eth_getBalance', [who, block])
       t.equal(proof.balance, balance)
       if (value === null) {
@@ -470,7 +560,10 @@ t.test('eth_ methods over HTTP', async (t) => {
       for (const [i, sp] of proof.storageProof.entries()) {
         const slot = '0x' + slots[i].slice(2).padStart(64, '0')
         if (sp.proof.length > 0) t.equal(keccak256(sp.proof[0]), proof.storageHash)
-        const v = await verifyMerkleProof(hexToBytes(keccak256(slot) as `0x${string}`), sp.proof.map((x: string) => hexToBytes(x as `0x${string}`)))
+        const v = await verifyMerkleProof(
+          hexToBytes(keccak256(slot) as `0x${string}`),
+          sp.proof.map((x: string) => hexToBytes(x as `0x${string}`)),
+        )
         const stored = await rpc('eth_getStorageAt', [who, slot, block])
         t.equal(v === null ? word(0) : word(bytesToBigInt(RLP.decode(v) as Uint8Array)), stored, `slot ${slot.slice(-4)}`)
         t.equal(BigInt(sp.value), BigInt(stored))

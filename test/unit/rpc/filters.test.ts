@@ -122,7 +122,11 @@ t.test('eth_newFilter: logs by address and topic, once; eth_getFilterLogs as eth
   t.equal(all.length, 4)
   t.same(await n.rpc('eth_getFilterLogs', [whole]), all)
   t.same(await n.rpc('eth_getFilterLogs', [whole]), all, 'not consumed by reading')
-  t.same(await n.rpc('eth_getFilterLogs', [stored]), [(await n.rpc('eth_getLogs', [{ address: contract, topics: [STORED] }]))[0]], 'no fromBlock: latest only, as eth_getLogs')
+  t.same(
+    await n.rpc('eth_getFilterLogs', [stored]),
+    [(await n.rpc('eth_getLogs', [{ address: contract, topics: [STORED] }]))[0]],
+    'no fromBlock: latest only, as eth_getLogs',
+  )
   const byHash = await n.rpc('eth_newFilter', [{ blockHash: bytesToHex(b2.block.hash) }])
   t.same(await n.rpc('eth_getFilterLogs', [byHash]), logs)
 
@@ -139,7 +143,10 @@ t.test('eth_newPendingTransactionFilter: hashes, or whole transactions', async (
   t.same(await n.rpc('eth_getFilterChanges', [hashes]), [h1, h2])
   t.same(await n.rpc('eth_getFilterChanges', [hashes]), [])
   const txs = await n.rpc('eth_getFilterChanges', [full])
-  t.same(txs.map((x: { hash: string }) => x.hash), [h1, h2])
+  t.same(
+    txs.map((x: { hash: string }) => x.hash),
+    [h1, h2],
+  )
   t.match(txs[0], { from: devAddress(2), to: devAddress(3), nonce: '0x0', blockHash: null, blockNumber: null })
   await n.produceBlock()
   t.same(await n.rpc('eth_getFilterChanges', [hashes]), [], 'mining is not a pending event')
@@ -247,6 +254,9 @@ t.test('a block removed by a reorg: its logs again with removed: true, no block 
   await n.rpc('eth_getFilterChanges', [blocks])
   // what the DPoS fork choice will emit for each block leaving the canonical chain
   ;(n.node.chain as unknown as EventEmitter).emit(REMOVED_BLOCK_EVENT, { block: built.block, receipts: built.receipts })
-  t.same(await n.rpc('eth_getFilterChanges', [logs]), added.map((l: object) => ({ ...l, removed: true })))
+  t.same(
+    await n.rpc('eth_getFilterChanges', [logs]),
+    added.map((l: object) => ({ ...l, removed: true })),
+  )
   t.same(await n.rpc('eth_getFilterChanges', [blocks]), [])
 })

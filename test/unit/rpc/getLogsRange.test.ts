@@ -40,7 +40,10 @@ t.test('eth_getLogs over an indexed chain', async (t) => {
 
   const all = await n.rpc('eth_getLogs', [{ fromBlock: '0x0', toBlock: 'latest', address: contract }])
   t.equal(all.length, 20, 'store() emits 2 logs, 10 times')
-  t.same(all.map((l: any) => Number(l.blockNumber)), [2, 2, 6, 6, 10, 10, 14, 14, 18, 18, 22, 22, 26, 26, 30, 30, 34, 34, 38, 38])
+  t.same(
+    all.map((l: any) => Number(l.blockNumber)),
+    [2, 2, 6, 6, 10, 10, 14, 14, 18, 18, 22, 22, 26, 26, 30, 30, 34, 34, 38, 38],
+  )
   for (const l of all) {
     const tx = await n.rpc('eth_getTransactionByHash', [l.transactionHash])
     t.equal(tx.blockHash, l.blockHash, `log of block ${Number(l.blockNumber)}: its transaction hash is right`)
@@ -48,17 +51,30 @@ t.test('eth_getLogs over an indexed chain', async (t) => {
   const ctx = { node: n.node, logger: undefined as never, limits }
   const f = logFilter({ address: contract })
   t.same(await logsInRange(n.node, f, 0n, head), all, 'logsInRange = eth_getLogs')
-  t.same(await logsInRange(n.node, f, 7n, 21n), all.filter((l: any) => Number(l.blockNumber) >= 7 && Number(l.blockNumber) <= 21))
+  t.same(
+    await logsInRange(n.node, f, 7n, 21n),
+    all.filter((l: any) => Number(l.blockNumber) >= 7 && Number(l.blockNumber) <= 21),
+  )
 
   // the range limit (geth's wording), applied after clamping to the head
   const narrow = makeGetLogs({ maxBlockRange: 10 })
-  await t.rejects(Promise.resolve(narrow.handler([logFilter({ fromBlock: '0x0', toBlock: '0xa' })], ctx)), { code: 'RPC_LIMIT', message: 'query exceeds max block range 10' })
+  await t.rejects(Promise.resolve(narrow.handler([logFilter({ fromBlock: '0x0', toBlock: '0xa' })], ctx)), {
+    code: 'RPC_LIMIT',
+    message: 'query exceeds max block range 10',
+  })
   t.same(await narrow.handler([logFilter({ fromBlock: '0x1', toBlock: '0xa', address: contract })], ctx), all.slice(0, 6), '10 blocks are allowed')
-  t.same(await narrow.handler([logFilter({ fromBlock: '0x25', toBlock: '0x2710', address: contract })], ctx), all.slice(18), 'toBlock past the head is clamped first')
+  t.same(
+    await narrow.handler([logFilter({ fromBlock: '0x25', toBlock: '0x2710', address: contract })], ctx),
+    all.slice(18),
+    'toBlock past the head is clamped first',
+  )
   const wide = await n.rpcRaw('eth_getLogs', [{ fromBlock: '0x0', toBlock: '0x2710' }])
   t.notOk(wide.error, 'the default limit is 10,000 blocks: 0..head is fine')
   // the result limit
-  await t.rejects(Promise.resolve(makeGetLogs({ maxResults: 5 }).handler([logFilter({ fromBlock: '0x0', address: contract })], ctx)), { code: 'RPC_LIMIT', message: 'query returned more than 5 results' })
+  await t.rejects(Promise.resolve(makeGetLogs({ maxResults: 5 }).handler([logFilter({ fromBlock: '0x0', address: contract })], ctx)), {
+    code: 'RPC_LIMIT',
+    message: 'query returned more than 5 results',
+  })
 
   // blocks without index entries (a datadir from before the index) are read the old way
   const db = n.node.chain.store.db

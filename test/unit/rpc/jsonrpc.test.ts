@@ -58,7 +58,10 @@ t.test('unknown methods, params errors and handler errors', async (t) => {
   t.same(await send(req('test_echo', [])), err(1, -32602, 'missing value for required argument 0'))
   t.same(await send(req('test_echo', ['0x1', 'latest', 1])), err(1, -32602, 'too many arguments, want at most 2'))
   t.same(await send(req('test_echo', ['0x1', 'newest'])), err(1, -32602, 'invalid argument 1: hex string without 0x prefix'))
-  t.same(await send(req('test_echo', ['0x1', { blockHash: '0x' + '00'.repeat(32), blockNumber: '0x1' }])), err(1, -32602, 'invalid argument 1: cannot specify both BlockHash and BlockNumber, choose one or the other'))
+  t.same(
+    await send(req('test_echo', ['0x1', { blockHash: '0x' + '00'.repeat(32), blockNumber: '0x1' }])),
+    err(1, -32602, 'invalid argument 1: cannot specify both BlockHash and BlockNumber, choose one or the other'),
+  )
   t.same(await send(req('test_echo', ['0xff', { blockNumber: 'safe' }])), { jsonrpc: '2.0', id: 1, result: { n: '0xff', block: 'safe' } })
 
   t.same(await send(req('test_throw')), err(1, -32603, 'internal error'))
@@ -81,7 +84,14 @@ t.test('notifications', async (t) => {
 t.test('batches', async (t) => {
   const { send } = setup({ maxBatch: 5 })
   t.same(
-    await send([req('eth_chainId', [], 1), { jsonrpc: '2.0', method: 'eth_chainId' }, req('eth_nope', [], 'b'), 7, req('test_echo', ['0x'], 3), req('net_version', [], 4)]),
+    await send([
+      req('eth_chainId', [], 1),
+      { jsonrpc: '2.0', method: 'eth_chainId' },
+      req('eth_nope', [], 'b'),
+      7,
+      req('test_echo', ['0x'], 3),
+      req('net_version', [], 4),
+    ]),
     [err(1, -32600, 'batch too large')],
     'over maxBatch: one error in an array, with the first call id (as geth)',
   )
@@ -97,7 +107,14 @@ t.test('batches', async (t) => {
     ],
     'mixed: order kept, notification omitted',
   )
-  t.equal(await send([{ jsonrpc: '2.0', method: 'eth_chainId' }, { jsonrpc: '2.0', method: 'net_version' }]), undefined, 'all notifications → nothing')
+  t.equal(
+    await send([
+      { jsonrpc: '2.0', method: 'eth_chainId' },
+      { jsonrpc: '2.0', method: 'net_version' },
+    ]),
+    undefined,
+    'all notifications → nothing',
+  )
   t.same(await send([[]]), [err(null, -32600, 'invalid request: not an object')], 'nested batch is not a request')
   t.same(await send([req('test_throw', [], 1), req('eth_chainId', [], 2)]), [err(1, -32603, 'internal error'), { jsonrpc: '2.0', id: 2, result: '0x539' }])
 })
@@ -107,8 +124,20 @@ t.test('batch calls run in order, one after another', async (t) => {
   const { methods } = testMethods()
   const { defineMethod } = await import('../../../rpc/params.js')
   // t_a sleeps on purpose: a call still running after several turns of the loop, which t_b must not overtake
-  methods.set('t_a', defineMethod('t_a', [], async () => { order.push('a start'); await new Promise((r) => setTimeout(r, 5)); order.push('a end') }))
-  methods.set('t_b', defineMethod('t_b', [], () => { order.push('b') }))
+  methods.set(
+    't_a',
+    defineMethod('t_a', [], async () => {
+      order.push('a start')
+      await new Promise((r) => setTimeout(r, 5))
+      order.push('a end')
+    }),
+  )
+  methods.set(
+    't_b',
+    defineMethod('t_b', [], () => {
+      order.push('b')
+    }),
+  )
   const d = createDispatcher({ methods, logger: silentLogger })
   await d.handleText(JSON.stringify([req('t_a', [], 1), req('t_b', [], 2)]), { node, logger: silentLogger, limits })
   t.same(order, ['a start', 'a end', 'b'])
@@ -118,15 +147,12 @@ t.test('response size limit', async (t) => {
   const { send } = setup({ maxResponseBytes: 1000 })
   t.same(await send(req('test_big', ['0x64'])), { jsonrpc: '2.0', id: 1, result: 'x'.repeat(100) })
   t.same(await send(req('test_big', ['0x7d0'])), err(1, -32003, 'response too large'))
-  t.same(
-    await send([req('test_big', ['0x190'], 1), req('test_big', ['0x190'], 2), req('test_big', ['0x190'], 3), req('eth_chainId', [], 4)]),
-    [
-      { jsonrpc: '2.0', id: 1, result: 'x'.repeat(400) },
-      { jsonrpc: '2.0', id: 2, result: 'x'.repeat(400) },
-      err(3, -32003, 'response too large'),
-      err(4, -32003, 'response too large'),
-    ],
-  )
+  t.same(await send([req('test_big', ['0x190'], 1), req('test_big', ['0x190'], 2), req('test_big', ['0x190'], 3), req('eth_chainId', [], 4)]), [
+    { jsonrpc: '2.0', id: 1, result: 'x'.repeat(400) },
+    { jsonrpc: '2.0', id: 2, result: 'x'.repeat(400) },
+    err(3, -32003, 'response too large'),
+    err(4, -32003, 'response too large'),
+  ])
 })
 
 t.test('deeply nested JSON does not overflow the stack', async (t) => {
@@ -134,8 +160,14 @@ t.test('deeply nested JSON does not overflow the stack', async (t) => {
   const depth = 1 << 19
   const nested = '['.repeat(depth) + ']'.repeat(depth)
   t.same(await send(nested), [err(null, -32600, 'invalid request: not an object')])
-  t.same(await send(`{"jsonrpc":"2.0","id":1,"method":"test_echo","params":[${nested}]}`), err(1, -32602, 'invalid argument 0: cannot unmarshal non-string into quantity'))
+  t.same(
+    await send(`{"jsonrpc":"2.0","id":1,"method":"test_echo","params":[${nested}]}`),
+    err(1, -32602, 'invalid argument 0: cannot unmarshal non-string into quantity'),
+  )
   const objs = '{"a":'.repeat(depth / 2) + '1' + '}'.repeat(depth / 2)
-  t.same(await send(`{"jsonrpc":"2.0","id":1,"method":"test_echo","params":["0x1",${objs}]}`), err(1, -32602, 'invalid argument 1: neither blockHash nor blockNumber specified'))
+  t.same(
+    await send(`{"jsonrpc":"2.0","id":1,"method":"test_echo","params":["0x1",${objs}]}`),
+    err(1, -32602, 'invalid argument 1: neither blockHash nor blockNumber specified'),
+  )
   t.same(await send('['.repeat(depth)), err(null, -32700, 'parse error'))
 })

@@ -111,12 +111,17 @@ t.test('response limit: -32003 "response too large" for a single call and inside
   const s = await startTestServer(t, { maxResponseBytes: 1000 })
   t.same((await s.call('test_big', ['0x3e8'])).error, { code: -32003, message: 'response too large' })
   t.equal((await s.call('test_big', ['0x10'])).result, 'x'.repeat(16))
-  const b = await s.post(JSON.stringify([JSON.parse(req('test_big', ['0x190'], 1)), JSON.parse(req('test_big', ['0x258'], 2)), JSON.parse(req('eth_chainId', [], 3))]))
+  const b = await s.post(
+    JSON.stringify([JSON.parse(req('test_big', ['0x190'], 1)), JSON.parse(req('test_big', ['0x258'], 2)), JSON.parse(req('eth_chainId', [], 3))]),
+  )
   t.equal(b.json[0].result.length, 400)
-  t.same(b.json.slice(1).map((x: any) => x.error), [
-    { code: -32003, message: 'response too large' },
-    { code: -32003, message: 'response too large' },
-  ])
+  t.same(
+    b.json.slice(1).map((x: any) => x.error),
+    [
+      { code: -32003, message: 'response too large' },
+      { code: -32003, message: 'response too large' },
+    ],
+  )
 })
 
 t.test('WS subscriptions per connection: ctx.limits carries the limit; past it -32005', async (t) => {

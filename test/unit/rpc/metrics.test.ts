@@ -60,7 +60,9 @@ function parseProm(text: string): Parsed {
 }
 
 const pick = (p: Parsed, name: string, labels: Record<string, string> = {}) =>
-  p.samples.find((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v) && Object.keys(s.labels).length === Object.keys(labels).length)?.value
+  p.samples.find(
+    (s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v) && Object.keys(s.labels).length === Object.keys(labels).length,
+  )?.value
 
 async function scrape(url: string): Promise<{ parsed: Parsed; contentType: string | null; text: string }> {
   const r = await fetch(url + '/metrics')
@@ -117,7 +119,12 @@ t.test('GET /metrics: content type, counts and latency per method move after cal
   await s.call('test_revert')
   await s.call('test_echo', ['zz'])
   // a batch counts each call
-  await s.post(JSON.stringify([{ jsonrpc: '2.0', id: 1, method: 'eth_chainId' }, { jsonrpc: '2.0', method: 'eth_chainId' }]))
+  await s.post(
+    JSON.stringify([
+      { jsonrpc: '2.0', id: 1, method: 'eth_chainId' },
+      { jsonrpc: '2.0', method: 'eth_chainId' },
+    ]),
+  )
   // a slow call shows in the latency histogram
   const slow = s.call('test_wait')
   // the 60 ms start once the server is running the call: under load the request can take a while to arrive.
@@ -140,7 +147,10 @@ t.test('GET /metrics: content type, counts and latency per method move after cal
   t.equal(pick(p, 'nfc_rpc_request_duration_seconds_bucket', { method: 'test_wait', le: '+Inf' }), 1)
   // buckets are cumulative
   const buckets = p.samples.filter((x) => x.name === 'nfc_rpc_request_duration_seconds_bucket' && x.labels.method === 'eth_chainId')
-  t.ok(buckets.every((b, i) => i === 0 || b.value >= buckets[i - 1]!.value), 'cumulative buckets')
+  t.ok(
+    buckets.every((b, i) => i === 0 || b.value >= buckets[i - 1]!.value),
+    'cumulative buckets',
+  )
   t.equal(pick(p, 'nfc_head_block'), 9, 'gauges read at scrape time')
   t.equal(pick(p, 'nfc_txpool_queued'), 4)
 })
@@ -157,7 +167,10 @@ t.test('unknown methods and invalid requests share method="unknown"', async (t) 
   t.equal(pick(p, 'nfc_rpc_errors_total', { method: 'unknown', code: '-32601' }), 50)
   t.equal(pick(p, 'nfc_rpc_errors_total', { method: 'unknown', code: '-32700' }), 1)
   t.equal(pick(p, 'nfc_rpc_errors_total', { method: 'unknown', code: '-32600' }), 1)
-  t.notOk(p.samples.some((x) => x.name === 'nfc_head_block'), 'no node gauges without nodeStats')
+  t.notOk(
+    p.samples.some((x) => x.name === 'nfc_head_block'),
+    'no node gauges without nodeStats',
+  )
 })
 
 t.test('WS calls and connections are counted; limit rejections too', async (t) => {
@@ -178,10 +191,15 @@ t.test('WS calls and connections are counted; limit rejections too', async (t) =
   const r = await s.post(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'test_echo', params: ['0x1', 'x'.repeat(2000)] }))
   t.equal(r.status, 413)
   // the server sees the close shortly after the client does
-  await waitFor(async () => {
-    p = (await scrape(s.url)).parsed
-    return pick(p, 'nfc_ws_connections') === 1
-  }, 20_000, 'the server to count the close', 10).catch(() => undefined)
+  await waitFor(
+    async () => {
+      p = (await scrape(s.url)).parsed
+      return pick(p, 'nfc_ws_connections') === 1
+    },
+    20_000,
+    'the server to count the close',
+    10,
+  ).catch(() => undefined)
   t.equal(pick(p, 'nfc_ws_connections'), 1)
   t.equal(pick(p, 'nfc_rpc_http_rejected_total', { reason: 'body_too_large' }), 1)
 })

@@ -29,7 +29,10 @@ const nextNonce = (i: number) => {
 }
 const addr = (i: number | string) => new Address(hexToBytes((typeof i === 'number' ? devAddress(i) : i) as `0x${string}`))
 
-function legacy(from: number, f: { to?: string | number; data?: string; value?: bigint; gasLimit?: bigint; gasPrice: bigint; nonce?: bigint }): TypedTransaction {
+function legacy(
+  from: number,
+  f: { to?: string | number; data?: string; value?: bigint; gasLimit?: bigint; gasPrice: bigint; nonce?: bigint },
+): TypedTransaction {
   return createLegacyTx(
     {
       nonce: f.nonce ?? nextNonce(from),
@@ -42,8 +45,11 @@ function legacy(from: number, f: { to?: string | number; data?: string; value?: 
     { common },
   ).sign(devKey(from))
 }
-function eip1559(from: number, f: { to?: string | number; data?: Uint8Array | string; value?: bigint; gasLimit?: bigint; maxFeePerGas: bigint; maxPriorityFeePerGas: bigint }): TypedTransaction {
-  const d = typeof f.data === 'string' ? hexToBytes(f.data as `0x${string}`) : f.data ?? new Uint8Array()
+function eip1559(
+  from: number,
+  f: { to?: string | number; data?: Uint8Array | string; value?: bigint; gasLimit?: bigint; maxFeePerGas: bigint; maxPriorityFeePerGas: bigint },
+): TypedTransaction {
+  const d = typeof f.data === 'string' ? hexToBytes(f.data as `0x${string}`) : (f.data ?? new Uint8Array())
   return createFeeMarket1559Tx(
     {
       nonce: nextNonce(from),
@@ -85,7 +91,14 @@ t.test('the methods of rpc/more.ts over HTTP', async (t) => {
     store7: await send(legacy(4, { to: contract, data: data('store', [7n]), gasLimit: 200_000n, gasPrice: 3n * GWEI })),
     store8: await send(
       createAccessList2930Tx(
-        { nonce: nextNonce(5), gasPrice: GWEI + 1n, gasLimit: 200_000n, to: addr(contract), data: hexToBytes(data('store', [8n]) as `0x${string}`), accessList: [{ address: contract as `0x${string}`, storageKeys: [word(0) as `0x${string}`] }] },
+        {
+          nonce: nextNonce(5),
+          gasPrice: GWEI + 1n,
+          gasLimit: 200_000n,
+          to: addr(contract),
+          data: hexToBytes(data('store', [8n]) as `0x${string}`),
+          accessList: [{ address: contract as `0x${string}`, storageKeys: [word(0) as `0x${string}`] }],
+        },
         { common },
       ).sign(devKey(5)),
     ),
@@ -109,7 +122,10 @@ t.test('the methods of rpc/more.ts over HTTP', async (t) => {
     t.equal(await rpc('eth_getBlockTransactionCountByNumber', ['earliest']), '0x0')
     t.equal(await rpc('eth_getBlockTransactionCountByNumber', ['finalized']), '0x0')
     t.equal(await rpc('eth_getBlockTransactionCountByNumber', ['0x63']), null, 'beyond the head: null')
-    t.match(await rpcError('eth_getBlockTransactionCountByHash', ['0x1234']), { code: -32602, message: /invalid argument 0: hex string has length 4, want 64 for common.Hash/ })
+    t.match(await rpcError('eth_getBlockTransactionCountByHash', ['0x1234']), {
+      code: -32602,
+      message: /invalid argument 0: hex string has length 4, want 64 for common.Hash/,
+    })
     t.match(await rpcError('eth_getBlockTransactionCountByHash', []), { code: -32602, message: 'missing value for required argument 0' })
     t.match(await rpcError('eth_getBlockTransactionCountByNumber', ['0x01']), { code: -32602, message: /leading zero/ })
     t.match(await rpcError('eth_getBlockTransactionCountByNumber', ['newest']), { code: -32602 })
@@ -135,8 +151,14 @@ t.test('the methods of rpc/more.ts over HTTP', async (t) => {
     t.equal(await rpc('eth_getTransactionByBlockNumberAndIndex', ['latest', '0x0']), null, 'empty block: null')
     t.equal(await rpc('eth_getTransactionByBlockNumberAndIndex', ['0x63', '0x0']), null, 'beyond the head: null')
     t.match(await rpcError('eth_getTransactionByBlockHashAndIndex', [hash2]), { code: -32602, message: 'missing value for required argument 1' })
-    t.match(await rpcError('eth_getTransactionByBlockHashAndIndex', [hash2, 1]), { code: -32602, message: /invalid argument 1: cannot unmarshal non-string into uint64/ })
-    t.match(await rpcError('eth_getTransactionByBlockNumberAndIndex', ['0x1', '0x01']), { code: -32602, message: /invalid argument 1: hex number with leading zero digits/ })
+    t.match(await rpcError('eth_getTransactionByBlockHashAndIndex', [hash2, 1]), {
+      code: -32602,
+      message: /invalid argument 1: cannot unmarshal non-string into uint64/,
+    })
+    t.match(await rpcError('eth_getTransactionByBlockNumberAndIndex', ['0x1', '0x01']), {
+      code: -32602,
+      message: /invalid argument 1: hex number with leading zero digits/,
+    })
     t.match(await rpcError('eth_getTransactionByBlockNumberAndIndex', ['0x1', '0x10000000000000000']), { code: -32602, message: /hex number > 64 bits/ })
   })
 
@@ -145,8 +167,15 @@ t.test('the methods of rpc/more.ts over HTTP', async (t) => {
     t.equal(receipts.length, 3)
     const one = await Promise.all([b2tx.store7, b2tx.store8, b2tx.fail].map((h) => rpc('eth_getTransactionReceipt', [h])))
     t.same(receipts, one, 'each equals eth_getTransactionReceipt (log indexes across the block)')
-    t.same(receipts.map((r: { status: string }) => r.status), ['0x1', '0x1', '0x0'])
-    t.same(receipts.flatMap((r: { logs: { logIndex: string }[] }) => r.logs.map((l) => l.logIndex)), ['0x0', '0x1', '0x2', '0x3'], 'log indexes run over the block')
+    t.same(
+      receipts.map((r: { status: string }) => r.status),
+      ['0x1', '0x1', '0x0'],
+    )
+    t.same(
+      receipts.flatMap((r: { logs: { logIndex: string }[] }) => r.logs.map((l) => l.logIndex)),
+      ['0x0', '0x1', '0x2', '0x3'],
+      'log indexes run over the block',
+    )
     t.same(await rpc('eth_getBlockReceipts', [hash2]), receipts, 'by hash string')
     t.same(await rpc('eth_getBlockReceipts', [{ blockHash: hash2 }]), receipts, 'EIP-1898 blockHash')
     t.same(await rpc('eth_getBlockReceipts', [{ blockHash: hash2, requireCanonical: true }]), receipts, 'requireCanonical')
@@ -198,7 +227,10 @@ t.test('the methods of rpc/more.ts over HTTP', async (t) => {
     }
     t.match(await rpcError('eth_sign', [devAddress(1)]), { code: -32602, message: 'missing value for required argument 1' })
     t.match(await rpcError('eth_sign', ['0x12', '0x']), { code: -32602, message: /common.Address/ })
-    t.match(await rpcError('eth_sendTransaction', [{ from: devAddress(1), gasPrice: '0x1', maxFeePerGas: '0x2' }]), { code: -32602, message: /both gasPrice and/ })
+    t.match(await rpcError('eth_sendTransaction', [{ from: devAddress(1), gasPrice: '0x1', maxFeePerGas: '0x2' }]), {
+      code: -32602,
+      message: /both gasPrice and/,
+    })
     t.match(await rpcError('eth_signTransaction', []), { code: -32602 })
   })
 
@@ -212,7 +244,9 @@ t.test('the methods of rpc/more.ts over HTTP', async (t) => {
     const transfer = await rpc('eth_createAccessList', [{ from: devAddress(2), to: devAddress(3), value: '0x1' }])
     t.same(transfer, { accessList: [], gasUsed: '0x5208' }, 'a transfer: empty list, 21000 gas')
 
-    const given = await rpc('eth_createAccessList', [{ from: devAddress(2), to: devAddress(3), accessList: [{ address: devAddress(9), storageKeys: [word(5)] }, { address: devAddress(2) }] }])
+    const given = await rpc('eth_createAccessList', [
+      { from: devAddress(2), to: devAddress(3), accessList: [{ address: devAddress(9), storageKeys: [word(5)] }, { address: devAddress(2) }] },
+    ])
     t.same(given.accessList, [{ address: devAddress(9), storageKeys: [word(5)] }], "the caller's entries stay; the sender without slots goes")
     t.equal(given.gasUsed, '0x' + (21_000 + 2400 + 1900).toString(16), 'the list is paid for')
 
@@ -222,7 +256,10 @@ t.test('the methods of rpc/more.ts over HTTP', async (t) => {
     const creation = await rpc('eth_createAccessList', [{ from: devAddress(10), data: init }])
     t.same(
       sortList(creation.accessList),
-      sortList([{ address: devAddress(9), storageKeys: [] }, { address: created, storageKeys: [word(3)] }]),
+      sortList([
+        { address: devAddress(9), storageKeys: [] },
+        { address: created, storageKeys: [word(3)] },
+      ]),
       'precompile and sender left out; the created contract kept for its slot',
     )
 
@@ -240,7 +277,10 @@ t.test('the methods of rpc/more.ts over HTTP', async (t) => {
     t.same(await rpc('eth_createAccessList', [{ from: devAddress(4), to: contract, data: data('get') }, { blockHash: hash2 }]), getter, 'EIP-1898 block hash')
 
     t.match(await rpcError('eth_createAccessList', [{ from: devAddress(4), to: contract }, '0x63']), { code: -32000, message: 'header not found' })
-    t.match(await rpcError('eth_createAccessList', [{ from: devAddress(2), to: devAddress(3), gas: '0x5207' }]), { code: -32000, message: /intrinsic gas too low/ })
+    t.match(await rpcError('eth_createAccessList', [{ from: devAddress(2), to: devAddress(3), gas: '0x5207' }]), {
+      code: -32000,
+      message: /intrinsic gas too low/,
+    })
     t.match(await rpcError('eth_createAccessList', [{ to: '0x12' }]), { code: -32602, message: /invalid argument 0: field "to"/ })
     t.match(await rpcError('eth_createAccessList', []), { code: -32602, message: 'missing value for required argument 0' })
 
@@ -248,7 +288,14 @@ t.test('the methods of rpc/more.ts over HTTP', async (t) => {
     const store = await rpc('eth_createAccessList', [{ from: devAddress(4), to: contract, data: data('store', [5n]) }])
     t.same(store.accessList, [{ address: contract, storageKeys: [slot0] }])
     const tx = createAccessList2930Tx(
-      { nonce: nextNonce(4), gasPrice: 2n * GWEI, gasLimit: 200_000n, to: addr(contract), data: hexToBytes(data('store', [5n]) as `0x${string}`), accessList: store.accessList },
+      {
+        nonce: nextNonce(4),
+        gasPrice: 2n * GWEI,
+        gasLimit: 200_000n,
+        to: addr(contract),
+        data: hexToBytes(data('store', [5n]) as `0x${string}`),
+        accessList: store.accessList,
+      },
       { common },
     ).sign(devKey(4))
     const h = await send(tx)
@@ -283,13 +330,17 @@ t.test('the methods of rpc/more.ts over HTTP', async (t) => {
     t.equal(content.pending[cs8]['0'].to, null)
 
     const inspect = await rpc('txpool_inspect')
-    t.same(inspect, {
-      pending: {
-        [cs7]: { '0': `${toChecksumAddress(devAddress(8))}: 5 wei + 21000 gas × 10000000000 wei` },
-        [cs8]: { '0': 'contract creation: 0 wei + 100000 gas × 3000000000 wei' },
+    t.same(
+      inspect,
+      {
+        pending: {
+          [cs7]: { '0': `${toChecksumAddress(devAddress(8))}: 5 wei + 21000 gas × 10000000000 wei` },
+          [cs8]: { '0': 'contract creation: 0 wei + 100000 gas × 3000000000 wei' },
+        },
+        queued: { [cs7]: { '2': `${toChecksumAddress(devAddress(9))}: 6 wei + 21000 gas × 2000000000 wei` } },
       },
-      queued: { [cs7]: { '2': `${toChecksumAddress(devAddress(9))}: 6 wei + 21000 gas × 2000000000 wei` } },
-    }, "geth's summaries (1559: the fee cap)")
+      "geth's summaries (1559: the fee cap)",
+    )
 
     for (const m of ['txpool_status', 'txpool_content', 'txpool_inspect']) {
       t.match(await rpcError(m, ['x']), { code: -32602, message: 'too many arguments, want at most 0' })

@@ -24,12 +24,7 @@ function namesOf(list: unknown): string[] {
 }
 
 /** Every method the node serves once the lead wires the three new modules into rpc/index.ts. */
-const implemented = new Set<string>([
-  ...namesOf(allMethods()),
-  ...namesOf(filterMethods),
-  ...namesOf(moreMethods),
-  ...namesOf(debugMethods),
-])
+const implemented = new Set<string>([...namesOf(allMethods()), ...namesOf(filterMethods), ...namesOf(moreMethods), ...namesOf(debugMethods)])
 
 // a minimal meta-schema of the OpenRPC 1.2 fields this document uses
 const contentDescriptor = {
@@ -125,7 +120,11 @@ t.test('the document is OpenRPC 1.2', async (t) => {
     const params = m.params.map((p) => p.name)
     t.equal(new Set(params).size, params.length, `${m.name}: param names are unique`)
     const firstOptional = m.params.findIndex((p) => !p.required)
-    if (firstOptional >= 0) t.ok(m.params.slice(firstOptional).every((p) => !p.required), `${m.name}: no required param after an optional one`)
+    if (firstOptional >= 0)
+      t.ok(
+        m.params.slice(firstOptional).every((p) => !p.required),
+        `${m.name}: no required param after an optional one`,
+      )
     t.ok((m.summary ?? m.description ?? '').length > 0, `${m.name}: has a summary`)
     t.ok((m.examples ?? []).length > 0, `${m.name}: has an example`)
     t.ok((m.errors ?? []).length > 0, `${m.name}: lists its errors`)
@@ -178,7 +177,11 @@ t.test('the execution-apis primitive shapes', async (t) => {
   check('bytes', ['0x', '0x00', '0xdeadbeef'], ['0x0', '0xabc', 'deadbeef', '0xDEADBEEF', null])
   check('hash32', ['0x' + 'ab'.repeat(32)], ['0x' + 'ab'.repeat(31), '0x' + 'ab'.repeat(33), null])
   check('address', ['0x' + '12'.repeat(20)], ['0x' + '12'.repeat(19), '12'.repeat(20)])
-  check('BlockNumberOrTagOrHash', ['latest', 'earliest', 'pending', 'safe', 'finalized', '0x0', '0x' + 'ab'.repeat(32), { blockHash: '0x' + 'ab'.repeat(32) }, { blockNumber: '0x1' }], ['newest', '0x01', {}])
+  check(
+    'BlockNumberOrTagOrHash',
+    ['latest', 'earliest', 'pending', 'safe', 'finalized', '0x0', '0x' + 'ab'.repeat(32), { blockHash: '0x' + 'ab'.repeat(32) }, { blockNumber: '0x1' }],
+    ['newest', '0x01', {}],
+  )
   check('SyncingStatus', [false, { startingBlock: '0x0', currentBlock: '0x1', highestBlock: '0x2' }], [true, {}])
 })
 

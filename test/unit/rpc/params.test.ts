@@ -100,10 +100,7 @@ t.test('blockTag', async (t) => {
   t.equal(reason(t, blockTag, '0x01'), 'hex number with leading zero digits')
   t.equal(reason(t, blockTag, '0x8000000000000000'), 'block number larger than int64')
   t.equal(reason(t, blockTag, 5), 'cannot unmarshal number into block number or hash')
-  t.equal(
-    reason(t, blockTag, { blockHash: h32, blockNumber: '0x1' }),
-    'cannot specify both BlockHash and BlockNumber, choose one or the other',
-  )
+  t.equal(reason(t, blockTag, { blockHash: h32, blockNumber: '0x1' }), 'cannot specify both BlockHash and BlockNumber, choose one or the other')
   t.equal(reason(t, blockTag, {}), 'neither blockHash nor blockNumber specified')
   t.equal(reason(t, blockTag, { blockHash: '0x12' }), 'field "blockHash": hex string has length 2, want 64 for common.Hash')
   t.equal(reason(t, blockTag, { blockHash: h32, requireCanonical: 'yes' }), 'field "requireCanonical": cannot unmarshal string into bool')
@@ -169,10 +166,7 @@ t.test('logFilter', async (t) => {
   })
   t.same(logFilter({ blockHash: h32, address: [addr, addr] }).addresses.length, 2)
   t.same(logFilter({ topics: [[], [topic, null]] }).topics, [null, null], 'empty list and null in OR list match anything')
-  t.equal(
-    reason(t, logFilter, { blockHash: h32, fromBlock: '0x1' }),
-    'cannot specify both BlockHash and FromBlock/ToBlock, choose one or the other',
-  )
+  t.equal(reason(t, logFilter, { blockHash: h32, fromBlock: '0x1' }), 'cannot specify both BlockHash and FromBlock/ToBlock, choose one or the other')
   t.equal(reason(t, logFilter, { address: [addr, '0x12'] }), 'invalid address at index 1: hex string has length 2, want 40 for common.Address')
   t.equal(reason(t, logFilter, { address: 5 }), 'invalid addresses in query')
   t.equal(reason(t, logFilter, { topics: [null, null, null, null, null] }), 'exceed max topics')

@@ -69,7 +69,9 @@ t.test('dispatch over HTTP: errors, batches, notifications', async (t) => {
   t.same((await s.call('test_echo', ['0x' + '1'.repeat(65)])).error, { code: -32602, message: 'invalid argument 0: hex number > 256 bits' })
   t.same((await s.call('test_revert')).error, { code: 3, message: 'execution reverted: nope', data: revertData })
 
-  const batch = await s.post(JSON.stringify([JSON.parse(body('eth_chainId', [], 1)), { jsonrpc: '2.0', method: 'net_version' }, JSON.parse(body('eth_nope', [], 2))]))
+  const batch = await s.post(
+    JSON.stringify([JSON.parse(body('eth_chainId', [], 1)), { jsonrpc: '2.0', method: 'net_version' }, JSON.parse(body('eth_nope', [], 2))]),
+  )
   t.same(batch.json, [
     { jsonrpc: '2.0', id: 1, result: '0x539' },
     { jsonrpc: '2.0', id: 2, error: { code: -32601, message: 'the method eth_nope does not exist/is not available' } },
@@ -155,11 +157,19 @@ t.test('CORS', async (t) => {
   t.equal(pre.headers.get('access-control-allow-headers'), 'content-type, x-custom')
 
   const strict = await startTestServer(t, { cors: ['http://good.example'] })
-  const good = await fetch(strict.url, { method: 'POST', body: body('eth_chainId'), headers: { 'content-type': 'application/json', origin: 'http://good.example' } })
+  const good = await fetch(strict.url, {
+    method: 'POST',
+    body: body('eth_chainId'),
+    headers: { 'content-type': 'application/json', origin: 'http://good.example' },
+  })
   t.equal(good.headers.get('access-control-allow-origin'), 'http://good.example')
   t.equal(good.headers.get('vary'), 'Origin')
   await good.text()
-  const bad = await fetch(strict.url, { method: 'POST', body: body('eth_chainId'), headers: { 'content-type': 'application/json', origin: 'http://evil.example' } })
+  const bad = await fetch(strict.url, {
+    method: 'POST',
+    body: body('eth_chainId'),
+    headers: { 'content-type': 'application/json', origin: 'http://evil.example' },
+  })
   t.equal(bad.headers.get('access-control-allow-origin'), null)
   await bad.text()
 })
@@ -182,7 +192,10 @@ t.test('slow and half-closed sockets do not block other clients; close() is prom
   const stuck = s.post(body('test_wait'))
 
   const results = await Promise.all(Array.from({ length: 20 }, (_, i) => s.call('eth_chainId', [])))
-  t.ok(results.every((r) => r.result === '0x539'), 'other clients served')
+  t.ok(
+    results.every((r) => r.result === '0x539'),
+    'other clients served',
+  )
 
   const started = Date.now()
   await s.close()

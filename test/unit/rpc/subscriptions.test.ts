@@ -80,9 +80,19 @@ const notification = (subscription: string, result: unknown) => ({ jsonrpc: '2.0
 t.test('over HTTP: notifications not supported', async (t) => {
   const n = await setup(t)
   const post = async (method: string, params: unknown[]) =>
-    (await (await fetch(n.server.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }) })).json()) as any
+    (await (
+      await fetch(n.server.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
+      })
+    ).json()) as any
   t.same((await post('eth_subscribe', ['newHeads'])).error, { code: -32601, message: 'notifications not supported' })
-  t.same((await post('eth_subscribe', ['bogus', 1, 2])).error, { code: -32601, message: 'notifications not supported' }, 'checked before the arguments, as geth')
+  t.same(
+    (await post('eth_subscribe', ['bogus', 1, 2])).error,
+    { code: -32601, message: 'notifications not supported' },
+    'checked before the arguments, as geth',
+  )
   t.same((await post('eth_unsubscribe', ['0x1'])).error, { code: -32000, message: 'subscription not found' })
   t.equal(n.registry.subscriptionCount, 0)
 })
@@ -126,7 +136,10 @@ t.test('logs: address and topic filters, each log as eth_getLogs, removed on reo
   const got: any[] = []
   for (let m = await c.next(); m.params.subscription !== heads; m = await c.next()) got.push(m)
   t.same(got, [notification(all, logs[0]), notification(all, logs[1]), notification(stored, logs[0]), notification(ping, logs[1])])
-  t.notOk(got.some((m) => m.params.subscription === elsewhere), 'another address: nothing')
+  t.notOk(
+    got.some((m) => m.params.subscription === elsewhere),
+    'another address: nothing',
+  )
 
   ;(n.node.chain as unknown as EventEmitter).emit(REMOVED_BLOCK_EVENT, { block: built.block, receipts: built.receipts })
   const removed = await c.next()
@@ -206,7 +219,7 @@ t.test('subscriptions end, and listeners go, when the socket closes', async (t) 
   a.ws.close()
   await a.closed
   await until(() => n.registry.subscriptionCount === 1)
-  t.pass('the closed connection\'s subscriptions are gone')
+  t.pass("the closed connection's subscriptions are gone")
   await n.produceBlock()
   t.equal((await b.next()).params.subscription, kept, 'the other connection still gets its heads')
   b.ws.terminate()

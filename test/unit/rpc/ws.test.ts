@@ -14,10 +14,14 @@ t.test('requests, batches and notifications over WS', async (t) => {
   t.same(await c.next(), { jsonrpc: '2.0', id: 1, result: '0x539' })
   c.ws.send(JSON.stringify({ jsonrpc: '2.0', method: 'eth_chainId' }))
   c.ws.send(JSON.stringify([JSON.parse(req('net_version', [], 'a')), { jsonrpc: '2.0', method: 'x' }, JSON.parse(req('nope_x', [], 'b'))]))
-  t.same(await c.next(), [
-    { jsonrpc: '2.0', id: 'a', result: '1337' },
-    { jsonrpc: '2.0', id: 'b', error: { code: -32601, message: 'the method nope_x does not exist/is not available' } },
-  ], 'notification got no answer; batch answered in order')
+  t.same(
+    await c.next(),
+    [
+      { jsonrpc: '2.0', id: 'a', result: '1337' },
+      { jsonrpc: '2.0', id: 'b', error: { code: -32601, message: 'the method nope_x does not exist/is not available' } },
+    ],
+    'notification got no answer; batch answered in order',
+  )
   c.ws.send('[]')
   t.same(await c.next(), { jsonrpc: '2.0', id: null, error: { code: -32600, message: 'invalid request: empty batch' } })
 })

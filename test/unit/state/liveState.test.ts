@@ -9,7 +9,6 @@ import { makeCommon } from '../../../src/execution/common.js'
 import { WorldState } from '../../../src/state/worldState.js'
 import { prng } from '../../helpers/prng.js'
 
-
 t.test('the live state (deferred tries) makes the same roots as ethereumjs, block after block', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'nfc-live-'))
   t.teardown(() => rmSync(dir, { recursive: true, force: true }))
@@ -86,7 +85,9 @@ t.test('the live state (deferred tries) makes the same roots as ethereumjs, bloc
       if (exp !== undefined) {
         for (const s of slots) {
           if (bytesToHex(await view.getStorage(a, s)) !== bytesToHex(await reference.getStorage(a, s))) {
-            t.fail(`block ${block}: storage of ${a} slot ${bytesToHex(s)} differs: view ${bytesToHex(await view.getStorage(a, s))} live ${bytesToHex(await live.getStorage(a, s))} ref ${bytesToHex(await reference.getStorage(a, s))} (fresh ref view ${bytesToHex(await (await world.at(want)).getStorage(a, s))})`)
+            t.fail(
+              `block ${block}: storage of ${a} slot ${bytesToHex(s)} differs: view ${bytesToHex(await view.getStorage(a, s))} live ${bytesToHex(await live.getStorage(a, s))} ref ${bytesToHex(await reference.getStorage(a, s))} (fresh ref view ${bytesToHex(await (await world.at(want)).getStorage(a, s))})`,
+            )
             return
           }
         }

@@ -5,8 +5,6 @@ import { core } from '../../../src/core/index.js'
 import { MptBatch, type NodeStore } from '../../../src/state/mptBatch.js'
 import { prng, randomBytes } from '../../helpers/prng.js'
 
-
-
 class MapStore implements NodeStore {
   readonly map = new Map<string, Uint8Array>()
   async get(k: string) {
@@ -94,9 +92,20 @@ t.test('deleting everything returns the empty root', async (t) => {
   const batch = new MptBatch(store, core.keccak256, EMPTY_ROOT)
   const rand = prng(3)
   const keys = Array.from({ length: 50 }, () => randomBytes(rand, 32))
-  const root = await batch.apply(EMPTY_ROOT, keys.map((k) => [k, Uint8Array.of(1, 2, 3)]))
+  const root = await batch.apply(
+    EMPTY_ROOT,
+    keys.map((k) => [k, Uint8Array.of(1, 2, 3)]),
+  )
   t.not(bytesToHex(root), bytesToHex(EMPTY_ROOT))
-  t.equal(bytesToHex(await batch.apply(root, keys.map((k) => [k, null]))), bytesToHex(EMPTY_ROOT))
+  t.equal(
+    bytesToHex(
+      await batch.apply(
+        root,
+        keys.map((k) => [k, null]),
+      ),
+    ),
+    bytesToHex(EMPTY_ROOT),
+  )
 })
 
 t.test('a missing node is an error, not a wrong root', async (t) => {

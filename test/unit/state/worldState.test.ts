@@ -42,7 +42,14 @@ function randomAccounts(n: number): Spec[] {
     code: i % 3 === 0 ? bytes(1 + Math.floor(rand() * 100)) : undefined,
     storage:
       i % 3 === 0
-        ? Array.from({ length: 1 + Math.floor(rand() * 5) }, () => [setLengthLeft(bytes(1 + Math.floor(rand() * 31)), 32), bytes(1 + Math.floor(rand() * 31)).map((x, j) => (j === 0 && x === 0 ? 1 : x))] as [Uint8Array, Uint8Array])
+        ? Array.from(
+            { length: 1 + Math.floor(rand() * 5) },
+            () =>
+              [setLengthLeft(bytes(1 + Math.floor(rand() * 31)), 32), bytes(1 + Math.floor(rand() * 31)).map((x, j) => (j === 0 && x === 0 ? 1 : x))] as [
+                Uint8Array,
+                Uint8Array,
+              ],
+          )
         : [],
   }))
 }
@@ -165,18 +172,27 @@ t.test('TrieNodeStore: put/get/del/batch, overlays, drain and discard', async (t
 
   // drain → batch
   const ops = store.drain()
-  same(t, ops.map((o) => [o.type, bytesToHex(o.key)]).sort(), [['put', '0x73' + k1], ['put', '0x73' + k2]])
+  same(t, ops.map((o) => [o.type, bytesToHex(o.key)]).sort(), [
+    ['put', '0x73' + k1],
+    ['put', '0x73' + k2],
+  ])
   await db.batch(ops as never)
   store.committed()
   t.equal(store.pendingCount, 0)
   same(t, await store.get(k1), Uint8Array.of(1), 'read from disk now')
 
   // deletions are drained as del ops; a pending deletion hides the disk value
-  await store.batch([{ type: 'del', key: k1 }, { type: 'put', key: k3, value: Uint8Array.of(3) }])
+  await store.batch([
+    { type: 'del', key: k1 },
+    { type: 'put', key: k3, value: Uint8Array.of(3) },
+  ])
   t.equal(await store.get(k1), undefined)
-  same(t, (await db.get(hexToBytes(`0x73${k1}`))), Uint8Array.of(1), 'still on disk until the batch')
+  same(t, await db.get(hexToBytes(`0x73${k1}`)), Uint8Array.of(1), 'still on disk until the batch')
   const ops2 = store.drain()
-  same(t, ops2.map((o) => [o.type, bytesToHex(o.key)]).sort(), [['del', '0x73' + k1], ['put', '0x73' + k3]])
+  same(t, ops2.map((o) => [o.type, bytesToHex(o.key)]).sort(), [
+    ['del', '0x73' + k1],
+    ['put', '0x73' + k3],
+  ])
   await db.batch(ops2 as never)
   store.committed()
   t.equal(await db.get(hexToBytes(`0x73${k1}`)), undefined)

@@ -56,7 +56,10 @@ t.test('accepts a valid tx as pending; get/has/status/size/pendingNonce', async 
   t.same(pool.status(), { pending: 1, queued: 0 })
   t.equal(await pool.pendingNonce(addrA), 1n)
   t.equal(await pool.pendingNonce(addrB), 0n)
-  t.same(events, [['added', h(tx), 'pending'], ['pending', h(tx)]])
+  t.same(events, [
+    ['added', h(tx), 'pending'],
+    ['pending', h(tx)],
+  ])
 })
 
 t.test('stateless rejections use geth wording', async (t) => {
@@ -65,26 +68,48 @@ t.test('stateless rejections use geth wording', async (t) => {
   await pool.add(tx, addrA)
   await rejects(t, pool.add(tx, addrA), TxPoolErrorCode.ALREADY_KNOWN, 'already known')
 
-  await rejects(t, pool.add(legacyTx(A, 1n, 2n * GWEI, { gasLimit: 1_000_001n }), addrA),
-    TxPoolErrorCode.GAS_LIMIT, 'exceeds block gas limit')
-  t.equal((await pool.add(legacyTx(A, 1n, 2n * GWEI, { gasLimit: 1_000_000n }), addrA)).status, 'pending',
-    'gas limit equal to the block gas limit is fine')
+  await rejects(t, pool.add(legacyTx(A, 1n, 2n * GWEI, { gasLimit: 1_000_001n }), addrA), TxPoolErrorCode.GAS_LIMIT, 'exceeds block gas limit')
+  t.equal((await pool.add(legacyTx(A, 1n, 2n * GWEI, { gasLimit: 1_000_000n }), addrA)).status, 'pending', 'gas limit equal to the block gas limit is fine')
 
-  await rejects(t, pool.add(legacyTx(A, 2n, 2n * GWEI, { gasLimit: 20_999n }), addrA),
-    TxPoolErrorCode.INTRINSIC_GAS, 'intrinsic gas too low: gas 20999, minimum needed 21000')
+  await rejects(
+    t,
+    pool.add(legacyTx(A, 2n, 2n * GWEI, { gasLimit: 20_999n }), addrA),
+    TxPoolErrorCode.INTRINSIC_GAS,
+    'intrinsic gas too low: gas 20999, minimum needed 21000',
+  )
   // calldata: 2 non-zero bytes (16 each) + 1 zero byte (4) = 21036
-  await rejects(t, pool.add(legacyTx(A, 2n, 2n * GWEI, { gasLimit: 21_035n, data: Uint8Array.of(1, 2, 0) }), addrA),
-    TxPoolErrorCode.INTRINSIC_GAS, 'intrinsic gas too low: gas 21035, minimum needed 21036')
+  await rejects(
+    t,
+    pool.add(legacyTx(A, 2n, 2n * GWEI, { gasLimit: 21_035n, data: Uint8Array.of(1, 2, 0) }), addrA),
+    TxPoolErrorCode.INTRINSIC_GAS,
+    'intrinsic gas too low: gas 21035, minimum needed 21036',
+  )
   // contract creation: 53000 + init code words
-  await rejects(t, pool.add(legacyTx(A, 2n, 2n * GWEI, { gasLimit: 50_000n, to: null }), addrA),
-    TxPoolErrorCode.INTRINSIC_GAS, 'intrinsic gas too low: gas 50000, minimum needed 53000')
+  await rejects(
+    t,
+    pool.add(legacyTx(A, 2n, 2n * GWEI, { gasLimit: 50_000n, to: null }), addrA),
+    TxPoolErrorCode.INTRINSIC_GAS,
+    'intrinsic gas too low: gas 50000, minimum needed 53000',
+  )
 
-  await rejects(t, pool.add(legacyTx(A, 2n, GWEI - 1n), addrA),
-    TxPoolErrorCode.UNDERPRICED, 'transaction underpriced: gas price 999999999 below minimum 1000000000')
-  await rejects(t, pool.add(accessListTx(A, 2n, GWEI / 2n), addrA),
-    TxPoolErrorCode.UNDERPRICED, 'transaction underpriced: gas price 500000000 below minimum 1000000000')
-  await rejects(t, pool.add(feeMarketTx(A, 2n, GWEI - 1n, 0n), addrA),
-    TxPoolErrorCode.UNDERPRICED, 'transaction underpriced: gas price 999999999 below minimum 1000000000')
+  await rejects(
+    t,
+    pool.add(legacyTx(A, 2n, GWEI - 1n), addrA),
+    TxPoolErrorCode.UNDERPRICED,
+    'transaction underpriced: gas price 999999999 below minimum 1000000000',
+  )
+  await rejects(
+    t,
+    pool.add(accessListTx(A, 2n, GWEI / 2n), addrA),
+    TxPoolErrorCode.UNDERPRICED,
+    'transaction underpriced: gas price 500000000 below minimum 1000000000',
+  )
+  await rejects(
+    t,
+    pool.add(feeMarketTx(A, 2n, GWEI - 1n, 0n), addrA),
+    TxPoolErrorCode.UNDERPRICED,
+    'transaction underpriced: gas price 999999999 below minimum 1000000000',
+  )
   t.equal((await pool.add(feeMarketTx(A, 2n, GWEI, 0n), addrA)).status, 'pending', 'exactly minGasPrice is fine')
 
   // ethereumjs refuses to build tip > cap, so build unfrozen and edit after signing
@@ -93,23 +118,34 @@ t.test('stateless rejections use geth wording', async (t) => {
     { common, freeze: false },
   ).sign(A)
   ;(bad as { maxPriorityFeePerGas: bigint }).maxPriorityFeePerGas = 3n * GWEI
-  await rejects(t, pool.add(bad, addrA), TxPoolErrorCode.TIP_ABOVE_FEE_CAP,
-    'max priority fee per gas higher than max fee per gas')
+  await rejects(t, pool.add(bad, addrA), TxPoolErrorCode.TIP_ABOVE_FEE_CAP, 'max priority fee per gas higher than max fee per gas')
   t.equal(pool.size, 3)
 })
 
 t.test('stateful rejections: nonce too low, insufficient funds', async (t) => {
   const state = new MemState().set(addrA, 5n, 21_000n * 2n * GWEI + 7n)
   const { pool } = setup({}, state)
-  await rejects(t, pool.add(legacyTx(A, 3n, 2n * GWEI), addrA), TxPoolErrorCode.NONCE_TOO_LOW,
-    `nonce too low: address ${toChecksumAddress(addrA.toString())}, tx: 3 state: 5`)
+  await rejects(
+    t,
+    pool.add(legacyTx(A, 3n, 2n * GWEI), addrA),
+    TxPoolErrorCode.NONCE_TOO_LOW,
+    `nonce too low: address ${toChecksumAddress(addrA.toString())}, tx: 3 state: 5`,
+  )
   // cost = 21000 × 2 gwei + 8 > balance by exactly 1
-  const err = await rejects(t, pool.add(legacyTx(A, 5n, 2n * GWEI, { value: 8n }), addrA), TxPoolErrorCode.INSUFFICIENT_FUNDS,
-    'insufficient funds for gas * price + value: balance 42000000000007, tx cost 42000000000008, overshot 1')
+  const err = await rejects(
+    t,
+    pool.add(legacyTx(A, 5n, 2n * GWEI, { value: 8n }), addrA),
+    TxPoolErrorCode.INSUFFICIENT_FUNDS,
+    'insufficient funds for gas * price + value: balance 42000000000007, tx cost 42000000000008, overshot 1',
+  )
   t.same(err?.meta, { balance: 42_000_000_000_007n, cost: 42_000_000_000_008n })
   // 1559 cost uses maxFeePerGas, not the effective price
-  await rejects(t, pool.add(feeMarketTx(A, 5n, 3n * GWEI, 0n), addrA), TxPoolErrorCode.INSUFFICIENT_FUNDS,
-    'insufficient funds for gas * price + value: balance 42000000000007, tx cost 63000000000000, overshot 20999999999993')
+  await rejects(
+    t,
+    pool.add(feeMarketTx(A, 5n, 3n * GWEI, 0n), addrA),
+    TxPoolErrorCode.INSUFFICIENT_FUNDS,
+    'insufficient funds for gas * price + value: balance 42000000000007, tx cost 63000000000000, overshot 20999999999993',
+  )
   t.equal((await pool.add(legacyTx(A, 5n, 2n * GWEI, { value: 7n }), addrA)).status, 'pending', 'exact balance is enough')
 })
 
@@ -150,7 +186,12 @@ t.test('nonce ordering, queued → pending promotion, pendingNonce', async (t) =
   t.same(pool.status(), { pending: 3, queued: 1 })
   t.equal(await pool.pendingNonce(addrA), 3n)
   // the gap filler first, then the promoted ones in nonce order; tx4 stays queued
-  t.same(events, [['added', h(tx0), 'pending'], ['pending', h(tx0)], ['pending', h(tx1)], ['pending', h(tx2)]])
+  t.same(events, [
+    ['added', h(tx0), 'pending'],
+    ['pending', h(tx0)],
+    ['pending', h(tx1)],
+    ['pending', h(tx2)],
+  ])
   t.same(hashes(pool.selectForBlock(30_000_000n)), hashes([tx0, tx1, tx2]))
   const c = pool.content()
   t.same([...c.pending.keys()], [addrA.toString()])
@@ -162,11 +203,9 @@ t.test('replacement needs a 10% bump of both fee cap and tip', async (t) => {
   const { pool, events } = setup()
   const old = legacyTx(A, 0n, 100n * GWEI)
   await pool.add(old, addrA)
-  await rejects(t, pool.add(legacyTx(A, 0n, 109n * GWEI), addrA), TxPoolErrorCode.REPLACEMENT_UNDERPRICED,
-    'replacement transaction underpriced')
+  await rejects(t, pool.add(legacyTx(A, 0n, 109n * GWEI), addrA), TxPoolErrorCode.REPLACEMENT_UNDERPRICED, 'replacement transaction underpriced')
   // 10% minus one wei is still short
-  await rejects(t, pool.add(legacyTx(A, 0n, 110n * GWEI - 1n), addrA), TxPoolErrorCode.REPLACEMENT_UNDERPRICED,
-    'replacement transaction underpriced')
+  await rejects(t, pool.add(legacyTx(A, 0n, 110n * GWEI - 1n), addrA), TxPoolErrorCode.REPLACEMENT_UNDERPRICED, 'replacement transaction underpriced')
   events.length = 0
   const repl = legacyTx(A, 0n, 110n * GWEI)
   t.equal((await pool.add(repl, addrA)).status, 'pending')
@@ -174,15 +213,22 @@ t.test('replacement needs a 10% bump of both fee cap and tip', async (t) => {
   t.ok(pool.has(repl.hash()))
   t.equal(pool.size, 1)
   t.same(pool.status(), { pending: 1, queued: 0 })
-  t.same(events, [['removed', h(old), 'replaced'], ['added', h(repl), 'pending'], ['pending', h(repl)]])
+  t.same(events, [
+    ['removed', h(old), 'replaced'],
+    ['added', h(repl), 'pending'],
+    ['pending', h(repl)],
+  ])
 
   // 1559: both caps must move by >= 10%
   const f = feeMarketTx(B, 0n, 100n * GWEI, 10n * GWEI)
   await pool.add(f, addrB)
-  await rejects(t, pool.add(feeMarketTx(B, 0n, 110n * GWEI, 10n * GWEI), addrB),
-    TxPoolErrorCode.REPLACEMENT_UNDERPRICED, 'replacement transaction underpriced')
-  await rejects(t, pool.add(feeMarketTx(B, 0n, 200n * GWEI, 10_900_000_000n), addrB),
-    TxPoolErrorCode.REPLACEMENT_UNDERPRICED, 'replacement transaction underpriced')
+  await rejects(t, pool.add(feeMarketTx(B, 0n, 110n * GWEI, 10n * GWEI), addrB), TxPoolErrorCode.REPLACEMENT_UNDERPRICED, 'replacement transaction underpriced')
+  await rejects(
+    t,
+    pool.add(feeMarketTx(B, 0n, 200n * GWEI, 10_900_000_000n), addrB),
+    TxPoolErrorCode.REPLACEMENT_UNDERPRICED,
+    'replacement transaction underpriced',
+  )
   await pool.add(feeMarketTx(B, 0n, 110n * GWEI, 11n * GWEI), addrB)
   t.notOk(pool.has(f.hash()))
 
@@ -215,7 +261,13 @@ t.test('full pool: reject the cheap, evict the cheapest tail for the better-payi
   const a1 = legacyTx(A, 1n, 2n * GWEI)
   const b0 = feeMarketTx(B, 0n, 10n * GWEI, 5n * GWEI)
   const c0 = legacyTx(C, 0n, 4n * GWEI)
-  for (const [tx, a] of [[a0, addrA], [a1, addrA], [b0, addrB], [c0, addrC]] as const) await pool.add(tx, a)
+  for (const [tx, a] of [
+    [a0, addrA],
+    [a1, addrA],
+    [b0, addrB],
+    [c0, addrC],
+  ] as const)
+    await pool.add(tx, a)
   t.equal(pool.size, 4)
 
   // equal to the cheapest (tip 1 gwei) is not enough
@@ -229,7 +281,11 @@ t.test('full pool: reject the cheap, evict the cheapest tail for the better-payi
   // A's tail (nonce 1) goes, so A keeps a gap-free run
   t.notOk(pool.has(a1.hash()))
   t.ok(pool.has(a0.hash()))
-  t.same(events, [['removed', h(a1), 'evicted'], ['added', h(c1), 'pending'], ['pending', h(c1)]])
+  t.same(events, [
+    ['removed', h(a1), 'evicted'],
+    ['added', h(c1), 'pending'],
+    ['pending', h(c1)],
+  ])
   t.same(pool.status(), { pending: 4, queued: 0 })
 
   // a sender whose own tail is the cheapest cannot evict it to extend its run behind a gap
@@ -251,7 +307,14 @@ t.test('selectForBlock: tip order across senders, nonce order within, gas limit'
   const b0 = feeMarketTx(B, 0n, 100n * GWEI, 4n * GWEI) // tip 4
   const c0 = legacyTx(C, 0n, 5n * GWEI) // tip 4, later arrival
   const b1 = accessListTx(B, 1n, 11n * GWEI) // tip 10
-  for (const [tx, a] of [[a0, addrA], [a1, addrA], [b0, addrB], [c0, addrC], [b1, addrB]] as const) await pool.add(tx, a)
+  for (const [tx, a] of [
+    [a0, addrA],
+    [a1, addrA],
+    [b0, addrB],
+    [c0, addrC],
+    [b1, addrB],
+  ] as const)
+    await pool.add(tx, a)
 
   t.same(hashes(pool.selectForBlock(30_000_000n)), hashes([b0, b1, c0, a0, a1]))
   // room for exactly two 21000-gas txs: b0 (21000) then b1 needs 30000 → B stops; c0 fits
@@ -272,11 +335,16 @@ t.test('onNewHead drops included and unaffordable txs, promotes queued', async (
   t.same(pool.status(), { pending: 5, queued: 1 })
 
   // next head: A's 0..4 were mined (nonce 5 → a5 becomes executable); B's balance dropped
-  const next = state.clone().set(addrA, 5n, 100n * ETH).set(addrB, 0n, 10n * ETH)
+  const next = state
+    .clone()
+    .set(addrA, 5n, 100n * ETH)
+    .set(addrB, 0n, 10n * ETH)
   events.length = 0
   await pool.onNewHead(next)
   t.same(events, [
-    ['removed', h(a[0]), 'stale'], ['removed', h(a[1]), 'stale'], ['removed', h(a[2]), 'stale'],
+    ['removed', h(a[0]), 'stale'],
+    ['removed', h(a[1]), 'stale'],
+    ['removed', h(a[2]), 'stale'],
     ['pending', h(a5)],
     ['removed', h(b0), 'unaffordable'],
   ])
@@ -287,8 +355,12 @@ t.test('onNewHead drops included and unaffordable txs, promotes queued', async (
   t.equal(await pool.pendingNonce(addrA), 6n)
   t.equal(await pool.pendingNonce(addrB), 0n)
   // adds now validate against the new head
-  await rejects(t, pool.add(legacyTx(A, 4n, 3n * GWEI), addrA), TxPoolErrorCode.NONCE_TOO_LOW,
-    `nonce too low: address ${toChecksumAddress(addrA.toString())}, tx: 4 state: 5`)
+  await rejects(
+    t,
+    pool.add(legacyTx(A, 4n, 3n * GWEI), addrA),
+    TxPoolErrorCode.NONCE_TOO_LOW,
+    `nonce too low: address ${toChecksumAddress(addrA.toString())}, tx: 4 state: 5`,
+  )
 
   // everything mined: the pool empties
   await pool.onNewHead(next.clone().set(addrA, 6n, ETH).set(addrB, 2n, ETH))
@@ -314,8 +386,7 @@ t.test('an add racing a new head re-reads the state', async (t) => {
   // meanwhile nonce 0 gets mined
   await pool.onNewHead(new MemState().set(addrA, 1n, ETH))
   release()
-  await rejects(t, pending, TxPoolErrorCode.NONCE_TOO_LOW,
-    `nonce too low: address ${toChecksumAddress(addrA.toString())}, tx: 0 state: 1`)
+  await rejects(t, pending, TxPoolErrorCode.NONCE_TOO_LOW, `nonce too low: address ${toChecksumAddress(addrA.toString())}, tx: 0 state: 1`)
   t.equal(pool.size, 0)
 })
 

@@ -35,7 +35,12 @@ async function state(pathNodes = true): Promise<MerkleStateManager> {
   // only pledged nodes earn: the providers are edge nodes, the relays central nodes
   const store = new DposStore(sm)
   const flow = cfg.flow!
-  for (const [tag, role, pledge] of [['provider', Role.EN, flow.enPledge], ['provider2', Role.EN, flow.enPledge], ['relay', Role.CN, flow.cnPledge], ['relay2', Role.CN, flow.cnPledge]] as const) {
+  for (const [tag, role, pledge] of [
+    ['provider', Role.EN, flow.enPledge],
+    ['provider2', Role.EN, flow.enPledge],
+    ['relay', Role.CN, flow.cnPledge],
+    ['relay2', Role.CN, flow.cnPledge],
+  ] as const) {
     await store.putNode(addr(tag), { role, pledge })
     await store.nodes.add(addr(tag))
   }
@@ -83,7 +88,13 @@ async function pendingCheckpoint(sm: MerkleStateManager, cycle: bigint, entries:
     await fs.putEntry(cycle, BigInt(i), entries[i]!)
     await fs.putSession(entries[i]!.sessionId, { seq: entries[i]!.seq, total: entries[i]!.total })
   }
-  await fs.putCheckpoint(cycle, { hash: hashOf(`cp${cycle}`), status: CpStatus.Pending, committedAt: at, challengeEndsMs: ends, entryCount: BigInt(entries.length) })
+  await fs.putCheckpoint(cycle, {
+    hash: hashOf(`cp${cycle}`),
+    status: CpStatus.Pending,
+    committedAt: at,
+    challengeEndsMs: ends,
+    entryCount: BigInt(entries.length),
+  })
   await fs.enqueue(cycle)
 }
 
@@ -186,7 +197,7 @@ t.test('application: the hand-computed reward, split and locks', async (t) => {
   t.strictSame((await flowBeginBlock(sm, info(10n, ends + 1_000n), cfg)).applied, [], 'applied once')
 })
 
-t.test('application: only pledged nodes earn — an unpledged or exited provider gets nothing, an unpledged relay\'s share goes to the shared pool', async (t) => {
+t.test("application: only pledged nodes earn — an unpledged or exited provider gets nothing, an unpledged relay's share goes to the shared pool", async (t) => {
   const sm = await state()
   const nb = new NbStore(sm)
   const store = new DposStore(sm)
@@ -204,7 +215,7 @@ t.test('application: only pledged nodes earn — an unpledged or exited provider
   const pairs = r.applied[0]!.pairs
   const paid = pairs.find((p) => p.provider === P)!
   t.strictSame(paid.relays, [R], 'only the pledged relay is paid')
-  t.equal(paid.shared, paid.reward - paid.provided - paid.perRelay, 'the stranger\'s 6% share went to the shared pool')
+  t.equal(paid.shared, paid.reward - paid.provided - paid.perRelay, "the stranger's 6% share went to the shared pool")
   t.ok(paid.perRelay > 0n)
   for (const who of [addr('provider2'), addr('nobody')]) {
     const p = pairs.find((x) => x.provider === who)!
@@ -212,7 +223,11 @@ t.test('application: only pledged nodes earn — an unpledged or exited provider
     t.ok(p.fuelBurned > 0n, 'its consumer still paid the fuel')
   }
   t.equal((await readRewards(sm, addr('stranger'), GENESIS_TIME + 2n * CYCLE, cfg)).locked, 0n, 'no lock for the stranger')
-  t.equal((await store.balanceOf(SHARED_POOL)) - pool0, pairs.reduce((s, p) => s + p.shared, 0n), 'the shared pool received every shared part')
+  t.equal(
+    (await store.balanceOf(SHARED_POOL)) - pool0,
+    pairs.reduce((s, p) => s + p.shared, 0n),
+    'the shared pool received every shared part',
+  )
 })
 
 t.test('application: the fuel cap binds', async (t) => {
@@ -231,7 +246,7 @@ t.test('application: the fuel cap binds', async (t) => {
   t.equal(await nb.balanceOf(C), 0n)
 })
 
-t.test('application: fuel from the pair\'s escrow first, then the balance', async (t) => {
+t.test("application: fuel from the pair's escrow first, then the balance", async (t) => {
   // owed for 4·10^9 bytes = ⌈4·10^9 · fuelPricePerGb / 10^9⌉ (valuing.ts fuelOwed)
   const owed = (4n * 10n ** 9n * cfg.flow!.fuelPricePerGb + 10n ** 9n - 1n) / 10n ** 9n
   t.equal(owed, 4n * 10n ** 16n, '0.04 NB at the default 0.01 NB per GB')
@@ -349,9 +364,15 @@ t.test('application: bounded per block, FIFO', async (t) => {
   await new NbStore(sm).mint(C, NFC)
   for (let c = 0n; c < 6n; c++) await pendingCheckpoint(sm, c, [entry({ sessionId: hashOf(`s${c}`), total: 1_000n })], 5n, GENESIS_TIME + 10n * CYCLE + c)
   const r1 = await flowBeginBlock(sm, info(20n, GENESIS_TIME + 20n * CYCLE), cfg)
-  t.strictSame(r1.applied.map((a) => a.cycle), [0n, 1n, 2n, 3n])
+  t.strictSame(
+    r1.applied.map((a) => a.cycle),
+    [0n, 1n, 2n, 3n],
+  )
   const r2 = await flowBeginBlock(sm, info(21n, GENESIS_TIME + 20n * CYCLE + 1_000n), cfg)
-  t.strictSame(r2.applied.map((a) => a.cycle), [4n, 5n])
+  t.strictSame(
+    r2.applied.map((a) => a.cycle),
+    [4n, 5n],
+  )
   t.equal((await readFlowStats(sm)).cumulativeBytes, 6_000n, 'below L value = bytes')
 })
 
@@ -381,7 +402,11 @@ t.test('a chain halted by an unbounded total recovers: the overflowing pair is v
   t.equal((await fs.getEntry(1n, 0n)).status, EntryStatus.Voided, 'voided')
   t.strictSame(await fs.getSession(hashOf('attack')), { seq: 1n, total: 0n }, 'its session rolled back')
   t.equal((await fs.providerTotals(P)).bytes, 2n ** 256n - 1n, 'the overflowing total is left as it was')
-  t.strictSame(a.pairs.map((p) => p.provider), [P2], 'the honest pair of the same checkpoint is paid')
+  t.strictSame(
+    a.pairs.map((p) => p.provider),
+    [P2],
+    'the honest pair of the same checkpoint is paid',
+  )
   t.ok(a.pairs[0]!.reward > 0n, 'with a reward')
   t.equal((await fs.providerTotals(P2)).bytes, 10n ** 9n)
   t.equal((await readCheckpoint(sm, 1n))!.status, 'applied', 'the checkpoint is applied, not stuck in the queue')
@@ -408,5 +433,9 @@ t.test('an entry whose total exceeds uint64 (a committee that signed it anyway) 
   t.equal((await fs.getEntry(0n, 0n)).status, EntryStatus.Voided)
   t.strictSame(await fs.getSession(hashOf('big')), { seq: 0n, total: 0n }, 'session rolled back to its prevTotal')
   t.equal((await fs.providerTotals(P)).bytes, 0n, 'the provider counts nothing for it')
-  t.strictSame(a.pairs.map((p) => [p.provider, p.counted]), [[addr('provider2'), 2n ** 64n - 1n]], '2^64−1 itself is within the bound')
+  t.strictSame(
+    a.pairs.map((p) => [p.provider, p.counted]),
+    [[addr('provider2'), 2n ** 64n - 1n]],
+    '2^64−1 itself is within the bound',
+  )
 })

@@ -95,7 +95,11 @@ t.test('addLock merges equal starts and caps the entries at 64', async (t) => {
   entries = addLock(entries, 7n, 100n)
   t.same(entries, [{ amount: 12n, startMs: 100n, withdrawn: 0n }], 'same start: merged')
   entries = addLock(entries, 3n, 50n)
-  t.same(entries.map((e) => e.startMs), [50n, 100n], 'kept in start order')
+  t.same(
+    entries.map((e) => e.startMs),
+    [50n, 100n],
+    'kept in start order',
+  )
   t.same(addLock(entries, 0n, 999n), entries, 'amount 0: unchanged')
 
   let many: LockEntry[] = []

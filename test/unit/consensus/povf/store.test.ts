@@ -37,7 +37,16 @@ t.test('records round-trip', async (t) => {
   t.strictSame(await com.all(), [addr('b'), addr('a')], 'committee keeps the shuffle order')
   t.strictSame(await fs.committee(6n).all(), [], 'per cycle')
 
-  await fs.putCheckpoint(5n, { hash: hashOf('cp'), status: CpStatus.Pending, committedAt: 9n, challengeEndsMs: 77n, totalBytes: 1234n, totalsRoot: hashOf('tr'), sideChainId: hashOf('sc'), entryCount: 3n })
+  await fs.putCheckpoint(5n, {
+    hash: hashOf('cp'),
+    status: CpStatus.Pending,
+    committedAt: 9n,
+    challengeEndsMs: 77n,
+    totalBytes: 1234n,
+    totalsRoot: hashOf('tr'),
+    sideChainId: hashOf('sc'),
+    entryCount: 3n,
+  })
   const cp = await fs.getCheckpoint(5n)
   t.equal(bytesToHex(cp.hash), bytesToHex(hashOf('cp')))
   t.equal(cp.status, CpStatus.Pending)

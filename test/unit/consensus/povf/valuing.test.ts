@@ -17,7 +17,7 @@ const LN10 = '2.3025850929940456840179914546843642076011014886287729760333279009
 
 function q128(decimal: string, times = 1n): bigint {
   const [int, frac] = decimal.split('.') as [string, string]
-  return (BigInt(int + frac) * times << LN_Q) / 10n ** BigInt(frac.length)
+  return ((BigInt(int + frac) * times) << LN_Q) / 10n ** BigInt(frac.length)
 }
 
 /** |a − b| ≤ tol */

@@ -58,16 +58,27 @@ export async function flowEnv(rns: number[] = [1, 2, 3, 4]): Promise<FlowEnv> {
   env.fs = new FlowStore(env.sm)
   env.nb = new NbStore(env.sm)
   for (const i of rns) {
-    const r = await env.send(i, new Address(hexToBytes('0x0000000000000000000000000000000000001001')), registryIface.encodeFunctionData('pledge', [1]), { value: CFG.rnPledge })
+    const r = await env.send(i, new Address(hexToBytes('0x0000000000000000000000000000000000001001')), registryIface.encodeFunctionData('pledge', [1]), {
+      value: CFG.rnPledge,
+    })
     if (outcome(r) !== 'ok') throw new Error(`pledge ${i}: ${outcome(r)}`)
   }
   // the provider is an edge node (only pledged nodes earn traffic rewards)
-  const en = await env.send(PROVIDER, new Address(hexToBytes('0x0000000000000000000000000000000000001001')), registryIface.encodeFunctionData('pledge', [3]), { value: FLOW.enPledge })
+  const en = await env.send(PROVIDER, new Address(hexToBytes('0x0000000000000000000000000000000000001001')), registryIface.encodeFunctionData('pledge', [3]), {
+    value: FLOW.enPledge,
+  })
   if (outcome(en) !== 'ok') throw new Error(`EN pledge of the provider: ${outcome(en)}`)
   env.begin = () =>
     flowBeginBlock(
       env.sm,
-      { number: env.number, timestamp: env.timeMs, producer: '0x00000000000000000000000000000000000000fe', parentHash: parentHashOf(env.number - 1n), parentTimestamp: env.timeMs - 1_000n, confirmations: [] },
+      {
+        number: env.number,
+        timestamp: env.timeMs,
+        producer: '0x00000000000000000000000000000000000000fe',
+        parentHash: parentHashOf(env.number - 1n),
+        parentTimestamp: env.timeMs - 1_000n,
+        confirmations: [],
+      },
       CFG,
     )
   env.tx = async (from, to, data) => {

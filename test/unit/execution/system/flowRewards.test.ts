@@ -180,10 +180,19 @@ t.test('ABI: the .sol compiles to the shipped JSON and matches the native dispat
   const here = path.dirname(fileURLToPath(import.meta.url))
   const dir = path.resolve(here, '..', '..', '..', '..', 'src', 'execution', 'system')
   const src = fs.readFileSync(path.join(dir, 'sol', 'IFlowRewards.sol'), 'utf8')
-  const json = JSON.parse(fs.readFileSync(path.join(dir, 'abi', 'IFlowRewards.json'), 'utf8')) as { type: string; name: string; inputs: { type: string }[]; outputs?: { type: string }[]; stateMutability?: string }[]
+  const json = JSON.parse(fs.readFileSync(path.join(dir, 'abi', 'IFlowRewards.json'), 'utf8')) as {
+    type: string
+    name: string
+    inputs: { type: string }[]
+    outputs?: { type: string }[]
+    stateMutability?: string
+  }[]
   const compiled = compileSolidity({ 'IFlowRewards.sol': src }).IFlowRewards!
   const key = (e: { type: string; name: string }) => `${e.type}${e.name}`
-  t.strictSame([...(compiled.abi as typeof json)].sort((a, b) => key(a).localeCompare(key(b))), [...json].sort((a, b) => key(a).localeCompare(key(b))))
+  t.strictSame(
+    [...(compiled.abi as typeof json)].sort((a, b) => key(a).localeCompare(key(b))),
+    [...json].sort((a, b) => key(a).localeCompare(key(b))),
+  )
   const fns = json.filter((e) => e.type === 'function')
   t.equal(fns.length, flowRewards.functions.length)
   for (const f of fns) {
@@ -191,7 +200,11 @@ t.test('ABI: the .sol compiles to the shipped JSON and matches the native dispat
     const native = flowRewards.functions.find((n) => n.signature === sig)
     t.ok(native, sig)
     t.equal(native?.selector, F.getFunction(sig)!.selector)
-    t.strictSame(native?.outputs, (f.outputs ?? []).map((o) => o.type), `${sig} outputs`)
+    t.strictSame(
+      native?.outputs,
+      (f.outputs ?? []).map((o) => o.type),
+      `${sig} outputs`,
+    )
     t.equal(native?.mutability, f.stateMutability)
   }
   t.equal(json.filter((e) => e.type === 'event').length, flowRewards.events.length)

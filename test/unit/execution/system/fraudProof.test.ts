@@ -46,7 +46,16 @@ async function ready(): Promise<FlowEnv> {
 
 async function submit(env: FlowEnv, entries: CheckpointEntry[], signers = [1, 2, 3]): Promise<void> {
   const com = (await env.fs.committee(0n).all()).map((a) => [1, 2, 3, 4].find((i) => hexOf(i) === a)!)
-  const r = await env.tx(9, FLOW_REWARDS, checkpointData(0n, ZERO, entries, signers.filter((s) => com.includes(s))))
+  const r = await env.tx(
+    9,
+    FLOW_REWARDS,
+    checkpointData(
+      0n,
+      ZERO,
+      entries,
+      signers.filter((s) => com.includes(s)),
+    ),
+  )
   if (outcome(r) !== 'ok') throw new Error(`submit: ${outcome(r)}`)
 }
 
@@ -96,14 +105,20 @@ t.test('inflated entry and duplicate seq are proven; proofs after the window are
   const r1 = receipt()
   const r2 = receipt({ sessionId: core.keccak256(new TextEncoder().encode('session 2')) })
   const inflated = entryOf(r1, 0n, { total: 9n * 10n ** 9n })
-  await submit(env, [inflated, entryOf(r2)].sort((a, b) => Buffer.compare(Buffer.from(a.sessionId), Buffer.from(b.sessionId))))
+  await submit(
+    env,
+    [inflated, entryOf(r2)].sort((a, b) => Buffer.compare(Buffer.from(a.sessionId), Buffer.from(b.sessionId))),
+  )
   const idx = async (sid: Uint8Array) => {
     for (let i = 0n; i < 2n; i++) if (Buffer.compare(Buffer.from((await env.fs.getEntry(0n, i)).sessionId), Buffer.from(sid)) === 0) return Number(i)
     throw new Error('entry')
   }
   const i1 = await idx(r1.sessionId)
   const i2 = await idx(r2.sessionId)
-  t.equal(outcome(await env.tx(AUDITOR, EVIDENCE, proofData({ kind: FraudKind.Inflated, cycle: 0n, entryIndex: i2, receipt: r2 }))), 'revert: fraud not proven: the entry matches its receipt')
+  t.equal(
+    outcome(await env.tx(AUDITOR, EVIDENCE, proofData({ kind: FraudKind.Inflated, cycle: 0n, entryIndex: i2, receipt: r2 }))),
+    'revert: fraud not proven: the entry matches its receipt',
+  )
   const r = await env.tx(AUDITOR, EVIDENCE, proofData({ kind: FraudKind.Inflated, cycle: 0n, entryIndex: i1, receipt: r1 }))
   t.equal(outcome(r), 'ok')
   t.equal(eventsOf(E, r).filter((e) => e.name === 'SignerPenalized').length, 3)
@@ -111,7 +126,11 @@ t.test('inflated entry and duplicate seq are proven; proofs after the window are
   const second = receipt({ sessionId: r2.sessionId, bytesDown: 1n })
   const d = await env.tx(AUDITOR, EVIDENCE, proofData({ kind: FraudKind.DuplicateSeq, cycle: 0n, entryIndex: i2, receipt: r2, second }))
   t.equal(outcome(d), 'ok', 'a second receipt with the same seq and other totals')
-  t.strictSame(eventsOf(E, d).map((e) => e.name), ['FraudProven'], 'signers are penalised once per checkpoint')
+  t.strictSame(
+    eventsOf(E, d).map((e) => e.name),
+    ['FraudProven'],
+    'signers are penalised once per checkpoint',
+  )
   t.equal(await env.store.getCandidateField(hexOf(1), 'trust'), TRUST_VIOLATION)
 
   // a fresh bad entry in cycle 1, proven only after its window: refused

@@ -54,7 +54,7 @@ async function convert(env: TokenEnv, i: number, value: bigint) {
   return env.send(i, NB_ADDR, N.encodeFunctionData('convert'), { value })
 }
 
-t.test('ERC-20 metadata and balances through ethers\' plain ERC-20 ABI', async (t) => {
+t.test("ERC-20 metadata and balances through ethers' plain ERC-20 ABI", async (t) => {
   const env = await tokenEnv()
   t.equal(await view(env, ERC20, 'name'), 'NetFlow Bandwidth')
   t.equal(await view(env, ERC20, 'symbol'), 'NB')
@@ -173,7 +173,11 @@ t.test('price: the foundation alone sets it; conversions use the live price', as
   t.equal(await view(env, N, 'balanceOf', [hex(1)]), 6n * NFC, '3 NFC × 2 NB')
 
   const none = await tokenEnv({ foundation: null })
-  t.equal(outcome(await none.send(8, NB_ADDR, N.encodeFunctionData('setPrice', [2n * NFC]))), 'revert: NB: only the foundation sets the price', 'nobody without a foundation')
+  t.equal(
+    outcome(await none.send(8, NB_ADDR, N.encodeFunctionData('setPrice', [2n * NFC]))),
+    'revert: NB: only the foundation sets the price',
+    'nobody without a foundation',
+  )
 })
 
 t.test('funder: the first sender by transfer/transferFrom, never a conversion', async (t) => {
@@ -195,7 +199,7 @@ t.test('funder: the first sender by transfer/transferFrom, never a conversion', 
   t.equal(await new NbStore(env.sm).funderOf(hex(4)), hex(1), 'NbStore reads the same record')
 })
 
-t.test('NbStore.burnFrom (the engine\'s fuel) and no public burn', async (t) => {
+t.test("NbStore.burnFrom (the engine's fuel) and no public burn", async (t) => {
   const env = await tokenEnv()
   await convert(env, 1, 100n * NFC)
   const store = new NbStore(env.sm)
@@ -205,7 +209,11 @@ t.test('NbStore.burnFrom (the engine\'s fuel) and no public burn', async (t) => 
   t.equal(await store.totalSupply(), 0n)
   for (const sig of ['burnFuel(address,uint256)', 'burn(uint256)', 'mint(address,uint256)']) {
     const sel = new Interface([`function ${sig}`]).getFunction(sig.split('(')[0]!)!.selector
-    const data = sel + AbiCoder.defaultAbiCoder().encode(sig.includes('address') ? ['address', 'uint256'] : ['uint256'], sig.includes('address') ? [hex(1), 1n] : [1n]).slice(2)
+    const data =
+      sel +
+      AbiCoder.defaultAbiCoder()
+        .encode(sig.includes('address') ? ['address', 'uint256'] : ['uint256'], sig.includes('address') ? [hex(1), 1n] : [1n])
+        .slice(2)
     t.equal(outcome(await env.send(1, NB_ADDR, data)), 'revert: NB: unknown function selector', `${sig} is not callable`)
   }
 })
@@ -230,7 +238,10 @@ t.test('DELEGATECALL is refused', async (t) => {
   const nonce = (await env.sm.getAccount(devAt(0)))!.nonce
   t.equal(outcome(await env.send(0, undefined, c.bytecode, { gasLimit: 3_000_000n })), 'ok')
   const u = new Address(hexToBytes(getCreateAddress({ from: hex(0), nonce }) as `0x${string}`))
-  for (const [fn, args] of [['delegated', []], ['delegatedTransfer', [hex(2)]]] as const) {
+  for (const [fn, args] of [
+    ['delegated', []],
+    ['delegatedTransfer', [hex(2)]],
+  ] as const) {
     const r = await env.send(1, u, U.encodeFunctionData(fn, args as never))
     const [ok, ret] = U.decodeFunctionResult(fn, r.execResult.returnValue)
     t.equal(ok, false, fn)

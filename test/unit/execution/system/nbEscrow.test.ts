@@ -73,7 +73,11 @@ t.test('escrow: balance → escrow of the pair, event, supply unchanged', async 
   t.equal(await balanceOf(env, 1), 4n * NFC)
   t.equal(await totalSupply(env), 10n * NFC, 'escrowed NB is still NB')
   const nb = new NbStore(env.sm)
-  t.equal(await nb.totalSupply(), (await nb.balanceOf(hex(1))) + (await nb.escrowOf(hex(1), hex(2))).amount + (await nb.escrowOf(hex(1), hex(3))).amount, 'totalSupply = Σ balances + Σ escrows')
+  t.equal(
+    await nb.totalSupply(),
+    (await nb.balanceOf(hex(1))) + (await nb.escrowOf(hex(1), hex(2))).amount + (await nb.escrowOf(hex(1), hex(3))).amount,
+    'totalSupply = Σ balances + Σ escrows',
+  )
 })
 
 t.test('escrow: refusals', async (t) => {
@@ -165,7 +169,11 @@ t.test('escrowsOf: a consumer with none; the list grows once per provider', asyn
   const env = await setup()
   const none = await env.call(devAt(9), NB_ADDR, N.encodeFunctionData('escrowsOf', [hex(1)]), { isStatic: true })
   t.equal(outcome(none), 'ok')
-  t.same([...N.decodeFunctionResult('escrowsOf', none.execResult.returnValue)].map((a) => [...a]), [[], [], []], 'no escrows: three empty arrays')
+  t.same(
+    [...N.decodeFunctionResult('escrowsOf', none.execResult.returnValue)].map((a) => [...a]),
+    [[], [], []],
+    'no escrows: three empty arrays',
+  )
   t.equal(none.execResult.executionGasUsed, NB_GAS.view, 'an empty list costs the view price')
   t.equal(await escrowCount(env, 1), 0n)
 

@@ -7,7 +7,20 @@ import { getAddress } from 'ethers'
 import { Role } from '../../../../src/consensus/dpos/store.js'
 import { DEFAULT_FLOW_CONFIG } from '../../../../src/consensus/povf/params.js'
 import { NODE_REGISTRY_GAS } from '../../../../src/execution/system/index.js'
-import { addrOf, CFG, DAY, eventsOf, hexOf, NODE_REGISTRY, outcome, registryIface as R, STAKING, stakingIface as S, systemEnv, type SystemEnv } from '../../../helpers/systemVm.js'
+import {
+  addrOf,
+  CFG,
+  DAY,
+  eventsOf,
+  hexOf,
+  NODE_REGISTRY,
+  outcome,
+  registryIface as R,
+  STAKING,
+  stakingIface as S,
+  systemEnv,
+  type SystemEnv,
+} from '../../../helpers/systemVm.js'
 
 const CN = DEFAULT_FLOW_CONFIG.cnPledge
 const EN = DEFAULT_FLOW_CONFIG.enPledge
@@ -21,7 +34,11 @@ async function byRole(env: SystemEnv, role: number): Promise<string[]> {
 
 t.test('minPledge per role', async (t) => {
   const env = await systemEnv()
-  for (const [role, want] of [[1, CFG.rnPledge], [2, CN], [3, EN]] as const) {
+  for (const [role, want] of [
+    [1, CFG.rnPledge],
+    [2, CN],
+    [3, EN],
+  ] as const) {
     const r = await env.call(addrOf(0), NODE_REGISTRY, R.encodeFunctionData('minPledge', [role]))
     t.equal(R.decodeFunctionResult('minPledge', r.execResult.returnValue)[0], want, `role ${role}`)
     t.equal(r.execResult.executionGasUsed, NODE_REGISTRY_GAS.minPledge)
@@ -56,7 +73,10 @@ t.test('CN and EN pledge with their own minimum; one role per node', async (t) =
   t.equal(g.execResult.executionGasUsed, NODE_REGISTRY_GAS.nodesByRole + 3n * NODE_REGISTRY_GAS.perNode, 'charged per listed node')
 
   // DPoS candidacy stays RN-only
-  t.equal(outcome(await env.send(1, STAKING, S.encodeFunctionData('registerCandidate', [0, '']))), 'revert: only a pledged RN can register: pledge(1) on NodeRegistry first')
+  t.equal(
+    outcome(await env.send(1, STAKING, S.encodeFunctionData('registerCandidate', [0, '']))),
+    'revert: only a pledged RN can register: pledge(1) on NodeRegistry first',
+  )
   t.equal(await env.store.isActiveRN(hexOf(1), 0n), false, 'a CN is never an active RN')
   t.equal(await env.store.isActiveRN(hexOf(3), CFG.rnPledge), true)
 

@@ -40,7 +40,13 @@ t.test('flow_ views on a fresh chain', async (t) => {
   t.equal(await documented(t, n, 'flow_getCheckpoint', ['0x' + 'ee'.repeat(32)]), null, 'unknown sideChainId')
   t.equal((await rpcError(n, 'flow_getCheckpoint', [true])).code, -32602)
 
-  t.same(await documented(t, n, 'flow_getRewards', [devAddress(2)]), { locked: '0x0', unlocking: '0x0', withdrawable: '0x0', withdrawn: '0x0', coinTime: '0x0' })
+  t.same(await documented(t, n, 'flow_getRewards', [devAddress(2)]), {
+    locked: '0x0',
+    unlocking: '0x0',
+    withdrawable: '0x0',
+    withdrawn: '0x0',
+    coinTime: '0x0',
+  })
   t.equal((await rpcError(n, 'flow_getRewards', ['0x12'])).code, -32602)
 
   const stats = await documented(t, n, 'flow_getStats', [])

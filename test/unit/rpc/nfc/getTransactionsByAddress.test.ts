@@ -100,9 +100,19 @@ t.test('nfc_getTransactionsByAddress on a dev node', async (t) => {
     t.equal(built.rejected.length, 0, `block ${built.block.header.number} took every transaction`)
     t.equal(built.block.transactions.length, sends.length)
   }
-  await block(() => send(n, 1, B), () => send(n, 2, A))
-  await block(() => send(n, 1, null, INIT_CODE), () => send(n, 3, devAddress(4)))
-  await block(() => send(n, 1, A), () => send(n, 2, A), () => send(n, 1, B))
+  await block(
+    () => send(n, 1, B),
+    () => send(n, 2, A),
+  )
+  await block(
+    () => send(n, 1, null, INIT_CODE),
+    () => send(n, 3, devAddress(4)),
+  )
+  await block(
+    () => send(n, 1, A),
+    () => send(n, 2, A),
+    () => send(n, 1, B),
+  )
   const creation = await n.rpc('eth_getTransactionReceipt', [mined[2]])
   const contract: string = creation.contractAddress
   t.match(contract, /^0x[0-9a-f]{40}$/, 'the creation made a contract')
@@ -120,11 +130,7 @@ t.test('nfc_getTransactionsByAddress on a dev node', async (t) => {
   await t.test('the whole history at once (default limit), newest first', async (t) => {
     const want = await relevant(A)
     t.equal(want.length, 6)
-    t.same(
-      want.map((e) => e.direction).sort(),
-      ['in', 'in', 'out', 'out', 'out', 'self'],
-      'two received, three sent (one a creation), one to itself',
-    )
+    t.same(want.map((e) => e.direction).sort(), ['in', 'in', 'out', 'out', 'out', 'self'], 'two received, three sent (one a creation), one to itself')
     t.same(await page(t, n, [A]), { transactions: want, next: null })
     t.same(await page(t, n, [A, {}]), { transactions: want, next: null }, 'empty options')
     t.same(await page(t, n, [A, { limit: null, cursor: null }]), { transactions: want, next: null }, 'null fields are absent')
@@ -144,7 +150,11 @@ t.test('nfc_getTransactionsByAddress on a dev node', async (t) => {
       if (r.next === null) break
       cursor = r.next
     }
-    t.same(pages.map((p) => p.length), [2, 2, 2], 'three full pages; the last has next: null')
+    t.same(
+      pages.map((p) => p.length),
+      [2, 2, 2],
+      'three full pages; the last has next: null',
+    )
     t.same(pages.flat(), want, 'in order, nothing repeated or skipped')
     const b = await relevant(B)
     t.equal(b.length, 4)
@@ -156,8 +166,14 @@ t.test('nfc_getTransactionsByAddress on a dev node', async (t) => {
 
   await t.test('the created contract, an uninvolved account, an account without history', async (t) => {
     t.same(await page(t, n, [contract]), { transactions: [await expectedEntry(n, contract, mined[2])], next: null })
-    t.same((await page(t, n, [C])).transactions.map((e) => e.direction), ['out'])
-    t.same((await page(t, n, [devAddress(4)])).transactions.map((e) => e.direction), ['in'])
+    t.same(
+      (await page(t, n, [C])).transactions.map((e) => e.direction),
+      ['out'],
+    )
+    t.same(
+      (await page(t, n, [devAddress(4)])).transactions.map((e) => e.direction),
+      ['in'],
+    )
     t.same(await page(t, n, ['0x000000000000000000000000000000000000beef']), { transactions: [], next: null })
   })
 
