@@ -1,3 +1,4 @@
+// Long on purpose (774 lines): one schema for the whole genesis document with its error messages (every bad field named in one run).
 /**
  * Field-by-field validation of a parsed genesis document. Each section is a zod schema
  * (`paramsSchema`, `witnessSchema`, `accountSchema`, `grantSchema`): the TypeScript types, the

@@ -1,3 +1,4 @@
+// Long on purpose (485 lines): eth_call, eth_estimateGas (binary search) and the call environment they share.
 /**
  * eth_call and eth_estimateGas: the request runs as a real transaction (`runTx`: intrinsic gas,
  * access lists, refunds exactly as in a block) from an impersonated sender, on a private state
@@ -12,7 +13,7 @@ import { createFeeMarket1559Tx, type AccessList, type FeeMarket1559Tx } from '@e
 import { Address, bytesToHex, bytesToUnprefixedHex, concatBytes, createAccountFromRLP, equalsBytes, type Account } from '@ethereumjs/util'
 import { createNodeVm } from './vmFactory.js'
 import type { DposConfig } from '../consensus/dpos/engine.js'
-import { createVM, runTx, type VM } from '@ethereumjs/vm'
+import { runTx, type VM } from '@ethereumjs/vm'
 import { NfcError } from '../util/errors.js'
 import { evmBlock, type BlockContext } from './blockExecutor.js'
 import { ExecErrorCode } from './errors.js'

@@ -1,3 +1,4 @@
+// Long on purpose (568 lines): two tracers (struct logger and callTracer) over one EVM step hook and one replay path.
 /**
  * debug_traceTransaction / debug_traceCall: re-execution with a tracer on the EVM's `step`,
  * `beforeMessage` and `afterMessage` events. Two tracers, with geth's output shapes:
@@ -13,7 +14,7 @@ import type { TypedTransaction } from '@ethereumjs/tx'
 import { Address, bigIntToBytes, bytesToHex, setLengthLeft } from '@ethereumjs/util'
 import { createNodeVm } from './vmFactory.js'
 import type { DposConfig } from '../consensus/dpos/engine.js'
-import { createVM, runTx, type RunTxResult, type VM } from '@ethereumjs/vm'
+import { runTx, type RunTxResult, type VM } from '@ethereumjs/vm'
 import type { MerkleStateManager } from '@ethereumjs/statemanager'
 import type { Block } from '../chain/block.js'
 import type { BlockHeader } from '../chain/header.js'

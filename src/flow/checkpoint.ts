@@ -1,3 +1,4 @@
+// Long on purpose (422 lines): one format — types, EIP-712 hashing, validation, RLP and JSON codecs of the checkpoint — so a field change is one file.
 /**
  * The checkpoint a cycle's committee signs and anyone submits to FlowRewards: one entry per
  * session with traffic in the cycle (its latest receipt), the providers' totals as a sum tree,

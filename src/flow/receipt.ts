@@ -1,3 +1,4 @@
+// Long on purpose (600 lines): one format — types, EIP-712 typed data, validation, bounds, RLP and JSON codecs, signing — so a field change is one file.
 /**
  * The flow receipt (DESIGN §5.4): a running total of the bytes of one session, signed by both
  * consumer and provider as EIP-712 typed data, so any wallet's `signTypedData` produces the

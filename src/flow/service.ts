@@ -1,3 +1,4 @@
+// Long on purpose (504 lines): the committee life cycle (open, grace, close, sign, gossip, submit, resubmit) is one state machine.
 /**
  * The node's flow side-chain service (DESIGN §5.6–§5.7). Follows the main-chain head: the flow
  * cycle of the head's time is the current cycle; when this node's key is in that cycle's

@@ -1,3 +1,4 @@
+// Long on purpose (416 lines): one simulation read top to bottom (set-up transactions, traffic, receipts, cheats, the report); splitting it would scatter one story.
 /**
  * The traffic simulator behind `nfc flow simulate`: C consumers and P providers exchange real byte
  * streams (traffic.ts) for S seconds against a running node, sign cumulative receipts at both ends

@@ -1,3 +1,4 @@
+// Long on purpose (404 lines): the running chain's private state (head, finality bookkeeping, seats, the lock) and the producer path that needs all of it; opening, import and confirmation choice are already split out (chainOpen.ts, importBlock.ts, usableConfirmations.ts).
 /**
  * The chain as a running node holds it: the block store, the world state and the head.
  * Opening (chainOpen.ts) checks that the data directory belongs to this genesis and is intact
@@ -29,6 +30,7 @@ import { POOLS } from '../execution/systemAddresses.js'
 import { WorldState } from '../state/worldState.js'
 import { NfcError } from '../util/errors.js'
 import type { Logger } from '../util/logger.js'
+import { SerialQueue } from '../util/serialQueue.js'
 import { dposConfigOf, makeVm, openChainParts, type OpenOptions } from './chainOpen.js'
 import { importBlock, type ImportHost, type ImportOutcome } from './importBlock.js'
 import { usableConfirmations } from './usableConfirmations.js'
@@ -50,16 +52,6 @@ export interface BuiltBlock extends NewBlockEvent {
   rejected: ExecutedBlock['rejected']
 }
 
-/** Serialises async sections: block building and anything that must see a stable head. */
-class Mutex {
-  private tail: Promise<unknown> = Promise.resolve()
-  run<T>(fn: () => Promise<T>): Promise<T> {
-    const next = this.tail.then(fn, fn)
-    this.tail = next.catch(() => undefined)
-    return next
-  }
-}
-
 const SHARED = new Address(hexToBytes(POOLS.shared))
 
 /** two different headers signed by one producer for one slot (DESIGN §4 double production) */
@@ -76,7 +68,8 @@ export class Blockchain extends EventEmitter<{
   finalized: [Head]
   doubleProduction: [DoubleProduction]
 }> {
-  private readonly lock = new Mutex()
+  /** block building, import and anything that must see a stable head, one at a time */
+  private readonly lock = new SerialQueue()
   /** highest canonical block each witness is known to have confirmed (own blocks included) */
   private readonly confirmedBy = new Map<string, bigint>()
   private headSeats: (string | null)[] = []

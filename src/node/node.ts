@@ -1,3 +1,4 @@
+// Long on purpose (449 lines): Node.init builds every part in order and hands each the narrow view it needs of the others (flow, watcher, P2P adapter); the views are small closures over the same parts.
 /**
  * The node (STYLE §2): parts are built in order — database, chain, sender recovery, tx pool,
  * flow side-chain service, P2P, producer — and closed in reverse, the database last.

@@ -1,3 +1,4 @@
+// Long on purpose (771 lines): gossip, dedupe, scoring, request/response and the peer set share per-peer state (range sync and peer exchange are split out).
 /**
  * The P2P network service on top of the Transport: gossip of blocks, transactions and witness
  * confirmations with dedupe, range sync (sync.ts), serving GetBlocks, and peer exchange. The

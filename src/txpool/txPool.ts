@@ -1,3 +1,4 @@
+// Long on purpose (503 lines): one pool's invariants (nonce order, replacement, per-sender and global limits, eviction) over shared indexes.
 /**
  * A geth-like transaction pool: per-sender nonce-ordered lists, split into pending (contiguous
  * from the state nonce, executable now) and queued (behind a nonce gap). Validation messages

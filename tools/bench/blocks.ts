@@ -1,3 +1,4 @@
+// Long on purpose (619 lines): one benchmark group with its same-run baseline, set-up and verification of the result.
 /**
  * DESIGN §8: value transfers (≥ 3,000/s) and ERC-20 transfers (≥ 1,000/s) through full blocks
  * on this machine: raw signed bytes → decodeRawTransaction → sender recovery on the RecoverPool

@@ -1,3 +1,4 @@
+// Long on purpose (905 lines): one generator of malformed parameters per JSON-RPC method family, in one table.
 /**
  * JSON-RPC fuzzer: sends random and mutated requests to a running node over HTTP and WebSocket
  * and checks that every one gets a JSON-RPC answer (result or error) or a closed connection,

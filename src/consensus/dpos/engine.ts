@@ -1,3 +1,4 @@
+// Long on purpose (561 lines): the per-block DPoS transition in rule order (seeds, missed slots, removals, confirmations, rewards, elections).
 /**
  * The DPoS state transition (DESIGN §4): what every node runs for every block, on the world
  * state the block executes on. Pure in the sense of STYLE §3 — no db, clock or network: the

@@ -1,3 +1,4 @@
+// Long on purpose (529 lines): the storage layout of every DPoS record in one place, so no two records can share a slot.
 /**
  * Where the DPoS state lives: storage words of the system accounts, inside the world state, so
  * the state root commits to every vote, pledge, trust value and seat, `eth_getProof` proves

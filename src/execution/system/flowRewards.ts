@@ -59,8 +59,6 @@ export const FLOW_REWARDS_GAS = {
   perItem: 200n,
 } as const
 
-const ZERO32 = new Uint8Array(32)
-
 export const CheckpointSubmitted = event('CheckpointSubmitted', [
   { name: 'sideChainId', type: 'bytes32', indexed: true },
   { name: 'cycle', type: 'uint64', indexed: true },
