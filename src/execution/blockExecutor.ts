@@ -135,6 +135,8 @@ async function runTransactions(
       result = await runTx(vm, { tx, block, blockGasUsed: gasUsed, skipHardForkValidation: true })
     } catch (e) {
       if (opts.mode === 'import') {
+        // a database error while the transaction ran is this node's fault, not the block's
+        if (isStorageFault(e)) throw e
         throw new NfcError(ExecErrorCode.InvalidTransaction, `transaction ${included.length} is invalid: ${(e as Error).message}`)
       }
       rejected.push({ tx, error: e as Error })
@@ -162,4 +164,17 @@ async function runTransactions(
     included.push(tx)
   }
   return { transactions: included, receipts, gasUsed, logsBloom, rejected, sharedPoolFees }
+}
+
+/**
+ * An error of the database under the state (classic-level / abstract-level throw errors with a
+ * `LEVEL_*` code: not open, I/O, corruption), directly or as the cause of another: a local
+ * fault, never evidence that a block or its transactions are invalid.
+ */
+export function isStorageFault(e: unknown): boolean {
+  for (let x: unknown = e, depth = 0; x !== null && typeof x === 'object' && depth < 5; x = (x as { cause?: unknown }).cause, depth++) {
+    const code = (x as { code?: unknown }).code
+    if (typeof code === 'string' && code.startsWith('LEVEL_')) return true
+  }
+  return false
 }

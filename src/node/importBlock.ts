@@ -22,6 +22,7 @@ import type { BlockInfo } from '../consensus/dpos/engine.js'
 import { DposError } from '../consensus/dpos/errors.js'
 import { executeBlock, type BlockContext, type ExecutionOptions } from '../execution/blockExecutor.js'
 import { ExecErrorCode, TxErrorCode } from '../execution/errors.js'
+import { TxPoolErrorCode } from '../txpool/errors.js'
 import type { WorldState } from '../state/worldState.js'
 import { isNfcError, NfcError } from '../util/errors.js'
 import type { Logger } from '../util/logger.js'
@@ -63,6 +64,12 @@ const PEER_FAULT_CODES: ReadonlySet<string> = new Set<string>([
   ExecErrorCode.BlockGasExceeded,
   // a transaction of the block does not decode or validate
   ...Object.values(TxErrorCode),
+  // a gossiped transaction that can never be valid here (not the pool's policy: full, underpriced,
+  // nonce races and the like are no one's fault)
+  TxPoolErrorCode.TX_TYPE_NOT_SUPPORTED,
+  TxPoolErrorCode.GAS_LIMIT,
+  TxPoolErrorCode.INTRINSIC_GAS,
+  TxPoolErrorCode.TIP_ABOVE_FEE_CAP,
 ])
 
 /**

@@ -485,7 +485,13 @@ export class Network extends EventEmitter {
     try {
       r = await this.chain.addTransaction(raw)
     } catch (e) {
-      // remembered as seen: the same bytes will not be checked again
+      // remembered as seen: the same bytes will not be checked again. A pool's own refusal (full,
+      // underpriced, a nonce race) or a local fault is not the peer's misbehaviour (geth does not
+      // penalise those either): only a transaction that can never be valid costs it score.
+      if (!this.chain.isPeerFault(e)) {
+        this.log.debug('transaction from peer not taken', { peer: ps.id, error: e })
+        return
+      }
       this.log.warn('invalid transaction from peer', { peer: ps.id, error: e })
       return ps.penalize(Penalty.InvalidTx, `invalid transaction: ${errorText(e)}`)
     }

@@ -13,6 +13,8 @@ import { DposError } from '../../../src/consensus/dpos/errors.js'
 import { RecoverPool } from '../../../src/crypto/recoverPool.js'
 import { addressOf, publicKeyOf } from '../../../src/crypto/secp256k1.js'
 import { ExecErrorCode } from '../../../src/execution/errors.js'
+import { isStorageFault } from '../../../src/execution/blockExecutor.js'
+import { TxPoolErrorCode } from '../../../src/txpool/errors.js'
 import { ConsensusLink } from '../../../src/node/consensusLink.js'
 import { DEV_ACCOUNTS } from '../../../src/node/devAccounts.js'
 import { isPeerFault } from '../../../src/node/importBlock.js'
@@ -38,6 +40,14 @@ t.test('isPeerFault: rule-breaking blocks and bad bytes blame the peer; local fa
   t.notOk(isPeerFault(new NfcError('CRYPTO_POOL_CLOSED', 'x')), 'a closed worker pool')
   t.notOk(isPeerFault(new BlockError(BlockErrorCode.ReorgBelowFinal, 'x')), 'a local BlockError reason')
   t.notOk(isPeerFault(undefined), 'nothing')
+  t.ok(isPeerFault(new NfcError(TxPoolErrorCode.INTRINSIC_GAS, 'x')), 'a gossiped transaction that can never be valid')
+  t.notOk(isPeerFault(new NfcError(TxPoolErrorCode.FULL, 'x')), "the pool's own refusal: full")
+  t.notOk(isPeerFault(new NfcError(TxPoolErrorCode.NONCE_TOO_LOW, 'x')), 'a nonce race')
+  const level = Object.assign(new Error('IO error: disk full'), { code: 'LEVEL_IO_ERROR' })
+  t.ok(isStorageFault(level), 'a classic-level error is a storage fault')
+  t.ok(isStorageFault(new Error('wrapped', { cause: level })), 'also as the cause of another')
+  t.notOk(isStorageFault(new Error('invalid nonce')), 'a transaction error is not')
+  t.notOk(isPeerFault(level), "and never the peer's fault")
 })
 
 t.test("ConsensusLink: a store error while importing is a local fault; the same block invalid is the peer's", async (t) => {

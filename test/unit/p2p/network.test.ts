@@ -272,6 +272,21 @@ t.test('a local fault importing a gossiped block costs the sender nothing; an in
   t.equal(scoreOf(b, sender.id), -50, 'an invalid block costs InvalidBlock (50)')
 })
 
+t.test('a transaction the pool refuses for its own reasons (full, a store error) costs the sender nothing', async (t) => {
+  const b = await node(t)
+  const sender = await rogue(t, b, 0n)
+  const refused = until(b.chain, 'rejected')
+  sender.peer.send(MessageType.Tx, Uint8Array.of(0xfe, 1))
+  await refused
+  await logged(b, /DEBUG .*transaction from peer not taken/)
+  t.equal(scoreOf(b, sender.id), 0, 'no penalty')
+  const invalid = until(b.chain, 'rejected')
+  sender.peer.send(MessageType.Tx, Uint8Array.of(0xff, 1))
+  await invalid
+  await logged(b, /WARN .*invalid transaction from peer/)
+  t.equal(scoreOf(b, sender.id), -5, 'an invalid transaction still costs InvalidTx (5)')
+})
+
 t.test('garbage and out-of-range GetBlocks, unsolicited and bad Blocks are penalised', async (t) => {
   const clock = new ManualClock()
   const b = await node(t, { maintenanceMs: 50, clock })
