@@ -17,6 +17,10 @@ export const RpcErrorCode = {
   /** a query or resource limit (too many logs, too wide a block range, …) */
   Limit: 'RPC_LIMIT',
   ResponseTooLarge: 'RPC_RESPONSE_TOO_LARGE',
+  /** admission control refused the call before it ran (too many in flight, or the event loop lags): retry later */
+  Busy: 'RPC_BUSY',
+  /** eth_sendRawTransactionSync: the transaction was not mined within the timeout (data: its hash) */
+  SyncTimeout: 'RPC_SYNC_TIMEOUT',
 } as const
 export type RpcErrorCode = (typeof RpcErrorCode)[keyof typeof RpcErrorCode]
 
@@ -61,6 +65,8 @@ const byCode = new Map<string, Rule>([
   [RpcErrorCode.InvalidParams, { code: JsonRpcCode.InvalidParams }],
   [RpcErrorCode.Limit, { code: JsonRpcCode.LimitExceeded, message: (e) => e.message || 'limit exceeded' }],
   [RpcErrorCode.ResponseTooLarge, { code: JsonRpcCode.ResponseTooLarge, message: () => 'response too large' }],
+  // geth/Infura's code and words for "too much, come back later"; clients retry on -32005
+  [RpcErrorCode.Busy, { code: JsonRpcCode.LimitExceeded, message: () => 'limit exceeded', data: () => ({ reason: 'server busy, retry later' }) }],
   [
     'EXEC_REVERTED',
     {
