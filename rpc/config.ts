@@ -17,6 +17,10 @@ export interface RpcLimits {
   maxSubscriptionsPerConnection: number
   /** most installed filters (eth_newFilter, eth_newBlockFilter, …) on the whole node (default 1000) */
   maxFilters: number
+  /** eth_sendRawTransactionSync: the wait when the caller names none or an invalid one (default 2000 ms, EIP-7966's recommendation) */
+  txSyncDefaultTimeoutMs?: number
+  /** eth_sendRawTransactionSync: the longest wait a caller may ask for; longer asks are cut to it (default 60000 ms) */
+  txSyncMaxTimeoutMs?: number
 }
 
 declare module './types.js' {
@@ -65,6 +69,10 @@ export interface RpcServerOptions {
   maxSubscriptionsPerConnection?: number
   /** see RpcLimits (default 1000) */
   maxFilters?: number
+  /** see RpcLimits (default 2000) */
+  txSyncDefaultTimeoutMs?: number
+  /** see RpcLimits (default 60000) */
+  txSyncMaxTimeoutMs?: number
   /**
    * Allowed browser origins, for CORS on HTTP and the Origin check of WS upgrades. `*` allows
    * any origin; entries are compared case-insensitively with the whole Origin header
@@ -121,6 +129,8 @@ export const rpcDefaults = {
   /** geth: --http.vhosts localhost */
   vhosts: ['localhost'],
   wsPingIntervalMs: 30_000,
+  txSyncDefaultTimeoutMs: 2_000,
+  txSyncMaxTimeoutMs: 60_000,
   maxInflight: 4096,
   maxLagMs: 250,
   wsMaxBufferedBytes: 32 * 1024 * 1024,

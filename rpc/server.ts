@@ -123,6 +123,8 @@ export async function startRpcServer(opts: RpcServerOptions): Promise<RpcServer>
   const limits: RpcLimits = {
     maxSubscriptionsPerConnection: opts.maxSubscriptionsPerConnection ?? rpcDefaults.maxSubscriptionsPerConnection,
     maxFilters: opts.maxFilters ?? rpcDefaults.maxFilters,
+    txSyncDefaultTimeoutMs: opts.txSyncDefaultTimeoutMs ?? rpcDefaults.txSyncDefaultTimeoutMs,
+    txSyncMaxTimeoutMs: opts.txSyncMaxTimeoutMs ?? rpcDefaults.txSyncMaxTimeoutMs,
   }
   const httpContext: RpcContext = { ...opts.context, limits }
 
