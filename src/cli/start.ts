@@ -20,7 +20,16 @@ import { startRpcServer, type RpcServer } from '../../rpc/server.js'
 export type RpcOptions = { host: string; port: number } & Partial<
   Pick<
     RpcServerOptions,
-    'maxBodyBytes' | 'maxBatch' | 'maxResponseBytes' | 'maxSubscriptionsPerConnection' | 'maxFilters' | 'maxInflight' | 'maxLagMs' | 'wsMaxBufferedBytes' | 'cors' | 'vhosts'
+    | 'maxBodyBytes'
+    | 'maxBatch'
+    | 'maxResponseBytes'
+    | 'maxSubscriptionsPerConnection'
+    | 'maxFilters'
+    | 'maxInflight'
+    | 'maxLagMs'
+    | 'wsMaxBufferedBytes'
+    | 'cors'
+    | 'vhosts'
   >
 >
 

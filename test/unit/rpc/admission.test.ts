@@ -166,7 +166,10 @@ t.test('WS binary frames: answered in binary, text still in text; notifications 
   const batch = frames.find((f) => Array.isArray(f.json))!
   const note = frames.find((f) => f.json.method === 'test_note')!
   t.equal(batch.binary, true, 'a binary batch is answered in binary')
-  t.same(batch.json.map((r: any) => r.id), [3, 4])
+  t.same(
+    batch.json.map((r: any) => r.id),
+    [3, 4],
+  )
   t.same(note, { json: { jsonrpc: '2.0', method: 'test_note', params: { ok: true } }, binary: true }, 'notification in the frame type of the latest request')
 })
 

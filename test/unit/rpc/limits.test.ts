@@ -82,7 +82,13 @@ t.test('defaults are geth-like', async (t) => {
   t.same(rpcDefaults.vhosts, ['localhost'])
   const { methods } = limitMethods()
   const s = await startTestServer(t, { methods })
-  t.same((await s.call('test_limits')).result, { maxSubscriptionsPerConnection: 128, maxFilters: 1000, txSyncDefaultTimeoutMs: 2000, txSyncMaxTimeoutMs: 60_000, ws: false })
+  t.same((await s.call('test_limits')).result, {
+    maxSubscriptionsPerConnection: 128,
+    maxFilters: 1000,
+    txSyncDefaultTimeoutMs: 2000,
+    txSyncMaxTimeoutMs: 60_000,
+    ws: false,
+  })
 })
 
 t.test('batch limit: over it, one -32600 "batch too large" (HTTP and WS)', async (t) => {
