@@ -44,9 +44,14 @@ function readsAt(chain: ChainApi, header: BlockHeader): RootReads {
   const root = bytesToHex(header.stateRoot)
   let reads = c.roots.get(root)
   if (reads === undefined) {
-    reads = { view: chain.stateAt(header), accounts: new Map() }
+    const entry: RootReads = { view: chain.stateAt(header), accounts: new Map() }
+    reads = entry
     // a view that failed to open (state pruned, db closing) is not kept
-    reads.view.catch(() => c.roots.delete(root))
+    const chainReads = c
+    entry.view.catch(() => {
+      if (chainReads.roots.get(root) === entry) chainReads.roots.delete(root)
+      if (chainReads.last?.reads === entry) chainReads.last = undefined
+    })
     c.roots.set(root, reads)
     if (c.roots.size > MAX_ROOTS) c.roots.delete(c.roots.keys().next().value!)
   }
