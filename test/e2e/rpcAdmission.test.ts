@@ -2,7 +2,7 @@
  * Bad input against a real in-process node with a small admission bound: a flood of receipt polls
  * for unknown hashes and a batch far past the bound are answered (null or -32005, never a hang),
  * the refusals are counted in /metrics, and the node keeps answering and producing afterwards.
- * And a raw ws client speaking binary frames (as web3.py does) against the same real node.
+ * And a raw ws client speaking binary frames (as web3.py does) to a real node.
  */
 import { randomBytes } from 'node:crypto'
 import t from 'tap'
