@@ -17,6 +17,10 @@ export interface RpcLimits {
   maxSubscriptionsPerConnection: number
   /** most installed filters (eth_newFilter, eth_newBlockFilter, …) on the whole node (default 1000) */
   maxFilters: number
+  /** eth_sendRawTransactionSync: the wait when the caller names none or an invalid one (default 2000 ms, EIP-7966's recommendation) */
+  txSyncDefaultTimeoutMs?: number
+  /** eth_sendRawTransactionSync: the longest wait a caller may ask for; longer asks are cut to it (default 60000 ms) */
+  txSyncMaxTimeoutMs?: number
 }
 
 declare module './types.js' {
@@ -65,6 +69,10 @@ export interface RpcServerOptions {
   maxSubscriptionsPerConnection?: number
   /** see RpcLimits (default 1000) */
   maxFilters?: number
+  /** see RpcLimits (default 2000) */
+  txSyncDefaultTimeoutMs?: number
+  /** see RpcLimits (default 60000) */
+  txSyncMaxTimeoutMs?: number
   /**
    * Allowed browser origins, for CORS on HTTP and the Origin check of WS upgrades. `*` allows
    * any origin; entries are compared case-insensitively with the whole Origin header
@@ -87,6 +95,23 @@ export interface RpcServerOptions {
    * - absent: `['*']` — kept for programmatic callers (tests) that predate this option file.
    */
   vhosts?: string[]
+  /**
+   * Admission control (admission.ts): most JSON-RPC calls in flight at once, HTTP and WS together,
+   * each call of a batch counting as one (default 4096; 0: no bound). Calls past it are answered
+   * -32005 "limit exceeded" without running (a batch runs the calls that got a slot, in order).
+   */
+  maxInflight?: number
+  /**
+   * Event-loop lag in ms past which new calls are answered -32005 (default 250; 0: off): judged
+   * on LAG_PROBES consecutive probes, so one long task (a block commit) sheds nothing.
+   */
+  maxLagMs?: number
+  /**
+   * Most bytes a WS client may leave unread in the server's send buffer (default 32 MiB); past
+   * it, the connection is cut (a client that never reads would otherwise hold memory without end).
+   * A message is always sent to an empty buffer, so one answer up to maxResponseBytes goes out.
+   */
+  wsMaxBufferedBytes?: number
   /** WS ping interval; a client that missed the previous pong is dropped (default 30 s) */
   wsPingIntervalMs?: number
   /** gauges read at each GET /metrics; absent: the node gauges are not exported */
@@ -104,6 +129,11 @@ export const rpcDefaults = {
   /** geth: --http.vhosts localhost */
   vhosts: ['localhost'],
   wsPingIntervalMs: 30_000,
+  txSyncDefaultTimeoutMs: 2_000,
+  txSyncMaxTimeoutMs: 60_000,
+  maxInflight: 4096,
+  maxLagMs: 250,
+  wsMaxBufferedBytes: 32 * 1024 * 1024,
 } as const
 
 /** -32005 "too many subscriptions…": what the subscription code throws past the limit. */

@@ -17,6 +17,12 @@ export const RpcErrorCode = {
   /** a query or resource limit (too many logs, too wide a block range, …) */
   Limit: 'RPC_LIMIT',
   ResponseTooLarge: 'RPC_RESPONSE_TOO_LARGE',
+  /** admission control refused the call before it ran (too many in flight, or the event loop lags): retry later */
+  Busy: 'RPC_BUSY',
+  /** eth_sendRawTransactionSync: the transaction was not mined within the timeout (meta.hash: its hash) */
+  SyncTimeout: 'RPC_SYNC_TIMEOUT',
+  /** eth_sendRawTransactionSync: pooled, but behind a nonce gap, so it cannot be mined yet (meta.hash) */
+  SyncNotReady: 'RPC_SYNC_NOT_READY',
 } as const
 export type RpcErrorCode = (typeof RpcErrorCode)[keyof typeof RpcErrorCode]
 
@@ -45,6 +51,10 @@ export const JsonRpcCode = {
   LimitExceeded: -32005,
   /** geth: execution reverted, data = revert bytes */
   Reverted: 3,
+  /** EIP-7966: eth_sendRawTransactionSync timed out, data = the transaction hash */
+  SyncTimeout: 4,
+  /** EIP-7966: eth_sendRawTransactionSync's transaction is not ready to be mined (nonce gap), data = its hash */
+  SyncNotReady: 5,
 } as const
 
 interface Rule {
@@ -61,6 +71,10 @@ const byCode = new Map<string, Rule>([
   [RpcErrorCode.InvalidParams, { code: JsonRpcCode.InvalidParams }],
   [RpcErrorCode.Limit, { code: JsonRpcCode.LimitExceeded, message: (e) => e.message || 'limit exceeded' }],
   [RpcErrorCode.ResponseTooLarge, { code: JsonRpcCode.ResponseTooLarge, message: () => 'response too large' }],
+  // geth/Infura's code and words for "too much, come back later"; clients retry on -32005
+  [RpcErrorCode.Busy, { code: JsonRpcCode.LimitExceeded, message: () => 'limit exceeded', data: () => ({ reason: 'server busy, retry later' }) }],
+  [RpcErrorCode.SyncTimeout, { code: JsonRpcCode.SyncTimeout, data: (e) => e.meta.hash }],
+  [RpcErrorCode.SyncNotReady, { code: JsonRpcCode.SyncNotReady, data: (e) => e.meta.hash }],
   [
     'EXEC_REVERTED',
     {

@@ -19,6 +19,7 @@ import { eth_getTransactionCount } from './eth/getTransactionCount.js'
 import { eth_getTransactionReceipt } from './eth/getTransactionReceipt.js'
 import { eth_maxPriorityFeePerGas } from './eth/maxPriorityFeePerGas.js'
 import { eth_sendRawTransaction } from './eth/sendRawTransaction.js'
+import { eth_sendRawTransactionSync } from './eth/sendRawTransactionSync.js'
 import { net_version } from './net/version.js'
 import { web3_clientVersion } from './web3/clientVersion.js'
 import { debugMethods } from './debug/index.js'
@@ -49,6 +50,7 @@ export function allMethods(): Map<string, RpcMethod<any, any>> {
     eth_getTransactionReceipt,
     eth_maxPriorityFeePerGas,
     eth_sendRawTransaction,
+    eth_sendRawTransactionSync,
     net_version,
     web3_clientVersion,
     ...moreMethods,

@@ -6,6 +6,7 @@
  * calls (nonce n, then n+1) behaves like the same calls sent one by one.
  */
 import type { Logger } from '../src/util/logger.js'
+import type { Admission } from './admission.js'
 import { InvalidParamsError, JsonRpcCode, RpcErrorCode, rpcError, toJsonRpcError } from './errors.js'
 import type { JsonRpcErrorObject, JsonRpcId, JsonRpcResponse, RpcContext, RpcMethod } from './types.js'
 
@@ -24,6 +25,12 @@ export interface DispatcherOptions {
    * settled, for metrics. Must not throw (a throw is logged and ignored).
    */
   onCall?: (record: CallRecord) => void
+  /**
+   * The server's admission control: each call takes a slot before it runs (a batch asks for all
+   * its calls at once); a call without one is answered -32005 "limit exceeded" without running.
+   * Absent: no bound.
+   */
+  admission?: Admission
 }
 
 export interface CallRecord {
@@ -97,6 +104,7 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
   const maxBatch = opts.maxBatch ?? defaultMaxBatch
   const maxResponseBytes = opts.maxResponseBytes ?? defaultMaxResponseBytes
   const onCall = opts.onCall
+  const admission = opts.admission
 
   function record(method: string | null, started: number, errorCode: number | null): void {
     if (!onCall) return
@@ -139,6 +147,9 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
     }
   }
 
+  /** The answer to a call the admission control refused (not run): -32005 "limit exceeded". */
+  const shedError = (id: JsonRpcId): JsonRpcResponse => errorResponse(id, toJsonRpcError(rpcError(RpcErrorCode.Busy, ''), logger))
+
   const tooLarge = (id: JsonRpcId) => JSON.stringify(errorResponse(id, toJsonRpcError(rpcError(RpcErrorCode.ResponseTooLarge, ''), logger)))
 
   async function single(msg: unknown, ctx: RpcContext): Promise<string | undefined> {
@@ -148,7 +159,16 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
       record(null, started, codeOf(checked))
       return serialise(checked)
     }
-    const res = await run(checked, ctx)
+    let res: JsonRpcResponse
+    if (admission === undefined) res = await run(checked, ctx)
+    else if (admission.acquire(1) === 0) res = shedError(checked.id)
+    else {
+      try {
+        res = await run(checked, ctx)
+      } finally {
+        admission.release(1)
+      }
+    }
     if (checked.notification) {
       record(known(checked), started, codeOf(res))
       return undefined
@@ -174,38 +194,55 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
       const err = errorResponse(first?.id ?? null, { code: JsonRpcCode.InvalidRequest, message: 'batch too large' })
       return `[${JSON.stringify(err)}]`
     }
+    const checkedAll = msgs.map(checkRequest)
+    // the batch's calls ask for their slots together: the first `granted` run, the rest are shed
+    let granted = admission === undefined ? Infinity : admission.acquire(checkedAll.filter(isCall).length)
     const parts: string[] = []
     let bytes = 2
     let overflow = false
-    for (const msg of msgs) {
-      const started = performance.now()
-      const checked = checkRequest(msg)
-      const method = isCall(checked) ? known(checked) : null
-      let text: string | undefined
-      let code: number | null
-      if (!isCall(checked)) {
-        text = serialise(checked)
-        code = codeOf(checked)
-      } else if (overflow) {
-        // like geth: once the batch is too large, the remaining calls are answered, not run
-        if (!checked.notification) text = tooLarge(checked.id)
-        code = JsonRpcCode.ResponseTooLarge
-      } else {
-        const res = await run(checked, ctx)
-        code = codeOf(res)
-        if (!checked.notification) ({ text, code } = serialiseCoded(res, checked.method))
-      }
-      if (text !== undefined) {
-        const size = Buffer.byteLength(text) + 1
-        if (!overflow && bytes + size > maxResponseBytes) {
-          overflow = true
-          text = tooLarge(isCall(checked) ? checked.id : null)
+    try {
+      for (const checked of checkedAll) {
+        const started = performance.now()
+        const method = isCall(checked) ? known(checked) : null
+        let text: string | undefined
+        let code: number | null
+        if (!isCall(checked)) {
+          text = serialise(checked)
+          code = codeOf(checked)
+        } else if (overflow) {
+          // like geth: once the batch is too large, the remaining calls are answered, not run
+          if (!checked.notification) text = tooLarge(checked.id)
           code = JsonRpcCode.ResponseTooLarge
+        } else if (granted <= 0) {
+          const res = shedError(checked.id)
+          code = codeOf(res)
+          if (!checked.notification) text = serialise(res)
+        } else {
+          let res: JsonRpcResponse
+          try {
+            res = await run(checked, ctx)
+          } finally {
+            granted--
+            admission?.release(1)
+          }
+          code = codeOf(res)
+          if (!checked.notification) ({ text, code } = serialiseCoded(res, checked.method))
         }
-        bytes += size
-        parts.push(text)
+        if (text !== undefined) {
+          const size = Buffer.byteLength(text) + 1
+          if (!overflow && bytes + size > maxResponseBytes) {
+            overflow = true
+            text = tooLarge(isCall(checked) ? checked.id : null)
+            code = JsonRpcCode.ResponseTooLarge
+          }
+          bytes += size
+          parts.push(text)
+        }
+        record(method, started, code)
       }
-      record(method, started, code)
+    } finally {
+      // slots granted to calls that never ran (the batch overflowed) go back
+      if (admission !== undefined && Number.isFinite(granted) && granted > 0) admission.release(granted)
     }
     return parts.length === 0 ? undefined : `[${parts.join(',')}]`
   }

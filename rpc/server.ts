@@ -7,15 +7,21 @@
  * Host header outside the allow-list (vhosts) → 403 "invalid host specified". `GET /metrics`
  * serves Prometheus text (RPC calls, errors and latency per method, WS connections, and the
  * node gauges read through `nodeStats` at scrape time). Options and defaults: `config.ts`.
+ *
+ * Admission control (`admission.ts`) sits in front of every call, HTTP and WS alike: past the
+ * in-flight bound, or while the event loop lags, calls are answered -32005 at once. WS frames may
+ * be text or binary (web3.py sends binary); each answer goes out in the type of the frame that
+ * asked, and subscription notifications in the type of the connection's latest request.
  */
 import type { IncomingMessage } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { Duplex } from 'node:stream'
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify'
 import { WebSocket, WebSocketServer, type RawData } from 'ws'
+import { createAdmission, type ShedReason } from './admission.js'
 import { corsAllowOrigin, hostAllowed, rpcDefaults, wsOriginAllowed, type RpcLimits, type RpcServerOptions } from './config.js'
 import { JsonRpcCode } from './errors.js'
-import { createDispatcher, parseErrorBody, type CallRecord } from './jsonrpc.js'
+import { createDispatcher, type CallRecord } from './jsonrpc.js'
 import { PROMETHEUS_CONTENT_TYPE, Registry } from './metrics.js'
 import type { RpcConnection, RpcContext } from './types.js'
 
@@ -87,6 +93,16 @@ function createRpcMetrics() {
       ['reason'],
     ),
     wsConnections: registry.gauge('nfc_ws_connections', 'open WebSocket connections'),
+    shed: registry.counter(
+      'nfc_rpc_shed_total',
+      'JSON-RPC calls answered -32005 without running: too many in flight ("inflight") or the event loop lagging ("lag")',
+      ['reason'],
+    ),
+    inflight: registry.gauge('nfc_rpc_inflight', 'JSON-RPC calls running or waiting (HTTP and WS; each call of a batch counts)'),
+    loopLag: registry.gauge('nfc_rpc_event_loop_lag_seconds', 'how late the admission probe timer fired last (event-loop lag)'),
+    wsDropped: registry.counter('nfc_ws_dropped_total', 'WebSocket connections cut by the server ("slow_reader": its unread output passed the bound)', [
+      'reason',
+    ]),
     head: registry.gauge('nfc_head_block', 'head block number'),
     finalized: registry.gauge('nfc_finalized_block', 'last final block number (DPoS: confirmed by ⌊2n/3⌋+1 witnesses)'),
     finalityLag: registry.gauge('nfc_finality_lag_blocks', 'head block number minus the last final block number'),
@@ -107,14 +123,21 @@ export async function startRpcServer(opts: RpcServerOptions): Promise<RpcServer>
   const limits: RpcLimits = {
     maxSubscriptionsPerConnection: opts.maxSubscriptionsPerConnection ?? rpcDefaults.maxSubscriptionsPerConnection,
     maxFilters: opts.maxFilters ?? rpcDefaults.maxFilters,
+    txSyncDefaultTimeoutMs: opts.txSyncDefaultTimeoutMs ?? rpcDefaults.txSyncDefaultTimeoutMs,
+    txSyncMaxTimeoutMs: opts.txSyncMaxTimeoutMs ?? rpcDefaults.txSyncMaxTimeoutMs,
   }
   const httpContext: RpcContext = { ...opts.context, limits }
 
   const maxResponseBytes = opts.maxResponseBytes ?? rpcDefaults.maxResponseBytes
   // a WS client that does not read its messages is dropped rather than buffered without end
-  const maxWsBufferedBytes = 4 * maxResponseBytes
+  const maxWsBufferedBytes = opts.wsMaxBufferedBytes ?? rpcDefaults.wsMaxBufferedBytes
 
   const metrics = createRpcMetrics()
+  const admission = createAdmission({
+    maxInflight: opts.maxInflight ?? rpcDefaults.maxInflight,
+    maxLagMs: opts.maxLagMs ?? rpcDefaults.maxLagMs,
+    onShed: (reason: ShedReason) => metrics.shed.inc({ reason }),
+  })
   const onCall = (r: CallRecord) => {
     const method = r.method ?? 'unknown'
     metrics.requests.inc({ method })
@@ -128,10 +151,13 @@ export async function startRpcServer(opts: RpcServerOptions): Promise<RpcServer>
     maxBatch: opts.maxBatch ?? rpcDefaults.maxBatch,
     maxResponseBytes,
     onCall,
+    admission,
   })
 
   function renderMetrics(): Promise<string> {
     metrics.wsConnections.set(undefined, clients.size)
+    metrics.inflight.set(undefined, admission.inflight)
+    metrics.loopLag.set(undefined, admission.lagMs / 1000)
     if (opts.nodeStats) {
       try {
         const s = opts.nodeStats()
@@ -167,11 +193,13 @@ export async function startRpcServer(opts: RpcServerOptions): Promise<RpcServer>
     done(null, body)
   })
 
-  app.addHook('onRequest', async (req, reply) => {
+  // a callback hook, not an async one: no promise per request on the hot path
+  app.addHook('onRequest', (req, reply, done) => {
     // geth's vhost check (a defence against DNS rebinding), before anything else
     if (!hostAllowed(vhosts, req.headers.host)) {
       metrics.rejected.inc({ reason: 'invalid_host' })
-      return reply.code(403).type('text/plain').send('invalid host specified\n')
+      reply.code(403).type('text/plain').send('invalid host specified\n')
+      return
     }
     const allow = corsAllowOrigin(origins, req.headers.origin)
     if (allow !== undefined) {
@@ -179,12 +207,15 @@ export async function startRpcServer(opts: RpcServerOptions): Promise<RpcServer>
       if (allow !== '*') reply.header('vary', 'Origin')
     }
     if (req.method === 'POST') {
-      const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase()
+      const header = req.headers['content-type'] ?? ''
+      const type = jsonContentTypes.has(header) ? header : header.split(';')[0]!.trim().toLowerCase()
       if (!jsonContentTypes.has(type)) {
         metrics.rejected.inc({ reason: 'content_type' })
-        return reply.code(415).type('text/plain').send('invalid content type, only application/json is supported\n')
+        reply.code(415).type('text/plain').send('invalid content type, only application/json is supported\n')
+        return
       }
     }
+    done()
   })
 
   app.setErrorHandler(async (err: { statusCode?: number; message?: string }, req, reply) => {
@@ -262,14 +293,18 @@ export async function startRpcServer(opts: RpcServerOptions): Promise<RpcServer>
     clients.set(ws, state)
     const closeCallbacks: Array<() => void> = []
     let closed = false
-    const send = (text: string) => {
+    // notifications go out in the frame type of the client's latest request (text until it sends one)
+    let speaksBinary = false
+    const send = (text: string, binary = speaksBinary) => {
       if (ws.readyState !== WebSocket.OPEN) return
-      if (ws.bufferedAmount > maxWsBufferedBytes) {
+      // an empty buffer always takes the message, so one answer up to maxResponseBytes still goes out
+      if (ws.bufferedAmount > 0 && ws.bufferedAmount + text.length > maxWsBufferedBytes) {
         logger.warn('ws client not reading, dropped', { connection: connection.id, buffered: ws.bufferedAmount })
+        metrics.wsDropped.inc({ reason: 'slow_reader' })
         ws.terminate()
         return
       }
-      ws.send(text)
+      ws.send(binary ? Buffer.from(text, 'utf8') : text, { binary })
     }
     const connection: RpcConnection = {
       id: nextConnectionId++,
@@ -291,10 +326,11 @@ export async function startRpcServer(opts: RpcServerOptions): Promise<RpcServer>
       state.alive = true
     })
     ws.on('message', (raw: RawData, isBinary: boolean) => {
-      if (isBinary) return send(parseErrorBody)
+      // a binary frame carries the same UTF-8 JSON as a text frame; answer in the type asked in
+      speaksBinary = isBinary
       const text = Buffer.isBuffer(raw) ? raw.toString('utf8') : Array.isArray(raw) ? Buffer.concat(raw).toString('utf8') : Buffer.from(raw).toString('utf8')
       void dispatcher.handleText(text, ctx).then((out) => {
-        if (out !== undefined) send(out)
+        if (out !== undefined) send(out, isBinary)
       })
     })
     // protocol errors (oversized frame, bad opcode): ws closes the socket itself
@@ -337,6 +373,7 @@ export async function startRpcServer(opts: RpcServerOptions): Promise<RpcServer>
   async function close(): Promise<void> {
     closing = true
     clearInterval(pinger)
+    admission.close()
     const gone = [...clients.keys()].map(
       (ws) =>
         new Promise<void>((resolve) => {

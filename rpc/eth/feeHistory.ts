@@ -1,7 +1,8 @@
 /**
  * eth_feeHistory(blockCount, newestBlock, rewardPercentiles): base fees, gas used ratios and, per
  * block, the tips at the requested percentiles weighted by gas used (as geth computes them);
- * an empty block reports 0 for every percentile, never null.
+ * an empty block reports 0 for every percentile, never null. The blob fields (baseFeePerBlobGas,
+ * blocks + 1 entries, and blobGasUsedRatio) are zeros: no blobs on this chain.
  */
 import { InvalidParamsError } from '../errors.js'
 import { requireBlock } from '../blocks.js'
@@ -66,6 +67,9 @@ export const eth_feeHistory = defineMethod(
       oldestBlock: hexQ(n > 0n ? oldest : 0n),
       baseFeePerGas: baseFees,
       gasUsedRatio: ratios,
+      // EIP-4844's fields, as geth sends them: the chain carries no blobs, so zeros of the same lengths
+      baseFeePerBlobGas: baseFees.map(() => '0x0'),
+      blobGasUsedRatio: ratios.map(() => 0),
     }
     if (percentiles !== undefined) out.reward = rewards
     return out

@@ -2,9 +2,10 @@
 import { Address, bytesToHex, hexToBytes } from '@ethereumjs/util'
 import { requireBlock } from '../blocks.js'
 import { address, blockTag, defineMethod, optional, required } from '../params.js'
+import { sharedStateAt } from '../stateReads.js'
 
 export const eth_getCode = defineMethod('eth_getCode', [required(address), optional(blockTag)], async ([addr, ref], ctx) => {
   const node = ctx.node
-  const state = await node.chain.stateAt((await requireBlock(node, ref)).header)
+  const state = await sharedStateAt(node.chain, (await requireBlock(node, ref)).header)
   return bytesToHex(await state.getCode(new Address(hexToBytes(addr as `0x${string}`))))
 })

@@ -30,6 +30,11 @@ Options:
   --rpc-ws-max-subscriptions N
                         most eth_subscribe subscriptions per WS connection (default 128)
   --rpc-max-filters N   most installed filters on the node (default 1000)
+  --rpc-max-inflight N  most JSON-RPC calls in flight, HTTP and WS, each call of a batch
+                        counting (default 4096; 0: no bound); past it calls get -32005
+  --rpc-max-lag MS      event-loop lag past which new calls get -32005 (default 250; 0: off)
+  --rpc-ws-max-buffered SIZE
+                        unread output a WS client may leave before it is cut off (default 32MiB)
   --rpc-cors ORIGINS    comma-separated browser origins allowed (CORS, WS Origin); "*" for any
                         (default none: no CORS header, WS from localhost pages only, like geth)
   --rpc-vhosts HOSTS    comma-separated names accepted in the Host header, "*" for any; IP
@@ -57,6 +62,13 @@ export function parseHostPort(value: string, flag = 'rpc', example = '127.0.0.1:
 }
 
 /** A positive integer flag value. */
+function nonNegativeInt(flag: string, value: string): number {
+  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(Number(value))) {
+    throw new UsageError(`--${flag} wants a non-negative integer, got "${value}"`)
+  }
+  return Number(value)
+}
+
 function positiveInt(flag: string, value: string): number {
   if (!/^\d+$/.test(value.trim()) || Number(value) < 1 || !Number.isSafeInteger(Number(value))) {
     throw new UsageError(`--${flag} wants a positive integer, got "${value}"`)
@@ -104,6 +116,9 @@ export function parseRpcFlags(opts: Record<string, string | boolean | undefined>
     maxResponseBytes?: number
     maxSubscriptionsPerConnection?: number
     maxFilters?: number
+    maxInflight?: number
+    maxLagMs?: number
+    wsMaxBufferedBytes?: number
     cors?: string[]
     vhosts?: string[]
   } = {}
@@ -116,6 +131,9 @@ export function parseRpcFlags(opts: Record<string, string | boolean | undefined>
   v('rpc-max-response', (x) => (out.maxResponseBytes = parseByteSize('rpc-max-response', x)))
   v('rpc-ws-max-subscriptions', (x) => (out.maxSubscriptionsPerConnection = positiveInt('rpc-ws-max-subscriptions', x)))
   v('rpc-max-filters', (x) => (out.maxFilters = positiveInt('rpc-max-filters', x)))
+  v('rpc-max-inflight', (x) => (out.maxInflight = nonNegativeInt('rpc-max-inflight', x)))
+  v('rpc-max-lag', (x) => (out.maxLagMs = nonNegativeInt('rpc-max-lag', x)))
+  v('rpc-ws-max-buffered', (x) => (out.wsMaxBufferedBytes = parseByteSize('rpc-ws-max-buffered', x)))
   v('rpc-cors', (x) => (out.cors = list(x)))
   v('rpc-vhosts', (x) => (out.vhosts = list(x)))
   return out
@@ -277,6 +295,9 @@ export async function nodeCommand(argv: string[]): Promise<number> {
         'rpc-max-response': { type: 'string' },
         'rpc-ws-max-subscriptions': { type: 'string' },
         'rpc-max-filters': { type: 'string' },
+        'rpc-max-inflight': { type: 'string' },
+        'rpc-max-lag': { type: 'string' },
+        'rpc-ws-max-buffered': { type: 'string' },
         'rpc-cors': { type: 'string' },
         'rpc-vhosts': { type: 'string' },
         'witness-key': { type: 'string' },

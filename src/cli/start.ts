@@ -18,7 +18,19 @@ import { startRpcServer, type RpcServer } from '../../rpc/server.js'
  * default to geth's (`rpcDefaults` in rpc/config.ts) when absent.
  */
 export type RpcOptions = { host: string; port: number } & Partial<
-  Pick<RpcServerOptions, 'maxBodyBytes' | 'maxBatch' | 'maxResponseBytes' | 'maxSubscriptionsPerConnection' | 'maxFilters' | 'cors' | 'vhosts'>
+  Pick<
+    RpcServerOptions,
+    | 'maxBodyBytes'
+    | 'maxBatch'
+    | 'maxResponseBytes'
+    | 'maxSubscriptionsPerConnection'
+    | 'maxFilters'
+    | 'maxInflight'
+    | 'maxLagMs'
+    | 'wsMaxBufferedBytes'
+    | 'cors'
+    | 'vhosts'
+  >
 >
 
 export interface StartOptions extends NodeOptions {
@@ -51,6 +63,9 @@ export async function startNode(opts: StartOptions): Promise<RunningNode> {
         maxResponseBytes: rpcOpts.maxResponseBytes ?? rpcDefaults.maxResponseBytes,
         maxSubscriptionsPerConnection: rpcOpts.maxSubscriptionsPerConnection ?? rpcDefaults.maxSubscriptionsPerConnection,
         maxFilters: rpcOpts.maxFilters ?? rpcDefaults.maxFilters,
+        maxInflight: rpcOpts.maxInflight ?? rpcDefaults.maxInflight,
+        maxLagMs: rpcOpts.maxLagMs ?? rpcDefaults.maxLagMs,
+        wsMaxBufferedBytes: rpcOpts.wsMaxBufferedBytes ?? rpcDefaults.wsMaxBufferedBytes,
         cors: rpcOpts.cors ?? [...rpcDefaults.cors],
         vhosts: rpcOpts.vhosts ?? [...rpcDefaults.vhosts],
         // read at each scrape

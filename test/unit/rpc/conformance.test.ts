@@ -113,6 +113,8 @@ interface Fx {
   block: Record<string, string>
   saved: Record<string, any>
   produceBlock: () => Promise<string>
+  /** resolves when the next transaction enters the pool */
+  whenPooled: () => Promise<void>
   ws: WsClient
 }
 
@@ -398,6 +400,8 @@ const cases: Case[] = [
       t.equal(r.baseFeePerGas.length, 4)
       t.equal(r.gasUsedRatio.length, 3)
       t.same(r.reward[2], ['0x0', '0x0'], 'an empty block: 0x0, never null')
+      t.same(r.baseFeePerBlobGas, ['0x0', '0x0', '0x0', '0x0'], 'blob base fees: zeros, one per block and the next')
+      t.same(r.blobGasUsedRatio, [0, 0, 0], 'blob gas used ratios: zeros, one per block')
     },
   },
   {
@@ -413,6 +417,8 @@ const cases: Case[] = [
     check: (r, _f, t) => {
       t.equal(r.oldestBlock, '0x0')
       t.same(r.reward, [[], []])
+      t.same(r.baseFeePerBlobGas, ['0x0', '0x0', '0x0'])
+      t.same(r.blobGasUsedRatio, [0, 0])
     },
   },
   invalid('eth_feeHistory', ['0x2', 'latest', [75, 25]], /invalid reward percentile/),
@@ -1161,6 +1167,43 @@ const cases: Case[] = [
   },
   { name: 'eth_unsubscribe of the logs subscription', method: 'eth_unsubscribe', ws: true, params: (f) => [f.saved.logsSub], result: true },
   invalid('eth_unsubscribe', [1], /invalid argument 0/),
+
+  // ---------------------------------------------------------------- EIP-7966 (last: it makes a block)
+  {
+    name: 'eth_sendRawTransactionSync timeout: code 4, the hash as data',
+    method: 'eth_sendRawTransactionSync',
+    before: (f) => {
+      const tx = legacy(devKey(3), { to: devAddress(9), value: 7n })
+      f.saved.syncLateRaw = raw(tx)
+      f.saved.syncLateHash = bytesToHex(tx.hash())
+    },
+    params: (f) => [f.saved.syncLateRaw, '0x1'],
+    error: { code: 4, message: 'the transaction was added to the pool but was not mined within 1 ms', data: (f: Fx) => f.saved.syncLateHash },
+  },
+  {
+    name: 'eth_sendRawTransactionSync nonce gap: code 5',
+    method: 'eth_sendRawTransactionSync',
+    params: () => [raw(legacy(devKey(3), { nonce: 50n, to: devAddress(9), value: 7n }))],
+    error: { code: 5 },
+  },
+  {
+    name: 'eth_sendRawTransactionSync: the receipt once mined',
+    method: 'eth_sendRawTransactionSync',
+    before: (f) => {
+      const tx = legacy(devKey(3), { to: devAddress(9), value: 8n })
+      f.saved.syncRaw = raw(tx)
+      f.saved.syncHash = bytesToHex(tx.hash())
+      void f.whenPooled().then(() => f.produceBlock())
+    },
+    params: (f) => [f.saved.syncRaw, 60_000],
+    check: (r, f, t) => {
+      t.equal(r.transactionHash, f.saved.syncHash)
+      t.equal(r.status, '0x1')
+    },
+  },
+  { name: 'eth_sendRawTransactionSync garbage', method: 'eth_sendRawTransactionSync', params: ['0xdeadbeef'], error: { code: -32000 } },
+  missing('eth_sendRawTransactionSync'),
+  tooMany('eth_sendRawTransactionSync', 2, ['0x00', 1, 2]),
 ]
 
 // ------------------------------------------------------------------ transports
@@ -1267,6 +1310,13 @@ t.test('JSON-RPC conformance table', async (t) => {
     block: { 0: genesisHash },
     saved: {},
     produceBlock: async () => bytesToHex((await n.produceBlock()).block.hash),
+    whenPooled: () =>
+      new Promise<void>((resolve) => {
+        const off = n.node.txpool.on('added', () => {
+          off()
+          resolve()
+        })
+      }),
     ws: undefined as unknown as WsClient,
   }
   f.tx.deploy = await sendHttp(f, raw(eip1559(devKey(1), { data: deployData, gasLimit: 2_000_000n })))

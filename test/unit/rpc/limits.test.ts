@@ -82,7 +82,13 @@ t.test('defaults are geth-like', async (t) => {
   t.same(rpcDefaults.vhosts, ['localhost'])
   const { methods } = limitMethods()
   const s = await startTestServer(t, { methods })
-  t.same((await s.call('test_limits')).result, { maxSubscriptionsPerConnection: 128, maxFilters: 1000, ws: false })
+  t.same((await s.call('test_limits')).result, {
+    maxSubscriptionsPerConnection: 128,
+    maxFilters: 1000,
+    txSyncDefaultTimeoutMs: 2000,
+    txSyncMaxTimeoutMs: 60_000,
+    ws: false,
+  })
 })
 
 t.test('batch limit: over it, one -32600 "batch too large" (HTTP and WS)', async (t) => {
@@ -134,7 +140,7 @@ t.test('WS subscriptions per connection: ctx.limits carries the limit; past it -
     b.ws.terminate()
   })
   a.ws.send(req('test_limits'))
-  t.same((await a.next()).result, { maxSubscriptionsPerConnection: 2, maxFilters: 3, ws: true })
+  t.same((await a.next()).result, { maxSubscriptionsPerConnection: 2, maxFilters: 3, txSyncDefaultTimeoutMs: 2000, txSyncMaxTimeoutMs: 60_000, ws: true })
   for (const id of [1, 2]) {
     a.ws.send(req('test_subscribe', [], id))
     t.ok((await a.next()).result, `subscription ${id}`)
