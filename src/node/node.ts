@@ -10,12 +10,18 @@ import type { Db } from '../chain/blockStore.js'
 import { ChainDb } from '../storage/chainDb.js'
 import type { Genesis } from '../chain/genesis.js'
 import type { BlockHeader } from '../chain/header.js'
-import { RecoverPool, recoverTxSender } from '../crypto/recoverPool.js'
+import { RecoverPool, recoverTxSender, recoverTxSenders } from '../crypto/recoverPool.js'
 import { call, callCachesOf, estimateGas, type CallEnv, type CallRequest } from '../execution/call.js'
 import { makeCommon } from '../execution/common.js'
 import { decodeRawTransaction } from '../execution/txDecode.js'
 import type { PoolStateView } from '../txpool/interface.js'
 import { TxPool } from '../txpool/txPool.js'
+import type { PoolLimits } from '../txpool/eviction.js'
+import { JOURNAL_FILE, TxJournal } from '../txpool/journal.js'
+import { join } from 'node:path'
+
+// the CLI's --txpool-* flags: what the node accepts, without the CLI reaching into the pool
+export { defaultPoolLimits, type PoolLimits } from '../txpool/eviction.js'
 import type { Logger } from '../util/logger.js'
 import { Blockchain, type DoubleProduction, type Head } from './blockchain.js'
 import type { NodeApi } from './interface.js'
@@ -65,6 +71,8 @@ export interface NodeOptions {
   now?: () => number
   /** worker threads for sender recovery (default: one per core) */
   recoverThreads?: number
+  /** the pool's slot limits (`--txpool-*`); absent: geth's defaults */
+  txpool?: Partial<PoolLimits>
 }
 
 /** What `Node.stats()` reads for the /metrics gauges. */
@@ -91,6 +99,8 @@ export class Node implements NodeApi {
   private witnessStatsAt = 0
   /** transactions of blocks a reorg took off the chain, re-added once the new head is in */
   private reorgTxs: TypedTransaction[] = []
+  /** the local transactions (eth_sendRawTransaction), kept in `<datadir>/transactions.journal` */
+  readonly journal: TxJournal
 
   private constructor(
     readonly opts: NodeOptions,
@@ -102,6 +112,8 @@ export class Node implements NodeApi {
     now: () => number,
   ) {
     this.chainId = opts.genesis.chainId
+    this.journal = new TxJournal({ file: join(opts.datadir, JOURNAL_FILE), logger: logger.child('txpool'), now })
+    txpool.on('removed', ({ hash }) => this.journal.forget(bytesToHex(hash)))
     const witnessAddress = opts.witnessKey === undefined ? undefined : bytesToHex(addressOf(publicKeyOf(opts.witnessKey)))
     this.link = new ConsensusLink({
       chain,
@@ -124,6 +136,7 @@ export class Node implements NodeApi {
   private async onCanonical(block: Block): Promise<void> {
     const { header } = block
     await this.refreshPool()
+    this.journal.maybeRotate()
     if (this.reorgTxs.length > 0) {
       const txs = this.reorgTxs
       this.reorgTxs = []
@@ -306,12 +319,14 @@ export class Node implements NodeApi {
         minGasPrice: opts.genesis.params.minGasPrice,
         blockGasLimit: opts.genesis.params.blockGasLimit,
         logger: logger.child('txpool'),
+        ...opts.txpool,
       },
       await poolView(chain, chain.head.header),
     )
     const node = new Node(opts, db, chain, recoverPool, txpool, logger, now)
     node.flow = node.startFlow(chainDb)
     try {
+      await node.restoreLocalTxs()
       await node.flow.onHead()
     } catch (e) {
       await node.close()
@@ -368,6 +383,38 @@ export class Node implements NodeApi {
     return node
   }
 
+  /**
+   * Re-adds the journaled local transactions of the last run (before P2P and the producer start),
+   * then rewrites the journal with those the pool took back: mined or no longer valid ones go.
+   */
+  private async restoreLocalTxs(): Promise<void> {
+    const raws = this.journal.load()
+    const decoded: { raw: Uint8Array; tx: TypedTransaction }[] = []
+    for (const raw of raws) {
+      try {
+        decoded.push({ raw, tx: decodeRawTransaction(raw, { common: this.chain.common, maxTxSize: this.opts.genesis.params.maxTxSizeBytes }) })
+      } catch (e) {
+        this.logger.warn('a journaled transaction no longer decodes; dropped', { error: e })
+      }
+    }
+    await recoverTxSenders(
+      this.recoverPool,
+      decoded.map((d) => d.tx),
+    )
+    let restored = 0
+    for (const { raw, tx } of decoded) {
+      try {
+        const { hash } = await this.txpool.add(tx)
+        this.journal.adopt(bytesToHex(hash), raw)
+        restored++
+      } catch {
+        // mined before the stop, or no longer valid against the head: the rewrite drops it
+      }
+    }
+    this.journal.rotate()
+    if (raws.length > 0) this.logger.info('restored local transactions from the journal', { restored, journaled: raws.length })
+  }
+
   /** The gauges of /metrics, read at each scrape. */
   stats(): NodeStats {
     const { pending, queued } = this.txpool.status()
@@ -391,6 +438,7 @@ export class Node implements NodeApi {
     // senders of one tick go to the worker pool as one batch (small batches stay on this thread)
     await recoverTxSender(this.recoverPool, tx)
     const { hash } = await this.txpool.add(tx)
+    this.journal.insert(bytesToHex(hash), raw)
     this.network?.broadcastTx(raw)
     return hash
   }
@@ -428,6 +476,7 @@ export class Node implements NodeApi {
     this.logger.info('stopping', { head: this.chain.head.header.number })
     await this.producer?.stop()
     await this.network?.stop()
+    this.journal.close()
     await this.flow?.stop()
     await this.recoverPool.close()
     await this.chain.close()
