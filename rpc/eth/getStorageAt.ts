@@ -1,7 +1,7 @@
 /** eth_getStorageAt(address, slot, block): one 32-byte storage word. */
 import { Address, bytesToHex, hexToBytes, setLengthLeft } from '@ethereumjs/util'
 import { InvalidParamsError } from '../errors.js'
-import { requireBlock } from '../blocks.js'
+import { stateAtRef } from '../pendingBlock.js'
 import { address, blockTag, defineMethod, optional, required, type Validator } from '../params.js'
 
 /** geth accepts any hex of up to 32 bytes for the slot (quantity or padded hash). */
@@ -18,7 +18,7 @@ export const eth_getStorageAt = defineMethod(
   [required(address), required(storageSlot), optional(blockTag)],
   async ([addr, slot, ref], ctx) => {
     const node = ctx.node
-    const state = await node.chain.stateAt((await requireBlock(node, ref)).header)
+    const state = await stateAtRef(node, ref)
     const who = new Address(hexToBytes(addr as `0x${string}`))
     if ((await state.getAccount(who)) === undefined) return bytesToHex(new Uint8Array(32))
     return bytesToHex(setLengthLeft(await state.getStorage(who, slot), 32))

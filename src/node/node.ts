@@ -18,6 +18,7 @@ import type { PoolStateView } from '../txpool/interface.js'
 import { TxPool } from '../txpool/txPool.js'
 import type { PoolLimits } from '../txpool/eviction.js'
 import { JOURNAL_FILE, TxJournal } from '../txpool/journal.js'
+import { PendingBlockCache, type PendingBlock } from './pendingBlock.js'
 import { join } from 'node:path'
 
 // the CLI's --txpool-* flags: what the node accepts, without the CLI reaching into the pool
@@ -101,6 +102,8 @@ export class Node implements NodeApi {
   private reorgTxs: TypedTransaction[] = []
   /** the local transactions (eth_sendRawTransaction), kept in `<datadir>/transactions.journal` */
   readonly journal: TxJournal
+  /** the `pending` tag's block, built on demand (pendingBlock.ts) */
+  readonly pending: PendingBlockCache
 
   private constructor(
     readonly opts: NodeOptions,
@@ -115,6 +118,18 @@ export class Node implements NodeApi {
     this.journal = new TxJournal({ file: join(opts.datadir, JOURNAL_FILE), logger: logger.child('txpool'), now })
     txpool.on('removed', ({ hash }) => this.journal.forget(bytesToHex(hash)))
     const witnessAddress = opts.witnessKey === undefined ? undefined : bytesToHex(addressOf(publicKeyOf(opts.witnessKey)))
+    this.pending = new PendingBlockCache({
+      head: () => chain.head,
+      common: chain.common,
+      blockchain: chain.vm.blockchain,
+      dpos: chain.dpos,
+      intervalMs: BigInt(opts.genesis.params.blockIntervalMs),
+      stateAt: (head) => chain.stateAt(head.header),
+      select: (gasLimit) => txpool.selectForBlock(gasLimit),
+      poolVersion: () => txpool.version,
+      producer: opts.witnessKey === undefined ? new Uint8Array(20) : addressOf(publicKeyOf(opts.witnessKey)),
+      now,
+    })
     this.link = new ConsensusLink({
       chain,
       txpool,
@@ -464,12 +479,21 @@ export class Node implements NodeApi {
     }
   }
 
-  call(req: CallRequest, head: Head): Promise<Uint8Array> {
-    return call(this.callEnv(head.header, head.hash), req)
+  /** The pool's next block on top of the head (the `pending` tag). */
+  pendingBlock(): Promise<PendingBlock> {
+    return this.pending.get()
   }
 
-  estimateGas(req: CallRequest, head: Head): Promise<bigint> {
-    return estimateGas(this.callEnv(head.header, head.hash), req)
+  private async envOn(on: Head | 'pending'): Promise<CallEnv> {
+    return on === 'pending' ? (await this.pendingBlock()).callEnv : this.callEnv(on.header, on.hash)
+  }
+
+  async call(req: CallRequest, on: Head | 'pending'): Promise<Uint8Array> {
+    return call(await this.envOn(on), req)
+  }
+
+  async estimateGas(req: CallRequest, on: Head | 'pending'): Promise<bigint> {
+    return estimateGas(await this.envOn(on), req)
   }
 
   async close(): Promise<void> {

@@ -1,5 +1,5 @@
 /** The local-transaction journal: format, torn and corrupt files, appends and rewrites (real files in a temp dir). */
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { existsSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync, appendFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -12,7 +12,7 @@ import { GWEI, key, legacyTx } from './fixtures/txs.js'
 const raws = [0n, 1n, 2n].map((n) => legacyTx(key(1), n, 2n * GWEI).serialize())
 const hex = (b: Uint8Array) => bytesToHex(b)
 
-function journalIn(t: Tap.Test, o: { rotateEveryMs?: number } = {}) {
+function journalIn(t: Test, o: { rotateEveryMs?: number } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'nfc-journal-'))
   t.teardown(() => rmSync(dir, { recursive: true, force: true }))
   const lines: string[] = []

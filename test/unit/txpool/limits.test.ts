@@ -1,4 +1,4 @@
-import t from 'tap'
+import t, { type Test } from 'tap'
 import type { TypedTransaction } from '@ethereumjs/tx'
 import { bytesToHex } from '@ethereumjs/util'
 import { TxPool } from '../../../src/txpool/txPool.js'
@@ -22,7 +22,7 @@ function setup(o: Partial<TxPoolOptions> = {}) {
   return { pool, state, events }
 }
 
-async function rejects(t: Tap.Test, p: Promise<unknown>, code: string, message: string): Promise<void> {
+async function rejects(t: Test, p: Promise<unknown>, code: string, message: string): Promise<void> {
   const e = await p.then(
     () => undefined,
     (err: unknown) => err,
