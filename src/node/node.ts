@@ -1,4 +1,4 @@
-// Long on purpose (449 lines): Node.init builds every part in order and hands each the narrow view it needs of the others (flow, watcher, P2P adapter); the views are small closures over the same parts.
+// Long on purpose (498 lines): Node.init builds every part in order and hands each the narrow view it needs of the others (flow, watcher, P2P adapter, pending block, journal); the views are small closures over the same parts.
 /**
  * The node (STYLE §2): parts are built in order — database, chain, sender recovery, tx pool,
  * flow side-chain service, P2P, producer — and closed in reverse, the database last.
@@ -10,7 +10,7 @@ import type { Db } from '../chain/blockStore.js'
 import { ChainDb } from '../storage/chainDb.js'
 import type { Genesis } from '../chain/genesis.js'
 import type { BlockHeader } from '../chain/header.js'
-import { RecoverPool, recoverTxSender, recoverTxSenders } from '../crypto/recoverPool.js'
+import { RecoverPool, recoverTxSender } from '../crypto/recoverPool.js'
 import { call, callCachesOf, estimateGas, type CallEnv, type CallRequest } from '../execution/call.js'
 import { makeCommon } from '../execution/common.js'
 import { decodeRawTransaction } from '../execution/txDecode.js'
@@ -19,6 +19,7 @@ import { TxPool } from '../txpool/txPool.js'
 import type { PoolLimits } from '../txpool/eviction.js'
 import { JOURNAL_FILE, TxJournal } from '../txpool/journal.js'
 import { PendingBlockCache, type PendingBlock } from './pendingBlock.js'
+import { restoreLocalTxs } from './localTxs.js'
 import { join } from 'node:path'
 
 // the CLI's --txpool-* flags: what the node accepts, without the CLI reaching into the pool
@@ -341,7 +342,13 @@ export class Node implements NodeApi {
     const node = new Node(opts, db, chain, recoverPool, txpool, logger, now)
     node.flow = node.startFlow(chainDb)
     try {
-      await node.restoreLocalTxs()
+      await restoreLocalTxs({
+        journal: node.journal,
+        txpool,
+        recoverPool,
+        decode: (raw) => decodeRawTransaction(raw, { common: chain.common, maxTxSize: opts.genesis.params.maxTxSizeBytes }),
+        logger,
+      })
       await node.flow.onHead()
     } catch (e) {
       await node.close()
@@ -396,38 +403,6 @@ export class Node implements NodeApi {
       node.producer.start()
     }
     return node
-  }
-
-  /**
-   * Re-adds the journaled local transactions of the last run (before P2P and the producer start),
-   * then rewrites the journal with those the pool took back: mined or no longer valid ones go.
-   */
-  private async restoreLocalTxs(): Promise<void> {
-    const raws = this.journal.load()
-    const decoded: { raw: Uint8Array; tx: TypedTransaction }[] = []
-    for (const raw of raws) {
-      try {
-        decoded.push({ raw, tx: decodeRawTransaction(raw, { common: this.chain.common, maxTxSize: this.opts.genesis.params.maxTxSizeBytes }) })
-      } catch (e) {
-        this.logger.warn('a journaled transaction no longer decodes; dropped', { error: e })
-      }
-    }
-    await recoverTxSenders(
-      this.recoverPool,
-      decoded.map((d) => d.tx),
-    )
-    let restored = 0
-    for (const { raw, tx } of decoded) {
-      try {
-        const { hash } = await this.txpool.add(tx)
-        this.journal.adopt(bytesToHex(hash), raw)
-        restored++
-      } catch {
-        // mined before the stop, or no longer valid against the head: the rewrite drops it
-      }
-    }
-    this.journal.rotate()
-    if (raws.length > 0) this.logger.info('restored local transactions from the journal', { restored, journaled: raws.length })
   }
 
   /** The gauges of /metrics, read at each scrape. */

@@ -1,4 +1,4 @@
-// Long on purpose (~430 lines): one pool's invariants (nonce order, replacement, limits) over shared indexes; victims are chosen in eviction.ts.
+// Long on purpose (456 lines): one pool's invariants (nonce order, replacement, limits) over shared indexes; victims are chosen in eviction.ts.
 /**
  * A geth-like transaction pool: per-sender nonce-ordered lists, split into pending (contiguous
  * from the state nonce, executable now) and queued (behind a nonce gap). Validation messages
