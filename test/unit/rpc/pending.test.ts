@@ -8,6 +8,7 @@ import { createLegacyTx, type TypedTransaction } from '@ethereumjs/tx'
 import { Address, bytesToHex, hexToBytes } from '@ethereumjs/util'
 import { getCreateAddress } from 'ethers'
 import { makeCommon } from '../../../src/execution/common.js'
+import { PendingBlockCache } from '../../../src/node/pendingBlock.js'
 import { devAddress, devKey, startNode } from '../../helpers/inProcessNode.js'
 
 const GWEI = 1_000_000_000n
@@ -94,4 +95,37 @@ t.test('pending: the next block, its state, the pool nonce, cached per head and 
   t.equal(next.number, `0x${(head + 2n).toString(16)}`)
   t.same(next.transactions, [], 'the gapped tx (nonce 5) still waits')
   t.equal(await n.rpc('eth_getTransactionCount', [sender, 'pending']), '0x4')
+})
+
+t.test('a build executes at most maxTxs transactions', async (t) => {
+  const n = await startNode(t)
+  const common = makeCommon(n.genesis.chainId)
+  for (let nonce = 0n; nonce < 5n; nonce++) {
+    const x = createLegacyTx(
+      { nonce, gasPrice: n.genesis.params.minGasPrice, gasLimit: 21_000n, to: new Address(hexToBytes(RECIPIENT)), value: 1n },
+      { common },
+    ).sign(devKey(1))
+    await n.rpc('eth_sendRawTransaction', [bytesToHex(x.serialize())])
+  }
+  const chain = n.node.chain
+  const capped = new PendingBlockCache(
+    {
+      head: () => chain.head,
+      common: chain.common,
+      blockchain: chain.vm.blockchain,
+      dpos: chain.dpos,
+      intervalMs: BigInt(n.genesis.params.blockIntervalMs),
+      stateAt: (head) => chain.stateAt(head.header),
+      select: (gasLimit) => n.node.txpool.selectForBlock(gasLimit),
+      poolVersion: () => n.node.txpool.version,
+      producer: new Uint8Array(20),
+      now: () => 0,
+    },
+    { maxTxs: 2 },
+  )
+  const block = await capped.get()
+  t.equal(block.transactions.length, 2)
+  t.equal(block.header.gasUsed, 42_000n)
+  t.equal((await block.state().getAccount(new Address(hexToBytes(RECIPIENT))))?.balance, 2n)
+  t.equal((await n.rpc('eth_getBlockByNumber', ['pending', false])).transactions.length, 5, "the node's own cap (200) takes all five")
 })
