@@ -1,11 +1,9 @@
 /** eth_getCode(address, block): the contract code at a block. */
 import { Address, bytesToHex, hexToBytes } from '@ethereumjs/util'
-import { requireBlock } from '../blocks.js'
+import { stateAtRef } from '../pendingBlock.js'
 import { address, blockTag, defineMethod, optional, required } from '../params.js'
-import { sharedStateAt } from '../stateReads.js'
 
 export const eth_getCode = defineMethod('eth_getCode', [required(address), optional(blockTag)], async ([addr, ref], ctx) => {
-  const node = ctx.node
-  const state = await sharedStateAt(node.chain, (await requireBlock(node, ref)).header)
+  const state = await stateAtRef(ctx.node, ref)
   return bytesToHex(await state.getCode(new Address(hexToBytes(addr as `0x${string}`))))
 })

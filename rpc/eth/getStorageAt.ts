@@ -1,9 +1,8 @@
 /** eth_getStorageAt(address, slot, block): one 32-byte storage word. */
 import { Address, bytesToHex, hexToBytes, setLengthLeft } from '@ethereumjs/util'
 import { InvalidParamsError } from '../errors.js'
-import { requireBlock } from '../blocks.js'
+import { stateAtRef } from '../pendingBlock.js'
 import { address, blockTag, defineMethod, optional, required, type Validator } from '../params.js'
-import { accountAt, sharedStateAt } from '../stateReads.js'
 
 /** geth accepts any hex of up to 32 bytes for the slot (quantity or padded hash). */
 export const storageSlot: Validator<Uint8Array> = (v) => {
@@ -19,9 +18,9 @@ export const eth_getStorageAt = defineMethod(
   [required(address), required(storageSlot), optional(blockTag)],
   async ([addr, slot, ref], ctx) => {
     const node = ctx.node
-    const { header } = await requireBlock(node, ref)
-    if ((await accountAt(node.chain, header, addr)) === undefined) return bytesToHex(new Uint8Array(32))
-    const state = await sharedStateAt(node.chain, header)
-    return bytesToHex(setLengthLeft(await state.getStorage(new Address(hexToBytes(addr as `0x${string}`)), slot), 32))
+    const state = await stateAtRef(node, ref)
+    const who = new Address(hexToBytes(addr as `0x${string}`))
+    if ((await state.getAccount(who)) === undefined) return bytesToHex(new Uint8Array(32))
+    return bytesToHex(setLengthLeft(await state.getStorage(who, slot), 32))
   },
 )

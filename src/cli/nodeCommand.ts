@@ -14,6 +14,7 @@ import { packageRoot } from '../util/packageRoot.js'
 import { createLogger, type LogLevel } from '../util/logger.js'
 import { decryptKeystore, KeystoreError, parseKeystoreText } from '../crypto/keystore.js'
 import { processIo, readPassword, UsageError, type CliIo } from './io.js'
+import { defaultPoolLimits, type PoolLimits } from '../node/node.js'
 
 const HELP = `nfc node — run a NetFlowCoin node
 
@@ -48,6 +49,15 @@ Options:
                         otherwise)
   --peers URL[,URL…]    static peers to dial, ws:// or wss:// urls (e.g. ws://10.0.0.2:30303)
   --node-key FILE       the node's ed25519 P2P key (default <datadir>/nodekey; created if missing)
+  --txpool-accountslots N
+                        executable transactions guaranteed to each sender, not a ceiling
+                        (default 16)
+  --txpool-globalslots N
+                        executable transactions in the whole pool (default 5120)
+  --txpool-accountqueue N
+                        most queued (nonce-gapped) transactions per sender (default 64)
+  --txpool-globalqueue N
+                        queued transactions in the whole pool (default 1024)
   --reset               delete the data directory first (the chain starts over from genesis)
   --log-level LEVEL     debug | info | warn | error (default info)
   -h, --help            this text`
@@ -136,6 +146,25 @@ export function parseRpcFlags(opts: Record<string, string | boolean | undefined>
   v('rpc-ws-max-buffered', (x) => (out.wsMaxBufferedBytes = parseByteSize('rpc-ws-max-buffered', x)))
   v('rpc-cors', (x) => (out.cors = list(x)))
   v('rpc-vhosts', (x) => (out.vhosts = list(x)))
+  return out
+}
+
+/** The --txpool-* limits (geth's --txpool.* names and defaults); absent flags are left to the pool's defaults. */
+export function parseTxPoolFlags(opts: Record<string, string | boolean | undefined>): Partial<PoolLimits> {
+  const out: Partial<PoolLimits> = {}
+  const flags: Array<[string, keyof PoolLimits]> = [
+    ['txpool-accountslots', 'accountSlots'],
+    ['txpool-globalslots', 'globalSlots'],
+    ['txpool-accountqueue', 'accountQueue'],
+    ['txpool-globalqueue', 'globalQueue'],
+  ]
+  for (const [flag, field] of flags) {
+    const value = opts[flag]
+    if (typeof value === 'string') out[field] = positiveInt(flag, value)
+  }
+  if (out.accountSlots !== undefined && out.accountSlots > (out.globalSlots ?? defaultPoolLimits.globalSlots)) {
+    throw new UsageError(`--txpool-accountslots (${out.accountSlots}) cannot exceed --txpool-globalslots (${out.globalSlots ?? defaultPoolLimits.globalSlots})`)
+  }
   return out
 }
 
@@ -305,6 +334,10 @@ export async function nodeCommand(argv: string[]): Promise<number> {
         p2p: { type: 'string' },
         peers: { type: 'string' },
         'node-key': { type: 'string' },
+        'txpool-accountslots': { type: 'string' },
+        'txpool-globalslots': { type: 'string' },
+        'txpool-accountqueue': { type: 'string' },
+        'txpool-globalqueue': { type: 'string' },
         reset: { type: 'boolean', default: false },
         'log-level': { type: 'string', default: 'info' },
         help: { type: 'boolean', short: 'h', default: false },
@@ -333,6 +366,7 @@ export async function nodeCommand(argv: string[]): Promise<number> {
     const datadir = resolve(opts.datadir ?? `data/${genesis.name === 'nfc-dev' ? 'dev' : genesis.name}`)
     const rpc = opts.rpc === 'off' ? null : { ...parseHostPort(opts.rpc ?? '127.0.0.1:8545'), ...parseRpcFlags(opts) }
     const p2p = parseP2pFlags(opts, opts.dev === true, datadir)
+    const txpool = parseTxPoolFlags(opts)
     if (opts['password-file'] !== undefined && opts['witness-key'] === undefined)
       throw new UsageError('--password-file opens the --witness-key keystore; give --witness-key FILE too')
     const witnessKey =
@@ -347,7 +381,7 @@ export async function nodeCommand(argv: string[]): Promise<number> {
       logger.info('reset: removed the data directory', { datadir })
     }
     logger.info('starting', { genesis: genesisFile, datadir, chainId: genesis.chainId })
-    node = await startNode({ genesis, datadir, rpc, p2p, witnessKey, logger })
+    node = await startNode({ genesis, datadir, rpc, p2p, witnessKey, logger, txpool })
     if (node.rpc !== null) logger.info('JSON-RPC listening', { http: node.rpc.url, ws: node.rpc.wsUrl })
   } catch (e) {
     if (e instanceof UsageError || isNfcError(e)) {

@@ -10,8 +10,9 @@ import type { Blockchain, Head, NewBlockEvent } from './blockchain.js'
 import type { PeerInfo } from '../p2p/network.js'
 import type { SessionRecord } from '../flow/sideStore.js'
 import type { SideChainInfo, SubmitResult } from '../flow/service.js'
+import type { PendingBlock, PendingHeader } from './pendingBlock.js'
 
-export type { Head, NewBlockEvent }
+export type { Head, NewBlockEvent, PendingBlock, PendingHeader }
 
 /**
  * The chain as RPC reads it: head and finality, the block store, state at a block, the DPoS
@@ -77,8 +78,11 @@ export interface NodeApi extends NodeInfo {
   readonly txpool: TxPoolApi
   readonly head: Head
   sendRawTransaction(raw: Uint8Array): Promise<Uint8Array>
-  call(req: CallRequest, on: Head): Promise<Uint8Array>
-  estimateGas(req: CallRequest, on: Head): Promise<bigint>
+  /** on a block, or on top of the pending block */
+  call(req: CallRequest, on: Head | 'pending'): Promise<Uint8Array>
+  estimateGas(req: CallRequest, on: Head | 'pending'): Promise<bigint>
+  /** the `pending` tag: the pool's next block executed on the head (cached, bounded work) */
+  pendingBlock(): Promise<PendingBlock>
   /** the environment a call runs in on top of a block (eth_createAccessList, tracing) */
   callEnv(header: BlockHeader, hash: Uint8Array): CallEnv
   /** eth_syncing: false, or the progress of a range sync */

@@ -1,4 +1,4 @@
-// Long on purpose (449 lines): Node.init builds every part in order and hands each the narrow view it needs of the others (flow, watcher, P2P adapter); the views are small closures over the same parts.
+// Long on purpose (498 lines): Node.init builds every part in order and hands each the narrow view it needs of the others (flow, watcher, P2P adapter, pending block, journal); the views are small closures over the same parts.
 /**
  * The node (STYLE §2): parts are built in order — database, chain, sender recovery, tx pool,
  * flow side-chain service, P2P, producer — and closed in reverse, the database last.
@@ -16,6 +16,14 @@ import { makeCommon } from '../execution/common.js'
 import { decodeRawTransaction } from '../execution/txDecode.js'
 import type { PoolStateView } from '../txpool/interface.js'
 import { TxPool } from '../txpool/txPool.js'
+import type { PoolLimits } from '../txpool/eviction.js'
+import { JOURNAL_FILE, TxJournal } from '../txpool/journal.js'
+import { PendingBlockCache, type PendingBlock } from './pendingBlock.js'
+import { restoreLocalTxs } from './localTxs.js'
+import { join } from 'node:path'
+
+// the CLI's --txpool-* flags: what the node accepts, without the CLI reaching into the pool
+export { defaultPoolLimits, type PoolLimits } from '../txpool/eviction.js'
 import type { Logger } from '../util/logger.js'
 import { Blockchain, type DoubleProduction, type Head } from './blockchain.js'
 import type { NodeApi } from './interface.js'
@@ -65,6 +73,8 @@ export interface NodeOptions {
   now?: () => number
   /** worker threads for sender recovery (default: one per core) */
   recoverThreads?: number
+  /** the pool's slot limits (`--txpool-*`); absent: geth's defaults */
+  txpool?: Partial<PoolLimits>
 }
 
 /** What `Node.stats()` reads for the /metrics gauges. */
@@ -91,6 +101,10 @@ export class Node implements NodeApi {
   private witnessStatsAt = 0
   /** transactions of blocks a reorg took off the chain, re-added once the new head is in */
   private reorgTxs: TypedTransaction[] = []
+  /** the local transactions (eth_sendRawTransaction), kept in `<datadir>/transactions.journal` */
+  readonly journal: TxJournal
+  /** the `pending` tag's block, built on demand (pendingBlock.ts) */
+  readonly pending: PendingBlockCache
 
   private constructor(
     readonly opts: NodeOptions,
@@ -102,7 +116,21 @@ export class Node implements NodeApi {
     now: () => number,
   ) {
     this.chainId = opts.genesis.chainId
+    this.journal = new TxJournal({ file: join(opts.datadir, JOURNAL_FILE), logger: logger.child('txpool'), now })
+    txpool.on('removed', ({ hash }) => this.journal.forget(bytesToHex(hash)))
     const witnessAddress = opts.witnessKey === undefined ? undefined : bytesToHex(addressOf(publicKeyOf(opts.witnessKey)))
+    this.pending = new PendingBlockCache({
+      head: () => chain.head,
+      common: chain.common,
+      blockchain: chain.vm.blockchain,
+      dpos: chain.dpos,
+      intervalMs: BigInt(opts.genesis.params.blockIntervalMs),
+      stateAt: (head) => chain.stateAt(head.header),
+      select: (gasLimit) => txpool.selectForBlock(gasLimit),
+      poolVersion: () => txpool.version,
+      producer: opts.witnessKey === undefined ? new Uint8Array(20) : addressOf(publicKeyOf(opts.witnessKey)),
+      now,
+    })
     this.link = new ConsensusLink({
       chain,
       txpool,
@@ -124,6 +152,7 @@ export class Node implements NodeApi {
   private async onCanonical(block: Block): Promise<void> {
     const { header } = block
     await this.refreshPool()
+    this.journal.maybeRotate()
     if (this.reorgTxs.length > 0) {
       const txs = this.reorgTxs
       this.reorgTxs = []
@@ -306,12 +335,20 @@ export class Node implements NodeApi {
         minGasPrice: opts.genesis.params.minGasPrice,
         blockGasLimit: opts.genesis.params.blockGasLimit,
         logger: logger.child('txpool'),
+        ...opts.txpool,
       },
       await poolView(chain, chain.head.header),
     )
     const node = new Node(opts, db, chain, recoverPool, txpool, logger, now)
     node.flow = node.startFlow(chainDb)
     try {
+      await restoreLocalTxs({
+        journal: node.journal,
+        txpool,
+        recoverPool,
+        decode: (raw) => decodeRawTransaction(raw, { common: chain.common, maxTxSize: opts.genesis.params.maxTxSizeBytes }),
+        logger,
+      })
       await node.flow.onHead()
     } catch (e) {
       await node.close()
@@ -391,6 +428,7 @@ export class Node implements NodeApi {
     // senders of one tick go to the worker pool as one batch (small batches stay on this thread)
     await recoverTxSender(this.recoverPool, tx)
     const { hash } = await this.txpool.add(tx)
+    this.journal.insert(bytesToHex(hash), raw)
     this.network?.broadcastTx(raw)
     return hash
   }
@@ -416,18 +454,28 @@ export class Node implements NodeApi {
     }
   }
 
-  call(req: CallRequest, head: Head): Promise<Uint8Array> {
-    return call(this.callEnv(head.header, head.hash), req)
+  /** The pool's next block on top of the head (the `pending` tag). */
+  pendingBlock(): Promise<PendingBlock> {
+    return this.pending.get()
   }
 
-  estimateGas(req: CallRequest, head: Head): Promise<bigint> {
-    return estimateGas(this.callEnv(head.header, head.hash), req)
+  private async envOn(on: Head | 'pending'): Promise<CallEnv> {
+    return on === 'pending' ? (await this.pendingBlock()).callEnv : this.callEnv(on.header, on.hash)
+  }
+
+  async call(req: CallRequest, on: Head | 'pending'): Promise<Uint8Array> {
+    return call(await this.envOn(on), req)
+  }
+
+  async estimateGas(req: CallRequest, on: Head | 'pending'): Promise<bigint> {
+    return estimateGas(await this.envOn(on), req)
   }
 
   async close(): Promise<void> {
     this.logger.info('stopping', { head: this.chain.head.header.number })
     await this.producer?.stop()
     await this.network?.stop()
+    this.journal.close()
     await this.flow?.stop()
     await this.recoverPool.close()
     await this.chain.close()

@@ -14,12 +14,14 @@ export interface TxPoolOptions {
   /** protocol minimum gas price (wei), reported by blocks as baseFeePerGas */
   minGasPrice: bigint
   blockGasLimit: bigint
-  /** max txs (pending + queued) per sender; default 64 */
-  maxPerSender?: number
-  /** max queued (non-executable, after a nonce gap) txs per sender; default 16 */
-  maxQueuedPerSender?: number
-  /** max txs in the whole pool; default 10_000 */
-  maxTotal?: number
+  /** executable txs guaranteed to each sender, not a ceiling (geth --txpool.accountslots); default 16 */
+  accountSlots?: number
+  /** executable txs in the whole pool (geth --txpool.globalslots); default 5120 */
+  globalSlots?: number
+  /** queued txs (behind a nonce gap) per sender, a ceiling (geth --txpool.accountqueue); default 64 */
+  accountQueue?: number
+  /** queued txs in the whole pool (geth --txpool.globalqueue); default 1024 */
+  globalQueue?: number
   /** a same-nonce replacement must raise fee cap and tip by this many percent; default 10 */
   priceBumpPercent?: number
   /** where a throwing event listener gets reported; default silent */

@@ -1,4 +1,4 @@
-// Long on purpose (503 lines): one pool's invariants (nonce order, replacement, per-sender and global limits, eviction) over shared indexes.
+// Long on purpose (456 lines): one pool's invariants (nonce order, replacement, limits) over shared indexes; victims are chosen in eviction.ts.
 /**
  * A geth-like transaction pool: per-sender nonce-ordered lists, split into pending (contiguous
  * from the state nonce, executable now) and queued (behind a nonce gap). Validation messages
@@ -9,10 +9,11 @@
  * that touch pool contents plus the insertion synchronously after its last await, so the pool
  * is never mutated against a stale view.
  *
- * Eviction when full: only the highest-nonce tx of a sender (its "tail") is a candidate, so an
- * eviction never opens a nonce gap inside someone's pending run. The victim is the tail with the
- * lowest effective tip (ties: the most recently arrived). A newcomer must pay strictly more than
- * that victim, otherwise "txpool is full".
+ * Limits are geth's (eviction.ts): each sender is guaranteed `accountSlots` executable txs, and
+ * may hold more while the pool has room (`globalSlots` executable, `globalQueue` queued in all);
+ * only the queue has a per-sender ceiling (`accountQueue`). When a class is full, a tail is
+ * evicted — senders above their guarantee first, lowest tip then newest — and a newcomer that
+ * does not pay strictly more than that victim is refused with "txpool is full".
  */
 import { TransactionType, type TypedTransaction } from '@ethereumjs/tx'
 import { type Address, bytesToHex, toChecksumAddress } from '@ethereumjs/util'
@@ -24,34 +25,11 @@ import { TxPoolErrorCode } from './errors.js'
 import type { PoolStateView, RemovalReason, TxPoolEvent, TxPoolEvents, TxPoolOptions, TxStatus } from './interface.js'
 import { feeCaps } from './pricing.js'
 import { SerialQueue } from '../util/serialQueue.js'
+import { type Account, type Entry, minesBefore } from './entry.js'
+import { defaultPoolLimits, overQuotaTail, pendingVictim, queuedVictim, type PoolLimits } from './eviction.js'
+import { Heap } from './heap.js'
 
 export type { PoolStateView, TxPoolOptions, TxStatus, RemovalReason, TxPoolEvents } from './interface.js'
-
-interface Entry {
-  tx: TypedTransaction
-  hash: Uint8Array
-  /** hash as 0x-hex, the key of `byHash` */
-  key: string
-  sender: Address
-  senderKey: string
-  nonce: bigint
-  feeCap: bigint
-  tipCap: bigint
-  /** effective tip over minGasPrice; constant because minGasPrice never changes */
-  tip: bigint
-  cost: bigint
-  /** arrival order, the tie-breaker everywhere */
-  seq: number
-  pending: boolean
-}
-
-interface Account {
-  address: Address
-  key: string
-  txs: Map<bigint, Entry>
-  /** state nonce at the current head */
-  stateNonce: bigint
-}
 
 type Listener<E extends TxPoolEvent> = (ev: TxPoolEvents[E]) => void
 
@@ -63,9 +41,7 @@ const TX_GAS = 21_000n
 export class TxPool {
   private readonly minGasPrice: bigint
   private readonly blockGasLimit: bigint
-  private readonly maxPerSender: number
-  private readonly maxQueuedPerSender: number
-  private readonly maxTotal: number
+  readonly limits: Readonly<PoolLimits>
   private readonly priceBump: bigint
   private readonly log: Logger
 
@@ -73,6 +49,7 @@ export class TxPool {
   private epoch = 0
   private readonly headQueue = new SerialQueue()
   private seq = 0
+  private changes = 0
 
   private readonly byHash = new Map<string, Entry>()
   private readonly accounts = new Map<string, Account>()
@@ -88,9 +65,12 @@ export class TxPool {
     // `common` is part of the options for symmetry with the decoder; txs carry their own copy
     this.minGasPrice = opts.minGasPrice
     this.blockGasLimit = opts.blockGasLimit
-    this.maxPerSender = opts.maxPerSender ?? 64
-    this.maxQueuedPerSender = opts.maxQueuedPerSender ?? 16
-    this.maxTotal = opts.maxTotal ?? 10_000
+    this.limits = {
+      accountSlots: opts.accountSlots ?? defaultPoolLimits.accountSlots,
+      globalSlots: opts.globalSlots ?? defaultPoolLimits.globalSlots,
+      accountQueue: opts.accountQueue ?? defaultPoolLimits.accountQueue,
+      globalQueue: opts.globalQueue ?? defaultPoolLimits.globalQueue,
+    }
     this.priceBump = BigInt(opts.priceBumpPercent ?? 10)
     this.log = opts.logger ?? silentLogger
     this.state = state
@@ -98,6 +78,11 @@ export class TxPool {
 
   get size(): number {
     return this.byHash.size
+  }
+
+  /** Moves on every change of the pool's contents or head: a cache key for derived views (the pending block). */
+  get version(): number {
+    return this.changes
   }
 
   on<E extends TxPoolEvent>(event: E, fn: Listener<E>): () => void {
@@ -109,6 +94,7 @@ export class TxPool {
   }
 
   private emit<E extends TxPoolEvent>(event: E, ev: TxPoolEvents[E]): void {
+    this.changes++
     for (const fn of this.listeners[event] as Set<Listener<E>>) {
       try {
         fn(ev)
@@ -195,6 +181,7 @@ export class TxPool {
       acct = this.accounts.get(senderKey)
     }
     const old = acct?.txs.get(tx.nonce)
+    const tip = tipOf(feeCap, tipCap, tx.type, this.minGasPrice)
     const bumped = (n: bigint, o: bigint) => n * 100n >= o * (100n + this.priceBump)
     if (old !== undefined) {
       if (!bumped(feeCap, old.feeCap) || !bumped(tipCap, old.tipCap)) {
@@ -204,15 +191,17 @@ export class TxPool {
         })
       }
     } else {
-      if (acct !== undefined) this.checkAccountLimits(acct, tx.nonce)
-      if (this.byHash.size >= this.maxTotal) {
-        this.makeRoom(senderKey, tx.nonce, tipOf(feeCap, tipCap, tx.type, this.minGasPrice))
-        acct = this.accounts.get(senderKey) // the victim may have been this sender's only tx
+      if (tx.nonce === (acct === undefined ? stateNonce : this.nextNonce(acct))) {
+        if (this.pendingCount >= this.limits.globalSlots) this.evictFor(pendingVictim(this.accounts, senderKey, this.limits.accountSlots), tip, 'globalSlots')
+      } else {
+        if (acct !== undefined && acct.queued >= this.limits.accountQueue) throw accountLimit(acct, this.limits.accountQueue)
+        if (this.queuedCount >= this.limits.globalQueue) this.evictFor(queuedVictim(this.accounts, senderKey, tx.nonce), tip, 'globalQueue')
       }
+      acct = this.accounts.get(senderKey) // the victim may have been this sender's only tx
     }
 
     if (acct === undefined) {
-      acct = { address: from, key: senderKey, txs: new Map(), stateNonce }
+      acct = { address: from, key: senderKey, txs: new Map(), stateNonce, pending: 0, queued: 0 }
       this.accounts.set(senderKey, acct)
     }
     const entry: Entry = {
@@ -224,7 +213,7 @@ export class TxPool {
       nonce: tx.nonce,
       feeCap,
       tipCap,
-      tip: tipOf(feeCap, tipCap, tx.type, this.minGasPrice),
+      tip,
       cost,
       seq: this.seq++,
       pending: false,
@@ -233,50 +222,49 @@ export class TxPool {
     acct.txs.set(entry.nonce, entry)
     this.byHash.set(key, entry)
     this.queuedCount++
+    acct.queued++
     const promoted = this.reflag(acct)
+    // filling a gap promotes the queued txs behind it, which may overrun the executable slots
+    const truncated = this.truncatePending(entry)
 
     if (old !== undefined) this.emit('removed', { tx: old.tx, hash: old.hash, sender: old.sender, reason: 'replaced' })
+    for (const e of truncated) this.emit('removed', { tx: e.tx, hash: e.hash, sender: e.sender, reason: 'evicted' })
     const status: TxStatus = entry.pending ? 'pending' : 'queued'
     this.emit('added', { tx, hash, sender: from, status })
     // promoted is in nonce order and includes the new entry when it is executable
-    for (const p of promoted) this.emit('pending', { tx: p.tx, hash: p.hash, sender: p.sender })
+    for (const p of promoted) if (this.byHash.get(p.key) === p) this.emit('pending', { tx: p.tx, hash: p.hash, sender: p.sender })
     return { hash, status }
   }
 
-  /** Per-sender caps; replacements never reach here. */
-  private checkAccountLimits(acct: Account, nonce: bigint): void {
-    if (acct.txs.size >= this.maxPerSender) throw accountLimit(acct, this.maxPerSender)
-    const next = this.nextNonce(acct)
-    if (nonce > next) {
-      let queued = 0
-      for (const e of acct.txs.values()) if (!e.pending) queued++
-      if (queued >= this.maxQueuedPerSender) throw accountLimit(acct, this.maxQueuedPerSender)
-    }
-  }
-
-  /** Evict one tail tx cheaper than the newcomer, or refuse with "txpool is full". */
-  private makeRoom(senderKey: string, nonce: bigint, tip: bigint): void {
-    let victim: Entry | undefined
-    for (const acct of this.accounts.values()) {
-      let tail: Entry | undefined
-      for (const e of acct.txs.values()) if (tail === undefined || e.nonce > tail.nonce) tail = e
-      if (tail === undefined) continue
-      if (victim === undefined || tail.tip < victim.tip || (tail.tip === victim.tip && tail.seq > victim.seq)) {
-        victim = tail
-      }
-    }
-    // evicting the newcomer's own lower tail would strand the newcomer behind a gap
-    if (victim === undefined || tip <= victim.tip || (victim.senderKey === senderKey && nonce > victim.nonce)) {
-      throw new NfcError(TxPoolErrorCode.FULL, 'txpool is full', { maxTotal: this.maxTotal })
+  /** Evict `victim` for a newcomer paying `tip`, or refuse with "txpool is full". */
+  private evictFor(victim: Entry | undefined, tip: bigint, limit: keyof PoolLimits): void {
+    if (victim === undefined || tip <= victim.tip) {
+      throw new NfcError(TxPoolErrorCode.FULL, 'txpool is full', { limit, value: this.limits[limit] })
     }
     this.removeEntry(victim, 'evicted')
   }
 
+  /**
+   * While more txs are executable than `globalSlots` (after promotions), drop the cheapest tails
+   * of senders above their guarantee; `keep` (a newcomer) is never dropped. Unlinks without
+   * emitting: the caller reports the returned entries once the pool is consistent.
+   */
+  private truncatePending(keep?: Entry): Entry[] {
+    const out: Entry[] = []
+    while (this.pendingCount > this.limits.globalSlots) {
+      const victim = overQuotaTail(this.accounts, this.limits.accountSlots, (_, tail) => tail === keep)
+      if (victim === undefined) break
+      const acct = this.accounts.get(victim.senderKey)!
+      this.deleteEntry(acct, victim)
+      this.reflag(acct)
+      out.push(victim)
+    }
+    return out
+  }
+
   /** First nonce after the sender's contiguous run from the state nonce. */
   private nextNonce(acct: Account): bigint {
-    let n = acct.stateNonce
-    while (acct.txs.has(n)) n++
-    return n
+    return acct.stateNonce + BigInt(acct.pending)
   }
 
   /**
@@ -291,6 +279,8 @@ export class TxPool {
         e.pending = true
         this.pendingCount++
         this.queuedCount--
+        acct.pending++
+        acct.queued--
         promoted.push(e)
       }
     }
@@ -299,6 +289,8 @@ export class TxPool {
         e.pending = false
         this.pendingCount--
         this.queuedCount++
+        acct.pending--
+        acct.queued++
       }
     }
     return promoted
@@ -308,8 +300,13 @@ export class TxPool {
   private deleteEntry(acct: Account, e: Entry): void {
     acct.txs.delete(e.nonce)
     this.byHash.delete(e.key)
-    if (e.pending) this.pendingCount--
-    else this.queuedCount--
+    if (e.pending) {
+      this.pendingCount--
+      acct.pending--
+    } else {
+      this.queuedCount--
+      acct.queued--
+    }
   }
 
   private removeEntry(e: Entry, reason: RemovalReason): void {
@@ -352,6 +349,7 @@ export class TxPool {
   }
 
   private async refresh(state: PoolStateView): Promise<void> {
+    this.changes++
     const accts = [...this.accounts.values()]
     const reads = await Promise.all(accts.map((a) => Promise.all([state.getNonce(a.address), state.getBalance(a.address)])))
     // a newer head is queued behind us and will redo this against fresher state
@@ -362,6 +360,7 @@ export class TxPool {
       if (this.accounts.get(acct.key) !== acct) continue
       this.syncAccount(acct, reads[i][0], reads[i][1])
     }
+    for (const e of this.truncatePending()) this.emit('removed', { tx: e.tx, hash: e.hash, sender: e.sender, reason: 'evicted' })
   }
 
   /**
@@ -378,7 +377,7 @@ export class TxPool {
       if (run.length > 0) runs.push(run)
     }
     // heap of [run index, position]; better = higher tip, then earlier arrival
-    const heap = new Heap<[Entry[], number]>(([ra, ia], [rb, ib]) => better(ra[ia], rb[ib]))
+    const heap = new Heap<[Entry[], number]>(([ra, ia], [rb, ib]) => minesBefore(ra[ia], rb[ib]))
     for (const run of runs) heap.push([run, 0])
     const out: TypedTransaction[] = []
     let used = 0n
@@ -413,6 +412,7 @@ export class TxPool {
   async pendingNonce(address: Address): Promise<bigint> {
     let n = await this.state.getNonce(address)
     const acct = this.accounts.get(address.toString())
+    // the account's cached state nonce may trail a head whose refresh is still queued
     if (acct !== undefined) while (acct.txs.has(n)) n++
     return n
   }
@@ -443,10 +443,6 @@ function tipOf(feeCap: bigint, tipCap: bigint, type: number, minGasPrice: bigint
   return tipCap < over ? tipCap : over
 }
 
-function better(a: Entry, b: Entry): boolean {
-  return a.tip > b.tip || (a.tip === b.tip && a.seq < b.seq)
-}
-
 function hashKey(hash: Uint8Array | string): string {
   return typeof hash === 'string' ? hash.toLowerCase() : bytesToHex(hash)
 }
@@ -457,48 +453,4 @@ function alreadyKnown(key: string): NfcError {
 
 function accountLimit(acct: Account, limit: number): NfcError {
   return new NfcError(TxPoolErrorCode.ACCOUNT_LIMIT, 'account limit exceeded', { sender: acct.key, limit })
-}
-
-/** Minimal binary heap; `first(a, b)` is true when a must come out before b. */
-class Heap<T> {
-  private readonly items: T[] = []
-  constructor(private readonly first: (a: T, b: T) => boolean) {}
-
-  get size(): number {
-    return this.items.length
-  }
-
-  push(x: T): void {
-    const a = this.items
-    a.push(x)
-    let i = a.length - 1
-    while (i > 0) {
-      const p = (i - 1) >> 1
-      if (!this.first(a[i], a[p])) break
-      ;[a[i], a[p]] = [a[p], a[i]]
-      i = p
-    }
-  }
-
-  pop(): T | undefined {
-    const a = this.items
-    if (a.length === 0) return undefined
-    const top = a[0]
-    const last = a.pop()!
-    if (a.length > 0) {
-      a[0] = last
-      let i = 0
-      for (;;) {
-        const l = 2 * i + 1
-        const r = l + 1
-        let m = i
-        if (l < a.length && this.first(a[l], a[m])) m = l
-        if (r < a.length && this.first(a[r], a[m])) m = r
-        if (m === i) break
-        ;[a[i], a[m]] = [a[m], a[i]]
-        i = m
-      }
-    }
-    return top
-  }
 }

@@ -559,7 +559,12 @@ const cases: Case[] = [
     params: ['0x1', false],
     check: (r, f, t) => t.same(r.transactions, [f.tx.deploy, f.tx.transfer]),
   },
-  { name: 'eth_getBlockByNumber pending', method: 'eth_getBlockByNumber', params: ['pending', false], check: (r, _f, t) => t.equal(r.number, '0x3') },
+  {
+    name: 'eth_getBlockByNumber pending',
+    method: 'eth_getBlockByNumber',
+    params: ['pending', false],
+    check: (r, _f, t) => t.same([r.number, r.hash], ['0x4', null]),
+  },
   { name: 'eth_getBlockByNumber safe', method: 'eth_getBlockByNumber', params: ['safe', false], check: (r, _f, t) => t.equal(r.number, '0x3') },
   { name: 'eth_getBlockByNumber finalized', method: 'eth_getBlockByNumber', params: ['finalized'], check: (r, _f, t) => t.equal(r.number, '0x3') },
   { name: 'eth_getBlockByNumber beyond the head', method: 'eth_getBlockByNumber', params: ['0x99', false], result: null },

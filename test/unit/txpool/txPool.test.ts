@@ -239,65 +239,7 @@ t.test('replacement needs a 10% bump of both fee cap and tip', async (t) => {
   t.same(pool.status(), { pending: 2, queued: 1 })
 })
 
-t.test('per-sender limits', async (t) => {
-  const { pool } = setup({ maxPerSender: 3, maxQueuedPerSender: 2 })
-  for (let n = 0n; n < 3n; n++) await pool.add(legacyTx(A, n, 2n * GWEI), addrA)
-  await rejects(t, pool.add(legacyTx(A, 3n, 2n * GWEI), addrA), TxPoolErrorCode.ACCOUNT_LIMIT, 'account limit exceeded')
-  // replacing within the limit is still allowed
-  await pool.add(legacyTx(A, 2n, 3n * GWEI), addrA)
-
-  await pool.add(legacyTx(B, 5n, 2n * GWEI), addrB)
-  await pool.add(legacyTx(B, 6n, 2n * GWEI), addrB)
-  await rejects(t, pool.add(legacyTx(B, 8n, 2n * GWEI), addrB), TxPoolErrorCode.ACCOUNT_LIMIT, 'account limit exceeded')
-  // an executable tx is still welcome when the queue cap is reached
-  t.equal((await pool.add(legacyTx(B, 0n, 2n * GWEI), addrB)).status, 'pending')
-  t.same(pool.status(), { pending: 4, queued: 2 })
-})
-
-t.test('full pool: reject the cheap, evict the cheapest tail for the better-paying', async (t) => {
-  const { pool, events } = setup({ maxTotal: 4 })
-  // A: nonces 0,1 at tip 1 gwei (cheap); B: nonce 0 at tip 5 gwei; C: nonce 0 at tip 3 gwei
-  const a0 = legacyTx(A, 0n, 2n * GWEI)
-  const a1 = legacyTx(A, 1n, 2n * GWEI)
-  const b0 = feeMarketTx(B, 0n, 10n * GWEI, 5n * GWEI)
-  const c0 = legacyTx(C, 0n, 4n * GWEI)
-  for (const [tx, a] of [
-    [a0, addrA],
-    [a1, addrA],
-    [b0, addrB],
-    [c0, addrC],
-  ] as const)
-    await pool.add(tx, a)
-  t.equal(pool.size, 4)
-
-  // equal to the cheapest (tip 1 gwei) is not enough
-  await rejects(t, pool.add(legacyTx(C, 1n, 2n * GWEI), addrC), TxPoolErrorCode.FULL, 'txpool is full')
-  // a 1559 tx whose effective tip is capped by maxFee - minGasPrice = 1 gwei is not better either
-  await rejects(t, pool.add(feeMarketTx(C, 1n, 2n * GWEI, 2n * GWEI), addrC), TxPoolErrorCode.FULL, 'txpool is full')
-
-  events.length = 0
-  const c1 = legacyTx(C, 1n, 3n * GWEI)
-  t.equal((await pool.add(c1, addrC)).status, 'pending')
-  // A's tail (nonce 1) goes, so A keeps a gap-free run
-  t.notOk(pool.has(a1.hash()))
-  t.ok(pool.has(a0.hash()))
-  t.same(events, [
-    ['removed', h(a1), 'evicted'],
-    ['added', h(c1), 'pending'],
-    ['pending', h(c1)],
-  ])
-  t.same(pool.status(), { pending: 4, queued: 0 })
-
-  // a sender whose own tail is the cheapest cannot evict it to extend its run behind a gap
-  const { pool: p2 } = setup({ maxTotal: 2 })
-  await p2.add(legacyTx(A, 0n, 2n * GWEI), addrA)
-  await p2.add(legacyTx(B, 0n, 9n * GWEI), addrB)
-  await rejects(t, p2.add(legacyTx(A, 1n, 5n * GWEI), addrA), TxPoolErrorCode.FULL, 'txpool is full')
-  // …but another sender paying more can
-  await p2.add(legacyTx(C, 0n, 5n * GWEI), addrC)
-  t.same(p2.status(), { pending: 2, queued: 0 })
-  t.equal(await p2.pendingNonce(addrA), 0n)
-})
+// limits and eviction: limits.test.ts
 
 t.test('selectForBlock: tip order across senders, nonce order within, gas limit', async (t) => {
   const { pool } = setup()
