@@ -6,10 +6,10 @@
 import { RLP } from '@ethereumjs/rlp'
 import type { Common } from '@ethereumjs/common'
 import { createTxFromRLP, type TypedTransaction } from '@ethereumjs/tx'
-import { core } from '../core/index.js'
 import { NfcError } from '../util/errors.js'
 import { ChainErrorCode } from './errors.js'
 import { confirmationFields, confirmationFromFields, type Confirmation } from './confirmation.js'
+import { orderedTrieRoot } from './orderedTrie.js'
 import { headerFromFields, headerHash, headerToFields, type BlockHeader } from './header.js'
 
 export interface Block {
@@ -29,11 +29,12 @@ export function makeBlock(header: BlockHeader, transactions: TypedTransaction[],
   return { header, transactions, confirmations, hash: headerHash(header) }
 }
 
-/** transactionsRoot: binary keccak Merkle root (WASM core) over the transaction hashes. */
-export function transactionsRoot(txs: TypedTransaction[]): Uint8Array {
-  const leaves = new Uint8Array(txs.length * 32)
-  txs.forEach((tx, i) => leaves.set(tx.hash(), i * 32))
-  return core.merkleRoot('keccak256', leaves)
+/**
+ * transactionsRoot: Ethereum's ordered trie of RLP(i) → the transaction's canonical form (the
+ * typed envelope for typed transactions), so a standard MPT proof of a transaction verifies.
+ */
+export function transactionsRoot(txs: readonly TypedTransaction[]): Uint8Array {
+  return orderedTrieRoot(txs.map((tx) => tx.serialize()))
 }
 
 function bodyFields(txs: TypedTransaction[], confirmations: readonly Confirmation[]): unknown[] {
