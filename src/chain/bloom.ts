@@ -11,10 +11,11 @@ export function bloomAdd(bloom: Uint8Array, item: Uint8Array): void {
   }
 }
 
-/** (structural, not receipt.ts's Log: receipt.ts encodes blooms and imports this module) */
+/** receipt.ts's Log, restated: receipt.ts computes blooms, so importing it here would be a cycle */
 interface Log {
   address: Uint8Array
   topics: Uint8Array[]
+  data: Uint8Array
 }
 
 export function bloomOfLogs(logs: readonly Log[], into = new Uint8Array(BLOOM_BYTES)): Uint8Array {
