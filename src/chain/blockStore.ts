@@ -233,11 +233,9 @@ export class BlockStore {
   async getReceiptRecords(hash: Uint8Array): Promise<ReceiptRecord[] | undefined> {
     const cached = this.recent.get(hash)?.records
     if (cached !== undefined) return cached
-    const records: ReceiptRecord[] = []
-    const prefix = key(P.receiptRecord, hash)
-    for await (const v of this.db.values({ gte: prefix, lt: key(P.receiptRecord, hash, new Uint8Array(4).fill(0xff), Uint8Array.of(0)) })) {
-      records.push(decodeReceiptRecord(v))
-    }
+    // one call for the whole range: a `for await` would cross into LevelDB once per record
+    const range = { gte: key(P.receiptRecord, hash), lt: key(P.receiptRecord, hash, new Uint8Array(4).fill(0xff), Uint8Array.of(0)) }
+    const records = (await this.db.values(range).all()).map(decodeReceiptRecord)
     // none: an empty block, or one stored before the records (the old path tells them apart)
     if (records.length === 0) {
       const block = await this.getBlock(hash)
