@@ -33,7 +33,7 @@ t.test('an inclusion proof of a transaction and of its receipt verifies with @et
   const receipts = await n.rpc('eth_getBlockReceipts', [block.hash])
 
   // the transactions trie, rebuilt by a general MPT from the signed transactions in the block's order
-  const byHash = new Map(txs.map((x) => [bytesToHex(x.hash()), x.serialize()]))
+  const byHash = new Map<string, Uint8Array>(txs.map((x) => [bytesToHex(x.hash()), x.serialize()]))
   const txTrie = await createMPT()
   for (const [i, hash] of (block.transactions as string[]).entries()) await txTrie.put(RLP.encode(i), byHash.get(hash)!)
   t.equal(bytesToHex(txTrie.root()), block.transactionsRoot, "the general MPT's root is the header's transactionsRoot")
