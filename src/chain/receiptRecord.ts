@@ -96,6 +96,8 @@ export function receiptRecordOf(block: Block, receipts: readonly TxReceipt[], in
 
 /** The records of every transaction of `block`, in order. */
 export function receiptRecordsOf(block: Block, receipts: readonly TxReceipt[]): ReceiptRecord[] {
+  // a caller's bug, not bad data: every executed block has one receipt per transaction
+  if (receipts.length !== block.transactions.length) throw new RangeError(`${block.transactions.length} transactions but ${receipts.length} receipts`)
   let firstLogIndex = 0
   return block.transactions.map((_, i) => {
     const rec = recordOf(block, receipts[i], i, firstLogIndex)
