@@ -29,7 +29,7 @@ import { ChainErrorCode } from './errors.js'
 import { decodeHeader, encodeHeader, equalBytes, type BlockHeader } from './header.js'
 import { decodeReceipts, encodeReceipts, type TxReceipt } from './receipt.js'
 import { logIndexOps, logIndexRemovalOps } from './logIndex.js'
-import { decodeReceiptRecord, encodeReceiptRecord, receiptRecordOf, receiptRecordsOf, type ReceiptRecord } from './receiptRecord.js'
+import { decodeReceiptRecord, encodeReceiptRecord, receiptRecordOf, receiptRecordsOf, senderOf, type ReceiptRecord } from './receiptRecord.js'
 import { RecentBlocks } from './recentBlocks.js'
 import { KeySpace as P, key, u64 } from './db/keys.js'
 import type { BatchOp, Db } from './db/level.js'
@@ -367,7 +367,7 @@ function addressIndexOps(block: Block, receipts: TxReceipt[]): BatchOp[] {
   block.transactions.forEach((tx, i) => {
     const txHash = tx.hash()
     const index = u32(i)
-    const from = tx.getSenderAddress().bytes
+    const from = senderOf(tx)
     const created = receipts[i]?.contractAddress
     const to = tx.to?.bytes ?? (created !== undefined && created.length === 20 ? created : undefined)
     const entry = (address: Uint8Array, flags: number): BatchOp => ({

@@ -11,6 +11,8 @@
  */
 import { RLP } from '@ethereumjs/rlp'
 import { bigIntToUnpaddedBytes, bytesToBigInt } from '@ethereumjs/util'
+import type { TypedTransaction } from '@ethereumjs/tx'
+import { core } from '../core/index.js'
 import type { Block } from './block.js'
 import { NfcError } from '../util/errors.js'
 import { ChainErrorCode } from './errors.js'
@@ -106,7 +108,23 @@ export function receiptRecordsOf(block: Block, receipts: readonly TxReceipt[]): 
   })
 }
 
+const senders = new WeakMap<TypedTransaction, Uint8Array>()
+
+/**
+ * The sender's address, computed once per transaction object: ethereumjs caches the recovered
+ * public key but hashes it again (in JS) on every getSenderAddress, and a commit needs the
+ * sender of each of 4,000 transactions twice (these records and the address index).
+ */
+export function senderOf(tx: TypedTransaction): Uint8Array {
+  let from = senders.get(tx)
+  if (from === undefined) {
+    from = core.keccak256(tx.getSenderPublicKey()).subarray(12)
+    senders.set(tx, from)
+  }
+  return from
+}
+
 function recordOf(block: Block, receipt: TxReceipt, index: number, firstLogIndex: number): ReceiptRecord {
   const tx = block.transactions[index]
-  return { txHash: tx.hash(), type: tx.type, from: tx.getSenderAddress().bytes, to: tx.to?.bytes, receipt, firstLogIndex }
+  return { txHash: tx.hash(), type: tx.type, from: senderOf(tx), to: tx.to?.bytes, receipt, firstLogIndex }
 }
