@@ -10,6 +10,7 @@ import { encodeBody } from '../src/chain/block.js'
 import { bloomOfLogs } from '../src/chain/bloom.js'
 import { encodeHeader } from '../src/chain/header.js'
 import type { Log, TxReceipt } from '../src/chain/receipt.js'
+import { receiptRecordOf, type ReceiptRecord } from '../src/chain/receiptRecord.js'
 import { effectiveGasPrice } from '../src/execution/blockExecutor.js'
 import type { AccessListItem, CallRequest as RpcCallRequest } from './params.js'
 import type { CallRequest } from '../src/execution/call.js'
@@ -118,27 +119,28 @@ export function formatLog(
 
 /** Receipt `index` of a block; `receipts` are all of the block's receipts (for log indexes). */
 export function formatReceipt(block: Block, receipts: TxReceipt[], index: number): Record<string, unknown> {
-  const tx = block.transactions[index]
-  const r = receipts[index]
-  let logIndex = 0
-  for (let i = 0; i < index; i++) logIndex += receipts[i].logs.length
-  const txHash = tx.hash()
-  const where = { blockHash: block.hash, blockNumber: block.header.number, txHash, txIndex: index }
+  return formatReceiptRecord({ blockHash: block.hash, blockNumber: block.header.number }, index, receiptRecordOf(block, receipts, index))
+}
+
+/** Receipt `index` of block (`blockHash`, `blockNumber`) from its record alone: no block is read. */
+export function formatReceiptRecord(at: { blockHash: Uint8Array; blockNumber: bigint }, index: number, rec: ReceiptRecord): Record<string, unknown> {
+  const r = rec.receipt
+  const where = { ...at, txHash: rec.txHash, txIndex: index }
   return {
-    transactionHash: hex(txHash),
+    transactionHash: hex(rec.txHash),
     transactionIndex: hexQ(index),
-    blockHash: hex(block.hash),
-    blockNumber: hexQ(block.header.number),
-    from: tx.getSenderAddress().toString(),
-    to: tx.to?.toString() ?? null,
+    blockHash: hex(at.blockHash),
+    blockNumber: hexQ(at.blockNumber),
+    from: hex(rec.from),
+    to: rec.to === undefined ? null : hex(rec.to),
     cumulativeGasUsed: hexQ(r.cumulativeGasUsed),
     gasUsed: hexQ(r.gasUsed),
     effectiveGasPrice: hexQ(r.effectiveGasPrice),
     contractAddress: r.contractAddress.length === 20 ? hex(r.contractAddress) : null,
-    logs: r.logs.map((log, i) => formatLog(log, { ...where, logIndex: logIndex + i })),
+    logs: r.logs.map((log, i) => formatLog(log, { ...where, logIndex: rec.firstLogIndex + i })),
     logsBloom: hex(bloomOfLogs(r.logs)),
     status: hexQ(r.status),
-    type: hexQ(tx.type),
+    type: hexQ(rec.type),
   }
 }
 

@@ -6,7 +6,7 @@ export const eth_getTransactionByBlockHashAndIndex = defineMethod(
   'eth_getTransactionByBlockHashAndIndex',
   [required(hash), required(uint64)],
   async ([blockHash, index], ctx) => {
-    const block = await ctx.node.chain.store.getBlock(blockHash)
-    return block === undefined ? null : txAtIndex(block, index)
+    const header = await ctx.node.chain.store.getHeader(blockHash)
+    return header === undefined ? null : txAtIndex(ctx.node, { hash: blockHash, header }, index)
   },
 )

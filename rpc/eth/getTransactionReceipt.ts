@@ -1,12 +1,16 @@
-/** eth_getTransactionReceipt(hash): the receipt of a mined transaction (with effectiveGasPrice), else null. */
-import { formatReceipt } from '../format.js'
+/**
+ * eth_getTransactionReceipt(hash): the receipt of a mined transaction (with effectiveGasPrice), else null.
+ * O(1) in the block's size: the `t` index, the transaction's receipt record (cached for the newest
+ * blocks) and the header (cached); the block itself is not read (DESIGN §9).
+ */
+import { formatReceiptRecord } from '../format.js'
 import { defineMethod, hash, required } from '../params.js'
-import { findMinedTx } from '../txLookup.js'
 
 export const eth_getTransactionReceipt = defineMethod('eth_getTransactionReceipt', [required(hash)], async ([txHash], ctx) => {
-  const node = ctx.node
-  const mined = await findMinedTx(node, txHash)
-  if (mined === null) return null
-  const receipts = (await node.chain.store.getReceipts(mined.block.hash)) ?? []
-  return formatReceipt(mined.block, receipts, mined.index)
+  const store = ctx.node.chain.store
+  const mined = await store.getMinedReceipt(txHash)
+  if (mined === undefined) return null
+  const header = await store.getHeader(mined.blockHash)
+  if (header === undefined) return null
+  return formatReceiptRecord({ blockHash: mined.blockHash, blockNumber: header.number }, mined.index, mined.record)
 })

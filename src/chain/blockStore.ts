@@ -7,6 +7,10 @@
  *   h ‖ hash            → header RLP            b ‖ hash        → body RLP
  *   r ‖ hash            → receipts RLP          n ‖ u64 number  → canonical hash
  *   t ‖ txHash          → blockHash ‖ u32 index
+ *   R ‖ hash ‖ u32 index → receipt record of transaction `index` (./receiptRecord.ts): one read
+ *                         and one small decode per receipt lookup; written for every stored
+ *                         block (side blocks too), never unindexed. Blocks stored before these
+ *                         records existed have none: readers fall back to `r` and the body.
  *   A ‖ address ‖ u64 number ‖ u32 index → txHash ‖ u8 flags   (tx history per address; flags:
  *                         bit0 the address sent it, bit1 it received it / was created by it)
  *   a ‖ …               retired: the first address history (no flags, no created contracts);
@@ -20,11 +24,13 @@ import type { TypedTransaction } from '@ethereumjs/tx'
 import { concatBytes } from '@ethereumjs/util'
 import { NfcError } from '../util/errors.js'
 import { uint32be } from '../util/bytes.js'
-import { decodeBody, encodeBody, type Block, type BlockBody } from './block.js'
+import { decodeBody, decodeBodyTransaction, encodeBody, type Block, type BlockBody } from './block.js'
 import { ChainErrorCode } from './errors.js'
 import { decodeHeader, encodeHeader, equalBytes, type BlockHeader } from './header.js'
 import { decodeReceipts, encodeReceipts, type TxReceipt } from './receipt.js'
 import { logIndexOps, logIndexRemovalOps } from './logIndex.js'
+import { decodeReceiptRecord, encodeReceiptRecord, receiptRecordOf, receiptRecordsOf, senderOf, type ReceiptRecord } from './receiptRecord.js'
+import { RecentBlocks } from './recentBlocks.js'
 import { KeySpace as P, key, u64 } from './db/keys.js'
 import type { BatchOp, Db } from './db/level.js'
 
@@ -62,9 +68,16 @@ export interface TxLocation {
   index: number
 }
 
+/** A canonical transaction's receipt record and where it is. */
+export interface MinedReceipt extends TxLocation {
+  record: ReceiptRecord
+}
+
 export class BlockStore {
   /** recent headers by hash hex: RPC and the EVM's BLOCKHASH read the tip constantly */
   private readonly headerCache = new Map<string, BlockHeader>()
+  /** receipt records and bodies of the newest blocks (wallets poll them) */
+  private readonly recent = new RecentBlocks()
 
   constructor(
     readonly db: Db,
@@ -106,8 +119,11 @@ export class BlockStore {
     const { header, hash, transactions, confirmations } = c.block
     const ops: BatchOp[] = [...c.extra]
     ops.push({ type: 'put', key: key(P.header, hash), value: encodeHeader(header) })
-    ops.push({ type: 'put', key: key(P.body, hash), value: encodeBody(transactions, confirmations) })
+    const body = encodeBody(transactions, confirmations)
+    ops.push({ type: 'put', key: key(P.body, hash), value: body })
     ops.push({ type: 'put', key: key(P.receipts, hash), value: encodeReceipts(c.receipts) })
+    const records = receiptRecordsOf(c.block, c.receipts)
+    records.forEach((rec, i) => ops.push({ type: 'put', key: key(P.receiptRecord, hash, u32(i)), value: encodeReceiptRecord(rec) }))
     if (c.canonical) {
       // the address index needs the created contracts, which only the receipts know
       for (const old of c.unindex ?? []) ops.push(...unindexOps(old, await this.storedReceipts(old)))
@@ -118,6 +134,7 @@ export class BlockStore {
     }
     await this.db.batch(ops as never)
     this.cacheHeader(hash, header)
+    this.recent.set(hash, { records, body })
   }
 
   private async storedReceipts(block: Block): Promise<TxReceipt[]> {
@@ -179,6 +196,55 @@ export class BlockStore {
   async getReceipts(hash: Uint8Array): Promise<TxReceipt[] | undefined> {
     const raw = await this.db.get(key(P.receipts, hash))
     return raw === undefined ? undefined : decodeReceipts(raw)
+  }
+
+  /**
+   * Transaction `index` of block `hash`, decoded alone (the body is read, the other
+   * transactions are skipped unparsed); undefined for an unknown block or an index past its end.
+   */
+  async getTransaction(hash: Uint8Array, index: number): Promise<TypedTransaction | undefined> {
+    const body = this.recent.get(hash)?.body ?? (await this.db.get(key(P.body, hash)))
+    return body === undefined ? undefined : decodeBodyTransaction(body, index, this.common)
+  }
+
+  /**
+   * The receipt of canonical transaction `txHash`, or undefined: the `t` index, then the
+   * transaction's own record (cached for the newest blocks) — O(1) in the block's size. A
+   * block stored before records existed is read the old way (the body and every receipt).
+   */
+  async getMinedReceipt(txHash: Uint8Array): Promise<MinedReceipt | undefined> {
+    const loc = await this.getTxLocation(txHash)
+    if (loc === undefined) return undefined
+    const cached = this.recent.get(loc.blockHash)?.records?.[loc.index]
+    if (cached !== undefined) return { ...loc, record: cached }
+    const raw = await this.db.get(key(P.receiptRecord, loc.blockHash, u32(loc.index)))
+    if (raw !== undefined) return { ...loc, record: decodeReceiptRecord(raw) }
+    const block = await this.getBlock(loc.blockHash)
+    const receipts = await this.getReceipts(loc.blockHash)
+    if (block === undefined || receipts === undefined || loc.index >= Math.min(block.transactions.length, receipts.length)) return undefined
+    return { ...loc, record: receiptRecordOf(block, receipts, loc.index) }
+  }
+
+  /**
+   * Every receipt record of block `hash`, in order (one range read), or undefined when the
+   * block or its receipts are not stored. Blocks stored before records existed are read the
+   * old way.
+   */
+  async getReceiptRecords(hash: Uint8Array): Promise<ReceiptRecord[] | undefined> {
+    const cached = this.recent.get(hash)?.records
+    if (cached !== undefined) return cached
+    // one call for the whole range: a `for await` would cross into LevelDB once per record
+    const range = { gte: key(P.receiptRecord, hash), lt: key(P.receiptRecord, hash, new Uint8Array(4).fill(0xff), Uint8Array.of(0)) }
+    const records = (await this.db.values(range).all()).map(decodeReceiptRecord)
+    // none: an empty block, or one stored before the records (the old path tells them apart)
+    if (records.length === 0) {
+      const block = await this.getBlock(hash)
+      const receipts = await this.getReceipts(hash)
+      if (block === undefined || receipts === undefined || receipts.length !== block.transactions.length) return undefined
+      records.push(...receiptRecordsOf(block, receipts))
+    }
+    this.recent.set(hash, { records })
+    return records
   }
 
   async getTxLocation(txHash: Uint8Array): Promise<TxLocation | undefined> {
@@ -301,7 +367,7 @@ function addressIndexOps(block: Block, receipts: TxReceipt[]): BatchOp[] {
   block.transactions.forEach((tx, i) => {
     const txHash = tx.hash()
     const index = u32(i)
-    const from = tx.getSenderAddress().bytes
+    const from = senderOf(tx)
     const created = receipts[i]?.contractAddress
     const to = tx.to?.bytes ?? (created !== undefined && created.length === 20 ? created : undefined)
     const entry = (address: Uint8Array, flags: number): BatchOp => ({

@@ -1,6 +1,5 @@
 /** The 2048-bit Ethereum logs bloom (yellow paper §4.3.1), so wallets' bloom checks agree. */
 import { core } from '../core/index.js'
-import type { Log } from './receipt.js'
 
 export const BLOOM_BYTES = 256
 
@@ -12,7 +11,14 @@ export function bloomAdd(bloom: Uint8Array, item: Uint8Array): void {
   }
 }
 
-export function bloomOfLogs(logs: Log[], into = new Uint8Array(BLOOM_BYTES)): Uint8Array {
+/** receipt.ts's Log, restated: receipt.ts computes blooms, so importing it here would be a cycle */
+interface Log {
+  address: Uint8Array
+  topics: Uint8Array[]
+  data: Uint8Array
+}
+
+export function bloomOfLogs(logs: readonly Log[], into = new Uint8Array(BLOOM_BYTES)): Uint8Array {
   for (const log of logs) {
     bloomAdd(into, log.address)
     for (const topic of log.topics) bloomAdd(into, topic)

@@ -4,9 +4,10 @@
  */
 import { RLP } from '@ethereumjs/rlp'
 import { bigIntToUnpaddedBytes, bytesToBigInt } from '@ethereumjs/util'
-import { core } from '../core/index.js'
 import { NfcError } from '../util/errors.js'
+import { bloomOfLogs } from './bloom.js'
 import { ChainErrorCode } from './errors.js'
+import { orderedTrieRoot } from './orderedTrie.js'
 
 export interface Log {
   address: Uint8Array // 20
@@ -72,11 +73,30 @@ export function decodeReceipts(bytes: Uint8Array): TxReceipt[] {
 }
 
 /**
- * Receipts root: a binary keccak Merkle root (WASM core) over keccak(receipt) — not the
- * Ethereum receipt trie; see docs/decisions.md.
+ * The receipt as Ethereum's consensus encodes it (EIP-2718): RLP [status, cumulativeGasUsed,
+ * logsBloom, logs], behind the transaction's type byte for a typed transaction. The leaf of the
+ * receipts trie; gasUsed, the price and the created address are the node's own additions and
+ * are not committed to, as on Ethereum.
  */
-export function receiptsRoot(rs: TxReceipt[]): Uint8Array {
-  const leaves = new Uint8Array(rs.length * 32)
-  rs.forEach((r, i) => leaves.set(core.keccak256(encodeReceipt(r)), i * 32))
-  return core.merkleRoot('keccak256', leaves)
+export function encodeConsensusReceipt(r: TxReceipt, txType: number): Uint8Array {
+  const body = RLP.encode([
+    bigIntToUnpaddedBytes(BigInt(r.status)),
+    bigIntToUnpaddedBytes(r.cumulativeGasUsed),
+    bloomOfLogs(r.logs),
+    r.logs.map((l) => [l.address, l.topics, l.data]),
+  ] as never)
+  if (txType === 0) return body
+  const out = new Uint8Array(1 + body.length)
+  out[0] = txType
+  out.set(body, 1)
+  return out
+}
+
+/**
+ * receiptsRoot: Ethereum's ordered trie of RLP(i) → the consensus encoding of receipt i;
+ * `txTypes[i]` is the type of the transaction receipt i belongs to.
+ */
+export function receiptsRoot(rs: readonly TxReceipt[], txTypes: readonly number[]): Uint8Array {
+  if (txTypes.length !== rs.length) throw new RangeError(`${rs.length} receipts but ${txTypes.length} transaction types`)
+  return orderedTrieRoot(rs.map((r, i) => encodeConsensusReceipt(r, txTypes[i])))
 }

@@ -162,7 +162,10 @@ export class Blockchain extends EventEmitter<{
             producer: producer.bytes,
             stateRoot: exec.stateRoot,
             transactionsRoot: transactionsRoot(exec.transactions),
-            receiptsRoot: receiptsRoot(exec.receipts),
+            receiptsRoot: receiptsRoot(
+              exec.receipts,
+              exec.transactions.map((tx) => tx.type),
+            ),
             logsBloom: exec.logsBloom,
             gasLimit: ctx.gasLimit,
             gasUsed: exec.gasUsed,

@@ -20,6 +20,10 @@ const GROUPS: Group[] = [
   { name: 'blocks', what: 'value and ERC-20 transfers through full blocks (recover, execute, commit to disk)' },
   { name: 'rpc', what: 'JSON-RPC over HTTP (eth_blockNumber, eth_getBalance, eth_call) vs a bare fastify route; eth_getLogs on 10,000 blocks' },
   {
+    name: 'receipts',
+    what: 'one receipt lookup on a 4,000-tx block (its own record vs decoding the whole block); the ordered-trie root of 4,000 txs vs @ethereumjs/mpt',
+  },
+  {
     name: 'flow',
     what: 'PoVF: receipts verified on the side-chain (2 signatures each, worker pool) vs noble; the watcher first look at a checkpoint vs checkFraud per candidate; slice openings, WASM vs JS',
   },

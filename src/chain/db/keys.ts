@@ -13,6 +13,7 @@ export const KeySpace = {
   receipts: 0x72, // r ‖ hash → receipts RLP
   number: 0x6e, // n ‖ u64 number → canonical hash
   tx: 0x74, // t ‖ txHash → blockHash ‖ u32 index
+  receiptRecord: 0x52, // R ‖ blockHash ‖ u32 index → receipt record (src/chain/receiptRecord.ts)
   /** retired address history: no longer written, cleared by the rebuild of the `A` index */
   oldAddress: 0x61, // a
   addressTx: 0x41, // A ‖ address ‖ u64 number ‖ u32 index → txHash ‖ u8 flags

@@ -101,6 +101,8 @@ t.test('commitBlock writes header, body, receipts, indexes, extra and head in ON
     extraKey,
     key(0x4d, new TextEncoder().encode('x')),
     ...txs.map((tx) => key(0x74, tx.hash())),
+    // one receipt record per transaction 'R' (src/chain/receiptRecord.ts)
+    ...txs.map((_, i) => key(0x52, block.hash, Uint8Array.of(0, 0, 0, i))),
     // the address index 'A': sender and recipient; a creation indexes its created contract
     key(0x41, addr(1), u64(1n), Uint8Array.of(0, 0, 0, 0)),
     key(0x41, addr(2), u64(1n), Uint8Array.of(0, 0, 0, 0)),

@@ -133,7 +133,7 @@ t.test('verifyBodyRoots and confirmationSigner', async (t) => {
 
 t.test('verifyExecutionResult: gas, state root, receipts root, bloom', async (t) => {
   // a block without transactions: the receipts root of no receipts
-  const withRoot = child({ receiptsRoot: receiptsRoot([]) })
+  const withRoot = child({ receiptsRoot: receiptsRoot([], []) })
   const ok = { gasUsed: withRoot.header.gasUsed, stateRoot: withRoot.header.stateRoot, receipts: [], logsBloom: withRoot.header.logsBloom }
   t.doesNotThrow(() => verifyExecutionResult(withRoot, ok), 'matching results')
   refused(

@@ -18,6 +18,7 @@ t.test('the key spaces keep their on-disk bytes', async (t) => {
     receipts: 'r',
     number: 'n',
     tx: 't',
+    receiptRecord: 'R',
     oldAddress: 'a',
     addressTx: 'A',
     head: 'H',
