@@ -137,7 +137,10 @@ export class PendingBlockCache {
         producer: src.producer,
         stateRoot: exec.stateRoot,
         transactionsRoot: transactionsRoot(exec.transactions),
-        receiptsRoot: receiptsRoot(exec.receipts),
+        receiptsRoot: receiptsRoot(
+          exec.receipts,
+          exec.transactions.map((tx) => tx.type),
+        ),
         logsBloom: exec.logsBloom,
         gasLimit: ctx.gasLimit,
         gasUsed: exec.gasUsed,
