@@ -16,7 +16,7 @@ import { WebSocket, WebSocketServer, type RawData } from 'ws'
 import { corsAllowOrigin, hostAllowed, rpcDefaults, wsOriginAllowed, type RpcLimits, type RpcServerOptions } from './config.js'
 import { JsonRpcCode } from './errors.js'
 import { createDispatcher, parseErrorBody, type CallRecord } from './jsonrpc.js'
-import { PROMETHEUS_CONTENT_TYPE, Registry } from './metrics.js'
+import { PROMETHEUS_CONTENT_TYPE, Registry, registerSlotMetrics } from './metrics.js'
 import type { RpcConnection, RpcContext } from './types.js'
 
 export type { RpcServerOptions } from './config.js'
@@ -115,6 +115,7 @@ export async function startRpcServer(opts: RpcServerOptions): Promise<RpcServer>
   const maxWsBufferedBytes = 4 * maxResponseBytes
 
   const metrics = createRpcMetrics()
+  if (opts.nodeStats?.().producer !== undefined) registerSlotMetrics(metrics.registry, () => opts.nodeStats?.().producer)
   const onCall = (r: CallRecord) => {
     const method = r.method ?? 'unknown'
     metrics.requests.inc({ method })

@@ -12,6 +12,7 @@ import type { SessionRecord } from '../flow/sideStore.js'
 import type { SideChainInfo, SubmitResult } from '../flow/service.js'
 
 export type { Head, NewBlockEvent }
+export type { DurationSnapshot, SlotMetricsSnapshot } from './slotMetrics.js'
 
 /**
  * The chain as RPC reads it: head and finality, the block store, state at a block, the DPoS
