@@ -121,9 +121,18 @@ export class Registry {
  * A witness node's own slots (src/node/slotMetrics.ts), read at each scrape: counters of owned,
  * produced and missed slots (by reason), and the start lateness and build time of its blocks as
  * gauges by `stat` (p50 and p99 over the recent blocks, max since start). Registered only when
- * the node has a producer, so a follower shows none of them.
+ * the node has a producer when the server starts, so a follower shows none of them.
  */
-export function registerSlotMetrics(registry: Registry, read: () => SlotMetricsSnapshot | undefined): void {
+export function registerSlotMetrics(registry: Registry, readSnapshot: () => SlotMetricsSnapshot | undefined): void {
+  // a collector that throws would fail the whole scrape: a node that cannot answer shows no producer series
+  const read = () => {
+    try {
+      return readSnapshot()
+    } catch {
+      return undefined
+    }
+  }
+  if (read() === undefined) return
   const r = registry.prom
   const counter = (name: string, help: string, value: (s: SlotMetricsSnapshot) => number) => {
     registry.reserve(name)

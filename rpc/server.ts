@@ -115,7 +115,7 @@ export async function startRpcServer(opts: RpcServerOptions): Promise<RpcServer>
   const maxWsBufferedBytes = 4 * maxResponseBytes
 
   const metrics = createRpcMetrics()
-  if (opts.nodeStats?.().producer !== undefined) registerSlotMetrics(metrics.registry, () => opts.nodeStats?.().producer)
+  if (opts.nodeStats) registerSlotMetrics(metrics.registry, () => opts.nodeStats?.().producer)
   const onCall = (r: CallRecord) => {
     const method = r.method ?? 'unknown'
     metrics.requests.inc({ method })
