@@ -78,13 +78,13 @@ const TOKEN_FILE = 'test/fixtures/contracts/Token.sol'
 // ---------------------------------------------------------------------------------------------
 // set-up (untimed)
 
-interface Account {
+export interface Account {
   key: Uint8Array
   address: Uint8Array
 }
 
 /** Deterministic keys: keccak256(seed ‖ u32 i), skipping the (never seen) invalid ones. */
-function deriveAccounts(seed: string, n: number): Account[] {
+export function deriveAccounts(seed: string, n: number): Account[] {
   const out: Account[] = []
   const s = new TextEncoder().encode(seed)
   for (let i = 0; out.length < n; i++) {
