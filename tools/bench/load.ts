@@ -199,7 +199,7 @@ async function startAnvil(bin: string): Promise<{ url: string; stop(): Promise<v
       await rpc(url, 'eth_chainId')
       break
     } catch (e) {
-      if (proc.exitCode !== null || performance.now() > until) throw new Error(`Anvil did not start: ${(e as Error).message}`)
+      if (proc.exitCode !== null || performance.now() > until) throw new Error(`Anvil did not start: ${(e as Error).message}`, { cause: e })
       await new Promise((r) => setTimeout(r, 100))
     }
   }
