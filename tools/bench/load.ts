@@ -40,9 +40,10 @@ const envInt = (name: string, def: number): number => {
 
 const WALLETS = envInt('NFC_LOAD_WALLETS', 150)
 const TXS = envInt('NFC_LOAD_TXS', 60)
-const BATCH = 20
+const BATCH = envInt('NFC_LOAD_BATCH', 20)
 const POLL_MS = 250
 const TIMEOUT_MS = 180_000
+const STALL_MS = 15_000
 const GWEI = 10n ** 9n
 const NFC = 10n ** 18n
 const FUNDS = 100n * NFC
@@ -58,6 +59,7 @@ interface Figures {
   blocks: number
   requests: number
   errors: string[]
+  stalled: boolean
 }
 
 interface SlotFigures {
@@ -139,6 +141,7 @@ function figuresOf(r: LoadClientResult): Figures {
     blocks: blocks.size,
     requests: r.requests,
     errors: r.errors,
+    stalled: r.stalled,
   }
 }
 
@@ -146,6 +149,7 @@ function describe(name: string, f: Figures): string {
   return (
     `  ${name}: ${f.mined}/${f.txs} mined in ${f.blocks} blocks; end to end ${Math.round(f.e2ePerSec)} tx/s, inclusion ${Math.round(f.inclusionPerSec)} tx/s, ` +
     `receipt latency p50 ${f.p50Ms.toFixed(0)} ms, p99 ${f.p99Ms.toFixed(0)} ms; ${f.requests} HTTP requests` +
+    (f.stalled ? `; STALLED: no receipt for ${STALL_MS / 1000} s with transfers pending` : '') +
     (f.errors.length > 0 ? `; errors (first ${f.errors.length}): ${f.errors.slice(0, 3).join(' | ')}` : '') +
     '\n'
   )
@@ -188,9 +192,16 @@ function anvilBinary(): { path: string } | { skip: string } {
 /** Anvil on a free port, answering; its exit is awaited by `stop`. */
 async function startAnvil(bin: string): Promise<{ url: string; stop(): Promise<void> }> {
   const port = await freePort()
-  const proc: ChildProcess = spawn(bin, ['--host', '127.0.0.1', '--port', String(port), '--chain-id', String(ANVIL_CHAIN_ID), '--silent'], {
-    stdio: 'ignore',
-  })
+  // a gas limit of 1e9: Anvil's automine packs concurrent sends into one block, and blocks past half
+  // its default 30 M limit raise the base fee 12.5% each until the presigned fee cap no longer covers it
+  // --mixed-mining --block-time 1: automine alone leaves ready transactions unmined for good when they
+  // arrive out of nonce order (foundry-rs/foundry#10122, still so in 1.7.1); a 1 s block picks them up
+  const args = ['--host', '127.0.0.1', '--port', String(port), '--chain-id', String(ANVIL_CHAIN_ID), '--gas-limit', '1000000000', '--silent']
+  args.push('--mixed-mining', '--block-time', '1')
+  const proc: ChildProcess = spawn(bin, args, { stdio: 'ignore' })
+  // never leave Anvil behind when the bench itself is stopped
+  const orphan = () => proc.kill('SIGKILL')
+  process.once('exit', orphan)
   const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()))
   const url = `http://127.0.0.1:${port}`
   const until = performance.now() + 30_000
@@ -206,6 +217,7 @@ async function startAnvil(bin: string): Promise<{ url: string; stop(): Promise<v
   return {
     url,
     stop: async () => {
+      process.off('exit', orphan)
       proc.kill('SIGTERM')
       await exited
     },
@@ -251,7 +263,7 @@ async function runAnvil(wallets: Account[], recipients: Uint8Array[]): Promise<F
     for (const w of wallets) await rpc(anvil.url, 'anvil_setBalance', [bytesToHex(w.address), `0x${FUNDS.toString(16)}`])
     progress('load: signing for Anvil')
     const raws = signAll(ANVIL_CHAIN_ID, wallets, recipients, 100n * GWEI)
-    const r = await runClient({ url: anvil.url, wallets: raws, batchSize: BATCH, pollMs: POLL_MS, timeoutMs: TIMEOUT_MS, label: 'Anvil' })
+    const r = await runClient({ url: anvil.url, wallets: raws, batchSize: BATCH, pollMs: POLL_MS, timeoutMs: TIMEOUT_MS, stallMs: STALL_MS, label: 'Anvil' })
     return figuresOf(r)
   } finally {
     await anvil.stop()
@@ -276,7 +288,7 @@ async function runOurs(wallets: Account[], recipients: Uint8Array[]): Promise<{ 
     progress('load: signing for our node')
     const raws = signAll(genesis.chainId, wallets, recipients, 2n * GWEI)
     const before = await slotFigures(url)
-    const r = await runClient({ url, wallets: raws, batchSize: BATCH, pollMs: POLL_MS, timeoutMs: TIMEOUT_MS, label: 'ours' })
+    const r = await runClient({ url, wallets: raws, batchSize: BATCH, pollMs: POLL_MS, timeoutMs: TIMEOUT_MS, stallMs: STALL_MS, label: 'ours' })
     const after = await slotFigures(url)
     return { f: figuresOf(r), slots: after, before, gasLimit: genesis.params.blockGasLimit }
   } finally {

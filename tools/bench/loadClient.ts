@@ -15,8 +15,9 @@ export interface LoadClientInput {
   wallets: string[][]
   batchSize: number
   pollMs: number
-  /** stop waiting for receipts after this long (ms) */
+  /** stop waiting for receipts after this long (ms), or once no receipt came for `stallMs` with all sent */
   timeoutMs: number
+  stallMs: number
   label: string
 }
 
@@ -30,6 +31,8 @@ export interface LoadClientResult {
   heads: [number, number][]
   errors: string[]
   requests: number
+  /** true when the run ended because no receipt came for `stallMs` */
+  stalled: boolean
 }
 
 interface RpcAnswer {
@@ -39,7 +42,7 @@ interface RpcAnswer {
 }
 
 async function main(input: LoadClientInput): Promise<LoadClientResult> {
-  const { url, wallets, batchSize, pollMs, timeoutMs, label } = input
+  const { url, wallets, batchSize, pollMs, timeoutMs, stallMs, label } = input
   const total = wallets.reduce((n, w) => n + w.length, 0)
   const sentMs = new Array<number>(total).fill(-1)
   const receiptMs = new Array<number>(total).fill(-1)
@@ -62,8 +65,10 @@ async function main(input: LoadClientInput): Promise<LoadClientResult> {
   }
 
   const startMs = performance.now()
-  const deadline = startMs + timeoutMs
+  let deadline = startMs + timeoutMs
   let done = false
+  let lastMined = 0
+  let lastProgressMs = startMs
 
   const watcher = (async () => {
     let last = -1
@@ -81,6 +86,10 @@ async function main(input: LoadClientInput): Promise<LoadClientResult> {
     }
   })()
   const progress = setInterval(() => {
+    const t = performance.now()
+    if (mined !== lastMined || sent < total) [lastMined, lastProgressMs] = [mined, t]
+    // a node that stopped mining: end the run, the figures say how many were mined
+    else if (t - lastProgressMs > stallMs) deadline = t
     parentPort?.postMessage({ progress: `load: ${label}: sent ${sent}/${total}, receipts ${mined}/${total}, head ${heads.at(-1)?.[0] ?? '?'}` })
   }, 1000)
 
@@ -93,7 +102,7 @@ async function main(input: LoadClientInput): Promise<LoadClientResult> {
 
   async function wallet(w: number, raws: string[], first: number): Promise<void> {
     const hashes: (string | undefined)[] = []
-    if (w % 2 === 0) {
+    if (w % 2 === 0 && batchSize > 1) {
       for (let k = 0; k < raws.length; k += batchSize) {
         const chunk = raws.slice(k, k + batchSize)
         try {
@@ -152,7 +161,7 @@ async function main(input: LoadClientInput): Promise<LoadClientResult> {
   done = true
   clearInterval(progress)
   await watcher
-  return { startMs, sentMs, receiptMs, block, heads, errors, requests }
+  return { startMs, sentMs, receiptMs, block, heads, errors, requests, stalled: mined < total && performance.now() < startMs + timeoutMs }
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
