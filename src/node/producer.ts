@@ -52,7 +52,7 @@ export type SlotOutcome =
 
 /** a start later than this is logged as a warning (DESIGN §9 done-when: no slot started 100 ms late) */
 const LATE_WARN_MS = 100
-/** a late start still gets this share of the budget, so a late block is not an empty one */
+/** a late block still gets this share of the budget for its transactions, so it is not an empty one */
 const MIN_BUDGET_SHARE = 5n
 /** passed slots looked at when the producer falls behind (ownership repeats every round) */
 const MAX_PASSED_CHECKED = 64n
@@ -162,18 +162,23 @@ export class BlockProducer extends EventEmitter<{ slot: [SlotOutcome]; next: [bi
       return
     }
     let startedAt = 0n
-    let deadline = 0n
+    let deadline: bigint | undefined
     try {
       await this.opts.poolReady?.()
       const txs = txpool.selectForBlock(chain.genesis.params.blockGasLimit)
       const built = await chain.produceBlock(this.opts.privateKey, slotStart, txs, this.opts.confirmations?.() ?? [], {
-        onStart: () => {
-          startedAt = BigInt(now())
-          const byBudget = slotStart + this.budget
-          const floor = startedAt + this.budget / MIN_BUDGET_SHARE
-          deadline = byBudget > floor ? byBudget : floor
+        onStart: () => void (startedAt = BigInt(now())),
+        shouldStop: () => {
+          const t = BigInt(now())
+          // set at the first ask, when the transactions begin: the consensus steps before them
+          // (slow on a busy node) must not eat a late block's floor and leave it empty
+          if (deadline === undefined) {
+            const byBudget = slotStart + this.budget
+            const floor = t + this.budget / MIN_BUDGET_SHARE
+            deadline = byBudget > floor ? byBudget : floor
+          }
+          return t >= deadline
         },
-        shouldStop: () => BigInt(now()) >= deadline,
       })
       const latenessMs = Number(startedAt - slotStart)
       const buildMs = now() - Number(startedAt)

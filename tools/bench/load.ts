@@ -255,6 +255,7 @@ async function slotFigures(url: string): Promise<SlotFigures> {
 }
 
 async function runAnvil(wallets: Account[], recipients: Uint8Array[]): Promise<Figures | string> {
+  if (process.env.NFC_LOAD_ANVIL === '0') return 'NFC_LOAD_ANVIL=0'
   const bin = anvilBinary()
   if ('skip' in bin) return bin.skip
   progress('load: starting Anvil')
