@@ -10,7 +10,12 @@ import { devGenesis, openChain, tempDir } from '../../helpers/inProcessNode.js'
 t.test('a datadir of the old default gas limit is refused with a clear message', async (t) => {
   t.equal(DEFAULT_PARAMS.blockGasLimit, 50_000_000n, 'the default')
   const dir = tempDir(t)
-  const old = await openChain(t, dir, devGenesis((g) => (g.params.blockGasLimit = 30_000_000n)), Date.now)
+  const old = await openChain(
+    t,
+    dir,
+    devGenesis((g) => (g.params.blockGasLimit = 30_000_000n)),
+    Date.now,
+  )
   t.equal(old.chain.head.header.gasLimit, 30_000_000n)
   await old.close()
   await t.rejects(openChain(t, dir, devGenesis(), Date.now), {
