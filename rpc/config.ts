@@ -8,6 +8,7 @@
  */
 import type { NfcError } from '../src/util/errors.js'
 import type { Logger } from '../src/util/logger.js'
+import type { SlotMetricsSnapshot } from '../src/node/interface.js'
 import { RpcErrorCode, rpcError } from './errors.js'
 import type { RpcContext, RpcMethod } from './types.js'
 
@@ -49,6 +50,8 @@ export interface NodeMetricsSnapshot {
   peers: number
   /** the seated witnesses' counters and trust (as of the last block) */
   witnesses?: { address: string; produced: bigint; missed: bigint; trust: bigint }[]
+  /** a witness node's own slots, from its producer (absent on a follower) */
+  producer?: SlotMetricsSnapshot
 }
 
 export interface RpcServerOptions {

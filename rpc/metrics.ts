@@ -7,6 +7,7 @@
  * label sets bounded (the RPC layer maps unregistered method names to "unknown").
  */
 import * as prom from 'prom-client'
+import type { DurationSnapshot, SlotMetricsSnapshot } from '../src/node/interface.js'
 
 /** The text exposition format 0.0.4. */
 export const PROMETHEUS_CONTENT_TYPE = prom.Registry.PROMETHEUS_CONTENT_TYPE
@@ -79,6 +80,10 @@ export class Registry {
     if (opts.defaultMetrics) prom.collectDefaultMetrics({ register: this.prom, eventLoopMonitoringPrecision: 100 })
   }
 
+  /** claims a name for a metric registered on `prom` directly (a collector read at scrape time) */
+  reserve(name: string): void {
+    this.check(name)
+  }
   private check(name: string): void {
     if (this.reserved.has(name)) throw new Error(`metric ${name} registered twice`)
     this.reserved.add(name)
@@ -110,4 +115,77 @@ export class Registry {
   async render(): Promise<string> {
     return (await this.prom.metrics()).replace(/ Nan$/gm, ' NaN')
   }
+}
+
+/**
+ * A witness node's own slots (src/node/slotMetrics.ts), read at each scrape: counters of owned,
+ * produced and missed slots (by reason), and the start lateness and build time of its blocks as
+ * gauges by `stat` (p50 and p99 over the recent blocks, max since start). Registered only when
+ * the node has a producer when the server starts, so a follower shows none of them.
+ */
+export function registerSlotMetrics(registry: Registry, readSnapshot: () => SlotMetricsSnapshot | undefined): void {
+  // a collector that throws would fail the whole scrape: a node that cannot answer shows no producer series
+  const read = () => {
+    try {
+      return readSnapshot()
+    } catch {
+      return undefined
+    }
+  }
+  if (read() === undefined) return
+  const r = registry.prom
+  const counter = (name: string, help: string, value: (s: SlotMetricsSnapshot) => number) => {
+    registry.reserve(name)
+    new prom.Counter({
+      name,
+      help,
+      registers: [r],
+      collect() {
+        const s = read()
+        if (s === undefined) return
+        this.reset()
+        this.inc(value(s))
+      },
+    })
+  }
+  counter('nfc_producer_own_slots_total', 'slots this witness owned since the node started (produced + missed)', (s) => s.ownSlots)
+  counter('nfc_producer_produced_blocks_total', 'blocks this witness produced since the node started', (s) => s.produced)
+  counter('nfc_producer_txs_left_total', 'selected transactions left in the pool by the time budget or the gas limit', (s) => s.leftByBudget)
+  registry.reserve('nfc_producer_missed_slots_total')
+  new prom.Counter({
+    name: 'nfc_producer_missed_slots_total',
+    help: 'own slots without a block of ours, by reason (skipped: passed before the producer got to it; failed: building threw)',
+    labelNames: ['reason'],
+    registers: [r],
+    collect() {
+      const s = read()
+      if (s === undefined) return
+      this.reset()
+      for (const [reason, n] of Object.entries(s.missedBy)) this.inc({ reason }, n)
+    },
+  })
+  const durations = (name: string, help: string, pick: (s: SlotMetricsSnapshot) => DurationSnapshot) => {
+    registry.reserve(name)
+    new prom.Gauge({
+      name,
+      help,
+      labelNames: ['stat'],
+      registers: [r],
+      collect() {
+        const s = read()
+        if (s === undefined) return
+        const d = pick(s)
+        this.set({ stat: 'p50' }, d.p50Ms)
+        this.set({ stat: 'p99' }, d.p99Ms)
+        this.set({ stat: 'max' }, d.maxMs)
+        this.set({ stat: 'count' }, d.count)
+      },
+    })
+  }
+  durations(
+    'nfc_producer_block_start_lateness_ms',
+    'ms from the slot start to building began (p50/p99 of the recent blocks, max since start)',
+    (s) => s.startLateness,
+  )
+  durations('nfc_producer_block_build_ms', 'ms from building began to the block committed (p50/p99 of the recent blocks, max since start)', (s) => s.build)
 }

@@ -22,7 +22,7 @@ import { createAdmission, type ShedReason } from './admission.js'
 import { corsAllowOrigin, hostAllowed, rpcDefaults, wsOriginAllowed, type RpcLimits, type RpcServerOptions } from './config.js'
 import { JsonRpcCode } from './errors.js'
 import { createDispatcher, type CallRecord } from './jsonrpc.js'
-import { PROMETHEUS_CONTENT_TYPE, Registry } from './metrics.js'
+import { PROMETHEUS_CONTENT_TYPE, Registry, registerSlotMetrics } from './metrics.js'
 import type { RpcConnection, RpcContext } from './types.js'
 
 export type { RpcServerOptions } from './config.js'
@@ -138,6 +138,7 @@ export async function startRpcServer(opts: RpcServerOptions): Promise<RpcServer>
     maxLagMs: opts.maxLagMs ?? rpcDefaults.maxLagMs,
     onShed: (reason: ShedReason) => metrics.shed.inc({ reason }),
   })
+  if (opts.nodeStats) registerSlotMetrics(metrics.registry, () => opts.nodeStats?.().producer)
   const onCall = (r: CallRecord) => {
     const method = r.method ?? 'unknown'
     metrics.requests.inc({ method })

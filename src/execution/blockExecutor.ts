@@ -36,6 +36,11 @@ export interface ExecutedBlock {
   stateRoot: Uint8Array
   /** building only: transactions left out, with the reason */
   rejected: { tx: TypedTransaction; error: Error }[]
+  /**
+   * building only: transactions not tried — the block was full (gas limit) or its time was up
+   * (`shouldStop`). They are valid as far as anyone knows: the producer leaves them in the pool.
+   */
+  left: TypedTransaction[]
   /** wei paid to the shared pool by this block's fees */
   sharedPoolFees: bigint
 }
@@ -44,6 +49,11 @@ export interface ExecutionOptions {
   /** 'build': skip transactions that cannot run; 'import': any such transaction fails the block */
   mode: 'build' | 'import'
   sharedPool: Address
+  /**
+   * building only: asked before each transaction; true ends the filling (the rest is `left`).
+   * The producer passes its time budget here — execution itself reads no clock.
+   */
+  shouldStop?: () => boolean
   /**
    * Consensus steps around the transactions (DPoS: trust, rewards, election), run inside the
    * block's journal checkpoint so a failed block leaves no trace. A throw fails the block.
@@ -119,15 +129,29 @@ async function runTransactions(
   const included: TypedTransaction[] = []
   const receipts: TxReceipt[] = []
   const rejected: ExecutedBlock['rejected'] = []
+  const left: TypedTransaction[] = []
+  // a sender with a transaction left out: its later ones would only fail on the nonce (and be dropped)
+  const leftSenders = new Set<string>()
+  const building = opts.mode === 'build'
   const logsBloom = new Uint8Array(256)
   let gasUsed = 0n
   let sharedPoolFees = 0n
 
-  for (const tx of txs) {
+  for (let i = 0; i < txs.length; i++) {
+    const tx = txs[i]!
+    if (building && opts.shouldStop?.() === true) {
+      for (let j = i; j < txs.length; j++) left.push(txs[j]!)
+      break
+    }
+    if (building && leftSenders.size > 0 && leftSenders.has(tx.getSenderAddress().toString())) {
+      left.push(tx)
+      continue
+    }
     if (gasUsed + tx.gasLimit > ctx.gasLimit) {
-      const error = new NfcError(ExecErrorCode.BlockGasExceeded, 'gas limit reached')
-      if (opts.mode === 'import') throw error
-      rejected.push({ tx, error })
+      if (!building) throw new NfcError(ExecErrorCode.BlockGasExceeded, 'gas limit reached')
+      // the block is full for this one; it fits a later block
+      left.push(tx)
+      leftSenders.add(tx.getSenderAddress().toString())
       continue
     }
     let result
@@ -163,7 +187,7 @@ async function runTransactions(
     })
     included.push(tx)
   }
-  return { transactions: included, receipts, gasUsed, logsBloom, rejected, sharedPoolFees }
+  return { transactions: included, receipts, gasUsed, logsBloom, rejected, left, sharedPoolFees }
 }
 
 /**

@@ -50,6 +50,16 @@ export interface NewBlockEvent {
 
 export interface BuiltBlock extends NewBlockEvent {
   rejected: ExecutedBlock['rejected']
+  /** selected but not tried (time budget or gas limit): still good for a later block */
+  left: ExecutedBlock['left']
+}
+
+/** How the producer bounds one block's building (the clock is read by the caller, never here). */
+export interface BuildOptions {
+  /** asked before each transaction; true ends the filling (DESIGN §9: the time budget) */
+  shouldStop?: () => boolean
+  /** called once the chain's lock is taken and building really begins (the producer's lateness metric) */
+  onStart?: () => void
 }
 
 const SHARED = new Address(hexToBytes(POOLS.shared))
@@ -131,8 +141,15 @@ export class Blockchain extends EventEmitter<{
    * are left out and returned in `rejected`) and the usable ones of `confirmations`.
    * Throws CHAIN_NOT_MY_SLOT when the key's witness does not own the slot.
    */
-  produceBlock(privateKey: Uint8Array, timestamp: bigint, txs: TypedTransaction[], confirmations: readonly Confirmation[] = []): Promise<BuiltBlock> {
+  produceBlock(
+    privateKey: Uint8Array,
+    timestamp: bigint,
+    txs: TypedTransaction[],
+    confirmations: readonly Confirmation[] = [],
+    build: BuildOptions = {},
+  ): Promise<BuiltBlock> {
     return this.lock.run(async () => {
+      build.onStart?.()
       const parent = this._head
       if (timestamp <= parent.header.timestamp) {
         throw new BlockError(BlockErrorCode.ProduceTimestampNotAfterParent, `timestamp ${timestamp} is not after the parent's ${parent.header.timestamp}`)
@@ -153,7 +170,7 @@ export class Blockchain extends EventEmitter<{
       const ctx = this.blockContext(parent, timestamp, producer)
       const info = this.blockInfo(ctx, parent, included)
       try {
-        const exec = await executeBlock(this.vm, ctx, txs, { mode: 'build', sharedPool: SHARED, hooks: this.hooks(info) })
+        const exec = await executeBlock(this.vm, ctx, txs, { mode: 'build', sharedPool: SHARED, hooks: this.hooks(info), shouldStop: build.shouldStop })
         const header = signHeader(
           {
             parentHash: parent.hash,
@@ -185,7 +202,7 @@ export class Blockchain extends EventEmitter<{
         this.state.store.committed()
         this._head = { hash: block.hash, header }
         await this.afterCanonical([], [], { block, receipts: exec.receipts })
-        return { block, receipts: exec.receipts, rejected: exec.rejected }
+        return { block, receipts: exec.receipts, rejected: exec.rejected, left: exec.left }
       } catch (e) {
         await this.rollback(parent)
         throw e

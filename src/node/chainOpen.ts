@@ -108,7 +108,10 @@ export async function openChainParts(opts: OpenOptions): Promise<OpenedParts> {
   const scratch = await WorldState.open(db, common)
   const expected = headerHash(await buildGenesis(await scratch.at(emptyRoot()), genesis, time))
   if (!equalBytes(expected, storedGenesis)) {
-    throw foreign(`its genesis block is ${bytesToHex(storedGenesis)}, this genesis file makes ${bytesToHex(expected)}`)
+    throw foreign(
+      `its genesis block is ${bytesToHex(storedGenesis)}, this genesis file makes ${bytesToHex(expected)} ` +
+        '(a parameter the file leaves out takes the default of this version: a release that changes one, like the block gas limit, makes another genesis)',
+    )
   }
   const config = core.keccak256(utf8.encode(canonicalGenesisJson({ ...genesis, timestamp: Number(time) })))
   if (!equalBytes(config, (await store.getMeta('genesisConfig')) ?? new Uint8Array())) {

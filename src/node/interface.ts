@@ -13,6 +13,7 @@ import type { SideChainInfo, SubmitResult } from '../flow/service.js'
 import type { PendingBlock, PendingHeader } from './pendingBlock.js'
 
 export type { Head, NewBlockEvent, PendingBlock, PendingHeader }
+export type { DurationSnapshot, SlotMetricsSnapshot } from './slotMetrics.js'
 
 /**
  * The chain as RPC reads it: head and finality, the block store, state at a block, the DPoS

@@ -28,6 +28,7 @@ import type { Logger } from '../util/logger.js'
 import { Blockchain, type DoubleProduction, type Head } from './blockchain.js'
 import type { NodeApi } from './interface.js'
 import { BlockProducer } from './producer.js'
+import type { SlotMetricsSnapshot } from './slotMetrics.js'
 import { ConsensusLink } from './consensusLink.js'
 import { encodeBlock, type Block } from '../chain/block.js'
 import { addressOf, publicKeyOf } from '../crypto/secp256k1.js'
@@ -86,6 +87,8 @@ export interface NodeStats {
   peers: number
   /** the seated witnesses' counters as of the last block (empty unless `witnessStats` is on) */
   witnesses: { address: string; produced: bigint; missed: bigint; trust: bigint }[]
+  /** this node's own slots as its producer saw them (absent on a follower) */
+  producer?: SlotMetricsSnapshot
 }
 
 export class Node implements NodeApi {
@@ -278,9 +281,15 @@ export class Node implements NodeApi {
   }
 
   /** Brings the pool to the state of the current head (drops included and stale transactions). */
-  async refreshPool(): Promise<void> {
-    await this.txpool.onNewHead(await poolView(this.chain, this.chain.head.header))
+  refreshPool(): Promise<void> {
+    const refresh = (async () => this.txpool.onNewHead(await poolView(this.chain, this.chain.head.header)))()
+    // the producer's next build waits for the latest refresh (never for gossip or the rest of onCanonical)
+    this.poolRefresh = refresh.catch(() => undefined)
+    return refresh
   }
+
+  /** the pool refresh of the latest head (settles, never rejects) */
+  private poolRefresh: Promise<void> = Promise.resolve()
 
   now(): number {
     return (this.opts.now ?? Date.now)()
@@ -388,10 +397,9 @@ export class Node implements NodeApi {
         now,
         mayProduce: () => node.syncing() === false,
         confirmations: () => node.link.confirmations.all(),
-        afterBlock: async (block) => {
-          await node.refreshPool()
-          node.network?.broadcastBlock(encodeBlock(block))
-        },
+        // the chain's `block` event already started the pool refresh (onCanonical): gossip first, await nothing
+        poolReady: () => node.poolRefresh,
+        afterBlock: (block) => node.network?.broadcastBlock(encodeBlock(block)),
       })
       const seated = chain.seats.includes(node.producer.address)
       const candidate = (await readCandidates(await chain.stateAt(chain.head.header))).some((c) => c.address === node.producer!.address)
@@ -415,6 +423,7 @@ export class Node implements NodeApi {
       queued,
       peers: this.peerCount,
       witnesses: this.witnessStats,
+      producer: this.producer?.metrics.snapshot(),
     }
   }
 

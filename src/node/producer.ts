@@ -1,107 +1,222 @@
 /**
  * Block production on the slot clock (DESIGN §4): slot s = ⌊(t − genesisTime) / interval⌋, and
  * the block of slot s carries the slot's start time. This is the edge where the wall clock is
- * read; the chain itself only sees the timestamp.
+ * read; the chain itself only sees the timestamp, and the time budget as a `shouldStop` callback.
  *
  * At each slot the producer asks the chain who owns the slot on top of the current head (the
  * elected, shuffled schedule of src/consensus/dpos) and builds a block only when it is this
  * witness. A node that is still catching up with its peers does not produce (it would fork).
+ *
+ * Production comes first (DESIGN §9): the next slot is always taken from the clock after a
+ * block, so a build that ran long never silently skips a slot — a slot that passed unhandled is
+ * counted as missed when it was ours, and a slot already started is still produced while its
+ * time budget lasts. Nothing after the commit (gossip, pool refresh) is awaited before the next
+ * slot: the pool refresh is awaited only by the next build, which needs it.
  */
+import { EventEmitter } from 'node:events'
 import { bytesToHex } from '@ethereumjs/util'
 import type { Block } from '../chain/block.js'
 import type { Confirmation } from '../chain/confirmation.js'
 import { addressOf, publicKeyOf } from '../crypto/secp256k1.js'
 import type { TxPool } from '../txpool/txPool.js'
+import { systemClock, type Clock } from '../util/clock.js'
 import type { Logger } from '../util/logger.js'
 import type { Blockchain } from './blockchain.js'
+import { SlotMetrics, type MissReason } from './slotMetrics.js'
 
 export interface ProducerOptions {
   chain: Blockchain
-  txpool: TxPool
+  txpool: Pick<TxPool, 'selectForBlock' | 'remove'>
   privateKey: Uint8Array
   logger: Logger
   now: () => number
+  /** the timers the slot clock runs on (default: Node's); `now` stays the time source */
+  timers?: Pick<Clock, 'setTimeout' | 'clearTimeout'>
   /** false while the node is behind its peers */
   mayProduce?: () => boolean
   /** the confirmations received so far (the chain picks the usable ones) */
   confirmations?: () => Confirmation[]
-  /** called after each committed block, before the next slot (the node refreshes the pool, gossips) */
-  afterBlock: (block: Block) => Promise<void>
+  /** resolves once the pool reflects the head (the refresh the last block started) */
+  poolReady?: () => Promise<void>
+  /** after each committed block (the node gossips it); synchronous on purpose: it must not delay the next slot */
+  afterBlock: (block: Block) => void
+  /** ms of a slot the block may be filled for (default: half an interval, DESIGN §9 "Block size") */
+  budgetMs?: number
 }
+
+/** What became of one slot, as the producer saw it (tests and logs wait on these). */
+export type SlotOutcome =
+  | { slot: bigint; result: 'produced'; txs: number; left: number; latenessMs: number; buildMs: number }
+  | { slot: bigint; result: 'missed'; reason: MissReason }
+  | { slot: bigint; result: 'notOurs' }
+
+/** a start later than this is logged as a warning (DESIGN §9 done-when: no slot started 100 ms late) */
+const LATE_WARN_MS = 100
+/** a late block still gets this share of the budget for its transactions, so it is not an empty one */
+const MIN_BUDGET_SHARE = 5n
+/** passed slots looked at when the producer falls behind (ownership repeats every round) */
+const MAX_PASSED_CHECKED = 64n
 
 export function slotAt(timeMs: bigint, genesisTime: bigint, intervalMs: bigint): bigint {
   return timeMs < genesisTime ? -1n : (timeMs - genesisTime) / intervalMs
 }
 
-export class BlockProducer {
-  private timer: NodeJS.Timeout | undefined
+export class BlockProducer extends EventEmitter<{ slot: [SlotOutcome]; next: [bigint] }> {
+  private timer: ReturnType<Clock['setTimeout']> | undefined
   private running = false
   private busy: Promise<void> = Promise.resolve()
+  /** the last slot handled (produced, missed or not ours) */
+  private lastSlot = -1n
   readonly address: string
-  /** blocks this producer made, and slots it owned but could not fill (metrics) */
-  produced = 0
-  failed = 0
+  readonly metrics = new SlotMetrics()
+  private readonly timers: Pick<Clock, 'setTimeout' | 'clearTimeout'>
 
   constructor(private readonly opts: ProducerOptions) {
+    super()
     this.address = bytesToHex(addressOf(publicKeyOf(opts.privateKey)))
+    this.timers = opts.timers ?? systemClock
+  }
+
+  private get interval(): bigint {
+    return this.opts.chain.dpos.intervalMs
+  }
+
+  private get budget(): bigint {
+    return this.opts.budgetMs === undefined ? this.interval / 2n : BigInt(this.opts.budgetMs)
+  }
+
+  private slotStart(slot: bigint): bigint {
+    return this.opts.chain.genesisTime + slot * this.interval
   }
 
   start(): void {
     this.running = true
+    // the slot under way when the node starts is not ours to judge: begin at the next one
+    this.lastSlot = slotAt(BigInt(this.opts.now()), this.opts.chain.genesisTime, this.interval)
     this.scheduleNext()
   }
 
+  /**
+   * The next slot from the clock: the one under way if it was not handled and its budget has
+   * not run out (a long build or a late timer), otherwise the next one at its start.
+   */
   private scheduleNext(): void {
     if (!this.running) return
-    const { chain, now } = this.opts
-    const interval = BigInt(chain.genesis.params.blockIntervalMs)
-    const t = BigInt(now())
-    const next = slotAt(t, chain.genesisTime, interval) + 1n
-    const at = chain.genesisTime + next * interval
-    this.timer = setTimeout(
-      () => {
-        this.busy = this.produce(next).finally(() => this.scheduleNext())
-      },
-      Number(at - t),
-    )
+    const t = BigInt(this.opts.now())
+    const current = slotAt(t, this.opts.chain.genesisTime, this.interval)
+    const runNow = current > this.lastSlot && t - this.slotStart(current) < this.budget
+    const slot = runNow ? current : (current > this.lastSlot ? current : this.lastSlot) + 1n
+    const delay = runNow ? 0 : Number(this.slotStart(slot) - t)
+    this.timer = this.timers.setTimeout(() => {
+      this.busy = this.onSlot(slot).finally(() => this.scheduleNext())
+    }, delay)
+    this.emit('next', slot)
+  }
+
+  private async onSlot(slot: bigint): Promise<void> {
+    const passedFrom = this.lastSlot + 1n
+    this.lastSlot = slot
+    if (passedFrom < slot) await this.countPassed(passedFrom, slot - 1n)
+    await this.produce(slot)
+  }
+
+  /**
+   * Slots that passed without the producer getting to them: each one that was ours is a missed
+   * slot. Looked up on the current head before the next block moves it (a slot a block already
+   * holds was not missed by us).
+   */
+  private async countPassed(from: bigint, to: bigint): Promise<void> {
+    const { chain } = this.opts
+    let first = chain.slotOf(chain.head.header.timestamp) + 1n
+    if (first < from) first = from
+    if (to - first >= MAX_PASSED_CHECKED) first = to - MAX_PASSED_CHECKED + 1n
+    for (let s = first; s <= to; s++) {
+      try {
+        if ((await chain.schedule(s)).owner === this.address) this.missed(s, 'skipped')
+      } catch (e) {
+        this.opts.logger.debug('could not tell the owner of a passed slot', { slot: s, error: e })
+      }
+    }
+  }
+
+  private missed(slot: bigint, reason: MissReason): void {
+    this.metrics.miss(reason)
+    this.opts.logger.warn('missed own slot', { slot, reason })
+    this.emit('slot', { slot, result: 'missed', reason })
   }
 
   private async produce(slot: bigint): Promise<void> {
-    const { chain, txpool, logger } = this.opts
+    const { chain, txpool, logger, now } = this.opts
     if (this.opts.mayProduce !== undefined && !this.opts.mayProduce()) return
     if (slot <= chain.slotOf(chain.head.header.timestamp)) return // a block for this slot is already in
-    const timestamp = chain.genesisTime + slot * BigInt(chain.genesis.params.blockIntervalMs)
+    const slotStart = this.slotStart(slot)
+    let owner: string | null
     try {
-      const schedule = await chain.schedule(slot)
-      if (schedule.owner !== this.address) return
+      owner = (await chain.schedule(slot)).owner
+    } catch (e) {
+      logger.error('could not read the schedule', { slot, error: e })
+      return
+    }
+    if (owner !== this.address) {
+      this.emit('slot', { slot, result: 'notOurs' })
+      return
+    }
+    let startedAt = 0n
+    let deadline: bigint | undefined
+    try {
+      await this.opts.poolReady?.()
       const txs = txpool.selectForBlock(chain.genesis.params.blockGasLimit)
-      const built = await chain.produceBlock(this.opts.privateKey, timestamp, txs, this.opts.confirmations?.() ?? [])
+      const built = await chain.produceBlock(this.opts.privateKey, slotStart, txs, this.opts.confirmations?.() ?? [], {
+        onStart: () => void (startedAt = BigInt(now())),
+        shouldStop: () => {
+          const t = BigInt(now())
+          // set at the first ask, when the transactions begin: the consensus steps before them
+          // (slow on a busy node) must not eat a late block's floor and leave it empty
+          if (deadline === undefined) {
+            const byBudget = slotStart + this.budget
+            const floor = t + this.budget / MIN_BUDGET_SHARE
+            deadline = byBudget > floor ? byBudget : floor
+          }
+          return t >= deadline
+        },
+      })
+      const latenessMs = Number(startedAt - slotStart)
+      const buildMs = now() - Number(startedAt)
       for (const { tx, error } of built.rejected) {
         // a transaction that cannot run now would be picked again every slot: drop it
         txpool.remove(tx.hash(), 'dropped')
         logger.debug('left a transaction out', { hash: tx.hash(), reason: error.message })
       }
-      this.produced += 1
-      await this.opts.afterBlock(built.block)
+      this.metrics.produced++
+      this.metrics.leftByBudget += built.left.length
+      this.metrics.startLateness.observe(latenessMs)
+      this.metrics.build.observe(buildMs)
+      this.opts.afterBlock(built.block)
       const { header } = built.block
-      logger.info('produced block', {
+      const fields = {
         number: header.number,
         slot,
         txs: built.block.transactions.length,
+        left: built.left.length,
         confirmations: built.block.confirmations.length,
         gasUsed: header.gasUsed,
+        latenessMs,
+        buildMs,
         hash: built.block.hash,
-      })
+      }
+      if (latenessMs > LATE_WARN_MS) logger.warn('produced block, started late', fields)
+      else logger.info('produced block', fields)
+      this.emit('slot', { slot, result: 'produced', txs: fields.txs, left: fields.left, latenessMs, buildMs })
     } catch (e) {
-      this.failed += 1
       logger.error('block production failed', { slot, error: e })
+      this.missed(slot, 'failed')
     }
   }
 
   /** Stops scheduling and waits for a block being produced to finish. */
   async stop(): Promise<void> {
     this.running = false
-    clearTimeout(this.timer)
+    this.timers.clearTimeout(this.timer)
     await this.busy
   }
 }

@@ -17,7 +17,7 @@ import { rpc, rpcRaw, startNode, tempDir, waitFor, type NodeProcess } from '../h
 
 const CHAIN_ID = 2100n
 const GWEI = 10n ** 9n
-const BLOCK_GAS_LIMIT = 30_000_000n
+const BLOCK_GAS_LIMIT = 50_000_000n
 const MAX_TX_SIZE = 128 * 1024
 
 let node: NodeProcess

@@ -68,7 +68,7 @@ t.test('genesis/dev.json parses and matches the dev allocation', async (t) => {
   )
   t.same(g.params, { ...DEFAULT_PARAMS, blockIntervalMs: 1000, flowCycleSec: 60, flowChallengeSec: 30, electionCycleBlocks: 100, witnessesPerRound: 1 })
   t.equal(g.params.minGasPrice, 1_000_000_000n)
-  t.equal(g.params.blockGasLimit, 30_000_000n)
+  t.equal(g.params.blockGasLimit, 50_000_000n)
   t.equal(g.params.rnPledge, 100_000n * NFC)
   t.equal(g.params.pledgeUnlockSec, 15_552_000)
   t.equal(g.params.evidenceSlashBps, 1000)

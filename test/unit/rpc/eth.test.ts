@@ -201,7 +201,7 @@ t.test('eth_ methods over HTTP', async (t) => {
     t.same(new Set(b2.transactions), new Set(Object.values(b2tx)))
     t.equal(b2.miner, devAddress(0))
     t.equal(b2.gasUsed, '0x' + blk2.block.header.gasUsed.toString(16))
-    t.equal(b2.gasLimit, '0x1c9c380')
+    t.equal(b2.gasLimit, '0x2faf080')
     t.equal(b2.baseFeePerGas, '0x3b9aca00')
     t.equal(b2.timestamp, '0x' + ((1_700_000_000_000n + 2000n) / 1000n).toString(16), 'seconds')
     t.equal(b2.timestampMs, '0x' + 1_700_000_002_000n.toString(16), 'milliseconds')
@@ -481,7 +481,7 @@ t.test('eth_ methods over HTTP', async (t) => {
     t.equal(fh.oldestBlock, '0x1')
     t.same(fh.baseFeePerGas, Array(5).fill('0x3b9aca00'), 'count + 1 base fees, all the minimum')
     const blocks = [blk1, blk2, null, blk4]
-    const gasLimit = 30_000_000
+    const gasLimit = 50_000_000
     t.same(fh.gasUsedRatio, [
       Number(blk1.block.header.gasUsed) / gasLimit,
       Number(blk2.block.header.gasUsed) / gasLimit,

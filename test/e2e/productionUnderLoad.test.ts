@@ -1,0 +1,95 @@
+/**
+ * Production comes first (DESIGN §9, issue 14): a real dev node process under a bounded wallet
+ * load — 20 wallets × 20 transfers over HTTP (batches and single requests), each wallet polling
+ * eth_getTransactionReceipt until its transfers are mined — misses none of its own slots, by its
+ * own count (/metrics nfc_producer_missed_slots_total). Counts only, never a time.
+ */
+import { createHash } from 'node:crypto'
+import { readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import t from 'tap'
+import { createFeeMarket1559Tx } from '@ethereumjs/tx'
+import { Address, bytesToHex } from '@ethereumjs/util'
+import { addressOf, publicKeyOf } from '../../src/crypto/secp256k1.js'
+import { makeCommon } from '../../src/execution/common.js'
+import { DEV_ACCOUNTS, DEV_FOUNDATION_INDEX } from '../../src/node/devAccounts.js'
+import { DEV_GENESIS, rpc, startNode, tempDir, waitFor } from '../helpers/nodeProcess.js'
+
+const WALLETS = 20
+const TXS = 20
+const FUNDS = 10n ** 20n
+const GWEI = 10n ** 9n
+
+async function metric(url: string, prefix: string): Promise<number> {
+  const text = await (await fetch(url.replace(/\/?$/, '/metrics'))).text()
+  return text
+    .split('\n')
+    .filter((l) => l.startsWith(prefix))
+    .reduce((n, l) => n + Number(l.slice(l.lastIndexOf(' ') + 1)), 0)
+}
+
+t.test('20 wallets × 20 transfers with receipt polling: every transfer mined, no own slot missed', async (t) => {
+  const dir = tempDir(t)
+  const keys = Array.from({ length: WALLETS }, (_, i) => createHash('sha256').update(`nfc-e2e-load-${i}`).digest())
+  const addresses = keys.map((k) => bytesToHex(addressOf(publicKeyOf(k))))
+  const json = JSON.parse(readFileSync(DEV_GENESIS, 'utf8')) as { alloc: Record<string, { balance: string }> }
+  const foundation = Object.keys(json.alloc).find((a) => a.toLowerCase() === DEV_ACCOUNTS[DEV_FOUNDATION_INDEX]!.address.toLowerCase())!
+  json.alloc[foundation]!.balance = (BigInt(json.alloc[foundation]!.balance) - FUNDS * BigInt(WALLETS)).toString()
+  for (const a of addresses) json.alloc[a] = { balance: FUNDS.toString() }
+  const genesisFile = join(dir, 'genesis.json')
+  writeFileSync(genesisFile, JSON.stringify(json))
+
+  const node = await startNode({ datadir: join(dir, 'data'), genesis: genesisFile })
+  t.teardown(() => node.stop())
+  // the producer is in its stride once a block is in
+  await waitFor(async () => Number(await rpc(node.url, 'eth_blockNumber')) >= 1, 30_000, 'the first block')
+  const missedBefore = await metric(node.url, 'nfc_producer_missed_slots_total{')
+  const ownBefore = await metric(node.url, 'nfc_producer_own_slots_total ')
+
+  const common = makeCommon(2100n)
+  const to = new Address(new Uint8Array(20).fill(0x42))
+  const raw = keys.map((key) =>
+    Array.from({ length: TXS }, (_, nonce) =>
+      bytesToHex(
+        createFeeMarket1559Tx(
+          { chainId: 2100n, nonce: BigInt(nonce), maxFeePerGas: 2n * GWEI, maxPriorityFeePerGas: GWEI, gasLimit: 21_000n, to, value: 1n },
+          { common },
+        )
+          .sign(key)
+          .serialize(),
+      ),
+    ),
+  )
+  const post = async (body: unknown) =>
+    (await fetch(node.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })).json() as Promise<any>
+
+  const wallet = async (w: number): Promise<number> => {
+    const hashes: string[] = []
+    if (w % 2 === 0) {
+      const answers = (await post(raw[w]!.map((r, i) => ({ jsonrpc: '2.0', id: i, method: 'eth_sendRawTransaction', params: [r] })))) as any[]
+      for (const a of answers.sort((x, y) => x.id - y.id)) hashes.push(a.result)
+    } else {
+      for (const r of raw[w]!) hashes.push((await post({ jsonrpc: '2.0', id: 1, method: 'eth_sendRawTransaction', params: [r] })).result)
+    }
+    let mined = 0
+    for (const h of hashes) {
+      // a wallet waiting for its receipt: poll until it is there
+      await waitFor(async () => (await post({ jsonrpc: '2.0', id: 1, method: 'eth_getTransactionReceipt', params: [h] })).result, 60_000, `receipt ${h}`, 200)
+      mined++
+    }
+    return mined
+  }
+  const mined = await Promise.all(keys.map((_, w) => wallet(w)))
+  t.equal(
+    mined.reduce((a, b) => a + b, 0),
+    WALLETS * TXS,
+    'every transfer mined',
+  )
+  for (const a of addresses.slice(0, 3)) t.equal(Number(await rpc(node.url, 'eth_getTransactionCount', [a, 'latest'])), TXS, `nonce of ${a}`)
+
+  const own = (await metric(node.url, 'nfc_producer_own_slots_total ')) - ownBefore
+  const missed = (await metric(node.url, 'nfc_producer_missed_slots_total{')) - missedBefore
+  t.ok(own > 0, `the witness owned slots during the load (${own})`)
+  const why = `skipped ${await metric(node.url, 'nfc_producer_missed_slots_total{reason="skipped"}')}, failed ${await metric(node.url, 'nfc_producer_missed_slots_total{reason="failed"}')} since start`
+  t.equal(missed, 0, `and missed none of them (${why})`)
+})

@@ -1,0 +1,166 @@
+/**
+ * The producer as DESIGN §9 wants it: a block filled until its time budget says stop (the rest
+ * stays in the pool), every owned slot either produced or counted as missed, and the start
+ * lateness measured — on a ManualClock, so every figure below is exact.
+ */
+import { once } from 'node:events'
+import t from 'tap'
+import { createLegacyTx, type TypedTransaction } from '@ethereumjs/tx'
+import { Address, hexToBytes } from '@ethereumjs/util'
+import { makeCommon } from '../../../src/execution/common.js'
+import type { Blockchain } from '../../../src/node/blockchain.js'
+import { BlockProducer, type SlotOutcome } from '../../../src/node/producer.js'
+import { DurationStats, quantile, SlotMetrics } from '../../../src/node/slotMetrics.js'
+import { TxPool } from '../../../src/txpool/txPool.js'
+import { ManualClock } from '../../../src/util/clock.js'
+import { silentLogger } from '../../../src/util/logger.js'
+import { devAddress, devGenesis, devKey, openChain, tempDir } from '../../helpers/inProcessNode.js'
+
+const GENESIS_TIME = 1_700_000_000_000
+const common = makeCommon(2100n)
+
+function transfers(from: number, count: number): TypedTransaction[] {
+  const to = new Address(hexToBytes(devAddress(9) as `0x${string}`))
+  return Array.from({ length: count }, (_, nonce) =>
+    createLegacyTx({ nonce: BigInt(nonce), gasPrice: 2_000_000_000n, gasLimit: 21_000n, to, value: 1n }, { common }).sign(devKey(from)),
+  )
+}
+
+function poolOn(chain: Blockchain): Promise<TxPool> {
+  return chain.stateAt(chain.head.header).then(
+    (sm) =>
+      new TxPool(
+        { common: chain.common, minGasPrice: chain.genesis.params.minGasPrice, blockGasLimit: chain.genesis.params.blockGasLimit, logger: silentLogger },
+        {
+          getNonce: async (a) => (await sm.getAccount(a))?.nonce ?? 0n,
+          getBalance: async (a) => (await sm.getAccount(a))?.balance ?? 0n,
+        },
+      ),
+  )
+}
+
+async function refresh(pool: TxPool, chain: Blockchain): Promise<void> {
+  const sm = await chain.stateAt(chain.head.header)
+  await pool.onNewHead({ getNonce: async (a) => (await sm.getAccount(a))?.nonce ?? 0n, getBalance: async (a) => (await sm.getAccount(a))?.balance ?? 0n })
+}
+
+t.test('a stop callback that turns true after k transactions: the block holds k, the rest stay in the pool', async (t) => {
+  const clock = new ManualClock(GENESIS_TIME)
+  const { chain } = await openChain(t, tempDir(t), devGenesis(), () => clock.now())
+  const pool = await poolOn(chain)
+  const txs = [...transfers(1, 6), ...transfers(2, 6)]
+  for (const tx of txs) await pool.add(tx)
+  const selected = pool.selectForBlock(chain.genesis.params.blockGasLimit)
+  t.equal(selected.length, 12, 'all twelve selected')
+
+  const k = 5
+  let asked = 0
+  const built = await chain.produceBlock(devKey(0), BigInt(GENESIS_TIME + 1000), selected, [], { shouldStop: () => asked++ >= k })
+  t.equal(built.block.transactions.length, k, 'the block holds k transactions')
+  t.equal(built.left.length, 12 - k, 'the others are left, not rejected')
+  t.equal(built.rejected.length, 0, 'nothing rejected')
+  t.equal(built.block.header.gasUsed, BigInt(k) * 21_000n, 'gas of k transfers')
+
+  await refresh(pool, chain)
+  t.equal(pool.status().pending, 12 - k, 'the pool still holds the ones left')
+  const next = await chain.produceBlock(devKey(0), BigInt(GENESIS_TIME + 2000), pool.selectForBlock(chain.genesis.params.blockGasLimit))
+  t.equal(next.block.transactions.length, 12 - k, 'and the next block takes them')
+})
+
+t.test('the gas limit leaves a transaction (and its sender’s later ones) in the pool instead of dropping it', async (t) => {
+  const clock = new ManualClock(GENESIS_TIME)
+  const { chain } = await openChain(
+    t,
+    tempDir(t),
+    devGenesis((g) => (g.params.blockGasLimit = 21_000n * 3n)),
+    () => clock.now(),
+  )
+  // more than fits, handed over as a caller might (selectForBlock would not)
+  const txs = [...transfers(1, 2), ...transfers(2, 3)]
+  const built = await chain.produceBlock(devKey(0), BigInt(GENESIS_TIME + 1000), txs)
+  t.equal(built.block.transactions.length, 3, 'three fit')
+  t.equal(built.rejected.length, 0, 'none rejected (rejected ones are dropped from the pool)')
+  t.equal(built.left.length, 2, 'two left for a later block')
+})
+
+t.test('slot metrics: quantiles over the recent samples, max since start', async (t) => {
+  const d = new DurationStats(4)
+  for (const v of [10, 500, 1, 2, 3, 4]) d.observe(v)
+  const s = d.snapshot()
+  t.equal(s.count, 6)
+  t.equal(s.maxMs, 500, 'max since start, even once out of the ring')
+  t.equal(s.recent, 4)
+  t.equal(s.p50Ms, 2, 'median of the last four (1, 2, 3, 4)')
+  t.equal(s.p99Ms, 4)
+  t.equal(quantile([], 0.5), 0)
+  const m = new SlotMetrics()
+  m.produced = 3
+  m.miss('skipped', 2)
+  m.miss('failed')
+  t.same(m.snapshot().missedBy, { skipped: 2, failed: 1 })
+  t.equal(m.snapshot().ownSlots, 6)
+})
+
+t.test('the producer on a ManualClock: on-time blocks, then a late wake counted as lateness and as missed slots', async (t) => {
+  const clock = new ManualClock(GENESIS_TIME)
+  const { chain } = await openChain(t, tempDir(t), devGenesis(), () => clock.now())
+  const pool = await poolOn(chain)
+  for (const tx of transfers(1, 3)) await pool.add(tx)
+  const outcomes: SlotOutcome[] = []
+  const producer = new BlockProducer({
+    chain,
+    txpool: pool,
+    privateKey: devKey(0),
+    logger: silentLogger,
+    now: () => clock.now(),
+    timers: clock,
+    poolReady: () => refresh(pool, chain),
+    afterBlock: () => undefined,
+  })
+  producer.on('slot', (o) => outcomes.push(o))
+  t.teardown(() => producer.stop())
+  producer.start()
+
+  // slot 1 at its start, on time
+  const first = once(producer, 'slot')
+  const scheduled = once(producer, 'next')
+  clock.advance(1000)
+  const [o1] = (await first) as [SlotOutcome]
+  t.same(await scheduled, [2n], 'then slot 2 is the next wake')
+  t.match(o1, { slot: 1n, result: 'produced', txs: 3, latenessMs: 0 }, 'slot 1 produced on time with the pool’s three transfers')
+  t.equal(chain.head.header.number, 1n)
+
+  // the event loop is stuck for 4.6 s across slots 2–5: slot 2's timer fires, but the producer
+  // only runs once time is at 5,600 ms (past slot 5's 500 ms budget), and slot 6 is the next wake
+  const produced = new Promise<SlotOutcome>((resolve) => {
+    const on = (o: SlotOutcome) => {
+      if (o.result === 'produced') {
+        producer.off('slot', on)
+        resolve(o)
+      }
+    }
+    producer.on('slot', on)
+  })
+  clock.advance(4600)
+  const nextWake = once(producer, 'next')
+  const late = await produced
+  t.match(late, { slot: 2n, result: 'produced' }, 'slot 2 still produced (its timestamp is the slot start)')
+  t.equal(late.result === 'produced' && late.latenessMs, 3600, 'and its start was 3,600 ms late')
+  t.same(await nextWake, [6n], 'slot 6 is the next wake')
+
+  // the next wake is slot 6; slots 3, 4, 5 passed unhandled: ours, so missed
+  const six = new Promise<void>((resolve) => producer.on('slot', (o) => o.slot === 6n && resolve()))
+  clock.advance(1000)
+  await six
+  const snap = producer.metrics.snapshot()
+  t.same(
+    outcomes.filter((o) => o.result === 'missed').map((o) => o.slot),
+    [3n, 4n, 5n],
+    'slots 3–5 counted as missed',
+  )
+  t.same(snap.missedBy, { skipped: 3, failed: 0 })
+  t.equal(snap.produced, 3, 'slots 1, 2 and 6 produced')
+  t.equal(snap.ownSlots, 6)
+  t.equal(snap.startLateness.maxMs, 3600, 'max lateness')
+  t.equal(chain.slotOf(chain.head.header.timestamp), 6n, 'the head is slot 6')
+})
