@@ -190,14 +190,13 @@ function anvilBinary(): { path: string } | { skip: string } {
 }
 
 /** Anvil on a free port, answering; its exit is awaited by `stop`. */
-async function startAnvil(bin: string): Promise<{ url: string; stop(): Promise<void> }> {
+async function startAnvil(bin: string, blockTimeSec: number, gasLimit: bigint): Promise<{ url: string; stop(): Promise<void> }> {
   const port = await freePort()
-  // a gas limit of 1e9: Anvil's automine packs concurrent sends into one block, and blocks past half
-  // its default 30 M limit raise the base fee 12.5% each until the presigned fee cap no longer covers it
-  // --mixed-mining --block-time 1: automine alone leaves ready transactions unmined for good when they
-  // arrive out of nonce order (foundry-rs/foundry#10122, still so in 1.7.1); a 1 s block picks them up
-  const args = ['--host', '127.0.0.1', '--port', String(port), '--chain-id', String(ANVIL_CHAIN_ID), '--gas-limit', '1000000000', '--silent']
-  args.push('--mixed-mining', '--block-time', '1')
+  // Anvil mines on the same 1 s interval and gas limit as our dev chain, so both fill blocks the same way.
+  // Its automine (a block per send), alone or as --mixed-mining, stops mining under this load in 1.5.1 and
+  // 1.7.1 (ready transactions sit in its pool, the head stops; measured), so it is not used
+  const args = ['--host', '127.0.0.1', '--port', String(port), '--chain-id', String(ANVIL_CHAIN_ID), '--silent']
+  args.push('--block-time', String(blockTimeSec), '--gas-limit', String(gasLimit))
   const proc: ChildProcess = spawn(bin, args, { stdio: 'ignore' })
   // never leave Anvil behind when the bench itself is stopped
   const orphan = () => proc.kill('SIGKILL')
@@ -259,7 +258,8 @@ async function runAnvil(wallets: Account[], recipients: Uint8Array[]): Promise<F
   const bin = anvilBinary()
   if ('skip' in bin) return bin.skip
   progress('load: starting Anvil')
-  const anvil = await startAnvil(bin.path)
+  const { params } = loadGenesis(wallets)
+  const anvil = await startAnvil(bin.path, Math.max(1, Math.round(params.blockIntervalMs / 1000)), params.blockGasLimit)
   try {
     for (const w of wallets) await rpc(anvil.url, 'anvil_setBalance', [bytesToHex(w.address), `0x${FUNDS.toString(16)}`])
     progress('load: signing for Anvil')
