@@ -10,6 +10,7 @@ import { NfcError } from '../util/errors.js'
 import { ChainErrorCode } from './errors.js'
 import { confirmationFields, confirmationFromFields, type Confirmation } from './confirmation.js'
 import { orderedTrieRoot } from './orderedTrie.js'
+import { txCommon } from './txCommon.js'
 import { headerFromFields, headerHash, headerToFields, type BlockHeader } from './header.js'
 
 export interface Block {
@@ -94,7 +95,7 @@ function bodyFromFields(list: unknown, common: Common): BlockBody {
       throw new NfcError(ChainErrorCode.BadEncoding, `invalid block body: transaction ${i} is not a byte string`)
     }
     try {
-      return createTxFromRLP(raw, { common })
+      return createTxFromRLP(raw, { common: txCommon(common) })
     } catch (e) {
       throw new NfcError(ChainErrorCode.BadEncoding, `invalid block body: transaction ${i}: ${(e as Error).message}`)
     }
@@ -138,7 +139,7 @@ export function decodeBodyTransaction(body: Uint8Array, index: number, common: C
     if (i === index) {
       if (it.list) throw new NfcError(ChainErrorCode.BadEncoding, `invalid block body: transaction ${i} is not a byte string`)
       try {
-        return createTxFromRLP(body.subarray(it.start, it.end), { common })
+        return createTxFromRLP(body.subarray(it.start, it.end), { common: txCommon(common) })
       } catch (e) {
         throw new NfcError(ChainErrorCode.BadEncoding, `invalid block body: transaction ${i}: ${(e as Error).message}`)
       }

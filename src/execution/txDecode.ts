@@ -20,6 +20,7 @@ import {
   type TypedTransaction,
 } from '@ethereumjs/tx'
 import { type Address, SECP256K1_ORDER, SECP256K1_ORDER_DIV_2, bytesToBigInt } from '@ethereumjs/util'
+import { txCommon } from '../chain/txCommon.js'
 import { NfcError } from '../util/errors.js'
 import { TxErrorCode } from './errors.js'
 
@@ -179,7 +180,7 @@ export function decodeRawTransaction(raw: Uint8Array, opts: DecodeOptions): Type
 
   try {
     // shapes were checked by checkShape; the casts only restate that for the compiler
-    const common = opts.common
+    const common = txCommon(opts.common)
     if (layout === LEGACY) return createLegacyTxFromBytesArray(fields as Uint8Array[], { common })
     if (layout === ACCESS_LIST) {
       return createAccessList2930TxFromBytesArray(fields as Parameters<typeof createAccessList2930TxFromBytesArray>[0], { common })
