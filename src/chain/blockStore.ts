@@ -31,6 +31,7 @@ import { decodeReceipts, encodeReceipts, type TxReceipt } from './receipt.js'
 import { logIndexOps, logIndexRemovalOps } from './logIndex.js'
 import { decodeReceiptRecord, encodeReceiptRecord, receiptRecordOf, receiptRecordsOf, senderOf, type ReceiptRecord } from './receiptRecord.js'
 import { RecentBlocks } from './recentBlocks.js'
+import { RecentTxs, type TxLocation } from './recentTxs.js'
 import { KeySpace as P, key, u64 } from './db/keys.js'
 import type { BatchOp, Db } from './db/level.js'
 
@@ -63,10 +64,7 @@ export interface AddressTx {
 const ADDRESS_INDEX_META = 'addressIndex'
 const ADDRESS_INDEX_VERSION = 1n
 
-export interface TxLocation {
-  blockHash: Uint8Array
-  index: number
-}
+export type { TxLocation } from './recentTxs.js'
 
 /** A canonical transaction's receipt record and where it is. */
 export interface MinedReceipt extends TxLocation {
@@ -78,6 +76,8 @@ export class BlockStore {
   private readonly headerCache = new Map<string, BlockHeader>()
   /** receipt records and bodies of the newest blocks (wallets poll them) */
   private readonly recent = new RecentBlocks()
+  /** where the last canonical blocks' transactions are (receipt polls) */
+  private readonly recentTxs = new RecentTxs()
 
   constructor(
     readonly db: Db,
@@ -133,6 +133,11 @@ export class BlockStore {
       ops.push({ type: 'put', key: headKey, value: hash })
     }
     await this.db.batch(ops as never)
+    if (c.canonical) {
+      for (const old of c.unindex ?? []) this.recentTxs.remove(old)
+      for (const b of c.reindex ?? []) this.recentTxs.add(b)
+      this.recentTxs.add(c.block)
+    }
     this.cacheHeader(hash, header)
     this.recent.set(hash, { records, body })
   }
@@ -247,7 +252,18 @@ export class BlockStore {
     return records
   }
 
+  /**
+   * Whether `txHash` is in one of the last canonical blocks this store committed, from memory.
+   * With the pool it answers a receipt poll for a transaction not mined yet without a read: a
+   * pooled transaction not found here is not mined.
+   */
+  minedRecently(txHash: Uint8Array): boolean {
+    return this.recentTxs.get(txHash) !== undefined
+  }
+
   async getTxLocation(txHash: Uint8Array): Promise<TxLocation | undefined> {
+    const recent = this.recentTxs.get(txHash)
+    if (recent !== undefined) return recent
     const v = await this.db.get(key(P.tx, txHash))
     if (v === undefined) return undefined
     return { blockHash: v.slice(0, 32), index: new DataView(v.buffer, v.byteOffset + 32, 4).getUint32(0) }
