@@ -31,6 +31,8 @@ export interface LoadClientResult {
   heads: [number, number][]
   errors: string[]
   requests: number
+  /** calls sent again after a -32005 "limit exceeded" answer */
+  retries: number
   /** true when the run ended because no receipt came for `stallMs` */
   stalled: boolean
 }
@@ -54,10 +56,33 @@ async function main(input: LoadClientInput): Promise<LoadClientResult> {
   let mined = 0
   let id = 0
 
-  const post = async (body: unknown): Promise<unknown> => {
+  const postOnce = async (body: unknown): Promise<unknown> => {
     requests++
     const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
     return res.json()
+  }
+  // as wallets do (viem retries -32005 "limit exceeded" with a backoff): the calls a busy node
+  // refused are sent again, up to SHED_RETRIES times; what is still refused then counts as an error
+  let retries = 0
+  const post = async (body: unknown): Promise<unknown> => {
+    let answer = await postOnce(body)
+    for (let k = 0; k < SHED_RETRIES; k++) {
+      if (Array.isArray(body) && Array.isArray(answer)) {
+        const shed = new Set((answer as RpcAnswer[]).filter((a) => a.error?.code === LIMIT_EXCEEDED).map((a) => a.id))
+        if (shed.size === 0) break
+        retries += shed.size
+        await sleep(SHED_BACKOFF_MS << k)
+        const again = (await postOnce((body as { id: number }[]).filter((c) => shed.has(c.id)))) as RpcAnswer[]
+        const byId = new Map(again.map((a) => [a.id, a]))
+        answer = (answer as RpcAnswer[]).map((a) => byId.get(a.id) ?? a)
+      } else {
+        if ((answer as RpcAnswer).error?.code !== LIMIT_EXCEEDED) break
+        retries++
+        await sleep(SHED_BACKOFF_MS << k)
+        answer = await postOnce(body)
+      }
+    }
+    return answer
   }
   const call = (method: string, params: unknown[]) => post({ jsonrpc: '2.0', id: ++id, method, params }) as Promise<RpcAnswer>
   const note = (e: unknown) => {
@@ -161,9 +186,12 @@ async function main(input: LoadClientInput): Promise<LoadClientResult> {
   done = true
   clearInterval(progress)
   await watcher
-  return { startMs, sentMs, receiptMs, block, heads, errors, requests, stalled: mined < total && performance.now() < startMs + timeoutMs }
+  return { startMs, sentMs, receiptMs, block, heads, errors, requests, retries, stalled: mined < total && performance.now() < startMs + timeoutMs }
 }
 
+const LIMIT_EXCEEDED = -32005
+const SHED_RETRIES = 6
+const SHED_BACKOFF_MS = 50
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
 
 if (parentPort !== null) {

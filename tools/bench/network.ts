@@ -51,14 +51,14 @@ async function call<T>(url: string, method: string, params: unknown[] = []): Pro
   return body.result as T
 }
 
-interface Proc {
+export interface Proc {
   child: ChildProcess
   url: string
   log: () => string
 }
 
 /** Starts `nfc node …` and resolves once its JSON-RPC answers. */
-async function startNode(args: string[], rpcPort: number): Promise<Proc> {
+export async function startNodeProcess(args: string[], rpcPort: number): Promise<Proc> {
   const child = spawn(process.execPath, ['--max-semi-space-size=64', CLI, 'node', '--rpc', `127.0.0.1:${rpcPort}`, ...args], {
     stdio: ['ignore', 'ignore', 'pipe'],
   })
@@ -81,7 +81,7 @@ async function startNode(args: string[], rpcPort: number): Promise<Proc> {
   }
 }
 
-async function stop(p: Proc): Promise<void> {
+export async function stopNodeProcess(p: Proc): Promise<void> {
   if (p.child.exitCode !== null) return
   const done = new Promise((r) => p.child.once('exit', r))
   p.child.kill('SIGINT')
@@ -115,7 +115,7 @@ async function finality(): Promise<void> {
         .map((p) => `ws://127.0.0.1:${p}`)
         .join(',')
       procs.push(
-        await startNode(
+        await startNodeProcess(
           [
             '--genesis',
             genesisFile,
@@ -176,7 +176,7 @@ async function finality(): Promise<void> {
       met: p90 <= 2000,
     })
   } finally {
-    await Promise.all(procs.map(stop))
+    await Promise.all(procs.map(stopNodeProcess))
     fs.rmSync(dir, { recursive: true, force: true })
   }
 }
@@ -218,13 +218,13 @@ async function lateJoiner(): Promise<void> {
     const aP2p = await freePort()
     progress('network: starting the serving witness…')
     procs.push(
-      await startNode(
+      await startNodeProcess(
         ['--genesis', genesisFile, '--datadir', aDir, '--witness-key', keyFile, '--p2p', `127.0.0.1:${aP2p}`, '--log-level', 'warn'],
         await freePort(),
       ),
     )
     const start = performance.now()
-    const b = await startNode(
+    const b = await startNodeProcess(
       ['--genesis', genesisFile, '--datadir', path.join(dir, 'b'), '--p2p', `127.0.0.1:${await freePort()}`, '--peers', `ws://127.0.0.1:${aP2p}`],
       await freePort(),
     )
@@ -255,7 +255,7 @@ async function lateJoiner(): Promise<void> {
       baseline: { name: 'same blocks imported in process', value: localRate },
     })
   } finally {
-    await Promise.all(procs.map(stop))
+    await Promise.all(procs.map(stopNodeProcess))
     fs.rmSync(dir, { recursive: true, force: true })
   }
 }
