@@ -94,9 +94,9 @@ export function encodeConsensusReceipt(r: TxReceipt, txType: number): Uint8Array
 
 /**
  * receiptsRoot: Ethereum's ordered trie of RLP(i) → the consensus encoding of receipt i;
- * `txTypes[i]` is the type of the transaction receipt i belongs to.
+ * `txs[i]` is the transaction receipt i belongs to (its type prefixes the leaf).
  */
-export function receiptsRoot(rs: readonly TxReceipt[], txTypes: readonly number[]): Uint8Array {
-  if (txTypes.length !== rs.length) throw new RangeError(`${rs.length} receipts but ${txTypes.length} transaction types`)
-  return orderedTrieRoot(rs.map((r, i) => encodeConsensusReceipt(r, txTypes[i])))
+export function receiptsRoot(rs: readonly TxReceipt[], txs: readonly { readonly type: number }[]): Uint8Array {
+  if (txs.length !== rs.length) throw new RangeError(`${rs.length} receipts but ${txs.length} transactions`)
+  return orderedTrieRoot(rs.map((r, i) => encodeConsensusReceipt(r, txs[i]!.type)))
 }

@@ -179,10 +179,7 @@ export class Blockchain extends EventEmitter<{
             producer: producer.bytes,
             stateRoot: exec.stateRoot,
             transactionsRoot: transactionsRoot(exec.transactions),
-            receiptsRoot: receiptsRoot(
-              exec.receipts,
-              exec.transactions.map((tx) => tx.type),
-            ),
+            receiptsRoot: receiptsRoot(exec.receipts, exec.transactions),
             logsBloom: exec.logsBloom,
             gasLimit: ctx.gasLimit,
             gasUsed: exec.gasUsed,

@@ -137,10 +137,7 @@ export class PendingBlockCache {
         producer: src.producer,
         stateRoot: exec.stateRoot,
         transactionsRoot: transactionsRoot(exec.transactions),
-        receiptsRoot: receiptsRoot(
-          exec.receipts,
-          exec.transactions.map((tx) => tx.type),
-        ),
+        receiptsRoot: receiptsRoot(exec.receipts, exec.transactions),
         logsBloom: exec.logsBloom,
         gasLimit: ctx.gasLimit,
         gasUsed: exec.gasUsed,

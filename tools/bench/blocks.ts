@@ -431,10 +431,7 @@ async function runBlocksInner(c: Chain, common: Common, raws: Uint8Array[], reco
   const t = performance.now()
   for (let i = 0; i < result.included.length; i++) {
     transactionsRoot(result.included[i]!)
-    receiptsRoot(
-      result.receipts[i]!,
-      result.included[i]!.map((tx) => tx.type),
-    )
+    receiptsRoot(result.receipts[i]!, result.included[i]!)
   }
   result.rootsMs = performance.now() - t
   return result

@@ -44,15 +44,7 @@ export function verifyExecutionResult(block: Block, exec: ExecutionResult): void
   const invalid = (code: BlockErrorCode, reason: string) => invalidBlock(h, block.hash, code, reason)
   if (exec.gasUsed !== h.gasUsed) throw invalid(BlockErrorCode.GasUsedMismatch, `gas used is ${exec.gasUsed}, the header says ${h.gasUsed}`)
   if (!equalBytes(exec.stateRoot, h.stateRoot)) throw invalid(BlockErrorCode.StateRootMismatch, 'state root does not match the execution')
-  if (
-    !equalBytes(
-      receiptsRoot(
-        exec.receipts,
-        block.transactions.map((tx) => tx.type),
-      ),
-      h.receiptsRoot,
-    )
-  )
+  if (!equalBytes(receiptsRoot(exec.receipts, block.transactions), h.receiptsRoot))
     throw invalid(BlockErrorCode.ReceiptsRootMismatch, 'receiptsRoot does not match the execution')
   if (!equalBytes(exec.logsBloom, h.logsBloom)) throw invalid(BlockErrorCode.LogsBloomMismatch, 'logsBloom does not match the execution')
 }
