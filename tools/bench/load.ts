@@ -25,10 +25,10 @@ import { Address, bytesToHex, hexToBytes } from '@ethereumjs/util'
 import { parseGenesis, type Genesis } from '../../src/chain/genesis.js'
 import { startNode } from '../../src/cli/start.js'
 import { makeCommon } from '../../src/execution/common.js'
-import { DEV_ACCOUNTS, DEV_FOUNDATION_INDEX, DEV_WITNESS_KEY } from '../../src/node/devAccounts.js'
+import { DEV_WITNESS_KEY } from '../../src/node/devAccounts.js'
 import { silentLogger } from '../../src/util/logger.js'
 import { deriveAccounts, type Account } from './blocks.js'
-import { startLoadDevnet } from './loadDevnet.js'
+import { fundWallets, startLoadDevnet } from './loadDevnet.js'
 import type { LoadClientInput, LoadClientResult } from './loadClient.js'
 import { progress, row } from './report.js'
 
@@ -232,9 +232,7 @@ function loadGenesis(wallets: Account[]): Genesis {
     timestamp: number
     alloc: Record<string, { balance: string; label?: string }>
   }
-  const foundation = Object.keys(json.alloc).find((a) => a.toLowerCase() === DEV_ACCOUNTS[DEV_FOUNDATION_INDEX]!.address.toLowerCase())!
-  json.alloc[foundation]!.balance = (BigInt(json.alloc[foundation]!.balance) - FUNDS * BigInt(wallets.length)).toString()
-  for (const w of wallets) json.alloc[bytesToHex(w.address)] = { balance: FUNDS.toString(), label: 'load wallet' }
+  fundWallets(json.alloc, wallets, FUNDS)
   json.timestamp = 0
   return parseGenesis(json)
 }

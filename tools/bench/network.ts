@@ -16,7 +16,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { hexToBytes } from '@ethereumjs/util'
-import { devnetGenesis, genesisFileText } from '../../src/cli/devnetGenesis.js'
+import { devnetGenesis, genesisFileText, type GenesisDoc } from '../../src/cli/devnetGenesis.js'
 import { openDatabase } from '../../src/chain/blockStore.js'
 import type { Block } from '../../src/chain/block.js'
 import { loadGenesisFile } from '../../src/chain/genesis.js'
@@ -90,6 +90,31 @@ export async function stopNodeProcess(p: Proc): Promise<void> {
   clearTimeout(hard)
 }
 
+/**
+ * A devnet's `nfc node` processes on loopback: the genesis `doc` written into `dir`, node i with
+ * witness key i and a data directory of its own, every other node as a peer. Each process is
+ * pushed to `procs` as soon as it answers, so the caller stops what started even when a later
+ * one fails.
+ */
+export async function startDevnetProcesses(dir: string, doc: GenesisDoc, witnessKeys: string[], procs: Proc[]): Promise<void> {
+  const genesisFile = path.join(dir, 'genesis.json')
+  fs.writeFileSync(genesisFile, genesisFileText(doc))
+  const p2p = await Promise.all(witnessKeys.map(() => freePort()))
+  const rpcPorts = await Promise.all(witnessKeys.map(() => freePort()))
+  for (let i = 0; i < witnessKeys.length; i++) {
+    const datadir = path.join(dir, `node-${i}`)
+    fs.mkdirSync(datadir)
+    fs.writeFileSync(path.join(datadir, 'witness.key'), witnessKeys[i]!, { mode: 0o600 })
+    const peers = p2p
+      .filter((_, j) => j !== i)
+      .map((p) => `ws://127.0.0.1:${p}`)
+      .join(',')
+    const args = ['--genesis', genesisFile, '--datadir', datadir, '--witness-key', path.join(datadir, 'witness.key')]
+    args.push('--p2p', `127.0.0.1:${p2p[i]}`, '--peers', peers, '--log-level', 'warn')
+    procs.push(await startNodeProcess(args, rpcPorts[i]!))
+  }
+}
+
 function quantile(xs: number[], q: number): number {
   const s = [...xs].sort((a, b) => a - b)
   return s[Math.min(s.length - 1, Math.floor(q * s.length))]!
@@ -101,39 +126,8 @@ async function finality(): Promise<void> {
   try {
     const genesisTime = (Math.floor(Date.now() / 1000) + 5) * 1000
     const { doc, witnessKeys } = devnetGenesis({ nodes: 4, timestamp: genesisTime })
-    const genesisFile = path.join(dir, 'genesis.json')
-    fs.writeFileSync(genesisFile, genesisFileText(doc))
-    const p2p = await Promise.all([0, 1, 2, 3].map(() => freePort()))
-    const rpcPorts = await Promise.all([0, 1, 2, 3].map(() => freePort()))
     progress('network: starting a 4-witness devnet…')
-    for (let i = 0; i < 4; i++) {
-      const datadir = path.join(dir, `node-${i}`)
-      fs.mkdirSync(datadir)
-      fs.writeFileSync(path.join(datadir, 'witness.key'), witnessKeys[i]!, { mode: 0o600 })
-      const peers = p2p
-        .filter((_, j) => j !== i)
-        .map((p) => `ws://127.0.0.1:${p}`)
-        .join(',')
-      procs.push(
-        await startNodeProcess(
-          [
-            '--genesis',
-            genesisFile,
-            '--datadir',
-            datadir,
-            '--witness-key',
-            path.join(datadir, 'witness.key'),
-            '--p2p',
-            `127.0.0.1:${p2p[i]}`,
-            '--peers',
-            peers,
-            '--log-level',
-            'warn',
-          ],
-          rpcPorts[i]!,
-        ),
-      )
-    }
+    await startDevnetProcesses(dir, doc, witnessKeys, procs)
     const url = procs[0]!.url
     const seen = new Map<number, number>()
     const final = new Map<number, number>()
