@@ -10,6 +10,7 @@
  * Kept right across reorgs by the block store's one write path: the blocks a reorg unindexes
  * leave, the ones it reindexes come in, after the batch is written.
  */
+import { bytesEqual, hexNoPrefix } from '../util/bytes.js'
 import type { Block } from './block.js'
 
 export interface TxLocation {
@@ -26,7 +27,7 @@ export class RecentTxs {
 
   add(block: Block): void {
     const keys = block.transactions.map((tx, index) => {
-      const k = Buffer.from(tx.hash()).toString('hex')
+      const k = hexNoPrefix(tx.hash())
       this.byHash.set(k, { blockHash: block.hash, index })
       return k
     })
@@ -36,18 +37,19 @@ export class RecentTxs {
 
   /** A block that left the canonical chain: its transactions are no longer where it said. */
   remove(block: Block): void {
-    const at = this.blocks.findIndex((b) => Buffer.compare(b.hash, block.hash) === 0)
+    const at = this.blocks.findIndex((b) => bytesEqual(b.hash, block.hash))
     if (at >= 0) this.drop(this.blocks.splice(at, 1)[0]!)
   }
 
   get(txHash: Uint8Array): TxLocation | undefined {
-    return this.byHash.get(Buffer.from(txHash).toString('hex'))
+    return this.byHash.get(hexNoPrefix(txHash))
   }
 
   private drop(b: { hash: Uint8Array; keys: string[] }): void {
     for (const k of b.keys) {
       // a later block may hold the same transaction again (after a reorg): leave its entry
-      if (Buffer.compare(this.byHash.get(k)?.blockHash ?? new Uint8Array(0), b.hash) === 0) this.byHash.delete(k)
+      const at = this.byHash.get(k)
+      if (at !== undefined && bytesEqual(at.blockHash, b.hash)) this.byHash.delete(k)
     }
   }
 }
