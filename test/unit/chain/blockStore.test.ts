@@ -1,66 +1,17 @@
-import t, { type Test } from 'tap'
+import t from 'tap'
 import path from 'node:path'
 import { RLP } from '@ethereumjs/rlp'
-import { createFeeMarket1559Tx, createLegacyTx, type TypedTransaction } from '@ethereumjs/tx'
-import { Address, bytesToHex, concatBytes, hexToBytes } from '@ethereumjs/util'
+import type { TypedTransaction } from '@ethereumjs/tx'
+import { bytesToHex, concatBytes } from '@ethereumjs/util'
 import { ClassicLevel } from 'classic-level'
 import { makeBlock, type Block } from '../../../src/chain/block.js'
-import { BlockStore, key, openDatabase, u64, type Db } from '../../../src/chain/blockStore.js'
-import { signHeader, ZERO32, type BlockHeader } from '../../../src/chain/header.js'
+import { BlockStore, key, openDatabase, u64 } from '../../../src/chain/blockStore.js'
 import type { TxReceipt } from '../../../src/chain/receipt.js'
-import { makeCommon } from '../../../src/execution/common.js'
-import { devAddress, devKey, prng, tempDir, same } from '../../helpers/inProcessNode.js'
+import { devAddress, tempDir, same } from '../../helpers/inProcessNode.js'
+import { storeFixture } from '../../helpers/storeFixture.js'
 
-const common = makeCommon(2100n)
-const rand = prng(7)
-const bytes = (n: number): Uint8Array => Uint8Array.from({ length: n }, () => Math.floor(rand() * 256))
-const addr = (i: number) => hexToBytes(devAddress(i) as `0x${string}`)
+const { common, bytes, addr, openStore, transfer, header } = storeFixture(7)
 const hx = (b: Uint8Array) => Buffer.from(b).toString('hex')
-
-async function openStore(t: Test, dir = tempDir(t)): Promise<{ db: Db; store: BlockStore; dir: string }> {
-  const db = await openDatabase(path.join(dir, 'db'))
-  t.teardown(() => (db.status === 'open' ? db.close() : undefined))
-  return { db, store: new BlockStore(db, common), dir }
-}
-
-const nonces = new Map<number, bigint>()
-function transfer(from: number, to: number | null, type: 'legacy' | '1559' = 'legacy'): TypedTransaction {
-  const nonce = nonces.get(from) ?? 0n
-  nonces.set(from, nonce + 1n)
-  const base = {
-    nonce,
-    gasLimit: 21_000n,
-    value: 1000n,
-    to: to === null ? undefined : new Address(addr(to)),
-    data: to === null ? Uint8Array.of(0x00) : undefined,
-  }
-  if (to === null) base.gasLimit = 100_000n
-  return type === 'legacy'
-    ? createLegacyTx({ ...base, gasPrice: 2_000_000_000n }, { common }).sign(devKey(from))
-    : createFeeMarket1559Tx({ ...base, maxFeePerGas: 3_000_000_000n, maxPriorityFeePerGas: 1n }, { common }).sign(devKey(from))
-}
-
-function header(number: bigint, parentHash: Uint8Array): BlockHeader {
-  return signHeader(
-    {
-      parentHash,
-      number,
-      timestamp: 1_700_000_000_000n + number * 1000n,
-      producer: addr(0),
-      stateRoot: bytes(32),
-      transactionsRoot: bytes(32),
-      receiptsRoot: bytes(32),
-      logsBloom: new Uint8Array(256),
-      gasLimit: 30_000_000n,
-      gasUsed: 21_000n,
-      baseFeePerGas: 1_000_000_000n,
-      flowRoot: ZERO32,
-      confirmationsRoot: ZERO32,
-      signature: new Uint8Array(0),
-    },
-    devKey(0),
-  )
-}
 
 function receiptsFor(txs: TypedTransaction[]): TxReceipt[] {
   let cumulative = 0n

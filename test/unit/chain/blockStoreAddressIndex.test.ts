@@ -4,72 +4,22 @@
  * created contract, self-sends), paged newest first, rewritten by reorgs in the commit batch,
  * kept across a reopen, and rebuilt for a data directory that predates it.
  */
-import t, { type Test } from 'tap'
-import path from 'node:path'
-import { createLegacyTx, type TypedTransaction } from '@ethereumjs/tx'
-import { Address, bytesToHex, hexToBytes } from '@ethereumjs/util'
+import t from 'tap'
+import type { TypedTransaction } from '@ethereumjs/tx'
+import { bytesToHex } from '@ethereumjs/util'
 import { makeBlock, type Block } from '../../../src/chain/block.js'
-import { AddressTxFlag, BlockStore, key, openDatabase, u64, type AddressTx, type Db } from '../../../src/chain/blockStore.js'
-import { signHeader, ZERO32, type BlockHeader } from '../../../src/chain/header.js'
+import { AddressTxFlag, BlockStore, key, u64, type AddressTx } from '../../../src/chain/blockStore.js'
+import { ZERO32 } from '../../../src/chain/header.js'
 import type { TxReceipt } from '../../../src/chain/receipt.js'
-import { makeCommon } from '../../../src/execution/common.js'
-import { devAddress, devKey, prng, tempDir } from '../../helpers/inProcessNode.js'
+import { tempDir } from '../../helpers/inProcessNode.js'
+import { storeFixture } from '../../helpers/storeFixture.js'
 
-const common = makeCommon(2100n)
-const rand = prng(11)
-const bytes = (n: number): Uint8Array => Uint8Array.from({ length: n }, () => Math.floor(rand() * 256))
-const addr = (i: number) => hexToBytes(devAddress(i) as `0x${string}`)
+const { bytes, addr, openStore, transfer: tx, header } = storeFixture(11)
 const hx = (b: Uint8Array) => bytesToHex(b)
 const u32 = (n: number) => Uint8Array.of(n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255)
 const A = 0x41
 const FROM = AddressTxFlag.from
 const TO = AddressTxFlag.to
-
-async function openStore(t: Test, dir = tempDir(t)): Promise<{ db: Db; store: BlockStore; dir: string }> {
-  const db = await openDatabase(path.join(dir, 'db'))
-  t.teardown(() => (db.status === 'open' ? db.close() : undefined))
-  return { db, store: new BlockStore(db, common), dir }
-}
-
-const nonces = new Map<number, bigint>()
-/** a signed transfer (to = null: a creation); every call takes the sender's next nonce */
-function tx(from: number, to: number | null): TypedTransaction {
-  const nonce = nonces.get(from) ?? 0n
-  nonces.set(from, nonce + 1n)
-  return createLegacyTx(
-    {
-      nonce,
-      gasPrice: 2_000_000_000n,
-      gasLimit: to === null ? 100_000n : 21_000n,
-      value: 1n,
-      to: to === null ? undefined : new Address(addr(to)),
-      data: to === null ? Uint8Array.of(0) : undefined,
-    },
-    { common },
-  ).sign(devKey(from))
-}
-
-function header(number: bigint, parentHash: Uint8Array): BlockHeader {
-  return signHeader(
-    {
-      parentHash,
-      number,
-      timestamp: 1_700_000_000_000n + number * 1000n,
-      producer: addr(0),
-      stateRoot: bytes(32),
-      transactionsRoot: bytes(32),
-      receiptsRoot: bytes(32),
-      logsBloom: new Uint8Array(256),
-      gasLimit: 30_000_000n,
-      gasUsed: 21_000n,
-      baseFeePerGas: 1_000_000_000n,
-      flowRoot: ZERO32,
-      confirmationsRoot: ZERO32,
-      signature: new Uint8Array(0),
-    },
-    devKey(0),
-  )
-}
 
 /** contract addresses made by creations, by tx hash; a creation not listed here failed */
 const created = new Map<string, Uint8Array>()

@@ -5,66 +5,18 @@
  * directory written before the records existed (the old path is taken).
  */
 import t, { type Test } from 'tap'
-import path from 'node:path'
-import { createFeeMarket1559Tx, createLegacyTx, type TypedTransaction } from '@ethereumjs/tx'
-import { Address, bytesToHex, hexToBytes } from '@ethereumjs/util'
+import type { TypedTransaction } from '@ethereumjs/tx'
+import { bytesToHex } from '@ethereumjs/util'
 import { decodeBodyTransaction, encodeBody, makeBlock, type Block } from '../../../src/chain/block.js'
-import { BlockStore, key, openDatabase, type Db } from '../../../src/chain/blockStore.js'
-import { signHeader, ZERO32, type BlockHeader } from '../../../src/chain/header.js'
+import { BlockStore, key } from '../../../src/chain/blockStore.js'
+import { ZERO32 } from '../../../src/chain/header.js'
 import type { TxReceipt } from '../../../src/chain/receipt.js'
 import { decodeReceiptRecord, encodeReceiptRecord, receiptRecordsOf } from '../../../src/chain/receiptRecord.js'
-import { makeCommon } from '../../../src/execution/common.js'
-import { devAddress, devKey, prng, same, tempDir } from '../../helpers/inProcessNode.js'
+import { same, tempDir } from '../../helpers/inProcessNode.js'
+import { storeFixture } from '../../helpers/storeFixture.js'
 
-const common = makeCommon(2100n)
-const rand = prng(11)
-const bytes = (n: number): Uint8Array => Uint8Array.from({ length: n }, () => Math.floor(rand() * 256))
-const addr = (i: number) => hexToBytes(devAddress(i) as `0x${string}`)
+const { common, bytes, openStore, transfer, header } = storeFixture(11)
 const R = 0x52
-
-async function openStore(t: Test, dir = tempDir(t)): Promise<{ db: Db; store: BlockStore }> {
-  const db = await openDatabase(path.join(dir, 'db'))
-  t.teardown(() => (db.status === 'open' ? db.close() : undefined))
-  return { db, store: new BlockStore(db, common) }
-}
-
-const nonces = new Map<number, bigint>()
-function transfer(from: number, to: number | null, type: 'legacy' | '1559' = 'legacy'): TypedTransaction {
-  const nonce = nonces.get(from) ?? 0n
-  nonces.set(from, nonce + 1n)
-  const base = {
-    nonce,
-    gasLimit: 100_000n,
-    value: 1000n,
-    to: to === null ? undefined : new Address(addr(to)),
-    data: to === null ? Uint8Array.of(0) : undefined,
-  }
-  return type === 'legacy'
-    ? createLegacyTx({ ...base, gasPrice: 2_000_000_000n }, { common }).sign(devKey(from))
-    : createFeeMarket1559Tx({ ...base, maxFeePerGas: 3_000_000_000n, maxPriorityFeePerGas: 1n }, { common }).sign(devKey(from))
-}
-
-function header(number: bigint, parentHash: Uint8Array, salt = 0n): BlockHeader {
-  return signHeader(
-    {
-      parentHash,
-      number,
-      timestamp: 1_700_000_000_000n + number * 1000n + salt,
-      producer: addr(0),
-      stateRoot: bytes(32),
-      transactionsRoot: bytes(32),
-      receiptsRoot: bytes(32),
-      logsBloom: new Uint8Array(256),
-      gasLimit: 30_000_000n,
-      gasUsed: 21_000n,
-      baseFeePerGas: 1_000_000_000n,
-      flowRoot: ZERO32,
-      confirmationsRoot: ZERO32,
-      signature: new Uint8Array(0),
-    },
-    devKey(0),
-  )
-}
 
 /** receipts with 0, 1 or 2 logs, so log indexes differ from transaction indexes */
 function receiptsFor(txs: TypedTransaction[]): TxReceipt[] {
