@@ -18,8 +18,9 @@ export interface RestoreParts {
 /**
  * Re-adds the journaled local transactions of the last run (before P2P and the producer start),
  * then rewrites the journal with those the pool took back: mined or no longer valid ones go.
+ * Returns the raw bytes of those taken back (the node gossips them once peers connect).
  */
-export async function restoreLocalTxs({ journal, txpool, recoverPool, decode, logger }: RestoreParts): Promise<void> {
+export async function restoreLocalTxs({ journal, txpool, recoverPool, decode, logger }: RestoreParts): Promise<{ hash: Uint8Array; raw: Uint8Array }[]> {
   const raws = journal.load()
   const decoded: { raw: Uint8Array; tx: TypedTransaction }[] = []
   for (const raw of raws) {
@@ -34,16 +35,17 @@ export async function restoreLocalTxs({ journal, txpool, recoverPool, decode, lo
     recoverPool,
     decoded.map((d) => d.tx),
   )
-  let restored = 0
+  const restored: { hash: Uint8Array; raw: Uint8Array }[] = []
   for (const { raw, tx } of decoded) {
     try {
       const { hash } = await txpool.add(tx)
       journal.adopt(bytesToHex(hash), raw)
-      restored++
+      restored.push({ hash, raw })
     } catch {
       // mined before the stop, or no longer valid against the head: the rewrite drops it
     }
   }
   journal.rotate()
-  if (raws.length > 0) logger.info('restored local transactions from the journal', { restored, journaled: raws.length })
+  if (raws.length > 0) logger.info('restored local transactions from the journal', { restored: restored.length, journaled: raws.length })
+  return restored
 }

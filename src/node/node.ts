@@ -95,6 +95,8 @@ export class Node implements NodeApi {
   readonly chainId: bigint
   readonly clientVersion = CLIENT_VERSION
   network: Network | null = null
+  /** the journal's transactions restored at start, re-gossiped to each new peer while pending */
+  private restored: { hash: Uint8Array; raw: Uint8Array }[] = []
   producer: BlockProducer | null = null
   /** the flow side-chain service: runs the side-chain while this node's key is in the committee */
   flow: FlowService | null = null
@@ -171,6 +173,13 @@ export class Node implements NodeApi {
       const all = await readCandidates(await this.chain.stateAt(header))
       this.witnessStats = all.filter((c) => seated.has(c.address)).map((c) => ({ address: c.address, produced: c.produced, missed: c.missed, trust: c.trust }))
     }
+  }
+
+  /** journaled transactions of the last run that are still pending, to the peers that lack them */
+  private regossipRestored(): void {
+    // mined or dropped ones are forgotten, so the list only shrinks
+    this.restored = this.restored.filter(({ hash }) => this.txpool.has(hash))
+    for (const { raw } of this.restored) this.network?.broadcastTx(raw)
   }
 
   /**
@@ -350,8 +359,9 @@ export class Node implements NodeApi {
     )
     const node = new Node(opts, db, chain, recoverPool, txpool, logger, now)
     node.flow = node.startFlow(chainDb)
+    let restored: { hash: Uint8Array; raw: Uint8Array }[] = []
     try {
-      await restoreLocalTxs({
+      restored = await restoreLocalTxs({
         journal: node.journal,
         txpool,
         recoverPool,
@@ -382,6 +392,10 @@ export class Node implements NodeApi {
           receipt: (e) => network.broadcastFlowReceipt(e),
           signature: (s) => network.broadcastFlowSignature(encodeFlowSignature(s)),
         }
+        // the journal's transactions were only ever sent to the peers of the last run (if any):
+        // each new peer gets those still pending (its known set stops a second send)
+        node.restored = restored
+        if (restored.length > 0) network.on('peer', () => node.regossipRestored())
         await network.start()
       } catch (e) {
         await node.close()
