@@ -359,9 +359,8 @@ export class Node implements NodeApi {
     )
     const node = new Node(opts, db, chain, recoverPool, txpool, logger, now)
     node.flow = node.startFlow(chainDb)
-    let restored: { hash: Uint8Array; raw: Uint8Array }[] = []
     try {
-      restored = await restoreLocalTxs({
+      node.restored = await restoreLocalTxs({
         journal: node.journal,
         txpool,
         recoverPool,
@@ -394,8 +393,7 @@ export class Node implements NodeApi {
         }
         // the journal's transactions were only ever sent to the peers of the last run (if any):
         // each new peer gets those still pending (its known set stops a second send)
-        node.restored = restored
-        if (restored.length > 0) network.on('peer', () => node.regossipRestored())
+        if (node.restored.length > 0) network.on('peer', () => node.regossipRestored())
         await network.start()
       } catch (e) {
         await node.close()
