@@ -1,8 +1,8 @@
 /**
  * debug_traceCall(call, block?, options?): traces a call exactly as eth_call runs it on that
- * block (struct logger by default, or `callTracer`).
+ * block or on the pending block (struct logger by default, or `callTracer`).
  */
-import { requireBlock } from '../blocks.js'
+import { callTarget } from '../pendingBlock.js'
 import { toCallRequest } from '../format.js'
 import { blockTag, callObject, defineMethod, optional, required } from '../params.js'
 import { traceConfig } from './traceConfig.js'
@@ -14,7 +14,6 @@ export const debug_traceCall = defineMethod(
   async ([req, ref, cfg = {}], ctx) => {
     const node = ctx.node
     makeTracer(cfg)
-    const head = await requireBlock(node, ref)
-    return traceCall(node.callEnv(head.header, head.hash), toCallRequest(req), cfg)
+    return traceCall(await node.callEnvOn(await callTarget(node, ref)), toCallRequest(req), cfg)
   },
 )

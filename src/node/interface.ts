@@ -84,8 +84,8 @@ export interface NodeApi extends NodeInfo {
   estimateGas(req: CallRequest, on: Head | 'pending'): Promise<bigint>
   /** the `pending` tag: the pool's next block executed on the head (cached, bounded work) */
   pendingBlock(): Promise<PendingBlock>
-  /** the environment a call runs in on top of a block (eth_createAccessList, tracing) */
-  callEnv(header: BlockHeader, hash: Uint8Array): CallEnv
+  /** the environment a call runs in on top of a block or of the pending block (eth_createAccessList, tracing) */
+  callEnvOn(on: Head | 'pending'): Promise<CallEnv>
   /** eth_syncing: false, or the progress of a range sync */
   syncing(): false | { startingBlock: bigint; currentBlock: bigint; highestBlock: bigint }
   /** the node's wall clock (ms; injected in tests) */

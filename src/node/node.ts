@@ -480,16 +480,16 @@ export class Node implements NodeApi {
     return this.pending.get()
   }
 
-  private async envOn(on: Head | 'pending'): Promise<CallEnv> {
+  async callEnvOn(on: Head | 'pending'): Promise<CallEnv> {
     return on === 'pending' ? (await this.pendingBlock()).callEnv : this.callEnv(on.header, on.hash)
   }
 
   async call(req: CallRequest, on: Head | 'pending'): Promise<Uint8Array> {
-    return call(await this.envOn(on), req)
+    return call(await this.callEnvOn(on), req)
   }
 
   async estimateGas(req: CallRequest, on: Head | 'pending'): Promise<bigint> {
-    return estimateGas(await this.envOn(on), req)
+    return estimateGas(await this.callEnvOn(on), req)
   }
 
   async close(): Promise<void> {

@@ -6,7 +6,7 @@
 import t from 'tap'
 import { createLegacyTx, type TypedTransaction } from '@ethereumjs/tx'
 import { Address, bytesToHex, hexToBytes } from '@ethereumjs/util'
-import { getCreateAddress } from 'ethers'
+import { getCreateAddress, keccak256 } from 'ethers'
 import { makeCommon } from '../../../src/execution/common.js'
 import { PendingBlockCache } from '../../../src/node/pendingBlock.js'
 import { devAddress, devKey, startNode } from '../../helpers/inProcessNode.js'
@@ -77,6 +77,18 @@ t.test('pending: the next block, its state, the pool nonce, cached per head and 
   t.equal(BigInt(await n.rpc('eth_call', [{ to: contract }, 'pending'])), 42n, 'eth_call runs on the pending state')
   t.equal(await n.rpc('eth_call', [{ to: contract }, 'latest']), '0x')
   t.ok(BigInt(await n.rpc('eth_estimateGas', [{ to: contract }, 'pending'])) > 21_000n)
+
+  // proofs, access lists and traces see the pending state too (the contract exists only there)
+  const proof = await n.rpc('eth_getProof', [RECIPIENT, [], 'pending'])
+  t.equal(proof.balance, '0x4d2', 'eth_getProof proves the pending balance')
+  t.equal((await n.rpc('eth_getProof', [RECIPIENT, [], 'latest'])).balance, '0x0')
+  t.equal(keccak256(proof.accountProof[0]), block.stateRoot, "the proof's root node is the pending block's stateRoot")
+  const listed = await n.rpc('eth_createAccessList', [{ from: sender, to: contract }, 'pending'])
+  t.ok(BigInt(listed.gasUsed) > 21_000n, 'eth_createAccessList executes the pending contract')
+  t.equal(listed.error, undefined)
+  const traced = await n.rpc('debug_traceCall', [{ to: contract }, 'pending', { tracer: 'callTracer' }])
+  t.equal(BigInt(traced.output), 42n, 'debug_traceCall runs on the pending state')
+  t.equal((await n.rpc('debug_traceCall', [{ to: contract }, 'latest', { tracer: 'callTracer' }])).output ?? '0x', '0x')
 
   // polling does not rebuild; a pool change does, but not more often than every 500 ms
   const builds = n.node.pending.builds
