@@ -250,7 +250,11 @@ export async function startRpcServer(opts: RpcServerOptions): Promise<RpcServer>
   })
 
   app.get('/', async (_req, reply) => reply.type('text/plain').send(hint))
-  app.get('/health', async (_req, reply) => reply.send({ ok: true }))
+  app.get('/health', async (_req, reply) => {
+    if (opts.health === undefined) return reply.send({ ok: true })
+    const report = opts.health()
+    return reply.code(report.ok ? 200 : 503).send(report)
+  })
   app.get('/metrics', async (_req, reply) => reply.type(PROMETHEUS_CONTENT_TYPE).send(await renderMetrics()))
 
   app.post('/', async (req: FastifyRequest, reply: FastifyReply) => {

@@ -10,6 +10,7 @@ import { genesisCommand } from './genesisCommand.js'
 import { keysCommand } from './keysCommand.js'
 import { nodeCommand } from './nodeCommand.js'
 import { statusCommand } from './statusCommand.js'
+import { buildInfo, versionText } from '../node/version.js'
 
 const USAGE = `nfc — the NetFlowCoin node
 
@@ -17,7 +18,7 @@ Usage:
   nfc node [--dev] [--genesis FILE] [--datadir DIR] [--rpc HOST:PORT]
            [--witness-key FILE [--password-file FILE]]
            [--p2p HOST:PORT|off] [--peers URL,…] [--node-key FILE]
-           [--reset] [--log-level debug|info|warn|error]
+           [--reset] [--log-level debug|info|warn|error] [--log-format text|json]
   nfc devnet [--nodes N] [--datadir DIR] [--genesis FILE] [--rpc-port PORT] [--p2p-port PORT]
              [--reset] [--log-level debug|info|warn|error]
   nfc genesis devnet --nodes N [--chain-id ID] [--timestamp MS] --out FILE [--force]
@@ -27,6 +28,8 @@ Usage:
   nfc genesis check FILE
   nfc keys new|list|import|export [ADDRESS] [--keystore DIR] [--password-file FILE] [--light] …
   nfc status [--rpc URL] [--json]
+  nfc flow simulate [--rpc URL] [--consumers C] [--providers P] [--seconds S] [--cheat KIND] …
+  nfc --version [--json]
 
 Commands:
   node      run a node from a genesis file (--dev: the single-node dev chain of genesis/dev.json,
@@ -37,6 +40,9 @@ Commands:
             witness keys in keystore files) or check one (\`check\`)
   keys      encrypted key files (Ethereum v3 keystores, in ./data/keystore by default)
   status    a summary of a running node over JSON-RPC (head, finality, peers, witnesses)
+  flow      Proof of Valuable Flow tools (\`simulate\`: consumers and providers carry real bytes,
+            sign receipts and submit them to a running node)
+  version   the version, the git commit and the WASM core this build runs (also --version)
 
 Run \`nfc <command> --help\` for the options of a command.`
 
@@ -57,6 +63,15 @@ async function main(argv: string[]): Promise<number> {
       return statusCommand(rest)
     case 'flow':
       return flowCommand(rest)
+    case '--version':
+    case '-V':
+    case 'version':
+      if (rest.length > 1 || (rest.length === 1 && rest[0] !== '--json')) {
+        process.stderr.write(`nfc ${command}: the only option is --json\n`)
+        return 2
+      }
+      process.stdout.write((rest[0] === '--json' ? JSON.stringify(buildInfo()) : versionText()) + '\n')
+      return 0
     case undefined:
     case '--help':
     case '-h':

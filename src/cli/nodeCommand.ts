@@ -11,7 +11,7 @@ import { ChainErrorCode } from '../chain/errors.js'
 import { chaindataDir } from '../node/datadir.js'
 import { isNfcError } from '../util/errors.js'
 import { packageRoot } from '../util/packageRoot.js'
-import { createLogger, type LogLevel } from '../util/logger.js'
+import { createLogger, LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from '../util/logger.js'
 import { decryptKeystore, KeystoreError, parseKeystoreText } from '../crypto/keystore.js'
 import { processIo, readPassword, UsageError, type CliIo } from './io.js'
 import { defaultPoolLimits, type PoolLimits } from '../node/node.js'
@@ -60,6 +60,8 @@ Options:
                         queued transactions in the whole pool (default 1024)
   --reset               delete the data directory first (the chain starts over from genesis)
   --log-level LEVEL     debug | info | warn | error (default info)
+  --log-format FORMAT   text (default) | json: one JSON object a line (time, level, module, msg,
+                        fields; bytes as 0x hex, big numbers as decimal strings) for log shippers
   -h, --help            this text`
 
 export function parseHostPort(value: string, flag = 'rpc', example = '127.0.0.1:8545'): { host: string; port: number } {
@@ -340,6 +342,7 @@ export async function nodeCommand(argv: string[]): Promise<number> {
         'txpool-globalqueue': { type: 'string' },
         reset: { type: 'boolean', default: false },
         'log-level': { type: 'string', default: 'info' },
+        'log-format': { type: 'string', default: 'text' },
         help: { type: 'boolean', short: 'h', default: false },
       },
       strict: true,
@@ -353,11 +356,16 @@ export async function nodeCommand(argv: string[]): Promise<number> {
     return 0
   }
   const level = opts['log-level'] as LogLevel
-  if (!['debug', 'info', 'warn', 'error'].includes(level)) {
+  if (!LOG_LEVELS.includes(level)) {
     process.stderr.write(`nfc node: --log-level must be debug, info, warn or error\n`)
     return 2
   }
-  const logger = createLogger({ level })
+  const format = opts['log-format'] as LogFormat
+  if (!LOG_FORMATS.includes(format)) {
+    process.stderr.write(`nfc node: --log-format must be text or json, got "${format}"\n`)
+    return 2
+  }
+  const logger = createLogger({ level, format })
   let node: RunningNode | undefined
   try {
     const genesisFile = opts.genesis ?? (opts.dev ? resolve(packageRoot()!, 'genesis/dev.json') : undefined)
@@ -381,7 +389,9 @@ export async function nodeCommand(argv: string[]): Promise<number> {
       logger.info('reset: removed the data directory', { datadir })
     }
     logger.info('starting', { genesis: genesisFile, datadir, chainId: genesis.chainId })
-    node = await startNode({ genesis, datadir, rpc, p2p, witnessKey, logger, txpool })
+    // /health: a networked node without peers is not healthy; the dev chain needs none
+    const rpcWithHealth = rpc === null ? null : { ...rpc, healthRequiresPeers: p2p !== null && opts.dev !== true }
+    node = await startNode({ genesis, datadir, rpc: rpcWithHealth, p2p, witnessKey, logger, txpool })
     if (node.rpc !== null) logger.info('JSON-RPC listening', { http: node.rpc.url, ws: node.rpc.wsUrl })
   } catch (e) {
     if (e instanceof UsageError || isNfcError(e)) {

@@ -7,6 +7,7 @@
  */
 import { Node, type NodeOptions } from '../node/node.js'
 import { NodeErrorCode } from '../node/errors.js'
+import { nodeHealth } from '../node/health.js'
 import { NfcError } from '../util/errors.js'
 import { rpcDefaults, type RpcServerOptions } from '../../rpc/config.js'
 import { closeFilterRegistry } from '../../rpc/filters/index.js'
@@ -31,7 +32,10 @@ export type RpcOptions = { host: string; port: number } & Partial<
     | 'cors'
     | 'vhosts'
   >
->
+> & {
+    /** GET /health reports "no peers" as unhealthy (a node on a network; not the dev chain) */
+    healthRequiresPeers?: boolean
+  }
 
 export interface StartOptions extends NodeOptions {
   /** the JSON-RPC server; null: no RPC */
@@ -70,6 +74,7 @@ export async function startNode(opts: StartOptions): Promise<RunningNode> {
         vhosts: rpcOpts.vhosts ?? [...rpcDefaults.vhosts],
         // read at each scrape
         nodeStats: () => node.stats(),
+        health: () => nodeHealth(node, { requirePeers: rpcOpts.healthRequiresPeers === true }),
       })
     } catch (e) {
       await node.close()

@@ -20,7 +20,8 @@ export const DEV_GENESIS = join(REPO_ROOT, 'genesis/dev.json')
 
 const START_TIMEOUT_MS = 30_000
 const STOP_TIMEOUT_MS = 20_000
-const LISTENING = /JSON-RPC listening http=(\S+) ws=(\S+)/
+/** the start-up line in either log format (text: key=value; json: one object) */
+const LISTENING = /JSON-RPC listening http=(\S+) ws=(\S+)|"msg":"JSON-RPC listening","http":"([^"]+)","ws":"([^"]+)"/
 
 export interface NodeProcess {
   url: string
@@ -109,7 +110,7 @@ export function startNode(opts: StartOptions): Promise<NodeProcess> {
           }
           return res.code ?? -1
         })())
-      resolveStart({ url: m[1]!, wsUrl: m[2]!, proc, stderr: () => err, stop, kill })
+      resolveStart({ url: (m[1] ?? m[3])!, wsUrl: (m[2] ?? m[4])!, proc, stderr: () => err, stop, kill })
     })
   })
 }

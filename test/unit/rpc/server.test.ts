@@ -25,6 +25,18 @@ t.test('HTTP basics: POST /, GET /, /health, 404', async (t) => {
   t.equal((await fetch(s.url + '/nope', { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } })).status, 404)
 })
 
+t.test('/health: the report the node gives, 200 when ok, 503 with the reasons when not', async (t) => {
+  let report = { ok: true, reasons: [] as string[], head: '12', headAgeMs: 300, peers: 3, syncing: false }
+  const s = await startTestServer(t, { health: () => report })
+  const ok = await fetch(s.url + '/health')
+  t.equal(ok.status, 200)
+  t.same(await ok.json(), report)
+  report = { ok: false, reasons: ['no peers', 'syncing'], head: '12', headAgeMs: 300, peers: 0, syncing: true }
+  const bad = await fetch(s.url + '/health')
+  t.equal(bad.status, 503, 'read again at each request')
+  t.same(await bad.json(), report)
+})
+
 t.test('content type: JSON types accepted, others 415 (as geth)', async (t) => {
   const s = await startTestServer(t)
   for (const ct of ['application/json', 'application/json; charset=utf-8', 'Application/JSON', 'application/json-rpc', 'application/jsonrequest']) {
