@@ -154,7 +154,7 @@ export function registerSlotMetrics(registry: Registry, readSnapshot: () => Slot
   registry.reserve('nfc_producer_missed_slots_total')
   new prom.Counter({
     name: 'nfc_producer_missed_slots_total',
-    help: 'own slots without a block of ours, by reason (skipped: passed before the producer got to it; failed: building threw)',
+    help: 'own slots without a block of ours, by reason (skipped: passed before the producer got to it; failed: building threw; preempted: a block for the slot came in first)',
     labelNames: ['reason'],
     registers: [r],
     collect() {

@@ -165,6 +165,8 @@ export class BlockProducer extends EventEmitter<{ slot: [SlotOutcome]; next: [bi
     let deadline: bigint | undefined
     try {
       await this.opts.poolReady?.()
+      // a block for this slot may have been imported while we waited: building on it would fail
+      if (slot <= chain.slotOf(chain.head.header.timestamp)) return this.preempted(slot)
       const txs = txpool.selectForBlock(chain.genesis.params.blockGasLimit)
       const built = await chain.produceBlock(this.opts.privateKey, slotStart, txs, this.opts.confirmations?.() ?? [], {
         onStart: () => void (startedAt = BigInt(now())),
@@ -208,9 +210,23 @@ export class BlockProducer extends EventEmitter<{ slot: [SlotOutcome]; next: [bi
       else logger.info('produced block', fields)
       this.emit('slot', { slot, result: 'produced', txs: fields.txs, left: fields.left, latenessMs, buildMs })
     } catch (e) {
+      // the same race inside produceBlock (a block for the slot took the lock first): not a fault
+      if (slot <= chain.slotOf(chain.head.header.timestamp)) return this.preempted(slot)
       logger.error('block production failed', { slot, error: e })
       this.missed(slot, 'failed')
     }
+  }
+
+  /**
+   * Another witness's block for our slot came in first: two witnesses saw different schedules
+   * for the slot (one had not imported the block that changed the round yet). A consensus race
+   * that fork choice settles, not something an operator must act on: info, and counted.
+   */
+  private preempted(slot: bigint): void {
+    const head = this.opts.chain.head.header
+    this.opts.logger.info('a block for our slot came in first; not producing', { slot, head: head.number, producer: head.producer })
+    this.metrics.miss('preempted')
+    this.emit('slot', { slot, result: 'missed', reason: 'preempted' })
   }
 
   /** Stops scheduling and waits for a block being produced to finish. */

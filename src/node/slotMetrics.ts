@@ -14,6 +14,8 @@ export type MissReason =
   | 'skipped'
   /** building or committing the block threw */
   | 'failed'
+  /** a block for the slot came in while ours was being prepared (a witness that saw another schedule, e.g. across a round change) */
+  | 'preempted'
 
 /** totals since start; quantiles and max over the most recent samples */
 export interface DurationSnapshot {
@@ -77,7 +79,7 @@ export function quantile(sorted: readonly number[], q: number): number {
 export class SlotMetrics {
   produced = 0
   leftByBudget = 0
-  readonly missedBy: Record<MissReason, number> = { skipped: 0, failed: 0 }
+  readonly missedBy: Record<MissReason, number> = { skipped: 0, failed: 0, preempted: 0 }
   readonly startLateness = new DurationStats()
   readonly build = new DurationStats()
 
@@ -86,7 +88,7 @@ export class SlotMetrics {
   }
 
   get missed(): number {
-    return this.missedBy.skipped + this.missedBy.failed
+    return this.missedBy.skipped + this.missedBy.failed + this.missedBy.preempted
   }
 
   snapshot(): SlotMetricsSnapshot {

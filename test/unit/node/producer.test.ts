@@ -13,7 +13,7 @@ import { BlockProducer, type SlotOutcome } from '../../../src/node/producer.js'
 import { DurationStats, quantile, SlotMetrics } from '../../../src/node/slotMetrics.js'
 import { TxPool } from '../../../src/txpool/txPool.js'
 import { ManualClock } from '../../../src/util/clock.js'
-import { silentLogger } from '../../../src/util/logger.js'
+import { createLogger, silentLogger } from '../../../src/util/logger.js'
 import { devAddress, devGenesis, devKey, openChain, tempDir } from '../../helpers/inProcessNode.js'
 
 const GENESIS_TIME = 1_700_000_000_000
@@ -97,7 +97,7 @@ t.test('slot metrics: quantiles over the recent samples, max since start', async
   m.produced = 3
   m.miss('skipped', 2)
   m.miss('failed')
-  t.same(m.snapshot().missedBy, { skipped: 2, failed: 1 })
+  t.same(m.snapshot().missedBy, { skipped: 2, failed: 1, preempted: 0 })
   t.equal(m.snapshot().ownSlots, 6)
 })
 
@@ -158,9 +158,59 @@ t.test('the producer on a ManualClock: on-time blocks, then a late wake counted 
     [3n, 4n, 5n],
     'slots 3–5 counted as missed',
   )
-  t.same(snap.missedBy, { skipped: 3, failed: 0 })
+  t.same(snap.missedBy, { skipped: 3, failed: 0, preempted: 0 })
   t.equal(snap.produced, 3, 'slots 1, 2 and 6 produced')
   t.equal(snap.ownSlots, 6)
   t.equal(snap.startLateness.maxMs, 3600, 'max lateness')
   t.equal(chain.slotOf(chain.head.header.timestamp), 6n, 'the head is slot 6')
+})
+
+t.test('a block for our slot that comes in while ours is prepared: counted as preempted, logged at info, not ERROR', async (t) => {
+  const clock = new ManualClock(GENESIS_TIME)
+  const { chain } = await openChain(t, tempDir(t), devGenesis(), () => clock.now())
+  const pool = await poolOn(chain)
+  const lines: string[] = []
+  const logger = createLogger({ level: 'debug', write: (l) => lines.push(l) })
+  // the race: while the producer waits for its pool, a block for the same slot is imported (as from
+  // a witness that saw another schedule); here the chain makes it directly
+  let racing = true
+  const producer = new BlockProducer({
+    chain,
+    txpool: pool,
+    privateKey: devKey(0),
+    logger,
+    now: () => clock.now(),
+    timers: clock,
+    poolReady: async () => {
+      if (racing) {
+        racing = false
+        await chain.produceBlock(devKey(0), BigInt(GENESIS_TIME + 1000), [])
+      }
+      await refresh(pool, chain)
+    },
+    afterBlock: () => undefined,
+  })
+  t.teardown(() => producer.stop())
+  producer.start()
+  const first = once(producer, 'slot')
+  const scheduled = once(producer, 'next')
+  clock.advance(1000)
+  const [o] = (await first) as [SlotOutcome]
+  t.match(o, { slot: 1n, result: 'missed', reason: 'preempted' })
+  t.same(await scheduled, [2n], 'then slot 2 is the next wake')
+  t.equal(chain.head.header.number, 1n, 'one block for slot 1, the one that came in')
+  t.same(producer.metrics.snapshot().missedBy, { skipped: 0, failed: 0, preempted: 1 })
+  t.notOk(
+    lines.some((l) => / ERROR /.test(l)),
+    'no ERROR line',
+  )
+  t.ok(
+    lines.some((l) => / INFO  .*a block for our slot came in first; not producing slot=1 head=1/.test(l)),
+    'an info line says what happened',
+  )
+
+  // the next slot is produced as usual
+  const second = once(producer, 'slot')
+  clock.advance(1000)
+  t.match(((await second) as [SlotOutcome])[0], { slot: 2n, result: 'produced' })
 })
