@@ -4,7 +4,7 @@
  */
 import { parseArgs } from 'node:util'
 import { DEV_ACCOUNTS } from '../node/devAccounts.js'
-import { UsageError } from './io.js'
+import { progressLine, UsageError } from './io.js'
 import { formatSummary, simulate, type Cheat } from '../flowSim/simulate.js'
 
 const HELP = `nfc flow — Proof of Valuable Flow tools
@@ -94,18 +94,14 @@ export async function flowCommand(argv: string[]): Promise<number> {
     process.stderr.write(`nfc flow simulate: ${(e as Error).message}\n\nRun \`nfc flow --help\` for the options.\n`)
     return 2
   }
-  const tty = process.stderr.isTTY
-  const progress = (line: string) => {
-    if (tty) process.stderr.write(`\r\x1b[K${line}`)
-    else process.stderr.write(line + '\n')
-  }
+  const progress = progressLine()
   try {
-    const summary = await simulate({ ...opts, log: (l) => process.stdout.write(l + '\n'), progress })
-    if (tty) process.stderr.write('\r\x1b[K')
+    const summary = await simulate({ ...opts, log: (l) => process.stdout.write(l + '\n'), progress: (l) => progress.update(l) })
+    progress.done()
     process.stdout.write(formatSummary(summary) + '\n')
     return 0
   } catch (e) {
-    if (tty) process.stderr.write('\r\x1b[K')
+    progress.done()
     const err = e as NodeJS.ErrnoException & { cause?: { code?: string } }
     const refused = err.cause?.code === 'ECONNREFUSED' || /ECONNREFUSED|fetch failed/.test(String(err.message))
     process.stderr.write(`nfc flow simulate: ${refused ? `no node answers at ${opts.rpc}` : err.message}\n`)

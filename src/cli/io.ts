@@ -93,3 +93,37 @@ export async function readPassword(opts: { file?: string; confirm: boolean; what
   if (opts.confirm && pw === '') throw new UsageError(`the ${what} is empty; a key file needs a password`)
   return pw
 }
+
+/** Where progress goes: stderr, or a test's stand-in. */
+export interface ProgressStream {
+  isTTY?: boolean
+  write(text: string): unknown
+}
+
+/**
+ * The progress of a long command. On a terminal: one line, rewritten in place. Elsewhere (a
+ * file, a pipe, CI): a line only when the phase changes — the text before the first ':' — so a
+ * log gets "traffic: …" once, not once a second; the command's final summary says the rest.
+ */
+export function progressLine(stream: ProgressStream = process.stderr): { update(line: string): void; done(): void } {
+  const tty = stream.isTTY === true
+  let phase: string | undefined
+  let shown = false
+  return {
+    update(line: string): void {
+      if (tty) {
+        stream.write(`\r\x1b[K${line}`)
+        shown = true
+        return
+      }
+      const next = line.split(':', 1)[0]!
+      if (next === phase) return
+      phase = next
+      stream.write(line + '\n')
+    },
+    done(): void {
+      if (tty && shown) stream.write('\r\x1b[K')
+      shown = false
+    },
+  }
+}
