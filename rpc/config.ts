@@ -8,7 +8,7 @@
  */
 import type { NfcError } from '../src/util/errors.js'
 import type { Logger } from '../src/util/logger.js'
-import type { HealthReport, SlotMetricsSnapshot } from '../src/node/interface.js'
+import type { BuildInfo, HealthReport, SlotMetricsSnapshot } from '../src/node/interface.js'
 import { RpcErrorCode, rpcError } from './errors.js'
 import type { RpcContext, RpcMethod } from './types.js'
 
@@ -55,6 +55,8 @@ export interface NodeMetricsSnapshot {
 }
 
 export interface RpcServerOptions {
+  /** what this build is: /metrics shows it as `nfc_build_info` (value 1, the facts as labels) */
+  buildInfo?: BuildInfo
   /** GET /health: the node's report, read at each request (200 when ok, else 503); absent: always ok */
   health?: () => HealthReport
   host: string

@@ -139,6 +139,17 @@ export async function startRpcServer(opts: RpcServerOptions): Promise<RpcServer>
     onShed: (reason: ShedReason) => metrics.shed.inc({ reason }),
   })
   if (opts.nodeStats) registerSlotMetrics(metrics.registry, () => opts.nodeStats?.().producer)
+  if (opts.buildInfo) {
+    const b = opts.buildInfo
+    metrics.registry
+      .gauge('nfc_build_info', 'this build: version, git commit, sha256 of the WASM core, Node.js version (value 1)', [
+        'version',
+        'commit',
+        'wasm_core',
+        'node',
+      ])
+      .set({ version: b.version, commit: b.commit ?? 'unknown', wasm_core: b.wasmCore ?? 'none', node: b.node }, 1)
+  }
   const onCall = (r: CallRecord) => {
     const method = r.method ?? 'unknown'
     metrics.requests.inc({ method })

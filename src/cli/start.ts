@@ -8,6 +8,7 @@
 import { Node, type NodeOptions } from '../node/node.js'
 import { NodeErrorCode } from '../node/errors.js'
 import { nodeHealth } from '../node/health.js'
+import { buildInfo } from '../node/version.js'
 import { NfcError } from '../util/errors.js'
 import { rpcDefaults, type RpcServerOptions } from '../../rpc/config.js'
 import { closeFilterRegistry } from '../../rpc/filters/index.js'
@@ -75,6 +76,7 @@ export async function startNode(opts: StartOptions): Promise<RunningNode> {
         // read at each scrape
         nodeStats: () => node.stats(),
         health: () => nodeHealth(node, { requirePeers: rpcOpts.healthRequiresPeers === true }),
+        buildInfo: buildInfo(),
       })
     } catch (e) {
       await node.close()

@@ -65,6 +65,15 @@ t.test('/health: 200 on the producing dev chain, 503 "no peers" on a networked n
   await waitFor(async () => (await fetch(dev.url + '/health')).status === 200, 20_000, 'the dev chain to be healthy')
   const ok = await (await fetch(dev.url + '/health')).json()
   t.match(ok, { ok: true, reasons: [], peers: null, syncing: false })
+  // and /metrics says which build answers
+  const info = JSON.parse(execFileSync(process.execPath, [CLI, 'version', '--json'], { encoding: 'utf8' }))
+  const metrics = await (await fetch(dev.url + '/metrics')).text()
+  const line = metrics.split('\n').find((l) => l.startsWith('nfc_build_info{'))
+  t.ok(line, 'nfc_build_info is exported')
+  t.match(line, `version="${info.version}"`)
+  t.match(line, `commit="${info.commit ?? 'unknown'}"`)
+  t.match(line, `wasm_core="${info.wasmCore ?? 'none'}"`)
+  t.match(line, /\} 1$/)
 
   const dir = tempDir(t)
   const { doc } = devnetGenesis({ nodes: 1, timestamp: (Math.floor(Date.now() / 1000) - 10) * 1000 })
