@@ -5,7 +5,6 @@
  */
 import type { TxPool } from '../txpool/txPool.js'
 import type { CallEnv, CallRequest } from '../execution/call.js'
-import type { BlockHeader } from '../chain/header.js'
 import type { Blockchain, Head, NewBlockEvent } from './blockchain.js'
 import type { PeerInfo } from '../p2p/network.js'
 export type { HealthReport } from './health.js'

@@ -8,7 +8,7 @@ import { join, relative } from 'node:path'
 const RESULTS = '.tap/test-results'
 const started = Date.now()
 const tap = spawn('npx', ['tap', ...process.argv.slice(2)], { stdio: 'inherit' })
-tap.on('close', (code, signal) => {
+tap.on('close', (code) => {
   if (code === 0) process.exit(0)
   summarise()
   process.exit(code ?? 1)

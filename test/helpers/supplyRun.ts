@@ -72,7 +72,6 @@ const STAKING = at(SYSTEM_CONTRACTS.staking)
 const REGISTRY = at(SYSTEM_CONTRACTS.nodeRegistry)
 const FLOW = at(SYSTEM_CONTRACTS.flowRewards)
 const NB_AT = at(SYSTEM_CONTRACTS.nb)
-const TRAFFIC_POOL = at(POOLS.trafficMining)
 const PROTOCOL = new Set<string>([...Object.values(SYSTEM_CONTRACTS), ...Object.values(POOLS), BURN_ADDRESS])
 
 const emit = (r: { type: 'comment' | 'assert' | 'done'; name: string; ok?: boolean; diag?: unknown }) =>
@@ -142,7 +141,6 @@ await t.test(`supply invariant over ${BLOCKS} blocks with random traffic, votes 
 
   // every account that can hold NFC: the alloc, protocol accounts, the actors (fresh ones join)
   const tracked = new Set<string>([...genesis.alloc.map(([a]) => a), ...PROTOCOL, foundation, witness.addr, ...actors.map((a) => a.addr)])
-  const trackedAt = () => [...tracked].map(at)
 
   const dir = tempDir(t, 'nfc-supply-')
   const { chain } = await openChain(t, dir, genesis, () => Number(genesis.timestamp))

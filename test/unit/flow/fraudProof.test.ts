@@ -4,17 +4,7 @@ import { core } from '../../../src/core/index.js'
 import { entryOfReceipt, type CheckpointEntry } from '../../../src/flow/checkpoint.js'
 import { FlowErrorCode } from '../../../src/flow/errors.js'
 import { FraudKind, checkFraud, decodeFraudProof, encodeFraudProof, type FraudProof } from '../../../src/flow/fraudProof.js'
-import {
-  RECEIPT_DOMAIN_TAG,
-  hexOf,
-  receiptHash,
-  receiptTotal,
-  rlpDecode,
-  rlpEncode,
-  signReceipt,
-  type FlowReceipt,
-  type SignedReceipt,
-} from '../../../src/flow/receipt.js'
+import { RECEIPT_DOMAIN_TAG, hexOf, receiptTotal, rlpDecode, rlpEncode, signReceipt, type FlowReceipt, type SignedReceipt } from '../../../src/flow/receipt.js'
 
 const h = (s: string): Uint8Array => core.keccak256(new TextEncoder().encode(s))
 const addrOfKey = (k: Uint8Array): string => hexOf(addressOf(publicKeyOf(k)))

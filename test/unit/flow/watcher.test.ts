@@ -26,7 +26,6 @@ import {
   hexOf,
   receiptHash,
   receiptToJson,
-  receiptTotal,
   signReceipt,
   type FlowReceipt,
   type SignedReceipt,

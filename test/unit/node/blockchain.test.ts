@@ -13,7 +13,6 @@ import { headerHash, recoverProducer, verifyHeaderSignature } from '../../../src
 import { receiptsRoot } from '../../../src/chain/receipt.js'
 import { makeCommon } from '../../../src/execution/common.js'
 import { Blockchain, type NewBlockEvent } from '../../../src/node/blockchain.js'
-import { silentLogger } from '../../../src/util/logger.js'
 import { devAddress, devGenesis, devKey, openChain, same, tempDir } from '../../helpers/inProcessNode.js'
 
 const NOW = 1_700_000_000_500

@@ -4,21 +4,19 @@
  * it receives over the wire encoding. Every refused block must leave the importer exactly as it
  * was (head, state, database), and the importer must go on accepting valid blocks afterwards.
  */
-import path from 'node:path'
 import t, { type Test } from 'tap'
 import { RLP } from '@ethereumjs/rlp'
 import { createLegacyTx, type TypedTransaction } from '@ethereumjs/tx'
 import { Address, bytesToHex, hexToBytes } from '@ethereumjs/util'
 import { devnetGenesis } from '../../../src/cli/devnetGenesis.js'
 import { decodeBlock, encodeBlock, makeBlock, type Block } from '../../../src/chain/block.js'
-import { openDatabase, type Db } from '../../../src/chain/blockStore.js'
+import { type Db } from '../../../src/chain/blockStore.js'
 import { confirmationsRoot, recoverConfirmer, signConfirmation, type Confirmation } from '../../../src/chain/confirmation.js'
 import { parseGenesis, type Genesis } from '../../../src/chain/genesis.js'
 import { headerToFields, signHeader, type BlockHeader } from '../../../src/chain/header.js'
 import { core } from '../../../src/core/index.js'
 import { RecoverPool } from '../../../src/crypto/recoverPool.js'
 import { addressOf, publicKeyOf } from '../../../src/crypto/secp256k1.js'
-import { makeCommon } from '../../../src/execution/common.js'
 import { Blockchain, type Head, type ImportOutcome } from '../../../src/node/blockchain.js'
 import { ConsensusLink } from '../../../src/node/consensusLink.js'
 import { DEV_ACCOUNTS } from '../../../src/node/devAccounts.js'

@@ -203,7 +203,7 @@ t.test('slow and half-closed sockets do not block other clients; close() is prom
   // a request whose handler never finishes
   const stuck = s.post(body('test_wait'))
 
-  const results = await Promise.all(Array.from({ length: 20 }, (_, i) => s.call('eth_chainId', [])))
+  const results = await Promise.all(Array.from({ length: 20 }, () => s.call('eth_chainId', [])))
   t.ok(
     results.every((r) => r.result === '0x539'),
     'other clients served',

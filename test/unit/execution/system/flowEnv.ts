@@ -18,7 +18,7 @@ import { flowBeginBlock, TRAFFIC_POOL_ACCOUNT, type FlowBeginResult } from '../.
 import { NbStore } from '../../../../src/consensus/povf/nbStore.js'
 import { FLOW_REWARDS, FlowStore } from '../../../../src/consensus/povf/store.js'
 import { buildCheckpoint, encodeCheckpointCall, entryOfReceipt, signCheckpoint, type CheckpointEntry } from '../../../../src/flow/checkpoint.js'
-import { RECEIPT_DOMAIN_TAG, receiptHash, receiptTotal, signReceipt, type FlowReceipt, type SignedReceipt } from '../../../../src/flow/receipt.js'
+import { RECEIPT_DOMAIN_TAG, signReceipt, type FlowReceipt, type SignedReceipt } from '../../../../src/flow/receipt.js'
 import { devKey } from '../../../helpers/inProcessNode.js'
 import { CFG, GENESIS_TIME, hexOf, NFC, outcome, registryIface, systemEnv, type SystemEnv } from '../../../helpers/systemVm.js'
 
