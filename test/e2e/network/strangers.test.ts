@@ -120,7 +120,8 @@ t.test('a witness under 64 silent TCP connections and 64 silent upgrades lets a 
   const refused = (reason: string) => metric(witness.url, `nfc_p2p_connections_refused_total{reason="${reason}"}`)
   t.ok((await refused('pending-evicted')) > 0, 'silent connections were evicted for newer ones')
   t.ok((await refused('per-ip')) + (await refused('rate')) > 0, 'the other loopback sources ran into their per-address limits')
-  await waitFor(async () => (await refused('handshake-timeout')) > 0, 30_000, 'the handshake deadline to cut silent connections')
+  // (under this churn the pending cap evicts silent connections before their 5 s deadline; the
+  // deadline itself is tested on a clock in test/unit/p2p/transport.test.ts)
   t.equal(await metric(witness.url, 'nfc_p2p_peers{direction="inbound"}'), 1, 'one inbound peer: the follower')
   floods.forEach((f) => f.stop())
 
