@@ -99,8 +99,7 @@ t.test('a witness under 64 silent TCP connections and 64 silent upgrades lets a 
   t.teardown(() => floods.forEach((f) => f.stop()))
   // the node has seen the whole attack: every connection was accepted or refused at least once
   await waitFor(
-    async () =>
-      (await metric(witness.url, 'nfc_p2p_pending_handshakes')) > 0 && (await metric(witness.url, 'nfc_p2p_connections_refused_total{')) >= 64,
+    async () => (await metric(witness.url, 'nfc_p2p_pending_handshakes')) > 0 && (await metric(witness.url, 'nfc_p2p_connections_refused_total{')) >= 64,
     30_000,
     'the flood to reach the node',
   )
