@@ -52,6 +52,20 @@ export interface NodeMetricsSnapshot {
   witnesses?: { address: string; produced: bigint; missed: bigint; trust: bigint }[]
   /** a witness node's own slots, from its producer (absent on a follower) */
   producer?: SlotMetricsSnapshot
+  // ---- P2P connection management (issue 15: limits and bans)
+  /** refusals and bans by reason, peers in and out, pending handshakes (absent without P2P) */
+  p2pConnections?: P2pConnectionsSnapshot
+}
+
+/** src/p2p/connectionGate.ts `GateStats`, as /metrics reads it */
+export interface P2pConnectionsSnapshot {
+  refused: Record<string, number>
+  bans: Record<string, number>
+  inboundPeers: number
+  outboundPeers: number
+  pendingInbound: number
+  bannedNodes: number
+  bannedIps: number
 }
 
 export interface RpcServerOptions {

@@ -8,6 +8,7 @@
  */
 import * as prom from 'prom-client'
 import type { DurationSnapshot, SlotMetricsSnapshot } from '../src/node/interface.js'
+import type { P2pConnectionsSnapshot } from './config.js'
 
 /** The text exposition format 0.0.4. */
 export const PROMETHEUS_CONTENT_TYPE = prom.Registry.PROMETHEUS_CONTENT_TYPE
@@ -188,4 +189,64 @@ export function registerSlotMetrics(registry: Registry, readSnapshot: () => Slot
     (s) => s.startLateness,
   )
   durations('nfc_producer_block_build_ms', 'ms from building began to the block committed (p50/p99 of the recent blocks, max since start)', (s) => s.build)
+}
+
+// ---------------------------------------------------------------- P2P connection management (issue 15)
+
+/**
+ * The P2P connection gate (src/p2p/connectionGate.ts), read at each scrape: connections refused
+ * before they became peers and bans placed, by reason (counters); peers by direction, pending
+ * handshakes and live bans (gauges). Registered only when the node runs P2P when the server starts.
+ */
+export function registerP2pConnectionMetrics(registry: Registry, readSnapshot: () => P2pConnectionsSnapshot | undefined): void {
+  const read = () => {
+    try {
+      return readSnapshot()
+    } catch {
+      return undefined
+    }
+  }
+  if (read() === undefined) return
+  const r = registry.prom
+  const byReason = (name: string, help: string, pick: (s: P2pConnectionsSnapshot) => Record<string, number>) => {
+    registry.reserve(name)
+    new prom.Counter({
+      name,
+      help,
+      labelNames: ['reason'],
+      registers: [r],
+      collect() {
+        const s = read()
+        if (s === undefined) return
+        this.reset()
+        for (const [reason, n] of Object.entries(pick(s))) this.inc({ reason }, n)
+      },
+    })
+  }
+  byReason(
+    'nfc_p2p_connections_refused_total',
+    'inbound connections refused or cut before they became peers, by reason (banned, per-ip, rate, full, pending-evicted, handshake-timeout)',
+    (s) => s.refused,
+  )
+  byReason('nfc_p2p_bans_total', 'bans placed on misbehaving peers (node id and/or address), by reason', (s) => s.bans)
+  const gauge = (name: string, help: string, label: string, values: (s: P2pConnectionsSnapshot) => Record<string, number>) => {
+    registry.reserve(name)
+    new prom.Gauge({
+      name,
+      help,
+      labelNames: label === '' ? [] : [label],
+      registers: [r],
+      collect() {
+        const s = read()
+        if (s === undefined) return
+        for (const [v, n] of Object.entries(values(s))) {
+          if (label === '') this.set(n)
+          else this.set({ [label]: v }, n)
+        }
+      },
+    })
+  }
+  gauge('nfc_p2p_peers', 'established peers by direction', 'direction', (s) => ({ inbound: s.inboundPeers, outbound: s.outboundPeers }))
+  gauge('nfc_p2p_pending_handshakes', 'accepted inbound connections whose P2P handshake has not finished', '', (s) => ({ '': s.pendingInbound }))
+  gauge('nfc_p2p_banned', 'bans in force, by what is banned', 'kind', (s) => ({ node: s.bannedNodes, address: s.bannedIps }))
 }

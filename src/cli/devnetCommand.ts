@@ -231,6 +231,9 @@ export function childArgs(plan: DevnetPlan, n: DevnetNode, logLevel: string, cli
     '--p2p',
     `${HOST}:${n.p2pPort}`,
     ...(peers.length > 0 ? ['--peers', peers.join(',')] : []),
+    // every node of a devnet is on HOST: that one address is exempt from the per-address limits
+    '--p2p-exempt',
+    HOST,
     '--log-level',
     logLevel,
   ]

@@ -15,6 +15,7 @@ import { createLogger, LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } 
 import { decryptKeystore, KeystoreError, parseKeystoreText } from '../crypto/keystore.js'
 import { processIo, readPassword, UsageError, type CliIo } from './io.js'
 import { defaultPoolLimits, type PoolLimits } from '../node/node.js'
+import { parseAddressRules } from '../p2p/connectionGate.js'
 
 const HELP = `nfc node — run a NetFlowCoin node
 
@@ -49,6 +50,13 @@ Options:
                         otherwise)
   --peers URL[,URL…]    static peers to dial, ws:// or wss:// urls (e.g. ws://10.0.0.2:30303)
   --node-key FILE       the node's ed25519 P2P key (default <datadir>/nodekey; created if missing)
+  --max-peers N         most connected peers, at most two thirds of them inbound (default 50)
+  --p2p-max-per-ip N    most open inbound connections from one address (default 4)
+  --p2p-exempt ADDRS    comma-separated addresses and CIDR ranges (127.0.0.1,10.0.0.0/8,fd00::/8)
+                        free of the per-address limits and address bans (default none: loopback
+                        counts like any address)
+  --p2p-ban-ms MS       how long a misbehaving peer (its node id and address) is refused
+                        (default 600000: 10 min)
   --txpool-accountslots N
                         executable transactions guaranteed to each sender, not a ceiling
                         (default 16)
@@ -175,6 +183,35 @@ export interface P2pFlags {
   port: number
   peers: string[]
   nodeKeyFile: string
+  /** absent: the transport's defaults */
+  maxPeers?: number
+  maxConnectionsPerIp?: number
+  exempt?: string[]
+  banMs?: number
+}
+
+/** the connection flags that need P2P on */
+const P2P_CONNECTION_FLAGS = ['max-peers', 'p2p-max-per-ip', 'p2p-exempt', 'p2p-ban-ms'] as const
+
+type P2pFlagValues = { p2p?: string; peers?: string; 'node-key'?: string } & Partial<Record<(typeof P2P_CONNECTION_FLAGS)[number], string>>
+
+/** --max-peers, --p2p-max-per-ip, --p2p-exempt, --p2p-ban-ms; absent flags are left out */
+function parseP2pConnectionFlags(opts: P2pFlagValues): Pick<P2pFlags, 'maxPeers' | 'maxConnectionsPerIp' | 'exempt' | 'banMs'> {
+  const out: Pick<P2pFlags, 'maxPeers' | 'maxConnectionsPerIp' | 'exempt' | 'banMs'> = {}
+  if (opts['max-peers'] !== undefined) out.maxPeers = positiveInt('max-peers', opts['max-peers'])
+  if (opts['p2p-max-per-ip'] !== undefined) out.maxConnectionsPerIp = positiveInt('p2p-max-per-ip', opts['p2p-max-per-ip'])
+  if (opts['p2p-ban-ms'] !== undefined) out.banMs = nonNegativeInt('p2p-ban-ms', opts['p2p-ban-ms'])
+  if (opts['p2p-exempt'] !== undefined) {
+    const exempt = list(opts['p2p-exempt'])
+    if (exempt.length === 0) throw new UsageError(`--p2p-exempt wants addresses or CIDR ranges (e.g. 127.0.0.1,10.0.0.0/8), got "${opts['p2p-exempt']}"`)
+    try {
+      parseAddressRules(exempt)
+    } catch (e) {
+      throw new UsageError(`--p2p-exempt: ${(e as Error).message} (e.g. 127.0.0.1,10.0.0.0/8)`)
+    }
+    out.exempt = exempt
+  }
+  return out
 }
 
 /** A static peer: a ws:// or wss:// url with a host and an explicit port. */
@@ -203,13 +240,17 @@ function parsePeerUrl(value: string): string {
  * --p2p, --peers and --node-key. P2P is off by default on the single-node dev chain (there is no
  * one to talk to) and on for any other chain. Null: no P2P.
  */
-export function parseP2pFlags(opts: { p2p?: string; peers?: string; 'node-key'?: string }, dev: boolean, datadir: string): P2pFlags | null {
+export function parseP2pFlags(opts: P2pFlagValues, dev: boolean, datadir: string): P2pFlags | null {
   const listen = opts.p2p ?? (dev ? 'off' : '0.0.0.0:30303')
   if (listen === 'off') {
     if (opts.peers !== undefined)
       throw new UsageError('--peers needs P2P, but --p2p is off' + (dev && opts.p2p === undefined ? ' (the default with --dev; give --p2p HOST:PORT)' : ''))
     if (opts['node-key'] !== undefined)
       throw new UsageError('--node-key needs P2P, but --p2p is off' + (dev && opts.p2p === undefined ? ' (the default with --dev; give --p2p HOST:PORT)' : ''))
+    for (const flag of P2P_CONNECTION_FLAGS) {
+      if (opts[flag] !== undefined)
+        throw new UsageError(`--${flag} needs P2P, but --p2p is off` + (dev && opts.p2p === undefined ? ' (the default with --dev; give --p2p HOST:PORT)' : ''))
+    }
     return null
   }
   const { host, port } = parseHostPort(listen, 'p2p', '0.0.0.0:30303, or off')
@@ -237,7 +278,7 @@ export function parseP2pFlags(opts: { p2p?: string; peers?: string; 'node-key'?:
       }
     }
   }
-  return { host, port, peers, nodeKeyFile }
+  return { host, port, peers, nodeKeyFile, ...parseP2pConnectionFlags(opts) }
 }
 
 /**
@@ -336,6 +377,10 @@ export async function nodeCommand(argv: string[]): Promise<number> {
         p2p: { type: 'string' },
         peers: { type: 'string' },
         'node-key': { type: 'string' },
+        'max-peers': { type: 'string' },
+        'p2p-max-per-ip': { type: 'string' },
+        'p2p-exempt': { type: 'string' },
+        'p2p-ban-ms': { type: 'string' },
         'txpool-accountslots': { type: 'string' },
         'txpool-globalslots': { type: 'string' },
         'txpool-accountqueue': { type: 'string' },

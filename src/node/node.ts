@@ -34,6 +34,7 @@ import { encodeBlock, type Block } from '../chain/block.js'
 import { addressOf, publicKeyOf } from '../crypto/secp256k1.js'
 import { readCandidates } from '../consensus/dpos/views.js'
 import { Network } from '../p2p/network.js'
+import type { GateStats } from '../p2p/connectionGate.js'
 import { loadOrCreateIdentity } from '../p2p/interface.js'
 import { createFeeMarket1559Tx, type TypedTransaction } from '@ethereumjs/tx'
 import { encodeHeader } from '../chain/header.js'
@@ -63,10 +64,20 @@ export interface NodeOptions {
    */
   witnessStats?: boolean
   /**
-   * P2P listener, static peers (ws:// or wss:// urls) and the file of the node's ed25519 key
-   * (created if missing); null or absent: no P2P
+   * P2P listener, static peers (ws:// or wss:// urls), the file of the node's ed25519 key
+   * (created if missing) and the connection limits (`--max-peers`, `--p2p-*`; absent: the
+   * transport's defaults); null or absent: no P2P
    */
-  p2p?: { host: string; port: number; peers: string[]; nodeKeyFile: string } | null
+  p2p?: {
+    host: string
+    port: number
+    peers: string[]
+    nodeKeyFile: string
+    maxPeers?: number
+    maxConnectionsPerIp?: number
+    exempt?: string[]
+    banMs?: number
+  } | null
   /** private key of the witness this node produces blocks as; absent: a follower */
   witnessKey?: Uint8Array
   logger: Logger
@@ -89,6 +100,9 @@ export interface NodeStats {
   witnesses: { address: string; produced: bigint; missed: bigint; trust: bigint }[]
   /** this node's own slots as its producer saw them (absent on a follower) */
   producer?: SlotMetricsSnapshot
+  // ---- P2P connection management (issue 15: limits and bans); absent without P2P
+  /** refusals and bans by reason, peers in and out, pending handshakes */
+  p2pConnections?: GateStats
 }
 
 export class Node implements NodeApi {
@@ -382,6 +396,10 @@ export class Node implements NodeApi {
           logger: logger.child('p2p'),
           chain: node.link,
           staticPeers: p.peers,
+          ...(p.maxPeers !== undefined ? { maxPeers: p.maxPeers } : {}),
+          ...(p.maxConnectionsPerIp !== undefined ? { maxConnectionsPerIp: p.maxConnectionsPerIp } : {}),
+          ...(p.exempt !== undefined ? { exempt: p.exempt } : {}),
+          ...(p.banMs !== undefined ? { banMs: p.banMs } : {}),
         })
         node.network = network
         node.link.broadcastConfirmation = (encoded) => network.broadcastConfirmation(encoded)
@@ -436,6 +454,7 @@ export class Node implements NodeApi {
       peers: this.peerCount,
       witnesses: this.witnessStats,
       producer: this.producer?.metrics.snapshot(),
+      p2pConnections: this.network?.transport.connectionStats(),
     }
   }
 

@@ -42,6 +42,7 @@ import {
   type FlowSignature,
   type GetBlocks,
 } from './chainMessages.js'
+import { BanReason } from './connectionGate.js'
 import { BoundedSet, blockKey, confirmationKey, flowReceiptKey, flowSignatureKey, txKey } from './dedupe.js'
 import type { ChainStatus } from './handshake.js'
 import { MAX_PAYLOAD, MessageType, type ChainMessageType, type OpaqueMessage } from './messages.js'
@@ -201,8 +202,8 @@ class PeerState implements SyncPeer {
     return this.peer.closed
   }
 
-  penalize(points: number, why: string): void {
-    this.peer.penalize(points, why)
+  penalize(points: number, why: string, offence?: BanReason): void {
+    this.peer.penalize(points, why, offence)
   }
 
   learnHead(id: { number: bigint; hash: Uint8Array }): void {
@@ -454,7 +455,7 @@ export class Network extends EventEmitter {
         this.log.error("importing a block failed here (not the peer's fault)", { peer: from?.id, number: id.number, hash: id.hash, error: e })
       } else if (from && !from.closed) {
         this.log.warn('invalid block from peer', { peer: from.id, number: id.number, hash: id.hash, error: e })
-        from.penalize(Penalty.InvalidBlock, `invalid block ${id.number}: ${errorText(e)}`)
+        from.penalize(Penalty.InvalidBlock, `invalid block ${id.number}: ${errorText(e)}`, BanReason.InvalidBlock)
       }
       return
     }
@@ -616,7 +617,7 @@ export class Network extends EventEmitter {
             this.log.error("importing a block failed here (not the peer's fault)", { peer: from?.id, number: id.number, hash: id.hash, error: e })
           } else if (from && !from.closed) {
             this.log.warn('invalid block from peer', { peer: from.id, number: id.number, error: e })
-            from.penalize(Penalty.InvalidBlock, `invalid block ${id.number}: ${errorText(e)}`)
+            from.penalize(Penalty.InvalidBlock, `invalid block ${id.number}: ${errorText(e)}`, BanReason.InvalidBlock)
           }
         },
       )

@@ -6,12 +6,17 @@
  * dropped with reason BadScore. A framing error costs the full 100 because after one the
  * byte stream cannot be trusted again. The chain code calls `penalize` for invalid data it
  * finds inside well-formed messages (bad block, bad tx…).
+ *
+ * Misbehaviour that proves malice (a broken frame, a proven-invalid block, a score run down to
+ * the threshold) is recorded as the peer's `offence`: the transport bans a peer that closes with
+ * one (DESIGN §11). A slow reader or a silent peer is dropped without an offence.
  */
 import { EventEmitter } from 'node:events'
 import { randomBytes } from 'node:crypto'
 import { WebSocket, type RawData } from 'ws'
 import { systemClock, type Clock, type TimerHandle } from '../util/clock.js'
 import type { Logger } from '../util/logger.js'
+import { BanReason } from './connectionGate.js'
 import { FrameDecoder, P2pError, P2pErrorCode, encodeFrame } from './framing.js'
 import { performHandshake, type HandshakeOptions, type Role } from './handshake.js'
 import {
@@ -39,8 +44,9 @@ export const Penalty = {
   BadMessage: 25,
   /** a well-formed message that makes no sense now (a second Hello…) */
   Unexpected: 10,
-  /** suggested for the chain code: a block that fails validation */
-  InvalidBlock: 50,
+  /** suggested for the chain code: a block that fails validation. One is enough to drop and ban
+   *  the sender (the chain code only penalises errors that prove the block invalid) */
+  InvalidBlock: 100,
   /** suggested for the chain code: a tx that fails validation */
   InvalidTx: 5,
 } as const
@@ -89,6 +95,8 @@ export class Peer extends EventEmitter {
   established = false
   closed = false
   closeInfo: PeerCloseInfo | undefined
+  /** what this peer did that earns a ban (set once, when it is dropped for it) */
+  offence: BanReason | undefined
 
   private readonly ws: WebSocket
   private readonly log: Logger
@@ -122,6 +130,9 @@ export class Peer extends EventEmitter {
     this.ws.on('message', (raw: RawData, isBinary: boolean) => this.onData(raw, isBinary))
     // ws reports protocol violations (oversized WebSocket message, bad opcode) here and closes itself
     this.ws.on('error', (e) => {
+      // ws's receiver errors (WS_ERR_*: oversized message, bad opcode, bad close frame) are the
+      // peer breaking the wire format; socket errors (a reset) are not its misbehaviour
+      if (String((e as { code?: unknown }).code ?? '').startsWith('WS_ERR_') && !this.pendingClose) this.offence ??= BanReason.InvalidFrame
       this.pendingClose ??= { reason: DisconnectReason.ProtocolError, reasonName: 'ProtocolError', text: e.message, remote: false }
     })
     this.ws.on('close', () => this.onClosed())
@@ -170,12 +181,19 @@ export class Peer extends EventEmitter {
     this.sendRaw(type, payload)
   }
 
-  /** subtract points for an offence; drops the peer if the score falls to the threshold */
-  penalize(points: number, why: string): void {
+  /**
+   * Subtract points for an offence; drops the peer if the score falls to the threshold, or at
+   * once for an offence worth the whole threshold (-DISCONNECT_SCORE points: a proven-invalid
+   * block), whatever the score. `offence` names what the ban that follows is for.
+   */
+  penalize(points: number, why: string, offence: BanReason = BanReason.BadScore): void {
     if (this.closed) return
     this.score = Math.max(this.score - points, -1000)
     this.log.warn('peer penalized', { peer: this.id, points, score: this.score, why })
-    if (this.score <= DISCONNECT_SCORE) this.close(DisconnectReason.BadScore, why)
+    if (this.score <= DISCONNECT_SCORE || points >= -DISCONNECT_SCORE) {
+      this.offence ??= offence
+      this.close(DisconnectReason.BadScore, why)
+    }
   }
 
   /** add points for useful behaviour (capped), so old offences fade */
@@ -255,6 +273,7 @@ export class Peer extends EventEmitter {
       this.failInbox(e)
     }
     this.score -= Penalty.BadFrame
+    this.offence ??= BanReason.InvalidFrame
     this.log.warn('peer penalized', { peer: this.id, points: Penalty.BadFrame, score: this.score, why })
     // the stream has no trustworthy frame boundary left: always drop, whatever the score
     this.close(DisconnectReason.ProtocolError, why)

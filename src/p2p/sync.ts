@@ -15,6 +15,7 @@
 import { randomInt } from 'node:crypto'
 import { systemClock, type Clock } from '../util/clock.js'
 import type { Logger } from '../util/logger.js'
+import { BanReason } from './connectionGate.js'
 import { Penalty } from './peer.js'
 import type { ChainAdapter, ImportResult } from './network.js'
 
@@ -32,7 +33,7 @@ export interface SyncPeer {
   head: { number: bigint; hash: Uint8Array }
   /** we downloaded this peer's chain up to here and it had nothing more: not ahead unless its head grows */
   syncedTo: bigint
-  penalize(points: number, why: string): void
+  penalize(points: number, why: string, offence?: BanReason): void
 }
 
 export interface SyncHost {
@@ -216,7 +217,7 @@ export class RangeSync {
         throw new PeerFailed('local fault while importing')
       }
       this.host.log.warn('invalid block from peer', { peer: peer.id, number: b.id.number, hash: b.id.hash, error: e })
-      peer.penalize(Penalty.InvalidBlock, `invalid block ${b.id.number}: ${(e as Error).message}`)
+      peer.penalize(Penalty.InvalidBlock, `invalid block ${b.id.number}: ${(e as Error).message}`, BanReason.InvalidBlock)
       throw new PeerFailed('invalid block')
     }
     if (r === 'imported') this.host.onImported(b.encoded, b.id, peer)

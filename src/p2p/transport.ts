@@ -4,16 +4,23 @@
  * announces the peer; chain messages come out as 'message' events with the payload still
  * encoded (the DPoS/sync code decodes and validates them and calls `peer.penalize`).
  *
+ * Who may connect is the `ConnectionGate`'s call (DESIGN §11): every accepted TCP socket is
+ * counted from the 'connection' event on — before any HTTP upgrade — against the per-address
+ * caps, the pending cap (the oldest pending one is evicted) and a deadline to a finished P2P
+ * handshake; outbound dials get the same deadline. A peer dropped for an offence (peer.ts) is
+ * banned by node id and address.
+ *
  * Events: 'peer' (peer) after a successful handshake; 'message' (peer, message);
  * 'peerClosed' (peer, info) for every peer that had been announced.
  */
 import { EventEmitter } from 'node:events'
 import { createServer as createHttpServer, type IncomingMessage, type Server } from 'node:http'
 import { createServer as createHttpsServer } from 'node:https'
-import type { AddressInfo } from 'node:net'
+import { isIP, type AddressInfo, type Socket } from 'node:net'
 import { WebSocket, WebSocketServer } from 'ws'
 import { systemClock, type Clock, type TimerHandle } from '../util/clock.js'
 import type { Logger } from '../util/logger.js'
+import { BanReason, ConnectionGate, RefuseReason, gateDefaults, normalizeIp, parseAddressRules, type GateConnection, type GateStats } from './connectionGate.js'
 import { FRAME_HEADER_BYTES, P2pError, P2pErrorCode } from './framing.js'
 import type { ChainStatus } from './handshake.js'
 import type { NodeIdentity } from './identity.js'
@@ -33,9 +40,20 @@ export interface TransportOptions {
   /** extra CA (PEM) trusted when dialing wss:// peers with self-signed certificates */
   ca?: string | Buffer
   client?: string
+  /** established peers, inbound and outbound; at most two thirds of them inbound */
   maxPeers?: number
-  /** inbound connections still in their handshake; bounds what strangers can make us hold */
+  /** accepted inbound sockets (upgraded or not) whose handshake has not finished; when full, a
+   *  new one evicts the oldest pending one */
   maxPendingHandshakes?: number
+  /** open inbound connections (pending and established) from one address */
+  maxConnectionsPerIp?: number
+  /** new inbound connections one address may open per second, on average, and at once */
+  newConnectionsPerIpPerSecond?: number
+  newConnectionsPerIpBurst?: number
+  /** addresses and CIDR ranges ("127.0.0.1", "10.0.0.0/8") the per-address caps and address
+   *  bans do not apply to (nodes behind one NAT, a devnet on loopback) */
+  exempt?: string[]
+  /** from TCP accept (or dial) to a finished P2P handshake */
   handshakeTimeoutMs?: number
   pingIntervalMs?: number
   pingTimeoutMs?: number
@@ -43,7 +61,7 @@ export interface TransportOptions {
   /** reconnect delays of static peers: first, doubling up to max */
   backoffInitialMs?: number
   backoffMaxMs?: number
-  /** how long a peer dropped for its score is refused */
+  /** how long a peer dropped for an offence (its node id and address) is refused */
   banMs?: number
   /** whose time timers, pings and bans run on (default: the system clock) */
   clock?: Clock
@@ -53,15 +71,29 @@ export const transportDefaults = {
   host: '127.0.0.1',
   port: 30303,
   client: 'nfc',
-  maxPeers: 50,
-  maxPendingHandshakes: 16,
+  maxPeers: gateDefaults.maxPeers,
+  maxPendingHandshakes: gateDefaults.maxPendingInbound,
+  maxConnectionsPerIp: gateDefaults.maxConnectionsPerIp,
+  newConnectionsPerIpPerSecond: gateDefaults.newConnectionsPerIpPerSecond,
+  newConnectionsPerIpBurst: gateDefaults.newConnectionsPerIpBurst,
+  exempt: [] as string[],
   handshakeTimeoutMs: 5_000,
   pingIntervalMs: 10_000,
   pingTimeoutMs: 30_000,
   maxBufferedBytes: 64 * 1024 * 1024,
   backoffInitialMs: 500,
   backoffMaxMs: 30_000,
-  banMs: 10 * 60_000,
+  banMs: gateDefaults.banMs,
+}
+
+/** an accepted inbound socket, from TCP accept to its close */
+interface InboundSocket {
+  conn: GateConnection
+  socket: Socket
+  /** the handshake deadline */
+  timer: TimerHandle
+  /** set once the WebSocket upgrade made it a peer (still in its handshake until established) */
+  peer: Peer | undefined
 }
 
 interface StaticPeer {
@@ -91,8 +123,10 @@ export class Transport extends EventEmitter {
   /** every open connection, handshaking or established */
   private readonly connections = new Set<Peer>()
   private readonly statics = new Map<string, StaticPeer>()
-  private readonly banned = new Map<string, number>()
-  private pendingInbound = 0
+  private readonly gate: ConnectionGate
+  /** accepted inbound sockets by "remote address|port" (the key the upgrade request finds them by) */
+  private readonly inbound = new Map<string, InboundSocket>()
+  private readonly connOf = new WeakMap<Peer, GateConnection>()
   private listenPort = 0
   private closing: Promise<void> | undefined
 
@@ -101,6 +135,23 @@ export class Transport extends EventEmitter {
     this.o = { ...transportDefaults, ...opts }
     this.log = opts.logger
     this.clock = opts.clock ?? systemClock
+    this.gate = new ConnectionGate(
+      {
+        maxPeers: this.o.maxPeers,
+        maxPendingInbound: this.o.maxPendingHandshakes,
+        maxConnectionsPerIp: this.o.maxConnectionsPerIp,
+        newConnectionsPerIpPerSecond: this.o.newConnectionsPerIpPerSecond,
+        newConnectionsPerIpBurst: this.o.newConnectionsPerIpBurst,
+        banMs: this.o.banMs,
+        exempt: parseAddressRules(this.o.exempt),
+      },
+      this.clock,
+    )
+  }
+
+  /** refusals, bans, peers in and out, pending handshakes (for /metrics) */
+  connectionStats(): GateStats {
+    return this.gate.stats()
   }
 
   get nodeId(): string {
@@ -122,7 +173,16 @@ export class Transport extends EventEmitter {
   }
 
   async listen(): Promise<{ url: string; port: number }> {
-    const server = this.o.tls ? createHttpsServer({ cert: this.o.tls.cert, key: this.o.tls.key }) : createHttpServer()
+    // node's own HTTP timeouts are checked only every connectionsCheckingInterval: our deadline
+    // timer (onSocket) is what cuts a silent socket; these are the backstop
+    const timeouts = {
+      headersTimeout: this.o.handshakeTimeoutMs,
+      requestTimeout: this.o.handshakeTimeoutMs,
+      connectionsCheckingInterval: Math.min(this.o.handshakeTimeoutMs, 30_000),
+    }
+    const server = this.o.tls ? createHttpsServer({ cert: this.o.tls.cert, key: this.o.tls.key, ...timeouts }) : createHttpServer(timeouts)
+    // the raw TCP socket, before TLS and before any HTTP: counted and given its deadline here
+    server.on('connection', (socket: Socket) => this.onSocket(socket))
     server.on('request', (_req, res) => {
       res.writeHead(426, { 'content-type': 'text/plain', connection: 'close' })
       res.end('NetFlowCoin P2P: WebSocket only\n')
@@ -159,7 +219,18 @@ export class Transport extends EventEmitter {
       handshakeTimeout: this.o.handshakeTimeoutMs,
       ...(this.o.ca ? { ca: this.o.ca } : {}),
     })
-    const peer = this.makePeer(ws, 'initiator', new URL(url).host)
+    const target = new URL(url)
+    const conn = this.gate.dialOutbound(normalizeIp(target.hostname.replace(/^\[(.*)\]$/, '$1')))
+    const peer = this.makePeer(ws, 'initiator', target.host, conn)
+    // one deadline from the dial to a finished handshake
+    const deadline = this.clock.setTimeout(() => {
+      if (conn.established || conn.closed) return
+      this.gate.timedOut(conn)
+      this.log.debug('outbound handshake timed out', { url, timeoutMs: this.o.handshakeTimeoutMs })
+      ws.terminate()
+    }, this.o.handshakeTimeoutMs)
+    deadline.unref()
+    peer.once('close', () => this.clock.clearTimeout(deadline))
     await new Promise<void>((resolve, reject) => {
       const onErr = (e: Error) => {
         ws.off('open', onOpen)
@@ -220,6 +291,10 @@ export class Transport extends EventEmitter {
     this.statics.clear()
     const conns = [...this.connections]
     for (const p of conns) p.close(DisconnectReason.Shutdown, 'node shutting down')
+    for (const s of this.inbound.values()) {
+      this.clock.clearTimeout(s.timer)
+      s.socket.destroy()
+    }
     await Promise.all(conns.map((p) => p.whenClosed()))
     if (this.wss) await new Promise<void>((resolve) => this.wss!.close(() => resolve()))
     if (this.server) {
@@ -229,7 +304,7 @@ export class Transport extends EventEmitter {
     this.log.info('p2p closed', { nodeId: this.nodeId })
   }
 
-  private makePeer(ws: WebSocket, role: 'initiator' | 'responder', address: string): Peer {
+  private makePeer(ws: WebSocket, role: 'initiator' | 'responder', address: string, conn: GateConnection): Peer {
     const peer = new Peer({
       ws,
       role,
@@ -241,13 +316,13 @@ export class Transport extends EventEmitter {
       clock: this.clock,
     })
     this.connections.add(peer)
+    this.connOf.set(peer, conn)
     peer.once('close', (info) => {
       this.connections.delete(peer)
+      this.gate.close(conn)
+      if (peer.offence !== undefined) this.ban(peer, peer.offence)
       if (!peer.established) return
       if (this.byId.get(peer.nodeId) === peer) this.byId.delete(peer.nodeId)
-      if (info.reason === DisconnectReason.BadScore && !info.remote) {
-        this.banned.set(peer.nodeId, this.clock.now() + this.o.banMs)
-      }
       const level = info.reason === DisconnectReason.Shutdown || info.reason === DisconnectReason.Requested ? 'info' : 'warn'
       this.log[level]('peer closed', { peer: peer.nodeId, address: peer.address, reason: info.reasonName, text: info.text, byRemote: info.remote })
       this.emit('peerClosed', peer, info)
@@ -255,20 +330,75 @@ export class Transport extends EventEmitter {
     return peer
   }
 
+  /**
+   * A TCP socket was accepted: refused (banned address, per-address caps) or counted as pending,
+   * with a deadline to a finished handshake; a full pending table evicts its oldest entry.
+   * Refusals are logged at debug level: a flood must not flood the log too.
+   */
+  private onSocket(socket: Socket): void {
+    const address = `${socket.remoteAddress}:${socket.remotePort}`
+    if (this.closing) return void socket.destroy()
+    const r = this.gate.acceptInbound(normalizeIp(socket.remoteAddress))
+    if (!r.ok) {
+      this.log.debug('inbound connection refused', { address, reason: r.reason })
+      return void socket.destroy()
+    }
+    if (r.evicted) this.cutInbound(r.evicted, RefuseReason.PendingEvicted)
+    const key = socketKey(socket)
+    const conn = r.conn
+    const timer = this.clock.setTimeout(() => {
+      if (conn.established || conn.closed) return
+      this.gate.timedOut(conn)
+      this.cutInbound(conn, RefuseReason.HandshakeTimeout)
+    }, this.o.handshakeTimeoutMs)
+    timer.unref()
+    const entry: InboundSocket = { conn, socket, timer, peer: undefined }
+    this.inbound.set(key, entry)
+    socket.once('close', () => {
+      this.clock.clearTimeout(timer)
+      if (this.inbound.get(key) === entry) this.inbound.delete(key)
+      this.gate.close(conn)
+    })
+  }
+
+  /** drop a pending inbound connection: a peer in its handshake is told why, a raw socket is cut */
+  private cutInbound(conn: GateConnection, why: RefuseReason): void {
+    for (const s of this.inbound.values()) {
+      if (s.conn !== conn) continue
+      this.log.debug('pending inbound connection dropped', { address: `${s.socket.remoteAddress}:${s.socket.remotePort}`, reason: why })
+      this.clock.clearTimeout(s.timer)
+      if (s.peer === undefined) s.socket.destroy()
+      else if (why === RefuseReason.HandshakeTimeout) s.peer.close(DisconnectReason.Timeout, `no handshake within ${this.o.handshakeTimeoutMs} ms`)
+      else s.peer.close(DisconnectReason.TooManyPeers, 'pending connection evicted for a newer one')
+      return
+    }
+  }
+
   private onInbound(ws: WebSocket, req: IncomingMessage): void {
     const address = `${req.socket.remoteAddress}:${req.socket.remotePort}`
-    if (this.closing || this.pendingInbound >= this.o.maxPendingHandshakes) {
-      this.log.warn('inbound connection refused', { address, reason: this.closing ? 'closing' : 'too many handshakes' })
+    const entry = this.inbound.get(socketKey(req.socket))
+    if (this.closing || entry === undefined || entry.conn.closed) {
+      this.log.debug('inbound connection refused', { address, reason: this.closing ? 'closing' : 'dropped before the upgrade' })
       ws.terminate()
       return
     }
-    this.pendingInbound++
-    const peer = this.makePeer(ws, 'responder', address)
-    this.runHandshake(peer)
-      .catch(() => {
-        // logged in runHandshake
-      })
-      .finally(() => this.pendingInbound--)
+    const peer = this.makePeer(ws, 'responder', address, entry.conn)
+    entry.peer = peer
+    this.runHandshake(peer).catch(() => {
+      // logged in runHandshake
+    })
+  }
+
+  /** ban what a peer dropped for `reason` is known by: its node id (if its handshake proved it) and address */
+  private ban(peer: Peer, reason: BanReason): void {
+    const conn = this.connOf.get(peer)
+    const ip = conn && isIP(conn.ip) !== 0 ? conn.ip : undefined
+    // only a finished handshake proves the node id: a forged Hello must not get another node banned
+    const nodeId = peer.established || peer.hello !== undefined ? peer.nodeId : undefined
+    const banned = this.gate.ban(reason, { nodeId, ip })
+    if (banned.nodeId || banned.ip) {
+      this.log.warn('peer banned', { peer: nodeId, address: peer.address, reason, forMs: this.o.banMs, byNodeId: banned.nodeId, byAddress: banned.ip })
+    }
   }
 
   private async runHandshake(peer: Peer): Promise<Peer> {
@@ -281,10 +411,15 @@ export class Transport extends EventEmitter {
         client: this.o.client,
         timeoutMs: this.o.handshakeTimeoutMs,
         clock: this.clock,
-        admit: (_hello, id) => this.admit(id),
+        admit: (_hello, id) => this.admit(peer, id),
       })
     } catch (e) {
       const meta = e instanceof P2pError ? e.meta : {}
+      // a bad signature or garbage instead of Hello/HelloAck proves malice; another chain, a
+      // timeout or the peer's own refusal does not
+      if (meta.remote !== true && (meta.reason === DisconnectReason.BadHandshake || meta.reason === DisconnectReason.ProtocolError)) {
+        peer.offence ??= BanReason.BadHandshake
+      }
       this.log.warn('handshake failed', {
         address: peer.address,
         role: peer.role,
@@ -318,6 +453,7 @@ export class Transport extends EventEmitter {
       }
     }
     this.byId.set(peer.nodeId, peer)
+    this.gate.established(this.connOf.get(peer)!)
     peer.on('message', (m) => this.emit('message', peer, m))
     this.log.info('peer connected', {
       peer: peer.nodeId,
@@ -330,14 +466,11 @@ export class Transport extends EventEmitter {
     return peer
   }
 
-  /** refuse banned nodes and a full peer table before signing anything for them */
-  private admit(nodeId: string): DisconnectReason | undefined {
-    const until = this.banned.get(nodeId)
-    if (until !== undefined) {
-      if (until > this.clock.now()) return DisconnectReason.BadScore
-      this.banned.delete(nodeId)
-    }
-    if (this.byId.size >= this.o.maxPeers && !this.byId.has(nodeId)) return DisconnectReason.TooManyPeers
+  /** refuse banned nodes and a full peer table (or a full inbound share) before signing anything for them */
+  private admit(peer: Peer, nodeId: string): DisconnectReason | undefined {
+    const refused = this.gate.admit(this.connOf.get(peer)!, nodeId, this.byId.has(nodeId))
+    if (refused === RefuseReason.Banned) return DisconnectReason.BadScore
+    if (refused !== undefined) return DisconnectReason.TooManyPeers
     return undefined
   }
 
@@ -384,4 +517,9 @@ export class Transport extends EventEmitter {
     s.timer = this.clock.setTimeout(() => this.dialStatic(s), Math.min(delay, this.o.backoffMaxMs))
     s.timer.unref()
   }
+}
+
+/** the key an accepted socket and its upgrade request share (a TLS socket has its TCP socket's remote end) */
+function socketKey(socket: { remoteAddress?: string | undefined; remotePort?: number | undefined }): string {
+  return `${socket.remoteAddress}|${socket.remotePort}`
 }

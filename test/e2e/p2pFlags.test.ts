@@ -12,6 +12,12 @@ const cases: [string, (dir: string) => string[], RegExp][] = [
   ['--p2p without a port', () => ['--p2p', '127.0.0.1'], /nfc node: --p2p wants HOST:PORT \(e\.g\. 0\.0\.0\.0:30303, or off\), got "127\.0\.0\.1"/],
   ['--p2p port out of range', () => ['--p2p', '127.0.0.1:65536'], /--p2p wants HOST:PORT/],
   [
+    '--p2p-exempt not an address',
+    () => ['--p2p', '127.0.0.1:0', '--p2p-exempt', '127.0.0.1,localhost'],
+    /nfc node: --p2p-exempt: "localhost" is not an IP address or CIDR range/,
+  ],
+  ['--max-peers 0', () => ['--p2p', '127.0.0.1:0', '--max-peers', '0'], /nfc node: --max-peers wants a positive integer, got "0"/],
+  [
     '--peers not a ws url',
     () => ['--p2p', '127.0.0.1:0', '--peers', 'http://127.0.0.1:30303'],
     /nfc node: --peers wants ws:\/\/ or wss:\/\/ urls with a host and port/,

@@ -18,6 +18,9 @@ export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..
 export const CLI = join(REPO_ROOT, 'dist/src/cli/nfc.js')
 export const DEV_GENESIS = join(REPO_ROOT, 'genesis/dev.json')
 
+/** the address a devnet's nodes share, exempt from the per-address P2P limits */
+export const DEVNET_EXEMPT = '127.0.0.1'
+
 const START_TIMEOUT_MS = 30_000
 const STOP_TIMEOUT_MS = 20_000
 /** the start-up line in either log format (text: key=value; json: one object) */
@@ -50,7 +53,11 @@ function assertBuilt(): void {
 function nodeArgs(opts: StartOptions): string[] {
   const args = [CLI, 'node', ...(opts.dev === false ? [] : ['--dev']), '--rpc', '127.0.0.1:0', '--datadir', opts.datadir]
   if (opts.genesis !== undefined) args.push('--genesis', opts.genesis)
-  return [...args, ...(opts.extraArgs ?? [])]
+  const extra = opts.extraArgs ?? []
+  // test nodes talk to each other on 127.0.0.1: exempt exactly it from the per-address limits
+  // (not 127.0.0.0/8: attack tests open connections from other loopback addresses)
+  if (extra.includes('--p2p') && !extra.includes('--p2p-exempt')) args.push('--p2p-exempt', DEVNET_EXEMPT)
+  return [...args, ...extra]
 }
 
 /**

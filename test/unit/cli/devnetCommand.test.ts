@@ -50,6 +50,8 @@ t.test('first start: one genesis with the time fixed on a slot boundary, a key p
     '127.0.0.1:30304',
     '--peers',
     'ws://127.0.0.1:30303,ws://127.0.0.1:30305',
+    '--p2p-exempt',
+    '127.0.0.1',
     '--log-level',
     'warn',
   ])

@@ -52,3 +52,19 @@ t.test('--node-key: created when missing; an existing file must hold a seed', as
   expectUsageError(t, () => parseP2pFlags({ 'node-key': join(dir, 'adir') }, false, dir), /--node-key .*adir is a directory/)
   expectUsageError(t, () => parseP2pFlags({ 'node-key': good }, true, dir), /--node-key needs P2P, but --p2p is off/)
 })
+
+t.test('connection limits: --max-peers, --p2p-max-per-ip, --p2p-exempt, --p2p-ban-ms', async (t) => {
+  const p = parseP2pFlags({ 'max-peers': '30', 'p2p-max-per-ip': '8', 'p2p-exempt': '127.0.0.1, 10.0.0.0/8,fd00::/8,', 'p2p-ban-ms': '1500' }, false, dir)!
+  t.match(p, { maxPeers: 30, maxConnectionsPerIp: 8, exempt: ['127.0.0.1', '10.0.0.0/8', 'fd00::/8'], banMs: 1500 })
+  t.notOk('maxPeers' in parseP2pFlags({}, false, dir)!, 'absent flags are left to the transport defaults')
+  t.equal(parseP2pFlags({ 'p2p-ban-ms': '0' }, false, dir)!.banMs, 0, 'a ban of 0 ms: drop without refusing the reconnect')
+  expectUsageError(t, () => parseP2pFlags({ 'max-peers': '0' }, false, dir), /--max-peers wants a positive integer, got "0"/)
+  expectUsageError(t, () => parseP2pFlags({ 'max-peers': 'lots' }, false, dir), /--max-peers wants a positive integer/)
+  expectUsageError(t, () => parseP2pFlags({ 'p2p-max-per-ip': '-1' }, false, dir), /--p2p-max-per-ip wants a positive integer/)
+  expectUsageError(t, () => parseP2pFlags({ 'p2p-ban-ms': '10m' }, false, dir), /--p2p-ban-ms wants a non-negative integer, got "10m"/)
+  expectUsageError(t, () => parseP2pFlags({ 'p2p-exempt': 'localhost' }, false, dir), /--p2p-exempt: "localhost" is not an IP address or CIDR range/)
+  expectUsageError(t, () => parseP2pFlags({ 'p2p-exempt': '10.0.0.0/40' }, false, dir), /--p2p-exempt: "10.0.0.0\/40" has a bad prefix length/)
+  expectUsageError(t, () => parseP2pFlags({ 'p2p-exempt': ',' }, false, dir), /--p2p-exempt wants addresses or CIDR ranges/)
+  expectUsageError(t, () => parseP2pFlags({ 'max-peers': '10' }, true, dir), /--max-peers needs P2P, but --p2p is off \(the default with --dev/)
+  expectUsageError(t, () => parseP2pFlags({ p2p: 'off', 'p2p-exempt': '127.0.0.1' }, false, dir), /--p2p-exempt needs P2P, but --p2p is off$/)
+})

@@ -73,6 +73,8 @@ async function node(t: Test, opts: Partial<NetworkOptions> & { chain?: ToyChain 
     targetPeers: 0,
     requestTimeoutMs: 2000,
     futureRetryMs: 20,
+    // every peer of these tests is on 127.0.0.1: bans go by node id, the address caps are tested apart
+    exempt: ['127.0.0.1'],
     ...opts,
     chain,
   })
@@ -230,9 +232,8 @@ t.test('invalid blocks and txs are penalised, the sender dropped and banned; oth
   const closed = until<[PeerInfo, PeerCloseInfo]>(b.net, 'peerClosed', (p) => p.id === evil.id)
   const parent = { number: b.chain.head.number, hash: b.chain.head.hash }
   evil.peer.send(MessageType.Block, makeBlock(parent, 'bad-1').encoded)
-  evil.peer.send(MessageType.Block, makeBlock(parent, 'bad-2').encoded)
   const [, info] = await closed
-  t.equal(info.reason, DisconnectReason.BadScore, 'dropped for its score')
+  t.equal(info.reason, DisconnectReason.BadScore, 'one invalid block: dropped')
   t.ok(
     b.lines.some((l) => /WARN .*invalid block from peer/.test(l) && l.includes(evil.id)),
     'logged with the peer id',
@@ -265,11 +266,12 @@ t.test('a local fault importing a gossiped block costs the sender nothing; an in
     'still connected',
   )
 
-  const rejected = until(b.chain, 'rejected')
+  const closed = until<[PeerInfo, PeerCloseInfo]>(b.net, 'peerClosed', (p) => p.id === sender.id)
   sender.peer.send(MessageType.Block, makeBlock(parent, 'bad-1').encoded)
-  await rejected
+  const [, info] = await closed
   await logged(b, /WARN .*invalid block from peer/)
-  t.equal(scoreOf(b, sender.id), -50, 'an invalid block costs InvalidBlock (50)')
+  t.equal(info.reason, DisconnectReason.BadScore, 'an invalid block drops the sender at once')
+  await logged(b, /WARN .*peer banned .*reason=invalid-block/)
 })
 
 t.test('a transaction the pool refuses for its own reasons (full, a store error) costs the sender nothing', async (t) => {

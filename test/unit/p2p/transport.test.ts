@@ -4,6 +4,7 @@
  */
 import t, { type Test } from 'tap'
 import { EventEmitter, once } from 'node:events'
+import { connect } from 'node:net'
 import { WebSocket } from 'ws'
 import { ManualClock } from '../../../src/util/clock.js'
 import { createLogger } from '../../../src/util/logger.js'
@@ -41,6 +42,8 @@ function make(t: Test, over: Partial<TransportOptions> & { chain?: Partial<Chain
     handshakeTimeoutMs: 2000,
     backoffInitialMs: 50,
     backoffMaxMs: 400,
+    // many connections from 127.0.0.1 in quick succession: the per-address caps are tested apart
+    exempt: ['127.0.0.1'],
     ...over,
   })
   t.teardown(() => tr.close())
@@ -384,4 +387,96 @@ t.test("a message sent from the other side's 'peer' handler is not lost", async 
     await a.tr.close()
     await b.tr.close()
   }
+})
+
+/** a TCP socket from `localAddress` that never sends a byte; resolves once connected */
+async function silentSocket(port: number, localAddress = '127.0.0.1') {
+  const s = connect({ host: '127.0.0.1', port, localAddress })
+  s.on('error', () => undefined)
+  const closed = once(s, 'close')
+  await once(s, 'connect')
+  return { s, closed }
+}
+
+t.test('silent TCP sockets and silent upgrades: the oldest pending is evicted, a real peer still gets in, the deadline cuts the rest', async (t) => {
+  const clock = new ManualClock()
+  const a = make(t, { clock, maxPendingHandshakes: 4, handshakeTimeoutMs: 5000 })
+  const { url, port } = await a.tr.listen()
+  const raw = []
+  for (let i = 0; i < 6; i++) raw.push(await silentSocket(port))
+  // upgraded but silent: the listener's Hello arrives, no answer is ever sent
+  const upgraded = []
+  for (let i = 0; i < 3; i++) upgraded.push(await rawClient(url))
+  await waitFor(() => a.tr.connectionStats().refused['pending-evicted'] >= 5, 20_000, 'evictions')
+  await Promise.all(raw.slice(0, 5).map((r) => r.closed))
+  t.pass('the five oldest silent sockets were cut to make room')
+  const announced = nextEvent(a.tr, 'peer')
+  const peer = await rawHandshake(url)
+  await peer.result
+  await announced
+  t.pass('a real peer connects while silent connections fill the pending table')
+  // the peer's own connection evicted one more (the oldest silent one) while it was pending
+  t.match(a.tr.connectionStats(), { inboundPeers: 1, pendingInbound: 3, refused: { 'pending-evicted': 6 } })
+  clock.advance(5000)
+  await Promise.all([raw[5]!.closed, ...upgraded.map((u) => u.closed)])
+  t.pass('the deadline cut every connection still pending, raw and upgraded')
+  t.match(a.tr.connectionStats(), { inboundPeers: 1, pendingInbound: 0, refused: { 'handshake-timeout': 3 } })
+  peer.ws.terminate()
+})
+
+t.test('per-address caps on loopback sources that are not exempt; a raw peer breaking frames is banned by address', async (t) => {
+  const clock = new ManualClock()
+  const a = make(t, { clock, maxConnectionsPerIp: 2, newConnectionsPerIpBurst: 3, newConnectionsPerIpPerSecond: 1, banMs: 60_000 })
+  const { url, port } = await a.tr.listen()
+  const one = await silentSocket(port, '127.0.0.2')
+  const two = await silentSocket(port, '127.0.0.2')
+  const three = await silentSocket(port, '127.0.0.2')
+  await three.closed
+  t.pass('a third open connection from 127.0.0.2 is cut at once')
+  const pendingIs = (n: number) => waitFor(() => a.tr.connectionStats().pendingInbound === n, 20_000, `${n} pending`)
+  one.s.destroy()
+  await pendingIs(1)
+  const four = await silentSocket(port, '127.0.0.2')
+  await pendingIs(2)
+  t.pass('a closed connection frees its place: the third token is spent')
+  four.s.destroy()
+  await pendingIs(1)
+  const five = await silentSocket(port, '127.0.0.2')
+  await five.closed
+  t.pass('a fourth new connection within the second is refused by the rate, though a place is free')
+  t.match(a.tr.connectionStats().refused, { 'per-ip': 1, rate: 1 })
+  two.s.destroy()
+
+  // an invalid frame from 127.0.0.3: dropped and its address banned
+  const ws = new WebSocket(url, { perMessageDeflate: false, localAddress: '127.0.0.3' })
+  await once(ws, 'open')
+  ws.send('text is not a frame')
+  await once(ws, 'close')
+  await waitFor(() => a.tr.connectionStats().bans['invalid-frame'] === 1, 20_000, 'the ban')
+  const again = await silentSocket(port, '127.0.0.3')
+  await again.closed
+  t.equal(a.tr.connectionStats().refused.banned, 1, 'refused at TCP accept while banned')
+  t.ok(
+    a.lines.some((l) => /WARN .*peer banned .*reason=invalid-frame/.test(l)),
+    'the ban is logged with its reason',
+  )
+  clock.advance(60_000)
+  const back = await rawHandshake(url, generateIdentity())
+  await back.result
+  back.ws.terminate()
+  const after = await silentSocket(port, '127.0.0.3')
+  t.equal(a.tr.connectionStats().pendingInbound >= 1, true, 'accepted once the ban expired')
+  after.s.destroy()
+})
+
+t.test('a bad handshake signature bans the address, not the node id it claimed', async (t) => {
+  const a = make(t, { exempt: [] })
+  const { url } = await a.tr.listen()
+  // the raw client claims the victim's node id and sends a broken HelloAck signature
+  const victim = generateIdentity()
+  const forged = await rawHandshake(url, victim, true)
+  await forged.closed
+  await waitFor(() => a.tr.connectionStats().bans['bad-handshake'] === 1, 20_000, 'the ban')
+  t.match(a.tr.connectionStats(), { bannedIps: 1, bannedNodes: 0 }, 'only the address: a forged Hello must not get the real node banned')
+  forged.ws.terminate()
 })
