@@ -56,7 +56,8 @@ function nodeArgs(opts: StartOptions): string[] {
   const extra = opts.extraArgs ?? []
   // test nodes talk to each other on 127.0.0.1: exempt exactly it from the per-address limits
   // (not 127.0.0.0/8: attack tests open connections from other loopback addresses)
-  if (extra.includes('--p2p') && !extra.includes('--p2p-exempt')) args.push('--p2p-exempt', DEVNET_EXEMPT)
+  const p2p = extra.indexOf('--p2p')
+  if (p2p >= 0 && extra[p2p + 1] !== 'off' && !extra.includes('--p2p-exempt')) args.push('--p2p-exempt', DEVNET_EXEMPT)
   return [...args, ...extra]
 }
 
