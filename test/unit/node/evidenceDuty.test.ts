@@ -33,7 +33,6 @@ function duty(me: string, over: Partial<EvidenceDutyOptions> & { clock: ManualCl
       done: () => calls.done++,
       stepMs: STEP_MS,
       logger: silentLogger,
-      clock: over.clock,
       ...over,
     },
   )
