@@ -76,12 +76,16 @@ export interface P2pFuzzOptions {
   holdMs?: number
   /** how long we wait for the node to close a connection we expect it to drop, ms (default 3,000) */
   closeWaitMs?: number
+  /** the node's handshake deadline, ms (default 5,000): a Hello case waits this long and a bit for the drop */
+  handshakeDeadlineMs?: number
   /** progress lines go here (default stderr); null for silence */
   log?: ((line: string) => void) | null
 }
 
 export interface KindCounts {
   connections: number
+  /** time spent on this kind's connections, summed over the lanes (ms) */
+  ms: number
   items: number
   refused: number
   disconnected: number
@@ -121,7 +125,8 @@ export function prng(seed: number): () => number {
   }
 }
 
-class Rand {
+/** the PRNG's helpers: ints, picks, bytes */
+export class Rand {
   constructor(readonly next: () => number) {}
   int(n: number): number {
     return Math.floor(this.next() * n)
@@ -142,7 +147,7 @@ class Rand {
 // ---------------------------------------------------------------------------- frames
 
 /** a frame with whatever header we like (encodeFrame refuses what we want to send) */
-function rawFrame(type: number, payload: Uint8Array, length = payload.length): Buffer {
+export function rawFrame(type: number, payload: Uint8Array, length = payload.length): Buffer {
   const head = Buffer.alloc(FRAME_HEADER_BYTES)
   head.writeUInt32BE(length >>> 0, 0)
   head[4] = type & 0xff
@@ -180,7 +185,7 @@ const knownTypes = Object.values(MessageType)
 type CloseWhy = { refused?: string; reason?: string }
 
 /** a WebSocket to the node with our frame decoder on it: a raw peer we fully control */
-class RawPeer {
+export class RawPeer {
   readonly inbox: { message: Message; payload: Uint8Array }[] = []
   private waiter: (() => void) | undefined
   private readonly decoder = new FrameDecoder(messageLimits)
@@ -226,7 +231,7 @@ class RawPeer {
         reject(new Refused(why))
       }
       ws.once('unexpected-response', (_req, res) => fail(`http-${res.statusCode}`))
-      ws.once('error', (e: NodeJS.ErrnoException) => fail(e.code === 'EADDRNOTAVAIL' ? 'local' : (e.code ?? 'ws-error')))
+      ws.once('error', (e: NodeJS.ErrnoException) => fail(e.code === 'EADDRNOTAVAIL' ? 'local' : (e.code ?? e.message)))
       ws.once('close', () => fail('closed-before-open'))
       ws.once('open', () => {
         ws.removeAllListeners()
@@ -276,7 +281,8 @@ class RawPeer {
   }
 }
 
-class Refused extends Error {}
+/** the node (or the network) refused a connection; the message says how */
+export class Refused extends Error {}
 
 /** a raw TCP socket from `localAddress`; resolves once connected */
 function tcp(url: URL, localAddress: string, timeoutMs: number): Promise<Socket> {
@@ -299,7 +305,7 @@ function tcp(url: URL, localAddress: string, timeoutMs: number): Promise<Socket>
 }
 
 /** writes `data` and waits up to `ms` for the node to close; returns what it answered */
-async function tcpExchange(s: Socket, data: Buffer | string, ms: number): Promise<{ closed: boolean; answer: string }> {
+async function tcpExchange(s: Socket, data: Buffer | string, ms: number, halfClose = false): Promise<{ closed: boolean; answer: string }> {
   let answer = ''
   s.setEncoding('latin1')
   s.on('data', (d: string) => {
@@ -308,6 +314,7 @@ async function tcpExchange(s: Socket, data: Buffer | string, ms: number): Promis
   s.on('error', () => undefined)
   const closed = new Promise<boolean>((resolve) => s.once('close', () => resolve(true)))
   s.write(data)
+  if (halfClose) s.end()
   let timer: NodeJS.Timeout | undefined
   const r = await Promise.race([closed, new Promise<false>((res) => (timer = setTimeout(() => res(false), ms)))])
   clearTimeout(timer)
@@ -322,6 +329,8 @@ interface Ctx {
   status: ChainStatus
   holdMs: number
   closeWaitMs: number
+  /** the node's handshake deadline plus a margin: a Hello it accepts is dropped by then at the latest */
+  helloWaitMs: number
   /** a real block's bytes (block 1), to mutate */
   block: Uint8Array
   /** a Hello and HelloAck one of our identities sent in a genuine earlier handshake, to replay */
@@ -396,8 +405,7 @@ async function caseTcpGarbage(r: Rand, ctx: Ctx, src: string): Promise<Result> {
     () => rawFrame(MessageType.Hello, r.bytes(100)), // a P2P frame with no WebSocket around it
     () => Buffer.from('\r\n'.repeat(1 + r.int(100))),
   ])()
-  if (r.chance(0.2)) s.end() // half-closed after the bytes
-  const { closed } = await tcpExchange(s, data, ctx.closeWaitMs)
+  const { closed } = await tcpExchange(s, data, ctx.closeWaitMs, r.chance(0.2))
   return { items: 1, outcome: closed ? 'disconnected' : 'open' }
 }
 
@@ -485,7 +493,7 @@ async function caseFrame(r: Rand, ctx: Ctx, src: string): Promise<Result> {
 }
 
 /** a masked client WebSocket frame header (binary, FIN) announcing `length` bytes */
-function wsFrameHeader(r: Rand, length: number): { head: Buffer; mask: Buffer } {
+export function wsFrameHeader(r: Rand, length: number): { head: Buffer; mask: Buffer } {
   const head = Buffer.alloc(14)
   head[0] = 0x82
   head[1] = 0x80 | 127
@@ -564,8 +572,12 @@ async function caseHello(r: Rand, ctx: Ctx, src: string): Promise<Result> {
   }
   let items = 0
   for (const b of sends) if (p.send(b)) items++
-  return ends(p, items, ctx.closeWaitMs)
+  // a mutated Hello may still be a good one: then the node waits for our HelloAck until its deadline
+  return ends(p, items, ctx.helloWaitMs)
 }
+
+/** how long a session waits for the node to drop it after its last frame, ms */
+const SESSION_END_WAIT_MS = 500
 
 /** one post-handshake frame: mutated valid messages and everything a stranger may try */
 function sessionFrame(r: Rand, ctx: Ctx): Buffer {
@@ -617,7 +629,7 @@ async function caseSession(r: Rand, ctx: Ctx, src: string, record: (sent: Uint8A
     if (r.chance(0.3)) await sleep(r.int(20))
   }
   // let the node answer or drop us; a session it tolerated ends by our Disconnect-less close
-  return ends(p, items, r.chance(0.5) ? 200 : ctx.closeWaitMs)
+  return ends(p, items, SESSION_END_WAIT_MS)
 }
 
 /** a real block from the node (block 1), to mutate: one genuine session, GetBlocks, Blocks */
@@ -695,6 +707,7 @@ export async function runP2pFuzz(opts: P2pFuzzOptions): Promise<P2pFuzzSummary> 
     status: status(opts.chainId, opts.genesisHash),
     holdMs: opts.holdMs ?? 1_500,
     closeWaitMs: opts.closeWaitMs ?? 3_000,
+    helloWaitMs: (opts.handshakeDeadlineMs ?? 5_000) + 1_500,
     block: new Uint8Array(0),
     replay: undefined,
   }
@@ -703,7 +716,7 @@ export async function runP2pFuzz(opts: P2pFuzzOptions): Promise<P2pFuzzSummary> 
     if (ctx.replay === undefined && sent.length === 2) ctx.replay = { hello: sent[0]!, ack: sent[1]! }
   }
   const byKind: Record<string, KindCounts> = Object.fromEntries(
-    CASE_KINDS.map((k) => [k, { connections: 0, items: 0, refused: 0, disconnected: 0, open: 0, local: 0 }]),
+    CASE_KINDS.map((k) => [k, { connections: 0, ms: 0, items: 0, refused: 0, disconnected: 0, open: 0, local: 0 }]),
   )
   const refusedBy: Record<string, number> = {}
   const disconnectReasons: Record<string, number> = {}
@@ -728,6 +741,7 @@ export async function runP2pFuzz(opts: P2pFuzzOptions): Promise<P2pFuzzSummary> 
           const kind = pickKind(cr)
           const src = sourceAddress(connections++)
           let res: Result
+          const t0 = Date.now()
           try {
             res = await runCase(kind, cr, ctx, src, record)
           } catch (e) {
@@ -736,6 +750,7 @@ export async function runP2pFuzz(opts: P2pFuzzOptions): Promise<P2pFuzzSummary> 
           }
           const k = byKind[kind]!
           k.connections++
+          k.ms += Date.now() - t0
           k.items += res.items
           k[res.outcome]++
           sent += res.items
@@ -795,9 +810,10 @@ function runCase(kind: CaseKind, r: Rand, ctx: Ctx, src: string, record: (sent: 
 
 export function formatP2pSummary(s: P2pFuzzSummary): string {
   const lines = [`[p2pfuzz] summary: seed=${s.seed} items=${s.sent} connections=${s.connections} in ${(s.elapsedMs / 1000).toFixed(1)}s`]
-  lines.push(`[p2pfuzz] ${'kind'.padEnd(13)} ${['conns', 'items', ...OUTCOMES].map((h) => h.padStart(12)).join('')}`)
+  lines.push(`[p2pfuzz] ${'kind'.padEnd(13)} ${['conns', 'items', ...OUTCOMES, 'lane-s'].map((h) => h.padStart(13)).join('')}`)
   for (const [kind, c] of Object.entries(s.byKind)) {
-    lines.push(`[p2pfuzz] ${kind.padEnd(13)} ${[c.connections, c.items, c.refused, c.disconnected, c.open, c.local].map((v) => String(v).padStart(12)).join('')}`)
+    const cells = [c.connections, c.items, c.refused, c.disconnected, c.open, c.local, (c.ms / 1000).toFixed(1)]
+    lines.push(`[p2pfuzz] ${kind.padEnd(13)} ${cells.map((v) => String(v).padStart(13)).join('')}`)
   }
   const list = (o: Record<string, number>) =>
     Object.entries(o)
