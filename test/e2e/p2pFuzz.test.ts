@@ -41,7 +41,7 @@ t.before(async () => {
 })
 
 t.test(`${COUNT} fuzzed P2P items (seed ${SEED}) at a lone witness`, async (t) => {
-  const { node, p2pPort } = w
+  const { node } = w
   const pid = node.proc.pid!
   const before = await slotCounts(node.url)
   const headBefore = await headOf(node.url)
@@ -140,7 +140,21 @@ t.test('the CLI: node dist/tools/fuzz/p2pFuzz.js', async (t) => {
       })
     })
   const genesis = `0x${Buffer.from(w.genesisHash).toString('hex')}`
-  const res = await run(['--url', w.p2pUrl, '--chain-id', String(w.chainId), '--genesis', genesis, '--rpc', w.node.url, '--count', '200', '--seed', '7', '--json'])
+  const res = await run([
+    '--url',
+    w.p2pUrl,
+    '--chain-id',
+    String(w.chainId),
+    '--genesis',
+    genesis,
+    '--rpc',
+    w.node.url,
+    '--count',
+    '200',
+    '--seed',
+    '7',
+    '--json',
+  ])
   if (res.code !== 0) t.comment(res.out, res.err)
   t.equal(res.code, 0, 'exit code 0')
   t.match(res.err, /\[p2pfuzz\] \d+\/200 items, \d+ connections, .* alive=yes/, 'a progress line per batch')

@@ -182,8 +182,6 @@ const knownTypes = Object.values(MessageType)
 
 // ---------------------------------------------------------------------------- connections
 
-type CloseWhy = { refused?: string; reason?: string }
-
 /** a WebSocket to the node with our frame decoder on it: a raw peer we fully control */
 export class RawPeer {
   readonly inbox: { message: Message; payload: Uint8Array }[] = []
@@ -478,7 +476,7 @@ async function caseFrame(r: Rand, ctx: Ctx, src: string): Promise<Result> {
     () => rawFrame(MessageType.Hello, r.bytes(600)), // a whole Hello over its 512 bytes
     // truncated: the message ends inside the frame
     () => rawFrame(MessageType.Hello, hello).subarray(0, FRAME_HEADER_BYTES + r.int(hello.length)),
-    () => rawFrame(MessageType.Hello, new Uint8Array(0)).subarray(0, r.int(FRAME_HEADER_BYTES)),
+    () => rawFrame(MessageType.Hello, new Uint8Array(0)).subarray(0, 1 + r.int(FRAME_HEADER_BYTES - 1)),
     // length fields off by one
     () => rawFrame(MessageType.Hello, hello, hello.length + 1),
     () => rawFrame(MessageType.Hello, hello, hello.length - 1),
@@ -730,7 +728,9 @@ export async function runP2pFuzz(opts: P2pFuzzOptions): Promise<P2pFuzzSummary> 
   let lastMem = startMem
 
   while (sent < opts.count) {
-    const seeds = Array.from({ length: batch }, () => r.int(2 ** 31))
+    // a connection sends ~4 items on average: a short run does not open a whole batch's worth
+    const n = Math.min(batch, Math.max(concurrency, Math.ceil((opts.count - sent) / 3)))
+    const seeds = Array.from({ length: n }, () => r.int(2 ** 31))
     let next = 0
     await Promise.all(
       Array.from({ length: concurrency }, async () => {
