@@ -327,7 +327,10 @@ interface Ctx {
   status: ChainStatus
   holdMs: number
   closeWaitMs: number
-  /** the node's handshake deadline plus a margin: a Hello it accepts is dropped by then at the latest */
+  /**
+   * the node's handshake deadline plus a margin: what a stranger sends before the handshake is
+   * dropped by then at the latest (promptly if the node sees it is bad; a slow machine may not)
+   */
   helloWaitMs: number
   /** a real block's bytes (block 1), to mutate */
   block: Uint8Array
@@ -456,13 +459,13 @@ async function caseSlowUpgrade(r: Rand, ctx: Ctx, src: string): Promise<Result> 
 async function caseWsText(r: Rand, ctx: Ctx, src: string): Promise<Result> {
   const p = await RawPeer.open(ctx.url.href, src, 5_000)
   p.ws.send(r.pick(['hello', '{"type":"Hello"}', r.bytes(50).toString('hex'), '']), { binary: false })
-  return ends(p, 1, ctx.closeWaitMs)
+  return ends(p, 1, ctx.helloWaitMs)
 }
 
 async function caseWsGarbage(r: Rand, ctx: Ctx, src: string): Promise<Result> {
   const p = await RawPeer.open(ctx.url.href, src, 5_000)
   p.send(r.bytes(r.pick([1, 4, 5, 6, 64, 512, 4096])))
-  return ends(p, 1, ctx.closeWaitMs)
+  return ends(p, 1, ctx.helloWaitMs)
 }
 
 async function caseFrame(r: Rand, ctx: Ctx, src: string): Promise<Result> {
@@ -487,7 +490,7 @@ async function caseFrame(r: Rand, ctx: Ctx, src: string): Promise<Result> {
     () => Buffer.concat(Array.from({ length: 9 + r.int(40) }, () => frame({ type: MessageType.Ping, nonce: BigInt(r.int(1e9)) }))),
   ])()
   p.send(bytes)
-  return ends(p, 1, ctx.closeWaitMs)
+  return ends(p, 1, ctx.helloWaitMs)
 }
 
 /** a masked client WebSocket frame header (binary, FIN) announcing `length` bytes */
