@@ -53,6 +53,7 @@ import { CpStatus, EntryStatus, FlowStore } from '../consensus/povf/store.js'
 import { chaindataDir, ensureDatadir, guardOpen, holdsRecords } from './datadir.js'
 import { isNfcError } from '../util/errors.js'
 import { ChainErrorCode } from '../chain/errors.js'
+import { EVIDENCE_FALLBACK_INTERVALS, scheduleEvidence } from './evidenceDuty.js'
 
 export interface NodeOptions {
   genesis: Genesis
@@ -124,6 +125,8 @@ export class Node implements NodeApi {
   readonly journal: TxJournal
   /** the `pending` tag's block, built on demand (pendingBlock.ts) */
   readonly pending: PendingBlockCache
+  /** evidence submissions waiting for their fallback time (evidenceDuty.ts), cancelled at close */
+  private readonly evidenceDuties = new Set<() => void>()
 
   private constructor(
     readonly opts: NodeOptions,
@@ -160,9 +163,7 @@ export class Node implements NodeApi {
       witnessAddress,
     })
     chain.on('removedBlock', ({ block }) => this.reorgTxs.push(...block.transactions))
-    chain.on('doubleProduction', (d) => {
-      void this.submitEvidence(d).catch((e) => this.logger.warn('could not submit double-production evidence', { producer: d.producer, error: e }))
-    })
+    chain.on('doubleProduction', (d) => this.onDoubleProduction(d))
     chain.on('block', ({ block }) => {
       void this.onCanonical(block).catch((e) => this.logger.warn('after-block work failed', { number: block.header.number, error: e }))
     })
@@ -197,11 +198,30 @@ export class Node implements NodeApi {
   }
 
   /**
-   * A witness node that sees double production submits the two headers to the Evidence system
-   * contract itself (paying the gas from its witness account), like any user could.
+   * A witness node that sees double production has the evidence submitted once (evidenceDuty.ts):
+   * at once if it is the designated witness for this offence, otherwise only if the evidence is
+   * still unused on chain after its fallback wait.
+   */
+  private onDoubleProduction(d: DoubleProduction): void {
+    const key = this.opts.witnessKey
+    if (key === undefined) return
+    const cancel = scheduleEvidence(d, {
+      me: bytesToHex(addressOf(publicKeyOf(key))),
+      seats: () => this.chain.seats,
+      used: async (producer, slot) => new DposStore(await this.chain.stateAt(this.chain.head.header)).evidenceUsed(producer, slot),
+      submit: () => this.submitEvidence(d),
+      done: () => this.evidenceDuties.delete(cancel),
+      stepMs: EVIDENCE_FALLBACK_INTERVALS * this.opts.genesis.params.blockIntervalMs,
+      logger: this.logger,
+    })
+    this.evidenceDuties.add(cancel)
+  }
+
+  /**
+   * Submits the two headers to the Evidence system contract (paying the gas from the witness
+   * account), like any user could.
    */
   private async submitEvidence(d: DoubleProduction): Promise<void> {
-    if (this.opts.witnessKey === undefined) return
     const data = encodeCall('submitDoubleProduction(bytes,bytes)', [encodeHeader(d.a), encodeHeader(d.b)])
     const tx = await this.sendSystemCall(SYSTEM_CONTRACTS.evidence, data, 300_000n)
     this.logger.info('submitted double-production evidence', { producer: d.producer, slot: d.slot, tx })
@@ -513,6 +533,8 @@ export class Node implements NodeApi {
 
   async close(): Promise<void> {
     this.logger.info('stopping', { head: this.chain.head.header.number })
+    for (const cancel of this.evidenceDuties) cancel()
+    this.evidenceDuties.clear()
     await this.producer?.stop()
     await this.network?.stop()
     this.journal.close()
