@@ -24,7 +24,8 @@ const RELAY = path.join(REPO_ROOT, 'dist/tools/lab/relay.js')
 export const P2P_PORT = 30303
 export const RPC_PORT = 8545
 export const BLOCK_INTERVAL_MS = 1000
-const START_TIMEOUT_MS = 30_000
+/** generous: four nodes loading at once on a small shared machine took ~30 s */
+const START_TIMEOUT_MS = 120_000
 const LISTENING = /JSON-RPC listening http=(\S+)/
 const RPC_TIMEOUT_MS = 5_000
 

@@ -67,7 +67,7 @@ export function sh(cmd: string, args: string[], input?: string): string {
     return execFileSync(cmd, args, { encoding: 'utf8', input, stdio: ['pipe', 'pipe', 'pipe'] })
   } catch (e) {
     const err = e as { stderr?: string; message: string }
-    throw new Error(`${cmd} ${args.join(' ')} failed: ${(err.stderr ?? '').trim() || err.message}`)
+    throw new Error(`${cmd} ${args.join(' ')} failed: ${(err.stderr ?? '').trim() || err.message}`, { cause: e })
   }
 }
 
@@ -150,7 +150,7 @@ export function cleanStale(): string[] {
 
 /** SIGKILLs every process still running inside `ns`. */
 export function killNamespaceProcesses(ns: string): void {
-  let pids: string[] = []
+  let pids: string[]
   try {
     pids = sh('ip', ['netns', 'pids', ns]).split('\n').filter(Boolean)
   } catch {
