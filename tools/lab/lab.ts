@@ -89,7 +89,10 @@ export class Lab {
       )
       await lab.impair(imp)
       await Promise.all(lab.nodes.map((n) => lab!.startNode(n.host.index)))
-      o.log(`${o.nodes} nodes serving; genesis in ${Math.max(0, lab.genesisTime - Date.now())} ms`)
+      const toGenesis = lab.genesisTime - Date.now()
+      o.log(
+        `${o.nodes} nodes serving; genesis ${toGenesis >= 0 ? `in ${toGenesis} ms` : `was ${-toGenesis} ms ago (slots before the nodes served stay empty)`}`,
+      )
       return lab
     } catch (e) {
       lab?.destroy()
