@@ -13,6 +13,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { devnetGenesis, genesisFileText } from '../../src/cli/devnetGenesis.js'
+import type { BadPeerConfig, BadPeerReport } from './badPeer.js'
 import * as netns from './netns.js'
 
 const HERE = path.dirname(fileURLToPath(import.meta.url))
@@ -21,6 +22,7 @@ const REPO_ROOT = path.resolve(HERE, HERE.split(path.sep).includes('dist') ? '..
 /** the processes in the namespaces always run the build: `npm run build` first */
 const CLI = path.join(REPO_ROOT, 'dist/src/cli/nfc.js')
 const RELAY = path.join(REPO_ROOT, 'dist/tools/lab/relay.js')
+const BAD_PEER = path.join(REPO_ROOT, 'dist/tools/lab/badPeer.js')
 export const P2P_PORT = 30303
 export const RPC_PORT = 8545
 export const BLOCK_INTERVAL_MS = 1000
@@ -54,6 +56,7 @@ export class Lab {
   readonly netem: boolean
   private readonly genesisFile: string
   private readonly relays: ChildProcess[] = []
+  private stranger: { host: netns.Host; proc: ChildProcess | undefined } | undefined
   private destroyed = false
   /** tears the lab down however the process ends (process.exit from a signal handler included) */
   private readonly onExit = () => this.destroy()
@@ -196,6 +199,32 @@ export class Lab {
     return body.result as T
   }
 
+  /**
+   * Runs badPeer.ts from a namespace of its own (made on first use, with the links' loss) against
+   * every node; resolves with its report per node.
+   */
+  async runBadPeer(cfg: Omit<BadPeerConfig, 'targets'>): Promise<BadPeerReport[]> {
+    if (this.stranger === undefined) {
+      const host = netns.createStranger()
+      this.stranger = { host, proc: undefined }
+      if (!this.netem) netns.setLoss(host, this.o.impairment.lossPerMille)
+      else netns.setNetem(host, this.o.impairment)
+    }
+    const full: BadPeerConfig = { ...cfg, targets: this.hosts.map((h) => `ws://${h.dataIp}:${P2P_PORT}`) }
+    const proc = spawn('ip', ['netns', 'exec', this.stranger.host.ns, process.execPath, BAD_PEER, JSON.stringify(full)], { stdio: ['ignore', 'pipe', 'pipe'] })
+    this.stranger.proc = proc
+    let out = ''
+    let err = ''
+    proc.stdout!.on('data', (c: Buffer) => (out += c.toString()))
+    proc.stderr!.on('data', (c: Buffer) => (err += c.toString()))
+    const code = await new Promise<number | null>((resolve) => proc.once('close', resolve))
+    if (code !== 0) throw new Error(`the bad peer exited with code ${code}: ${err.trim()}`)
+    return out
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as BadPeerReport)
+  }
+
   /** Wire bytes of every host's data link so far. */
   wireBytes(): { sent: bigint; received: bigint }[] {
     return this.hosts.map(netns.wireBytes)
@@ -206,10 +235,10 @@ export class Lab {
     if (this.destroyed) return
     this.destroyed = true
     process.removeListener('exit', this.onExit)
-    for (const p of [...this.nodes.map((n) => n.proc), ...this.relays]) {
+    for (const p of [...this.nodes.map((n) => n.proc), ...this.relays, this.stranger?.proc]) {
       if (p !== undefined && p.exitCode === null && p.signalCode === null) p.kill('SIGKILL')
     }
-    netns.destroyTopology(this.hosts)
+    netns.destroyTopology(this.stranger === undefined ? this.hosts : [...this.hosts, this.stranger.host])
     fs.rmSync(this.dir, { recursive: true, force: true })
   }
 }

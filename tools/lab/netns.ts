@@ -36,6 +36,8 @@ export const RELAY_SOURCE_PORT_FIRST = 61000
 export const RELAY_SOURCE_PORT_LAST = 61999
 /** relay listen port for remote node j: RELAY_LISTEN_PORT_BASE + j, on 127.0.0.1 */
 export const RELAY_LISTEN_PORT_BASE = 40000
+/** the stranger's host index: its data address is 10.77.0.200, out of the witnesses' range (≤ 64 nodes) */
+const STRANGER_INDEX = 199
 
 /** One namespace's names and addresses. */
 export interface Host {
@@ -195,6 +197,15 @@ export function createTopology(n: number): Host[] {
     hosts.push(host)
   }
   return hosts
+}
+
+/** The host of a non-witness stranger (the Byzantine peer): its own namespace, data plane only. */
+export function createStranger(): Host {
+  const host: Host = { index: STRANGER_INDEX, ns: `${PREFIX}-x`, dataIp: `10.77.0.${STRANGER_INDEX + 1}`, mgmtIp: '', dataVeth: `${PREFIX}-dx` }
+  sh('ip', ['netns', 'add', host.ns])
+  nsExec(host.ns, 'ip', ['link', 'set', 'lo', 'up'])
+  addVeth(host, host.dataVeth, DATA_IF, DATA_BRIDGE, host.dataIp)
+  return host
 }
 
 /** Kills what runs in the namespaces, deletes them (their veths go with them) and the bridges. */

@@ -5,9 +5,9 @@
 import { parseArgs } from 'node:util'
 import { Lab } from './lab.js'
 import type { Impairment } from './netns.js'
-import { FinalityObserver, crash, healthy, partition, warmUp, type ScenarioResult } from './scenarios.js'
+import { FinalityObserver, byzantine, crash, healthy, partition, warmUp, type ScenarioResult } from './scenarios.js'
 
-export const SCENARIOS = ['healthy', 'partition', 'crash'] as const
+export const SCENARIOS = ['healthy', 'partition', 'crash', 'byzantine'] as const
 export type ScenarioName = (typeof SCENARIOS)[number]
 
 /** A lab run's settings. */
@@ -33,7 +33,8 @@ export async function runLab(o: LabRunOptions): Promise<ScenarioResult[]> {
       o.log(`--- ${s}`)
       if (s === 'healthy') results.push(await healthy(lab, obs, o.healthyMs, o.log))
       else if (s === 'partition') results.push(await partition(lab, obs, o.partitionHoldMs, o.log))
-      else results.push(await crash(lab, obs, o.crashDownMs, o.log))
+      else if (s === 'crash') results.push(await crash(lab, obs, o.crashDownMs, o.log))
+      else results.push(await byzantine(lab, obs, o.log))
       for (const c of results.at(-1)!.checks) o.log(`${c.ok ? 'ok  ' : 'FAIL'} ${c.what}`)
     }
     return results

@@ -285,3 +285,38 @@ export async function crash(lab: Lab, obs: FinalityObserver, downMs: number, log
   checks.push({ what: 'no block any node called final was reverted', ok: await noFinalReverted(lab, obs) })
   return w.close('crash -9 + restart', checks, obs, 0, others)
 }
+
+/** tampered blocks the Byzantine peer sends each node at most, and how often */
+const BAD_PEER_MAX_INVALID = 20
+const BAD_PEER_INTERVAL_MS = 200
+
+/**
+ * A stranger (not a witness, its own namespace) sends every node invalid blocks (block 1 with a
+ * changed state root: the signature is not the producer's): each node drops it, the witnesses
+ * keep one chain and keep finalizing. Whether a reconnect is refused (a ban) is reported.
+ */
+export async function byzantine(lab: Lab, obs: FinalityObserver, log: (m: string) => void): Promise<ScenarioResult> {
+  const nodes = all(lab)
+  const w = await Window.open(lab, 0)
+  const before = await Promise.all(nodes.map((i) => finalized(lab, i)))
+  const chainId = await lab.rpc<string>(0, 'eth_chainId')
+  const genesisHash = (await hashAt(lab, 0, 0))!
+  log(`byzantine: a stranger sends every node up to ${BAD_PEER_MAX_INVALID} invalid blocks`)
+  const reports = await lab.runBadPeer({ chainId, genesisHash, maxInvalid: BAD_PEER_MAX_INVALID, intervalMs: BAD_PEER_INTERVAL_MS })
+  for (const r of reports) log(`byzantine: ${r.target}: ${r.invalidSent} invalid sent, dropped: ${r.closed ?? 'no'}, reconnect ${r.reconnect}`)
+  const beforeHeads = Math.max(...before.map((f) => f.head))
+  let advanced = true
+  await waitUntil(
+    async () => (await Promise.all(nodes.map((i) => finalized(lab, i)))).every((f) => f.number > beforeHeads),
+    HEAL_TIMEOUT_MS,
+    'finality past the attack',
+  ).catch(() => (advanced = false))
+  const checks: Check[] = [
+    { what: 'every node was attacked', ok: reports.length === nodes.length && reports.every((r) => r.invalidSent > 0) },
+    { what: 'every node dropped the peer sending invalid blocks', ok: reports.every((r) => r.closed !== null) },
+    { what: 'finality went on past the attack on every node', ok: advanced },
+    { what: 'one chain on every node', ok: await oneChain(lab, nodes) },
+    { what: 'no block any node called final was reverted', ok: await noFinalReverted(lab, obs) },
+  ]
+  return w.close('byzantine: invalid blocks', checks, obs, 0, nodes)
+}

@@ -31,7 +31,7 @@ function labLeftovers(): string[] {
 t.test('lab flags: defaults, and a clear error for each bad value', async (t) => {
   const d = parseLabFlags([])
   t.same(d.impairment, { delayMs: 100, jitterMs: 20, lossPerMille: 10 }, 'defaults: 100 ms ± 20 ms, 1% loss')
-  t.same(d.scenarios, ['healthy', 'partition', 'crash'], 'every scenario by default')
+  t.same(d.scenarios, ['healthy', 'partition', 'crash', 'byzantine'], 'every scenario by default')
   t.equal(parseLabFlags(['--loss', '0.5']).impairment.lossPerMille, 5, 'a fractional loss in per mille')
   const bad: [string[], RegExp][] = [
     [['--nodes', '1'], /--nodes must be an integer from 2 to 64, got "1"/],
@@ -42,7 +42,7 @@ t.test('lab flags: defaults, and a clear error for each bad value', async (t) =>
     [['--loss', '0.25'], /at most one decimal, got "0.25"/],
     [['--duration', '0'], /--duration must be an integer from 1/],
     [['--hold', '2'], /--hold must be an integer from 5/],
-    [['--scenarios', 'healthy,byzantine'], /unknown scenario "byzantine" \(known: healthy, partition, crash\)/],
+    [['--scenarios', 'healthy,sybil'], /unknown scenario "sybil" \(known: healthy, partition, crash, byzantine\)/],
   ]
   for (const [args, re] of bad) t.throws(() => parseLabFlags(args), { constructor: FlagError, message: re }, args.join(' '))
   t.throws(() => parseLabFlags(['--bogus']), /Unknown option '--bogus'/, 'an unknown flag')
@@ -50,7 +50,7 @@ t.test('lab flags: defaults, and a clear error for each bad value', async (t) =>
 
 const why = unavailableReason()
 
-t.test('4 namespaces, 100 ms ± 20 ms and 1% loss: a lossy run, then a 2/2 partition and heal', { skip: why }, async (t) => {
+t.test('4 namespaces, 100 ms ± 20 ms and 1% loss: a lossy run, a 2/2 partition and heal, a peer sending invalid blocks', { skip: why }, async (t) => {
   // a leftover of a killed earlier run: removed at start
   execFileSync('ip', ['netns', 'add', `${PREFIX}-stale`])
   t.teardown(() => {
@@ -61,8 +61,8 @@ t.test('4 namespaces, 100 ms ± 20 ms and 1% loss: a lossy run, then a 2/2 parti
   const results = await runLab({
     nodes: 4,
     impairment: { delayMs: 100, jitterMs: 20, lossPerMille: 10 },
-    scenarios: ['healthy', 'partition'],
-    healthyMs: 15_000,
+    scenarios: ['healthy', 'partition', 'byzantine'],
+    healthyMs: 12_000,
     partitionHoldMs: 10_000,
     crashDownMs: 0,
     log: (m) => lines.push(m),
@@ -73,9 +73,10 @@ t.test('4 namespaces, 100 ms ± 20 ms and 1% loss: a lossy run, then a 2/2 parti
   t.match(lines.join('\n'), new RegExp(`removed leftovers of an earlier run: netns ${PREFIX}-stale`), 'the stale namespace was removed at start')
   t.same(labLeftovers(), [], 'nothing of the lab is left after the run')
 
-  const [healthy, partition] = results
+  const [healthy, partition, byzantine] = results
   for (const r of results) for (const c of r.checks) t.ok(c.ok, `${r.name}: ${c.what}`)
   t.equal(partition!.checks.length, 5, 'the partition scenario made its five checks')
+  t.equal(byzantine!.checks.length, 5, 'the byzantine scenario made its five checks')
   t.ok(healthy!.blocks > 0, `the lossy run made blocks (${healthy!.blocks})`)
   t.ok(healthy!.lagSamples > 0, `finality was observed (${healthy!.lagSamples} newly final blocks seen)`)
   // a generous bound (DESIGN §8 aims at ≤ 2): the figure itself is the lab's output, not the test's
