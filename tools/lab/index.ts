@@ -1,11 +1,11 @@
 /**
  * `npm run lab`: the multi-host lab (issue 15, DESIGN §11). N network namespaces on a bridge,
  * one `nfc node` witness in each, links impaired with latency ± jitter and loss, then the
- * scenarios in turn: a healthy run, a 2/2 partition and heal, a kill -9 and restart. Progress
- * lines while it runs, then a summary table per scenario. Needs root, `ip` and `nft`.
+ * scenarios in turn: a healthy run, a 2/2 partition and heal, a kill -9 and restart, a stranger
+ * sending invalid blocks. Progress lines while it runs, then a summary table per scenario. Needs root, `ip` and `nft`.
  *
  *   npm run lab -- [--nodes 4] [--delay 100] [--jitter 20] [--loss 1] [--duration 30]
- *                  [--hold 15] [--down 10] [--scenarios healthy,partition,crash]
+ *                  [--hold 15] [--down 10] [--scenarios healthy,partition,crash,byzantine]
  *
  * Exits 1 when a scenario's check failed, 2 on bad flags. Everything it creates is removed on
  * exit, on error and on SIGINT/SIGTERM; a killed earlier run's leftovers are removed at start.

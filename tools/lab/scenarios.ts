@@ -1,6 +1,7 @@
 /**
  * The lab's scenarios, ported from the real-process network tests (test/e2e/network): a healthy
- * run on impaired links, a 2/2 partition and its heal, a witness killed with -9 and restarted.
+ * run on impaired links, a 2/2 partition and its heal, a witness killed with -9 and restarted,
+ * a stranger sending invalid blocks (badPeer.test.ts).
  * Each returns its checks (the outcome: what must hold whatever the timing) and its figures:
  * finality lag in block intervals (slot start → the block seen final on a node, polled every
  * 100 ms over the management plane), wire bytes per block, blocks made, missed slots.
