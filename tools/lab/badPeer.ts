@@ -32,7 +32,11 @@ export interface BadPeerReport {
   reconnect: string
 }
 
-const FETCH_TIMEOUT_MS = 20_000
+/** generous: a node on a loaded machine can take long to answer */
+const FETCH_TIMEOUT_MS = 60_000
+
+/** how long to wait for the close event after the last block sent */
+const CLOSE_WAIT_MS = 5_000
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
 
@@ -67,14 +71,24 @@ async function attack(cfg: BadPeerConfig, target: string): Promise<BadPeerReport
   try {
     const peer = await transport.connect(target)
     let closed: PeerCloseInfo | undefined
-    peer.once('close', (info: PeerCloseInfo) => (closed = info))
+    const closing = new Promise<void>((resolve) =>
+      peer.once('close', (info: PeerCloseInfo) => {
+        closed = info
+        resolve()
+      }),
+    )
     const good = decodeBlock(await fetchBlock1(peer), makeCommon(BigInt(cfg.chainId)))
     while (closed === undefined && report.invalidSent < cfg.maxInvalid) {
       const root = new Uint8Array(32).fill(report.invalidSent + 1)
-      peer.send(MessageType.Block, encodeBlock(makeBlock({ ...good.header, stateRoot: root }, good.transactions, good.confirmations)))
+      try {
+        peer.send(MessageType.Block, encodeBlock(makeBlock({ ...good.header, stateRoot: root }, good.transactions, good.confirmations)))
+      } catch {
+        break // the node is closing the connection: its close event says why
+      }
       report.invalidSent++
       await sleep(cfg.intervalMs)
     }
+    await Promise.race([closing, sleep(CLOSE_WAIT_MS)])
     report.closed = closed?.reasonName ?? null
   } finally {
     await transport.close()

@@ -230,8 +230,11 @@ export class Lab {
     return this.hosts.map(netns.wireBytes)
   }
 
-  /** Kills every process and removes the namespaces and bridges; idempotent and synchronous. */
-  destroy(): void {
+  /**
+   * Kills every process and removes the namespaces and bridges; idempotent and synchronous.
+   * `keepLogs`: leave the data directories (each node's node.log) in `dir` for a post-mortem.
+   */
+  destroy(keepLogs = false): void {
     if (this.destroyed) return
     this.destroyed = true
     process.removeListener('exit', this.onExit)
@@ -239,6 +242,6 @@ export class Lab {
       if (p !== undefined && p.exitCode === null && p.signalCode === null) p.kill('SIGKILL')
     }
     netns.destroyTopology(this.stranger === undefined ? this.hosts : [...this.hosts, this.stranger.host])
-    fs.rmSync(this.dir, { recursive: true, force: true })
+    if (!keepLogs) fs.rmSync(this.dir, { recursive: true, force: true })
   }
 }

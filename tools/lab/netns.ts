@@ -212,6 +212,8 @@ export function createStranger(): Host {
 export function destroyTopology(hosts: Host[]): void {
   for (const h of hosts) {
     killNamespaceProcesses(h.ns)
+    // deleting a namespace frees its veths later, in the kernel's cleanup work: delete them now
+    for (const link of [h.dataVeth, `${PREFIX}-m${h.index}`]) if (fs.existsSync(`/sys/class/net/${link}`)) shQuiet('ip', ['link', 'del', link])
     shQuiet('ip', ['netns', 'del', h.ns])
   }
   shQuiet('ip', ['link', 'del', DATA_BRIDGE])

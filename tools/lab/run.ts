@@ -37,7 +37,14 @@ export async function runLab(o: LabRunOptions): Promise<ScenarioResult[]> {
       else results.push(await byzantine(lab, obs, o.log))
       for (const c of results.at(-1)!.checks) o.log(`${c.ok ? 'ok  ' : 'FAIL'} ${c.what}`)
     }
+    const failed = results.some((r) => r.checks.some((c) => !c.ok))
+    if (failed) o.log(`a check failed: the node logs are kept in ${lab.dir}/node-*/node.log`)
+    lab.destroy(failed)
     return results
+  } catch (e) {
+    o.log(`the run failed: the node logs are kept in ${lab.dir}/node-*/node.log`)
+    lab.destroy(true)
+    throw e
   } finally {
     obs.stop()
     lab.destroy()

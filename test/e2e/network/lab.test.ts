@@ -73,6 +73,8 @@ t.test('4 namespaces, 100 ms ± 20 ms and 1% loss: a lossy run, a 2/2 partition 
   t.match(lines.join('\n'), new RegExp(`removed leftovers of an earlier run: netns ${PREFIX}-stale`), 'the stale namespace was removed at start')
   t.same(labLeftovers(), [], 'nothing of the lab is left after the run')
 
+  // the lab's progress lines say what happened when a check fails
+  if (results.some((r) => r.checks.some((c) => !c.ok))) t.comment(lines.join('\n'))
   const [healthy, partition, byzantine] = results
   for (const r of results) for (const c of r.checks) t.ok(c.ok, `${r.name}: ${c.what}`)
   t.equal(partition!.checks.length, 5, 'the partition scenario made its five checks')
