@@ -62,8 +62,8 @@ t.test('4 namespaces, 100 ms ± 20 ms and 1% loss: a lossy run, a 2/2 partition 
     nodes: 4,
     impairment: { delayMs: 100, jitterMs: 20, lossPerMille: 10 },
     scenarios: ['healthy', 'partition', 'byzantine'],
-    healthyMs: 12_000,
-    partitionHoldMs: 10_000,
+    healthyMs: 10_000,
+    partitionHoldMs: 8_000,
     crashDownMs: 0,
     log: (m) => lines.push(m),
   }).catch((e: unknown) => {
