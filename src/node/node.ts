@@ -33,7 +33,7 @@ import { ConsensusLink } from './consensusLink.js'
 import { encodeBlock, type Block } from '../chain/block.js'
 import { addressOf, publicKeyOf } from '../crypto/secp256k1.js'
 import { readCandidates } from '../consensus/dpos/views.js'
-import { Network } from '../p2p/network.js'
+import { Network, type TrafficSnapshot } from '../p2p/network.js'
 import { loadOrCreateIdentity } from '../p2p/interface.js'
 import { createFeeMarket1559Tx, type TypedTransaction } from '@ethereumjs/tx'
 import { encodeHeader } from '../chain/header.js'
@@ -89,6 +89,8 @@ export interface NodeStats {
   witnesses: { address: string; produced: bigint; missed: bigint; trust: bigint }[]
   /** this node's own slots as its producer saw them (absent on a follower) */
   producer?: SlotMetricsSnapshot
+  /** P2P bytes and frames by direction and message type since start (absent without P2P) */
+  p2pTraffic?: TrafficSnapshot
 }
 
 export class Node implements NodeApi {
@@ -424,6 +426,7 @@ export class Node implements NodeApi {
       peers: this.peerCount,
       witnesses: this.witnessStats,
       producer: this.producer?.metrics.snapshot(),
+      p2pTraffic: this.network?.traffic(),
     }
   }
 

@@ -27,6 +27,7 @@ import {
   type Message,
   type OpaqueMessage,
 } from './messages.js'
+import { TrafficCounters } from './traffic.js'
 
 export const DISCONNECT_SCORE = -100
 export const MAX_SCORE = 100
@@ -89,6 +90,8 @@ export class Peer extends EventEmitter {
   established = false
   closed = false
   closeInfo: PeerCloseInfo | undefined
+  /** bytes and frames this connection sent and received, by message type (handshake included) */
+  readonly traffic = new TrafficCounters()
 
   private readonly ws: WebSocket
   private readonly log: Logger
@@ -217,6 +220,7 @@ export class Peer extends EventEmitter {
       throw new P2pError(P2pErrorCode.Send, 'peer not reading, dropped', { peer: this.id })
     }
     this.ws.send(encodeFrame(type, payload, messageLimits))
+    this.traffic.sent(type, payload.length)
   }
 
   private onData(raw: RawData, isBinary: boolean): void {
@@ -232,6 +236,7 @@ export class Peer extends EventEmitter {
     } catch (e) {
       return this.frameError(e)
     }
+    for (const f of frames) this.traffic.received(f.type, f.payload.length)
     for (const f of frames) {
       if (this.closed || this.pendingClose) return
       let message: Message
