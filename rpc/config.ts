@@ -8,7 +8,7 @@
  */
 import type { NfcError } from '../src/util/errors.js'
 import type { Logger } from '../src/util/logger.js'
-import type { BuildInfo, HealthReport, SlotMetricsSnapshot } from '../src/node/interface.js'
+import type { BuildInfo, HealthReport, SlotMetricsSnapshot, TrafficSnapshot } from '../src/node/interface.js'
 import { RpcErrorCode, rpcError } from './errors.js'
 import type { RpcContext, RpcMethod } from './types.js'
 
@@ -52,6 +52,8 @@ export interface NodeMetricsSnapshot {
   witnesses?: { address: string; produced: bigint; missed: bigint; trust: bigint }[]
   /** a witness node's own slots, from its producer (absent on a follower) */
   producer?: SlotMetricsSnapshot
+  /** P2P bytes and frames by direction and message type (absent without P2P) */
+  p2pTraffic?: TrafficSnapshot
   // ---- P2P connection management (issue 15: limits and bans)
   /** refusals and bans by reason, peers in and out, pending handshakes (absent without P2P) */
   p2pConnections?: P2pConnectionsSnapshot

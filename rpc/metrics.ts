@@ -7,7 +7,7 @@
  * label sets bounded (the RPC layer maps unregistered method names to "unknown").
  */
 import * as prom from 'prom-client'
-import type { DurationSnapshot, SlotMetricsSnapshot } from '../src/node/interface.js'
+import type { DurationSnapshot, SlotMetricsSnapshot, TrafficCount, TrafficSnapshot } from '../src/node/interface.js'
 import type { P2pConnectionsSnapshot } from './config.js'
 
 /** The text exposition format 0.0.4. */
@@ -249,4 +249,41 @@ export function registerP2pConnectionMetrics(registry: Registry, readSnapshot: (
   gauge('nfc_p2p_peers', 'established peers by direction', 'direction', (s) => ({ inbound: s.inboundPeers, outbound: s.outboundPeers }))
   gauge('nfc_p2p_pending_handshakes', 'accepted inbound connections whose P2P handshake has not finished', '', (s) => ({ '': s.pendingInbound }))
   gauge('nfc_p2p_banned', 'bans in force, by what is banned', 'kind', (s) => ({ node: s.bannedNodes, address: s.bannedIps }))
+}
+
+// ---------------------------------------------------------------- P2P traffic
+
+/**
+ * P2P traffic since the node started, read at each scrape (src/p2p/traffic.ts): bytes and frames
+ * sent and received, by message type (whole frames, the 5-byte header included). Registered only
+ * when the node runs P2P when the server starts. The label set is bounded: message type names.
+ */
+export function registerP2pTrafficMetrics(registry: Registry, readSnapshot: () => TrafficSnapshot | undefined): void {
+  const read = () => {
+    try {
+      return readSnapshot()
+    } catch {
+      return undefined
+    }
+  }
+  if (read() === undefined) return
+  const counter = (name: string, help: string, pick: (s: TrafficSnapshot) => Record<string, TrafficCount>, field: keyof TrafficCount) => {
+    registry.reserve(name)
+    new prom.Counter({
+      name,
+      help,
+      labelNames: ['type'],
+      registers: [registry.prom],
+      collect() {
+        const s = read()
+        if (s === undefined) return
+        this.reset()
+        for (const [type, c] of Object.entries(pick(s))) this.inc({ type }, c[field])
+      },
+    })
+  }
+  counter('nfc_p2p_bytes_sent_total', 'P2P bytes sent (whole frames), by message type', (s) => s.sent, 'bytes')
+  counter('nfc_p2p_bytes_received_total', 'P2P bytes received (whole frames), by message type', (s) => s.received, 'bytes')
+  counter('nfc_p2p_frames_sent_total', 'P2P frames sent, by message type', (s) => s.sent, 'frames')
+  counter('nfc_p2p_frames_received_total', 'P2P frames received, by message type', (s) => s.received, 'frames')
 }

@@ -22,7 +22,7 @@ import { createAdmission, type ShedReason } from './admission.js'
 import { corsAllowOrigin, hostAllowed, rpcDefaults, wsOriginAllowed, type RpcLimits, type RpcServerOptions } from './config.js'
 import { JsonRpcCode } from './errors.js'
 import { createDispatcher, type CallRecord } from './jsonrpc.js'
-import { PROMETHEUS_CONTENT_TYPE, Registry, registerP2pConnectionMetrics, registerSlotMetrics } from './metrics.js'
+import { PROMETHEUS_CONTENT_TYPE, Registry, registerP2pConnectionMetrics, registerP2pTrafficMetrics, registerSlotMetrics } from './metrics.js'
 import type { RpcConnection, RpcContext } from './types.js'
 
 export type { RpcServerOptions } from './config.js'
@@ -151,6 +151,7 @@ export async function startRpcServer(opts: RpcServerOptions): Promise<RpcServer>
       .set({ version: b.version, commit: b.commit ?? 'unknown', wasm_core: b.wasmCore ?? 'none', node: b.node }, 1)
   }
   if (opts.nodeStats) registerP2pConnectionMetrics(metrics.registry, () => opts.nodeStats?.().p2pConnections)
+  if (opts.nodeStats) registerP2pTrafficMetrics(metrics.registry, () => opts.nodeStats?.().p2pTraffic)
   const onCall = (r: CallRecord) => {
     const method = r.method ?? 'unknown'
     metrics.requests.inc({ method })

@@ -15,6 +15,7 @@ import type { PendingBlock, PendingHeader } from './pendingBlock.js'
 
 export type { Head, NewBlockEvent, PendingBlock, PendingHeader }
 export type { DurationSnapshot, SlotMetricsSnapshot } from './slotMetrics.js'
+export type { TrafficCount, TrafficSnapshot } from '../p2p/traffic.js'
 
 /**
  * The chain as RPC reads it: head and finality, the block store, state at a block, the DPoS

@@ -33,7 +33,7 @@ import { ConsensusLink } from './consensusLink.js'
 import { encodeBlock, type Block } from '../chain/block.js'
 import { addressOf, publicKeyOf } from '../crypto/secp256k1.js'
 import { readCandidates } from '../consensus/dpos/views.js'
-import { Network } from '../p2p/network.js'
+import { Network, type TrafficSnapshot } from '../p2p/network.js'
 import type { GateStats } from '../p2p/connectionGate.js'
 import { loadOrCreateIdentity } from '../p2p/interface.js'
 import { createFeeMarket1559Tx, type TypedTransaction } from '@ethereumjs/tx'
@@ -104,6 +104,8 @@ export interface NodeStats {
   // ---- P2P connection management (issue 15: limits and bans); absent without P2P
   /** refusals and bans by reason, peers in and out, pending handshakes */
   p2pConnections?: GateStats
+  /** P2P bytes and frames by direction and message type since start (absent without P2P) */
+  p2pTraffic?: TrafficSnapshot
 }
 
 export class Node implements NodeApi {
@@ -475,6 +477,7 @@ export class Node implements NodeApi {
       witnesses: this.witnessStats,
       producer: this.producer?.metrics.snapshot(),
       p2pConnections: this.network?.transport.connectionStats(),
+      p2pTraffic: this.network?.traffic(),
     }
   }
 

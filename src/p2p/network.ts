@@ -49,10 +49,12 @@ import { MAX_PAYLOAD, MessageType, type ChainMessageType, type OpaqueMessage } f
 import { Penalty, type Peer, type PeerCloseInfo } from './peer.js'
 import { PeerExchange, listenUrlOf } from './peerExchange.js'
 import { RangeSync, type BlockId, type SyncPeer, type SyncStatus } from './sync.js'
+import { TrafficCounters, type TrafficSnapshot } from './traffic.js'
 import { Transport, type TransportOptions } from './transport.js'
 import { SerialQueue } from '../util/serialQueue.js'
 
 export type { SyncStatus } from './sync.js'
+export type { TrafficSnapshot } from './traffic.js'
 export { listenUrlOf } from './peerExchange.js'
 
 export type ImportResult = 'imported' | 'known' | 'orphan' | 'future'
@@ -242,6 +244,8 @@ export class Network extends EventEmitter {
   private readonly waitingConfirmations = new Map<string, { encoded: Uint8Array; from: PeerState | undefined; until: number }>()
   private readonly exchange: PeerExchange
   private readonly importQueue = new SerialQueue()
+  /** the traffic of the peers that are gone (the live ones count their own) */
+  private readonly closedTraffic = new TrafficCounters()
   private retryingConfirmations = false
   private retryConfirmationsAgain = false
   private lastDiscovery = 0
@@ -321,6 +325,14 @@ export class Network extends EventEmitter {
     return [...this.states.values()].map((ps) => ps.info())
   }
 
+  /** P2P bytes and frames sent and received since start, by message type (live and closed peers) */
+  traffic(): TrafficSnapshot {
+    const all = new TrafficCounters()
+    all.add(this.closedTraffic)
+    for (const ps of this.states.values()) all.add(ps.peer.traffic)
+    return all.snapshot()
+  }
+
   /** eth_syncing: false, or where the running range sync started, is, and is heading */
   syncStatus(): SyncStatus | false {
     return this.sync.status()
@@ -360,7 +372,10 @@ export class Network extends EventEmitter {
     if (this.stopped) return
     const prev = this.states.get(peer.nodeId)
     // the transport replaced a duplicate connection: the old one goes without a peerClosed
-    if (prev) this.failRequest(prev, new Error('connection replaced'))
+    if (prev) {
+      this.failRequest(prev, new Error('connection replaced'))
+      this.closedTraffic.add(prev.peer.traffic)
+    }
     const ps = new PeerState(peer, this.o.knownPerPeer, this.scheme)
     this.states.set(peer.nodeId, ps)
     this.log.debug('peer ready', { peer: ps.id, head: ps.head.number, listenUrl: ps.listenUrl })
@@ -373,6 +388,7 @@ export class Network extends EventEmitter {
     const ps = this.states.get(peer.nodeId)
     if (!ps || ps.peer !== peer) return
     this.states.delete(peer.nodeId)
+    this.closedTraffic.add(peer.traffic)
     this.failRequest(ps, new Error(`peer closed: ${info.reasonName}`))
     this.emit('peerClosed', ps.info(), info)
     if (!this.stopped) this.exchange.dial()

@@ -32,6 +32,7 @@ import {
   type Message,
   type OpaqueMessage,
 } from './messages.js'
+import { TrafficCounters } from './traffic.js'
 
 export const DISCONNECT_SCORE = -100
 export const MAX_SCORE = 100
@@ -97,6 +98,8 @@ export class Peer extends EventEmitter {
   closeInfo: PeerCloseInfo | undefined
   /** what this peer did that earns a ban (set once, when it is dropped for it) */
   offence: BanReason | undefined
+  /** bytes and frames this connection sent and received, by message type (handshake included) */
+  readonly traffic = new TrafficCounters()
 
   private readonly ws: WebSocket
   private readonly log: Logger
@@ -235,6 +238,7 @@ export class Peer extends EventEmitter {
       throw new P2pError(P2pErrorCode.Send, 'peer not reading, dropped', { peer: this.id })
     }
     this.ws.send(encodeFrame(type, payload, messageLimits))
+    this.traffic.sent(type, payload.length)
   }
 
   private onData(raw: RawData, isBinary: boolean): void {
@@ -250,6 +254,7 @@ export class Peer extends EventEmitter {
     } catch (e) {
       return this.frameError(e)
     }
+    for (const f of frames) this.traffic.received(f.type, f.payload.length)
     for (const f of frames) {
       if (this.closed || this.pendingClose) return
       let message: Message

@@ -28,6 +28,7 @@ const GROUPS: Group[] = [
     what: 'PoVF: receipts verified on the side-chain (2 signatures each, worker pool) vs noble; the watcher first look at a checkpoint vs checkFraud per candidate; slice openings, WASM vs JS',
   },
   { name: 'network', what: 'a 4-witness devnet of processes: production → finality; a late joiner range-syncing 2,000 blocks' },
+  { name: 'p2p', what: 'gossip cost: P2P bytes per empty block (all nodes, per node) and finality lag on full-mesh devnets of 4, 8 and 21 processes' },
   {
     name: 'load',
     what: 'wallets by the thousand: 150 wallets × 60 presigned transfers over HTTP, receipts polled, against Anvil and our dev node (missed slots, block start lateness)',

@@ -40,7 +40,7 @@ export async function freePort(): Promise<number> {
   })
 }
 
-async function call<T>(url: string, method: string, params: unknown[] = []): Promise<T> {
+export async function call<T>(url: string, method: string, params: unknown[] = []): Promise<T> {
   const res = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -57,9 +57,9 @@ export interface Proc {
   log: () => string
 }
 
-/** Starts `nfc node …` and resolves once its JSON-RPC answers. */
-export async function startNodeProcess(args: string[], rpcPort: number): Promise<Proc> {
-  const child = spawn(process.execPath, ['--max-semi-space-size=64', CLI, 'node', '--rpc', `127.0.0.1:${rpcPort}`, ...args], {
+/** Starts `nfc node …` (of this build, or the `nfc.js` at `cli`) and resolves once its JSON-RPC answers. */
+export async function startNodeProcess(args: string[], rpcPort: number, cli = CLI): Promise<Proc> {
+  const child = spawn(process.execPath, ['--max-semi-space-size=64', cli, 'node', '--rpc', `127.0.0.1:${rpcPort}`, ...args], {
     stdio: ['ignore', 'ignore', 'pipe'],
   })
   let log = ''
@@ -115,7 +115,7 @@ export async function startDevnetProcesses(dir: string, doc: GenesisDoc, witness
   }
 }
 
-function quantile(xs: number[], q: number): number {
+export function quantile(xs: number[], q: number): number {
   const s = [...xs].sort((a, b) => a - b)
   return s[Math.min(s.length - 1, Math.floor(q * s.length))]!
 }
