@@ -10,11 +10,11 @@
  *
  * Then the compiled CLI (`node dist/tools/fuzz/rpcFuzz.js …`) is run briefly, as a user would.
  */
-import { spawn } from 'node:child_process'
 import { join } from 'node:path'
 import t from 'tap'
-import { REPO_ROOT, rpc, startNode, tempDir, type NodeProcess } from '../helpers/nodeProcess.js'
-import { formatSummary, memoryOf, runFuzz } from '../../tools/fuzz/rpcFuzz.js'
+import { REPO_ROOT, rpc, runScript, startNode, tempDir, type NodeProcess } from '../helpers/nodeProcess.js'
+import { memoryOf } from '../../tools/fuzz/fuzzKit.js'
+import { formatSummary, runFuzz } from '../../tools/fuzz/rpcFuzz.js'
 
 const SEED = 20_261_121
 const COUNT = Number(process.env.NFC_FUZZ_COUNT ?? 10_000)
@@ -106,23 +106,7 @@ t.test(`${COUNT} fuzzed requests (seed ${SEED}) over HTTP and WS`, async (t) => 
 
 t.test('the CLI: node dist/tools/fuzz/rpcFuzz.js', async (t) => {
   const script = join(REPO_ROOT, 'dist/tools/fuzz/rpcFuzz.js')
-  const run = (args: string[]) =>
-    new Promise<{ code: number | null; out: string; err: string }>((resolve, reject) => {
-      const p = spawn(process.execPath, [script, ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
-      let out = ''
-      let err = ''
-      p.stdout.setEncoding('utf8').on('data', (d: string) => (out += d))
-      p.stderr.setEncoding('utf8').on('data', (d: string) => (err += d))
-      const timer = setTimeout(() => {
-        p.kill('SIGKILL')
-        reject(new Error(`the fuzzer CLI ran over 60 s\n${err}`))
-      }, 60_000)
-      p.once('error', reject)
-      p.once('close', (code) => {
-        clearTimeout(timer)
-        resolve({ code, out, err })
-      })
-    })
+  const run = (args: string[]) => runScript(script, args)
   const res = await run(['--url', node.url, '--pid', String(node.proc.pid), '--count', '300', '--seed', '7', '--json'])
   if (res.code !== 0) t.comment(res.out, res.err)
   t.equal(res.code, 0, 'exit code 0')

@@ -11,11 +11,11 @@
  *
  * Then the compiled CLI is run briefly, as a user would.
  */
-import { spawn } from 'node:child_process'
 import path from 'node:path'
 import t from 'tap'
-import { CASE_KINDS, formatP2pSummary, memoryOf, runP2pFuzz } from '../../tools/fuzz/p2pFuzz.js'
-import { REPO_ROOT, rpc, startNode, tempDir, waitFor } from '../helpers/nodeProcess.js'
+import { memoryOf } from '../../tools/fuzz/fuzzKit.js'
+import { CASE_KINDS, formatP2pSummary, runP2pFuzz } from '../../tools/fuzz/p2pFuzz.js'
+import { REPO_ROOT, rpc, runScript, startNode, tempDir, waitFor } from '../helpers/nodeProcess.js'
 import { freePort, headOf } from '../helpers/devnetProcess.js'
 import { slotCounts, startLoneWitness, type LoneWitness } from '../helpers/loneWitness.js'
 
@@ -126,23 +126,7 @@ t.test(`${COUNT} fuzzed P2P items (seed ${SEED}) at a lone witness`, async (t) =
 
 t.test('the CLI: node dist/tools/fuzz/p2pFuzz.js', async (t) => {
   const script = path.join(REPO_ROOT, 'dist/tools/fuzz/p2pFuzz.js')
-  const run = (args: string[]) =>
-    new Promise<{ code: number | null; out: string; err: string }>((resolve, reject) => {
-      const p = spawn(process.execPath, [script, ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
-      let out = ''
-      let err = ''
-      p.stdout.setEncoding('utf8').on('data', (d: string) => (out += d))
-      p.stderr.setEncoding('utf8').on('data', (d: string) => (err += d))
-      const timer = setTimeout(() => {
-        p.kill('SIGKILL')
-        reject(new Error(`the fuzzer CLI ran over 60 s\n${err}`))
-      }, 60_000)
-      p.once('error', reject)
-      p.once('close', (code) => {
-        clearTimeout(timer)
-        resolve({ code, out, err })
-      })
-    })
+  const run = (args: string[]) => runScript(script, args)
   const genesis = `0x${Buffer.from(w.genesisHash).toString('hex')}`
   const res = await run([
     '--url',

@@ -229,3 +229,26 @@ export async function rpc<T = any>(url: string, method: string, params: unknown[
   }
   return body.result as T
 }
+
+/**
+ * Runs `node <script> <args>` from the repository root and collects its output; rejects (with
+ * its stderr) when it runs over `timeoutMs`.
+ */
+export function runScript(script: string, args: string[], timeoutMs = 60_000): Promise<{ code: number | null; out: string; err: string }> {
+  return new Promise((resolveRun, reject) => {
+    const p = spawn(process.execPath, [script, ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+    let out = ''
+    let err = ''
+    p.stdout.setEncoding('utf8').on('data', (d: string) => (out += d))
+    p.stderr.setEncoding('utf8').on('data', (d: string) => (err += d))
+    const timer = setTimeout(() => {
+      p.kill('SIGKILL')
+      reject(new Error(`${relative(REPO_ROOT, script)} ran over ${timeoutMs / 1000} s\n${err}`))
+    }, timeoutMs)
+    p.once('error', reject)
+    p.once('close', (code) => {
+      clearTimeout(timer)
+      resolveRun({ code, out, err })
+    })
+  })
+}

@@ -32,7 +32,7 @@
  * With --rpc the node's eth_blockNumber is checked after every batch; with --pid its RSS is read.
  */
 import { connect as netConnect, type Socket } from 'node:net'
-import { readFileSync } from 'node:fs'
+import { memoryOf, prng, Rand } from './fuzzKit.js'
 import { pathToFileURL } from 'node:url'
 import { RLP } from '@ethereumjs/rlp'
 import { WebSocket } from 'ws'
@@ -109,39 +109,6 @@ export interface P2pFuzzSummary {
   lastRssKb?: number
   peakRssKb?: number
   elapsedMs: number
-}
-
-// ---------------------------------------------------------------------------- PRNG
-
-/** mulberry32, as in rpcFuzz.ts and test/helpers/prng.ts */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-
-/** the PRNG's helpers: ints, picks, bytes */
-export class Rand {
-  constructor(readonly next: () => number) {}
-  int(n: number): number {
-    return Math.floor(this.next() * n)
-  }
-  pick<T>(xs: readonly T[]): T {
-    return xs[this.int(xs.length)]!
-  }
-  chance(p: number): boolean {
-    return this.next() < p
-  }
-  bytes(n: number): Buffer {
-    const b = Buffer.alloc(n)
-    for (let i = 0; i < n; i++) b[i] = this.int(256)
-    return b
-  }
 }
 
 // ---------------------------------------------------------------------------- frames
@@ -654,17 +621,6 @@ async function fetchBlock(ctx: Ctx): Promise<Uint8Array> {
 }
 
 /** VmHWM and VmRSS of `pid` in kB */
-export function memoryOf(pid: number): { hwmKb: number; rssKb: number } | undefined {
-  try {
-    const s = readFileSync(`/proc/${pid}/status`, 'utf8')
-    const hwm = /VmHWM:\s+(\d+) kB/.exec(s)
-    const rss = /VmRSS:\s+(\d+) kB/.exec(s)
-    return hwm && rss ? { hwmKb: Number(hwm[1]), rssKb: Number(rss[1]) } : undefined
-  } catch {
-    return undefined
-  }
-}
-
 async function alive(rpcUrl: string): Promise<boolean> {
   try {
     const res = await fetch(rpcUrl, {

@@ -27,7 +27,7 @@
  * With --pid, the node's peak RSS (VmHWM in /proc/PID/status) is read after every batch.
  */
 import { connect as netConnect, type Socket } from 'node:net'
-import { readFileSync } from 'node:fs'
+import { memoryOf, prng, Rand } from './fuzzKit.js'
 import { pathToFileURL } from 'node:url'
 import { WebSocket } from 'ws'
 
@@ -66,43 +66,6 @@ export interface FuzzSummary {
   lastRssKb?: number
   startRssKb?: number
   elapsedMs: number
-}
-
-// ---------------------------------------------------------------------------- PRNG
-
-/** mulberry32: small, fast, and the same sequence everywhere for one seed */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-
-class Rand {
-  constructor(readonly next: () => number) {}
-  int(n: number): number {
-    return Math.floor(this.next() * n)
-  }
-  pick<T>(xs: readonly T[]): T {
-    return xs[this.int(xs.length)]!
-  }
-  chance(p: number): boolean {
-    return this.next() < p
-  }
-  hex(bytes: number): string {
-    let s = ''
-    for (let i = 0; i < bytes * 2; i++) s += '0123456789abcdef'[this.int(16)]
-    return s
-  }
-  bytes(n: number): Buffer {
-    const b = Buffer.alloc(n)
-    for (let i = 0; i < n; i++) b[i] = this.int(256)
-    return b
-  }
 }
 
 // ---------------------------------------------------------------------------- cases
@@ -719,18 +682,6 @@ export async function alive(url: string, ms = 5000): Promise<boolean> {
 }
 
 /** VmHWM and VmRSS of `pid` in kB (undefined if /proc has no such process). */
-export function memoryOf(pid: number): { hwmKb: number; rssKb: number } | undefined {
-  try {
-    const status = readFileSync(`/proc/${pid}/status`, 'utf8')
-    const hwm = /VmHWM:\s+(\d+) kB/.exec(status)
-    const rss = /VmRSS:\s+(\d+) kB/.exec(status)
-    if (hwm === null || rss === null) return undefined
-    return { hwmKb: Number(hwm[1]), rssKb: Number(rss[1]) }
-  } catch {
-    return undefined
-  }
-}
-
 // ---------------------------------------------------------------------------- the run
 
 export async function runFuzz(opts: FuzzOptions): Promise<FuzzSummary> {
