@@ -118,6 +118,47 @@ export class Registry {
   }
 }
 
+/** a snapshot reader that never throws: a collector that throws would fail the whole scrape (a node that cannot answer shows no series) */
+function safely<S>(readSnapshot: () => S | undefined): () => S | undefined {
+  return () => {
+    try {
+      return readSnapshot()
+    } catch {
+      return undefined
+    }
+  }
+}
+
+/**
+ * A counter set from a snapshot at each scrape: one series per key of `values(s)` under `label`
+ * (no label when `label` is null: `values` then gives one entry, its key unused).
+ */
+function snapshotCounter<S>(
+  registry: Registry,
+  read: () => S | undefined,
+  name: string,
+  help: string,
+  label: string | null,
+  values: (s: S) => Record<string, number>,
+): void {
+  registry.reserve(name)
+  new prom.Counter({
+    name,
+    help,
+    labelNames: label === null ? [] : [label],
+    registers: [registry.prom],
+    collect() {
+      const s = read()
+      if (s === undefined) return
+      this.reset()
+      for (const [key, n] of Object.entries(values(s))) {
+        if (label === null) this.inc(n)
+        else this.inc({ [label]: key }, n)
+      }
+    },
+  })
+}
+
 /**
  * A witness node's own slots (src/node/slotMetrics.ts), read at each scrape: counters of owned,
  * produced and missed slots (by reason), and the start lateness and build time of its blocks as
@@ -125,46 +166,22 @@ export class Registry {
  * the node has a producer when the server starts, so a follower shows none of them.
  */
 export function registerSlotMetrics(registry: Registry, readSnapshot: () => SlotMetricsSnapshot | undefined): void {
-  // a collector that throws would fail the whole scrape: a node that cannot answer shows no producer series
-  const read = () => {
-    try {
-      return readSnapshot()
-    } catch {
-      return undefined
-    }
-  }
+  const read = safely(readSnapshot)
   if (read() === undefined) return
   const r = registry.prom
-  const counter = (name: string, help: string, value: (s: SlotMetricsSnapshot) => number) => {
-    registry.reserve(name)
-    new prom.Counter({
-      name,
-      help,
-      registers: [r],
-      collect() {
-        const s = read()
-        if (s === undefined) return
-        this.reset()
-        this.inc(value(s))
-      },
-    })
-  }
+  const counter = (name: string, help: string, value: (s: SlotMetricsSnapshot) => number) =>
+    snapshotCounter(registry, read, name, help, null, (s) => ({ '': value(s) }))
   counter('nfc_producer_own_slots_total', 'slots this witness owned since the node started (produced + missed)', (s) => s.ownSlots)
   counter('nfc_producer_produced_blocks_total', 'blocks this witness produced since the node started', (s) => s.produced)
   counter('nfc_producer_txs_left_total', 'selected transactions left in the pool by the time budget or the gas limit', (s) => s.leftByBudget)
-  registry.reserve('nfc_producer_missed_slots_total')
-  new prom.Counter({
-    name: 'nfc_producer_missed_slots_total',
-    help: 'own slots without a block of ours, by reason (skipped: passed before the producer got to it; failed: building threw; preempted: a block for the slot came in first)',
-    labelNames: ['reason'],
-    registers: [r],
-    collect() {
-      const s = read()
-      if (s === undefined) return
-      this.reset()
-      for (const [reason, n] of Object.entries(s.missedBy)) this.inc({ reason }, n)
-    },
-  })
+  snapshotCounter(
+    registry,
+    read,
+    'nfc_producer_missed_slots_total',
+    'own slots without a block of ours, by reason (skipped: passed before the producer got to it; failed: building threw; preempted: a block for the slot came in first)',
+    'reason',
+    (s) => s.missedBy,
+  )
   const durations = (name: string, help: string, pick: (s: SlotMetricsSnapshot) => DurationSnapshot) => {
     registry.reserve(name)
     new prom.Gauge({
@@ -199,30 +216,11 @@ export function registerSlotMetrics(registry: Registry, readSnapshot: () => Slot
  * handshakes and live bans (gauges). Registered only when the node runs P2P when the server starts.
  */
 export function registerP2pConnectionMetrics(registry: Registry, readSnapshot: () => P2pConnectionsSnapshot | undefined): void {
-  const read = () => {
-    try {
-      return readSnapshot()
-    } catch {
-      return undefined
-    }
-  }
+  const read = safely(readSnapshot)
   if (read() === undefined) return
   const r = registry.prom
-  const byReason = (name: string, help: string, pick: (s: P2pConnectionsSnapshot) => Record<string, number>) => {
-    registry.reserve(name)
-    new prom.Counter({
-      name,
-      help,
-      labelNames: ['reason'],
-      registers: [r],
-      collect() {
-        const s = read()
-        if (s === undefined) return
-        this.reset()
-        for (const [reason, n] of Object.entries(pick(s))) this.inc({ reason }, n)
-      },
-    })
-  }
+  const byReason = (name: string, help: string, pick: (s: P2pConnectionsSnapshot) => Record<string, number>) =>
+    snapshotCounter(registry, read, name, help, 'reason', pick)
   byReason(
     'nfc_p2p_connections_refused_total',
     'inbound connections refused or cut before they became peers, by reason (banned, per-ip, rate, full, pending-evicted, handshake-timeout)',
@@ -259,29 +257,10 @@ export function registerP2pConnectionMetrics(registry: Registry, readSnapshot: (
  * when the node runs P2P when the server starts. The label set is bounded: message type names.
  */
 export function registerP2pTrafficMetrics(registry: Registry, readSnapshot: () => TrafficSnapshot | undefined): void {
-  const read = () => {
-    try {
-      return readSnapshot()
-    } catch {
-      return undefined
-    }
-  }
+  const read = safely(readSnapshot)
   if (read() === undefined) return
-  const counter = (name: string, help: string, pick: (s: TrafficSnapshot) => Record<string, TrafficCount>, field: keyof TrafficCount) => {
-    registry.reserve(name)
-    new prom.Counter({
-      name,
-      help,
-      labelNames: ['type'],
-      registers: [registry.prom],
-      collect() {
-        const s = read()
-        if (s === undefined) return
-        this.reset()
-        for (const [type, c] of Object.entries(pick(s))) this.inc({ type }, c[field])
-      },
-    })
-  }
+  const counter = (name: string, help: string, pick: (s: TrafficSnapshot) => Record<string, TrafficCount>, field: keyof TrafficCount) =>
+    snapshotCounter(registry, read, name, help, 'type', (s) => Object.fromEntries(Object.entries(pick(s)).map(([type, c]) => [type, c[field]])))
   counter('nfc_p2p_bytes_sent_total', 'P2P bytes sent (whole frames), by message type', (s) => s.sent, 'bytes')
   counter('nfc_p2p_bytes_received_total', 'P2P bytes received (whole frames), by message type', (s) => s.received, 'bytes')
   counter('nfc_p2p_frames_sent_total', 'P2P frames sent, by message type', (s) => s.sent, 'frames')
