@@ -14,7 +14,7 @@ import { packageRoot } from '../util/packageRoot.js'
 import { createLogger, LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from '../util/logger.js'
 import { decryptKeystore, KeystoreError, parseKeystoreText } from '../crypto/keystore.js'
 import { processIo, readPassword, UsageError, type CliIo } from './io.js'
-import { defaultPoolLimits, type PoolLimits } from '../node/node.js'
+import { defaultPoolLimits, type P2pOptions, type PoolLimits } from '../node/node.js'
 import { parseAddressRules } from '../p2p/connectionGate.js'
 
 const HELP = `nfc node — run a NetFlowCoin node
@@ -178,17 +178,8 @@ export function parseTxPoolFlags(opts: Record<string, string | boolean | undefin
   return out
 }
 
-export interface P2pFlags {
-  host: string
-  port: number
-  peers: string[]
-  nodeKeyFile: string
-  /** absent: the transport's defaults */
-  maxPeers?: number
-  maxConnectionsPerIp?: number
-  exempt?: string[]
-  banMs?: number
-}
+/** what the P2P flags give the node (src/node/node.ts `P2pOptions`) */
+export type P2pFlags = P2pOptions
 
 /** the connection flags that need P2P on */
 const P2P_CONNECTION_FLAGS = ['max-peers', 'p2p-max-per-ip', 'p2p-exempt', 'p2p-ban-ms'] as const

@@ -55,6 +55,18 @@ import { isNfcError } from '../util/errors.js'
 import { ChainErrorCode } from '../chain/errors.js'
 import { EVIDENCE_FALLBACK_INTERVALS, scheduleEvidence } from './evidenceDuty.js'
 
+/** the node's P2P: listener, static peers, key file, connection limits (absent: the transport's defaults) */
+export interface P2pOptions {
+  host: string
+  port: number
+  peers: string[]
+  nodeKeyFile: string
+  maxPeers?: number
+  maxConnectionsPerIp?: number
+  exempt?: string[]
+  banMs?: number
+}
+
 export interface NodeOptions {
   genesis: Genesis
   /** data directory; the chain database lives in `<datadir>/chaindata` */
@@ -69,16 +81,7 @@ export interface NodeOptions {
    * (created if missing) and the connection limits (`--max-peers`, `--p2p-*`; absent: the
    * transport's defaults); null or absent: no P2P
    */
-  p2p?: {
-    host: string
-    port: number
-    peers: string[]
-    nodeKeyFile: string
-    maxPeers?: number
-    maxConnectionsPerIp?: number
-    exempt?: string[]
-    banMs?: number
-  } | null
+  p2p?: P2pOptions | null
   /** private key of the witness this node produces blocks as; absent: a follower */
   witnessKey?: Uint8Array
   logger: Logger

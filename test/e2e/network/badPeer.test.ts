@@ -5,12 +5,10 @@
  * is dropped (one invalid block is enough: issue 15), and the node keeps making blocks and
  * answering RPC.
  */
-import fs from 'node:fs'
 import path from 'node:path'
 import t from 'tap'
 import { hexToBytes } from '@ethereumjs/util'
 import { WebSocket } from 'ws'
-import { devnetGenesis, genesisFileText } from '../../../src/cli/devnetGenesis.js'
 import { decodeBlock, encodeBlock, makeBlock } from '../../../src/chain/block.js'
 import { signHeader } from '../../../src/chain/header.js'
 import { makeCommon } from '../../../src/execution/common.js'
@@ -19,20 +17,17 @@ import { decodeBlocks, encodeGetBlocks } from '../../../src/p2p/chainMessages.js
 import { silentLogger } from '../../../src/util/logger.js'
 import { rpc, startNode, tempDir, waitFor } from '../../helpers/nodeProcess.js'
 import { freePort, headOf } from '../../helpers/devnetProcess.js'
+import { oneWitnessChain } from '../../helpers/loneWitness.js'
 
 t.test('invalid blocks, garbage and a foreign genesis from peers: refused, scored, node unharmed', async (t) => {
   const dir = tempDir(t, 'nfc-badpeer-')
-  const genesisTime = (Math.floor(Date.now() / 1000) + 2) * 1000
-  const { doc, witnessKeys } = devnetGenesis({ nodes: 1, timestamp: genesisTime })
-  const genesisFile = path.join(dir, 'genesis.json')
-  fs.writeFileSync(genesisFile, genesisFileText(doc))
-  fs.writeFileSync(path.join(dir, 'witness.key'), witnessKeys[0]!, { mode: 0o600 })
+  const { genesisFile, keyFile, key: witnessKey } = oneWitnessChain(dir)
   const p2pPort = await freePort()
   const node = await startNode({
     dev: false,
     datadir: path.join(dir, 'node'),
     genesis: genesisFile,
-    extraArgs: ['--witness-key', path.join(dir, 'witness.key'), '--p2p', `127.0.0.1:${p2pPort}`],
+    extraArgs: ['--witness-key', keyFile, '--p2p', `127.0.0.1:${p2pPort}`],
   })
   t.teardown(() => node.stop().catch(() => undefined))
   await waitFor(async () => (await headOf(node.url)) >= 2, 20_000, 'the node makes blocks')
@@ -71,7 +66,7 @@ t.test('invalid blocks, garbage and a foreign genesis from peers: refused, score
   const info = await closed
   t.equal(info.reasonName, 'BadScore', 'one invalid block: dropped (and its node id banned)')
   // a second peer (another node id; 127.0.0.1 is exempt from address bans in test nodes)
-  const key = hexToBytes(witnessKeys[0]! as `0x${string}`)
+  const key = hexToBytes(witnessKey as `0x${string}`)
   const offGrid = makeBlock(signHeader({ ...good.header, timestamp: good.header.timestamp + 1n }, key), good.transactions, good.confirmations)
   const second = await connect(genesisHash)
   second.peer.send(MessageType.Block, encodeBlock(offGrid))

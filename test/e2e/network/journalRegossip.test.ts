@@ -4,23 +4,17 @@
  * back in its pool, and once it connects to the witness it gossips it there, so it gets mined
  * (geth re-sends its local transactions the same way).
  */
-import fs from 'node:fs'
 import path from 'node:path'
 import t from 'tap'
 import { Wallet } from 'ethers'
-import { devnetGenesis, genesisFileText } from '../../../src/cli/devnetGenesis.js'
 import { DEV_ACCOUNTS } from '../../../src/node/devAccounts.js'
 import { rpc, startNode, tempDir, waitFor } from '../../helpers/nodeProcess.js'
 import { freePort } from '../../helpers/devnetProcess.js'
+import { oneWitnessChain } from '../../helpers/loneWitness.js'
 
 t.test('a journaled transaction restored at start is gossiped to the peers that connect', async (t) => {
   const dir = tempDir(t, 'nfc-regossip-')
-  const genesisTime = (Math.floor(Date.now() / 1000) + 1) * 1000
-  const { doc, witnessKeys } = devnetGenesis({ nodes: 1, timestamp: genesisTime })
-  const genesisFile = path.join(dir, 'genesis.json')
-  fs.writeFileSync(genesisFile, genesisFileText(doc))
-  const keyFile = path.join(dir, 'witness.key')
-  fs.writeFileSync(keyFile, witnessKeys[0]! + '\n', { mode: 0o600 })
+  const { genesisFile, keyFile } = oneWitnessChain(dir)
   const followerDir = path.join(dir, 'follower')
   const followerArgs = ['--p2p', `127.0.0.1:${await freePort()}`]
 

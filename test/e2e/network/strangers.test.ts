@@ -7,13 +7,11 @@
  *   ban lasts (by node id, and by address: here 127.0.0.1 is not exempt), accepted after it.
  * Counts only, never a time: the waits are generous bounds.
  */
-import fs from 'node:fs'
 import { connect, type Socket } from 'node:net'
 import path from 'node:path'
 import t, { type Test } from 'tap'
 import { hexToBytes } from '@ethereumjs/util'
 import { WebSocket } from 'ws'
-import { devnetGenesis, genesisFileText } from '../../../src/cli/devnetGenesis.js'
 import { decodeBlock, encodeBlock, makeBlock } from '../../../src/chain/block.js'
 import { makeCommon } from '../../../src/execution/common.js'
 import { decodeBlocks, encodeGetBlocks } from '../../../src/p2p/chainMessages.js'
@@ -21,6 +19,7 @@ import { generateIdentity, MessageType, Transport, type NodeIdentity, type Peer,
 import { silentLogger } from '../../../src/util/logger.js'
 import { rpc, startNode, tempDir, waitFor, type NodeProcess } from '../../helpers/nodeProcess.js'
 import { freePort, headOf } from '../../helpers/devnetProcess.js'
+import { metric, oneWitnessChain } from '../../helpers/loneWitness.js'
 
 const SILENT_TCP = 64
 const SILENT_UPGRADES = 64
@@ -28,26 +27,6 @@ const SILENT_UPGRADES = 64
 const OTHER_SOURCES = Array.from({ length: 16 }, (_, i) => `127.0.1.${i + 1}`)
 /** an attacker reopens each connection the node cut after this long (bounded churn, not a busy loop) */
 const REOPEN_AFTER_MS = 1000
-
-/** the sum of every /metrics sample whose line starts with `prefix` */
-async function metric(url: string, prefix: string): Promise<number> {
-  const text = await (await fetch(url.replace(/\/?$/, '/metrics'))).text()
-  return text
-    .split('\n')
-    .filter((l) => l.startsWith(prefix))
-    .reduce((n, l) => n + Number(l.slice(l.lastIndexOf(' ') + 1)), 0)
-}
-
-/** a one-witness chain in `dir`: its genesis file and witness key file */
-function oneWitnessChain(dir: string): { genesisFile: string; keyFile: string; key: string } {
-  const genesisTime = (Math.floor(Date.now() / 1000) + 2) * 1000
-  const { doc, witnessKeys } = devnetGenesis({ nodes: 1, timestamp: genesisTime })
-  const genesisFile = path.join(dir, 'genesis.json')
-  fs.writeFileSync(genesisFile, genesisFileText(doc))
-  const keyFile = path.join(dir, 'witness.key')
-  fs.writeFileSync(keyFile, witnessKeys[0]!, { mode: 0o600 })
-  return { genesisFile, keyFile, key: witnessKeys[0]! }
-}
 
 /** keeps `count` silent connections of one kind open at the port, reopening what the node cuts */
 function silentFlood(port: number, count: number, kind: 'tcp' | 'ws', stats: { opened: number }) {
