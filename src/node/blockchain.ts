@@ -32,7 +32,8 @@ import { NfcError } from '../util/errors.js'
 import type { Logger } from '../util/logger.js'
 import { SerialQueue } from '../util/serialQueue.js'
 import { dposConfigOf, makeVm, openChainParts, type OpenOptions } from './chainOpen.js'
-import { importBlock, type ImportHost, type ImportOutcome } from './importBlock.js'
+import { adoptBranch, importBlock, type ImportHost, type ImportOutcome } from './importBlock.js'
+import { SideVotes } from './sideFinality.js'
 import { usableConfirmations } from './usableConfirmations.js'
 
 export { dposConfigOf, makeVm }
@@ -82,6 +83,8 @@ export class Blockchain extends EventEmitter<{
   private readonly lock = new SerialQueue()
   /** highest canonical block each witness is known to have confirmed (own blocks included) */
   private readonly confirmedBy = new Map<string, bigint>()
+  /** what witnesses confirmed off the canonical chain, to follow a side branch that became final */
+  private readonly side = new SideVotes()
   private headSeats: (string | null)[] = []
   private readonly reportedDoubles = new Set<string>()
   private _finalized: Head
@@ -247,6 +250,7 @@ export class Blockchain extends EventEmitter<{
       blockInfo: (ctx, parent, included) => this.blockInfo(ctx, parent, included),
       hooks: (info) => this.hooks(info),
       detectDoubleProduction: (block) => this.detectDoubleProduction(block),
+      noteSide: (block, confirmations) => this.noteSide(block, confirmations),
       afterCanonical: (unindex, reindex, added) => this.afterCanonical(unindex, reindex, added),
       rollback: (to) => this.rollback(to),
     }
@@ -284,12 +288,51 @@ export class Blockchain extends EventEmitter<{
    */
   noteConfirmation(witness: string, number: bigint, blockHash: Uint8Array): Promise<boolean> {
     return this.lock.run(async () => {
-      const canonical = await this.store.getHashByNumber(number)
-      if (canonical === undefined || !equalBytes(canonical, blockHash)) return false
-      if ((this.confirmedBy.get(witness) ?? -1n) < number) this.confirmedBy.set(witness, number)
-      await this.updateFinality()
-      return true
+      const canonical = await this.countConfirmation(witness, number, blockHash)
+      if (canonical) await this.updateFinality()
+      else await this.followFinalSide()
+      return canonical
     })
+  }
+
+  /**
+   * Books one witness's confirmation of block `number`/`blockHash`: on the canonical chain it
+   * raises the witness's confirmed number; a stored block above the final one off the chain is a
+   * side vote. Returns whether the block is canonical. Runs under the lock.
+   */
+  private async countConfirmation(witness: string, number: bigint, blockHash: Uint8Array): Promise<boolean> {
+    const canonical = await this.store.getHashByNumber(number)
+    if (canonical !== undefined && equalBytes(canonical, blockHash)) {
+      if ((this.confirmedBy.get(witness) ?? -1n) < number) this.confirmedBy.set(witness, number)
+      return true
+    }
+    if (number <= this._finalized.header.number) return false
+    const header = await this.store.getHeader(blockHash)
+    if (header === undefined || header.number !== number) return false
+    this.side.addBlock(blockHash, number, header.parentHash)
+    this.side.vote(witness, number, blockHash)
+    return false
+  }
+
+  /** A valid block stored off the canonical chain: its producer and its confirmations vote for their blocks. */
+  private async noteSide(block: Block, confirmations: readonly { witness: string; number: bigint }[]): Promise<void> {
+    const h = block.header
+    this.side.addBlock(block.hash, h.number, h.parentHash)
+    this.side.vote(bytesToHex(h.producer), h.number, block.hash)
+    for (const [i, c] of confirmations.entries()) await this.countConfirmation(c.witness, c.number, block.confirmations[i]!.blockHash)
+    await this.updateFinality()
+    await this.followFinalSide()
+  }
+
+  /**
+   * DESIGN §4: the chain is the longest branch that holds the last final block. When the
+   * confirmations known for a side branch make a block on it final (this node moved to a longer
+   * branch before the last of them arrived), the head moves to that branch. Runs under the lock.
+   */
+  private async followFinalSide(): Promise<void> {
+    const found = await this.side.findFinal(this.store, this.headSeats, this.confirmedBy, this._finalized.header.number)
+    if (found === undefined) return
+    await adoptBranch(this.importHost, found.tip, found.finalNumber)
   }
 
   /** Distinct confirmations that make a block final: ⌊2n/3⌋+1 of the n occupied seats at the head. */
@@ -371,15 +414,34 @@ export class Blockchain extends EventEmitter<{
     joined.push(added)
     if (removed.length > 0) {
       const forkPoint = added.block.header.number - BigInt(reindex.length) - 1n
-      for (const [w, n] of [...this.confirmedBy.entries()]) if (n > forkPoint) this.confirmedBy.set(w, forkPoint)
+      // what was confirmed on the branch that left the chain becomes side votes
+      const left = new Map(unindex.map((b) => [b.header.number, b]))
+      for (const b of unindex) this.side.addBlock(b.hash, b.header.number, b.header.parentHash)
+      for (const [w, n] of [...this.confirmedBy.entries()]) {
+        if (n <= forkPoint) continue
+        const b = left.get(n)
+        if (b !== undefined) this.side.vote(w, n, b.hash)
+        this.confirmedBy.set(w, forkPoint)
+      }
     }
+    const chainId = this.common.chainId()
     for (const j of joined) {
       const h = j.block.header
-      const p = bytesToHex(h.producer)
-      if ((this.confirmedBy.get(p) ?? -1n) < h.number) this.confirmedBy.set(p, h.number)
+      const raise = (w: string, n: bigint) => {
+        if ((this.confirmedBy.get(w) ?? -1n) < n) this.confirmedBy.set(w, n)
+      }
+      raise(bytesToHex(h.producer), h.number)
+      // confirmations heard while the block was off the chain, and those the block includes (a
+      // syncing node hears no gossip for old blocks; they were checked at import)
+      for (const w of this.side.takeVotes(j.block.hash)) raise(w, h.number)
+      for (const c of j.block.confirmations) {
+        const signer = recoverConfirmer(chainId, c)
+        if (signer !== null) raise(bytesToHex(signer), c.number)
+      }
     }
     this.headSeats = (await readWitnesses(this.state.live)).seats
     await this.updateFinality()
+    this.side.prune(this._finalized.header.number)
     for (const r of removed) this.emit('removedBlock', r)
     for (const j of joined) this.emit('block', j)
   }

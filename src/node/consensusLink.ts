@@ -69,7 +69,17 @@ export class ConsensusLink implements ChainAdapter {
   /** set by the node once the network exists: where new confirmations are gossiped */
   broadcastConfirmation: (encoded: Uint8Array) => void = () => {}
 
-  constructor(private readonly o: ConsensusLinkOptions) {}
+  /**
+   * The highest block number this witness has signed a confirmation for. It never signs at or
+   * below it again, so it never confirms two blocks at one height — on a switch to an equal or
+   * longer branch it confirms only the new heights. Starts at the head: after a restart it
+   * cannot know what it signed before.
+   */
+  private highestSigned: bigint
+
+  constructor(private readonly o: ConsensusLinkOptions) {
+    this.highestSigned = o.chain.head.header.number
+  }
 
   status() {
     const { chain } = this.o
@@ -149,11 +159,18 @@ export class ConsensusLink implements ChainAdapter {
     const { chain, witnessKey, witnessAddress } = this.o
     this.confirmations.prune(chain.head.header.number)
     if (witnessKey === undefined || witnessAddress === undefined) return
-    if (producer === witnessAddress || !chain.seats.includes(witnessAddress)) return
+    // its own block is its vote at that height (DESIGN §4: own blocks count as confirmed)
+    if (producer === witnessAddress) {
+      if (number > this.highestSigned) this.highestSigned = number
+      return
+    }
+    if (!chain.seats.includes(witnessAddress)) return
     // blocks a restarted witness catches up on are history: confirming them now would earn
     // trust for work it did not do in time (and flood the network); only recent slots count
     const horizon = BigInt(chain.dpos.W) * 2n * chain.dpos.intervalMs
     if (timestamp + horizon < BigInt(this.o.now())) return
+    if (number <= this.highestSigned) return
+    this.highestSigned = number
     const c = signConfirmation(chain.common.chainId(), hash, number, witnessKey)
     if (!this.confirmations.add(witnessAddress, c)) return
     await chain.noteConfirmation(witnessAddress, number, hash)

@@ -47,6 +47,8 @@ export interface ImportHost {
   hooks(info: BlockInfo): ExecutionOptions['hooks']
   /** reports a second block of one producer for one slot (does not refuse the block) */
   detectDoubleProduction(block: Block): Promise<void>
+  /** a valid block stored off the canonical chain: its producer and confirmations count for its branch (sideFinality.ts) */
+  noteSide(block: Block, confirmations: BlockInfo['confirmations']): Promise<void>
   /** seats, finality and events after a canonical commit */
   afterCanonical(unindex: Block[], reindex: Block[], added: NewBlockEvent): Promise<void>
   /** back to `to`'s state, forgetting pending trie writes */
@@ -143,7 +145,9 @@ export async function importBlock(c: ImportHost, block: Block, now: bigint): Pro
       c.state.store.committed()
       await sm.setStateRoot(head.header.stateRoot, true)
       c.logger.info('stored a side block', { number: h.number, hash: block.hash, head: head.header.number })
-      return 'side'
+      await c.noteSide(block, confirmations)
+      // its branch may hold a block that became final, and be the chain now
+      return equalBytes(c.head.hash, head.hash) ? 'side' : 'imported'
     }
     const { unindex, reindex } = extendsHead ? { unindex: [], reindex: [] } : await reorgPath(c.store, head, parent, fin)
     await c.store.commit({ block, receipts, extra: c.state.store.drain(), canonical: true, unindex, reindex })
@@ -158,6 +162,39 @@ export async function importBlock(c: ImportHost, block: Block, now: bigint): Pro
     await c.rollback(head)
     throw e
   }
+}
+
+/**
+ * Makes a stored side branch canonical, its tip the head: a block on it became final (the
+ * confirmations of sideFinality.ts), so the branch the head is on can never be followed again.
+ * Nothing runs again — side blocks were executed and stored with their state and receipts.
+ */
+export async function adoptBranch(c: ImportHost, tip: Head, finalNumber: bigint): Promise<void> {
+  const head = c.head
+  const missing = (what: string) => new NfcError(ChainErrorCode.DatadirCorrupt, `${what} of side block ${tip.header.number} is missing`, { hash: tip.hash })
+  const parentHeader = await c.store.getHeader(tip.header.parentHash)
+  if (parentHeader === undefined) throw missing('the parent')
+  const block = await c.store.getBlock(tip.hash)
+  const receipts = await c.store.getReceipts(tip.hash)
+  if (block === undefined || receipts === undefined) throw missing('the body or receipts')
+  const { unindex, reindex } = await reorgPath(c.store, head, { hash: tip.header.parentHash, header: parentHeader }, c.finalized)
+  try {
+    await c.store.commit({ block, receipts, extra: c.state.store.drain(), canonical: true, unindex, reindex })
+    c.state.store.committed()
+    await (c.vm.stateManager as MerkleStateManager).setStateRoot(tip.header.stateRoot, true)
+  } catch (e) {
+    await c.rollback(head)
+    throw e
+  }
+  c.setHead(tip)
+  c.logger.warn('followed the branch of a block that became final', {
+    final: finalNumber,
+    from: head.header.number,
+    to: tip.header.number,
+    depth: unindex.length,
+    hash: tip.hash,
+  })
+  await c.afterCanonical(unindex, reindex, { block, receipts })
 }
 
 /** Hash of the ancestor of `from` (inclusive) at `number`, walking parent links until the canonical chain. */

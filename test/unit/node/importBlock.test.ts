@@ -473,13 +473,14 @@ t.test('fork choice: longest branch, reorg events and indexes, side blocks, equa
   // A grows its branch to C's height and then hears C's branch
   const a4 = await produce(a.chain, 7n)
   t.equal(a.chain.finalized.header.number, 1n, "on A only block 1 is final (A's blocks 1-4 have three producers, block 1 is the third-highest)")
-  const lower = compareBytes(a4.hash, c4.hash) < 0 ? a4 : c4
   t.equal(await importInto(a, c2), 'side')
   t.equal(await importInto(a, c3), 'side')
-  t.equal(await importInto(a, c4), lower === c4 ? 'imported' : 'side', `A: equal height, the lower hash wins (${lower === c4 ? 'C' : 'A'})`)
-  t.equal(hex(a.chain.head.hash), hex(lower.hash), 'A ends on the lower tip')
-  const locA = await a.chain.store.getTxLocation(tx.hash())
-  t.equal(locA && hex(locA.blockHash), lower === a4 ? hex(a2.hash) : undefined, 'on A the transfer is indexed iff its branch is canonical')
+  // whatever the hashes: C's branch has three distinct producers, so C's block 2 is final (DESIGN
+  // §4: confirmed by ⌊2n/3⌋+1 witnesses, on whichever branch) and A follows it
+  t.equal(await importInto(a, c4), 'imported', "A: C's tip makes C's block 2 final, so A follows C at equal height")
+  t.equal(hex(a.chain.head.hash), hex(c4.hash), "A ends on C's tip")
+  t.equal(hex(a.chain.finalized.hash), hex(c2.hash), "C's block 2 is final on A too")
+  t.equal(await a.chain.store.getTxLocation(tx.hash()), undefined, "on A the transfer of A's own branch left the index")
   // B has block 2 of C final: A's branch is ignored whatever its tip
   const before = await snapshot(b)
   t.equal(await importInto(b, a4), 'known', "B: a branch without B's final block is ignored, even at equal height")
@@ -552,6 +553,80 @@ t.test('finality: quorum 3 of 4 distinct witnesses, persisted, and never left fo
   t.equal(await importInto(b2, await produce(hiChain, 5n)), 'orphan', 'its children have no stored parent')
   t.equal(hex(b2.chain.head.hash), hex(lo2.hash))
   t.equal(await importInto(b2, await produce(loChain, 6n)), 'imported', 'the final branch goes on')
+})
+
+t.test('a block left for a longer branch that then becomes final is followed back (even to a shorter branch)', async (t) => {
+  // The lab's stuck node: witnesses confirm block 1 of X; some move to Y's longer branch before
+  // the last confirmation of X's block 1 reaches them. It is final: every node must end on it.
+  const x = await openChain(t)
+  const y = await openChain(t)
+  const b = await openChain(t)
+  const chainId = b.chain.common.chainId()
+  const bx = await produce(x.chain, 1n)
+  const by = await produce(y.chain, 2n)
+  const by2 = await produce(y.chain, 3n)
+  const confirm = (w: string, block: Block): Promise<boolean> => {
+    const c = signConfirmation(chainId, block.hash, block.header.number, witnessKey(w))
+    return b.chain.noteConfirmation(w, c.number, c.blockHash)
+  }
+  const [o1, o2] = witnesses.filter((w) => w !== producerOf(bx))
+  t.equal(await importInto(b, bx), 'imported')
+  t.equal(await confirm(o1!, bx), true, "a second witness confirms X's block 1 (with its producer: 2 of the quorum of 3)")
+  await importInto(b, by)
+  t.equal(await importInto(b, by2), 'imported', "Y's longer branch takes over")
+  t.equal(hex(b.chain.head.hash), hex(by2.hash))
+  t.equal(b.chain.finalized.header.number, 0n, 'nothing final yet')
+
+  const removed: string[] = []
+  const added: string[] = []
+  const finals: string[] = []
+  b.chain.on('removedBlock', (e) => removed.push(hex(e.block.hash)))
+  b.chain.on('block', (e) => added.push(hex(e.block.hash)))
+  b.chain.on('finalized', (h) => finals.push(hex(h.hash)))
+  t.equal(await confirm(o2!, bx), false, 'the third confirmation is of a block off the chain')
+  t.equal(hex(b.chain.head.hash), hex(bx.hash), "the head went back to X's block 1, the shorter branch")
+  t.equal(hex(b.chain.finalized.hash), hex(bx.hash), "X's block 1 is final")
+  t.same(finals, [hex(bx.hash)], "one 'finalized' event")
+  t.same(removed, [hex(by2.hash), hex(by.hash)], "Y's blocks left the chain, newest first")
+  t.same(added, [hex(bx.hash)], "X's block 1 joined it")
+  t.same(await canonicalHashes(b.chain, 2n), [hex(b.chain.genesisHash), hex(bx.hash), '0x'], 'the number index follows')
+  t.equal(hex(await b.chain.state.live.getStateRoot()), hex(bx.header.stateRoot), "the live state is X's block 1's")
+  t.equal(hex((await b.chain.store.getMeta('finalized'))!), hex(bx.hash), 'the final block is persisted')
+
+  t.equal(await importInto(b, await produce(y.chain, 4n)), 'known', "Y's branch is never followed again")
+  t.equal(await importInto(b, await produce(x.chain, 5n)), 'imported', "X's branch goes on")
+  t.equal(b.chain.head.header.number, 2n)
+})
+
+t.test('side blocks vote: their producers and the confirmations they include count for their branch', async (t) => {
+  const x = await openChain(t)
+  const y = await openChain(t)
+  const b = await openChain(t)
+  const chainId = b.chain.common.chainId()
+  // X: block 1, then block 2 that includes two confirmations of it; Y: three blocks by only two
+  // producers (nothing final on Y)
+  const bx = await produce(x.chain, 1n)
+  const ys: Block[] = []
+  const pair = new Set<string>()
+  let slot = 2n
+  for (; ys.length < 3; slot++) {
+    const { owner } = await y.chain.schedule(slot)
+    if (owner === null || (!pair.has(owner) && pair.size === 2)) continue
+    pair.add(owner)
+    ys.push(await produce(y.chain, slot))
+  }
+  const [by, by2, by3] = ys as [Block, Block, Block]
+  const others = witnesses.filter((w) => w !== producerOf(bx))
+  const included = others.slice(0, 2).map((w) => signConfirmation(chainId, bx.hash, 1n, witnessKey(w)))
+  const bx2 = await produce(x.chain, slot, [], included)
+  t.equal(bx2.confirmations.length, 2, "X's block 2 includes two confirmations of its block 1")
+  for (const blk of [by, by2, by3]) t.equal(await importInto(b, blk), 'imported')
+  t.equal(b.chain.finalized.header.number, 0n, 'nothing is final on Y (two producers)')
+  await importInto(b, bx)
+  t.equal(hex(b.chain.head.hash), hex(by3.hash), 'the longer branch is the head')
+  t.equal(await importInto(b, bx2), 'imported', 'the side block whose branch holds a final block is followed')
+  t.equal(hex(b.chain.head.hash), hex(bx2.hash), "X's branch is the head")
+  t.equal(hex(b.chain.finalized.hash), hex(bx.hash), "X's block 1 is final: its producer and the two included confirmations")
 })
 
 t.test('ConsensusLink.importBlock refuses undecodable bytes with CHAIN_BAD_ENCODING', async (t) => {
