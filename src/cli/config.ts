@@ -47,6 +47,15 @@ const flagOfEnv = (variable: string): string => variable.slice(ENV_PREFIX.length
 export const isNonFlagVariable = (variable: string): boolean =>
   NON_FLAG_VARIABLES.includes(variable) || NON_FLAG_PREFIXES.some((p) => variable.startsWith(p))
 
+/**
+ * `env` without the variables that set flags: for a command's child processes that get every
+ * setting on their command line (`nfc devnet`'s nodes), so none of them takes the parent's
+ * variables as its own.
+ */
+export function withoutFlagVariables(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(env).filter(([variable]) => !variable.startsWith(ENV_PREFIX) || isNonFlagVariable(variable)))
+}
+
 export interface SettingsSpec<O extends OptionsConfig> {
   /** the command, for messages: `node` */
   command: string
@@ -146,7 +155,7 @@ function fileSettings<O extends OptionsConfig>(spec: SettingsSpec<O>, file: stri
   } catch (e) {
     if (e instanceof TomlError) {
       const what = e.message.split('\n')[0]!.replace(/^Invalid TOML document: /, '')
-      throw new UsageError(`config file ${file} line ${e.line}, column ${e.column}: not valid TOML: ${what}\n${e.codeblock}`)
+      throw new UsageError(`config file ${file} line ${e.line}, column ${e.column}: not valid TOML: ${what}\n${e.codeblock.trimEnd()}`)
     }
     throw e
   }

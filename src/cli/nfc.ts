@@ -21,7 +21,7 @@ Usage:
            [--p2p HOST:PORT|off] [--peers URL,…] [--node-key FILE]
            [--reset] [--log-level debug|info|warn|error] [--log-format text|json]
   nfc devnet [--nodes N] [--datadir DIR] [--genesis FILE] [--rpc-port PORT] [--p2p-port PORT]
-             [--reset] [--log-level debug|info|warn|error]
+             [--reset] [--log-level debug|info|warn|error] [--config FILE]
   nfc genesis devnet --nodes N [--chain-id ID] [--timestamp MS] --out FILE [--force]
   nfc explorer [--rpc URL] [--abi FILE …]   (terminal explorer; default RPC http://127.0.0.1:8545)
   nfc genesis new --witnesses N [--chain-id ID] [--timestamp MS] --out FILE [--keys-dir DIR]
@@ -48,8 +48,8 @@ Commands:
             each figure next to its same-run baseline and target
   version   the version, the git commit and the WASM core this build runs (also --version)
 
-Run \`nfc <command> --help\` for the options of a command. \`nfc node\` also reads a TOML
---config file and NFC_* environment variables (flag > variable > file > default).`
+Run \`nfc <command> --help\` for the options of a command. \`nfc node\` and \`nfc devnet\`
+also read a TOML --config file and NFC_* environment variables (flag > variable > file > default).`
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv
