@@ -44,8 +44,7 @@ export const envName = (name: string): string => ENV_PREFIX + name.toUpperCase()
 /** The flag name a variable stands for: `NFC_MAX_PEERS` → `max-peers`. */
 const flagOfEnv = (variable: string): string => variable.slice(ENV_PREFIX.length).toLowerCase().replace(/_/g, '-')
 
-export const isNonFlagVariable = (variable: string): boolean =>
-  NON_FLAG_VARIABLES.includes(variable) || NON_FLAG_PREFIXES.some((p) => variable.startsWith(p))
+export const isNonFlagVariable = (variable: string): boolean => NON_FLAG_VARIABLES.includes(variable) || NON_FLAG_PREFIXES.some((p) => variable.startsWith(p))
 
 /**
  * `env` without the variables that set flags: for a command's child processes that get every

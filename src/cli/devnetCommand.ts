@@ -279,7 +279,11 @@ export function runDevnet(plan: DevnetPlan, logLevel: string, out = process.stdo
 
   const children: Child[] = plan.nodes.map((n) => {
     // every setting of a node is on its command line: it must not read devnet's NFC_* variables
-    const proc = spawn(process.execPath, childArgs(plan, n, logLevel), { stdio: ['ignore', 'pipe', 'pipe'], detached: true, env: withoutFlagVariables(process.env) })
+    const proc = spawn(process.execPath, childArgs(plan, n, logLevel), {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+      env: withoutFlagVariables(process.env),
+    })
     const child: Child = { n, proc, exited: null, closed: Promise.resolve(), listening: null }
     const prefix = `[${n.name}] `
     const pipe = (stream: NodeJS.ReadableStream, to: NodeJS.WritableStream, onLine?: (l: string) => void) =>

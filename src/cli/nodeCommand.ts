@@ -434,7 +434,12 @@ export async function nodeCommand(argv: string[], env: NodeJS.ProcessEnv = proce
       rmSync(datadir, { recursive: true, force: true })
       logger.info('reset: removed the data directory', { datadir })
     }
-    logger.info('starting', { genesis: genesisFile, datadir, chainId: genesis.chainId, ...(settings.configFile === undefined ? {} : { config: resolve(settings.configFile) }) })
+    logger.info('starting', {
+      genesis: genesisFile,
+      datadir,
+      chainId: genesis.chainId,
+      ...(settings.configFile === undefined ? {} : { config: resolve(settings.configFile) }),
+    })
     // /health: a networked node without peers is not healthy; the dev chain needs none
     const rpcWithHealth = rpc === null ? null : { ...rpc, healthRequiresPeers: p2p !== null && opts.dev !== true }
     node = await startNode({ genesis, datadir, rpc: rpcWithHealth, p2p, witnessKey, logger, txpool })

@@ -15,7 +15,8 @@ t.test('nfc bench --help: its usage, then the runner’s groups', async (t) => {
   t.equal(r.code, 0, r.err)
   t.match(r.out, /^nfc bench — the DESIGN §8 benchmarks, as `npm run bench`/)
   t.match(r.out, /\ngroups:\n/)
-  for (const group of ['core', 'recover', 'blocks', 'rpc', 'receipts', 'flow', 'network', 'p2p', 'load']) t.match(r.out, new RegExp(`\\n  ${group} +\\S`), group)
+  for (const group of ['core', 'recover', 'blocks', 'rpc', 'receipts', 'flow', 'network', 'p2p', 'load'])
+    t.match(r.out, new RegExp(`\\n  ${group} +\\S`), group)
 })
 
 t.test('an unknown group: the runner refuses it with exit code 2, which nfc bench returns', async (t) => {

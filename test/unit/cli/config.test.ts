@@ -28,7 +28,16 @@ const node = (argv: string[], env: NodeJS.ProcessEnv = {}) => loadSettings({ com
 
 t.test('precedence: flag > env > file > default', async (t) => {
   const file = configFile(
-    ['# a node', 'rpc = "127.0.0.1:1111"', 'max-peers = 30', 'p2p-ban-ms = 5000', 'log-level = "warn"', 'dev = true', 'rpc-cors = ["http://a.example", "http://b.example"]', ''].join('\n'),
+    [
+      '# a node',
+      'rpc = "127.0.0.1:1111"',
+      'max-peers = 30',
+      'p2p-ban-ms = 5000',
+      'log-level = "warn"',
+      'dev = true',
+      'rpc-cors = ["http://a.example", "http://b.example"]',
+      '',
+    ].join('\n'),
   )
   const env = { NFC_MAX_PEERS: '40', NFC_P2P_BAN_MS: '6000', NFC_LOG_FORMAT: 'json' }
   const s = node(['--config', file, '--max-peers', '50'], env)
@@ -64,7 +73,10 @@ t.test('NFC_CONFIG names the file; --config wins over it', async (t) => {
 })
 
 t.test('TOML values become the strings a flag carries', async (t) => {
-  const s = node(['--config', configFile('rpc-max-body = "5MiB"\nrpc-max-lag = 0\npeers = ["ws://10.0.0.2:30303", "ws://10.0.0.3:30303"]\np2p-exempt = "127.0.0.1"\n')])
+  const s = node([
+    '--config',
+    configFile('rpc-max-body = "5MiB"\nrpc-max-lag = 0\npeers = ["ws://10.0.0.2:30303", "ws://10.0.0.3:30303"]\np2p-exempt = "127.0.0.1"\n'),
+  ])
   t.equal(s.values['rpc-max-body'], '5MiB')
   t.equal(s.values['rpc-max-lag'], '0')
   t.equal(s.values.peers, 'ws://10.0.0.2:30303,ws://10.0.0.3:30303')
@@ -78,16 +90,28 @@ t.test('--help reads neither the file nor the environment', async (t) => {
 
 t.test('unknown file keys are errors naming the key, file and line', async (t) => {
   const file = configFile('max-peers = 3\n\nmax_peers = 3\n')
-  expectUsageError(t, () => node(['--config', file]), new RegExp(`config file ${file} line 3: unknown key "max_peers": nfc node has no --max_peers; did you mean max-peers\\?`))
+  expectUsageError(
+    t,
+    () => node(['--config', file]),
+    new RegExp(`config file ${file} line 3: unknown key "max_peers": nfc node has no --max_peers; did you mean max-peers\\?`),
+  )
   const other = configFile('rpc-port = 8545\n')
-  expectUsageError(t, () => node(['--config', other]), new RegExp(`config file ${other} line 1: unknown key "rpc-port": nfc node has no --rpc-port \\(keys are flag names without --\\)`))
+  expectUsageError(
+    t,
+    () => node(['--config', other]),
+    new RegExp(`config file ${other} line 1: unknown key "rpc-port": nfc node has no --rpc-port \\(keys are flag names without --\\)`),
+  )
   expectUsageError(t, () => node(['--config', configFile('help = true\n')]), /unknown key "help"/)
   expectUsageError(t, () => node(['--config', configFile('config = "other.toml"\n')]), /line 1: "config" cannot be set in a config file/)
   expectUsageError(t, () => node(['--config', configFile('[network]\nmax-peers = 3\n')]), /unknown key "network"/)
 })
 
 t.test('unknown NFC_* variables are errors naming the variable', async (t) => {
-  expectUsageError(t, () => node([], { NFC_RPC_PORT: '8545' }), /^unknown environment variable NFC_RPC_PORT: nfc node has no --rpc-port \(NFC_\* variables set its flags, e\.g\. /)
+  expectUsageError(
+    t,
+    () => node([], { NFC_RPC_PORT: '8545' }),
+    /^unknown environment variable NFC_RPC_PORT: nfc node has no --rpc-port \(NFC_\* variables set its flags, e\.g\. /,
+  )
   expectUsageError(t, () => node([], { NFC_HELP: '1' }), /unknown environment variable NFC_HELP/)
   expectUsageError(t, () => node([], { 'NFC_MAX-PEERS': '5' }), /unknown environment variable NFC_MAX-PEERS/)
   // variables that are not flags: the secp256k1 backend switch and the tools' knobs
@@ -160,7 +184,11 @@ t.test('nfc devnet shares the loader', async (t) => {
   const file = configFile('nodes = 2\nrpc-port = 9545\n')
   const s = loadSettings({ command: 'devnet', argv: ['--config', file], options: DEVNET_OPTIONS, env: { NFC_P2P_PORT: '40303' } })
   t.match(s.values, { nodes: '2', 'rpc-port': '9545', 'p2p-port': '40303', datadir: 'data/devnet' })
-  expectUsageError(t, () => loadSettings({ command: 'devnet', argv: [], options: DEVNET_OPTIONS, env: { NFC_MAX_PEERS: '5' } }), /unknown environment variable NFC_MAX_PEERS: nfc devnet has no --max-peers/)
+  expectUsageError(
+    t,
+    () => loadSettings({ command: 'devnet', argv: [], options: DEVNET_OPTIONS, env: { NFC_MAX_PEERS: '5' } }),
+    /unknown environment variable NFC_MAX_PEERS: nfc devnet has no --max-peers/,
+  )
   // its nodes get every setting on their command line, none of devnet's variables
   t.same(withoutFlagVariables({ NFC_NODES: '2', NFC_CONFIG: file, NFC_SECP256K1: 'noble', HOME: '/root' }), { NFC_SECP256K1: 'noble', HOME: '/root' })
 })
@@ -182,4 +210,14 @@ t.test('every NFC_* name the repository uses is a flag variable or a known non-f
   for (const d of ['src', 'rpc', 'tools', 'test']) walk(join(root, d))
   const stray = [...seen].filter((v) => !flagVariables.has(v) && !isNonFlagVariable(v) && !['NFC_CONFIG'].includes(v))
   t.same(stray, [], 'a new NFC_* knob must be added to NON_FLAG_VARIABLES or NON_FLAG_PREFIXES (src/cli/config.ts), or nfc node refuses it')
+})
+
+t.test("the README's config file example is a valid nfc node config", async (t) => {
+  const readme = readFileSync(join(import.meta.dirname, '../../../README.md'), 'utf8')
+  const block = /### Configuration[\s\S]*?```toml\n([\s\S]*?)```/.exec(readme)
+  t.ok(block, 'README.md has a Configuration section with a toml example')
+  const s = node(['--config', configFile(block![1]!)])
+  t.match(s.values, { rpc: '127.0.0.1:8545', 'max-peers': '50', 'log-format': 'json' })
+  t.match(parseRpcFlags(s.values), { maxBodyBytes: 5 * 1024 * 1024 })
+  t.match(parseP2pFlags(s.values, false, dir), { port: 30303, peers: ['ws://10.0.0.2:30303', 'ws://10.0.0.3:30303'], maxPeers: 50 })
 })
