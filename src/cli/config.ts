@@ -112,7 +112,7 @@ function envSettings<O extends OptionsConfig>(spec: SettingsSpec<O>, env: NodeJS
   for (const [variable, value] of Object.entries(env)) {
     if (!variable.startsWith(ENV_PREFIX) || value === undefined || isNonFlagVariable(variable)) continue
     const name = flagOfEnv(variable)
-    const option = FLAG_ONLY.has(name) || envName(name) !== variable ? undefined : spec.options[name]
+    const option = envName(name) === variable ? optionOf(spec, name) : undefined
     if (option === undefined) {
       throw new UsageError(
         `unknown environment variable ${variable}: nfc ${spec.command} has no --${name} (NFC_* variables set its flags, e.g. ${exampleVariables(spec)})`,
@@ -122,6 +122,11 @@ function envSettings<O extends OptionsConfig>(spec: SettingsSpec<O>, env: NodeJS
     if (!sources.has(name)) sources.set(name, { kind: 'env', name: variable })
   }
   return out
+}
+
+/** The option a file key or variable may set: the command's own (not Object's), not a flag-only one. */
+function optionOf<O extends OptionsConfig>(spec: SettingsSpec<O>, name: string): OptionConfig | undefined {
+  return Object.hasOwn(spec.options, name) && !FLAG_ONLY.has(name) ? spec.options[name] : undefined
 }
 
 function envValue(variable: string, value: string, option: OptionConfig): unknown {
@@ -135,7 +140,7 @@ function envValue(variable: string, value: string, option: OptionConfig): unknow
 
 function exampleVariables<O extends OptionsConfig>(spec: SettingsSpec<O>): string {
   return Object.keys(spec.options)
-    .filter((k) => !FLAG_ONLY.has(k))
+    .filter((k) => k !== 'config' && !FLAG_ONLY.has(k))
     .slice(0, 3)
     .map(envName)
     .join(', ')
@@ -163,10 +168,10 @@ function fileSettings<O extends OptionsConfig>(spec: SettingsSpec<O>, file: stri
     const line = lineOfKey(text, key)
     const at = `${file}${line === null ? '' : ` line ${line}`}`
     if (key === 'config') throw new UsageError(`config file ${at}: "config" cannot be set in a config file`)
-    const option = FLAG_ONLY.has(key) ? undefined : spec.options[key]
+    const option = optionOf(spec, key)
     if (option === undefined) {
       const dashed = key.replace(/_/g, '-')
-      const hint = dashed !== key && spec.options[dashed] !== undefined ? `; did you mean ${dashed}?` : ''
+      const hint = dashed !== key && optionOf(spec, dashed) !== undefined ? `; did you mean ${dashed}?` : ''
       throw new UsageError(`config file ${at}: unknown key "${key}": nfc ${spec.command} has no --${key}${hint} (keys are flag names without --)`)
     }
     out[key] = fileValue(key, value, option, (spec.lists ?? []).includes(key), at)

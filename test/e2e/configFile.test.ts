@@ -3,29 +3,19 @@
  * settings from the file, the environment and the command line all take effect, each winning
  * over the one below it; a bad file or variable stops the node with a message naming it.
  */
+import { spawn } from 'node:child_process'
 import http from 'node:http'
-import net from 'node:net'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import t from 'tap'
-import { devNodeArgs, rpc, runNodeExpectingFailure, startNode, tempDir } from '../helpers/nodeProcess.js'
+import { freePort } from '../helpers/devnetProcess.js'
+import { CLI, devNodeArgs, REPO_ROOT, rpc, runNodeExpectingFailure, startNode, tempDir, waitFor } from '../helpers/nodeProcess.js'
 
 /** Sets NFC_* variables for the node processes this file spawns (they inherit its environment). */
 function withEnv(t: { teardown(fn: () => unknown): void }, vars: Record<string, string>): void {
   for (const [k, v] of Object.entries(vars)) process.env[k] = v
   t.teardown(() => {
     for (const k of Object.keys(vars)) delete process.env[k]
-  })
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo
-      server.close(() => resolve(port))
-    })
   })
 }
 
@@ -135,4 +125,35 @@ t.test('an unknown NFC_* variable stops nfc node and nfc devnet', async (t) => {
   const d = await runNodeExpectingFailure(['devnet', '--datadir', join(dir, 'devnet')])
   t.equal(d.code, 2)
   t.match(d.stderr, /nfc devnet: unknown environment variable NFC_MAXPEERS: nfc devnet has no --maxpeers/)
+})
+
+t.test('nfc devnet from NFC_CONFIG and NFC_NODES; its node does not inherit them', async (t) => {
+  const dir = tempDir(t)
+  const rpcPort = await freePort()
+  const p2pPort = await freePort()
+  const config = join(dir, 'devnet.toml')
+  writeFileSync(
+    config,
+    [`datadir = "${join(dir, 'devnet')}"`, 'nodes = 2                # NFC_NODES wins', `rpc-port = ${rpcPort}`, `p2p-port = ${p2pPort}`, ''].join('\n'),
+  )
+  // were NFC_CONFIG passed on, the node would read devnet's file and refuse its "nodes" key
+  const proc = spawn(process.execPath, [CLI, 'devnet'], {
+    cwd: REPO_ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, NFC_CONFIG: config, NFC_NODES: '1' },
+  })
+  let out = ''
+  let err = ''
+  proc.stdout.setEncoding('utf8').on('data', (c: string) => (out += c))
+  proc.stderr.setEncoding('utf8').on('data', (c: string) => (err += c))
+  const exited = new Promise<number | null>((resolve) => proc.once('close', (code) => resolve(code)))
+  t.teardown(() => {
+    if (proc.exitCode === null) proc.kill('SIGKILL')
+  })
+  await waitFor(() => /Ctrl-C stops every node/.test(out) || proc.exitCode !== null, 60_000, `the listening table\n${err}`)
+  t.match(out, new RegExp(`: 1 node, genesis ${join(dir, 'devnet', 'genesis.json').replace(/[.]/g, '\\.')}`), 'NFC_NODES over the file; datadir from the file')
+  t.match(out, new RegExp(`^ {2}node-0 .* http://127\\.0\\.0\\.1:${rpcPort} .* ws://127\\.0\\.0\\.1:${p2pPort} `, 'm'), 'the ports from the file')
+  t.equal(await rpc<string>(`http://127.0.0.1:${rpcPort}`, 'eth_blockNumber').then((n) => typeof n), 'string', 'node-0 serves JSON-RPC')
+  proc.kill('SIGINT')
+  t.equal(await exited, 0, 'stopped cleanly')
 })

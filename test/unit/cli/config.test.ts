@@ -104,6 +104,7 @@ t.test('unknown file keys are errors naming the key, file and line', async (t) =
   expectUsageError(t, () => node(['--config', configFile('help = true\n')]), /unknown key "help"/)
   expectUsageError(t, () => node(['--config', configFile('config = "other.toml"\n')]), /line 1: "config" cannot be set in a config file/)
   expectUsageError(t, () => node(['--config', configFile('[network]\nmax-peers = 3\n')]), /unknown key "network"/)
+  expectUsageError(t, () => node(['--config', configFile('toString = "x"\n')]), /unknown key "toString"/)
 })
 
 t.test('unknown NFC_* variables are errors naming the variable', async (t) => {
@@ -114,6 +115,7 @@ t.test('unknown NFC_* variables are errors naming the variable', async (t) => {
   )
   expectUsageError(t, () => node([], { NFC_HELP: '1' }), /unknown environment variable NFC_HELP/)
   expectUsageError(t, () => node([], { 'NFC_MAX-PEERS': '5' }), /unknown environment variable NFC_MAX-PEERS/)
+  expectUsageError(t, () => node([], { NFC_CONSTRUCTOR: '5' }), /unknown environment variable NFC_CONSTRUCTOR/)
   // variables that are not flags: the secp256k1 backend switch and the tools' knobs
   const s = node([], { NFC_SECP256K1: 'noble', NFC_BENCH_TXS: '10', NFC_LOAD_WALLETS: '3', NFC_FUZZ_COUNT: '1', NFC_P2P_FUZZ_COUNT: '1', PATH: '/bin' })
   t.equal(s.sources.size, 0)
