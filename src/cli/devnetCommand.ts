@@ -403,10 +403,10 @@ export const DEVNET_OPTIONS = {
   help: { type: 'boolean', short: 'h', default: false },
 } as const
 
-export async function devnetCommand(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+export async function devnetCommand(argv: string[]): Promise<number> {
   let settings
   try {
-    settings = loadSettings({ command: 'devnet', argv, options: DEVNET_OPTIONS, env })
+    settings = loadSettings({ command: 'devnet', argv, options: DEVNET_OPTIONS })
   } catch (e) {
     process.stderr.write(e instanceof UsageError ? `nfc devnet: ${e.message}\n` : `nfc devnet: ${(e as Error).message}\n\n${HELP}\n`)
     return 2

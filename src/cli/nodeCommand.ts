@@ -388,10 +388,10 @@ export const NODE_OPTIONS = {
 /** the comma-separated list flags: a config file may give them as TOML arrays */
 export const NODE_LIST_FLAGS = ['peers', 'rpc-cors', 'rpc-vhosts', 'p2p-exempt'] as const
 
-export async function nodeCommand(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+export async function nodeCommand(argv: string[]): Promise<number> {
   let settings
   try {
-    settings = loadSettings({ command: 'node', argv, options: NODE_OPTIONS, lists: NODE_LIST_FLAGS, env })
+    settings = loadSettings({ command: 'node', argv, options: NODE_OPTIONS, lists: NODE_LIST_FLAGS })
   } catch (e) {
     process.stderr.write(e instanceof UsageError ? `nfc node: ${e.message}\n` : `nfc node: ${(e as Error).message}\n\n${HELP}\n`)
     return 2
