@@ -24,8 +24,6 @@ export type FlagValues<O extends OptionsConfig> = ReturnType<typeof parseArgs<{ 
 export type SettingSource = { kind: 'flag' } | { kind: 'env'; name: string } | { kind: 'file'; file: string; line: number | null }
 
 export const ENV_PREFIX = 'NFC_'
-/** the variable that names the config file when there is no --config */
-export const CONFIG_ENV = 'NFC_CONFIG'
 
 /**
  * `NFC_*` variables that are not flags and so not errors: the secp256k1 backend switch

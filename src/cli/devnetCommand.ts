@@ -1,4 +1,4 @@
-// Long on purpose (429 lines): one command: flags, the genesis it writes, the supervision of N processes and its output.
+// Long on purpose (445 lines): one command: flags, the genesis it writes, the supervision of N processes and its output.
 /**
  * `nfc devnet`: N nodes on loopback, one per genesis witness, each a child `nfc node` process.
  *
