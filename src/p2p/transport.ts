@@ -238,8 +238,12 @@ export class Transport extends EventEmitter {
       ...(this.o.ca ? { ca: this.o.ca } : {}),
     })
     const peer = this.makePeer(ws, 'initiator', target.host, conn)
-    // 'upgrade' comes before ws reads the socket: the budget sees every byte ws will
-    ws.once('upgrade', (res: IncomingMessage) => this.guardHandshake(res.socket, ws, peer, conn))
+    // the socket is known at 'upgrade'; the budget starts at 'open', right after ws has put the
+    // bytes that came with the upgrade back on the socket and started reading: a 'data' listener
+    // any earlier would start the socket flowing and take those bytes from ws
+    let upgraded: Duplex | undefined
+    ws.once('upgrade', (res: IncomingMessage) => (upgraded = res.socket))
+    ws.once('open', () => upgraded && this.guardHandshake(upgraded, ws, peer, conn))
     // one deadline from the dial to a finished handshake
     let timedOut = false
     const deadline = this.clock.setTimeout(() => {
@@ -255,7 +259,9 @@ export class Transport extends EventEmitter {
       const onErr = (e: Error) => {
         ws.off('open', onOpen)
         const why = timedOut ? `no connection within ${this.o.handshakeTimeoutMs} ms` : e.message
-        reject(new P2pError(P2pErrorCode.Handshake, `cannot connect to ${url}: ${why}`, { url, reason: DisconnectReason.Timeout, connect: true, timeout: timedOut }))
+        reject(
+          new P2pError(P2pErrorCode.Handshake, `cannot connect to ${url}: ${why}`, { url, reason: DisconnectReason.Timeout, connect: true, timeout: timedOut }),
+        )
       }
       const onOpen = () => {
         ws.off('error', onErr)

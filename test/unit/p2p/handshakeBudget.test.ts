@@ -40,8 +40,15 @@ t.test('Hello and HelloAck in one chunk, or byte by byte: done exactly at the en
   t.same(feed([Buffer.concat([hello, ack])]), [{ state: 'done' }])
   const bytes = Buffer.concat([hello, ack])
   const verdicts = feed([...bytes].map((x) => Buffer.of(x)))
-  t.equal(verdicts.findIndex((v) => v.state === 'done'), bytes.length - 1, 'done at the last byte of the HelloAck')
-  t.ok(verdicts.slice(0, -1).every((v) => v.state === 'reading'), 'reading until then')
+  t.equal(
+    verdicts.findIndex((v) => v.state === 'done'),
+    bytes.length - 1,
+    'done at the last byte of the HelloAck',
+  )
+  t.ok(
+    verdicts.slice(0, -1).every((v) => v.state === 'reading'),
+    'reading until then',
+  )
 })
 
 t.test('what follows the second message is not judged: an honest peer may send a big chain message right behind its HelloAck', async (t) => {
