@@ -3,8 +3,11 @@
  * real handshake code over a hand-made channel so they can tamper with it.
  */
 import t, { type Test } from 'tap'
+import { execFileSync } from 'node:child_process'
 import { EventEmitter, once } from 'node:events'
+import fs from 'node:fs'
 import { connect, createServer, type Socket } from 'node:net'
+import path from 'node:path'
 import { WebSocket, WebSocketServer } from 'ws'
 import { ManualClock } from '../../../src/util/clock.js'
 import { createLogger } from '../../../src/util/logger.js'
@@ -609,3 +612,55 @@ t.test('outbound dial deadline: a listener that upgrades and stays silent fails 
   t.pass('the upgraded connection was dropped')
   t.match(b.tr.connectionStats(), { refused: { 'handshake-timeout': 1 }, outboundPeers: 0 })
 })
+
+t.test(
+  'over TLS (wss): the budget reads the decrypted stream — an honest peer with a big message behind its HelloAck gets in, a 16 MiB message before the Hello is cut',
+  async (t) => {
+    const dir = t.testdir({})
+    // a throwaway self-signed certificate for 127.0.0.1 (the repository keeps no key material)
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-days',
+        '1',
+        '-subj',
+        '/CN=127.0.0.1',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+        '-keyout',
+        path.join(dir, 'key.pem'),
+        '-out',
+        path.join(dir, 'cert.pem'),
+      ],
+      { stdio: 'ignore' },
+    )
+    const cert = fs.readFileSync(path.join(dir, 'cert.pem'))
+    const tls = { cert, key: fs.readFileSync(path.join(dir, 'key.pem')) }
+    const a = make(t, { tls, exempt: [] })
+    const b = make(t, { ca: cert, exempt: [] })
+    const { url } = await a.tr.listen()
+    t.match(url, /^wss:\/\//)
+    const big = new Uint8Array(3 * 1024 * 1024).fill(4)
+    a.tr.on('peer', (p) => p.send(MessageType.Block, big))
+    const got = nextEvent<[Peer, { payload: Uint8Array }]>(b.tr, 'message')
+    await b.tr.connect(url)
+    const [, m] = await got
+    t.equal(m.payload.length, big.length, 'the big message right behind the HelloAck arrived')
+
+    const ws = new WebSocket(url, { perMessageDeflate: false, localAddress: '127.0.0.10', ca: cert })
+    ws.on('error', () => undefined)
+    const closed = once(ws, 'close')
+    await once(ws, 'open')
+    ws.send(Buffer.alloc(16 * 1024 * 1024), { binary: true })
+    await closed
+    await waitFor(() => a.tr.connectionStats().bans['invalid-frame'] === 1, 20_000, 'the ban')
+    t.match(a.tr.connectionStats(), { refused: { 'handshake-oversize': 1 }, inboundPeers: 1 })
+  },
+)
