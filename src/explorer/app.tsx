@@ -9,6 +9,7 @@ import { Box, Text, useApp } from 'ink'
 import { useKeys } from './useKeys.js'
 import { createRpcClient, type ConnectionState, type RpcClient } from './rpcClient.js'
 import { createDecoder, type NamedAbi } from './decode.js'
+import { createChainCache } from './chainCache.js'
 import { ExplorerContext, type Explorer, type Screen } from './context.js'
 import { resolveSearch } from './queries.js'
 import { useTerminalSize } from './useTerminalSize.js'
@@ -42,6 +43,7 @@ export function App({ rpc, abis = [], tab: initialTab = 'Dashboard', screens = [
   const { exit } = useApp()
   const { columns, rows } = useTerminalSize()
   const client = useMemo(() => given ?? createRpcClient(rpc), [given, rpc])
+  const chain = useMemo(() => createChainCache(client), [client])
   const decoder = useMemo(() => createDecoder(abis), [abis])
   const [conn, setConn] = useState<ConnectionState>(client.state())
   const [head, setHead] = useState<bigint | undefined>(undefined)
@@ -56,15 +58,17 @@ export function App({ rpc, abis = [], tab: initialTab = 'Dashboard', screens = [
   const [help, setHelp] = useState(false)
 
   useEffect(() => {
+    const offHeader = client.onHeader((h) => chain.offerHeader(h))
     const offHead = client.onHead(setHead)
     const offState = client.onState(setConn)
     setConn(client.state())
     return () => {
+      offHeader()
       offHead()
       offState()
       if (given === undefined) client.close()
     }
-  }, [client, given])
+  }, [client, chain, given])
   useEffect(() => {
     const timer = setInterval(() => setNow(Date.now()), 1000)
     return () => clearInterval(timer)
@@ -130,7 +134,7 @@ export function App({ rpc, abis = [], tab: initialTab = 'Dashboard', screens = [
     }
   })
 
-  const x: Explorer = { client, decoder, head, now, columns, open, back }
+  const x: Explorer = { client, chain, decoder, head, now, columns, open, back }
   // tabs + status line above, the prompt/keys line below, and one spare row
   const height = Math.max(3, rows - 4)
   const active = !help && search === null

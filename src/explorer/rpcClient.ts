@@ -45,6 +45,11 @@ export interface RpcClient {
   state(): ConnectionState
   /** live head: `cb` gets each new head number (bigint); returns an unsubscribe */
   onHead(cb: (head: bigint) => void): () => void
+  /**
+   * the block headers newHeads pushes (WebSocket only), each before its number goes to the onHead
+   * listeners; returns an unsubscribe
+   */
+  onHeader(cb: (header: Record<string, unknown>) => void): () => void
   onState(cb: (s: ConnectionState) => void): () => void
   /** how heads arrive now: 'ws' (subscription) or 'poll' */
   mode(): 'ws' | 'poll'
@@ -64,6 +69,7 @@ export function createRpcClient(url: string, opts: RpcClientOptions = {}): RpcCl
   const backoffMs = opts.backoffMs ?? 250
   const maxBackoffMs = opts.maxBackoffMs ?? 4000
   const headListeners = new Set<(h: bigint) => void>()
+  const headerListeners = new Set<(h: Record<string, unknown>) => void>()
   const stateListeners = new Set<(s: ConnectionState) => void>()
   let state: ConnectionState = 'connecting'
   let mode: 'ws' | 'poll' = 'poll'
@@ -166,6 +172,7 @@ export function createRpcClient(url: string, opts: RpcClientOptions = {}): RpcCl
             mode = 'ws'
           }
         } else if (msg.method === 'eth_subscription' && typeof msg.params?.result?.number === 'string') {
+          for (const cb of headerListeners) cb(msg.params.result as Record<string, unknown>)
           emitHead(BigInt(msg.params.result.number))
         }
       })
@@ -225,6 +232,10 @@ export function createRpcClient(url: string, opts: RpcClientOptions = {}): RpcCl
       headListeners.add(cb)
       if (lastHead !== undefined) cb(lastHead)
       return () => headListeners.delete(cb)
+    },
+    onHeader(cb) {
+      headerListeners.add(cb)
+      return () => headerListeners.delete(cb)
     },
     onState(cb) {
       stateListeners.add(cb)
