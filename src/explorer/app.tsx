@@ -19,6 +19,7 @@ import { DashboardView } from './views/dashboard.js'
 import { BlocksView } from './views/blocks.js'
 import { BlockDetailView } from './views/blockDetail.js'
 import { TxDetailView } from './views/txDetail.js'
+import { LogsView } from './views/logs.js'
 import { AccountView } from './views/account.js'
 import { WitnessesView } from './views/witnesses.js'
 import { FlowView } from './views/flow.js'
@@ -143,6 +144,7 @@ export function App({ rpc, abis = [], tab: initialTab = 'Dashboard', screens = [
   if (help) body = <HelpView height={height} />
   else if (top?.kind === 'block') body = <BlockDetailView key={`b${stack.length}${top.ref}`} blockRef={top.ref} height={height} active={active} />
   else if (top?.kind === 'tx') body = <TxDetailView key={`t${stack.length}${top.hash}`} hash={top.hash} height={height} active={active} />
+  else if (top?.kind === 'logs') body = <LogsView key={`l${stack.length}${top.hash}`} hash={top.hash} height={height} active={active} />
   else if (top?.kind === 'account') body = <AccountView key={`a${stack.length}${top.address}`} address={top.address} height={height} active={active} />
   else if (tab === 'Dashboard') body = <DashboardView height={height} active={active} />
   else if (tab === 'Blocks') body = <BlocksView height={height} active={active} />
@@ -150,7 +152,7 @@ export function App({ rpc, abis = [], tab: initialTab = 'Dashboard', screens = [
   else if (tab === 'Flow') body = <FlowView height={height} active={active} />
   else body = <AccountView key={`tab${account ?? ''}`} address={account} height={height} active={active} />
 
-  const crumbs = stack.map((s) => (s.kind === 'block' ? 'block' : s.kind === 'tx' ? 'tx' : 'account')).join(' › ')
+  const crumbs = stack.map((s) => s.kind).join(' › ')
   return (
     <ExplorerContext.Provider value={x}>
       <Box flexDirection="column" width={columns}>

@@ -144,6 +144,11 @@ export async function loadTx(client: RpcClient, hash: string, decoder: Decoder):
   return out
 }
 
+/** A transaction's receipt (its logs), null while it is pending or unknown. */
+export async function loadReceipt(client: RpcClient, hash: string): Promise<Record<string, any> | null> {
+  return client.call('eth_getTransactionReceipt', [hash])
+}
+
 /** Re-runs a failed transaction with eth_call on its parent block's state; the revert text. */
 export async function revertReason(client: RpcClient, tx: Record<string, any>, decoder: Decoder): Promise<string | undefined> {
   const at = big(tx.blockNumber)
