@@ -25,6 +25,9 @@ import { WitnessesView } from './views/witnesses.js'
 import { FlowView } from './views/flow.js'
 import { HelpView } from './views/help.js'
 
+/** requests in flight this long (ms) show "loading…" on the status line (quicker ones would only flicker) */
+export const LOADING_SHOWN_AFTER_MS = 250
+
 export const TABS = ['Dashboard', 'Blocks', 'Witnesses', 'Flow', 'Account'] as const
 export type Tab = (typeof TABS)[number]
 
@@ -57,6 +60,7 @@ export function App({ rpc, abis = [], tab: initialTab = 'Dashboard', screens = [
   const searchText = useRef<string | null>(null)
   const [message, setMessage] = useState<string | undefined>(undefined)
   const [help, setHelp] = useState(false)
+  const busy = useBusy(client)
 
   useEffect(() => {
     const offHeader = client.onHeader((h) => chain.offerHeader(h))
@@ -167,7 +171,7 @@ export function App({ rpc, abis = [], tab: initialTab = 'Dashboard', screens = [
             {crumbs === '' ? '' : <Text dimColor>{` › ${crumbs}`}</Text>}
           </Text>
         </Box>
-        <StatusLine conn={conn} head={head} url={client.url} mode={client.mode()} />
+        <StatusLine conn={conn} head={head} url={client.url} mode={client.mode()} busy={busy} />
         {body}
         <Text wrap="truncate">
           {search !== null ? (
@@ -188,7 +192,28 @@ export function App({ rpc, abis = [], tab: initialTab = 'Dashboard', screens = [
   )
 }
 
-function StatusLine({ conn, head, url, mode }: { conn: ConnectionState; head?: bigint; url: string; mode: 'ws' | 'poll' }) {
+/** Whether `client` has had a request in flight for LOADING_SHOWN_AFTER_MS or more (and still has). */
+function useBusy(client: RpcClient): boolean {
+  const [busy, setBusy] = useState(false)
+  useEffect(() => {
+    let timer: NodeJS.Timeout | undefined
+    const off = client.onActivity((n) => {
+      if (n > 0 && timer === undefined) timer = setTimeout(() => setBusy(true), LOADING_SHOWN_AFTER_MS)
+      else if (n === 0) {
+        clearTimeout(timer)
+        timer = undefined
+        setBusy(false)
+      }
+    })
+    return () => {
+      off()
+      clearTimeout(timer)
+    }
+  }, [client])
+  return busy
+}
+
+function StatusLine({ conn, head, url, mode, busy }: { conn: ConnectionState; head?: bigint; url: string; mode: 'ws' | 'poll'; busy: boolean }) {
   const label = conn === 'connected' ? '● connected' : conn === 'connecting' ? '○ connecting' : '○ reconnecting'
   return (
     <Text wrap="truncate">
@@ -196,6 +221,7 @@ function StatusLine({ conn, head, url, mode }: { conn: ConnectionState; head?: b
       <Text>{`  ${url}`}</Text>
       {head === undefined ? '' : <Text>{`  head #${thousands(head)}`}</Text>}
       {conn === 'connected' ? <Text dimColor>{mode === 'ws' ? '  live' : '  polling'}</Text> : ''}
+      {busy ? <Text color="yellow">{'  ⧗ loading…'}</Text> : ''}
     </Text>
   )
 }

@@ -5,7 +5,7 @@
  */
 import { isMethodNotFound, RpcError, type RpcClient } from './rpcClient.js'
 import { big, blockTimeMs, num } from './format.js'
-import { Interface, type InterfaceAbi } from 'ethers'
+import type { Interface } from 'ethers'
 import { nbInterface, registryInterface, type Decoder } from './decode.js'
 import { SYSTEM_CONTRACTS } from '../chain/systemAddresses.js'
 import { hexQ, type Block, type ChainCache, type RpcCall } from './chainCache.js'
@@ -212,7 +212,6 @@ export interface Escrows {
 }
 
 export const HISTORY_PAGE = 10
-
 
 export async function loadAccount(client: RpcClient, address: string, cursor: string | null, pageSize = HISTORY_PAGE): Promise<Account> {
   const [balance, nonce, code, votes, pledge, rewards, history, nbBalance, escrowList, escrowCount] = await client.batch([

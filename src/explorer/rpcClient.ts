@@ -51,6 +51,8 @@ export interface RpcClient {
    */
   onHeader(cb: (header: Record<string, unknown>) => void): () => void
   onState(cb: (s: ConnectionState) => void): () => void
+  /** `cb` gets the number of HTTP requests in flight whenever it changes; returns an unsubscribe */
+  onActivity(cb: (inFlight: number) => void): () => void
   /** how heads arrive now: 'ws' (subscription) or 'poll' */
   mode(): 'ws' | 'poll'
   close(): void
@@ -71,6 +73,12 @@ export function createRpcClient(url: string, opts: RpcClientOptions = {}): RpcCl
   const headListeners = new Set<(h: bigint) => void>()
   const headerListeners = new Set<(h: Record<string, unknown>) => void>()
   const stateListeners = new Set<(s: ConnectionState) => void>()
+  const activityListeners = new Set<(n: number) => void>()
+  let inFlight = 0
+  const setInFlight = (n: number) => {
+    inFlight = n
+    for (const cb of activityListeners) cb(n)
+  }
   let state: ConnectionState = 'connecting'
   let mode: 'ws' | 'poll' = 'poll'
   let closed = false
@@ -102,6 +110,15 @@ export function createRpcClient(url: string, opts: RpcClientOptions = {}): RpcCl
     })
 
   async function post(payload: unknown): Promise<any> {
+    setInFlight(inFlight + 1)
+    try {
+      return await send(payload)
+    } finally {
+      setInFlight(inFlight - 1)
+    }
+  }
+
+  async function send(payload: unknown): Promise<any> {
     let res: Response
     try {
       res = await fetch(url, {
@@ -236,6 +253,10 @@ export function createRpcClient(url: string, opts: RpcClientOptions = {}): RpcCl
     onHeader(cb) {
       headerListeners.add(cb)
       return () => headerListeners.delete(cb)
+    },
+    onActivity(cb) {
+      activityListeners.add(cb)
+      return () => activityListeners.delete(cb)
     },
     onState(cb) {
       stateListeners.add(cb)

@@ -62,7 +62,12 @@ export function BlocksView({ height, active }: { height: number; active: boolean
         }
       }),
     ]
-    if (page > 0) lines.push({ text: `page ${page + 1} (n older, p newer, p back to page 1 follows the head)`, dim: true })
+    if (page > 0)
+      lines.push({
+        text: `page ${page + 1}${loading ? ' loading…' : ''} (n older, p newer, p back to page 1 follows the head)`,
+        dim: !loading,
+        color: loading ? 'yellow' : undefined,
+      })
   }
   return (
     <Scroller

@@ -23,11 +23,7 @@ function sample(p: ParamType): unknown {
 t.test('every shipped system ABI is decoded, at its contract address', async (t) => {
   const shipped = readdirSync('src/execution/system/abi').filter((f) => f.endsWith('.json'))
   t.equal(SYSTEM_ABIS.length, shipped.length, `one decoder entry per shipped ABI (${shipped.join(', ')})`)
-  t.same(
-    SYSTEM_ABIS.map((s) => s.address).sort(),
-    Object.values(SYSTEM_CONTRACTS).sort(),
-    'one per system contract address',
-  )
+  t.same(SYSTEM_ABIS.map((s) => s.address).sort(), Object.values(SYSTEM_CONTRACTS).sort(), 'one per system contract address')
 })
 
 for (const c of SYSTEM_ABIS) {
