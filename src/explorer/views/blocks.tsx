@@ -22,7 +22,7 @@ const MIN_HASH_COLUMNS = 12
 /**
  * The producer and hash column widths for a terminal `columns` wide: what is left after the
  * fixed columns, shared evenly, each at most its whole value (an address, a hash) and the hash
- * taking what the producer does not need. A row is then at most `columns` wide (from 63 up).
+ * taking what the producer does not need. A row is then at most `columns` wide (from 65 up; narrower, the screen cuts the hash).
  */
 export function blockColumns(columns: number): { producerW: number; hashW: number } {
   const room = Math.max(2 * MIN_HASH_COLUMNS, columns - MARK_COLUMNS - FIXED_COLUMNS)
