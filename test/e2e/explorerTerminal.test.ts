@@ -90,9 +90,14 @@ t.test('explorer in tmux: block → transaction', async (t) => {
   })
   // cursor starts on Parent; Producer, then the transaction
   tmux('send-keys', '-t', 'ex', 'j', 'j')
-  await waitFor(() => /▶ 0x[0-9a-f]+…/.test(pane()), 20_000, 'the tx line selected').catch((e: Error) => {
+  screen = await waitFor(
+    paneIf((s) => /▶ 0x[0-9a-f]+…/.test(s)),
+    20_000,
+    'the tx line selected',
+  ).catch((e: Error) => {
     throw new Error(`${e.message}\n${pane()}`)
   })
+  t.match(screen, /^▶ 0x[0-9a-f]+….* 1 NFC transfer *$/m, 'the transaction row fits 80 columns whole: hash, from, to, value, method')
   tmux('send-keys', '-t', 'ex', 'Enter')
   screen = await waitFor(
     paneIf((s) => /Status\s+success/.test(s)),
