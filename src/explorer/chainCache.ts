@@ -35,6 +35,8 @@ export interface ChainCache {
    * with transactions is fetched when a view asks for it (the header does not list them).
    */
   offerHeader(header: Record<string, unknown>): void
+  /** block `n` if it is kept (no request) */
+  peek(n: bigint): Block | undefined
   /** how many blocks are kept now */
   size(): number
 }
@@ -102,6 +104,7 @@ export function createChainCache(client: RpcClient, capacity = MAX_CACHED_BLOCKS
       byNumber.set(n, b)
       prune(new Set([n]))
     },
+    peek: (n) => byNumber.get(n),
     size: () => byNumber.size,
   }
 }
