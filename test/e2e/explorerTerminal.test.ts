@@ -353,7 +353,8 @@ t.test('explorer: requests per block while idle, and layouts at 80×24 and 120×
   tmux('send-keys', '-t', 'ex', 'Enter')
   await waitFor(
     paneIf((s) => /NB balance/.test(s)),
-    20_000,
+    // generous: on a loaded machine the first answer can time out and the explorer reconnect first
+    60_000,
     'the account',
   ).catch((e: Error) => {
     throw new Error(`${e.message}\n${pane()}`)
