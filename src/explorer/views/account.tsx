@@ -4,7 +4,7 @@
  * opens a transaction). Methods a node may not have yet (flow_getRewards,
  * nfc_getTransactionsByAddress) say so.
  */
-import { useState } from 'react'
+import { useRef, useState } from 'react'
 import { useExplorer } from '../context.js'
 import { abbreviate, fit, formatAge, formatLocalTime, formatNb, formatNfc, num, thousands } from '../format.js'
 import { HISTORY_PAGE, loadAccount, type Escrow, type Escrows, type Part } from '../queries.js'
@@ -61,7 +61,9 @@ function escrowLines(p: Part<Escrows>, columns: number, now: number): Line[] {
 export function AccountView({ address, height, active }: { address?: string; height: number; active: boolean }) {
   const x = useExplorer()
   // an empty block that this account did not produce changes nothing shown but pending rewards: skip it (refreshed every 10 s)
-  const head = useHeadRefresh((b) => b.miner?.toLowerCase() === address?.toLowerCase())
+  // (and on the next head after a failed load: the last answer is from the render before)
+  const failed = useRef(false)
+  const head = useHeadRefresh((b) => b.miner?.toLowerCase() === address?.toLowerCase(), failed.current)
   // the cursors of the pages seen so far: [null (newest), next of page 1, …]
   const [cursors, setCursors] = useState<(string | null)[]>([null])
   const cursor = cursors[cursors.length - 1]!
@@ -70,6 +72,7 @@ export function AccountView({ address, height, active }: { address?: string; hei
     error,
     loading,
   } = useLoader(() => (address === undefined ? Promise.resolve(undefined) : loadAccount(x.client, address, cursor, HISTORY_PAGE)), [address, cursor, head])
+  failed.current = error !== undefined
   if (address === undefined) {
     const hint: Line[] = [
       { text: 'No account selected.' },
