@@ -3,6 +3,10 @@
  * explorer started inside tmux, `/` + the block number, Enter on its transaction, and the pane's
  * text checked (hash, from, to, status); then the window is resized to 140×40 and back. The
  * explorer runs with CI=true, as under a CI runner. Own tmux socket; the server is killed at teardown.
+ *
+ * Then the explorer behind a counting proxy: its JSON-RPC calls per block while idle on the
+ * Dashboard, Blocks and Account views (printed with its CPU%, asserted bounded), and the Blocks
+ * table at 80×24 and 120×40 (every row whole, wider rows on the wider terminal).
  */
 import t from 'tap'
 import { execFileSync, spawnSync } from 'node:child_process'
