@@ -216,7 +216,11 @@ const initService = services.find((s) => s.name === 'init')
 t.test('docker-compose.yml: four node services whose flags, ports, peers and files are real', async (t) => {
   t.equal(nodeServices.length, 4, 'a 4-node devnet')
   t.ok(initService !== undefined, 'with an init service')
-  t.match(compose, /^x-node: &node\n(?: {2}.*\n)* {2}depends_on:\n {4}init:\n {6}condition: service_completed_successfully$/m, 'the nodes start once init has finished')
+  t.match(
+    compose,
+    /^x-node: &node\n(?: {2}.*\n)* {2}depends_on:\n {4}init:\n {6}condition: service_completed_successfully$/m,
+    'the nodes start once init has finished',
+  )
   t.match(initService!.body, /dockerfile: tools\/packaging\/Dockerfile/, 'the image is built from tools/packaging/Dockerfile')
   const initEntry = flowList(initService!.body, 'entrypoint')
   t.same(initEntry, ['node', `${IMAGE_ROOT}/dist/tools/packaging/devnetInit.js`], 'init runs the devnet init script of the image')
@@ -301,7 +305,11 @@ t.test('nfc.service: a non-root node with real flags, its data under /var/lib/nf
   t.match(unit.get('LimitNOFILE') ?? '', /^\d+$/, 'raises the open-file limit')
   t.equal(unit.get('StateDirectory'), 'nfc', 'systemd makes /var/lib/nfc for the user')
   t.equal(execStart[0], '/usr/bin/node')
-  t.equal(execStart.find((a) => a.endsWith('nfc.js')), `${IMAGE_ROOT}/dist/src/cli/nfc.js`, `runs the package installed in ${IMAGE_ROOT}`)
+  t.equal(
+    execStart.find((a) => a.endsWith('nfc.js')),
+    `${IMAGE_ROOT}/dist/src/cli/nfc.js`,
+    `runs the package installed in ${IMAGE_ROOT}`,
+  )
   const args = execStart.slice(execStart.indexOf('node', 1) + 1)
   t.same(
     flagsOf(args).filter((f) => !NODE_FLAGS.has(f)),
@@ -347,35 +355,39 @@ function dockerUnavailable(): string | false {
   return false
 }
 
-t.test('docker: the image builds and its healthcheck turns healthy', { skip: dockerUnavailable(), timeout: DOCKER_BUILD_TIMEOUT_MS + DOCKER_HEALTHY_TIMEOUT_MS + 60_000 }, async (t) => {
-  const tag = `nfc-packaging-test:${process.pid}`
-  const built = spawnSync('docker', ['build', '-f', 'tools/packaging/Dockerfile', '-t', tag, '.'], {
-    cwd: REPO_ROOT,
-    encoding: 'utf8',
-    timeout: DOCKER_BUILD_TIMEOUT_MS,
-    env: { ...process.env, DOCKER_BUILDKIT: '1' },
-  })
-  t.equal(built.status, 0, `docker build ${built.stderr.slice(-2000)}`)
-  if (built.status !== 0) return
-  t.teardown(() => void spawnSync('docker', ['rmi', '-f', tag]))
-  const name = `nfc-packaging-test-${process.pid}`
-  const run = spawnSync('docker', ['run', '-d', '--name', name, '--health-interval', '2s', '--health-start-period', '60s', tag], { encoding: 'utf8' })
-  t.equal(run.status, 0, `docker run ${run.stderr}`)
-  t.teardown(() => void spawnSync('docker', ['rm', '-f', name]))
-  const user = spawnSync('docker', ['exec', name, 'id', '-un'], { encoding: 'utf8' }).stdout.trim()
-  t.equal(user, one('USER'), 'the node runs as the image user')
-  let status = ''
-  const deadline = Date.now() + DOCKER_HEALTHY_TIMEOUT_MS
-  while (status !== 'healthy' && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 2000))
-    status = spawnSync('docker', ['inspect', '--format', '{{.State.Health.Status}}', name], { encoding: 'utf8' }).stdout.trim()
-  }
-  t.equal(status, 'healthy', 'the container is healthy')
-  const stop = spawnSync('docker', ['stop', '-t', '60', name], { encoding: 'utf8' })
-  t.equal(stop.status, 0)
-  const logs = spawnSync('docker', ['logs', name], { encoding: 'utf8' })
-  t.match(logs.stderr, /INFO {2}\[\] stopped head=\d+/, 'docker stop stops the node cleanly')
-})
+t.test(
+  'docker: the image builds and its healthcheck turns healthy',
+  { skip: dockerUnavailable(), timeout: DOCKER_BUILD_TIMEOUT_MS + DOCKER_HEALTHY_TIMEOUT_MS + 60_000 },
+  async (t) => {
+    const tag = `nfc-packaging-test:${process.pid}`
+    const built = spawnSync('docker', ['build', '-f', 'tools/packaging/Dockerfile', '-t', tag, '.'], {
+      cwd: REPO_ROOT,
+      encoding: 'utf8',
+      timeout: DOCKER_BUILD_TIMEOUT_MS,
+      env: { ...process.env, DOCKER_BUILDKIT: '1' },
+    })
+    t.equal(built.status, 0, `docker build ${built.stderr.slice(-2000)}`)
+    if (built.status !== 0) return
+    t.teardown(() => void spawnSync('docker', ['rmi', '-f', tag]))
+    const name = `nfc-packaging-test-${process.pid}`
+    const run = spawnSync('docker', ['run', '-d', '--name', name, '--health-interval', '2s', '--health-start-period', '60s', tag], { encoding: 'utf8' })
+    t.equal(run.status, 0, `docker run ${run.stderr}`)
+    t.teardown(() => void spawnSync('docker', ['rm', '-f', name]))
+    const user = spawnSync('docker', ['exec', name, 'id', '-un'], { encoding: 'utf8' }).stdout.trim()
+    t.equal(user, one('USER'), 'the node runs as the image user')
+    let status = ''
+    const deadline = Date.now() + DOCKER_HEALTHY_TIMEOUT_MS
+    while (status !== 'healthy' && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 2000))
+      status = spawnSync('docker', ['inspect', '--format', '{{.State.Health.Status}}', name], { encoding: 'utf8' }).stdout.trim()
+    }
+    t.equal(status, 'healthy', 'the container is healthy')
+    const stop = spawnSync('docker', ['stop', '-t', '60', name], { encoding: 'utf8' })
+    t.equal(stop.status, 0)
+    const logs = spawnSync('docker', ['logs', name], { encoding: 'utf8' })
+    t.match(logs.stderr, /INFO {2}\[\] stopped head=\d+/, 'docker stop stops the node cleanly')
+  },
+)
 
 // ------------------------------------------------------------------ docs/operators.md
 
@@ -384,7 +396,9 @@ function errorCalls(): { messages: Map<string, string[]>; nonLiteral: string[] }
   const messages = new Map<string, string[]>()
   const nonLiteral: string[] = []
   const walk = (dir: string): string[] =>
-    fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(path.join(dir, e.name)) : /\.tsx?$/.test(e.name) ? [path.join(dir, e.name)] : []))
+    fs
+      .readdirSync(dir, { withFileTypes: true })
+      .flatMap((e) => (e.isDirectory() ? walk(path.join(dir, e.name)) : /\.tsx?$/.test(e.name) ? [path.join(dir, e.name)] : []))
   for (const file of [...walk(path.join(REPO_ROOT, 'src')), ...walk(path.join(REPO_ROOT, 'rpc'))]) {
     const text = fs.readFileSync(file, 'utf8')
     const rel = path.relative(REPO_ROOT, file)
