@@ -155,16 +155,24 @@ t.test(`${CONNECTIONS} concurrent hostile connections at a lone witness`, async 
   const forged: { name: string; hello: Hello; ack: boolean; reason: number }[] = [
     { name: 'wrong genesis', hello: hello({ genesisHash: randomBytes(rand, 32) }), ack: false, reason: DisconnectReason.GenesisMismatch },
     { name: 'wrong chain', hello: hello({ chainId: w.chainId + 1n }), ack: false, reason: DisconnectReason.ChainMismatch },
-    { name: 'signature not the key\'s', hello: hello(), ack: true, reason: DisconnectReason.BadHandshake },
+    { name: "signature not the key's", hello: hello(), ack: true, reason: DisconnectReason.BadHandshake },
   ]
   for (const [k, f] of forged.entries()) {
-    const p = await waitFor(() => RawPeer.open(w.p2pUrl, sourceAddress(2_000_000 + k), 10_000).catch(() => undefined), 30_000, `a connection for the ${f.name} Hello`)
+    const p = await waitFor(
+      () => RawPeer.open(w.p2pUrl, sourceAddress(2_000_000 + k), 10_000).catch(() => undefined),
+      30_000,
+      `a connection for the ${f.name} Hello`,
+    )
     p.send(rawFrame(MessageType.Hello, encodeHello(f.hello)))
     if (f.ack) p.send(rawFrame(MessageType.HelloAck, encodeMessage({ type: MessageType.HelloAck, signature: randomBytes(rand, 64) })))
     const closed = await p.closedWithin(HOLD_MS)
     p.terminate()
     t.ok(closed, `${f.name}: the node closed the connection`)
-    t.equal(p.disconnect, f.reason, `${f.name}: the handshake code answered ${disconnectReasonName(f.reason)} (got ${p.disconnect === undefined ? 'no Disconnect' : disconnectReasonName(p.disconnect)})`)
+    t.equal(
+      p.disconnect,
+      f.reason,
+      `${f.name}: the handshake code answered ${disconnectReasonName(f.reason)} (got ${p.disconnect === undefined ? 'no Disconnect' : disconnectReasonName(p.disconnect)})`,
+    )
   }
 
   // a legitimate peer is accepted (maybe after the flood's handshakes have timed out) and served
