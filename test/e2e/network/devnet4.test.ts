@@ -128,7 +128,7 @@ t.test('4 witnesses: agreement, finality, a dead witness, restart and sync', asy
   t.not(proof, '', `pool gossip: ${proof}`)
 
   // a healthy devnet is quiet at ERROR: run it HEALTHY_BLOCKS blocks, then read every node's log
-  await waitHeads(urls(), HEALTHY_BLOCKS, 60_000)
+  await waitHeads(urls(), HEALTHY_BLOCKS, 90_000)
   for (const n of net.nodes) {
     const log = n.proc!.stderr()
     t.match(log, / \[producer\] produced block/, `node ${n.index}'s log is read (it shows its produced blocks)`)
