@@ -16,9 +16,26 @@ import type { TxPool } from '../txpool/txPool.js'
 import { NfcError } from '../util/errors.js'
 import type { Blockchain } from './blockchain.js'
 import { isPeerFault } from './importBlock.js'
+import { addressOf, recoverPublicKey, sign } from '../crypto/secp256k1.js'
+import { core } from '../core/index.js'
+import { uint64be } from '../util/bytes.js'
 
 /** how far below the head confirmations are kept for inclusion */
 const KEEP_DEPTH = 64n
+
+const WITNESS_ID_TAG = new TextEncoder().encode('nfc-witness-id/v1')
+
+/**
+ * What a WitnessId signature signs: keccak256("nfc-witness-id/v1" ‖ u64 chainId ‖ nodeId). Binding
+ * the sender's P2P node id means another node cannot replay it as its own.
+ */
+export function witnessIdDigest(chainId: bigint, nodeId: Uint8Array): Uint8Array {
+  const buf = new Uint8Array(WITNESS_ID_TAG.length + 8 + nodeId.length)
+  buf.set(WITNESS_ID_TAG, 0)
+  buf.set(uint64be(chainId), WITNESS_ID_TAG.length)
+  buf.set(nodeId, WITNESS_ID_TAG.length + 8)
+  return core.keccak256(buf)
+}
 
 /** Confirmations by block, deduplicated per witness. */
 export class ConfirmationPool {
@@ -68,6 +85,9 @@ export class ConsensusLink implements ChainAdapter {
   readonly confirmations = new ConfirmationPool()
   /** set by the node once the network exists: where new confirmations are gossiped */
   broadcastConfirmation: (encoded: Uint8Array) => void = () => {}
+  /** the witnesses confirmations are routed to (worked out at each new head) */
+  private upcoming: readonly string[] = []
+  private witnessIdCache: { nodeId: Uint8Array; signature: Uint8Array } | undefined
 
   /**
    * The highest block number this witness has signed a confirmation for. It never signs at or
@@ -103,9 +123,38 @@ export class ConsensusLink implements ChainAdapter {
     return this.o.chain.store.getHashByNumber(number)
   }
 
-  blockId(encoded: Uint8Array): { number: bigint; hash: Uint8Array; parentHash: Uint8Array } {
+  blockId(encoded: Uint8Array): { number: bigint; hash: Uint8Array; parentHash: Uint8Array; producer: string } {
     const header = decodeBlockHeader(encoded)
-    return { number: header.number, hash: headerHash(header), parentHash: header.parentHash }
+    return { number: header.number, hash: headerHash(header), parentHash: header.parentHash, producer: bytesToHex(header.producer) }
+  }
+
+  async getBlockByHash(hash: Uint8Array): Promise<Uint8Array | undefined> {
+    const block = await this.o.chain.store.getBlock(hash)
+    return block === undefined ? undefined : encodeBlock(block)
+  }
+
+  /** signs this node's P2P node id with the witness key, so peers route confirmations to it */
+  witnessId(nodeId: Uint8Array): Uint8Array | undefined {
+    const { witnessKey, chain } = this.o
+    if (witnessKey === undefined) return undefined
+    if (this.witnessIdCache?.nodeId === nodeId) return this.witnessIdCache.signature
+    const { r, s, recovery } = sign(witnessIdDigest(chain.common.chainId(), nodeId), witnessKey)
+    const signature = new Uint8Array(65)
+    signature.set(r, 0)
+    signature.set(s, 32)
+    signature[64] = recovery
+    this.witnessIdCache = { nodeId, signature }
+    return signature
+  }
+
+  witnessOf(nodeId: Uint8Array, signature: Uint8Array): string | null {
+    if (signature.length !== 65 || signature[64]! > 1) return null
+    const pub = recoverPublicKey(witnessIdDigest(this.o.chain.common.chainId(), nodeId), signature.subarray(0, 32), signature.subarray(32, 64), signature[64]!)
+    return pub === null ? null : bytesToHex(addressOf(pub))
+  }
+
+  confirmationTargets(): readonly string[] {
+    return this.upcoming
   }
 
   async importBlock(encoded: Uint8Array): Promise<ImportResult> {
@@ -158,6 +207,7 @@ export class ConsensusLink implements ChainAdapter {
   async onCanonicalBlock(hash: Uint8Array, number: bigint, producer: string, timestamp: bigint): Promise<void> {
     const { chain, witnessKey, witnessAddress } = this.o
     this.confirmations.prune(chain.head.header.number)
+    if (number === chain.head.header.number) this.learnUpcoming()
     if (witnessKey === undefined || witnessAddress === undefined) return
     // its own block is its vote at that height (DESIGN §4: own blocks count as confirmed)
     if (producer === witnessAddress) {
@@ -175,5 +225,15 @@ export class ConsensusLink implements ChainAdapter {
     if (!this.confirmations.add(witnessAddress, c)) return
     await chain.noteConfirmation(witnessAddress, number, hash)
     this.broadcastConfirmation(encodeConfirmation(c))
+  }
+
+  /**
+   * The witnesses confirmations are routed to: every seated one. Finality on a node is counted from
+   * the confirmations it hears and from block producers (Blockchain.afterCanonical), not from the
+   * confirmations included in blocks, so routing to the next producers only would leave the other
+   * nodes' finality many blocks behind; see docs/decisions.md.
+   */
+  private learnUpcoming(): void {
+    this.upcoming = this.o.chain.seats.filter((s): s is string => s !== null)
   }
 }
