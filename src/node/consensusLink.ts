@@ -22,6 +22,8 @@ import { uint64be } from '../util/bytes.js'
 
 /** how far below the head confirmations are kept for inclusion */
 const KEEP_DEPTH = 64n
+/** how many upcoming slots' producers confirmations are routed to (the next one may miss its slot) */
+const ROUTE_TO_NEXT_SLOTS = 2
 
 const WITNESS_ID_TAG = new TextEncoder().encode('nfc-witness-id/v1')
 
@@ -85,7 +87,7 @@ export class ConsensusLink implements ChainAdapter {
   readonly confirmations = new ConfirmationPool()
   /** set by the node once the network exists: where new confirmations are gossiped */
   broadcastConfirmation: (encoded: Uint8Array) => void = () => {}
-  /** the witnesses confirmations are routed to (worked out at each new head) */
+  /** the producers of the slots after the head's (worked out at each new head), for routing */
   private upcoming: readonly string[] = []
   private witnessIdCache: { nodeId: Uint8Array; signature: Uint8Array } | undefined
 
@@ -153,7 +155,7 @@ export class ConsensusLink implements ChainAdapter {
     return pub === null ? null : bytesToHex(addressOf(pub))
   }
 
-  confirmationTargets(): readonly string[] {
+  nextProducers(): readonly string[] {
     return this.upcoming
   }
 
@@ -207,7 +209,7 @@ export class ConsensusLink implements ChainAdapter {
   async onCanonicalBlock(hash: Uint8Array, number: bigint, producer: string, timestamp: bigint): Promise<void> {
     const { chain, witnessKey, witnessAddress } = this.o
     this.confirmations.prune(chain.head.header.number)
-    if (number === chain.head.header.number) this.learnUpcoming()
+    if (number === chain.head.header.number) await this.learnUpcoming(timestamp)
     if (witnessKey === undefined || witnessAddress === undefined) return
     // its own block is its vote at that height (DESIGN §4: own blocks count as confirmed)
     if (producer === witnessAddress) {
@@ -227,13 +229,15 @@ export class ConsensusLink implements ChainAdapter {
     this.broadcastConfirmation(encodeConfirmation(c))
   }
 
-  /**
-   * The witnesses confirmations are routed to: every seated one. Finality on a node is counted from
-   * the confirmations it hears and from block producers (Blockchain.afterCanonical), not from the
-   * confirmations included in blocks, so routing to the next producers only would leave the other
-   * nodes' finality many blocks behind; see docs/decisions.md.
-   */
-  private learnUpcoming(): void {
-    this.upcoming = this.o.chain.seats.filter((s): s is string => s !== null)
+  /** the owners of the next ROUTE_TO_NEXT_SLOTS slots after a head made at `timestamp` (vacant seats left out) */
+  private async learnUpcoming(timestamp: bigint): Promise<void> {
+    const { chain } = this.o
+    const slot = chain.slotOf(timestamp)
+    const out: string[] = []
+    for (let i = 1n; i <= BigInt(ROUTE_TO_NEXT_SLOTS); i++) {
+      const owner = (await chain.schedule(slot + i)).owner
+      if (owner !== null && !out.includes(owner)) out.push(owner)
+    }
+    this.upcoming = out
   }
 }

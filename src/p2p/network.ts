@@ -101,8 +101,8 @@ export interface ChainAdapter {
   witnessId?(nodeId: Uint8Array): Uint8Array | undefined
   /** the witness address (0x…, lower case) a peer's WitnessId signature of its node id proves; null when invalid */
   witnessOf?(nodeId: Uint8Array, signature: Uint8Array): string | null
-  /** the witnesses (0x…, lower case) confirmations are routed to: the ones that count or include them */
-  confirmationTargets?(): readonly string[]
+  /** the witnesses expected to produce the next blocks (0x…, lower case): confirmations are routed to them */
+  nextProducers?(): readonly string[]
 }
 
 /**
@@ -176,7 +176,7 @@ const MAX_ANNOUNCERS = 8
 const MAX_QUEUED_BLOCK_SERVES = 8
 /** blocks announced further above our head than this start a range sync instead of a fetch */
 const FETCH_AHEAD_BLOCKS = 8n
-/** how many more hops a confirmation may travel when some witness it is routed to is not a direct peer */
+/** how many more hops a confirmation may travel when no direct route to the next producers is known */
 export const CONFIRMATION_HOPS = 2
 
 export interface PeerInfo {
@@ -416,7 +416,7 @@ export class Network extends EventEmitter {
     return this.announce(MessageType.Tx, raw, txKey(core.keccak256(raw)))
   }
 
-  /** this node's own confirmation, routed to the seated witnesses (see routeConfirmation); returns how many peers got it */
+  /** this node's own confirmation, routed to the next producers (see routeConfirmation); returns how many peers got it */
   broadcastConfirmation(encoded: Uint8Array): number {
     const key = confirmationKey(core.keccak256(encoded))
     this.seen.add(key)
@@ -568,15 +568,16 @@ export class Network extends EventEmitter {
   }
 
   /**
-   * A confirmation to the witnesses that need it (`confirmationTargets`: producers include it in
-   * their blocks). It goes straight to each target among our peers (with no hops left: it has
-   * arrived). When some target is not a peer of ours (or no targets are known), it also goes to ⌈√m⌉ of the other m peers not known to have it
+   * A confirmation to the witnesses that need it: the next producers include it in their blocks,
+   * and every other node learns finality from those blocks. It goes straight to each next producer
+   * among our peers (with no hops left: it has arrived). When some next producer is not a peer of
+   * ours (or no schedule is known), it also goes to ⌈√m⌉ of the other m peers not known to have it
    * (to every one without a schedule), with `hops` left so they pass it on. Our own confirmations
    * leave at once; relayed ones wait `confirmationBatchMs` to travel together. Returns how many
    * peers it was sent or queued to.
    */
   private routeConfirmation(encoded: Uint8Array, key: string, hops: number, own: boolean): number {
-    const producers = this.chain.confirmationTargets?.() ?? []
+    const producers = this.chain.nextProducers?.() ?? []
     const open = [...this.states.values()].filter((ps) => !ps.closed && !ps.known.has(key))
     const sends: { ps: PeerState; hops: number }[] = []
     if (producers.length === 0) {
