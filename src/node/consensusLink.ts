@@ -13,7 +13,8 @@ import { recoverTxSender, recoverTxSenders, type RecoverPool } from '../crypto/r
 import { decodeRawTransaction } from '../execution/txDecode.js'
 import type { ChainAdapter, ImportResult } from '../p2p/network.js'
 import type { TxPool } from '../txpool/txPool.js'
-import { NfcError } from '../util/errors.js'
+import { isNfcError, NfcError } from '../util/errors.js'
+import { DposError } from '../consensus/dpos/errors.js'
 import type { Blockchain } from './blockchain.js'
 import { isPeerFault } from './importBlock.js'
 import { addressOf, recoverPublicKey, sign } from '../crypto/secp256k1.js'
@@ -229,14 +230,23 @@ export class ConsensusLink implements ChainAdapter {
     this.broadcastConfirmation(encodeConfirmation(c))
   }
 
-  /** the owners of the next ROUTE_TO_NEXT_SLOTS slots after a head made at `timestamp` (vacant seats left out) */
+  /**
+   * The owners of the next ROUTE_TO_NEXT_SLOTS slots after a head made at `timestamp` (vacant
+   * seats left out). When the head moves on meanwhile, the schedule refuses the stale slots; the
+   * new head's own call works them out, so the routes are left as they are.
+   */
   private async learnUpcoming(timestamp: bigint): Promise<void> {
     const { chain } = this.o
     const slot = chain.slotOf(timestamp)
     const out: string[] = []
-    for (let i = 1n; i <= BigInt(ROUTE_TO_NEXT_SLOTS); i++) {
-      const owner = (await chain.schedule(slot + i)).owner
-      if (owner !== null && !out.includes(owner)) out.push(owner)
+    try {
+      for (let i = 1n; i <= BigInt(ROUTE_TO_NEXT_SLOTS); i++) {
+        const owner = (await chain.schedule(slot + i)).owner
+        if (owner !== null && !out.includes(owner)) out.push(owner)
+      }
+    } catch (e) {
+      if (isNfcError(e) && e.code === DposError.BAD_SLOT) return
+      throw e
     }
     this.upcoming = out
   }
