@@ -1,4 +1,4 @@
-// Long on purpose (429 lines): one command: flags, the genesis it writes, the supervision of N processes and its output.
+// Long on purpose (445 lines): one command: flags, the genesis it writes, the supervision of N processes and its output.
 /**
  * `nfc devnet`: N nodes on loopback, one per genesis witness, each a child `nfc node` process.
  *
@@ -16,7 +16,6 @@ import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, wr
 import { join, resolve } from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
-import { parseArgs } from 'node:util'
 import { bytesToHex, toChecksumAddress } from '@ethereumjs/util'
 import { canonicalGenesisJson, loadGenesisFile, parseGenesis, type Genesis } from '../chain/genesis.js'
 import { addressOf, publicKeyOf } from '../crypto/secp256k1.js'
@@ -24,6 +23,7 @@ import { DEV_ACCOUNTS } from '../node/devAccounts.js'
 import { isNfcError } from '../util/errors.js'
 import { devnetGenesis, genesisFileText, MAX_DEVNET_NODES, type GenesisDoc } from './devnetGenesis.js'
 import { intFlag, keysFileFor } from './genesisCommand.js'
+import { loadSettings, withoutFlagVariables } from './config.js'
 import { UsageError } from './io.js'
 import { readWitnessKey, refuseIfInUse } from './nodeCommand.js'
 
@@ -36,7 +36,7 @@ const HELP = `nfc devnet — a devnet of N nodes on loopback, one per genesis wi
 
 Usage:
   nfc devnet [--nodes N] [--datadir DIR] [--genesis FILE] [--rpc-port PORT] [--p2p-port PORT]
-             [--reset] [--log-level debug|info|warn|error]
+             [--reset] [--log-level debug|info|warn|error] [--config FILE]
 
 Options:
   --nodes N         number of nodes = witnesses, 1 … ${MAX_DEVNET_NODES} (default: as many as DIR was made
@@ -51,7 +51,13 @@ Options:
                     all the others
   --reset           delete DIR first: a new genesis, the chain starts over
   --log-level LEVEL debug | info | warn | error (default info), for every node
+  --config FILE     settings from a TOML file, one key per flag: its name without -- (nodes = 4);
+                    or NFC_CONFIG=FILE
   -h, --help        this text
+
+Every flag can also be set by an environment variable: NFC_ and its name in upper case with _
+for - (NFC_NODES=4, NFC_RPC_PORT=9545). A flag wins over a variable, a variable over the config
+file, the file over the default. The nodes get their settings from devnet, not from NFC_*.
 
 The first start writes DIR/genesis.json; later starts reuse it (and refuse a different --nodes).
 Ctrl-C (SIGINT) or SIGTERM stops every node cleanly; a second Ctrl-C kills them.`
@@ -272,7 +278,12 @@ export function runDevnet(plan: DevnetPlan, logLevel: string, out = process.stdo
   const alive = (c: Child) => c.exited === null
 
   const children: Child[] = plan.nodes.map((n) => {
-    const proc = spawn(process.execPath, childArgs(plan, n, logLevel), { stdio: ['ignore', 'pipe', 'pipe'], detached: true })
+    // every setting of a node is on its command line: it must not read devnet's NFC_* variables
+    const proc = spawn(process.execPath, childArgs(plan, n, logLevel), {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+      env: withoutFlagVariables(process.env),
+    })
     const child: Child = { n, proc, exited: null, closed: Promise.resolve(), listening: null }
     const prefix = `[${n.name}] `
     const pipe = (stream: NodeJS.ReadableStream, to: NodeJS.WritableStream, onLine?: (l: string) => void) =>
@@ -379,34 +390,35 @@ function describeExit(e: { code: number | null; signal: NodeJS.Signals | null })
   return e.signal !== null ? `signal ${e.signal}` : `code ${e.code}`
 }
 
+/** The flags of `nfc devnet`; each can also come from NFC_* variables and the --config file. */
+export const DEVNET_OPTIONS = {
+  config: { type: 'string' },
+  nodes: { type: 'string' },
+  datadir: { type: 'string', default: 'data/devnet' },
+  genesis: { type: 'string' },
+  'rpc-port': { type: 'string', default: '8545' },
+  'p2p-port': { type: 'string', default: '30303' },
+  reset: { type: 'boolean', default: false },
+  'log-level': { type: 'string', default: 'info' },
+  help: { type: 'boolean', short: 'h', default: false },
+} as const
+
 export async function devnetCommand(argv: string[]): Promise<number> {
-  let opts
+  let settings
   try {
-    opts = parseArgs({
-      args: argv,
-      options: {
-        nodes: { type: 'string' },
-        datadir: { type: 'string', default: 'data/devnet' },
-        genesis: { type: 'string' },
-        'rpc-port': { type: 'string', default: '8545' },
-        'p2p-port': { type: 'string', default: '30303' },
-        reset: { type: 'boolean', default: false },
-        'log-level': { type: 'string', default: 'info' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-      strict: true,
-    }).values
+    settings = loadSettings({ command: 'devnet', argv, options: DEVNET_OPTIONS })
   } catch (e) {
-    process.stderr.write(`nfc devnet: ${(e as Error).message}\n\n${HELP}\n`)
+    process.stderr.write(e instanceof UsageError ? `nfc devnet: ${e.message}\n` : `nfc devnet: ${(e as Error).message}\n\n${HELP}\n`)
     return 2
   }
+  const opts = settings.values
   if (opts.help) {
     process.stdout.write(HELP + '\n')
     return 0
   }
   const level = opts['log-level']
   if (!['debug', 'info', 'warn', 'error'].includes(level)) {
-    process.stderr.write(`nfc devnet: --log-level must be debug, info, warn or error\n`)
+    process.stderr.write(`nfc devnet: ${settings.explain(`--log-level must be debug, info, warn or error, got "${level}"`)}\n`)
     return 2
   }
   let plan: DevnetPlan
@@ -423,7 +435,7 @@ export async function devnetCommand(argv: string[]): Promise<number> {
     plan = prepareDevnet({ nodes, datadir, genesis: opts.genesis, rpcPort, p2pPort })
   } catch (e) {
     if (e instanceof UsageError || isNfcError(e)) {
-      process.stderr.write(`nfc devnet: ${e.message}\n`)
+      process.stderr.write(`nfc devnet: ${settings.explain(e.message)}\n`)
       return 1
     }
     throw e

@@ -22,7 +22,8 @@ Options:
   -h, --help     this text
 
 Keys: 1-5 or Tab switch tabs, j/k or arrows move, Enter opens, Esc goes back, / searches
-(block number, block or tx hash, address), ? shows help, q quits.`
+(block number, block or tx hash, address), ? shows help, q quits. Enter on a transaction's
+"Logs" line lists its logs in full (r: raw topics and data too).`
 
 export interface ExplorerOptions {
   help: boolean

@@ -3,6 +3,7 @@
  * The `nfc` command. This is the shell around the library (STYLE §1): it parses arguments,
  * loads the genesis, wires SIGINT/SIGTERM to a clean stop, and calls the node.
  */
+import { benchCommand } from './benchCommand.js'
 import { devnetCommand } from './devnetCommand.js'
 import { explorerCommand } from './explorerCommand.js'
 import { flowCommand } from './flowCommand.js'
@@ -15,12 +16,12 @@ import { buildInfo, versionText } from '../node/version.js'
 const USAGE = `nfc — the NetFlowCoin node
 
 Usage:
-  nfc node [--dev] [--genesis FILE] [--datadir DIR] [--rpc HOST:PORT]
+  nfc node [--config FILE] [--dev] [--genesis FILE] [--datadir DIR] [--rpc HOST:PORT]
            [--witness-key FILE [--password-file FILE]]
            [--p2p HOST:PORT|off] [--peers URL,…] [--node-key FILE]
            [--reset] [--log-level debug|info|warn|error] [--log-format text|json]
   nfc devnet [--nodes N] [--datadir DIR] [--genesis FILE] [--rpc-port PORT] [--p2p-port PORT]
-             [--reset] [--log-level debug|info|warn|error]
+             [--reset] [--log-level debug|info|warn|error] [--config FILE]
   nfc genesis devnet --nodes N [--chain-id ID] [--timestamp MS] --out FILE [--force]
   nfc explorer [--rpc URL] [--abi FILE …]   (terminal explorer; default RPC http://127.0.0.1:8545)
   nfc genesis new --witnesses N [--chain-id ID] [--timestamp MS] --out FILE [--keys-dir DIR]
@@ -29,6 +30,7 @@ Usage:
   nfc keys new|list|import|export [ADDRESS] [--keystore DIR] [--password-file FILE] [--light] …
   nfc status [--rpc URL] [--json]
   nfc flow simulate [--rpc URL] [--consumers C] [--providers P] [--seconds S] [--cheat KIND] …
+  nfc bench [group…]   (the benchmarks of \`npm run bench\`; \`nfc bench --help\` lists the groups)
   nfc --version [--json]
 
 Commands:
@@ -42,9 +44,12 @@ Commands:
   status    a summary of a running node over JSON-RPC (head, finality, peers, witnesses)
   flow      Proof of Valuable Flow tools (\`simulate\`: consumers and providers carry real bytes,
             sign receipts and submit them to a running node)
+  bench     the DESIGN §8 benchmarks (WASM core, recovery, blocks, RPC, PoVF, devnets, load),
+            each figure next to its same-run baseline and target
   version   the version, the git commit and the WASM core this build runs (also --version)
 
-Run \`nfc <command> --help\` for the options of a command.`
+Run \`nfc <command> --help\` for the options of a command. \`nfc node\` and \`nfc devnet\`
+also read a TOML --config file and NFC_* environment variables (flag > variable > file > default).`
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv
@@ -63,6 +68,8 @@ async function main(argv: string[]): Promise<number> {
       return statusCommand(rest)
     case 'flow':
       return flowCommand(rest)
+    case 'bench':
+      return benchCommand(rest)
     case '--version':
     case '-V':
     case 'version':

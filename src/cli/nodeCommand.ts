@@ -1,7 +1,6 @@
 /** `nfc node`: run a node until SIGINT/SIGTERM, then stop cleanly at a committed head. */
 import { existsSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { join, resolve } from 'node:path'
-import { parseArgs } from 'node:util'
 import { hexToBytes } from '@ethereumjs/util'
 import { loadGenesisFile } from '../chain/genesis.js'
 import { DEV_WITNESS_KEY } from '../node/devAccounts.js'
@@ -13,6 +12,7 @@ import { isNfcError } from '../util/errors.js'
 import { packageRoot } from '../util/packageRoot.js'
 import { createLogger, LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from '../util/logger.js'
 import { decryptKeystore, KeystoreError, parseKeystoreText } from '../crypto/keystore.js'
+import { loadSettings } from './config.js'
 import { processIo, readPassword, UsageError, type CliIo } from './io.js'
 import { defaultPoolLimits, type P2pOptions, type PoolLimits } from '../node/node.js'
 import { parseAddressRules } from '../p2p/connectionGate.js'
@@ -20,6 +20,8 @@ import { parseAddressRules } from '../p2p/connectionGate.js'
 const HELP = `nfc node — run a NetFlowCoin node
 
 Options:
+  --config FILE         settings from a TOML file, one key per flag: its name without --
+                        (max-peers = 50; peers = ["ws://10.0.0.2:30303", …]); or NFC_CONFIG=FILE
   --dev                 the dev chain: genesis/dev.json, ./data/dev, RPC 127.0.0.1:8545, and
                         dev account 0 (the genesis witness) as the producing key
   --genesis FILE        genesis file (required without --dev)
@@ -70,7 +72,11 @@ Options:
   --log-level LEVEL     debug | info | warn | error (default info)
   --log-format FORMAT   text (default) | json: one JSON object a line (time, level, module, msg,
                         fields; bytes as 0x hex, big numbers as decimal strings) for log shippers
-  -h, --help            this text`
+  -h, --help            this text
+
+Every flag can also be set by an environment variable: NFC_ and its name in upper case with _
+for - (NFC_MAX_PEERS=50, NFC_DEV=true). A flag wins over a variable, a variable over the config
+file, the file over the default. An unknown NFC_* variable or file key is an error.`
 
 export function parseHostPort(value: string, flag = 'rpc', example = '127.0.0.1:8545'): { host: string; port: number } {
   const m = /^(.*):(\d{1,5})$/.exec(value)
@@ -343,62 +349,66 @@ export async function refuseIfInUse(datadir: string): Promise<void> {
   }
 }
 
+/** The flags of `nfc node`; each can also come from NFC_* variables and the --config file. */
+export const NODE_OPTIONS = {
+  config: { type: 'string' },
+  dev: { type: 'boolean', default: false },
+  genesis: { type: 'string' },
+  datadir: { type: 'string' },
+  rpc: { type: 'string' },
+  'rpc-batch-limit': { type: 'string' },
+  'rpc-max-body': { type: 'string' },
+  'rpc-max-response': { type: 'string' },
+  'rpc-ws-max-subscriptions': { type: 'string' },
+  'rpc-max-filters': { type: 'string' },
+  'rpc-max-inflight': { type: 'string' },
+  'rpc-max-lag': { type: 'string' },
+  'rpc-ws-max-buffered': { type: 'string' },
+  'rpc-cors': { type: 'string' },
+  'rpc-vhosts': { type: 'string' },
+  'witness-key': { type: 'string' },
+  'password-file': { type: 'string' },
+  p2p: { type: 'string' },
+  peers: { type: 'string' },
+  'node-key': { type: 'string' },
+  'max-peers': { type: 'string' },
+  'p2p-max-per-ip': { type: 'string' },
+  'p2p-exempt': { type: 'string' },
+  'p2p-ban-ms': { type: 'string' },
+  'txpool-accountslots': { type: 'string' },
+  'txpool-globalslots': { type: 'string' },
+  'txpool-accountqueue': { type: 'string' },
+  'txpool-globalqueue': { type: 'string' },
+  reset: { type: 'boolean', default: false },
+  'log-level': { type: 'string', default: 'info' },
+  'log-format': { type: 'string', default: 'text' },
+  help: { type: 'boolean', short: 'h', default: false },
+} as const
+
+/** the comma-separated list flags: a config file may give them as TOML arrays */
+export const NODE_LIST_FLAGS = ['peers', 'rpc-cors', 'rpc-vhosts', 'p2p-exempt'] as const
+
 export async function nodeCommand(argv: string[]): Promise<number> {
-  let opts
+  let settings
   try {
-    opts = parseArgs({
-      args: argv,
-      options: {
-        dev: { type: 'boolean', default: false },
-        genesis: { type: 'string' },
-        datadir: { type: 'string' },
-        rpc: { type: 'string' },
-        'rpc-batch-limit': { type: 'string' },
-        'rpc-max-body': { type: 'string' },
-        'rpc-max-response': { type: 'string' },
-        'rpc-ws-max-subscriptions': { type: 'string' },
-        'rpc-max-filters': { type: 'string' },
-        'rpc-max-inflight': { type: 'string' },
-        'rpc-max-lag': { type: 'string' },
-        'rpc-ws-max-buffered': { type: 'string' },
-        'rpc-cors': { type: 'string' },
-        'rpc-vhosts': { type: 'string' },
-        'witness-key': { type: 'string' },
-        'password-file': { type: 'string' },
-        p2p: { type: 'string' },
-        peers: { type: 'string' },
-        'node-key': { type: 'string' },
-        'max-peers': { type: 'string' },
-        'p2p-max-per-ip': { type: 'string' },
-        'p2p-exempt': { type: 'string' },
-        'p2p-ban-ms': { type: 'string' },
-        'txpool-accountslots': { type: 'string' },
-        'txpool-globalslots': { type: 'string' },
-        'txpool-accountqueue': { type: 'string' },
-        'txpool-globalqueue': { type: 'string' },
-        reset: { type: 'boolean', default: false },
-        'log-level': { type: 'string', default: 'info' },
-        'log-format': { type: 'string', default: 'text' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-      strict: true,
-    }).values
+    settings = loadSettings({ command: 'node', argv, options: NODE_OPTIONS, lists: NODE_LIST_FLAGS })
   } catch (e) {
-    process.stderr.write(`nfc node: ${(e as Error).message}\n\n${HELP}\n`)
+    process.stderr.write(e instanceof UsageError ? `nfc node: ${e.message}\n` : `nfc node: ${(e as Error).message}\n\n${HELP}\n`)
     return 2
   }
+  const opts = settings.values
   if (opts.help) {
     process.stdout.write(HELP + '\n')
     return 0
   }
   const level = opts['log-level'] as LogLevel
   if (!LOG_LEVELS.includes(level)) {
-    process.stderr.write(`nfc node: --log-level must be debug, info, warn or error\n`)
+    process.stderr.write(`nfc node: ${settings.explain(`--log-level must be debug, info, warn or error, got "${level}"`)}\n`)
     return 2
   }
   const format = opts['log-format'] as LogFormat
   if (!LOG_FORMATS.includes(format)) {
-    process.stderr.write(`nfc node: --log-format must be text or json, got "${format}"\n`)
+    process.stderr.write(`nfc node: ${settings.explain(`--log-format must be text or json, got "${format}"`)}\n`)
     return 2
   }
   const logger = createLogger({ level, format })
@@ -424,14 +434,19 @@ export async function nodeCommand(argv: string[]): Promise<number> {
       rmSync(datadir, { recursive: true, force: true })
       logger.info('reset: removed the data directory', { datadir })
     }
-    logger.info('starting', { genesis: genesisFile, datadir, chainId: genesis.chainId })
+    logger.info('starting', {
+      genesis: genesisFile,
+      datadir,
+      chainId: genesis.chainId,
+      ...(settings.configFile === undefined ? {} : { config: resolve(settings.configFile) }),
+    })
     // /health: a networked node without peers is not healthy; the dev chain needs none
     const rpcWithHealth = rpc === null ? null : { ...rpc, healthRequiresPeers: p2p !== null && opts.dev !== true }
     node = await startNode({ genesis, datadir, rpc: rpcWithHealth, p2p, witnessKey, logger, txpool })
     if (node.rpc !== null) logger.info('JSON-RPC listening', { http: node.rpc.url, ws: node.rpc.wsUrl })
   } catch (e) {
     if (e instanceof UsageError || isNfcError(e)) {
-      process.stderr.write(`nfc node: ${e.message}\n`)
+      process.stderr.write(`nfc node: ${settings.explain(e.message)}\n`)
       return 1
     }
     throw e

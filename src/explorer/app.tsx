@@ -9,6 +9,7 @@ import { Box, Text, useApp } from 'ink'
 import { useKeys } from './useKeys.js'
 import { createRpcClient, type ConnectionState, type RpcClient } from './rpcClient.js'
 import { createDecoder, type NamedAbi } from './decode.js'
+import { createChainCache } from './chainCache.js'
 import { ExplorerContext, type Explorer, type Screen } from './context.js'
 import { resolveSearch } from './queries.js'
 import { useTerminalSize } from './useTerminalSize.js'
@@ -18,10 +19,14 @@ import { DashboardView } from './views/dashboard.js'
 import { BlocksView } from './views/blocks.js'
 import { BlockDetailView } from './views/blockDetail.js'
 import { TxDetailView } from './views/txDetail.js'
+import { LogsView } from './views/logs.js'
 import { AccountView } from './views/account.js'
 import { WitnessesView } from './views/witnesses.js'
 import { FlowView } from './views/flow.js'
 import { HelpView } from './views/help.js'
+
+/** requests in flight this long (ms) show "loading…" on the status line (quicker ones would only flicker) */
+export const LOADING_SHOWN_AFTER_MS = 250
 
 export const TABS = ['Dashboard', 'Blocks', 'Witnesses', 'Flow', 'Account'] as const
 export type Tab = (typeof TABS)[number]
@@ -42,6 +47,7 @@ export function App({ rpc, abis = [], tab: initialTab = 'Dashboard', screens = [
   const { exit } = useApp()
   const { columns, rows } = useTerminalSize()
   const client = useMemo(() => given ?? createRpcClient(rpc), [given, rpc])
+  const chain = useMemo(() => createChainCache(client), [client])
   const decoder = useMemo(() => createDecoder(abis), [abis])
   const [conn, setConn] = useState<ConnectionState>(client.state())
   const [head, setHead] = useState<bigint | undefined>(undefined)
@@ -54,17 +60,20 @@ export function App({ rpc, abis = [], tab: initialTab = 'Dashboard', screens = [
   const searchText = useRef<string | null>(null)
   const [message, setMessage] = useState<string | undefined>(undefined)
   const [help, setHelp] = useState(false)
+  const busy = useBusy(client)
 
   useEffect(() => {
+    const offHeader = client.onHeader((h) => chain.offerHeader(h))
     const offHead = client.onHead(setHead)
     const offState = client.onState(setConn)
     setConn(client.state())
     return () => {
+      offHeader()
       offHead()
       offState()
       if (given === undefined) client.close()
     }
-  }, [client, given])
+  }, [client, chain, given])
   useEffect(() => {
     const timer = setInterval(() => setNow(Date.now()), 1000)
     return () => clearInterval(timer)
@@ -130,7 +139,7 @@ export function App({ rpc, abis = [], tab: initialTab = 'Dashboard', screens = [
     }
   })
 
-  const x: Explorer = { client, decoder, head, now, columns, open, back }
+  const x: Explorer = { client, chain, decoder, head, now, columns, open, back }
   // tabs + status line above, the prompt/keys line below, and one spare row
   const height = Math.max(3, rows - 4)
   const active = !help && search === null
@@ -139,6 +148,7 @@ export function App({ rpc, abis = [], tab: initialTab = 'Dashboard', screens = [
   if (help) body = <HelpView height={height} />
   else if (top?.kind === 'block') body = <BlockDetailView key={`b${stack.length}${top.ref}`} blockRef={top.ref} height={height} active={active} />
   else if (top?.kind === 'tx') body = <TxDetailView key={`t${stack.length}${top.hash}`} hash={top.hash} height={height} active={active} />
+  else if (top?.kind === 'logs') body = <LogsView key={`l${stack.length}${top.hash}`} hash={top.hash} height={height} active={active} />
   else if (top?.kind === 'account') body = <AccountView key={`a${stack.length}${top.address}`} address={top.address} height={height} active={active} />
   else if (tab === 'Dashboard') body = <DashboardView height={height} active={active} />
   else if (tab === 'Blocks') body = <BlocksView height={height} active={active} />
@@ -146,7 +156,7 @@ export function App({ rpc, abis = [], tab: initialTab = 'Dashboard', screens = [
   else if (tab === 'Flow') body = <FlowView height={height} active={active} />
   else body = <AccountView key={`tab${account ?? ''}`} address={account} height={height} active={active} />
 
-  const crumbs = stack.map((s) => (s.kind === 'block' ? 'block' : s.kind === 'tx' ? 'tx' : 'account')).join(' › ')
+  const crumbs = stack.map((s) => s.kind).join(' › ')
   return (
     <ExplorerContext.Provider value={x}>
       <Box flexDirection="column" width={columns}>
@@ -161,7 +171,7 @@ export function App({ rpc, abis = [], tab: initialTab = 'Dashboard', screens = [
             {crumbs === '' ? '' : <Text dimColor>{` › ${crumbs}`}</Text>}
           </Text>
         </Box>
-        <StatusLine conn={conn} head={head} url={client.url} mode={client.mode()} />
+        <StatusLine conn={conn} head={head} url={client.url} mode={client.mode()} busy={busy} />
         {body}
         <Text wrap="truncate">
           {search !== null ? (
@@ -182,7 +192,28 @@ export function App({ rpc, abis = [], tab: initialTab = 'Dashboard', screens = [
   )
 }
 
-function StatusLine({ conn, head, url, mode }: { conn: ConnectionState; head?: bigint; url: string; mode: 'ws' | 'poll' }) {
+/** Whether `client` has had a request in flight for LOADING_SHOWN_AFTER_MS or more (and still has). */
+function useBusy(client: RpcClient): boolean {
+  const [busy, setBusy] = useState(false)
+  useEffect(() => {
+    let timer: NodeJS.Timeout | undefined
+    const off = client.onActivity((n) => {
+      if (n > 0 && timer === undefined) timer = setTimeout(() => setBusy(true), LOADING_SHOWN_AFTER_MS)
+      else if (n === 0) {
+        clearTimeout(timer)
+        timer = undefined
+        setBusy(false)
+      }
+    })
+    return () => {
+      off()
+      clearTimeout(timer)
+    }
+  }, [client])
+  return busy
+}
+
+function StatusLine({ conn, head, url, mode, busy }: { conn: ConnectionState; head?: bigint; url: string; mode: 'ws' | 'poll'; busy: boolean }) {
   const label = conn === 'connected' ? '● connected' : conn === 'connecting' ? '○ connecting' : '○ reconnecting'
   return (
     <Text wrap="truncate">
@@ -190,6 +221,7 @@ function StatusLine({ conn, head, url, mode }: { conn: ConnectionState; head?: b
       <Text>{`  ${url}`}</Text>
       {head === undefined ? '' : <Text>{`  head #${thousands(head)}`}</Text>}
       {conn === 'connected' ? <Text dimColor>{mode === 'ws' ? '  live' : '  polling'}</Text> : ''}
+      {busy ? <Text color="yellow">{'  ⧗ loading…'}</Text> : ''}
     </Text>
   )
 }

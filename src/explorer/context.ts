@@ -1,13 +1,16 @@
-/** What every view gets from the app: the client, the decoder, the live head and the clock, navigation. */
+/** What every view gets from the app: the client, the block cache, the decoder, the live head and the clock, navigation. */
 import { createContext, useContext } from 'react'
 import type { RpcClient } from './rpcClient.js'
 import type { Decoder } from './decode.js'
+import type { ChainCache } from './chainCache.js'
 
-export type Screen = { kind: 'block'; ref: string } | { kind: 'tx'; hash: string } | { kind: 'account'; address: string }
+export type Screen = { kind: 'block'; ref: string } | { kind: 'tx'; hash: string } | { kind: 'logs'; hash: string } | { kind: 'account'; address: string }
 
 export interface Explorer {
   client: RpcClient
   decoder: Decoder
+  /** the blocks seen so far (a new head fetches only itself) */
+  chain: ChainCache
   /** the newest head number seen (undefined until the node answered once) */
   head?: bigint
   /** wall clock, ticking once a second, for ages */

@@ -9,6 +9,8 @@ import { AbiCoder, Interface, type InterfaceAbi, type Result } from 'ethers'
 import stakingAbi from '../execution/system/abi/IStaking.json' with { type: 'json' }
 import registryAbi from '../execution/system/abi/INodeRegistry.json' with { type: 'json' }
 import evidenceAbi from '../execution/system/abi/IEvidence.json' with { type: 'json' }
+import flowRewardsAbi from '../execution/system/abi/IFlowRewards.json' with { type: 'json' }
+import nbAbi from '../execution/system/abi/INB.json' with { type: 'json' }
 import { SYSTEM_CONTRACTS } from '../chain/systemAddresses.js'
 
 export interface NamedAbi {
@@ -38,19 +40,17 @@ export interface Decoder {
 }
 
 export const registryInterface = new Interface(registryAbi as InterfaceAbi)
+export const nbInterface = new Interface(nbAbi as InterfaceAbi)
 
-const SYSTEM: { name: string; address: string; iface: Interface }[] = [
+/** Every system contract, with the ABI shipped in src/execution/system/abi: their calls, events and errors are decoded. */
+export const SYSTEM_ABIS: readonly { name: string; address: string; iface: Interface }[] = [
   { name: 'Staking', address: SYSTEM_CONTRACTS.staking, iface: new Interface(stakingAbi as InterfaceAbi) },
   { name: 'NodeRegistry', address: SYSTEM_CONTRACTS.nodeRegistry, iface: registryInterface },
+  { name: 'FlowRewards', address: SYSTEM_CONTRACTS.flowRewards, iface: new Interface(flowRewardsAbi as InterfaceAbi) },
+  { name: 'NB', address: SYSTEM_CONTRACTS.nb, iface: nbInterface },
   { name: 'Evidence', address: SYSTEM_CONTRACTS.evidence, iface: new Interface(evidenceAbi as InterfaceAbi) },
 ]
-const SYSTEM_NAMES: Record<string, string> = {
-  [SYSTEM_CONTRACTS.staking]: 'Staking',
-  [SYSTEM_CONTRACTS.nodeRegistry]: 'NodeRegistry',
-  [SYSTEM_CONTRACTS.flowRewards]: 'FlowRewards',
-  [SYSTEM_CONTRACTS.nb]: 'NB',
-  [SYSTEM_CONTRACTS.evidence]: 'Evidence',
-}
+const SYSTEM_NAMES: Record<string, string> = Object.fromEntries(SYSTEM_ABIS.map((s) => [s.address, s.name]))
 
 /**
  * Reads an ABI file: a bare ABI array, or a compiler artifact with an `abi` field (Hardhat,
@@ -91,8 +91,8 @@ const PANIC = '0x4e487b71'
 
 export function createDecoder(extra: NamedAbi[] = []): Decoder {
   const user = extra.map((a) => ({ name: a.name, iface: new Interface(a.abi) }))
-  const everyone = [...SYSTEM, ...user]
-  const bySystemAddress = new Map(SYSTEM.map((s) => [s.address, s]))
+  const everyone = [...SYSTEM_ABIS, ...user]
+  const bySystemAddress = new Map(SYSTEM_ABIS.map((s) => [s.address, s]))
 
   const tryCall = (c: { name: string; iface: Interface }, data: string): DecodedCall | undefined => {
     try {

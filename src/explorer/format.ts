@@ -152,3 +152,21 @@ export function fit(s: string, width: number, align: 'left' | 'right' = 'left'):
 export function clip(s: string, width: number): string {
   return s.length <= width ? s : fit(s, width)
 }
+
+/**
+ * `s` broken into lines of at most `width` characters, the first prefixed by `first` and the
+ * rest by `rest` (so a long value continues under itself instead of being cut).
+ */
+export function wrap(s: string, width: number, first = '', rest = first): string[] {
+  const out: string[] = []
+  let left = s
+  let prefix = first
+  // at least 8 characters of value per line, so a very narrow terminal still makes progress
+  while (out.length === 0 || left.length > 0) {
+    const room = Math.max(8, width - prefix.length)
+    out.push(prefix + left.slice(0, room))
+    left = left.slice(room)
+    prefix = rest
+  }
+  return out
+}

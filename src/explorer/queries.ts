@@ -5,10 +5,10 @@
  */
 import { isMethodNotFound, RpcError, type RpcClient } from './rpcClient.js'
 import { big, blockTimeMs, num } from './format.js'
-import { Interface, type InterfaceAbi } from 'ethers'
-import { registryInterface, type Decoder } from './decode.js'
-import nbAbi from '../execution/system/abi/INB.json' with { type: 'json' }
+import type { Interface } from 'ethers'
+import { nbInterface, registryInterface, type Decoder } from './decode.js'
 import { SYSTEM_CONTRACTS } from '../chain/systemAddresses.js'
+import { hexQ, type Block, type ChainCache, type RpcCall } from './chainCache.js'
 
 /** One optional piece of a view: its value, "this node does not have the method", or an error. */
 export type Part<T> = { ok: true; value: T } | { ok: false; missing: true } | { ok: false; missing: false; error: string }
@@ -25,18 +25,30 @@ export async function part<T>(p: Promise<T>): Promise<Part<T>> {
 const partOf = <T>(v: unknown): Part<T> =>
   v instanceof RpcError ? (isMethodNotFound(v) ? { ok: false, missing: true } : { ok: false, missing: false, error: v.message }) : { ok: true, value: v as T }
 
-export const hexQ = (n: bigint | number): string => `0x${BigInt(n).toString(16)}`
-
-export type Block = Record<string, any> & { number: string; hash: string; transactions: any[] }
+export { hexQ, type Block }
 
 // ------------------------------------------------------------------ dashboard
+
+/** The node's slow-changing state: asked once (chain id) or every STATUS_REFRESH_MS, not on every head. */
+export interface NodeStatus {
+  chainId?: bigint
+  peers: Part<number>
+  syncing: Part<false | { startingBlock: string; currentBlock: string; highestBlock: string }>
+  /** when peers and syncing were asked (ms since the epoch) */
+  at: number
+}
+
+/** how often the dashboard asks for peers and sync state (ms) */
+export const STATUS_REFRESH_MS = 10_000
 
 export interface Dashboard {
   chainId?: bigint
   head?: Block
   finalized: Part<Block | null>
   peers: Part<number>
-  syncing: Part<false | { startingBlock: string; currentBlock: string; highestBlock: string }>
+  syncing: NodeStatus['syncing']
+  /** what to pass back to the next loadDashboard */
+  status: NodeStatus
   /** over the last `window` blocks */
   window: number
   blockTimeMs?: number
@@ -45,25 +57,35 @@ export interface Dashboard {
   gasLimit?: bigint
 }
 
-export async function loadDashboard(client: RpcClient, head: bigint, window = 20): Promise<Dashboard> {
+/**
+ * The dashboard at `head`: the last `window` blocks from the cache (a new head fetches one block),
+ * the finalized block, and the node status of `last` unless it is older than STATUS_REFRESH_MS.
+ */
+export async function loadDashboard(cache: ChainCache, head: bigint, window = 20, last?: NodeStatus, now = Date.now()): Promise<Dashboard> {
   const first = head - BigInt(window) + 1n > 0n ? head - BigInt(window) + 1n : 0n
   const numbers: bigint[] = []
   for (let n = first; n <= head; n++) numbers.push(n)
-  const [chainId, finalized, peers, syncing, ...blocks] = await client.batch([
-    { method: 'eth_chainId' },
-    { method: 'eth_getBlockByNumber', params: ['finalized', false] },
-    { method: 'net_peerCount' },
-    { method: 'eth_syncing' },
-    ...numbers.map((n) => ({ method: 'eth_getBlockByNumber', params: [hexQ(n), false] })),
-  ])
-  const peersPart = partOf<string>(peers)
-  const got = blocks.filter((b): b is Block => b !== null && typeof b === 'object' && !(b instanceof RpcError))
+  const refresh = last === undefined || now - last.at >= STATUS_REFRESH_MS
+  const extra: RpcCall[] = [{ method: 'eth_getBlockByNumber', params: ['finalized', false] }]
+  if (refresh) extra.push({ method: 'net_peerCount' }, { method: 'eth_syncing' })
+  if (last?.chainId === undefined) extra.push({ method: 'eth_chainId' })
+  const { blocks: got, extra: answers } = await cache.blocks(numbers, extra)
+  const [finalized, ...rest] = answers
+  let status: NodeStatus
+  if (refresh) {
+    const [peers, syncing] = rest
+    const peersPart = partOf<string>(peers)
+    status = { chainId: last?.chainId, peers: peersPart.ok ? { ok: true, value: num(peersPart.value) ?? 0 } : peersPart, syncing: partOf(syncing), at: now }
+  } else status = { ...last! }
+  const chainId = last?.chainId === undefined ? rest[rest.length - 1] : undefined
+  if (chainId !== undefined && !(chainId instanceof RpcError)) status.chainId = big(chainId)
   const d: Dashboard = {
-    chainId: chainId instanceof RpcError ? undefined : big(chainId),
+    chainId: status.chainId,
     head: got[got.length - 1],
     finalized: partOf<Block | null>(finalized),
-    peers: peersPart.ok ? { ok: true, value: num(peersPart.value) ?? 0 } : peersPart,
-    syncing: partOf(syncing),
+    peers: status.peers,
+    syncing: status.syncing,
+    status,
     window: got.length,
   }
   if (got.length >= 2) {
@@ -84,12 +106,11 @@ export async function loadDashboard(client: RpcClient, head: bigint, window = 20
 
 // ------------------------------------------------------------------ blocks
 
-/** `count` blocks from `top` downwards (newest first), without transaction bodies. */
-export async function loadBlocks(client: RpcClient, top: bigint, count: number): Promise<Block[]> {
-  const calls = []
-  for (let n = top; n >= 0n && calls.length < count; n--) calls.push({ method: 'eth_getBlockByNumber', params: [hexQ(n), false] })
-  const res = await client.batch(calls)
-  return res.filter((b): b is Block => b !== null && typeof b === 'object' && !(b instanceof RpcError))
+/** `count` blocks from `top` downwards (newest first), without transaction bodies: the cached ones are not asked again. */
+export async function loadBlocks(cache: ChainCache, top: bigint, count: number): Promise<Block[]> {
+  const numbers: bigint[] = []
+  for (let n = top; n >= 0n && numbers.length < count; n--) numbers.push(n)
+  return (await cache.blocks(numbers)).blocks
 }
 
 /** A block by number or hash, with full transactions; null when the node has no such block. */
@@ -121,6 +142,11 @@ export async function loadTx(client: RpcClient, hash: string, decoder: Decoder):
   const out: TxDetail = { tx: t, receipt: r, block }
   if (r !== null && big(r.status) === 0n) out.revertReason = await revertReason(client, t, decoder)
   return out
+}
+
+/** A transaction's receipt (its logs), null while it is pending or unknown. */
+export async function loadReceipt(client: RpcClient, hash: string): Promise<Record<string, any> | null> {
+  return client.call('eth_getTransactionReceipt', [hash])
 }
 
 /** Re-runs a failed transaction with eth_call on its parent block's state; the revert text. */
@@ -186,8 +212,6 @@ export interface Escrows {
 }
 
 export const HISTORY_PAGE = 10
-
-export const nbInterface = new Interface(nbAbi as InterfaceAbi)
 
 export async function loadAccount(client: RpcClient, address: string, cursor: string | null, pageSize = HISTORY_PAGE): Promise<Account> {
   const [balance, nonce, code, votes, pledge, rewards, history, nbBalance, escrowList, escrowCount] = await client.batch([

@@ -45,7 +45,14 @@ export interface RpcClient {
   state(): ConnectionState
   /** live head: `cb` gets each new head number (bigint); returns an unsubscribe */
   onHead(cb: (head: bigint) => void): () => void
+  /**
+   * the block headers newHeads pushes (WebSocket only), each before its number goes to the onHead
+   * listeners; returns an unsubscribe
+   */
+  onHeader(cb: (header: Record<string, unknown>) => void): () => void
   onState(cb: (s: ConnectionState) => void): () => void
+  /** `cb` gets the number of HTTP requests in flight whenever it changes; returns an unsubscribe */
+  onActivity(cb: (inFlight: number) => void): () => void
   /** how heads arrive now: 'ws' (subscription) or 'poll' */
   mode(): 'ws' | 'poll'
   close(): void
@@ -64,7 +71,14 @@ export function createRpcClient(url: string, opts: RpcClientOptions = {}): RpcCl
   const backoffMs = opts.backoffMs ?? 250
   const maxBackoffMs = opts.maxBackoffMs ?? 4000
   const headListeners = new Set<(h: bigint) => void>()
+  const headerListeners = new Set<(h: Record<string, unknown>) => void>()
   const stateListeners = new Set<(s: ConnectionState) => void>()
+  const activityListeners = new Set<(n: number) => void>()
+  let inFlight = 0
+  const setInFlight = (n: number) => {
+    inFlight = n
+    for (const cb of activityListeners) cb(n)
+  }
   let state: ConnectionState = 'connecting'
   let mode: 'ws' | 'poll' = 'poll'
   let closed = false
@@ -96,6 +110,15 @@ export function createRpcClient(url: string, opts: RpcClientOptions = {}): RpcCl
     })
 
   async function post(payload: unknown): Promise<any> {
+    setInFlight(inFlight + 1)
+    try {
+      return await send(payload)
+    } finally {
+      setInFlight(inFlight - 1)
+    }
+  }
+
+  async function send(payload: unknown): Promise<any> {
     let res: Response
     try {
       res = await fetch(url, {
@@ -166,6 +189,7 @@ export function createRpcClient(url: string, opts: RpcClientOptions = {}): RpcCl
             mode = 'ws'
           }
         } else if (msg.method === 'eth_subscription' && typeof msg.params?.result?.number === 'string') {
+          for (const cb of headerListeners) cb(msg.params.result as Record<string, unknown>)
           emitHead(BigInt(msg.params.result.number))
         }
       })
@@ -225,6 +249,14 @@ export function createRpcClient(url: string, opts: RpcClientOptions = {}): RpcCl
       headListeners.add(cb)
       if (lastHead !== undefined) cb(lastHead)
       return () => headListeners.delete(cb)
+    },
+    onHeader(cb) {
+      headerListeners.add(cb)
+      return () => headerListeners.delete(cb)
+    },
+    onActivity(cb) {
+      activityListeners.add(cb)
+      return () => activityListeners.delete(cb)
     },
     onState(cb) {
       stateListeners.add(cb)

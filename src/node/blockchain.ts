@@ -64,6 +64,8 @@ export interface BuildOptions {
 }
 
 const SHARED = new Address(hexToBytes(POOLS.shared))
+/** own votes remembered for the equal-height rule (a few rounds of blocks) */
+const VOTES_KEPT = 256
 
 /** two different headers signed by one producer for one slot (DESIGN §4 double production) */
 export interface DoubleProduction {
@@ -85,6 +87,8 @@ export class Blockchain extends EventEmitter<{
   private readonly confirmedBy = new Map<string, bigint>()
   /** what witnesses confirmed off the canonical chain, to follow a side branch that became final */
   private readonly side = new SideVotes()
+  /** blocks this node's witness produced or confirmed (hex), the latest VOTES_KEPT: kept against an equal-height rival */
+  private readonly ownVotes = new Set<string>()
   private headSeats: (string | null)[] = []
   private readonly reportedDoubles = new Set<string>()
   private _finalized: Head
@@ -201,6 +205,7 @@ export class Blockchain extends EventEmitter<{
         await this.store.commit({ block, receipts: exec.receipts, extra: this.state.store.drain(), canonical: true })
         this.state.store.committed()
         this._head = { hash: block.hash, header }
+        this.noteOwnVote(block.hash)
         await this.afterCanonical([], [], { block, receipts: exec.receipts })
         return { block, receipts: exec.receipts, rejected: exec.rejected, left: exec.left }
       } catch (e) {
@@ -245,6 +250,7 @@ export class Blockchain extends EventEmitter<{
       get finalized() {
         return self._finalized
       },
+      votedFor: (hash) => this.ownVotes.has(bytesToHex(hash)),
       setHead: (head) => void (this._head = head),
       blockContext: (parent, timestamp, producer) => this.blockContext(parent, timestamp, producer),
       blockInfo: (ctx, parent, included) => this.blockInfo(ctx, parent, included),
@@ -333,6 +339,15 @@ export class Blockchain extends EventEmitter<{
     const found = await this.side.findFinal(this.store, this.headSeats, this.confirmedBy, this._finalized.header.number)
     if (found === undefined) return
     await adoptBranch(this.importHost, found.tip, found.finalNumber)
+  }
+
+  /**
+   * This node's witness confirmed (or produced) `hash`: at equal height it keeps that block
+   * rather than switch to a rival with a lower hash (its vote would then count for both).
+   */
+  noteOwnVote(hash: Uint8Array): void {
+    this.ownVotes.add(bytesToHex(hash))
+    if (this.ownVotes.size > VOTES_KEPT) this.ownVotes.delete(this.ownVotes.values().next().value as string)
   }
 
   /** Distinct confirmations that make a block final: ⌊2n/3⌋+1 of the n occupied seats at the head. */

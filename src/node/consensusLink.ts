@@ -226,6 +226,7 @@ export class ConsensusLink implements ChainAdapter {
     this.highestSigned = number
     const c = signConfirmation(chain.common.chainId(), hash, number, witnessKey)
     if (!this.confirmations.add(witnessAddress, c)) return
+    chain.noteOwnVote(hash)
     await chain.noteConfirmation(witnessAddress, number, hash)
     this.broadcastConfirmation(encodeConfirmation(c))
   }

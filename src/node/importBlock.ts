@@ -41,6 +41,8 @@ export interface ImportHost {
   readonly sharedPool: Address
   readonly head: Head
   readonly finalized: Head
+  /** this node's witness confirmed or produced the block (it keeps it against an equal-height rival) */
+  votedFor(hash: Uint8Array): boolean
   setHead(head: Head): void
   blockContext(parent: Head, timestamp: bigint, producer: Address): BlockContext
   blockInfo(ctx: BlockContext, parent: Head, included: []): BlockInfo
@@ -129,7 +131,10 @@ export async function importBlock(c: ImportHost, block: Block, now: bigint): Pro
   }
   const head = c.head
   const extendsHead = equalBytes(h.parentHash, head.hash)
-  const wins = beatsHead(candidate, { hash: head.hash, number: head.header.number })
+  // a witness keeps the block it voted for against an equal-height rival (docs/decisions.md):
+  // switching would make its vote count for both, and two such votes can finalize both
+  const keepsVote = !extendsHead && h.number === head.header.number && c.votedFor(head.hash)
+  const wins = !keepsVote && beatsHead(candidate, { hash: head.hash, number: head.header.number })
 
   // 4. execute on the parent's state, check the results, commit
   const ctx = c.blockContext(parent, h.timestamp, new Address(h.producer))

@@ -11,8 +11,8 @@
  * - Per address: open inbound connections (pending and established) and new connections per
  *   second (a token bucket on the clock). Addresses are normalised (`::ffff:1.2.3.4` is
  *   1.2.3.4); loopback counts like any address unless the operator exempts it.
- * - Bans: a node id and an address refused until a deadline; an exempt address is never banned
- *   (only the node id is).
+ * - Bans: a node id and an address refused until a deadline, inbound and outbound (this node
+ *   does not dial a banned address either); an exempt address is never banned (only the node id is).
  */
 import { BlockList, isIP } from 'node:net'
 import type { Clock } from '../util/clock.js'
@@ -31,6 +31,8 @@ export const RefuseReason = {
   PendingEvicted: 'pending-evicted',
   /** no finished handshake within the deadline */
   HandshakeTimeout: 'handshake-timeout',
+  /** more bytes before the handshake than a handshake takes (`handshakeBudget.ts`) */
+  HandshakeOversize: 'handshake-oversize',
 } as const
 export type RefuseReason = (typeof RefuseReason)[keyof typeof RefuseReason]
 
@@ -87,6 +89,8 @@ export interface GateConnection {
 }
 
 export type AcceptResult = { ok: true; conn: GateConnection; evicted: GateConnection | undefined } | { ok: false; reason: RefuseReason }
+
+export type DialResult = { ok: true; conn: GateConnection } | { ok: false; reason: RefuseReason }
 
 export interface GateStats {
   /** connections refused or cut before they became peers, by reason */
@@ -193,9 +197,13 @@ export class ConnectionGate {
     return { ok: true, conn, evicted }
   }
 
-  /** an outbound dial begins (not capped here: this node chooses whom it dials) */
-  dialOutbound(ip: string): GateConnection {
-    return { ip, inbound: false, since: this.clock.now(), established: false, closed: false }
+  /**
+   * An outbound dial is about to begin: refused if the address is banned (static and learned
+   * peers alike), else counted. Not capped otherwise: this node chooses whom it dials.
+   */
+  dialOutbound(ip: string): DialResult {
+    if (!this.isExempt(ip) && this.banned(this.bannedIps, ip)) return this.refuse(RefuseReason.Banned)
+    return { ok: true, conn: { ip, inbound: false, since: this.clock.now(), established: false, closed: false } }
   }
 
   /**
@@ -242,6 +250,13 @@ export class ConnectionGate {
   timedOut(conn: GateConnection): void {
     if (conn.closed || conn.established) return
     this.refused[RefuseReason.HandshakeTimeout]++
+    this.close(conn)
+  }
+
+  /** a connection sent more before its handshake than a handshake takes (the caller closes it) */
+  overBudget(conn: GateConnection): void {
+    if (conn.closed || conn.established) return
+    this.refused[RefuseReason.HandshakeOversize]++
     this.close(conn)
   }
 

@@ -7,8 +7,11 @@
  * Who may connect is the `ConnectionGate`'s call (DESIGN §11): every accepted TCP socket is
  * counted from the 'connection' event on — before any HTTP upgrade — against the per-address
  * caps, the pending cap (the oldest pending one is evicted) and a deadline to a finished P2P
- * handshake; outbound dials get the same deadline. A peer dropped for an offence (peer.ts) is
- * banned by node id and address.
+ * handshake; outbound dials get the same deadline, and a banned address is not dialed. Until
+ * its handshake is through, a connection (either way) may send no more than a handshake takes
+ * (`handshakeBudget.ts`, read off the socket before `ws` buffers a message); past that it is
+ * cut and its address banned. A peer dropped for an offence (peer.ts) is banned by node id and
+ * address.
  *
  * Events: 'peer' (peer) after a successful handshake; 'message' (peer, message);
  * 'peerClosed' (peer, info) for every peer that had been announced.
@@ -17,11 +20,13 @@ import { EventEmitter } from 'node:events'
 import { createServer as createHttpServer, type IncomingMessage, type Server } from 'node:http'
 import { createServer as createHttpsServer } from 'node:https'
 import { isIP, type AddressInfo, type Socket } from 'node:net'
+import type { Duplex } from 'node:stream'
 import { WebSocket, WebSocketServer } from 'ws'
 import { systemClock, type Clock, type TimerHandle } from '../util/clock.js'
 import type { Logger } from '../util/logger.js'
 import { BanReason, ConnectionGate, RefuseReason, gateDefaults, normalizeIp, parseAddressRules, type GateConnection, type GateStats } from './connectionGate.js'
 import { FRAME_HEADER_BYTES, P2pError, P2pErrorCode } from './framing.js'
+import { HandshakeBudget } from './handshakeBudget.js'
 import type { ChainStatus } from './handshake.js'
 import type { NodeIdentity } from './identity.js'
 import { DisconnectReason, MAX_ANY_PAYLOAD, type ChainMessageType, type OpaqueMessage } from './messages.js'
@@ -127,6 +132,8 @@ export class Transport extends EventEmitter {
   /** accepted inbound sockets by "remote address|port" (the key the upgrade request finds them by) */
   private readonly inbound = new Map<string, InboundSocket>()
   private readonly connOf = new WeakMap<Peer, GateConnection>()
+  /** connections whose handshake messages are in, paused until our side of the handshake is through */
+  private readonly paused = new WeakMap<GateConnection, WebSocket>()
   private listenPort = 0
   private closing: Promise<void> | undefined
 
@@ -210,21 +217,38 @@ export class Transport extends EventEmitter {
     return { url, port: this.listenPort }
   }
 
-  /** dial once; resolves with the established peer or rejects (P2P_HANDSHAKE, connection errors) */
+  /**
+   * Dial once; resolves with the established peer or rejects: P2P_HANDSHAKE for a banned
+   * address (meta.refused, nothing dialed), a connection error, no handshake within
+   * `handshakeTimeoutMs` of the dial (meta.timeout) or a failed handshake.
+   */
   async connect(url: string): Promise<Peer> {
     if (this.closing) throw new P2pError(P2pErrorCode.Send, 'transport closed')
+    const target = new URL(url)
+    const dial = this.gate.dialOutbound(normalizeIp(target.hostname.replace(/^\[(.*)\]$/, '$1')))
+    if (!dial.ok) {
+      this.log.debug('outbound dial refused', { url, reason: dial.reason })
+      throw new P2pError(P2pErrorCode.Handshake, `not dialing ${url}: its address is ${dial.reason}`, { url, refused: dial.reason })
+    }
+    const conn = dial.conn
+    // no handshakeTimeout of ws's own: the deadline below covers the dial, the upgrade and the handshake
     const ws = new WebSocket(url, {
       maxPayload: FRAME_HEADER_BYTES + MAX_ANY_PAYLOAD,
       perMessageDeflate: false,
-      handshakeTimeout: this.o.handshakeTimeoutMs,
       ...(this.o.ca ? { ca: this.o.ca } : {}),
     })
-    const target = new URL(url)
-    const conn = this.gate.dialOutbound(normalizeIp(target.hostname.replace(/^\[(.*)\]$/, '$1')))
     const peer = this.makePeer(ws, 'initiator', target.host, conn)
+    // the socket is known at 'upgrade'; the budget starts at 'open', right after ws has put the
+    // bytes that came with the upgrade back on the socket and started reading: a 'data' listener
+    // any earlier would start the socket flowing and take those bytes from ws
+    let upgraded: Duplex | undefined
+    ws.once('upgrade', (res: IncomingMessage) => (upgraded = res.socket))
+    ws.once('open', () => upgraded && this.guardHandshake(upgraded, ws, peer, conn))
     // one deadline from the dial to a finished handshake
+    let timedOut = false
     const deadline = this.clock.setTimeout(() => {
       if (conn.established || conn.closed) return
+      timedOut = true
       this.gate.timedOut(conn)
       this.log.debug('outbound handshake timed out', { url, timeoutMs: this.o.handshakeTimeoutMs })
       ws.terminate()
@@ -234,7 +258,10 @@ export class Transport extends EventEmitter {
     await new Promise<void>((resolve, reject) => {
       const onErr = (e: Error) => {
         ws.off('open', onOpen)
-        reject(new P2pError(P2pErrorCode.Handshake, `cannot connect to ${url}: ${e.message}`, { url, reason: DisconnectReason.Timeout, connect: true }))
+        const why = timedOut ? `no connection within ${this.o.handshakeTimeoutMs} ms` : e.message
+        reject(
+          new P2pError(P2pErrorCode.Handshake, `cannot connect to ${url}: ${why}`, { url, reason: DisconnectReason.Timeout, connect: true, timeout: timedOut }),
+        )
       }
       const onOpen = () => {
         ws.off('error', onErr)
@@ -384,9 +411,38 @@ export class Transport extends EventEmitter {
     }
     const peer = this.makePeer(ws, 'responder', address, entry.conn)
     entry.peer = peer
+    // ws's own 'data' listener is already on the socket (TLS: the decrypted one); this one sees the same bytes
+    this.guardHandshake(req.socket, ws, peer, entry.conn)
     this.runHandshake(peer).catch(() => {
       // logged in runHandshake
     })
+  }
+
+  /**
+   * Hold the other side to the handshake's budget (handshakeBudget.ts) until its handshake is
+   * through: past the budget the socket is cut, the refusal counted and the address banned
+   * (as for any invalid frame); once the other side's handshake messages are in, the socket is
+   * paused until ours is through (runHandshake resumes it), so nothing more is buffered for a
+   * connection that may yet fail its handshake.
+   */
+  private guardHandshake(socket: Duplex, ws: WebSocket, peer: Peer, conn: GateConnection): void {
+    const budget = new HandshakeBudget()
+    const onData = (chunk: Buffer) => {
+      if (conn.established || conn.closed) return void socket.off('data', onData)
+      const verdict = budget.push(chunk)
+      if (verdict.state === 'reading') return
+      socket.off('data', onData)
+      if (verdict.state === 'done') {
+        ws.pause()
+        this.paused.set(conn, ws)
+        return
+      }
+      this.log.debug('connection over its handshake budget', { address: peer.address, why: verdict.why })
+      this.gate.overBudget(conn)
+      peer.offence ??= BanReason.InvalidFrame
+      socket.destroy()
+    }
+    socket.on('data', onData)
   }
 
   /** ban what a peer dropped for `reason` is known by: its node id (if its handshake proved it) and address */
@@ -453,7 +509,9 @@ export class Transport extends EventEmitter {
       }
     }
     this.byId.set(peer.nodeId, peer)
-    this.gate.established(this.connOf.get(peer)!)
+    const conn = this.connOf.get(peer)!
+    this.gate.established(conn)
+    this.paused.get(conn)?.resume()
     peer.on('message', (m) => this.emit('message', peer, m))
     this.log.info('peer connected', {
       peer: peer.nodeId,

@@ -4,11 +4,12 @@
  * opens a transaction). Methods a node may not have yet (flow_getRewards,
  * nfc_getTransactionsByAddress) say so.
  */
-import { useState } from 'react'
+import { useRef, useState } from 'react'
 import { useExplorer } from '../context.js'
 import { abbreviate, fit, formatAge, formatLocalTime, formatNb, formatNfc, num, thousands } from '../format.js'
 import { HISTORY_PAGE, loadAccount, type Escrow, type Escrows, type Part } from '../queries.js'
 import { useLoader } from '../useLoader.js'
+import { useHeadRefresh } from '../useHeadRefresh.js'
 import { field, heading, partProblem, statusLines } from './common.js'
 import { Scroller, type Line } from './scroller.js'
 
@@ -59,6 +60,10 @@ function escrowLines(p: Part<Escrows>, columns: number, now: number): Line[] {
 
 export function AccountView({ address, height, active }: { address?: string; height: number; active: boolean }) {
   const x = useExplorer()
+  // an empty block that this account did not produce changes nothing shown but pending rewards: skip it (refreshed every 10 s)
+  // (and on the next head after a failed load: the last answer is from the render before)
+  const failed = useRef(false)
+  const head = useHeadRefresh((b) => b.miner?.toLowerCase() === address?.toLowerCase(), failed.current)
   // the cursors of the pages seen so far: [null (newest), next of page 1, …]
   const [cursors, setCursors] = useState<(string | null)[]>([null])
   const cursor = cursors[cursors.length - 1]!
@@ -66,7 +71,8 @@ export function AccountView({ address, height, active }: { address?: string; hei
     data: a,
     error,
     loading,
-  } = useLoader(() => (address === undefined ? Promise.resolve(undefined) : loadAccount(x.client, address, cursor, HISTORY_PAGE)), [address, cursor, x.head])
+  } = useLoader(() => (address === undefined ? Promise.resolve(undefined) : loadAccount(x.client, address, cursor, HISTORY_PAGE)), [address, cursor, head])
+  failed.current = error !== undefined
   if (address === undefined) {
     const hint: Line[] = [
       { text: 'No account selected.' },

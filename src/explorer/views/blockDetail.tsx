@@ -1,10 +1,13 @@
 /** One block: its header fields and its transactions (Enter opens one; the parent and producer lines open too). */
 import { useExplorer } from '../context.js'
-import { abbreviate, blockTimeMs, fit, formatGwei, formatNfc, formatTimeAndAge, num, thousands } from '../format.js'
+import { abbreviate, blockTimeMs, clip, fit, formatGwei, formatNfc, formatTimeAndAge, num, thousands } from '../format.js'
 import { loadBlock } from '../queries.js'
 import { useLoader } from '../useLoader.js'
 import { field, heading, statusLines } from './common.js'
 import { Scroller, type Line } from './scroller.js'
+
+/** the method column of a transaction row (a decoded name, "transfer", "create" or a selector) */
+const METHOD_COLUMNS = 14
 
 export function BlockDetailView({ blockRef, height, active }: { blockRef: string; height: number; active: boolean }) {
   const x = useExplorer()
@@ -15,8 +18,8 @@ export function BlockDetailView({ blockRef, height, active }: { blockRef: string
   } else {
     const w = x.columns - 18
     const t = blockTimeMs(b)
-    // cursor 2, separators 6, value 14, method ~12: the rest is shared by hash, from and to
-    const txW = Math.max(10, Math.floor((x.columns - 34) / 3))
+    // mark 2, separators 6, value 14, method METHOD_COLUMNS: the rest is shared by hash, from and to
+    const txW = Math.max(10, Math.floor((x.columns - 22 - METHOD_COLUMNS) / 3))
     lines = [
       heading(`Block #${thousands(num(b.number)!)}`),
       field('Hash', abbreviate(b.hash, w)),
@@ -34,7 +37,7 @@ export function BlockDetailView({ blockRef, height, active }: { blockRef: string
       const what = call ? call.name : tx.to === null ? 'create' : tx.input && tx.input !== '0x' ? tx.input.slice(0, 10) : 'transfer'
       lines.push({
         key: tx.hash,
-        text: `${fit(abbreviate(tx.hash, txW), txW)} ${fit(abbreviate(tx.from, txW), txW)} → ${fit(abbreviate(tx.to ?? 'create', txW), txW)} ${fit(formatNfc(tx.value, 4), 14, 'right')} ${what}`,
+        text: `${fit(abbreviate(tx.hash, txW), txW)} ${fit(abbreviate(tx.from, txW), txW)} → ${fit(abbreviate(tx.to ?? 'create', txW), txW)} ${fit(formatNfc(tx.value, 4), 14, 'right')} ${clip(what, METHOD_COLUMNS)}`,
         open: { kind: 'tx', hash: tx.hash },
       })
     }

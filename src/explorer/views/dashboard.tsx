@@ -1,7 +1,8 @@
 /** Dashboard: chain id, head and finalized head, block time, throughput and gas over the last blocks, peers, sync state. */
 import { useExplorer } from '../context.js'
 import { abbreviate, blockTimeMs, formatAge, num, thousands } from '../format.js'
-import { loadDashboard } from '../queries.js'
+import { useRef } from 'react'
+import { loadDashboard, type NodeStatus } from '../queries.js'
 import { useLoader } from '../useLoader.js'
 import { field, statusLines } from './common.js'
 import { Scroller, type Line } from './scroller.js'
@@ -10,11 +11,14 @@ export const STATS_WINDOW = 20
 
 export function DashboardView({ height, active }: { height: number; active: boolean }) {
   const x = useExplorer()
+  // the node status of the last answer: peers and sync state are asked every STATUS_REFRESH_MS, not on every head
+  const status = useRef<NodeStatus | undefined>(undefined)
   const {
     data: d,
     error,
     loading,
-  } = useLoader(() => (x.head === undefined ? Promise.resolve(undefined) : loadDashboard(x.client, x.head, STATS_WINDOW)), [x.head])
+  } = useLoader(() => (x.head === undefined ? Promise.resolve(undefined) : loadDashboard(x.chain, x.head, STATS_WINDOW, status.current)), [x.head])
+  status.current = d?.status
   let lines: Line[]
   if (d === undefined) lines = statusLines(loading || x.head === undefined, error, 'dashboard')
   else {

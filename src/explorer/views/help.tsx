@@ -9,6 +9,7 @@ export const HELP_LINES: string[] = [
   '  Esc, h, ←           back',
   '  /                   search: block number, block or tx hash, address',
   '  n p                 older / newer page (Blocks, account history)',
+  "  r                   a transaction's logs: raw topics and data too",
   '  g G                 first / last line',
   '  ?                   this help (any key closes it)',
   '  q                   quit',

@@ -74,7 +74,10 @@ export function TxDetailView({ hash, height, active }: { hash: string; height: n
     } else lines.push(field('Input', 'none'))
     // logs
     const logs: Record<string, any>[] = r?.logs ?? []
-    lines.push(heading(`Logs (${logs.length})`))
+    lines.push({
+      ...heading(`Logs (${logs.length})${logs.length > 0 ? '  Enter: all of them in full' : ''}`),
+      ...(logs.length > 0 ? { open: { kind: 'logs' as const, hash: tx.hash }, key: 'logs' } : {}),
+    })
     logs.forEach((log, i) => {
       const ev = x.decoder.log({ address: log.address, topics: log.topics, data: log.data })
       const from = `${abbreviate(log.address, 20)}${x.decoder.contractName(log.address) ? ` (${x.decoder.contractName(log.address)})` : ''}`

@@ -598,6 +598,29 @@ t.test('a block left for a longer branch that then becomes final is followed bac
   t.equal(b.chain.head.header.number, 2n)
 })
 
+t.test('a witness keeps the block it voted for against an equal-height rival with a lower hash; a follower takes the lower hash', async (t) => {
+  const x = await openChain(t)
+  const y = await openChain(t)
+  const follower = await openChain(t)
+  const bx = await produce(x.chain, 1n)
+  const by = await produce(y.chain, 2n)
+  const [lower, higher, higherChain] = compareBytes(bx.hash, by.hash) < 0 ? [bx, by, y] : [by, bx, x]
+  // the producer of the higher-hash block voted for it by producing it
+  t.equal(await importInto(higherChain, lower), 'side', 'its producer keeps its own block at equal height')
+  t.equal(hex(higherChain.chain.head.hash), hex(higher.hash))
+  t.equal(await importInto(follower, higher), 'imported')
+  t.equal(await importInto(follower, lower), 'imported', 'a node that voted for neither takes the lower hash (DESIGN §4)')
+  // a witness that confirmed the higher-hash block keeps it too
+  const w = await openChain(t)
+  t.equal(await importInto(w, higher), 'imported')
+  w.chain.noteOwnVote(higher.hash)
+  t.equal(await importInto(w, lower), 'side', 'a witness that confirmed the higher-hash block keeps it')
+  // a longer branch still wins
+  const next = await produce(compareBytes(bx.hash, by.hash) < 0 ? x.chain : y.chain, 3n)
+  t.equal(await importInto(w, next), 'imported', 'a longer branch still takes over')
+  t.equal(hex(w.chain.head.hash), hex(next.hash))
+})
+
 t.test('side blocks vote: their producers and the confirmations they include count for their branch', async (t) => {
   const x = await openChain(t)
   const y = await openChain(t)

@@ -9,6 +9,7 @@ import {
   parseAddressRules,
   type GateOptions,
   type AcceptResult,
+  type DialResult,
   type GateConnection,
 } from '../../../src/p2p/connectionGate.js'
 
@@ -30,7 +31,7 @@ function gate(over: Partial<Omit<GateOptions, 'exempt'>> & { exempt?: string[] }
   return { g, clock }
 }
 
-function accepted(r: AcceptResult): GateConnection {
+function accepted(r: AcceptResult | DialResult): GateConnection {
   if (!r.ok) throw new Error(`refused: ${r.reason}`)
   return r.conn
 }
@@ -137,13 +138,13 @@ t.test('peer table: inbound at most 2/3 of maxPeers, the rest kept for outbound;
   t.equal(g.admit(fifth, 'in9', false), RefuseReason.Full, 'the inbound share is full')
   t.equal(g.admit(fifth, 'in0', true), undefined, 'a node already connected may replace its connection')
   for (let i = 0; i < 2; i++) {
-    const c = g.dialOutbound(`5.5.5.${i}`)
+    const c = accepted(g.dialOutbound(`5.5.5.${i}`))
     t.equal(g.admit(c, `out${i}`, false), undefined, 'outbound slots are free under an inbound flood')
     g.established(c)
   }
-  t.equal(g.admit(g.dialOutbound('5.5.5.9'), 'out9', false), RefuseReason.Full, 'the whole table is full')
+  t.equal(g.admit(accepted(g.dialOutbound('5.5.5.9')), 'out9', false), RefuseReason.Full, 'the whole table is full')
   g.close(ins[0]!)
-  t.equal(g.admit(g.dialOutbound('5.5.5.9'), 'out9', false), undefined, 'a freed inbound slot may go to an outbound peer')
+  t.equal(g.admit(accepted(g.dialOutbound('5.5.5.9')), 'out9', false), undefined, 'a freed inbound slot may go to an outbound peer')
   t.match(g.stats(), { inboundPeers: 3, outboundPeers: 2 })
 })
 
@@ -177,4 +178,31 @@ t.test('a handshake timeout counts once; a closed or established connection cann
   g.timedOut(a)
   g.timedOut(b)
   t.match(g.stats(), { pendingInbound: 0, inboundPeers: 1, refused: { 'handshake-timeout': 1 } })
+})
+
+t.test('a banned address is not dialed (counted as banned) until its ban expires; an exempt one always is', async (t) => {
+  const { g, clock } = gate({ exempt: ['127.0.0.1'] })
+  g.ban(BanReason.InvalidFrame, { ip: '6.6.6.6' })
+  g.ban(BanReason.InvalidFrame, { nodeId: 'n1', ip: '127.0.0.1' })
+  t.same(g.dialOutbound('6.6.6.6'), { ok: false, reason: RefuseReason.Banned })
+  t.ok(g.dialOutbound('127.0.0.1').ok, 'exempt addresses are never banned')
+  t.ok(g.dialOutbound('6.6.6.7').ok)
+  t.match(g.stats(), { refused: { banned: 1 } })
+  clock.advance(60_000)
+  t.ok(g.dialOutbound('6.6.6.6').ok, 'dialed again once the ban expired')
+})
+
+t.test('over the handshake budget: counted once, frees the pending place; not for an established or closed connection', async (t) => {
+  const { g } = gate()
+  const a = accepted(g.acceptInbound('9.9.9.1'))
+  const b = accepted(g.acceptInbound('9.9.9.2'))
+  const out = accepted(g.dialOutbound('9.9.9.3'))
+  g.established(b)
+  g.overBudget(a)
+  g.overBudget(a)
+  g.overBudget(b)
+  g.overBudget(out)
+  t.ok(a.closed && out.closed)
+  t.notOk(b.closed, 'an established connection is not cut by the budget')
+  t.match(g.stats(), { pendingInbound: 0, inboundPeers: 1, outboundPeers: 0, refused: { 'handshake-oversize': 2 } })
 })

@@ -3,9 +3,12 @@
  * real handshake code over a hand-made channel so they can tamper with it.
  */
 import t, { type Test } from 'tap'
+import { execFileSync } from 'node:child_process'
 import { EventEmitter, once } from 'node:events'
-import { connect } from 'node:net'
-import { WebSocket } from 'ws'
+import fs from 'node:fs'
+import { connect, createServer, type Socket } from 'node:net'
+import path from 'node:path'
+import { WebSocket, WebSocketServer } from 'ws'
 import { ManualClock } from '../../../src/util/clock.js'
 import { createLogger } from '../../../src/util/logger.js'
 import { FrameDecoder, encodeFrame } from '../../../src/p2p/framing.js'
@@ -480,3 +483,184 @@ t.test('a bad handshake signature bans the address, not the node id it claimed',
   t.match(a.tr.connectionStats(), { bannedIps: 1, bannedNodes: 0 }, 'only the address: a forged Hello must not get the real node banned')
   forged.ws.terminate()
 })
+
+t.test('a big chain message right behind the HelloAck (both ways) waits for the handshake and is not taken for a pre-handshake flood', async (t) => {
+  const big = new Uint8Array(3 * 1024 * 1024).fill(3)
+  for (let i = 0; i < 3; i++) {
+    const a = make(t, { exempt: [] })
+    const b = make(t, { exempt: [] })
+    const { url } = await a.tr.listen()
+    a.tr.on('peer', (p) => p.send(MessageType.Block, big))
+    const gotOnB = nextEvent<[Peer, { payload: Uint8Array }]>(b.tr, 'message')
+    const gotOnA = nextEvent<[Peer, { payload: Uint8Array }]>(a.tr, 'message')
+    const p = await b.tr.connect(url)
+    p.send(MessageType.Block, big)
+    const [[, onB], [, onA]] = await Promise.all([gotOnB, gotOnA])
+    t.same([onB.payload.length, onA.payload.length], [big.length, big.length])
+    for (const x of [a, b]) t.match(x.tr.connectionStats(), { refused: { 'handshake-oversize': 0 }, bans: { 'invalid-frame': 0 } })
+    await a.tr.close()
+    await b.tr.close()
+  }
+})
+
+/** a raw WebSocket client from `localAddress` sending a 16 MiB message before any Hello; resolves once the node closed it */
+async function floodBeforeHello(url: string, localAddress: string): Promise<void> {
+  const ws = new WebSocket(url, { perMessageDeflate: false, localAddress })
+  const closed = once(ws, 'close')
+  ws.on('error', () => undefined)
+  await once(ws, 'open')
+  ws.send(Buffer.alloc(16 * 1024 * 1024), { binary: true })
+  await closed
+}
+
+t.test('inbound: a 16 MiB message before the handshake is cut on its header, counted and its address banned; a real peer still gets in', async (t) => {
+  const a = make(t, { exempt: [] })
+  const { url, port } = await a.tr.listen()
+  await Promise.all(['127.0.0.6', '127.0.0.7', '127.0.0.8'].map((src) => floodBeforeHello(url, src)))
+  t.pass('the node closed each connection')
+  await waitFor(() => a.tr.connectionStats().bans['invalid-frame'] === 3, 20_000, 'the bans')
+  t.match(a.tr.connectionStats(), { refused: { 'handshake-oversize': 3 }, bannedIps: 3, pendingInbound: 0 })
+  t.ok(
+    a.lines.some((l) => /DEBUG .*connection over its handshake budget .*16777216-byte message/.test(l)),
+    'the cut is logged (debug) with why',
+  )
+  const again = await silentSocket(port, '127.0.0.6')
+  await again.closed
+  t.equal(a.tr.connectionStats().refused.banned, 1, 'the address is refused at TCP accept while banned')
+  const real = await rawHandshake(url)
+  await real.result
+  t.pass('a real peer from 127.0.0.1 is accepted')
+  real.ws.terminate()
+})
+
+t.test('outbound: a listener flooding before the handshake is cut and banned, and its banned address is not dialed again', async (t) => {
+  const host = '127.0.0.9'
+  const server = new WebSocketServer({ host, port: 0, perMessageDeflate: false })
+  t.teardown(() => new Promise<void>((resolve) => server.close(() => resolve())))
+  await once(server, 'listening')
+  let connections = 0
+  server.on('connection', (ws) => {
+    connections++
+    ws.on('error', () => undefined)
+    ws.send(Buffer.alloc(16 * 1024 * 1024), { binary: true })
+  })
+  const url = `ws://${host}:${(server.address() as { port: number }).port}`
+  const b = make(t, { exempt: [] })
+  await t.rejects(b.tr.connect(url), { code: 'P2P_HANDSHAKE' }, 'the dial fails')
+  await waitFor(() => b.tr.connectionStats().bans['invalid-frame'] === 1, 20_000, 'the ban')
+  t.match(b.tr.connectionStats(), { refused: { 'handshake-oversize': 1 }, bannedIps: 1 })
+  await t.rejects(
+    b.tr.connect(url),
+    { code: 'P2P_HANDSHAKE', message: `not dialing ${url}: its address is banned`, meta: { url, refused: 'banned' } },
+    'a dial to the banned address is refused',
+  )
+  b.tr.addStaticPeer(url)
+  await waitFor(() => b.tr.connectionStats().refused.banned >= 2, 20_000, 'the static peer refused too')
+  b.tr.removeStaticPeer(url)
+  t.equal(connections, 1, 'no TCP connection was made to the banned address')
+  t.ok(
+    b.lines.some((l) => /DEBUG .*outbound dial refused .*reason=banned/.test(l)),
+    'the refusal is logged (debug)',
+  )
+})
+
+t.test('outbound dial deadline: a listener that accepts and stays silent fails the dial after handshakeTimeoutMs, and the connection is dropped', async (t) => {
+  const clock = new ManualClock()
+  const b = make(t, { clock, handshakeTimeoutMs: 3000 })
+  const accepted: Socket[] = []
+  const server = createServer((s) => {
+    s.on('error', () => undefined)
+    s.resume() // read, so the dialer's FIN is seen
+    accepted.push(s)
+  })
+  t.teardown(() => new Promise<void>((resolve) => server.close(() => resolve())))
+  server.listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  const url = `ws://127.0.0.1:${(server.address() as { port: number }).port}`
+  const dial = b.tr.connect(url)
+  await waitFor(() => accepted.length === 1, 20_000, 'the dial to arrive')
+  const dropped = once(accepted[0]!, 'close')
+  clock.advance(2999)
+  t.equal(b.tr.connectionStats().refused['handshake-timeout'], 0, 'not before the deadline')
+  clock.advance(1)
+  await t.rejects(dial, { code: 'P2P_HANDSHAKE', message: `cannot connect to ${url}: no connection within 3000 ms`, meta: { url, timeout: true } })
+  await dropped
+  t.pass('the silent connection was dropped')
+  t.match(b.tr.connectionStats(), { refused: { 'handshake-timeout': 1 }, outboundPeers: 0 })
+  t.ok(
+    b.lines.some((l) => /DEBUG .*outbound handshake timed out .*timeoutMs=3000/.test(l)),
+    'the timeout is logged',
+  )
+})
+
+t.test('outbound dial deadline: a listener that upgrades and stays silent fails the handshake after handshakeTimeoutMs', async (t) => {
+  const clock = new ManualClock()
+  const b = make(t, { clock, handshakeTimeoutMs: 3000 })
+  const server = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: false })
+  t.teardown(() => new Promise<void>((resolve) => server.close(() => resolve())))
+  await once(server, 'listening')
+  const upgraded = once(server, 'connection') as Promise<[WebSocket]>
+  const dial = b.tr.connect(`ws://127.0.0.1:${(server.address() as { port: number }).port}`)
+  const [ws] = await upgraded
+  ws.on('error', () => undefined)
+  const dropped = once(ws, 'close')
+  await once(ws, 'message')
+  t.pass("the dialer's Hello came: its handshake is under way")
+  clock.advance(3000)
+  await t.rejects(dial, { code: 'P2P_HANDSHAKE', message: /no handshake within 3000 ms/, meta: { reason: DisconnectReason.Timeout } })
+  await dropped
+  t.pass('the upgraded connection was dropped')
+  t.match(b.tr.connectionStats(), { refused: { 'handshake-timeout': 1 }, outboundPeers: 0 })
+})
+
+t.test(
+  'over TLS (wss): the budget reads the decrypted stream — an honest peer with a big message behind its HelloAck gets in, a 16 MiB message before the Hello is cut',
+  async (t) => {
+    const dir = t.testdir({})
+    // a throwaway self-signed certificate for 127.0.0.1 (the repository keeps no key material)
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-days',
+        '1',
+        '-subj',
+        '/CN=127.0.0.1',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+        '-keyout',
+        path.join(dir, 'key.pem'),
+        '-out',
+        path.join(dir, 'cert.pem'),
+      ],
+      { stdio: 'ignore' },
+    )
+    const cert = fs.readFileSync(path.join(dir, 'cert.pem'))
+    const tls = { cert, key: fs.readFileSync(path.join(dir, 'key.pem')) }
+    const a = make(t, { tls, exempt: [] })
+    const b = make(t, { ca: cert, exempt: [] })
+    const { url } = await a.tr.listen()
+    t.match(url, /^wss:\/\//)
+    const big = new Uint8Array(3 * 1024 * 1024).fill(4)
+    a.tr.on('peer', (p) => p.send(MessageType.Block, big))
+    const got = nextEvent<[Peer, { payload: Uint8Array }]>(b.tr, 'message')
+    await b.tr.connect(url)
+    const [, m] = await got
+    t.equal(m.payload.length, big.length, 'the big message right behind the HelloAck arrived')
+
+    const ws = new WebSocket(url, { perMessageDeflate: false, localAddress: '127.0.0.10', ca: cert })
+    ws.on('error', () => undefined)
+    const closed = once(ws, 'close')
+    await once(ws, 'open')
+    ws.send(Buffer.alloc(16 * 1024 * 1024), { binary: true })
+    await closed
+    await waitFor(() => a.tr.connectionStats().bans['invalid-frame'] === 1, 20_000, 'the ban')
+    t.match(a.tr.connectionStats(), { refused: { 'handshake-oversize': 1 }, inboundPeers: 1 })
+  },
+)
