@@ -154,6 +154,13 @@ export class BlockProducer extends EventEmitter<{ slot: [SlotOutcome]; next: [bi
     try {
       owner = (await chain.schedule(slot)).owner
     } catch (e) {
+      // a block for this slot came in while the schedule waited for the chain: the slot is
+      // taken, by whoever owned it — a consensus race (its schedule is no longer readable on top
+      // of the new head), not something an operator must act on
+      if (slot <= chain.slotOf(chain.head.header.timestamp)) {
+        logger.debug('a block for the slot came in while its schedule was read; not producing', { slot, head: chain.head.header.number })
+        return
+      }
       logger.error('could not read the schedule', { slot, error: e })
       return
     }

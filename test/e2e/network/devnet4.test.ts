@@ -2,13 +2,20 @@
  * Issue 4, done-when: a 4-witness devnet of real processes over real sockets agrees on every
  * block hash and finalizes; a killed witness's slots rotate on, its trust falls by exactly 100
  * per missed slot, finality continues with 3 of 4 (≥ ⌊2·4/3⌋+1); restarted, it syncs and
- * produces again.
+ * produces again. Issue 18: while all four are up (at least HEALTHY_BLOCKS blocks of it) no
+ * node logs a line at ERROR, which is for what a person must act on.
  */
 import t, { type Test } from 'tap'
 import { Wallet } from 'ethers'
 import { DEV_ACCOUNTS } from '../../../src/node/devAccounts.js'
 import { rpc, waitFor } from '../../helpers/nodeProcess.js'
 import { hashAt, headOf, makeDevnet, waitHeads } from '../../helpers/devnetProcess.js'
+
+/** blocks (1 s each) the four run together before their logs are checked for ERROR lines */
+const HEALTHY_BLOCKS = 30
+
+/** the ERROR lines of a node's text-format log (`HH:MM:SS.mmm ERROR [module] msg …`) */
+const errorLines = (log: string): string[] => log.split('\n').filter((l) => /^\S+ ERROR /.test(l))
 
 interface WitnessRow {
   address: string
@@ -119,6 +126,14 @@ t.test('4 witnesses: agreement, finality, a dead witness, restart and sync', asy
     if (proof === '' && minedBy !== entry.address) proof = `sent to ${entry.address}, mined by ${minedBy}`
   }
   t.not(proof, '', `pool gossip: ${proof}`)
+
+  // a healthy devnet is quiet at ERROR: run it HEALTHY_BLOCKS blocks, then read every node's log
+  await waitHeads(urls(), HEALTHY_BLOCKS, 90_000)
+  for (const n of net.nodes) {
+    const log = n.proc!.stderr()
+    t.match(log, / \[producer\] produced block/, `node ${n.index}'s log is read (it shows its produced blocks)`)
+    t.same(errorLines(log), [], `node ${n.index} logged no ERROR line in ${HEALTHY_BLOCKS} blocks of a healthy devnet`)
+  }
 
   // kill node 3 outright
   const dead = net.nodes[3]!

@@ -214,3 +214,94 @@ t.test('a block for our slot that comes in while ours is prepared: counted as pr
   clock.advance(1000)
   t.match(((await second) as [SlotOutcome])[0], { slot: 2n, result: 'produced' })
 })
+
+t.test('a block for the slot that comes in while its schedule is read: no ERROR, the slot is left to it', async (t) => {
+  const clock = new ManualClock(GENESIS_TIME)
+  const { chain } = await openChain(t, tempDir(t), devGenesis(), () => clock.now())
+  const pool = await poolOn(chain)
+  const lines: string[] = []
+  const logger = createLogger({ level: 'debug', write: (l) => lines.push(l) })
+  // the race of a live devnet: the producer asks for the slot's schedule, and before the chain's
+  // lock lets it read, a block for that slot is imported; here the chain makes it directly
+  let racing = true
+  const schedule = async (slot: bigint) => {
+    if (racing) {
+      racing = false
+      await chain.produceBlock(devKey(0), BigInt(GENESIS_TIME + 1000), [])
+    }
+    return chain.schedule(slot)
+  }
+  const racingChain = new Proxy(chain, {
+    get(target, prop) {
+      if (prop === 'schedule') return schedule
+      const v: unknown = Reflect.get(target, prop, target)
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v
+    },
+  })
+  const producer = new BlockProducer({
+    chain: racingChain,
+    txpool: pool,
+    privateKey: devKey(0),
+    logger,
+    now: () => clock.now(),
+    timers: clock,
+    poolReady: () => refresh(pool, chain),
+    afterBlock: () => undefined,
+  })
+  t.teardown(() => producer.stop())
+  const outcomes: SlotOutcome[] = []
+  producer.on('slot', (o) => outcomes.push(o))
+  producer.start()
+  const scheduled = once(producer, 'next')
+  clock.advance(1000)
+  t.same(await scheduled, [2n], 'slot 1 is handled, slot 2 is the next wake')
+  t.same(outcomes, [], 'slot 1: neither produced nor counted as a miss (its owner is not known)')
+  t.equal(chain.head.header.number, 1n, 'one block for slot 1, the one that came in')
+  t.same(
+    lines.filter((l) => / ERROR /.test(l)),
+    [],
+    'no ERROR line',
+  )
+  t.ok(
+    lines.some((l) => / DEBUG .*a block for the slot came in while its schedule was read; not producing slot=1 head=1/.test(l)),
+    'a debug line says what happened',
+  )
+  t.same(producer.metrics.snapshot().missedBy, { skipped: 0, failed: 0, preempted: 0 })
+
+  const second = once(producer, 'slot')
+  clock.advance(1000)
+  t.match(((await second) as [SlotOutcome])[0], { slot: 2n, result: 'produced' }, 'the next slot is produced as usual')
+})
+
+t.test('a schedule that cannot be read for another reason is still an ERROR', async (t) => {
+  const clock = new ManualClock(GENESIS_TIME)
+  const { chain } = await openChain(t, tempDir(t), devGenesis(), () => clock.now())
+  const pool = await poolOn(chain)
+  const lines: string[] = []
+  const broken = new Proxy(chain, {
+    get(target, prop) {
+      if (prop === 'schedule') return async () => Promise.reject(new Error('disk read failed'))
+      const v: unknown = Reflect.get(target, prop, target)
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v
+    },
+  })
+  const producer = new BlockProducer({
+    chain: broken,
+    txpool: pool,
+    privateKey: devKey(0),
+    logger: createLogger({ level: 'debug', write: (l) => lines.push(l) }),
+    now: () => clock.now(),
+    timers: clock,
+    afterBlock: () => undefined,
+  })
+  t.teardown(() => producer.stop())
+  producer.start()
+  const scheduled = once(producer, 'next')
+  clock.advance(1000)
+  await scheduled
+  t.ok(
+    lines.some((l) => / ERROR \[\] could not read the schedule slot=1 error="disk read failed"/.test(l)),
+    'logged at ERROR with the cause',
+  )
+  t.equal(chain.head.header.number, 0n, 'nothing produced')
+})
