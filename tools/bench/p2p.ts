@@ -87,7 +87,9 @@ async function startAll(dir: string, nodes: number, cli: string | undefined, pro
       .map((p) => `ws://127.0.0.1:${p}`)
       .join(',')
     const args = ['--genesis', genesisFile, '--datadir', datadir, '--witness-key', path.join(datadir, 'witness.key')]
-    args.push('--p2p', `127.0.0.1:${p2p[i]}`, '--peers', peers, '--log-level', 'error')
+    // every node dials from 127.0.0.1: exempt it from the per-address caps (as `nfc devnet` does), or
+    // the 4-connections-per-address cap would make the "full mesh" a sparse one
+    args.push('--p2p', `127.0.0.1:${p2p[i]}`, '--peers', peers, '--p2p-exempt', '127.0.0.1', '--log-level', 'error')
     procs.push(await startNodeProcess(args, rpc[i]!, cli, START_TIMEOUT_MS))
   }
   for (let i = 0; i < nodes; i += START_AT_ONCE) await Promise.all(witnessKeys.slice(i, i + START_AT_ONCE).map((k, j) => start(k, i + j)))
