@@ -13,12 +13,32 @@ import { recoverTxSender, recoverTxSenders, type RecoverPool } from '../crypto/r
 import { decodeRawTransaction } from '../execution/txDecode.js'
 import type { ChainAdapter, ImportResult } from '../p2p/network.js'
 import type { TxPool } from '../txpool/txPool.js'
-import { NfcError } from '../util/errors.js'
+import { isNfcError, NfcError } from '../util/errors.js'
+import { DposError } from '../consensus/dpos/errors.js'
 import type { Blockchain } from './blockchain.js'
 import { isPeerFault } from './importBlock.js'
+import { addressOf, recoverPublicKey, sign } from '../crypto/secp256k1.js'
+import { core } from '../core/index.js'
+import { uint64be } from '../util/bytes.js'
 
 /** how far below the head confirmations are kept for inclusion */
 const KEEP_DEPTH = 64n
+/** how many upcoming slots' producers confirmations are routed to (the next one may miss its slot) */
+const ROUTE_TO_NEXT_SLOTS = 2
+
+const WITNESS_ID_TAG = new TextEncoder().encode('nfc-witness-id/v1')
+
+/**
+ * What a WitnessId signature signs: keccak256("nfc-witness-id/v1" ‖ u64 chainId ‖ nodeId). Binding
+ * the sender's P2P node id means another node cannot replay it as its own.
+ */
+export function witnessIdDigest(chainId: bigint, nodeId: Uint8Array): Uint8Array {
+  const buf = new Uint8Array(WITNESS_ID_TAG.length + 8 + nodeId.length)
+  buf.set(WITNESS_ID_TAG, 0)
+  buf.set(uint64be(chainId), WITNESS_ID_TAG.length)
+  buf.set(nodeId, WITNESS_ID_TAG.length + 8)
+  return core.keccak256(buf)
+}
 
 /** Confirmations by block, deduplicated per witness. */
 export class ConfirmationPool {
@@ -68,6 +88,9 @@ export class ConsensusLink implements ChainAdapter {
   readonly confirmations = new ConfirmationPool()
   /** set by the node once the network exists: where new confirmations are gossiped */
   broadcastConfirmation: (encoded: Uint8Array) => void = () => {}
+  /** the producers of the slots after the head's (worked out at each new head), for routing */
+  private upcoming: readonly string[] = []
+  private witnessIdCache: { nodeId: Uint8Array; signature: Uint8Array } | undefined
 
   /**
    * The highest block number this witness has signed a confirmation for. It never signs at or
@@ -103,9 +126,38 @@ export class ConsensusLink implements ChainAdapter {
     return this.o.chain.store.getHashByNumber(number)
   }
 
-  blockId(encoded: Uint8Array): { number: bigint; hash: Uint8Array; parentHash: Uint8Array } {
+  blockId(encoded: Uint8Array): { number: bigint; hash: Uint8Array; parentHash: Uint8Array; producer: string } {
     const header = decodeBlockHeader(encoded)
-    return { number: header.number, hash: headerHash(header), parentHash: header.parentHash }
+    return { number: header.number, hash: headerHash(header), parentHash: header.parentHash, producer: bytesToHex(header.producer) }
+  }
+
+  async getBlockByHash(hash: Uint8Array): Promise<Uint8Array | undefined> {
+    const block = await this.o.chain.store.getBlock(hash)
+    return block === undefined ? undefined : encodeBlock(block)
+  }
+
+  /** signs this node's P2P node id with the witness key, so peers route confirmations to it */
+  witnessId(nodeId: Uint8Array): Uint8Array | undefined {
+    const { witnessKey, chain } = this.o
+    if (witnessKey === undefined) return undefined
+    if (this.witnessIdCache?.nodeId === nodeId) return this.witnessIdCache.signature
+    const { r, s, recovery } = sign(witnessIdDigest(chain.common.chainId(), nodeId), witnessKey)
+    const signature = new Uint8Array(65)
+    signature.set(r, 0)
+    signature.set(s, 32)
+    signature[64] = recovery
+    this.witnessIdCache = { nodeId, signature }
+    return signature
+  }
+
+  witnessOf(nodeId: Uint8Array, signature: Uint8Array): string | null {
+    if (signature.length !== 65 || signature[64]! > 1) return null
+    const pub = recoverPublicKey(witnessIdDigest(this.o.chain.common.chainId(), nodeId), signature.subarray(0, 32), signature.subarray(32, 64), signature[64]!)
+    return pub === null ? null : bytesToHex(addressOf(pub))
+  }
+
+  nextProducers(): readonly string[] {
+    return this.upcoming
   }
 
   async importBlock(encoded: Uint8Array): Promise<ImportResult> {
@@ -158,6 +210,7 @@ export class ConsensusLink implements ChainAdapter {
   async onCanonicalBlock(hash: Uint8Array, number: bigint, producer: string, timestamp: bigint): Promise<void> {
     const { chain, witnessKey, witnessAddress } = this.o
     this.confirmations.prune(chain.head.header.number)
+    if (number === chain.head.header.number) await this.learnUpcoming(timestamp)
     if (witnessKey === undefined || witnessAddress === undefined) return
     // its own block is its vote at that height (DESIGN §4: own blocks count as confirmed)
     if (producer === witnessAddress) {
@@ -176,5 +229,26 @@ export class ConsensusLink implements ChainAdapter {
     chain.noteOwnVote(hash)
     await chain.noteConfirmation(witnessAddress, number, hash)
     this.broadcastConfirmation(encodeConfirmation(c))
+  }
+
+  /**
+   * The owners of the next ROUTE_TO_NEXT_SLOTS slots after a head made at `timestamp` (vacant
+   * seats left out). When the head moves on meanwhile, the schedule refuses the stale slots; the
+   * new head's own call works them out, so the routes are left as they are.
+   */
+  private async learnUpcoming(timestamp: bigint): Promise<void> {
+    const { chain } = this.o
+    const slot = chain.slotOf(timestamp)
+    const out: string[] = []
+    try {
+      for (let i = 1n; i <= BigInt(ROUTE_TO_NEXT_SLOTS); i++) {
+        const owner = (await chain.schedule(slot + i)).owner
+        if (owner !== null && !out.includes(owner)) out.push(owner)
+      }
+    } catch (e) {
+      if (isNfcError(e) && e.code === DposError.BAD_SLOT) return
+      throw e
+    }
+    this.upcoming = out
   }
 }

@@ -5,6 +5,12 @@
  *   Blocks    = [encodedBlock, …]        consecutive canonical blocks starting at `from`
  *   GetPeers  = []
  *   Peers     = [url, …]                 ws:// or wss:// addresses peers listen on
+ *   BlockAnnounce  = [number, hash]      the sender has this block (imported it)
+ *   GetBlockByHash = [hash]              one block, asked of a peer that announced it
+ *   BlockByHash    = [hash, block]       the answer; `block` empty when the peer does not hold it
+ *   Confirmations  = [hops, [conf, …]]   1..MAX_BATCH_CONFIRMATIONS encoded confirmations; hops:
+ *                                        how many more times the receiver may forward them
+ *   WitnessId      = [signature]         65 bytes: a witness key's signature of the sender's node id
  *
  * Block, Tx and Confirmation payloads are the chain's own bytes and are not decoded here.
  * As in messages.ts, extra trailing list items are ignored so a later version may append fields.
@@ -111,4 +117,93 @@ export function decodeFlowSignature(payload: Uint8Array): FlowSignature {
     checkpointHash: decodeBytes(t, f[1], 'checkpointHash', 32),
     signature: decodeBytes(t, f[2], 'signature', 65),
   }
+}
+
+// ---------------------------------------------------------------- block announce and fetch
+
+/** a block hash is 32 bytes */
+const HASH_BYTES = 32
+
+export interface BlockAnnounce {
+  number: bigint
+  hash: Uint8Array
+}
+
+export function encodeBlockAnnounce(a: BlockAnnounce): Uint8Array {
+  return RLP.encode([a.number, a.hash])
+}
+
+export function decodeBlockAnnounce(payload: Uint8Array): BlockAnnounce {
+  const t = MessageType.BlockAnnounce
+  const f = decodeList(t, payload, 2)
+  return { number: decodeUint(t, f[0], 'number', 8), hash: decodeBytes(t, f[1], 'hash', HASH_BYTES) }
+}
+
+export function encodeGetBlockByHash(hash: Uint8Array): Uint8Array {
+  return RLP.encode([hash])
+}
+
+export function decodeGetBlockByHash(payload: Uint8Array): Uint8Array {
+  const t = MessageType.GetBlockByHash
+  return decodeBytes(t, decodeList(t, payload, 1)[0], 'hash', HASH_BYTES)
+}
+
+export interface BlockByHash {
+  hash: Uint8Array
+  /** undefined: the peer does not hold the block */
+  block: Uint8Array | undefined
+}
+
+export function encodeBlockByHash(a: BlockByHash): Uint8Array {
+  return RLP.encode([a.hash, a.block ?? new Uint8Array(0)])
+}
+
+export function decodeBlockByHash(payload: Uint8Array): BlockByHash {
+  const t = MessageType.BlockByHash
+  const f = decodeList(t, payload, 2)
+  const hash = decodeBytes(t, f[0], 'hash', HASH_BYTES)
+  const block = decodeBytes(t, f[1], 'block', undefined, MAX_PAYLOAD[MessageType.Block])
+  return { hash, block: block.length === 0 ? undefined : block }
+}
+
+// ---------------------------------------------------------------- confirmations and witness ids
+
+/** the most confirmations in one Confirmations batch */
+export const MAX_BATCH_CONFIRMATIONS = 128
+/** the longest confirmation accepted in a batch (an encoded one is ~103 bytes) */
+export const MAX_CONFIRMATION_BYTES = 128
+/** the most hops a confirmation may still travel; more is a bad message */
+export const MAX_CONFIRMATION_HOPS = 8
+
+export interface ConfirmationBatch {
+  hops: number
+  /** encoded confirmations (the chain's bytes, not decoded here) */
+  items: Uint8Array[]
+}
+
+export function encodeConfirmations(b: ConfirmationBatch): Uint8Array {
+  return RLP.encode([b.hops, b.items])
+}
+
+export function decodeConfirmations(payload: Uint8Array): ConfirmationBatch {
+  const t = MessageType.Confirmations
+  const f = decodeList(t, payload, 2)
+  const hops = Number(decodeUint(t, f[0], 'hops', 1))
+  if (hops > MAX_CONFIRMATION_HOPS) badMessage(t, `hops ${hops} above ${MAX_CONFIRMATION_HOPS}`)
+  const items = f[1]
+  if (!Array.isArray(items)) badMessage(t, 'confirmations is not a list')
+  if (items.length === 0 || items.length > MAX_BATCH_CONFIRMATIONS) badMessage(t, `${items.length} confirmations, want 1..${MAX_BATCH_CONFIRMATIONS}`)
+  return { hops, items: items.map((c, i) => decodeBytes(t, c, `confirmation ${i}`, undefined, MAX_CONFIRMATION_BYTES)) }
+}
+
+/** a secp256k1 signature r ‖ s ‖ v */
+const SIGNATURE_BYTES = 65
+
+export function encodeWitnessId(signature: Uint8Array): Uint8Array {
+  return RLP.encode([signature])
+}
+
+export function decodeWitnessId(payload: Uint8Array): Uint8Array {
+  const t = MessageType.WitnessId
+  return decodeBytes(t, decodeList(t, payload, 1)[0], 'signature', SIGNATURE_BYTES)
 }

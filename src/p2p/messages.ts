@@ -33,6 +33,16 @@ export const MessageType = {
   FlowReceipt: 0x15,
   /** a committee member's signature of a cycle's checkpoint: RLP [cycle, checkpointHash, signature] */
   FlowSignature: 0x16,
+  /** a block's number and hash: "I have this block" (the block itself is fetched with GetBlockByHash) */
+  BlockAnnounce: 0x17,
+  /** ask an announcer for one block by hash: RLP [hash] */
+  GetBlockByHash: 0x18,
+  /** the answer to GetBlockByHash: RLP [hash, encodedBlock], the block empty when not held */
+  BlockByHash: 0x19,
+  /** witness confirmations in one batch, with how many more hops they may travel: RLP [hops, [confirmation, …]] */
+  Confirmations: 0x1a,
+  /** a witness's signature binding its address to the sender's node id: RLP [signature] */
+  WitnessId: 0x1b,
 } as const
 export type MessageType = (typeof MessageType)[keyof typeof MessageType]
 
@@ -61,6 +71,15 @@ export const MAX_PAYLOAD: Readonly<Record<MessageType, number>> = {
   [MessageType.FlowReceipt]: 4 * KiB,
   // cycle (≤ 9) + hash (33) + signature (66) + list header
   [MessageType.FlowSignature]: 128,
+  // number (≤ 9) + hash (33) + list header
+  [MessageType.BlockAnnounce]: 64,
+  [MessageType.GetBlockByHash]: 64,
+  // a block and its hash
+  [MessageType.BlockByHash]: 4 * MiB + 64,
+  // up to MAX_BATCH_CONFIRMATIONS confirmations of ≤ 128 bytes each
+  [MessageType.Confirmations]: 32 * KiB,
+  // signature (66) + list header
+  [MessageType.WitnessId]: 96,
 }
 
 /** the largest payload of any type: the WebSocket layer's own maxPayload is this + header */

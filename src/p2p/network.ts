@@ -26,6 +26,18 @@ import { systemClock, type Clock, type TimerHandle } from '../util/clock.js'
 import type { Logger } from '../util/logger.js'
 import {
   BLOCKS_LIST_OVERHEAD,
+  decodeBlockAnnounce,
+  decodeBlockByHash,
+  decodeConfirmations,
+  decodeGetBlockByHash,
+  decodeWitnessId,
+  encodeBlockAnnounce,
+  encodeBlockByHash,
+  encodeConfirmations,
+  encodeGetBlockByHash,
+  encodeWitnessId,
+  MAX_BATCH_CONFIRMATIONS,
+  type ConfirmationBatch,
   BLOCK_ITEM_OVERHEAD,
   MAX_GET_BLOCKS,
   MAX_PEER_URLS,
@@ -45,6 +57,7 @@ import {
 import { BanReason } from './connectionGate.js'
 import { BoundedSet, blockKey, confirmationKey, flowReceiptKey, flowSignatureKey, txKey } from './dedupe.js'
 import type { ChainStatus } from './handshake.js'
+import type { NodeIdentity } from './identity.js'
 import { MAX_PAYLOAD, MessageType, type ChainMessageType, type OpaqueMessage } from './messages.js'
 import { Penalty, type Peer, type PeerCloseInfo } from './peer.js'
 import { PeerExchange, listenUrlOf } from './peerExchange.js'
@@ -81,7 +94,15 @@ export interface ChainAdapter {
   isPeerFault(e: unknown): boolean
   /** number and hash of the block encoded by importBlock-compatible bytes, without validating
    *  (used to dedupe gossip and to learn a peer's head); throws on garbage */
-  blockId(encoded: Uint8Array): { number: bigint; hash: Uint8Array; parentHash: Uint8Array }
+  blockId(encoded: Uint8Array): BlockId
+  /** one block by hash (canonical or side), encoded; undefined when not held (serves GetBlockByHash) */
+  getBlockByHash(hash: Uint8Array): Promise<Uint8Array | undefined>
+  /** this node's WitnessId signature of its own P2P node id; undefined when it has no witness key */
+  witnessId?(nodeId: Uint8Array): Uint8Array | undefined
+  /** the witness address (0x…, lower case) a peer's WitnessId signature of its node id proves; null when invalid */
+  witnessOf?(nodeId: Uint8Array, signature: Uint8Array): string | null
+  /** the witnesses expected to produce the next blocks (0x…, lower case): confirmations are routed to them */
+  nextProducers?(): readonly string[]
 }
 
 /**
@@ -119,6 +140,12 @@ export const networkDefaults = {
   futureMaxTries: 30,
   confirmationCapacity: 256,
   confirmationTtlMs: 60_000,
+  /** an announced block not delivered this long is asked of the next announcer (and the silent one penalised) */
+  fetchTimeoutMs: 3_000,
+  /** announced blocks being fetched at once; further announcements of new hashes wait for the next block */
+  maxPendingFetches: 32,
+  /** relayed confirmations wait this long to travel together in one Confirmations message per peer */
+  confirmationBatchMs: 20,
 }
 
 export type NetworkTunables = typeof networkDefaults
@@ -137,7 +164,20 @@ export const NetworkPenalty = {
   InvalidConfirmation: 10,
   /** a flow receipt or checkpoint signature the flow service rejects */
   InvalidFlow: 10,
+  /** an announced block not delivered in time, or not held when asked (the announce was false) */
+  FetchFailed: 10,
+  /** a WitnessId whose signature proves no witness */
+  BadWitnessId: 25,
 } as const
+
+/** the most announcers remembered per fetched block (fallbacks when one does not deliver) */
+const MAX_ANNOUNCERS = 8
+/** GetBlockByHash of one peer answered at once; more is flooding */
+const MAX_QUEUED_BLOCK_SERVES = 8
+/** blocks announced further above our head than this start a range sync instead of a fetch */
+const FETCH_AHEAD_BLOCKS = 8n
+/** how many more hops a confirmation may travel when no direct route to the next producers is known */
+export const CONFIRMATION_HOPS = 2
 
 export interface PeerInfo {
   id: string
@@ -165,6 +205,16 @@ export interface Network {
   on(event: 'synced', fn: (e: SyncedEvent) => void): this
 }
 
+/** an announced block being fetched from one announcer, the others kept as fallbacks */
+interface Fetch {
+  key: string
+  hash: Uint8Array
+  number: bigint
+  asked: PeerState | undefined
+  announcers: PeerState[]
+  timer: TimerHandle | undefined
+}
+
 interface PendingRequest {
   from: bigint
   count: number
@@ -185,6 +235,12 @@ class PeerState implements SyncPeer {
   askedPeers = false
   serving = 0
   readonly serveQueue = new SerialQueue()
+  /** GetBlockByHash being answered */
+  servingByHash = 0
+  /** the witness address this peer proved with WitnessId, if any */
+  witness: string | undefined
+  /** relayed confirmations waiting for the batch timer, by hops left */
+  readonly confirmationQueue = new Map<number, Uint8Array[]>()
 
   constructor(
     readonly peer: Peer,
@@ -241,11 +297,17 @@ export class Network extends EventEmitter {
   private readonly seen: BoundedSet
   private readonly sync: RangeSync
   private readonly future = new Map<string, { encoded: Uint8Array; id: BlockId; from: PeerState | undefined; tries: number; timer: TimerHandle }>()
-  private readonly waitingConfirmations = new Map<string, { encoded: Uint8Array; from: PeerState | undefined; until: number }>()
+  private readonly waitingConfirmations = new Map<string, { encoded: Uint8Array; from: PeerState | undefined; hops: number; until: number }>()
   private readonly exchange: PeerExchange
   private readonly importQueue = new SerialQueue()
   /** the traffic of the peers that are gone (the live ones count their own) */
   private readonly closedTraffic = new TrafficCounters()
+  /** announced blocks being fetched, by block key */
+  private readonly fetches = new Map<string, Fetch>()
+  private confirmationTimer: TimerHandle | undefined
+  private readonly identity: NodeIdentity
+  /** null: not worked out yet */
+  private ownWitnessCache: string | undefined | null = null
   private retryingConfirmations = false
   private retryConfirmationsAgain = false
   private lastDiscovery = 0
@@ -261,6 +323,7 @@ export class Network extends EventEmitter {
     this.log = opts.logger
     this.clock = opts.clock ?? systemClock
     this.chain = opts.chain
+    this.identity = opts.identity
     this.scheme = opts.tls ? 'wss' : 'ws'
     this.seen = new BoundedSet(this.o.seenCapacity)
     this.transport = new Transport({ ...opts, status: () => this.chain.status() })
@@ -308,6 +371,9 @@ export class Network extends EventEmitter {
     if (this.stopped) return this.transport.close()
     this.stopped = true
     if (this.timer) this.clock.clearInterval(this.timer)
+    if (this.confirmationTimer) this.clock.clearTimeout(this.confirmationTimer)
+    for (const f of this.fetches.values()) if (f.timer) this.clock.clearTimeout(f.timer)
+    this.fetches.clear()
     for (const f of this.future.values()) this.clock.clearTimeout(f.timer)
     this.future.clear()
     this.waitingConfirmations.clear()
@@ -338,17 +404,23 @@ export class Network extends EventEmitter {
     return this.sync.status()
   }
 
-  /** a block this node produced or imported: to every peer not known to have it; returns how many got it */
+  /** a block this node produced: in full to every peer not known to have it (it is the first hop); returns how many got it */
   broadcastBlock(encoded: Uint8Array): number {
-    return this.announce(MessageType.Block, encoded, blockKey(this.chain.blockId(encoded).hash))
+    const id = this.chain.blockId(encoded)
+    const key = blockKey(id.hash)
+    this.seen.add(key)
+    return this.relayBlock(encoded, key, 'all')
   }
 
   broadcastTx(raw: Uint8Array): number {
     return this.announce(MessageType.Tx, raw, txKey(core.keccak256(raw)))
   }
 
+  /** this node's own confirmation, routed to the next producers (see routeConfirmation); returns how many peers got it */
   broadcastConfirmation(encoded: Uint8Array): number {
-    return this.announce(MessageType.Confirmation, encoded, confirmationKey(core.keccak256(encoded)))
+    const key = confirmationKey(core.keccak256(encoded))
+    this.seen.add(key)
+    return this.routeConfirmation(encoded, key, CONFIRMATION_HOPS, true)
   }
 
   /** a flow receipt (its wire bytes) to every peer that does not have it */
@@ -374,6 +446,7 @@ export class Network extends EventEmitter {
     // the transport replaced a duplicate connection: the old one goes without a peerClosed
     if (prev) {
       this.failRequest(prev, new Error('connection replaced'))
+      this.dropFetcher(prev)
       this.closedTraffic.add(prev.peer.traffic)
     }
     const ps = new PeerState(peer, this.o.knownPerPeer, this.scheme)
@@ -382,6 +455,7 @@ export class Network extends EventEmitter {
     this.emit('peer', ps.info())
     if (ps.head.number > this.chain.status().head.number) this.sync.request()
     if (this.peerCount < this.o.targetPeers) this.askPeers(ps)
+    this.sendWitnessId(ps)
   }
 
   private onPeerClosed(peer: Peer, info: PeerCloseInfo): void {
@@ -390,6 +464,7 @@ export class Network extends EventEmitter {
     this.states.delete(peer.nodeId)
     this.closedTraffic.add(peer.traffic)
     this.failRequest(ps, new Error(`peer closed: ${info.reasonName}`))
+    this.dropFetcher(ps)
     this.emit('peerClosed', ps.info(), info)
     if (!this.stopped) this.exchange.dial()
   }
@@ -404,7 +479,17 @@ export class Network extends EventEmitter {
         case MessageType.Tx:
           return this.onTx(ps, m.payload)
         case MessageType.Confirmation:
-          return this.onConfirmation(ps, m.payload)
+          return this.onConfirmation(ps, m.payload, 0)
+        case MessageType.Confirmations:
+          return this.onConfirmations(ps, m.payload)
+        case MessageType.BlockAnnounce:
+          return this.onBlockAnnounce(ps, m.payload)
+        case MessageType.GetBlockByHash:
+          return this.onGetBlockByHash(ps, m.payload)
+        case MessageType.BlockByHash:
+          return this.onBlockByHash(ps, m.payload)
+        case MessageType.WitnessId:
+          return this.onWitnessId(ps, m.payload)
         case MessageType.GetBlocks:
           return this.onGetBlocks(ps, m.payload)
         case MessageType.Blocks:
@@ -439,6 +524,271 @@ export class Network extends EventEmitter {
       }
     }
     return n
+  }
+
+  /** `count` of `items` picked at random (the rest in their order after them) */
+  private static pick<T>(items: T[], count: number): T[] {
+    const a = [...items]
+    for (let i = 0; i < Math.min(count, a.length - 1); i++) {
+      const j = i + randomInt(a.length - i)
+      ;[a[i], a[j]] = [a[j]!, a[i]!]
+    }
+    return a
+  }
+
+  /**
+   * A block to every peer not known to have it, each getting it once: 'all' (our own block, the
+   * first hop) in full to each; 'fanout' in full to ⌈√m⌉ of the m, chosen at random, and an
+   * announce to the rest (they fetch it from us if no one else brings it first); 'none' an
+   * announce to each. Returns how many peers got the full block.
+   */
+  private relayBlock(encoded: Uint8Array, key: string, push: 'all' | 'fanout' | 'none'): number {
+    const open = [...this.states.values()].filter((ps) => !ps.closed && !ps.known.has(key))
+    const full = push === 'all' ? open.length : push === 'fanout' ? Math.ceil(Math.sqrt(open.length)) : 0
+    let announce: Uint8Array | undefined
+    let n = 0
+    Network.pick(open, full).forEach((ps, i) => {
+      ps.known.add(key)
+      try {
+        if (i < full) {
+          ps.peer.send(MessageType.Block, encoded)
+          n++
+        } else {
+          if (announce === undefined) {
+            const id = this.chain.blockId(encoded)
+            announce = encodeBlockAnnounce({ number: id.number, hash: id.hash })
+          }
+          ps.peer.send(MessageType.BlockAnnounce, announce)
+        }
+      } catch (e) {
+        this.log.debug('send failed', { peer: ps.id, error: e })
+      }
+    })
+    return n
+  }
+
+  /**
+   * A confirmation to the witnesses that need it: the next producers include it in their blocks,
+   * and every other node learns finality from those blocks. It goes straight to each next producer
+   * among our peers (with no hops left: it has arrived). When some next producer is not a peer of
+   * ours (or no schedule is known), it also goes to ⌈√m⌉ of the other m peers not known to have it
+   * (to every one without a schedule), with `hops` left so they pass it on. Our own confirmations
+   * leave at once; relayed ones wait `confirmationBatchMs` to travel together. Returns how many
+   * peers it was sent or queued to.
+   */
+  private routeConfirmation(encoded: Uint8Array, key: string, hops: number, own: boolean): number {
+    const producers = this.chain.nextProducers?.() ?? []
+    const open = [...this.states.values()].filter((ps) => !ps.closed && !ps.known.has(key))
+    const sends: { ps: PeerState; hops: number }[] = []
+    if (producers.length === 0) {
+      for (const ps of open) sends.push({ ps, hops })
+    } else {
+      const ours = this.ownWitness
+      const peered = new Set([...this.states.values()].map((ps) => ps.witness))
+      const others: PeerState[] = []
+      for (const ps of open) {
+        if (ps.witness !== undefined && producers.includes(ps.witness)) sends.push({ ps, hops: 0 })
+        else others.push(ps)
+      }
+      const unreached = producers.some((p) => p !== ours && !peered.has(p))
+      const fanout = Math.ceil(Math.sqrt(others.length))
+      if (unreached && hops > 0) for (const ps of Network.pick(others, fanout).slice(0, fanout)) sends.push({ ps, hops })
+    }
+    for (const { ps, hops: h } of sends) {
+      ps.known.add(key)
+      if (own) this.sendConfirmations(ps, h, [encoded])
+      else this.queueConfirmation(ps, h, encoded)
+    }
+    return sends.length
+  }
+
+  private sendConfirmations(ps: PeerState, hops: number, items: Uint8Array[]): void {
+    if (ps.closed) return
+    try {
+      for (let i = 0; i < items.length; i += MAX_BATCH_CONFIRMATIONS) {
+        ps.peer.send(MessageType.Confirmations, encodeConfirmations({ hops, items: items.slice(i, i + MAX_BATCH_CONFIRMATIONS) }))
+      }
+    } catch (e) {
+      this.log.debug('send failed', { peer: ps.id, error: e })
+    }
+  }
+
+  private queueConfirmation(ps: PeerState, hops: number, encoded: Uint8Array): void {
+    const q = ps.confirmationQueue.get(hops)
+    if (q) q.push(encoded)
+    else ps.confirmationQueue.set(hops, [encoded])
+    if (this.confirmationTimer !== undefined || this.stopped) return
+    this.confirmationTimer = this.clock.setTimeout(() => this.flushConfirmations(), this.o.confirmationBatchMs)
+    this.confirmationTimer.unref()
+  }
+
+  /** every peer's queued confirmations, one message per peer and hop count */
+  private flushConfirmations(): void {
+    this.confirmationTimer = undefined
+    for (const ps of this.states.values()) {
+      for (const [hops, items] of ps.confirmationQueue) this.sendConfirmations(ps, hops, items)
+      ps.confirmationQueue.clear()
+    }
+  }
+
+  // ---------------------------------------------------------------- witness ids
+
+  /** the witness address this node proves to its peers (cached: one signature check per node) */
+  private get ownWitness(): string | undefined {
+    if (this.ownWitnessCache === null) {
+      const sig = this.chain.witnessId?.(this.identity.publicKey)
+      this.ownWitnessCache = sig === undefined ? undefined : (this.chain.witnessOf?.(this.identity.publicKey, sig) ?? undefined)
+    }
+    return this.ownWitnessCache
+  }
+
+  private sendWitnessId(ps: PeerState): void {
+    const sig = this.chain.witnessId?.(this.identity.publicKey)
+    if (sig === undefined) return
+    try {
+      ps.peer.send(MessageType.WitnessId, encodeWitnessId(sig))
+    } catch (e) {
+      this.log.debug('WitnessId send failed', { peer: ps.id, error: e })
+    }
+  }
+
+  private onWitnessId(ps: PeerState, payload: Uint8Array): void {
+    let sig: Uint8Array
+    try {
+      sig = decodeWitnessId(payload)
+    } catch (e) {
+      return ps.penalize(Penalty.BadMessage, errorText(e))
+    }
+    if (ps.witness !== undefined) return ps.penalize(Penalty.Unexpected, 'a second WitnessId')
+    if (this.chain.witnessOf === undefined) return
+    const witness = this.chain.witnessOf(ps.peer.hello!.nodeId, sig)
+    if (witness === null) return ps.penalize(NetworkPenalty.BadWitnessId, 'WitnessId signature proves no witness')
+    ps.witness = witness
+    this.log.debug('peer is a witness', { peer: ps.id, witness })
+  }
+
+  // ---------------------------------------------------------------- announce and fetch
+
+  private onBlockAnnounce(ps: PeerState, payload: Uint8Array): void {
+    let a: { number: bigint; hash: Uint8Array }
+    try {
+      a = decodeBlockAnnounce(payload)
+    } catch (e) {
+      this.log.warn('bad BlockAnnounce from peer', { peer: ps.id, error: e })
+      return ps.penalize(Penalty.BadMessage, errorText(e))
+    }
+    const key = blockKey(a.hash)
+    ps.known.add(key)
+    ps.learnHead(a)
+    if (this.seen.has(key)) return
+    const f = this.fetches.get(key)
+    if (f) {
+      if (f.asked !== ps && !f.announcers.includes(ps) && f.announcers.length < MAX_ANNOUNCERS) f.announcers.push(ps)
+      return
+    }
+    // far ahead: a range sync fetches it with its ancestors
+    if (a.number > this.chain.status().head.number + FETCH_AHEAD_BLOCKS) return this.sync.request()
+    if (this.fetches.size >= this.o.maxPendingFetches) {
+      this.log.debug('too many blocks being fetched, announce dropped', { peer: ps.id, number: a.number })
+      return
+    }
+    const fetch: Fetch = { key, hash: a.hash, number: a.number, asked: undefined, announcers: [ps], timer: undefined }
+    this.fetches.set(key, fetch)
+    this.askNext(fetch)
+  }
+
+  /** asks the next announcer of a block for it; gives up when none is left */
+  private askNext(f: Fetch): void {
+    if (f.timer) this.clock.clearTimeout(f.timer)
+    f.timer = undefined
+    f.asked = undefined
+    if (this.seen.has(f.key) || this.stopped) {
+      this.fetches.delete(f.key)
+      return
+    }
+    let ps: PeerState | undefined
+    while ((ps = f.announcers.shift()) !== undefined && ps.closed);
+    if (ps === undefined) {
+      this.fetches.delete(f.key)
+      this.log.debug('announced block not fetched: no announcer left', { number: f.number, hash: f.hash })
+      return
+    }
+    f.asked = ps
+    try {
+      ps.peer.send(MessageType.GetBlockByHash, encodeGetBlockByHash(f.hash))
+    } catch (e) {
+      this.log.debug('GetBlockByHash send failed', { peer: ps.id, error: e })
+      return this.askNext(f)
+    }
+    const asked = ps
+    f.timer = this.clock.setTimeout(() => {
+      if (f.asked !== asked || this.fetches.get(f.key) !== f) return
+      if (!this.seen.has(f.key)) asked.penalize(NetworkPenalty.FetchFailed, `announced block ${f.number} not delivered within ${this.o.fetchTimeoutMs} ms`)
+      this.askNext(f)
+    }, this.o.fetchTimeoutMs)
+    f.timer.unref()
+  }
+
+  /** a peer that closed: the fetches it was asked for move on to the next announcer */
+  private dropFetcher(ps: PeerState): void {
+    for (const f of [...this.fetches.values()]) {
+      f.announcers = f.announcers.filter((a) => a !== ps)
+      if (f.asked === ps) this.askNext(f)
+    }
+  }
+
+  private onGetBlockByHash(ps: PeerState, payload: Uint8Array): void {
+    let hash: Uint8Array
+    try {
+      hash = decodeGetBlockByHash(payload)
+    } catch (e) {
+      this.log.warn('bad GetBlockByHash from peer', { peer: ps.id, error: e })
+      return ps.penalize(Penalty.BadMessage, errorText(e))
+    }
+    if (ps.servingByHash >= MAX_QUEUED_BLOCK_SERVES) return ps.penalize(Penalty.Unexpected, 'too many GetBlockByHash at once')
+    ps.servingByHash++
+    this.chain
+      .getBlockByHash(hash)
+      .then((block) => {
+        if (ps.closed || this.stopped) return
+        // it has the block now (or will ask elsewhere): no announce of it back
+        if (block !== undefined) ps.known.add(blockKey(hash))
+        ps.peer.send(MessageType.BlockByHash, encodeBlockByHash({ hash, block }))
+      })
+      .catch((e) => this.log.warn('serving GetBlockByHash failed', { peer: ps.id, error: e }))
+      .finally(() => ps.servingByHash--)
+  }
+
+  private async onBlockByHash(ps: PeerState, payload: Uint8Array): Promise<void> {
+    let answer: { hash: Uint8Array; block: Uint8Array | undefined }
+    try {
+      answer = decodeBlockByHash(payload)
+    } catch (e) {
+      this.log.warn('bad BlockByHash from peer', { peer: ps.id, error: e })
+      return ps.penalize(Penalty.BadMessage, errorText(e))
+    }
+    const key = blockKey(answer.hash)
+    const f = this.fetches.get(key)
+    if (!f || f.asked !== ps) return ps.penalize(Penalty.Unexpected, 'BlockByHash without a GetBlockByHash')
+    if (f.timer) this.clock.clearTimeout(f.timer)
+    f.timer = undefined
+    if (answer.block === undefined) {
+      if (!this.seen.has(key)) ps.penalize(NetworkPenalty.FetchFailed, `announced block ${f.number} but does not hold it`)
+      return this.askNext(f)
+    }
+    let id: BlockId
+    try {
+      id = this.chain.blockId(answer.block)
+    } catch (e) {
+      ps.penalize(Penalty.BadMessage, `undecodable block: ${errorText(e)}`)
+      return this.askNext(f)
+    }
+    if (blockKey(id.hash) !== key) {
+      ps.penalize(Penalty.InvalidBlock, `BlockByHash for block ${f.number} carried another block`)
+      return this.askNext(f)
+    }
+    this.fetches.delete(key)
+    await this.onBlock(ps, answer.block)
   }
 
   // ---------------------------------------------------------------- gossip
@@ -477,7 +827,8 @@ export class Network extends EventEmitter {
     }
     switch (r) {
       case 'imported':
-        this.relay(MessageType.Block, encoded, key)
+        // straight from its producer: the producer sent it to all its peers, so only announce it
+        this.relayBlock(encoded, key, from?.witness !== undefined && from.witness === id.producer ? 'none' : 'fanout')
         this.afterImport()
         return
       case 'orphan':
@@ -515,14 +866,29 @@ export class Network extends EventEmitter {
     if (r === 'added') this.relay(MessageType.Tx, raw, key)
   }
 
-  private async onConfirmation(ps: PeerState, encoded: Uint8Array): Promise<void> {
+  /** one confirmation that may travel `hops` more times from here */
+  private async onConfirmation(ps: PeerState, encoded: Uint8Array, hops: number): Promise<void> {
     const key = confirmationKey(core.keccak256(encoded))
     ps.known.add(key)
     if (!this.seen.add(key)) return
-    await this.handleConfirmation(key, encoded, ps)
+    await this.handleConfirmation(key, encoded, ps, hops)
   }
 
-  private async handleConfirmation(key: string, encoded: Uint8Array, from: PeerState | undefined): Promise<void> {
+  private async onConfirmations(ps: PeerState, payload: Uint8Array): Promise<void> {
+    let batch: ConfirmationBatch
+    try {
+      batch = decodeConfirmations(payload)
+    } catch (e) {
+      this.log.warn('bad Confirmations from peer', { peer: ps.id, error: e })
+      return ps.penalize(Penalty.BadMessage, errorText(e))
+    }
+    for (const c of batch.items) {
+      if (ps.closed) return
+      await this.onConfirmation(ps, c, batch.hops)
+    }
+  }
+
+  private async handleConfirmation(key: string, encoded: Uint8Array, from: PeerState | undefined, hops: number): Promise<void> {
     let r: 'added' | 'known' | 'unknown-block'
     try {
       r = await this.chain.addConfirmation(encoded)
@@ -537,11 +903,11 @@ export class Network extends EventEmitter {
       return
     }
     if (r === 'unknown-block') {
-      if (!this.waitingConfirmations.has(key)) this.waitConfirmation(key, encoded, from)
+      if (!this.waitingConfirmations.has(key)) this.waitConfirmation(key, encoded, from, hops)
       return
     }
     this.waitingConfirmations.delete(key)
-    if (r === 'added') this.relay(MessageType.Confirmation, encoded, key)
+    if (r === 'added' && hops > 0) this.routeConfirmation(encoded, key, hops - 1, false)
   }
 
   /** flow gossip: dedupe by payload hash, hand to the flow service, relay what it passes on */
@@ -560,13 +926,13 @@ export class Network extends EventEmitter {
     if (r === 'relay') this.relay(type, payload, key)
   }
 
-  private waitConfirmation(key: string, encoded: Uint8Array, from: PeerState | undefined): void {
+  private waitConfirmation(key: string, encoded: Uint8Array, from: PeerState | undefined, hops: number): void {
     if (this.waitingConfirmations.size >= this.o.confirmationCapacity) {
       const oldest = this.waitingConfirmations.keys().next().value as string
       this.waitingConfirmations.delete(oldest)
       this.seen.delete(oldest)
     }
-    this.waitingConfirmations.set(key, { encoded, from, until: this.clock.now() + this.o.confirmationTtlMs })
+    this.waitingConfirmations.set(key, { encoded, from, hops, until: this.clock.now() + this.o.confirmationTtlMs })
   }
 
   /** after a block import: retry the confirmations that waited for a block (one pass at a time) */
@@ -583,7 +949,7 @@ export class Network extends EventEmitter {
           this.retryConfirmationsAgain = false
           for (const [key, w] of [...this.waitingConfirmations]) {
             if (this.stopped) return
-            await this.handleConfirmation(key, w.encoded, w.from)
+            await this.handleConfirmation(key, w.encoded, w.from, w.hops)
           }
         } while (this.retryConfirmationsAgain)
       } catch (e) {
@@ -618,7 +984,7 @@ export class Network extends EventEmitter {
           }
           this.future.delete(key)
           if (r === 'imported') {
-            this.relay(MessageType.Block, encoded, key)
+            this.relayBlock(encoded, key, 'fanout')
             this.afterImport()
           } else if (r !== 'known') {
             this.seen.delete(key)

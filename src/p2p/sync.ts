@@ -23,6 +23,8 @@ export interface BlockId {
   number: bigint
   hash: Uint8Array
   parentHash: Uint8Array
+  /** the producer's address (0x…, lower case), when the adapter reads it */
+  producer?: string
 }
 
 /** what sync needs to know about a peer (the network's per-peer state) */

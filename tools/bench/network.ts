@@ -58,7 +58,7 @@ export interface Proc {
 }
 
 /** Starts `nfc node …` (of this build, or the `nfc.js` at `cli`) and resolves once its JSON-RPC answers. */
-export async function startNodeProcess(args: string[], rpcPort: number, cli = CLI): Promise<Proc> {
+export async function startNodeProcess(args: string[], rpcPort: number, cli = CLI, startTimeoutMs = 30_000): Promise<Proc> {
   const child = spawn(process.execPath, ['--max-semi-space-size=64', cli, 'node', '--rpc', `127.0.0.1:${rpcPort}`, ...args], {
     stdio: ['ignore', 'ignore', 'pipe'],
   })
@@ -68,14 +68,14 @@ export async function startNodeProcess(args: string[], rpcPort: number, cli = CL
     if (log.length > 1_000_000) log = log.slice(-500_000)
   })
   const url = `http://127.0.0.1:${rpcPort}`
-  const deadline = Date.now() + 30_000
+  const deadline = Date.now() + startTimeoutMs
   for (;;) {
     if (child.exitCode !== null) throw new Error(`node exited at start-up:\n${log}`)
     try {
       await call(url, 'eth_blockNumber')
       return { child, url, log: () => log }
     } catch {
-      if (Date.now() > deadline) throw new Error(`node did not serve within 30 s:\n${log}`)
+      if (Date.now() > deadline) throw new Error(`node did not serve within ${startTimeoutMs / 1000} s:\n${log}`)
       await new Promise((r) => setTimeout(r, 100))
     }
   }

@@ -1,6 +1,19 @@
 import t from 'tap'
 import { RLP } from '@ethereumjs/rlp'
 import {
+  MAX_BATCH_CONFIRMATIONS,
+  MAX_CONFIRMATION_BYTES,
+  MAX_CONFIRMATION_HOPS,
+  decodeBlockAnnounce,
+  decodeBlockByHash,
+  decodeConfirmations,
+  decodeGetBlockByHash,
+  decodeWitnessId,
+  encodeBlockAnnounce,
+  encodeBlockByHash,
+  encodeConfirmations,
+  encodeGetBlockByHash,
+  encodeWitnessId,
   MAX_GET_BLOCKS,
   MAX_PEER_URLS,
   decodeBlocks,
@@ -76,4 +89,47 @@ t.test('BoundedSet forgets the oldest, re-adding refreshes', async (t) => {
   t.same([...s.keys()], ['c', 'a', 'd'])
   t.equal(s.size, 3)
   t.throws(() => new BoundedSet(0))
+})
+
+t.test('BlockAnnounce, GetBlockByHash and BlockByHash round-trip and reject malformed fields', async (t) => {
+  const hash = new Uint8Array(32).fill(7)
+  t.same(decodeBlockAnnounce(encodeBlockAnnounce({ number: 42n, hash })), { number: 42n, hash })
+  t.ok(encodeBlockAnnounce({ number: 2n ** 64n - 1n, hash }).length <= MAX_PAYLOAD[MessageType.BlockAnnounce])
+  t.throws(() => decodeBlockAnnounce(RLP.encode([1, new Uint8Array(31)])), BAD, 'short hash')
+  t.throws(() => decodeBlockAnnounce(RLP.encode([new Uint8Array(9).fill(1), hash])), BAD, 'number above u64')
+  t.throws(() => decodeBlockAnnounce(RLP.encode([1])), BAD, 'one field')
+  t.throws(() => decodeBlockAnnounce(Uint8Array.of(0xff)), BAD, 'not RLP')
+
+  t.same(decodeGetBlockByHash(encodeGetBlockByHash(hash)), hash)
+  t.ok(encodeGetBlockByHash(hash).length <= MAX_PAYLOAD[MessageType.GetBlockByHash])
+  t.throws(() => decodeGetBlockByHash(RLP.encode([new Uint8Array(33)])), BAD, 'long hash')
+  t.throws(() => decodeGetBlockByHash(RLP.encode([[hash]])), BAD, 'a list for the hash')
+  t.throws(() => decodeGetBlockByHash(RLP.encode([])), BAD, 'no hash')
+
+  const block = new Uint8Array(500).fill(3)
+  t.same(decodeBlockByHash(encodeBlockByHash({ hash, block })), { hash, block })
+  t.same(decodeBlockByHash(encodeBlockByHash({ hash, block: undefined })), { hash, block: undefined }, 'not held: empty')
+  t.throws(() => decodeBlockByHash(RLP.encode([hash])), BAD, 'no block field')
+  t.throws(() => decodeBlockByHash(RLP.encode([hash, [block]])), BAD, 'a list for the block')
+  t.throws(() => decodeBlockByHash(RLP.encode([new Uint8Array(3), block])), BAD, 'short hash')
+})
+
+t.test('Confirmations and WitnessId round-trip and reject malformed batches', async (t) => {
+  const c = new Uint8Array(103).fill(9)
+  t.same(decodeConfirmations(encodeConfirmations({ hops: 2, items: [c, c] })), { hops: 2, items: [c, c] })
+  const full = encodeConfirmations({ hops: MAX_CONFIRMATION_HOPS, items: new Array(MAX_BATCH_CONFIRMATIONS).fill(new Uint8Array(MAX_CONFIRMATION_BYTES)) })
+  t.ok(full.length <= MAX_PAYLOAD[MessageType.Confirmations], 'a full batch fits its limit')
+  t.throws(() => decodeConfirmations(encodeConfirmations({ hops: 1, items: [] })), BAD, 'empty batch')
+  t.throws(() => decodeConfirmations(encodeConfirmations({ hops: 1, items: new Array(MAX_BATCH_CONFIRMATIONS + 1).fill(c) })), BAD, 'too many')
+  t.throws(() => decodeConfirmations(encodeConfirmations({ hops: MAX_CONFIRMATION_HOPS + 1, items: [c] })), BAD, 'too many hops')
+  t.throws(() => decodeConfirmations(encodeConfirmations({ hops: 1, items: [new Uint8Array(MAX_CONFIRMATION_BYTES + 1)] })), BAD, 'oversized item')
+  t.throws(() => decodeConfirmations(RLP.encode([1, c])), BAD, 'items not a list')
+  t.throws(() => decodeConfirmations(RLP.encode([1, [[c]]])), BAD, 'an item that is a list')
+  t.throws(() => decodeConfirmations(RLP.encode([1])), BAD, 'one field')
+
+  const sig = new Uint8Array(65).fill(1)
+  t.same(decodeWitnessId(encodeWitnessId(sig)), sig)
+  t.ok(encodeWitnessId(sig).length <= MAX_PAYLOAD[MessageType.WitnessId])
+  t.throws(() => decodeWitnessId(encodeWitnessId(new Uint8Array(64))), BAD, 'short signature')
+  t.throws(() => decodeWitnessId(RLP.encode([])), BAD, 'no signature')
 })

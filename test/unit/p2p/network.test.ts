@@ -15,7 +15,17 @@ import { DisconnectReason, MessageType, type OpaqueMessage } from '../../../src/
 import type { Peer, PeerCloseInfo } from '../../../src/p2p/peer.js'
 import { Transport } from '../../../src/p2p/transport.js'
 import { Network, type NetworkOptions, type PeerInfo, type SyncedEvent } from '../../../src/p2p/network.js'
-import { decodeBlocks, decodePeers, encodeBlocks, encodeGetBlocks } from '../../../src/p2p/chainMessages.js'
+import {
+  decodeBlockByHash,
+  decodeBlocks,
+  decodeGetBlockByHash,
+  decodePeers,
+  encodeBlockAnnounce,
+  encodeBlockByHash,
+  encodeBlocks,
+  encodeGetBlockByHash,
+  encodeGetBlocks,
+} from '../../../src/p2p/chainMessages.js'
 import { ToyChain, confirmation, decodeBlock, makeBlock, type ToyBlock } from './fixtures/toyChain.js'
 
 /** a `wanted` for t.rejects that matches a P2pError on its meta alone (tap's type asks for a message, name, code, cause or errors) */
@@ -412,7 +422,7 @@ t.test('future blocks are retried; confirmations wait for their block', async (t
   const [x] = a.chain.mine(1)
   const conf = confirmation(x!.hash, 'w1')
   a.net.broadcastConfirmation(conf)
-  await until(b.net.transport, 'message', (_p: Peer, m: OpaqueMessage) => m.type === MessageType.Confirmation)
+  await until(b.net.transport, 'message', (_p: Peer, m: OpaqueMessage) => m.type === MessageType.Confirmations)
   const added = until(b.chain, 'confirmation')
   a.net.broadcastBlock(x!.encoded)
   await added
@@ -440,4 +450,116 @@ t.test('peer exchange: a node learns a third node from its peer and dials it', a
   t.equal(a.net.peerCount, 2)
   t.equal(b.net.peerCount, 2)
   t.same(c.net.peers.map((p) => p.listenUrl).sort(), [a.url, b.url].sort())
+})
+
+// ---------------------------------------------------------------- relay policy (issue 15: gossip cost)
+
+/** frames of `type` a node sent (its traffic counters) */
+const sentFrames = (n: TestNode, type: string) => n.net.traffic().sent[type]?.frames ?? 0
+
+t.test('a relayed block goes in full to ⌈√m⌉ peers and as an announce to the rest, each peer getting it once', async (t) => {
+  const hub = await node(t)
+  const source = await node(t)
+  const leaves = await Promise.all(Array.from({ length: 9 }, () => node(t)))
+  await link(source, hub)
+  for (const l of leaves) await link(l, hub)
+  const [b] = source.chain.mine(1)
+  const all = leaves.map((l) => imported(l, (x) => x.number === 1n))
+  source.net.broadcastBlock(b!.encoded)
+  await Promise.all(all)
+  t.equal(sentFrames(hub, 'Block'), 3, 'pushed in full to ⌈√9⌉ = 3 peers')
+  t.equal(sentFrames(hub, 'BlockAnnounce'), 6, 'announced to the other 6')
+  t.equal(sentFrames(hub, 'BlockByHash'), 6, 'the 6 fetched it from the hub')
+  for (const l of leaves) t.equal(l.chain.calls.importBlock, 1, 'each leaf imported it once')
+  t.notOk(source.received[MessageType.Block] ?? source.received[MessageType.BlockAnnounce], 'nothing back to where it came from')
+  for (const l of leaves) t.equal(scoreOf(l, hub.id), 0)
+})
+
+t.test('an own block goes in full to every peer; an own confirmation to every peer without a schedule, in a Confirmations batch', async (t) => {
+  const a = await node(t)
+  const peers = await Promise.all(Array.from({ length: 4 }, () => node(t)))
+  for (const p of peers) await link(p, a)
+  const [b] = a.chain.mine(1)
+  t.equal(a.net.broadcastBlock(b!.encoded), 4)
+  t.equal(a.net.broadcastConfirmation(confirmation(b!.hash, 'w1')), 4)
+  await Promise.all(peers.map((p) => until(p.chain, 'confirmation')))
+  t.equal(sentFrames(a, 'Confirmations'), 4)
+  t.equal(sentFrames(a, 'BlockAnnounce'), 0)
+})
+
+t.test('GetBlockByHash of an unknown hash is answered empty at no cost; false announces and unasked answers are penalised', async (t) => {
+  const a = await node(t, { fetchTimeoutMs: 60_000 })
+  const r = await rogue(t, a)
+  const answer = new Promise<Uint8Array>((resolve) => r.peer.on('message', (m: OpaqueMessage) => m.type === MessageType.BlockByHash && resolve(m.payload)))
+  r.peer.send(MessageType.GetBlockByHash, encodeGetBlockByHash(new Uint8Array(32).fill(5)))
+  t.same(decodeBlockByHash(await answer).block, undefined, 'not held: an empty answer')
+  t.equal(scoreOf(a, r.id), 0, 'asking costs nothing')
+
+  // an announce of a block the rogue then says it does not hold
+  const asked = new Promise<Uint8Array>((resolve) => r.peer.on('message', (m: OpaqueMessage) => m.type === MessageType.GetBlockByHash && resolve(m.payload)))
+  const fake = makeBlock({ number: 0n, hash: a.chain.head.hash }, 'never-sent')
+  r.peer.send(MessageType.BlockAnnounce, encodeBlockAnnounce({ number: 1n, hash: fake.hash }))
+  t.same(decodeGetBlockByHash(await asked), fake.hash, 'the announcer is asked for it')
+  r.peer.send(MessageType.BlockByHash, encodeBlockByHash({ hash: fake.hash, block: undefined }))
+  await logged(a, /peer penalized.*does not hold it/)
+  t.equal(scoreOf(a, r.id), -10, 'a false announce costs FetchFailed')
+
+  r.peer.send(MessageType.BlockByHash, encodeBlockByHash({ hash: fake.hash, block: fake.encoded }))
+  await logged(a, /BlockByHash without a GetBlockByHash/)
+  t.equal(scoreOf(a, r.id), -20, 'an unasked answer costs Unexpected')
+  r.peer.send(MessageType.BlockAnnounce, Uint8Array.of(0xc1, 0x01))
+  await logged(a, /bad BlockAnnounce/)
+  t.equal(scoreOf(a, r.id), -45, 'a malformed announce costs BadMessage')
+})
+
+t.test('an announced block not delivered is fetched from the next announcer after the timeout', async (t) => {
+  const clock = new ManualClock()
+  const a = await node(t, { clock, fetchTimeoutMs: 1000 })
+  const silent = await rogue(t, a)
+  const holder = await node(t)
+  await link(holder, a)
+  const onSilent = (type: number) => new Promise<void>((resolve) => silent.peer.on('message', (m: OpaqueMessage) => m.type === type && resolve()))
+
+  // announced by the silent peer, then pushed in full by the holder before the timeout
+  const b = makeBlock(holder.chain.head, 'main-1')
+  const asked = onSilent(MessageType.GetBlockByHash)
+  silent.peer.send(MessageType.BlockAnnounce, encodeBlockAnnounce({ number: 1n, hash: b.hash }))
+  await asked
+  holder.chain.mine(1)
+  const got = imported(a, (x) => x.number === 1n)
+  holder.net.broadcastBlock(b.encoded)
+  await got
+  clock.advance(1000)
+  t.equal(scoreOf(a, silent.id), 0, 'a fetch the block already answered costs nothing on timeout')
+
+  // only announced: the silent announcer is asked first, the holder after the timeout
+  const [c] = holder.chain.mine(1)
+  const askedAgain = onSilent(MessageType.GetBlockByHash)
+  silent.peer.send(MessageType.BlockAnnounce, encodeBlockAnnounce({ number: 2n, hash: c!.hash }))
+  await askedAgain
+  const holderPeer = holder.net.transport.peers.find((p) => p.nodeId === a.id)!
+  const heard = until(a.net.transport, 'message', (p: Peer, m: OpaqueMessage) => p.nodeId === holder.id && m.type === MessageType.BlockAnnounce)
+  holderPeer.send(MessageType.BlockAnnounce, encodeBlockAnnounce({ number: 2n, hash: c!.hash }))
+  await heard
+  const got2 = imported(a, (x) => x.number === 2n)
+  clock.advance(1000)
+  await got2
+  t.equal(scoreOf(a, silent.id), -10, 'the silent announcer pays FetchFailed')
+})
+
+t.test('an announce flood fetches at most maxPendingFetches blocks at once', async (t) => {
+  const a = await node(t, { maxPendingFetches: 4, fetchTimeoutMs: 60_000 })
+  const r = await rogue(t, a)
+  let asked = 0
+  r.peer.on('message', (m: OpaqueMessage) => m.type === MessageType.GetBlockByHash && asked++)
+  for (let i = 0; i < 200; i++) r.peer.send(MessageType.BlockAnnounce, encodeBlockAnnounce({ number: 1n, hash: new Uint8Array(32).fill(i) }))
+  // far above the head: a range sync, not a fetch
+  r.peer.send(MessageType.BlockAnnounce, encodeBlockAnnounce({ number: 1000n, hash: new Uint8Array(32).fill(255) }))
+  await logged(a, /too many blocks being fetched, announce dropped/)
+  // messages keep their order: once this answer is in, every GetBlockByHash sent before it is too
+  const answered = new Promise<void>((resolve) => r.peer.on('message', (m: OpaqueMessage) => m.type === MessageType.BlockByHash && resolve()))
+  r.peer.send(MessageType.GetBlockByHash, encodeGetBlockByHash(new Uint8Array(32).fill(254)))
+  await answered
+  t.equal(asked, 4, 'four fetches, the other announces dropped')
+  t.equal(scoreOf(a, r.id), 0)
 })
