@@ -29,15 +29,32 @@ import { progress, row } from './report.js'
 const CLI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../src/cli/nfc.js')
 
 /** A TCP port nobody listens on right now (the network tests use it too). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+/**
+ * Ports handed out are below the kernel's ephemeral range (32768–60999 by default): a port the
+ * kernel picked for us is free only until the kernel picks it again — for the outgoing
+ * connection of some node dialing its peers, say — and a 21-node devnet allocates 42 ports
+ * before the last node binds them. Each process walks its own sequence through the range, and
+ * each candidate is bound once to check it is free.
+ */
+const PORT_RANGE_START = 20_000
+const PORT_RANGE_SIZE = 12_000
+let portCursor = (process.pid * 7_919) % PORT_RANGE_SIZE
+
+function tryPort(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const srv = net.createServer()
-    srv.once('error', reject)
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as net.AddressInfo).port
-      srv.close(() => resolve(port))
-    })
+    srv.once('error', () => resolve(false))
+    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)))
   })
+}
+
+export async function freePort(): Promise<number> {
+  for (let tries = 0; tries < PORT_RANGE_SIZE; tries++) {
+    const port = PORT_RANGE_START + portCursor
+    portCursor = (portCursor + 1) % PORT_RANGE_SIZE
+    if (await tryPort(port)) return port
+  }
+  throw new Error(`no free port in ${PORT_RANGE_START}–${PORT_RANGE_START + PORT_RANGE_SIZE - 1}`)
 }
 
 export async function call<T>(url: string, method: string, params: unknown[] = []): Promise<T> {
