@@ -309,7 +309,7 @@ export class Blockchain extends EventEmitter<{
   private async countConfirmation(witness: string, number: bigint, blockHash: Uint8Array): Promise<boolean> {
     const canonical = await this.store.getHashByNumber(number)
     if (canonical !== undefined && equalBytes(canonical, blockHash)) {
-      if ((this.confirmedBy.get(witness) ?? -1n) < number) this.confirmedBy.set(witness, number)
+      this.raiseConfirmed(witness, number)
       return true
     }
     if (number <= this._finalized.header.number) return false
@@ -318,6 +318,11 @@ export class Blockchain extends EventEmitter<{
     this.side.addBlock(blockHash, number, header.parentHash)
     this.side.vote(witness, number, blockHash)
     return false
+  }
+
+  /** `witness` is known to have confirmed canonical block `number` (and so everything below it). */
+  private raiseConfirmed(witness: string, number: bigint): void {
+    if ((this.confirmedBy.get(witness) ?? -1n) < number) this.confirmedBy.set(witness, number)
   }
 
   /** A valid block stored off the canonical chain: its producer and its confirmations vote for their blocks. */
@@ -442,16 +447,13 @@ export class Blockchain extends EventEmitter<{
     const chainId = this.common.chainId()
     for (const j of joined) {
       const h = j.block.header
-      const raise = (w: string, n: bigint) => {
-        if ((this.confirmedBy.get(w) ?? -1n) < n) this.confirmedBy.set(w, n)
-      }
-      raise(bytesToHex(h.producer), h.number)
+      this.raiseConfirmed(bytesToHex(h.producer), h.number)
       // confirmations heard while the block was off the chain, and those the block includes (a
       // syncing node hears no gossip for old blocks; they were checked at import)
-      for (const w of this.side.takeVotes(j.block.hash)) raise(w, h.number)
+      for (const w of this.side.takeVotes(j.block.hash)) this.raiseConfirmed(w, h.number)
       for (const c of j.block.confirmations) {
         const signer = recoverConfirmer(chainId, c)
-        if (signer !== null) raise(bytesToHex(signer), c.number)
+        if (signer !== null) this.raiseConfirmed(bytesToHex(signer), c.number)
       }
     }
     this.headSeats = (await readWitnesses(this.state.live)).seats
