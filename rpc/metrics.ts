@@ -7,6 +7,7 @@
  * label sets bounded (the RPC layer maps unregistered method names to "unknown").
  */
 import * as prom from 'prom-client'
+import { BanReason, RefuseReason } from '../src/p2p/connectionGate.js'
 import type { DurationSnapshot, SlotMetricsSnapshot, TrafficCount, TrafficSnapshot } from '../src/node/interface.js'
 import type { P2pConnectionsSnapshot } from './config.js'
 
@@ -223,10 +224,10 @@ export function registerP2pConnectionMetrics(registry: Registry, readSnapshot: (
     snapshotCounter(registry, read, name, help, 'reason', pick)
   byReason(
     'nfc_p2p_connections_refused_total',
-    'inbound connections refused or cut before they became peers, by reason (banned, per-ip, rate, full, pending-evicted, handshake-timeout)',
+    `connections refused or cut before they became peers, by reason (${Object.values(RefuseReason).join(', ')})`,
     (s) => s.refused,
   )
-  byReason('nfc_p2p_bans_total', 'bans placed on misbehaving peers (node id and/or address), by reason', (s) => s.bans)
+  byReason('nfc_p2p_bans_total', `bans placed on misbehaving peers (node id and/or address), by reason (${Object.values(BanReason).join(', ')})`, (s) => s.bans)
   const gauge = (name: string, help: string, label: string, values: (s: P2pConnectionsSnapshot) => Record<string, number>) => {
     registry.reserve(name)
     new prom.Gauge({

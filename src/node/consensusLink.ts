@@ -16,7 +16,7 @@ import type { TxPool } from '../txpool/txPool.js'
 import { isNfcError, NfcError } from '../util/errors.js'
 import { DposError } from '../consensus/dpos/errors.js'
 import type { Blockchain } from './blockchain.js'
-import { isPeerFault } from './importBlock.js'
+import { isBadSignature, isPeerFault } from './importBlock.js'
 import { addressOf, recoverPublicKey, sign } from '../crypto/secp256k1.js'
 import { core } from '../core/index.js'
 import { uint64be } from '../util/bytes.js'
@@ -173,6 +173,10 @@ export class ConsensusLink implements ChainAdapter {
   /** only a proven-invalid block or confirmation costs the sender; a local fault never does */
   isPeerFault(e: unknown): boolean {
     return isPeerFault(e)
+  }
+
+  isBadSignature(e: unknown): boolean {
+    return isBadSignature(e)
   }
 
   async addTransaction(raw: Uint8Array): Promise<'added' | 'known'> {

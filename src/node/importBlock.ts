@@ -76,6 +76,14 @@ const PEER_FAULT_CODES: ReadonlySet<string> = new Set<string>([
   TxPoolErrorCode.TIP_ABOVE_FEE_CAP,
 ])
 
+/** codes of a transaction or confirmation whose signature is invalid (the P2P layer bans the sender) */
+const BAD_SIGNATURE_CODES: ReadonlySet<string> = new Set<string>([ChainErrorCode.BadSignature, TxErrorCode.INVALID_SIG, TxErrorCode.INVALID_SENDER])
+
+/** Whether a peer's transaction or confirmation failed on its signature (see BAD_SIGNATURE_CODES). */
+export function isBadSignature(e: unknown): boolean {
+  return isNfcError(e) && BAD_SIGNATURE_CODES.has(e.code)
+}
+
 /**
  * Whether an error from importing a block (or taking a confirmation) proves the peer's data
  * invalid: a rule-breaking block, undecodable bytes, a bad signature, a DPoS rule or a

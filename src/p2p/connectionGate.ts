@@ -44,6 +44,9 @@ export const BanReason = {
   BadHandshake: 'bad-handshake',
   /** a block that proved invalid (one is enough) */
   InvalidBlock: 'invalid-block',
+  /** a transaction or confirmation whose signature is invalid: every node checks signatures
+   *  before it relays, so no honest peer passes one on (one is enough) */
+  InvalidSignature: 'invalid-signature',
   /** offences that added up to the disconnect score */
   BadScore: 'bad-score',
 } as const

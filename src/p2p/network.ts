@@ -92,6 +92,9 @@ export interface ChainAdapter {
    *  (the sender is penalised); false = a local fault (database, disk, a bug): the peer keeps
    *  its score and its connection */
   isPeerFault(e: unknown): boolean
+  /** whether a peer-fault error of addTransaction or addConfirmation is a bad signature: no
+   *  honest node relays one (each checks signatures first), so the sender is banned at once */
+  isBadSignature?(e: unknown): boolean
   /** number and hash of the block encoded by importBlock-compatible bytes, without validating
    *  (used to dedupe gossip and to learn a peer's head); throws on garbage */
   blockId(encoded: Uint8Array): BlockId
@@ -162,6 +165,9 @@ export const NetworkPenalty = {
   Timeout: 20,
   /** a confirmation the chain rejects (may be a fork disagreement, so less than a bad block) */
   InvalidConfirmation: 10,
+  /** a transaction or confirmation whose signature is invalid (ChainAdapter.isBadSignature): one
+   *  is enough to drop and ban the sender, like an invalid block */
+  InvalidSignature: 100,
   /** a flow receipt or checkpoint signature the flow service rejects */
   InvalidFlow: 10,
   /** an announced block not delivered in time, or not held when asked (the announce was false) */
@@ -861,7 +867,7 @@ export class Network extends EventEmitter {
         return
       }
       this.log.warn('invalid transaction from peer', { peer: ps.id, error: e })
-      return ps.penalize(Penalty.InvalidTx, `invalid transaction: ${errorText(e)}`)
+      return this.penalizeInvalid(ps, Penalty.InvalidTx, `invalid transaction: ${errorText(e)}`, e)
     }
     if (r === 'added') this.relay(MessageType.Tx, raw, key)
   }
@@ -898,7 +904,7 @@ export class Network extends EventEmitter {
         this.log.error("handling a confirmation failed here (not the peer's fault)", { peer: from?.id, error: e })
       } else if (from && !from.closed) {
         this.log.warn('invalid confirmation from peer', { peer: from.id, error: e })
-        from.penalize(NetworkPenalty.InvalidConfirmation, `invalid confirmation: ${errorText(e)}`)
+        this.penalizeInvalid(from, NetworkPenalty.InvalidConfirmation, `invalid confirmation: ${errorText(e)}`, e)
       }
       return
     }
@@ -908,6 +914,16 @@ export class Network extends EventEmitter {
     }
     this.waitingConfirmations.delete(key)
     if (r === 'added' && hops > 0) this.routeConfirmation(encoded, key, hops - 1, false)
+  }
+
+  /**
+   * A transaction or confirmation the chain refused as the peer's fault: a bad signature proves
+   * malice (disconnect and ban at once); anything else costs `points` of score. Flow messages are
+   * not judged this way: a node outside the committee relays receipts it did not validate.
+   */
+  private penalizeInvalid(ps: PeerState, points: number, why: string, e: unknown): void {
+    if (this.chain.isBadSignature?.(e) === true) ps.penalize(NetworkPenalty.InvalidSignature, why, BanReason.InvalidSignature)
+    else ps.penalize(points, why)
   }
 
   /** flow gossip: dedupe by payload hash, hand to the flow service, relay what it passes on */

@@ -5,7 +5,10 @@
  * - P2P bytes per empty block, all nodes together (each byte counted once, as sent) and per node
  *   (what one node sends plus receives), from every node's `nfc_p2p_bytes_*` counters (/metrics)
  *   read once the chain runs and again `MEASURED_BLOCKS` blocks later;
- * - finality lag on node 0 over the same blocks: production (the block's slot time) → final.
+ * - finality lag on node 0 over the same blocks: production (the block's slot time) → final;
+ * - the gossip above the blocks' own floor: every node must receive each block once (and on
+ *   average send it once), and a block carries about one confirmation per other witness, so the
+ *   floor grows with the witness count; what is above it is the gossip's own cost.
  *
  * Baselines: the per-node figure is printed next to the 4-node one (target: ≤ 2× at 21 nodes); the
  * totals next to the same devnet run by another build when `NFC_BENCH_P2P_BEFORE` names its
@@ -44,6 +47,13 @@ interface Figures {
   perNodePerBlock: number
   /** bytes per block by message type, all nodes, sent */
   byType: Record<string, number>
+  /** mean encoded size of the measured blocks (header + body: the witness confirmations they carry) */
+  blockBytes: number
+  /** what the blocks alone cost per node: each node receives each block once and, on average,
+   *  sends it once (2 × blockBytes × (n−1)/n); gossip cannot go below it */
+  floorPerNode: number
+  /** fewest and most peers a node had at the end (a full mesh: n − 1 both) */
+  peers: [number, number]
   finalityMedianMs: number
   finalityBlocks: number
 }
@@ -144,11 +154,18 @@ async function measure(nodes: number, label: string, cli: string | undefined): P
       const b = await call<{ timestampMs: string }>(url, 'eth_getBlockByNumber', [`0x${n.toString(16)}`, false])
       lags.push(at - Number(b.timestampMs))
     }
+    let sizes = 0
+    for (let n = from + 1; n <= to; n++) sizes += Number((await call<{ size: string }>(url, 'eth_getBlockByNumber', [`0x${n.toString(16)}`, false])).size)
+    const blockBytes = sizes / blocks
+    const peerCounts = await Promise.all(procs.map(async (p) => Number(await call<string>(p.url, 'net_peerCount'))))
     return {
       nodes,
       totalPerBlock,
       perNodePerBlock,
       byType,
+      blockBytes,
+      floorPerNode: (2 * blockBytes * (nodes - 1)) / nodes,
+      peers: [Math.min(...peerCounts), Math.max(...peerCounts)],
       finalityMedianMs: lags.length > 0 ? quantile(lags, 0.5) : NaN,
       finalityBlocks: lags.length,
     }
@@ -163,7 +180,7 @@ function describe(f: Figures): string {
     .filter(([, v]) => v >= 1)
     .sort((a, b) => b[1] - a[1])
     .map(([t, v]) => `${t} ${Math.round(v).toLocaleString('en-US')}`)
-  return `   ${f.nodes} nodes, sent bytes per block by type: ${parts.join(', ')}\n`
+  return `   ${f.nodes} nodes, sent bytes per block by type: ${parts.join(', ')}; mean block ${Math.round(f.blockBytes).toLocaleString('en-US')} B; peers per node ${f.peers[0]}–${f.peers[1]}\n`
 }
 
 export async function run(): Promise<void> {
@@ -199,6 +216,12 @@ export async function run(): Promise<void> {
       unit: 'B',
       baseline: { name: `${small.nodes} nodes`, value: small.perNodePerBlock },
       ...(isLargest ? { target: `≤ 2× the ${small.nodes}-node figure`, met: f.perNodePerBlock <= 2 * small.perNodePerBlock } : {}),
+    })
+    row({
+      name: `p2p: gossip bytes per node above the blocks' own floor, ${f.nodes} nodes (per node − 2 × block × (n−1)/n)`,
+      value: f.perNodePerBlock - f.floorPerNode,
+      unit: 'B',
+      baseline: { name: `${small.nodes} nodes`, value: small.perNodePerBlock - small.floorPerNode },
     })
     row({
       name: `p2p: finality lag, median, ${f.nodes} nodes (${f.finalityBlocks} blocks, ms)`,

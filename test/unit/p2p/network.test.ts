@@ -23,6 +23,7 @@ import {
   encodeBlockAnnounce,
   encodeBlockByHash,
   encodeBlocks,
+  encodeConfirmations,
   encodeGetBlockByHash,
   encodeGetBlocks,
 } from '../../../src/p2p/chainMessages.js'
@@ -432,6 +433,34 @@ t.test('future blocks are retried; confirmations wait for their block', async (t
   a.net.broadcastConfirmation(confirmation(x!.hash, 'bad'))
   await logged(b, /WARN .*invalid confirmation from peer/)
   t.equal(scoreOf(b, a.id), -10)
+})
+
+t.test('a bad signature on a transaction or confirmation drops and bans the sender at once', async (t) => {
+  const b = await node(t)
+  for (const [what, send] of [
+    ['transaction', (r: Awaited<ReturnType<typeof rogue>>) => r.peer.send(MessageType.Tx, Uint8Array.of(0xfd, 1, 2, 3))],
+    [
+      'confirmation',
+      (r: Awaited<ReturnType<typeof rogue>>) =>
+        r.peer.send(MessageType.Confirmations, encodeConfirmations({ hops: 0, items: [confirmation(b.chain.head.hash, 'badsig')] })),
+    ],
+  ] as const) {
+    const evil = await rogue(t, b, 0n)
+    const closed = until<[PeerInfo, PeerCloseInfo]>(b.net, 'peerClosed', (p) => p.id === evil.id)
+    send(evil)
+    const [, info] = await closed
+    t.equal(info.reason, DisconnectReason.BadScore, `one ${what} with a bad signature: dropped`)
+    await logged(b, new RegExp(`WARN .*peer banned .*peer=${evil.id}.*reason=invalid-signature`))
+    await t.rejects(evil.tr.connect(b.url), byMeta({ reason: DisconnectReason.BadScore }), `${what}: refused on reconnect while banned`)
+  }
+  // an invalid transaction for any other reason costs score only
+  const other = await rogue(t, b, 0n)
+  other.peer.send(MessageType.Tx, Uint8Array.of(0xff, 1, 2, 3))
+  await logged(b, /WARN .*invalid transaction from peer/)
+  t.ok(
+    b.net.peers.some((p) => p.id === other.id),
+    'a tx invalid for another reason: still connected',
+  )
 })
 
 t.test('peer exchange: a node learns a third node from its peer and dials it', async (t) => {
