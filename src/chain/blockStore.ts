@@ -88,8 +88,9 @@ export class BlockStore {
     return this.db.get(metaKey(name))
   }
 
-  async putMeta(name: string, value: Uint8Array): Promise<void> {
-    await this.db.put(metaKey(name), value)
+  /** `sync`: on disk before this resolves (LevelDB syncs its log, so every earlier write too) */
+  async putMeta(name: string, value: Uint8Array, opts: { sync?: boolean } = {}): Promise<void> {
+    await this.db.put(metaKey(name), value, { sync: opts.sync === true })
   }
 
   metaOp(name: string, value: Uint8Array): BatchOp {

@@ -12,6 +12,8 @@ export const ChainErrorCode = {
   DatadirForeign: 'CHAIN_DATADIR_FOREIGN',
   DatadirCorrupt: 'CHAIN_DATADIR_CORRUPT',
   DatadirLocked: 'CHAIN_DATADIR_LOCKED',
+  /** the database no longer holds a block the node had called final (lost writes: power loss) */
+  DatadirLostWrites: 'CHAIN_DATADIR_LOST_WRITES',
 } as const
 export type ChainErrorCode = (typeof ChainErrorCode)[keyof typeof ChainErrorCode]
 

@@ -4,6 +4,7 @@
  * loads the genesis, wires SIGINT/SIGTERM to a clean stop, and calls the node.
  */
 import { benchCommand } from './benchCommand.js'
+import { dbCommand } from './dbCommand.js'
 import { devnetCommand } from './devnetCommand.js'
 import { explorerCommand } from './explorerCommand.js'
 import { flowCommand } from './flowCommand.js'
@@ -31,6 +32,7 @@ Usage:
   nfc status [--rpc URL] [--json]
   nfc flow simulate [--rpc URL] [--consumers C] [--providers P] [--seconds S] [--cheat KIND] …
   nfc bench [group…]   (the benchmarks of \`npm run bench\`; \`nfc bench --help\` lists the groups)
+  nfc db repair --datadir DIR
   nfc --version [--json]
 
 Commands:
@@ -46,6 +48,7 @@ Commands:
             sign receipts and submit them to a running node)
   bench     the DESIGN §8 benchmarks (WASM core, recovery, blocks, RPC, PoVF, devnets, load),
             each figure next to its same-run baseline and target
+  db        \`repair\`: a chain database damaged by a power cut or a disk fault, usable again
   version   the version, the git commit and the WASM core this build runs (also --version)
 
 Run \`nfc <command> --help\` for the options of a command. \`nfc node\` and \`nfc devnet\`
@@ -70,6 +73,8 @@ async function main(argv: string[]): Promise<number> {
       return flowCommand(rest)
     case 'bench':
       return benchCommand(rest)
+    case 'db':
+      return dbCommand(rest)
     case '--version':
     case '-V':
     case 'version':

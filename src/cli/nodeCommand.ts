@@ -1,5 +1,6 @@
 /** `nfc node`: run a node until SIGINT/SIGTERM, then stop cleanly at a committed head. */
-import { existsSync, readFileSync, rmSync, statSync } from 'node:fs'
+import { existsSync, readFileSync, statSync } from 'node:fs'
+import { createInterface } from 'node:readline/promises'
 import { join, resolve } from 'node:path'
 import { hexToBytes } from '@ethereumjs/util'
 import { loadGenesisFile } from '../chain/genesis.js'
@@ -7,7 +8,7 @@ import { DEV_WITNESS_KEY } from '../node/devAccounts.js'
 import { startNode, type RunningNode } from './start.js'
 import { openDatabase } from '../chain/blockStore.js'
 import { ChainErrorCode } from '../chain/errors.js'
-import { chaindataDir } from '../node/datadir.js'
+import { CHAIN_DATA_FILES, chaindataDir, removeChainData } from '../node/datadir.js'
 import { isNfcError } from '../util/errors.js'
 import { packageRoot } from '../util/packageRoot.js'
 import { createLogger, LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from '../util/logger.js'
@@ -68,7 +69,10 @@ Options:
                         most queued (nonce-gapped) transactions per sender (default 64)
   --txpool-globalqueue N
                         queued transactions in the whole pool (default 1024)
-  --reset               delete the data directory first (the chain starts over from genesis)
+  --reset               remove the chain data first (the chain starts over from genesis): the
+                        database, FINAL and the local transaction journal; the node key and
+                        keystores are kept. Asks on a terminal unless --yes
+  --yes                 --reset without asking
   --log-level LEVEL     debug | info | warn | error (default info)
   --log-format FORMAT   text (default) | json: one JSON object a line (time, level, module, msg,
                         fields; bytes as 0x hex, big numbers as decimal strings) for log shippers
@@ -335,6 +339,17 @@ function keystoreJson(file: string, text: string): unknown {
   }
 }
 
+/** Asks on the terminal before `--reset` removes anything (y or yes; anything else keeps the data). */
+async function confirmReset(datadir: string): Promise<boolean> {
+  const rl = createInterface({ input: process.stdin, output: process.stderr })
+  try {
+    const answer = await rl.question(`Remove the chain data in ${datadir} (${CHAIN_DATA_FILES.join(', ')})? The node key and keystores are kept. [y/N] `)
+    return /^y(es)?$/i.test(answer.trim())
+  } finally {
+    rl.close()
+  }
+}
+
 /** `--reset` must never pull the data out from under a running node: take its lock first. */
 export async function refuseIfInUse(datadir: string): Promise<void> {
   if (!existsSync(chaindataDir(datadir))) return
@@ -380,6 +395,7 @@ export const NODE_OPTIONS = {
   'txpool-accountqueue': { type: 'string' },
   'txpool-globalqueue': { type: 'string' },
   reset: { type: 'boolean', default: false },
+  yes: { type: 'boolean', default: false },
   'log-level': { type: 'string', default: 'info' },
   'log-format': { type: 'string', default: 'text' },
   help: { type: 'boolean', short: 'h', default: false },
@@ -431,8 +447,12 @@ export async function nodeCommand(argv: string[]): Promise<number> {
           : undefined
     if (opts.reset) {
       await refuseIfInUse(datadir)
-      rmSync(datadir, { recursive: true, force: true })
-      logger.info('reset: removed the data directory', { datadir })
+      if (!opts.yes && process.stdin.isTTY && !(await confirmReset(datadir))) {
+        process.stderr.write('nfc node: --reset cancelled, nothing was removed\n')
+        return 1
+      }
+      const removed = removeChainData(datadir)
+      logger.info('reset: removed the chain data (the node key and keystores are kept)', { datadir, removed: removed.join(', ') || 'nothing' })
     }
     logger.info('starting', {
       genesis: genesisFile,

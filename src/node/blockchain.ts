@@ -470,7 +470,8 @@ export class Blockchain extends EventEmitter<{
     const header = hash === undefined ? undefined : await this.store.getHeader(hash)
     if (hash === undefined || header === undefined) return
     this._finalized = { hash, header }
-    await this.store.putMeta('finalized', hash)
+    // synced: the write that moves the final block, and every block below it, survives a power cut
+    await this.store.putMeta('finalized', hash, { sync: true })
     this.emit('finalized', this._finalized)
   }
 

@@ -136,6 +136,7 @@ export function corrupt(reason: string): NfcError {
     ChainErrorCode.DatadirCorrupt,
     `the data directory is damaged: ${reason}. Nothing was changed; restore it from a backup or start ` +
       'with another --datadir (or `npm run reset` for the dev chain).',
+    { reason },
   )
 }
 

@@ -50,7 +50,8 @@ import { DposStore } from '../consensus/dpos/store.js'
 import { readCheckpoint, readCommittee, readReceiptParties, readSession } from '../consensus/povf/views.js'
 import { flowOf } from '../consensus/dpos/engine.js'
 import { CpStatus, EntryStatus, FlowStore } from '../consensus/povf/store.js'
-import { chaindataDir, ensureDatadir, guardOpen, holdsRecords } from './datadir.js'
+import { chaindataDir, checkFinalMarker, damagedDatabase, ensureDatadir, guardOpen, holdsRecords, isDamage } from './datadir.js'
+import { readFinalMarker, removeFinalMarker, writeFinalMarker } from '../storage/finalMarker.js'
 import { isNfcError } from '../util/errors.js'
 import { ChainErrorCode } from '../chain/errors.js'
 import { EVIDENCE_FALLBACK_INTERVALS, scheduleEvidence } from './evidenceDuty.js'
@@ -365,7 +366,7 @@ export class Node implements NodeApi {
       // a directory locked by a running node is that node's: only forget our links to it
       if (isNfcError(e) && e.code === ChainErrorCode.DatadirLocked) guard?.drop()
       else guard?.restore()
-      throw e
+      throw isDamage(e) ? damagedDatabase(opts.datadir, e) : e
     }
     const db = chainDb.level
     let chain: Blockchain
@@ -378,13 +379,25 @@ export class Node implements NodeApi {
         now,
         existed,
       })
+      // a new database: the marker of the one it replaces (removed by hand) says nothing about it
+      if (!existed) removeFinalMarker(opts.datadir)
+      const marker = readFinalMarker(opts.datadir)
+      if (marker !== undefined) await checkFinalMarker(opts.datadir, marker, chain.store, chain.head.header.number)
     } catch (e) {
       await db.close()
       // refused: hand the operator back the directory exactly as it was
       guard?.restore()
-      throw e
+      throw isDamage(e) ? damagedDatabase(opts.datadir, e) : e
     }
     guard?.drop()
+    // the database's synced write of a final block comes first (Blockchain.updateFinality)
+    chain.on('finalized', (h: Head) => {
+      try {
+        writeFinalMarker(opts.datadir, { number: h.header.number, hash: h.hash })
+      } catch (e) {
+        logger.error('could not record the final block outside the database (FINAL)', { datadir: opts.datadir, error: e })
+      }
+    })
     const recoverPool = RecoverPool.create({ threads: opts.recoverThreads })
     const txpool = new TxPool(
       {

@@ -197,7 +197,7 @@ t.test('--reset on a datadir in use by another process', async (t) => {
   }))
   t.equal(second.code, 1, 'the second node refuses')
   t.match(second.stderr, /in use by another process/)
-  t.notMatch(second.stderr, /reset: removed the data directory/, 'nothing was removed')
+  t.notMatch(second.stderr, /reset: removed/, 'nothing was removed')
 
   // the first node's chain survives its own restart
   t.equal(await first.stop(), 0)

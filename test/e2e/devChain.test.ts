@@ -429,7 +429,7 @@ t.test('--reset starts over from block 0', async (t) => {
   t.match(node.stderr(), /stopped head=/)
   const restartedAt = Date.now()
   await start(['--reset'])
-  t.match(node.stderr(), /reset: removed the data directory/)
+  t.match(node.stderr(), /reset: removed the chain data/)
   t.match(node.stderr(), /initialised chain from genesis/)
   const head = await provider.getBlockNumber()
   t.ok(head < oldHead, `new head ${head} is below the old ${oldHead}`)

@@ -23,7 +23,7 @@ export async function openDatabase(dir: string): Promise<Db> {
     throw new NfcError(
       ChainErrorCode.DatadirCorrupt,
       `data directory ${dir} cannot be opened: ${cause}. Nothing was changed; move it aside or ` + `start with another --datadir.`,
-      { dir },
+      { dir, reason: cause },
     )
   }
   return db

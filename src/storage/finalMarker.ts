@@ -1,0 +1,77 @@
+/**
+ * The last final block, kept outside the database too: `<datadir>/FINAL` (JSON `{number, hash}`),
+ * written to a temporary file, fsynced, renamed over the old one, and the directory fsynced — so it
+ * is always whole, old or new. The node writes it after the database's synced write of the same
+ * block (`BlockStore.putMeta(…, { sync: true })`), so it never runs ahead of what LevelDB was told
+ * to keep.
+ *
+ * Why a second record: LevelDB keeps what was synced, but a power cut on a disk that acknowledges
+ * writes it has not stored, or a damaged log, costs the newest records, and LevelDB then opens
+ * without a word. A node that restarted from such a database would sit below a block it already
+ * called final and could follow another branch (DESIGN §10). On start the node compares the two
+ * (`checkFinalMarker`, src/node/datadir.ts) and refuses to start below the marker.
+ */
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { ChainErrorCode } from '../chain/errors.js'
+import { bytesOfHexLoose, hexOf } from '../util/bytes.js'
+import { NfcError } from '../util/errors.js'
+
+export const FINAL_MARKER_FILE = 'FINAL'
+
+export interface FinalMarker {
+  number: bigint
+  hash: Uint8Array
+}
+
+export function finalMarkerPath(datadir: string): string {
+  return join(datadir, FINAL_MARKER_FILE)
+}
+
+/** The marker of `datadir`, undefined when there is none; a file that is not one is a clear error. */
+export function readFinalMarker(datadir: string): FinalMarker | undefined {
+  const file = finalMarkerPath(datadir)
+  let text: string
+  try {
+    text = readFileSync(file, 'utf8')
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+    throw new NfcError(ChainErrorCode.DatadirCorrupt, `cannot read ${file}: ${(e as Error).message}`, { file })
+  }
+  try {
+    const j = JSON.parse(text) as { number?: unknown; hash?: unknown }
+    if (typeof j.number !== 'string' || !/^\d+$/.test(j.number)) throw new Error('"number" is not a decimal string')
+    if (typeof j.hash !== 'string' || !/^0x[0-9a-f]{64}$/.test(j.hash)) throw new Error('"hash" is not a 32-byte hex string')
+    return { number: BigInt(j.number), hash: bytesOfHexLoose(j.hash) }
+  } catch (e) {
+    throw new NfcError(
+      ChainErrorCode.DatadirCorrupt,
+      `${file} (the record of the last final block) is damaged: ${(e as Error).message}. ` +
+        'Nothing was changed; if the chain database is intact, delete that file and start again.',
+      { file },
+    )
+  }
+}
+
+/** Replaces the marker atomically and durably (temporary file, fsync, rename, fsync of the directory). */
+export function writeFinalMarker(datadir: string, m: FinalMarker): void {
+  const file = finalMarkerPath(datadir)
+  const tmp = `${file}.tmp`
+  writeFileSync(tmp, `${JSON.stringify({ number: m.number.toString(), hash: hexOf(m.hash) })}\n`)
+  syncPath(tmp)
+  renameSync(tmp, file)
+  syncPath(datadir)
+}
+
+export function removeFinalMarker(datadir: string): void {
+  rmSync(finalMarkerPath(datadir), { force: true })
+}
+
+function syncPath(path: string): void {
+  const fd = openSync(path, 'r')
+  try {
+    fsyncSync(fd)
+  } finally {
+    closeSync(fd)
+  }
+}
