@@ -71,7 +71,7 @@ Options:
                         queued transactions in the whole pool (default 1024)
   --reset               remove the chain data first (the chain starts over from genesis): the
                         database, FINAL and the local transaction journal; the node key and
-                        keystores are kept. Asks on a terminal unless --yes
+                        keystores (and SIGNED, the witness's highest vote) are kept. Asks on a terminal unless --yes
   --yes                 --reset without asking
   --log-level LEVEL     debug | info | warn | error (default info)
   --log-format FORMAT   text (default) | json: one JSON object a line (time, level, module, msg,

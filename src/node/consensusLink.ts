@@ -82,6 +82,9 @@ export interface ConsensusLinkOptions {
   /** this node's witness key (signs confirmations while seated), if any */
   witnessKey?: Uint8Array
   witnessAddress?: string
+  /** the highest height this witness voted at before this run (`<datadir>/SIGNED`), and where a
+   *  new one is recorded — synchronously, before the vote leaves the node */
+  votes?: { highest: bigint | undefined; record(number: bigint): void }
 }
 
 export class ConsensusLink implements ChainAdapter {
@@ -95,13 +98,22 @@ export class ConsensusLink implements ChainAdapter {
   /**
    * The highest block number this witness has signed a confirmation for. It never signs at or
    * below it again, so it never confirms two blocks at one height — on a switch to an equal or
-   * longer branch it confirms only the new heights. Starts at the head: after a restart it
-   * cannot know what it signed before.
+   * longer branch it confirms only the new heights. Starts at the head or the recorded height
+   * (`votes`), whichever is higher: a database that lost its newest blocks does not make it vote
+   * at those heights again.
    */
   private highestSigned: bigint
 
   constructor(private readonly o: ConsensusLinkOptions) {
-    this.highestSigned = o.chain.head.header.number
+    const recorded = o.votes?.highest
+    const head = o.chain.head.header.number
+    this.highestSigned = recorded !== undefined && recorded > head ? recorded : head
+  }
+
+  /** raises highestSigned, recording it first when it is a vote of ours at a new height */
+  private voteAt(number: bigint): void {
+    this.o.votes?.record(number)
+    this.highestSigned = number
   }
 
   status() {
@@ -218,7 +230,7 @@ export class ConsensusLink implements ChainAdapter {
     if (witnessKey === undefined || witnessAddress === undefined) return
     // its own block is its vote at that height (DESIGN §4: own blocks count as confirmed)
     if (producer === witnessAddress) {
-      if (number > this.highestSigned) this.highestSigned = number
+      if (number > this.highestSigned) this.voteAt(number)
       return
     }
     if (!chain.seats.includes(witnessAddress)) return
@@ -227,7 +239,7 @@ export class ConsensusLink implements ChainAdapter {
     const horizon = BigInt(chain.dpos.W) * 2n * chain.dpos.intervalMs
     if (timestamp + horizon < BigInt(this.o.now())) return
     if (number <= this.highestSigned) return
-    this.highestSigned = number
+    this.voteAt(number)
     const c = signConfirmation(chain.common.chainId(), hash, number, witnessKey)
     if (!this.confirmations.add(witnessAddress, c)) return
     chain.noteOwnVote(hash)

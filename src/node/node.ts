@@ -51,7 +51,7 @@ import { readCheckpoint, readCommittee, readReceiptParties, readSession } from '
 import { flowOf } from '../consensus/dpos/engine.js'
 import { CpStatus, EntryStatus, FlowStore } from '../consensus/povf/store.js'
 import { chaindataDir, checkFinalMarker, damagedDatabase, ensureDatadir, guardOpen, holdsRecords, isDamage } from './datadir.js'
-import { readFinalMarker, removeFinalMarker, writeFinalMarker } from '../storage/finalMarker.js'
+import { readFinalMarker, readSignedHeight, removeFinalMarker, writeFinalMarker, writeSignedHeight } from '../storage/finalMarker.js'
 import { isNfcError } from '../util/errors.js'
 import { ChainErrorCode } from '../chain/errors.js'
 import { EVIDENCE_FALLBACK_INTERVALS, scheduleEvidence } from './evidenceDuty.js'
@@ -142,6 +142,8 @@ export class Node implements NodeApi {
     readonly txpool: TxPool,
     readonly logger: Logger,
     now: () => number,
+    /** the highest height this node's witness voted at in earlier runs (`<datadir>/SIGNED`) */
+    votedBefore: bigint | undefined,
   ) {
     this.chainId = opts.genesis.chainId
     this.journal = new TxJournal({ file: join(opts.datadir, JOURNAL_FILE), logger: logger.child('txpool'), now })
@@ -167,6 +169,14 @@ export class Node implements NodeApi {
       now,
       witnessKey: opts.witnessKey,
       witnessAddress,
+      ...(witnessAddress === undefined
+        ? {}
+        : {
+            votes: {
+              highest: votedBefore,
+              record: (n: bigint) => writeSignedHeight(opts.datadir, chain.genesisHash, n),
+            },
+          }),
     })
     chain.on('removedBlock', ({ block }) => this.reorgTxs.push(...block.transactions))
     chain.on('doubleProduction', (d) => this.onDoubleProduction(d))
@@ -370,6 +380,7 @@ export class Node implements NodeApi {
     }
     const db = chainDb.level
     let chain: Blockchain
+    let votedBefore: bigint | undefined
     try {
       chain = await Blockchain.open({
         db,
@@ -383,6 +394,7 @@ export class Node implements NodeApi {
       if (!existed) removeFinalMarker(opts.datadir)
       const marker = readFinalMarker(opts.datadir)
       if (marker !== undefined) await checkFinalMarker(opts.datadir, marker, chain.store, chain.head.header.number)
+      votedBefore = readSignedHeight(opts.datadir, chain.genesisHash)
     } catch (e) {
       await db.close()
       // refused: hand the operator back the directory exactly as it was
@@ -409,7 +421,7 @@ export class Node implements NodeApi {
       },
       await poolView(chain, chain.head.header),
     )
-    const node = new Node(opts, db, chain, recoverPool, txpool, logger, now)
+    const node = new Node(opts, db, chain, recoverPool, txpool, logger, now, votedBefore)
     node.flow = node.startFlow(chainDb)
     try {
       node.restored = await restoreLocalTxs({

@@ -53,11 +53,55 @@ export function readFinalMarker(datadir: string): FinalMarker | undefined {
   }
 }
 
-/** Replaces the marker atomically and durably (temporary file, fsync, rename, fsync of the directory). */
+/** Replaces the marker atomically and durably. */
 export function writeFinalMarker(datadir: string, m: FinalMarker): void {
-  const file = finalMarkerPath(datadir)
+  replaceDurably(datadir, FINAL_MARKER_FILE, { number: m.number.toString(), hash: hexOf(m.hash) })
+}
+
+/**
+ * `<datadir>/SIGNED`: the highest height this node's witness key voted at (a confirmation signed,
+ * or a block produced), with the genesis it was for, kept like FINAL and written before the vote
+ * leaves the node. `ConsensusLink` starts above it, so a witness whose database lost its newest
+ * blocks (or was reset and syncs again) never votes twice at one height. Kept by `--reset`.
+ */
+export const SIGNED_FILE = 'SIGNED'
+
+export function readSignedHeight(datadir: string, genesisHash: Uint8Array): bigint | undefined {
+  const file = join(datadir, SIGNED_FILE)
+  let text: string
+  try {
+    text = readFileSync(file, 'utf8')
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+    throw new NfcError(ChainErrorCode.DatadirCorrupt, `cannot read ${file}: ${(e as Error).message}`, { file })
+  }
+  let j: { genesis?: unknown; number?: unknown }
+  try {
+    j = JSON.parse(text) as typeof j
+  } catch {
+    j = {}
+  }
+  if (typeof j.genesis !== 'string' || typeof j.number !== 'string' || !/^\d+$/.test(j.number)) {
+    throw new NfcError(
+      ChainErrorCode.DatadirCorrupt,
+      `${file} (the highest height this witness voted at) is damaged. Nothing was changed; delete it only if ` +
+        'this witness has not voted on this chain since its last final block.',
+      { file },
+    )
+  }
+  // a record of another chain (a reset dev chain has a new genesis) says nothing about this one
+  return j.genesis === hexOf(genesisHash) ? BigInt(j.number) : undefined
+}
+
+export function writeSignedHeight(datadir: string, genesisHash: Uint8Array, number: bigint): void {
+  replaceDurably(datadir, SIGNED_FILE, { genesis: hexOf(genesisHash), number: number.toString() })
+}
+
+/** temporary file, fsync, rename over the old one, fsync of the directory: old or new, never torn */
+function replaceDurably(datadir: string, name: string, value: unknown): void {
+  const file = join(datadir, name)
   const tmp = `${file}.tmp`
-  writeFileSync(tmp, `${JSON.stringify({ number: m.number.toString(), hash: hexOf(m.hash) })}\n`)
+  writeFileSync(tmp, `${JSON.stringify(value)}\n`)
   syncPath(tmp)
   renameSync(tmp, file)
   syncPath(datadir)

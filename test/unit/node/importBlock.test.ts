@@ -698,3 +698,49 @@ t.test('ConsensusLink.importBlock refuses undecodable bytes with CHAIN_BAD_ENCOD
   t.equal(await link.importBlock(encoded), 'known')
   t.equal(hex(b.chain.head.hash), hex(b1.hash))
 })
+
+t.test('a witness never votes at or below the height it recorded (SIGNED): a database that lost blocks does not make it vote twice', async (t) => {
+  const recoverPool = RecoverPool.create({ threads: 1 })
+  t.teardown(() => recoverPool.close())
+  const a = await openChain(t)
+  const b1 = await produce(a.chain, 1n)
+  // a witness that did not produce block 1, as a restarted node would see it
+  const voter = witnesses.find((w) => w !== producerOf(b1))!
+  const run = async (recorded: bigint | undefined) => {
+    const b = await openChain(t)
+    const head = async () => b.chain.stateAt(b.chain.head.header)
+    const txpool = new TxPool(
+      { common: b.chain.common, minGasPrice: b.genesis.params.minGasPrice, blockGasLimit: b.genesis.params.blockGasLimit, logger: silentLogger },
+      {
+        getNonce: async (address) => (await (await head()).getAccount(address))?.nonce ?? 0n,
+        getBalance: async (address) => (await (await head()).getAccount(address))?.balance ?? 0n,
+      },
+    )
+    const records: bigint[] = []
+    const sent: Uint8Array[] = []
+    const link = new ConsensusLink({
+      chain: b.chain,
+      txpool,
+      recoverPool,
+      maxTxSize: b.genesis.params.maxTxSizeBytes,
+      now: () => Number(b1.header.timestamp),
+      witnessKey: witnessKey(voter),
+      witnessAddress: voter,
+      votes: { highest: recorded, record: (n) => records.push(n) },
+    })
+    link.broadcastConfirmation = (c) => {
+      // recorded before the vote leaves the node
+      t.same(records, [1n], 'SIGNED is written before the confirmation is sent')
+      sent.push(c)
+    }
+    t.equal(await link.importBlock(encodeBlock(b1)), 'imported')
+    await link.onCanonicalBlock(b1.hash, 1n, producerOf(b1), b1.header.timestamp)
+    return { records, sent }
+  }
+  const fresh = await run(undefined)
+  t.equal(fresh.sent.length, 1, 'nothing recorded: it confirms block 1')
+  t.same(fresh.records, [1n], 'and records height 1')
+  const after = await run(5n)
+  t.equal(after.sent.length, 0, 'it voted up to height 5 before the cut: no vote at height 1')
+  t.same(after.records, [], 'and nothing new recorded')
+})
