@@ -10,6 +10,7 @@ import { spawnSync } from 'node:child_process'
 import { mkdirSync, readdirSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import t from 'tap'
+import { ClassicLevel } from 'classic-level'
 import { CLI, REPO_ROOT, devNodeArgs, rpc, runNodeExpectingFailure, snapshotDir, startNode, tempDir, waitFor } from '../helpers/nodeProcess.js'
 
 const readMarker = (dir: string) => JSON.parse(readFileSync(join(dir, 'FINAL'), 'utf8')) as { number: string; hash: string }
@@ -74,11 +75,11 @@ t.test('the only table file cut in half: one paragraph; repair says nothing is l
   t.teardown(() => first.kill('SIGKILL'))
   await waitFor(async () => Number(await rpc(first.url, 'eth_blockNumber')) >= 3, 30_000, 'block 3')
   t.equal(await first.stop(), 0)
-  // a start replays the log into a table file
-  const second = await startNode({ datadir: dir })
-  t.teardown(() => second.kill('SIGKILL'))
-  t.equal(await second.stop(), 0)
+  // opening the database replays its log into a table file: then every record is in tables
   const chaindata = join(dir, 'chaindata')
+  const db = new ClassicLevel(chaindata)
+  await db.open()
+  await db.close()
   const tables = readdirSync(chaindata).filter((f) => f.endsWith('.ldb'))
   t.ok(tables.length > 0, 'there is a table file')
   for (const f of tables) truncateSync(join(chaindata, f), Math.floor(statSync(join(chaindata, f)).size / 2))
