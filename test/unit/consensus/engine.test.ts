@@ -537,3 +537,28 @@ t.test('a gap over the activation boundary: old seats before it, new seats after
   t.strictSame(wv.seats, pend.seats)
   t.strictSame(wv.standby, [ws[0]!.address])
 })
+
+t.test('a witness slashed below the RN minimum pledge is replaced by the next standby at once', async (t) => {
+  const cfg = config()
+  const ws = witnessInputs(W)
+  const sm = await genesisState(ws, cfg)
+  const chain = new Chain(sm, cfg)
+  const sb = addr('standby')
+  await registerCandidate(sm, sb, 1n * NFC)
+  await chain.store.setStandby([sb])
+  const x = ws[4]!.address
+  await chain.store.putNode(x, { pledge: RN_PLEDGE }) // exactly the minimum: any slash takes it below
+
+  const r = await penalizeViolation(sm, x, cfg)
+  t.equal(r.trust, 28_700n, 'trust is still far above the threshold')
+  t.equal(r.removed, true, 'removed by the slash itself')
+  const wv = await readWitnesses(sm)
+  t.equal(wv.seats[4], sb, 'the standby holds the seat in the same state: no slot of the round is left to a node that no longer qualifies')
+  t.strictSame(wv.standby, [])
+  t.equal((await readCandidates(sm)).find((c) => c.address === x)!.removed, true)
+  const sched = await chain.schedule(1n)
+  t.equal(sched.seats[4], sb)
+  t.notOk(sched.seats.includes(x))
+  const m = await chain.make(1n)
+  t.strictSame(m.begin.removed, [], 'nothing left for the next block to sweep')
+})
