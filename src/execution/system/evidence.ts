@@ -1,7 +1,10 @@
 /**
  * Evidence (0x…1004, DESIGN §4 "Invalid block / double production"): anyone submits proof that
- * a candidate misbehaved; the offender loses 100 trust and evidenceSlashBps of its RN pledge goes
- * to the shared pool (engine.ts penalizeViolation). The submitter pays the gas and gets nothing:
+ * a candidate misbehaved; the offender loses 100 trust and evidenceSlashBps of its RN pledge and
+ * of its unwithdrawn traffic rewards goes to the shared pool (engine.ts penalizeViolation; the
+ * events' `slashed` is the sum). Evidence has no age limit: it is accepted for as long as the
+ * stake it targets exists — a pledge in its unlock period, or unlocked and not yet withdrawn, is
+ * slashed like an active one (DESIGN §12). The submitter pays the gas and gets nothing:
  * a bounty would make it worth a witness's while to fault itself through a friend, and honest
  * nodes submit evidence anyway to protect the chain they validate.
  *

@@ -483,7 +483,8 @@ t.test('penalizeViolation: −100, a pledge slice to the shared pool, removal wh
   const shared0 = await balance(sm, SHARED_POOL)
 
   const r1 = await penalizeViolation(sm, ws[1]!.address, cfg)
-  t.strictSame(r1, { trust: 28_700n, slashed: (2n * RN_PLEDGE * 500n) / 10_000n, removed: false })
+  const slice = (2n * RN_PLEDGE * 500n) / 10_000n
+  t.strictSame(r1, { trust: 28_700n, slashed: slice, slashedPledge: slice, slashedRewards: 0n, removed: false })
   t.equal((await chain.store.getNode(ws[1]!.address)).pledge, 2n * RN_PLEDGE - r1.slashed)
   t.equal(reg0 - (await balance(sm, NODE_REGISTRY)), r1.slashed)
   t.equal((await balance(sm, SHARED_POOL)) - shared0, r1.slashed)
