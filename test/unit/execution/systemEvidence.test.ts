@@ -9,6 +9,7 @@ import { DEFAULT_FLOW_CONFIG } from '../../../src/consensus/povf/params.js'
 import { FLOW_REWARDS, FlowStore } from '../../../src/consensus/povf/store.js'
 import { readRewards } from '../../../src/consensus/povf/views.js'
 import { BEFORE_GENESIS_SLOT } from '../../../src/execution/system/evidence.js'
+import { EVIDENCE_ALREADY_APPLIED, evidenceRefusal } from '../../../src/execution/system/evidencePrecheck.js'
 import { devKey } from '../../helpers/inProcessNode.js'
 import {
   abiJson,
@@ -213,4 +214,33 @@ t.test('slashing reaches locked traffic rewards: the same slice of every unwithd
   t.equal(outcome(await env.send(1, FLOW_REWARDS, F.encodeFunctionData('withdraw', [last.withdrawable]))), 'ok')
   t.same(await fs.getLocks(hexOf(1)), [], 'every lock paid out')
   t.same(await fs.networkSums(), { sc: 0n, scs: 0n })
+})
+
+t.test('pool pre-check: evidence already applied at the head is refused, anything else goes to the contract', async (t) => {
+  const env = await systemEnv()
+  await candidate(env, 1)
+  const refusal = (data: string) => evidenceRefusal(env.sm, hexToBytes(data as `0x${string}`), CFG)
+  const a = header(1, SLOT5)
+  const b = header(1, SLOT5, { number: 9n })
+  const double = E.encodeFunctionData('submitDoubleProduction', [a, b])
+  const offGrid = E.encodeFunctionData('submitInvalidBlock', [header(1, SLOT5 + 1n)])
+  t.equal(await refusal(double), undefined, 'not applied yet: may go in')
+  t.equal(await refusal(offGrid), undefined)
+
+  t.equal(outcome(await env.send(7, EVIDENCE, double)), 'ok')
+  t.equal(await refusal(double), EVIDENCE_ALREADY_APPLIED, 'the same proof again')
+  t.equal(await refusal(E.encodeFunctionData('submitDoubleProduction', [b, a])), EVIDENCE_ALREADY_APPLIED, 'the headers swapped')
+  t.equal(await refusal(offGrid), EVIDENCE_ALREADY_APPLIED, 'another kind of proof for the same (producer, slot)')
+  t.equal(await refusal(E.encodeFunctionData('submitInvalidBlock', [header(1, SLOT5 + CFG.intervalMs + 1n)])), undefined, 'the next slot is another offence')
+  t.equal(await refusal(E.encodeFunctionData('submitDoubleProduction', [header(2, SLOT5), header(2, SLOT5, { number: 9n })])), undefined, 'another producer')
+  const pre = E.encodeFunctionData('submitInvalidBlock', [header(1, GENESIS_TIME - 7n)])
+  t.equal(outcome(await env.send(7, EVIDENCE, pre)), 'ok')
+  t.equal(await refusal(E.encodeFunctionData('submitInvalidBlock', [header(1, GENESIS_TIME - 9_000n)])), EVIDENCE_ALREADY_APPLIED, 'one key before genesis')
+  // what does not decode is the contract's to refuse, with its own reason
+  t.equal(await refusal('0x'), undefined)
+  t.equal(await refusal('0x1234'), undefined)
+  t.equal(await refusal(E.encodeFunctionData('submitDoubleProduction', ['0x1234', b])), undefined, 'a header that does not decode')
+  t.equal(await refusal(double.slice(0, 40)), undefined, 'truncated calldata')
+  t.equal(await refusal(E.encodeFunctionData('submitFraudProof', ['0x12'])), undefined, 'a fraud proof that does not decode')
+  t.equal(await refusal(E.encodeFunctionData('challengeSlice', [0n, 0n])), undefined, 'other functions are not pre-checked')
 })
