@@ -154,7 +154,7 @@ t.test('slashing reaches an exited pledge: in its unlock period and after the un
   t.equal((await nodeOf(env, 1)).pledge, CFG.rnPledge / 2n)
   const r1 = await doubleProduction(env, 1, 5n)
   t.equal(outcome(r1), 'ok', 'evidence of a slot before the exit, months later')
-  const slashed1 = (CFG.rnPledge / 2n) * CFG.evidenceSlashBps / 10_000n
+  const slashed1 = ((CFG.rnPledge / 2n) * CFG.evidenceSlashBps) / 10_000n
   t.equal((eventsOf(E, r1)[0]!.args as bigint[])[3], slashed1, 'a slice of what is left')
   // node 2: its unlock finished long ago, nothing withdrawn yet
   env.advance(400n * DAY)

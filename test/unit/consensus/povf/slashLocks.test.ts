@@ -23,7 +23,17 @@ t.test('a slash scales every entry: what is left to pay shrinks by the share, wh
   ])
   t.strictSame(entries[0], { amount: 1_000n, startMs: 0n, withdrawn: 200n }, 'inputs untouched')
   t.strictSame(slashLockEntries(entries, 0n).parts, [], '0 bps takes nothing')
-  t.strictSame(slashLockEntries(entries, 10_000n), { entries: [], parts: [{ startMs: 0n, amount: 800n }, { startMs: 100n * DAY, amount: 300n }] }, 'all of it')
+  t.strictSame(
+    slashLockEntries(entries, 10_000n),
+    {
+      entries: [],
+      parts: [
+        { startMs: 0n, amount: 800n },
+        { startMs: 100n * DAY, amount: 300n },
+      ],
+    },
+    'all of it',
+  )
   t.strictSame(slashLockEntries([], 1_000n), { entries: [], parts: [] })
 })
 
@@ -47,7 +57,8 @@ t.test('never a negative withdrawable, never more than the share, at any time af
     const after = r.entries[0]
     if (after !== undefined && after.amount - after.withdrawn !== left - taken) t.fail('left to pay must be what was left minus what was taken')
     for (const at of [now, now + 7n * DAY, start + LOCK + UNLOCK]) {
-      if (lockBalances(r.entries, at, LOCK, UNLOCK).withdrawable < 0n) t.fail(`negative withdrawable at ${at} (amount ${amount}, withdrawn ${withdrawn}, ${bps} bps)`)
+      if (lockBalances(r.entries, at, LOCK, UNLOCK).withdrawable < 0n)
+        t.fail(`negative withdrawable at ${at} (amount ${amount}, withdrawn ${withdrawn}, ${bps} bps)`)
     }
   }
   t.ok(worst <= 1n, 'the share, to the wei')
