@@ -14,7 +14,9 @@
  * the ranking only decides who pays for a transaction anyone may send.
  */
 import { createHash } from 'node:crypto'
+import { TxPoolErrorCode } from '../txpool/errors.js'
 import { systemClock, type Clock, type TimerHandle } from '../util/clock.js'
+import { isNfcError } from '../util/errors.js'
 import type { Logger } from '../util/logger.js'
 
 /** block intervals between two ranks: one for the evidence to be included, one for gossip and lateness */
@@ -86,7 +88,12 @@ export function scheduleEvidence(offence: EvidenceOffence, o: EvidenceDutyOption
   }
   const start = () =>
     void run()
-      .catch((e) => o.logger.warn('could not submit double-production evidence', { ...meta, error: e }))
+      .catch((e) =>
+        // another submitter's proof reached the head first: the pool refused ours, nothing was spent
+        isNfcError(e) && e.code === TxPoolErrorCode.PRECHECK_REFUSED
+          ? o.logger.debug('double-production evidence already applied: not submitted', meta)
+          : o.logger.warn('could not submit double-production evidence', { ...meta, error: e }),
+      )
       .finally(() => {
         if (!cancelled) o.done?.()
       })

@@ -40,6 +40,7 @@ import { createFeeMarket1559Tx, type TypedTransaction } from '@ethereumjs/tx'
 import { encodeHeader } from '../chain/header.js'
 import { SYSTEM_CONTRACTS } from '../chain/systemAddresses.js'
 import { encodeCall } from '../execution/system/abi.js'
+import { evidenceRefusal } from '../execution/system/evidencePrecheck.js'
 import { CLIENT_VERSION } from './version.js'
 import { FlowService } from '../flow/service.js'
 import { poolVerifier } from '../flow/sideChain.js'
@@ -577,7 +578,7 @@ export class Node implements NodeApi {
   }
 }
 
-/** The pool validates against the state of the head block. */
+/** The pool validates against the state of the head block; evidence already applied there is refused. */
 async function poolView(chain: Blockchain, header: BlockHeader): Promise<PoolStateView> {
   const sm = await chain.stateAt(header)
   return {
@@ -586,6 +587,9 @@ async function poolView(chain: Blockchain, header: BlockHeader): Promise<PoolSta
     },
     async getBalance(address) {
       return (await sm.getAccount(address))?.balance ?? 0n
+    },
+    async precheck(tx) {
+      return tx.to?.toString() === SYSTEM_CONTRACTS.evidence ? evidenceRefusal(sm, tx.data, chain.dpos) : undefined
     },
   }
 }

@@ -15,6 +15,8 @@ export const TxPoolErrorCode = {
   REPLACEMENT_UNDERPRICED: 'TXPOOL_REPLACEMENT_UNDERPRICED',
   ACCOUNT_LIMIT: 'TXPOOL_ACCOUNT_LIMIT',
   FULL: 'TXPOOL_FULL',
+  /** the head state's pre-check says the call can only revert (PoolStateView.precheck), e.g. "evidence already applied" */
+  PRECHECK_REFUSED: 'TXPOOL_PRECHECK_REFUSED',
 } as const
 
 export type TxPoolErrorCode = (typeof TxPoolErrorCode)[keyof typeof TxPoolErrorCode]

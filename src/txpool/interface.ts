@@ -7,6 +7,12 @@ import type { Logger } from '../util/logger.js'
 export interface PoolStateView {
   getNonce(address: Address): Promise<bigint>
   getBalance(address: Address): Promise<bigint>
+  /**
+   * Why `tx` can only revert at this head, so the pool refuses it before it costs its sender gas
+   * (TXPOOL_PRECHECK_REFUSED with this message), or undefined. The node checks calls to the
+   * system contracts here (duplicate evidence: execution/system/evidencePrecheck.ts).
+   */
+  precheck?(tx: TypedTransaction): Promise<string | undefined>
 }
 
 export interface TxPoolOptions {

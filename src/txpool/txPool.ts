@@ -150,10 +150,11 @@ export class TxPool {
     // stateful checks against the head; re-read if a new head arrived while we waited
     let stateNonce: bigint
     let balance: bigint
+    let refusal: string | undefined
     for (;;) {
       const epoch = this.epoch
       const state = this.state
-      ;[stateNonce, balance] = await Promise.all([state.getNonce(from), state.getBalance(from)])
+      ;[stateNonce, balance, refusal] = await Promise.all([state.getNonce(from), state.getBalance(from), state.precheck?.(tx)])
       if (epoch === this.epoch) break
     }
     if (tx.nonce < stateNonce) {
@@ -170,6 +171,8 @@ export class TxPool {
         { balance, cost },
       )
     }
+
+    if (refusal !== undefined) throw new NfcError(TxPoolErrorCode.PRECHECK_REFUSED, refusal, { to: tx.to?.toString() })
 
     // --- synchronous from here: pool-content checks and insertion are atomic ---
     if (this.byHash.has(key)) throw alreadyKnown(key)

@@ -1,4 +1,4 @@
-// Long on purpose (561 lines): the per-block DPoS transition in rule order (seeds, missed slots, removals, confirmations, rewards, elections).
+// Long on purpose (597 lines): the per-block DPoS transition in rule order (seeds, missed slots, removals, confirmations, rewards, elections).
 /**
  * The DPoS state transition (DESIGN §4): what every node runs for every block, on the world
  * state the block executes on. Pure in the sense of STYLE §3 — no db, clock or network: the
@@ -64,8 +64,10 @@
  * No eligible candidate: the seats stay (no pending; the cycle still advances and ratios freeze).
  *
  * penalizeViolation (evidence, from a transaction): −100 trust, slash pledge·evidenceSlashBps/10⁴
- * from NodeRegistry to the shared pool, removal and replacement if seated and below 10,000. It
- * applies to any address (a non-candidate's record is simply unused); dedupe is the caller's.
+ * from NodeRegistry and the same share of the unwithdrawn traffic rewards from FlowRewards to the
+ * shared pool, removal and replacement at once if seated and below 10,000 or below the RN
+ * minimum pledge. It applies to any address (a non-candidate's record is simply unused); dedupe
+ * is the caller's.
  *
  * Determinism: bigint arithmetic, Maps only as caches (never iterated for a result), records
  * written in ascending address order.
@@ -92,6 +94,8 @@ import {
 import { replaceRemoved } from './trust.js'
 import { accumulate } from './voterIndex.js'
 import { DEFAULT_FLOW_CONFIG, type FlowConfig } from '../povf/params.js'
+import { slashLockedRewards } from '../povf/slashLocks.js'
+import { FlowStore } from '../povf/store.js'
 
 export interface DposConfig {
   W: number
@@ -294,6 +298,11 @@ class Working {
     const t = await this.add(a, 'trust', TRUST_VIOLATION)
     if (t < REMOVAL_THRESHOLD && this.seats.includes(a)) await this.evict(new Set([a]))
     return t
+  }
+
+  /** a seated `a` that no longer qualifies (e.g. slashed below the RN minimum) is removed and replaced now */
+  async evictIfUnqualified(a: Addr): Promise<void> {
+    if (this.seats.includes(a) && !(await this.qualified(a))) await this.evict(new Set([a]))
   }
 
   /** the election result takes effect when round `round` is at or after its activation round */
@@ -542,21 +551,47 @@ export async function endBlock(sm: StateAccess, info: BlockInfo, cfg: DposConfig
   return { elected: result.witnesses }
 }
 
+/** What penalizeViolation did. */
+export interface Penalty {
+  /** the offender's trust after the −100 */
+  trust: bigint
+  /** NFC taken in all: slashedPledge + slashedRewards */
+  slashed: bigint
+  /** from its pledge (NodeRegistry) */
+  slashedPledge: bigint
+  /** from its unwithdrawn traffic rewards (FlowRewards, povf/slashLocks.ts) */
+  slashedRewards: bigint
+  /** it held a seat and lost it to this penalty */
+  removed: boolean
+}
+
 /**
- * Evidence of a violation (invalid block, double production): −100 trust, a slice of the RN
- * pledge to the shared pool, removal and replacement when seated and now below 10,000.
+ * Evidence of a violation (invalid block, double production, a signed bad checkpoint): −100
+ * trust; evidenceSlashBps of the pledge — active, unlocking after an exit, or unlocked and not
+ * yet withdrawn: whatever NodeRegistry still holds — and of the unwithdrawn traffic rewards go to
+ * the shared pool. A seated offender that is now below the removal threshold or below the RN
+ * minimum pledge is removed and its seat goes to the next fit standby in the same state change,
+ * so no slot of the round is left to it (DESIGN §12).
  */
-export async function penalizeViolation(sm: StateAccess, offender: Addr, cfg: DposConfig): Promise<{ trust: bigint; slashed: bigint; removed: boolean }> {
+export async function penalizeViolation(sm: StateAccess, offender: Addr, cfg: DposConfig): Promise<Penalty> {
   const a = offender.toLowerCase()
   const store = new DposStore(sm)
+  const slashedPledge = await slashPledge(store, a, cfg.evidenceSlashBps)
+  const slashedRewards = await slashLockedRewards(new FlowStore(sm), a, cfg.evidenceSlashBps)
   const w = await Working.load(store, cfg)
   const trust = await w.violation(a)
+  await w.evictIfUnqualified(a)
   await w.flush()
+  return { trust, slashed: slashedPledge + slashedRewards, slashedPledge, slashedRewards, removed: w.removed.includes(a) }
+}
+
+/** Moves `bps` of `a`'s pledge from NodeRegistry to the shared pool; returns the amount. */
+async function slashPledge(store: DposStore, a: Addr, bps: bigint): Promise<bigint> {
   const node = await store.getNode(a)
-  const slashed = (node.pledge * cfg.evidenceSlashBps) / 10_000n
+  const slashed = (node.pledge * bps) / 10_000n
   if (slashed > 0n) {
     await store.transfer(NODE_REGISTRY, SHARED_POOL, slashed)
     await store.putNode(a, { pledge: node.pledge - slashed })
   }
-  return { trust, slashed, removed: w.removed.includes(a) }
+  return slashed
 }

@@ -1,7 +1,10 @@
 /**
  * Evidence (0x…1004, DESIGN §4 "Invalid block / double production"): anyone submits proof that
- * a candidate misbehaved; the offender loses 100 trust and evidenceSlashBps of its RN pledge goes
- * to the shared pool (engine.ts penalizeViolation). The submitter pays the gas and gets nothing:
+ * a candidate misbehaved; the offender loses 100 trust and evidenceSlashBps of its RN pledge and
+ * of its unwithdrawn traffic rewards goes to the shared pool (engine.ts penalizeViolation; the
+ * events' `slashed` is the sum). Evidence has no age limit: it is accepted for as long as the
+ * stake it targets exists — a pledge in its unlock period, or unlocked and not yet withdrawn, is
+ * slashed like an active one (DESIGN §12). The submitter pays the gas and gets nothing:
  * a bounty would make it worth a witness's while to fault itself through a friend, and honest
  * nodes submit evidence anyway to protect the chain they validate.
  *
@@ -65,6 +68,11 @@ export const EvidenceKind = { DoubleProduction: 1n, InvalidBlock: 2n } as const
 /** The slot key of every header dated before genesis. */
 export const BEFORE_GENESIS_SLOT = (1n << 64n) - 1n
 
+/** The slot a header dated `t` is evidence for (store.evidenceUsed's key): BEFORE_GENESIS_SLOT before genesis. */
+export function evidenceSlotOf(t: bigint, cfg: { genesisTime: bigint; intervalMs: bigint }): bigint {
+  return t < cfg.genesisTime ? BEFORE_GENESIS_SLOT : (t - cfg.genesisTime) / cfg.intervalMs
+}
+
 export const EvidenceAccepted = event('EvidenceAccepted', [
   { name: 'producer', type: 'address', indexed: true },
   { name: 'slot', type: 'uint256' },
@@ -126,23 +134,18 @@ async function submitDoubleProduction(ctx: CallContext, a: Uint8Array, b: Uint8A
   const t = A.header.timestamp
   ensure(t >= ctx.cfg.genesisTime, 'header is before genesis')
   notFromTheFuture(ctx, t)
-  const slot = (t - ctx.cfg.genesisTime) / ctx.cfg.intervalMs
-  return penalize(ctx, A.producer, slot, EvidenceKind.DoubleProduction)
+  return penalize(ctx, A.producer, evidenceSlotOf(t, ctx.cfg), EvidenceKind.DoubleProduction)
 }
 
 async function submitInvalidBlock(ctx: CallContext, bytes: Uint8Array): Promise<[]> {
   const H = signedHeader(ctx, bytes)
   const t = H.header.timestamp
   const { genesisTime, intervalMs } = ctx.cfg
-  let slot: bigint
-  if (t < genesisTime) {
-    slot = BEFORE_GENESIS_SLOT
-  } else {
+  if (t >= genesisTime) {
     ensure((t - genesisTime) % intervalMs !== 0n, 'header is on the slot grid: no provable fault')
     notFromTheFuture(ctx, t)
-    slot = (t - genesisTime) / intervalMs
   }
-  return penalize(ctx, H.producer, slot, EvidenceKind.InvalidBlock)
+  return penalize(ctx, H.producer, evidenceSlotOf(t, ctx.cfg), EvidenceKind.InvalidBlock)
 }
 
 async function auditor(ctx: CallContext): Promise<void> {

@@ -80,6 +80,7 @@ export { MIN_GAS, type SystemContract, type SystemFunction, type PrecompileOptio
 export { staking, STAKING_GAS } from './staking.js'
 export { nodeRegistry, NODE_REGISTRY_GAS, withdrawableOf } from './nodeRegistry.js'
 export { evidence, EVIDENCE_GAS, EvidenceKind } from './evidence.js'
+export { evidenceRefusal, EVIDENCE_ALREADY_APPLIED } from './evidencePrecheck.js'
 export { flowRewards, FLOW_REWARDS_GAS } from './flowRewards.js'
 export { nb, NB_GAS } from './nb.js'
 

@@ -483,7 +483,8 @@ t.test('penalizeViolation: −100, a pledge slice to the shared pool, removal wh
   const shared0 = await balance(sm, SHARED_POOL)
 
   const r1 = await penalizeViolation(sm, ws[1]!.address, cfg)
-  t.strictSame(r1, { trust: 28_700n, slashed: (2n * RN_PLEDGE * 500n) / 10_000n, removed: false })
+  const slice = (2n * RN_PLEDGE * 500n) / 10_000n
+  t.strictSame(r1, { trust: 28_700n, slashed: slice, slashedPledge: slice, slashedRewards: 0n, removed: false })
   t.equal((await chain.store.getNode(ws[1]!.address)).pledge, 2n * RN_PLEDGE - r1.slashed)
   t.equal(reg0 - (await balance(sm, NODE_REGISTRY)), r1.slashed)
   t.equal((await balance(sm, SHARED_POOL)) - shared0, r1.slashed)
@@ -536,4 +537,29 @@ t.test('a gap over the activation boundary: old seats before it, new seats after
   t.equal(wv.pending, null)
   t.strictSame(wv.seats, pend.seats)
   t.strictSame(wv.standby, [ws[0]!.address])
+})
+
+t.test('a witness slashed below the RN minimum pledge is replaced by the next standby at once', async (t) => {
+  const cfg = config()
+  const ws = witnessInputs(W)
+  const sm = await genesisState(ws, cfg)
+  const chain = new Chain(sm, cfg)
+  const sb = addr('standby')
+  await registerCandidate(sm, sb, 1n * NFC)
+  await chain.store.setStandby([sb])
+  const x = ws[4]!.address
+  await chain.store.putNode(x, { pledge: RN_PLEDGE }) // exactly the minimum: any slash takes it below
+
+  const r = await penalizeViolation(sm, x, cfg)
+  t.equal(r.trust, 28_700n, 'trust is still far above the threshold')
+  t.equal(r.removed, true, 'removed by the slash itself')
+  const wv = await readWitnesses(sm)
+  t.equal(wv.seats[4], sb, 'the standby holds the seat in the same state: no slot of the round is left to a node that no longer qualifies')
+  t.strictSame(wv.standby, [])
+  t.equal((await readCandidates(sm)).find((c) => c.address === x)!.removed, true)
+  const sched = await chain.schedule(1n)
+  t.equal(sched.seats[4], sb)
+  t.notOk(sched.seats.includes(x))
+  const m = await chain.make(1n)
+  t.strictSame(m.begin.removed, [], 'nothing left for the next block to sweep')
 })

@@ -7,6 +7,8 @@ import t from 'tap'
 import { EVIDENCE_FALLBACK_INTERVALS, evidenceRank, evidenceSubmitters, scheduleEvidence, type EvidenceDutyOptions } from '../../../src/node/evidenceDuty.js'
 import { ManualClock } from '../../../src/util/clock.js'
 import { silentLogger } from '../../../src/util/logger.js'
+import { NfcError } from '../../../src/util/errors.js'
+import { TxPoolErrorCode } from '../../../src/txpool/errors.js'
 
 const W = Array.from({ length: 7 }, (_, i) => `0x${String(i + 1).repeat(40)}`)
 const OFFENDER = W[2]!
@@ -131,5 +133,24 @@ t.test('a failing submission is logged, not thrown', async (t) => {
   })
   await settle()
   t.same(warnings, ['could not submit double-production evidence'])
+  t.equal(calls.done, 1)
+})
+
+t.test('evidence the pool refuses as already applied is not a failure: logged at debug only', async (t) => {
+  const clock = new ManualClock()
+  const warnings: string[] = []
+  const debug: string[] = []
+  const logger = { ...silentLogger, warn: (msg: string) => warnings.push(msg), debug: (msg: string) => debug.push(msg) } as typeof silentLogger
+  const { calls } = duty(evidenceSubmitters(W, OFFENDER, SLOT)[0]!, {
+    clock,
+    usedNow: () => false,
+    logger,
+    submit: async () => {
+      throw new NfcError(TxPoolErrorCode.PRECHECK_REFUSED, 'evidence already applied')
+    },
+  })
+  await settle()
+  t.same(warnings, [])
+  t.same(debug, ['double-production evidence already applied: not submitted'])
   t.equal(calls.done, 1)
 })

@@ -363,3 +363,20 @@ t.test('events payload types', async (t) => {
   t.equal(got[0].sender.toString(), addrA.toString())
   t.equal(got[0].tx, tx)
 })
+
+t.test("the head's pre-check refuses a call that can only revert, before anything is pooled", async (t) => {
+  const state = new MemState()
+  const refused = feeMarketTx(A, 0n, 3n * GWEI, GWEI)
+  const view: PoolStateView = {
+    getNonce: (a) => state.getNonce(a),
+    getBalance: (a) => state.getBalance(a),
+    precheck: async (tx) => (h(tx) === h(refused) ? 'evidence already applied' : undefined),
+  }
+  for (const a of [addrA, addrB]) state.set(a, 0n, 100n * ETH)
+  const pool = new TxPool({ common, minGasPrice: GWEI, blockGasLimit: 30_000_000n }, view)
+  await rejects(t, pool.add(refused), TxPoolErrorCode.PRECHECK_REFUSED, 'evidence already applied')
+  t.equal(pool.size, 0, 'nothing pooled')
+  t.equal(await pool.pendingNonce(addrA), 0n, 'the nonce stays free')
+  t.equal((await pool.add(feeMarketTx(A, 0n, 4n * GWEI, GWEI))).status, 'pending', 'another tx of the same sender and nonce goes in')
+  t.equal((await pool.add(feeMarketTx(B, 0n, 3n * GWEI, GWEI))).status, 'pending')
+})

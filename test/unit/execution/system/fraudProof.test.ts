@@ -5,7 +5,9 @@
  * entry, an unanswered one voids it at application.
  */
 import t from 'tap'
+import { hexToBytes } from '@ethereumjs/util'
 import { getAddress } from 'ethers'
+import { EVIDENCE_ALREADY_APPLIED, evidenceRefusal } from '../../../../src/execution/system/evidencePrecheck.js'
 import { TRUST_VIOLATION } from '../../../../src/consensus/dpos/params.js'
 import { Challenge, EntryStatus } from '../../../../src/consensus/povf/store.js'
 import { encodeFraudProof, FraudKind, type FraudProof } from '../../../../src/flow/fraudProof.js'
@@ -73,6 +75,7 @@ t.test('a forged consumer signature: caught inside the window, entry voided, sig
   const honest = receipt({ sessionId: new Uint8Array(32).fill(9) })
   t.match(outcome(await env.tx(AUDITOR, EVIDENCE, proofData({ ...proof, receipt: honest }))), /fraud not proven: the receipt is not the entry's receipt/)
 
+  t.equal(await evidenceRefusal(env.sm, hexToBytes(proofData(proof) as `0x${string}`), CFG), undefined, 'a live entry: the pool lets the proof in')
   const r = await env.tx(AUDITOR, EVIDENCE, proofData(proof))
   t.equal(outcome(r), 'ok')
   const slashed = (CFG.rnPledge * CFG.evidenceSlashBps) / 10_000n
@@ -92,6 +95,7 @@ t.test('a forged consumer signature: caught inside the window, entry voided, sig
   t.equal((await env.fs.getEntry(0n, 0n)).status, EntryStatus.Voided)
   t.strictSame(await env.fs.getSession(forged.sessionId), { seq: 0n, total: 0n }, 'settled totals rolled back')
   t.equal(outcome(await env.tx(AUDITOR, EVIDENCE, proofData(proof))), 'revert: entry already voided')
+  t.equal(await evidenceRefusal(env.sm, hexToBytes(proofData(proof) as `0x${string}`), CFG), EVIDENCE_ALREADY_APPLIED, 'the pool refuses it first')
 
   env.at((await env.fs.getCheckpoint(0n)).challengeEndsMs)
   const applied = (await env.emptyBlock()).applied
