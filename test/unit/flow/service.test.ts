@@ -29,6 +29,8 @@ import { devAddress, devKey, tempDir } from '../../helpers/inProcessNode.js'
 
 const CHAIN = 2100n
 const CYCLE_MS = 10_000n
+/** the service's signing deadline after its cycle ended (genesis flowSignDeadlineSec) */
+const SIGN_DEADLINE_MS = 4_000n
 const hx = (b: Uint8Array) => Buffer.from(b).toString('hex')
 
 /** the main chain as the service sees it: head, committees, settled sessions, checkpoints */
@@ -109,6 +111,7 @@ async function service(t: Test, chain: FakeChain, key: number | null, dir = path
     now: () => 0,
     maxBytesPerSec: 10n ** 12n,
     blockDelayMs: 5,
+    signDeadlineMs: SIGN_DEADLINE_MS,
     watcher,
   })
   svc.gossip = { receipt: (e) => receipts.push(e), signature: (s) => signatures.push(s) }
@@ -116,8 +119,8 @@ async function service(t: Test, chain: FakeChain, key: number | null, dir = path
   return { svc, db, submitted, signatures, receipts, dir }
 }
 
-t.test('quorum of n is ⌊2n/3⌋ + 1', async (t) => {
-  t.same([1, 2, 3, 4, 7].map(quorumOf), [1, 2, 3, 3, 5])
+t.test('quorum of n is ⌈2n/3⌉: at least 2/3 of the committee (DESIGN §12)', async (t) => {
+  t.same([1, 2, 3, 4, 6, 7].map(quorumOf), [1, 2, 2, 3, 4, 5])
 })
 
 /** heads into `cycle` until a member closes the ended cycle (CLOSE_GRACE_BLOCKS = 3 more heads) */
@@ -180,6 +183,28 @@ t.test('two members: a peer signature completes the quorum; outsiders are refuse
   t.equal(await svc.onPeerSignature({ cycle: 1n, checkpointHash: mine.checkpointHash, signature: signCheckpoint(cp, CHAIN, devKey(1)) }), 'relay')
   t.equal(submitted.length, 1, 'submitted with two signatures')
   t.same(recoverCheckpointSigners(cp, CHAIN, decodeCheckpointCall(submitted[0]!).signatures), [devAddress(0), devAddress(1)], 'in committee order')
+})
+
+t.test('one absent member of three does not stop the checkpoint: skipped at the deadline (E2)', async (t) => {
+  const chain = new FakeChain()
+  chain.committees.set(1n, [devAddress(0), devAddress(1), devAddress(2)])
+  chain.at(1n)
+  const { svc, submitted, signatures } = await service(t, chain, 0)
+  await svc.onHead()
+  await svc.submitReceipt(receiptToJson(receipt(1n)))
+  chain.at(2n)
+  await svc.onHead()
+  await pastGrace(chain, svc, 2n)
+  const cp = decodeCheckpointCall((await svc['o'].store.checkpoint(1n))!.encoded).checkpoint
+  await svc.onPeerSignature({ cycle: 1n, checkpointHash: signatures[0]!.checkpointHash, signature: signCheckpoint(cp, CHAIN, devKey(1)) })
+  t.equal(submitted.length, 0, 'two of three before the deadline: waits for the third member')
+  // devAddress(2) never signs: past the deadline the two that did are enough (≥ 2/3)
+  for (let i = 0; i < 5; i++) {
+    chain.at(2n, SIGN_DEADLINE_MS + 100n + BigInt(i) * 10n)
+    await svc.onHead()
+  }
+  t.equal(submitted.length, 1, 'submitted without the absent member')
+  t.same(recoverCheckpointSigners(cp, CHAIN, decodeCheckpointCall(submitted[0]!).signatures), [devAddress(0), devAddress(1)])
 })
 
 t.test('a checkpoint built before its predecessor landed is rebuilt and signed again', async (t) => {
