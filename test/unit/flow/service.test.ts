@@ -243,6 +243,55 @@ t.test('after a restart a member closes the cycle it ran', async (t) => {
   t.equal(decodeCheckpointCall(b.submitted[0]!).checkpoint.cycle, 1n)
 })
 
+t.test('after a restart the signed checkpoint and its signatures come back from the database', async (t) => {
+  const chain = new FakeChain()
+  chain.committees.set(1n, [devAddress(0), devAddress(1), devAddress(2)])
+  chain.at(1n)
+  const a = await service(t, chain, 0)
+  await a.svc.onHead()
+  await a.svc.submitReceipt(receiptToJson(receipt(1n)))
+  chain.at(2n)
+  await a.svc.onHead()
+  await pastGrace(chain, a.svc, 2n)
+  const cp = decodeCheckpointCall((await a.svc['o'].store.checkpoint(1n))!.encoded).checkpoint
+  const hash = a.signatures[0]!.checkpointHash
+  await a.svc.onPeerSignature({ cycle: 1n, checkpointHash: hash, signature: signCheckpoint(cp, CHAIN, devKey(1)) })
+  t.equal(a.submitted.length, 0, 'two of three before the deadline')
+  await a.svc.stop()
+  await a.db.close()
+  const b = await service(t, chain, 0, a.dir)
+  chain.at(2n, 200n)
+  await b.svc.onHead()
+  t.equal(b.submitted.length, 0, 'still before the deadline')
+  await b.svc.onPeerSignature({ cycle: 1n, checkpointHash: hash, signature: signCheckpoint(cp, CHAIN, devKey(2)) })
+  t.equal(b.submitted.length, 1, 'the third signature completes the stored two: submitted')
+  t.same(recoverCheckpointSigners(cp, CHAIN, decodeCheckpointCall(b.submitted[0]!).signatures), [devAddress(0), devAddress(1), devAddress(2)])
+})
+
+t.test('a redrawn committee: the new members sign, the earlier signatures go along', async (t) => {
+  const chain = new FakeChain()
+  chain.committees.set(1n, [devAddress(0), devAddress(1)])
+  chain.at(1n)
+  const { svc, submitted, signatures } = await service(t, chain, 0)
+  await svc.onHead()
+  await svc.submitReceipt(receiptToJson(receipt(1n)))
+  chain.at(2n)
+  await svc.onHead()
+  await pastGrace(chain, svc, 2n)
+  const cp = decodeCheckpointCall((await svc['o'].store.checkpoint(1n))!.encoded).checkpoint
+  chain.at(2n, SIGN_DEADLINE_MS + 100n)
+  await svc.onHead()
+  t.equal(submitted.length, 0, 'one of two past the deadline: no quorum')
+  // the chain redrew: devAddress(1) out, devAddress(3) and devAddress(4) in
+  chain.committees.set(1n, [devAddress(3), devAddress(4)])
+  chain.at(2n, SIGN_DEADLINE_MS + 200n)
+  await svc.onHead()
+  await svc.onPeerSignature({ cycle: 1n, checkpointHash: signatures[0]!.checkpointHash, signature: signCheckpoint(cp, CHAIN, devKey(3)) })
+  await svc.onPeerSignature({ cycle: 1n, checkpointHash: signatures[0]!.checkpointHash, signature: signCheckpoint(cp, CHAIN, devKey(4)) })
+  t.equal(submitted.length, 1, 'the new committee signed: submitted')
+  t.same(recoverCheckpointSigners(cp, CHAIN, decodeCheckpointCall(submitted[0]!).signatures), [devAddress(3), devAddress(4), devAddress(0)], 'current round first, then the earlier signer')
+})
+
 t.test('a non-member forwards; a member holds next-cycle receipts from peers until it gets there', async (t) => {
   const chain = new FakeChain()
   chain.committees.set(1n, [devAddress(0)])
