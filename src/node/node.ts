@@ -320,6 +320,7 @@ export class Node implements NodeApi {
         parties: async (consumer, provider) => readReceiptParties(await headState(), consumer, provider, chain.dpos),
       },
       maxBytesPerSec: flowOf(chain.dpos).maxRateBytesPerSec,
+      signDeadlineMs: flowOf(chain.dpos).signDeadlineMs,
       submitCheckpoint: (calldata, gasLimit) => this.sendSystemCall(SYSTEM_CONTRACTS.flowRewards, encodeCall('submitCheckpoint(bytes)', [calldata]), gasLimit),
       logger,
       now: () => this.now(),

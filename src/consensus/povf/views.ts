@@ -115,9 +115,9 @@ export function readEscrow(sm: StateAccess, consumer: Addr, provider: Addr): Pro
   return new NbStore(sm).escrowOf(consumer, provider)
 }
 
-/** The committee drawn for `cycle` (empty when none was drawn). */
+/** The committee of `cycle`'s current round: the first draw, or the last redraw (empty when none was drawn). */
 export function readCommittee(sm: StateAccess, cycle: bigint): Promise<Addr[]> {
-  return new FlowStore(sm).committee(cycle).all()
+  return new FlowStore(sm).currentCommittee(cycle)
 }
 
 export interface FlowStats {
