@@ -45,8 +45,13 @@ export interface FlowChainView {
   head(): { number: bigint; timestampMs: bigint }
   /** flow cycle of a main-chain time */
   cycleAt(tMs: bigint): bigint
-  /** committee of a cycle at the head state (empty: not drawn) */
+  /** committee of a cycle at the head state, its current round (empty: not drawn) */
   committee(cycle: bigint): Promise<string[]>
+  /**
+   * the nodes a redraw of the cycle's committee can bring in: a node among them keeps the cycle's
+   * receipts too, builds its checkpoint, and signs it if a redraw makes it a member (absent: none)
+   */
+  reserve?(cycle: bigint): Promise<string[]>
   /** a session's settled (seq, total) at the head state */
   settled(sessionId: Uint8Array): Promise<{ seq: bigint; total: bigint }>
   /** hash of the last checkpoint submitted on chain (zero: none) */
@@ -188,10 +193,10 @@ export class FlowService {
     if (this.current === null || cycle > this.current.cycle) {
       const prev = this.current
       const committee = await this.o.view.committee(cycle)
-      const member = this.address !== null && committee.includes(this.address)
+      const member = await this.runs(cycle, committee)
       const side = member ? await this.openSide(cycle) : null
       this.current = { cycle, committee, side }
-      if (member) this.o.logger.info('running the flow side-chain', { cycle, committee: committee.length })
+      if (member) this.o.logger.info('running the flow side-chain', { cycle, committee: committee.length, reserve: !committee.includes(this.address!) })
       if (prev?.side) {
         // a cycle still in its grace (the head jumped a whole cycle) closes now
         if (this.grace !== null) await this.closeGrace()
@@ -202,7 +207,7 @@ export class FlowService {
       // the genesis block draws no committee: cycle 0's is drawn by block 1
       const committee = await this.o.view.committee(cycle)
       if (committee.length > 0) {
-        const member = this.address !== null && committee.includes(this.address)
+        const member = await this.runs(cycle, committee)
         this.current = { cycle, committee, side: member ? await this.openSide(cycle) : null }
         this.replayAhead()
       }
@@ -216,6 +221,13 @@ export class FlowService {
         this.o.logger.warn('the fraud-proof watcher failed', { error: e })
       }
     }
+  }
+
+  /** this node runs the cycle's side-chain: its key is in the committee or in its reserve */
+  private async runs(cycle: bigint, committee: string[]): Promise<boolean> {
+    if (this.address === null) return false
+    if (committee.includes(this.address)) return true
+    return committee.length > 0 && ((await this.o.view.reserve?.(cycle)) ?? []).includes(this.address)
   }
 
   /**
@@ -308,16 +320,28 @@ export class FlowService {
     const checkpoint = buildCheckpoint({ cycle, prevCheckpoint: await this.o.view.lastCheckpointHash(), entries })
     const c: Closing = { cycle, committee, side, checkpoint, hash: new Uint8Array(32), signatures: new Map(), submitAt: null, submittedAt: null }
     this.closing.set(cycle, c)
-    await this.sign(c, checkpoint)
+    if (committee.includes(this.address!)) await this.sign(c, checkpoint)
+    else await this.hold(c)
   }
 
-  /** (re)signs `c` as `checkpoint`: signatures of another hash no longer count */
+  /** a reserve node keeps the checkpoint unsigned (and gathers the members' signatures) until a redraw makes it a member */
+  private async hold(c: Closing): Promise<void> {
+    c.hash = checkpointHash(c.checkpoint, this.o.chainId)
+    c.signatures = new Map()
+    c.submitAt = null
+    for (const [signer, sig] of this.early.get(earlyKey(c.cycle, c.hash)) ?? []) c.signatures.set(signer, sig)
+    this.early.delete(earlyKey(c.cycle, c.hash))
+    await this.persist(c)
+  }
+
+  /** (re)signs `c` as `checkpoint`: signatures of another hash no longer count, those of the same one stay */
   private async sign(c: Closing, checkpoint: Checkpoint): Promise<void> {
     const hash = checkpointHash(checkpoint, this.o.chainId)
     const signature = signCheckpoint(checkpoint, this.o.chainId, this.o.key!)
+    const kept = bytesToHex(hash) === bytesToHex(c.hash) ? c.signatures : new Map<string, Uint8Array>()
     c.checkpoint = checkpoint
     c.hash = hash
-    c.signatures = new Map([[this.address!, signature]])
+    c.signatures = new Map([...kept, [this.address!, signature]])
     c.submitAt = null
     for (const [signer, sig] of this.early.get(earlyKey(c.cycle, hash)) ?? []) c.signatures.set(signer, sig)
     this.early.delete(earlyKey(c.cycle, hash))
@@ -357,11 +381,18 @@ export class FlowService {
           this.closing.delete(c.cycle)
           continue
         }
-        await this.sign(c, buildCheckpoint({ cycle: c.cycle, prevCheckpoint: last, entries }))
+        const rebuilt = buildCheckpoint({ cycle: c.cycle, prevCheckpoint: last, entries })
+        if (c.committee.includes(this.address!)) await this.sign(c, rebuilt)
+        else {
+          c.checkpoint = rebuilt
+          await this.hold(c)
+        }
       }
       if (c.submittedAt !== null && headNumber < c.submittedAt + RESUBMIT_BLOCKS) return
       await this.followRedraw(c)
-      if (!this.ready(c)) return
+      // a redraw made this reserve node a member: it signs the checkpoint it built
+      if (c.committee.includes(this.address!) && !c.signatures.has(this.address!)) await this.sign(c, c.checkpoint)
+      if (!this.ready(c) || !c.committee.includes(this.address!)) return
       c.submitAt ??= headNumber + BigInt(Math.max(0, c.committee.indexOf(this.address!)))
       if (headNumber < c.submitAt) return
       const sigs = this.signaturesOf(c)

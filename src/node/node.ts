@@ -47,7 +47,7 @@ import { encodeFlowSignature } from '../p2p/chainMessages.js'
 import { FlowWatcher, MAX_WATCHED_CHECKPOINTS } from '../flow/watcher.js'
 import { flowCycleAt, isActiveAuditor } from '../consensus/povf/engine.js'
 import { DposStore } from '../consensus/dpos/store.js'
-import { readCheckpoint, readCommittee, readReceiptParties, readSession } from '../consensus/povf/views.js'
+import { readCheckpoint, readCommittee, readReceiptParties, readReserve, readSession } from '../consensus/povf/views.js'
 import { flowOf } from '../consensus/dpos/engine.js'
 import { CpStatus, EntryStatus, FlowStore } from '../consensus/povf/store.js'
 import { chaindataDir, ensureDatadir, guardOpen, holdsRecords } from './datadir.js'
@@ -313,6 +313,7 @@ export class Node implements NodeApi {
         head,
         cycleAt: (t) => flowCycleAt(t, chain.dpos),
         committee: async (cycle) => readCommittee(await headState(), cycle),
+        reserve: async (cycle) => readReserve(await headState(), cycle, chain.dpos),
         settled: async (id) => readSession(await headState(), id),
         lastCheckpointHash: async () => new FlowStore(await headState()).lastCheckpoint(),
         checkpointOnChain: async (cycle) => (await readCheckpoint(await headState(), cycle, { entries: false })) !== null,

@@ -177,6 +177,22 @@ export async function redrawCommittee(sm: StateAccess, fs: FlowStore, cycle: big
 }
 
 /**
+ * The nodes a redraw of `cycle` can bring in (rounds 1 … MAX_REDRAWS of redrawCommittee, as the
+ * candidates stand now), without the current round: they keep the cycle's receipts so that a
+ * redrawn committee can build and sign its checkpoint. Sorted.
+ */
+export async function reserveOf(sm: StateAccess, cycle: bigint, cfg: DposConfig): Promise<Addr[]> {
+  const fs = new FlowStore(sm)
+  if ((await fs.committee(cycle).length()) === 0n) return []
+  const order = drawCommittee(await fs.drawSeed(cycle), await committeeCandidates(new DposStore(sm), cfg), Number.MAX_SAFE_INTEGER)
+  const size = flowOf(cfg).committeeSize
+  const current = new Set(await fs.currentCommittee(cycle))
+  const out = new Set<Addr>()
+  for (let i = size; i < size * (Number(MAX_REDRAWS) + 1) && i < size + order.length; i++) out.add(order[i % order.length]!)
+  return [...out].filter((a) => !current.has(a)).sort()
+}
+
+/**
  * Rule 1b: every ended cycle of the last REDRAW_SCAN_CYCLES after the last checkpointed one,
  * with a committee and no checkpoint, whose current deadline passed, is redrawn (at most
  * MAX_REDRAWS deadlines). A cycle without traffic is redrawn too (the chain cannot tell it from a

@@ -3,7 +3,9 @@
  * store: a member runs the cycle's side-chain, closes it when the head enters the next cycle,
  * signs and gossips the checkpoint, submits it at quorum (alone, or with a peer's signature),
  * refuses outsiders' signatures, rebuilds it when the previous checkpoint lands late, closes a
- * cycle it ran after a restart; a non-member forwards, and a member holds receipts of the next
+ * cycle it ran after a restart and resumes a signed one from the database; waits for every member
+ * until the signing deadline, then goes with ≥ 2/3; follows a redrawn committee (a reserve node
+ * that kept the receipts signs, a node drawn out stops submitting); a non-member forwards, and a member holds receipts of the next
  * cycle until its head enters it; the watcher is told where each receipt came from.
  */
 import t, { type Test } from 'tap'
@@ -48,6 +50,11 @@ class FakeChain implements FlowChainView {
   }
   async committee(c: bigint) {
     return this.committees.get(c) ?? []
+  }
+  /** the nodes a redraw may bring in */
+  reserves = new Map<bigint, string[]>()
+  async reserve(c: bigint) {
+    return this.reserves.get(c) ?? []
   }
   async settled() {
     return { seq: 0n, total: 0n }
@@ -268,7 +275,7 @@ t.test('after a restart the signed checkpoint and its signatures come back from 
   t.same(recoverCheckpointSigners(cp, CHAIN, decodeCheckpointCall(b.submitted[0]!).signatures), [devAddress(0), devAddress(1), devAddress(2)])
 })
 
-t.test('a redrawn committee: the new members sign, the earlier signatures go along', async (t) => {
+t.test('redrawn out of the committee: a node stops submitting (the new members do, with its signature)', async (t) => {
   const chain = new FakeChain()
   chain.committees.set(1n, [devAddress(0), devAddress(1)])
   chain.at(1n)
@@ -278,18 +285,43 @@ t.test('a redrawn committee: the new members sign, the earlier signatures go alo
   chain.at(2n)
   await svc.onHead()
   await pastGrace(chain, svc, 2n)
-  const cp = decodeCheckpointCall((await svc['o'].store.checkpoint(1n))!.encoded).checkpoint
+  t.equal(signatures.length, 1, 'signed and gossiped while a member')
   chain.at(2n, SIGN_DEADLINE_MS + 100n)
   await svc.onHead()
   t.equal(submitted.length, 0, 'one of two past the deadline: no quorum')
-  // the chain redrew: devAddress(1) out, devAddress(3) and devAddress(4) in
   chain.committees.set(1n, [devAddress(3), devAddress(4)])
   chain.at(2n, SIGN_DEADLINE_MS + 200n)
   await svc.onHead()
-  await svc.onPeerSignature({ cycle: 1n, checkpointHash: signatures[0]!.checkpointHash, signature: signCheckpoint(cp, CHAIN, devKey(3)) })
-  await svc.onPeerSignature({ cycle: 1n, checkpointHash: signatures[0]!.checkpointHash, signature: signCheckpoint(cp, CHAIN, devKey(4)) })
-  t.equal(submitted.length, 1, 'the new committee signed: submitted')
-  t.same(recoverCheckpointSigners(cp, CHAIN, decodeCheckpointCall(submitted[0]!).signatures), [devAddress(3), devAddress(4), devAddress(0)], 'current round first, then the earlier signer')
+  t.equal(submitted.length, 0, 'no longer a member: it leaves the submission to the new round')
+})
+
+t.test('a reserve node keeps the receipts, builds the checkpoint unsigned, and signs once a redraw makes it a member', async (t) => {
+  const chain = new FakeChain()
+  chain.committees.set(1n, [devAddress(1), devAddress(2)])
+  chain.reserves.set(1n, [devAddress(0)])
+  chain.at(1n)
+  const { svc, submitted, signatures } = await service(t, chain, 0)
+  await svc.onHead()
+  const got = await svc.submitReceipt(receiptToJson(receipt(1n)))
+  t.equal(got.height, 1n, 'taken into its own copy of the side-chain')
+  chain.at(2n)
+  await svc.onHead()
+  await pastGrace(chain, svc, 2n)
+  t.equal(signatures.length, 0, 'not a member: nothing signed')
+  const stored = await svc['o'].store.checkpoint(1n)
+  const cp = decodeCheckpointCall(stored!.encoded).checkpoint
+  t.equal(cp.totalBytes, 3000n, 'the checkpoint is built')
+  t.equal(await svc.onPeerSignature({ cycle: 1n, checkpointHash: stored!.checkpointHash, signature: signCheckpoint(cp, CHAIN, devKey(1)) }), 'relay')
+  chain.at(2n, SIGN_DEADLINE_MS + 100n)
+  await svc.onHead()
+  t.equal(submitted.length, 0, 'one of two past the deadline, and no member here: nothing sent')
+  chain.committees.set(1n, [devAddress(0), devAddress(3)])
+  chain.at(2n, SIGN_DEADLINE_MS + 200n)
+  await svc.onHead()
+  t.equal(signatures.length, 1, 'redrawn into the committee: signed and gossiped')
+  await svc.onPeerSignature({ cycle: 1n, checkpointHash: stored!.checkpointHash, signature: signCheckpoint(cp, CHAIN, devKey(3)) })
+  t.equal(submitted.length, 1)
+  t.same(recoverCheckpointSigners(cp, CHAIN, decodeCheckpointCall(submitted[0]!).signatures), [devAddress(0), devAddress(3), devAddress(1)], 'the new round, then the earlier signer')
 })
 
 t.test('a non-member forwards; a member holds next-cycle receipts from peers until it gets there', async (t) => {
