@@ -32,7 +32,15 @@
 import { bytesToHex } from '@ethereumjs/util'
 import { addressOf, publicKeyOf } from '../crypto/secp256k1.js'
 import type { Logger } from '../util/logger.js'
-import { buildCheckpoint, checkpointHash, decodeCheckpointCall, encodeCheckpointCall, recoverCheckpointSigners, signCheckpoint, type Checkpoint } from './checkpoint.js'
+import {
+  buildCheckpoint,
+  checkpointHash,
+  decodeCheckpointCall,
+  encodeCheckpointCall,
+  recoverCheckpointSigners,
+  signCheckpoint,
+  type Checkpoint,
+} from './checkpoint.js'
 import { FlowError, FlowErrorCode } from './errors.js'
 import { checkTotalBound, decodeReceipt, encodeReceipt, receiptFromJson, receiptHash, type SignedReceipt } from './receipt.js'
 import { SideChain, sideChainIdOf, type SignatureVerifier } from './sideChain.js'
@@ -148,10 +156,10 @@ export function quorumOf(n: number): number {
   return Math.floor((2 * n + 2) / 3)
 }
 
-/** gas of submitCheckpoint: the FlowRewards gas table + intrinsic + calldata, with headroom */
-export function checkpointGas(calldata: Uint8Array, entries: number, signatures: number): bigint {
+/** gas of submitCheckpoint: the FlowRewards gas table (with `absent` members penalised) + intrinsic + calldata, with headroom */
+export function checkpointGas(calldata: Uint8Array, entries: number, signatures: number, absent = 0): bigint {
   const words = BigInt(Math.ceil(calldata.length / 32))
-  const exec = 80_000n + 25_000n * BigInt(entries) + 5_000n * BigInt(signatures) + 6n * words
+  const exec = 80_000n + 25_000n * BigInt(entries) + 5_000n * BigInt(signatures) + 20_000n * BigInt(absent) + 6n * words
   return ((21_000n + 16n * BigInt(calldata.length) + exec) * 3n) / 2n
 }
 
@@ -309,7 +317,16 @@ export class FlowService {
     const side = await this.openSide(cycle)
     await side.close()
     const { checkpoint } = decodeCheckpointCall(record.encoded)
-    this.closing.set(cycle, { cycle, committee, side, checkpoint, hash: record.checkpointHash, signatures: record.signatures, submitAt: null, submittedAt: null })
+    this.closing.set(cycle, {
+      cycle,
+      committee,
+      side,
+      checkpoint,
+      hash: record.checkpointHash,
+      signatures: record.signatures,
+      submitAt: null,
+      submittedAt: null,
+    })
     this.o.logger.info('resumed the flow checkpoint', { cycle, signatures: record.signatures.size })
   }
 
@@ -398,7 +415,8 @@ export class FlowService {
       const sigs = this.signaturesOf(c)
       const calldata = encodeCheckpointCall(c.checkpoint, sigs)
       try {
-        const tx = await this.o.submitCheckpoint(calldata, checkpointGas(calldata, c.checkpoint.entries.length, sigs.length))
+        const absent = c.committee.filter((a) => !c.signatures.has(a)).length
+        const tx = await this.o.submitCheckpoint(calldata, checkpointGas(calldata, c.checkpoint.entries.length, sigs.length, absent))
         c.submittedAt = headNumber
         this.o.logger.info('submitted the flow checkpoint', { cycle: c.cycle, signatures: sigs.length, tx })
       } catch (e) {

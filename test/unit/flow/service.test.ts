@@ -321,7 +321,11 @@ t.test('a reserve node keeps the receipts, builds the checkpoint unsigned, and s
   t.equal(signatures.length, 1, 'redrawn into the committee: signed and gossiped')
   await svc.onPeerSignature({ cycle: 1n, checkpointHash: stored!.checkpointHash, signature: signCheckpoint(cp, CHAIN, devKey(3)) })
   t.equal(submitted.length, 1)
-  t.same(recoverCheckpointSigners(cp, CHAIN, decodeCheckpointCall(submitted[0]!).signatures), [devAddress(0), devAddress(3), devAddress(1)], 'the new round, then the earlier signer')
+  t.same(
+    recoverCheckpointSigners(cp, CHAIN, decodeCheckpointCall(submitted[0]!).signatures),
+    [devAddress(0), devAddress(3), devAddress(1)],
+    'the new round, then the earlier signer',
+  )
 })
 
 t.test('a non-member forwards; a member holds next-cycle receipts from peers until it gets there', async (t) => {

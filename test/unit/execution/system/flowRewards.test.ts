@@ -118,7 +118,9 @@ t.test('E2: one absent member of three does not stop the checkpoint; past the de
   t.equal(outcome(r), 'ok', '2 of 3 = ⌈2·3/3⌉: a quorum')
   const slashed = (before.pledge * CFG.evidenceSlashBps) / 10_000n
   t.strictSame(
-    eventsOf(F, r).filter((e) => e.name === 'MemberAbsent').map((e) => e.args),
+    eventsOf(F, r)
+      .filter((e) => e.name === 'MemberAbsent')
+      .map((e) => e.args),
     [[0n, getAddress(hexOf(absent)), slashed]],
     'the absent member, penalised once',
   )
@@ -131,10 +133,17 @@ t.test('E2: before the signing deadline a quorum goes without the rest, and no o
   const { env, com } = await committeeOfThree()
   const r = await env.tx(9, FLOW_REWARDS, checkpointData(0n, ZERO, [entryOf(receipt())], com.slice(0, 2)))
   t.equal(outcome(r), 'ok')
-  t.strictSame(eventsOf(F, r).filter((e) => e.name === 'MemberAbsent'), [])
+  t.strictSame(
+    eventsOf(F, r).filter((e) => e.name === 'MemberAbsent'),
+    [],
+  )
   t.equal((await env.store.getNode(hexOf(com[2]!))).pledge, CFG.rnPledge)
   const one = await committeeOfThree()
-  t.equal(await one.env.tx(9, FLOW_REWARDS, checkpointData(0n, ZERO, [entryOf(receipt())], one.com.slice(0, 1))).then(outcome), 'revert: no quorum of the committee', '1 of 3')
+  t.equal(
+    await one.env.tx(9, FLOW_REWARDS, checkpointData(0n, ZERO, [entryOf(receipt())], one.com.slice(0, 1))).then(outcome),
+    'revert: no quorum of the committee',
+    '1 of 3',
+  )
 })
 
 t.test('E2: a redrawn committee: its quorum is accepted, earlier rounds sign too, every absent member is penalised', async (t) => {
