@@ -145,6 +145,8 @@ export const paramsSchema = z.object({
   flowCommitteeSize: int(1, 101, 7),
   /** challenge window after a checkpoint lands on the main chain, seconds */
   flowChallengeSec: int(0, SAFE, 3600),
+  /** committee members that have not signed a cycle's checkpoint this long after the cycle ended are skipped (and penalised); redraw period (DESIGN §12) */
+  flowSignDeadlineSec: int(1, SAFE, 60),
   /** `k`: the sample seed of a receipt uses the block k blocks after its commitment (DESIGN §5.4) */
   flowSampleLagBlocks: int(1, 256, 3),
   /** `L`: bytes per (consumer, provider) pair and cycle above which bytes count logarithmically */

@@ -11,7 +11,8 @@ const HELP = `nfc flow — Proof of Valuable Flow tools
 
 Usage:
   nfc flow simulate [--rpc URL] [--consumers C] [--providers P] [--seconds S]
-                    [--cheat self-dealing|replay|inflate] [--funder-key HEX] [--seed N]
+                    [--cheat self-dealing|replay|inflate|absent-member] [--funder-key HEX]
+                    [--seed N]
                     [--no-wait]
 
   simulate      C consumers and P providers exchange real byte streams for S seconds; both ends
@@ -29,7 +30,10 @@ Options:
   --cheat KIND      self-dealing: each provider buys its consumers' NB (accepted, earns 0);
                     replay: every receipt is submitted twice (the replays are rejected);
                     inflate: providers double every other claim after the consumer signed
-                    (rejected)
+                    (rejected);
+                    absent-member: one more pledged central node never signs; its cycle is
+                    checkpointed without it after the signing deadline and it loses a pledge
+                    slice (needs a chain of 2 or more signing witnesses, e.g. nfc devnet)
   --funder-key HEX  private key that pays for the set-up (default: dev account 0 of the dev chain)
   --seed N          seed of the keys and the traffic (default 1)
   --no-wait         do not wait for the checkpoint to be applied before printing rewards
@@ -73,8 +77,8 @@ export async function flowCommand(argv: string[]): Promise<number> {
       return 0
     }
     const cheat = values.cheat
-    if (cheat !== undefined && cheat !== 'self-dealing' && cheat !== 'replay' && cheat !== 'inflate') {
-      throw new UsageError(`--cheat wants self-dealing, replay or inflate, got "${cheat}"`)
+    if (cheat !== undefined && cheat !== 'self-dealing' && cheat !== 'replay' && cheat !== 'inflate' && cheat !== 'absent-member') {
+      throw new UsageError(`--cheat wants self-dealing, replay, inflate or absent-member, got "${cheat}"`)
     }
     const rpc = values.rpc ?? 'http://127.0.0.1:8545'
     if (!/^https?:\/\/[^\s]+$/.test(rpc)) throw new UsageError(`--rpc wants an http(s) URL, got "${rpc}"`)

@@ -6,9 +6,17 @@
  * into the next cycle (receipts of the ended cycle still go in until then, so one gossiped at
  * the very end reaches every member first) the side-chain is closed, its checkpoint built and
  * signed, the signature gossiped; a member
- * holding a quorum of signatures submits `FlowRewards.submitCheckpoint(bytes)` as an ordinary
- * transaction from its key (the member at committee index i waits i blocks after quorum, so
- * usually one transaction goes out).
+ * holding every member's signature, or a quorum (≥ 2/3) once the head is past the signing
+ * deadline (`signDeadlineMs` after the cycle ended: the absent are skipped, DESIGN §12 "Committee
+ * liveness"), submits `FlowRewards.submitCheckpoint(bytes)` as an ordinary transaction from its
+ * key (the member at committee index i waits i blocks, so usually one transaction goes out).
+ * The committee is read again at every head: when the chain redrew it (too few signed by the
+ * deadline), the new members' signatures count and the earlier ones' are kept (the chain
+ * accepts a signer of any round of the cycle, and penalises who did not sign).
+ *
+ * Nothing of the closing work lives only in memory: a checkpoint this node signed is stored
+ * with the signatures it gathered (sideStore), and a restarted node picks every one that is not
+ * on chain back up from there.
  *
  * Receipts arriving at a node outside the committee (RPC or P2P) are checked as far as they can
  * be without session state (format, chain, cycle, expiry, both signatures) and forwarded over
@@ -24,7 +32,15 @@
 import { bytesToHex } from '@ethereumjs/util'
 import { addressOf, publicKeyOf } from '../crypto/secp256k1.js'
 import type { Logger } from '../util/logger.js'
-import { buildCheckpoint, checkpointHash, encodeCheckpointCall, recoverCheckpointSigners, signCheckpoint, type Checkpoint } from './checkpoint.js'
+import {
+  buildCheckpoint,
+  checkpointHash,
+  decodeCheckpointCall,
+  encodeCheckpointCall,
+  recoverCheckpointSigners,
+  signCheckpoint,
+  type Checkpoint,
+} from './checkpoint.js'
 import { FlowError, FlowErrorCode } from './errors.js'
 import { checkTotalBound, decodeReceipt, encodeReceipt, receiptFromJson, receiptHash, type SignedReceipt } from './receipt.js'
 import { SideChain, sideChainIdOf, type SignatureVerifier } from './sideChain.js'
@@ -37,8 +53,13 @@ export interface FlowChainView {
   head(): { number: bigint; timestampMs: bigint }
   /** flow cycle of a main-chain time */
   cycleAt(tMs: bigint): bigint
-  /** committee of a cycle at the head state (empty: not drawn) */
+  /** committee of a cycle at the head state, its current round (empty: not drawn) */
   committee(cycle: bigint): Promise<string[]>
+  /**
+   * the nodes a redraw of the cycle's committee can bring in: a node among them keeps the cycle's
+   * receipts too, builds its checkpoint, and signs it if a redraw makes it a member (absent: none)
+   */
+  reserve?(cycle: bigint): Promise<string[]>
   /** a session's settled (seq, total) at the head state */
   settled(sessionId: Uint8Array): Promise<{ seq: bigint; total: bigint }>
   /** hash of the last checkpoint submitted on chain (zero: none) */
@@ -72,6 +93,11 @@ export interface FlowServiceOptions {
   maxBytesPerSec: bigint
   maxPending?: number
   blockDelayMs?: number
+  /**
+   * how long after a cycle ended its committee waits for every member's signature before it
+   * submits with a quorum (genesis `flowSignDeadlineSec`; default DEFAULT_SIGN_DEADLINE_MS)
+   */
+  signDeadlineMs?: bigint
   /** the fraud-proof watcher: sees every receipt that decodes, runs after each head */
   watcher?: Pick<FlowWatcher, 'see' | 'signedByParties' | 'onHead'>
 }
@@ -114,19 +140,26 @@ const CLOSE_GRACE_BLOCKS = 3n
 /** a submission not on chain this many blocks later (reverted, dropped) is sent again */
 const RESUBMIT_BLOCKS = 20n
 
+/** the signing deadline when the options give none: the genesis default of flowSignDeadlineSec */
+export const DEFAULT_SIGN_DEADLINE_MS = 60_000n
+
+/** a restarted node looks this many cycles back for a signed checkpoint not yet on chain */
+const RESUME_CYCLES = 16n
+
 /** signatures that arrived before this node closed the cycle; bounded */
 const MAX_EARLY_SIGNATURES = 1024
 /** peer receipts of the next cycle, held until this node's head enters it; bounded */
 const MAX_AHEAD_RECEIPTS = 16_384
 
+/** Quorum of a committee of n: at least 2/3 of it, ⌈2n/3⌉ (DESIGN §12; consensus/povf/engine.ts quorumOf) */
 export function quorumOf(n: number): number {
-  return Math.floor((2 * n) / 3) + 1
+  return Math.floor((2 * n + 2) / 3)
 }
 
-/** gas of submitCheckpoint: the FlowRewards gas table + intrinsic + calldata, with headroom */
-export function checkpointGas(calldata: Uint8Array, entries: number, signatures: number): bigint {
+/** gas of submitCheckpoint: the FlowRewards gas table (with `absent` members penalised) + intrinsic + calldata, with headroom */
+export function checkpointGas(calldata: Uint8Array, entries: number, signatures: number, absent = 0): bigint {
   const words = BigInt(Math.ceil(calldata.length / 32))
-  const exec = 80_000n + 25_000n * BigInt(entries) + 5_000n * BigInt(signatures) + 6n * words
+  const exec = 80_000n + 25_000n * BigInt(entries) + 5_000n * BigInt(signatures) + 20_000n * BigInt(absent) + 6n * words
   return ((21_000n + 16n * BigInt(calldata.length) + exec) * 3n) / 2n
 }
 
@@ -168,10 +201,10 @@ export class FlowService {
     if (this.current === null || cycle > this.current.cycle) {
       const prev = this.current
       const committee = await this.o.view.committee(cycle)
-      const member = this.address !== null && committee.includes(this.address)
+      const member = await this.runs(cycle, committee)
       const side = member ? await this.openSide(cycle) : null
       this.current = { cycle, committee, side }
-      if (member) this.o.logger.info('running the flow side-chain', { cycle, committee: committee.length })
+      if (member) this.o.logger.info('running the flow side-chain', { cycle, committee: committee.length, reserve: !committee.includes(this.address!) })
       if (prev?.side) {
         // a cycle still in its grace (the head jumped a whole cycle) closes now
         if (this.grace !== null) await this.closeGrace()
@@ -182,7 +215,7 @@ export class FlowService {
       // the genesis block draws no committee: cycle 0's is drawn by block 1
       const committee = await this.o.view.committee(cycle)
       if (committee.length > 0) {
-        const member = this.address !== null && committee.includes(this.address)
+        const member = await this.runs(cycle, committee)
         this.current = { cycle, committee, side: member ? await this.openSide(cycle) : null }
         this.replayAhead()
       }
@@ -196,6 +229,13 @@ export class FlowService {
         this.o.logger.warn('the fraud-proof watcher failed', { error: e })
       }
     }
+  }
+
+  /** this node runs the cycle's side-chain: its key is in the committee or in its reserve */
+  private async runs(cycle: bigint, committee: string[]): Promise<boolean> {
+    if (this.address === null) return false
+    if (committee.includes(this.address)) return true
+    return committee.length > 0 && ((await this.o.view.reserve?.(cycle)) ?? []).includes(this.address)
   }
 
   /**
@@ -256,17 +296,38 @@ export class FlowService {
   }
 
   /**
-   * At start-up: a node stopped after the head left a cycle it ran but before it closed it
-   * (no checkpoint record) closes it now, if that checkpoint is not on chain yet.
+   * At start-up: a checkpoint this node signed before it stopped (the last RESUME_CYCLES cycles)
+   * and that is not on chain yet goes back into the closing work with the signatures stored
+   * with it; a cycle it ran but had not closed (no checkpoint record) is closed now.
    */
   private async resumeClose(cycle: bigint): Promise<void> {
     if (cycle === 0n || this.address === null) return
-    const prev = cycle - 1n
-    if ((await this.o.store.head(prev)) === undefined || (await this.o.store.checkpoint(prev)) !== undefined) return
-    if (await this.o.view.checkpointOnChain(prev)) return
-    const committee = await this.o.view.committee(prev)
-    if (!committee.includes(this.address)) return
-    await this.closeCycle(prev, committee, await this.openSide(prev))
+    for (let c = cycle > RESUME_CYCLES ? cycle - RESUME_CYCLES : 0n; c < cycle; c++) await this.resumeCycle(c, c === cycle - 1n)
+  }
+
+  private async resumeCycle(cycle: bigint, last: boolean): Promise<void> {
+    if ((await this.o.store.head(cycle)) === undefined || (await this.o.view.checkpointOnChain(cycle))) return
+    const committee = await this.o.view.committee(cycle)
+    if (!committee.includes(this.address!)) return
+    const record = await this.o.store.checkpoint(cycle)
+    if (record === undefined) {
+      if (last) await this.closeCycle(cycle, committee, await this.openSide(cycle))
+      return
+    }
+    const side = await this.openSide(cycle)
+    await side.close()
+    const { checkpoint } = decodeCheckpointCall(record.encoded)
+    this.closing.set(cycle, {
+      cycle,
+      committee,
+      side,
+      checkpoint,
+      hash: record.checkpointHash,
+      signatures: record.signatures,
+      submitAt: null,
+      submittedAt: null,
+    })
+    this.o.logger.info('resumed the flow checkpoint', { cycle, signatures: record.signatures.size })
   }
 
   /** seal, build the checkpoint (none for a cycle without traffic), sign, gossip */
@@ -276,16 +337,28 @@ export class FlowService {
     const checkpoint = buildCheckpoint({ cycle, prevCheckpoint: await this.o.view.lastCheckpointHash(), entries })
     const c: Closing = { cycle, committee, side, checkpoint, hash: new Uint8Array(32), signatures: new Map(), submitAt: null, submittedAt: null }
     this.closing.set(cycle, c)
-    await this.sign(c, checkpoint)
+    if (committee.includes(this.address!)) await this.sign(c, checkpoint)
+    else await this.hold(c)
   }
 
-  /** (re)signs `c` as `checkpoint`: signatures of another hash no longer count */
+  /** a reserve node keeps the checkpoint unsigned (and gathers the members' signatures) until a redraw makes it a member */
+  private async hold(c: Closing): Promise<void> {
+    c.hash = checkpointHash(c.checkpoint, this.o.chainId)
+    c.signatures = new Map()
+    c.submitAt = null
+    for (const [signer, sig] of this.early.get(earlyKey(c.cycle, c.hash)) ?? []) c.signatures.set(signer, sig)
+    this.early.delete(earlyKey(c.cycle, c.hash))
+    await this.persist(c)
+  }
+
+  /** (re)signs `c` as `checkpoint`: signatures of another hash no longer count, those of the same one stay */
   private async sign(c: Closing, checkpoint: Checkpoint): Promise<void> {
     const hash = checkpointHash(checkpoint, this.o.chainId)
     const signature = signCheckpoint(checkpoint, this.o.chainId, this.o.key!)
+    const kept = bytesToHex(hash) === bytesToHex(c.hash) ? c.signatures : new Map<string, Uint8Array>()
     c.checkpoint = checkpoint
     c.hash = hash
-    c.signatures = new Map([[this.address!, signature]])
+    c.signatures = new Map([...kept, [this.address!, signature]])
     c.submitAt = null
     for (const [signer, sig] of this.early.get(earlyKey(c.cycle, hash)) ?? []) c.signatures.set(signer, sig)
     this.early.delete(earlyKey(c.cycle, hash))
@@ -325,17 +398,25 @@ export class FlowService {
           this.closing.delete(c.cycle)
           continue
         }
-        await this.sign(c, buildCheckpoint({ cycle: c.cycle, prevCheckpoint: last, entries }))
+        const rebuilt = buildCheckpoint({ cycle: c.cycle, prevCheckpoint: last, entries })
+        if (c.committee.includes(this.address!)) await this.sign(c, rebuilt)
+        else {
+          c.checkpoint = rebuilt
+          await this.hold(c)
+        }
       }
       if (c.submittedAt !== null && headNumber < c.submittedAt + RESUBMIT_BLOCKS) return
-      if (c.signatures.size < quorumOf(c.committee.length)) return
+      await this.followRedraw(c)
+      // a redraw made this reserve node a member: it signs the checkpoint it built
+      if (c.committee.includes(this.address!) && !c.signatures.has(this.address!)) await this.sign(c, c.checkpoint)
+      if (!this.ready(c) || !c.committee.includes(this.address!)) return
       c.submitAt ??= headNumber + BigInt(Math.max(0, c.committee.indexOf(this.address!)))
       if (headNumber < c.submitAt) return
-      // signatures in committee order: one calldata for one set of signers
-      const sigs = c.committee.filter((a) => c.signatures.has(a)).map((a) => c.signatures.get(a)!)
+      const sigs = this.signaturesOf(c)
       const calldata = encodeCheckpointCall(c.checkpoint, sigs)
       try {
-        const tx = await this.o.submitCheckpoint(calldata, checkpointGas(calldata, c.checkpoint.entries.length, sigs.length))
+        const absent = c.committee.filter((a) => !c.signatures.has(a)).length
+        const tx = await this.o.submitCheckpoint(calldata, checkpointGas(calldata, c.checkpoint.entries.length, sigs.length, absent))
         c.submittedAt = headNumber
         this.o.logger.info('submitted the flow checkpoint', { cycle: c.cycle, signatures: sigs.length, tx })
       } catch (e) {
@@ -343,6 +424,37 @@ export class FlowService {
       }
       return
     }
+  }
+
+  /** the head is past `c`'s signing deadline: members that have not signed are skipped */
+  private pastDeadline(c: Closing): boolean {
+    return this.o.view.head().timestampMs >= this.o.view.cycleStartMs(c.cycle + 1n) + (this.o.signDeadlineMs ?? DEFAULT_SIGN_DEADLINE_MS)
+  }
+
+  /** every member signed, or a quorum did and the deadline passed */
+  private ready(c: Closing): boolean {
+    const signed = c.committee.filter((a) => c.signatures.has(a)).length
+    if (signed === c.committee.length) return true
+    return signed >= quorumOf(c.committee.length) && this.pastDeadline(c)
+  }
+
+  /**
+   * the committee as the chain has it now (a redraw replaces it): signatures already gathered
+   * stay (the chain takes a signer of any round), the submission turn starts again
+   */
+  private async followRedraw(c: Closing): Promise<void> {
+    const now = await this.o.view.committee(c.cycle)
+    if (now.length === 0 || now.join() === c.committee.join()) return
+    this.o.logger.info('the flow committee was redrawn', { cycle: c.cycle, committee: now.length })
+    c.committee = now
+    c.submitAt = null
+  }
+
+  /** the current committee's signatures in committee order, then earlier rounds' in address order: one calldata per set of signers */
+  private signaturesOf(c: Closing): Uint8Array[] {
+    const current = c.committee.filter((a) => c.signatures.has(a))
+    const earlier = [...c.signatures.keys()].filter((a) => !c.committee.includes(a)).sort()
+    return [...current, ...earlier].map((a) => c.signatures.get(a)!)
   }
 
   // ---------------------------------------------------------------- receipts

@@ -12,7 +12,12 @@
  * self-dealing` the provider buys the NB and hands it to its consumer instead, which makes the
  * pair self-dealing (NB.funder(consumer) == provider): its traffic is accepted and earns nothing.
  * `--cheat replay` resubmits every receipt once more; `--cheat inflate` has the provider double
- * its claim after the consumer signed — both must be rejected by the side-chain.
+ * its claim after the consumer signed — both must be rejected by the side-chain. `--cheat
+ * absent-member` pledges one more central node whose key signs nothing (no node runs it) and
+ * runs the traffic in a cycle whose committee holds it: the cycle must be checkpointed anyway
+ * (≥ 2/3 sign, the absent one is skipped at the signing deadline, DESIGN §12) and the absent
+ * member loses a pledge slice; its pledge before and after is reported. The chain needs enough
+ * signing committee members for that (a devnet of 2 or more witnesses).
  */
 import { Contract, JsonRpcProvider, NonceManager, Wallet, parseEther, formatEther, type InterfaceAbi, type TransactionResponse } from 'ethers'
 import { readFileSync } from 'node:fs'
@@ -25,7 +30,7 @@ import { sampleRootOfSlices } from '../flow/sampling.js'
 import { bytesOfHexLoose } from '../util/bytes.js'
 import { newStream, packedSlices, Rng, sendBurst, type Stream } from './traffic.js'
 
-export type Cheat = 'self-dealing' | 'replay' | 'inflate'
+export type Cheat = 'self-dealing' | 'replay' | 'inflate' | 'absent-member'
 
 export interface SimOptions {
   rpc: string
@@ -52,6 +57,8 @@ export interface SimSummary {
   cycle: bigint | null
   rewards: { address: string; locked: bigint; unlocking: bigint; withdrawable: bigint }[]
   rewardsApplied: boolean
+  /** `--cheat absent-member`: the pledged member that never signed, its pledge before and after (wei) */
+  absent?: { address: string; pledgeBefore: bigint; pledgeAfter: bigint }
 }
 
 const ZERO32 = new Uint8Array(32)
@@ -134,7 +141,14 @@ async function waitAll(txs: Promise<TransactionResponse>[], what: string, progre
 }
 
 /** The set-up transactions: fund, pledge, convert and escrow (or the self-dealing hand-over). */
-async function setUp(opts: SimOptions, provider: JsonRpcProvider, consumers: Party[], providers: Party[], progress: (s: string) => void): Promise<void> {
+async function setUp(
+  opts: SimOptions,
+  provider: JsonRpcProvider,
+  consumers: Party[],
+  providers: Party[],
+  absent: Party | null,
+  progress: (s: string) => void,
+): Promise<void> {
   const funder = new NonceManager(new Wallet(opts.funderKey, provider))
   const registry = new Contract(SYSTEM_CONTRACTS.nodeRegistry, abi('NodeRegistry'), provider)
   const enPledge = (await registry.getFunction('minPledge')(3)) as bigint
@@ -142,15 +156,25 @@ async function setUp(opts: SimOptions, provider: JsonRpcProvider, consumers: Par
   const fuelNfc = parseEther('50')
   const consumerFund = parseEther('1001') + fuelNfc + gas
   const selfDealing = opts.cheat === 'self-dealing'
+  const absentFund = absent === null ? 0n : ((await registry.getFunction('minPledge')(CN_ROLE)) as bigint) + gas
   const providerFund = enPledge + gas + (selfDealing ? parseEther('1001') + fuelNfc * BigInt(consumers.length) : 0n)
   const funderAddress = await funder.getAddress()
-  const need = providerFund * BigInt(providers.length) + consumerFund * BigInt(consumers.length) + gas
+  const need = providerFund * BigInt(providers.length) + consumerFund * BigInt(consumers.length) + absentFund + gas
   const has = await provider.getBalance(funderAddress)
   if (has < need) {
     throw new Error(
       `the funder ${funderAddress} holds ${formatEther(has)} NFC but the set-up needs about ${formatEther(need)} ` +
-        '(each consumer must hold more than 1,000 NFC to buy NB, each provider pledges as an edge node; ' +
+        '(each consumer must hold more than 1,000 NFC to buy NB, each provider pledges as an edge node' +
+        `${absent === null ? '' : ', the absent member as a central node'}; ` +
         'the NFC above the fuel is sent back after the conversion): use fewer parties or another --funder-key',
+    )
+  }
+  if (absent !== null) {
+    await waitAll([funder.sendTransaction({ to: absent.address, value: absentFund })], 'funding the absent member', progress)
+    await waitAll(
+      [(registry.connect(absent.wallet) as Contract).getFunction('pledge')(CN_ROLE, { value: absentFund - gas })],
+      'pledging the absent member as a central node (its key signs nothing)',
+      progress,
     )
   }
   await waitAll(
@@ -263,7 +287,12 @@ export async function simulate(opts: SimOptions): Promise<SimSummary> {
   const providers = Array.from({ length: opts.providers }, (_, i) => party(deriveKey(opts.seed, 'provider', i), provider))
   log(`chain ${chainId}: ${consumers.length} consumers, ${providers.length} providers${opts.cheat ? `, cheating: ${opts.cheat}` : ''}`)
 
-  await setUp(opts, provider, consumers, providers, progress)
+  const absent = opts.cheat === 'absent-member' ? party(deriveKey(opts.seed, 'absent', 0), provider) : null
+  await setUp(opts, provider, consumers, providers, absent, progress)
+  const registry = new Contract(SYSTEM_CONTRACTS.nodeRegistry, abi('NodeRegistry'), provider)
+  const pledgeOf = async (a: string) => ((await registry.getFunction('nodeOf')(a)) as [bigint, bigint])[1]
+  const pledgeBefore = absent === null ? 0n : await pledgeOf(absent.address)
+  if (absent !== null) await untilDrawn(rpc, absent.address, progress)
   const finalized = await rpc.call<{ hash: string }>('eth_getBlockByNumber', ['finalized', false])
   const sample = { seed: hexToBytes(finalized.hash), rate: SAMPLE_RATE, sliceLen: SLICE_LEN }
   const sessions: Session[] = consumers.map((c, i) => ({
@@ -374,12 +403,36 @@ export async function simulate(opts: SimOptions): Promise<SimSummary> {
   if (opts.waitRewards !== false && summary.cycle !== null && summary.receipts.accepted > 0) {
     summary.rewardsApplied = await waitApplied(rpc, summary.cycle, opts.waitLimitSec ?? 600, progress)
   }
+  if (absent !== null) summary.absent = { address: absent.address, pledgeBefore, pledgeAfter: await pledgeOf(absent.address) }
   for (const p of providers) {
     const r = await rpc.call<{ locked: string; unlocking: string; withdrawable: string }>('flow_getRewards', [p.address])
     summary.rewards.push({ address: p.address, locked: BigInt(r.locked), unlocking: BigInt(r.unlocking), withdrawable: BigInt(r.withdrawable) })
   }
   provider.destroy()
   return summary
+}
+
+/** NodeRegistry role of a central node (a committee candidate) */
+const CN_ROLE = 2
+/** flow cycles to wait for the absent member to be drawn into a committee */
+const DRAW_WAIT_CYCLES = 3
+
+/** Waits until the current cycle's committee holds `member` (drawn at the first block of a cycle after its pledge). */
+async function untilDrawn(rpc: Rpc, member: string, progress: (s: string) => void): Promise<void> {
+  let first: bigint | null = null
+  for (;;) {
+    const side = await rpc.call<{ cycle: string; committee: string[] } | null>('flow_getSideChain', [])
+    if (side !== null) {
+      const cycle = BigInt(side.cycle)
+      if (side.committee.map((a) => a.toLowerCase()).includes(member)) return
+      first ??= cycle
+      if (cycle - first >= BigInt(DRAW_WAIT_CYCLES)) {
+        throw new Error(`the absent member ${member} was not drawn into a committee in ${DRAW_WAIT_CYCLES} cycles (flowCommitteeSize below the candidates?)`)
+      }
+      progress(`waiting for a committee that holds the absent member ${member} (cycle ${cycle})`)
+    }
+    await new Promise((r) => setTimeout(r, 500))
+  }
 }
 
 /** Waits for the checkpoint of `cycle` (and any later one holding this traffic) to be applied. */
@@ -412,6 +465,12 @@ export function formatSummary(s: SimSummary): string {
     ...s.rewards.map(
       (r) => `  ${r.address}: locked ${formatEther(r.locked)} NFC, unlocking ${formatEther(r.unlocking)}, withdrawable ${formatEther(r.withdrawable)}`,
     ),
+    ...(s.absent === undefined
+      ? []
+      : [
+          `absent committee member ${s.absent.address}: pledge ${formatEther(s.absent.pledgeBefore)} → ${formatEther(s.absent.pledgeAfter)} NFC ` +
+            `(slashed ${formatEther(s.absent.pledgeBefore - s.absent.pledgeAfter)})`,
+        ]),
   ]
   return lines.join('\n')
 }

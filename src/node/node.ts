@@ -48,7 +48,7 @@ import { encodeFlowSignature } from '../p2p/chainMessages.js'
 import { FlowWatcher, MAX_WATCHED_CHECKPOINTS } from '../flow/watcher.js'
 import { flowCycleAt, isActiveAuditor } from '../consensus/povf/engine.js'
 import { DposStore } from '../consensus/dpos/store.js'
-import { readCheckpoint, readCommittee, readReceiptParties, readSession } from '../consensus/povf/views.js'
+import { readCheckpoint, readCommittee, readReceiptParties, readReserve, readSession } from '../consensus/povf/views.js'
 import { flowOf } from '../consensus/dpos/engine.js'
 import { CpStatus, EntryStatus, FlowStore } from '../consensus/povf/store.js'
 import { chaindataDir, checkFinalMarker, damagedDatabase, ensureDatadir, guardOpen, holdsRecords, isDamage } from './datadir.js'
@@ -325,6 +325,7 @@ export class Node implements NodeApi {
         head,
         cycleAt: (t) => flowCycleAt(t, chain.dpos),
         committee: async (cycle) => readCommittee(await headState(), cycle),
+        reserve: async (cycle) => readReserve(await headState(), cycle, chain.dpos),
         settled: async (id) => readSession(await headState(), id),
         lastCheckpointHash: async () => new FlowStore(await headState()).lastCheckpoint(),
         checkpointOnChain: async (cycle) => (await readCheckpoint(await headState(), cycle, { entries: false })) !== null,
@@ -332,6 +333,7 @@ export class Node implements NodeApi {
         parties: async (consumer, provider) => readReceiptParties(await headState(), consumer, provider, chain.dpos),
       },
       maxBytesPerSec: flowOf(chain.dpos).maxRateBytesPerSec,
+      signDeadlineMs: flowOf(chain.dpos).signDeadlineMs,
       submitCheckpoint: (calldata, gasLimit) => this.sendSystemCall(SYSTEM_CONTRACTS.flowRewards, encodeCall('submitCheckpoint(bytes)', [calldata]), gasLimit),
       logger,
       now: () => this.now(),

@@ -11,6 +11,10 @@
  *    (rnPledge / cnPledge), sorted by address; committee(c) = shuffle(parentHash, list) cut to
  *    committeeSize. A cycle without any block gets no committee (its checkpoint cannot be
  *    submitted; its receipts roll into a later cycle's checkpoint through the running totals).
+ * 1b. Redraw (DESIGN §12 "Committee liveness"). A cycle's first draw records its seed. An ended
+ *    cycle without a checkpoint whose committee round r has not signed by cycle end + (r + 1) ×
+ *    signDeadlineMs gets a new round: the next committeeSize in its draw order, wrapping around
+ *    (redrawCommittee; at most MAX_REDRAWS). A checkpoint is accepted with ≥ 2/3 of any round.
  * 2. Sample seeds. For each pending checkpoint (oldest MAX_PENDING_SCAN) with committedAt + k + 1
  *    == number: record parentHash (the hash of block committedAt + k) as its seed hash. Stored in
  *    state rather than read through the EVM's BLOCKHASH source: a block being imported on a side
@@ -94,6 +98,8 @@ export interface FlowBeginResult {
   cycle: bigint
   /** the committee drawn in this block, or null */
   committee: Addr[] | null
+  /** committees of ended cycles redrawn in this block (their deadline passed without a checkpoint) */
+  redrawn: { cycle: bigint; committee: Addr[] }[]
   /** cycles whose seed hash was recorded in this block */
   seeded: bigint[]
   applied: AppliedCheckpoint[]
@@ -127,9 +133,86 @@ export function drawCommittee(parentHash: Uint8Array, candidates: readonly Addr[
   return shuffle(parentHash, [...candidates].sort()).slice(0, size)
 }
 
-/** Quorum of a committee of n: ⌊2n/3⌋ + 1. */
+/** Quorum of a committee of n: at least 2/3 of it, ⌈2n/3⌉ (DESIGN §12 "Committee liveness"). */
 export function quorumOf(n: bigint): bigint {
-  return (2n * n) / 3n + 1n
+  return (2n * n + 2n) / 3n
+}
+
+/** A cycle's committee is redrawn at most this many times. */
+export const MAX_REDRAWS = 3n
+/** Ended cycles (before the current one) looked at for a redraw, per block. */
+export const REDRAW_SCAN_CYCLES = 4n
+
+/** End (ms) of a flow cycle: the start of the next one. */
+export function cycleEndMs(cycle: bigint, cfg: DposConfig): bigint {
+  return cfg.genesisTime + (cycle + 1n) * flowOf(cfg).cycleMs
+}
+
+/**
+ * When the committee of `cycle`, after `lapses` deadlines passed without a checkpoint, has to
+ * have signed: the cycle's end + (lapses + 1) signing deadlines. Past it, the absent are skipped (and penalised
+ * by FlowRewards.submitCheckpoint); a committee with fewer than 2/3 signing is redrawn.
+ */
+export function signDeadlineMs(cycle: bigint, lapses: bigint, cfg: DposConfig): bigint {
+  return cycleEndMs(cycle, cfg) + (lapses + 1n) * flowOf(cfg).signDeadlineMs
+}
+
+/**
+ * Redraw (DESIGN §12): round r of a cycle's committee is the next committeeSize nodes of its draw
+ * order (the shuffle of the current candidates with the first draw's seed) after round r − 1's,
+ * wrapping around: order[(r × size + i) mod m], i < min(size, m). A redrawn committee is as large
+ * as the first (one key never signs alone where the first draw needed several). Returns it, or
+ * null when it would be the current round again (m ≤ size: nobody else to draw).
+ */
+export async function redrawCommittee(sm: StateAccess, fs: FlowStore, cycle: bigint, cfg: DposConfig): Promise<Addr[] | null> {
+  const order = drawCommittee(await fs.drawSeed(cycle), await committeeCandidates(new DposStore(sm), cfg), Number.MAX_SAFE_INTEGER)
+  const size = Math.min(flowOf(cfg).committeeSize, order.length)
+  const round = Number((await fs.redraws(cycle)) + 1n)
+  const next: Addr[] = []
+  for (let i = 0; i < size; i++) next.push(order[(round * flowOf(cfg).committeeSize + i) % order.length]!)
+  const current = await fs.currentCommittee(cycle)
+  if (next.length === 0 || [...next].sort().join() === [...current].sort().join()) return null
+  await fs.addRound(cycle, next)
+  return next
+}
+
+/**
+ * The nodes a redraw of `cycle` can bring in (rounds 1 … MAX_REDRAWS of redrawCommittee, as the
+ * candidates stand now), without the current round: they keep the cycle's receipts so that a
+ * redrawn committee can build and sign its checkpoint. Sorted.
+ */
+export async function reserveOf(sm: StateAccess, cycle: bigint, cfg: DposConfig): Promise<Addr[]> {
+  const fs = new FlowStore(sm)
+  if ((await fs.committee(cycle).length()) === 0n) return []
+  const order = drawCommittee(await fs.drawSeed(cycle), await committeeCandidates(new DposStore(sm), cfg), Number.MAX_SAFE_INTEGER)
+  const size = flowOf(cfg).committeeSize
+  const current = new Set(await fs.currentCommittee(cycle))
+  const out = new Set<Addr>()
+  for (let i = size; i < size * (Number(MAX_REDRAWS) + 1) && i < size + order.length; i++) out.add(order[i % order.length]!)
+  return [...out].filter((a) => !current.has(a)).sort()
+}
+
+/**
+ * Rule 1b: every ended cycle of the last REDRAW_SCAN_CYCLES after the last checkpointed one,
+ * with a committee and no checkpoint, whose current deadline passed, is redrawn (at most
+ * MAX_REDRAWS deadlines). A cycle without traffic is redrawn too (the chain cannot tell it from a
+ * silent committee); it costs a few words and penalises no one.
+ */
+async function redrawLate(sm: StateAccess, fs: FlowStore, cycle: bigint, t: bigint, cfg: DposConfig): Promise<{ cycle: bigint; committee: Addr[] }[]> {
+  const out: { cycle: bigint; committee: Addr[] }[] = []
+  const last = await fs.lastCycle()
+  let from = cycle > REDRAW_SCAN_CYCLES ? cycle - REDRAW_SCAN_CYCLES : 0n
+  if (from <= last) from = last + 1n
+  for (let c = from; c < cycle; c++) {
+    if ((await fs.committee(c).length()) === 0n || (await fs.checkpointStatus(c)) !== CpStatus.None) continue
+    const lapses = await fs.lapses(c)
+    if (lapses >= MAX_REDRAWS || t < signDeadlineMs(c, lapses, cfg)) continue
+    // nobody left to draw: the round stays, the next deadline is one later all the same
+    await fs.setLapses(c, lapses + 1n)
+    const committee = await redrawCommittee(sm, fs, c, cfg)
+    if (committee !== null) out.push({ cycle: c, committee })
+  }
+  return out
 }
 
 /** Is `a` an active RN or CN (fraud proofs and slice challenges come from these)? */
@@ -286,8 +369,10 @@ export async function flowBeginBlock(sm: StateAccess, info: BlockInfo, cfg: Dpos
     committee = drawCommittee(info.parentHash, await committeeCandidates(new DposStore(sm), cfg), flow.committeeSize)
     const list = fs.committee(cycle)
     for (const a of committee) await list.add(a)
+    await fs.setDrawSeed(cycle, info.parentHash)
     await fs.setDrawnCycle(cycle)
   }
+  const redrawn = await redrawLate(sm, fs, cycle, info.timestamp, cfg)
 
   const seeded: bigint[] = []
   const pending = await fs.pending(MAX_PENDING_SCAN)
@@ -306,5 +391,5 @@ export async function flowBeginBlock(sm: StateAccess, info: BlockInfo, cfg: Dpos
     applied.push(await applyCheckpoint(sm, fs, c, info.timestamp, cfg))
     await fs.dequeue()
   }
-  return { cycle, committee, seeded, applied }
+  return { cycle, committee, redrawn, seeded, applied }
 }

@@ -15,6 +15,8 @@ export interface FlowConfig {
   cycleMs: bigint
   committeeSize: number
   challengeMs: bigint
+  /** how long after a cycle ended its committee has to sign before the absent are skipped, and between redraws (DESIGN §12) */
+  signDeadlineMs: bigint
   sampleLagBlocks: bigint
   /** `L`, bytes */
   logThresholdBytes: bigint
@@ -42,6 +44,7 @@ export function flowConfigFromParams(p: GenesisParams, foundation: string | null
     cycleMs: BigInt(p.flowCycleSec) * 1000n,
     committeeSize: p.flowCommitteeSize,
     challengeMs: BigInt(p.flowChallengeSec) * 1000n,
+    signDeadlineMs: BigInt(p.flowSignDeadlineSec) * 1000n,
     sampleLagBlocks: BigInt(p.flowSampleLagBlocks),
     logThresholdBytes: p.flowLogThresholdBytes,
     capFactorBps: BigInt(p.flowCapFactorBps),

@@ -7,7 +7,10 @@
  * a = 20-byte address, s = 32-byte session id):
  *
  *   f.drawn                       last cycle whose committee was drawn, + 1 (0: none yet)
- *   f.com.{len,item,index}[c]     committee of cycle c (AddressList, shuffle order)
+ *   f.com.{len,item,index}[c]     committee of cycle c (AddressList, shuffle order): its first draw
+ *   f.com.{seed,round,lapse}[c]   its draw seed (the parent hash of the drawing block), redraws so
+ *                                 far, signing deadlines passed without a checkpoint
+ *   f.com.r.{len,item,index}[c,r] round r ≥ 1 of the committee (a redraw, DESIGN §12)
  *   f.last                        hash of the last submitted checkpoint (zero: none)
  *   f.lastCycle                   its cycle + 1 (0: none)
  *   f.count                       checkpoints submitted
@@ -108,6 +111,60 @@ export class FlowStore {
 
   committee(cycle: bigint): AddressList {
     return new AddressList(this.w, 'f.com', u64b(cycle))
+  }
+
+  /** how many times the committee of a cycle was redrawn (0: the first draw stands) */
+  redraws(cycle: bigint): Promise<bigint> {
+    return this.w.get(slotOf('f.com.round', u64b(cycle)))
+  }
+
+  /** the members of round `round` of a cycle's committee (0: the first draw, `committee`) */
+  committeeRound(cycle: bigint, round: bigint): AddressList {
+    return round === 0n ? this.committee(cycle) : new AddressList(this.w, 'f.com.r', new Uint8Array([...u64b(cycle), ...u64b(round)]))
+  }
+
+  /** the committee of each round of a cycle, first draw first (a redraw adds a round; DESIGN §12) */
+  async committeeRounds(cycle: bigint): Promise<Addr[][]> {
+    const out: Addr[][] = []
+    const n = await this.redraws(cycle)
+    for (let r = 0n; r <= n; r++) out.push(await this.committeeRound(cycle, r).all())
+    return out
+  }
+
+  /** is `a` in any round of the cycle's committee */
+  async inAnyRound(cycle: bigint, a: Addr): Promise<boolean> {
+    const n = await this.redraws(cycle)
+    for (let r = 0n; r <= n; r++) if (await this.committeeRound(cycle, r).has(a)) return true
+    return false
+  }
+
+  /** the members of the committee's current round */
+  async currentCommittee(cycle: bigint): Promise<Addr[]> {
+    return this.committeeRound(cycle, await this.redraws(cycle)).all()
+  }
+
+  /** the shuffle seed of a cycle's first draw (the parent hash of the block that drew it) */
+  drawSeed(cycle: bigint): Promise<Uint8Array> {
+    return this.w.getBytes32(slotOf('f.com.seed', u64b(cycle)))
+  }
+  setDrawSeed(cycle: bigint, seed: Uint8Array): Promise<void> {
+    return this.w.setBytes32(slotOf('f.com.seed', u64b(cycle)), seed)
+  }
+
+  /** signing deadlines of a cycle's committee that passed without a checkpoint (a redraw each, when it changes the committee) */
+  lapses(cycle: bigint): Promise<bigint> {
+    return this.w.get(slotOf('f.com.lapse', u64b(cycle)))
+  }
+  setLapses(cycle: bigint, n: bigint): Promise<void> {
+    return this.w.set(slotOf('f.com.lapse', u64b(cycle)), n)
+  }
+
+  /** adds round redraws + 1 with `members` */
+  async addRound(cycle: bigint, members: readonly Addr[]): Promise<void> {
+    const r = (await this.redraws(cycle)) + 1n
+    const list = this.committeeRound(cycle, r)
+    for (const a of members) await list.add(a)
+    await this.w.set(slotOf('f.com.round', u64b(cycle)), r)
   }
 
   /** the last cycle whose committee was drawn, or -1 */

@@ -7,7 +7,7 @@ import { bytesToHex } from '@ethereumjs/util'
 import { POOLS } from '../../chain/systemAddresses.js'
 import { addressOfHex, DposStore, type Addr, type StateAccess } from '../dpos/store.js'
 import { flowOf, type DposConfig } from '../dpos/engine.js'
-import { isPledgedNode, PROVIDER_ROLES } from './engine.js'
+import { isPledgedNode, PROVIDER_ROLES, reserveOf } from './engine.js'
 import { currentEb, rewardPerGb } from './curve.js'
 import { coinTime, lockBalances } from './locks.js'
 import { CpStatus, EntryStatus, FlowStore, type EntryRecord } from './store.js'
@@ -115,9 +115,14 @@ export function readEscrow(sm: StateAccess, consumer: Addr, provider: Addr): Pro
   return new NbStore(sm).escrowOf(consumer, provider)
 }
 
-/** The committee drawn for `cycle` (empty when none was drawn). */
+/** The committee of `cycle`'s current round: the first draw, or the last redraw (empty when none was drawn). */
 export function readCommittee(sm: StateAccess, cycle: bigint): Promise<Addr[]> {
-  return new FlowStore(sm).committee(cycle).all()
+  return new FlowStore(sm).currentCommittee(cycle)
+}
+
+/** The nodes a redraw of `cycle` can bring in (engine.ts reserveOf): they keep its receipts. */
+export function readReserve(sm: StateAccess, cycle: bigint, cfg: DposConfig): Promise<Addr[]> {
+  return reserveOf(sm, cycle, cfg)
 }
 
 export interface FlowStats {

@@ -9,11 +9,14 @@
  *    Refused unless, in this order: it decodes; its cycle has ended (c < current flow cycle) and
  *    is above the last submitted one; the cycle has a committee; not yet submitted; sideChainId
  *    is sideChainIdOf(cycle); prevCheckpoint = the last submitted checkpoint hash (zero for the
- *    first); the signatures recover to distinct committee members, at least ⌊2n/3⌋+1 of them;
+ *    first); the signatures recover to distinct members of the cycle's committee (any round), and
+ *    at least ⌈2n/3⌉ of them are of one round (n its size; a redraw adds a round, DESIGN §12);
  *    totalBytes = Σ(total − prevTotal) with total ≥ prevTotal; totalsRoot recomputed; per entry
  *    in order: prevTotal = the session's settled total and seq > its settled seq ("replayed
  *    receipt"). Then: entries stored, sessions settled, status pending, challengeEndsMs =
- *    block time + challengeMs, committedAt = block number, queued for the engine.
+ *    block time + challengeMs, committedAt = block number, queued for the engine. Submitted past
+ *    the signing deadline (cycle end + signDeadlineMs), every member of every round that did not
+ *    sign is penalised as a violation (penalizeAbsent).
  *  openSlice(cycle, entry, pktSeq, slice, merkleRoot, count, proof) — answers an open slice
  *    challenge before the window ends: the leaf index is openingIndex(seed, count) with seed =
  *    openingSeed(hash of block committedAt + k, sessionId, seq); valid iff verifyOpening. Any
@@ -27,10 +30,10 @@
  * (MerkleStateManager.common — every VM of this node runs on one).
  */
 import { bytesToHex } from '@ethereumjs/util'
-import { flowOf } from '../../consensus/dpos/engine.js'
+import { flowOf, penalizeViolation } from '../../consensus/dpos/engine.js'
 import type { Addr, StateAccess } from '../../consensus/dpos/store.js'
 import { rewardPerGb } from '../../consensus/povf/curve.js'
-import { flowCycleAt, quorumOf } from '../../consensus/povf/engine.js'
+import { flowCycleAt, quorumOf, signDeadlineMs } from '../../consensus/povf/engine.js'
 import { coinTime, coinTimeBonus, lockBalances, takeOldest, withdrawalCoinTime } from '../../consensus/povf/locks.js'
 import { Challenge, CpStatus, EntryStatus, FLOW_REWARDS, FlowStore } from '../../consensus/povf/store.js'
 import { readRewards } from '../../consensus/povf/views.js'
@@ -48,6 +51,8 @@ export const FLOW_REWARDS_GAS = {
   perEntry: 25_000n,
   /** per signature: ecrecover and the committee lookup */
   perSignature: 5_000n,
+  /** per absent committee member penalised (trust and pledge records) */
+  perAbsent: 20_000n,
   /** per 32-byte word of calldata bytes (RLP decoding, hashing) */
   perWord: 6n,
   openSlice: 40_000n,
@@ -63,6 +68,12 @@ export const CheckpointSubmitted = event('CheckpointSubmitted', [
   { name: 'sideChainId', type: 'bytes32', indexed: true },
   { name: 'cycle', type: 'uint64', indexed: true },
   { name: 'checkpointHash', type: 'bytes32' },
+] as const)
+/** a committee member that had not signed the cycle's checkpoint by the signing deadline, penalised */
+export const MemberAbsent = event('MemberAbsent', [
+  { name: 'cycle', type: 'uint64', indexed: true },
+  { name: 'member', type: 'address', indexed: true },
+  { name: 'slashed', type: 'uint256' },
 ] as const)
 export const SliceOpened = event('SliceOpened', [
   { name: 'cycle', type: 'uint64', indexed: true },
@@ -94,6 +105,22 @@ function decoded<T>(what: string, f: () => T): T {
   }
 }
 
+/**
+ * Past the cycle's first signing deadline, every member of every round that did not sign gets
+ * what a proven violation gets (−100 trust, evidenceSlashBps of its pledge: dpos engine
+ * penalizeViolation), once, in address order, with a MemberAbsent event. Before the deadline a
+ * quorum may go without the rest and no one is penalised: a member had until then to sign.
+ */
+async function penalizeAbsent(ctx: CallContext, cycle: bigint, rounds: readonly Addr[][], signed: ReadonlySet<Addr>): Promise<void> {
+  if (ctx.call.blockTimeMs < signDeadlineMs(cycle, 0n, ctx.cfg)) return
+  const absent = [...new Set(rounds.flat())].filter((a) => !signed.has(a)).sort()
+  ctx.gas.use(BigInt(absent.length) * FLOW_REWARDS_GAS.perAbsent)
+  for (const a of absent) {
+    const r = await penalizeViolation(ctx.sm, a, ctx.cfg)
+    ctx.emit(MemberAbsent, [cycle, a, r.slashed])
+  }
+}
+
 async function submitCheckpoint(ctx: CallContext, bytes: Uint8Array): Promise<[]> {
   ctx.gas.use(words(bytes) * FLOW_REWARDS_GAS.perWord)
   const { checkpoint: cp, signatures } = decoded('checkpoint', () => decodeCheckpointCall(bytes))
@@ -105,8 +132,7 @@ async function submitCheckpoint(ctx: CallContext, bytes: Uint8Array): Promise<[]
   ensure(cp.cycle < flowCycleAt(t, ctx.cfg), 'cycle has not ended')
   ensure(cp.cycle > (await fs.lastCycle()), 'a later cycle is already checkpointed')
   const committee = fs.committee(cp.cycle)
-  const n = await committee.length()
-  ensure(n > 0n, 'no committee for this cycle')
+  ensure((await committee.length()) > 0n, 'no committee for this cycle')
   ensure((await fs.checkpointStatus(cp.cycle)) === CpStatus.None, 'checkpoint already submitted')
   ensure(bytesToHex(cp.sideChainId) === bytesToHex(sideChainIdOf(cp.cycle)), 'wrong side-chain id')
   ensure(bytesToHex(cp.prevCheckpoint) === bytesToHex(await fs.lastCheckpoint()), 'wrong prevCheckpoint')
@@ -118,10 +144,14 @@ async function submitCheckpoint(ctx: CallContext, bytes: Uint8Array): Promise<[]
   for (const s of signers) {
     ensure(s !== null, 'invalid signature')
     ensure(!seen.has(s), 'duplicate signer')
-    ensure(await committee.has(s), 'signer is not in the committee')
+    ensure(await fs.inAnyRound(cp.cycle, s), 'signer is not in the committee')
     seen.add(s)
   }
-  ensure(BigInt(seen.size) >= quorumOf(n), 'no quorum of the committee')
+  const rounds = await fs.committeeRounds(cp.cycle)
+  ensure(
+    rounds.some((r) => BigInt(r.filter((a) => seen.has(a)).length) >= quorumOf(BigInt(r.length))),
+    'no quorum of the committee',
+  )
 
   let counted = 0n
   for (const e of cp.entries) {
@@ -164,6 +194,7 @@ async function submitCheckpoint(ctx: CallContext, bytes: Uint8Array): Promise<[]
     sideChainId: cp.sideChainId,
     entryCount: BigInt(cp.entries.length),
   })
+  await penalizeAbsent(ctx, cp.cycle, rounds, seen)
   await fs.enqueue(cp.cycle)
   await fs.setLastCheckpoint(hash)
   await fs.setLastCycle(cp.cycle)
@@ -228,7 +259,7 @@ async function withdraw(ctx: CallContext, amount: bigint): Promise<[]> {
 export const flowRewards: SystemContract = {
   name: 'FlowRewards',
   address: FLOW_REWARDS,
-  events: [CheckpointSubmitted, SliceOpened, Withdrawn, ...vestingEvents],
+  events: [CheckpointSubmitted, MemberAbsent, SliceOpened, Withdrawn, ...vestingEvents],
   functions: [
     fn({
       name: 'submitCheckpoint',

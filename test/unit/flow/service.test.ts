@@ -3,7 +3,9 @@
  * store: a member runs the cycle's side-chain, closes it when the head enters the next cycle,
  * signs and gossips the checkpoint, submits it at quorum (alone, or with a peer's signature),
  * refuses outsiders' signatures, rebuilds it when the previous checkpoint lands late, closes a
- * cycle it ran after a restart; a non-member forwards, and a member holds receipts of the next
+ * cycle it ran after a restart and resumes a signed one from the database; waits for every member
+ * until the signing deadline, then goes with ≥ 2/3; follows a redrawn committee (a reserve node
+ * that kept the receipts signs, a node drawn out stops submitting); a non-member forwards, and a member holds receipts of the next
  * cycle until its head enters it; the watcher is told where each receipt came from.
  */
 import t, { type Test } from 'tap'
@@ -29,6 +31,8 @@ import { devAddress, devKey, tempDir } from '../../helpers/inProcessNode.js'
 
 const CHAIN = 2100n
 const CYCLE_MS = 10_000n
+/** the service's signing deadline after its cycle ended (genesis flowSignDeadlineSec) */
+const SIGN_DEADLINE_MS = 4_000n
 const hx = (b: Uint8Array) => Buffer.from(b).toString('hex')
 
 /** the main chain as the service sees it: head, committees, settled sessions, checkpoints */
@@ -46,6 +50,11 @@ class FakeChain implements FlowChainView {
   }
   async committee(c: bigint) {
     return this.committees.get(c) ?? []
+  }
+  /** the nodes a redraw may bring in */
+  reserves = new Map<bigint, string[]>()
+  async reserve(c: bigint) {
+    return this.reserves.get(c) ?? []
   }
   async settled() {
     return { seq: 0n, total: 0n }
@@ -109,6 +118,7 @@ async function service(t: Test, chain: FakeChain, key: number | null, dir = path
     now: () => 0,
     maxBytesPerSec: 10n ** 12n,
     blockDelayMs: 5,
+    signDeadlineMs: SIGN_DEADLINE_MS,
     watcher,
   })
   svc.gossip = { receipt: (e) => receipts.push(e), signature: (s) => signatures.push(s) }
@@ -116,8 +126,8 @@ async function service(t: Test, chain: FakeChain, key: number | null, dir = path
   return { svc, db, submitted, signatures, receipts, dir }
 }
 
-t.test('quorum of n is ⌊2n/3⌋ + 1', async (t) => {
-  t.same([1, 2, 3, 4, 7].map(quorumOf), [1, 2, 3, 3, 5])
+t.test('quorum of n is ⌈2n/3⌉: at least 2/3 of the committee (DESIGN §12)', async (t) => {
+  t.same([1, 2, 3, 4, 6, 7].map(quorumOf), [1, 2, 2, 3, 4, 5])
 })
 
 /** heads into `cycle` until a member closes the ended cycle (CLOSE_GRACE_BLOCKS = 3 more heads) */
@@ -182,6 +192,28 @@ t.test('two members: a peer signature completes the quorum; outsiders are refuse
   t.same(recoverCheckpointSigners(cp, CHAIN, decodeCheckpointCall(submitted[0]!).signatures), [devAddress(0), devAddress(1)], 'in committee order')
 })
 
+t.test('one absent member of three does not stop the checkpoint: skipped at the deadline (E2)', async (t) => {
+  const chain = new FakeChain()
+  chain.committees.set(1n, [devAddress(0), devAddress(1), devAddress(2)])
+  chain.at(1n)
+  const { svc, submitted, signatures } = await service(t, chain, 0)
+  await svc.onHead()
+  await svc.submitReceipt(receiptToJson(receipt(1n)))
+  chain.at(2n)
+  await svc.onHead()
+  await pastGrace(chain, svc, 2n)
+  const cp = decodeCheckpointCall((await svc['o'].store.checkpoint(1n))!.encoded).checkpoint
+  await svc.onPeerSignature({ cycle: 1n, checkpointHash: signatures[0]!.checkpointHash, signature: signCheckpoint(cp, CHAIN, devKey(1)) })
+  t.equal(submitted.length, 0, 'two of three before the deadline: waits for the third member')
+  // devAddress(2) never signs: past the deadline the two that did are enough (≥ 2/3)
+  for (let i = 0; i < 5; i++) {
+    chain.at(2n, SIGN_DEADLINE_MS + 100n + BigInt(i) * 10n)
+    await svc.onHead()
+  }
+  t.equal(submitted.length, 1, 'submitted without the absent member')
+  t.same(recoverCheckpointSigners(cp, CHAIN, decodeCheckpointCall(submitted[0]!).signatures), [devAddress(0), devAddress(1)])
+})
+
 t.test('a checkpoint built before its predecessor landed is rebuilt and signed again', async (t) => {
   const chain = new FakeChain()
   chain.committees.set(1n, [devAddress(0), devAddress(1)])
@@ -216,6 +248,84 @@ t.test('after a restart a member closes the cycle it ran', async (t) => {
   await b.svc.onHead()
   t.equal(b.submitted.length, 1, 'closed, signed and submitted cycle 1 on start')
   t.equal(decodeCheckpointCall(b.submitted[0]!).checkpoint.cycle, 1n)
+})
+
+t.test('after a restart the signed checkpoint and its signatures come back from the database', async (t) => {
+  const chain = new FakeChain()
+  chain.committees.set(1n, [devAddress(0), devAddress(1), devAddress(2)])
+  chain.at(1n)
+  const a = await service(t, chain, 0)
+  await a.svc.onHead()
+  await a.svc.submitReceipt(receiptToJson(receipt(1n)))
+  chain.at(2n)
+  await a.svc.onHead()
+  await pastGrace(chain, a.svc, 2n)
+  const cp = decodeCheckpointCall((await a.svc['o'].store.checkpoint(1n))!.encoded).checkpoint
+  const hash = a.signatures[0]!.checkpointHash
+  await a.svc.onPeerSignature({ cycle: 1n, checkpointHash: hash, signature: signCheckpoint(cp, CHAIN, devKey(1)) })
+  t.equal(a.submitted.length, 0, 'two of three before the deadline')
+  await a.svc.stop()
+  await a.db.close()
+  const b = await service(t, chain, 0, a.dir)
+  chain.at(2n, 200n)
+  await b.svc.onHead()
+  t.equal(b.submitted.length, 0, 'still before the deadline')
+  await b.svc.onPeerSignature({ cycle: 1n, checkpointHash: hash, signature: signCheckpoint(cp, CHAIN, devKey(2)) })
+  t.equal(b.submitted.length, 1, 'the third signature completes the stored two: submitted')
+  t.same(recoverCheckpointSigners(cp, CHAIN, decodeCheckpointCall(b.submitted[0]!).signatures), [devAddress(0), devAddress(1), devAddress(2)])
+})
+
+t.test('redrawn out of the committee: a node stops submitting (the new members do, with its signature)', async (t) => {
+  const chain = new FakeChain()
+  chain.committees.set(1n, [devAddress(0), devAddress(1)])
+  chain.at(1n)
+  const { svc, submitted, signatures } = await service(t, chain, 0)
+  await svc.onHead()
+  await svc.submitReceipt(receiptToJson(receipt(1n)))
+  chain.at(2n)
+  await svc.onHead()
+  await pastGrace(chain, svc, 2n)
+  t.equal(signatures.length, 1, 'signed and gossiped while a member')
+  chain.at(2n, SIGN_DEADLINE_MS + 100n)
+  await svc.onHead()
+  t.equal(submitted.length, 0, 'one of two past the deadline: no quorum')
+  chain.committees.set(1n, [devAddress(3), devAddress(4)])
+  chain.at(2n, SIGN_DEADLINE_MS + 200n)
+  await svc.onHead()
+  t.equal(submitted.length, 0, 'no longer a member: it leaves the submission to the new round')
+})
+
+t.test('a reserve node keeps the receipts, builds the checkpoint unsigned, and signs once a redraw makes it a member', async (t) => {
+  const chain = new FakeChain()
+  chain.committees.set(1n, [devAddress(1), devAddress(2)])
+  chain.reserves.set(1n, [devAddress(0)])
+  chain.at(1n)
+  const { svc, submitted, signatures } = await service(t, chain, 0)
+  await svc.onHead()
+  const got = await svc.submitReceipt(receiptToJson(receipt(1n)))
+  t.equal(got.height, 1n, 'taken into its own copy of the side-chain')
+  chain.at(2n)
+  await svc.onHead()
+  await pastGrace(chain, svc, 2n)
+  t.equal(signatures.length, 0, 'not a member: nothing signed')
+  const stored = await svc['o'].store.checkpoint(1n)
+  const cp = decodeCheckpointCall(stored!.encoded).checkpoint
+  t.equal(cp.totalBytes, 3000n, 'the checkpoint is built')
+  t.equal(await svc.onPeerSignature({ cycle: 1n, checkpointHash: stored!.checkpointHash, signature: signCheckpoint(cp, CHAIN, devKey(1)) }), 'relay')
+  chain.at(2n, SIGN_DEADLINE_MS + 100n)
+  await svc.onHead()
+  t.equal(submitted.length, 0, 'one of two past the deadline, and no member here: nothing sent')
+  chain.committees.set(1n, [devAddress(0), devAddress(3)])
+  chain.at(2n, SIGN_DEADLINE_MS + 200n)
+  await svc.onHead()
+  t.equal(signatures.length, 1, 'redrawn into the committee: signed and gossiped')
+  await svc.onPeerSignature({ cycle: 1n, checkpointHash: stored!.checkpointHash, signature: signCheckpoint(cp, CHAIN, devKey(3)) })
+  t.equal(submitted.length, 1)
+  t.same(
+    recoverCheckpointSigners(cp, CHAIN, decodeCheckpointCall(submitted[0]!).signatures),
+    [devAddress(0), devAddress(3), devAddress(1)],
+    'the new round, then the earlier signer',
+  )
 })
 
 t.test('a non-member forwards; a member holds next-cycle receipts from peers until it gets there', async (t) => {

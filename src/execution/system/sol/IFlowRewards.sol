@@ -7,6 +7,9 @@ pragma solidity ^0.8.20;
 ///         checkpoint's challenge window ends: locked 30 days, then unlocking linearly over 180 days.
 interface IFlowRewards {
     event CheckpointSubmitted(bytes32 indexed sideChainId, uint64 indexed cycle, bytes32 checkpointHash);
+    /// @notice `member` of `cycle`'s committee had not signed its checkpoint by the signing deadline:
+    ///         it lost trust and `slashed` wei of its pledge (DESIGN §12).
+    event MemberAbsent(uint64 indexed cycle, address indexed member, uint256 slashed);
     /// @notice A slice challenge on entry `entryIndex` of `cycle` was answered with leaf `leafIndex`.
     event SliceOpened(uint64 indexed cycle, uint256 indexed entryIndex, uint32 leafIndex);
     /// @notice `amount` unlocked reward and `bonus` coin-time bonus (from the shared pool) paid to `account`.

@@ -10,11 +10,11 @@ import type { BlockInfo, DposConfig } from '../../../../src/consensus/dpos/engin
 import { shuffle } from '../../../../src/consensus/dpos/shuffle.js'
 import { addressOfHex, DposStore, NODE_REGISTRY, Role, SHARED_POOL, STAKING, type Addr } from '../../../../src/consensus/dpos/store.js'
 import { trafficIssuance } from '../../../../src/consensus/povf/curve.js'
-import { flowBeginBlock, quorumOf, TRAFFIC_POOL_ACCOUNT } from '../../../../src/consensus/povf/engine.js'
+import { flowBeginBlock, MAX_REDRAWS, quorumOf, signDeadlineMs, TRAFFIC_POOL_ACCOUNT, type FlowBeginResult } from '../../../../src/consensus/povf/engine.js'
 import { NB, NbStore } from '../../../../src/consensus/povf/nbStore.js'
 import { DEFAULT_FLOW_CONFIG } from '../../../../src/consensus/povf/params.js'
 import { Challenge, CpStatus, EntryStatus, FLOW_REWARDS, FlowStore, type EntryRecord } from '../../../../src/consensus/povf/store.js'
-import { readCheckpoint, readFlowStats, readRewards } from '../../../../src/consensus/povf/views.js'
+import { readCheckpoint, readCommittee, readFlowStats, readRewards } from '../../../../src/consensus/povf/views.js'
 import { NFC } from '../../../../src/chain/systemAddresses.js'
 import { addr, config, GENESIS_TIME, hashOf, RN_PLEDGE } from '../../../helpers/dposHarness.js'
 
@@ -122,8 +122,7 @@ t.test('committee: eligible RN/CN nodes, shuffled by the parent hash, per cycle'
   const expected = shuffle(hashOf('b0'), eligible).slice(0, 4)
   t.strictSame(first.committee, expected, 'shuffle(parentHash, sorted eligible).slice(0, size)')
   t.strictSame(await new FlowStore(sm).committee(0n).all(), expected, 'stored in order')
-  t.equal(quorumOf(4n), 3n)
-  t.equal(quorumOf(7n), 5n)
+  t.strictSame([1n, 2n, 3n, 4n, 6n, 7n].map(quorumOf), [1n, 2n, 2n, 3n, 4n, 5n], '⌈2n/3⌉: at least 2/3')
 
   const again = await flowBeginBlock(sm, info(2n, GENESIS_TIME + 2_000n), cfg)
   t.equal(again.committee, null, 'once per cycle')
@@ -140,6 +139,55 @@ t.test('committee: eligible RN/CN nodes, shuffled by the parent hash, per cycle'
   t.equal(later.cycle, 2n)
   t.strictSame(later.committee, shuffle(hashOf('other'), eligible).slice(0, 4))
   t.strictSame(await new FlowStore(sm).committee(1n).all(), [], 'a cycle without blocks has no committee')
+})
+
+t.test('redraw (E2): a cycle with no checkpoint by its signing deadline gets the next in draw order, same size, at most MAX_REDRAWS times', async (t) => {
+  const sm = await state(false)
+  const store = new DposStore(sm)
+  const tags = ['rn1', 'rn2', 'cn1', 'cn2', 'cn3']
+  for (const tag of tags) {
+    await store.putNode(addr(tag), { role: tag.startsWith('rn') ? Role.RN : Role.CN, pledge: tag.startsWith('rn') ? RN_PLEDGE : cfg.flow!.cnPledge })
+    await store.nodes.add(addr(tag))
+  }
+  const order = shuffle(hashOf('b0'), tags.map(addr).sort())
+  const fs = new FlowStore(sm)
+  const deadline = GENESIS_TIME + CYCLE + cfg.flow!.signDeadlineMs
+  t.equal(signDeadlineMs(0n, 0n, cfg), deadline, 'the cycle end + one deadline')
+  t.strictSame((await flowBeginBlock(sm, info(1n, GENESIS_TIME + 1_000n), cfg)).committee, order.slice(0, 4))
+  const of0 = (r: FlowBeginResult) => r.redrawn.filter((x) => x.cycle === 0n)
+  t.strictSame(of0(await flowBeginBlock(sm, info(2n, deadline - 1_000n), cfg)), [], 'not before the deadline')
+  t.strictSame(await readCommittee(sm, 0n), order.slice(0, 4))
+  const round1 = [order[4]!, order[0]!, order[1]!, order[2]!]
+  t.strictSame(of0(await flowBeginBlock(sm, info(3n, deadline), cfg)), [{ cycle: 0n, committee: round1 }], 'the next four, wrapping around')
+  t.strictSame(await readCommittee(sm, 0n), round1, 'the current round is what the node and RPC see')
+  t.strictSame(await fs.committeeRounds(0n), [order.slice(0, 4), round1])
+  t.strictSame(of0(await flowBeginBlock(sm, info(4n, deadline + 1_000n), cfg)), [], 'once per deadline')
+  const round2 = [order[3]!, order[4]!, order[0]!, order[1]!]
+  t.strictSame(of0(await flowBeginBlock(sm, info(5n, deadline + cfg.flow!.signDeadlineMs), cfg)), [{ cycle: 0n, committee: round2 }])
+  await flowBeginBlock(sm, info(6n, deadline + 2n * cfg.flow!.signDeadlineMs), cfg)
+  t.equal(await fs.redraws(0n), MAX_REDRAWS)
+  t.strictSame(of0(await flowBeginBlock(sm, info(7n, deadline + 3n * cfg.flow!.signDeadlineMs), cfg)), [], `at most ${MAX_REDRAWS} redraws`)
+
+  // a cycle whose checkpoint is on chain is not redrawn; nor one with nobody else to draw
+  const sm2 = await state(false)
+  const store2 = new DposStore(sm2)
+  for (const tag of tags) {
+    await store2.putNode(addr(tag), { role: Role.RN, pledge: RN_PLEDGE })
+    await store2.nodes.add(addr(tag))
+  }
+  await flowBeginBlock(sm2, info(1n, GENESIS_TIME + 1_000n), cfg)
+  await new FlowStore(sm2).putCheckpoint(0n, { status: CpStatus.Pending })
+  t.strictSame(of0(await flowBeginBlock(sm2, info(2n, deadline), cfg)), [], 'checkpointed: stays')
+  const sm3 = await state(false)
+  const store3 = new DposStore(sm3)
+  for (const tag of tags.slice(0, 3)) {
+    await store3.putNode(addr(tag), { role: Role.RN, pledge: RN_PLEDGE })
+    await store3.nodes.add(addr(tag))
+  }
+  await flowBeginBlock(sm3, info(1n, GENESIS_TIME + 1_000n), cfg)
+  t.strictSame(of0(await flowBeginBlock(sm3, info(2n, deadline), cfg)), [], 'three candidates, committee of four: nobody else')
+  t.equal(await new FlowStore(sm3).lapses(0n), 1n, 'the lapse counts: the next try is a deadline later')
+  t.equal(await new FlowStore(sm3).redraws(0n), 0n)
 })
 
 t.test('application: the hand-computed reward, split and locks', async (t) => {
