@@ -7,18 +7,39 @@ import { copyFileSync, cpSync, existsSync, readdirSync, readFileSync, rmSync, wr
 import { join } from 'node:path'
 import t, { type Test } from 'tap'
 import { ClassicLevel } from 'classic-level'
-import { DEV_GENESIS, devNodeArgs, rpc, runNodeExpectingFailure, snapshotDir, startNode, tempDir, waitFor } from '../helpers/nodeProcess.js'
+import { DEV_GENESIS, devNodeArgs, rpc, runNodeExpectingFailure, snapshotDir, startNode, tempDir, waitFor, type NodeProcess } from '../helpers/nodeProcess.js'
 
 const devGenesis = JSON.parse(readFileSync(DEV_GENESIS, 'utf8'))
 
-/** A datadir holding a dev chain of a few blocks, stopped cleanly. */
-async function makeChain(t: Test): Promise<string> {
+/**
+ * The one dev chain of this file (4 node starts instead of 10: each costs seconds of CPU, more
+ * under load). `running` serves on it for the tests of a datadir in use, in file order; '--reset
+ * on a datadir in use' stops it, and from then on it is a stopped chain of a few blocks, which the
+ * refusals of another genesis are tried on. The corrupted databases are copies of it as its first
+ * node left it (`stoppedOnce`, taken at that stop): every later open rewrites LevelDB's files
+ * (the write-ahead log replayed into a table file), and the corruption tests keep corrupting the
+ * files of a chain that was opened once, as they did when each made its own chain.
+ */
+let chainDir: string
+let running: NodeProcess
+let stoppedOnce: string
+t.before(async () => {
+  chainDir = tempDir(t)
+  running = await startNode({ datadir: chainDir })
+  await waitFor(async () => Number(await rpc(running.url, 'eth_blockNumber')) >= 2, 20_000, 'block 2')
+})
+t.teardown(() => running?.kill('SIGKILL'))
+
+/** A copy of `from` (a stopped chain) in a fresh temp dir, removed at `t`'s teardown. */
+function copyOfChain(t: { teardown(fn: () => unknown): void }, from: string): string {
   const dir = tempDir(t)
-  const node = await startNode({ datadir: dir })
-  t.teardown(() => node.kill('SIGKILL'))
-  await waitFor(async () => Number(await rpc(node.url, 'eth_blockNumber')) >= 2, 20_000, 'block 2')
-  t.equal(await node.stop(), 0, 'the node that made the datadir stopped cleanly')
+  cpSync(from, dir, { recursive: true })
   return dir
+}
+
+/** Keeps the chain as its first node left it (see above) for the rest of the file. */
+function keepStoppedOnce(): void {
+  stoppedOnce = copyOfChain(t, chainDir)
 }
 
 /** Writes `genesis` (an object) to a temp file and returns its path. */
@@ -71,8 +92,60 @@ async function refuses(t: Test, dir: string, extra: string[], message: RegExp, r
   return stderr
 }
 
+t.test('other start-up errors are one clear line', async (t) => {
+  t.test('--datadir is a file', async (t) => {
+    const file = join(tempDir(t), 'a-file')
+    writeFileSync(file, 'not a directory')
+    const { code, stderr } = await runNodeExpectingFailure(devNodeArgs(file))
+    t.equal(code, 1)
+    t.match(stderr, /^nfc node: .*a-file/m, 'names the data directory')
+    t.notMatch(stderr, /\n\s+at /, 'no stack trace')
+    t.equal(readFileSync(file, 'utf8'), 'not a directory', 'the file is untouched')
+  })
+  t.test('the RPC port is taken', async (t) => {
+    const port = new URL(running.url).port
+    const args = devNodeArgs(tempDir(t)).map((a) => (a === '127.0.0.1:0' ? `127.0.0.1:${port}` : a))
+    const { code, stderr } = await runNodeExpectingFailure(args)
+    t.equal(code, 1)
+    t.match(stderr, new RegExp(`^nfc node: .*${port}`, 'm'), 'names the address')
+    t.notMatch(stderr, /\n\s+at /, 'no stack trace')
+    t.equal(running.proc.exitCode, null, 'the node on the port runs on')
+  })
+})
+
+t.test('two nodes on one datadir', async (t) => {
+  const { code, stderr } = await runNodeExpectingFailure(devNodeArgs(chainDir))
+  t.equal(code, 1)
+  t.match(stderr, /in use by another process/)
+  // the first node is unaffected
+  const n = Number(await rpc(running.url, 'eth_blockNumber'))
+  await waitFor(async () => Number(await rpc(running.url, 'eth_blockNumber')) > n, 20_000, 'the first node to go on')
+})
+
+t.test('--reset on a datadir in use by another process', async (t) => {
+  const genesisHash = (await rpc(running.url, 'eth_getBlockByNumber', ['0x0', false])).hash
+  const block2 = (await rpc(running.url, 'eth_getBlockByNumber', ['0x2', false])).hash
+
+  const second = await runNodeExpectingFailure(devNodeArgs(chainDir, ['--reset'])).catch((e: Error) => ({
+    code: null,
+    stderr: e.message,
+  }))
+  t.equal(second.code, 1, 'the second node refuses')
+  t.match(second.stderr, /in use by another process/)
+  t.notMatch(second.stderr, /reset: removed/, 'nothing was removed')
+
+  // the first node's chain survives its own restart
+  t.equal(await running.stop(), 0, 'the node on the datadir stopped cleanly')
+  keepStoppedOnce()
+  const again = await startNode({ datadir: chainDir })
+  t.teardown(() => again.kill('SIGKILL'))
+  t.equal((await rpc(again.url, 'eth_getBlockByNumber', ['0x0', false]))?.hash, genesisHash, 'same genesis')
+  t.equal((await rpc(again.url, 'eth_getBlockByNumber', ['0x2', false]))?.hash, block2, 'same blocks')
+  t.equal(await again.stop(), 0)
+})
+
 t.test('a datadir of another genesis', async (t) => {
-  const dir = await makeChain(t)
+  const dir = chainDir
 
   t.test('another allocation (same total supply)', async (t) => {
     const g = structuredClone(devGenesis)
@@ -106,7 +179,7 @@ t.test('a datadir of another genesis', async (t) => {
 t.test('a corrupted database', async (t) => {
   const garbage = Buffer.from('this is not a leveldb file \x00\xff\x13\x37'.repeat(40), 'latin1')
   const corrupt = async (t: Test, pick: (name: string) => boolean, what: string) => {
-    const dir = await makeChain(t)
+    const dir = copyOfChain(t, stoppedOnce)
     const chaindata = join(dir, 'chaindata')
     const files = readdirSync(chaindata).filter(pick)
     t.ok(files.length > 0, `there are ${what} files to corrupt`)
@@ -126,19 +199,6 @@ t.test('a LevelDB that is not a NetFlowCoin chain', async (t) => {
   await db.put('x', 'some other application')
   await db.close()
   await refuses(t, dir, [], /not a NetFlowCoin chain/, true)
-})
-
-t.test('two nodes on one datadir', async (t) => {
-  const dir = tempDir(t)
-  const first = await startNode({ datadir: dir })
-  t.teardown(() => first.kill('SIGKILL'))
-  const { code, stderr } = await runNodeExpectingFailure(devNodeArgs(dir))
-  t.equal(code, 1)
-  t.match(stderr, /in use by another process/)
-  // the first node is unaffected
-  const n = Number(await rpc(first.url, 'eth_blockNumber'))
-  await waitFor(async () => Number(await rpc(first.url, 'eth_blockNumber')) > n, 20_000, 'the first node to go on')
-  t.equal(await first.stop(), 0)
 })
 
 t.test('bad genesis files', async (t) => {
@@ -180,53 +240,5 @@ t.test('bad genesis files', async (t) => {
     t.teardown(() => node.kill('SIGKILL'))
     t.equal(await rpc(node.url, 'eth_chainId'), '0x834')
     t.equal(await node.stop(), 0)
-  })
-})
-
-t.test('--reset on a datadir in use by another process', async (t) => {
-  const dir = tempDir(t)
-  const first = await startNode({ datadir: dir })
-  t.teardown(() => first.kill('SIGKILL'))
-  await waitFor(async () => Number(await rpc(first.url, 'eth_blockNumber')) >= 2, 20_000, 'block 2')
-  const genesisHash = (await rpc(first.url, 'eth_getBlockByNumber', ['0x0', false])).hash
-  const block2 = (await rpc(first.url, 'eth_getBlockByNumber', ['0x2', false])).hash
-
-  const second = await runNodeExpectingFailure(devNodeArgs(dir, ['--reset'])).catch((e: Error) => ({
-    code: null,
-    stderr: e.message,
-  }))
-  t.equal(second.code, 1, 'the second node refuses')
-  t.match(second.stderr, /in use by another process/)
-  t.notMatch(second.stderr, /reset: removed/, 'nothing was removed')
-
-  // the first node's chain survives its own restart
-  t.equal(await first.stop(), 0)
-  const again = await startNode({ datadir: dir })
-  t.teardown(() => again.kill('SIGKILL'))
-  t.equal((await rpc(again.url, 'eth_getBlockByNumber', ['0x0', false]))?.hash, genesisHash, 'same genesis')
-  t.equal((await rpc(again.url, 'eth_getBlockByNumber', ['0x2', false]))?.hash, block2, 'same blocks')
-  t.equal(await again.stop(), 0)
-})
-
-t.test('other start-up errors are one clear line', async (t) => {
-  t.test('--datadir is a file', async (t) => {
-    const file = join(tempDir(t), 'a-file')
-    writeFileSync(file, 'not a directory')
-    const { code, stderr } = await runNodeExpectingFailure(devNodeArgs(file))
-    t.equal(code, 1)
-    t.match(stderr, /^nfc node: .*a-file/m, 'names the data directory')
-    t.notMatch(stderr, /\n\s+at /, 'no stack trace')
-    t.equal(readFileSync(file, 'utf8'), 'not a directory', 'the file is untouched')
-  })
-  t.test('the RPC port is taken', async (t) => {
-    const first = await startNode({ datadir: tempDir(t) })
-    t.teardown(() => first.kill('SIGKILL'))
-    const port = new URL(first.url).port
-    const args = devNodeArgs(tempDir(t)).map((a) => (a === '127.0.0.1:0' ? `127.0.0.1:${port}` : a))
-    const { code, stderr } = await runNodeExpectingFailure(args)
-    t.equal(code, 1)
-    t.match(stderr, new RegExp(`^nfc node: .*${port}`, 'm'), 'names the address')
-    t.notMatch(stderr, /\n\s+at /, 'no stack trace')
-    t.equal(await first.stop(), 0)
   })
 })

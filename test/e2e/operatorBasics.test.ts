@@ -9,8 +9,18 @@ import fs from 'node:fs'
 import path from 'node:path'
 import t from 'tap'
 import { devnetGenesis, genesisFileText } from '../../src/cli/devnetGenesis.js'
-import { CLI, REPO_ROOT, runNodeExpectingFailure, startNode, tempDir, waitFor } from '../helpers/nodeProcess.js'
+import { CLI, REPO_ROOT, runNodeExpectingFailure, startNode, tempDir, waitFor, type NodeProcess } from '../helpers/nodeProcess.js'
 import { freePort } from '../helpers/devnetProcess.js'
+
+/**
+ * The file's dev node, with JSON logs: /health runs on it, then the JSON log test stops it and
+ * reads every line it wrote (one start instead of two).
+ */
+let devNode: NodeProcess
+t.before(async () => {
+  devNode = await startNode({ datadir: tempDir(t), extraArgs: ['--log-format', 'json'] })
+})
+t.teardown(() => devNode?.kill('SIGKILL'))
 
 t.test('nfc --version: version, the checked-out commit, the WASM core hash', async (t) => {
   const out = execFileSync(process.execPath, [CLI, '--version'], { encoding: 'utf8' })
@@ -39,29 +49,8 @@ t.test('nfc --version: version, the checked-out commit, the WASM core hash', asy
   t.match(bad.stderr, /the only option is --json/)
 })
 
-t.test('--log-format json: every line one object; a bad format is a usage error', async (t) => {
-  const node = await startNode({ datadir: tempDir(t), extraArgs: ['--log-format', 'json'] })
-  t.teardown(() => node.kill('SIGKILL'))
-  await waitFor(() => /"msg":"produced block"|"module":"producer"/.test(node.stderr()), 20_000, 'a producer line')
-  t.equal(await node.stop(), 0)
-  const lines = node.stderr().trim().split('\n')
-  t.ok(lines.length >= 3, `${lines.length} lines`)
-  for (const line of lines) {
-    const o = JSON.parse(line) as Record<string, unknown>
-    if (typeof o.time !== 'string' || typeof o.level !== 'string' || typeof o.module !== 'string' || typeof o.msg !== 'string') {
-      t.fail(`a line without time/level/module/msg: ${line}`)
-    }
-  }
-  const listening = lines.map((l) => JSON.parse(l)).find((o) => o.msg === 'JSON-RPC listening')
-  t.match(listening, { level: 'info', http: /^http:\/\/127\.0\.0\.1:\d+$/ })
-  const bad = await runNodeExpectingFailure(['node', '--dev', '--datadir', tempDir(t), '--log-format', 'xml'])
-  t.equal(bad.code, 2)
-  t.match(bad.stderr, /--log-format must be text or json, got "xml"/)
-})
-
 t.test('/health: 200 on the producing dev chain, 503 "no peers" on a networked node alone', async (t) => {
-  const dev = await startNode({ datadir: tempDir(t) })
-  t.teardown(() => dev.kill('SIGKILL'))
+  const dev = devNode
   await waitFor(async () => (await fetch(dev.url + '/health')).status === 200, 20_000, 'the dev chain to be healthy')
   const ok = await (await fetch(dev.url + '/health')).json()
   t.match(ok, { ok: true, reasons: [], peers: null, syncing: false })
@@ -91,4 +80,23 @@ t.test('/health: 200 on the producing dev chain, 503 "no peers" on a networked n
     body.reasons.some((r: string) => r.startsWith('head is stale')),
     'its head (genesis, 10 s ago, no witness running) is stale too',
   )
+})
+
+t.test('--log-format json: every line one object; a bad format is a usage error', async (t) => {
+  const node = devNode
+  await waitFor(() => /"msg":"produced block"|"module":"producer"/.test(node.stderr()), 20_000, 'a producer line')
+  t.equal(await node.stop(), 0)
+  const lines = node.stderr().trim().split('\n')
+  t.ok(lines.length >= 3, `${lines.length} lines`)
+  for (const line of lines) {
+    const o = JSON.parse(line) as Record<string, unknown>
+    if (typeof o.time !== 'string' || typeof o.level !== 'string' || typeof o.module !== 'string' || typeof o.msg !== 'string') {
+      t.fail(`a line without time/level/module/msg: ${line}`)
+    }
+  }
+  const listening = lines.map((l) => JSON.parse(l)).find((o) => o.msg === 'JSON-RPC listening')
+  t.match(listening, { level: 'info', http: /^http:\/\/127\.0\.0\.1:\d+$/ })
+  const bad = await runNodeExpectingFailure(['node', '--dev', '--datadir', tempDir(t), '--log-format', 'xml'])
+  t.equal(bad.code, 2)
+  t.match(bad.stderr, /--log-format must be text or json, got "xml"/)
 })

@@ -1,9 +1,11 @@
 /**
- * A DPoS chain driven on a real MerkleStateManager (in-memory trie): genesis alloc balances,
+ * A DPoS chain driven on a real MerkleStateManager (in-memory trie, with the account and storage
+ * caches the node's world state has: without them every read walks the trie, and a 250-block
+ * test spent most of its time there): genesis alloc balances,
  * writeGenesisState, then blocks through beginBlock/endBlock with made-up hashes. The expected
  * seeds are tracked independently of the engine (from the blocks the harness made).
  */
-import { MerkleStateManager } from '@ethereumjs/statemanager'
+import { Caches, MerkleStateManager } from '@ethereumjs/statemanager'
 import { Account, Address, hexToBytes } from '@ethereumjs/util'
 import { keccak_256 } from '@noble/hashes/sha3.js'
 import { beginBlock, endBlock, scheduleFor, type BeginResult, type BlockInfo, type DposConfig } from '../../src/consensus/dpos/engine.js'
@@ -64,7 +66,7 @@ async function credit(sm: MerkleStateManager, a: Address, amount: bigint): Promi
 
 /** Genesis state: the alloc balances the genesis validator would require, then writeGenesisState. */
 export async function genesisState(witnesses: GenesisWitnessInput[], cfg: DposConfig): Promise<MerkleStateManager> {
-  const sm = new MerkleStateManager()
+  const sm = new MerkleStateManager({ caches: new Caches() })
   await credit(sm, BLOCK_MINING_POOL, BLOCK_POOL_WEI)
   await credit(
     sm,
