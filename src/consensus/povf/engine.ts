@@ -45,7 +45,7 @@ import { NbStore } from './nbStore.js'
 import { trafficReward } from './curve.js'
 import { fuelOwed, isSelfDealing, rewardCap, valueBytes } from './valuing.js'
 import { splitTrafficReward } from './split.js'
-import { placeLock } from './locks.js'
+import { accrueBonusIndex, coinTime, placeLock, type BonusIndex } from './locks.js'
 import { Challenge, CpStatus, EntryStatus, FLOW_REWARDS, FlowStore, type EntryRecord } from './store.js'
 
 export const TRAFFIC_POOL_ACCOUNT = addressOfHex(POOLS.trafficMining)
@@ -142,6 +142,19 @@ export async function isActiveAuditor(store: DposStore, a: Addr, cfg: DposConfig
 }
 
 /**
+ * Accrues the shared pool's growth into the coin-time bonus index at t (locks.ts
+ * accrueBonusIndex), before any coin changes at t, and returns the stored index. Called by every
+ * lock credit and withdrawal.
+ */
+export async function accrueBonus(fs: FlowStore, t: bigint): Promise<BonusIndex> {
+  const pool = (await fs.sm.getAccount(SHARED_POOL))?.balance ?? 0n
+  const net = await fs.networkSums()
+  const index = accrueBonusIndex(await fs.bonusIndex(), pool, coinTime(net.sc, net.scs, t), t)
+  await fs.setBonusIndex(index)
+  return index
+}
+
+/**
  * Credits a lock entry of `amount` at `t` to `a` and keeps the coin-time sums exact: a reward
  * merged into the newest entry (the 65th-entry rule of locks.ts placeLock) is counted at that
  * entry's start, so a later withdrawal removes exactly what was added.
@@ -149,7 +162,8 @@ export async function isActiveAuditor(store: DposStore, a: Addr, cfg: DposConfig
  */
 export async function creditLock(fs: FlowStore, a: Addr, amount: bigint, t: bigint): Promise<void> {
   if (amount === 0n) return
-  const placed = placeLock(await fs.getLocks(a), amount, t)
+  const index = await accrueBonus(fs, t)
+  const placed = placeLock(await fs.getLocks(a), amount, t, index)
   await fs.setLocks(a, placed.entries)
   const dScs = amount * placed.startMs
   const net = await fs.networkSums()
