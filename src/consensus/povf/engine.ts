@@ -26,7 +26,9 @@
  *    - live entries grouped by (consumer, provider), pairs in ascending (consumer, provider);
  *      counted = Σ(total − prevTotal); relays = sorted union of the entries' relays;
  *    - value = valueBytes(counted, L), 0 when self-dealing (valuing.ts isSelfDealing with the
- *      consumer's Staking position on the provider and NB's funder of the consumer);
+ *      consumer's Staking position on the provider, NB's funder of the consumer and its funding
+ *      sources within 2 hops during the last selfDealingWindowCycles cycles before the
+ *      checkpoint's cycle, NbStore.fundingSourcesOf);
  *    - fuel = fuelOwed(counted) NB wei, burned from the pair's NB escrow first (a pending release
  *      does not protect it), the rest from the consumer's balance (what each allows);
  *      fuelBurned = the sum;
@@ -243,7 +245,15 @@ async function applyCheckpoint(sm: StateAccess, fs: FlowStore, cycle: bigint, t:
     const relays = [...p.relays].sort()
     const votes = (await store.getPosition(p.consumer, p.provider)).votes
     const funder = await nb.funderOf(p.consumer)
-    const selfDealing = isSelfDealing({ consumer: p.consumer, provider: p.provider, relays, consumerVotesOnProvider: votes, funderOfConsumer: funder })
+    const fundingSources = await nb.fundingSourcesOf(p.consumer, { cycle, windowCycles: flow.selfDealingWindowCycles })
+    const selfDealing = isSelfDealing({
+      consumer: p.consumer,
+      provider: p.provider,
+      relays,
+      consumerVotesOnProvider: votes,
+      funderOfConsumer: funder,
+      fundingSources,
+    })
     // a provider that is not (or no longer) a pledged node earns nothing, like self-dealing
     const eligible = await isPledgedNode(store, p.provider, PROVIDER_ROLES, cfg)
     const value = selfDealing || !eligible ? 0n : valueBytes(p.counted, flow.logThresholdBytes)
