@@ -11,8 +11,16 @@
  * provider (NB.escrow: the engine burns the pair's fuel from the escrow first). With `--cheat
  * self-dealing` the provider buys the NB and hands it to its consumer instead, which makes the
  * pair self-dealing (NB.funder(consumer) == provider): its traffic is accepted and earns nothing.
+ * `--cheat hop-self-dealing` hides the hand-over behind one intermediate address per provider
+ * (provider → X → consumer, DESIGN §12: the funding graph within 2 hops still catches it).
  * `--cheat replay` resubmits every receipt once more; `--cheat inflate` has the provider double
  * its claim after the consumer signed — both must be rejected by the side-chain.
+ * `--cheat split-withdrawals` is honest traffic whose providers then withdraw what they can in
+ * SPLIT_PARTS transactions, to farm the coin-time bonus (path-independent: no gain).
+ *
+ * Every run ends with the economics of its strategy: the NFC its providers earned (rewards and
+ * coin-time bonus) against the NB fuel its consumers burned, valued in NFC at the oracle price
+ * × capFactor; a strategy earning more prints a FAIL line.
  */
 import { Contract, JsonRpcProvider, NonceManager, Wallet, parseEther, formatEther, type InterfaceAbi, type TransactionResponse } from 'ethers'
 import { readFileSync } from 'node:fs'
@@ -25,7 +33,15 @@ import { sampleRootOfSlices } from '../flow/sampling.js'
 import { bytesOfHexLoose } from '../util/bytes.js'
 import { newStream, packedSlices, Rng, sendBurst, type Stream } from './traffic.js'
 
-export type Cheat = 'self-dealing' | 'replay' | 'inflate'
+export type Cheat = 'self-dealing' | 'hop-self-dealing' | 'replay' | 'inflate' | 'split-withdrawals'
+
+/** Every cheat `--cheat` takes, in the order the help lists them. */
+export const CHEATS: readonly Cheat[] = ['self-dealing', 'hop-self-dealing', 'replay', 'inflate', 'split-withdrawals']
+
+/** `--cheat split-withdrawals`: each provider withdraws in this many transactions. */
+export const SPLIT_PARTS = 5n
+/** capFactor the economic check applies (the genesis default, 1×: the simulator cannot read the chain's) */
+export const CAP_FACTOR_BPS = 10_000n
 
 export interface SimOptions {
   rpc: string
@@ -52,6 +68,23 @@ export interface SimSummary {
   cycle: bigint | null
   rewards: { address: string; locked: bigint; unlocking: bigint; withdrawable: bigint }[]
   rewardsApplied: boolean
+  /** the run's strategy against the fuel it burned */
+  economics: Economics
+}
+
+/** What a strategy earned against what its fuel was worth (NFC wei; NB wei for the fuel). */
+export interface Economics {
+  strategy: string
+  /** NB its consumers' fuel escrows lost to the engine */
+  fuelBurnedNb: bigint
+  /** that fuel in NFC at the oracle price, × capFactor: the most the rules let it earn */
+  limitNfc: bigint
+  /** traffic rewards of its providers (locked, unlocking, withdrawable and withdrawn) */
+  rewardsNfc: bigint
+  /** coin-time bonus its providers were paid by their withdrawals */
+  bonusNfc: bigint
+  /** rewards + bonus ≤ limit */
+  ok: boolean
 }
 
 const ZERO32 = new Uint8Array(32)
@@ -133,18 +166,28 @@ async function waitAll(txs: Promise<TransactionResponse>[], what: string, progre
   )
 }
 
-/** The set-up transactions: fund, pledge, convert and escrow (or the self-dealing hand-over). */
-async function setUp(opts: SimOptions, provider: JsonRpcProvider, consumers: Party[], providers: Party[], progress: (s: string) => void): Promise<void> {
+/**
+ * The set-up transactions: fund, pledge, convert and escrow (or the self-dealing hand-over,
+ * through `intermediates` for hop-self-dealing). Returns the NB each consumer escrowed.
+ */
+async function setUp(
+  opts: SimOptions,
+  provider: JsonRpcProvider,
+  consumers: Party[],
+  providers: Party[],
+  intermediates: Party[],
+  progress: (s: string) => void,
+): Promise<bigint[]> {
   const funder = new NonceManager(new Wallet(opts.funderKey, provider))
   const registry = new Contract(SYSTEM_CONTRACTS.nodeRegistry, abi('NodeRegistry'), provider)
   const enPledge = (await registry.getFunction('minPledge')(3)) as bigint
   const gas = parseEther('10')
   const fuelNfc = parseEther('50')
   const consumerFund = parseEther('1001') + fuelNfc + gas
-  const selfDealing = opts.cheat === 'self-dealing'
+  const selfDealing = opts.cheat === 'self-dealing' || opts.cheat === 'hop-self-dealing'
   const providerFund = enPledge + gas + (selfDealing ? parseEther('1001') + fuelNfc * BigInt(consumers.length) : 0n)
   const funderAddress = await funder.getAddress()
-  const need = providerFund * BigInt(providers.length) + consumerFund * BigInt(consumers.length) + gas
+  const need = providerFund * BigInt(providers.length) + consumerFund * BigInt(consumers.length) + gas * BigInt(1 + intermediates.length)
   const has = await provider.getBalance(funderAddress)
   if (has < need) {
     throw new Error(
@@ -157,6 +200,7 @@ async function setUp(opts: SimOptions, provider: JsonRpcProvider, consumers: Par
     [
       ...providers.map((p) => funder.sendTransaction({ to: p.address, value: providerFund })),
       ...consumers.map((c) => funder.sendTransaction({ to: c.address, value: consumerFund })),
+      ...intermediates.map((x) => funder.sendTransaction({ to: x.address, value: gas })),
     ],
     'funding',
     progress,
@@ -181,7 +225,7 @@ async function setUp(opts: SimOptions, provider: JsonRpcProvider, consumers: Par
       progress,
     )
     await refund([...consumers], funderAddress, provider, progress)
-    return
+    return fuel
   }
   // self-dealing: each provider buys the fuel and hands it to its own consumers
   await waitAll(
@@ -189,16 +233,28 @@ async function setUp(opts: SimOptions, provider: JsonRpcProvider, consumers: Par
     'providers buying NB for their consumers',
     progress,
   )
+  if (intermediates.length > 0) {
+    // hop-self-dealing: each provider's NB goes through its own intermediate address first
+    await waitAll(
+      providers.map(async (p, j) =>
+        (nb.connect(p.wallet) as Contract).getFunction('transfer')(intermediates[j]!.address, (await nb.getFunction('balanceOf')(p.address)) as bigint),
+      ),
+      'providers handing NB to their intermediate addresses',
+      progress,
+    )
+  }
+  const holders = intermediates.length > 0 ? intermediates : providers
   const transfers: Promise<TransactionResponse>[] = []
-  for (const p of providers) {
-    const mine = consumers.filter((_, i) => providers[i % providers.length] === p)
+  for (let j = 0; j < providers.length; j++) {
+    const mine = consumers.filter((_, i) => i % providers.length === j)
     if (mine.length === 0) continue
-    const balance = (await nb.getFunction('balanceOf')(p.address)) as bigint
+    const h = holders[j]!
+    const balance = (await nb.getFunction('balanceOf')(h.address)) as bigint
     const each = balance / BigInt(mine.length)
-    const signer = new NonceManager(p.wallet)
+    const signer = new NonceManager(h.wallet)
     for (const c of mine) transfers.push((nb.connect(signer) as Contract).getFunction('transfer')(c.address, each))
   }
-  await waitAll(transfers, 'providers handing NB to their consumers', progress)
+  await waitAll(transfers, intermediates.length > 0 ? 'intermediates handing NB to the consumers' : 'providers handing NB to their consumers', progress)
   // the committee admits only pairs with fuel in escrow: the consumers escrow what they were handed
   const escrows = await Promise.all(consumers.map((c) => nb.getFunction('balanceOf')(c.address) as Promise<bigint>))
   await waitAll(
@@ -206,7 +262,8 @@ async function setUp(opts: SimOptions, provider: JsonRpcProvider, consumers: Par
     'consumers escrowing the NB they were handed',
     progress,
   )
-  await refund([...consumers, ...providers], funderAddress, provider, progress)
+  await refund([...consumers, ...providers, ...intermediates], funderAddress, provider, progress)
+  return escrows
 }
 
 /** Sends back what the parties no longer need (they keep 5 NFC for gas). */
@@ -263,7 +320,9 @@ export async function simulate(opts: SimOptions): Promise<SimSummary> {
   const providers = Array.from({ length: opts.providers }, (_, i) => party(deriveKey(opts.seed, 'provider', i), provider))
   log(`chain ${chainId}: ${consumers.length} consumers, ${providers.length} providers${opts.cheat ? `, cheating: ${opts.cheat}` : ''}`)
 
-  await setUp(opts, provider, consumers, providers, progress)
+  const intermediates =
+    opts.cheat === 'hop-self-dealing' ? Array.from({ length: opts.providers }, (_, i) => party(deriveKey(opts.seed, 'intermediate', i), provider)) : []
+  const escrowed = await setUp(opts, provider, consumers, providers, intermediates, progress)
   const finalized = await rpc.call<{ hash: string }>('eth_getBlockByNumber', ['finalized', false])
   const sample = { seed: hexToBytes(finalized.hash), rate: SAMPLE_RATE, sliceLen: SLICE_LEN }
   const sessions: Session[] = consumers.map((c, i) => ({
@@ -285,6 +344,7 @@ export async function simulate(opts: SimOptions): Promise<SimSummary> {
     cycle: null,
     rewards: [],
     rewardsApplied: false,
+    economics: { strategy: opts.cheat ?? 'honest', fuelBurnedNb: 0n, limitNfc: 0n, rewardsNfc: 0n, bonusNfc: 0n, ok: true },
   }
   const reject = (reason: string) => {
     summary.receipts.rejected++
@@ -374,12 +434,61 @@ export async function simulate(opts: SimOptions): Promise<SimSummary> {
   if (opts.waitRewards !== false && summary.cycle !== null && summary.receipts.accepted > 0) {
     summary.rewardsApplied = await waitApplied(rpc, summary.cycle, opts.waitLimitSec ?? 600, progress)
   }
+  const bonus = opts.cheat === 'split-withdrawals' ? await splitWithdrawals(rpc, provider, providers, progress) : 0n
+  let rewardsNfc = 0n
   for (const p of providers) {
-    const r = await rpc.call<{ locked: string; unlocking: string; withdrawable: string }>('flow_getRewards', [p.address])
+    const r = await rpc.call<{ locked: string; unlocking: string; withdrawable: string; withdrawn: string }>('flow_getRewards', [p.address])
     summary.rewards.push({ address: p.address, locked: BigInt(r.locked), unlocking: BigInt(r.unlocking), withdrawable: BigInt(r.withdrawable) })
+    rewardsNfc += BigInt(r.locked) + BigInt(r.unlocking) + BigInt(r.withdrawable) + BigInt(r.withdrawn)
   }
+  summary.economics = await economicsOf(summary.economics.strategy, provider, sessions, escrowed, rewardsNfc, bonus)
   provider.destroy()
   return summary
+}
+
+/**
+ * `--cheat split-withdrawals`: each provider withdraws what is withdrawable in SPLIT_PARTS
+ * transactions (one after the other); returns the coin-time bonus all of them were paid.
+ */
+async function splitWithdrawals(rpc: Rpc, provider: JsonRpcProvider, providers: Party[], progress: (s: string) => void): Promise<bigint> {
+  const flow = new Contract(SYSTEM_CONTRACTS.flowRewards, abi('FlowRewards'), provider)
+  let bonus = 0n
+  for (const p of providers) {
+    const w = BigInt((await rpc.call<{ withdrawable: string }>('flow_getRewards', [p.address])).withdrawable)
+    if (w < SPLIT_PARTS) continue
+    for (let i = 0n; i < SPLIT_PARTS; i++) {
+      const amount = i < SPLIT_PARTS - 1n ? w / SPLIT_PARTS : w - (w / SPLIT_PARTS) * (SPLIT_PARTS - 1n)
+      const tx = (await (flow.connect(p.wallet) as Contract).getFunction('withdraw')(amount)) as TransactionResponse
+      const r = await tx.wait()
+      if (r === null || r.status !== 1) throw new Error(`withdraw: transaction ${tx.hash} failed`)
+      for (const log of r.logs) {
+        const ev = flow.interface.parseLog(log)
+        if (ev?.name === 'Withdrawn') bonus += ev.args.getValue('bonus') as bigint
+      }
+      progress(`split withdrawals: ${p.address} part ${i + 1n}/${SPLIT_PARTS}`)
+    }
+  }
+  return bonus
+}
+
+/** The economics of a run: what its fuel escrows lost, valued at the oracle price × capFactor, against what its providers earned. */
+async function economicsOf(
+  strategy: string,
+  provider: JsonRpcProvider,
+  sessions: Session[],
+  escrowed: bigint[],
+  rewardsNfc: bigint,
+  bonusNfc: bigint,
+): Promise<Economics> {
+  const nb = new Contract(SYSTEM_CONTRACTS.nb, abi('NB'), provider)
+  let fuelBurnedNb = 0n
+  for (let i = 0; i < sessions.length; i++) {
+    const [left] = (await nb.getFunction('escrowOf')(sessions[i]!.consumer.address, sessions[i]!.provider.address)) as [bigint, bigint]
+    fuelBurnedNb += escrowed[i]! - left
+  }
+  const price = (await nb.getFunction('price')()) as bigint
+  const limitNfc = (fuelBurnedNb * CAP_FACTOR_BPS * 10n ** 18n) / (price * 10_000n)
+  return { strategy, fuelBurnedNb, limitNfc, rewardsNfc, bonusNfc, ok: rewardsNfc + bonusNfc <= limitNfc }
 }
 
 /** Waits for the checkpoint of `cycle` (and any later one holding this traffic) to be applied. */
@@ -412,6 +521,23 @@ export function formatSummary(s: SimSummary): string {
     ...s.rewards.map(
       (r) => `  ${r.address}: locked ${formatEther(r.locked)} NFC, unlocking ${formatEther(r.unlocking)}, withdrawable ${formatEther(r.withdrawable)}`,
     ),
+    ...formatEconomics([s.economics]),
   ]
   return lines.join('\n')
+}
+
+/**
+ * The economic table: per strategy, the NB fuel burned, what it may earn (its NFC value × capFactor)
+ * and what it earned (rewards + coin-time bonus); a FAIL line for each strategy that earned more.
+ */
+export function formatEconomics(rows: readonly Economics[]): string[] {
+  const nfc = (w: bigint) => formatEther(w)
+  const lines = [
+    `economics (capFactor ${Number(CAP_FACTOR_BPS) / 10_000}×): strategy | NB fuel burned | may earn (NFC) | rewards (NFC) | bonus (NFC) | check`,
+    ...rows.map((r) => `  ${r.strategy} | ${nfc(r.fuelBurnedNb)} | ${nfc(r.limitNfc)} | ${nfc(r.rewardsNfc)} | ${nfc(r.bonusNfc)} | ${r.ok ? 'ok' : 'FAIL'}`),
+  ]
+  for (const r of rows) {
+    if (!r.ok) lines.push(`FAIL: ${r.strategy} earned ${nfc(r.rewardsNfc + r.bonusNfc)} NFC, more than its fuel allows (${nfc(r.limitNfc)} NFC)`)
+  }
+  return lines
 }

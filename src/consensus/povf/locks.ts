@@ -184,10 +184,11 @@ export const BONUS_INDEX_SCALE = 10n ** 36n
 export const BONUS_SHARE_BPS = 5_000n
 const BPS = 10_000n
 /**
- * Below this network coin-time (wei·ms; 1 NFC for 1 s) an inflow is not indexed but stays in the
- * pool: dividing by a tiny T would make the index grow past a storage word.
+ * Below this network coin-time (wei·ms; 0.001 NFC for 1 s) an inflow is not indexed but stays in
+ * the pool: dividing by a tiny T would make the index grow past a storage word. Bound: a ≤ Σ R·τ ×
+ * 10^36 / T ≤ 10^28 (more than every NFC) × 10^13 (ms, year 2286) × 10^36 / 10^15 = 10^62 < 2^255.
  */
-export const MIN_INDEXED_COIN_TIME = 10n ** 21n
+export const MIN_INDEXED_COIN_TIME = 10n ** 15n
 
 /** The bonus accrual index (see the module comment): a rounded down, b rounded up, seen = pool balance accounted for. */
 export interface BonusIndex {
