@@ -74,6 +74,7 @@ const hex = hexOf
 const LATER_PARAMS = {
   flowMaxRateBytesPerSec: DEFAULT_PARAMS.flowMaxRateBytesPerSec,
   flowSignDeadlineSec: DEFAULT_PARAMS.flowSignDeadlineSec,
+  flowSelfDealingWindowCycles: DEFAULT_PARAMS.flowSelfDealingWindowCycles,
 } as const
 
 /**

@@ -155,6 +155,8 @@ export const paramsSchema = z.object({
   flowCapFactorBps: int(0, 1_000_000, 10_000),
   /** the most one flow session carries, bytes/s: what a receipt claims above its settled total is refused past this × the time since the cycle two before began (an edge rule, DESIGN §12) */
   flowMaxRateBytesPerSec: bigInteger(1n, MAX_UINT64, 1_250_000_000n),
+  /** `N`: a pair counts zero when the consumer's NB came from the provider within 2 hops during the last N flow cycles (DESIGN §12) */
+  flowSelfDealingWindowCycles: int(1, 1_000_000, 720),
   /** NB fuel price per GB (10^9 bytes), in NB wei */
   fuelPricePerGb: amount(10n ** 16n),
   /** the anchored NFC price in NB wei per NFC (the oracle value at genesis; governance may change it) */

@@ -5,14 +5,14 @@
 import { parseArgs } from 'node:util'
 import { DEV_ACCOUNTS } from '../node/devAccounts.js'
 import { progressLine, UsageError } from './io.js'
-import { formatSummary, simulate, type Cheat } from '../flowSim/simulate.js'
+import { CHEATS, formatSummary, simulate, SPLIT_PARTS, type Cheat } from '../flowSim/simulate.js'
 
 const HELP = `nfc flow — Proof of Valuable Flow tools
 
 Usage:
   nfc flow simulate [--rpc URL] [--consumers C] [--providers P] [--seconds S]
-                    [--cheat self-dealing|replay|inflate|absent-member] [--funder-key HEX]
-                    [--seed N]
+                    [--cheat self-dealing|hop-self-dealing|replay|inflate|split-withdrawals|absent-member]
+                    [--funder-key HEX] [--seed N]
                     [--no-wait]
 
   simulate      C consumers and P providers exchange real byte streams for S seconds; both ends
@@ -20,7 +20,9 @@ Usage:
                 them with flow_submitReceipt. The providers are funded and pledged as edge nodes
                 and the consumers buy NB fuel first (from --funder-key). At the end: bytes
                 counted, receipts accepted and rejected (with reasons) and, once the cycle's
-                checkpoint is applied on chain, the rewards each provider earned.
+                checkpoint is applied on chain, the rewards each provider earned; then the
+                economics: NFC earned (rewards + coin-time bonus) against the NB fuel burned
+                × capFactor, with a FAIL line if the strategy earned more.
 
 Options:
   --rpc URL         the node's JSON-RPC (default http://127.0.0.1:8545)
@@ -28,6 +30,11 @@ Options:
   --providers P     number of providers (default 2); consumer i talks to provider i mod P
   --seconds S       how long traffic flows (default 20)
   --cheat KIND      self-dealing: each provider buys its consumers' NB (accepted, earns 0);
+                    hop-self-dealing: the same through one intermediate address per
+                    provider (earns 0: the funding graph reaches 2 hops);
+                    split-withdrawals: honest traffic, then each provider withdraws in
+                    ${SPLIT_PARTS} parts (the coin-time bonus is no more than in one; needs
+                    rewards out of their lock: a chain with a short flowLockSec);
                     replay: every receipt is submitted twice (the replays are rejected);
                     inflate: providers double every other claim after the consumer signed
                     (rejected);
@@ -77,8 +84,8 @@ export async function flowCommand(argv: string[]): Promise<number> {
       return 0
     }
     const cheat = values.cheat
-    if (cheat !== undefined && cheat !== 'self-dealing' && cheat !== 'replay' && cheat !== 'inflate' && cheat !== 'absent-member') {
-      throw new UsageError(`--cheat wants self-dealing, replay, inflate or absent-member, got "${cheat}"`)
+    if (cheat !== undefined && !CHEATS.includes(cheat as Cheat)) {
+      throw new UsageError(`--cheat wants one of ${CHEATS.join(', ')}, got "${cheat}"`)
     }
     const rpc = values.rpc ?? 'http://127.0.0.1:8545'
     if (!/^https?:\/\/[^\s]+$/.test(rpc)) throw new UsageError(`--rpc wants an http(s) URL, got "${rpc}"`)

@@ -11,6 +11,8 @@
  * provider (NB.escrow: the engine burns the pair's fuel from the escrow first). With `--cheat
  * self-dealing` the provider buys the NB and hands it to its consumer instead, which makes the
  * pair self-dealing (NB.funder(consumer) == provider): its traffic is accepted and earns nothing.
+ * `--cheat hop-self-dealing` hides the hand-over behind one intermediate address per provider
+ * (provider → X → consumer, DESIGN §12: the funding graph within 2 hops still catches it).
  * `--cheat replay` resubmits every receipt once more; `--cheat inflate` has the provider double
  * its claim after the consumer signed — both must be rejected by the side-chain. `--cheat
  * absent-member` pledges one more central node whose key signs nothing (no node runs it) and
@@ -18,6 +20,12 @@
  * (≥ 2/3 sign, the absent one is skipped at the signing deadline, DESIGN §12) and the absent
  * member loses a pledge slice; its pledge before and after is reported. The chain needs enough
  * signing committee members for that (a devnet of 2 or more witnesses).
+ * `--cheat split-withdrawals` is honest traffic whose providers then withdraw what they can in
+ * SPLIT_PARTS transactions, to farm the coin-time bonus (path-independent: no gain).
+ *
+ * Every run ends with the economics of its strategy: the NFC its providers earned (rewards and
+ * coin-time bonus) against the NB fuel its consumers burned, valued in NFC at the oracle price
+ * × capFactor; a strategy earning more prints a FAIL line.
  */
 import { Contract, JsonRpcProvider, NonceManager, Wallet, parseEther, formatEther, type InterfaceAbi, type TransactionResponse } from 'ethers'
 import { readFileSync } from 'node:fs'
@@ -30,7 +38,15 @@ import { sampleRootOfSlices } from '../flow/sampling.js'
 import { bytesOfHexLoose } from '../util/bytes.js'
 import { newStream, packedSlices, Rng, sendBurst, type Stream } from './traffic.js'
 
-export type Cheat = 'self-dealing' | 'replay' | 'inflate' | 'absent-member'
+export type Cheat = 'self-dealing' | 'hop-self-dealing' | 'replay' | 'inflate' | 'split-withdrawals' | 'absent-member'
+
+/** Every cheat `--cheat` takes, in the order the help lists them. */
+export const CHEATS: readonly Cheat[] = ['self-dealing', 'hop-self-dealing', 'replay', 'inflate', 'split-withdrawals', 'absent-member']
+
+/** `--cheat split-withdrawals`: each provider withdraws in this many transactions. */
+export const SPLIT_PARTS = 5n
+/** capFactor the economic check applies (the genesis default, 1×: the simulator cannot read the chain's) */
+export const CAP_FACTOR_BPS = 10_000n
 
 export interface SimOptions {
   rpc: string
@@ -59,6 +75,23 @@ export interface SimSummary {
   rewardsApplied: boolean
   /** `--cheat absent-member`: the pledged member that never signed, its pledge before and after (wei) */
   absent?: { address: string; pledgeBefore: bigint; pledgeAfter: bigint }
+  /** the run's strategy against the fuel it burned */
+  economics: Economics
+}
+
+/** What a strategy earned against what its fuel was worth (NFC wei; NB wei for the fuel). */
+export interface Economics {
+  strategy: string
+  /** NB its consumers' fuel escrows lost to the engine */
+  fuelBurnedNb: bigint
+  /** that fuel in NFC at the oracle price, × capFactor: the most the rules let it earn */
+  limitNfc: bigint
+  /** traffic rewards of its providers (locked, unlocking, withdrawable and withdrawn) */
+  rewardsNfc: bigint
+  /** coin-time bonus its providers were paid by their withdrawals */
+  bonusNfc: bigint
+  /** rewards + bonus ≤ limit */
+  ok: boolean
 }
 
 const ZERO32 = new Uint8Array(32)
@@ -140,26 +173,30 @@ async function waitAll(txs: Promise<TransactionResponse>[], what: string, progre
   )
 }
 
-/** The set-up transactions: fund, pledge, convert and escrow (or the self-dealing hand-over). */
+/**
+ * The set-up transactions: fund, pledge, convert and escrow (or the self-dealing hand-over,
+ * through `intermediates` for hop-self-dealing). Returns the NB each consumer escrowed.
+ */
 async function setUp(
   opts: SimOptions,
   provider: JsonRpcProvider,
   consumers: Party[],
   providers: Party[],
   absent: Party | null,
+  intermediates: Party[],
   progress: (s: string) => void,
-): Promise<void> {
+): Promise<bigint[]> {
   const funder = new NonceManager(new Wallet(opts.funderKey, provider))
   const registry = new Contract(SYSTEM_CONTRACTS.nodeRegistry, abi('NodeRegistry'), provider)
   const enPledge = (await registry.getFunction('minPledge')(3)) as bigint
   const gas = parseEther('10')
   const fuelNfc = parseEther('50')
   const consumerFund = parseEther('1001') + fuelNfc + gas
-  const selfDealing = opts.cheat === 'self-dealing'
+  const selfDealing = opts.cheat === 'self-dealing' || opts.cheat === 'hop-self-dealing'
   const absentFund = absent === null ? 0n : ((await registry.getFunction('minPledge')(CN_ROLE)) as bigint) + gas
   const providerFund = enPledge + gas + (selfDealing ? parseEther('1001') + fuelNfc * BigInt(consumers.length) : 0n)
   const funderAddress = await funder.getAddress()
-  const need = providerFund * BigInt(providers.length) + consumerFund * BigInt(consumers.length) + absentFund + gas
+  const need = providerFund * BigInt(providers.length) + consumerFund * BigInt(consumers.length) + absentFund + gas * BigInt(1 + intermediates.length)
   const has = await provider.getBalance(funderAddress)
   if (has < need) {
     throw new Error(
@@ -181,6 +218,7 @@ async function setUp(
     [
       ...providers.map((p) => funder.sendTransaction({ to: p.address, value: providerFund })),
       ...consumers.map((c) => funder.sendTransaction({ to: c.address, value: consumerFund })),
+      ...intermediates.map((x) => funder.sendTransaction({ to: x.address, value: gas })),
     ],
     'funding',
     progress,
@@ -205,7 +243,7 @@ async function setUp(
       progress,
     )
     await refund([...consumers], funderAddress, provider, progress)
-    return
+    return fuel
   }
   // self-dealing: each provider buys the fuel and hands it to its own consumers
   await waitAll(
@@ -213,16 +251,28 @@ async function setUp(
     'providers buying NB for their consumers',
     progress,
   )
+  if (intermediates.length > 0) {
+    // hop-self-dealing: each provider's NB goes through its own intermediate address first
+    await waitAll(
+      providers.map(async (p, j) =>
+        (nb.connect(p.wallet) as Contract).getFunction('transfer')(intermediates[j]!.address, (await nb.getFunction('balanceOf')(p.address)) as bigint),
+      ),
+      'providers handing NB to their intermediate addresses',
+      progress,
+    )
+  }
+  const holders = intermediates.length > 0 ? intermediates : providers
   const transfers: Promise<TransactionResponse>[] = []
-  for (const p of providers) {
-    const mine = consumers.filter((_, i) => providers[i % providers.length] === p)
+  for (let j = 0; j < providers.length; j++) {
+    const mine = consumers.filter((_, i) => i % providers.length === j)
     if (mine.length === 0) continue
-    const balance = (await nb.getFunction('balanceOf')(p.address)) as bigint
+    const h = holders[j]!
+    const balance = (await nb.getFunction('balanceOf')(h.address)) as bigint
     const each = balance / BigInt(mine.length)
-    const signer = new NonceManager(p.wallet)
+    const signer = new NonceManager(h.wallet)
     for (const c of mine) transfers.push((nb.connect(signer) as Contract).getFunction('transfer')(c.address, each))
   }
-  await waitAll(transfers, 'providers handing NB to their consumers', progress)
+  await waitAll(transfers, intermediates.length > 0 ? 'intermediates handing NB to the consumers' : 'providers handing NB to their consumers', progress)
   // the committee admits only pairs with fuel in escrow: the consumers escrow what they were handed
   const escrows = await Promise.all(consumers.map((c) => nb.getFunction('balanceOf')(c.address) as Promise<bigint>))
   await waitAll(
@@ -230,7 +280,8 @@ async function setUp(
     'consumers escrowing the NB they were handed',
     progress,
   )
-  await refund([...consumers, ...providers], funderAddress, provider, progress)
+  await refund([...consumers, ...providers, ...intermediates], funderAddress, provider, progress)
+  return escrows
 }
 
 /** Sends back what the parties no longer need (they keep 5 NFC for gas). */
@@ -288,7 +339,9 @@ export async function simulate(opts: SimOptions): Promise<SimSummary> {
   log(`chain ${chainId}: ${consumers.length} consumers, ${providers.length} providers${opts.cheat ? `, cheating: ${opts.cheat}` : ''}`)
 
   const absent = opts.cheat === 'absent-member' ? party(deriveKey(opts.seed, 'absent', 0), provider) : null
-  await setUp(opts, provider, consumers, providers, absent, progress)
+  const intermediates =
+    opts.cheat === 'hop-self-dealing' ? Array.from({ length: opts.providers }, (_, i) => party(deriveKey(opts.seed, 'intermediate', i), provider)) : []
+  const escrowed = await setUp(opts, provider, consumers, providers, absent, intermediates, progress)
   const registry = new Contract(SYSTEM_CONTRACTS.nodeRegistry, abi('NodeRegistry'), provider)
   const pledgeOf = async (a: string) => ((await registry.getFunction('nodeOf')(a)) as [bigint, bigint])[1]
   const pledgeBefore = absent === null ? 0n : await pledgeOf(absent.address)
@@ -314,6 +367,7 @@ export async function simulate(opts: SimOptions): Promise<SimSummary> {
     cycle: null,
     rewards: [],
     rewardsApplied: false,
+    economics: { strategy: opts.cheat ?? 'honest', fuelBurnedNb: 0n, limitNfc: 0n, rewardsNfc: 0n, bonusNfc: 0n, ok: true },
   }
   const reject = (reason: string) => {
     summary.receipts.rejected++
@@ -404,10 +458,14 @@ export async function simulate(opts: SimOptions): Promise<SimSummary> {
     summary.rewardsApplied = await waitApplied(rpc, summary.cycle, opts.waitLimitSec ?? 600, progress)
   }
   if (absent !== null) summary.absent = { address: absent.address, pledgeBefore, pledgeAfter: await pledgeOf(absent.address) }
+  const bonus = opts.cheat === 'split-withdrawals' ? await splitWithdrawals(rpc, provider, providers, progress) : 0n
+  let rewardsNfc = 0n
   for (const p of providers) {
-    const r = await rpc.call<{ locked: string; unlocking: string; withdrawable: string }>('flow_getRewards', [p.address])
+    const r = await rpc.call<{ locked: string; unlocking: string; withdrawable: string; withdrawn: string }>('flow_getRewards', [p.address])
     summary.rewards.push({ address: p.address, locked: BigInt(r.locked), unlocking: BigInt(r.unlocking), withdrawable: BigInt(r.withdrawable) })
+    rewardsNfc += BigInt(r.locked) + BigInt(r.unlocking) + BigInt(r.withdrawable) + BigInt(r.withdrawn)
   }
+  summary.economics = await economicsOf(summary.economics.strategy, provider, sessions, escrowed, rewardsNfc, bonus)
   provider.destroy()
   return summary
 }
@@ -433,6 +491,51 @@ async function untilDrawn(rpc: Rpc, member: string, progress: (s: string) => voi
     }
     await new Promise((r) => setTimeout(r, 500))
   }
+}
+
+/**
+ * `--cheat split-withdrawals`: each provider withdraws what is withdrawable in SPLIT_PARTS
+ * transactions (one after the other); returns the coin-time bonus all of them were paid.
+ */
+async function splitWithdrawals(rpc: Rpc, provider: JsonRpcProvider, providers: Party[], progress: (s: string) => void): Promise<bigint> {
+  const flow = new Contract(SYSTEM_CONTRACTS.flowRewards, abi('FlowRewards'), provider)
+  let bonus = 0n
+  for (const p of providers) {
+    const w = BigInt((await rpc.call<{ withdrawable: string }>('flow_getRewards', [p.address])).withdrawable)
+    if (w < SPLIT_PARTS) continue
+    for (let i = 0n; i < SPLIT_PARTS; i++) {
+      const amount = i < SPLIT_PARTS - 1n ? w / SPLIT_PARTS : w - (w / SPLIT_PARTS) * (SPLIT_PARTS - 1n)
+      const tx = (await (flow.connect(p.wallet) as Contract).getFunction('withdraw')(amount)) as TransactionResponse
+      const r = await tx.wait()
+      if (r === null || r.status !== 1) throw new Error(`withdraw: transaction ${tx.hash} failed`)
+      for (const log of r.logs) {
+        const ev = flow.interface.parseLog(log)
+        if (ev?.name === 'Withdrawn') bonus += ev.args.getValue('bonus') as bigint
+      }
+      progress(`split withdrawals: ${p.address} part ${i + 1n}/${SPLIT_PARTS}`)
+    }
+  }
+  return bonus
+}
+
+/** The economics of a run: what its fuel escrows lost, valued at the oracle price × capFactor, against what its providers earned. */
+async function economicsOf(
+  strategy: string,
+  provider: JsonRpcProvider,
+  sessions: Session[],
+  escrowed: bigint[],
+  rewardsNfc: bigint,
+  bonusNfc: bigint,
+): Promise<Economics> {
+  const nb = new Contract(SYSTEM_CONTRACTS.nb, abi('NB'), provider)
+  let fuelBurnedNb = 0n
+  for (let i = 0; i < sessions.length; i++) {
+    const [left] = (await nb.getFunction('escrowOf')(sessions[i]!.consumer.address, sessions[i]!.provider.address)) as [bigint, bigint]
+    fuelBurnedNb += escrowed[i]! - left
+  }
+  const price = (await nb.getFunction('price')()) as bigint
+  const limitNfc = (fuelBurnedNb * CAP_FACTOR_BPS * 10n ** 18n) / (price * 10_000n)
+  return { strategy, fuelBurnedNb, limitNfc, rewardsNfc, bonusNfc, ok: rewardsNfc + bonusNfc <= limitNfc }
 }
 
 /** Waits for the checkpoint of `cycle` (and any later one holding this traffic) to be applied. */
@@ -471,6 +574,23 @@ export function formatSummary(s: SimSummary): string {
           `absent committee member ${s.absent.address}: pledge ${formatEther(s.absent.pledgeBefore)} → ${formatEther(s.absent.pledgeAfter)} NFC ` +
             `(slashed ${formatEther(s.absent.pledgeBefore - s.absent.pledgeAfter)})`,
         ]),
+    ...formatEconomics([s.economics]),
   ]
   return lines.join('\n')
+}
+
+/**
+ * The economic table: per strategy, the NB fuel burned, what it may earn (its NFC value × capFactor)
+ * and what it earned (rewards + coin-time bonus); a FAIL line for each strategy that earned more.
+ */
+export function formatEconomics(rows: readonly Economics[]): string[] {
+  const nfc = (w: bigint) => formatEther(w)
+  const lines = [
+    `economics (capFactor ${Number(CAP_FACTOR_BPS) / 10_000}×): strategy | NB fuel burned | may earn (NFC) | rewards (NFC) | bonus (NFC) | check`,
+    ...rows.map((r) => `  ${r.strategy} | ${nfc(r.fuelBurnedNb)} | ${nfc(r.limitNfc)} | ${nfc(r.rewardsNfc)} | ${nfc(r.bonusNfc)} | ${r.ok ? 'ok' : 'FAIL'}`),
+  ]
+  for (const r of rows) {
+    if (!r.ok) lines.push(`FAIL: ${r.strategy} earned ${nfc(r.rewardsNfc + r.bonusNfc)} NFC, more than its fuel allows (${nfc(r.limitNfc)} NFC)`)
+  }
+  return lines
 }

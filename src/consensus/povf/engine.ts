@@ -30,7 +30,9 @@
  *    - live entries grouped by (consumer, provider), pairs in ascending (consumer, provider);
  *      counted = Σ(total − prevTotal); relays = sorted union of the entries' relays;
  *    - value = valueBytes(counted, L), 0 when self-dealing (valuing.ts isSelfDealing with the
- *      consumer's Staking position on the provider and NB's funder of the consumer);
+ *      consumer's Staking position on the provider, NB's funder of the consumer and its funding
+ *      sources within 2 hops during the last selfDealingWindowCycles cycles before the
+ *      checkpoint's cycle, NbStore.fundingSourcesOf);
  *    - fuel = fuelOwed(counted) NB wei, burned from the pair's NB escrow first (a pending release
  *      does not protect it), the rest from the consumer's balance (what each allows);
  *      fuelBurned = the sum;
@@ -49,7 +51,7 @@ import { NbStore } from './nbStore.js'
 import { trafficReward } from './curve.js'
 import { fuelOwed, isSelfDealing, rewardCap, valueBytes } from './valuing.js'
 import { splitTrafficReward } from './split.js'
-import { placeLock } from './locks.js'
+import { accrueBonusIndex, coinTime, placeLock, type BonusIndex } from './locks.js'
 import { Challenge, CpStatus, EntryStatus, FLOW_REWARDS, FlowStore, type EntryRecord } from './store.js'
 
 export const TRAFFIC_POOL_ACCOUNT = addressOfHex(POOLS.trafficMining)
@@ -225,6 +227,19 @@ export async function isActiveAuditor(store: DposStore, a: Addr, cfg: DposConfig
 }
 
 /**
+ * Accrues the shared pool's growth into the coin-time bonus index at t (locks.ts
+ * accrueBonusIndex), before any coin changes at t, and returns the stored index. Called by every
+ * lock credit and withdrawal.
+ */
+export async function accrueBonus(fs: FlowStore, t: bigint): Promise<BonusIndex> {
+  const pool = (await fs.sm.getAccount(SHARED_POOL))?.balance ?? 0n
+  const net = await fs.networkSums()
+  const index = accrueBonusIndex(await fs.bonusIndex(), pool, coinTime(net.sc, net.scs, t), t)
+  await fs.setBonusIndex(index)
+  return index
+}
+
+/**
  * Credits a lock entry of `amount` at `t` to `a` and keeps the coin-time sums exact: a reward
  * merged into the newest entry (the 65th-entry rule of locks.ts placeLock) is counted at that
  * entry's start, so a later withdrawal removes exactly what was added.
@@ -232,7 +247,8 @@ export async function isActiveAuditor(store: DposStore, a: Addr, cfg: DposConfig
  */
 export async function creditLock(fs: FlowStore, a: Addr, amount: bigint, t: bigint): Promise<void> {
   if (amount === 0n) return
-  const placed = placeLock(await fs.getLocks(a), amount, t)
+  const index = await accrueBonus(fs, t)
+  const placed = placeLock(await fs.getLocks(a), amount, t, index)
   await fs.setLocks(a, placed.entries)
   const dScs = amount * placed.startMs
   const net = await fs.networkSums()
@@ -312,7 +328,15 @@ async function applyCheckpoint(sm: StateAccess, fs: FlowStore, cycle: bigint, t:
     const relays = [...p.relays].sort()
     const votes = (await store.getPosition(p.consumer, p.provider)).votes
     const funder = await nb.funderOf(p.consumer)
-    const selfDealing = isSelfDealing({ consumer: p.consumer, provider: p.provider, relays, consumerVotesOnProvider: votes, funderOfConsumer: funder })
+    const fundingSources = await nb.fundingSourcesOf(p.consumer, { cycle, windowCycles: flow.selfDealingWindowCycles })
+    const selfDealing = isSelfDealing({
+      consumer: p.consumer,
+      provider: p.provider,
+      relays,
+      consumerVotesOnProvider: votes,
+      funderOfConsumer: funder,
+      fundingSources,
+    })
     // a provider that is not (or no longer) a pledged node earns nothing, like self-dealing
     const eligible = await isPledgedNode(store, p.provider, PROVIDER_ROLES, cfg)
     const value = selfDealing || !eligible ? 0n : valueBytes(p.counted, flow.logThresholdBytes)

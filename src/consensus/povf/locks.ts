@@ -11,6 +11,19 @@
  *
  * Coin-time: T(t) = t·Σc − Σ(c·s) over unwithdrawn amounts c = amount − withdrawn with start s,
  * kept as the two sums (Σc, Σcs) network-wide and per address, so it is O(1) at any t.
+ *
+ * Coin-time bonus (DESIGN §5.9 as hardened by §12: path-independent), an accrual index like the
+ * voter reward index: whenever the shared pool has grown by R since the last accrual (read at a
+ * withdrawal or a new lock, before either changes the coins), half of R (BONUS_SHARE_BPS) is
+ * shared among the unwithdrawn coins in proportion to their coin-time at that time τ: a coin
+ * with start s gets R/2 · (τ − s) / T(τ). Two indexes carry every accrual in O(1):
+ *   a += R/2 · τ / T(τ),  b += R/2 / T(τ)          (fixed point ×BONUS_INDEX_SCALE)
+ * so a coin with start s is owed  a(t) − s·b(t) − (a(s₀) − s·b(s₀))  per wei at t, s₀ the time its
+ * entry was credited; the entry stores the per-wei `debt` s·b(s₀) − a(s₀). The bonus of a
+ * withdrawal is ⌊Σ parts amount × owed / scale⌋: linear in the amount, so k parts withdrawn at one
+ * time never pay more than one (floors only lose), and a part withdrawn earlier only misses later
+ * accruals. Σ of everything owed ≤ Σ R/2 ≤ what the pool received: the pool never pays out more
+ * than it holds. a is rounded down, b up, debts of merged entries down: every rounding underpays.
  */
 import { PovfError, PovfErrorCode, requireNonNegative } from './errors.js'
 
@@ -18,6 +31,8 @@ export interface LockEntry {
   amount: bigint
   startMs: bigint
   withdrawn: bigint
+  /** per-wei bonus index debt s·b − a at crediting (×BONUS_INDEX_SCALE, may be negative); 0 when absent */
+  debt?: bigint
 }
 
 /** At most this many live entries per address; a reward that would make one more merges into the newest. */
@@ -71,25 +86,31 @@ export function lockBalances(entries: readonly LockEntry[], t: bigint, lockMs: b
  *    unlocks on the newest entry's schedule — at most one reward interval early; this bounds the
  *    storage and the work of a withdrawal per address);
  *  - else it becomes a new entry, inserted in startMs order.
+ * The new amount's bonus index debt is lockDebt(index, recorded start); an entry that absorbs it
+ * keeps the debt averaged over its unwithdrawn amount (rounded down: the holder is never overpaid).
  * amount 0 changes nothing.
  */
-export function placeLock(entries: readonly LockEntry[], amount: bigint, startMs: bigint): { entries: LockEntry[]; startMs: bigint } {
+export function placeLock(
+  entries: readonly LockEntry[],
+  amount: bigint,
+  startMs: bigint,
+  index: BonusIndex = EMPTY_BONUS_INDEX,
+): { entries: LockEntry[]; startMs: bigint } {
   requireNonNegative('amount', amount)
   const out = entries.map((e) => ({ ...e }))
   if (amount === 0n) return { entries: out, startMs }
+  const absorb = (e: LockEntry): { entries: LockEntry[]; startMs: bigint } => {
+    const left = e.amount - e.withdrawn
+    e.debt = floorDiv(left * (e.debt ?? 0n) + amount * lockDebt(index, e.startMs), left + amount)
+    e.amount += amount
+    return { entries: out, startMs: e.startMs }
+  }
   const same = out.find((e) => e.startMs === startMs)
-  if (same) {
-    same.amount += amount
-    return { entries: out, startMs }
-  }
-  if (out.length >= MAX_LOCK_ENTRIES) {
-    const newest = out[out.length - 1]!
-    newest.amount += amount
-    return { entries: out, startMs: newest.startMs }
-  }
+  if (same) return absorb(same)
+  if (out.length >= MAX_LOCK_ENTRIES) return absorb(out[out.length - 1]!)
   let i = out.length
   while (i > 0 && out[i - 1]!.startMs > startMs) i--
-  out.splice(i, 0, { amount, startMs, withdrawn: 0n })
+  out.splice(i, 0, { amount, startMs, withdrawn: 0n, debt: lockDebt(index, startMs) })
   return { entries: out, startMs }
 }
 
@@ -101,12 +122,14 @@ export function addLock(entries: readonly LockEntry[], amount: bigint, startMs: 
 export interface LockPart {
   startMs: bigint
   amount: bigint
+  /** the entry's bonus index debt (LockEntry.debt) */
+  debt: bigint
 }
 
 /**
  * Withdraws `amount` from the unlocked, not yet withdrawn parts of the entries, oldest first.
  * Returns the new entries (an entry whose withdrawn reaches its amount is dropped) and the
- * parts taken per entry start (for withdrawalCoinTime and the coin-time sums).
+ * parts taken per entry start (for the coin-time bonus and the coin-time sums).
  * Throws POVF_WITHDRAW_EXCEEDS_WITHDRAWABLE when amount > withdrawable at t.
  */
 export function takeOldest(
@@ -131,9 +154,9 @@ export function takeOldest(
     const free = unlockedOf(e, t, lockMs, unlockMs) - e.withdrawn
     const take = rest < free ? rest : free > 0n ? free : 0n
     rest -= take
-    if (take > 0n) parts.push({ startMs: e.startMs, amount: take })
+    if (take > 0n) parts.push({ startMs: e.startMs, amount: take, debt: e.debt ?? 0n })
     const withdrawn = e.withdrawn + take
-    if (withdrawn < e.amount) out.push({ amount: e.amount, startMs: e.startMs, withdrawn })
+    if (withdrawn < e.amount) out.push({ ...e, withdrawn })
   }
   return { entries: out, parts }
 }
@@ -155,22 +178,73 @@ export function coinTime(sumC: bigint, sumCS: bigint, t: bigint): bigint {
   return t * sumC - sumCS
 }
 
-/** ct = Σ aᵢ·(t − sᵢ): the coin-time a withdrawal carries, over the parts it took. */
-export function withdrawalCoinTime(parts: readonly LockPart[], t: bigint): bigint {
-  let ct = 0n
-  for (const p of parts) ct += p.amount * (t - p.startMs)
-  return ct
+/** Fixed-point scale of the bonus index (per wei of a lock). */
+export const BONUS_INDEX_SCALE = 10n ** 36n
+/** Share of each shared-pool inflow the bonus index hands out, in basis points (§5.9's 50%). */
+export const BONUS_SHARE_BPS = 5_000n
+const BPS = 10_000n
+/**
+ * Below this network coin-time (wei·ms; 0.001 NFC for 1 s) an inflow is not indexed but stays in
+ * the pool: dividing by a tiny T would make the index grow past a storage word. Bound: a ≤ Σ R·τ ×
+ * 10^36 / T ≤ 10^28 (more than every NFC) × 10^13 (ms, year 2286) × 10^36 / 10^15 = 10^62 < 2^255.
+ */
+export const MIN_INDEXED_COIN_TIME = 10n ** 15n
+
+/** The bonus accrual index (see the module comment): a rounded down, b rounded up, seen = pool balance accounted for. */
+export interface BonusIndex {
+  a: bigint
+  b: bigint
+  /** the shared pool's balance after the last accrual and the bonuses paid since */
+  seen: bigint
+}
+
+export const EMPTY_BONUS_INDEX: BonusIndex = { a: 0n, b: 0n, seen: 0n }
+
+/** ⌊x / y⌋ for y > 0 and any sign of x (bigint division truncates towards zero). */
+function floorDiv(x: bigint, y: bigint): bigint {
+  const q = x / y
+  return q * y > x ? q - 1n : q
+}
+
+/** ⌈x / y⌉ for x ≥ 0, y > 0. */
+function ceilDiv(x: bigint, y: bigint): bigint {
+  return (x + y - 1n) / y
 }
 
 /**
- * Bonus paid from the shared pool with a withdrawal: ⌊shared × ct / (2 × T)⌋, T the network
- * coin-time at t BEFORE removing the withdrawal (0 when T = 0). Since ct ≤ T, the bonus is at
- * most half the pool, so the pool never empties.
+ * The index after the shared pool was read at `poolBalance` at time t, the network coin-time
+ * being T(t) (before any coin changes at t). Growth since `seen` is accrued (its BONUS_SHARE_BPS
+ * part shared by coin-time); with T below MIN_INDEXED_COIN_TIME it stays in the pool unindexed.
+ * A balance below `seen` (nothing but bonuses leaves the pool; kept for safety) just resets it.
  */
-export function coinTimeBonus(sharedPoolBalance: bigint, ct: bigint, networkCoinTime: bigint): bigint {
-  requireNonNegative('sharedPoolBalance', sharedPoolBalance)
-  requireNonNegative('ct', ct)
+export function accrueBonusIndex(index: BonusIndex, poolBalance: bigint, networkCoinTime: bigint, t: bigint): BonusIndex {
+  requireNonNegative('poolBalance', poolBalance)
   requireNonNegative('networkCoinTime', networkCoinTime)
-  if (networkCoinTime === 0n) return 0n
-  return (sharedPoolBalance * ct) / (2n * networkCoinTime)
+  const grown = poolBalance - index.seen
+  if (grown <= 0n || networkCoinTime < MIN_INDEXED_COIN_TIME) return { ...index, seen: poolBalance }
+  const shared = (grown * BONUS_SHARE_BPS) / BPS
+  return {
+    a: index.a + (shared * t * BONUS_INDEX_SCALE) / networkCoinTime,
+    b: index.b + ceilDiv(shared * BONUS_INDEX_SCALE, networkCoinTime),
+    seen: poolBalance,
+  }
+}
+
+/** Per-wei debt of an amount credited now with recorded start s: s·b − a (×BONUS_INDEX_SCALE). */
+export function lockDebt(index: BonusIndex, startMs: bigint): bigint {
+  return startMs * index.b - index.a
+}
+
+/**
+ * The coin-time bonus of a withdrawal: ⌊Σ parts amount × max(0, a − s·b + debt) / scale⌋ with the
+ * index accrued at the withdrawal's time (accrueBonusIndex first). Linear in the parts: withdrawing
+ * in k parts never pays more than in one.
+ */
+export function coinTimeBonus(parts: readonly LockPart[], index: BonusIndex): bigint {
+  let scaled = 0n
+  for (const p of parts) {
+    const owed = index.a - p.startMs * index.b + p.debt
+    if (owed > 0n) scaled += p.amount * owed
+  }
+  return scaled / BONUS_INDEX_SCALE
 }

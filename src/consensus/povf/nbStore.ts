@@ -10,6 +10,10 @@
  *   nb.supply                        total supply, NB wei (balances and escrows:
  *                                    totalSupply = Σ balances + Σ escrows)
  *   nb.funder ‖ addr                 the first address that sent `addr` NB by transfer/transferFrom
+ *   nb.fg.n ‖ addr                   how many funding edges `addr` keeps (≤ MAX_FUNDERS_KEPT)
+ *   nb.fg.{from,amt,cyc} ‖ addr ‖ u64 i
+ *                                    edge i: who sent `addr` NB, how much within the window, the
+ *                                    flow cycle of the last such transfer (valuing.ts addFundingEdge)
  *   nb.price                         oracle price, NB wei per NFC; 0 = never set → the genesis value
  *                                    (cfg.nfcPriceNb, which is ≥ 1), so a genesis needs no NB words
  *   nb.burnedNfc                     NFC wei burned by conversions so far
@@ -28,8 +32,15 @@
  */
 import { Address, hexToBytes } from '@ethereumjs/util'
 import { SYSTEM_CONTRACTS } from '../../chain/systemAddresses.js'
-import { AddressList, slotOf, toAddr, fromAddr, Words, type Addr, type StateAccess } from '../dpos/store.js'
+import { AddressList, slotOf, toAddr, fromAddr, u64b, Words, type Addr, type StateAccess } from '../dpos/store.js'
 import type { FlowConfig } from './params.js'
+import { addFundingEdge, liveFundingEdges, type FundingEdge } from './valuing.js'
+
+/** When a transfer happens, for the funding graph: its flow cycle and the genesis window N. */
+export interface FundingTime {
+  cycle: bigint
+  windowCycles: bigint
+}
 
 export const NB = new Address(hexToBytes(SYSTEM_CONTRACTS.nb))
 
@@ -143,15 +154,60 @@ export class NbStore {
 
   /**
    * Moves NB (the caller checked the balance). The first non-zero transfer to an address from
-   * another address records the sender as its funder: the self-dealing rule (DESIGN §5.3) reads
-   * it. Zero transfers do not count: they would let anyone claim to be everyone's funder for free.
+   * another address records the sender as its funder, and every one adds a funding edge (at
+   * `at`): the self-dealing rules (DESIGN §5.5, §12) read both. Zero transfers do not count: they
+   * would let anyone claim to be everyone's funder for free.
    */
-  async transfer(from: Addr, to: Addr, amount: bigint): Promise<void> {
+  async transfer(from: Addr, to: Addr, amount: bigint, at: FundingTime): Promise<void> {
     const fromBal = await this.balanceOf(from)
     if (fromBal < amount) throw new RangeError(`${from} holds ${fromBal} NB wei, cannot move ${amount}`)
     if (from === to || amount === 0n) return
     await this.setBalance(from, fromBal - amount)
     await this.setBalance(to, (await this.balanceOf(to)) + amount)
     if ((await this.words.get(slotOf('nb.funder', key(to)))) === 0n) await this.setFunder(to, from)
+    await this.setFundingEdges(to, addFundingEdge(await this.fundingEdges(to), from, amount, at.cycle, at.windowCycles))
+  }
+
+  /** every stored funding edge of `a`, in order (some may be outside the window: see liveFundingEdges) */
+  async fundingEdges(a: Addr): Promise<FundingEdge[]> {
+    const n = await this.words.get(slotOf('nb.fg.n', key(a)))
+    const out: FundingEdge[] = []
+    for (let i = 0n; i < n; i++) {
+      out.push({
+        from: toAddr(await this.words.get(slotOf('nb.fg.from', key(a), u64b(i))))!,
+        amount: await this.words.get(slotOf('nb.fg.amt', key(a), u64b(i))),
+        cycle: await this.words.get(slotOf('nb.fg.cyc', key(a), u64b(i))),
+      })
+    }
+    return out
+  }
+
+  /** rewrites `a`'s funding edges, clearing the words of edges beyond the new count */
+  async setFundingEdges(a: Addr, edges: readonly FundingEdge[]): Promise<void> {
+    const old = await this.words.get(slotOf('nb.fg.n', key(a)))
+    for (let i = 0; i < edges.length; i++) {
+      const j = u64b(BigInt(i))
+      await this.words.set(slotOf('nb.fg.from', key(a), j), fromAddr(edges[i]!.from as Addr))
+      await this.words.set(slotOf('nb.fg.amt', key(a), j), edges[i]!.amount)
+      await this.words.set(slotOf('nb.fg.cyc', key(a), j), edges[i]!.cycle)
+    }
+    for (let i = BigInt(edges.length); i < old; i++) {
+      for (const f of ['nb.fg.from', 'nb.fg.amt', 'nb.fg.cyc']) await this.words.set(slotOf(f, key(a), u64b(i)), 0n)
+    }
+    await this.words.set(slotOf('nb.fg.n', key(a)), BigInt(edges.length))
+  }
+
+  /**
+   * Who funded `consumer` with NB within 2 hops during the window at `cycle` (its funders and
+   * theirs), sorted and without repeats; at most MAX_FUNDERS_KEPT × (1 + MAX_FUNDERS_KEPT).
+   */
+  async fundingSourcesOf(consumer: Addr, at: FundingTime): Promise<Addr[]> {
+    const live = async (a: Addr) => liveFundingEdges(await this.fundingEdges(a), at.cycle, at.windowCycles).map((e) => e.from as Addr)
+    const sources = new Set<Addr>()
+    for (const f of await live(consumer)) {
+      sources.add(f)
+      for (const g of await live(f)) if (g !== consumer) sources.add(g)
+    }
+    return [...sources].sort()
   }
 }

@@ -23,6 +23,8 @@ export interface FlowConfig {
   capFactorBps: bigint
   /** the most one session can carry, bytes/s: the edge's bound on a receipt's increment (DESIGN §12) */
   maxRateBytesPerSec: bigint
+  /** `N`: funding edges older than this many flow cycles no longer make a pair self-dealing (DESIGN §12) */
+  selfDealingWindowCycles: bigint
   /** NB wei per 10^9 bytes */
   fuelPricePerGb: bigint
   /** NB wei per NFC (genesis value of the oracle; the live value is in NB's storage) */
@@ -49,6 +51,7 @@ export function flowConfigFromParams(p: GenesisParams, foundation: string | null
     logThresholdBytes: p.flowLogThresholdBytes,
     capFactorBps: BigInt(p.flowCapFactorBps),
     maxRateBytesPerSec: p.flowMaxRateBytesPerSec,
+    selfDealingWindowCycles: BigInt(p.flowSelfDealingWindowCycles),
     fuelPricePerGb: p.fuelPricePerGb,
     nfcPriceNb: p.nfcPriceNb,
     nbConvertMinBalance: p.nbConvertMinBalance,

@@ -13,6 +13,10 @@
  *
  * Coin-time: the sums Σc and Σc·s (per address and network-wide) lose exactly the slashed part of
  * each entry at that entry's start, which is what a later withdrawal of it would have removed.
+ * The bonus index debt (locks.ts) is per wei, so a scaled entry keeps its own. The index is not
+ * accrued here: the next credit or withdrawal shares the pool's growth (the slashed NFC included)
+ * by the coin-time then held, which the slash has already lowered — what is shared stays within
+ * the pool's growth.
  */
 import { DposStore, SHARED_POOL, type Addr } from '../dpos/store.js'
 import type { LockEntry, LockPart } from './locks.js'
@@ -31,8 +35,9 @@ export function slashLockEntries(entries: readonly LockEntry[], bps: bigint): { 
     const amount = e.amount - (e.amount * bps) / BPS
     const withdrawn = e.withdrawn - (e.withdrawn * bps + BPS - 1n) / BPS
     const taken = e.amount - e.withdrawn - (amount - withdrawn)
-    if (taken > 0n) parts.push({ startMs: e.startMs, amount: taken })
-    if (withdrawn < amount) out.push({ amount, startMs: e.startMs, withdrawn })
+    // the bonus index debt is per wei: a scaled entry keeps it
+    if (taken > 0n) parts.push({ startMs: e.startMs, amount: taken, debt: e.debt ?? 0n })
+    if (withdrawn < amount) out.push({ amount, startMs: e.startMs, withdrawn, ...(e.debt === undefined ? {} : { debt: e.debt }) })
   }
   return { entries: out, parts }
 }

@@ -23,7 +23,9 @@
  *   f.cp.n[c]                     entry count
  *   f.e.<field>[c,i]              entry i of cycle c (EntryRecord fields; relays: f.e.rn, f.e.r[c,i,j])
  *   f.s.{seq,total}[s]            settled (seq, total) of a session
- *   f.l.{n}[a], f.l.{amt,start,wd}[a,i]   lock entries of an address (≤ MAX_LOCKS, oldest first)
+ *   f.l.{n}[a], f.l.{amt,start,wd,debt}[a,i]   lock entries of an address (≤ MAX_LOCKS, oldest
+ *                                 first; debt: the bonus index debt, signed)
+ *   f.bi.{a,b,seen}               the coin-time bonus accrual index (locks.ts BonusIndex)
  *   f.sc, f.scs                   network Σc, Σc·s over unwithdrawn lock amounts (coin-time)
  *   f.a.{sc,scs,wd}[a]            the same per address, and Σ withdrawn
  *   f.B, f.minted                 cumulative valued bytes, traffic NFC minted (taken from the pool)
@@ -35,6 +37,7 @@
  */
 import { Account, Address, hexToBytes } from '@ethereumjs/util'
 import { SYSTEM_CONTRACTS } from '../../chain/systemAddresses.js'
+import type { BonusIndex } from './locks.js'
 import { AddressList, fromAddr, slotOf, toAddr, u64b, Words, type Addr, type StateAccess } from '../dpos/store.js'
 
 export const FLOW_REWARDS = new Address(hexToBytes(SYSTEM_CONTRACTS.flowRewards))
@@ -81,6 +84,7 @@ export interface StoredLock {
   amount: bigint
   startMs: bigint
   withdrawn: bigint
+  debt?: bigint
 }
 
 const ENTRY_WORDS = ['consumer', 'provider', 'seq', 'prevTotal', 'total', 'prevSeq', 'status', 'challenge'] as const
@@ -306,6 +310,7 @@ export class FlowStore {
         amount: await this.w.get(slotOf('f.l.amt', k, u64b(i))),
         startMs: await this.w.get(slotOf('f.l.start', k, u64b(i))),
         withdrawn: await this.w.get(slotOf('f.l.wd', k, u64b(i))),
+        debt: await this.w.getSigned(slotOf('f.l.debt', k, u64b(i))),
       })
     }
     return out
@@ -319,13 +324,25 @@ export class FlowStore {
       await this.w.set(slotOf('f.l.amt', k, j), locks[i]!.amount)
       await this.w.set(slotOf('f.l.start', k, j), locks[i]!.startMs)
       await this.w.set(slotOf('f.l.wd', k, j), locks[i]!.withdrawn)
+      await this.w.setSigned(slotOf('f.l.debt', k, j), locks[i]!.debt ?? 0n)
     }
     for (let i = BigInt(locks.length); i < old; i++) {
       await this.w.set(slotOf('f.l.amt', k, u64b(i)), 0n)
       await this.w.set(slotOf('f.l.start', k, u64b(i)), 0n)
       await this.w.set(slotOf('f.l.wd', k, u64b(i)), 0n)
+      await this.w.set(slotOf('f.l.debt', k, u64b(i)), 0n)
     }
     await this.w.set(slotOf('f.l.n', k), BigInt(locks.length))
+  }
+
+  /** the coin-time bonus accrual index (locks.ts) */
+  async bonusIndex(): Promise<BonusIndex> {
+    return { a: await this.w.get(slotOf('f.bi.a')), b: await this.w.get(slotOf('f.bi.b')), seen: await this.w.get(slotOf('f.bi.seen')) }
+  }
+  async setBonusIndex(x: BonusIndex): Promise<void> {
+    await this.w.set(slotOf('f.bi.a'), x.a)
+    await this.w.set(slotOf('f.bi.b'), x.b)
+    await this.w.set(slotOf('f.bi.seen'), x.seen)
   }
 
   /** network coin-time sums: Σc and Σc·s over unwithdrawn lock amounts */

@@ -117,12 +117,20 @@ export interface PairParties {
   consumerVotesOnProvider: bigint
   /** NB's funder(consumer): the first address that sent the consumer NB, or null */
   funderOfConsumer: string | null
+  /**
+   * Who sent the consumer NB within the window (hop 1) and who sent those NB (hop 2): the funding
+   * graph of NbStore.fundingSourcesOf. Absent: no funding graph checked.
+   */
+  fundingSources?: readonly string[]
 }
 
 /**
  * A pair earns nothing (value 0) when the consumer is the provider, is one of the relays, has
- * votes on the provider, or was first funded with NB by the provider. Addresses are compared
- * case-insensitively (they are lowercase 0x hex by convention).
+ * votes on the provider, was first funded with NB by the provider, or (DESIGN §12, the funding
+ * graph) the provider is among the consumer's funding sources within 2 hops: it sent the consumer
+ * NB, or sent NB to an address that did. The provider is its own stake owner (a node's pledge is
+ * held for its own address). Addresses are compared case-insensitively (they are lowercase 0x
+ * hex by convention).
  */
 export function isSelfDealing(p: PairParties): boolean {
   const consumer = p.consumer.toLowerCase()
@@ -130,5 +138,48 @@ export function isSelfDealing(p: PairParties): boolean {
   if (consumer === provider) return true
   if (p.relays.some((r) => r.toLowerCase() === consumer)) return true
   if (p.consumerVotesOnProvider > 0n) return true
+  if (p.fundingSources?.some((s) => s.toLowerCase() === provider)) return true
   return p.funderOfConsumer !== null && p.funderOfConsumer.toLowerCase() === provider
+}
+
+/** At most this many funders are kept per address: the largest amounts within the window. */
+export const MAX_FUNDERS_KEPT = 8
+
+/** One edge of the NB funding graph: `from` sent the address `amount` NB wei, last in `cycle`. */
+export interface FundingEdge {
+  from: string
+  amount: bigint
+  cycle: bigint
+}
+
+/** The edges still inside the window at `cycle`: those funded during the last windowCycles cycles. */
+export function liveFundingEdges(edges: readonly FundingEdge[], cycle: bigint, windowCycles: bigint): FundingEdge[] {
+  return edges.filter((e) => e.cycle + windowCycles > cycle)
+}
+
+/**
+ * An address's funders after `from` sent it `amount` in `cycle`, bounded and deterministic:
+ * edges outside the window are pruned; an existing funder adds the amount and moves its cycle
+ * up; a new one is appended while fewer than MAX_FUNDERS_KEPT are kept, else it replaces the
+ * smallest amount (the oldest of equal ones, then the first in order) if it sent more. Dust from
+ * many addresses therefore cannot push out a real funder. The order is insertion order.
+ */
+export function addFundingEdge(edges: readonly FundingEdge[], from: string, amount: bigint, cycle: bigint, windowCycles: bigint): FundingEdge[] {
+  requirePositive('amount', amount)
+  const out = liveFundingEdges(edges, cycle, windowCycles).map((e) => ({ ...e }))
+  const same = out.find((e) => e.from === from)
+  if (same) {
+    same.amount += amount
+    same.cycle = cycle
+    return out
+  }
+  if (out.length < MAX_FUNDERS_KEPT) return [...out, { from, amount, cycle }]
+  let min = 0
+  for (let i = 1; i < out.length; i++) {
+    const e = out[i]!
+    const m = out[min]!
+    if (e.amount < m.amount || (e.amount === m.amount && e.cycle < m.cycle)) min = i
+  }
+  if (amount > out[min]!.amount) out[min] = { from, amount, cycle }
+  return out
 }

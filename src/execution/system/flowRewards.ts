@@ -22,7 +22,8 @@
  *    openingSeed(hash of block committedAt + k, sessionId, seq); valid iff verifyOpening. Any
  *    sender may answer (the opening proves itself); a wrong one reverts.
  *  withdraw(amount) — pays `amount` of the caller's unlocked rewards (oldest entries first) and
- *    the coin-time bonus ⌊shared × ct / (2·T)⌋ from the shared pool (locks.ts).
+ *    the coin-time bonus from the shared pool: the pool's growth is accrued into the bonus index
+ *    first, then the parts taken are paid what the index owes them (locks.ts; path-independent).
  *  views: rewardsOf, networkCoinTime, checkpointOf, committeeOf, sessionOf, stats.
  *
  * Chain id: the checkpoint digest is EIP-712 with the chain id in its domain. The precompile
@@ -33,8 +34,8 @@ import { bytesToHex } from '@ethereumjs/util'
 import { flowOf, penalizeViolation } from '../../consensus/dpos/engine.js'
 import type { Addr, StateAccess } from '../../consensus/dpos/store.js'
 import { rewardPerGb } from '../../consensus/povf/curve.js'
-import { flowCycleAt, quorumOf, signDeadlineMs } from '../../consensus/povf/engine.js'
-import { coinTime, coinTimeBonus, lockBalances, takeOldest, withdrawalCoinTime } from '../../consensus/povf/locks.js'
+import { accrueBonus, flowCycleAt, quorumOf, signDeadlineMs } from '../../consensus/povf/engine.js'
+import { coinTime, coinTimeBonus, lockBalances, takeOldest } from '../../consensus/povf/locks.js'
 import { Challenge, CpStatus, EntryStatus, FLOW_REWARDS, FlowStore } from '../../consensus/povf/store.js'
 import { readRewards } from '../../consensus/povf/views.js'
 import { SHARED_POOL } from '../../consensus/dpos/store.js'
@@ -241,10 +242,12 @@ async function withdraw(ctx: CallContext, amount: bigint): Promise<[]> {
   ctx.gas.use(BigInt(locks.length) * FLOW_REWARDS_GAS.perLock)
   ensure(amount <= lockBalances(locks, t, lockMs, unlockMs).withdrawable, 'amount exceeds withdrawable')
   const taken = takeOldest(locks, amount, t, lockMs, unlockMs)
-  const ct = withdrawalCoinTime(taken.parts, t)
-  const net = await fs.networkSums()
+  const index = await accrueBonus(fs, t)
   const shared = await ctx.store.balanceOf(SHARED_POOL)
-  const bonus = coinTimeBonus(shared, ct, coinTime(net.sc, net.scs, t))
+  const owed = coinTimeBonus(taken.parts, index)
+  const bonus = owed < shared ? owed : shared
+  await fs.setBonusIndex({ ...index, seen: index.seen - bonus })
+  const net = await fs.networkSums()
   const dScs = taken.parts.reduce((s, p) => s + p.amount * p.startMs, 0n)
   await fs.setLocks(a, taken.entries)
   await fs.setNetworkSums({ sc: net.sc - amount, scs: net.scs - dScs })

@@ -17,7 +17,8 @@
  *     (it would take NFC for nothing). Emits Transfer(0, caller, nbOut) and Converted.
  *  setPrice(p) — the foundation only; p > 0. Emits PriceSet.
  *  funder(a) — the first address that sent `a` NB by transfer/transferFrom (zero: none).
- *     Conversions and zero-amount transfers do not set it.
+ *     Conversions and zero-amount transfers do not set it. Every non-zero transfer also adds an
+ *     edge of the funding graph (NbStore.transfer; the flow engine's self-dealing rule reads it).
  *
  * Fuel escrow (DESIGN §5.1), one per (consumer, provider) pair, covering all of its sessions; the
  * flow engine burns a pair's fuel from its escrow first, then from the consumer's balance:
@@ -51,6 +52,7 @@ import { BURN_ADDRESS, NFC } from '../../chain/systemAddresses.js'
 import { formatNfc } from '../../chain/genesisSchema.js'
 import { flowOf } from '../../consensus/dpos/engine.js'
 import type { Addr } from '../../consensus/dpos/store.js'
+import { flowCycleAt } from '../../consensus/povf/engine.js'
 import { NB, NbStore } from '../../consensus/povf/nbStore.js'
 import type { FlowConfig } from '../../consensus/povf/params.js'
 import { ensure, event, fn, type CallContext, type SystemContract } from './contract.js'
@@ -136,7 +138,7 @@ export function convertSplit(value: bigint, burnedSoFar: bigint, cap: bigint, ha
 async function move(ctx: CallContext, nb: NbStore, from: Addr, to: Addr, amount: bigint): Promise<void> {
   ensure(to !== ZERO, 'NB: transfer to the zero address')
   ensure((await nb.balanceOf(from)) >= amount, 'NB: transfer amount exceeds balance')
-  await nb.transfer(from, to, amount)
+  await nb.transfer(from, to, amount, { cycle: flowCycleAt(ctx.call.blockTimeMs, ctx.cfg), windowCycles: flowOf(ctx.cfg).selfDealingWindowCycles })
   ctx.emit(Transfer, [from, to, amount])
 }
 

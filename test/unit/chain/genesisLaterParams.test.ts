@@ -5,9 +5,15 @@
  */
 import t from 'tap'
 import { createHash } from 'node:crypto'
-import { canonicalGenesisJson } from '../../../src/chain/genesis.js'
+import fs from 'node:fs'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { canonicalGenesisJson, parseGenesis } from '../../../src/chain/genesis.js'
 import { DEFAULT_PARAMS } from '../../../src/chain/genesisSchema.js'
 import { devGenesis } from '../../helpers/inProcessNode.js'
+
+const LATER = ['flowMaxRateBytesPerSec', 'flowSelfDealingWindowCycles']
+const DEV_PATH = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../genesis/dev.json')
 
 t.test('flowMaxRateBytesPerSec enters the genesis hash only off its default', async (t) => {
   const g = devGenesis()
@@ -18,5 +24,19 @@ t.test('flowMaxRateBytesPerSec enters the genesis hash only off its default', as
   t.match(set, /"flowMaxRateBytesPerSec":"1000"/, 'set: part of it')
   t.not(createHash('sha256').update(set).digest('hex'), createHash('sha256').update(plain).digest('hex'), 'so the hash differs')
   // every other parameter is still in the form
-  for (const k of Object.keys(DEFAULT_PARAMS).filter((k) => k !== 'flowMaxRateBytesPerSec')) t.match(plain, `"${k}":`, `${k} in the form`)
+  for (const k of Object.keys(DEFAULT_PARAMS).filter((k) => !LATER.includes(k))) t.match(plain, `"${k}":`, `${k} in the form`)
+})
+
+t.test('flowSelfDealingWindowCycles (issue 16) enters the genesis hash only off its default', async (t) => {
+  const g = devGenesis()
+  t.equal(g.params.flowSelfDealingWindowCycles, 720, 'the dev genesis takes the default: 720 cycles')
+  t.notMatch(canonicalGenesisJson(g), /flowSelfDealingWindowCycles/, 'at its default: not in the canonical form')
+  t.match(canonicalGenesisJson(devGenesis((x) => (x.params.flowSelfDealingWindowCycles = 5))), /"flowSelfDealingWindowCycles":5/, 'set: part of it')
+  for (const bad of [0, -1, 1.5, '7']) {
+    t.throws(
+      () => parseGenesis({ ...JSON.parse(fs.readFileSync(DEV_PATH, 'utf8')), params: { flowSelfDealingWindowCycles: bad } }),
+      { code: 'GENESIS_INVALID', message: /params\.flowSelfDealingWindowCycles/ },
+      `${JSON.stringify(bad)} is refused`,
+    )
+  }
 })

@@ -356,7 +356,7 @@ t.test('application: self-dealing pairs earn nothing but still burn fuel', async
   for (const c of cs) await nb.mint(c, NFC)
   await store.putPosition(cs[0]!, P, { votes: 1n, debt: 0n }) // votes on the provider
   await nb.mint(P, NFC)
-  await nb.transfer(P, cs[1]!, 1n) // funded by the provider
+  await nb.transfer(P, cs[1]!, 1n, { cycle: 0n, windowCycles: 720n }) // funded by the provider
   const entries = [
     entry({ sessionId: hashOf('s1'), consumer: cs[0]!, relays: [] }),
     entry({ sessionId: hashOf('s2'), consumer: cs[1]!, relays: [] }),
@@ -375,6 +375,45 @@ t.test('application: self-dealing pairs earn nothing but still burn fuel', async
   }
   t.equal((await readFlowStats(sm)).cumulativeBytes, 0n)
   t.equal(await balance(sm, FLOW_REWARDS), 0n)
+})
+
+t.test('EXPLOIT E4: NB sent to the consumer through one intermediate address (the provider funded it) makes the pair self-dealing', async (t) => {
+  // Before the funding graph only the consumer's first NB funder was compared with the provider:
+  // provider → X → consumer earned the full reward for traffic the provider paid for itself.
+  const window = cfg.flow!.selfDealingWindowCycles
+  const run = async (fund: (nb: NbStore, x: Addr) => Promise<void>) => {
+    const sm = await state()
+    const nb = new NbStore(sm)
+    const x = addr('intermediate')
+    await nb.mint(P, 10n * NFC)
+    await fund(nb, x)
+    await pendingCheckpoint(sm, 0n, [entry({ sessionId: hashOf('s1'), consumer: C, relays: [] })])
+    const r = await flowBeginBlock(sm, info(9n, GENESIS_TIME + 2n * CYCLE), cfg)
+    return r.applied[0]!.pairs[0]!
+  }
+  const hop = await run(async (nb, x) => {
+    await nb.mint(x, NFC) // X holds NB of its own; the first-funder rule sees only X
+    await nb.transfer(P, x, 2n * NFC, { cycle: 0n, windowCycles: window })
+    await nb.transfer(x, C, 2n * NFC, { cycle: 0n, windowCycles: window })
+  })
+  t.equal(hop.selfDealing, true, 'provider → intermediate → consumer: self-dealing')
+  t.equal(hop.reward, 0n, 'no reward')
+  t.ok(hop.fuelBurned > 0n, 'the fuel still burns')
+
+  const two = await run(async (nb, x) => {
+    const y = addr('second')
+    await nb.transfer(P, y, 2n * NFC, { cycle: 0n, windowCycles: window })
+    await nb.transfer(y, x, 2n * NFC, { cycle: 0n, windowCycles: window })
+    await nb.transfer(x, C, 2n * NFC, { cycle: 0n, windowCycles: window })
+  })
+  t.equal(two.selfDealing, false, 'three hops away: beyond the rule (DESIGN §12: within 2 hops)')
+
+  const honest = await run(async (nb, x) => {
+    await nb.mint(x, 2n * NFC)
+    await nb.transfer(x, C, 2n * NFC, { cycle: 0n, windowCycles: window })
+  })
+  t.equal(honest.selfDealing, false, 'funded by an address the provider never funded: counts')
+  t.ok(honest.reward > 0n)
 })
 
 t.test('application: pairs grouped and sorted; unanswered challenges voided', async (t) => {

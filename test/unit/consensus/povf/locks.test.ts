@@ -6,11 +6,13 @@ import {
   coinSumsOf,
   coinTime,
   coinTimeBonus,
+  accrueBonusIndex,
+  EMPTY_BONUS_INDEX,
+  MIN_INDEXED_COIN_TIME,
   lockBalances,
   placeLock,
   takeOldest,
   unlockedOf,
-  withdrawalCoinTime,
   type LockEntry,
 } from '../../../../src/consensus/povf/locks.js'
 
@@ -47,8 +49,8 @@ t.test('withdrawing at days 0, 29, 30, 31, 209, 210', async (t) => {
   // day 31: all of 5555555555555555555, then not one wei more
   t.throws(() => takeOldest(entries, 5_555_555_555_555_555_556n, 31n * DAY, LOCK, UNLOCK), refuse)
   const d31 = takeOldest(entries, 5_555_555_555_555_555_555n, 31n * DAY, LOCK, UNLOCK)
-  t.same(d31.parts, [{ startMs: 0n, amount: 5_555_555_555_555_555_555n }])
-  t.same(d31.entries, [{ amount: 1000n * NFC, startMs: 0n, withdrawn: 5_555_555_555_555_555_555n }])
+  t.same(d31.parts, [{ startMs: 0n, amount: 5_555_555_555_555_555_555n, debt: 0n }])
+  t.same(d31.entries, [{ amount: 1000n * NFC, startMs: 0n, withdrawn: 5_555_555_555_555_555_555n, debt: 0n }])
   t.same(lockBalances(d31.entries, 31n * DAY, LOCK, UNLOCK).withdrawable, 0n)
 
   // day 209: 994444444444444444444 − 5555555555555555555 = 988888888888888888889 more
@@ -56,16 +58,16 @@ t.test('withdrawing at days 0, 29, 30, 31, 209, 210', async (t) => {
   t.equal(b209.withdrawable, 988_888_888_888_888_888_889n)
   t.equal(b209.withdrawn, 5_555_555_555_555_555_555n)
   const d209 = takeOldest(d31.entries, b209.withdrawable, 209n * DAY, LOCK, UNLOCK)
-  t.same(d209.entries, [{ amount: 1000n * NFC, startMs: 0n, withdrawn: 994_444_444_444_444_444_444n }])
+  t.same(d209.entries, [{ amount: 1000n * NFC, startMs: 0n, withdrawn: 994_444_444_444_444_444_444n, debt: 0n }])
 
   // day 210: the last 5555555555555555556; the entry is fully withdrawn and dropped
   const d210 = takeOldest(d209.entries, 5_555_555_555_555_555_556n, 210n * DAY, LOCK, UNLOCK)
-  t.same(d210, { entries: [], parts: [{ startMs: 0n, amount: 5_555_555_555_555_555_556n }] })
+  t.same(d210, { entries: [], parts: [{ startMs: 0n, amount: 5_555_555_555_555_555_556n, debt: 0n }] })
   t.same(lockBalances(d210.entries, 210n * DAY, LOCK, UNLOCK), { locked: 0n, unlocking: 0n, withdrawable: 0n, withdrawn: 0n })
 
   // all at once at day 210
-  t.same(takeOldest(entries, 1000n * NFC, 210n * DAY, LOCK, UNLOCK), { entries: [], parts: [{ startMs: 0n, amount: 1000n * NFC }] })
-  t.same(entries, [{ amount: 1000n * NFC, startMs: 0n, withdrawn: 0n }], 'the input is never mutated')
+  t.same(takeOldest(entries, 1000n * NFC, 210n * DAY, LOCK, UNLOCK), { entries: [], parts: [{ startMs: 0n, amount: 1000n * NFC, debt: 0n }] })
+  t.same(entries, [{ amount: 1000n * NFC, startMs: 0n, withdrawn: 0n, debt: 0n }], 'the input is never mutated')
 })
 
 t.test('takeOldest takes the oldest entries first', async (t) => {
@@ -77,13 +79,13 @@ t.test('takeOldest takes the oldest entries first', async (t) => {
   t.same(lockBalances(entries, 100n * DAY, LOCK, UNLOCK), { locked: 90n, unlocking: 110n + 240n, withdrawable: 190n, withdrawn: 0n })
   const w = takeOldest(entries, 100n, 100n * DAY, LOCK, UNLOCK)
   t.same(w.parts, [
-    { startMs: 0n, amount: 70n },
-    { startMs: 10n * DAY, amount: 30n },
+    { startMs: 0n, amount: 70n, debt: 0n },
+    { startMs: 10n * DAY, amount: 30n, debt: 0n },
   ])
   t.same(w.entries, [
-    { amount: 180n, startMs: 0n, withdrawn: 70n },
-    { amount: 360n, startMs: 10n * DAY, withdrawn: 30n },
-    { amount: 90n, startMs: 100n * DAY, withdrawn: 0n },
+    { amount: 180n, startMs: 0n, withdrawn: 70n, debt: 0n },
+    { amount: 360n, startMs: 10n * DAY, withdrawn: 30n, debt: 0n },
+    { amount: 90n, startMs: 100n * DAY, withdrawn: 0n, debt: 0n },
   ])
   // unwithdrawn coin sums: c = 110, 330, 90
   t.same(coinSumsOf(w.entries), { sumC: 530n, sumCS: 330n * 10n * DAY + 90n * 100n * DAY })
@@ -93,7 +95,7 @@ t.test('addLock merges equal starts and caps the entries at 64', async (t) => {
   let entries: LockEntry[] = []
   entries = addLock(entries, 5n, 100n)
   entries = addLock(entries, 7n, 100n)
-  t.same(entries, [{ amount: 12n, startMs: 100n, withdrawn: 0n }], 'same start: merged')
+  t.same(entries, [{ amount: 12n, startMs: 100n, withdrawn: 0n, debt: 0n }], 'same start: merged')
   entries = addLock(entries, 3n, 50n)
   t.same(
     entries.map((e) => e.startMs),
@@ -107,56 +109,72 @@ t.test('addLock merges equal starts and caps the entries at 64', async (t) => {
   t.equal(many.length, 64)
   const placed = placeLock(many, 10n, 1000n * DAY)
   t.equal(placed.entries.length, 64, 'the 65th reward does not add an entry')
-  t.same(placed.entries[63], { amount: 11n, startMs: 63n * DAY, withdrawn: 0n }, 'it merges into the newest')
+  t.same(placed.entries[63], { amount: 11n, startMs: 63n * DAY, withdrawn: 0n, debt: 0n }, 'it merges into the newest')
   t.equal(placed.startMs, 63n * DAY, 'and is recorded with the newest entry start (for the coin-time sums)')
   t.equal(placeLock(many, 10n, 5n * DAY).startMs, 5n * DAY, 'an existing start still merges in place')
   t.equal(many[63]!.amount, 1n, 'the input is never mutated')
   t.throws(() => addLock([], -1n, 0n), { code: PovfErrorCode.POVF_BAD_ARG })
 })
 
-t.test('coin-time bonus, hand-computed', async (t) => {
-  // A locks 100 NFC at day 0, B locks 300 NFC at day 10; the shared pool holds 1000 NFC.
-  // Network sums: Σc = 400 NFC, Σcs = 100·0 + 300·(10 d) = 3000 NFC·d.
-  let a = addLock([], 100n * NFC, 0n)
-  let b = addLock([], 300n * NFC, 10n * DAY)
-  let sumC = 400n * NFC
-  let sumCS = 3000n * NFC * DAY
+t.test('coin-time bonus index, hand-computed', async (t) => {
+  // A locks 100 NFC at day 0, B locks 300 NFC at day 10 (the pool empty then); at day 40 the
+  // shared pool holds 1000 NFC. Network sums: Σc = 400 NFC, Σcs = 3000 NFC·d.
+  let index = accrueBonusIndex(EMPTY_BONUS_INDEX, 0n, 0n, 0n)
+  let a = placeLock([], 100n * NFC, 0n, index).entries
+  index = accrueBonusIndex(index, 0n, 1000n * NFC * DAY, 10n * DAY)
+  t.same(index, EMPTY_BONUS_INDEX, 'no growth of the pool: nothing accrued')
+  let b = placeLock([], 300n * NFC, 10n * DAY, index).entries
+  const sumC = 400n * NFC
+  const sumCS = 3000n * NFC * DAY
   t.same(coinSumsOf(a), { sumC: 100n * NFC, sumCS: 0n })
   t.same(coinSumsOf(b), { sumC: 300n * NFC, sumCS: 3000n * NFC * DAY })
-  let shared = 1000n * NFC
 
-  // Day 40: T = 40·400 − 3000 = 13000 NFC·d. A has ⌊100·10/180⌋ ≈ 5.56 NFC withdrawable, takes 5.
+  // Day 40: T = 40·400 − 3000 = 13000 NFC·d; half the pool's growth, 500 NFC, is indexed:
+  // a = ⌊500·40/13000 × 10^30⌋ (per wei, ×10^36), b = ⌈500/(13000 d) × 10^30⌉.
   const t40 = 40n * DAY
   const T40 = coinTime(sumC, sumCS, t40)
   t.equal(T40, 13_000n * NFC * DAY)
   t.equal(T40, coinTime(coinSumsOf(a).sumC, coinSumsOf(a).sumCS, t40) + coinTime(coinSumsOf(b).sumC, coinSumsOf(b).sumCS, t40), 'network = Σ addresses')
+  index = accrueBonusIndex(index, 1000n * NFC, T40, t40)
+  t.equal(index.a, 1_538_461_538_461_538_461_538_461_538_461_538_461n)
+  t.equal(index.seen, 1000n * NFC)
+  // A takes 5 of its ⌊100·10/180⌋ ≈ 5.56 withdrawable NFC: owed per wei = a − 0·b + 0;
+  // bonus = ⌊5 NFC × a / 10^36⌋ = ⌊7.6923…⌋ NFC = 7692307692307692307 wei (5·500·40/13000)
   const wa = takeOldest(a, 5n * NFC, t40, LOCK, UNLOCK)
-  // ct = 5 NFC × 40 d = 200 NFC·d; bonus = ⌊1000 × 200 / (2 × 13000)⌋ NFC = ⌊7.692307692307692307692…⌋ = 7692307692307692307 wei
-  const ctA = withdrawalCoinTime(wa.parts, t40)
-  t.equal(ctA, 200n * NFC * DAY)
-  const bonusA = coinTimeBonus(shared, ctA, T40)
+  const bonusA = coinTimeBonus(wa.parts, index)
   t.equal(bonusA, 7_692_307_692_307_692_307n)
   a = wa.entries
-  shared -= bonusA // 992.307692307692307693 NFC
-  sumC -= 5n * NFC // 395 NFC; Σcs −= 5·0
   t.same(coinSumsOf(a), { sumC: 95n * NFC, sumCS: 0n })
+  index = { ...index, seen: index.seen - bonusA }
 
-  // Day 50: T = 50·395 − 3000 = 16750 NFC·d. B has ⌊300·10/180⌋ ≈ 16.67 NFC withdrawable, takes 15.
-  // ct = 15 NFC × (50 − 10) d = 600 NFC·d; bonus = ⌊992307692307692307693 × 600 / 33500⌋
-  //    = ⌊5953846153846153846158 / 335⌋ = ⌊17772675086107921928.83…⌋ = 17772675086107921928 wei
+  // Day 50, no growth since: B takes 15 NFC, owed per wei = a − 10 d·b = 500·30/13000 (rounded
+  // down): bonus ⌊15 × 500 × 30 / 13000⌋ NFC = 17.307692307692307692 NFC
   const t50 = 50n * DAY
-  const T50 = coinTime(sumC, sumCS, t50)
-  t.equal(T50, 16_750n * NFC * DAY)
+  index = accrueBonusIndex(index, 1000n * NFC - bonusA, coinTime(sumC - 5n * NFC, sumCS, t50), t50)
   const wb = takeOldest(b, 15n * NFC, t50, LOCK, UNLOCK)
-  const ctB = withdrawalCoinTime(wb.parts, t50)
-  t.equal(ctB, 600n * NFC * DAY)
-  t.equal(coinTimeBonus(shared, ctB, T50), 17_772_675_086_107_921_928n)
+  t.equal(coinTimeBonus(wb.parts, index), 17_307_692_307_692_307_692n)
   b = wb.entries
-  sumC -= 15n * NFC
-  sumCS -= 15n * NFC * 10n * DAY
-  t.same({ sumC, sumCS }, { sumC: coinSumsOf(a).sumC + coinSumsOf(b).sumC, sumCS: coinSumsOf(a).sumCS + coinSumsOf(b).sumCS }, 'O(1) sums match the entries')
+  t.equal(coinSumsOf(b).sumC, 285n * NFC)
 
-  t.equal(coinTimeBonus(shared, 0n, 0n), 0n, 'T = 0: no bonus')
-  t.equal(coinTimeBonus(1000n, 10n, 10n), 500n, 'a withdrawal carrying all coin-time gets half the pool')
-  t.throws(() => coinTimeBonus(-1n, 1n, 1n), { code: PovfErrorCode.POVF_BAD_ARG })
+  t.equal(coinTimeBonus([], index), 0n, 'no parts: no bonus')
+  t.same(
+    accrueBonusIndex(EMPTY_BONUS_INDEX, 1000n, MIN_INDEXED_COIN_TIME - 1n, 5n),
+    { a: 0n, b: 0n, seen: 1000n },
+    'T below the minimum: the growth stays in the pool unindexed',
+  )
+  t.same(accrueBonusIndex({ a: 7n, b: 8n, seen: 1000n }, 10n, T40, t40), { a: 7n, b: 8n, seen: 10n }, 'a pool below what was seen resets seen')
+  t.throws(() => accrueBonusIndex(EMPTY_BONUS_INDEX, -1n, 1n, 1n), { code: PovfErrorCode.POVF_BAD_ARG })
+  t.throws(() => accrueBonusIndex(EMPTY_BONUS_INDEX, 1n, -1n, 1n), { code: PovfErrorCode.POVF_BAD_ARG })
+})
+
+t.test('an entry absorbing a later reward (65th-entry rule) keeps its debt averaged: the later amount owes what accrued before it', async (t) => {
+  const idx = { a: 10n ** 40n, b: 10n ** 25n, seen: 0n }
+  const many = Array.from({ length: MAX_LOCK_ENTRIES }, (_, i) => ({ amount: NFC, startMs: BigInt(i) * DAY, withdrawn: 0n, debt: 0n }))
+  const placed = placeLock(many, NFC, 1000n * DAY, idx)
+  const newest = placed.entries[MAX_LOCK_ENTRIES - 1]!
+  // (1 NFC × 0 + 1 NFC × (63 d·b − a)) / 2 NFC, rounded down (negative here)
+  const s = BigInt(MAX_LOCK_ENTRIES - 1) * DAY
+  const d = s * idx.b - idx.a
+  t.equal(newest.debt, d % 2n === 0n ? d / 2n : (d - 1n) / 2n)
+  t.equal(newest.amount, 2n * NFC)
 })

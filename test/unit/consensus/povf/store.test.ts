@@ -92,16 +92,23 @@ t.test('locks: shrinking a list clears the words', async (t) => {
   await fs.ensureAccount()
   const a = addr('x')
   await fs.setLocks(a, [
-    { amount: 5n, startMs: 1n, withdrawn: 0n },
-    { amount: 6n, startMs: 2n, withdrawn: 1n },
+    { amount: 5n, startMs: 1n, withdrawn: 0n, debt: -7n },
+    { amount: 6n, startMs: 2n, withdrawn: 1n, debt: 8n },
   ])
-  t.strictSame(await fs.getLocks(a), [
-    { amount: 5n, startMs: 1n, withdrawn: 0n },
-    { amount: 6n, startMs: 2n, withdrawn: 1n },
-  ])
+  t.strictSame(
+    await fs.getLocks(a),
+    [
+      { amount: 5n, startMs: 1n, withdrawn: 0n, debt: -7n },
+      { amount: 6n, startMs: 2n, withdrawn: 1n, debt: 8n },
+    ],
+    'the bonus index debt is a signed word',
+  )
   await fs.setLocks(a, [{ amount: 6n, startMs: 2n, withdrawn: 1n }])
-  t.strictSame(await fs.getLocks(a), [{ amount: 6n, startMs: 2n, withdrawn: 1n }])
+  t.strictSame(await fs.getLocks(a), [{ amount: 6n, startMs: 2n, withdrawn: 1n, debt: 0n }], 'no debt: 0')
   await fs.setLocks(a, [])
+  await fs.setBonusIndex({ a: 1n, b: 2n, seen: 3n })
+  t.strictSame(await fs.bonusIndex(), { a: 1n, b: 2n, seen: 3n })
+  await fs.setBonusIndex({ a: 0n, b: 0n, seen: 0n })
   await fs.setAddressSums(a, { sc: 3n, scs: 4n, withdrawn: 5n })
   t.strictSame(await fs.addressSums(a), { sc: 3n, scs: 4n, withdrawn: 5n })
   await fs.setAddressSums(a, { sc: 0n, scs: 0n, withdrawn: 0n })

@@ -1,6 +1,16 @@
 import t from 'tap'
 import { PovfErrorCode } from '../../../../src/consensus/povf/errors.js'
-import { LN_Q, fuelOwed, isSelfDealing, lnQ128, rewardCap, valueBytes } from '../../../../src/consensus/povf/valuing.js'
+import {
+  LN_Q,
+  MAX_FUNDERS_KEPT,
+  addFundingEdge,
+  fuelOwed,
+  isSelfDealing,
+  liveFundingEdges,
+  lnQ128,
+  rewardCap,
+  valueBytes,
+} from '../../../../src/consensus/povf/valuing.js'
 import { prng } from '../../../helpers/prng.js'
 
 const NFC = 10n ** 18n
@@ -173,4 +183,30 @@ t.test('isSelfDealing', async (t) => {
   t.equal(isSelfDealing({ ...base, consumerVotesOnProvider: 1n }), true, 'consumer votes on the provider')
   t.equal(isSelfDealing({ ...base, funderOfConsumer: p }), true, 'provider funded the consumer')
   t.equal(isSelfDealing({ ...base, relays: [] }), false, 'no relays')
+  t.equal(isSelfDealing({ ...base, fundingSources: [r] }), false, 'funding sources without the provider')
+  t.equal(isSelfDealing({ ...base, fundingSources: [r, p.toUpperCase().replace('0X', '0x')] }), true, 'the provider among the funding sources (2 hops)')
+  t.equal(isSelfDealing({ ...base, fundingSources: [] }), false, 'no funding sources')
+})
+
+t.test('funding edges: window, merge, bounded by amount, deterministic', async (t) => {
+  const a = (i: number) => '0x' + i.toString(16).padStart(40, '0')
+  const W = 10n
+  let e = addFundingEdge([], a(1), 5n, 3n, W)
+  t.same(e, [{ from: a(1), amount: 5n, cycle: 3n }])
+  e = addFundingEdge(e, a(1), 2n, 4n, W)
+  t.same(e, [{ from: a(1), amount: 7n, cycle: 4n }], 'the same funder: amounts add, the cycle moves up')
+  t.same(liveFundingEdges(e, 13n, W), [e[0]], 'cycle 4 + 10 > 13: inside the window')
+  t.same(liveFundingEdges(e, 14n, W), [], 'cycle 4 + 10 = 14: outside')
+  t.same(addFundingEdge(e, a(2), 1n, 14n, W), [{ from: a(2), amount: 1n, cycle: 14n }], 'stale edges are pruned on write')
+
+  let full: ReturnType<typeof addFundingEdge> = []
+  for (let i = 1; i <= MAX_FUNDERS_KEPT; i++) full = addFundingEdge(full, a(i), BigInt(100 + i), 0n, W)
+  t.equal(full.length, MAX_FUNDERS_KEPT)
+  t.same(addFundingEdge(full, a(99), 1n, 0n, W), full, 'full: dust does not push out a real funder')
+  t.same(addFundingEdge(full, a(99), 101n, 0n, W), full, 'an equal amount does not either')
+  const bigger = addFundingEdge(full, a(99), 500n, 0n, W)
+  t.equal(bigger.length, MAX_FUNDERS_KEPT, 'still bounded')
+  t.same(bigger[0], { from: a(99), amount: 500n, cycle: 0n }, 'a larger one replaces the smallest, in its place')
+  t.same(bigger.slice(1), full.slice(1))
+  t.throws(() => addFundingEdge([], a(1), 0n, 0n, W), { code: PovfErrorCode.POVF_BAD_ARG }, 'zero amounts are no edge')
 })

@@ -211,15 +211,21 @@ t.test('application after the window, then withdrawals at days 29, 31 and 210', 
   t.equal(T, (provided + pair.perRelay) * 31n * DAY, 'network coin-time: provider and relay locks, 31 days each')
   t.equal((await view(env, 'networkCoinTime'))[0], T)
   const shared = await env.balance(SHARED_POOL)
+  // the bonus index (locks.ts): half of the pool's growth since the locks were credited is shared
+  // by coin-time; this withdrawal carries unlocked·31 d of T (a 10^36 fixed point: ≤ 1 wei lost)
+  const grown1 = shared - (await env.fs.bonusIndex()).seen
+  t.ok(grown1 >= 1_000n * 10n ** 18n, 'the pool grew by the transfer (and block rewards) since the credit')
   const ct = unlocked * (t31 - start)
-  const bonus = (shared * ct) / (2n * T)
+  const bonus = ((grown1 / 2n) * ct) / T
   t.ok(bonus > 0n)
   const before = await env.balance(addrOf(PROVIDER))
   const w = await withdraw(unlocked)
   t.equal(outcome(w), 'ok')
-  t.strictSame(eventsOf(F, w), [{ name: 'Withdrawn', args: [getAddress(hexOf(PROVIDER)), unlocked, bonus] }])
-  t.equal(await env.balance(addrOf(PROVIDER)), before + unlocked + bonus - w.totalGasSpent * GWEI, 'amount + bonus paid')
-  t.equal(await env.balance(SHARED_POOL), shared - bonus, 'the bonus comes from the shared pool')
+  const paid1 = eventsOf(F, w)[0]!.args[2] as bigint
+  t.ok(paid1 <= bonus && paid1 >= bonus - 1n, `bonus ${paid1} = ⌊growth/2 × ct / T⌋ = ${bonus} (at most 1 wei less)`)
+  t.strictSame(eventsOf(F, w), [{ name: 'Withdrawn', args: [getAddress(hexOf(PROVIDER)), unlocked, paid1] }])
+  t.equal(await env.balance(addrOf(PROVIDER)), before + unlocked + paid1 - w.totalGasSpent * GWEI, 'amount + bonus paid')
+  t.equal(await env.balance(SHARED_POOL), shared - paid1, 'the bonus comes from the shared pool')
   t.equal(await env.balance(FLOW_REWARDS), provided + pair.perRelay - unlocked)
   const after = await env.fs.networkSums()
   t.equal(after.sc, sums.sc - unlocked)
@@ -229,12 +235,15 @@ t.test('application after the window, then withdrawals at days 29, 31 and 210', 
   env.at(start + 210n * DAY)
   const rest = provided - unlocked
   t.strictSame((await view(env, 'rewardsOf', [hexOf(PROVIDER)])).slice(0, 4), [0n, 0n, rest, unlocked], 'day 210: all unlocked')
-  const shared2 = await env.balance(SHARED_POOL)
+  const grown2 = (await env.balance(SHARED_POOL)) - (await env.fs.bonusIndex()).seen
   const sums2 = await env.fs.networkSums()
   const T2 = coinTime(sums2.sc, sums2.scs, env.timeMs)
-  const bonus2 = (shared2 * rest * 210n * DAY) / (2n * T2)
+  // the rest was owed its share of both accruals: day 31's (31 d of T) and today's (210 d of T2)
+  const bonus2 = ((grown1 / 2n) * rest * 31n * DAY) / T + ((grown2 / 2n) * rest * 210n * DAY) / T2
   const w2 = await withdraw(rest)
-  t.strictSame(eventsOf(F, w2), [{ name: 'Withdrawn', args: [getAddress(hexOf(PROVIDER)), rest, bonus2] }])
+  const paid2 = eventsOf(F, w2)[0]!.args[2] as bigint
+  t.ok(paid2 <= bonus2 + 1n && paid2 >= bonus2 - 2n, `bonus ${paid2} = Σ of both accruals' shares, ${bonus2} (±2 wei of rounding)`)
+  t.strictSame(eventsOf(F, w2), [{ name: 'Withdrawn', args: [getAddress(hexOf(PROVIDER)), rest, paid2] }])
   t.strictSame(await view(env, 'rewardsOf', [hexOf(PROVIDER)]), [0n, 0n, 0n, provided, 0n], 'fully withdrawn: no locks left')
   t.strictSame(await env.fs.getLocks(hexOf(PROVIDER)), [])
   t.equal(await env.balance(FLOW_REWARDS), pair.perRelay, "only the relay's lock is left")

@@ -12,7 +12,7 @@ import { sumOfBalances } from '../../../../src/consensus/povf/supply.js'
 import { convertSplit } from '../../../../src/execution/system/nb.js'
 import { NB_GAS } from '../../../../src/execution/system/index.js'
 import { compileSolidity } from '../../../helpers/inProcessNode.js'
-import { NFC, outcome } from '../../../helpers/systemVm.js'
+import { GENESIS_TIME, NFC, outcome } from '../../../helpers/systemVm.js'
 import { BURN, devAt, KNOWN, NB_ADDR, nbIface as N, tokenEnv, type TokenEnv } from '../../../helpers/tokenEnv.js'
 import { devAddress } from '../../../helpers/inProcessNode.js'
 
@@ -197,6 +197,26 @@ t.test('funder: the first sender by transfer/transferFrom, never a conversion', 
   await env.send(3, NB_ADDR, N.encodeFunctionData('transfer', [hex(3), NFC]))
   t.equal(await funder(3), zero, 'a self-transfer sets no funder')
   t.equal(await new NbStore(env.sm).funderOf(hex(4)), hex(1), 'NbStore reads the same record')
+})
+
+t.test('funding graph: every non-zero transfer adds an edge stamped with the flow cycle; sources within 2 hops', async (t) => {
+  const env = await tokenEnv({ cycleMs: 60_000n, selfDealingWindowCycles: 2n })
+  const nb = new NbStore(env.sm)
+  for (const i of [1, 2]) await convert(env, i, 100n * NFC)
+  const cycleOf = (ms: bigint) => (ms - GENESIS_TIME) / 60_000n
+  await env.send(1, NB_ADDR, N.encodeFunctionData('transfer', [hex(4), 0n]))
+  t.strictSame(await nb.fundingEdges(hex(4)), [], 'a zero transfer adds no edge')
+  await env.send(1, NB_ADDR, N.encodeFunctionData('transfer', [hex(4), NFC]))
+  const c0 = cycleOf(env.timeMs)
+  t.strictSame(await nb.fundingEdges(hex(4)), [{ from: hex(1), amount: NFC, cycle: c0 }])
+  await env.send(2, NB_ADDR, N.encodeFunctionData('approve', [hex(3), NFC]))
+  await env.send(3, NB_ADDR, N.encodeFunctionData('transferFrom', [hex(2), hex(1), NFC]))
+  t.strictSame(await nb.fundingEdges(hex(1)), [{ from: hex(2), amount: NFC, cycle: c0 }], 'transferFrom: the owner funds, not the spender')
+  await env.send(4, NB_ADDR, N.encodeFunctionData('transfer', [hex(5), NFC / 2n]))
+  const at = { cycle: c0, windowCycles: 2n }
+  t.strictSame(await nb.fundingSourcesOf(hex(5), at), [hex(4), hex(1)].sort(), "5's funder 4 and 4's funder 1; 1's funder 2 is a third hop")
+  t.strictSame(await nb.fundingSourcesOf(hex(5), { cycle: c0 + 2n, windowCycles: 2n }), [], 'two cycles later: out of the window')
+  t.strictSame(await nb.fundingSourcesOf(hex(4), at), [hex(1), hex(2)].sort(), "4's funder 1 and 1's funder 2")
 })
 
 t.test("NbStore.burnFrom (the engine's fuel) and no public burn", async (t) => {
