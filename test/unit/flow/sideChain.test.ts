@@ -281,3 +281,28 @@ t.test('one pledged pair with more sessions than a checkpoint holds cannot stop 
   t.equal(entries.length, MAX_CHECKPOINT_ENTRIES, 'one entry per taken session')
   t.equal(buildCheckpoint({ cycle: CYCLE, prevCheckpoint: ZERO_HASH, entries }).entries.length, MAX_CHECKPOINT_ENTRIES, 'the checkpoint builds')
 })
+
+t.test('more sessions in the store than a checkpoint holds (stored before the limit): the first by session id go in', async (t) => {
+  const { MAX_CHECKPOINT_ENTRIES, buildCheckpoint } = await import('../../../src/flow/checkpoint.js')
+  const { encodeReceipt } = await import('../../../src/flow/receipt.js')
+  const skipped: string[] = []
+  const { sc, store } = await open(t, { onSkipped: (_sr, why) => skipped.push(why) })
+  const stored = Array.from({ length: MAX_CHECKPOINT_ENTRIES + 2 }, (_, i) => {
+    const sessionId = new Uint8Array(32)
+    new DataView(sessionId.buffer).setUint32(28, i)
+    const sr: SignedReceipt = { ...receipt({ sessionId }), consumerSignature: new Uint8Array(65), providerSignature: new Uint8Array(65) }
+    return { receiptHash: receiptHash(sr), sessionId, seq: 1n, bytesUp: sr.bytesUp, bytesDown: sr.bytesDown, encoded: encodeReceipt(sr) }
+  })
+  await store.commitBlock({
+    block: { sideChainId: sideChainIdOf(CYCLE), height: 1n, parentHash: ZERO_HASH, cycle: CYCLE, timestampMs: 1_000n, receipts: stored.map((a) => a.encoded) },
+    sessions: [],
+    accepted: stored,
+    receiptsTotal: BigInt(stored.length),
+  })
+  const entries = await sc.close()
+  t.equal(entries.length, MAX_CHECKPOINT_ENTRIES, 'a full checkpoint')
+  same(t, entries[entries.length - 1]!.sessionId, stored[MAX_CHECKPOINT_ENTRIES - 1]!.sessionId, 'the lowest session ids')
+  t.equal(skipped.length, 2, 'the two left out are reported')
+  t.match(skipped[0], /already holds 4096 entries/)
+  t.equal(buildCheckpoint({ cycle: CYCLE, prevCheckpoint: ZERO_HASH, entries }).entries.length, MAX_CHECKPOINT_ENTRIES, 'the checkpoint builds')
+})
