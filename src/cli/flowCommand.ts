@@ -5,13 +5,13 @@
 import { parseArgs } from 'node:util'
 import { DEV_ACCOUNTS } from '../node/devAccounts.js'
 import { progressLine, UsageError } from './io.js'
-import { formatSummary, simulate, type Cheat } from '../flowSim/simulate.js'
+import { CHEATS, formatSummary, simulate, type Cheat } from '../flowSim/simulate.js'
 
 const HELP = `nfc flow — Proof of Valuable Flow tools
 
 Usage:
   nfc flow simulate [--rpc URL] [--consumers C] [--providers P] [--seconds S]
-                    [--cheat self-dealing|replay|inflate] [--funder-key HEX] [--seed N]
+                    [--cheat self-dealing|replay|inflate|overflow] [--funder-key HEX] [--seed N]
                     [--no-wait]
 
   simulate      C consumers and P providers exchange real byte streams for S seconds; both ends
@@ -29,7 +29,10 @@ Options:
   --cheat KIND      self-dealing: each provider buys its consumers' NB (accepted, earns 0);
                     replay: every receipt is submitted twice (the replays are rejected);
                     inflate: providers double every other claim after the consumer signed
-                    (rejected)
+                    (rejected);
+                    overflow: a fresh key with no funds and no pledge also submits receipts
+                    it signed at both ends with totals 2^256−1, 2^64 and 1 MiB every tick
+                    (refused at the edge; the honest providers are still paid)
   --funder-key HEX  private key that pays for the set-up (default: dev account 0 of the dev chain)
   --seed N          seed of the keys and the traffic (default 1)
   --no-wait         do not wait for the checkpoint to be applied before printing rewards
@@ -73,8 +76,8 @@ export async function flowCommand(argv: string[]): Promise<number> {
       return 0
     }
     const cheat = values.cheat
-    if (cheat !== undefined && cheat !== 'self-dealing' && cheat !== 'replay' && cheat !== 'inflate') {
-      throw new UsageError(`--cheat wants self-dealing, replay or inflate, got "${cheat}"`)
+    if (cheat !== undefined && !(CHEATS as readonly string[]).includes(cheat)) {
+      throw new UsageError(`--cheat wants one of ${CHEATS.join(', ')}, got "${cheat}"`)
     }
     const rpc = values.rpc ?? 'http://127.0.0.1:8545'
     if (!/^https?:\/\/[^\s]+$/.test(rpc)) throw new UsageError(`--rpc wants an http(s) URL, got "${rpc}"`)

@@ -12,7 +12,11 @@
  * self-dealing` the provider buys the NB and hands it to its consumer instead, which makes the
  * pair self-dealing (NB.funder(consumer) == provider): its traffic is accepted and earns nothing.
  * `--cheat replay` resubmits every receipt once more; `--cheat inflate` has the provider double
- * its claim after the consumer signed — both must be rejected by the side-chain.
+ * its claim after the consumer signed — both must be rejected by the side-chain. `--cheat overflow`
+ * (DESIGN §12 "Bounds") adds a pair of fresh keys nobody funded or pledged: every tick, alongside
+ * the honest traffic, it submits receipts it signed at both ends whose running totals are 2^256−1
+ * and 2^64 (one past uint64), and one of a plausible size — all must be refused at the edge (the
+ * bound, then the unpledged provider), the honest providers paid and the forger earn nothing.
  */
 import { Contract, JsonRpcProvider, NonceManager, Wallet, parseEther, formatEther, type InterfaceAbi, type TransactionResponse } from 'ethers'
 import { readFileSync } from 'node:fs'
@@ -20,12 +24,14 @@ import { join } from 'node:path'
 import { keccak256 as keccakHex } from 'ethers'
 import { SYSTEM_CONTRACTS } from '../chain/systemAddresses.js'
 import { packageRoot } from '../core/index.js'
-import { RECEIPT_DOMAIN_TAG, receiptHash, receiptToJson, signReceipt, type FlowReceipt, type SignedReceipt } from '../flow/receipt.js'
+import { MAX_FLOW_TOTAL, RECEIPT_DOMAIN_TAG, receiptHash, receiptToJson, signReceipt, type FlowReceipt, type SignedReceipt } from '../flow/receipt.js'
 import { sampleRootOfSlices } from '../flow/sampling.js'
 import { bytesOfHexLoose } from '../util/bytes.js'
 import { newStream, packedSlices, Rng, sendBurst, type Stream } from './traffic.js'
 
-export type Cheat = 'self-dealing' | 'replay' | 'inflate'
+/** the cheats `--cheat` takes (a new one: a new name here and its branch below) */
+export const CHEATS = ['self-dealing', 'replay', 'inflate', 'overflow'] as const
+export type Cheat = (typeof CHEATS)[number]
 
 export interface SimOptions {
   rpc: string
@@ -50,14 +56,27 @@ export interface SimSummary {
   bytes: { providerSent: bigint; consumerReceived: bigint; receipted: bigint; wire: number }
   receipts: { submitted: number; accepted: number; rejected: number; reasons: Record<string, number> }
   cycle: bigint | null
-  rewards: { address: string; locked: bigint; unlocking: bigint; withdrawable: bigint }[]
+  rewards: Rewards[]
   rewardsApplied: boolean
+  /** `--cheat overflow`: the forging pair's receipts and what its provider key earned */
+  forger?: { address: string; submitted: number; accepted: number; rewards: Rewards }
+}
+
+export interface Rewards {
+  address: string
+  locked: bigint
+  unlocking: bigint
+  withdrawable: bigint
 }
 
 const ZERO32 = new Uint8Array(32)
 const TICK_MS = 250
 const SAMPLE_RATE = Math.floor(2 ** 32 / 64)
 const SLICE_LEN = 64
+/** `--cheat overflow`: the running totals the forger claims — 2^256−1, and one past uint64 */
+const FORGED_TOTALS = [2n ** 256n - 1n, MAX_FLOW_TOTAL + 1n] as const
+/** and a plausible total, so the refusal of its unpledged provider shows too (1 MiB) */
+const FORGED_PLAUSIBLE_BYTES = 1n << 20n
 
 /** A system contract's ABI as shipped in src/execution/system/abi (`IName.json`). */
 function abi(name: string): InterfaceAbi {
@@ -245,6 +264,37 @@ function signed(r: FlowReceipt, consumerKey: Uint8Array, providerKey: Uint8Array
   return { ...r, consumerSignature: signReceipt(r, consumerKey), providerSignature: signReceipt(r, providerKey) }
 }
 
+/**
+ * `--cheat overflow`: the forger's receipts of one tick, each its own session (seq = the tick),
+ * signed at both ends by two fresh keys that hold nothing and pledged nothing.
+ */
+function forgedReceipts(seed: number, tick: number, cycle: bigint, chainId: bigint, expiryHeight: bigint, consumer: Party, provider: Party): SignedReceipt[] {
+  const totals = [...FORGED_TOTALS, FORGED_PLAUSIBLE_BYTES]
+  return totals.map((total, i) => {
+    const r: FlowReceipt = {
+      domainTag: RECEIPT_DOMAIN_TAG,
+      chainId,
+      sessionId: hexToBytes(keccakHex(Buffer.from(`forged-session:${seed}:${i}`))),
+      consumer: consumer.address,
+      provider: provider.address,
+      relays: [],
+      seq: BigInt(tick + 1),
+      bytesUp: total,
+      bytesDown: 0n,
+      sampleRoot: ZERO32,
+      prevReceiptHash: ZERO32,
+      cycle,
+      expiryHeight,
+    }
+    return signed(r, consumer.key, provider.key)
+  })
+}
+
+async function rewardsOf(rpc: Rpc, address: string): Promise<Rewards> {
+  const r = await rpc.call<{ locked: string; unlocking: string; withdrawable: string }>('flow_getRewards', [address])
+  return { address, locked: BigInt(r.locked), unlocking: BigInt(r.unlocking), withdrawable: BigInt(r.withdrawable) }
+}
+
 function reasonOf(e: unknown): string {
   if (e instanceof RpcFailure) {
     const code = (e.data as { code?: string } | undefined)?.code
@@ -264,6 +314,11 @@ export async function simulate(opts: SimOptions): Promise<SimSummary> {
   log(`chain ${chainId}: ${consumers.length} consumers, ${providers.length} providers${opts.cheat ? `, cheating: ${opts.cheat}` : ''}`)
 
   await setUp(opts, provider, consumers, providers, progress)
+  // never funded, never pledged: the set-up does not know them
+  const forger =
+    opts.cheat === 'overflow'
+      ? { consumer: party(deriveKey(opts.seed, 'forger-consumer', 0), provider), provider: party(deriveKey(opts.seed, 'forger-provider', 0), provider) }
+      : null
   const finalized = await rpc.call<{ hash: string }>('eth_getBlockByNumber', ['finalized', false])
   const sample = { seed: hexToBytes(finalized.hash), rate: SAMPLE_RATE, sliceLen: SLICE_LEN }
   const sessions: Session[] = consumers.map((c, i) => ({
@@ -306,6 +361,7 @@ export async function simulate(opts: SimOptions): Promise<SimSummary> {
     return reason === null
   }
   const submit = async (r: SignedReceipt): Promise<boolean> => count(await send(r))
+  const forged = { submitted: 0, accepted: 0 }
 
   const rng = new Rng(opts.seed)
   const perTick = opts.bytesPerTick ?? 256 * 1024
@@ -360,6 +416,12 @@ export async function simulate(opts: SimOptions): Promise<SimSummary> {
         s.seq--
       }
     }
+    if (forger !== null) {
+      for (const r of forgedReceipts(opts.seed, ticks, cycle, chainId, head + 10_000n, forger.consumer, forger.provider)) {
+        forged.submitted++
+        if (await submit(r)) forged.accepted++
+      }
+    }
     ticks++
     const left = Math.max(0, Math.ceil((end - Date.now()) / 1000))
     progress(
@@ -374,10 +436,8 @@ export async function simulate(opts: SimOptions): Promise<SimSummary> {
   if (opts.waitRewards !== false && summary.cycle !== null && summary.receipts.accepted > 0) {
     summary.rewardsApplied = await waitApplied(rpc, summary.cycle, opts.waitLimitSec ?? 600, progress)
   }
-  for (const p of providers) {
-    const r = await rpc.call<{ locked: string; unlocking: string; withdrawable: string }>('flow_getRewards', [p.address])
-    summary.rewards.push({ address: p.address, locked: BigInt(r.locked), unlocking: BigInt(r.unlocking), withdrawable: BigInt(r.withdrawable) })
-  }
+  for (const p of providers) summary.rewards.push(await rewardsOf(rpc, p.address))
+  if (forger !== null) summary.forger = { address: forger.provider.address, ...forged, rewards: await rewardsOf(rpc, forger.provider.address) }
   provider.destroy()
   return summary
 }
@@ -402,6 +462,8 @@ async function waitApplied(rpc: Rpc, cycle: bigint, limitSec: number, progress: 
 
 export function formatSummary(s: SimSummary): string {
   const mb = (b: bigint) => `${(Number(b) / 1e6).toFixed(2)} MB`
+  const reward = (r: Rewards) => `  ${r.address}: locked ${formatEther(r.locked)} NFC, unlocking ${formatEther(r.unlocking)}, withdrawable ${formatEther(r.withdrawable)}`
+  const f = s.forger
   const lines = [
     `bytes: provider counted ${mb(s.bytes.providerSent)}, consumer counted ${mb(s.bytes.consumerReceived)}, receipted (min of both) ${mb(s.bytes.receipted)}, on the wire ${(s.bytes.wire / 1e6).toFixed(2)} MB`,
     `receipts: ${s.receipts.submitted} submitted, ${s.receipts.accepted} accepted, ${s.receipts.rejected} rejected`,
@@ -409,9 +471,13 @@ export function formatSummary(s: SimSummary): string {
       .sort((a, b) => b[1] - a[1])
       .map(([reason, n]) => `  rejected ${n}× ${reason}`),
     s.rewardsApplied ? `rewards (checkpoint of cycle ${s.cycle} applied):` : `rewards (checkpoint of cycle ${s.cycle ?? '—'} not applied yet; figures so far):`,
-    ...s.rewards.map(
-      (r) => `  ${r.address}: locked ${formatEther(r.locked)} NFC, unlocking ${formatEther(r.unlocking)}, withdrawable ${formatEther(r.withdrawable)}`,
-    ),
+    ...s.rewards.map(reward),
+    ...(f === undefined
+      ? []
+      : [
+          `forger (unfunded, unpledged; totals 2^256−1, 2^64 and 1 MiB): ${f.submitted} receipts submitted, ${f.accepted} accepted, ${f.submitted - f.accepted} refused`,
+          reward(f.rewards),
+        ]),
   ]
   return lines.join('\n')
 }
