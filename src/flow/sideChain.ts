@@ -1,4 +1,4 @@
-// Long on purpose (461 lines): the validation order, the session rules and sealing share the pending state under one queue.
+// Long on purpose (494 lines): the validation order, the session rules and sealing share the pending state under one queue.
 /**
  * The flow side-chain of one cycle (DESIGN §5.6): receipts come in, are validated, wait as
  * pending, and are sealed into event-driven side blocks — a block is made only when receipts

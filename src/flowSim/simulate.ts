@@ -1,4 +1,4 @@
-// Long on purpose (416 lines): one simulation read top to bottom (set-up transactions, traffic, receipts, cheats, the report); splitting it would scatter one story.
+// Long on purpose (455 lines): one simulation read top to bottom (set-up transactions, traffic, receipts, cheats, the report); splitting it would scatter one story.
 /**
  * The traffic simulator behind `nfc flow simulate`: C consumers and P providers exchange real byte
  * streams (traffic.ts) for S seconds against a running node, sign cumulative receipts at both ends
@@ -24,10 +24,11 @@ import { join } from 'node:path'
 import { keccak256 as keccakHex } from 'ethers'
 import { SYSTEM_CONTRACTS } from '../chain/systemAddresses.js'
 import { packageRoot } from '../core/index.js'
-import { MAX_FLOW_TOTAL, RECEIPT_DOMAIN_TAG, receiptHash, receiptToJson, signReceipt, type FlowReceipt, type SignedReceipt } from '../flow/receipt.js'
+import { RECEIPT_DOMAIN_TAG, receiptHash, receiptToJson, signReceipt, type FlowReceipt, type SignedReceipt } from '../flow/receipt.js'
 import { sampleRootOfSlices } from '../flow/sampling.js'
 import { bytesOfHexLoose } from '../util/bytes.js'
 import { newStream, packedSlices, Rng, sendBurst, type Stream } from './traffic.js'
+import { forgedReceipts } from './overflowCheat.js'
 
 /** the cheats `--cheat` takes (a new one: a new name here and its branch below) */
 export const CHEATS = ['self-dealing', 'replay', 'inflate', 'overflow'] as const
@@ -73,10 +74,6 @@ const ZERO32 = new Uint8Array(32)
 const TICK_MS = 250
 const SAMPLE_RATE = Math.floor(2 ** 32 / 64)
 const SLICE_LEN = 64
-/** `--cheat overflow`: the running totals the forger claims — 2^256−1, and one past uint64 */
-const FORGED_TOTALS = [2n ** 256n - 1n, MAX_FLOW_TOTAL + 1n] as const
-/** and a plausible total, so the refusal of its unpledged provider shows too (1 MiB) */
-const FORGED_PLAUSIBLE_BYTES = 1n << 20n
 
 /** A system contract's ABI as shipped in src/execution/system/abi (`IName.json`). */
 function abi(name: string): InterfaceAbi {
@@ -264,32 +261,6 @@ function signed(r: FlowReceipt, consumerKey: Uint8Array, providerKey: Uint8Array
   return { ...r, consumerSignature: signReceipt(r, consumerKey), providerSignature: signReceipt(r, providerKey) }
 }
 
-/**
- * `--cheat overflow`: the forger's receipts of one tick, each its own session (seq = the tick),
- * signed at both ends by two fresh keys that hold nothing and pledged nothing.
- */
-function forgedReceipts(seed: number, tick: number, cycle: bigint, chainId: bigint, expiryHeight: bigint, consumer: Party, provider: Party): SignedReceipt[] {
-  const totals = [...FORGED_TOTALS, FORGED_PLAUSIBLE_BYTES]
-  return totals.map((total, i) => {
-    const r: FlowReceipt = {
-      domainTag: RECEIPT_DOMAIN_TAG,
-      chainId,
-      sessionId: hexToBytes(keccakHex(Buffer.from(`forged-session:${seed}:${i}`))),
-      consumer: consumer.address,
-      provider: provider.address,
-      relays: [],
-      seq: BigInt(tick + 1),
-      bytesUp: total,
-      bytesDown: 0n,
-      sampleRoot: ZERO32,
-      prevReceiptHash: ZERO32,
-      cycle,
-      expiryHeight,
-    }
-    return signed(r, consumer.key, provider.key)
-  })
-}
-
 async function rewardsOf(rpc: Rpc, address: string): Promise<Rewards> {
   const r = await rpc.call<{ locked: string; unlocking: string; withdrawable: string }>('flow_getRewards', [address])
   return { address, locked: BigInt(r.locked), unlocking: BigInt(r.unlocking), withdrawable: BigInt(r.withdrawable) }
@@ -417,7 +388,7 @@ export async function simulate(opts: SimOptions): Promise<SimSummary> {
       }
     }
     if (forger !== null) {
-      for (const r of forgedReceipts(opts.seed, ticks, cycle, chainId, head + 10_000n, forger.consumer, forger.provider)) {
+      for (const r of forgedReceipts({ seed: opts.seed, tick: ticks, cycle, chainId, expiryHeight: head + 10_000n }, forger.consumer, forger.provider)) {
         forged.submitted++
         if (await submit(r)) forged.accepted++
       }
@@ -462,7 +433,8 @@ async function waitApplied(rpc: Rpc, cycle: bigint, limitSec: number, progress: 
 
 export function formatSummary(s: SimSummary): string {
   const mb = (b: bigint) => `${(Number(b) / 1e6).toFixed(2)} MB`
-  const reward = (r: Rewards) => `  ${r.address}: locked ${formatEther(r.locked)} NFC, unlocking ${formatEther(r.unlocking)}, withdrawable ${formatEther(r.withdrawable)}`
+  const reward = (r: Rewards) =>
+    `  ${r.address}: locked ${formatEther(r.locked)} NFC, unlocking ${formatEther(r.unlocking)}, withdrawable ${formatEther(r.withdrawable)}`
   const f = s.forger
   const lines = [
     `bytes: provider counted ${mb(s.bytes.providerSent)}, consumer counted ${mb(s.bytes.consumerReceived)}, receipted (min of both) ${mb(s.bytes.receipted)}, on the wire ${(s.bytes.wire / 1e6).toFixed(2)} MB`,

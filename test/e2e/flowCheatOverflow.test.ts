@@ -30,7 +30,9 @@ t.test('a forger with no funds and no pledge cannot stop, fake or share the hone
   const { stdout } = await run(process.execPath, [CLI, ...args, '--funder-key', DEV_ACCOUNTS[1]!.privateKey], { encoding: 'utf8', timeout: 180_000 })
   t.comment(stdout)
 
-  const forger = /forger \(unfunded, unpledged[^)]*\): (\d+) receipts submitted, (\d+) accepted, (\d+) refused\n {2}(0x[0-9a-f]{40}): locked ([\d.]+) NFC/.exec(stdout)
+  const forger = /forger \(unfunded, unpledged[^)]*\): (\d+) receipts submitted, (\d+) accepted, (\d+) refused\n {2}(0x[0-9a-f]{40}): locked ([\d.]+) NFC/.exec(
+    stdout,
+  )
   t.ok(forger, 'the forger line is printed')
   const [, submitted, accepted, refused, address, locked] = forger ?? []
   const ticks = Number(submitted) / 3
@@ -53,10 +55,14 @@ t.test('a forger with no funds and no pledge cannot stop, fake or share the hone
   t.equal(BigInt((await n.rpc('flow_getRewards', [address])).locked), 0n, 'and the chain agrees')
 
   const head = BigInt(await n.rpc('eth_blockNumber'))
-  const after = await untilHead(n, async () => {
-    const now = BigInt(await n.rpc('eth_blockNumber'))
-    return now >= head + 2n ? now : undefined
-  }, 'two more blocks')
+  const after = await untilHead(
+    n,
+    async () => {
+      const now = BigInt(await n.rpc('eth_blockNumber'))
+      return now >= head + 2n ? now : undefined
+    },
+    'two more blocks',
+  )
   t.ok(after >= head + 2n, 'the chain keeps producing')
   const supply = await n.rpc('nfc_getSupply')
   t.equal(BigInt(supply.total), 2_100_000_000n * 10n ** 18n, 'the supply is intact')

@@ -276,7 +276,10 @@ t.test('one pledged pair with more sessions than a checkpoint holds cannot stop 
   t.equal(taken.length, MAX_CHECKPOINT_ENTRIES, 'as many sessions as a checkpoint holds are taken')
   await rejects(t, sc.submit(unsigned(MAX_CHECKPOINT_ENTRIES)), FlowErrorCode.FLOW_OUT_OF_BOUNDS, 'one session more is refused at the edge')
   const next = { ...receipt({ sessionId: unsigned(7).sessionId, seq: 2n, bytesDown: 2000n, prevReceiptHash: taken[7]!.receiptHash }) }
-  t.ok((await sc.submit({ ...next, consumerSignature: new Uint8Array(65), providerSignature: new Uint8Array(65) })).height > 0n, 'a session of the cycle still goes on')
+  t.ok(
+    (await sc.submit({ ...next, consumerSignature: new Uint8Array(65), providerSignature: new Uint8Array(65) })).height > 0n,
+    'a session of the cycle still goes on',
+  )
   const entries = await sc.close()
   t.equal(entries.length, MAX_CHECKPOINT_ENTRIES, 'one entry per taken session')
   t.equal(buildCheckpoint({ cycle: CYCLE, prevCheckpoint: ZERO_HASH, entries }).entries.length, MAX_CHECKPOINT_ENTRIES, 'the checkpoint builds')
