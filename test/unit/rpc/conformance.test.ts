@@ -1285,8 +1285,20 @@ t.test('JSON-RPC conformance table', async (t) => {
   const covered = new Set(cases.map((c) => c.method))
   for (const m of documented) t.ok(covered.has(m), `${m} has cases`)
   // the keyless wallet methods and the admin_ peer methods (no P2P in process) never succeed on
-  // this node: their cases are their errors (test/e2e/network covers admin_ with P2P)
-  const errorOnly = new Set(['eth_sign', 'eth_signTransaction', 'eth_sendTransaction', 'admin_addPeer', 'admin_removePeer', 'admin_peers', 'admin_nodeInfo'])
+  // this node: their cases are their errors (test/e2e/network covers admin_ with P2P);
+  // flow_submitReceipt succeeds only for a pledged provider with escrowed NB, which this fixture's
+  // pinned blocks do not hold: its success case, checked against the OpenRPC document, is
+  // test/unit/rpc/flow/submitReceipt.test.ts
+  const errorOnly = new Set([
+    'eth_sign',
+    'eth_signTransaction',
+    'eth_sendTransaction',
+    'admin_addPeer',
+    'admin_removePeer',
+    'admin_peers',
+    'admin_nodeInfo',
+    'flow_submitReceipt',
+  ])
   for (const m of documented)
     if (!errorOnly.has(m))
       t.ok(
