@@ -11,7 +11,7 @@ const HELP = `nfc flow — Proof of Valuable Flow tools
 
 Usage:
   nfc flow simulate [--rpc URL] [--consumers C] [--providers P] [--seconds S]
-                    [--cheat self-dealing|hop-self-dealing|replay|inflate|split-withdrawals|absent-member]
+                    [--cheat self-dealing|hop-self-dealing|replay|inflate|split-withdrawals|absent-member|overflow]
                     [--funder-key HEX] [--seed N]
                     [--no-wait]
 
@@ -41,6 +41,9 @@ Options:
                     absent-member: one more pledged central node never signs; its cycle is
                     checkpointed without it after the signing deadline and it loses a pledge
                     slice (needs a chain of 2 or more signing witnesses, e.g. nfc devnet)
+                    overflow: a fresh key with no funds and no pledge also submits receipts
+                    it signed at both ends with totals 2^256−1, 2^64 and 1 MiB every tick
+                    (refused at the edge; the honest providers are still paid)
   --funder-key HEX  private key that pays for the set-up (default: dev account 0 of the dev chain)
   --seed N          seed of the keys and the traffic (default 1)
   --no-wait         do not wait for the checkpoint to be applied before printing rewards

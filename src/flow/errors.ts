@@ -31,7 +31,7 @@ export const FlowErrorCode = {
   FLOW_BAD_CHECKPOINT: 'FLOW_BAD_CHECKPOINT',
   /** a fraud proof that is malformed (not one that merely fails to prove fraud) */
   FLOW_BAD_PROOF: 'FLOW_BAD_PROOF',
-  /** a running total above the uint64 bound, or an increment above what the session could carry */
+  /** a running total above the uint64 bound, an increment above what the session could carry, or a session past a full checkpoint */
   FLOW_OUT_OF_BOUNDS: 'FLOW_OUT_OF_BOUNDS',
   /** a receipt whose provider is not a pledged node on the main chain */
   FLOW_NOT_PLEDGED: 'FLOW_NOT_PLEDGED',

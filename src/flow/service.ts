@@ -19,8 +19,8 @@
  * on chain back up from there.
  *
  * Receipts arriving at a node outside the committee (RPC or P2P) are checked as far as they can
- * be without session state (format, chain, cycle, expiry, both signatures) and forwarded over
- * P2P. Committee members agree on the checkpoint because it depends only on the latest receipt
+ * be without session state (format, uint64 totals, chain, cycle, expiry, a pledged provider and
+ * the pair's NB escrow at the head state, both signatures) and forwarded over P2P. Committee members agree on the checkpoint because it depends only on the latest receipt
  * of each session in the cycle and the main-chain settled totals, not on side-block timing.
  *
  * The main chain is reached only through `FlowChainView` (the node implements it on the head
@@ -485,6 +485,8 @@ export class FlowService {
       throw new FlowError(FlowErrorCode.FLOW_WRONG_CYCLE, `receipt of cycle ${sr.cycle}, the current flow cycle is ${cur.cycle}`)
     }
     if (sr.expiryHeight < head) throw new FlowError(FlowErrorCode.FLOW_EXPIRED, `receipt expired at height ${sr.expiryHeight}, the head is ${head}`)
+    // the parties at the edge too (DESIGN §12): what the committee would refuse is not forwarded
+    await this.admit(sr)
     const [bad] = await this.o.verify([sr])
     if (bad) throw bad
     if (cur.side !== null) {

@@ -1,4 +1,4 @@
-// Long on purpose (461 lines): the validation order, the session rules and sealing share the pending state under one queue.
+// Long on purpose (494 lines): the validation order, the session rules and sealing share the pending state under one queue.
 /**
  * The flow side-chain of one cycle (DESIGN §5.6): receipts come in, are validated, wait as
  * pending, and are sealed into event-driven side blocks — a block is made only when receipts
@@ -19,7 +19,7 @@
  */
 import { bytesToHex } from '@ethereumjs/util'
 import type { RecoverPool } from '../crypto/recoverPool.js'
-import { entryOfReceipt, sideChainIdOf, type CheckpointEntry } from './checkpoint.js'
+import { entryOfReceipt, MAX_CHECKPOINT_ENTRIES, sideChainIdOf, type CheckpointEntry } from './checkpoint.js'
 import { FlowError, FlowErrorCode, badFormat } from './errors.js'
 import {
   RECEIPT_DOMAIN_TAG,
@@ -116,6 +116,11 @@ export class SideChain {
   private overlay = new Map<string, SessionRecord>()
   /** seq records of the pending receipts, `${session}:${seq}` */
   private pendingSeqs = new Map<string, { bytesUp: bigint; bytesDown: bigint }>()
+  /**
+   * sessions with a receipt in this cycle (sealed), each one checkpoint entry: at
+   * MAX_CHECKPOINT_ENTRIES a new session is refused, so the checkpoint always builds
+   */
+  private cycleSessions = new Set<string>()
   private timer: NodeJS.Timeout | undefined
   private readonly queue = new SerialQueue()
   private draining = false
@@ -139,6 +144,7 @@ export class SideChain {
       sc.head = { height: head.height, hash: head.hash }
       sc.stats.receipts = await o.store.receiptCount(o.cycle, head)
     }
+    for (const raw of await o.store.cycleLatest(o.cycle)) sc.cycleSessions.add(hex(decodeReceipt(raw).sessionId))
     return sc
   }
 
@@ -327,6 +333,7 @@ export class SideChain {
     if (s.lastReceiptHash.length === 32 && !bytesEqual(sr.prevReceiptHash, s.lastReceiptHash)) {
       throw badFormat('prevReceiptHash', `must be ${hex(s.lastReceiptHash)}, the hash of the session's last accepted receipt`)
     }
+    this.checkRoomFor(sr.sessionId)
     p.added = receiptTotal(sr) - (s.bytesUp + s.bytesDown)
     const elapsedMs = Math.max(0, this.o.now() - this.o.rate.sinceMs)
     const carriable = carriableBytes(this.o.rate.maxBytesPerSec, BigInt(elapsedMs))
@@ -348,6 +355,24 @@ export class SideChain {
       receipts: s.receipts + 1n,
     })
     this.pendingSeqs.set(`${hex(sr.sessionId)}:${sr.seq}`, { bytesUp: sr.bytesUp, bytesDown: sr.bytesDown })
+  }
+
+  /**
+   * A session new to this cycle needs a checkpoint entry of its own: past MAX_CHECKPOINT_ENTRIES
+   * it is refused here (FLOW_OUT_OF_BOUNDS), never found out when the checkpoint is built.
+   */
+  private checkRoomFor(sessionId: Uint8Array): void {
+    const id = hex(sessionId)
+    if (this.cycleSessions.has(id) || this.overlay.has(id)) return
+    let sessions = this.cycleSessions.size
+    for (const pendingId of this.overlay.keys()) if (!this.cycleSessions.has(pendingId)) sessions++
+    if (sessions >= MAX_CHECKPOINT_ENTRIES) {
+      throw new FlowError(
+        FlowErrorCode.FLOW_OUT_OF_BOUNDS,
+        `the checkpoint of cycle ${this.cycle} is full: ${sessions} sessions, at most ${MAX_CHECKPOINT_ENTRIES}; open the session in the next cycle`,
+        { field: 'sessionId', sessions, max: MAX_CHECKPOINT_ENTRIES },
+      )
+    }
   }
 
   /** the pending receipts become the next block (stored with their sessions in one batch) */
@@ -389,6 +414,7 @@ export class SideChain {
       for (const p of batch) p.reject(e)
       return
     }
+    for (const id of this.overlay.keys()) this.cycleSessions.add(id)
     this.pending = []
     this.overlay.clear()
     this.pendingSeqs.clear()
@@ -429,6 +455,12 @@ export class SideChain {
       // session's entry never costs the whole checkpoint
       if (total > MAX_FLOW_TOTAL) {
         this.o.onSkipped?.(sr, `running total ${total} exceeds the uint64 bound`)
+        continue
+      }
+      // more sessions than a checkpoint holds (stored by a node before the limit was checked at the
+      // edge): the first ones by session id go in, the same ones at every member
+      if (out.length === MAX_CHECKPOINT_ENTRIES) {
+        this.o.onSkipped?.(sr, `the checkpoint already holds ${MAX_CHECKPOINT_ENTRIES} entries`)
         continue
       }
       out.push(entryOfReceipt(sr, settled.total))

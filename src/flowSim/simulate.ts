@@ -1,4 +1,4 @@
-// Long on purpose (416 lines): one simulation read top to bottom (set-up transactions, traffic, receipts, cheats, the report); splitting it would scatter one story.
+// Long on purpose (455 lines): one simulation read top to bottom (set-up transactions, traffic, receipts, cheats, the report); splitting it would scatter one story.
 /**
  * The traffic simulator behind `nfc flow simulate`: C consumers and P providers exchange real byte
  * streams (traffic.ts) for S seconds against a running node, sign cumulative receipts at both ends
@@ -26,6 +26,11 @@
  * Every run ends with the economics of its strategy: the NFC its providers earned (rewards and
  * coin-time bonus) against the NB fuel its consumers burned, valued in NFC at the oracle price
  * × capFactor; a strategy earning more prints a FAIL line.
+ *
+ * `--cheat overflow` (DESIGN §12 "Bounds") adds a pair of fresh keys nobody funded or pledged: every tick, alongside
+ * the honest traffic, it submits receipts it signed at both ends whose running totals are 2^256−1
+ * and 2^64 (one past uint64), and one of a plausible size — all must be refused at the edge (the
+ * bound, then the unpledged provider), the honest providers paid and the forger earn nothing.
  */
 import { Contract, JsonRpcProvider, NonceManager, Wallet, parseEther, formatEther, type InterfaceAbi, type TransactionResponse } from 'ethers'
 import { readFileSync } from 'node:fs'
@@ -37,11 +42,12 @@ import { RECEIPT_DOMAIN_TAG, receiptHash, receiptToJson, signReceipt, type FlowR
 import { sampleRootOfSlices } from '../flow/sampling.js'
 import { bytesOfHexLoose } from '../util/bytes.js'
 import { newStream, packedSlices, Rng, sendBurst, type Stream } from './traffic.js'
+import { forgedReceipts } from './overflowCheat.js'
 
-export type Cheat = 'self-dealing' | 'hop-self-dealing' | 'replay' | 'inflate' | 'split-withdrawals' | 'absent-member'
+export type Cheat = 'self-dealing' | 'hop-self-dealing' | 'replay' | 'inflate' | 'split-withdrawals' | 'absent-member' | 'overflow'
 
 /** Every cheat `--cheat` takes, in the order the help lists them. */
-export const CHEATS: readonly Cheat[] = ['self-dealing', 'hop-self-dealing', 'replay', 'inflate', 'split-withdrawals', 'absent-member']
+export const CHEATS: readonly Cheat[] = ['self-dealing', 'hop-self-dealing', 'replay', 'inflate', 'split-withdrawals', 'absent-member', 'overflow']
 
 /** `--cheat split-withdrawals`: each provider withdraws in this many transactions. */
 export const SPLIT_PARTS = 5n
@@ -71,12 +77,14 @@ export interface SimSummary {
   bytes: { providerSent: bigint; consumerReceived: bigint; receipted: bigint; wire: number }
   receipts: { submitted: number; accepted: number; rejected: number; reasons: Record<string, number> }
   cycle: bigint | null
-  rewards: { address: string; locked: bigint; unlocking: bigint; withdrawable: bigint }[]
+  rewards: Rewards[]
   rewardsApplied: boolean
   /** `--cheat absent-member`: the pledged member that never signed, its pledge before and after (wei) */
   absent?: { address: string; pledgeBefore: bigint; pledgeAfter: bigint }
   /** the run's strategy against the fuel it burned */
   economics: Economics
+  /** `--cheat overflow`: the forging pair's receipts and what its provider key earned */
+  forger?: { address: string; submitted: number; accepted: number; rewards: Rewards }
 }
 
 /** What a strategy earned against what its fuel was worth (NFC wei; NB wei for the fuel). */
@@ -92,6 +100,13 @@ export interface Economics {
   bonusNfc: bigint
   /** rewards + bonus ≤ limit */
   ok: boolean
+}
+
+export interface Rewards {
+  address: string
+  locked: bigint
+  unlocking: bigint
+  withdrawable: bigint
 }
 
 const ZERO32 = new Uint8Array(32)
@@ -320,6 +335,11 @@ function signed(r: FlowReceipt, consumerKey: Uint8Array, providerKey: Uint8Array
   return { ...r, consumerSignature: signReceipt(r, consumerKey), providerSignature: signReceipt(r, providerKey) }
 }
 
+async function rewardsOf(rpc: Rpc, address: string): Promise<Rewards> {
+  const r = await rpc.call<{ locked: string; unlocking: string; withdrawable: string }>('flow_getRewards', [address])
+  return { address, locked: BigInt(r.locked), unlocking: BigInt(r.unlocking), withdrawable: BigInt(r.withdrawable) }
+}
+
 function reasonOf(e: unknown): string {
   if (e instanceof RpcFailure) {
     const code = (e.data as { code?: string } | undefined)?.code
@@ -346,6 +366,11 @@ export async function simulate(opts: SimOptions): Promise<SimSummary> {
   const pledgeOf = async (a: string) => ((await registry.getFunction('nodeOf')(a)) as [bigint, bigint])[1]
   const pledgeBefore = absent === null ? 0n : await pledgeOf(absent.address)
   if (absent !== null) await untilDrawn(rpc, absent.address, progress)
+  // never funded, never pledged: the set-up does not know them
+  const forger =
+    opts.cheat === 'overflow'
+      ? { consumer: party(deriveKey(opts.seed, 'forger-consumer', 0), provider), provider: party(deriveKey(opts.seed, 'forger-provider', 0), provider) }
+      : null
   const finalized = await rpc.call<{ hash: string }>('eth_getBlockByNumber', ['finalized', false])
   const sample = { seed: hexToBytes(finalized.hash), rate: SAMPLE_RATE, sliceLen: SLICE_LEN }
   const sessions: Session[] = consumers.map((c, i) => ({
@@ -389,6 +414,7 @@ export async function simulate(opts: SimOptions): Promise<SimSummary> {
     return reason === null
   }
   const submit = async (r: SignedReceipt): Promise<boolean> => count(await send(r))
+  const forged = { submitted: 0, accepted: 0 }
 
   const rng = new Rng(opts.seed)
   const perTick = opts.bytesPerTick ?? 256 * 1024
@@ -443,6 +469,12 @@ export async function simulate(opts: SimOptions): Promise<SimSummary> {
         s.seq--
       }
     }
+    if (forger !== null) {
+      for (const r of forgedReceipts({ seed: opts.seed, tick: ticks, cycle, chainId, expiryHeight: head + 10_000n }, forger.consumer, forger.provider)) {
+        forged.submitted++
+        if (await submit(r)) forged.accepted++
+      }
+    }
     ticks++
     const left = Math.max(0, Math.ceil((end - Date.now()) / 1000))
     progress(
@@ -465,6 +497,7 @@ export async function simulate(opts: SimOptions): Promise<SimSummary> {
     summary.rewards.push({ address: p.address, locked: BigInt(r.locked), unlocking: BigInt(r.unlocking), withdrawable: BigInt(r.withdrawable) })
     rewardsNfc += BigInt(r.locked) + BigInt(r.unlocking) + BigInt(r.withdrawable) + BigInt(r.withdrawn)
   }
+  if (forger !== null) summary.forger = { address: forger.provider.address, ...forged, rewards: await rewardsOf(rpc, forger.provider.address) }
   summary.economics = await economicsOf(summary.economics.strategy, provider, sessions, escrowed, rewardsNfc, bonus)
   provider.destroy()
   return summary
@@ -558,6 +591,9 @@ async function waitApplied(rpc: Rpc, cycle: bigint, limitSec: number, progress: 
 
 export function formatSummary(s: SimSummary): string {
   const mb = (b: bigint) => `${(Number(b) / 1e6).toFixed(2)} MB`
+  const reward = (r: Rewards) =>
+    `  ${r.address}: locked ${formatEther(r.locked)} NFC, unlocking ${formatEther(r.unlocking)}, withdrawable ${formatEther(r.withdrawable)}`
+  const f = s.forger
   const lines = [
     `bytes: provider counted ${mb(s.bytes.providerSent)}, consumer counted ${mb(s.bytes.consumerReceived)}, receipted (min of both) ${mb(s.bytes.receipted)}, on the wire ${(s.bytes.wire / 1e6).toFixed(2)} MB`,
     `receipts: ${s.receipts.submitted} submitted, ${s.receipts.accepted} accepted, ${s.receipts.rejected} rejected`,
@@ -565,14 +601,18 @@ export function formatSummary(s: SimSummary): string {
       .sort((a, b) => b[1] - a[1])
       .map(([reason, n]) => `  rejected ${n}× ${reason}`),
     s.rewardsApplied ? `rewards (checkpoint of cycle ${s.cycle} applied):` : `rewards (checkpoint of cycle ${s.cycle ?? '—'} not applied yet; figures so far):`,
-    ...s.rewards.map(
-      (r) => `  ${r.address}: locked ${formatEther(r.locked)} NFC, unlocking ${formatEther(r.unlocking)}, withdrawable ${formatEther(r.withdrawable)}`,
-    ),
+    ...s.rewards.map(reward),
     ...(s.absent === undefined
       ? []
       : [
           `absent committee member ${s.absent.address}: pledge ${formatEther(s.absent.pledgeBefore)} → ${formatEther(s.absent.pledgeAfter)} NFC ` +
             `(slashed ${formatEther(s.absent.pledgeBefore - s.absent.pledgeAfter)})`,
+        ]),
+    ...(f === undefined
+      ? []
+      : [
+          `forger (unfunded, unpledged; totals 2^256−1, 2^64 and 1 MiB): ${f.submitted} receipts submitted, ${f.accepted} accepted, ${f.submitted - f.accepted} refused`,
+          reward(f.rewards),
         ]),
     ...formatEconomics([s.economics]),
   ]

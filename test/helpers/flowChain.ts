@@ -55,6 +55,12 @@ export function untilHead<T>(n: RpcNode, check: () => Promise<T | undefined>, wh
 
 /** a signed EIP-1559 transaction from a dev key, sent over RPC; resolves with its receipt */
 export async function send(n: RpcNode, key: Uint8Array, to: string, data: string, value = 0n, chainId = 2100) {
+  const hash = await sendTx(n, key, to, data, value, chainId)
+  return untilHead(n, async () => (await n.rpc('eth_getTransactionReceipt', [hash])) ?? undefined, `receipt of ${hash}`)
+}
+
+/** the same, into the pool only: resolves with its hash (for tests that make the blocks themselves) */
+export async function sendTx(n: Pick<RpcNode, 'rpc'>, key: Uint8Array, to: string, data: string, value = 0n, chainId = 2100): Promise<string> {
   const wallet = new Wallet(toHex(key))
   const from = wallet.address.toLowerCase()
   const gas = BigInt(await n.rpc('eth_estimateGas', [{ from, to, value: hex(value), data }]))
@@ -71,8 +77,7 @@ export async function send(n: RpcNode, key: Uint8Array, to: string, data: string
     maxPriorityFeePerGas: tip,
     maxFeePerGas: 4n * baseFee + tip,
   })
-  const hash = await n.rpc('eth_sendRawTransaction', [raw])
-  return untilHead(n, async () => (await n.rpc('eth_getTransactionReceipt', [hash])) ?? undefined, `receipt of ${hash}`)
+  return n.rpc('eth_sendRawTransaction', [raw])
 }
 
 /** the receipt's JSON form, signed by both sides */

@@ -442,3 +442,24 @@ t.test('the edge refuses receipts of an unpledged provider, without escrow, or p
   t.ok(seen.length >= 3, 'the watcher still saw them (it keeps evidence of what arrived)')
   t.equal((await svc.submitReceipt(receiptToJson(receipt(1n)))).height, 1n, 'the honest receipt of a pledged, escrowed pair goes in')
 })
+
+t.test('a node outside the committee refuses an unpledged provider or an unescrowed pair too: nothing reaches the committee', async (t) => {
+  const chain = new FakeChain()
+  chain.committees.set(1n, [devAddress(0)])
+  chain.at(1n)
+  const { svc, receipts } = await service(t, chain, 3)
+  await svc.onHead()
+  chain.unpledged.add(devAddress(6))
+  await t.rejects(svc.submitReceipt(receiptToJson(receipt(1n))), { code: FlowErrorCode.FLOW_NOT_PLEDGED }, 'unpledged provider over RPC')
+  t.equal(await svc.onPeerReceipt(encodeReceipt(receipt(1n)), 'p1'), 'drop', 'from a peer: dropped, not relayed')
+  chain.unpledged.clear()
+  chain.noEscrow.add(`${devAddress(5)}:${devAddress(6)}`)
+  await t.rejects(svc.submitReceipt(receiptToJson(receipt(1n))), { code: FlowErrorCode.FLOW_NO_ESCROW }, 'no NB escrow over RPC')
+  // the parties come before the signatures here as at a member: a forged one costs no recovery
+  const forged = { ...receipt(1n), providerSignature: receipt(1n, { seq: 9n }).providerSignature }
+  await t.rejects(svc.submitReceipt(receiptToJson(forged)), { code: FlowErrorCode.FLOW_NO_ESCROW }, 'parties before signatures')
+  t.equal(receipts.length, 0, 'nothing refused was forwarded')
+  chain.noEscrow.clear()
+  t.equal((await svc.submitReceipt(receiptToJson(receipt(1n)))).height, null, 'a pledged, escrowed pair is forwarded')
+  t.equal(receipts.length, 1)
+})

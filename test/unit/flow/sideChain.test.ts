@@ -262,3 +262,50 @@ t.test('the parties are admitted before any signature is checked; a refused one 
   t.equal(verified, 1)
   t.same(blocks, [1n])
 })
+
+t.test('one pledged pair with more sessions than a checkpoint holds cannot stop the cycle’s checkpoint', async (t) => {
+  const { MAX_CHECKPOINT_ENTRIES, buildCheckpoint } = await import('../../../src/flow/checkpoint.js')
+  // signatures are not what this is about: every receipt passes, so 4,097 of them stay quick
+  const { sc } = await open(t, { verify: async (rs) => rs.map(() => null), maxPending: 512 })
+  const unsigned = (i: number): SignedReceipt => {
+    const sessionId = new Uint8Array(32)
+    new DataView(sessionId.buffer).setUint32(28, i)
+    return { ...receipt({ sessionId }), consumerSignature: new Uint8Array(65), providerSignature: new Uint8Array(65) }
+  }
+  const taken = await Promise.all(Array.from({ length: MAX_CHECKPOINT_ENTRIES }, (_, i) => sc.submit(unsigned(i))))
+  t.equal(taken.length, MAX_CHECKPOINT_ENTRIES, 'as many sessions as a checkpoint holds are taken')
+  await rejects(t, sc.submit(unsigned(MAX_CHECKPOINT_ENTRIES)), FlowErrorCode.FLOW_OUT_OF_BOUNDS, 'one session more is refused at the edge')
+  const next = { ...receipt({ sessionId: unsigned(7).sessionId, seq: 2n, bytesDown: 2000n, prevReceiptHash: taken[7]!.receiptHash }) }
+  t.ok(
+    (await sc.submit({ ...next, consumerSignature: new Uint8Array(65), providerSignature: new Uint8Array(65) })).height > 0n,
+    'a session of the cycle still goes on',
+  )
+  const entries = await sc.close()
+  t.equal(entries.length, MAX_CHECKPOINT_ENTRIES, 'one entry per taken session')
+  t.equal(buildCheckpoint({ cycle: CYCLE, prevCheckpoint: ZERO_HASH, entries }).entries.length, MAX_CHECKPOINT_ENTRIES, 'the checkpoint builds')
+})
+
+t.test('more sessions in the store than a checkpoint holds (stored before the limit): the first by session id go in', async (t) => {
+  const { MAX_CHECKPOINT_ENTRIES, buildCheckpoint } = await import('../../../src/flow/checkpoint.js')
+  const { encodeReceipt } = await import('../../../src/flow/receipt.js')
+  const skipped: string[] = []
+  const { sc, store } = await open(t, { onSkipped: (_sr, why) => skipped.push(why) })
+  const stored = Array.from({ length: MAX_CHECKPOINT_ENTRIES + 2 }, (_, i) => {
+    const sessionId = new Uint8Array(32)
+    new DataView(sessionId.buffer).setUint32(28, i)
+    const sr: SignedReceipt = { ...receipt({ sessionId }), consumerSignature: new Uint8Array(65), providerSignature: new Uint8Array(65) }
+    return { receiptHash: receiptHash(sr), sessionId, seq: 1n, bytesUp: sr.bytesUp, bytesDown: sr.bytesDown, encoded: encodeReceipt(sr) }
+  })
+  await store.commitBlock({
+    block: { sideChainId: sideChainIdOf(CYCLE), height: 1n, parentHash: ZERO_HASH, cycle: CYCLE, timestampMs: 1_000n, receipts: stored.map((a) => a.encoded) },
+    sessions: [],
+    accepted: stored,
+    receiptsTotal: BigInt(stored.length),
+  })
+  const entries = await sc.close()
+  t.equal(entries.length, MAX_CHECKPOINT_ENTRIES, 'a full checkpoint')
+  same(t, entries[entries.length - 1]!.sessionId, stored[MAX_CHECKPOINT_ENTRIES - 1]!.sessionId, 'the lowest session ids')
+  t.equal(skipped.length, 2, 'the two left out are reported')
+  t.match(skipped[0], /already holds 4096 entries/)
+  t.equal(buildCheckpoint({ cycle: CYCLE, prevCheckpoint: ZERO_HASH, entries }).entries.length, MAX_CHECKPOINT_ENTRIES, 'the checkpoint builds')
+})
