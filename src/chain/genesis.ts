@@ -71,7 +71,7 @@ const hex = hexOf
  * Parameters added after chains were running: at their default they stay out of the canonical form, so an existing data directory (whose genesis
  * never named them) keeps its genesis hash; set to anything else they are part of it.
  */
-const LATER_PARAMS = { flowMaxRateBytesPerSec: DEFAULT_PARAMS.flowMaxRateBytesPerSec } as const
+const LATER_PARAMS = { flowMaxRateBytesPerSec: DEFAULT_PARAMS.flowMaxRateBytesPerSec, flowAuditBps: DEFAULT_PARAMS.flowAuditBps } as const
 
 /**
  * Deterministic JSON: sorted keys, no whitespace, every bigint as a decimal string, bytes as

@@ -16,6 +16,8 @@ export interface FlowConfig {
   committeeSize: number
   challengeMs: bigint
   sampleLagBlocks: bigint
+  /** share of a pending checkpoint's entries each RN/CN challenges by itself, basis points (a node policy: the chain does not enforce it) */
+  auditBps: number
   /** `L`, bytes */
   logThresholdBytes: bigint
   capFactorBps: bigint
@@ -43,6 +45,7 @@ export function flowConfigFromParams(p: GenesisParams, foundation: string | null
     committeeSize: p.flowCommitteeSize,
     challengeMs: BigInt(p.flowChallengeSec) * 1000n,
     sampleLagBlocks: BigInt(p.flowSampleLagBlocks),
+    auditBps: p.flowAuditBps,
     logThresholdBytes: p.flowLogThresholdBytes,
     capFactorBps: BigInt(p.flowCapFactorBps),
     maxRateBytesPerSec: p.flowMaxRateBytesPerSec,

@@ -18,5 +18,15 @@ t.test('flowMaxRateBytesPerSec enters the genesis hash only off its default', as
   t.match(set, /"flowMaxRateBytesPerSec":"1000"/, 'set: part of it')
   t.not(createHash('sha256').update(set).digest('hex'), createHash('sha256').update(plain).digest('hex'), 'so the hash differs')
   // every other parameter is still in the form
-  for (const k of Object.keys(DEFAULT_PARAMS).filter((k) => k !== 'flowMaxRateBytesPerSec')) t.match(plain, `"${k}":`, `${k} in the form`)
+  for (const k of Object.keys(DEFAULT_PARAMS).filter((k) => k !== 'flowMaxRateBytesPerSec' && k !== 'flowAuditBps')) t.match(plain, `"${k}":`, `${k} in the form`)
+})
+
+t.test('flowAuditBps enters the genesis hash only off its default', async (t) => {
+  const g = devGenesis()
+  t.equal(g.params.flowAuditBps, DEFAULT_PARAMS.flowAuditBps, 'the dev genesis takes the default')
+  const plain = canonicalGenesisJson(g)
+  t.notMatch(plain, /flowAuditBps/, 'at its default: not in the canonical form')
+  const set = canonicalGenesisJson(devGenesis((x) => (x.params.flowAuditBps = 10_000)))
+  t.match(set, /"flowAuditBps":10000/, 'set: part of it')
+  t.not(createHash('sha256').update(set).digest('hex'), createHash('sha256').update(plain).digest('hex'), 'so the hash differs')
 })
