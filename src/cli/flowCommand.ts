@@ -11,7 +11,7 @@ const HELP = `nfc flow — Proof of Valuable Flow tools
 
 Usage:
   nfc flow simulate [--rpc URL] [--consumers C] [--providers P] [--seconds S]
-                    [--cheat self-dealing|replay|inflate] [--funder-key HEX] [--seed N]
+                    [--cheat self-dealing|replay|inflate|no-openings] [--funder-key HEX] [--seed N]
                     [--no-wait]
 
   simulate      C consumers and P providers exchange real byte streams for S seconds; both ends
@@ -19,7 +19,9 @@ Usage:
                 them with flow_submitReceipt. The providers are funded and pledged as edge nodes
                 and the consumers buy NB fuel first (from --funder-key). At the end: bytes
                 counted, receipts accepted and rejected (with reasons) and, once the cycle's
-                checkpoint is applied on chain, the rewards each provider earned.
+                checkpoint is applied on chain, the rewards each provider earned. The providers
+                answer the slice challenges on their entries (FlowRewards.openSlice); the
+                summary counts each one's entries challenged, answered and voided.
 
 Options:
   --rpc URL         the node's JSON-RPC (default http://127.0.0.1:8545)
@@ -29,7 +31,10 @@ Options:
   --cheat KIND      self-dealing: each provider buys its consumers' NB (accepted, earns 0);
                     replay: every receipt is submitted twice (the replays are rejected);
                     inflate: providers double every other claim after the consumer signed
-                    (rejected)
+                    (rejected);
+                    no-openings: provider 0 never answers the slice challenges the nodes'
+                    audits send (its challenged entries are voided: unpaid); the other
+                    providers answer and are paid. Needs --providers 2 or more
   --funder-key HEX  private key that pays for the set-up (default: dev account 0 of the dev chain)
   --seed N          seed of the keys and the traffic (default 1)
   --no-wait         do not wait for the checkpoint to be applied before printing rewards
@@ -73,8 +78,8 @@ export async function flowCommand(argv: string[]): Promise<number> {
       return 0
     }
     const cheat = values.cheat
-    if (cheat !== undefined && cheat !== 'self-dealing' && cheat !== 'replay' && cheat !== 'inflate') {
-      throw new UsageError(`--cheat wants self-dealing, replay or inflate, got "${cheat}"`)
+    if (cheat !== undefined && cheat !== 'self-dealing' && cheat !== 'replay' && cheat !== 'inflate' && cheat !== 'no-openings') {
+      throw new UsageError(`--cheat wants self-dealing, replay, inflate or no-openings, got "${cheat}"`)
     }
     const rpc = values.rpc ?? 'http://127.0.0.1:8545'
     if (!/^https?:\/\/[^\s]+$/.test(rpc)) throw new UsageError(`--rpc wants an http(s) URL, got "${rpc}"`)
@@ -89,6 +94,9 @@ export async function flowCommand(argv: string[]): Promise<number> {
       funderKey: key.startsWith('0x') ? key : `0x${key}`,
       waitRewards: values['no-wait'] !== true,
       ...(cheat === undefined ? {} : { cheat: cheat as Cheat }),
+    }
+    if (cheat === 'no-openings' && opts.providers < 2) {
+      throw new UsageError(`--cheat no-openings needs --providers 2 or more (provider 0 never answers, the others do), got ${opts.providers}`)
     }
   } catch (e) {
     process.stderr.write(`nfc flow simulate: ${(e as Error).message}\n\nRun \`nfc flow --help\` for the options.\n`)

@@ -1,4 +1,4 @@
-// Long on purpose (510 lines): the bounded receipt cache and the fraud search over it share their eviction rules.
+// Long on purpose (598 lines): the bounded receipt cache and the fraud search over it share their eviction rules; the audits share its per-checkpoint bookkeeping.
 /**
  * The node's fraud-proof watcher (DESIGN §5.7 "any RN/CN may submit a fraud proof"). Every
  * receipt this node handles — over RPC or P2P, accepted or refused — is remembered in a bounded

@@ -1,4 +1,4 @@
-// Long on purpose (416 lines): one simulation read top to bottom (set-up transactions, traffic, receipts, cheats, the report); splitting it would scatter one story.
+// Long on purpose (448 lines): one simulation read top to bottom (set-up transactions, traffic, receipts, cheats, the report); splitting it would scatter one story.
 /**
  * The traffic simulator behind `nfc flow simulate`: C consumers and P providers exchange real byte
  * streams (traffic.ts) for S seconds against a running node, sign cumulative receipts at both ends
@@ -13,6 +13,13 @@
  * pair self-dealing (NB.funder(consumer) == provider): its traffic is accepted and earns nothing.
  * `--cheat replay` resubmits every receipt once more; `--cheat inflate` has the provider double
  * its claim after the consumer signed — both must be rejected by the side-chain.
+ *
+ * Slice audits (DESIGN §12): while the run lasts and until its checkpoints are settled, the
+ * providers watch their checkpoints' entries (flow_getCheckpoint: seedHash, each entry's challenge
+ * state) and answer every open slice challenge on their sessions with FlowRewards.openSlice (the
+ * opening of the leaf the seed picks, traffic.ts openingFor). With `--cheat no-openings` provider 0
+ * never answers: the auditors' challenges on its entries stay open and the engine voids them when
+ * the window ends, so it is not paid for them, while the other providers answer and are paid.
  */
 import { Contract, JsonRpcProvider, NonceManager, Wallet, parseEther, formatEther, type InterfaceAbi, type TransactionResponse } from 'ethers'
 import { readFileSync } from 'node:fs'
@@ -23,9 +30,10 @@ import { packageRoot } from '../core/index.js'
 import { RECEIPT_DOMAIN_TAG, receiptHash, receiptToJson, signReceipt, type FlowReceipt, type SignedReceipt } from '../flow/receipt.js'
 import { sampleRootOfSlices } from '../flow/sampling.js'
 import { bytesOfHexLoose } from '../util/bytes.js'
+import { Auditor, type ProviderAudit } from './audits.js'
 import { newStream, packedSlices, Rng, sendBurst, type Stream } from './traffic.js'
 
-export type Cheat = 'self-dealing' | 'replay' | 'inflate'
+export type Cheat = 'self-dealing' | 'replay' | 'inflate' | 'no-openings'
 
 export interface SimOptions {
   rpc: string
@@ -52,7 +60,11 @@ export interface SimSummary {
   cycle: bigint | null
   rewards: { address: string; locked: bigint; unlocking: bigint; withdrawable: bigint }[]
   rewardsApplied: boolean
+  /** per provider: the slice challenges on its entries, the ones it answered, and its entries voided */
+  audits: ProviderAudit[]
 }
+
+export type { ProviderAudit } from './audits.js'
 
 const ZERO32 = new Uint8Array(32)
 const TICK_MS = 250
@@ -110,6 +122,8 @@ interface Session {
   bytesDown: bigint
   prevHash: Uint8Array
   last: SignedReceipt | null
+  /** seq → how many sampled slices its receipt's sampleRoot commits to (what an opening of it needs) */
+  sliceCounts: Map<bigint, number>
 }
 
 function party(key: string, provider: JsonRpcProvider): Party {
@@ -223,7 +237,8 @@ async function refund(parties: Party[], to: string, provider: JsonRpcProvider, p
 }
 
 function receiptOf(s: Session, cycle: bigint, chainId: bigint, expiryHeight: bigint): FlowReceipt {
-  const { sampleRoot } = sampleRootOfSlices(packedSlices(s.down))
+  const { sampleRoot, count } = sampleRootOfSlices(packedSlices(s.down))
+  s.sliceCounts.set(s.seq, count)
   return {
     domainTag: RECEIPT_DOMAIN_TAG,
     chainId,
@@ -277,6 +292,7 @@ export async function simulate(opts: SimOptions): Promise<SimSummary> {
     bytesDown: 0n,
     prevHash: ZERO32,
     last: null,
+    sliceCounts: new Map(),
   }))
 
   const summary: SimSummary = {
@@ -285,7 +301,17 @@ export async function simulate(opts: SimOptions): Promise<SimSummary> {
     cycle: null,
     rewards: [],
     rewardsApplied: false,
+    audits: providers.map((p, i) => ({ address: p.address, cheater: opts.cheat === 'no-openings' && i === 0, challenged: 0, answered: 0, voided: 0 })),
   }
+  const auditor = new Auditor(
+    (method, params) => rpc.call(method, params),
+    sessions,
+    summary.audits,
+    providers.map((p) => p.address),
+    providers.map((p) => new NonceManager(p.wallet)),
+    new Contract(SYSTEM_CONTRACTS.flowRewards, abi('FlowRewards'), provider),
+    log,
+  )
   const reject = (reason: string) => {
     summary.receipts.rejected++
     summary.receipts.reasons[reason] = (summary.receipts.reasons[reason] ?? 0) + 1
@@ -361,6 +387,7 @@ export async function simulate(opts: SimOptions): Promise<SimSummary> {
       }
     }
     ticks++
+    await auditor.poll(summary.cycle)
     const left = Math.max(0, Math.ceil((end - Date.now()) / 1000))
     progress(
       `traffic: ${(Number(summary.bytes.receipted) / 1e6).toFixed(1)} MB receipted, ` +
@@ -372,8 +399,9 @@ export async function simulate(opts: SimOptions): Promise<SimSummary> {
   log(`traffic done: ${ticks} ticks`)
 
   if (opts.waitRewards !== false && summary.cycle !== null && summary.receipts.accepted > 0) {
-    summary.rewardsApplied = await waitApplied(rpc, summary.cycle, opts.waitLimitSec ?? 600, progress)
+    summary.rewardsApplied = await waitApplied(rpc, summary.cycle, opts.waitLimitSec ?? 600, progress, () => auditor.poll(summary.cycle))
   }
+  await auditor.tally()
   for (const p of providers) {
     const r = await rpc.call<{ locked: string; unlocking: string; withdrawable: string }>('flow_getRewards', [p.address])
     summary.rewards.push({ address: p.address, locked: BigInt(r.locked), unlocking: BigInt(r.unlocking), withdrawable: BigInt(r.withdrawable) })
@@ -383,9 +411,10 @@ export async function simulate(opts: SimOptions): Promise<SimSummary> {
 }
 
 /** Waits for the checkpoint of `cycle` (and any later one holding this traffic) to be applied. */
-async function waitApplied(rpc: Rpc, cycle: bigint, limitSec: number, progress: (s: string) => void): Promise<boolean> {
+async function waitApplied(rpc: Rpc, cycle: bigint, limitSec: number, progress: (s: string) => void, eachSecond: () => Promise<void>): Promise<boolean> {
   const deadline = Date.now() + limitSec * 1000
   while (Date.now() < deadline) {
+    await eachSecond()
     const cp = await rpc.call<{ status: string; challengeEndsAt?: string } | null>('flow_getCheckpoint', [`0x${cycle.toString(16)}`])
     const side = await rpc.call<{ cycle: string }>('flow_getSideChain', [])
     if (cp?.status === 'applied') return true
@@ -412,6 +441,8 @@ export function formatSummary(s: SimSummary): string {
     ...s.rewards.map(
       (r) => `  ${r.address}: locked ${formatEther(r.locked)} NFC, unlocking ${formatEther(r.unlocking)}, withdrawable ${formatEther(r.withdrawable)}`,
     ),
+    'slice audits (entries challenged / answered / voided):',
+    ...s.audits.map((a) => `  ${a.address}${a.cheater ? ' (never answers)' : ''}: ${a.challenged} / ${a.answered} / ${a.voided}`),
   ]
   return lines.join('\n')
 }
