@@ -49,7 +49,11 @@ t.test('--cheat no-openings: the node audits by itself; the provider that never 
   t.equal(s.rewards[0]!.address, cheater!.address)
   t.equal(s.rewards[0]!.locked, 0n, 'the cheater earned nothing')
   t.ok(s.rewards[1]!.locked > 0n, `the honest provider earned a locked reward (${s.rewards[1]!.locked} wei)`)
-  t.match(formatSummary(s), /slice audits \(entries challenged \/ answered \/ voided\):\n {2}0x[0-9a-f]{40} \(never answers\): \d+ \/ 0 \/ \d+/, 'figures printed')
+  t.match(
+    formatSummary(s),
+    /slice audits \(entries challenged \/ answered \/ voided\):\n {2}0x[0-9a-f]{40} \(never answers\): \d+ \/ 0 \/ \d+/,
+    'figures printed',
+  )
 
   const supply = await n.rpc('nfc_getSupply')
   t.equal(BigInt(supply.total), 2_100_000_000n * 10n ** 18n, 'the supply is intact')

@@ -18,7 +18,8 @@ t.test('flowMaxRateBytesPerSec enters the genesis hash only off its default', as
   t.match(set, /"flowMaxRateBytesPerSec":"1000"/, 'set: part of it')
   t.not(createHash('sha256').update(set).digest('hex'), createHash('sha256').update(plain).digest('hex'), 'so the hash differs')
   // every other parameter is still in the form
-  for (const k of Object.keys(DEFAULT_PARAMS).filter((k) => k !== 'flowMaxRateBytesPerSec' && k !== 'flowAuditBps')) t.match(plain, `"${k}":`, `${k} in the form`)
+  for (const k of Object.keys(DEFAULT_PARAMS).filter((k) => k !== 'flowMaxRateBytesPerSec' && k !== 'flowAuditBps'))
+    t.match(plain, `"${k}":`, `${k} in the form`)
 })
 
 t.test('flowAuditBps enters the genesis hash only off its default', async (t) => {

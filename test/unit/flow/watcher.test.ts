@@ -491,7 +491,11 @@ t.test('a head with nothing new reads no entry and proves nothing again', async 
     checkpoint(5n, [...honest.slice(0, 3).map((r) => entryOf(r)), entryOf(late)], chain.time + 100n * 1_000n),
   ]
   await watcher.onHead()
-  t.same(chain.calls, { pendingCheckpoints: 1, entries: 2, entryLive: 1, entryUnchallenged: 0 }, 'each checkpoint read once; the live check before the one send')
+  t.same(
+    chain.calls,
+    { pendingCheckpoints: 1, entries: 2, entryLive: 1, entryUnchallenged: 0 },
+    'each checkpoint read once; the live check before the one send',
+  )
   t.equal(watcher.provesRun, 12, 'every entry with a cached receipt proven once (not the late one)')
   t.same(
     sent.map((s) => [s.proof.cycle, s.proof.entryIndex]),
@@ -502,7 +506,11 @@ t.test('a head with nothing new reads no entry and proves nothing again', async 
     chain.next()
     await watcher.onHead()
   }
-  t.same(chain.calls, { pendingCheckpoints: Number(RESUBMIT_BLOCKS), entries: 2, entryLive: 1, entryUnchallenged: 0 }, 'later heads: one header read each, no entry read')
+  t.same(
+    chain.calls,
+    { pendingCheckpoints: Number(RESUBMIT_BLOCKS), entries: 2, entryLive: 1, entryUnchallenged: 0 },
+    'later heads: one header read each, no entry read',
+  )
   t.equal(watcher.provesRun, 12, 'and no proof run again')
   t.equal(chain.allowedReads, 1, 'the RN/CN right read only when there was something to send')
 
