@@ -8,6 +8,9 @@ import type { Contract, Signer, TransactionResponse } from 'ethers'
 import { bytesOfHexLoose, hexOf } from '../util/bytes.js'
 import { openingFor, type Stream } from './traffic.js'
 
+/** the checkpoints are read at most this often (the traffic loop calls `poll` every tick) */
+const POLL_INTERVAL_MS = 1000
+
 /** one JSON-RPC call to the node */
 export type RpcCall = (method: string, params: unknown[]) => Promise<unknown>
 
@@ -49,6 +52,9 @@ export class Auditor {
   /** `${cycle}:${entry}` of the challenges answered (or, for the cheater, ignored) */
   private readonly handled = new Set<string>()
   private readonly sent: Promise<void>[] = []
+  /** cycles whose checkpoint is applied or voided: nothing more to answer */
+  private readonly settled = new Set<bigint>()
+  private polledAtMs = 0
   private readonly bySession: Map<string, AuditedSession>
 
   /**
@@ -78,13 +84,29 @@ export class Auditor {
     return { p: this.providers.indexOf(s.provider.address), s }
   }
 
-  /** answers the open challenges of the cycles this run sent receipts in, up to `cycle` */
+  /**
+   * Answers the open challenges of the cycles this run sent receipts in, up to `cycle` (at most
+   * once a second; a failed read is logged and retried at the next poll, never thrown).
+   */
   async poll(cycle: bigint | null): Promise<void> {
     if (cycle === null) return
     this.first ??= cycle
     if (this.last === null || cycle > this.last) this.last = cycle
-    for (let c = this.first; c <= this.last; c++) {
+    if (Date.now() - this.polledAtMs < POLL_INTERVAL_MS) return
+    this.polledAtMs = Date.now()
+    try {
+      await this.answerOpen(this.first, this.last)
+    } catch (e) {
+      // a busy node may refuse a read ("limit exceeded"): the challenge is still open at the next poll
+      this.log(`could not read the checkpoints for slice challenges (next poll retries): ${(e as Error).message}`)
+    }
+  }
+
+  private async answerOpen(first: bigint, last: bigint): Promise<void> {
+    for (let c = first; c <= last; c++) {
+      if (this.settled.has(c)) continue
       const cp = await this.checkpoint(c)
+      if (cp !== null && cp.status !== 'pending') this.settled.add(c)
       if (cp === null || cp.status !== 'pending' || cp.seedHash === null) continue
       cp.entries.forEach((e, i) => {
         const key = `${c}:${i}`
