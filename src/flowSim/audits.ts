@@ -132,6 +132,8 @@ export class Auditor {
       const r = await tx.wait()
       if (r === null || r.status !== 1) throw new Error(`transaction ${tx.hash} failed`)
     } catch (e) {
+      // still open: the next poll tries again (a busy node sheds calls; a revert repeats and is logged again)
+      this.handled.delete(`${cycle}:${index}`)
       this.log(`provider ${s.provider.address} could not answer the slice challenge on entry ${index} of cycle ${cycle}: ${(e as Error).message}`)
     }
   }
