@@ -75,6 +75,7 @@ const LATER_PARAMS = {
   flowMaxRateBytesPerSec: DEFAULT_PARAMS.flowMaxRateBytesPerSec,
   flowSignDeadlineSec: DEFAULT_PARAMS.flowSignDeadlineSec,
   flowSelfDealingWindowCycles: DEFAULT_PARAMS.flowSelfDealingWindowCycles,
+  flowAuditBps: DEFAULT_PARAMS.flowAuditBps,
 } as const
 
 /**

@@ -149,6 +149,8 @@ export const paramsSchema = z.object({
   flowSignDeadlineSec: int(1, SAFE, 60),
   /** `k`: the sample seed of a receipt uses the block k blocks after its commitment (DESIGN §5.4) */
   flowSampleLagBlocks: int(1, 256, 3),
+  /** share of each pending checkpoint's entries every RN/CN challenges for a slice opening by itself, basis points (DESIGN §12 "Audits run by themselves") */
+  flowAuditBps: int(0, 10_000, 500),
   /** `L`: bytes per (consumer, provider) pair and cycle above which bytes count logarithmically */
   flowLogThresholdBytes: bigInteger(1n, MAX_UINT64, 10_000_000_000n),
   /** `capFactor` in basis points: a pair's reward ≤ capFactor × the value of the NB fuel burned for it */

@@ -11,7 +11,7 @@ const HELP = `nfc flow — Proof of Valuable Flow tools
 
 Usage:
   nfc flow simulate [--rpc URL] [--consumers C] [--providers P] [--seconds S]
-                    [--cheat self-dealing|hop-self-dealing|replay|inflate|split-withdrawals|absent-member|overflow]
+                    [--cheat self-dealing|hop-self-dealing|replay|inflate|split-withdrawals|absent-member|overflow|no-openings]
                     [--funder-key HEX] [--seed N]
                     [--no-wait]
 
@@ -22,7 +22,9 @@ Usage:
                 counted, receipts accepted and rejected (with reasons) and, once the cycle's
                 checkpoint is applied on chain, the rewards each provider earned; then the
                 economics: NFC earned (rewards + coin-time bonus) against the NB fuel burned
-                × capFactor, with a FAIL line if the strategy earned more.
+                × capFactor, with a FAIL line if the strategy earned more. The providers
+                answer the slice challenges on their entries (FlowRewards.openSlice); the
+                summary counts each one's entries challenged, answered and voided.
 
 Options:
   --rpc URL         the node's JSON-RPC (default http://127.0.0.1:8545)
@@ -44,6 +46,9 @@ Options:
                     overflow: a fresh key with no funds and no pledge also submits receipts
                     it signed at both ends with totals 2^256−1, 2^64 and 1 MiB every tick
                     (refused at the edge; the honest providers are still paid)
+                    no-openings: provider 0 never answers the slice challenges the nodes'
+                    audits send (its challenged entries are voided: unpaid); the other
+                    providers answer and are paid. Needs --providers 2 or more
   --funder-key HEX  private key that pays for the set-up (default: dev account 0 of the dev chain)
   --seed N          seed of the keys and the traffic (default 1)
   --no-wait         do not wait for the checkpoint to be applied before printing rewards
@@ -103,6 +108,9 @@ export async function flowCommand(argv: string[]): Promise<number> {
       funderKey: key.startsWith('0x') ? key : `0x${key}`,
       waitRewards: values['no-wait'] !== true,
       ...(cheat === undefined ? {} : { cheat: cheat as Cheat }),
+    }
+    if (cheat === 'no-openings' && opts.providers < 2) {
+      throw new UsageError(`--cheat no-openings needs --providers 2 or more (provider 0 never answers, the others do), got ${opts.providers}`)
     }
   } catch (e) {
     process.stderr.write(`nfc flow simulate: ${(e as Error).message}\n\nRun \`nfc flow --help\` for the options.\n`)

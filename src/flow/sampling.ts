@@ -4,12 +4,18 @@
  * so an opening carries its own leaf count. After the checkpoint is on chain, a block hash the
  * provider could not know picks one leaf to open (SliceMismatch challenge-response).
  *
+ * Audits (DESIGN §12 "Audits run by themselves"): each RN/CN challenges a seeded fraction of a
+ * checkpoint's entries (`auditSelected`), drawn from the same seed block, so neither the provider
+ * nor the committee knew which entries when the receipts were signed, and each auditor picks its
+ * own (its address is in the draw).
+ *
  * Leaf = keccak256(u32be(pktSeq) ‖ slice), exactly the slice hash of core.countPackets.
  * Every function takes an optional core so tests can check the WASM and JS cores agree.
  */
 import { core as defaultCore, type Core } from '../core/index.js'
 // the pure §4 rejection-sampling draw (layering note: consensus/dpos/shuffle is pure, no state)
 import { draw } from '../consensus/dpos/shuffle.js'
+import { bytesOfHexLoose } from '../util/bytes.js'
 import { badFormat } from './errors.js'
 import { bytesEqual, checkBytes, concatBytes, u32be, u64be } from './receipt.js'
 
@@ -50,6 +56,25 @@ export function openingIndex(seed: Uint8Array, count: number): number {
   checkBytes(seed, 32, 'seed')
   if (!Number.isInteger(count) || count < 1 || count > 0xffff_ffff) throw badFormat('count', 'must be a uint32 ≥ 1', { count })
   return Number(draw(seed, 0, BigInt(count)))
+}
+
+/** the basis-point scale of an audit fraction (10,000 = every entry) */
+export const AUDIT_BPS_SCALE = 10_000
+
+/**
+ * Whether `auditor` challenges entry `entryIndex` of a checkpoint whose seed block hash is
+ * `seedHash`: draw(keccak256(seedHash ‖ auditor ‖ u32be(entryIndex)), 0, 10,000) < auditBps.
+ * Deterministic (chain data only), so anyone can tell which entries an auditor was due to audit.
+ */
+export function auditSelected(seedHash: Uint8Array, auditor: string, entryIndex: number, auditBps: number, c: Core = defaultCore): boolean {
+  checkBytes(seedHash, 32, 'seedHash')
+  if (!/^0x[0-9a-fA-F]{40}$/.test(auditor)) throw badFormat('auditor', 'expected a 0x-prefixed 20-byte address', { auditor })
+  if (!Number.isInteger(auditBps) || auditBps < 0 || auditBps > AUDIT_BPS_SCALE) {
+    throw badFormat('auditBps', `must be an integer from 0 to ${AUDIT_BPS_SCALE}`, { auditBps })
+  }
+  if (auditBps === 0) return false
+  const seed = c.keccak256(concatBytes(seedHash, bytesOfHexLoose(auditor), u32be(entryIndex, 'entryIndex')))
+  return draw(seed, 0, BigInt(AUDIT_BPS_SCALE)) < BigInt(auditBps)
 }
 
 /** keccak256(u32be(pktSeq) ‖ slice): the packet counter's slice hash */

@@ -1,4 +1,4 @@
-// Long on purpose (510 lines): the bounded receipt cache and the fraud search over it share their eviction rules.
+// Long on purpose (598 lines): the bounded receipt cache and the fraud search over it share their eviction rules; the audits share its per-checkpoint bookkeeping.
 /**
  * The node's fraud-proof watcher (DESIGN §5.7 "any RN/CN may submit a fraud proof"). Every
  * receipt this node handles — over RPC or P2P, accepted or refused — is remembered in a bounded
@@ -45,6 +45,16 @@
  * nodes do not relay, stays under its sender). And node ids are free: a flooder with k identities
  * squeezes every source towards max/(k + 1).
  *
+ * Audits (DESIGN §12 "Audits run by themselves"), with the `audit` option: once a pending
+ * checkpoint's sample seed block is known (`seedHash`), the watcher challenges the entries
+ * `auditSelected(seedHash, auditor, index, auditBps)` draws — `Evidence.challengeSlice`, the
+ * on-chain request for the sampled slice opening — while the challenge half of the window is
+ * open, whether or not it holds their receipts. The provider answers with `FlowRewards.openSlice`;
+ * a challenge still unanswered when the window ends voids the entry (the engine, at application),
+ * and a wrong opening reverts, so it is one that never came. A challenge is sent once per entry
+ * (again RESUBMIT_BLOCKS later while the entry is still live and unchallenged on chain: the send
+ * was dropped or reverted), never to an entry already voided or challenged by someone else.
+ *
  * The main chain is reached only through `FlowWatchView` (the node implements it on the head
  * state), so this module imports no consensus or node code — as service.ts.
  */
@@ -53,6 +63,7 @@ import type { Logger } from '../util/logger.js'
 import type { CheckpointEntry } from './checkpoint.js'
 import { checkFraud, encodeFraudProof, entryDiffers, FraudKind, type FraudProof } from './fraudProof.js'
 import { receiptHash, type SignedReceipt } from './receipt.js'
+import { AUDIT_BPS_SCALE, auditSelected } from './sampling.js'
 import { verifyOnThread, type SignatureVerifier } from './sideChain.js'
 import { SerialQueue } from '../util/serialQueue.js'
 
@@ -71,6 +82,10 @@ export interface PendingCheckpoint {
   challengeEndsMs: bigint
   /** signers of the checkpoint: each is penalised by the first proof (gas) */
   signers: number
+  /** the hash of the sample seed block (committedAt + k); absent or all zero until the engine recorded it */
+  seedHash?: Uint8Array
+  /** slice challenges are accepted while the block time is below this (ms): the first half of the window */
+  challengeClosesMs?: bigint
 }
 
 export interface FlowWatchView {
@@ -82,6 +97,8 @@ export interface FlowWatchView {
   entries(cycle: bigint): Promise<WatchedEntry[]>
   /** whether entry `index` of `cycle` is still live at the head state (its status word only) */
   entryLive(cycle: bigint, index: number): Promise<boolean>
+  /** whether entry `index` of `cycle` is live with no slice challenge on it at the head state */
+  entryUnchallenged(cycle: bigint, index: number): Promise<boolean>
   /** whether the key's account is an RN or CN with its role's pledge that has not exited */
   canSubmitEvidence(): Promise<boolean>
 }
@@ -100,6 +117,17 @@ export interface FlowWatcherOptions {
    * head time + leadMs < challengeEndsMs, since a proof landing at or after the window end reverts
    */
   leadMs?: bigint
+  /** audits: challenge a seeded fraction of every pending checkpoint's entries (none without this) */
+  audit?: AuditOptions
+}
+
+export interface AuditOptions {
+  /** the node's key's address (lowercase 0x): part of the selection seed, so each auditor picks its own entries */
+  auditor: string
+  /** share of the entries challenged, basis points (genesis `flowAuditBps`) */
+  auditBps: number
+  /** sends `Evidence.challengeSlice(cycle, entryIndex)` from the key's account; returns the tx hash */
+  challengeSlice: (cycle: bigint, entryIndex: number, gasLimit: bigint) => Promise<Uint8Array>
 }
 
 export const DEFAULT_MAX_RECEIPTS = 65_536
@@ -122,6 +150,12 @@ export function fraudProofGas(proof: Uint8Array, signers: number): bigint {
   return ((21_000n + 16n * calldata + exec) * 3n) / 2n
 }
 
+/**
+ * Gas of challengeSlice: the Evidence gas table (30,000) + intrinsic + calldata (selector and two
+ * words, 16 gas a byte at most), with half again as headroom.
+ */
+export const CHALLENGE_SLICE_GAS = ((21_000n + 16n * (4n + 64n) + 30_000n) * 3n) / 2n
+
 const seqKey = (sessionId: Uint8Array, seq: bigint): string => `${bytesToHex(sessionId)}:${seq}`
 const checkpointKey = (cp: PendingCheckpoint): string => `${cp.cycle}:${cp.checkpointHash.toLowerCase()}`
 
@@ -137,6 +171,8 @@ interface Watched {
   provable: Map<number, FraudProof>
   /** entry index → head number when its proof was sent */
   sent: Map<number, bigint>
+  /** entry index → head number when this node's slice challenge was sent */
+  challenged: Map<number, bigint>
 }
 
 function push(index: Map<string, number[]>, key: string, i: number): void {
@@ -254,6 +290,13 @@ export class FlowWatcher {
     this.max = o.maxReceipts ?? DEFAULT_MAX_RECEIPTS
     this.verify = o.verify ?? verifyOnThread
     if (!Number.isSafeInteger(this.max) || this.max < 1) throw new RangeError(`maxReceipts must be a positive integer, got ${String(o.maxReceipts)}`)
+    const a = o.audit
+    if (a !== undefined) {
+      if (!Number.isInteger(a.auditBps) || a.auditBps < 0 || a.auditBps > AUDIT_BPS_SCALE) {
+        throw new RangeError(`auditBps must be an integer from 0 to ${AUDIT_BPS_SCALE}, got ${String(a.auditBps)}`)
+      }
+      if (!/^0x[0-9a-fA-F]{40}$/.test(a.auditor)) throw new RangeError(`auditor must be a 0x-prefixed 20-byte address, got ${a.auditor}`)
+    }
   }
 
   /** receipts remembered */
@@ -335,7 +378,8 @@ export class FlowWatcher {
   }
 
   private async check(): Promise<void> {
-    if (this.receipts.size === 0) return // nothing seen: nothing could be proven, nothing was sent
+    // nothing seen: nothing could be proven, nothing was sent (an auditor still audits)
+    if (this.receipts.size === 0 && !this.auditing) return
     const head = this.o.view.head()
     const lead = this.o.leadMs ?? 0n
     const pending = (await this.o.view.pendingCheckpoints())
@@ -377,7 +421,7 @@ export class FlowWatcher {
         const k = checkpointKey(cp)
         if (this.watched.has(k)) continue
         const entries = await this.o.view.entries(cp.cycle)
-        const w: Watched = { header: cp, entries, byReceipt: new Map(), bySeq: new Map(), provable: new Map(), sent: new Map() }
+        const w: Watched = { header: cp, entries, byReceipt: new Map(), bySeq: new Map(), provable: new Map(), sent: new Map(), challenged: new Map() }
         for (let i = 0; i < entries.length; i++) {
           const e = entries[i]!
           push(w.byReceipt, bytesToHex(e.receiptHash), i)
@@ -424,6 +468,49 @@ export class FlowWatcher {
           })
         } catch (err) {
           this.o.logger.warn('could not submit a flow fraud proof', { cycle: cp.cycle, entryIndex: i, kind: kindName(proof.kind), error: err })
+        }
+      }
+    }
+    await this.audit(pending, head, allowed)
+  }
+
+  private get auditing(): boolean {
+    return this.o.audit !== undefined && this.o.audit.auditBps > 0
+  }
+
+  /**
+   * Sends the slice challenges due at this head: the entries of the pending checkpoints whose
+   * seed is known and whose challenge half is open (a block away at least) that this auditor
+   * draws, not yet challenged by it (or RESUBMIT_BLOCKS ago), live and unchallenged on chain.
+   * `allowed` is the RN/CN right if this head already read it.
+   */
+  private async audit(pending: readonly PendingCheckpoint[], head: { number: bigint; timestampMs: bigint }, allowed: boolean | null): Promise<void> {
+    const a = this.o.audit
+    if (a === undefined || !this.auditing) return
+    const lead = this.o.leadMs ?? 0n
+    for (const cp of pending) {
+      const seed = cp.seedHash
+      if (seed === undefined || seed.every((b) => b === 0)) continue
+      if (cp.challengeClosesMs === undefined || head.timestampMs + lead >= cp.challengeClosesMs) continue
+      const w = this.watched.get(checkpointKey(cp))
+      if (w === undefined) continue
+      for (let i = 0; i < w.entries.length; i++) {
+        if (w.provable.has(i)) continue // a fraud proof voids it anyway
+        const at = w.challenged.get(i)
+        if (at !== undefined && head.number < at + RESUBMIT_BLOCKS) continue
+        if (!auditSelected(seed, a.auditor, i, a.auditBps)) continue
+        if (!(await this.o.view.entryUnchallenged(cp.cycle, i))) {
+          w.challenged.set(i, head.number) // voided or challenged: looked at again only RESUBMIT_BLOCKS later
+          continue
+        }
+        allowed ??= await this.o.view.canSubmitEvidence()
+        if (!allowed) return
+        try {
+          const tx = await a.challengeSlice(cp.cycle, i, CHALLENGE_SLICE_GAS)
+          w.challenged.set(i, head.number)
+          this.o.logger.info('sent a slice challenge', { cycle: cp.cycle, entryIndex: i, provider: w.entries[i]!.provider, again: at !== undefined, tx })
+        } catch (err) {
+          this.o.logger.warn('could not send a slice challenge', { cycle: cp.cycle, entryIndex: i, error: err })
         }
       }
     }

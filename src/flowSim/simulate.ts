@@ -1,4 +1,4 @@
-// Long on purpose (455 lines): one simulation read top to bottom (set-up transactions, traffic, receipts, cheats, the report); splitting it would scatter one story.
+// Long on purpose (677 lines): one simulation read top to bottom (set-up transactions, traffic, receipts, cheats, the report); splitting it would scatter one story.
 /**
  * The traffic simulator behind `nfc flow simulate`: C consumers and P providers exchange real byte
  * streams (traffic.ts) for S seconds against a running node, sign cumulative receipts at both ends
@@ -31,6 +31,14 @@
  * the honest traffic, it submits receipts it signed at both ends whose running totals are 2^256−1
  * and 2^64 (one past uint64), and one of a plausible size — all must be refused at the edge (the
  * bound, then the unpledged provider), the honest providers paid and the forger earn nothing.
+
+ *
+ * Slice audits (DESIGN §12): while the run lasts and until its checkpoints are settled, the
+ * providers watch their checkpoints' entries (flow_getCheckpoint: seedHash, each entry's challenge
+ * state) and answer every open slice challenge on their sessions with FlowRewards.openSlice (the
+ * opening of the leaf the seed picks, traffic.ts openingFor). With `--cheat no-openings` provider 0
+ * never answers: the auditors' challenges on its entries stay open and the engine voids them when
+ * the window ends, so it is not paid for them, while the other providers answer and are paid.
  */
 import { Contract, JsonRpcProvider, NonceManager, Wallet, parseEther, formatEther, type InterfaceAbi, type TransactionResponse } from 'ethers'
 import { readFileSync } from 'node:fs'
@@ -41,13 +49,23 @@ import { packageRoot } from '../core/index.js'
 import { RECEIPT_DOMAIN_TAG, receiptHash, receiptToJson, signReceipt, type FlowReceipt, type SignedReceipt } from '../flow/receipt.js'
 import { sampleRootOfSlices } from '../flow/sampling.js'
 import { bytesOfHexLoose } from '../util/bytes.js'
+import { Auditor, type ProviderAudit } from './audits.js'
 import { newStream, packedSlices, Rng, sendBurst, type Stream } from './traffic.js'
 import { forgedReceipts } from './overflowCheat.js'
 
-export type Cheat = 'self-dealing' | 'hop-self-dealing' | 'replay' | 'inflate' | 'split-withdrawals' | 'absent-member' | 'overflow'
+export type Cheat = 'self-dealing' | 'hop-self-dealing' | 'replay' | 'inflate' | 'split-withdrawals' | 'absent-member' | 'overflow' | 'no-openings'
 
 /** Every cheat `--cheat` takes, in the order the help lists them. */
-export const CHEATS: readonly Cheat[] = ['self-dealing', 'hop-self-dealing', 'replay', 'inflate', 'split-withdrawals', 'absent-member', 'overflow']
+export const CHEATS: readonly Cheat[] = [
+  'self-dealing',
+  'hop-self-dealing',
+  'replay',
+  'inflate',
+  'split-withdrawals',
+  'absent-member',
+  'overflow',
+  'no-openings',
+]
 
 /** `--cheat split-withdrawals`: each provider withdraws in this many transactions. */
 export const SPLIT_PARTS = 5n
@@ -85,6 +103,8 @@ export interface SimSummary {
   economics: Economics
   /** `--cheat overflow`: the forging pair's receipts and what its provider key earned */
   forger?: { address: string; submitted: number; accepted: number; rewards: Rewards }
+  /** per provider: the slice challenges on its entries, the ones it answered, and its entries voided */
+  audits: ProviderAudit[]
 }
 
 /** What a strategy earned against what its fuel was worth (NFC wei; NB wei for the fuel). */
@@ -108,6 +128,8 @@ export interface Rewards {
   unlocking: bigint
   withdrawable: bigint
 }
+
+export type { ProviderAudit } from './audits.js'
 
 const ZERO32 = new Uint8Array(32)
 const TICK_MS = 250
@@ -165,6 +187,8 @@ interface Session {
   bytesDown: bigint
   prevHash: Uint8Array
   last: SignedReceipt | null
+  /** seq → how many sampled slices its receipt's sampleRoot commits to (what an opening of it needs) */
+  sliceCounts: Map<bigint, number>
 }
 
 function party(key: string, provider: JsonRpcProvider): Party {
@@ -313,7 +337,8 @@ async function refund(parties: Party[], to: string, provider: JsonRpcProvider, p
 }
 
 function receiptOf(s: Session, cycle: bigint, chainId: bigint, expiryHeight: bigint): FlowReceipt {
-  const { sampleRoot } = sampleRootOfSlices(packedSlices(s.down))
+  const { sampleRoot, count } = sampleRootOfSlices(packedSlices(s.down))
+  s.sliceCounts.set(s.seq, count)
   return {
     domainTag: RECEIPT_DOMAIN_TAG,
     chainId,
@@ -384,6 +409,7 @@ export async function simulate(opts: SimOptions): Promise<SimSummary> {
     bytesDown: 0n,
     prevHash: ZERO32,
     last: null,
+    sliceCounts: new Map(),
   }))
 
   const summary: SimSummary = {
@@ -393,7 +419,17 @@ export async function simulate(opts: SimOptions): Promise<SimSummary> {
     rewards: [],
     rewardsApplied: false,
     economics: { strategy: opts.cheat ?? 'honest', fuelBurnedNb: 0n, limitNfc: 0n, rewardsNfc: 0n, bonusNfc: 0n, ok: true },
+    audits: providers.map((p, i) => ({ address: p.address, cheater: opts.cheat === 'no-openings' && i === 0, challenged: 0, answered: 0, voided: 0 })),
   }
+  const auditor = new Auditor(
+    (method, params) => rpc.call(method, params),
+    sessions,
+    summary.audits,
+    providers.map((p) => p.address),
+    providers.map((p) => new NonceManager(p.wallet)),
+    new Contract(SYSTEM_CONTRACTS.flowRewards, abi('FlowRewards'), provider),
+    log,
+  )
   const reject = (reason: string) => {
     summary.receipts.rejected++
     summary.receipts.reasons[reason] = (summary.receipts.reasons[reason] ?? 0) + 1
@@ -476,6 +512,7 @@ export async function simulate(opts: SimOptions): Promise<SimSummary> {
       }
     }
     ticks++
+    await auditor.poll(summary.cycle)
     const left = Math.max(0, Math.ceil((end - Date.now()) / 1000))
     progress(
       `traffic: ${(Number(summary.bytes.receipted) / 1e6).toFixed(1)} MB receipted, ` +
@@ -487,8 +524,9 @@ export async function simulate(opts: SimOptions): Promise<SimSummary> {
   log(`traffic done: ${ticks} ticks`)
 
   if (opts.waitRewards !== false && summary.cycle !== null && summary.receipts.accepted > 0) {
-    summary.rewardsApplied = await waitApplied(rpc, summary.cycle, opts.waitLimitSec ?? 600, progress)
+    summary.rewardsApplied = await waitApplied(rpc, summary.cycle, opts.waitLimitSec ?? 600, progress, () => auditor.poll(summary.cycle))
   }
+  await auditor.tally()
   if (absent !== null) summary.absent = { address: absent.address, pledgeBefore, pledgeAfter: await pledgeOf(absent.address) }
   const bonus = opts.cheat === 'split-withdrawals' ? await splitWithdrawals(rpc, provider, providers, progress) : 0n
   let rewardsNfc = 0n
@@ -572,9 +610,10 @@ async function economicsOf(
 }
 
 /** Waits for the checkpoint of `cycle` (and any later one holding this traffic) to be applied. */
-async function waitApplied(rpc: Rpc, cycle: bigint, limitSec: number, progress: (s: string) => void): Promise<boolean> {
+async function waitApplied(rpc: Rpc, cycle: bigint, limitSec: number, progress: (s: string) => void, eachSecond: () => Promise<void>): Promise<boolean> {
   const deadline = Date.now() + limitSec * 1000
   while (Date.now() < deadline) {
+    await eachSecond()
     const cp = await rpc.call<{ status: string; challengeEndsAt?: string } | null>('flow_getCheckpoint', [`0x${cycle.toString(16)}`])
     const side = await rpc.call<{ cycle: string }>('flow_getSideChain', [])
     if (cp?.status === 'applied') return true
@@ -614,6 +653,8 @@ export function formatSummary(s: SimSummary): string {
           `forger (unfunded, unpledged; totals 2^256−1, 2^64 and 1 MiB): ${f.submitted} receipts submitted, ${f.accepted} accepted, ${f.submitted - f.accepted} refused`,
           reward(f.rewards),
         ]),
+    'slice audits (entries challenged / answered / voided):',
+    ...s.audits.map((a) => `  ${a.address}${a.cheater ? ' (never answers)' : ''}: ${a.challenged} / ${a.answered} / ${a.voided}`),
     ...formatEconomics([s.economics]),
   ]
   return lines.join('\n')

@@ -12,6 +12,7 @@
  */
 import { core, initialCounterState, type CounterState, type SampleParams } from '../core/index.js'
 import { concatBytes } from '../flow/receipt.js'
+import { makeOpening, openingIndex, openingSeed, type SliceOpening } from '../flow/sampling.js'
 
 export class Rng {
   private x: number
@@ -55,10 +56,12 @@ export interface Stream {
   slices: Uint8Array[]
   /** the packets whose slices were sampled, for openings: pktSeq → first sliceLen payload bytes */
   sampledPayloads: Map<number, Uint8Array>
+  /** the sampled packets' seqs, in stream order (`slices[i]` is the slice hash of `sampledSeqs[i]`) */
+  sampledSeqs: number[]
 }
 
 export function newStream(): Stream {
-  return { nextSeq: 0, sender: initialCounterState(), receiver: initialCounterState(), slices: [], sampledPayloads: new Map() }
+  return { nextSeq: 0, sender: initialCounterState(), receiver: initialCounterState(), slices: [], sampledPayloads: new Map(), sampledSeqs: [] }
 }
 
 function frame(seq: number, header: Uint8Array, payload: Uint8Array): Uint8Array {
@@ -109,6 +112,7 @@ export function sendBurst(stream: Stream, rng: Rng, bytes: number, sample: Sampl
   stream.receiver = r.state
   for (let i = 0; i < s.sampledSeqs.length; i++) {
     stream.slices.push(s.sliceHashes.slice(32 * i, 32 * i + 32))
+    stream.sampledSeqs.push(s.sampledSeqs[i]!)
     const p = payloads.get(s.sampledSeqs[i]!)
     if (p !== undefined) stream.sampledPayloads.set(s.sampledSeqs[i]!, p)
   }
@@ -121,4 +125,21 @@ export function packedSlices(stream: Stream): Uint8Array {
   const out = new Uint8Array(32 * stream.slices.length)
   stream.slices.forEach((h, i) => out.set(h, 32 * i))
   return out
+}
+
+/**
+ * The provider's answer to a slice challenge on the receipt that committed to the first `count`
+ * sampled slices of `stream` (its sampleRoot): the leaf openingIndex(openingSeed(seedHash,
+ * sessionId, seq), count) with its Merkle path, as FlowRewards.openSlice takes it.
+ */
+export function openingFor(stream: Stream, count: number, seedHash: Uint8Array, sessionId: Uint8Array, seq: bigint): SliceOpening {
+  if (!Number.isInteger(count) || count < 1 || count > stream.sampledSeqs.length) {
+    throw new RangeError(`the receipt committed to ${count} slices but the stream sampled ${stream.sampledSeqs.length}`)
+  }
+  const slices = stream.sampledSeqs.slice(0, count).map((pktSeq) => {
+    const slice = stream.sampledPayloads.get(pktSeq)
+    if (slice === undefined) throw new RangeError(`no payload kept for sampled packet ${pktSeq}`)
+    return { pktSeq, slice }
+  })
+  return makeOpening(slices, openingIndex(openingSeed(seedHash, sessionId, seq), count))
 }

@@ -50,7 +50,7 @@ import { flowCycleAt, isActiveAuditor } from '../consensus/povf/engine.js'
 import { DposStore } from '../consensus/dpos/store.js'
 import { readCheckpoint, readCommittee, readReceiptParties, readReserve, readSession } from '../consensus/povf/views.js'
 import { flowOf } from '../consensus/dpos/engine.js'
-import { CpStatus, EntryStatus, FlowStore } from '../consensus/povf/store.js'
+import { Challenge, CpStatus, EntryStatus, FlowStore } from '../consensus/povf/store.js'
 import { chaindataDir, checkFinalMarker, damagedDatabase, ensureDatadir, guardOpen, holdsRecords, isDamage } from './datadir.js'
 import { readFinalMarker, readSignedHeight, removeFinalMarker, writeFinalMarker, writeSignedHeight } from '../storage/finalMarker.js'
 import { isNfcError } from '../util/errors.js'
@@ -274,7 +274,8 @@ export class Node implements NodeApi {
   /**
    * The flow service of this node: side-chain records in the chain db, main chain read at the
    * head. A node with a key also watches the pending checkpoints and submits fraud proofs from
-   * it (while its account is an active RN or CN, as Evidence requires).
+   * it (while its account is an active RN or CN, as Evidence requires), and audits: it challenges
+   * the genesis `flowAuditBps` share of each pending checkpoint's entries for slice openings.
    */
   private startFlow(db: ChainDb): FlowService {
     const chain = this.chain
@@ -303,18 +304,31 @@ export class Node implements NodeApi {
                     checkpointHash: bytesToHex(cp.hash),
                     challengeEndsMs: cp.challengeEndsMs,
                     signers: Number(await fs.signers(cycle).length()),
+                    seedHash: cp.seedHash,
+                    // Evidence.challengeSlice: only in the first half, so the provider has the second to answer
+                    challengeClosesMs: cp.challengeEndsMs - flowOf(chain.dpos).challengeMs / 2n,
                   })
                 }
                 return out
               },
               entries: async (cycle) => (await readCheckpoint(await headState(), cycle, { entries: true }))?.entries ?? [],
               entryLive: async (cycle, index) => (await new FlowStore(await headState()).entryStatus(cycle, BigInt(index))) === EntryStatus.Live,
+              entryUnchallenged: async (cycle, index) => {
+                const e = await new FlowStore(await headState()).getEntry(cycle, BigInt(index))
+                return e.status === EntryStatus.Live && e.challenge === Challenge.None
+              },
               canSubmitEvidence: async () => isActiveAuditor(new DposStore(await headState()), keyAddress, chain.dpos),
             },
             submitEvidence: (calldata, gasLimit) => this.sendSystemCall(SYSTEM_CONTRACTS.evidence, encodeCall('submitFraudProof(bytes)', [calldata]), gasLimit),
             logger,
             leadMs: BigInt(this.opts.genesis.params.blockIntervalMs),
             verify: poolVerifier(this.recoverPool),
+            audit: {
+              auditor: keyAddress,
+              auditBps: flowOf(chain.dpos).auditBps,
+              challengeSlice: (cycle, entryIndex, gasLimit) =>
+                this.sendSystemCall(SYSTEM_CONTRACTS.evidence, encodeCall('challengeSlice(uint64,uint256)', [cycle, BigInt(entryIndex)]), gasLimit),
+            },
           })
     const flow = new FlowService({
       chainId: this.chainId,

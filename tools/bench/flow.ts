@@ -140,6 +140,7 @@ async function watcherFirstLook(pool: RecoverPool, rs: SignedReceipt[]): Promise
     pendingCheckpoints: async () => [{ cycle: 7n, checkpointHash: '0x07', challengeEndsMs: 1n << 60n, signers: 3 }],
     entries: async () => entries,
     entryLive: async () => true,
+    entryUnchallenged: async () => true,
     canSubmitEvidence: async () => true,
   }
   let busyMs = 0

@@ -18,6 +18,8 @@ export interface FlowConfig {
   /** how long after a cycle ended its committee has to sign before the absent are skipped, and between redraws (DESIGN §12) */
   signDeadlineMs: bigint
   sampleLagBlocks: bigint
+  /** share of a pending checkpoint's entries each RN/CN challenges by itself, basis points (a node policy: the chain does not enforce it) */
+  auditBps: number
   /** `L`, bytes */
   logThresholdBytes: bigint
   capFactorBps: bigint
@@ -48,6 +50,7 @@ export function flowConfigFromParams(p: GenesisParams, foundation: string | null
     challengeMs: BigInt(p.flowChallengeSec) * 1000n,
     signDeadlineMs: BigInt(p.flowSignDeadlineSec) * 1000n,
     sampleLagBlocks: BigInt(p.flowSampleLagBlocks),
+    auditBps: p.flowAuditBps,
     logThresholdBytes: p.flowLogThresholdBytes,
     capFactorBps: BigInt(p.flowCapFactorBps),
     maxRateBytesPerSec: p.flowMaxRateBytesPerSec,

@@ -247,6 +247,8 @@ t.test('param ranges', async (t) => {
   t.equal(parseGenesis(withP({ blockGasLimit: '0x' + (2n ** 63n).toString(16) })).params.blockGasLimit, 2n ** 63n)
   invalid(t, withP({ maxTxSizeBytes: 4 * 1024 * 1024 + 1 }), ['params.maxTxSizeBytes', '1024 to 4194304'])
   invalid(t, withP({ witnessesPerRound: 102 }), ['params.witnessesPerRound', '1 to 101'])
+  invalid(t, withP({ flowAuditBps: 10_001 }), ['params.flowAuditBps', '0 to 10000'])
+  invalid(t, withP({ flowAuditBps: 1.5 }), ['params.flowAuditBps'])
   invalid(t, withP({ electionCycleBlocks: 0 }), ['params.electionCycleBlocks', 'out of range'])
   invalid(t, withP({ flowCycleSec: '300' }), ['params.flowCycleSec', 'remove the quotes'])
   invalid(t, withP({ rnPledge: 100000 }), ['params.rnPledge', 'JSON number'])

@@ -12,7 +12,7 @@ import { canonicalGenesisJson, parseGenesis } from '../../../src/chain/genesis.j
 import { DEFAULT_PARAMS } from '../../../src/chain/genesisSchema.js'
 import { devGenesis } from '../../helpers/inProcessNode.js'
 
-const LATER = ['flowMaxRateBytesPerSec', 'flowSelfDealingWindowCycles']
+const LATER = ['flowMaxRateBytesPerSec', 'flowSignDeadlineSec', 'flowSelfDealingWindowCycles', 'flowAuditBps']
 const DEV_PATH = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../genesis/dev.json')
 
 t.test('flowMaxRateBytesPerSec enters the genesis hash only off its default', async (t) => {
@@ -39,4 +39,14 @@ t.test('flowSelfDealingWindowCycles (issue 16) enters the genesis hash only off 
       `${JSON.stringify(bad)} is refused`,
     )
   }
+})
+
+t.test('flowAuditBps enters the genesis hash only off its default', async (t) => {
+  const g = devGenesis()
+  t.equal(g.params.flowAuditBps, DEFAULT_PARAMS.flowAuditBps, 'the dev genesis takes the default')
+  const plain = canonicalGenesisJson(g)
+  t.notMatch(plain, /flowAuditBps/, 'at its default: not in the canonical form')
+  const set = canonicalGenesisJson(devGenesis((x) => (x.params.flowAuditBps = 10_000)))
+  t.match(set, /"flowAuditBps":10000/, 'set: part of it')
+  t.not(createHash('sha256').update(set).digest('hex'), createHash('sha256').update(plain).digest('hex'), 'so the hash differs')
 })

@@ -3,6 +3,8 @@ import { core, initialCounterState, jsCore, type Core } from '../../../src/core/
 import { draw } from '../../../src/consensus/dpos/shuffle.js'
 import { hexOf } from '../../../src/flow/receipt.js'
 import {
+  AUDIT_BPS_SCALE,
+  auditSelected,
   makeOpening,
   openingIndex,
   openingSeed,
@@ -128,4 +130,37 @@ t.test('seed and index', async (t) => {
     t.ok(x >= 0 && x < 7)
   }
   t.equal(hexOf(sampleRootOfSlices(new Uint8Array(0)).merkleRoot), hexOf(new Uint8Array(32)))
+})
+
+t.test('auditSelected: a seeded, deterministic fraction per auditor; bad input refused', async (t) => {
+  const A = '0x00000000000000000000000000000000000000a1'
+  const B = '0x00000000000000000000000000000000000000B2'
+  const seed = h('seed block')
+  const pick = (auditor: string, bps: number, s = seed) => Array.from({ length: 2000 }, (_, i) => i).filter((i) => auditSelected(s, auditor, i, bps))
+  const tenth = pick(A, 1_000)
+  t.ok(tenth.length > 140 && tenth.length < 260, `about 10 % of 2,000 entries (${tenth.length})`)
+  t.same(pick(A, 1_000), tenth, 'the same inputs pick the same entries')
+  t.same(pick(A.toUpperCase().replace('0X', '0x'), 1_000), tenth, 'the address case does not matter')
+  t.not(pick(B, 1_000).join(), tenth.join(), 'another auditor, another set')
+  t.not(pick(A, 1_000, h('another block')).join(), tenth.join(), 'another seed block, another set')
+  t.ok(
+    pick(A, 500).every((i) => tenth.includes(i)),
+    'a smaller fraction picks a subset (one draw per entry, compared with the fraction)',
+  )
+  // the rule itself: draw(keccak256(seedHash ‖ auditor ‖ u32be(index)), 0, 10,000) < bps
+  const i = tenth[0]!
+  const bytes = new Uint8Array(32 + 20 + 4)
+  bytes.set(seed, 0)
+  bytes.set(Buffer.from(A.slice(2), 'hex'), 32)
+  new DataView(bytes.buffer).setUint32(52, i)
+  t.ok(draw(core.keccak256(bytes), 0, 10_000n) < 1_000n, 'the draw the doc comment gives')
+  t.equal(pick(A, 0).length, 0, '0 bps: none')
+  t.equal(pick(A, 10_000).length, 2000, '10,000 bps: all')
+  t.equal(AUDIT_BPS_SCALE, 10_000)
+
+  t.throws(() => auditSelected(new Uint8Array(31), A, 0, 100), /seedHash/)
+  t.throws(() => auditSelected(seed, '0x1234', 0, 100), /auditor: expected a 0x-prefixed 20-byte address/)
+  t.throws(() => auditSelected(seed, A, -1, 100), /entryIndex/)
+  t.throws(() => auditSelected(seed, A, 0, 10_001), /auditBps: must be an integer from 0 to 10000/)
+  t.throws(() => auditSelected(seed, A, 0, 1.5), /auditBps/)
 })

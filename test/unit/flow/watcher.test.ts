@@ -34,7 +34,9 @@ import { FlowService } from '../../../src/flow/service.js'
 import { verifyOnThread, type SignatureVerifier } from '../../../src/flow/sideChain.js'
 import { SideStore } from '../../../src/flow/sideStore.js'
 import { tempDir } from '../../helpers/inProcessNode.js'
+import { auditSelected } from '../../../src/flow/sampling.js'
 import {
+  CHALLENGE_SLICE_GAS,
   fraudProofGas,
   FlowWatcher,
   MAX_WATCHED_CHECKPOINTS,
@@ -88,7 +90,9 @@ class FakeChain implements FlowWatchView {
   checkpoints: FakeCheckpoint[] = []
   allowed = true
   allowedReads = 0
-  calls = { pendingCheckpoints: 0, entries: 0, entryLive: 0 }
+  calls = { pendingCheckpoints: 0, entries: 0, entryLive: 0, entryUnchallenged: 0 }
+  /** `${cycle}:${index}` of the entries challenged on chain */
+  challenged = new Set<string>()
   head() {
     return { number: this.number, timestampMs: this.time }
   }
@@ -103,6 +107,10 @@ class FakeChain implements FlowWatchView {
   async entryLive(cycle: bigint, index: number) {
     this.calls.entryLive++
     return this.checkpoints.find((c) => c.cycle === cycle)?.entries[index]?.status === 'live'
+  }
+  async entryUnchallenged(cycle: bigint, index: number) {
+    this.calls.entryUnchallenged++
+    return (await this.entryLive(cycle, index)) && !this.challenged.has(`${cycle}:${index}`)
   }
   async canSubmitEvidence() {
     this.allowedReads++
@@ -132,11 +140,19 @@ function recordingLogger() {
   return { logger, lines }
 }
 
-function setup(opts: { maxReceipts?: number; leadMs?: bigint; verify?: SignatureVerifier } = {}) {
+interface Challenged {
+  cycle: bigint
+  entryIndex: number
+  gas: bigint
+}
+
+function setup(opts: { maxReceipts?: number; leadMs?: bigint; verify?: SignatureVerifier; audit?: { auditor: string; auditBps: number } } = {}) {
   const chain = new FakeChain()
   const sent: Sent[] = []
+  const challenges: Challenged[] = []
   const { logger, lines } = recordingLogger()
   let fail = 0
+  const { audit, ...rest } = opts
   const watcher = new FlowWatcher({
     view: chain,
     submitEvidence: async (calldata, gas) => {
@@ -148,9 +164,24 @@ function setup(opts: { maxReceipts?: number; leadMs?: bigint; verify?: Signature
       return h(`tx ${sent.length}`)
     },
     logger,
-    ...opts,
+    ...rest,
+    ...(audit === undefined
+      ? {}
+      : {
+          audit: {
+            ...audit,
+            challengeSlice: async (cycle: bigint, entryIndex: number, gas: bigint) => {
+              if (fail > 0) {
+                fail--
+                throw new Error('pool refused it')
+              }
+              challenges.push({ cycle, entryIndex, gas })
+              return h(`challenge ${challenges.length}`)
+            },
+          },
+        }),
   })
-  return { chain, watcher, sent, lines, failNext: (n = 1) => (fail = n) }
+  return { chain, watcher, sent, challenges, lines, failNext: (n = 1) => (fail = n) }
 }
 
 const checkpoint = (cycle: bigint, entries: WatchedEntry[], challengeEndsMs = 130_000n, signers = 3, name = 'a'): FakeCheckpoint => ({
@@ -460,7 +491,11 @@ t.test('a head with nothing new reads no entry and proves nothing again', async 
     checkpoint(5n, [...honest.slice(0, 3).map((r) => entryOf(r)), entryOf(late)], chain.time + 100n * 1_000n),
   ]
   await watcher.onHead()
-  t.same(chain.calls, { pendingCheckpoints: 1, entries: 2, entryLive: 1 }, 'each checkpoint read once; the live check before the one send')
+  t.same(
+    chain.calls,
+    { pendingCheckpoints: 1, entries: 2, entryLive: 1, entryUnchallenged: 0 },
+    'each checkpoint read once; the live check before the one send',
+  )
   t.equal(watcher.provesRun, 12, 'every entry with a cached receipt proven once (not the late one)')
   t.same(
     sent.map((s) => [s.proof.cycle, s.proof.entryIndex]),
@@ -471,7 +506,11 @@ t.test('a head with nothing new reads no entry and proves nothing again', async 
     chain.next()
     await watcher.onHead()
   }
-  t.same(chain.calls, { pendingCheckpoints: Number(RESUBMIT_BLOCKS), entries: 2, entryLive: 1 }, 'later heads: one header read each, no entry read')
+  t.same(
+    chain.calls,
+    { pendingCheckpoints: Number(RESUBMIT_BLOCKS), entries: 2, entryLive: 1, entryUnchallenged: 0 },
+    'later heads: one header read each, no entry read',
+  )
   t.equal(watcher.provesRun, 12, 'and no proof run again')
   t.equal(chain.allowedReads, 1, 'the RN/CN right read only when there was something to send')
 
@@ -769,4 +808,142 @@ t.test('the flow service shows the watcher every decodable receipt and survives 
   failHead = false
   await svc.onHead()
   t.equal(heads, 3, 'and the service goes on')
+})
+
+// --- audits (DESIGN §12 "Audits run by themselves"): slice challenges sent by the watcher itself ---
+
+const AUDITOR = '0x00000000000000000000000000000000000000a1'
+
+/** a pending checkpoint whose seed block is known, challengeable until 130 s (the fake head is at 100 s) */
+const audited = (cycle: bigint, entries: WatchedEntry[], over: Partial<PendingCheckpoint> = {}): FakeCheckpoint => ({
+  ...checkpoint(cycle, entries, 160_000n),
+  seedHash: h(`seed ${cycle}`),
+  challengeClosesMs: 130_000n,
+  ...over,
+})
+
+/** `n` honest entries of distinct sessions */
+const honestEntries = (n: number, tag = 's'): WatchedEntry[] => Array.from({ length: n }, (_, i) => entryOf(receipt({ sessionId: h(`${tag} ${i}`) })))
+
+t.test('a provider that never opens is caught: the watcher challenges entries by itself, with no receipt of them', async (t) => {
+  // the exploit (issue 16, E5): nobody challenged unless by hand, so a provider that cannot open its
+  // slices was paid all the same. With every entry audited, each is challenged once, unasked.
+  const { chain, watcher, challenges, sent } = setup({ audit: { auditor: AUDITOR, auditBps: 10_000 } })
+  t.equal(watcher.size, 0, 'the watcher holds no receipt: auditing needs none')
+  chain.checkpoints = [audited(4n, honestEntries(3))]
+  await watcher.onHead()
+  t.same(
+    challenges.map((c) => [c.cycle, c.entryIndex]),
+    [
+      [4n, 0],
+      [4n, 1],
+      [4n, 2],
+    ],
+    'every entry challenged, in entry order',
+  )
+  t.equal(challenges[0]!.gas, CHALLENGE_SLICE_GAS, 'gas from the Evidence table, with headroom')
+  t.ok(CHALLENGE_SLICE_GAS > 21_000n + 30_000n, 'above the intrinsic + challengeSlice cost')
+  t.same(sent, [], 'no fraud proof: an honest entry proves nothing')
+
+  for (const c of challenges) chain.challenged.add(`${c.cycle}:${c.entryIndex}`)
+  chain.next(RESUBMIT_BLOCKS)
+  await watcher.onHead()
+  t.equal(challenges.length, 3, 'not again once challenged on chain')
+})
+
+t.test('audit selection: the seeded fraction auditSelected draws, per auditor', async (t) => {
+  const entries = honestEntries(60)
+  const picked = async (auditor: string, auditBps: number, seedHash = h('seed 4')) => {
+    const { chain, watcher, challenges } = setup({ audit: { auditor, auditBps } })
+    chain.checkpoints = [audited(4n, entries, { seedHash })]
+    await watcher.onHead()
+    return challenges.map((c) => c.entryIndex)
+  }
+  const half = await picked(AUDITOR, 5_000)
+  const want = entries.map((_, i) => i).filter((i) => auditSelected(h('seed 4'), AUDITOR, i, 5_000))
+  t.same(half, want, 'exactly the entries auditSelected draws')
+  t.ok(half.length > 15 && half.length < 45, `about half of 60 (${half.length})`)
+  t.same(await picked(AUDITOR, 5_000), half, 'deterministic: the same seed and auditor pick the same entries')
+  t.not((await picked('0x00000000000000000000000000000000000000b2', 5_000)).join(), half.join(), 'another auditor picks another set')
+  t.not((await picked(AUDITOR, 5_000, h('another seed'))).join(), half.join(), 'another seed block picks another set')
+  t.same(await picked(AUDITOR, 0), [], 'auditBps 0: no audit')
+  t.equal((await picked(AUDITOR, 10_000)).length, 60, 'auditBps 10,000: every entry')
+})
+
+t.test('no audit before the seed is known, after the challenge half of the window, or without the RN/CN right', async (t) => {
+  const { chain, watcher, challenges } = setup({ audit: { auditor: AUDITOR, auditBps: 10_000 }, leadMs: 1_000n })
+  const cp = audited(4n, honestEntries(2), { seedHash: new Uint8Array(32) })
+  chain.checkpoints = [cp, audited(5n, honestEntries(1, 'late'), { challengeClosesMs: chain.time + 1_000n })]
+  await watcher.onHead()
+  t.same(challenges, [], 'seed block not recorded yet (zero hash); a challenge that could only land at or after the close')
+
+  chain.allowed = false
+  cp.seedHash = h('seed 4')
+  await watcher.onHead()
+  t.same(challenges, [], 'not an active RN or CN: nothing sent')
+
+  chain.allowed = true
+  await watcher.onHead()
+  t.same(
+    challenges.map((c) => [c.cycle, c.entryIndex]),
+    [
+      [4n, 0],
+      [4n, 1],
+    ],
+    'once the seed is known (the header is read again each head)',
+  )
+})
+
+t.test('a failed challenge is logged and retried; a voided or already challenged entry is not challenged', async (t) => {
+  const { chain, watcher, challenges, lines, failNext } = setup({ audit: { auditor: AUDITOR, auditBps: 10_000 } })
+  const entries = honestEntries(3)
+  entries[1]!.status = 'voided'
+  chain.challenged.add('4:2') // another auditor was first
+  chain.checkpoints = [audited(4n, entries)]
+  failNext()
+  await watcher.onHead()
+  t.same(challenges, [], 'the one send failed')
+  t.match(
+    lines.filter((l) => l.level === 'warn'),
+    [{ msg: 'could not send a slice challenge', fields: { cycle: 4n, entryIndex: 0 } }],
+  )
+  await watcher.onHead()
+  t.same(
+    challenges.map((c) => c.entryIndex),
+    [0],
+    'retried on the next head; entry 1 voided and entry 2 challenged by someone else draw nothing',
+  )
+  t.match(
+    lines.filter((l) => l.level === 'info'),
+    [{ msg: 'sent a slice challenge', fields: { cycle: 4n, entryIndex: 0 } }],
+  )
+  chain.next(RESUBMIT_BLOCKS)
+  await watcher.onHead()
+  t.same(
+    challenges.map((c) => c.entryIndex),
+    [0, 0],
+    'sent again RESUBMIT_BLOCKS later while still unchallenged on chain (dropped or reverted)',
+  )
+})
+
+t.test('without the audit option the watcher challenges nothing', async (t) => {
+  const { chain, watcher, challenges } = setup()
+  watcher.see(receipt())
+  chain.checkpoints = [audited(4n, honestEntries(2))]
+  await watcher.onHead()
+  t.same(challenges, [])
+  t.equal(chain.calls.entryUnchallenged, 0)
+})
+
+t.test('a bad audit option is refused at construction', async (t) => {
+  const make = (auditor: string, auditBps: number) => () =>
+    new FlowWatcher({
+      view: new FakeChain(),
+      submitEvidence: async () => h('tx'),
+      logger: recordingLogger().logger,
+      audit: { auditor, auditBps, challengeSlice: async () => h('tx') },
+    })
+  t.throws(make(AUDITOR, 10_001), /auditBps must be an integer from 0 to 10000/)
+  t.throws(make(AUDITOR, 0.5), /auditBps must be an integer from 0 to 10000/)
+  t.throws(make('0x1234', 100), /auditor must be a 0x-prefixed 20-byte address/)
 })

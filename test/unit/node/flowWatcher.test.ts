@@ -64,6 +64,8 @@ t.test('a committee node proves fraud in a pending checkpoint by itself', async 
     // 100,000 NFC pledge, and at the default RN minimum (100,000) it would no longer be an active
     // RN, so Evidence would refuse its second proof. With a lower minimum it proves both entries.
     g.params.rnPledge = 50_000n * NFC
+    // fraud proofs only: the node's own slice audits (their own test) would add transactions at random
+    g.params.flowAuditBps = 0
   })
   const T = BigInt(genesis.timestamp)
   const n = await startNode(t, { genesis, witnessKey: devKey(0), now: () => Number(T) - 3_600_000 })
