@@ -76,7 +76,10 @@ t.test('nfc flow simulate: flag errors and an unreachable node', async (t) => {
   const cli = (...args: string[]) => spawnSync(process.execPath, [CLI, 'flow', ...args], { encoding: 'utf8', timeout: 60_000 })
   let r = cli('simulate', '--cheat', 'bogus')
   t.equal(r.status, 2)
-  t.match(r.stderr, /--cheat wants one of self-dealing, hop-self-dealing, replay, inflate, split-withdrawals, absent-member, overflow, no-openings, got "bogus"/)
+  t.match(
+    r.stderr,
+    /--cheat wants one of self-dealing, hop-self-dealing, replay, inflate, split-withdrawals, absent-member, overflow, no-openings, got "bogus"/,
+  )
   r = cli('simulate', '--consumers', '0')
   t.equal(r.status, 2)
   t.match(r.stderr, /--consumers wants an integer from 1 to 1000, got "0"/)
