@@ -1,0 +1,273 @@
+/**
+ * `nfc export` and `nfc import` (DESIGN §10, geth's `export`/`import`): canonical blocks of a
+ * stopped node's data directory to a file (format: src/storage/chainFileFormat.ts, gzip when the
+ * name ends in .gz), and such a file back into a data directory of the same genesis.
+ *
+ * Import takes every block through the node's own network path (`ConsensusLink.importBlock`:
+ * sender recovery, header, signature, DPoS, execution and result checks, one commit per block),
+ * so a forged or damaged file is refused at its first bad block with the block's number and the
+ * rule, and every block before it stays imported. Both open the data directory as `nfc node`
+ * does (`Node.init`, without P2P, RPC or producer): a directory in use, of another genesis, or
+ * damaged is refused with the same errors.
+ */
+import { createReadStream, createWriteStream, closeSync, openSync, readSync, renameSync, rmSync, statSync } from 'node:fs'
+import { pipeline } from 'node:stream/promises'
+import { createGunzip, createGzip } from 'node:zlib'
+import { bytesToHex } from '@ethereumjs/util'
+import { decodeBlockHeader, encodeBlock } from '../chain/block.js'
+import { headerHash } from '../chain/header.js'
+import type { Genesis } from '../chain/genesis.js'
+import {
+  ChainFileErrorCode,
+  ChainFileParser,
+  encodeChainFileFrame,
+  encodeChainFileHeader,
+  type ChainFileFrame,
+  type ChainFileHeader,
+} from '../storage/chainFileFormat.js'
+import { bytesEqual } from '../util/bytes.js'
+import { isNfcError, NfcError } from '../util/errors.js'
+import type { Logger } from '../util/logger.js'
+import { chaindataDir, holdsRecords } from './datadir.js'
+import { isPeerFault } from './importBlock.js'
+import { Node } from './node.js'
+
+/** the first two bytes of every gzip stream */
+const GZIP_MAGIC = [0x1f, 0x8b]
+
+/** What both commands open: a data directory of a genesis. */
+export interface ChainDirOptions {
+  genesis: Genesis
+  datadir: string
+  logger: Logger
+  /** the wall clock (blocks ahead of it are not imported yet) */
+  now?: () => number
+  /** worker threads for sender recovery (default: one per core) */
+  recoverThreads?: number
+}
+
+export interface ExportOptions extends ChainDirOptions {
+  /** first block (default 1) */
+  from?: bigint
+  /** last block (default: the head) */
+  to?: bigint
+  /** the file to write; gzip-compressed when it ends in .gz */
+  out: string
+  /** called after each block written */
+  onBlock?: (p: { number: bigint; from: bigint; to: bigint }) => void
+}
+
+export interface ExportResult {
+  from: bigint
+  to: bigint
+  blocks: number
+  /** bytes of the file written */
+  fileBytes: number
+}
+
+/**
+ * Writes canonical blocks `from..to` of the data directory to `out` (through `out.tmp`, renamed
+ * when complete: a failed export leaves no partial file under the name).
+ */
+export async function exportChain(opts: ExportOptions): Promise<ExportResult> {
+  if (!holdsRecords(chaindataDir(opts.datadir))) {
+    throw new NfcError(ChainFileErrorCode.NothingToExport, `data directory ${opts.datadir} holds no chain (nothing to export)`, { datadir: opts.datadir })
+  }
+  const node = await openNode(opts)
+  try {
+    const head = node.chain.head.header.number
+    const from = opts.from ?? 1n
+    const to = opts.to ?? head
+    if (to > head) throw new NfcError(ChainFileErrorCode.NothingToExport, `--to ${to} is past the head of ${opts.datadir} (block ${head})`, { head })
+    if (from > to) {
+      throw new NfcError(ChainFileErrorCode.NothingToExport, `nothing to export: --from ${from} is after --to ${to}` + (opts.to === undefined ? ' (the head)' : ''), { from, to })
+    }
+    const header: ChainFileHeader = { chainId: node.chain.common.chainId(), genesisHash: node.chain.genesisHash }
+    const store = node.chain.store
+    async function* frames(): AsyncGenerator<Uint8Array> {
+      yield encodeChainFileHeader(header)
+      for (let n = from; n <= to; n++) {
+        const hash = await store.getHashByNumber(n)
+        const block = hash === undefined ? undefined : await store.getBlock(hash)
+        if (block === undefined) throw new NfcError(ChainFileErrorCode.NothingToExport, `canonical block ${n} is missing from ${opts.datadir}`, { number: n })
+        yield encodeChainFileFrame(encodeBlock(block))
+        opts.onBlock?.({ number: n, from, to })
+      }
+    }
+    const tmp = `${opts.out}.tmp`
+    try {
+      const file = createWriteStream(tmp)
+      await (opts.out.endsWith('.gz') ? pipeline(frames, createGzip(), file) : pipeline(frames, file))
+      renameSync(tmp, opts.out)
+    } catch (e) {
+      rmSync(tmp, { force: true })
+      throw isNfcError(e) ? e : new NfcError(ChainFileErrorCode.Io, `cannot write ${opts.out}: ${(e as Error).message}`, { file: opts.out })
+    }
+    return { from, to, blocks: Number(to - from + 1n), fileBytes: statSync(opts.out).size }
+  } finally {
+    await node.close()
+  }
+}
+
+export interface ImportProgress {
+  /** blocks of the file taken so far (new and already present) */
+  blocks: number
+  /** of them, blocks this data directory did not hold */
+  newBlocks: number
+  /** the number of the last block taken */
+  number: bigint
+  /** bytes of the file (as stored, compressed or not) read so far, and its size */
+  fileBytesRead: number
+  fileBytes: number
+}
+
+export interface ImportOptions extends ChainDirOptions {
+  file: string
+  /** called after each block taken */
+  onBlock?: (p: ImportProgress) => void
+}
+
+export interface ImportResult {
+  blocks: number
+  newBlocks: number
+  /** valid blocks that were stored off the canonical chain (this directory follows another branch) */
+  sideBlocks: number
+  head: { number: bigint; hash: Uint8Array; stateRoot: Uint8Array }
+}
+
+/**
+ * Imports every block of `file` into the data directory, in file order. Throws at the first
+ * block refused (CHAINFILE_BLOCK_REFUSED, naming the block and the rule), at a damaged or cut
+ * file (CHAINFILE_TRUNCATED / CHAINFILE_BAD_FRAME, naming the last whole block), or at a file of
+ * another chain (CHAINFILE_FOREIGN_CHAIN, before any block); the blocks before stay imported.
+ */
+export async function importChain(opts: ImportOptions): Promise<ImportResult> {
+  const fileBytes = fileSize(opts.file)
+  const gzip = startsWithGzip(opts.file)
+  const node = await openNode(opts)
+  const progress: ImportProgress = { blocks: 0, newBlocks: 0, number: 0n, fileBytesRead: 0, fileBytes }
+  let sideBlocks = 0
+  try {
+    const parser = new ChainFileParser()
+    const raw = createReadStream(opts.file)
+    raw.on('data', (chunk) => (progress.fileBytesRead += chunk.length))
+    const source = gzip ? raw.pipe(createGunzip()) : raw
+    if (gzip) raw.on('error', (e) => source.destroy(e))
+    const take = async (frame: ChainFileFrame) => {
+      const outcome = await importFrame(node, frame, progress.number + 1n, parser.frames)
+      progress.blocks++
+      progress.number = outcome.number
+      if (outcome.kind === 'new') progress.newBlocks++
+      if (outcome.kind === 'side') sideBlocks++
+      opts.onBlock?.({ ...progress })
+    }
+    try {
+      for await (const chunk of source as AsyncIterable<Uint8Array>) {
+        const frames = parser.push(chunk)
+        if (parser.header !== undefined && progress.blocks === 0 && frames.length > 0) checkChain(node, parser.header, opts)
+        for (const frame of frames) await take(frame)
+      }
+    } catch (e) {
+      if (isNfcError(e)) throw e
+      // gzip's "unexpected end of file": the compressed stream is cut short
+      throw new NfcError(ChainFileErrorCode.Truncated, `${opts.file} is damaged or cut short after block ${progress.number} (${(e as Error).message})`, {
+        number: progress.number,
+      })
+    }
+    if (parser.header !== undefined) checkChain(node, parser.header, opts)
+    try {
+      parser.end()
+    } catch (e) {
+      if (isNfcError(e) && e.code === ChainFileErrorCode.Truncated) {
+        throw new NfcError(e.code, `${opts.file} is cut short: it ends inside the block after block ${progress.number} (${e.message})`, { number: progress.number })
+      }
+      throw e
+    }
+    const head = node.chain.head
+    return { blocks: progress.blocks, newBlocks: progress.newBlocks, sideBlocks, head: { number: head.header.number, hash: head.hash, stateRoot: head.header.stateRoot } }
+  } catch (e) {
+    if (isNfcError(e) && (e.code === ChainFileErrorCode.Truncated || e.code === ChainFileErrorCode.BadFrame || e.code === ChainFileErrorCode.BlockRefused)) {
+      e.meta.imported = progress.blocks
+      e.meta.newBlocks = progress.newBlocks
+      e.meta.head = node.chain.head.header.number
+    }
+    throw e
+  } finally {
+    await node.close()
+  }
+}
+
+type FrameOutcome = { kind: 'new' | 'known' | 'side'; number: bigint }
+
+/** One block of the file through the network's import path; `expected` names a block that does not decode. */
+async function importFrame(node: Node, frame: ChainFileFrame, expected: bigint, index: number): Promise<FrameOutcome> {
+  let number = expected
+  let hash: Uint8Array
+  const refused = (why: string, meta: Record<string, unknown> = {}) =>
+    new NfcError(ChainFileErrorCode.BlockRefused, `block ${number} (#${index} in the file, byte ${frame.offset}) refused: ${why}`, { number, ...meta })
+  try {
+    const header = decodeBlockHeader(frame.bytes)
+    number = header.number
+    hash = headerHash(header)
+  } catch (e) {
+    throw refused(`${(e as Error).message} [${isNfcError(e) ? e.code : 'decode'}]`)
+  }
+  let outcome
+  try {
+    outcome = await node.link.importBlock(frame.bytes)
+  } catch (e) {
+    // a local fault (a disk error) is not the file's: pass it on as it is
+    if (!isPeerFault(e)) throw e
+    const rule = isNfcError(e) ? ((e.meta.reason as string | undefined) ?? e.code) : 'invalid'
+    throw refused(`${(e as Error).message} [${rule}]`, { rule })
+  }
+  switch (outcome) {
+    case 'imported':
+      return { kind: bytesEqual(node.chain.head.hash, hash) ? 'new' : 'side', number }
+    case 'known':
+      if (await node.chain.store.hasBlock(hash)) return { kind: 'known', number }
+      throw refused(`this data directory's chain is final at block ${node.chain.finalized.header.number} with another block at that height`)
+    case 'orphan':
+      throw refused(`its parent (block ${number - 1n}) is not in this data directory; import the blocks before it first (head ${node.chain.head.header.number})`)
+    case 'future':
+      throw refused(`its time is ahead of this machine's clock (check the clock)`)
+  }
+}
+
+/** Refuses a file of another chain than the data directory's, before any of its blocks. */
+function checkChain(node: Node, header: ChainFileHeader, opts: ImportOptions): void {
+  const chainId = node.chain.common.chainId()
+  if (header.chainId !== chainId || !bytesEqual(header.genesisHash, node.chain.genesisHash)) {
+    throw new NfcError(
+      ChainFileErrorCode.ForeignChain,
+      `${opts.file} holds blocks of another chain (chain id ${header.chainId}, genesis ${bytesToHex(header.genesisHash)}) than ${opts.datadir} ` +
+        `(chain id ${chainId}, genesis ${bytesToHex(node.chain.genesisHash)}); give the --genesis it was exported with`,
+      { fileChainId: header.chainId, chainId },
+    )
+  }
+}
+
+async function openNode(opts: ChainDirOptions): Promise<Node> {
+  return Node.init({ genesis: opts.genesis, datadir: opts.datadir, logger: opts.logger, now: opts.now, recoverThreads: opts.recoverThreads, p2p: null })
+}
+
+function fileSize(file: string): number {
+  try {
+    const st = statSync(file)
+    if (!st.isFile()) throw new Error('not a file')
+    return st.size
+  } catch (e) {
+    const why = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message
+    throw new NfcError(ChainFileErrorCode.Io, `cannot read ${file}: ${why}`, { file })
+  }
+}
+
+function startsWithGzip(file: string): boolean {
+  const fd = openSync(file, 'r')
+  try {
+    const head = new Uint8Array(2)
+    return readSync(fd, head, 0, 2, 0) === 2 && head[0] === GZIP_MAGIC[0] && head[1] === GZIP_MAGIC[1]
+  } finally {
+    closeSync(fd)
+  }
+}
