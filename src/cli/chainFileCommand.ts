@@ -108,7 +108,7 @@ export async function exportCommand(argv: string[], io: CliIo = processIo()): Pr
   }
   const progress = progressLine()
   const started = Date.now()
-  let shown = 0
+  let shown = started
   try {
     const r = await exportChain({
       ...run,
@@ -152,7 +152,7 @@ export async function importCommand(argv: string[], io: CliIo = processIo()): Pr
   }
   const progress = progressLine()
   const started = Date.now()
-  let shown = 0
+  let shown = started
   try {
     const r = await importChain({
       ...run,

@@ -82,7 +82,7 @@ export async function exportChain(opts: ExportOptions): Promise<ExportResult> {
     if (from > to) {
       throw new NfcError(ChainFileErrorCode.NothingToExport, `nothing to export: --from ${from} is after --to ${to}` + (opts.to === undefined ? ' (the head)' : ''), { from, to })
     }
-    const header: ChainFileHeader = { chainId: node.chain.common.chainId(), genesisHash: node.chain.genesisHash }
+    const header: ChainFileHeader = { chainId: node.chain.common.chainId(), genesisHash: node.chain.genesisHash, genesisTime: node.chain.genesisTime }
     const store = node.chain.store
     async function* frames(): AsyncGenerator<Uint8Array> {
       yield encodeChainFileHeader(header)
@@ -143,38 +143,35 @@ export interface ImportResult {
  */
 export async function importChain(opts: ImportOptions): Promise<ImportResult> {
   const fileBytes = fileSize(opts.file)
-  const gzip = startsWithGzip(opts.file)
-  const node = await openNode(opts)
   const progress: ImportProgress = { blocks: 0, newBlocks: 0, number: 0n, fileBytesRead: 0, fileBytes }
+  const parser = new ChainFileParser()
+  const chunks = openChunks(opts.file, (n) => (progress.fileBytesRead += n))
+  let node: Node | undefined
   let sideBlocks = 0
   try {
-    const parser = new ChainFileParser()
-    const raw = createReadStream(opts.file)
-    raw.on('data', (chunk) => (progress.fileBytesRead += chunk.length))
-    const source = gzip ? raw.pipe(createGunzip()) : raw
-    if (gzip) raw.on('error', (e) => source.destroy(e))
-    const take = async (frame: ChainFileFrame) => {
-      const outcome = await importFrame(node, frame, progress.number + 1n, parser.frames)
-      progress.blocks++
-      progress.number = outcome.number
-      if (outcome.kind === 'new') progress.newBlocks++
-      if (outcome.kind === 'side') sideBlocks++
-      opts.onBlock?.({ ...progress })
+    // the header first, before the data directory opens: its genesis time may be needed to open it
+    let pending: ChainFileFrame[] = []
+    while (parser.header === undefined) {
+      const chunk = await nextChunk(chunks, opts.file, progress.number)
+      if (chunk === undefined) parser.end()
+      else pending = parser.push(chunk)
     }
-    try {
-      for await (const chunk of source as AsyncIterable<Uint8Array>) {
-        const frames = parser.push(chunk)
-        if (parser.header !== undefined && progress.blocks === 0 && frames.length > 0) checkChain(node, parser.header, opts)
-        for (const frame of frames) await take(frame)
+    const header = parser.header
+    node = await openNode({ ...opts, genesis: genesisFor(opts, header) })
+    checkChain(node, header, opts)
+    for (;;) {
+      for (const frame of pending) {
+        const outcome = await importFrame(node, frame, progress.number + 1n, parser.frames)
+        progress.blocks++
+        progress.number = outcome.number
+        if (outcome.kind === 'new') progress.newBlocks++
+        if (outcome.kind === 'side') sideBlocks++
+        opts.onBlock?.({ ...progress })
       }
-    } catch (e) {
-      if (isNfcError(e)) throw e
-      // gzip's "unexpected end of file": the compressed stream is cut short
-      throw new NfcError(ChainFileErrorCode.Truncated, `${opts.file} is damaged or cut short after block ${progress.number} (${(e as Error).message})`, {
-        number: progress.number,
-      })
+      const chunk = await nextChunk(chunks, opts.file, progress.number)
+      if (chunk === undefined) break
+      pending = parser.push(chunk)
     }
-    if (parser.header !== undefined) checkChain(node, parser.header, opts)
     try {
       parser.end()
     } catch (e) {
@@ -186,14 +183,49 @@ export async function importChain(opts: ImportOptions): Promise<ImportResult> {
     const head = node.chain.head
     return { blocks: progress.blocks, newBlocks: progress.newBlocks, sideBlocks, head: { number: head.header.number, hash: head.hash, stateRoot: head.header.stateRoot } }
   } catch (e) {
-    if (isNfcError(e) && (e.code === ChainFileErrorCode.Truncated || e.code === ChainFileErrorCode.BadFrame || e.code === ChainFileErrorCode.BlockRefused)) {
+    const partial = [ChainFileErrorCode.Truncated, ChainFileErrorCode.BadFrame, ChainFileErrorCode.BlockRefused] as string[]
+    if (node !== undefined && isNfcError(e) && partial.includes(e.code)) {
       e.meta.imported = progress.blocks
       e.meta.newBlocks = progress.newBlocks
       e.meta.head = node.chain.head.header.number
     }
     throw e
   } finally {
-    await node.close()
+    await chunks.return?.()
+    await node?.close()
+  }
+}
+
+/**
+ * The genesis to open the data directory with: a genesis file that says time 0 (the dev chain's)
+ * is resolved when a directory is created, so a fresh directory takes the file's genesis time —
+ * else it would be a chain of another genesis hash.
+ */
+function genesisFor(opts: ImportOptions, header: ChainFileHeader): Genesis {
+  if (opts.genesis.timestamp !== 0 || holdsRecords(chaindataDir(opts.datadir))) return opts.genesis
+  return { ...opts.genesis, timestamp: Number(header.genesisTime) }
+}
+
+/** The file's bytes, gunzipped when it starts as gzip does; `onRead` counts the bytes as stored. */
+function openChunks(file: string, onRead: (bytes: number) => void): AsyncIterator<Uint8Array> {
+  const gzip = startsWithGzip(file)
+  const raw = createReadStream(file)
+  raw.on('data', (chunk) => onRead(chunk.length))
+  if (!gzip) return (raw as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]()
+  const gunzip = createGunzip()
+  raw.on('error', (e) => gunzip.destroy(e))
+  return (raw.pipe(gunzip) as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]()
+}
+
+/** The next chunk, undefined at the end; a read or gunzip error ("unexpected end of file") names the last block taken. */
+async function nextChunk(chunks: AsyncIterator<Uint8Array>, file: string, last: bigint): Promise<Uint8Array | undefined> {
+  try {
+    const r = await chunks.next()
+    return r.done === true ? undefined : r.value
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException
+    if (err.syscall !== undefined) throw new NfcError(ChainFileErrorCode.Io, `cannot read ${file}: ${err.message}`, { file })
+    throw new NfcError(ChainFileErrorCode.Truncated, `${file} is damaged or cut short after block ${last} (${err.message})`, { number: last })
   }
 }
 

@@ -2,7 +2,9 @@
  * The byte format of `nfc export` / `nfc import` files (geth's exported chain: blocks one after
  * the other; ours frames each one so a cut file tells where it broke). Pure: no file, no clock.
  *
- *   header  8-byte magic "NFCCHN1\n" | u64 chain id | 32-byte genesis hash     (48 bytes)
+ *   header  8-byte magic "NFCCHN1\n" | u64 chain id | 32-byte genesis hash | u64 genesis time (ms)
+ *           (56 bytes; the time lets a genesis file that says 0 — the dev chain's, resolved when a
+ *           data directory is created — open a fresh directory as the exported chain)
  *   frames  u32 length | the block's wire form (`encodeBlock`, src/chain/block.ts)   (repeated)
  *
  * Integers are big-endian. There is no checksum: every block is verified on import as a block
@@ -14,8 +16,8 @@ import { NfcError } from '../util/errors.js'
 import { concatList, uint32be, uint64be } from '../util/bytes.js'
 
 export const CHAIN_FILE_MAGIC = new TextEncoder().encode('NFCCHN1\n')
-/** magic, chain id, genesis hash */
-export const CHAIN_FILE_HEADER_BYTES = 8 + 8 + 32
+/** magic, chain id, genesis hash, genesis time */
+export const CHAIN_FILE_HEADER_BYTES = 8 + 8 + 32 + 8
 const FRAME_PREFIX_BYTES = 4
 /** far above any block the chain accepts (its gas limit bounds it), so only damage exceeds it */
 export const MAX_FRAME_BYTES = 64 * 1024 * 1024
@@ -42,11 +44,13 @@ export type ChainFileErrorCode = (typeof ChainFileErrorCode)[keyof typeof ChainF
 export interface ChainFileHeader {
   chainId: bigint
   genesisHash: Uint8Array
+  /** the genesis block's time (ms) */
+  genesisTime: bigint
 }
 
 export function encodeChainFileHeader(h: ChainFileHeader): Uint8Array {
   if (h.genesisHash.length !== 32) throw new RangeError('genesis hash must be 32 bytes')
-  return concatList([CHAIN_FILE_MAGIC, uint64be(h.chainId), h.genesisHash])
+  return concatList([CHAIN_FILE_MAGIC, uint64be(h.chainId), h.genesisHash, uint64be(h.genesisTime)])
 }
 
 /** One block's frame: its length, then its wire form. */
@@ -134,5 +138,5 @@ export function decodeChainFileHeader(bytes: Uint8Array): ChainFileHeader {
   if (bytes.length < CHAIN_FILE_HEADER_BYTES) throw new NfcError(ChainFileErrorCode.BadHeader, 'the export file header is cut short')
   for (let i = 0; i < CHAIN_FILE_MAGIC.length; i++) if (bytes[i] !== CHAIN_FILE_MAGIC[i]) throw notAChainFile()
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
-  return { chainId: view.getBigUint64(8), genesisHash: bytes.slice(16, 48) }
+  return { chainId: view.getBigUint64(8), genesisHash: bytes.slice(16, 48), genesisTime: view.getBigUint64(48) }
 }
