@@ -161,7 +161,7 @@ export async function importChain(opts: ImportOptions): Promise<ImportResult> {
     checkChain(node, header, opts)
     for (;;) {
       for (const frame of pending) {
-        const outcome = await importFrame(node, frame, progress.number + 1n, parser.frames)
+        const outcome = await importFrame(node, frame, progress.number + 1n)
         progress.blocks++
         progress.number = outcome.number
         if (outcome.kind === 'new') progress.newBlocks++
@@ -232,11 +232,11 @@ async function nextChunk(chunks: AsyncIterator<Uint8Array>, file: string, last: 
 type FrameOutcome = { kind: 'new' | 'known' | 'side'; number: bigint }
 
 /** One block of the file through the network's import path; `expected` names a block that does not decode. */
-async function importFrame(node: Node, frame: ChainFileFrame, expected: bigint, index: number): Promise<FrameOutcome> {
+async function importFrame(node: Node, frame: ChainFileFrame, expected: bigint): Promise<FrameOutcome> {
   let number = expected
   let hash: Uint8Array
   const refused = (why: string, meta: Record<string, unknown> = {}) =>
-    new NfcError(ChainFileErrorCode.BlockRefused, `block ${number} (#${index} in the file, byte ${frame.offset}) refused: ${why}`, { number, ...meta })
+    new NfcError(ChainFileErrorCode.BlockRefused, `block ${number} (#${frame.index} in the file, byte ${frame.offset}) refused: ${why}`, { number, ...meta })
   try {
     const header = decodeBlockHeader(frame.bytes)
     number = header.number

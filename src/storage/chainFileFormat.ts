@@ -59,10 +59,11 @@ export function encodeChainFileFrame(encodedBlock: Uint8Array): Uint8Array {
   return concatList([uint32be(encodedBlock.length), encodedBlock])
 }
 
-/** A frame as read: the block's wire bytes and where its frame starts in the (uncompressed) file. */
+/** A frame as read: the block's wire bytes, where its frame starts in the (uncompressed) file, and its place (1 = first). */
 export interface ChainFileFrame {
   bytes: Uint8Array
   offset: number
+  index: number
 }
 
 /**
@@ -100,7 +101,7 @@ export class ChainFileParser {
         })
       }
       if (this.buffered.length - at - FRAME_PREFIX_BYTES < len) break
-      out.push({ bytes: this.buffered.slice(at + FRAME_PREFIX_BYTES, at + FRAME_PREFIX_BYTES + len), offset: this.offset + at })
+      out.push({ bytes: this.buffered.slice(at + FRAME_PREFIX_BYTES, at + FRAME_PREFIX_BYTES + len), offset: this.offset + at, index: this.frames + 1 })
       this.frames++
       at += FRAME_PREFIX_BYTES + len
     }
