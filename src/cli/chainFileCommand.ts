@@ -173,7 +173,9 @@ export async function importCommand(argv: string[], io: CliIo = processIo()): Pr
     if (!isNfcError(e)) throw e
     io.err(`nfc import: ${e.message}\n`)
     if (typeof e.meta.imported === 'number') {
-      io.err(`nfc import: the ${count(e.meta.imported)} blocks before it are imported (${count(e.meta.newBlocks as number)} new); head ${e.meta.head as bigint}\n`)
+      io.err(
+        `nfc import: the ${count(e.meta.imported)} blocks before it are imported (${count(e.meta.newBlocks as number)} new); head ${e.meta.head as bigint}\n`,
+      )
     }
     return 1
   }

@@ -80,7 +80,11 @@ export async function exportChain(opts: ExportOptions): Promise<ExportResult> {
     const to = opts.to ?? head
     if (to > head) throw new NfcError(ChainFileErrorCode.NothingToExport, `--to ${to} is past the head of ${opts.datadir} (block ${head})`, { head })
     if (from > to) {
-      throw new NfcError(ChainFileErrorCode.NothingToExport, `nothing to export: --from ${from} is after --to ${to}` + (opts.to === undefined ? ' (the head)' : ''), { from, to })
+      throw new NfcError(
+        ChainFileErrorCode.NothingToExport,
+        `nothing to export: --from ${from} is after --to ${to}` + (opts.to === undefined ? ' (the head)' : ''),
+        { from, to },
+      )
     }
     const header: ChainFileHeader = { chainId: node.chain.common.chainId(), genesisHash: node.chain.genesisHash, genesisTime: node.chain.genesisTime }
     const store = node.chain.store
@@ -176,12 +180,19 @@ export async function importChain(opts: ImportOptions): Promise<ImportResult> {
       parser.end()
     } catch (e) {
       if (isNfcError(e) && e.code === ChainFileErrorCode.Truncated) {
-        throw new NfcError(e.code, `${opts.file} is cut short: it ends inside the block after block ${progress.number} (${e.message})`, { number: progress.number })
+        throw new NfcError(e.code, `${opts.file} is cut short: it ends inside the block after block ${progress.number} (${e.message})`, {
+          number: progress.number,
+        })
       }
       throw e
     }
     const head = node.chain.head
-    return { blocks: progress.blocks, newBlocks: progress.newBlocks, sideBlocks, head: { number: head.header.number, hash: head.hash, stateRoot: head.header.stateRoot } }
+    return {
+      blocks: progress.blocks,
+      newBlocks: progress.newBlocks,
+      sideBlocks,
+      head: { number: head.header.number, hash: head.hash, stateRoot: head.header.stateRoot },
+    }
   } catch (e) {
     const partial = [ChainFileErrorCode.Truncated, ChainFileErrorCode.BadFrame, ChainFileErrorCode.BlockRefused] as string[]
     if (node !== undefined && isNfcError(e) && partial.includes(e.code)) {
@@ -260,7 +271,9 @@ async function importFrame(node: Node, frame: ChainFileFrame, expected: bigint):
       if (await node.chain.store.hasBlock(hash)) return { kind: 'known', number }
       throw refused(`this data directory's chain is final at block ${node.chain.finalized.header.number} with another block at that height`)
     case 'orphan':
-      throw refused(`its parent (block ${number - 1n}) is not in this data directory; import the blocks before it first (head ${node.chain.head.header.number})`)
+      throw refused(
+        `its parent (block ${number - 1n}) is not in this data directory; import the blocks before it first (head ${node.chain.head.header.number})`,
+      )
     case 'future':
       throw refused(`its time is ahead of this machine's clock (check the clock)`)
   }

@@ -95,10 +95,14 @@ export class ChainFileParser {
     while (this.buffered.length - at >= FRAME_PREFIX_BYTES) {
       const len = view.getUint32(at)
       if (len === 0 || len > MAX_FRAME_BYTES) {
-        throw new NfcError(ChainFileErrorCode.BadFrame, `the frame of block #${this.frames + 1} in the file (byte ${this.offset + at}) declares ${len} bytes: the file is damaged there`, {
-          offset: this.offset + at,
-          frame: this.frames + 1,
-        })
+        throw new NfcError(
+          ChainFileErrorCode.BadFrame,
+          `the frame of block #${this.frames + 1} in the file (byte ${this.offset + at}) declares ${len} bytes: the file is damaged there`,
+          {
+            offset: this.offset + at,
+            frame: this.frames + 1,
+          },
+        )
       }
       if (this.buffered.length - at - FRAME_PREFIX_BYTES < len) break
       out.push({ bytes: this.buffered.slice(at + FRAME_PREFIX_BYTES, at + FRAME_PREFIX_BYTES + len), offset: this.offset + at, index: this.frames + 1 })
@@ -114,7 +118,10 @@ export class ChainFileParser {
   end(): void {
     if (this.header === undefined) {
       this.checkMagic(this.buffered)
-      throw new NfcError(ChainFileErrorCode.BadHeader, `the file is ${this.buffered.length} bytes, shorter than an export file's ${CHAIN_FILE_HEADER_BYTES}-byte header`)
+      throw new NfcError(
+        ChainFileErrorCode.BadHeader,
+        `the file is ${this.buffered.length} bytes, shorter than an export file's ${CHAIN_FILE_HEADER_BYTES}-byte header`,
+      )
     }
     if (this.buffered.length > 0) {
       throw new NfcError(

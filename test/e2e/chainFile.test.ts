@@ -38,7 +38,11 @@ t.test('export, import into a fresh data directory: the same chain; damaged file
     const dst = tempDir(t)
     const imp = await nfc(['import', file, '--genesis', genesis, '--datadir', dst])
     t.equal(imp.code, 0, `import exits 0\n${imp.err}`)
-    t.match(imp.out, new RegExp(`^imported ${BLOCKS} blocks \\(${BLOCKS} new\\) in [\\d.]+ s, head ${BLOCKS} ${src.head.hash}\n$`), 'the summary names the head')
+    t.match(
+      imp.out,
+      new RegExp(`^imported ${BLOCKS} blocks \\(${BLOCKS} new\\) in [\\d.]+ s, head ${BLOCKS} ${src.head.hash}\n$`),
+      'the summary names the head',
+    )
     t.same(await headOf(t, dst, genesis), { number: BLOCKS, ...src.head }, 'the same head hash and state root')
 
     const again = await nfc(['import', file, '--genesis', genesis, '--datadir', dst])
@@ -79,7 +83,11 @@ t.test('export, import into a fresh data directory: the same chain; damaged file
     const dst = tempDir(t)
     const r = await nfc(['import', forged, '--genesis', genesis, '--datadir', dst])
     t.equal(r.code, 1, 'exit 1')
-    t.match(r.err, new RegExp(`^nfc import: block ${FORGED} \\(#${FORGED} in the file, byte \\d+\\) refused: .*\\[[A-Z_]+\\]`, 'm'), `names the block and the rule\n${r.err}`)
+    t.match(
+      r.err,
+      new RegExp(`^nfc import: block ${FORGED} \\(#${FORGED} in the file, byte \\d+\\) refused: .*\\[[A-Z_]+\\]`, 'm'),
+      `names the block and the rule\n${r.err}`,
+    )
     t.match(r.err, new RegExp(`the ${FORGED - 1} blocks before it are imported \\(${FORGED - 1} new\\); head ${FORGED - 1}`), 'says what was kept')
     t.equal((await headOf(t, dst, genesis)).number, FORGED - 1, 'every block before it is kept')
   })
@@ -96,5 +104,4 @@ t.test('export, import into a fresh data directory: the same chain; damaged file
     t.match(exp.err, /nfc export: data directory .* is in use by another process/, 'export: says the directory is in use')
     t.equal(await running.stop(), 0, 'the running node was not disturbed')
   })
-
 })

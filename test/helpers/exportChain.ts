@@ -58,7 +58,11 @@ export async function makeChain(t: Test, genesis: string, blocks: number): Promi
     const built = await n.produceBlock()
     t.equal(built.rejected.length, 0, `block ${i}: no transaction rejected`)
   }
-  t.equal(await n.rpc('eth_call', [{ to: contract, data: iface.encodeFunctionData('get', []) }, 'latest']), '0x' + blocks.toString(16).padStart(64, '0'), 'the contract holds the last stored value')
+  t.equal(
+    await n.rpc('eth_call', [{ to: contract, data: iface.encodeFunctionData('get', []) }, 'latest']),
+    '0x' + blocks.toString(16).padStart(64, '0'),
+    'the contract holds the last stored value',
+  )
   const head = await n.rpc('eth_getBlockByNumber', ['latest', false])
   t.equal(Number(head.number), blocks, `the source chain has ${blocks} blocks`)
   await n.close()

@@ -55,7 +55,11 @@ t.test('export and import in-process', async (t) => {
     const part1 = join(work, 'part1.bin')
     const part2 = join(work, 'part2.bin')
     t.match((await run(exportCommand, [...chain, '--datadir', src.dir, '--to', '5', '--out', part1])).out, /^exported 5 blocks \(1\.\.5\)/, 'export 1..5')
-    t.match((await run(exportCommand, [...chain, '--datadir', src.dir, '--from', '6', '--out', part2])).out, new RegExp(`^exported ${BLOCKS - 5} blocks \\(6\\.\\.${BLOCKS}\\)`), 'export 6..head')
+    t.match(
+      (await run(exportCommand, [...chain, '--datadir', src.dir, '--from', '6', '--out', part2])).out,
+      new RegExp(`^exported ${BLOCKS - 5} blocks \\(6\\.\\.${BLOCKS}\\)`),
+      'export 6..head',
+    )
     const dst = tempDir(t)
     const orphan = await run(importCommand, [part2, ...chain, '--datadir', dst])
     t.equal(orphan.code, 1, 'blocks without their parents: exit 1')

@@ -8,6 +8,7 @@ import {
   encodeChainFileFrame,
   encodeChainFileHeader,
   MAX_FRAME_BYTES,
+  type ChainFileFrame,
   type ChainFileHeader,
 } from '../../../src/storage/chainFileFormat.js'
 import { concatList, uint32be } from '../../../src/util/bytes.js'
@@ -17,7 +18,7 @@ const blocks = [Uint8Array.of(0xc1, 0x01), Uint8Array.from({ length: 300 }, (_, 
 const file = concatList([encodeChainFileHeader(header), ...blocks.map(encodeChainFileFrame)])
 
 /** every frame of `bytes` pushed in chunks of `size` */
-function parse(bytes: Uint8Array, size: number): { parser: ChainFileParser; frames: { bytes: Uint8Array; offset: number }[] } {
+function parse(bytes: Uint8Array, size: number): { parser: ChainFileParser; frames: ChainFileFrame[] } {
   const parser = new ChainFileParser()
   const frames = []
   for (let at = 0; at < bytes.length; at += size) frames.push(...parser.push(bytes.slice(at, at + size)))
@@ -64,7 +65,11 @@ t.test('a file cut inside a frame: the whole frames, then Truncated naming the f
 })
 
 t.test('bad headers', async (t) => {
-  t.throws(() => new ChainFileParser().push(new TextEncoder().encode('{"genesis": 1}')), { code: ChainFileErrorCode.BadHeader, message: /not a block export file/ }, 'another file')
+  t.throws(
+    () => new ChainFileParser().push(new TextEncoder().encode('{"genesis": 1}')),
+    { code: ChainFileErrorCode.BadHeader, message: /not a block export file/ },
+    'another file',
+  )
   const short = new ChainFileParser()
   short.push(file.subarray(0, 20))
   t.throws(() => short.end(), { code: ChainFileErrorCode.BadHeader, message: /20 bytes, shorter than .* 56-byte header/ }, 'cut in the header')
@@ -76,7 +81,11 @@ t.test('bad headers', async (t) => {
 t.test('an impossible frame length is damage, named with its offset', async (t) => {
   for (const len of [0, MAX_FRAME_BYTES + 1]) {
     const bad = concatList([encodeChainFileHeader(header), encodeChainFileFrame(blocks[0]!), uint32be(len), new Uint8Array(8)])
-    t.throws(() => parse(bad, 1000), { code: ChainFileErrorCode.BadFrame, message: new RegExp(`block #2 in the file \\(byte 62\\) declares ${len} bytes`) }, `length ${len}`)
+    t.throws(
+      () => parse(bad, 1000),
+      { code: ChainFileErrorCode.BadFrame, message: new RegExp(`block #2 in the file \\(byte 62\\) declares ${len} bytes`) },
+      `length ${len}`,
+    )
   }
   t.throws(() => encodeChainFileFrame(new Uint8Array(MAX_FRAME_BYTES + 1)), RangeError, 'the writer refuses such a block too')
 })
