@@ -60,7 +60,7 @@ export async function makeChain(t: Test, genesis: string, blocks: number): Promi
   }
   t.equal(
     await n.rpc('eth_call', [{ to: contract, data: iface.encodeFunctionData('get', []) }, 'latest']),
-    '0x' + blocks.toString(16).padStart(64, '0'),
+    '0x' + (blocks - (blocks % 5)).toString(16).padStart(64, '0'),
     'the contract holds the last stored value',
   )
   const head = await n.rpc('eth_getBlockByNumber', ['latest', false])
