@@ -4,6 +4,7 @@
  * loads the genesis, wires SIGINT/SIGTERM to a clean stop, and calls the node.
  */
 import { benchCommand } from './benchCommand.js'
+import { exportCommand, importCommand } from './chainFileCommand.js'
 import { dbCommand } from './dbCommand.js'
 import { devnetCommand } from './devnetCommand.js'
 import { explorerCommand } from './explorerCommand.js'
@@ -30,6 +31,8 @@ Usage:
   nfc genesis check FILE
   nfc keys new|list|import|export [ADDRESS] [--keystore DIR] [--password-file FILE] [--light] …
   nfc status [--rpc URL] [--json]
+  nfc export [--dev | --genesis FILE] [--datadir DIR] [--from N] [--to M] --out FILE [--force]
+  nfc import FILE [--dev | --genesis FILE] [--datadir DIR]
   nfc flow simulate [--rpc URL] [--consumers C] [--providers P] [--seconds S] [--cheat KIND] …
   nfc bench [group…]   (the benchmarks of \`npm run bench\`; \`nfc bench --help\` lists the groups)
   nfc db repair --datadir DIR
@@ -44,6 +47,9 @@ Commands:
             witness keys in keystore files) or check one (\`check\`)
   keys      encrypted key files (Ethereum v3 keystores, in ./data/keystore by default)
   status    a summary of a running node over JSON-RPC (head, finality, peers, witnesses)
+  export    write a stopped node's canonical blocks to a file (gzip when it ends in .gz)
+  import    import such a file into a stopped node's data directory, every block verified as
+            one from the network (blocks already present are skipped)
   flow      Proof of Valuable Flow tools (\`simulate\`: consumers and providers carry real bytes,
             sign receipts and submit them to a running node)
   bench     the DESIGN §8 benchmarks (WASM core, recovery, blocks, RPC, PoVF, devnets, load),
@@ -69,6 +75,10 @@ async function main(argv: string[]): Promise<number> {
       return keysCommand(rest)
     case 'status':
       return statusCommand(rest)
+    case 'export':
+      return exportCommand(rest)
+    case 'import':
+      return importCommand(rest)
     case 'flow':
       return flowCommand(rest)
     case 'bench':

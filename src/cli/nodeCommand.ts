@@ -3,7 +3,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs'
 import { createInterface } from 'node:readline/promises'
 import { join, resolve } from 'node:path'
 import { hexToBytes } from '@ethereumjs/util'
-import { loadGenesisFile } from '../chain/genesis.js'
+import { loadGenesisFile, type Genesis } from '../chain/genesis.js'
 import { DEV_WITNESS_KEY } from '../node/devAccounts.js'
 import { startNode, type RunningNode } from './start.js'
 import { openDatabase } from '../chain/blockStore.js'
@@ -91,15 +91,15 @@ export function parseHostPort(value: string, flag = 'rpc', example = '127.0.0.1:
   return { host: m[1].replace(/^\[(.*)\]$/, '$1'), port }
 }
 
-/** A positive integer flag value. */
-function nonNegativeInt(flag: string, value: string): number {
+/** A non-negative integer flag value. */
+export function nonNegativeInt(flag: string, value: string): number {
   if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(Number(value))) {
     throw new UsageError(`--${flag} wants a non-negative integer, got "${value}"`)
   }
   return Number(value)
 }
 
-function positiveInt(flag: string, value: string): number {
+export function positiveInt(flag: string, value: string): number {
   if (!/^\d+$/.test(value.trim()) || Number(value) < 1 || !Number.isSafeInteger(Number(value))) {
     throw new UsageError(`--${flag} wants a positive integer, got "${value}"`)
   }
@@ -350,6 +350,19 @@ async function confirmReset(datadir: string): Promise<boolean> {
   }
 }
 
+/**
+ * The chain of `--genesis FILE` / `--dev` and its data directory (`--datadir`, default
+ * ./data/<genesis name>, ./data/dev for the dev chain): what `nfc node`, `nfc export` and
+ * `nfc import` open.
+ */
+export function chainOfFlags(opts: { dev?: boolean; genesis?: string; datadir?: string }): { genesisFile: string; genesis: Genesis; datadir: string } {
+  const genesisFile = opts.genesis ?? (opts.dev === true ? resolve(packageRoot()!, 'genesis/dev.json') : undefined)
+  if (genesisFile === undefined) throw new UsageError('--genesis FILE is required (or --dev for the dev chain)')
+  const genesis = loadGenesisFile(genesisFile)
+  const datadir = resolve(opts.datadir ?? `data/${genesis.name === 'nfc-dev' ? 'dev' : genesis.name}`)
+  return { genesisFile, genesis, datadir }
+}
+
 /** `--reset` must never pull the data out from under a running node: take its lock first. */
 export async function refuseIfInUse(datadir: string): Promise<void> {
   if (!existsSync(chaindataDir(datadir))) return
@@ -430,10 +443,7 @@ export async function nodeCommand(argv: string[]): Promise<number> {
   const logger = createLogger({ level, format })
   let node: RunningNode | undefined
   try {
-    const genesisFile = opts.genesis ?? (opts.dev ? resolve(packageRoot()!, 'genesis/dev.json') : undefined)
-    if (genesisFile === undefined) throw new UsageError('--genesis FILE is required (or --dev for the dev chain)')
-    const genesis = loadGenesisFile(genesisFile)
-    const datadir = resolve(opts.datadir ?? `data/${genesis.name === 'nfc-dev' ? 'dev' : genesis.name}`)
+    const { genesisFile, genesis, datadir } = chainOfFlags(opts)
     const rpc = opts.rpc === 'off' ? null : { ...parseHostPort(opts.rpc ?? '127.0.0.1:8545'), ...parseRpcFlags(opts) }
     const p2p = parseP2pFlags(opts, opts.dev === true, datadir)
     const txpool = parseTxPoolFlags(opts)
