@@ -18,8 +18,8 @@ t.test('a slash scales every entry: what is left to pay shrinks by the share, wh
     { amount: 270n, startMs: 100n * DAY, withdrawn: 0n },
   ])
   t.strictSame(r.parts, [
-    { startMs: 0n, amount: 80n },
-    { startMs: 100n * DAY, amount: 30n },
+    { startMs: 0n, amount: 80n, debt: 0n },
+    { startMs: 100n * DAY, amount: 30n, debt: 0n },
   ])
   t.strictSame(entries[0], { amount: 1_000n, startMs: 0n, withdrawn: 200n }, 'inputs untouched')
   t.strictSame(slashLockEntries(entries, 0n).parts, [], '0 bps takes nothing')
@@ -28,8 +28,8 @@ t.test('a slash scales every entry: what is left to pay shrinks by the share, wh
     {
       entries: [],
       parts: [
-        { startMs: 0n, amount: 800n },
-        { startMs: 100n * DAY, amount: 300n },
+        { startMs: 0n, amount: 800n, debt: 0n },
+        { startMs: 100n * DAY, amount: 300n, debt: 0n },
       ],
     },
     'all of it',
@@ -62,4 +62,10 @@ t.test('never a negative withdrawable, never more than the share, at any time af
     }
   }
   t.ok(worst <= 1n, 'the share, to the wei')
+})
+
+t.test('a slashed entry keeps its per-wei bonus index debt (locks.ts): the part taken carries it too', async (t) => {
+  const r = slashLockEntries([{ amount: 1_000n, startMs: 5n, withdrawn: 0n, debt: -42n }], 1_000n)
+  t.strictSame(r.entries, [{ amount: 900n, startMs: 5n, withdrawn: 0n, debt: -42n }])
+  t.strictSame(r.parts, [{ startMs: 5n, amount: 100n, debt: -42n }])
 })
