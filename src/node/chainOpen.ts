@@ -39,6 +39,8 @@ export interface OpenOptions {
   now: () => number
   /** the database held records before it was opened (see src/node/datadir.ts) */
   existed?: boolean
+  /** keep the state of every block (`--archive`); default: prune (src/storage/pruner.ts) */
+  archive?: boolean
 }
 
 /** What opening a data directory yields: the parts a Blockchain is built from. */
