@@ -131,7 +131,7 @@ export class Blockchain extends EventEmitter<{
     const chain = new Blockchain(opts.common, opts.genesis, o.store, o.state, o.vm, o.genesisHash, o.time, o.head, opts.logger, o.finalized, o.dpos)
     if (opts.archive !== true) {
       const host = { head: () => chain._head.header, finalized: () => chain._finalized.header, exclusive: <T>(fn: () => Promise<T>) => chain.lock.run(fn) }
-      chain.pruner = new StatePruner(opts.db, o.state.store, o.store, host, opts.logger)
+      chain.pruner = new StatePruner(opts.db, o.state.store, o.store, host, opts.logger, opts.stateBlocksKept)
     }
     await chain.loadConsensus()
     return chain
@@ -506,6 +506,11 @@ export class Blockchain extends EventEmitter<{
   async stateAt(header: BlockHeader): Promise<MerkleStateManager> {
     this.pruner?.checkAvailable(header)
     return this.state.at(header.stateRoot)
+  }
+
+  /** The lowest block whose state is kept (0 on an archive node). */
+  oldestStateKept(): bigint {
+    return this.pruner?.oldestKept() ?? 0n
   }
 
   /** One state-pruning pass now (tests and benches); undefined on an archive node. */

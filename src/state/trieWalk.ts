@@ -64,7 +64,7 @@ function visitNode(node: RlpItem, stack: string[], storageRoots: string[] | unde
     return
   }
   const path = node[0] as Uint8Array
-  const isLeaf = (path[0]! >> 4) >= 2
+  const isLeaf = path[0]! >> 4 >= 2
   if (!isLeaf) return visitChild(node[1]!, stack, storageRoots)
   if (storageRoots === undefined) return
   const account = RLP.decode(node[1] as Uint8Array) as Uint8Array[]

@@ -26,6 +26,7 @@ import { prunedStateError } from '../state/errors.js'
 import { markState } from '../state/trieWalk.js'
 import type { TrieNodeStore } from '../state/trieNodeStore.js'
 import type { Logger } from '../util/logger.js'
+import { SerialQueue } from '../util/serialQueue.js'
 
 /** canonical blocks whose state a pruning node keeps, counting the head */
 export const STATE_BLOCKS_KEPT = 128n
@@ -55,8 +56,8 @@ export interface PruneResult {
 }
 
 /** The lowest block whose state a pruning node keeps, given its head and last final block. */
-export function oldestStateKept(head: bigint, finalized: bigint): bigint {
-  const window = head - STATE_BLOCKS_KEPT + 1n
+export function oldestStateKept(head: bigint, finalized: bigint, blocksKept = STATE_BLOCKS_KEPT): bigint {
+  const window = head - blocksKept + 1n
   const low = window < finalized ? window : finalized
   return low < 0n ? 0n : low
 }
@@ -64,6 +65,9 @@ export function oldestStateKept(head: bigint, finalized: bigint): bigint {
 export class StatePruner {
   /** side blocks stored in this run: state root (hex) by block hash, with the block number */
   private readonly sideRoots = new Map<string, { number: bigint; root: string }>()
+  /** one pass at a time (a pass owns the node store's write tracking) */
+  private readonly passes = new SerialQueue()
+  /** the background pass afterBlock started, until it ends */
   private running: Promise<void> | undefined
   private closing = false
 
@@ -73,11 +77,18 @@ export class StatePruner {
     private readonly store: BlockStore,
     private readonly host: PrunerHost,
     private readonly logger: Logger,
+    /** canonical blocks whose state is kept, and blocks between passes (tests shrink both) */
+    private readonly blocksKept = STATE_BLOCKS_KEPT,
   ) {}
+
+  /** The lowest block whose state is kept now. */
+  oldestKept(): bigint {
+    return oldestStateKept(this.host.head().number, this.host.finalized().number, this.blocksKept)
+  }
 
   /** Throws STATE_PRUNED when the state at `header` is older than what is kept. */
   checkAvailable(header: BlockHeader): void {
-    const oldest = oldestStateKept(this.host.head().number, this.host.finalized().number)
+    const oldest = this.oldestKept()
     if (header.number < oldest) throw prunedStateError(header.number, oldest)
   }
 
@@ -88,15 +99,20 @@ export class StatePruner {
 
   /** After each canonical block: every PRUNE_INTERVAL_BLOCKS blocks, a pass in the background. */
   afterBlock(number: bigint): void {
-    if (number % PRUNE_INTERVAL_BLOCKS !== 0n || this.running !== undefined || this.closing) return
+    if (number % (this.blocksKept < PRUNE_INTERVAL_BLOCKS ? this.blocksKept : PRUNE_INTERVAL_BLOCKS) !== 0n || this.running !== undefined || this.closing)
+      return
     this.running = this.collect()
       .then((r) => this.logger.info('pruned state', { ...r }))
       .catch((e: unknown) => this.logger.error('state pruning failed (nothing was deleted)', { error: e instanceof Error ? e.message : String(e) }))
       .finally(() => (this.running = undefined))
   }
 
-  /** One mark-and-sweep pass (the module comment); resolves with its figures. */
-  async collect(): Promise<PruneResult> {
+  /** One mark-and-sweep pass (the module comment), after any running one; resolves with its figures. */
+  collect(): Promise<PruneResult> {
+    return this.passes.run(() => this.pass())
+  }
+
+  private async pass(): Promise<PruneResult> {
     const roots = await this.host.exclusive(async () => {
       this.nodes.trackWrites()
       return this.retainedRoots()
@@ -132,7 +148,7 @@ export class StatePruner {
     const head = this.host.head()
     const finalNumber = this.host.finalized().number
     const roots = new Set<string>([bytesToHex(head.stateRoot).slice(2)])
-    for (let n = oldestStateKept(head.number, finalNumber); n < head.number; n++) {
+    for (let n = this.oldestKept(); n < head.number; n++) {
       const hash = await this.store.getHashByNumber(n)
       const header = hash === undefined ? undefined : await this.store.getHeader(hash)
       if (header !== undefined) roots.add(bytesToHex(header.stateRoot).slice(2))
