@@ -137,10 +137,11 @@ export class StatePruner {
     }
   }
 
-  /** Waits for a running pass (it stops early) so the database can close. */
+  /** Waits for the passes running or queued (they stop early) so the database can close. */
   async close(): Promise<void> {
     this.closing = true
     await this.running
+    await this.passes.run(async () => undefined)
   }
 
   /** The state roots (hex) of the canonical blocks from oldestStateKept to the head, and of the side blocks above the final one. */
