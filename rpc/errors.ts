@@ -75,6 +75,8 @@ const byCode = new Map<string, Rule>([
   [RpcErrorCode.Busy, { code: JsonRpcCode.LimitExceeded, message: () => 'limit exceeded', data: () => ({ reason: 'server busy, retry later' }) }],
   [RpcErrorCode.SyncTimeout, { code: JsonRpcCode.SyncTimeout, data: (e) => e.meta.hash }],
   [RpcErrorCode.SyncNotReady, { code: JsonRpcCode.SyncNotReady, data: (e) => e.meta.hash }],
+  // state older than a pruning node keeps (src/state/errors.ts): geth's code, our message names --archive
+  ['STATE_PRUNED', { code: JsonRpcCode.Default }],
   [
     'EXEC_REVERTED',
     {

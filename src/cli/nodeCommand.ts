@@ -69,6 +69,9 @@ Options:
                         most queued (nonce-gapped) transactions per sender (default 64)
   --txpool-globalqueue N
                         queued transactions in the whole pool (default 1024)
+  --archive             keep the state of every block (default: the state of the last 128
+                        blocks and of the last final block; older state queries answer
+                        -32000 "historical state unavailable (pruned)")
   --reset               remove the chain data first (the chain starts over from genesis): the
                         database, FINAL and the local transaction journal; the node key and
                         keystores (and SIGNED, the witness's highest vote) are kept. Asks on a terminal unless --yes
@@ -407,6 +410,7 @@ export const NODE_OPTIONS = {
   'txpool-globalslots': { type: 'string' },
   'txpool-accountqueue': { type: 'string' },
   'txpool-globalqueue': { type: 'string' },
+  archive: { type: 'boolean', default: false },
   reset: { type: 'boolean', default: false },
   yes: { type: 'boolean', default: false },
   'log-level': { type: 'string', default: 'info' },
@@ -468,11 +472,12 @@ export async function nodeCommand(argv: string[]): Promise<number> {
       genesis: genesisFile,
       datadir,
       chainId: genesis.chainId,
+      state: opts.archive === true ? 'archive' : 'pruned',
       ...(settings.configFile === undefined ? {} : { config: resolve(settings.configFile) }),
     })
     // /health: a networked node without peers is not healthy; the dev chain needs none
     const rpcWithHealth = rpc === null ? null : { ...rpc, healthRequiresPeers: p2p !== null && opts.dev !== true }
-    node = await startNode({ genesis, datadir, rpc: rpcWithHealth, p2p, witnessKey, logger, txpool })
+    node = await startNode({ genesis, datadir, rpc: rpcWithHealth, p2p, witnessKey, logger, txpool, archive: opts.archive === true })
     if (node.rpc !== null) logger.info('JSON-RPC listening', { http: node.rpc.url, ws: node.rpc.wsUrl })
   } catch (e) {
     if (e instanceof UsageError || isNfcError(e)) {

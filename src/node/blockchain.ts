@@ -28,6 +28,7 @@ import { addressOf, publicKeyOf } from '../crypto/secp256k1.js'
 import { executeBlock, type BlockContext, type ExecutedBlock, type ExecutionOptions } from '../execution/blockExecutor.js'
 import { POOLS } from '../execution/systemAddresses.js'
 import { WorldState } from '../state/worldState.js'
+import { StatePruner, type PruneResult } from '../storage/pruner.js'
 import { NfcError } from '../util/errors.js'
 import type { Logger } from '../util/logger.js'
 import { SerialQueue } from '../util/serialQueue.js'
@@ -92,6 +93,8 @@ export class Blockchain extends EventEmitter<{
   private headSeats: (string | null)[] = []
   private readonly reportedDoubles = new Set<string>()
   private _finalized: Head
+  /** collects the state no retained block reaches (absent: an archive node keeps all) */
+  private pruner: StatePruner | undefined
 
   private constructor(
     readonly common: Common,
@@ -126,6 +129,10 @@ export class Blockchain extends EventEmitter<{
   static async open(opts: OpenOptions): Promise<Blockchain> {
     const o = await openChainParts(opts)
     const chain = new Blockchain(opts.common, opts.genesis, o.store, o.state, o.vm, o.genesisHash, o.time, o.head, opts.logger, o.finalized, o.dpos)
+    if (opts.archive !== true) {
+      const host = { head: () => chain._head.header, finalized: () => chain._finalized.header, exclusive: <T>(fn: () => Promise<T>) => chain.lock.run(fn) }
+      chain.pruner = new StatePruner(opts.db, o.state.store, o.store, host, opts.logger, opts.stateBlocksKept)
+    }
     await chain.loadConsensus()
     return chain
   }
@@ -330,6 +337,7 @@ export class Blockchain extends EventEmitter<{
     const h = block.header
     this.side.addBlock(block.hash, h.number, h.parentHash)
     this.side.vote(bytesToHex(h.producer), h.number, block.hash)
+    this.pruner?.keepSide(block.hash, h)
     for (const [i, c] of confirmations.entries()) await this.countConfirmation(c.witness, c.number, block.confirmations[i]!.blockHash)
     await this.updateFinality()
     await this.followFinalSide()
@@ -459,6 +467,7 @@ export class Blockchain extends EventEmitter<{
     this.headSeats = (await readWitnesses(this.state.live)).seats
     await this.updateFinality()
     this.side.prune(this._finalized.header.number)
+    this.pruner?.afterBlock(this._head.header.number)
     for (const r of removed) this.emit('removedBlock', r)
     for (const j of joined) this.emit('block', j)
   }
@@ -490,12 +499,27 @@ export class Blockchain extends EventEmitter<{
     return header === undefined ? undefined : { hash, header }
   }
 
-  /** A private state view at a block's state root (for calls, balances and proofs). */
-  stateAt(header: BlockHeader): Promise<MerkleStateManager> {
+  /**
+   * A private state view at a block's state root (for calls, balances and proofs). Throws
+   * STATE_PRUNED for a block older than a pruning node keeps.
+   */
+  async stateAt(header: BlockHeader): Promise<MerkleStateManager> {
+    this.pruner?.checkAvailable(header)
     return this.state.at(header.stateRoot)
   }
 
+  /** The lowest block whose state is kept (0 on an archive node). */
+  oldestStateKept(): bigint {
+    return this.pruner?.oldestKept() ?? 0n
+  }
+
+  /** One state-pruning pass now (tests and benches); undefined on an archive node. */
+  async pruneState(): Promise<PruneResult | undefined> {
+    return this.pruner?.collect()
+  }
+
   async close(): Promise<void> {
+    await this.pruner?.close()
     // wait for a block being built to commit (or roll back) before the db closes
     await this.lock.run(async () => undefined)
   }

@@ -39,6 +39,10 @@ export interface OpenOptions {
   now: () => number
   /** the database held records before it was opened (see src/node/datadir.ts) */
   existed?: boolean
+  /** keep the state of every block (`--archive`); default: prune (src/storage/pruner.ts) */
+  archive?: boolean
+  /** a pruning node keeps the state of this many last blocks (default 128; tests shrink it) */
+  stateBlocksKept?: bigint
 }
 
 /** What opening a data directory yields: the parts a Blockchain is built from. */

@@ -93,6 +93,8 @@ export interface NodeOptions {
   recoverThreads?: number
   /** the pool's slot limits (`--txpool-*`); absent: geth's defaults */
   txpool?: Partial<PoolLimits>
+  /** keep the state of every block (`--archive`); absent or false: old state is pruned */
+  archive?: boolean
 }
 
 /** What `Node.stats()` reads for the /metrics gauges. */
@@ -406,6 +408,7 @@ export class Node implements NodeApi {
         logger: logger.child('chain'),
         now,
         existed,
+        archive: opts.archive,
       })
       // a new database: the marker of the one it replaces (removed by hand) says nothing about it
       if (!existed) removeFinalMarker(opts.datadir)

@@ -33,6 +33,8 @@ export class TrieNodeStore implements DB<string, Value> {
   private old = new Map<string, Uint8Array>()
   /** the writes handed out by the last drain(), until committed() or discard() */
   private drained: Map<string, Uint8Array | null> | undefined
+  /** keys of the nodes committed since `trackWrites()` (the pruner's insertion check), else undefined */
+  private written: Set<string> | undefined
 
   constructor(
     private readonly db: Db,
@@ -115,9 +117,34 @@ export class TrieNodeStore implements DB<string, Value> {
         this.old.delete(k)
       } else {
         this.remember(k, v)
+        this.written?.add(k)
       }
     }
     this.drained = undefined
+  }
+
+  /**
+   * From now on remember the key of every node committed, until `takeWrites()`. The pruner marks
+   * what the retained roots reach while blocks go on committing; a node it found unreachable but
+   * that a later block wrote again (identical subtrees share hashes) must not be deleted.
+   */
+  trackWrites(): void {
+    this.written = new Set()
+  }
+
+  /** The keys committed since `trackWrites()`, and stop tracking. */
+  takeWrites(): Set<string> {
+    const written = this.written ?? new Set<string>()
+    this.written = undefined
+    return written
+  }
+
+  /** Nodes deleted from disk by the pruner leave the cache too. */
+  forget(keys: Iterable<string>): void {
+    for (const k of keys) {
+      this.young.delete(k)
+      this.old.delete(k)
+    }
   }
 
   /** Drops pending writes of a block that was abandoned. */

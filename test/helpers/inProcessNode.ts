@@ -211,11 +211,17 @@ export function probeContract(): Compiled {
  * A bare Blockchain (no node around it) on `dir`, closed at teardown: for the chain-level tests.
  * A refusal to open closes the database and rethrows.
  */
-export async function openChain(t: Test, dir: string, genesis: Genesis, now: () => number): Promise<{ db: Db; chain: Blockchain; close(): Promise<void> }> {
+export async function openChain(
+  t: Test,
+  dir: string,
+  genesis: Genesis,
+  now: () => number,
+  opts: { archive?: boolean; stateBlocksKept?: bigint } = {},
+): Promise<{ db: Db; chain: Blockchain; close(): Promise<void> }> {
   const db = await openDatabase(path.join(dir, 'chaindata'))
   let chain: Blockchain
   try {
-    chain = await Blockchain.open({ db, genesis, common: makeCommon(genesis.chainId, genesis.name), logger: silentLogger, now })
+    chain = await Blockchain.open({ db, genesis, common: makeCommon(genesis.chainId, genesis.name), logger: silentLogger, now, ...opts })
   } catch (e) {
     await db.close()
     throw e

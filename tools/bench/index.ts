@@ -27,6 +27,10 @@ const GROUPS: Group[] = [
     name: 'flow',
     what: 'PoVF: receipts verified on the side-chain (2 signatures each, worker pool) vs noble; the watcher first look at a checkpoint vs checkFraud per candidate; slice openings, WASM vs JS',
   },
+  {
+    name: 'storage',
+    what: 'disk per block, pruned (default) vs --archive: empty blocks and a transfer to a fresh address each block, after compaction',
+  },
   { name: 'network', what: 'a 4-witness devnet of processes: production → finality; a late joiner range-syncing 2,000 blocks' },
   { name: 'p2p', what: 'gossip cost: P2P bytes per empty block (all nodes, per node) and finality lag on full-mesh devnets of 4, 8 and 21 processes' },
   {

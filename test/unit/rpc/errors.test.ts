@@ -1,5 +1,6 @@
 import t from 'tap'
 import { InvalidParamsError, RpcErrorCode, rpcError, toJsonRpcError } from '../../../rpc/errors.js'
+import { prunedStateError } from '../../../src/state/errors.js'
 import { NfcError } from '../../../src/util/errors.js'
 import { recordingLogger } from './fixtures/rpcServer.js'
 
@@ -28,6 +29,10 @@ t.test('the code table', async (t) => {
   })
   t.same(map(rpcError(RpcErrorCode.Limit, '')), { code: -32005, message: 'limit exceeded' })
   t.same(map(new NfcError('P2P_WHATEVER', 'other')), { code: -32000, message: 'other' })
+  t.same(map(prunedStateError(3n, 200n)), {
+    code: -32000,
+    message: 'historical state unavailable (pruned): block 3 is older than the oldest state kept (block 200); run with --archive',
+  })
   t.same(map(new NfcError('toString', 'prototype names are not codes')), { code: -32000, message: 'prototype names are not codes' })
   t.type(rpcError(RpcErrorCode.InvalidParams, 'x'), InvalidParamsError)
   t.equal(log.errors.length, 0, 'domain errors are not logged as internal')

@@ -1,0 +1,19 @@
+import { NfcError } from '../util/errors.js'
+
+/** Error codes of the world state (rpc/errors.ts sends every `STATE_` code as -32000). */
+export const StateErrorCode = {
+  /** the state at a block older than the pruned node keeps (DESIGN §10): only an archive node has it */
+  Pruned: 'STATE_PRUNED',
+  /** a trie node a retained root reaches is not in the database (a damaged or wrongly pruned store) */
+  MissingNode: 'STATE_MISSING_NODE',
+} as const
+export type StateErrorCode = (typeof StateErrorCode)[keyof typeof StateErrorCode]
+
+/** A query for the state at a block whose trie nodes a pruning node no longer keeps. */
+export function prunedStateError(number: bigint, oldestKept: bigint): NfcError {
+  return new NfcError(
+    StateErrorCode.Pruned,
+    `historical state unavailable (pruned): block ${number} is older than the oldest state kept (block ${oldestKept}); run with --archive`,
+    { number, oldestKept },
+  )
+}

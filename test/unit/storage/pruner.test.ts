@@ -1,0 +1,112 @@
+import { spawn } from 'node:child_process'
+import path from 'node:path'
+import t from 'tap'
+import { bytesToHex } from '@ethereumjs/util'
+import { oldestStateKept, STATE_BLOCKS_KEPT } from '../../../src/storage/pruner.js'
+import { markState } from '../../../src/state/trieWalk.js'
+import { devGenesis, openChain, repoRoot, tempDir } from '../../helpers/inProcessNode.js'
+import { dbReader, incompleteRoots, produceChurn, TEST_BLOCKS_KEPT, trieNodeCount } from '../../helpers/pruneChurn.js'
+
+const NOW = () => 1_700_000_000_500
+const KEPT = { stateBlocksKept: TEST_BLOCKS_KEPT }
+/** blocks per round of churn: past the kept window */
+const ROUND_BLOCKS = 40
+
+t.test('oldestStateKept: the last 128 blocks, or down to the final block when it is older', async (t) => {
+  t.equal(oldestStateKept(10n, 10n), 0n, 'a young chain keeps everything')
+  t.equal(oldestStateKept(1000n, 999n), 1000n - STATE_BLOCKS_KEPT + 1n, 'the window')
+  t.equal(oldestStateKept(1000n, 500n), 500n, 'a final block below the window')
+})
+
+t.test('with churn, a pruning chain stays flat while an archive chain grows; retained roots stay whole', async (t) => {
+  const pruned = await openChain(t, tempDir(t), devGenesis(), NOW, KEPT)
+  const archive = await openChain(t, tempDir(t), devGenesis(), NOW, { archive: true })
+  const counts = { pruned: [] as number[], archive: [] as number[] }
+  for (let round = 0; round < 3; round++) {
+    for (const c of [pruned, archive]) await produceChurn(c.chain, ROUND_BLOCKS)
+    await pruned.chain.pruneState()
+    t.equal(await archive.chain.pruneState(), undefined, 'an archive chain has no pruner')
+    counts.pruned.push(await trieNodeCount(pruned.db))
+    counts.archive.push(await trieNodeCount(archive.db))
+  }
+  t.comment(`trie nodes after 1, 2, 3 rounds of ${ROUND_BLOCKS} blocks: pruned ${counts.pruned.join('/')}, archive ${counts.archive.join('/')}`)
+  const [, p200, p300] = counts.pruned
+  const [, a200, a300] = counts.archive
+  // past the 128-block window the pruned store holds the state plus 128 blocks of changes: flat
+  t.ok(p300! <= p200! * 1.05, `pruned: ${p200} nodes after round 2, ${p300} after round 3`)
+  t.ok(a300! - a200! > ROUND_BLOCKS * 5, `archive grows by more than 5 nodes a block (${a200} → ${a300})`)
+  t.ok(p300! * 2 < a300!, 'pruned holds far fewer nodes than archive')
+
+  const head = pruned.chain.head.header.number
+  const oldest = pruned.chain.oldestStateKept()
+  t.ok(oldest > 1n, `blocks below ${oldest} are pruned`)
+  t.same(await incompleteRoots(pruned.chain, pruned.db, oldest), [], `every retained root (blocks ${oldest}…${head}) is complete`)
+  t.same(await incompleteRoots(archive.chain, archive.db, 0n), [], 'every archive root is complete')
+
+  const old = (await pruned.chain.headerByNumber(1n))!.header
+  await t.rejects(
+    markState(dbReader(pruned.db), bytesToHex(old.stateRoot).slice(2), new Set()),
+    { code: 'STATE_MISSING_NODE' },
+    "block 1's state really is gone",
+  )
+  await t.rejects(
+    pruned.chain.stateAt(old),
+    { code: 'STATE_PRUNED', message: /historical state unavailable \(pruned\).*run with --archive/ },
+    'a query says pruned',
+  )
+  await t.rejects(pruned.chain.stateAt((await pruned.chain.headerByNumber(oldest - 1n))!.header), { code: 'STATE_PRUNED' }, 'just below the window too')
+  t.ok(await pruned.chain.stateAt((await pruned.chain.headerByNumber(oldest))!.header), 'the oldest kept block answers')
+  const archived = await archive.chain.stateAt((await archive.chain.headerByNumber(1n))!.header)
+  t.ok(await archived.getStateRoot(), 'the archive answers for block 1')
+})
+
+t.test('a pass while blocks go on committing leaves every retained root complete', async (t) => {
+  const c = await openChain(t, tempDir(t), devGenesis(), NOW, KEPT)
+  await produceChurn(c.chain, ROUND_BLOCKS)
+  // a pass and blocks at once: the blocks commit between the pass's mark and its sweep
+  const pass = c.chain.pruneState()
+  await produceChurn(c.chain, 20)
+  const r = await pass
+  t.ok(r !== undefined && r.deleted > 0, `the pass deleted ${r?.deleted} nodes`)
+  await c.chain.pruneState()
+  const oldest = c.chain.oldestStateKept()
+  t.same(await incompleteRoots(c.chain, c.db, oldest), [], 'every retained root is complete')
+})
+
+t.test('a process killed while producing and pruning restarts with every retained root complete', async (t) => {
+  const dir = tempDir(t)
+  for (const killAfter of [50, 90]) {
+    const child = spawn(
+      process.execPath,
+      ['--import', path.join(repoRoot, 'test', 'helpers', 'tsx.mjs'), path.join(repoRoot, 'test', 'helpers', 'pruneChurn.ts'), dir],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    )
+    let out = ''
+    let err = ''
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()))
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
+    // kill once it is past `killAfter` and has pruned at least once since it started
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`child did not reach block ${killAfter}: ${out.slice(-200)} ${err.slice(-500)}`)), 120_000)
+      child.stdout.on('data', (d: Buffer) => {
+        out += d.toString()
+        const blocks = [...out.matchAll(/block (\d+)/g)].map((m) => Number(m[1]))
+        if (blocks.length > 0 && blocks.at(-1)! >= killAfter && /pruned [1-9]/.test(out)) {
+          clearTimeout(timer)
+          resolve()
+        }
+      })
+      child.once('exit', (code) => reject(new Error(`child exited (${code}): ${err.slice(-500)}`)))
+    })
+    child.kill('SIGKILL')
+    await exited
+    const c = await openChain(t, dir, devGenesis(), NOW, KEPT)
+    const head = c.chain.head.header.number
+    t.ok(head >= BigInt(killAfter), `restarted at block ${head}`)
+    const oldest = c.chain.oldestStateKept()
+    t.same(await incompleteRoots(c.chain, c.db, oldest), [], `killed at block ≥ ${killAfter}: every retained root (${oldest}…${head}) is complete`)
+    await c.close()
+  }
+})
