@@ -227,9 +227,12 @@ export async function partition(lab: Lab, obs: FinalityObserver, holdMs: number,
   const groups = [nodes.slice(0, half), nodes.slice(half)]
   const w = await Window.open(lab, 0)
   // blocks made before the cut may still become final during it: their confirmations were signed
-  // before it, and reach the other nodes inside the next blocks (or late, over lossy links)
-  const cutAt = Math.max(...(await Promise.all(nodes.map((i) => finalized(lab, i)))).map((f) => f.head))
+  // before it, and reach the other nodes inside the next blocks (or late, over lossy links). The
+  // heads are read once the cut is in place: a block made while the rules were being applied (a
+  // CI run once saw block 14 made between a reading before the cut and the cut) counts as before
+  // it. A block made after the cut cannot gather ⌊2n/3⌋+1 confirmations in either half.
   lab.partition(groups)
+  const cutAt = Math.max(...(await Promise.all(nodes.map((i) => finalized(lab, i)))).map((f) => f.head))
   log(`partition: ${groups.map((g) => `{${g.join(',')}}`).join(' | ')} for ${holdMs} ms (highest head at the cut: ${cutAt})`)
   await sleep(PARTITION_SETTLE_MS)
   const settled = await Promise.all(nodes.map((i) => finalized(lab, i)))
