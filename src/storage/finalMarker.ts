@@ -31,13 +31,8 @@ export function finalMarkerPath(datadir: string): string {
 /** The marker of `datadir`, undefined when there is none; a file that is not one is a clear error. */
 export function readFinalMarker(datadir: string): FinalMarker | undefined {
   const file = finalMarkerPath(datadir)
-  let text: string
-  try {
-    text = readFileSync(file, 'utf8')
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined
-    throw new NfcError(ChainErrorCode.DatadirCorrupt, `cannot read ${file}: ${(e as Error).message}`, { file })
-  }
+  const text = readRecord(file)
+  if (text === undefined) return undefined
   try {
     const j = JSON.parse(text) as { number?: unknown; hash?: unknown }
     if (typeof j.number !== 'string' || !/^\d+$/.test(j.number)) throw new Error('"number" is not a decimal string')
@@ -68,13 +63,8 @@ export const SIGNED_FILE = 'SIGNED'
 
 export function readSignedHeight(datadir: string, genesisHash: Uint8Array): bigint | undefined {
   const file = join(datadir, SIGNED_FILE)
-  let text: string
-  try {
-    text = readFileSync(file, 'utf8')
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined
-    throw new NfcError(ChainErrorCode.DatadirCorrupt, `cannot read ${file}: ${(e as Error).message}`, { file })
-  }
+  const text = readRecord(file)
+  if (text === undefined) return undefined
   let j: { genesis?: unknown; number?: unknown }
   try {
     j = JSON.parse(text) as typeof j
@@ -95,6 +85,16 @@ export function readSignedHeight(datadir: string, genesisHash: Uint8Array): bigi
 
 export function writeSignedHeight(datadir: string, genesisHash: Uint8Array, number: bigint): void {
   replaceDurably(datadir, SIGNED_FILE, { genesis: hexOf(genesisHash), number: number.toString() })
+}
+
+/** the text of a record file, undefined when there is none; an unreadable one is a clear error */
+function readRecord(file: string): string | undefined {
+  try {
+    return readFileSync(file, 'utf8')
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+    throw new NfcError(ChainErrorCode.DatadirCorrupt, `cannot read ${file}: ${(e as Error).message}`, { file })
+  }
 }
 
 /** temporary file, fsync, rename over the old one, fsync of the directory: old or new, never torn */
