@@ -18,7 +18,7 @@ import { core } from '../../../src/core/index.js'
 import { RecoverPool } from '../../../src/crypto/recoverPool.js'
 import { addressOf, publicKeyOf } from '../../../src/crypto/secp256k1.js'
 import { Blockchain, type Head, type ImportOutcome } from '../../../src/node/blockchain.js'
-import { ConsensusLink } from '../../../src/node/consensusLink.js'
+import { ConsensusLink, type ConsensusLinkOptions } from '../../../src/node/consensusLink.js'
 import { DEV_ACCOUNTS } from '../../../src/node/devAccounts.js'
 import { TxPool } from '../../../src/txpool/txPool.js'
 import { silentLogger } from '../../../src/util/logger.js'
@@ -651,27 +651,26 @@ t.test('side blocks vote: their producers and the confirmations they include cou
   t.equal(hex(b.chain.finalized.hash), hex(bx.hash), "X's block 1 is final: its producer and the two included confirmations")
 })
 
-t.test('ConsensusLink.importBlock refuses undecodable bytes with CHAIN_BAD_ENCODING', async (t) => {
-  const a = await openChain(t)
-  const b = await openChain(t)
-  const recoverPool = RecoverPool.create({ threads: 1 })
-  t.teardown(() => recoverPool.close())
-  const head = async () => b.chain.stateAt(b.chain.head.header)
+/** A ConsensusLink on `o`'s chain, its pool reading the head state, its clock stopped at `nowMs`. */
+function linkOn(o: Opened, recoverPool: RecoverPool, nowMs: number, witness: Partial<ConsensusLinkOptions> = {}): ConsensusLink {
+  const head = async () => o.chain.stateAt(o.chain.head.header)
   const txpool = new TxPool(
-    { common: b.chain.common, minGasPrice: b.genesis.params.minGasPrice, blockGasLimit: b.genesis.params.blockGasLimit, logger: silentLogger },
+    { common: o.chain.common, minGasPrice: o.genesis.params.minGasPrice, blockGasLimit: o.genesis.params.blockGasLimit, logger: silentLogger },
     {
       getNonce: async (address) => (await (await head()).getAccount(address))?.nonce ?? 0n,
       getBalance: async (address) => (await (await head()).getAccount(address))?.balance ?? 0n,
     },
   )
+  return new ConsensusLink({ chain: o.chain, txpool, recoverPool, maxTxSize: o.genesis.params.maxTxSizeBytes, now: () => nowMs, ...witness })
+}
+
+t.test('ConsensusLink.importBlock refuses undecodable bytes with CHAIN_BAD_ENCODING', async (t) => {
+  const a = await openChain(t)
+  const b = await openChain(t)
+  const recoverPool = RecoverPool.create({ threads: 1 })
+  t.teardown(() => recoverPool.close())
   const b1 = await produce(a.chain, 1n)
-  const link = new ConsensusLink({
-    chain: b.chain,
-    txpool,
-    recoverPool,
-    maxTxSize: b.genesis.params.maxTxSizeBytes,
-    now: () => Number(b1.header.timestamp),
-  })
+  const link = linkOn(b, recoverPool, Number(b1.header.timestamp))
   const before = await snapshot(b)
   await t.rejects(link.importBlock(new Uint8Array([0xde, 0xad, 0xbe, 0xef])), { code: 'CHAIN_BAD_ENCODING', message: /^invalid block: rlp: / }, 'not RLP')
   await t.rejects(
@@ -708,22 +707,9 @@ t.test('a witness never votes at or below the height it recorded (SIGNED): a dat
   const voter = witnesses.find((w) => w !== producerOf(b1))!
   const run = async (recorded: bigint | undefined) => {
     const b = await openChain(t)
-    const head = async () => b.chain.stateAt(b.chain.head.header)
-    const txpool = new TxPool(
-      { common: b.chain.common, minGasPrice: b.genesis.params.minGasPrice, blockGasLimit: b.genesis.params.blockGasLimit, logger: silentLogger },
-      {
-        getNonce: async (address) => (await (await head()).getAccount(address))?.nonce ?? 0n,
-        getBalance: async (address) => (await (await head()).getAccount(address))?.balance ?? 0n,
-      },
-    )
     const records: bigint[] = []
     const sent: Uint8Array[] = []
-    const link = new ConsensusLink({
-      chain: b.chain,
-      txpool,
-      recoverPool,
-      maxTxSize: b.genesis.params.maxTxSizeBytes,
-      now: () => Number(b1.header.timestamp),
+    const link = linkOn(b, recoverPool, Number(b1.header.timestamp), {
       witnessKey: witnessKey(voter),
       witnessAddress: voter,
       votes: { highest: recorded, record: (n) => records.push(n) },
