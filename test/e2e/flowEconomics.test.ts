@@ -6,23 +6,12 @@
  * table is printed and none may show a strategy earning more than its fuel allows.
  */
 import t from 'tap'
-import { DEV_ACCOUNTS } from '../../src/node/devAccounts.js'
-import { formatEconomics, simulate, type Cheat, type SimSummary } from '../../src/flowSim/simulate.js'
+import { formatEconomics, type Cheat, type SimSummary } from '../../src/flowSim/simulate.js'
 import { devGenesis, devKey, startNode } from '../helpers/inProcessNode.js'
+import { simulateSmall } from '../helpers/flowSimRun.js'
 
-async function run(url: string, funder: number, cheat?: Cheat): Promise<SimSummary> {
-  return simulate({
-    rpc: url,
-    consumers: 2,
-    providers: 1,
-    seconds: 3,
-    seed: 200 + funder,
-    funderKey: DEV_ACCOUNTS[funder]!.privateKey,
-    waitLimitSec: 120,
-    bytesPerTick: 64 * 1024,
-    ...(cheat === undefined ? {} : { cheat }),
-  })
-}
+/** one strategy's short run (test/helpers/flowSimRun.ts), seeds 200+ */
+const run = (url: string, funder: number, cheat?: Cheat): Promise<SimSummary> => simulateSmall(url, funder, 200, cheat)
 
 t.test('honest, hop-self-dealing and split-withdrawals: the cheaters gain nothing; the economic table has no FAIL', async (t) => {
   const genesis = devGenesis((g) => {

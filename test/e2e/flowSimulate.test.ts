@@ -8,26 +8,15 @@
  */
 import t from 'tap'
 import { spawnSync } from 'node:child_process'
-import { DEV_ACCOUNTS } from '../../src/node/devAccounts.js'
-import { simulate, type Cheat, type SimSummary } from '../../src/flowSim/simulate.js'
+import { type Cheat, type SimSummary } from '../../src/flowSim/simulate.js'
 import { devGenesis, devKey, startNode } from '../helpers/inProcessNode.js'
+import { simulateSmall } from '../helpers/flowSimRun.js'
 import { freePort } from '../helpers/devnetProcess.js'
 
 const CLI = new URL('../../dist/src/cli/nfc.js', import.meta.url).pathname
 
-async function run(url: string, funder: number, cheat?: Cheat): Promise<SimSummary> {
-  return simulate({
-    rpc: url,
-    consumers: 2,
-    providers: 1,
-    seconds: 3,
-    seed: 100 + funder,
-    funderKey: DEV_ACCOUNTS[funder]!.privateKey,
-    waitLimitSec: 120,
-    bytesPerTick: 64 * 1024,
-    ...(cheat === undefined ? {} : { cheat }),
-  })
-}
+/** one strategy's short run (test/helpers/flowSimRun.ts), seeds 100+ */
+const run = (url: string, funder: number, cheat?: Cheat): Promise<SimSummary> => simulateSmall(url, funder, 100, cheat)
 
 t.test('honest traffic and the three cheats against a dev node', async (t) => {
   const genesis = devGenesis((g) => {
