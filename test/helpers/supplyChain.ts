@@ -1,5 +1,5 @@
 /**
- * Fixture of the supply-invariant run (test/e2e/_slow/supplyInvariant.test.ts): a dev genesis made for
+ * Fixture of the supply-invariant run (test/slow/supplyInvariant.test.ts): a dev genesis made for
  * a fast token economy — 100 ms blocks, 2 s flow cycles, a 1 s challenge window, locks of seconds,
  * a small NB burn cap — with generated actors funded from the foundation's allocation (so the
  * genesis still holds exactly 2,100,000,000 NFC and passes the genesis validator), plus a walk

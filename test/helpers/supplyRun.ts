@@ -33,7 +33,7 @@
  *
  * SUPPLY_BLOCKS / SUPPLY_SEED override the run length and seed (to reproduce or lengthen a run).
  *
- * Runs as a plain node process (test/e2e/_slow/supplyInvariant.test.ts starts it and turns its JSON
+ * Runs as a plain node process (test/slow/supplyInvariant.test.ts starts it and turns its JSON
  * lines into tap assertions): inside tap, the async-hook domain that tracks every promise made
  * this promise-heavy loop a third slower, plus the garbage it leaves. `t` below is a stand-in
  * with the few Test methods the run uses; every assertion and comment is one JSON line on stdout.

@@ -1,5 +1,5 @@
 /**
- * REGRESSION (found by test/e2e/_slow/supplyInvariant.test.ts's 100 ms chain; fixed by evmBlock recording
+ * REGRESSION (found by test/slow/supplyInvariant.test.ts's 100 ms chain; fixed by evmBlock recording
  * the exact ms block time for the system contracts, hooks.ts setBlockTimeMs). Before the fix:
  *
  * The flow engine (begin hook) stamps lock entries with the block time in ms, while every system

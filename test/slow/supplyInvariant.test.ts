@@ -1,15 +1,15 @@
 /**
  * The supply invariant of issue 5 over 2,000 blocks (test/helpers/supplyRun.ts, which says what
- * it does and checks, and why 2,000 blocks are enough). In test/e2e/_slow/ because tap runs files
- * in name order and this is among the longest files (~1.5–2 minutes on 2 cores; 10,000 blocks
- * took 6–8): started first, it overlaps the rest of the suite instead of running alone at the end. The run is a plain node process — tap's async-hook domain would slow its
+ * it does and checks, and why 2,000 blocks are enough). In the slow tier (test/slow/, `npm run
+ * test:slow`, run by CI after `npm test`): ~1.5–2 minutes on 2 cores (10,000 blocks took 6–8).
+ * The run is a plain node process — tap's async-hook domain would slow its
  * promise-heavy loop by a third — whose JSON lines become the assertions and comments here.
  */
 import t from 'tap'
 import { spawn } from 'node:child_process'
 import { createInterface } from 'node:readline'
 import path from 'node:path'
-import { repoRoot } from '../../helpers/inProcessNode.js'
+import { repoRoot } from '../helpers/inProcessNode.js'
 
 // a longer run (SUPPLY_BLOCKS=10000 takes ~5–7 minutes on 2 cores) needs more than the 300 s
 // per-file timeout of the tap config: this file asks tap's runner for more (the root
