@@ -166,7 +166,9 @@ async function propose(flags: Flags, io: CliIo, provider: JsonRpcProvider): Prom
   const id = (await gov.getFunction('proposalCount')()) as bigint
   const { hash } = await send(io, `proposal ${id}`, () => call(gov))
   const p = await readProposal(governanceOf(provider), id)
-  io.out(`proposal ${id}: ${what}\n  votes until ${new Date(Number(p.endsMs)).toISOString()}, executable from ${new Date(Number(p.executableAtMs)).toISOString()}\n  tx ${hash}\n`)
+  io.out(
+    `proposal ${id}: ${what}\n  votes until ${new Date(Number(p.endsMs)).toISOString()}, executable from ${new Date(Number(p.executableAtMs)).toISOString()}\n  tx ${hash}\n`,
+  )
   return 0
 }
 
@@ -180,7 +182,9 @@ async function vote(args: string[], flags: Flags, io: CliIo, provider: JsonRpcPr
   const gov = governanceOf(await wallet(flags, io, provider))
   const { hash } = await send(io, `vote on ${id}`, () => gov.getFunction('vote')(id, choice === 'yes'))
   const p = await readProposal(governanceOf(provider), id)
-  io.out(`voted ${choice} on proposal ${id}: yes ${formatEther(p.yes)} NFC, no ${formatEther(p.no)} NFC of ${formatEther(p.stake)} staked (${p.passing ? 'passing' : 'not passing'})\n  tx ${hash}\n`)
+  io.out(
+    `voted ${choice} on proposal ${id}: yes ${formatEther(p.yes)} NFC, no ${formatEther(p.no)} NFC of ${formatEther(p.stake)} staked (${p.passing ? 'passing' : 'not passing'})\n  tx ${hash}\n`,
+  )
   return 0
 }
 
@@ -200,7 +204,21 @@ async function readProposal(gov: Contract, id: bigint): Promise<ProposalRow> {
     boolean,
     bigint,
   ]
-  return { id, proposer, kind: kind === 1n ? 'param' : 'grant', param, to, value, endsMs, executableAtMs, yes, no, stake, passing, status: STATUS[Number(status)] ?? 'open' }
+  return {
+    id,
+    proposer,
+    kind: kind === 1n ? 'param' : 'grant',
+    param,
+    to,
+    value,
+    endsMs,
+    executableAtMs,
+    yes,
+    no,
+    stake,
+    passing,
+    status: STATUS[Number(status)] ?? 'open',
+  }
 }
 
 interface ParamsJson {
@@ -236,12 +254,16 @@ async function list(flags: Flags, io: CliIo, provider: JsonRpcProvider): Promise
   ]
   for (const p of params.params) {
     const changes = p.history.map((h) => `#${BigInt(h.block)} by proposal ${BigInt(h.proposal)}`).join(', ')
-    lines.push(`  ${p.name.padEnd(17)} ${BigInt(p.value).toString().padStart(28)}  [${BigInt(p.min)} … ${BigInt(p.max)}]${changes === '' ? '' : `  changed ${changes}`}`)
+    lines.push(
+      `  ${p.name.padEnd(17)} ${BigInt(p.value).toString().padStart(28)}  [${BigInt(p.min)} … ${BigInt(p.max)}]${changes === '' ? '' : `  changed ${changes}`}`,
+    )
   }
   lines.push(proposals.length === 0 ? 'proposals  none' : 'proposals')
   for (const p of proposals) {
     const what = p.kind === 'param' ? `set ${p.param} to ${p.value}` : `grant ${formatEther(p.value)} NFC to ${p.to}`
-    lines.push(`  ${String(p.id).padStart(3)}  ${what}  yes ${formatEther(p.yes)} / no ${formatEther(p.no)} of ${formatEther(p.stake)} NFC  ${shownStatus(p, nowMs)}`)
+    lines.push(
+      `  ${String(p.id).padStart(3)}  ${what}  yes ${formatEther(p.yes)} / no ${formatEther(p.no)} of ${formatEther(p.stake)} NFC  ${shownStatus(p, nowMs)}`,
+    )
   }
   io.out(lines.join('\n') + '\n')
   return 0

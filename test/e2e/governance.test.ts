@@ -58,7 +58,9 @@ t.test('governance on a dev node: propose, vote, executed at a boundary after th
     ...[0n, 1n, 2n].map((id, i) => gov.getFunction('vote')(id, true, { nonce: nonce + 2 + i, gasLimit: TX_GAS })),
   ])
   for (const tx of sent) t.equal((await tx.wait())?.status, 1, `tx ${tx.nonce} included`)
-  const twice = await gov.getFunction('vote')(0n, false).catch((e: { reason?: string }) => e)
+  const twice = await gov
+    .getFunction('vote')(0n, false)
+    .catch((e: { reason?: string }) => e)
   t.match((twice as { reason?: string }).reason, /already voted on proposal 0/, 'a double vote is refused')
   t.equal(await gov.getFunction('proposalCount')(), 3n)
 
@@ -102,7 +104,12 @@ t.test('governance on a dev node: propose, vote, executed at a boundary after th
   const minPledge = await rpc(n.url, 'eth_call', [{ to: SYSTEM_CONTRACTS.nodeRegistry, data: registry.encodeFunctionData('minPledge', [EN]) }, 'latest'])
   t.equal(BigInt(minPledge), EN_PLEDGE, 'NodeRegistry.minPledge(EN)')
   const refused = await rpcRaw(n.url, 'eth_estimateGas', [
-    { from: DEV_ACCOUNTS[4]!.address, to: SYSTEM_CONTRACTS.nodeRegistry, value: '0x' + (1_000n * NFC).toString(16), data: registry.encodeFunctionData('pledge', [EN]) },
+    {
+      from: DEV_ACCOUNTS[4]!.address,
+      to: SYSTEM_CONTRACTS.nodeRegistry,
+      value: '0x' + (1_000n * NFC).toString(16),
+      data: registry.encodeFunctionData('pledge', [EN]),
+    },
   ])
   t.match(refused.error?.message, /pledge below the EN minimum/, 'a pledge at the old minimum is refused')
 
@@ -121,6 +128,8 @@ t.test('governance on a dev node: propose, vote, executed at a boundary after th
   t.equal(BigInt(supply.burned) + pools + BigInt(supply.locked) + BigInt(supply.circulating), TOTAL_SUPPLY, 'the supply adds up')
   t.equal(BigInt(await rpc(n.url, 'eth_getBalance', [SYSTEM_CONTRACTS.governance, 'latest'])), 0n, 'Governance holds no NFC')
 
-  const late = await gov.getFunction('vote')(1n, false).catch((e: { reason?: string }) => e)
+  const late = await gov
+    .getFunction('vote')(1n, false)
+    .catch((e: { reason?: string }) => e)
   t.match((late as { reason?: string }).reason, /voting on proposal 1 ended/, 'a vote after the period is refused')
 })

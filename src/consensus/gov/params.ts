@@ -62,7 +62,8 @@ export function paramRefusal(name: string, value: bigint, genesisFlow: FlowConfi
   const p = governedParam(name)
   if (p === undefined) return `unknown parameter "${name}" (governable: ${GOVERNED_PARAMS.map((x) => x.name).join(', ')})`
   const { min, max } = boundsOf(p, genesisFlow)
-  if (value < min || value > max) return `${name} must be between ${min} and ${max} (genesis ${p.read(genesisFlow)} ÷/× ${genesisFlow.gov.rangeFactor}), got ${value}`
+  if (value < min || value > max)
+    return `${name} must be between ${min} and ${max} (genesis ${p.read(genesisFlow)} ÷/× ${genesisFlow.gov.rangeFactor}), got ${value}`
   return null
 }
 

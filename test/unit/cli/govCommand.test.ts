@@ -70,7 +70,10 @@ t.test('nfc gov against a dev node', async (t) => {
       [['propose', '--param', 'blockGasLimit', '--value', '1', '--key', witness], /Governance: unknown parameter "blockGasLimit"/],
       [['propose', '--param', 'flowCapFactorBps', '--value', '100001', '--key', witness], /Governance: flowCapFactorBps must be between 1000 and 100000/],
       [['propose', '--param', 'cnPledge', '--value', '2000000000000000000000', '--key', keyOf(5)], /Governance: only stakers propose/],
-      [['propose', '--grant', DEV_ACCOUNTS[1]!.address, '--amount', '1000000000', '--key', witness], /Governance: grant of 1,000,000,000 NFC exceeds the shared pool/],
+      [
+        ['propose', '--grant', DEV_ACCOUNTS[1]!.address, '--amount', '1000000000', '--key', witness],
+        /Governance: grant of 1,000,000,000 NFC exceeds the shared pool/,
+      ],
       [['vote', '9', 'yes', '--key', witness], /Governance: no proposal 9/],
     ]
     for (const [args, want] of cases) {

@@ -7,7 +7,7 @@
 import t from 'tap'
 import { Interface } from 'ethers'
 import type { BlockInfo } from '../../../../src/consensus/dpos/engine.js'
-import { GOVERNANCE, GovStore, ProposalStatus } from '../../../../src/consensus/gov/store.js'
+import { GOVERNANCE, ProposalStatus } from '../../../../src/consensus/gov/store.js'
 import { govBeginBlock, passes } from '../../../../src/consensus/gov/engine.js'
 import { governedConfig, paramRefusal } from '../../../../src/consensus/gov/params.js'
 import { readParams } from '../../../../src/consensus/gov/views.js'
@@ -87,13 +87,19 @@ t.test('passing: quorum of the stake at the proposal, majority strictly above', 
 t.test('bad proposals are refused with their reason', async (t) => {
   const env = await stakedEnv()
   t.equal(outcome(await propose(env, 3, 'fuelPricePerGb', 2n * 10n ** 16n)), 'revert: Governance: only stakers propose (no NFC staked in Staking)')
-  t.match(outcome(await propose(env, 1, 'blockGasLimit', 1n)), /^revert: Governance: unknown parameter "blockGasLimit" \(governable: fuelPricePerGb, flowCapFactorBps/)
+  t.match(
+    outcome(await propose(env, 1, 'blockGasLimit', 1n)),
+    /^revert: Governance: unknown parameter "blockGasLimit" \(governable: fuelPricePerGb, flowCapFactorBps/,
+  )
   t.equal(
     outcome(await propose(env, 1, 'fuelPricePerGb', 10n ** 17n + 1n)),
     `revert: Governance: fuelPricePerGb must be between ${10n ** 15n} and ${10n ** 17n} (genesis ${10n ** 16n} ÷/× 10), got ${10n ** 17n + 1n}`,
   )
   t.match(outcome(await propose(env, 1, 'enPledge', 99n * NFC)), /must be between 100000000000000000000 and/, 'below genesis ÷ 10')
-  t.equal(paramRefusal('nfcPriceNb', 0n, DEFAULT_FLOW_CONFIG), `nfcPriceNb must be between ${10n ** 16n} and ${10n ** 18n} (genesis ${10n ** 17n} ÷/× 10), got 0`)
+  t.equal(
+    paramRefusal('nfcPriceNb', 0n, DEFAULT_FLOW_CONFIG),
+    `nfcPriceNb must be between ${10n ** 16n} and ${10n ** 18n} (genesis ${10n ** 17n} ÷/× 10), got 0`,
+  )
   t.equal(
     outcome(await env.send(1, GOVERNANCE, G.encodeFunctionData('proposeGrant', [hexOf(5), 1n]))),
     'revert: Governance: grant of 0.000000000000000001 NFC exceeds the shared pool (0 NFC)',
@@ -162,7 +168,10 @@ t.test('a parameter change: votes, double and late votes refused, executed at th
   t.same(await govBeginBlock(env.sm, toBoundaryAfter(env, 0n), CFG), [], 'each proposal settles once')
 
   // the effect: NodeRegistry refuses a pledge at the old minimum
-  t.equal(outcome(await env.send(4, NODE_REGISTRY, R.encodeFunctionData('pledge', [EN]), { value: DEFAULT_FLOW_CONFIG.enPledge })), 'revert: pledge below the EN minimum')
+  t.equal(
+    outcome(await env.send(4, NODE_REGISTRY, R.encodeFunctionData('pledge', [EN]), { value: DEFAULT_FLOW_CONFIG.enPledge })),
+    'revert: pledge below the EN minimum',
+  )
   t.equal(outcome(await env.send(4, NODE_REGISTRY, R.encodeFunctionData('pledge', [EN]), { value: newEnPledge })), 'ok')
 })
 
