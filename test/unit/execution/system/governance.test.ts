@@ -7,7 +7,7 @@
 import t from 'tap'
 import { Interface } from 'ethers'
 import type { BlockInfo } from '../../../../src/consensus/dpos/engine.js'
-import { GOVERNANCE, ProposalStatus } from '../../../../src/consensus/gov/store.js'
+import { GOVERNANCE, GovStore, ProposalStatus } from '../../../../src/consensus/gov/store.js'
 import { govBeginBlock, passes } from '../../../../src/consensus/gov/engine.js'
 import { governedConfig, paramRefusal } from '../../../../src/consensus/gov/params.js'
 import { readParams } from '../../../../src/consensus/gov/views.js'
@@ -30,6 +30,7 @@ import {
   systemEnv,
   type SystemEnv,
 } from '../../../helpers/systemVm.js'
+import { checkpointData, CONSUMER, cycleStart, devIndex, entryOf, FLOW_REWARDS, flowEnv, receipt } from './flowEnv.js'
 
 const G = new Interface(abiJson('IGovernance') as never)
 const gov = DEFAULT_FLOW_CONFIG.gov
@@ -227,4 +228,22 @@ t.test('views: unknown ids and names', async (t) => {
   t.match(outcome({ execResult: r.execResult } as never), /no proposal/)
   t.match(outcome({ execResult: v.execResult } as never), /^revert: Governance: unknown parameter "nope"/)
   t.same(await view(env, 'proposalCount', []), [0n])
+})
+
+t.test('a governed fuel price is what the flow engine burns when it applies a checkpoint', async (t) => {
+  const env = await flowEnv()
+  await env.emptyBlock() // the committee of cycle 0
+  env.at(cycleStart(1n) + 10_000n)
+  const fuelPerGb = 3n * 10n ** 16n
+  const gs = new GovStore(env.sm)
+  await gs.ensureAccount()
+  await gs.setOverride(0, { block: env.number, proposal: 0n, value: fuelPerGb }) // as an executed proposal leaves it
+  await env.nb.mint(hexOf(CONSUMER), NFC)
+  const committee = (await env.fs.committee(0n).all()).map(devIndex)
+  t.equal(outcome(await env.tx(9, FLOW_REWARDS, checkpointData(0n, new Uint8Array(32), [entryOf(receipt())], committee.slice(0, 3)))), 'ok')
+  env.at((await env.fs.getCheckpoint(0n)).challengeEndsMs)
+  const pair = (await env.emptyBlock()).applied[0]!.pairs[0]!
+  // receipt(): 4·10^9 bytes; genesis price 0.01 NB/GB would burn 0.04 NB
+  t.equal(pair.fuelOwed, 4n * fuelPerGb, 'fuel at the governed 0.03 NB/GB')
+  t.equal(await env.nb.balanceOf(hexOf(CONSUMER)), NFC - 4n * fuelPerGb, 'burned from the consumer')
 })
