@@ -39,6 +39,7 @@ t.test('nfc gov against a dev node', async (t) => {
       [['propose', '--param', 'fuelPricePerGb', '--value', '1.5', '--key', witness], /--value wants a decimal integer/],
       [['propose', '--param', 'fuelPricePerGb', '--key', witness], /--param and --value go together/],
       [['propose', '--key', witness], /either --param NAME --value N or --grant ADDRESS --amount NFC/],
+      [['propose', '--grant', DEV_ACCOUNTS[1]!.address, '--key', witness], /--grant and --amount go together/],
       [['propose', '--param', 'x', '--value', '1', '--grant', DEV_ACCOUNTS[1]!.address, '--amount', '1', '--key', witness], /either --param/],
       [['propose', '--grant', '0x1234', '--amount', '1', '--key', witness], /--grant wants an address/],
       [['propose', '--grant', DEV_ACCOUNTS[1]!.address, '--amount', '0', '--key', witness], /--amount wants a positive amount of NFC/],
