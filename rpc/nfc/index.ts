@@ -2,5 +2,6 @@
 import type { RpcMethod } from '../types.js'
 import { nfc_getTransactionsByAddress } from './getTransactionsByAddress.js'
 import { nfc_getSupply } from './getSupply.js'
+import { nfc_getParams } from './getParams.js'
 
-export const nfcMethods: RpcMethod<any, any>[] = [nfc_getTransactionsByAddress, nfc_getSupply]
+export const nfcMethods: RpcMethod<any, any>[] = [nfc_getTransactionsByAddress, nfc_getSupply, nfc_getParams]

@@ -76,6 +76,11 @@ const LATER_PARAMS = {
   flowSignDeadlineSec: DEFAULT_PARAMS.flowSignDeadlineSec,
   flowSelfDealingWindowCycles: DEFAULT_PARAMS.flowSelfDealingWindowCycles,
   flowAuditBps: DEFAULT_PARAMS.flowAuditBps,
+  govVotingSec: DEFAULT_PARAMS.govVotingSec,
+  govTimelockSec: DEFAULT_PARAMS.govTimelockSec,
+  govQuorumBps: DEFAULT_PARAMS.govQuorumBps,
+  govMajorityBps: DEFAULT_PARAMS.govMajorityBps,
+  govRangeFactor: DEFAULT_PARAMS.govRangeFactor,
 } as const
 
 /**

@@ -171,6 +171,17 @@ export const paramsSchema = z.object({
   flowLockSec: int(0, SAFE, 2_592_000),
   /** then unlock linearly over this long, seconds (180 days) */
   flowUnlockSec: int(0, SAFE, 15_552_000),
+  // --- governance (DESIGN §14) ---
+  /** how long a governance proposal is open for votes, seconds (7 days) */
+  govVotingSec: int(1, SAFE, 604_800),
+  /** an approved proposal is executed at the first flow-cycle boundary this long after its vote ended, seconds (2 days) */
+  govTimelockSec: int(0, SAFE, 172_800),
+  /** quorum: the votes cast (yes + no) must reach this share of all staked NFC at the proposal, basis points */
+  govQuorumBps: int(0, 10_000, 2_000),
+  /** majority: a proposal passes when yes is above this share of the votes cast, basis points */
+  govMajorityBps: int(5_000, 9_999, 5_000),
+  /** a governed parameter stays within [genesis value ÷ this, genesis value × this] */
+  govRangeFactor: int(1, 1_000, 10),
 })
 
 /** The chain parameters, every one set (a file may leave any out: it gets the default). */

@@ -29,6 +29,7 @@ Usage:
   nfc flow simulate [--rpc URL] [--consumers C] [--providers P] [--seconds S] [--cheat KIND] …
   nfc bench [group…]   (the benchmarks of \`npm run bench\`; \`nfc bench --help\` lists the groups)
   nfc db repair --datadir DIR
+  nfc gov propose|vote|list [--rpc URL] [--key FILE] …
   nfc --version [--json]
 
 Commands:
@@ -49,6 +50,8 @@ Commands:
             each figure next to its same-run baseline and target
   db        \`repair\`: a chain database damaged by a power cut or a disk fault, usable again
   version   the version, the git commit and the WASM core this build runs (also --version)
+  gov       governance: propose a parameter change or a shared-pool grant, vote with staked
+            NFC, list the proposals and the parameters in force
 
 Run \`nfc <command> --help\` for the options of a command. \`nfc node\` and \`nfc devnet\`
 also read a TOML --config file and NFC_* environment variables (flag > variable > file > default).`
@@ -78,6 +81,8 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./benchCommand.js')).benchCommand(rest)
     case 'db':
       return (await import('./dbCommand.js')).dbCommand(rest)
+    case 'gov':
+      return (await import('./govCommand.js')).govCommand(rest)
     case '--version':
     case '-V':
     case 'version':

@@ -24,6 +24,7 @@ import { receiptsRoot, type TxReceipt } from '../chain/receipt.js'
 import { beginBlock, endBlock, scheduleFor, type BlockInfo, type DposConfig, type Schedule } from '../consensus/dpos/engine.js'
 import { lastConfirmedOf, readWitnesses } from '../consensus/dpos/views.js'
 import { flowBeginBlock } from '../consensus/povf/engine.js'
+import { govBeginBlock } from '../consensus/gov/engine.js'
 import { addressOf, publicKeyOf } from '../crypto/secp256k1.js'
 import { executeBlock, type BlockContext, type ExecutedBlock, type ExecutionOptions } from '../execution/blockExecutor.js'
 import { POOLS } from '../execution/systemAddresses.js'
@@ -414,6 +415,7 @@ export class Blockchain extends EventEmitter<{
       const parent = { hash: h.parentHash, header }
       const info = this.blockInfo(this.blockContext(parent, h.timestamp, new Address(h.producer)), parent, [])
       await beginBlock(sm, { ...info, confirmations }, this.dpos)
+      await govBeginBlock(sm, { ...info, confirmations }, this.dpos)
       await flowBeginBlock(sm, { ...info, confirmations }, this.dpos)
     }
   }
@@ -422,6 +424,8 @@ export class Blockchain extends EventEmitter<{
     return {
       begin: async (sm) => {
         await beginBlock(sm, info, this.dpos)
+        // governance executes at a cycle boundary before the flow engine, so the change holds for the whole block
+        await govBeginBlock(sm, info, this.dpos)
         const flow = await flowBeginBlock(sm, info, this.dpos)
         // a checkpoint's content never fails a block: entries past a bound are voided and said here
         for (const a of flow.applied) {

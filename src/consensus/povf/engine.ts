@@ -41,6 +41,9 @@
  *      to the FlowRewards account), the shared part goes to the shared pool;
  *    - provider totals (counted bytes, provider reward) and the traffic totals are updated.
  *
+ * Parameters: the config in force (`governedConfig`: genesis plus governance's overrides, read
+ * once at the start of the block) — fuel price, cap factor, CN/EN pledges may have been changed.
+ *
  * Determinism: bigint math, entries in index order, pairs sorted, no map iteration for results.
  */
 import { DposStore, Role, SHARED_POOL, addressOfHex, type Addr, type StateAccess } from '../dpos/store.js'
@@ -48,6 +51,7 @@ import { flowOf, type BlockInfo, type DposConfig } from '../dpos/engine.js'
 import { shuffle } from '../dpos/shuffle.js'
 import { POOLS } from '../../chain/systemAddresses.js'
 import { NbStore } from './nbStore.js'
+import { governedConfig } from '../gov/params.js'
 import { trafficReward } from './curve.js'
 import { fuelOwed, isSelfDealing, rewardCap, valueBytes } from './valuing.js'
 import { splitTrafficReward } from './split.js'
@@ -382,7 +386,9 @@ async function applyCheckpoint(sm: StateAccess, fs: FlowStore, cycle: bigint, t:
 }
 
 /** Before the block's transactions, after the DPoS beginBlock: rules 1–3 of the header. */
-export async function flowBeginBlock(sm: StateAccess, info: BlockInfo, cfg: DposConfig): Promise<FlowBeginResult> {
+export async function flowBeginBlock(sm: StateAccess, info: BlockInfo, genesisCfg: DposConfig): Promise<FlowBeginResult> {
+  // the parameters governance changed are in force from the block that executed them
+  const cfg = await governedConfig(sm, genesisCfg)
   const flow = flowOf(cfg)
   const fs = new FlowStore(sm)
   const cycle = flowCycleAt(info.timestamp, cfg)

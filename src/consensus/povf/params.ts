@@ -39,6 +39,18 @@ export interface FlowConfig {
   foundation: string | null
   /** team vesting grants, paid from POOLS.teamVesting */
   vesting: readonly VestingGrant[]
+  /** governance (DESIGN §14, src/consensus/gov): carried here so every holder of the flow config has it */
+  gov: GovConfig
+}
+
+/** The governance rules of a chain, from its genesis (ms and basis points). */
+export interface GovConfig {
+  votingMs: bigint
+  timelockMs: bigint
+  quorumBps: bigint
+  majorityBps: bigint
+  /** a governed value stays within [genesis ÷ rangeFactor, genesis × rangeFactor] */
+  rangeFactor: bigint
 }
 
 export function flowConfigFromParams(p: GenesisParams, foundation: string | null = null, vesting: readonly VestingGrant[] = []): FlowConfig {
@@ -63,6 +75,13 @@ export function flowConfigFromParams(p: GenesisParams, foundation: string | null
     unlockMs: BigInt(p.flowUnlockSec) * 1000n,
     foundation,
     vesting,
+    gov: {
+      votingMs: BigInt(p.govVotingSec) * 1000n,
+      timelockMs: BigInt(p.govTimelockSec) * 1000n,
+      quorumBps: BigInt(p.govQuorumBps),
+      majorityBps: BigInt(p.govMajorityBps),
+      rangeFactor: BigInt(p.govRangeFactor),
+    },
   }
 }
 

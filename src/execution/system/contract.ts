@@ -14,6 +14,9 @@
  *   8. the function itself: its refusals revert; loops charge per item before they run.
  * Out of gas consumes the whole gas limit, like any EVM frame; a revert consumes what was charged.
  *
+ * Config: `ctx.cfg` is the chain config in force in the state the call runs on (the genesis config
+ * with the parameters governance changed, `governedConfig`), read once per call.
+ *
  * State: every read and write goes through `input._EVM.stateManager`, the state manager the EVM
  * journal checkpoints around each message, so a revert (here or in any caller up the stack)
  * undoes it. Payouts are plain balance credits of the payee (no code runs at the payee, as with a
@@ -42,6 +45,7 @@ import {
   type ValuesOf,
 } from './abi.js'
 import { systemCallOf, type SystemCall } from './hooks.js'
+import { governedConfig } from '../../consensus/gov/params.js'
 
 /** The least any call to a system contract costs (a cold SLOAD's worth). */
 export const MIN_GAS = 2_600n
@@ -106,7 +110,10 @@ export interface CallContext {
   sender: Addr
   sm: StateAccess
   store: DposStore
+  /** the config in force in this state: the genesis one with governance's overrides (consensus/gov/params.ts) */
   cfg: DposConfig
+  /** the genesis config (governance's bounds are relative to it) */
+  genesisCfg: DposConfig
   gas: GasMeter
   emit<P extends readonly EventParam[]>(ev: EventSpec<P>, values: EventValues<P>): void
 }
@@ -204,7 +211,8 @@ export function precompileOf(contract: SystemContract, cfg: DposConfig, opts: Pr
         sender: call.caller.toString(),
         sm,
         store: new DposStore(sm),
-        cfg,
+        cfg: await governedConfig(sm, cfg),
+        genesisCfg: cfg,
         gas,
         emit(ev, values) {
           const topics = [ev.topic]

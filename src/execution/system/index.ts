@@ -1,6 +1,7 @@
 /**
- * The native system contracts (DESIGN §7): Staking 0x…1000, NodeRegistry 0x…1001, NB 0x…1003 and Evidence
- * 0x…1004, run as @ethereumjs/evm custom precompiles with Solidity ABIs (sol/*.sol, abi/*.json),
+ * The native system contracts (DESIGN §7): Staking 0x…1000, NodeRegistry 0x…1001, NB 0x…1003, Evidence
+ * 0x…1004 and Governance 0x…1006 (DESIGN §14; its account is created by its first proposal, not at
+ * genesis), run as @ethereumjs/evm custom precompiles with Solidity ABIs (sol/*.sol, abi/*.json),
  * so wallets call them with ordinary signed transactions and contracts with ordinary CALLs.
  *
  * Wiring a VM (blockchain.ts makeVm, call.ts — every VM that runs transactions or calls):
@@ -57,6 +58,9 @@
  *   Evidence.submitInvalidBlock       50,000 + 6 per 32-byte word of header bytes
  *   Evidence.submitFraudProof         80,000 + 6 per 32-byte word + 30,000 per signer penalised
  *   Evidence.challengeSlice           30,000
+ *   Governance.proposeParam / proposeGrant   80,000 + 2,100 per Staking position of the caller + 2,100 per candidate
+ *   Governance.vote                    40,000 + 2,100 per Staking position of the caller
+ *   Governance views (proposalCount, proposal, hasVoted, paramValue)   2,600
  *
  * A call whose gas is below what it must be charged fails with out of gas (all its gas used).
  */
@@ -74,6 +78,7 @@ import { nodeRegistry } from './nodeRegistry.js'
 import { nb } from './nb.js'
 import { NB } from '../../consensus/povf/nbStore.js'
 import { staking } from './staking.js'
+import { governance } from './governance.js'
 
 export { installSystemHooks, hooksInstalled, systemCallOf, type SystemCall } from './hooks.js'
 export { MIN_GAS, type SystemContract, type SystemFunction, type PrecompileOptions } from './contract.js'
@@ -83,9 +88,10 @@ export { evidence, EVIDENCE_GAS, EvidenceKind } from './evidence.js'
 export { evidenceRefusal, EVIDENCE_ALREADY_APPLIED } from './evidencePrecheck.js'
 export { flowRewards, FLOW_REWARDS_GAS } from './flowRewards.js'
 export { nb, NB_GAS } from './nb.js'
+export { governance, GOVERNANCE_GAS } from './governance.js'
 
 /** Every native system contract, in address order. */
-export const SYSTEM_CONTRACT_LIST: readonly SystemContract[] = [staking, nodeRegistry, flowRewards, nb, evidence]
+export const SYSTEM_CONTRACT_LIST: readonly SystemContract[] = [staking, nodeRegistry, flowRewards, nb, evidence, governance]
 
 /** PUSH1 0 PUSH1 0 REVERT: the code the system accounts carry (see the file header). */
 export const SYSTEM_CONTRACT_CODE = hexToBytes('0x60006000fd')

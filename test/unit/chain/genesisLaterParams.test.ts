@@ -12,7 +12,8 @@ import { canonicalGenesisJson, parseGenesis } from '../../../src/chain/genesis.j
 import { DEFAULT_PARAMS } from '../../../src/chain/genesisSchema.js'
 import { devGenesis } from '../../helpers/inProcessNode.js'
 
-const LATER = ['flowMaxRateBytesPerSec', 'flowSignDeadlineSec', 'flowSelfDealingWindowCycles', 'flowAuditBps']
+const GOV = ['govVotingSec', 'govTimelockSec', 'govQuorumBps', 'govMajorityBps', 'govRangeFactor'] as const
+const LATER = ['flowMaxRateBytesPerSec', 'flowSignDeadlineSec', 'flowSelfDealingWindowCycles', 'flowAuditBps', ...GOV]
 const DEV_PATH = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../genesis/dev.json')
 
 t.test('flowMaxRateBytesPerSec enters the genesis hash only off its default', async (t) => {
@@ -49,4 +50,30 @@ t.test('flowAuditBps enters the genesis hash only off its default', async (t) =>
   const set = canonicalGenesisJson(devGenesis((x) => (x.params.flowAuditBps = 10_000)))
   t.match(set, /"flowAuditBps":10000/, 'set: part of it')
   t.not(createHash('sha256').update(set).digest('hex'), createHash('sha256').update(plain).digest('hex'), 'so the hash differs')
+})
+
+t.test('the governance parameters (issue 20) enter the genesis hash only off their default', async (t) => {
+  const g = devGenesis()
+  const plain = canonicalGenesisJson(g)
+  for (const k of GOV) {
+    t.equal(g.params[k], DEFAULT_PARAMS[k], `${k}: the dev genesis takes the default`)
+    t.notMatch(plain, k, `${k}: at its default, not in the canonical form`)
+    t.match(canonicalGenesisJson(devGenesis((x) => (x.params[k] = 6_000))), `"${k}":6000`, `${k}: set, part of it`)
+  }
+  const bad: [string, unknown][] = [
+    ['govVotingSec', 0],
+    ['govTimelockSec', -1],
+    ['govQuorumBps', 10_001],
+    ['govMajorityBps', 4_999],
+    ['govMajorityBps', 10_000],
+    ['govRangeFactor', 0],
+    ['govRangeFactor', '10'],
+  ]
+  for (const [k, v] of bad) {
+    t.throws(
+      () => parseGenesis({ ...JSON.parse(fs.readFileSync(DEV_PATH, 'utf8')), params: { [k]: v } }),
+      { code: 'GENESIS_INVALID', message: new RegExp(`params\\.${k}`) },
+      `${k} = ${JSON.stringify(v)} is refused`,
+    )
+  }
 })

@@ -349,6 +349,19 @@ const cases: Case[] = [
       t.equal(sum, 2_100_000_000n * 10n ** 18n, 'burned + pools + locked + circulating = total')
     },
   },
+  {
+    name: 'nfc_getParams',
+    method: 'nfc_getParams',
+    check: (r, _f, t) => {
+      t.same(
+        r.params.map((p: { name: string }) => p.name),
+        ['fuelPricePerGb', 'flowCapFactorBps', 'nfcPriceNb', 'cnPledge', 'enPledge'],
+      )
+      t.equal(r.params[0].value, r.params[0].genesis, 'nothing governed on this chain')
+      t.equal(r.proposals, '0x0')
+    },
+  },
+  invalid('nfc_getParams', ['0xzz'], /invalid argument 0/),
   { name: 'dpos_getTrust', method: 'dpos_getTrust', params: [devAddress(0)], result: 28_830 },
   { name: 'dpos_getTrust at genesis', method: 'dpos_getTrust', params: [devAddress(0), '0x0'], result: 28_800 },
   { name: 'dpos_getTrust of a non-candidate', method: 'dpos_getTrust', params: [NOBODY], result: null },
