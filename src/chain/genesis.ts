@@ -76,6 +76,9 @@ const LATER_PARAMS = {
   flowSignDeadlineSec: DEFAULT_PARAMS.flowSignDeadlineSec,
   flowSelfDealingWindowCycles: DEFAULT_PARAMS.flowSelfDealingWindowCycles,
   flowAuditBps: DEFAULT_PARAMS.flowAuditBps,
+  nameLockPerYear: DEFAULT_PARAMS.nameLockPerYear,
+  nameMinTermSec: DEFAULT_PARAMS.nameMinTermSec,
+  nameMaxTermSec: DEFAULT_PARAMS.nameMaxTermSec,
 } as const
 
 /**
