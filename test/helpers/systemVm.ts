@@ -40,6 +40,7 @@ export function solSource(name: 'IStaking' | 'INodeRegistry' | 'IFlowRewards' | 
 export const stakingIface = new Interface(abiJson('IStaking') as never)
 export const registryIface = new Interface(abiJson('INodeRegistry') as never)
 export const evidenceIface = new Interface(abiJson('IEvidence') as never)
+export const namesIface = new Interface(abiJson('INames') as never)
 
 export const GENESIS_TIME = 1_700_000_000_000n
 

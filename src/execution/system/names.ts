@@ -99,7 +99,7 @@ function checkTerm(ctx: CallContext, fromMs: bigint, termMs: bigint): bigint {
   const problem = termProblem(cfg, fromMs, termMs, ctx.call.blockTimeMs)
   ensure(problem === undefined, problem ?? '')
   const required = lockFor(cfg, termMs)
-  ensure(ctx.call.value >= required, `lock too small: this term locks ${formatNfc(required)} NFC`)
+  ensure(ctx.call.value >= required, `lock too small: this term locks ${formatNfc(required)}`)
   return required
 }
 
