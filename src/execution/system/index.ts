@@ -66,7 +66,7 @@
  * A call whose gas is below what it must be charged fails with out of gas (all its gas used).
  */
 import type { AddPrecompile } from '@ethereumjs/evm'
-import { Account, hexToBytes, type Address } from '@ethereumjs/util'
+import { Account, type Address } from '@ethereumjs/util'
 import { createVM, type VM, type VMOpts } from '@ethereumjs/vm'
 import type { DposConfig } from '../../consensus/dpos/engine.js'
 import { EVIDENCE, NODE_REGISTRY, STAKING } from '../../consensus/dpos/store.js'
