@@ -533,7 +533,9 @@ function parseParams(v: unknown, p: Problems): GenesisParams | undefined {
   checkUnknown(v, 'params', PARAM_FIELDS, p, top)
   const gp = collect(paramsSchema.safeParse(v), p)
   if (gp !== undefined && gp.nameMinTermSec > gp.nameMaxTermSec)
-    p.push(`params.nameMinTermSec: ${gp.nameMinTermSec} is above params.nameMaxTermSec (${gp.nameMaxTermSec}); a name's shortest term cannot exceed its longest`)
+    p.push(
+      `params.nameMinTermSec: ${gp.nameMinTermSec} is above params.nameMaxTermSec (${gp.nameMaxTermSec}); a name's shortest term cannot exceed its longest`,
+    )
   return gp
 }
 

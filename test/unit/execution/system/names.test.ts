@@ -41,7 +41,13 @@ t.test('register locks NFC for the term; resolve returns the record', async (t) 
   t.same(eventsOf(N, r), [{ name: 'Registered', args: [getAddress(hexOf(1)), 'relay-one', at + TERM, LOCK] }])
   t.equal(await env.balance(NAMES), LOCK, 'the lock is held by the Names account')
   t.ok((await env.balance(addrOf(1))) <= bal1 - LOCK, 'and left the owner')
-  t.same(await resolve(env, 'relay-one'), { outcome: 'ok', owner: getAddress(hexOf(1)), nodeId: NODE_ID, endpoint: 'ws://10.0.0.1:30303', expiresAt: at + TERM })
+  t.same(await resolve(env, 'relay-one'), {
+    outcome: 'ok',
+    owner: getAddress(hexOf(1)),
+    nodeId: NODE_ID,
+    endpoint: 'ws://10.0.0.1:30303',
+    expiresAt: at + TERM,
+  })
   const acct = await env.sm.getAccount(NAMES)
   t.equal(acct?.nonce, 1n, 'the first write made Names a system account (nonce 1)')
   t.equal((await env.sm.getCode(NAMES)).length, 5, 'with the system code')
@@ -131,10 +137,7 @@ t.test('expiry: resolve refuses, the owner may release, a new registrant pays th
   t.equal(outcome(await register(env, 1, 'other')), 'ok')
   env.advance(TERM)
   t.same(await resolve(env, 'relay'), { outcome: 'revert: name has expired' }, 'expired at its expiry ms')
-  t.equal(
-    outcome(await env.send(1, NAMES, N.encodeFunctionData('renew', ['relay', TERM]), { value: LOCK })),
-    'revert: name has expired: register it again',
-  )
+  t.equal(outcome(await env.send(1, NAMES, N.encodeFunctionData('renew', ['relay', TERM]), { value: LOCK })), 'revert: name has expired: register it again')
   t.equal(outcome(await env.send(1, NAMES, N.encodeFunctionData('transfer', ['relay', hexOf(3)]))), 'revert: name has expired: register it again')
 
   // someone else registers it: the old owner gets its lock back in the same transaction
