@@ -28,7 +28,7 @@ Usage:
   nfc import FILE [--dev | --genesis FILE] [--datadir DIR]
   nfc flow simulate [--rpc URL] [--consumers C] [--providers P] [--seconds S] [--cheat KIND] …
   nfc names register|renew|set|transfer|release NAME --key FILE [--rpc URL] …
-  nfc names resolve NAME [--rpc URL] [--json]      nfc names list [--owner ADDRESS] [--rpc URL] [--json]
+  nfc names resolve NAME | list [--owner ADDRESS]   [--rpc URL] [--json]
   nfc bench [group…]   (the benchmarks of \`npm run bench\`; \`nfc bench --help\` lists the groups)
   nfc db repair --datadir DIR
   nfc --version [--json]
