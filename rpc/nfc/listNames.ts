@@ -1,8 +1,9 @@
 /**
  * nfc_listNames([{owner, cursor, limit}[, block]]): the records of the Names contract, live and
  * expired (`status`), one page at a time in list order (registration order; a release moves the
- * last name into the freed place). `owner` keeps only that owner's names; `cursor` is the `next`
- * of the previous page (a list position, hex), null on the last page.
+ * last name into the freed place). `owner` keeps only that owner's names (a page reads at most
+ * MAX_NAMES_SCANNED list positions, so it may hold fewer than `limit`); `cursor` is the `next` of
+ * the previous page (a list position, hex), null on the last page.
  */
 import { listNames } from '../../src/consensus/names/views.js'
 import { stateFor } from '../dpos/common.js'

@@ -39,17 +39,22 @@ export interface NamePage {
   next: bigint | null
 }
 
+/** the most list positions one page reads (an `owner` page may hold fewer than its limit: go on with `next`) */
+export const MAX_NAMES_SCANNED = 1_000
+
 /**
  * The records at list positions offset … offset + limit − 1 (registration order, a release moves
  * the last name into the freed place), live and expired; with `owner`, only that owner's, scanning
- * on until `limit` are found or the list ends (`next` is then where the scan stopped).
+ * on until `limit` are found, the list ends or `maxScan` positions were read (`next` is where the
+ * scan stopped), so one call's work is bounded however many names the chain holds.
  */
-export async function listNames(sm: StateAccess, nowMs: bigint, opts: { offset: bigint; limit: number; owner?: Addr }): Promise<NamePage> {
+export async function listNames(sm: StateAccess, nowMs: bigint, opts: { offset: bigint; limit: number; owner?: Addr; maxScan?: number }): Promise<NamePage> {
   const store = new NamesStore(sm)
   const total = await store.list().length()
+  const end = opts.offset + BigInt(opts.maxScan ?? MAX_NAMES_SCANNED)
   const out: NameView[] = []
   let i = opts.offset
-  for (; i < total && out.length < opts.limit; i++) {
+  for (; i < total && i < end && out.length < opts.limit; i++) {
     const [name] = await store.names(i, i + 1n)
     const v = await readName(sm, name!, nowMs)
     if (opts.owner === undefined || v.owner === opts.owner) out.push(v)
