@@ -96,6 +96,8 @@ const byPrefix: ReadonlyArray<readonly [string, Rule]> = [
   ['STATE_', { code: JsonRpcCode.Default }],
   // flow_submitReceipt refusals (src/flow/errors.ts): the reason, and the code for programs
   ['FLOW_', { code: JsonRpcCode.Default, message: (e) => `receipt rejected: ${e.message}`, data: (e) => ({ code: e.code }) }],
+  // nfc_resolveName (src/consensus/names/errors.ts): unknown or expired, told apart by data.code
+  ['NAME_', { code: JsonRpcCode.Default, data: (e) => ({ code: e.code }) }],
 ]
 
 /** Any other NfcError. */

@@ -1,7 +1,7 @@
 /**
  * nfc_getSupply([block]): where the fixed 2,100,000,000 NFC are (src/consensus/povf/supply.ts):
  * total, issued by the mining pools, burned, the pools, NFC held by the system contracts for
- * others (votes, pledges, locked traffic rewards), and what circulates.
+ * others (votes, pledges, locked traffic rewards, name locks), and what circulates.
  */
 import { flowOf } from '../../src/consensus/dpos/engine.js'
 import { supplyOf } from '../../src/consensus/povf/supply.js'
@@ -13,7 +13,7 @@ export const nfc_getSupply = defineMethod('nfc_getSupply', [optional(blockTag)],
   const node = ctx.node
   const { state } = await stateFor(node, ref)
   const s = await supplyOf(state, flowOf(node.chain.dpos))
-  const { staking, pledges, flowRewards, other } = s.locked
+  const { staking, pledges, flowRewards, names, other } = s.locked
   return {
     total: hexQ(s.total),
     issued: hexQ(s.issued),
@@ -24,8 +24,8 @@ export const nfc_getSupply = defineMethod('nfc_getSupply', [optional(blockTag)],
       trafficMining: hexQ(s.pools.trafficMining),
       teamVesting: hexQ(s.pools.teamVesting),
     },
-    locked: hexQ(staking + pledges + flowRewards + other),
-    lockedDetail: { staking: hexQ(staking), pledges: hexQ(pledges), flowRewards: hexQ(flowRewards), other: hexQ(other) },
+    locked: hexQ(staking + pledges + flowRewards + names + other),
+    lockedDetail: { staking: hexQ(staking), pledges: hexQ(pledges), flowRewards: hexQ(flowRewards), names: hexQ(names), other: hexQ(other) },
     circulating: hexQ(s.circulating),
   }
 })

@@ -81,6 +81,9 @@ const LATER_PARAMS = {
   govQuorumBps: DEFAULT_PARAMS.govQuorumBps,
   govMajorityBps: DEFAULT_PARAMS.govMajorityBps,
   govRangeFactor: DEFAULT_PARAMS.govRangeFactor,
+  nameLockPerYear: DEFAULT_PARAMS.nameLockPerYear,
+  nameMinTermSec: DEFAULT_PARAMS.nameMinTermSec,
+  nameMaxTermSec: DEFAULT_PARAMS.nameMaxTermSec,
 } as const
 
 /**

@@ -182,6 +182,13 @@ export const paramsSchema = z.object({
   govMajorityBps: int(5_000, 9_999, 5_000),
   /** a governed parameter stays within [genesis value ÷ this, genesis value × this] */
   govRangeFactor: int(1, 1_000, 10),
+  // --- Names (DESIGN §14) ---
+  /** NFC a name locks per year of its term, in wei (pro rata for other terms; returned at release or expiry) */
+  nameLockPerYear: amount(100n * NFC),
+  /** shortest term a name is registered or renewed for, seconds (30 days) */
+  nameMinTermSec: int(1, SAFE, 2_592_000),
+  /** longest a name may stay registered ahead of the block time, seconds (10 years of 365 days) */
+  nameMaxTermSec: int(1, SAFE, 315_360_000),
 })
 
 /** The chain parameters, every one set (a file may leave any out: it gets the default). */
@@ -535,7 +542,12 @@ function parseParams(v: unknown, p: Problems): GenesisParams | undefined {
   }
   const top = Object.fromEntries(TOP_FIELDS.map((f) => [f, 'the top level']))
   checkUnknown(v, 'params', PARAM_FIELDS, p, top)
-  return collect(paramsSchema.safeParse(v), p)
+  const gp = collect(paramsSchema.safeParse(v), p)
+  if (gp !== undefined && gp.nameMinTermSec > gp.nameMaxTermSec)
+    p.push(
+      `params.nameMinTermSec: ${gp.nameMinTermSec} is above params.nameMaxTermSec (${gp.nameMaxTermSec}); a name's shortest term cannot exceed its longest`,
+    )
+  return gp
 }
 
 function parseAccount(addrKey: string, v: unknown, p: Problems): GenesisAccount | undefined {

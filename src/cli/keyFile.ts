@@ -1,5 +1,5 @@
 /**
- * Private keys from files, for the flags that take one (`nfc node --witness-key`, `nfc gov --key`):
+ * Private keys from files, for the flags that take one (`nfc node --witness-key`, `nfc gov --key`, `nfc names --key`):
  * a 0x-hex key, an Ethereum v3 keystore opened with a password, or the plain JSON that
  * `nfc genesis new --insecure-plain-keys` writes. Every problem is a UsageError naming the flag.
  */

@@ -27,6 +27,8 @@ Usage:
   nfc export [--dev | --genesis FILE] [--datadir DIR] [--from N] [--to M] --out FILE [--force]
   nfc import FILE [--dev | --genesis FILE] [--datadir DIR]
   nfc flow simulate [--rpc URL] [--consumers C] [--providers P] [--seconds S] [--cheat KIND] …
+  nfc names register|renew|set|transfer|release NAME --key FILE [--rpc URL] …
+  nfc names resolve NAME | list [--owner ADDRESS]   [--rpc URL] [--json]
   nfc bench [group…]   (the benchmarks of \`npm run bench\`; \`nfc bench --help\` lists the groups)
   nfc db repair --datadir DIR
   nfc gov propose|vote|list [--rpc URL] [--key FILE] …
@@ -46,6 +48,7 @@ Commands:
             one from the network (blocks already present are skipped)
   flow      Proof of Valuable Flow tools (\`simulate\`: consumers and providers carry real bytes,
             sign receipts and submit them to a running node)
+  names     names on chain (name → owner, node id, endpoint; registering locks NFC for the term)
   bench     the DESIGN §8 benchmarks (WASM core, recovery, blocks, RPC, PoVF, devnets, load),
             each figure next to its same-run baseline and target
   db        \`repair\`: a chain database damaged by a power cut or a disk fault, usable again
@@ -77,6 +80,8 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./chainFileCommand.js')).importCommand(rest)
     case 'flow':
       return (await import('./flowCommand.js')).flowCommand(rest)
+    case 'names':
+      return (await import('./namesCommand.js')).namesCommand(rest)
     case 'bench':
       return (await import('./benchCommand.js')).benchCommand(rest)
     case 'db':

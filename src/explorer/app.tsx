@@ -23,6 +23,7 @@ import { LogsView } from './views/logs.js'
 import { AccountView } from './views/account.js'
 import { WitnessesView } from './views/witnesses.js'
 import { FlowView } from './views/flow.js'
+import { NameView } from './views/name.js'
 import { HelpView } from './views/help.js'
 
 /** requests in flight this long (ms) show "loading…" on the status line (quicker ones would only flicker) */
@@ -94,6 +95,7 @@ export function App({ rpc, abis = [], tab: initialTab = 'Dashboard', screens = [
         if (target.kind === 'none') setMessage(target.why)
         else if (target.kind === 'block') open({ kind: 'block', ref: target.ref })
         else if (target.kind === 'tx') open({ kind: 'tx', hash: target.hash })
+        else if (target.kind === 'name') open({ kind: 'name', name: target.name })
         else open({ kind: 'account', address: target.address })
       },
       (e: unknown) => setMessage(`search failed: ${oneLine(e)}`),
@@ -149,6 +151,7 @@ export function App({ rpc, abis = [], tab: initialTab = 'Dashboard', screens = [
   else if (top?.kind === 'block') body = <BlockDetailView key={`b${stack.length}${top.ref}`} blockRef={top.ref} height={height} active={active} />
   else if (top?.kind === 'tx') body = <TxDetailView key={`t${stack.length}${top.hash}`} hash={top.hash} height={height} active={active} />
   else if (top?.kind === 'logs') body = <LogsView key={`l${stack.length}${top.hash}`} hash={top.hash} height={height} active={active} />
+  else if (top?.kind === 'name') body = <NameView key={`n${stack.length}${top.name}`} name={top.name} height={height} active={active} />
   else if (top?.kind === 'account') body = <AccountView key={`a${stack.length}${top.address}`} address={top.address} height={height} active={active} />
   else if (tab === 'Dashboard') body = <DashboardView height={height} active={active} />
   else if (tab === 'Blocks') body = <BlocksView height={height} active={active} />

@@ -4,7 +4,12 @@ import type { RpcClient } from './rpcClient.js'
 import type { Decoder } from './decode.js'
 import type { ChainCache } from './chainCache.js'
 
-export type Screen = { kind: 'block'; ref: string } | { kind: 'tx'; hash: string } | { kind: 'logs'; hash: string } | { kind: 'account'; address: string }
+export type Screen =
+  | { kind: 'block'; ref: string }
+  | { kind: 'tx'; hash: string }
+  | { kind: 'logs'; hash: string }
+  | { kind: 'account'; address: string }
+  | { kind: 'name'; name: string }
 
 export interface Explorer {
   client: RpcClient

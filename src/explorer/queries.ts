@@ -322,11 +322,48 @@ export async function loadFlow(client: RpcClient): Promise<FlowInfo> {
   return { stats: partOf(stats), sideChain: sc, checkpoint, supply: partOf(supply) }
 }
 
+// ------------------------------------------------------------------ names
+
+/** A name's record as nfc_resolveName gives it (hex quantities; expiresAt in ms). */
+export interface NameRecord {
+  name: string
+  owner: string
+  nodeId: string
+  endpoint: string
+  expiresAt: string
+  lock: string
+  status: string
+}
+
+/** The live record of `name`, or why there is none (unknown, expired: the node's words). */
+export async function loadName(client: RpcClient, name: string): Promise<{ record: NameRecord } | { problem: string }> {
+  try {
+    return { record: (await client.call('nfc_resolveName', [name])) as NameRecord }
+  } catch (e) {
+    if (e instanceof RpcError && e.code === NAME_NOT_LIVE) return { problem: e.message }
+    throw e
+  }
+}
+
+/** the code of nfc_resolveName's "unknown name" / "name expired" answers (data.code tells which) */
+const NAME_NOT_LIVE = -32000
+
+/** a name of the Names contract: 3–32 of a-z, 0-9 and '-', not first or last (src/consensus/names/rules.ts) */
+const NAME = /^[a-z0-9][a-z0-9-]{1,30}[a-z0-9]$/
+
 // ------------------------------------------------------------------ search
 
-export type SearchTarget = { kind: 'block'; ref: string } | { kind: 'tx'; hash: string } | { kind: 'account'; address: string } | { kind: 'none'; why: string }
+export type SearchTarget =
+  | { kind: 'block'; ref: string }
+  | { kind: 'tx'; hash: string }
+  | { kind: 'account'; address: string }
+  | { kind: 'name'; name: string }
+  | { kind: 'none'; why: string }
 
-/** What the search text names: a block number, a block or tx hash (asks the node which), an address. */
+/**
+ * What the search text names: a block number, a block or tx hash (asks the node which), an
+ * address, a name (a name of digits only is taken as a block number).
+ */
 export async function resolveSearch(client: RpcClient, text: string): Promise<SearchTarget> {
   const q = text.trim()
   if (/^\d+$/.test(q)) return { kind: 'block', ref: hexQ(BigInt(q)) }
@@ -342,5 +379,6 @@ export async function resolveSearch(client: RpcClient, text: string): Promise<Se
     if (block !== null && typeof block === 'object' && !(block instanceof RpcError)) return { kind: 'block', ref: hash }
     return { kind: 'none', why: `no transaction or block ${hash}` }
   }
-  return { kind: 'none', why: 'type a block number, a block or transaction hash (0x + 64 hex) or an address (0x + 40 hex)' }
+  if (NAME.test(q)) return { kind: 'name', name: q }
+  return { kind: 'none', why: 'type a block number, a block or transaction hash (0x + 64 hex), an address (0x + 40 hex) or a name' }
 }

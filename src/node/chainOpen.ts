@@ -16,6 +16,7 @@ import { equalBytes, headerHash, verifyHeaderSignature, ZERO32, type BlockHeader
 import type { DposConfig } from '../consensus/dpos/engine.js'
 import { writeGenesisState } from '../consensus/dpos/genesisState.js'
 import { flowConfigOf } from '../consensus/povf/params.js'
+import { namesConfigFromParams } from '../consensus/names/rules.js'
 import { prepareSystemAccounts } from '../execution/system/index.js'
 import { createNodeVm } from '../execution/vmFactory.js'
 import { WorldState } from '../state/worldState.js'
@@ -237,6 +238,7 @@ export function dposConfigOf(genesis: Genesis, genesisTime: bigint, genesisHash:
     pledgeUnlockMs: BigInt(p.pledgeUnlockSec) * 1000n,
     evidenceSlashBps: BigInt(p.evidenceSlashBps),
     flow: flowConfigOf(genesis),
+    names: namesConfigFromParams(p),
   }
 }
 

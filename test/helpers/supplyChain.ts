@@ -56,6 +56,10 @@ export const SUPPLY_PARAMS = {
   nbBurnCap: (300n * NFC).toString(),
   electionCycleBlocks: 100,
   witnessesPerRound: 1,
+  // names: terms of seconds, so names expire and are registered again within a run
+  nameLockPerYear: (1_000_000n * NFC).toString(),
+  nameMinTermSec: 1,
+  nameMaxTermSec: 60,
 }
 
 /**

@@ -10,7 +10,9 @@
  * holders above 1,000 NFC, and refused ones at or below), NB transfers (providers funding
  * consumers make self-dealing pairs), NB fuel escrows of consumers for providers (escrow,
  * requestRelease, withdrawEscrow once released), EN/CN pledges, exits and pledge withdrawals,
- * FlowRewards.withdraw of unlocked rewards, team vesting claims. Signed receipts between consumers
+ * FlowRewards.withdraw of unlocked rewards, team vesting claims, and names (register with an NFC
+ * lock for terms of seconds, renew, transfer, release, and registering expired names again, which
+ * pays the old owner's lock back). Signed receipts between consumers
  * and EN providers (some self-dealing, some with relays) accumulate; at the first block of each
  * cycle the previous cycle's checkpoint, signed by its committee, is submitted; it is applied one
  * challenge window later (rewards from the traffic pool, NB fuel burned from the pair's escrow
@@ -21,7 +23,8 @@
  * foundation got exactly Σ Converted.toFoundation; FlowRewards holds exactly the unwithdrawn
  * locks; NodeRegistry holds exactly the pledges; the traffic pool lost exactly what was minted;
  * NB's totalSupply = Σ NB balances of the actors + Σ escrows of the pairs that ever escrowed, and
- * the escrows hold at most Σ Escrowed − Σ EscrowReleased (only fuel takes from them).
+ * the escrows hold at most Σ Escrowed − Σ EscrowReleased (only fuel takes from them); Names holds
+ * exactly the locks of its records = Σ locked (Registered, Renewed) − Σ LockReturned.
  * Every 1,000 blocks (and at the end) the whole account trie is summed.
  *
  * Why 2,000 blocks (it was 10,000, ~7 minutes of `npm test`): every period of the fixture is at
@@ -53,6 +56,9 @@ import { flowCycleAt } from '../../src/consensus/povf/engine.js'
 import { NbStore } from '../../src/consensus/povf/nbStore.js'
 import { CpStatus, FlowStore } from '../../src/consensus/povf/store.js'
 import { supplyOf } from '../../src/consensus/povf/supply.js'
+import { lockFor, statusOf } from '../../src/consensus/names/rules.js'
+import { NamesStore } from '../../src/consensus/names/store.js'
+import { namesOf } from '../../src/consensus/dpos/engine.js'
 import { readRewards } from '../../src/consensus/povf/views.js'
 import { call } from '../../src/execution/call.js'
 import { buildCheckpoint, encodeCheckpointCall, signCheckpoint, type CheckpointEntry } from '../../src/flow/checkpoint.js'
@@ -73,12 +79,17 @@ const stakingIface = abi('IStaking')
 const registryIface = abi('INodeRegistry')
 const flowIface = abi('IFlowRewards')
 const nbIface = abi('INB')
+const namesIface = abi('INames')
+/** the names the run plays with: few, so they are taken, expire and are registered again */
+const ZERO32 = '0x' + '00'.repeat(32)
+const NAME_POOL = Array.from({ length: 8 }, (_, i) => `name-${i}`)
 
 const at = (a: string): Address => new Address(hexToBytes(a as `0x${string}`))
 const STAKING = at(SYSTEM_CONTRACTS.staking)
 const REGISTRY = at(SYSTEM_CONTRACTS.nodeRegistry)
 const FLOW = at(SYSTEM_CONTRACTS.flowRewards)
 const NB_AT = at(SYSTEM_CONTRACTS.nb)
+const NAMES_AT = at(SYSTEM_CONTRACTS.names)
 const PROTOCOL = new Set<string>([...Object.values(SYSTEM_CONTRACTS), ...Object.values(POOLS), BURN_ADDRESS])
 
 const emit = (r: { type: 'comment' | 'assert' | 'done'; name: string; ok?: boolean; diag?: unknown }) =>
@@ -255,6 +266,10 @@ await t.test(`supply invariant over ${BLOCKS} blocks with random traffic, votes 
   let withdrawnNfc = 0n
   let bonusNfc = 0n
   let refusedExpected = 0
+  /** Σ NFC locked by Registered/Renewed and Σ LockReturned; re-registrations that paid an old owner back */
+  let namesLocked = 0n
+  let namesReturned = 0n
+  let namesPaidBack = 0
   const submitted: bigint[] = []
   let appliedUpTo = 0
 
@@ -410,7 +425,43 @@ await t.test(`supply invariant over ${BLOCKS} blocks with random traffic, votes 
         }
       }
     }
+    if (chance(0.15)) await nameAction(view, blockTime, busy, tx, bal)
     return out
+  }
+
+  /** one Names transaction of a free actor on a name of NAME_POOL, by the name's state */
+  async function nameAction(
+    view: MerkleStateManager,
+    blockTime: bigint,
+    busy: Set<string>,
+    tx: (kind: string, from: Actor, to: Address, data: string, value?: bigint) => Promise<Planned>,
+    bal: (a: Actor) => Promise<bigint>,
+  ): Promise<void> {
+    const name = pick(NAME_POOL)
+    const rec = await new NamesStore(view).get(name)
+    const status = statusOf(rec.owner, rec.expiresAtMs, blockTime)
+    const owner = status === 'active' ? actors.find((a) => a.addr === rec.owner) : undefined
+    const from = owner ?? pick(actors.filter((a) => a !== witness && a.kind !== 'fresh'))
+    if (busy.has(from.addr) || (await bal(from)) < 10n * NFC) return
+    const term = BigInt(1 + int(20)) * 1000n
+    const lock = lockFor(namesOf(cfg), term)
+    if (status !== 'active') {
+      const p = await tx(
+        'nameRegister',
+        from,
+        NAMES_AT,
+        namesIface.encodeFunctionData('register', [name, term, ZERO32, chance(0.5) ? '' : `ws://${from.name}`]),
+        lock + (chance(0.3) ? nfc(0, 1) : 0n),
+      )
+      if (status === 'expired' && rec.lockWei > 0n) p.onOk = () => namesPaidBack++
+      return
+    }
+    const r = int(4)
+    if (r === 0) await tx('nameRenew', from, NAMES_AT, namesIface.encodeFunctionData('renew', [name, term]), lock)
+    else if (r === 1) {
+      const to = pick(actors.filter((a) => a !== from))
+      await tx('nameTransfer', from, NAMES_AT, namesIface.encodeFunctionData('transfer', [name, to.addr]))
+    } else await tx('nameRelease', from, NAMES_AT, namesIface.encodeFunctionData('release', [name]))
   }
 
   /** the checkpoint of `cycle` from the pending receipts, signed by its whole committee */
@@ -482,7 +533,7 @@ await t.test(`supply invariant over ${BLOCKS} blocks with random traffic, votes 
     if (sum !== TOTAL_SUPPLY) fail(number, `Σ tracked balances ${formatNfc(sum)} ≠ ${formatNfc(TOTAL_SUPPLY)} (off by ${sum - TOTAL_SUPPLY} wei)`)
     const s = await supplyOf(view, flow)
     const pooled = s.pools.shared + s.pools.blockMining + s.pools.trafficMining + s.pools.teamVesting
-    const held = s.locked.staking + s.locked.pledges + s.locked.flowRewards + s.locked.other
+    const held = s.locked.staking + s.locked.pledges + s.locked.flowRewards + s.locked.names + s.locked.other
     if (s.total !== TOTAL_SUPPLY) fail(number, `supplyOf total ${s.total}`)
     if (s.burned + pooled + held + s.circulating !== TOTAL_SUPPLY) fail(number, 'supplyOf parts do not add up')
     if (s.circulating !== free)
@@ -513,6 +564,11 @@ await t.test(`supply invariant over ${BLOCKS} blocks with random traffic, votes 
     if (nbSupply !== nbBalances + escrows)
       fail(number, `NB supply ${nbSupply} ≠ Σ balances ${nbBalances} + Σ escrows ${escrows} (off by ${nbSupply - nbBalances - escrows} wei)`)
     if (escrows > escrowedIn - escrowedOut) fail(number, `escrows hold ${escrows}, more than Σ Escrowed − Σ EscrowReleased = ${escrowedIn - escrowedOut}`)
+    const names = new NamesStore(view)
+    let locks = 0n
+    for (const name of NAME_POOL) locks += (await names.get(name)).lockWei
+    if (s.locked.names !== locks || locks !== namesLocked - namesReturned)
+      fail(number, `Names holds ${s.locked.names}, Σ record locks ${locks}, Σ locked − Σ returned ${namesLocked - namesReturned}`)
   }
 
   async function walk(view: MerkleStateManager, number: bigint): Promise<{ accounts: number }> {
@@ -612,6 +668,7 @@ await t.test(`supply invariant over ${BLOCKS} blocks with random traffic, votes 
       }
       if (p.mustRevert) fail(number, `${p.from.name} converted with a balance at or below the minimum`)
       bump(ok, p.kind)
+      p.onOk?.()
       if (p.kind === 'submitCheckpoint') {
         for (const e of cpEntries) {
           e.s.settledSeq = e.seq
@@ -637,6 +694,11 @@ await t.test(`supply invariant over ${BLOCKS} blocks with random traffic, votes 
           } else if (ev?.name === 'EscrowReleased') {
             escrowedOut += ev.args.amount as bigint
           }
+        } else if (addr === SYSTEM_CONTRACTS.names) {
+          const ev = namesIface.parseLog({ topics, data })
+          if (ev?.name === 'Registered') namesLocked += ev.args.lock as bigint
+          else if (ev?.name === 'Renewed') namesLocked += p.tx.value
+          else if (ev?.name === 'LockReturned') namesReturned += ev.args.amount as bigint
         } else if (addr === SYSTEM_CONTRACTS.flowRewards) {
           const ev = flowIface.parseLog({ topics, data })
           if (ev?.name === 'Withdrawn') {
@@ -713,6 +775,11 @@ await t.test(`supply invariant over ${BLOCKS} blocks with random traffic, votes 
   t.ok(escrowedIn - escrowedOut > escrowsLeft, `fuel burned from escrows: ${formatNfc(escrowedIn - escrowedOut - escrowsLeft).replace('NFC', 'NB')}`)
   t.ok(g('pledge') > 0 && g('exit') > 0 && g('withdrawPledge') > 0, `pledges ${g('pledge')}, exits ${g('exit')}, pledge withdrawals ${g('withdrawPledge')}`)
   t.ok(g('claimVested') > 0, `team vesting claims ${g('claimVested')}`)
+  t.ok(
+    g('nameRegister') > 0 && g('nameRenew') > 0 && g('nameTransfer') > 0 && g('nameRelease') > 0 && namesPaidBack > 0,
+    `names: registered ${g('nameRegister')} (${namesPaidBack} expired ones, paying the old lock back), renewed ${g('nameRenew')}, ` +
+      `transferred ${g('nameTransfer')}, released ${g('nameRelease')}; ${formatNfc(s.locked.names)} locked at the end`,
+  )
   t.ok(counts.selfDealingReceipts > 0, `self-dealing receipts ${counts.selfDealingReceipts}`)
   t.ok(counts.fresh > 0, `fresh accounts ${counts.fresh}`)
 

@@ -30,16 +30,17 @@ export const NFC = 10n ** 18n
 export const GWEI = 1_000_000_000n
 export const DAY = 86_400_000n
 
-export function abiJson(name: 'IStaking' | 'INodeRegistry' | 'IFlowRewards' | 'INB' | 'IEvidence' | 'IGovernance'): unknown[] {
+export function abiJson(name: 'IStaking' | 'INodeRegistry' | 'IFlowRewards' | 'INB' | 'IEvidence' | 'IGovernance' | 'INames'): unknown[] {
   return JSON.parse(fs.readFileSync(path.join(abiDir, `${name}.json`), 'utf8')) as unknown[]
 }
-export function solSource(name: 'IStaking' | 'INodeRegistry' | 'IFlowRewards' | 'INB' | 'IEvidence' | 'IGovernance'): string {
+export function solSource(name: 'IStaking' | 'INodeRegistry' | 'IFlowRewards' | 'INB' | 'IEvidence' | 'IGovernance' | 'INames'): string {
   return fs.readFileSync(path.join(solDir, `${name}.sol`), 'utf8')
 }
 
 export const stakingIface = new Interface(abiJson('IStaking') as never)
 export const registryIface = new Interface(abiJson('INodeRegistry') as never)
 export const evidenceIface = new Interface(abiJson('IEvidence') as never)
+export const namesIface = new Interface(abiJson('INames') as never)
 
 export const GENESIS_TIME = 1_700_000_000_000n
 

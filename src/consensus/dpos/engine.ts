@@ -94,6 +94,7 @@ import {
 import { replaceRemoved } from './trust.js'
 import { accumulate } from './voterIndex.js'
 import { DEFAULT_FLOW_CONFIG, type FlowConfig } from '../povf/params.js'
+import { DEFAULT_NAMES_CONFIG, type NamesConfig } from '../names/rules.js'
 import { slashLockedRewards } from '../povf/slashLocks.js'
 import { FlowStore } from '../povf/store.js'
 
@@ -112,11 +113,18 @@ export interface DposConfig {
   rewardParams?: BlockRewardParams
   /** PoVF and token economy; default DEFAULT_FLOW_CONFIG (read it through `flowOf(cfg)`) */
   flow?: FlowConfig
+  /** Names (DESIGN §14); default DEFAULT_NAMES_CONFIG (read it through `namesOf(cfg)`) */
+  names?: NamesConfig
 }
 
 /** The flow parameters of a config (mainnet defaults where a harness left them out). */
 export function flowOf(cfg: DposConfig): FlowConfig {
   return cfg.flow ?? DEFAULT_FLOW_CONFIG
+}
+
+/** The Names parameters of a config (mainnet defaults where a harness left them out). */
+export function namesOf(cfg: DposConfig): NamesConfig {
+  return cfg.names ?? DEFAULT_NAMES_CONFIG
 }
 
 export interface BlockInfo {

@@ -1,4 +1,4 @@
-// Long on purpose (529 lines): the storage layout of every DPoS record in one place, so no two records can share a slot.
+// Long on purpose (576 lines): the storage layout of every DPoS record in one place, so no two records can share a slot.
 /**
  * Where the DPoS state lives: storage words of the system accounts, inside the world state, so
  * the state root commits to every vote, pledge, trust value and seat, `eth_getProof` proves
@@ -108,14 +108,43 @@ export class Words {
   async setBytes32(slot: Uint8Array, value: Uint8Array): Promise<void> {
     await this.set(slot, bytesToBigInt(value))
   }
+
+  /** A UTF-8 string: its byte length at slotOf(`${tag}.len`, key), its bytes in words at slotOf(tag, key, u64 i). */
+  async getString(tag: string, key: Uint8Array): Promise<string> {
+    const len = Number(await this.get(slotOf(`${tag}.len`, key)))
+    const bytes = new Uint8Array(len)
+    for (let i = 0; i * 32 < len; i++) {
+      const word = await this.getBytes32(slotOf(tag, key, u64b(BigInt(i))))
+      bytes.set(word.subarray(0, Math.min(32, len - i * 32)), i * 32)
+    }
+    return new TextDecoder().decode(bytes)
+  }
+
+  /** Writes a string as getString reads it; the words of a longer old value are cleared. */
+  async setString(tag: string, key: Uint8Array, value: string): Promise<void> {
+    const bytes = utf8.encode(value)
+    const oldLen = Number(await this.get(slotOf(`${tag}.len`, key)))
+    const words = Math.ceil(bytes.length / 32)
+    for (let i = 0; i < words; i++) {
+      const word = new Uint8Array(32)
+      word.set(bytes.subarray(i * 32, i * 32 + 32))
+      await this.setBytes32(slotOf(tag, key, u64b(BigInt(i))), word)
+    }
+    for (let i = words; i * 32 < oldLen; i++) await this.set(slotOf(tag, key, u64b(BigInt(i))), 0n)
+    await this.set(slotOf(`${tag}.len`, key), BigInt(bytes.length))
+  }
 }
 
-/** An address list with O(1) membership: len, item[i], index[addr] = i + 1. */
-export class AddressList {
+/**
+ * A list of non-zero words with O(1) membership: len, item[i], index[key(word)] = i + 1.
+ * `keyOf` gives the bytes a word's index slot is keyed by (default: the 32-byte word).
+ */
+export class WordList {
   constructor(
     private readonly w: Words,
     private readonly tag: string,
     private readonly owner: Uint8Array = new Uint8Array(0),
+    private readonly keyOf: (word: bigint) => Uint8Array = (word) => setLengthLeft(bigIntToBytes(word), 32),
   ) {}
 
   private lenSlot() {
@@ -124,58 +153,92 @@ export class AddressList {
   private itemSlot(i: bigint) {
     return slotOf(`${this.tag}.item`, this.owner, u64b(i))
   }
-  private indexSlot(a: Addr) {
-    return slotOf(`${this.tag}.index`, this.owner, addrBytes(a))
+  private indexSlot(word: bigint) {
+    return slotOf(`${this.tag}.index`, this.owner, this.keyOf(word))
   }
 
   length(): Promise<bigint> {
     return this.w.get(this.lenSlot())
   }
 
-  async all(): Promise<Addr[]> {
-    const n = await this.length()
-    const out: Addr[] = []
-    for (let i = 0n; i < n; i++) out.push(toAddr(await this.w.get(this.itemSlot(i)))!)
-    return out
-  }
-
   /** the items at positions from … to − 1, `to` cut to the length */
-  async slice(from: bigint, to: bigint): Promise<Addr[]> {
+  async slice(from: bigint, to: bigint): Promise<bigint[]> {
     const n = await this.length()
     const end = to < n ? to : n
-    const out: Addr[] = []
-    for (let i = from; i < end; i++) out.push(toAddr(await this.w.get(this.itemSlot(i)))!)
+    const out: bigint[] = []
+    for (let i = from; i < end; i++) out.push(await this.w.get(this.itemSlot(i)))
     return out
   }
 
-  async has(a: Addr): Promise<boolean> {
-    return (await this.w.get(this.indexSlot(a))) !== 0n
+  async all(): Promise<bigint[]> {
+    return this.slice(0n, await this.length())
   }
 
-  /** appends `a` unless present; returns true when added */
-  async add(a: Addr): Promise<boolean> {
-    if (await this.has(a)) return false
+  async has(word: bigint): Promise<boolean> {
+    return (await this.w.get(this.indexSlot(word))) !== 0n
+  }
+
+  /** appends `word` unless present; returns true when added */
+  async add(word: bigint): Promise<boolean> {
+    if (word === 0n) throw new RangeError('WordList items are non-zero')
+    if (await this.has(word)) return false
     const n = await this.length()
-    await this.w.set(this.itemSlot(n), fromAddr(a))
-    await this.w.set(this.indexSlot(a), n + 1n)
+    await this.w.set(this.itemSlot(n), word)
+    await this.w.set(this.indexSlot(word), n + 1n)
     await this.w.set(this.lenSlot(), n + 1n)
     return true
   }
 
-  /** removes `a` (the last item takes its place); returns true when removed */
-  async remove(a: Addr): Promise<boolean> {
-    const idx = await this.w.get(this.indexSlot(a))
+  /** removes `word` (the last item takes its place); returns true when removed */
+  async remove(word: bigint): Promise<boolean> {
+    const idx = await this.w.get(this.indexSlot(word))
     if (idx === 0n) return false
     const n = await this.length()
     const last = await this.w.get(this.itemSlot(n - 1n))
     if (idx - 1n !== n - 1n) {
       await this.w.set(this.itemSlot(idx - 1n), last)
-      await this.w.set(this.indexSlot(toAddr(last)!), idx)
+      await this.w.set(this.indexSlot(last), idx)
     }
     await this.w.set(this.itemSlot(n - 1n), 0n)
-    await this.w.set(this.indexSlot(a), 0n)
+    await this.w.set(this.indexSlot(word), 0n)
     await this.w.set(this.lenSlot(), n - 1n)
     return true
+  }
+}
+
+/** An address list with O(1) membership: a WordList of address words, indexed by the 20 address bytes. */
+export class AddressList {
+  private readonly list: WordList
+
+  constructor(w: Words, tag: string, owner: Uint8Array = new Uint8Array(0)) {
+    this.list = new WordList(w, tag, owner, (word) => addrBytes(toAddr(word)!))
+  }
+
+  length(): Promise<bigint> {
+    return this.list.length()
+  }
+
+  async all(): Promise<Addr[]> {
+    return (await this.list.all()).map((w) => toAddr(w)!)
+  }
+
+  /** the items at positions from … to − 1, `to` cut to the length */
+  async slice(from: bigint, to: bigint): Promise<Addr[]> {
+    return (await this.list.slice(from, to)).map((w) => toAddr(w)!)
+  }
+
+  has(a: Addr): Promise<boolean> {
+    return this.list.has(fromAddr(a))
+  }
+
+  /** appends `a` unless present; returns true when added */
+  add(a: Addr): Promise<boolean> {
+    return this.list.add(fromAddr(a))
+  }
+
+  /** removes `a` (the last item takes its place); returns true when removed */
+  remove(a: Addr): Promise<boolean> {
+    return this.list.remove(fromAddr(a))
   }
 }
 
@@ -392,29 +455,12 @@ export class DposStore {
     }
   }
 
-  async getUrl(a: Addr): Promise<string> {
-    const key = addrBytes(a)
-    const len = Number(await this.staking.get(slotOf('c.url.len', key)))
-    const bytes = new Uint8Array(len)
-    for (let i = 0; i * 32 < len; i++) {
-      const word = await this.staking.getBytes32(slotOf('c.url', key, u64b(BigInt(i))))
-      bytes.set(word.subarray(0, Math.min(32, len - i * 32)), i * 32)
-    }
-    return new TextDecoder().decode(bytes)
+  getUrl(a: Addr): Promise<string> {
+    return this.staking.getString('c.url', addrBytes(a))
   }
 
-  async setUrl(a: Addr, url: string): Promise<void> {
-    const key = addrBytes(a)
-    const bytes = utf8.encode(url)
-    const oldLen = Number(await this.staking.get(slotOf('c.url.len', key)))
-    const words = Math.ceil(bytes.length / 32)
-    for (let i = 0; i < words; i++) {
-      const word = new Uint8Array(32)
-      word.set(bytes.subarray(i * 32, i * 32 + 32))
-      await this.staking.setBytes32(slotOf('c.url', key, u64b(BigInt(i))), word)
-    }
-    for (let i = words; i * 32 < oldLen; i++) await this.staking.set(slotOf('c.url', key, u64b(BigInt(i))), 0n)
-    await this.staking.set(slotOf('c.url.len', key), BigInt(bytes.length))
+  setUrl(a: Addr, url: string): Promise<void> {
+    return this.staking.setString('c.url', addrBytes(a), url)
   }
 
   // --- voters --------------------------------------------------------------------------------

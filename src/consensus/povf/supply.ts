@@ -27,12 +27,13 @@ export interface Supply {
   /**
    * balances of the system contracts that hold other people's NFC: Staking 0x…1000 (votes,
    * unbonding, unclaimed voter rewards), NodeRegistry 0x…1001 (pledges) and FlowRewards
-   * 0x…1002 (traffic rewards under lock). `other`: NB 0x…1003 (holds no NFC after a call: a
-   * conversion passes it on), Evidence 0x…1004 and Governance 0x…1006 (hold none: a grant goes
-   * from the shared pool straight to its recipient), so a stray balance still shows,
+   * 0x…1002 (traffic rewards under lock), Names 0x…1007 (the locks of registered names). `other`:
+   * NB 0x…1003 (holds no NFC after a call: a conversion passes it on), Evidence 0x…1004 and
+   * Governance 0x…1006 (hold none: a grant goes from the shared pool straight to its recipient),
+   * so a stray balance still shows,
    * plus the caller's `extraLocked` accounts.
    */
-  locked: { staking: bigint; pledges: bigint; flowRewards: bigint; other: bigint }
+  locked: { staking: bigint; pledges: bigint; flowRewards: bigint; names: bigint; other: bigint }
   /** total − burned − Σ pools − Σ locked: what accounts can spend */
   circulating: bigint
   /**
@@ -86,12 +87,13 @@ export async function supplyOf(sm: StateAccess, cfg: FlowConfig, opts: SupplyOpt
     staking: await bal(SYSTEM_CONTRACTS.staking),
     pledges: await bal(SYSTEM_CONTRACTS.nodeRegistry),
     flowRewards: await bal(SYSTEM_CONTRACTS.flowRewards),
+    names: await bal(SYSTEM_CONTRACTS.names),
     other,
   }
   const burned = await bal(BURN_ADDRESS)
   const total = TOTAL_SUPPLY
   const pooled = pools.shared + pools.blockMining + pools.trafficMining + pools.teamVesting
-  const held = locked.staking + locked.pledges + locked.flowRewards + locked.other
+  const held = locked.staking + locked.pledges + locked.flowRewards + locked.names + locked.other
   const genesisMining = opts.genesisMiningPools ?? GENESIS_MINING_POOLS
   return {
     total,

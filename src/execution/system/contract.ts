@@ -27,7 +27,7 @@
  * stays balanced (a throw would unwind through runCall without reverting its checkpoint).
  */
 import { EVMError, type ExecResult, type Log, type PrecompileInput } from '@ethereumjs/evm'
-import { bytesToHex, type Address } from '@ethereumjs/util'
+import { Account, bytesToHex, hexToBytes, type Address } from '@ethereumjs/util'
 import type { DposConfig } from '../../consensus/dpos/engine.js'
 import { DposStore, type Addr, type StateAccess } from '../../consensus/dpos/store.js'
 import {
@@ -103,12 +103,34 @@ export function event<const P extends readonly EventParam[]>(name: string, param
 
 export type Mutability = 'view' | 'nonpayable' | 'payable'
 
+/** The state a system contract runs on: the store's operations plus code (the EVM's state manager has both). */
+export interface SystemState extends StateAccess {
+  putCode(address: Address, code: Uint8Array): Promise<void>
+}
+
+/** PUSH1 0 PUSH1 0 REVERT: the code the system accounts carry (see the header of index.ts). */
+export const SYSTEM_CONTRACT_CODE = hexToBytes('0x60006000fd')
+
+/**
+ * Makes `address` a system account as genesis does: nonce ≥ 1 (an account with nonce 0, no code
+ * and no balance is "empty" and EIP-161 deletes it, storage and all, once touched) and
+ * SYSTEM_CONTRACT_CODE; the balance is kept. A contract added after genesis (Names) calls it
+ * before its first write, so chains started before it existed keep their genesis hash.
+ */
+export async function ensureSystemAccount(sm: SystemState, address: Address): Promise<void> {
+  const acc = (await sm.getAccount(address)) ?? new Account()
+  if (acc.nonce !== 0n) return
+  acc.nonce = 1n
+  await sm.putAccount(address, acc)
+  await sm.putCode(address, SYSTEM_CONTRACT_CODE)
+}
+
 /** What a function body gets. */
 export interface CallContext {
   call: SystemCall
   /** msg.sender, lowercase hex */
   sender: Addr
-  sm: StateAccess
+  sm: SystemState
   store: DposStore
   /** the config in force in this state: the genesis one with governance's overrides (consensus/gov/params.ts) */
   cfg: DposConfig

@@ -1,7 +1,8 @@
 /**
  * The native system contracts (DESIGN §7): Staking 0x…1000, NodeRegistry 0x…1001, NB 0x…1003, Evidence
- * 0x…1004 and Governance 0x…1006 (DESIGN §14; its account is created by its first proposal, not at
- * genesis), run as @ethereumjs/evm custom precompiles with Solidity ABIs (sol/*.sol, abi/*.json),
+ * 0x…1004, Governance 0x…1006 and Names 0x…1007 (DESIGN §14; their accounts are created by their
+ * first write, not at genesis), run as @ethereumjs/evm custom precompiles with Solidity ABIs
+ * (sol/*.sol, abi/*.json),
  * so wallets call them with ordinary signed transactions and contracts with ordinary CALLs.
  *
  * Wiring a VM (blockchain.ts makeVm, call.ts — every VM that runs transactions or calls):
@@ -61,15 +62,20 @@
  *   Governance.proposeParam / proposeGrant   80,000 + 2,100 per Staking position of the caller + 2,100 per candidate
  *   Governance.vote                    40,000 + 2,100 per Staking position of the caller
  *   Governance views (proposalCount, proposal, hasVoted, paramValue)   2,600
+ *   Names.register                    80,000 + 5,000 per 32-byte word of endpoint (≤ 8)
+ *   Names.renew 30,000 · transfer 25,000 · setRecord 30,000 + 5,000 per endpoint word
+ *   Names.release                     45,000 + 5,000 per endpoint word
+ *   Names.resolve / recordOf           5,000 + 5,000 per endpoint word
+ *   Names.lockFor / nameCount          2,600
  *
  * A call whose gas is below what it must be charged fails with out of gas (all its gas used).
  */
 import type { AddPrecompile } from '@ethereumjs/evm'
-import { Account, hexToBytes, type Address } from '@ethereumjs/util'
+import { Account, type Address } from '@ethereumjs/util'
 import { createVM, type VM, type VMOpts } from '@ethereumjs/vm'
 import type { DposConfig } from '../../consensus/dpos/engine.js'
 import { EVIDENCE, NODE_REGISTRY, STAKING } from '../../consensus/dpos/store.js'
-import { precompileOf, type PrecompileOptions, type SystemContract } from './contract.js'
+import { precompileOf, SYSTEM_CONTRACT_CODE, type PrecompileOptions, type SystemContract } from './contract.js'
 import { evidence } from './evidence.js'
 import { flowRewards } from './flowRewards.js'
 import { FLOW_REWARDS } from '../../consensus/povf/store.js'
@@ -79,6 +85,7 @@ import { nb } from './nb.js'
 import { NB } from '../../consensus/povf/nbStore.js'
 import { staking } from './staking.js'
 import { governance } from './governance.js'
+import { names } from './names.js'
 
 export { installSystemHooks, hooksInstalled, systemCallOf, type SystemCall } from './hooks.js'
 export { MIN_GAS, type SystemContract, type SystemFunction, type PrecompileOptions } from './contract.js'
@@ -90,11 +97,12 @@ export { flowRewards, FLOW_REWARDS_GAS } from './flowRewards.js'
 export { nb, NB_GAS } from './nb.js'
 export { governance, GOVERNANCE_GAS } from './governance.js'
 
-/** Every native system contract, in address order. */
-export const SYSTEM_CONTRACT_LIST: readonly SystemContract[] = [staking, nodeRegistry, flowRewards, nb, evidence, governance]
+export { names, NAMES_GAS } from './names.js'
 
-/** PUSH1 0 PUSH1 0 REVERT: the code the system accounts carry (see the file header). */
-export const SYSTEM_CONTRACT_CODE = hexToBytes('0x60006000fd')
+/** Every native system contract, in address order. */
+export const SYSTEM_CONTRACT_LIST: readonly SystemContract[] = [staking, nodeRegistry, flowRewards, nb, evidence, governance, names]
+
+export { SYSTEM_CONTRACT_CODE } from './contract.js'
 
 /** The `customPrecompiles` of a VM/EVM running this chain. */
 export function systemPrecompiles(cfg: DposConfig, opts: PrecompileOptions = {}): AddPrecompile[] {

@@ -7,7 +7,7 @@ export const HELP_LINES: string[] = [
   '  j k, ↓ ↑            move (or scroll)            Space, PgDn / PgUp  a page',
   '  Enter, l, →         open the line under the cursor',
   '  Esc, h, ←           back',
-  '  /                   search: block number, block or tx hash, address',
+  '  /                   search: block number, block or tx hash, address, name',
   '  n p                 older / newer page (Blocks, account history)',
   "  r                   a transaction's logs: raw topics and data too",
   '  g G                 first / last line',

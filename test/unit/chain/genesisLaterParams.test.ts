@@ -13,7 +13,16 @@ import { DEFAULT_PARAMS } from '../../../src/chain/genesisSchema.js'
 import { devGenesis } from '../../helpers/inProcessNode.js'
 
 const GOV = ['govVotingSec', 'govTimelockSec', 'govQuorumBps', 'govMajorityBps', 'govRangeFactor'] as const
-const LATER = ['flowMaxRateBytesPerSec', 'flowSignDeadlineSec', 'flowSelfDealingWindowCycles', 'flowAuditBps', ...GOV]
+const LATER = [
+  'flowMaxRateBytesPerSec',
+  'flowSignDeadlineSec',
+  'flowSelfDealingWindowCycles',
+  'flowAuditBps',
+  ...GOV,
+  'nameLockPerYear',
+  'nameMinTermSec',
+  'nameMaxTermSec',
+]
 const DEV_PATH = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../genesis/dev.json')
 
 t.test('flowMaxRateBytesPerSec enters the genesis hash only off its default', async (t) => {
@@ -76,4 +85,32 @@ t.test('the governance parameters (issue 20) enter the genesis hash only off the
       `${k} = ${JSON.stringify(v)} is refused`,
     )
   }
+})
+
+t.test('the Names parameters (issue 20) enter the genesis hash only off their defaults', async (t) => {
+  const g = devGenesis()
+  const plain = canonicalGenesisJson(g)
+  for (const k of ['nameLockPerYear', 'nameMinTermSec', 'nameMaxTermSec'] as const) {
+    t.equal(g.params[k], DEFAULT_PARAMS[k], `the dev genesis takes the default ${k}`)
+    t.notMatch(plain, k, `${k} at its default: not in the canonical form`)
+  }
+  t.match(canonicalGenesisJson(devGenesis((x) => (x.params.nameLockPerYear = 7n))), /"nameLockPerYear":"7"/, 'set: part of it')
+  t.match(canonicalGenesisJson(devGenesis((x) => (x.params.nameMinTermSec = 1))), /"nameMinTermSec":1/)
+  const dev = JSON.parse(fs.readFileSync(DEV_PATH, 'utf8'))
+  t.throws(() => parseGenesis({ ...dev, params: { nameMinTermSec: 100, nameMaxTermSec: 99 } }), {
+    code: 'GENESIS_INVALID',
+    message: /params\.nameMinTermSec: 100 is above params\.nameMaxTermSec \(99\); a name's shortest term cannot exceed its longest/,
+  })
+  for (const bad of [0, -1, 1.5, '7']) {
+    t.throws(
+      () => parseGenesis({ ...dev, params: { nameMinTermSec: bad } }),
+      { code: 'GENESIS_INVALID', message: /params\.nameMinTermSec/ },
+      `${JSON.stringify(bad)} is refused`,
+    )
+  }
+  t.throws(
+    () => parseGenesis({ ...dev, params: { nameLockPerYear: 5 } }),
+    { code: 'GENESIS_INVALID', message: /params\.nameLockPerYear/ },
+    'an amount is a string',
+  )
 })

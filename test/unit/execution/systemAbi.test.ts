@@ -30,6 +30,7 @@ const names = {
   NB: 'INB',
   Evidence: 'IEvidence',
   Governance: 'IGovernance',
+  Names: 'INames',
 } as const
 
 const sortAbi = (abi: unknown[]) => [...(abi as AbiEntry[])].sort((a, b) => `${a.type}${a.name}`.localeCompare(`${b.type}${b.name}`))

@@ -1,4 +1,4 @@
-/** `/` search by block number, block hash, tx hash and address; `?` help; q quits; tabs by number and Tab. */
+/** `/` search by block number, block hash, tx hash and address (names: name.test.tsx); `?` help; q quits; tabs by number and Tab. */
 import t from 'tap'
 import { chainWithTransfer, devAddress, KEY, press, renderApp, search, waitFrame } from './harness.js'
 
@@ -32,7 +32,7 @@ t.test('search, help, tabs', async (t) => {
   await search(r, '0x' + '12'.repeat(32))
   await waitFrame(r, /no transaction or block 0x1212/)
   t.pass('an unknown hash says so')
-  await search(r, 'hello')
+  await search(r, 'Hello!')
   await waitFrame(r, /type a block number/)
   t.pass('nonsense explains what to type')
   // Esc cancels the prompt without searching; typed q does not quit

@@ -362,6 +362,20 @@ const cases: Case[] = [
     },
   },
   invalid('nfc_getParams', ['0xzz'], /invalid argument 0/),
+  // ---------------------------------------------------------------- nfc_ names (this fixture registers none)
+  { name: 'nfc_listNames', method: 'nfc_listNames', params: [{ limit: 10 }], result: { names: [], next: null } },
+  { name: 'nfc_listNames of an owner', method: 'nfc_listNames', params: [{ owner: devAddress(1) }, 'latest'], result: { names: [], next: null } },
+  invalid('nfc_listNames', [{ limit: 101 }], /limit/),
+  invalid('nfc_listNames', [{ owner: '0x1234' }], /field "owner"/),
+  {
+    name: 'nfc_resolveName: unknown name',
+    method: 'nfc_resolveName',
+    params: ['nobody'],
+    error: { code: -32000, message: 'unknown name: nobody', data: { code: 'NAME_UNKNOWN' } },
+  },
+  invalid('nfc_resolveName', ['No_Name'], /^invalid argument 0: invalid name: only lowercase a-z, 0-9 and - are allowed$/),
+  missing('nfc_resolveName'),
+  tooMany('nfc_resolveName', 2, ['nobody', 'latest', 1]),
   { name: 'dpos_getTrust', method: 'dpos_getTrust', params: [devAddress(0)], result: 28_830 },
   { name: 'dpos_getTrust at genesis', method: 'dpos_getTrust', params: [devAddress(0), '0x0'], result: 28_800 },
   { name: 'dpos_getTrust of a non-candidate', method: 'dpos_getTrust', params: [NOBODY], result: null },
@@ -1301,7 +1315,8 @@ t.test('JSON-RPC conformance table', async (t) => {
   // this node: their cases are their errors (test/e2e/network covers admin_ with P2P);
   // flow_submitReceipt succeeds only for a pledged provider with escrowed NB, which this fixture's
   // pinned blocks do not hold: its success case, checked against the OpenRPC document, is
-  // test/unit/rpc/flow/submitReceipt.test.ts
+  // test/unit/rpc/flow/submitReceipt.test.ts; likewise nfc_resolveName needs a registered name
+  // (test/unit/rpc/nfc/names.test.ts)
   const errorOnly = new Set([
     'eth_sign',
     'eth_signTransaction',
@@ -1311,6 +1326,7 @@ t.test('JSON-RPC conformance table', async (t) => {
     'admin_peers',
     'admin_nodeInfo',
     'flow_submitReceipt',
+    'nfc_resolveName',
   ])
   for (const m of documented)
     if (!errorOnly.has(m))
