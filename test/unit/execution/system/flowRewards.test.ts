@@ -196,6 +196,7 @@ t.test('application after the window, then withdrawals at days 29, 31 and 210', 
 
   // a richer shared pool makes the bonus visible; 0.5 NFC keeps it under the lock's bonus budget
   // (≈ 0.296 NFC: its share of the fuel cap − reward), which the next test shows binding
+  const seenAtCredit = (await env.fs.bonusIndex()).seen
   await env.store.transfer(addrOf(0), SHARED_POOL, GROWTH_WEI)
 
   const withdraw = (amount: bigint) => env.tx(PROVIDER, FLOW_REWARDS, F.encodeFunctionData('withdraw', [amount]))
@@ -215,8 +216,10 @@ t.test('application after the window, then withdrawals at days 29, 31 and 210', 
   t.equal((await view(env, 'networkCoinTime'))[0], T)
   const shared = await env.balance(SHARED_POOL)
   // the bonus index (locks.ts): half of the pool's growth since the locks were credited is shared
-  // by coin-time; this withdrawal carries unlocked·31 d of T (a 10^36 fixed point: ≤ 1 wei lost)
-  const grown1 = shared - (await env.fs.bonusIndex()).seen
+  // by coin-time, at the first block after it (engine rule 0: day 29, where both locks are 29 days
+  // old, so the share is the same as today's unlocked·31 d of T; a 10^36 fixed point: ≤ 1 wei lost)
+  t.equal((await env.fs.bonusIndex()).seen, shared, 'the growth was indexed by the block of day 29 already')
+  const grown1 = shared - seenAtCredit
   t.ok(grown1 >= GROWTH_WEI, 'the pool grew by the transfer (and block rewards) since the credit')
   const ct = unlocked * (t31 - start)
   const bonus = ((grown1 / 2n) * ct) / T
