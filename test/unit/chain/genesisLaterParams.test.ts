@@ -12,7 +12,7 @@ import { canonicalGenesisJson, parseGenesis } from '../../../src/chain/genesis.j
 import { DEFAULT_PARAMS } from '../../../src/chain/genesisSchema.js'
 import { devGenesis } from '../../helpers/inProcessNode.js'
 
-const LATER = ['flowMaxRateBytesPerSec', 'flowSignDeadlineSec', 'flowSelfDealingWindowCycles', 'flowAuditBps']
+const LATER = ['flowMaxRateBytesPerSec', 'flowSignDeadlineSec', 'flowSelfDealingWindowCycles', 'flowAuditBps', 'flowProviderSessionShareBps']
 const DEV_PATH = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../genesis/dev.json')
 
 t.test('flowMaxRateBytesPerSec enters the genesis hash only off its default', async (t) => {
@@ -49,4 +49,21 @@ t.test('flowAuditBps enters the genesis hash only off its default', async (t) =>
   const set = canonicalGenesisJson(devGenesis((x) => (x.params.flowAuditBps = 10_000)))
   t.match(set, /"flowAuditBps":10000/, 'set: part of it')
   t.not(createHash('sha256').update(set).digest('hex'), createHash('sha256').update(plain).digest('hex'), 'so the hash differs')
+})
+
+t.test('flowProviderSessionShareBps (issue 16 crowd-out) enters the genesis hash only off its default; bad values refused', async (t) => {
+  const g = devGenesis()
+  t.equal(g.params.flowProviderSessionShareBps, 1_000, 'the dev genesis takes the default: 10 %')
+  const plain = canonicalGenesisJson(g)
+  t.notMatch(plain, /flowProviderSessionShareBps/, 'at its default: not in the canonical form')
+  const set = canonicalGenesisJson(devGenesis((x) => (x.params.flowProviderSessionShareBps = 2_500)))
+  t.match(set, /"flowProviderSessionShareBps":2500/, 'set: part of it')
+  t.not(createHash('sha256').update(set).digest('hex'), createHash('sha256').update(plain).digest('hex'), 'so the hash differs')
+  for (const bad of [0, 10_001, 1.5, '7']) {
+    t.throws(
+      () => parseGenesis({ ...JSON.parse(fs.readFileSync(DEV_PATH, 'utf8')), params: { flowProviderSessionShareBps: bad } }),
+      { code: 'GENESIS_INVALID', message: /params\.flowProviderSessionShareBps/ },
+      `${JSON.stringify(bad)} is refused`,
+    )
+  }
 })
