@@ -42,6 +42,7 @@ export function formatSummary(s: SimSummary): string {
   const reward = (r: Rewards) =>
     `  ${r.address}: locked ${formatEther(r.locked)} NFC, unlocking ${formatEther(r.unlocking)}, withdrawable ${formatEther(r.withdrawable)}`
   const f = s.forger
+  const c = s.crowd
   const lines = [
     `bytes: provider counted ${mb(s.bytes.providerSent)}, consumer counted ${mb(s.bytes.consumerReceived)}, receipted (min of both) ${mb(s.bytes.receipted)}, on the wire ${(s.bytes.wire / 1e6).toFixed(2)} MB`,
     `receipts: ${s.receipts.submitted} submitted, ${s.receipts.accepted} accepted, ${s.receipts.rejected} rejected`,
@@ -61,6 +62,12 @@ export function formatSummary(s: SimSummary): string {
       : [
           `forger (unfunded, unpledged; totals 2^256−1, 2^64 and 1 MiB): ${f.submitted} receipts submitted, ${f.accepted} accepted, ${f.submitted - f.accepted} refused`,
           reward(f.rewards),
+        ]),
+    ...(c === undefined
+      ? []
+      : [
+          `crowd-out: provider ${c.provider} tried ${c.submitted} extra sessions, ${c.accepted} taken, ${c.submitted - c.accepted} refused ` +
+            "(its share of each cycle's sessions, genesis flowProviderSessionShareBps)",
         ]),
     'slice audits (entries challenged / answered / voided):',
     ...s.audits.map((a) => `  ${a.address}${a.cheater ? ' (never answers)' : ''}: ${a.challenged} / ${a.answered} / ${a.voided}`),

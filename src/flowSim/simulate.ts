@@ -33,6 +33,7 @@ import type { SimOptions, SimSummary } from './types.js'
 export { CHEATS, type Cheat, type Economics, type ProviderAudit, type Rewards, type SimOptions, type SimSummary } from './types.js'
 export { CAP_FACTOR_BPS, formatEconomics, formatSummary } from './report.js'
 export { SPLIT_PARTS } from './cheats/splitWithdrawals.js'
+export { CROWD_SESSIONS_PER_TICK } from './cheats/crowdOut.js'
 export { RpcFailure } from './node.js'
 
 const ZERO32 = new Uint8Array(32)

@@ -1,7 +1,8 @@
 /** The traffic simulator's options, cheats and summary (`nfc flow simulate`, simulate.ts). */
 import type { ProviderAudit } from './audits.js'
 
-export type Cheat = 'self-dealing' | 'hop-self-dealing' | 'replay' | 'inflate' | 'split-withdrawals' | 'absent-member' | 'overflow' | 'no-openings'
+export type Cheat =
+  'self-dealing' | 'hop-self-dealing' | 'replay' | 'inflate' | 'split-withdrawals' | 'absent-member' | 'overflow' | 'no-openings' | 'crowd-out'
 
 /** Every cheat `--cheat` takes, in the order the help lists them. */
 export const CHEATS: readonly Cheat[] = [
@@ -13,6 +14,7 @@ export const CHEATS: readonly Cheat[] = [
   'absent-member',
   'overflow',
   'no-openings',
+  'crowd-out',
 ]
 
 export interface SimOptions {
@@ -46,6 +48,8 @@ export interface SimSummary {
   economics: Economics
   /** `--cheat overflow`: the forging pair's receipts and what its provider key earned */
   forger?: { address: string; submitted: number; accepted: number; rewards: Rewards }
+  /** `--cheat crowd-out`: the extra sessions provider 0 tried to open, and how many were taken */
+  crowd?: { provider: string; submitted: number; accepted: number }
   /** per provider: the slice challenges on its entries, the ones it answered, and its entries voided */
   audits: ProviderAudit[]
 }

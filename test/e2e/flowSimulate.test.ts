@@ -70,7 +70,7 @@ t.test('nfc flow simulate: flag errors and an unreachable node', async (t) => {
   t.equal(r.status, 2)
   t.match(
     r.stderr,
-    /--cheat wants one of self-dealing, hop-self-dealing, replay, inflate, split-withdrawals, absent-member, overflow, no-openings, got "bogus"/,
+    /--cheat wants one of self-dealing, hop-self-dealing, replay, inflate, split-withdrawals, absent-member, overflow, no-openings, crowd-out, got "bogus"/,
   )
   r = cli('simulate', '--consumers', '0')
   t.equal(r.status, 2)

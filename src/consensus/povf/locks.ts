@@ -13,10 +13,12 @@
  * kept as the two sums (Σc, Σcs) network-wide and per address, so it is O(1) at any t.
  *
  * Coin-time bonus (DESIGN §5.9 as hardened by §12: path-independent), an accrual index like the
- * voter reward index: whenever the shared pool has grown by R since the last accrual (read at a
- * withdrawal or a new lock, before either changes the coins), half of R (BONUS_SHARE_BPS) is
- * shared among the unwithdrawn coins in proportion to their coin-time at that time τ: a coin
- * with start s gets R/2 · (τ − s) / T(τ). Two indexes carry every accrual in O(1):
+ * voter reward index: whenever the shared pool has grown by R since the last accrual (read at
+ * every block, and at a withdrawal or a new lock before either changes the coins: engine.ts rule
+ * 0, so an inflow is shared by the weights of when it came, not of when someone acts), half of
+ * R (BONUS_SHARE_BPS) is shared among the unwithdrawn coins in proportion to their coin-time at
+ * that time τ: a coin with start s gets R/2 · (τ − s) / T(τ). Two indexes carry every accrual in
+ * O(1):
  *   a += R/2 · τ / T(τ),  b += R/2 / T(τ)          (fixed point ×BONUS_INDEX_SCALE)
  * so a coin with start s is owed  a(t) − s·b(t) − (a(s₀) − s·b(s₀))  per wei at t, s₀ the time its
  * entry was credited; the entry stores the per-wei `debt` s·b(s₀) − a(s₀). The bonus of a

@@ -1,6 +1,7 @@
 /** The `--cheat` of a simulator run, made for it (each cheat's hooks in its own file, cheat.ts the interface). */
 import { absentMember } from './absentMember.js'
 import type { CheatContext, CheatRun } from './cheat.js'
+import { crowdOut } from './crowdOut.js'
 import { hopSelfDealing } from './hopSelfDealing.js'
 import { inflate } from './inflate.js'
 import { noOpenings } from './noOpenings.js'
@@ -30,5 +31,7 @@ export async function makeCheat(ctx: CheatContext): Promise<CheatRun> {
       return overflow(ctx)
     case 'no-openings':
       return noOpenings()
+    case 'crowd-out':
+      return crowdOut(ctx)
   }
 }
