@@ -84,6 +84,7 @@ const LATER_PARAMS = {
   nameLockPerYear: DEFAULT_PARAMS.nameLockPerYear,
   nameMinTermSec: DEFAULT_PARAMS.nameMinTermSec,
   nameMaxTermSec: DEFAULT_PARAMS.nameMaxTermSec,
+  flowProviderSessionShareBps: DEFAULT_PARAMS.flowProviderSessionShareBps,
 } as const
 
 /**

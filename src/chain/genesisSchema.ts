@@ -159,6 +159,8 @@ export const paramsSchema = z.object({
   flowMaxRateBytesPerSec: bigInteger(1n, MAX_UINT64, 1_250_000_000n),
   /** `N`: a pair counts zero when the consumer's NB came from the provider within 2 hops during the last N flow cycles (DESIGN §12) */
   flowSelfDealingWindowCycles: int(1, 1_000_000, 720),
+  /** the share of a cycle's checkpoint entries (4,096 sessions) one provider may take, basis points: the others cannot be crowded out (an edge rule, DESIGN §12) */
+  flowProviderSessionShareBps: int(1, 10_000, 1_000),
   /** NB fuel price per GB (10^9 bytes), in NB wei */
   fuelPricePerGb: amount(10n ** 16n),
   /** the anchored NFC price in NB wei per NFC (the oracle value at genesis; governance may change it) */

@@ -5,13 +5,13 @@
 import { parseArgs } from 'node:util'
 import { DEV_ACCOUNTS } from '../node/devAccounts.js'
 import { progressLine, UsageError } from './io.js'
-import { CHEATS, formatSummary, simulate, SPLIT_PARTS, type Cheat } from '../flowSim/simulate.js'
+import { CHEATS, CROWD_SESSIONS_PER_TICK, formatSummary, simulate, SPLIT_PARTS, type Cheat } from '../flowSim/simulate.js'
 
 const HELP = `nfc flow — Proof of Valuable Flow tools
 
 Usage:
   nfc flow simulate [--rpc URL] [--consumers C] [--providers P] [--seconds S]
-                    [--cheat self-dealing|hop-self-dealing|replay|inflate|split-withdrawals|absent-member|overflow|no-openings]
+                    [--cheat self-dealing|hop-self-dealing|replay|inflate|split-withdrawals|absent-member|overflow|no-openings|crowd-out]
                     [--funder-key HEX] [--seed N]
                     [--no-wait]
 
@@ -49,6 +49,10 @@ Options:
                     no-openings: provider 0 never answers the slice challenges the nodes'
                     audits send (its challenged entries are voided: unpaid); the other
                     providers answer and are paid. Needs --providers 2 or more
+                    crowd-out: provider 0 and its consumer also open ${CROWD_SESSIONS_PER_TICK} fresh sessions
+                    every tick to take the cycle's session slots; the sessions past its
+                    share (genesis flowProviderSessionShareBps) are refused, the other
+                    providers still get in and are paid. Needs --providers 2 or more
   --funder-key HEX  private key that pays for the set-up (default: dev account 0 of the dev chain)
   --seed N          seed of the keys and the traffic (default 1)
   --no-wait         do not wait for the checkpoint to be applied before printing rewards
@@ -111,6 +115,9 @@ export async function flowCommand(argv: string[]): Promise<number> {
     }
     if (cheat === 'no-openings' && opts.providers < 2) {
       throw new UsageError(`--cheat no-openings needs --providers 2 or more (provider 0 never answers, the others do), got ${opts.providers}`)
+    }
+    if (cheat === 'crowd-out' && opts.providers < 2) {
+      throw new UsageError(`--cheat crowd-out needs --providers 2 or more (provider 0 crowds, the others must still get in), got ${opts.providers}`)
     }
   } catch (e) {
     process.stderr.write(`nfc flow simulate: ${(e as Error).message}\n\nRun \`nfc flow --help\` for the options.\n`)

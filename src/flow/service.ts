@@ -91,6 +91,8 @@ export interface FlowServiceOptions {
   now: () => number
   /** the rate bound of receipts (genesis `flowMaxRateBytesPerSec`) */
   maxBytesPerSec: bigint
+  /** the most sessions one provider opens per cycle (sessionsPerProvider of genesis `flowProviderSessionShareBps`); default: no bound below a checkpoint's */
+  maxSessionsPerProvider?: number
   maxPending?: number
   blockDelayMs?: number
   /**
@@ -292,6 +294,7 @@ export class FlowService {
         this.o.logger.warn('a receipt left out of the flow checkpoint', { cycle, sessionId: sr.sessionId, seq: sr.seq, provider: sr.provider, why }),
       maxPending: this.o.maxPending,
       blockDelayMs: this.o.blockDelayMs,
+      ...(this.o.maxSessionsPerProvider === undefined ? {} : { maxSessionsPerProvider: this.o.maxSessionsPerProvider }),
     })
   }
 

@@ -82,6 +82,12 @@ export interface SideChainOptions {
   admit: (sr: SignedReceipt) => Promise<void>
   /** a stored receipt left out of the checkpoint, with why (the service logs it at WARN) */
   onSkipped?: (sr: SignedReceipt, why: string) => void
+  /**
+   * The most sessions one provider may open in the cycle (DESIGN §12, issue 16 crowd-out: one
+   * provider cannot take every checkpoint entry and lock the others out); default
+   * MAX_CHECKPOINT_ENTRIES, no bound below the checkpoint's (the service passes the genesis share).
+   */
+  maxSessionsPerProvider?: number
 }
 
 export interface Accepted {
@@ -103,6 +109,12 @@ interface Pending {
 
 const hex = (b: Uint8Array) => bytesToHex(b)
 
+/** The sessions one provider may open in a cycle: `shareBps` of MAX_CHECKPOINT_ENTRIES, at least 1. */
+export function sessionsPerProvider(shareBps: number): number {
+  if (!Number.isInteger(shareBps) || shareBps < 1 || shareBps > 10_000) throw new RangeError(`shareBps must be an integer 1 … 10000, got ${shareBps}`)
+  return Math.max(1, Math.floor((MAX_CHECKPOINT_ENTRIES * shareBps) / 10_000))
+}
+
 export class SideChain {
   readonly sideChainId: Uint8Array
   readonly cycle: bigint
@@ -117,10 +129,13 @@ export class SideChain {
   /** seq records of the pending receipts, `${session}:${seq}` */
   private pendingSeqs = new Map<string, { bytesUp: bigint; bytesDown: bigint }>()
   /**
-   * sessions with a receipt in this cycle (sealed), each one checkpoint entry: at
+   * sessions with a receipt in this cycle (sealed) → their provider, each one checkpoint entry: at
    * MAX_CHECKPOINT_ENTRIES a new session is refused, so the checkpoint always builds
    */
-  private cycleSessions = new Set<string>()
+  private cycleSessions = new Map<string, string>()
+  /** sealed sessions of this cycle per provider (maxSessionsPerProvider) */
+  private providerSessions = new Map<string, number>()
+  private readonly maxSessionsPerProvider: number
   private timer: NodeJS.Timeout | undefined
   private readonly queue = new SerialQueue()
   private draining = false
@@ -134,6 +149,7 @@ export class SideChain {
     this.sideChainId = sideChainIdOf(o.cycle)
     this.maxPending = o.maxPending ?? 256
     this.blockDelayMs = o.blockDelayMs ?? 200
+    this.maxSessionsPerProvider = o.maxSessionsPerProvider ?? MAX_CHECKPOINT_ENTRIES
   }
 
   /** The side-chain of `cycle`, resumed from the store if this node ran it before. */
@@ -144,7 +160,10 @@ export class SideChain {
       sc.head = { height: head.height, hash: head.hash }
       sc.stats.receipts = await o.store.receiptCount(o.cycle, head)
     }
-    for (const raw of await o.store.cycleLatest(o.cycle)) sc.cycleSessions.add(hex(decodeReceipt(raw).sessionId))
+    for (const raw of await o.store.cycleLatest(o.cycle)) {
+      const sr = decodeReceipt(raw)
+      sc.addCycleSession(hex(sr.sessionId), sr.provider)
+    }
     return sc
   }
 
@@ -333,7 +352,7 @@ export class SideChain {
     if (s.lastReceiptHash.length === 32 && !bytesEqual(sr.prevReceiptHash, s.lastReceiptHash)) {
       throw badFormat('prevReceiptHash', `must be ${hex(s.lastReceiptHash)}, the hash of the session's last accepted receipt`)
     }
-    this.checkRoomFor(sr.sessionId)
+    this.checkRoomFor(sr.sessionId, sr.provider)
     p.added = receiptTotal(sr) - (s.bytesUp + s.bytesDown)
     const elapsedMs = Math.max(0, this.o.now() - this.o.rate.sinceMs)
     const carriable = carriableBytes(this.o.rate.maxBytesPerSec, BigInt(elapsedMs))
@@ -358,14 +377,20 @@ export class SideChain {
   }
 
   /**
-   * A session new to this cycle needs a checkpoint entry of its own: past MAX_CHECKPOINT_ENTRIES
-   * it is refused here (FLOW_OUT_OF_BOUNDS), never found out when the checkpoint is built.
+   * A session new to this cycle needs a checkpoint entry of its own: past MAX_CHECKPOINT_ENTRIES,
+   * or past maxSessionsPerProvider of its provider's, it is refused here (FLOW_OUT_OF_BOUNDS),
+   * never found out when the checkpoint is built.
    */
-  private checkRoomFor(sessionId: Uint8Array): void {
+  private checkRoomFor(sessionId: Uint8Array, provider: string): void {
     const id = hex(sessionId)
     if (this.cycleSessions.has(id) || this.overlay.has(id)) return
     let sessions = this.cycleSessions.size
-    for (const pendingId of this.overlay.keys()) if (!this.cycleSessions.has(pendingId)) sessions++
+    let providers = this.providerSessions.get(provider) ?? 0
+    for (const [pendingId, pending] of this.overlay) {
+      if (this.cycleSessions.has(pendingId)) continue
+      sessions++
+      if (pending.provider === provider) providers++
+    }
     if (sessions >= MAX_CHECKPOINT_ENTRIES) {
       throw new FlowError(
         FlowErrorCode.FLOW_OUT_OF_BOUNDS,
@@ -373,6 +398,20 @@ export class SideChain {
         { field: 'sessionId', sessions, max: MAX_CHECKPOINT_ENTRIES },
       )
     }
+    if (providers >= this.maxSessionsPerProvider) {
+      throw new FlowError(
+        FlowErrorCode.FLOW_OUT_OF_BOUNDS,
+        `provider ${provider} already holds ${providers} sessions of cycle ${this.cycle}, at most ${this.maxSessionsPerProvider} per provider ` +
+          `(genesis flowProviderSessionShareBps of the ${MAX_CHECKPOINT_ENTRIES} a checkpoint holds); open the session in the next cycle`,
+        { field: 'provider', sessions: providers, max: this.maxSessionsPerProvider },
+      )
+    }
+  }
+
+  private addCycleSession(id: string, provider: string): void {
+    if (this.cycleSessions.has(id)) return
+    this.cycleSessions.set(id, provider)
+    this.providerSessions.set(provider, (this.providerSessions.get(provider) ?? 0) + 1)
   }
 
   /** the pending receipts become the next block (stored with their sessions in one batch) */
@@ -414,7 +453,7 @@ export class SideChain {
       for (const p of batch) p.reject(e)
       return
     }
-    for (const id of this.overlay.keys()) this.cycleSessions.add(id)
+    for (const [id, session] of this.overlay) this.addCycleSession(id, session.provider)
     this.pending = []
     this.overlay.clear()
     this.pendingSeqs.clear()

@@ -43,7 +43,7 @@ import { encodeCall } from '../execution/system/abi.js'
 import { evidenceRefusal } from '../execution/system/evidencePrecheck.js'
 import { CLIENT_VERSION } from './version.js'
 import { FlowService } from '../flow/service.js'
-import { poolVerifier } from '../flow/sideChain.js'
+import { poolVerifier, sessionsPerProvider } from '../flow/sideChain.js'
 import { encodeFlowSignature } from '../p2p/chainMessages.js'
 import { FlowWatcher, MAX_WATCHED_CHECKPOINTS } from '../flow/watcher.js'
 import { flowCycleAt, isActiveAuditor } from '../consensus/povf/engine.js'
@@ -349,6 +349,7 @@ export class Node implements NodeApi {
         parties: async (consumer, provider) => readReceiptParties(await headState(), consumer, provider, chain.dpos),
       },
       maxBytesPerSec: flowOf(chain.dpos).maxRateBytesPerSec,
+      maxSessionsPerProvider: sessionsPerProvider(flowOf(chain.dpos).providerSessionShareBps),
       signDeadlineMs: flowOf(chain.dpos).signDeadlineMs,
       submitCheckpoint: (calldata, gasLimit) => this.sendSystemCall(SYSTEM_CONTRACTS.flowRewards, encodeCall('submitCheckpoint(bytes)', [calldata]), gasLimit),
       logger,

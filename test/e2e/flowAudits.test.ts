@@ -56,6 +56,7 @@ t.test('--cheat no-openings: the node audits by itself; the provider that never 
     /slice audits \(entries challenged \/ answered \/ voided\):\n {2}0x[0-9a-f]{40} \(never answers\): \d+ \/ 0 \/ \d+/,
     'figures printed',
   )
+  t.notMatch(formatSummary(s), /FAIL/, 'the economic check: no more earned than the fuel × capFactor')
 
   const supply = await n.rpc('nfc_getSupply')
   t.equal(BigInt(supply.total), 2_100_000_000n * 10n ** 18n, 'the supply is intact')

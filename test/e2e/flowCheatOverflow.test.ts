@@ -52,6 +52,8 @@ t.test('a forger with no funds and no pledge cannot stop, fake or share the hone
   const honest = /rewards \(checkpoint[^\n]*\n {2}(0x[0-9a-f]{40}): locked ([\d.]+) NFC/.exec(stdout)
   t.ok(Number(honest?.[2]) > 0, `the honest provider was paid (${honest?.[2]} NFC locked)`)
   t.equal(Number(locked), 0, 'the forger earned nothing')
+  t.match(stdout, /economics \(capFactor/, 'the economic table is printed')
+  t.notMatch(stdout, /FAIL/, 'the economic check: no more earned than the fuel × capFactor')
   t.equal(BigInt((await n.rpc('flow_getRewards', [address])).locked), 0n, 'and the chain agrees')
 
   const head = BigInt(await n.rpc('eth_blockNumber'))

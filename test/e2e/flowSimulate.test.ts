@@ -8,7 +8,7 @@
  */
 import t from 'tap'
 import { spawnSync } from 'node:child_process'
-import { type Cheat, type SimSummary } from '../../src/flowSim/simulate.js'
+import { formatEconomics, type Cheat, type SimSummary } from '../../src/flowSim/simulate.js'
 import { devGenesis, devKey, startNode } from '../helpers/inProcessNode.js'
 import { simulateSmall } from '../helpers/flowSimRun.js'
 import { freePort } from '../helpers/devnetProcess.js'
@@ -56,6 +56,9 @@ t.test('honest traffic and the three cheats against a dev node', async (t) => {
   t.ok(selfDealing.receipts.accepted > 0 && selfDealing.receipts.rejected === 0, 'self-dealing receipts are accepted')
   t.ok(selfDealing.rewardsApplied, 'their checkpoint was applied')
   t.equal(selfDealing.rewards[0]!.locked, 0n, 'and the self-dealing provider earned nothing')
+  const table = formatEconomics([honest, replay, inflate, selfDealing].map((r) => r.economics)).join('\n')
+  t.comment(table)
+  t.notMatch(table, /FAIL/, 'the economic check: no strategy earned more than its fuel × capFactor')
 
   const supply = await n.rpc('nfc_getSupply')
   t.equal(BigInt(supply.total), 2_100_000_000n * 10n ** 18n, 'the supply is intact')
@@ -67,7 +70,7 @@ t.test('nfc flow simulate: flag errors and an unreachable node', async (t) => {
   t.equal(r.status, 2)
   t.match(
     r.stderr,
-    /--cheat wants one of self-dealing, hop-self-dealing, replay, inflate, split-withdrawals, absent-member, overflow, no-openings, got "bogus"/,
+    /--cheat wants one of self-dealing, hop-self-dealing, replay, inflate, split-withdrawals, absent-member, overflow, no-openings, crowd-out, got "bogus"/,
   )
   r = cli('simulate', '--consumers', '0')
   t.equal(r.status, 2)

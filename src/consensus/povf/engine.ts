@@ -6,6 +6,12 @@
  * FlowRewards and Evidence system contracts; the pure formulas in curve/valuing/split/locks.
  *
  * Per block, in this order:
+ * 0. Bonus accrual. The shared pool's growth since the last accrual (the DPoS beginBlock has just
+ *    paid this block's share into it) is indexed at the block's time (locks.ts accrueBonusIndex):
+ *    an inflow is shared by the coin-time held when it arrived, whoever acts later. Accrued only
+ *    when coins changed, the same inflow was shared by the weights at the next credit or
+ *    withdrawal, and a holder could pick that time to raise its share (issue 16: withdrawing in
+ *    parts over time paid up to 1.5% more than one withdrawal at the end).
  * 1. Committee. At the first block whose flow cycle c = ⌊(t − genesisTime)/cycleMs⌋ is above the
  *    last drawn cycle: list = nodes with role RN or CN, not exited, pledge ≥ their role minimum
  *    (rnPledge / cnPledge), sorted by address; committee(c) = shuffle(parentHash, list) cut to
@@ -38,7 +44,8 @@
  *      fuelBurned = the sum;
  *    - reward = min(M(B + value) − M(B), rewardCap(fuelBurned), traffic pool balance); B += value;
  *    - split: provider and relays are credited lock entries at t (NFC moves from the traffic pool
- *      to the FlowRewards account), the shared part goes to the shared pool;
+ *      to the FlowRewards account), the shared part goes to the shared pool; each credited
+ *      address's coin-time bonus budget grows by its share of cap − reward (locks.ts bonusBudgetOf);
  *    - provider totals (counted bytes, provider reward) and the traffic totals are updated.
  *
  * Parameters: the config in force (`governedConfig`: genesis plus governance's overrides, read
@@ -55,7 +62,7 @@ import { governedConfig } from '../gov/params.js'
 import { trafficReward } from './curve.js'
 import { fuelOwed, isSelfDealing, rewardCap, valueBytes } from './valuing.js'
 import { splitTrafficReward } from './split.js'
-import { accrueBonusIndex, coinTime, placeLock, type BonusIndex } from './locks.js'
+import { accrueBonusIndex, bonusBudgetOf, coinTime, placeLock, type BonusIndex } from './locks.js'
 import { Challenge, CpStatus, EntryStatus, FLOW_REWARDS, FlowStore, type EntryRecord } from './store.js'
 
 export const TRAFFIC_POOL_ACCOUNT = addressOfHex(POOLS.trafficMining)
@@ -246,10 +253,11 @@ export async function accrueBonus(fs: FlowStore, t: bigint): Promise<BonusIndex>
 /**
  * Credits a lock entry of `amount` at `t` to `a` and keeps the coin-time sums exact: a reward
  * merged into the newest entry (the 65th-entry rule of locks.ts placeLock) is counted at that
- * entry's start, so a later withdrawal removes exactly what was added.
+ * entry's start, so a later withdrawal removes exactly what was added. `bonusBudget` (locks.ts
+ * bonusBudgetOf) is added to the address's coin-time bonus budget.
  * The NFC itself must already sit in the FlowRewards account (the caller moves it).
  */
-export async function creditLock(fs: FlowStore, a: Addr, amount: bigint, t: bigint): Promise<void> {
+export async function creditLock(fs: FlowStore, a: Addr, amount: bigint, t: bigint, bonusBudget: bigint): Promise<void> {
   if (amount === 0n) return
   const index = await accrueBonus(fs, t)
   const placed = placeLock(await fs.getLocks(a), amount, t, index)
@@ -259,6 +267,7 @@ export async function creditLock(fs: FlowStore, a: Addr, amount: bigint, t: bigi
   await fs.setNetworkSums({ sc: net.sc + amount, scs: net.scs + dScs })
   const own = await fs.addressSums(a)
   await fs.setAddressSums(a, { sc: own.sc + amount, scs: own.scs + dScs, withdrawn: own.withdrawn })
+  if (bonusBudget > 0n) await fs.setBonusBudget(a, (await fs.bonusBudget(a)) + bonusBudget)
 }
 
 /**
@@ -361,8 +370,8 @@ async function applyCheckpoint(sm: StateAccess, fs: FlowStore, cycle: bigint, t:
     const shared = split.shared + split.perRelay * BigInt(relays.length - paidRelays.length)
     await store.transfer(TRAFFIC_POOL_ACCOUNT, FLOW_REWARDS, reward - shared)
     await store.transfer(TRAFFIC_POOL_ACCOUNT, SHARED_POOL, shared)
-    await creditLock(fs, p.provider, split.provider, t)
-    for (const r of paidRelays) await creditLock(fs, r, split.perRelay, t)
+    await creditLock(fs, p.provider, split.provider, t, bonusBudgetOf(cap, reward, split.provider))
+    for (const r of paidRelays) await creditLock(fs, r, split.perRelay, t, bonusBudgetOf(cap, reward, split.perRelay))
     await fs.addProviderTotals(p.provider, p.counted, split.provider)
     out.push({
       consumer: p.consumer,
@@ -385,7 +394,7 @@ async function applyCheckpoint(sm: StateAccess, fs: FlowStore, cycle: bigint, t:
   return { cycle, voided, outOfBounds, pairs: out }
 }
 
-/** Before the block's transactions, after the DPoS beginBlock: rules 1–3 of the header. */
+/** Before the block's transactions, after the DPoS beginBlock: rules 0–3 of the header. */
 export async function flowBeginBlock(sm: StateAccess, info: BlockInfo, genesisCfg: DposConfig): Promise<FlowBeginResult> {
   // the parameters governance changed are in force from the block that executed them
   const cfg = await governedConfig(sm, genesisCfg)
@@ -393,6 +402,8 @@ export async function flowBeginBlock(sm: StateAccess, info: BlockInfo, genesisCf
   const fs = new FlowStore(sm)
   const cycle = flowCycleAt(info.timestamp, cfg)
   await fs.ensureAccount()
+  // rule 0: the shared pool's growth up to this block (the DPoS block reward included) is indexed now
+  await accrueBonus(fs, info.timestamp)
 
   let committee: Addr[] | null = null
   if ((await fs.drawnCycle()) < cycle) {

@@ -13,10 +13,12 @@
  * kept as the two sums (Σc, Σcs) network-wide and per address, so it is O(1) at any t.
  *
  * Coin-time bonus (DESIGN §5.9 as hardened by §12: path-independent), an accrual index like the
- * voter reward index: whenever the shared pool has grown by R since the last accrual (read at a
- * withdrawal or a new lock, before either changes the coins), half of R (BONUS_SHARE_BPS) is
- * shared among the unwithdrawn coins in proportion to their coin-time at that time τ: a coin
- * with start s gets R/2 · (τ − s) / T(τ). Two indexes carry every accrual in O(1):
+ * voter reward index: whenever the shared pool has grown by R since the last accrual (read at
+ * every block, and at a withdrawal or a new lock before either changes the coins: engine.ts rule
+ * 0, so an inflow is shared by the weights of when it came, not of when someone acts), half of
+ * R (BONUS_SHARE_BPS) is shared among the unwithdrawn coins in proportion to their coin-time at
+ * that time τ: a coin with start s gets R/2 · (τ − s) / T(τ). Two indexes carry every accrual in
+ * O(1):
  *   a += R/2 · τ / T(τ),  b += R/2 / T(τ)          (fixed point ×BONUS_INDEX_SCALE)
  * so a coin with start s is owed  a(t) − s·b(t) − (a(s₀) − s·b(s₀))  per wei at t, s₀ the time its
  * entry was credited; the entry stores the per-wei `debt` s·b(s₀) − a(s₀). The bonus of a
@@ -24,6 +26,20 @@
  * time never pay more than one (floors only lose), and a part withdrawn earlier only misses later
  * accruals. Σ of everything owed ≤ Σ R/2 ≤ what the pool received: the pool never pays out more
  * than it holds. a is rounded down, b up, debts of merged entries down: every rounding underpays.
+ *
+ * Bonus budget (issue 16, the economic bound): the index alone is not bounded by the fuel behind
+ * a lock (block rewards fill the pool every block). So each lock, when a checkpoint credits it,
+ * adds to its address's bonus budget its share of the pair's headroom under the fuel cap,
+ *   budget += ⌊(cap − reward) × amount / reward⌋   (0 when reward ≥ cap; bonusBudgetOf),
+ * cap = capFactor × the pair's fuel in NFC (valuing.ts rewardCap), reward the pair's whole reward,
+ * amount this lock's part of it: Σ over the pair's locks of amount + budget ≤ cap. A withdrawal is
+ * paid min(what the index owes its parts, the address's budget left, the pool) (budgetedBonus) and
+ * spends that from the budget, so an address's rewards + bonuses never exceed capFactor × the fuel
+ * burned for them. Per address, not per entry, to stay path-independent: parts withdrawn over time
+ * are owed together at most what one withdrawal at the end is owed (above), and
+ * Σ min(owedᵢ, budget left) = min(Σ owedᵢ, budget); a per-entry budget is not (an early part that
+ * empties an old entry makes the newer entries' share of later inflows larger, and a budget that
+ * binds on the old entry in one withdrawal does not bind it in parts).
  */
 import { PovfError, PovfErrorCode, requireNonNegative } from './errors.js'
 
@@ -247,4 +263,30 @@ export function coinTimeBonus(parts: readonly LockPart[], index: BonusIndex): bi
     if (owed > 0n) scaled += p.amount * owed
   }
   return scaled / BONUS_INDEX_SCALE
+}
+
+/**
+ * A lock's bonus budget (see "Bonus budget" in the module comment): ⌊(cap − reward) × amount / reward⌋,
+ * 0 when reward ≥ cap or reward = 0. cap = rewardCap of the pair's fuel, reward the pair's whole
+ * reward, amount the part of it this lock is credited (provider or relay share).
+ */
+export function bonusBudgetOf(cap: bigint, reward: bigint, amount: bigint): bigint {
+  requireNonNegative('cap', cap)
+  requireNonNegative('reward', reward)
+  requireNonNegative('amount', amount)
+  if (reward === 0n || cap <= reward) return 0n
+  return ((cap - reward) * amount) / reward
+}
+
+/**
+ * The bonus a withdrawal pays (see "Bonus budget" in the module comment): what the index owes its
+ * parts (coinTimeBonus, at the index accrued at the withdrawal's time), at most the address's
+ * budget left and what the shared pool holds. The caller spends it from the budget.
+ */
+export function budgetedBonus(parts: readonly LockPart[], index: BonusIndex, budget: bigint, pool: bigint): bigint {
+  requireNonNegative('budget', budget)
+  requireNonNegative('pool', pool)
+  let bonus = coinTimeBonus(parts, index)
+  if (bonus > budget) bonus = budget
+  return bonus < pool ? bonus : pool
 }

@@ -27,6 +27,8 @@ export interface FlowConfig {
   maxRateBytesPerSec: bigint
   /** `N`: funding edges older than this many flow cycles no longer make a pair self-dealing (DESIGN §12) */
   selfDealingWindowCycles: bigint
+  /** the share of a cycle's checkpoint entries one provider may take at the edge, basis points (issue 16 crowd-out) */
+  providerSessionShareBps: number
   /** NB wei per 10^9 bytes */
   fuelPricePerGb: bigint
   /** NB wei per NFC (genesis value of the oracle; the live value is in NB's storage) */
@@ -67,6 +69,7 @@ export function flowConfigFromParams(p: GenesisParams, foundation: string | null
     capFactorBps: BigInt(p.flowCapFactorBps),
     maxRateBytesPerSec: p.flowMaxRateBytesPerSec,
     selfDealingWindowCycles: BigInt(p.flowSelfDealingWindowCycles),
+    providerSessionShareBps: p.flowProviderSessionShareBps,
     fuelPricePerGb: p.fuelPricePerGb,
     nfcPriceNb: p.nfcPriceNb,
     nbConvertMinBalance: p.nbConvertMinBalance,

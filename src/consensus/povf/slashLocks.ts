@@ -13,7 +13,8 @@
  *
  * Coin-time: the sums Σc and Σc·s (per address and network-wide) lose exactly the slashed part of
  * each entry at that entry's start, which is what a later withdrawal of it would have removed.
- * The bonus index debt (locks.ts) is per wei, so a scaled entry keeps its own. The index is not
+ * The bonus index debt (locks.ts) is per wei, so a scaled entry keeps its own. The offender's
+ * coin-time bonus budget (locks.ts "Bonus budget") loses the same share, rounded up. The index is not
  * accrued here: the next credit or withdrawal shares the pool's growth (the slashed NFC included)
  * by the coin-time then held, which the slash has already lowered — what is shared stays within
  * the pool's growth.
@@ -62,6 +63,9 @@ export async function slashLockedRewards(fs: FlowStore, offender: Addr, bps: big
   await fs.setNetworkSums({ sc: net.sc - taken, scs: net.scs - dScs })
   const own = await fs.addressSums(offender)
   await fs.setAddressSums(offender, { sc: own.sc - taken, scs: own.scs - dScs, withdrawn: own.withdrawn })
+  const budget = await fs.bonusBudget(offender)
+  const cut = (budget * bps + BPS - 1n) / BPS
+  if (budget > 0n) await fs.setBonusBudget(offender, cut < budget ? budget - cut : 0n)
   await new DposStore(fs.sm).transfer(FLOW_REWARDS, SHARED_POOL, taken)
   return taken
 }

@@ -28,6 +28,8 @@
  *   f.bi.{a,b,seen}               the coin-time bonus accrual index (locks.ts BonusIndex)
  *   f.sc, f.scs                   network Σc, Σc·s over unwithdrawn lock amounts (coin-time)
  *   f.a.{sc,scs,wd}[a]            the same per address, and Σ withdrawn
+ *   f.a.bb[a]                     the coin-time bonus the address may still be paid (locks.ts
+ *                                 "Bonus budget"; 0 for rewards credited before budgets)
  *   f.B, f.minted                 cumulative valued bytes, traffic NFC minted (taken from the pool)
  *   f.p.{bytes,rewards}[a]        per-provider counted bytes and provider rewards
  *   f.prov.{len,item,index}       every provider ever rewarded or counted (AddressList)
@@ -362,6 +364,13 @@ export class FlowStore {
     await this.w.set(slotOf('f.a.sc', k), s.sc)
     await this.w.set(slotOf('f.a.scs', k), s.scs)
     await this.w.set(slotOf('f.a.wd', k), s.withdrawn)
+  }
+  /** the coin-time bonus `a` may still be paid (wei, locks.ts "Bonus budget") */
+  async bonusBudget(a: Addr): Promise<bigint> {
+    return this.w.get(slotOf('f.a.bb', a20(a)))
+  }
+  async setBonusBudget(a: Addr, budget: bigint): Promise<void> {
+    await this.w.set(slotOf('f.a.bb', a20(a)), budget)
   }
 
   // --- totals --------------------------------------------------------------------------------

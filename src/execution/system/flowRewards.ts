@@ -23,7 +23,8 @@
  *    sender may answer (the opening proves itself); a wrong one reverts.
  *  withdraw(amount) — pays `amount` of the caller's unlocked rewards (oldest entries first) and
  *    the coin-time bonus from the shared pool: the pool's growth is accrued into the bonus index
- *    first, then the parts taken are paid what the index owes them (locks.ts; path-independent).
+ *    first, then the parts taken are paid what the index owes them, at most the caller's bonus
+ *    budget left (locks.ts budgetedBonus; path-independent; rewards + bonuses ≤ capFactor × fuel).
  *  views: rewardsOf, networkCoinTime, checkpointOf, committeeOf, sessionOf, stats.
  *
  * Chain id: the checkpoint digest is EIP-712 with the chain id in its domain. The precompile
@@ -35,7 +36,7 @@ import { flowOf, penalizeViolation } from '../../consensus/dpos/engine.js'
 import type { Addr, StateAccess } from '../../consensus/dpos/store.js'
 import { rewardPerGb } from '../../consensus/povf/curve.js'
 import { accrueBonus, flowCycleAt, quorumOf, signDeadlineMs } from '../../consensus/povf/engine.js'
-import { coinTime, coinTimeBonus, lockBalances, takeOldest } from '../../consensus/povf/locks.js'
+import { budgetedBonus, coinTime, lockBalances, takeOldest } from '../../consensus/povf/locks.js'
 import { Challenge, CpStatus, EntryStatus, FLOW_REWARDS, FlowStore } from '../../consensus/povf/store.js'
 import { readRewards } from '../../consensus/povf/views.js'
 import { SHARED_POOL } from '../../consensus/dpos/store.js'
@@ -244,9 +245,10 @@ async function withdraw(ctx: CallContext, amount: bigint): Promise<[]> {
   const taken = takeOldest(locks, amount, t, lockMs, unlockMs)
   const index = await accrueBonus(fs, t)
   const shared = await ctx.store.balanceOf(SHARED_POOL)
-  const owed = coinTimeBonus(taken.parts, index)
-  const bonus = owed < shared ? owed : shared
+  const budget = await fs.bonusBudget(a)
+  const bonus = budgetedBonus(taken.parts, index, budget, shared)
   await fs.setBonusIndex({ ...index, seen: index.seen - bonus })
+  if (bonus > 0n) await fs.setBonusBudget(a, budget - bonus)
   const net = await fs.networkSums()
   const dScs = taken.parts.reduce((s, p) => s + p.amount * p.startMs, 0n)
   await fs.setLocks(a, taken.entries)

@@ -8,7 +8,7 @@
  */
 import t from 'tap'
 import { DEV_ACCOUNTS } from '../../../src/node/devAccounts.js'
-import { simulate } from '../../../src/flowSim/simulate.js'
+import { formatEconomics, simulate } from '../../../src/flowSim/simulate.js'
 import { makeDevnet, waitHeads } from '../../helpers/devnetProcess.js'
 
 /** 10 % of a pledge: the devnet's evidenceSlashBps (the default) */
@@ -46,4 +46,7 @@ t.test('an absent committee member: the cycle is checkpointed without it, the pr
   const absent = summary.absent!
   t.ok(absent.pledgeBefore > 0n, 'the absent member was a pledged central node')
   t.equal(absent.pledgeBefore - absent.pledgeAfter, (absent.pledgeBefore * SLASH_BPS) / 10_000n, 'and lost a pledge slice (evidenceSlashBps)')
+  const table = formatEconomics([summary.economics]).join('\n')
+  t.comment(table)
+  t.notMatch(table, /FAIL/, 'the economic check: no more earned than the fuel × capFactor')
 })

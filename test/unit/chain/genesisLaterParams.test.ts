@@ -18,6 +18,7 @@ const LATER = [
   'flowSignDeadlineSec',
   'flowSelfDealingWindowCycles',
   'flowAuditBps',
+  'flowProviderSessionShareBps',
   ...GOV,
   'nameLockPerYear',
   'nameMinTermSec',
@@ -113,4 +114,21 @@ t.test('the Names parameters (issue 20) enter the genesis hash only off their de
     { code: 'GENESIS_INVALID', message: /params\.nameLockPerYear/ },
     'an amount is a string',
   )
+})
+
+t.test('flowProviderSessionShareBps (issue 16 crowd-out) enters the genesis hash only off its default; bad values refused', async (t) => {
+  const g = devGenesis()
+  t.equal(g.params.flowProviderSessionShareBps, 1_000, 'the dev genesis takes the default: 10 %')
+  const plain = canonicalGenesisJson(g)
+  t.notMatch(plain, /flowProviderSessionShareBps/, 'at its default: not in the canonical form')
+  const set = canonicalGenesisJson(devGenesis((x) => (x.params.flowProviderSessionShareBps = 2_500)))
+  t.match(set, /"flowProviderSessionShareBps":2500/, 'set: part of it')
+  t.not(createHash('sha256').update(set).digest('hex'), createHash('sha256').update(plain).digest('hex'), 'so the hash differs')
+  for (const bad of [0, 10_001, 1.5, '7']) {
+    t.throws(
+      () => parseGenesis({ ...JSON.parse(fs.readFileSync(DEV_PATH, 'utf8')), params: { flowProviderSessionShareBps: bad } }),
+      { code: 'GENESIS_INVALID', message: /params\.flowProviderSessionShareBps/ },
+      `${JSON.stringify(bad)} is refused`,
+    )
+  }
 })

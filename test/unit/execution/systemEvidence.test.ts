@@ -179,14 +179,15 @@ t.test('slashing reaches locked traffic rewards: the same slice of every unwithd
   const { lockMs, unlockMs } = DEFAULT_FLOW_CONFIG
   // two rewards: one still locked, one half unlocked and partly withdrawn
   const old = env.timeMs - lockMs - unlockMs / 2n
-  await creditLock(fs, hexOf(1), 1_000n * NFC, old)
-  await creditLock(fs, hexOf(1), 300n * NFC, env.timeMs)
+  await creditLock(fs, hexOf(1), 1_000n * NFC, old, 50n * NFC)
+  await creditLock(fs, hexOf(1), 300n * NFC, env.timeMs, 0n)
   await env.sm.putAccount(FLOW_REWARDS, new Account(1n, 1_300n * NFC))
   t.equal(outcome(await env.send(1, FLOW_REWARDS, F.encodeFunctionData('withdraw', [200n * NFC]))), 'ok')
   const before = await readRewards(env.sm, hexOf(1), env.timeMs, CFG)
   t.same(before, { locked: 300n * NFC, unlocking: 500n * NFC, withdrawable: 300n * NFC, withdrawn: 200n * NFC, coinTime: before.coinTime })
   const pool = await env.balance(SHARED_POOL)
   const held = await env.balance(FLOW_REWARDS)
+  const budget = await fs.bonusBudget(hexOf(1))
 
   const r = await doubleProduction(env, 1, 5n)
   t.equal(outcome(r), 'ok')
@@ -201,6 +202,9 @@ t.test('slashing reaches locked traffic rewards: the same slice of every unwithd
   t.equal(after.unlocking, 450n * NFC)
   t.equal(after.withdrawable, 270n * NFC)
   t.equal(after.withdrawn, 200n * NFC, 'what was paid stays paid')
+  t.ok(budget > 0n, `a coin-time bonus budget was left (${budget} wei)`)
+  const cut = (budget * CFG.evidenceSlashBps + 9_999n) / 10_000n
+  t.equal(await fs.bonusBudget(hexOf(1)), budget - cut, 'the bonus budget loses the same share (rounded up)')
   t.equal(after.locked + after.unlocking + after.withdrawable, unwithdrawn - fromRewards)
   // coin-time sums: exactly the locks' own sums, per address and network-wide
   const sums = coinSumsOf(await fs.getLocks(hexOf(1)))

@@ -9,7 +9,7 @@ import path from 'node:path'
 import { openDatabase } from '../../../src/chain/blockStore.js'
 import { FlowErrorCode } from '../../../src/flow/errors.js'
 import { RECEIPT_DOMAIN_TAG, ZERO_HASH, decodeReceipt, receiptHash, signReceipt, type FlowReceipt, type SignedReceipt } from '../../../src/flow/receipt.js'
-import { SideChain, sideChainIdOf, verifyOnThread, type SideChainOptions } from '../../../src/flow/sideChain.js'
+import { SideChain, sessionsPerProvider, sideChainIdOf, verifyOnThread, type SideChainOptions } from '../../../src/flow/sideChain.js'
 import { SideStore, sideBlockHash } from '../../../src/flow/sideStore.js'
 import { devAddress, devKey, same, tempDir } from '../../helpers/inProcessNode.js'
 
@@ -283,6 +283,47 @@ t.test('one pledged pair with more sessions than a checkpoint holds cannot stop 
   const entries = await sc.close()
   t.equal(entries.length, MAX_CHECKPOINT_ENTRIES, 'one entry per taken session')
   t.equal(buildCheckpoint({ cycle: CYCLE, prevCheckpoint: ZERO_HASH, entries }).entries.length, MAX_CHECKPOINT_ENTRIES, 'the checkpoint builds')
+})
+
+t.test('CROWD-OUT (issue 16): one provider holds at most its share of the cycle’s sessions; other providers still get in, across a restart', async (t) => {
+  const dir = path.join(tempDir(t), 'db')
+  const other = devAddress(4)
+  const unsigned = (i: number, p = provider.address): SignedReceipt => {
+    const sessionId = new Uint8Array(32)
+    new DataView(sessionId.buffer).setUint32(28, i)
+    return { ...receipt({ sessionId, provider: p }), consumerSignature: new Uint8Array(65), providerSignature: new Uint8Array(65) }
+  }
+  const opts = { verify: async (rs: SignedReceipt[]) => rs.map(() => null), maxSessionsPerProvider: 3 }
+  const first = await open(t, opts, dir)
+  const taken = await Promise.all([0, 1, 2].map((i) => first.sc.submit(unsigned(i))))
+  t.equal(taken.length, 3, "the provider's share: 3 sessions")
+  try {
+    await first.sc.submit(unsigned(3))
+    t.fail('a fourth session of the provider was accepted')
+  } catch (e) {
+    const err = e as { code?: string; message: string; meta?: { field?: string } }
+    t.equal(err.code, FlowErrorCode.FLOW_OUT_OF_BOUNDS, 'a fourth session of the same provider is refused at the edge')
+    t.match(err.message, new RegExp(`provider ${provider.address} already holds 3 sessions of cycle ${CYCLE}, at most 3 per provider`))
+    t.equal(err.meta?.field, 'provider', 'naming the provider')
+  }
+  t.ok((await first.sc.submit(unsigned(4, other))).height > 0n, 'another provider still gets in')
+  const next = receipt({ sessionId: unsigned(1).sessionId, seq: 2n, bytesDown: 2000n, prevReceiptHash: taken[1]!.receiptHash })
+  t.ok(
+    (await first.sc.submit({ ...next, consumerSignature: new Uint8Array(65), providerSignature: new Uint8Array(65) })).height > 0n,
+    'its sessions already in go on',
+  )
+  first.sc.stop()
+  await first.db.close()
+  const again = await open(t, opts, dir)
+  await rejects(t, again.sc.submit(unsigned(5)), FlowErrorCode.FLOW_OUT_OF_BOUNDS, 'after a restart the stored sessions still count')
+  t.ok((await again.sc.submit(unsigned(6, other))).height > 0n, 'the other provider takes a second session')
+})
+
+t.test('sessionsPerProvider: the genesis share of the 4,096 sessions a checkpoint holds, at least one', async (t) => {
+  t.equal(sessionsPerProvider(1_000), 409, 'the default 10 %: 409 sessions')
+  t.equal(sessionsPerProvider(10_000), 4_096, 'all of them')
+  t.equal(sessionsPerProvider(1), 1, 'never none')
+  for (const bad of [0, 10_001, 1.5]) t.throws(() => sessionsPerProvider(bad), RangeError, `${bad} is refused`)
 })
 
 t.test('more sessions in the store than a checkpoint holds (stored before the limit): the first by session id go in', async (t) => {

@@ -1,5 +1,5 @@
 /**
- * The simulator's economic table (flowSim/simulate.ts formatEconomics): one row per strategy and a
+ * The simulator's economic table (flowSim/report.ts formatEconomics): one row per strategy and a
  * FAIL line for each strategy whose rewards and coin-time bonus exceed its fuel × capFactor.
  */
 import t from 'tap'

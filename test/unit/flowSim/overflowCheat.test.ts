@@ -6,7 +6,7 @@
 import t from 'tap'
 import { FlowErrorCode } from '../../../src/flow/errors.js'
 import { checkTotalBound, receiptFromJson, receiptToJson, receiptTotal, recoverReceiptSigners } from '../../../src/flow/receipt.js'
-import { FORGED_PLAUSIBLE_BYTES, forgedReceipts } from '../../../src/flowSim/overflowCheat.js'
+import { FORGED_PLAUSIBLE_BYTES, forgedReceipts } from '../../../src/flowSim/cheats/overflow.js'
 import { devAddress, devKey } from '../../helpers/inProcessNode.js'
 
 const consumer = { key: devKey(7), address: devAddress(7) }

@@ -9,7 +9,7 @@ import t from 'tap'
 import {
   accrueBonusIndex,
   coinTime,
-  coinTimeBonus,
+  budgetedBonus,
   EMPTY_BONUS_INDEX,
   lockBalances,
   placeLock,
@@ -34,6 +34,10 @@ class Model {
   pool = 0n
   inflow = 0n
   paid = 0n
+  /** per address: Σ budgets credited, the budget left and Σ bonuses paid */
+  budgets = new Map<number, bigint>()
+  budgetLeft = new Map<number, bigint>()
+  bonuses = new Map<number, bigint>()
 
   clone(): Model {
     const m = new Model()
@@ -43,17 +47,24 @@ class Model {
         e.map((x) => ({ ...x })),
       )
     Object.assign(m, { sc: this.sc, scs: this.scs, index: { ...this.index }, pool: this.pool, inflow: this.inflow, paid: this.paid })
+    m.budgets = new Map(this.budgets)
+    m.budgetLeft = new Map(this.budgetLeft)
+    m.bonuses = new Map(this.bonuses)
     return m
   }
   private accrue(t: bigint): void {
     this.index = accrueBonusIndex(this.index, this.pool, coinTime(this.sc, this.scs, t), t)
   }
-  grow(r: bigint): void {
+  /** the pool receives r at t: indexed at once (the engine's rule 0 at every block) */
+  grow(r: bigint, t: bigint): void {
     this.pool += r
     this.inflow += r
-  }
-  credit(a: number, amount: bigint, t: bigint): void {
     this.accrue(t)
+  }
+  credit(a: number, amount: bigint, t: bigint, budget: bigint): void {
+    this.accrue(t)
+    this.budgets.set(a, (this.budgets.get(a) ?? 0n) + budget)
+    this.budgetLeft.set(a, (this.budgetLeft.get(a) ?? 0n) + budget)
     const placed = placeLock(this.locks.get(a) ?? [], amount, t, this.index)
     this.locks.set(a, placed.entries)
     this.sc += amount
@@ -66,10 +77,11 @@ class Model {
   withdraw(a: number, amount: bigint, t: bigint): bigint {
     const taken = takeOldest(this.locks.get(a) ?? [], amount, t, 0n, 0n)
     this.accrue(t)
-    const owed = coinTimeBonus(taken.parts, this.index)
-    const bonus = owed < this.pool ? owed : this.pool
+    const bonus = budgetedBonus(taken.parts, this.index, this.budgetLeft.get(a) ?? 0n, this.pool)
+    this.budgetLeft.set(a, (this.budgetLeft.get(a) ?? 0n) - bonus)
     this.pool -= bonus
     this.paid += bonus
+    this.bonuses.set(a, (this.bonuses.get(a) ?? 0n) + bonus)
     this.index = { ...this.index, seen: this.index.seen - bonus }
     this.locks.set(a, taken.entries)
     this.sc -= amount
@@ -82,14 +94,20 @@ type Rand = () => number
 const pick = (rand: Rand, n: number): number => Math.floor(rand() * n)
 const nfcs = (rand: Rand, max: number): bigint => (BigInt(Math.floor(rand() * max * 1000)) * NFC) / 1000n + 1n
 
+/** a credit's bonus budget: none, small (binds against a pool of hundreds of NFC) or large (does not) */
+function budgetOf(rand: Rand): bigint {
+  const r = rand()
+  return r < 0.15 ? 0n : r < 0.6 ? nfcs(rand, 20) : nfcs(rand, 100_000)
+}
+
 /** A random history of credits and pool growth; returns the model and the time it ends at. */
 function history(rand: Rand): { m: Model; t: bigint } {
   const m = new Model()
   let t = GENESIS_MS
   for (let i = 0; i < 30; i++) {
     t += BigInt(1 + pick(rand, 3_600)) * SECOND_MS
-    if (rand() < 0.4) m.grow(nfcs(rand, 500))
-    else m.credit(pick(rand, ADDRESSES), nfcs(rand, 1_000), t)
+    if (rand() < 0.4) m.grow(nfcs(rand, 500), t)
+    else m.credit(pick(rand, ADDRESSES), nfcs(rand, 1_000), t, budgetOf(rand))
     if (rand() < 0.2) {
       const a = pick(rand, ADDRESSES)
       const w = m.withdrawable(a, t)
@@ -157,6 +175,7 @@ t.test('parts withdrawn over time, with credits and pool growth between, never p
       grow: nfcs(rand, 300),
       a: pick(rand, ADDRESSES),
       credit: nfcs(rand, 200),
+      budget: budgetOf(rand),
     }))
     const one = m.clone()
     const many = m.clone()
@@ -167,8 +186,8 @@ t.test('parts withdrawn over time, with credits and pool growth between, never p
       const e = events[i]!
       t0 += e.dt
       for (const world of [one, many]) {
-        world.grow(e.grow)
-        if (e.a !== x) world.credit(e.a, e.credit, t0)
+        world.grow(e.grow, t0)
+        if (e.a !== x) world.credit(e.a, e.credit, t0, e.budget)
       }
     }
     const single = one.withdraw(x, w, t0)
@@ -183,7 +202,7 @@ t.test('everyone withdrawing everything: the bonuses paid never exceed half of w
   const rand = prng(16_005)
   for (let h = 0; h < HISTORIES; h++) {
     const { m, t: at } = history(rand)
-    m.grow(nfcs(rand, 1_000))
+    m.grow(nfcs(rand, 1_000), at)
     for (let a = 0; a < ADDRESSES; a++) {
       const w = m.withdrawable(a, at)
       if (w > 0n) m.withdraw(a, w, at)
@@ -192,4 +211,24 @@ t.test('everyone withdrawing everything: the bonuses paid never exceed half of w
     t.equal(m.sc, 0n, `history ${h}: no coins left`)
   }
   t.pass(`${HISTORIES} histories`)
+})
+
+t.test('no address is ever paid more bonus than the budgets it was credited; some budgets bind', async (t) => {
+  const rand = prng(16_006)
+  let bound = 0
+  for (let h = 0; h < HISTORIES; h++) {
+    const { m, t: at } = history(rand)
+    m.grow(nfcs(rand, 1_000), at)
+    for (let a = 0; a < ADDRESSES; a++) {
+      const w = m.withdrawable(a, at)
+      if (w > 0n) m.withdraw(a, w, at)
+    }
+    for (let a = 0; a < ADDRESSES; a++) {
+      const paid = m.bonuses.get(a) ?? 0n
+      const budget = m.budgets.get(a) ?? 0n
+      if (paid > budget) t.fail(`history ${h}, address ${a}: bonus ${paid} > budgets ${budget}`)
+      if (budget > 0n && paid === budget) bound++
+    }
+  }
+  t.ok(bound > 0, `the budget bound ${bound} addresses' bonuses (the check can fail)`)
 })

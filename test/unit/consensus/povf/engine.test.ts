@@ -10,7 +10,15 @@ import type { BlockInfo, DposConfig } from '../../../../src/consensus/dpos/engin
 import { shuffle } from '../../../../src/consensus/dpos/shuffle.js'
 import { addressOfHex, DposStore, NODE_REGISTRY, Role, SHARED_POOL, STAKING, type Addr } from '../../../../src/consensus/dpos/store.js'
 import { trafficIssuance } from '../../../../src/consensus/povf/curve.js'
-import { flowBeginBlock, MAX_REDRAWS, quorumOf, signDeadlineMs, TRAFFIC_POOL_ACCOUNT, type FlowBeginResult } from '../../../../src/consensus/povf/engine.js'
+import {
+  creditLock,
+  flowBeginBlock,
+  MAX_REDRAWS,
+  quorumOf,
+  signDeadlineMs,
+  TRAFFIC_POOL_ACCOUNT,
+  type FlowBeginResult,
+} from '../../../../src/consensus/povf/engine.js'
 import { NB, NbStore } from '../../../../src/consensus/povf/nbStore.js'
 import { DEFAULT_FLOW_CONFIG } from '../../../../src/consensus/povf/params.js'
 import { Challenge, CpStatus, EntryStatus, FLOW_REWARDS, FlowStore, type EntryRecord } from '../../../../src/consensus/povf/store.js'
@@ -236,6 +244,14 @@ t.test('application: the hand-computed reward, split and locks', async (t) => {
   t.equal(pr.coinTime, 0n, 'coin-time starts at the block time')
   t.equal((await readRewards(sm, P, ends + DAY, cfg)).coinTime, pair.provided * DAY)
   t.equal((await readRewards(sm, R, ends, cfg)).locked, pair.perRelay)
+  // bonus budgets (locks.ts): each lock's share of cap − reward = 4·10^17 − 42,704,638,389,025,268
+  const headroom = 4n * 10n ** 17n - pair.reward
+  t.equal(await new FlowStore(sm).bonusBudget(P), (headroom * pair.provided) / pair.reward, "the provider's bonus budget")
+  t.equal(await new FlowStore(sm).bonusBudget(R), (headroom * pair.perRelay) / pair.reward, "the relay's bonus budget")
+  t.ok(
+    pair.provided + pair.perRelay + (await new FlowStore(sm).bonusBudget(P)) + (await new FlowStore(sm).bonusBudget(R)) <= 4n * 10n ** 17n,
+    'locks + budgets ≤ the cap',
+  )
 
   const stats = await readFlowStats(sm)
   t.equal(stats.cumulativeBytes, 2_386_294_361n, 'B grows by the value')
@@ -292,6 +308,23 @@ t.test('application: the fuel cap binds', async (t) => {
   t.equal(pair.perRelay, 0n)
   t.equal(pair.shared, 10n ** 16n - (10n ** 16n * 9_000n) / 10_000n, 'no relays: their 6% goes to the shared pool')
   t.equal(await nb.balanceOf(C), 0n)
+  t.equal(await new FlowStore(sm).bonusBudget(P), 0n, 'the reward is the cap: no coin-time bonus budget')
+})
+
+t.test('rule 0: every block indexes the shared pool growth at its own time, whoever withdraws later', async (t) => {
+  const sm = await state()
+  const fs = new FlowStore(sm)
+  const store = new DposStore(sm)
+  await flowBeginBlock(sm, info(1n, GENESIS_TIME + 1_000n), cfg)
+  // a lock of 1,000 NFC: 1 s later its coin-time is far above MIN_INDEXED_COIN_TIME
+  await creditLock(fs, P, 1_000n * NFC, GENESIS_TIME + 1_000n, 0n)
+  await store.transfer(TRAFFIC_POOL_ACCOUNT, SHARED_POOL, 10n * NFC)
+  const before = await fs.bonusIndex()
+  t.equal(before.seen, 0n, 'the growth is not indexed yet')
+  await flowBeginBlock(sm, info(2n, GENESIS_TIME + 2_000n), cfg)
+  const after = await fs.bonusIndex()
+  t.equal(after.seen, 10n * NFC, 'the next block indexed it')
+  t.ok(after.a > before.a && after.b > before.b, 'at the block time: the index moved')
 })
 
 t.test("application: fuel from the pair's escrow first, then the balance", async (t) => {

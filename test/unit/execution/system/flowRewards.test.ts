@@ -10,8 +10,8 @@ import t from 'tap'
 import { bytesToHex } from '@ethereumjs/util'
 import { getAddress } from 'ethers'
 import { rewardPerGb, trafficReward } from '../../../../src/consensus/povf/curve.js'
-import { valueBytes } from '../../../../src/consensus/povf/valuing.js'
-import { coinTime } from '../../../../src/consensus/povf/locks.js'
+import { rewardCap, valueBytes } from '../../../../src/consensus/povf/valuing.js'
+import { bonusBudgetOf, coinTime } from '../../../../src/consensus/povf/locks.js'
 import { CpStatus } from '../../../../src/consensus/povf/store.js'
 import { flowRewards } from '../../../../src/execution/system/flowRewards.js'
 import { compileSolidity } from '../../../helpers/inProcessNode.js'
@@ -35,6 +35,8 @@ import {
 
 const ZERO = new Uint8Array(32)
 const NB1 = 10n ** 18n
+/** what the withdrawal test adds to the shared pool (0.5 NFC) */
+const GROWTH_WEI = 5n * 10n ** 17n
 
 async function committeeOf(env: FlowEnv, cycle: bigint): Promise<number[]> {
   const r = await env.call(addrOf(0), FLOW_REWARDS, F.encodeFunctionData('committeeOf', [cycle]))
@@ -192,8 +194,10 @@ t.test('application after the window, then withdrawals at days 29, 31 and 210', 
   t.strictSame(await view(env, 'stats'), [value, reward, rewardPerGb(value)])
   t.equal((await view(env, 'checkpointOf', [0n]))[1], 2n, 'applied')
 
-  // a richer shared pool makes the bonus visible
-  await env.store.transfer(addrOf(0), SHARED_POOL, 1_000n * 10n ** 18n)
+  // a richer shared pool makes the bonus visible; 0.5 NFC keeps it under the lock's bonus budget
+  // (≈ 0.296 NFC: its share of the fuel cap − reward), which the next test shows binding
+  const seenAtCredit = (await env.fs.bonusIndex()).seen
+  await env.store.transfer(addrOf(0), SHARED_POOL, GROWTH_WEI)
 
   const withdraw = (amount: bigint) => env.tx(PROVIDER, FLOW_REWARDS, F.encodeFunctionData('withdraw', [amount]))
   env.at(start + 29n * DAY)
@@ -212,9 +216,11 @@ t.test('application after the window, then withdrawals at days 29, 31 and 210', 
   t.equal((await view(env, 'networkCoinTime'))[0], T)
   const shared = await env.balance(SHARED_POOL)
   // the bonus index (locks.ts): half of the pool's growth since the locks were credited is shared
-  // by coin-time; this withdrawal carries unlocked·31 d of T (a 10^36 fixed point: ≤ 1 wei lost)
-  const grown1 = shared - (await env.fs.bonusIndex()).seen
-  t.ok(grown1 >= 1_000n * 10n ** 18n, 'the pool grew by the transfer (and block rewards) since the credit')
+  // by coin-time, at the first block after it (engine rule 0: day 29, where both locks are 29 days
+  // old, so the share is the same as today's unlocked·31 d of T; a 10^36 fixed point: ≤ 1 wei lost)
+  t.equal((await env.fs.bonusIndex()).seen, shared, 'the growth was indexed by the block of day 29 already')
+  const grown1 = shared - seenAtCredit
+  t.ok(grown1 >= GROWTH_WEI, 'the pool grew by the transfer (and block rewards) since the credit')
   const ct = unlocked * (t31 - start)
   const bonus = ((grown1 / 2n) * ct) / T
   t.ok(bonus > 0n)
@@ -244,12 +250,50 @@ t.test('application after the window, then withdrawals at days 29, 31 and 210', 
   const paid2 = eventsOf(F, w2)[0]!.args[2] as bigint
   t.ok(paid2 <= bonus2 + 1n && paid2 >= bonus2 - 2n, `bonus ${paid2} = Σ of both accruals' shares, ${bonus2} (±2 wei of rounding)`)
   t.strictSame(eventsOf(F, w2), [{ name: 'Withdrawn', args: [getAddress(hexOf(PROVIDER)), rest, paid2] }])
+  const cap = rewardCap(pair.fuelBurned, FLOW.capFactorBps, await env.nb.price(FLOW))
+  t.ok(paid1 + paid2 < bonusBudgetOf(cap, reward, provided), 'both bonuses within the budget (it did not bind)')
   t.strictSame(await view(env, 'rewardsOf', [hexOf(PROVIDER)]), [0n, 0n, 0n, provided, 0n], 'fully withdrawn: no locks left')
   t.strictSame(await env.fs.getLocks(hexOf(PROVIDER)), [])
   t.equal(await env.balance(FLOW_REWARDS), pair.perRelay, "only the relay's lock is left")
   t.equal((await view(env, 'rewardsOf', [hexOf(RELAY)]))[2], pair.perRelay)
   t.equal(outcome(await withdraw(0n)), 'revert: amount must be positive')
 })
+
+t.test(
+  'ISSUE 16 economics: however rich the shared pool, a lock is paid at most capFactor × its fuel, reward and bonus together, in 1 or 5 withdrawals',
+  async (t) => {
+    /** a checkpoint of 4·10^9 bytes applied, 1,000 NFC more in the shared pool, day 210: all unlocked; the bonus of `parts` withdrawals */
+    const run = async (parts: bigint) => {
+      const env = await ready()
+      await env.nb.mint(hexOf(CONSUMER), NB1)
+      const com = await committeeOf(env, 0n)
+      t.equal(outcome(await env.tx(9, FLOW_REWARDS, checkpointData(0n, ZERO, [entryOf(receipt())], com.slice(0, 3)))), 'ok')
+      env.at((await env.fs.getCheckpoint(0n)).challengeEndsMs)
+      const pair = (await env.emptyBlock()).applied[0]!.pairs[0]!
+      const cap = rewardCap(pair.fuelBurned, FLOW.capFactorBps, await env.nb.price(FLOW))
+      await env.store.transfer(addrOf(0), SHARED_POOL, 1_000n * 10n ** 18n)
+      env.at(env.timeMs + 210n * DAY)
+      let bonus = 0n
+      for (let i = 0n; i < parts; i++) {
+        const amount = i < parts - 1n ? pair.provided / parts : pair.provided - (pair.provided / parts) * (parts - 1n)
+        const w = await env.tx(PROVIDER, FLOW_REWARDS, F.encodeFunctionData('withdraw', [amount]))
+        t.equal(outcome(w), 'ok')
+        bonus += eventsOf(F, w)[0]!.args[2] as bigint
+      }
+      return { pair, cap, bonus }
+    }
+    const one = await run(1n)
+    const { pair, cap } = one
+    t.ok(pair.reward < cap, `the curve binds, not the cap: reward ${pair.reward} < cap ${cap} wei`)
+    const budget = bonusBudgetOf(cap, pair.reward, pair.provided)
+    t.equal(budget, ((cap - pair.reward) * pair.provided) / pair.reward, "the provider's budget: its share of cap − reward")
+    t.equal(one.bonus, budget, `one withdrawal: the pool owes far more, the budget (${budget} wei) is paid`)
+    t.ok(pair.provided + one.bonus <= cap, `reward ${pair.provided} + bonus ${one.bonus} ≤ capFactor × fuel ${cap}`)
+    const five = await run(5n)
+    t.ok(five.bonus <= one.bonus, `5 withdrawals: bonus ${five.bonus} ≤ one withdrawal's ${one.bonus}`)
+    t.ok(pair.provided + five.bonus <= cap, 'reward + bonus ≤ capFactor × fuel in parts too')
+  },
+)
 
 t.test('ABI: the .sol compiles to the shipped JSON and matches the native dispatch', async (t) => {
   const here = path.dirname(fileURLToPath(import.meta.url))

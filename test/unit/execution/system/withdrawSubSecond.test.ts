@@ -32,8 +32,9 @@ async function setup(newLock: bigint) {
   const fs = new FlowStore(env.sm)
   // dev 5: 1 NFC credited 3.2 s before X (withdrawable at X); dev 6: `newLock` credited by the
   // engine in the block at X.500 (its begin hook runs at the exact ms time)
-  await creditLock(fs, hexOf(5), NFC, X - 3_200n)
-  await creditLock(fs, hexOf(6), newLock, X + 500n)
+  // budgets that never bind (the bonus is bounded by the pool here)
+  await creditLock(fs, hexOf(5), NFC, X - 3_200n, 1_000n * NFC)
+  await creditLock(fs, hexOf(6), newLock, X + 500n, 1_000n * NFC)
   await env.setBalance(FLOW_REWARDS_ADDR, NFC + newLock)
   await env.setBalance(SHARED, 1_000n * NFC)
   env.timeMs = X + 600n // the next 100 ms block, same second

@@ -3,10 +3,15 @@
  * nobody funded or pledged signs at both ends — running totals of 2^256−1 (which once made the
  * cycle's checkpoint build throw) and one past uint64, and a plausible one whose provider is not a
  * pledged node. Each must be refused at the edge; none may cost the honest traffic its checkpoint.
+ * Every tick, alongside the honest traffic, the pair (fresh keys nobody funded or pledged) submits
+ * them; the summary reports how many were accepted and what its provider key earned.
  */
 import { keccak256 as keccakHex } from 'ethers'
-import { MAX_FLOW_TOTAL, RECEIPT_DOMAIN_TAG, signReceipt, type FlowReceipt, type SignedReceipt } from '../flow/receipt.js'
-import { bytesOfHexLoose } from '../util/bytes.js'
+import { MAX_FLOW_TOTAL, RECEIPT_DOMAIN_TAG, signReceipt, type FlowReceipt, type SignedReceipt } from '../../flow/receipt.js'
+import { bytesOfHexLoose } from '../../util/bytes.js'
+import { deriveKey, party } from '../node.js'
+import { rewardsOf } from '../report.js'
+import type { CheatContext, CheatRun } from './cheat.js'
 
 /** the running totals the forger claims beyond the bound: 2^256−1, and one past uint64 */
 export const FORGED_TOTALS = [2n ** 256n - 1n, MAX_FLOW_TOTAL + 1n] as const
@@ -48,4 +53,23 @@ export function forgedReceipts(
     }
     return { ...r, consumerSignature: signReceipt(r, consumer.key), providerSignature: signReceipt(r, provider.key) }
   })
+}
+
+export function overflow(ctx: CheatContext): CheatRun {
+  // never funded, never pledged: the set-up does not know them
+  const consumer = party(deriveKey(ctx.opts.seed, 'forger-consumer', 0), ctx.provider)
+  const provider = party(deriveKey(ctx.opts.seed, 'forger-provider', 0), ctx.provider)
+  const forged = { submitted: 0, accepted: 0 }
+  return {
+    tick: async (at, submit) => {
+      for (const r of forgedReceipts({ seed: ctx.opts.seed, ...at }, consumer, provider)) {
+        forged.submitted++
+        if (await submit(r)) forged.accepted++
+      }
+    },
+    finish: async (summary) => {
+      summary.forger = { address: provider.address, ...forged, rewards: await rewardsOf(ctx.rpc, provider.address) }
+      return 0n
+    },
+  }
 }

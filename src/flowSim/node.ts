@@ -1,0 +1,102 @@
+/**
+ * What the traffic simulator (`nfc flow simulate`) and its cheats share: the node's JSON-RPC, the
+ * system contracts' ABIs, the simulated parties (keys derived from the run's seed) and sessions,
+ * and waiting for a batch of transactions.
+ */
+import { JsonRpcProvider, Wallet, keccak256 as keccakHex, type InterfaceAbi, type TransactionResponse } from 'ethers'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { packageRoot } from '../core/index.js'
+import type { SignedReceipt } from '../flow/receipt.js'
+import { bytesOfHexLoose } from '../util/bytes.js'
+import type { Stream } from './traffic.js'
+
+/** A system contract's ABI as shipped in src/execution/system/abi (`IName.json`). */
+export function abi(name: string): InterfaceAbi {
+  const text = readFileSync(join(packageRoot() ?? '.', 'src', 'execution', 'system', 'abi', `I${name}.json`), 'utf8')
+  const doc = JSON.parse(text) as InterfaceAbi | { abi: InterfaceAbi }
+  return Array.isArray(doc) ? doc : (doc as { abi: InterfaceAbi }).abi
+}
+
+export const hexToBytes = bytesOfHexLoose
+
+/** JSON-RPC calls to the node (fetch, one request per call). */
+export class Rpc {
+  private id = 0
+  constructor(readonly url: string) {}
+  async call<T>(method: string, params: unknown[] = []): Promise<T> {
+    const res = await fetch(this.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: ++this.id, method, params }),
+    })
+    const body = (await res.json()) as { result?: T; error?: { code: number; message: string; data?: unknown } }
+    if (body.error) throw new RpcFailure(body.error.code, body.error.message, body.error.data)
+    return body.result as T
+  }
+}
+
+export class RpcFailure extends Error {
+  constructor(
+    readonly code: number,
+    message: string,
+    readonly data?: unknown,
+  ) {
+    super(message)
+  }
+}
+
+/** A simulated key: its wallet on the node, the raw key (receipt signatures) and its address (lowercase). */
+export interface Party {
+  wallet: Wallet
+  key: Uint8Array
+  address: string
+}
+
+/** A consumer–provider session: its streams, running totals and receipt chain. */
+export interface Session {
+  id: Uint8Array
+  consumer: Party
+  provider: Party
+  down: Stream
+  up: Stream
+  seq: bigint
+  bytesUp: bigint
+  bytesDown: bigint
+  prevHash: Uint8Array
+  last: SignedReceipt | null
+  /** seq → how many sampled slices its receipt's sampleRoot commits to (what an opening of it needs) */
+  sliceCounts: Map<bigint, number>
+}
+
+export function party(key: string, provider: JsonRpcProvider): Party {
+  const wallet = new Wallet(key, provider)
+  return { wallet, key: hexToBytes(key), address: wallet.address.toLowerCase() }
+}
+
+/** The run's key number `i` of `role`, from its seed. */
+export function deriveKey(seed: number, role: string, i: number): string {
+  return keccakHex(Buffer.from(`nfc-flow-sim:${seed}:${role}:${i}`))
+}
+
+/** Waits until every transaction of the batch is mined, with progress; throws on a failed one. */
+export async function waitAll(txs: Promise<TransactionResponse>[], what: string, progress: (s: string) => void): Promise<void> {
+  const sent = await Promise.all(txs)
+  let done = 0
+  await Promise.all(
+    sent.map(async (tx) => {
+      const r = await tx.wait()
+      if (r === null || r.status !== 1) throw new Error(`${what}: transaction ${tx.hash} failed`)
+      progress(`${what}: ${++done}/${sent.length} mined`)
+    }),
+  )
+}
+
+/** The rejection reason of a failed flow_submitReceipt (its error code when the node sent one). */
+export function reasonOf(e: unknown): string {
+  if (e instanceof RpcFailure) {
+    const code = (e.data as { code?: string } | undefined)?.code
+    return code ?? e.message.replace(/^receipt rejected: /, '')
+  }
+  return (e as Error).message
+}
