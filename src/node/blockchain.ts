@@ -131,7 +131,7 @@ export class Blockchain extends EventEmitter<{
     const chain = new Blockchain(opts.common, opts.genesis, o.store, o.state, o.vm, o.genesisHash, o.time, o.head, opts.logger, o.finalized, o.dpos)
     if (opts.archive !== true) {
       const host = { head: () => chain._head.header, finalized: () => chain._finalized.header, exclusive: <T>(fn: () => Promise<T>) => chain.lock.run(fn) }
-      chain.pruner = new StatePruner(opts.db, o.state.store, o.store, host, opts.logger, opts.stateBlocksKept)
+      chain.pruner = new StatePruner(opts.db, o.state.store, o.store, host, opts.logger, opts.stateBlocksKept, opts.stateBlocksMax)
     }
     await chain.loadConsensus()
     return chain

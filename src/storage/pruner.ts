@@ -23,6 +23,7 @@ import { KeySpace, key } from '../chain/db/keys.js'
 import type { BatchOp, Db } from '../chain/db/level.js'
 import type { BlockHeader } from '../chain/header.js'
 import { prunedStateError } from '../state/errors.js'
+import { bytesEqual } from '../util/bytes.js'
 import { markState } from '../state/trieWalk.js'
 import type { TrieNodeStore } from '../state/trieNodeStore.js'
 import type { Logger } from '../util/logger.js'
@@ -30,6 +31,12 @@ import { SerialQueue } from '../util/serialQueue.js'
 
 /** canonical blocks whose state a pruning node keeps, counting the head */
 export const STATE_BLOCKS_KEPT = 128n
+/**
+ * canonical blocks whose state a pruning node keeps at most while finality lags: past it (no final
+ * block for this long) only the newest STATE_BLOCKS_KEPT and the last final block keep their state,
+ * so disk stays bounded when finality stalls (docs/decisions.md)
+ */
+export const STATE_BLOCKS_KEPT_MAX = 1_024n
 /** blocks between two mark-and-sweep passes */
 export const PRUNE_INTERVAL_BLOCKS = 128n
 /** a trie node's key: its keccak256 (longer keys in key space `s` are contract code, never pruned) */
@@ -55,10 +62,19 @@ export interface PruneResult {
   deleted: number
 }
 
-/** The lowest block whose state a pruning node keeps, given its head and last final block. */
-export function oldestStateKept(head: bigint, finalized: bigint, blocksKept = STATE_BLOCKS_KEPT): bigint {
+/** Finality lags so far behind the head that keeping every block from the final one up would pass `maxKept` blocks. */
+export function finalityStalled(head: bigint, finalized: bigint, maxKept = STATE_BLOCKS_KEPT_MAX): boolean {
+  return head - finalized + 1n > maxKept
+}
+
+/**
+ * The lowest block of the contiguous range whose state a pruning node keeps, given its head and
+ * last final block: the last `blocksKept` blocks, down to the final block unless finality stalled
+ * (`finalityStalled`): then the last `blocksKept` only, and the final block's state apart.
+ */
+export function oldestStateKept(head: bigint, finalized: bigint, blocksKept = STATE_BLOCKS_KEPT, maxKept = STATE_BLOCKS_KEPT_MAX): bigint {
   const window = head - blocksKept + 1n
-  const low = window < finalized ? window : finalized
+  const low = window < finalized || finalityStalled(head, finalized, maxKept) ? window : finalized
   return low < 0n ? 0n : low
 }
 
@@ -70,6 +86,8 @@ export class StatePruner {
   /** the background pass afterBlock started, until it ends */
   private running: Promise<void> | undefined
   private closing = false
+  /** the finality-stalled warning was logged (once per stall) */
+  private warnedStall = false
 
   constructor(
     private readonly db: Db,
@@ -79,17 +97,19 @@ export class StatePruner {
     private readonly logger: Logger,
     /** canonical blocks whose state is kept, and blocks between passes (tests shrink both) */
     private readonly blocksKept = STATE_BLOCKS_KEPT,
+    /** blocks kept at most while finality lags (tests shrink it) */
+    private readonly maxKept = STATE_BLOCKS_KEPT_MAX,
   ) {}
 
-  /** The lowest block whose state is kept now. */
+  /** The lowest block of the contiguous range whose state is kept now (the final block's is kept too). */
   oldestKept(): bigint {
-    return oldestStateKept(this.host.head().number, this.host.finalized().number, this.blocksKept)
+    return oldestStateKept(this.host.head().number, this.host.finalized().number, this.blocksKept, this.maxKept)
   }
 
-  /** Throws STATE_PRUNED when the state at `header` is older than what is kept. */
+  /** Throws STATE_PRUNED when the state at `header` is older than what is kept (the last final block's always is). */
   checkAvailable(header: BlockHeader): void {
     const oldest = this.oldestKept()
-    if (header.number < oldest) throw prunedStateError(header.number, oldest)
+    if (header.number < oldest && !bytesEqual(header.stateRoot, this.host.finalized().stateRoot)) throw prunedStateError(header.number, oldest)
   }
 
   /** A side block was stored with its state: keep it while it is above the final block. */
@@ -144,11 +164,16 @@ export class StatePruner {
     await this.passes.run(async () => undefined)
   }
 
-  /** The state roots (hex) of the canonical blocks from oldestStateKept to the head, and of the side blocks above the final one. */
+  /**
+   * The state roots (hex) of the canonical blocks from oldestStateKept to the head, of the last
+   * final block, and of the side blocks above the final one.
+   */
   private async retainedRoots(): Promise<Set<string>> {
     const head = this.host.head()
-    const finalNumber = this.host.finalized().number
-    const roots = new Set<string>([bytesToHex(head.stateRoot).slice(2)])
+    const final = this.host.finalized()
+    const finalNumber = final.number
+    this.noteStall(head.number, finalNumber)
+    const roots = new Set<string>([bytesToHex(head.stateRoot).slice(2), bytesToHex(final.stateRoot).slice(2)])
     for (let n = this.oldestKept(); n < head.number; n++) {
       const hash = await this.store.getHashByNumber(n)
       const header = hash === undefined ? undefined : await this.store.getHeader(hash)
@@ -159,6 +184,21 @@ export class StatePruner {
       else roots.add(side.root)
     }
     return roots
+  }
+
+  /** Logs once per stall that finality lags past `maxKept` blocks and the blocks between lose their state. */
+  private noteStall(head: bigint, finalized: bigint): void {
+    if (!finalityStalled(head, finalized, this.maxKept)) {
+      this.warnedStall = false
+      return
+    }
+    if (this.warnedStall) return
+    this.warnedStall = true
+    this.logger.warn(
+      `finality stalled: no final block for ${head - finalized} blocks; keeping the state of the newest ${this.blocksKept} blocks and of the final block ${finalized} only ` +
+        `(a branch forking between them can no longer be executed; run with --archive to keep all)`,
+      { head, finalized, maxKept: this.maxKept },
+    )
   }
 
   /** The stored trie node keys (hex) not in `marked`. */

@@ -2,8 +2,9 @@ import { spawn } from 'node:child_process'
 import path from 'node:path'
 import t from 'tap'
 import { bytesToHex } from '@ethereumjs/util'
-import { oldestStateKept, STATE_BLOCKS_KEPT } from '../../../src/storage/pruner.js'
+import { finalityStalled, oldestStateKept, STATE_BLOCKS_KEPT, STATE_BLOCKS_KEPT_MAX, StatePruner } from '../../../src/storage/pruner.js'
 import { markState } from '../../../src/state/trieWalk.js'
+import { createLogger } from '../../../src/util/logger.js'
 import { devGenesis, openChain, repoRoot, tempDir } from '../../helpers/inProcessNode.js'
 import { dbReader, incompleteRoots, produceChurn, TEST_BLOCKS_KEPT, trieNodeCount } from '../../helpers/pruneChurn.js'
 
@@ -16,6 +17,52 @@ t.test('oldestStateKept: the last 128 blocks, or down to the final block when it
   t.equal(oldestStateKept(10n, 10n), 0n, 'a young chain keeps everything')
   t.equal(oldestStateKept(1000n, 999n), 1000n - STATE_BLOCKS_KEPT + 1n, 'the window')
   t.equal(oldestStateKept(1000n, 500n), 500n, 'a final block below the window')
+})
+
+t.test('oldestStateKept: finality stalled past STATE_BLOCKS_KEPT_MAX blocks keeps the window only', async (t) => {
+  const head = 10_000n
+  const lastWithin = head - STATE_BLOCKS_KEPT_MAX + 1n
+  t.notOk(finalityStalled(head, lastWithin), `${STATE_BLOCKS_KEPT_MAX} blocks from the final one up: not stalled`)
+  t.equal(oldestStateKept(head, lastWithin), lastWithin, 'everything from the final block up, at the bound')
+  t.ok(finalityStalled(head, lastWithin - 1n), 'one block more: stalled')
+  t.equal(oldestStateKept(head, lastWithin - 1n), head - STATE_BLOCKS_KEPT + 1n, 'stalled: the newest 128 blocks only')
+  t.equal(oldestStateKept(head, 0n, 16n, 48n), head - 15n, 'the bounds given')
+})
+
+t.test('finality stalled: only the newest blocks and the final block keep their state, and one warning says so', async (t) => {
+  // an archive chain (no pruner of its own) whose final block this pruner is told is stuck at block 2
+  const c = await openChain(t, tempDir(t), devGenesis(), NOW, { archive: true })
+  await produceChurn(c.chain, 4)
+  const final = (await c.chain.headerByNumber(2n))!.header
+  const warnings: string[] = []
+  const logger = createLogger({ level: 'warn', write: (line) => warnings.push(line) })
+  const host = { head: () => c.chain.head.header, finalized: () => final, exclusive: <T>(fn: () => Promise<T>) => fn() }
+  const maxKept = 48n
+  const pruner = new StatePruner(c.db, c.chain.state.store, c.chain.store, host, logger, TEST_BLOCKS_KEPT, maxKept)
+  t.teardown(() => pruner.close())
+
+  await produceChurn(c.chain, 30)
+  await pruner.collect()
+  t.equal(pruner.oldestKept(), 2n, `head ${c.chain.head.header.number}: within ${maxKept} blocks of the final one, all of them kept`)
+  t.same(warnings, [], 'no warning yet')
+
+  await produceChurn(c.chain, 40)
+  const head = c.chain.head.header.number
+  const r = await pruner.collect()
+  t.ok(r.deleted > 0, `the pass deleted ${r.deleted} nodes`)
+  const oldest = pruner.oldestKept()
+  t.equal(oldest, head - TEST_BLOCKS_KEPT + 1n, `head ${head}, final 2: the newest ${TEST_BLOCKS_KEPT} blocks only`)
+  t.same(await incompleteRoots(c.chain, c.db, oldest), [], 'every block of the window is complete')
+  await t.resolves(markState(dbReader(c.db), bytesToHex(final.stateRoot).slice(2), new Set()), "the final block's state is whole")
+  t.doesNotThrow(() => pruner.checkAvailable(final), 'and answers')
+  const between = (await c.chain.headerByNumber(3n))!.header
+  await t.rejects(markState(dbReader(c.db), bytesToHex(between.stateRoot).slice(2), new Set()), { code: 'STATE_MISSING_NODE' }, 'block 3 is collected')
+  t.throws(() => pruner.checkAvailable(between), { code: 'STATE_PRUNED' }, 'and a query says pruned')
+
+  await produceChurn(c.chain, 20)
+  await pruner.collect()
+  t.equal(warnings.length, 1, 'one warning for the stall, not one a pass')
+  t.match(warnings[0], /finality stalled: no final block for \d+ blocks; keeping the state of the newest 16 blocks and of the final block 2 only/)
 })
 
 t.test('with churn, a pruning chain stays flat while an archive chain grows; retained roots stay whole', async (t) => {
