@@ -13,31 +13,31 @@
  * a full compaction, and the data directory's size. Figures: the size after the last window
  * (target: pruned ≤ half of archive) and the growth per block in each window (flat for the pruned
  * node, not rising). Sizes: NFC_BENCH_STORAGE_CHURN_BLOCKS, NFC_BENCH_STORAGE_CHURN_WINDOW.
+ *
+ * Then full-sync replay speed (./storage/replay.ts), and the big-state chain of the snapshot-sync
+ * bench (./storage/bigState.ts): 100,000 accounts and 10 contracts × 1,000 slots through the
+ * genesis alloc, against a smaller chain (NFC_BENCH_BIGSTATE_BLOCKS_ACCOUNTS, 5,000 accounts and
+ * one contract of 500 slots) made by blocks of transfers and calls; figure: state entries
+ * (accounts + slots) built per second.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs'
 import os from 'node:os'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { openDatabase, type Db } from '../../src/chain/db/level.js'
-import { parseGenesis } from '../../src/chain/genesis.js'
 import { makeCommon } from '../../src/execution/common.js'
 import { Blockchain } from '../../src/node/blockchain.js'
 import { STATE_BLOCKS_KEPT } from '../../src/storage/pruner.js'
 import { silentLogger } from '../../src/util/logger.js'
-import { packageRoot } from '../../src/util/packageRoot.js'
-import { produceChurn, trieNodeCount } from './churn.js'
-import { progress, row } from './report.js'
-
-const envInt = (name: string, def: number): number => {
-  const v = process.env[name]
-  const n = v === undefined ? def : Number(v)
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive integer, got ${v}`)
-  return n
-}
+import { devGenesis, produceChurn, trieNodeCount } from './churn.js'
+import { envInt, progress, row } from './report.js'
+import { BIG_STATE_ACCOUNTS, buildBigState } from './storage/bigState.js'
+import { replayRun } from './storage/replay.js'
 
 const BLOCKS = envInt('NFC_BENCH_STORAGE_BLOCKS', 256)
 const WARM = envInt('NFC_BENCH_STORAGE_WARM', 160)
 const CHURN_BLOCKS = envInt('NFC_BENCH_STORAGE_CHURN_BLOCKS', 600)
 const CHURN_WINDOW_BLOCKS = envInt('NFC_BENCH_STORAGE_CHURN_WINDOW', 100)
+const BIG_STATE_BLOCKS_ACCOUNTS = envInt('NFC_BENCH_BIGSTATE_BLOCKS_ACCOUNTS', 5_000)
 /** DESIGN §10 */
 const EMPTY_BLOCK_TARGET_BYTES = 1_000
 /** issue 17: under churn a pruned data directory is at most this share of an archive one */
@@ -64,8 +64,7 @@ interface Measured {
 
 /** Opens a dev chain in a fresh temp directory, runs `fn` on it, then closes and removes it. */
 async function withDevChain<T>(archive: boolean, fn: (chain: Blockchain, db: Db, chaindata: string) => Promise<T>): Promise<T> {
-  const root = packageRoot()!
-  const genesis = parseGenesis(JSON.parse(readFileSync(join(root, 'genesis', 'dev.json'), 'utf8')))
+  const genesis = devGenesis()
   const dir = mkdtempSync(join(os.tmpdir(), 'nfc-bench-storage-'))
   const chaindata = join(dir, 'chaindata')
   const db = await openDatabase(chaindata)
@@ -173,4 +172,25 @@ export async function run(): Promise<void> {
     })
   }
   await churnRun()
+  await replayRun()
+  await bigStateRun()
+}
+
+/** The big-state chain, both ways (module comment): entries per second, and how long 100,000 accounts take. */
+async function bigStateRun(): Promise<void> {
+  const rate = (s: { accounts: number; slots: number; ms: number }) => (s.accounts + s.slots) / (s.ms / 1000)
+  const viaGenesis = await buildBigState({ mode: 'genesis', onProgress: progress })
+  rmSync(dirname(viaGenesis.datadir), { recursive: true, force: true })
+  const viaBlocks = await buildBigState({ mode: 'blocks', accounts: BIG_STATE_BLOCKS_ACCOUNTS, contracts: 1, slotsPerContract: 500, onProgress: progress })
+  rmSync(dirname(viaBlocks.datadir), { recursive: true, force: true })
+  process.stdout.write(
+    `big state: ${viaGenesis.accounts.toLocaleString('en-US')} accounts + ${viaGenesis.slots.toLocaleString('en-US')} slots through the genesis alloc in ${(viaGenesis.ms / 1000).toFixed(1)} s; ` +
+      `${viaBlocks.accounts.toLocaleString('en-US')} accounts + ${viaBlocks.slots} slots by ${viaBlocks.head.number} blocks in ${(viaBlocks.ms / 1000).toFixed(1)} s\n`,
+  )
+  row({
+    name: `big state (${BIG_STATE_ACCOUNTS.toLocaleString('en-US')} accounts) built, genesis alloc`,
+    value: rate(viaGenesis),
+    unit: 'entries/s',
+    baseline: { name: 'blocks of transfers', value: rate(viaBlocks) },
+  })
 }
