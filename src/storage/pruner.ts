@@ -17,9 +17,9 @@
  * state plus 128 blocks of changes) and a scan of the keys of key space `s`; it runs every
  * `PRUNE_INTERVAL_BLOCKS` blocks, holding the lock only for steps 1 and 3.
  */
-import { bytesToHex, hexToBytes } from '@ethereumjs/util'
+import { bytesToBigInt, bytesToHex, concatBytes, hexToBytes, utf8ToBytes } from '@ethereumjs/util'
 import type { BlockStore } from '../chain/blockStore.js'
-import { KeySpace, key } from '../chain/db/keys.js'
+import { KeySpace, key, u64 } from '../chain/db/keys.js'
 import type { BatchOp, Db } from '../chain/db/level.js'
 import type { BlockHeader } from '../chain/header.js'
 import { prunedStateError } from '../state/errors.js'
@@ -41,6 +41,9 @@ export const STATE_BLOCKS_KEPT_MAX = 1_024n
 export const PRUNE_INTERVAL_BLOCKS = 128n
 /** a trie node's key: its keccak256 (longer keys in key space `s` are contract code, never pruned) */
 const NODE_KEY_BYTES = 32
+/** key of the record of a side block's state root: `M ‖ SIDE_STATE_META ‖ block hash` → u64 number ‖ state root */
+const SIDE_STATE_META = utf8ToBytes('prunerSide:')
+const U64_BYTES = 8
 /** deletions per batch written */
 const DELETE_BATCH_KEYS = 10_000
 
@@ -78,8 +81,10 @@ export function oldestStateKept(head: bigint, finalized: bigint, blocksKept = ST
   return low < 0n ? 0n : low
 }
 
+const sideKey = (hash: Uint8Array): Uint8Array => key(KeySpace.meta, SIDE_STATE_META, hash)
+
 export class StatePruner {
-  /** side blocks stored in this run: state root (hex) by block hash, with the block number */
+  /** side blocks stored above the final one (recorded on disk, loaded by `load`): state root (hex) by block hash, with the block number */
   private readonly sideRoots = new Map<string, { number: bigint; root: string }>()
   /** one pass at a time (a pass owns the node store's write tracking) */
   private readonly passes = new SerialQueue()
@@ -112,9 +117,19 @@ export class StatePruner {
     if (header.number < oldest && !bytesEqual(header.stateRoot, this.host.finalized().stateRoot)) throw prunedStateError(header.number, oldest)
   }
 
-  /** A side block was stored with its state: keep it while it is above the final block. */
-  keepSide(hash: Uint8Array, header: BlockHeader): void {
+  /** Reads the side blocks recorded by earlier runs (`keepSide`), so a restart does not collect their state. */
+  async load(): Promise<void> {
+    const prefix = key(KeySpace.meta, SIDE_STATE_META)
+    for await (const [k, v] of this.db.iterator({ gt: prefix, lt: concatBytes(prefix, Uint8Array.of(0xff)) })) {
+      const number = bytesToBigInt(v.subarray(0, U64_BYTES))
+      this.sideRoots.set(bytesToHex(k.subarray(prefix.length)), { number, root: bytesToHex(v.subarray(U64_BYTES)).slice(2) })
+    }
+  }
+
+  /** A side block was stored with its state: keep it (recorded on disk) while it is above the final block. */
+  async keepSide(hash: Uint8Array, header: BlockHeader): Promise<void> {
     this.sideRoots.set(bytesToHex(hash), { number: header.number, root: bytesToHex(header.stateRoot).slice(2) })
+    await this.db.put(sideKey(hash), concatBytes(u64(header.number), header.stateRoot))
   }
 
   /** After each canonical block: every PRUNE_INTERVAL_BLOCKS blocks, a pass in the background. */
@@ -179,10 +194,15 @@ export class StatePruner {
       const header = hash === undefined ? undefined : await this.store.getHeader(hash)
       if (header !== undefined) roots.add(bytesToHex(header.stateRoot).slice(2))
     }
+    const settled: BatchOp[] = []
     for (const [hash, side] of this.sideRoots) {
-      if (side.number <= finalNumber) this.sideRoots.delete(hash)
-      else roots.add(side.root)
+      if (side.number > finalNumber) roots.add(side.root)
+      else {
+        this.sideRoots.delete(hash)
+        settled.push({ type: 'del', key: sideKey(hexToBytes(hash as `0x${string}`)) })
+      }
     }
+    if (settled.length > 0) await this.db.batch(settled)
     return roots
   }
 

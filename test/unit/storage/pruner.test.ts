@@ -1,7 +1,13 @@
 import { spawn } from 'node:child_process'
 import path from 'node:path'
 import t from 'tap'
-import { bytesToHex } from '@ethereumjs/util'
+import { bytesToHex, hexToBytes } from '@ethereumjs/util'
+import { devnetGenesis } from '../../../src/cli/devnetGenesis.js'
+import { decodeBlock, encodeBlock, type Block } from '../../../src/chain/block.js'
+import { parseGenesis } from '../../../src/chain/genesis.js'
+import { addressOf, publicKeyOf } from '../../../src/crypto/secp256k1.js'
+import type { Blockchain } from '../../../src/node/blockchain.js'
+import { DEV_ACCOUNTS } from '../../../src/node/devAccounts.js'
 import { finalityStalled, oldestStateKept, STATE_BLOCKS_KEPT, STATE_BLOCKS_KEPT_MAX, StatePruner } from '../../../src/storage/pruner.js'
 import { markState } from '../../../src/state/trieWalk.js'
 import { createLogger } from '../../../src/util/logger.js'
@@ -105,6 +111,46 @@ t.test('with churn, a pruning chain stays flat while an archive chain grows; ret
   t.ok(await pruned.chain.stateAt((await pruned.chain.headerByNumber(oldest))!.header), 'the oldest kept block answers')
   const archived = await archive.chain.stateAt((await archive.chain.headerByNumber(1n))!.header)
   t.ok(await archived.getStateRoot(), 'the archive answers for block 1')
+})
+
+t.test('a side block above the final one keeps its state across a restart: its branch can still win after a pass', async (t) => {
+  // a 4-witness devnet (dev accounts 0..3): finality needs 3 distinct producers, so the tip is not final
+  const genesisTime = 1_800_000_000_000
+  const { doc } = devnetGenesis({ nodes: 4, timestamp: genesisTime })
+  const genesis = () => parseGenesis(structuredClone(doc))
+  const now = () => genesisTime
+  const keys = [0, 1, 2, 3].map((i) => hexToBytes(DEV_ACCOUNTS[i]!.privateKey as `0x${string}`))
+  const produce = async (chain: Blockchain, slot: bigint): Promise<Block> => {
+    const { owner } = await chain.schedule(slot)
+    const key = keys.find((k) => bytesToHex(addressOf(publicKeyOf(k))) === owner)!
+    return (await chain.produceBlock(key, BigInt(genesisTime) + slot * 1000n, [])).block
+  }
+  const a = await openChain(t, tempDir(t), genesis(), now, { archive: true })
+  const c = await openChain(t, tempDir(t), genesis(), now, { archive: true })
+  const dir = tempDir(t)
+  let b = await openChain(t, dir, genesis(), now, KEPT)
+  const importInto = (chain: Blockchain, block: Block) => chain.importBlock(decodeBlock(encodeBlock(block), chain.common), block.header.timestamp)
+  for (const slot of [1n, 2n, 3n]) {
+    const block = await produce(a.chain, slot)
+    for (const o of [b, c]) t.equal(await importInto(o.chain, block), 'imported')
+  }
+  // A and C each build a block 4 on block 3, in different slots; B hears both: one is a side block
+  const a4 = await produce(a.chain, 4n)
+  const c4 = await produce(c.chain, 5n)
+  const outcomes = [await importInto(b.chain, a4), await importInto(b.chain, c4)]
+  const sideOf = outcomes[1] === 'side' ? { chain: c.chain, block: c4 } : { chain: a.chain, block: a4 }
+  t.ok(outcomes.includes('side'), `B stored one of them as a side block (${outcomes.join(', ')})`)
+  t.ok(b.chain.finalized.header.number < 4n, `and it is above the final block (${b.chain.finalized.header.number})`)
+
+  await b.close()
+  b = await openChain(t, dir, genesis(), now, KEPT)
+  await b.chain.pruneState()
+  t.same(await incompleteRoots(b.chain, b.db, 0n), [], 'after a restart and a pass the canonical roots are whole')
+  await t.resolves(markState(dbReader(b.db), bytesToHex(sideOf.block.header.stateRoot).slice(2), new Set()), "and so is the side block's state")
+  // the side branch grows longer: B must execute its next block on the side block's state
+  const next = await produce(sideOf.chain, 6n)
+  t.equal(await importInto(b.chain, next), 'imported', 'the longer side branch is adopted')
+  t.equal(bytesToHex(b.chain.head.hash), bytesToHex(next.hash), 'B ends on its tip')
 })
 
 t.test('a pass while blocks go on committing leaves every retained root complete', async (t) => {
