@@ -60,7 +60,7 @@ export interface BigStateOptions {
   contracts?: number
   /** storage slots of each contract (default 1,000) */
   slotsPerContract?: number
-  /** empty blocks produced at the end (default 0 in `genesis` mode: the head is then the genesis) */
+  /** empty blocks produced at the end (default 0: in `genesis` mode the head is then the genesis) */
   tailBlocks?: number
   /** the directory to fill (default: a new temp directory); the node's data directory is `<dir>/datadir` */
   dir?: string
@@ -129,6 +129,15 @@ export async function buildBigState(options: BigStateOptions = {}): Promise<BigS
     accounts: options.accounts ?? BIG_STATE_ACCOUNTS,
     contracts: options.contracts ?? DEFAULT_CONTRACTS,
     slotsPerContract: options.slotsPerContract ?? DEFAULT_SLOTS_PER_CONTRACT,
+  }
+  if (opts.mode !== 'genesis' && opts.mode !== 'blocks') throw new RangeError(`buildBigState: mode must be 'genesis' or 'blocks', got ${String(opts.mode)}`)
+  for (const [name, v, min] of [
+    ['accounts', opts.accounts, 1],
+    ['contracts', opts.contracts, 0],
+    ['slotsPerContract', opts.slotsPerContract, 0],
+    ['tailBlocks', options.tailBlocks ?? 0, 0],
+  ] as const) {
+    if (!Number.isInteger(v) || v < min) throw new RangeError(`buildBigState: ${name} must be an integer ≥ ${min}, got ${v}`)
   }
   const say = options.onProgress ?? (() => {})
   const dir = options.dir ?? mkdtempSync(join(os.tmpdir(), 'nfc-big-state-'))

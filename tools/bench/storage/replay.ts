@@ -39,6 +39,7 @@ interface Replay {
 
 /** Produces `blocks` blocks (timed) in a data directory, exports them, imports them into another (timed). */
 async function replay(label: string, blocks: number, transfers: number): Promise<Replay> {
+  if (blocks < 2) throw new Error(`replay ${label}: at least 2 blocks (the rate runs from the first block imported to the last), got ${blocks}`)
   const genesis = devGenesis()
   const dir = mkdtempSync(join(os.tmpdir(), 'nfc-bench-replay-'))
   const source = join(dir, 'source')
