@@ -1,8 +1,10 @@
 /**
  * State pruning (DESIGN §10): a pruning node keeps the state of the last `STATE_BLOCKS_KEPT`
  * canonical blocks, of every block from the last final one up (a branch above it can still be
- * adopted), and of the side blocks stored above the final one in this run; the trie nodes none of
- * those roots reaches are deleted by a periodic mark and sweep (docs/decisions.md):
+ * adopted) — but when that would pass `STATE_BLOCKS_KEPT_MAX` blocks (finality stalled), of the
+ * last `STATE_BLOCKS_KEPT` and the final block only — and of the side blocks stored above the final
+ * one (recorded in the database, so across restarts too); the trie nodes none of those roots
+ * reaches are deleted by a periodic mark and sweep (docs/decisions.md):
  *
  *   1. under the chain's lock: read the retained roots, start recording every node committed;
  *   2. without the lock: mark every node the roots reach (account and storage tries), then list
