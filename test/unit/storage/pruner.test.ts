@@ -43,16 +43,16 @@ t.test('finality stalled: only the newest blocks and the final block keep their 
   const warnings: string[] = []
   const logger = createLogger({ level: 'warn', write: (line) => warnings.push(line) })
   const host = { head: () => c.chain.head.header, finalized: () => final, exclusive: <T>(fn: () => Promise<T>) => fn() }
-  const maxKept = 48n
+  const maxKept = 24n
   const pruner = new StatePruner(c.db, c.chain.state.store, c.chain.store, host, logger, TEST_BLOCKS_KEPT, maxKept)
   t.teardown(() => pruner.close())
 
-  await produceChurn(c.chain, 30)
+  await produceChurn(c.chain, 16)
   await pruner.collect()
   t.equal(pruner.oldestKept(), 2n, `head ${c.chain.head.header.number}: within ${maxKept} blocks of the final one, all of them kept`)
   t.same(warnings, [], 'no warning yet')
 
-  await produceChurn(c.chain, 40)
+  await produceChurn(c.chain, 20)
   const head = c.chain.head.header.number
   const r = await pruner.collect()
   t.ok(r.deleted > 0, `the pass deleted ${r.deleted} nodes`)
@@ -65,7 +65,7 @@ t.test('finality stalled: only the newest blocks and the final block keep their 
   await t.rejects(markState(dbReader(c.db), bytesToHex(between.stateRoot).slice(2), new Set()), { code: 'STATE_MISSING_NODE' }, 'block 3 is collected')
   t.throws(() => pruner.checkAvailable(between), { code: 'STATE_PRUNED' }, 'and a query says pruned')
 
-  await produceChurn(c.chain, 20)
+  await produceChurn(c.chain, 8)
   await pruner.collect()
   t.equal(warnings.length, 1, 'one warning for the stall, not one a pass')
   t.match(warnings[0], /finality stalled: no final block for \d+ blocks; keeping the state of the newest 16 blocks and of the final block 2 only/)
