@@ -132,7 +132,8 @@ export class Blockchain extends EventEmitter<{
     const chain = new Blockchain(opts.common, opts.genesis, o.store, o.state, o.vm, o.genesisHash, o.time, o.head, opts.logger, o.finalized, o.dpos)
     if (opts.archive !== true) {
       const host = { head: () => chain._head.header, finalized: () => chain._finalized.header, exclusive: <T>(fn: () => Promise<T>) => chain.lock.run(fn) }
-      chain.pruner = new StatePruner(opts.db, o.state.store, o.store, host, opts.logger, opts.stateBlocksKept)
+      chain.pruner = new StatePruner(opts.db, o.state.store, o.store, host, opts.logger, opts.stateBlocksKept, opts.stateBlocksMax)
+      await chain.pruner.load()
     }
     await chain.loadConsensus()
     return chain
@@ -338,7 +339,7 @@ export class Blockchain extends EventEmitter<{
     const h = block.header
     this.side.addBlock(block.hash, h.number, h.parentHash)
     this.side.vote(bytesToHex(h.producer), h.number, block.hash)
-    this.pruner?.keepSide(block.hash, h)
+    await this.pruner?.keepSide(block.hash, h)
     for (const [i, c] of confirmations.entries()) await this.countConfirmation(c.witness, c.number, block.confirmations[i]!.blockHash)
     await this.updateFinality()
     await this.followFinalSide()

@@ -44,6 +44,8 @@ export interface OpenOptions {
   archive?: boolean
   /** a pruning node keeps the state of this many last blocks (default 128; tests shrink it) */
   stateBlocksKept?: bigint
+  /** a pruning node keeps at most this many blocks' state while finality lags (default 1,024; tests shrink it) */
+  stateBlocksMax?: bigint
 }
 
 /** What opening a data directory yields: the parts a Blockchain is built from. */

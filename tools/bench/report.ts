@@ -54,3 +54,11 @@ export function opsPerSecond(fn: () => number, ms = 1000): number {
   }
   return (ops * 1000) / (now - start)
 }
+
+/** A positive integer from environment variable `name` (a bench size), `def` when unset; throws on anything else. */
+export function envInt(name: string, def: number): number {
+  const v = process.env[name]
+  const n = v === undefined ? def : Number(v)
+  if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive integer, got ${v}`)
+  return n
+}
