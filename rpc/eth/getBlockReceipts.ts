@@ -3,7 +3,7 @@
  * O(answer): the block's receipt records in one range read; its transactions are not decoded.
  */
 import { findBlock } from '../blocks.js'
-import { formatReceiptRecord } from '../format.js'
+import { formatReceiptRecords } from '../format.js'
 import { blockTag, defineMethod, required } from '../params.js'
 
 export const eth_getBlockReceipts = defineMethod('eth_getBlockReceipts', [required(blockTag)], async ([ref], ctx) => {
@@ -12,6 +12,5 @@ export const eth_getBlockReceipts = defineMethod('eth_getBlockReceipts', [requir
   if (found === null) return null
   const records = await node.chain.store.getReceiptRecords(found.hash)
   if (records === undefined) return null
-  const at = { blockHash: found.hash, blockNumber: found.header.number }
-  return records.map((rec, i) => formatReceiptRecord(at, i, rec))
+  return formatReceiptRecords({ blockHash: found.hash, blockNumber: found.header.number }, records)
 })

@@ -23,7 +23,8 @@ export class RecentTxs {
   /** the blocks indexed, oldest first, with their transaction keys */
   private readonly blocks: { hash: Uint8Array; keys: string[] }[] = []
 
-  constructor(private readonly capacity = 16) {}
+  /** 64 blocks: wallets under load poll receipts many blocks behind the head (see recentBlocks.ts) */
+  constructor(private readonly capacity = 64) {}
 
   add(block: Block): void {
     const keys = block.transactions.map((tx, index) => {

@@ -54,6 +54,8 @@ export type SlotOutcome =
 const LATE_WARN_MS = 100
 /** a late block still gets this share of the budget for its transactions, so it is not an empty one */
 const MIN_BUDGET_SHARE = 5n
+/** kept free before the next slot besides the last block's commit time (timer and hand-over jitter) */
+const TAIL_MARGIN_MS = 50n
 /** passed slots looked at when the producer falls behind (ownership repeats every round) */
 const MAX_PASSED_CHECKED = 64n
 
@@ -67,6 +69,12 @@ export class BlockProducer extends EventEmitter<{ slot: [SlotOutcome]; next: [bi
   private busy: Promise<void> = Promise.resolve()
   /** the last slot handled (produced, missed or not ours) */
   private lastSlot = -1n
+  /**
+   * ms the last block took after its transactions began to stop (state root, roots, commit): on a
+   * slow or busy box it can outgrow the half interval left after the budget, and then every next
+   * block starts late. The transactions of the next block stop early enough for it.
+   */
+  private tailMs = 0n
   readonly address: string
   readonly metrics = new SlotMetrics()
   private readonly timers: Pick<Clock, 'setTimeout' | 'clearTimeout'>
@@ -170,6 +178,7 @@ export class BlockProducer extends EventEmitter<{ slot: [SlotOutcome]; next: [bi
     }
     let startedAt = 0n
     let deadline: bigint | undefined
+    let lastAsk: bigint | undefined
     try {
       await this.opts.poolReady?.()
       // a block for this slot may have been imported while we waited: building on it would fail
@@ -179,18 +188,17 @@ export class BlockProducer extends EventEmitter<{ slot: [SlotOutcome]; next: [bi
         onStart: () => void (startedAt = BigInt(now())),
         shouldStop: () => {
           const t = BigInt(now())
+          lastAsk = t
           // set at the first ask, when the transactions begin: the consensus steps before them
           // (slow on a busy node) must not eat a late block's floor and leave it empty
-          if (deadline === undefined) {
-            const byBudget = slotStart + this.budget
-            const floor = t + this.budget / MIN_BUDGET_SHARE
-            deadline = byBudget > floor ? byBudget : floor
-          }
+          deadline ??= this.deadline(slotStart, t)
           return t >= deadline
         },
       })
+      const end = now()
+      if (lastAsk !== undefined) this.tailMs = BigInt(end) - lastAsk
       const latenessMs = Number(startedAt - slotStart)
-      const buildMs = now() - Number(startedAt)
+      const buildMs = end - Number(startedAt)
       for (const { tx, error } of built.rejected) {
         // a transaction that cannot run now would be picked again every slot: drop it
         txpool.remove(tx.hash(), 'dropped')
@@ -222,6 +230,19 @@ export class BlockProducer extends EventEmitter<{ slot: [SlotOutcome]; next: [bi
       logger.error('block production failed', { slot, error: e })
       this.missed(slot, 'failed')
     }
+  }
+
+  /**
+   * When a block's transactions stop: at the budget, or earlier when the last block's commit
+   * (tailMs) would otherwise run into the next slot; never before the floor, so a late block still
+   * holds transactions. `t` is the first ask, when the transactions begin.
+   */
+  private deadline(slotStart: bigint, t: bigint): bigint {
+    const byBudget = slotStart + this.budget
+    const byTail = slotStart + this.interval - this.tailMs - TAIL_MARGIN_MS
+    const target = byTail < byBudget ? byTail : byBudget
+    const floor = t + this.budget / MIN_BUDGET_SHARE
+    return target > floor ? target : floor
   }
 
   /**

@@ -13,6 +13,9 @@
  * ERC-20 transfer): queries per second of the node's `queryLogs`, next to the naive scan it
  * replaced (every header by number, then receipts and body of every bloom match), same chain.
  *
+ * The eth_call figure is printed next to eth_blockNumber and to Anvil's eth_call on the same token
+ * and requests (Anvil: the optional dev dependency the load group uses; NFC_BENCH_RPC_ANVIL=0 skips).
+ *
  * NFC_BENCH_RPC_MS: measuring time per figure (default 3,000 ms, after 500 ms of warm-up).
  */
 import http from 'node:http'
@@ -266,6 +269,14 @@ export async function run(): Promise<void> {
     const calls = holders.map((h) => req('eth_call', [{ to: TOKEN_ADDRESS, data: `0x${token.balanceOfSelector}${pad32(h.slice(2))}` }, 'latest']))
     const ec = await measure('eth_call balanceOf', rpcUrl, calls)
     row({ name: 'eth_call ERC-20 balanceOf over HTTP', value: ec, unit: 'req/s', baseline, target: '≥ 2,000/s', met: ec >= 2_000 })
+    const anvil = await anvilCall(token, holders, calls, (url) => measure('Anvil eth_call balanceOf', url, calls), progress)
+    if (typeof anvil === 'string') process.stdout.write(`   Anvil eth_call skipped: ${anvil}\n`)
+    else row({ name: 'eth_call ERC-20 balanceOf over HTTP (vs Anvil)', value: ec, unit: 'req/s', baseline: { name: 'Anvil eth_call', value: anvil } })
+    process.stdout.write(
+      `   eth_call ${Math.round(ec)} req/s next to eth_blockNumber ${Math.round(bn)} req/s (same node, same run)` +
+        (typeof anvil === 'string' ? '' : ` and Anvil's eth_call ${Math.round(anvil)} req/s`) +
+        '\n',
+    )
 
     await benchLogs(node, token, LOG_BLOCKS, progress, row)
   } finally {
@@ -273,6 +284,41 @@ export async function run(): Promise<void> {
     await bare.close()
     await running.close()
     rmSync(datadir, { recursive: true, force: true })
+  }
+}
+
+/**
+ * Anvil's eth_call rate on the same token (its runtime code and the holders' balances set with
+ * anvil_setCode / anvil_setStorageAt) and the same request bodies; or why it did not run.
+ * NFC_BENCH_RPC_ANVIL=0 skips it.
+ */
+async function anvilCall(
+  token: Token,
+  holders: string[],
+  calls: string[],
+  measure: (url: string) => Promise<number>,
+  progress: (msg: string) => void,
+): Promise<number | string> {
+  if (process.env.NFC_BENCH_RPC_ANVIL === '0') return 'NFC_BENCH_RPC_ANVIL=0'
+  const { anvilBinary, rpc, startAnvil } = await import('./anvil.js')
+  const { bytesToHex, hexToBytes } = await import('@ethereumjs/util')
+  const { core } = await import('../../src/core/index.js')
+  const bin = anvilBinary()
+  if ('skip' in bin) return bin.skip
+  progress('rpc: starting Anvil')
+  const anvil = await startAnvil(bin.path, 1, 30_000_000n)
+  try {
+    await rpc(anvil.url, 'anvil_setCode', [TOKEN_ADDRESS, bytesToHex(token.runtime)])
+    const value = `0x${pad32(TOKEN_FUNDS.toString(16))}`
+    for (const h of holders) {
+      const slot = bytesToHex(core.keccak256(hexToBytes(`0x${pad32(h.slice(2))}${pad32(token.balancesSlot.toString(16))}`)))
+      await rpc(anvil.url, 'anvil_setStorageAt', [TOKEN_ADDRESS, slot, value])
+    }
+    const got = (await rpc(anvil.url, 'eth_call', (JSON.parse(calls[0]!) as { params: unknown[] }).params)) as string
+    if (BigInt(got) !== TOKEN_FUNDS) throw new Error(`Anvil's balanceOf answered ${got}, expected ${TOKEN_FUNDS}`)
+    return await measure(anvil.url)
+  } finally {
+    await anvil.stop()
   }
 }
 

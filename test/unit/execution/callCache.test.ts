@@ -6,6 +6,7 @@ import t, { type Test } from 'tap'
 import { bytesToHex, hexToBytes } from '@ethereumjs/util'
 import { Interface, getCreateAddress } from 'ethers'
 import { call, CallCaches, estimateGas, type CallEnv, type CallRequest } from '../../../src/execution/call.js'
+import { jumpAnalysesComputed } from '../../../src/execution/jumpAnalysis.js'
 import { WorldState } from '../../../src/state/worldState.js'
 import { devAddress, probeContract } from '../../helpers/inProcessNode.js'
 import { probeCallEnv } from '../../helpers/probeCallEnv.js'
@@ -82,4 +83,17 @@ t.test('one pool serves several blocks', async (t) => {
   t.equal(bytesToHex(await call(env, { to: CONTRACT, data: enc('get') })), word(0x2an), 'same root, other block: same answer')
   const other = { ...fresh, reuse: caches.forBlock(new Uint8Array(32).fill(1), empty) }
   t.equal(bytesToHex(await call(other, { to: CONTRACT, data: enc('get') })), word(0x2an))
+})
+
+t.test("pooled runs analyse a contract's code once, fresh runs every time", async (t) => {
+  const { fresh, reused } = await setup(t)
+  const get = { to: CONTRACT, data: enc('get') }
+  t.equal(bytesToHex(await call(reused, get)), word(0x2an))
+  const afterFirst = jumpAnalysesComputed()
+  t.ok(afterFirst >= 1, 'the first pooled run analysed the code')
+  for (let i = 0; i < 5; i++) t.equal(bytesToHex(await call(reused, { to: CONTRACT, data: enc('map', [BigInt(i)]) })), word(0n))
+  t.equal(bytesToHex(await call(reused, get)), word(0x2an))
+  t.equal(jumpAnalysesComputed(), afterFirst, 'later pooled runs reused the analysis')
+  t.equal(bytesToHex(await call(fresh, get)), word(0x2an))
+  t.equal(jumpAnalysesComputed(), afterFirst, 'a fresh VM (as block execution) takes ethereumjs own path')
 })
