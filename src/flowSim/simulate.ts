@@ -49,8 +49,9 @@ import { packageRoot } from '../core/index.js'
 import { RECEIPT_DOMAIN_TAG, receiptHash, receiptToJson, signReceipt, type FlowReceipt, type SignedReceipt } from '../flow/receipt.js'
 import { sampleRootOfSlices } from '../flow/sampling.js'
 import { bytesOfHexLoose } from '../util/bytes.js'
-import { Auditor, type ProviderAudit } from './audits.js'
-import { newStream, packedSlices, Rng, sendBurst, type Stream } from './traffic.js'
+import { Auditor, type ProviderAudit } from '../flow/sliceAnswers.js'
+import { newStream, packedSlices, type Stream } from '../flow/sampledStream.js'
+import { Rng, sendBurst } from './traffic.js'
 import { forgedReceipts } from './overflowCheat.js'
 
 export type Cheat = 'self-dealing' | 'hop-self-dealing' | 'replay' | 'inflate' | 'split-withdrawals' | 'absent-member' | 'overflow' | 'no-openings'
@@ -129,7 +130,7 @@ export interface Rewards {
   withdrawable: bigint
 }
 
-export type { ProviderAudit } from './audits.js'
+export type { ProviderAudit } from '../flow/sliceAnswers.js'
 
 const ZERO32 = new Uint8Array(32)
 const TICK_MS = 250
