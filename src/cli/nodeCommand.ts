@@ -291,24 +291,24 @@ export function parseP2pFlags(opts: P2pFlagValues, dev: boolean, datadir: string
  * the first line of `--password-file` or a password asked on the terminal, or the plain
  * {"address", "privateKey"} file of `nfc genesis new --insecure-plain-keys`.
  */
-export async function loadWitnessKey(file: string, passwordFile: string | undefined, io: CliIo = processIo()): Promise<Uint8Array> {
-  const text = readKeyText(file)
+export async function loadWitnessKey(file: string, passwordFile: string | undefined, io: CliIo = processIo(), flag = '--witness-key'): Promise<Uint8Array> {
+  const text = readKeyText(file, flag)
   if (!text.startsWith('{')) {
-    if (passwordFile !== undefined) throw new UsageError(`--password-file is for a keystore, but --witness-key ${file} holds a plain key`)
-    return witnessKeyOfHex(file, text)
+    if (passwordFile !== undefined) throw new UsageError(`--password-file is for a keystore, but ${flag} ${file} holds a plain key`)
+    return witnessKeyOfHex(file, text, flag)
   }
-  const json = keystoreJson(file, text)
+  const json = keystoreJson(file, text, flag)
   // `nfc genesis new --insecure-plain-keys` writes {"address", "privateKey"}
   const plain = json as { privateKey?: unknown; crypto?: unknown; Crypto?: unknown }
   if (typeof plain.privateKey === 'string' && plain.crypto === undefined && plain.Crypto === undefined) {
-    if (passwordFile !== undefined) throw new UsageError(`--password-file is for a keystore, but --witness-key ${file} holds a plain key`)
-    return witnessKeyOfHex(file, plain.privateKey)
+    if (passwordFile !== undefined) throw new UsageError(`--password-file is for a keystore, but ${flag} ${file} holds a plain key`)
+    return witnessKeyOfHex(file, plain.privateKey, flag)
   }
   const password = await readPassword({ file: passwordFile, confirm: false, what: `password of ${file}` }, io)
   try {
     return (await decryptKeystore(json, password)).privateKey
   } catch (e) {
-    throw new UsageError(`--witness-key ${file}: ${(e as Error).message}`)
+    throw new UsageError(`${flag} ${file}: ${(e as Error).message}`)
   }
 }
 
@@ -317,28 +317,28 @@ export function readWitnessKey(file: string): Uint8Array {
   return witnessKeyOfHex(file, readKeyText(file))
 }
 
-function readKeyText(file: string): string {
+function readKeyText(file: string, flag = '--witness-key'): string {
   try {
     return readFileSync(file, 'utf8')
       .replace(/^\uFEFF/, '')
       .trim()
   } catch (e) {
-    throw new UsageError(`cannot read --witness-key ${file}: ${(e as Error).message}`)
+    throw new UsageError(`cannot read ${flag} ${file}: ${(e as Error).message}`)
   }
 }
 
-function witnessKeyOfHex(file: string, text: string): Uint8Array {
+function witnessKeyOfHex(file: string, text: string, flag = '--witness-key'): Uint8Array {
   if (!/^(0x)?[0-9a-fA-F]{64}$/.test(text)) {
-    throw new UsageError(`--witness-key ${file} must hold a 32-byte private key in hex (0x…) or an Ethereum v3 keystore (JSON)`)
+    throw new UsageError(`${flag} ${file} must hold a 32-byte private key in hex (0x…) or an Ethereum v3 keystore (JSON)`)
   }
   return hexToBytes(`0x${text.replace(/^0x/, '')}`)
 }
 
-function keystoreJson(file: string, text: string): unknown {
+function keystoreJson(file: string, text: string, flag: string): unknown {
   try {
     return parseKeystoreText(text)
   } catch (e) {
-    throw new UsageError(`--witness-key ${file}: ${e instanceof KeystoreError ? e.message : String(e)}`)
+    throw new UsageError(`${flag} ${file}: ${e instanceof KeystoreError ? e.message : String(e)}`)
   }
 }
 

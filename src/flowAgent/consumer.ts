@@ -19,7 +19,18 @@ import { bytesOfHexLoose } from '../util/bytes.js'
 import { AgentError, AgentErrorCode } from './errors.js'
 import { TunnelLink } from './link.js'
 import { NO_PAYMENT, type PaymentHook } from './payment.js'
-import { decodeClose, decodeReceiptBody, decodeWelcome, FrameKind, jsonBody, MAX_PAYLOAD_BYTES, TUNNEL_VERSION, type Frame, type HelloMsg, type WelcomeMsg } from './tunnel.js'
+import {
+  decodeClose,
+  decodeReceiptBody,
+  decodeWelcome,
+  FrameKind,
+  jsonBody,
+  MAX_PAYLOAD_BYTES,
+  TUNNEL_VERSION,
+  type Frame,
+  type HelloMsg,
+  type WelcomeMsg,
+} from './tunnel.js'
 
 /** wait before a new tunnel after one broke */
 export const RECONNECT_MS = 1000

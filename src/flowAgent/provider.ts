@@ -16,7 +16,17 @@
 import { randomBytes } from 'node:crypto'
 import { createServer, connect, type Server, type Socket } from 'node:net'
 import type { SampleParams } from '../core/index.js'
-import { addrOfPublicKey, hexOf, receiptHash, recoverAddress, RECEIPT_DOMAIN_TAG, signReceipt, ZERO_HASH, type FlowReceipt, type SignedReceipt } from '../flow/receipt.js'
+import {
+  addrOfPublicKey,
+  hexOf,
+  receiptHash,
+  recoverAddress,
+  RECEIPT_DOMAIN_TAG,
+  signReceipt,
+  ZERO_HASH,
+  type FlowReceipt,
+  type SignedReceipt,
+} from '../flow/receipt.js'
 import { sampleRootOfSlices } from '../flow/sampling.js'
 import { newStream, packedSlices, recordSamples, type Stream } from '../flow/sampledStream.js'
 import type { AuditedSession } from '../flow/sliceAnswers.js'
@@ -330,7 +340,8 @@ class ProviderSession {
     const target = connect({ host, port, allowHalfOpen: true })
     s.target = target
     target.setTimeout(CONNECT_TIMEOUT_MS, () => {
-      if (s.phase === 'connecting') target.destroy(Object.assign(new Error(`no connection to ${host}:${port} within ${CONNECT_TIMEOUT_MS} ms`), { code: 'ETIMEDOUT' }))
+      if (s.phase === 'connecting')
+        target.destroy(Object.assign(new Error(`no connection to ${host}:${port} within ${CONNECT_TIMEOUT_MS} ms`), { code: 'ETIMEDOUT' }))
     })
     target.once('connect', () => {
       target.setTimeout(0)

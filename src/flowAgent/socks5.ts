@@ -72,7 +72,9 @@ export function parseRequest(buf: Uint8Array): Parsed<SocksTarget> {
   if (buf.length < 4) return INCOMPLETE
   const cmd = buf[1]!
   if (cmd !== CMD_CONNECT) {
-    throw new AgentError(AgentErrorCode.SOCKS_UNSUPPORTED_COMMAND, `SOCKS command ${cmd} is not served (only CONNECT, 1)`, { reply: Reply.COMMAND_NOT_SUPPORTED })
+    throw new AgentError(AgentErrorCode.SOCKS_UNSUPPORTED_COMMAND, `SOCKS command ${cmd} is not served (only CONNECT, 1)`, {
+      reply: Reply.COMMAND_NOT_SUPPORTED,
+    })
   }
   const atyp = buf[3]!
   let host: string

@@ -95,7 +95,8 @@ export interface CloseMsg {
 
 /** One wire frame. */
 export function encodeFrame(seq: number, kind: FrameKind, streamId: number, body: Uint8Array = EMPTY, payload: Uint8Array = EMPTY): Uint8Array {
-  if (body.length + KIND_STREAM_BYTES > MAX_HEADER_BYTES) throw badFrame('header', `a ${body.length}-byte body is above ${MAX_HEADER_BYTES - KIND_STREAM_BYTES}`)
+  if (body.length + KIND_STREAM_BYTES > MAX_HEADER_BYTES)
+    throw badFrame('header', `a ${body.length}-byte body is above ${MAX_HEADER_BYTES - KIND_STREAM_BYTES}`)
   if (payload.length > MAX_PAYLOAD_BYTES) throw badFrame('payload', `${payload.length} bytes is above ${MAX_PAYLOAD_BYTES}`)
   const headerLen = KIND_STREAM_BYTES + body.length
   const out = new Uint8Array(FRAME_PREFIX_BYTES + headerLen + payload.length)
@@ -197,7 +198,12 @@ export function decodeWelcome(body: Uint8Array): WelcomeMsg {
   need(isAddress(o.provider), 'WELCOME', 'provider', 'expected a 0x 20-byte address')
   need(isHex(o.sessionId, 32), 'WELCOME', 'sessionId', 'expected 32 bytes of 0x hex')
   need(isHex(o.sampleSeed, 32), 'WELCOME', 'sampleSeed', 'expected 32 bytes of 0x hex')
-  need(Number.isInteger(o.sampleRate) && (o.sampleRate as number) >= 0 && (o.sampleRate as number) <= 2 ** 32, 'WELCOME', 'sampleRate', 'expected an integer 0..2^32')
+  need(
+    Number.isInteger(o.sampleRate) && (o.sampleRate as number) >= 0 && (o.sampleRate as number) <= 2 ** 32,
+    'WELCOME',
+    'sampleRate',
+    'expected an integer 0..2^32',
+  )
   need(Number.isInteger(o.sliceLen) && (o.sliceLen as number) >= 1 && (o.sliceLen as number) <= 4096, 'WELCOME', 'sliceLen', 'expected an integer 1..4096')
   return {
     version: TUNNEL_VERSION,
@@ -255,4 +261,3 @@ export function decodeReceiptBody(body: Uint8Array): SignedReceipt {
     throw badFrame('RECEIPT', (e as Error).message)
   }
 }
-

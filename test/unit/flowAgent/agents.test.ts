@@ -7,7 +7,7 @@
  * bounded unpaid amount; a tunnel cut mid-transfer leaves receipts only up to what was
  * acknowledged and the next session counts from zero (nothing counted twice).
  */
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { createHash, randomBytes } from 'node:crypto'
 import { connect, createServer, type Server, type Socket } from 'node:net'
 import { checkReceiptSignatures, hexOf, receiptHash, ZERO_HASH, type SignedReceipt } from '../../../src/flow/receipt.js'
@@ -68,7 +68,7 @@ class FakeChain implements ProviderChain {
 }
 
 /** a TCP server that sends `size` random bytes on each connection, then ends; it records what it was sent */
-async function source(t: Tap.Test, size: number): Promise<{ port: number; data: Buffer; received: () => number }> {
+async function source(t: Test, size: number): Promise<{ port: number; data: Buffer; received: () => number }> {
   const data = randomBytes(size)
   let received = 0
   const server = createServer((s) => {
@@ -80,12 +80,12 @@ async function source(t: Tap.Test, size: number): Promise<{ port: number; data: 
   return { port: (server.address() as { port: number }).port, data, received: () => received }
 }
 
-async function listen(t: Tap.Test, server: Server): Promise<void> {
+async function listen(t: Test, server: Server): Promise<void> {
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()))
   t.teardown(() => new Promise<void>((r) => server.close(() => r())))
 }
 
-async function agents(t: Tap.Test, chain: FakeChain, opts: { maxUnpaidBytes?: bigint; providerPort?: (port: number) => Promise<number> } = {}) {
+async function agents(t: Test, chain: FakeChain, opts: { maxUnpaidBytes?: bigint; providerPort?: (port: number) => Promise<number> } = {}) {
   const provider = new ProviderAgent({ key: devKey(2), host: '127.0.0.1', port: 0, chain, receiptIntervalMs: 100, ...opts })
   const port = await provider.start()
   t.teardown(() => provider.stop())
@@ -186,7 +186,10 @@ t.test('a consumer that stops co-signing has its tunnel closed after a bounded u
   t.match(closeReason, /unpaid/, `CLOSE says why: ${closeReason}`)
   t.equal(provider.stats.closedUnpaid, 1)
   const frameSlack = 256n * 1024n
-  t.ok(link.received.payloadBytes <= maxUnpaid + frameSlack, `it got ${link.received.payloadBytes} bytes, at most the bound + one read (${maxUnpaid + frameSlack})`)
+  t.ok(
+    link.received.payloadBytes <= maxUnpaid + frameSlack,
+    `it got ${link.received.payloadBytes} bytes, at most the bound + one read (${maxUnpaid + frameSlack})`,
+  )
   t.equal(chain.accepted.length, 0, 'nothing was receipted')
 })
 
