@@ -85,7 +85,7 @@ t.test('curl through the consumer and provider agents: 50 MB intact, the reward 
   writeFileSync(providerKey, toHex(provider.key))
   writeFileSync(consumerKey, toHex(consumer.key))
 
-  const unpledged = await runScript(CLI, ['flow', 'provide', '--key', providerKey, '--listen', '127.0.0.1:0', '--rpc', url], 60_000)
+  const unpledged = await runScript(CLI, ['flow', 'provide', '--key', providerKey, '--listen', '127.0.0.1:0', '--rpc', url], 120_000)
   t.equal(unpledged.code, 1, 'an unpledged provider does not start')
   t.match(unpledged.err, /is not a pledged node.*--pledge/, `and says how to pledge: ${unpledged.err.trim()}`)
 
@@ -94,7 +94,7 @@ t.test('curl through the consumer and provider agents: 50 MB intact, the reward 
   await prov.line(/advertised tcp:\/\/127\.0\.0\.1:\d+ on chain/, 'the provider advertised')
   t.match(prov.out(), /pledging 0x[0-9a-f]{40} as an edge node/, 'it pledged itself')
 
-  const listed = await runScript(CLI, ['flow', 'providers', '--rpc', url], 60_000)
+  const listed = await runScript(CLI, ['flow', 'providers', '--rpc', url], 120_000)
   t.equal(listed.code, 0)
   t.match(listed.out, new RegExp(`${provider.address}\\s+EN\\s+pledge [\\d.]+ NFC\\s+tcp://127\\.0\\.0\\.1:${port}`), 'nfc flow providers lists its endpoint')
 
