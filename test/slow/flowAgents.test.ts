@@ -145,6 +145,14 @@ t.test('curl through the consumer and provider agents: 50 MB intact, the reward 
   t.ok(diff * 100n <= carried, `settled ${total} bytes, the HTTP server carried ${carried}: within 1% (off by ${diff})`)
   t.ok(total >= BigInt(FILE_BYTES), 'at least the file')
 
+  // settled at the checkpoint's submission; paid at its application, after the challenge window
+  // (the chain carried no other traffic: its cumulative bytes reach the session's total then)
+  await waitFor(
+    async () => (BigInt((await rpc(url, 'flow_getStats')).cumulativeBytes) === total ? true : undefined),
+    180_000,
+    'the checkpoints applied',
+  )
+
   // the curve pays M(total) − M(0) (the chain carried no other traffic), 90% to the provider;
   // split per cycle, so each cycle's floor may lose a wei
   const rewards = await rpc(url, 'flow_getRewards', [provider.address])
