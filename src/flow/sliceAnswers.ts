@@ -79,13 +79,6 @@ export class Auditor {
     this.bySession.set(hexOf(s.id), s)
   }
 
-  /** whether every cycle polled so far has its checkpoint applied or voided (nothing left to answer) */
-  get allSettled(): boolean {
-    if (this.first === null || this.last === null) return true
-    for (let c = this.first; c <= this.last; c++) if (!this.settled.has(c)) return false
-    return true
-  }
-
   private checkpoint(cycle: bigint): Promise<CheckpointJson | null> {
     return this.call('flow_getCheckpoint', [`0x${cycle.toString(16)}`]) as Promise<CheckpointJson | null>
   }

@@ -147,11 +147,7 @@ t.test('curl through the consumer and provider agents: 50 MB intact, the reward 
 
   // settled at the checkpoint's submission; paid at its application, after the challenge window
   // (the chain carried no other traffic: its cumulative bytes reach the session's total then)
-  await waitFor(
-    async () => (BigInt((await rpc(url, 'flow_getStats')).cumulativeBytes) === total ? true : undefined),
-    180_000,
-    'the checkpoints applied',
-  )
+  await waitFor(async () => (BigInt((await rpc(url, 'flow_getStats')).cumulativeBytes) === total ? true : undefined), 180_000, 'the checkpoints applied')
 
   // the curve pays M(total) − M(0) (the chain carried no other traffic), 90% to the provider;
   // split per cycle, so each cycle's floor may lose a wei
