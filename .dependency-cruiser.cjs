@@ -89,6 +89,12 @@ module.exports = {
     ),
     layer('flowSim', '^src/flowSim/', under('src/util', 'src/core', 'src/chain', 'src/flow', 'src/flowSim'), 'flowSim: util, core, chain, flow (formats)'),
     layer(
+      'flowAgent',
+      '^src/flowAgent/',
+      `${under('src/util', 'src/core', 'src/crypto', 'src/chain', 'src/flow', 'src/flowAgent')}|^src/execution/system/abi/`,
+      'flowAgent: util, core, crypto, chain, flow (formats, sampled streams, slice answers), the static ABI JSON',
+    ),
+    layer(
       'explorer',
       '^src/explorer/',
       `${under('src/explorer', 'src/execution/system/abi')}|^src/chain/systemAddresses\\.ts$`,

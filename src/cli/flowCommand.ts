@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util'
 import { DEV_ACCOUNTS } from '../node/devAccounts.js'
 import { progressLine, UsageError } from './io.js'
 import { CHEATS, CROWD_SESSIONS_PER_TICK, formatSummary, simulate, SPLIT_PARTS, type Cheat } from '../flowSim/simulate.js'
+import { AGENT_DETAILS, AGENT_USAGE } from './flowAgentCommand.js'
 
 const HELP = `nfc flow — Proof of Valuable Flow tools
 
@@ -14,6 +15,7 @@ Usage:
                     [--cheat self-dealing|hop-self-dealing|replay|inflate|split-withdrawals|absent-member|overflow|no-openings|crowd-out]
                     [--funder-key HEX] [--seed N]
                     [--no-wait]
+${AGENT_USAGE}
 
   simulate      C consumers and P providers exchange real byte streams for S seconds; both ends
                 count them with the WASM packet counter, sign cumulative receipts, and submit
@@ -56,7 +58,9 @@ Options:
   --funder-key HEX  private key that pays for the set-up (default: dev account 0 of the dev chain)
   --seed N          seed of the keys and the traffic (default 1)
   --no-wait         do not wait for the checkpoint to be applied before printing rewards
-  -h, --help        this text`
+  -h, --help        this text
+
+${AGENT_DETAILS}`
 
 function count(flag: string, v: string | undefined, def: number, max: number): number {
   if (v === undefined) return def
@@ -69,6 +73,9 @@ export async function flowCommand(argv: string[]): Promise<number> {
   if (sub === undefined || sub === '--help' || sub === '-h' || sub === 'help') {
     process.stdout.write(HELP + '\n')
     return sub === undefined ? 2 : 0
+  }
+  if (sub === 'provide' || sub === 'consume' || sub === 'providers') {
+    return (await import('./flowAgentCommand.js')).flowAgentCommand(sub, rest, HELP)
   }
   if (sub !== 'simulate') {
     process.stderr.write(`nfc flow: unknown subcommand "${sub}"\n\n${HELP}\n`)

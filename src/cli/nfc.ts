@@ -27,6 +27,7 @@ Usage:
   nfc export [--dev | --genesis FILE] [--datadir DIR] [--from N] [--to M] --out FILE [--force]
   nfc import FILE [--dev | --genesis FILE] [--datadir DIR]
   nfc flow simulate [--rpc URL] [--consumers C] [--providers P] [--seconds S] [--cheat KIND] …
+  nfc flow provide|consume|providers …   (the traffic agents; \`nfc flow --help\`)
   nfc names register|renew|set|transfer|release NAME --key FILE [--rpc URL] …
   nfc names resolve NAME | list [--owner ADDRESS]   [--rpc URL] [--json]
   nfc bench [group…]   (the benchmarks of \`npm run bench\`; \`nfc bench --help\` lists the groups)
@@ -47,7 +48,8 @@ Commands:
   import    import such a file into a stopped node's data directory, every block verified as
             one from the network (blocks already present are skipped)
   flow      Proof of Valuable Flow tools (\`simulate\`: consumers and providers carry real bytes,
-            sign receipts and submit them to a running node)
+            sign receipts and submit them to a running node; \`provide\` / \`consume\`: the
+            traffic agents, a SOCKS5 proxy whose bytes are receipted; \`providers\`: endpoints)
   names     names on chain (name → owner, node id, endpoint; registering locks NFC for the term)
   bench     the DESIGN §8 benchmarks (WASM core, recovery, blocks, RPC, PoVF, devnets, load),
             each figure next to its same-run baseline and target

@@ -9,7 +9,7 @@ import { join } from 'node:path'
 import { packageRoot } from '../core/index.js'
 import type { SignedReceipt } from '../flow/receipt.js'
 import { bytesOfHexLoose } from '../util/bytes.js'
-import type { Stream } from './traffic.js'
+import type { Stream } from '../flow/sampledStream.js'
 
 /** A system contract's ABI as shipped in src/execution/system/abi (`IName.json`). */
 export function abi(name: string): InterfaceAbi {

@@ -10,9 +10,9 @@
  *
  * Randomness is a seeded xorshift: a run with the same seed sends the same bytes.
  */
-import { core, initialCounterState, type CounterState, type SampleParams } from '../core/index.js'
+import { core, type SampleParams } from '../core/index.js'
 import { concatBytes } from '../flow/receipt.js'
-import { makeOpening, openingIndex, openingSeed, type SliceOpening } from '../flow/sampling.js'
+import { recordSamples, type Stream } from '../flow/sampledStream.js'
 
 export class Rng {
   private x: number
@@ -46,23 +46,6 @@ export class Rng {
 }
 
 const HEADER_LEN = 40
-
-/** One direction of a session: the next packet seq and the two ends' counters. */
-export interface Stream {
-  nextSeq: number
-  sender: CounterState
-  receiver: CounterState
-  /** sampled slice hashes of the sender, 32 bytes each, in stream order */
-  slices: Uint8Array[]
-  /** the packets whose slices were sampled, for openings: pktSeq → first sliceLen payload bytes */
-  sampledPayloads: Map<number, Uint8Array>
-  /** the sampled packets' seqs, in stream order (`slices[i]` is the slice hash of `sampledSeqs[i]`) */
-  sampledSeqs: number[]
-}
-
-export function newStream(): Stream {
-  return { nextSeq: 0, sender: initialCounterState(), receiver: initialCounterState(), slices: [], sampledPayloads: new Map(), sampledSeqs: [] }
-}
 
 function frame(seq: number, header: Uint8Array, payload: Uint8Array): Uint8Array {
   const f = new Uint8Array(10 + header.length + payload.length)
@@ -110,36 +93,6 @@ export function sendBurst(stream: Stream, rng: Rng, bytes: number, sample: Sampl
   const r = core.countPackets(concatBytes(...received), stream.receiver, sample)
   stream.sender = s.state
   stream.receiver = r.state
-  for (let i = 0; i < s.sampledSeqs.length; i++) {
-    stream.slices.push(s.sliceHashes.slice(32 * i, 32 * i + 32))
-    stream.sampledSeqs.push(s.sampledSeqs[i]!)
-    const p = payloads.get(s.sampledSeqs[i]!)
-    if (p !== undefined) stream.sampledPayloads.set(s.sampledSeqs[i]!, p)
-  }
+  recordSamples(stream, s, (pktSeq) => payloads.get(pktSeq))
   return { sent: BigInt(s.payloadBytes), received: BigInt(r.payloadBytes), wireBytes: wire.length, packets }
-}
-
-/** The sender's sampled slice hashes packed back to back (what sampleRootOfSlices takes). */
-export function packedSlices(stream: Stream): Uint8Array {
-  // (no spread: a long run samples more slices than a call can take arguments)
-  const out = new Uint8Array(32 * stream.slices.length)
-  stream.slices.forEach((h, i) => out.set(h, 32 * i))
-  return out
-}
-
-/**
- * The provider's answer to a slice challenge on the receipt that committed to the first `count`
- * sampled slices of `stream` (its sampleRoot): the leaf openingIndex(openingSeed(seedHash,
- * sessionId, seq), count) with its Merkle path, as FlowRewards.openSlice takes it.
- */
-export function openingFor(stream: Stream, count: number, seedHash: Uint8Array, sessionId: Uint8Array, seq: bigint): SliceOpening {
-  if (!Number.isInteger(count) || count < 1 || count > stream.sampledSeqs.length) {
-    throw new RangeError(`the receipt committed to ${count} slices but the stream sampled ${stream.sampledSeqs.length}`)
-  }
-  const slices = stream.sampledSeqs.slice(0, count).map((pktSeq) => {
-    const slice = stream.sampledPayloads.get(pktSeq)
-    if (slice === undefined) throw new RangeError(`no payload kept for sampled packet ${pktSeq}`)
-    return { pktSeq, slice }
-  })
-  return makeOpening(slices, openingIndex(openingSeed(seedHash, sessionId, seq), count))
 }

@@ -1,5 +1,5 @@
 /** The traffic simulator's options, cheats and summary (`nfc flow simulate`, simulate.ts). */
-import type { ProviderAudit } from './audits.js'
+import type { ProviderAudit } from '../flow/sliceAnswers.js'
 
 export type Cheat =
   'self-dealing' | 'hop-self-dealing' | 'replay' | 'inflate' | 'split-withdrawals' | 'absent-member' | 'overflow' | 'no-openings' | 'crowd-out'
@@ -76,4 +76,4 @@ export interface Rewards {
   withdrawable: bigint
 }
 
-export type { ProviderAudit } from './audits.js'
+export type { ProviderAudit } from '../flow/sliceAnswers.js'

@@ -28,6 +28,10 @@ const GROUPS: Group[] = [
     what: 'PoVF: receipts verified on the side-chain (2 signatures each, worker pool) vs noble; the watcher first look at a checkpoint vs checkFraud per candidate; slice openings, WASM vs JS',
   },
   {
+    name: 'flowAgents',
+    what: 'traffic agents: 256 MiB through nfc flow consume → provide (SOCKS5, in-process, loopback) vs direct TCP; CPU cost of the packet counter per GB',
+  },
+  {
     name: 'storage',
     what: 'disk per block, pruned (default) vs --archive: empty blocks and a transfer to a fresh address each block, after compaction',
   },

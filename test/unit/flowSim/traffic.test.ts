@@ -7,7 +7,8 @@
 import t from 'tap'
 import { core } from '../../../src/core/index.js'
 import { openingIndex, openingSeed, sampleRootOfSlices, verifyOpening } from '../../../src/flow/sampling.js'
-import { newStream, openingFor, packedSlices, Rng, sendBurst } from '../../../src/flowSim/traffic.js'
+import { newStream, openingFor, packedSlices } from '../../../src/flow/sampledStream.js'
+import { Rng, sendBurst } from '../../../src/flowSim/traffic.js'
 
 const h = (s: string): Uint8Array => core.keccak256(new TextEncoder().encode(s))
 

@@ -1,12 +1,13 @@
 /**
- * The providers' side of the slice audits in `nfc flow simulate` (DESIGN §12 "Audits run by
- * themselves"): the node's watchers challenge a seeded fraction of each checkpoint's entries
- * (Evidence.challengeSlice); a provider answers with FlowRewards.openSlice, the opening of the
- * leaf the seed block picks (traffic.ts openingFor), or its entry is voided when the window ends.
+ * The providers' side of the slice audits (DESIGN §12 "Audits run by themselves"): the nodes'
+ * watchers challenge a seeded fraction of each checkpoint's entries (Evidence.challengeSlice); a
+ * provider answers with FlowRewards.openSlice, the opening of the leaf the seed block picks
+ * (sampledStream.ts openingFor), or its entry is voided when the window ends. Used by `nfc flow
+ * simulate` (src/flowSim, for all its providers) and `nfc flow provide` (src/flowAgent, for one).
  */
 import type { Contract, Signer, TransactionResponse } from 'ethers'
 import { bytesOfHexLoose, hexOf } from '../util/bytes.js'
-import { openingFor, type Stream } from './traffic.js'
+import { openingFor, type Stream } from './sampledStream.js'
 
 /** the checkpoints are read at most this often (the traffic loop calls `poll` every tick) */
 const POLL_INTERVAL_MS = 1000
@@ -71,6 +72,11 @@ export class Auditor {
     private readonly log: (line: string) => void,
   ) {
     this.bySession = new Map(sessions.map((s) => [hexOf(s.id), s]))
+  }
+
+  /** a session that started after the auditor: its entries are answered from now on */
+  addSession(s: AuditedSession): void {
+    this.bySession.set(hexOf(s.id), s)
   }
 
   private checkpoint(cycle: bigint): Promise<CheckpointJson | null> {

@@ -1,0 +1,286 @@
+/**
+ * `nfc flow provide`, `nfc flow consume` and `nfc flow providers`: the traffic agents
+ * (src/flowAgent) from the command line — flags parsed and checked here, the chain reached over
+ * `--rpc`, a progress line each second, and a summary when the agent stops (SIGINT / SIGTERM).
+ */
+import { isIP } from 'node:net'
+import { parseArgs } from 'node:util'
+import { formatEther } from 'ethers'
+import { ConsumerAgent, type ConsumerStats } from '../flowAgent/consumer.js'
+import { ProviderAgent, type ProviderStats } from '../flowAgent/provider.js'
+import { ChainRpc, ROLES, RpcProviderChain } from '../flowAgent/rpcChain.js'
+import { addressOfKey } from '../crypto/keystore.js'
+import { loadKeyFile } from './keyFile.js'
+import { progressLine, UsageError } from './io.js'
+
+/** the agents' usage lines of `nfc flow --help` */
+export const AGENT_USAGE = `  nfc flow provide  --key FILE --listen HOST:PORT [--rpc URL] [--password-file FILE]
+                    [--advertise URL] [--pledge] [--max-unpaid BYTES]
+  nfc flow consume  --key FILE --provider ADDRESS|URL --listen 127.0.0.1:PORT [--rpc URL]
+                    [--password-file FILE]
+  nfc flow providers [--rpc URL]`
+
+/** the agents' part of `nfc flow --help`: what each does and its options */
+export const AGENT_DETAILS = `  provide       an edge node's provider agent: consumers' tunnels on --listen (TCP), a SOCKS5
+                proxy (CONNECT; IPv4, IPv6, domain names) for the streams inside; counts the bytes
+                both ways with the WASM packet counter, has the consumer co-sign cumulative
+                receipts in-band, submits them (flow_submitReceipt) and answers the slice
+                challenges on them. Needs a pledged provider (NodeRegistry): --pledge pledges the
+                edge-node minimum from the key's account if it is not. Advertises its endpoint on
+                chain (a transaction to itself) unless that is already the newest advert.
+  consume       a consumer's agent: a local SOCKS5 endpoint on --listen for any application
+                (curl --socks5-hostname 127.0.0.1:PORT URL); co-signs only receipts its own counts
+                cover. The provider is an address (its advertised endpoint is looked up) or
+                tcp://HOST:PORT. Its fuel is paid from its NB escrow for the provider (NB.escrow).
+  providers     the pledged nodes and the endpoints they advertised
+
+Agent options:
+  --key FILE            the agent's account: a 0x-hex private key or an Ethereum v3 keystore
+  --password-file FILE  the keystore's password is its first line (else asked on the terminal)
+  --listen HOST:PORT    where to listen (PORT 0: any free port, printed at start)
+  --provider A|URL      consume: the provider's address, or tcp://HOST:PORT
+  --advertise URL       provide: the endpoint advertised (default tcp://HOST:PORT of --listen;
+                        required when --listen is a wildcard address)
+  --pledge              provide: pledge as an edge node if the key's account is not pledged
+  --max-unpaid BYTES    provide: bytes a consumer may take past its last co-signed receipt before
+                        the provider stops sending and, 10 s later, closes the tunnel
+                        (default 33554432, 32 MiB)`
+
+/** HOST:PORT or [IPv6]:PORT; `allowZero` for a port to listen on (0: any free one) */
+export function parseHostPort(flag: string, v: string, allowZero: boolean): { host: string; port: number } {
+  const m = /^\[([0-9a-fA-F:.]+)\]:(\d+)$/.exec(v) ?? /^([^:\s[\]]+):(\d+)$/.exec(v)
+  const port = m === null ? NaN : Number(m[2])
+  if (m === null || !Number.isInteger(port) || port > 65_535 || (port === 0 && !allowZero)) {
+    throw new UsageError(`--${flag} wants HOST:PORT (IPv6 as [ADDR]:PORT, port 1–65535${allowZero ? ', or 0 for any' : ''}), got "${v}"`)
+  }
+  if (v.startsWith('[') && isIP(m[1]!) !== 6) throw new UsageError(`--${flag}: "${m[1]}" is not an IPv6 address`)
+  return { host: m[1]!, port }
+}
+
+/** tcp://HOST:PORT */
+export function parseTunnelUrl(flag: string, v: string): { host: string; port: number } {
+  if (!v.startsWith('tcp://')) throw new UsageError(`--${flag} wants tcp://HOST:PORT, got "${v}"`)
+  return parseHostPort(flag, v.slice('tcp://'.length), false)
+}
+
+function rpcUrl(v: string | undefined): string {
+  const rpc = v ?? 'http://127.0.0.1:8545'
+  if (!/^https?:\/\/[^\s]+$/.test(rpc)) throw new UsageError(`--rpc wants an http(s) URL, got "${rpc}"`)
+  return rpc
+}
+
+function required(flag: string, v: string | undefined): string {
+  if (v === undefined) throw new UsageError(`--${flag} is required`)
+  return v
+}
+
+const AGENT_OPTIONS = {
+  rpc: { type: 'string' },
+  key: { type: 'string' },
+  'password-file': { type: 'string' },
+  listen: { type: 'string' },
+  provider: { type: 'string' },
+  advertise: { type: 'string' },
+  pledge: { type: 'boolean' },
+  'max-unpaid': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const
+
+/** the options `sub` takes (the others are refused with a clear error) */
+const ALLOWED: Record<string, string[]> = {
+  provide: ['rpc', 'key', 'password-file', 'listen', 'advertise', 'pledge', 'max-unpaid', 'help'],
+  consume: ['rpc', 'key', 'password-file', 'listen', 'provider', 'help'],
+  providers: ['rpc', 'help'],
+}
+
+const mb = (b: bigint) => `${(Number(b) / 1e6).toFixed(2)} MB`
+
+/** `nfc flow provide|consume|providers`; returns the exit code. */
+export async function flowAgentCommand(sub: 'provide' | 'consume' | 'providers', argv: string[], help: string): Promise<number> {
+  let values: ReturnType<typeof parseArgs<{ args: string[]; options: typeof AGENT_OPTIONS; strict: true }>>['values']
+  try {
+    values = parseArgs({ args: argv, options: AGENT_OPTIONS, strict: true }).values
+    if (values.help) {
+      process.stdout.write(help + '\n')
+      return 0
+    }
+    for (const k of Object.keys(values)) if (!ALLOWED[sub]!.includes(k)) throw new UsageError(`--${k} is not an option of nfc flow ${sub}`)
+  } catch (e) {
+    process.stderr.write(`nfc flow ${sub}: ${(e as Error).message}\n\nRun \`nfc flow --help\` for the options.\n`)
+    return 2
+  }
+  try {
+    if (sub === 'providers') return await listProviders(rpcUrl(values.rpc))
+    if (sub === 'provide') return await provide(values)
+    return await consume(values)
+  } catch (e) {
+    const usage = e instanceof UsageError
+    const err = e as Error & { cause?: { code?: string } }
+    const refused = err.cause?.code === 'ECONNREFUSED' || /ECONNREFUSED|fetch failed/.test(err.message)
+    process.stderr.write(`nfc flow ${sub}: ${refused ? `no node answers at ${values.rpc ?? 'http://127.0.0.1:8545'}` : err.message}\n`)
+    return usage ? 2 : 1
+  }
+}
+
+async function listProviders(url: string): Promise<number> {
+  const rpc = await ChainRpc.connect(url)
+  try {
+    const nodes = await rpc.providers()
+    if (nodes.length === 0) process.stdout.write('no pledged nodes\n')
+    for (const n of nodes) {
+      process.stdout.write(
+        `${n.address}  ${ROLES[n.role as 1 | 2 | 3] ?? n.role}  pledge ${formatEther(n.pledge)} NFC  ${n.endpoint ?? '(no endpoint advertised)'}\n`,
+      )
+    }
+    return 0
+  } finally {
+    rpc.close()
+  }
+}
+
+type Values = Partial<Record<'rpc' | 'key' | 'password-file' | 'listen' | 'provider' | 'advertise' | 'max-unpaid', string>> & { pledge?: boolean }
+
+/** resolves when SIGINT or SIGTERM arrives */
+function untilSignal(): Promise<string> {
+  return new Promise((resolve) => {
+    const on = (sig: string) => () => resolve(sig)
+    process.once('SIGINT', on('SIGINT'))
+    process.once('SIGTERM', on('SIGTERM'))
+  })
+}
+
+async function provide(v: Values): Promise<number> {
+  const listen = parseHostPort('listen', required('listen', v.listen), true)
+  const wildcard = listen.host === '0.0.0.0' || listen.host === '::'
+  if (v.advertise === undefined && wildcard)
+    throw new UsageError(`--listen ${v.listen} is a wildcard address: give --advertise tcp://HOST:PORT, the address consumers reach`)
+  if (v.advertise !== undefined) parseTunnelUrl('advertise', v.advertise)
+  const maxUnpaid = v['max-unpaid']
+  if (maxUnpaid !== undefined && (!/^\d+$/.test(maxUnpaid) || BigInt(maxUnpaid) < 65_536n)) {
+    throw new UsageError(`--max-unpaid wants a byte count of at least 65536, got "${maxUnpaid}"`)
+  }
+  const url = rpcUrl(v.rpc)
+  const key = await loadKeyFile(required('key', v.key), v['password-file'])
+  const rpc = await ChainRpc.connect(url)
+  const log = (l: string) => process.stdout.write(l + '\n')
+  const agentAddress = addressOfKey(key).toLowerCase()
+  const node = await rpc.nodeOf(agentAddress)
+  if (node.role === 0 || node.exited) {
+    if (v.pledge !== true) {
+      const min = await rpc.minPledge(3)
+      rpc.close()
+      throw new Error(
+        `${agentAddress} is not a pledged node${node.exited ? ' (it exited)' : ''}: receipts of an unpledged provider are refused. ` +
+          `Pledge it with \`nfc flow provide --pledge …\` (${formatEther(min)} NFC from its account, the edge-node minimum) or NodeRegistry.pledge(3)`,
+      )
+    }
+    log(`pledging ${agentAddress} as an edge node: ${formatEther(await rpc.pledge(key))} NFC`)
+  }
+  const chain = new RpcProviderChain(rpc, key, log)
+  const agent = new ProviderAgent({
+    key,
+    host: listen.host,
+    port: listen.port,
+    chain,
+    log,
+    ...(maxUnpaid === undefined ? {} : { maxUnpaidBytes: BigInt(maxUnpaid) }),
+  })
+  const port = await agent.start()
+  const endpoint = v.advertise ?? `tcp://${listen.host.includes(':') ? `[${listen.host}]` : listen.host}:${port}`
+  log(`provider ${agent.address} listening on ${listen.host}:${port} (chain ${rpc.chainId})`)
+  log((await rpc.advertise(key, endpoint)) ? `advertised ${endpoint} on chain` : `${endpoint} is already advertised on chain`)
+  const progress = progressLine()
+  let rewards = await rpc.rewardsOf(agent.address)
+  const startRewards = rewards
+  const ticker = setInterval(() => {
+    progress.update(`providing: ${providerLine(agent.stats)}, rewards so far ${formatEther(rewards)} NFC`)
+    void rpc.rewardsOf(agent.address).then(
+      (r) => (rewards = r),
+      () => {},
+    )
+  }, 1000)
+  const sig = await untilSignal()
+  clearInterval(ticker)
+  progress.done()
+  log(`${sig}: closing the tunnels (a last receipt each)`)
+  await agent.stop()
+  const audit = await chain.stop().catch((e: Error) => {
+    log(`could not count the slice challenges from the chain: ${e.message}`)
+    return chain.audit
+  })
+  rewards = await rpc.rewardsOf(agent.address).catch(() => rewards)
+  rpc.close()
+  const s = agent.stats
+  log(
+    [
+      `summary: ${providerLine(s)}`,
+      `  receipts rejected: ${s.receiptsRejected}${Object.entries(s.reasons)
+        .map(([r, n]) => ` (${n}× ${r})`)
+        .join('')}; tunnels closed unpaid: ${s.closedUnpaid}`,
+      `  slice challenges on its entries: ${audit.challenged}, answered ${audit.answered}, voided ${audit.voided}`,
+      `  traffic rewards: ${formatEther(rewards)} NFC (+${formatEther(rewards - startRewards)} during this run; receipts of open cycles are paid after their checkpoint)`,
+    ].join('\n'),
+  )
+  return 0
+}
+
+function providerLine(s: ProviderStats): string {
+  return (
+    `${s.openTunnels} tunnels open (${s.tunnels} in all), ${s.streams} streams, carried ${mb(s.bytesDown)} down / ${mb(s.bytesUp)} up, ` +
+    `${s.receiptsAccepted} receipts accepted (${mb(s.bytesReceipted)})`
+  )
+}
+
+async function consume(v: Values): Promise<number> {
+  const listen = parseHostPort('listen', required('listen', v.listen), true)
+  const target = required('provider', v.provider)
+  const isAddress = /^0x[0-9a-fA-F]{40}$/.test(target)
+  const direct = isAddress ? null : parseTunnelUrl('provider', target)
+  const url = rpcUrl(v.rpc)
+  const key = await loadKeyFile(required('key', v.key), v['password-file'])
+  const rpc = await ChainRpc.connect(url)
+  const log = (l: string) => process.stdout.write(l + '\n')
+  try {
+    let endpoint = direct
+    if (isAddress) {
+      const advertised = await rpc.endpointOf(target.toLowerCase())
+      if (advertised === null)
+        throw new Error(`provider ${target} advertised no endpoint on chain (nfc flow providers lists those that did); give --provider tcp://HOST:PORT`)
+      endpoint = parseTunnelUrl('provider', advertised)
+      log(`provider ${target.toLowerCase()} advertises ${advertised}`)
+    }
+    const agent = new ConsumerAgent({
+      key,
+      listenHost: listen.host,
+      listenPort: listen.port,
+      providerHost: endpoint!.host,
+      providerPort: endpoint!.port,
+      chainId: rpc.chainId,
+      log,
+      ...(isAddress ? { provider: target.toLowerCase() } : {}),
+    })
+    const port = await agent.start()
+    const provider = agent.provider!
+    log(`consumer ${agent.address}: SOCKS5 on ${listen.host}:${port}, through provider ${provider} (chain ${rpc.chainId})`)
+    const escrow = await rpc.escrowOf(agent.address, provider)
+    if (escrow === 0n) log(`warning: ${agent.address} has no NB in escrow for ${provider}: the chain refuses receipts without it (NB.escrow)`)
+    const progress = progressLine()
+    const ticker = setInterval(() => progress.update(`consuming: ${consumerLine(agent.stats)}`), 1000)
+    const sig = await untilSignal()
+    clearInterval(ticker)
+    progress.done()
+    log(`${sig}: closing the tunnel (the provider's last receipt first)`)
+    await agent.stop()
+    log(`summary: ${consumerLine(agent.stats)}`)
+    return 0
+  } finally {
+    rpc.close()
+  }
+}
+
+function consumerLine(s: ConsumerStats): string {
+  return (
+    `${s.tunnels} tunnels, ${s.streams} streams, received ${mb(s.bytesDown)}, sent ${mb(s.bytesUp)}, ` +
+    `${s.receiptsCosigned} receipts co-signed (${mb(s.bytesCosigned)}), ${s.receiptsRefused} refused`
+  )
+}

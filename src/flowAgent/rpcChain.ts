@@ -1,0 +1,235 @@
+/**
+ * The agents' view of the main chain over its JSON-RPC (ethers for the contract calls): the
+ * provider's pledge (NodeRegistry), its advertised endpoint, the consumer's NB escrow, receipt
+ * submission (flow_submitReceipt) and the provider's answers to slice challenges (the shared
+ * flow/sliceAnswers.ts Auditor, polled once a second).
+ *
+ * Endpoint adverts: NodeRegistry has no field for one, so a provider advertises by a transaction
+ * to itself, value 0, whose data is the UTF-8 text `ENDPOINT_PREFIX` + URL; the newest such
+ * transaction of a pledged node (nfc_getTransactionsByAddress, then the transaction's input) is
+ * its endpoint (docs/decisions.md).
+ */
+import { Contract, JsonRpcProvider, NonceManager, toUtf8Bytes, toUtf8String, Wallet, type TransactionResponse } from 'ethers'
+import { SYSTEM_CONTRACTS } from '../chain/systemAddresses.js'
+import registryAbi from '../execution/system/abi/INodeRegistry.json' with { type: 'json' }
+import nbAbi from '../execution/system/abi/INB.json' with { type: 'json' }
+import flowRewardsAbi from '../execution/system/abi/IFlowRewards.json' with { type: 'json' }
+import { receiptToJson, type SignedReceipt } from '../flow/receipt.js'
+import { Auditor, type AuditedSession, type ProviderAudit } from '../flow/sliceAnswers.js'
+import { bytesOfHexLoose, hexOf } from '../util/bytes.js'
+import type { ProviderChain } from './provider.js'
+
+/** the data of an endpoint advert: this prefix, then the URL */
+export const ENDPOINT_PREFIX = 'nfc-flow-endpoint:v1 '
+/** NodeRegistry roles (1 RN, 2 CN, 3 EN); a provider pledges as an edge node */
+export const ROLES = { 1: 'RN', 2: 'CN', 3: 'EN' } as const
+export const EN_ROLE = 3
+/** the flow cycle and head are read at most this often */
+const POSITION_TTL_MS = 1000
+/** transactions of a node read when looking for its newest advert */
+const ADVERT_HISTORY = 100
+
+export class RpcCallError extends Error {
+  constructor(
+    readonly code: number,
+    message: string,
+    readonly data?: unknown,
+  ) {
+    super(message)
+  }
+}
+
+export interface NodeRecord {
+  address: string
+  role: number
+  pledge: bigint
+  exited: boolean
+}
+
+/** One node's JSON-RPC, as the agents use it. */
+export class ChainRpc {
+  private id = 0
+  readonly provider: JsonRpcProvider
+
+  private constructor(
+    readonly url: string,
+    readonly chainId: bigint,
+  ) {
+    this.provider = new JsonRpcProvider(url, Number(chainId), { staticNetwork: true, pollingInterval: 250 })
+  }
+
+  static async connect(url: string): Promise<ChainRpc> {
+    const probe = new ChainRpc(url, 0n)
+    const chainId = BigInt(await probe.call<string>('eth_chainId'))
+    probe.provider.destroy()
+    return new ChainRpc(url, chainId)
+  }
+
+  async call<T>(method: string, params: unknown[] = []): Promise<T> {
+    const res = await fetch(this.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: ++this.id, method, params }),
+    })
+    const body = (await res.json()) as { result?: T; error?: { code: number; message: string; data?: unknown } }
+    if (body.error) throw new RpcCallError(body.error.code, body.error.message, body.error.data)
+    return body.result as T
+  }
+
+  private registry(): Contract {
+    return new Contract(SYSTEM_CONTRACTS.nodeRegistry, registryAbi, this.provider)
+  }
+
+  async nodeOf(address: string): Promise<NodeRecord> {
+    const [role, pledge, exitTime] = (await this.registry().getFunction('nodeOf')(address)) as [bigint, bigint, bigint]
+    return { address: address.toLowerCase(), role: Number(role), pledge, exited: exitTime !== 0n }
+  }
+
+  async minPledge(role: number): Promise<bigint> {
+    return (await this.registry().getFunction('minPledge')(role)) as bigint
+  }
+
+  /** pledges `key`'s account as an edge node with the minimum pledge */
+  async pledge(key: Uint8Array): Promise<bigint> {
+    const amount = await this.minPledge(EN_ROLE)
+    const wallet = new Wallet(hexOf(key), this.provider)
+    await mined(
+      (this.registry().connect(wallet) as Contract).getFunction('pledge')(EN_ROLE, { value: amount }) as Promise<TransactionResponse>,
+      'NodeRegistry.pledge',
+    )
+    return amount
+  }
+
+  /** the NB `consumer` holds in escrow for `provider` (NB wei) */
+  async escrowOf(consumer: string, provider: string): Promise<bigint> {
+    const [amount] = (await new Contract(SYSTEM_CONTRACTS.nb, nbAbi, this.provider).getFunction('escrowOf')(consumer, provider)) as [bigint, bigint]
+    return amount
+  }
+
+  /** the newest endpoint `node` advertised, or null */
+  async endpointOf(node: string): Promise<string | null> {
+    const page = await this.call<{ transactions?: { hash: string; direction: string }[] }>('nfc_getTransactionsByAddress', [node, { limit: ADVERT_HISTORY }])
+    for (const tx of page.transactions ?? []) {
+      if (tx.direction !== 'self') continue
+      const full = await this.call<{ input: string } | null>('eth_getTransactionByHash', [tx.hash])
+      const url = full === null ? null : advertUrl(full.input)
+      if (url !== null) return url
+    }
+    return null
+  }
+
+  /** advertises `url` for `key`'s account (a self-transaction), unless it is already the newest advert */
+  async advertise(key: Uint8Array, url: string): Promise<boolean> {
+    const wallet = new Wallet(hexOf(key), this.provider)
+    if ((await this.endpointOf(wallet.address.toLowerCase())) === url) return false
+    await mined(wallet.sendTransaction({ to: wallet.address, value: 0n, data: hexOf(toUtf8Bytes(ENDPOINT_PREFIX + url)) }), 'the endpoint advert')
+    return true
+  }
+
+  /** every pledged node that has not exited, with its newest advert (null: none) */
+  async providers(): Promise<(NodeRecord & { endpoint: string | null })[]> {
+    const out: (NodeRecord & { endpoint: string | null })[] = []
+    for (const role of [1, 2, 3]) {
+      const nodes = (await this.registry().getFunction('nodesByRole')(role)) as string[]
+      for (const a of nodes) out.push({ ...(await this.nodeOf(a)), endpoint: await this.endpointOf(a.toLowerCase()) })
+    }
+    return out
+  }
+
+  /** flow_getRewards: the NFC wei `address` earned so far (locked + unlocking + withdrawable + withdrawn) */
+  async rewardsOf(address: string): Promise<bigint> {
+    const r = await this.call<{ locked: string; unlocking: string; withdrawable: string; withdrawn: string }>('flow_getRewards', [address])
+    return BigInt(r.locked) + BigInt(r.unlocking) + BigInt(r.withdrawable) + BigInt(r.withdrawn)
+  }
+
+  close(): void {
+    this.provider.destroy()
+  }
+}
+
+/** The URL of an advert's transaction input, or null when it is not one. */
+export function advertUrl(input: string): string | null {
+  if (!/^0x([0-9a-fA-F]{2})+$/.test(input)) return null
+  let text: string
+  try {
+    text = toUtf8String(bytesOfHexLoose(input))
+  } catch {
+    return null
+  }
+  return text.startsWith(ENDPOINT_PREFIX) ? text.slice(ENDPOINT_PREFIX.length) : null
+}
+
+async function mined(sent: Promise<TransactionResponse>, what: string): Promise<void> {
+  const tx = await sent
+  const r = await tx.wait()
+  if (r === null || r.status !== 1) throw new Error(`${what}: transaction ${tx.hash} failed`)
+}
+
+/**
+ * ProviderChain over JSON-RPC: receipts submitted with flow_submitReceipt, the sample seed the
+ * finalized block's hash, and the sessions' slice challenges answered once a second.
+ */
+export class RpcProviderChain implements ProviderChain {
+  readonly chainId: bigint
+  readonly audit: ProviderAudit
+  private readonly auditor: Auditor
+  private cached: { at: number; cycle: bigint; head: bigint } | null = null
+  private readonly timer: NodeJS.Timeout
+
+  constructor(
+    private readonly rpc: ChainRpc,
+    key: Uint8Array,
+    log: (line: string) => void,
+  ) {
+    this.chainId = rpc.chainId
+    const signer = new NonceManager(new Wallet(hexOf(key), rpc.provider))
+    const address = new Wallet(hexOf(key)).address.toLowerCase()
+    this.audit = { address, cheater: false, challenged: 0, answered: 0, voided: 0 }
+    const flowRewards = new Contract(SYSTEM_CONTRACTS.flowRewards, flowRewardsAbi, rpc.provider)
+    this.auditor = new Auditor((m, p) => rpc.call(m, p), [], [this.audit], [address], [signer], flowRewards, log)
+    this.timer = setInterval(() => void this.tick(), POSITION_TTL_MS)
+  }
+
+  private async tick(): Promise<void> {
+    try {
+      const { cycle } = await this.position()
+      await this.auditor.poll(cycle)
+    } catch {
+      // the node is busy or gone: the next tick retries (submissions report their own errors)
+    }
+  }
+
+  async position(): Promise<{ cycle: bigint; head: bigint }> {
+    if (this.cached !== null && Date.now() - this.cached.at < POSITION_TTL_MS) return this.cached
+    const [side, head] = await Promise.all([this.rpc.call<{ cycle: string }>('flow_getSideChain'), this.rpc.call<string>('eth_blockNumber')])
+    this.cached = { at: Date.now(), cycle: BigInt(side.cycle), head: BigInt(head) }
+    return this.cached
+  }
+
+  async sampleSeed(): Promise<Uint8Array> {
+    const b = await this.rpc.call<{ hash: string }>('eth_getBlockByNumber', ['finalized', false])
+    return bytesOfHexLoose(b.hash)
+  }
+
+  async submit(r: SignedReceipt): Promise<string | null> {
+    try {
+      await this.rpc.call('flow_submitReceipt', [receiptToJson(r)])
+      return null
+    } catch (e) {
+      if (!(e instanceof RpcCallError)) throw e
+      if ((e.data as { code?: string } | undefined)?.code === 'FLOW_WRONG_CYCLE') this.cached = null
+      return (e.data as { code?: string } | undefined)?.code ?? e.message
+    }
+  }
+
+  watch(session: AuditedSession): void {
+    this.auditor.addSession(session)
+  }
+
+  /** stops polling; counts the challenges on this provider's entries from the chain */
+  async stop(): Promise<ProviderAudit> {
+    clearInterval(this.timer)
+    await this.auditor.tally()
+    return this.audit
+  }
+}

@@ -1,0 +1,243 @@
+/**
+ * The provider and consumer agents in-process on real loopback sockets, against a fake chain that
+ * checks receipts the way the side-chain does (both signatures, seq above the last, running totals
+ * not decreasing, prevReceiptHash the last accepted receipt's): bytes through SOCKS5 arrive intact
+ * and the last receipt counts exactly the stream bytes the application wrote and read; an
+ * unreachable target gets its SOCKS reply code; a consumer that never co-signs is cut off after a
+ * bounded unpaid amount; a tunnel cut mid-transfer leaves receipts only up to what was
+ * acknowledged and the next session counts from zero (nothing counted twice).
+ */
+import t, { type Test } from 'tap'
+import { createHash, randomBytes } from 'node:crypto'
+import { connect, createServer, type Server, type Socket } from 'node:net'
+import { checkReceiptSignatures, hexOf, receiptHash, ZERO_HASH, type SignedReceipt } from '../../../src/flow/receipt.js'
+import type { AuditedSession } from '../../../src/flow/sliceAnswers.js'
+import { ConsumerAgent } from '../../../src/flowAgent/consumer.js'
+import { TunnelLink } from '../../../src/flowAgent/link.js'
+import { ProviderAgent, type ProviderChain } from '../../../src/flowAgent/provider.js'
+import { Reply } from '../../../src/flowAgent/socks5.js'
+import { decodeClose, FrameKind, jsonBody } from '../../../src/flowAgent/tunnel.js'
+import { devAddress, devKey } from '../../helpers/inProcessNode.js'
+import { socksConnect } from '../../helpers/socksClient.js'
+
+const CHAIN_ID = 2100n
+
+/** The side-chain's session rules, in memory. */
+class FakeChain implements ProviderChain {
+  readonly chainId = CHAIN_ID
+  readonly accepted: SignedReceipt[] = []
+  readonly rejected: string[] = []
+  readonly watched: AuditedSession[] = []
+  private readonly last = new Map<string, SignedReceipt>()
+  position() {
+    return Promise.resolve({ cycle: 3n, head: 100n })
+  }
+  sampleSeed() {
+    return Promise.resolve(new Uint8Array(32).fill(9))
+  }
+  submit(r: SignedReceipt): Promise<string | null> {
+    checkReceiptSignatures(r)
+    const prev = this.last.get(hexOf(r.sessionId))
+    const why =
+      prev === undefined
+        ? r.prevReceiptHash.every((b, i) => b === ZERO_HASH[i])
+          ? null
+          : 'prevReceiptHash of a first receipt'
+        : r.seq <= prev.seq
+          ? 'FLOW_REPLAY'
+          : r.bytesUp < prev.bytesUp || r.bytesDown < prev.bytesDown
+            ? 'FLOW_TOTAL_DECREASED'
+            : hexOf(r.prevReceiptHash) !== hexOf(receiptHash(prev))
+              ? 'prevReceiptHash'
+              : null
+    if (why !== null) {
+      this.rejected.push(why)
+      return Promise.resolve(why)
+    }
+    this.last.set(hexOf(r.sessionId), r)
+    this.accepted.push(r)
+    return Promise.resolve(null)
+  }
+  watch(s: AuditedSession): void {
+    this.watched.push(s)
+  }
+  /** each session's last accepted receipt */
+  lastOf(): SignedReceipt[] {
+    return [...this.last.values()]
+  }
+}
+
+/** a TCP server that sends `size` random bytes on each connection, then ends; it records what it was sent */
+async function source(t: Test, size: number): Promise<{ port: number; data: Buffer; received: () => number }> {
+  const data = randomBytes(size)
+  let received = 0
+  const server = createServer((s) => {
+    s.on('data', (c: Buffer) => (received += c.length))
+    s.on('error', () => {})
+    s.end(data)
+  })
+  await listen(t, server)
+  return { port: (server.address() as { port: number }).port, data, received: () => received }
+}
+
+async function listen(t: Test, server: Server): Promise<void> {
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()))
+  t.teardown(() => new Promise<void>((r) => server.close(() => r())))
+}
+
+async function agents(t: Test, chain: FakeChain, opts: { maxUnpaidBytes?: bigint; providerPort?: (port: number) => Promise<number> } = {}) {
+  const provider = new ProviderAgent({ key: devKey(2), host: '127.0.0.1', port: 0, chain, receiptIntervalMs: 100, ...opts })
+  const port = await provider.start()
+  t.teardown(() => provider.stop())
+  const consumer = new ConsumerAgent({
+    key: devKey(1),
+    listenHost: '127.0.0.1',
+    listenPort: 0,
+    providerHost: '127.0.0.1',
+    providerPort: opts.providerPort === undefined ? port : await opts.providerPort(port),
+    provider: devAddress(2),
+    chainId: CHAIN_ID,
+  })
+  const socksPort = await consumer.start()
+  t.teardown(() => consumer.stop())
+  return { provider, consumer, socksPort }
+}
+
+const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex')
+
+async function until(what: string, check: () => boolean, timeoutMs = 20_000): Promise<void> {
+  const end = Date.now() + timeoutMs
+  while (!check()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((r) => setTimeout(r, 20))
+  }
+}
+
+t.test('bytes through SOCKS5 arrive intact; the last receipt counts exactly the stream bytes, both ways', async (t) => {
+  const chain = new FakeChain()
+  const src = await source(t, 3 * 1024 * 1024 + 17)
+  const { provider, consumer, socksPort } = await agents(t, chain)
+  const conn = await socksConnect(socksPort, 'localhost', src.port)
+  t.equal(conn.reply, Reply.SUCCEEDED, 'CONNECT to a domain name succeeded')
+  const request = randomBytes(5000)
+  conn.write(request)
+  conn.socket.end()
+  const got = await conn.readAll()
+  t.equal(sha(got), sha(src.data), 'the 3 MiB arrived intact')
+  await until('the target got the upload', () => src.received() === request.length)
+
+  await consumer.stop()
+  await until('the final receipt', () => provider.stats.openTunnels === 0)
+  const [last] = chain.lastOf()
+  t.ok(last, 'receipts were accepted')
+  t.equal(last!.bytesDown, BigInt(conn.read()), 'bytesDown = every byte the application read (SOCKS replies included)')
+  t.equal(last!.bytesUp, BigInt(conn.written()), 'bytesUp = every byte the application wrote (SOCKS requests included)')
+  t.equal(consumer.stats.bytesCosigned, last!.bytesUp + last!.bytesDown, 'the consumer co-signed that total')
+  t.equal(provider.stats.bytesReceipted, last!.bytesUp + last!.bytesDown, "the provider's accepted total")
+  t.same(chain.rejected, [], 'no receipt rejected')
+  t.ok(chain.accepted.length >= 2, `cumulative receipts (${chain.accepted.length})`)
+  t.equal(chain.watched.length, 1, 'the session is watched for openings')
+  const s = chain.watched[0]!
+  t.ok(s.down.sampledSeqs.length > 0 && s.sliceCounts.get(last!.seq) === s.down.sampledSeqs.length, 'the slices the last receipt commits to are kept')
+})
+
+t.test('an unreachable target gets the SOCKS reply code; the tunnel stays up', async (t) => {
+  const chain = new FakeChain()
+  const closed = createServer()
+  await listen(t, closed)
+  const deadPort = (closed.address() as { port: number }).port
+  await new Promise<void>((r) => closed.close(() => r()))
+  const { socksPort } = await agents(t, chain)
+  const refused = await socksConnect(socksPort, '127.0.0.1', deadPort)
+  t.equal(refused.reply, Reply.CONNECTION_REFUSED, 'connection refused → reply 5')
+  const noHost = await socksConnect(socksPort, 'no-such-host.invalid', 80)
+  t.equal(noHost.reply, Reply.HOST_UNREACHABLE, 'unknown domain name → reply 4')
+  const src = await source(t, 1000)
+  const ok = await socksConnect(socksPort, '127.0.0.1', src.port)
+  t.equal(ok.reply, Reply.SUCCEEDED, 'the next stream of the same tunnel still works')
+  t.equal(sha(await ok.readAll()), sha(src.data))
+})
+
+t.test('a consumer that stops co-signing has its tunnel closed after a bounded unpaid amount', async (t) => {
+  const chain = new FakeChain()
+  const src = await source(t, 64 * 1024 * 1024)
+  const maxUnpaid = 1024n * 1024n
+  const provider = new ProviderAgent({ key: devKey(2), host: '127.0.0.1', port: 0, chain, maxUnpaidBytes: maxUnpaid, unpaidGraceMs: 300 })
+  const port = await provider.start()
+  t.teardown(() => provider.stop())
+  // a consumer of its own: hello, one stream to the source, never a COSIGN
+  let closeReason = ''
+  let ended!: () => void
+  const done = new Promise<void>((r) => (ended = r))
+  let welcomed!: () => void
+  const welcome = new Promise<void>((r) => (welcomed = r))
+  const link: TunnelLink = new TunnelLink(connect({ host: '127.0.0.1', port }), {
+    onFrame: (f) => {
+      if (f.kind === FrameKind.WELCOME) welcomed()
+      if (f.kind === FrameKind.CLOSE) closeReason = decodeClose(f.body).reason
+    },
+    onClose: () => ended(),
+  })
+  link.send(FrameKind.HELLO, 0, jsonBody({ version: 1, consumer: devAddress(1), chainId: '0x834' }))
+  await welcome
+  link.send(FrameKind.OPEN, 1)
+  link.send(FrameKind.DATA, 1, undefined, Uint8Array.of(5, 1, 0, 5, 1, 0, 1, 127, 0, 0, 1, src.port >> 8, src.port & 0xff))
+  await done
+  t.match(closeReason, /unpaid/, `CLOSE says why: ${closeReason}`)
+  t.equal(provider.stats.closedUnpaid, 1)
+  const frameSlack = 256n * 1024n
+  t.ok(
+    link.received.payloadBytes <= maxUnpaid + frameSlack,
+    `it got ${link.received.payloadBytes} bytes, at most the bound + one read (${maxUnpaid + frameSlack})`,
+  )
+  t.equal(chain.accepted.length, 0, 'nothing was receipted')
+})
+
+t.test('a tunnel cut mid-transfer: receipts only up to the acknowledged bytes; the next session counts from zero', async (t) => {
+  const chain = new FakeChain()
+  const src = await source(t, 24 * 1024 * 1024)
+  // the consumer reaches the provider through a relay the test cuts
+  const relayed: Socket[] = []
+  const relay = createServer((inbound) => {
+    const out = connect({ host: '127.0.0.1', port: providerPort })
+    relayed.push(inbound, out)
+    inbound.pipe(out).on('error', () => {})
+    out.pipe(inbound).on('error', () => {})
+    inbound.on('error', () => {})
+    out.on('error', () => {})
+  })
+  let providerPort = 0
+  await listen(t, relay)
+  const { provider, consumer, socksPort } = await agents(t, chain, {
+    providerPort: (p) => {
+      providerPort = p
+      return Promise.resolve((relay.address() as { port: number }).port)
+    },
+  })
+  const conn = await socksConnect(socksPort, '127.0.0.1', src.port)
+  conn.socket.on('error', () => {})
+  await until('some receipts and 4 MiB through', () => chain.accepted.length >= 2 && conn.read() >= 4 * 1024 * 1024)
+  for (const s of relayed.splice(0)) s.destroy()
+  await until('the provider noticed', () => provider.stats.openTunnels === 0)
+  const first = chain.lastOf()
+  t.equal(first.length, 1, 'one session so far')
+  const cut = first[0]!
+  t.ok(cut.bytesDown <= consumer.stats.bytesDown, `its last receipt (${cut.bytesDown} down) is within what the consumer received (${consumer.stats.bytesDown})`)
+  t.ok(cut.bytesUp + cut.bytesDown <= consumer.stats.bytesCosigned, 'and within what it co-signed')
+
+  // the consumer makes a new tunnel by itself: a new session, counted from zero
+  const src2 = await source(t, 100_000)
+  await until('a new tunnel', () => consumer.stats.tunnels === 2)
+  const again = await socksConnect(socksPort, '127.0.0.1', src2.port)
+  t.equal(sha(await again.readAll()), sha(src2.data), 'the next transfer arrives intact')
+  await consumer.stop()
+  await until('the final receipt', () => provider.stats.openTunnels === 0)
+  const sessions = chain.lastOf()
+  t.equal(sessions.length, 2, 'two sessions')
+  const second = sessions.find((r) => hexOf(r.sessionId) !== hexOf(cut.sessionId))!
+  t.equal(second.bytesDown, BigInt(again.read()), 'the new session counts only its own bytes')
+  const receipted = sessions.reduce((s, r) => s + r.bytesUp + r.bytesDown, 0n)
+  t.equal(provider.stats.bytesReceipted, receipted, 'accepted totals, each counted once')
+  t.ok(receipted <= consumer.stats.bytesDown + consumer.stats.bytesUp, 'never more than the consumer counted')
+  t.same(chain.rejected, [], 'no receipt rejected')
+})
