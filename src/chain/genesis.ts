@@ -76,6 +76,7 @@ const LATER_PARAMS = {
   flowSignDeadlineSec: DEFAULT_PARAMS.flowSignDeadlineSec,
   flowSelfDealingWindowCycles: DEFAULT_PARAMS.flowSelfDealingWindowCycles,
   flowAuditBps: DEFAULT_PARAMS.flowAuditBps,
+  channelChallengeSec: DEFAULT_PARAMS.channelChallengeSec,
 } as const
 
 /**

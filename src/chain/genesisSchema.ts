@@ -171,6 +171,8 @@ export const paramsSchema = z.object({
   flowLockSec: int(0, SAFE, 2_592_000),
   /** then unlock linearly over this long, seconds (180 days) */
   flowUnlockSec: int(0, SAFE, 15_552_000),
+  /** a payment channel's challenge period, seconds: after the consumer starts closing, the provider can still redeem this long (DESIGN §13) */
+  channelChallengeSec: int(0, SAFE, 86_400),
 })
 
 /** The chain parameters, every one set (a file may leave any out: it gets the default). */

@@ -1,6 +1,6 @@
 /**
- * The native system contracts (DESIGN §7): Staking 0x…1000, NodeRegistry 0x…1001, NB 0x…1003 and Evidence
- * 0x…1004, run as @ethereumjs/evm custom precompiles with Solidity ABIs (sol/*.sol, abi/*.json),
+ * The native system contracts (DESIGN §7): Staking 0x…1000, NodeRegistry 0x…1001, NB 0x…1003, Evidence
+ * 0x…1004 and PaymentChannels 0x…1005, run as @ethereumjs/evm custom precompiles with Solidity ABIs (sol/*.sol, abi/*.json),
  * so wallets call them with ordinary signed transactions and contracts with ordinary CALLs.
  *
  * Wiring a VM (blockchain.ts makeVm, call.ts — every VM that runs transactions or calls):
@@ -57,6 +57,9 @@
  *   Evidence.submitInvalidBlock       50,000 + 6 per 32-byte word of header bytes
  *   Evidence.submitFraudProof         80,000 + 6 per 32-byte word + 30,000 per signer penalised
  *   Evidence.challengeSlice           30,000
+ *   PaymentChannels.open 70,000 · topUp 30,000 · redeem 60,000 · close 25,000 · withdraw 40,000
+ *   PaymentChannels views (channel, channelCount, channelCountOf, challengePeriod) 2,600
+ *   PaymentChannels.channelsOf         2,600 + 200 per id returned (≤ 256)
  *
  * A call whose gas is below what it must be charged fails with out of gas (all its gas used).
  */
@@ -74,6 +77,8 @@ import { nodeRegistry } from './nodeRegistry.js'
 import { nb } from './nb.js'
 import { NB } from '../../consensus/povf/nbStore.js'
 import { staking } from './staking.js'
+import { paymentChannels } from './paymentChannels.js'
+import { PAYMENT_CHANNELS } from '../../consensus/povf/channelStore.js'
 
 export { installSystemHooks, hooksInstalled, systemCallOf, type SystemCall } from './hooks.js'
 export { MIN_GAS, type SystemContract, type SystemFunction, type PrecompileOptions } from './contract.js'
@@ -83,9 +88,10 @@ export { evidence, EVIDENCE_GAS, EvidenceKind } from './evidence.js'
 export { evidenceRefusal, EVIDENCE_ALREADY_APPLIED } from './evidencePrecheck.js'
 export { flowRewards, FLOW_REWARDS_GAS } from './flowRewards.js'
 export { nb, NB_GAS } from './nb.js'
+export { paymentChannels, PAYMENT_CHANNELS_GAS } from './paymentChannels.js'
 
 /** Every native system contract, in address order. */
-export const SYSTEM_CONTRACT_LIST: readonly SystemContract[] = [staking, nodeRegistry, flowRewards, nb, evidence]
+export const SYSTEM_CONTRACT_LIST: readonly SystemContract[] = [staking, nodeRegistry, flowRewards, nb, evidence, paymentChannels]
 
 /** PUSH1 0 PUSH1 0 REVERT: the code the system accounts carry (see the file header). */
 export const SYSTEM_CONTRACT_CODE = hexToBytes('0x60006000fd')
@@ -114,7 +120,7 @@ interface CodeState {
 
 /** Genesis: the system accounts exist with nonce ≥ 1 and SYSTEM_CONTRACT_CODE (balances kept). */
 export async function prepareSystemAccounts(sm: CodeState): Promise<void> {
-  for (const a of [STAKING, NODE_REGISTRY, FLOW_REWARDS, NB, EVIDENCE]) {
+  for (const a of [STAKING, NODE_REGISTRY, FLOW_REWARDS, NB, EVIDENCE, PAYMENT_CHANNELS]) {
     const acc = (await sm.getAccount(a)) ?? new Account()
     if (acc.nonce === 0n) {
       acc.nonce = 1n

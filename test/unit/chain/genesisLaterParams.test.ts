@@ -12,7 +12,7 @@ import { canonicalGenesisJson, parseGenesis } from '../../../src/chain/genesis.j
 import { DEFAULT_PARAMS } from '../../../src/chain/genesisSchema.js'
 import { devGenesis } from '../../helpers/inProcessNode.js'
 
-const LATER = ['flowMaxRateBytesPerSec', 'flowSignDeadlineSec', 'flowSelfDealingWindowCycles', 'flowAuditBps']
+const LATER = ['flowMaxRateBytesPerSec', 'flowSignDeadlineSec', 'flowSelfDealingWindowCycles', 'flowAuditBps', 'channelChallengeSec']
 const DEV_PATH = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../genesis/dev.json')
 
 t.test('flowMaxRateBytesPerSec enters the genesis hash only off its default', async (t) => {
@@ -49,4 +49,18 @@ t.test('flowAuditBps enters the genesis hash only off its default', async (t) =>
   const set = canonicalGenesisJson(devGenesis((x) => (x.params.flowAuditBps = 10_000)))
   t.match(set, /"flowAuditBps":10000/, 'set: part of it')
   t.not(createHash('sha256').update(set).digest('hex'), createHash('sha256').update(plain).digest('hex'), 'so the hash differs')
+})
+
+t.test('channelChallengeSec (issue 19) enters the genesis hash only off its default', async (t) => {
+  const g = devGenesis()
+  t.equal(g.params.channelChallengeSec, 86_400, 'the dev genesis takes the default: 1 day')
+  t.notMatch(canonicalGenesisJson(g), /channelChallengeSec/, 'at its default: not in the canonical form')
+  t.match(canonicalGenesisJson(devGenesis((x) => (x.params.channelChallengeSec = 5))), /"channelChallengeSec":5/, 'set: part of it')
+  for (const bad of [-1, 1.5, '7']) {
+    t.throws(
+      () => parseGenesis({ ...JSON.parse(fs.readFileSync(DEV_PATH, 'utf8')), params: { channelChallengeSec: bad } }),
+      { code: 'GENESIS_INVALID', message: /params\.channelChallengeSec/ },
+      `${JSON.stringify(bad)} is refused`,
+    )
+  }
 })
