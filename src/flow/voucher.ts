@@ -74,7 +74,13 @@ function domainSeparator(chainId: bigint): Uint8Array {
   let sep = separators.get(chainId)
   if (sep === undefined) {
     sep = keccak(
-      concatBytes(DOMAIN_TYPEHASH, keccak(utf8(DOMAIN_NAME)), keccak(utf8(DOMAIN_VERSION)), u256(chainId, 'chainId'), addrWord(SYSTEM_CONTRACTS.paymentChannels)),
+      concatBytes(
+        DOMAIN_TYPEHASH,
+        keccak(utf8(DOMAIN_NAME)),
+        keccak(utf8(DOMAIN_VERSION)),
+        u256(chainId, 'chainId'),
+        addrWord(SYSTEM_CONTRACTS.paymentChannels),
+      ),
     )
     separators.set(chainId, sep)
   }

@@ -28,7 +28,8 @@ export interface Supply {
    * balances of the system contracts that hold other people's NFC: Staking 0x…1000 (votes,
    * unbonding, unclaimed voter rewards), NodeRegistry 0x…1001 (pledges) and FlowRewards
    * 0x…1002 (traffic rewards under lock). `other`: NB 0x…1003 (holds no NFC after a call: a
-   * conversion passes it on) and Evidence 0x…1004 (holds none), so a stray balance still shows,
+   * conversion passes it on), Evidence 0x…1004 and PaymentChannels 0x…1005 (hold none: channels
+   * hold NB, in NB's records), so a stray balance still shows,
    * plus the caller's `extraLocked` accounts.
    */
   locked: { staking: bigint; pledges: bigint; flowRewards: bigint; other: bigint }
@@ -76,7 +77,11 @@ export async function supplyOf(sm: StateAccess, cfg: FlowConfig, opts: SupplyOpt
     trafficMining: await bal(POOLS.trafficMining),
     teamVesting: await bal(POOLS.teamVesting),
   }
-  const other = (await bal(SYSTEM_CONTRACTS.nb)) + (await bal(SYSTEM_CONTRACTS.evidence)) + (await sumOfBalances(sm, opts.extraLocked ?? []))
+  const other =
+    (await bal(SYSTEM_CONTRACTS.nb)) +
+    (await bal(SYSTEM_CONTRACTS.evidence)) +
+    (await bal(SYSTEM_CONTRACTS.paymentChannels)) +
+    (await sumOfBalances(sm, opts.extraLocked ?? []))
   const locked = {
     staking: await bal(SYSTEM_CONTRACTS.staking),
     pledges: await bal(SYSTEM_CONTRACTS.nodeRegistry),

@@ -219,7 +219,14 @@ export const paymentChannels: SystemContract = {
       gas: PAYMENT_CHANNELS_GAS.redeem,
       run: (ctx, [id, amount, signature]) => redeem(ctx, id, amount, signature),
     }),
-    fn({ name: 'close', inputs: ['uint256'], outputs: ['uint256'], mutability: 'nonpayable', gas: PAYMENT_CHANNELS_GAS.close, run: (ctx, [id]) => close(ctx, id) }),
+    fn({
+      name: 'close',
+      inputs: ['uint256'],
+      outputs: ['uint256'],
+      mutability: 'nonpayable',
+      gas: PAYMENT_CHANNELS_GAS.close,
+      run: (ctx, [id]) => close(ctx, id),
+    }),
     fn({
       name: 'withdraw',
       inputs: ['uint256'],

@@ -23,7 +23,14 @@ interface AbiEntry {
   stateMutability?: string
 }
 
-const names = { Staking: 'IStaking', NodeRegistry: 'INodeRegistry', FlowRewards: 'IFlowRewards', NB: 'INB', Evidence: 'IEvidence', PaymentChannels: 'IPaymentChannels' } as const
+const names = {
+  Staking: 'IStaking',
+  NodeRegistry: 'INodeRegistry',
+  FlowRewards: 'IFlowRewards',
+  NB: 'INB',
+  Evidence: 'IEvidence',
+  PaymentChannels: 'IPaymentChannels',
+} as const
 
 const sortAbi = (abi: unknown[]) => [...(abi as AbiEntry[])].sort((a, b) => `${a.type}${a.name}`.localeCompare(`${b.type}${b.name}`))
 

@@ -76,6 +76,10 @@ t.test('refusals, each with its code', async (t) => {
 t.test('malformed fields are format errors, not silent', async (t) => {
   t.throws(() => voucherDigest(CHAIN_ID, { channelId: -1n, provider, amount: 1n }), { code: FlowErrorCode.FLOW_BAD_FORMAT })
   t.throws(() => voucherDigest(CHAIN_ID, { channelId: 1n, provider: 'nobody', amount: 1n }), { code: FlowErrorCode.FLOW_BAD_FORMAT })
-  t.throws(() => voucherDigest(CHAIN_ID, { channelId: 1n, provider: provider.toUpperCase().replace('0X', '0x'), amount: 1n }), { code: FlowErrorCode.FLOW_BAD_FORMAT }, 'addresses are lowercase hex')
+  t.throws(
+    () => voucherDigest(CHAIN_ID, { channelId: 1n, provider: provider.toUpperCase().replace('0X', '0x'), amount: 1n }),
+    { code: FlowErrorCode.FLOW_BAD_FORMAT },
+    'addresses are lowercase hex',
+  )
   t.throws(() => voucherDigest(CHAIN_ID, { channelId: 1n, provider, amount: 1n << 256n }), { code: FlowErrorCode.FLOW_BAD_FORMAT })
 })

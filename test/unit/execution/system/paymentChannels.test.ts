@@ -28,8 +28,7 @@ const CONSUMER = 1
 const PROVIDER = 2
 const STRANGER = 3
 
-const send = (env: TokenEnv, from: number, fn: string, args: unknown[] = [], value = 0n) =>
-  env.send(from, PC_ADDR, PC.encodeFunctionData(fn, args), { value })
+const send = (env: TokenEnv, from: number, fn: string, args: unknown[] = [], value = 0n) => env.send(from, PC_ADDR, PC.encodeFunctionData(fn, args), { value })
 
 async function view(env: TokenEnv, fn: string, args: unknown[] = []) {
   const r = await env.call(at(hex(9)), PC_ADDR, PC.encodeFunctionData(fn, args), { isStatic: true })
@@ -50,7 +49,10 @@ const events = (r: Awaited<ReturnType<TokenEnv['send']>>) =>
 
 /** the consumer's voucher for cumulative `amount` on channel `id` (signer, chain and provider overridable) */
 const voucher = (id: bigint, amount: bigint, o: { signer?: number; chainId?: bigint; provider?: string } = {}) =>
-  '0x' + Buffer.from(signVoucher(o.chainId ?? CHAIN_ID, { channelId: id, provider: o.provider ?? hex(PROVIDER), amount }, devKey(o.signer ?? CONSUMER))).toString('hex')
+  '0x' +
+  Buffer.from(signVoucher(o.chainId ?? CHAIN_ID, { channelId: id, provider: o.provider ?? hex(PROVIDER), amount }, devKey(o.signer ?? CONSUMER))).toString(
+    'hex',
+  )
 
 const redeem = (env: TokenEnv, from: number, id: bigint, amount: bigint, sig = voucher(id, amount)) => send(env, from, 'redeem', [id, amount, sig])
 
@@ -124,7 +126,10 @@ t.test('open and topUp refuse bad input with a reason', async (t) => {
   t.equal(outcome(r), 'ok')
   t.same(events(r), [{ name: 'ToppedUp', args: [id, 2n * NB, 3n * NB] }])
   t.equal((await channel(env, id)).deposit, 3n * NB)
-  t.equal(outcome(await env.call(at(hex(9)), PC_ADDR, PC.encodeFunctionData('channel', [0n]), { isStatic: true })), 'revert: PaymentChannels: unknown channel 0')
+  t.equal(
+    outcome(await env.call(at(hex(9)), PC_ADDR, PC.encodeFunctionData('channel', [0n]), { isStatic: true })),
+    'revert: PaymentChannels: unknown channel 0',
+  )
   await checkSupply(t, env, 'after the refusals and one top-up')
 })
 
@@ -147,9 +152,17 @@ t.test('redeem pays only the increase into the fuel escrow; stale, replayed and 
   t.equal((await channel(env, id)).redeemed, 3n * NB)
   t.equal((await nb.escrowOf(hex(CONSUMER), hex(PROVIDER))).amount, 4n * NB)
 
-  t.match(outcome(await redeem(env, PROVIDER, id, 3n * NB)), /^revert: PaymentChannels: stale voucher: amount 3000000000000000000 is not above the 3000000000000000000 already redeemed$/, 'replayed')
+  t.match(
+    outcome(await redeem(env, PROVIDER, id, 3n * NB)),
+    /^revert: PaymentChannels: stale voucher: amount 3000000000000000000 is not above the 3000000000000000000 already redeemed$/,
+    'replayed',
+  )
   t.match(outcome(await redeem(env, PROVIDER, id, 2n * NB)), /stale voucher/, 'older')
-  t.match(outcome(await redeem(env, PROVIDER, id, 6n * NB)), /voucher amount 6000000000000000000 is above the channel's deposit 5000000000000000000/, 'above the deposit')
+  t.match(
+    outcome(await redeem(env, PROVIDER, id, 6n * NB)),
+    /voucher amount 6000000000000000000 is above the channel's deposit 5000000000000000000/,
+    'above the deposit',
+  )
   const notConsumer = "revert: PaymentChannels: voucher is not signed by the channel's consumer"
   t.equal(outcome(await redeem(env, PROVIDER, id, 4n * NB, voucher(id, 4n * NB, { signer: STRANGER }))), notConsumer, 'wrong signer')
   t.equal(outcome(await redeem(env, PROVIDER, id, 4n * NB, voucher(id, 4n * NB, { chainId: 1n }))), notConsumer, 'signed for another chain')
@@ -175,7 +188,11 @@ t.test('close → challenge period (redeem still allowed, withdraw refused) → 
   t.same(await channel(env, id), { consumer: hex(CONSUMER), provider: hex(PROVIDER), deposit: 5n * NB, redeemed: 0n, closeAt, status: ChannelStatus.Closing })
   t.equal(outcome(await send(env, CONSUMER, 'close', [id])), 'revert: PaymentChannels: channel is already closing')
   t.equal(outcome(await send(env, CONSUMER, 'topUp', [id, NB])), 'revert: PaymentChannels: channel is closing or closed: open a new one')
-  t.equal(outcome(await send(env, CONSUMER, 'withdraw', [id])), `revert: PaymentChannels: the challenge period runs until ${closeAt} (ms)`, 'withdraw before the period')
+  t.equal(
+    outcome(await send(env, CONSUMER, 'withdraw', [id])),
+    `revert: PaymentChannels: the challenge period runs until ${closeAt} (ms)`,
+    'withdraw before the period',
+  )
   env.timeMs = closeAt - 1_000n
   t.equal(outcome(await redeem(env, PROVIDER, id, 2n * NB)), 'ok', 'the provider still redeems during the period')
   t.equal(outcome(await send(env, STRANGER, 'withdraw', [id])), "revert: PaymentChannels: only the channel's consumer withdraws")
