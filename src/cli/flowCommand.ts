@@ -1,6 +1,7 @@
 /**
  * `nfc flow simulate`: the traffic simulator (src/flowSim) against a running node — parses the
- * flags, shows a progress line while it runs, prints the summary.
+ * flags, shows a progress line while it runs, prints the summary. `nfc flow channel` is
+ * channelCommand.ts (imported when it runs).
  */
 import { parseArgs } from 'node:util'
 import { DEV_ACCOUNTS } from '../node/devAccounts.js'
@@ -14,6 +15,7 @@ Usage:
                     [--cheat self-dealing|hop-self-dealing|replay|inflate|split-withdrawals|absent-member|overflow|no-openings]
                     [--funder-key HEX] [--seed N]
                     [--no-wait]
+  nfc flow channel open|topup|close|withdraw|show …   (see nfc flow channel --help)
 
   simulate      C consumers and P providers exchange real byte streams for S seconds; both ends
                 count them with the WASM packet counter, sign cumulative receipts, and submit
@@ -25,6 +27,8 @@ Usage:
                 × capFactor, with a FAIL line if the strategy earned more. The providers
                 answer the slice challenges on their entries (FlowRewards.openSlice); the
                 summary counts each one's entries challenged, answered and voided.
+  channel       NB payment channels to a provider (PaymentChannels 0x…1005): open with a
+                deposit, top up, close, withdraw after the challenge period, show
 
 Options:
   --rpc URL         the node's JSON-RPC (default http://127.0.0.1:8545)
@@ -66,6 +70,7 @@ export async function flowCommand(argv: string[]): Promise<number> {
     process.stdout.write(HELP + '\n')
     return sub === undefined ? 2 : 0
   }
+  if (sub === 'channel') return (await import('./channelCommand.js')).channelCommand(rest)
   if (sub !== 'simulate') {
     process.stderr.write(`nfc flow: unknown subcommand "${sub}"\n\n${HELP}\n`)
     return 2

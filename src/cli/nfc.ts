@@ -27,6 +27,7 @@ Usage:
   nfc export [--dev | --genesis FILE] [--datadir DIR] [--from N] [--to M] --out FILE [--force]
   nfc import FILE [--dev | --genesis FILE] [--datadir DIR]
   nfc flow simulate [--rpc URL] [--consumers C] [--providers P] [--seconds S] [--cheat KIND] …
+  nfc flow channel open|topup|close|withdraw|show [ID] [--key FILE] [--amount NB] [--provider ADDRESS] …
   nfc bench [group…]   (the benchmarks of \`npm run bench\`; \`nfc bench --help\` lists the groups)
   nfc db repair --datadir DIR
   nfc --version [--json]
@@ -44,7 +45,7 @@ Commands:
   import    import such a file into a stopped node's data directory, every block verified as
             one from the network (blocks already present are skipped)
   flow      Proof of Valuable Flow tools (\`simulate\`: consumers and providers carry real bytes,
-            sign receipts and submit them to a running node)
+            sign receipts and submit them to a running node; \`channel\`: NB payment channels)
   bench     the DESIGN §8 benchmarks (WASM core, recovery, blocks, RPC, PoVF, devnets, load),
             each figure next to its same-run baseline and target
   db        \`repair\`: a chain database damaged by a power cut or a disk fault, usable again

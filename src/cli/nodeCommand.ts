@@ -12,9 +12,9 @@ import { CHAIN_DATA_FILES, chaindataDir, removeChainData } from '../node/datadir
 import { isNfcError } from '../util/errors.js'
 import { packageRoot } from '../util/packageRoot.js'
 import { createLogger, LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from '../util/logger.js'
-import { decryptKeystore, KeystoreError, parseKeystoreText } from '../crypto/keystore.js'
+import { loadKeyFile, readHexKeyFile } from './keyFile.js'
 import { loadSettings } from './config.js'
-import { processIo, readPassword, UsageError, type CliIo } from './io.js'
+import { processIo, UsageError, type CliIo } from './io.js'
 import { defaultPoolLimits, type P2pOptions, type PoolLimits } from '../node/node.js'
 import { parseAddressRules } from '../p2p/connectionGate.js'
 
@@ -286,60 +286,16 @@ export function parseP2pFlags(opts: P2pFlagValues, dev: boolean, datadir: string
 }
 
 /**
- * The witness key of `--witness-key FILE`: a 0x-hex private key, an Ethereum v3 keystore (what
- * `nfc keys new` and `nfc genesis new` write, and geth, ethers and MetaMask export) opened with
- * the first line of `--password-file` or a password asked on the terminal, or the plain
- * {"address", "privateKey"} file of `nfc genesis new --insecure-plain-keys`.
+ * The witness key of `--witness-key FILE`: a 0x-hex private key, an Ethereum v3 keystore or the
+ * plain file of `nfc genesis new --insecure-plain-keys` (keyFile.ts).
  */
-export async function loadWitnessKey(file: string, passwordFile: string | undefined, io: CliIo = processIo()): Promise<Uint8Array> {
-  const text = readKeyText(file)
-  if (!text.startsWith('{')) {
-    if (passwordFile !== undefined) throw new UsageError(`--password-file is for a keystore, but --witness-key ${file} holds a plain key`)
-    return witnessKeyOfHex(file, text)
-  }
-  const json = keystoreJson(file, text)
-  // `nfc genesis new --insecure-plain-keys` writes {"address", "privateKey"}
-  const plain = json as { privateKey?: unknown; crypto?: unknown; Crypto?: unknown }
-  if (typeof plain.privateKey === 'string' && plain.crypto === undefined && plain.Crypto === undefined) {
-    if (passwordFile !== undefined) throw new UsageError(`--password-file is for a keystore, but --witness-key ${file} holds a plain key`)
-    return witnessKeyOfHex(file, plain.privateKey)
-  }
-  const password = await readPassword({ file: passwordFile, confirm: false, what: `password of ${file}` }, io)
-  try {
-    return (await decryptKeystore(json, password)).privateKey
-  } catch (e) {
-    throw new UsageError(`--witness-key ${file}: ${(e as Error).message}`)
-  }
+export function loadWitnessKey(file: string, passwordFile: string | undefined, io: CliIo = processIo()): Promise<Uint8Array> {
+  return loadKeyFile(file, passwordFile, '--witness-key', io)
 }
 
 /** A witness key file in hex (the devnet writes these for its nodes). */
 export function readWitnessKey(file: string): Uint8Array {
-  return witnessKeyOfHex(file, readKeyText(file))
-}
-
-function readKeyText(file: string): string {
-  try {
-    return readFileSync(file, 'utf8')
-      .replace(/^\uFEFF/, '')
-      .trim()
-  } catch (e) {
-    throw new UsageError(`cannot read --witness-key ${file}: ${(e as Error).message}`)
-  }
-}
-
-function witnessKeyOfHex(file: string, text: string): Uint8Array {
-  if (!/^(0x)?[0-9a-fA-F]{64}$/.test(text)) {
-    throw new UsageError(`--witness-key ${file} must hold a 32-byte private key in hex (0x…) or an Ethereum v3 keystore (JSON)`)
-  }
-  return hexToBytes(`0x${text.replace(/^0x/, '')}`)
-}
-
-function keystoreJson(file: string, text: string): unknown {
-  try {
-    return parseKeystoreText(text)
-  } catch (e) {
-    throw new UsageError(`--witness-key ${file}: ${e instanceof KeystoreError ? e.message : String(e)}`)
-  }
+  return readHexKeyFile(file, '--witness-key')
 }
 
 /** Asks on the terminal before `--reset` removes anything (y or yes; anything else keeps the data). */

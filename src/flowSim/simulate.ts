@@ -41,14 +41,12 @@
  * the window ends, so it is not paid for them, while the other providers answer and are paid.
  */
 import { Contract, JsonRpcProvider, NonceManager, Wallet, parseEther, formatEther, type InterfaceAbi, type TransactionResponse } from 'ethers'
-import { readFileSync } from 'node:fs'
-import { join } from 'node:path'
 import { keccak256 as keccakHex } from 'ethers'
 import { SYSTEM_CONTRACTS } from '../chain/systemAddresses.js'
-import { packageRoot } from '../core/index.js'
 import { RECEIPT_DOMAIN_TAG, receiptHash, receiptToJson, signReceipt, type FlowReceipt, type SignedReceipt } from '../flow/receipt.js'
 import { sampleRootOfSlices } from '../flow/sampling.js'
 import { bytesOfHexLoose } from '../util/bytes.js'
+import { systemAbiJson } from '../util/systemAbi.js'
 import { Auditor, type ProviderAudit } from './audits.js'
 import { newStream, packedSlices, Rng, sendBurst, type Stream } from './traffic.js'
 import { forgedReceipts } from './overflowCheat.js'
@@ -138,9 +136,7 @@ const SLICE_LEN = 64
 
 /** A system contract's ABI as shipped in src/execution/system/abi (`IName.json`). */
 function abi(name: string): InterfaceAbi {
-  const text = readFileSync(join(packageRoot() ?? '.', 'src', 'execution', 'system', 'abi', `I${name}.json`), 'utf8')
-  const doc = JSON.parse(text) as InterfaceAbi | { abi: InterfaceAbi }
-  return Array.isArray(doc) ? doc : (doc as { abi: InterfaceAbi }).abi
+  return systemAbiJson(name) as InterfaceAbi
 }
 
 const hexToBytes = bytesOfHexLoose
