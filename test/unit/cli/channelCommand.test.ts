@@ -85,8 +85,20 @@ t.test('--key FILE: errors name --key', async (t) => {
 
 t.test('a channel as a text line', async (t) => {
   t.equal(
-    formatChannel({ id: '0x2', consumer: devAddress(1), provider: P, deposit: '0x4563918244f40000', redeemed: '0xde0b6b3a7640000', available: '0x3782dace9d900000', closeAt: '0x0', status: 'open' }),
+    formatChannel({
+      id: '0x2',
+      consumer: devAddress(1),
+      provider: P,
+      deposit: '0x4563918244f40000',
+      redeemed: '0xde0b6b3a7640000',
+      available: '0x3782dace9d900000',
+      closeAt: '0x0',
+      status: 'open',
+    }),
     `channel 2  open  consumer ${devAddress(1)}  provider ${P}  deposit 5.0 NB  redeemed 1.0 NB  available 4.0 NB`,
   )
-  t.match(formatChannel({ id: '0x2', consumer: devAddress(1), provider: P, deposit: '0x1', redeemed: '0x0', available: '0x1', closeAt: '0x1', status: 'closing' }), /closeAt 1970-01-01T00:00:00\.001Z$/)
+  t.match(
+    formatChannel({ id: '0x2', consumer: devAddress(1), provider: P, deposit: '0x1', redeemed: '0x0', available: '0x1', closeAt: '0x1', status: 'closing' }),
+    /closeAt 1970-01-01T00:00:00\.001Z$/,
+  )
 })
