@@ -11,6 +11,7 @@ import registryAbi from '../execution/system/abi/INodeRegistry.json' with { type
 import evidenceAbi from '../execution/system/abi/IEvidence.json' with { type: 'json' }
 import flowRewardsAbi from '../execution/system/abi/IFlowRewards.json' with { type: 'json' }
 import nbAbi from '../execution/system/abi/INB.json' with { type: 'json' }
+import paymentChannelsAbi from '../execution/system/abi/IPaymentChannels.json' with { type: 'json' }
 import { SYSTEM_CONTRACTS } from '../chain/systemAddresses.js'
 
 export interface NamedAbi {
@@ -49,6 +50,7 @@ export const SYSTEM_ABIS: readonly { name: string; address: string; iface: Inter
   { name: 'FlowRewards', address: SYSTEM_CONTRACTS.flowRewards, iface: new Interface(flowRewardsAbi as InterfaceAbi) },
   { name: 'NB', address: SYSTEM_CONTRACTS.nb, iface: nbInterface },
   { name: 'Evidence', address: SYSTEM_CONTRACTS.evidence, iface: new Interface(evidenceAbi as InterfaceAbi) },
+  { name: 'PaymentChannels', address: SYSTEM_CONTRACTS.paymentChannels, iface: new Interface(paymentChannelsAbi as InterfaceAbi) },
 ]
 const SYSTEM_NAMES: Record<string, string> = Object.fromEntries(SYSTEM_ABIS.map((s) => [s.address, s.name]))
 
