@@ -85,6 +85,7 @@ const LATER_PARAMS = {
   nameMinTermSec: DEFAULT_PARAMS.nameMinTermSec,
   nameMaxTermSec: DEFAULT_PARAMS.nameMaxTermSec,
   flowProviderSessionShareBps: DEFAULT_PARAMS.flowProviderSessionShareBps,
+  channelChallengeSec: DEFAULT_PARAMS.channelChallengeSec,
 } as const
 
 /**

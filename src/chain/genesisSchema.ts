@@ -191,6 +191,8 @@ export const paramsSchema = z.object({
   nameMinTermSec: int(1, SAFE, 2_592_000),
   /** longest a name may stay registered ahead of the block time, seconds (10 years of 365 days) */
   nameMaxTermSec: int(1, SAFE, 315_360_000),
+  /** a payment channel's challenge period, seconds: after the consumer starts closing, the provider can still redeem this long (DESIGN §13) */
+  channelChallengeSec: int(0, SAFE, 86_400),
 })
 
 /** The chain parameters, every one set (a file may leave any out: it gets the default). */

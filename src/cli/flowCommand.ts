@@ -1,6 +1,7 @@
 /**
  * `nfc flow simulate`: the traffic simulator (src/flowSim) against a running node — parses the
- * flags, shows a progress line while it runs, prints the summary.
+ * flags, shows a progress line while it runs, prints the summary. `nfc flow channel` is
+ * channelCommand.ts (imported when it runs).
  */
 import { parseArgs } from 'node:util'
 import { DEV_ACCOUNTS } from '../node/devAccounts.js'
@@ -16,6 +17,7 @@ Usage:
                     [--funder-key HEX] [--seed N]
                     [--no-wait]
 ${AGENT_USAGE}
+  nfc flow channel open|topup|close|withdraw|show …   (see nfc flow channel --help)
 
   simulate      C consumers and P providers exchange real byte streams for S seconds; both ends
                 count them with the WASM packet counter, sign cumulative receipts, and submit
@@ -27,6 +29,8 @@ ${AGENT_USAGE}
                 × capFactor, with a FAIL line if the strategy earned more. The providers
                 answer the slice challenges on their entries (FlowRewards.openSlice); the
                 summary counts each one's entries challenged, answered and voided.
+  channel       NB payment channels to a provider (PaymentChannels 0x…1005): open with a
+                deposit, top up, close, withdraw after the challenge period, show
 
 Options:
   --rpc URL         the node's JSON-RPC (default http://127.0.0.1:8545)
@@ -77,6 +81,7 @@ export async function flowCommand(argv: string[]): Promise<number> {
   if (sub === 'provide' || sub === 'consume' || sub === 'providers') {
     return (await import('./flowAgentCommand.js')).flowAgentCommand(sub, rest, HELP)
   }
+  if (sub === 'channel') return (await import('./channelCommand.js')).channelCommand(rest)
   if (sub !== 'simulate') {
     process.stderr.write(`nfc flow: unknown subcommand "${sub}"\n\n${HELP}\n`)
     return 2

@@ -30,6 +30,7 @@ Usage:
   nfc flow provide|consume|providers …   (the traffic agents; \`nfc flow --help\`)
   nfc names register|renew|set|transfer|release NAME --key FILE [--rpc URL] …
   nfc names resolve NAME | list [--owner ADDRESS]   [--rpc URL] [--json]
+  nfc flow channel open|topup|close|withdraw|show [ID] [--key FILE] [--amount NB] [--provider ADDRESS] …
   nfc bench [group…]   (the benchmarks of \`npm run bench\`; \`nfc bench --help\` lists the groups)
   nfc db repair --datadir DIR
   nfc gov propose|vote|list [--rpc URL] [--key FILE] …
@@ -49,7 +50,8 @@ Commands:
             one from the network (blocks already present are skipped)
   flow      Proof of Valuable Flow tools (\`simulate\`: consumers and providers carry real bytes,
             sign receipts and submit them to a running node; \`provide\` / \`consume\`: the
-            traffic agents, a SOCKS5 proxy whose bytes are receipted; \`providers\`: endpoints)
+            traffic agents, a SOCKS5 proxy whose bytes are receipted; \`providers\`: endpoints;
+            \`channel\`: NB payment channels)
   names     names on chain (name → owner, node id, endpoint; registering locks NFC for the term)
   bench     the DESIGN §8 benchmarks (WASM core, recovery, blocks, RPC, PoVF, devnets, load),
             each figure next to its same-run baseline and target

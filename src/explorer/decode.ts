@@ -12,6 +12,7 @@ import evidenceAbi from '../execution/system/abi/IEvidence.json' with { type: 'j
 import namesAbi from '../execution/system/abi/INames.json' with { type: 'json' }
 import flowRewardsAbi from '../execution/system/abi/IFlowRewards.json' with { type: 'json' }
 import nbAbi from '../execution/system/abi/INB.json' with { type: 'json' }
+import paymentChannelsAbi from '../execution/system/abi/IPaymentChannels.json' with { type: 'json' }
 import { SYSTEM_CONTRACTS } from '../chain/systemAddresses.js'
 
 export interface NamedAbi {
@@ -51,6 +52,7 @@ export const SYSTEM_ABIS: readonly { name: string; address: string; iface: Inter
   { name: 'NB', address: SYSTEM_CONTRACTS.nb, iface: nbInterface },
   { name: 'Evidence', address: SYSTEM_CONTRACTS.evidence, iface: new Interface(evidenceAbi as InterfaceAbi) },
   { name: 'Names', address: SYSTEM_CONTRACTS.names, iface: new Interface(namesAbi as InterfaceAbi) },
+  { name: 'PaymentChannels', address: SYSTEM_CONTRACTS.paymentChannels, iface: new Interface(paymentChannelsAbi as InterfaceAbi) },
 ]
 const SYSTEM_NAMES: Record<string, string> = Object.fromEntries(SYSTEM_ABIS.map((s) => [s.address, s.name]))
 

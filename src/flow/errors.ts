@@ -37,6 +37,14 @@ export const FlowErrorCode = {
   FLOW_NOT_PLEDGED: 'FLOW_NOT_PLEDGED',
   /** a receipt whose consumer holds no NB escrow for its provider (nothing pays its fuel) */
   FLOW_NO_ESCROW: 'FLOW_NO_ESCROW',
+  /** a payment-channel voucher for another channel or provider than the one it is checked against (voucher.ts) */
+  FLOW_VOUCHER_WRONG_CHANNEL: 'FLOW_VOUCHER_WRONG_CHANNEL',
+  /** a voucher whose signature does not recover to the channel's consumer (also: another chain id) */
+  FLOW_VOUCHER_BAD_SIGNATURE: 'FLOW_VOUCHER_BAD_SIGNATURE',
+  /** a voucher whose cumulative amount is not above what the channel already redeemed (stale or replayed) */
+  FLOW_VOUCHER_STALE: 'FLOW_VOUCHER_STALE',
+  /** a voucher whose cumulative amount is above the channel's deposit */
+  FLOW_VOUCHER_ABOVE_DEPOSIT: 'FLOW_VOUCHER_ABOVE_DEPOSIT',
 } as const
 export type FlowErrorCode = (typeof FlowErrorCode)[keyof typeof FlowErrorCode]
 

@@ -4,18 +4,14 @@
  * and waiting for a batch of transactions.
  */
 import { JsonRpcProvider, Wallet, keccak256 as keccakHex, type InterfaceAbi, type TransactionResponse } from 'ethers'
-import { readFileSync } from 'node:fs'
-import { join } from 'node:path'
-import { packageRoot } from '../core/index.js'
 import type { SignedReceipt } from '../flow/receipt.js'
 import { bytesOfHexLoose } from '../util/bytes.js'
+import { systemAbiJson } from '../util/systemAbi.js'
 import type { Stream } from '../flow/sampledStream.js'
 
 /** A system contract's ABI as shipped in src/execution/system/abi (`IName.json`). */
 export function abi(name: string): InterfaceAbi {
-  const text = readFileSync(join(packageRoot() ?? '.', 'src', 'execution', 'system', 'abi', `I${name}.json`), 'utf8')
-  const doc = JSON.parse(text) as InterfaceAbi | { abi: InterfaceAbi }
-  return Array.isArray(doc) ? doc : (doc as { abi: InterfaceAbi }).abi
+  return systemAbiJson(name) as InterfaceAbi
 }
 
 export const hexToBytes = bytesOfHexLoose

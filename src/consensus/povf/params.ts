@@ -37,6 +37,8 @@ export interface FlowConfig {
   nbBurnCap: bigint
   lockMs: bigint
   unlockMs: bigint
+  /** a payment channel's challenge period, ms: the provider can still redeem this long after the consumer starts closing (DESIGN §13) */
+  channelChallengeMs: bigint
   /** lowercase 0x address (or null): receives converted NFC after the burn cap; sets the oracle price */
   foundation: string | null
   /** team vesting grants, paid from POOLS.teamVesting */
@@ -76,6 +78,7 @@ export function flowConfigFromParams(p: GenesisParams, foundation: string | null
     nbBurnCap: p.nbBurnCap,
     lockMs: BigInt(p.flowLockSec) * 1000n,
     unlockMs: BigInt(p.flowUnlockSec) * 1000n,
+    channelChallengeMs: BigInt(p.channelChallengeSec) * 1000n,
     foundation,
     vesting,
     gov: {

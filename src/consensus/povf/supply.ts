@@ -28,9 +28,9 @@ export interface Supply {
    * balances of the system contracts that hold other people's NFC: Staking 0x…1000 (votes,
    * unbonding, unclaimed voter rewards), NodeRegistry 0x…1001 (pledges) and FlowRewards
    * 0x…1002 (traffic rewards under lock), Names 0x…1007 (the locks of registered names). `other`:
-   * NB 0x…1003 (holds no NFC after a call: a conversion passes it on), Evidence 0x…1004 and
-   * Governance 0x…1006 (hold none: a grant goes from the shared pool straight to its recipient),
-   * so a stray balance still shows,
+   * NB 0x…1003 (holds no NFC after a call: a conversion passes it on), Evidence 0x…1004,
+   * PaymentChannels 0x…1005 (channels hold NB, in NB's records) and Governance 0x…1006 (a grant
+   * goes from the shared pool straight to its recipient) hold none, so a stray balance still shows,
    * plus the caller's `extraLocked` accounts.
    */
   locked: { staking: bigint; pledges: bigint; flowRewards: bigint; names: bigint; other: bigint }
@@ -82,6 +82,7 @@ export async function supplyOf(sm: StateAccess, cfg: FlowConfig, opts: SupplyOpt
     (await bal(SYSTEM_CONTRACTS.nb)) +
     (await bal(SYSTEM_CONTRACTS.evidence)) +
     (await bal(SYSTEM_CONTRACTS.governance)) +
+    (await bal(SYSTEM_CONTRACTS.paymentChannels)) +
     (await sumOfBalances(sm, opts.extraLocked ?? []))
   const locked = {
     staking: await bal(SYSTEM_CONTRACTS.staking),

@@ -12,6 +12,7 @@ import { currentEb, rewardPerGb } from './curve.js'
 import { coinTime, lockBalances } from './locks.js'
 import { CpStatus, EntryStatus, FlowStore, type EntryRecord } from './store.js'
 import { NbStore } from './nbStore.js'
+import { ChannelStatus, ChannelStore, type Channel } from './channelStore.js'
 
 export interface RewardsView {
   locked: bigint
@@ -156,4 +157,28 @@ export async function readFlowStats(sm: StateAccess, top = 10): Promise<FlowStat
     checkpoints: await fs.checkpointCount(),
     topProviders: providers.slice(0, top),
   }
+}
+
+/** A payment channel (DESIGN §13) with what it can still pay: deposit − redeemed until withdrawn. */
+export interface ChannelView extends Channel {
+  available: bigint
+}
+
+function channelView(c: Channel): ChannelView {
+  return { ...c, available: c.status === ChannelStatus.Closed ? 0n : c.deposit - c.redeemed }
+}
+
+/** The payment channel `id` (null: no such channel). */
+export async function readChannel(sm: StateAccess, id: bigint): Promise<ChannelView | null> {
+  const c = await new ChannelStore(sm).get(id)
+  return c === null ? null : channelView(c)
+}
+
+/** How many channels `address` is a party of, and those at positions start … start + max − 1 (opening order). */
+export async function readChannelsOf(sm: StateAccess, address: Addr, start: bigint, max: bigint): Promise<{ total: bigint; channels: ChannelView[] }> {
+  const store = new ChannelStore(sm)
+  const total = await store.idCount(address)
+  const channels: ChannelView[] = []
+  for (const id of await store.ids(address, start, start + max)) channels.push(channelView((await store.get(id))!))
+  return { total, channels }
 }

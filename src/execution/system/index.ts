@@ -1,8 +1,7 @@
 /**
  * The native system contracts (DESIGN §7): Staking 0x…1000, NodeRegistry 0x…1001, NB 0x…1003, Evidence
- * 0x…1004, Governance 0x…1006 and Names 0x…1007 (DESIGN §14; their accounts are created by their
- * first write, not at genesis), run as @ethereumjs/evm custom precompiles with Solidity ABIs
- * (sol/*.sol, abi/*.json),
+ * 0x…1004, PaymentChannels 0x…1005 (DESIGN §13), Governance 0x…1006 and Names 0x…1007 (DESIGN §14),
+ * run as @ethereumjs/evm custom precompiles with Solidity ABIs (sol/*.sol, abi/*.json),
  * so wallets call them with ordinary signed transactions and contracts with ordinary CALLs.
  *
  * Wiring a VM (blockchain.ts makeVm, call.ts — every VM that runs transactions or calls):
@@ -67,6 +66,9 @@
  *   Names.release                     45,000 + 5,000 per endpoint word
  *   Names.resolve / recordOf           5,000 + 5,000 per endpoint word
  *   Names.lockFor / nameCount          2,600
+ *   PaymentChannels.open 70,000 · topUp 30,000 · redeem 60,000 · close 25,000 · withdraw 40,000
+ *   PaymentChannels views (channel, channelCount, channelCountOf, challengePeriod) 2,600
+ *   PaymentChannels.channelsOf         2,600 + 200 per id returned (≤ 256)
  *
  * A call whose gas is below what it must be charged fails with out of gas (all its gas used).
  */
@@ -86,6 +88,10 @@ import { NB } from '../../consensus/povf/nbStore.js'
 import { staking } from './staking.js'
 import { governance } from './governance.js'
 import { names } from './names.js'
+import { paymentChannels } from './paymentChannels.js'
+import { PAYMENT_CHANNELS } from '../../consensus/povf/channelStore.js'
+import { GOVERNANCE } from '../../consensus/gov/store.js'
+import { NAMES } from '../../consensus/names/store.js'
 
 export { installSystemHooks, hooksInstalled, systemCallOf, type SystemCall } from './hooks.js'
 export { MIN_GAS, type SystemContract, type SystemFunction, type PrecompileOptions } from './contract.js'
@@ -99,8 +105,10 @@ export { governance, GOVERNANCE_GAS } from './governance.js'
 
 export { names, NAMES_GAS } from './names.js'
 
+export { paymentChannels, PAYMENT_CHANNELS_GAS } from './paymentChannels.js'
+
 /** Every native system contract, in address order. */
-export const SYSTEM_CONTRACT_LIST: readonly SystemContract[] = [staking, nodeRegistry, flowRewards, nb, evidence, governance, names]
+export const SYSTEM_CONTRACT_LIST: readonly SystemContract[] = [staking, nodeRegistry, flowRewards, nb, evidence, paymentChannels, governance, names]
 
 export { SYSTEM_CONTRACT_CODE } from './contract.js'
 
@@ -128,7 +136,7 @@ interface CodeState {
 
 /** Genesis: the system accounts exist with nonce ≥ 1 and SYSTEM_CONTRACT_CODE (balances kept). */
 export async function prepareSystemAccounts(sm: CodeState): Promise<void> {
-  for (const a of [STAKING, NODE_REGISTRY, FLOW_REWARDS, NB, EVIDENCE]) {
+  for (const a of [STAKING, NODE_REGISTRY, FLOW_REWARDS, NB, EVIDENCE, PAYMENT_CHANNELS, GOVERNANCE, NAMES]) {
     const acc = (await sm.getAccount(a)) ?? new Account()
     if (acc.nonce === 0n) {
       acc.nonce = 1n

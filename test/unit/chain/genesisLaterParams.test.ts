@@ -23,6 +23,7 @@ const LATER = [
   'nameLockPerYear',
   'nameMinTermSec',
   'nameMaxTermSec',
+  'channelChallengeSec',
 ]
 const DEV_PATH = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../genesis/dev.json')
 
@@ -128,6 +129,20 @@ t.test('flowProviderSessionShareBps (issue 16 crowd-out) enters the genesis hash
     t.throws(
       () => parseGenesis({ ...JSON.parse(fs.readFileSync(DEV_PATH, 'utf8')), params: { flowProviderSessionShareBps: bad } }),
       { code: 'GENESIS_INVALID', message: /params\.flowProviderSessionShareBps/ },
+      `${JSON.stringify(bad)} is refused`,
+    )
+  }
+})
+
+t.test('channelChallengeSec (issue 19) enters the genesis hash only off its default', async (t) => {
+  const g = devGenesis()
+  t.equal(g.params.channelChallengeSec, 86_400, 'the dev genesis takes the default: 1 day')
+  t.notMatch(canonicalGenesisJson(g), /channelChallengeSec/, 'at its default: not in the canonical form')
+  t.match(canonicalGenesisJson(devGenesis((x) => (x.params.channelChallengeSec = 5))), /"channelChallengeSec":5/, 'set: part of it')
+  for (const bad of [-1, 1.5, '7']) {
+    t.throws(
+      () => parseGenesis({ ...JSON.parse(fs.readFileSync(DEV_PATH, 'utf8')), params: { channelChallengeSec: bad } }),
+      { code: 'GENESIS_INVALID', message: /params\.channelChallengeSec/ },
       `${JSON.stringify(bad)} is refused`,
     )
   }

@@ -31,6 +31,7 @@ const names = {
   Evidence: 'IEvidence',
   Governance: 'IGovernance',
   Names: 'INames',
+  PaymentChannels: 'IPaymentChannels',
 } as const
 
 const sortAbi = (abi: unknown[]) => [...(abi as AbiEntry[])].sort((a, b) => `${a.type}${a.name}`.localeCompare(`${b.type}${b.name}`))
