@@ -143,6 +143,29 @@ export class BlockStore {
     this.recent.set(hash, { records, body })
   }
 
+  /**
+   * Snapshot sync's history: blocks below the pivot, verified by their links and signatures but
+   * never executed, so stored without receipts (their receipts, address and log index entries are
+   * absent: eth_getTransactionReceipt answers null for their transactions). Header, body, the
+   * canonical number index and the transaction lookup, in one batch; the head does not move.
+   */
+  async commitHistory(blocks: readonly Block[]): Promise<void> {
+    const ops: BatchOp[] = []
+    for (const { header, hash, transactions, confirmations } of blocks) {
+      ops.push({ type: 'put', key: key(P.header, hash), value: encodeHeader(header) })
+      ops.push({ type: 'put', key: key(P.body, hash), value: encodeBody(transactions, confirmations) })
+      ops.push({ type: 'put', key: key(P.number, u64(header.number)), value: hash })
+      transactions.forEach((tx, i) => ops.push({ type: 'put', key: key(P.tx, tx.hash()), value: concatBytes(hash, u32(i)) }))
+    }
+    await this.db.batch(ops as never)
+    for (const b of blocks) this.cacheHeader(b.hash, b.header)
+  }
+
+  /** Snapshot sync's end: `hash` (stored by commitHistory, its state complete) becomes the head, with `extra` (metadata) in the same synced batch. */
+  async adoptHead(hash: Uint8Array, extra: BatchOp[]): Promise<void> {
+    await this.db.batch([...extra, { type: 'put', key: headKey, value: hash }] as never, { sync: true })
+  }
+
   private async storedReceipts(block: Block): Promise<TxReceipt[]> {
     const receipts = await this.getReceipts(block.hash)
     if (receipts === undefined || receipts.length !== block.transactions.length) {

@@ -491,6 +491,23 @@ export class Blockchain extends EventEmitter<{
     this.state.store.discard()
   }
 
+  /**
+   * Snapshot sync's end (src/node/snapSync.ts): `pivot` is stored with its complete state and the
+   * blocks below it, and was checked final. It becomes the head and the final block; the live
+   * state moves to its root and the consensus bookkeeping is read from that state, as at start-up.
+   */
+  adoptSnapshot(pivot: Head): Promise<void> {
+    return this.lock.run(async () => {
+      await this.store.adoptHead(pivot.hash, [this.store.metaOp('finalized', pivot.hash)])
+      await (this.vm.stateManager as MerkleStateManager).setStateRoot(pivot.header.stateRoot, true)
+      this._head = pivot
+      this._finalized = pivot
+      this.confirmedBy.clear()
+      await this.loadConsensus()
+      this.emit('finalized', pivot)
+    })
+  }
+
   /** Resolves a block number to its canonical header, if any. */
   async headerByNumber(number: bigint): Promise<Head | undefined> {
     const hash = await this.store.getHashByNumber(number)
