@@ -465,7 +465,9 @@ export async function nodeCommand(argv: string[]): Promise<number> {
     const txpool = parseTxPoolFlags(opts)
     const sync = parseSyncFlag(opts.sync)
     if (sync === 'snap' && p2p === null) {
-      throw new UsageError('--sync snap needs P2P, but --p2p is off' + (opts.dev === true && opts.p2p === undefined ? ' (the default with --dev; give --p2p HOST:PORT)' : ''))
+      throw new UsageError(
+        '--sync snap needs P2P, but --p2p is off' + (opts.dev === true && opts.p2p === undefined ? ' (the default with --dev; give --p2p HOST:PORT)' : ''),
+      )
     }
     if (opts['password-file'] !== undefined && opts['witness-key'] === undefined)
       throw new UsageError('--password-file opens the --witness-key keystore; give --witness-key FILE too')

@@ -112,7 +112,10 @@ export class SnapSync {
     this.o.network.on('peer', this.onPeer)
     for (const p of this.o.network.peers) this.consider(p)
     if (this.decided) return
-    this.waitTimer = setTimeout(() => this.fallBack(`no peer within ${(this.o.peerWaitMs ?? SNAP_PEER_WAIT_MS) / 1000} s`), this.o.peerWaitMs ?? SNAP_PEER_WAIT_MS)
+    this.waitTimer = setTimeout(
+      () => this.fallBack(`no peer within ${(this.o.peerWaitMs ?? SNAP_PEER_WAIT_MS) / 1000} s`),
+      this.o.peerWaitMs ?? SNAP_PEER_WAIT_MS,
+    )
     this.waitTimer.unref()
   }
 
@@ -210,7 +213,7 @@ export class SnapSync {
     let parent: Head = { hash: chain.genesisHash, header: (await chain.headerByNumber(0n))!.header }
     const recent: Block[] = []
     let lastLog = this.now()
-    for (let from = 1n; from <= target; ) {
+    for (let from = 1n; from <= target;) {
       const count = Number(target - from + 1n < BigInt(HISTORY_BATCH_BLOCKS) ? target - from + 1n : BigInt(HISTORY_BATCH_BLOCKS))
       const raw = await this.o.network.requestBlocksOf(peer.id, from, count)
       if (raw.length === 0) throw new PeerFailed(`no blocks from ${from}`)

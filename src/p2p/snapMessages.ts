@@ -90,12 +90,7 @@ export function decodeGetStorageRange(payload: Uint8Array): GetStorageRange {
 }
 
 export function encodeRangeAnswer(a: RangeAnswer): Uint8Array {
-  return RLP.encode([
-    a.id,
-    a.available ? 1 : 0,
-    a.keys.map((k, i) => [k, a.values[i]!]),
-    a.proof,
-  ])
+  return RLP.encode([a.id, a.available ? 1 : 0, a.keys.map((k, i) => [k, a.values[i]!]), a.proof])
 }
 
 export function decodeAccountRange(payload: Uint8Array): RangeAnswer {

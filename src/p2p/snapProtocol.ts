@@ -199,7 +199,11 @@ export class SnapProtocol {
     p.resolve(a)
   }
 
-  private serve(peer: SnapPeer, type: typeof MessageType.GetAccountRange | typeof MessageType.GetStorageRange | typeof MessageType.GetByteCodes, payload: Uint8Array): void {
+  private serve(
+    peer: SnapPeer,
+    type: typeof MessageType.GetAccountRange | typeof MessageType.GetStorageRange | typeof MessageType.GetByteCodes,
+    payload: Uint8Array,
+  ): void {
     let work: () => Promise<void>
     try {
       work = this.serveWork(peer, type, payload)
