@@ -44,6 +44,8 @@ export const SNAP_MIN_BLOCKS_AHEAD = 128n
 export const SNAP_PEER_WAIT_MS = 30_000
 /** blocks per GetBlocks of the history download */
 const HISTORY_BATCH_BLOCKS = 128
+/** the newest blocks held back (not stored) until the pivot among them is chosen */
+const PIVOT_WINDOW_BLOCKS = 512
 /** how often progress is logged */
 const PROGRESS_INTERVAL_MS = 3_000
 /** the share of the hashed key space below a key is read from its first 6 bytes */
@@ -204,35 +206,39 @@ export class SnapSync {
 
   // ---------------------------------------------------------------- 1, 2: history and pivot
 
-  /** Downloads and stores the checked blocks 1..the peer's head; returns the pivot. */
+  /**
+   * Downloads the checked blocks 1..the peer's head and stores those up to the pivot (returned).
+   * The last PIVOT_WINDOW_BLOCKS are held in memory until the pivot is known: a block above it
+   * must not be stored, or the range sync would find it "known" and never execute it.
+   */
   private async downloadHistory(peer: PeerInfo): Promise<Head> {
     const { chain, logger } = this.o
     const target = peer.head
     this.target = target
     logger.info('snapshot sync started', { peer: peer.id, target })
     let parent: Head = { hash: chain.genesisHash, header: (await chain.headerByNumber(0n))!.header }
-    const recent: Block[] = []
+    const held: Block[] = []
     let lastLog = this.now()
     for (let from = 1n; from <= target;) {
       const count = Number(target - from + 1n < BigInt(HISTORY_BATCH_BLOCKS) ? target - from + 1n : BigInt(HISTORY_BATCH_BLOCKS))
       const raw = await this.o.network.requestBlocksOf(peer.id, from, count)
       if (raw.length === 0) throw new PeerFailed(`no blocks from ${from}`)
-      const blocks: Block[] = []
       for (const encoded of raw) {
         const block = this.checkedBlock(peer, encoded, parent)
-        blocks.push(block)
+        held.push(block)
         parent = { hash: block.hash, header: block.header }
       }
-      await chain.store.commitHistory(blocks)
-      recent.push(...blocks)
-      if (recent.length > 4 * HISTORY_BATCH_BLOCKS) recent.splice(0, recent.length - 4 * HISTORY_BATCH_BLOCKS)
-      from += BigInt(blocks.length)
+      if (held.length > PIVOT_WINDOW_BLOCKS) await chain.store.commitHistory(held.splice(0, held.length - PIVOT_WINDOW_BLOCKS))
+      from += BigInt(raw.length)
       if (this.now() - lastLog >= PROGRESS_INTERVAL_MS) {
         lastLog = this.now()
         logger.info('snapshot sync: blocks', { at: from - 1n, target })
       }
     }
-    return this.pivotOf(recent)
+    const index = this.pivotIndex(held)
+    await chain.store.commitHistory(held.slice(0, index + 1))
+    const pivot = held[index]!
+    return { hash: pivot.hash, header: pivot.header }
   }
 
   /** decodes a block and checks it follows `parent` and is signed by its producer; bans the peer otherwise */
@@ -256,19 +262,18 @@ export class SnapSync {
     return block
   }
 
-  /** The highest block that quorum(W) distinct producers built on (blocks above it), W from genesis. */
-  private pivotOf(recent: Block[]): Head {
+  /** The index in `held` of the highest block that quorum(W) distinct producers built on (blocks above it), W from genesis. */
+  private pivotIndex(held: Block[]): number {
     const need = quorum(this.o.witnessesPerRound)
     const producers = new Set<string>()
-    for (let i = recent.length - 1; i > 0; i--) {
-      producers.add(bytesToHex(recent[i]!.header.producer))
+    for (let i = held.length - 1; i > 0; i--) {
+      producers.add(bytesToHex(held[i]!.header.producer))
       if (producers.size >= need) {
-        const p = recent[i - 1]!
         this.pivotProducers = producers
-        return { hash: p.hash, header: p.header }
+        return i - 1
       }
     }
-    throw new NfcError(NodeErrorCode.SnapSyncFailed, `no block in the last ${recent.length} is built on by ${need} distinct producers`)
+    throw new NfcError(NodeErrorCode.SnapSyncFailed, `no block in the last ${held.length} is built on by ${need} distinct producers`)
   }
 
   /** the producers that built on the pivot (checked against the pivot's seats once its state is in) */

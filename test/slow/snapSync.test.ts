@@ -11,7 +11,7 @@
  */
 import fs from 'node:fs'
 import path from 'node:path'
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { createLegacyTx } from '@ethereumjs/tx'
 import { Address, bytesToHex, createContractAddress, hexToBytes, setLengthLeft } from '@ethereumjs/util'
 import { devnetGenesis, genesisFileText } from '../../src/cli/devnetGenesis.js'
@@ -23,7 +23,7 @@ import { decodeAccountRange, encodeRangeAnswer } from '../../src/p2p/snapMessage
 import { silentLogger } from '../../src/util/logger.js'
 import { freePort, headOf } from '../helpers/devnetProcess.js'
 import { metric } from '../helpers/loneWitness.js'
-import { rpc, startNode, tempDir, waitFor } from '../helpers/nodeProcess.js'
+import { rpc, startNode, tempDir, waitFor, type NodeProcess } from '../helpers/nodeProcess.js'
 
 const BLOCKS = 1500
 const ACCOUNTS = 2000
@@ -39,6 +39,18 @@ const sender = DEV_ACCOUNTS[1]!
 const senderKey = hexToBytes(sender.privateKey as `0x${string}`)
 const fresh = (i: number) => `0x${(0x5a000000 + i).toString(16).padStart(40, '0')}`
 const slotKey = (i: number) => setLengthLeft(Uint8Array.of(i + 1), 32)
+/** a "did not hang" guard for each wait, not a figure: the 2 shared cores were seen at a load average of 26 */
+const WAIT_MS = 300_000
+
+/** waits for `fn`; on a timeout, the node's last log lines go into the TAP output first */
+async function waitShowing(t: Test, node: NodeProcess, fn: () => Promise<boolean> | boolean, what: string): Promise<void> {
+  try {
+    await waitFor(fn, WAIT_MS, what)
+  } catch (e) {
+    t.comment(node.stderr().slice(-6000))
+    throw e
+  }
+}
 
 t.test('snapshot sync from a peer on a 1,500-block chain', async (t) => {
   const dir = tempDir(t, 'nfc-snap-')
@@ -49,30 +61,35 @@ t.test('snapshot sync from a peer on a 1,500-block chain', async (t) => {
   const keyFile = path.join(dir, 'witness.key')
   fs.writeFileSync(keyFile, witnessKeys[0]! + '\n', { mode: 0o600 })
   const aDir = path.join(dir, 'a')
-
-  // the history: a contract with SLOTS slots, ACCOUNTS funded addresses, then empty blocks to BLOCKS
-  const builder = await Node.init({ genesis: loadGenesisFile(genesisFile), datadir: aDir, logger: silentLogger, recoverThreads: 1 })
-  const chain = builder.chain
-  const witnessKey = hexToBytes(witnessKeys[0]! as `0x${string}`)
   const contract = createContractAddress(new Address(hexToBytes(sender.address as `0x${string}`)), 0n)
-  let nonce = 0n
-  const tx = (to: Address | undefined, value: bigint, data: Uint8Array, gasLimit: bigint) =>
-    createLegacyTx({ nonce: nonce++, gasPrice: 2_000_000_000n, gasLimit, to, value, data }, { common: chain.common }).sign(senderKey)
-  const produce = (txs: ReturnType<typeof tx>[]) => chain.produceBlock(witnessKey, chain.head.header.timestamp + chain.dpos.intervalMs, txs)
-  await produce([tx(undefined, 0n, hexToBytes(INIT_CODE), 200_000n)])
-  await produce(
-    Array.from({ length: SLOTS }, (_, i) => tx(contract, 0n, new Uint8Array([...slotKey(i), ...setLengthLeft(Uint8Array.of(7, i + 1), 32)]), 60_000n)),
-  )
-  for (let i = 0; i < ACCOUNTS; i += TRANSFERS_PER_BLOCK) {
+  const CACHE = process.env.SNAP_DEBUG_CACHE
+  if (CACHE !== undefined && fs.existsSync(CACHE)) {
+    fs.cpSync(CACHE, dir, { recursive: true })
+  } else {
+    // the history: a contract with SLOTS slots, ACCOUNTS funded addresses, then empty blocks to BLOCKS
+    const builder = await Node.init({ genesis: loadGenesisFile(genesisFile), datadir: aDir, logger: silentLogger, recoverThreads: 1 })
+    const chain = builder.chain
+    const witnessKey = hexToBytes(witnessKeys[0]! as `0x${string}`)
+    let nonce = 0n
+    const tx = (to: Address | undefined, value: bigint, data: Uint8Array, gasLimit: bigint) =>
+      createLegacyTx({ nonce: nonce++, gasPrice: 2_000_000_000n, gasLimit, to, value, data }, { common: chain.common }).sign(senderKey)
+    const produce = (txs: ReturnType<typeof tx>[]) => chain.produceBlock(witnessKey, chain.head.header.timestamp + chain.dpos.intervalMs, txs)
+    await produce([tx(undefined, 0n, hexToBytes(INIT_CODE), 200_000n)])
     await produce(
-      Array.from({ length: TRANSFERS_PER_BLOCK }, (_, j) =>
-        tx(new Address(hexToBytes(fresh(i + j) as `0x${string}`)), 1_000_000n + BigInt(i + j), new Uint8Array(), 21_000n),
-      ),
+      Array.from({ length: SLOTS }, (_, i) => tx(contract, 0n, new Uint8Array([...slotKey(i), ...setLengthLeft(Uint8Array.of(7, i + 1), 32)]), 60_000n)),
     )
+    for (let i = 0; i < ACCOUNTS; i += TRANSFERS_PER_BLOCK) {
+      await produce(
+        Array.from({ length: TRANSFERS_PER_BLOCK }, (_, j) =>
+          tx(new Address(hexToBytes(fresh(i + j) as `0x${string}`)), 1_000_000n + BigInt(i + j), new Uint8Array(), 21_000n),
+        ),
+      )
+    }
+    while (chain.head.header.number < BigInt(BLOCKS)) await produce([])
+    t.equal(await chain.state.live.getCode(contract).then((c) => bytesToHex(c)), `0x${RUNTIME}`, 'the contract is deployed')
+    await builder.close()
+    if (CACHE !== undefined) fs.cpSync(dir, CACHE, { recursive: true })
   }
-  while (chain.head.header.number < BigInt(BLOCKS)) await produce([])
-  t.equal(await chain.state.live.getCode(contract).then((c) => bytesToHex(c)), `0x${RUNTIME}`, 'the contract is deployed')
-  await builder.close()
 
   const aPort = await freePort()
   const a = await startNode({
@@ -93,7 +110,7 @@ t.test('snapshot sync from a peer on a 1,500-block chain', async (t) => {
       extraArgs: ['--p2p', `127.0.0.1:${bPort}`, '--peers', aUrl, '--p2p-exempt', '127.0.0.1'],
     })
     t.teardown(() => b.stop().catch(() => undefined))
-    await waitFor(() => /snapshot sync finished/.test(b.stderr()), 120_000, 'the snapshot sync to finish')
+    await waitShowing(t, b, () => /snapshot sync finished/.test(b.stderr()), 'the snapshot sync to finish')
     t.match(b.stderr(), /snapshot sync started/, 'it said it started')
     t.match(b.stderr(), /snapshot sync: state .*accounts=\d+.*eta=/, 'progress with accounts and ETA')
     const summary = /snapshot sync finished pivot=(\d+).*accounts=(\d+) slots=(\d+) codes=(\d+)/.exec(b.stderr())
@@ -106,7 +123,7 @@ t.test('snapshot sync from a peer on a 1,500-block chain', async (t) => {
 
     // block by block from the pivot to the head, and following
     const aHead = await headOf(a.url)
-    await waitFor(async () => (await headOf(b.url)) >= aHead, 60_000, 'the snap-synced node to reach the source head')
+    await waitShowing(t, b, async () => (await headOf(b.url)) >= aHead, 'the snap-synced node to reach the source head')
     // the history below the pivot was never replayed: its transactions have no receipts here
     const early = await rpc<{ transactions: string[] }>(a.url, 'eth_getBlockByNumber', ['0x3', false])
     t.equal(await rpc(b.url, 'eth_getTransactionReceipt', [early.transactions[0]]), null, 'no receipt for a block below the pivot')
@@ -141,7 +158,7 @@ t.test('snapshot sync from a peer on a 1,500-block chain', async (t) => {
       extraArgs: ['--p2p', `127.0.0.1:${await freePort()}`, '--peers', `ws://127.0.0.1:${bPort}`, '--p2p-exempt', '127.0.0.1', '--max-peers', '1'],
     })
     t.teardown(() => cNode.stop().catch(() => undefined))
-    await waitFor(() => /snapshot sync finished/.test(cNode.stderr()), 120_000, 'the third node to snap-sync from the second')
+    await waitShowing(t, cNode, () => /snapshot sync finished/.test(cNode.stderr()), 'the third node to snap-sync from the second')
     t.pass('the snap-synced node served a snapshot')
   })
 
@@ -199,7 +216,7 @@ t.test('snapshot sync from a peer on a 1,500-block chain', async (t) => {
     t.match(d.stderr(), /invalid range proof/, 'the proof did not hold')
     t.ok(info.reasonName.length > 0, `the relay was disconnected (${info.reasonName})`)
     t.equal(await metric(d.url, 'nfc_p2p_bans_total{reason="invalid-proof"}'), 1, 'the ban counted as "invalid-proof"')
-    await waitFor(() => /snapshot sync failed/.test(d.stderr()), 30_000, 'the sync to give the snapshot up')
+    await waitShowing(t, d, () => /snapshot sync failed/.test(d.stderr()), 'the sync to give the snapshot up')
     t.equal(await headOf(d.url), 0, 'nothing of the corrupted snapshot was adopted')
   })
 })
