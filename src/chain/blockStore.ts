@@ -43,6 +43,8 @@ const utf8 = new TextEncoder()
 const u32 = uint32be
 
 const headKey = new Uint8Array([P.head])
+/** deletions per batch when history is forgotten */
+const FORGET_BATCH_OPS = 10_000
 const metaKey = (name: string) => key(P.meta, utf8.encode(name))
 
 /** Flags of an address-index entry. */
@@ -159,6 +161,30 @@ export class BlockStore {
     }
     await this.db.batch(ops as never)
     for (const b of blocks) this.cacheHeader(b.hash, b.header)
+  }
+
+  /**
+   * Removes what commitHistory stored for blocks 1..`to` of the canonical index (a snapshot sync
+   * that failed or was interrupted before its head moved): the range sync must find these blocks
+   * unknown and execute them. Returns how many blocks were removed.
+   */
+  async forgetHistory(to: bigint): Promise<number> {
+    let removed = 0
+    let ops: BatchOp[] = []
+    for (let n = 1n; n <= to; n++) {
+      const hash = await this.getHashByNumber(n)
+      if (hash === undefined) continue
+      for (const tx of (await this.getTransactions(hash)) ?? []) ops.push({ type: 'del', key: key(P.tx, tx.hash()) })
+      ops.push({ type: 'del', key: key(P.header, hash) }, { type: 'del', key: key(P.body, hash) }, { type: 'del', key: key(P.number, u64(n)) })
+      this.headerCache.delete(Buffer.from(hash).toString('hex'))
+      removed++
+      if (ops.length >= FORGET_BATCH_OPS) {
+        await this.db.batch(ops as never)
+        ops = []
+      }
+    }
+    await this.db.batch(ops as never)
+    return removed
   }
 
   /** Snapshot sync's end: `hash` (stored by commitHistory, its state complete) becomes the head, with `extra` (metadata) in the same synced batch. */

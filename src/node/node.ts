@@ -57,7 +57,7 @@ import { isNfcError } from '../util/errors.js'
 import { ChainErrorCode } from '../chain/errors.js'
 import { EVIDENCE_FALLBACK_INTERVALS, scheduleEvidence } from './evidenceDuty.js'
 import { snapServer } from './snapServe.js'
-import { SnapSync } from './snapSync.js'
+import { forgetSnapshotHistory, SnapSync } from './snapSync.js'
 
 /** the node's P2P: listener, static peers, key file, connection limits (absent: the transport's defaults) */
 export interface P2pOptions {
@@ -98,7 +98,7 @@ export interface NodeOptions {
   /** keep the state of every block (`--archive`); absent or false: old state is pruned */
   archive?: boolean
   /**
-   * `--sync`: 'snap' or absent on a new data directory — a snapshot of the state at a recent final
+   * `--sync`: 'snap' or absent on a chain still at genesis — a snapshot of the state at a recent final
    * block when the first peer is far ahead (snapSync.ts), then block by block; 'full': replay
    * every block from genesis
    */
@@ -471,7 +471,8 @@ export class Node implements NodeApi {
     }
     // every full node serves snapshot sync from the state it keeps
     node.link.snap = snapServer(chain, logger.child('snap'))
-    const snapWanted = opts.p2p != null && opts.sync !== 'full' && chain.head.header.number === 0n && (opts.sync === 'snap' || !existed)
+    await forgetSnapshotHistory(chain, logger.child('snap'))
+    const snapWanted = opts.p2p != null && opts.sync !== 'full' && chain.head.header.number === 0n
     if (opts.sync === 'snap' && chain.head.header.number !== 0n) {
       logger.warn('--sync snap starts only on an empty chain: this one has blocks, syncing block by block', { head: chain.head.header.number })
     }

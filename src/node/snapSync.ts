@@ -89,6 +89,19 @@ export interface SnapProgress {
   bytes: number
 }
 
+/**
+ * History a snapshot sync stored but never made the chain's (it failed, or the node stopped in
+ * the middle): removed, so the range sync executes those blocks instead of finding them known.
+ * A no-op on a chain whose head is above genesis (history is only ever stored below the head).
+ */
+export async function forgetSnapshotHistory(chain: Blockchain, logger: Logger): Promise<void> {
+  if (chain.head.header.number !== 0n || (await chain.store.getHashByNumber(1n)) === undefined) return
+  let top = 1n
+  for (let step = 1n << 20n; step > 0n; step >>= 1n) if ((await chain.store.getHashByNumber(top + step)) !== undefined) top += step
+  const removed = await chain.store.forgetHistory(top)
+  logger.info('removed the blocks of an unfinished snapshot sync', { blocks: removed })
+}
+
 /** this peer failed this piece of work (penalised already where it deserved it) */
 class PeerFailed extends Error {}
 
@@ -177,6 +190,7 @@ export class SnapSync {
     } catch (e) {
       if (this.stopped) return
       logger.warn('snapshot sync failed: syncing block by block from the head instead', { error: e instanceof Error ? e.message : String(e) })
+      await forgetSnapshotHistory(this.o.chain, logger)
     }
   }
 

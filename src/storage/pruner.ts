@@ -43,6 +43,8 @@ export interface PrunerHost {
   finalized(): BlockHeader
   /** runs `fn` under the chain's lock (no block commits meanwhile) */
   exclusive<T>(fn: () => Promise<T>): Promise<T>
+  /** the lowest block that has state at all (a snapshot-synced chain's pivot; absent: genesis) */
+  stateFloor?(): bigint
 }
 
 /** One pass's figures. */
@@ -83,7 +85,9 @@ export class StatePruner {
 
   /** The lowest block whose state is kept now. */
   oldestKept(): bigint {
-    return oldestStateKept(this.host.head().number, this.host.finalized().number, this.blocksKept)
+    const low = oldestStateKept(this.host.head().number, this.host.finalized().number, this.blocksKept)
+    const floor = this.host.stateFloor?.() ?? 0n
+    return low > floor ? low : floor
   }
 
   /** Throws STATE_PRUNED when the state at `header` is older than what is kept. */
