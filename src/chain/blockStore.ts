@@ -43,6 +43,8 @@ const utf8 = new TextEncoder()
 const u32 = uint32be
 
 const headKey = new Uint8Array([P.head])
+/** deletions per batch when history is forgotten */
+const FORGET_BATCH_OPS = 10_000
 const metaKey = (name: string) => key(P.meta, utf8.encode(name))
 
 /** Flags of an address-index entry. */
@@ -141,6 +143,53 @@ export class BlockStore {
     }
     this.cacheHeader(hash, header)
     this.recent.set(hash, { records, body })
+  }
+
+  /**
+   * Snapshot sync's history: blocks below the pivot, verified by their links and signatures but
+   * never executed, so stored without receipts (their receipts, address and log index entries are
+   * absent: eth_getTransactionReceipt answers null for their transactions). Header, body, the
+   * canonical number index and the transaction lookup, in one batch; the head does not move.
+   */
+  async commitHistory(blocks: readonly Block[]): Promise<void> {
+    const ops: BatchOp[] = []
+    for (const { header, hash, transactions, confirmations } of blocks) {
+      ops.push({ type: 'put', key: key(P.header, hash), value: encodeHeader(header) })
+      ops.push({ type: 'put', key: key(P.body, hash), value: encodeBody(transactions, confirmations) })
+      ops.push({ type: 'put', key: key(P.number, u64(header.number)), value: hash })
+      transactions.forEach((tx, i) => ops.push({ type: 'put', key: key(P.tx, tx.hash()), value: concatBytes(hash, u32(i)) }))
+    }
+    await this.db.batch(ops as never)
+    for (const b of blocks) this.cacheHeader(b.hash, b.header)
+  }
+
+  /**
+   * Removes what commitHistory stored for blocks 1..`to` of the canonical index (a snapshot sync
+   * that failed or was interrupted before its head moved): the range sync must find these blocks
+   * unknown and execute them. Returns how many blocks were removed.
+   */
+  async forgetHistory(to: bigint): Promise<number> {
+    let removed = 0
+    let ops: BatchOp[] = []
+    for (let n = 1n; n <= to; n++) {
+      const hash = await this.getHashByNumber(n)
+      if (hash === undefined) continue
+      for (const tx of (await this.getTransactions(hash)) ?? []) ops.push({ type: 'del', key: key(P.tx, tx.hash()) })
+      ops.push({ type: 'del', key: key(P.header, hash) }, { type: 'del', key: key(P.body, hash) }, { type: 'del', key: key(P.number, u64(n)) })
+      this.headerCache.delete(Buffer.from(hash).toString('hex'))
+      removed++
+      if (ops.length >= FORGET_BATCH_OPS) {
+        await this.db.batch(ops as never)
+        ops = []
+      }
+    }
+    await this.db.batch(ops as never)
+    return removed
+  }
+
+  /** Snapshot sync's end: `hash` (stored by commitHistory, its state complete) becomes the head, with `extra` (metadata) in the same synced batch. */
+  async adoptHead(hash: Uint8Array, extra: BatchOp[]): Promise<void> {
+    await this.db.batch([...extra, { type: 'put', key: headKey, value: hash }] as never, { sync: true })
   }
 
   private async storedReceipts(block: Block): Promise<TxReceipt[]> {

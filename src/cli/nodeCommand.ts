@@ -15,7 +15,7 @@ import { createLogger, LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } 
 import { loadSettings } from './config.js'
 import { processIo, UsageError, type CliIo } from './io.js'
 import { loadKeyFile, readHexKeyFile } from './keyFile.js'
-import { defaultPoolLimits, type P2pOptions, type PoolLimits } from '../node/node.js'
+import { defaultPoolLimits, type P2pOptions, type PoolLimits, type SyncMode } from '../node/node.js'
 import { parseAddressRules } from '../p2p/connectionGate.js'
 
 const HELP = `nfc node — run a NetFlowCoin node
@@ -72,6 +72,10 @@ Options:
   --archive             keep the state of every block (default: the state of the last 128
                         blocks and of the last final block; older state queries answer
                         -32000 "historical state unavailable (pruned)")
+  --sync MODE           snap | full: how a node catches up with its peers. snap (the default on
+                        an empty data directory): when the first peer is 128+ blocks ahead,
+                        download the state at a recent final block with Merkle proofs, then
+                        go on block by block; full: replay every block from genesis
   --reset               remove the chain data first (the chain starts over from genesis): the
                         database, FINAL and the local transaction journal; the node key and
                         keystores (and SIGNED, the witness's highest vote) are kept. Asks on a terminal unless --yes
@@ -92,6 +96,13 @@ export function parseHostPort(value: string, flag = 'rpc', example = '127.0.0.1:
     throw new UsageError(`--${flag} wants HOST:PORT (e.g. ${example}), got "${value}"`)
   }
   return { host: m[1].replace(/^\[(.*)\]$/, '$1'), port }
+}
+
+/** `--sync snap|full` (undefined: the default, snap on an empty data directory). */
+export function parseSyncFlag(value: string | undefined): SyncMode | undefined {
+  if (value === undefined) return undefined
+  if (value !== 'snap' && value !== 'full') throw new UsageError(`--sync must be snap or full, got "${value}"`)
+  return value
 }
 
 /** A non-negative integer flag value. */
@@ -364,6 +375,7 @@ export const NODE_OPTIONS = {
   'txpool-accountqueue': { type: 'string' },
   'txpool-globalqueue': { type: 'string' },
   archive: { type: 'boolean', default: false },
+  sync: { type: 'string' },
   reset: { type: 'boolean', default: false },
   yes: { type: 'boolean', default: false },
   'log-level': { type: 'string', default: 'info' },
@@ -404,6 +416,12 @@ export async function nodeCommand(argv: string[]): Promise<number> {
     const rpc = opts.rpc === 'off' ? null : { ...parseHostPort(opts.rpc ?? '127.0.0.1:8545'), ...parseRpcFlags(opts) }
     const p2p = parseP2pFlags(opts, opts.dev === true, datadir)
     const txpool = parseTxPoolFlags(opts)
+    const sync = parseSyncFlag(opts.sync)
+    if (sync === 'snap' && p2p === null) {
+      throw new UsageError(
+        '--sync snap needs P2P, but --p2p is off' + (opts.dev === true && opts.p2p === undefined ? ' (the default with --dev; give --p2p HOST:PORT)' : ''),
+      )
+    }
     if (opts['password-file'] !== undefined && opts['witness-key'] === undefined)
       throw new UsageError('--password-file opens the --witness-key keystore; give --witness-key FILE too')
     const witnessKey =
@@ -430,7 +448,7 @@ export async function nodeCommand(argv: string[]): Promise<number> {
     })
     // /health: a networked node without peers is not healthy; the dev chain needs none
     const rpcWithHealth = rpc === null ? null : { ...rpc, healthRequiresPeers: p2p !== null && opts.dev !== true }
-    node = await startNode({ genesis, datadir, rpc: rpcWithHealth, p2p, witnessKey, logger, txpool, archive: opts.archive === true })
+    node = await startNode({ genesis, datadir, rpc: rpcWithHealth, p2p, witnessKey, logger, txpool, archive: opts.archive === true, sync })
     if (node.rpc !== null) logger.info('JSON-RPC listening', { http: node.rpc.url, ws: node.rpc.wsUrl })
   } catch (e) {
     if (e instanceof UsageError || isNfcError(e)) {

@@ -14,7 +14,7 @@ import type { TypedTransaction } from '@ethereumjs/tx'
 import { Address, bytesToHex, hexToBytes } from '@ethereumjs/util'
 import type { VM } from '@ethereumjs/vm'
 import { makeBlock, transactionsRoot, type Block } from '../chain/block.js'
-import type { BlockStore } from '../chain/blockStore.js'
+import { u64, type BlockStore } from '../chain/blockStore.js'
 import { confirmationsRoot, recoverConfirmer, type Confirmation } from '../chain/confirmation.js'
 import { BlockError, BlockErrorCode, ChainErrorCode } from '../chain/errors.js'
 import { finalizedNumber, quorum } from '../chain/finality.js'
@@ -28,12 +28,13 @@ import { govBeginBlock } from '../consensus/gov/engine.js'
 import { addressOf, publicKeyOf } from '../crypto/secp256k1.js'
 import { executeBlock, type BlockContext, type ExecutedBlock, type ExecutionOptions } from '../execution/blockExecutor.js'
 import { POOLS } from '../execution/systemAddresses.js'
+import { prunedStateError } from '../state/errors.js'
 import { WorldState } from '../state/worldState.js'
 import { StatePruner, type PruneResult } from '../storage/pruner.js'
 import { NfcError } from '../util/errors.js'
 import type { Logger } from '../util/logger.js'
 import { SerialQueue } from '../util/serialQueue.js'
-import { dposConfigOf, makeVm, openChainParts, type OpenOptions } from './chainOpen.js'
+import { bytesToBig, dposConfigOf, makeVm, openChainParts, type OpenOptions } from './chainOpen.js'
 import { adoptBranch, importBlock, type ImportHost, type ImportOutcome } from './importBlock.js'
 import { SideVotes } from './sideFinality.js'
 import { usableConfirmations } from './usableConfirmations.js'
@@ -66,6 +67,8 @@ export interface BuildOptions {
 }
 
 const SHARED = new Address(hexToBytes(POOLS.shared))
+/** metadata: the pivot block a snapshot sync started this chain's state from (u64) */
+const SNAPSHOT_PIVOT_META = 'snapshotPivot'
 /** own votes remembered for the equal-height rule (a few rounds of blocks) */
 const VOTES_KEPT = 256
 
@@ -96,6 +99,8 @@ export class Blockchain extends EventEmitter<{
   private _finalized: Head
   /** collects the state no retained block reaches (absent: an archive node keeps all) */
   private pruner: StatePruner | undefined
+  /** the lowest block with state: a snapshot-synced chain's pivot (its history below was never executed), else 0 */
+  private stateFloor = 0n
 
   private constructor(
     readonly common: Common,
@@ -130,8 +135,15 @@ export class Blockchain extends EventEmitter<{
   static async open(opts: OpenOptions): Promise<Blockchain> {
     const o = await openChainParts(opts)
     const chain = new Blockchain(opts.common, opts.genesis, o.store, o.state, o.vm, o.genesisHash, o.time, o.head, opts.logger, o.finalized, o.dpos)
+    const floor = await o.store.getMeta(SNAPSHOT_PIVOT_META)
+    if (floor !== undefined) chain.stateFloor = bytesToBig(floor)
     if (opts.archive !== true) {
-      const host = { head: () => chain._head.header, finalized: () => chain._finalized.header, exclusive: <T>(fn: () => Promise<T>) => chain.lock.run(fn) }
+      const host = {
+        head: () => chain._head.header,
+        finalized: () => chain._finalized.header,
+        exclusive: <T>(fn: () => Promise<T>) => chain.lock.run(fn),
+        stateFloor: () => chain.stateFloor,
+      }
       chain.pruner = new StatePruner(opts.db, o.state.store, o.store, host, opts.logger, opts.stateBlocksKept, opts.stateBlocksMax)
       await chain.pruner.load()
     }
@@ -496,6 +508,24 @@ export class Blockchain extends EventEmitter<{
     this.state.store.discard()
   }
 
+  /**
+   * Snapshot sync's end (src/node/snapSync.ts): `pivot` is stored with its complete state and the
+   * blocks below it, and was checked final. It becomes the head and the final block; the live
+   * state moves to its root and the consensus bookkeeping is read from that state, as at start-up.
+   */
+  adoptSnapshot(pivot: Head): Promise<void> {
+    return this.lock.run(async () => {
+      await this.store.adoptHead(pivot.hash, [this.store.metaOp('finalized', pivot.hash), this.store.metaOp(SNAPSHOT_PIVOT_META, u64(pivot.header.number))])
+      this.stateFloor = pivot.header.number
+      await (this.vm.stateManager as MerkleStateManager).setStateRoot(pivot.header.stateRoot, true)
+      this._head = pivot
+      this._finalized = pivot
+      this.confirmedBy.clear()
+      await this.loadConsensus()
+      this.emit('finalized', pivot)
+    })
+  }
+
   /** Resolves a block number to its canonical header, if any. */
   async headerByNumber(number: bigint): Promise<Head | undefined> {
     const hash = await this.store.getHashByNumber(number)
@@ -509,13 +539,14 @@ export class Blockchain extends EventEmitter<{
    * STATE_PRUNED for a block older than a pruning node keeps.
    */
   async stateAt(header: BlockHeader): Promise<MerkleStateManager> {
+    if (header.number < this.stateFloor) throw prunedStateError(header.number, this.stateFloor)
     this.pruner?.checkAvailable(header)
     return this.state.at(header.stateRoot)
   }
 
   /** The lowest block whose state is kept (0 on an archive node). */
   oldestStateKept(): bigint {
-    return this.pruner?.oldestKept() ?? 0n
+    return this.pruner?.oldestKept() ?? this.stateFloor
   }
 
   /** One state-pruning pass now (tests and benches); undefined on an archive node. */

@@ -20,6 +20,7 @@ import { isBadSignature, isPeerFault } from './importBlock.js'
 import { addressOf, recoverPublicKey, sign } from '../crypto/secp256k1.js'
 import { core } from '../core/index.js'
 import { uint64be } from '../util/bytes.js'
+import type { SnapServer } from '../p2p/snapProtocol.js'
 
 /** how far below the head confirmations are kept for inclusion */
 const KEEP_DEPTH = 64n
@@ -91,6 +92,8 @@ export class ConsensusLink implements ChainAdapter {
   readonly confirmations = new ConfirmationPool()
   /** set by the node once the network exists: where new confirmations are gossiped */
   broadcastConfirmation: (encoded: Uint8Array) => void = () => {}
+  /** the state snapshot sync is served from (set by the node: snapServe.ts) */
+  snap: SnapServer | undefined
   /** the producers of the slots after the head's (worked out at each new head), for routing */
   private upcoming: readonly string[] = []
   private witnessIdCache: { nodeId: Uint8Array; signature: Uint8Array } | undefined

@@ -56,6 +56,8 @@ import { readFinalMarker, readSignedHeight, removeFinalMarker, writeFinalMarker,
 import { isNfcError } from '../util/errors.js'
 import { ChainErrorCode } from '../chain/errors.js'
 import { EVIDENCE_FALLBACK_INTERVALS, scheduleEvidence } from './evidenceDuty.js'
+import { snapServer } from './snapServe.js'
+import { forgetSnapshotHistory, SnapSync } from './snapSync.js'
 
 /** the node's P2P: listener, static peers, key file, connection limits (absent: the transport's defaults) */
 export interface P2pOptions {
@@ -95,7 +97,16 @@ export interface NodeOptions {
   txpool?: Partial<PoolLimits>
   /** keep the state of every block (`--archive`); absent or false: old state is pruned */
   archive?: boolean
+  /**
+   * `--sync`: 'snap' or absent on a chain still at genesis — a snapshot of the state at a recent final
+   * block when the first peer is far ahead (snapSync.ts), then block by block; 'full': replay
+   * every block from genesis
+   */
+  sync?: SyncMode
 }
+
+/** how a node catches up with its peers (`--sync`) */
+export type SyncMode = 'snap' | 'full'
 
 /** What `Node.stats()` reads for the /metrics gauges. */
 export interface NodeStats {
@@ -119,6 +130,8 @@ export class Node implements NodeApi {
   readonly chainId: bigint
   readonly clientVersion = CLIENT_VERSION
   network: Network | null = null
+  /** the snapshot sync of a new data directory, while it decides or runs */
+  snap: SnapSync | null = null
   /** the journal's transactions restored at start, re-gossiped to each new peer while pending */
   private restored: { hash: Uint8Array; raw: Uint8Array }[] = []
   producer: BlockProducer | null = null
@@ -376,7 +389,7 @@ export class Node implements NodeApi {
 
   /** eth_syncing: false, or the progress of a range sync */
   syncing(): false | { startingBlock: bigint; currentBlock: bigint; highestBlock: bigint } {
-    return this.network?.syncStatus() ?? false
+    return this.snap?.status() || (this.network?.syncStatus() ?? false)
   }
 
   get peerCount(): number {
@@ -457,6 +470,13 @@ export class Node implements NodeApi {
       await node.close()
       throw e
     }
+    // every full node serves snapshot sync from the state it keeps
+    node.link.snap = snapServer(chain, logger.child('snap'))
+    await forgetSnapshotHistory(chain, logger.child('snap'))
+    const snapWanted = opts.p2p != null && opts.sync !== 'full' && chain.head.header.number === 0n
+    if (opts.sync === 'snap' && chain.head.header.number !== 0n) {
+      logger.warn('--sync snap starts only on an empty chain: this one has blocks, syncing block by block', { head: chain.head.header.number })
+    }
     if (opts.p2p != null) {
       try {
         const p = opts.p2p
@@ -471,6 +491,7 @@ export class Node implements NodeApi {
           ...(p.maxConnectionsPerIp !== undefined ? { maxConnectionsPerIp: p.maxConnectionsPerIp } : {}),
           ...(p.exempt !== undefined ? { exempt: p.exempt } : {}),
           ...(p.banMs !== undefined ? { banMs: p.banMs } : {}),
+          holdSync: snapWanted,
         })
         node.network = network
         node.link.broadcastConfirmation = (encoded) => network.broadcastConfirmation(encoded)
@@ -484,6 +505,21 @@ export class Node implements NodeApi {
         // each new peer gets those still pending (its known set stops a second send)
         if (node.restored.length > 0) network.on('peer', () => node.regossipRestored())
         await network.start()
+        if (snapWanted) {
+          node.snap = new SnapSync({
+            network,
+            chain,
+            db,
+            logger: logger.child('snap'),
+            explicit: opts.sync === 'snap',
+            witnessesPerRound: opts.genesis.params.witnessesPerRound,
+            onAdopted: () => {
+              node.refreshPool().catch((e) => logger.warn('pool refresh after the snapshot failed', { error: e }))
+              node.flow?.onHead().catch((e) => logger.warn('flow refresh after the snapshot failed', { error: e }))
+            },
+          })
+          node.snap.start()
+        }
       } catch (e) {
         await node.close()
         throw e
@@ -588,6 +624,7 @@ export class Node implements NodeApi {
     for (const cancel of this.evidenceDuties) cancel()
     this.evidenceDuties.clear()
     await this.producer?.stop()
+    await this.snap?.stop()
     await this.network?.stop()
     this.journal.close()
     await this.flow?.stop()

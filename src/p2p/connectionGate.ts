@@ -47,6 +47,9 @@ export const BanReason = {
   /** a transaction or confirmation whose signature is invalid: every node checks signatures
    *  before it relays, so no honest peer passes one on (one is enough) */
   InvalidSignature: 'invalid-signature',
+  /** a snapshot-sync answer whose Merkle range proof does not hold, or bytecode that is not its
+   *  hash: the proof is checked against a root the asker chose, so no honest peer sends one */
+  InvalidProof: 'invalid-proof',
   /** offences that added up to the disconnect score */
   BadScore: 'bad-score',
 } as const

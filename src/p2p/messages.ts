@@ -43,6 +43,18 @@ export const MessageType = {
   Confirmations: 0x1a,
   /** a witness's signature binding its address to the sender's node id: RLP [signature] */
   WitnessId: 0x1b,
+  /** snapshot sync: ask for the account trie's leaves at a state root from an origin (snapMessages.ts) */
+  GetAccountRange: 0x1c,
+  /** the answer: accounts (hashed address, account RLP) and their range proof */
+  AccountRange: 0x1d,
+  /** snapshot sync: one account's storage leaves from an origin */
+  GetStorageRange: 0x1e,
+  /** the answer: slots (hashed slot, value RLP) and their range proof */
+  StorageRange: 0x1f,
+  /** snapshot sync: contract codes by hash */
+  GetByteCodes: 0x20,
+  /** the answer: the codes held, in the order asked */
+  ByteCodes: 0x21,
 } as const
 export type MessageType = (typeof MessageType)[keyof typeof MessageType]
 
@@ -80,6 +92,17 @@ export const MAX_PAYLOAD: Readonly<Record<MessageType, number>> = {
   [MessageType.Confirmations]: 32 * KiB,
   // signature (66) + list header
   [MessageType.WitnessId]: 96,
+  // request id (≤ 9) + root (33) + origin (33) + max bytes (≤ 5) + list header
+  [MessageType.GetAccountRange]: 128,
+  // up to the answer budget (snapMessages.ts SNAP_MAX_ANSWER_BYTES) plus its proof and framing
+  [MessageType.AccountRange]: 4 * MiB,
+  // request id + root + account hash + origin + max bytes + list header
+  [MessageType.GetStorageRange]: 160,
+  [MessageType.StorageRange]: 4 * MiB,
+  // request id + up to SNAP_MAX_CODE_HASHES hashes of 33 bytes + list headers
+  [MessageType.GetByteCodes]: 64 * 33 + 32,
+  // codes up to the answer budget, at least one whole code (EIP-170: 24 KiB; no limit here beyond the payload)
+  [MessageType.ByteCodes]: 4 * MiB,
 }
 
 /** the largest payload of any type: the WebSocket layer's own maxPayload is this + header */

@@ -62,6 +62,8 @@ import { MAX_PAYLOAD, MessageType, type ChainMessageType, type OpaqueMessage } f
 import { Penalty, type Peer, type PeerCloseInfo } from './peer.js'
 import { PeerExchange, listenUrlOf } from './peerExchange.js'
 import { RangeSync, type BlockId, type SyncPeer, type SyncStatus } from './sync.js'
+import type { GetAccountRange, GetStorageRange, RangeAnswer } from './snapMessages.js'
+import { SNAP_MESSAGE_TYPES, SnapProtocol, type SnapServer } from './snapProtocol.js'
 import { TrafficCounters, type TrafficSnapshot } from './traffic.js'
 import { Transport, type TransportOptions } from './transport.js'
 import { SerialQueue } from '../util/serialQueue.js'
@@ -106,6 +108,8 @@ export interface ChainAdapter {
   witnessOf?(nodeId: Uint8Array, signature: Uint8Array): string | null
   /** the witnesses expected to produce the next blocks (0x…, lower case): confirmations are routed to them */
   nextProducers?(): readonly string[]
+  /** the state this node serves snapshot sync from (absent: snapshot requests are answered "unavailable") */
+  snap?: SnapServer
 }
 
 /**
@@ -157,6 +161,8 @@ export interface NetworkOptions extends Omit<TransportOptions, 'status'>, Partia
   chain: ChainAdapter
   /** ws:// or wss:// urls kept connected (redialed with backoff) */
   staticPeers?: string[]
+  /** range sync waits for `releaseSync()` (a snapshot sync runs first) */
+  holdSync?: boolean
 }
 
 /** penalties of this layer beyond the suggested ones in peer.ts */
@@ -270,6 +276,10 @@ class PeerState implements SyncPeer {
     this.peer.penalize(points, why, offence)
   }
 
+  send(type: ChainMessageType, payload: Uint8Array): void {
+    this.peer.send(type, payload)
+  }
+
   learnHead(id: { number: bigint; hash: Uint8Array }): void {
     if (id.number > this.head.number) this.head = { number: id.number, hash: id.hash }
   }
@@ -302,6 +312,9 @@ export class Network extends EventEmitter {
   private readonly states = new Map<string, PeerState>()
   private readonly seen: BoundedSet
   private readonly sync: RangeSync
+  private readonly snap: SnapProtocol
+  /** range sync waits (a snapshot sync runs) until releaseSync() */
+  private syncHeld: boolean
   private readonly future = new Map<string, { encoded: Uint8Array; id: BlockId; from: PeerState | undefined; tries: number; timer: TimerHandle }>()
   private readonly waitingConfirmations = new Map<string, { encoded: Uint8Array; from: PeerState | undefined; hops: number; until: number }>()
   private readonly exchange: PeerExchange
@@ -345,6 +358,8 @@ export class Network extends EventEmitter {
       peerCount: () => this.peerCount,
       connectedUrls: () => new Set([...this.states.values()].map((ps) => ps.listenUrl)),
     })
+    this.syncHeld = opts.holdSync === true
+    this.snap = new SnapProtocol({ server: this.chain.snap, log: this.log, clock: this.clock, timeoutMs: this.o.requestTimeoutMs })
     this.sync = new RangeSync({
       chain: this.chain,
       log: this.log,
@@ -383,7 +398,10 @@ export class Network extends EventEmitter {
     for (const f of this.future.values()) this.clock.clearTimeout(f.timer)
     this.future.clear()
     this.waitingConfirmations.clear()
-    for (const ps of this.states.values()) this.failRequest(ps, new Error('network stopping'))
+    for (const ps of this.states.values()) {
+      this.failRequest(ps, new Error('network stopping'))
+      this.snap.peerClosed(ps, 'network stopping')
+    }
     await this.transport.close()
     await this.sync.stop()
     await this.importQueue.idle()
@@ -403,6 +421,51 @@ export class Network extends EventEmitter {
     all.add(this.closedTraffic)
     for (const ps of this.states.values()) all.add(ps.peer.traffic)
     return all.snapshot()
+  }
+
+  /** a range sync run unless one runs or a snapshot sync holds it */
+  private requestSync(): void {
+    if (!this.syncHeld) this.sync.request()
+  }
+
+  /** the snapshot sync is over: range sync may run (and starts if a peer is ahead) */
+  releaseSync(): void {
+    this.syncHeld = false
+    this.requestSync()
+  }
+
+  // ---------------------------------------------------------------- snapshot sync (snapProtocol.ts)
+
+  /** the account trie's leaves at `root` from `origin`, with their proof (unchecked: the caller checks it) */
+  requestAccountRange(peerId: string, r: Omit<GetAccountRange, 'id'>): Promise<RangeAnswer> {
+    return this.snap.requestAccountRange(this.peerState(peerId), r)
+  }
+
+  /** one account's storage leaves from `origin`, with their proof (unchecked) */
+  requestStorageRange(peerId: string, r: Omit<GetStorageRange, 'id'>): Promise<RangeAnswer> {
+    return this.snap.requestStorageRange(this.peerState(peerId), r)
+  }
+
+  /** contract codes by hash (unchecked) */
+  requestByteCodes(peerId: string, hashes: Uint8Array[]): Promise<Uint8Array[]> {
+    return this.snap.requestByteCodes(this.peerState(peerId), hashes)
+  }
+
+  /** consecutive canonical blocks [from, from+count) of a peer (the snapshot sync's header download; range sync held) */
+  requestBlocksOf(peerId: string, from: bigint, count: number): Promise<Uint8Array[]> {
+    return this.requestBlocks(this.peerState(peerId), { from, count: Math.max(1, Math.min(count, MAX_GET_BLOCKS)) })
+  }
+
+  /** a peer's snapshot answer or header proved invalid: disconnect and ban it (BanReason.InvalidProof) */
+  penalizeProof(peerId: string, why: string): void {
+    const ps = this.states.get(peerId)
+    if (ps !== undefined) this.snap.penalizeProof(ps, why)
+  }
+
+  private peerState(peerId: string): PeerState {
+    const ps = this.states.get(peerId)
+    if (ps === undefined) throw new Error(`peer ${peerId} is not connected`)
+    return ps
   }
 
   /** eth_syncing: false, or where the running range sync started, is, and is heading */
@@ -452,6 +515,7 @@ export class Network extends EventEmitter {
     // the transport replaced a duplicate connection: the old one goes without a peerClosed
     if (prev) {
       this.failRequest(prev, new Error('connection replaced'))
+      this.snap.peerClosed(prev, 'connection replaced')
       this.dropFetcher(prev)
       this.closedTraffic.add(prev.peer.traffic)
     }
@@ -459,7 +523,7 @@ export class Network extends EventEmitter {
     this.states.set(peer.nodeId, ps)
     this.log.debug('peer ready', { peer: ps.id, head: ps.head.number, listenUrl: ps.listenUrl })
     this.emit('peer', ps.info())
-    if (ps.head.number > this.chain.status().head.number) this.sync.request()
+    if (ps.head.number > this.chain.status().head.number) this.requestSync()
     if (this.peerCount < this.o.targetPeers) this.askPeers(ps)
     this.sendWitnessId(ps)
   }
@@ -470,6 +534,7 @@ export class Network extends EventEmitter {
     this.states.delete(peer.nodeId)
     this.closedTraffic.add(peer.traffic)
     this.failRequest(ps, new Error(`peer closed: ${info.reasonName}`))
+    this.snap.peerClosed(ps, `peer closed: ${info.reasonName}`)
     this.dropFetcher(ps)
     this.emit('peerClosed', ps.info(), info)
     if (!this.stopped) this.exchange.dial()
@@ -508,6 +573,7 @@ export class Network extends EventEmitter {
         case MessageType.FlowSignature:
           return this.onFlow(ps, m.type, m.payload)
         default:
+          if (SNAP_MESSAGE_TYPES.has(m.type)) return this.snap.onMessage(ps, m.type, m.payload)
           this.log.debug('message type not handled', { peer: ps.id, type: m.type })
           return undefined
       }
@@ -693,7 +759,7 @@ export class Network extends EventEmitter {
       return
     }
     // far ahead: a range sync fetches it with its ancestors
-    if (a.number > this.chain.status().head.number + FETCH_AHEAD_BLOCKS) return this.sync.request()
+    if (a.number > this.chain.status().head.number + FETCH_AHEAD_BLOCKS) return this.requestSync()
     if (this.fetches.size >= this.o.maxPendingFetches) {
       this.log.debug('too many blocks being fetched, announce dropped', { peer: ps.id, number: a.number })
       return
@@ -841,7 +907,7 @@ export class Network extends EventEmitter {
         // not kept: the sync that this starts downloads it with its ancestors
         this.seen.delete(key)
         this.log.debug('orphan block, syncing', { peer: from?.id, number: id.number })
-        this.sync.request()
+        this.requestSync()
         return
       case 'future':
         this.deferFuture(encoded, id, from)
@@ -1006,7 +1072,7 @@ export class Network extends EventEmitter {
             this.seen.delete(key)
           }
           // a sync that stopped at this block can go on now
-          this.sync.request()
+          this.requestSync()
         },
         (e: unknown) => {
           this.future.delete(key)
@@ -1166,7 +1232,7 @@ export class Network extends EventEmitter {
     }
     this.exchange.expire(now)
     // a run that gave up on a slow or failed peer is retried here
-    this.sync.request()
+    this.requestSync()
     if (this.peerCount >= this.o.targetPeers) return
     this.exchange.dial()
     if (this.peerCount > 0 && now - this.lastDiscovery >= this.o.discoveryIntervalMs) {

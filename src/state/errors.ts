@@ -6,6 +6,8 @@ export const StateErrorCode = {
   Pruned: 'STATE_PRUNED',
   /** a trie node a retained root reaches is not in the database (a damaged or wrongly pruned store) */
   MissingNode: 'STATE_MISSING_NODE',
+  /** a snapshot-sync range whose Merkle proof does not hold against its root (src/state/snapRange.ts) */
+  BadRangeProof: 'STATE_BAD_RANGE_PROOF',
 } as const
 export type StateErrorCode = (typeof StateErrorCode)[keyof typeof StateErrorCode]
 

@@ -55,6 +55,8 @@ export interface PrunerHost {
   finalized(): BlockHeader
   /** runs `fn` under the chain's lock (no block commits meanwhile) */
   exclusive<T>(fn: () => Promise<T>): Promise<T>
+  /** the lowest block that has state at all (a snapshot-synced chain's pivot; absent: genesis) */
+  stateFloor?(): bigint
 }
 
 /** One pass's figures. */
@@ -110,7 +112,9 @@ export class StatePruner {
 
   /** The lowest block of the contiguous range whose state is kept now (the final block's is kept too). */
   oldestKept(): bigint {
-    return oldestStateKept(this.host.head().number, this.host.finalized().number, this.blocksKept, this.maxKept)
+    const low = oldestStateKept(this.host.head().number, this.host.finalized().number, this.blocksKept, this.maxKept)
+    const floor = this.host.stateFloor?.() ?? 0n
+    return low > floor ? low : floor
   }
 
   /** Throws STATE_PRUNED when the state at `header` is older than what is kept (the last final block's always is). */

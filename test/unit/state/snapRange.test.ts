@@ -1,0 +1,159 @@
+import t, { type Test } from 'tap'
+import { bytesToHex, hexToBytes } from '@ethereumjs/util'
+import { core } from '../../../src/core/index.js'
+import { MptBatch, type NodeStore } from '../../../src/state/mptBatch.js'
+import { StateErrorCode } from '../../../src/state/errors.js'
+import { RangeTrieBuilder, nextKey, readRange, verifyRange, type TrieRange } from '../../../src/state/snapRange.js'
+import { prng, randomBytes } from '../../helpers/prng.js'
+
+class MapStore implements NodeStore {
+  readonly map = new Map<string, Uint8Array>()
+  async get(k: string) {
+    return this.map.get(k)
+  }
+  async put(k: string, v: Uint8Array) {
+    this.map.set(k, v)
+  }
+}
+
+const EMPTY_ROOT = hexToBytes('0x56e81f171bcc55a6ff8345e692c0f86e5b48e01b996cadc001622fb5e363b421')
+const ZERO_KEY = new Uint8Array(32)
+
+/** a trie of `n` random 32-byte keys; values of 1..40 bytes (short ones make embedded nodes) */
+async function makeTrie(seed: number, n: number): Promise<{ store: MapStore; root: Uint8Array; leaves: [string, Uint8Array][] }> {
+  const rand = prng(seed)
+  const store = new MapStore()
+  const leaves = new Map<string, Uint8Array>()
+  for (let i = 0; i < n; i++) leaves.set(bytesToHex(randomBytes(rand, 32)), randomBytes(rand, 1 + Math.floor(rand() * 40)))
+  const root = await new MptBatch(store, core.keccak256, EMPTY_ROOT).apply(
+    EMPTY_ROOT,
+    [...leaves].map(([k, v]) => [hexToBytes(k as `0x${string}`), v] as [Uint8Array, Uint8Array]),
+  )
+  return { store, root, leaves: [...leaves].sort(([a], [b]) => (a < b ? -1 : 1)) }
+}
+
+const read = (store: MapStore) => (k: string) => store.get(k)
+
+async function rejects(t: Test, root: Uint8Array, origin: Uint8Array, range: TrieRange, what: string) {
+  await t.rejects(verifyRange(root, origin, range), { code: StateErrorCode.BadRangeProof }, what)
+}
+
+t.test('a whole trie comes over in proven ranges and rebuilds to the same root', async (t) => {
+  const { store, root, leaves } = await makeTrie(1, 600)
+  const target = new MapStore()
+  const builder = new RangeTrieBuilder(target)
+  let origin: Uint8Array | undefined = ZERO_KEY
+  let ranges = 0
+  const got: string[] = []
+  while (origin !== undefined) {
+    const range = await readRange(read(store), root, origin, 2_000)
+    const more = await verifyRange(root, origin, range)
+    await builder.add(range.keys, range.values)
+    got.push(...range.keys.map((k) => bytesToHex(k)))
+    ranges++
+    const last = range.keys[range.keys.length - 1]
+    origin = more && last !== undefined ? nextKey(last) : undefined
+  }
+  t.ok(ranges > 5, `several ranges (${ranges})`)
+  t.same(
+    got,
+    leaves.map(([k]) => k),
+    'every key once, in order',
+  )
+  t.equal(bytesToHex(builder.root), bytesToHex(root), 'the rebuilt root is the source root')
+})
+
+t.test('the last range says there is nothing more; a range past the last key is empty and proven', async (t) => {
+  const { store, root, leaves } = await makeTrie(2, 50)
+  const all = await readRange(read(store), root, ZERO_KEY, 1_000_000)
+  t.equal(all.keys.length, 50)
+  t.equal(await verifyRange(root, ZERO_KEY, all), false, 'nothing to the right')
+  const past = nextKey(hexToBytes(leaves[leaves.length - 1]![0] as `0x${string}`))!
+  const empty = await readRange(read(store), root, past, 1_000)
+  t.equal(empty.keys.length, 0)
+  t.equal(await verifyRange(root, past, empty), false)
+  // an empty answer for an origin that has keys after it hides them
+  const hidden = await readRange(read(store), root, ZERO_KEY, 1)
+  await rejects(t, root, ZERO_KEY, { keys: [], values: [], proof: hidden.proof }, 'an empty answer where leaves follow')
+})
+
+t.test('an origin between keys and a range of one key are proven', async (t) => {
+  const { store, root, leaves } = await makeTrie(3, 200)
+  const k = hexToBytes(leaves[100]![0] as `0x${string}`)
+  const one = await readRange(read(store), root, k, 1)
+  t.equal(one.keys.length, 1)
+  t.equal(await verifyRange(root, k, one), true, 'more to the right')
+  const between = nextKey(hexToBytes(leaves[100]![0] as `0x${string}`))!
+  const r = await readRange(read(store), root, between, 500)
+  t.equal(bytesToHex(r.keys[0]!), leaves[101]![0], 'starts at the next key')
+  t.equal(await verifyRange(root, between, r), true)
+})
+
+t.test('tampered ranges are refused', async (t) => {
+  const { store, root } = await makeTrie(4, 400)
+  const origin = nextKey(ZERO_KEY)!
+  const good = await readRange(read(store), root, origin, 3_000)
+  t.ok(good.keys.length > 4, 'a range of several keys')
+  t.equal(await verifyRange(root, origin, good), true, 'the untouched range holds')
+  const copy = (): TrieRange => ({ keys: [...good.keys], values: [...good.values], proof: [...good.proof] })
+
+  const missingNode = copy()
+  missingNode.proof.splice(1, 1)
+  await rejects(t, root, origin, missingNode, 'a proof node left out')
+
+  const changed = copy()
+  const v = Uint8Array.from(changed.values[2]!)
+  v[0] = v[0]! ^ 1
+  changed.values[2] = v
+  await rejects(t, root, origin, changed, 'a changed value')
+
+  const gap = copy()
+  gap.keys.splice(2, 1)
+  gap.values.splice(2, 1)
+  await rejects(t, root, origin, gap, 'a key left out of the middle')
+
+  const extra = copy()
+  const fake = nextKey(extra.keys[1]!)!
+  extra.keys.splice(2, 0, fake)
+  extra.values.splice(2, 0, Uint8Array.of(1, 2, 3))
+  await rejects(t, root, origin, extra, 'an extra key')
+
+  const swapped = copy()
+  ;[swapped.keys[1], swapped.keys[2]] = [swapped.keys[2]!, swapped.keys[1]!]
+  await rejects(t, root, origin, swapped, 'keys out of order')
+
+  const lengths = copy()
+  lengths.values.pop()
+  await rejects(t, root, origin, lengths, 'fewer values than keys')
+
+  const otherRoot = (await makeTrie(5, 400)).root
+  await rejects(t, otherRoot, origin, good, 'another root')
+
+  const below = await readRange(read(store), root, ZERO_KEY, 3_000)
+  const shifted = nextKey(below.keys[0]!)!
+  await rejects(t, root, shifted, below, 'a first key below the origin')
+
+  const shortKey = copy()
+  shortKey.keys[0] = shortKey.keys[0]!.subarray(0, 31)
+  await rejects(t, root, origin, shortKey, 'a key of 31 bytes')
+})
+
+t.test('an empty trie has an empty range; leaves claimed for it are refused', async (t) => {
+  const store = new MapStore()
+  const r = await readRange(read(store), EMPTY_ROOT, ZERO_KEY, 100)
+  t.same(r, { keys: [], values: [], proof: [] })
+  t.equal(await verifyRange(EMPTY_ROOT, ZERO_KEY, r), false)
+  await rejects(t, EMPTY_ROOT, ZERO_KEY, { keys: [ZERO_KEY], values: [Uint8Array.of(1)], proof: [] }, 'a leaf of an empty trie')
+})
+
+t.test('a node missing from the store is STATE_MISSING_NODE, never a short range', async (t) => {
+  const { store, root } = await makeTrie(6, 300)
+  const victim = [...store.map.keys()].find((k) => k !== bytesToHex(root).slice(2))!
+  store.map.delete(victim)
+  await t.rejects(readRange(read(store), root, ZERO_KEY, 1_000_000), { code: StateErrorCode.MissingNode })
+})
+
+t.test('nextKey counts up and stops after the last key', async (t) => {
+  t.same(nextKey(Uint8Array.of(0, 0xff)), Uint8Array.of(1, 0))
+  t.equal(nextKey(Uint8Array.of(0xff, 0xff)), undefined)
+})
