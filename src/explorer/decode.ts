@@ -9,6 +9,7 @@ import { AbiCoder, Interface, type InterfaceAbi, type Result } from 'ethers'
 import stakingAbi from '../execution/system/abi/IStaking.json' with { type: 'json' }
 import registryAbi from '../execution/system/abi/INodeRegistry.json' with { type: 'json' }
 import evidenceAbi from '../execution/system/abi/IEvidence.json' with { type: 'json' }
+import governanceAbi from '../execution/system/abi/IGovernance.json' with { type: 'json' }
 import namesAbi from '../execution/system/abi/INames.json' with { type: 'json' }
 import flowRewardsAbi from '../execution/system/abi/IFlowRewards.json' with { type: 'json' }
 import nbAbi from '../execution/system/abi/INB.json' with { type: 'json' }
@@ -51,8 +52,9 @@ export const SYSTEM_ABIS: readonly { name: string; address: string; iface: Inter
   { name: 'FlowRewards', address: SYSTEM_CONTRACTS.flowRewards, iface: new Interface(flowRewardsAbi as InterfaceAbi) },
   { name: 'NB', address: SYSTEM_CONTRACTS.nb, iface: nbInterface },
   { name: 'Evidence', address: SYSTEM_CONTRACTS.evidence, iface: new Interface(evidenceAbi as InterfaceAbi) },
-  { name: 'Names', address: SYSTEM_CONTRACTS.names, iface: new Interface(namesAbi as InterfaceAbi) },
   { name: 'PaymentChannels', address: SYSTEM_CONTRACTS.paymentChannels, iface: new Interface(paymentChannelsAbi as InterfaceAbi) },
+  { name: 'Governance', address: SYSTEM_CONTRACTS.governance, iface: new Interface(governanceAbi as InterfaceAbi) },
+  { name: 'Names', address: SYSTEM_CONTRACTS.names, iface: new Interface(namesAbi as InterfaceAbi) },
 ]
 const SYSTEM_NAMES: Record<string, string> = Object.fromEntries(SYSTEM_ABIS.map((s) => [s.address, s.name]))
 

@@ -25,7 +25,7 @@ import { DposStore, SHARED_POOL, addressOfHex, type Addr, type StateAccess } fro
 import { flowCycleAt } from '../povf/engine.js'
 import { NbStore } from '../povf/nbStore.js'
 import type { GovConfig } from '../povf/params.js'
-import { NFC_PRICE_PARAM } from './params.js'
+import { PARAM_NFC_PRICE } from './params.js'
 import { GovStore, ProposalKind, ProposalStatus, type ProposalRecord } from './store.js'
 
 /** Proposals settled per block at most (the rest wait for the next boundary, in order). */
@@ -100,7 +100,7 @@ async function execute(sm: StateAccess, gs: GovStore, id: bigint, p: ProposalRec
   if (p.kind === ProposalKind.Param) {
     const param = Number(p.param)
     await gs.setOverride(param, { block, proposal: id, value: p.value })
-    if (param === NFC_PRICE_PARAM) await new NbStore(sm).setPrice(p.value)
+    if (param === PARAM_NFC_PRICE) await new NbStore(sm).setPrice(p.value)
     return ProposalStatus.Executed
   }
   const store = new DposStore(sm)

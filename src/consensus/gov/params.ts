@@ -42,7 +42,7 @@ export const GOVERNED_PARAMS: readonly GovernedParam[] = [
   { id: 4, name: 'enPledge', floor: 0n, read: (f) => f.enPledge, write: (f, v) => void (f.enPledge = v) },
 ]
 
-export const NFC_PRICE_PARAM = 2
+export const PARAM_NFC_PRICE = 2
 
 /** The parameter named `name`, or undefined. */
 export function governedParam(name: string): GovernedParam | undefined {

@@ -6,7 +6,7 @@ import { flowOf, type DposConfig } from '../dpos/engine.js'
 import type { StateAccess } from '../dpos/store.js'
 import { NbStore } from '../povf/nbStore.js'
 import type { GovConfig } from '../povf/params.js'
-import { boundsOf, GOVERNED_PARAMS, governedConfig, NFC_PRICE_PARAM } from './params.js'
+import { boundsOf, GOVERNED_PARAMS, governedConfig, PARAM_NFC_PRICE } from './params.js'
 import { GovStore, type ParamChange } from './store.js'
 
 export interface ParamView {
@@ -35,7 +35,7 @@ export async function readParams(sm: StateAccess, cfg: DposConfig): Promise<Para
   const params: ParamView[] = []
   for (const p of GOVERNED_PARAMS) {
     // the NB price is a live word the foundation may set too: what NB reads is what is in force
-    const value = p.id === NFC_PRICE_PARAM ? await new NbStore(sm).price(now) : p.read(now)
+    const value = p.id === PARAM_NFC_PRICE ? await new NbStore(sm).price(now) : p.read(now)
     params.push({ name: p.name, value, genesis: p.read(genesis), ...boundsOf(p, genesis), history: await gs.history(p.id) })
   }
   return { params, rules: genesis.gov, proposals: await gs.count() }

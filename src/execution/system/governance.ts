@@ -26,7 +26,7 @@ import { BURN_ADDRESS } from '../../chain/systemAddresses.js'
 import { flowOf } from '../../consensus/dpos/engine.js'
 import { SHARED_POOL, type Addr } from '../../consensus/dpos/store.js'
 import { executableAtMs, passes, stakeOf, totalStake } from '../../consensus/gov/engine.js'
-import { GOVERNED_PARAMS, governedParam, NFC_PRICE_PARAM, paramRefusal } from '../../consensus/gov/params.js'
+import { GOVERNED_PARAMS, governedParam, PARAM_NFC_PRICE, paramRefusal } from '../../consensus/gov/params.js'
 import { GOVERNANCE, GovStore, ProposalKind, type ProposalRecord } from '../../consensus/gov/store.js'
 import { NbStore } from '../../consensus/povf/nbStore.js'
 import { formatNfc } from '../../chain/genesisSchema.js'
@@ -127,7 +127,7 @@ async function paramValue(ctx: CallContext, name: string): Promise<[bigint]> {
   const p = governedParam(name)
   ensure(p !== undefined, `Governance: ${paramRefusal(name, 0n, flowOf(ctx.genesisCfg))}`)
   const flow = flowOf(ctx.cfg)
-  return [p.id === NFC_PRICE_PARAM ? await new NbStore(ctx.sm).price(flow) : p.read(flow)]
+  return [p.id === PARAM_NFC_PRICE ? await new NbStore(ctx.sm).price(flow) : p.read(flow)]
 }
 
 const view = GOVERNANCE_GAS.view

@@ -339,6 +339,15 @@ const cases: Case[] = [
   },
   invalid('flow_getRewards', ['0x1234'], /invalid argument 0/),
   missing('flow_getRewards'),
+  // ---------------------------------------------------------------- payment channels (this fixture opens none;
+  // an open channel's answer is checked against the OpenRPC document in test/unit/rpc/flow/channels.test.ts)
+  { name: 'flow_getChannel of no channel', method: 'flow_getChannel', params: ['0x1'], result: null },
+  invalid('flow_getChannel', ['one'], /invalid argument 0/),
+  missing('flow_getChannel'),
+  { name: 'flow_getChannels', method: 'flow_getChannels', params: [devAddress(2)], result: { total: '0x0', channels: [] } },
+  { name: 'flow_getChannels from a start', method: 'flow_getChannels', params: [devAddress(2), '0x5'], result: { total: '0x0', channels: [] } },
+  invalid('flow_getChannels', ['0x1234'], /invalid argument 0/),
+  missing('flow_getChannels'),
   {
     name: 'nfc_getSupply',
     method: 'nfc_getSupply',
