@@ -17,6 +17,7 @@ import flowRewardsAbi from '../execution/system/abi/IFlowRewards.json' with { ty
 import { receiptToJson, type SignedReceipt } from '../flow/receipt.js'
 import { Auditor, type AuditedSession, type ProviderAudit } from '../flow/sliceAnswers.js'
 import { bytesOfHexLoose, hexOf } from '../util/bytes.js'
+import { Rpc, RpcFailure as RpcCallError } from '../util/jsonRpc.js'
 import type { ProviderChain } from './provider.js'
 
 /** the data of an endpoint advert: this prefix, then the URL */
@@ -29,15 +30,8 @@ const POSITION_TTL_MS = 1000
 /** transactions of a node read when looking for its newest advert */
 const ADVERT_HISTORY = 100
 
-export class RpcCallError extends Error {
-  constructor(
-    readonly code: number,
-    message: string,
-    readonly data?: unknown,
-  ) {
-    super(message)
-  }
-}
+/** a JSON-RPC error answer (util/jsonRpc.ts) */
+export { RpcCallError }
 
 export interface NodeRecord {
   address: string
@@ -48,7 +42,7 @@ export interface NodeRecord {
 
 /** One node's JSON-RPC, as the agents use it. */
 export class ChainRpc {
-  private id = 0
+  private readonly plain: Rpc
   readonly provider: JsonRpcProvider
 
   private constructor(
@@ -56,6 +50,7 @@ export class ChainRpc {
     readonly chainId: bigint,
   ) {
     this.provider = new JsonRpcProvider(url, Number(chainId), { staticNetwork: true, pollingInterval: 250 })
+    this.plain = new Rpc(url)
   }
 
   static async connect(url: string): Promise<ChainRpc> {
@@ -65,15 +60,9 @@ export class ChainRpc {
     return new ChainRpc(url, chainId)
   }
 
-  async call<T>(method: string, params: unknown[] = []): Promise<T> {
-    const res = await fetch(this.url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ jsonrpc: '2.0', id: ++this.id, method, params }),
-    })
-    const body = (await res.json()) as { result?: T; error?: { code: number; message: string; data?: unknown } }
-    if (body.error) throw new RpcCallError(body.error.code, body.error.message, body.error.data)
-    return body.result as T
+  /** the result, or throws RpcCallError (util/jsonRpc.ts) */
+  call<T>(method: string, params: unknown[] = []): Promise<T> {
+    return this.plain.call<T>(method, params)
   }
 
   private registry(): Contract {

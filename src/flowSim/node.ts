@@ -7,6 +7,7 @@ import { JsonRpcProvider, Wallet, keccak256 as keccakHex, type InterfaceAbi, typ
 import type { SignedReceipt } from '../flow/receipt.js'
 import { bytesOfHexLoose } from '../util/bytes.js'
 import { systemAbiJson } from '../util/systemAbi.js'
+import { Rpc, RpcFailure } from '../util/jsonRpc.js'
 import type { Stream } from '../flow/sampledStream.js'
 
 /** A system contract's ABI as shipped in src/execution/system/abi (`IName.json`). */
@@ -16,31 +17,7 @@ export function abi(name: string): InterfaceAbi {
 
 export const hexToBytes = bytesOfHexLoose
 
-/** JSON-RPC calls to the node (fetch, one request per call). */
-export class Rpc {
-  private id = 0
-  constructor(readonly url: string) {}
-  async call<T>(method: string, params: unknown[] = []): Promise<T> {
-    const res = await fetch(this.url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ jsonrpc: '2.0', id: ++this.id, method, params }),
-    })
-    const body = (await res.json()) as { result?: T; error?: { code: number; message: string; data?: unknown } }
-    if (body.error) throw new RpcFailure(body.error.code, body.error.message, body.error.data)
-    return body.result as T
-  }
-}
-
-export class RpcFailure extends Error {
-  constructor(
-    readonly code: number,
-    message: string,
-    readonly data?: unknown,
-  ) {
-    super(message)
-  }
-}
+export { Rpc, RpcFailure }
 
 /** A simulated key: its wallet on the node, the raw key (receipt signatures) and its address (lowercase). */
 export interface Party {
