@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util'
 import { formatEther } from 'ethers'
 import { ConsumerAgent, type ConsumerStats } from '../flowAgent/consumer.js'
 import { ProviderAgent, type ProviderStats } from '../flowAgent/provider.js'
-import { ChainRpc, ROLES, RpcProviderChain } from '../flowAgent/rpcChain.js'
+import { ChainRpc, ROLES, RpcCallError, RpcProviderChain } from '../flowAgent/rpcChain.js'
 import { addressOfKey } from '../crypto/keystore.js'
 import { loadKeyFile } from './keyFile.js'
 import { progressLine, UsageError } from './io.js'
@@ -16,7 +16,7 @@ import { progressLine, UsageError } from './io.js'
 /** the agents' usage lines of `nfc flow --help` */
 export const AGENT_USAGE = `  nfc flow provide  --key FILE --listen HOST:PORT [--rpc URL] [--password-file FILE]
                     [--advertise URL] [--pledge] [--max-unpaid BYTES]
-  nfc flow consume  --key FILE --provider ADDRESS|URL --listen 127.0.0.1:PORT [--rpc URL]
+  nfc flow consume  --key FILE --provider ADDRESS|NAME|URL --listen 127.0.0.1:PORT [--rpc URL]
                     [--password-file FILE]
   nfc flow providers [--rpc URL]`
 
@@ -30,15 +30,16 @@ export const AGENT_DETAILS = `  provide       an edge node's provider agent: con
                 chain (a transaction to itself) unless that is already the newest advert.
   consume       a consumer's agent: a local SOCKS5 endpoint on --listen for any application
                 (curl --socks5-hostname 127.0.0.1:PORT URL); co-signs only receipts its own counts
-                cover. The provider is an address (its advertised endpoint is looked up) or
-                tcp://HOST:PORT. Its fuel is paid from its NB escrow for the provider (NB.escrow).
+                cover. The provider is an address (its advertised endpoint is looked up), a
+                registered name (nfc names: its owner; its record's endpoint when that is
+                tcp://…) or tcp://HOST:PORT. Its fuel is paid from its NB escrow for the provider (NB.escrow).
   providers     the pledged nodes and the endpoints they advertised
 
 Agent options:
   --key FILE            the agent's account: a 0x-hex private key or an Ethereum v3 keystore
   --password-file FILE  the keystore's password is its first line (else asked on the terminal)
   --listen HOST:PORT    where to listen (PORT 0: any free port, printed at start)
-  --provider A|URL      consume: the provider's address, or tcp://HOST:PORT
+  --provider A|N|URL    consume: the provider's address, a registered name, or tcp://HOST:PORT
   --advertise URL       provide: the endpoint advertised (default tcp://HOST:PORT of --listen;
                         required when --listen is a wildcard address)
   --pledge              provide: pledge as an edge node if the key's account is not pledged
@@ -231,18 +232,38 @@ function providerLine(s: ProviderStats): string {
   )
 }
 
+const ADDRESS = /^0x[0-9a-fA-F]{40}$/
+/** a registered name (the Names contract's syntax: 3–32 of a-z, 0-9 and '-', not first or last) */
+const PROVIDER_NAME = /^(?!0x)[a-z0-9][a-z0-9-]{1,30}[a-z0-9]$/
+
+/** The owner and endpoint of a provider's name; a clear error when it has no live record. */
+export async function resolveProviderName(rpc: ChainRpc, name: string): Promise<{ owner: string; endpoint: string }> {
+  try {
+    const r = await rpc.call<{ owner: string; endpoint: string }>('nfc_resolveName', [name])
+    return { owner: r.owner.toLowerCase(), endpoint: r.endpoint }
+  } catch (e) {
+    if (e instanceof RpcCallError) throw new Error(`--provider ${name}: ${e.message} (nfc names resolve ${name})`, { cause: e })
+    throw e
+  }
+}
+
 async function consume(v: Values): Promise<number> {
   const listen = parseHostPort('listen', required('listen', v.listen), true)
-  const target = required('provider', v.provider)
-  const isAddress = /^0x[0-9a-fA-F]{40}$/.test(target)
-  const direct = isAddress ? null : parseTunnelUrl('provider', target)
+  const given = required('provider', v.provider)
+  const isName = PROVIDER_NAME.test(given)
+  const direct = isName || ADDRESS.test(given) ? null : parseTunnelUrl('provider', given)
   const url = rpcUrl(v.rpc)
   const key = await loadKeyFile(required('key', v.key), v['password-file'])
   const rpc = await ChainRpc.connect(url)
   const log = (l: string) => process.stdout.write(l + '\n')
   try {
-    let endpoint = direct
-    if (isAddress) {
+    // a name (the Names contract, nfc_resolveName) stands for its owner; its record's endpoint, when it is tcp://, is used as is
+    const named = isName ? await resolveProviderName(rpc, given) : null
+    if (named !== null) log(`name ${given} resolves to ${named.owner}${named.endpoint !== '' ? ` (endpoint ${named.endpoint})` : ''}`)
+    const target = named?.owner ?? given
+    const isAddress = ADDRESS.test(target)
+    let endpoint = named !== null && named.endpoint.startsWith('tcp://') ? parseTunnelUrl('provider', named.endpoint) : direct
+    if (isAddress && endpoint === null) {
       const advertised = await rpc.endpointOf(target.toLowerCase())
       if (advertised === null)
         throw new Error(`provider ${target} advertised no endpoint on chain (nfc flow providers lists those that did); give --provider tcp://HOST:PORT`)

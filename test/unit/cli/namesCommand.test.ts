@@ -4,6 +4,8 @@
  * taken), resolve, list, a refusal by the contract (taken name), unknown names, an unreachable
  * node.
  */
+import { ChainRpc } from '../../../src/flowAgent/rpcChain.js'
+import { resolveProviderName } from '../../../src/cli/flowAgentCommand.js'
 import t from 'tap'
 import fs from 'node:fs'
 import path from 'node:path'
@@ -137,6 +139,12 @@ t.test('against a dev node producing blocks', async (t) => {
   t.match(res.out, /lock +8\.219178082191780822 NFC/)
   const json = await names(['resolve', 'relay-one', '--json', ...rpc])
   t.equal(JSON.parse(json.out).owner, devAddress(1))
+  // `nfc flow consume --provider NAME` (issue 20: the agents accept a name): the owner and endpoint of its record
+  const chain = await ChainRpc.connect(n.url)
+  t.same(await resolveProviderName(chain, 'relay-one'), { owner: devAddress(1).toLowerCase(), endpoint: 'ws://10.0.0.1:30303' })
+  await t.rejects(resolveProviderName(chain, 'nobody-here'), {
+    message: /^--provider nobody-here: unknown name: nobody-here \(nfc names resolve nobody-here\)$/,
+  })
 
   const taken = await names(['register', 'relay-one', '--key', keyFile(2), '--term', '30d', ...rpc])
   t.equal(taken.code, 1)
