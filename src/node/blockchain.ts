@@ -461,7 +461,11 @@ export class Blockchain extends EventEmitter<{
       const forkPoint = added.block.header.number - BigInt(reindex.length) - 1n
       // what was confirmed on the branch that left the chain becomes side votes
       const left = new Map(unindex.map((b) => [b.header.number, b]))
-      for (const b of unindex) this.side.addBlock(b.hash, b.header.number, b.header.parentHash)
+      for (const b of unindex) {
+        this.side.addBlock(b.hash, b.header.number, b.header.parentHash)
+        // a block a reorg took off the chain is a side block now: its branch may still win, so its state stays
+        await this.pruner?.keepSide(b.hash, b.header)
+      }
       for (const [w, n] of [...this.confirmedBy.entries()]) {
         if (n <= forkPoint) continue
         const b = left.get(n)
