@@ -1,7 +1,7 @@
 /**
  * `nfc export` / `nfc import` in-process (the commands' functions with captured output, a real
  * database in a temp dir): ranges, gzip, a file of another chain, and every flag and file they
- * refuse. The real-process round trip, damaged files and a directory in use: test/e2e/chainFile.test.ts.
+ * refuse. The real-process round trip, damaged files and a directory in use: test/slow/chainFile.test.ts.
  */
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
