@@ -23,6 +23,9 @@ import { CLI, DEV_GENESIS, REPO_ROOT, rpc, runScript, startNode, tempDir, waitFo
 import { devAddress, devKey } from '../helpers/inProcessNode.js'
 import { sendTx, toHex } from '../helpers/flowChain.js'
 
+// a long suite on 2 shared cores (slow tier): more than the tap config's 300 s per file (the root setTimeout is sent to the runner)
+t.setTimeout(12 * 60_000)
+
 const nb = new Interface(nbAbi)
 const FILE_BYTES = 50 * 1000 * 1000
 const CYCLE_SEC = 8

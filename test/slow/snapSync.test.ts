@@ -25,6 +25,9 @@ import { freePort, headOf } from '../helpers/devnetProcess.js'
 import { metric } from '../helpers/loneWitness.js'
 import { rpc, startNode, tempDir, waitFor, type NodeProcess } from '../helpers/nodeProcess.js'
 
+// a long suite on 2 shared cores (slow tier): more than the tap config's 300 s per file (the root setTimeout is sent to the runner)
+t.setTimeout(15 * 60_000)
+
 const BLOCKS = 1500
 const ACCOUNTS = 2000
 const TRANSFERS_PER_BLOCK = 20
