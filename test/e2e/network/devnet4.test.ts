@@ -51,7 +51,8 @@ t.test('4 witnesses: agreement, finality, a dead witness, restart and sync', asy
   await Promise.all(net.nodes.map((n) => net.start(n.index)))
   const urls = () => net.nodes.map((n) => n.url)
 
-  await waitHeads(urls(), 8, 30_000)
+  // four processes starting at once on 2 shared cores: a generous wait (30 s once timed out in CI with a node not yet answering)
+  await waitHeads(urls(), 8, 60_000)
   await sameChain(t, urls(), 8, 'all four running')
   for (const u of urls()) {
     // a node can hold the head before the confirmations of the blocks under it (gossip under load):
