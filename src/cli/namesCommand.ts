@@ -14,6 +14,7 @@ import { endpointProblem, nameProblem } from '../consensus/names/rules.js'
 import { processIo, UsageError, type CliIo } from './io.js'
 import { loadKeyFile } from './keyFile.js'
 import { normalizeRpcUrl, DEFAULT_STATUS_RPC } from './statusCommand.js'
+import type { NameRecord } from '../explorer/queries.js'
 
 const HELP = `nfc names — names on chain: name → owner, node id, endpoint (DESIGN §14)
 
@@ -192,17 +193,7 @@ async function rpcCall(url: string, method: string, params: unknown[]): Promise<
 
 const dateOf = (msHex: string | bigint): string => new Date(Number(BigInt(msHex))).toISOString().replace('.000Z', 'Z')
 
-interface NameJson {
-  name: string
-  owner: string
-  nodeId: string
-  endpoint: string
-  expiresAt: string
-  lock: string
-  status: string
-}
-
-function formatRecord(r: NameJson): string {
+function formatRecord(r: NameRecord): string {
   return [
     r.name,
     `  owner     ${r.owner}`,
@@ -214,18 +205,18 @@ function formatRecord(r: NameJson): string {
 }
 
 async function resolve(o: NamesOpts, io: CliIo): Promise<number> {
-  const r = (await rpcCall(o.rpc, 'nfc_resolveName', [o.name])) as NameJson
+  const r = (await rpcCall(o.rpc, 'nfc_resolveName', [o.name])) as NameRecord
   io.out((o.json ? JSON.stringify(r) : formatRecord(r)) + '\n')
   return 0
 }
 
 async function list(o: NamesOpts, io: CliIo): Promise<number> {
-  const all: NameJson[] = []
+  const all: NameRecord[] = []
   let cursor: string | null = null
   do {
     const opts: Record<string, unknown> = { limit: LIST_PAGE, cursor }
     if (o.owner !== undefined) opts.owner = o.owner
-    const page = (await rpcCall(o.rpc, 'nfc_listNames', [opts])) as { names: NameJson[]; next: string | null }
+    const page = (await rpcCall(o.rpc, 'nfc_listNames', [opts])) as { names: NameRecord[]; next: string | null }
     all.push(...page.names)
     cursor = page.next
   } while (cursor !== null)
