@@ -95,6 +95,12 @@ module.exports = {
       'flowAgent: util, core, crypto, chain, flow (formats, sampled streams, slice answers), the static ABI JSON',
     ),
     layer(
+      'dealAgent',
+      '^src/dealAgent/',
+      `${under('src/util', 'src/core', 'src/crypto', 'src/chain', 'src/dealAgent')}|^src/deals/fileTree\\.ts$|^src/execution/system/abi/`,
+      'dealAgent: util, core, crypto, chain (system addresses), the deals file tree, the static ABI JSON',
+    ),
+    layer(
       'explorer',
       '^src/explorer/',
       `${under('src/explorer', 'src/execution/system/abi')}|^src/chain/systemAddresses\\.ts$`,

@@ -1,0 +1,56 @@
+/**
+ * What the storage agents need of the chain (the StorageDeals contract 0x…1008 and its RPC
+ * reads), as an interface: rpcDeals.ts implements it over JSON-RPC, tests may give their own.
+ */
+
+/** a deal's state on chain */
+export type DealStatus = 'posted' | 'active' | 'ended' | 'cancelled' | 'slashed' | 'completed'
+
+/** a deal as the chain holds it */
+export interface ChainDeal {
+  id: string
+  client: string
+  provider: string
+  /** 0x hex */
+  root: string
+  size: number
+  periods: number
+  status: DealStatus
+  /** the period of its last accepted proof, or null */
+  lastProvenPeriod: bigint | null
+  /** periods proven so far */
+  provenPeriods: number
+  /** NB (wei) released to the provider so far */
+  paid: bigint
+  /** the period from which proofs are due, or null before acceptance */
+  startPeriod: bigint | null
+}
+
+/** a provider's standing offer */
+export interface StorageOffer {
+  provider: string
+  endpoint: string
+  /** NB (wei) per MiB per period */
+  pricePerMiBPeriod: bigint
+  maxBytes: number
+}
+
+export interface DealChain {
+  /** the agent's account (lower-case 0x) */
+  readonly address: string
+  /** deal `id`, or null when there is none */
+  deal(id: string): Promise<ChainDeal | null>
+  /** the period the chain's head is in */
+  period(): Promise<bigint>
+  /** the chunk indexes deal `id` must prove for `period` (an error before they are known) */
+  challenge(id: string, period: bigint): Promise<number[]>
+  /** accepts deal `id` with the collateral; resolves with the mined transaction's hash */
+  accept(id: string): Promise<string>
+  /** submits the proof of `period`; resolves with the mined transaction's hash */
+  prove(id: string, period: bigint, chunks: Uint8Array[], proofs: Uint8Array[][]): Promise<string>
+}
+
+/** true once a deal will never need a proof again */
+export function isEnded(s: DealStatus): boolean {
+  return s === 'ended' || s === 'cancelled' || s === 'slashed' || s === 'completed'
+}
