@@ -3,8 +3,11 @@
  * reads), as an interface: rpcDeals.ts implements it over JSON-RPC, tests may give their own.
  */
 
-/** a deal's state on chain */
-export type DealStatus = 'posted' | 'active' | 'ended' | 'cancelled' | 'slashed' | 'completed'
+/** a deal's state on chain (IStorageDeals status 1–4) */
+export type DealStatus = 'posted' | 'active' | 'ended' | 'cancelled'
+
+/** IStorageDeals' status numbers */
+export const DEAL_STATUS: Record<number, DealStatus> = { 1: 'posted', 2: 'active', 3: 'ended', 4: 'cancelled' }
 
 /** a deal as the chain holds it */
 export interface ChainDeal {
@@ -16,22 +19,25 @@ export interface ChainDeal {
   size: number
   periods: number
   status: DealStatus
+  /** NB escrowed for the whole term */
+  price: bigint
+  /** NB released to the provider so far */
+  paid: bigint
+  /** NFC (wei) the provider holds as collateral */
+  collateral: bigint
+  /** the first period of the term (proofs are due from it), or null before acceptance */
+  startPeriod: bigint | null
   /** the period of its last accepted proof, or null */
   lastProvenPeriod: bigint | null
-  /** periods proven so far */
-  provenPeriods: number
-  /** NB (wei) released to the provider so far */
-  paid: bigint
-  /** the period from which proofs are due, or null before acceptance */
-  startPeriod: bigint | null
 }
 
 /** a provider's standing offer */
 export interface StorageOffer {
   provider: string
   endpoint: string
-  /** NB (wei) per MiB per period */
+  /** NB per MiB per period */
   pricePerMiBPeriod: bigint
+  /** the largest file it takes */
   maxBytes: number
 }
 
@@ -52,5 +58,5 @@ export interface DealChain {
 
 /** true once a deal will never need a proof again */
 export function isEnded(s: DealStatus): boolean {
-  return s === 'ended' || s === 'cancelled' || s === 'slashed' || s === 'completed'
+  return s === 'ended' || s === 'cancelled'
 }

@@ -14,7 +14,7 @@ import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { bytesEqual, hexOf } from '../util/bytes.js'
 import { DealAgentError } from './errors.js'
-import { CHUNK_BYTES, chunkCount, leafOf, LeafBuilder, proofOf } from './tree.js'
+import { DEAL_CHUNK_BYTES, FileTreeBuilder, leafAt, leafCount, leafOf, proofOf } from '../deals/fileTree.js'
 
 /** what `deal.json` holds */
 export interface StoredDeal {
@@ -73,15 +73,14 @@ export class ChunkStore {
     rmSync(incoming, { recursive: true, force: true })
     mkdirSync(incoming)
     try {
-      const leaves = new LeafBuilder()
-      let pending = new Uint8Array(CHUNK_BYTES)
+      const tree = new FileTreeBuilder(expected.size)
+      let pending = new Uint8Array(DEAL_CHUNK_BYTES)
       let fill = 0
+      let chunks = 0
       let received = 0
       const flush = async (): Promise<void> => {
-        const chunk = pending.subarray(0, fill)
-        await writeFile(join(incoming, `${leaves.count}.chunk`), chunk)
-        leaves.add(chunk)
-        pending = new Uint8Array(CHUNK_BYTES)
+        await writeFile(join(incoming, `${chunks++}.chunk`), pending.subarray(0, fill))
+        pending = new Uint8Array(DEAL_CHUNK_BYTES)
         fill = 0
       }
       for await (const part of body) {
@@ -89,13 +88,14 @@ export class ChunkStore {
         if (received > expected.size) {
           throw new DealAgentError('SIZE_MISMATCH', `deal ${id}: more than its ${expected.size} bytes arrived`, { id, size: expected.size })
         }
+        tree.update(part)
         let at = 0
         while (at < part.length) {
-          const n = Math.min(CHUNK_BYTES - fill, part.length - at)
+          const n = Math.min(DEAL_CHUNK_BYTES - fill, part.length - at)
           pending.set(part.subarray(at, at + n), fill)
           fill += n
           at += n
-          if (fill === CHUNK_BYTES) await flush()
+          if (fill === DEAL_CHUNK_BYTES) await flush()
         }
         onBytes?.(received)
       }
@@ -103,7 +103,8 @@ export class ChunkStore {
       if (received !== expected.size) {
         throw new DealAgentError('SIZE_MISMATCH', `deal ${id}: ${received} bytes arrived, the deal is for ${expected.size}`, { id, size: expected.size, received })
       }
-      const root = hexOf(leaves.root())
+      const { leaves, root: rootBytes } = tree.finish()
+      const root = hexOf(rootBytes)
       if (root !== expected.root.toLowerCase()) {
         throw new DealAgentError('ROOT_MISMATCH', `deal ${id}: the bytes received have root ${root}, the deal's root is ${expected.root}`, {
           id,
@@ -111,7 +112,7 @@ export class ChunkStore {
           expected: expected.root,
         })
       }
-      writeFileSync(join(incoming, 'leaves.bin'), leaves.bytes())
+      writeFileSync(join(incoming, 'leaves.bin'), leaves)
       const deal: StoredDeal = { id, root, size: expected.size }
       writeFileSync(join(incoming, 'deal.json'), JSON.stringify(deal) + '\n')
       rmSync(final, { recursive: true, force: true })
@@ -133,7 +134,7 @@ export class ChunkStore {
    * or corrupt chunk file is a CHUNK_BAD error naming the deal, the chunk and the file.
    */
   async provableChunk(deal: StoredDeal, index: number, leaves = this.leaves(deal.id)): Promise<{ chunk: Uint8Array; proof: Uint8Array[] }> {
-    const count = chunkCount(deal.size)
+    const count = leafCount(deal.size)
     if (!Number.isInteger(index) || index < 0 || index >= count) {
       throw new DealAgentError('CHUNK_INDEX', `deal ${deal.id} has chunks 0–${count - 1}, not ${index}`, { id: deal.id, index })
     }
@@ -148,7 +149,7 @@ export class ChunkStore {
         file,
       })
     }
-    if (!bytesEqual(leafOf(chunk), leaves.subarray(index * 32, index * 32 + 32))) {
+    if (!bytesEqual(leafOf(chunk), leafAt(leaves, index))) {
       throw new DealAgentError('CHUNK_BAD', `deal ${deal.id} chunk ${index}: ${file} is corrupt (its hash is not the deal's leaf)`, { id: deal.id, index, file })
     }
     return { chunk, proof: proofOf(leaves, index) }
@@ -156,7 +157,7 @@ export class ChunkStore {
 
   /** the chunk files of deal `id` in order, as one stream of the file's bytes (unchecked) */
   async *fileBytes(deal: StoredDeal): AsyncGenerator<Uint8Array> {
-    const count = chunkCount(deal.size)
+    const count = leafCount(deal.size)
     for (let i = 0; i < count; i++) {
       for await (const part of createReadStream(this.chunkPath(deal.id, i))) yield part as Buffer
     }

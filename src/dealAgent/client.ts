@@ -1,7 +1,6 @@
 /**
- * The client's side of the storage protocol (`nfc storage put` / `get`): the tree of a local file
- * read as a stream, the upload of a deal's file to its provider, and the download of a stored
- * file — every chunk checked against the deal's root as it arrives, written to a temporary file
+ * The client's side of the storage protocol (`nfc storage put` / `get`): the upload of a deal's
+ * file to its provider, and the download of a stored file — every chunk checked against the deal's root as it arrives, written to a temporary file
  * that becomes FILE only when all of it checked out (a refused download leaves nothing behind).
  */
 import { createReadStream, createWriteStream, renameSync, rmSync, statSync } from 'node:fs'
@@ -11,38 +10,8 @@ import { finished } from 'node:stream/promises'
 import { bytesEqual, hexOf } from '../util/bytes.js'
 import { DealAgentError } from './errors.js'
 import { errorOfResponse } from './protocol.js'
-import { CHUNK_BYTES, chunkCount, leafOf, LeafBuilder, rootOf } from './tree.js'
-
-/** the root and size of a file */
-export interface FileTree {
-  root: string
-  size: number
-}
-
-/** The tree of `file`, read once as a stream; `onBytes` sees the running count. */
-export async function treeOfFile(file: string, onBytes?: (n: number) => void): Promise<FileTree> {
-  const leaves = new LeafBuilder()
-  const pending = new Uint8Array(CHUNK_BYTES)
-  let fill = 0
-  let size = 0
-  for await (const part of createReadStream(file, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) {
-    let at = 0
-    while (at < part.length) {
-      const n = Math.min(CHUNK_BYTES - fill, part.length - at)
-      pending.set(part.subarray(at, at + n), fill)
-      fill += n
-      at += n
-      if (fill === CHUNK_BYTES) {
-        leaves.add(pending)
-        fill = 0
-      }
-    }
-    size += part.length
-    onBytes?.(size)
-  }
-  if (fill > 0) leaves.add(pending.subarray(0, fill))
-  return { root: hexOf(leaves.root()), size }
-}
+import { core } from '../core/index.js'
+import { DEAL_CHUNK_BYTES, leafAt, leafCount, leafOf } from '../deals/fileTree.js'
 
 /** `endpoint` (http://HOST:PORT) + path */
 function urlOf(endpoint: string, path: string): URL {
@@ -91,11 +60,11 @@ export function uploadFile(endpoint: string, id: string, file: string, onBytes?:
  */
 export async function downloadFile(endpoint: string, deal: { id: string; root: string; size: number }, out: string, onBytes?: (n: number) => void): Promise<void> {
   const what = `download of deal ${deal.id}`
-  const count = chunkCount(deal.size)
+  const count = leafCount(deal.size)
   const leavesRes = await fetch(urlOf(endpoint, `deals/${deal.id}/leaves`))
   if (leavesRes.status !== 200) throw await errorOfResponse(leavesRes, what)
   const leaves = new Uint8Array(await leavesRes.arrayBuffer())
-  if (leaves.length !== count * 32 || hexOf(rootOf(leaves)) !== deal.root.toLowerCase()) {
+  if (leaves.length !== count * 32 || hexOf(core.merkleRoot('keccak256', leaves)) !== deal.root.toLowerCase()) {
     throw new DealAgentError('ROOT_MISMATCH', `${what}: the provider's leaves do not have the deal's root ${deal.root}`, { id: deal.id })
   }
   const tmp = join(dirname(out), `.${basename(out)}.part-${process.pid}`)
@@ -103,13 +72,13 @@ export async function downloadFile(endpoint: string, deal: { id: string; root: s
   try {
     const res = await fetch(urlOf(endpoint, `deals/${deal.id}`))
     if (res.status !== 200 || res.body === null) throw await errorOfResponse(res, what)
-    const pending = new Uint8Array(CHUNK_BYTES)
+    const pending = new Uint8Array(DEAL_CHUNK_BYTES)
     let fill = 0
     let index = 0
     let received = 0
     const check = (chunk: Uint8Array): void => {
-      if (index >= count || !bytesEqual(leafOf(chunk), leaves.subarray(index * 32, index * 32 + 32))) {
-        throw new DealAgentError('ROOT_MISMATCH', `${what}: chunk ${index} (bytes ${index * CHUNK_BYTES}–${index * CHUNK_BYTES + chunk.length - 1}) does not match the deal's root: the provider's copy is corrupt`, {
+      if (index >= count || !bytesEqual(leafOf(chunk), leafAt(leaves, index))) {
+        throw new DealAgentError('ROOT_MISMATCH', `${what}: chunk ${index} (bytes ${index * DEAL_CHUNK_BYTES}–${index * DEAL_CHUNK_BYTES + chunk.length - 1}) does not match the deal's root: the provider's copy is corrupt`, {
           id: deal.id,
           index,
         })
@@ -121,11 +90,11 @@ export async function downloadFile(endpoint: string, deal: { id: string; root: s
       if (received > deal.size) throw new DealAgentError('SIZE_MISMATCH', `${what}: the provider sent more than the deal's ${deal.size} bytes`, { id: deal.id })
       let at = 0
       while (at < part.length) {
-        const n = Math.min(CHUNK_BYTES - fill, part.length - at)
+        const n = Math.min(DEAL_CHUNK_BYTES - fill, part.length - at)
         pending.set(part.subarray(at, at + n), fill)
         fill += n
         at += n
-        if (fill === CHUNK_BYTES) {
+        if (fill === DEAL_CHUNK_BYTES) {
           check(pending)
           fill = 0
         }

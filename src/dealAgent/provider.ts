@@ -16,7 +16,7 @@ import { isEnded } from './chain.js'
 import type { ChunkStore, StoredDeal } from './chunkStore.js'
 import { DealAgentError } from './errors.js'
 import { errorBody, LEAF_COUNT_HEADER, PROOF_HEADER, routeOf, STATUS_OF } from './protocol.js'
-import { chunkCount } from './tree.js'
+import { leafCount } from '../deals/fileTree.js'
 
 /** uploads received at once, unless told */
 export const DEFAULT_MAX_UPLOADS = 4
@@ -28,7 +28,7 @@ export interface DealProviderOptions {
   chain: DealChain
   host: string
   port: number
-  /** bytes it stores in all (its offer's maxBytes) */
+  /** the largest file it takes (its offer's maxBytes) */
   maxBytes: number
   maxUploads?: number
   log: (line: string) => void
@@ -52,7 +52,7 @@ export class DealProvider {
   private server: Server | null = null
   private timer: NodeJS.Timeout | null = null
   private ticking: Promise<void> | null = null
-  private readonly uploading = new Map<string, number>()
+  private readonly uploading = new Set<string>()
   /** `${id}:${period}` already proven or given up on by this run */
   private readonly handled = new Set<string>()
   /** NB paid per deal, as last read */
@@ -186,7 +186,7 @@ export class DealProvider {
           'content-type': 'application/octet-stream',
           'content-length': chunk.length,
           [PROOF_HEADER]: proof.map(hexOf).join(','),
-          [LEAF_COUNT_HEADER]: String(chunkCount(stored.size)),
+          [LEAF_COUNT_HEADER]: String(leafCount(stored.size)),
         })
         res.end(chunk)
       } else {
@@ -216,7 +216,7 @@ export class DealProvider {
 
   private async upload(id: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
     const deal = await this.uploadable(id, req)
-    this.uploading.set(id, deal.size)
+    this.uploading.add(id)
     try {
       this.o.log(`deal ${id}: receiving ${deal.size} bytes from ${deal.client}`)
       await this.o.store.receive(id, { root: deal.root, size: deal.size }, req)
@@ -257,9 +257,9 @@ export class DealProvider {
     if (deal.provider !== this.o.chain.address) throw refuse(new DealAgentError('DEAL_NOT_MINE', `deal ${id} names provider ${deal.provider}, not ${this.o.chain.address}`))
     if (deal.status !== 'posted') throw refuse(new DealAgentError('DEAL_WRONG_STATE', `deal ${id} is ${deal.status}, not posted: it takes no upload`))
     if (this.o.store.get(id) !== null) throw refuse(new DealAgentError('DEAL_WRONG_STATE', `deal ${id} is stored here already`))
-    const inFlight = [...this.uploading.values()].reduce((a, b) => a + b, 0)
-    const room = this.o.maxBytes - this.o.store.bytesStored() - inFlight
-    if (deal.size > room) throw refuse(new DealAgentError('TOO_LARGE', `deal ${id} is ${deal.size} bytes; this provider has room for ${Math.max(0, room)} (--max-bytes ${this.o.maxBytes})`))
+    if (deal.size > this.o.maxBytes) {
+      throw refuse(new DealAgentError('TOO_LARGE', `deal ${id} is ${deal.size} bytes; this provider takes files of at most ${this.o.maxBytes} bytes (--max-bytes)`))
+    }
     const length = req.headers['content-length']
     if (length === undefined || Number(length) !== deal.size) {
       throw refuse(new DealAgentError('SIZE_MISMATCH', `deal ${id} is ${deal.size} bytes; the upload's Content-Length is ${length ?? 'missing'}`))

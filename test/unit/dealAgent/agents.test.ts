@@ -15,10 +15,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { ChainDeal, DealChain } from '../../../src/dealAgent/chain.js'
 import { ChunkStore } from '../../../src/dealAgent/chunkStore.js'
-import { downloadFile, treeOfFile, uploadFile } from '../../../src/dealAgent/client.js'
+import { downloadFile, uploadFile } from '../../../src/dealAgent/client.js'
 import { DealProvider } from '../../../src/dealAgent/provider.js'
 import { LEAF_COUNT_HEADER, PROOF_HEADER } from '../../../src/dealAgent/protocol.js'
-import { CHUNK_BYTES, leafOf } from '../../../src/dealAgent/tree.js'
+import { DEAL_CHUNK_BYTES as CHUNK_BYTES, leafOf, treeOfFile as treeOf } from '../../../src/deals/fileTree.js'
 import { core } from '../../../src/core/index.js'
 import { bytesOfHexLoose, hexOf } from '../../../src/util/bytes.js'
 import { waitFor } from '../../helpers/nodeProcess.js'
@@ -37,7 +37,7 @@ class MemoryChain implements DealChain {
 
   post(root: string, size: number, provider = ME): string {
     const id = String(this.nextId++)
-    this.deals.set(id, { id, client: CLIENT, provider, root, size, periods: 5, status: 'posted', lastProvenPeriod: null, provenPeriods: 0, paid: 0n, startPeriod: null })
+    this.deals.set(id, { id, client: CLIENT, provider, root, size, periods: 5, status: 'posted', price: 5000n, paid: 0n, collateral: 0n, startPeriod: null, lastProvenPeriod: null })
     return id
   }
   async deal(id: string) {
@@ -57,6 +57,7 @@ class MemoryChain implements DealChain {
     const d = this.deals.get(id)!
     if (d.status !== 'posted') throw new Error(`deal ${id} is ${d.status}`)
     d.status = 'active'
+    d.collateral = 10n ** 18n
     d.startPeriod = this.now + 1n
     return '0xaccept' + id
   }
@@ -68,7 +69,6 @@ class MemoryChain implements DealChain {
     this.proofs.push({ id, period, indexes, ok })
     if (!ok) throw new Error('wrong proof')
     d.lastProvenPeriod = period
-    d.provenPeriods++
     d.paid += 1000n
     return '0xprove' + id
   }
@@ -91,6 +91,12 @@ async function setUp(t: Test, opts: { maxBytes?: number; maxUploads?: number } =
     return p
   }
   return { dir, chain, store, provider, endpoint: `http://127.0.0.1:${port}`, lines, file }
+}
+
+/** the root (hex) and size of a file */
+async function treeOfFile(path: string) {
+  const t = await treeOf(path)
+  return { root: hexOf(t.root), size: t.size }
 }
 
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex')
@@ -154,10 +160,10 @@ t.test('a file goes up, is accepted, is proven each period and comes back byte-i
   t.same(chain.proofs.at(-1), { id, period: 13n, indexes: await chain.challenge(id, 13n), ok: true }, 'a restarted agent proves from disk + chain')
 
   // an ended deal's bytes are removed
-  chain.deals.get(id)!.status = 'completed'
+  chain.deals.get(id)!.status = 'ended'
   await provider.tick()
-  t.notOk(existsSync(join(store.dir, id)), 'a completed deal is removed from disk')
-  t.match(lines.join('\n'), new RegExp(`deal ${id} has completed: removing`))
+  t.notOk(existsSync(join(store.dir, id)), 'an ended deal is removed from disk')
+  t.match(lines.join('\n'), new RegExp(`deal ${id} has ended: removing`))
 })
 
 t.test('a deleted or corrupt chunk: an ERROR naming the deal and chunk, no proof; the other deal is proven', async (t) => {
@@ -214,7 +220,7 @@ t.test('uploads refused: each refusal has its code and keeps nothing', async (t)
   await t.rejects(uploadFile(endpoint, wrongSize, path), { code: 'SIZE_MISMATCH', message: /Content-Length is 16384/ }, 'a size mismatch')
 
   const big = chain.post(tree.root, CHUNK_BYTES * 11)
-  await t.rejects(uploadFile(endpoint, big, path), { code: 'TOO_LARGE', message: /room for 40960 \(--max-bytes 40960\)/ }, 'too large for the offer')
+  await t.rejects(uploadFile(endpoint, big, path), { code: 'TOO_LARGE', message: /at most 40960 bytes \(--max-bytes\)/ }, 'too large for the offer')
 
   const ok = chain.post(tree.root, tree.size)
   await uploadFile(endpoint, ok, path)
