@@ -30,10 +30,14 @@ export const NFC = 10n ** 18n
 export const GWEI = 1_000_000_000n
 export const DAY = 86_400_000n
 
-export function abiJson(name: 'IStaking' | 'INodeRegistry' | 'IFlowRewards' | 'INB' | 'IEvidence' | 'IGovernance' | 'INames' | 'IPaymentChannels'): unknown[] {
+export function abiJson(
+  name: 'IStaking' | 'INodeRegistry' | 'IFlowRewards' | 'INB' | 'IEvidence' | 'IGovernance' | 'INames' | 'IPaymentChannels' | 'IStorageDeals',
+): unknown[] {
   return JSON.parse(fs.readFileSync(path.join(abiDir, `${name}.json`), 'utf8')) as unknown[]
 }
-export function solSource(name: 'IStaking' | 'INodeRegistry' | 'IFlowRewards' | 'INB' | 'IEvidence' | 'IGovernance' | 'INames' | 'IPaymentChannels'): string {
+export function solSource(
+  name: 'IStaking' | 'INodeRegistry' | 'IFlowRewards' | 'INB' | 'IEvidence' | 'IGovernance' | 'INames' | 'IPaymentChannels' | 'IStorageDeals',
+): string {
   return fs.readFileSync(path.join(solDir, `${name}.sol`), 'utf8')
 }
 

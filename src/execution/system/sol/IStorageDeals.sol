@@ -9,10 +9,12 @@ pragma solidity ^0.8.20;
 ///         period = floor(block time in s / storageProofPeriodSec). In every period of the term the provider
 ///         proves the leaves challenge(id, period) names (drawn from a seed fixed at the period's first
 ///         block); at the first block of the next period a proved period pays price / periods to the provider,
-///         a missed one slashes storageSlashBps of the collateral (burned) and ends the deal (the rest of the
-///         NB back to the client, the rest of the collateral to the provider). Amounts: NB in NB units (as INB),
-///         collateral in wei. Status: 1 posted, 2 active, 3 ended, 4 cancelled.
-///         End reasons: 1 term complete, 2 missed proof.
+///         a missed one slashes storageSlashBps of the collateral (paid to the client) and ends the deal (the
+///         rest of the NB back to the client, the rest of the collateral to the provider); a period in which
+///         the chain made no block is refunded to the client. Settlement runs before the block's transactions,
+///         so it emits no events: read deal(id).status. Amounts: NB in NB wei (as INB), collateral in wei.
+///         Status: 1 posted, 2 active, 3 completed (term over, collateral returned), 4 cancelled,
+///         5 slashed (a missed proof ended it).
 interface IStorageDeals {
     event OfferSet(address indexed provider, string endpoint, uint256 priceNbPerMiBPeriod, uint64 maxBytes);
     event OfferRemoved(address indexed provider);
@@ -22,9 +24,6 @@ interface IStorageDeals {
     event DealAccepted(uint256 indexed id, address indexed provider, uint256 collateral, uint64 firstPeriod, uint64 lastPeriod);
     event DealCancelled(uint256 indexed id, address indexed client, uint256 refund);
     event Proved(uint256 indexed id, address indexed provider, uint64 period);
-    event PeriodPaid(uint256 indexed id, address indexed provider, uint64 period, uint256 amount);
-    event Slashed(uint256 indexed id, address indexed provider, uint64 period, uint256 amount);
-    event DealEnded(uint256 indexed id, uint8 reason, uint256 refund, uint256 collateralReturned);
 
     /// @notice A pledged provider publishes (or replaces) its offer: an http://host:port endpoint (≤ 200 bytes) where
     ///         its agent serves uploads and downloads, the NB price per MiB per period, the largest file it takes.
