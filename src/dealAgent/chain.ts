@@ -3,11 +3,11 @@
  * reads), as an interface: rpcDeals.ts implements it over JSON-RPC, tests may give their own.
  */
 
-/** a deal's state on chain (IStorageDeals status 1–4) */
-export type DealStatus = 'posted' | 'active' | 'ended' | 'cancelled'
+/** a deal's state on chain (IStorageDeals status 1–5) */
+export type DealStatus = 'posted' | 'active' | 'completed' | 'cancelled' | 'slashed'
 
-/** IStorageDeals' status numbers */
-export const DEAL_STATUS: Record<number, DealStatus> = { 1: 'posted', 2: 'active', 3: 'ended', 4: 'cancelled' }
+/** IStorageDeals' status numbers (0: no such deal) */
+export const DEAL_STATUS: Record<number, DealStatus> = { 1: 'posted', 2: 'active', 3: 'completed', 4: 'cancelled', 5: 'slashed' }
 
 /** a deal as the chain holds it */
 export interface ChainDeal {
@@ -58,5 +58,5 @@ export interface DealChain {
 
 /** true once a deal will never need a proof again */
 export function isEnded(s: DealStatus): boolean {
-  return s === 'ended' || s === 'cancelled'
+  return s === 'completed' || s === 'cancelled' || s === 'slashed'
 }

@@ -160,10 +160,10 @@ t.test('a file goes up, is accepted, is proven each period and comes back byte-i
   t.same(chain.proofs.at(-1), { id, period: 13n, indexes: await chain.challenge(id, 13n), ok: true }, 'a restarted agent proves from disk + chain')
 
   // an ended deal's bytes are removed
-  chain.deals.get(id)!.status = 'ended'
+  chain.deals.get(id)!.status = 'completed'
   await provider.tick()
-  t.notOk(existsSync(join(store.dir, id)), 'an ended deal is removed from disk')
-  t.match(lines.join('\n'), new RegExp(`deal ${id} has ended: removing`))
+  t.notOk(existsSync(join(store.dir, id)), 'a completed deal is removed from disk')
+  t.match(lines.join('\n'), new RegExp(`deal ${id} has completed: removing`))
 })
 
 t.test('a deleted or corrupt chunk: an ERROR naming the deal and chunk, no proof; the other deal is proven', async (t) => {
