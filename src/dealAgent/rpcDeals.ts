@@ -149,6 +149,42 @@ export class DealsRpc implements DealChain {
     return this.send(`cancel(${id})`, 'cancel', [BigInt(id)])
   }
 
+  /** how many deals were posted (ids 1..count) */
+  async dealCount(): Promise<number> {
+    return Number(await this.view<bigint>('dealCount'))
+  }
+
+  /**
+   * Every provider with an offer now: the providers of the OfferSet events (eth_getLogs over the
+   * whole chain), each read again with offerOf (a removed offer is left out), cheapest first.
+   */
+  async offers(): Promise<StorageOffer[]> {
+    const topic = this.deals.interface.getEvent('OfferSet')!.topicHash
+    const logs = await this.provider.getLogs({ address: SYSTEM_CONTRACTS.storageDeals, topics: [topic], fromBlock: 0, toBlock: 'latest' })
+    const providers = [...new Set(logs.map((l) => ('0x' + l.topics[1]!.slice(26)).toLowerCase()))].sort()
+    const out: StorageOffer[] = []
+    for (const p of providers) {
+      const o = await this.offerOf(p)
+      if (o !== null) out.push(o)
+    }
+    return out.sort((a, b) => (a.pricePerMiBPeriod < b.pricePerMiBPeriod ? -1 : a.pricePerMiBPeriod > b.pricePerMiBPeriod ? 1 : 0))
+  }
+
+  /**
+   * The chain's period length in seconds (genesis storageProofPeriodSec), from the period of the
+   * head block: currentPeriod() read at block N is ⌊t / P⌋ for N's time t (whole seconds), and
+   * with t far above P² there is one whole P for it. Null if the reading does not pin one down.
+   */
+  async periodSec(): Promise<number | null> {
+    const head = await this.provider.getBlock('latest')
+    if (head === null) return null
+    const q = (await this.deals.getFunction('currentPeriod').staticCall({ blockTag: head.number })) as bigint
+    const t = BigInt(head.timestamp)
+    if (q === 0n) return null
+    const p = t / q
+    return p > 0n && t / p === q && t / (p + 1n) !== q && (p === 1n || t / (p - 1n) !== q) ? Number(p) : null
+  }
+
   /** the NB balance of `address` (NB wei) */
   async nbBalance(address: string): Promise<bigint> {
     return (await new Contract(SYSTEM_CONTRACTS.nb, nbAbi as InterfaceAbi, this.provider).getFunction('balanceOf')(address)) as bigint
