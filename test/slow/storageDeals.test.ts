@@ -153,28 +153,6 @@ t.test('put 20 MB, proofs each period, get it back; a deleted chunk is slashed',
   t.equal(got.code, 0, got.code === 0 ? 'get succeeds' : got.err)
   t.equal(sha(readFileSync(out)), sha(bytes), 'the file came back byte-identical (sha256)')
 
-  // a corrupt chunk on the provider's disk: get refuses (a small second deal, so the main one stays whole)
-  const small = join(dir, 'small.bin')
-  writeFileSync(small, randomBytes(100_000))
-  const put2 = await storage(['put', small, '--key', keys.client!, '--provider', provider.address, '--days', '1'])
-  t.equal(put2.code, 0, put2.code === 0 ? 'a second deal, its term in --days' : put2.err)
-  const id2 = put2.out.trim()
-  t.match(put2.err, new RegExp(`10800 periods of ${PERIOD_SEC} s`), '--days 1 is 10800 periods of 8 s')
-  const chunk = join(store, id2, '5.chunk')
-  const flipped = readFileSync(chunk)
-  flipped[0] ^= 0xff
-  writeFileSync(chunk, flipped)
-  const out2 = join(dir, 'small-back.bin')
-  const corrupt = await storage(['get', id2, '--out', out2])
-  t.equal(corrupt.code, 1, 'a download with a corrupt chunk is refused')
-  t.match(corrupt.err, /chunk 5 .*does not match the deal's root/, corrupt.err.trim())
-  t.notOk(existsSync(out2), 'and leaves no file')
-  t.same(
-    readdirSync(dir).filter((f) => f.includes('small-back')),
-    [],
-    'not even a partial one',
-  )
-
   // the deleted chunk, deterministic: stop the provider, let a new period start, delete a challenged chunk, continue
   const clientNfc = await nfcOf(client.address)
   const clientNb = await nbOf(client.address)
@@ -204,6 +182,28 @@ t.test('put 20 MB, proofs each period, get it back; a deleted chunk is slashed',
   t.equal(await nfcOf(client.address), clientNfc + (accepted.collateral * SLASH_BPS) / 10_000n, 'the slashed half of the collateral went to the client')
   t.equal(await nbOf(client.address), clientNb + slashed.price - slashed.paid, 'the unpaid NB came back to the client')
   t.notMatch(prov.out(), new RegExp(`deal ${id}: proved period ${q}`), 'no proof of the damaged deal was sent')
+
+  // a corrupt chunk on the provider's disk: get refuses (a small second deal, after the first one's end)
+  const small = join(dir, 'small.bin')
+  writeFileSync(small, randomBytes(100_000))
+  const put2 = await storage(['put', small, '--key', keys.client!, '--provider', provider.address, '--days', '1'])
+  t.equal(put2.code, 0, put2.code === 0 ? 'a second deal, its term in --days' : put2.err)
+  const id2 = put2.out.trim()
+  t.match(put2.err, new RegExp(`10800 periods of ${PERIOD_SEC} s`), '--days 1 is 10800 periods of 8 s')
+  const chunk = join(store, id2, '5.chunk')
+  const flipped = readFileSync(chunk)
+  flipped[0] ^= 0xff
+  writeFileSync(chunk, flipped)
+  const out2 = join(dir, 'small-back.bin')
+  const corrupt = await storage(['get', id2, '--out', out2])
+  t.equal(corrupt.code, 1, 'a download with a corrupt chunk is refused')
+  t.match(corrupt.err, /chunk 5 .*does not match the deal's root/, corrupt.err.trim())
+  t.notOk(existsSync(out2), 'and leaves no file')
+  t.same(
+    readdirSync(dir).filter((f) => f.includes('small-back')),
+    [],
+    'not even a partial one',
+  )
 
   t.equal(await prov.stop(), 0, 'the provider exits cleanly on SIGINT')
   t.match(prov.out(), /summary: \d+ deals active, [\d.]+ MB stored, \d+ proofs sent, [\d.]+ NB earned; uploads accepted 2, refused 0; periods not proven [1-9]/, 'with a summary')
