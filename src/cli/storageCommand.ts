@@ -166,7 +166,13 @@ export function parseTerm(values: Values): { days: number } | { periods: number 
 
 /** Parses and checks the arguments after `nfc storage SUB` (every value checked before anything runs). */
 export function parseStorageArgs(sub: Sub, args: string[]): StorageArgs {
-  const { values, positionals } = parseArgs({ args, options: OPTIONS, allowPositionals: true, strict: true })
+  let parsed: ReturnType<typeof parseArgs<{ args: string[]; options: typeof OPTIONS; allowPositionals: true; strict: true }>>
+  try {
+    parsed = parseArgs({ args, options: OPTIONS, allowPositionals: true, strict: true })
+  } catch (e) {
+    throw new UsageError((e as Error).message)
+  }
+  const { values, positionals } = parsed
   for (const k of Object.keys(values)) {
     if (k !== 'rpc' && k !== 'help' && !FLAGS_OF[sub].includes(k)) throw new UsageError(`--${k} is not an option of nfc storage ${sub}`)
   }
