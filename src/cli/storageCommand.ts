@@ -341,7 +341,9 @@ async function pickOffer(chain: DealsRpc, url: string, given: string | undefined
     const fits = offers.filter((o) => o.maxBytes >= size)
     if (fits[0] === undefined) {
       throw new Error(
-        offers.length === 0 ? 'no provider has a storage offer (nfc storage offers)' : `no offer takes a file of ${size} bytes (the largest taken: ${Math.max(...offers.map((o) => o.maxBytes))} bytes)`,
+        offers.length === 0
+          ? 'no provider has a storage offer (nfc storage offers)'
+          : `no offer takes a file of ${size} bytes (the largest taken: ${Math.max(...offers.map((o) => o.maxBytes))} bytes)`,
       )
     }
     return fits[0]
@@ -386,7 +388,8 @@ async function put(a: StorageArgs): Promise<number> {
       periodSec = await chain.periodSec()
       if (periodSec === null) throw new Error("cannot tell this chain's proof period from its head block; give --periods N")
       periods = Math.ceil((term.days * DAY_SEC) / periodSec)
-      if (periods > MAX_PERIODS) throw new UsageError(`--days ${term.days} is ${periods} periods of ${periodSec} s, above the longest term of ${MAX_PERIODS} periods`)
+      if (periods > MAX_PERIODS)
+        throw new UsageError(`--days ${term.days} is ${periods} periods of ${periodSec} s, above the longest term of ${MAX_PERIODS} periods`)
     }
     const offer = await pickOffer(chain, a.rpc, v.provider, size)
     const progress = progressLine()
@@ -469,13 +472,16 @@ async function listDeals(a: StorageArgs): Promise<number> {
       if (d === null || (provider !== undefined && d.provider !== provider) || (client !== undefined && d.client !== client)) continue
       rows.push(d)
     }
-    if (rows.length > 0) log(`${'ID'.padStart(5)}  STATUS     ${'CLIENT'.padEnd(42)}  ${'PROVIDER'.padEnd(42)}  ${'BYTES'.padStart(12)}  PERIODS  PROVEN     PAID / PRICE`)
+    if (rows.length > 0)
+      log(`${'ID'.padStart(5)}  STATUS     ${'CLIENT'.padEnd(42)}  ${'PROVIDER'.padEnd(42)}  ${'BYTES'.padStart(12)}  PERIODS  PROVEN     PAID / PRICE`)
     for (const d of rows) {
       log(
         `${d.id.padStart(5)}  ${d.status.padEnd(9)}  ${d.client}  ${d.provider}  ${String(d.size).padStart(12)}  ${String(d.periods).padStart(7)}  ${String(d.lastProvenPeriod ?? '-').padStart(6)}  ${nb(d.paid)} / ${nb(d.price)}`,
       )
     }
-    log(`${rows.length} deal${rows.length === 1 ? '' : 's'}${provider !== undefined ? ` with provider ${provider}` : client !== undefined ? ` of client ${client}` : ''}`)
+    log(
+      `${rows.length} deal${rows.length === 1 ? '' : 's'}${provider !== undefined ? ` with provider ${provider}` : client !== undefined ? ` of client ${client}` : ''}`,
+    )
     return 0
   } finally {
     chain.close()

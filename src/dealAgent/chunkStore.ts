@@ -101,7 +101,11 @@ export class ChunkStore {
       }
       if (fill > 0) await flush()
       if (received !== expected.size) {
-        throw new DealAgentError('SIZE_MISMATCH', `deal ${id}: ${received} bytes arrived, the deal is for ${expected.size}`, { id, size: expected.size, received })
+        throw new DealAgentError('SIZE_MISMATCH', `deal ${id}: ${received} bytes arrived, the deal is for ${expected.size}`, {
+          id,
+          size: expected.size,
+          received,
+        })
       }
       const { leaves, root: rootBytes } = tree.finish()
       const root = hexOf(rootBytes)
@@ -143,14 +147,22 @@ export class ChunkStore {
     try {
       chunk = await readFile(file)
     } catch (e) {
-      throw new DealAgentError('CHUNK_BAD', `deal ${deal.id} chunk ${index}: cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, {
+      throw new DealAgentError(
+        'CHUNK_BAD',
+        `deal ${deal.id} chunk ${index}: cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+        {
+          id: deal.id,
+          index,
+          file,
+        },
+      )
+    }
+    if (!bytesEqual(leafOf(chunk), leafAt(leaves, index))) {
+      throw new DealAgentError('CHUNK_BAD', `deal ${deal.id} chunk ${index}: ${file} is corrupt (its hash is not the deal's leaf)`, {
         id: deal.id,
         index,
         file,
       })
-    }
-    if (!bytesEqual(leafOf(chunk), leafAt(leaves, index))) {
-      throw new DealAgentError('CHUNK_BAD', `deal ${deal.id} chunk ${index}: ${file} is corrupt (its hash is not the deal's leaf)`, { id: deal.id, index, file })
     }
     return { chunk, proof: proofOf(leaves, index) }
   }

@@ -58,7 +58,12 @@ export function uploadFile(endpoint: string, id: string, file: string, onBytes?:
  * (their root must be the deal's), then the file, each chunk checked against its leaf as it
  * arrives. Any mismatch throws ROOT_MISMATCH naming the chunk, and no file is left at `out`.
  */
-export async function downloadFile(endpoint: string, deal: { id: string; root: string; size: number }, out: string, onBytes?: (n: number) => void): Promise<void> {
+export async function downloadFile(
+  endpoint: string,
+  deal: { id: string; root: string; size: number },
+  out: string,
+  onBytes?: (n: number) => void,
+): Promise<void> {
   const what = `download of deal ${deal.id}`
   const count = leafCount(deal.size)
   const leavesRes = await fetch(urlOf(endpoint, `deals/${deal.id}/leaves`))
@@ -78,10 +83,14 @@ export async function downloadFile(endpoint: string, deal: { id: string; root: s
     let received = 0
     const check = (chunk: Uint8Array): void => {
       if (index >= count || !bytesEqual(leafOf(chunk), leafAt(leaves, index))) {
-        throw new DealAgentError('ROOT_MISMATCH', `${what}: chunk ${index} (bytes ${index * DEAL_CHUNK_BYTES}–${index * DEAL_CHUNK_BYTES + chunk.length - 1}) does not match the deal's root: the provider's copy is corrupt`, {
-          id: deal.id,
-          index,
-        })
+        throw new DealAgentError(
+          'ROOT_MISMATCH',
+          `${what}: chunk ${index} (bytes ${index * DEAL_CHUNK_BYTES}–${index * DEAL_CHUNK_BYTES + chunk.length - 1}) does not match the deal's root: the provider's copy is corrupt`,
+          {
+            id: deal.id,
+            index,
+          },
+        )
       }
       index++
     }

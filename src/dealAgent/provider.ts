@@ -251,14 +251,18 @@ export class DealProvider {
     }
     if (this.uploading.has(id)) throw refuse(new DealAgentError('BUSY', `deal ${id} is being uploaded already`))
     const max = this.o.maxUploads ?? DEFAULT_MAX_UPLOADS
-    if (this.uploading.size >= max) throw refuse(new DealAgentError('BUSY', `${max} uploads are in progress, the most this provider takes at once; try again later`))
+    if (this.uploading.size >= max)
+      throw refuse(new DealAgentError('BUSY', `${max} uploads are in progress, the most this provider takes at once; try again later`))
     const deal = await this.o.chain.deal(id)
     if (deal === null) throw refuse(new DealAgentError('DEAL_UNKNOWN', `there is no deal ${id} on chain`))
-    if (deal.provider !== this.o.chain.address) throw refuse(new DealAgentError('DEAL_NOT_MINE', `deal ${id} names provider ${deal.provider}, not ${this.o.chain.address}`))
+    if (deal.provider !== this.o.chain.address)
+      throw refuse(new DealAgentError('DEAL_NOT_MINE', `deal ${id} names provider ${deal.provider}, not ${this.o.chain.address}`))
     if (deal.status !== 'posted') throw refuse(new DealAgentError('DEAL_WRONG_STATE', `deal ${id} is ${deal.status}, not posted: it takes no upload`))
     if (this.o.store.get(id) !== null) throw refuse(new DealAgentError('DEAL_WRONG_STATE', `deal ${id} is stored here already`))
     if (deal.size > this.o.maxBytes) {
-      throw refuse(new DealAgentError('TOO_LARGE', `deal ${id} is ${deal.size} bytes; this provider takes files of at most ${this.o.maxBytes} bytes (--max-bytes)`))
+      throw refuse(
+        new DealAgentError('TOO_LARGE', `deal ${id} is ${deal.size} bytes; this provider takes files of at most ${this.o.maxBytes} bytes (--max-bytes)`),
+      )
     }
     const length = req.headers['content-length']
     if (length === undefined || Number(length) !== deal.size) {

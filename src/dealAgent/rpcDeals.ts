@@ -104,11 +104,7 @@ export class DealsRpc implements DealChain {
   }
 
   prove(id: string, period: bigint, chunks: Uint8Array[], proofs: Uint8Array[][]): Promise<string> {
-    return this.send(
-      `prove(${id}, period ${period})`,
-      'prove',
-      [BigInt(id), period, chunks.map(hexOf), proofs.map((p) => p.map(hexOf))],
-    )
+    return this.send(`prove(${id}, period ${period})`, 'prove', [BigInt(id), period, chunks.map(hexOf), proofs.map((p) => p.map(hexOf))])
   }
 
   /** `provider`'s offer, or null */

@@ -80,11 +80,21 @@ t.test('put 20 MB, proofs each period, get it back; a deleted chunk is slashed',
     deals.decodeFunctionResult(name, await rpc(url, 'eth_call', [{ to: SYSTEM_CONTRACTS.storageDeals, data: deals.encodeFunctionData(name, args) }, 'latest']))
   const dealOf = async (id: string) => {
     const r = await view('deal', [BigInt(id)])
-    return { paid: r[6] as bigint, price: r[5] as bigint, collateral: r[7] as bigint, firstPeriod: r[8] as bigint, proved: r[9] as bigint, status: Number(r[10]) }
+    return {
+      paid: r[6] as bigint,
+      price: r[5] as bigint,
+      collateral: r[7] as bigint,
+      firstPeriod: r[8] as bigint,
+      proved: r[9] as bigint,
+      status: Number(r[10]),
+    }
   }
   const period = async () => (await view('currentPeriod'))[0] as bigint
   const nbOf = async (a: string) =>
-    nb.decodeFunctionResult('balanceOf', await rpc(url, 'eth_call', [{ to: SYSTEM_CONTRACTS.nb, data: nb.encodeFunctionData('balanceOf', [a]) }, 'latest']))[0] as bigint
+    nb.decodeFunctionResult(
+      'balanceOf',
+      await rpc(url, 'eth_call', [{ to: SYSTEM_CONTRACTS.nb, data: nb.encodeFunctionData('balanceOf', [a]) }, 'latest']),
+    )[0] as bigint
   const nfcOf = async (a: string) => BigInt(await rpc(url, 'eth_getBalance', [a, 'latest']))
   const storage = (args: string[]) => runScript(CLI, ['storage', ...args, '--rpc', url], 300_000)
 
@@ -111,17 +121,39 @@ t.test('put 20 MB, proofs each period, get it back; a deleted chunk is slashed',
   t.match(unpledged.err, /is not a pledged node: .*--pledge/, unpledged.err.trim())
 
   const store = join(dir, 'store')
-  const prov = agent(t, ['--dir', store, '--key', keys.provider!, '--listen', '127.0.0.1:0', '--rpc', url, '--pledge', '--price', '0.001', '--max-bytes', String(FILE_BYTES)])
+  const prov = agent(t, [
+    '--dir',
+    store,
+    '--key',
+    keys.provider!,
+    '--listen',
+    '127.0.0.1:0',
+    '--rpc',
+    url,
+    '--pledge',
+    '--price',
+    '0.001',
+    '--max-bytes',
+    String(FILE_BYTES),
+  ])
   await prov.line(/offer set: http:\/\/127\.0\.0\.1:\d+, 0\.001 NB per MiB per period, files up to 20000000 bytes/, 'the offer set')
   const offers = await storage(['offers'])
-  t.match(offers.out, new RegExp(`${provider.address}\\s+0\\.001 NB per MiB per period\\s+files up to ${FILE_BYTES} bytes\\s+http://127\\.0\\.0\\.1:\\d+\\n1 offer`), 'nfc storage offers lists it')
+  t.match(
+    offers.out,
+    new RegExp(`${provider.address}\\s+0\\.001 NB per MiB per period\\s+files up to ${FILE_BYTES} bytes\\s+http://127\\.0\\.0\\.1:\\d+\\n1 offer`),
+    'nfc storage offers lists it',
+  )
 
   const big = join(dir, 'big.bin')
   writeFileSync(big, '')
   truncateSync(big, FILE_BYTES + 1)
   const tooBig = await storage(['put', big, '--key', keys.client!, '--provider', provider.address, '--periods', '10'])
   t.equal(tooBig.code, 1, 'a file too large for the offer')
-  t.match(tooBig.err, new RegExp(`the file is ${FILE_BYTES + 1} bytes; provider ${provider.address} takes files of at most ${FILE_BYTES} bytes`), tooBig.err.trim())
+  t.match(
+    tooBig.err,
+    new RegExp(`the file is ${FILE_BYTES + 1} bytes; provider ${provider.address} takes files of at most ${FILE_BYTES} bytes`),
+    tooBig.err.trim(),
+  )
 
   // the 20 MB deal, the provider chosen as the cheapest offer (the only one)
   const put = await storage(['put', file, '--key', keys.client!, '--periods', '60'])
@@ -158,10 +190,14 @@ t.test('put 20 MB, proofs each period, get it back; a deleted chunk is slashed',
   const clientNb = await nbOf(client.address)
   prov.proc.kill('SIGSTOP')
   const stoppedIn = await period()
-  const q = await waitFor(async () => {
-    const p = await period()
-    return p > stoppedIn ? p : undefined
-  }, 60_000, 'a new period')
+  const q = await waitFor(
+    async () => {
+      const p = await period()
+      return p > stoppedIn ? p : undefined
+    },
+    60_000,
+    'a new period',
+  )
   t.ok((await dealOf(id)).proved < q, 'the stopped provider has not proven the new period')
   // the challenge is drawn at the period's first block (the head may still be in the period before)
   const challenge = await waitFor(async () => ((await view('challenge', [BigInt(id), q]))[0] as bigint[]).map(Number), 30_000, `the challenge of period ${q}`)
@@ -206,5 +242,9 @@ t.test('put 20 MB, proofs each period, get it back; a deleted chunk is slashed',
   )
 
   t.equal(await prov.stop(), 0, 'the provider exits cleanly on SIGINT')
-  t.match(prov.out(), /summary: \d+ deals active, [\d.]+ MB stored, \d+ proofs sent, [\d.]+ NB earned; uploads accepted 2, refused 0; periods not proven [1-9]/, 'with a summary')
+  t.match(
+    prov.out(),
+    /summary: \d+ deals active, [\d.]+ MB stored, \d+ proofs sent, [\d.]+ NB earned; uploads accepted 2, refused 0; periods not proven [1-9]/,
+    'with a summary',
+  )
 })

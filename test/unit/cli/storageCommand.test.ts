@@ -18,7 +18,8 @@ t.test('--days / --periods', async (t) => {
   for (const bad of ['0', '1.5', 'x', '', '1d', '100000']) {
     expectUsageError(t, () => parseStorageArgs('put', ['f', ...KEY, '--days', bad]), /--days wants a whole number of days, 1 or more/)
   }
-  for (const bad of ['0', '100001', '2.5', 'ten']) expectUsageError(t, () => parseStorageArgs('put', ['f', ...KEY, '--periods', bad]), /--periods wants a whole number from 1 to 100000/)
+  for (const bad of ['0', '100001', '2.5', 'ten'])
+    expectUsageError(t, () => parseStorageArgs('put', ['f', ...KEY, '--periods', bad]), /--periods wants a whole number from 1 to 100000/)
   expectUsageError(t, () => parseStorageArgs('put', ['f', ...KEY, '--days', '1', '--periods', '2']), /--days or --periods, not both/)
   expectUsageError(t, () => parseStorageArgs('put', ['f', ...KEY, '--days', '-1']), /--days/)
   expectUsageError(t, () => parseStorageArgs('put', ['f', ...KEY, '--size', '1']), /Unknown option '--size'/)
@@ -43,12 +44,18 @@ t.test('provide arguments', async (t) => {
   expectUsageError(t, () => parseStorageArgs('provide', ['--dir', 'd', ...KEY]), /needs --listen/)
   expectUsageError(t, () => parseStorageArgs('provide', ['--dir', 'd', '--listen', 'nowhere', ...KEY]), /--listen wants HOST:PORT/)
   expectUsageError(t, () => parseStorageArgs('provide', ['--dir', 'd', '--listen', '0.0.0.0:9000', ...KEY]), /wildcard address: give --advertise/)
-  t.equal(parseStorageArgs('provide', ['--dir', 'd', '--listen', '0.0.0.0:9000', '--advertise', 'http://store.example:9000', ...KEY]).values.advertise, 'http://store.example:9000')
+  t.equal(
+    parseStorageArgs('provide', ['--dir', 'd', '--listen', '0.0.0.0:9000', '--advertise', 'http://store.example:9000', ...KEY]).values.advertise,
+    'http://store.example:9000',
+  )
   expectUsageError(t, () => parseStorageArgs('provide', [...PROVIDE, '--advertise', 'tcp://h:1']), /--advertise wants http:\/\/HOST:PORT/)
-  for (const bad of ['0', 'x', '1.5']) expectUsageError(t, () => parseStorageArgs('provide', [...PROVIDE, '--max-bytes', bad]), /--max-bytes wants a whole number of bytes/)
+  for (const bad of ['0', 'x', '1.5'])
+    expectUsageError(t, () => parseStorageArgs('provide', [...PROVIDE, '--max-bytes', bad]), /--max-bytes wants a whole number of bytes/)
   expectUsageError(t, () => parseStorageArgs('provide', [...PROVIDE, '--max-bytes', String(2 ** 40 + 1)]), /--max-bytes wants/)
-  for (const bad of ['0', 'x', '1.']) expectUsageError(t, () => parseStorageArgs('provide', [...PROVIDE, '--price', bad]), /--price (wants an amount of NB|must be more than 0 NB)/)
-  for (const bad of ['0', 'lots']) expectUsageError(t, () => parseStorageArgs('provide', [...PROVIDE, '--collateral', bad]), /--collateral wants an amount of NFC above 0/)
+  for (const bad of ['0', 'x', '1.'])
+    expectUsageError(t, () => parseStorageArgs('provide', [...PROVIDE, '--price', bad]), /--price (wants an amount of NB|must be more than 0 NB)/)
+  for (const bad of ['0', 'lots'])
+    expectUsageError(t, () => parseStorageArgs('provide', [...PROVIDE, '--collateral', bad]), /--collateral wants an amount of NFC above 0/)
   expectUsageError(t, () => parseStorageArgs('provide', [...PROVIDE, '--days', '1']), /--days is not an option of nfc storage provide/)
 })
 

@@ -37,7 +37,20 @@ class MemoryChain implements DealChain {
 
   post(root: string, size: number, provider = ME): string {
     const id = String(this.nextId++)
-    this.deals.set(id, { id, client: CLIENT, provider, root, size, periods: 5, status: 'posted', price: 5000n, paid: 0n, collateral: 0n, startPeriod: null, lastProvenPeriod: null })
+    this.deals.set(id, {
+      id,
+      client: CLIENT,
+      provider,
+      root,
+      size,
+      periods: 5,
+      status: 'posted',
+      price: 5000n,
+      paid: 0n,
+      collateral: 0n,
+      startPeriod: null,
+      lastProvenPeriod: null,
+    })
     return id
   }
   async deal(id: string) {
@@ -81,7 +94,16 @@ async function setUp(t: Test, opts: { maxBytes?: number; maxUploads?: number } =
   const lines: string[] = []
   const store = new ChunkStore(join(dir, 'store'))
   // pollMs: far beyond any test; the tests call tick() themselves
-  const provider = new DealProvider({ store, chain, host: '127.0.0.1', port: 0, maxBytes: opts.maxBytes ?? 1 << 30, maxUploads: opts.maxUploads ?? 4, log: (l) => lines.push(l), pollMs: 3_600_000 })
+  const provider = new DealProvider({
+    store,
+    chain,
+    host: '127.0.0.1',
+    port: 0,
+    maxBytes: opts.maxBytes ?? 1 << 30,
+    maxUploads: opts.maxUploads ?? 4,
+    log: (l) => lines.push(l),
+    pollMs: 3_600_000,
+  })
   const port = await provider.start()
   t.teardown(() => provider.stop())
   await provider.tick()
@@ -125,7 +147,10 @@ t.test('a file goes up, is accepted, is proven each period and comes back byte-i
   const chunk = new Uint8Array(await res.arrayBuffer())
   t.equal(chunk.length, 1234, 'the last chunk is short')
   const proof = res.headers.get(PROOF_HEADER)!.split(',').map(bytesOfHexLoose)
-  t.ok(core.verifyMerkleProof('keccak256', leafOf(chunk), 37, Number(res.headers.get(LEAF_COUNT_HEADER)), proof, bytesOfHexLoose(tree.root)), 'its proof verifies against the root')
+  t.ok(
+    core.verifyMerkleProof('keccak256', leafOf(chunk), 37, Number(res.headers.get(LEAF_COUNT_HEADER)), proof, bytesOfHexLoose(tree.root)),
+    'its proof verifies against the root',
+  )
 
   // the periods: nothing is due in the accept period, then one proof per period
   await provider.tick()
@@ -197,7 +222,10 @@ t.test('a deleted or corrupt chunk: an ERROR naming the deal and chunk, no proof
   writeFileSync(store.chunkPath(bad, next[0]!), randomBytes(CHUNK_BYTES))
   await provider.tick()
   t.match(lines.join('\n'), new RegExp(`ERROR deal ${bad} chunk ${next[0]}: .*is corrupt`), 'a corrupt chunk is an ERROR too')
-  t.notOk(chain.proofs.some((p) => p.id === bad), 'no proof of the damaged deal was ever sent')
+  t.notOk(
+    chain.proofs.some((p) => p.id === bad),
+    'no proof of the damaged deal was ever sent',
+  )
 })
 
 t.test('uploads refused: each refusal has its code and keeps nothing', async (t) => {
@@ -212,7 +240,11 @@ t.test('uploads refused: each refusal has its code and keeps nothing', async (t)
 
   // a corrupt upload: the bytes are not the ones the deal's root commits to
   const wrongRoot = chain.post(hexOf(new Uint8Array(32).fill(7)), tree.size)
-  await t.rejects(uploadFile(endpoint, wrongRoot, path), { code: 'ROOT_MISMATCH', message: new RegExp(`deal ${wrongRoot}: the bytes received have root ${tree.root}`) }, 'a root mismatch')
+  await t.rejects(
+    uploadFile(endpoint, wrongRoot, path),
+    { code: 'ROOT_MISMATCH', message: new RegExp(`deal ${wrongRoot}: the bytes received have root ${tree.root}`) },
+    'a root mismatch',
+  )
   t.equal(chain.deals.get(wrongRoot)!.status, 'posted', 'a refused upload is not accepted')
   t.same(readdirSync(store.dir), [], 'and nothing is kept, not even the incoming directory')
 
@@ -271,13 +303,24 @@ t.test('a download whose chunk is corrupt on disk is refused and leaves no file'
   flipped[100] ^= 0xff
   writeFileSync(chunk, flipped)
   const out = join(dir, 'out.bin')
-  await t.rejects(downloadFile(endpoint, { id, root: tree.root, size: tree.size }, out), { code: 'ROOT_MISMATCH', message: /chunk 17 .*does not match the deal's root/ })
+  await t.rejects(downloadFile(endpoint, { id, root: tree.root, size: tree.size }, out), {
+    code: 'ROOT_MISMATCH',
+    message: /chunk 17 .*does not match the deal's root/,
+  })
   t.notOk(existsSync(out), 'no file at --out')
   t.same(
     readdirSync(dir).filter((n) => n.includes('out.bin')),
     [],
     'and no partial file beside it',
   )
-  await t.rejects(downloadFile(endpoint, { id: '404', root: tree.root, size: tree.size }, out), { code: 'DEAL_UNKNOWN', message: /deal 404 is not stored here/ }, 'a deal the provider does not hold')
-  await t.rejects(downloadFile(endpoint, { id, root: hexOf(new Uint8Array(32)), size: tree.size }, out), { code: 'ROOT_MISMATCH', message: /leaves do not have the deal's root/ }, 'leaves of another root')
+  await t.rejects(
+    downloadFile(endpoint, { id: '404', root: tree.root, size: tree.size }, out),
+    { code: 'DEAL_UNKNOWN', message: /deal 404 is not stored here/ },
+    'a deal the provider does not hold',
+  )
+  await t.rejects(
+    downloadFile(endpoint, { id, root: hexOf(new Uint8Array(32)), size: tree.size }, out),
+    { code: 'ROOT_MISMATCH', message: /leaves do not have the deal's root/ },
+    'leaves of another root',
+  )
 })
