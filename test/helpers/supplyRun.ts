@@ -533,7 +533,7 @@ await t.test(`supply invariant over ${BLOCKS} blocks with random traffic, votes 
     if (sum !== TOTAL_SUPPLY) fail(number, `Σ tracked balances ${formatNfc(sum)} ≠ ${formatNfc(TOTAL_SUPPLY)} (off by ${sum - TOTAL_SUPPLY} wei)`)
     const s = await supplyOf(view, flow)
     const pooled = s.pools.shared + s.pools.blockMining + s.pools.trafficMining + s.pools.teamVesting
-    const held = s.locked.staking + s.locked.pledges + s.locked.flowRewards + s.locked.names + s.locked.other
+    const held = s.locked.staking + s.locked.pledges + s.locked.flowRewards + s.locked.names + s.locked.storageDeals + s.locked.other
     if (s.total !== TOTAL_SUPPLY) fail(number, `supplyOf total ${s.total}`)
     if (s.burned + pooled + held + s.circulating !== TOTAL_SUPPLY) fail(number, 'supplyOf parts do not add up')
     if (s.circulating !== free)
