@@ -11,8 +11,18 @@ import { stateFor } from '../dpos/common.js'
 import { hexQ } from '../format.js'
 import { blockTag, defineMethod, optional, quantity, required, uint64 } from '../params.js'
 
-export const nfc_getDealChallenge = defineMethod('nfc_getDealChallenge', [required(quantity), required(uint64), optional(blockTag)], async ([id, period, ref], ctx) => {
-  const { block, state } = await stateFor(ctx.node, ref)
-  const c = await dealChallenge(state, id, period, block.header.timestamp, dealsOf(ctx.node.chain.dpos))
-  return { id: hexQ(c.id), period: hexQ(c.period), periodHash: bytesToHex(c.periodHash), leafCount: hexQ(BigInt(c.leafCount)), indexes: c.indexes.map((i) => hexQ(BigInt(i))) }
-})
+export const nfc_getDealChallenge = defineMethod(
+  'nfc_getDealChallenge',
+  [required(quantity), required(uint64), optional(blockTag)],
+  async ([id, period, ref], ctx) => {
+    const { block, state } = await stateFor(ctx.node, ref)
+    const c = await dealChallenge(state, id, period, block.header.timestamp, dealsOf(ctx.node.chain.dpos))
+    return {
+      id: hexQ(c.id),
+      period: hexQ(c.period),
+      periodHash: bytesToHex(c.periodHash),
+      leafCount: hexQ(BigInt(c.leafCount)),
+      indexes: c.indexes.map((i) => hexQ(BigInt(i))),
+    }
+  },
+)

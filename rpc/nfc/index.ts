@@ -11,4 +11,14 @@ import { nfc_listDeals } from './listDeals.js'
 import { nfc_getDealChallenge } from './getDealChallenge.js'
 import { nfc_listStorageOffers } from './listStorageOffers.js'
 
-export const nfcMethods: RpcMethod<any, any>[] = [nfc_getTransactionsByAddress, nfc_getSupply, nfc_getParams, nfc_resolveName, nfc_listNames, nfc_getDeal, nfc_listDeals, nfc_getDealChallenge, nfc_listStorageOffers]
+export const nfcMethods: RpcMethod<any, any>[] = [
+  nfc_getTransactionsByAddress,
+  nfc_getSupply,
+  nfc_getParams,
+  nfc_resolveName,
+  nfc_listNames,
+  nfc_getDeal,
+  nfc_listDeals,
+  nfc_getDealChallenge,
+  nfc_listStorageOffers,
+]

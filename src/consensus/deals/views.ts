@@ -38,10 +38,7 @@ export const MAX_DEALS_SCANNED = 1_000
  * The deals with ids from `from` on, ascending, at most `limit`; with `provider` and/or `client`
  * only the matching ones, scanning at most `maxScan` ids, so one call's work is bounded.
  */
-export async function listDeals(
-  sm: StateAccess,
-  opts: { from: bigint; limit: number; provider?: Addr; client?: Addr; maxScan?: number },
-): Promise<DealPage> {
+export async function listDeals(sm: StateAccess, opts: { from: bigint; limit: number; provider?: Addr; client?: Addr; maxScan?: number }): Promise<DealPage> {
   const store = new DealsStore(sm)
   const count = await store.count()
   const start = opts.from < 1n ? 1n : opts.from
@@ -83,7 +80,8 @@ export async function dealChallenge(sm: StateAccess, id: bigint, period: bigint,
     throw new NfcError(StorageErrorCode.PeriodNotStarted, `period ${period} has not started (the current period is ${current})`, { period, current })
   }
   const periodHash = await store.seedOf(period)
-  if (periodHash.every((b) => b === 0)) throw new NfcError(StorageErrorCode.NoSeed, `period ${period} has no seed (no deal was live when it started)`, { period })
+  if (periodHash.every((b) => b === 0))
+    throw new NfcError(StorageErrorCode.NoSeed, `period ${period} has no seed (no deal was live when it started)`, { period })
   return { id, period, periodHash, leafCount: leafCount(d.size), indexes: challengeIndexes(challengeSeed(periodHash, id, period), d.size, cfg.proofLeaves) }
 }
 
