@@ -155,7 +155,8 @@ t.test('channelChallengeSec (issue 19) enters the genesis hash only off its defa
 
 t.test('the storage-deal parameters (issue 20) enter the genesis hash only off their defaults', async (t) => {
   const plain = canonicalGenesisJson(devGenesis())
-  for (const k of ['storageProofPeriodSec', 'storageProofLeaves', 'storageCollateral', 'storageSlashBps', 'storageMaxActiveDeals']) t.notMatch(plain, k, `${k}: not in the form`)
+  for (const k of ['storageProofPeriodSec', 'storageProofLeaves', 'storageCollateral', 'storageSlashBps', 'storageMaxActiveDeals'])
+    t.notMatch(plain, k, `${k}: not in the form`)
   t.match(canonicalGenesisJson(devGenesis((x) => (x.params.storageProofPeriodSec = 10))), /"storageProofPeriodSec":10/, 'set: part of it')
   for (const [k, bad] of [
     ['storageProofPeriodSec', 0],

@@ -391,7 +391,12 @@ const cases: Case[] = [
   invalid('nfc_getDeal', ['one'], /invalid argument 0/),
   missing('nfc_getDeal'),
   { name: 'nfc_listDeals', method: 'nfc_listDeals', params: [{ limit: 10 }], result: { deals: [], next: null } },
-  { name: 'nfc_listDeals of a provider', method: 'nfc_listDeals', params: [{ provider: devAddress(1), client: devAddress(2) }, 'latest'], result: { deals: [], next: null } },
+  {
+    name: 'nfc_listDeals of a provider',
+    method: 'nfc_listDeals',
+    params: [{ provider: devAddress(1), client: devAddress(2) }, 'latest'],
+    result: { deals: [], next: null },
+  },
   invalid('nfc_listDeals', [{ limit: 0 }], /field "limit": want an integer from 1 to 100, got 0/),
   invalid('nfc_listDeals', [{ client: '0x1234' }], /field "client"/),
   invalid('nfc_listDeals', ['all'], /cannot unmarshal string into options object \{provider, client, cursor, limit\}/),

@@ -5,7 +5,7 @@
  * active-deal cap, prove checked against the file tree (wrong chunk, wrong period, twice, before the
  * term), payment of proved periods, the slash of a missed one, the end of the term. Σ balances hold.
  */
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { Interface, getAddress, hexlify } from 'ethers'
 import type { DposConfig } from '../../../../src/consensus/dpos/engine.js'
 import { dealsBeginBlock } from '../../../../src/consensus/deals/engine.js'
@@ -63,7 +63,7 @@ async function proofFor(env: SystemEnv, id: bigint, p: bigint, file = FILE) {
   return { idx, chunks, proofs: idx.map((i) => proofOf(TREE.leaves, i).map((n) => hexlify(n))) }
 }
 
-async function setUp(t: Tap.Test) {
+async function setUp(t: Test) {
   const env = await systemEnv({ cfg })
   t.equal(
     outcome(await env.send(PROVIDER, NODE_REGISTRY, registryIface.encodeFunctionData('pledge', [1]), { value: CFG.rnPledge })),
