@@ -86,10 +86,11 @@ export interface SystemEnv {
 
 const toBytes = (d: string | Uint8Array): Uint8Array => (typeof d === 'string' ? hexToBytes(d as `0x${string}`) : d)
 
-export async function systemEnv(opts: { withCode?: boolean } = {}): Promise<SystemEnv> {
+/** `cfg`: the chain config the contracts run with (default CFG). */
+export async function systemEnv(opts: { withCode?: boolean; cfg?: DposConfig } = {}): Promise<SystemEnv> {
   const common = makeCommon(2100n, 'test')
   const sm = new MerkleStateManager({ common })
-  const vm = await createSystemVm(CFG, { common, stateManager: sm })
+  const vm = await createSystemVm(opts.cfg ?? CFG, { common, stateManager: sm })
   for (let i = 0; i < 10; i++) await sm.putAccount(addrOf(i), new Account(0n, 1_000_000n * NFC))
   if (opts.withCode === false) {
     for (const a of [STAKING, NODE_REGISTRY, EVIDENCE]) await sm.putAccount(a, new Account(1n, 0n))
