@@ -61,8 +61,8 @@ Options:
                         required when --listen is a wildcard address)
   --price NB            provide: NB per MiB per period (default 1; decimals allowed: 0.5)
   --max-bytes N         provide: the largest file taken, bytes (default 1073741824, 1 GiB)
-  --collateral NFC      provide: NFC put up with each accept (default 100, the genesis default of
-                        storageCollateral; the chain refuses less than its own)
+  --collateral NFC      provide: NFC put up with each accept (default: the chain's least,
+                        genesis storageCollateral; more is allowed)
   --pledge              provide: pledge as an edge node if the account is not pledged
   --provider A|NAME     put: the provider's address or registered name (nfc names); deals: only its
   --days N              put: the term in days (whole, 1 or more), rounded up to whole periods
@@ -104,7 +104,6 @@ const OPTIONS = {
 
 const DEFAULT_MAX_BYTES = 1 << 30
 const DEFAULT_DAYS = 30
-const DEFAULT_COLLATERAL = '100'
 /** the longest term (the contract's MAX_DEAL_PERIODS) */
 const MAX_PERIODS = 100_000
 const DAY_SEC = 86_400
@@ -276,7 +275,7 @@ async function provide(a: StorageArgs): Promise<number> {
   const me = addressOfKey(key).toLowerCase()
   await ensurePledged(a.rpc, key, me, v.pledge === true)
   const chain = await DealsRpc.connect(a.rpc, key)
-  chain.collateralWei = parseCollateral(v.collateral ?? DEFAULT_COLLATERAL)
+  chain.collateralWei = v.collateral === undefined ? (await chain.params()).collateral : parseCollateral(v.collateral)
   const store = new ChunkStore(v.dir!)
   const agent = new DealProvider({ store, chain, host: listen.host, port: listen.port, maxBytes, log })
   const port = await agent.start()
@@ -381,12 +380,10 @@ async function put(a: StorageArgs): Promise<number> {
   const key = await loadKeyFile(v.key!, v['password-file'])
   const chain = await DealsRpc.connect(a.rpc, key)
   try {
+    const { periodSec } = await chain.params()
     let periods: number
-    let periodSec: number | null = null
     if ('periods' in term) periods = term.periods
     else {
-      periodSec = await chain.periodSec()
-      if (periodSec === null) throw new Error("cannot tell this chain's proof period from its head block; give --periods N")
       periods = Math.ceil((term.days * DAY_SEC) / periodSec)
       if (periods > MAX_PERIODS)
         throw new UsageError(`--days ${term.days} is ${periods} periods of ${periodSec} s, above the longest term of ${MAX_PERIODS} periods`)
@@ -398,7 +395,7 @@ async function put(a: StorageArgs): Promise<number> {
     const root = hexOf(tree.root)
     const price = await chain.priceOf(offer.provider, size, periods)
     process.stderr.write(
-      `deal: ${size} bytes, root ${root}, ${periods} periods${periodSec === null ? '' : ` of ${periodSec} s`} with ${offer.provider} at ${nb(offer.pricePerMiBPeriod)} per MiB per period: price ${nb(price)}\n`,
+      `deal: ${size} bytes, root ${root}, ${periods} periods of ${periodSec} s with ${offer.provider} at ${nb(offer.pricePerMiBPeriod)} per MiB per period: price ${nb(price)}\n`,
     )
     const balance = await chain.nbBalance(chain.address)
     if (balance < price) throw new Error(`the deal costs ${nb(price)}; ${chain.address} holds ${nb(balance)} (buy NB with NB.convert)`)
@@ -465,13 +462,7 @@ async function listDeals(a: StorageArgs): Promise<number> {
   const client = parseAddress('client', a.values.client)
   const chain = await DealsRpc.connect(a.rpc, null)
   try {
-    const count = await chain.dealCount()
-    const rows: ChainDeal[] = []
-    for (let i = 1; i <= count; i++) {
-      const d = await chain.deal(String(i))
-      if (d === null || (provider !== undefined && d.provider !== provider) || (client !== undefined && d.client !== client)) continue
-      rows.push(d)
-    }
+    const rows = await chain.listDeals({ ...(provider === undefined ? {} : { provider }), ...(client === undefined ? {} : { client }) })
     if (rows.length > 0)
       log(`${'ID'.padStart(5)}  STATUS     ${'CLIENT'.padEnd(42)}  ${'PROVIDER'.padEnd(42)}  ${'BYTES'.padStart(12)}  PERIODS  PROVEN     PAID / PRICE`)
     for (const d of rows) {

@@ -58,6 +58,8 @@ export class DealProvider {
   /** NB paid per deal, as last read */
   private readonly paid = new Map<string, bigint>()
   private readonly paidAtStart = new Map<string, bigint>()
+  /** the last warning logged per deal */
+  private readonly warned = new Map<string, string>()
   readonly stats: DealProviderStats = { deals: 0, bytesStored: 0, uploadsAccepted: 0, uploadsRefused: 0, proofsSent: 0, proofsMissed: 0, nbEarned: 0n }
 
   constructor(private readonly o: DealProviderOptions) {}
@@ -116,7 +118,10 @@ export class DealProvider {
         active++
         await this.proveOne(stored, deal, period)
       } catch (e) {
-        this.o.log(`warning: deal ${stored.id}: ${(e as Error).message}`)
+        // the node busy or a read refused: the next tick retries; the same warning is logged once
+        const line = `warning: deal ${stored.id}: ${(e as Error).message}`
+        if (this.warned.get(stored.id) !== line) this.o.log(line)
+        this.warned.set(stored.id, line)
       }
     }
     this.stats.deals = active

@@ -1,13 +1,16 @@
 /**
- * The StorageDeals contract (0x…1008) over a node's JSON-RPC, for the storage agents: its views by
- * eth_call (ethers), its writes as transactions signed with the agent's key and waited for. The
- * provider's `DealChain` and the client's reads and writes (offers, price, post, cancel) share it.
+ * The StorageDeals contract (0x…1008) over a node's JSON-RPC, for the storage agents: deals,
+ * challenges, offers and the storage parameters by the nfc_* reads (nfc_getDeal,
+ * nfc_getDealChallenge, nfc_listDeals, nfc_listStorageOffers), an offer and a price by the
+ * contract's views (eth_call), its writes as transactions signed with the agent's key and waited
+ * for. The provider's `DealChain` and the client's reads and writes share it.
  */
 import { Contract, JsonRpcProvider, NonceManager, Wallet, type InterfaceAbi, type TransactionResponse } from 'ethers'
 import { SYSTEM_CONTRACTS } from '../chain/systemAddresses.js'
 import storageDealsAbi from '../execution/system/abi/IStorageDeals.json' with { type: 'json' }
 import nbAbi from '../execution/system/abi/INB.json' with { type: 'json' }
 import { hexOf } from '../util/bytes.js'
+import { Rpc } from '../util/jsonRpc.js'
 import { DEAL_STATUS, type ChainDeal, type DealChain, type StorageOffer } from './chain.js'
 
 /** The revert reason in an ethers error, else its short message. */
@@ -17,12 +20,70 @@ export function reasonOf(e: unknown): string {
   return err.shortMessage ?? err.message ?? String(e)
 }
 
-/** The contract's views and a signer's writes at `url`. */
+/** a deal as nfc_getDeal / nfc_listDeals answer it (quantities in hex) */
+interface DealJson {
+  id: string
+  client: string
+  provider: string
+  root: string
+  size: string
+  periods: string
+  price: string
+  paid: string
+  collateral: string
+  firstPeriod: string
+  provedPeriod: string
+  status: string
+}
+
+/** a page of nfc_listStorageOffers, with the chain's storage parameters */
+interface OffersPage {
+  offers: { provider: string; endpoint: string; priceNbPerMiBPeriod: string; maxBytes: string }[]
+  next: string | null
+  period: string
+  periodSec: string
+  collateral: string
+}
+
+/** the chain's storage parameters and the head's period */
+export interface StorageParams {
+  period: bigint
+  periodSec: number
+  /** the least collateral an accept puts up (NFC wei) */
+  collateral: bigint
+}
+
+function dealOfJson(d: DealJson): ChainDeal | null {
+  const status = DEAL_STATUS[({ posted: 1, active: 2, completed: 3, cancelled: 4, slashed: 5 } as Record<string, number>)[d.status] ?? 0]
+  if (status === undefined) return null
+  const proved = BigInt(d.provedPeriod)
+  return {
+    id: BigInt(d.id).toString(),
+    client: d.client.toLowerCase(),
+    provider: d.provider.toLowerCase(),
+    root: d.root.toLowerCase(),
+    size: Number(BigInt(d.size)),
+    periods: Number(BigInt(d.periods)),
+    status,
+    price: BigInt(d.price),
+    paid: BigInt(d.paid),
+    collateral: BigInt(d.collateral),
+    startPeriod: status === 'posted' ? null : BigInt(d.firstPeriod),
+    lastProvenPeriod: proved === 0n ? null : proved,
+  }
+}
+
+const hexQ = (n: bigint | number): string => '0x' + BigInt(n).toString(16)
+/** a page of the list methods */
+const PAGE = 100
+
+/** The contract's reads and a signer's writes at `url`. */
 export class DealsRpc implements DealChain {
   readonly provider: JsonRpcProvider
   readonly address: string
   private readonly signer: NonceManager | null
   private readonly deals: Contract
+  private readonly rpc: Rpc
 
   private constructor(
     readonly url: string,
@@ -34,6 +95,7 @@ export class DealsRpc implements DealChain {
     this.signer = wallet === null ? null : new NonceManager(wallet)
     this.address = wallet === null ? '' : wallet.address.toLowerCase()
     this.deals = new Contract(SYSTEM_CONTRACTS.storageDeals, storageDealsAbi as InterfaceAbi, this.signer ?? this.provider)
+    this.rpc = new Rpc(url)
   }
 
   /** connects (reads the chain id); `key` signs the writes (null: reads only) */
@@ -67,33 +129,24 @@ export class DealsRpc implements DealChain {
   }
 
   async deal(id: string): Promise<ChainDeal | null> {
-    const [client, provider, root, size, periods, price, paid, collateral, firstPeriod, provedPeriod, status] = await this.view<
-      [string, string, string, bigint, bigint, bigint, bigint, bigint, bigint, bigint, bigint]
-    >('deal', BigInt(id))
-    const s = DEAL_STATUS[Number(status)]
-    if (s === undefined) return null
-    return {
-      id,
-      client: client.toLowerCase(),
-      provider: provider.toLowerCase(),
-      root: root.toLowerCase(),
-      size: Number(size),
-      periods: Number(periods),
-      status: s,
-      price,
-      paid,
-      collateral,
-      startPeriod: s === 'posted' ? null : firstPeriod,
-      lastProvenPeriod: provedPeriod === 0n ? null : provedPeriod,
-    }
+    const d = await this.rpc.call<DealJson | null>('nfc_getDeal', [hexQ(BigInt(id))])
+    return d === null ? null : dealOfJson(d)
   }
 
-  period(): Promise<bigint> {
-    return this.view<bigint>('currentPeriod')
+  /** the head's period and the chain's storage parameters (nfc_listStorageOffers) */
+  async params(): Promise<StorageParams> {
+    const p = await this.rpc.call<OffersPage>('nfc_listStorageOffers', [{ limit: 1 }])
+    return { period: BigInt(p.period), periodSec: Number(BigInt(p.periodSec)), collateral: BigInt(p.collateral) }
+  }
+
+  /** the period of the head block (a proof sent now lands in it or the next) */
+  async period(): Promise<bigint> {
+    return (await this.params()).period
   }
 
   async challenge(id: string, period: bigint): Promise<number[]> {
-    return (await this.view<bigint[]>('challenge', BigInt(id), period)).map(Number)
+    const c = await this.rpc.call<{ indexes: string[] }>('nfc_getDealChallenge', [hexQ(BigInt(id)), hexQ(period)])
+    return c.indexes.map((i) => Number(BigInt(i)))
   }
 
   /** the collateral (NFC wei) each accept puts up; the chain refuses less than its storageCollateral */
@@ -145,40 +198,38 @@ export class DealsRpc implements DealChain {
     return this.send(`cancel(${id})`, 'cancel', [BigInt(id)])
   }
 
-  /** how many deals were posted (ids 1..count) */
-  async dealCount(): Promise<number> {
-    return Number(await this.view<bigint>('dealCount'))
+  /** the deals on chain by ascending id (nfc_listDeals), only `filter`'s party's when given */
+  async listDeals(filter: { provider?: string; client?: string }): Promise<ChainDeal[]> {
+    const out: ChainDeal[] = []
+    let cursor: string | null = null
+    do {
+      const page: { deals: DealJson[]; next: string | null } = await this.rpc.call('nfc_listDeals', [{ ...filter, limit: PAGE, cursor }])
+      for (const d of page.deals) {
+        const deal = dealOfJson(d)
+        if (deal !== null) out.push(deal)
+      }
+      cursor = page.next
+    } while (cursor !== null)
+    return out
   }
 
-  /**
-   * Every provider with an offer now: the providers of the OfferSet events (eth_getLogs over the
-   * whole chain), each read again with offerOf (a removed offer is left out), cheapest first.
-   */
+  /** every offer (nfc_listStorageOffers), cheapest first (ties: in the order the chain lists them) */
   async offers(): Promise<StorageOffer[]> {
-    const topic = this.deals.interface.getEvent('OfferSet')!.topicHash
-    const logs = await this.provider.getLogs({ address: SYSTEM_CONTRACTS.storageDeals, topics: [topic], fromBlock: 0, toBlock: 'latest' })
-    const providers = [...new Set(logs.map((l) => ('0x' + l.topics[1]!.slice(26)).toLowerCase()))].sort()
     const out: StorageOffer[] = []
-    for (const p of providers) {
-      const o = await this.offerOf(p)
-      if (o !== null) out.push(o)
-    }
+    let cursor: string | null = null
+    do {
+      const page: OffersPage = await this.rpc.call('nfc_listStorageOffers', [{ limit: PAGE, cursor }])
+      for (const o of page.offers) {
+        out.push({
+          provider: o.provider.toLowerCase(),
+          endpoint: o.endpoint,
+          pricePerMiBPeriod: BigInt(o.priceNbPerMiBPeriod),
+          maxBytes: Number(BigInt(o.maxBytes)),
+        })
+      }
+      cursor = page.next
+    } while (cursor !== null)
     return out.sort((a, b) => (a.pricePerMiBPeriod < b.pricePerMiBPeriod ? -1 : a.pricePerMiBPeriod > b.pricePerMiBPeriod ? 1 : 0))
-  }
-
-  /**
-   * The chain's period length in seconds (genesis storageProofPeriodSec), from the period of the
-   * head block: currentPeriod() read at block N is ⌊t / P⌋ for N's time t (whole seconds), and
-   * with t far above P² there is one whole P for it. Null if the reading does not pin one down.
-   */
-  async periodSec(): Promise<number | null> {
-    const head = await this.provider.getBlock('latest')
-    if (head === null) return null
-    const q = (await this.deals.getFunction('currentPeriod').staticCall({ blockTag: head.number })) as bigint
-    const t = BigInt(head.timestamp)
-    if (q === 0n) return null
-    const p = t / q
-    return p > 0n && t / p === q && t / (p + 1n) !== q && (p === 1n || t / (p - 1n) !== q) ? Number(p) : null
   }
 
   /** the NB balance of `address` (NB wei) */
