@@ -241,6 +241,12 @@ t.test('put 20 MB, proofs each period, get it back; a deleted chunk is slashed',
     'not even a partial one',
   )
 
+  const listed = await storage(['deals', '--provider', provider.address])
+  t.equal(listed.code, 0)
+  t.match(listed.out, new RegExp(`\\s${id}\\s+slashed\\s+${client.address}\\s+${provider.address}\\s+${FILE_BYTES}\\s+60\\s`), 'nfc storage deals lists the slashed deal')
+  t.match(listed.out, new RegExp(`\\s${id2}\\s+active\\s+${client.address}\\s+${provider.address}\\s+100000\\s+10800\\s`), 'and the active one')
+  t.match(listed.out, new RegExp(`2 deals with provider ${provider.address}`))
+
   t.equal(await prov.stop(), 0, 'the provider exits cleanly on SIGINT')
   t.match(
     prov.out(),
