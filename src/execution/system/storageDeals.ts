@@ -10,7 +10,7 @@
  *  post(provider, root, size, periods) — the client posts a deal under the provider's current offer
  *     (size ≤ maxBytes, 1 ≤ periods ≤ MAX_DEAL_PERIODS); price = ⌈size / MiB⌉ × price × periods NB
  *     of the caller move to this account's NB balance (as PaymentChannels.open). Status Posted.
- *  accept(id) payable — the deal's provider, msg.value ≥ storageCollateral (all of it is held);
+ *  accept(id) payable — the deal's provider, still pledged, msg.value ≥ storageCollateral (all of it is held);
  *     refused when storageMaxActiveDeals deals are active. Status Active, first period = the next.
  *  cancel(id) — the client, while Posted: the escrow comes back. Status Cancelled.
  *  prove(id, period, chunks, proofs) — the provider, for the current period only, once: chunks[i]
@@ -173,6 +173,7 @@ async function accept(ctx: CallContext, id: bigint): Promise<[]> {
   const d = await dealOf(store, id)
   ensure(ctx.sender === d.provider, "StorageDeals: only the deal's provider accepts it")
   ensure(d.status === DealStatus.Posted, 'StorageDeals: the deal is not waiting for acceptance')
+  ensure(await isPledged(ctx, ctx.sender), 'StorageDeals: the provider has left NodeRegistry: an exited provider takes no new deal')
   const cfg = dealsOf(ctx.cfg)
   ensure(ctx.call.value >= cfg.collateralWei, `StorageDeals: collateral too small: accepting puts up at least ${formatNfc(cfg.collateralWei)}`)
   const active = store.active()

@@ -161,6 +161,22 @@ t.test('accept: collateral, the cap on active deals, no cancel after it', async 
   t.equal(await env.total([STORAGE_DEALS]), total0 - env.burned, 'Σ balances: only the burned base fee left')
 })
 
+t.test('a provider that exited NodeRegistry accepts no new deal', async (t) => {
+  const env = await setUp(t)
+  t.equal(outcome(await send(env, PROVIDER, 'setOffer', [ENDPOINT, PRICE, 100_000n])), 'ok')
+  t.equal(outcome(await send(env, CLIENT, 'post', [hexOf(PROVIDER), ROOT, BigInt(FILE.length), 2n])), 'ok')
+  t.equal(outcome(await env.send(PROVIDER, NODE_REGISTRY, registryIface.encodeFunctionData('exit', []))), 'ok', 'the provider exits')
+  t.equal(
+    outcome(await send(env, PROVIDER, 'accept', [1n], DEALS.collateralWei)),
+    'revert: StorageDeals: the provider has left NodeRegistry: an exited provider takes no new deal',
+  )
+  t.equal(
+    outcome(await send(env, PROVIDER, 'setOffer', [ENDPOINT, PRICE, 100_000n])),
+    'revert: StorageDeals: only a provider pledged in NodeRegistry makes an offer (nfc flow provide pledges)',
+  )
+  t.equal(outcome(await send(env, CLIENT, 'cancel', [1n])), 'ok', 'the client takes its NB back')
+})
+
 t.test('prove, pay, slash, end: a whole term', async (t) => {
   const env = await setUp(t)
   const total0 = (await env.total([STORAGE_DEALS])) + env.burned
