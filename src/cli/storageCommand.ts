@@ -352,7 +352,7 @@ async function pickOffer(chain: DealsRpc, url: string, given: string | undefined
     const rpc = await ChainRpc.connect(url)
     try {
       provider = (await resolveProviderName(rpc, given)).owner
-      log(`name ${given} resolves to ${provider}`)
+      process.stderr.write(`name ${given} resolves to ${provider}\n`)
     } finally {
       rpc.close()
     }

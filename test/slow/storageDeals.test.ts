@@ -120,6 +120,10 @@ t.test('put 20 MB, proofs each period, get it back; a deleted chunk is slashed',
   t.equal(unpledged.code, 1, 'an unpledged provider does not start')
   t.match(unpledged.err, /is not a pledged node: .*--pledge/, unpledged.err.trim())
 
+  // the provider's name (nfc names), before its agent runs: the agent's transactions count on its account's nonces
+  const named = await runScript(CLI, ['names', 'register', 'store-one', '--key', keys.provider!, '--term', '30d', '--rpc', url], 300_000)
+  t.equal(named.code, 0, named.code === 0 ? 'the provider registered the name store-one' : named.err)
+
   const store = join(dir, 'store')
   const prov = agent(t, [
     '--dir',
@@ -222,8 +226,9 @@ t.test('put 20 MB, proofs each period, get it back; a deleted chunk is slashed',
   // a corrupt chunk on the provider's disk: get refuses (a small second deal, after the first one's end)
   const small = join(dir, 'small.bin')
   writeFileSync(small, randomBytes(100_000))
-  const put2 = await storage(['put', small, '--key', keys.client!, '--provider', provider.address, '--days', '1'])
-  t.equal(put2.code, 0, put2.code === 0 ? 'a second deal, its term in --days' : put2.err)
+  const put2 = await storage(['put', small, '--key', keys.client!, '--provider', 'store-one', '--days', '1'])
+  t.equal(put2.code, 0, put2.code === 0 ? 'a second deal, its provider by name, its term in --days' : put2.err)
+  t.match(put2.err, new RegExp(`name store-one resolves to ${provider.address}`), 'the name resolves to the provider')
   const id2 = put2.out.trim()
   t.match(put2.err, new RegExp(`10800 periods of ${PERIOD_SEC} s`), '--days 1 is 10800 periods of 8 s')
   const chunk = join(store, id2, '5.chunk')
@@ -243,7 +248,11 @@ t.test('put 20 MB, proofs each period, get it back; a deleted chunk is slashed',
 
   const listed = await storage(['deals', '--provider', provider.address])
   t.equal(listed.code, 0)
-  t.match(listed.out, new RegExp(`\\s${id}\\s+slashed\\s+${client.address}\\s+${provider.address}\\s+${FILE_BYTES}\\s+60\\s`), 'nfc storage deals lists the slashed deal')
+  t.match(
+    listed.out,
+    new RegExp(`\\s${id}\\s+slashed\\s+${client.address}\\s+${provider.address}\\s+${FILE_BYTES}\\s+60\\s`),
+    'nfc storage deals lists the slashed deal',
+  )
   t.match(listed.out, new RegExp(`\\s${id2}\\s+active\\s+${client.address}\\s+${provider.address}\\s+100000\\s+10800\\s`), 'and the active one')
   t.match(listed.out, new RegExp(`2 deals with provider ${provider.address}`))
 
