@@ -12,6 +12,7 @@ import { addressOfKey } from '../crypto/keystore.js'
 import { ChunkStore } from '../dealAgent/chunkStore.js'
 import { type ChainDeal, type StorageOffer } from '../dealAgent/chain.js'
 import { downloadFile, uploadFile } from '../dealAgent/client.js'
+import { DealAgentError } from '../dealAgent/errors.js'
 import { DealProvider, type DealProviderStats } from '../dealAgent/provider.js'
 import { DealsRpc } from '../dealAgent/rpcDeals.js'
 import { DEAL_MAX_FILE_BYTES, treeOfFile } from '../deals/fileTree.js'
@@ -111,6 +112,9 @@ const DAY_SEC = 86_400
 const ACCEPT_WAIT_MS = 60_000
 /** a registered name (the Names contract's syntax), as `nfc flow consume --provider` reads it */
 const PROVIDER_NAME = /^(?!0x)[a-z0-9][a-z0-9-]{1,30}[a-z0-9]$/
+
+/** `put`'s upload failed (the deal was cancelled or the attempt reported) */
+class NotStored extends Error {}
 
 type Values = Partial<Record<Exclude<keyof typeof OPTIONS, 'pledge' | 'help'>, string>> & { pledge?: boolean }
 
@@ -245,7 +249,9 @@ export async function storageCommand(argv: string[]): Promise<number> {
     return await listOffers(args)
   } catch (e) {
     const err = e as Error & { cause?: { code?: string } }
-    const refused = err.cause?.code === 'ECONNREFUSED' || /ECONNREFUSED|fetch failed/.test(err.message)
+    // an unreachable node; not a provider that could not be reached (NotStored says so itself)
+    const refused =
+      !(e instanceof NotStored) && !(e instanceof DealAgentError) && (err.cause?.code === 'ECONNREFUSED' || /ECONNREFUSED|fetch failed/.test(err.message))
     process.stderr.write(`nfc storage ${sub}: ${refused ? `no node answers at ${args.rpc}` : err.message}\n`)
     return e instanceof UsageError ? 2 : 1
   }
@@ -410,7 +416,7 @@ async function put(a: StorageArgs): Promise<number> {
         () => process.stderr.write(`deal ${id} cancelled: its ${nb(price)} came back\n`),
         (c: Error) => process.stderr.write(`could not cancel deal ${id}: ${c.message} (nfc storage deals --client ${chain.address})\n`),
       )
-      throw new Error(`deal ${id} not stored: ${(e as Error).message}`, { cause: e })
+      throw new NotStored(`deal ${id} not stored: ${(e as Error).message}`)
     }
     progress.done()
     const deal = await waitForStatus(chain, id, 'active')

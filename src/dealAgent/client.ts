@@ -18,6 +18,16 @@ function urlOf(endpoint: string, path: string): URL {
   return new URL(path, endpoint.endsWith('/') ? endpoint : endpoint + '/')
 }
 
+/** GET `path` of the provider at `endpoint`; an unreachable provider is a PROTOCOL error saying so */
+async function fetchFrom(endpoint: string, path: string, what: string): Promise<Response> {
+  try {
+    return await fetch(urlOf(endpoint, path))
+  } catch (e) {
+    const cause = (e as Error & { cause?: { code?: string; message?: string } }).cause
+    throw new DealAgentError('PROTOCOL', `${what}: cannot reach the provider at ${endpoint}: ${cause?.code ?? cause?.message ?? (e as Error).message}`)
+  }
+}
+
 /**
  * PUT the file of deal `id` to the provider at `endpoint`; resolves with the hash of the
  * provider's accept transaction, or throws the provider's refusal.
@@ -41,7 +51,7 @@ export function uploadFile(endpoint: string, id: string, file: string, onBytes?:
         }
       })
     })
-    req.on('error', (e) => reject(new Error(`upload of deal ${id} to ${endpoint}: ${e.message}`)))
+    req.on('error', (e) => reject(new DealAgentError('PROTOCOL', `upload of deal ${id}: cannot reach the provider at ${endpoint}: ${e.message}`)))
     const body = createReadStream(file, { highWaterMark: 1 << 20 })
     let sent = 0
     body.on('data', (d) => {
@@ -66,7 +76,7 @@ export async function downloadFile(
 ): Promise<void> {
   const what = `download of deal ${deal.id}`
   const count = leafCount(deal.size)
-  const leavesRes = await fetch(urlOf(endpoint, `deals/${deal.id}/leaves`))
+  const leavesRes = await fetchFrom(endpoint, `deals/${deal.id}/leaves`, what)
   if (leavesRes.status !== 200) throw await errorOfResponse(leavesRes, what)
   const leaves = new Uint8Array(await leavesRes.arrayBuffer())
   if (leaves.length !== count * 32 || hexOf(core.merkleRoot('keccak256', leaves)) !== deal.root.toLowerCase()) {
@@ -75,7 +85,7 @@ export async function downloadFile(
   const tmp = join(dirname(out), `.${basename(out)}.part-${process.pid}`)
   const sink = createWriteStream(tmp)
   try {
-    const res = await fetch(urlOf(endpoint, `deals/${deal.id}`))
+    const res = await fetchFrom(endpoint, `deals/${deal.id}`, what)
     if (res.status !== 200 || res.body === null) throw await errorOfResponse(res, what)
     const pending = new Uint8Array(DEAL_CHUNK_BYTES)
     let fill = 0

@@ -262,4 +262,17 @@ t.test('put 20 MB, proofs each period, get it back; a deleted chunk is slashed',
     /summary: \d+ deals active, [\d.]+ MB stored, \d+ proofs sent, [\d.]+ NB earned; uploads accepted 2, refused 0; periods not proven [1-9]/,
     'with a summary',
   )
+
+  // an upload that cannot happen (the agent is stopped, its offer still on chain): put cancels the deal, the NB come back
+  const nbBefore = await nbOf(client.address)
+  const down = await storage(['put', small, '--key', keys.client!, '--provider', provider.address, '--periods', '5'])
+  t.equal(down.code, 1, 'put fails when the provider does not take the upload')
+  t.match(down.err, /the upload failed: .*\ncancelling deal (\d+)\ndeal \d+ cancelled: its [\d.]+ NB came back/, down.err.trim())
+  const id3 = /cancelling deal (\d+)/.exec(down.err)![1]!
+  t.equal((await dealOf(id3)).status, 4, 'the deal is cancelled on chain')
+  t.equal(await nbOf(client.address), nbBefore, 'and the escrow is back with the client')
+  const unreachable = await storage(['get', id2, '--out', out2])
+  t.equal(unreachable.code, 1, 'get fails when the provider is down')
+  t.match(unreachable.err, /cannot reach the provider at http:\/\/127\.0\.0\.1:\d+: ECONNREFUSED/, unreachable.err.trim())
+  t.notOk(existsSync(out2), 'and writes nothing')
 })
