@@ -41,7 +41,13 @@ module.exports = {
     layer('crypto', '^src/crypto/', under('src/util', 'src/core', 'src/crypto'), 'crypto: util, core'),
     layer('chain', '^src/chain/', under('src/util', 'src/core', 'src/crypto', 'src/chain'), 'chain: util, core, crypto'),
     layer('state', '^src/state/', under('src/util', 'src/core', 'src/chain', 'src/state'), 'state: util, core, chain'),
-    layer('consensus', '^src/consensus/', under('src/util', 'src/core', 'src/chain', 'src/consensus'), 'consensus: util, core, chain'),
+    layer(
+      'consensus',
+      '^src/consensus/',
+      under('src/util', 'src/core', 'src/chain', 'src/consensus', 'src/deals'),
+      'consensus: util, core, chain, deals (the file tree)',
+    ),
+    layer('deals', '^src/deals/', under('src/util', 'src/core', 'src/deals'), 'deals: util, core'),
     layer(
       'flow',
       '^src/flow/',
@@ -51,8 +57,8 @@ module.exports = {
     layer(
       'execution',
       '^src/execution/',
-      under('src/util', 'src/core', 'src/crypto', 'src/chain', 'src/state', 'src/consensus', 'src/flow', 'src/execution'),
-      'execution: util, core, crypto, chain, state, consensus, flow (formats)',
+      under('src/util', 'src/core', 'src/crypto', 'src/chain', 'src/state', 'src/consensus', 'src/flow', 'src/execution', 'src/deals'),
+      'execution: util, core, crypto, chain, state, consensus, flow (formats), deals (the file tree)',
     ),
     layer(
       'storage',
@@ -93,6 +99,12 @@ module.exports = {
       '^src/flowAgent/',
       `${under('src/util', 'src/core', 'src/crypto', 'src/chain', 'src/flow', 'src/flowAgent')}|^src/execution/system/abi/`,
       'flowAgent: util, core, crypto, chain, flow (formats, sampled streams, slice answers), the static ABI JSON',
+    ),
+    layer(
+      'dealAgent',
+      '^src/dealAgent/',
+      `${under('src/util', 'src/core', 'src/crypto', 'src/chain', 'src/dealAgent')}|^src/deals/fileTree\\.ts$|^src/execution/system/abi/`,
+      'dealAgent: util, core, crypto, chain (system addresses), the deals file tree, the static ABI JSON',
     ),
     layer(
       'explorer',

@@ -98,6 +98,8 @@ const byPrefix: ReadonlyArray<readonly [string, Rule]> = [
   ['FLOW_', { code: JsonRpcCode.Default, message: (e) => `receipt rejected: ${e.message}`, data: (e) => ({ code: e.code }) }],
   // nfc_resolveName (src/consensus/names/errors.ts): unknown or expired, told apart by data.code
   ['NAME_', { code: JsonRpcCode.Default, data: (e) => ({ code: e.code }) }],
+  // nfc_getDealChallenge (src/consensus/deals/errors.ts): told apart by data.code
+  ['STORAGE_', { code: JsonRpcCode.Default, data: (e) => ({ code: e.code }) }],
 ]
 
 /** Any other NfcError. */

@@ -13,7 +13,7 @@ export const nfc_getSupply = defineMethod('nfc_getSupply', [optional(blockTag)],
   const node = ctx.node
   const { state } = await stateFor(node, ref)
   const s = await supplyOf(state, flowOf(node.chain.dpos))
-  const { staking, pledges, flowRewards, names, other } = s.locked
+  const { staking, pledges, flowRewards, names, storageDeals, other } = s.locked
   return {
     total: hexQ(s.total),
     issued: hexQ(s.issued),
@@ -24,8 +24,15 @@ export const nfc_getSupply = defineMethod('nfc_getSupply', [optional(blockTag)],
       trafficMining: hexQ(s.pools.trafficMining),
       teamVesting: hexQ(s.pools.teamVesting),
     },
-    locked: hexQ(staking + pledges + flowRewards + names + other),
-    lockedDetail: { staking: hexQ(staking), pledges: hexQ(pledges), flowRewards: hexQ(flowRewards), names: hexQ(names), other: hexQ(other) },
+    locked: hexQ(staking + pledges + flowRewards + names + storageDeals + other),
+    lockedDetail: {
+      staking: hexQ(staking),
+      pledges: hexQ(pledges),
+      flowRewards: hexQ(flowRewards),
+      names: hexQ(names),
+      storageDeals: hexQ(storageDeals),
+      other: hexQ(other),
+    },
     circulating: hexQ(s.circulating),
   }
 })

@@ -86,6 +86,11 @@ const LATER_PARAMS = {
   nameMaxTermSec: DEFAULT_PARAMS.nameMaxTermSec,
   flowProviderSessionShareBps: DEFAULT_PARAMS.flowProviderSessionShareBps,
   channelChallengeSec: DEFAULT_PARAMS.channelChallengeSec,
+  storageProofPeriodSec: DEFAULT_PARAMS.storageProofPeriodSec,
+  storageProofLeaves: DEFAULT_PARAMS.storageProofLeaves,
+  storageCollateral: DEFAULT_PARAMS.storageCollateral,
+  storageSlashBps: DEFAULT_PARAMS.storageSlashBps,
+  storageMaxActiveDeals: DEFAULT_PARAMS.storageMaxActiveDeals,
 } as const
 
 /**

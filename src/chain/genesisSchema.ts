@@ -193,6 +193,17 @@ export const paramsSchema = z.object({
   nameMaxTermSec: int(1, SAFE, 315_360_000),
   /** a payment channel's challenge period, seconds: after the consumer starts closing, the provider can still redeem this long (DESIGN §13) */
   channelChallengeSec: int(0, SAFE, 86_400),
+  // --- storage deals (DESIGN §14) ---
+  /** length of a storage proof period, seconds: periods are global, period = ⌊block time / this⌋ */
+  storageProofPeriodSec: int(1, SAFE, 3_600),
+  /** leaves (4 KiB chunks) a provider proves per deal and period */
+  storageProofLeaves: int(1, 64, 4),
+  /** the least NFC collateral, in wei, a provider puts up to accept a deal */
+  storageCollateral: amount(100n * NFC),
+  /** share of a deal's collateral a missed proof period costs the provider (paid to the client), basis points */
+  storageSlashBps: int(0, 10_000, 5_000),
+  /** the most storage deals active at once (accept is refused above it; bounds the per-period settlement) */
+  storageMaxActiveDeals: int(1, 100_000, 1_024),
 })
 
 /** The chain parameters, every one set (a file may leave any out: it gets the default). */

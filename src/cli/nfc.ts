@@ -34,6 +34,7 @@ Usage:
   nfc bench [group…]   (the benchmarks of \`npm run bench\`; \`nfc bench --help\` lists the groups)
   nfc db repair --datadir DIR
   nfc gov propose|vote|list [--rpc URL] [--key FILE] …
+  nfc storage provide|put|get|deals|offers …   (storage deals; \`nfc storage --help\`)
   nfc --version [--json]
 
 Commands:
@@ -59,6 +60,8 @@ Commands:
   version   the version, the git commit and the WASM core this build runs (also --version)
   gov       governance: propose a parameter change or a shared-pool grant, vote with staked
             NFC, list the proposals and the parameters in force
+  storage   storage deals: provide (the provider's agent: stores, serves, proves each period),
+            put a file, get it back checked against its root, list deals and offers
 
 Run \`nfc <command> --help\` for the options of a command. \`nfc node\` and \`nfc devnet\`
 also read a TOML --config file and NFC_* environment variables (flag > variable > file > default).`
@@ -92,6 +95,8 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./dbCommand.js')).dbCommand(rest)
     case 'gov':
       return (await import('./govCommand.js')).govCommand(rest)
+    case 'storage':
+      return (await import('./storageCommand.js')).storageCommand(rest)
     case '--version':
     case '-V':
     case 'version':

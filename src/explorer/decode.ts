@@ -14,6 +14,7 @@ import namesAbi from '../execution/system/abi/INames.json' with { type: 'json' }
 import flowRewardsAbi from '../execution/system/abi/IFlowRewards.json' with { type: 'json' }
 import nbAbi from '../execution/system/abi/INB.json' with { type: 'json' }
 import paymentChannelsAbi from '../execution/system/abi/IPaymentChannels.json' with { type: 'json' }
+import storageDealsAbi from '../execution/system/abi/IStorageDeals.json' with { type: 'json' }
 import { SYSTEM_CONTRACTS } from '../chain/systemAddresses.js'
 
 export interface NamedAbi {
@@ -55,6 +56,7 @@ export const SYSTEM_ABIS: readonly { name: string; address: string; iface: Inter
   { name: 'PaymentChannels', address: SYSTEM_CONTRACTS.paymentChannels, iface: new Interface(paymentChannelsAbi as InterfaceAbi) },
   { name: 'Governance', address: SYSTEM_CONTRACTS.governance, iface: new Interface(governanceAbi as InterfaceAbi) },
   { name: 'Names', address: SYSTEM_CONTRACTS.names, iface: new Interface(namesAbi as InterfaceAbi) },
+  { name: 'StorageDeals', address: SYSTEM_CONTRACTS.storageDeals, iface: new Interface(storageDealsAbi as InterfaceAbi) },
 ]
 const SYSTEM_NAMES: Record<string, string> = Object.fromEntries(SYSTEM_ABIS.map((s) => [s.address, s.name]))
 

@@ -25,6 +25,7 @@ import { beginBlock, endBlock, scheduleFor, type BlockInfo, type DposConfig, typ
 import { lastConfirmedOf, readWitnesses } from '../consensus/dpos/views.js'
 import { flowBeginBlock } from '../consensus/povf/engine.js'
 import { govBeginBlock } from '../consensus/gov/engine.js'
+import { dealsBeginBlock } from '../consensus/deals/engine.js'
 import { addressOf, publicKeyOf } from '../crypto/secp256k1.js'
 import { executeBlock, type BlockContext, type ExecutedBlock, type ExecutionOptions } from '../execution/blockExecutor.js'
 import { POOLS } from '../execution/systemAddresses.js'
@@ -429,6 +430,7 @@ export class Blockchain extends EventEmitter<{
       const info = this.blockInfo(this.blockContext(parent, h.timestamp, new Address(h.producer)), parent, [])
       await beginBlock(sm, { ...info, confirmations }, this.dpos)
       await govBeginBlock(sm, { ...info, confirmations }, this.dpos)
+      await dealsBeginBlock(sm, { ...info, confirmations }, this.dpos)
       await flowBeginBlock(sm, { ...info, confirmations }, this.dpos)
     }
   }
@@ -439,6 +441,8 @@ export class Blockchain extends EventEmitter<{
         await beginBlock(sm, info, this.dpos)
         // governance executes at a cycle boundary before the flow engine, so the change holds for the whole block
         await govBeginBlock(sm, info, this.dpos)
+        // storage deals settle at a period's first block and record its seed (consensus/deals/engine.ts)
+        await dealsBeginBlock(sm, info, this.dpos)
         const flow = await flowBeginBlock(sm, info, this.dpos)
         // a checkpoint's content never fails a block: entries past a bound are voided and said here
         for (const a of flow.applied) {

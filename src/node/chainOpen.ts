@@ -17,6 +17,7 @@ import type { DposConfig } from '../consensus/dpos/engine.js'
 import { writeGenesisState } from '../consensus/dpos/genesisState.js'
 import { flowConfigOf } from '../consensus/povf/params.js'
 import { namesConfigFromParams } from '../consensus/names/rules.js'
+import { dealsConfigFromParams } from '../consensus/deals/rules.js'
 import { prepareSystemAccounts } from '../execution/system/index.js'
 import { createNodeVm } from '../execution/vmFactory.js'
 import { WorldState } from '../state/worldState.js'
@@ -241,6 +242,7 @@ export function dposConfigOf(genesis: Genesis, genesisTime: bigint, genesisHash:
     evidenceSlashBps: BigInt(p.evidenceSlashBps),
     flow: flowConfigOf(genesis),
     names: namesConfigFromParams(p),
+    deals: dealsConfigFromParams(p),
   }
 }
 

@@ -60,6 +60,9 @@ export const SUPPLY_PARAMS = {
   nameLockPerYear: (1_000_000n * NFC).toString(),
   nameMinTermSec: 1,
   nameMaxTermSec: 60,
+  // storage deals: 1-second proof periods (10 blocks), so deals are proved, paid, slashed and end within a run
+  storageProofPeriodSec: 1,
+  storageCollateral: NFC.toString(),
 }
 
 /**

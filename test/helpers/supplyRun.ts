@@ -12,7 +12,9 @@
  * requestRelease, withdrawEscrow once released), EN/CN pledges, exits and pledge withdrawals,
  * FlowRewards.withdraw of unlocked rewards, team vesting claims, and names (register with an NFC
  * lock for terms of seconds, renew, transfer, release, and registering expired names again, which
- * pays the old owner's lock back). Signed receipts between consumers
+ * pays the old owner's lock back), and storage deals (offers of pledged providers, posts escrowing
+ * NB, cancels, accepts with NFC collateral, proofs of the challenged chunks — some left out, so
+ * deals are slashed — and the settlement at each 1-second period). Signed receipts between consumers
  * and EN providers (some self-dealing, some with relays) accumulate; at the first block of each
  * cycle the previous cycle's checkpoint, signed by its committee, is submitted; it is applied one
  * challenge window later (rewards from the traffic pool, NB fuel burned from the pair's escrow
@@ -24,7 +26,8 @@
  * locks; NodeRegistry holds exactly the pledges; the traffic pool lost exactly what was minted;
  * NB's totalSupply = Σ NB balances of the actors + Σ escrows of the pairs that ever escrowed, and
  * the escrows hold at most Σ Escrowed − Σ EscrowReleased (only fuel takes from them); Names holds
- * exactly the locks of its records = Σ locked (Registered, Renewed) − Σ LockReturned.
+ * exactly the locks of its records = Σ locked (Registered, Renewed) − Σ LockReturned; StorageDeals
+ * holds exactly the collateral of its active deals in NFC and their unspent escrow in NB.
  * Every 1,000 blocks (and at the end) the whole account trie is summed.
  *
  * Why 2,000 blocks (it was 10,000, ~7 minutes of `npm test`): every period of the fixture is at
@@ -58,7 +61,11 @@ import { CpStatus, FlowStore } from '../../src/consensus/povf/store.js'
 import { supplyOf } from '../../src/consensus/povf/supply.js'
 import { lockFor, statusOf } from '../../src/consensus/names/rules.js'
 import { NamesStore } from '../../src/consensus/names/store.js'
-import { namesOf } from '../../src/consensus/dpos/engine.js'
+import { DealStatus, periodAt } from '../../src/consensus/deals/rules.js'
+import { DealsStore } from '../../src/consensus/deals/store.js'
+import { dealChallenge } from '../../src/consensus/deals/views.js'
+import { chunkRange, proofOf, treeOf } from '../../src/deals/fileTree.js'
+import { dealsOf, namesOf } from '../../src/consensus/dpos/engine.js'
 import { readRewards } from '../../src/consensus/povf/views.js'
 import { call } from '../../src/execution/call.js'
 import { buildCheckpoint, encodeCheckpointCall, signCheckpoint, type CheckpointEntry } from '../../src/flow/checkpoint.js'
@@ -90,6 +97,13 @@ const REGISTRY = at(SYSTEM_CONTRACTS.nodeRegistry)
 const FLOW = at(SYSTEM_CONTRACTS.flowRewards)
 const NB_AT = at(SYSTEM_CONTRACTS.nb)
 const NAMES_AT = at(SYSTEM_CONTRACTS.names)
+const DEALS_AT = at(SYSTEM_CONTRACTS.storageDeals)
+const dealsIface = abi('IStorageDeals')
+/** the files the storage deals are made on (random bytes, 1 to 9 chunks) */
+const DEAL_FILES = [100, 4_096, 20_000, 36_000].map((size, i) => {
+  const bytes = Uint8Array.from({ length: size }, (_, j) => (j * 31 + i * 7 + (j >> 12)) % 256)
+  return { bytes, ...treeOf(bytes) }
+})
 const PROTOCOL = new Set<string>([...Object.values(SYSTEM_CONTRACTS), ...Object.values(POOLS), BURN_ADDRESS])
 
 const emit = (r: { type: 'comment' | 'assert' | 'done'; name: string; ok?: boolean; diag?: unknown }) =>
@@ -270,6 +284,10 @@ await t.test(`supply invariant over ${BLOCKS} blocks with random traffic, votes 
   let namesLocked = 0n
   let namesReturned = 0n
   let namesPaidBack = 0
+  /** deals whose proof of a period was left out on purpose, so they are slashed */
+  let dealsLeftUnproved = 0
+  /** deal id → the period whose proof is left out */
+  const unproved = new Map<bigint, bigint>()
   const submitted: bigint[] = []
   let appliedUpTo = 0
 
@@ -426,7 +444,92 @@ await t.test(`supply invariant over ${BLOCKS} blocks with random traffic, votes 
       }
     }
     if (chance(0.15)) await nameAction(view, blockTime, busy, tx, bal)
+    await dealActions(view, blockTime, busy, tx, bal)
     return out
+  }
+
+  /**
+   * StorageDeals transactions: every active deal of a free provider is proved in each period it
+   * can be (not at a period's first block: its seed is recorded by that block), except now and
+   * then on purpose (it is slashed at the next period); sometimes an offer, a post, an accept or
+   * a cancel.
+   */
+  async function dealActions(
+    view: MerkleStateManager,
+    blockTime: bigint,
+    busy: Set<string>,
+    tx: (kind: string, from: Actor, to: Address, data: string, value?: bigint, gasLimit?: bigint) => Promise<Planned>,
+    bal: (a: Actor) => Promise<bigint>,
+  ): Promise<void> {
+    const free = (xs: readonly Actor[]) => xs.filter((a) => !busy.has(a.addr))
+    const ds = new DealsStore(view)
+    const dcfg = dealsOf(cfg)
+    const period = periodAt(blockTime, dcfg)
+    const count = await ds.count()
+    const byAddr = new Map(actors.map((a) => [a.addr, a]))
+    if (period === (await ds.lastPeriod())) {
+      for (const id of await ds.active().all()) {
+        const d = (await ds.getDeal(id))!
+        const provider = byAddr.get(d.provider)!
+        if (d.provedPeriod === period || period < d.firstPeriod || busy.has(provider.addr) || (await bal(provider)) < 10n ** 15n) continue
+        if (unproved.get(id) === period) continue
+        if (chance(0.05)) {
+          // this period is left out: the deal is slashed at the next one
+          unproved.set(id, period)
+          dealsLeftUnproved++
+          continue
+        }
+        const file = DEAL_FILES.find((f) => f.bytes.length === Number(d.size))!
+        const c = await dealChallenge(view, id, period, blockTime, dcfg)
+        const chunks = c.indexes.map((i) => {
+          const r = chunkRange(file.bytes.length, i)
+          return file.bytes.subarray(r.start, r.end)
+        })
+        const proofs = c.indexes.map((i) => proofOf(file.leaves, i))
+        await tx('dealProve', provider, DEALS_AT, dealsIface.encodeFunctionData('prove', [id, period, chunks, proofs]), 0n, 400_000n)
+      }
+    }
+    if (!chance(0.2)) return
+    const r = int(4)
+    const pledged: Actor[] = []
+    for (const p of providers) {
+      const node = await new DposStore(view).getNode(p.addr)
+      if (node.role !== Role.None && node.exitTime === 0n) pledged.push(p)
+    }
+    if (r === 0) {
+      const from = pick(free(pledged))
+      if (from === undefined || (await bal(from)) < 10n ** 15n) return
+      await tx(
+        'dealOffer',
+        from,
+        DEALS_AT,
+        dealsIface.encodeFunctionData('setOffer', [`http://10.0.0.${1 + int(200)}:7000`, BigInt(1 + int(1_000)) * 10n ** 12n, 40_000n]),
+      )
+    } else if (r === 1) {
+      const withOffer: Actor[] = []
+      for (const p of providers) if ((await ds.getOffer(p.addr)).maxBytes > 0n) withOffer.push(p)
+      const from = pick(free(consumers))
+      const provider = pick(withOffer)
+      if (from === undefined || provider === undefined || (await bal(from)) < 10n ** 15n) return
+      const file = pick(DEAL_FILES)
+      await tx('dealPost', from, DEALS_AT, dealsIface.encodeFunctionData('post', [provider.addr, file.root, BigInt(file.bytes.length), BigInt(1 + int(4))]))
+    } else {
+      // accept (or cancel) one of the posted deals of the last 20 ids
+      for (let id = count; id > 0n && id > count - 20n; id--) {
+        const d = (await ds.getDeal(id))!
+        if (d.status !== DealStatus.Posted) continue
+        if (r === 2) {
+          const provider = byAddr.get(d.provider)!
+          if (busy.has(provider.addr) || (await bal(provider)) < 5n * NFC) continue
+          await tx('dealAccept', provider, DEALS_AT, dealsIface.encodeFunctionData('accept', [id]), dcfg.collateralWei + nfc(0, 2))
+        } else {
+          const client = byAddr.get(d.client)!
+          if (busy.has(client.addr)) continue
+          await tx('dealCancel', client, DEALS_AT, dealsIface.encodeFunctionData('cancel', [id]))
+        }
+        return
+      }
+    }
   }
 
   /** one Names transaction of a free actor on a name of NAME_POOL, by the name's state */
@@ -533,7 +636,7 @@ await t.test(`supply invariant over ${BLOCKS} blocks with random traffic, votes 
     if (sum !== TOTAL_SUPPLY) fail(number, `Σ tracked balances ${formatNfc(sum)} ≠ ${formatNfc(TOTAL_SUPPLY)} (off by ${sum - TOTAL_SUPPLY} wei)`)
     const s = await supplyOf(view, flow)
     const pooled = s.pools.shared + s.pools.blockMining + s.pools.trafficMining + s.pools.teamVesting
-    const held = s.locked.staking + s.locked.pledges + s.locked.flowRewards + s.locked.names + s.locked.other
+    const held = s.locked.staking + s.locked.pledges + s.locked.flowRewards + s.locked.names + s.locked.storageDeals + s.locked.other
     if (s.total !== TOTAL_SUPPLY) fail(number, `supplyOf total ${s.total}`)
     if (s.burned + pooled + held + s.circulating !== TOTAL_SUPPLY) fail(number, 'supplyOf parts do not add up')
     if (s.circulating !== free)
@@ -560,6 +663,19 @@ await t.test(`supply invariant over ${BLOCKS} blocks with random traffic, votes 
     if (nbSupply > nbMinted) fail(number, `NB supply ${nbSupply} above Σ converted ${nbMinted}`)
     let nbBalances = 0n
     for (const a of actors) nbBalances += await nb.balanceOf(a.addr)
+    // StorageDeals holds the deals' NB escrow: exactly the unspent price of its posted and active deals
+    const ds = new DealsStore(view)
+    let dealEscrow = 0n
+    let collateral = 0n
+    for (let id = 1n; id <= (await ds.count()); id++) {
+      const d = (await ds.getDeal(id))!
+      if (d.status === DealStatus.Posted || d.status === DealStatus.Active) dealEscrow += d.price - d.paid - d.refunded
+      if (d.status === DealStatus.Active) collateral += d.collateral
+    }
+    const dealsNb = await nb.balanceOf(SYSTEM_CONTRACTS.storageDeals)
+    if (dealsNb !== dealEscrow) fail(number, `StorageDeals holds ${dealsNb} NB wei, its deals' unspent escrow is ${dealEscrow}`)
+    if (s.locked.storageDeals !== collateral) fail(number, `StorageDeals holds ${s.locked.storageDeals} wei, the active deals' collateral is ${collateral}`)
+    nbBalances += dealsNb
     const escrows = await escrowTotal(nb)
     if (nbSupply !== nbBalances + escrows)
       fail(number, `NB supply ${nbSupply} ≠ Σ balances ${nbBalances} + Σ escrows ${escrows} (off by ${nbSupply - nbBalances - escrows} wei)`)
@@ -779,6 +895,19 @@ await t.test(`supply invariant over ${BLOCKS} blocks with random traffic, votes 
     g('nameRegister') > 0 && g('nameRenew') > 0 && g('nameTransfer') > 0 && g('nameRelease') > 0 && namesPaidBack > 0,
     `names: registered ${g('nameRegister')} (${namesPaidBack} expired ones, paying the old lock back), renewed ${g('nameRenew')}, ` +
       `transferred ${g('nameTransfer')}, released ${g('nameRelease')}; ${formatNfc(s.locked.names)} locked at the end`,
+  )
+  const ds = new DealsStore(view)
+  const ended = { completed: 0, slashed: 0 }
+  for (let id = 1n; id <= (await ds.count()); id++) {
+    const st = (await ds.getDeal(id))!.status
+    if (st === DealStatus.Completed) ended.completed++
+    if (st === DealStatus.Slashed) ended.slashed++
+  }
+  t.ok(
+    g('dealOffer') > 0 && g('dealPost') > 0 && g('dealAccept') > 0 && g('dealCancel') > 0 && g('dealProve') > 0 && ended.completed > 0 && ended.slashed > 0,
+    `storage deals: offers ${g('dealOffer')}, posted ${g('dealPost')}, accepted ${g('dealAccept')}, cancelled ${g('dealCancel')}, ` +
+      `proofs ${g('dealProve')} (${dealsLeftUnproved} left out), completed ${ended.completed}, slashed ${ended.slashed}; ` +
+      `${formatNfc(s.locked.storageDeals)} collateral held at the end`,
   )
   t.ok(counts.selfDealingReceipts > 0, `self-dealing receipts ${counts.selfDealingReceipts}`)
   t.ok(counts.fresh > 0, `fresh accounts ${counts.fresh}`)

@@ -30,10 +30,14 @@ export const NFC = 10n ** 18n
 export const GWEI = 1_000_000_000n
 export const DAY = 86_400_000n
 
-export function abiJson(name: 'IStaking' | 'INodeRegistry' | 'IFlowRewards' | 'INB' | 'IEvidence' | 'IGovernance' | 'INames' | 'IPaymentChannels'): unknown[] {
+export function abiJson(
+  name: 'IStaking' | 'INodeRegistry' | 'IFlowRewards' | 'INB' | 'IEvidence' | 'IGovernance' | 'INames' | 'IPaymentChannels' | 'IStorageDeals',
+): unknown[] {
   return JSON.parse(fs.readFileSync(path.join(abiDir, `${name}.json`), 'utf8')) as unknown[]
 }
-export function solSource(name: 'IStaking' | 'INodeRegistry' | 'IFlowRewards' | 'INB' | 'IEvidence' | 'IGovernance' | 'INames' | 'IPaymentChannels'): string {
+export function solSource(
+  name: 'IStaking' | 'INodeRegistry' | 'IFlowRewards' | 'INB' | 'IEvidence' | 'IGovernance' | 'INames' | 'IPaymentChannels' | 'IStorageDeals',
+): string {
   return fs.readFileSync(path.join(solDir, `${name}.sol`), 'utf8')
 }
 
@@ -82,10 +86,11 @@ export interface SystemEnv {
 
 const toBytes = (d: string | Uint8Array): Uint8Array => (typeof d === 'string' ? hexToBytes(d as `0x${string}`) : d)
 
-export async function systemEnv(opts: { withCode?: boolean } = {}): Promise<SystemEnv> {
+/** `cfg`: the chain config the contracts run with (default CFG). */
+export async function systemEnv(opts: { withCode?: boolean; cfg?: DposConfig } = {}): Promise<SystemEnv> {
   const common = makeCommon(2100n, 'test')
   const sm = new MerkleStateManager({ common })
-  const vm = await createSystemVm(CFG, { common, stateManager: sm })
+  const vm = await createSystemVm(opts.cfg ?? CFG, { common, stateManager: sm })
   for (let i = 0; i < 10; i++) await sm.putAccount(addrOf(i), new Account(0n, 1_000_000n * NFC))
   if (opts.withCode === false) {
     for (const a of [STAKING, NODE_REGISTRY, EVIDENCE]) await sm.putAccount(a, new Account(1n, 0n))

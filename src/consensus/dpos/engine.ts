@@ -95,6 +95,7 @@ import { replaceRemoved } from './trust.js'
 import { accumulate } from './voterIndex.js'
 import { DEFAULT_FLOW_CONFIG, type FlowConfig } from '../povf/params.js'
 import { DEFAULT_NAMES_CONFIG, type NamesConfig } from '../names/rules.js'
+import { DEFAULT_DEALS_CONFIG, type DealsConfig } from '../deals/rules.js'
 import { slashLockedRewards } from '../povf/slashLocks.js'
 import { FlowStore } from '../povf/store.js'
 
@@ -115,11 +116,18 @@ export interface DposConfig {
   flow?: FlowConfig
   /** Names (DESIGN §14); default DEFAULT_NAMES_CONFIG (read it through `namesOf(cfg)`) */
   names?: NamesConfig
+  /** storage deals (DESIGN §14); default DEFAULT_DEALS_CONFIG (read it through `dealsOf(cfg)`) */
+  deals?: DealsConfig
 }
 
 /** The flow parameters of a config (mainnet defaults where a harness left them out). */
 export function flowOf(cfg: DposConfig): FlowConfig {
   return cfg.flow ?? DEFAULT_FLOW_CONFIG
+}
+
+/** The storage-deal parameters of a config (mainnet defaults where a harness left them out). */
+export function dealsOf(cfg: DposConfig): DealsConfig {
+  return cfg.deals ?? DEFAULT_DEALS_CONFIG
 }
 
 /** The Names parameters of a config (mainnet defaults where a harness left them out). */

@@ -27,13 +27,14 @@ export interface Supply {
   /**
    * balances of the system contracts that hold other people's NFC: Staking 0x…1000 (votes,
    * unbonding, unclaimed voter rewards), NodeRegistry 0x…1001 (pledges) and FlowRewards
-   * 0x…1002 (traffic rewards under lock), Names 0x…1007 (the locks of registered names). `other`:
+   * 0x…1002 (traffic rewards under lock), Names 0x…1007 (the locks of registered names),
+   * StorageDeals 0x…1008 (the providers' collateral of accepted deals; the escrow is NB). `other`:
    * NB 0x…1003 (holds no NFC after a call: a conversion passes it on), Evidence 0x…1004,
    * PaymentChannels 0x…1005 (channels hold NB, in NB's records) and Governance 0x…1006 (a grant
    * goes from the shared pool straight to its recipient) hold none, so a stray balance still shows,
    * plus the caller's `extraLocked` accounts.
    */
-  locked: { staking: bigint; pledges: bigint; flowRewards: bigint; names: bigint; other: bigint }
+  locked: { staking: bigint; pledges: bigint; flowRewards: bigint; names: bigint; storageDeals: bigint; other: bigint }
   /** total − burned − Σ pools − Σ locked: what accounts can spend */
   circulating: bigint
   /**
@@ -89,12 +90,13 @@ export async function supplyOf(sm: StateAccess, cfg: FlowConfig, opts: SupplyOpt
     pledges: await bal(SYSTEM_CONTRACTS.nodeRegistry),
     flowRewards: await bal(SYSTEM_CONTRACTS.flowRewards),
     names: await bal(SYSTEM_CONTRACTS.names),
+    storageDeals: await bal(SYSTEM_CONTRACTS.storageDeals),
     other,
   }
   const burned = await bal(BURN_ADDRESS)
   const total = TOTAL_SUPPLY
   const pooled = pools.shared + pools.blockMining + pools.trafficMining + pools.teamVesting
-  const held = locked.staking + locked.pledges + locked.flowRewards + locked.names + locked.other
+  const held = locked.staking + locked.pledges + locked.flowRewards + locked.names + locked.storageDeals + locked.other
   const genesisMining = opts.genesisMiningPools ?? GENESIS_MINING_POOLS
   return {
     total,

@@ -76,9 +76,7 @@ export function parseType(s: string): AbiType {
 
 function parseUncached(s: string): AbiType {
   if (s.endsWith('[]')) {
-    const item = parseType(s.slice(0, -2))
-    if (isDynamic(item)) throw new TypeError(`unsupported ABI type ${s}: arrays of dynamic items`)
-    return { kind: 'array', item }
+    return { kind: 'array', item: parseType(s.slice(0, -2)) }
   }
   if (s.startsWith('(') && s.endsWith(')')) {
     const items = splitTuple(s.slice(1, -1)).map(parseType)
@@ -191,7 +189,16 @@ function encodeDynamic(t: AbiType, v: AbiValue): Uint8Array {
   if (t.kind === 'array') {
     if (!Array.isArray(v)) throw new TypeError('not an array')
     const items = v as readonly AbiValue[]
-    return concat([word(BigInt(items.length)), ...items.map((x) => encodeStatic(t.item, x))])
+    if (!isDynamic(t.item)) return concat([word(BigInt(items.length)), ...items.map((x) => encodeStatic(t.item, x))])
+    // items of a dynamic type (bytes[], bytes32[][]): a head of offsets from the first head word, then the items
+    const tails = items.map((x) => encodeDynamic(t.item, x))
+    const heads: Uint8Array[] = []
+    let offset = items.length * WORD
+    for (const tail of tails) {
+      heads.push(word(BigInt(offset)))
+      offset += tail.length
+    }
+    return concat([word(BigInt(items.length)), ...heads, ...tails])
   }
   throw new TypeError(`${t.kind} is static`)
 }
@@ -302,6 +309,12 @@ function decodeDynamic(t: AbiType, data: Uint8Array, start: number): AbiValue {
     } catch {
       throw new AbiError('string is not UTF-8')
     }
+  }
+  if (t.kind === 'array' && isDynamic(t.item)) {
+    if (body + len * WORD > data.length) throw new AbiError('data too short')
+    const out: AbiValue[] = []
+    for (let i = 0; i < len; i++) out.push(decodeDynamic(t.item, data, body + readOffset(data, body + i * WORD)))
+    return out
   }
   if (t.kind === 'array') {
     const size = headSize(t.item)

@@ -1,6 +1,7 @@
 /**
  * The native system contracts (DESIGN §7): Staking 0x…1000, NodeRegistry 0x…1001, NB 0x…1003, Evidence
- * 0x…1004, PaymentChannels 0x…1005 (DESIGN §13), Governance 0x…1006 and Names 0x…1007 (DESIGN §14),
+ * 0x…1004, PaymentChannels 0x…1005 (DESIGN §13), Governance 0x…1006, Names 0x…1007 and StorageDeals
+ * 0x…1008 (DESIGN §14),
  * run as @ethereumjs/evm custom precompiles with Solidity ABIs (sol/*.sol, abi/*.json),
  * so wallets call them with ordinary signed transactions and contracts with ordinary CALLs.
  *
@@ -69,6 +70,11 @@
  *   PaymentChannels.open 70,000 · topUp 30,000 · redeem 60,000 · close 25,000 · withdraw 40,000
  *   PaymentChannels views (channel, channelCount, channelCountOf, challengePeriod) 2,600
  *   PaymentChannels.channelsOf         2,600 + 200 per id returned (≤ 256)
+ *   StorageDeals.setOffer             50,000 + 5,000 per 32-byte word of endpoint (≤ 7)
+ *   StorageDeals.removeOffer 30,000 · post 90,000 · accept 60,000 · cancel 40,000
+ *   StorageDeals.prove                40,000 + 2,000 per chunk + 60 per proof node
+ *   StorageDeals.challenge             5,000
+ *   StorageDeals views (offerOf, deal, dealCount, activeDealCount, priceOf, currentPeriod) 2,600
  *
  * A call whose gas is below what it must be charged fails with out of gas (all its gas used).
  */
@@ -92,6 +98,7 @@ import { paymentChannels } from './paymentChannels.js'
 import { PAYMENT_CHANNELS } from '../../consensus/povf/channelStore.js'
 import { GOVERNANCE } from '../../consensus/gov/store.js'
 import { NAMES } from '../../consensus/names/store.js'
+import { storageDeals } from './storageDeals.js'
 
 export { installSystemHooks, hooksInstalled, systemCallOf, type SystemCall } from './hooks.js'
 export { MIN_GAS, type SystemContract, type SystemFunction, type PrecompileOptions } from './contract.js'
@@ -107,8 +114,20 @@ export { names, NAMES_GAS } from './names.js'
 
 export { paymentChannels, PAYMENT_CHANNELS_GAS } from './paymentChannels.js'
 
+export { storageDeals, STORAGE_DEALS_GAS } from './storageDeals.js'
+
 /** Every native system contract, in address order. */
-export const SYSTEM_CONTRACT_LIST: readonly SystemContract[] = [staking, nodeRegistry, flowRewards, nb, evidence, paymentChannels, governance, names]
+export const SYSTEM_CONTRACT_LIST: readonly SystemContract[] = [
+  staking,
+  nodeRegistry,
+  flowRewards,
+  nb,
+  evidence,
+  paymentChannels,
+  governance,
+  names,
+  storageDeals,
+]
 
 export { SYSTEM_CONTRACT_CODE } from './contract.js'
 

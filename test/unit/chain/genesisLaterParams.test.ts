@@ -24,6 +24,11 @@ const LATER = [
   'nameMinTermSec',
   'nameMaxTermSec',
   'channelChallengeSec',
+  'storageProofPeriodSec',
+  'storageProofLeaves',
+  'storageCollateral',
+  'storageSlashBps',
+  'storageMaxActiveDeals',
 ]
 const DEV_PATH = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../genesis/dev.json')
 
@@ -144,6 +149,26 @@ t.test('channelChallengeSec (issue 19) enters the genesis hash only off its defa
       () => parseGenesis({ ...JSON.parse(fs.readFileSync(DEV_PATH, 'utf8')), params: { channelChallengeSec: bad } }),
       { code: 'GENESIS_INVALID', message: /params\.channelChallengeSec/ },
       `${JSON.stringify(bad)} is refused`,
+    )
+  }
+})
+
+t.test('the storage-deal parameters (issue 20) enter the genesis hash only off their defaults', async (t) => {
+  const plain = canonicalGenesisJson(devGenesis())
+  for (const k of ['storageProofPeriodSec', 'storageProofLeaves', 'storageCollateral', 'storageSlashBps', 'storageMaxActiveDeals'])
+    t.notMatch(plain, k, `${k}: not in the form`)
+  t.match(canonicalGenesisJson(devGenesis((x) => (x.params.storageProofPeriodSec = 10))), /"storageProofPeriodSec":10/, 'set: part of it')
+  for (const [k, bad] of [
+    ['storageProofPeriodSec', 0],
+    ['storageProofLeaves', 65],
+    ['storageSlashBps', 10_001],
+    ['storageMaxActiveDeals', 0],
+    ['storageCollateral', '-1'],
+  ] as const) {
+    t.throws(
+      () => parseGenesis({ ...JSON.parse(fs.readFileSync(DEV_PATH, 'utf8')), params: { [k]: bad } }),
+      { code: 'GENESIS_INVALID', message: new RegExp(`params\\.${k}`) },
+      `${k} = ${JSON.stringify(bad)} is refused`,
     )
   }
 })

@@ -32,7 +32,11 @@ const names = {
   Governance: 'IGovernance',
   Names: 'INames',
   PaymentChannels: 'IPaymentChannels',
+  StorageDeals: 'IStorageDeals',
 } as const
+
+/** byte arrays as 0x hex, inside arrays too (ethers' form) */
+const hexDeep = (v: unknown): unknown => (v instanceof Uint8Array ? bytesToHex(v) : Array.isArray(v) ? v.map(hexDeep) : v)
 
 const sortAbi = (abi: unknown[]) => [...(abi as AbiEntry[])].sort((a, b) => `${a.type}${a.name}`.localeCompare(`${b.type}${b.name}`))
 
@@ -100,6 +104,8 @@ t.test('codec: round trips against ethers', async (t) => {
     'uint256[]',
     '(uint256,address)',
     'bytes32',
+    'bytes[]',
+    'bytes32[][]',
   ] as const
   for (let n = 0; n < 50; n++) {
     const str = 'ü€'.repeat(Math.floor(rand() * 40))
@@ -118,18 +124,19 @@ t.test('codec: round trips against ethers', async (t) => {
       Array.from({ length: Math.floor(rand() * 5) }, () => big(256)),
       [big(256), addr()],
       Uint8Array.from({ length: 32 }, () => Math.floor(rand() * 256)),
+      Array.from({ length: Math.floor(rand() * 4) }, () => Uint8Array.from({ length: Math.floor(rand() * 70) }, () => Math.floor(rand() * 256))),
+      Array.from({ length: Math.floor(rand() * 3) }, () =>
+        Array.from({ length: Math.floor(rand() * 3) }, () => Uint8Array.from({ length: 32 }, () => Math.floor(rand() * 256))),
+      ),
     ] as const
     const mine = encode(types, values as never)
-    const theirs = coder.encode(types as unknown as string[], values.map((v) => (v instanceof Uint8Array ? bytesToHex(v) : v)) as never)
+    const theirs = coder.encode(types as unknown as string[], values.map(hexDeep) as never)
     if (bytesToHex(mine) !== theirs) {
       t.fail(`encode differs at ${n}`)
       break
     }
     const back = decode(types, hexToBytes(theirs as `0x${string}`))
-    t.same(
-      back.map((v) => (v instanceof Uint8Array ? bytesToHex(v) : v)),
-      values.map((v) => (v instanceof Uint8Array ? bytesToHex(v) : v)),
-    )
+    t.same(back.map(hexDeep), values.map(hexDeep))
   }
   t.equal(bytesToHex(selectorOf('transfer(address,uint256)')), '0xa9059cbb')
   t.equal(bytesToHex(encodeError('nope')), '0x08c379a0' + coder.encode(['string'], ['nope']).slice(2))
@@ -150,6 +157,9 @@ t.test('codec: strict decoding', async (t) => {
   bad(['bytes'], w(0x20n) + w(33n) + w(0n), 'length past the end')
   bad(['address[]'], w(0x20n) + w(2n) + w(1n), 'array past the end')
   bad(['address[]'], w(0x20n) + w(1n) + w(1n << 160n), 'dirty address in an array')
+  bad(['bytes[]'], w(0x20n) + w(2n) + w(0x40n), 'offsets of a bytes[] past the end')
+  bad(['bytes[]'], w(0x20n) + w(1n) + w(0x1000n), 'an item offset past the end')
+  bad(['bytes32[][]'], w(0x20n) + w(1n) + w(0x20n) + w(3n) + w(0n), 'an inner array past the end')
   bad(['string'], w(0x20n) + w(1n) + 'ff' + '0'.repeat(62), 'invalid UTF-8')
   t.same(decode(['int8'], hexToBytes(('0x' + 'f'.repeat(64)) as `0x${string}`)), [-1n], 'sign-extended int8')
   t.same(decode(['uint8'], hexToBytes(('0x' + w(5n) + 'abcd') as `0x${string}`)), [5n], 'trailing bytes ignored')

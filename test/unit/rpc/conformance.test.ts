@@ -385,6 +385,40 @@ const cases: Case[] = [
   invalid('nfc_resolveName', ['No_Name'], /^invalid argument 0: invalid name: only lowercase a-z, 0-9 and - are allowed$/),
   missing('nfc_resolveName'),
   tooMany('nfc_resolveName', 2, ['nobody', 'latest', 1]),
+  // ---------------------------------------------------------------- nfc_ storage deals (this fixture posts none; a live
+  // deal's answers are checked against the OpenRPC document in test/unit/rpc/nfc/deals.test.ts)
+  { name: 'nfc_getDeal of no deal', method: 'nfc_getDeal', params: ['0x1'], result: null },
+  invalid('nfc_getDeal', ['one'], /invalid argument 0/),
+  missing('nfc_getDeal'),
+  { name: 'nfc_listDeals', method: 'nfc_listDeals', params: [{ limit: 10 }], result: { deals: [], next: null } },
+  {
+    name: 'nfc_listDeals of a provider',
+    method: 'nfc_listDeals',
+    params: [{ provider: devAddress(1), client: devAddress(2) }, 'latest'],
+    result: { deals: [], next: null },
+  },
+  invalid('nfc_listDeals', [{ limit: 0 }], /field "limit": want an integer from 1 to 100, got 0/),
+  invalid('nfc_listDeals', [{ client: '0x1234' }], /field "client"/),
+  invalid('nfc_listDeals', ['all'], /cannot unmarshal string into options object \{provider, client, cursor, limit\}/),
+  {
+    name: 'nfc_getDealChallenge: unknown deal',
+    method: 'nfc_getDealChallenge',
+    params: ['0x1', '0x1'],
+    error: { code: -32000, message: 'unknown deal 1', data: { code: 'STORAGE_UNKNOWN_DEAL' } },
+  },
+  invalid('nfc_getDealChallenge', ['0x1', '0x10000000000000000'], /invalid argument 1/),
+  missing('nfc_getDealChallenge'),
+  {
+    name: 'nfc_listStorageOffers',
+    method: 'nfc_listStorageOffers',
+    check: (r, _f, t) => {
+      t.same(r.offers, [])
+      t.equal(r.next, null)
+      t.equal(r.periodSec, '0xe10', 'the default period: 3,600 s')
+      t.equal(r.proofLeaves, '0x4')
+    },
+  },
+  invalid('nfc_listStorageOffers', [{ cursor: 'x' }], /field "cursor"/),
   { name: 'dpos_getTrust', method: 'dpos_getTrust', params: [devAddress(0)], result: 28_830 },
   { name: 'dpos_getTrust at genesis', method: 'dpos_getTrust', params: [devAddress(0), '0x0'], result: 28_800 },
   { name: 'dpos_getTrust of a non-candidate', method: 'dpos_getTrust', params: [NOBODY], result: null },
@@ -1325,7 +1359,7 @@ t.test('JSON-RPC conformance table', async (t) => {
   // flow_submitReceipt succeeds only for a pledged provider with escrowed NB, which this fixture's
   // pinned blocks do not hold: its success case, checked against the OpenRPC document, is
   // test/unit/rpc/flow/submitReceipt.test.ts; likewise nfc_resolveName needs a registered name
-  // (test/unit/rpc/nfc/names.test.ts)
+  // (test/unit/rpc/nfc/names.test.ts) and nfc_getDealChallenge an accepted deal (test/unit/rpc/nfc/deals.test.ts)
   const errorOnly = new Set([
     'eth_sign',
     'eth_signTransaction',
@@ -1336,6 +1370,7 @@ t.test('JSON-RPC conformance table', async (t) => {
     'admin_nodeInfo',
     'flow_submitReceipt',
     'nfc_resolveName',
+    'nfc_getDealChallenge',
   ])
   for (const m of documented)
     if (!errorOnly.has(m))

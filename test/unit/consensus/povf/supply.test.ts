@@ -29,7 +29,7 @@ t.test('the breakdown of a state', async (t) => {
   t.equal(s0.total, TOTAL_SUPPLY)
   t.equal(s0.burned, 0n)
   t.same(s0.pools, { shared: 7n * NFC, blockMining: pb, trafficMining: 1_344_000_000n * NFC, teamVesting: 315_000_000n * NFC })
-  t.same(s0.locked, { staking: 0n, pledges: 0n, flowRewards: 3n * NFC, names: 0n, other: 0n })
+  t.same(s0.locked, { staking: 0n, pledges: 0n, flowRewards: 3n * NFC, names: 0n, storageDeals: 0n, other: 0n })
   t.equal(s0.issued, GENESIS_MINING_POOLS - pb - 1_344_000_000n * NFC, 'what left Pb + Pf')
   t.equal(s0.circulating, 10n * 1_000_000n * NFC, 'the dev accounts hold the rest')
   t.equal(await sumOfBalances(env.sm, KNOWN), TOTAL_SUPPLY)
