@@ -64,11 +64,11 @@ export interface ChannelArgs {
 
 const ADDRESS_RE = /^0x[0-9a-fA-F]{40}$/
 
-/** An amount of NB ("2", "2.5", up to 18 decimals) in NB wei; > 0. */
-export function parseNbAmount(v: string): bigint {
-  if (!/^\d+(\.\d{1,18})?$/.test(v)) throw new UsageError(`--amount wants an amount of NB such as 2 or 2.5 (at most 18 decimals), got "${v}"`)
+/** An amount of NB ("2", "2.5", up to 18 decimals) in NB wei; > 0. `flag`: the option named in the errors. */
+export function parseNbAmount(v: string, flag = 'amount'): bigint {
+  if (!/^\d+(\.\d{1,18})?$/.test(v)) throw new UsageError(`--${flag} wants an amount of NB such as 2 or 2.5 (at most 18 decimals), got "${v}"`)
   const wei = parseUnits(v, NB_DECIMALS)
-  if (wei === 0n) throw new UsageError('--amount must be more than 0 NB')
+  if (wei === 0n) throw new UsageError(`--${flag} must be more than 0 NB`)
   return wei
 }
 

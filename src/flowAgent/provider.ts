@@ -573,6 +573,7 @@ class ProviderSession {
     for (const id of [...this.streams.keys()]) this.drop(id, false)
     if (e !== undefined && this.phase !== 'closed') this.agent.log(`tunnel of ${this.consumer || 'a consumer'} broke: ${e.message}`)
     this.phase = 'closed'
+    if (this.sessionId !== ZERO_HASH) this.agent.o.payment?.sessionEnded?.(this.sessionId)
     void this.submitting.then(() => {
       this.onGone()
       this.closedResolve?.()
