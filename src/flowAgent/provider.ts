@@ -497,6 +497,7 @@ class ProviderSession {
     try {
       await (this.agent.o.payment ?? NO_PAYMENT).onVoucher(signed, m.voucher)
     } catch (e) {
+      this.agent.stats.closedUnpaid++
       void this.shutdown(`receipt ${signed.seq} refused by the payment channel: ${(e as Error).message}`, AgentErrorCode.TUNNEL_UNPAID)
       return
     }
