@@ -297,7 +297,10 @@ async function consume(v: Values): Promise<number> {
       endpoint = parseTunnelUrl('provider', advertised)
       log(`provider ${target.toLowerCase()} advertises ${advertised}`)
     }
-    // receipts co-signed before the channel is found (or opened) wait for it
+    // the provider's address known: its channel first (no channel, no tunnel); a tcp:// provider
+    // answers with its address in WELCOME, and receipts co-signed before its channel is found wait for it
+    const me = addressOfKey(key).toLowerCase()
+    const early = isAddress ? await channelFor(rpc, key, me, target.toLowerCase(), deposit, log) : null
     let channelReady: (p: ConsumerChannelPayment) => void = () => {}
     const ready = new Promise<ConsumerChannelPayment>((r) => (channelReady = r))
     const agent = new ConsumerAgent({
@@ -317,10 +320,12 @@ async function consume(v: Values): Promise<number> {
     const port = await agent.start()
     const provider = agent.provider!
     log(`consumer ${agent.address}: SOCKS5 on ${listen.host}:${port}, through provider ${provider} (chain ${rpc.chainId})`)
-    const paid = await channelFor(rpc, key, agent.address, provider, deposit, log).catch(async (e: Error) => {
-      await agent.stop()
-      throw e
-    })
+    const paid =
+      early ??
+      (await channelFor(rpc, key, me, provider, deposit, log).catch(async (e: Error) => {
+        await agent.stop()
+        throw e
+      }))
     channelReady(paid)
     const progress = progressLine()
     const ticker = setInterval(() => progress.update(`consuming: ${consumerLine(agent.stats)}, ${paidLine(paid.stats)}`), 1000)
