@@ -4,6 +4,7 @@
  * `--rpc`, a progress line each second, and a summary when the agent stops (SIGINT / SIGTERM).
  */
 import { isIP } from 'node:net'
+import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { formatEther } from 'ethers'
 import { ConsumerAgent, type ConsumerStats } from '../flowAgent/consumer.js'
@@ -11,13 +12,14 @@ import { ProviderAgent, type ProviderStats } from '../flowAgent/provider.js'
 import { ChainRpc, ROLES, RpcCallError, RpcProviderChain } from '../flowAgent/rpcChain.js'
 import { ConsumerChannelPayment, ProviderChannelPayment, type ConsumerPaymentStats, type ProviderPaymentStats } from '../flowAgent/payment.js'
 import { parseNbAmount } from './channelCommand.js'
+import { SliceStore } from '../flowAgent/sliceStore.js'
 import { addressOfKey } from '../crypto/keystore.js'
 import { loadKeyFile } from './keyFile.js'
 import { progressLine, UsageError } from './io.js'
 
 /** the agents' usage lines of `nfc flow --help` */
 export const AGENT_USAGE = `  nfc flow provide  --key FILE --listen HOST:PORT [--rpc URL] [--password-file FILE]
-                    [--advertise URL] [--pledge] [--max-unpaid BYTES]
+                    [--advertise URL] [--pledge] [--max-unpaid BYTES] [--data-dir DIR]
   nfc flow consume  --key FILE --provider ADDRESS|NAME|URL --listen 127.0.0.1:PORT [--rpc URL]
                     [--password-file FILE] [--channel-deposit NB]
   nfc flow providers [--rpc URL]`
@@ -51,6 +53,9 @@ Agent options:
   --max-unpaid BYTES    provide: bytes a consumer may take past its last co-signed receipt before
                         the provider stops sending and, 10 s later, closes the tunnel
                         (default 33554432, 32 MiB)
+  --data-dir DIR        provide: keep the sampled slices of accepted receipts under DIR/slices, so
+                        a restarted provider still answers the audits' openings; a session's
+                        slices are removed 24 h after its last receipt (default: memory only)
   --channel-deposit NB  consume: open a payment channel to the provider with this much NB when
                         it has no open one (e.g. 0.5; the open channel with the most NB left is
                         reused otherwise)`
@@ -93,12 +98,13 @@ const AGENT_OPTIONS = {
   pledge: { type: 'boolean' },
   'max-unpaid': { type: 'string' },
   'channel-deposit': { type: 'string' },
+  'data-dir': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const
 
 /** the options `sub` takes (the others are refused with a clear error) */
 const ALLOWED: Record<string, string[]> = {
-  provide: ['rpc', 'key', 'password-file', 'listen', 'advertise', 'pledge', 'max-unpaid', 'help'],
+  provide: ['rpc', 'key', 'password-file', 'listen', 'advertise', 'pledge', 'max-unpaid', 'data-dir', 'help'],
   consume: ['rpc', 'key', 'password-file', 'listen', 'provider', 'channel-deposit', 'help'],
   providers: ['rpc', 'help'],
 }
@@ -148,7 +154,7 @@ async function listProviders(url: string): Promise<number> {
   }
 }
 
-type Values = Partial<Record<'rpc' | 'key' | 'password-file' | 'listen' | 'provider' | 'advertise' | 'max-unpaid' | 'channel-deposit', string>> & {
+type Values = Partial<Record<'rpc' | 'key' | 'password-file' | 'listen' | 'provider' | 'advertise' | 'max-unpaid' | 'channel-deposit' | 'data-dir', string>> & {
   pledge?: boolean
 }
 
@@ -189,6 +195,7 @@ async function provide(v: Values): Promise<number> {
     log(`pledging ${agentAddress} as an edge node: ${formatEther(await rpc.pledge(key))} NFC`)
   }
   const chain = new RpcProviderChain(rpc, key, log)
+  const slices = v['data-dir'] === undefined ? undefined : keptSlices(v['data-dir'], agentAddress, chain, log)
   const payment = new ProviderChannelPayment(rpc.chainId, agentAddress, rpc, (sv) => chain.redeem(sv), log)
   const agent = new ProviderAgent({
     key,
@@ -197,6 +204,7 @@ async function provide(v: Values): Promise<number> {
     chain,
     payment,
     log,
+    ...(slices === undefined ? {} : { slices }),
     ...(maxUnpaid === undefined ? {} : { maxUnpaidBytes: BigInt(maxUnpaid) }),
   })
   const port = await agent.start()
@@ -218,8 +226,10 @@ async function provide(v: Values): Promise<number> {
       () => {},
     )
   }, 1000)
+  const pruner = setInterval(() => slices?.prune(), SLICE_PRUNE_EVERY_MS)
   const sig = await untilSignal()
   clearInterval(ticker)
+  clearInterval(pruner)
   progress.done()
   log(`${sig}: closing the tunnels (a last receipt each)`)
   await agent.stop()
@@ -243,6 +253,26 @@ async function provide(v: Values): Promise<number> {
     ].join('\n'),
   )
   return 0
+}
+
+/** a session's slices are kept this long after its last accepted receipt (its cycle, ≤ 1 h by default, then the challenge window, ≤ 1 h) */
+export const SLICE_RETENTION_MS = 24 * 3600_000
+/** how often the provider removes slices past their retention */
+const SLICE_PRUNE_EVERY_MS = 600_000
+
+/** the slice store under DIR/slices: what outlived the retention is removed, the rest answers openings again */
+function keptSlices(dir: string, provider: string, chain: RpcProviderChain, log: (line: string) => void): SliceStore {
+  let store: SliceStore
+  try {
+    store = new SliceStore(join(dir, 'slices'), SLICE_RETENTION_MS)
+  } catch (e) {
+    throw new UsageError(`--data-dir ${dir}: cannot keep slices there (${(e as Error).message})`)
+  }
+  const pruned = store.prune()
+  const sessions = store.load(provider)
+  for (const s of sessions) chain.watch(s)
+  log(`slices under ${join(dir, 'slices')}: ${sessions.length} sessions kept for their openings${pruned > 0 ? `, ${pruned} past the window removed` : ''}`)
+  return store
 }
 
 const nbOf = (wei: bigint) => `${formatEther(wei)} NB`

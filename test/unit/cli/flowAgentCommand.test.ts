@@ -37,6 +37,7 @@ t.test('bad flags exit 2 with the reason, before reaching any node', async (t) =
     ['bad --max-unpaid', 'provide', ['--key', 'k', '--listen', '127.0.0.1:1', '--max-unpaid', '10'], /--max-unpaid wants a byte count of at least 65536/],
     ['bad --channel-deposit', 'consume', ['--key', 'k', '--listen', '127.0.0.1:0', '--channel-deposit', 'lots'], /--channel-deposit wants an amount of NB/],
     ['zero --channel-deposit', 'consume', ['--key', 'k', '--listen', '127.0.0.1:0', '--channel-deposit', '0.0'], /--channel-deposit must be more than 0 NB/],
+    ['--data-dir on the consumer', 'consume', ['--data-dir', '/tmp/x'], /--data-dir is not an option of nfc flow consume/],
     ['--channel-deposit on the provider', 'provide', ['--channel-deposit', '1'], /--channel-deposit is not an option of nfc flow provide/],
     ['bad --rpc', 'providers', ['--rpc', 'ftp://x'], /--rpc wants an http\(s\) URL/],
     ['no --provider', 'consume', ['--key', 'k', '--listen', '127.0.0.1:0'], /--provider is required/],
