@@ -4,20 +4,24 @@
  * `--rpc`, a progress line each second, and a summary when the agent stops (SIGINT / SIGTERM).
  */
 import { isIP } from 'node:net'
+import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { formatEther } from 'ethers'
 import { ConsumerAgent, type ConsumerStats } from '../flowAgent/consumer.js'
 import { ProviderAgent, type ProviderStats } from '../flowAgent/provider.js'
 import { ChainRpc, ROLES, RpcCallError, RpcProviderChain } from '../flowAgent/rpcChain.js'
+import { ConsumerChannelPayment, ProviderChannelPayment, type ConsumerPaymentStats, type ProviderPaymentStats } from '../flowAgent/payment.js'
+import { parseNbAmount } from './channelCommand.js'
+import { SliceStore } from '../flowAgent/sliceStore.js'
 import { addressOfKey } from '../crypto/keystore.js'
 import { loadKeyFile } from './keyFile.js'
 import { progressLine, UsageError } from './io.js'
 
 /** the agents' usage lines of `nfc flow --help` */
 export const AGENT_USAGE = `  nfc flow provide  --key FILE --listen HOST:PORT [--rpc URL] [--password-file FILE]
-                    [--advertise URL] [--pledge] [--max-unpaid BYTES]
+                    [--advertise URL] [--pledge] [--max-unpaid BYTES] [--data-dir DIR]
   nfc flow consume  --key FILE --provider ADDRESS|NAME|URL --listen 127.0.0.1:PORT [--rpc URL]
-                    [--password-file FILE]
+                    [--password-file FILE] [--channel-deposit NB]
   nfc flow providers [--rpc URL]`
 
 /** the agents' part of `nfc flow --help`: what each does and its options */
@@ -32,7 +36,10 @@ export const AGENT_DETAILS = `  provide       an edge node's provider agent: con
                 (curl --socks5-hostname 127.0.0.1:PORT URL); co-signs only receipts its own counts
                 cover. The provider is an address (its advertised endpoint is looked up), a
                 registered name (nfc names: its owner; its record's endpoint when that is
-                tcp://…) or tcp://HOST:PORT. Its fuel is paid from its NB escrow for the provider (NB.escrow).
+                tcp://…) or tcp://HOST:PORT. Its fuel is paid through a payment channel to the
+                provider (PaymentChannels): an open one is reused, else --channel-deposit opens
+                one; each co-signature carries a cumulative voucher for the fuel of the bytes
+                co-signed so far, which the provider redeems.
   providers     the pledged nodes and the endpoints they advertised
 
 Agent options:
@@ -45,7 +52,13 @@ Agent options:
   --pledge              provide: pledge as an edge node if the key's account is not pledged
   --max-unpaid BYTES    provide: bytes a consumer may take past its last co-signed receipt before
                         the provider stops sending and, 10 s later, closes the tunnel
-                        (default 33554432, 32 MiB)`
+                        (default 33554432, 32 MiB)
+  --data-dir DIR        provide: keep the sampled slices of accepted receipts under DIR/slices, so
+                        a restarted provider still answers the audits' openings; a session's
+                        slices are removed 24 h after its last receipt (default: memory only)
+  --channel-deposit NB  consume: open a payment channel to the provider with this much NB when
+                        it has no open one (e.g. 0.5; the open channel with the most NB left is
+                        reused otherwise)`
 
 /** HOST:PORT or [IPv6]:PORT; `allowZero` for a port to listen on (0: any free one) */
 export function parseHostPort(flag: string, v: string, allowZero: boolean): { host: string; port: number } {
@@ -84,13 +97,15 @@ const AGENT_OPTIONS = {
   advertise: { type: 'string' },
   pledge: { type: 'boolean' },
   'max-unpaid': { type: 'string' },
+  'channel-deposit': { type: 'string' },
+  'data-dir': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const
 
 /** the options `sub` takes (the others are refused with a clear error) */
 const ALLOWED: Record<string, string[]> = {
-  provide: ['rpc', 'key', 'password-file', 'listen', 'advertise', 'pledge', 'max-unpaid', 'help'],
-  consume: ['rpc', 'key', 'password-file', 'listen', 'provider', 'help'],
+  provide: ['rpc', 'key', 'password-file', 'listen', 'advertise', 'pledge', 'max-unpaid', 'data-dir', 'help'],
+  consume: ['rpc', 'key', 'password-file', 'listen', 'provider', 'channel-deposit', 'help'],
   providers: ['rpc', 'help'],
 }
 
@@ -139,7 +154,9 @@ async function listProviders(url: string): Promise<number> {
   }
 }
 
-type Values = Partial<Record<'rpc' | 'key' | 'password-file' | 'listen' | 'provider' | 'advertise' | 'max-unpaid', string>> & { pledge?: boolean }
+type Values = Partial<Record<'rpc' | 'key' | 'password-file' | 'listen' | 'provider' | 'advertise' | 'max-unpaid' | 'channel-deposit' | 'data-dir', string>> & {
+  pledge?: boolean
+}
 
 /** resolves when SIGINT or SIGTERM arrives */
 function untilSignal(): Promise<string> {
@@ -178,12 +195,16 @@ async function provide(v: Values): Promise<number> {
     log(`pledging ${agentAddress} as an edge node: ${formatEther(await rpc.pledge(key))} NFC`)
   }
   const chain = new RpcProviderChain(rpc, key, log)
+  const slices = v['data-dir'] === undefined ? undefined : keptSlices(v['data-dir'], agentAddress, chain, log)
+  const payment = new ProviderChannelPayment(rpc.chainId, agentAddress, rpc, (sv) => chain.redeem(sv), log)
   const agent = new ProviderAgent({
     key,
     host: listen.host,
     port: listen.port,
     chain,
+    payment,
     log,
+    ...(slices === undefined ? {} : { slices }),
     ...(maxUnpaid === undefined ? {} : { maxUnpaidBytes: BigInt(maxUnpaid) }),
   })
   const port = await agent.start()
@@ -194,17 +215,25 @@ async function provide(v: Values): Promise<number> {
   let rewards = await rpc.rewardsOf(agent.address)
   const startRewards = rewards
   const ticker = setInterval(() => {
-    progress.update(`providing: ${providerLine(agent.stats)}, rewards so far ${formatEther(rewards)} NFC`)
+    progress.update(`providing: ${providerLine(agent.stats)}, ${earnedLine(payment.stats)}, rewards so far ${formatEther(rewards)} NFC`)
     void rpc.rewardsOf(agent.address).then(
       (r) => (rewards = r),
       () => {},
     )
+    // a voucher is redeemed once its receipt's cycle is over, before that cycle's checkpoint burns the fuel
+    void chain.position().then(
+      (p) => payment.redeemDue(p.cycle),
+      () => {},
+    )
   }, 1000)
+  const pruner = setInterval(() => slices?.prune(), SLICE_PRUNE_EVERY_MS)
   const sig = await untilSignal()
   clearInterval(ticker)
+  clearInterval(pruner)
   progress.done()
   log(`${sig}: closing the tunnels (a last receipt each)`)
   await agent.stop()
+  await payment.redeemAll()
   const audit = await chain.stop().catch((e: Error) => {
     log(`could not count the slice challenges from the chain: ${e.message}`)
     return chain.audit
@@ -218,11 +247,38 @@ async function provide(v: Values): Promise<number> {
       `  receipts rejected: ${s.receiptsRejected}${Object.entries(s.reasons)
         .map(([r, n]) => ` (${n}× ${r})`)
         .join('')}; tunnels closed unpaid: ${s.closedUnpaid}`,
+      `  channels: ${earnedLine(payment.stats)}, ${payment.stats.refused} refused (tunnel closed unpaid)`,
       `  slice challenges on its entries: ${audit.challenged}, answered ${audit.answered}, voided ${audit.voided}`,
       `  traffic rewards: ${formatEther(rewards)} NFC (+${formatEther(rewards - startRewards)} during this run; receipts of open cycles are paid after their checkpoint)`,
     ].join('\n'),
   )
   return 0
+}
+
+/** a session's slices are kept this long after its last accepted receipt (its cycle, ≤ 1 h by default, then the challenge window, ≤ 1 h) */
+export const SLICE_RETENTION_MS = 24 * 3600_000
+/** how often the provider removes slices past their retention */
+const SLICE_PRUNE_EVERY_MS = 600_000
+
+/** the slice store under DIR/slices: what outlived the retention is removed, the rest answers openings again */
+function keptSlices(dir: string, provider: string, chain: RpcProviderChain, log: (line: string) => void): SliceStore {
+  let store: SliceStore
+  try {
+    store = new SliceStore(join(dir, 'slices'), SLICE_RETENTION_MS)
+  } catch (e) {
+    throw new UsageError(`--data-dir ${dir}: cannot keep slices there (${(e as Error).message})`)
+  }
+  const pruned = store.prune()
+  const sessions = store.load(provider)
+  for (const s of sessions) chain.watch(s)
+  log(`slices under ${join(dir, 'slices')}: ${sessions.length} sessions kept for their openings${pruned > 0 ? `, ${pruned} past the window removed` : ''}`)
+  return store
+}
+
+const nbOf = (wei: bigint) => `${formatEther(wei)} NB`
+
+function earnedLine(p: ProviderPaymentStats): string {
+  return `${p.vouchers} vouchers, earned ${nbOf(p.redeemed)} redeemed (${p.redeems} redeems) + ${nbOf(p.held)} held`
 }
 
 function providerLine(s: ProviderStats): string {
@@ -249,6 +305,7 @@ export async function resolveProviderName(rpc: ChainRpc, name: string): Promise<
 
 async function consume(v: Values): Promise<number> {
   const listen = parseHostPort('listen', required('listen', v.listen), true)
+  const deposit = v['channel-deposit'] === undefined ? undefined : parseNbAmount(v['channel-deposit'], 'channel-deposit')
   const given = required('provider', v.provider)
   const isName = PROVIDER_NAME.test(given)
   const direct = isName || ADDRESS.test(given) ? null : parseTunnelUrl('provider', given)
@@ -270,8 +327,18 @@ async function consume(v: Values): Promise<number> {
       endpoint = parseTunnelUrl('provider', advertised)
       log(`provider ${target.toLowerCase()} advertises ${advertised}`)
     }
+    // the provider's address known: its channel first (no channel, no tunnel); a tcp:// provider
+    // answers with its address in WELCOME, and receipts co-signed before its channel is found wait for it
+    const me = addressOfKey(key).toLowerCase()
+    const early = isAddress ? await channelFor(rpc, key, me, target.toLowerCase(), deposit, log) : null
+    let channelReady: (p: ConsumerChannelPayment) => void = () => {}
+    const ready = new Promise<ConsumerChannelPayment>((r) => (channelReady = r))
     const agent = new ConsumerAgent({
       key,
+      payment: {
+        voucherFor: async (r) => (await ready).voucherFor(r),
+        onVoucher: () => Promise.resolve(),
+      },
       listenHost: listen.host,
       listenPort: listen.port,
       providerHost: endpoint!.host,
@@ -283,20 +350,60 @@ async function consume(v: Values): Promise<number> {
     const port = await agent.start()
     const provider = agent.provider!
     log(`consumer ${agent.address}: SOCKS5 on ${listen.host}:${port}, through provider ${provider} (chain ${rpc.chainId})`)
-    const escrow = await rpc.escrowOf(agent.address, provider)
-    if (escrow === 0n) log(`warning: ${agent.address} has no NB in escrow for ${provider}: the chain refuses receipts without it (NB.escrow)`)
+    const paid =
+      early ??
+      (await channelFor(rpc, key, me, provider, deposit, log).catch(async (e: Error) => {
+        await agent.stop()
+        throw e
+      }))
+    channelReady(paid)
     const progress = progressLine()
-    const ticker = setInterval(() => progress.update(`consuming: ${consumerLine(agent.stats)}`), 1000)
+    const ticker = setInterval(() => progress.update(`consuming: ${consumerLine(agent.stats)}, ${paidLine(paid.stats)}`), 1000)
     const sig = await untilSignal()
     clearInterval(ticker)
     progress.done()
     log(`${sig}: closing the tunnel (the provider's last receipt first)`)
     await agent.stop()
-    log(`summary: ${consumerLine(agent.stats)}`)
+    log(`summary: ${consumerLine(agent.stats)}, ${paidLine(paid.stats)} on channel ${paid.channelId}`)
     return 0
   } finally {
     rpc.close()
   }
+}
+
+/**
+ * The consumer's payment channel to `provider`: the open one with the most NB left, else a new
+ * one with `deposit` NB wei; a clear error when there is neither.
+ */
+async function channelFor(
+  rpc: ChainRpc,
+  key: Uint8Array,
+  consumer: string,
+  provider: string,
+  deposit: bigint | undefined,
+  log: (line: string) => void,
+): Promise<ConsumerChannelPayment> {
+  const open = await rpc.openChannelOf(consumer, provider)
+  let id: bigint
+  if (open !== null && open.deposit > open.redeemed) {
+    id = open.id
+    log(`paying through channel ${id} to ${provider}: ${nbOf(open.deposit - open.redeemed)} left of ${nbOf(open.deposit)}`)
+  } else if (deposit !== undefined) {
+    const balance = await rpc.nbBalanceOf(consumer)
+    if (balance < deposit) throw new Error(`--channel-deposit ${nbOf(deposit)}: ${consumer} holds only ${nbOf(balance)} (NB.convert buys NB with NFC)`)
+    log(`opening a payment channel to ${provider} with ${nbOf(deposit)} …`)
+    id = await rpc.openChannel(key, provider, deposit)
+    log(`paying through channel ${id} to ${provider}: ${nbOf(deposit)}`)
+  } else {
+    throw new Error(
+      `${consumer} has no open payment channel to ${provider} with NB left: give --channel-deposit NB to open one (or nfc flow channel open / topup)`,
+    )
+  }
+  return new ConsumerChannelPayment(rpc.chainId, key, id, provider, rpc)
+}
+
+function paidLine(p: ConsumerPaymentStats): string {
+  return `${p.vouchers} vouchers, paid ${nbOf(p.paid)}`
 }
 
 function consumerLine(s: ConsumerStats): string {

@@ -68,7 +68,7 @@ export interface FlowChainView {
   checkpointOnChain(cycle: bigint): Promise<boolean>
   /** start (ms) of a flow cycle */
   cycleStartMs(cycle: bigint): bigint
-  /** at the head state: is the provider a pledged node, and the pair's NB fuel escrow (wei) */
+  /** at the head state: is the provider a pledged node, and the pair's NB fuel escrow plus its channel funds (wei) */
   parties(consumer: string, provider: string): Promise<{ providerPledged: boolean; escrow: bigint }>
 }
 
@@ -499,14 +499,14 @@ export class FlowService {
     return { receiptHash: receiptHash(sr), sideChainId: sideChainIdOf(sr.cycle), height: null }
   }
 
-  /** refuses a receipt whose provider is not a pledged node or whose pair has no NB escrow */
+  /** refuses a receipt whose provider is not a pledged node or whose pair has no NB escrow nor channel funds */
   private readonly admit = async (sr: SignedReceipt): Promise<void> => {
     const p = await this.o.view.parties(sr.consumer, sr.provider)
     if (!p.providerPledged) {
       throw new FlowError(FlowErrorCode.FLOW_NOT_PLEDGED, `provider ${sr.provider} is not a pledged node`, { provider: sr.provider })
     }
     if (p.escrow === 0n) {
-      throw new FlowError(FlowErrorCode.FLOW_NO_ESCROW, `consumer ${sr.consumer} holds no NB escrow for provider ${sr.provider}`, {
+      throw new FlowError(FlowErrorCode.FLOW_NO_ESCROW, `consumer ${sr.consumer} holds no NB escrow and no payment-channel funds for provider ${sr.provider}`, {
         consumer: sr.consumer,
         provider: sr.provider,
       })

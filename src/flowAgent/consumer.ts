@@ -265,12 +265,16 @@ class ConsumerTunnel {
     const counted = r.bytesUp + r.bytesDown - (this.last.bytesUp + this.last.bytesDown)
     this.last = { seq: r.seq, bytesUp: r.bytesUp, bytesDown: r.bytesDown }
     const signed = { ...r, consumerSignature: signReceipt(r, this.agent.o.key) }
-    void (this.agent.o.payment ?? NO_PAYMENT).voucherFor(signed).then((voucher) => {
-      this.agent.stats.receiptsCosigned++
-      this.agent.stats.bytesCosigned += counted
-      const msg = { seq: `0x${r.seq.toString(16)}`, consumerSignature: hexOf(signed.consumerSignature), ...(voucher === undefined ? {} : { voucher }) }
-      this.link.send(FrameKind.COSIGN, 0, jsonBody(msg))
-    })
+    void (this.agent.o.payment ?? NO_PAYMENT).voucherFor(signed).then(
+      (voucher) => {
+        this.agent.stats.receiptsCosigned++
+        this.agent.stats.bytesCosigned += counted
+        const msg = { seq: `0x${r.seq.toString(16)}`, consumerSignature: hexOf(signed.consumerSignature), ...(voucher === undefined ? {} : { voucher }) }
+        this.link.send(FrameKind.COSIGN, 0, jsonBody(msg))
+      },
+      // no voucher, no co-signature: the provider's unpaid bound ends the tunnel
+      (e: Error) => this.agent.log(`no voucher for receipt ${r.seq}: ${e.message}`),
+    )
   }
 
   /** null when this end's counts cover `r`, else why not */

@@ -35,6 +35,7 @@ import { bytesOfHexLoose } from '../util/bytes.js'
 import { AgentError, AgentErrorCode } from './errors.js'
 import { TunnelLink } from './link.js'
 import { NO_PAYMENT, type PaymentHook } from './payment.js'
+import type { SliceStore } from './sliceStore.js'
 import { encodeReply, methodReply, METHOD_NO_AUTH, parseGreeting, parseRequest, Reply, replyForError } from './socks5.js'
 import {
   decodeClose,
@@ -88,6 +89,8 @@ export interface ProviderOptions {
   port: number
   chain: ProviderChain
   payment?: PaymentHook
+  /** where the slices of accepted receipts are kept for the challenge window (none: memory only) */
+  slices?: SliceStore
   maxUnpaidBytes?: bigint
   unpaidGraceMs?: number
   receiptEveryBytes?: bigint
@@ -497,6 +500,7 @@ class ProviderSession {
     try {
       await (this.agent.o.payment ?? NO_PAYMENT).onVoucher(signed, m.voucher)
     } catch (e) {
+      this.agent.stats.closedUnpaid++
       void this.shutdown(`receipt ${signed.seq} refused by the payment channel: ${(e as Error).message}`, AgentErrorCode.TUNNEL_UNPAID)
       return
     }
@@ -526,6 +530,7 @@ class ProviderSession {
       this.lastAccepted = r.bytesUp + r.bytesDown
       this.prevHash = receiptHash(r)
       this.sliceCounts.set(r.seq, count)
+      this.keepSlices(r.seq, count)
       return
     }
     st.receiptsRejected++
@@ -533,6 +538,15 @@ class ProviderSession {
     // the next receipt (a higher seq, the same or larger totals) chains to the last accepted one
     this.draftedTotal = this.lastAccepted
     this.agent.log(`receipt ${r.seq} of session ${hexOf(r.sessionId)} rejected: ${reason}`)
+  }
+
+  /** writes the slices accepted receipt `seq` commits to (a failing disk is logged: the openings still come from memory) */
+  private keepSlices(seq: bigint, count: number): void {
+    try {
+      this.agent.o.slices?.commit({ id: this.sessionId, provider: { address: this.agent.address }, down: this.down, sliceCounts: this.sliceCounts }, seq, count)
+    } catch (e) {
+      this.agent.log(`cannot keep the slices of receipt ${seq} on disk: ${(e as Error).message}`)
+    }
   }
 
   /**
@@ -573,6 +587,7 @@ class ProviderSession {
     for (const id of [...this.streams.keys()]) this.drop(id, false)
     if (e !== undefined && this.phase !== 'closed') this.agent.log(`tunnel of ${this.consumer || 'a consumer'} broke: ${e.message}`)
     this.phase = 'closed'
+    if (this.sessionId !== ZERO_HASH) this.agent.o.payment?.sessionEnded?.(this.sessionId)
     void this.submitting.then(() => {
       this.onGone()
       this.closedResolve?.()

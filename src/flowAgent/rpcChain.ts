@@ -9,15 +9,18 @@
  * transaction of a pledged node (nfc_getTransactionsByAddress, then the transaction's input) is
  * its endpoint (docs/decisions.md).
  */
-import { Contract, JsonRpcProvider, NonceManager, toUtf8Bytes, toUtf8String, Wallet, type TransactionResponse } from 'ethers'
+import { Contract, JsonRpcProvider, NonceManager, toUtf8Bytes, toUtf8String, Wallet, type TransactionReceipt, type TransactionResponse } from 'ethers'
 import { SYSTEM_CONTRACTS } from '../chain/systemAddresses.js'
 import registryAbi from '../execution/system/abi/INodeRegistry.json' with { type: 'json' }
 import nbAbi from '../execution/system/abi/INB.json' with { type: 'json' }
 import flowRewardsAbi from '../execution/system/abi/IFlowRewards.json' with { type: 'json' }
+import channelsAbi from '../execution/system/abi/IPaymentChannels.json' with { type: 'json' }
 import { receiptToJson, type SignedReceipt } from '../flow/receipt.js'
+import type { SignedVoucher, VoucherChannel } from '../flow/voucher.js'
 import { Auditor, type AuditedSession, type ProviderAudit } from '../flow/sliceAnswers.js'
 import { bytesOfHexLoose, hexOf } from '../util/bytes.js'
 import { Rpc, RpcFailure as RpcCallError } from '../util/jsonRpc.js'
+import type { ChannelReader } from './payment.js'
 import type { ProviderChain } from './provider.js'
 
 /** the data of an endpoint advert: this prefix, then the URL */
@@ -40,8 +43,27 @@ export interface NodeRecord {
   exited: boolean
 }
 
+/** flow_getChannel's JSON (rpc/flow/channelJson.ts) */
+interface ChannelJson {
+  id: string
+  consumer: string
+  provider: string
+  deposit: string
+  redeemed: string
+  status: string
+}
+
+const channelOfJson = (c: ChannelJson): VoucherChannel & { status: string } => ({
+  id: BigInt(c.id),
+  consumer: c.consumer.toLowerCase(),
+  provider: c.provider.toLowerCase(),
+  deposit: BigInt(c.deposit),
+  redeemed: BigInt(c.redeemed),
+  status: c.status,
+})
+
 /** One node's JSON-RPC, as the agents use it. */
-export class ChainRpc {
+export class ChainRpc implements ChannelReader {
   private readonly plain: Rpc
   readonly provider: JsonRpcProvider
 
@@ -93,6 +115,51 @@ export class ChainRpc {
   async escrowOf(consumer: string, provider: string): Promise<bigint> {
     const [amount] = (await new Contract(SYSTEM_CONTRACTS.nb, nbAbi, this.provider).getFunction('escrowOf')(consumer, provider)) as [bigint, bigint]
     return amount
+  }
+
+  /** the payment channel `id` (flow_getChannel), or null */
+  async channel(id: bigint): Promise<(VoucherChannel & { status: string }) | null> {
+    const c = await this.call<ChannelJson | null>('flow_getChannel', [`0x${id.toString(16)}`])
+    return c === null ? null : channelOfJson(c)
+  }
+
+  /** the open channel from `consumer` to `provider` with the most NB left (the newest on a tie), or null */
+  async openChannelOf(consumer: string, provider: string): Promise<(VoucherChannel & { status: string }) | null> {
+    let best: (VoucherChannel & { status: string }) | null = null
+    for (let from = 0; ;) {
+      const page = await this.call<{ total: string; channels: ChannelJson[] }>('flow_getChannels', [consumer, `0x${from.toString(16)}`])
+      for (const c of page.channels.map(channelOfJson)) {
+        if (c.consumer !== consumer || c.provider !== provider || c.status !== 'open') continue
+        if (best === null || c.deposit - c.redeemed >= best.deposit - best.redeemed) best = c
+      }
+      from += page.channels.length
+      if (page.channels.length === 0 || BigInt(from) >= BigInt(page.total)) return best
+    }
+  }
+
+  /** opens a channel from `key`'s account to `provider` with `amount` NB wei; returns its id */
+  async openChannel(key: Uint8Array, provider: string, amount: bigint): Promise<bigint> {
+    const wallet = new Wallet(hexOf(key), this.provider)
+    const pc = new Contract(SYSTEM_CONTRACTS.paymentChannels, channelsAbi, wallet)
+    const r = await mined(pc.getFunction('open')(provider, amount) as Promise<TransactionResponse>, 'PaymentChannels.open')
+    for (const l of r.logs) {
+      const ev = pc.interface.parseLog(l)
+      if (ev?.name === 'ChannelOpened') return ev.args[0] as bigint
+    }
+    throw new Error(`PaymentChannels.open: no ChannelOpened event in ${r.hash}`)
+  }
+
+  /** the governed fuel price in force (nfc_getParams fuelPricePerGb), NB wei per 10^9 bytes */
+  async fuelPricePerGb(): Promise<bigint> {
+    const p = await this.call<{ params: { name: string; value: string }[] }>('nfc_getParams')
+    const v = p.params.find((x) => x.name === 'fuelPricePerGb')
+    if (v === undefined) throw new Error('nfc_getParams has no fuelPricePerGb')
+    return BigInt(v.value)
+  }
+
+  /** the NB balance of `a`, NB wei */
+  async nbBalanceOf(a: string): Promise<bigint> {
+    return (await new Contract(SYSTEM_CONTRACTS.nb, nbAbi, this.provider).getFunction('balanceOf')(a)) as bigint
   }
 
   /** the newest endpoint `node` advertised, or null */
@@ -148,10 +215,11 @@ export function advertUrl(input: string): string | null {
   return text.startsWith(ENDPOINT_PREFIX) ? text.slice(ENDPOINT_PREFIX.length) : null
 }
 
-async function mined(sent: Promise<TransactionResponse>, what: string): Promise<void> {
+async function mined(sent: Promise<TransactionResponse>, what: string): Promise<TransactionReceipt> {
   const tx = await sent
   const r = await tx.wait()
   if (r === null || r.status !== 1) throw new Error(`${what}: transaction ${tx.hash} failed`)
+  return r
 }
 
 /**
@@ -164,6 +232,7 @@ export class RpcProviderChain implements ProviderChain {
   private readonly auditor: Auditor
   private cached: { at: number; cycle: bigint; head: bigint } | null = null
   private readonly timer: NodeJS.Timeout
+  private readonly signer: NonceManager
 
   constructor(
     private readonly rpc: ChainRpc,
@@ -172,6 +241,7 @@ export class RpcProviderChain implements ProviderChain {
   ) {
     this.chainId = rpc.chainId
     const signer = new NonceManager(new Wallet(hexOf(key), rpc.provider))
+    this.signer = signer
     const address = new Wallet(hexOf(key)).address.toLowerCase()
     this.audit = { address, cheater: false, challenged: 0, answered: 0, voided: 0 }
     const flowRewards = new Contract(SYSTEM_CONTRACTS.flowRewards, flowRewardsAbi, rpc.provider)
@@ -209,6 +279,17 @@ export class RpcProviderChain implements ProviderChain {
       if ((e.data as { code?: string } | undefined)?.code === 'FLOW_WRONG_CYCLE') this.cached = null
       return (e.data as { code?: string } | undefined)?.code ?? e.message
     }
+  }
+
+  /** PaymentChannels.redeem of `v` (the same signer as the slice answers: one nonce sequence); the NB wei it paid */
+  async redeem(v: SignedVoucher): Promise<bigint> {
+    const pc = new Contract(SYSTEM_CONTRACTS.paymentChannels, channelsAbi, this.signer)
+    const r = await mined(pc.getFunction('redeem')(v.channelId, v.amount, hexOf(v.signature)) as Promise<TransactionResponse>, 'PaymentChannels.redeem')
+    for (const l of r.logs) {
+      const ev = pc.interface.parseLog(l)
+      if (ev?.name === 'Redeemed') return ev.args[3] as bigint
+    }
+    return 0n
   }
 
   watch(session: AuditedSession): void {

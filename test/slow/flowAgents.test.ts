@@ -5,7 +5,10 @@
  * chain), and curl through the consumer's SOCKS5 endpoint (`--socks5-hostname`) fetching 50 MB from
  * a local HTTP server: the file arrives intact; after the checkpoints the session's settled total
  * is within 1% of the bytes the HTTP server itself read and wrote (DESIGN §5 counting rule), and
- * the provider's locked reward is exactly what the curve pays for it.
+ * the provider's locked reward is exactly what the curve pays for it. The fuel is paid through a
+ * payment channel (`--channel-deposit`, the consumer's whole NB): the provider redeemed vouchers
+ * for exactly the fuel of the settled bytes (fuelOwed, to the wei), and that is what the
+ * checkpoints burned (NB's supply fell by it, the pair's escrow is empty).
  */
 import t, { type Test } from 'tap'
 import { spawn, execFile } from 'node:child_process'
@@ -14,10 +17,11 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import type { AddressInfo } from 'node:net'
 import { createServer as createHttpServer } from 'node:http'
 import { join } from 'node:path'
-import { Interface } from 'ethers'
+import { formatEther, Interface } from 'ethers'
 import { NFC, SYSTEM_CONTRACTS } from '../../src/chain/systemAddresses.js'
 import { trafficReward } from '../../src/consensus/povf/curve.js'
 import { splitTrafficReward } from '../../src/consensus/povf/split.js'
+import { fuelOwed } from '../../src/consensus/povf/valuing.js'
 import nbAbi from '../../src/execution/system/abi/INB.json' with { type: 'json' }
 import { CLI, DEV_GENESIS, REPO_ROOT, rpc, runScript, startNode, tempDir, waitFor } from '../helpers/nodeProcess.js'
 import { devAddress, devKey } from '../helpers/inProcessNode.js'
@@ -74,14 +78,11 @@ t.test('curl through the consumer and provider agents: 50 MB intact, the reward 
   const url = node.url
   const n = { rpc: (m: string, p: unknown[] = []) => rpc(url, m, p) }
 
-  // the consumer's fuel: 1 NFC → NB, all of it in escrow for the provider
+  // the consumer's fuel: 1 NFC → NB, all of it into a payment channel to the provider (consume --channel-deposit)
   t.equal((await mined(url, sendTx(n, consumer.key, SYSTEM_CONTRACTS.nb, nb.encodeFunctionData('convert', []), NFC))).status, '0x1', 'NB bought')
-  const balance = nb.decodeFunctionResult(
-    'balanceOf',
-    await rpc(url, 'eth_call', [{ to: SYSTEM_CONTRACTS.nb, data: nb.encodeFunctionData('balanceOf', [consumer.address]) }, 'latest']),
-  )[0] as bigint
-  const escrowed = await mined(url, sendTx(n, consumer.key, SYSTEM_CONTRACTS.nb, nb.encodeFunctionData('escrow', [provider.address, balance])))
-  t.equal(escrowed.status, '0x1', 'NB escrowed for the provider')
+  const nbView = async (fn: string, args: unknown[]) =>
+    nb.decodeFunctionResult(fn, await rpc(url, 'eth_call', [{ to: SYSTEM_CONTRACTS.nb, data: nb.encodeFunctionData(fn, args) }, 'latest']))
+  const balance = (await nbView('balanceOf', [consumer.address]))[0] as bigint
 
   const providerKey = join(dir, 'provider.key')
   const consumerKey = join(dir, 'consumer.key')
@@ -101,9 +102,33 @@ t.test('curl through the consumer and provider agents: 50 MB intact, the reward 
   t.equal(listed.code, 0)
   t.match(listed.out, new RegExp(`${provider.address}\\s+EN\\s+pledge [\\d.]+ NFC\\s+tcp://127\\.0\\.0\\.1:${port}`), 'nfc flow providers lists its endpoint')
 
-  const cons = agent(t, ['consume', '--key', consumerKey, '--provider', provider.address, '--listen', '127.0.0.1:0', '--rpc', url])
+  const noChannel = await runScript(
+    CLI,
+    ['flow', 'consume', '--key', consumerKey, '--provider', provider.address, '--listen', '127.0.0.1:0', '--rpc', url],
+    120_000,
+  )
+  t.equal(noChannel.code, 1, 'a consumer without a channel and without --channel-deposit does not run')
+  t.match(noChannel.err, /no open payment channel to 0x[0-9a-f]{40}.*--channel-deposit/, `and says how to open one: ${noChannel.err.trim()}`)
+
+  const deposit = formatEther(balance)
+  const cons = agent(t, [
+    'consume',
+    '--key',
+    consumerKey,
+    '--provider',
+    provider.address,
+    '--listen',
+    '127.0.0.1:0',
+    '--rpc',
+    url,
+    '--channel-deposit',
+    deposit,
+  ])
   const [, socksPort] = await cons.line(/SOCKS5 on 127\.0\.0\.1:(\d+)/, 'the consumer listening')
   const [, sessionId] = await cons.line(/session (0x[0-9a-f]{64})/, 'the session')
+  const [, channelId] = await cons.line(/paying through channel (\d+) to/, 'the channel opened')
+  t.equal((await nbView('balanceOf', [consumer.address]))[0], 0n, 'all of its NB is in the channel (nothing else can pay the fuel)')
+  const supplyBefore = (await nbView('totalSupply', []))[0] as bigint
 
   // the file, served by a plain HTTP server that measures the bytes it read and wrote
   const file = randomBytes(FILE_BYTES)
@@ -131,7 +156,7 @@ t.test('curl through the consumer and provider agents: 50 MB intact, the reward 
   await waitFor(async () => (serverBytes > FILE_BYTES ? true : undefined), 30_000, 'the HTTP connection closed')
 
   t.equal(await cons.stop(), 0, 'the consumer exits cleanly on SIGINT')
-  t.match(cons.out(), /summary: 1 tunnels, 1 streams, received [\d.]+ MB/, 'with a summary')
+  t.match(cons.out(), /summary: 1 tunnels, 1 streams, received [\d.]+ MB.*, \d+ vouchers, paid [\d.]+ NB on channel \d+/, 'with a summary')
 
   // every receipt of the session settled by an applied checkpoint
   const settled = await waitFor(
@@ -159,7 +184,17 @@ t.test('curl through the consumer and provider agents: 50 MB intact, the reward 
   const expected = splitTrafficReward(trafficReward(0n, total), 0).provider
   t.ok(earned <= expected && expected - earned <= 20n, `the provider earned ${earned} wei for ${total} bytes (the curve: ${expected})`)
 
+  // the channel paid the fuel: vouchers redeemed for exactly the fuel of the settled bytes (the
+  // dev price is a whole number of wei per byte, so per-cycle rounding adds nothing), all of it burned
+  const price = BigInt((await rpc(url, 'nfc_getParams')).params.find((p: { name: string }) => p.name === 'fuelPricePerGb').value)
+  const ch = await rpc(url, 'flow_getChannel', [`0x${BigInt(channelId).toString(16)}`])
+  t.equal(BigInt(ch.redeemed), fuelOwed(total, price), `the provider redeemed ${BigInt(ch.redeemed)} NB wei: the fuel of ${total} bytes, to the wei`)
+  t.equal(BigInt(ch.deposit) - BigInt(ch.redeemed), BigInt(ch.available), 'the rest stays in the channel')
+  t.equal((await nbView('escrowOf', [consumer.address, provider.address]))[0] as bigint, 0n, 'the redeemed fuel escrow was burned to the last wei')
+  t.equal(supplyBefore - ((await nbView('totalSupply', []))[0] as bigint), BigInt(ch.redeemed), 'NB supply fell by exactly what the channel paid')
+
   t.equal(await prov.stop(), 0, 'the provider exits cleanly on SIGINT')
   t.match(prov.out(), /summary: 0 tunnels open \(1 in all\), 1 streams, carried [\d.]+ MB down/, 'with a summary')
   t.match(prov.out(), /receipts rejected: 0;/, 'no receipt rejected')
+  t.match(prov.out(), /channels: \d+ vouchers, earned [\d.]+ NB redeemed \(\d+ redeems\) \+ 0\.0 NB held, 0 refused/, 'vouchers and NB earned in the summary')
 })

@@ -97,7 +97,9 @@ export function readSession(sm: StateAccess, sessionId: Uint8Array): Promise<{ s
 
 /**
  * What the flow edge checks of a receipt's parties before it costs a committee any work (DESIGN
- * §12): whether the provider is a pledged node, and the pair's NB fuel escrow (NB wei).
+ * §12): whether the provider is a pledged node, and what backs the pair's fuel (NB wei): its NB
+ * fuel escrow plus the funds still in its payment channels (ChannelStore.pairFunds), since a
+ * redeemed voucher moves channel NB into that escrow before the checkpoint burns it (DESIGN §13).
  */
 export async function readReceiptParties(
   sm: StateAccess,
@@ -107,7 +109,7 @@ export async function readReceiptParties(
 ): Promise<{ providerPledged: boolean; escrow: bigint }> {
   return {
     providerPledged: await isPledgedNode(new DposStore(sm), provider, PROVIDER_ROLES, cfg),
-    escrow: (await new NbStore(sm).escrowOf(consumer, provider)).amount,
+    escrow: (await new NbStore(sm).escrowOf(consumer, provider)).amount + (await new ChannelStore(sm).pairFunds(consumer, provider)),
   }
 }
 

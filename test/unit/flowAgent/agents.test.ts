@@ -5,7 +5,9 @@
  * and the last receipt counts exactly the stream bytes the application wrote and read; an
  * unreachable target gets its SOCKS reply code; a consumer that never co-signs is cut off after a
  * bounded unpaid amount; a tunnel cut mid-transfer leaves receipts only up to what was
- * acknowledged and the next session counts from zero (nothing counted twice).
+ * acknowledged and the next session counts from zero (nothing counted twice); paid through a
+ * channel, a consumer that replays an old voucher is cut off the same way; the slices of accepted
+ * receipts survive a restart on disk and are pruned after the window.
  */
 import t, { type Test } from 'tap'
 import { createHash, randomBytes } from 'node:crypto'
@@ -15,8 +17,12 @@ import type { AuditedSession } from '../../../src/flow/sliceAnswers.js'
 import { ConsumerAgent } from '../../../src/flowAgent/consumer.js'
 import { TunnelLink } from '../../../src/flowAgent/link.js'
 import { ProviderAgent, type ProviderChain } from '../../../src/flowAgent/provider.js'
+import { ConsumerChannelPayment, ProviderChannelPayment, type ChannelReader, type PaymentHook } from '../../../src/flowAgent/payment.js'
+import { SliceStore } from '../../../src/flowAgent/sliceStore.js'
 import { Reply } from '../../../src/flowAgent/socks5.js'
-import { decodeClose, FrameKind, jsonBody } from '../../../src/flowAgent/tunnel.js'
+import { openingFor } from '../../../src/flow/sampledStream.js'
+import type { VoucherChannel } from '../../../src/flow/voucher.js'
+import { decodeClose, FrameKind, jsonBody, type VoucherJson } from '../../../src/flowAgent/tunnel.js'
 import { devAddress, devKey } from '../../helpers/inProcessNode.js'
 import { socksConnect } from '../../helpers/socksClient.js'
 
@@ -240,4 +246,99 @@ t.test('a tunnel cut mid-transfer: receipts only up to the acknowledged bytes; t
   t.equal(provider.stats.bytesReceipted, receipted, 'accepted totals, each counted once')
   t.ok(receipted <= consumer.stats.bytesDown + consumer.stats.bytesUp, 'never more than the consumer counted')
   t.same(chain.rejected, [], 'no receipt rejected')
+})
+
+t.test('paid through a channel: a consumer that replays an old voucher has its tunnel closed, unpaid bytes bounded', async (t) => {
+  const chain = new FakeChain()
+  const channel: VoucherChannel = { id: 1n, consumer: devAddress(1).toLowerCase(), provider: devAddress(2).toLowerCase(), deposit: 10n ** 18n, redeemed: 0n }
+  const channels: ChannelReader = { channel: () => Promise.resolve({ ...channel }), fuelPricePerGb: () => Promise.resolve(10n ** 16n) }
+  const redeemed: bigint[] = []
+  const paying = new ProviderChannelPayment(CHAIN_ID, channel.provider, channels, (v) => {
+    redeemed.push(v.amount)
+    return Promise.resolve(v.amount)
+  })
+  const maxUnpaid = 1024n * 1024n
+  const provider = new ProviderAgent({ key: devKey(2), host: '127.0.0.1', port: 0, chain, payment: paying, maxUnpaidBytes: maxUnpaid, receiptIntervalMs: 100 })
+  const port = await provider.start()
+  t.teardown(() => provider.stop())
+  // the consumer pays its first two receipts, then sends its second voucher again
+  const honest = new ConsumerChannelPayment(CHAIN_ID, devKey(1), 1n, channel.provider, channels)
+  const sent: VoucherJson[] = []
+  const replaying: PaymentHook = {
+    voucherFor: async (r) => {
+      const v = sent.length < 2 ? (await honest.voucherFor(r))! : sent[1]!
+      sent.push(v)
+      return v
+    },
+    onVoucher: () => Promise.resolve(),
+  }
+  const lines: string[] = []
+  const consumer = new ConsumerAgent({
+    key: devKey(1),
+    listenHost: '127.0.0.1',
+    listenPort: 0,
+    providerHost: '127.0.0.1',
+    providerPort: port,
+    provider: devAddress(2),
+    chainId: CHAIN_ID,
+    payment: replaying,
+    log: (l) => lines.push(l),
+  })
+  const socksPort = await consumer.start()
+  t.teardown(() => consumer.stop())
+  const src = await source(t, 64 * 1024 * 1024)
+  const conn = await socksConnect(socksPort, '127.0.0.1', src.port)
+  conn.socket.end()
+  await conn.readAll().catch(() => undefined)
+  await until('the provider closed the tunnel', () => provider.stats.closedUnpaid === 1)
+  t.equal(paying.stats.refused, 1, 'the replayed voucher was refused')
+  t.equal(paying.stats.vouchers, 2, 'the two good ones were kept')
+  await until('the consumer heard why', () => lines.some((l) => /replayed voucher/.test(l)))
+  const paidTotal = chain.lastOf()[0]!.bytesUp + chain.lastOf()[0]!.bytesDown
+  const frameSlack = 256n * 1024n
+  t.ok(BigInt(conn.read()) <= paidTotal + maxUnpaid + frameSlack, `the application got ${conn.read()} bytes: at most the paid ${paidTotal} + the bound`)
+  t.ok(BigInt(conn.read()) < 64n * 1024n * 1024n, 'not the whole source')
+  await provider.stop()
+  t.same(redeemed, [BigInt(sent[1]!.amount!)], 'the latest good voucher was redeemed once')
+})
+
+t.test('the slices of accepted receipts are kept on disk: a restarted agent answers the same openings; pruned after the window', async (t) => {
+  const chain = new FakeChain()
+  const dir = t.testdir({})
+  const retainMs = 60_000
+  const provider = new ProviderAgent({ key: devKey(2), host: '127.0.0.1', port: 0, chain, receiptIntervalMs: 100, slices: new SliceStore(dir, retainMs) })
+  const port = await provider.start()
+  t.teardown(() => provider.stop())
+  const consumer = new ConsumerAgent({
+    key: devKey(1),
+    listenHost: '127.0.0.1',
+    listenPort: 0,
+    providerHost: '127.0.0.1',
+    providerPort: port,
+    chainId: CHAIN_ID,
+  })
+  const socksPort = await consumer.start()
+  t.teardown(() => consumer.stop())
+  const src = await source(t, 2 * 1024 * 1024)
+  const conn = await socksConnect(socksPort, '127.0.0.1', src.port)
+  conn.socket.end()
+  await conn.readAll()
+  await consumer.stop()
+  await until('the final receipt', () => provider.stats.openTunnels === 0)
+  const live = chain.watched[0]!
+  const [last] = chain.lastOf()
+
+  // a new agent process: what the disk kept
+  const store = new SliceStore(dir, retainMs)
+  const [kept, ...more] = store.load(devAddress(2).toLowerCase())
+  t.equal(more.length, 0, 'one session on disk')
+  t.equal(hexOf(kept!.id), hexOf(live.id), 'the session')
+  t.same([...kept!.sliceCounts], [...live.sliceCounts], 'every accepted receipt and the slices it commits to')
+  const count = kept!.sliceCounts.get(last!.seq)!
+  t.ok(count > 0, `the last receipt commits to ${count} slices`)
+  const seed = new Uint8Array(32).fill(3)
+  t.same(openingFor(kept!.down, count, seed, kept!.id, last!.seq), openingFor(live.down, count, seed, live.id, last!.seq), 'the same opening as from memory')
+  t.equal(store.prune(Date.now()), 0, 'kept within the window')
+  t.equal(store.prune(Date.now() + retainMs + 1_000), 1, 'pruned after it')
+  t.same(store.load(devAddress(2).toLowerCase()), [], 'nothing left')
 })

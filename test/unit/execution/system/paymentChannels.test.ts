@@ -10,6 +10,7 @@ import t, { type Test } from 'tap'
 import { getAddress, Interface } from 'ethers'
 import { SYSTEM_CONTRACTS, TOTAL_SUPPLY } from '../../../../src/chain/systemAddresses.js'
 import { ChannelStatus, ChannelStore } from '../../../../src/consensus/povf/channelStore.js'
+import { readReceiptParties } from '../../../../src/consensus/povf/views.js'
 import { sumOfBalances } from '../../../../src/consensus/povf/supply.js'
 import { NbStore } from '../../../../src/consensus/povf/nbStore.js'
 import { PAYMENT_CHANNELS_GAS } from '../../../../src/execution/system/index.js'
@@ -210,4 +211,18 @@ t.test('close → challenge period (redeem still allowed, withdraw refused) → 
   t.equal(outcome(await send(env, CONSUMER, 'close', [id])), 'revert: PaymentChannels: channel is closed')
   t.equal((await nb.escrowOf(hex(CONSUMER), hex(PROVIDER))).amount, 2n * NB, 'what was redeemed stays as fuel escrow')
   await checkSupply(t, env, 'after the withdrawal')
+})
+
+t.test('the flow edge (FLOW_NO_ESCROW) counts a pair’s channel funds beside its NB escrow', async (t) => {
+  const env = await setup()
+  const parties = () => readReceiptParties(env.sm, hex(CONSUMER), hex(PROVIDER), env.cfg)
+  t.equal((await parties()).escrow, 0n, 'no escrow, no channel: nothing backs the fuel (the edge refuses)')
+  const id = await openChannel(env, 5n * NB)
+  t.equal((await parties()).escrow, 5n * NB, 'a channel alone backs the fuel: its deposit counts')
+  t.equal(outcome(await redeem(env, PROVIDER, id, 2n * NB)), 'ok')
+  t.equal((await parties()).escrow, 5n * NB, 'after a redeem: 2 NB escrow + 3 NB still in the channel')
+  t.equal(outcome(await send(env, CONSUMER, 'close', [id])), 'ok')
+  env.timeMs += CHALLENGE_MS
+  t.equal(outcome(await send(env, CONSUMER, 'withdraw', [id])), 'ok')
+  t.equal((await parties()).escrow, 2n * NB, 'a withdrawn channel backs nothing: only the redeemed escrow is left')
 })
