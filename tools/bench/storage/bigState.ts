@@ -225,7 +225,14 @@ async function fillByBlocks(
   const common = chain.common
   const call: Call = (to, start, count, value, gasLimit) =>
     createLegacyTx(
-      { nonce: nonce++, gasPrice: GAS_PRICE_WEI, gasLimit, to, value, data: hexToBytes(`${word(BigInt(start))}${word(BigInt(count)).slice(2)}` as `0x${string}`) },
+      {
+        nonce: nonce++,
+        gasPrice: GAS_PRICE_WEI,
+        gasLimit,
+        to,
+        value,
+        data: hexToBytes(`${word(BigInt(start))}${word(BigInt(count)).slice(2)}` as `0x${string}`),
+      },
       { common },
     ).sign(key)
   const txs: TypedTransaction[] = []
