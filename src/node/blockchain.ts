@@ -29,7 +29,7 @@ import { dealsBeginBlock } from '../consensus/deals/engine.js'
 import { addressOf, publicKeyOf } from '../crypto/secp256k1.js'
 import { executeBlock, type BlockContext, type ExecutedBlock, type ExecutionOptions } from '../execution/blockExecutor.js'
 import { POOLS } from '../execution/systemAddresses.js'
-import { prunedStateError } from '../state/errors.js'
+import { notDownloadedStateError } from '../state/errors.js'
 import { WorldState } from '../state/worldState.js'
 import { StatePruner, type PruneResult } from '../storage/pruner.js'
 import { NfcError } from '../util/errors.js'
@@ -544,10 +544,11 @@ export class Blockchain extends EventEmitter<{
 
   /**
    * A private state view at a block's state root (for calls, balances and proofs). Throws
-   * STATE_PRUNED for a block older than a pruning node keeps.
+   * STATE_PRUNED for a block older than a pruning node keeps, STATE_NOT_DOWNLOADED for one below
+   * the pivot of the snapshot sync this node started from.
    */
   async stateAt(header: BlockHeader): Promise<MerkleStateManager> {
-    if (header.number < this.stateFloor) throw prunedStateError(header.number, this.stateFloor)
+    if (header.number < this.stateFloor) throw notDownloadedStateError(header.number, this.stateFloor)
     this.pruner?.checkAvailable(header)
     return this.state.at(header.stateRoot)
   }
