@@ -4,9 +4,11 @@
  * engine, so a change executed in a block is in force for that whole block).
  *
  * - Stake: the NFC an address has voted in Staking (Σ of its positions), read when it proposes or
- *   votes (no snapshot: moving stake to another address takes the unbonding delay). Only an
- *   address with stake proposes or votes; one vote per address per proposal, weighted by its
- *   stake then.
+ *   votes. Only an address with stake proposes or votes; one vote per address per proposal,
+ *   weighted by its stake then. A vote locks the voter's stake in Staking until the vote ends:
+ *   stake it unvotes meanwhile cannot be withdrawn before then (`releaseAfterVotes`), so the
+ *   same NFC cannot be moved to a second address and counted again on that proposal (the
+ *   unbonding delay alone is shorter than the vote).
  * - Passing: with `stake` the total staked NFC when the proposal was made,
  *     (yes + no) × 10,000 ≥ quorumBps × stake   and   yes × 10,000 > majorityBps × (yes + no).
  * - Execution: at the first block of a flow cycle (a block whose cycle is above its parent's)
@@ -36,6 +38,14 @@ export async function stakeOf(store: DposStore, voter: Addr): Promise<bigint> {
   let sum = 0n
   for (const c of await store.voterCandidates(voter).all()) sum += (await store.getPosition(voter, c)).votes
   return sum
+}
+
+/**
+ * When an unbonding entry of a voter may be withdrawn: its own release time, or the end of the
+ * latest vote the voter took part in (`GovStore.voteLockUntil`) if that is later.
+ */
+export function releaseAfterVotes(releaseTime: bigint, voteLockUntilMs: bigint): bigint {
+  return voteLockUntilMs > releaseTime ? voteLockUntilMs : releaseTime
 }
 
 /** All NFC staked: Σ votes of the candidates (= Σ of every position), wei. */

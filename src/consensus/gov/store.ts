@@ -7,6 +7,8 @@
  *   gov.count                          proposals made so far (ids 0 … count − 1)
  *   gov.p.<field> ‖ u64 id             a proposal's fields (ProposalRecord)
  *   gov.voted ‖ u64 id ‖ addr          1 when `addr` voted on the proposal
+ *   gov.lock ‖ addr                    the latest vote end of the proposals `addr` voted on, ms
+ *                                      (its unbonded stake stays in Staking until then, engine.ts)
  *   gov.cursor                         the oldest proposal not yet settled (executed or rejected)
  *   gov.mask                           bit i set: governed parameter i has an override
  *   gov.val ‖ u8 i                     the override of parameter i
@@ -112,6 +114,15 @@ export class GovStore {
   }
   markVoted(id: bigint, voter: Addr): Promise<void> {
     return this.w.set(slotOf('gov.voted', u64b(id), key(voter)), 1n)
+  }
+
+  /** Until when `voter`'s unbonded stake stays locked by its votes, ms (0: never voted). */
+  voteLockUntil(voter: Addr): Promise<bigint> {
+    return this.w.get(slotOf('gov.lock', key(voter)))
+  }
+  /** Extends `voter`'s lock to `untilMs` (never shortens it). */
+  async extendVoteLock(voter: Addr, untilMs: bigint): Promise<void> {
+    if ((await this.voteLockUntil(voter)) < untilMs) await this.w.set(slotOf('gov.lock', key(voter)), untilMs)
   }
 
   cursor(): Promise<bigint> {

@@ -11,7 +11,8 @@
  *     refused above the pool's balance now (checked again at execution: a grant the pool can no
  *     longer pay then fails and pays nothing).
  *  vote(id, support) — one vote per address per proposal, while the vote is open, weighted by the
- *     caller's stake now. The proposer votes like anyone else (proposing is not a vote).
+ *     caller's stake now; the caller's unbonded stake cannot be withdrawn from Staking before the
+ *     vote ends. The proposer votes like anyone else (proposing is not a vote).
  *  proposal(id) — its fields, `executableAtMs` (vote end + timelock), whether it passes with the
  *     votes so far, and its status: 0 open, 1 executed, 2 rejected, 3 failed (a grant the pool
  *     could not pay).
@@ -109,6 +110,8 @@ async function vote(ctx: CallContext, id: bigint, support: boolean): Promise<[]>
   const weight = await callerStake(ctx)
   ensure(weight > 0n, 'Governance: only stakers vote (no NFC staked in Staking)')
   await gs.markVoted(id, ctx.sender)
+  // the stake that voted stays in Staking until the vote ends (engine.ts: one NFC, one count)
+  await gs.extendVoteLock(ctx.sender, p.endsMs)
   await gs.putProposal(id, support ? { yes: p.yes + weight } : { no: p.no + weight })
   ctx.emit(Voted, [id, ctx.sender, support, weight])
   return []

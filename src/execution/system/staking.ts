@@ -18,9 +18,13 @@
  *  - claimRewards reverts "nothing to claim" when there is nothing (saves a useless tx).
  *  - `removed` in candidate() is "removed for the rest of the cycle in force"
  *    (removedInCycle = cycle + 1, as engine.ts writes it).
+ *  - An address that voted on a governance proposal withdraws unbonded stake only once that vote
+ *    has ended (consensus/gov/engine.ts `releaseAfterVotes`): the same NFC cannot vote twice.
  */
 import { INITIAL_TRUST } from '../../consensus/dpos/params.js'
 import { MAX_UNBONDING_ENTRIES, Role, STAKING, type Addr, type DposStore, type UnbondingEntry } from '../../consensus/dpos/store.js'
+import { releaseAfterVotes } from '../../consensus/gov/engine.js'
+import { GovStore } from '../../consensus/gov/store.js'
 import { pendingReward, settle, unvote as unvoteIndex, vote as voteIndex, type RewardIndex } from '../../consensus/dpos/voterIndex.js'
 import { ensure, event, fn, type CallContext, type SystemContract } from './contract.js'
 
@@ -32,6 +36,7 @@ export const STAKING_GAS = {
   setBonusRatio: 20_000n,
   vote: 50_000n,
   unvote: 50_000n,
+  /** includes the governance vote lock read (GovStore.voteLockUntil) */
   withdrawUnbonded: 30_000n,
   /** per unbonding entry (read, and rewritten or cleared) */
   withdrawUnbondedPerEntry: 5_000n,
@@ -166,13 +171,20 @@ async function withdrawUnbonded(ctx: CallContext): Promise<[]> {
   ctx.gas.use(BigInt(entries.length) * STAKING_GAS.withdrawUnbondedPerEntry)
   ensure(entries.length > 0, 'nothing unbonding')
   const now = ctx.call.blockTimeMs
+  const lockMs = await new GovStore(ctx.sm).voteLockUntil(sender)
   let amount = 0n
   const rest: UnbondingEntry[] = []
   for (const e of entries) {
-    if (e.releaseTime <= now) amount += e.amount
+    if (releaseAfterVotes(e.releaseTime, lockMs) <= now) amount += e.amount
     else rest.push(e)
   }
-  ensure(amount > 0n, 'nothing to withdraw yet')
+  const lockedByVote = lockMs > now && entries.some((e) => e.releaseTime <= now)
+  ensure(
+    amount > 0n,
+    lockedByVote
+      ? `nothing to withdraw yet (unbonded stake that voted on a proposal stays locked until its vote ends at ${lockMs} ms)`
+      : 'nothing to withdraw yet',
+  )
   await store.setUnbonding(sender, rest)
   ensure((await store.balanceOf(STAKING)) >= amount, 'Staking balance short')
   await store.transfer(STAKING, ctx.call.caller, amount)
@@ -347,10 +359,11 @@ export const staking: SystemContract = {
       run: async (ctx, [voter]) => {
         const entries = await ctx.store.getUnbonding(voter) // ≤ MAX_UNBONDING_ENTRIES
         ctx.gas.use(BigInt(entries.length) * STAKING_GAS.perListItem)
+        const lockMs = await new GovStore(ctx.sm).voteLockUntil(voter)
         let locked = 0n
         let withdrawable = 0n
         for (const e of entries) {
-          if (e.releaseTime <= ctx.call.blockTimeMs) withdrawable += e.amount
+          if (releaseAfterVotes(e.releaseTime, lockMs) <= ctx.call.blockTimeMs) withdrawable += e.amount
           else locked += e.amount
         }
         return [locked, withdrawable]

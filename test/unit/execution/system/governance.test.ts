@@ -247,3 +247,29 @@ t.test('a governed fuel price is what the flow engine burns when it applies a ch
   t.equal(pair.fuelOwed, 4n * fuelPerGb, 'fuel at the governed 0.03 NB/GB')
   t.equal(await env.nb.balanceOf(hexOf(CONSUMER)), NFC - 4n * fuelPerGb, 'burned from the consumer')
 })
+
+t.test('one NFC counts once per proposal: a voter’s unbonded stake stays locked until the vote ends', async (t) => {
+  const env = await stakedEnv()
+  t.ok(CFG.unbondingDelayMs < gov.votingMs, 'the unbonding delay is shorter than the vote (the attack needs it)')
+  t.equal(outcome(await propose(env, 1, 'enPledge', 2_000n * NFC)), 'ok')
+  const endsMs = env.timeMs + gov.votingMs
+  t.equal(outcome(await vote(env, 2, 0n, true)), 'ok', 'staker 2 votes its 400 NFC')
+  t.equal(outcome(await env.send(2, STAKING, S.encodeFunctionData('unvote', [hexOf(9), 400n * NFC]))), 'ok', 'then unvotes them')
+  env.timeMs += CFG.unbondingDelayMs
+  t.ok(env.timeMs < endsMs, 'the unbonding is over, the vote is not')
+  t.equal(
+    outcome(await env.send(2, STAKING, S.encodeFunctionData('withdrawUnbonded', []))),
+    `revert: nothing to withdraw yet (unbonded stake that voted on a proposal stays locked until its vote ends at ${endsMs} ms)`,
+    'the NFC that voted cannot move to a second address to vote again',
+  )
+  const [locked, withdrawable] = await env
+    .call(addrOf(0), STAKING, S.encodeFunctionData('unbonding', [hexOf(2)]))
+    .then((r) => S.decodeFunctionResult('unbonding', r.execResult.returnValue))
+  t.same([locked, withdrawable], [400n * NFC, 0n], 'the Staking view says so')
+  t.equal(outcome(await env.send(1, STAKING, S.encodeFunctionData('unvote', [hexOf(9), 100n * NFC]))), 'ok', 'a staker that did not vote')
+  env.timeMs += CFG.unbondingDelayMs
+  t.ok(env.timeMs < endsMs, 'still within the vote')
+  t.equal(outcome(await env.send(1, STAKING, S.encodeFunctionData('withdrawUnbonded', []))), 'ok', 'is not locked')
+  env.timeMs = endsMs
+  t.equal(outcome(await env.send(2, STAKING, S.encodeFunctionData('withdrawUnbonded', []))), 'ok', 'the vote over, the stake is free')
+})
