@@ -10,7 +10,16 @@ import type { MerklePatriciaTrie } from '@ethereumjs/mpt'
 import { RLP } from '@ethereumjs/rlp'
 import { Caches, MerkleStateManager } from '@ethereumjs/statemanager'
 import { createFeeMarket1559Tx, type AccessList, type FeeMarket1559Tx } from '@ethereumjs/tx'
-import { Address, bytesToHex, bytesToUnprefixedHex, concatBytes, createAccountFromRLP, equalsBytes, type Account } from '@ethereumjs/util'
+import {
+  Account as AccountClass,
+  Address,
+  bytesToHex,
+  bytesToUnprefixedHex,
+  concatBytes,
+  createAccountFromRLP,
+  equalsBytes,
+  type Account,
+} from '@ethereumjs/util'
 import { createNodeVm } from './vmFactory.js'
 import { analyseOnce, immutableCode } from './jumpAnalysis.js'
 import type { DposConfig } from '../consensus/dpos/engine.js'
@@ -284,7 +293,7 @@ class CallStateManager extends MerkleStateManager {
 
   override async getAccount(address: Address): Promise<Account | undefined> {
     const elem = this._caches!.account!.get(address)
-    if (elem !== undefined) return elem.accountRLP !== undefined ? createAccountFromRLP(elem.accountRLP) : undefined
+    if (elem !== undefined) return elem.accountRLP !== undefined ? decodedAccount(elem.accountRLP) : undefined
     if (!equalsBytes(this._trie.root(), this.at.root)) return super.getAccount(address)
     const k = bytesToUnprefixedHex(address.bytes)
     let rlp = this.at.accounts.get(k)
@@ -293,9 +302,16 @@ class CallStateManager extends MerkleStateManager {
       if (this.at.accounts.size >= MAX_SHARED_ENTRIES) this.at.accounts.clear()
       this.at.accounts.set(k, rlp)
     }
-    const account = rlp !== null ? createAccountFromRLP(rlp) : undefined
+    const account = rlp !== null ? decodedAccount(rlp) : undefined
     this._caches!.account!.put(address, account)
     return account
+  }
+
+  /** As ethereumjs', then the RLP the cache now holds is remembered with the account it encodes. */
+  override async putAccount(address: Address, account: Account | undefined): Promise<void> {
+    await super.putAccount(address, account)
+    const rlp = account === undefined ? undefined : this._caches!.account!.get(address)?.accountRLP
+    if (rlp !== undefined) decoded.set(rlp, fields(account!))
   }
 
   override async getCode(address: Address): Promise<Uint8Array> {
@@ -356,6 +372,30 @@ class CallStateManager extends MerkleStateManager {
     this._caches!.storage!.put(address, key, value ?? EMPTY_RLP)
     return RLP.decode(value ?? new Uint8Array(0)) as Uint8Array
   }
+}
+
+/**
+ * Account RLP (as ethereumjs' account cache holds it) → the fields it encodes. A run reads the
+ * same few accounts many times (sender, recipient, coinbase: each get decoded the RLP again, ~5%
+ * of an ERC-20 call) and every get must hand out a fresh Account (runTx mutates what it gets),
+ * so a read builds one from the remembered fields. Keyed by the array itself: the caches never
+ * mutate an RLP they hold (a put stores a new one), and an RLP dropped by them is collected.
+ */
+const decoded = new WeakMap<Uint8Array, AccountFields>()
+
+type AccountFields = [nonce: bigint, balance: bigint, storageRoot: Uint8Array, codeHash: Uint8Array]
+
+function fields(a: Account): AccountFields {
+  return [a.nonce, a.balance, a.storageRoot, a.codeHash]
+}
+
+function decodedAccount(rlp: Uint8Array): Account {
+  let f = decoded.get(rlp)
+  if (f === undefined) {
+    f = fields(createAccountFromRLP(rlp))
+    decoded.set(rlp, f)
+  }
+  return new AccountClass(f[0], f[1], f[2], f[3])
 }
 
 const EMPTY_RLP = Uint8Array.of(0x80)

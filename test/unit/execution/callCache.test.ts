@@ -3,7 +3,7 @@
  * results of fresh runs, and concurrent runs never see each other's writes.
  */
 import t, { type Test } from 'tap'
-import { bytesToHex, hexToBytes } from '@ethereumjs/util'
+import { Address, bytesToHex, hexToBytes } from '@ethereumjs/util'
 import { Interface, getCreateAddress } from 'ethers'
 import { call, CallCaches, estimateGas, type CallEnv, type CallRequest } from '../../../src/execution/call.js'
 import { jumpAnalysesComputed } from '../../../src/execution/jumpAnalysis.js'
@@ -96,4 +96,34 @@ t.test("pooled runs analyse a contract's code once, fresh runs every time", asyn
   t.equal(jumpAnalysesComputed(), afterFirst, 'later pooled runs reused the analysis')
   t.equal(bytesToHex(await call(fresh, get)), word(0x2an))
   t.equal(jumpAnalysesComputed(), afterFirst, 'a fresh VM (as block execution) takes ethereumjs own path')
+})
+
+t.test('a pooled view hands out a fresh account on every read (reads are decoded once, never shared)', async (t) => {
+  const { fresh, reused, caches } = await setup(t)
+  const who = new Address(hexToBytes(devAddress(1) as `0x${string}`))
+  const expected = await (await fresh.freshState()).getAccount(who)
+  const slot = await caches.acquire(reused, reused.reuse!)
+  try {
+    await slot.state.checkpoint()
+    const a = (await slot.state.getAccount(who))!
+    const b = (await slot.state.getAccount(who))!
+    t.not(a, b, 'two reads, two objects')
+    t.equal(a.balance, expected!.balance)
+    a.balance += 7n // runTx mutates what it reads; a later read must not see it unless it was put
+    t.equal((await slot.state.getAccount(who))!.balance, expected!.balance, 'an unsaved change is not seen')
+    a.nonce += 1n
+    await slot.state.putAccount(who, a)
+    const c = (await slot.state.getAccount(who))!
+    t.same([c.nonce, c.balance], [expected!.nonce + 1n, expected!.balance + 7n], 'a put is read back')
+    c.balance = 0n
+    t.equal((await slot.state.getAccount(who))!.balance, expected!.balance + 7n, 'the read after a put is a fresh copy too')
+  } finally {
+    await caches.release(slot)
+  }
+  const again = await caches.acquire(reused, reused.reuse!)
+  try {
+    t.equal((await again.state.getAccount(who))!.balance, expected!.balance, 'the next run reads the block again')
+  } finally {
+    await caches.release(again)
+  }
 })
