@@ -14,7 +14,8 @@ import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { bytesEqual, hexOf } from '../util/bytes.js'
 import { DealAgentError } from './errors.js'
-import { DEAL_CHUNK_BYTES, FileTreeBuilder, leafAt, leafCount, leafOf, proofOf } from '../deals/fileTree.js'
+import { chunksOf } from './rechunk.js'
+import { FileTreeBuilder, leafAt, leafCount, leafOf, proofOf } from '../deals/fileTree.js'
 
 /** what `deal.json` holds */
 export interface StoredDeal {
@@ -74,32 +75,14 @@ export class ChunkStore {
     mkdirSync(incoming)
     try {
       const tree = new FileTreeBuilder(expected.size)
-      let pending = new Uint8Array(DEAL_CHUNK_BYTES)
-      let fill = 0
+      const tooMany = () => new DealAgentError('SIZE_MISMATCH', `deal ${id}: more than its ${expected.size} bytes arrived`, { id, size: expected.size })
       let chunks = 0
       let received = 0
-      const flush = async (): Promise<void> => {
-        await writeFile(join(incoming, `${chunks++}.chunk`), pending.subarray(0, fill))
-        pending = new Uint8Array(DEAL_CHUNK_BYTES)
-        fill = 0
+      for await (const chunk of chunksOf(body, expected.size, tooMany, onBytes)) {
+        tree.update(chunk)
+        await writeFile(join(incoming, `${chunks++}.chunk`), chunk)
+        received += chunk.length
       }
-      for await (const part of body) {
-        received += part.length
-        if (received > expected.size) {
-          throw new DealAgentError('SIZE_MISMATCH', `deal ${id}: more than its ${expected.size} bytes arrived`, { id, size: expected.size })
-        }
-        tree.update(part)
-        let at = 0
-        while (at < part.length) {
-          const n = Math.min(DEAL_CHUNK_BYTES - fill, part.length - at)
-          pending.set(part.subarray(at, at + n), fill)
-          fill += n
-          at += n
-          if (fill === DEAL_CHUNK_BYTES) await flush()
-        }
-        onBytes?.(received)
-      }
-      if (fill > 0) await flush()
       if (received !== expected.size) {
         throw new DealAgentError('SIZE_MISMATCH', `deal ${id}: ${received} bytes arrived, the deal is for ${expected.size}`, {
           id,

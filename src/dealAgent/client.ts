@@ -9,6 +9,7 @@ import { dirname, basename, join } from 'node:path'
 import { finished } from 'node:stream/promises'
 import { bytesEqual, hexOf } from '../util/bytes.js'
 import { DealAgentError } from './errors.js'
+import { chunksOf } from './rechunk.js'
 import { errorOfResponse } from './protocol.js'
 import { core } from '../core/index.js'
 import { DEAL_CHUNK_BYTES, leafAt, leafCount, leafOf } from '../deals/fileTree.js'
@@ -87,8 +88,6 @@ export async function downloadFile(
   try {
     const res = await fetchFrom(endpoint, `deals/${deal.id}`, what)
     if (res.status !== 200 || res.body === null) throw await errorOfResponse(res, what)
-    const pending = new Uint8Array(DEAL_CHUNK_BYTES)
-    let fill = 0
     let index = 0
     let received = 0
     const check = (chunk: Uint8Array): void => {
@@ -104,24 +103,12 @@ export async function downloadFile(
       }
       index++
     }
-    for await (const part of res.body as AsyncIterable<Uint8Array>) {
-      received += part.length
-      if (received > deal.size) throw new DealAgentError('SIZE_MISMATCH', `${what}: the provider sent more than the deal's ${deal.size} bytes`, { id: deal.id })
-      let at = 0
-      while (at < part.length) {
-        const n = Math.min(DEAL_CHUNK_BYTES - fill, part.length - at)
-        pending.set(part.subarray(at, at + n), fill)
-        fill += n
-        at += n
-        if (fill === DEAL_CHUNK_BYTES) {
-          check(pending)
-          fill = 0
-        }
-      }
-      if (!sink.write(part)) await new Promise<void>((r) => sink.once('drain', () => r()))
-      onBytes?.(received)
+    const tooMany = () => new DealAgentError('SIZE_MISMATCH', `${what}: the provider sent more than the deal's ${deal.size} bytes`, { id: deal.id })
+    for await (const chunk of chunksOf(res.body as AsyncIterable<Uint8Array>, deal.size, tooMany, onBytes)) {
+      check(chunk)
+      received += chunk.length
+      if (!sink.write(chunk)) await new Promise<void>((r) => sink.once('drain', () => r()))
     }
-    if (fill > 0) check(pending.subarray(0, fill))
     if (received !== deal.size) throw new DealAgentError('SIZE_MISMATCH', `${what}: ${received} bytes arrived, the deal is for ${deal.size}`, { id: deal.id })
     sink.end()
     await finished(sink)
