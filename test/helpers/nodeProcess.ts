@@ -256,3 +256,36 @@ export function runScript(script: string, args: string[], timeoutMs = 60_000): P
     })
   })
 }
+
+/** A long-running `nfc …` process (an agent): its output so far, a wait for a stdout line, SIGINT. */
+export interface CliProcess {
+  proc: ChildProcess
+  out(): string
+  /** waits for a stdout line matching `re`; on timeout the error shows stdout and stderr */
+  line(re: RegExp, what: string, timeoutMs?: number): Promise<RegExpExecArray>
+  /** SIGINT, then the exit code */
+  stop(): Promise<number | null>
+}
+
+/** Spawns `nfc <args>` from dist/, killed with SIGKILL at teardown if still running. */
+export function spawnCli(t: { teardown(fn: () => unknown): void }, args: string[]): CliProcess {
+  const p = spawn(process.execPath, [CLI, ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+  let out = ''
+  let err = ''
+  p.stdout.setEncoding('utf8').on('data', (d: string) => (out += d))
+  p.stderr.setEncoding('utf8').on('data', (d: string) => (err += d))
+  const closed = new Promise<number | null>((r) => p.once('close', (code) => r(code)))
+  t.teardown(() => {
+    if (p.exitCode === null) p.kill('SIGKILL')
+  })
+  return {
+    proc: p,
+    out: () => out,
+    line: (re, what, timeoutMs = 120_000) =>
+      waitFor(async () => re.exec(out) ?? undefined, timeoutMs, `${what}\n--- stdout ---\n${out}\n--- stderr ---\n${err}`),
+    stop: async () => {
+      p.kill('SIGINT')
+      return closed
+    },
+  }
+}

@@ -11,7 +11,7 @@
  * checkpoints burned (NB's supply fell by it, the pair's escrow is empty).
  */
 import t, { type Test } from 'tap'
-import { spawn, execFile } from 'node:child_process'
+import { execFile } from 'node:child_process'
 import { createHash, randomBytes } from 'node:crypto'
 import { readFileSync, writeFileSync } from 'node:fs'
 import type { AddressInfo } from 'node:net'
@@ -23,7 +23,7 @@ import { trafficReward } from '../../src/consensus/povf/curve.js'
 import { splitTrafficReward } from '../../src/consensus/povf/split.js'
 import { fuelOwed } from '../../src/consensus/povf/valuing.js'
 import nbAbi from '../../src/execution/system/abi/INB.json' with { type: 'json' }
-import { CLI, DEV_GENESIS, REPO_ROOT, rpc, runScript, startNode, tempDir, waitFor } from '../helpers/nodeProcess.js'
+import { CLI, DEV_GENESIS, rpc, runScript, spawnCli, startNode, tempDir, waitFor } from '../helpers/nodeProcess.js'
 import { devAddress, devKey } from '../helpers/inProcessNode.js'
 import { sendTx, toHex } from '../helpers/flowChain.js'
 
@@ -39,24 +39,7 @@ const provider = { key: devKey(2), address: devAddress(2) }
 
 /** an `nfc flow …` agent process; `line(re)` waits for a stdout line matching `re` */
 function agent(t: Test, args: string[]) {
-  const p = spawn(process.execPath, [CLI, 'flow', ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
-  let out = ''
-  let err = ''
-  p.stdout.setEncoding('utf8').on('data', (d: string) => (out += d))
-  p.stderr.setEncoding('utf8').on('data', (d: string) => (err += d))
-  const closed = new Promise<number | null>((r) => p.once('close', (code) => r(code)))
-  t.teardown(() => {
-    if (p.exitCode === null) p.kill('SIGKILL')
-  })
-  return {
-    out: () => out,
-    line: (re: RegExp, what: string) => waitFor(async () => re.exec(out) ?? undefined, 120_000, `${what}\n--- stdout ---\n${out}\n--- stderr ---\n${err}`),
-    /** SIGINT, then the exit code */
-    stop: async () => {
-      p.kill('SIGINT')
-      return closed
-    },
-  }
+  return spawnCli(t, ['flow', ...args])
 }
 
 async function mined(url: string, hash: Promise<string>): Promise<any> {

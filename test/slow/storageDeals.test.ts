@@ -12,7 +12,6 @@
  * file left), an unpledged provider.
  */
 import t, { type Test } from 'tap'
-import { spawn } from 'node:child_process'
 import { createHash, randomBytes } from 'node:crypto'
 import { existsSync, readdirSync, readFileSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -20,7 +19,7 @@ import { Interface } from 'ethers'
 import { NFC, SYSTEM_CONTRACTS } from '../../src/chain/systemAddresses.js'
 import nbAbi from '../../src/execution/system/abi/INB.json' with { type: 'json' }
 import dealsAbi from '../../src/execution/system/abi/IStorageDeals.json' with { type: 'json' }
-import { CLI, DEV_GENESIS, REPO_ROOT, rpc, runScript, startNode, tempDir, waitFor } from '../helpers/nodeProcess.js'
+import { CLI, DEV_GENESIS, rpc, runScript, spawnCli, startNode, tempDir, waitFor } from '../helpers/nodeProcess.js'
 import { devAddress, devKey } from '../helpers/inProcessNode.js'
 import { sendTx, toHex } from '../helpers/flowChain.js'
 
@@ -38,25 +37,7 @@ const SLASH_BPS = 5000n
 
 /** an `nfc storage provide` process; `line(re)` waits for a stdout line matching `re` */
 function agent(t: Test, args: string[]) {
-  const p = spawn(process.execPath, [CLI, 'storage', 'provide', ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
-  let out = ''
-  let err = ''
-  p.stdout.setEncoding('utf8').on('data', (d: string) => (out += d))
-  p.stderr.setEncoding('utf8').on('data', (d: string) => (err += d))
-  const closed = new Promise<number | null>((r) => p.once('close', (code) => r(code)))
-  t.teardown(() => {
-    if (p.exitCode === null) p.kill('SIGKILL')
-  })
-  return {
-    proc: p,
-    out: () => out,
-    line: (re: RegExp, what: string, timeoutMs = 120_000) =>
-      waitFor(async () => re.exec(out) ?? undefined, timeoutMs, `${what}\n--- stdout ---\n${out}\n--- stderr ---\n${err}`),
-    stop: async () => {
-      p.kill('SIGINT')
-      return closed
-    },
-  }
+  return spawnCli(t, ['storage', 'provide', ...args])
 }
 
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex')
