@@ -91,7 +91,11 @@ async function listen(t: Test, server: Server): Promise<void> {
   t.teardown(() => new Promise<void>((r) => server.close(() => r())))
 }
 
-async function agents(t: Test, chain: FakeChain, opts: { maxUnpaidBytes?: bigint; providerPort?: (port: number) => Promise<number> } = {}) {
+async function agents(
+  t: Test,
+  chain: FakeChain,
+  opts: { maxUnpaidBytes?: bigint; receiptEveryBytes?: bigint; providerPort?: (port: number) => Promise<number> } = {},
+) {
   const provider = new ProviderAgent({ key: devKey(2), host: '127.0.0.1', port: 0, chain, receiptIntervalMs: 100, ...opts })
   const port = await provider.start()
   t.teardown(() => provider.stop())
@@ -122,7 +126,8 @@ async function until(what: string, check: () => boolean, timeoutMs = 20_000): Pr
 t.test('bytes through SOCKS5 arrive intact; the last receipt counts exactly the stream bytes, both ways', async (t) => {
   const chain = new FakeChain()
   const src = await source(t, 3 * 1024 * 1024 + 17)
-  const { provider, consumer, socksPort } = await agents(t, chain)
+  // a receipt per MiB, so the 3 MiB make several however fast the machine is (the 100 ms timer alone made one on an idle one)
+  const { provider, consumer, socksPort } = await agents(t, chain, { receiptEveryBytes: 1n << 20n })
   const conn = await socksConnect(socksPort, 'localhost', src.port)
   t.equal(conn.reply, Reply.SUCCEEDED, 'CONNECT to a domain name succeeded')
   const request = randomBytes(5000)
