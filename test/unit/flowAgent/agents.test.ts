@@ -94,7 +94,7 @@ async function listen(t: Test, server: Server): Promise<void> {
 async function agents(
   t: Test,
   chain: FakeChain,
-  opts: { maxUnpaidBytes?: bigint; receiptEveryBytes?: bigint; providerPort?: (port: number) => Promise<number> } = {},
+  opts: { maxUnpaidBytes?: bigint; receiptEveryBytes?: bigint; slices?: SliceStore; providerPort?: (port: number) => Promise<number> } = {},
 ) {
   const provider = new ProviderAgent({ key: devKey(2), host: '127.0.0.1', port: 0, chain, receiptIntervalMs: 100, ...opts })
   const port = await provider.start()
@@ -311,19 +311,7 @@ t.test('the slices of accepted receipts are kept on disk: a restarted agent answ
   const chain = new FakeChain()
   const dir = t.testdir({})
   const retainMs = 60_000
-  const provider = new ProviderAgent({ key: devKey(2), host: '127.0.0.1', port: 0, chain, receiptIntervalMs: 100, slices: new SliceStore(dir, retainMs) })
-  const port = await provider.start()
-  t.teardown(() => provider.stop())
-  const consumer = new ConsumerAgent({
-    key: devKey(1),
-    listenHost: '127.0.0.1',
-    listenPort: 0,
-    providerHost: '127.0.0.1',
-    providerPort: port,
-    chainId: CHAIN_ID,
-  })
-  const socksPort = await consumer.start()
-  t.teardown(() => consumer.stop())
+  const { provider, consumer, socksPort } = await agents(t, chain, { slices: new SliceStore(dir, retainMs) })
   const src = await source(t, 2 * 1024 * 1024)
   const conn = await socksConnect(socksPort, '127.0.0.1', src.port)
   conn.socket.end()
