@@ -40,9 +40,7 @@ export interface DealSettled {
 
 /** moves NB wei from this account's NB balance to `to` */
 async function payNb(nb: NbStore, to: Addr, amount: bigint): Promise<void> {
-  if (amount === 0n) return
-  await nb.setBalance(SELF, (await nb.balanceOf(SELF)) - amount)
-  await nb.setBalance(to, (await nb.balanceOf(to)) + amount)
+  if (amount !== 0n) await nb.move(SELF, to, amount)
 }
 
 /**

@@ -153,6 +153,15 @@ export class NbStore {
   }
 
   /**
+   * Moves NB between two balances with no funding bookkeeping (the caller checked `from` holds it):
+   * a system contract's deposits, refunds and payouts, which are not one address funding another.
+   */
+  async move(from: Addr, to: Addr, amount: bigint): Promise<void> {
+    await this.setBalance(from, (await this.balanceOf(from)) - amount)
+    await this.setBalance(to, (await this.balanceOf(to)) + amount)
+  }
+
+  /**
    * Moves NB (the caller checked the balance). The first non-zero transfer to an address from
    * another address records the sender as its funder, and every one adds a funding edge (at
    * `at`): the self-dealing rules (DESIGN §5.5, §12) read both. Zero transfers do not count: they

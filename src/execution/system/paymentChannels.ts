@@ -91,19 +91,13 @@ async function channelOf(store: ChannelStore, id: bigint): Promise<Channel> {
   return c
 }
 
-/** moves `amount` NB wei between two NB balances (the caller checked `from` holds it) */
-async function moveNb(nb: NbStore, from: Addr, to: Addr, amount: bigint): Promise<void> {
-  await nb.setBalance(from, (await nb.balanceOf(from)) - amount)
-  await nb.setBalance(to, (await nb.balanceOf(to)) + amount)
-}
-
 async function open(ctx: CallContext, provider: Addr, amount: bigint): Promise<[bigint]> {
   ensure(amount > 0n, 'PaymentChannels: deposit is zero')
   ensure(provider !== ZERO, 'PaymentChannels: provider is the zero address')
   ensure(provider !== ctx.sender, 'PaymentChannels: a channel to oneself')
   const nb = new NbStore(ctx.sm)
   ensure((await nb.balanceOf(ctx.sender)) >= amount, 'PaymentChannels: deposit exceeds the NB balance')
-  await moveNb(nb, ctx.sender, SELF, amount)
+  await nb.move(ctx.sender, SELF, amount)
   const store = new ChannelStore(ctx.sm)
   const id = await store.create(ctx.sender, provider, amount)
   await store.setPairFunds(ctx.sender, provider, (await store.pairFunds(ctx.sender, provider)) + amount)
@@ -119,7 +113,7 @@ async function topUp(ctx: CallContext, id: bigint, amount: bigint): Promise<[]> 
   ensure(amount > 0n, 'PaymentChannels: top-up is zero')
   const nb = new NbStore(ctx.sm)
   ensure((await nb.balanceOf(ctx.sender)) >= amount, 'PaymentChannels: top-up exceeds the NB balance')
-  await moveNb(nb, ctx.sender, SELF, amount)
+  await nb.move(ctx.sender, SELF, amount)
   c.deposit += amount
   await store.update(c)
   await store.setPairFunds(c.consumer, c.provider, (await store.pairFunds(c.consumer, c.provider)) + amount)
@@ -171,7 +165,7 @@ async function withdraw(ctx: CallContext, id: bigint): Promise<[bigint]> {
   ensure(c.status !== ChannelStatus.Closed, 'PaymentChannels: channel is closed')
   ensure(ctx.call.blockTimeMs >= c.closeAt, `PaymentChannels: the challenge period runs until ${c.closeAt} (ms)`)
   const rest = c.deposit - c.redeemed
-  await moveNb(new NbStore(ctx.sm), SELF, c.consumer, rest)
+  await new NbStore(ctx.sm).move(SELF, c.consumer, rest)
   c.status = ChannelStatus.Closed
   await store.update(c)
   await store.setPairFunds(c.consumer, c.provider, (await store.pairFunds(c.consumer, c.provider)) - rest)
