@@ -3,7 +3,8 @@
  * clients (protocol.ts) — uploads of Posted deals naming it, checked against the deal's root as
  * they arrive and accepted on chain with the collateral once stored; downloads of what it holds —
  * and a loop that proves possession each period: it reads the period's challenge, reads the
- * challenged chunks from disk, checks each against its leaf and submits `prove`. A chunk missing
+ * challenged chunks from disk, checks each against its leaf and submits `prove` (a proof whose
+ * sending fails is sent again at the next tick, up to PROOF_ATTEMPTS a period). A chunk missing
  * or corrupt on disk is logged as an ERROR naming the deal and the chunk, and nothing is submitted
  * for that deal in that period (a wrong proof would be refused anyway; the chain slashes the missed
  * period). Its state is the chunk store and the chain, so a restarted agent carries on.
@@ -22,6 +23,8 @@ import { leafCount } from '../deals/fileTree.js'
 export const DEFAULT_MAX_UPLOADS = 4
 /** how often the loop looks at the chain */
 const POLL_MS = 1000
+/** proofs sent per deal and period before the agent gives up on that period (a busy node, a dropped transaction) */
+export const PROOF_ATTEMPTS = 3
 
 export interface DealProviderOptions {
   store: ChunkStore
@@ -55,6 +58,8 @@ export class DealProvider {
   private readonly uploading = new Set<string>()
   /** `${id}:${period}` already proven or given up on by this run */
   private readonly handled = new Set<string>()
+  /** `${id}:${period}` → proofs of it that failed so far */
+  private readonly failedProofs = new Map<string, number>()
   /** NB paid per deal, as last read */
   private readonly paid = new Map<string, bigint>()
   private readonly paidAtStart = new Map<string, bigint>()
@@ -164,10 +169,22 @@ export class DealProvider {
     this.handled.add(key)
     try {
       const tx = await this.o.chain.prove(deal.id, period, chunks, proofs)
+      this.failedProofs.delete(key)
       this.stats.proofsSent++
       this.o.log(`deal ${deal.id}: proved period ${period} (chunks ${indexes.join(', ')}) in ${tx}`)
     } catch (e) {
-      this.o.log(`ERROR deal ${deal.id}: the proof of period ${period} failed: ${(e as Error).message}`)
+      // a node shedding load, a nonce race or a dropped transaction must not cost the period:
+      // the next tick proves again (a proof that did land is seen as lastProvenPeriod first)
+      const failed = (this.failedProofs.get(key) ?? 0) + 1
+      const retry = failed < PROOF_ATTEMPTS
+      if (retry) {
+        this.failedProofs.set(key, failed)
+        this.handled.delete(key)
+      } else this.failedProofs.delete(key)
+      this.o.log(
+        `ERROR deal ${deal.id}: the proof of period ${period} failed (attempt ${failed} of ${PROOF_ATTEMPTS}): ${(e as Error).message}` +
+          (retry ? '; trying again at the next tick' : '; giving up on this period (the chain will slash it)'),
+      )
     }
   }
 

@@ -16,7 +16,7 @@ import { join } from 'node:path'
 import type { ChainDeal, DealChain } from '../../../src/dealAgent/chain.js'
 import { ChunkStore } from '../../../src/dealAgent/chunkStore.js'
 import { downloadFile, uploadFile } from '../../../src/dealAgent/client.js'
-import { DealProvider } from '../../../src/dealAgent/provider.js'
+import { DealProvider, PROOF_ATTEMPTS } from '../../../src/dealAgent/provider.js'
 import { LEAF_COUNT_HEADER, PROOF_HEADER } from '../../../src/dealAgent/protocol.js'
 import { DEAL_CHUNK_BYTES as CHUNK_BYTES, leafOf, treeOfFile as treeOf } from '../../../src/deals/fileTree.js'
 import { core } from '../../../src/core/index.js'
@@ -33,6 +33,8 @@ class MemoryChain implements DealChain {
   readonly deals = new Map<string, ChainDeal>()
   readonly proofs: { id: string; period: bigint; indexes: number[]; ok: boolean }[] = []
   now = 10n
+  /** proofs to refuse before the contract sees them (a node shedding load) */
+  refuseProofs = 0
   private nextId = 1
 
   post(root: string, size: number, provider = ME): string {
@@ -75,6 +77,10 @@ class MemoryChain implements DealChain {
     return '0xaccept' + id
   }
   async prove(id: string, period: bigint, chunks: Uint8Array[], proofs: Uint8Array[][]) {
+    if (this.refuseProofs > 0) {
+      this.refuseProofs--
+      throw new Error('prove: refused: server busy')
+    }
     const d = this.deals.get(id)!
     const indexes = await this.challenge(id, period)
     const count = Math.ceil(d.size / CHUNK_BYTES)
@@ -226,6 +232,30 @@ t.test('a deleted or corrupt chunk: an ERROR naming the deal and chunk, no proof
     chain.proofs.some((p) => p.id === bad),
     'no proof of the damaged deal was ever sent',
   )
+})
+
+t.test('a proof the node refuses is sent again at the next tick, up to PROOF_ATTEMPTS a period', async (t) => {
+  const { chain, provider, endpoint, file, lines } = await setUp(t)
+  const path = file('a', randomBytes(CHUNK_BYTES * 8))
+  const tree = await treeOfFile(path)
+  const id = chain.post(tree.root, tree.size)
+  await uploadFile(endpoint, id, path)
+  chain.now++
+  chain.refuseProofs = 1
+  await provider.tick()
+  t.equal(chain.deals.get(id)!.lastProvenPeriod, null, 'the first proof was refused')
+  t.match(lines.join('\n'), /the proof of period 11 failed \(attempt 1 of 3\).*trying again/, 'the failure is logged with the retry')
+  await provider.tick()
+  t.equal(chain.deals.get(id)!.lastProvenPeriod, 11n, 'the next tick proved the period')
+  t.equal(provider.stats.proofsSent, 1)
+
+  // a period whose every attempt fails is given up after PROOF_ATTEMPTS sends, not retried forever
+  chain.now++
+  chain.refuseProofs = PROOF_ATTEMPTS + 5
+  for (let i = 0; i < PROOF_ATTEMPTS + 3; i++) await provider.tick()
+  t.equal(chain.refuseProofs, 5, `exactly ${PROOF_ATTEMPTS} sends for the period`)
+  t.match(lines.join('\n'), /attempt 3 of 3\).*giving up on this period/, 'the last failure says it gives up')
+  t.equal(chain.deals.get(id)!.lastProvenPeriod, 11n)
 })
 
 t.test('uploads refused: each refusal has its code and keeps nothing', async (t) => {
