@@ -21,6 +21,8 @@ import { leafCount } from '../deals/fileTree.js'
 
 /** uploads received at once, unless told */
 export const DEFAULT_MAX_UPLOADS = 4
+/** an upload that sends no byte for this long is cut and its slot freed (a stalled or hostile client) */
+export const DEFAULT_UPLOAD_IDLE_MS = 30_000
 /** how often the loop looks at the chain */
 const POLL_MS = 1000
 /** proofs sent per deal and period before the agent gives up on that period (a busy node, a dropped transaction) */
@@ -34,6 +36,8 @@ export interface DealProviderOptions {
   /** the largest file it takes (its offer's maxBytes) */
   maxBytes: number
   maxUploads?: number
+  /** an upload idle this long is cut (DEFAULT_UPLOAD_IDLE_MS) */
+  uploadIdleMs?: number
   log: (line: string) => void
   pollMs?: number
 }
@@ -72,6 +76,9 @@ export class DealProvider {
   /** listens; resolves with the port */
   async start(): Promise<number> {
     const server = createServer((req, res) => void this.handle(req, res))
+    // a large file on a slow link may take longer than Node's default 5-minute limit of a whole
+    // request; a stalled upload is cut by its idle time instead (upload)
+    server.requestTimeout = 0
     this.server = server
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject)
@@ -239,6 +246,8 @@ export class DealProvider {
   private async upload(id: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
     const deal = await this.uploadable(id, req)
     this.uploading.add(id)
+    const idleMs = this.o.uploadIdleMs ?? DEFAULT_UPLOAD_IDLE_MS
+    req.socket.setTimeout(idleMs, () => req.destroy(new DealAgentError('BAD_REQUEST', `deal ${id}: no bytes for ${idleMs} ms; upload cut`)))
     try {
       this.o.log(`deal ${id}: receiving ${deal.size} bytes from ${deal.client}`)
       await this.o.store.receive(id, { root: deal.root, size: deal.size }, req)
@@ -260,6 +269,7 @@ export class DealProvider {
       this.o.log(`deal ${id}: upload refused: ${(e as Error).message}`)
       throw e
     } finally {
+      req.socket.setTimeout(0)
       this.uploading.delete(id)
     }
   }

@@ -93,7 +93,7 @@ class MemoryChain implements DealChain {
   }
 }
 
-async function setUp(t: Test, opts: { maxBytes?: number; maxUploads?: number } = {}) {
+async function setUp(t: Test, opts: { maxBytes?: number; maxUploads?: number; uploadIdleMs?: number } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'nfc-deal-agent-'))
   t.teardown(() => rmSync(dir, { recursive: true, force: true }))
   const chain = new MemoryChain()
@@ -107,6 +107,7 @@ async function setUp(t: Test, opts: { maxBytes?: number; maxUploads?: number } =
     port: 0,
     maxBytes: opts.maxBytes ?? 1 << 30,
     maxUploads: opts.maxUploads ?? 4,
+    uploadIdleMs: opts.uploadIdleMs,
     log: (l) => lines.push(l),
     pollMs: 3_600_000,
   })
@@ -320,6 +321,28 @@ t.test('uploads at once beyond --max-uploads are refused BUSY', async (t) => {
     'the second upload refused BUSY',
   )
   t.pass('the second upload is refused while the first is in progress')
+})
+
+t.test('a stalled upload is cut after its idle time: its slot is freed and nothing of it is kept', async (t) => {
+  const { chain, store, endpoint, file, lines } = await setUp(t, { maxUploads: 1, uploadIdleMs: 400 })
+  const path = file('in.bin', randomBytes(CHUNK_BYTES * 2))
+  const tree = await treeOfFile(path)
+  const first = chain.post(tree.root, tree.size)
+  const second = chain.post(tree.root, tree.size)
+  const { request } = await import('node:http')
+  const stalled = request(`${endpoint}/deals/${first}`, { method: 'PUT', headers: { 'content-length': tree.size } })
+  const cut = new Promise<string>((resolve) => {
+    stalled.on('error', (e) => resolve(`error ${(e as NodeJS.ErrnoException).code ?? e.message}`))
+    stalled.on('response', (r) => resolve(`status ${r.statusCode}`))
+  })
+  stalled.write(Buffer.alloc(100))
+  t.teardown(() => stalled.destroy())
+  t.match(await cut, /ECONNRESET|socket hang up|status 4/, 'the stalled client is cut')
+  await uploadFile(endpoint, second, path)
+  t.equal(chain.deals.get(second)!.status, 'active', 'the freed slot takes the next upload')
+  t.equal(chain.deals.get(first)!.status, 'posted', 'the stalled deal is not accepted')
+  t.equal(store.get(first), null, 'nothing of the stalled upload is kept')
+  t.match(lines.join('\n'), new RegExp(`deal ${first}: upload refused: .*no bytes for 400 ms`), 'the cut is logged')
 })
 
 t.test('a download whose chunk is corrupt on disk is refused and leaves no file', async (t) => {
