@@ -147,17 +147,26 @@ export class BlockStore {
 
   /**
    * Snapshot sync's history: blocks below the pivot, verified by their links and signatures but
-   * never executed, so stored without receipts (their receipts, address and log index entries are
-   * absent: eth_getTransactionReceipt answers null for their transactions). Header, body, the
-   * canonical number index and the transaction lookup, in one batch; the head does not move.
+   * never executed. Header, body, the canonical number index and the transaction lookup, and —
+   * when `receiptsOf` has a block's receipts (downloaded and checked against its receiptsRoot) —
+   * its receipts, receipt records, address and log index entries, as an executed block has; a
+   * block without them answers null to eth_getTransactionReceipt. One batch; the head does not move.
    */
-  async commitHistory(blocks: readonly Block[]): Promise<void> {
+  async commitHistory(blocks: readonly Block[], receiptsOf?: (block: Block) => TxReceipt[] | undefined): Promise<void> {
     const ops: BatchOp[] = []
-    for (const { header, hash, transactions, confirmations } of blocks) {
+    for (const block of blocks) {
+      const { header, hash, transactions, confirmations } = block
       ops.push({ type: 'put', key: key(P.header, hash), value: encodeHeader(header) })
       ops.push({ type: 'put', key: key(P.body, hash), value: encodeBody(transactions, confirmations) })
-      ops.push({ type: 'put', key: key(P.number, u64(header.number)), value: hash })
-      transactions.forEach((tx, i) => ops.push({ type: 'put', key: key(P.tx, tx.hash()), value: concatBytes(hash, u32(i)) }))
+      const receipts = receiptsOf?.(block)
+      if (receipts === undefined) {
+        ops.push({ type: 'put', key: key(P.number, u64(header.number)), value: hash })
+        transactions.forEach((tx, i) => ops.push({ type: 'put', key: key(P.tx, tx.hash()), value: concatBytes(hash, u32(i)) }))
+        continue
+      }
+      ops.push({ type: 'put', key: key(P.receipts, hash), value: encodeReceipts(receipts) })
+      receiptRecordsOf(block, receipts).forEach((rec, i) => ops.push({ type: 'put', key: key(P.receiptRecord, hash, u32(i)), value: encodeReceiptRecord(rec) }))
+      ops.push(...indexOps(block, receipts))
     }
     await this.db.batch(ops as never)
     for (const b of blocks) this.cacheHeader(b.hash, b.header)
@@ -174,7 +183,13 @@ export class BlockStore {
     for (let n = 1n; n <= to; n++) {
       const hash = await this.getHashByNumber(n)
       if (hash === undefined) continue
-      for (const tx of (await this.getTransactions(hash)) ?? []) ops.push({ type: 'del', key: key(P.tx, tx.hash()) })
+      const receipts = await this.getReceipts(hash)
+      const block = receipts === undefined ? undefined : await this.getBlock(hash)
+      if (block !== undefined && receipts !== undefined) {
+        // stored with its downloaded receipts: their records and every index entry go too
+        ops.push(...unindexOps(block, receipts), { type: 'del', key: key(P.receipts, hash) })
+        receipts.forEach((_, i) => ops.push({ type: 'del', key: key(P.receiptRecord, hash, u32(i)) }))
+      } else for (const tx of (await this.getTransactions(hash)) ?? []) ops.push({ type: 'del', key: key(P.tx, tx.hash()) })
       ops.push({ type: 'del', key: key(P.header, hash) }, { type: 'del', key: key(P.body, hash) }, { type: 'del', key: key(P.number, u64(n)) })
       this.headerCache.delete(Buffer.from(hash).toString('hex'))
       removed++
@@ -246,6 +261,11 @@ export class BlockStore {
 
   async hasBlock(hash: Uint8Array): Promise<boolean> {
     return (await this.getHeader(hash)) !== undefined
+  }
+
+  /** a block's receipts as stored (encodeReceipts), undecoded: what snapshot sync serves */
+  getEncodedReceipts(hash: Uint8Array): Promise<Uint8Array | undefined> {
+    return this.db.get(key(P.receipts, hash))
   }
 
   async getReceipts(hash: Uint8Array): Promise<TxReceipt[] | undefined> {

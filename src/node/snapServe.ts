@@ -1,6 +1,7 @@
 /**
  * The serving side of snapshot sync (DESIGN §10): account ranges, storage ranges and contract
- * codes from the state this node holds, for the P2P layer's SnapProtocol.
+ * codes from the state this node holds, and blocks' receipts from its block store (any block it
+ * has receipts of, a snap-synced node's downloaded history included), for the P2P layer's SnapProtocol.
  *
  * Only the state roots of canonical blocks whose state is kept are served — the last
  * STATE_BLOCKS_KEPT blocks and the last final one on a pruning node (every block on an archive
@@ -82,6 +83,18 @@ export function snapServer(chain: Blockchain, logger: Logger): SnapServer {
         if (bytes >= maxBytes) break
       }
       return codes
+    },
+    async receipts(hashes, maxBytes) {
+      const out: Uint8Array[] = []
+      let bytes = 0
+      for (const h of hashes) {
+        const encoded = await chain.store.getEncodedReceipts(h)
+        if (encoded === undefined) break
+        out.push(encoded)
+        bytes += encoded.length
+        if (bytes >= maxBytes) break
+      }
+      return out
     },
   }
 }

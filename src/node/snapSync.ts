@@ -4,7 +4,9 @@
  *
  *   1. downloads the blocks up to the peer's head (GetBlocks) and checks each: number, link to its
  *      parent (from our own genesis), producer signature, transactions and confirmations roots —
- *      they are stored as history, never executed (no receipts below the pivot);
+ *      they are stored as history, never executed — and their receipts (GetReceipts), each block's
+ *      checked against its receiptsRoot (./snapReceipts.ts), so old transactions keep their
+ *      receipts, logs and address index on the synced node;
  *   2. picks the pivot: the highest block built on by ⌊2W/3⌋+1 distinct producers (W: the genesis
  *      witnesses per round) — final by their confirmations (a producer's block confirms its
  *      ancestors) — without state, the client cannot know the schedule, so this is re-checked
@@ -23,6 +25,7 @@
 import { RLP } from '@ethereumjs/rlp'
 import { bytesToHex, KECCAK256_NULL, KECCAK256_RLP } from '@ethereumjs/util'
 import { decodeBlock, type Block } from '../chain/block.js'
+import { encodeReceipts, type TxReceipt } from '../chain/receipt.js'
 import type { Db } from '../chain/db/level.js'
 import { verifyBodyRoots } from '../chain/blocks/verifyBody.js'
 import { quorum } from '../chain/finality.js'
@@ -30,13 +33,14 @@ import { equalBytes, verifyHeaderSignature } from '../chain/header.js'
 import { readWitnesses } from '../consensus/dpos/views.js'
 import { core } from '../core/index.js'
 import type { Network, PeerInfo } from '../p2p/network.js'
-import { SNAP_MAX_ANSWER_BYTES, SNAP_MAX_CODE_HASHES, type RangeAnswer } from '../p2p/snapMessages.js'
+import { SNAP_MAX_ANSWER_BYTES, SNAP_MAX_CODE_HASHES, SNAP_MAX_RECEIPT_BLOCKS, type RangeAnswer } from '../p2p/snapMessages.js'
 import { RangeTrieBuilder, nextKey, verifyRange } from '../state/snapRange.js'
 import { TrieNodeStore } from '../state/trieNodeStore.js'
 import { NfcError } from '../util/errors.js'
 import type { Logger } from '../util/logger.js'
 import type { Blockchain, Head } from './blockchain.js'
 import { NodeErrorCode } from './errors.js'
+import { checkedReceipts, ReceiptsRefused } from './snapReceipts.js'
 
 /** a peer at least this far ahead of an empty chain is snapshot-synced from; nearer ones are replayed */
 export const SNAP_MIN_BLOCKS_AHEAD = 128n
@@ -56,11 +60,22 @@ const STORAGE_ROOT = 2
 const CODE_HASH = 3
 /** contract code is stored in the trie's key space under `c ‖ codeHash` (ethereumjs prefixCodeHashes) */
 const CODE_KEY_PREFIX = '63'
+/** the receipts of a block without transactions: the empty list, as the block store encodes it */
+const EMPTY_RECEIPTS = encodeReceipts([])
 
 /** The network calls snapshot sync makes (Network implements them). */
 export type SnapNetwork = Pick<
   Network,
-  'peers' | 'on' | 'off' | 'requestBlocksOf' | 'requestAccountRange' | 'requestStorageRange' | 'requestByteCodes' | 'penalizeProof' | 'releaseSync'
+  | 'peers'
+  | 'on'
+  | 'off'
+  | 'requestBlocksOf'
+  | 'requestReceipts'
+  | 'requestAccountRange'
+  | 'requestStorageRange'
+  | 'requestByteCodes'
+  | 'penalizeProof'
+  | 'releaseSync'
 >
 
 export interface SnapSyncOptions {
@@ -82,10 +97,12 @@ export interface SnapSyncOptions {
 
 /** What the sync has done so far (progress lines, the summary). */
 export interface SnapProgress {
+  /** receipts of the history's transactions downloaded and checked */
+  receipts: number
   accounts: number
   slots: number
   codes: number
-  /** bytes of leaves and codes downloaded */
+  /** bytes of receipts, leaves and codes downloaded */
   bytes: number
 }
 
@@ -112,7 +129,7 @@ export class SnapSync {
   private waitTimer: NodeJS.Timeout | undefined
   private target = 0n
   private readonly failed = new Set<string>()
-  private readonly progress: SnapProgress = { accounts: 0, slots: 0, codes: 0, bytes: 0 }
+  private readonly progress: SnapProgress = { receipts: 0, accounts: 0, slots: 0, codes: 0, bytes: 0 }
   private readonly now: () => number
   private readonly onPeer = (p: PeerInfo) => this.consider(p)
 
@@ -232,27 +249,71 @@ export class SnapSync {
     logger.info('snapshot sync started', { peer: peer.id, target })
     let parent: Head = { hash: chain.genesisHash, header: (await chain.headerByNumber(0n))!.header }
     const held: Block[] = []
+    /** the checked receipts of the held blocks, by block */
+    const receipts = new Map<Block, TxReceipt[]>()
+    const commit = (blocks: Block[]) => chain.store.commitHistory(blocks, (b) => receipts.get(b))
     let lastLog = this.now()
     for (let from = 1n; from <= target;) {
       const count = Number(target - from + 1n < BigInt(HISTORY_BATCH_BLOCKS) ? target - from + 1n : BigInt(HISTORY_BATCH_BLOCKS))
       const raw = await this.o.network.requestBlocksOf(peer.id, from, count)
       if (raw.length === 0) throw new PeerFailed(`no blocks from ${from}`)
+      const batch: Block[] = []
       for (const encoded of raw) {
         const block = this.checkedBlock(peer, encoded, parent)
-        held.push(block)
+        batch.push(block)
         parent = { hash: block.hash, header: block.header }
       }
-      if (held.length > PIVOT_WINDOW_BLOCKS) await chain.store.commitHistory(held.splice(0, held.length - PIVOT_WINDOW_BLOCKS))
+      await this.downloadReceipts(peer, batch, receipts)
+      held.push(...batch)
+      if (held.length > PIVOT_WINDOW_BLOCKS) {
+        const stored = held.splice(0, held.length - PIVOT_WINDOW_BLOCKS)
+        await commit(stored)
+        for (const b of stored) receipts.delete(b)
+      }
       from += BigInt(raw.length)
       if (this.now() - lastLog >= PROGRESS_INTERVAL_MS) {
         lastLog = this.now()
-        logger.info('snapshot sync: blocks', { at: from - 1n, target })
+        logger.info('snapshot sync: blocks', { at: from - 1n, target, receipts: this.progress.receipts })
       }
     }
     const index = this.pivotIndex(held)
-    await chain.store.commitHistory(held.slice(0, index + 1))
+    await commit(held.slice(0, index + 1))
     const pivot = held[index]!
     return { hash: pivot.hash, header: pivot.header }
+  }
+
+  /**
+   * The receipts of `blocks` (those with transactions: an empty block's are the empty list, its
+   * root checked too), each block's checked against its header (./snapReceipts.ts) and put in
+   * `into`; a peer whose receipts are not the block's is banned, one that does not have them fails.
+   */
+  private async downloadReceipts(peer: PeerInfo, blocks: Block[], into: Map<Block, TxReceipt[]>): Promise<void> {
+    const take = (block: Block, encoded: Uint8Array) => {
+      try {
+        into.set(block, checkedReceipts(block, encoded))
+      } catch (e) {
+        if (!(e instanceof ReceiptsRefused)) throw e
+        this.refuse(peer, e.message)
+      }
+      this.progress.receipts += block.transactions.length
+      this.progress.bytes += encoded.length
+    }
+    const wanted: Block[] = []
+    for (const b of blocks) {
+      if (b.transactions.length === 0) take(b, EMPTY_RECEIPTS)
+      else wanted.push(b)
+    }
+    while (wanted.length > 0) {
+      const asked = wanted.slice(0, SNAP_MAX_RECEIPT_BLOCKS)
+      const answer = await this.o.network.requestReceipts(
+        peer.id,
+        asked.map((b) => b.hash),
+      )
+      if (answer.length === 0) throw new PeerFailed(`no receipts of block ${asked[0]!.header.number}`)
+      if (answer.length > asked.length) this.refuse(peer, `${answer.length} receipt lists for ${asked.length} blocks asked`)
+      answer.forEach((encoded, i) => take(asked[i]!, encoded))
+      wanted.splice(0, answer.length)
+    }
   }
 
   /** decodes a block and checks it follows `parent` and is signed by its producer; bans the peer otherwise */

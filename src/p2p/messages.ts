@@ -55,6 +55,10 @@ export const MessageType = {
   GetByteCodes: 0x20,
   /** the answer: the codes held, in the order asked */
   ByteCodes: 0x21,
+  /** snapshot sync: the receipts of blocks by hash (the history below the pivot is never executed) */
+  GetReceipts: 0x22,
+  /** the answer: each block's receipts (the stored encoding), in the order asked, as many as held and fit */
+  Receipts: 0x23,
 } as const
 export type MessageType = (typeof MessageType)[keyof typeof MessageType]
 
@@ -103,6 +107,10 @@ export const MAX_PAYLOAD: Readonly<Record<MessageType, number>> = {
   [MessageType.GetByteCodes]: 64 * 33 + 32,
   // codes up to the answer budget, at least one whole code (EIP-170: 24 KiB; no limit here beyond the payload)
   [MessageType.ByteCodes]: 4 * MiB,
+  // request id + up to SNAP_MAX_RECEIPT_BLOCKS block hashes of 33 bytes + list headers
+  [MessageType.GetReceipts]: 128 * 33 + 32,
+  // receipts up to the answer budget, at least one whole block's (its logs are bounded by the gas limit only)
+  [MessageType.Receipts]: 16 * MiB,
 }
 
 /** the largest payload of any type: the WebSocket layer's own maxPayload is this + header */

@@ -451,6 +451,11 @@ export class Network extends EventEmitter {
     return this.snap.requestByteCodes(this.peerState(peerId), hashes)
   }
 
+  /** blocks' receipts by hash, encoded (unchecked: the snapshot sync checks them against the receipts roots) */
+  requestReceipts(peerId: string, hashes: Uint8Array[]): Promise<Uint8Array[]> {
+    return this.snap.requestReceipts(this.peerState(peerId), hashes)
+  }
+
   /** consecutive canonical blocks [from, from+count) of a peer (the snapshot sync's header download; range sync held) */
   requestBlocksOf(peerId: string, from: bigint, count: number): Promise<Uint8Array[]> {
     return this.requestBlocks(this.peerState(peerId), { from, count: Math.max(1, Math.min(count, MAX_GET_BLOCKS)) })

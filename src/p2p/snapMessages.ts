@@ -9,6 +9,8 @@
  *   StorageRange    = [id, available, [[hashedSlot, valueRlp], …], [proofNode, …]]
  *   GetByteCodes    = [id, [codeHash, …]]                 1..SNAP_MAX_CODE_HASHES hashes
  *   ByteCodes       = [id, [code, …]]                     the codes held, in the order asked
+ *   GetReceipts     = [id, [blockHash, …]]                1..SNAP_MAX_RECEIPT_BLOCKS hashes
+ *   Receipts        = [id, [receipts, …]]                 each block's receipts RLP, in the order asked
  *
  * `available` is 0 when the server no longer (or never) had the state root: a pruning node keeps
  * the state of its last 128 blocks and of its last final block only. The leaves and proof are
@@ -21,6 +23,8 @@ import { MAX_PAYLOAD, MessageType, badMessage, decodeBytes, decodeList, decodeUi
 export const SNAP_MAX_ANSWER_BYTES = 512 * 1024
 /** the most code hashes in one GetByteCodes */
 export const SNAP_MAX_CODE_HASHES = 64
+/** the most block hashes in one GetReceipts (a history batch's worth) */
+export const SNAP_MAX_RECEIPT_BLOCKS = 128
 /** the most proof nodes in one answer: two paths of at most 65 nodes (64 nibbles and the root) */
 export const SNAP_MAX_PROOF_NODES = 130
 /** a trie key (hashed address or slot), a root or a code hash: 32 bytes */
@@ -58,6 +62,18 @@ export interface GetByteCodes {
 export interface ByteCodes {
   id: bigint
   codes: Uint8Array[]
+}
+
+export interface GetReceipts {
+  id: bigint
+  /** block hashes */
+  hashes: Uint8Array[]
+}
+
+export interface Receipts {
+  id: bigint
+  /** per block asked, in order, as many as the server holds and fit: its receipts as the block store encodes them (src/chain/receipt.ts) */
+  receipts: Uint8Array[]
 }
 
 type Request = typeof MessageType.GetAccountRange | typeof MessageType.GetStorageRange
@@ -149,7 +165,33 @@ export function decodeByteCodes(payload: Uint8Array): ByteCodes {
   return { id: decodeUint(t, f[0], 'id', 8), codes: list.map((c: unknown, i) => decodeBytes(t, c, `code ${i}`, undefined, MAX_PAYLOAD[t])) }
 }
 
-function hash(t: Request | Answer | typeof MessageType.GetByteCodes, b: unknown, field: string): Uint8Array {
+export function encodeGetReceipts(r: GetReceipts): Uint8Array {
+  return RLP.encode([r.id, r.hashes])
+}
+
+export function decodeGetReceipts(payload: Uint8Array): GetReceipts {
+  const t = MessageType.GetReceipts
+  const f = decodeList(t, payload, 2)
+  const list = f[1]
+  if (!Array.isArray(list)) badMessage(t, 'hashes is not a list')
+  if (list.length === 0 || list.length > SNAP_MAX_RECEIPT_BLOCKS) badMessage(t, `${list.length} hashes, want 1..${SNAP_MAX_RECEIPT_BLOCKS}`)
+  return { id: decodeUint(t, f[0], 'id', 8), hashes: list.map((h: unknown, i) => hash(t, h, `hash ${i}`)) }
+}
+
+export function encodeReceiptsAnswer(a: Receipts): Uint8Array {
+  return RLP.encode([a.id, a.receipts])
+}
+
+export function decodeReceiptsAnswer(payload: Uint8Array): Receipts {
+  const t = MessageType.Receipts
+  const f = decodeList(t, payload, 2)
+  const list = f[1]
+  if (!Array.isArray(list)) badMessage(t, 'receipts is not a list')
+  if (list.length > SNAP_MAX_RECEIPT_BLOCKS) badMessage(t, `${list.length} blocks of receipts, at most ${SNAP_MAX_RECEIPT_BLOCKS}`)
+  return { id: decodeUint(t, f[0], 'id', 8), receipts: list.map((r: unknown, i) => decodeBytes(t, r, `receipts ${i}`, undefined, MAX_PAYLOAD[t])) }
+}
+
+function hash(t: Request | Answer | typeof MessageType.GetByteCodes | typeof MessageType.GetReceipts, b: unknown, field: string): Uint8Array {
   return decodeBytes(t, b, field, HASH_BYTES)
 }
 

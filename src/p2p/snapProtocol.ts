@@ -1,8 +1,9 @@
 /**
  * Snapshot sync over the P2P protocol, both sides (DESIGN §10): a full node answers
- * GetAccountRange / GetStorageRange / GetByteCodes from the state it holds (through the
+ * GetAccountRange / GetStorageRange / GetByteCodes from the state it holds, and GetReceipts from
+ * the receipts it stored (through the
  * `SnapServer` the node implements), and a syncing node sends them and matches the answers by
- * request id. The network service (network.ts) hands the six message types here.
+ * request id. The network service (network.ts) hands the eight message types here.
  *
  * Serving is bounded: at most SNAP_MAX_ANSWER_BYTES of leaves or codes per answer whatever the
  * request asks, and at most MAX_QUEUED_SNAP_SERVES requests of one peer queued (more is
@@ -22,13 +23,17 @@ import {
   decodeByteCodes,
   decodeGetAccountRange,
   decodeGetByteCodes,
+  decodeGetReceipts,
   decodeGetStorageRange,
+  decodeReceiptsAnswer,
   decodeStorageRange,
   encodeByteCodes,
   encodeGetAccountRange,
   encodeGetByteCodes,
+  encodeGetReceipts,
   encodeGetStorageRange,
   encodeRangeAnswer,
+  encodeReceiptsAnswer,
   type GetAccountRange,
   type GetStorageRange,
   type RangeAnswer,
@@ -47,6 +52,8 @@ export interface SnapServer {
   storageRange(root: Uint8Array, account: Uint8Array, origin: Uint8Array, maxBytes: number): Promise<SnapRange | undefined>
   /** the codes held of `hashes`, in order, up to about `maxBytes` (at least one) */
   byteCodes(hashes: Uint8Array[], maxBytes: number): Promise<Uint8Array[]>
+  /** the stored receipts (encoded) of the blocks `hashes`, in order, stopping at the first not held or past about `maxBytes` (at least one) */
+  receipts(hashes: Uint8Array[], maxBytes: number): Promise<Uint8Array[]>
 }
 
 /** what this module needs of a peer (the network's per-peer state) */
@@ -65,6 +72,8 @@ export const SNAP_MESSAGE_TYPES: ReadonlySet<number> = new Set([
   MessageType.StorageRange,
   MessageType.GetByteCodes,
   MessageType.ByteCodes,
+  MessageType.GetReceipts,
+  MessageType.Receipts,
 ])
 
 /** snapshot requests of one peer queued for serving; more is flooding */
@@ -74,7 +83,7 @@ const TIMEOUT_PENALTY = 20
 /** a proof that does not hold: one is enough to ban (like an invalid block) */
 export const INVALID_PROOF_PENALTY = 100
 
-type AnswerType = typeof MessageType.AccountRange | typeof MessageType.StorageRange | typeof MessageType.ByteCodes
+type AnswerType = typeof MessageType.AccountRange | typeof MessageType.StorageRange | typeof MessageType.ByteCodes | typeof MessageType.Receipts
 
 interface Pending {
   type: AnswerType
@@ -120,6 +129,7 @@ export class SnapProtocol {
       case MessageType.GetAccountRange:
       case MessageType.GetStorageRange:
       case MessageType.GetByteCodes:
+      case MessageType.GetReceipts:
         return this.serve(peer, type, payload)
       case MessageType.AccountRange:
         return this.answer(peer, type, payload, decodeAccountRange)
@@ -127,6 +137,8 @@ export class SnapProtocol {
         return this.answer(peer, type, payload, decodeStorageRange)
       case MessageType.ByteCodes:
         return this.answer(peer, type, payload, decodeByteCodes)
+      case MessageType.Receipts:
+        return this.answer(peer, type, payload, decodeReceiptsAnswer)
     }
   }
 
@@ -153,6 +165,12 @@ export class SnapProtocol {
   async requestByteCodes(peer: SnapPeer, hashes: Uint8Array[]): Promise<Uint8Array[]> {
     const a = await this.request<{ codes: Uint8Array[] }>(peer, MessageType.GetByteCodes, MessageType.ByteCodes, (id) => encodeGetByteCodes({ id, hashes }))
     return a.codes
+  }
+
+  /** blocks' receipts by block hash, encoded, in the order asked, as many as the peer holds (checking them is the caller's) */
+  async requestReceipts(peer: SnapPeer, hashes: Uint8Array[]): Promise<Uint8Array[]> {
+    const a = await this.request<{ receipts: Uint8Array[] }>(peer, MessageType.GetReceipts, MessageType.Receipts, (id) => encodeGetReceipts({ id, hashes }))
+    return a.receipts
   }
 
   /** a snapshot answer that proved invalid: drop and ban the peer */
@@ -201,7 +219,7 @@ export class SnapProtocol {
 
   private serve(
     peer: SnapPeer,
-    type: typeof MessageType.GetAccountRange | typeof MessageType.GetStorageRange | typeof MessageType.GetByteCodes,
+    type: typeof MessageType.GetAccountRange | typeof MessageType.GetStorageRange | typeof MessageType.GetByteCodes | typeof MessageType.GetReceipts,
     payload: Uint8Array,
   ): void {
     let work: () => Promise<void>
@@ -240,6 +258,13 @@ export class SnapProtocol {
       return async () => {
         const range = await server?.storageRange(r.root, r.account, r.origin, Math.min(r.maxBytes, SNAP_MAX_ANSWER_BYTES))
         send(MessageType.StorageRange, encodeRangeAnswer(range === undefined ? unavailable(r.id) : { id: r.id, available: true, ...range }))
+      }
+    }
+    if (type === MessageType.GetReceipts) {
+      const r = decodeGetReceipts(payload)
+      return async () => {
+        const receipts = (await server?.receipts(r.hashes, SNAP_MAX_ANSWER_BYTES)) ?? []
+        send(MessageType.Receipts, encodeReceiptsAnswer({ id: r.id, receipts }))
       }
     }
     const r = decodeGetByteCodes(payload)

@@ -1,7 +1,7 @@
 /**
  * Issue 17, done-when: a node snap-syncs from a peer on a 1,500-block chain with 2,000 funded
  * accounts (and a contract with code and storage), reaches the head, and every sampled balance,
- * code and storage slot matches the source's; a corrupted range proof from a peer is refused and
+ * code and storage slot matches the source's, as do the receipts of the history below the pivot; a corrupted range proof from a peer is refused and
  * the peer banned.
  *
  * The chain is made in-process first (back-dated slots, so the test does not wait 1,500 s; the
@@ -121,9 +121,22 @@ t.test('snapshot sync from a peer on a 1,500-block chain', async (t) => {
     // block by block from the pivot to the head, and following
     const aHead = await headOf(a.url)
     await waitShowing(t, b, async () => (await headOf(b.url)) >= aHead, 'the snap-synced node to reach the source head')
-    // the history below the pivot was never replayed: its transactions have no receipts here
+    // the history below the pivot was never replayed, but its receipts were downloaded and checked
+    t.match(b.stderr(), /snapshot sync finished .*receipts=(\d+)/, 'the summary counts the receipts')
+    t.ok(Number(/snapshot sync finished .*receipts=(\d+)/.exec(b.stderr())?.[1]) >= ACCOUNTS, 'at least one receipt per funding transfer')
     const early = await rpc<{ transactions: string[] }>(a.url, 'eth_getBlockByNumber', ['0x3', false])
-    t.equal(await rpc(b.url, 'eth_getTransactionReceipt', [early.transactions[0]]), null, 'no receipt for a block below the pivot')
+    t.ok(early.transactions.length > 0, 'block 3 has transactions')
+    t.same(
+      await rpc(b.url, 'eth_getTransactionReceipt', [early.transactions[0]]),
+      await rpc(a.url, 'eth_getTransactionReceipt', [early.transactions[0]]),
+      "the receipt of a transaction below the pivot is the source's",
+    )
+    t.same(await rpc(b.url, 'eth_getBlockReceipts', ['0x3']), await rpc(a.url, 'eth_getBlockReceipts', ['0x3']), "a history block's receipts are the source's")
+    t.same(
+      await rpc(b.url, 'nfc_getTransactionsByAddress', [sender.address, { limit: 5 }]).catch((e: Error) => e.message),
+      await rpc(a.url, 'nfc_getTransactionsByAddress', [sender.address, { limit: 5 }]).catch((e: Error) => e.message),
+      "the address index of the history is the source's",
+    )
     // inside the 128 blocks a pruning node keeps, but below the pivot: never held here
     const below = pivot - 2
     await t.rejects(
@@ -190,7 +203,11 @@ t.test('snapshot sync from a peer on a 1,500-block chain', async (t) => {
         p.once('close', resolve)
         p.on('message', (m) => {
           // the syncing node's requests go to the source; gossip and the rest stay here
-          if ([MessageType.GetBlocks, MessageType.GetAccountRange, MessageType.GetStorageRange, MessageType.GetByteCodes].includes(m.type as never))
+          if (
+            [MessageType.GetBlocks, MessageType.GetReceipts, MessageType.GetAccountRange, MessageType.GetStorageRange, MessageType.GetByteCodes].includes(
+              m.type as never,
+            )
+          )
             upstream!.send(m.type, m.payload)
         })
       })
@@ -206,7 +223,8 @@ t.test('snapshot sync from a peer on a 1,500-block chain', async (t) => {
           tampered++
         }
         downstream.send(m.type, encodeRangeAnswer(answer))
-      } else if ([MessageType.Blocks, MessageType.StorageRange, MessageType.ByteCodes].includes(m.type as never)) downstream.send(m.type, m.payload)
+      } else if ([MessageType.Blocks, MessageType.Receipts, MessageType.StorageRange, MessageType.ByteCodes].includes(m.type as never))
+        downstream.send(m.type, m.payload)
     })
 
     const d = await startNode({

@@ -9,7 +9,7 @@ import { hexToBytes } from '@ethereumjs/util'
 import { core } from '../../../src/core/index.js'
 import { BanReason } from '../../../src/p2p/connectionGate.js'
 import { MessageType, type ChainMessageType } from '../../../src/p2p/messages.js'
-import { encodeGetAccountRange, encodeRangeAnswer } from '../../../src/p2p/snapMessages.js'
+import { encodeGetAccountRange, encodeGetReceipts, encodeRangeAnswer, SNAP_MAX_RECEIPT_BLOCKS } from '../../../src/p2p/snapMessages.js'
 import { INVALID_PROOF_PENALTY, SnapProtocol, type SnapPeer, type SnapServer } from '../../../src/p2p/snapProtocol.js'
 import { MptBatch, type NodeStore } from '../../../src/state/mptBatch.js'
 import { readRange, verifyRange } from '../../../src/state/snapRange.js'
@@ -54,6 +54,15 @@ async function setup() {
     accountRange: async (r, origin, maxBytes) => (Buffer.compare(r, root) === 0 ? readRange((k) => store.get(k), r, origin, maxBytes) : undefined),
     storageRange: async () => undefined,
     byteCodes: async (hashes) => hashes.map(() => Uint8Array.of(0x60, 0)),
+    // the receipts of the blocks whose hash starts with 0x01, up to the first one not held
+    receipts: async (hashes) => {
+      const held: Uint8Array[] = []
+      for (const h of hashes) {
+        if (h[0] !== 1) break
+        held.push(Uint8Array.of(0xc1, 0xc0))
+      }
+      return held
+    },
   }
   const clock = new ManualClock()
   const server = new SnapProtocol({ server: served, log: silentLogger, clock, timeoutMs: TIMEOUT_MS })
@@ -86,6 +95,18 @@ t.test('a root the server does not hold is answered "unavailable"; a node withou
   const back = await server.requestStorageRange(toClient, { root: ZERO, account: ZERO, origin: ZERO, maxBytes: 100 })
   t.equal(back.available, false)
   t.same(await server.requestByteCodes(toClient, [ZERO]), [], 'no codes')
+  t.same(await server.requestReceipts(toClient, [ZERO]), [], 'no receipts')
+})
+
+t.test('receipts are answered in the order asked, up to the first block not held', async (t) => {
+  const { client, server, toServer, toClient } = await setup()
+  const held = new Uint8Array(32).fill(1)
+  const answer = await client.requestReceipts(toServer, [held, held, ZERO, held])
+  t.same(answer, [Uint8Array.of(0xc1, 0xc0), Uint8Array.of(0xc1, 0xc0)], 'the two held before the gap')
+  server.onMessage(toClient, MessageType.GetReceipts, encodeGetReceipts({ id: 1n, hashes: [] }))
+  server.onMessage(toClient, MessageType.GetReceipts, encodeGetReceipts({ id: 2n, hashes: Array.from({ length: SNAP_MAX_RECEIPT_BLOCKS + 1 }, () => held) }))
+  t.match(toClient.penalties, [{ why: /0 hashes, want 1\.\.128/ }, { why: /129 hashes, want 1\.\.128/ }], 'no hash, or more than a batch, is a bad request')
+  t.same(toServer.penalties, [], 'an honest exchange costs the server nothing')
 })
 
 t.test('a bad request, an answer to no request and silence cost the peer score', async (t) => {
