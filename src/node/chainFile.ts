@@ -163,15 +163,19 @@ export async function importChain(opts: ImportOptions): Promise<ImportResult> {
     const header = parser.header
     node = await openNode({ ...opts, genesis: genesisFor(opts, header) })
     checkChain(node, header, opts)
+    const opened = node
     for (;;) {
-      for (const frame of pending) {
-        const outcome = await importFrame(node, frame, progress.number + 1n)
-        progress.blocks++
-        progress.number = outcome.number
-        if (outcome.kind === 'new') progress.newBlocks++
-        if (outcome.kind === 'side') sideBlocks++
-        opts.onBlock?.({ ...progress })
-      }
+      // the blocks of one read chunk move the final block once, at its end (Blockchain.deferFinality)
+      await opened.chain.deferFinality(async () => {
+        for (const frame of pending) {
+          const outcome = await importFrame(opened, frame, progress.number + 1n)
+          progress.blocks++
+          progress.number = outcome.number
+          if (outcome.kind === 'new') progress.newBlocks++
+          if (outcome.kind === 'side') sideBlocks++
+          opts.onBlock?.({ ...progress })
+        }
+      })
       const chunk = await nextChunk(chunks, opts.file, progress.number)
       if (chunk === undefined) break
       pending = parser.push(chunk)

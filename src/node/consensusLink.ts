@@ -186,6 +186,10 @@ export class ConsensusLink implements ChainAdapter {
   }
 
   /** only a proven-invalid block or confirmation costs the sender; a local fault never does */
+  deferFinality<T>(fn: () => Promise<T>): Promise<T> {
+    return this.o.chain.deferFinality(fn)
+  }
+
   isPeerFault(e: unknown): boolean {
     return isPeerFault(e)
   }

@@ -86,6 +86,8 @@ export interface ChainAdapter {
    *  throws (an Error, usually NfcError) when the block is invalid → sender penalised, if
    *  isPeerFault says the error proves it; any other throw is a local fault (logged only) */
   importBlock(encoded: Uint8Array): Promise<ImportResult>
+  /** runs a batch of imports (a range-sync answer) with the final block's synced write once at its end, not once per block */
+  deferFinality?<T>(fn: () => Promise<T>): Promise<T>
   /** a raw signed transaction from a peer; 'known' if already had; throws when invalid */
   addTransaction(raw: Uint8Array): Promise<'added' | 'known'>
   /** a witness confirmation; 'unknown-block' when we do not have the block yet; throws when invalid */
