@@ -24,14 +24,14 @@ Usage:
   nfc gov list [--rpc URL] [--json]
 
   propose   a change of a governed parameter (fuelPricePerGb, flowCapFactorBps, nfcPriceNb,
-            cnPledge, enPledge; N in the parameter's own unit: wei, NB wei or basis points,
+            cnPledge, enPledge, rnPledge; N in the parameter's own unit: wei, NB wei or basis points,
             within the bounds \`nfc gov list\` shows) or a grant of NFC from the shared pool to
             ADDRESS. The key's address must have NFC staked (voted) in Staking.
   vote      one vote per address and proposal while its vote is open, weighted by the NFC the
             key's address has staked
   list      the governed parameters (value in force, bounds, changes) and every proposal with
             its votes and status. An approved proposal is executed by the chain at the first
-            flow-cycle boundary after its vote and timelock.
+            flow-cycle boundary after its vote and timelock; list shows the block that did it.
 
 Options:
   --rpc URL             the node's JSON-RPC (default ${DEFAULT_RPC})
@@ -106,6 +106,8 @@ export interface ProposalRow {
   stake: bigint
   passing: boolean
   status: (typeof STATUS)[number]
+  /** the block that executed, rejected or failed it (0 while open) */
+  settledBlock: bigint
 }
 
 const governanceOf = (runner: JsonRpcProvider | Wallet): Contract => new Contract(SYSTEM_CONTRACTS.governance, governanceAbi as InterfaceAbi, runner)
@@ -218,6 +220,7 @@ async function readProposal(gov: Contract, id: bigint): Promise<ProposalRow> {
     stake,
     passing,
     status: STATUS[Number(status)] ?? 'open',
+    settledBlock: (await gov.getFunction('settledBlock')(id)) as bigint,
   }
 }
 
@@ -229,7 +232,7 @@ interface ParamsJson {
 
 /** What `list` shows: the status a reader cares about, from the stored one and the time. */
 function shownStatus(p: ProposalRow, nowMs: bigint): string {
-  if (p.status !== 'open') return p.status
+  if (p.status !== 'open') return `${p.status} at block ${p.settledBlock}`
   if (nowMs < p.endsMs) return 'voting'
   return p.passing ? 'approved (awaiting execution)' : 'defeated (awaiting settlement)'
 }
