@@ -12,6 +12,7 @@ import governanceAbi from '../execution/system/abi/IGovernance.json' with { type
 import { processIo, progressLine, UsageError, type CliIo } from './io.js'
 import { loadKeyFile } from './keyFile.js'
 import { normalizeRpcUrl } from './statusCommand.js'
+import { cliRpc, failureOf } from './rpcClient.js'
 
 const DEFAULT_RPC = 'http://127.0.0.1:8545'
 
@@ -111,18 +112,6 @@ export interface ProposalRow {
 }
 
 const governanceOf = (runner: JsonRpcProvider | Wallet): Contract => new Contract(SYSTEM_CONTRACTS.governance, governanceAbi as InterfaceAbi, runner)
-
-/** The revert reason of a failed call or transaction, else its message. */
-function reasonOf(e: unknown): string {
-  const err = e as { reason?: string | null; shortMessage?: string; message?: string; code?: string; cause?: { code?: string } }
-  if (typeof err.reason === 'string' && err.reason !== '') return err.reason
-  return err.shortMessage ?? err.message ?? String(e)
-}
-
-function unreachable(e: unknown): boolean {
-  const err = e as { code?: string; cause?: { code?: string }; message?: string }
-  return err.cause?.code === 'ECONNREFUSED' || /ECONNREFUSED|fetch failed/.test(String(err.message))
-}
 
 async function wallet(flags: Flags, io: CliIo, provider: JsonRpcProvider): Promise<Wallet> {
   const key = await loadKeyFile(requireKey(flags), flags['password-file'], io, '--key')
@@ -237,9 +226,9 @@ function shownStatus(p: ProposalRow, nowMs: bigint): string {
   return p.passing ? 'approved (awaiting execution)' : 'defeated (awaiting settlement)'
 }
 
-async function list(flags: Flags, io: CliIo, provider: JsonRpcProvider): Promise<number> {
+async function list(flags: Flags, io: CliIo, provider: JsonRpcProvider, url: string): Promise<number> {
   only('list', flags, ['rpc', 'json'])
-  const params = (await provider.send('nfc_getParams', [])) as ParamsJson
+  const params = await cliRpc(url).call<ParamsJson>('nfc_getParams', [])
   const gov = governanceOf(provider)
   const proposals: ProposalRow[] = []
   for (let id = 0n; id < BigInt(params.proposals); id++) proposals.push(await readProposal(gov, id))
@@ -293,7 +282,7 @@ export async function govCommand(argv: string[], io: CliIo = processIo()): Promi
     try {
       if (sub === 'propose') return await propose(flags, io, provider)
       if (sub === 'vote') return await vote(args, flags, io, provider)
-      if (sub === 'list') return await list(flags, io, provider)
+      if (sub === 'list') return await list(flags, io, provider, url)
       throw new UsageError(`unknown subcommand "${sub}" (propose, vote or list)`)
     } finally {
       provider.destroy()
@@ -303,7 +292,7 @@ export async function govCommand(argv: string[], io: CliIo = processIo()): Promi
       io.err(`nfc gov: ${e.message}\n\nRun \`nfc gov --help\` for the options.\n`)
       return 2
     }
-    io.err(`nfc gov ${sub}: ${unreachable(e) ? `no node answers at ${url}` : reasonOf(e)}\n`)
+    io.err(`nfc gov ${sub}: ${failureOf(e, url)}\n`)
     return 1
   }
 }
