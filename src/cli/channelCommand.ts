@@ -12,6 +12,7 @@ import { systemAbiJson } from '../util/systemAbi.js'
 import { loadKeyFile } from './keyFile.js'
 import { progressLine, UsageError } from './io.js'
 import { normalizeRpcUrl } from './statusCommand.js'
+import { cliRpc, failureOf, reasonOf } from './rpcClient.js'
 
 export const DEFAULT_CHANNEL_RPC = 'http://127.0.0.1:8545'
 /** how long a sent transaction may wait for its block before the command gives up, ms */
@@ -162,23 +163,8 @@ export function formatChannel(c: ChannelJson): string {
   )
 }
 
-class Rpc {
-  private id = 0
-  constructor(readonly url: string) {}
-  async call<T>(method: string, params: unknown[]): Promise<T> {
-    const res = await fetch(this.url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ jsonrpc: '2.0', id: ++this.id, method, params }),
-    })
-    const body = (await res.json()) as { result?: T; error?: { message?: string } }
-    if (body.error !== undefined) throw new Error(`${method}: ${body.error.message ?? 'error'}`)
-    return body.result as T
-  }
-}
-
 async function show(args: ChannelArgs, address: string | undefined, out: (s: string) => void): Promise<number> {
-  const rpc = new Rpc(args.rpc)
+  const rpc = cliRpc(args.rpc)
   if (args.id !== undefined) {
     const c = await rpc.call<ChannelJson | null>('flow_getChannel', [`0x${args.id.toString(16)}`])
     if (c === null) {
@@ -202,15 +188,9 @@ async function show(args: ChannelArgs, address: string | undefined, out: (s: str
   return 0
 }
 
-/** The revert reason of an ethers error (the contract's Error(string)), else its message. */
-function reasonOf(e: unknown): string {
-  const err = e as { reason?: string | null; shortMessage?: string; message?: string }
-  return err.reason ?? err.shortMessage ?? err.message ?? String(e)
-}
-
 async function send(args: ChannelArgs, key: Uint8Array, out: (s: string) => void): Promise<number> {
   // one plain request first: an unreachable node is reported as such, not as a refusal
-  const chainId = BigInt(await new Rpc(args.rpc).call<string>('eth_chainId', []))
+  const chainId = BigInt(await cliRpc(args.rpc).call<string>('eth_chainId', []))
   const provider = new JsonRpcProvider(args.rpc, Network.from(chainId), { staticNetwork: true, pollingInterval: 250 })
   try {
     const wallet = new Wallet(`0x${Buffer.from(key).toString('hex')}`, provider)
@@ -291,9 +271,7 @@ export async function channelCommand(argv: string[]): Promise<number> {
       return await show(args, args.address ?? (key === undefined ? undefined : new Wallet(`0x${Buffer.from(key).toString('hex')}`).address.toLowerCase()), out)
     return await send(args, key!, out)
   } catch (e) {
-    const err = e as Error & { cause?: { code?: string }; code?: string }
-    const refused = err.cause?.code === 'ECONNREFUSED' || err.code === 'ECONNREFUSED' || /ECONNREFUSED|fetch failed/.test(String(err.message))
-    process.stderr.write(`nfc flow channel ${args.action}: ${refused ? `no node answers at ${args.rpc}` : reasonOf(e)}\n`)
+    process.stderr.write(`nfc flow channel ${args.action}: ${failureOf(e, args.rpc)}\n`)
     return 1
   }
 }

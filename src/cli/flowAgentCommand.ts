@@ -16,6 +16,7 @@ import { SliceStore } from '../flowAgent/sliceStore.js'
 import { addressOfKey } from '../crypto/keystore.js'
 import { loadKeyFile } from './keyFile.js'
 import { progressLine, UsageError } from './io.js'
+import { isUnreachable } from './rpcClient.js'
 
 /** the agents' usage lines of `nfc flow --help` */
 export const AGENT_USAGE = `  nfc flow provide  --key FILE --listen HOST:PORT [--rpc URL] [--password-file FILE]
@@ -131,9 +132,7 @@ export async function flowAgentCommand(sub: 'provide' | 'consume' | 'providers',
     return await consume(values)
   } catch (e) {
     const usage = e instanceof UsageError
-    const err = e as Error & { cause?: { code?: string } }
-    const refused = err.cause?.code === 'ECONNREFUSED' || /ECONNREFUSED|fetch failed/.test(err.message)
-    process.stderr.write(`nfc flow ${sub}: ${refused ? `no node answers at ${values.rpc ?? 'http://127.0.0.1:8545'}` : err.message}\n`)
+    process.stderr.write(`nfc flow ${sub}: ${isUnreachable(e) ? `no node answers at ${values.rpc ?? 'http://127.0.0.1:8545'}` : (e as Error).message}\n`)
     return usage ? 2 : 1
   }
 }

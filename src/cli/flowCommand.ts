@@ -6,6 +6,7 @@
 import { parseArgs } from 'node:util'
 import { DEV_ACCOUNTS } from '../node/devAccounts.js'
 import { progressLine, UsageError } from './io.js'
+import { isUnreachable } from './rpcClient.js'
 import { CHEATS, CROWD_SESSIONS_PER_TICK, formatSummary, simulate, SPLIT_PARTS, type Cheat } from '../flowSim/simulate.js'
 import { AGENT_DETAILS, AGENT_USAGE } from './flowAgentCommand.js'
 
@@ -143,9 +144,7 @@ export async function flowCommand(argv: string[]): Promise<number> {
     return 0
   } catch (e) {
     progress.done()
-    const err = e as NodeJS.ErrnoException & { cause?: { code?: string } }
-    const refused = err.cause?.code === 'ECONNREFUSED' || /ECONNREFUSED|fetch failed/.test(String(err.message))
-    process.stderr.write(`nfc flow simulate: ${refused ? `no node answers at ${opts.rpc}` : err.message}\n`)
+    process.stderr.write(`nfc flow simulate: ${isUnreachable(e) ? `no node answers at ${opts.rpc}` : (e as Error).message}\n`)
     return 1
   }
 }

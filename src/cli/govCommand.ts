@@ -12,6 +12,7 @@ import governanceAbi from '../execution/system/abi/IGovernance.json' with { type
 import { processIo, progressLine, UsageError, type CliIo } from './io.js'
 import { loadKeyFile } from './keyFile.js'
 import { normalizeRpcUrl } from './statusCommand.js'
+import { cliRpc, failureOf } from './rpcClient.js'
 
 const DEFAULT_RPC = 'http://127.0.0.1:8545'
 
@@ -24,14 +25,14 @@ Usage:
   nfc gov list [--rpc URL] [--json]
 
   propose   a change of a governed parameter (fuelPricePerGb, flowCapFactorBps, nfcPriceNb,
-            cnPledge, enPledge; N in the parameter's own unit: wei, NB wei or basis points,
+            cnPledge, enPledge, rnPledge; N in the parameter's own unit: wei, NB wei or basis points,
             within the bounds \`nfc gov list\` shows) or a grant of NFC from the shared pool to
             ADDRESS. The key's address must have NFC staked (voted) in Staking.
   vote      one vote per address and proposal while its vote is open, weighted by the NFC the
             key's address has staked
   list      the governed parameters (value in force, bounds, changes) and every proposal with
             its votes and status. An approved proposal is executed by the chain at the first
-            flow-cycle boundary after its vote and timelock.
+            flow-cycle boundary after its vote and timelock; list shows the block that did it.
 
 Options:
   --rpc URL             the node's JSON-RPC (default ${DEFAULT_RPC})
@@ -106,21 +107,11 @@ export interface ProposalRow {
   stake: bigint
   passing: boolean
   status: (typeof STATUS)[number]
+  /** the block that executed, rejected or failed it (0 while open) */
+  settledBlock: bigint
 }
 
 const governanceOf = (runner: JsonRpcProvider | Wallet): Contract => new Contract(SYSTEM_CONTRACTS.governance, governanceAbi as InterfaceAbi, runner)
-
-/** The revert reason of a failed call or transaction, else its message. */
-function reasonOf(e: unknown): string {
-  const err = e as { reason?: string | null; shortMessage?: string; message?: string; code?: string; cause?: { code?: string } }
-  if (typeof err.reason === 'string' && err.reason !== '') return err.reason
-  return err.shortMessage ?? err.message ?? String(e)
-}
-
-function unreachable(e: unknown): boolean {
-  const err = e as { code?: string; cause?: { code?: string }; message?: string }
-  return err.cause?.code === 'ECONNREFUSED' || /ECONNREFUSED|fetch failed/.test(String(err.message))
-}
 
 async function wallet(flags: Flags, io: CliIo, provider: JsonRpcProvider): Promise<Wallet> {
   const key = await loadKeyFile(requireKey(flags), flags['password-file'], io, '--key')
@@ -218,6 +209,7 @@ async function readProposal(gov: Contract, id: bigint): Promise<ProposalRow> {
     stake,
     passing,
     status: STATUS[Number(status)] ?? 'open',
+    settledBlock: (await gov.getFunction('settledBlock')(id)) as bigint,
   }
 }
 
@@ -229,14 +221,14 @@ interface ParamsJson {
 
 /** What `list` shows: the status a reader cares about, from the stored one and the time. */
 function shownStatus(p: ProposalRow, nowMs: bigint): string {
-  if (p.status !== 'open') return p.status
+  if (p.status !== 'open') return `${p.status} at block ${p.settledBlock}`
   if (nowMs < p.endsMs) return 'voting'
   return p.passing ? 'approved (awaiting execution)' : 'defeated (awaiting settlement)'
 }
 
-async function list(flags: Flags, io: CliIo, provider: JsonRpcProvider): Promise<number> {
+async function list(flags: Flags, io: CliIo, provider: JsonRpcProvider, url: string): Promise<number> {
   only('list', flags, ['rpc', 'json'])
-  const params = (await provider.send('nfc_getParams', [])) as ParamsJson
+  const params = await cliRpc(url).call<ParamsJson>('nfc_getParams', [])
   const gov = governanceOf(provider)
   const proposals: ProposalRow[] = []
   for (let id = 0n; id < BigInt(params.proposals); id++) proposals.push(await readProposal(gov, id))
@@ -290,7 +282,7 @@ export async function govCommand(argv: string[], io: CliIo = processIo()): Promi
     try {
       if (sub === 'propose') return await propose(flags, io, provider)
       if (sub === 'vote') return await vote(args, flags, io, provider)
-      if (sub === 'list') return await list(flags, io, provider)
+      if (sub === 'list') return await list(flags, io, provider, url)
       throw new UsageError(`unknown subcommand "${sub}" (propose, vote or list)`)
     } finally {
       provider.destroy()
@@ -300,7 +292,7 @@ export async function govCommand(argv: string[], io: CliIo = processIo()): Promi
       io.err(`nfc gov: ${e.message}\n\nRun \`nfc gov --help\` for the options.\n`)
       return 2
     }
-    io.err(`nfc gov ${sub}: ${unreachable(e) ? `no node answers at ${url}` : reasonOf(e)}\n`)
+    io.err(`nfc gov ${sub}: ${failureOf(e, url)}\n`)
     return 1
   }
 }

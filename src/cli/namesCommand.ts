@@ -13,6 +13,7 @@ import { SYSTEM_CONTRACTS } from '../chain/systemAddresses.js'
 import { endpointProblem, nameProblem } from '../consensus/names/rules.js'
 import { processIo, UsageError, type CliIo } from './io.js'
 import { loadKeyFile } from './keyFile.js'
+import { cliRpc, reasonOf, RpcFailure, RpcUnreachable } from './rpcClient.js'
 import { normalizeRpcUrl, DEFAULT_STATUS_RPC } from './statusCommand.js'
 import type { NameRecord } from '../explorer/queries.js'
 
@@ -74,7 +75,6 @@ const UNIT_MS: Record<string, bigint> = { s: 1000n, m: 60_000n, h: 3_600_000n, d
 const MAX_UINT64 = 2n ** 64n - 1n
 /** list pages asked of nfc_listNames */
 const LIST_PAGE = 100
-const RPC_TIMEOUT_MS = 10_000
 
 /** `--term`: a whole number and a unit (s, m, h, d, y = 365 d), in ms. */
 export function parseTerm(v: string): bigint {
@@ -166,31 +166,6 @@ export function parseNamesArgs(sub: Sub, args: string[]): NamesOpts {
   return opts
 }
 
-// --- talking to the node -------------------------------------------------------------------------
-
-/** A JSON-RPC error answered by the node (its message, and data.code when it has one). */
-class RpcFailure extends Error {}
-
-async function rpcCall(url: string, method: string, params: unknown[]): Promise<any> {
-  let res: Response
-  try {
-    res = await fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
-      signal: AbortSignal.timeout(RPC_TIMEOUT_MS),
-    })
-  } catch (e) {
-    const err = e as Error & { cause?: { code?: string; message?: string } }
-    const why = err.name === 'TimeoutError' ? `no answer within ${RPC_TIMEOUT_MS} ms` : (err.cause?.code ?? err.cause?.message ?? err.message)
-    throw new RpcFailure(`cannot reach ${url}: ${why}`)
-  }
-  const body = (await res.json().catch(() => null)) as { result?: unknown; error?: { message?: string } } | null
-  if (body === null) throw new RpcFailure(`${url} answered HTTP ${res.status} without JSON-RPC (is it a NetFlowCoin node's RPC port?)`)
-  if (body.error !== undefined) throw new RpcFailure(body.error.message ?? 'error')
-  return body.result
-}
-
 const dateOf = (msHex: string | bigint): string => new Date(Number(BigInt(msHex))).toISOString().replace('.000Z', 'Z')
 
 function formatRecord(r: NameRecord): string {
@@ -205,7 +180,7 @@ function formatRecord(r: NameRecord): string {
 }
 
 async function resolve(o: NamesOpts, io: CliIo): Promise<number> {
-  const r = (await rpcCall(o.rpc, 'nfc_resolveName', [o.name])) as NameRecord
+  const r = await cliRpc(o.rpc).call<NameRecord>('nfc_resolveName', [o.name])
   io.out((o.json ? JSON.stringify(r) : formatRecord(r)) + '\n')
   return 0
 }
@@ -216,7 +191,7 @@ async function list(o: NamesOpts, io: CliIo): Promise<number> {
   do {
     const opts: Record<string, unknown> = { limit: LIST_PAGE, cursor }
     if (o.owner !== undefined) opts.owner = o.owner
-    const page = (await rpcCall(o.rpc, 'nfc_listNames', [opts])) as { names: NameRecord[]; next: string | null }
+    const page = await cliRpc(o.rpc).call<{ names: NameRecord[]; next: string | null }>('nfc_listNames', [opts])
     all.push(...page.names)
     cursor = page.next
   } while (cursor !== null)
@@ -236,15 +211,8 @@ async function list(o: NamesOpts, io: CliIo): Promise<number> {
   return 0
 }
 
-/** The contract's revert reason in an ethers error, else its short message. */
-function reasonOf(e: unknown): string {
-  const err = e as { reason?: string | null; shortMessage?: string; message?: string }
-  if (typeof err.reason === 'string' && err.reason !== '') return err.reason
-  return err.shortMessage ?? err.message ?? String(e)
-}
-
 async function write(o: NamesOpts, io: CliIo): Promise<number> {
-  const chainId = BigInt((await rpcCall(o.rpc, 'eth_chainId', [])) as string)
+  const chainId = BigInt(await cliRpc(o.rpc).call<string>('eth_chainId', []))
   const key = await loadKeyFile(o.keyFile!, o.passwordFile, io, '--key')
   const provider = new JsonRpcProvider(o.rpc, undefined, { staticNetwork: Network.from(chainId), pollingInterval: 250 })
   try {
@@ -321,7 +289,7 @@ export async function namesCommand(argv: string[], io: CliIo = processIo()): Pro
       io.err(`nfc names ${sub}: ${e.message}\n`)
       return 2
     }
-    if (e instanceof RpcFailure) {
+    if (e instanceof RpcFailure || e instanceof RpcUnreachable) {
       io.err(`nfc names ${sub}: ${e.message}\n`)
       return 1
     }

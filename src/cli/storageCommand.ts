@@ -23,6 +23,7 @@ import { parseHostPort, resolveProviderName } from './flowAgentCommand.js'
 import { progressLine, UsageError } from './io.js'
 import { loadKeyFile } from './keyFile.js'
 import { DEFAULT_STATUS_RPC, normalizeRpcUrl } from './statusCommand.js'
+import { isUnreachable } from './rpcClient.js'
 
 const HELP = `nfc storage — storage deals with proofs of possession (DESIGN §14)
 
@@ -248,11 +249,9 @@ export async function storageCommand(argv: string[]): Promise<number> {
     if (args.sub === 'deals') return await listDeals(args)
     return await listOffers(args)
   } catch (e) {
-    const err = e as Error & { cause?: { code?: string } }
     // an unreachable node; not a provider that could not be reached (NotStored says so itself)
-    const refused =
-      !(e instanceof NotStored) && !(e instanceof DealAgentError) && (err.cause?.code === 'ECONNREFUSED' || /ECONNREFUSED|fetch failed/.test(err.message))
-    process.stderr.write(`nfc storage ${sub}: ${refused ? `no node answers at ${args.rpc}` : err.message}\n`)
+    const refused = !(e instanceof NotStored) && !(e instanceof DealAgentError) && isUnreachable(e)
+    process.stderr.write(`nfc storage ${sub}: ${refused ? `no node answers at ${args.rpc}` : (e as Error).message}\n`)
     return e instanceof UsageError ? 2 : 1
   }
 }

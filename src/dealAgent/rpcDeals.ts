@@ -10,15 +10,8 @@ import { SYSTEM_CONTRACTS } from '../chain/systemAddresses.js'
 import storageDealsAbi from '../execution/system/abi/IStorageDeals.json' with { type: 'json' }
 import nbAbi from '../execution/system/abi/INB.json' with { type: 'json' }
 import { hexOf } from '../util/bytes.js'
-import { Rpc } from '../util/jsonRpc.js'
+import { reasonOf, Rpc } from '../util/jsonRpc.js'
 import { DEAL_STATUS, type ChainDeal, type DealChain, type StorageOffer } from './chain.js'
-
-/** The revert reason in an ethers error, else its short message. */
-export function reasonOf(e: unknown): string {
-  const err = e as { reason?: string | null; shortMessage?: string; message?: string }
-  if (typeof err.reason === 'string' && err.reason !== '') return err.reason
-  return err.shortMessage ?? err.message ?? String(e)
-}
 
 /** a deal as nfc_getDeal / nfc_listDeals answer it (quantities in hex) */
 interface DealJson {

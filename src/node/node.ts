@@ -46,9 +46,9 @@ import { FlowService } from '../flow/service.js'
 import { poolVerifier, sessionsPerProvider } from '../flow/sideChain.js'
 import { encodeFlowSignature } from '../p2p/chainMessages.js'
 import { FlowWatcher, MAX_WATCHED_CHECKPOINTS } from '../flow/watcher.js'
-import { flowCycleAt, isActiveAuditor } from '../consensus/povf/engine.js'
+import { flowCycleAt } from '../consensus/povf/engine.js'
 import { DposStore } from '../consensus/dpos/store.js'
-import { readCheckpoint, readCommittee, readReceiptParties, readReserve, readSession } from '../consensus/povf/views.js'
+import { readCheckpoint, readCommittee, readIsActiveAuditor, readReceiptParties, readReserve, readSession } from '../consensus/povf/views.js'
 import { flowOf } from '../consensus/dpos/engine.js'
 import { Challenge, CpStatus, EntryStatus, FlowStore } from '../consensus/povf/store.js'
 import { chaindataDir, checkFinalMarker, damagedDatabase, ensureDatadir, guardOpen, holdsRecords, isDamage } from './datadir.js'
@@ -332,7 +332,7 @@ export class Node implements NodeApi {
                 const e = await new FlowStore(await headState()).getEntry(cycle, BigInt(index))
                 return e.status === EntryStatus.Live && e.challenge === Challenge.None
               },
-              canSubmitEvidence: async () => isActiveAuditor(new DposStore(await headState()), keyAddress, chain.dpos),
+              canSubmitEvidence: async () => readIsActiveAuditor(await headState(), keyAddress, chain.dpos),
             },
             submitEvidence: (calldata, gasLimit) => this.sendSystemCall(SYSTEM_CONTRACTS.evidence, encodeCall('submitFraudProof(bytes)', [calldata]), gasLimit),
             logger,

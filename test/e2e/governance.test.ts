@@ -5,7 +5,7 @@
  * transactions, and votes yes on each; after the vote, the timelock and a cycle boundary the chain
  * executes them by itself: nfc_getParams shows the new values with their history (and the old
  * value at the block before), NodeRegistry refuses a pledge at the old minimum, the grant is paid,
- * `nfc gov list` shows them executed, and every NFC is still accounted for. A double vote and a
+ * `nfc gov list` shows them executed at their block, and every NFC is still accounted for. A double vote and a
  * vote after the period are refused with the chain's reason (the CLI's own bad input is
  * test/unit/cli/govCommand.test.ts, the contract's test/unit/execution/system/governance.test.ts).
  */
@@ -121,6 +121,11 @@ t.test('governance on a dev node: propose, vote, executed at a boundary after th
     ['executed', 'executed', 'executed'],
     'all three executed',
   )
+  const fuelExecutedAt = BigInt(byName('fuelPricePerGb').history[0].block)
+  t.equal(BigInt(JSON.parse(listed.out).proposals[0].settledBlock), fuelExecutedAt, 'list --json: the block that executed proposal 0')
+  const text = await cli('list')
+  t.match(text.out, new RegExp(`^ +0 {2}set fuelPricePerGb to ${FUEL} .* executed at block ${fuelExecutedAt}$`, 'm'), 'list: executed at block N')
+  t.match(text.out, new RegExp(`^ {2}fuelPricePerGb .* changed #${fuelExecutedAt} by proposal 0$`, 'm'), 'list: the parameter names the proposal and block')
   const balance = BigInt(await rpc(n.url, 'eth_getBalance', [GRANTEE, 'latest']))
   t.equal(balance, 10_000n * NFC + grant, 'the grantee got the grant')
   const supply = await rpc(n.url, 'nfc_getSupply', [])

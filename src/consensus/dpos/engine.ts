@@ -1,4 +1,4 @@
-// Long on purpose (597 lines): the per-block DPoS transition in rule order (seeds, missed slots, removals, confirmations, rewards, elections).
+// Long on purpose (638 lines): the per-block DPoS transition in rule order (seeds, missed slots, removals, confirmations, rewards, elections).
 /**
  * The DPoS state transition (DESIGN §4): what every node runs for every block, on the world
  * state the block executes on. Pure in the sense of STYLE §3 — no db, clock or network: the
@@ -57,6 +57,14 @@
  *    votes; undistributed → witness) and the witness part its witnessBalance. Transfers only.
  * Nothing is written before every check of 1–5 has passed.
  *
+ * The RN minimum pledge (decided for issue 20, docs/decisions.md "rnPledge"): `cfg` is always the
+ * genesis config. Governance may change rnPledge (gov/params.ts); the election reads the value in
+ * force (the override in the Governance account), and records it with the pending seats when an
+ * override exists; at activation it becomes the seats' minimum (DposStore seat pledge). "Qualified"
+ * for a seated witness or standby (rules 3 and penalizeViolation) means pledge ≥ that minimum, so a
+ * rise takes no seat before the next election has run and activated — no retroactive removal or
+ * slashing — and an election nobody qualifies for elects nobody: the seats stay (no halt).
+ *
  * endBlock, at the last block of a counting cycle ((number + 1) % cycleBlocks == 0): clear
  * removedInCycle for every candidate, elect among the registered qualified RNs by (votes desc,
  * trust desc, address asc), reset elected witnesses below 10,000 to 28,800, freeze every
@@ -98,6 +106,7 @@ import { DEFAULT_NAMES_CONFIG, type NamesConfig } from '../names/rules.js'
 import { DEFAULT_DEALS_CONFIG, type DealsConfig } from '../deals/rules.js'
 import { slashLockedRewards } from '../povf/slashLocks.js'
 import { FlowStore } from '../povf/store.js'
+import { GovStore, PARAM_RN_PLEDGE } from '../gov/store.js'
 
 export interface DposConfig {
   W: number
@@ -194,6 +203,7 @@ class Working {
   private seatsDirty = false
   private standbyDirty = false
   private pendingDirty = false
+  private seatPledgeDirty = false
 
   private constructor(
     readonly store: DposStore,
@@ -202,12 +212,14 @@ class Working {
     public seats: (Addr | null)[],
     public standby: Addr[],
     public pending: PendingSeats | null,
+    /** the minimum pledge the seats are held to (0: the genesis rnPledge) */
+    private seatPledge: bigint,
   ) {}
 
   static async load(store: DposStore, cfg: DposConfig): Promise<Working> {
     const seats = await store.getSeats()
     while (seats.length < cfg.W) seats.push(null)
-    return new Working(store, cfg, await store.getCycle(), seats, await store.getStandby(), await store.getPending())
+    return new Working(store, cfg, await store.getCycle(), seats, await store.getStandby(), await store.getPending(), await store.getSeatPledge())
   }
 
   // --- candidate fields ------------------------------------------------------------------------
@@ -239,11 +251,12 @@ class Working {
     return v
   }
 
-  /** a registered, active RN with at least the RN pledge (read once per Working) */
+  /** a registered, active RN with at least the seats' minimum pledge (read once per Working and seat minimum) */
   async qualified(a: Addr): Promise<boolean> {
     const known = this.eligibility.get(a)
     if (known !== undefined) return known
-    const ok = (await this.get(a, 'registered')) !== 0n && (await this.store.isActiveRN(a, this.cfg.rnPledge))
+    const min = this.seatPledge === 0n ? this.cfg.rnPledge : this.seatPledge
+    const ok = (await this.get(a, 'registered')) !== 0n && (await this.store.isActiveRN(a, min))
     this.eligibility.set(a, ok)
     return ok
   }
@@ -330,6 +343,13 @@ class Working {
     this.standby = this.pending.standby.slice()
     this.pending = null
     this.seatsDirty = this.standbyDirty = this.pendingDirty = true
+    // the new seats are held to the minimum they were elected under (recorded only once governed)
+    const elected = await this.store.getPendingPledge()
+    if (elected !== 0n && elected !== this.seatPledge) {
+      this.seatPledge = elected
+      this.seatPledgeDirty = true
+      this.eligibility.clear()
+    }
     await this.sweep(true)
   }
 
@@ -342,6 +362,7 @@ class Working {
     if (this.seatsDirty) await this.store.setSeats(this.seats)
     if (this.standbyDirty) await this.store.setStandby(this.standby)
     if (this.pendingDirty) await this.store.setPending(this.pending)
+    if (this.seatPledgeDirty) await this.store.setSeatPledge(this.seatPledge)
     const addrs = [...this.dirty.keys()].sort()
     for (const a of addrs) {
       const rec = this.vals.get(a)!
@@ -542,6 +563,9 @@ export async function endBlock(sm: StateAccess, info: BlockInfo, cfg: DposConfig
   if (!isLastBlockOfCycle(info.number, cfg.cycleBlocks)) return { elected: null }
   const store = new DposStore(sm)
   const slot = slotOf(info.timestamp, cfg, 'block')
+  // the RN minimum in force: governance's override when there is one (see the file header)
+  const governed = await new GovStore(sm).overrideOf(PARAM_RN_PLEDGE)
+  const rnPledge = governed ?? cfg.rnPledge
   const addrs = await store.candidates.all()
   const list: Candidate[] = []
   const records = new Map<Addr, CandidateRecord>()
@@ -552,7 +576,7 @@ export async function endBlock(sm: StateAccess, info: BlockInfo, cfg: DposConfig
     if (c.removedInCycle !== 0n) fields.removedInCycle = 0n
     if (c.bonusBps !== c.pendingBonusBps) fields.bonusBps = c.pendingBonusBps
     if (fields.removedInCycle !== undefined || fields.bonusBps !== undefined) await store.putCandidate(a, fields)
-    const eligible = c.registered && (await store.isActiveRN(a, cfg.rnPledge))
+    const eligible = c.registered && (await store.isActiveRN(a, rnPledge))
     list.push({ address: a, votes: c.votes, trust: c.trust, eligible })
   }
   await store.setCycle((await store.getCycle()) + 1n)
@@ -564,6 +588,7 @@ export async function endBlock(sm: StateAccess, info: BlockInfo, cfg: DposConfig
   const seats: (Addr | null)[] = result.witnesses.slice()
   while (seats.length < cfg.W) seats.push(null)
   await store.setPending({ activationRound: slot / BigInt(cfg.W) + 1n, seats, standby: result.standby })
+  if (governed !== undefined && (await store.getPendingPledge()) !== governed) await store.setPendingPledge(governed)
   return { elected: result.witnesses }
 }
 

@@ -1,4 +1,4 @@
-// Long on purpose (576 lines): the storage layout of every DPoS record in one place, so no two records can share a slot.
+// Long on purpose (594 lines): the storage layout of every DPoS record in one place, so no two records can share a slot.
 /**
  * Where the DPoS state lives: storage words of the system accounts, inside the world state, so
  * the state root commits to every vote, pledge, trust value and seat, `eth_getProof` proves
@@ -412,6 +412,24 @@ export class DposStore {
     await this.staking.set(slotOf('round'), r.round)
     await this.staking.setBytes32(slotOf('round.seed'), r.seed)
     await this.staking.setBytes32(slotOf('round.first'), r.roundFirst)
+  }
+
+  /**
+   * The minimum RN pledge the seats in effect are held to (0: the genesis rnPledge) and the one
+   * the pending seats were elected under (0: none recorded). Written only on a chain whose
+   * rnPledge governance changed (engine.ts endBlock), so other chains' states are as before.
+   */
+  getSeatPledge(): Promise<bigint> {
+    return this.staking.get(slotOf('seat.pledge'))
+  }
+  setSeatPledge(v: bigint): Promise<void> {
+    return this.staking.set(slotOf('seat.pledge'), v)
+  }
+  getPendingPledge(): Promise<bigint> {
+    return this.staking.get(slotOf('next.pledge'))
+  }
+  setPendingPledge(v: bigint): Promise<void> {
+    return this.staking.set(slotOf('next.pledge'), v)
   }
 
   /** the counting cycle whose election has run last (the cycle in force) */

@@ -13,15 +13,20 @@
  *                      price word, which is what conversions and the reward cap read
  *   cnPledge, enPledge the minimum pledge of a central / edge node (NodeRegistry.pledge and the
  *                      committee and provider eligibility of the flow engine)
+ *   rnPledge           the minimum pledge of a root node (NodeRegistry.pledge, Staking.registerCandidate,
+ *                      the flow engine's committee and auditors, and the DPoS election; the seats
+ *                      in effect keep the minimum they were elected under: dpos/engine.ts)
  * Each stays within [genesis ÷ govRangeFactor, genesis × govRangeFactor] (nfcPriceNb at least 1).
  */
 import type { DposConfig } from '../dpos/engine.js'
-import { flowOf } from '../dpos/engine.js'
 import type { StateAccess } from '../dpos/store.js'
-import type { FlowConfig } from '../povf/params.js'
-import { GovStore } from './store.js'
+import { DEFAULT_FLOW_CONFIG, type FlowConfig } from '../povf/params.js'
+import { GovStore, PARAM_RN_PLEDGE } from './store.js'
 
-/** One governable parameter: its genesis name, where it sits in the flow config. */
+/** the flow part of a config (dpos/engine.ts flowOf, not imported: the DPoS engine imports this module's store) */
+const flowOf = (cfg: DposConfig): FlowConfig => cfg.flow ?? DEFAULT_FLOW_CONFIG
+
+/** One governable parameter: its genesis name, where it sits in the chain config. */
 export interface GovernedParam {
   /** its index: the bit of the override mask and the key of its words (never reordered) */
   readonly id: number
@@ -29,17 +34,32 @@ export interface GovernedParam {
   readonly name: string
   /** smallest value a genesis value allows before the range factor (nfcPriceNb: 1) */
   readonly floor: bigint
-  read(flow: FlowConfig): bigint
-  write(flow: FlowConfig, value: bigint): void
+  read(cfg: DposConfig): bigint
+  /** sets it in `cfg`, a copy whose `flow` is a copy too */
+  write(cfg: DposConfig, value: bigint): void
 }
+
+const flowParam = (
+  id: number,
+  name: string,
+  floor: bigint,
+  key: 'fuelPricePerGb' | 'capFactorBps' | 'nfcPriceNb' | 'cnPledge' | 'enPledge',
+): GovernedParam => ({
+  id,
+  name,
+  floor,
+  read: (c) => flowOf(c)[key],
+  write: (c, v) => void (flowOf(c)[key] = v),
+})
 
 /** The governable parameters, in id order (append only: ids are storage keys). */
 export const GOVERNED_PARAMS: readonly GovernedParam[] = [
-  { id: 0, name: 'fuelPricePerGb', floor: 0n, read: (f) => f.fuelPricePerGb, write: (f, v) => void (f.fuelPricePerGb = v) },
-  { id: 1, name: 'flowCapFactorBps', floor: 0n, read: (f) => f.capFactorBps, write: (f, v) => void (f.capFactorBps = v) },
-  { id: 2, name: 'nfcPriceNb', floor: 1n, read: (f) => f.nfcPriceNb, write: (f, v) => void (f.nfcPriceNb = v) },
-  { id: 3, name: 'cnPledge', floor: 0n, read: (f) => f.cnPledge, write: (f, v) => void (f.cnPledge = v) },
-  { id: 4, name: 'enPledge', floor: 0n, read: (f) => f.enPledge, write: (f, v) => void (f.enPledge = v) },
+  flowParam(0, 'fuelPricePerGb', 0n, 'fuelPricePerGb'),
+  flowParam(1, 'flowCapFactorBps', 0n, 'capFactorBps'),
+  flowParam(2, 'nfcPriceNb', 1n, 'nfcPriceNb'),
+  flowParam(3, 'cnPledge', 0n, 'cnPledge'),
+  flowParam(4, 'enPledge', 0n, 'enPledge'),
+  { id: PARAM_RN_PLEDGE, name: 'rnPledge', floor: 0n, read: (c) => c.rnPledge, write: (c, v) => void (c.rnPledge = v) },
 ]
 
 export const PARAM_NFC_PRICE = 2
@@ -50,20 +70,20 @@ export function governedParam(name: string): GovernedParam | undefined {
 }
 
 /** The values a proposal may set `p` to: [genesis ÷ f, genesis × f], never below p.floor. */
-export function boundsOf(p: GovernedParam, genesisFlow: FlowConfig): { min: bigint; max: bigint } {
-  const g = p.read(genesisFlow)
-  const f = genesisFlow.gov.rangeFactor
+export function boundsOf(p: GovernedParam, genesis: DposConfig): { min: bigint; max: bigint } {
+  const g = p.read(genesis)
+  const f = flowOf(genesis).gov.rangeFactor
   const min = g / f
   return { min: min < p.floor ? p.floor : min, max: g * f < p.floor ? p.floor : g * f }
 }
 
 /** Why `value` cannot be proposed for `name` (null: it can). */
-export function paramRefusal(name: string, value: bigint, genesisFlow: FlowConfig): string | null {
+export function paramRefusal(name: string, value: bigint, genesis: DposConfig): string | null {
   const p = governedParam(name)
   if (p === undefined) return `unknown parameter "${name}" (governable: ${GOVERNED_PARAMS.map((x) => x.name).join(', ')})`
-  const { min, max } = boundsOf(p, genesisFlow)
+  const { min, max } = boundsOf(p, genesis)
   if (value < min || value > max)
-    return `${name} must be between ${min} and ${max} (genesis ${p.read(genesisFlow)} ÷/× ${genesisFlow.gov.rangeFactor}), got ${value}`
+    return `${name} must be between ${min} and ${max} (genesis ${p.read(genesis)} ÷/× ${flowOf(genesis).gov.rangeFactor}), got ${value}`
   return null
 }
 
@@ -75,7 +95,7 @@ export async function governedConfig(sm: StateAccess, cfg: DposConfig): Promise<
   const gs = new GovStore(sm)
   const mask = await gs.overrideMask()
   if (mask === 0n) return cfg
-  const flow: FlowConfig = { ...flowOf(cfg) }
-  for (const p of GOVERNED_PARAMS) if ((mask >> BigInt(p.id)) & 1n) p.write(flow, await gs.override(p.id))
-  return { ...cfg, flow }
+  const out: DposConfig = { ...cfg, flow: { ...flowOf(cfg) } }
+  for (const p of GOVERNED_PARAMS) if ((mask >> BigInt(p.id)) & 1n) p.write(out, await gs.override(p.id))
+  return out
 }

@@ -24,6 +24,9 @@ import { fromAddr, slotOf, toAddr, u64b, Words, type Addr, type StateAccess } fr
 
 export const GOVERNANCE = new Address(hexToBytes(SYSTEM_CONTRACTS.governance))
 
+/** The governed parameter id of rnPledge (params.ts GOVERNED_PARAMS): the DPoS engine reads its override here. */
+export const PARAM_RN_PLEDGE = 5
+
 /** What a proposal asks for. */
 export const ProposalKind = { Param: 1, Grant: 2 } as const
 
@@ -137,6 +140,10 @@ export class GovStore {
   }
   override(param: number): Promise<bigint> {
     return this.w.get(slotOf('gov.val', u8(param)))
+  }
+  /** the override of `param`, or undefined when governance never changed it */
+  async overrideOf(param: number): Promise<bigint | undefined> {
+    return ((await this.overrideMask()) >> BigInt(param)) & 1n ? this.override(param) : undefined
   }
 
   /** Sets parameter `param` to `value` and appends the change to its history. */

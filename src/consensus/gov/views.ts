@@ -29,14 +29,13 @@ export interface ParamsView {
 
 /** Every governed parameter in state `sm` of a chain whose genesis config is `cfg`. */
 export async function readParams(sm: StateAccess, cfg: DposConfig): Promise<ParamsView> {
-  const genesis = flowOf(cfg)
-  const now = flowOf(await governedConfig(sm, cfg))
+  const now = await governedConfig(sm, cfg)
   const gs = new GovStore(sm)
   const params: ParamView[] = []
   for (const p of GOVERNED_PARAMS) {
     // the NB price is a live word the foundation may set too: what NB reads is what is in force
-    const value = p.id === PARAM_NFC_PRICE ? await new NbStore(sm).price(now) : p.read(now)
-    params.push({ name: p.name, value, genesis: p.read(genesis), ...boundsOf(p, genesis), history: await gs.history(p.id) })
+    const value = p.id === PARAM_NFC_PRICE ? await new NbStore(sm).price(flowOf(now)) : p.read(now)
+    params.push({ name: p.name, value, genesis: p.read(cfg), ...boundsOf(p, cfg), history: await gs.history(p.id) })
   }
-  return { params, rules: genesis.gov, proposals: await gs.count() }
+  return { params, rules: flowOf(cfg).gov, proposals: await gs.count() }
 }

@@ -1,13 +1,16 @@
 /**
  * Read helpers over the flow store for the RPC (flow_getStats, flow_getRewards,
  * flow_getCheckpoint, flow_getSession) and the FlowRewards views. Read-only; any state (head or
- * archive) works.
+ * archive) works. A view that reads a governed parameter (the RN/CN/EN minimum pledges) takes the
+ * genesis config and applies governance's overrides in that state itself (`governedConfig`), so
+ * no caller can show the genesis value once a change has executed.
  */
 import { bytesToHex } from '@ethereumjs/util'
 import { POOLS } from '../../chain/systemAddresses.js'
 import { addressOfHex, DposStore, type Addr, type StateAccess } from '../dpos/store.js'
 import { flowOf, type DposConfig } from '../dpos/engine.js'
-import { isPledgedNode, PROVIDER_ROLES, reserveOf } from './engine.js'
+import { governedConfig } from '../gov/params.js'
+import { isActiveAuditor, isPledgedNode, PROVIDER_ROLES, reserveOf } from './engine.js'
 import { currentEb, rewardPerGb } from './curve.js'
 import { coinTime, lockBalances } from './locks.js'
 import { CpStatus, EntryStatus, FlowStore, type EntryRecord } from './store.js'
@@ -108,7 +111,7 @@ export async function readReceiptParties(
   cfg: DposConfig,
 ): Promise<{ providerPledged: boolean; escrow: bigint }> {
   return {
-    providerPledged: await isPledgedNode(new DposStore(sm), provider, PROVIDER_ROLES, cfg),
+    providerPledged: await isPledgedNode(new DposStore(sm), provider, PROVIDER_ROLES, await governedConfig(sm, cfg)),
     escrow: (await new NbStore(sm).escrowOf(consumer, provider)).amount + (await new ChannelStore(sm).pairFunds(consumer, provider)),
   }
 }
@@ -124,8 +127,13 @@ export function readCommittee(sm: StateAccess, cycle: bigint): Promise<Addr[]> {
 }
 
 /** The nodes a redraw of `cycle` can bring in (engine.ts reserveOf): they keep its receipts. */
-export function readReserve(sm: StateAccess, cycle: bigint, cfg: DposConfig): Promise<Addr[]> {
-  return reserveOf(sm, cycle, cfg)
+export async function readReserve(sm: StateAccess, cycle: bigint, cfg: DposConfig): Promise<Addr[]> {
+  return reserveOf(sm, cycle, await governedConfig(sm, cfg))
+}
+
+/** Is `a` an active RN or CN at the minimum pledges in force (Evidence's rule for its senders)? */
+export async function readIsActiveAuditor(sm: StateAccess, a: Addr, cfg: DposConfig): Promise<boolean> {
+  return isActiveAuditor(new DposStore(sm), a, await governedConfig(sm, cfg))
 }
 
 export interface FlowStats {

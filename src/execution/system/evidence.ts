@@ -120,7 +120,7 @@ async function penalize(ctx: CallContext, producer: Addr, slot: bigint, kind: bi
   ensure(await ctx.store.getCandidateField(producer, 'registered'), 'producer is not a candidate')
   ensure(!(await ctx.store.evidenceUsed(producer, slot)), 'evidence already used')
   await ctx.store.markEvidence(producer, slot)
-  const r = await penalizeViolation(ctx.sm, producer, ctx.cfg)
+  const r = await penalizeViolation(ctx.sm, producer, ctx.genesisCfg)
   ctx.emit(EvidenceAccepted, [producer, slot, kind, r.slashed])
   return []
 }
@@ -179,7 +179,7 @@ async function submitFraudProof(ctx: CallContext, bytes: Uint8Array): Promise<[]
     const signers = await fs.signers(proof.cycle).all()
     ctx.gas.use(BigInt(signers.length) * EVIDENCE_GAS.perSignerPenalized)
     for (const s of signers) {
-      const r = await penalizeViolation(ctx.sm, s, ctx.cfg)
+      const r = await penalizeViolation(ctx.sm, s, ctx.genesisCfg)
       ctx.emit(SignerPenalized, [s, proof.cycle, r.slashed])
     }
   }

@@ -118,7 +118,7 @@ async function penalizeAbsent(ctx: CallContext, cycle: bigint, rounds: readonly 
   const absent = [...new Set(rounds.flat())].filter((a) => !signed.has(a)).sort()
   ctx.gas.use(BigInt(absent.length) * FLOW_REWARDS_GAS.perAbsent)
   for (const a of absent) {
-    const r = await penalizeViolation(ctx.sm, a, ctx.cfg)
+    const r = await penalizeViolation(ctx.sm, a, ctx.genesisCfg)
     ctx.emit(MemberAbsent, [cycle, a, r.slashed])
   }
 }

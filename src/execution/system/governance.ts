@@ -16,6 +16,8 @@
  *  proposal(id) — its fields, `executableAtMs` (vote end + timelock), whether it passes with the
  *     votes so far, and its status: 0 open, 1 executed, 2 rejected, 3 failed (a grant the pool
  *     could not pay).
+ *  settledBlock(id) — the block that settled it (executed, rejected or failed), 0 while open:
+ *     execution has no transaction, so this and nfc_getParams' history (block, proposal) are its record.
  *  paramValue(name) — the value in force (for nfcPriceNb: NB's live price).
  *
  * No function executes a proposal: execution belongs to the per-block hook, at a flow-cycle
@@ -83,7 +85,7 @@ async function open(ctx: CallContext, fields: Pick<ProposalRecord, 'kind' | 'par
 }
 
 async function proposeParam(ctx: CallContext, name: string, value: bigint): Promise<[bigint]> {
-  const refusal = paramRefusal(name, value, flowOf(ctx.genesisCfg))
+  const refusal = paramRefusal(name, value, ctx.genesisCfg)
   ensure(refusal === null, `Governance: ${refusal}`)
   const p = governedParam(name)!
   return open(ctx, { kind: ProposalKind.Param, param: BigInt(p.id), to: ZERO, value }, name)
@@ -128,9 +130,8 @@ async function proposal(ctx: CallContext, id: bigint): Promise<ProposalOut> {
 
 async function paramValue(ctx: CallContext, name: string): Promise<[bigint]> {
   const p = governedParam(name)
-  ensure(p !== undefined, `Governance: ${paramRefusal(name, 0n, flowOf(ctx.genesisCfg))}`)
-  const flow = flowOf(ctx.cfg)
-  return [p.id === PARAM_NFC_PRICE ? await new NbStore(ctx.sm).price(flow) : p.read(flow)]
+  ensure(p !== undefined, `Governance: ${paramRefusal(name, 0n, ctx.genesisCfg)}`)
+  return [p.id === PARAM_NFC_PRICE ? await new NbStore(ctx.sm).price(flowOf(ctx.cfg)) : p.read(ctx.cfg)]
 }
 
 const view = GOVERNANCE_GAS.view
@@ -179,6 +180,14 @@ export const governance: SystemContract = {
       mutability: 'view',
       gas: view,
       run: (ctx, [id]) => proposal(ctx, id),
+    }),
+    fn({
+      name: 'settledBlock',
+      inputs: ['uint256'],
+      outputs: ['uint256'],
+      mutability: 'view',
+      gas: view,
+      run: async (ctx, [id]) => [(await existing(new GovStore(ctx.sm), id)).settledBlock],
     }),
     fn({
       name: 'hasVoted',

@@ -61,7 +61,7 @@
  *   Evidence.challengeSlice           30,000
  *   Governance.proposeParam / proposeGrant   80,000 + 2,100 per Staking position of the caller + 2,100 per candidate
  *   Governance.vote                    40,000 + 2,100 per Staking position of the caller
- *   Governance views (proposalCount, proposal, hasVoted, paramValue)   2,600
+ *   Governance views (proposalCount, proposal, settledBlock, hasVoted, paramValue)   2,600
  *   Names.register                    80,000 + 5,000 per 32-byte word of endpoint (≤ 8)
  *   Names.renew 30,000 · transfer 25,000 · setRecord 30,000 + 5,000 per endpoint word
  *   Names.release                     45,000 + 5,000 per endpoint word

@@ -108,6 +108,7 @@ t.test('nfc gov against a dev node', async (t) => {
     const json = JSON.parse((await gov(['list', '--json', ...rpc])).out)
     t.equal(json.proposals[0].status, 'open')
     t.equal(json.proposals[0].passing, true)
-    t.equal(json.params.length, 5)
+    t.equal(json.params.length, 6)
+    t.equal(json.proposals[0].settledBlock, '0', 'not settled yet')
   })
 })

@@ -364,7 +364,7 @@ const cases: Case[] = [
     check: (r, _f, t) => {
       t.same(
         r.params.map((p: { name: string }) => p.name),
-        ['fuelPricePerGb', 'flowCapFactorBps', 'nfcPriceNb', 'cnPledge', 'enPledge'],
+        ['fuelPricePerGb', 'flowCapFactorBps', 'nfcPriceNb', 'cnPledge', 'enPledge', 'rnPledge'],
       )
       t.equal(r.params[0].value, r.params[0].genesis, 'nothing governed on this chain')
       t.equal(r.proposals, '0x0')

@@ -3,7 +3,7 @@ pragma solidity ^0.8.20;
 
 /// @title NetFlowCoin Governance — native system contract at 0x0000000000000000000000000000000000001006
 /// @notice Stakers propose a change of a governed parameter (fuelPricePerGb, flowCapFactorBps,
-///         nfcPriceNb, cnPledge, enPledge) or a grant from the shared pool, and vote with their
+///         nfcPriceNb, cnPledge, enPledge, rnPledge) or a grant from the shared pool, and vote with their
 ///         staked NFC (DESIGN §14). A proposal passes with a quorum of all staked NFC and a majority
 ///         of the votes cast; it is executed by the chain itself at the first flow-cycle boundary
 ///         after its vote and timelock (no function executes it). Times are ms since the epoch.
@@ -42,6 +42,10 @@ interface IGovernance {
             bool passing,
             uint8 status
         );
+
+    /// @notice The block that settled the proposal (executed, rejected or failed), 0 while it is open.
+    ///         Execution runs in no transaction, so this is its record (with nfc_getParams' history).
+    function settledBlock(uint256 id) external view returns (uint256);
 
     function hasVoted(uint256 id, address voter) external view returns (bool);
 

@@ -97,10 +97,7 @@ t.test('bad proposals are refused with their reason', async (t) => {
     `revert: Governance: fuelPricePerGb must be between ${10n ** 15n} and ${10n ** 17n} (genesis ${10n ** 16n} ÷/× 10), got ${10n ** 17n + 1n}`,
   )
   t.match(outcome(await propose(env, 1, 'enPledge', 99n * NFC)), /must be between 100000000000000000000 and/, 'below genesis ÷ 10')
-  t.equal(
-    paramRefusal('nfcPriceNb', 0n, DEFAULT_FLOW_CONFIG),
-    `nfcPriceNb must be between ${10n ** 16n} and ${10n ** 18n} (genesis ${10n ** 17n} ÷/× 10), got 0`,
-  )
+  t.equal(paramRefusal('nfcPriceNb', 0n, CFG), `nfcPriceNb must be between ${10n ** 16n} and ${10n ** 18n} (genesis ${10n ** 17n} ÷/× 10), got 0`)
   t.equal(
     outcome(await env.send(1, GOVERNANCE, G.encodeFunctionData('proposeGrant', [hexOf(5), 1n]))),
     'revert: Governance: grant of 0.000000000000000001 NFC exceeds the shared pool (0 NFC)',
@@ -135,6 +132,7 @@ t.test('a parameter change: votes, double and late votes refused, executed at th
   // a second proposal the majority backs
   t.equal(outcome(await propose(env, 1, 'enPledge', newEnPledge)), 'ok')
   t.equal(outcome(await vote(env, 1, 1n, true)), 'ok')
+  t.same(await view(env, 'settledBlock', [1n]), [0n], 'not settled yet: 0')
   env.timeMs = endsMs
   t.equal(outcome(await vote(env, 2, 1n, false)), `revert: Governance: voting on proposal 1 ended at ${endsMs} ms`)
 
@@ -162,6 +160,8 @@ t.test('a parameter change: votes, double and late votes refused, executed at th
   t.equal((await governedConfig(env.sm, CFG)).flow!.enPledge, newEnPledge, 'governedConfig applies it')
   p = await view(env, 'proposal', [1n])
   t.equal(p[11], BigInt(ProposalStatus.Executed))
+  t.same(await view(env, 'settledBlock', [1n]), [due.number], 'executed at block N: stored with the proposal')
+  t.same(await view(env, 'settledBlock', [0n]), [due.number], 'rejected at block N')
   const params = await readParams(env.sm, CFG)
   const en = params.params.find((x) => x.name === 'enPledge')!
   t.same(en.history, [{ block: due.number, proposal: 1n, value: newEnPledge }], 'history: block and proposal')
@@ -272,4 +272,29 @@ t.test('one NFC counts once per proposal: a voter’s unbonded stake stays locke
   t.equal(outcome(await env.send(1, STAKING, S.encodeFunctionData('withdrawUnbonded', []))), 'ok', 'is not locked')
   env.timeMs = endsMs
   t.equal(outcome(await env.send(2, STAKING, S.encodeFunctionData('withdrawUnbonded', []))), 'ok', 'the vote over, the stake is free')
+})
+
+t.test('rnPledge is governable: bounds from genesis, NodeRegistry and Staking follow the executed value', async (t) => {
+  const env = await stakedEnv()
+  const newRn = 2n * CFG.rnPledge
+  t.equal(paramRefusal('rnPledge', newRn, CFG), null, 'twice the genesis RN pledge is within the bounds')
+  t.equal(
+    paramRefusal('rnPledge', 10n * CFG.rnPledge + 1n, CFG),
+    `rnPledge must be between ${CFG.rnPledge / 10n} and ${10n * CFG.rnPledge} (genesis ${CFG.rnPledge} ÷/× 10), got ${10n * CFG.rnPledge + 1n}`,
+  )
+  t.match(outcome(await propose(env, 1, 'rnPledge', CFG.rnPledge / 10n - 1n)), /^revert: Governance: rnPledge must be between/, 'below genesis ÷ 10')
+  t.equal(outcome(await propose(env, 1, 'rnPledge', newRn)), 'ok')
+  t.equal(outcome(await vote(env, 1, 0n, true)), 'ok')
+  t.equal(await view(env, 'paramValue', ['rnPledge']).then((v) => v[0]), CFG.rnPledge, 'the genesis value until executed')
+  t.same(await govBeginBlock(env.sm, toBoundaryAfter(env, gov.votingMs + gov.timelockMs), CFG), [{ id: 0n, status: ProposalStatus.Executed }])
+  t.equal(await view(env, 'paramValue', ['rnPledge']).then((v) => v[0]), newRn, 'in force')
+  t.equal((await governedConfig(env.sm, CFG)).rnPledge, newRn, 'governedConfig applies it')
+  const rn = (await readParams(env.sm, CFG)).params.find((p) => p.name === 'rnPledge')!
+  t.same([rn.value, rn.genesis, rn.min, rn.max], [newRn, CFG.rnPledge, CFG.rnPledge / 10n, 10n * CFG.rnPledge], 'nfc_getParams view')
+  const minPledge = await env.call(addrOf(0), NODE_REGISTRY, R.encodeFunctionData('rnPledge', []))
+  t.equal(R.decodeFunctionResult('rnPledge', minPledge.execResult.returnValue)[0], newRn, 'NodeRegistry.rnPledge()')
+  t.equal(outcome(await env.send(4, NODE_REGISTRY, R.encodeFunctionData('pledge', [1]), { value: CFG.rnPledge })), 'revert: pledge below the RN minimum')
+  // an RN pledged at the old minimum before the change cannot become a candidate until it tops up
+  t.equal(outcome(await env.send(5, NODE_REGISTRY, R.encodeFunctionData('pledge', [1]), { value: newRn })), 'ok')
+  t.equal(outcome(await env.send(5, STAKING, S.encodeFunctionData('registerCandidate', [0, 'y']))), 'ok', 'at the new minimum')
 })
