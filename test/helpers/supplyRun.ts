@@ -295,6 +295,10 @@ await t.test(`supply invariant over ${BLOCKS} blocks with random traffic, votes 
   let convertedBurned = 0n
   let convertedToFoundation = 0n
   let nbMinted = 0n
+  /** this block's conversions (NFC in, NB out): checked at the price in force after the block */
+  let conversions: { value: bigint; nbOut: bigint }[] = []
+  /** conversions at an NB price governance set (not the genesis one) */
+  let governedConversions = 0
   /** every (consumer, provider) pair that ever escrowed NB, and Σ Escrowed / Σ EscrowReleased */
   const escrowPairs = new Map<string, [string, string]>()
   /** Σ of what the escrows of those pairs hold in `nb`'s state */
@@ -833,6 +837,7 @@ await t.test(`supply invariant over ${BLOCKS} blocks with random traffic, votes 
             convertedBurned += ev.args.burned as bigint
             convertedToFoundation += ev.args.toFoundation as bigint
             nbMinted += ev.args.nbOut as bigint
+            conversions.push({ value: p.tx.value, nbOut: ev.args.nbOut as bigint })
           } else if (ev?.name === 'Escrowed') {
             const [c, pv] = [(ev.args.consumer as string).toLowerCase(), (ev.args.provider as string).toLowerCase()]
             escrowPairs.set(`${c}/${pv}`, [c, pv])
@@ -865,6 +870,14 @@ await t.test(`supply invariant over ${BLOCKS} blocks with random traffic, votes 
     flows.bonus = bonusNfc - flows.bonus
     await check(view, number)
     await gov.afterBlock(view, number, timestamp, parent.timestamp, flows, voters, fail)
+    // governance changes the NB price only at a block's start: its conversions all used the price after it
+    if (conversions.length > 0) {
+      const price = await new NbStore(view).price(flow)
+      for (const c of conversions)
+        if (c.nbOut !== (c.value * price) / NFC) fail(number, `${formatNfc(c.value)} converted to ${c.nbOut} NB wei at the price in force ${price}`)
+      if (price !== flow.nfcPriceNb) governedConversions += conversions.length
+      conversions = []
+    }
     timing.check += Date.now() - t3
     const fsv = new FlowStore(view)
     const mintedNow = (await fsv.totals()).minted
@@ -943,6 +956,7 @@ await t.test(`supply invariant over ${BLOCKS} blocks with random traffic, votes 
       `${formatNfc(s.locked.storageDeals)} collateral held at the end`,
   )
   gov.summary(t)
+  t.ok(governedConversions > 0, `conversions at a governed NB price: ${governedConversions}`)
   channels.summary(t)
   t.ok(counts.selfDealingReceipts > 0, `self-dealing receipts ${counts.selfDealingReceipts}`)
   t.ok(counts.fresh > 0, `fresh accounts ${counts.fresh}`)
