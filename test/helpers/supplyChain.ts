@@ -14,7 +14,7 @@ import { addressOf, publicKeyOf } from '../../src/crypto/secp256k1.js'
 import { devGenesisPath } from './inProcessNode.js'
 import { randomBytes } from './prng.js'
 
-export type Kind = 'dev' | 'consumer' | 'poor' | 'provider' | 'relay' | 'cn' | 'team' | 'fresh'
+export type Kind = 'dev' | 'consumer' | 'poor' | 'provider' | 'relay' | 'cn' | 'team' | 'fresh' | 'staker' | 'grantee'
 
 export interface Actor {
   name: string
@@ -63,6 +63,13 @@ export const SUPPLY_PARAMS = {
   // storage deals: 1-second proof periods (10 blocks), so deals are proved, paid, slashed and end within a run
   storageProofPeriodSec: 1,
   storageCollateral: NFC.toString(),
+  // governance: 3-second votes, a 1-second timelock (proposals settle at the 2-second flow-cycle
+  // boundaries ~40 blocks after they are made), a 15% quorum the big stakers reach or miss
+  govVotingSec: 3,
+  govTimelockSec: 1,
+  govQuorumBps: 1_500,
+  // payment channels: a 1-second challenge period, so channels close and are withdrawn within a run
+  channelChallengeSec: 1,
 }
 
 /**

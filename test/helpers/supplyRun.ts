@@ -1,10 +1,10 @@
 /**
- * The supply invariant of issue 5: every NFC is accounted for — balances + pools + locks +
+ * The supply invariant of issues 5 and 20: every NFC is accounted for — balances + pools + locks +
  * pledges + burned = 2,100,000,000 NFC — after every block of a 2,000-block run of the real
  * chain (Blockchain.produceBlock, signed transactions, classic-level in a temp dir) with random
- * traffic, votes and conversions.
+ * traffic, votes, conversions, names, storage deals, governance and payment channels.
  *
- * One witness (dev account 0, an RN) produces every 100 ms slot; 2 s flow cycles. Per block 0–4
+ * One witness (dev account 0, an RN) produces every 100 ms slot; 2 s flow cycles. Per block ~0–7
  * transactions, from distinct accounts: NFC transfers (sometimes to a fresh address, which joins
  * the tracked set), Staking votes / unvotes / withdrawUnbonded / claimRewards, NB.convert (by
  * holders above 1,000 NFC, and refused ones at or below), NB transfers (providers funding
@@ -14,7 +14,14 @@
  * lock for terms of seconds, renew, transfer, release, and registering expired names again, which
  * pays the old owner's lock back), and storage deals (offers of pledged providers, posts escrowing
  * NB, cancels, accepts with NFC collateral, proofs of the challenged chunks — some left out, so
- * deals are slashed — and the settlement at each 1-second period). Signed receipts between consumers
+ * deals are slashed — and the settlement at each 1-second period), governance (supply/governance.ts:
+ * four big stakers stake, unstake and withdraw under vote locks, propose grants from the shared
+ * pool to three grantees and changes of fuelPricePerGb / nfcPriceNb / flowCapFactorBps, and vote;
+ * 3-second votes, a 1-second timelock, settlement at flow-cycle boundaries; refused proposals and
+ * votes planned on purpose) and payment channels (supply/channels.ts: open, top up, redeem
+ * cumulative vouchers into the pair's fuel escrow, close, withdraw after the 1-second challenge
+ * period; replayed, stale, over-deposit and forged vouchers refused). Calls the planner knows to
+ * be refused must revert, those it knows to be valid must succeed. Signed receipts between consumers
  * and EN providers (some self-dealing, some with relays) accumulate; at the first block of each
  * cycle the previous cycle's checkpoint, signed by its committee, is submitted; it is applied one
  * challenge window later (rewards from the traffic pool, NB fuel burned from the pair's escrow
@@ -27,12 +34,21 @@
  * NB's totalSupply = Σ NB balances of the actors + Σ escrows of the pairs that ever escrowed, and
  * the escrows hold at most Σ Escrowed − Σ EscrowReleased (only fuel takes from them); Names holds
  * exactly the locks of its records = Σ locked (Registered, Renewed) − Σ LockReturned; StorageDeals
- * holds exactly the collateral of its active deals in NFC and their unspent escrow in NB.
+ * holds exactly the collateral of its active deals in NFC and their unspent escrow in NB;
+ * PaymentChannels holds exactly Σ deposits − Σ redeemed − Σ withdrawn in NB (= Σ of its open
+ * channels; their records and pair funds match the model) and redeemed NB joins the escrows
+ * above; the shared pool changed by exactly its inflows (reward share, fee shares, traffic
+ * shares) − the bonuses − the grants executed, and each grantee holds exactly its grants; each
+ * staker's balance is its genesis − fees − stake + withdrawals + rewards claimed (a refused call
+ * cost the fee only), a withdrawal of unbonded stake pays exactly the entries past their vote
+ * lock; every proposal's tallies match its Voted logs and it settles at the first flow-cycle
+ * boundary after its timelock as its votes say (supply/governance.ts lists the rest).
  * Every 1,000 blocks (and at the end) the whole account trie is summed.
  *
  * Why 2,000 blocks (it was 10,000, ~7 minutes of `npm test`): every period of the fixture is at
  * most 100 blocks (election cycle 100 blocks, flow cycle 20, locks and unlocks ≤ 60, pledge and
- * unbonding delays ≤ 20, an NB escrow release 50; the team vesting runs 20,000 blocks, so no run
+ * unbonding delays ≤ 20, an NB escrow release 50, a proposal settled ≤ 60 after it is made, a
+ * channel's challenge period 10; the team vesting runs 20,000 blocks, so no run
  * sees its end), so 2,000 blocks are 20 election cycles, 100 flow cycles and two whole-trie
  * walks; every path the final assertions demand was already taken by block 400 (measured with
  * seed 5). A longer run only draws more random mixes: SUPPLY_BLOCKS=10000 runs the old length.
@@ -44,7 +60,7 @@
  * this promise-heavy loop a third slower, plus the garbage it leaves. `t` below is a stand-in
  * with the few Test methods the run uses; every assertion and comment is one JSON line on stdout.
  */
-import { createFeeMarket1559Tx, type TypedTransaction } from '@ethereumjs/tx'
+import { createFeeMarket1559Tx } from '@ethereumjs/tx'
 import { Address, bytesToHex, hexToBytes } from '@ethereumjs/util'
 import type { MerkleStateManager } from '@ethereumjs/statemanager'
 import { Interface } from 'ethers'
@@ -74,6 +90,9 @@ import { DEV_ACCOUNTS, DEV_TEAM_INDEX } from '../../src/node/devAccounts.js'
 import { devKey, openChain, repoRoot, tempDir } from '../helpers/inProcessNode.js'
 import { prng } from '../helpers/prng.js'
 import { actorOf, generatedKey, supplyGenesis, walkAccounts, type Actor, type Kind } from '../helpers/supplyChain.js'
+import { ChannelPlay } from './supply/channels.js'
+import { GovernancePlay } from './supply/governance.js'
+import type { Draws, Planned, TxFn } from './supply/play.js'
 
 const BLOCKS = Number(process.env.SUPPLY_BLOCKS ?? 2_000)
 const SEED = Number(process.env.SUPPLY_SEED ?? 5)
@@ -161,7 +180,9 @@ await t.test(`supply invariant over ${BLOCKS} blocks with random traffic, votes 
     ...make(4, 'relay', 10n * NFC),
     ...make(3, 'cn', 1_000n * NFC),
   ]
-  const genesis = supplyGenesis([...funded.map((f) => ({ addr: f.actor.addr, balance: f.balance })), { addr: team.addr, balance: 10n * NFC }])
+  const draws: Draws = { int, pick, chance, nfc }
+  const gov = new GovernancePlay(draws, rand, witness)
+  const genesis = supplyGenesis([...funded.map((f) => ({ addr: f.actor.addr, balance: f.balance })), { addr: team.addr, balance: 10n * NFC }, ...gov.funding()])
   const actors: Actor[] = [...devs, ...funded.map((f) => f.actor), team]
   const byKind = (...k: Kind[]) => actors.filter((a) => k.includes(a.kind))
   const consumers = byKind('consumer', 'poor')
@@ -169,17 +190,24 @@ await t.test(`supply invariant over ${BLOCKS} blocks with random traffic, votes 
   const relays = byKind('relay')
   const cns = byKind('cn')
   const keyOf = new Map(actors.map((a) => [a.addr, a.key]))
+  /** every address that may stake in Staking */
+  const voters = [...actors, ...gov.stakers].map((a) => a.addr)
   const foundation = genesis.foundation!
 
   // every account that can hold NFC: the alloc, protocol accounts, the actors (fresh ones join)
-  const tracked = new Set<string>([...genesis.alloc.map(([a]) => a), ...PROTOCOL, foundation, witness.addr, ...actors.map((a) => a.addr)])
+  const tracked = new Set<string>([...genesis.alloc.map(([a]) => a), ...PROTOCOL, foundation, witness.addr, ...actors.map((a) => a.addr), ...gov.addresses()])
 
   const dir = tempDir(t, 'nfc-supply-')
   const { chain } = await openChain(t, dir, genesis, () => Number(genesis.timestamp))
   const cfg = chain.dpos
+  gov.useConfig(cfg)
   const flow = flowOf(cfg)
   const chainId = chain.common.chainId()
   const foundationGenesis = genesis.alloc.find(([a]) => a === foundation)![1].balance
+  const channels = new ChannelPlay(draws, chainId, consumers, providers, (c, pv, paid) => {
+    escrowPairs.set(`${c}/${pv}`, [c, pv])
+    escrowedIn += paid
+  })
 
   // ---------------------------------------------------------------- traffic sessions
   interface Session {
@@ -267,6 +295,10 @@ await t.test(`supply invariant over ${BLOCKS} blocks with random traffic, votes 
   let convertedBurned = 0n
   let convertedToFoundation = 0n
   let nbMinted = 0n
+  /** this block's conversions (NFC in, NB out): checked at the price in force after the block */
+  let conversions: { value: bigint; nbOut: bigint }[] = []
+  /** conversions at an NB price governance set (not the genesis one) */
+  let governedConversions = 0
   /** every (consumer, provider) pair that ever escrowed NB, and Σ Escrowed / Σ EscrowReleased */
   const escrowPairs = new Map<string, [string, string]>()
   /** Σ of what the escrows of those pairs hold in `nb`'s state */
@@ -291,15 +323,7 @@ await t.test(`supply invariant over ${BLOCKS} blocks with random traffic, votes 
   const submitted: bigint[] = []
   let appliedUpTo = 0
 
-  // ---------------------------------------------------------------- transactions
-  interface Planned {
-    kind: string
-    from: Actor
-    tx: TypedTransaction
-    /** conversion below the minimum: must revert */
-    mustRevert?: boolean
-    onOk?: () => void
-  }
+  // ---------------------------------------------------------------- transactions (Planned: supply/play.ts)
 
   async function plan(view: MerkleStateManager, blockTime: bigint, busy: Set<string>): Promise<Planned[]> {
     const store = new DposStore(view)
@@ -308,7 +332,7 @@ await t.test(`supply invariant over ${BLOCKS} blocks with random traffic, votes 
     const nonce = async (a: Actor) => (await view.getAccount(a.address))?.nonce ?? 0n
     const free = (xs: readonly Actor[]) => xs.filter((a) => !busy.has(a.addr))
     const out: Planned[] = []
-    const tx = async (kind: string, from: Actor, to: Address, data: string, value = 0n, gasLimit = 300_000n): Promise<Planned> => {
+    const tx: TxFn = async (kind, from, to, data, value = 0n, gasLimit = 300_000n) => {
       busy.add(from.addr)
       const tip = chance(0.3) ? GWEI : 0n
       const signed = createFeeMarket1559Tx(
@@ -445,6 +469,8 @@ await t.test(`supply invariant over ${BLOCKS} blocks with random traffic, votes 
     }
     if (chance(0.15)) await nameAction(view, blockTime, busy, tx, bal)
     await dealActions(view, blockTime, busy, tx, bal)
+    await gov.plan(view, blockTime, busy, tx)
+    await channels.plan(view, blockTime, busy, tx)
     return out
   }
 
@@ -454,13 +480,7 @@ await t.test(`supply invariant over ${BLOCKS} blocks with random traffic, votes 
    * then on purpose (it is slashed at the next period); sometimes an offer, a post, an accept or
    * a cancel.
    */
-  async function dealActions(
-    view: MerkleStateManager,
-    blockTime: bigint,
-    busy: Set<string>,
-    tx: (kind: string, from: Actor, to: Address, data: string, value?: bigint, gasLimit?: bigint) => Promise<Planned>,
-    bal: (a: Actor) => Promise<bigint>,
-  ): Promise<void> {
+  async function dealActions(view: MerkleStateManager, blockTime: bigint, busy: Set<string>, tx: TxFn, bal: (a: Actor) => Promise<bigint>): Promise<void> {
     const free = (xs: readonly Actor[]) => xs.filter((a) => !busy.has(a.addr))
     const ds = new DealsStore(view)
     const dcfg = dealsOf(cfg)
@@ -533,13 +553,7 @@ await t.test(`supply invariant over ${BLOCKS} blocks with random traffic, votes 
   }
 
   /** one Names transaction of a free actor on a name of NAME_POOL, by the name's state */
-  async function nameAction(
-    view: MerkleStateManager,
-    blockTime: bigint,
-    busy: Set<string>,
-    tx: (kind: string, from: Actor, to: Address, data: string, value?: bigint) => Promise<Planned>,
-    bal: (a: Actor) => Promise<bigint>,
-  ): Promise<void> {
+  async function nameAction(view: MerkleStateManager, blockTime: bigint, busy: Set<string>, tx: TxFn, bal: (a: Actor) => Promise<bigint>): Promise<void> {
     const name = pick(NAME_POOL)
     const rec = await new NamesStore(view).get(name)
     const status = statusOf(rec.owner, rec.expiresAtMs, blockTime)
@@ -625,7 +639,8 @@ await t.test(`supply invariant over ${BLOCKS} blocks with random traffic, votes 
     if (failures.length < 20) failures.push(`block ${number}: ${msg}`)
   }
 
-  async function check(view: MerkleStateManager, number: bigint): Promise<void> {
+  /** the invariant after block `number` (`all`: every channel record too, not only those touched) */
+  async function check(view: MerkleStateManager, number: bigint, all = false): Promise<void> {
     let sum = 0n
     let free = 0n
     for (const a of tracked) {
@@ -676,6 +691,8 @@ await t.test(`supply invariant over ${BLOCKS} blocks with random traffic, votes 
     if (dealsNb !== dealEscrow) fail(number, `StorageDeals holds ${dealsNb} NB wei, its deals' unspent escrow is ${dealEscrow}`)
     if (s.locked.storageDeals !== collateral) fail(number, `StorageDeals holds ${s.locked.storageDeals} wei, the active deals' collateral is ${collateral}`)
     nbBalances += dealsNb
+    // PaymentChannels holds its channels' NB (checked against the channels and the logs)
+    nbBalances += await channels.afterBlock(view, number, fail, all)
     const escrows = await escrowTotal(nb)
     if (nbSupply !== nbBalances + escrows)
       fail(number, `NB supply ${nbSupply} ≠ Σ balances ${nbBalances} + Σ escrows ${escrows} (off by ${nbSupply - nbBalances - escrows} wei)`)
@@ -700,7 +717,7 @@ await t.test(`supply invariant over ${BLOCKS} blocks with random traffic, votes 
   // ---------------------------------------------------------------- revert reasons
   const reasons = new Map<string, Set<string>>()
   /** the revert reason of a failed transaction: replayed as a call on its block's parent state */
-  async function noteReason(p: Planned, parent: typeof chain.head.header, timestamp: bigint, allGas: boolean): Promise<void> {
+  async function noteReason(p: Planned, parent: typeof chain.head.header, timestamp: bigint, allGas: boolean): Promise<string> {
     const ctx = {
       number: parent.number + 1n,
       timestamp,
@@ -722,6 +739,7 @@ await t.test(`supply invariant over ${BLOCKS} blocks with random traffic, votes 
     let set = reasons.get(p.kind)
     if (set === undefined) reasons.set(p.kind, (set = new Set()))
     set.add(allGas ? `ALL GAS: ${reason}` : reason)
+    return reason
   }
   const timing = { plan: 0, produce: 0, check: 0 }
 
@@ -770,19 +788,35 @@ await t.test(`supply invariant over ${BLOCKS} blocks with random traffic, votes 
       bump(reverted, `${p.kind} (rejected: ${r.error.message.slice(0, 60)})`)
     }
     const included = built.block.transactions
+    const baseFee = built.block.header.baseFeePerGas
+    // the shared pool's inflows and outflows of this block's transactions (GovernancePlay's equation)
+    const flows = { poolFees: 0n, flowWithdrawn: withdrawnNfc, bonus: bonusNfc }
     for (let k = 0; k < included.length; k++) {
       const p = planned.find((x) => bytesToHex(x.tx.hash()) === bytesToHex(included[k]!.hash()))!
       const rc = built.receipts[k]!
       counts.txs++
+      // blockExecutor: half the tip above the base fee goes to the shared pool
+      flows.poolFees += (rc.gasUsed * (rc.effectiveGasPrice - baseFee)) / 2n
+      const outcome = {
+        p,
+        ok: rc.status === 1,
+        fee: rc.gasUsed * rc.effectiveGasPrice,
+        logs: rc.logs.map((l) => ({ address: bytesToHex(l.address), topics: l.topics.map((x) => bytesToHex(x)), data: bytesToHex(l.data) })),
+      }
+      gov.onOutcome(outcome, number, fail)
+      channels.onOutcome(outcome, number, fail)
       if (rc.status !== 1) {
         // all the gas gone: an internal error (or out of gas), not a plain revert
         const allGas = rc.gasUsed === p.tx.gasLimit
         bump(reverted, allGas ? `${p.kind} (ALL GAS)` : p.kind)
-        if (allGas || (reasons.get(p.kind)?.size ?? 0) < 3) await noteReason(p, parent, timestamp, allGas)
+        if (allGas || p.mustSucceed || (reasons.get(p.kind)?.size ?? 0) < 3) {
+          const reason = await noteReason(p, parent, timestamp, allGas)
+          if (p.mustSucceed) fail(number, `${p.kind} of ${p.from.name} was refused: ${reason}`)
+        }
         if (p.kind === 'submitCheckpoint') fail(number, 'the checkpoint was refused')
         continue
       }
-      if (p.mustRevert) fail(number, `${p.from.name} converted with a balance at or below the minimum`)
+      if (p.mustRevert) fail(number, `${p.kind} of ${p.from.name} succeeded; it must be refused`)
       bump(ok, p.kind)
       p.onOk?.()
       if (p.kind === 'submitCheckpoint') {
@@ -803,6 +837,7 @@ await t.test(`supply invariant over ${BLOCKS} blocks with random traffic, votes 
             convertedBurned += ev.args.burned as bigint
             convertedToFoundation += ev.args.toFoundation as bigint
             nbMinted += ev.args.nbOut as bigint
+            conversions.push({ value: p.tx.value, nbOut: ev.args.nbOut as bigint })
           } else if (ev?.name === 'Escrowed') {
             const [c, pv] = [(ev.args.consumer as string).toLowerCase(), (ev.args.provider as string).toLowerCase()]
             escrowPairs.set(`${c}/${pv}`, [c, pv])
@@ -831,7 +866,18 @@ await t.test(`supply invariant over ${BLOCKS} blocks with random traffic, votes 
     // the node's live state is at the head between blocks (its caches make the reads cheap); the
     // periodic walk below reads a fresh view of the committed trie at the head's state root
     view = chain.state.live
+    flows.flowWithdrawn = withdrawnNfc - flows.flowWithdrawn
+    flows.bonus = bonusNfc - flows.bonus
     await check(view, number)
+    await gov.afterBlock(view, number, timestamp, parent.timestamp, flows, voters, fail)
+    // governance changes the NB price only at a block's start: its conversions all used the price after it
+    if (conversions.length > 0) {
+      const price = await new NbStore(view).price(flow)
+      for (const c of conversions)
+        if (c.nbOut !== (c.value * price) / NFC) fail(number, `${formatNfc(c.value)} converted to ${c.nbOut} NB wei at the price in force ${price}`)
+      if (price !== flow.nfcPriceNb) governedConversions += conversions.length
+      conversions = []
+    }
     timing.check += Date.now() - t3
     const fsv = new FlowStore(view)
     const mintedNow = (await fsv.totals()).minted
@@ -843,7 +889,7 @@ await t.test(`supply invariant over ${BLOCKS} blocks with random traffic, votes 
     }
     if (i % WALK_EVERY === 0 || i === BLOCKS) {
       const committed = await chain.stateAt(chain.head.header)
-      await check(committed, number)
+      await check(committed, number, true)
       const w = await walk(committed, number)
       const s = await supplyOf(view, flow)
       t.comment(
@@ -909,6 +955,9 @@ await t.test(`supply invariant over ${BLOCKS} blocks with random traffic, votes 
       `proofs ${g('dealProve')} (${dealsLeftUnproved} left out), completed ${ended.completed}, slashed ${ended.slashed}; ` +
       `${formatNfc(s.locked.storageDeals)} collateral held at the end`,
   )
+  gov.summary(t)
+  t.ok(governedConversions > 0, `conversions at a governed NB price: ${governedConversions}`)
+  channels.summary(t)
   t.ok(counts.selfDealingReceipts > 0, `self-dealing receipts ${counts.selfDealingReceipts}`)
   t.ok(counts.fresh > 0, `fresh accounts ${counts.fresh}`)
 
