@@ -212,7 +212,7 @@ export class GovernancePlay {
     } else if (r < 35) {
       const name = pick(PARAMS)
       const gp = governedParam(name)!
-      const g = gp.read(flow)
+      const g = gp.read(this.config)
       const f = flow.gov.rangeFactor
       const q = int(10)
       const value = q === 0 ? g * f + 1n + BigInt(int(1000)) : q === 1 ? g / f - 1n : (g * BigInt(2 + int(18))) / 10n
@@ -378,9 +378,10 @@ export class GovernancePlay {
     }
     this.pending = still
     if (settledNow > 0n) {
-      const inForce = flowOf(await governedConfig(view, this.config))
+      const inForceConfig = await governedConfig(view, this.config)
+      const inForce = flowOf(inForceConfig)
       for (const [name, value] of this.paramInForce) {
-        const got = governedParam(name)!.read(inForce)
+        const got = governedParam(name)!.read(inForceConfig)
         if (got !== value) fail(number, `${name} in force is ${got}, the last executed proposal set ${value}`)
       }
       const price = this.paramInForce.get('nfcPriceNb')
