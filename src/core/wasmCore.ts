@@ -138,19 +138,28 @@ export function createWasmCore(wasm: Uint8Array): Core {
 
     countPackets(frames, state, sample) {
       checkCounterArgs(state, sample)
+      const parts = frames instanceof Uint8Array ? [frames] : frames
+      let length = 0
+      for (const p of parts) length += p.length
       // every frame takes ≥ 10 bytes, which bounds how many can be sampled
-      const maxFrames = Math.floor(frames.length / 10)
-      const seqOut = base + align(frames.length)
+      const maxFrames = Math.floor(length / 10)
+      const seqOut = base + align(length)
       const hashOut = seqOut + align(4 * maxFrames)
       const seed = hashOut + 32 * maxFrames
       reserve(seed + 32 - base)
-      u8.set(frames, base)
+      // the parts go straight into the arena, back to back (no joined copy in JS)
+      let at = base
+      for (const p of parts) {
+        u8.set(p, at)
+        at += p.length
+      }
+      const frameBytes = length
       u8.set(sample.seed, seed)
       dv.setBigInt64(ctr, BigInt(state.highestSeq), true)
       dv.setBigUint64(ctr + 8, state.window, true)
       dv.setBigUint64(ctr + 16, state.packets, true)
       dv.setBigUint64(ctr + 24, state.payloadBytes, true)
-      x.countPackets(base, frames.length, seed, BigInt(sample.rate), sample.sliceLen, seqOut, hashOut)
+      x.countPackets(base, frameBytes, seed, BigInt(sample.rate), sample.sliceLen, seqOut, hashOut)
       const err = dv.getUint32(ctr + 44, true)
       if (err !== 0) throw badFrame(err, dv.getUint32(ctr + 48, true))
       const sampled = dv.getUint32(ctr + 40, true)
