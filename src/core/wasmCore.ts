@@ -82,7 +82,10 @@ export function createWasmCore(wasm: Uint8Array): Core {
         const p = parts[part]!
         const a = from - partStart
         const b = Math.min(p.length, to - partStart)
-        u8.set(a === 0 && b === p.length ? p : p.subarray(a, b), base + from)
+        if (b - a <= 256) {
+          // heads and slices: a loop is cheaper than a view (a Buffer's subarray is a new object)
+          for (let i = a, at = base + from; i < b; i++, at++) u8[at] = p[i]!
+        } else u8.set(a === 0 && b === p.length ? p : p.subarray(a, b), base + from)
         from = partStart + b
       }
     }

@@ -22,8 +22,8 @@ const TRANSFER_BYTES = envInt('FLOW_AGENTS_MIB', 256) * 1024 * 1024
 /** direct + agents pairs measured; the figures are the medians (the machine is shared: one pair can be unlucky) */
 const ROUNDS = envInt('FLOW_AGENTS_ROUNDS', 3)
 const COUNT_BYTES = 512 * 1024 * 1024
-/** each path's warm-up download before the rounds (JIT, socket buffers), not measured */
-const WARM_UP_BYTES = 32 * 1024 * 1024
+/** each path's warm-up download before the rounds, not measured: the counter's WASM is tiered up after some thousand calls (~2,000 frames each end) */
+const WARM_UP_BYTES = 128 * 1024 * 1024
 
 function listen(server: Server): Promise<number> {
   return new Promise((r) => server.listen(0, '127.0.0.1', () => r((server.address() as { port: number }).port)))
@@ -232,7 +232,7 @@ function counting(): void {
   progress(`flowAgents: counting ${COUNT_BYTES / 2 ** 20} MiB of 64 KiB frames`)
   // as the link counts what it sends: the frame's head and its payload, as two parts
   const count = () => (state = core.countPackets([encodeFrameHead(seq++, FrameKind.DATA, 1, undefined, payload.length), payload], state, sample).state)
-  for (let i = 0; i < rounds / 8; i++) count() // warm-up (JIT, the WASM arena's growth), not measured
+  for (let i = 0; i < rounds / 2; i++) count() // warm-up, not measured: the WASM is tiered up after some thousand calls
   state = initialCounterState()
   const before = process.cpuUsage()
   for (let i = 0; i < rounds; i++) count()
