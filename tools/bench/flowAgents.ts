@@ -4,7 +4,8 @@
  * same run (DESIGN §13: target ≥ 50% of direct), over FLOW_AGENTS_ROUNDS rounds (medians), each
  * after a warm-up. The agents run as deployed, each in a process of its own (flowAgentsChild.ts),
  * and also both in the bench's own thread, which then carries three connections for direct's one
- * (its share of direct is bounded near 1/3 by that alone; shown, not targeted). Each figure has
+ * (its share of direct is bounded near 1/3 by that alone; shown, not targeted, next to a bare
+ * two-hop `pipe` relay in the same thread, the floor of that set-up). Each figure has
  * the CPU time per GB of every process involved, summed. And the CPU cost of counting: the packet
  * counter over tunnel frames of 64 KiB payloads given as the link gives them (head and payload
  * parts), per CPU second, next to node:crypto sha256 over the same bytes.
@@ -107,6 +108,26 @@ function socks(port: number, target: number): Promise<Socket> {
   })
 }
 
+/**
+ * A bare relay of the agents' shape in this thread — client → hop 1 → hop 2 → source, each hop
+ * a `pipe` both ways, no framing, no counting: the socket work any two-hop proxy pays, the floor
+ * of the in-thread figure.
+ */
+async function bareRelay(srcPort: number): Promise<{ port: number; close(): void }> {
+  const hop = (to: number) =>
+    createServer((a) => {
+      const b = connect({ host: '127.0.0.1', port: to })
+      a.on('error', () => b.destroy())
+      b.on('error', () => a.destroy())
+      a.pipe(b)
+      b.pipe(a)
+    })
+  const two = hop(srcPort)
+  const one = hop(await listen(two))
+  const port = await listen(one)
+  return { port, close: () => (one.close(), two.close()) }
+}
+
 /** an agent in a process of its own (flowAgentsChild.ts), as `nfc flow provide|consume` runs */
 class ChildAgent {
   private constructor(
@@ -148,6 +169,11 @@ async function throughput(): Promise<void> {
   const consumer = await ChildAgent.start(['consumer', String(provider.port)])
   const inProvider = await startProvider()
   const inConsumer = await startConsumer(inProvider.port)
+  const relay = await bareRelay(srcPort)
+  const relayed = () =>
+    new Promise<Socket>((r) => {
+      const s = connect({ host: '127.0.0.1', port: relay.port }, () => r(s))
+    })
   const allCpu: CpuProbe = async () => (await ownCpu()) + (await provider.cpu()) + (await consumer.cpu())
   const straight = () =>
     new Promise<Socket>((r) => {
@@ -156,6 +182,7 @@ async function throughput(): Promise<void> {
   const directs: Transfer[] = []
   const agents: Transfer[] = []
   const inProcess: Transfer[] = []
+  const relays: Transfer[] = []
   const mib = TRANSFER_BYTES / 2 ** 20
   const pct = (a: Transfer, d: Transfer) => `${((100 * a.mbPerSec) / d.mbPerSec).toFixed(0)}%`
   const fig = (x: Transfer) => `${x.mbPerSec.toFixed(1)} MB/s (${x.cpuMsPerGb.toFixed(0)} CPU ms/GB)`
@@ -164,6 +191,7 @@ async function throughput(): Promise<void> {
     await transfer(straight, ownCpu, WARM_UP_BYTES)
     await transfer(() => socks(consumer.port, srcPort), allCpu, WARM_UP_BYTES)
     await transfer(() => socks(inConsumer.port, srcPort), ownCpu, WARM_UP_BYTES)
+    await transfer(relayed, ownCpu, WARM_UP_BYTES)
     for (let i = 1; i <= ROUNDS; i++) {
       progress(`flowAgents: round ${i}/${ROUNDS}: ${mib} MiB direct`)
       const d = await transfer(straight, ownCpu)
@@ -171,12 +199,15 @@ async function throughput(): Promise<void> {
       const a = await transfer(() => socks(consumer.port, srcPort), allCpu)
       progress(`flowAgents: round ${i}/${ROUNDS}: ${mib} MiB through the agents, both in the bench's thread`)
       const p = await transfer(() => socks(inConsumer.port, srcPort), ownCpu)
+      progress(`flowAgents: round ${i}/${ROUNDS}: ${mib} MiB through a bare two-hop relay in the bench's thread`)
+      const b = await transfer(relayed, ownCpu)
       directs.push(d)
       agents.push(a)
       inProcess.push(p)
+      relays.push(b)
       process.stdout.write(
         `  round ${i}/${ROUNDS}: direct ${fig(d)}; agents in their own processes ${fig(a)}: ${pct(a, d)} of direct; ` +
-          `agents in the bench's thread ${fig(p)}: ${pct(p, d)}\n`,
+          `agents in the bench's thread ${fig(p)}: ${pct(p, d)}; bare two-hop relay in the bench's thread ${fig(b)}: ${pct(b, d)}\n`,
       )
     }
   } finally {
@@ -184,11 +215,13 @@ async function throughput(): Promise<void> {
     await inProvider.stop()
     await consumer.stop()
     await provider.stop()
+    relay.close()
     src.close()
   }
   const direct = median(directs.map((d) => d.mbPerSec))
   const ratio = median(agents.map((a, i) => a.mbPerSec / directs[i]!.mbPerSec))
   const inRatio = median(inProcess.map((a, i) => a.mbPerSec / directs[i]!.mbPerSec))
+  const relayRatio = median(relays.map((a, i) => a.mbPerSec / directs[i]!.mbPerSec))
   row({
     name: `${mib} MiB through consume → provide (SOCKS5), each agent in its own process, median of ${ROUNDS}`,
     value: direct * ratio,
@@ -207,15 +240,22 @@ async function throughput(): Promise<void> {
   const directCpu = median(directs.map((d) => d.cpuMsPerGb))
   const agentsCpu = median(agents.map((a) => a.cpuMsPerGb))
   const inCpu = median(inProcess.map((a) => a.cpuMsPerGb))
+  const relayCpu = median(relays.map((a) => a.cpuMsPerGb))
   row({
     name: `CPU through the agents, all 3 processes (agents' own: ${(agentsCpu - directCpu).toFixed(0)} CPU ms per GB; in the bench's thread: ${(inCpu - directCpu).toFixed(0)})`,
     value: 1000 / agentsCpu,
     unit: 'GB/cpu-s',
     baseline: { name: 'direct TCP, same process', value: 1000 / directCpu },
   })
+  row({
+    name: `CPU through the agents in the bench's thread (a bare two-hop relay's own: ${(relayCpu - directCpu).toFixed(0)} CPU ms per GB)`,
+    value: 1000 / inCpu,
+    unit: 'GB/cpu-s',
+    baseline: { name: "bare two-hop relay (pipe), the bench's thread", value: 1000 / relayCpu },
+  })
   summary.push(
     `agents ${(direct * ratio).toFixed(0)} MB/s = ${(100 * ratio).toFixed(0)}% of direct ${direct.toFixed(0)} MB/s ` +
-      `(target ≥ 50%: ${ratio >= 0.5 ? 'met' : 'MISSED'}; in the bench's thread ${(100 * inRatio).toFixed(0)}%); ` +
+      `(target ≥ 50%: ${ratio >= 0.5 ? 'met' : 'MISSED'}; in the bench's thread ${(100 * inRatio).toFixed(0)}%, a bare two-hop relay there ${(100 * relayRatio).toFixed(0)}%); ` +
       `the agents' own CPU ${(agentsCpu - directCpu).toFixed(0)} ms per GB`,
   )
 }
