@@ -9,7 +9,7 @@ import type { Core } from './interface.js'
 import { jsCore } from './jsCore.js'
 import { createWasmCore } from './wasmCore.js'
 
-export type { Core, CountResult, CounterState, HashKind, SampleParams } from './interface.js'
+export type { Core, CountResult, CounterState, FrameBytes, HashKind, SampleParams } from './interface.js'
 export { initialCounterState } from './interface.js'
 export { jsCore }
 

@@ -76,5 +76,12 @@ export interface Core {
   merkleProof(kind: HashKind, leaves: Uint8Array, index: number): Uint8Array[]
   /** false (never throws) on any mismatch, bad size, index ≥ leafCount or wrong proof length */
   verifyMerkleProof(kind: HashKind, leaf: Uint8Array, index: number, leafCount: number, proof: Uint8Array[], root: Uint8Array): boolean
-  countPackets(frames: Uint8Array, state: CounterState, sample: SampleParams): CountResult
+  /**
+   * `frames` is the bytes of whole frames, or a list of parts whose concatenation they are (a
+   * frame split over socket reads, or its header and payload kept apart: nothing is joined in JS)
+   */
+  countPackets(frames: FrameBytes, state: CounterState, sample: SampleParams): CountResult
 }
+
+/** bytes of frames: one array, or parts that are counted as if concatenated */
+export type FrameBytes = Uint8Array | readonly Uint8Array[]

@@ -4,12 +4,13 @@
  */
 import { keccak_256 } from '@noble/hashes/sha3.js'
 import { badFrame, checkCounterArgs } from './args.js'
-import type { CountResult, CounterState, SampleParams } from './interface.js'
+import type { CountResult, CounterState, FrameBytes, SampleParams } from './interface.js'
 
 const WINDOW_MASK = (1n << 64n) - 1n
 
-export function countPackets(frames: Uint8Array, state: CounterState, sample: SampleParams): CountResult {
+export function countPackets(input: FrameBytes, state: CounterState, sample: SampleParams): CountResult {
   checkCounterArgs(state, sample)
+  const frames = input instanceof Uint8Array ? input : joined(input)
   const view = new DataView(frames.buffer, frames.byteOffset, frames.byteLength)
   const seedBuf = new Uint8Array(36)
   seedBuf.set(sample.seed)
@@ -78,4 +79,17 @@ export function countPackets(frames: Uint8Array, state: CounterState, sample: Sa
     sampledSeqs,
     sliceHashes,
   }
+}
+
+/** the parts of FrameBytes as one array (the reference counter reads it in one piece) */
+function joined(parts: readonly Uint8Array[]): Uint8Array {
+  let length = 0
+  for (const p of parts) length += p.length
+  const out = new Uint8Array(length)
+  let at = 0
+  for (const p of parts) {
+    out.set(p, at)
+    at += p.length
+  }
+  return out
 }

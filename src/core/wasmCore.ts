@@ -64,6 +64,44 @@ export function createWasmCore(wasm: Uint8Array): Core {
     return u8.slice(out, out + 32)
   }
 
+  /**
+   * Puts frames given as parts at the arena base, as if concatenated, but copies only what the
+   * counter reads (assembly/packetCounter.ts): each frame's prefix and header and the first
+   * `sliceLen` bytes of its payload (a sampled slice). The rest of a payload is counted by its
+   * length alone, so it is skipped (its arena bytes are left as they are). Anything irregular
+   * (a truncated or malformed frame) is copied whole from there on, so the counter reports it
+   * exactly as for the joined bytes.
+   */
+  function stageParts(parts: readonly Uint8Array[], length: number, sliceLen: number): void {
+    let part = 0
+    let partStart = 0
+    /** copies bytes [from, to) of the concatenation to the same offsets in the arena */
+    const copy = (from: number, to: number): void => {
+      while (from < to) {
+        while (partStart + parts[part]!.length <= from) partStart += parts[part++]!.length
+        const p = parts[part]!
+        const a = from - partStart
+        const b = Math.min(p.length, to - partStart)
+        if (b - a <= 256) {
+          // heads and slices: a loop is cheaper than a view (a Buffer's subarray is a new object)
+          for (let i = a, at = base + from; i < b; i++, at++) u8[at] = p[i]!
+        } else u8.set(a === 0 && b === p.length ? p : p.subarray(a, b), base + from)
+        from = partStart + b
+      }
+    }
+    let off = 0
+    while (off < length) {
+      if (length - off < 10) return copy(off, length)
+      copy(off, off + 10)
+      const frameLen = dv.getUint32(base + off)
+      const headerLen = dv.getUint16(base + off + 8)
+      const end = off + 4 + frameLen
+      if (frameLen < 6 || end > length || headerLen > frameLen - 6) return copy(off + 10, length)
+      copy(off + 10, Math.min(end, off + 10 + headerLen + sliceLen))
+      off = end
+    }
+  }
+
   function tooMany(n: number): void {
     if (n > 0xffff_ffff) throw new NfcError(CORE_BAD_ARG, `too many inputs: ${n}`, { n })
   }
@@ -138,19 +176,24 @@ export function createWasmCore(wasm: Uint8Array): Core {
 
     countPackets(frames, state, sample) {
       checkCounterArgs(state, sample)
+      const parts = frames instanceof Uint8Array ? [frames] : frames
+      let length = 0
+      for (const p of parts) length += p.length
       // every frame takes ≥ 10 bytes, which bounds how many can be sampled
-      const maxFrames = Math.floor(frames.length / 10)
-      const seqOut = base + align(frames.length)
+      const maxFrames = Math.floor(length / 10)
+      const seqOut = base + align(length)
       const hashOut = seqOut + align(4 * maxFrames)
       const seed = hashOut + 32 * maxFrames
       reserve(seed + 32 - base)
-      u8.set(frames, base)
+      if (frames instanceof Uint8Array) u8.set(frames, base)
+      else stageParts(frames, length, sample.rate === 0 ? 0 : sample.sliceLen)
+      const frameBytes = length
       u8.set(sample.seed, seed)
       dv.setBigInt64(ctr, BigInt(state.highestSeq), true)
       dv.setBigUint64(ctr + 8, state.window, true)
       dv.setBigUint64(ctr + 16, state.packets, true)
       dv.setBigUint64(ctr + 24, state.payloadBytes, true)
-      x.countPackets(base, frames.length, seed, BigInt(sample.rate), sample.sliceLen, seqOut, hashOut)
+      x.countPackets(base, frameBytes, seed, BigInt(sample.rate), sample.sliceLen, seqOut, hashOut)
       const err = dv.getUint32(ctr + 44, true)
       if (err !== 0) throw badFrame(err, dv.getUint32(ctr + 48, true))
       const sampled = dv.getUint32(ctr + 40, true)

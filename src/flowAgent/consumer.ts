@@ -204,7 +204,7 @@ class ConsumerTunnel {
     const local = this.locals.get(f.streamId)
     switch (f.kind) {
       case FrameKind.DATA:
-        if (local !== undefined) this.link.deliver(local.socket, f.payload)
+        if (local !== undefined) this.link.deliver(local.socket, f.payloadParts)
         return
       case FrameKind.END:
         local?.socket.end()

@@ -11,7 +11,9 @@
 import type { Socket } from 'node:net'
 import { core, initialCounterState, type CountResult, type CounterState, type SampleParams } from '../core/index.js'
 import { AgentError } from './errors.js'
-import { encodeFrame, FrameReader, type Frame, type FrameKind } from './tunnel.js'
+import { encodeFrameHead, FrameReader, type Frame, type FrameKind } from './tunnel.js'
+
+const EMPTY = new Uint8Array(0)
 
 /** sample parameters that sample nothing (a direction only counted) */
 export const NO_SAMPLES = (): SampleParams => ({ seed: new Uint8Array(32), rate: 0, sliceLen: 1 })
@@ -67,7 +69,7 @@ export class TunnelLink {
       if (this.closed) return
       try {
         this.h.onFrame(f)
-        const r = core.countPackets(f.raw, this.received, this.receiveSample)
+        const r = core.countPackets(f.rawParts, this.received, this.receiveSample)
         this.received = r.state
         this.h.onReceivedCount?.(f, r)
       } catch (e) {
@@ -77,14 +79,18 @@ export class TunnelLink {
     }
   }
 
-  /** counts and writes one frame; false when the socket's buffer is full (wait with `drained`) */
-  send(kind: FrameKind, streamId: number, body?: Uint8Array, payload?: Uint8Array): boolean {
+  /**
+   * Counts and writes one frame; false when the socket's buffer is full (wait with `drained`).
+   * The head and the payload go out as two buffers of one write (corked: one writev), so the
+   * payload is not copied; `payload` must not change afterwards (socket reads never do).
+   */
+  send(kind: FrameKind, streamId: number, body?: Uint8Array, payload: Uint8Array = EMPTY): boolean {
     if (this.closed) return false
-    const raw = encodeFrame(this.seq++, kind, streamId, body, payload)
-    const r = core.countPackets(raw, this.sent, this.sendSample)
+    const head = encodeFrameHead(this.seq++, kind, streamId, body, payload.length)
+    const r = core.countPackets(payload.length === 0 ? head : [head, payload], this.sent, this.sendSample)
     this.sent = r.state
-    this.h.onSentCount?.({ payload: payload ?? new Uint8Array(0) }, r)
-    const ok = this.socket.write(raw)
+    this.h.onSentCount?.({ payload }, r)
+    const ok = payload.length === 0 ? this.socket.write(head) : writeCorked(this.socket, [head, payload])
     if (!ok) this.waitingDrain = true
     return ok
   }
@@ -96,8 +102,10 @@ export class TunnelLink {
    * Writes stream bytes that came through the tunnel to `out`; while `out`'s buffer is full the
    * tunnel is not read (head-of-line: one slow application holds the tunnel, memory stays bounded).
    */
-  deliver(out: Socket, bytes: Uint8Array): void {
-    if (out.write(bytes) || this.slow.has(out)) return
+  deliver(out: Socket, bytes: Uint8Array | readonly Uint8Array[]): void {
+    // a payload that came in several reads: its parts in one writev
+    const ok = bytes instanceof Uint8Array ? out.write(bytes) : bytes.length === 1 ? out.write(bytes[0]!) : writeCorked(out, bytes)
+    if (ok || this.slow.has(out)) return
     this.slow.add(out)
     this.socket.pause()
     const release = () => {
@@ -133,4 +141,15 @@ export class TunnelLink {
     else this.socket.destroy()
     this.h.onClose(error)
   }
+}
+
+/**
+ * Writes `parts` as one writev. What `write` returns while corked says only that the parts were
+ * buffered; whether the socket took them is known after `uncork` (false: wait for 'drain').
+ */
+function writeCorked(socket: Socket, parts: readonly Uint8Array[]): boolean {
+  socket.cork()
+  for (const p of parts) socket.write(p)
+  socket.uncork()
+  return socket.writableLength < socket.writableHighWaterMark
 }

@@ -245,7 +245,7 @@ class ProviderSession {
       case FrameKind.OPEN:
         return this.open(f.streamId)
       case FrameKind.DATA:
-        return this.data(f.streamId, f.payload)
+        return this.data(f.streamId, f)
       case FrameKind.END:
         return this.consumerEnd(f.streamId)
       case FrameKind.RESET:
@@ -301,14 +301,15 @@ class ProviderSession {
     this.agent.stats.streams++
   }
 
-  private data(id: number, payload: Uint8Array): void {
+  private data(id: number, f: Frame): void {
     const s = this.streams.get(id)
     if (s === undefined) return // a stream reset here while its data was in flight
     if (s.phase === 'open') {
-      if (!s.consumerEnded) this.link.deliver(s.target!, payload)
+      // the payload as it arrived (one or more socket reads): no copy
+      if (!s.consumerEnded) this.link.deliver(s.target!, f.payloadParts)
       return
     }
-    s.pending = s.pending.length === 0 ? payload.slice() : Buffer.concat([s.pending, payload])
+    s.pending = s.pending.length === 0 ? f.payload.slice() : Buffer.concat([s.pending, f.payload])
     this.socks(s)
   }
 

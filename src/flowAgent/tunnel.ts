@@ -57,9 +57,14 @@ export interface Frame {
   kind: FrameKind
   streamId: number
   body: Uint8Array
-  payload: Uint8Array
-  /** the whole frame as on the wire (what countPackets reads) */
-  raw: Uint8Array
+  /** the payload in one piece (joined on first use when the frame came in several socket reads) */
+  readonly payload: Uint8Array
+  /** the whole frame as on the wire, in one piece (joined on first use, as `payload`) */
+  readonly raw: Uint8Array
+  /** the frame's bytes as they arrived (what the link counts: countPackets takes parts) */
+  rawParts: readonly Uint8Array[]
+  /** the payload's bytes as they arrived (what the link delivers: no copy) */
+  payloadParts: readonly Uint8Array[]
 }
 
 /** Payment-channel seam: a voucher is the channel's business; the tunnel carries it as a flat JSON object of strings. */
@@ -93,21 +98,33 @@ export interface CloseMsg {
   reason: string
 }
 
-/** One wire frame. */
-export function encodeFrame(seq: number, kind: FrameKind, streamId: number, body: Uint8Array = EMPTY, payload: Uint8Array = EMPTY): Uint8Array {
+/**
+ * A frame's prefix and header (everything before the payload) for a payload of `payloadLength`
+ * bytes: written before the payload, and counted with it as parts, so the payload is never copied.
+ */
+export function encodeFrameHead(seq: number, kind: FrameKind, streamId: number, body: Uint8Array = EMPTY, payloadLength = 0): Uint8Array {
   if (body.length + KIND_STREAM_BYTES > MAX_HEADER_BYTES)
     throw badFrame('header', `a ${body.length}-byte body is above ${MAX_HEADER_BYTES - KIND_STREAM_BYTES}`)
-  if (payload.length > MAX_PAYLOAD_BYTES) throw badFrame('payload', `${payload.length} bytes is above ${MAX_PAYLOAD_BYTES}`)
+  if (payloadLength > MAX_PAYLOAD_BYTES) throw badFrame('payload', `${payloadLength} bytes is above ${MAX_PAYLOAD_BYTES}`)
   const headerLen = KIND_STREAM_BYTES + body.length
-  const out = new Uint8Array(FRAME_PREFIX_BYTES + headerLen + payload.length)
-  const v = new DataView(out.buffer)
-  v.setUint32(0, 6 + headerLen + payload.length)
-  v.setUint32(4, seq >>> 0)
-  v.setUint16(8, headerLen)
+  // every byte is written below: no zero fill needed (small heads come from Node's pool)
+  const out = Buffer.allocUnsafe(FRAME_PREFIX_BYTES + headerLen)
+  out.writeUInt32BE(6 + headerLen + payloadLength, 0)
+  out.writeUInt32BE(seq >>> 0, 4)
+  out.writeUInt16BE(headerLen, 8)
   out[10] = kind
-  v.setUint32(11, streamId >>> 0)
+  out.writeUInt32BE(streamId >>> 0, 11)
   out.set(body, 15)
-  out.set(payload, 10 + headerLen)
+  return out
+}
+
+/** One wire frame in one piece. */
+export function encodeFrame(seq: number, kind: FrameKind, streamId: number, body: Uint8Array = EMPTY, payload: Uint8Array = EMPTY): Uint8Array {
+  const head = encodeFrameHead(seq, kind, streamId, body, payload.length)
+  if (payload.length === 0) return head
+  const out = Buffer.allocUnsafe(head.length + payload.length)
+  out.set(head, 0)
+  out.set(payload, head.length)
   return out
 }
 
@@ -117,44 +134,131 @@ function badFrame(field: string, why: string): AgentError {
   return new AgentError(AgentErrorCode.TUNNEL_BAD_FRAME, `tunnel frame ${field}: ${why}`, { field })
 }
 
-/** Splits the bytes of one direction into frames as they arrive; throws TUNNEL_BAD_FRAME on a malformed one. */
+function joined(parts: readonly Uint8Array[]): Uint8Array {
+  if (parts.length === 1) return parts[0]!
+  return Buffer.concat(parts)
+}
+
+/** A frame whose `raw` and `payload` are joined from its parts only if someone asks for them. */
+class ReadFrame implements Frame {
+  private rawJoined: Uint8Array | null = null
+  private payloadJoined: Uint8Array | null = null
+  constructor(
+    readonly seq: number,
+    readonly kind: FrameKind,
+    readonly streamId: number,
+    readonly body: Uint8Array,
+    readonly rawParts: readonly Uint8Array[],
+    readonly payloadParts: readonly Uint8Array[],
+  ) {}
+  get raw(): Uint8Array {
+    return (this.rawJoined ??= joined(this.rawParts))
+  }
+  get payload(): Uint8Array {
+    return (this.payloadJoined ??= this.payloadParts.length === 0 ? EMPTY : joined(this.payloadParts))
+  }
+}
+
+/**
+ * Splits the bytes of one direction into frames as they arrive; throws TUNNEL_BAD_FRAME on a
+ * malformed one. Socket reads are kept as they came: a frame split over reads is handed on as
+ * the parts it arrived in (only its prefix and header, ≤ 16 KiB, are ever joined), so a payload
+ * is never copied between the socket and where it goes.
+ */
 export class FrameReader {
-  private buf: Uint8Array = EMPTY
+  /** reads not yet consumed; the first from `head` on */
+  private readonly chunks: Uint8Array[] = []
+  private head = 0
+  private buffered = 0
+  /** the frame being read: its length and header, once its prefix is in */
+  private frameLen = -1
+  private headerLen = 0
 
   /** the frames `chunk` completes, in order */
   push(chunk: Uint8Array): Frame[] {
-    this.buf = this.buf.length === 0 ? chunk : Buffer.concat([this.buf, chunk])
-    const out: Frame[] = []
-    let at = 0
-    while (this.buf.length - at >= FRAME_PREFIX_BYTES) {
-      const v = new DataView(this.buf.buffer, this.buf.byteOffset + at)
-      const frameLen = v.getUint32(0)
-      const headerLen = v.getUint16(8)
-      if (frameLen < 6 + KIND_STREAM_BYTES) throw badFrame('frameLen', `${frameLen} is below the smallest frame (11)`)
-      if (headerLen < KIND_STREAM_BYTES || headerLen > frameLen - 6) throw badFrame('headerLen', `${headerLen} does not fit a ${frameLen}-byte frame`)
-      if (headerLen > MAX_HEADER_BYTES || frameLen - 6 - headerLen > MAX_PAYLOAD_BYTES) throw badFrame('frameLen', `${frameLen} is above the limits`)
-      if (this.buf.length - at < 4 + frameLen) break
-      const raw = this.buf.subarray(at, at + 4 + frameLen)
-      const kind = raw[10]!
-      if (!KINDS.has(kind)) throw badFrame('kind', `unknown kind ${kind}`)
-      out.push({
-        seq: v.getUint32(4),
-        kind: kind as FrameKind,
-        streamId: v.getUint32(11),
-        body: raw.subarray(15, 10 + headerLen),
-        payload: raw.subarray(10 + headerLen),
-        raw,
-      })
-      at += 4 + frameLen
+    if (chunk.length > 0) {
+      this.chunks.push(chunk)
+      this.buffered += chunk.length
     }
-    this.buf = at === this.buf.length ? EMPTY : this.buf.slice(at)
+    const out: Frame[] = []
+    for (;;) {
+      if (this.frameLen < 0) {
+        if (this.buffered < FRAME_PREFIX_BYTES) break
+        const prefix = this.peek(FRAME_PREFIX_BYTES)
+        const v = new DataView(prefix.buffer, prefix.byteOffset, FRAME_PREFIX_BYTES)
+        const frameLen = v.getUint32(0)
+        const headerLen = v.getUint16(8)
+        if (frameLen < 6 + KIND_STREAM_BYTES) throw badFrame('frameLen', `${frameLen} is below the smallest frame (11)`)
+        if (headerLen < KIND_STREAM_BYTES || headerLen > frameLen - 6) throw badFrame('headerLen', `${headerLen} does not fit a ${frameLen}-byte frame`)
+        if (headerLen > MAX_HEADER_BYTES || frameLen - 6 - headerLen > MAX_PAYLOAD_BYTES) throw badFrame('frameLen', `${frameLen} is above the limits`)
+        this.frameLen = frameLen
+        this.headerLen = headerLen
+      }
+      if (this.buffered < 4 + this.frameLen) break
+      const headBytes = FRAME_PREFIX_BYTES + this.headerLen
+      const head = this.peek(headBytes)
+      const kind = head[10]!
+      if (!KINDS.has(kind)) throw badFrame('kind', `unknown kind ${kind}`)
+      const v = new DataView(head.buffer, head.byteOffset, headBytes)
+      const body = headBytes > 15 ? head.subarray(15) : EMPTY
+      const rawParts = this.take(4 + this.frameLen)
+      out.push(new ReadFrame(v.getUint32(4), kind as FrameKind, v.getUint32(11), body, rawParts, after(rawParts, headBytes)))
+      this.frameLen = -1
+    }
     return out
+  }
+
+  /** the next `n` buffered bytes in one piece (a view when they lie in one read) */
+  private peek(n: number): Uint8Array {
+    const first = this.chunks[0]!
+    if (first.length - this.head >= n) return first.subarray(this.head, this.head + n)
+    const out = new Uint8Array(n)
+    let got = 0
+    for (let i = 0, from = this.head; got < n; i++, from = 0) {
+      const c = this.chunks[i]!
+      const k = Math.min(n - got, c.length - from)
+      out.set(c.subarray(from, from + k), got)
+      got += k
+    }
+    return out
+  }
+
+  /** consumes the next `n` buffered bytes: views of the reads they lie in */
+  private take(n: number): Uint8Array[] {
+    const parts: Uint8Array[] = []
+    while (n > 0) {
+      const c = this.chunks[0]!
+      const k = Math.min(n, c.length - this.head)
+      parts.push(c.subarray(this.head, this.head + k))
+      n -= k
+      this.buffered -= k
+      this.head += k
+      if (this.head === c.length) {
+        this.chunks.shift()
+        this.head = 0
+      }
+    }
+    return parts
   }
 
   /** bytes of a frame not complete yet */
   get pending(): number {
-    return this.buf.length
+    return this.buffered
   }
+}
+
+/** `parts` without their first `skip` bytes */
+function after(parts: readonly Uint8Array[], skip: number): Uint8Array[] {
+  const out: Uint8Array[] = []
+  for (const p of parts) {
+    if (skip >= p.length) {
+      skip -= p.length
+      continue
+    }
+    out.push(skip === 0 ? p : p.subarray(skip))
+    skip = 0
+  }
+  return out
 }
 
 const utf8 = new TextEncoder()

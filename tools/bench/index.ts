@@ -29,7 +29,7 @@ const GROUPS: Group[] = [
   },
   {
     name: 'flowAgents',
-    what: 'traffic agents: 256 MiB through nfc flow consume → provide (SOCKS5, in-process, loopback) vs direct TCP; CPU cost of the packet counter per GB',
+    what: 'traffic agents: 256 MiB through nfc flow consume → provide (SOCKS5, loopback; each agent in its own process, and both in the bench thread) vs direct TCP; CPU per GB; CPU cost of the packet counter per GB',
   },
   {
     name: 'storage',

@@ -192,3 +192,26 @@ t.test('wasm == js fallback on random frame streams', async (t) => {
   }
   t.equal(mismatches, 0, `${calls} calls on 150 random streams`)
 })
+
+t.test('frames given as parts count exactly as the joined bytes, wherever they are cut', async (t) => {
+  const g = prng(4242)
+  const frames = Array.from({ length: 40 }, (_, i) => frame(i % 7 === 6 ? i - 3 : i, g.int(30), g.int(300)))
+  const buf = encode(frames)
+  const sample = { seed: g.bytes(32), rate: 2 ** 31, sliceLen: 64 }
+  const noise = encode([{ seq: 0, header: new Uint8Array(0), payload: g.bytes(buf.length) }])
+  for (const [name, c] of impls) {
+    const whole = c.countPackets(buf, fresh(), sample)
+    for (let round = 0; round < 30; round++) {
+      // random cuts, empty parts included
+      const cuts = Array.from({ length: g.int(12) }, () => g.int(buf.length + 1)).sort((a, b) => a - b)
+      const parts = [0, ...cuts].map((from, i) => buf.subarray(from, [...cuts, buf.length][i]))
+      // other bytes where these go first (the WASM core copies only what the counter reads of parts)
+      c.countPackets(noise, fresh(), none)
+      const res = c.countPackets(parts, fresh(), sample)
+      t.same(res, whole, `${name}: cut at ${cuts.join(',')}`)
+    }
+    t.same(c.countPackets([], fresh(), sample).state, fresh(), `${name}: no parts count nothing`)
+    const short = [buf.subarray(0, 50), buf.subarray(50, buf.length - 1)]
+    t.throws(() => c.countPackets(short, fresh(), sample), { code: 'CORE_BAD_FRAME' }, `${name}: a truncated last frame in parts is refused`)
+  }
+})

@@ -12,6 +12,7 @@ import {
   decodeReceiptBody,
   decodeWelcome,
   encodeFrame,
+  encodeFrameHead,
   FrameKind,
   FrameReader,
   jsonBody,
@@ -53,6 +54,48 @@ t.test('frames survive any split and count only the DATA payload', async (t) => 
   t.equal(counted.packets, 5)
   const again = core.countPackets(frames[2]!, counted.state, noSamples)
   t.equal(again.payloadBytes, 0, 'a frame seen again (same seq) is not counted twice')
+})
+
+t.test('a frame split over reads keeps its bytes, its parts are views of the reads, and they count as the whole', async (t) => {
+  let x = 7
+  const rnd = (n: number) => (x = (x * 1103515245 + 12345) >>> 0) % n
+  const payloads = [1, 300, MAX_PAYLOAD_BYTES, 5000, MAX_PAYLOAD_BYTES - 1].map((n) => Uint8Array.from({ length: n }, () => rnd(256)))
+  const body = jsonBody({ reason: 'x'.repeat(100) })
+  const frames = [...payloads.map((p, i) => encodeFrame(i, FrameKind.DATA, 3, undefined, p)), encodeFrame(payloads.length, FrameKind.CLOSE, 0, body)]
+  t.same(
+    Buffer.concat([encodeFrameHead(9, FrameKind.DATA, 3, undefined, 300), payloads[1]!]),
+    encodeFrame(9, FrameKind.DATA, 3, undefined, payloads[1]!),
+    'head ‖ payload is the frame',
+  )
+  const wire = Buffer.concat(frames)
+  const sample = { seed: new Uint8Array(32).fill(5), rate: 2 ** 31, sliceLen: 64 }
+  const whole = frames.map((f) => core.countPackets(f, initialCounterState(), sample))
+  for (let round = 0; round < 20; round++) {
+    const r = new FrameReader()
+    const chunks: Uint8Array[] = []
+    const got = []
+    for (let at = 0; at < wire.length;) {
+      const n = 1 + rnd(round < 10 ? 70_000 : 40)
+      // each read in a buffer of its own, as a socket hands them
+      const c = Uint8Array.from(wire.subarray(at, at + n))
+      chunks.push(c)
+      got.push(...r.push(c))
+      at += n
+    }
+    t.equal(got.length, frames.length, `round ${round}: every frame`)
+    const ok = got.every(
+      (f, i) =>
+        Buffer.from(f.raw).equals(frames[i]!) &&
+        (i < payloads.length ? Buffer.from(f.payload).equals(payloads[i]!) && f.body.length === 0 : Buffer.from(f.body).equals(body)) &&
+        Buffer.concat(f.payloadParts).equals(f.payload) &&
+        f.rawParts.every((p) => chunks.some((c) => c.buffer === p.buffer)) &&
+        // counting the parts is counting the frame
+        Buffer.from(core.countPackets(f.rawParts, initialCounterState(), sample).sliceHashes).equals(whole[i]!.sliceHashes) &&
+        core.countPackets(f.rawParts, initialCounterState(), sample).payloadBytes === whole[i]!.payloadBytes,
+    )
+    t.ok(ok, `round ${round}: bytes, parts (views of the reads) and counts`)
+    t.equal(r.pending, 0)
+  }
 })
 
 t.test('malformed frames', async (t) => {
