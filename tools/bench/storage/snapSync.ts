@@ -166,6 +166,23 @@ interface SyncFigures {
   head: number
   /** the node's own line: the snapshot's seconds, or the range sync's blocks/s */
   reported: string
+  /** CPU seconds of the syncing node (start to head) and of the source meanwhile; NaN without /proc */
+  cpu: { node: number; source: number }
+}
+
+/** clock ticks per second of /proc/<pid>/stat (USER_HZ: 100 on Linux) */
+const USER_HZ = 100
+
+/** CPU seconds (user + system) a process has used, from /proc (undefined where there is none) */
+function cpuSeconds(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    return (Number(fields[11]) + Number(fields[12])) / USER_HZ
+  } catch {
+    return undefined
+  }
 }
 
 /** the sum of a counter's samples in a /metrics text */
@@ -228,6 +245,7 @@ async function syncOnce(chain: CachedChain, mode: 'snap' | 'full', source: Proc,
   const args = ['--genesis', chain.genesisFile, '--datadir', datadir, '--p2p', `127.0.0.1:${await freePort()}`]
   args.push('--peers', `ws://127.0.0.1:${sourceP2p}`, '--p2p-exempt', '127.0.0.1', '--sync', mode, '--rpc-max-lag', '0')
   const rpcPort = await freePort()
+  const sourceCpu = cpuSeconds(source.child.pid)
   const started = performance.now()
   const node = await startNodeProcess(args, rpcPort, undefined, START_TIMEOUT_MS)
   try {
@@ -253,6 +271,7 @@ async function syncOnce(chain: CachedChain, mode: 'snap' | 'full', source: Proc,
       await new Promise((r) => setTimeout(r, 250))
     }
     const seconds = (performance.now() - started) / 1000
+    const cpu = { node: cpuSeconds(node.child.pid) ?? NaN, source: (cpuSeconds(source.child.pid) ?? NaN) - (sourceCpu ?? NaN) }
     const metrics = await (await fetch(`${node.url}/metrics`)).text()
     const megabytes = metricSum(metrics, 'nfc_p2p_bytes_received_total') / 1e6
     const log = node.log()
@@ -264,7 +283,7 @@ async function syncOnce(chain: CachedChain, mode: 'snap' | 'full', source: Proc,
       mode === 'snap'
         ? `snapshot ${lastField(log, /snapshot sync finished/, 'seconds')} s, ${lastField(log, /snapshot sync finished/, 'megabytes')} MB of state`
         : `range sync ${lastField(log, /sync finished/, 'blocksPerSecond') ?? '?'} blocks/s`
-    return { mode, tail: chain.tail, seconds, megabytes, head: chain.head.number, reported }
+    return { mode, tail: chain.tail, seconds, megabytes, head: chain.head.number, reported, cpu }
   } finally {
     await stopNodeProcess(node)
   }
@@ -325,13 +344,17 @@ export async function snapSyncRun(): Promise<void> {
     `snapshot vs full sync of ${acc} accounts (+ ${CONTRACTS} contracts × ${SLOTS_PER_CONTRACT} slots) over P2P, start → head; load average ${load()}:\n`,
   )
   for (const r of runs) {
-    process.stdout.write(
-      `  ${r.mode.padEnd(4)} +${String(r.tail).padEnd(5)} ${r.seconds.toFixed(1).padStart(7)} s  ${Math.round(ACCOUNTS / r.seconds)
-        .toLocaleString('en-US')
-        .padStart(
-          7,
-        )} accounts/s  ${(r.head / r.seconds).toFixed(1).padStart(7)} blocks/s  ${r.megabytes.toFixed(1).padStart(6)} MB received  (${r.reported})\n`,
-    )
+    const perSecond = Math.round(ACCOUNTS / r.seconds).toLocaleString('en-US')
+    const cells = [
+      `${r.mode.padEnd(4)} +${String(r.tail).padEnd(5)}`,
+      `${r.seconds.toFixed(1).padStart(7)} s`,
+      `${perSecond.padStart(7)} accounts/s`,
+      `${(r.head / r.seconds).toFixed(1).padStart(7)} blocks/s`,
+      `${r.megabytes.toFixed(1).padStart(6)} MB received`,
+      `CPU ${r.cpu.node.toFixed(1)} s node + ${r.cpu.source.toFixed(1)} s source`,
+      `(${r.reported})`,
+    ]
+    process.stdout.write(`  ${cells.join('  ')}\n`)
   }
   const [snapShort, fullShort, snapLong, fullLong] = runs as [SyncFigures, SyncFigures, SyncFigures, SyncFigures]
   for (const [snap, full] of [
@@ -346,6 +369,22 @@ export async function snapSyncRun(): Promise<void> {
       target: `≥ ${SPEEDUP_TARGET}× full`,
       met: full.seconds >= snap.seconds * SPEEDUP_TARGET,
     })
+  }
+  const cpuOf = (r: SyncFigures) => r.cpu.node + r.cpu.source
+  if (runs.every((r) => Number.isFinite(cpuOf(r)))) {
+    for (const [snap, full] of [
+      [snapShort, fullShort],
+      [snapLong, fullLong],
+    ] as const) {
+      row({
+        name: `snap sync CPU s, both nodes, + ${snap.tail} blocks (lower is better)`,
+        value: cpuOf(snap),
+        unit: 's',
+        baseline: { name: 'full sync, same chain', value: cpuOf(full) },
+        target: `≤ 1/${SPEEDUP_TARGET} of full`,
+        met: cpuOf(full) >= cpuOf(snap) * SPEEDUP_TARGET,
+      })
+    }
   }
   row({
     name: `snap sync time, + ${TAIL_LONG} blocks (s, lower is better)`,
