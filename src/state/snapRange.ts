@@ -281,7 +281,7 @@ async function canonicalAt(read: NodeReader, root: Uint8Array, q: Nibbles): Prom
       const cut = [hexPrefix(path.slice(q.length - depth), leaf), node[1] as RlpItem]
       return { ref: referenceTo(cut), cut }
     }
-    if (leaf) return { ref: NO_CHILD }
+    if (leaf || path.length === 0) return { ref: NO_CHILD } // (an extension of no nibbles is no trie's: never loop on it)
     ref = node[1] as RlpItem
     depth += path.length
   }
@@ -341,6 +341,7 @@ export async function verifyRangeOnto(root: Uint8Array, origin: Uint8Array, rang
       continue
     }
     const { path, leaf } = pathOf(node[0] as Uint8Array)
+    if (!leaf && path.length === 0) badProof('an extension of no nibbles')
     if (comparePrefix(path, target.slice(depth)) !== 0 || depth + path.length > target.length) badProof('the last key is not in the trie')
     if (leaf) {
       if (depth + path.length !== target.length || !equalBytesOf(node[1] as Uint8Array, lastValue)) badProof('the last key is not in the trie with its value')

@@ -1,4 +1,5 @@
 import t, { type Test } from 'tap'
+import { RLP } from '@ethereumjs/rlp'
 import { bytesToHex, hexToBytes } from '@ethereumjs/util'
 import { core } from '../../../src/core/index.js'
 import { MptBatch, type NodeStore } from '../../../src/state/mptBatch.js'
@@ -254,6 +255,19 @@ t.test('verifyRangeOnto: tampered ranges are refused, and the builder goes back 
     lengths.values.pop()
     await attempt(lengths, 'fewer values than keys')
     await attempt({ ...copy(), keys: good.keys.map((k, i) => (i === 0 ? k.subarray(0, 31) : k)) }, 'a key of 31 bytes')
+  }
+  // a proof whose path node is an extension of no nibbles (a loop if followed naively) is refused
+  {
+    const { store, root } = await makeTrie(25, 50)
+    const r = await readRange(read(store), root, ZERO_KEY, 1_000_000)
+    const child = core.keccak256(r.proof[0]!)
+    const loop = RLP.encode([Uint8Array.of(0x00), child])
+    const builder = new RangeTrieBuilder(new MapStore())
+    await t.rejects(
+      builder.addProven(core.keccak256(loop), ZERO_KEY, { ...r, proof: [loop, ...r.proof] }),
+      { code: StateErrorCode.BadRangeProof, message: /extension of no nibbles/ },
+      'an empty extension on the path',
+    )
   }
   // a range checked against another trie's root
   const a = await makeTrie(23, 300)
