@@ -34,7 +34,7 @@ import { readWitnesses } from '../consensus/dpos/views.js'
 import { core } from '../core/index.js'
 import type { Network, PeerInfo } from '../p2p/network.js'
 import { SNAP_MAX_ANSWER_BYTES, SNAP_MAX_CODE_HASHES, SNAP_MAX_RECEIPT_BLOCKS, type RangeAnswer } from '../p2p/snapMessages.js'
-import { RangeTrieBuilder, nextKey, verifyRange } from '../state/snapRange.js'
+import { RangeTrieBuilder, nextKey } from '../state/snapRange.js'
 import { TrieNodeStore } from '../state/trieNodeStore.js'
 import { NfcError } from '../util/errors.js'
 import type { Logger } from '../util/logger.js'
@@ -253,10 +253,18 @@ export class SnapSync {
     const receipts = new Map<Block, TxReceipt[]>()
     const commit = (blocks: Block[]) => chain.store.commitHistory(blocks, (b) => receipts.get(b))
     let lastLog = this.now()
-    for (let from = 1n; from <= target;) {
+    const ask = (from: bigint) => {
       const count = Number(target - from + 1n < BigInt(HISTORY_BATCH_BLOCKS) ? target - from + 1n : BigInt(HISTORY_BATCH_BLOCKS))
-      const raw = await this.o.network.requestBlocksOf(peer.id, from, count)
+      const answer = this.o.network.requestBlocksOf(peer.id, from, count)
+      answer.catch(() => {}) // awaited below; a failure after an earlier one must not go unhandled
+      return answer
+    }
+    // the next batch is asked for as soon as a batch arrives, so the peer reads it while this one is checked
+    let pending = ask(1n)
+    for (let from = 1n; from <= target;) {
+      const raw = await pending
       if (raw.length === 0) throw new PeerFailed(`no blocks from ${from}`)
+      if (from + BigInt(raw.length) <= target) pending = ask(from + BigInt(raw.length))
       const batch: Block[] = []
       for (const encoded of raw) {
         const block = this.checkedBlock(peer, encoded, parent)
@@ -385,7 +393,7 @@ export class SnapSync {
     while (this.accountOrigin !== undefined) {
       const origin = this.accountOrigin
       const answer = await this.o.network.requestAccountRange(peer.id, { root, origin, maxBytes: SNAP_MAX_ANSWER_BYTES })
-      const more = await this.verified(peer, root, origin, answer, 'account')
+      const more = await this.verified(peer, root, origin, answer, 'account', this.accountTrie)
       for (let i = 0; i < answer.keys.length; i++) {
         const account = RLP.decode(answer.values[i]!) as Uint8Array[]
         const storageRoot = account[STORAGE_ROOT]!
@@ -395,7 +403,6 @@ export class SnapSync {
         }
         if (!equalBytes(codeHash, KECCAK256_NULL)) this.codesWanted.set(bytesToHex(codeHash), codeHash)
       }
-      await this.accountTrie.add(answer.keys, answer.values)
       await this.flush()
       this.progress.accounts += answer.keys.length
       this.progress.bytes += answer.values.reduce((n, v) => n + v.length + 32, 0)
@@ -410,11 +417,14 @@ export class SnapSync {
     }
   }
 
-  /** an answer checked against `root` (unavailable: the peer fails; a bad proof: the peer is banned); returns whether more follows */
-  private async verified(peer: PeerInfo, root: Uint8Array, origin: Uint8Array, answer: RangeAnswer, what: string): Promise<boolean> {
+  /**
+   * An answer checked against `root` and added to `trie` (unavailable: the peer fails; a bad proof:
+   * the peer is banned and nothing is added); returns whether more follows.
+   */
+  private async verified(peer: PeerInfo, root: Uint8Array, origin: Uint8Array, answer: RangeAnswer, what: string, trie: RangeTrieBuilder): Promise<boolean> {
     if (!answer.available) throw new PeerFailed(`peer no longer holds state root ${bytesToHex(root)}`)
     try {
-      return await verifyRange(root, origin, answer)
+      return await trie.addProven(root, origin, answer)
     } catch (e) {
       return this.refuse(peer, `${what} range from ${bytesToHex(origin)}: ${(e as Error).message}`)
     }
@@ -426,8 +436,7 @@ export class SnapSync {
     let origin: Uint8Array | undefined = ZERO_KEY
     while (origin !== undefined) {
       const answer = await this.o.network.requestStorageRange(peer.id, { root, account, origin, maxBytes: SNAP_MAX_ANSWER_BYTES })
-      const more = await this.verified(peer, storageRoot, origin, answer, 'storage')
-      await trie.add(answer.keys, answer.values)
+      const more = await this.verified(peer, storageRoot, origin, answer, 'storage', trie)
       this.progress.slots += answer.keys.length
       this.progress.bytes += answer.values.reduce((n, v) => n + v.length + 32, 0)
       const last = answer.keys[answer.keys.length - 1]

@@ -59,7 +59,7 @@ function toNibbles(key: Uint8Array): Nibbles {
 }
 
 /** hex-prefix encoding (yellow paper appendix C) */
-function hexPrefix(path: Nibbles, leaf: boolean): Uint8Array {
+export function hexPrefix(path: Nibbles, leaf: boolean): Uint8Array {
   const odd = path.length % 2
   const flag = (leaf ? 2 : 0) + odd
   const out = new Uint8Array(1 + (path.length >> 1))

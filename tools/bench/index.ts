@@ -33,7 +33,7 @@ const GROUPS: Group[] = [
   },
   {
     name: 'storage',
-    what: 'disk per block, pruned (default) vs --archive: empty blocks and a transfer to a fresh address each block, after compaction',
+    what: 'disk per block, pruned (default) vs --archive: empty blocks and a transfer to a fresh address each block, after compaction; full-sync replay; snapshot vs full sync of 100,000 accounts (node processes over P2P)',
   },
   { name: 'network', what: 'a 4-witness devnet of processes: production → finality; a late joiner range-syncing 2,000 blocks' },
   { name: 'p2p', what: 'gossip cost: P2P bytes per empty block (all nodes, per node) and finality lag on full-mesh devnets of 4, 8 and 21 processes' },

@@ -32,12 +32,16 @@ import { devGenesis, produceChurn, trieNodeCount } from './churn.js'
 import { envInt, progress, row } from './report.js'
 import { BIG_STATE_ACCOUNTS, buildBigState } from './storage/bigState.js'
 import { replayRun } from './storage/replay.js'
+import { snapSyncRun } from './storage/snapSync.js'
 
 const BLOCKS = envInt('NFC_BENCH_STORAGE_BLOCKS', 256)
 const WARM = envInt('NFC_BENCH_STORAGE_WARM', 160)
 const CHURN_BLOCKS = envInt('NFC_BENCH_STORAGE_CHURN_BLOCKS', 600)
 const CHURN_WINDOW_BLOCKS = envInt('NFC_BENCH_STORAGE_CHURN_WINDOW', 100)
 const BIG_STATE_BLOCKS_ACCOUNTS = envInt('NFC_BENCH_BIGSTATE_BLOCKS_ACCOUNTS', 5_000)
+/** the parts of the group, in order; NFC_BENCH_STORAGE_PARTS runs a subset (comma-separated) */
+const PARTS = ['disk', 'churn', 'replay', 'bigstate', 'snap'] as const
+type Part = (typeof PARTS)[number]
 /** DESIGN §10 */
 const EMPTY_BLOCK_TARGET_BYTES = 1_000
 /** issue 17: under churn a pruned data directory is at most this share of an archive one */
@@ -148,7 +152,27 @@ async function churnRun(): Promise<void> {
   })
 }
 
+/** the parts NFC_BENCH_STORAGE_PARTS names (all when unset); an unknown name is an error naming the known ones */
+function parts(): Set<Part> {
+  const v = process.env.NFC_BENCH_STORAGE_PARTS
+  if (v === undefined || v.trim() === '') return new Set(PARTS)
+  const names = v.split(',').map((x) => x.trim())
+  for (const n of names)
+    if (!(PARTS as readonly string[]).includes(n)) throw new Error(`NFC_BENCH_STORAGE_PARTS: unknown part "${n}" (known: ${PARTS.join(', ')})`)
+  return new Set(names as Part[])
+}
+
 export async function run(): Promise<void> {
+  const only = parts()
+  if (only.has('disk')) await diskRun()
+  if (only.has('churn')) await churnRun()
+  if (only.has('replay')) await replayRun()
+  if (only.has('bigstate')) await bigStateRun()
+  if (only.has('snap')) await snapSyncRun()
+}
+
+/** disk per block, empty and with a fresh-address transfer, pruned against --archive */
+async function diskRun(): Promise<void> {
   for (const scenario of [
     { label: 'empty block', empty: true, fresh: false },
     { label: 'block with a transfer to a fresh address', empty: false, fresh: true },
@@ -171,9 +195,6 @@ export async function run(): Promise<void> {
       baseline: { name: '--archive', value: archive.trieNodes },
     })
   }
-  await churnRun()
-  await replayRun()
-  await bigStateRun()
 }
 
 /** The big-state chain, both ways (module comment): entries per second, and how long 100,000 accounts take. */

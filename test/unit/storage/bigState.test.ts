@@ -8,7 +8,7 @@ import { dirname } from 'node:path'
 import t from 'tap'
 import { bytesToHex, setLengthLeft } from '@ethereumjs/util'
 import { parseGenesis } from '../../../src/chain/genesis.js'
-import { bigStateAccount, bigStateContract, buildBigState } from '../../../tools/bench/storage/bigState.js'
+import { bigStateAccount, bigStateContract, buildBigState, extendBigState } from '../../../tools/bench/storage/bigState.js'
 import { openChain } from '../../helpers/inProcessNode.js'
 
 const ACCOUNTS = 120
@@ -45,6 +45,20 @@ for (const mode of ['genesis', 'blocks'] as const) {
     }
   })
 }
+
+t.test('extendBigState appends empty blocks to a built chain, which opens at the new head', async (t) => {
+  const built = await buildBigState({ mode: 'blocks', accounts: 20, contracts: 0, slotsPerContract: 0 })
+  t.teardown(() => rmSync(dirname(built.datadir), { recursive: true, force: true }))
+  const lines: string[] = []
+  const head = await extendBigState(built.datadir, built.genesisFile, 3, (l) => lines.push(l))
+  t.equal(head.number, built.head.number + 3n, 'three blocks more')
+  t.match(lines.at(-1), /3 of 3 empty blocks appended/, 'progress')
+  const genesis = parseGenesis(JSON.parse(readFileSync(built.genesisFile, 'utf8')))
+  const c = await openChain(t, built.datadir, genesis, () => Date.now())
+  t.equal(bytesToHex(c.chain.head.hash), bytesToHex(head.hash), 'the data directory opens at that head')
+  t.equal((await (await c.chain.stateAt(c.chain.head.header)).getAccount(bigStateAccount(19)))?.balance, 10n ** 15n, 'the state is still there')
+  await t.rejects(extendBigState(built.datadir, built.genesisFile, -1), { name: 'RangeError', message: /blocks must be an integer ≥ 0, got -1/ })
+})
 
 t.test('bad sizes are refused by name', async (t) => {
   await t.rejects(buildBigState({ accounts: 0 }), { name: 'RangeError', message: 'buildBigState: accounts must be an integer ≥ 1, got 0' })

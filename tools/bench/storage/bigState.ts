@@ -197,6 +197,28 @@ export async function buildBigState(options: BigStateOptions = {}): Promise<BigS
   }
 }
 
+/**
+ * Appends `blocks` empty blocks to a big-state chain built earlier (its data directory and
+ * genesis file): the snapshot-sync bench makes a longer chain of the same state this way.
+ * Resolves with the new head.
+ */
+export async function extendBigState(datadir: string, genesisFile: string, blocks: number, onProgress?: (line: string) => void): Promise<BigState['head']> {
+  if (!Number.isInteger(blocks) || blocks < 0) throw new RangeError(`extendBigState: blocks must be an integer ≥ 0, got ${blocks}`)
+  const genesis = parseGenesis(JSON.parse(readFileSync(genesisFile, 'utf8')))
+  const db = await openDatabase(join(datadir, 'chaindata'))
+  const chain = await Blockchain.open({ db, genesis, common: makeCommon(genesis.chainId, genesis.name), logger: silentLogger, now: () => Date.now() })
+  try {
+    for (let i = 1; i <= blocks; i++) {
+      await produce(chain, [])
+      if (i % 200 === 0 || i === blocks) onProgress?.(`big state: ${i} of ${blocks} empty blocks appended, head ${chain.head.header.number}`)
+    }
+    return { number: chain.head.header.number, hash: chain.head.hash, stateRoot: chain.head.header.stateRoot }
+  } finally {
+    await chain.close()
+    await db.close()
+  }
+}
+
 const devKey = (i: number): Uint8Array => hexToBytes(DEV_ACCOUNTS[i]!.privateKey as `0x${string}`)
 
 /** The next block on the head, one interval later, by the dev witness; throws when a transaction was left out. */
