@@ -548,7 +548,7 @@ class ProviderSession {
       this.lastAccepted = r.bytesUp + r.bytesDown
       this.prevHash = receiptHash(r)
       this.sliceCounts.set(r.seq, count)
-      this.keepSlices(r.seq, count)
+      this.keepSlices(r.seq, count, r.cycle)
       return
     }
     st.receiptsRejected++
@@ -559,9 +559,14 @@ class ProviderSession {
   }
 
   /** writes the slices accepted receipt `seq` commits to (a failing disk is logged: the openings still come from memory) */
-  private keepSlices(seq: bigint, count: number): void {
+  private keepSlices(seq: bigint, count: number, cycle: bigint): void {
     try {
-      this.agent.o.slices?.commit({ id: this.sessionId, provider: { address: this.agent.address }, down: this.down, sliceCounts: this.sliceCounts }, seq, count)
+      this.agent.o.slices?.commit(
+        { id: this.sessionId, provider: { address: this.agent.address }, down: this.down, sliceCounts: this.sliceCounts },
+        seq,
+        count,
+        cycle,
+      )
     } catch (e) {
       this.agent.log(`cannot keep the slices of receipt ${seq} on disk: ${(e as Error).message}`)
     }
