@@ -44,8 +44,8 @@ module.exports = {
     layer(
       'consensus',
       '^src/consensus/',
-      under('src/util', 'src/core', 'src/chain', 'src/consensus', 'src/deals'),
-      'consensus: util, core, chain, deals (the file tree)',
+      `${under('src/util', 'src/core', 'src/chain', 'src/consensus', 'src/deals')}|^src/flow/fuel\\.ts$`,
+      'consensus: util, core, chain, deals (the file tree), the fuel rule of flow/fuel.ts (shared with the traffic agents)',
     ),
     layer('deals', '^src/deals/', under('src/util', 'src/core', 'src/deals'), 'deals: util, core'),
     layer(

@@ -23,6 +23,11 @@ export interface AuditedSession {
   down: Stream
   /** seq → how many sampled slices its receipt's sampleRoot commits to */
   sliceCounts: Map<bigint, number>
+  /**
+   * the flow cycle of its first receipt, when it is older than the auditor (a session a restarted
+   * provider loads from disk): the auditor reads the checkpoints from that cycle on
+   */
+  firstCycle?: bigint
 }
 
 /** a provider's slice audits over the run, as the chain recorded them */
@@ -74,9 +79,13 @@ export class Auditor {
     this.bySession = new Map(sessions.map((s) => [hexOf(s.id), s]))
   }
 
-  /** a session that started after the auditor: its entries are answered from now on */
+  /** a session that started after the auditor, or one from before it (`firstCycle`): its entries are answered from now on */
   addSession(s: AuditedSession): void {
     this.bySession.set(hexOf(s.id), s)
+    if (s.firstCycle !== undefined && (this.first === null || s.firstCycle < this.first)) {
+      this.first = s.firstCycle
+      this.last ??= s.firstCycle
+    }
   }
 
   private checkpoint(cycle: bigint): Promise<CheckpointJson | null> {

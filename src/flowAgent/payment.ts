@@ -5,7 +5,7 @@
  * receipt as paid. `NO_PAYMENT` attaches nothing and accepts everything (tests of the tunnel alone).
  *
  * What a voucher must cover (`FuelMeter`): the fuel of the bytes co-signed so far, by the rule the
- * checkpoint burns it (consensus/povf/valuing.ts fuelOwed, engine.ts): per flow cycle,
+ * checkpoint burns it (flow/fuel.ts fuelOwed, the one rule consensus/povf/engine.ts burns by): per flow cycle,
  * ⌈counted × fuelPricePerGb / 10^9⌉ NB wei, at the governed price in force (nfc_getParams). A voucher
  * of a session is `base + owed`, base being what the channel already paid before the session
  * (the chain's `redeemed`, or the last voucher of the channel this process signed / holds, when
@@ -18,6 +18,7 @@
 import type { SignedReceipt } from '../flow/receipt.js'
 import { hexOf } from '../flow/receipt.js'
 import { FlowError, FlowErrorCode } from '../flow/errors.js'
+import { fuelOwed } from '../flow/fuel.js'
 import { signVoucher, voucherRefusal, type SignedVoucher, type VoucherChannel } from '../flow/voucher.js'
 import { bytesOfHexLoose } from '../util/bytes.js'
 import type { VoucherJson } from './tunnel.js'
@@ -37,17 +38,6 @@ export const NO_PAYMENT: PaymentHook = {
   onVoucher: () => Promise.resolve(),
 }
 
-/** bytes per GB of the fuel price (fuelPricePerGb is NB wei per 10^9 bytes) */
-const GB_BYTES = 1_000_000_000n
-
-/**
- * ⌈bytes × fuelPricePerGb / 10^9⌉ NB wei: consensus/povf/valuing.ts fuelOwed, which the agents may
- * not import (docs/layout.md); test/unit/flowAgent/payment.test.ts pins the two together.
- */
-export function fuelOwedWei(bytes: bigint, fuelPricePerGb: bigint): bigint {
-  return (bytes * fuelPricePerGb + GB_BYTES - 1n) / GB_BYTES
-}
-
 /**
  * The fuel one session's co-signed receipts owe, cumulative, per flow cycle as the checkpoint burns
  * it: a cycle's bytes are its last receipt's running total minus the previous cycle's last one.
@@ -63,13 +53,13 @@ export class FuelMeter {
   owedAfter(r: SignedReceipt, priceOfNewCycle: () => bigint): bigint {
     const total = r.bytesUp + r.bytesDown
     if (r.cycle !== this.cycle) {
-      this.closedOwed += fuelOwedWei(this.last - this.cycleStart, this.price)
+      this.closedOwed += fuelOwed(this.last - this.cycleStart, this.price)
       this.cycleStart = this.last
       this.cycle = r.cycle
       this.price = priceOfNewCycle()
     }
     this.last = total
-    return this.closedOwed + fuelOwedWei(total - this.cycleStart, this.price)
+    return this.closedOwed + fuelOwed(total - this.cycleStart, this.price)
   }
 }
 

@@ -69,6 +69,8 @@ export const RECEIPT_EXPIRY_BLOCKS = 10_000n
 export const CONNECT_TIMEOUT_MS = 10_000
 /** streams one tunnel may have open at once */
 export const MAX_STREAMS_PER_TUNNEL = 256
+/** a connection that has not sent its HELLO within this long is closed (an idle stranger holds nothing) */
+export const HELLO_TIMEOUT_MS = 10_000
 
 /** What the provider needs of the chain (rpcChain.ts over JSON-RPC; tests pass a fake). */
 export interface ProviderChain {
@@ -95,6 +97,8 @@ export interface ProviderOptions {
   unpaidGraceMs?: number
   receiptEveryBytes?: bigint
   receiptIntervalMs?: number
+  /** default HELLO_TIMEOUT_MS */
+  helloTimeoutMs?: number
   log?: (line: string) => void
 }
 
@@ -227,7 +231,13 @@ class ProviderSession {
       onClose: (e) => this.onClose(e),
     })
     this.timer = setInterval(() => void this.draft(false), this.agent.o.receiptIntervalMs ?? DEFAULT_RECEIPT_INTERVAL_MS)
+    const helloMs = this.agent.o.helloTimeoutMs ?? HELLO_TIMEOUT_MS
+    this.helloTimer = setTimeout(() => {
+      if (this.phase === 'hello') this.link.close(new AgentError(AgentErrorCode.TUNNEL_PROTOCOL, `no HELLO within ${helloMs} ms`))
+    }, helloMs)
   }
+
+  private readonly helloTimer: NodeJS.Timeout
 
   private get total(): bigint {
     return this.link.sent.payloadBytes + this.link.received.payloadBytes
@@ -240,6 +250,8 @@ class ProviderSession {
       void this.hello(decodeHello(f.body))
       return
     }
+    // an honest consumer waits for WELCOME before it sends anything more
+    if (this.phase === 'welcoming') throw new AgentError(AgentErrorCode.TUNNEL_PROTOCOL, `frame kind ${f.kind} before WELCOME`)
     if (this.phase !== 'ready' && f.kind !== FrameKind.COSIGN && f.kind !== FrameKind.REFUSE) return
     switch (f.kind) {
       case FrameKind.OPEN:
@@ -398,6 +410,12 @@ class ProviderSession {
     const s = this.streams.get(id)
     if (s === undefined) return
     s.consumerEnded = true
+    if (s.phase === 'greeting' || s.phase === 'request') {
+      // the application ended before its SOCKS5 request was whole: nothing can complete it now
+      this.agent.log(`stream ${s.id} of ${this.consumer}: ended before its SOCKS5 request was whole`)
+      this.endToConsumer(s)
+      return this.drop(id, false)
+    }
     if (s.phase === 'open') s.target!.end()
     if (s.targetEnded) this.drop(id, false)
   }
@@ -531,7 +549,7 @@ class ProviderSession {
       this.lastAccepted = r.bytesUp + r.bytesDown
       this.prevHash = receiptHash(r)
       this.sliceCounts.set(r.seq, count)
-      this.keepSlices(r.seq, count)
+      this.keepSlices(r.seq, count, r.cycle)
       return
     }
     st.receiptsRejected++
@@ -542,9 +560,14 @@ class ProviderSession {
   }
 
   /** writes the slices accepted receipt `seq` commits to (a failing disk is logged: the openings still come from memory) */
-  private keepSlices(seq: bigint, count: number): void {
+  private keepSlices(seq: bigint, count: number, cycle: bigint): void {
     try {
-      this.agent.o.slices?.commit({ id: this.sessionId, provider: { address: this.agent.address }, down: this.down, sliceCounts: this.sliceCounts }, seq, count)
+      this.agent.o.slices?.commit(
+        { id: this.sessionId, provider: { address: this.agent.address }, down: this.down, sliceCounts: this.sliceCounts },
+        seq,
+        count,
+        cycle,
+      )
     } catch (e) {
       this.agent.log(`cannot keep the slices of receipt ${seq} on disk: ${(e as Error).message}`)
     }
@@ -584,6 +607,7 @@ class ProviderSession {
 
   private onClose(e?: Error): void {
     clearInterval(this.timer)
+    clearTimeout(this.helloTimer)
     if (this.unpaidTimer !== null) clearTimeout(this.unpaidTimer)
     for (const id of [...this.streams.keys()]) this.drop(id, false)
     if (e !== undefined && this.phase !== 'closed') this.agent.log(`tunnel of ${this.consumer || 'a consumer'} broke: ${e.message}`)

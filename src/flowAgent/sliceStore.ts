@@ -5,7 +5,9 @@
  *
  * One JSON object a line, appended when a receipt is accepted (provider.ts submit):
  *   {"pkt":N,"hash":"0x…32","slice":"0x…"}  a sampled packet of the provider's sending stream, in stream order
- *   {"seq":"0x…","count":N}                 receipt seq commits to the first N slices
+ *   {"seq":"0x…","count":N,"cycle":"0x…"}  receipt seq (of flow cycle `cycle`) commits to the first N slices
+ * A restarted agent answers the openings of the checkpoints from the session's first cycle on
+ * (`AuditedSession.firstCycle`): they were submitted before it started.
  * A line cut by a crash is skipped when loading (only the last one can be).
  */
 import { appendFileSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
@@ -33,8 +35,8 @@ export class SliceStore {
     return join(this.dir, hexOf(sessionId) + FILE_SUFFIX)
   }
 
-  /** appends the slices of `s` not written yet, then that receipt `seq` commits to the first `count` */
-  commit(s: AuditedSession, seq: bigint, count: number): void {
+  /** appends the slices of `s` not written yet, then that receipt `seq` of flow cycle `cycle` commits to the first `count` */
+  commit(s: AuditedSession, seq: bigint, count: number, cycle: bigint): void {
     const id = hexOf(s.id)
     const from = this.written.get(id) ?? 0
     const lines: string[] = []
@@ -43,7 +45,7 @@ export class SliceStore {
       const slice = s.down.sampledPayloads.get(pkt)
       lines.push(JSON.stringify({ pkt, hash: hexOf(s.down.slices[i]!), slice: slice === undefined ? null : hexOf(slice) }))
     }
-    lines.push(JSON.stringify({ seq: `0x${seq.toString(16)}`, count }))
+    lines.push(JSON.stringify({ seq: `0x${seq.toString(16)}`, count, cycle: `0x${cycle.toString(16)}` }))
     appendFileSync(this.file(s.id), lines.join('\n') + '\n')
     this.written.set(id, Math.max(from, count))
   }
@@ -55,8 +57,9 @@ export class SliceStore {
       if (!name.endsWith(FILE_SUFFIX)) continue
       const down = newStream()
       const sliceCounts = new Map<bigint, number>()
+      let firstCycle: bigint | undefined
       for (const line of readFileSync(join(this.dir, name), 'utf8').split('\n')) {
-        let o: { pkt?: number; hash?: string; slice?: string | null; seq?: string; count?: number }
+        let o: { pkt?: number; hash?: string; slice?: string | null; seq?: string; count?: number; cycle?: string }
         try {
           o = JSON.parse(line) as typeof o
         } catch {
@@ -68,11 +71,13 @@ export class SliceStore {
           if (typeof o.slice === 'string') down.sampledPayloads.set(o.pkt, bytesOfHexLoose(o.slice))
         } else if (typeof o.seq === 'string' && typeof o.count === 'number' && o.count <= down.sampledSeqs.length) {
           sliceCounts.set(BigInt(o.seq), o.count)
+          if (typeof o.cycle === 'string' && /^0x[0-9a-f]+$/.test(o.cycle) && (firstCycle === undefined || BigInt(o.cycle) < firstCycle))
+            firstCycle = BigInt(o.cycle)
         }
       }
       const id = bytesOfHexLoose(name.slice(0, -FILE_SUFFIX.length))
       this.written.set(hexOf(id), down.sampledSeqs.length)
-      out.push({ id, provider: { address: provider }, down, sliceCounts })
+      out.push({ id, provider: { address: provider }, down, sliceCounts, ...(firstCycle === undefined ? {} : { firstCycle }) })
     }
     return out
   }

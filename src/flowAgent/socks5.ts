@@ -17,6 +17,9 @@ export const CMD_CONNECT = 0x01
 export const ATYP_IPV4 = 0x01
 export const ATYP_DOMAIN = 0x03
 export const ATYP_IPV6 = 0x04
+/** the longest domain name DNS can hold (RFC 1035: 255 octets on the wire, 253 characters written) and its longest label */
+export const MAX_DOMAIN_CHARS = 253
+export const MAX_LABEL_CHARS = 63
 
 /** RFC 1928 §6 reply codes */
 export const Reply = {
@@ -98,6 +101,14 @@ export function parseRequest(buf: Uint8Array): Parsed<SocksTarget> {
     host = Buffer.from(buf.subarray(5, end)).toString('latin1')
     if (!/^[\x21-\x7e]+$/.test(host)) {
       throw new AgentError(AgentErrorCode.SOCKS_BAD_ADDRESS, 'a domain name with spaces or non-ASCII bytes', { reply: Reply.ADDRESS_TYPE_NOT_SUPPORTED })
+    }
+    const name = host.endsWith('.') ? host.slice(0, -1) : host
+    if (name.length > MAX_DOMAIN_CHARS || name.split('.').some((label) => label.length > MAX_LABEL_CHARS)) {
+      throw new AgentError(
+        AgentErrorCode.SOCKS_BAD_ADDRESS,
+        `a domain name of ${len} bytes or with a label above ${MAX_LABEL_CHARS}: no such host can exist (not looked up)`,
+        { reply: Reply.HOST_UNREACHABLE },
+      )
     }
   } else {
     throw new AgentError(AgentErrorCode.SOCKS_BAD_ADDRESS, `SOCKS address type ${atyp} (expected 1 IPv4, 3 domain name or 4 IPv6)`, {

@@ -13,7 +13,8 @@ import { Interface } from 'ethers'
 import { NFC, SYSTEM_CONTRACTS, TOTAL_SUPPLY } from '../../src/chain/systemAddresses.js'
 import { RECEIPT_DOMAIN_TAG, ZERO_HASH, receiptHash, type FlowReceipt } from '../../src/flow/receipt.js'
 import { trafficReward } from '../../src/consensus/povf/curve.js'
-import { fuelOwed, rewardCap, valueBytes } from '../../src/consensus/povf/valuing.js'
+import { fuelOwed } from '../../src/flow/fuel.js'
+import { rewardCap, valueBytes } from '../../src/consensus/povf/valuing.js'
 import { splitTrafficReward } from '../../src/consensus/povf/split.js'
 import registryAbi from '../../src/execution/system/abi/INodeRegistry.json' with { type: 'json' }
 import nbAbi from '../../src/execution/system/abi/INB.json' with { type: 'json' }

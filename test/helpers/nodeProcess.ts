@@ -261,7 +261,7 @@ export function runScript(script: string, args: string[], timeoutMs = 60_000): P
 export interface CliProcess {
   proc: ChildProcess
   out(): string
-  /** waits for a stdout line matching `re`; on timeout the error shows stdout and stderr */
+  /** waits for a stdout line matching `re`; fails at once if the process exits first; the error shows stdout and stderr */
   line(re: RegExp, what: string, timeoutMs?: number): Promise<RegExpExecArray>
   /** SIGINT, then the exit code */
   stop(): Promise<number | null>
@@ -274,15 +274,28 @@ export function spawnCli(t: { teardown(fn: () => unknown): void }, args: string[
   let err = ''
   p.stdout.setEncoding('utf8').on('data', (d: string) => (out += d))
   p.stderr.setEncoding('utf8').on('data', (d: string) => (err += d))
-  const closed = new Promise<number | null>((r) => p.once('close', (code) => r(code)))
+  let exited = false
+  const closed = new Promise<number | null>((r) =>
+    p.once('close', (code) => {
+      exited = true
+      r(code)
+    }),
+  )
   t.teardown(() => {
     if (p.exitCode === null) p.kill('SIGKILL')
   })
+  // the output as it is when the wait ends, not when it started
+  const output = () => `\n--- stdout ---\n${out}\n--- stderr ---\n${err}`
   return {
     proc: p,
     out: () => out,
-    line: (re, what, timeoutMs = 120_000) =>
-      waitFor(async () => re.exec(out) ?? undefined, timeoutMs, `${what}\n--- stdout ---\n${out}\n--- stderr ---\n${err}`),
+    line: async (re, what, timeoutMs = 120_000) => {
+      const m = await waitFor(async () => re.exec(out) ?? (exited ? ('exited' as const) : undefined), timeoutMs, what).catch((e: Error) => {
+        throw new Error(e.message + output())
+      })
+      if (m === 'exited') throw new Error(`the process exited (code ${p.exitCode}, signal ${p.signalCode}) before ${what}${output()}`)
+      return m
+    },
     stop: async () => {
       p.kill('SIGINT')
       return closed

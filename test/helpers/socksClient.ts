@@ -18,10 +18,13 @@ export interface SocksConn {
   read(): number
 }
 
-/** Connects through the SOCKS5 endpoint at `port` to `host:targetPort` (a domain name or IPv4). */
-export function socksConnect(port: number, host: string, targetPort: number): Promise<SocksConn> {
+/**
+ * Connects through the SOCKS5 endpoint at `port` to `host:targetPort` (a domain name or IPv4).
+ * `allowHalfOpen`: the socket stays writable after the other side ended (readAll resolved).
+ */
+export function socksConnect(port: number, host: string, targetPort: number, opts: { allowHalfOpen?: boolean } = {}): Promise<SocksConn> {
   return new Promise((resolve, reject) => {
-    const socket = connect({ host: '127.0.0.1', port })
+    const socket = connect({ host: '127.0.0.1', port, allowHalfOpen: opts.allowHalfOpen === true })
     let wrote = 0
     let got = 0
     let buf = Buffer.alloc(0)

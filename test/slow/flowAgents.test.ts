@@ -21,7 +21,7 @@ import { formatEther, Interface } from 'ethers'
 import { NFC, SYSTEM_CONTRACTS } from '../../src/chain/systemAddresses.js'
 import { trafficReward } from '../../src/consensus/povf/curve.js'
 import { splitTrafficReward } from '../../src/consensus/povf/split.js'
-import { fuelOwed } from '../../src/consensus/povf/valuing.js'
+import { fuelOwed } from '../../src/flow/fuel.js'
 import nbAbi from '../../src/execution/system/abi/INB.json' with { type: 'json' }
 import { CLI, DEV_GENESIS, rpc, runScript, spawnCli, startNode, tempDir, waitFor } from '../helpers/nodeProcess.js'
 import { devAddress, devKey } from '../helpers/inProcessNode.js'

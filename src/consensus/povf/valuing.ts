@@ -1,10 +1,8 @@
 /**
  * Valuing one (consumer, provider) pair's bytes of a cycle (DESIGN §5): linear up to the
- * threshold L, logarithmic above it, zero for self-dealing; plus the fuel owed for them and
- * the reward cap that fuel buys. Pure bigint math.
+ * threshold L, logarithmic above it, zero for self-dealing; plus the reward cap the fuel they
+ * burn buys (the fuel itself: flow/fuel.ts fuelOwed, shared with the traffic agents). Pure bigint math.
  */
-import { ceilDiv } from '../fixedPoint.js'
-import { GB } from './curve.js'
 import { badArg, requireNonNegative, requirePositive } from './errors.js'
 
 /** Fraction bits of lnQ128's result. */
@@ -87,13 +85,6 @@ export function valueBytes(bytes: bigint, L: bigint): bigint {
   requirePositive('L', L)
   if (bytes <= L) return bytes
   return L + ((L * lnQ128(bytes, L)) >> LN_Q)
-}
-
-/** Fuel owed for `bytes` at `fuelPricePerGb` NB wei per 10^9 bytes: ⌈bytes × price / 10^9⌉ NB wei. */
-export function fuelOwed(bytes: bigint, fuelPricePerGb: bigint): bigint {
-  requireNonNegative('bytes', bytes)
-  requireNonNegative('fuelPricePerGb', fuelPricePerGb)
-  return ceilDiv(bytes * fuelPricePerGb, GB)
 }
 
 /**

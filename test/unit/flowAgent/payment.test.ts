@@ -1,17 +1,16 @@
 /**
  * The agents' payment-channel hooks (src/flowAgent/payment.ts) against a fake chain: the fuel a
- * voucher must cover is the checkpoint's rule (fuelOwed per cycle, pinned to valuing.ts); the
+ * voucher must cover is the checkpoint's rule (flow/fuel.ts fuelOwed, per cycle); the
  * consumer's vouchers are accepted; a stale, replayed, short, foreign or above-deposit voucher and
  * a co-signature without one are refused; the latest voucher is redeemed once.
  */
 import t from 'tap'
-import { fuelOwed } from '../../../src/consensus/povf/valuing.js'
+import { fuelOwed } from '../../../src/flow/fuel.js'
 import type { SignedReceipt } from '../../../src/flow/receipt.js'
 import type { SignedVoucher, VoucherChannel } from '../../../src/flow/voucher.js'
 import {
   ConsumerChannelPayment,
   FuelMeter,
-  fuelOwedWei,
   ProviderChannelPayment,
   voucherFromJson,
   voucherToJson,
@@ -54,19 +53,6 @@ const SESSION = new Uint8Array(32).fill(7)
 /** the fields of a receipt the hooks read */
 const receipt = (seq: bigint, total: bigint, cycle = 3n, session = SESSION): SignedReceipt =>
   ({ sessionId: session, seq, consumer: CONSUMER, provider: PROVIDER, bytesUp: total / 10n, bytesDown: total - total / 10n, cycle }) as unknown as SignedReceipt
-
-t.test('fuelOwedWei is the checkpoint rule (valuing.ts fuelOwed)', async (t) => {
-  for (const [b, p] of [
-    [0n, PRICE],
-    [1n, PRICE],
-    [999_999_999n, 3n],
-    [1n, 1n],
-    [50_000_000n, 123_456_789n],
-    [10n ** 15n, 0n],
-  ] as const) {
-    t.equal(fuelOwedWei(b, p), fuelOwed(b, p), `${b} bytes at ${p}`)
-  }
-})
 
 t.test('FuelMeter: per cycle, each cycle rounded up on its own, as the checkpoint burns it', async (t) => {
   const m = new FuelMeter()

@@ -69,6 +69,14 @@ t.test('malformed requests: the error and the reply code', async (t) => {
   t.throws(() => parseRequest(b(5, 1, 0, 3, 3, 0x61, 0x20, 0x62, 0, 80)), { code: 'SOCKS_BAD_ADDRESS' }, 'a domain name with a space')
   t.same(parseRequest(b(5, 1, 0, 3, 200, 0x61)), { kind: 'incomplete' }, 'a truncated domain name waits for more')
   t.same(parseRequest(b(5, 1, 0, 1, 1, 2, 3, 4, 0)), { kind: 'incomplete' }, 'a truncated port waits for more')
+  const domain = (name: string) => b(5, 1, 0, 3, name.length, ...Buffer.from(name, 'latin1'), 0, 80)
+  const unreachable = { code: 'SOCKS_BAD_ADDRESS', meta: { reply: Reply.HOST_UNREACHABLE } }
+  t.throws(() => parseRequest(domain('a'.repeat(254))), unreachable, 'a 254-character name (DNS holds 253): refused, not looked up')
+  t.throws(() => parseRequest(domain('a'.repeat(64) + '.example')), unreachable, 'a 64-character label (DNS holds 63)')
+  const longest = [61, 63, 63, 63].map((n) => 'a'.repeat(n)).join('.')
+  t.equal(longest.length, 253)
+  t.match(parseRequest(domain(longest)), { kind: 'ok', value: { host: longest } }, 'the longest name DNS holds is served')
+  t.match(parseRequest(domain(longest + '.')), { kind: 'ok' }, 'and with its root dot')
 })
 
 t.test('replies', async (t) => {

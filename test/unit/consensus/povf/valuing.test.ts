@@ -4,7 +4,6 @@ import {
   LN_Q,
   MAX_FUNDERS_KEPT,
   addFundingEdge,
-  fuelOwed,
   isSelfDealing,
   liveFundingEdges,
   lnQ128,
@@ -144,15 +143,6 @@ t.test('valueBytes is monotone and never above b', async (t) => {
   t.ok(ok)
   t.throws(() => valueBytes(10n, 0n), { code: PovfErrorCode.POVF_BAD_ARG })
   t.throws(() => valueBytes(-1n, 10n), { code: PovfErrorCode.POVF_BAD_ARG })
-})
-
-t.test('fuelOwed = ⌈bytes × price / 10^9⌉', async (t) => {
-  t.equal(fuelOwed(0n, 5n), 0n)
-  t.equal(fuelOwed(1n, 1n), 1n) // ⌈10^−9⌉
-  t.equal(fuelOwed(10n ** 9n, 5n * 10n ** 15n), 5n * 10n ** 15n) // 1 GB at 0.005 NB/GB
-  t.equal(fuelOwed(1_500_000_000n, 3n), 5n) // ⌈4.5⌉
-  t.equal(fuelOwed(2_000_000_000n, 3n), 6n) // exact
-  t.equal(fuelOwed(123n, 0n), 0n)
 })
 
 t.test('rewardCap = ⌊fuel × bps × 10^18 / (price × 10^4)⌋', async (t) => {
