@@ -245,7 +245,7 @@ async function provide(v: Values): Promise<number> {
       `summary: ${providerLine(s)}`,
       `  receipts rejected: ${s.receiptsRejected}${Object.entries(s.reasons)
         .map(([r, n]) => ` (${n}× ${r})`)
-        .join('')}; tunnels closed unpaid: ${s.closedUnpaid}`,
+        .join('')}; drafted again at a cycle's end: ${s.receiptsRedrafted}; tunnels closed unpaid: ${s.closedUnpaid}`,
       `  channels: ${earnedLine(payment.stats)}, ${payment.stats.refused} refused (tunnel closed unpaid)`,
       `  slice challenges on its entries: ${audit.challenged}, answered ${audit.answered}, voided ${audit.voided}`,
       `  traffic rewards: ${formatEther(rewards)} NFC (+${formatEther(rewards - startRewards)} during this run; receipts of open cycles are paid after their checkpoint)`,

@@ -75,8 +75,8 @@ export const HELLO_TIMEOUT_MS = 10_000
 /** What the provider needs of the chain (rpcChain.ts over JSON-RPC; tests pass a fake). */
 export interface ProviderChain {
   readonly chainId: bigint
-  /** the flow cycle and head height a receipt drafted now is for */
-  position(): Promise<{ cycle: bigint; head: bigint }>
+  /** the flow cycle and head height a receipt drafted now is for (`fresh`: read now, not from a cache) */
+  position(fresh?: boolean): Promise<{ cycle: bigint; head: bigint }>
   /** 32 bytes: the hash of the latest final block, the sample seed of a new session */
   sampleSeed(): Promise<Uint8Array>
   /** flow_submitReceipt: null when accepted, else the rejection code */
@@ -112,6 +112,8 @@ export interface ProviderStats {
   receiptsCosigned: number
   receiptsAccepted: number
   receiptsRejected: number
+  /** receipts co-signed in a cycle that ended before they were submitted: not submitted, drafted again */
+  receiptsRedrafted: number
   reasons: Record<string, number>
   /** up + down of each session's last accepted receipt, summed */
   bytesReceipted: bigint
@@ -132,6 +134,7 @@ export class ProviderAgent {
     receiptsCosigned: 0,
     receiptsAccepted: 0,
     receiptsRejected: 0,
+    receiptsRedrafted: 0,
     reasons: {},
     bytesReceipted: 0n,
     closedUnpaid: 0,
@@ -531,14 +534,29 @@ class ProviderSession {
     this.submitting = this.submitting.then(() => this.submit(signed, p.count))
     await this.submitting
     this.pending = null
-    if (this.phase === 'closing') this.finish()
-    else if (this.total - this.draftedTotal >= (this.agent.o.receiptEveryBytes ?? DEFAULT_RECEIPT_EVERY_BYTES)) void this.draft(false)
+    if (this.phase === 'closing') {
+      // a receipt drafted again (its cycle ended on the way) is co-signed before the tunnel closes
+      if (this.draftedTotal !== this.total) void this.draft(false)
+      if (this.pending === null) this.finish()
+    } else if (this.total - this.draftedTotal >= (this.agent.o.receiptEveryBytes ?? DEFAULT_RECEIPT_EVERY_BYTES)) void this.draft(false)
   }
 
   private async submit(r: SignedReceipt, count: number): Promise<void> {
     const st = this.agent.stats
     let reason: string | null
     try {
+      // drafting, the consumer's co-signature and the submission take a round trip or two: a
+      // receipt of a cycle that ended meanwhile would be refused (FLOW_WRONG_CYCLE), so it is not
+      // sent; the next receipt, drafted in the new cycle, carries the same cumulative bytes
+      const { cycle } = await this.agent.o.chain.position(true)
+      if (cycle !== r.cycle) {
+        st.receiptsRedrafted++
+        // its bytes are neither receipted nor co-signed any more: the new receipt needs both
+        this.draftedTotal = this.lastAccepted
+        this.paidTotal = this.lastAccepted
+        this.agent.log(`receipt ${r.seq} of session ${hexOf(r.sessionId)} was for cycle ${r.cycle}, which ended: drafted again in cycle ${cycle}`)
+        return
+      }
       reason = await this.agent.o.chain.submit(r)
     } catch (e) {
       reason = (e as Error).message

@@ -258,8 +258,8 @@ export class RpcProviderChain implements ProviderChain {
     }
   }
 
-  async position(): Promise<{ cycle: bigint; head: bigint }> {
-    if (this.cached !== null && Date.now() - this.cached.at < POSITION_TTL_MS) return this.cached
+  async position(fresh = false): Promise<{ cycle: bigint; head: bigint }> {
+    if (!fresh && this.cached !== null && Date.now() - this.cached.at < POSITION_TTL_MS) return this.cached
     const [side, head] = await Promise.all([this.rpc.call<{ cycle: string }>('flow_getSideChain'), this.rpc.call<string>('eth_blockNumber')])
     this.cached = { at: Date.now(), cycle: BigInt(side.cycle), head: BigInt(head) }
     return this.cached

@@ -35,8 +35,16 @@ class FakeChain implements ProviderChain {
   readonly rejected: string[] = []
   readonly watched: AuditedSession[] = []
   private readonly last = new Map<string, SignedReceipt>()
-  position() {
-    return Promise.resolve({ cycle: 3n, head: 100n })
+  cycle = 3n
+  /** drafts after which the cycle ends at once (the receipt's round trip crosses a boundary) */
+  endCycleAfterDrafts = 0
+  position(fresh?: boolean) {
+    const cycle = this.cycle
+    if (fresh !== true && this.endCycleAfterDrafts > 0) {
+      this.endCycleAfterDrafts--
+      this.cycle++
+    }
+    return Promise.resolve({ cycle, head: 100n })
   }
   sampleSeed() {
     return Promise.resolve(new Uint8Array(32).fill(9))
@@ -45,17 +53,19 @@ class FakeChain implements ProviderChain {
     checkReceiptSignatures(r)
     const prev = this.last.get(hexOf(r.sessionId))
     const why =
-      prev === undefined
-        ? r.prevReceiptHash.every((b, i) => b === ZERO_HASH[i])
-          ? null
-          : 'prevReceiptHash of a first receipt'
-        : r.seq <= prev.seq
-          ? 'FLOW_REPLAY'
-          : r.bytesUp < prev.bytesUp || r.bytesDown < prev.bytesDown
-            ? 'FLOW_TOTAL_DECREASED'
-            : hexOf(r.prevReceiptHash) !== hexOf(receiptHash(prev))
-              ? 'prevReceiptHash'
-              : null
+      r.cycle !== this.cycle
+        ? 'FLOW_WRONG_CYCLE'
+        : prev === undefined
+          ? r.prevReceiptHash.every((b, i) => b === ZERO_HASH[i])
+            ? null
+            : 'prevReceiptHash of a first receipt'
+          : r.seq <= prev.seq
+            ? 'FLOW_REPLAY'
+            : r.bytesUp < prev.bytesUp || r.bytesDown < prev.bytesDown
+              ? 'FLOW_TOTAL_DECREASED'
+              : hexOf(r.prevReceiptHash) !== hexOf(receiptHash(prev))
+                ? 'prevReceiptHash'
+                : null
     if (why !== null) {
       this.rejected.push(why)
       return Promise.resolve(why)
@@ -150,6 +160,24 @@ t.test('bytes through SOCKS5 arrive intact; the last receipt counts exactly the 
   t.equal(chain.watched.length, 1, 'the session is watched for openings')
   const s = chain.watched[0]!
   t.ok(s.down.sampledSeqs.length > 0 && s.sliceCounts.get(last!.seq) === s.down.sampledSeqs.length, 'the slices the last receipt commits to are kept')
+})
+
+t.test('a receipt whose cycle ends while the consumer co-signs is not submitted but drafted again in the new cycle; nothing is lost', async (t) => {
+  const chain = new FakeChain()
+  chain.endCycleAfterDrafts = 1
+  const src = await source(t, 256 * 1024)
+  const { provider, consumer, socksPort } = await agents(t, chain)
+  const conn = await socksConnect(socksPort, 'localhost', src.port)
+  conn.socket.end()
+  const got = await conn.readAll()
+  t.equal(sha(got), sha(src.data), 'the bytes arrived intact')
+  await consumer.stop()
+  await until('the final receipt', () => provider.stats.openTunnels === 0)
+  t.same(chain.rejected, [], 'no receipt of an ended cycle reached the chain')
+  t.equal(provider.stats.receiptsRedrafted, 1, 'the one drafted before the boundary was drafted again')
+  const [last] = chain.lastOf()
+  t.equal(last?.cycle, 4n, 'the accepted receipts are of the new cycle')
+  t.equal(last!.bytesUp + last!.bytesDown, BigInt(conn.read() + conn.written()), 'and count every byte carried')
 })
 
 t.test('an unreachable target gets the SOCKS reply code; the tunnel stays up', async (t) => {
