@@ -32,6 +32,11 @@ export interface PaymentHook {
   sessionEnded?(sessionId: Uint8Array): void
 }
 
+/** reads of a channel tried before the provider falls back on the record it read last */
+export const CHANNEL_READ_ATTEMPTS = 3
+/** the pause between those reads */
+const CHANNEL_READ_RETRY_MS = 200
+
 /** No channel: no voucher sent, none required. */
 export const NO_PAYMENT: PaymentHook = {
   voucherFor: () => Promise.resolve(undefined),
@@ -198,6 +203,34 @@ export class ProviderChannelPayment implements PaymentHook {
     }
   }
 
+  /** the last record read of each channel: what a voucher is checked against while the node cannot answer */
+  private readonly lastRead = new Map<bigint, VoucherChannel | null>()
+
+  /**
+   * The channel as the node has it. A node shedding load (-32005) or a dropped connection must
+   * not close a paying consumer's tunnel as unpaid: the read is tried CHANNEL_READ_ATTEMPTS times,
+   * then the record last read is used (what can change since — a top-up, a redeem by this very
+   * agent, a close — is caught at the next read; a close has a challenge period during which the
+   * provider's voucher still redeems). A channel never read before has nothing to fall back on.
+   */
+  private async readChannel(id: bigint): Promise<VoucherChannel | null> {
+    let error: unknown
+    for (let attempt = 1; attempt <= CHANNEL_READ_ATTEMPTS; attempt++) {
+      try {
+        const c = await this.chain.channel(id)
+        this.lastRead.set(id, c)
+        return c
+      } catch (e) {
+        error = e
+        if (attempt < CHANNEL_READ_ATTEMPTS) await new Promise((r) => setTimeout(r, CHANNEL_READ_RETRY_MS))
+      }
+    }
+    const last = this.lastRead.get(id)
+    if (last === undefined) throw error
+    this.log(`cannot read channel ${id} (${(error as Error).message}): checking the voucher against the record read before`)
+    return last
+  }
+
   private async check(r: SignedReceipt, json: VoucherJson | undefined): Promise<void> {
     if (json === undefined) throw new Error(`receipt ${r.seq} came without a voucher: this provider is paid through a payment channel`)
     const sv = voucherFromJson(json)
@@ -205,7 +238,7 @@ export class ProviderChannelPayment implements PaymentHook {
     let s = this.sessions.get(sid)
     if (s !== undefined && s.channelId !== sv.channelId) throw new Error(`voucher on channel ${sv.channelId}, the session pays on channel ${s.channelId}`)
     await this.redeeming // a redeem in flight sets the base of a new session
-    const channel = await this.chain.channel(sv.channelId)
+    const channel = await this.readChannel(sv.channelId)
     if (channel === null) throw new Error(`voucher on channel ${sv.channelId}, which does not exist`)
     if (channel.provider !== this.provider) throw new Error(`channel ${sv.channelId} pays provider ${channel.provider}, not this one`)
     if (channel.consumer !== r.consumer) throw new Error(`channel ${sv.channelId} is not a channel of consumer ${r.consumer}`)

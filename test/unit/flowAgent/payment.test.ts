@@ -9,6 +9,7 @@ import { fuelOwed } from '../../../src/flow/fuel.js'
 import type { SignedReceipt } from '../../../src/flow/receipt.js'
 import type { SignedVoucher, VoucherChannel } from '../../../src/flow/voucher.js'
 import {
+  CHANNEL_READ_ATTEMPTS,
   ConsumerChannelPayment,
   FuelMeter,
   ProviderChannelPayment,
@@ -33,7 +34,13 @@ class FakeChannels implements ChannelReader {
     this.channels.set(1n, { id: 1n, consumer: CONSUMER, provider: PROVIDER, deposit: 10n ** 18n, redeemed: 0n })
     this.channels.set(2n, { id: 2n, consumer: STRANGER, provider: PROVIDER, deposit: 10n ** 18n, redeemed: 0n })
   }
+  /** channel reads to fail (a node shedding load) */
+  failReads = 0
   channel(id: bigint) {
+    if (this.failReads > 0) {
+      this.failReads--
+      return Promise.reject(new Error('server busy'))
+    }
     const c = this.channels.get(id)
     return Promise.resolve(c === undefined ? null : { ...c })
   }
@@ -140,4 +147,22 @@ t.test('refused: no voucher, stale, replayed, short, foreign, above the deposit'
   t.equal(provider.stats.vouchers, 2, 'the refused ones are not kept')
   await provider.redeemAll()
   t.equal(chain.redeemed[0]!.amount, BigInt(v2.amount!), 'the latest good voucher is what gets redeemed')
+})
+
+t.test('a node that cannot answer a channel read for a moment does not refuse a good voucher', async (t) => {
+  const { chain, consumer, provider } = pair()
+  const r1 = receipt(1n, 1_000_000n)
+  const v1 = (await consumer.voucherFor(r1))!
+  chain.failReads = CHANNEL_READ_ATTEMPTS - 1
+  await provider.onVoucher(r1, v1)
+  t.equal(chain.failReads, 0, 'the read was tried again until it answered')
+  const r2 = receipt(2n, 2_000_000n)
+  const v2 = (await consumer.voucherFor(r2))!
+  chain.failReads = CHANNEL_READ_ATTEMPTS
+  await provider.onVoucher(r2, v2)
+  t.equal(provider.stats.refused, 0, 'every read failing: checked against the record read before, accepted')
+  const other = pair()
+  const v = (await other.consumer.voucherFor(r1))!
+  other.chain.failReads = CHANNEL_READ_ATTEMPTS
+  await t.rejects(other.provider.onVoucher(r1, v), /server busy/, 'a channel never read has nothing to fall back on')
 })
