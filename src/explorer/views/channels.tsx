@@ -32,13 +32,13 @@ export function ChannelsView({ address, height, active }: { address?: string; he
   let lines: Line[]
   if (c === undefined) lines = statusLines(loading, error, 'payment channels')
   else {
-    const partyW = Math.max(13, Math.floor((x.columns - 3 - (6 + 22 + 14 + 14 + 6)) / 2))
+    const partyW = Math.max(13, Math.min(42, Math.floor((x.columns - 3 - (6 + 20 + 12 + 12 + 5)) / 2)))
     const whose = address === undefined ? '' : ` of ${abbreviate(address, 20)}`
     lines = [heading(`Payment channels${whose} (${thousands(c.total)})${c.total > 0n ? '  Enter: details' : ''}`)]
     if (c.channels.length === 0) lines.push({ text: c.total === 0n ? 'none' : 'no more channels', dim: true })
     else
       lines.push({
-        text: `  ${cells(['id', 6], ['status', 22], ['consumer', partyW], ['provider', partyW], ['deposit', 14, 'right'], ['redeemed', 14, 'right'])}`,
+        text: `  ${cells(['id', 6], ['status', 20], ['consumer', partyW], ['provider', partyW], ['deposit', 12, 'right'], ['redeemed', 12, 'right'])}`,
         dim: true,
       })
     for (const ch of c.channels) {
@@ -46,11 +46,11 @@ export function ChannelsView({ address, height, active }: { address?: string; he
         key: `c${ch.id}`,
         text: cells(
           [`#${ch.id}`, 6],
-          [channelState(ch, c.nowMs), 22],
+          [channelState(ch, c.nowMs), 20],
           [abbreviate(ch.consumer, partyW), partyW],
           [abbreviate(ch.provider, partyW), partyW],
-          [formatNb(ch.deposit, 2), 14, 'right'],
-          [formatNb(ch.redeemed, 2), 14, 'right'],
+          [formatNb(ch.deposit, 2), 12, 'right'],
+          [formatNb(ch.redeemed, 2), 12, 'right'],
         ),
         color: CHANNEL_COLORS[ch.status],
         open: { kind: 'channel', id: ch.id.toString() },
@@ -61,5 +61,15 @@ export function ChannelsView({ address, height, active }: { address?: string; he
     if (error !== undefined) lines.push({ text: `last refresh failed: ${error}`, color: 'red' })
   }
   const hasNext = c !== undefined && BigInt((pages.cursor + 1) * CHANNELS_PAGE) < c.total
-  return <Scroller lines={lines} height={height} active={active} onOpen={x.open} onKey={(input) => pages.onKey(input, hasNext ? pages.cursor + 1 : null)} />
+  // a new page starts at its top
+  return (
+    <Scroller
+      key={pages.page}
+      lines={lines}
+      height={height}
+      active={active}
+      onOpen={x.open}
+      onKey={(input) => pages.onKey(input, hasNext ? pages.cursor + 1 : null)}
+    />
+  )
 }

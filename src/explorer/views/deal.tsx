@@ -8,7 +8,6 @@ import { useExplorer } from '../context.js'
 import { abbreviate, clip, formatBytes, formatNb, formatNfc, thousands, wrap } from '../format.js'
 import { dealProgress, loadDeal } from '../systemQueries.js'
 import { useLoader } from '../useLoader.js'
-import { useHeadRefresh } from '../useHeadRefresh.js'
 import { field, heading, partProblem, statusLines } from './common.js'
 import { DEAL_COLORS } from './storage.js'
 import { Scroller, type Line } from './scroller.js'
@@ -18,8 +17,8 @@ const CHUNK = 4096n
 
 export function DealView({ id, height, active }: { id: string; height: number; active: boolean }) {
   const x = useExplorer()
-  const head = useHeadRefresh()
-  const { data: r, error, loading } = useLoader(() => loadDeal(x.client, BigInt(id)), [id, head])
+  // every head: a period's settlement and its new challenge come in blocks without transactions
+  const { data: r, error, loading } = useLoader(() => loadDeal(x.client, BigInt(id)), [id, x.head])
   let lines: Line[]
   if (r === undefined || r === null) lines = r === null ? [{ text: `no deal #${id} on this chain`, color: 'yellow' }] : statusLines(loading, error, 'deal')
   else {

@@ -93,5 +93,15 @@ export function GovernanceView({ height, active }: { height: number; active: boo
     if (error !== undefined) lines.push({ text: `last refresh failed: ${error}`, color: 'red' })
   }
   const hasNext = g !== undefined && BigInt((pages.cursor + 1) * PROPOSALS_PAGE) < g.count
-  return <Scroller lines={lines} height={height} active={active} onOpen={x.open} onKey={(input) => pages.onKey(input, hasNext ? pages.cursor + 1 : null)} />
+  // a new page starts at its top
+  return (
+    <Scroller
+      key={pages.page}
+      lines={lines}
+      height={height}
+      active={active}
+      onOpen={x.open}
+      onKey={(input) => pages.onKey(input, hasNext ? pages.cursor + 1 : null)}
+    />
+  )
 }

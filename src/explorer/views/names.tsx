@@ -52,5 +52,6 @@ export function NamesView({ owner, height, active }: { owner?: string; height: n
     if (pages.page > 1 || d.next !== null) lines.push(pageLine(pages.page, d.next !== null, loading))
     if (error !== undefined) lines.push({ text: `last refresh failed: ${error}`, color: 'red' })
   }
-  return <Scroller lines={lines} height={height} active={active} onOpen={x.open} onKey={(input) => pages.onKey(input, d?.next)} />
+  // a new page starts at its top
+  return <Scroller key={pages.page} lines={lines} height={height} active={active} onOpen={x.open} onKey={(input) => pages.onKey(input, d?.next)} />
 }

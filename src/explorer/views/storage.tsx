@@ -34,14 +34,16 @@ export function StorageView({ filter = {}, height, active }: { filter?: DealFilt
       field('Collateral', `${formatNfc(p.collateral)} per deal, put up by the provider`),
     ]
     if (filter.client === undefined && filter.provider === undefined) {
-      const endW = Math.max(10, room - (20 + 22 + 10 + 3))
+      // provider (an address, cut to what is left) price 22, max file 10, endpoint (at least 21)
+      const provW = Math.max(13, Math.min(42, room - (22 + 10 + 3) - 21))
+      const endW = Math.max(10, room - provW - (22 + 10 + 3))
       lines.push(heading(`Offers (${s.offers.length}${s.moreOffers ? '+' : ''})`))
       if (s.offers.length === 0) lines.push({ text: 'none (nfc storage provide)', dim: true })
-      else lines.push({ text: `  ${cells(['provider', 20], ['NB per MiB·period', 22, 'right'], ['max file', 10, 'right'], ['endpoint', endW])}`, dim: true })
+      else lines.push({ text: `  ${cells(['provider', provW], ['NB per MiB·period', 22, 'right'], ['max file', 10, 'right'], ['endpoint', endW])}`, dim: true })
       for (const o of s.offers) {
         lines.push({
           key: `o${o.provider}`,
-          text: cells([abbreviate(o.provider, 20), 20], [formatNb(o.price), 22, 'right'], [formatBytes(o.maxBytes), 10, 'right'], [o.endpoint, endW]),
+          text: cells([abbreviate(o.provider, provW), provW], [formatNb(o.price), 22, 'right'], [formatBytes(o.maxBytes), 10, 'right'], [o.endpoint, endW]),
           open: { kind: 'account', address: o.provider },
         })
       }
@@ -69,7 +71,7 @@ export function StorageView({ filter = {}, height, active }: { filter?: DealFilt
           [d.status, 10],
           [formatBytes(d.size), 9, 'right'],
           [`${g.proved}/${d.periods}`, 8, 'right'],
-          [formatNb(d.price, 2), 16, 'right'],
+          [formatNb(d.price), 16, 'right'],
           [abbreviate(filter.provider ? d.client : d.provider, partyW), partyW],
         ),
         color: DEAL_COLORS[d.status],
@@ -79,5 +81,6 @@ export function StorageView({ filter = {}, height, active }: { filter?: DealFilt
     if (pages.page > 1 || s.next !== null) lines.push(pageLine(pages.page, s.next !== null, loading))
     if (error !== undefined) lines.push({ text: `last refresh failed: ${error}`, color: 'red' })
   }
-  return <Scroller lines={lines} height={height} active={active} onOpen={x.open} onKey={(input) => pages.onKey(input, s?.next)} />
+  // a new page starts at its top
+  return <Scroller key={pages.page} lines={lines} height={height} active={active} onOpen={x.open} onKey={(input) => pages.onKey(input, s?.next)} />
 }
