@@ -194,7 +194,7 @@ export function App({ rpc, abis = [], tab: initialTab = 'Dashboard', screens = [
               NFC{' '}
             </Text>
             {TABS.map((t, i) => (
-              <Text key={t} inverse={t === tab} bold={t === tab}>{` ${i + 1} ${tabLabel(t, columns)} `}</Text>
+              <Text key={t} inverse={t === tab} bold={t === tab}>{` ${i + 1} ${tabLabel(t, columns, crumbs === '' ? 0 : crumbs.length + 3)} `}</Text>
             ))}
             {crumbs === '' ? '' : <Text dimColor>{` › ${crumbs}`}</Text>}
           </Text>
@@ -223,9 +223,12 @@ export function App({ rpc, abis = [], tab: initialTab = 'Dashboard', screens = [
 /** the width of the tab line with whole names: "NFC " and " n Name " per tab */
 const FULL_TABS_WIDTH = 4 + TABS.reduce((w, t) => w + t.length + 4, 0)
 
-/** A tab's name, cut to 3 letters when the whole names do not fit the terminal (the active one too: the line must not move; the breadcrumbs keep some room). */
-export function tabLabel(t: Tab, columns: number): string {
-  return columns < FULL_TABS_WIDTH ? t.slice(0, 3) : t
+/**
+ * A tab's name, cut to 3 letters when the whole names and `extra` columns after them (the
+ * breadcrumbs " › a › b") do not fit the terminal; all tabs alike, the active one too.
+ */
+export function tabLabel(t: Tab, columns: number, extra = 0): string {
+  return columns < FULL_TABS_WIDTH + extra ? t.slice(0, 3) : t
 }
 
 /** Whether `client` has had a request in flight for LOADING_SHOWN_AFTER_MS or more (and still has). */

@@ -101,4 +101,6 @@ t.test('tab labels: whole names when they fit, 3 letters below', async (t) => {
   t.equal(tabLabel('Channels', 98), 'Channels')
   t.equal(tabLabel('Channels', 97), 'Cha')
   t.ok(width(80) <= 67, 'at 80 columns the tab line leaves room for the breadcrumbs')
+  t.equal(tabLabel('Names', 100, ' › tx › logs'.length), 'Nam', 'cut when the breadcrumbs would not fit after the whole names')
+  t.equal(tabLabel('Names', 120, ' › tx › logs'.length), 'Names')
 })
