@@ -6,7 +6,7 @@
  */
 import { useExplorer } from '../context.js'
 import { abbreviate, clip, formatBytes, formatNb, formatNfc, thousands, wrap } from '../format.js'
-import { dealProgress, loadDeal } from '../systemQueries.js'
+import { dealProgress, loadDeal } from '../dealQueries.js'
 import { useLoader } from '../useLoader.js'
 import { field, heading, partProblem, statusLines } from './common.js'
 import { DEAL_COLORS } from './storage.js'

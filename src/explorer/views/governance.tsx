@@ -7,7 +7,7 @@
 import { useRef } from 'react'
 import { useExplorer } from '../context.js'
 import { abbreviate, formatAge, formatBps, formatNb, formatNfc, thousands } from '../format.js'
-import { loadGovernance, proposalStatus, proposalTally, PROPOSALS_PAGE, type GovRules, type Proposal } from '../systemQueries.js'
+import { loadGovernance, proposalStatus, proposalTally, PROPOSALS_PAGE, type GovRules, type Proposal } from '../govQueries.js'
 import { useLoader } from '../useLoader.js'
 import { useHeadRefresh } from '../useHeadRefresh.js'
 import { usePages } from '../usePages.js'

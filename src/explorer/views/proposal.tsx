@@ -8,7 +8,7 @@
 import { useExplorer } from '../context.js'
 import { abbreviate, formatBps, formatLocalTime, formatNfc, formatWhen, thousands } from '../format.js'
 import { hexQ } from '../queries.js'
-import { executedIn, loadProposal, proposalStatus, proposalTally } from '../systemQueries.js'
+import { executedIn, loadProposal, proposalStatus, proposalTally } from '../govQueries.js'
 import { useLoader } from '../useLoader.js'
 import { useHeadRefresh } from '../useHeadRefresh.js'
 import { field, heading, statusLines } from './common.js'

@@ -7,7 +7,7 @@
 import { useRef } from 'react'
 import { useExplorer } from '../context.js'
 import { abbreviate, formatBytes, formatNb, formatNfc, thousands } from '../format.js'
-import { dealProgress, loadStorage, type DealFilter } from '../systemQueries.js'
+import { dealProgress, loadStorage, type DealFilter } from '../dealQueries.js'
 import { useLoader } from '../useLoader.js'
 import { useHeadRefresh } from '../useHeadRefresh.js'
 import { usePages } from '../usePages.js'

@@ -6,7 +6,8 @@
  */
 import t from 'tap'
 import { passes } from '../../../src/consensus/gov/engine.js'
-import { dealProgress, executedIn, proposalStatus, proposalTally, type Deal, type Proposal } from '../../../src/explorer/systemQueries.js'
+import { dealProgress, type Deal } from '../../../src/explorer/dealQueries.js'
+import { executedIn, proposalStatus, proposalTally, type Proposal } from '../../../src/explorer/govQueries.js'
 import { tabLabel, TABS } from '../../../src/explorer/app.js'
 
 const deal = (over: Partial<Deal>): Deal => ({
