@@ -21,9 +21,10 @@ Options:
                  contracts' ABIs are built in)
   -h, --help     this text
 
-Keys: 1-5 or Tab switch tabs, j/k or arrows move, Enter opens, Esc goes back, / searches
-(block number, block or tx hash, address), ? shows help, q quits. Enter on a transaction's
-"Logs" line lists its logs in full (r: raw topics and data too).`
+Keys: 1-9 or Tab switch tabs (Dashboard, Blocks, Witnesses, Flow, Account, Gov, Storage,
+Channels, Names), j/k or arrows move, Enter opens, Esc goes back, n/p page long lists, /
+searches (block number, block or tx hash, address, name), ? shows help, q quits. Enter on a
+transaction's "Logs" line lists its logs in full (r: raw topics and data too).`
 
 export interface ExplorerOptions {
   help: boolean

@@ -24,12 +24,19 @@ import { AccountView } from './views/account.js'
 import { WitnessesView } from './views/witnesses.js'
 import { FlowView } from './views/flow.js'
 import { NameView } from './views/name.js'
+import { NamesView } from './views/names.js'
+import { GovernanceView } from './views/governance.js'
+import { ProposalView } from './views/proposal.js'
+import { StorageView } from './views/storage.js'
+import { DealView } from './views/deal.js'
+import { ChannelsView } from './views/channels.js'
+import { ChannelView } from './views/channel.js'
 import { HelpView } from './views/help.js'
 
 /** requests in flight this long (ms) show "loading…" on the status line (quicker ones would only flicker) */
 export const LOADING_SHOWN_AFTER_MS = 250
 
-export const TABS = ['Dashboard', 'Blocks', 'Witnesses', 'Flow', 'Account'] as const
+export const TABS = ['Dashboard', 'Blocks', 'Witnesses', 'Flow', 'Account', 'Gov', 'Storage', 'Channels', 'Names'] as const
 export type Tab = (typeof TABS)[number]
 
 export interface AppProps {
@@ -132,7 +139,7 @@ export function App({ rpc, abis = [], tab: initialTab = 'Dashboard', screens = [
     } else if (key.escape || input === 'h' || key.leftArrow || key.backspace) {
       setMessage(undefined)
       back()
-    } else if (/^[1-5]$/.test(input)) {
+    } else if (/^[1-9]$/.test(input)) {
       setTab(TABS[Number(input) - 1]!)
       setStack([])
     } else if (key.tab) {
@@ -152,11 +159,29 @@ export function App({ rpc, abis = [], tab: initialTab = 'Dashboard', screens = [
   else if (top?.kind === 'tx') body = <TxDetailView key={`t${stack.length}${top.hash}`} hash={top.hash} height={height} active={active} />
   else if (top?.kind === 'logs') body = <LogsView key={`l${stack.length}${top.hash}`} hash={top.hash} height={height} active={active} />
   else if (top?.kind === 'name') body = <NameView key={`n${stack.length}${top.name}`} name={top.name} height={height} active={active} />
+  else if (top?.kind === 'names') body = <NamesView key={`ns${stack.length}${top.owner}`} owner={top.owner} height={height} active={active} />
+  else if (top?.kind === 'proposal') body = <ProposalView key={`p${stack.length}${top.id}`} id={top.id} height={height} active={active} />
+  else if (top?.kind === 'deal') body = <DealView key={`d${stack.length}${top.id}`} id={top.id} height={height} active={active} />
+  else if (top?.kind === 'deals')
+    body = (
+      <StorageView
+        key={`ds${stack.length}${top.client ?? ''}${top.provider ?? ''}`}
+        filter={{ client: top.client, provider: top.provider }}
+        height={height}
+        active={active}
+      />
+    )
+  else if (top?.kind === 'channel') body = <ChannelView key={`c${stack.length}${top.id}`} id={top.id} height={height} active={active} />
+  else if (top?.kind === 'channels') body = <ChannelsView key={`cs${stack.length}${top.address}`} address={top.address} height={height} active={active} />
   else if (top?.kind === 'account') body = <AccountView key={`a${stack.length}${top.address}`} address={top.address} height={height} active={active} />
   else if (tab === 'Dashboard') body = <DashboardView height={height} active={active} />
   else if (tab === 'Blocks') body = <BlocksView height={height} active={active} />
   else if (tab === 'Witnesses') body = <WitnessesView height={height} active={active} />
   else if (tab === 'Flow') body = <FlowView height={height} active={active} />
+  else if (tab === 'Gov') body = <GovernanceView height={height} active={active} />
+  else if (tab === 'Storage') body = <StorageView height={height} active={active} />
+  else if (tab === 'Channels') body = <ChannelsView height={height} active={active} />
+  else if (tab === 'Names') body = <NamesView height={height} active={active} />
   else body = <AccountView key={`tab${account ?? ''}`} address={account} height={height} active={active} />
 
   const crumbs = stack.map((s) => s.kind).join(' › ')
@@ -169,7 +194,7 @@ export function App({ rpc, abis = [], tab: initialTab = 'Dashboard', screens = [
               NFC{' '}
             </Text>
             {TABS.map((t, i) => (
-              <Text key={t} inverse={t === tab} bold={t === tab}>{` ${i + 1} ${columns < 70 ? t.slice(0, 4) : t} `}</Text>
+              <Text key={t} inverse={t === tab} bold={t === tab}>{` ${i + 1} ${tabLabel(t, columns, crumbs === '' ? 0 : crumbs.length + 3)} `}</Text>
             ))}
             {crumbs === '' ? '' : <Text dimColor>{` › ${crumbs}`}</Text>}
           </Text>
@@ -187,12 +212,23 @@ export function App({ rpc, abis = [], tab: initialTab = 'Dashboard', screens = [
           ) : message !== undefined ? (
             <Text color="yellow">{message}</Text>
           ) : (
-            <Text dimColor>{stack.length > 0 ? 'Esc back  ' : ''}Enter open / search 1-5 tabs ? help q quit</Text>
+            <Text dimColor>{stack.length > 0 ? 'Esc back  ' : ''}Enter open / search 1-9 tabs ? help q quit</Text>
           )}
         </Text>
       </Box>
     </ExplorerContext.Provider>
   )
+}
+
+/** the width of the tab line with whole names: "NFC " and " n Name " per tab */
+const FULL_TABS_WIDTH = 4 + TABS.reduce((w, t) => w + t.length + 4, 0)
+
+/**
+ * A tab's name, cut to 3 letters when the whole names and `extra` columns after them (the
+ * breadcrumbs " › a › b") do not fit the terminal; all tabs alike, the active one too.
+ */
+export function tabLabel(t: Tab, columns: number, extra = 0): string {
+  return columns < FULL_TABS_WIDTH + extra ? t.slice(0, 3) : t
 }
 
 /** Whether `client` has had a request in flight for LOADING_SHOWN_AFTER_MS or more (and still has). */

@@ -10,6 +10,12 @@ export type Screen =
   | { kind: 'logs'; hash: string }
   | { kind: 'account'; address: string }
   | { kind: 'name'; name: string }
+  | { kind: 'names'; owner: string }
+  | { kind: 'proposal'; id: string }
+  | { kind: 'deal'; id: string }
+  | { kind: 'deals'; client?: string; provider?: string }
+  | { kind: 'channel'; id: string }
+  | { kind: 'channels'; address: string }
 
 export interface Explorer {
   client: RpcClient

@@ -170,3 +170,8 @@ export function wrap(s: string, width: number, first = '', rest = first): string
   }
   return out
 }
+
+/** Epoch ms → "2024-01-31 13:05:09 (in 5m 02s)" or "… (3h 10m ago)", relative to `now` (the chain's time where a status depends on it). */
+export function formatWhen(ms: number, now: number): string {
+  return `${formatLocalTime(ms)} (${ms > now ? `in ${formatAge(ms - now)}` : `${formatAge(now - ms)} ago`})`
+}

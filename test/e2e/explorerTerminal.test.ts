@@ -6,7 +6,9 @@
  *
  * Then the explorer behind a counting proxy: its JSON-RPC calls per block while idle on the
  * Dashboard, Blocks and Account views (printed with its CPU%, asserted bounded), and the Blocks
- * table at 80×24 and 120×40 (every row whole, wider rows on the wider terminal).
+ * table at 80×24 and 120×40 (every row whole, wider rows on the wider terminal); then the Gov,
+ * Storage, Channels and Names tabs at 80×24 (the nine tabs on one line, nothing wider than the
+ * pane) and their calls per block while idle.
  */
 import t from 'tap'
 import { execFileSync, spawnSync } from 'node:child_process'
@@ -244,6 +246,8 @@ const MEASURED_BLOCKS = 10
 const MAX_CALLS_PER_BLOCK = 2.5
 /** the Account view's 10 calls, asked at most every 10 s on an idle chain of 1 s blocks (with slack): well under 10 a block */
 const ACCOUNT_CALLS_PER_BLOCK = 4
+/** the Gov, Storage, Channels and Names tabs: 2-3 calls, asked at most every 10 s on an idle chain (with slack) */
+const SYSTEM_CALLS_PER_BLOCK = 1
 
 t.test('explorer: requests per block while idle, and layouts at 80×24 and 120×40', async (t) => {
   const probe = spawnSync(TMUX, ['-V'], { encoding: 'utf8' })
@@ -364,6 +368,29 @@ t.test('explorer: requests per block while idle, and layouts at 80×24 and 120×
     throw new Error(`${e.message}\n${pane()}`)
   })
   await measure('Account', ACCOUNT_CALLS_PER_BLOCK)
+
+  // the systems' tabs (keys 6-9) at 80×24: whole tab line, the view's first lines, nothing wider
+  // than the pane; each asks again only on heads with transactions or every 10 s
+  tmux('resize-window', '-t', 'ex', '-x', '80', '-y', '24')
+  const systems: [key: string, view: string, shows: RegExp][] = [
+    ['6', 'Gov', /Parameters[\s\S]*fuelPricePerGb[\s\S]*Proposals \(0\)/],
+    ['7', 'Storage', /Period\s+#[\d,]+[\s\S]*Offers \(0\)[\s\S]*Deals/],
+    ['8', 'Channels', /Payment channels \(0\)/],
+    ['9', 'Names', /Names {2}Enter: the record\s+none/],
+  ]
+  for (const [key, view, shows] of systems) {
+    tmux('send-keys', '-t', 'ex', key)
+    screen = await waitFor(
+      paneIf((s) => shows.test(s)),
+      20_000,
+      `the ${view} tab`,
+    ).catch((e: Error) => {
+      throw new Error(`${e.message}\n${pane()}`)
+    })
+    t.match(screen.split('\n')[0], /NFC {2}1 Das .* 9 Nam/, `${view}: the tab line holds all nine tabs at 80 columns`)
+    t.ok(fits(screen, 80) && screen.trimEnd().split('\n').length <= 24, `${view}: fits 80×24`)
+    await measure(view, SYSTEM_CALLS_PER_BLOCK)
+  }
 
   tmux('send-keys', '-t', 'ex', 'q')
   await waitFor(() => spawnSync(TMUX, ['-L', socket, 'has-session', '-t', 'ex']).status !== 0, 20_000, 'the explorer to quit on q')

@@ -4,12 +4,13 @@
  * opens a transaction). Methods a node may not have yet (flow_getRewards,
  * nfc_getTransactionsByAddress) say so.
  */
-import { useRef, useState } from 'react'
-import { useExplorer } from '../context.js'
+import { useRef } from 'react'
+import { useExplorer, type Screen } from '../context.js'
 import { abbreviate, fit, formatAge, formatLocalTime, formatNb, formatNfc, num, thousands } from '../format.js'
 import { HISTORY_PAGE, loadAccount, type Escrow, type Escrows, type Part } from '../queries.js'
 import { useLoader } from '../useLoader.js'
 import { useHeadRefresh } from '../useHeadRefresh.js'
+import { usePages } from '../usePages.js'
 import { field, heading, partProblem, statusLines } from './common.js'
 import { Scroller, type Line } from './scroller.js'
 
@@ -58,15 +59,26 @@ function escrowLines(p: Part<Escrows>, columns: number, now: number): Line[] {
   return out
 }
 
+/** Lines that open the account's storage deals, payment channels and names (the lists filtered to it). */
+function relatedLines(address: string): Line[] {
+  const link = (label: string, text: string, open: Screen, key: string): Line => field(label, `${text} ›`, 16, { open, key })
+  return [
+    link('Storage deals', 'as client', { kind: 'deals', client: address }, 'dealsClient'),
+    link('', 'as provider', { kind: 'deals', provider: address }, 'dealsProvider'),
+    link('Channels', 'as consumer or provider', { kind: 'channels', address }, 'channels'),
+    link('Names', 'owned', { kind: 'names', owner: address }, 'names'),
+  ]
+}
+
 export function AccountView({ address, height, active }: { address?: string; height: number; active: boolean }) {
   const x = useExplorer()
   // an empty block that this account did not produce changes nothing shown but pending rewards: skip it (refreshed every 10 s)
   // (and on the next head after a failed load: the last answer is from the render before)
   const failed = useRef(false)
   const head = useHeadRefresh((b) => b.miner?.toLowerCase() === address?.toLowerCase(), failed.current)
-  // the cursors of the pages seen so far: [null (newest), next of page 1, …]
-  const [cursors, setCursors] = useState<(string | null)[]>([null])
-  const cursor = cursors[cursors.length - 1]!
+  // the history's pages: null (newest), then each page's next
+  const pages = usePages<string | null>(null)
+  const cursor = pages.cursor
   const {
     data: a,
     error,
@@ -137,13 +149,14 @@ export function AccountView({ address, height, active }: { address?: string; hei
     // NB: the fuel token, and what the account holds in escrow for its providers
     lines.push(field('NB balance', a.nb.ok ? formatNb(a.nb.value) : unavailable(a.nb)))
     lines.push(...escrowLines(a.escrows, x.columns, x.now))
+    lines.push(...relatedLines(a.address))
     // history
     if (!a.history.ok) lines.push({ text: a.history.missing ? 'history: not available on this node' : `history: ${a.history.error}`, dim: true })
     else {
       const h = a.history.value ?? { transactions: [], next: null }
       const txs = h.transactions ?? []
-      const more = [cursors.length > 1 ? 'p newer' : '', h.next ? 'n older' : ''].filter(Boolean).join(', ')
-      lines.push(heading(`History, page ${cursors.length}${more ? ` (${more})` : ''}`))
+      const more = [pages.page > 1 ? 'p newer' : '', h.next ? 'n older' : ''].filter(Boolean).join(', ')
+      lines.push(heading(`History, page ${pages.page}${more ? ` (${more})` : ''}`))
       if (txs.length === 0) lines.push({ text: 'no transactions', dim: true })
       const hw = Math.max(12, Math.min(66, x.columns - 44))
       for (const t of txs) {
@@ -166,8 +179,7 @@ export function AccountView({ address, height, active }: { address?: string; hei
       active={active}
       onOpen={x.open}
       onKey={(input) => {
-        if (input === 'n' && history?.next) setCursors([...cursors, history.next])
-        else if (input === 'p' && cursors.length > 1) setCursors(cursors.slice(0, -1))
+        pages.onKey(input, history?.next)
       }}
     />
   )

@@ -1,5 +1,6 @@
 /** Small pieces the views share: label/value lines, the "not available" wording for optional RPC parts. */
 import type { Part } from '../queries.js'
+import { fit } from '../format.js'
 import type { Line } from './scroller.js'
 
 /** "Label          value" with the label column `w` wide. */
@@ -21,4 +22,18 @@ export function partProblem(p: Part<unknown>, what: string): string | undefined 
 export function statusLines(loading: boolean, error: string | undefined, what: string): Line[] {
   if (error !== undefined) return [{ text: `${what}: ${error}`, color: 'red' }]
   return [{ text: loading ? `loading ${what}…` : `no ${what}`, dim: true }]
+}
+
+/** A table row: each cell fitted to its width (right-aligned when asked), one space between cells. */
+export function cells(...cs: [text: string, width: number, align?: 'left' | 'right'][]): string {
+  return cs
+    .map(([text, width, align]) => fit(text, width, align))
+    .join(' ')
+    .trimEnd()
+}
+
+/** The line under a paged list: which page, and the keys that move (n older / further, p back). */
+export function pageLine(page: number, hasNext: boolean, loading: boolean, what = 'page'): Line {
+  const keys = [page > 1 ? 'p back' : '', hasNext ? 'n next' : ''].filter(Boolean).join(', ')
+  return { text: `${what} ${page}${keys ? ` (${keys})` : ''}${loading ? '  loading…' : ''}`, dim: !loading, color: loading ? 'yellow' : undefined }
 }

@@ -3,12 +3,14 @@ import { Scroller, type Line } from './scroller.js'
 
 export const HELP_LINES: string[] = [
   'Keys',
-  '  1 2 3 4 5, Tab      Dashboard / Blocks / Witnesses / Flow / Account',
+  '  1 … 9, Tab          Dashboard / Blocks / Witnesses / Flow / Account /',
+  '                      Gov(ernance) / Storage (deals, offers) / Channels (payment) / Names',
   '  j k, ↓ ↑            move (or scroll)            Space, PgDn / PgUp  a page',
   '  Enter, l, →         open the line under the cursor',
   '  Esc, h, ←           back',
   '  /                   search: block number, block or tx hash, address, name',
-  '  n p                 older / newer page (Blocks, account history)',
+  '  n p                 next / previous page (Blocks, account history, proposals, deals,',
+  '                      channels, names)',
   "  r                   a transaction's logs: raw topics and data too",
   '  g G                 first / last line',
   '  ?                   this help (any key closes it)',
