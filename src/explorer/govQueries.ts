@@ -114,12 +114,23 @@ export async function loadGovernance(client: RpcClient, page: number, pageSize =
   }
 }
 
-/** One proposal with the parameters (its target's value in force, the block that executed it) and the rules; null when there is no such id. */
-export async function loadProposal(client: RpcClient, id: bigint): Promise<(Omit<Governance, 'proposals'> & { proposal: Proposal }) | null> {
+/**
+ * One proposal with the parameters (its target's value in force) and the rules, and the block that
+ * settled it (Governance.settledBlock: executed, rejected or failed there; undefined while open);
+ * null when there is no such id.
+ */
+export async function loadProposal(
+  client: RpcClient,
+  id: bigint,
+): Promise<(Omit<Governance, 'proposals'> & { proposal: Proposal; settledBlock: bigint | undefined }) | null> {
   const g = await loadGovernance(client, 0, 0)
   if (id >= g.count) return null
-  const [answer] = await client.batch([proposalCall(id)])
-  return { ...g, proposal: proposalOf(id, must<string>(answer)) }
+  const [answer, settled] = await client.batch([
+    proposalCall(id),
+    { method: 'eth_call', params: [{ to: SYSTEM_CONTRACTS.governance, data: governance.encodeFunctionData('settledBlock', [id]) }, 'latest'] },
+  ])
+  const block = BigInt(must<string>(settled))
+  return { ...g, proposal: proposalOf(id, must<string>(answer)), settledBlock: block === 0n ? undefined : block }
 }
 
 /** The status a reader cares about, from the stored one and the chain's time (as `nfc gov list`). */

@@ -38,7 +38,7 @@ export function ProposalView({ id, height, active }: { id: string; height: numbe
     const t = proposalTally(p, d.rules)
     const w = x.columns - 18
     const inForce = d.params.find((q) => q.name === p.param)
-    const block = executedIn(d.params, p.id)
+    const block = d.settledBlock ?? executedIn(d.params, p.id)
     lines = [heading(`Proposal #${p.id}`), field('Kind', p.kind === 'param' ? 'parameter change' : 'grant from the shared pool')]
     if (p.kind === 'param') {
       lines.push(field('Parameter', p.param))
@@ -60,8 +60,10 @@ export function ProposalView({ id, height, active }: { id: string; height: numbe
       field('Voting ends', formatWhen(Number(p.endsMs), now)),
       field('Timelock ends', formatWhen(Number(p.executableAtMs), now)),
     )
-    if (block !== undefined) lines.push(field('Executed', `in block #${thousands(block)}`, 16, { open: { kind: 'block', ref: hexQ(block) }, key: 'executed' }))
-    else if (p.status === 'executed') lines.push(field('Executed', 'yes (a grant: paid from the shared pool)'))
+    if (block !== undefined) {
+      const label = p.status === 'executed' ? 'Executed' : 'Settled'
+      lines.push(field(label, `in block #${thousands(block)}`, 16, { open: { kind: 'block', ref: hexQ(block) }, key: 'executed' }))
+    }
     lines.push(field('Chain time', formatLocalTime(now), 16, { dim: true }))
     if (error !== undefined) lines.push({ text: `last refresh failed: ${error}`, color: 'red' })
   }

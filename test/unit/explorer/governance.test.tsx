@@ -51,10 +51,15 @@ t.test('the Gov tab: parameters, proposals, a proposal, its executing block', as
   t.match(f, /bounds 0\.001 NB\/GB … 0\.1 NB\/GB/, 'the bounds of a proposal')
   t.match(f, new RegExp(`changed to 0\\.02 NB/GB in block #${executedIn} by proposal #0`), 'its change')
   t.match(f, /enPledge\s+1,000 NFC\s+as in genesis/, 'an unchanged parameter')
+  // the proposals are below the six parameters: to the end of the page and back
+  await press(r, 'G')
+  f = await waitFrame(r, /#0\s+executed/)
   t.match(f, /#2\s+voting\s+enPledge → 2,000 NFC\s+0%\s+not yet/, 'the open proposal, no votes yet')
   t.match(f, /#1\s+rejected\s+grant [\d,.]+ NFC → 0x[0-9a-f…]+\s+0%\s+reached/, 'the grant voted down (quorum reached, no majority)')
   t.match(f, /#0\s+executed\s+fuelPricePerGb → 0\.02 NB\/GB\s+100%\s+reached/, 'the executed change')
   t.ok(f.indexOf('#2 ') < f.indexOf('#1 ') && f.indexOf('#1 ') < f.indexOf('#0 '), 'newest first')
+  await press(r, 'g')
+  await waitFrame(r, 'Rules')
 
   // the first selectable line is the change: Enter opens proposal #0
   await press(r, KEY.enter)
