@@ -21,7 +21,7 @@ import {
   type Account,
 } from '@ethereumjs/util'
 import { createNodeVm } from './vmFactory.js'
-import { analyseOnce, immutableCode } from './jumpAnalysis.js'
+import { callInterpreter, immutableCode } from './callInterpreter.js'
 import type { DposConfig } from '../consensus/dpos/engine.js'
 import { runTx, type VM } from '@ethereumjs/vm'
 import { NfcError } from '../util/errors.js'
@@ -509,7 +509,7 @@ export class CallCaches {
     const state = new CallStateManager(await env.freshState(), env.common, block.at, this.shared)
     state.retarget(block.at)
     const vm = await createNodeVm({ common: env.common, stateManager: state, blockchain: env.blockchain, dpos: env.dpos })
-    await analyseOnce(vm.evm)
+    await callInterpreter(vm.evm)
     return { vm, state }
   }
 
