@@ -19,12 +19,16 @@ const word = (n: bigint) => '0x' + n.toString(16).padStart(64, '0')
 
 /**
  * Init code whose constructor runs messages inside the call (calls, a static call, reverts with and
- * without a reason, out of gas in a child, a CREATE, logs) and returns what it saw: every kind of
- * message result the interpreter hands back up.
+ * without a reason, out of gas in a child, CREATEs, logs, a slot written back to its value, a
+ * self-destruct) and returns what it saw: every kind of message result the interpreter hands back
+ * up, and every kind of write a call state takes.
  */
 const NESTED_SOURCE = `// SPDX-License-Identifier: MIT
 pragma solidity ^0.8.20;
 import "Probe.sol";
+contract Doomed {
+  function kill() external { selfdestruct(payable(msg.sender)); }
+}
 contract Nested {
   constructor(Probe p) payable {
     uint256 before = p.get();
@@ -38,7 +42,13 @@ contract Nested {
     try p.spin{gas: 30000}() {} catch { spun = true; }
     Probe child = new Probe();
     child.fill(3);
-    bytes memory out = abi.encode(before, afterStore, reasonLength, bareFailed, spun, child.get(), child.map(2), address(child));
+    p.store(0x2a); // back to its value before the call: a refund
+    (bool paid, ) = address(p).call{value: 1}(abi.encodeWithSignature("failBare()")); // refused: the value comes back
+    require(!paid);
+    p.get(); // a call that succeeds: the interpreter reads its own account again (SELFBALANCE below)
+    Doomed d = new Doomed();
+    d.kill(); // created and destroyed in one transaction: deleted at its end
+    bytes memory out = abi.encode(before, afterStore, reasonLength, bareFailed, spun, child.get(), child.map(2), address(this).balance);
     assembly { return(add(out, 32), mload(out)) }
   }
 }
@@ -74,8 +84,8 @@ const cases: [string, CallRequest][] = [
   ['intrinsic gas too low', { to: CONTRACT, data: enc('get'), gas: 21_000n }],
   ['fee below the base fee', { to: CONTRACT, data: enc('get'), maxFeePerGas: 1n }],
   ['map slot', { to: CONTRACT, data: enc('map', [3n]) }],
-  ['nested messages', { data: nestedInit }],
-  ['nested messages, out of gas on the way', { data: nestedInit, gas: 400_000n }],
+  ['nested messages', { data: nestedInit, value: 5n }],
+  ['nested messages, out of gas on the way', { data: nestedInit, value: 5n, gas: 400_000n }],
 ]
 
 t.test('reused runs answer exactly as fresh runs (call and estimateGas)', async (t) => {
@@ -132,12 +142,12 @@ t.test("pooled runs analyse a contract's code once, fresh runs every time", asyn
 t.test('pooled runs return the slim run state, fresh runs ethereumjs own', async (t) => {
   const { fresh, reused } = await setup(t)
   const before = slimInterpreterRuns()
-  const got = await call(reused, { data: nestedInit })
+  const got = await call(reused, { data: nestedInit, value: 5n })
   t.ok(slimInterpreterRuns() - before >= 8, 'every message of the pooled run (the create and its calls) took the slim path')
-  const seen = AbiCoder.defaultAbiCoder().decode(['uint256', 'uint256', 'uint256', 'bool', 'bool', 'uint256', 'uint256', 'address'], got)
-  t.same(seen.toArray().slice(0, 7), [0x2an, 7n, 100n, true, true, 0x2an, 3n], 'the messages saw what they should (the store, the reverts, the child)')
+  const seen = AbiCoder.defaultAbiCoder().decode(['uint256', 'uint256', 'uint256', 'bool', 'bool', 'uint256', 'uint256', 'uint256'], got)
+  t.same(seen.toArray(), [0x2an, 7n, 100n, true, true, 0x2an, 3n, 5n], 'the messages saw what they should (the store, the reverts, the child, the value back)')
   const afterPooled = slimInterpreterRuns()
-  t.same(bytesToHex(await call(fresh, { data: nestedInit })), bytesToHex(got), 'a fresh VM answers the same')
+  t.same(bytesToHex(await call(fresh, { data: nestedInit, value: 5n })), bytesToHex(got), 'a fresh VM answers the same')
   t.equal(slimInterpreterRuns(), afterPooled, 'a fresh VM (as block execution) takes ethereumjs own path')
 })
 
