@@ -1,4 +1,4 @@
-// Long on purpose (485 lines): eth_call, eth_estimateGas (binary search) and the call environment they share.
+// Long on purpose (~400 lines): eth_call, eth_estimateGas (binary search) and the call environment they share.
 /**
  * eth_call and eth_estimateGas: the request runs as a real transaction (`runTx`: intrinsic gas,
  * access lists, refunds exactly as in a block) from an impersonated sender, on a private state
@@ -7,21 +7,12 @@
 import type { Block as EthBlock } from '@ethereumjs/block'
 import type { Common } from '@ethereumjs/common'
 import type { MerklePatriciaTrie } from '@ethereumjs/mpt'
-import { RLP } from '@ethereumjs/rlp'
-import { Caches, MerkleStateManager } from '@ethereumjs/statemanager'
+import type { MerkleStateManager } from '@ethereumjs/statemanager'
 import { createFeeMarket1559Tx, type AccessList, type FeeMarket1559Tx } from '@ethereumjs/tx'
-import {
-  Account as AccountClass,
-  Address,
-  bytesToHex,
-  bytesToUnprefixedHex,
-  concatBytes,
-  createAccountFromRLP,
-  equalsBytes,
-  type Account,
-} from '@ethereumjs/util'
+import { Address, bytesToHex, bytesToUnprefixedHex, equalsBytes } from '@ethereumjs/util'
 import { createNodeVm } from './vmFactory.js'
-import { analyseOnce, immutableCode } from './jumpAnalysis.js'
+import { callInterpreter } from './callInterpreter.js'
+import { CallState, SharedReads, type RootReads } from './callState.js'
 import type { DposConfig } from '../consensus/dpos/engine.js'
 import { runTx, type VM } from '@ethereumjs/vm'
 import { NfcError } from '../util/errors.js'
@@ -213,203 +204,22 @@ export async function estimateGas(env: CallEnv, req: CallRequest): Promise<bigin
 // Reuse across calls. Building a VM (EVM, opcode table, precompiles, a Common copy with its
 // parameter cache) cost more than running a view call, and every run re-read the same accounts,
 // code and slots through the trie. CallCaches keeps, per node:
-//  - a pool of VMs, each on its own CallStateManager (a trie view with ethereumjs' caches),
+//  - a pool of VMs, each on its own CallState (callState.ts: a view of the trie under an overlay),
 //    moved from block to block by setting its trie root; a run borrows one, runs inside an outer
 //    checkpoint, reverts it, and returns it only if it is back exactly at its root;
 //  - reads that are true whatever the run does, shared by all VMs: accounts per state root,
 //    storage slots per storage-trie root, code per code hash (all keyed by content, so a run's
-//    own writes — held in its caches, looked up first — can never be answered from them);
+//    own writes — held in its overlay, looked up first — can never be answered from them);
 //  - the EVM block of each recent block and a Common for call transactions.
-
-/** entries per shared map before it is emptied (a cheap bound: the maps refill from the trie) */
-const MAX_SHARED_ENTRIES = 200_000
-const MAX_SHARED_CODE_BYTES = 64 * 1024 * 1024
-
-class SharedReads {
-  /** storage-trie root ‖ slot (hex) → the trie's value (RLP) or null */
-  readonly storage = new Map<string, Uint8Array | null>()
-  /** code hash (hex) → code */
-  readonly code = new Map<string, Uint8Array>()
-  private codeBytes = 0
-
-  setStorage(k: string, v: Uint8Array | null): void {
-    if (this.storage.size >= MAX_SHARED_ENTRIES) this.storage.clear()
-    this.storage.set(k, v)
-  }
-
-  setCode(k: string, v: Uint8Array): void {
-    if (this.codeBytes + v.length > MAX_SHARED_CODE_BYTES || this.code.size >= MAX_SHARED_ENTRIES) {
-      this.code.clear()
-      this.codeBytes = 0
-    }
-    this.code.set(k, v)
-    this.codeBytes += v.length
-  }
-}
-
-const CODEHASH_PREFIX = new TextEncoder().encode('c')
-
-/**
- * A MerkleStateManager that answers cache misses from the shared reads before the trie. Reads
- * are the only thing overridden; each answer goes through ethereumjs' own caches as before, so
- * writes, checkpoints and reverts behave exactly as in the plain state manager.
- */
-class CallStateManager extends MerkleStateManager {
-  /** the state root this view is at, and the accounts read at it (shared by the pool) */
-  at: { root: Uint8Array; accounts: Map<string, Uint8Array | null> }
-  /** storage tries opened at this root (keyed as ethereumjs keys them: hashed address, hex) */
-  private readonly keptTries = new Map<string, MerklePatriciaTrie>()
-
-  constructor(
-    view: MerkleStateManager,
-    common: Common,
-    at: { root: Uint8Array; accounts: Map<string, Uint8Array | null> },
-    private readonly shared: SharedReads,
-  ) {
-    const inner = view as unknown as { _trie: MerklePatriciaTrie; _prefixCodeHashes: boolean; _prefixStorageTrieKeys: boolean }
-    super({
-      trie: inner._trie,
-      common,
-      caches: new Caches(),
-      prefixCodeHashes: inner._prefixCodeHashes,
-      prefixStorageTrieKeys: inner._prefixStorageTrieKeys,
-    })
-    this.at = at
-  }
-
-  /** Moves this (idle) view to another state root. */
-  retarget(at: { root: Uint8Array; accounts: Map<string, Uint8Array | null> }): void {
-    if (!equalsBytes(this._trie.root(), at.root)) this._trie.root(at.root)
-    this._storageTries = {}
-    this.keptTries.clear()
-    this._caches!.clear()
-    this.at = at
-  }
-
-  /** Idle, and exactly at its root: no checkpoint open, nothing written to its trie. */
-  pristine(): boolean {
-    return this._checkpointCount === 0 && equalsBytes(this._trie.root(), this.at.root)
-  }
-
-  override async getAccount(address: Address): Promise<Account | undefined> {
-    const elem = this._caches!.account!.get(address)
-    if (elem !== undefined) return elem.accountRLP !== undefined ? decodedAccount(elem.accountRLP) : undefined
-    if (!equalsBytes(this._trie.root(), this.at.root)) return super.getAccount(address)
-    const k = bytesToUnprefixedHex(address.bytes)
-    let rlp = this.at.accounts.get(k)
-    if (rlp === undefined) {
-      rlp = await this._trie.get(address.bytes)
-      if (this.at.accounts.size >= MAX_SHARED_ENTRIES) this.at.accounts.clear()
-      this.at.accounts.set(k, rlp)
-    }
-    const account = rlp !== null ? decodedAccount(rlp) : undefined
-    this._caches!.account!.put(address, account)
-    return account
-  }
-
-  /** As ethereumjs', then the RLP the cache now holds is remembered with the account it encodes. */
-  override async putAccount(address: Address, account: Account | undefined): Promise<void> {
-    await super.putAccount(address, account)
-    const rlp = account === undefined ? undefined : this._caches!.account!.get(address)?.accountRLP
-    if (rlp !== undefined) decoded.set(rlp, fields(account!))
-  }
-
-  override async getCode(address: Address): Promise<Uint8Array> {
-    const elem = this._caches!.code!.get(address)
-    if (elem !== undefined) return elem.code ?? new Uint8Array(0)
-    const account = await this.getAccount(address)
-    if (!account || !account.isContract()) return new Uint8Array(0)
-    const k = bytesToUnprefixedHex(account.codeHash)
-    let code = this.shared.code.get(k)
-    if (code === undefined) {
-      const key = this._prefixCodeHashes ? concatBytes(CODEHASH_PREFIX, account.codeHash) : account.codeHash
-      code = ((await this._getCodeDB().get(key)) as Uint8Array | undefined) ?? new Uint8Array(0)
-      immutableCode(code)
-      this.shared.setCode(k, code)
-    }
-    this._caches!.code!.put(address, code)
-    return code
-  }
-
-  /**
-   * ethereumjs drops every storage trie on a revert, so each run copied the trie again for every
-   * contract it read (~5% of an ERC-20 call). The tries opened at this state root are kept across
-   * runs and handed out again only while still at the root the account names: a trie read at a
-   * root answers exactly as a fresh copy at that root, and one a run moved (a cleared storage, a
-   * write at flush) no longer matches and is replaced.
-   */
-  protected override _getStorageTrie(addressOrHash: Address | Uint8Array, rootAccount?: Account): MerklePatriciaTrie {
-    const hashed = addressOrHash instanceof Uint8Array ? addressOrHash : this.keccak(addressOrHash.bytes)
-    const k = bytesToUnprefixedHex(hashed)
-    if (this._storageTries[k] === undefined && rootAccount !== undefined) {
-      const kept = this.keptTries.get(k)
-      if (kept !== undefined && equalsBytes(kept.root(), rootAccount.storageRoot)) this._storageTries[k] = kept
-    }
-    const trie = super._getStorageTrie(hashed, rootAccount)
-    if (this.keptTries.size >= MAX_KEPT_TRIES) this.keptTries.clear()
-    this.keptTries.set(k, trie)
-    return trie
-  }
-
-  private keccak(bytes: Uint8Array): Uint8Array {
-    return (this as unknown as { keccakFunction: (b: Uint8Array) => Uint8Array }).keccakFunction(bytes)
-  }
-
-  override async getStorage(address: Address, key: Uint8Array): Promise<Uint8Array> {
-    if (key.length !== 32) return super.getStorage(address, key)
-    const cached = this._caches!.storage!.get(address, key)
-    if (cached !== undefined) return RLP.decode(cached ?? new Uint8Array(0)) as Uint8Array
-    const account = await this.getAccount(address)
-    if (!account) return new Uint8Array()
-    const trie = this._getStorageTrie(address, account)
-    // keyed by the root of the trie actually read: a slot of a cleared or new trie is another key
-    const k = bytesToUnprefixedHex(trie.root()) + bytesToUnprefixedHex(key)
-    let value = this.shared.storage.get(k)
-    if (value === undefined) {
-      value = await trie.get(key)
-      this.shared.setStorage(k, value)
-    }
-    this._caches!.storage!.put(address, key, value ?? EMPTY_RLP)
-    return RLP.decode(value ?? new Uint8Array(0)) as Uint8Array
-  }
-}
-
-/**
- * Account RLP (as ethereumjs' account cache holds it) → the fields it encodes. A run reads the
- * same few accounts many times (sender, recipient, coinbase: each get decoded the RLP again, ~5%
- * of an ERC-20 call) and every get must hand out a fresh Account (runTx mutates what it gets),
- * so a read builds one from the remembered fields. Keyed by the array itself: the caches never
- * mutate an RLP they hold (a put stores a new one), and an RLP dropped by them is collected.
- */
-const decoded = new WeakMap<Uint8Array, AccountFields>()
-
-type AccountFields = [nonce: bigint, balance: bigint, storageRoot: Uint8Array, codeHash: Uint8Array]
-
-function fields(a: Account): AccountFields {
-  return [a.nonce, a.balance, a.storageRoot, a.codeHash]
-}
-
-function decodedAccount(rlp: Uint8Array): Account {
-  let f = decoded.get(rlp)
-  if (f === undefined) {
-    f = fields(createAccountFromRLP(rlp))
-    decoded.set(rlp, f)
-  }
-  return new AccountClass(f[0], f[1], f[2], f[3])
-}
-
-const EMPTY_RLP = Uint8Array.of(0x80)
-/** storage tries a pooled view keeps between runs before it starts over */
-const MAX_KEPT_TRIES = 4_096
 
 interface Slot {
   vm: VM
-  state: CallStateManager
+  state: CallState
 }
 
 /** What reuse keeps for one block: its state root's account reads and its EVM block. */
 export class BlockCallCache {
-  readonly at: { root: Uint8Array; accounts: Map<string, Uint8Array | null> }
+  readonly at: RootReads
   private block: EthBlock | undefined
 
   constructor(
@@ -506,10 +316,14 @@ export class CallCaches {
       s.state.retarget(block.at)
       return s
     }
-    const state = new CallStateManager(await env.freshState(), env.common, block.at, this.shared)
-    state.retarget(block.at)
+    const view = (await env.freshState()) as unknown as { _trie: MerklePatriciaTrie; _prefixCodeHashes: boolean; _prefixStorageTrieKeys: boolean }
+    const state = new CallState(
+      { trie: view._trie, common: env.common, prefixCodeHashes: view._prefixCodeHashes, prefixStorageTrieKeys: view._prefixStorageTrieKeys },
+      block.at,
+      this.shared,
+    )
     const vm = await createNodeVm({ common: env.common, stateManager: state, blockchain: env.blockchain, dpos: env.dpos })
-    await analyseOnce(vm.evm)
+    await callInterpreter(vm.evm)
     return { vm, state }
   }
 

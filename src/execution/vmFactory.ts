@@ -5,13 +5,15 @@
  */
 import type { Common } from '@ethereumjs/common'
 import type { MerkleStateManager } from '@ethereumjs/statemanager'
+import type { CallState } from './callState.js'
 import { createVM, type VM } from '@ethereumjs/vm'
 import type { DposConfig } from '../consensus/dpos/engine.js'
 import { installSystemHooks, systemPrecompiles } from './system/index.js'
 
 export interface VmParts {
   common: Common
-  stateManager: MerkleStateManager
+  /** a MerkleStateManager, or for pooled call VMs their CallState (execution/callState.ts) */
+  stateManager: MerkleStateManager | CallState
   /** the BLOCKHASH source */
   blockchain: unknown
   /** the chain's consensus parameters (the system contracts need them); absent: no system contracts */
@@ -19,10 +21,11 @@ export interface VmParts {
 }
 
 export async function createNodeVm(p: VmParts): Promise<VM> {
-  if (p.dpos === undefined) return createVM({ common: p.common, stateManager: p.stateManager, blockchain: p.blockchain as never })
+  if (p.dpos === undefined) return createVM({ common: p.common, stateManager: p.stateManager as MerkleStateManager, blockchain: p.blockchain as never })
   const vm = await createVM({
     common: p.common,
-    stateManager: p.stateManager,
+    // CallState implements what the VM, the EVM and the system contracts call (not the whole interface)
+    stateManager: p.stateManager as MerkleStateManager,
     blockchain: p.blockchain as never,
     evmOpts: { customPrecompiles: systemPrecompiles(p.dpos) },
   })

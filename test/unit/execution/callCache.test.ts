@@ -4,11 +4,11 @@
  */
 import t, { type Test } from 'tap'
 import { Address, bytesToHex, hexToBytes } from '@ethereumjs/util'
-import { Interface, getCreateAddress } from 'ethers'
+import { AbiCoder, Interface, getCreateAddress } from 'ethers'
 import { call, CallCaches, estimateGas, type CallEnv, type CallRequest } from '../../../src/execution/call.js'
-import { jumpAnalysesComputed } from '../../../src/execution/jumpAnalysis.js'
+import { jumpAnalysesComputed, slimInterpreterRuns } from '../../../src/execution/callInterpreter.js'
 import { WorldState } from '../../../src/state/worldState.js'
-import { devAddress, probeContract } from '../../helpers/inProcessNode.js'
+import { compileSolidity, devAddress, probeContract, TEST_CONTRACT_SOURCE } from '../../helpers/inProcessNode.js'
 import { probeCallEnv } from '../../helpers/probeCallEnv.js'
 
 const probe = probeContract()
@@ -16,6 +16,45 @@ const iface = new Interface(probe.abi as never)
 const enc = (fn: string, args: unknown[] = []) => hexToBytes(iface.encodeFunctionData(fn, args) as `0x${string}`)
 const CONTRACT = hexToBytes(getCreateAddress({ from: devAddress(1), nonce: 0 }) as `0x${string}`)
 const word = (n: bigint) => '0x' + n.toString(16).padStart(64, '0')
+
+/**
+ * Init code whose constructor runs messages inside the call (calls, a static call, reverts with and
+ * without a reason, out of gas in a child, CREATEs, logs, a slot written back to its value, a
+ * self-destruct) and returns what it saw: every kind of message result the interpreter hands back
+ * up, and every kind of write a call state takes.
+ */
+const NESTED_SOURCE = `// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.20;
+import "Probe.sol";
+contract Doomed {
+  function kill() external { selfdestruct(payable(msg.sender)); }
+}
+contract Nested {
+  constructor(Probe p) payable {
+    uint256 before = p.get();
+    p.store(7);
+    uint256 afterStore = p.get();
+    uint256 reasonLength;
+    try p.fail("child says no") {} catch (bytes memory r) { reasonLength = r.length; }
+    bool bareFailed;
+    try p.failBare() {} catch { bareFailed = true; }
+    bool spun;
+    try p.spin{gas: 30000}() {} catch { spun = true; }
+    Probe child = new Probe();
+    child.fill(3);
+    p.store(0x2a); // back to its value before the call: a refund
+    (bool paid, ) = address(p).call{value: 1}(abi.encodeWithSignature("failBare()")); // refused: the value comes back
+    require(!paid);
+    p.get(); // a call that succeeds: the interpreter reads its own account again (SELFBALANCE below)
+    Doomed d = new Doomed();
+    d.kill(); // created and destroyed in one transaction: deleted at its end
+    bytes memory out = abi.encode(before, afterStore, reasonLength, bareFailed, spun, child.get(), child.map(2), address(this).balance);
+    assembly { return(add(out, 32), mload(out)) }
+  }
+}
+`
+const nested = compileSolidity({ 'Probe.sol': TEST_CONTRACT_SOURCE, 'Nested.sol': NESTED_SOURCE }).Nested!
+const nestedInit = new Uint8Array([...nested.bytecode, ...hexToBytes(word(BigInt(bytesToHex(CONTRACT))) as `0x${string}`)])
 
 async function setup(t: Test): Promise<{ fresh: CallEnv; reused: CallEnv; caches: CallCaches; ws: WorldState }> {
   const { env: fresh, ws, root } = await probeCallEnv(t)
@@ -45,6 +84,8 @@ const cases: [string, CallRequest][] = [
   ['intrinsic gas too low', { to: CONTRACT, data: enc('get'), gas: 21_000n }],
   ['fee below the base fee', { to: CONTRACT, data: enc('get'), maxFeePerGas: 1n }],
   ['map slot', { to: CONTRACT, data: enc('map', [3n]) }],
+  ['nested messages', { data: nestedInit, value: 5n }],
+  ['nested messages, out of gas on the way', { data: nestedInit, value: 5n, gas: 400_000n }],
 ]
 
 t.test('reused runs answer exactly as fresh runs (call and estimateGas)', async (t) => {
@@ -96,6 +137,18 @@ t.test("pooled runs analyse a contract's code once, fresh runs every time", asyn
   t.equal(jumpAnalysesComputed(), afterFirst, 'later pooled runs reused the analysis')
   t.equal(bytesToHex(await call(fresh, get)), word(0x2an))
   t.equal(jumpAnalysesComputed(), afterFirst, 'a fresh VM (as block execution) takes ethereumjs own path')
+})
+
+t.test('pooled runs return the slim run state, fresh runs ethereumjs own', async (t) => {
+  const { fresh, reused } = await setup(t)
+  const before = slimInterpreterRuns()
+  const got = await call(reused, { data: nestedInit, value: 5n })
+  t.ok(slimInterpreterRuns() - before >= 8, 'every message of the pooled run (the create and its calls) took the slim path')
+  const seen = AbiCoder.defaultAbiCoder().decode(['uint256', 'uint256', 'uint256', 'bool', 'bool', 'uint256', 'uint256', 'uint256'], got)
+  t.same(seen.toArray(), [0x2an, 7n, 100n, true, true, 0x2an, 3n, 5n], 'the messages saw what they should (the store, the reverts, the child, the value back)')
+  const afterPooled = slimInterpreterRuns()
+  t.same(bytesToHex(await call(fresh, { data: nestedInit, value: 5n })), bytesToHex(got), 'a fresh VM answers the same')
+  t.equal(slimInterpreterRuns(), afterPooled, 'a fresh VM (as block execution) takes ethereumjs own path')
 })
 
 t.test('a pooled view hands out a fresh account on every read (reads are decoded once, never shared)', async (t) => {
