@@ -30,6 +30,18 @@ export async function findBlock(node: NodeApi, ref: BlockRef): Promise<Head | nu
   return { hash: ref.hash, header }
 }
 
+/**
+ * Whether a stored block at `number` is one a request may see: at or below the head that `latest`
+ * answers with. LevelDB makes a block's batch readable (its indexes, receipts, header) to other
+ * reads a moment before the chain moves its head; a wallet that got a receipt in that moment and
+ * then read `latest` would see a nonce or balance from before its own transaction. (For the
+ * transaction lookups by hash, whose index holds canonical blocks only; a block asked for by its
+ * own hash may be a side block, which geth answers too.)
+ */
+export function atOrBelowHead(node: NodeApi, number: bigint): boolean {
+  return number <= node.chain.head.header.number
+}
+
 /** Like findBlock, but a missing block is geth's "header not found" error. */
 export async function requireBlock(node: NodeApi, ref: BlockRef | undefined): Promise<Head> {
   const head = await findBlock(node, ref ?? { tag: 'latest' })

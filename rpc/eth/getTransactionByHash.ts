@@ -3,6 +3,7 @@
  * A mined one is decoded alone (the `t` index, then its item of the block body; the other
  * transactions are skipped unparsed).
  */
+import { atOrBelowHead } from '../blocks.js'
 import { formatTx } from '../format.js'
 import { defineMethod, hash, required } from '../params.js'
 
@@ -13,7 +14,7 @@ export const eth_getTransactionByHash = defineMethod('eth_getTransactionByHash',
   if (loc !== undefined) {
     const header = await store.getHeader(loc.blockHash)
     const tx = header === undefined ? undefined : await store.getTransaction(loc.blockHash, loc.index)
-    if (header !== undefined && tx !== undefined) {
+    if (header !== undefined && tx !== undefined && atOrBelowHead(node, header.number)) {
       return formatTx(tx, { blockHash: loc.blockHash, blockNumber: header.number, index: loc.index, baseFee: header.baseFeePerGas })
     }
   }

@@ -28,6 +28,31 @@ async function metric(url: string, prefix: string): Promise<number> {
     .reduce((n, l) => n + Number(l.slice(l.lastIndexOf(' ') + 1)), 0)
 }
 
+/** What a wrong nonce came from: where each of the account's transfers was mined, and its nonce at every block since. */
+async function explainNonce(url: string, address: string, hashes: string[]): Promise<string> {
+  const lines: string[] = []
+  const head = Number(await rpc(url, 'eth_blockNumber'))
+  const blocks = new Set<number>()
+  for (const h of hashes) {
+    const r = (await rpc(url, 'eth_getTransactionReceipt', [h])) as { blockNumber: string; blockHash: string; transactionIndex: string; status: string } | null
+    lines.push(`${h}: ${r === null ? 'no receipt' : `block ${Number(r.blockNumber)} ${r.blockHash} index ${Number(r.transactionIndex)} status ${r.status}`}`)
+    if (r !== null) blocks.add(Number(r.blockNumber))
+  }
+  const from = Math.min(...blocks, head)
+  for (let n = Math.max(0, from - 1); n <= head; n++) {
+    const b = (await rpc(url, 'eth_getBlockByNumber', [`0x${n.toString(16)}`, false])) as {
+      hash: string
+      parentHash: string
+      stateRoot: string
+      transactions: string[]
+    }
+    const nonce = Number(await rpc(url, 'eth_getTransactionCount', [address, `0x${n.toString(16)}`]))
+    lines.push(`block ${n} ${b.hash} parent ${b.parentHash} root ${b.stateRoot} txs ${b.transactions.length}: nonce ${nonce}`)
+  }
+  lines.push(`head ${head}; nonce at latest now ${Number(await rpc(url, 'eth_getTransactionCount', [address, 'latest']))}`)
+  return lines.join('\n')
+}
+
 t.test('20 wallets × 20 transfers with receipt polling: every transfer mined, no own slot missed', async (t) => {
   const dir = tempDir(t)
   const keys = Array.from({ length: WALLETS }, (_, i) => createHash('sha256').update(`nfc-e2e-load-${i}`).digest())
@@ -63,8 +88,10 @@ t.test('20 wallets × 20 transfers with receipt polling: every transfer mined, n
   const post = async (body: unknown) =>
     (await fetch(node.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })).json() as Promise<any>
 
+  const hashesOf: string[][] = []
   const wallet = async (w: number): Promise<number> => {
     const hashes: string[] = []
+    hashesOf[w] = hashes
     if (w % 2 === 0) {
       const answers = (await post(raw[w]!.map((r, i) => ({ jsonrpc: '2.0', id: i, method: 'eth_sendRawTransaction', params: [r] })))) as any[]
       for (const a of answers.sort((x, y) => x.id - y.id)) hashes.push(a.result)
@@ -85,7 +112,20 @@ t.test('20 wallets × 20 transfers with receipt polling: every transfer mined, n
     WALLETS * TXS,
     'every transfer mined',
   )
-  for (const a of addresses.slice(0, 3)) t.equal(Number(await rpc(node.url, 'eth_getTransactionCount', [a, 'latest'])), TXS, `nonce of ${a}`)
+  for (const a of addresses.slice(0, 3)) {
+    const nonce = Number(await rpc(node.url, 'eth_getTransactionCount', [a, 'latest']))
+    if (!t.equal(nonce, TXS, `nonce of ${a}`)) {
+      t.comment(await explainNonce(node.url, a, hashesOf[addresses.indexOf(a)]!))
+      t.comment(
+        node
+          .stderr()
+          .split('\n')
+          .filter((l) => /warn|error|fail/i.test(l))
+          .slice(-40)
+          .join('\n'),
+      )
+    }
+  }
 
   const own = (await metric(node.url, 'nfc_producer_own_slots_total ')) - ownBefore
   const missed = (await metric(node.url, 'nfc_producer_missed_slots_total{')) - missedBefore
