@@ -11,6 +11,7 @@ import { SYSTEM_CONTRACTS } from '../chain/systemAddresses.js'
 import governanceAbi from '../execution/system/abi/IGovernance.json' with { type: 'json' }
 import { processIo, progressLine, UsageError, type CliIo } from './io.js'
 import { loadKeyFile } from './keyFile.js'
+import { proposalCall, proposalOf, type ParamsJson, type Proposal } from '../explorer/govQueries.js'
 import { normalizeRpcUrl } from './statusCommand.js'
 import { cliRpc, failureOf } from './rpcClient.js'
 
@@ -44,8 +45,6 @@ Options:
   --amount NFC          the grant in NFC, decimals allowed, e.g. 1000 or 0.5 (propose)
   --json                list: one JSON document instead of the table
   -h, --help            this text`
-
-const STATUS = ['open', 'executed', 'rejected', 'failed'] as const
 
 interface Flags {
   rpc?: string
@@ -92,22 +91,8 @@ function requireKey(flags: Flags): string {
   return flags.key
 }
 
-/** A proposal as the chain answers Governance.proposal(id). */
-export interface ProposalRow {
-  id: bigint
-  proposer: string
-  kind: 'param' | 'grant'
-  param: string
-  to: string
-  value: bigint
-  endsMs: bigint
-  executableAtMs: bigint
-  yes: bigint
-  no: bigint
-  stake: bigint
-  passing: boolean
-  status: (typeof STATUS)[number]
-  /** the block that executed, rejected or failed it (0 while open) */
+/** A proposal as the chain answers Governance.proposal(id), and the block that settled it (0 while open). */
+export interface ProposalRow extends Proposal {
   settledBlock: bigint
 }
 
@@ -156,7 +141,7 @@ async function propose(flags: Flags, io: CliIo, provider: JsonRpcProvider): Prom
   const gov = governanceOf(await wallet(flags, io, provider))
   const id = (await gov.getFunction('proposalCount')()) as bigint
   const { hash } = await send(io, `proposal ${id}`, () => call(gov))
-  const p = await readProposal(governanceOf(provider), id)
+  const p = await readProposal(provider, id)
   io.out(
     `proposal ${id}: ${what}\n  votes until ${new Date(Number(p.endsMs)).toISOString()}, executable from ${new Date(Number(p.executableAtMs)).toISOString()}\n  tx ${hash}\n`,
   )
@@ -172,51 +157,19 @@ async function vote(args: string[], flags: Flags, io: CliIo, provider: JsonRpcPr
   const id = BigInt(idText)
   const gov = governanceOf(await wallet(flags, io, provider))
   const { hash } = await send(io, `vote on ${id}`, () => gov.getFunction('vote')(id, choice === 'yes'))
-  const p = await readProposal(governanceOf(provider), id)
+  const p = await readProposal(provider, id)
   io.out(
     `voted ${choice} on proposal ${id}: yes ${formatEther(p.yes)} NFC, no ${formatEther(p.no)} NFC of ${formatEther(p.stake)} staked (${p.passing ? 'passing' : 'not passing'})\n  tx ${hash}\n`,
   )
   return 0
 }
 
-async function readProposal(gov: Contract, id: bigint): Promise<ProposalRow> {
-  const r = (await gov.getFunction('proposal')(id)) as unknown[]
-  const [proposer, kind, param, to, value, endsMs, executableAtMs, yes, no, stake, passing, status] = r as [
-    string,
-    bigint,
-    string,
-    string,
-    bigint,
-    bigint,
-    bigint,
-    bigint,
-    bigint,
-    bigint,
-    boolean,
-    bigint,
-  ]
-  return {
-    id,
-    proposer,
-    kind: kind === 1n ? 'param' : 'grant',
-    param,
-    to,
-    value,
-    endsMs,
-    executableAtMs,
-    yes,
-    no,
-    stake,
-    passing,
-    status: STATUS[Number(status)] ?? 'open',
-    settledBlock: (await gov.getFunction('settledBlock')(id)) as bigint,
-  }
-}
-
-interface ParamsJson {
-  params: { name: string; value: string; genesis: string; min: string; max: string; history: { block: string; proposal: string; value: string }[] }[]
-  rules: { votingSec: number; timelockSec: number; quorumBps: number; majorityBps: number; rangeFactor: number }
-  proposals: string
+async function readProposal(provider: JsonRpcProvider, id: bigint): Promise<ProposalRow> {
+  const [data, settledBlock] = await Promise.all([
+    provider.call(proposalCall(id).params[0] as { to: string; data: string }),
+    governanceOf(provider).getFunction('settledBlock')(id) as Promise<bigint>,
+  ])
+  return { ...proposalOf(id, data), settledBlock }
 }
 
 /** What `list` shows: the status a reader cares about, from the stored one and the time. */
@@ -229,9 +182,8 @@ function shownStatus(p: ProposalRow, nowMs: bigint): string {
 async function list(flags: Flags, io: CliIo, provider: JsonRpcProvider, url: string): Promise<number> {
   only('list', flags, ['rpc', 'json'])
   const params = await cliRpc(url).call<ParamsJson>('nfc_getParams', [])
-  const gov = governanceOf(provider)
   const proposals: ProposalRow[] = []
-  for (let id = 0n; id < BigInt(params.proposals); id++) proposals.push(await readProposal(gov, id))
+  for (let id = 0n; id < BigInt(params.proposals); id++) proposals.push(await readProposal(provider, id))
   const head = await provider.getBlock('latest')
   const nowMs = BigInt(head?.timestamp ?? 0) * 1000n
   if (flags.json === true) {

@@ -63,13 +63,15 @@ export interface Governance {
 /** proposals per page of the governance view */
 export const PROPOSALS_PAGE = 20
 
-interface ParamsJson {
+/** nfc_getParams as JSON */
+export interface ParamsJson {
   params: { name: string; value: string; genesis: string; min: string; max: string; history: { block: string; proposal: string; value: string }[] }[]
   rules: GovRules
   proposals: string
 }
 
-function proposalOf(id: bigint, data: string): Proposal {
+/** Decodes Governance.proposal(id)'s answer (the eth_call result). */
+export function proposalOf(id: bigint, data: string): Proposal {
   const r = governance.decodeFunctionResult('proposal', data)
   return {
     id,
@@ -88,7 +90,8 @@ function proposalOf(id: bigint, data: string): Proposal {
   }
 }
 
-const proposalCall = (id: bigint) => ({
+/** The eth_call request of Governance.proposal(id) at the head. */
+export const proposalCall = (id: bigint) => ({
   method: 'eth_call',
   params: [{ to: SYSTEM_CONTRACTS.governance, data: governance.encodeFunctionData('proposal', [id]) }, 'latest'],
 })

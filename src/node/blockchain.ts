@@ -25,7 +25,7 @@ import { beginBlock, endBlock, scheduleFor, type BlockInfo, type DposConfig, typ
 import { lastConfirmedOf, readWitnesses } from '../consensus/dpos/views.js'
 import { flowBeginBlock } from '../consensus/povf/engine.js'
 import { govBeginBlock } from '../consensus/gov/engine.js'
-import { ProposalStatus } from '../consensus/gov/store.js'
+import { proposalStatusName } from '../consensus/gov/store.js'
 import { dealsBeginBlock } from '../consensus/deals/engine.js'
 import { addressOf, publicKeyOf } from '../crypto/secp256k1.js'
 import { executeBlock, type BlockContext, type ExecutedBlock, type ExecutionOptions } from '../execution/blockExecutor.js'
@@ -60,12 +60,6 @@ export interface BuiltBlock extends NewBlockEvent {
   left: ExecutedBlock['left']
 }
 
-/** a settled proposal's status as the log names it */
-const SETTLED_STATUS: Record<number, string> = {
-  [ProposalStatus.Executed]: 'executed',
-  [ProposalStatus.Rejected]: 'rejected',
-  [ProposalStatus.Failed]: 'failed',
-}
 /** How the producer bounds one block's building (the clock is read by the caller, never here). */
 export interface BuildOptions {
   /** asked before each transaction; true ends the filling (DESIGN §9: the time budget) */
@@ -449,7 +443,7 @@ export class Blockchain extends EventEmitter<{
         // governance executes at a cycle boundary before the flow engine, so the change holds for the whole block;
         // no transaction carries it: the proposal's settledBlock and the parameter's history record it, the log says it
         for (const p of await govBeginBlock(sm, info, this.dpos))
-          this.logger.info('governance proposal settled', { number: info.number, proposal: p.id, status: SETTLED_STATUS[p.status] ?? p.status })
+          this.logger.info('governance proposal settled', { number: info.number, proposal: p.id, status: proposalStatusName(p.status) })
         // storage deals settle at a period's first block and record its seed (consensus/deals/engine.ts)
         await dealsBeginBlock(sm, info, this.dpos)
         const flow = await flowBeginBlock(sm, info, this.dpos)

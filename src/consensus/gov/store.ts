@@ -33,6 +33,12 @@ export const ProposalKind = { Param: 1, Grant: 2 } as const
 /** A proposal's stored outcome; Open until the engine settles it after its timelock. */
 export const ProposalStatus = { Open: 0, Executed: 1, Rejected: 2, Failed: 3 } as const
 
+/** A status's name for people ("executed"); the number itself when unknown. */
+export function proposalStatusName(status: number): string {
+  const found = Object.entries(ProposalStatus).find(([, v]) => v === status)
+  return found === undefined ? String(status) : found[0].toLowerCase()
+}
+
 export interface ProposalRecord {
   proposer: Addr
   kind: number
