@@ -28,29 +28,25 @@ async function metric(url: string, prefix: string): Promise<number> {
     .reduce((n, l) => n + Number(l.slice(l.lastIndexOf(' ') + 1)), 0)
 }
 
-/** What a wrong nonce came from: where each of the account's transfers was mined, and its nonce at every block since. */
-async function explainNonce(url: string, address: string, hashes: string[]): Promise<string> {
-  const lines: string[] = []
+/**
+ * What a wrong nonce came from, in a few lines (CI keeps only a failure's first lines): the block
+ * of each of the account's transfers (by nonce), its nonce at each block since, and the head.
+ */
+async function explainNonce(url: string, address: string, hashes: string[]): Promise<string[]> {
   const head = Number(await rpc(url, 'eth_blockNumber'))
-  const blocks = new Set<number>()
-  for (const h of hashes) {
-    const r = (await rpc(url, 'eth_getTransactionReceipt', [h])) as { blockNumber: string; blockHash: string; transactionIndex: string; status: string } | null
-    lines.push(`${h}: ${r === null ? 'no receipt' : `block ${Number(r.blockNumber)} ${r.blockHash} index ${Number(r.transactionIndex)} status ${r.status}`}`)
-    if (r !== null) blocks.add(Number(r.blockNumber))
+  const minedIn: string[] = []
+  const blocks: number[] = []
+  for (const [nonce, h] of hashes.entries()) {
+    const r = (await rpc(url, 'eth_getTransactionReceipt', [h])) as { blockNumber: string; status: string } | null
+    minedIn.push(`${nonce}@${r === null ? 'none' : `${Number(r.blockNumber)}${r.status === '0x1' ? '' : '!'}`}`)
+    if (r !== null) blocks.push(Number(r.blockNumber))
   }
-  const from = Math.min(...blocks, head)
-  for (let n = Math.max(0, from - 1); n <= head; n++) {
-    const b = (await rpc(url, 'eth_getBlockByNumber', [`0x${n.toString(16)}`, false])) as {
-      hash: string
-      parentHash: string
-      stateRoot: string
-      transactions: string[]
-    }
-    const nonce = Number(await rpc(url, 'eth_getTransactionCount', [address, `0x${n.toString(16)}`]))
-    lines.push(`block ${n} ${b.hash} parent ${b.parentHash} root ${b.stateRoot} txs ${b.transactions.length}: nonce ${nonce}`)
+  const nonces: string[] = []
+  for (let n = Math.max(0, Math.min(head, ...blocks) - 1); n <= head; n++) {
+    nonces.push(`${n}:${Number(await rpc(url, 'eth_getTransactionCount', [address, `0x${n.toString(16)}`]))}`)
   }
-  lines.push(`head ${head}; nonce at latest now ${Number(await rpc(url, 'eth_getTransactionCount', [address, 'latest']))}`)
-  return lines.join('\n')
+  const latest = Number(await rpc(url, 'eth_getTransactionCount', [address, 'latest']))
+  return [`mined (nonce@block) ${minedIn.join(' ')}`, `nonce by block ${nonces.join(' ')}`, `head ${head}, latest nonce now ${latest}`]
 }
 
 t.test('20 wallets × 20 transfers with receipt polling: every transfer mined, no own slot missed', async (t) => {
@@ -128,17 +124,19 @@ t.test('20 wallets × 20 transfers with receipt polling: every transfer mined, n
   )
   for (const a of addresses.slice(0, 3)) {
     const nonce = Number(await rpc(node.url, 'eth_getTransactionCount', [a, 'latest']))
-    if (!t.equal(nonce, TXS, `nonce of ${a}`)) {
-      t.comment(await explainNonce(node.url, a, hashesOf[addresses.indexOf(a)]!))
-      t.comment(
-        node
-          .stderr()
-          .split('\n')
-          .filter((l) => /warn|error|fail/i.test(l))
-          .slice(-40)
-          .join('\n'),
-      )
-    }
+    // the explanation goes in the failure's own lines, which CI keeps
+    const why =
+      nonce === TXS
+        ? {}
+        : {
+            explain: await explainNonce(node.url, a, hashesOf[addresses.indexOf(a)]!),
+            nodeWarnings: node
+              .stderr()
+              .split('\n')
+              .filter((l) => /warn|error|fail/i.test(l))
+              .slice(-8),
+          }
+    t.equal(nonce, TXS, `nonce of ${a}`, why)
   }
 
   const own = (await metric(node.url, 'nfc_producer_own_slots_total ')) - ownBefore
