@@ -7,9 +7,13 @@
  * after it is handled. A RECEIPT frame therefore covers, at both ends, exactly the frames before
  * it in its direction, and the consumer's receiver counter matches the provider's sender counter
  * at that point (TCP keeps the order).
+ *
+ * Both directions apply the sampling floor (flow/sampledStream.ts `withSampleFloor`): the first
+ * frame with payload of a sampled direction is sampled, at the sender and the receiver alike.
  */
 import type { Socket } from 'node:net'
 import { core, initialCounterState, type CountResult, type CounterState, type SampleParams } from '../core/index.js'
+import { withSampleFloor } from '../flow/sampledStream.js'
 import { AgentError } from './errors.js'
 import { encodeFrameHead, FrameReader, type Frame, type FrameKind } from './tunnel.js'
 
@@ -37,6 +41,9 @@ export class TunnelLink {
   /** the sample parameters of each direction (set once the session's are known) */
   sendSample: SampleParams = NO_SAMPLES()
   receiveSample: SampleParams = NO_SAMPLES()
+  /** slices sampled so far in each direction (the sampling floor applies while one is 0) */
+  private sentSamples = 0
+  private receivedSamples = 0
   private closed = false
   /** frames written since the last 'drain' while the socket buffer was full */
   private waitingDrain = false
@@ -69,8 +76,9 @@ export class TunnelLink {
       if (this.closed) return
       try {
         this.h.onFrame(f)
-        const r = core.countPackets(f.rawParts, this.received, this.receiveSample)
+        const r = withSampleFloor(core.countPackets(f.rawParts, this.received, this.receiveSample), this.receiveSample, this.receivedSamples, f.seq, f.payloadParts)
         this.received = r.state
+        this.receivedSamples += r.sampledSeqs.length
         this.h.onReceivedCount?.(f, r)
       } catch (e) {
         this.close(e instanceof AgentError ? e : (e as Error))
@@ -86,9 +94,11 @@ export class TunnelLink {
    */
   send(kind: FrameKind, streamId: number, body?: Uint8Array, payload: Uint8Array = EMPTY): boolean {
     if (this.closed) return false
-    const head = encodeFrameHead(this.seq++, kind, streamId, body, payload.length)
-    const r = core.countPackets(payload.length === 0 ? head : [head, payload], this.sent, this.sendSample)
+    const seq = this.seq++
+    const head = encodeFrameHead(seq, kind, streamId, body, payload.length)
+    const r = withSampleFloor(core.countPackets(payload.length === 0 ? head : [head, payload], this.sent, this.sendSample), this.sendSample, this.sentSamples, seq, payload)
     this.sent = r.state
+    this.sentSamples += r.sampledSeqs.length
     this.h.onSentCount?.({ payload }, r)
     const ok = payload.length === 0 ? this.socket.write(head) : writeCorked(this.socket, [head, payload])
     if (!ok) this.waitingDrain = true

@@ -22,7 +22,7 @@ import { SliceStore } from '../../../src/flowAgent/sliceStore.js'
 import { Reply } from '../../../src/flowAgent/socks5.js'
 import { openingFor } from '../../../src/flow/sampledStream.js'
 import type { VoucherChannel } from '../../../src/flow/voucher.js'
-import { decodeClose, FrameKind, jsonBody, type VoucherJson } from '../../../src/flowAgent/tunnel.js'
+import { decodeClose, FrameKind, jsonBody, TUNNEL_VERSION, type VoucherJson } from '../../../src/flowAgent/tunnel.js'
 import { devAddress, devKey } from '../../helpers/inProcessNode.js'
 import { socksConnect } from '../../helpers/socksClient.js'
 
@@ -217,7 +217,7 @@ t.test('a consumer that stops co-signing has its tunnel closed after a bounded u
     },
     onClose: () => ended(),
   })
-  link.send(FrameKind.HELLO, 0, jsonBody({ version: 1, consumer: devAddress(1), chainId: '0x834' }))
+  link.send(FrameKind.HELLO, 0, jsonBody({ version: TUNNEL_VERSION, consumer: devAddress(1), chainId: '0x834' }))
   await welcome
   link.send(FrameKind.OPEN, 1)
   link.send(FrameKind.DATA, 1, undefined, Uint8Array.of(5, 1, 0, 5, 1, 0, 1, 127, 0, 0, 1, src.port >> 8, src.port & 0xff))
