@@ -76,7 +76,13 @@ export class TunnelLink {
       if (this.closed) return
       try {
         this.h.onFrame(f)
-        const r = withSampleFloor(core.countPackets(f.rawParts, this.received, this.receiveSample), this.receiveSample, this.receivedSamples, f.seq, f.payloadParts)
+        const r = withSampleFloor(
+          core.countPackets(f.rawParts, this.received, this.receiveSample),
+          this.receiveSample,
+          this.receivedSamples,
+          f.seq,
+          f.payloadParts,
+        )
         this.received = r.state
         this.receivedSamples += r.sampledSeqs.length
         this.h.onReceivedCount?.(f, r)
@@ -96,7 +102,13 @@ export class TunnelLink {
     if (this.closed) return false
     const seq = this.seq++
     const head = encodeFrameHead(seq, kind, streamId, body, payload.length)
-    const r = withSampleFloor(core.countPackets(payload.length === 0 ? head : [head, payload], this.sent, this.sendSample), this.sendSample, this.sentSamples, seq, payload)
+    const r = withSampleFloor(
+      core.countPackets(payload.length === 0 ? head : [head, payload], this.sent, this.sendSample),
+      this.sendSample,
+      this.sentSamples,
+      seq,
+      payload,
+    )
     this.sent = r.state
     this.sentSamples += r.sampledSeqs.length
     this.h.onSentCount?.({ payload }, r)

@@ -271,7 +271,13 @@ t.test('the floor adds nothing once the stream sampled, for a drawn frame, a ret
   t.strictSame(r.sampledSeqs, [], 'a direction that samples nothing (rate 0) stays unsampled')
   // a payload that arrived in parts: the slice spans them
   const parts = [enc('ab'), enc('cdef'), enc('gh')]
-  r = withSampleFloor(core.countPackets(oneFrame(9, enc('abcdefgh')), initialCounterState(), { ...sample, sliceLen: 5 }), { ...sample, sliceLen: 5 }, 0, 9, parts)
+  r = withSampleFloor(
+    core.countPackets(oneFrame(9, enc('abcdefgh')), initialCounterState(), { ...sample, sliceLen: 5 }),
+    { ...sample, sliceLen: 5 },
+    0,
+    9,
+    parts,
+  )
   t.equal(hexOf(r.sliceHashes), hexOf(sliceLeaf(9, enc('abcde'))), 'the first sliceLen bytes across the parts')
 })
 

@@ -190,7 +190,10 @@ t.test('a short session (one small request and answer) commits each receipt to a
   t.ok(last !== undefined && last.bytesDown > 0n, `the session was receipted (${last?.bytesDown} bytes down)`)
   t.same(chain.rejected, [], 'no receipt refused (none without a slice)')
   const s = chain.watched[0]!
-  t.ok(s.down.sampledSeqs.every((q) => q < 64), `a short session: its frames down are all below seq 64 (sampled ${s.down.sampledSeqs.join(', ')})`)
+  t.ok(
+    s.down.sampledSeqs.every((q) => q < 64),
+    `a short session: its frames down are all below seq 64 (sampled ${s.down.sampledSeqs.join(', ')})`,
+  )
   t.equal(s.down.sampledSeqs.length, 1, 'one slice: the floor’s, the first frame with payload (the draw picked none)')
   for (const r of chain.accepted) {
     const count = s.sliceCounts.get(r.seq)

@@ -292,7 +292,10 @@ t.test('garbage on the provider’s tunnel port: closed, nothing counted or rece
     { what: 'a frame of an unknown kind', writes: [b(0, 0, 0, 11, 0, 0, 0, 0, 0, 5, 0x42, 0, 0, 0, 0)] },
     { what: 'DATA before HELLO', writes: [data(0)] },
     { what: 'a HELLO whose body is not JSON', writes: [encodeFrame(0, FrameKind.HELLO, 0, ascii('{"version":1,'))] },
-    { what: 'a HELLO for another chain', writes: [encodeFrame(0, FrameKind.HELLO, 0, jsonBody({ version: TUNNEL_VERSION, consumer: stranger, chainId: '0x1' }))] },
+    {
+      what: 'a HELLO for another chain',
+      writes: [encodeFrame(0, FrameKind.HELLO, 0, jsonBody({ version: TUNNEL_VERSION, consumer: stranger, chainId: '0x1' }))],
+    },
     { what: 'a HELLO, then random bytes', writes: [hello, randomBytes(4096)] },
     { what: 'a HELLO, then a WELCOME (the provider’s to send)', writes: [hello, encodeFrame(1, FrameKind.WELCOME, 0, jsonBody({}))] },
     { what: 'a HELLO, then OPEN of stream 0', writes: [hello, encodeFrame(1, FrameKind.OPEN, 0)] },
