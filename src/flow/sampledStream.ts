@@ -47,19 +47,20 @@ export function recordSamples(stream: Stream, s: CountResult, payloadOf: (pktSeq
  * version 2), so their sampleRoots still agree.
  *
  * `r` is the countPackets result of ONE frame (seq `pktSeq`, payload `payload`, in one or more
- * parts) of a direction that had sampled `sampledBefore` slices before it. Returns `r` itself, or
- * `r` with that frame sampled: slice hash keccak256(u32be(pktSeq) ‖ payload[0, sliceLen)), as the
- * counter hashes. A retransmission (not counted) or an empty payload is never floored.
+ * parts), counted on the direction's threaded state: it is the first payload frame when no payload
+ * was counted before it (r.state.payloadBytes = its own payload). A control frame the draw sampled
+ * earlier does not count: its empty slice is known to anyone. Returns `r` itself, or `r` with that
+ * frame sampled: slice hash keccak256(u32be(pktSeq) ‖ payload[0, sliceLen)), as the counter
+ * hashes. A retransmission (not counted) or an empty payload is never floored.
  */
 export function withSampleFloor(
   r: CountResult,
   sample: SampleParams,
-  sampledBefore: number,
   pktSeq: number,
   payload: Uint8Array | readonly Uint8Array[],
   c: Core = defaultCore,
 ): CountResult {
-  if (sample.rate === 0 || sampledBefore > 0 || r.sampledSeqs.length > 0 || r.packets !== 1 || r.payloadBytes === 0) return r
+  if (sample.rate === 0 || r.packets !== 1 || r.payloadBytes === 0 || r.state.payloadBytes !== BigInt(r.payloadBytes) || r.sampledSeqs.length > 0) return r
   return { ...r, sampledSeqs: [pktSeq], sliceHashes: sliceLeaf(pktSeq, headOf(payload, sample.sliceLen), c) }
 }
 

@@ -41,9 +41,6 @@ export class TunnelLink {
   /** the sample parameters of each direction (set once the session's are known) */
   sendSample: SampleParams = NO_SAMPLES()
   receiveSample: SampleParams = NO_SAMPLES()
-  /** slices sampled so far in each direction (the sampling floor applies while one is 0) */
-  private sentSamples = 0
-  private receivedSamples = 0
   private closed = false
   /** frames written since the last 'drain' while the socket buffer was full */
   private waitingDrain = false
@@ -76,15 +73,8 @@ export class TunnelLink {
       if (this.closed) return
       try {
         this.h.onFrame(f)
-        const r = withSampleFloor(
-          core.countPackets(f.rawParts, this.received, this.receiveSample),
-          this.receiveSample,
-          this.receivedSamples,
-          f.seq,
-          f.payloadParts,
-        )
+        const r = withSampleFloor(core.countPackets(f.rawParts, this.received, this.receiveSample), this.receiveSample, f.seq, f.payloadParts)
         this.received = r.state
-        this.receivedSamples += r.sampledSeqs.length
         this.h.onReceivedCount?.(f, r)
       } catch (e) {
         this.close(e instanceof AgentError ? e : (e as Error))
@@ -102,15 +92,8 @@ export class TunnelLink {
     if (this.closed) return false
     const seq = this.seq++
     const head = encodeFrameHead(seq, kind, streamId, body, payload.length)
-    const r = withSampleFloor(
-      core.countPackets(payload.length === 0 ? head : [head, payload], this.sent, this.sendSample),
-      this.sendSample,
-      this.sentSamples,
-      seq,
-      payload,
-    )
+    const r = withSampleFloor(core.countPackets(payload.length === 0 ? head : [head, payload], this.sent, this.sendSample), this.sendSample, seq, payload)
     this.sent = r.state
-    this.sentSamples += r.sampledSeqs.length
     this.h.onSentCount?.({ payload }, r)
     const ok = payload.length === 0 ? this.socket.write(head) : writeCorked(this.socket, [head, payload])
     if (!ok) this.waitingDrain = true

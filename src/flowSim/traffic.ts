@@ -90,13 +90,13 @@ export function sendBurst(stream: Stream, rng: Rng, bytes: number, sample: Sampl
   }
   const wire = concatBytes(...sent)
   const payloadOf = (pktSeq: number) => payloads.get(pktSeq)
-  // the sampling floor (flow/sampledStream.ts withSampleFloor): while the stream has sampled
-  // nothing, a burst's first frame is counted alone and sampled whatever the draw (the stream's
-  // first burst starts at a new seq with payload; a retransmission is never floored)
+  // the sampling floor (flow/sampledStream.ts withSampleFloor): until the stream counted any
+  // payload, a burst's first frame is counted alone and sampled whatever the draw (every frame
+  // here carries payload; a retransmission is never floored)
   let floorBytes = 0
-  if (stream.slices.length === 0 && sent.length > 0) {
+  if (stream.sender.payloadBytes === 0n && sent.length > 0) {
     const seq = new DataView(sent[0]!.buffer, sent[0]!.byteOffset).getUint32(4)
-    const first = withSampleFloor(core.countPackets(sent[0]!, stream.sender, sample), sample, 0, seq, payloads.get(seq) ?? new Uint8Array(0))
+    const first = withSampleFloor(core.countPackets(sent[0]!, stream.sender, sample), sample, seq, payloads.get(seq) ?? new Uint8Array(0))
     stream.sender = first.state
     recordSamples(stream, first, payloadOf)
     floorBytes = first.payloadBytes

@@ -192,7 +192,7 @@ function countWithFloor(frames: { seq: number; payload: Uint8Array }[], sample: 
   const seqs: number[] = []
   const hashes: Uint8Array[] = []
   for (const f of frames) {
-    const r = withSampleFloor(c.countPackets(oneFrame(f.seq, f.payload), state, sample), sample, seqs.length, f.seq, f.payload, c)
+    const r = withSampleFloor(c.countPackets(oneFrame(f.seq, f.payload), state, sample), sample, f.seq, f.payload, c)
     state = r.state
     seqs.push(...r.sampledSeqs)
     for (let i = 0; i < r.sampledSeqs.length; i++) hashes.push(r.sliceHashes.slice(32 * i, 32 * i + 32))
@@ -246,7 +246,7 @@ t.test('the floor: a short stream the draw samples nothing of commits to its fir
   t.ok(verifyOpening(sampleRoot, 0, opening), 'and an audit that draws it is answered')
 })
 
-t.test('the floor adds nothing once the stream sampled, for a drawn frame, a retransmission or a direction not sampled', async (t) => {
+t.test('the floor adds nothing after the first payload frame, for a drawn frame, a retransmission or a direction not sampled', async (t) => {
   // the draw picks seq 0 itself: no second copy of it, and nothing more from the floor
   const drawn = { seed: seedSampling(RATE_1_IN_64, 0), rate: RATE_1_IN_64, sliceLen: 64 }
   const a = countWithFloor(
@@ -259,25 +259,39 @@ t.test('the floor adds nothing once the stream sampled, for a drawn frame, a ret
   t.ok(a.seqs[0] === 0 && a.seqs.filter((s) => s === 0).length === 1, 'seq 0 sampled once')
   const none = seedSamplingNone(RATE_1_IN_64, 64)
   const sample = { seed: none, rate: RATE_1_IN_64, sliceLen: 64 }
-  // after a sample, later frames are left to the draw alone
-  let r = withSampleFloor(core.countPackets(oneFrame(5, enc('x')), initialCounterState(), sample), sample, 1, 5, enc('x'))
-  t.strictSame(r.sampledSeqs, [], 'a stream that sampled already: the draw decides')
+  // after the first payload frame, later frames are left to the draw alone
+  const b = countWithFloor(
+    [
+      { seq: 0, payload: enc('first') },
+      { seq: 1, payload: enc('second') },
+      { seq: 2, payload: enc('third') },
+    ],
+    sample,
+  )
+  t.strictSame(b.seqs, [0], 'only the first payload frame: the draw decides for the rest')
+  // a control frame the draw sampled does not stand in for the floor: its empty slice proves nothing
+  const ctrl = { seed: seedSampling(RATE_1_IN_64, 0), rate: RATE_1_IN_64, sliceLen: 64 }
+  const c = countWithFloor(
+    [
+      { seq: 0, payload: new Uint8Array(0) },
+      { seq: 1, payload: enc('data') },
+    ],
+    ctrl,
+  )
+  t.equal(core.countPackets(oneFrame(1, enc('data')), initialCounterState(), ctrl).sampledSeqs.length, 0, 'the draw alone leaves seq 1 out')
+  t.strictSame(c.seqs, [0, 1], 'the drawn control frame, then the first payload frame by the floor')
+  let r = withSampleFloor(core.countPackets(oneFrame(5, enc('x')), b.state, sample), sample, 5, enc('x'))
+  t.strictSame(r.sampledSeqs, [], 'a stream that counted payload already: the draw decides')
   // a retransmission is not counted, so not floored
   const st = core.countPackets(oneFrame(5, enc('x')), initialCounterState(), { ...sample, rate: 0 }).state
-  r = withSampleFloor(core.countPackets(oneFrame(5, enc('x')), st, sample), sample, 0, 5, enc('x'))
+  r = withSampleFloor(core.countPackets(oneFrame(5, enc('x')), st, sample), sample, 5, enc('x'))
   t.equal(r.retransmissions, 1)
   t.strictSame(r.sampledSeqs, [], 'a retransmission is never floored')
-  r = withSampleFloor(core.countPackets(oneFrame(6, enc('x')), initialCounterState(), { ...sample, rate: 0 }), { ...sample, rate: 0 }, 0, 6, enc('x'))
+  r = withSampleFloor(core.countPackets(oneFrame(6, enc('x')), initialCounterState(), { ...sample, rate: 0 }), { ...sample, rate: 0 }, 6, enc('x'))
   t.strictSame(r.sampledSeqs, [], 'a direction that samples nothing (rate 0) stays unsampled')
   // a payload that arrived in parts: the slice spans them
   const parts = [enc('ab'), enc('cdef'), enc('gh')]
-  r = withSampleFloor(
-    core.countPackets(oneFrame(9, enc('abcdefgh')), initialCounterState(), { ...sample, sliceLen: 5 }),
-    { ...sample, sliceLen: 5 },
-    0,
-    9,
-    parts,
-  )
+  r = withSampleFloor(core.countPackets(oneFrame(9, enc('abcdefgh')), initialCounterState(), { ...sample, sliceLen: 5 }), { ...sample, sliceLen: 5 }, 9, parts)
   t.equal(hexOf(r.sliceHashes), hexOf(sliceLeaf(9, enc('abcde'))), 'the first sliceLen bytes across the parts')
 })
 
