@@ -4,8 +4,8 @@
  * receipt's sampleRoot commits to) and the payload slices themselves (what an opening needs).
  * Shared by the traffic simulator (src/flowSim) and the real traffic agents (src/flowAgent).
  */
-import { initialCounterState, type CountResult, type CounterState } from '../core/index.js'
-import { makeOpening, openingIndex, openingSeed, type SliceOpening } from './sampling.js'
+import { core as defaultCore, initialCounterState, type Core, type CountResult, type CounterState, type SampleParams } from '../core/index.js'
+import { makeOpening, openingIndex, openingSeed, sliceLeaf, type SliceOpening } from './sampling.js'
 
 /** One direction of a session: the next packet seq and the two ends' counters. */
 export interface Stream {
@@ -37,6 +37,43 @@ export function recordSamples(stream: Stream, s: CountResult, payloadOf: (pktSeq
     const p = payloadOf(pktSeq)
     if (p !== undefined) stream.sampledPayloads.set(pktSeq, p.slice())
   }
+}
+
+/**
+ * The sampling floor (docs/decisions.md "Short sessions are auditable"): in a direction that
+ * samples (rate > 0), the first counted frame that carries payload is sampled whether the draw
+ * picked it or not, so a receipt that claims bytes sent commits to at least one slice and can
+ * answer an opening however short its session. Both ends apply it to the same frames (the tunnel's
+ * version 2), so their sampleRoots still agree.
+ *
+ * `r` is the countPackets result of ONE frame (seq `pktSeq`, payload `payload`, in one or more
+ * parts), counted on the direction's threaded state: it is the first payload frame when no payload
+ * was counted before it (r.state.payloadBytes = its own payload). A control frame the draw sampled
+ * earlier does not count: its empty slice is known to anyone. Returns `r` itself, or `r` with that
+ * frame sampled: slice hash keccak256(u32be(pktSeq) ‖ payload[0, sliceLen)), as the counter
+ * hashes. A retransmission (not counted) or an empty payload is never floored.
+ */
+export function withSampleFloor(
+  r: CountResult,
+  sample: SampleParams,
+  pktSeq: number,
+  payload: Uint8Array | readonly Uint8Array[],
+  c: Core = defaultCore,
+): CountResult {
+  if (sample.rate === 0 || r.packets !== 1 || r.payloadBytes === 0 || r.state.payloadBytes !== BigInt(r.payloadBytes) || r.sampledSeqs.length > 0) return r
+  return { ...r, sampledSeqs: [pktSeq], sliceHashes: sliceLeaf(pktSeq, headOf(payload, sample.sliceLen), c) }
+}
+
+/** the first `n` bytes of `parts` (all of them when shorter), copied only when they span parts */
+function headOf(parts: Uint8Array | readonly Uint8Array[], n: number): Uint8Array {
+  if (parts instanceof Uint8Array) return parts.subarray(0, n)
+  if (parts.length === 1 || (parts.length > 0 && parts[0]!.length >= n)) return parts[0]!.subarray(0, n)
+  const out: number[] = []
+  for (const p of parts) {
+    for (let i = 0; i < p.length && out.length < n; i++) out.push(p[i]!)
+    if (out.length >= n) break
+  }
+  return Uint8Array.from(out)
 }
 
 /** The sender's sampled slice hashes packed back to back (what sampleRootOfSlices takes). */

@@ -17,7 +17,7 @@ import { core as defaultCore, type Core } from '../core/index.js'
 import { draw } from '../consensus/dpos/shuffle.js'
 import { bytesOfHexLoose } from '../util/bytes.js'
 import { badFormat } from './errors.js'
-import { bytesEqual, checkBytes, concatBytes, u32be, u64be } from './receipt.js'
+import { bytesEqual, checkBytes, concatBytes, u32be, u64be, type FlowReceipt } from './receipt.js'
 
 export interface SliceOpening {
   pktSeq: number
@@ -42,6 +42,28 @@ export function sampleRootOfSlices(sliceHashes: Uint8Array, c: Core = defaultCor
   const count = sliceHashes.length / 32
   const merkleRoot = c.merkleRoot('keccak256', sliceHashes)
   return { sampleRoot: sampleRootOf(merkleRoot, count, c), merkleRoot, count }
+}
+
+/**
+ * The sampleRoot of no sampled slice: keccak(32 zero bytes ‖ u32be(0)). A receipt that claims bytes
+ * with it has nothing an opening could show (DESIGN §5.3 sampling floor, docs/decisions.md "Short
+ * sessions are auditable"): refused at the edge (`checkSampleFloor`) and voided at checkpoint
+ * application (consensus/povf/engine.ts, which keeps its own copy: consensus does not import flow).
+ */
+export const EMPTY_SAMPLE_ROOT: Uint8Array = sampleRootOf(new Uint8Array(32), 0)
+
+/**
+ * Throws FLOW_BAD_FORMAT (field sampleRoot) when `r` claims bytes (bytesUp + bytesDown > 0) and its
+ * sampleRoot commits to no sampled slice (EMPTY_SAMPLE_ROOT): every receipt that claims traffic
+ * commits to at least one slice, so an audit that draws it can always be answered.
+ */
+export function checkSampleFloor(r: Pick<FlowReceipt, 'bytesUp' | 'bytesDown' | 'sampleRoot'>): void {
+  const total = r.bytesUp + r.bytesDown
+  if (total > 0n && bytesEqual(r.sampleRoot, EMPTY_SAMPLE_ROOT)) {
+    throw badFormat('sampleRoot', `the receipt claims ${total} bytes but commits to no sampled slice (count 0): nothing could answer an audit`, {
+      total,
+    })
+  }
 }
 
 /** keccak256(blockHash ‖ sessionId ‖ u64be(seq)); blockHash = canonical block committedAt + k */

@@ -43,6 +43,7 @@ import {
 } from './checkpoint.js'
 import { FlowError, FlowErrorCode } from './errors.js'
 import { checkTotalBound, decodeReceipt, encodeReceipt, receiptFromJson, receiptHash, type SignedReceipt } from './receipt.js'
+import { checkSampleFloor } from './sampling.js'
 import { SideChain, sideChainIdOf, type SignatureVerifier } from './sideChain.js'
 import type { SessionRecord, SideStore } from './sideStore.js'
 import type { FlowWatcher } from './watcher.js'
@@ -478,6 +479,7 @@ export class FlowService {
     // bounded totals everywhere; a member's side-chain also admits only a pledged provider with
     // fuel in escrow (`admit`), before it checks any signature or stores anything
     checkTotalBound(sr)
+    checkSampleFloor(sr)
     if (this.grace !== null && sr.cycle === this.grace.cycle) return this.grace.side.submit(sr)
     if (cur.side !== null && !(fromPeer && sr.cycle === cur.cycle + 1n)) return cur.side.submit(sr)
     // not in the committee: what can be checked without session state, then forward

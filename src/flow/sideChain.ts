@@ -7,7 +7,8 @@
  *
  * Validation, in order (the cheap and stateless first, then one batch signature check, then the
  * session rules in arrival order):
- *   format (decoder) → chainId/domainTag → cycle == this side-chain's cycle → expiryHeight ≥ main
+ *   format (decoder) → chainId/domainTag → total bound → sampling floor (a receipt claiming bytes
+ *   commits to a slice: checkSampleFloor) → cycle == this side-chain's cycle → expiryHeight ≥ main
  *   head → relays ≤ 4 (decoder) → both signatures (batched, worker threads) → session: same
  *   parties, seq > last seq, totals not decreasing, prevReceiptHash == hash of the last accepted
  *   receipt (zero for the first). A second receipt with an accepted seq and other totals is
@@ -34,6 +35,7 @@ import {
   MAX_FLOW_TOTAL,
   type SignedReceipt,
 } from './receipt.js'
+import { checkSampleFloor } from './sampling.js'
 import { verifyReceipts } from './verifyPool.js'
 import { ZERO_HASH, type SessionRecord, type SideBlock, type SideStore } from './sideStore.js'
 import { SerialQueue } from '../util/serialQueue.js'
@@ -223,6 +225,8 @@ export class SideChain {
       throw new FlowError(FlowErrorCode.FLOW_WRONG_CHAIN, `chainId ${sr.chainId}, this chain is ${this.o.chainId}`, { field: 'chainId' })
     }
     checkTotalBound(sr)
+    // a receipt that claims bytes commits to a slice (the sampling floor): else no audit could be answered
+    checkSampleFloor(sr)
     if (sr.cycle !== this.cycle) {
       throw new FlowError(FlowErrorCode.FLOW_WRONG_CYCLE, `receipt of cycle ${sr.cycle}, the current flow cycle is ${this.cycle}`, {
         cycle: sr.cycle,

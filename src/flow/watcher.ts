@@ -62,8 +62,8 @@ import { bytesToHex } from '@ethereumjs/util'
 import type { Logger } from '../util/logger.js'
 import type { CheckpointEntry } from './checkpoint.js'
 import { checkFraud, encodeFraudProof, entryDiffers, FraudKind, type FraudProof } from './fraudProof.js'
-import { receiptHash, type SignedReceipt } from './receipt.js'
-import { AUDIT_BPS_SCALE, auditSelected } from './sampling.js'
+import { bytesEqual, receiptHash, type SignedReceipt } from './receipt.js'
+import { AUDIT_BPS_SCALE, auditSelected, EMPTY_SAMPLE_ROOT } from './sampling.js'
 import { verifyOnThread, type SignatureVerifier } from './sideChain.js'
 import { SerialQueue } from '../util/serialQueue.js'
 
@@ -496,6 +496,9 @@ export class FlowWatcher {
       if (w === undefined) continue
       for (let i = 0; i < w.entries.length; i++) {
         if (w.provable.has(i)) continue // a fraud proof voids it anyway
+        const e = w.entries[i]!
+        // bytes with no slice: voided at application whoever challenges (the sampling floor)
+        if (e.total > 0n && bytesEqual(e.sampleRoot, EMPTY_SAMPLE_ROOT)) continue
         const at = w.challenged.get(i)
         if (at !== undefined && head.number < at + RESUBMIT_BLOCKS) continue
         if (!auditSelected(seed, a.auditor, i, a.auditBps)) continue

@@ -7,9 +7,13 @@
  * after it is handled. A RECEIPT frame therefore covers, at both ends, exactly the frames before
  * it in its direction, and the consumer's receiver counter matches the provider's sender counter
  * at that point (TCP keeps the order).
+ *
+ * Both directions apply the sampling floor (flow/sampledStream.ts `withSampleFloor`): the first
+ * frame with payload of a sampled direction is sampled, at the sender and the receiver alike.
  */
 import type { Socket } from 'node:net'
 import { core, initialCounterState, type CountResult, type CounterState, type SampleParams } from '../core/index.js'
+import { withSampleFloor } from '../flow/sampledStream.js'
 import { AgentError } from './errors.js'
 import { encodeFrameHead, FrameReader, type Frame, type FrameKind } from './tunnel.js'
 
@@ -69,7 +73,7 @@ export class TunnelLink {
       if (this.closed) return
       try {
         this.h.onFrame(f)
-        const r = core.countPackets(f.rawParts, this.received, this.receiveSample)
+        const r = withSampleFloor(core.countPackets(f.rawParts, this.received, this.receiveSample), this.receiveSample, f.seq, f.payloadParts)
         this.received = r.state
         this.h.onReceivedCount?.(f, r)
       } catch (e) {
@@ -86,8 +90,9 @@ export class TunnelLink {
    */
   send(kind: FrameKind, streamId: number, body?: Uint8Array, payload: Uint8Array = EMPTY): boolean {
     if (this.closed) return false
-    const head = encodeFrameHead(this.seq++, kind, streamId, body, payload.length)
-    const r = core.countPackets(payload.length === 0 ? head : [head, payload], this.sent, this.sendSample)
+    const seq = this.seq++
+    const head = encodeFrameHead(seq, kind, streamId, body, payload.length)
+    const r = withSampleFloor(core.countPackets(payload.length === 0 ? head : [head, payload], this.sent, this.sendSample), this.sendSample, seq, payload)
     this.sent = r.state
     this.h.onSentCount?.({ payload }, r)
     const ok = payload.length === 0 ? this.socket.write(head) : writeCorked(this.socket, [head, payload])

@@ -475,6 +475,9 @@ class ProviderSession {
     if (this.pending !== null || this.phase === 'hello' || this.phase === 'welcoming' || this.phase === 'closed') return
     if (this.total === this.draftedTotal && !force) return
     if (this.total === this.paidTotal) return
+    // every receipt that claims bytes commits to a slice (the sampling floor; the edge refuses one
+    // that does not): until the first payload frame went down there is nothing to receipt yet
+    if (this.down.slices.length === 0) return
     const placeholder = { receipt: null as unknown as SignedReceipt, count: 0 }
     this.pending = placeholder
     let pos: { cycle: bigint; head: bigint }

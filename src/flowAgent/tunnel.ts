@@ -18,8 +18,12 @@
 import { decodeReceipt, encodeReceipt, type SignedReceipt } from '../flow/receipt.js'
 import { AgentError, AgentErrorCode } from './errors.js'
 
-/** the tunnel format's version, in HELLO and WELCOME */
-export const TUNNEL_VERSION = 1
+/**
+ * the tunnel format's version, in HELLO and WELCOME. 2: the sampling floor (the first payload frame
+ * of a sampled direction is always sampled, flow/sampledStream.ts `withSampleFloor`); a version-1
+ * agent would compute another sampleRoot, so the two refuse each other at HELLO.
+ */
+export const TUNNEL_VERSION = 2
 /** the largest payload of one DATA frame (bigger reads are split) */
 export const MAX_PAYLOAD_BYTES = 64 * 1024
 /** the largest header: a receipt's RLP and any voucher fit many times over */

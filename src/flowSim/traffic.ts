@@ -12,7 +12,7 @@
  */
 import { core, type SampleParams } from '../core/index.js'
 import { concatBytes } from '../flow/receipt.js'
-import { recordSamples, type Stream } from '../flow/sampledStream.js'
+import { recordSamples, withSampleFloor, type Stream } from '../flow/sampledStream.js'
 
 export class Rng {
   private x: number
@@ -89,10 +89,23 @@ export function sendBurst(stream: Stream, rng: Rng, bytes: number, sample: Sampl
     packets++
   }
   const wire = concatBytes(...sent)
-  const s = core.countPackets(wire, stream.sender, sample)
+  const payloadOf = (pktSeq: number) => payloads.get(pktSeq)
+  // the sampling floor (flow/sampledStream.ts withSampleFloor): until the stream counted any
+  // payload, a burst's first frame is counted alone and sampled whatever the draw (every frame
+  // here carries payload; a retransmission is never floored)
+  let floorBytes = 0
+  if (stream.sender.payloadBytes === 0n && sent.length > 0) {
+    const seq = new DataView(sent[0]!.buffer, sent[0]!.byteOffset).getUint32(4)
+    const first = withSampleFloor(core.countPackets(sent[0]!, stream.sender, sample), sample, seq, payloads.get(seq) ?? new Uint8Array(0))
+    stream.sender = first.state
+    recordSamples(stream, first, payloadOf)
+    floorBytes = first.payloadBytes
+    sent.shift()
+  }
+  const s = core.countPackets(concatBytes(...sent), stream.sender, sample)
   const r = core.countPackets(concatBytes(...received), stream.receiver, sample)
   stream.sender = s.state
   stream.receiver = r.state
-  recordSamples(stream, s, (pktSeq) => payloads.get(pktSeq))
-  return { sent: BigInt(s.payloadBytes), received: BigInt(r.payloadBytes), wireBytes: wire.length, packets }
+  recordSamples(stream, s, payloadOf)
+  return { sent: BigInt(floorBytes + s.payloadBytes), received: BigInt(r.payloadBytes), wireBytes: wire.length, packets }
 }

@@ -33,6 +33,9 @@
  *    - entries whose total exceeds uint64, and every entry of a pair whose provider byte total
  *      would overflow its storage word, are voided too (`outOfBounds`): a checkpoint's content
  *      never fails a block (DESIGN §12);
+ *    - entries that claim bytes (total > 0) with EMPTY_SAMPLE_ROOT, a receipt that commits to
+ *      no sampled slice, are voided too (`outOfBounds`): the sampling floor — such an entry could
+ *      never answer a slice challenge, so it never counts, whether an auditor drew it or not;
  *    - live entries grouped by (consumer, provider), pairs in ascending (consumer, provider);
  *      counted = Σ(total − prevTotal); relays = sorted union of the entries' relays;
  *    - value = valueBytes(counted, L), 0 when self-dealing (valuing.ts isSelfDealing with the
@@ -57,6 +60,8 @@ import { DposStore, Role, SHARED_POOL, addressOfHex, type Addr, type StateAccess
 import { flowOf, type BlockInfo, type DposConfig } from '../dpos/engine.js'
 import { shuffle } from '../dpos/shuffle.js'
 import { POOLS } from '../../chain/systemAddresses.js'
+import { core } from '../../core/index.js'
+import { bytesEqual } from '../../util/bytes.js'
 import { NbStore } from './nbStore.js'
 import { governedConfig } from '../gov/params.js'
 import { trafficReward } from './curve.js'
@@ -101,7 +106,8 @@ export interface AppliedCheckpoint {
   voided: bigint[]
   /**
    * entries voided now because applying them would break a bound (DESIGN §12): a total above
-   * uint64, or a provider total that would overflow its storage word. One checkpoint's content
+   * uint64, or a provider total that would overflow its storage word; or because they claim bytes
+   * and commit to no sampled slice (the sampling floor). One checkpoint's content
    * never fails a block: the offending entries earn nothing, the rest apply (the node logs these).
    */
   outOfBounds: { index: bigint; reason: string }[]
@@ -291,6 +297,13 @@ interface Pair {
   entries: { index: bigint; record: EntryRecord }[]
 }
 
+/**
+ * keccak256(32 zero bytes ‖ u32be(0)): the sampleRoot of a receipt that committed to no sampled
+ * slice (flow/sampling.ts EMPTY_SAMPLE_ROOT, pinned equal by a test; consensus does not import
+ * flow). An entry claiming bytes with it is voided at application (the sampling floor).
+ */
+export const EMPTY_SAMPLE_ROOT: Uint8Array = core.keccak256(new Uint8Array(36))
+
 /** the largest storage word: a provider's byte total must stay at or below it */
 const MAX_WORD = (1n << 256n) - 1n
 /** the uint64 bound on a session's running total (flow/receipt.ts MAX_FLOW_TOTAL; consensus does not import flow) */
@@ -315,6 +328,11 @@ async function applyCheckpoint(sm: StateAccess, fs: FlowStore, cycle: bigint, t:
     if (e.total > MAX_ENTRY_TOTAL) {
       await voidEntry(fs, cycle, i, e)
       outOfBounds.push({ index: i, reason: `total ${e.total} exceeds the uint64 bound` })
+      continue
+    }
+    if (e.total > 0n && bytesEqual(e.sampleRoot, EMPTY_SAMPLE_ROOT)) {
+      await voidEntry(fs, cycle, i, e)
+      outOfBounds.push({ index: i, reason: `claims ${e.total} bytes but its receipt commits to no sampled slice` })
       continue
     }
     const key = `${e.consumer}${e.provider}`

@@ -2,9 +2,13 @@ import t from 'tap'
 import { core, initialCounterState, jsCore, type Core } from '../../../src/core/index.js'
 import { draw } from '../../../src/consensus/dpos/shuffle.js'
 import { hexOf } from '../../../src/flow/receipt.js'
+import { EMPTY_SAMPLE_ROOT as CONSENSUS_EMPTY_SAMPLE_ROOT } from '../../../src/consensus/povf/engine.js'
+import { withSampleFloor } from '../../../src/flow/sampledStream.js'
 import {
   AUDIT_BPS_SCALE,
   auditSelected,
+  checkSampleFloor,
+  EMPTY_SAMPLE_ROOT,
   makeOpening,
   openingIndex,
   openingSeed,
@@ -15,6 +19,7 @@ import {
   verifyOpening,
   type SliceOpening,
 } from '../../../src/flow/sampling.js'
+import { seedSampling, seedSamplingNone } from '../../helpers/sampleSeeds.js'
 
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s)
 const h = (s: string): Uint8Array => core.keccak256(enc(s))
@@ -164,3 +169,139 @@ t.test('auditSelected: a seeded, deterministic fraction per auditor; bad input r
   t.throws(() => auditSelected(seed, A, 0, 10_001), /auditBps: must be an integer from 0 to 10000/)
   t.throws(() => auditSelected(seed, A, 0, 1.5), /auditBps/)
 })
+
+// ------------------------------------------------ the sampling floor (docs/decisions.md "Short sessions are auditable")
+
+const RATE_1_IN_64 = Math.floor(2 ** 32 / 64)
+
+/** one frame u32 len ‖ u32 seq ‖ u16 hlen ‖ header ‖ payload */
+function oneFrame(seq: number, payload: Uint8Array, header = new Uint8Array(3).fill(0xee)): Uint8Array {
+  const f = new Uint8Array(10 + header.length + payload.length)
+  const v = new DataView(f.buffer)
+  v.setUint32(0, f.length - 4)
+  v.setUint32(4, seq)
+  v.setUint16(8, header.length)
+  f.set(header, 10)
+  f.set(payload, 10 + header.length)
+  return f
+}
+
+/** counts `frames` one at a time as the tunnel link does, the floor applied to each; the slice hashes and seqs sampled */
+function countWithFloor(frames: { seq: number; payload: Uint8Array }[], sample: { seed: Uint8Array; rate: number; sliceLen: number }, c: Core = core) {
+  let state = initialCounterState()
+  const seqs: number[] = []
+  const hashes: Uint8Array[] = []
+  for (const f of frames) {
+    const r = withSampleFloor(c.countPackets(oneFrame(f.seq, f.payload), state, sample), sample, f.seq, f.payload, c)
+    state = r.state
+    seqs.push(...r.sampledSeqs)
+    for (let i = 0; i < r.sampledSeqs.length; i++) hashes.push(r.sliceHashes.slice(32 * i, 32 * i + 32))
+  }
+  return { seqs, hashes, state }
+}
+
+t.test('EMPTY_SAMPLE_ROOT: the root of no slice, the same in flow and in consensus', async (t) => {
+  t.equal(hexOf(EMPTY_SAMPLE_ROOT), hexOf(sampleRootOfSlices(new Uint8Array(0)).sampleRoot), 'sampleRootOfSlices of nothing')
+  t.equal(hexOf(EMPTY_SAMPLE_ROOT), hexOf(CONSENSUS_EMPTY_SAMPLE_ROOT), "consensus's own copy (it does not import flow)")
+  t.not(hexOf(EMPTY_SAMPLE_ROOT), hexOf(new Uint8Array(32)), 'not the zero word')
+})
+
+t.test('checkSampleFloor: a receipt that claims bytes must commit to a slice', async (t) => {
+  const one = sampleRootOfSlices(sliceLeaf(3, enc('abc'))).sampleRoot
+  t.throws(() => checkSampleFloor({ bytesUp: 0n, bytesDown: 5n, sampleRoot: EMPTY_SAMPLE_ROOT }), {
+    code: 'FLOW_BAD_FORMAT',
+    meta: { field: 'sampleRoot', total: 5n },
+    message: /claims 5 bytes but commits to no sampled slice/,
+  })
+  t.throws(() => checkSampleFloor({ bytesUp: 7n, bytesDown: 0n, sampleRoot: EMPTY_SAMPLE_ROOT }), { code: 'FLOW_BAD_FORMAT' }, 'bytes up count as well')
+  t.doesNotThrow(() => checkSampleFloor({ bytesUp: 0n, bytesDown: 0n, sampleRoot: EMPTY_SAMPLE_ROOT }), 'no bytes, no slice needed')
+  t.doesNotThrow(() => checkSampleFloor({ bytesUp: 7n, bytesDown: 5n, sampleRoot: one }), 'one slice is enough')
+})
+
+t.test('the floor: a short stream the draw samples nothing of commits to its first payload frame, and opens', async (t) => {
+  const seed = seedSamplingNone(RATE_1_IN_64, 64)
+  const sample = { seed, rate: RATE_1_IN_64, sliceLen: 4 }
+  // a control frame (no payload) first, then three small payload frames: what one short request sends down
+  const frames = [
+    { seq: 0, payload: new Uint8Array(0) },
+    { seq: 1, payload: enc('\x05\x00') },
+    { seq: 2, payload: enc('HTTP/1.1 200 OK') },
+    { seq: 3, payload: enc('hello') },
+  ]
+  const bare = core.countPackets(concatFrames(frames), initialCounterState(), sample)
+  t.equal(bare.sampledSeqs.length, 0, 'the draw alone samples none of them (count 0: the old gap)')
+  for (const [name, c] of cores) {
+    const { seqs, hashes, state } = countWithFloor(frames, sample, c)
+    t.strictSame(seqs, [1], `${name}: exactly the first frame with payload is sampled`)
+    t.equal(hexOf(hashes[0]!), hexOf(sliceLeaf(1, enc('\x05\x00'), c)), 'its slice hash is the counter’s: keccak(u32be(seq) ‖ payload[0, sliceLen))')
+    t.equal(state.payloadBytes, bare.state.payloadBytes, 'counting is unchanged')
+  }
+  const { hashes } = countWithFloor(frames, sample)
+  const packed = new Uint8Array(32 * hashes.length)
+  hashes.forEach((x, i) => packed.set(x, 32 * i))
+  const { sampleRoot, count } = sampleRootOfSlices(packed)
+  t.equal(count, 1, 'the receipt commits to one slice')
+  t.doesNotThrow(() => checkSampleFloor({ bytesUp: 0n, bytesDown: bare.state.payloadBytes, sampleRoot }), 'the edge takes its receipt')
+  const opening = makeOpening([{ pktSeq: 1, slice: sliceOf(enc('\x05\x00'), 4) }], openingIndex(openingSeed(h('seed block'), h('session'), 1n), count))
+  t.ok(verifyOpening(sampleRoot, 0, opening), 'and an audit that draws it is answered')
+})
+
+t.test('the floor adds nothing after the first payload frame, for a drawn frame, a retransmission or a direction not sampled', async (t) => {
+  // the draw picks seq 0 itself: no second copy of it, and nothing more from the floor
+  const drawn = { seed: seedSampling(RATE_1_IN_64, 0), rate: RATE_1_IN_64, sliceLen: 64 }
+  const a = countWithFloor(
+    [
+      { seq: 0, payload: enc('first') },
+      { seq: 1, payload: enc('second') },
+    ],
+    drawn,
+  )
+  t.ok(a.seqs[0] === 0 && a.seqs.filter((s) => s === 0).length === 1, 'seq 0 sampled once')
+  const none = seedSamplingNone(RATE_1_IN_64, 64)
+  const sample = { seed: none, rate: RATE_1_IN_64, sliceLen: 64 }
+  // after the first payload frame, later frames are left to the draw alone
+  const b = countWithFloor(
+    [
+      { seq: 0, payload: enc('first') },
+      { seq: 1, payload: enc('second') },
+      { seq: 2, payload: enc('third') },
+    ],
+    sample,
+  )
+  t.strictSame(b.seqs, [0], 'only the first payload frame: the draw decides for the rest')
+  // a control frame the draw sampled does not stand in for the floor: its empty slice proves nothing
+  const ctrl = { seed: seedSampling(RATE_1_IN_64, 0), rate: RATE_1_IN_64, sliceLen: 64 }
+  const c = countWithFloor(
+    [
+      { seq: 0, payload: new Uint8Array(0) },
+      { seq: 1, payload: enc('data') },
+    ],
+    ctrl,
+  )
+  t.equal(core.countPackets(oneFrame(1, enc('data')), initialCounterState(), ctrl).sampledSeqs.length, 0, 'the draw alone leaves seq 1 out')
+  t.strictSame(c.seqs, [0, 1], 'the drawn control frame, then the first payload frame by the floor')
+  let r = withSampleFloor(core.countPackets(oneFrame(5, enc('x')), b.state, sample), sample, 5, enc('x'))
+  t.strictSame(r.sampledSeqs, [], 'a stream that counted payload already: the draw decides')
+  // a retransmission is not counted, so not floored
+  const st = core.countPackets(oneFrame(5, enc('x')), initialCounterState(), { ...sample, rate: 0 }).state
+  r = withSampleFloor(core.countPackets(oneFrame(5, enc('x')), st, sample), sample, 5, enc('x'))
+  t.equal(r.retransmissions, 1)
+  t.strictSame(r.sampledSeqs, [], 'a retransmission is never floored')
+  r = withSampleFloor(core.countPackets(oneFrame(6, enc('x')), initialCounterState(), { ...sample, rate: 0 }), { ...sample, rate: 0 }, 6, enc('x'))
+  t.strictSame(r.sampledSeqs, [], 'a direction that samples nothing (rate 0) stays unsampled')
+  // a payload that arrived in parts: the slice spans them
+  const parts = [enc('ab'), enc('cdef'), enc('gh')]
+  r = withSampleFloor(core.countPackets(oneFrame(9, enc('abcdefgh')), initialCounterState(), { ...sample, sliceLen: 5 }), { ...sample, sliceLen: 5 }, 9, parts)
+  t.equal(hexOf(r.sliceHashes), hexOf(sliceLeaf(9, enc('abcde'))), 'the first sliceLen bytes across the parts')
+})
+
+function concatFrames(frames: { seq: number; payload: Uint8Array }[]): Uint8Array {
+  const parts = frames.map((f) => oneFrame(f.seq, f.payload))
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0))
+  let at = 0
+  for (const p of parts) {
+    out.set(p, at)
+    at += p.length
+  }
+  return out
+}

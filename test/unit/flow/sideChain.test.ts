@@ -10,6 +10,7 @@ import { openDatabase } from '../../../src/chain/blockStore.js'
 import { FlowErrorCode } from '../../../src/flow/errors.js'
 import { RECEIPT_DOMAIN_TAG, ZERO_HASH, decodeReceipt, receiptHash, signReceipt, type FlowReceipt, type SignedReceipt } from '../../../src/flow/receipt.js'
 import { SideChain, sessionsPerProvider, sideChainIdOf, verifyOnThread, type SideChainOptions } from '../../../src/flow/sideChain.js'
+import { EMPTY_SAMPLE_ROOT } from '../../../src/flow/sampling.js'
 import { SideStore, sideBlockHash } from '../../../src/flow/sideStore.js'
 import { devAddress, devKey, same, tempDir } from '../../helpers/inProcessNode.js'
 
@@ -349,4 +350,25 @@ t.test('more sessions in the store than a checkpoint holds (stored before the li
   t.equal(skipped.length, 2, 'the two left out are reported')
   t.match(skipped[0], /already holds 4096 entries/)
   t.equal(buildCheckpoint({ cycle: CYCLE, prevCheckpoint: ZERO_HASH, entries }).entries.length, MAX_CHECKPOINT_ENTRIES, 'the checkpoint builds')
+})
+
+t.test('the sampling floor: a receipt that claims bytes and commits to no sampled slice is refused before any signature check', async (t) => {
+  const { sc, store, blocks } = await open(t)
+  const err = await sc.submit(signed(receipt({ sid: 1, sampleRoot: EMPTY_SAMPLE_ROOT }))).then(
+    () => null,
+    (e: unknown) => e as { code?: string; message: string; meta?: { field?: string } },
+  )
+  t.equal(err?.code, FlowErrorCode.FLOW_BAD_FORMAT, 'refused')
+  t.equal(err?.meta?.field, 'sampleRoot', 'naming the sampleRoot')
+  t.match(err?.message, /claims 1100 bytes but commits to no sampled slice/)
+  await rejects(
+    t,
+    sc.submit(signed(receipt({ sid: 2, sampleRoot: EMPTY_SAMPLE_ROOT, bytesUp: 0n, bytesDown: 1n }), stranger)),
+    FlowErrorCode.FLOW_BAD_FORMAT,
+    'one byte is enough to need a slice; the forged signature is never looked at',
+  )
+  t.same(blocks, [], 'nothing sealed')
+  t.equal((await store.cycleLatest(CYCLE)).length, 0, 'nothing stored')
+  t.equal((await sc.submit(signed(receipt({ sid: 3, sampleRoot: EMPTY_SAMPLE_ROOT, bytesUp: 0n, bytesDown: 0n })))).height, 1n, 'no bytes: no slice needed')
+  t.equal((await sc.submit(signed(receipt({ sid: 4 })))).height, 2n, 'a receipt with a sampleRoot of its slices is taken')
 })

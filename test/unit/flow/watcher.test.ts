@@ -34,7 +34,7 @@ import { FlowService } from '../../../src/flow/service.js'
 import { verifyOnThread, type SignatureVerifier } from '../../../src/flow/sideChain.js'
 import { SideStore } from '../../../src/flow/sideStore.js'
 import { tempDir } from '../../helpers/inProcessNode.js'
-import { auditSelected } from '../../../src/flow/sampling.js'
+import { auditSelected, EMPTY_SAMPLE_ROOT } from '../../../src/flow/sampling.js'
 import {
   CHALLENGE_SLICE_GAS,
   fraudProofGas,
@@ -849,6 +849,23 @@ t.test('a provider that never opens is caught: the watcher challenges entries by
   chain.next(RESUBMIT_BLOCKS)
   await watcher.onHead()
   t.equal(challenges.length, 3, 'not again once challenged on chain')
+})
+
+t.test('an entry claiming bytes with no sampled slice is not challenged: the chain voids it anyway (the sampling floor)', async (t) => {
+  const { chain, watcher, challenges } = setup({ audit: { auditor: AUDITOR, auditBps: 10_000 } })
+  chain.checkpoints = [
+    audited(4n, [
+      entryOf(receipt({ sessionId: h('no slice'), sampleRoot: EMPTY_SAMPLE_ROOT })),
+      entryOf(receipt({ sessionId: h('with a slice') })),
+      entryOf(receipt({ sessionId: h('no bytes'), sampleRoot: EMPTY_SAMPLE_ROOT, bytesUp: 0n, bytesDown: 0n })),
+    ]),
+  ]
+  await watcher.onHead()
+  t.same(
+    challenges.map((c) => c.entryIndex),
+    [1, 2],
+    'the entries that can be opened (or claim nothing) are challenged; not the one voided at application whatever happens',
+  )
 })
 
 t.test('audit selection: the seeded fraction auditSelected draws, per auditor', async (t) => {

@@ -16,15 +16,17 @@ import { checkReceiptSignatures, hexOf, receiptHash, ZERO_HASH, type SignedRecei
 import type { AuditedSession } from '../../../src/flow/sliceAnswers.js'
 import { ConsumerAgent } from '../../../src/flowAgent/consumer.js'
 import { TunnelLink } from '../../../src/flowAgent/link.js'
-import { ProviderAgent, type ProviderChain } from '../../../src/flowAgent/provider.js'
+import { ProviderAgent, SAMPLE_RATE, type ProviderChain } from '../../../src/flowAgent/provider.js'
 import { ConsumerChannelPayment, ProviderChannelPayment, type ChannelReader, type PaymentHook } from '../../../src/flowAgent/payment.js'
 import { SliceStore } from '../../../src/flowAgent/sliceStore.js'
 import { Reply } from '../../../src/flowAgent/socks5.js'
 import { openingFor } from '../../../src/flow/sampledStream.js'
+import { checkSampleFloor, EMPTY_SAMPLE_ROOT, openingIndex, openingSeed, verifyOpening } from '../../../src/flow/sampling.js'
 import type { VoucherChannel } from '../../../src/flow/voucher.js'
-import { decodeClose, FrameKind, jsonBody, type VoucherJson } from '../../../src/flowAgent/tunnel.js'
+import { decodeClose, FrameKind, jsonBody, TUNNEL_VERSION, type VoucherJson } from '../../../src/flowAgent/tunnel.js'
 import { devAddress, devKey } from '../../helpers/inProcessNode.js'
 import { socksConnect } from '../../helpers/socksClient.js'
+import { seedSamplingNone } from '../../helpers/sampleSeeds.js'
 
 const CHAIN_ID = 2100n
 
@@ -46,11 +48,19 @@ class FakeChain implements ProviderChain {
     }
     return Promise.resolve({ cycle, head: 100n })
   }
+  /** the session's sample seed (a final block hash on a real chain) */
+  seed: Uint8Array = new Uint8Array(32).fill(9)
   sampleSeed() {
-    return Promise.resolve(new Uint8Array(32).fill(9))
+    return Promise.resolve(this.seed)
   }
   submit(r: SignedReceipt): Promise<string | null> {
     checkReceiptSignatures(r)
+    try {
+      checkSampleFloor(r) // the edge's check: a receipt that claims bytes commits to a slice
+    } catch (e) {
+      this.rejected.push((e as { code: string }).code)
+      return Promise.resolve((e as { code: string }).code)
+    }
     const prev = this.last.get(hexOf(r.sessionId))
     const why =
       r.cycle !== this.cycle
@@ -162,6 +172,40 @@ t.test('bytes through SOCKS5 arrive intact; the last receipt counts exactly the 
   t.ok(s.down.sampledSeqs.length > 0 && s.sliceCounts.get(last!.seq) === s.down.sampledSeqs.length, 'the slices the last receipt commits to are kept')
 })
 
+t.test('a short session (one small request and answer) commits each receipt to a slice: an audit that draws it is answered', async (t) => {
+  // the gap this closes: at 1 in 64, a session of a few frames down usually sampled nothing, its
+  // receipts committed to no slice, and an audit that drew one voided an honest provider's entry
+  const chain = new FakeChain()
+  chain.seed = seedSamplingNone(SAMPLE_RATE, 64) // the draw alone samples none of the session's frames
+  const src = await source(t, 120)
+  const { provider, consumer, socksPort } = await agents(t, chain)
+  const conn = await socksConnect(socksPort, '127.0.0.1', src.port)
+  conn.write(new TextEncoder().encode('GET / HTTP/1.0\r\n\r\n'))
+  conn.socket.end()
+  const got = await conn.readAll()
+  t.equal(sha(got), sha(src.data), 'the answer arrived intact')
+  await consumer.stop()
+  await until('the final receipt', () => provider.stats.openTunnels === 0)
+  const [last] = chain.lastOf()
+  t.ok(last !== undefined && last.bytesDown > 0n, `the session was receipted (${last?.bytesDown} bytes down)`)
+  t.same(chain.rejected, [], 'no receipt refused (none without a slice)')
+  const s = chain.watched[0]!
+  t.ok(
+    s.down.sampledSeqs.every((q) => q < 64),
+    `a short session: its frames down are all below seq 64 (sampled ${s.down.sampledSeqs.join(', ')})`,
+  )
+  t.equal(s.down.sampledSeqs.length, 1, 'one slice: the floor’s, the first frame with payload (the draw picked none)')
+  for (const r of chain.accepted) {
+    const count = s.sliceCounts.get(r.seq)
+    t.ok(count !== undefined && count >= 1, `receipt ${r.seq} (${r.bytesUp + r.bytesDown} bytes) commits to ${count} slice(s)`)
+    t.not(Buffer.from(r.sampleRoot).toString('hex'), Buffer.from(EMPTY_SAMPLE_ROOT).toString('hex'), `receipt ${r.seq}: not the root of no slice`)
+    // the opening the audit of this receipt would ask for, from what the provider kept
+    const seedHash = new Uint8Array(32).fill(0x5e)
+    const index = openingIndex(openingSeed(seedHash, r.sessionId, r.seq), count!)
+    t.ok(verifyOpening(r.sampleRoot, index, openingFor(s.down, count!, seedHash, r.sessionId, r.seq)), `receipt ${r.seq}: the provider's opening verifies`)
+  }
+})
+
 t.test('a receipt whose cycle ends while the consumer co-signs is not submitted but drafted again in the new cycle; nothing is lost', async (t) => {
   const chain = new FakeChain()
   chain.endCycleAfterDrafts = 1
@@ -217,7 +261,7 @@ t.test('a consumer that stops co-signing has its tunnel closed after a bounded u
     },
     onClose: () => ended(),
   })
-  link.send(FrameKind.HELLO, 0, jsonBody({ version: 1, consumer: devAddress(1), chainId: '0x834' }))
+  link.send(FrameKind.HELLO, 0, jsonBody({ version: TUNNEL_VERSION, consumer: devAddress(1), chainId: '0x834' }))
   await welcome
   link.send(FrameKind.OPEN, 1)
   link.send(FrameKind.DATA, 1, undefined, Uint8Array.of(5, 1, 0, 5, 1, 0, 1, 127, 0, 0, 1, src.port >> 8, src.port & 0xff))

@@ -17,7 +17,7 @@ import type { AuditedSession } from '../../../src/flow/sliceAnswers.js'
 import { ConsumerAgent } from '../../../src/flowAgent/consumer.js'
 import { ProviderAgent, type ProviderChain } from '../../../src/flowAgent/provider.js'
 import { Reply } from '../../../src/flowAgent/socks5.js'
-import { encodeFrame, FrameKind, jsonBody } from '../../../src/flowAgent/tunnel.js'
+import { encodeFrame, FrameKind, jsonBody, TUNNEL_VERSION } from '../../../src/flowAgent/tunnel.js'
 import { devAddress, devKey } from '../../helpers/inProcessNode.js'
 import { socksConnect } from '../../helpers/socksClient.js'
 
@@ -281,7 +281,7 @@ t.test('garbage on the provider’s tunnel port: closed, nothing counted or rece
   const first = await socksConnect(socksPort, '127.0.0.1', src.port)
   t.equal(sha(await first.readAll()), sha(src.data), 'the honest tunnel carries bytes')
   const stranger = devAddress(5)
-  const hello = encodeFrame(0, FrameKind.HELLO, 0, jsonBody({ version: 1, consumer: stranger, chainId: '0x834' }))
+  const hello = encodeFrame(0, FrameKind.HELLO, 0, jsonBody({ version: TUNNEL_VERSION, consumer: stranger, chainId: '0x834' }))
   const data = (seq: number) => encodeFrame(seq, FrameKind.DATA, 1, undefined, randomBytes(1000))
   const bad: { what: string; writes: Uint8Array[] }[] = [
     { what: 'nothing at all (no HELLO within the 1 s given)', writes: [] },
@@ -292,7 +292,10 @@ t.test('garbage on the provider’s tunnel port: closed, nothing counted or rece
     { what: 'a frame of an unknown kind', writes: [b(0, 0, 0, 11, 0, 0, 0, 0, 0, 5, 0x42, 0, 0, 0, 0)] },
     { what: 'DATA before HELLO', writes: [data(0)] },
     { what: 'a HELLO whose body is not JSON', writes: [encodeFrame(0, FrameKind.HELLO, 0, ascii('{"version":1,'))] },
-    { what: 'a HELLO for another chain', writes: [encodeFrame(0, FrameKind.HELLO, 0, jsonBody({ version: 1, consumer: stranger, chainId: '0x1' }))] },
+    {
+      what: 'a HELLO for another chain',
+      writes: [encodeFrame(0, FrameKind.HELLO, 0, jsonBody({ version: TUNNEL_VERSION, consumer: stranger, chainId: '0x1' }))],
+    },
     { what: 'a HELLO, then random bytes', writes: [hello, randomBytes(4096)] },
     { what: 'a HELLO, then a WELCOME (the provider’s to send)', writes: [hello, encodeFrame(1, FrameKind.WELCOME, 0, jsonBody({}))] },
     { what: 'a HELLO, then OPEN of stream 0', writes: [hello, encodeFrame(1, FrameKind.OPEN, 0)] },

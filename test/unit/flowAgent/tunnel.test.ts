@@ -18,6 +18,7 @@ import {
   jsonBody,
   MAX_PAYLOAD_BYTES,
   receiptBody,
+  TUNNEL_VERSION,
 } from '../../../src/flowAgent/tunnel.js'
 import { devAddress, devKey } from '../../helpers/inProcessNode.js'
 
@@ -25,7 +26,7 @@ const noSamples = { seed: new Uint8Array(32), rate: 0, sliceLen: 1 }
 
 t.test('frames survive any split and count only the DATA payload', async (t) => {
   const frames = [
-    encodeFrame(0, FrameKind.HELLO, 0, jsonBody({ version: 1, consumer: devAddress(1), chainId: '0x834' })),
+    encodeFrame(0, FrameKind.HELLO, 0, jsonBody({ version: TUNNEL_VERSION, consumer: devAddress(1), chainId: '0x834' })),
     encodeFrame(1, FrameKind.OPEN, 7),
     encodeFrame(2, FrameKind.DATA, 7, undefined, new Uint8Array(1000).fill(1)),
     encodeFrame(3, FrameKind.DATA, 7, undefined, new Uint8Array(MAX_PAYLOAD_BYTES).fill(2)),
@@ -120,14 +121,25 @@ t.test('malformed frames', async (t) => {
 })
 
 t.test('messages', async (t) => {
-  t.same(decodeHello(jsonBody({ version: 1, consumer: devAddress(1).toUpperCase().replace('0X', '0x'), chainId: '0x834' })).consumer, devAddress(1))
-  t.throws(() => decodeHello(jsonBody({ version: 2, consumer: devAddress(1), chainId: '0x834' })), {
+  t.same(
+    decodeHello(jsonBody({ version: TUNNEL_VERSION, consumer: devAddress(1).toUpperCase().replace('0X', '0x'), chainId: '0x834' })).consumer,
+    devAddress(1),
+  )
+  t.throws(() => decodeHello(jsonBody({ version: 1, consumer: devAddress(1), chainId: '0x834' })), {
+    // version 1 sampled no floor: its sampleRoots would not match (the two refuse each other at HELLO)
     code: 'TUNNEL_BAD_FRAME',
     meta: { field: 'HELLO.version' },
   })
   t.throws(() => decodeHello(new TextEncoder().encode('{not json')), { code: 'TUNNEL_BAD_FRAME', meta: { field: 'HELLO' } })
   t.throws(() => decodeHello(Uint8Array.of(0xff, 0xfe)), { code: 'TUNNEL_BAD_FRAME' }, 'not UTF-8')
-  const welcome = { version: 1, provider: devAddress(2), sessionId: '0x' + '11'.repeat(32), sampleSeed: '0x' + '22'.repeat(32), sampleRate: 5, sliceLen: 64 }
+  const welcome = {
+    version: TUNNEL_VERSION,
+    provider: devAddress(2),
+    sessionId: '0x' + '11'.repeat(32),
+    sampleSeed: '0x' + '22'.repeat(32),
+    sampleRate: 5,
+    sliceLen: 64,
+  }
   t.same(decodeWelcome(jsonBody(welcome)), welcome)
   t.throws(() => decodeWelcome(jsonBody({ ...welcome, sliceLen: 0 })), { code: 'TUNNEL_BAD_FRAME', meta: { field: 'WELCOME.sliceLen' } })
   t.throws(() => decodeWelcome(jsonBody({ ...welcome, sessionId: '0x11' })), { code: 'TUNNEL_BAD_FRAME', meta: { field: 'WELCOME.sessionId' } })

@@ -12,6 +12,7 @@ import { addressOfHex, DposStore, NODE_REGISTRY, Role, SHARED_POOL, STAKING, typ
 import { trafficIssuance } from '../../../../src/consensus/povf/curve.js'
 import {
   creditLock,
+  EMPTY_SAMPLE_ROOT,
   flowBeginBlock,
   MAX_REDRAWS,
   quorumOf,
@@ -558,4 +559,37 @@ t.test('an entry whose total exceeds uint64 (a committee that signed it anyway) 
     [[addr('provider2'), 2n ** 64n - 1n]],
     '2^64−1 itself is within the bound',
   )
+})
+
+t.test('the sampling floor: an entry claiming bytes whose receipt commits to no sampled slice is voided at application', async (t) => {
+  // such an entry could never answer a slice challenge: it must not count whether an auditor drew
+  // it (the old gap voided it only then) or not (a cheater's unauditable traffic)
+  const sm = await state()
+  await new NbStore(sm).mint(C, NFC)
+  const fs = new FlowStore(sm)
+  await fs.putSession(hashOf('empty'), { seq: 0n, total: 0n })
+  await pendingCheckpoint(sm, 0n, [
+    entry({ sessionId: hashOf('empty'), seq: 4n, prevSeq: 2n, prevTotal: 300n, total: 10n ** 9n, sampleRoot: EMPTY_SAMPLE_ROOT }),
+    entry({ sessionId: hashOf('sampled'), provider: addr('provider2'), total: 10n ** 9n }),
+    entry({ sessionId: hashOf('nothing'), provider: addr('provider2'), total: 0n, sampleRoot: EMPTY_SAMPLE_ROOT }),
+  ])
+  const a = (await flowBeginBlock(sm, info(9n, GENESIS_TIME + 2n * CYCLE), cfg)).applied[0]!
+  t.strictSame(
+    a.outOfBounds.map((o) => o.index),
+    [0n],
+    'only the entry that claims bytes with no slice',
+  )
+  t.match(a.outOfBounds[0]!.reason, /claims 1000000000 bytes but its receipt commits to no sampled slice/)
+  t.strictSame(a.voided, [], 'not for a challenge: nobody had to draw it')
+  t.equal((await fs.getEntry(0n, 0n)).status, EntryStatus.Voided, 'voided')
+  t.strictSame(await fs.getSession(hashOf('empty')), { seq: 2n, total: 300n }, 'its session rolled back to the previous receipt')
+  t.equal((await fs.providerTotals(P)).bytes, 0n, 'its provider counts nothing for it')
+  t.equal((await fs.getEntry(0n, 2n)).status, EntryStatus.Live, 'an entry with no bytes needs no slice')
+  t.strictSame(
+    a.pairs.map((p) => [p.provider, p.counted]),
+    [[addr('provider2'), 10n ** 9n]],
+    'the entry with a slice is paid',
+  )
+  t.ok(a.pairs[0]!.reward > 0n)
+  t.not(bytesToHex(EMPTY_SAMPLE_ROOT), bytesToHex(hashOf('root')), 'the other entries commit to a slice')
 })

@@ -8,6 +8,7 @@
 import t from 'tap'
 import { RECEIPT_DOMAIN_TAG, ZERO_HASH, receiptHash, receiptToJson, signReceipt, type FlowReceipt } from '../../../../src/flow/receipt.js'
 import { sideChainIdOf } from '../../../../src/flow/checkpoint.js'
+import { EMPTY_SAMPLE_ROOT } from '../../../../src/flow/sampling.js'
 import { Interface } from 'ethers'
 import { NFC, SYSTEM_CONTRACTS } from '../../../../src/chain/systemAddresses.js'
 import registryAbi from '../../../../src/execution/system/abi/INodeRegistry.json' with { type: 'json' }
@@ -65,6 +66,8 @@ t.test('flow_submitReceipt', async (t) => {
   await rejected(signed({ ...r, chainId: 1n }), 'FLOW_WRONG_CHAIN', 'another chain')
   await rejected(signed({ ...r, cycle: 5n }), 'FLOW_WRONG_CYCLE', 'another cycle')
   await rejected(signed({ ...r, expiryHeight: 0n }), 'FLOW_EXPIRED', 'expired')
+  // the sampling floor: bytes claimed under the root of no slice could never answer an audit
+  await rejected(signed({ ...r, sampleRoot: EMPTY_SAMPLE_ROOT }), 'FLOW_BAD_FORMAT', 'bytes with no sampled slice')
   await rejected(signed(r, devKey(7)), 'FLOW_BAD_SIGNATURE', 'forged consumer signature')
   await rejected({ ...signed(r), bytesDown: '0x999' }, 'FLOW_BAD_SIGNATURE', 'inflated after signing')
 
