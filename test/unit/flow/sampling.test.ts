@@ -20,6 +20,7 @@ import {
   type SliceOpening,
 } from '../../../src/flow/sampling.js'
 import { seedSampling, seedSamplingNone } from '../../helpers/sampleSeeds.js'
+import { concatList } from '../../../src/util/bytes.js'
 
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s)
 const h = (s: string): Uint8Array => core.keccak256(enc(s))
@@ -33,21 +34,9 @@ function makeFrames(n: number): { frames: Uint8Array; payloads: Map<number, Uint
     const header = new Uint8Array(i % 5).fill(0xee)
     const payload = new Uint8Array(((i * 37) % 200) + 1).map((_, j) => (seq * 31 + j) & 0xff)
     payloads.set(seq, payload)
-    const f = new Uint8Array(4 + 4 + 2 + header.length + payload.length)
-    const v = new DataView(f.buffer)
-    v.setUint32(0, f.length - 4)
-    v.setUint32(4, seq)
-    v.setUint16(8, header.length)
-    f.set(header, 10)
-    f.set(payload, 10 + header.length)
-    parts.push(f)
+    parts.push(oneFrame(seq, payload, header))
   }
-  const frames = new Uint8Array(parts.reduce((a, p) => a + p.length, 0))
-  let o = 0
-  for (const p of parts) {
-    frames.set(p, o)
-    o += p.length
-  }
+  const frames = concatList(parts)
   return { frames, payloads }
 }
 
@@ -296,12 +285,5 @@ t.test('the floor adds nothing after the first payload frame, for a drawn frame,
 })
 
 function concatFrames(frames: { seq: number; payload: Uint8Array }[]): Uint8Array {
-  const parts = frames.map((f) => oneFrame(f.seq, f.payload))
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0))
-  let at = 0
-  for (const p of parts) {
-    out.set(p, at)
-    at += p.length
-  }
-  return out
+  return concatList(frames.map((f) => oneFrame(f.seq, f.payload)))
 }
