@@ -181,9 +181,16 @@ export class ConsensusLink implements ChainAdapter {
   }
 
   async importBlock(encoded: Uint8Array): Promise<ImportResult> {
-    const { chain, recoverPool } = this.o
+    const { chain, recoverPool, txpool } = this.o
     const block = decodeBlock(encoded, chain.common)
-    // senders of the block's transactions on the worker pool, in one batch
+    // a transaction this node's pool holds came by gossip and its sender was recovered then: the
+    // same hash is the same signed bytes, so the same sender (each importer once recovered every
+    // transaction twice, once from gossip and once from the block)
+    for (const tx of block.transactions) {
+      const known = txpool.get(tx.hash())?.cache.senderPubKey
+      if (known !== undefined) tx.cache.senderPubKey = known
+    }
+    // the others' senders on the worker pool, in one batch (cached ones are skipped)
     await recoverTxSenders(recoverPool, block.transactions)
     const outcome = await chain.importBlock(block, BigInt(this.o.now()))
     // a valid side block is passed on too: the other side of a partition needs it to converge

@@ -698,6 +698,30 @@ t.test('ConsensusLink.importBlock refuses undecodable bytes with CHAIN_BAD_ENCOD
   t.equal(hex(b.chain.head.hash), hex(b1.hash))
 })
 
+t.test("ConsensusLink.importBlock takes the senders of its pool's transactions from the pool: only the others are recovered", async (t) => {
+  const a = await openChain(t)
+  const b = await openChain(t)
+  const recoverPool = RecoverPool.create({ threads: 1 })
+  t.teardown(() => recoverPool.close())
+  const recovered: number[] = []
+  const recoverMany = recoverPool.recoverMany.bind(recoverPool)
+  recoverPool.recoverMany = (items) => (recovered.push(items.length), recoverMany(items))
+  const gossiped = transfer(a.chain, a.genesis)
+  const unseen = createLegacyTx(
+    { nonce: 0n, gasPrice: a.genesis.params.minGasPrice, gasLimit: 21_000n, to: new Address(hexToBytes(DEV_ACCOUNTS[6]!.address as `0x${string}`)), value: 5n },
+    { common: a.chain.common },
+  ).sign(STRANGER)
+  const b1 = await produce(a.chain, 1n, [gossiped, unseen])
+  t.equal(b1.transactions.length, 2)
+  const link = linkOn(b, recoverPool, Number(b1.header.timestamp))
+  t.equal(await link.addTransaction(gossiped.serialize()), 'added', 'one transaction came by gossip first')
+  recovered.length = 0
+  t.equal(await link.importBlock(encodeBlock(b1)), 'imported')
+  t.same(recovered, [1], 'only the transaction the pool did not hold was recovered')
+  t.equal(hex(b.chain.head.hash), hex(b1.hash))
+  t.equal(await balance(b.chain, DEV_ACCOUNTS[6]!.address), await balance(a.chain, DEV_ACCOUNTS[6]!.address), 'the same state as the producer')
+})
+
 t.test('a witness never votes at or below the height it recorded (SIGNED): a database that lost blocks does not make it vote twice', async (t) => {
   const recoverPool = RecoverPool.create({ threads: 1 })
   t.teardown(() => recoverPool.close())
