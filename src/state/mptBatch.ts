@@ -10,8 +10,9 @@
  * embedded, otherwise referenced by its keccak256; the root is always stored by hash. Roots equal
  * @ethereumjs/mpt's for the same contents (checked by test/unit/state/mptBatch.test.ts).
  */
-import { RLP } from '@ethereumjs/rlp'
 import { bytesToHex } from '@ethereumjs/util'
+import { bytesEqual, hexNoPrefix } from '../util/bytes.js'
+import { decodeRlpView, encodeRlp } from '../util/rlpView.js'
 
 type Nibbles = number[]
 type Ref = HashRef | Node | null
@@ -117,9 +118,9 @@ export class MptBatch {
 
   private async resolve(ref: Ref): Promise<Node | null> {
     if (ref === null || ref.kind !== 'hash') return ref
-    const bytes = await this.store.get(bytesToHex(ref.hash).slice(2))
+    const bytes = await this.store.get(hexNoPrefix(ref.hash))
     if (bytes === undefined) throw new Error(`missing trie node ${bytesToHex(ref.hash)}`)
-    return decodeItem(RLP.decode(bytes) as RlpItem, ref.hash)
+    return decodeItem(decodeRlpView(bytes) as RlpItem, ref.hash)
   }
 
   /**
@@ -127,17 +128,17 @@ export class MptBatch {
    * returns the new root; new nodes are written to the store.
    */
   async apply(root: Uint8Array, updates: Iterable<[Uint8Array, Uint8Array | null]>): Promise<Uint8Array> {
-    let top: Ref = bytesToHex(root) === bytesToHex(this.emptyRoot) ? null : { kind: 'hash', hash: root }
+    let top: Ref = bytesEqual(root, this.emptyRoot) ? null : { kind: 'hash', hash: root }
     for (const [key, value] of updates) {
       const path = toNibbles(key)
       top = value === null || value.length === 0 ? await this.remove(top, path) : await this.insert(top, path, value)
     }
     if (top === null) return this.emptyRoot
     if (top.kind === 'hash') return top.hash
-    const encoded = RLP.encode(await this.commit(top))
+    const encoded = encodeRlp(await this.commit(top))
     // the root is stored under its hash even when its encoding is short
     const hash = this.keccak(encoded)
-    await this.store.put(bytesToHex(hash).slice(2), encoded)
+    await this.store.put(hexNoPrefix(hash), encoded)
     return hash
   }
 
@@ -227,10 +228,10 @@ export class MptBatch {
     if (ref.kind === 'hash') return ref.hash
     if (ref.hash !== undefined) return ref.hash // resolved but unchanged: already stored
     const item = await this.commit(ref)
-    const encoded = RLP.encode(item)
+    const encoded = encodeRlp(item)
     if (encoded.length < 32) return item
     const hash = this.keccak(encoded)
-    await this.store.put(bytesToHex(hash).slice(2), encoded)
+    await this.store.put(hexNoPrefix(hash), encoded)
     return hash
   }
 }

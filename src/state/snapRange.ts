@@ -13,9 +13,10 @@
  * "secure"); values are the leaves' stored bytes (an account's RLP, a slot's RLP).
  */
 import { verifyMerkleRangeProof } from '@ethereumjs/mpt'
-import { RLP } from '@ethereumjs/rlp'
 import { bytesToHex, hexToBytes } from '@ethereumjs/util'
 import { core } from '../core/index.js'
+import { hexNoPrefix } from '../util/bytes.js'
+import { decodeRlpView, encodeRlp } from '../util/rlpView.js'
 import { NfcError } from '../util/errors.js'
 import { StateErrorCode } from './errors.js'
 import { hexPrefix, MptBatch, type NodeStore } from './mptBatch.js'
@@ -73,6 +74,9 @@ function missing(node: string, root: Uint8Array): never {
   throw new NfcError(StateErrorCode.MissingNode, `trie node ${node} is missing (under root ${bytesToHex(root)})`, { node, root: bytesToHex(root) })
 }
 
+/** reads many stored nodes at once (`TrieNodeStore.getMany`: one LevelDB getMany), each undefined when absent */
+export type NodeManyReader = (keys: readonly string[]) => Promise<(Uint8Array | undefined)[]>
+
 /** most stored nodes read together in one round of a range read */
 const READS_PER_ROUND = 256
 
@@ -100,18 +104,20 @@ interface Frontier {
  * machine ~1 ms each, seconds per range). Leaves at the front are taken as soon as no unread node
  * is left of them; the reads beyond the cut are at most one round's.
  */
-export async function readRange(read: NodeReader, root: Uint8Array, origin: Uint8Array, maxBytes: number): Promise<TrieRange> {
+export async function readRange(
+  read: NodeReader,
+  root: Uint8Array,
+  origin: Uint8Array,
+  maxBytes: number,
+  readMany: NodeManyReader = (keys) => Promise.all(keys.map(read)),
+): Promise<TrieRange> {
   const range: TrieRange = { keys: [], values: [], proof: [] }
   if (bytesToHex(root).slice(2) === EMPTY_TRIE_ROOT_HEX) return range
   const target = nibblesOf(origin)
   let bytes = 0
   const full = () => range.keys.length > 0 && bytes >= maxBytes
-  const readNode = async (ref: Uint8Array): Promise<RlpItem> => {
-    const k = bytesToHex(ref).slice(2)
-    const encoded = await read(k)
-    if (encoded === undefined) missing(k, root)
-    return RLP.decode(encoded) as RlpItem
-  }
+  /** the nodes read, by key: the proof's paths are among them (not read twice) */
+  const readNodes = new Map<string, Uint8Array>()
   /** a child reference as a frontier place: embedded nodes are already read; short non-hash values are left as they are */
   const place = (p: Nibbles, ref: RlpItem): Frontier => (Array.isArray(ref) || ref.length !== HASH_BYTES ? { p, node: ref } : { p, ref })
   /** what a read node becomes on the frontier: its children at or after the origin's path */
@@ -151,11 +157,14 @@ export async function readRange(read: NodeReader, root: Uint8Array, origin: Uint
       if (f.ref !== undefined && f.node === undefined) unread.push(f)
       if (unread.length >= READS_PER_ROUND) break
     }
-    await Promise.all(
-      unread.map(async (f) => {
-        f.node = await readNode(f.ref!)
-      }),
-    )
+    const keys = unread.map((f) => hexNoPrefix(f.ref!))
+    const encoded = await readMany(keys)
+    unread.forEach((f, i) => {
+      const e = encoded[i]
+      if (e === undefined) missing(keys[i]!, root)
+      readNodes.set(keys[i]!, e)
+      f.node = decodeRlpView(e) as RlpItem
+    })
     const next: Frontier[] = []
     for (const f of frontier) {
       if (f.node !== undefined) expand(f, next)
@@ -164,9 +173,10 @@ export async function readRange(read: NodeReader, root: Uint8Array, origin: Uint
     frontier = next
   }
   const seen = new Set<string>()
-  await proofPath(read, root, origin, range.proof, seen)
+  const readAgain: NodeReader = async (k) => readNodes.get(k) ?? (await read(k))
+  await proofPath(readAgain, root, origin, range.proof, seen)
   const last = range.keys[range.keys.length - 1]
-  if (last !== undefined) await proofPath(read, root, last, range.proof, seen)
+  if (last !== undefined) await proofPath(readAgain, root, last, range.proof, seen)
   return range
 }
 
@@ -187,7 +197,7 @@ async function proofPath(read: NodeReader, root: Uint8Array, key: Uint8Array, ou
         seen.add(k)
         out.push(encoded)
       }
-      node = RLP.decode(encoded) as RlpItem
+      node = decodeRlpView(encoded) as RlpItem
     }
     if (!Array.isArray(node)) return
     if (node.length === BRANCH_ITEMS) {
@@ -233,11 +243,11 @@ const NO_CHILD = new Uint8Array(0)
 const isNoChild = (ref: RlpItem): boolean => !Array.isArray(ref) && ref.length === 0
 
 /** a child reference as comparable bytes: a hash as it is, an embedded node by its encoding */
-const refBytes = (ref: RlpItem): Uint8Array => (Array.isArray(ref) ? RLP.encode(ref) : ref)
+const refBytes = (ref: RlpItem): Uint8Array => (Array.isArray(ref) ? encodeRlp(ref) : ref)
 
 /** the reference a parent holds to `node`: its hash, or the node itself when its encoding is under 32 bytes */
 function referenceTo(node: RlpItem[]): RlpItem {
-  const encoded = RLP.encode(node)
+  const encoded = encodeRlp(node)
   return encoded.length >= HASH_BYTES ? core.keccak256(encoded) : node
 }
 
@@ -264,7 +274,7 @@ async function canonicalAt(read: NodeReader, root: Uint8Array, q: Nibbles): Prom
       const k = bytesToHex(ref).slice(2)
       const encoded = await read(k)
       if (encoded === undefined) missing(k, root)
-      node = RLP.decode(encoded) as RlpItem
+      node = decodeRlpView(encoded) as RlpItem
     }
     if (!Array.isArray(node)) return { ref: NO_CHILD }
     if (node.length === BRANCH_ITEMS) {
@@ -316,7 +326,7 @@ export async function verifyRangeOnto(root: Uint8Array, origin: Uint8Array, rang
     if (Array.isArray(ref)) return ref
     const encoded = ref.length === HASH_BYTES ? byHash.get(bytesToHex(ref)) : undefined
     if (encoded === undefined) return badProof(`the proof lacks the node ${bytesToHex(ref)} on the path to the last key`)
-    const node = RLP.decode(encoded) as RlpItem
+    const node = decodeRlpView(encoded) as RlpItem
     if (!Array.isArray(node) || (node.length !== BRANCH_ITEMS && node.length !== 2)) return badProof('a proof node is not a trie node')
     return node
   }
@@ -354,7 +364,7 @@ export async function verifyRangeOnto(root: Uint8Array, origin: Uint8Array, rang
     if (cut === undefined && !Array.isArray(mine) && mine.length === HASH_BYTES) {
       const encoded = await built.read(bytesToHex(mine).slice(2))
       if (encoded === undefined) missing(bytesToHex(mine).slice(2), built.root)
-      mineNode = RLP.decode(encoded) as RlpItem
+      mineNode = decodeRlpView(encoded) as RlpItem
     }
     const minePath = Array.isArray(mineNode) && mineNode.length === 2 ? pathOf(mineNode[0] as Uint8Array).path : []
     if (minePath.length < path.length || comparePrefix(path, minePath) !== 0) badProof(`the leaves under ${nibbleText(prefix)} are not the trie's`)
