@@ -11,7 +11,6 @@
  * STATE_MISSING_NODE and is answered "unavailable" too. Nodes are content-addressed, so a range
  * read to its end is consistent whatever happened around it.
  */
-import { RLP } from '@ethereumjs/rlp'
 import { bytesToHex } from '@ethereumjs/util'
 import type { SnapRange, SnapServer } from '../p2p/snapProtocol.js'
 import { StateErrorCode } from '../state/errors.js'
@@ -19,6 +18,7 @@ import { readRange } from '../state/snapRange.js'
 import { STATE_BLOCKS_KEPT } from '../storage/pruner.js'
 import { hexNoPrefix } from '../util/bytes.js'
 import { isNfcError } from '../util/errors.js'
+import { decodeRlpView } from '../util/rlpView.js'
 import type { Logger } from '../util/logger.js'
 import type { Blockchain } from './blockchain.js'
 
@@ -71,7 +71,7 @@ export function snapServer(chain: Blockchain, logger: Logger): SnapServer {
         const found = leaf.keys[0]
         // an account that does not exist has no storage: an empty range proven against the empty root
         if (found === undefined || Buffer.compare(found, account) !== 0) return { keys: [], values: [], proof: [] }
-        const storageRoot = (RLP.decode(leaf.values[0]!) as Uint8Array[])[ACCOUNT_STORAGE_ROOT]!
+        const storageRoot = (decodeRlpView(leaf.values[0]!) as Uint8Array[])[ACCOUNT_STORAGE_ROOT]!
         return readRange(read, storageRoot, origin, maxBytes, readMany)
       }),
     async byteCodes(hashes, maxBytes) {

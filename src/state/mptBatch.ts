@@ -142,36 +142,39 @@ export class MptBatch {
     return hash
   }
 
-  private async insert(ref: Ref, path: Nibbles, value: Uint8Array): Promise<Node> {
+  /** inserts the key whose nibbles from `at` on are `path[at…]` (an offset, not a copy of the path per level) */
+  private async insert(ref: Ref, path: Nibbles, value: Uint8Array, at = 0): Promise<Node> {
     const node = await this.resolve(ref)
-    if (node === null) return { kind: 'leaf', path, value }
+    if (node === null) return { kind: 'leaf', path: at === 0 ? path : path.slice(at), value }
     if (node.kind === 'branch') {
-      if (path.length === 0) return { kind: 'branch', children: node.children, value }
+      if (path.length === at) return { kind: 'branch', children: node.children, value }
       const children = node.children.slice()
-      children[path[0]] = await this.insert(children[path[0]], path.slice(1), value)
+      children[path[at]] = await this.insert(children[path[at]], path, value, at + 1)
       return { kind: 'branch', children, value: node.value }
     }
-    const c = commonPrefix(node.path, path)
-    if (node.kind === 'leaf' && c === node.path.length && c === path.length) {
-      return { kind: 'leaf', path, value }
+    const rest = path.length - at
+    let c = 0
+    while (c < node.path.length && c < rest && node.path[c] === path[at + c]) c++
+    if (node.kind === 'leaf' && c === node.path.length && c === rest) {
+      return { kind: 'leaf', path: path.slice(at), value }
     }
     if (node.kind === 'ext' && c === node.path.length) {
-      return { kind: 'ext', path: node.path, child: await this.insert(node.child, path.slice(c), value) }
+      return { kind: 'ext', path: node.path, child: await this.insert(node.child, path, value, at + c) }
     }
     // the paths part at c: a branch there, holding the old node's rest and the new key's rest
     const children: Ref[] = new Array<Ref>(16).fill(null)
     let branchValue: Uint8Array | null = null
-    const rest = node.path.slice(c + 1)
+    const oldRest = node.path.slice(c + 1)
     if (node.kind === 'leaf') {
       if (node.path.length === c) branchValue = node.value
-      else children[node.path[c]] = { kind: 'leaf', path: rest, value: node.value }
+      else children[node.path[c]] = { kind: 'leaf', path: oldRest, value: node.value }
     } else {
-      children[node.path[c]] = rest.length === 0 ? node.child : { kind: 'ext', path: rest, child: node.child }
+      children[node.path[c]] = oldRest.length === 0 ? node.child : { kind: 'ext', path: oldRest, child: node.child }
     }
-    if (path.length === c) branchValue = value
-    else children[path[c]] = { kind: 'leaf', path: path.slice(c + 1), value }
+    if (rest === c) branchValue = value
+    else children[path[at + c]] = { kind: 'leaf', path: path.slice(at + c + 1), value }
     const branch: Branch = { kind: 'branch', children, value: branchValue }
-    return c === 0 ? branch : { kind: 'ext', path: path.slice(0, c), child: branch }
+    return c === 0 ? branch : { kind: 'ext', path: path.slice(at, at + c), child: branch }
   }
 
   private async remove(ref: Ref, path: Nibbles): Promise<Ref> {

@@ -192,3 +192,43 @@ export class TrieNodeStore implements DB<string, Value> {
     this.drained = undefined
   }
 }
+
+/**
+ * Snapshot sync's store for the tries it rebuilds (`RangeTrieBuilder`): nodes are written to the
+ * database at each `flush()` and not cached for long. A rebuild writes every node of the state
+ * once and reads back only the right edge of what it built (the next range is added there), so
+ * the nodes of the last two flushes are kept in memory and anything older is read from disk;
+ * TrieNodeStore's cache would hold hundreds of thousands of nodes the rebuild never reads again
+ * (the garbage collector walks them all the same).
+ */
+export class TrieBuildStore {
+  private pending = new Map<string, Uint8Array>()
+  private recent = new Map<string, Uint8Array>()
+  private older = new Map<string, Uint8Array>()
+
+  constructor(private readonly db: Db) {}
+
+  async get(k: string): Promise<Uint8Array | undefined> {
+    return this.pending.get(k) ?? this.recent.get(k) ?? this.older.get(k) ?? (await this.db.get(dbKey(k)))
+  }
+
+  async put(k: string, v: Uint8Array): Promise<void> {
+    this.pending.set(k, v)
+  }
+
+  /** nodes put since the last flush */
+  get pendingCount(): number {
+    return this.pending.size
+  }
+
+  /** Writes the nodes put since the last flush in one batch. */
+  async flush(): Promise<void> {
+    if (this.pending.size === 0) return
+    const ops: BatchOp[] = []
+    for (const [k, v] of this.pending) ops.push({ type: 'put', key: dbKey(k), value: v })
+    await this.db.batch(ops as never)
+    this.older = this.recent
+    this.recent = this.pending
+    this.pending = new Map()
+  }
+}

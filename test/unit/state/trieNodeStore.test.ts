@@ -3,7 +3,7 @@ import os from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
 import { openDatabase } from '../../../src/chain/db/level.js'
-import { TrieNodeStore } from '../../../src/state/trieNodeStore.js'
+import { TrieBuildStore, TrieNodeStore } from '../../../src/state/trieNodeStore.js'
 
 t.test('getMany reads pending writes, the cache and the disk in one call, in the order asked', async (t) => {
   const dir = mkdtempSync(join(os.tmpdir(), 'nfc-trienodes-'))
@@ -37,4 +37,29 @@ t.test('getMany reads pending writes, the cache and the disk in one call, in the
   t.same(await overlay.getMany([k(0), k(104), k(5), k(3)]), [Uint8Array.of(7), v(104), undefined, v(3)])
   t.same(await fresh.getMany([k(0)]), [v(0)], "the overlay's write stays in the overlay")
   t.same(await store.getMany([]), [], 'nothing asked, nothing read')
+})
+
+t.test('TrieBuildStore: each flush is one batch on disk; nodes read back from memory or disk alike', async (t) => {
+  const dir = mkdtempSync(join(os.tmpdir(), 'nfc-trienodes-'))
+  const db = await openDatabase(dir)
+  t.teardown(async () => {
+    await db.close()
+    rmSync(dir, { recursive: true, force: true })
+  })
+  const store = new TrieBuildStore(db)
+  const k = (i: number) => i.toString(16).padStart(64, '0')
+  let batches = 0
+  db.on('write', () => batches++)
+  for (let round = 0; round < 4; round++) {
+    for (let i = 0; i < 10; i++) await store.put(k(round * 10 + i), Uint8Array.of(round, i))
+    t.equal(store.pendingCount, 10)
+    await store.flush()
+    t.equal(store.pendingCount, 0)
+  }
+  await store.flush()
+  t.equal(batches, 4, 'one batch per flush, none for an empty one')
+  for (let i = 0; i < 40; i++) t.same(await store.get(k(i)), Uint8Array.of(Math.floor(i / 10), i % 10), `node ${i}`)
+  t.equal(await store.get(k(99)), undefined)
+  // what the rebuild wrote is the state any TrieNodeStore reads
+  t.same(await new TrieNodeStore(db).getMany([k(0), k(39)]), [Uint8Array.of(0, 0), Uint8Array.of(3, 9)])
 })
