@@ -109,6 +109,52 @@ const commonPrefix = (a: Nibbles, b: Nibbles): number => {
   return i
 }
 
+/**
+ * MptBatch's insert where every node on the key's path is already in memory (no store read, no
+ * await: a snapshot rebuild adds sorted keys right of everything so far, along nodes this batch
+ * made); undefined as soon as the path meets a node referenced by hash — nothing was changed (the
+ * insert builds new nodes, it never mutates), and the caller does the insert that reads it.
+ */
+function insertHeld(ref: Ref, path: Nibbles, value: Uint8Array, at: number): Node | undefined {
+  if (ref === null) return { kind: 'leaf', path: at === 0 ? path : path.slice(at), value }
+  if (ref.kind === 'hash') return undefined
+  const node = ref
+  if (node.kind === 'branch') {
+    if (path.length === at) return { kind: 'branch', children: node.children, value }
+    const child = insertHeld(node.children[path[at]], path, value, at + 1)
+    if (child === undefined) return undefined
+    const children = node.children.slice()
+    children[path[at]] = child
+    return { kind: 'branch', children, value: node.value }
+  }
+  const rest = path.length - at
+  let c = 0
+  while (c < node.path.length && c < rest && node.path[c] === path[at + c]) c++
+  if (node.kind === 'leaf' && c === node.path.length && c === rest) return { kind: 'leaf', path: path.slice(at), value }
+  if (node.kind === 'ext' && c === node.path.length) {
+    const child = insertHeld(node.child, path, value, at + c)
+    return child === undefined ? undefined : { kind: 'ext', path: node.path, child }
+  }
+  return split(node, c, path, at, value)
+}
+
+/** a leaf or extension whose path parts from the new key's at `c`: a branch there holding both rests */
+function split(node: Leaf | Extension, c: number, path: Nibbles, at: number, value: Uint8Array): Node {
+  const children: Ref[] = new Array<Ref>(16).fill(null)
+  let branchValue: Uint8Array | null = null
+  const oldRest = node.path.slice(c + 1)
+  if (node.kind === 'leaf') {
+    if (node.path.length === c) branchValue = node.value
+    else children[node.path[c]] = { kind: 'leaf', path: oldRest, value: node.value }
+  } else {
+    children[node.path[c]] = oldRest.length === 0 ? node.child : { kind: 'ext', path: oldRest, child: node.child }
+  }
+  if (path.length - at === c) branchValue = value
+  else children[path[at + c]] = { kind: 'leaf', path: path.slice(at + c + 1), value }
+  const branch: Branch = { kind: 'branch', children, value: branchValue }
+  return c === 0 ? branch : { kind: 'ext', path: path.slice(at, at + c), child: branch }
+}
+
 export class MptBatch {
   constructor(
     private readonly store: NodeStore,
@@ -131,7 +177,8 @@ export class MptBatch {
     let top: Ref = bytesEqual(root, this.emptyRoot) ? null : { kind: 'hash', hash: root }
     for (const [key, value] of updates) {
       const path = toNibbles(key)
-      top = value === null || value.length === 0 ? await this.remove(top, path) : await this.insert(top, path, value)
+      if (value === null || value.length === 0) top = await this.remove(top, path)
+      else top = insertHeld(top, path, value, 0) ?? (await this.insert(top, path, value))
     }
     if (top === null) return this.emptyRoot
     if (top.kind === 'hash') return top.hash
@@ -162,19 +209,7 @@ export class MptBatch {
       return { kind: 'ext', path: node.path, child: await this.insert(node.child, path, value, at + c) }
     }
     // the paths part at c: a branch there, holding the old node's rest and the new key's rest
-    const children: Ref[] = new Array<Ref>(16).fill(null)
-    let branchValue: Uint8Array | null = null
-    const oldRest = node.path.slice(c + 1)
-    if (node.kind === 'leaf') {
-      if (node.path.length === c) branchValue = node.value
-      else children[node.path[c]] = { kind: 'leaf', path: oldRest, value: node.value }
-    } else {
-      children[node.path[c]] = oldRest.length === 0 ? node.child : { kind: 'ext', path: oldRest, child: node.child }
-    }
-    if (rest === c) branchValue = value
-    else children[path[at + c]] = { kind: 'leaf', path: path.slice(at + c + 1), value }
-    const branch: Branch = { kind: 'branch', children, value: branchValue }
-    return c === 0 ? branch : { kind: 'ext', path: path.slice(at, at + c), child: branch }
+    return split(node, c, path, at, value)
   }
 
   private async remove(ref: Ref, path: Nibbles): Promise<Ref> {

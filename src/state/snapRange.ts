@@ -50,10 +50,19 @@ function nibblesOf(key: Uint8Array): Nibbles {
   return out
 }
 
-function bytesOfNibbles(n: Nibbles): Uint8Array {
-  const out = new Uint8Array(n.length >> 1)
-  for (let i = 0; i < out.length; i++) out[i] = (n[2 * i]! << 4) | n[2 * i + 1]!
-  return out
+const HEX_DIGITS = '0123456789abcdef'
+
+/** the bytes of an even number of hex nibbles (Buffer's native decoding; a plain Uint8Array view) */
+function bytesOfHex(hex: string): Uint8Array {
+  const b = Buffer.from(hex, 'hex')
+  return new Uint8Array(b.buffer, b.byteOffset, b.length)
+}
+
+/** pathOf, the path as hex nibbles */
+function hexPathOf(encoded: Uint8Array): { path: string; leaf: boolean } {
+  const flag = encoded[0]! >> 4
+  const rest = hexNoPrefix(encoded.subarray(1))
+  return { path: flag & 1 ? HEX_DIGITS[encoded[0]! & 15]! + rest : rest, leaf: (flag & 2) !== 0 }
 }
 
 /** the path of a leaf or extension node (hex-prefix decoded), and whether it is a leaf */
@@ -82,8 +91,10 @@ const READS_PER_ROUND = 256
 
 /** one place of a range read's frontier, in key order: a node still to read, a node read, or a leaf */
 interface Frontier {
-  /** the path so far (nibbles) */
-  p: Nibbles
+  /** the path so far (hex nibbles) */
+  p: string
+  /** the path is past the origin's prefix: everything under it is kept */
+  free: boolean
   /** a hash reference not read yet */
   ref?: Uint8Array
   /** the node, once read (or embedded in its parent) */
@@ -113,13 +124,27 @@ export async function readRange(
 ): Promise<TrieRange> {
   const range: TrieRange = { keys: [], values: [], proof: [] }
   if (bytesToHex(root).slice(2) === EMPTY_TRIE_ROOT_HEX) return range
-  const target = nibblesOf(origin)
+  /** the origin as 64 hex nibbles: paths on the frontier are hex strings (appending a nibble is cheap, no array copies) */
+  const target = hexNoPrefix(origin)
   let bytes = 0
   const full = () => range.keys.length > 0 && bytes >= maxBytes
   /** the nodes read, by key: the proof's paths are among them (not read twice) */
   const readNodes = new Map<string, Uint8Array>()
+  /**
+   * Whether path `p` (a prefix of keys) is kept: its keys are not all below the origin. `free`: a
+   * path already past the origin's prefix, whose descendants need no comparison.
+   */
+  const DROP = 0
+  const KEEP = 1
+  const FREE = 2
+  const keep = (p: string, free: boolean): number => {
+    if (free) return FREE
+    const t = target.slice(0, p.length)
+    return p < t ? DROP : p > t ? FREE : KEEP
+  }
   /** a child reference as a frontier place: embedded nodes are already read; short non-hash values are left as they are */
-  const place = (p: Nibbles, ref: RlpItem): Frontier => (Array.isArray(ref) || ref.length !== HASH_BYTES ? { p, node: ref } : { p, ref })
+  const place = (p: string, free: boolean, ref: RlpItem): Frontier =>
+    Array.isArray(ref) || ref.length !== HASH_BYTES ? { p, free, node: ref } : { p, free, ref }
   /** what a read node becomes on the frontier: its children at or after the origin's path */
   const expand = (f: Frontier, out: Frontier[]): void => {
     const node = f.node!
@@ -128,24 +153,25 @@ export async function readRange(
       for (let i = 0; i < 16; i++) {
         const child = node[i] as RlpItem
         if (!Array.isArray(child) && child.length === 0) continue
-        const p = [...f.p, i]
-        if (comparePrefix(p, target) < 0) continue
-        out.push(place(p, child))
+        const p = f.p + HEX_DIGITS[i]!
+        const k = keep(p, f.free)
+        if (k !== DROP) out.push(place(p, k === FREE, child))
       }
       return
     }
-    const { path, leaf } = pathOf(node[0] as Uint8Array)
-    const p = [...f.p, ...path]
-    if (comparePrefix(p, target) < 0) return
-    out.push(leaf ? { p, value: node[1] as Uint8Array } : place(p, node[1] as RlpItem))
+    const { path, leaf } = hexPathOf(node[0] as Uint8Array)
+    const p = f.p + path
+    const k = keep(p, f.free)
+    if (k === DROP) return
+    out.push(leaf ? { p, free: k === FREE, value: node[1] as Uint8Array } : place(p, k === FREE, node[1] as RlpItem))
   }
-  let frontier: Frontier[] = [{ p: [], ref: root }]
+  let frontier: Frontier[] = [{ p: '', free: false, ref: root }]
   while (frontier.length > 0 && !full()) {
     // the leaves at the front are final: take them, up to the cut
     let taken = 0
     while (taken < frontier.length && frontier[taken]!.value !== undefined && !full()) {
       const f = frontier[taken++]!
-      range.keys.push(bytesOfNibbles(f.p))
+      range.keys.push(bytesOfHex(f.p))
       range.values.push(f.value!)
       bytes += f.value!.length + LEAF_OVERHEAD_BYTES
     }
