@@ -61,6 +61,26 @@ export function encodeBlock(block: Block): Uint8Array {
   return RLP.encode([...headerToFields(block.header), bodyFields(block.transactions, block.confirmations)] as never)
 }
 
+/**
+ * The wire form of a block (encodeBlock's bytes) from its stored header (encodeHeader: the list of
+ * 14 fields) and body (encodeBody): the header's items and the body under one list header. Nothing
+ * is decoded or re-encoded (serving GetBlocks: history downloads, range and snapshot sync).
+ */
+export function encodeBlockFromStored(storedHeader: Uint8Array, storedBody: Uint8Array): Uint8Array {
+  const first = storedHeader[0]!
+  if (first < 0xc0) throw new NfcError(ChainErrorCode.BadEncoding, 'invalid stored header: not an RLP list')
+  const fields = storedHeader.subarray(first <= 0xf7 ? 1 : 1 + (first - 0xf7))
+  const len = fields.length + storedBody.length
+  const lenBytes: number[] = []
+  for (let v = len; v > 0; v = Math.floor(v / 256)) lenBytes.unshift(v & 0xff)
+  const head = len < 56 ? [0xc0 + len] : [0xf7 + lenBytes.length, ...lenBytes]
+  const out = new Uint8Array(head.length + len)
+  out.set(head, 0)
+  out.set(fields, head.length)
+  out.set(storedBody, head.length + fields.length)
+  return out
+}
+
 function blockFields(bytes: Uint8Array): unknown[] {
   let list: unknown
   try {

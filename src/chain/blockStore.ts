@@ -23,8 +23,8 @@ import type { Common } from '@ethereumjs/common'
 import type { TypedTransaction } from '@ethereumjs/tx'
 import { concatBytes } from '@ethereumjs/util'
 import { NfcError } from '../util/errors.js'
-import { uint32be } from '../util/bytes.js'
-import { decodeBody, decodeBodyTransaction, encodeBody, type Block, type BlockBody } from './block.js'
+import { hexOf as bytesToHexOf, uint32be } from '../util/bytes.js'
+import { decodeBody, decodeBodyTransaction, encodeBody, encodeBlockFromStored, type Block, type BlockBody } from './block.js'
 import { ChainErrorCode } from './errors.js'
 import { decodeHeader, encodeHeader, equalBytes, type BlockHeader } from './header.js'
 import { decodeReceipts, encodeReceipts, type TxReceipt } from './receipt.js'
@@ -257,6 +257,14 @@ export class BlockStore {
       throw new NfcError(ChainErrorCode.DatadirCorrupt, `block ${header.number} has a header but no body`)
     }
     return { header, transactions: body.transactions, confirmations: body.confirmations, hash }
+  }
+
+  /** Block `hash` in its wire form (encodeBlock's bytes) from the stored header and body, nothing decoded (serving GetBlocks). */
+  async getEncodedBlock(hash: Uint8Array): Promise<Uint8Array | undefined> {
+    const [header, body] = await this.db.getMany([key(P.header, hash), key(P.body, hash)])
+    if (header === undefined) return undefined
+    if (body === undefined) throw new NfcError(ChainErrorCode.DatadirCorrupt, `block ${bytesToHexOf(hash)} has a header but no body`)
+    return encodeBlockFromStored(header, body)
   }
 
   async hasBlock(hash: Uint8Array): Promise<boolean> {

@@ -5,7 +5,7 @@
  * include them.
  */
 import { bytesToHex } from '@ethereumjs/util'
-import { decodeBlock, decodeBlockHeader, encodeBlock } from '../chain/block.js'
+import { decodeBlock, decodeBlockHeader } from '../chain/block.js'
 import { decodeConfirmation, encodeConfirmation, recoverConfirmer, signConfirmation, type Confirmation } from '../chain/confirmation.js'
 import { BlockError, BlockErrorCode, ChainErrorCode } from '../chain/errors.js'
 import { headerHash } from '../chain/header.js'
@@ -127,17 +127,19 @@ export class ConsensusLink implements ChainAdapter {
   /**
    * Blocks from..from+count−1 of the canonical chain (fewer when it ends first), encoded. The reads
    * are issued together, not one block after the other: one round trip through LevelDB's thread
-   * pool per step instead of three per block (history downloads, snapshot and range sync, wait on it).
+   * pool per step instead of three per block (history downloads, snapshot and range sync, wait on it),
+   * and each block is sent as stored (header and body bytes under one list header), not decoded and
+   * encoded again.
    */
   async getBlocks(from: bigint, count: number): Promise<Uint8Array[]> {
     const { store } = this.o.chain
     const hashes = await Promise.all(Array.from({ length: count }, (_, i) => store.getHashByNumber(from + BigInt(i))))
     const known = hashes.findIndex((h) => h === undefined)
-    const blocks = await Promise.all(hashes.slice(0, known < 0 ? count : known).map((h) => store.getBlock(h!)))
+    const blocks = await Promise.all(hashes.slice(0, known < 0 ? count : known).map((h) => store.getEncodedBlock(h!)))
     const out: Uint8Array[] = []
     for (const block of blocks) {
       if (block === undefined) break
-      out.push(encodeBlock(block))
+      out.push(block)
     }
     return out
   }
@@ -152,8 +154,7 @@ export class ConsensusLink implements ChainAdapter {
   }
 
   async getBlockByHash(hash: Uint8Array): Promise<Uint8Array | undefined> {
-    const block = await this.o.chain.store.getBlock(hash)
-    return block === undefined ? undefined : encodeBlock(block)
+    return this.o.chain.store.getEncodedBlock(hash)
   }
 
   /** signs this node's P2P node id with the witness key, so peers route confirmations to it */

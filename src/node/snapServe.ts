@@ -11,13 +11,14 @@
  * STATE_MISSING_NODE and is answered "unavailable" too. Nodes are content-addressed, so a range
  * read to its end is consistent whatever happened around it.
  */
-import { RLP } from '@ethereumjs/rlp'
 import { bytesToHex } from '@ethereumjs/util'
 import type { SnapRange, SnapServer } from '../p2p/snapProtocol.js'
 import { StateErrorCode } from '../state/errors.js'
 import { readRange } from '../state/snapRange.js'
 import { STATE_BLOCKS_KEPT } from '../storage/pruner.js'
+import { hexNoPrefix } from '../util/bytes.js'
 import { isNfcError } from '../util/errors.js'
+import { decodeRlpView } from '../util/rlpView.js'
 import type { Logger } from '../util/logger.js'
 import type { Blockchain } from './blockchain.js'
 
@@ -29,6 +30,7 @@ const CODE_KEY_PREFIX = '63'
 /** A SnapServer over the chain's state. */
 export function snapServer(chain: Blockchain, logger: Logger): SnapServer {
   const read = (k: string) => chain.state.store.get(k)
+  const readMany = (keys: readonly string[]) => chain.state.store.getMany(keys)
   /** the served roots (hex) as of one head */
   let served: { head: string; roots: Set<string> } | undefined
 
@@ -62,21 +64,20 @@ export function snapServer(chain: Blockchain, logger: Logger): SnapServer {
   }
 
   return {
-    accountRange: (root, origin, maxBytes) => guarded(root, () => readRange(read, root, origin, maxBytes)),
+    accountRange: (root, origin, maxBytes) => guarded(root, () => readRange(read, root, origin, maxBytes, readMany)),
     storageRange: (root, account, origin, maxBytes) =>
       guarded(root, async () => {
         const leaf = await readRange(read, root, account, 1)
         const found = leaf.keys[0]
         // an account that does not exist has no storage: an empty range proven against the empty root
         if (found === undefined || Buffer.compare(found, account) !== 0) return { keys: [], values: [], proof: [] }
-        const storageRoot = (RLP.decode(leaf.values[0]!) as Uint8Array[])[ACCOUNT_STORAGE_ROOT]!
-        return readRange(read, storageRoot, origin, maxBytes)
+        const storageRoot = (decodeRlpView(leaf.values[0]!) as Uint8Array[])[ACCOUNT_STORAGE_ROOT]!
+        return readRange(read, storageRoot, origin, maxBytes, readMany)
       }),
     async byteCodes(hashes, maxBytes) {
       const codes: Uint8Array[] = []
       let bytes = 0
-      for (const h of hashes) {
-        const code = await read(CODE_KEY_PREFIX + bytesToHex(h).slice(2))
+      for (const code of await readMany(hashes.map((h) => CODE_KEY_PREFIX + hexNoPrefix(h)))) {
         if (code === undefined) break
         codes.push(code)
         bytes += code.length

@@ -2,19 +2,24 @@
  * Snapshot sync, the client (DESIGN §10; geth's snap/1 is the model). A node with an empty chain
  * whose peer is far ahead does not replay history: it
  *
- *   1. downloads the blocks up to the peer's head (GetBlocks) and checks each: number, link to its
- *      parent (from our own genesis), producer signature, transactions and confirmations roots —
- *      they are stored as history, never executed — and their receipts (GetReceipts), each block's
- *      checked against its receiptsRoot (./snapReceipts.ts), so old transactions keep their
- *      receipts, logs and address index on the synced node;
- *   2. picks the pivot: the highest block built on by ⌊2W/3⌋+1 distinct producers (W: the genesis
- *      witnesses per round) — final by their confirmations (a producer's block confirms its
- *      ancestors) — without state, the client cannot know the schedule, so this is re-checked
- *      against the seats in the downloaded state (step 4);
- *   3. downloads the state at the pivot's root in ranges: accounts by hashed address with Merkle
- *      range proofs against the root, each account's storage with proofs against its storageRoot,
- *      codes by hash (keccak checked); each verified range is added to a trie built here, and a
- *      peer whose proof does not hold is banned (BanReason.InvalidProof) and the next one asked;
+ *   1. downloads the newest blocks up to the peer's head (the last PIVOT_WINDOW_BLOCKS) and checks
+ *      each: number, link to the block before it, producer signature, transactions and
+ *      confirmations roots;
+ *   2. picks the pivot among them: the highest block built on by ⌊2W/3⌋+1 distinct producers (W:
+ *      the genesis witnesses per round) — final by their confirmations (a producer's block
+ *      confirms its ancestors) — without state, the client cannot know the schedule, so this is
+ *      re-checked against the seats in the downloaded state (step 4);
+ *   3. then, together (separate requests: the history's GetBlocks and GetReceipts, the state's
+ *      snapshot ranges; a long history hides behind the state):
+ *      - the history below those blocks from our own genesis (GetBlocks), checked the same way,
+ *        linked up to the first of them, and stored, never executed, with its receipts
+ *        (GetReceipts), each block's checked against its receiptsRoot (./snapReceipts.ts), so old
+ *        transactions keep their receipts, logs and address index on the synced node;
+ *      - the state at the pivot's root in ranges: accounts by hashed address with Merkle range
+ *        proofs against the root, each account's storage with proofs against its storageRoot,
+ *        codes by hash (keccak checked); each verified range is added to a trie built here, and a
+ *        peer whose proof does not hold is banned (BanReason.InvalidProof) and the next one asked;
+ *      the newest blocks up to the pivot are stored once both are in (their receipts checked too);
  *   4. checks the rebuilt root equals the pivot's state root and the pivot's producers are seated
  *      witnesses, then makes the pivot the head and final block; range sync follows from there.
  *
@@ -22,7 +27,6 @@
  * and a summary at the end. The pruner sweeps nothing meanwhile: its passes start only after a
  * block import, and range sync (the only importer of peers' history) is held until the end.
  */
-import { RLP } from '@ethereumjs/rlp'
 import { bytesToHex, KECCAK256_NULL, KECCAK256_RLP } from '@ethereumjs/util'
 import { decodeBlock, type Block } from '../chain/block.js'
 import { encodeReceipts, type TxReceipt } from '../chain/receipt.js'
@@ -35,8 +39,9 @@ import { core } from '../core/index.js'
 import type { Network, PeerInfo } from '../p2p/network.js'
 import { SNAP_MAX_ANSWER_BYTES, SNAP_MAX_CODE_HASHES, SNAP_MAX_RECEIPT_BLOCKS, type RangeAnswer } from '../p2p/snapMessages.js'
 import { RangeTrieBuilder, nextKey } from '../state/snapRange.js'
-import { TrieNodeStore } from '../state/trieNodeStore.js'
+import { TrieBuildStore } from '../state/trieNodeStore.js'
 import { NfcError } from '../util/errors.js'
+import { decodeRlpView } from '../util/rlpView.js'
 import type { Logger } from '../util/logger.js'
 import type { Blockchain, Head } from './blockchain.js'
 import { NodeErrorCode } from './errors.js'
@@ -125,6 +130,8 @@ class PeerFailed extends Error {}
 export class SnapSync {
   private decided = false
   private stopped = false
+  /** the history or the state download failed: the other stops at its next step */
+  private halted = false
   private running: Promise<void> | undefined
   private waitTimer: NodeJS.Timeout | undefined
   private target = 0n
@@ -135,7 +142,7 @@ export class SnapSync {
 
   constructor(private readonly o: SnapSyncOptions) {
     this.now = o.now ?? Date.now
-    this.nodes = new TrieNodeStore(o.db)
+    this.nodes = new TrieBuildStore(o.db)
     this.accountTrie = new RangeTrieBuilder(this.nodes)
   }
 
@@ -191,8 +198,24 @@ export class SnapSync {
     const { logger } = this.o
     const started = this.now()
     try {
-      const pivot = await this.withPeers(0n, (peer) => this.downloadHistory(peer))
-      await this.withPeers(pivot.header.number, (peer) => this.downloadState(peer, pivot))
+      const top = await this.withPeers(0n, (peer) => this.downloadTop(peer))
+      const pivot: Head = { hash: top.window[top.pivotIndex]!.hash, header: top.window[top.pivotIndex]!.header }
+      // the history below the window and the state at the pivot download together: the history's
+      // requests (GetBlocks, GetReceipts) and the state's (snapshot ranges) are separate requests,
+      // so the peer serves one while this node checks and builds the other, and the time of a
+      // long history hides behind the state's; the pivot is trusted only once both are in
+      const halting = <T>(p: Promise<T>): Promise<T> =>
+        p.catch((e: unknown) => {
+          this.halted = true
+          throw e
+        })
+      const first = top.window[0]!
+      const settled = await Promise.allSettled([
+        halting(this.withPeers(first.header.number - 1n, (peer) => this.downloadHistoryBelow(peer, first))),
+        halting(this.withPeers(pivot.header.number, (peer) => this.downloadState(peer, pivot))),
+      ])
+      for (const r of settled) if (r.status === 'rejected') throw r.reason
+      await this.o.chain.store.commitHistory(top.window.slice(0, top.pivotIndex + 1), (b) => top.receipts.get(b))
       await this.checkPivotFinal(pivot)
       await this.o.chain.adoptSnapshot(pivot)
       this.o.onAdopted?.()
@@ -206,8 +229,13 @@ export class SnapSync {
       })
     } catch (e) {
       if (this.stopped) return
-      logger.warn('snapshot sync failed: syncing block by block from the head instead', { error: e instanceof Error ? e.message : String(e) })
-      await forgetSnapshotHistory(this.o.chain, logger)
+      // the history stored so far goes first (the history and the state download together: how far
+      // the history got when the state failed varies), so "failed" is said once nothing of it is left
+      try {
+        await forgetSnapshotHistory(this.o.chain, logger)
+      } finally {
+        logger.warn('snapshot sync failed: syncing block by block from the head instead', { error: e instanceof Error ? e.message : String(e) })
+      }
     }
   }
 
@@ -215,6 +243,7 @@ export class SnapSync {
   private async withPeers<T>(minHead: bigint, work: (peer: PeerInfo) => Promise<T>): Promise<T> {
     for (;;) {
       if (this.stopped) throw new Error('stopped')
+      if (this.halted) throw new Error('the other half of the snapshot download failed')
       const peer = this.o.network.peers
         .filter((p) => !this.failed.has(p.id) && p.head >= minHead)
         .sort((a, b) => (a.head > b.head ? -1 : a.head < b.head ? 1 : 0))[0]
@@ -238,56 +267,95 @@ export class SnapSync {
   // ---------------------------------------------------------------- 1, 2: history and pivot
 
   /**
-   * Downloads the checked blocks 1..the peer's head and stores those up to the pivot (returned).
-   * The last PIVOT_WINDOW_BLOCKS are held in memory until the pivot is known: a block above it
-   * must not be stored, or the range sync would find it "known" and never execute it.
+   * The newest PIVOT_WINDOW_BLOCKS blocks of the peer's chain (to its head), checked as the history
+   * is (each linked to the one before it, signed, its body roots; the first one's link to the blocks
+   * below is checked when they are in), the pivot among them, and the receipts of the blocks up to
+   * the pivot. Nothing is stored yet: a block above the pivot must never be (the range sync would
+   * find it "known" and never execute it), and the rest wait for the history below to link up.
    */
-  private async downloadHistory(peer: PeerInfo): Promise<Head> {
+  private async downloadTop(peer: PeerInfo): Promise<{ window: Block[]; pivotIndex: number; receipts: Map<Block, TxReceipt[]> }> {
     const { chain, logger } = this.o
     const target = peer.head
     this.target = target
     logger.info('snapshot sync started', { peer: peer.id, target })
-    let parent: Head = { hash: chain.genesisHash, header: (await chain.headerByNumber(0n))!.header }
-    const held: Block[] = []
-    /** the checked receipts of the held blocks, by block */
+    const from = target > BigInt(PIVOT_WINDOW_BLOCKS) ? target - BigInt(PIVOT_WINDOW_BLOCKS) + 1n : 1n
+    const genesis: Head = { hash: chain.genesisHash, header: (await chain.headerByNumber(0n))!.header }
+    // below block 1 is genesis, checked here; otherwise the link down is checked by downloadHistoryBelow
+    const window = await this.downloadBlocks(peer, from, target, from === 1n ? genesis : undefined, async () => {})
+    const pivotIndex = this.pivotIndex(window)
     const receipts = new Map<Block, TxReceipt[]>()
-    const commit = (blocks: Block[]) => chain.store.commitHistory(blocks, (b) => receipts.get(b))
+    await this.downloadReceipts(peer, window.slice(0, pivotIndex + 1), receipts)
+    return { window, pivotIndex, receipts }
+  }
+
+  /**
+   * Blocks 1..the one below `first` (the window's first block) from our genesis, checked, with
+   * their receipts, stored as history batch by batch (all are below the pivot); the last one must
+   * be `first`'s parent, or this peer's chain is not the one the pivot was chosen on.
+   */
+  private async downloadHistoryBelow(peer: PeerInfo, first: Block): Promise<void> {
+    const { chain } = this.o
+    const to = first.header.number - 1n
+    if (to < 1n) return
+    const genesis: Head = { hash: chain.genesisHash, header: (await chain.headerByNumber(0n))!.header }
+    const blocks = await this.downloadBlocks(peer, 1n, to, genesis, async (batch) => {
+      const receipts = new Map<Block, TxReceipt[]>()
+      await this.downloadReceipts(peer, batch, receipts)
+      await chain.store.commitHistory(batch, (b) => receipts.get(b))
+    })
+    const last = blocks[blocks.length - 1]!
+    if (!equalBytes(first.header.parentHash, last.hash) || first.header.timestamp <= last.header.timestamp) {
+      throw new PeerFailed(`its block ${to} is not the parent of block ${to + 1n} of the chain the pivot was chosen on`)
+    }
+  }
+
+  /**
+   * Blocks from..to of `peer`'s chain, each checked (checkedBlock) and linked to the one before it
+   * (the first to `parent` when given), handed to `onBatch` as each answer is checked; returns the
+   * last answer's blocks and, for the window, all of them (`from..to` spans at most PIVOT_WINDOW_BLOCKS
+   * there). The next batch is asked for as soon as one arrives, so the peer reads it while this one
+   * is checked (one GetBlocks in flight per peer, as the network allows).
+   */
+  private async downloadBlocks(
+    peer: PeerInfo,
+    from: bigint,
+    to: bigint,
+    parent: Head | undefined,
+    onBatch: (batch: Block[]) => Promise<void>,
+  ): Promise<Block[]> {
+    const { logger } = this.o
+    const keepAll = to - from + 1n <= BigInt(PIVOT_WINDOW_BLOCKS)
+    const kept: Block[] = []
     let lastLog = this.now()
-    const ask = (from: bigint) => {
-      const count = Number(target - from + 1n < BigInt(HISTORY_BATCH_BLOCKS) ? target - from + 1n : BigInt(HISTORY_BATCH_BLOCKS))
-      const answer = this.o.network.requestBlocksOf(peer.id, from, count)
+    const ask = (at: bigint) => {
+      const count = Number(to - at + 1n < BigInt(HISTORY_BATCH_BLOCKS) ? to - at + 1n : BigInt(HISTORY_BATCH_BLOCKS))
+      const answer = this.o.network.requestBlocksOf(peer.id, at, count)
       answer.catch(() => {}) // awaited below; a failure after an earlier one must not go unhandled
       return answer
     }
-    // the next batch is asked for as soon as a batch arrives, so the peer reads it while this one is checked
-    let pending = ask(1n)
-    for (let from = 1n; from <= target;) {
+    let pending = ask(from)
+    for (let at = from; at <= to;) {
+      if (this.stopped || this.halted) throw new Error('the snapshot download stopped')
       const raw = await pending
-      if (raw.length === 0) throw new PeerFailed(`no blocks from ${from}`)
-      if (from + BigInt(raw.length) <= target) pending = ask(from + BigInt(raw.length))
+      if (raw.length === 0) throw new PeerFailed(`no blocks from ${at}`)
+      if (raw.length > Number(to - at + 1n)) this.refuse(peer, `${raw.length} blocks from ${at} where at most ${to - at + 1n} were asked`)
+      if (at + BigInt(raw.length) <= to) pending = ask(at + BigInt(raw.length))
       const batch: Block[] = []
-      for (const encoded of raw) {
-        const block = this.checkedBlock(peer, encoded, parent)
+      for (const [i, encoded] of raw.entries()) {
+        const block = this.checkedBlock(peer, encoded, at + BigInt(i), parent)
         batch.push(block)
         parent = { hash: block.hash, header: block.header }
       }
-      await this.downloadReceipts(peer, batch, receipts)
-      held.push(...batch)
-      if (held.length > PIVOT_WINDOW_BLOCKS) {
-        const stored = held.splice(0, held.length - PIVOT_WINDOW_BLOCKS)
-        await commit(stored)
-        for (const b of stored) receipts.delete(b)
-      }
-      from += BigInt(raw.length)
+      await onBatch(batch)
+      if (keepAll) kept.push(...batch)
+      else kept.splice(0, kept.length, ...batch)
+      at += BigInt(raw.length)
       if (this.now() - lastLog >= PROGRESS_INTERVAL_MS) {
         lastLog = this.now()
-        logger.info('snapshot sync: blocks', { at: from - 1n, target, receipts: this.progress.receipts })
+        logger.info('snapshot sync: blocks', { at: at - 1n, target: this.target, receipts: this.progress.receipts })
       }
     }
-    const index = this.pivotIndex(held)
-    await commit(held.slice(0, index + 1))
-    const pivot = held[index]!
-    return { hash: pivot.hash, header: pivot.header }
+    return kept
   }
 
   /**
@@ -324,8 +392,12 @@ export class SnapSync {
     }
   }
 
-  /** decodes a block and checks it follows `parent` and is signed by its producer; bans the peer otherwise */
-  private checkedBlock(peer: PeerInfo, encoded: Uint8Array, parent: Head): Block {
+  /**
+   * Decodes block `number` and checks it follows `parent` (when given: the window's first block is
+   * linked to its parent once the blocks below are in) and is signed by its producer, with its body
+   * roots; bans the peer otherwise.
+   */
+  private checkedBlock(peer: PeerInfo, encoded: Uint8Array, number: bigint, parent: Head | undefined): Block {
     let block: Block
     try {
       block = decodeBlock(encoded, this.o.chain.common)
@@ -333,9 +405,11 @@ export class SnapSync {
       return this.refuse(peer, `a block does not decode: ${(e as Error).message}`)
     }
     const h = block.header
-    if (h.number !== parent.header.number + 1n) this.refuse(peer, `block ${h.number} where ${parent.header.number + 1n} was asked`)
-    if (!equalBytes(h.parentHash, parent.hash)) this.refuse(peer, `block ${h.number} is not the child of block ${parent.header.number}`)
-    if (h.timestamp <= parent.header.timestamp) this.refuse(peer, `block ${h.number} is not later than its parent`)
+    if (h.number !== number) this.refuse(peer, `block ${h.number} where ${number} was asked`)
+    if (parent !== undefined) {
+      if (!equalBytes(h.parentHash, parent.hash)) this.refuse(peer, `block ${h.number} is not the child of block ${parent.header.number}`)
+      if (h.timestamp <= parent.header.timestamp) this.refuse(peer, `block ${h.number} is not later than its parent`)
+    }
     try {
       verifyHeaderSignature(h, block.hash)
       verifyBodyRoots(block)
@@ -378,7 +452,7 @@ export class SnapSync {
   // ---------------------------------------------------------------- 3: state
 
   /** the rebuilt tries' nodes, written to the database after each range */
-  private readonly nodes: TrieNodeStore
+  private readonly nodes: TrieBuildStore
   private readonly accountTrie: RangeTrieBuilder
   private accountOrigin: Uint8Array | undefined = ZERO_KEY
   private readonly codesWanted = new Map<string, Uint8Array>()
@@ -395,7 +469,7 @@ export class SnapSync {
       const answer = await this.o.network.requestAccountRange(peer.id, { root, origin, maxBytes: SNAP_MAX_ANSWER_BYTES })
       const more = await this.verified(peer, root, origin, answer, 'account', this.accountTrie)
       for (let i = 0; i < answer.keys.length; i++) {
-        const account = RLP.decode(answer.values[i]!) as Uint8Array[]
+        const account = decodeRlpView(answer.values[i]!) as Uint8Array[]
         const storageRoot = account[STORAGE_ROOT]!
         const codeHash = account[CODE_HASH]!
         if (!equalBytes(storageRoot, KECCAK256_RLP) && !this.storageDone.has(bytesToHex(storageRoot))) {
@@ -468,8 +542,7 @@ export class SnapSync {
   }
 
   private async flush(): Promise<void> {
-    await this.o.db.batch(this.nodes.drain() as never)
-    this.nodes.committed()
+    await this.nodes.flush()
   }
 
   /** a progress line every PROGRESS_INTERVAL_MS: counts, the share of the account key space done, ETA */

@@ -17,6 +17,7 @@
  * checked by `src/state/snapRange.ts verifyRange` on the asking side; here only their shape.
  */
 import { RLP } from '@ethereumjs/rlp'
+import { decodeRlpView, encodeRlp } from '../util/rlpView.js'
 import { MAX_PAYLOAD, MessageType, badMessage, decodeBytes, decodeList, decodeUint } from './messages.js'
 
 /** the most bytes of leaves (or codes) a server puts in one answer, whatever the request asks */
@@ -105,8 +106,16 @@ export function decodeGetStorageRange(payload: Uint8Array): GetStorageRange {
   }
 }
 
+/** minimal big-endian bytes of a non-negative integer (RLP's form of an integer: 0 is empty) */
+function uintBytes(v: bigint): Uint8Array {
+  const out: number[] = []
+  for (let x = v; x > 0n; x >>= 8n) out.unshift(Number(x & 0xffn))
+  return Uint8Array.from(out)
+}
+
+/** (the bulk answer: encodeRlp writes it once instead of concatenating each list level) */
 export function encodeRangeAnswer(a: RangeAnswer): Uint8Array {
-  return RLP.encode([a.id, a.available ? 1 : 0, a.keys.map((k, i) => [k, a.values[i]!]), a.proof])
+  return encodeRlp([uintBytes(a.id), uintBytes(a.available ? 1n : 0n), a.keys.map((k, i) => [k, a.values[i]!]), a.proof])
 }
 
 export function decodeAccountRange(payload: Uint8Array): RangeAnswer {
@@ -117,8 +126,20 @@ export function decodeStorageRange(payload: Uint8Array): RangeAnswer {
   return decodeRangeAnswer(MessageType.StorageRange, payload)
 }
 
+/**
+ * The answer's fields as views on the payload (decodeRlpView: as strict as decodeList's RLP, without
+ * copying each of thousands of leaves three times); the keys and values stay views on it.
+ */
 function decodeRangeAnswer(t: Answer, payload: Uint8Array): RangeAnswer {
-  const f = decodeList(t, payload, 4)
+  let decoded: unknown
+  try {
+    decoded = decodeRlpView(payload)
+  } catch {
+    badMessage(t, 'not RLP')
+  }
+  if (!Array.isArray(decoded)) badMessage(t, 'not an RLP list')
+  if (decoded.length < 4) badMessage(t, 'expected at least 4 items')
+  const f = decoded as unknown[]
   const id = decodeUint(t, f[0], 'id', 8)
   const flag = decodeUint(t, f[1], 'available', 1)
   if (flag > 1n) badMessage(t, `available must be 0 or 1, got ${flag}`)

@@ -10,8 +10,9 @@
  * embedded, otherwise referenced by its keccak256; the root is always stored by hash. Roots equal
  * @ethereumjs/mpt's for the same contents (checked by test/unit/state/mptBatch.test.ts).
  */
-import { RLP } from '@ethereumjs/rlp'
 import { bytesToHex } from '@ethereumjs/util'
+import { bytesEqual, hexNoPrefix } from '../util/bytes.js'
+import { decodeRlpView, encodeRlp } from '../util/rlpView.js'
 
 type Nibbles = number[]
 type Ref = HashRef | Node | null
@@ -108,6 +109,52 @@ const commonPrefix = (a: Nibbles, b: Nibbles): number => {
   return i
 }
 
+/**
+ * MptBatch's insert where every node on the key's path is already in memory (no store read, no
+ * await: a snapshot rebuild adds sorted keys right of everything so far, along nodes this batch
+ * made); undefined as soon as the path meets a node referenced by hash — nothing was changed (the
+ * insert builds new nodes, it never mutates), and the caller does the insert that reads it.
+ */
+function insertHeld(ref: Ref, path: Nibbles, value: Uint8Array, at: number): Node | undefined {
+  if (ref === null) return { kind: 'leaf', path: at === 0 ? path : path.slice(at), value }
+  if (ref.kind === 'hash') return undefined
+  const node = ref
+  if (node.kind === 'branch') {
+    if (path.length === at) return { kind: 'branch', children: node.children, value }
+    const child = insertHeld(node.children[path[at]], path, value, at + 1)
+    if (child === undefined) return undefined
+    const children = node.children.slice()
+    children[path[at]] = child
+    return { kind: 'branch', children, value: node.value }
+  }
+  const rest = path.length - at
+  let c = 0
+  while (c < node.path.length && c < rest && node.path[c] === path[at + c]) c++
+  if (node.kind === 'leaf' && c === node.path.length && c === rest) return { kind: 'leaf', path: path.slice(at), value }
+  if (node.kind === 'ext' && c === node.path.length) {
+    const child = insertHeld(node.child, path, value, at + c)
+    return child === undefined ? undefined : { kind: 'ext', path: node.path, child }
+  }
+  return split(node, c, path, at, value)
+}
+
+/** a leaf or extension whose path parts from the new key's at `c`: a branch there holding both rests */
+function split(node: Leaf | Extension, c: number, path: Nibbles, at: number, value: Uint8Array): Node {
+  const children: Ref[] = new Array<Ref>(16).fill(null)
+  let branchValue: Uint8Array | null = null
+  const oldRest = node.path.slice(c + 1)
+  if (node.kind === 'leaf') {
+    if (node.path.length === c) branchValue = node.value
+    else children[node.path[c]] = { kind: 'leaf', path: oldRest, value: node.value }
+  } else {
+    children[node.path[c]] = oldRest.length === 0 ? node.child : { kind: 'ext', path: oldRest, child: node.child }
+  }
+  if (path.length - at === c) branchValue = value
+  else children[path[at + c]] = { kind: 'leaf', path: path.slice(at + c + 1), value }
+  const branch: Branch = { kind: 'branch', children, value: branchValue }
+  return c === 0 ? branch : { kind: 'ext', path: path.slice(at, at + c), child: branch }
+}
+
 export class MptBatch {
   constructor(
     private readonly store: NodeStore,
@@ -117,9 +164,9 @@ export class MptBatch {
 
   private async resolve(ref: Ref): Promise<Node | null> {
     if (ref === null || ref.kind !== 'hash') return ref
-    const bytes = await this.store.get(bytesToHex(ref.hash).slice(2))
+    const bytes = await this.store.get(hexNoPrefix(ref.hash))
     if (bytes === undefined) throw new Error(`missing trie node ${bytesToHex(ref.hash)}`)
-    return decodeItem(RLP.decode(bytes) as RlpItem, ref.hash)
+    return decodeItem(decodeRlpView(bytes) as RlpItem, ref.hash)
   }
 
   /**
@@ -127,50 +174,42 @@ export class MptBatch {
    * returns the new root; new nodes are written to the store.
    */
   async apply(root: Uint8Array, updates: Iterable<[Uint8Array, Uint8Array | null]>): Promise<Uint8Array> {
-    let top: Ref = bytesToHex(root) === bytesToHex(this.emptyRoot) ? null : { kind: 'hash', hash: root }
+    let top: Ref = bytesEqual(root, this.emptyRoot) ? null : { kind: 'hash', hash: root }
     for (const [key, value] of updates) {
       const path = toNibbles(key)
-      top = value === null || value.length === 0 ? await this.remove(top, path) : await this.insert(top, path, value)
+      if (value === null || value.length === 0) top = await this.remove(top, path)
+      else top = insertHeld(top, path, value, 0) ?? (await this.insert(top, path, value))
     }
     if (top === null) return this.emptyRoot
     if (top.kind === 'hash') return top.hash
-    const encoded = RLP.encode(await this.commit(top))
+    const encoded = encodeRlp(await this.commit(top))
     // the root is stored under its hash even when its encoding is short
     const hash = this.keccak(encoded)
-    await this.store.put(bytesToHex(hash).slice(2), encoded)
+    await this.store.put(hexNoPrefix(hash), encoded)
     return hash
   }
 
-  private async insert(ref: Ref, path: Nibbles, value: Uint8Array): Promise<Node> {
+  /** inserts the key whose nibbles from `at` on are `path[at…]` (an offset, not a copy of the path per level) */
+  private async insert(ref: Ref, path: Nibbles, value: Uint8Array, at = 0): Promise<Node> {
     const node = await this.resolve(ref)
-    if (node === null) return { kind: 'leaf', path, value }
+    if (node === null) return { kind: 'leaf', path: at === 0 ? path : path.slice(at), value }
     if (node.kind === 'branch') {
-      if (path.length === 0) return { kind: 'branch', children: node.children, value }
+      if (path.length === at) return { kind: 'branch', children: node.children, value }
       const children = node.children.slice()
-      children[path[0]] = await this.insert(children[path[0]], path.slice(1), value)
+      children[path[at]] = await this.insert(children[path[at]], path, value, at + 1)
       return { kind: 'branch', children, value: node.value }
     }
-    const c = commonPrefix(node.path, path)
-    if (node.kind === 'leaf' && c === node.path.length && c === path.length) {
-      return { kind: 'leaf', path, value }
+    const rest = path.length - at
+    let c = 0
+    while (c < node.path.length && c < rest && node.path[c] === path[at + c]) c++
+    if (node.kind === 'leaf' && c === node.path.length && c === rest) {
+      return { kind: 'leaf', path: path.slice(at), value }
     }
     if (node.kind === 'ext' && c === node.path.length) {
-      return { kind: 'ext', path: node.path, child: await this.insert(node.child, path.slice(c), value) }
+      return { kind: 'ext', path: node.path, child: await this.insert(node.child, path, value, at + c) }
     }
     // the paths part at c: a branch there, holding the old node's rest and the new key's rest
-    const children: Ref[] = new Array<Ref>(16).fill(null)
-    let branchValue: Uint8Array | null = null
-    const rest = node.path.slice(c + 1)
-    if (node.kind === 'leaf') {
-      if (node.path.length === c) branchValue = node.value
-      else children[node.path[c]] = { kind: 'leaf', path: rest, value: node.value }
-    } else {
-      children[node.path[c]] = rest.length === 0 ? node.child : { kind: 'ext', path: rest, child: node.child }
-    }
-    if (path.length === c) branchValue = value
-    else children[path[c]] = { kind: 'leaf', path: path.slice(c + 1), value }
-    const branch: Branch = { kind: 'branch', children, value: branchValue }
-    return c === 0 ? branch : { kind: 'ext', path: path.slice(0, c), child: branch }
+    return split(node, c, path, at, value)
   }
 
   private async remove(ref: Ref, path: Nibbles): Promise<Ref> {
@@ -227,10 +266,10 @@ export class MptBatch {
     if (ref.kind === 'hash') return ref.hash
     if (ref.hash !== undefined) return ref.hash // resolved but unchanged: already stored
     const item = await this.commit(ref)
-    const encoded = RLP.encode(item)
+    const encoded = encodeRlp(item)
     if (encoded.length < 32) return item
     const hash = this.keccak(encoded)
-    await this.store.put(bytesToHex(hash).slice(2), encoded)
+    await this.store.put(hexNoPrefix(hash), encoded)
     return hash
   }
 }

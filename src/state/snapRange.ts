@@ -13,9 +13,10 @@
  * "secure"); values are the leaves' stored bytes (an account's RLP, a slot's RLP).
  */
 import { verifyMerkleRangeProof } from '@ethereumjs/mpt'
-import { RLP } from '@ethereumjs/rlp'
 import { bytesToHex, hexToBytes } from '@ethereumjs/util'
 import { core } from '../core/index.js'
+import { hexNoPrefix } from '../util/bytes.js'
+import { decodeRlpView, encodeRlp } from '../util/rlpView.js'
 import { NfcError } from '../util/errors.js'
 import { StateErrorCode } from './errors.js'
 import { hexPrefix, MptBatch, type NodeStore } from './mptBatch.js'
@@ -49,10 +50,19 @@ function nibblesOf(key: Uint8Array): Nibbles {
   return out
 }
 
-function bytesOfNibbles(n: Nibbles): Uint8Array {
-  const out = new Uint8Array(n.length >> 1)
-  for (let i = 0; i < out.length; i++) out[i] = (n[2 * i]! << 4) | n[2 * i + 1]!
-  return out
+const HEX_DIGITS = '0123456789abcdef'
+
+/** the bytes of an even number of hex nibbles (Buffer's native decoding; a plain Uint8Array view) */
+function bytesOfHex(hex: string): Uint8Array {
+  const b = Buffer.from(hex, 'hex')
+  return new Uint8Array(b.buffer, b.byteOffset, b.length)
+}
+
+/** pathOf, the path as hex nibbles */
+function hexPathOf(encoded: Uint8Array): { path: string; leaf: boolean } {
+  const flag = encoded[0]! >> 4
+  const rest = hexNoPrefix(encoded.subarray(1))
+  return { path: flag & 1 ? HEX_DIGITS[encoded[0]! & 15]! + rest : rest, leaf: (flag & 2) !== 0 }
 }
 
 /** the path of a leaf or extension node (hex-prefix decoded), and whether it is a leaf */
@@ -73,13 +83,18 @@ function missing(node: string, root: Uint8Array): never {
   throw new NfcError(StateErrorCode.MissingNode, `trie node ${node} is missing (under root ${bytesToHex(root)})`, { node, root: bytesToHex(root) })
 }
 
+/** reads many stored nodes at once (`TrieNodeStore.getMany`: one LevelDB getMany), each undefined when absent */
+export type NodeManyReader = (keys: readonly string[]) => Promise<(Uint8Array | undefined)[]>
+
 /** most stored nodes read together in one round of a range read */
 const READS_PER_ROUND = 256
 
 /** one place of a range read's frontier, in key order: a node still to read, a node read, or a leaf */
 interface Frontier {
-  /** the path so far (nibbles) */
-  p: Nibbles
+  /** the path so far (hex nibbles) */
+  p: string
+  /** the path is past the origin's prefix: everything under it is kept */
+  free: boolean
   /** a hash reference not read yet */
   ref?: Uint8Array
   /** the node, once read (or embedded in its parent) */
@@ -100,20 +115,36 @@ interface Frontier {
  * machine ~1 ms each, seconds per range). Leaves at the front are taken as soon as no unread node
  * is left of them; the reads beyond the cut are at most one round's.
  */
-export async function readRange(read: NodeReader, root: Uint8Array, origin: Uint8Array, maxBytes: number): Promise<TrieRange> {
+export async function readRange(
+  read: NodeReader,
+  root: Uint8Array,
+  origin: Uint8Array,
+  maxBytes: number,
+  readMany: NodeManyReader = (keys) => Promise.all(keys.map(read)),
+): Promise<TrieRange> {
   const range: TrieRange = { keys: [], values: [], proof: [] }
   if (bytesToHex(root).slice(2) === EMPTY_TRIE_ROOT_HEX) return range
-  const target = nibblesOf(origin)
+  /** the origin as 64 hex nibbles: paths on the frontier are hex strings (appending a nibble is cheap, no array copies) */
+  const target = hexNoPrefix(origin)
   let bytes = 0
   const full = () => range.keys.length > 0 && bytes >= maxBytes
-  const readNode = async (ref: Uint8Array): Promise<RlpItem> => {
-    const k = bytesToHex(ref).slice(2)
-    const encoded = await read(k)
-    if (encoded === undefined) missing(k, root)
-    return RLP.decode(encoded) as RlpItem
+  /** the nodes read, by key: the proof's paths are among them (not read twice) */
+  const readNodes = new Map<string, Uint8Array>()
+  /**
+   * Whether path `p` (a prefix of keys) is kept: its keys are not all below the origin. `free`: a
+   * path already past the origin's prefix, whose descendants need no comparison.
+   */
+  const DROP = 0
+  const KEEP = 1
+  const FREE = 2
+  const keep = (p: string, free: boolean): number => {
+    if (free) return FREE
+    const t = target.slice(0, p.length)
+    return p < t ? DROP : p > t ? FREE : KEEP
   }
   /** a child reference as a frontier place: embedded nodes are already read; short non-hash values are left as they are */
-  const place = (p: Nibbles, ref: RlpItem): Frontier => (Array.isArray(ref) || ref.length !== HASH_BYTES ? { p, node: ref } : { p, ref })
+  const place = (p: string, free: boolean, ref: RlpItem): Frontier =>
+    Array.isArray(ref) || ref.length !== HASH_BYTES ? { p, free, node: ref } : { p, free, ref }
   /** what a read node becomes on the frontier: its children at or after the origin's path */
   const expand = (f: Frontier, out: Frontier[]): void => {
     const node = f.node!
@@ -122,24 +153,25 @@ export async function readRange(read: NodeReader, root: Uint8Array, origin: Uint
       for (let i = 0; i < 16; i++) {
         const child = node[i] as RlpItem
         if (!Array.isArray(child) && child.length === 0) continue
-        const p = [...f.p, i]
-        if (comparePrefix(p, target) < 0) continue
-        out.push(place(p, child))
+        const p = f.p + HEX_DIGITS[i]!
+        const k = keep(p, f.free)
+        if (k !== DROP) out.push(place(p, k === FREE, child))
       }
       return
     }
-    const { path, leaf } = pathOf(node[0] as Uint8Array)
-    const p = [...f.p, ...path]
-    if (comparePrefix(p, target) < 0) return
-    out.push(leaf ? { p, value: node[1] as Uint8Array } : place(p, node[1] as RlpItem))
+    const { path, leaf } = hexPathOf(node[0] as Uint8Array)
+    const p = f.p + path
+    const k = keep(p, f.free)
+    if (k === DROP) return
+    out.push(leaf ? { p, free: k === FREE, value: node[1] as Uint8Array } : place(p, k === FREE, node[1] as RlpItem))
   }
-  let frontier: Frontier[] = [{ p: [], ref: root }]
+  let frontier: Frontier[] = [{ p: '', free: false, ref: root }]
   while (frontier.length > 0 && !full()) {
     // the leaves at the front are final: take them, up to the cut
     let taken = 0
     while (taken < frontier.length && frontier[taken]!.value !== undefined && !full()) {
       const f = frontier[taken++]!
-      range.keys.push(bytesOfNibbles(f.p))
+      range.keys.push(bytesOfHex(f.p))
       range.values.push(f.value!)
       bytes += f.value!.length + LEAF_OVERHEAD_BYTES
     }
@@ -151,11 +183,14 @@ export async function readRange(read: NodeReader, root: Uint8Array, origin: Uint
       if (f.ref !== undefined && f.node === undefined) unread.push(f)
       if (unread.length >= READS_PER_ROUND) break
     }
-    await Promise.all(
-      unread.map(async (f) => {
-        f.node = await readNode(f.ref!)
-      }),
-    )
+    const keys = unread.map((f) => hexNoPrefix(f.ref!))
+    const encoded = await readMany(keys)
+    unread.forEach((f, i) => {
+      const e = encoded[i]
+      if (e === undefined) missing(keys[i]!, root)
+      readNodes.set(keys[i]!, e)
+      f.node = decodeRlpView(e) as RlpItem
+    })
     const next: Frontier[] = []
     for (const f of frontier) {
       if (f.node !== undefined) expand(f, next)
@@ -164,9 +199,10 @@ export async function readRange(read: NodeReader, root: Uint8Array, origin: Uint
     frontier = next
   }
   const seen = new Set<string>()
-  await proofPath(read, root, origin, range.proof, seen)
+  const readAgain: NodeReader = async (k) => readNodes.get(k) ?? (await read(k))
+  await proofPath(readAgain, root, origin, range.proof, seen)
   const last = range.keys[range.keys.length - 1]
-  if (last !== undefined) await proofPath(read, root, last, range.proof, seen)
+  if (last !== undefined) await proofPath(readAgain, root, last, range.proof, seen)
   return range
 }
 
@@ -187,7 +223,7 @@ async function proofPath(read: NodeReader, root: Uint8Array, key: Uint8Array, ou
         seen.add(k)
         out.push(encoded)
       }
-      node = RLP.decode(encoded) as RlpItem
+      node = decodeRlpView(encoded) as RlpItem
     }
     if (!Array.isArray(node)) return
     if (node.length === BRANCH_ITEMS) {
@@ -233,11 +269,11 @@ const NO_CHILD = new Uint8Array(0)
 const isNoChild = (ref: RlpItem): boolean => !Array.isArray(ref) && ref.length === 0
 
 /** a child reference as comparable bytes: a hash as it is, an embedded node by its encoding */
-const refBytes = (ref: RlpItem): Uint8Array => (Array.isArray(ref) ? RLP.encode(ref) : ref)
+const refBytes = (ref: RlpItem): Uint8Array => (Array.isArray(ref) ? encodeRlp(ref) : ref)
 
 /** the reference a parent holds to `node`: its hash, or the node itself when its encoding is under 32 bytes */
 function referenceTo(node: RlpItem[]): RlpItem {
-  const encoded = RLP.encode(node)
+  const encoded = encodeRlp(node)
   return encoded.length >= HASH_BYTES ? core.keccak256(encoded) : node
 }
 
@@ -264,7 +300,7 @@ async function canonicalAt(read: NodeReader, root: Uint8Array, q: Nibbles): Prom
       const k = bytesToHex(ref).slice(2)
       const encoded = await read(k)
       if (encoded === undefined) missing(k, root)
-      node = RLP.decode(encoded) as RlpItem
+      node = decodeRlpView(encoded) as RlpItem
     }
     if (!Array.isArray(node)) return { ref: NO_CHILD }
     if (node.length === BRANCH_ITEMS) {
@@ -316,7 +352,7 @@ export async function verifyRangeOnto(root: Uint8Array, origin: Uint8Array, rang
     if (Array.isArray(ref)) return ref
     const encoded = ref.length === HASH_BYTES ? byHash.get(bytesToHex(ref)) : undefined
     if (encoded === undefined) return badProof(`the proof lacks the node ${bytesToHex(ref)} on the path to the last key`)
-    const node = RLP.decode(encoded) as RlpItem
+    const node = decodeRlpView(encoded) as RlpItem
     if (!Array.isArray(node) || (node.length !== BRANCH_ITEMS && node.length !== 2)) return badProof('a proof node is not a trie node')
     return node
   }
@@ -354,7 +390,7 @@ export async function verifyRangeOnto(root: Uint8Array, origin: Uint8Array, rang
     if (cut === undefined && !Array.isArray(mine) && mine.length === HASH_BYTES) {
       const encoded = await built.read(bytesToHex(mine).slice(2))
       if (encoded === undefined) missing(bytesToHex(mine).slice(2), built.root)
-      mineNode = RLP.decode(encoded) as RlpItem
+      mineNode = decodeRlpView(encoded) as RlpItem
     }
     const minePath = Array.isArray(mineNode) && mineNode.length === 2 ? pathOf(mineNode[0] as Uint8Array).path : []
     if (minePath.length < path.length || comparePrefix(path, minePath) !== 0) badProof(`the leaves under ${nibbleText(prefix)} are not the trie's`)

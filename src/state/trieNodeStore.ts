@@ -7,7 +7,7 @@
  */
 import type { BatchDBOp, DB } from '@ethereumjs/util'
 import { hexToBytes } from '@ethereumjs/util'
-import { KeySpace, key } from '../chain/db/keys.js'
+import { KeySpace } from '../chain/db/keys.js'
 import type { BatchOp, Db } from '../chain/db/level.js'
 
 const PREFIX = KeySpace.trie // 's'
@@ -15,6 +15,17 @@ const PREFIX = KeySpace.trie // 's'
 const CACHE_GENERATION = 100_000
 
 type Value = string | Uint8Array
+
+/**
+ * The database key of a node key (hex, as the trie gives it): the key space byte, then its bytes.
+ * Buffer's native hex decoding, no 0x string and no second copy (every node read and write pays it).
+ */
+function dbKey(k: string): Uint8Array {
+  const b = Buffer.allocUnsafe(1 + (k.length >> 1))
+  b[0] = PREFIX
+  b.write(k, 1, 'hex')
+  return b
+}
 
 function toBytes(v: Value): Uint8Array {
   return typeof v === 'string' ? hexToBytes(`0x${v}`) : v
@@ -50,9 +61,37 @@ export class TrieNodeStore implements DB<string, Value> {
       this.remember(k, cached)
       return cached
     }
-    const value = await this.db.get(key(PREFIX, hexToBytes(`0x${k}`)))
+    const value = await this.db.get(dbKey(k))
     if (value !== undefined) this.remember(k, value)
     return value
+  }
+
+  /**
+   * Many nodes at once (snapshot sync's range reads: a round of the frontier): pending writes and
+   * the cache first, the rest in one LevelDB `getMany` (one trip through its thread pool instead of
+   * one per node). What is read from disk is not remembered: a range read walks a whole trie once
+   * and would push the blocks' working set out of the cache.
+   */
+  async getMany(keys: readonly string[]): Promise<(Uint8Array | undefined)[]> {
+    if (this.parent !== undefined && this.pending.size === 0) return this.parent.getMany(keys)
+    const out: (Uint8Array | undefined)[] = new Array<Uint8Array | undefined>(keys.length)
+    const fromDisk: number[] = []
+    for (let i = 0; i < keys.length; i++) {
+      const k = keys[i]!
+      const local = this.pending.get(k)
+      if (local !== undefined) out[i] = local ?? undefined
+      else if (this.parent !== undefined) fromDisk.push(i)
+      else {
+        const cached = this.young.get(k) ?? this.old.get(k)
+        if (cached !== undefined) out[i] = cached
+        else fromDisk.push(i)
+      }
+    }
+    if (fromDisk.length === 0) return out
+    const read =
+      this.parent !== undefined ? await this.parent.getMany(fromDisk.map((i) => keys[i]!)) : await this.db.getMany(fromDisk.map((i) => dbKey(keys[i]!)))
+    fromDisk.forEach((i, j) => (out[i] = read[j] ?? undefined))
+    return out
   }
 
   private remember(k: string, v: Uint8Array): void {
@@ -102,8 +141,8 @@ export class TrieNodeStore implements DB<string, Value> {
     const ops: BatchOp[] = []
     this.drained = this.pending.size === 0 ? undefined : new Map(this.pending)
     for (const [k, v] of this.pending) {
-      const dbKey = key(PREFIX, hexToBytes(`0x${k}`))
-      ops.push(v === null ? { type: 'del', key: dbKey } : { type: 'put', key: dbKey, value: v })
+      const at = dbKey(k)
+      ops.push(v === null ? { type: 'del', key: at } : { type: 'put', key: at, value: v })
     }
     this.pending.clear()
     return ops
@@ -151,5 +190,45 @@ export class TrieNodeStore implements DB<string, Value> {
   discard(): void {
     this.pending.clear()
     this.drained = undefined
+  }
+}
+
+/**
+ * Snapshot sync's store for the tries it rebuilds (`RangeTrieBuilder`): nodes are written to the
+ * database at each `flush()` and not cached for long. A rebuild writes every node of the state
+ * once and reads back only the right edge of what it built (the next range is added there), so
+ * the nodes of the last two flushes are kept in memory and anything older is read from disk;
+ * TrieNodeStore's cache would hold hundreds of thousands of nodes the rebuild never reads again
+ * (the garbage collector walks them all the same).
+ */
+export class TrieBuildStore {
+  private pending = new Map<string, Uint8Array>()
+  private recent = new Map<string, Uint8Array>()
+  private older = new Map<string, Uint8Array>()
+
+  constructor(private readonly db: Db) {}
+
+  async get(k: string): Promise<Uint8Array | undefined> {
+    return this.pending.get(k) ?? this.recent.get(k) ?? this.older.get(k) ?? (await this.db.get(dbKey(k)))
+  }
+
+  async put(k: string, v: Uint8Array): Promise<void> {
+    this.pending.set(k, v)
+  }
+
+  /** nodes put since the last flush */
+  get pendingCount(): number {
+    return this.pending.size
+  }
+
+  /** Writes the nodes put since the last flush in one batch. */
+  async flush(): Promise<void> {
+    if (this.pending.size === 0) return
+    const ops: BatchOp[] = []
+    for (const [k, v] of this.pending) ops.push({ type: 'put', key: dbKey(k), value: v })
+    await this.db.batch(ops as never)
+    this.older = this.recent
+    this.recent = this.pending
+    this.pending = new Map()
   }
 }

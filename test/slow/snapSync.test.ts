@@ -242,7 +242,8 @@ t.test('snapshot sync from a peer on a 1,500-block chain', async (t) => {
     t.equal(await metric(d.url, 'nfc_p2p_bans_total{reason="invalid-proof"}'), 1, 'the ban counted as "invalid-proof"')
     await waitShowing(t, d, () => /snapshot sync failed/.test(d.stderr()), 'the sync to give the snapshot up')
     t.equal(await headOf(d.url), 0, 'nothing of the corrupted snapshot was adopted')
-    await waitShowing(t, d, () => /removed the blocks of an unfinished snapshot sync/.test(d.stderr()), 'the unexecuted history to be removed')
+    // (the history downloads with the state: whatever of it was stored before the proof failed is
+    // removed before the node says the sync failed)
     t.equal(await rpc(d.url, 'eth_getBlockByNumber', ['0x1', false]), null, 'no unexecuted block left for the range sync to skip')
   })
 })

@@ -74,9 +74,15 @@ export interface Proc {
   log: () => string
 }
 
+/**
+ * Extra Node.js flags for every node process a bench starts, from NFC_BENCH_NODE_FLAGS (split at
+ * spaces), e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile them (NODE_OPTIONS refuses --cpu-prof).
+ */
+const NODE_FLAGS = (process.env.NFC_BENCH_NODE_FLAGS ?? '').split(' ').filter((f) => f !== '')
+
 /** Starts `nfc node …` (of this build, or the `nfc.js` at `cli`) and resolves once its JSON-RPC answers. */
 export async function startNodeProcess(args: string[], rpcPort: number, cli = CLI, startTimeoutMs = 30_000): Promise<Proc> {
-  const child = spawn(process.execPath, ['--max-semi-space-size=64', cli, 'node', '--rpc', `127.0.0.1:${rpcPort}`, ...args], {
+  const child = spawn(process.execPath, ['--max-semi-space-size=64', ...NODE_FLAGS, cli, 'node', '--rpc', `127.0.0.1:${rpcPort}`, ...args], {
     stdio: ['ignore', 'ignore', 'pipe'],
   })
   let log = ''

@@ -4,7 +4,8 @@ import { RLP } from '@ethereumjs/rlp'
 import type { TypedTransaction } from '@ethereumjs/tx'
 import { bytesToHex, concatBytes } from '@ethereumjs/util'
 import { ClassicLevel } from 'classic-level'
-import { makeBlock, type Block } from '../../../src/chain/block.js'
+import { encodeBlock, makeBlock, type Block } from '../../../src/chain/block.js'
+import { signConfirmation } from '../../../src/chain/confirmation.js'
 import { BlockStore, key, openDatabase, u64 } from '../../../src/chain/blockStore.js'
 import type { TxReceipt } from '../../../src/chain/receipt.js'
 import { devAddress, tempDir, same } from '../../helpers/inProcessNode.js'
@@ -88,6 +89,25 @@ t.test('commitBlock writes header, body, receipts, indexes, extra and head in ON
     for (const [i, tx] of txs.entries()) same(t, await s.getTxLocation(tx.hash()), { blockHash: block.hash, index: i })
     same(t, await s.getMeta('x'), Uint8Array.of(1))
   }
+})
+
+t.test('getEncodedBlock serves a block as stored: the bytes encodeBlock writes, nothing re-encoded', async (t) => {
+  const { store } = await openStore(t)
+  const key1 = new Uint8Array(32).fill(7)
+  const blocks = [
+    makeBlock(header(1n, bytes(32)), []),
+    makeBlock(header(2n, bytes(32)), [transfer(1, 2), transfer(2, 3, '1559'), transfer(3, null)], [signConfirmation(7n, bytes(32), 1n, key1)]),
+    // enough transactions that the block's list header takes more length bytes
+    makeBlock(
+      header(3n, bytes(32)),
+      Array.from({ length: 300 }, (_, i) => transfer(1 + (i % 5), 2 + (i % 7), i % 2 === 0 ? '1559' : 'legacy')),
+    ),
+  ]
+  for (const block of blocks) {
+    await store.commitBlock(block, receiptsFor(block.transactions), [])
+    same(t, await store.getEncodedBlock(block.hash), encodeBlock(block), `block ${block.header.number} (${block.transactions.length} txs)`)
+  }
+  t.equal(await store.getEncodedBlock(bytes(32)), undefined, 'an unknown block')
 })
 
 t.test('getters return undefined for what is not there', async (t) => {

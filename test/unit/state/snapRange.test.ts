@@ -278,3 +278,31 @@ t.test('verifyRangeOnto: tampered ranges are refused, and the builder goes back 
   await builder.add(r.keys, r.values)
   await t.rejects(verifyRangeOnto(b.root, ZERO_KEY, r, builder), { code: StateErrorCode.BadRangeProof }, 'another root, checked alone')
 })
+
+t.test('readRange with a many-reader (the server: one LevelDB getMany per round) reads the same ranges, in rounds', async (t) => {
+  const { store, root } = await makeTrie(7, 3_000)
+  let calls = 0
+  let nodes = 0
+  const readMany = async (keys: readonly string[]) => {
+    calls++
+    nodes += keys.length
+    return Promise.all(keys.map((k) => store.get(k)))
+  }
+  let origin: Uint8Array | undefined = ZERO_KEY
+  let ranges = 0
+  while (origin !== undefined) {
+    const one = await readRange(read(store), root, origin, 20_000)
+    const many = await readRange(read(store), root, origin, 20_000, readMany)
+    t.same(many, one, `range ${ranges}: the same leaves and proof`)
+    const last = many.keys[many.keys.length - 1]
+    origin = (await verifyRange(root, origin, many)) && last !== undefined ? nextKey(last) : undefined
+    ranges++
+  }
+  t.ok(ranges > 3, `${ranges} ranges`)
+  t.ok(calls * 20 < nodes, `${nodes} nodes read in ${calls} calls`)
+  const missing = new MapStore()
+  await t.rejects(
+    readRange(read(missing), root, ZERO_KEY, 1_000, async (keys) => keys.map(() => undefined)),
+    { code: StateErrorCode.MissingNode },
+  )
+})
