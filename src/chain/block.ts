@@ -35,11 +35,28 @@ export function makeBlock(header: BlockHeader, transactions: TypedTransaction[],
  * typed envelope for typed transactions), so a standard MPT proof of a transaction verifies.
  */
 export function transactionsRoot(txs: readonly TypedTransaction[]): Uint8Array {
-  return orderedTrieRoot(txs.map((tx) => tx.serialize()))
+  return orderedTrieRoot(txs.map(serializedTx))
+}
+
+const serialized = new WeakMap<TypedTransaction, Uint8Array>()
+
+/**
+ * `tx.serialize()`, once per frozen transaction object (a block's transactions are serialized for
+ * its transactionsRoot, then again for its body on disk and on the wire; ethereumjs re-encodes
+ * each time). A transaction that is not frozen could change: it is encoded every time.
+ */
+export function serializedTx(tx: TypedTransaction): Uint8Array {
+  if (!Object.isFrozen(tx)) return tx.serialize()
+  let bytes = serialized.get(tx)
+  if (bytes === undefined) {
+    bytes = tx.serialize()
+    serialized.set(tx, bytes)
+  }
+  return bytes
 }
 
 function bodyFields(txs: TypedTransaction[], confirmations: readonly Confirmation[]): unknown[] {
-  return [txs.map((tx) => tx.serialize()), confirmations.map(confirmationFields), []]
+  return [txs.map(serializedTx), confirmations.map(confirmationFields), []]
 }
 
 export function encodeBody(txs: TypedTransaction[], confirmations: readonly Confirmation[] = []): Uint8Array {

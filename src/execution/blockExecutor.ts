@@ -14,7 +14,10 @@ import { bloomOfLogs, bloomOr } from '../chain/bloom.js'
 import type { Log, TxReceipt } from '../chain/receipt.js'
 import { NfcError } from '../util/errors.js'
 import { ExecErrorCode } from './errors.js'
+import { cacheSenderAddresses } from './senderAddress.js'
 import { setBlockTimeMs } from './system/hooks.js'
+
+cacheSenderAddresses()
 
 export interface BlockContext {
   number: bigint

@@ -16,8 +16,10 @@
  *   (gasLeft, gasRefund, stateGasSpilled) and an empty environment to copy, once the run is over.
  *
  * Only EVMs registered with `callInterpreter` (and, for the analysis, code registered with
- * `immutableCode`) take these paths; every other interpreter — block execution, tracing, access
- * lists — runs ethereumjs' own code, unchanged.
+ * `immutableCode`) take these paths: the pooled call VMs and, since the execSpeed pass, the chain's
+ * block-execution VM (node/chainOpen.ts makeVm, whose live state registers the code it hands out).
+ * Every other interpreter — tracing, access lists, the `pending` block — runs ethereumjs' own
+ * code, unchanged.
  */
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'

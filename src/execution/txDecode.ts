@@ -23,6 +23,10 @@ import { type Address, SECP256K1_ORDER, SECP256K1_ORDER_DIV_2, bytesToBigInt } f
 import { txCommon } from '../chain/txCommon.js'
 import { NfcError } from '../util/errors.js'
 import { TxErrorCode } from './errors.js'
+import { cacheSenderAddresses } from './senderAddress.js'
+
+// every decoded transaction is frozen: its sender address is hashed once (senderAddress.ts)
+cacheSenderAddresses()
 
 export interface DecodeOptions {
   common: Common

@@ -19,6 +19,7 @@ import { flowConfigOf } from '../consensus/povf/params.js'
 import { namesConfigFromParams } from '../consensus/names/rules.js'
 import { dealsConfigFromParams } from '../consensus/deals/rules.js'
 import { prepareSystemAccounts } from '../execution/system/index.js'
+import { callInterpreter, immutableCode } from '../execution/callInterpreter.js'
 import { createNodeVm } from '../execution/vmFactory.js'
 import { WorldState } from '../state/worldState.js'
 import { core } from '../core/index.js'
@@ -272,5 +273,17 @@ export async function makeVm(common: Common, state: WorldState, store: BlockStor
       return blockchain
     },
   }
-  return createNodeVm({ common, stateManager: state.live, blockchain, dpos })
+  const vm = await createNodeVm({ common, stateManager: state.live, blockchain, dpos })
+  // Block execution takes the interpreter paths of the call VMs (execution/callInterpreter.ts):
+  // no per-message copy of the run state, and one jump analysis per contract code. The live state's
+  // code cache hands out one array per code, which nothing writes to (CODECOPY and EXTCODECOPY copy).
+  await callInterpreter(vm.evm)
+  const live = state.live
+  const getCode = live.getCode.bind(live)
+  live.getCode = async (address) => {
+    const code = await getCode(address)
+    if (code.length > 0) immutableCode(code)
+    return code
+  }
+  return vm
 }

@@ -6,14 +6,45 @@
  * caches at the end of a block, outside any checkpoint; a checkpoint taken with updates pending
  * would make a later revert unsound, so it is refused loudly rather than silently mishandled.
  */
-import { MerklePatriciaTrie, type MPTOpts } from '@ethereumjs/mpt'
+import { MerklePatriciaTrie, type MPTNode, type MPTOpts } from '@ethereumjs/mpt'
 import { MerkleStateManager, type MerkleStateManagerOpts } from '@ethereumjs/statemanager'
-import { Address, bytesToHex, hexToBytes } from '@ethereumjs/util'
+import { Account, Address, bytesToHex, hexToBytes } from '@ethereumjs/util'
 import { MptBatch, type NodeStore } from './mptBatch.js'
+
+/**
+ * Decoded trie nodes by hash (hex), shared by the live account trie and the storage tries copied
+ * from it. ethereumjs decodes a node from its bytes at every lookup: each account read of a block
+ * walks from the root, so the top branch nodes were decoded again for every account touched
+ * (~5% of a block of transfers). Content-addressed, so a hit is the node those bytes decode to;
+ * bounded (oldest first out) like the trie's own cache of node bytes. Nodes handed out from here are
+ * only read: ethereumjs' `put`/`del` mutate the nodes of the path they look up, so lookups made while
+ * a write runs (DeferredTrie writes through under a checkpoint) bypass it, as does `checkRoot`,
+ * which must see the database.
+ */
+class DecodedNodes {
+  private readonly map = new Map<string, MPTNode>()
+
+  constructor(private readonly max: number) {}
+
+  get(key: string): MPTNode | undefined {
+    return this.map.get(key)
+  }
+
+  set(key: string, node: MPTNode): void {
+    this.map.set(key, node)
+    if (this.map.size > this.max) this.map.delete(this.map.keys().next().value as string)
+  }
+}
+
+/** decoded nodes kept for the live tries (a branch node decoded is ~1–2 KB) */
+const DECODED_NODES = 30_000
 
 export class DeferredTrie extends MerklePatriciaTrie {
   private readonly pending = new Map<string, [Uint8Array, Uint8Array | null]>()
   private readonly updater: MptBatch
+  private decoded = new DecodedNodes(DECODED_NODES)
+  /** writes through ethereumjs (under a checkpoint) or a root check running: no decoded-node cache */
+  private bypass = 0
 
   constructor(
     opts: MPTOpts,
@@ -30,7 +61,38 @@ export class DeferredTrie extends MerklePatriciaTrie {
   override shallowCopy(includeCheckpoints = true, opts?: MPTOpts): DeferredTrie {
     const copy = new DeferredTrie({ ...this._opts, db: this._db.db.shallowCopy(), root: this.root(), cacheSize: 0, ...(opts ?? {}) }, this.store, this.keccak)
     if (includeCheckpoints && this.hasCheckpoints()) copy._db.setCheckpoints(this._db.checkpoints)
+    copy.decoded = this.decoded
     return copy
+  }
+
+  override async lookupNode(node: Uint8Array | Uint8Array[]): Promise<MPTNode> {
+    // embedded (raw) nodes are decoded in place; by hash: the cache unless a write is running
+    if (Array.isArray(node) || this.bypass > 0) return super.lookupNode(node)
+    const key = bytesToHex(node)
+    const hit = this.decoded.get(key)
+    if (hit !== undefined) return hit
+    const found = await super.lookupNode(node)
+    if (this.bypass === 0) this.decoded.set(key, found)
+    return found
+  }
+
+  override async checkRoot(root: Uint8Array): Promise<boolean> {
+    this.bypass++
+    try {
+      return await super.checkRoot(root)
+    } finally {
+      this.bypass--
+    }
+  }
+
+  /** ethereumjs' own write (it mutates the nodes of the path it looks up): fresh nodes only */
+  private async writeThrough(fn: () => Promise<void>): Promise<void> {
+    this.bypass++
+    try {
+      await fn()
+    } finally {
+      this.bypass--
+    }
   }
 
   /** Setting a root (a cleared storage, a reset) abandons the updates recorded against the old one. */
@@ -41,13 +103,13 @@ export class DeferredTrie extends MerklePatriciaTrie {
   }
 
   override async put(key: Uint8Array, value: Uint8Array | null, skipKeyTransform = false): Promise<void> {
-    if (this.hasCheckpoints()) return super.put(key, value, skipKeyTransform)
+    if (this.hasCheckpoints()) return this.writeThrough(() => super.put(key, value, skipKeyTransform))
     const k = skipKeyTransform ? key : this.appliedKey(key)
     this.pending.set(bytesToHex(k), [k, value === null || value.length === 0 ? null : value])
   }
 
   override async del(key: Uint8Array, skipKeyTransform = false): Promise<void> {
-    if (this.hasCheckpoints()) return super.del(key, skipKeyTransform)
+    if (this.hasCheckpoints()) return this.writeThrough(() => super.del(key, skipKeyTransform))
     const k = skipKeyTransform ? key : this.appliedKey(key)
     this.pending.set(bytesToHex(k), [k, null])
   }
@@ -86,10 +148,38 @@ export class DeferredTrie extends MerklePatriciaTrie {
  */
 export class LiveStateManager extends MerkleStateManager {
   private readonly deferred: DeferredTrie
+  /**
+   * The account each RLP in the account cache encodes, by that array. ethereumjs' account cache
+   * keeps accounts RLP-encoded and decodes one at every `getAccount` (several per transaction:
+   * runTx, the EVM, the journal's cleanup, the fee settlement): ~4% of a block. The cache's arrays
+   * are never written to, and an entry's account is copied out (callers mutate what they get), so
+   * a hit returns what decoding that RLP would.
+   */
+  private readonly decodedAccounts = new WeakMap<Uint8Array, Account>()
 
   constructor(opts: MerkleStateManagerOpts & { trie: DeferredTrie }) {
     super(opts)
     this.deferred = opts.trie
+    const cache = this._caches?.account
+    if (cache !== undefined) {
+      const put = cache.put.bind(cache)
+      cache.put = (address: Address, account: Account | undefined, couldBePartialAccount = false): void => {
+        put(address, account, couldBePartialAccount)
+        if (account === undefined || couldBePartialAccount) return
+        const rlp = cache.get(address)?.accountRLP
+        if (rlp !== undefined) this.decodedAccounts.set(rlp, copyAccount(account))
+      }
+    }
+  }
+
+  override async getAccount(address: Address): Promise<Account | undefined> {
+    const elem = this._caches?.account?.get(address)
+    if (elem !== undefined) {
+      if (elem.accountRLP === undefined) return undefined
+      const known = this.decodedAccounts.get(elem.accountRLP)
+      if (known !== undefined) return copyAccount(known)
+    }
+    return super.getAccount(address)
   }
 
   /**
@@ -128,4 +218,9 @@ export class LiveStateManager extends MerkleStateManager {
     this.deferred.discardPending()
     return super.setStateRoot(stateRoot, clearCache)
   }
+}
+
+/** The fields an account's RLP holds (what `createAccountFromRLP` would give), in a new object. */
+function copyAccount(a: Account): Account {
+  return new Account(a.nonce, a.balance, a.storageRoot, a.codeHash)
 }

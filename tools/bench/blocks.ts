@@ -102,7 +102,7 @@ export function deriveAccounts(seed: string, n: number): Account[] {
 }
 
 /** Plain addresses nobody holds a key for (recipients). */
-function deriveAddresses(seed: string, n: number): Uint8Array[] {
+export function deriveAddresses(seed: string, n: number): Uint8Array[] {
   const s = new TextEncoder().encode(seed)
   return Array.from({ length: n }, (_, i) => {
     const buf = new Uint8Array(s.length + 4)
@@ -112,7 +112,7 @@ function deriveAddresses(seed: string, n: number): Uint8Array[] {
   })
 }
 
-interface Token {
+export interface Token {
   runtime: Uint8Array
   /** storage slot of `balanceOf` (from solc's storageLayout) */
   balancesSlot: bigint
@@ -120,7 +120,7 @@ interface Token {
   transferSelector: Uint8Array
 }
 
-function compileToken(): Token {
+export function compileToken(): Token {
   const solc = createRequire(import.meta.url)('solc') as { compile(input: string): string; version(): string }
   const input = {
     language: 'Solidity',
@@ -166,10 +166,15 @@ function mappingKey(holder: Uint8Array, slot: bigint): Uint8Array {
   return core.keccak256(buf)
 }
 
-const TOKEN_ADDRESS = hexToBytes('0x00000000000000000000000000000000000be4c4')
+export const TOKEN_ADDRESS = hexToBytes('0x00000000000000000000000000000000000be4c4')
 
 /** genesis/dev.json plus the senders (funded from the foundation) and the token. */
 function benchGenesis(senders: Account[], token: Token): Genesis {
+  return parseGenesis(benchGenesisJson(senders, token))
+}
+
+/** The file form of benchGenesis (for a bench that parses it with another build of the node). */
+export function benchGenesisJson(senders: Account[], token: Token): Record<string, unknown> {
   const path = new URL('../../../genesis/dev.json', import.meta.url)
   const json = JSON.parse(readFileSync(path, 'utf8')) as {
     params: Record<string, unknown>
@@ -188,10 +193,10 @@ function benchGenesis(senders: Account[], token: Token): Genesis {
   }
   storage[bytesToHex(word(token.totalSupplySlot))] = `0x${(TOKEN_FUNDS * BigInt(senders.length)).toString(16)}`
   json.alloc[bytesToHex(TOKEN_ADDRESS)] = { balance: '0', code: bytesToHex(token.runtime), storage, label: 'bench token' }
-  return parseGenesis(json)
+  return json
 }
 
-interface Plan {
+export interface Plan {
   raw: Uint8Array[]
   /** txs sent per sender index, and received per recipient index */
   sent: number[]
@@ -203,7 +208,15 @@ interface Plan {
  * block of ≤ S txs has distinct senders and recipients, and the first blocks create the
  * recipients (new accounts / new token slots) while later blocks update them.
  */
-function signTransfers(common: Common, senders: Account[], recipients: Uint8Array[], n: number, kind: 'value' | 'erc20', token: Token, label: string): Plan {
+export function signTransfers(
+  common: Common,
+  senders: Account[],
+  recipients: Uint8Array[],
+  n: number,
+  kind: 'value' | 'erc20',
+  token: Token,
+  label: string,
+): Plan {
   const S = senders.length
   const nonces = new Array<number>(S).fill(0)
   const sent = new Array<number>(S).fill(0)

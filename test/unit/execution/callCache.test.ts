@@ -136,7 +136,7 @@ t.test("pooled runs analyse a contract's code once, fresh runs every time", asyn
   t.equal(bytesToHex(await call(reused, get)), word(0x2an))
   t.equal(jumpAnalysesComputed(), afterFirst, 'later pooled runs reused the analysis')
   t.equal(bytesToHex(await call(fresh, get)), word(0x2an))
-  t.equal(jumpAnalysesComputed(), afterFirst, 'a fresh VM (as block execution) takes ethereumjs own path')
+  t.equal(jumpAnalysesComputed(), afterFirst, 'a fresh VM (as tracing) takes ethereumjs own path')
 })
 
 t.test('pooled runs return the slim run state, fresh runs ethereumjs own', async (t) => {
@@ -148,7 +148,7 @@ t.test('pooled runs return the slim run state, fresh runs ethereumjs own', async
   t.same(seen.toArray(), [0x2an, 7n, 100n, true, true, 0x2an, 3n, 5n], 'the messages saw what they should (the store, the reverts, the child, the value back)')
   const afterPooled = slimInterpreterRuns()
   t.same(bytesToHex(await call(fresh, { data: nestedInit, value: 5n })), bytesToHex(got), 'a fresh VM answers the same')
-  t.equal(slimInterpreterRuns(), afterPooled, 'a fresh VM (as block execution) takes ethereumjs own path')
+  t.equal(slimInterpreterRuns(), afterPooled, 'a fresh VM (as tracing) takes ethereumjs own path')
 })
 
 t.test('a pooled view hands out a fresh account on every read (reads are decoded once, never shared)', async (t) => {

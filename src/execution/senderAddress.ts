@@ -1,0 +1,52 @@
+/**
+ * A transaction's sender address, hashed once per transaction object.
+ *
+ * ethereumjs caches a frozen transaction's recovered public key (`tx.cache.senderPubKey`, which the
+ * recovery workers fill) but hashes it again, with @noble/hashes' keccak in JS, on every
+ * `getSenderAddress()`; `runTx` asks several times per transaction, the pool and the executor
+ * more: ~3% of a block of value transfers. For frozen transactions (every decoded or signed one:
+ * their fields and signature cannot change) the address is kept in a WeakMap beside the object,
+ * hashed with the WASM core. The result is the same address; a transaction that is not frozen
+ * takes ethereumjs' own path every time.
+ *
+ * The tx classes are patched once (their prototype's `getSenderAddress`), by `cacheSenderAddresses`.
+ */
+import { AccessList2930Tx, Blob4844Tx, EOACode7702Tx, FeeMarket1559Tx, LegacyTx } from '@ethereumjs/tx'
+import { Address } from '@ethereumjs/util'
+import { core } from '../core/index.js'
+
+const addresses = new WeakMap<object, Address>()
+let installed = false
+/** addresses hashed through the cache (tests: a transaction is hashed once) */
+let hashed = 0
+
+interface WithSender {
+  getSenderPublicKey(): Uint8Array
+  getSenderAddress(): Address
+}
+
+/** Patches the transaction classes once (idempotent). */
+export function cacheSenderAddresses(): void {
+  if (installed) return
+  installed = true
+  for (const cls of [LegacyTx, AccessList2930Tx, FeeMarket1559Tx, Blob4844Tx, EOACode7702Tx] as unknown as { prototype: WithSender }[]) {
+    const own = cls.prototype.getSenderAddress
+    if (typeof own !== 'function') continue
+    cls.prototype.getSenderAddress = function (this: WithSender): Address {
+      if (!Object.isFrozen(this)) return own.call(this)
+      let a = addresses.get(this)
+      if (a === undefined) {
+        // getSenderPublicKey throws for a bad signature, as ethereumjs' getSenderAddress does
+        a = new Address(core.keccak256(this.getSenderPublicKey()).slice(12))
+        addresses.set(this, a)
+        hashed++
+      }
+      return a
+    }
+  }
+}
+
+/** How many sender addresses were hashed through the cache. */
+export function senderAddressesHashed(): number {
+  return hashed
+}

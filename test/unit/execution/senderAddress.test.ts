@@ -1,0 +1,72 @@
+import t from 'tap'
+import { createFeeMarket1559Tx, createTxFromRLP } from '@ethereumjs/tx'
+import { bytesToHex } from '@ethereumjs/util'
+import { serializedTx } from '../../../src/chain/block.js'
+import { cacheSenderAddresses, senderAddressesHashed } from '../../../src/execution/senderAddress.js'
+import { decodeRawTransaction } from '../../../src/execution/txDecode.js'
+import { GWEI, TO, accessListTx, addressOf, common, feeMarketTx, key, legacyTx } from '../txpool/fixtures/txs.js'
+
+cacheSenderAddresses()
+const opts = { common, maxTxSize: 128 * 1024 }
+
+t.test('the cached sender is the signer, hashed once per decoded transaction, for every type', async (t) => {
+  for (const [i, make] of [legacyTx, accessListTx].entries()) {
+    const k = key(10 + i)
+    const tx = decodeRawTransaction(make(k, 0n, GWEI).serialize(), opts)
+    const before = senderAddressesHashed()
+    const a = tx.getSenderAddress()
+    t.equal(a.toString(), addressOf(k).toString(), `type ${tx.type}: the signer`)
+    t.equal(tx.getSenderAddress(), a, 'the same address object the second time')
+    t.equal(senderAddressesHashed() - before, 1, 'hashed once')
+  }
+  const k = key(12)
+  const tx = decodeRawTransaction(feeMarketTx(k, 3n, 2n * GWEI, GWEI).serialize(), opts)
+  t.equal(tx.getSenderAddress().toString(), addressOf(k).toString())
+})
+
+t.test('each transaction object has its own sender (no mix-up between objects)', async (t) => {
+  const a = decodeRawTransaction(feeMarketTx(key(20), 0n, 2n * GWEI, GWEI).serialize(), opts)
+  const b = decodeRawTransaction(feeMarketTx(key(21), 0n, 2n * GWEI, GWEI).serialize(), opts)
+  t.equal(a.getSenderAddress().toString(), addressOf(key(20)).toString())
+  t.equal(b.getSenderAddress().toString(), addressOf(key(21)).toString())
+})
+
+t.test('a transaction that is not frozen takes ethereumjs own path every time', async (t) => {
+  const k = key(30)
+  const tx = createFeeMarket1559Tx(
+    { chainId: common.chainId(), nonce: 0n, maxFeePerGas: GWEI, maxPriorityFeePerGas: 0n, gasLimit: 21_000n, to: TO },
+    { common, freeze: false },
+  ).sign(k)
+  t.notOk(Object.isFrozen(tx))
+  const before = senderAddressesHashed()
+  t.equal(tx.getSenderAddress().toString(), addressOf(k).toString())
+  t.not(tx.getSenderAddress(), tx.getSenderAddress(), 'a new address each call: not cached')
+  t.equal(senderAddressesHashed(), before)
+})
+
+t.test('a bad signature still throws, and is not cached as an address', async (t) => {
+  const raw = feeMarketTx(key(40), 0n, 2n * GWEI, GWEI).serialize()
+  const tx = createTxFromRLP(raw, { common })
+  // a copy with r = s = 1 recovers nothing valid or another key: either way never the signer's cached address
+  const bad = createFeeMarket1559Tx({ ...tx.toJSON(), r: 1n, s: 1n, yParity: 0n } as never, { common })
+  let threw = false
+  let got: string | undefined
+  try {
+    got = bad.getSenderAddress().toString()
+  } catch {
+    threw = true
+  }
+  t.ok(threw || got !== addressOf(key(40)).toString(), 'no signer address for a forged signature')
+  t.equal(tx.getSenderAddress().toString(), addressOf(key(40)).toString(), 'the genuine one still resolves')
+})
+
+t.test('serializedTx: the canonical bytes, encoded once per frozen transaction', async (t) => {
+  const raw = feeMarketTx(key(50), 0n, 2n * GWEI, GWEI).serialize()
+  const tx = decodeRawTransaction(raw, opts)
+  const first = serializedTx(tx)
+  t.equal(bytesToHex(first), bytesToHex(raw), 'the same bytes as the signed raw transaction')
+  t.equal(serializedTx(tx), first, 'the same array the second time')
+  const loose = createFeeMarket1559Tx({ chainId: common.chainId(), nonce: 1n, maxFeePerGas: GWEI, gasLimit: 21_000n, to: TO }, { common, freeze: false })
+  t.not(serializedTx(loose), serializedTx(loose), 'not frozen: encoded every time')
+  t.equal(bytesToHex(serializedTx(loose)), bytesToHex(loose.serialize()))
+})
