@@ -16,19 +16,11 @@
 import { execFile } from 'node:child_process'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import type { Figures as ChildFigures } from './execChild.js'
 import { progress, row } from './report.js'
 
-interface Figures {
-  transfers: number
-  calls: number
-  buildTransfer: number[]
-  buildCall: number[]
-  importTransfer: number[]
-  importCall: number[]
-  bareTransfer: number[]
-  bareCall: number[]
-  roots: string[]
-}
+/** a child's figures (execChild.ts) with the block sizes it used */
+type Figures = ChildFigures & { transfers: number; calls: number }
 
 const here = dirname(fileURLToPath(import.meta.url))
 /** this build's dist directory (this file is dist/tools/bench/exec.js) */

@@ -122,7 +122,8 @@ async function openChain(): Promise<Chain> {
   }
 }
 
-interface Figures {
+/** what a child measures (the parent, exec.ts, reads it from the last stdout line, with the block sizes) */
+export interface Figures {
   buildTransfer: number[]
   buildCall: number[]
   importTransfer: number[]
