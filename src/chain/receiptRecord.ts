@@ -12,7 +12,6 @@
 import { RLP } from '@ethereumjs/rlp'
 import { bigIntToUnpaddedBytes, bytesToBigInt } from '@ethereumjs/util'
 import type { TypedTransaction } from '@ethereumjs/tx'
-import { core } from '../core/index.js'
 import type { Block } from './block.js'
 import { NfcError } from '../util/errors.js'
 import { ChainErrorCode } from './errors.js'
@@ -108,20 +107,14 @@ export function receiptRecordsOf(block: Block, receipts: readonly TxReceipt[]): 
   })
 }
 
-const senders = new WeakMap<TypedTransaction, Uint8Array>()
-
 /**
- * The sender's address, computed once per transaction object: ethereumjs caches the recovered
- * public key but hashes it again (in JS) on every getSenderAddress, and a commit needs the
- * sender of each of 4,000 transactions twice (these records and the address index).
+ * The sender's address. A commit needs the sender of each of 4,000 transactions twice (these
+ * records and the address index): ethereumjs hashes the cached public key again on every
+ * getSenderAddress, but the node patches it to hash once per transaction object
+ * (execution/senderAddress.ts, installed by the executor and the decoder), so this asks it.
  */
 export function senderOf(tx: TypedTransaction): Uint8Array {
-  let from = senders.get(tx)
-  if (from === undefined) {
-    from = core.keccak256(tx.getSenderPublicKey()).subarray(12)
-    senders.set(tx, from)
-  }
-  return from
+  return tx.getSenderAddress().bytes
 }
 
 function recordOf(block: Block, receipt: TxReceipt, index: number, firstLogIndex: number): ReceiptRecord {
