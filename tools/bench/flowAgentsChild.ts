@@ -5,10 +5,12 @@
  *
  *   node flowAgentsChild.js provider             → sends { port } once listening
  *   node flowAgentsChild.js consumer PORT        → the consumer of the provider on PORT; sends { port }
+ *   node flowAgentsChild.js hop PORT             → a bare relay hop to PORT (`pipe`, nothing else); sends { port }
  *
  * Over IPC it answers 'cpu' with { cpu: µs of user + system time so far } and 'stop' by stopping
  * the agent and exiting.
  */
+import { connect, createServer, type AddressInfo } from 'node:net'
 import { pathToFileURL } from 'node:url'
 import type { SignedReceipt } from '../../src/flow/receipt.js'
 import { ConsumerAgent } from '../../src/flowAgent/consumer.js'
@@ -45,9 +47,27 @@ export async function startConsumer(providerPort: number): Promise<RunningAgent>
   return { port: await consumer.start(), stop: () => consumer.stop() }
 }
 
-async function main(role: string, providerPort: string | undefined): Promise<void> {
-  if (process.send === undefined || (role !== 'provider' && role !== 'consumer')) throw new Error('usage (with an IPC channel): provider | consumer PORT')
-  const agent = role === 'provider' ? await startProvider() : await startConsumer(Number(providerPort))
+/**
+ * One hop of a bare relay (no framing, no counting): each connection is piped both ways to 127.0.0.1:`to`.
+ * Two such processes in a row: what relaying alone costs where the agents run (the bench's reference).
+ */
+export function startHop(to: number): Promise<RunningAgent> {
+  const server = createServer((a) => {
+    const b = connect({ host: '127.0.0.1', port: to })
+    a.on('error', () => b.destroy())
+    b.on('error', () => a.destroy())
+    a.pipe(b)
+    b.pipe(a)
+  })
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () => resolve({ port: (server.address() as AddressInfo).port, stop: () => (server.close(), Promise.resolve()) })),
+  )
+}
+
+async function main(role: string, port: string | undefined): Promise<void> {
+  if (process.send === undefined || (role !== 'provider' && role !== 'consumer' && role !== 'hop'))
+    throw new Error('usage (with an IPC channel): provider | consumer PORT | hop PORT')
+  const agent = role === 'provider' ? await startProvider() : role === 'consumer' ? await startConsumer(Number(port)) : await startHop(Number(port))
   process.on('message', (m) => {
     if (m === 'cpu') {
       const c = process.cpuUsage()
