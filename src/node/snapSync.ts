@@ -464,9 +464,16 @@ export class SnapSync {
   private async downloadState(peer: PeerInfo, pivot: Head): Promise<void> {
     const root = pivot.header.stateRoot
     if (this.stateStarted === 0) this.stateStarted = this.now()
-    while (this.accountOrigin !== undefined) {
-      const origin = this.accountOrigin
-      const answer = await this.o.network.requestAccountRange(peer.id, { root, origin, maxBytes: SNAP_MAX_ANSWER_BYTES })
+    const ask = (origin: Uint8Array) => this.o.network.requestAccountRange(peer.id, { root, origin, maxBytes: SNAP_MAX_ANSWER_BYTES })
+    let asked = this.accountOrigin === undefined ? undefined : { origin: this.accountOrigin, answer: ask(this.accountOrigin) }
+    while (asked !== undefined) {
+      const origin = asked.origin
+      const answer = await asked.answer
+      // the next range is asked for before this one is checked and built: the peer reads it while
+      // this node works (its origin is a guess until the check; a wrong guess is dropped unread)
+      const guess = answer.available && answer.keys.length > 0 ? nextKey(answer.keys[answer.keys.length - 1]!) : undefined
+      const ahead = guess === undefined ? undefined : { origin: guess, answer: ask(guess) }
+      ahead?.answer.catch(() => {})
       const more = await this.verified(peer, root, origin, answer, 'account', this.accountTrie)
       for (let i = 0; i < answer.keys.length; i++) {
         const account = decodeRlpView(answer.values[i]!) as Uint8Array[]
@@ -484,8 +491,10 @@ export class SnapSync {
       const last = answer.keys[answer.keys.length - 1]
       this.accountOrigin = more && last !== undefined ? nextKey(last) : undefined
       this.report(this.accountOrigin)
+      asked = this.accountOrigin === undefined ? undefined : ahead
     }
     while (this.codesWanted.size > 0) await this.downloadCodes(peer)
+    await this.nodes.settle()
     if (!equalBytes(this.accountTrie.root, root)) {
       throw new NfcError(NodeErrorCode.SnapSyncFailed, `the rebuilt state root ${bytesToHex(this.accountTrie.root)} is not the pivot's ${bytesToHex(root)}`)
     }

@@ -182,10 +182,14 @@ export class MptBatch {
     }
     if (top === null) return this.emptyRoot
     if (top.kind === 'hash') return top.hash
-    const encoded = encodeRlp(await this.commit(top))
+    // encoding and hashing need no reads (an unchanged child is referenced by the hash it was read
+    // under): done synchronously, the nodes to store collected, then written in one pass
+    const written: [string, Uint8Array][] = []
+    const encoded = encodeRlp(this.commit(top, written))
     // the root is stored under its hash even when its encoding is short
     const hash = this.keccak(encoded)
-    await this.store.put(hexNoPrefix(hash), encoded)
+    written.push([hexNoPrefix(hash), encoded])
+    for (const [k, v] of written) await this.store.put(k, v)
     return hash
   }
 
@@ -251,25 +255,25 @@ export class MptBatch {
     return { kind: 'ext', path: prefix, child: node }
   }
 
-  /** Encodes a changed node (its changed children first) and stores it if it is referenced by hash. */
-  private async commit(node: Node): Promise<RlpItem> {
+  /** Encodes a changed node (its changed children first); the nodes referenced by hash go to `written`. */
+  private commit(node: Node, written: [string, Uint8Array][]): RlpItem {
     if (node.kind === 'leaf') return [hexPrefix(node.path, true), node.value]
-    if (node.kind === 'ext') return [hexPrefix(node.path, false), await this.reference(node.child)]
+    if (node.kind === 'ext') return [hexPrefix(node.path, false), this.reference(node.child, written)]
     const items: RlpItem[] = []
-    for (const c of node.children) items.push(await this.reference(c))
+    for (const c of node.children) items.push(this.reference(c, written))
     items.push(node.value ?? EMPTY)
     return items
   }
 
-  private async reference(ref: Ref): Promise<RlpItem> {
+  private reference(ref: Ref, written: [string, Uint8Array][]): RlpItem {
     if (ref === null) return EMPTY
     if (ref.kind === 'hash') return ref.hash
     if (ref.hash !== undefined) return ref.hash // resolved but unchanged: already stored
-    const item = await this.commit(ref)
+    const item = this.commit(ref, written)
     const encoded = encodeRlp(item)
     if (encoded.length < 32) return item
     const hash = this.keccak(encoded)
-    await this.store.put(hexNoPrefix(hash), encoded)
+    written.push([hexNoPrefix(hash), encoded])
     return hash
   }
 }

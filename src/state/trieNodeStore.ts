@@ -221,14 +221,30 @@ export class TrieBuildStore {
     return this.pending.size
   }
 
-  /** Writes the nodes put since the last flush in one batch. */
+  /** the batch of the last flush while LevelDB writes it */
+  private writing: Promise<void> = Promise.resolve()
+
+  /**
+   * Starts writing the nodes put since the last flush in one batch, after the previous flush's batch
+   * is written (waited for here): the rebuild goes on while LevelDB writes, and the nodes of a batch
+   * in flight are still read from memory (`recent`). `settle()` waits for the last one.
+   */
   async flush(): Promise<void> {
     if (this.pending.size === 0) return
+    await this.writing
     const ops: BatchOp[] = []
     for (const [k, v] of this.pending) ops.push({ type: 'put', key: dbKey(k), value: v })
-    await this.db.batch(ops as never)
     this.older = this.recent
     this.recent = this.pending
     this.pending = new Map()
+    const written = this.db.batch(ops as never)
+    // a failed write fails the next flush or settle (the rebuild stops there)
+    this.writing = written
+    written.catch(() => {})
+  }
+
+  /** resolves once every flushed node is on disk (throws what a write threw) */
+  async settle(): Promise<void> {
+    await this.writing
   }
 }

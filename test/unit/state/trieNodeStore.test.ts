@@ -57,9 +57,47 @@ t.test('TrieBuildStore: each flush is one batch on disk; nodes read back from me
     t.equal(store.pendingCount, 0)
   }
   await store.flush()
+  await store.settle()
   t.equal(batches, 4, 'one batch per flush, none for an empty one')
   for (let i = 0; i < 40; i++) t.same(await store.get(k(i)), Uint8Array.of(Math.floor(i / 10), i % 10), `node ${i}`)
   t.equal(await store.get(k(99)), undefined)
   // what the rebuild wrote is the state any TrieNodeStore reads
   t.same(await new TrieNodeStore(db).getMany([k(0), k(39)]), [Uint8Array.of(0, 0), Uint8Array.of(3, 9)])
+})
+
+t.test('TrieBuildStore: a flush returns while LevelDB writes; its nodes are read meanwhile; a failed write fails the next flush', async (t) => {
+  const dir = mkdtempSync(join(os.tmpdir(), 'nfc-trienodes-'))
+  const db = await openDatabase(dir)
+  t.teardown(async () => {
+    await db.close()
+    rmSync(dir, { recursive: true, force: true })
+  })
+  const store = new TrieBuildStore(db)
+  const k = (i: number) => i.toString(16).padStart(64, '0')
+  const batch = db.batch.bind(db)
+  let release: () => void = () => {}
+  const held = new Promise<void>((r) => (release = r))
+  let fail = false
+  db.batch = (async (ops: never) => {
+    await held
+    if (fail) throw new Error('disk full')
+    return batch(ops)
+  }) as typeof db.batch
+  await store.put(k(1), Uint8Array.of(1))
+  await store.flush()
+  t.same(await store.get(k(1)), Uint8Array.of(1), 'a node whose batch is in flight is read from memory')
+  t.same(await new TrieNodeStore(db).getMany([k(1)]), [undefined], 'not on disk yet')
+  await store.put(k(2), Uint8Array.of(2))
+  let second = false
+  const flushing = store.flush().then(() => (second = true))
+  await new Promise((r) => setTimeout(r, 20))
+  t.notOk(second, 'the next flush waits for the batch in flight')
+  release()
+  await flushing
+  await store.settle()
+  t.same(await new TrieNodeStore(db).getMany([k(1), k(2)]), [Uint8Array.of(1), Uint8Array.of(2)], 'both on disk once settled')
+  fail = true
+  await store.put(k(3), Uint8Array.of(3))
+  await store.flush()
+  await t.rejects(store.settle(), /disk full/, 'a failed write is thrown by settle')
 })
