@@ -68,6 +68,22 @@ const ADDRESS_INDEX_VERSION = 1n
 
 export type { TxLocation } from './recentTxs.js'
 
+/**
+ * A block's own records appended to `ops`: header, body, and (when `receipts` is given) its
+ * receipts and one receipt record per transaction. The encoded body and the records are returned
+ * for the recent-block cache.
+ */
+function blockRecordOps(block: Block, receipts: TxReceipt[] | undefined, ops: BatchOp[]): { body: Uint8Array; records: ReceiptRecord[] } {
+  const { header, hash, transactions, confirmations } = block
+  const body = encodeBody(transactions, confirmations)
+  ops.push({ type: 'put', key: key(P.header, hash), value: encodeHeader(header) }, { type: 'put', key: key(P.body, hash), value: body })
+  if (receipts === undefined) return { body, records: [] }
+  ops.push({ type: 'put', key: key(P.receipts, hash), value: encodeReceipts(receipts) })
+  const records = receiptRecordsOf(block, receipts)
+  records.forEach((rec, i) => ops.push({ type: 'put', key: key(P.receiptRecord, hash, u32(i)), value: encodeReceiptRecord(rec) }))
+  return { body, records }
+}
+
 /** A canonical transaction's receipt record and where it is. */
 export interface MinedReceipt extends TxLocation {
   record: ReceiptRecord
@@ -119,14 +135,9 @@ export class BlockStore {
    * block (`canonical: false`) is stored, executed and kept for fork choice, but indexes nothing.
    */
   async commit(c: { block: Block; receipts: TxReceipt[]; extra: BatchOp[]; canonical: boolean; unindex?: Block[]; reindex?: Block[] }): Promise<void> {
-    const { header, hash, transactions, confirmations } = c.block
+    const { header, hash } = c.block
     const ops: BatchOp[] = [...c.extra]
-    ops.push({ type: 'put', key: key(P.header, hash), value: encodeHeader(header) })
-    const body = encodeBody(transactions, confirmations)
-    ops.push({ type: 'put', key: key(P.body, hash), value: body })
-    ops.push({ type: 'put', key: key(P.receipts, hash), value: encodeReceipts(c.receipts) })
-    const records = receiptRecordsOf(c.block, c.receipts)
-    records.forEach((rec, i) => ops.push({ type: 'put', key: key(P.receiptRecord, hash, u32(i)), value: encodeReceiptRecord(rec) }))
+    const { body, records } = blockRecordOps(c.block, c.receipts, ops)
     if (c.canonical) {
       // the address index needs the created contracts, which only the receipts know
       for (const old of c.unindex ?? []) ops.push(...unindexOps(old, await this.storedReceipts(old)))
@@ -155,17 +166,14 @@ export class BlockStore {
   async commitHistory(blocks: readonly Block[], receiptsOf?: (block: Block) => TxReceipt[] | undefined): Promise<void> {
     const ops: BatchOp[] = []
     for (const block of blocks) {
-      const { header, hash, transactions, confirmations } = block
-      ops.push({ type: 'put', key: key(P.header, hash), value: encodeHeader(header) })
-      ops.push({ type: 'put', key: key(P.body, hash), value: encodeBody(transactions, confirmations) })
+      const { header, hash, transactions } = block
       const receipts = receiptsOf?.(block)
+      blockRecordOps(block, receipts, ops)
       if (receipts === undefined) {
         ops.push({ type: 'put', key: key(P.number, u64(header.number)), value: hash })
         transactions.forEach((tx, i) => ops.push({ type: 'put', key: key(P.tx, tx.hash()), value: concatBytes(hash, u32(i)) }))
         continue
       }
-      ops.push({ type: 'put', key: key(P.receipts, hash), value: encodeReceipts(receipts) })
-      receiptRecordsOf(block, receipts).forEach((rec, i) => ops.push({ type: 'put', key: key(P.receiptRecord, hash, u32(i)), value: encodeReceiptRecord(rec) }))
       ops.push(...indexOps(block, receipts))
     }
     await this.db.batch(ops as never)
