@@ -1,19 +1,27 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import { join } from 'node:path'
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { openDatabase } from '../../../src/chain/db/level.js'
 import { TrieBuildStore, TrieNodeStore } from '../../../src/state/trieNodeStore.js'
 
-t.test('getMany reads pending writes, the cache and the disk in one call, in the order asked', async (t) => {
+/** a database in a scratch directory, closed and removed after the test */
+async function scratchDb(t: Test) {
   const dir = mkdtempSync(join(os.tmpdir(), 'nfc-trienodes-'))
   const db = await openDatabase(dir)
   t.teardown(async () => {
     await db.close()
     rmSync(dir, { recursive: true, force: true })
   })
+  return db
+}
+
+/** a node key: 64 hex digits */
+const k = (i: number) => i.toString(16).padStart(64, '0')
+
+t.test('getMany reads pending writes, the cache and the disk in one call, in the order asked', async (t) => {
+  const db = await scratchDb(t)
   const store = new TrieNodeStore(db)
-  const k = (i: number) => i.toString(16).padStart(64, '0')
   const v = (i: number) => Uint8Array.of(i, i + 1)
   // nodes 0..99 on disk (committed), 100..104 pending, 5 deleted but not committed
   for (let i = 0; i < 100; i++) await store.put(k(i), v(i))
@@ -40,14 +48,8 @@ t.test('getMany reads pending writes, the cache and the disk in one call, in the
 })
 
 t.test('TrieBuildStore: each flush is one batch on disk; nodes read back from memory or disk alike', async (t) => {
-  const dir = mkdtempSync(join(os.tmpdir(), 'nfc-trienodes-'))
-  const db = await openDatabase(dir)
-  t.teardown(async () => {
-    await db.close()
-    rmSync(dir, { recursive: true, force: true })
-  })
+  const db = await scratchDb(t)
   const store = new TrieBuildStore(db)
-  const k = (i: number) => i.toString(16).padStart(64, '0')
   let batches = 0
   db.on('write', () => batches++)
   for (let round = 0; round < 4; round++) {
@@ -66,14 +68,8 @@ t.test('TrieBuildStore: each flush is one batch on disk; nodes read back from me
 })
 
 t.test('TrieBuildStore: a flush returns while LevelDB writes; its nodes are read meanwhile; a failed write fails the next flush', async (t) => {
-  const dir = mkdtempSync(join(os.tmpdir(), 'nfc-trienodes-'))
-  const db = await openDatabase(dir)
-  t.teardown(async () => {
-    await db.close()
-    rmSync(dir, { recursive: true, force: true })
-  })
+  const db = await scratchDb(t)
   const store = new TrieBuildStore(db)
-  const k = (i: number) => i.toString(16).padStart(64, '0')
   const batch = db.batch.bind(db)
   let release: () => void = () => {}
   const held = new Promise<void>((r) => (release = r))
