@@ -6,9 +6,9 @@
  * caches at the end of a block, outside any checkpoint; a checkpoint taken with updates pending
  * would make a later revert unsound, so it is refused loudly rather than silently mishandled.
  */
-import { MerklePatriciaTrie, type MPTNode, type MPTOpts } from '@ethereumjs/mpt'
+import { BranchMPTNode, ExtensionMPTNode, LeafMPTNode, MerklePatriciaTrie, type MPTNode, type MPTOpts } from '@ethereumjs/mpt'
 import { MerkleStateManager, type MerkleStateManagerOpts } from '@ethereumjs/statemanager'
-import { Account, Address, bytesToHex, bytesToUnprefixedHex, hexToBytes } from '@ethereumjs/util'
+import { Account, Address, bytesToHex, bytesToUnprefixedHex, equalsBytes as equalBytes, hexToBytes } from '@ethereumjs/util'
 import { MptBatch, type NodeStore } from './mptBatch.js'
 
 /**
@@ -115,11 +115,52 @@ export class DeferredTrie extends MerklePatriciaTrie {
   }
 
   override async get(key: Uint8Array, throwIfMissing = false): Promise<Uint8Array | null> {
+    const k = this.appliedKey(key)
     if (this.pending.size > 0) {
-      const hit = this.pending.get(bytesToHex(this.appliedKey(key)))
+      const hit = this.pending.get(bytesToHex(k))
       if (hit !== undefined) return hit[1]
     }
-    return super.get(key, throwIfMissing)
+    if (this.bypass > 0) return super.get(key, throwIfMissing)
+    try {
+      return await this.walk(k)
+    } catch (e) {
+      // as ethereumjs' findPath: a missing node reads as no value unless asked to throw
+      if ((e as Error).message !== 'Missing node in DB' || throwIfMissing) throw e
+      return null
+    }
+  }
+
+  /**
+   * The value at a (hashed) key, walking from the root one node after another: what ethereumjs'
+   * `get` finds (its `findPath`, rule for rule), without its walk controller (a task queue, a
+   * promise and closures per node: ~4% of a block of transfers, which reads ~4,000 accounts).
+   */
+  private async walk(k: Uint8Array): Promise<Uint8Array | null> {
+    const root = this.root()
+    if (equalBytes(root, this.EMPTY_TRIE_ROOT)) return null
+    const keyLen = k.length * 2
+    const nibble = (i: number): number | undefined => (i < keyLen ? ((i & 1) === 0 ? k[i >> 1]! >> 4 : k[i >> 1]! & 15) : undefined)
+    let node = await this.lookupNode(root)
+    let at = 0
+    for (;;) {
+      if (node instanceof BranchMPTNode) {
+        if (at === keyLen) return node.value()
+        const child = node.getBranch(nibble(at)!)
+        if (child === null || child === undefined) return null
+        at++
+        node = await this.lookupNode(child)
+      } else if (node instanceof LeafMPTNode) {
+        const nibbles = node.key()
+        if (keyLen - at > nibbles.length) return null
+        for (const n of nibbles) if (n !== nibble(at++)) return null
+        return node.value()
+      } else if (node instanceof ExtensionMPTNode) {
+        for (const n of node.key()) if (n !== nibble(at++)) return null
+        node = await this.lookupNode(node.value())
+      } else {
+        return null
+      }
+    }
   }
 
   override checkpoint(): void {
