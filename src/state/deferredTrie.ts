@@ -8,7 +8,7 @@
  */
 import { BranchMPTNode, ExtensionMPTNode, LeafMPTNode, MerklePatriciaTrie, type MPTNode, type MPTOpts } from '@ethereumjs/mpt'
 import { MerkleStateManager, type MerkleStateManagerOpts } from '@ethereumjs/statemanager'
-import { Account, Address, bytesToHex, bytesToUnprefixedHex, equalsBytes as equalBytes, hexToBytes } from '@ethereumjs/util'
+import { Account, Address, bytesToHex, bytesToUnprefixedHex, createAccountFromRLP, equalsBytes as equalBytes, hexToBytes } from '@ethereumjs/util'
 import { MptBatch, type NodeStore } from './mptBatch.js'
 
 /**
@@ -280,9 +280,15 @@ export class LiveStateManager extends MerkleStateManager {
   }
 
   override async getAccount(address: Address): Promise<Account | undefined> {
-    const elem = this._caches?.account?.get(address)
+    const cache = this._caches?.account
+    const elem = cache?.get(address)
     if (elem instanceof AccountEntry) return copyAccount(elem.account)
-    return super.getAccount(address)
+    if (elem !== undefined || cache === undefined) return super.getAccount(address)
+    // not cached: ethereumjs' own miss path (trie read, decode, cache put) without its second cache lookup
+    const rlp = await this._trie.get(address.bytes)
+    const account = rlp === null ? undefined : createAccountFromRLP(rlp)
+    cache.put(address, account)
+    return account
   }
 
   /**
