@@ -73,15 +73,15 @@ export function decodeReceipts(bytes: Uint8Array): TxReceipt[] {
   })
 }
 
+/** the bloom of a receipt without logs (only read: RLP copies it) */
+const NO_LOGS_BLOOM = new Uint8Array(BLOOM_BYTES)
+
 /**
  * The receipt as Ethereum's consensus encodes it (EIP-2718): RLP [status, cumulativeGasUsed,
  * logsBloom, logs], behind the transaction's type byte for a typed transaction. The leaf of the
  * receipts trie; gasUsed, the price and the created address are the node's own additions and
  * are not committed to, as on Ethereum.
  */
-/** the bloom of a receipt without logs (only read: RLP copies it) */
-const NO_LOGS_BLOOM = new Uint8Array(BLOOM_BYTES)
-
 export function encodeConsensusReceipt(r: TxReceipt, txType: number): Uint8Array {
   const body = RLP.encode([
     unpaddedBytes(BigInt(r.status)),
