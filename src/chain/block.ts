@@ -5,7 +5,8 @@
  */
 import { RLP } from '@ethereumjs/rlp'
 import type { Common } from '@ethereumjs/common'
-import { createTxFromRLP, type TypedTransaction } from '@ethereumjs/tx'
+import { AccessList2930Tx, Blob4844Tx, createTxFromRLP, EOACode7702Tx, FeeMarket1559Tx, LegacyTx, type TypedTransaction } from '@ethereumjs/tx'
+import { core } from '../core/index.js'
 import { NfcError } from '../util/errors.js'
 import { ChainErrorCode } from './errors.js'
 import { confirmationFields, confirmationFromFields, type Confirmation } from './confirmation.js'
@@ -54,6 +55,38 @@ export function serializedTx(tx: TypedTransaction): Uint8Array {
   }
   return bytes
 }
+
+interface HashedTx {
+  cache: { hash?: Uint8Array }
+  isSigned(): boolean
+  hash(): Uint8Array
+}
+
+let hashesInstalled = false
+
+/**
+ * Patches the transaction classes once (idempotent) so that a frozen transaction's `hash()` is
+ * the keccak of `serializedTx` (WASM core), kept in ethereumjs' own `tx.cache.hash` as its `hash()`
+ * keeps it. ethereumjs hashes `tx.serialize()`, which encodes the transaction again: with the
+ * transactionsRoot and the stored body, each transaction of a block was encoded three times. Same
+ * bytes, same hash; an unsigned transaction still throws in ethereumjs' code, and a transaction
+ * that is not frozen takes ethereumjs' path every time.
+ */
+export function cacheTxHashes(): void {
+  if (hashesInstalled) return
+  hashesInstalled = true
+  for (const cls of [LegacyTx, AccessList2930Tx, FeeMarket1559Tx, Blob4844Tx, EOACode7702Tx] as unknown as { prototype: HashedTx }[]) {
+    const own = cls.prototype.hash
+    cls.prototype.hash = function (this: HashedTx): Uint8Array {
+      if (!Object.isFrozen(this)) return own.call(this)
+      const known = this.cache.hash
+      if (known !== undefined) return known
+      if (!this.isSigned()) return own.call(this)
+      return (this.cache.hash = core.keccak256(serializedTx(this as unknown as TypedTransaction)))
+    }
+  }
+}
+cacheTxHashes()
 
 function bodyFields(txs: TypedTransaction[], confirmations: readonly Confirmation[]): unknown[] {
   return [txs.map(serializedTx), confirmations.map(confirmationFields), []]

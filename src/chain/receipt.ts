@@ -3,9 +3,10 @@
  * logs) plus what RPC needs without re-executing (gas used, effective price, created address).
  */
 import { RLP } from '@ethereumjs/rlp'
-import { bigIntToUnpaddedBytes, bytesToBigInt } from '@ethereumjs/util'
+import { bytesToBigInt } from '@ethereumjs/util'
+import { unpaddedBytes } from '../util/bytes.js'
 import { NfcError } from '../util/errors.js'
-import { bloomOfLogs } from './bloom.js'
+import { BLOOM_BYTES, bloomOfLogs } from './bloom.js'
 import { ChainErrorCode } from './errors.js'
 import { orderedTrieRoot } from './orderedTrie.js'
 
@@ -27,10 +28,10 @@ export interface TxReceipt {
 
 function receiptFields(r: TxReceipt): unknown[] {
   return [
-    bigIntToUnpaddedBytes(BigInt(r.status)),
-    bigIntToUnpaddedBytes(r.cumulativeGasUsed),
-    bigIntToUnpaddedBytes(r.gasUsed),
-    bigIntToUnpaddedBytes(r.effectiveGasPrice),
+    unpaddedBytes(BigInt(r.status)),
+    unpaddedBytes(r.cumulativeGasUsed),
+    unpaddedBytes(r.gasUsed),
+    unpaddedBytes(r.effectiveGasPrice),
     r.contractAddress,
     r.logs.map((l) => [l.address, l.topics, l.data]),
   ]
@@ -72,6 +73,9 @@ export function decodeReceipts(bytes: Uint8Array): TxReceipt[] {
   })
 }
 
+/** the bloom of a receipt without logs (only read: RLP copies it) */
+const NO_LOGS_BLOOM = new Uint8Array(BLOOM_BYTES)
+
 /**
  * The receipt as Ethereum's consensus encodes it (EIP-2718): RLP [status, cumulativeGasUsed,
  * logsBloom, logs], behind the transaction's type byte for a typed transaction. The leaf of the
@@ -80,9 +84,9 @@ export function decodeReceipts(bytes: Uint8Array): TxReceipt[] {
  */
 export function encodeConsensusReceipt(r: TxReceipt, txType: number): Uint8Array {
   const body = RLP.encode([
-    bigIntToUnpaddedBytes(BigInt(r.status)),
-    bigIntToUnpaddedBytes(r.cumulativeGasUsed),
-    bloomOfLogs(r.logs),
+    unpaddedBytes(BigInt(r.status)),
+    unpaddedBytes(r.cumulativeGasUsed),
+    r.logs.length === 0 ? NO_LOGS_BLOOM : bloomOfLogs(r.logs),
     r.logs.map((l) => [l.address, l.topics, l.data]),
   ] as never)
   if (txType === 0) return body

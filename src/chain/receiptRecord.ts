@@ -10,7 +10,8 @@
  *        effectiveGasPrice, contractAddress, firstLogIndex, logs]
  */
 import { RLP } from '@ethereumjs/rlp'
-import { bigIntToUnpaddedBytes, bytesToBigInt } from '@ethereumjs/util'
+import { bytesToBigInt } from '@ethereumjs/util'
+import { unpaddedBytes } from '../util/bytes.js'
 import type { TypedTransaction } from '@ethereumjs/tx'
 import type { Block } from './block.js'
 import { NfcError } from '../util/errors.js'
@@ -28,7 +29,7 @@ export interface ReceiptRecord {
   firstLogIndex: number
 }
 
-const int = (n: number | bigint): Uint8Array => bigIntToUnpaddedBytes(BigInt(n))
+const int = (n: number | bigint): Uint8Array => unpaddedBytes(BigInt(n))
 
 export function encodeReceiptRecord(rec: ReceiptRecord): Uint8Array {
   const r = rec.receipt

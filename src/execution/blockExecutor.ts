@@ -10,7 +10,7 @@ import type { TypedTransaction } from '@ethereumjs/tx'
 import { Account, Address } from '@ethereumjs/util'
 import { runTx, type VM } from '@ethereumjs/vm'
 import type { MerkleStateManager } from '@ethereumjs/statemanager'
-import { bloomOfLogs, bloomOr } from '../chain/bloom.js'
+import { bloomOfLogs } from '../chain/bloom.js'
 import type { Log, TxReceipt } from '../chain/receipt.js'
 import { NfcError } from '../util/errors.js'
 import { ExecErrorCode } from './errors.js'
@@ -179,7 +179,7 @@ async function runTransactions(
 
     gasUsed += spent
     const logs: Log[] = (result.execResult.logs ?? []).map(([address, topics, data]) => ({ address, topics, data }))
-    bloomOr(logsBloom, bloomOfLogs(logs))
+    bloomOfLogs(logs, logsBloom)
     receipts.push({
       status: result.execResult.exceptionError === undefined ? 1 : 0,
       cumulativeGasUsed: gasUsed,

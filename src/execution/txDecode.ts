@@ -20,13 +20,16 @@ import {
   type TypedTransaction,
 } from '@ethereumjs/tx'
 import { type Address, SECP256K1_ORDER, SECP256K1_ORDER_DIV_2, bytesToBigInt } from '@ethereumjs/util'
+import { cacheTxHashes } from '../chain/block.js'
 import { txCommon } from '../chain/txCommon.js'
 import { NfcError } from '../util/errors.js'
 import { TxErrorCode } from './errors.js'
 import { cacheSenderAddresses } from './senderAddress.js'
 
-// every decoded transaction is frozen: its sender address is hashed once (senderAddress.ts)
+// every decoded transaction is frozen: its sender address is hashed once (senderAddress.ts), and
+// its hash is the keccak of the bytes its block encodes once (chain/block.ts serializedTx)
 cacheSenderAddresses()
+cacheTxHashes()
 
 export interface DecodeOptions {
   common: Common

@@ -1,6 +1,6 @@
 /**
  * The byte helpers the node writes more than once: hex in both directions, equality and order,
- * concatenation of a list, fixed-width big-endian integers. No validation here: a caller that
+ * concatenation of a list, fixed-width and minimal big-endian integers. No validation here: a caller that
  * checks a field (and names it in its error) wraps these.
  */
 
@@ -55,5 +55,27 @@ export function uint32be(x: number): Uint8Array {
 export function uint64be(x: bigint): Uint8Array {
   const out = new Uint8Array(8)
   new DataView(out.buffer).setBigUint64(0, x, false)
+  return out
+}
+
+/**
+ * The minimal big-endian bytes of a non-negative integer (0 → empty), as RLP wants numbers: the
+ * bytes of ethereumjs' `bigIntToUnpaddedBytes` without its trip through a hex string for every
+ * small number (the receipts of a block encode four per transaction).
+ */
+export function unpaddedBytes(n: bigint): Uint8Array {
+  if (n < 0n) throw new RangeError(`unpaddedBytes: negative ${n}`)
+  if (n > 0x1fffffffffffffn) {
+    const h = n.toString(16)
+    return Uint8Array.from(Buffer.from(h.length % 2 === 1 ? '0' + h : h, 'hex'))
+  }
+  let x = Number(n)
+  let len = 0
+  for (let y = x; y > 0; y = Math.floor(y / 256)) len++
+  const out = new Uint8Array(len)
+  for (let i = len - 1; i >= 0; i--) {
+    out[i] = x % 256
+    x = Math.floor(x / 256)
+  }
   return out
 }

@@ -110,8 +110,14 @@ t.test('20 wallets × 20 transfers with receipt polling: every transfer mined, n
     hashesOf[w] = hashes as string[]
     let mined = 0
     for (const h of hashesOf[w]!) {
-      // a wallet waiting for its receipt: poll until it is there
-      await waitFor(async () => (await post({ jsonrpc: '2.0', id: 1, method: 'eth_getTransactionReceipt', params: [h] })).result, 60_000, `receipt ${h}`, 200)
+      // a wallet waiting for its receipt: poll until it is there (null, not mined yet, is no receipt:
+      // waitFor takes any value but undefined and false)
+      await waitFor(
+        async () => (await post({ jsonrpc: '2.0', id: 1, method: 'eth_getTransactionReceipt', params: [h] })).result ?? undefined,
+        60_000,
+        `receipt ${h}`,
+        200,
+      )
       mined++
     }
     return mined

@@ -1,5 +1,6 @@
 import t from 'tap'
-import { createFeeMarket1559Tx, createTxFromRLP } from '@ethereumjs/tx'
+import { createFeeMarket1559Tx, createTxFromRLP, FeeMarket1559Tx } from '@ethereumjs/tx'
+import { keccak_256 } from '@noble/hashes/sha3.js'
 import { bytesToHex } from '@ethereumjs/util'
 import { serializedTx } from '../../../src/chain/block.js'
 import { cacheSenderAddresses, senderAddressesHashed } from '../../../src/execution/senderAddress.js'
@@ -69,4 +70,40 @@ t.test('serializedTx: the canonical bytes, encoded once per frozen transaction',
   const loose = createFeeMarket1559Tx({ chainId: common.chainId(), nonce: 1n, maxFeePerGas: GWEI, gasLimit: 21_000n, to: TO }, { common, freeze: false })
   t.not(serializedTx(loose), serializedTx(loose), 'not frozen: encoded every time')
   t.equal(bytesToHex(serializedTx(loose)), bytesToHex(loose.serialize()))
+})
+
+t.test('a frozen transaction is hashed from the bytes its block encodes, once, for every type', async (t) => {
+  for (const [i, raw] of [legacyTx(key(60), 0n, GWEI), accessListTx(key(61), 0n, GWEI), feeMarketTx(key(62), 0n, 2n * GWEI, GWEI)]
+    .map((x) => x.serialize())
+    .entries()) {
+    const tx = decodeRawTransaction(raw, opts)
+    t.equal(bytesToHex(tx.hash()), bytesToHex(keccak_256(raw)), `type ${tx.type} (${i}): keccak of the signed bytes`)
+    t.equal(tx.hash(), tx.hash(), 'the same array each time (ethereumjs cache.hash)')
+  }
+  // the encoding made for the hash is the one the block's root and body use: serialize() once
+  const own = FeeMarket1559Tx.prototype.serialize
+  let encoded = 0
+  FeeMarket1559Tx.prototype.serialize = function (this: FeeMarket1559Tx) {
+    encoded++
+    return own.call(this)
+  }
+  t.teardown(() => void (FeeMarket1559Tx.prototype.serialize = own))
+  const tx = decodeRawTransaction(feeMarketTx(key(63), 0n, 2n * GWEI, GWEI).serialize(), opts)
+  encoded = 0
+  const h = tx.hash()
+  const bytes = serializedTx(tx)
+  t.equal(bytesToHex(h), bytesToHex(keccak_256(bytes)))
+  t.equal(encoded, 1, 'hash, then the block encoding: one serialize()')
+})
+
+t.test('the hash of an unsigned or unfrozen transaction takes ethereumjs path', async (t) => {
+  const unsigned = createFeeMarket1559Tx({ chainId: common.chainId(), nonce: 1n, maxFeePerGas: GWEI, gasLimit: 21_000n, to: TO }, { common })
+  t.ok(Object.isFrozen(unsigned))
+  t.throws(() => unsigned.hash(), /not signed/, 'unsigned: still refused')
+  const loose = createFeeMarket1559Tx({ chainId: common.chainId(), nonce: 1n, maxFeePerGas: GWEI, gasLimit: 21_000n, to: TO }, { common, freeze: false }).sign(
+    key(64),
+  )
+  t.notOk(Object.isFrozen(loose))
+  t.equal(bytesToHex(loose.hash()), bytesToHex(keccak_256(loose.serialize())))
+  t.not(loose.hash(), loose.hash(), 'not frozen: hashed every time')
 })

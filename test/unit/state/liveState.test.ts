@@ -118,3 +118,90 @@ t.test('a rollback abandons the recorded account and storage updates', async (t)
   t.equal(bytesToHex(await world.live.getStorage(a, new Uint8Array(32))), '0x07', 'the storage is back')
   t.equal(bytesToHex(await world.live.getStateRoot()), bytesToHex(root), 'and so is the root')
 })
+
+t.test('accounts kept decoded in the live cache: nested reverts, objects changed after a put, same root as ethereumjs', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'nfc-live-'))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  const db = await openDatabase(dir)
+  t.teardown(() => db.close())
+  const common = makeCommon(2100n)
+  const world = await WorldState.open(db, common)
+  const live = world.live
+  const reference = new MerkleStateManager({ common })
+  const rand = prng(7)
+  const pick = (n: number) => Math.floor(rand() * n)
+  const addresses = Array.from({ length: 10 }, (_, i) => new Address(Uint8Array.from({ length: 20 }, (_, j) => (i * 53 + j * 7 + 1) & 255)))
+  const show = (a: Account | undefined) => (a === undefined ? 'none' : bytesToHex(a.serialize()))
+
+  for (let block = 0; block < 25; block++) {
+    // the block-wide checkpoint, then per "transaction" a checkpoint committed or reverted, with
+    // nested "calls" committed or reverted inside, as runTx and the EVM do
+    await live.checkpoint()
+    await reference.checkpoint()
+    for (let tx = 0; tx < 6; tx++) {
+      await live.checkpoint()
+      await reference.checkpoint()
+      for (let depth = 0; depth < 3; depth++) {
+        const nested = depth > 0
+        if (nested) {
+          await live.checkpoint()
+          await reference.checkpoint()
+        }
+        for (let i = 0; i < 4; i++) {
+          const a = addresses[pick(addresses.length)]!
+          const balance = BigInt(pick(1_000_000))
+          const op = rand()
+          for (const sm of [live, reference]) {
+            if (op < 0.1) {
+              await sm.deleteAccount(a)
+              continue
+            }
+            const acct = (await sm.getAccount(a)) ?? new Account()
+            acct.balance = balance
+            acct.nonce += 1n
+            await sm.putAccount(a, acct)
+            // a caller that keeps changing the object it put (runTx's sender) changes nothing stored
+            acct.balance += 5n
+            acct.nonce += 3n
+            // nor does changing what a read handed out
+            const read = await sm.getAccount(a)
+            if (read !== undefined) read.balance = 1n
+          }
+          if (show(await live.getAccount(a)) !== show(await reference.getAccount(a))) {
+            t.fail(`block ${block} tx ${tx}: ${a} reads ${show(await live.getAccount(a))} live, ${show(await reference.getAccount(a))} ethereumjs`)
+            return
+          }
+        }
+        if (nested) {
+          const revert = rand() < 0.5
+          for (const sm of [live, reference]) await (revert ? sm.revert() : sm.commit())
+        }
+      }
+      const revert = rand() < 0.3
+      for (const sm of [live, reference]) await (revert ? sm.revert() : sm.commit())
+      for (const a of addresses) {
+        if (show(await live.getAccount(a)) !== show(await reference.getAccount(a))) {
+          t.fail(`block ${block} after tx ${tx}: ${a} reads ${show(await live.getAccount(a))} live, ${show(await reference.getAccount(a))} ethereumjs`)
+          return
+        }
+      }
+    }
+    await live.commit()
+    await reference.commit()
+    const root = await live.getStateRoot()
+    if (bytesToHex(root) !== bytesToHex(await reference.getStateRoot())) {
+      t.fail(`block ${block}: live root ${bytesToHex(root)}, ethereumjs ${bytesToHex(await reference.getStateRoot())}`)
+      return
+    }
+    await db.batch(world.store.drain() as never)
+    world.store.committed()
+    const view = await world.at(root)
+    for (const a of addresses) {
+      if (show(await view.getAccount(a)) !== show(await reference.getAccount(a))) {
+        t.fail(`block ${block}: ${a} on disk ${show(await view.getAccount(a))}, ethereumjs ${show(await reference.getAccount(a))}`)
+        return
+      }
+    }
+  }
+  t.pass('25 blocks of nested commits and reverts: identical reads, roots and stored accounts')
+})
