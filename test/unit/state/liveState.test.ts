@@ -1,4 +1,4 @@
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -9,15 +9,19 @@ import { makeCommon } from '../../../src/execution/common.js'
 import { WorldState } from '../../../src/state/worldState.js'
 import { prng } from '../../helpers/prng.js'
 
-t.test('the live state (deferred tries) makes the same roots as ethereumjs, block after block', async (t) => {
+/** a live state on a scratch database, and an in-memory ethereumjs state to compare it with */
+async function liveAndReference(t: Test) {
   const dir = mkdtempSync(join(tmpdir(), 'nfc-live-'))
   t.teardown(() => rmSync(dir, { recursive: true, force: true }))
   const db = await openDatabase(dir)
   t.teardown(() => db.close())
   const common = makeCommon(2100n)
   const world = await WorldState.open(db, common)
-  const live = world.live
-  const reference = new MerkleStateManager({ common })
+  return { db, world, live: world.live, reference: new MerkleStateManager({ common }) }
+}
+
+t.test('the live state (deferred tries) makes the same roots as ethereumjs, block after block', async (t) => {
+  const { db, world, live, reference } = await liveAndReference(t)
 
   const rand = prng(42)
   const pick = (n: number) => Math.floor(rand() * n)
@@ -98,11 +102,7 @@ t.test('the live state (deferred tries) makes the same roots as ethereumjs, bloc
 })
 
 t.test('a rollback abandons the recorded account and storage updates', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'nfc-live-'))
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
-  const db = await openDatabase(dir)
-  t.teardown(() => db.close())
-  const world = await WorldState.open(db, makeCommon(2100n))
+  const { db, world } = await liveAndReference(t)
   const a = new Address(Uint8Array.from({ length: 20 }, (_, i) => i + 1))
   await world.live.putAccount(a, new Account(1n, 10n))
   await world.live.putStorage(a, new Uint8Array(32), Uint8Array.of(7))
@@ -120,14 +120,7 @@ t.test('a rollback abandons the recorded account and storage updates', async (t)
 })
 
 t.test('accounts kept decoded in the live cache: nested reverts, objects changed after a put, same root as ethereumjs', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'nfc-live-'))
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
-  const db = await openDatabase(dir)
-  t.teardown(() => db.close())
-  const common = makeCommon(2100n)
-  const world = await WorldState.open(db, common)
-  const live = world.live
-  const reference = new MerkleStateManager({ common })
+  const { db, world, live, reference } = await liveAndReference(t)
   const rand = prng(7)
   const pick = (n: number) => Math.floor(rand() * n)
   const addresses = Array.from({ length: 10 }, (_, i) => new Address(Uint8Array.from({ length: 20 }, (_, j) => (i * 53 + j * 7 + 1) & 255)))
