@@ -5,13 +5,13 @@
  */
 import { RLP } from '@ethereumjs/rlp'
 import type { Common } from '@ethereumjs/common'
-import { AccessList2930Tx, Blob4844Tx, createTxFromRLP, EOACode7702Tx, FeeMarket1559Tx, LegacyTx, type TypedTransaction } from '@ethereumjs/tx'
+import { createTxFromRLP, type TypedTransaction } from '@ethereumjs/tx'
 import { core } from '../core/index.js'
 import { NfcError } from '../util/errors.js'
 import { ChainErrorCode } from './errors.js'
 import { confirmationFields, confirmationFromFields, type Confirmation } from './confirmation.js'
 import { orderedTrieRoot } from './orderedTrie.js'
-import { txCommon } from './txCommon.js'
+import { patchFrozenTxs, txCommon } from './txCommon.js'
 import { headerFromFields, headerHash, headerToFields, type BlockHeader } from './header.js'
 
 export interface Block {
@@ -75,16 +75,12 @@ let hashesInstalled = false
 export function cacheTxHashes(): void {
   if (hashesInstalled) return
   hashesInstalled = true
-  for (const cls of [LegacyTx, AccessList2930Tx, FeeMarket1559Tx, Blob4844Tx, EOACode7702Tx] as unknown as { prototype: HashedTx }[]) {
-    const own = cls.prototype.hash
-    cls.prototype.hash = function (this: HashedTx): Uint8Array {
-      if (!Object.isFrozen(this)) return own.call(this)
-      const known = this.cache.hash
-      if (known !== undefined) return known
-      if (!this.isSigned()) return own.call(this)
-      return (this.cache.hash = core.keccak256(serializedTx(this as unknown as TypedTransaction)))
-    }
-  }
+  patchFrozenTxs<HashedTx, Uint8Array>('hash', (tx, own) => {
+    const known = tx.cache.hash
+    if (known !== undefined) return known
+    if (!tx.isSigned()) return own.call(tx)
+    return (tx.cache.hash = core.keccak256(serializedTx(tx as unknown as TypedTransaction)))
+  })
 }
 cacheTxHashes()
 

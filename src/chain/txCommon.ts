@@ -6,9 +6,10 @@
  * hardfork with fixed params for their whole life, so every transaction can share one copy that
  * already holds the tx params: its `copy` returns itself and its `updateParams` accepts only
  * those same params (anything else would change every transaction's view, so it throws).
+ * Also the one way the node patches the transaction classes (`patchFrozenTxs`).
  */
 import type { Common } from '@ethereumjs/common'
-import { paramsTx } from '@ethereumjs/tx'
+import { AccessList2930Tx, Blob4844Tx, EOACode7702Tx, FeeMarket1559Tx, LegacyTx, paramsTx } from '@ethereumjs/tx'
 
 const shared = new WeakMap<Common, Common>()
 
@@ -28,4 +29,22 @@ export function txCommon(common: Common): Common {
     c = copy
   }
   return c
+}
+
+/**
+ * Replaces method `name` of every @ethereumjs/tx transaction class (each type the node decodes) for
+ * frozen transactions — every decoded or signed one: their fields and signature cannot change — by
+ * `frozen(tx, own)` (`own`: ethereumjs' method, to call with `own.call(tx)`); a transaction that is
+ * not frozen takes ethereumjs' own method. Used for work ethereumjs repeats on every call (hashing,
+ * sender addresses): chain/block.ts `cacheTxHashes`, execution/senderAddress.ts.
+ */
+export function patchFrozenTxs<T extends object, R>(name: string, frozen: (tx: T, own: (this: T) => R) => R): void {
+  for (const cls of [LegacyTx, AccessList2930Tx, FeeMarket1559Tx, Blob4844Tx, EOACode7702Tx]) {
+    const proto = cls.prototype as unknown as Record<string, (this: T) => R>
+    const own = proto[name]
+    if (typeof own !== 'function') continue
+    proto[name] = function (this: T): R {
+      return Object.isFrozen(this) ? frozen(this, own) : own.call(this)
+    }
+  }
 }

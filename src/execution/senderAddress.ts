@@ -9,10 +9,11 @@
  * hashed with the WASM core. The result is the same address; a transaction that is not frozen
  * takes ethereumjs' own path every time.
  *
- * The tx classes are patched once (their prototype's `getSenderAddress`), by `cacheSenderAddresses`.
+ * The tx classes are patched once (their prototype's `getSenderAddress`, chain/txCommon.ts
+ * `patchFrozenTxs`), by `cacheSenderAddresses`.
  */
-import { AccessList2930Tx, Blob4844Tx, EOACode7702Tx, FeeMarket1559Tx, LegacyTx } from '@ethereumjs/tx'
 import { Address } from '@ethereumjs/util'
+import { patchFrozenTxs } from '../chain/txCommon.js'
 import { core } from '../core/index.js'
 
 const addresses = new WeakMap<object, Address>()
@@ -29,21 +30,16 @@ interface WithSender {
 export function cacheSenderAddresses(): void {
   if (installed) return
   installed = true
-  for (const cls of [LegacyTx, AccessList2930Tx, FeeMarket1559Tx, Blob4844Tx, EOACode7702Tx] as unknown as { prototype: WithSender }[]) {
-    const own = cls.prototype.getSenderAddress
-    if (typeof own !== 'function') continue
-    cls.prototype.getSenderAddress = function (this: WithSender): Address {
-      if (!Object.isFrozen(this)) return own.call(this)
-      let a = addresses.get(this)
-      if (a === undefined) {
-        // getSenderPublicKey throws for a bad signature, as ethereumjs' getSenderAddress does
-        a = new Address(core.keccak256(this.getSenderPublicKey()).slice(12))
-        addresses.set(this, a)
-        hashed++
-      }
-      return a
+  patchFrozenTxs<WithSender, Address>('getSenderAddress', (tx) => {
+    let a = addresses.get(tx)
+    if (a === undefined) {
+      // getSenderPublicKey throws for a bad signature, as ethereumjs' getSenderAddress does
+      a = new Address(core.keccak256(tx.getSenderPublicKey()).slice(12))
+      addresses.set(tx, a)
+      hashed++
     }
-  }
+    return a
+  })
 }
 
 /** How many sender addresses were hashed through the cache. */
