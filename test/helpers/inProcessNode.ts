@@ -182,6 +182,22 @@ export function same(t: Test, a: unknown, b: unknown, msg?: string): boolean {
   return msg === undefined ? t.same(norm(a), norm(b)) : t.same(norm(a), norm(b), msg)
 }
 
+/**
+ * Compiles `Nested` — `nestedContract`, a contract that drives a Probe (TEST_CONTRACT_SOURCE) from
+ * its constructor — with what such a test contract needs before it: Probe imported, and `Doomed`,
+ * a contract it can create and self-destruct.
+ */
+export function compileNested(nestedContract: string) {
+  const source = `// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.20;
+import "Probe.sol";
+contract Doomed {
+  function kill() external { selfdestruct(payable(msg.sender)); }
+}
+${nestedContract}`
+  return compileSolidity({ 'Probe.sol': TEST_CONTRACT_SOURCE, 'Nested.sol': source }).Nested!
+}
+
 /** The contract the execution and RPC tests deploy. */
 export const TEST_CONTRACT_SOURCE = `// SPDX-License-Identifier: MIT
 pragma solidity ^0.8.20;

@@ -8,7 +8,7 @@ import { AbiCoder, Interface, getCreateAddress } from 'ethers'
 import { call, CallCaches, estimateGas, type CallEnv, type CallRequest } from '../../../src/execution/call.js'
 import { jumpAnalysesComputed, slimInterpreterRuns } from '../../../src/execution/callInterpreter.js'
 import { WorldState } from '../../../src/state/worldState.js'
-import { compileSolidity, devAddress, probeContract, TEST_CONTRACT_SOURCE } from '../../helpers/inProcessNode.js'
+import { compileNested, devAddress, probeContract } from '../../helpers/inProcessNode.js'
 import { probeCallEnv } from '../../helpers/probeCallEnv.js'
 
 const probe = probeContract()
@@ -23,13 +23,7 @@ const word = (n: bigint) => '0x' + n.toString(16).padStart(64, '0')
  * self-destruct) and returns what it saw: every kind of message result the interpreter hands back
  * up, and every kind of write a call state takes.
  */
-const NESTED_SOURCE = `// SPDX-License-Identifier: MIT
-pragma solidity ^0.8.20;
-import "Probe.sol";
-contract Doomed {
-  function kill() external { selfdestruct(payable(msg.sender)); }
-}
-contract Nested {
+const nested = compileNested(`contract Nested {
   constructor(Probe p) payable {
     uint256 before = p.get();
     p.store(7);
@@ -52,8 +46,7 @@ contract Nested {
     assembly { return(add(out, 32), mload(out)) }
   }
 }
-`
-const nested = compileSolidity({ 'Probe.sol': TEST_CONTRACT_SOURCE, 'Nested.sol': NESTED_SOURCE }).Nested!
+`)
 const nestedInit = new Uint8Array([...nested.bytecode, ...hexToBytes(word(BigInt(bytesToHex(CONTRACT))) as `0x${string}`)])
 
 async function setup(t: Test): Promise<{ fresh: CallEnv; reused: CallEnv; caches: CallCaches; ws: WorldState }> {

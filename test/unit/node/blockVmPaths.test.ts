@@ -14,20 +14,14 @@ import { executeBlock, type BlockContext } from '../../../src/execution/blockExe
 import { POOLS } from '../../../src/execution/systemAddresses.js'
 import { decodeRawTransaction } from '../../../src/execution/txDecode.js'
 import { createNodeVm } from '../../../src/execution/vmFactory.js'
-import { compileSolidity, devAddress, devGenesis, devKey, openChain, probeContract, same, tempDir, TEST_CONTRACT_SOURCE } from '../../helpers/inProcessNode.js'
+import { compileNested, devAddress, devGenesis, devKey, openChain, probeContract, same, tempDir } from '../../helpers/inProcessNode.js'
 
 const NOW = 1_700_000_000_500
 const probe = probeContract()
 const iface = new Interface(probe.abi as never)
 const PROBE = getCreateAddress({ from: devAddress(1), nonce: 0 })
 
-const NESTED_SOURCE = `// SPDX-License-Identifier: MIT
-pragma solidity ^0.8.20;
-import "Probe.sol";
-contract Doomed {
-  function kill() external { selfdestruct(payable(msg.sender)); }
-}
-contract Nested {
+const nested = compileNested(`contract Nested {
   constructor(Probe p) payable {
     p.store(7);
     try p.fail("child says no") {} catch {}
@@ -39,8 +33,7 @@ contract Nested {
     d.kill();
   }
 }
-`
-const nested = compileSolidity({ 'Probe.sol': TEST_CONTRACT_SOURCE, 'Nested.sol': NESTED_SOURCE }).Nested!
+`)
 
 t.test('a block of contract work gives the same state root, receipts and gas on the chain VM as on a fresh VM', async (t) => {
   const { chain } = await openChain(t, tempDir(t), devGenesis(), () => NOW)
