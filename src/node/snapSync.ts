@@ -488,8 +488,8 @@ export class SnapSync {
       this.progress.accounts += answer.keys.length
       this.progress.bytes += answer.values.reduce((n, v) => n + v.length + 32, 0)
       if (this.codesWanted.size >= SNAP_MAX_CODE_HASHES) await this.downloadCodes(peer)
-      const last = answer.keys[answer.keys.length - 1]
-      this.accountOrigin = more && last !== undefined ? nextKey(last) : undefined
+      // the check held: the guess is the next origin (undefined after the trie's last key)
+      this.accountOrigin = more ? guess : undefined
       this.report(this.accountOrigin)
       asked = this.accountOrigin === undefined ? undefined : ahead
     }
