@@ -17,7 +17,7 @@ import { createHash } from 'node:crypto'
 import { connect, createServer, type Server, type Socket } from 'node:net'
 import { core, initialCounterState } from '../../src/core/index.js'
 import { encodeFrameHead, FrameKind, MAX_PAYLOAD_BYTES } from '../../src/flowAgent/tunnel.js'
-import { startConsumer, startProvider } from './flowAgentsChild.js'
+import { startConsumer, startHop, startProvider } from './flowAgentsChild.js'
 import { envInt, progress, row } from './report.js'
 
 /** bytes of each download (direct and through the agents); FLOW_AGENTS_MIB overrides */
@@ -116,18 +116,9 @@ function socks(port: number, target: number): Promise<Socket> {
  * of the in-thread figure.
  */
 async function bareRelay(srcPort: number): Promise<{ port: number; close(): void }> {
-  const hop = (to: number) =>
-    createServer((a) => {
-      const b = connect({ host: '127.0.0.1', port: to })
-      a.on('error', () => b.destroy())
-      b.on('error', () => a.destroy())
-      a.pipe(b)
-      b.pipe(a)
-    })
-  const two = hop(srcPort)
-  const one = hop(await listen(two))
-  const port = await listen(one)
-  return { port, close: () => (one.close(), two.close()) }
+  const two = await startHop(srcPort)
+  const one = await startHop(two.port)
+  return { port: one.port, close: () => void (one.stop(), two.stop()) }
 }
 
 /** an agent in a process of its own (flowAgentsChild.ts), as `nfc flow provide|consume` runs */
