@@ -178,6 +178,11 @@ export class Peer extends EventEmitter {
     return result.remote
   }
 
+  /** whether send() would go out now: established, and neither end has begun to close */
+  get writable(): boolean {
+    return this.established && !this.closed && this.pendingClose === undefined && this.ws.readyState === WebSocket.OPEN
+  }
+
   /** send a chain message (its payload already encoded by the chain code) */
   send(type: ChainMessageType, payload: Uint8Array): void {
     if (!this.established) throw new P2pError(P2pErrorCode.Send, 'peer not established', { peer: this.id })
