@@ -7,6 +7,12 @@ import { hexNoPrefix } from '../util/bytes.js'
  */
 export class BoundedSet {
   private readonly items = new Set<string>()
+  /**
+   * A live iterator that only ever passes evicted entries: its next value is the oldest key. A
+   * fresh `values().next()` would walk the deleted slots a Set keeps at its front until it rehashes
+   * (refreshes and evictions leave them), which made each add O(capacity) at 32,768 keys.
+   */
+  private oldest: IterableIterator<string> = this.items.values()
 
   constructor(readonly capacity: number) {
     if (!(capacity > 0)) throw new RangeError('BoundedSet capacity must be positive')
@@ -25,8 +31,13 @@ export class BoundedSet {
     const fresh = !this.items.delete(key)
     this.items.add(key)
     if (this.items.size > this.capacity) {
-      const oldest = this.items.values().next().value as string
-      this.items.delete(oldest)
+      let next = this.oldest.next()
+      if (next.done === true) {
+        // an iterator that ran to the end stays done: start again from the front
+        this.oldest = this.items.values()
+        next = this.oldest.next()
+      }
+      this.items.delete(next.value as string)
     }
     return fresh
   }

@@ -91,6 +91,32 @@ t.test('BoundedSet forgets the oldest, re-adding refreshes', async (t) => {
   t.throws(() => new BoundedSet(0))
 })
 
+t.test('BoundedSet keeps exactly the newest keys through refreshes, deletes and evictions (against a model)', async (t) => {
+  const capacity = 50
+  const s = new BoundedSet(capacity)
+  /** the model: keys oldest first */
+  let model: string[] = []
+  let x = 12345
+  const rand = (n: number) => {
+    x = (x * 1103515245 + 12345) % 2147483648
+    return x % n
+  }
+  for (let i = 0; i < 20_000; i++) {
+    const key = `k${rand(120)}`
+    if (rand(10) === 0) {
+      if (s.delete(key) !== model.includes(key)) t.fail(`delete ${key} at step ${i}`)
+      model = model.filter((k) => k !== key)
+      continue
+    }
+    const fresh = !model.includes(key)
+    model = [...model.filter((k) => k !== key), key]
+    if (model.length > capacity) model.shift()
+    if (s.add(key) !== fresh) t.fail(`add ${key} at step ${i} said ${!fresh}`)
+    if (s.size !== model.length) t.fail(`size ${s.size} vs ${model.length} at step ${i}`)
+  }
+  t.same([...s.keys()], model, 'the same keys, oldest first')
+})
+
 t.test('BlockAnnounce, GetBlockByHash and BlockByHash round-trip and reject malformed fields', async (t) => {
   const hash = new Uint8Array(32).fill(7)
   t.same(decodeBlockAnnounce(encodeBlockAnnounce({ number: 42n, hash })), { number: 42n, hash })
