@@ -140,8 +140,11 @@ export class BlockStore {
     const { body, records } = blockRecordOps(c.block, c.receipts, ops)
     if (c.canonical) {
       // the address index needs the created contracts, which only the receipts know
-      for (const old of c.unindex ?? []) ops.push(...unindexOps(old, await this.storedReceipts(old)))
-      for (const b of c.reindex ?? []) ops.push(...indexOps(b, await this.storedReceipts(b)))
+      // stored blocks' senders come from their receipt records: a block read back from disk has no
+      // recovered signatures, and recovering each of its transactions here (on this thread, inside
+      // the commit) cost a reorg of full blocks seconds
+      for (const old of c.unindex ?? []) ops.push(...unindexOps(old, await this.storedReceipts(old), await this.storedSenders(old)))
+      for (const b of c.reindex ?? []) ops.push(...indexOps(b, await this.storedReceipts(b), await this.storedSenders(b)))
       ops.push(...indexOps(c.block, c.receipts))
       if (header.number === 0n) ops.push(this.metaOp(ADDRESS_INDEX_META, u64(ADDRESS_INDEX_VERSION)))
       ops.push({ type: 'put', key: headKey, value: hash })
@@ -213,6 +216,17 @@ export class BlockStore {
   /** Snapshot sync's end: `hash` (stored by commitHistory, its state complete) becomes the head, with `extra` (metadata) in the same synced batch. */
   async adoptHead(hash: Uint8Array, extra: BatchOp[]): Promise<void> {
     await this.db.batch([...extra, { type: 'put', key: headKey, value: hash }] as never, { sync: true })
+  }
+
+  /** each transaction's sender, as the block's receipt records hold it */
+  private async storedSenders(block: Block): Promise<Uint8Array[]> {
+    const records = await this.getReceiptRecords(block.hash)
+    if (records === undefined || records.length !== block.transactions.length) {
+      throw new NfcError(ChainErrorCode.DatadirCorrupt, `block ${block.header.number} has no receipt records for its transactions`, {
+        hash: block.hash,
+      })
+    }
+    return records.map((r) => r.from)
   }
 
   private async storedReceipts(block: Block): Promise<TxReceipt[]> {
@@ -436,24 +450,24 @@ export class BlockStore {
 }
 
 /** The canonical indexes of a block: number → hash, tx locations, address history, log index. */
-function indexOps(block: Block, receipts: TxReceipt[]): BatchOp[] {
+function indexOps(block: Block, receipts: TxReceipt[], senders?: readonly Uint8Array[]): BatchOp[] {
   const { header, hash, transactions } = block
   const number = u64(header.number)
   const ops: BatchOp[] = [{ type: 'put', key: key(P.number, number), value: hash }]
   transactions.forEach((tx, i) => {
     ops.push({ type: 'put', key: key(P.tx, tx.hash()), value: concatBytes(hash, u32(i)) })
   })
-  ops.push(...addressIndexOps(block, receipts))
+  ops.push(...addressIndexOps(block, receipts, senders))
   ops.push(...logIndexOps(block))
   return ops
 }
 
 /** The inverse of indexOps, for a block leaving the canonical chain (its records stay). */
-function unindexOps(block: Block, receipts: TxReceipt[]): BatchOp[] {
+function unindexOps(block: Block, receipts: TxReceipt[], senders?: readonly Uint8Array[]): BatchOp[] {
   const { header, transactions } = block
   const ops: BatchOp[] = [{ type: 'del', key: key(P.number, u64(header.number)) }]
   transactions.forEach((tx) => ops.push({ type: 'del', key: key(P.tx, tx.hash()) }))
-  for (const op of addressIndexOps(block, receipts)) ops.push({ type: 'del', key: op.key })
+  for (const op of addressIndexOps(block, receipts, senders)) ops.push({ type: 'del', key: op.key })
   ops.push(...logIndexRemovalOps(block))
   return ops
 }
@@ -463,13 +477,13 @@ function unindexOps(block: Block, receipts: TxReceipt[]): BatchOp[] {
  * contract its receipt names, none when it failed — (flag `to`); one entry with both flags when
  * an account sends to itself.
  */
-function addressIndexOps(block: Block, receipts: TxReceipt[]): BatchOp[] {
+function addressIndexOps(block: Block, receipts: TxReceipt[], senders?: readonly Uint8Array[]): BatchOp[] {
   const number = u64(block.header.number)
   const ops: BatchOp[] = []
   block.transactions.forEach((tx, i) => {
     const txHash = tx.hash()
     const index = u32(i)
-    const from = senderOf(tx)
+    const from = senders?.[i] ?? senderOf(tx)
     const created = receipts[i]?.contractAddress
     const to = tx.to?.bytes ?? (created !== undefined && created.length === 20 ? created : undefined)
     const entry = (address: Uint8Array, flags: number): BatchOp => ({

@@ -190,6 +190,37 @@ t.test('a reorg unindexes the old branch and indexes the new one, in the batch o
   t.same(shape(await store.transactionsOf(contract, { limit: 10 })), [{ n: 3n, i: 0, hash: hx(a[1].transactions[0].hash()), flags: TO }])
 })
 
+t.test('a reorg of blocks read back from disk recovers no signature: senders come from their receipt records', async (t) => {
+  const { store } = await openStore(t)
+  const genesis = makeBlock(header(0n, ZERO32), [])
+  await store.commitBlock(genesis, [], [])
+  const a = await commitChain(store, genesis.hash, 1n, [[tx(5, 6), tx(6, 5)], [tx(7, 8)]])
+  const bTxs = [[tx(8, 5)], [tx(5, 7)], [tx(6, 7)]]
+  const b1 = makeBlock(header(1n, genesis.hash), bTxs[0])
+  const b2 = makeBlock(header(2n, b1.hash), bTxs[1])
+  const b3 = makeBlock(header(3n, b2.hash), bTxs[2])
+  await store.commit({ block: b1, receipts: receiptsFor(bTxs[0]), extra: [], canonical: false })
+  await store.commit({ block: b2, receipts: receiptsFor(bTxs[1]), extra: [], canonical: false })
+  // as the chain hands them over in a reorg: decoded from the store, no sender recovered
+  const fromDisk = async (b: Block) => (await store.getBlock(b.hash))!
+  const unindex = [await fromDisk(a[1]), await fromDisk(a[0])]
+  const reindex = [await fromDisk(b1), await fromDisk(b2)]
+  // the new block's own transactions came through the pool or the import: senders known
+  for (const x of bTxs[2]) x.getSenderAddress()
+  const proto = Object.getPrototypeOf(unindex[0]!.transactions[0]) as { getSenderPublicKey: () => Uint8Array }
+  const original = proto.getSenderPublicKey
+  let recovered = 0
+  proto.getSenderPublicKey = function (this: unknown) {
+    recovered++
+    return original.call(this)
+  }
+  t.teardown(() => void (proto.getSenderPublicKey = original))
+  await store.commit({ block: b3, receipts: receiptsFor(bTxs[2]), extra: [], canonical: true, unindex, reindex })
+  proto.getSenderPublicKey = original
+  t.equal(recovered, 0, 'no signature recovered for the stored blocks')
+  for (const who of [5, 6, 7, 8]) t.same(shape(await store.transactionsOf(addr(who), { limit: 100 })), expectedOf(addr(who), [b1, b2, b3]), `account ${who}: the new branch only`)
+})
+
 t.test('the index survives closing and reopening the database', async (t) => {
   const dir = tempDir(t)
   const first = await openStore(t, dir)
