@@ -11,6 +11,7 @@
  *   Confirmations  = [hops, [conf, …]]   1..MAX_BATCH_CONFIRMATIONS encoded confirmations; hops:
  *                                        how many more times the receiver may forward them
  *   WitnessId      = [signature]         65 bytes: a witness key's signature of the sender's node id
+ *   Txs            = [rawTx, …]          1..MAX_BATCH_TXS signed transactions (each within the Tx limit)
  *
  * Block, Tx and Confirmation payloads are the chain's own bytes and are not decoded here.
  * As in messages.ts, extra trailing list items are ignored so a later version may append fields.
@@ -52,6 +53,24 @@ export function decodeBlocks(payload: Uint8Array): Uint8Array[] {
   const f = decodeList(t, payload, 0)
   if (f.length > MAX_GET_BLOCKS) badMessage(t, `${f.length} blocks, at most ${MAX_GET_BLOCKS}`)
   return f.map((b, i) => decodeBytes(t, b, `block ${i}`, undefined, MAX_PAYLOAD[MessageType.Block]))
+}
+
+/** the most transactions in one Txs message */
+export const MAX_BATCH_TXS = 256
+/** an upper bound of the bytes `encodeTxs` adds around one transaction (RLP string header) */
+export const TX_ITEM_OVERHEAD = 5
+/** an upper bound of the Txs list header */
+export const TXS_LIST_OVERHEAD = 5
+
+export function encodeTxs(raws: readonly Uint8Array[]): Uint8Array {
+  return RLP.encode(raws as Uint8Array[])
+}
+
+export function decodeTxs(payload: Uint8Array): Uint8Array[] {
+  const t = MessageType.Txs
+  const f = decodeList(t, payload, 1)
+  if (f.length > MAX_BATCH_TXS) badMessage(t, `${f.length} transactions, at most ${MAX_BATCH_TXS}`)
+  return f.map((b, i) => decodeBytes(t, b, `transaction ${i}`, undefined, MAX_PAYLOAD[MessageType.Tx]))
 }
 
 /** an upper bound of the bytes `encodeBlocks` adds around one block (RLP string header) */

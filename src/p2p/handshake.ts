@@ -21,6 +21,7 @@ import { bytesEqual, hexNoPrefix } from '../util/bytes.js'
 import {
   DisconnectReason,
   MessageType,
+  LOCAL_FEATURES,
   PROTOCOL_VERSION,
   decodeHello,
   disconnectReasonName,
@@ -55,6 +56,8 @@ export interface HandshakeOptions {
   status: ChainStatus
   listenPort: number
   client: string
+  /** the HelloFeature bits this node advertises (default: LOCAL_FEATURES, all this build has) */
+  features?: number
   timeoutMs: number
   /** whose time the deadline runs on (default: the system clock) */
   clock?: Clock
@@ -166,6 +169,7 @@ export async function performHandshake(ch: HandshakeChannel, opts: HandshakeOpti
       nonce: new Uint8Array(randomBytes(32)),
       listenPort: opts.listenPort,
       client: opts.client,
+      features: opts.features ?? LOCAL_FEATURES,
     }
     const localPayload = encodeHello(local)
     ch.send({ type: MessageType.Hello, hello: local })

@@ -59,6 +59,8 @@ export const MessageType = {
   GetReceipts: 0x22,
   /** the answer: each block's receipts (the stored encoding), in the order asked, as many as held and fit */
   Receipts: 0x23,
+  /** signed transactions in one batch (their canonical raw bytes), sent only to a peer whose Hello has HelloFeature.TxBatches */
+  Txs: 0x24,
 } as const
 export type MessageType = (typeof MessageType)[keyof typeof MessageType]
 
@@ -111,6 +113,8 @@ export const MAX_PAYLOAD: Readonly<Record<MessageType, number>> = {
   [MessageType.GetReceipts]: 128 * 33 + 32,
   // receipts up to the answer budget, at least one whole block's (its logs are bounded by the gas limit only)
   [MessageType.Receipts]: 16 * MiB,
+  // up to MAX_BATCH_TXS transactions, cut by the sender at this size (one transaction may fill it alone)
+  [MessageType.Txs]: 1 * MiB,
 }
 
 /** the largest payload of any type: the WebSocket layer's own maxPayload is this + header */
@@ -139,7 +143,21 @@ export interface Hello {
   listenPort: number
   /** free text for logs, e.g. "nfc/v0.1.0" (≤ 64 bytes) */
   client: string
+  /**
+   * HelloFeature bits: what this node understands beyond the version's messages. A trailing field,
+   * so a node that predates it ignores it and is read as 0 (then it gets nothing it cannot take).
+   */
+  features: number
 }
+
+/** bits of Hello.features */
+export const HelloFeature = {
+  /** takes MessageType.Txs (transactions in batches) */
+  TxBatches: 1,
+} as const
+
+/** the features this build has */
+export const LOCAL_FEATURES = HelloFeature.TxBatches
 
 /** why a session ends; sent in Disconnect and reported in 'peerClosed' */
 export const DisconnectReason = {
@@ -247,7 +265,17 @@ function truncateUtf8(s: string, maxBytes: number): Uint8Array {
 }
 
 export function encodeHello(h: Hello): Uint8Array {
-  return RLP.encode([h.version, h.chainId, h.genesisHash, [h.head.number, h.head.hash], h.nodeId, h.nonce, h.listenPort, truncateUtf8(h.client, 64)])
+  return RLP.encode([
+    h.version,
+    h.chainId,
+    h.genesisHash,
+    [h.head.number, h.head.hash],
+    h.nodeId,
+    h.nonce,
+    h.listenPort,
+    truncateUtf8(h.client, 64),
+    h.features,
+  ])
 }
 
 export function decodeHello(payload: Uint8Array): Hello {
@@ -265,6 +293,7 @@ export function decodeHello(payload: Uint8Array): Hello {
     nonce: bytes(t, f[5], 'nonce', 32),
     listenPort: Number(port),
     client: text(t, f[7], 'client', 64),
+    features: f.length > 8 ? Number(uint(t, f[8], 'features', 4)) : 0,
   }
 }
 

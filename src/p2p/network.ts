@@ -53,12 +53,17 @@ import {
   normalizePeerUrl,
   type FlowSignature,
   type GetBlocks,
+  MAX_BATCH_TXS,
+  TX_ITEM_OVERHEAD,
+  TXS_LIST_OVERHEAD,
+  decodeTxs,
+  encodeTxs,
 } from './chainMessages.js'
 import { BanReason } from './connectionGate.js'
 import { BoundedSet, blockKey, confirmationKey, flowReceiptKey, flowSignatureKey, txKey } from './dedupe.js'
 import type { ChainStatus } from './handshake.js'
 import type { NodeIdentity } from './identity.js'
-import { MAX_PAYLOAD, MessageType, type ChainMessageType, type OpaqueMessage } from './messages.js'
+import { HelloFeature, MAX_PAYLOAD, MessageType, type ChainMessageType, type OpaqueMessage } from './messages.js'
 import { Penalty, type Peer, type PeerCloseInfo } from './peer.js'
 import { PeerExchange, listenUrlOf } from './peerExchange.js'
 import { RangeSync, type BlockId, type SyncPeer, type SyncStatus } from './sync.js'
@@ -124,6 +129,9 @@ export interface FlowAdapter {
   onReceipt(encoded: Uint8Array, from: string): Promise<'relay' | 'drop'>
   onSignature(s: FlowSignature): Promise<'relay' | 'drop'>
 }
+
+/** a Txs message is cut at this size (its limit, less the list header) */
+const TXS_BATCH_BYTES = MAX_PAYLOAD[MessageType.Txs] - TXS_LIST_OVERHEAD
 
 export const networkDefaults = {
   /** blocks per GetBlocks when syncing (≤ MAX_GET_BLOCKS) */
@@ -255,6 +263,11 @@ class PeerState implements SyncPeer {
   witness: string | undefined
   /** relayed confirmations waiting for the batch timer, by hops left */
   readonly confirmationQueue = new Map<number, Uint8Array[]>()
+  /** transactions waiting for this turn's flush (one Txs message instead of one frame each) */
+  txQueue: Uint8Array[] = []
+  txQueueBytes = 0
+  /** the peer takes Txs (its Hello says so); else each transaction goes as a Tx */
+  readonly takesTxBatches: boolean
 
   constructor(
     readonly peer: Peer,
@@ -262,6 +275,7 @@ class PeerState implements SyncPeer {
     scheme: string,
   ) {
     this.head = { ...peer.hello!.head }
+    this.takesTxBatches = (peer.hello!.features & HelloFeature.TxBatches) !== 0
     this.known = new BoundedSet(knownCapacity)
     this.listenUrl = listenUrlOf(peer, scheme)
   }
@@ -326,6 +340,8 @@ export class Network extends EventEmitter {
   /** announced blocks being fetched, by block key */
   private readonly fetches = new Map<string, Fetch>()
   private confirmationTimer: TimerHandle | undefined
+  /** the end-of-turn flush of the peers' transaction queues, when one is scheduled */
+  private txFlush: NodeJS.Immediate | undefined
   private readonly identity: NodeIdentity
   /** null: not worked out yet */
   private ownWitnessCache: string | undefined | null = null
@@ -395,6 +411,7 @@ export class Network extends EventEmitter {
     this.stopped = true
     if (this.timer) this.clock.clearInterval(this.timer)
     if (this.confirmationTimer) this.clock.clearTimeout(this.confirmationTimer)
+    if (this.txFlush !== undefined) clearImmediate(this.txFlush)
     for (const f of this.fetches.values()) if (f.timer) this.clock.clearTimeout(f.timer)
     this.fetches.clear()
     for (const f of this.future.values()) this.clock.clearTimeout(f.timer)
@@ -488,8 +505,55 @@ export class Network extends EventEmitter {
     return this.relayBlock(encoded, key, 'all')
   }
 
+  /** a transaction to every peer not known to have it (queued: see queueTx); returns how many will get it */
   broadcastTx(raw: Uint8Array): number {
-    return this.announce(MessageType.Tx, raw, txKey(core.keccak256(raw)))
+    const key = txKey(core.keccak256(raw))
+    this.seen.add(key)
+    return this.relayTx(raw, key)
+  }
+
+  /** relay() for transactions: queued per peer and sent at the end of the turn, batched */
+  private relayTx(raw: Uint8Array, key: string): number {
+    let n = 0
+    for (const ps of this.states.values()) {
+      if (ps.known.has(key) || ps.closed) continue
+      ps.known.add(key)
+      this.queueTx(ps, raw)
+      n++
+    }
+    return n
+  }
+
+  /**
+   * Transactions leave in batches: a wallet's burst (an RPC batch, a pool refill) or a batch
+   * relayed on is one Txs message per peer instead of a frame, a write and a dispatch each (under
+   * load those writes were seconds of the main thread). Flushed once the turn's work is done
+   * (setImmediate: no added delay beyond it), or at once when a batch is full.
+   */
+  private queueTx(ps: PeerState, raw: Uint8Array): void {
+    if (ps.txQueue.length > 0 && (ps.txQueue.length >= MAX_BATCH_TXS || ps.txQueueBytes + raw.length + TX_ITEM_OVERHEAD > TXS_BATCH_BYTES)) this.flushTxsOf(ps)
+    ps.txQueue.push(raw)
+    ps.txQueueBytes += raw.length + TX_ITEM_OVERHEAD
+    if (this.txFlush === undefined && !this.stopped) this.txFlush = setImmediate(() => this.flushTxs())
+  }
+
+  private flushTxs(): void {
+    this.txFlush = undefined
+    for (const ps of this.states.values()) this.flushTxsOf(ps)
+  }
+
+  private flushTxsOf(ps: PeerState): void {
+    const txs = ps.txQueue
+    if (txs.length === 0) return
+    ps.txQueue = []
+    ps.txQueueBytes = 0
+    if (ps.closed) return
+    try {
+      if (txs.length === 1 || !ps.takesTxBatches) for (const raw of txs) ps.peer.send(MessageType.Tx, raw)
+      else ps.peer.send(MessageType.Txs, encodeTxs(txs))
+    } catch (e) {
+      this.log.debug('send failed', { peer: ps.id, error: e })
+    }
   }
 
   /** this node's own confirmation, routed to the next producers (see routeConfirmation); returns how many peers got it */
@@ -556,6 +620,8 @@ export class Network extends EventEmitter {
           return this.onBlock(ps, m.payload)
         case MessageType.Tx:
           return this.onTx(ps, m.payload)
+        case MessageType.Txs:
+          return this.onTxs(ps, m.payload)
         case MessageType.Confirmation:
           return this.onConfirmation(ps, m.payload, 0)
         case MessageType.Confirmations:
@@ -942,7 +1008,22 @@ export class Network extends EventEmitter {
       this.log.warn('invalid transaction from peer', { peer: ps.id, error: e })
       return this.penalizeInvalid(ps, Penalty.InvalidTx, `invalid transaction: ${errorText(e)}`, e)
     }
-    if (r === 'added') this.relay(MessageType.Tx, raw, key)
+    if (r === 'added') this.relayTx(raw, key)
+  }
+
+  /**
+   * A batch: each transaction as if it came alone, all started in this turn, so their senders are
+   * recovered together (the recovery pool batches a turn's requests onto its workers).
+   */
+  private async onTxs(ps: PeerState, payload: Uint8Array): Promise<void> {
+    let raws: Uint8Array[]
+    try {
+      raws = decodeTxs(payload)
+    } catch (e) {
+      this.log.warn('bad Txs from peer', { peer: ps.id, error: e })
+      return ps.penalize(Penalty.BadMessage, errorText(e))
+    }
+    await Promise.all(raws.map((raw) => this.onTx(ps, raw)))
   }
 
   /** one confirmation that may travel `hops` more times from here */

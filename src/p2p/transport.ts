@@ -29,7 +29,7 @@ import { FRAME_HEADER_BYTES, P2pError, P2pErrorCode } from './framing.js'
 import { HandshakeBudget } from './handshakeBudget.js'
 import type { ChainStatus } from './handshake.js'
 import type { NodeIdentity } from './identity.js'
-import { DisconnectReason, MAX_ANY_PAYLOAD, type ChainMessageType, type OpaqueMessage } from './messages.js'
+import { DisconnectReason, LOCAL_FEATURES, MAX_ANY_PAYLOAD, type ChainMessageType, type OpaqueMessage } from './messages.js'
 import { Peer, type PeerCloseInfo } from './peer.js'
 
 export interface TransportOptions {
@@ -45,6 +45,8 @@ export interface TransportOptions {
   /** extra CA (PEM) trusted when dialing wss:// peers with self-signed certificates */
   ca?: string | Buffer
   client?: string
+  /** HelloFeature bits to advertise (default: all this build has; 0 speaks as a node that predates them) */
+  features?: number
   /** established peers, inbound and outbound; at most two thirds of them inbound */
   maxPeers?: number
   /** accepted inbound sockets (upgraded or not) whose handshake has not finished; when full, a
@@ -76,6 +78,7 @@ export const transportDefaults = {
   host: '127.0.0.1',
   port: 30303,
   client: 'nfc',
+  features: LOCAL_FEATURES as number,
   maxPeers: gateDefaults.maxPeers,
   maxPendingHandshakes: gateDefaults.maxPendingInbound,
   maxConnectionsPerIp: gateDefaults.maxConnectionsPerIp,
@@ -465,6 +468,7 @@ export class Transport extends EventEmitter {
         status: this.o.status(),
         listenPort: this.listenPort,
         client: this.o.client,
+        features: this.o.features,
         timeoutMs: this.o.handshakeTimeoutMs,
         clock: this.clock,
         admit: (_hello, id) => this.admit(peer, id),

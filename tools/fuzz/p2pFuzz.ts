@@ -328,6 +328,7 @@ function helloOf(r: Rand, identity: NodeIdentity, s: ChainStatus): Hello {
     nonce: r.bytes(32),
     listenPort: 0,
     client: 'p2pfuzz',
+    features: 0,
   }
 }
 

@@ -62,6 +62,7 @@ t.test(`${CONNECTIONS} concurrent hostile connections at a lone witness`, async 
     nonce: randomBytes(rand, 32),
     listenPort: 0,
     client: 'flood',
+    features: 0,
     ...over,
   })
   const url = new URL(w.p2pUrl)

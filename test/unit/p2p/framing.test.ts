@@ -1,4 +1,5 @@
 import t from 'tap'
+import { RLP } from '@ethereumjs/rlp'
 import { FrameDecoder, P2pErrorCode, encodeFrame } from '../../../src/p2p/framing.js'
 import { DisconnectReason, MAX_PAYLOAD, MessageType, decodeMessage, encodeHello, encodeMessage, messageLimits, type Hello } from '../../../src/p2p/messages.js'
 
@@ -11,6 +12,7 @@ const hello: Hello = {
   nonce: new Uint8Array(32).fill(4),
   listenPort: 30303,
   client: 'nfc/test',
+  features: 1,
 }
 
 t.test('frames round-trip, in one chunk or byte by byte', async (t) => {
@@ -58,6 +60,12 @@ t.test('unknown types and truncated input are typed errors', async (t) => {
 t.test('session message codecs', async (t) => {
   const h = decodeMessage(MessageType.Hello, encodeHello(hello))
   t.same(h, { type: MessageType.Hello, hello })
+  // a Hello of a node that predates `features` (8 fields): read as no features
+  const old = RLP.encode([1, 7777n, hello.genesisHash, [42n, hello.head.hash], hello.nodeId, hello.nonce, 30303, 'nfc/old'])
+  t.same(decodeMessage(MessageType.Hello, old), { type: MessageType.Hello, hello: { ...hello, client: 'nfc/old', features: 0 } }, 'an older Hello has no features')
+  t.throws(() => decodeMessage(MessageType.Hello, RLP.encode([...(RLP.decode(encodeHello(hello)) as Uint8Array[]).slice(0, 8), new Uint8Array(5).fill(1)])), {
+    code: 'P2P_BAD_MESSAGE',
+  }, 'features wider than 4 bytes')
   const d = decodeMessage(
     MessageType.Disconnect,
     encodeMessage({ type: MessageType.Disconnect, reason: DisconnectReason.GenesisMismatch, text: 'é'.repeat(300) }),

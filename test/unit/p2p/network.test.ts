@@ -463,6 +463,54 @@ t.test('a bad signature on a transaction or confirmation drops and bans the send
   )
 })
 
+t.test('transactions travel in batches: a burst is one Txs per link; a peer of an older version gets Tx frames', async (t) => {
+  const a = await node(t)
+  const b = await node(t)
+  // a node whose Hello predates HelloFeature.TxBatches
+  const old = await node(t, { features: 0 })
+  await link(b, a)
+  await link(old, b)
+  const burst = Array.from({ length: 300 }, (_, i) => Uint8Array.of(1, i >> 8, i & 0xff))
+  const allAtOld = until(old.chain, 'tx', () => old.chain.txs.size === burst.length)
+  // one turn of the event loop, as a wallet's RPC batch or a pool refill
+  t.ok(burst.map((raw) => a.net.broadcastTx(raw)).every((n) => n === 1), 'each queued for B only')
+  await allAtOld
+  t.equal(b.chain.txs.size, burst.length, 'B has them all')
+  t.same(
+    { txs: b.received[MessageType.Txs], tx: b.received[MessageType.Tx] ?? 0 },
+    { txs: 2, tx: 0 },
+    `B got ${burst.length} transactions as two Txs (at most 256 each), no single Tx`,
+  )
+  t.same(
+    { txs: old.received[MessageType.Txs] ?? 0, tx: old.received[MessageType.Tx] },
+    { txs: 0, tx: burst.length },
+    'the older peer got each as a Tx, never a Txs it could not read',
+  )
+  t.equal(a.received[MessageType.Txs] ?? 0, 0, 'nothing echoed back to A')
+  // a lone transaction goes as a Tx (what every version reads)
+  const one = until(b.chain, 'tx')
+  a.net.broadcastTx(Uint8Array.of(2, 0, 0))
+  await one
+  t.equal(b.received[MessageType.Tx], 1, 'a lone one: a Tx')
+})
+
+t.test('a malformed Txs costs the sender score; an invalid transaction inside it counts as one sent alone', async (t) => {
+  const b = await node(t)
+  const evil = await rogue(t, b, 0n)
+  evil.peer.send(MessageType.Txs, RLP.encode([]))
+  await logged(b, /WARN .*bad Txs from peer.*expected at least 1 items/)
+  const tooMany = RLP.encode(Array.from({ length: 257 }, (_, i) => Uint8Array.of(1, i >> 8, i & 0xff)))
+  evil.peer.send(MessageType.Txs, tooMany)
+  await logged(b, /WARN .*bad Txs from peer.*257 transactions, at most 256/)
+  t.ok((scoreOf(b, evil.id) ?? 0) < 0, 'penalized')
+  t.equal(b.chain.txs.size, 0, 'nothing of a refused batch was taken')
+  const good = until(b.chain, 'tx', () => b.chain.txs.size === 2)
+  evil.peer.send(MessageType.Txs, RLP.encode([Uint8Array.of(1, 1), Uint8Array.of(0xff, 1), Uint8Array.of(1, 2)]))
+  await good
+  await logged(b, /WARN .*invalid transaction from peer/)
+  t.equal(b.chain.txs.size, 2, 'the valid ones of a batch are taken')
+})
+
 t.test('peer exchange: a node learns a third node from its peer and dials it', async (t) => {
   const a = await node(t, { targetPeers: 8 })
   const b = await node(t, { targetPeers: 8 })
