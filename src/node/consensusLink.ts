@@ -85,7 +85,7 @@ export interface ConsensusLinkOptions {
   witnessAddress?: string
   /** the highest height this witness voted at before this run (`<datadir>/SIGNED`), and where a
    *  new one is recorded — synchronously, before the vote leaves the node */
-  votes?: { highest: bigint | undefined; record(number: bigint): void }
+  votes?: { highest: bigint | undefined; record(number: bigint): Promise<void> | void }
 }
 
 export class ConsensusLink implements ChainAdapter {
@@ -113,10 +113,14 @@ export class ConsensusLink implements ChainAdapter {
     this.highestSigned = recorded !== undefined && recorded > head ? recorded : head
   }
 
-  /** raises highestSigned, recording it first when it is a vote of ours at a new height */
-  private voteAt(number: bigint): void {
-    this.o.votes?.record(number)
+  /**
+   * Raises highestSigned and records it: resolves once the record is durable, so nothing of the
+   * vote leaves the node before. highestSigned moves first, so a call for the same height meanwhile
+   * sees it taken.
+   */
+  private async voteAt(number: bigint): Promise<void> {
     this.highestSigned = number
+    await this.o.votes?.record(number)
   }
 
   status() {
@@ -250,7 +254,7 @@ export class ConsensusLink implements ChainAdapter {
     if (witnessKey === undefined || witnessAddress === undefined) return
     // its own block is its vote at that height (DESIGN §4: own blocks count as confirmed)
     if (producer === witnessAddress) {
-      if (number > this.highestSigned) this.voteAt(number)
+      if (number > this.highestSigned) await this.voteAt(number)
       return
     }
     if (!chain.seats.includes(witnessAddress)) return
@@ -259,7 +263,7 @@ export class ConsensusLink implements ChainAdapter {
     const horizon = BigInt(chain.dpos.W) * 2n * chain.dpos.intervalMs
     if (timestamp + horizon < BigInt(this.o.now())) return
     if (number <= this.highestSigned) return
-    this.voteAt(number)
+    await this.voteAt(number)
     const c = signConfirmation(chain.common.chainId(), hash, number, witnessKey)
     if (!this.confirmations.add(witnessAddress, c)) return
     chain.noteOwnVote(hash)

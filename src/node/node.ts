@@ -52,7 +52,7 @@ import { readCheckpoint, readCommittee, readIsActiveAuditor, readReceiptParties,
 import { flowOf } from '../consensus/dpos/engine.js'
 import { Challenge, CpStatus, EntryStatus, FlowStore } from '../consensus/povf/store.js'
 import { chaindataDir, checkFinalMarker, damagedDatabase, ensureDatadir, guardOpen, holdsRecords, isDamage } from './datadir.js'
-import { readFinalMarker, readSignedHeight, removeFinalMarker, writeFinalMarker, writeSignedHeight } from '../storage/finalMarker.js'
+import { DurableRecords, readFinalMarker, readSignedHeight, removeFinalMarker } from '../storage/finalMarker.js'
 import { isNfcError } from '../util/errors.js'
 import { ChainErrorCode } from '../chain/errors.js'
 import { EVIDENCE_FALLBACK_INTERVALS, scheduleEvidence } from './evidenceDuty.js'
@@ -160,6 +160,8 @@ export class Node implements NodeApi {
     now: () => number,
     /** the highest height this node's witness voted at in earlier runs (`<datadir>/SIGNED`) */
     votedBefore: bigint | undefined,
+    /** the writer of `<datadir>/FINAL` and `SIGNED` */
+    private readonly records: DurableRecords,
   ) {
     this.chainId = opts.genesis.chainId
     this.journal = new TxJournal({ file: join(opts.datadir, JOURNAL_FILE), logger: logger.child('txpool'), now })
@@ -190,7 +192,7 @@ export class Node implements NodeApi {
         : {
             votes: {
               highest: votedBefore,
-              record: (n: bigint) => writeSignedHeight(opts.datadir, chain.genesisHash, n),
+              record: (n: bigint) => records.signedHeight(chain.genesisHash, n),
             },
           }),
     })
@@ -440,12 +442,11 @@ export class Node implements NodeApi {
     }
     guard?.drop()
     // the database's synced write of a final block comes first (Blockchain.updateFinality)
+    const records = new DurableRecords(opts.datadir)
     chain.on('finalized', (h: Head) => {
-      try {
-        writeFinalMarker(opts.datadir, { number: h.header.number, hash: h.hash })
-      } catch (e) {
+      records.finalMarker({ number: h.header.number, hash: h.hash }).catch((e) => {
         logger.error('could not record the final block outside the database (FINAL)', { datadir: opts.datadir, error: e })
-      }
+      })
     })
     const recoverPool = RecoverPool.create({ threads: opts.recoverThreads })
     const txpool = new TxPool(
@@ -458,7 +459,7 @@ export class Node implements NodeApi {
       },
       await poolView(chain, chain.head.header),
     )
-    const node = new Node(opts, db, chain, recoverPool, txpool, logger, now, votedBefore)
+    const node = new Node(opts, db, chain, recoverPool, txpool, logger, now, votedBefore, records)
     node.flow = node.startFlow(chainDb)
     try {
       node.restored = await restoreLocalTxs({
@@ -633,6 +634,8 @@ export class Node implements NodeApi {
     await this.flow?.stop()
     await this.recoverPool.close()
     await this.chain.close()
+    // the last FINAL and SIGNED asked for are on disk before the node says it stopped
+    await this.records.settle()
     await this.db.close()
     this.logger.info('stopped', { head: this.chain.head.header.number, hash: bytesToHex(this.chain.head.hash) })
   }

@@ -736,7 +736,7 @@ t.test('a witness never votes at or below the height it recorded (SIGNED): a dat
     const link = linkOn(b, recoverPool, Number(b1.header.timestamp), {
       witnessKey: witnessKey(voter),
       witnessAddress: voter,
-      votes: { highest: recorded, record: (n) => records.push(n) },
+      votes: { highest: recorded, record: (n) => void records.push(n) },
     })
     link.broadcastConfirmation = (c) => {
       // recorded before the vote leaves the node
