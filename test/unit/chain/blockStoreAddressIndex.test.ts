@@ -218,7 +218,8 @@ t.test('a reorg of blocks read back from disk recovers no signature: senders com
   await store.commit({ block: b3, receipts: receiptsFor(bTxs[2]), extra: [], canonical: true, unindex, reindex })
   proto.getSenderPublicKey = original
   t.equal(recovered, 0, 'no signature recovered for the stored blocks')
-  for (const who of [5, 6, 7, 8]) t.same(shape(await store.transactionsOf(addr(who), { limit: 100 })), expectedOf(addr(who), [b1, b2, b3]), `account ${who}: the new branch only`)
+  for (const who of [5, 6, 7, 8])
+    t.same(shape(await store.transactionsOf(addr(who), { limit: 100 })), expectedOf(addr(who), [b1, b2, b3]), `account ${who}: the new branch only`)
 })
 
 t.test('the index survives closing and reopening the database', async (t) => {

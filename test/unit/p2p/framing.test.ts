@@ -62,10 +62,18 @@ t.test('session message codecs', async (t) => {
   t.same(h, { type: MessageType.Hello, hello })
   // a Hello of a node that predates `features` (8 fields): read as no features
   const old = RLP.encode([1, 7777n, hello.genesisHash, [42n, hello.head.hash], hello.nodeId, hello.nonce, 30303, 'nfc/old'])
-  t.same(decodeMessage(MessageType.Hello, old), { type: MessageType.Hello, hello: { ...hello, client: 'nfc/old', features: 0 } }, 'an older Hello has no features')
-  t.throws(() => decodeMessage(MessageType.Hello, RLP.encode([...(RLP.decode(encodeHello(hello)) as Uint8Array[]).slice(0, 8), new Uint8Array(5).fill(1)])), {
-    code: 'P2P_BAD_MESSAGE',
-  }, 'features wider than 4 bytes')
+  t.same(
+    decodeMessage(MessageType.Hello, old),
+    { type: MessageType.Hello, hello: { ...hello, client: 'nfc/old', features: 0 } },
+    'an older Hello has no features',
+  )
+  t.throws(
+    () => decodeMessage(MessageType.Hello, RLP.encode([...(RLP.decode(encodeHello(hello)) as Uint8Array[]).slice(0, 8), new Uint8Array(5).fill(1)])),
+    {
+      code: 'P2P_BAD_MESSAGE',
+    },
+    'features wider than 4 bytes',
+  )
   const d = decodeMessage(
     MessageType.Disconnect,
     encodeMessage({ type: MessageType.Disconnect, reason: DisconnectReason.GenesisMismatch, text: 'é'.repeat(300) }),

@@ -473,7 +473,10 @@ t.test('transactions travel in batches: a burst is one Txs per link; a peer of a
   const burst = Array.from({ length: 300 }, (_, i) => Uint8Array.of(1, i >> 8, i & 0xff))
   const allAtOld = until(old.chain, 'tx', () => old.chain.txs.size === burst.length)
   // one turn of the event loop, as a wallet's RPC batch or a pool refill
-  t.ok(burst.map((raw) => a.net.broadcastTx(raw)).every((n) => n === 1), 'each queued for B only')
+  t.ok(
+    burst.map((raw) => a.net.broadcastTx(raw)).every((n) => n === 1),
+    'each queued for B only',
+  )
   await allAtOld
   t.equal(b.chain.txs.size, burst.length, 'B has them all')
   t.same(
