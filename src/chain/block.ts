@@ -138,10 +138,17 @@ function blockFields(bytes: Uint8Array): unknown[] {
   return list
 }
 
-export function decodeBlock(bytes: Uint8Array, common: Common): Block {
+/**
+ * A transaction already decoded from these exact bytes, if the caller holds one (the pool: what
+ * came by gossip comes again in a block). Same bytes, same transaction: reusing it saves decoding
+ * (the tx constructor's checks), encoding it again for its hash, and recovering its sender.
+ */
+export type KnownTx = (raw: Uint8Array) => TypedTransaction | undefined
+
+export function decodeBlock(bytes: Uint8Array, common: Common, known?: KnownTx): Block {
   const list = blockFields(bytes)
   const header = headerFromFields(list.slice(0, 14))
-  const { transactions, confirmations } = bodyFromFields(list[14], common)
+  const { transactions, confirmations } = bodyFromFields(list[14], common, known)
   return makeBlock(header, transactions, confirmations)
 }
 
@@ -150,7 +157,7 @@ export function decodeBlockHeader(bytes: Uint8Array): BlockHeader {
   return headerFromFields(blockFields(bytes).slice(0, 14))
 }
 
-function bodyFromFields(list: unknown, common: Common): BlockBody {
+function bodyFromFields(list: unknown, common: Common, known?: KnownTx): BlockBody {
   if (!Array.isArray(list) || list.length !== 3 || !Array.isArray(list[0]) || !Array.isArray(list[1]) || !Array.isArray(list[2])) {
     throw new NfcError(ChainErrorCode.BadEncoding, 'invalid block body: want [txs, confirmations, checkpoints]')
   }
@@ -160,6 +167,8 @@ function bodyFromFields(list: unknown, common: Common): BlockBody {
     if (!(raw instanceof Uint8Array)) {
       throw new NfcError(ChainErrorCode.BadEncoding, `invalid block body: transaction ${i} is not a byte string`)
     }
+    const held = known?.(raw)
+    if (held !== undefined) return held
     try {
       return createTxFromRLP(raw, { common: txCommon(common) })
     } catch (e) {

@@ -187,14 +187,10 @@ export class ConsensusLink implements ChainAdapter {
 
   async importBlock(encoded: Uint8Array): Promise<ImportResult> {
     const { chain, recoverPool, txpool } = this.o
-    const block = decodeBlock(encoded, chain.common)
-    // a transaction this node's pool holds came by gossip and its sender was recovered then: the
-    // same hash is the same signed bytes, so the same sender (each importer once recovered every
-    // transaction twice, once from gossip and once from the block)
-    for (const tx of block.transactions) {
-      const known = txpool.get(tx.hash())?.cache.senderPubKey
-      if (known !== undefined) tx.cache.senderPubKey = known
-    }
+    // what the pool holds came by gossip: its keccak is its hash (the pool decodes canonical bytes
+    // only, so a transaction's hash is the keccak of exactly the bytes it came as), and equal
+    // hashes mean equal bytes: the pool's object is the one decoding would give, sender included
+    const block = decodeBlock(encoded, chain.common, (raw) => txpool.get(core.keccak256(raw)))
     // the others' senders on the worker pool, in one batch (cached ones are skipped)
     await recoverTxSenders(recoverPool, block.transactions)
     const outcome = await chain.importBlock(block, BigInt(this.o.now()))

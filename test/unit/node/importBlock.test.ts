@@ -716,8 +716,13 @@ t.test("ConsensusLink.importBlock takes the senders of its pool's transactions f
   const link = linkOn(b, recoverPool, Number(b1.header.timestamp))
   t.equal(await link.addTransaction(gossiped.serialize()), 'added', 'one transaction came by gossip first')
   recovered.length = 0
+  const imported = new Promise<Block>((resolve) => b.chain.once('block', (e: { block: Block }) => resolve(e.block)))
   t.equal(await link.importBlock(encodeBlock(b1)), 'imported')
   t.same(recovered, [1], 'only the transaction the pool did not hold was recovered')
+  const pooled = (link as unknown as { o: ConsensusLinkOptions }).o.txpool.get(gossiped.hash())
+  const [first, second] = (await imported).transactions
+  t.ok(pooled !== undefined && first === pooled, "the block's copy of the gossiped transaction is the pool's object (not decoded again)")
+  t.equal(hex(second!.hash()), hex(unseen.hash()), 'the other one decoded from the block')
   t.equal(hex(b.chain.head.hash), hex(b1.hash))
   t.equal(await balance(b.chain, DEV_ACCOUNTS[6]!.address), await balance(a.chain, DEV_ACCOUNTS[6]!.address), 'the same state as the producer')
 })
