@@ -11,6 +11,7 @@ import { ChainDb } from '../storage/chainDb.js'
 import type { Genesis } from '../chain/genesis.js'
 import type { BlockHeader } from '../chain/header.js'
 import { RecoverPool, recoverTxSender, recoverTxSenders } from '../crypto/recoverPool.js'
+import { ReorgTxs } from './reorgTxs.js'
 import { call, callCachesOf, estimateGas, type CallEnv, type CallRequest } from '../execution/call.js'
 import { makeCommon } from '../execution/common.js'
 import { decodeRawTransaction } from '../execution/txDecode.js'
@@ -36,7 +37,7 @@ import { readCandidates } from '../consensus/dpos/views.js'
 import { Network, type TrafficSnapshot } from '../p2p/network.js'
 import type { GateStats } from '../p2p/connectionGate.js'
 import { loadOrCreateIdentity } from '../p2p/interface.js'
-import { createFeeMarket1559Tx, type TypedTransaction } from '@ethereumjs/tx'
+import { createFeeMarket1559Tx } from '@ethereumjs/tx'
 import { encodeHeader } from '../chain/header.js'
 import { SYSTEM_CONTRACTS } from '../chain/systemAddresses.js'
 import { encodeCall } from '../execution/system/abi.js'
@@ -142,7 +143,7 @@ export class Node implements NodeApi {
   private witnessStats: { address: string; produced: bigint; missed: bigint; trust: bigint }[] = []
   private witnessStatsAt = 0
   /** transactions of blocks a reorg took off the chain, re-added once the new head is in */
-  private reorgTxs: TypedTransaction[] = []
+  private readonly reorgTxs = new ReorgTxs()
   /** the local transactions (eth_sendRawTransaction), kept in `<datadir>/transactions.journal` */
   readonly journal: TxJournal
   /** the `pending` tag's block, built on demand (pendingBlock.ts) */
@@ -196,7 +197,7 @@ export class Node implements NodeApi {
             },
           }),
     })
-    chain.on('removedBlock', ({ block }) => this.reorgTxs.push(...block.transactions))
+    chain.on('removedBlock', ({ block }) => this.reorgTxs.removed(block.transactions))
     chain.on('doubleProduction', (d) => this.onDoubleProduction(d))
     chain.on('block', ({ block }) => {
       void this.onCanonical(block).catch((e) => this.logger.warn('after-block work failed', { number: block.header.number, error: e }))
@@ -207,9 +208,9 @@ export class Node implements NodeApi {
     const { header } = block
     await this.refreshPool()
     this.journal.maybeRotate()
-    if (this.reorgTxs.length > 0) {
-      const txs = this.reorgTxs
-      this.reorgTxs = []
+    if (this.reorgTxs.size > 0) {
+      // oldest block first: each sender's nonces come back in order (reorgTxs.ts)
+      const txs = this.reorgTxs.take()
       // read back from disk, their senders are not recovered: one batch on the workers, not one
       // recovery per transaction on this thread inside txpool.add
       await recoverTxSenders(this.recoverPool, txs)

@@ -27,6 +27,7 @@ import { silentLogger } from '../../src/util/logger.js'
 import { deriveAccounts, type Account } from './blocks.js'
 import { fundWallets, startLoadDevnet } from './loadDevnet.js'
 import type { LoadClientInput, LoadClientResult } from './loadClient.js'
+import { call } from './network.js'
 import { progress, row } from './report.js'
 import { ANVIL_CHAIN_ID, anvilBinary, rpc, startAnvil } from './anvil.js'
 
@@ -234,6 +235,67 @@ interface DevnetFigures {
   f: Figures
   /** per node, during the run: own slots, missed, and the max block start lateness since its start */
   nodes: { owned: number; missed: number; latenessMaxMs: number }[]
+  /** each node's head and final block at the end, and the pairs of nodes whose final blocks conflict */
+  finality: FinalityView
+}
+
+interface FinalityView {
+  nodes: { head: number; final: number; finalHash: string }[]
+  /** "i–j": node j's chain does not hold node i's final block (a split the network does not heal by itself) */
+  conflicts: string[]
+}
+
+/**
+ * Every node's final block, and whether each node's chain holds the others' final blocks. Nodes
+ * that disagree on a final block each ignore the other side's blocks from then on: the network
+ * runs split, each side at its share of the slots (issue 14's devnet run found this under load).
+ */
+async function finalityView(urls: string[]): Promise<FinalityView> {
+  const nodes = await Promise.all(
+    urls.map(async (u) => {
+      const f = await call<{ number: string; hash: string; head: string }>(u, 'dpos_getFinalized', [])
+      return { head: Number(f.head), final: Number(f.number), finalHash: f.hash }
+    }),
+  )
+  const conflicts: string[] = []
+  for (let i = 0; i < nodes.length; i++) {
+    for (let j = 0; j < nodes.length; j++) {
+      if (i === j || nodes[i]!.final > nodes[j]!.head) continue
+      const b = await call<{ hash: string } | null>(urls[j]!, 'eth_getBlockByNumber', [`0x${nodes[i]!.final.toString(16)}`, false])
+      if (b?.hash !== nodes[i]!.finalHash) conflicts.push(`${i}–${j}`)
+    }
+  }
+  return { nodes, conflicts }
+}
+
+/**
+ * NFC_LOAD_TIMELINE=1: each second, every devnet node's head and pool (pending/queued), printed
+ * after the run with the blocks that held the load (time from the first send, producer, count).
+ */
+const TIMELINE = process.env.NFC_LOAD_TIMELINE === '1'
+
+function sampleTimeline(urls: string[], t0: number, into: string[]): () => Promise<void> {
+  let done = false
+  const loop = (async () => {
+    while (!done) {
+      const cells = await Promise.all(
+        urls.map(async (u) => {
+          try {
+            const [h, s] = await Promise.all([call<string>(u, 'eth_blockNumber', []), call<{ pending: string; queued: string }>(u, 'txpool_status', [])])
+            return `${Number(h)}:${Number(s.pending)}/${Number(s.queued)}`
+          } catch {
+            return 'unreachable'
+          }
+        }),
+      )
+      into.push(`    ${((performance.now() - t0) / 1000).toFixed(1).padStart(5)} s  ${cells.map((c) => c.padEnd(16)).join('')}`)
+      await new Promise((r) => setTimeout(r, 1000))
+    }
+  })()
+  return async () => {
+    done = true
+    await loop
+  }
 }
 
 /** The same load against node 0 of a 4-node devnet of real processes; every node's slots counted. */
@@ -251,6 +313,9 @@ async function runDevnet(wallets: Account[], recipients: Uint8Array[]): Promise<
     progress('load: signing for the devnet')
     const raws = signAll(devnet.chainId, wallets, recipients, 2n * GWEI)
     const before = await Promise.all(devnet.urls.map(slotFigures))
+    const timeline: string[] = []
+    const stopTimeline = TIMELINE ? sampleTimeline(devnet.urls, performance.now(), timeline) : async () => undefined
+    const firstBlock = Number(await call<string>(devnet.urls[0]!, 'eth_blockNumber', [])) + 1
     const r = await runClient({
       url: devnet.urls[0]!,
       wallets: raws,
@@ -260,8 +325,21 @@ async function runDevnet(wallets: Account[], recipients: Uint8Array[]): Promise<
       stallMs: STALL_MS,
       label: 'devnet',
     })
+    await stopTimeline()
     const after = await Promise.all(devnet.urls.map(slotFigures))
+    if (TIMELINE) {
+      process.stdout.write(`  devnet timeline (head:pending/queued of nodes 0–3, each second from the first send):\n${timeline.join('\n')}\n`)
+      const head = Number(await call<string>(devnet.urls[0]!, 'eth_blockNumber', []))
+      for (let n = firstBlock; n <= head; n++) {
+        const b = await call<{ miner: string; transactions: string[]; timestamp: string }>(devnet.urls[0]!, 'eth_getBlockByNumber', [
+          `0x${n.toString(16)}`,
+          false,
+        ])
+        process.stdout.write(`    block ${n} (node 0's chain): producer ${b.miner.slice(0, 10)}, ${b.transactions.length} transactions\n`)
+      }
+    }
     return {
+      finality: await finalityView(devnet.urls),
       f: figuresOf(r),
       nodes: after.map((a, i) => ({ owned: a.ownSlots - before[i]!.ownSlots, missed: a.missed - before[i]!.missed, latenessMaxMs: a.latenessMaxMs })),
     }
@@ -331,6 +409,13 @@ export async function run(): Promise<void> {
       `  devnet node ${i}${i === 0 ? ' (takes the load)' : ''}: own slots during the run ${n.owned}, missed ${n.missed}; ` +
         `block start lateness max ${n.latenessMaxMs} ms\n`,
     ),
+  )
+  const fin = devnet.finality
+  process.stdout.write(
+    `  devnet at the end: ${fin.nodes.map((n, i) => `node ${i} head ${n.head}, final ${n.final} (${n.finalHash.slice(0, 10)})`).join('; ')}` +
+      (fin.conflicts.length > 0
+        ? `; FINALITY SPLIT: a node's final block is not on another's chain (${fin.conflicts.join(', ')}; "i–j": node j lacks node i's final block)\n`
+        : '; every final block is on every chain\n'),
   )
   const devMissed = devnet.nodes.reduce((m, n) => m + n.missed, 0)
   row({
