@@ -6,23 +6,22 @@
  *
  * An account at a given state root never changes, so answers are cached per root without any
  * invalidation: a new head simply has a new root, and old roots fall out (the last MAX_ROOTS are
- * kept, each with up to MAX_ACCOUNTS accounts). Concurrent misses for one account share one trie
- * walk. Views are shared by readers only: eth_call and tracing, which write to their view, keep
+ * kept, each with its `AccountReads`, src/state/accountReads.ts: one trie walk per account, shared
+ * by concurrent misses). Views are shared by readers only: eth_call and tracing, which write to their view, keep
  * building their own through `chain.stateAt`.
  */
 import type { MerkleStateManager } from '@ethereumjs/statemanager'
-import { Address, bytesToHex, hexToBytes, type Account } from '@ethereumjs/util'
+import { bytesToHex, type Account } from '@ethereumjs/util'
 import type { BlockHeader } from '../src/chain/header.js'
 import type { ChainApi } from '../src/node/interface.js'
+import { AccountReads } from '../src/state/accountReads.js'
 
 /** state roots whose reads are kept (the head and the few before it, which wallets still ask about) */
 const MAX_ROOTS = 4
-/** accounts kept per root; past it the root's map starts over (wallet traffic is mostly the same few addresses) */
-const MAX_ACCOUNTS = 100_000
 
 interface RootReads {
   view: Promise<MerkleStateManager>
-  accounts: Map<string, Promise<Account | undefined>>
+  accounts: AccountReads
 }
 
 interface ChainReads {
@@ -44,7 +43,8 @@ function readsAt(chain: ChainApi, header: BlockHeader): RootReads {
   const root = bytesToHex(header.stateRoot)
   let reads = c.roots.get(root)
   if (reads === undefined) {
-    const entry: RootReads = { view: chain.stateAt(header), accounts: new Map() }
+    const view = chain.stateAt(header)
+    const entry: RootReads = { view, accounts: new AccountReads(view) }
     reads = entry
     // a view that failed to open (state pruned, db closing) is not kept
     const chainReads = c
@@ -66,16 +66,5 @@ export function sharedStateAt(chain: ChainApi, header: BlockHeader): Promise<Mer
 
 /** The account `addr` (lowercase 0x hex) at `header`'s state; undefined when it does not exist. */
 export function accountAt(chain: ChainApi, header: BlockHeader, addr: string): Promise<Account | undefined> {
-  const reads = readsAt(chain, header)
-  let account = reads.accounts.get(addr)
-  if (account === undefined) {
-    if (reads.accounts.size >= MAX_ACCOUNTS) reads.accounts.clear()
-    account = reads.view.then((view) => view.getAccount(new Address(hexToBytes(addr as `0x${string}`))))
-    const entry = account
-    entry.catch(() => {
-      if (reads.accounts.get(addr) === entry) reads.accounts.delete(addr)
-    })
-    reads.accounts.set(addr, entry)
-  }
-  return account
+  return readsAt(chain, header).accounts.get(addr)
 }

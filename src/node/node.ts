@@ -5,13 +5,14 @@
  * No argv, no terminal, no RPC: the composition root (`src/cli/start.ts`) builds the node, then
  * the JSON-RPC server on top of it, and closes them in reverse.
  */
-import { Address, bytesToHex, hexToBytes, type Account } from '@ethereumjs/util'
+import { Address, bytesToHex, hexToBytes } from '@ethereumjs/util'
 import type { Db } from '../chain/blockStore.js'
 import { ChainDb } from '../storage/chainDb.js'
 import type { Genesis } from '../chain/genesis.js'
 import type { BlockHeader } from '../chain/header.js'
 import { RecoverPool, recoverTxSender, recoverTxSenders } from '../crypto/recoverPool.js'
 import { ReorgTxs } from './reorgTxs.js'
+import { AccountReads } from '../state/accountReads.js'
 import { call, callCachesOf, estimateGas, type CallEnv, type CallRequest } from '../execution/call.js'
 import { makeCommon } from '../execution/common.js'
 import { decodeRawTransaction } from '../execution/txDecode.js'
@@ -642,33 +643,18 @@ export class Node implements NodeApi {
   }
 }
 
-/** accounts a pool view keeps (per head; past it the map starts over) */
-const POOL_VIEW_ACCOUNTS = 100_000
-
 /** The pool validates against the state of the head block; evidence already applied there is refused. */
 async function poolView(chain: Blockchain, header: BlockHeader): Promise<PoolStateView> {
   const sm = await chain.stateAt(header)
-  // the view's state never changes: each account is read from the trie once per head, not twice
-  // per transaction (a wallet's 60 transactions walked its account's path 120 times)
-  const accounts = new Map<string, Promise<Account | undefined>>()
-  const account = (address: Address): Promise<Account | undefined> => {
-    const key = address.toString()
-    let a = accounts.get(key)
-    if (a === undefined) {
-      if (accounts.size >= POOL_VIEW_ACCOUNTS) accounts.clear()
-      a = sm.getAccount(address)
-      accounts.set(key, a)
-      // a failed read is not kept: the next transaction tries again
-      a.catch(() => accounts.delete(key))
-    }
-    return a
-  }
+  // each account read from the trie once per head, not twice per transaction (a wallet's 60
+  // transactions walked its account's path 120 times)
+  const accounts = new AccountReads(Promise.resolve(sm))
   return {
     async getNonce(address) {
-      return (await account(address))?.nonce ?? 0n
+      return (await accounts.get(address.toString()))?.nonce ?? 0n
     },
     async getBalance(address) {
-      return (await account(address))?.balance ?? 0n
+      return (await accounts.get(address.toString()))?.balance ?? 0n
     },
     async precheck(tx) {
       return tx.to?.toString() === SYSTEM_CONTRACTS.evidence ? evidenceRefusal(sm, tx.data, chain.dpos) : undefined
