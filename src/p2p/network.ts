@@ -37,7 +37,6 @@ import {
   encodeGetBlockByHash,
   encodeWitnessId,
   MAX_BATCH_CONFIRMATIONS,
-  type ConfirmationBatch,
   BLOCK_ITEM_OVERHEAD,
   MAX_GET_BLOCKS,
   MAX_PEER_URLS,
@@ -63,7 +62,7 @@ import { BanReason } from './connectionGate.js'
 import { BoundedSet, blockKey, confirmationKey, flowReceiptKey, flowSignatureKey, txKey } from './dedupe.js'
 import type { ChainStatus } from './handshake.js'
 import type { NodeIdentity } from './identity.js'
-import { HelloFeature, MAX_PAYLOAD, MessageType, type ChainMessageType, type OpaqueMessage } from './messages.js'
+import { HelloFeature, MAX_PAYLOAD, MessageType, messageTypeName, type ChainMessageType, type OpaqueMessage } from './messages.js'
 import { Penalty, type Peer, type PeerCloseInfo } from './peer.js'
 import { PeerExchange, listenUrlOf } from './peerExchange.js'
 import { RangeSync, type BlockId, type SyncPeer, type SyncStatus } from './sync.js'
@@ -514,14 +513,9 @@ export class Network extends EventEmitter {
 
   /** relay() for transactions: queued per peer and sent at the end of the turn, batched */
   private relayTx(raw: Uint8Array, key: string): number {
-    let n = 0
-    for (const ps of this.states.values()) {
-      if (ps.known.has(key) || ps.closed) continue
-      ps.known.add(key)
-      this.queueTx(ps, raw)
-      n++
-    }
-    return n
+    const to = this.unaware(key)
+    for (const ps of to) this.queueTx(ps, raw)
+    return to.length
   }
 
   /**
@@ -655,12 +649,35 @@ export class Network extends EventEmitter {
     Promise.resolve(handled).catch((e) => this.log.error('p2p message handler failed', { peer: ps.id, type: m.type, error: e }))
   }
 
-  /** send to every peer that does not know the item yet, and remember they now do */
-  private relay(type: ChainMessageType, payload: Uint8Array, key: string): number {
-    let n = 0
+  /**
+   * A chain message's payload through its decoder, or undefined when it is malformed: then the
+   * sender is penalised (Penalty.BadMessage) and the refusal logged.
+   */
+  private decodeFrom<T>(ps: PeerState, type: ChainMessageType, payload: Uint8Array, decode: (payload: Uint8Array) => T): T | undefined {
+    try {
+      return decode(payload)
+    } catch (e) {
+      this.log.warn(`bad ${messageTypeName(type)} from peer`, { peer: ps.id, error: e })
+      ps.penalize(Penalty.BadMessage, errorText(e))
+      return undefined
+    }
+  }
+
+  /** the peers not known to have item `key`, each marked as having it from now on (an item crosses a link once) */
+  private unaware(key: string): PeerState[] {
+    const out: PeerState[] = []
     for (const ps of this.states.values()) {
       if (ps.known.has(key) || ps.closed) continue
       ps.known.add(key)
+      out.push(ps)
+    }
+    return out
+  }
+
+  /** send to every peer that does not know the item yet, and remember they now do */
+  private relay(type: ChainMessageType, payload: Uint8Array, key: string): number {
+    let n = 0
+    for (const ps of this.unaware(key)) {
       try {
         ps.peer.send(type, payload)
         n++
@@ -815,13 +832,8 @@ export class Network extends EventEmitter {
   // ---------------------------------------------------------------- announce and fetch
 
   private onBlockAnnounce(ps: PeerState, payload: Uint8Array): void {
-    let a: { number: bigint; hash: Uint8Array }
-    try {
-      a = decodeBlockAnnounce(payload)
-    } catch (e) {
-      this.log.warn('bad BlockAnnounce from peer', { peer: ps.id, error: e })
-      return ps.penalize(Penalty.BadMessage, errorText(e))
-    }
+    const a = this.decodeFrom(ps, MessageType.BlockAnnounce, payload, decodeBlockAnnounce)
+    if (a === undefined) return
     const key = blockKey(a.hash)
     ps.known.add(key)
     ps.learnHead(a)
@@ -883,13 +895,8 @@ export class Network extends EventEmitter {
   }
 
   private onGetBlockByHash(ps: PeerState, payload: Uint8Array): void {
-    let hash: Uint8Array
-    try {
-      hash = decodeGetBlockByHash(payload)
-    } catch (e) {
-      this.log.warn('bad GetBlockByHash from peer', { peer: ps.id, error: e })
-      return ps.penalize(Penalty.BadMessage, errorText(e))
-    }
+    const hash = this.decodeFrom(ps, MessageType.GetBlockByHash, payload, decodeGetBlockByHash)
+    if (hash === undefined) return
     if (ps.servingByHash >= MAX_QUEUED_BLOCK_SERVES) return ps.penalize(Penalty.Unexpected, 'too many GetBlockByHash at once')
     ps.servingByHash++
     this.chain
@@ -905,13 +912,8 @@ export class Network extends EventEmitter {
   }
 
   private async onBlockByHash(ps: PeerState, payload: Uint8Array): Promise<void> {
-    let answer: { hash: Uint8Array; block: Uint8Array | undefined }
-    try {
-      answer = decodeBlockByHash(payload)
-    } catch (e) {
-      this.log.warn('bad BlockByHash from peer', { peer: ps.id, error: e })
-      return ps.penalize(Penalty.BadMessage, errorText(e))
-    }
+    const answer = this.decodeFrom(ps, MessageType.BlockByHash, payload, decodeBlockByHash)
+    if (answer === undefined) return
     const key = blockKey(answer.hash)
     const f = this.fetches.get(key)
     if (!f || f.asked !== ps) return ps.penalize(Penalty.Unexpected, 'BlockByHash without a GetBlockByHash')
@@ -1016,13 +1018,8 @@ export class Network extends EventEmitter {
    * recovered together (the recovery pool batches a turn's requests onto its workers).
    */
   private async onTxs(ps: PeerState, payload: Uint8Array): Promise<void> {
-    let raws: Uint8Array[]
-    try {
-      raws = decodeTxs(payload)
-    } catch (e) {
-      this.log.warn('bad Txs from peer', { peer: ps.id, error: e })
-      return ps.penalize(Penalty.BadMessage, errorText(e))
-    }
+    const raws = this.decodeFrom(ps, MessageType.Txs, payload, decodeTxs)
+    if (raws === undefined) return
     await Promise.all(raws.map((raw) => this.onTx(ps, raw)))
   }
 
@@ -1035,13 +1032,8 @@ export class Network extends EventEmitter {
   }
 
   private async onConfirmations(ps: PeerState, payload: Uint8Array): Promise<void> {
-    let batch: ConfirmationBatch
-    try {
-      batch = decodeConfirmations(payload)
-    } catch (e) {
-      this.log.warn('bad Confirmations from peer', { peer: ps.id, error: e })
-      return ps.penalize(Penalty.BadMessage, errorText(e))
-    }
+    const batch = this.decodeFrom(ps, MessageType.Confirmations, payload, decodeConfirmations)
+    if (batch === undefined) return
     for (const c of batch.items) {
       if (ps.closed) return
       await this.onConfirmation(ps, c, batch.hops)
@@ -1187,13 +1179,8 @@ export class Network extends EventEmitter {
   // ---------------------------------------------------------------- range sync: both sides
 
   private onGetBlocks(ps: PeerState, payload: Uint8Array): void {
-    let req: GetBlocks
-    try {
-      req = decodeGetBlocks(payload)
-    } catch (e) {
-      this.log.warn('bad GetBlocks from peer', { peer: ps.id, error: e })
-      return ps.penalize(Penalty.BadMessage, errorText(e))
-    }
+    const req = this.decodeFrom(ps, MessageType.GetBlocks, payload, decodeGetBlocks)
+    if (req === undefined) return
     if (ps.serving >= MAX_QUEUED_SERVES) return ps.penalize(Penalty.Unexpected, 'too many GetBlocks at once')
     ps.serving++
     void ps.serveQueue.run(() =>
@@ -1296,13 +1283,8 @@ export class Network extends EventEmitter {
   private onPeers(ps: PeerState, payload: Uint8Array): void {
     if (!ps.askedPeers) return ps.penalize(Penalty.Unexpected, 'Peers without a GetPeers')
     ps.askedPeers = false
-    let urls: string[]
-    try {
-      urls = decodePeers(payload)
-    } catch (e) {
-      this.log.warn('bad Peers from peer', { peer: ps.id, error: e })
-      return ps.penalize(Penalty.BadMessage, errorText(e))
-    }
+    const urls = this.decodeFrom(ps, MessageType.Peers, payload, decodePeers)
+    if (urls === undefined) return
     this.exchange.learn(urls)
     this.log.debug('peers learned', { peer: ps.id, count: urls.length, known: this.exchange.known })
     if (!this.stopped) this.exchange.dial()
