@@ -84,7 +84,7 @@ export interface ConsensusLinkOptions {
   witnessKey?: Uint8Array
   witnessAddress?: string
   /** the highest height this witness voted at before this run (`<datadir>/SIGNED`), and where a
-   *  new one is recorded — synchronously, before the vote leaves the node */
+   *  new one is recorded: `record` resolves once it is durable, and the vote leaves the node after */
   votes?: { highest: bigint | undefined; record(number: bigint): Promise<void> | void }
 }
 

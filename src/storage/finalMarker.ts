@@ -51,7 +51,12 @@ export function readFinalMarker(datadir: string): FinalMarker | undefined {
 
 /** Replaces the marker atomically and durably. */
 export function writeFinalMarker(datadir: string, m: FinalMarker): void {
-  replaceDurably(datadir, FINAL_MARKER_FILE, { number: m.number.toString(), hash: hexOf(m.hash) })
+  replaceDurably(datadir, FINAL_MARKER_FILE, finalRecord(m))
+}
+
+/** FINAL's JSON, as readFinalMarker reads it */
+function finalRecord(m: FinalMarker): { number: string; hash: string } {
+  return { number: m.number.toString(), hash: hexOf(m.hash) }
 }
 
 /**
@@ -109,8 +114,8 @@ function replaceDurably(datadir: string, name: string, value: unknown): void {
  * the directory, on libuv's threads instead of the main thread (each fsync held the event loop
  * 10–30 ms, ~0.5 s a node in a minute of load: a vote and a final block each second). Writes of
  * one writer run one after the other, in the order asked (one temporary file per record), so the
- * newest asked is the one left. `write` resolves once that value is durable; `settle` once every
- * asked write is done.
+ * newest asked is the one left. `finalMarker` and `signedHeight` resolve once their value is
+ * durable; `settle` once every write asked is done.
  */
 export class DurableRecords {
   private last: Promise<void> = Promise.resolve()
@@ -118,7 +123,7 @@ export class DurableRecords {
   constructor(private readonly datadir: string) {}
 
   finalMarker(m: FinalMarker): Promise<void> {
-    return this.enqueue(FINAL_MARKER_FILE, { number: m.number.toString(), hash: hexOf(m.hash) })
+    return this.enqueue(FINAL_MARKER_FILE, finalRecord(m))
   }
 
   signedHeight(genesisHash: Uint8Array, number: bigint): Promise<void> {
