@@ -269,8 +269,8 @@ async function finalityView(urls: string[]): Promise<FinalityView> {
 }
 
 /**
- * NFC_LOAD_TIMELINE=1: each second, every devnet node's head and pool (pending/queued), printed
- * after the run with the blocks that held the load (time from the first send, producer, count).
+ * NFC_LOAD_TIMELINE=1: each second from the first send, every devnet node's head and pool
+ * (pending/queued), printed after the run with the blocks made meanwhile (producer, count).
  */
 const TIMELINE = process.env.NFC_LOAD_TIMELINE === '1'
 
@@ -315,7 +315,7 @@ async function runDevnet(wallets: Account[], recipients: Uint8Array[]): Promise<
     const before = await Promise.all(devnet.urls.map(slotFigures))
     const timeline: string[] = []
     const stopTimeline = TIMELINE ? sampleTimeline(devnet.urls, performance.now(), timeline) : async () => undefined
-    const firstBlock = Number(await call<string>(devnet.urls[0]!, 'eth_blockNumber', [])) + 1
+    const firstBlock = TIMELINE ? Number(await call<string>(devnet.urls[0]!, 'eth_blockNumber', [])) + 1 : 0
     const r = await runClient({
       url: devnet.urls[0]!,
       wallets: raws,
@@ -331,10 +331,7 @@ async function runDevnet(wallets: Account[], recipients: Uint8Array[]): Promise<
       process.stdout.write(`  devnet timeline (head:pending/queued of nodes 0–3, each second from the first send):\n${timeline.join('\n')}\n`)
       const head = Number(await call<string>(devnet.urls[0]!, 'eth_blockNumber', []))
       for (let n = firstBlock; n <= head; n++) {
-        const b = await call<{ miner: string; transactions: string[]; timestamp: string }>(devnet.urls[0]!, 'eth_getBlockByNumber', [
-          `0x${n.toString(16)}`,
-          false,
-        ])
+        const b = await call<{ miner: string; transactions: string[] }>(devnet.urls[0]!, 'eth_getBlockByNumber', [`0x${n.toString(16)}`, false])
         process.stdout.write(`    block ${n} (node 0's chain): producer ${b.miner.slice(0, 10)}, ${b.transactions.length} transactions\n`)
       }
     }
