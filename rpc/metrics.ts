@@ -179,7 +179,7 @@ export function registerSlotMetrics(registry: Registry, readSnapshot: () => Slot
     registry,
     read,
     'nfc_producer_missed_slots_total',
-    'own slots without a block of ours, by reason (skipped: passed before the producer got to it; failed: building threw; preempted: a block for the slot came in first)',
+    'own slots without a block of ours, by reason (skipped: passed before the producer got to it; failed: building threw; preempted: a block for the slot came in first; held: the witness kept the branch of its last vote against a better one and cast no vote)',
     'reason',
     (s) => s.missedBy,
   )

@@ -49,3 +49,19 @@ export function pickHead(head: HeadRef, candidates: readonly Candidate[], finali
   }
   return best
 }
+
+/** A block this node's witness voted for (confirmed or produced), and when (ms). */
+export interface Vote extends HeadRef {
+  atMs: bigint
+}
+
+/**
+ * Whether a witness's latest vote still holds it to its branch (docs/decisions.md, "A witness
+ * holds the branch of its vote"): the vote is above the final block and younger than `holdMs`.
+ * The caller then keeps any head that does not descend from the voted block. Until the hold ends,
+ * the confirmations that would make the voted block final have time to arrive; once it is final,
+ * a branch without it is not viable anyway.
+ */
+export function voteHolds(vote: Vote | undefined, finalNumber: bigint, nowMs: bigint, holdMs: bigint): vote is Vote {
+  return vote !== undefined && vote.number > finalNumber && nowMs - vote.atMs < holdMs
+}

@@ -18,6 +18,7 @@ import { u64, type BlockStore } from '../chain/blockStore.js'
 import { confirmationsRoot, recoverConfirmer, type Confirmation } from '../chain/confirmation.js'
 import { BlockError, BlockErrorCode, ChainErrorCode } from '../chain/errors.js'
 import { finalizedNumber, quorum } from '../chain/finality.js'
+import { beatsHead, isViable, voteHolds, type HeadRef, type Vote } from '../chain/forkChoice.js'
 import type { Genesis } from '../chain/genesis.js'
 import { equalBytes, signHeader, ZERO32, type BlockHeader } from '../chain/header.js'
 import { receiptsRoot, type TxReceipt } from '../chain/receipt.js'
@@ -37,7 +38,7 @@ import { NfcError } from '../util/errors.js'
 import type { Logger } from '../util/logger.js'
 import { SerialQueue } from '../util/serialQueue.js'
 import { bytesToBig, dposConfigOf, makeVm, openChainParts, type OpenOptions } from './chainOpen.js'
-import { adoptBranch, importBlock, type ImportHost, type ImportOutcome } from './importBlock.js'
+import { adoptBranch, ancestorHash, importBlock, type ImportHost, type ImportOutcome } from './importBlock.js'
 import { SideVotes } from './sideFinality.js'
 import { usableConfirmations } from './usableConfirmations.js'
 
@@ -73,6 +74,15 @@ const SHARED = new Address(hexToBytes(POOLS.shared))
 const SNAPSHOT_PIVOT_META = 'snapshotPivot'
 /** own votes remembered for the equal-height rule (a few rounds of blocks) */
 const VOTES_KEPT = 256
+/**
+ * How long (in rounds of W slots) a witness's vote holds it to the voted block's branch — as long
+ * as ConsensusLink still signs confirmations for a block that old (its horizon).
+ */
+export const VOTE_HOLD_ROUNDS = 2
+
+function headRef(h: Head): HeadRef {
+  return { hash: h.hash, number: h.header.number }
+}
 
 /** two different headers signed by one producer for one slot (DESIGN §4 double production) */
 export interface DoubleProduction {
@@ -96,6 +106,10 @@ export class Blockchain extends EventEmitter<{
   private readonly side = new SideVotes()
   /** blocks this node's witness produced or confirmed (hex), the latest VOTES_KEPT: kept against an equal-height rival */
   private readonly ownVotes = new Set<string>()
+  /** the latest of them, with when it was cast: it holds the witness to its branch for a while (forkChoice.ts voteHolds) */
+  private lastVote: Vote | undefined
+  /** the best stored branch tip the vote kept out (it beat the head): while it does, the witness casts no vote */
+  private heldRival: Head | undefined
   private headSeats: (string | null)[] = []
   private readonly reportedDoubles = new Set<string>()
   private _finalized: Head
@@ -228,7 +242,7 @@ export class Blockchain extends EventEmitter<{
         await this.store.commit({ block, receipts: exec.receipts, extra: this.state.store.drain(), canonical: true })
         this.state.store.committed()
         this._head = { hash: block.hash, header }
-        this.noteOwnVote(block.hash)
+        this.noteOwnVote(block.hash, ctx.number, timestamp)
         await this.afterCanonical([], [], { block, receipts: exec.receipts })
         return { block, receipts: exec.receipts, rejected: exec.rejected, left: exec.left }
       } catch (e) {
@@ -274,6 +288,11 @@ export class Blockchain extends EventEmitter<{
         return self._finalized
       },
       votedFor: (hash) => this.ownVotes.has(bytesToHex(hash)),
+      holdsVote: (parent, now) => this.holdsVote(parent, now),
+      keptRival: (tip) => {
+        const best = this.heldRival
+        if (best === undefined || beatsHead({ ...headRef(tip), parentHash: tip.header.parentHash, containsFinal: true }, headRef(best))) this.heldRival = tip
+      },
       setHead: (head) => void (this._head = head),
       blockContext: (parent, timestamp, producer) => this.blockContext(parent, timestamp, producer),
       blockInfo: (ctx, parent, included) => this.blockInfo(ctx, parent, included),
@@ -367,16 +386,71 @@ export class Blockchain extends EventEmitter<{
   private async followFinalSide(): Promise<void> {
     const found = await this.side.findFinal(this.store, this.headSeats, this.confirmedBy, this._finalized.header.number)
     if (found === undefined) return
-    await adoptBranch(this.importHost, found.tip, found.finalNumber)
+    await adoptBranch(this.importHost, found.tip, `block ${found.finalNumber} of it became final`)
   }
 
   /**
-   * This node's witness confirmed (or produced) `hash`: at equal height it keeps that block
-   * rather than switch to a rival with a lower hash (its vote would then count for both).
+   * This node's witness confirmed (or produced) block `number`/`hash` at `atMs`: at equal height it
+   * keeps that block rather than switch to a rival with a lower hash, and for VOTE_HOLD_ROUNDS
+   * rounds it keeps any branch holding the block rather than switch to a longer one without it
+   * (its vote would then count for both branches).
    */
-  noteOwnVote(hash: Uint8Array): void {
+  noteOwnVote(hash: Uint8Array, number: bigint, atMs: bigint): void {
     this.ownVotes.add(bytesToHex(hash))
     if (this.ownVotes.size > VOTES_KEPT) this.ownVotes.delete(this.ownVotes.values().next().value as string)
+    if (this.lastVote === undefined || number >= this.lastVote.number) this.lastVote = { hash, number, atMs }
+  }
+
+  /**
+   * Whether the witness's latest vote holds it against a block whose parent is `parent` (or
+   * against the stored block `parent` itself): the vote is recent and above the final block, and
+   * that branch does not hold the voted block.
+   */
+  private async holdsVote(parent: Head, nowMs: bigint): Promise<boolean> {
+    const vote = this.lastVote
+    if (!voteHolds(vote, this._finalized.header.number, nowMs, this.voteHoldMs)) return false
+    const onBranch = await ancestorHash(this.store, parent, vote.number)
+    return onBranch === undefined || !equalBytes(onBranch, vote.hash)
+  }
+
+  private get voteHoldMs(): bigint {
+    return BigInt(VOTE_HOLD_ROUNDS * this.dpos.W) * this.dpos.intervalMs
+  }
+
+  /**
+   * Whether the witness holds the branch of its vote against a better one at `nowMs`: it must
+   * then cast no vote — neither confirm nor produce — or the hold would never end (each vote
+   * starts it again), and two witnesses holding their own branches would never meet.
+   */
+  holding(nowMs: bigint): boolean {
+    const rival = this.heldRival
+    if (rival === undefined || !voteHolds(this.lastVote, this._finalized.header.number, nowMs, this.voteHoldMs)) return false
+    return beatsHead({ ...headRef(rival), parentHash: rival.header.parentHash, containsFinal: true }, headRef(this._head))
+  }
+
+  /**
+   * Ends a hold that is over at `nowMs`: the kept rival branch, if it still beats the head and
+   * holds the final block, becomes the chain (it is stored and executed: nothing runs again). The
+   * producer calls this before its slot, so a witness that held does not vote on its old branch
+   * (starting a new hold) before the rival's next block arrives. Returns whether it still holds.
+   */
+  settleHold(nowMs: bigint): Promise<boolean> {
+    // the common case without a wait for the lock (a block import may hold it)
+    if (this.heldRival === undefined) return Promise.resolve(false)
+    return this.lock.run(async () => {
+      const rival = this.heldRival
+      if (rival === undefined) return false
+      if (this.holding(nowMs)) return true
+      this.heldRival = undefined
+      const fin = this._finalized
+      const candidate = { ...headRef(rival), parentHash: rival.header.parentHash, containsFinal: false }
+      if (!beatsHead(candidate, headRef(this._head))) return false
+      const atFinal = await ancestorHash(this.store, rival, fin.header.number)
+      candidate.containsFinal = atFinal !== undefined && equalBytes(atFinal, fin.hash)
+      if (!isViable(candidate, headRef(fin)) || (await this.holdsVote(rival, nowMs))) return false
+      await adoptBranch(this.importHost, rival, 'the hold of its vote is over')
+      return false
+    })
   }
 
   /** Distinct confirmations that make a block final: ⌊2n/3⌋+1 of the n occupied seats at the head. */
@@ -529,6 +603,11 @@ export class Blockchain extends EventEmitter<{
     this._finalized = { hash, header }
     // synced: the write that moves the final block, and every block below it, survives a power cut
     await this.store.putMeta('finalized', hash, { sync: true })
+    // a kept rival branch without the new final block can never be followed: nothing to hold against
+    if (this.heldRival !== undefined) {
+      const atFinal = await ancestorHash(this.store, this.heldRival, header.number)
+      if (atFinal === undefined || !equalBytes(atFinal, hash)) this.heldRival = undefined
+    }
     this.emit('finalized', this._finalized)
   }
 

@@ -83,9 +83,17 @@ export interface ConsensusLinkOptions {
   /** this node's witness key (signs confirmations while seated), if any */
   witnessKey?: Uint8Array
   witnessAddress?: string
-  /** the highest height this witness voted at before this run (`<datadir>/SIGNED`), and where a
-   *  new one is recorded: `record` resolves once it is durable, and the vote leaves the node after */
-  votes?: { highest: bigint | undefined; record(number: bigint): Promise<void> | void }
+  /** this witness's last vote before this run (`<datadir>/SIGNED`: the height, and the block and
+   *  time when recorded), and where a new one is recorded: `record` resolves once it is durable,
+   *  and the vote leaves the node after */
+  votes?: { highest: RecordedVote | undefined; record(vote: Required<RecordedVote>): Promise<void> | void }
+}
+
+/** A vote as SIGNED keeps it (src/storage/finalMarker.ts). */
+export interface RecordedVote {
+  number: bigint
+  hash?: Uint8Array
+  atMs?: bigint
 }
 
 export class ConsensusLink implements ChainAdapter {
@@ -110,17 +118,19 @@ export class ConsensusLink implements ChainAdapter {
   constructor(private readonly o: ConsensusLinkOptions) {
     const recorded = o.votes?.highest
     const head = o.chain.head.header.number
-    this.highestSigned = recorded !== undefined && recorded > head ? recorded : head
+    this.highestSigned = recorded !== undefined && recorded.number > head ? recorded.number : head
+    // the vote before a restart holds the witness to its branch as if it had not stopped
+    if (recorded?.hash !== undefined && recorded.atMs !== undefined) o.chain.noteOwnVote(recorded.hash, recorded.number, recorded.atMs)
   }
 
   /**
-   * Raises highestSigned and records it: resolves once the record is durable, so nothing of the
-   * vote leaves the node before. highestSigned moves first, so a call for the same height meanwhile
-   * sees it taken.
+   * Raises highestSigned and records the vote for block `number`/`hash`: resolves once the record
+   * is durable, so nothing of the vote leaves the node before. highestSigned moves first, so a call
+   * for the same height meanwhile sees it taken.
    */
-  private async voteAt(number: bigint): Promise<void> {
+  private async voteAt(number: bigint, hash: Uint8Array): Promise<void> {
     this.highestSigned = number
-    await this.o.votes?.record(number)
+    await this.o.votes?.record({ number, hash, atMs: BigInt(this.o.now()) })
   }
 
   status() {
@@ -250,7 +260,7 @@ export class ConsensusLink implements ChainAdapter {
     if (witnessKey === undefined || witnessAddress === undefined) return
     // its own block is its vote at that height (DESIGN §4: own blocks count as confirmed)
     if (producer === witnessAddress) {
-      if (number > this.highestSigned) await this.voteAt(number)
+      if (number > this.highestSigned) await this.voteAt(number, hash)
       return
     }
     if (!chain.seats.includes(witnessAddress)) return
@@ -259,10 +269,12 @@ export class ConsensusLink implements ChainAdapter {
     const horizon = BigInt(chain.dpos.W) * 2n * chain.dpos.intervalMs
     if (timestamp + horizon < BigInt(this.o.now())) return
     if (number <= this.highestSigned) return
-    await this.voteAt(number)
+    // holding the branch of its last vote against a better one: no new vote until it ends
+    if (chain.holding(BigInt(this.o.now()))) return
+    await this.voteAt(number, hash)
     const c = signConfirmation(chain.common.chainId(), hash, number, witnessKey)
     if (!this.confirmations.add(witnessAddress, c)) return
-    chain.noteOwnVote(hash)
+    chain.noteOwnVote(hash, number, BigInt(this.o.now()))
     await chain.noteConfirmation(witnessAddress, number, hash)
     this.broadcastConfirmation(encodeConfirmation(c))
   }

@@ -43,6 +43,10 @@ export interface ImportHost {
   readonly finalized: Head
   /** this node's witness confirmed or produced the block (it keeps it against an equal-height rival) */
   votedFor(hash: Uint8Array): boolean
+  /** this node's witness's recent vote is for a block the branch through `parent` lacks (it keeps its head) */
+  holdsVote(parent: Head, nowMs: bigint): Promise<boolean>
+  /** a stored side block that beat the head and was kept out only by the vote's hold */
+  keptRival(tip: Head): void
   setHead(head: Head): void
   blockContext(parent: Head, timestamp: bigint, producer: Address): BlockContext
   blockInfo(ctx: BlockContext, parent: Head, included: []): BlockInfo
@@ -139,10 +143,12 @@ export async function importBlock(c: ImportHost, block: Block, now: bigint): Pro
   }
   const head = c.head
   const extendsHead = equalBytes(h.parentHash, head.hash)
-  // a witness keeps the block it voted for against an equal-height rival (docs/decisions.md):
-  // switching would make its vote count for both, and two such votes can finalize both
-  const keepsVote = !extendsHead && h.number === head.header.number && c.votedFor(head.hash)
-  const wins = !keepsVote && beatsHead(candidate, { hash: head.hash, number: head.header.number })
+  // a witness keeps the block it voted for against an equal-height rival, and for a while any
+  // branch holding its latest vote against a longer one without it (docs/decisions.md): switching
+  // would make its vote count for both branches, and such votes can finalize both
+  const beats = beatsHead(candidate, { hash: head.hash, number: head.header.number })
+  const keepsVote = !extendsHead && ((h.number === head.header.number && c.votedFor(head.hash)) || (beats && (await c.holdsVote(parent, now))))
+  const wins = !keepsVote && beats
 
   // 4. execute on the parent's state, check the results, commit
   const ctx = c.blockContext(parent, h.timestamp, new Address(h.producer))
@@ -158,6 +164,7 @@ export async function importBlock(c: ImportHost, block: Block, now: bigint): Pro
       c.state.store.committed()
       await sm.setStateRoot(head.header.stateRoot, true)
       c.logger.info('stored a side block', { number: h.number, hash: block.hash, head: head.header.number })
+      if (beats) c.keptRival({ hash: block.hash, header: h })
       await c.noteSide(block, confirmations)
       // its branch may hold a block that became final, and be the chain now
       return equalBytes(c.head.hash, head.hash) ? 'side' : 'imported'
@@ -182,7 +189,7 @@ export async function importBlock(c: ImportHost, block: Block, now: bigint): Pro
  * confirmations of sideFinality.ts), so the branch the head is on can never be followed again.
  * Nothing runs again — side blocks were executed and stored with their state and receipts.
  */
-export async function adoptBranch(c: ImportHost, tip: Head, finalNumber: bigint): Promise<void> {
+export async function adoptBranch(c: ImportHost, tip: Head, why: string): Promise<void> {
   const head = c.head
   const missing = (what: string) => new NfcError(ChainErrorCode.DatadirCorrupt, `${what} of side block ${tip.header.number} is missing`, { hash: tip.hash })
   const parentHeader = await c.store.getHeader(tip.header.parentHash)
@@ -200,8 +207,8 @@ export async function adoptBranch(c: ImportHost, tip: Head, finalNumber: bigint)
     throw e
   }
   c.setHead(tip)
-  c.logger.warn('followed the branch of a block that became final', {
-    final: finalNumber,
+  c.logger.warn('followed a stored side branch', {
+    why,
     from: head.header.number,
     to: tip.header.number,
     depth: unindex.length,

@@ -54,7 +54,7 @@ import { readCheckpoint, readCommittee, readIsActiveAuditor, readReceiptParties,
 import { flowOf } from '../consensus/dpos/engine.js'
 import { Challenge, CpStatus, EntryStatus, FlowStore } from '../consensus/povf/store.js'
 import { chaindataDir, checkFinalMarker, damagedDatabase, ensureDatadir, guardOpen, holdsRecords, isDamage } from './datadir.js'
-import { DurableRecords, readFinalMarker, readSignedHeight, removeFinalMarker } from '../storage/finalMarker.js'
+import { DurableRecords, readFinalMarker, readSignedVote, removeFinalMarker, type SignedVote } from '../storage/finalMarker.js'
 import { isNfcError } from '../util/errors.js'
 import { ChainErrorCode } from '../chain/errors.js'
 import { EVIDENCE_FALLBACK_INTERVALS, scheduleEvidence } from './evidenceDuty.js'
@@ -161,7 +161,7 @@ export class Node implements NodeApi {
     readonly logger: Logger,
     now: () => number,
     /** the highest height this node's witness voted at in earlier runs (`<datadir>/SIGNED`) */
-    votedBefore: bigint | undefined,
+    votedBefore: SignedVote | undefined,
     /** the writer of `<datadir>/FINAL` and `SIGNED` */
     private readonly records: DurableRecords,
   ) {
@@ -194,7 +194,7 @@ export class Node implements NodeApi {
         : {
             votes: {
               highest: votedBefore,
-              record: (n: bigint) => records.signedHeight(chain.genesisHash, n),
+              record: (vote) => records.signedVote(chain.genesisHash, vote),
             },
           }),
     })
@@ -420,7 +420,7 @@ export class Node implements NodeApi {
     }
     const db = chainDb.level
     let chain: Blockchain
-    let votedBefore: bigint | undefined
+    let votedBefore: SignedVote | undefined
     try {
       chain = await Blockchain.open({
         db,
@@ -435,7 +435,7 @@ export class Node implements NodeApi {
       if (!existed) removeFinalMarker(opts.datadir)
       const marker = readFinalMarker(opts.datadir)
       if (marker !== undefined) await checkFinalMarker(opts.datadir, marker, chain.store, chain.head.header.number)
-      votedBefore = readSignedHeight(opts.datadir, chain.genesisHash)
+      votedBefore = readSignedVote(opts.datadir, chain.genesisHash)
     } catch (e) {
       await db.close()
       // refused: hand the operator back the directory exactly as it was

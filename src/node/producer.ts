@@ -176,6 +176,13 @@ export class BlockProducer extends EventEmitter<{ slot: [SlotOutcome]; next: [bi
       this.emit('slot', { slot, result: 'notOurs' })
       return
     }
+    // a witness holding the branch of its last vote against a better one casts no vote: a block
+    // on its branch would be one (docs/decisions.md, "A witness holds the branch of its vote")
+    if (await chain.settleHold(BigInt(now()))) {
+      logger.info('not producing: holding the branch of its last vote against a better one', { slot, head: chain.head.header.number })
+      return this.missed(slot, 'held')
+    }
+    if (slot <= chain.slotOf(chain.head.header.timestamp)) return this.preempted(slot)
     let startedAt = 0n
     let deadline: bigint | undefined
     let lastAsk: bigint | undefined

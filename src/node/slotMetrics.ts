@@ -16,6 +16,8 @@ export type MissReason =
   | 'failed'
   /** a block for the slot came in while ours was being prepared (a witness that saw another schedule, e.g. across a round change) */
   | 'preempted'
+  /** the witness held the branch of its last vote against a better one and cast no vote (docs/decisions.md) */
+  | 'held'
 
 /** totals since start; quantiles and max over the most recent samples */
 export interface DurationSnapshot {
@@ -79,7 +81,7 @@ export function quantile(sorted: readonly number[], q: number): number {
 export class SlotMetrics {
   produced = 0
   leftByBudget = 0
-  readonly missedBy: Record<MissReason, number> = { skipped: 0, failed: 0, preempted: 0 }
+  readonly missedBy: Record<MissReason, number> = { skipped: 0, failed: 0, preempted: 0, held: 0 }
   readonly startLateness = new DurationStats()
   readonly build = new DurationStats()
 
@@ -88,7 +90,7 @@ export class SlotMetrics {
   }
 
   get missed(): number {
-    return this.missedBy.skipped + this.missedBy.failed + this.missedBy.preempted
+    return this.missedBy.skipped + this.missedBy.failed + this.missedBy.preempted + this.missedBy.held
   }
 
   snapshot(): SlotMetricsSnapshot {

@@ -63,21 +63,33 @@ function finalRecord(m: FinalMarker): { number: string; hash: string } {
  * `<datadir>/SIGNED`: the highest height this node's witness key voted at (a confirmation signed,
  * or a block produced), with the genesis it was for, kept like FINAL and written before the vote
  * leaves the node. `ConsensusLink` starts above it, so a witness whose database lost its newest
- * blocks (or was reset and syncs again) never votes twice at one height. Kept by `--reset`.
+ * blocks (or was reset and syncs again) never votes twice at one height. The voted block's hash
+ * and the time of the vote come with it: a restarted witness is held to that block's branch as if
+ * it had not stopped (docs/decisions.md, "A witness holds the branch of its vote"); records
+ * written before they were have neither. Kept by `--reset`.
  */
 export const SIGNED_FILE = 'SIGNED'
 
-export function readSignedHeight(datadir: string, genesisHash: Uint8Array): bigint | undefined {
+/** What SIGNED holds: the height, and (when recorded) the voted block and when the vote was cast (ms). */
+export interface SignedVote {
+  number: bigint
+  hash?: Uint8Array
+  atMs?: bigint
+}
+
+export function readSignedVote(datadir: string, genesisHash: Uint8Array): SignedVote | undefined {
   const file = join(datadir, SIGNED_FILE)
   const text = readRecord(file)
   if (text === undefined) return undefined
-  let j: { genesis?: unknown; number?: unknown }
+  let j: { genesis?: unknown; number?: unknown; hash?: unknown; at?: unknown }
   try {
     j = JSON.parse(text) as typeof j
   } catch {
     j = {}
   }
-  if (typeof j.genesis !== 'string' || typeof j.number !== 'string' || !/^\d+$/.test(j.number)) {
+  const digits = (v: unknown): v is string => typeof v === 'string' && /^\d+$/.test(v)
+  const hashOk = j.hash === undefined || (typeof j.hash === 'string' && /^0x[0-9a-f]{64}$/.test(j.hash))
+  if (typeof j.genesis !== 'string' || !digits(j.number) || !hashOk || (j.at !== undefined && !digits(j.at))) {
     throw new NfcError(
       ChainErrorCode.DatadirCorrupt,
       `${file} (the highest height this witness voted at) is damaged. Nothing was changed; delete it only if ` +
@@ -86,7 +98,13 @@ export function readSignedHeight(datadir: string, genesisHash: Uint8Array): bigi
     )
   }
   // a record of another chain (a reset dev chain has a new genesis) says nothing about this one
-  return j.genesis === hexOf(genesisHash) ? BigInt(j.number) : undefined
+  if (j.genesis !== hexOf(genesisHash)) return undefined
+  const vote: SignedVote = { number: BigInt(j.number) }
+  if (typeof j.hash === 'string' && digits(j.at)) {
+    vote.hash = bytesOfHexLoose(j.hash)
+    vote.atMs = BigInt(j.at)
+  }
+  return vote
 }
 
 /** the text of a record file, undefined when there is none; an unreadable one is a clear error */
@@ -126,8 +144,8 @@ export class DurableRecords {
     return this.enqueue(FINAL_MARKER_FILE, finalRecord(m))
   }
 
-  signedHeight(genesisHash: Uint8Array, number: bigint): Promise<void> {
-    return this.enqueue(SIGNED_FILE, { genesis: hexOf(genesisHash), number: number.toString() })
+  signedVote(genesisHash: Uint8Array, vote: Required<SignedVote>): Promise<void> {
+    return this.enqueue(SIGNED_FILE, { genesis: hexOf(genesisHash), number: vote.number.toString(), hash: hexOf(vote.hash), at: vote.atMs.toString() })
   }
 
   /** resolves once every write asked so far is done (failed ones included) */

@@ -17,7 +17,7 @@ import { headerToFields, signHeader, type BlockHeader } from '../../../src/chain
 import { core } from '../../../src/core/index.js'
 import { RecoverPool } from '../../../src/crypto/recoverPool.js'
 import { addressOf, publicKeyOf } from '../../../src/crypto/secp256k1.js'
-import { Blockchain, type Head, type ImportOutcome } from '../../../src/node/blockchain.js'
+import { Blockchain, VOTE_HOLD_ROUNDS, type Head, type ImportOutcome } from '../../../src/node/blockchain.js'
 import { ConsensusLink, type ConsensusLinkOptions } from '../../../src/node/consensusLink.js'
 import { DEV_ACCOUNTS } from '../../../src/node/devAccounts.js'
 import { TxPool } from '../../../src/txpool/txPool.js'
@@ -612,12 +612,85 @@ t.test('a witness keeps the block it voted for against an equal-height rival wit
   // a witness that confirmed the higher-hash block keeps it too
   const w = await openChain(t)
   t.equal(await importInto(w, higher), 'imported')
-  w.chain.noteOwnVote(higher.hash)
+  w.chain.noteOwnVote(higher.hash, 1n, higher.header.timestamp)
   t.equal(await importInto(w, lower), 'side', 'a witness that confirmed the higher-hash block keeps it')
-  // a longer branch still wins
+  // a longer branch wins once the vote no longer holds the witness (the next test)
   const next = await produce(compareBytes(bx.hash, by.hash) < 0 ? x.chain : y.chain, 3n)
-  t.equal(await importInto(w, next), 'imported', 'a longer branch still takes over')
+  t.equal(await importInto(w, next, higher.header.timestamp + holdMs(w)), 'imported', 'a longer branch takes over once the hold is over')
   t.equal(hex(w.chain.head.hash), hex(next.hash))
+})
+
+/** How long a vote holds a witness to its branch on `o`'s chain (VOTE_HOLD_ROUNDS rounds). */
+const holdMs = (o: Opened): bigint => BigInt(VOTE_HOLD_ROUNDS * o.chain.dpos.W) * o.chain.dpos.intervalMs
+
+t.test("a witness holds the branch of its vote against a longer one for two rounds: the vote's block can become final meanwhile", async (t) => {
+  // The devnet's finality split: a witness confirmed X's block 1, moved to Y's longer branch before
+  // the last confirmation of X's block 1 reached it, and confirmed Y's block 2 — one vote for both
+  // branches, and both became final on different nodes. Held, it confirms nothing on Y's branch.
+  const x = await openChain(t)
+  const y = await openChain(t)
+  const bx = await produce(x.chain, 1n)
+  const by = await produce(y.chain, 2n)
+  const by2 = await produce(y.chain, 3n)
+  const [o1, o2] = witnesses.filter((w) => w !== producerOf(bx))
+
+  const w = await openChain(t)
+  t.equal(await importInto(w, bx), 'imported')
+  const votedAt = bx.header.timestamp + 200n
+  w.chain.noteOwnVote(bx.hash, 1n, votedAt)
+  t.equal(await importInto(w, by), 'side', "Y's block 1: equal height")
+  t.equal(await importInto(w, by2), 'side', "Y's longer branch does not hold the voted block: the witness keeps X's")
+  t.equal(hex(w.chain.head.hash), hex(bx.hash), "the head stays X's block 1, so the witness confirms and builds nothing on Y's branch")
+
+  const follower = await openChain(t)
+  for (const b of [bx, by, by2]) await importInto(follower, b)
+  t.equal(hex(follower.chain.head.hash), hex(by2.hash), 'a node that voted for neither takes the longer branch at once (DESIGN §4)')
+
+  // the other confirmations of X's block 1 arrive: final, and Y's branch is out for good
+  t.equal(await confirmOn(w.chain, o1!, bx), true)
+  t.equal(await confirmOn(w.chain, o2!, bx), true)
+  t.equal(hex(w.chain.finalized.hash), hex(bx.hash), "X's block 1 is final (its producer and two confirmations)")
+  t.equal(
+    await importInto(w, await produce(y.chain, 4n), votedAt + holdMs(w)),
+    'known',
+    "after the hold, Y's branch is still not followed: it lacks the final block",
+  )
+  t.equal(hex(w.chain.head.hash), hex(bx.hash))
+})
+
+t.test('a vote holds the witness only for two rounds, and only against branches without the voted block', async (t) => {
+  const x = await openChain(t)
+  const y = await openChain(t)
+  const bx = await produce(x.chain, 1n)
+  const by = await produce(y.chain, 2n)
+  const by2 = await produce(y.chain, 3n)
+  const by3 = await produce(y.chain, 4n)
+
+  // a longer branch that holds the voted block is followed as always: Z forks from Y after block 1
+  const z = await openChain(t)
+  t.equal(await importInto(z, by), 'imported')
+  const bz2 = await produce(z.chain, 5n)
+  const bz3 = await produce(z.chain, 6n)
+  const v = await openChain(t)
+  t.equal(await importInto(v, by), 'imported')
+  v.chain.noteOwnVote(by.hash, 1n, by.header.timestamp)
+  t.equal(await importInto(v, bx), 'side', 'an equal-height rival is kept out')
+  t.equal(await importInto(v, by2), 'imported', 'the branch of the vote goes on')
+  const tie = compareBytes(bz2.hash, by2.hash) < 0 ? 'imported' : 'side'
+  t.equal(await importInto(v, bz2), tie, "Z's block 2: equal height, holding the voted block, so the lower hash wins as for anyone")
+  t.ok(bz3.header.timestamp - by.header.timestamp < holdMs(v), 'within the hold')
+  t.equal(await importInto(v, bz3), 'imported', "Z's longer branch holds the voted block: it takes over within the hold")
+  t.equal(hex(v.chain.head.hash), hex(bz3.hash))
+
+  // nothing final, the vote two rounds old: the longer branch wins, as DESIGN §4 says
+  const w = await openChain(t)
+  t.equal(await importInto(w, bx), 'imported')
+  w.chain.noteOwnVote(bx.hash, 1n, bx.header.timestamp)
+  t.equal(await importInto(w, by), 'side')
+  t.equal(await importInto(w, by2, bx.header.timestamp + holdMs(w) - 1n), 'side', 'held 1 ms before the end')
+  t.equal(await importInto(w, by3, bx.header.timestamp + holdMs(w)), 'imported', "the hold is over: Y's longer branch takes over")
+  t.equal(hex(w.chain.head.hash), hex(by3.hash))
+  t.same(await canonicalHashes(w.chain, 3n), [hex(w.chain.genesisHash), hex(by.hash), hex(by2.hash), hex(by3.hash)], 'the number index follows')
 })
 
 t.test('side blocks vote: their producers and the confirmations they include count for their branch', async (t) => {
@@ -741,7 +814,7 @@ t.test('a witness never votes at or below the height it recorded (SIGNED): a dat
     const link = linkOn(b, recoverPool, Number(b1.header.timestamp), {
       witnessKey: witnessKey(voter),
       witnessAddress: voter,
-      votes: { highest: recorded, record: (n) => void records.push(n) },
+      votes: { highest: recorded === undefined ? undefined : { number: recorded }, record: (v) => void records.push(v.number) },
     })
     link.broadcastConfirmation = (c) => {
       // recorded before the vote leaves the node
@@ -758,4 +831,82 @@ t.test('a witness never votes at or below the height it recorded (SIGNED): a dat
   const after = await run(5n)
   t.equal(after.sent.length, 0, 'it voted up to height 5 before the cut: no vote at height 1')
   t.same(after.records, [], 'and nothing new recorded')
+})
+
+t.test('a held witness casts no vote; when the hold is over it follows the kept branch before its own next slot', async (t) => {
+  const recoverPool = RecoverPool.create({ threads: 1 })
+  t.teardown(() => recoverPool.close())
+  const x = await openChain(t)
+  const y = await openChain(t)
+  // nothing may become final here: Y's blocks by two producers, X's by one, and one confirmation
+  const bx = await produce(x.chain, 1n)
+  const ys: Block[] = []
+  const pair = new Set<string>()
+  let slot = 2n
+  for (; ys.length < 3; slot++) {
+    const { owner } = await y.chain.schedule(slot)
+    if (owner === null || (!pair.has(owner) && pair.size === 2)) continue
+    pair.add(owner)
+    ys.push(await produce(y.chain, slot))
+  }
+  const [by, by2, by3] = ys as [Block, Block, Block]
+  while ((await x.chain.schedule(slot)).owner !== producerOf(bx)) slot++
+  const bx2 = await produce(x.chain, slot)
+  const voter = witnesses.find((w) => w !== producerOf(bx) && !pair.has(w))!
+
+  const w = await openChain(t)
+  let clock = Number(bx.header.timestamp) + 100
+  const link = linkOn(w, recoverPool, 0, { witnessKey: witnessKey(voter), witnessAddress: voter, now: () => clock })
+  t.equal(await link.importBlock(encodeBlock(bx)), 'imported')
+  await link.onCanonicalBlock(bx.hash, 1n, producerOf(bx), bx.header.timestamp)
+  t.ok(link.confirmations.has(voter, bx.hash), "the witness confirms X's block 1: its vote")
+  const votedAt = BigInt(clock)
+
+  t.equal(w.chain.holding(votedAt), false, 'nothing to hold against yet')
+  for (const b of [by, by2, by3]) t.equal(await importInto(w, b), 'side', `Y's block ${b.header.number} is kept out`)
+  t.equal(w.chain.holding(votedAt + 1n), true, "Y's longer branch beats the head: the witness holds")
+  t.equal(await importInto(w, bx2), 'imported', "X's block 2 extends the head")
+  clock = Number(votedAt) + 1000 // within the hold (block 2 may be from a later round: its import does not look at the hold)
+  await link.onCanonicalBlock(bx2.hash, 2n, producerOf(bx2), bx2.header.timestamp)
+  t.notOk(link.confirmations.has(voter, bx2.hash), 'holding, it does not confirm block 2: a new vote would start the hold again')
+  t.equal(await w.chain.settleHold(BigInt(clock)), true, 'still held: the producer would not build on X')
+  t.equal(hex(w.chain.head.hash), hex(bx2.hash))
+
+  const end = votedAt + holdMs(w)
+  t.equal(w.chain.holding(end), false, 'the hold is over two rounds after the vote')
+  t.equal(await w.chain.settleHold(end), false)
+  t.equal(hex(w.chain.head.hash), hex(by3.hash), "it moved to Y's longer branch without waiting for Y's next block")
+  t.same(await canonicalHashes(w.chain, 3n), [hex(w.chain.genesisHash), hex(by.hash), hex(by2.hash), hex(by3.hash)], 'the number index follows')
+  t.equal(w.chain.holding(end), false, 'nothing held any more')
+})
+
+t.test('a restarted witness is held by the vote SIGNED recorded (its block and time), as if it had not stopped', async (t) => {
+  const recoverPool = RecoverPool.create({ threads: 1 })
+  t.teardown(() => recoverPool.close())
+  const x = await openChain(t)
+  const y = await openChain(t)
+  const bx = await produce(x.chain, 1n)
+  const by = await produce(y.chain, 2n)
+  const by2 = await produce(y.chain, 3n)
+  const voter = witnesses.find((w) => w !== producerOf(bx))!
+  const votedAt = bx.header.timestamp + 100n
+  const records: bigint[] = []
+  const restart = async (recorded: { number: bigint; hash?: Uint8Array; atMs?: bigint }) => {
+    const w = await openChain(t)
+    t.equal(await importInto(w, bx), 'imported')
+    linkOn(w, recoverPool, Number(votedAt), {
+      witnessKey: witnessKey(voter),
+      witnessAddress: voter,
+      votes: { highest: recorded, record: (v) => void records.push(v.number) },
+    })
+    await importInto(w, by)
+    await importInto(w, by2)
+    return w
+  }
+  const held = await restart({ number: 1n, hash: bx.hash, atMs: votedAt })
+  t.equal(hex(held.chain.head.hash), hex(bx.hash), "it keeps X's block 1 against Y's longer branch")
+  t.equal(held.chain.holding(votedAt + 1n), true, 'and casts no vote while the rival is kept out')
+  const old = await restart({ number: 1n })
+  t.equal(hex(old.chain.head.hash), hex(by2.hash), 'a record without the block (written before the hold) holds nothing')
+  t.same(records, [], 'nothing was voted')
 })

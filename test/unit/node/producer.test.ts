@@ -97,7 +97,7 @@ t.test('slot metrics: quantiles over the recent samples, max since start', async
   m.produced = 3
   m.miss('skipped', 2)
   m.miss('failed')
-  t.same(m.snapshot().missedBy, { skipped: 2, failed: 1, preempted: 0 })
+  t.same(m.snapshot().missedBy, { skipped: 2, failed: 1, preempted: 0, held: 0 })
   t.equal(m.snapshot().ownSlots, 6)
 })
 
@@ -158,7 +158,7 @@ t.test('the producer on a ManualClock: on-time blocks, then a late wake counted 
     [3n, 4n, 5n],
     'slots 3–5 counted as missed',
   )
-  t.same(snap.missedBy, { skipped: 3, failed: 0, preempted: 0 })
+  t.same(snap.missedBy, { skipped: 3, failed: 0, preempted: 0, held: 0 })
   t.equal(snap.produced, 3, 'slots 1, 2 and 6 produced')
   t.equal(snap.ownSlots, 6)
   t.equal(snap.startLateness.maxMs, 3600, 'max lateness')
@@ -199,7 +199,7 @@ t.test('a block for our slot that comes in while ours is prepared: counted as pr
   t.match(o, { slot: 1n, result: 'missed', reason: 'preempted' })
   t.same(await scheduled, [2n], 'then slot 2 is the next wake')
   t.equal(chain.head.header.number, 1n, 'one block for slot 1, the one that came in')
-  t.same(producer.metrics.snapshot().missedBy, { skipped: 0, failed: 0, preempted: 1 })
+  t.same(producer.metrics.snapshot().missedBy, { skipped: 0, failed: 0, preempted: 1, held: 0 })
   t.notOk(
     lines.some((l) => / ERROR /.test(l)),
     'no ERROR line',
@@ -266,7 +266,7 @@ t.test('a block for the slot that comes in while its schedule is read: no ERROR,
     lines.some((l) => / DEBUG .*a block for the slot came in while its schedule was read; not producing slot=1 head=1/.test(l)),
     'a debug line says what happened',
   )
-  t.same(producer.metrics.snapshot().missedBy, { skipped: 0, failed: 0, preempted: 0 })
+  t.same(producer.metrics.snapshot().missedBy, { skipped: 0, failed: 0, preempted: 0, held: 0 })
 
   const second = once(producer, 'slot')
   clock.advance(1000)
