@@ -158,6 +158,16 @@ export class BlockProducer extends EventEmitter<{ slot: [SlotOutcome]; next: [bi
     if (this.opts.mayProduce !== undefined && !this.opts.mayProduce()) return
     if (slot <= chain.slotOf(chain.head.header.timestamp)) return // a block for this slot is already in
     const slotStart = this.slotStart(slot)
+    // a hold that is over moves the head to the branch it kept out, before the slot's owner is
+    // read: the schedule is the head's
+    let held: boolean
+    try {
+      held = await chain.settleHold(BigInt(now()))
+    } catch (e) {
+      logger.error('could not move to the branch a hold kept out', { slot, error: e })
+      held = true
+    }
+    if (slot <= chain.slotOf(chain.head.header.timestamp)) return
     let owner: string | null
     try {
       owner = (await chain.schedule(slot)).owner
@@ -176,17 +186,16 @@ export class BlockProducer extends EventEmitter<{ slot: [SlotOutcome]; next: [bi
       this.emit('slot', { slot, result: 'notOurs' })
       return
     }
-    // a witness holding the branch of its last vote against a better one casts no vote: a block
-    // on its branch would be one (docs/decisions.md, "A witness holds the branch of its vote")
-    if (await chain.settleHold(BigInt(now()))) {
-      logger.info('not producing: holding the branch of its last vote against a better one', { slot, head: chain.head.header.number })
-      return this.missed(slot, 'held')
-    }
-    if (slot <= chain.slotOf(chain.head.header.timestamp)) return this.preempted(slot)
     let startedAt = 0n
     let deadline: bigint | undefined
     let lastAsk: bigint | undefined
     try {
+      // a witness holding the branch of its last vote against a better one casts no vote: a block
+      // on its branch would be one (docs/decisions.md, "A witness holds the branch of its vote")
+      if (held) {
+        logger.info('not producing: holding the branch of its last vote against a better one', { slot, head: chain.head.header.number })
+        return this.missed(slot, 'held')
+      }
       await this.opts.poolReady?.()
       // a block for this slot may have been imported while we waited: building on it would fail
       if (slot <= chain.slotOf(chain.head.header.timestamp)) return this.preempted(slot)

@@ -4,6 +4,7 @@
  * it receives over the wire encoding. Every refused block must leave the importer exactly as it
  * was (head, state, database), and the importer must go on accepting valid blocks afterwards.
  */
+import { once } from 'node:events'
 import t, { type Test } from 'tap'
 import { RLP } from '@ethereumjs/rlp'
 import { createLegacyTx, type TypedTransaction } from '@ethereumjs/tx'
@@ -20,8 +21,10 @@ import { addressOf, publicKeyOf } from '../../../src/crypto/secp256k1.js'
 import { Blockchain, VOTE_HOLD_ROUNDS, type Head, type ImportOutcome } from '../../../src/node/blockchain.js'
 import { ConsensusLink, type ConsensusLinkOptions } from '../../../src/node/consensusLink.js'
 import { DEV_ACCOUNTS } from '../../../src/node/devAccounts.js'
+import { BlockProducer, type SlotOutcome } from '../../../src/node/producer.js'
 import { TxPool } from '../../../src/txpool/txPool.js'
-import { silentLogger } from '../../../src/util/logger.js'
+import { ManualClock } from '../../../src/util/clock.js'
+import { createLogger, silentLogger } from '../../../src/util/logger.js'
 import { openChain as openBareChain, tempDir } from '../../helpers/inProcessNode.js'
 
 const GENESIS_TIME = 1_800_000_000_000
@@ -909,4 +912,66 @@ t.test('a restarted witness is held by the vote SIGNED recorded (its block and t
   const old = await restart({ number: 1n })
   t.equal(hex(old.chain.head.hash), hex(by2.hash), 'a record without the block (written before the hold) holds nothing')
   t.same(records, [], 'nothing was voted')
+})
+
+t.test('the producer of a held witness skips its slots (missed, reason held); after the hold it builds on the kept branch', async (t) => {
+  const x = await openChain(t)
+  const y = await openChain(t)
+  const bx = await produce(x.chain, 1n)
+  const ys: Block[] = []
+  const pair = new Set<string>()
+  let slot = 2n
+  for (; ys.length < 3; slot++) {
+    const { owner } = await y.chain.schedule(slot)
+    if (owner === null || (!pair.has(owner) && pair.size === 2)) continue
+    pair.add(owner)
+    ys.push(await produce(y.chain, slot))
+  }
+  const tip = ys[2]!
+  const me = witnesses.find((w) => w !== producerOf(bx) && !pair.has(w))!
+  const w = await openChain(t)
+  t.equal(await importInto(w, bx), 'imported')
+  const votedAt = bx.header.timestamp + 100n
+  w.chain.noteOwnVote(bx.hash, 1n, votedAt)
+  for (const b of ys) t.equal(await importInto(w, b), 'side')
+
+  const clock = new ManualClock(Number(tip.header.timestamp) + 1)
+  const lines: string[] = []
+  const outcomes: SlotOutcome[] = []
+  const producer = new BlockProducer({
+    chain: w.chain,
+    txpool: { selectForBlock: () => [], remove: () => true },
+    privateKey: witnessKey(me),
+    logger: createLogger({ level: 'debug', write: (l) => lines.push(l) }),
+    now: () => clock.now(),
+    timers: clock,
+    afterBlock: () => undefined,
+  })
+  producer.on('slot', (o: SlotOutcome) => outcomes.push(o))
+  t.teardown(() => producer.stop())
+  producer.start()
+  const holdEnd = votedAt + holdMs(w)
+  // run the clock slot by slot until our first block
+  for (let i = 0; i < 40 && !outcomes.some((o) => o.result === 'produced'); i++) {
+    const next = once(producer, 'next')
+    clock.advance(1000)
+    await next
+  }
+  const ours = outcomes.filter((o) => o.result !== 'notOurs')
+  const held = ours.filter((o) => o.result === 'missed' && o.reason === 'held')
+  t.ok(held.length > 0, `our slots within the hold were skipped as held (${held.map((o) => o.slot).join(', ')})`)
+  t.ok(
+    held.every((o) => timeOf(o.slot) < holdEnd),
+    'only slots within the hold',
+  )
+  t.match(ours[ours.length - 1], { result: 'produced' }, 'the first slot after the hold is produced')
+  t.ok(timeOf(ours[ours.length - 1]!.slot) >= holdEnd, 'after the hold')
+  t.equal(hex(w.chain.head.header.parentHash), hex(tip.hash), "our block's parent is the kept branch's tip")
+  t.equal(hex(w.chain.head.header.producer), me)
+  t.equal(producer.metrics.snapshot().missedBy.held, held.length, 'counted as missed, reason held')
+  t.equal(producer.metrics.snapshot().missed, held.length, 'and no other miss: the owner of the slot after the hold was read on the kept branch')
+  t.ok(
+    lines.some((l) => / INFO  .*not producing: holding the branch of its last vote against a better one/.test(l)),
+    'an info line says why',
+  )
 })
