@@ -65,6 +65,8 @@ interface Figures {
 interface SlotFigures {
   ownSlots: number
   missed: number
+  /** missed slots by the producer's reason (skipped, failed, preempted, held) */
+  missedBy: Record<string, number>
   latenessMaxMs: number
   latenessP99Ms: number
   buildMaxMs: number
@@ -178,6 +180,7 @@ async function slotFigures(url: string): Promise<SlotFigures> {
   return {
     ownSlots: sum('nfc_producer_own_slots_total '),
     missed: sum('nfc_producer_missed_slots_total{'),
+    missedBy: Object.fromEntries([...text.matchAll(/^nfc_producer_missed_slots_total\{reason="(\w+)"\} (\d+)$/gm)].map((m) => [m[1]!, Number(m[2])])),
     latenessMaxMs: sum('nfc_producer_block_start_lateness_ms{stat="max"}'),
     latenessP99Ms: sum('nfc_producer_block_start_lateness_ms{stat="p99"}'),
     buildMaxMs: sum('nfc_producer_block_build_ms{stat="max"}'),
@@ -234,7 +237,7 @@ async function runOurs(wallets: Account[], recipients: Uint8Array[]): Promise<{ 
 interface DevnetFigures {
   f: Figures
   /** per node, during the run: own slots, missed, and the max block start lateness since its start */
-  nodes: { owned: number; missed: number; latenessMaxMs: number }[]
+  nodes: { owned: number; missed: number; missedBy: string; latenessMaxMs: number }[]
   /** each node's head and final block at the end, and the pairs of nodes whose final blocks conflict */
   finality: FinalityView
 }
@@ -338,7 +341,16 @@ async function runDevnet(wallets: Account[], recipients: Uint8Array[]): Promise<
     return {
       finality: await finalityView(devnet.urls),
       f: figuresOf(r),
-      nodes: after.map((a, i) => ({ owned: a.ownSlots - before[i]!.ownSlots, missed: a.missed - before[i]!.missed, latenessMaxMs: a.latenessMaxMs })),
+      nodes: after.map((a, i) => ({
+        owned: a.ownSlots - before[i]!.ownSlots,
+        missed: a.missed - before[i]!.missed,
+        missedBy: Object.entries(a.missedBy)
+          .map(([reason, n]) => [reason, n - (before[i]!.missedBy[reason] ?? 0)] as const)
+          .filter(([, n]) => n > 0)
+          .map(([reason, n]) => `${reason} ${n}`)
+          .join(', '),
+        latenessMaxMs: a.latenessMaxMs,
+      })),
     }
   } finally {
     await devnet.stop()
@@ -403,7 +415,8 @@ export async function run(): Promise<void> {
   process.stdout.write(describe('ours (4-node devnet, load on node 0)', devnet.f))
   devnet.nodes.forEach((n, i) =>
     process.stdout.write(
-      `  devnet node ${i}${i === 0 ? ' (takes the load)' : ''}: own slots during the run ${n.owned}, missed ${n.missed}; ` +
+      `  devnet node ${i}${i === 0 ? ' (takes the load)' : ''}: own slots during the run ${n.owned}, missed ${n.missed}` +
+        `${n.missedBy === '' ? '' : ` (${n.missedBy})`}; ` +
         `block start lateness max ${n.latenessMaxMs} ms\n`,
     ),
   )

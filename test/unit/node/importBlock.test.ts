@@ -67,6 +67,20 @@ async function produce(chain: Blockchain, slot: bigint, txs: TypedTransaction[] 
   return built.block
 }
 
+/** `count` blocks of `chain` from slot `from` on, in the slots of only two producers (nothing becomes final by them). */
+async function byTwoProducers(chain: Blockchain, from: bigint, count: number): Promise<{ blocks: Block[]; producers: Set<string>; next: bigint }> {
+  const blocks: Block[] = []
+  const producers = new Set<string>()
+  let slot = from
+  for (; blocks.length < count; slot++) {
+    const { owner } = await chain.schedule(slot)
+    if (owner === null || (!producers.has(owner) && producers.size === 2)) continue
+    producers.add(owner)
+    blocks.push(await produce(chain, slot))
+  }
+  return { blocks, producers, next: slot }
+}
+
 /** What a peer would receive: the block through its wire encoding (fresh tx objects, no cached senders). */
 function wire(block: Block, chain: Blockchain): Block {
   return decodeBlock(encodeBlock(block), chain.common)
@@ -704,19 +718,11 @@ t.test('side blocks vote: their producers and the confirmations they include cou
   // X: block 1, then block 2 that includes two confirmations of it; Y: three blocks by only two
   // producers (nothing final on Y)
   const bx = await produce(x.chain, 1n)
-  const ys: Block[] = []
-  const pair = new Set<string>()
-  let slot = 2n
-  for (; ys.length < 3; slot++) {
-    const { owner } = await y.chain.schedule(slot)
-    if (owner === null || (!pair.has(owner) && pair.size === 2)) continue
-    pair.add(owner)
-    ys.push(await produce(y.chain, slot))
-  }
+  const { blocks: ys, next } = await byTwoProducers(y.chain, 2n, 3)
   const [by, by2, by3] = ys as [Block, Block, Block]
   const others = witnesses.filter((w) => w !== producerOf(bx))
   const included = others.slice(0, 2).map((w) => signConfirmation(chainId, bx.hash, 1n, witnessKey(w)))
-  const bx2 = await produce(x.chain, slot, [], included)
+  const bx2 = await produce(x.chain, next, [], included)
   t.equal(bx2.confirmations.length, 2, "X's block 2 includes two confirmations of its block 1")
   for (const blk of [by, by2, by3]) t.equal(await importInto(b, blk), 'imported')
   t.equal(b.chain.finalized.header.number, 0n, 'nothing is final on Y (two producers)')
@@ -843,15 +849,8 @@ t.test('a held witness casts no vote; when the hold is over it follows the kept 
   const y = await openChain(t)
   // nothing may become final here: Y's blocks by two producers, X's by one, and one confirmation
   const bx = await produce(x.chain, 1n)
-  const ys: Block[] = []
-  const pair = new Set<string>()
-  let slot = 2n
-  for (; ys.length < 3; slot++) {
-    const { owner } = await y.chain.schedule(slot)
-    if (owner === null || (!pair.has(owner) && pair.size === 2)) continue
-    pair.add(owner)
-    ys.push(await produce(y.chain, slot))
-  }
+  const { blocks: ys, producers: pair, next } = await byTwoProducers(y.chain, 2n, 3)
+  let slot = next
   const [by, by2, by3] = ys as [Block, Block, Block]
   while ((await x.chain.schedule(slot)).owner !== producerOf(bx)) slot++
   const bx2 = await produce(x.chain, slot)
@@ -918,15 +917,7 @@ t.test('the producer of a held witness skips its slots (missed, reason held); af
   const x = await openChain(t)
   const y = await openChain(t)
   const bx = await produce(x.chain, 1n)
-  const ys: Block[] = []
-  const pair = new Set<string>()
-  let slot = 2n
-  for (; ys.length < 3; slot++) {
-    const { owner } = await y.chain.schedule(slot)
-    if (owner === null || (!pair.has(owner) && pair.size === 2)) continue
-    pair.add(owner)
-    ys.push(await produce(y.chain, slot))
-  }
+  const { blocks: ys, producers: pair } = await byTwoProducers(y.chain, 2n, 3)
   const tip = ys[2]!
   const me = witnesses.find((w) => w !== producerOf(bx) && !pair.has(w))!
   const w = await openChain(t)
