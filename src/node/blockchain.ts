@@ -108,7 +108,7 @@ export class Blockchain extends EventEmitter<{
   private readonly ownVotes = new Set<string>()
   /** the latest of them, with when it was cast: it holds the witness to its branch for a while (forkChoice.ts voteHolds) */
   private lastVote: Vote | undefined
-  /** the best stored branch tip the vote kept out (it beat the head): while it does, the witness casts no vote */
+  /** the best stored branch tip the vote kept out (longer than the head): while it is longer, the witness casts no vote */
   private heldRival: Head | undefined
   private headSeats: (string | null)[] = []
   private readonly reportedDoubles = new Set<string>()
@@ -418,14 +418,15 @@ export class Blockchain extends EventEmitter<{
   }
 
   /**
-   * Whether the witness holds the branch of its vote against a better one at `nowMs`: it must
+   * Whether the witness holds the branch of its vote against a longer one at `nowMs`: it must
    * then cast no vote — neither confirm nor produce — or the hold would never end (each vote
-   * starts it again), and two witnesses holding their own branches would never meet.
+   * starts it again), and two witnesses holding their own branches would never meet. Against an
+   * equal-height rival it votes on: the next block settles a tie.
    */
   holding(nowMs: bigint): boolean {
     const rival = this.heldRival
     if (rival === undefined || !voteHolds(this.lastVote, this._finalized.header.number, nowMs, this.voteHoldMs)) return false
-    return beatsHead({ ...headRef(rival), parentHash: rival.header.parentHash, containsFinal: true }, headRef(this._head))
+    return rival.header.number > this._head.header.number
   }
 
   /**

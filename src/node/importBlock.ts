@@ -164,7 +164,10 @@ export async function importBlock(c: ImportHost, block: Block, now: bigint): Pro
       c.state.store.committed()
       await sm.setStateRoot(head.header.stateRoot, true)
       c.logger.info('stored a side block', { number: h.number, hash: block.hash, head: head.header.number })
-      if (beats) c.keptRival({ hash: block.hash, header: h })
+      // a longer branch kept out makes the witness abstain (Blockchain.holding); an equal-height
+      // one does not: the next block settles a tie, and a double-produced block with a lower hash
+      // would otherwise silence every witness that voted for its twin
+      if (beats && h.number > head.header.number) c.keptRival({ hash: block.hash, header: h })
       await c.noteSide(block, confirmations)
       // its branch may hold a block that became final, and be the chain now
       return equalBytes(c.head.hash, head.hash) ? 'side' : 'imported'

@@ -631,6 +631,11 @@ t.test('a witness keeps the block it voted for against an equal-height rival wit
   t.equal(await importInto(w, higher), 'imported')
   w.chain.noteOwnVote(higher.hash, 1n, higher.header.timestamp)
   t.equal(await importInto(w, lower), 'side', 'a witness that confirmed the higher-hash block keeps it')
+  t.equal(
+    w.chain.holding(higher.header.timestamp + 1n),
+    false,
+    'and votes on: an equal-height rival (a double-produced twin, say) does not silence it, the next block settles the tie',
+  )
   // a longer branch wins once the vote no longer holds the witness (the next test)
   const next = await produce(compareBytes(bx.hash, by.hash) < 0 ? x.chain : y.chain, 3n)
   t.equal(await importInto(w, next, higher.header.timestamp + holdMs(w)), 'imported', 'a longer branch takes over once the hold is over')
