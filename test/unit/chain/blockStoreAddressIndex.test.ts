@@ -13,6 +13,7 @@ import { ZERO32 } from '../../../src/chain/header.js'
 import type { TxReceipt } from '../../../src/chain/receipt.js'
 import { tempDir } from '../../helpers/inProcessNode.js'
 import { storeFixture } from '../../helpers/storeFixture.js'
+import { countCalls } from '../../helpers/countCalls.js'
 
 const { bytes, addr, openStore, transfer: tx, header } = storeFixture(11)
 const hx = (b: Uint8Array) => bytesToHex(b)
@@ -207,17 +208,10 @@ t.test('a reorg of blocks read back from disk recovers no signature: senders com
   const reindex = [await fromDisk(b1), await fromDisk(b2)]
   // the new block's own transactions came through the pool or the import: senders known
   for (const x of bTxs[2]) x.getSenderAddress()
-  const proto = Object.getPrototypeOf(unindex[0]!.transactions[0]) as { getSenderPublicKey: () => Uint8Array }
-  const original = proto.getSenderPublicKey
-  let recovered = 0
-  proto.getSenderPublicKey = function (this: unknown) {
-    recovered++
-    return original.call(this)
-  }
-  t.teardown(() => void (proto.getSenderPublicKey = original))
+  const recovered = countCalls(t, Object.getPrototypeOf(unindex[0]!.transactions[0]) as { getSenderPublicKey: () => Uint8Array }, 'getSenderPublicKey')
   await store.commit({ block: b3, receipts: receiptsFor(bTxs[2]), extra: [], canonical: true, unindex, reindex })
-  proto.getSenderPublicKey = original
-  t.equal(recovered, 0, 'no signature recovered for the stored blocks')
+  recovered.stop()
+  t.equal(recovered.count, 0, 'no signature recovered for the stored blocks')
   for (const who of [5, 6, 7, 8])
     t.same(shape(await store.transactionsOf(addr(who), { limit: 100 })), expectedOf(addr(who), [b1, b2, b3]), `account ${who}: the new branch only`)
 })

@@ -6,6 +6,7 @@ import { serializedTx } from '../../../src/chain/block.js'
 import { cacheSenderAddresses, senderAddressesHashed } from '../../../src/execution/senderAddress.js'
 import { decodeRawTransaction } from '../../../src/execution/txDecode.js'
 import { GWEI, TO, accessListTx, addressOf, common, feeMarketTx, key, legacyTx } from '../txpool/fixtures/txs.js'
+import { countCalls } from '../../helpers/countCalls.js'
 
 cacheSenderAddresses()
 const opts = { common, maxTxSize: 128 * 1024 }
@@ -81,19 +82,13 @@ t.test('a frozen transaction is hashed from the bytes its block encodes, once, f
     t.equal(tx.hash(), tx.hash(), 'the same array each time (ethereumjs cache.hash)')
   }
   // the encoding made for the hash is the one the block's root and body use: serialize() once
-  const own = FeeMarket1559Tx.prototype.serialize
-  let encoded = 0
-  FeeMarket1559Tx.prototype.serialize = function (this: FeeMarket1559Tx) {
-    encoded++
-    return own.call(this)
-  }
-  t.teardown(() => void (FeeMarket1559Tx.prototype.serialize = own))
+  const encoded = countCalls(t, FeeMarket1559Tx.prototype, 'serialize')
   const tx = decodeRawTransaction(feeMarketTx(key(63), 0n, 2n * GWEI, GWEI).serialize(), opts)
-  encoded = 0
+  encoded.count = 0
   const h = tx.hash()
   const bytes = serializedTx(tx)
   t.equal(bytesToHex(h), bytesToHex(keccak_256(bytes)))
-  t.equal(encoded, 1, 'hash, then the block encoding: one serialize()')
+  t.equal(encoded.count, 1, 'hash, then the block encoding: one serialize()')
 })
 
 t.test('the hash of an unsigned or unfrozen transaction takes ethereumjs path', async (t) => {

@@ -9,6 +9,7 @@ import { createLegacyTx } from '@ethereumjs/tx'
 import { Address, hexToBytes } from '@ethereumjs/util'
 import { makeCommon } from '../../../src/execution/common.js'
 import { devGenesis, devKey, startNode, tempDir } from '../../helpers/inProcessNode.js'
+import { countCalls } from '../../helpers/countCalls.js'
 
 t.test("the pool reads a sender's account once per head, not twice per transaction", async (t) => {
   const genesis = devGenesis()
@@ -20,16 +21,9 @@ t.test("the pool reads a sender's account once per head, not twice per transacti
       { common },
     ).sign(devKey(3)),
   )
-  const proto = MerkleStateManager.prototype as unknown as { getAccount: (a: Address) => Promise<unknown> }
-  const original = proto.getAccount
-  let reads = 0
-  proto.getAccount = function (this: unknown, address: Address) {
-    reads++
-    return original.call(this, address)
-  }
-  t.teardown(() => void (proto.getAccount = original))
+  const reads = countCalls(t, MerkleStateManager.prototype, 'getAccount')
   for (const x of txs) await a.node.sendRawTransaction(x.serialize())
-  proto.getAccount = original
+  reads.stop()
   t.equal((await a.rpc('txpool_status')).pending, '0x1e', 'all 30 pending')
-  t.ok(reads <= 2, `state reads for 30 transactions of one sender: ${reads} (two per transaction before)`)
+  t.ok(reads.count <= 2, `state reads for 30 transactions of one sender: ${reads.count} (two per transaction before)`)
 })
