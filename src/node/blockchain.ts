@@ -37,6 +37,7 @@ import { StatePruner, type PruneResult } from '../storage/pruner.js'
 import { NfcError } from '../util/errors.js'
 import type { Logger } from '../util/logger.js'
 import { SerialQueue } from '../util/serialQueue.js'
+import { BoundedSet } from '../p2p/dedupe.js'
 import { bytesToBig, dposConfigOf, makeVm, openChainParts, type OpenOptions } from './chainOpen.js'
 import { adoptBranch, ancestorHash, importBlock, type ImportHost, type ImportOutcome } from './importBlock.js'
 import { SideVotes } from './sideFinality.js'
@@ -79,6 +80,8 @@ const VOTES_KEPT = 256
  * as ConsensusLink still signs confirmations for a block that old (its horizon).
  */
 export const VOTE_HOLD_ROUNDS = 2
+/** how many blocks of branches without the final block are remembered (importBlock.ts deadBranches) */
+const DEAD_BRANCH_BLOCKS_KEPT = 4096
 
 function headRef(h: Head): HeadRef {
   return { hash: h.hash, number: h.header.number }
@@ -110,6 +113,8 @@ export class Blockchain extends EventEmitter<{
   private lastVote: Vote | undefined
   /** the best stored branch tip the vote kept out (longer than the head): while it is longer, the witness casts no vote */
   private heldRival: Head | undefined
+  /** blocks refused for lacking the final block, hex (importBlock.ts: their children are dropped unread) */
+  private readonly deadBranches = new BoundedSet(DEAD_BRANCH_BLOCKS_KEPT)
   private headSeats: (string | null)[] = []
   private readonly reportedDoubles = new Set<string>()
   private _finalized: Head
@@ -289,6 +294,10 @@ export class Blockchain extends EventEmitter<{
       },
       votedFor: (hash) => this.ownVotes.has(bytesToHex(hash)),
       holdsVote: (parent, now) => this.holdsVote(parent, now),
+      deadBranches: {
+        has: (hash) => this.deadBranches.has(bytesToHex(hash)),
+        add: (hash) => void this.deadBranches.add(bytesToHex(hash)),
+      },
       keptRival: (tip) => {
         const best = this.heldRival
         if (best === undefined || beatsHead({ ...headRef(tip), parentHash: tip.header.parentHash, containsFinal: true }, headRef(best))) this.heldRival = tip

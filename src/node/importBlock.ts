@@ -47,6 +47,8 @@ export interface ImportHost {
   holdsVote(parent: Head, nowMs: bigint): Promise<boolean>
   /** a stored side block that beat the head and was kept out only by the vote's hold */
   keptRival(tip: Head): void
+  /** hashes of blocks refused for lacking the final block (the latest few thousand): their children lack it too */
+  readonly deadBranches: { has(hash: Uint8Array): boolean; add(hash: Uint8Array): void }
   setHead(head: Head): void
   blockContext(parent: Head, timestamp: bigint, producer: Address): BlockContext
   blockInfo(ctx: BlockContext, parent: Head, included: []): BlockInfo
@@ -110,7 +112,13 @@ export async function importBlock(c: ImportHost, block: Block, now: bigint): Pro
   if (await c.store.hasBlock(block.hash)) return 'known'
   const h = block.header
   const parentHeader = await c.store.getHeader(h.parentHash)
-  if (parentHeader === undefined) return 'orphan'
+  if (parentHeader === undefined) {
+    // the child of a block refused for lacking the final block lacks it too: dropped unread, not
+    // an orphan to sync for (a peer on such a branch made every new block a fork-point search)
+    if (!c.deadBranches.has(h.parentHash)) return 'orphan'
+    c.deadBranches.add(block.hash)
+    return 'known'
+  }
   const parent: Head = { hash: h.parentHash, header: parentHeader }
 
   // 2. header and body, as far as they are checked without the store
@@ -129,7 +137,11 @@ export async function importBlock(c: ImportHost, block: Block, now: bigint): Pro
 
   // 3. fork choice: a branch that does not contain the last final block is never followed
   const fin = c.finalized
-  if (h.number <= fin.header.number) return 'known'
+  if (h.number <= fin.header.number) {
+    // not stored, so not the canonical block at its height: a branch without the final block
+    c.deadBranches.add(block.hash)
+    return 'known'
+  }
   const atFinal = await ancestorHash(c.store, parent, fin.header.number)
   const candidate: Candidate = {
     hash: block.hash,
@@ -138,6 +150,7 @@ export async function importBlock(c: ImportHost, block: Block, now: bigint): Pro
     containsFinal: atFinal !== undefined && equalBytes(atFinal, fin.hash),
   }
   if (!isViable(candidate, { hash: fin.hash, number: fin.header.number })) {
+    c.deadBranches.add(block.hash)
     c.logger.warn('ignored a block on a branch without the final block', { number: h.number, hash: block.hash, finalized: fin.header.number })
     return 'known'
   }

@@ -570,7 +570,7 @@ t.test('finality: quorum 3 of 4 distinct witnesses, persisted, and never left fo
   t.equal(b2.chain.finalized.header.number, 1n, 'finality survives a reopen')
   t.equal(hex(b2.chain.finalized.hash), hex(lo.hash))
   t.equal(await importInto(b2, hi2), 'known', 'still ignored after the reopen')
-  t.equal(await importInto(b2, await produce(hiChain, 5n)), 'orphan', 'its children have no stored parent')
+  t.equal(await importInto(b2, await produce(hiChain, 5n)), 'known', 'its children are refused too, unread: their parent was')
   t.equal(hex(b2.chain.head.hash), hex(lo2.hash))
   t.equal(await importInto(b2, await produce(loChain, 6n)), 'imported', 'the final branch goes on')
 })
@@ -970,4 +970,24 @@ t.test('the producer of a held witness skips its slots (missed, reason held); af
     lines.some((l) => / INFO  .*not producing: holding the branch of its last vote against a better one/.test(l)),
     'an info line says why',
   )
+})
+
+t.test('the children of a block refused for lacking the final block are dropped unread, not orphans to sync for', async (t) => {
+  // A peer on a branch without our final block made each of its new blocks an orphan here (its
+  // parent was refused, so never stored): a fork-point search and a download for every block.
+  const x = await openChain(t)
+  const y = await openChain(t)
+  const bx = await produce(x.chain, 1n)
+  const { blocks: ys } = await byTwoProducers(y.chain, 2n, 4)
+  const n = await openChain(t)
+  t.equal(await importInto(n, bx), 'imported')
+  for (const w of witnesses.filter((w) => w !== producerOf(bx)).slice(0, 2)) await confirmOn(n.chain, w, bx)
+  t.equal(hex(n.chain.finalized.hash), hex(bx.hash), "X's block 1 is final")
+
+  t.equal(await importInto(n, ys[0]!), 'known', "Y's block 1: at the final height, not the final block")
+  t.equal(await importInto(n, ys[1]!), 'known', "Y's block 2: its parent was refused, so it is refused too — not an orphan")
+  t.equal(await importInto(n, ys[3]!), 'orphan', 'a block whose parent was never seen is still an orphan')
+  t.equal(await importInto(n, ys[2]!), 'known')
+  t.equal(await importInto(n, ys[3]!), 'known', 'and once its parent is known to be refused, it is refused')
+  t.equal(n.chain.head.header.number, 1n)
 })
