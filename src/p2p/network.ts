@@ -71,6 +71,8 @@ import { SNAP_MESSAGE_TYPES, SnapProtocol, type SnapServer } from './snapProtoco
 import { TrafficCounters, type TrafficSnapshot } from './traffic.js'
 import { Transport, type TransportOptions } from './transport.js'
 import { SerialQueue } from '../util/serialQueue.js'
+import { isNfcError } from '../util/errors.js'
+import { P2pErrorCode } from './framing.js'
 
 export type { SyncStatus } from './sync.js'
 export type { TrafficSnapshot } from './traffic.js'
@@ -608,7 +610,7 @@ export class Network extends EventEmitter {
   private onMessage(peer: Peer, m: OpaqueMessage): void {
     const ps = this.states.get(peer.nodeId)
     if (this.stopped || !ps || ps.peer !== peer) return
-    const handled = (() => {
+    const dispatch = () => {
       switch (m.type) {
         case MessageType.Block:
           return this.onBlock(ps, m.payload)
@@ -644,9 +646,22 @@ export class Network extends EventEmitter {
           this.log.debug('message type not handled', { peer: ps.id, type: m.type })
           return undefined
       }
-    })()
-    // a handler must never take the node down; an adapter failure is logged, not thrown
-    Promise.resolve(handled).catch((e) => this.log.error('p2p message handler failed', { peer: ps.id, type: m.type, error: e }))
+    }
+    // a handler must never take the node down, whether it throws or rejects: an answer to a peer
+    // that is going away (a message read just before its close) is dropped; anything else is logged
+    let handled: unknown
+    try {
+      handled = dispatch()
+    } catch (e) {
+      handled = Promise.reject(e)
+    }
+    Promise.resolve(handled).catch((e) => {
+      if (isNfcError(e) && e.code === P2pErrorCode.Send && !ps.peer.writable) {
+        this.log.debug('answer not sent: the peer is going away', { peer: ps.id, type: m.type })
+      } else {
+        this.log.error('p2p message handler failed', { peer: ps.id, type: m.type, error: e })
+      }
+    })
   }
 
   /**
@@ -902,7 +917,7 @@ export class Network extends EventEmitter {
     this.chain
       .getBlockByHash(hash)
       .then((block) => {
-        if (ps.closed || this.stopped) return
+        if (!ps.peer.writable || this.stopped) return
         // it has the block now (or will ask elsewhere): no announce of it back
         if (block !== undefined) ps.known.add(blockKey(hash))
         ps.peer.send(MessageType.BlockByHash, encodeBlockByHash({ hash, block }))
@@ -1201,7 +1216,7 @@ export class Network extends EventEmitter {
       if (size > this.o.maxServeBytes && (out.length > 0 || size > MAX_PAYLOAD[MessageType.Blocks])) break
       out.push(b)
     }
-    if (ps.closed) return
+    if (!ps.peer.writable) return
     ps.peer.send(MessageType.Blocks, encodeBlocks(out))
     this.log.debug('served blocks', { peer: ps.id, from: req.from, asked: req.count, sent: out.length })
   }
@@ -1276,6 +1291,7 @@ export class Network extends EventEmitter {
     }
     // a random sample when there are more than fit
     while (urls.length > MAX_PEER_URLS) urls.splice(randomInt(urls.length), 1)
+    if (!ps.peer.writable) return
     ps.peer.send(MessageType.Peers, encodePeers(urls))
     this.log.debug('peers sent', { peer: ps.id, count: urls.length })
   }

@@ -26,6 +26,7 @@ import {
   encodeConfirmations,
   encodeGetBlockByHash,
   encodeGetBlocks,
+  encodeGetPeers,
 } from '../../../src/p2p/chainMessages.js'
 import { ToyChain, confirmation, decodeBlock, makeBlock, type ToyBlock } from './fixtures/toyChain.js'
 
@@ -530,6 +531,29 @@ t.test('peer exchange: a node learns a third node from its peer and dials it', a
   t.equal(a.net.peerCount, 2)
   t.equal(b.net.peerCount, 2)
   t.same(c.net.peers.map((p) => p.listenUrl).sort(), [a.url, b.url].sort())
+})
+
+t.test('a request read while its peer is closing is not answered, and takes nothing down', async (t) => {
+  // CI caught a node dying on shutdown: a GetPeers read just before the peer's close, answered on a
+  // closing socket, threw out of the message handler ("peer connection is not open")
+  const a = await node(t)
+  const r = await rogue(t, a)
+  const states = (a.net as unknown as { states: Map<string, { peer: Peer }> }).states
+  const theirs = states.get(r.id)!.peer
+  theirs.close()
+  t.equal(theirs.writable, false, 'the peer is closing')
+  const asks: OpaqueMessage[] = [
+    { type: MessageType.GetPeers, payload: encodeGetPeers() },
+    { type: MessageType.GetBlocks, payload: encodeGetBlocks({ from: 0n, count: 4 }) },
+  ]
+  for (const m of asks) t.doesNotThrow(() => a.net.transport.emit('message', theirs, m), `type ${m.type} while closing`)
+  await new Promise((res) => setImmediate(res))
+  await new Promise((res) => setTimeout(res, 50))
+  t.same(
+    a.lines.filter((l) => / ERROR /.test(l)),
+    [],
+    'no ERROR',
+  )
 })
 
 // ---------------------------------------------------------------- relay policy (issue 15: gossip cost)
