@@ -39,7 +39,7 @@ import type { Logger } from '../util/logger.js'
 import { SerialQueue } from '../util/serialQueue.js'
 import { BoundedSet } from '../p2p/dedupe.js'
 import { bytesToBig, dposConfigOf, makeVm, openChainParts, type OpenOptions } from './chainOpen.js'
-import { adoptBranch, ancestorHash, importBlock, type ImportHost, type ImportOutcome } from './importBlock.js'
+import { adoptBranch, branchHolds, importBlock, type ImportHost, type ImportOutcome } from './importBlock.js'
 import { SideVotes } from './sideFinality.js'
 import { usableConfirmations } from './usableConfirmations.js'
 
@@ -418,8 +418,7 @@ export class Blockchain extends EventEmitter<{
   private async holdsVote(parent: Head, nowMs: bigint): Promise<boolean> {
     const vote = this.lastVote
     if (!voteHolds(vote, this._finalized.header.number, nowMs, this.voteHoldMs)) return false
-    const onBranch = await ancestorHash(this.store, parent, vote.number)
-    return onBranch === undefined || !equalBytes(onBranch, vote.hash)
+    return !(await branchHolds(this.store, parent, vote))
   }
 
   private get voteHoldMs(): bigint {
@@ -452,12 +451,11 @@ export class Blockchain extends EventEmitter<{
       if (rival === undefined) return false
       if (this.holding(nowMs)) return true
       this.heldRival = undefined
-      const fin = this._finalized
+      const fin = headRef(this._finalized)
       const candidate = { ...headRef(rival), parentHash: rival.header.parentHash, containsFinal: false }
       if (!beatsHead(candidate, headRef(this._head))) return false
-      const atFinal = await ancestorHash(this.store, rival, fin.header.number)
-      candidate.containsFinal = atFinal !== undefined && equalBytes(atFinal, fin.hash)
-      if (!isViable(candidate, headRef(fin)) || (await this.holdsVote(rival, nowMs))) return false
+      candidate.containsFinal = await branchHolds(this.store, rival, fin)
+      if (!isViable(candidate, fin) || (await this.holdsVote(rival, nowMs))) return false
       await adoptBranch(this.importHost, rival, 'the hold of its vote is over')
       return false
     })
@@ -614,10 +612,7 @@ export class Blockchain extends EventEmitter<{
     // synced: the write that moves the final block, and every block below it, survives a power cut
     await this.store.putMeta('finalized', hash, { sync: true })
     // a kept rival branch without the new final block can never be followed: nothing to hold against
-    if (this.heldRival !== undefined) {
-      const atFinal = await ancestorHash(this.store, this.heldRival, header.number)
-      if (atFinal === undefined || !equalBytes(atFinal, hash)) this.heldRival = undefined
-    }
+    if (this.heldRival !== undefined && !(await branchHolds(this.store, this.heldRival, { hash, number: header.number }))) this.heldRival = undefined
     this.emit('finalized', this._finalized)
   }
 

@@ -128,9 +128,9 @@ export class ConsensusLink implements ChainAdapter {
    * is durable, so nothing of the vote leaves the node before. highestSigned moves first, so a call
    * for the same height meanwhile sees it taken.
    */
-  private async voteAt(number: bigint, hash: Uint8Array): Promise<void> {
+  private async voteAt(number: bigint, hash: Uint8Array, atMs: bigint): Promise<void> {
     this.highestSigned = number
-    await this.o.votes?.record({ number, hash, atMs: BigInt(this.o.now()) })
+    await this.o.votes?.record({ number, hash, atMs })
   }
 
   status() {
@@ -260,21 +260,23 @@ export class ConsensusLink implements ChainAdapter {
     if (witnessKey === undefined || witnessAddress === undefined) return
     // its own block is its vote at that height (DESIGN §4: own blocks count as confirmed)
     if (producer === witnessAddress) {
-      if (number > this.highestSigned) await this.voteAt(number, hash)
+      if (number > this.highestSigned) await this.voteAt(number, hash, BigInt(this.o.now()))
       return
     }
     if (!chain.seats.includes(witnessAddress)) return
     // blocks a restarted witness catches up on are history: confirming them now would earn
     // trust for work it did not do in time (and flood the network); only recent slots count
     const horizon = BigInt(chain.dpos.W) * 2n * chain.dpos.intervalMs
-    if (timestamp + horizon < BigInt(this.o.now())) return
+    const nowMs = BigInt(this.o.now())
+    if (timestamp + horizon < nowMs) return
     if (number <= this.highestSigned) return
     // holding the branch of its last vote against a better one: no new vote until it ends
-    if (chain.holding(BigInt(this.o.now()))) return
-    await this.voteAt(number, hash)
+    if (chain.holding(nowMs)) return
+    // one time for the vote: SIGNED's record and the hold it starts here
+    await this.voteAt(number, hash, nowMs)
     const c = signConfirmation(chain.common.chainId(), hash, number, witnessKey)
     if (!this.confirmations.add(witnessAddress, c)) return
-    chain.noteOwnVote(hash, number, BigInt(this.o.now()))
+    chain.noteOwnVote(hash, number, nowMs)
     await chain.noteConfirmation(witnessAddress, number, hash)
     this.broadcastConfirmation(encodeConfirmation(c))
   }

@@ -142,12 +142,11 @@ export async function importBlock(c: ImportHost, block: Block, now: bigint): Pro
     c.deadBranches.add(block.hash)
     return 'known'
   }
-  const atFinal = await ancestorHash(c.store, parent, fin.header.number)
   const candidate: Candidate = {
     hash: block.hash,
     number: h.number,
     parentHash: h.parentHash,
-    containsFinal: atFinal !== undefined && equalBytes(atFinal, fin.hash),
+    containsFinal: await branchHolds(c.store, parent, { hash: fin.hash, number: fin.header.number }),
   }
   if (!isViable(candidate, { hash: fin.hash, number: fin.header.number })) {
     c.deadBranches.add(block.hash)
@@ -231,6 +230,12 @@ export async function adoptBranch(c: ImportHost, tip: Head, why: string): Promis
     hash: tip.hash,
   })
   await c.afterCanonical(unindex, reindex, { block, receipts })
+}
+
+/** Whether the branch through `from` (inclusive) holds `block`: its ancestor at that number is it. */
+export async function branchHolds(store: BlockStore, from: Head, block: { hash: Uint8Array; number: bigint }): Promise<boolean> {
+  const at = await ancestorHash(store, from, block.number)
+  return at !== undefined && equalBytes(at, block.hash)
 }
 
 /** Hash of the ancestor of `from` (inclusive) at `number`, walking parent links until the canonical chain. */
