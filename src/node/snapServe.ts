@@ -10,11 +10,18 @@
  * meets a node swept meanwhile (the root left the window during the read) fails with
  * STATE_MISSING_NODE and is answered "unavailable" too. Nodes are content-addressed, so a range
  * read to its end is consistent whatever happened around it.
+ *
+ * Read ahead: a syncing peer asks for the range after each one it got, from the key after its
+ * last one, as soon as that one arrives. So once a range is answered, the next one is read at
+ * once (the peer's next request is then answered from it): the peer's trip and its request's
+ * read no longer add up for every range of a sync. At most READ_AHEAD_RANGES are held (a few
+ * peers syncing at once; each at most SNAP_MAX_ANSWER_BYTES); a range read ahead is read at most
+ * once for every range answered, so a peer cannot make this node read more than twice what it asks.
  */
 import { bytesToHex } from '@ethereumjs/util'
 import type { SnapRange, SnapServer } from '../p2p/snapProtocol.js'
 import { StateErrorCode } from '../state/errors.js'
-import { readRange } from '../state/snapRange.js'
+import { nextKey, readRange, type TrieRange } from '../state/snapRange.js'
 import { STATE_BLOCKS_KEPT } from '../storage/pruner.js'
 import { hexNoPrefix } from '../util/bytes.js'
 import { isNfcError } from '../util/errors.js'
@@ -27,10 +34,46 @@ const ACCOUNT_STORAGE_ROOT = 2
 /** contract code is stored in the trie's key space under `c ‖ codeHash` (ethereumjs prefixCodeHashes) */
 const CODE_KEY_PREFIX = '63'
 
+/** ranges read ahead and held for the request that asks for them (each at most one answer's size) */
+export const READ_AHEAD_RANGES = 4
+
+/** what a range read is known by: the trie (a state root, or an account of one), the origin, the size */
+const rangeKey = (root: Uint8Array, account: Uint8Array | null, origin: Uint8Array, maxBytes: number): string =>
+  `${hexNoPrefix(root)}:${account === null ? '' : hexNoPrefix(account)}:${hexNoPrefix(origin)}:${maxBytes}`
+
 /** A SnapServer over the chain's state. */
 export function snapServer(chain: Blockchain, logger: Logger): SnapServer {
   const read = (k: string) => chain.state.store.get(k)
   const readMany = (keys: readonly string[]) => chain.state.store.getMany(keys)
+  /** the ranges read ahead, oldest first, by rangeKey */
+  const ahead = new Map<string, Promise<SnapRange | undefined>>()
+
+  /**
+   * The range `key` names: the one read ahead for it when there is one (taken), else `readNow`;
+   * then, when it holds keys, the range after it is read ahead (the oldest held one dropped to
+   * make room).
+   */
+  async function answer(
+    key: string,
+    readNow: () => Promise<SnapRange | undefined>,
+    after: (origin: Uint8Array) => { key: string; read: () => Promise<SnapRange | undefined> },
+  ): Promise<SnapRange | undefined> {
+    const held = ahead.get(key)
+    ahead.delete(key)
+    const range = await (held ?? readNow())
+    const last = range?.keys[range.keys.length - 1]
+    const origin = last === undefined ? undefined : nextKey(last)
+    if (origin !== undefined) {
+      const next = after(origin)
+      if (!ahead.has(next.key)) {
+        if (ahead.size >= READ_AHEAD_RANGES) ahead.delete(ahead.keys().next().value!)
+        const reading = next.read()
+        reading.catch(() => {}) // a failed read ahead is read again (and fails) when asked for
+        ahead.set(next.key, reading)
+      }
+    }
+    return range
+  }
   /** the served roots (hex) as of one head */
   let served: { head: string; roots: Set<string> } | undefined
 
@@ -63,17 +106,31 @@ export function snapServer(chain: Blockchain, logger: Logger): SnapServer {
     }
   }
 
+  /** one account's storage range: its leaf read first for its storage root */
+  async function storageOf(root: Uint8Array, account: Uint8Array, origin: Uint8Array, maxBytes: number): Promise<TrieRange> {
+    const leaf = await readRange(read, root, account, 1)
+    const found = leaf.keys[0]
+    // an account that does not exist has no storage: an empty range proven against the empty root
+    if (found === undefined || Buffer.compare(found, account) !== 0) return { keys: [], values: [], proof: [] }
+    const storageRoot = (decodeRlpView(leaf.values[0]!) as Uint8Array[])[ACCOUNT_STORAGE_ROOT]!
+    return readRange(read, storageRoot, origin, maxBytes, readMany)
+  }
+
   return {
-    accountRange: (root, origin, maxBytes) => guarded(root, () => readRange(read, root, origin, maxBytes, readMany)),
-    storageRange: (root, account, origin, maxBytes) =>
-      guarded(root, async () => {
-        const leaf = await readRange(read, root, account, 1)
-        const found = leaf.keys[0]
-        // an account that does not exist has no storage: an empty range proven against the empty root
-        if (found === undefined || Buffer.compare(found, account) !== 0) return { keys: [], values: [], proof: [] }
-        const storageRoot = (decodeRlpView(leaf.values[0]!) as Uint8Array[])[ACCOUNT_STORAGE_ROOT]!
-        return readRange(read, storageRoot, origin, maxBytes, readMany)
-      }),
+    accountRange(root, origin, maxBytes) {
+      const accounts = (from: Uint8Array) => () => guarded(root, () => readRange(read, root, from, maxBytes, readMany))
+      return answer(rangeKey(root, null, origin, maxBytes), accounts(origin), (next) => ({
+        key: rangeKey(root, null, next, maxBytes),
+        read: accounts(next),
+      }))
+    },
+    storageRange(root, account, origin, maxBytes) {
+      const slots = (from: Uint8Array) => () => guarded(root, () => storageOf(root, account, from, maxBytes))
+      return answer(rangeKey(root, account, origin, maxBytes), slots(origin), (next) => ({
+        key: rangeKey(root, account, next, maxBytes),
+        read: slots(next),
+      }))
+    },
     async byteCodes(hashes, maxBytes) {
       const codes: Uint8Array[] = []
       let bytes = 0

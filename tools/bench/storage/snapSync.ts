@@ -317,6 +317,20 @@ async function syncBoth(chain: CachedChain, work: string): Promise<{ snap: SyncF
   }
 }
 
+/**
+ * Where the target would be met, from the two chains: full sync's time as a line through its two
+ * figures (the cost of a block), snap's as the slower of its two (flat in chain length), and the
+ * chain length at which full sync takes SPEEDUP_TARGET times snap's. An extrapolation, said so.
+ */
+function crossover(snapShort: SyncFigures, fullShort: SyncFigures, snapLong: SyncFigures, fullLong: SyncFigures): string {
+  const perBlock = (fullLong.seconds - fullShort.seconds) / (fullLong.tail - fullShort.tail)
+  const snap = Math.max(snapShort.seconds, snapLong.seconds)
+  const head = `  full sync costs ${(perBlock * 1000).toFixed(1)} ms more per block; snap sync stays at ≤ ${snap.toFixed(1)} s`
+  if (!(perBlock > 0)) return `${head}: no crossover can be read from this run\n`
+  const tail = Math.max(0, Math.ceil(fullShort.tail + (SPEEDUP_TARGET * snap - fullShort.seconds) / perBlock))
+  return `${head}: snap is ${SPEEDUP_TARGET}× faster from about +${tail.toLocaleString('en-US')} blocks on (extrapolated from the two chains, not measured)\n`
+}
+
 const load = (): string =>
   os
     .loadavg()
@@ -417,6 +431,7 @@ export async function snapSyncRun(): Promise<void> {
     }
   }
   flatRows(snapShort, snapLong, false)
+  process.stdout.write(crossover(snapShort, fullShort, snapLong, fullLong))
   row({
     name: `full sync time, + ${TAIL_LONG} blocks (s, lower is better)`,
     value: fullLong.seconds,
