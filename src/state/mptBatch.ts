@@ -44,6 +44,11 @@ interface Branch {
 export interface NodeStore {
   get(key: string): Promise<Uint8Array | undefined>
   put(key: string, value: Uint8Array): Promise<void>
+  /**
+   * Stores a node by its hash as bytes (no hex key made), for a writer that never reads it back
+   * before the store's next flush (snapshot sync's closed subtrees); absent: `put` is used.
+   */
+  putWritten?(hash: Uint8Array, value: Uint8Array): void
 }
 
 type RlpItem = Uint8Array | RlpItem[]

@@ -19,7 +19,8 @@ import { hexNoPrefix } from '../util/bytes.js'
 import { decodeRlpView, encodeRlp } from '../util/rlpView.js'
 import { NfcError } from '../util/errors.js'
 import { StateErrorCode } from './errors.js'
-import { hexPrefix, MptBatch, type NodeStore } from './mptBatch.js'
+import { hexPrefix, type NodeStore } from './mptBatch.js'
+import { StackTrie } from './stackTrie.js'
 import { EMPTY_TRIE_ROOT_HEX, type NodeReader } from './trieWalk.js'
 
 /** a trie key (hashed address or slot) is 32 bytes: 64 nibbles */
@@ -435,23 +436,31 @@ export function nextKey(key: Uint8Array): Uint8Array | undefined {
 }
 
 /**
- * Builds a trie from verified ranges, in key order: each `add` applies its leaves on top of the
- * trie so far (nodes are written to `store`); `root` is the root of everything added.
+ * Builds a trie from verified ranges, in key order: each `add` appends its leaves (keys after
+ * every key added so far) to a StackTrie and stores the nodes it made in `store`: those of closed
+ * subtrees by `putWritten` where the store has it (never read back here), those of the path to the
+ * last key by `put`, so `read` can walk from `root` (everything added) along that path.
  */
 export class RangeTrieBuilder {
-  private readonly batch: MptBatch
+  private readonly trie = new StackTrie(core.keccak256, EMPTY_ROOT)
   private top: Uint8Array = EMPTY_ROOT
 
-  constructor(private readonly store: NodeStore) {
-    this.batch = new MptBatch(store, core.keccak256, EMPTY_ROOT)
-  }
+  constructor(private readonly store: NodeStore) {}
 
   async add(keys: readonly Uint8Array[], values: readonly Uint8Array[]): Promise<void> {
     if (keys.length === 0) return
-    this.top = await this.batch.apply(
-      this.top,
-      keys.map((k, i) => [k, values[i]!] as [Uint8Array, Uint8Array]),
-    )
+    try {
+      for (let i = 0; i < keys.length; i++) this.trie.add(keys[i]!, values[i]!)
+    } catch (e) {
+      badProof((e as Error).message) // keys out of order or repeated, an empty value: no trie holds that
+    }
+    this.top = this.trie.root()
+    const { closed, open } = this.trie.take()
+    const store = this.store
+    if (store.putWritten !== undefined) for (const [hash, encoded] of closed) store.putWritten(hash, encoded)
+    else for (const [hash, encoded] of closed) await store.put(hexNoPrefix(hash), encoded)
+    // the open path is what verifyRangeOnto reads (its walk from the root goes along the last key's path only)
+    for (const [hash, encoded] of open) await store.put(hexNoPrefix(hash), encoded)
   }
 
   get root(): Uint8Array {
@@ -466,17 +475,19 @@ export class RangeTrieBuilder {
   /**
    * Adds the next range (ranges from the zero key, in key order) when its proof against `root`
    * holds (`verifyRangeOnto`); returns whether the trie at `root` holds more leaves after it.
-   * A range that fails is not kept (the root goes back; its nodes stay unreferenced) and
-   * STATE_BAD_RANGE_PROOF is thrown.
+   * A range that fails is not kept (the builder goes back; the nodes it stored stay,
+   * unreferenced) and STATE_BAD_RANGE_PROOF is thrown.
    */
   async addProven(root: Uint8Array, origin: Uint8Array, range: TrieRange): Promise<boolean> {
     checkShape(origin, range)
-    const before = this.top
-    await this.add(range.keys, range.values)
+    const before = { top: this.top, trie: this.trie.save() }
     try {
+      await this.add(range.keys, range.values)
       return await verifyRangeOnto(root, origin, range, this)
     } catch (e) {
-      this.top = before
+      this.top = before.top
+      this.trie.restore(before.trie)
+      this.trie.take()
       throw e
     }
   }

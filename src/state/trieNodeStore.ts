@@ -203,6 +203,8 @@ export class TrieNodeStore implements DB<string, Value> {
  */
 export class TrieBuildStore {
   private pending = new Map<string, Uint8Array>()
+  /** putWritten's nodes since the last flush, as batch operations */
+  private written: BatchOp[] = []
   private recent = new Map<string, Uint8Array>()
   private older = new Map<string, Uint8Array>()
 
@@ -216,9 +218,21 @@ export class TrieBuildStore {
     this.pending.set(k, v)
   }
 
+  /**
+   * A node the rebuild never reads back before this store's next flush (a closed subtree's):
+   * written with the next batch under its hash, no hex key made and no map entry. Once flushed it
+   * is read from disk like any other.
+   */
+  putWritten(hash: Uint8Array, v: Uint8Array): void {
+    const key = Buffer.allocUnsafe(1 + hash.length)
+    key[0] = PREFIX
+    key.set(hash, 1)
+    this.written.push({ type: 'put', key, value: v })
+  }
+
   /** nodes put since the last flush */
   get pendingCount(): number {
-    return this.pending.size
+    return this.pending.size + this.written.length
   }
 
   /** the batch of the last flush while LevelDB writes it */
@@ -230,9 +244,10 @@ export class TrieBuildStore {
    * in flight are still read from memory (`recent`). `settle()` waits for the last one.
    */
   async flush(): Promise<void> {
-    if (this.pending.size === 0) return
+    if (this.pending.size === 0 && this.written.length === 0) return
     await this.writing
-    const ops: BatchOp[] = []
+    const ops = this.written
+    this.written = []
     for (const [k, v] of this.pending) ops.push({ type: 'put', key: dbKey(k), value: v })
     this.older = this.recent
     this.recent = this.pending
