@@ -133,7 +133,21 @@ export function recoverProducer(h: BlockHeader, hash = headerHash(h)): Uint8Arra
 
 /** Throws CHAIN_BAD_SIGNATURE unless the header is signed by its `producer`. */
 export function verifyHeaderSignature(h: BlockHeader, hash = headerHash(h)): void {
-  const signer = recoverProducer(h, hash)
+  checkSigner(h, recoverProducer(h, hash))
+}
+
+/**
+ * What recovering the signer's key from a header's signature takes (a RecoverPool item: the
+ * signed hash, r, s, recovery id), or null when the signature cannot be one; for checking many
+ * headers off the calling thread, with `checkSigner` on the address of each recovered key.
+ */
+export function producerSignature(h: BlockHeader, hash = headerHash(h)): { msgHash: Uint8Array; r: Uint8Array; s: Uint8Array; recid: number } | null {
+  if (h.signature.length !== 65 || h.signature[64] > 1) return null
+  return { msgHash: hash, r: h.signature.subarray(0, 32), s: h.signature.subarray(32, 64), recid: h.signature[64] }
+}
+
+/** Throws CHAIN_BAD_SIGNATURE unless `signer` (the address recovered from the header's signature; null: none) is its producer. */
+export function checkSigner(h: BlockHeader, signer: Uint8Array | null): void {
   if (signer === null || !equalBytes(signer, h.producer)) {
     throw new NfcError(ChainErrorCode.BadSignature, `block ${h.number}: signature is not the producer's`, {
       number: h.number,

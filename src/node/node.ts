@@ -519,6 +519,7 @@ export class Node implements NodeApi {
             logger: logger.child('snap'),
             explicit: opts.sync === 'snap',
             witnessesPerRound: opts.genesis.params.witnessesPerRound,
+            recoverMany: (items) => node.recoverPool.recoverMany(items),
             onAdopted: () => {
               node.refreshPool().catch((e) => logger.warn('pool refresh after the snapshot failed', { error: e }))
               node.flow?.onHead().catch((e) => logger.warn('flow refresh after the snapshot failed', { error: e }))

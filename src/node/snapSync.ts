@@ -33,9 +33,11 @@ import { encodeReceipts, type TxReceipt } from '../chain/receipt.js'
 import type { Db } from '../chain/db/level.js'
 import { verifyBodyRoots } from '../chain/blocks/verifyBody.js'
 import { quorum } from '../chain/finality.js'
-import { equalBytes, verifyHeaderSignature } from '../chain/header.js'
+import { checkSigner, equalBytes, producerSignature } from '../chain/header.js'
 import { readWitnesses } from '../consensus/dpos/views.js'
 import { core } from '../core/index.js'
+import type { RecoverItem } from '../crypto/recoverPool.js'
+import { addressOf, recoverPublicKey } from '../crypto/secp256k1.js'
 import type { Network, PeerInfo } from '../p2p/network.js'
 import { SNAP_MAX_ANSWER_BYTES, SNAP_MAX_CODE_HASHES, SNAP_MAX_RECEIPT_BLOCKS, type RangeAnswer } from '../p2p/snapMessages.js'
 import { RangeTrieBuilder, nextKey } from '../state/snapRange.js'
@@ -98,6 +100,11 @@ export interface SnapSyncOptions {
   now?: () => number
   /** the snapshot became the head (the node refreshes its pool and flow view) */
   onAdopted?: () => void
+  /**
+   * recovers signers' public keys (the node's RecoverPool: worker threads), for the producer
+   * signatures of downloaded blocks; absent: recovered on this thread
+   */
+  recoverMany?: (items: readonly RecoverItem[]) => Promise<(Uint8Array | null)[]>
 }
 
 /** What the sync has done so far (progress lines, the summary). */
@@ -346,6 +353,7 @@ export class SnapSync {
         batch.push(block)
         parent = { hash: block.hash, header: block.header }
       }
+      await this.checkSigners(peer, batch)
       await onBatch(batch)
       if (keepAll) kept.push(...batch)
       else kept.splice(0, kept.length, ...batch)
@@ -393,9 +401,31 @@ export class SnapSync {
   }
 
   /**
+   * Checks that each block of `batch` is signed by its producer: the keys recovered together, off
+   * this thread when the node gave `recoverMany` (a long history's signatures were most of its
+   * check, on the thread that also rebuilds the state); bans the peer otherwise.
+   */
+  private async checkSigners(peer: PeerInfo, batch: readonly Block[]): Promise<void> {
+    const items: RecoverItem[] = []
+    for (const b of batch) {
+      const item = producerSignature(b.header, b.hash)
+      if (item === null) this.refuse(peer, `block ${b.header.number}: signature is not the producer's`)
+      items.push(item)
+    }
+    const keys = this.o.recoverMany === undefined ? items.map((i) => recoverPublicKey(i.msgHash, i.r, i.s, i.recid)) : await this.o.recoverMany(items)
+    batch.forEach((b, i) => {
+      try {
+        checkSigner(b.header, keys[i] === null || keys[i] === undefined ? null : addressOf(keys[i]))
+      } catch (e) {
+        this.refuse(peer, (e as Error).message)
+      }
+    })
+  }
+
+  /**
    * Decodes block `number` and checks it follows `parent` (when given: the window's first block is
-   * linked to its parent once the blocks below are in) and is signed by its producer, with its body
-   * roots; bans the peer otherwise.
+   * linked to its parent once the blocks below are in), with its body roots; bans the peer
+   * otherwise. Its signature is checked with its batch's (checkSigners).
    */
   private checkedBlock(peer: PeerInfo, encoded: Uint8Array, number: bigint, parent: Head | undefined): Block {
     let block: Block
@@ -411,7 +441,6 @@ export class SnapSync {
       if (h.timestamp <= parent.header.timestamp) this.refuse(peer, `block ${h.number} is not later than its parent`)
     }
     try {
-      verifyHeaderSignature(h, block.hash)
       verifyBodyRoots(block)
     } catch (e) {
       this.refuse(peer, `block ${h.number}: ${(e as Error).message}`)
