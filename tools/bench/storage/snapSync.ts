@@ -54,6 +54,11 @@ const CACHE_FORMAT = 1
 /** a "did not hang" guard for one sync, not a figure (a full sync of 100,000 accounts on a loaded box) */
 const SYNC_TIMEOUT_MS = 45 * 60_000
 const START_TIMEOUT_MS = 120_000
+/**
+ * how often a syncing node's head is asked for (the time is taken when the head is seen: a poll
+ * every 250 ms added 125 ms on average to a figure of ~4 s; an eth_blockNumber costs the node ~0.1 ms)
+ */
+const HEAD_POLL_MS = 50
 /** what every account holds (bigState's ACCOUNT_FUNDS_WEI) */
 const ACCOUNT_FUNDS_WEI = 10n ** 15n
 
@@ -273,7 +278,7 @@ async function syncOnce(chain: CachedChain, mode: 'snap' | 'full', source: Proc,
             : `block ${head}`
         progress(`storage: ${label}: ${what} of ${chain.head.number} blocks, ${(elapsed / 1000).toFixed(0)} s`)
       }
-      await new Promise((r) => setTimeout(r, 250))
+      await new Promise((r) => setTimeout(r, HEAD_POLL_MS))
     }
     const seconds = (performance.now() - started) / 1000
     const cpu = { node: cpuSeconds(node.child.pid) ?? NaN, source: (cpuSeconds(source.child.pid) ?? NaN) - (sourceCpu ?? NaN) }
