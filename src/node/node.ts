@@ -379,9 +379,22 @@ export class Node implements NodeApi {
     return flow
   }
 
-  /** Brings the pool to the state of the current head (drops included and stale transactions). */
+  /**
+   * Brings the pool to the state of the current head (drops included and stale transactions).
+   * Views are handed over in the order the refreshes began: opening a head's state takes longer
+   * for a block that is no longer the head, so an older head's view could arrive after a newer
+   * one's and take the pool back — its nonces then trailed the chain with the newer block's
+   * transactions already dropped, and a wallet's `pending` nonce came out one short ("nonce too
+   * low" for the wallet's next transaction, seen in test/e2e/flowEconomics.test.ts).
+   */
   refreshPool(): Promise<void> {
-    const refresh = (async () => this.txpool.onNewHead(await poolView(this.chain, this.chain.head.header)))()
+    const order = ++this.poolRefreshes
+    const refresh = (async () => {
+      const view = await poolView(this.chain, this.chain.head.header)
+      if (order < this.poolViewOrder) return // a later refresh's view is in already
+      this.poolViewOrder = order
+      await this.txpool.onNewHead(view)
+    })()
     // the producer's next build waits for the latest refresh (never for gossip or the rest of onCanonical)
     this.poolRefresh = refresh.catch(() => undefined)
     return refresh
@@ -389,6 +402,9 @@ export class Node implements NodeApi {
 
   /** the pool refresh of the latest head (settles, never rejects) */
   private poolRefresh: Promise<void> = Promise.resolve()
+  /** refreshPool calls begun, and the one whose view the pool has (views are applied in this order only) */
+  private poolRefreshes = 0
+  private poolViewOrder = 0
 
   now(): number {
     return (this.opts.now ?? Date.now)()
