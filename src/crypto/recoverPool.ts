@@ -197,16 +197,29 @@ export class RecoverPool {
     if (this.closed) throw new CryptoError('CRYPTO_POOL_CLOSED', 'recover pool is closed')
   }
 
+  /**
+   * Sends the tick's calls as one batch. Batches are recovered in parallel but answered in the
+   * order they were made: a small batch (recovered at once on this thread) must not overtake a
+   * big one still on the workers, or a sender's transactions reach the pool out of nonce order
+   * and the later ones wait as queued — 100 sent at once by ethers filled the account's queue
+   * and had one refused ("account limit exceeded", CI).
+   */
   private flush(): void {
     this.flushScheduled = false
     const q = this.queue
     this.queue = []
     if (q.length === 0) return
-    this.recoverMany(q.map((e) => e.item)).then(
-      (res) => q.forEach((e, i) => e.resolve(res[i]!)),
-      (err) => q.forEach((e) => e.reject(err)),
+    const recovered = this.recoverMany(q.map((e) => e.item))
+    this.answered = this.answered.then(() =>
+      recovered.then(
+        (res) => q.forEach((e, i) => e.resolve(res[i]!)),
+        (err) => q.forEach((e) => e.reject(err)),
+      ),
     )
   }
+
+  /** the answers of the last batch `flush` sent (settles, never rejects): the next batch's wait */
+  private answered: Promise<void> = Promise.resolve()
 
   private dispatch(slot: Slot, buf: SharedArrayBuffer, count: number, start: number, end: number): Promise<void> {
     const worker = slot.worker!

@@ -65,6 +65,39 @@ t.test('concurrent recoverMany calls and micro-batched recover()', async (t) => 
   await t.rejects(pool.recoverMany([{ ...a[0]!, r: new Uint8Array(31) }]), { code: 'CRYPTO_BAD_INPUT' })
 })
 
+t.test('recover(): batches are answered in the order they were made, a small one never before a big one', async (t) => {
+  const pool = shared
+  const big = plainItems(400, 21n) // one tick: one batch, on the workers
+  const small = plainItems(2, 22n) // the next tick: recovered at once on this thread
+  const order: string[] = []
+  const bigDone = Promise.all(big.map((it) => pool.recover(it))).then((r) => {
+    order.push('big')
+    return r
+  })
+  await new Promise((r) => setImmediate(r)) // the big batch goes out
+  const smallDone = Promise.all(small.map((it) => pool.recover(it))).then((r) => {
+    order.push('small')
+    return r
+  })
+  const [rb, rs] = await Promise.all([bigDone, smallDone])
+  t.same(order, ['big', 'small'], 'the later, smaller batch waited for the earlier one')
+  t.same(
+    rb,
+    big.map((it) => recoverPublicKey(it.msgHash, it.r, it.s, it.recid)),
+    'the big batch right',
+  )
+  t.same(
+    rs,
+    small.map((it) => recoverPublicKey(it.msgHash, it.r, it.s, it.recid)),
+    'the small batch right',
+  )
+  // a failing batch does not hold back or fail the ones after it
+  const bad = pool.recover({ ...small[0]!, recid: 9 })
+  const after = pool.recover(small[1]!)
+  t.equal(await bad, null, 'an invalid signature is null')
+  t.same(await after, rs[1], 'the next call answered')
+})
+
 t.test('a crashed worker is replaced and its batch rejected', async (t) => {
   const pool = RecoverPool.create({ threads: 1 })
   t.teardown(() => pool.close())
