@@ -381,9 +381,9 @@ export class Node implements NodeApi {
 
   /**
    * Brings the pool to the state of the current head (drops included and stale transactions).
-   * Views are handed over in the order the refreshes began: opening a head's state takes longer
-   * for a block that is no longer the head, so an older head's view could arrive after a newer
-   * one's and take the pool back — its nonces then trailed the chain with the newer block's
+   * Views are handed over in the order the refreshes began: opening a head's state is async and
+   * nothing orders two of them, so an older head's view could arrive after a newer one's and
+   * take the pool back — its nonces then trailed the chain with the newer block's
    * transactions already dropped, and a wallet's `pending` nonce came out one short ("nonce too
    * low" for the wallet's next transaction, seen in test/e2e/flowEconomics.test.ts).
    */

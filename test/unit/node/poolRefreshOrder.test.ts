@@ -1,7 +1,7 @@
 /**
  * The pool takes head views in the order the node's refreshes began (Node.refreshPool). Opening
- * the state of a block that is no longer the head can take longer than opening the new head's,
- * so an older view could arrive last and take the pool back: its nonces trailed the chain with the
+ * a head's state is async and nothing ordered two of them, so an older view could arrive last and
+ * take the pool back: its nonces trailed the chain with the
  * newer block's transactions already dropped, and `eth_getTransactionCount(…, 'pending')` came
  * out one short — a wallet that waits for each receipt and asks for the pending nonce then sent a
  * transaction the pool refused as "nonce too low" (test/e2e/flowEconomics.test.ts, once in CI).
