@@ -49,27 +49,30 @@ export function snapServer(chain: Blockchain, logger: Logger): SnapServer {
   const ahead = new Map<string, Promise<SnapRange | undefined>>()
 
   /**
-   * The range `key` names: the one read ahead for it when there is one (taken), else `readNow`;
-   * then, when it holds keys, the range after it is read ahead (the oldest held one dropped to
-   * make room).
+   * The range of the trie of `root` (or of `account`'s storage in it) from `origin`: the one read
+   * ahead for it when there is one (taken), else `read`; then, when it holds keys, the range
+   * after it is read ahead with `read` (the oldest held one dropped to make room).
    */
   async function answer(
-    key: string,
-    readNow: () => Promise<SnapRange | undefined>,
-    after: (origin: Uint8Array) => { key: string; read: () => Promise<SnapRange | undefined> },
+    root: Uint8Array,
+    account: Uint8Array | null,
+    origin: Uint8Array,
+    maxBytes: number,
+    read: (from: Uint8Array) => Promise<SnapRange | undefined>,
   ): Promise<SnapRange | undefined> {
+    const key = rangeKey(root, account, origin, maxBytes)
     const held = ahead.get(key)
     ahead.delete(key)
-    const range = await (held ?? readNow())
+    const range = await (held ?? read(origin))
     const last = range?.keys[range.keys.length - 1]
-    const origin = last === undefined ? undefined : nextKey(last)
-    if (origin !== undefined) {
-      const next = after(origin)
-      if (!ahead.has(next.key)) {
+    const next = last === undefined ? undefined : nextKey(last)
+    if (next !== undefined) {
+      const nextKeyOf = rangeKey(root, account, next, maxBytes)
+      if (!ahead.has(nextKeyOf)) {
         if (ahead.size >= READ_AHEAD_RANGES) ahead.delete(ahead.keys().next().value!)
-        const reading = next.read()
+        const reading = read(next)
         reading.catch(() => {}) // a failed read ahead is read again (and fails) when asked for
-        ahead.set(next.key, reading)
+        ahead.set(nextKeyOf, reading)
       }
     }
     return range
@@ -117,20 +120,10 @@ export function snapServer(chain: Blockchain, logger: Logger): SnapServer {
   }
 
   return {
-    accountRange(root, origin, maxBytes) {
-      const accounts = (from: Uint8Array) => () => guarded(root, () => readRange(read, root, from, maxBytes, readMany))
-      return answer(rangeKey(root, null, origin, maxBytes), accounts(origin), (next) => ({
-        key: rangeKey(root, null, next, maxBytes),
-        read: accounts(next),
-      }))
-    },
-    storageRange(root, account, origin, maxBytes) {
-      const slots = (from: Uint8Array) => () => guarded(root, () => storageOf(root, account, from, maxBytes))
-      return answer(rangeKey(root, account, origin, maxBytes), slots(origin), (next) => ({
-        key: rangeKey(root, account, next, maxBytes),
-        read: slots(next),
-      }))
-    },
+    accountRange: (root, origin, maxBytes) =>
+      answer(root, null, origin, maxBytes, (from) => guarded(root, () => readRange(read, root, from, maxBytes, readMany))),
+    storageRange: (root, account, origin, maxBytes) =>
+      answer(root, account, origin, maxBytes, (from) => guarded(root, () => storageOf(root, account, from, maxBytes))),
     async byteCodes(hashes, maxBytes) {
       const codes: Uint8Array[] = []
       let bytes = 0

@@ -406,19 +406,24 @@ export class SnapSync {
    * check, on the thread that also rebuilds the state); bans the peer otherwise.
    */
   private async checkSigners(peer: PeerInfo, batch: readonly Block[]): Promise<void> {
-    const items: RecoverItem[] = []
-    for (const b of batch) {
-      const item = producerSignature(b.header, b.hash)
-      if (item === null) this.refuse(peer, `block ${b.header.number}: signature is not the producer's`)
-      items.push(item)
-    }
-    const keys = this.o.recoverMany === undefined ? items.map((i) => recoverPublicKey(i.msgHash, i.r, i.s, i.recid)) : await this.o.recoverMany(items)
-    batch.forEach((b, i) => {
+    const signedBy = (b: Block, signer: Uint8Array | null) => {
       try {
-        checkSigner(b.header, keys[i] === null || keys[i] === undefined ? null : addressOf(keys[i]))
+        checkSigner(b.header, signer)
       } catch (e) {
         this.refuse(peer, (e as Error).message)
       }
+    }
+    const items: RecoverItem[] = []
+    for (const b of batch) {
+      const item = producerSignature(b.header, b.hash)
+      if (item === null)
+        signedBy(b, null) // no signature at all: refused
+      else items.push(item)
+    }
+    const keys = this.o.recoverMany === undefined ? items.map((i) => recoverPublicKey(i.msgHash, i.r, i.s, i.recid)) : await this.o.recoverMany(items)
+    batch.forEach((b, i) => {
+      const key = keys[i]
+      signedBy(b, key === null || key === undefined ? null : addressOf(key))
     })
   }
 

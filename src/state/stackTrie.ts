@@ -103,7 +103,7 @@ export class StackTrie {
     let node: Loose = loose
     while (this.stack.length > 0 && this.stack[this.stack.length - 1]!.depth > at) {
       const f = this.stack.pop()!
-      f.children[nibble(last, f.depth)] = this.reference(this.placed(node, f.depth + 1))
+      this.attach(f.children, f.depth, node)
       node = { leaf: false, key: last, depth: f.depth, items: [...f.children, EMPTY] }
     }
     // the new key leaves the last one's path at `at`: the branch there takes what is closed
@@ -112,7 +112,7 @@ export class StackTrie {
       top = { depth: at, children: new Array<RlpItem>(16).fill(EMPTY) }
       this.stack.push(top)
     }
-    top.children[nibble(last, at)] = this.reference(this.placed(node, at + 1))
+    this.attach(top.children, at, node)
     this.loose = { leaf: true, key, value }
   }
 
@@ -128,7 +128,7 @@ export class StackTrie {
     for (let i = this.stack.length - 1; i >= 0; i--) {
       const f = this.stack[i]!
       const children = f.children.slice()
-      children[nibble(node.key, f.depth)] = this.reference(this.placed(node, f.depth + 1))
+      this.attach(children, f.depth, node)
       node = { leaf: false, key: node.key, depth: f.depth, items: [...children, EMPTY] }
     }
     // the root is stored under its hash even when its encoding is short
@@ -154,6 +154,11 @@ export class StackTrie {
   restore(s: StackTrieState): void {
     this.stack = s.stack.map((f) => ({ depth: f.depth, children: f.children.slice() }))
     this.loose = s.loose
+  }
+
+  /** hangs `loose` (a subtree on its key's path) under the branch of `children` splitting at nibble `depth` */
+  private attach(children: RlpItem[], depth: number, loose: Loose): void {
+    children[nibble(loose.key, depth)] = this.reference(this.placed(loose, depth + 1))
   }
 
   /** the node `loose` is when its parent's path ends at nibble `from` */

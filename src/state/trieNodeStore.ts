@@ -27,6 +27,14 @@ function dbKey(k: string): Uint8Array {
   return b
 }
 
+/** dbKey of a node key given as its hash bytes (no hex made) */
+function dbKeyOfHash(hash: Uint8Array): Uint8Array {
+  const b = Buffer.allocUnsafe(1 + hash.length)
+  b[0] = PREFIX
+  b.set(hash, 1)
+  return b
+}
+
 function toBytes(v: Value): Uint8Array {
   return typeof v === 'string' ? hexToBytes(`0x${v}`) : v
 }
@@ -224,10 +232,7 @@ export class TrieBuildStore {
    * is read from disk like any other.
    */
   putWritten(hash: Uint8Array, v: Uint8Array): void {
-    const key = Buffer.allocUnsafe(1 + hash.length)
-    key[0] = PREFIX
-    key.set(hash, 1)
-    this.written.push({ type: 'put', key, value: v })
+    this.written.push({ type: 'put', key: dbKeyOfHash(hash), value: v })
   }
 
   /** nodes put since the last flush */
