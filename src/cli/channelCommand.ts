@@ -6,7 +6,8 @@
  * its block, and end with one summary line. `show` only reads (flow_getChannel / flow_getChannels).
  */
 import { parseArgs } from 'node:util'
-import { Contract, formatUnits, JsonRpcProvider, Network, parseUnits, Wallet, type InterfaceAbi, type TransactionReceipt } from 'ethers'
+import { Contract, formatUnits, parseUnits, Wallet, type InterfaceAbi, type TransactionReceipt } from 'ethers'
+import { walletProvider } from '../util/walletProvider.js'
 import { SYSTEM_CONTRACTS } from '../chain/systemAddresses.js'
 import { systemAbiJson } from '../util/systemAbi.js'
 import { loadKeyFile } from './keyFile.js'
@@ -191,7 +192,7 @@ async function show(args: ChannelArgs, address: string | undefined, out: (s: str
 async function send(args: ChannelArgs, key: Uint8Array, out: (s: string) => void): Promise<number> {
   // one plain request first: an unreachable node is reported as such, not as a refusal
   const chainId = BigInt(await cliRpc(args.rpc).call<string>('eth_chainId', []))
-  const provider = new JsonRpcProvider(args.rpc, Network.from(chainId), { staticNetwork: true, pollingInterval: 250 })
+  const provider = walletProvider(args.rpc, { chainId })
   try {
     const wallet = new Wallet(`0x${Buffer.from(key).toString('hex')}`, provider)
     const pc = new Contract(SYSTEM_CONTRACTS.paymentChannels, systemAbiJson('PaymentChannels') as InterfaceAbi, wallet)

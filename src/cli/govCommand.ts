@@ -6,6 +6,7 @@
  */
 import { parseArgs } from 'node:util'
 import { Contract, JsonRpcProvider, Wallet, formatEther, parseEther, type InterfaceAbi } from 'ethers'
+import { walletProvider } from '../util/walletProvider.js'
 import { bytesToHex } from '@ethereumjs/util'
 import { SYSTEM_CONTRACTS } from '../chain/systemAddresses.js'
 import governanceAbi from '../execution/system/abi/IGovernance.json' with { type: 'json' }
@@ -230,7 +231,7 @@ export async function govCommand(argv: string[], io: CliIo = processIo()): Promi
   try {
     url = normalizeRpcUrl(flags.rpc ?? DEFAULT_RPC)
     if (sub !== 'vote' && args.length > 0) throw new UsageError(`nfc gov ${sub} takes no arguments, got "${args.join(' ')}"`)
-    const provider = new JsonRpcProvider(url, undefined, { staticNetwork: true, pollingInterval: 200 })
+    const provider = walletProvider(url, { pollingInterval: 200 })
     try {
       if (sub === 'propose') return await propose(flags, io, provider)
       if (sub === 'vote') return await vote(args, flags, io, provider)

@@ -6,7 +6,8 @@
  */
 import { parseArgs } from 'node:util'
 import { bytesToHex } from '@ethereumjs/util'
-import { Contract, isAddress, JsonRpcProvider, Network, Wallet, ZeroHash, type InterfaceAbi } from 'ethers'
+import { Contract, isAddress, Wallet, ZeroHash, type InterfaceAbi } from 'ethers'
+import { walletProvider } from '../util/walletProvider.js'
 import namesAbi from '../execution/system/abi/INames.json' with { type: 'json' }
 import { formatNfc } from '../chain/genesis.js'
 import { SYSTEM_CONTRACTS } from '../chain/systemAddresses.js'
@@ -214,7 +215,7 @@ async function list(o: NamesOpts, io: CliIo): Promise<number> {
 async function write(o: NamesOpts, io: CliIo): Promise<number> {
   const chainId = BigInt(await cliRpc(o.rpc).call<string>('eth_chainId', []))
   const key = await loadKeyFile(o.keyFile!, o.passwordFile, io, '--key')
-  const provider = new JsonRpcProvider(o.rpc, undefined, { staticNetwork: Network.from(chainId), pollingInterval: 250 })
+  const provider = walletProvider(o.rpc, { chainId })
   try {
     const wallet = new Wallet(bytesToHex(key), provider)
     const names = new Contract(SYSTEM_CONTRACTS.names, namesAbi as InterfaceAbi, wallet)

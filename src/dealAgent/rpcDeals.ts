@@ -6,6 +6,7 @@
  * for. The provider's `DealChain` and the client's reads and writes share it.
  */
 import { Contract, JsonRpcProvider, NonceManager, Wallet, type InterfaceAbi, type TransactionResponse } from 'ethers'
+import { walletProvider } from '../util/walletProvider.js'
 import { SYSTEM_CONTRACTS } from '../chain/systemAddresses.js'
 import storageDealsAbi from '../execution/system/abi/IStorageDeals.json' with { type: 'json' }
 import nbAbi from '../execution/system/abi/INB.json' with { type: 'json' }
@@ -83,7 +84,7 @@ export class DealsRpc implements DealChain {
     readonly chainId: bigint,
     key: Uint8Array | null,
   ) {
-    this.provider = new JsonRpcProvider(url, Number(chainId), { staticNetwork: true, pollingInterval: 250 })
+    this.provider = walletProvider(url, { chainId })
     const wallet = key === null ? null : new Wallet(hexOf(key), this.provider)
     this.signer = wallet === null ? null : new NonceManager(wallet)
     this.address = wallet === null ? '' : wallet.address.toLowerCase()
@@ -93,7 +94,7 @@ export class DealsRpc implements DealChain {
 
   /** connects (reads the chain id); `key` signs the writes (null: reads only) */
   static async connect(url: string, key: Uint8Array | null): Promise<DealsRpc> {
-    const probe = new JsonRpcProvider(url, undefined, { staticNetwork: true })
+    const probe = walletProvider(url)
     try {
       const chainId = BigInt((await probe.send('eth_chainId', [])) as string)
       return new DealsRpc(url, chainId, key)

@@ -10,6 +10,7 @@
  * its endpoint (docs/decisions.md).
  */
 import { Contract, JsonRpcProvider, NonceManager, toUtf8Bytes, toUtf8String, Wallet, type TransactionReceipt, type TransactionResponse } from 'ethers'
+import { walletProvider } from '../util/walletProvider.js'
 import { SYSTEM_CONTRACTS } from '../chain/systemAddresses.js'
 import registryAbi from '../execution/system/abi/INodeRegistry.json' with { type: 'json' }
 import nbAbi from '../execution/system/abi/INB.json' with { type: 'json' }
@@ -71,7 +72,7 @@ export class ChainRpc implements ChannelReader {
     readonly url: string,
     readonly chainId: bigint,
   ) {
-    this.provider = new JsonRpcProvider(url, Number(chainId), { staticNetwork: true, pollingInterval: 250 })
+    this.provider = walletProvider(url, { chainId })
     this.plain = new Rpc(url)
   }
 

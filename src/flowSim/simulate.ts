@@ -18,7 +18,8 @@
  * state) and answer every open slice challenge on their sessions with FlowRewards.openSlice
  * (audits.ts; a silent provider of `--cheat no-openings` does not).
  */
-import { Contract, JsonRpcProvider, NonceManager, keccak256 as keccakHex } from 'ethers'
+import { Contract, NonceManager, keccak256 as keccakHex } from 'ethers'
+import { walletProvider } from '../util/walletProvider.js'
 import { SYSTEM_CONTRACTS } from '../chain/systemAddresses.js'
 import { RECEIPT_DOMAIN_TAG, receiptHash, receiptToJson, signReceipt, type FlowReceipt, type SignedReceipt } from '../flow/receipt.js'
 import { sampleRootOfSlices } from '../flow/sampling.js'
@@ -71,7 +72,7 @@ export async function simulate(opts: SimOptions): Promise<SimSummary> {
   const log = opts.log ?? (() => {})
   const progress = opts.progress ?? (() => {})
   const rpc = new Rpc(opts.rpc)
-  const provider = new JsonRpcProvider(opts.rpc, undefined, { staticNetwork: true, pollingInterval: 200 })
+  const provider = walletProvider(opts.rpc, { pollingInterval: 200 })
   const chainId = BigInt(await rpc.call<string>('eth_chainId'))
   const consumers = Array.from({ length: opts.consumers }, (_, i) => party(deriveKey(opts.seed, 'consumer', i), provider))
   const providers = Array.from({ length: opts.providers }, (_, i) => party(deriveKey(opts.seed, 'provider', i), provider))
