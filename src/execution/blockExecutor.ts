@@ -1,6 +1,6 @@
 /**
  * Executes a block's transactions on a state manager: the EVM (@ethereumjs/vm `runTx`, Cancun)
- * for each transaction, then the fee settlement of DESIGN §3, then receipts, bloom and the state
+ * for each transaction (a plain value transfer by plainTransfer.ts: the same changes, no EVM), then the fee settlement of DESIGN §3, then receipts, bloom and the state
  * root. No clock, network or disk of its own: the caller passes the block context and the state
  * (whose trie writes stay pending until the caller commits them).
  */
@@ -14,6 +14,7 @@ import { bloomOfLogs } from '../chain/bloom.js'
 import type { Log, TxReceipt } from '../chain/receipt.js'
 import { NfcError } from '../util/errors.js'
 import { ExecErrorCode } from './errors.js'
+import { isPlainTransfer, runPlainTransfer } from './plainTransfer.js'
 import { cacheSenderAddresses } from './senderAddress.js'
 import { setBlockTimeMs } from './system/hooks.js'
 
@@ -64,6 +65,33 @@ export interface ExecutionOptions {
   hooks?: {
     begin?: (sm: MerkleStateManager) => Promise<void>
     end?: (sm: MerkleStateManager) => Promise<void>
+  }
+  /** plain transfers through runTx too, not plainTransfer.ts (the reference its tests compare with) */
+  evmForTransfers?: boolean
+}
+
+/** what the executor reads of one transaction's run */
+interface Ran {
+  totalGasSpent: bigint
+  minerValue: bigint
+  logs: Log[]
+  failed: boolean
+  createdAddress: Address | undefined
+}
+
+/** One transaction: a plain transfer without the EVM (plainTransfer.ts), anything else by runTx. */
+async function runOne(vm: VM, tx: TypedTransaction, block: EthBlock, ctx: BlockContext, gasUsed: bigint, opts: ExecutionOptions): Promise<Ran> {
+  if (opts.evmForTransfers !== true && isPlainTransfer(vm, tx, ctx.baseFeePerGas)) {
+    const ran = await runPlainTransfer(vm, tx, ctx.producer, ctx.baseFeePerGas)
+    if (ran !== undefined) return { ...ran, logs: [], failed: false, createdAddress: undefined }
+  }
+  const result = await runTx(vm, { tx, block, blockGasUsed: gasUsed, skipHardForkValidation: true })
+  return {
+    totalGasSpent: result.totalGasSpent,
+    minerValue: result.minerValue,
+    logs: (result.execResult.logs ?? []).map(([address, topics, data]) => ({ address, topics, data })),
+    failed: result.execResult.exceptionError !== undefined,
+    createdAddress: result.createdAddress,
   }
 }
 
@@ -157,9 +185,9 @@ async function runTransactions(
       leftSenders.add(tx.getSenderAddress().toString())
       continue
     }
-    let result
+    let result: Ran
     try {
-      result = await runTx(vm, { tx, block, blockGasUsed: gasUsed, skipHardForkValidation: true })
+      result = await runOne(vm, tx, block, ctx, gasUsed, opts)
     } catch (e) {
       if (opts.mode === 'import') {
         // a database error while the transaction ran is this node's fault, not the block's
@@ -178,10 +206,10 @@ async function runTransactions(
     sharedPoolFees += poolShare
 
     gasUsed += spent
-    const logs: Log[] = (result.execResult.logs ?? []).map(([address, topics, data]) => ({ address, topics, data }))
+    const logs = result.logs
     bloomOfLogs(logs, logsBloom)
     receipts.push({
-      status: result.execResult.exceptionError === undefined ? 1 : 0,
+      status: result.failed ? 0 : 1,
       cumulativeGasUsed: gasUsed,
       gasUsed: spent,
       effectiveGasPrice: effectiveGasPrice(tx, ctx.baseFeePerGas),
