@@ -211,8 +211,11 @@ export class TrieNodeStore implements DB<string, Value> {
  */
 export class TrieBuildStore {
   private pending = new Map<string, Uint8Array>()
-  /** putWritten's nodes since the last flush, as batch operations */
-  private written: BatchOp[] = []
+  /**
+   * putWritten's nodes since the last flush, straight into LevelDB's batch (a chained batch: each
+   * put goes to the native batch at once; an array of operations costs a third more to hand over)
+   */
+  private batch: ReturnType<Db['batch']> | undefined
   private recent = new Map<string, Uint8Array>()
   private older = new Map<string, Uint8Array>()
 
@@ -232,12 +235,12 @@ export class TrieBuildStore {
    * is read from disk like any other.
    */
   putWritten(hash: Uint8Array, v: Uint8Array): void {
-    this.written.push({ type: 'put', key: dbKeyOfHash(hash), value: v })
+    ;(this.batch ??= this.db.batch()).put(dbKeyOfHash(hash), v)
   }
 
   /** nodes put since the last flush */
   get pendingCount(): number {
-    return this.pending.size + this.written.length
+    return this.pending.size + (this.batch?.length ?? 0)
   }
 
   /** the batch of the last flush while LevelDB writes it */
@@ -249,15 +252,15 @@ export class TrieBuildStore {
    * in flight are still read from memory (`recent`). `settle()` waits for the last one.
    */
   async flush(): Promise<void> {
-    if (this.pending.size === 0 && this.written.length === 0) return
+    if (this.pending.size === 0 && this.batch === undefined) return
     await this.writing
-    const ops = this.written
-    this.written = []
-    for (const [k, v] of this.pending) ops.push({ type: 'put', key: dbKey(k), value: v })
+    const batch = this.batch ?? this.db.batch()
+    this.batch = undefined
+    for (const [k, v] of this.pending) batch.put(dbKey(k), v)
     this.older = this.recent
     this.recent = this.pending
     this.pending = new Map()
-    const written = this.db.batch(ops as never)
+    const written = batch.write()
     // a failed write fails the next flush or settle (the rebuild stops there)
     this.writing = written
     written.catch(() => {})

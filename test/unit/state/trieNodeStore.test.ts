@@ -128,14 +128,23 @@ t.test('a trie rebuilt in proven ranges through a TrieBuildStore is whole on dis
 t.test('TrieBuildStore: a flush returns while LevelDB writes; its nodes are read meanwhile; a failed write fails the next flush', async (t) => {
   const db = await scratchDb(t)
   const store = new TrieBuildStore(db)
-  const batch = db.batch.bind(db)
+  const chained = db.batch.bind(db) as () => ReturnType<typeof db.batch>
   let release: () => void = () => {}
   const held = new Promise<void>((r) => (release = r))
   let fail = false
-  db.batch = (async (ops: never) => {
-    await held
-    if (fail) throw new Error('disk full')
-    return batch(ops)
+  // the store writes through chained batches: each one's write is held, and fails when told to
+  db.batch = (() => {
+    const b = chained()
+    const write = b.write.bind(b)
+    b.write = (async () => {
+      await held
+      if (fail) {
+        await b.close()
+        throw new Error('disk full')
+      }
+      return write()
+    }) as typeof b.write
+    return b
   }) as typeof db.batch
   await store.put(k(1), Uint8Array.of(1))
   await store.flush()
