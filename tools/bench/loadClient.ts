@@ -7,6 +7,7 @@
  * one is in, after `pollMs` otherwise). A watcher polls eth_blockNumber to date each block as
  * the client first saw it. Times are performance.now() of this worker, ms.
  */
+import http from 'node:http'
 import { parentPort, workerData } from 'node:worker_threads'
 
 export interface LoadClientInput {
@@ -56,10 +57,9 @@ async function main(input: LoadClientInput): Promise<LoadClientResult> {
   let mined = 0
   let id = 0
 
-  const postOnce = async (body: unknown): Promise<unknown> => {
+  const postOnce = (body: unknown): Promise<unknown> => {
     requests++
-    const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
-    return res.json()
+    return postJson(url, JSON.stringify(body))
   }
   // as wallets do (viem retries -32005 "limit exceeded" with a backoff): the calls a busy node
   // refused are sent again, up to SHED_RETRIES times; what is still refused then counts as an error
@@ -193,6 +193,44 @@ const LIMIT_EXCEEDED = -32005
 const SHED_RETRIES = 6
 const SHED_BACKOFF_MS = 50
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
+
+/** keep-alive connections, as many as the wallets have requests in flight (undici's fetch opens them the same way) */
+const agent = new http.Agent({ keepAlive: true })
+
+/**
+ * One JSON-RPC POST by node:http. Not fetch: undici's fetch cost this worker most of a core under
+ * the load (web streams, transferables, a Response per call), so the wallets, not the node under
+ * test, set the pace on a 2-core machine (docs/decisions.md, "The load bench's wallets use node:http").
+ */
+function postJson(url: string, body: string): Promise<unknown> {
+  const target = new URL(url)
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      {
+        host: target.hostname,
+        port: target.port,
+        path: target.pathname + target.search,
+        method: 'POST',
+        agent,
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+      },
+      (res) => {
+        const chunks: Buffer[] = []
+        res.on('data', (c: Buffer) => chunks.push(c))
+        res.on('error', reject)
+        res.on('end', () => {
+          try {
+            resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')))
+          } catch (e) {
+            reject(new Error(`HTTP ${res.statusCode}: not JSON: ${(e as Error).message}`))
+          }
+        })
+      },
+    )
+    req.on('error', reject)
+    req.end(body)
+  })
+}
 
 if (parentPort !== null) {
   main(workerData as LoadClientInput).then(
