@@ -63,20 +63,16 @@ export async function runPlainTransfer(vm: VM, tx: TypedTransaction, coinbase: A
       await journal.revert()
       return undefined
     }
-    // runTx: the whole gas limit at the gas price up front, and the nonce
+    // runTx: the whole gas limit at the gas price up front, and the nonce; then its call moves the
+    // value (runCall → _executeCall, inside a checkpoint that a plain transfer never reverts): one
+    // write of the sender for both, then the recipient read after it (sending to oneself is right)
     const txCost = tx.gasLimit * gasPrice
-    sender.balance -= txCost
+    sender.balance -= txCost + tx.value
     sender.nonce += 1n
     await journal.putAccount(caller, sender)
-    // runCall → _executeCall: the value from the sender's account as it now is, to the recipient's
-    await journal.checkpoint()
-    const from = (await sm.getAccount(caller)) ?? new Account()
-    from.balance -= tx.value
-    await journal.putAccount(caller, from)
     const dest = (await sm.getAccount(to)) ?? new Account()
     dest.balance += tx.value
     await journal.putAccount(to, dest)
-    await journal.commit()
     // runTx: the unused gas back to the sender, the priority fee to the coinbase
     const refunded = (await sm.getAccount(caller)) ?? new Account()
     refunded.balance += txCost - TRANSFER_GAS * gasPrice
