@@ -9,6 +9,7 @@
  */
 import http from 'node:http'
 import { parentPort, workerData } from 'node:worker_threads'
+import { postText } from './httpPost.js'
 
 export interface LoadClientInput {
   url: string
@@ -57,9 +58,10 @@ async function main(input: LoadClientInput): Promise<LoadClientResult> {
   let mined = 0
   let id = 0
 
+  const target = new URL(url)
   const postOnce = (body: unknown): Promise<unknown> => {
     requests++
-    return postJson(url, JSON.stringify(body))
+    return postText(agent, target, JSON.stringify(body)).then((text) => JSON.parse(text) as unknown)
   }
   // as wallets do (viem retries -32005 "limit exceeded" with a backoff): the calls a busy node
   // refused are sent again, up to SHED_RETRIES times; what is still refused then counts as an error
@@ -196,41 +198,6 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
 
 /** keep-alive connections, as many as the wallets have requests in flight (undici's fetch opens them the same way) */
 const agent = new http.Agent({ keepAlive: true })
-
-/**
- * One JSON-RPC POST by node:http. Not fetch: undici's fetch cost this worker most of a core under
- * the load (web streams, transferables, a Response per call), so the wallets, not the node under
- * test, set the pace on a 2-core machine (docs/decisions.md, "The load bench's wallets use node:http").
- */
-function postJson(url: string, body: string): Promise<unknown> {
-  const target = new URL(url)
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      {
-        host: target.hostname,
-        port: target.port,
-        path: target.pathname + target.search,
-        method: 'POST',
-        agent,
-        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
-      },
-      (res) => {
-        const chunks: Buffer[] = []
-        res.on('data', (c: Buffer) => chunks.push(c))
-        res.on('error', reject)
-        res.on('end', () => {
-          try {
-            resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')))
-          } catch (e) {
-            reject(new Error(`HTTP ${res.statusCode}: not JSON: ${(e as Error).message}`))
-          }
-        })
-      },
-    )
-    req.on('error', reject)
-    req.end(body)
-  })
-}
 
 if (parentPort !== null) {
   main(workerData as LoadClientInput).then(
