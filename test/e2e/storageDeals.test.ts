@@ -9,9 +9,10 @@
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import t from 'tap'
-import { Interface, JsonRpcProvider, Wallet } from 'ethers'
+import { Interface, Wallet } from 'ethers'
 import { chunkRange, proofOf, treeOf } from '../../src/deals/fileTree.js'
 import { DEV_ACCOUNTS } from '../../src/node/devAccounts.js'
+import { walletProvider } from '../../src/util/walletProvider.js'
 import { DEV_GENESIS, rpc, rpcRaw, startNode, tempDir, waitFor } from '../helpers/nodeProcess.js'
 import { abiJson } from '../helpers/systemVm.js'
 
@@ -34,7 +35,8 @@ t.test('offer, post, accept, prove each period, paid and completed; unproved: sl
   const node = await startNode({ datadir: join(dir, 'data'), genesis: genesisFile, extraArgs: ['--rpc-max-lag', '0'] })
   t.teardown(() => node.kill('SIGKILL'))
 
-  const provider = new JsonRpcProvider(node.url, undefined, { staticNetwork: true, pollingInterval: 200 })
+  // one wallet sends again as soon as its last transaction is mined: no ethers request sharing (walletProvider.ts)
+  const provider = walletProvider(node.url, { pollingInterval: 200 })
   t.teardown(() => provider.destroy())
   const wallet = (i: number) => new Wallet(DEV_ACCOUNTS[i]!.privateKey, provider)
   const [prov, client] = [wallet(1), wallet(2)]
