@@ -1,8 +1,9 @@
 /**
  * Executes a block's transactions on a state manager: the EVM (@ethereumjs/vm `runTx`, Cancun)
- * for each transaction (a plain value transfer by plainTransfer.ts: the same changes, no EVM), then the fee settlement of DESIGN §3, then receipts, bloom and the state
- * root. No clock, network or disk of its own: the caller passes the block context and the state
- * (whose trie writes stay pending until the caller commits them).
+ * for each transaction (a plain value transfer by plainTransfer.ts: the same changes, no EVM),
+ * then the fee settlement of DESIGN §3, then receipts, bloom and the state root. No clock, network
+ * or disk of its own: the caller passes the block context and the state (whose trie writes stay
+ * pending until the caller commits them).
  */
 import { createBlock, type Block as EthBlock } from '@ethereumjs/block'
 import type { Common } from '@ethereumjs/common'
@@ -206,7 +207,7 @@ async function runTransactions(
     sharedPoolFees += poolShare
 
     gasUsed += spent
-    const logs = result.logs
+    const { logs } = result
     bloomOfLogs(logs, logsBloom)
     receipts.push({
       status: result.failed ? 0 : 1,

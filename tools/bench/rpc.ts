@@ -61,8 +61,6 @@ interface LoadResult {
   firstError?: string
 }
 
-const post = postText
-
 async function runLoad(job: LoadJob): Promise<LoadResult> {
   const u = new URL(job.url)
   const agent = new http.Agent({ keepAlive: true, maxSockets: job.connections })
@@ -77,7 +75,7 @@ async function runLoad(job: LoadJob): Promise<LoadResult> {
     while (!stopped) {
       const body = job.bodies[next++ % job.bodies.length]!
       try {
-        const text = await post(agent, u, body)
+        const text = await postText(agent, u, body)
         answered++
         if (text.includes('"error"')) throw new Error(text.slice(0, 300))
         if (measuring && !stopped) requests++
