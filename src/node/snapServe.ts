@@ -44,7 +44,7 @@ const rangeKey = (root: Uint8Array, account: Uint8Array | null, origin: Uint8Arr
 /** A SnapServer over the chain's state. */
 export function snapServer(chain: Blockchain, logger: Logger): SnapServer {
   const read = (k: string) => chain.state.store.get(k)
-  const readMany = (keys: readonly string[]) => chain.state.store.getMany(keys)
+  const readMany = (hashes: readonly Uint8Array[]) => chain.state.store.getManyByHash(hashes)
   /** the ranges read ahead, oldest first, by rangeKey */
   const ahead = new Map<string, Promise<SnapRange | undefined>>()
 
@@ -127,7 +127,7 @@ export function snapServer(chain: Blockchain, logger: Logger): SnapServer {
     async byteCodes(hashes, maxBytes) {
       const codes: Uint8Array[] = []
       let bytes = 0
-      for (const code of await readMany(hashes.map((h) => CODE_KEY_PREFIX + hexNoPrefix(h)))) {
+      for (const code of await chain.state.store.getMany(hashes.map((h) => CODE_KEY_PREFIX + hexNoPrefix(h)))) {
         if (code === undefined) break
         codes.push(code)
         bytes += code.length

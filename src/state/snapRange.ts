@@ -84,8 +84,8 @@ function missing(node: string, root: Uint8Array): never {
   throw new NfcError(StateErrorCode.MissingNode, `trie node ${node} is missing (under root ${bytesToHex(root)})`, { node, root: bytesToHex(root) })
 }
 
-/** reads many stored nodes at once (`TrieNodeStore.getMany`: one LevelDB getMany), each undefined when absent */
-export type NodeManyReader = (keys: readonly string[]) => Promise<(Uint8Array | undefined)[]>
+/** reads many stored nodes at once by their hashes (`TrieNodeStore.getManyByHash`: one LevelDB getMany), each undefined when absent */
+export type NodeManyReader = (hashes: readonly Uint8Array[]) => Promise<(Uint8Array | undefined)[]>
 
 /** most stored nodes read together in one round of a range read */
 const READS_PER_ROUND = 256
@@ -121,7 +121,7 @@ export async function readRange(
   root: Uint8Array,
   origin: Uint8Array,
   maxBytes: number,
-  readMany: NodeManyReader = (keys) => Promise.all(keys.map(read)),
+  readMany: NodeManyReader = (hashes) => Promise.all(hashes.map((h) => read(hexNoPrefix(h)))),
 ): Promise<TrieRange> {
   const range: TrieRange = { keys: [], values: [], proof: [] }
   if (bytesToHex(root).slice(2) === EMPTY_TRIE_ROOT_HEX) return range
@@ -129,7 +129,10 @@ export async function readRange(
   const target = hexNoPrefix(origin)
   let bytes = 0
   const full = () => range.keys.length > 0 && bytes >= maxBytes
-  /** the nodes read, by key: the proof's paths are among them (not read twice) */
+  /**
+   * the inner nodes read (branches, extensions), by key: the proof's paths run through them (not
+   * read twice); leaves, most of what is read, are not kept (a proof ends in at most two of them)
+   */
   const readNodes = new Map<string, Uint8Array>()
   /**
    * Whether path `p` (a prefix of keys) is kept: its keys are not all below the origin. `free`: a
@@ -184,13 +187,13 @@ export async function readRange(
       if (f.ref !== undefined && f.node === undefined) unread.push(f)
       if (unread.length >= READS_PER_ROUND) break
     }
-    const keys = unread.map((f) => hexNoPrefix(f.ref!))
-    const encoded = await readMany(keys)
+    const encoded = await readMany(unread.map((f) => f.ref!))
     unread.forEach((f, i) => {
       const e = encoded[i]
-      if (e === undefined) missing(keys[i]!, root)
-      readNodes.set(keys[i]!, e)
-      f.node = decodeRlpView(e) as RlpItem
+      if (e === undefined) missing(hexNoPrefix(f.ref!), root)
+      const node = decodeRlpView(e) as RlpItem
+      if (!isLeaf(node)) readNodes.set(hexNoPrefix(f.ref!), e)
+      f.node = node
     })
     const next: Frontier[] = []
     for (const f of frontier) {
@@ -206,6 +209,9 @@ export async function readRange(
   if (last !== undefined) await proofPath(readAgain, root, last, range.proof, seen)
   return range
 }
+
+/** a decoded node is a leaf: two items, its path's flag nibble with the leaf bit */
+const isLeaf = (node: RlpItem): boolean => Array.isArray(node) && node.length === 2 && ((node[0] as Uint8Array)[0]! & 0x20) !== 0
 
 /** Appends to `out` the stored (hash-referenced) nodes from `root` along `key`'s path, skipping those in `seen`. */
 async function proofPath(read: NodeReader, root: Uint8Array, key: Uint8Array, out: Uint8Array[], seen: Set<string>): Promise<void> {

@@ -8,6 +8,7 @@
 import type { BatchDBOp, DB } from '@ethereumjs/util'
 import { hexToBytes } from '@ethereumjs/util'
 import { KeySpace } from '../chain/db/keys.js'
+import { hexNoPrefix } from '../util/bytes.js'
 import type { BatchOp, Db } from '../chain/db/level.js'
 
 const PREFIX = KeySpace.trie // 's'
@@ -100,6 +101,18 @@ export class TrieNodeStore implements DB<string, Value> {
       this.parent !== undefined ? await this.parent.getMany(fromDisk.map((i) => keys[i]!)) : await this.db.getMany(fromDisk.map((i) => dbKey(keys[i]!)))
     fromDisk.forEach((i, j) => (out[i] = read[j] ?? undefined))
     return out
+  }
+
+  /**
+   * getMany for nodes named by their hash bytes (a range read's rounds): with no pending writes
+   * and no parent (a serving node between blocks), one LevelDB `getMany` on the hashes as they
+   * are, no hex made and none parsed back (that round trip was a tenth of a range read); else
+   * `getMany`. The node cache is not consulted: it holds what the disk holds, and a range read
+   * hits it only at the top of a trie.
+   */
+  async getManyByHash(hashes: readonly Uint8Array[]): Promise<(Uint8Array | undefined)[]> {
+    if (this.parent !== undefined || this.pending.size > 0) return this.getMany(hashes.map((h) => hexNoPrefix(h)))
+    return this.db.getMany(hashes.map(dbKeyOfHash))
   }
 
   private remember(k: string, v: Uint8Array): void {

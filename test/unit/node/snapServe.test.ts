@@ -13,6 +13,7 @@ import { READ_AHEAD_RANGES, snapServer } from '../../../src/node/snapServe.js'
 import { MptBatch } from '../../../src/state/mptBatch.js'
 import { nextKey, readRange, verifyRange, type TrieRange } from '../../../src/state/snapRange.js'
 import { EMPTY_TRIE_ROOT_HEX } from '../../../src/state/trieWalk.js'
+import { hexNoPrefix } from '../../../src/util/bytes.js'
 import { silentLogger } from '../../../src/util/logger.js'
 import { encodeRlp } from '../../../src/util/rlpView.js'
 
@@ -47,7 +48,13 @@ async function fixture() {
     finalized: head,
     oldestStateKept: () => 0n,
     headerByNumber: async () => undefined,
-    state: { store: { get: read, getMany: (keys: readonly string[]) => Promise.all(keys.map(read)) } },
+    state: {
+      store: {
+        get: read,
+        getMany: (keys: readonly string[]) => Promise.all(keys.map(read)),
+        getManyByHash: (hashes: readonly Uint8Array[]) => Promise.all(hashes.map((h) => read(hexNoPrefix(h)))),
+      },
+    },
   } as unknown as Blockchain
   const sorted = accounts.map(([k]) => k).sort(Buffer.compare)
   const withStorage = accounts[0]![0]

@@ -5,6 +5,7 @@ import { core } from '../../../src/core/index.js'
 import { MptBatch, type NodeStore } from '../../../src/state/mptBatch.js'
 import { StateErrorCode } from '../../../src/state/errors.js'
 import { RangeTrieBuilder, nextKey, readRange, verifyRange, verifyRangeOnto, type TrieRange } from '../../../src/state/snapRange.js'
+import { hexNoPrefix } from '../../../src/util/bytes.js'
 import { prng, randomBytes } from '../../helpers/prng.js'
 
 class MapStore implements NodeStore {
@@ -283,10 +284,10 @@ t.test('readRange with a many-reader (the server: one LevelDB getMany per round)
   const { store, root } = await makeTrie(7, 3_000)
   let calls = 0
   let nodes = 0
-  const readMany = async (keys: readonly string[]) => {
+  const readMany = async (hashes: readonly Uint8Array[]) => {
     calls++
-    nodes += keys.length
-    return Promise.all(keys.map((k) => store.get(k)))
+    nodes += hashes.length
+    return Promise.all(hashes.map((h) => store.get(hexNoPrefix(h))))
   }
   let origin: Uint8Array | undefined = ZERO_KEY
   let ranges = 0

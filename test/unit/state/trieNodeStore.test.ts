@@ -54,6 +54,34 @@ t.test('getMany reads pending writes, the cache and the disk in one call, in the
   t.same(await store.getMany([]), [], 'nothing asked, nothing read')
 })
 
+t.test('getManyByHash (range reads) answers as getMany does: from disk between blocks, through getMany otherwise', async (t) => {
+  const db = await scratchDb(t)
+  const store = new TrieNodeStore(db)
+  const v = (i: number) => Uint8Array.of(i, i + 2)
+  for (let i = 0; i < 50; i++) await store.put(k(i), v(i))
+  await db.batch(store.drain() as never)
+  store.committed()
+  const hash = (i: number) => hexToBytes(`0x${k(i)}`)
+  const asked = [7, 0, 49, 300, 7, 12]
+  const hex = asked.map(k)
+  const show = (xs: (Uint8Array | undefined)[]) => xs.map((x) => (x === undefined ? undefined : Array.from(x)))
+  // nothing pending: straight from disk (the cache holds the same bytes)
+  t.same(show(await store.getManyByHash(asked.map(hash))), show(await store.getMany(hex)), 'nothing pending: as getMany, absent as undefined')
+  // pending writes (a block being built): they are consulted, as getMany does
+  await store.put(k(300), Uint8Array.of(9))
+  await store.del(k(12))
+  const pending = show(await store.getManyByHash(asked.map(hash)))
+  t.same(pending, show(await store.getMany(hex)), 'with pending writes: as getMany')
+  t.same(pending[3], [9], 'a pending node is found')
+  t.equal(pending[5], undefined, 'a pending deletion is honoured')
+  // an overlay reads through its parent
+  store.discard()
+  const overlay = store.overlay()
+  await overlay.put(k(0), Uint8Array.of(1))
+  t.same(show(await overlay.getManyByHash([hash(0), hash(1)])), [[1], [1, 3]], "an overlay: its own write, then its parent's disk")
+  t.same(await store.getManyByHash([]), [], 'nothing asked, nothing read')
+})
+
 t.test('TrieBuildStore: each flush is one batch on disk; nodes read back from memory or disk alike', async (t) => {
   const db = await scratchDb(t)
   const store = new TrieBuildStore(db)
