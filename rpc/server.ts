@@ -115,6 +115,13 @@ function createRpcMetrics() {
   }
 }
 
+/** fastify's schema compilers, for a server whose routes have no schemas (it never calls them) */
+function noSchemaCompiler(): () => never {
+  return () => {
+    throw new Error('the JSON-RPC server declares no route schemas')
+  }
+}
+
 export async function startRpcServer(opts: RpcServerOptions): Promise<RpcServer> {
   const logger = opts.logger
   const maxBodyBytes = opts.maxBodyBytes ?? rpcDefaults.maxBodyBytes
@@ -199,6 +206,9 @@ export async function startRpcServer(opts: RpcServerOptions): Promise<RpcServer>
     // close() must not wait for idle keep-alive or stalled clients
     forceCloseConnections: true,
     requestTimeout: 30_000,
+    // no route has a schema, so fastify's default compilers (ajv, fast-json-stringify) would never
+    // run; giving our own keeps them from being loaded at all (about 0.1 s of every node start)
+    schemaController: { compilersFactory: { buildValidator: noSchemaCompiler, buildSerializer: noSchemaCompiler } },
   })
 
   // we parse the JSON ourselves so that garbage becomes a JSON-RPC parse error
