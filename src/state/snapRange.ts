@@ -100,8 +100,9 @@ interface Frontier {
   ref?: Uint8Array
   /** the node, once read (or embedded in its parent) */
   node?: RlpItem
-  /** a leaf's value (then `p` is its whole key) */
+  /** a leaf's value, and its key (`p` is then unused) */
   value?: Uint8Array
+  key?: Uint8Array
 }
 
 /**
@@ -163,11 +164,16 @@ export async function readRange(
       }
       return
     }
-    const { path, leaf } = hexPathOf(node[0] as Uint8Array)
-    const p = f.p + path
+    const hp = node[0] as Uint8Array
+    if (isLeafPath(hp)) {
+      const key = leafKey(f.p, hp)
+      if (!f.free && compareBytes(key, origin) < 0) return
+      out.push({ p: '', free: true, value: node[1] as Uint8Array, key })
+      return
+    }
+    const p = f.p + hexPathOf(hp).path
     const k = keep(p, f.free)
-    if (k === DROP) return
-    out.push(leaf ? { p, free: k === FREE, value: node[1] as Uint8Array } : place(p, k === FREE, node[1] as RlpItem))
+    if (k !== DROP) out.push(place(p, k === FREE, node[1] as RlpItem))
   }
   let frontier: Frontier[] = [{ p: '', free: false, ref: root }]
   while (frontier.length > 0 && !full()) {
@@ -175,7 +181,7 @@ export async function readRange(
     let taken = 0
     while (taken < frontier.length && frontier[taken]!.value !== undefined && !full()) {
       const f = frontier[taken++]!
-      range.keys.push(bytesOfHex(f.p))
+      range.keys.push(f.key!)
       range.values.push(f.value!)
       bytes += f.value!.length + LEAF_OVERHEAD_BYTES
     }
@@ -210,8 +216,35 @@ export async function readRange(
   return range
 }
 
-/** a decoded node is a leaf: two items, its path's flag nibble with the leaf bit */
-const isLeaf = (node: RlpItem): boolean => Array.isArray(node) && node.length === 2 && ((node[0] as Uint8Array)[0]! & 0x20) !== 0
+/** a hex-prefix encoded path is a leaf's: its flag nibble has the leaf bit */
+const isLeafPath = (hp: Uint8Array): boolean => (hp[0]! & 0x20) !== 0
+
+/** a decoded node is a leaf: two items, a leaf's path */
+const isLeaf = (node: RlpItem): boolean => Array.isArray(node) && node.length === 2 && !Array.isArray(node[0]) && isLeafPath(node[0])
+
+/**
+ * A leaf's key: the nibbles of the path to it (`prefix`, hex digits), then its own path (`hp`,
+ * hex-prefix encoded), written straight into the key's bytes — a range read makes one per leaf, so
+ * no hex string of the whole key is made and parsed back. A path that does not add up to whole
+ * bytes (no trie of byte keys has one) is taken as the hex digits say, as before.
+ */
+function leafKey(prefix: string, hp: Uint8Array): Uint8Array {
+  const odd = (hp[0]! & 0x10) !== 0
+  const head = prefix.length + (odd ? 1 : 0)
+  if (head % 2 !== 0) return bytesOfHex(prefix + hexPathOf(hp).path)
+  const key = new Uint8Array(head / 2 + hp.length - 1)
+  for (let i = 0; i + 1 < prefix.length; i += 2) key[i / 2] = (hexValue(prefix, i) << 4) | hexValue(prefix, i + 1)
+  // odd: the prefix's last digit (its length is odd here) and the path's first nibble share a byte
+  if (odd) key[head / 2 - 1] = (hexValue(prefix, prefix.length - 1) << 4) | (hp[0]! & 15)
+  key.set(hp.subarray(1), head / 2)
+  return key
+}
+
+/** the value of the hex digit at `i` of `hex` (lowercase, as the frontier's paths are) */
+const hexValue = (hex: string, i: number): number => {
+  const c = hex.charCodeAt(i)
+  return c <= 57 ? c - 48 : c - 87
+}
 
 /** Appends to `out` the stored (hash-referenced) nodes from `root` along `key`'s path, skipping those in `seen`. */
 async function proofPath(read: NodeReader, root: Uint8Array, key: Uint8Array, out: Uint8Array[], seen: Set<string>): Promise<void> {
