@@ -29,7 +29,7 @@ import { readWitnessKey, refuseIfInUse } from './nodeCommand.js'
 
 const DEFAULT_NODES = 4
 const HOST = '127.0.0.1'
-/** This very CLI (dist/src/cli/nfc.js when built), run once per node. */
+/** This very CLI, run once per node: the bundle (dist/src/bin/nfc.js) when run from it, else tsc's dist/src/cli/nfc.js. */
 const CLI = fileURLToPath(new URL('./nfc.js', import.meta.url))
 
 const HELP = `nfc devnet — a devnet of N nodes on loopback, one per genesis witness

@@ -32,9 +32,11 @@ const MIN_CHUNK = 8
 const MAX_CONSECUTIVE_FAILURES = 8
 
 // Under tsx / ts-node this module runs as recoverPool.ts and must start recoverWorker.ts (the
-// loader reaches the worker through the inherited execArgv); compiled, both are .js.
+// loader reaches the worker through the inherited execArgv); compiled, both are .js. The path goes
+// up to src/ and back into crypto/ because this code also runs from the bundled CLI in
+// dist/src/bin/ (package.json's build:cli), one directory below src/ as crypto/ is.
 const WORKER_EXT = new URL(import.meta.url).pathname.endsWith('.ts') ? '.ts' : '.js'
-const WORKER_URL = new URL(`./recoverWorker${WORKER_EXT}`, import.meta.url)
+const WORKER_URL = new URL(`../crypto/recoverWorker${WORKER_EXT}`, import.meta.url)
 
 const log = createLogger({ module: 'crypto/recoverPool' })
 

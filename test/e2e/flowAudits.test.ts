@@ -13,7 +13,7 @@ import { DEV_ACCOUNTS } from '../../src/node/devAccounts.js'
 import { formatSummary, simulate } from '../../src/flowSim/simulate.js'
 import { devGenesis, devKey, startNode } from '../helpers/inProcessNode.js'
 
-const CLI = new URL('../../dist/src/cli/nfc.js', import.meta.url).pathname
+const CLI = new URL('../../dist/src/bin/nfc.js', import.meta.url).pathname
 
 t.test('--cheat no-openings: the node audits by itself; the provider that never opens is unpaid, the honest one paid', async (t) => {
   const genesis = devGenesis((g) => {

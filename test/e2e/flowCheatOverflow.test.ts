@@ -13,7 +13,7 @@ import { DEV_ACCOUNTS } from '../../src/node/devAccounts.js'
 import { devGenesis, devKey, startNode } from '../helpers/inProcessNode.js'
 import { untilHead } from '../helpers/flowChain.js'
 
-const CLI = new URL('../../dist/src/cli/nfc.js', import.meta.url).pathname
+const CLI = new URL('../../dist/src/bin/nfc.js', import.meta.url).pathname
 const run = promisify(execFile)
 
 /** the count in a summary line `  rejected N× CODE` (0 when absent) */

@@ -13,7 +13,7 @@ import { devGenesis, devKey, startNode } from '../helpers/inProcessNode.js'
 import { simulateSmall } from '../helpers/flowSimRun.js'
 import { freePort } from '../helpers/devnetProcess.js'
 
-const CLI = new URL('../../dist/src/cli/nfc.js', import.meta.url).pathname
+const CLI = new URL('../../dist/src/bin/nfc.js', import.meta.url).pathname
 
 /** one strategy's short run (test/helpers/flowSimRun.ts), seeds 100+ */
 const run = (url: string, funder: number, cheat?: Cheat): Promise<SimSummary> => simulateSmall(url, funder, 100, cheat)

@@ -114,8 +114,8 @@ t.test('Dockerfile: node:20-slim, a non-root user, data in a volume, the default
 
   t.same(ENTRYPOINT, ['nfc'], 'the entrypoint is the nfc command')
   t.ok(
-    runtimeStage.some((i) => i.op === 'RUN' && i.args.includes(`${IMAGE_ROOT}/dist/src/cli/nfc.js`) && i.args.includes('/usr/local/bin/nfc')),
-    `/usr/local/bin/nfc runs ${IMAGE_ROOT}/dist/src/cli/nfc.js`,
+    runtimeStage.some((i) => i.op === 'RUN' && i.args.includes(`${IMAGE_ROOT}/dist/src/bin/nfc.js`) && i.args.includes('/usr/local/bin/nfc')),
+    `/usr/local/bin/nfc runs ${IMAGE_ROOT}/dist/src/bin/nfc.js`,
   )
   t.equal(CMD[0], 'node', 'the default command is `nfc node`')
   const unknown = flagsOf(CMD).filter((f) => !NODE_FLAGS.has(f))
@@ -160,7 +160,7 @@ t.test('the runtime files the Dockerfile copies run the default command, and the
     if (path.basename(src) === 'node_modules') fs.symlinkSync(src, dst, 'dir')
     else fs.cpSync(src, dst, { recursive: true })
   }
-  const cli = path.join(root, 'dist/src/cli/nfc.js')
+  const cli = path.join(root, 'dist/src/bin/nfc.js')
   const version = JSON.parse(execFileSync(process.execPath, [cli, 'version', '--json'], { encoding: 'utf8' })) as { wasmCore: string | null; version: string }
   t.not(version.wasmCore, null, 'the copied layout has the WASM core (build/release.wasm)')
   t.ok(fs.existsSync(path.join(root, 'src/execution/system/abi/IFlowRewards.json')), 'and the ABIs nfc flow simulate reads')
@@ -307,7 +307,7 @@ t.test('nfc.service: a non-root node with real flags, its data under /var/lib/nf
   t.equal(execStart[0], '/usr/bin/node')
   t.equal(
     execStart.find((a) => a.endsWith('nfc.js')),
-    `${IMAGE_ROOT}/dist/src/cli/nfc.js`,
+    `${IMAGE_ROOT}/dist/src/bin/nfc.js`,
     `runs the package installed in ${IMAGE_ROOT}`,
   )
   const args = execStart.slice(execStart.indexOf('node', 1) + 1)

@@ -1,6 +1,6 @@
 /**
- * End-to-end harness: runs the real `nfc node` CLI (dist/src/cli/nfc.js, so `npm run build`
- * first) as a child process and talks to it over JSON-RPC.
+ * End-to-end harness: runs the real `nfc node` CLI (dist/src/bin/nfc.js, the bundle `npm run build`
+ * makes) as a child process and talks to it over JSON-RPC.
  *
  * Everything is event-driven: `startNode` resolves on the "JSON-RPC listening" log line and
  * rejects (with the collected stderr) if the process exits first or takes longer than 60 s;
@@ -15,7 +15,7 @@ import { dirname, join, relative, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
-export const CLI = join(REPO_ROOT, 'dist/src/cli/nfc.js')
+export const CLI = join(REPO_ROOT, 'dist/src/bin/nfc.js')
 export const DEV_GENESIS = join(REPO_ROOT, 'genesis/dev.json')
 
 /** the address a devnet's nodes share, exempt from the per-address P2P limits */
@@ -50,8 +50,15 @@ export interface StartOptions {
   dev?: boolean
 }
 
+/** tsc's record of its last build: written when it emitted something */
+const TSC_BUILD_INFO = join(REPO_ROOT, 'dist/.tsbuildinfo')
+
 function assertBuilt(): void {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` first`)
+  // a tsc run alone (no bundle after it) would leave the tests running the code of the build before
+  if (existsSync(TSC_BUILD_INFO) && statSync(TSC_BUILD_INFO).mtimeMs > statSync(CLI).mtimeMs) {
+    throw new Error(`${CLI} is older than tsc's last output: run \`npm run build\` (it bundles the CLI after tsc)`)
+  }
 }
 
 function nodeArgs(opts: StartOptions): string[] {

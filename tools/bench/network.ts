@@ -26,7 +26,7 @@ import { Node } from '../../src/node/node.js'
 import { silentLogger } from '../../src/util/logger.js'
 import { progress, row } from './report.js'
 
-const CLI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../src/cli/nfc.js')
+const CLI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../src/bin/nfc.js')
 
 /** A TCP port nobody listens on right now (the network tests use it too). */
 /**

@@ -12,8 +12,8 @@
  *
  * Baselines: the per-node figure is printed next to the 4-node one (target: ≤ 2× at 21 nodes); the
  * totals next to the same devnet run by another build when `NFC_BENCH_P2P_BEFORE` names its
- * `dist/src/cli/nfc.js` (e.g. a worktree of main before the gossip change), else next to the
- * 4-node total grown linearly.
+ * `dist/src/bin/nfc.js` (`dist/src/cli/nfc.js` for a build before the bundle; e.g. a worktree of
+ * main before the gossip change), else next to the 4-node total grown linearly.
  */
 import fs from 'node:fs'
 import os from 'node:os'

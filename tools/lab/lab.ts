@@ -20,7 +20,7 @@ const HERE = path.dirname(fileURLToPath(import.meta.url))
 /** the repository root, from dist/tools/lab (built) or tools/lab (the tests run the sources) */
 const REPO_ROOT = path.resolve(HERE, HERE.split(path.sep).includes('dist') ? '../../..' : '../..')
 /** the processes in the namespaces always run the build: `npm run build` first */
-const CLI = path.join(REPO_ROOT, 'dist/src/cli/nfc.js')
+const CLI = path.join(REPO_ROOT, 'dist/src/bin/nfc.js')
 const RELAY = path.join(REPO_ROOT, 'dist/tools/lab/relay.js')
 const BAD_PEER = path.join(REPO_ROOT, 'dist/tools/lab/badPeer.js')
 export const P2P_PORT = 30303

@@ -106,6 +106,6 @@ t.test('SIGINT while the nodes start: the lab removes everything it made', { ski
   t.same(labLeftovers(), [], 'no namespace or link left')
   const nodes = execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' })
     .split('\n')
-    .filter((l) => l.includes('dist/src/cli/nfc.js node') && l.includes('10.77.0.'))
+    .filter((l) => l.includes('dist/src/bin/nfc.js node') && l.includes('10.77.0.'))
   t.same(nodes, [], 'no lab node process left')
 })

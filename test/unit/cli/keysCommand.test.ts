@@ -164,7 +164,7 @@ t.test('passwords typed on a terminal', async (t) => {
 })
 
 t.test('the built CLI', async (t) => {
-  const cli = join(repoRoot, 'dist', 'src', 'cli', 'nfc.js')
+  const cli = join(repoRoot, 'dist', 'src', 'bin', 'nfc.js')
   if (!existsSync(cli)) {
     t.comment('skipped: not built (npm run build:ts)')
     return
