@@ -59,11 +59,10 @@ function bytesOfHex(hex: string): Uint8Array {
   return new Uint8Array(b.buffer, b.byteOffset, b.length)
 }
 
-/** pathOf, the path as hex nibbles */
-function hexPathOf(encoded: Uint8Array): { path: string; leaf: boolean } {
-  const flag = encoded[0]! >> 4
+/** pathOf's path as hex nibbles (whether it is a leaf's: isLeafPath) */
+function hexPathOf(encoded: Uint8Array): string {
   const rest = hexNoPrefix(encoded.subarray(1))
-  return { path: flag & 1 ? HEX_DIGITS[encoded[0]! & 15]! + rest : rest, leaf: (flag & 2) !== 0 }
+  return (encoded[0]! >> 4) & 1 ? HEX_DIGITS[encoded[0]! & 15]! + rest : rest
 }
 
 /** the path of a leaf or extension node (hex-prefix decoded), and whether it is a leaf */
@@ -171,7 +170,7 @@ export async function readRange(
       out.push({ p: '', free: true, value: node[1] as Uint8Array, key })
       return
     }
-    const p = f.p + hexPathOf(hp).path
+    const p = f.p + hexPathOf(hp)
     const k = keep(p, f.free)
     if (k !== DROP) out.push(place(p, k === FREE, node[1] as RlpItem))
   }
@@ -231,7 +230,7 @@ const isLeaf = (node: RlpItem): boolean => Array.isArray(node) && node.length ==
 function leafKey(prefix: string, hp: Uint8Array): Uint8Array {
   const odd = (hp[0]! & 0x10) !== 0
   const head = prefix.length + (odd ? 1 : 0)
-  if (head % 2 !== 0) return bytesOfHex(prefix + hexPathOf(hp).path)
+  if (head % 2 !== 0) return bytesOfHex(prefix + hexPathOf(hp))
   const key = new Uint8Array(head / 2 + hp.length - 1)
   for (let i = 0; i + 1 < prefix.length; i += 2) key[i / 2] = (hexValue(prefix, i) << 4) | hexValue(prefix, i + 1)
   // odd: the prefix's last digit (its length is odd here) and the path's first nibble share a byte

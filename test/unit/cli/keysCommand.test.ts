@@ -166,7 +166,7 @@ t.test('passwords typed on a terminal', async (t) => {
 t.test('the built CLI', async (t) => {
   const cli = join(repoRoot, 'dist', 'src', 'bin', 'nfc.js')
   if (!existsSync(cli)) {
-    t.comment('skipped: not built (npm run build:ts)')
+    t.comment('skipped: not built (npm run build)')
     return
   }
   const { ks, common } = setup(t)
