@@ -56,6 +56,15 @@ export function serializedTx(tx: TypedTransaction): Uint8Array {
   return bytes
 }
 
+/**
+ * Records `bytes` as the canonical form of `tx`, for a frozen transaction decoded from exactly those
+ * bytes (execution/txDecode.ts: the RLP was checked canonical, so encoding the fields again gives
+ * the same bytes). Its hash and its place in a block then cost no second encoding.
+ */
+export function rememberSerialized(tx: TypedTransaction, bytes: Uint8Array): void {
+  if (Object.isFrozen(tx)) serialized.set(tx, bytes)
+}
+
 interface HashedTx {
   cache: { hash?: Uint8Array }
   isSigned(): boolean

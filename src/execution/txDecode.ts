@@ -20,8 +20,9 @@ import {
   type TypedTransaction,
 } from '@ethereumjs/tx'
 import { type Address, SECP256K1_ORDER, SECP256K1_ORDER_DIV_2, bytesToBigInt } from '@ethereumjs/util'
-import { cacheTxHashes } from '../chain/block.js'
-import { txCommon } from '../chain/txCommon.js'
+import { cacheTxHashes, rememberSerialized } from '../chain/block.js'
+import { patchFrozenTxs, txCommon } from '../chain/txCommon.js'
+import { core } from '../core/index.js'
 import { NfcError } from '../util/errors.js'
 import { TxErrorCode } from './errors.js'
 import { cacheSenderAddresses } from './senderAddress.js'
@@ -30,6 +31,15 @@ import { cacheSenderAddresses } from './senderAddress.js'
 // its hash is the keccak of the bytes its block encodes once (chain/block.ts serializedTx)
 cacheSenderAddresses()
 cacheTxHashes()
+
+/**
+ * The hash a decoded transaction's signature signs, computed from its raw bytes at decoding
+ * (`signingHashOf`), kept beside the frozen object. ethereumjs' `getMessageToVerifySignature`
+ * encodes the unsigned fields again for it, and the sender recovery asks it of every transaction
+ * that arrives (crypto/recoverPool.ts senderRecoverItem).
+ */
+const signingHashes = new WeakMap<object, Uint8Array>()
+patchFrozenTxs<object, Uint8Array>('getMessageToVerifySignature', (tx, own) => signingHashes.get(tx) ?? own.call(tx))
 
 export interface DecodeOptions {
   common: Common
@@ -185,19 +195,64 @@ export function decodeRawTransaction(raw: Uint8Array, opts: DecodeOptions): Type
     }
   }
 
+  let tx: TypedTransaction
   try {
     // shapes were checked by checkShape; the casts only restate that for the compiler
     const common = txCommon(opts.common)
-    if (layout === LEGACY) return createLegacyTxFromBytesArray(fields as Uint8Array[], { common })
-    if (layout === ACCESS_LIST) {
-      return createAccessList2930TxFromBytesArray(fields as Parameters<typeof createAccessList2930TxFromBytesArray>[0], { common })
-    }
-    return create1559FeeMarketTxFromBytesArray(fields as Parameters<typeof create1559FeeMarketTxFromBytesArray>[0], { common })
+    if (layout === LEGACY) tx = createLegacyTxFromBytesArray(fields as Uint8Array[], { common })
+    else if (layout === ACCESS_LIST) {
+      tx = createAccessList2930TxFromBytesArray(fields as Parameters<typeof createAccessList2930TxFromBytesArray>[0], { common })
+    } else tx = create1559FeeMarketTxFromBytesArray(fields as Parameters<typeof create1559FeeMarketTxFromBytesArray>[0], { common })
   } catch (e) {
     // what is left here are range errors (value > 2^256, gas > 2^64, fee × gas overflow, bad
     // access list entries); geth reports those while RLP-decoding, hence the prefix
     throw malformed(rlpMessage(reasonOf(e)), { reason: reasonOf(e) })
   }
+  // The RLP was canonical (ethereumjs' decoder refuses other length forms, checkShape leading
+  // zeros), so these bytes are what encoding the transaction again would give
+  rememberSerialized(tx, raw)
+  signingHashes.set(tx, signingHashOf(raw, typed, fields, ours))
+  return tx
+}
+
+/** Length of the RLP encoding of byte string `b`. */
+function encodedLength(b: Uint8Array): number {
+  if (b.length === 1 && b[0]! < 0x80) return 1
+  if (b.length <= 55) return 1 + b.length
+  let ll = 0
+  for (let n = b.length; n > 0; n = Math.floor(n / 256)) ll++
+  return 1 + ll + b.length
+}
+
+/** An RLP list header for a payload of `len` bytes. */
+function listHeader(len: number): number[] {
+  if (len <= 55) return [0xc0 + len]
+  const lenBytes: number[] = []
+  for (let n = len; n > 0; n = Math.floor(n / 256)) lenBytes.unshift(n & 0xff)
+  return [0xf7 + lenBytes.length, ...lenBytes]
+}
+
+/**
+ * The hash a signed transaction's signature signs, from its canonical raw bytes and decoded
+ * fields: the list items before v, r, s under a new list header (typed: after the type byte;
+ * legacy, EIP-155: followed by chainId, 0, 0). The same bytes ethereumjs' getMessageToSign encodes.
+ */
+function signingHashOf(raw: Uint8Array, typed: boolean, fields: NestedBytes[], chainId: bigint): Uint8Array {
+  const payload = typed ? raw.subarray(1) : raw
+  const first = payload[0]!
+  const items = payload.subarray(first <= 0xf7 ? 1 : 1 + (first - 0xf7))
+  const n = fields.length
+  const vrs = encodedLength(fields[n - 3] as Uint8Array) + encodedLength(fields[n - 2] as Uint8Array) + encodedLength(fields[n - 1] as Uint8Array)
+  const unsigned = items.subarray(0, items.length - vrs)
+  const tail = typed ? new Uint8Array(0) : Uint8Array.from([...RLP.encode(chainId), 0x80, 0x80])
+  const head = listHeader(unsigned.length + tail.length)
+  const prefix = typed ? 1 : 0
+  const message = new Uint8Array(prefix + head.length + unsigned.length + tail.length)
+  if (typed) message[0] = raw[0]!
+  message.set(head, prefix)
+  message.set(unsigned, prefix + head.length)
+  message.set(tail, prefix + head.length + unsigned.length)
+  return core.keccak256(message)
 }
 
 /** The Common only knows tx params once a tx constructor loaded them into its copy. */

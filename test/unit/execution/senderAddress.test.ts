@@ -81,14 +81,20 @@ t.test('a frozen transaction is hashed from the bytes its block encodes, once, f
     t.equal(bytesToHex(tx.hash()), bytesToHex(keccak_256(raw)), `type ${tx.type} (${i}): keccak of the signed bytes`)
     t.equal(tx.hash(), tx.hash(), 'the same array each time (ethereumjs cache.hash)')
   }
-  // the encoding made for the hash is the one the block's root and body use: serialize() once
+  // the encoding made for the hash is the one the block's root and body use: serialize() once,
+  // and never for a decoded transaction, whose raw bytes are that encoding
   const encoded = countCalls(t, FeeMarket1559Tx.prototype, 'serialize')
-  const tx = decodeRawTransaction(feeMarketTx(key(63), 0n, 2n * GWEI, GWEI).serialize(), opts)
+  const signed = feeMarketTx(key(63), 0n, 2n * GWEI, GWEI)
+  encoded.count = 0
+  t.equal(bytesToHex(signed.hash()), bytesToHex(keccak_256(serializedTx(signed))))
+  t.equal(encoded.count, 1, 'signed here: hash, then the block encoding: one serialize()')
+  const raw = signed.serialize()
+  const tx = decodeRawTransaction(raw, opts)
   encoded.count = 0
   const h = tx.hash()
-  const bytes = serializedTx(tx)
-  t.equal(bytesToHex(h), bytesToHex(keccak_256(bytes)))
-  t.equal(encoded.count, 1, 'hash, then the block encoding: one serialize()')
+  t.equal(serializedTx(tx), raw, 'decoded: the raw bytes themselves')
+  t.equal(bytesToHex(h), bytesToHex(keccak_256(raw)))
+  t.equal(encoded.count, 0, 'decoded: no serialize()')
 })
 
 t.test('the hash of an unsigned or unfrozen transaction takes ethereumjs path', async (t) => {

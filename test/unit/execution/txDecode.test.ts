@@ -3,6 +3,7 @@ import { createCustomCommon, Hardfork, Mainnet } from '@ethereumjs/common'
 import { RLP } from '@ethereumjs/rlp'
 import { createFeeMarket1559Tx, createLegacyTx } from '@ethereumjs/tx'
 import { SECP256K1_ORDER, bigIntToUnpaddedBytes, bytesToBigInt, bytesToHex, concatBytes } from '@ethereumjs/util'
+import { serializedTx } from '../../../src/chain/block.js'
 import { decodeRawTransaction, recoverSender } from '../../../src/execution/txDecode.js'
 import { TxErrorCode } from '../../../src/execution/errors.js'
 import { NfcError } from '../../../src/util/errors.js'
@@ -52,6 +53,29 @@ t.test('valid legacy, 2930 and 1559 txs round-trip', async (t) => {
     t.equal(got.common.chainId(), BigInt(CHAIN_ID))
     t.equal(recoverSender(got).toString(), addressOf(K).toString())
   }
+})
+
+t.test('the signing hash and the bytes kept from the raw form are what ethereumjs encodes', async (t) => {
+  // data lengths across RLP's string forms: empty, one byte below and above 0x80, the 55/56 bound,
+  // a one-byte and a two-byte length; the whole list crosses its own 55-byte bound as well
+  const datas = [undefined, Uint8Array.of(0x01), Uint8Array.of(0xff), new Uint8Array(55).fill(7), new Uint8Array(56).fill(7), new Uint8Array(300).fill(9), new Uint8Array(40_000).fill(3)]
+  let checked = 0
+  for (const data of datas) {
+    for (const to of [undefined, null] as const) {
+      const o = { data, to, gasLimit: 2_000_000n }
+      for (const signed of [legacyTx(K, 11n, GWEI, o), accessListTx(K, 12n, GWEI, o), feeMarketTx(K, 13n, 2n * GWEI, GWEI, o)]) {
+        const raw = signed.serialize()
+        const got = decodeRawTransaction(raw, { ...opts, maxTxSize: 1 << 20 })
+        // `signed` was never decoded: its hash and message come from ethereumjs' own encoding
+        t.equal(bytesToHex(got.getMessageToVerifySignature()), bytesToHex(signed.getMessageToVerifySignature()), `message, type ${signed.type}, ${data?.length ?? 0} bytes`)
+        t.equal(bytesToHex(serializedTx(got)), bytesToHex(raw))
+        t.equal(bytesToHex(got.hash()), bytesToHex(signed.hash()))
+        t.equal(recoverSender(got).toString(), addressOf(K).toString())
+        checked++
+      }
+    }
+  }
+  t.equal(checked, datas.length * 2 * 3)
 })
 
 t.test('malformed input', async (t) => {
