@@ -12,6 +12,7 @@
 import type { Common } from '@ethereumjs/common'
 import { RLP } from '@ethereumjs/rlp'
 import {
+  FeeMarket1559Tx,
   TransactionType,
   create1559FeeMarketTxFromBytesArray,
   createAccessList2930TxFromBytesArray,
@@ -19,7 +20,7 @@ import {
   paramsTx,
   type TypedTransaction,
 } from '@ethereumjs/tx'
-import { type Address, SECP256K1_ORDER, SECP256K1_ORDER_DIV_2, bytesToBigInt } from '@ethereumjs/util'
+import { Address, SECP256K1_ORDER, SECP256K1_ORDER_DIV_2, bytesToBigInt } from '@ethereumjs/util'
 import { cacheTxHashes, rememberSerialized } from '../chain/block.js'
 import { patchFrozenTxs, txCommon } from '../chain/txCommon.js'
 import { core } from '../core/index.js'
@@ -202,7 +203,7 @@ export function decodeRawTransaction(raw: Uint8Array, opts: DecodeOptions): Type
     if (layout === LEGACY) tx = createLegacyTxFromBytesArray(fields as Uint8Array[], { common })
     else if (layout === ACCESS_LIST) {
       tx = createAccessList2930TxFromBytesArray(fields as Parameters<typeof createAccessList2930TxFromBytesArray>[0], { common })
-    } else tx = create1559FeeMarketTxFromBytesArray(fields as Parameters<typeof create1559FeeMarketTxFromBytesArray>[0], { common })
+    } else tx = plainFeeMarketTx(fields as Uint8Array[], common) ?? create1559FeeMarketTxFromBytesArray(fields as Parameters<typeof create1559FeeMarketTxFromBytesArray>[0], { common })
   } catch (e) {
     // what is left here are range errors (value > 2^256, gas > 2^64, fee × gas overflow, bad
     // access list entries); geth reports those while RLP-decoding, hence the prefix
@@ -213,6 +214,127 @@ export function decodeRawTransaction(raw: Uint8Array, opts: DecodeOptions): Type
   rememberSerialized(tx, raw)
   signingHashes.set(tx, signingHashOf(raw, typed, fields, ours))
   return tx
+}
+
+/** An unsigned big-endian integer (no leading zeros: checkShape refused them). */
+function uintOf(b: Uint8Array): bigint {
+  if (b.length <= 6) {
+    let n = 0
+    for (let i = 0; i < b.length; i++) n = n * 256 + b[i]!
+    return BigInt(n)
+  }
+  return BigInt(`0x${Buffer.from(b.buffer, b.byteOffset, b.length).toString('hex')}`)
+}
+
+const MAX_UINT256 = (1n << 256n) - 1n
+const MAX_NONCE = (1n << 64n) - 1n
+
+/** the one options object of the transactions plainFeeMarketTx builds, per shared Common */
+const plainOptions = new WeakMap<Common, { common: Common }>()
+/** whether plainFeeMarketTx's objects equal the constructor's: undefined until the first one is compared */
+let plainChecked: boolean | undefined
+
+/**
+ * A signed type-2 transaction without an access list (what wallets send for transfers and most
+ * calls) built without ethereumjs' constructor, whose copies and re-checks of fields that
+ * decodeRawTransaction has checked already cost ~25 µs per transaction: about a tenth of the main
+ * thread under wallet load (CPU profile of `npm run bench -- load`). The object is the one the
+ * constructor makes: its prototype, its own fields in the same order with the same values, frozen.
+ * Only shapes for which every check of the constructor passes take this path (field sizes, the
+ * fee × gas bound, the fee market active, no EIP-7825 cap); anything else returns undefined and
+ * goes to the constructor, which keeps its errors. The first transaction of a process is built
+ * both ways and compared (`txObjectDifference`): a new ethereumjs whose constructor makes another
+ * object turns this path off.
+ */
+function plainFeeMarketTx(f: Uint8Array[], common: Common): TypedTransaction | undefined {
+  if (plainChecked === false) return undefined
+  const [chainId, nonce, tip, feeCap, gasLimit, to, value, data, accessList, v, r, s] = f as [
+    Uint8Array,
+    Uint8Array,
+    Uint8Array,
+    Uint8Array,
+    Uint8Array,
+    Uint8Array,
+    Uint8Array,
+    Uint8Array,
+    unknown[],
+    Uint8Array,
+    Uint8Array,
+    Uint8Array,
+  ]
+  if (accessList.length !== 0 || nonce.length > 8 || gasLimit.length > 8 || value.length > 32 || tip.length > 32 || feeCap.length > 32) return undefined
+  if (!common.isActivatedEIP(1559) || (common.isActivatedEIP(7825) && !common.isActivatedEIP(8037))) return undefined
+  const nonceN = uintOf(nonce)
+  const gas = uintOf(gasLimit)
+  const maxFee = uintOf(feeCap)
+  if (nonceN >= MAX_NONCE || gas * maxFee > MAX_UINT256) return undefined
+  let options = plainOptions.get(common)
+  if (options === undefined) plainOptions.set(common, (options = { common }))
+  const tx = Object.create(FeeMarket1559Tx.prototype) as Record<string, unknown>
+  tx.type = TransactionType.FeeMarketEIP1559
+  tx.cache = {}
+  tx.activeCapabilities = [1559, 2718, 2930]
+  tx.common = common
+  tx.txOptions = options
+  tx.to = to.length > 0 ? new Address(to) : undefined
+  tx.nonce = nonceN
+  tx.gasLimit = gas
+  tx.value = uintOf(value)
+  tx.data = data
+  tx.v = uintOf(v)
+  tx.r = uintOf(r)
+  tx.s = uintOf(s)
+  tx.chainId = uintOf(chainId)
+  tx.accessList = accessList
+  tx.maxFeePerGas = maxFee
+  tx.maxPriorityFeePerGas = uintOf(tip)
+  Object.freeze(tx)
+  const built = tx as unknown as TypedTransaction
+  if (plainChecked === undefined) {
+    const made = create1559FeeMarketTxFromBytesArray(f as Parameters<typeof create1559FeeMarketTxFromBytesArray>[0], { common })
+    plainChecked = txObjectDifference(built, made) === undefined
+    return made
+  }
+  return built
+}
+
+/** Whether decoding builds plain type-2 transactions itself (undefined: none decoded yet). */
+export function plainFeeMarketTxs(): boolean | undefined {
+  return plainChecked
+}
+
+/**
+ * Where two transaction objects differ (own fields in order, prototypes, values; the Common by
+ * identity), or undefined when they are the same object but for identity.
+ */
+export function txObjectDifference(a: object, b: object): string | undefined {
+  if (Object.getPrototypeOf(a) !== Object.getPrototypeOf(b)) return 'prototype'
+  if (Object.isFrozen(a) !== Object.isFrozen(b)) return 'frozen'
+  const ka = Object.keys(a)
+  const kb = Object.keys(b)
+  if (ka.join() !== kb.join()) return `fields: ${ka.join()} vs ${kb.join()}`
+  for (const k of ka) {
+    const x = (a as Record<string, unknown>)[k]
+    const y = (b as Record<string, unknown>)[k]
+    if (k === 'common' ? x !== y : !sameValue(x, y)) return k
+  }
+  return undefined
+}
+
+function sameValue(x: unknown, y: unknown): boolean {
+  if (x instanceof Uint8Array || y instanceof Uint8Array) {
+    return x instanceof Uint8Array && y instanceof Uint8Array && x.length === y.length && x.every((b, i) => b === y[i])
+  }
+  if (Array.isArray(x) || Array.isArray(y)) {
+    return Array.isArray(x) && Array.isArray(y) && x.length === y.length && x.every((e, i) => sameValue(e, y[i]))
+  }
+  if (x instanceof Address || y instanceof Address) return x instanceof Address && y instanceof Address && x.equals(y)
+  if (typeof x === 'object' && x !== null && typeof y === 'object' && y !== null) {
+    const kx = Object.keys(x)
+    if (kx.join() !== Object.keys(y).join()) return false
+    return kx.every((k) => (k === 'common' ? (x as Record<string, unknown>)[k] === (y as Record<string, unknown>)[k] : sameValue((x as Record<string, unknown>)[k], (y as Record<string, unknown>)[k])))
+  }
+  return x === y
 }
 
 /** Length of the RLP encoding of byte string `b`. */

@@ -53,6 +53,8 @@ interface Figures {
   mined: number
   e2ePerSec: number
   inclusionPerSec: number
+  /** transfers whose eth_sendRawTransaction was answered, per second of the sending (first send to last answer) */
+  acceptPerSec: number
   p50Ms: number
   p99Ms: number
   blocks: number
@@ -133,11 +135,13 @@ function figuresOf(r: LoadClientResult): Figures {
     if (seen > lastInclusion) lastInclusion = seen
   }
   lat.sort((a, b) => a - b)
+  const lastSent = r.sentMs.reduce((m, x) => (x > m ? x : m), r.startMs)
   return {
     txs,
     mined,
     e2ePerSec: (mined * 1000) / (lastReceipt - r.startMs),
     inclusionPerSec: (mined * 1000) / (lastInclusion - r.startMs),
+    acceptPerSec: (r.sentMs.filter((x) => x >= 0).length * 1000) / (lastSent - r.startMs),
     p50Ms: quantile(lat, 0.5),
     p99Ms: quantile(lat, 0.99),
     blocks: blocks.size,
@@ -150,7 +154,7 @@ function figuresOf(r: LoadClientResult): Figures {
 
 function describe(name: string, f: Figures): string {
   return (
-    `  ${name}: ${f.mined}/${f.txs} mined in ${f.blocks} blocks; end to end ${Math.round(f.e2ePerSec)} tx/s, inclusion ${Math.round(f.inclusionPerSec)} tx/s, ` +
+    `  ${name}: ${f.mined}/${f.txs} mined in ${f.blocks} blocks; end to end ${Math.round(f.e2ePerSec)} tx/s, inclusion ${Math.round(f.inclusionPerSec)} tx/s, sends answered ${Math.round(f.acceptPerSec)} tx/s, ` +
     `receipt latency p50 ${f.p50Ms.toFixed(0)} ms, p99 ${f.p99Ms.toFixed(0)} ms; ${f.requests} HTTP requests, ${f.retries} calls retried after -32005` +
     (f.stalled ? `; STALLED: no receipt for ${STALL_MS / 1000} s with transfers pending` : '') +
     (f.errors.length > 0 ? `; errors (first ${f.errors.length}): ${f.errors.slice(0, 3).join(' | ')}` : '') +
@@ -389,6 +393,7 @@ export async function run(): Promise<void> {
     met: ours.f.mined === ours.f.txs && ours.f.e2ePerSec >= 2000 && ours.f.e2ePerSec >= 0.5 * anvilE2e,
   })
   row({ name: 'load: inclusion transfers/s', value: ours.f.inclusionPerSec, unit: 'tx/s', baseline: base((f) => f.inclusionPerSec) })
+  row({ name: 'load: sends answered/s', value: ours.f.acceptPerSec, unit: 'tx/s', baseline: base((f) => f.acceptPerSec) })
   row({
     name: 'load: own slots missed during the run',
     value: missed,

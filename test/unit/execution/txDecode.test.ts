@@ -1,10 +1,11 @@
 import t from 'tap'
 import { createCustomCommon, Hardfork, Mainnet } from '@ethereumjs/common'
 import { RLP } from '@ethereumjs/rlp'
-import { createFeeMarket1559Tx, createLegacyTx } from '@ethereumjs/tx'
+import { createFeeMarket1559Tx, createLegacyTx, createTxFromRLP } from '@ethereumjs/tx'
 import { SECP256K1_ORDER, bigIntToUnpaddedBytes, bytesToBigInt, bytesToHex, concatBytes } from '@ethereumjs/util'
 import { serializedTx } from '../../../src/chain/block.js'
-import { decodeRawTransaction, recoverSender } from '../../../src/execution/txDecode.js'
+import { txCommon } from '../../../src/chain/txCommon.js'
+import { decodeRawTransaction, plainFeeMarketTxs, recoverSender, txObjectDifference } from '../../../src/execution/txDecode.js'
 import { TxErrorCode } from '../../../src/execution/errors.js'
 import { NfcError } from '../../../src/util/errors.js'
 import { CHAIN_ID, GWEI, TO, accessListTx, addressOf, common, feeMarketTx, key, legacyTx } from '../txpool/fixtures/txs.js'
@@ -76,6 +77,42 @@ t.test('the signing hash and the bytes kept from the raw form are what ethereumj
     }
   }
   t.equal(checked, datas.length * 2 * 3)
+})
+
+t.test('type-2 transactions without an access list are built as the constructor builds them', async (t) => {
+  const viaConstructor = (raw: Uint8Array) => createTxFromRLP(raw, { common: txCommon(common) })
+  let seed = 0x9e3779b9
+  const rnd = (n: number) => {
+    seed ^= seed << 13
+    seed ^= seed >>> 17
+    seed ^= seed << 5
+    return (seed >>> 0) % n
+  }
+  let plain = 0
+  for (let i = 0; i < 200; i++) {
+    const big = (bytes: number) => (bytes === 0 ? 0n : BigInt(`0x${[...Array(bytes)].map(() => rnd(256).toString(16).padStart(2, '0')).join('')}`))
+    const tip = big(rnd(9))
+    const signed = feeMarketTx(key(100 + (i % 7)), big(rnd(8)), tip + big(rnd(9)), tip, {
+      value: big(rnd(33)),
+      gasLimit: 21_000n + big(rnd(4)),
+      to: rnd(5) === 0 ? null : undefined,
+      data: rnd(2) === 0 ? undefined : new Uint8Array(rnd(300)).fill(rnd(256)),
+    })
+    const raw = signed.serialize()
+    const got = decodeRawTransaction(raw, opts)
+    t.equal(txObjectDifference(got, viaConstructor(raw)), undefined, `tx ${i}`)
+    plain++
+  }
+  t.equal(plainFeeMarketTxs(), true, 'the first one matched: the rest were built without the constructor')
+  t.equal(plain, 200)
+  // the comparison sees a difference: another nonce, another field order, a different prototype
+  const a = decodeRawTransaction(feeMarketTx(K, 1n, 2n * GWEI, GWEI).serialize(), opts)
+  const b = decodeRawTransaction(feeMarketTx(K, 2n, 2n * GWEI, GWEI).serialize(), opts)
+  t.equal(txObjectDifference(a, b), 'nonce')
+  t.match(txObjectDifference(a, { ...a }), /prototype/)
+  // other types (here type 1, with its access list) still go through the constructor
+  const listed = accessListTx(K, 3n, GWEI).serialize()
+  t.equal(txObjectDifference(decodeRawTransaction(listed, opts), viaConstructor(listed)), undefined)
 })
 
 t.test('malformed input', async (t) => {
