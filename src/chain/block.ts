@@ -11,7 +11,7 @@ import { NfcError } from '../util/errors.js'
 import { ChainErrorCode } from './errors.js'
 import { confirmationFields, confirmationFromFields, type Confirmation } from './confirmation.js'
 import { orderedTrieRoot } from './orderedTrie.js'
-import { patchFrozenTxs, txCommon } from './txCommon.js'
+import { nodeTxCache, patchFrozenTxs, txCommon } from './txCommon.js'
 import { headerFromFields, headerHash, headerToFields, type BlockHeader } from './header.js'
 
 export interface Block {
@@ -39,8 +39,6 @@ export function transactionsRoot(txs: readonly TypedTransaction[]): Uint8Array {
   return orderedTrieRoot(txs.map(serializedTx))
 }
 
-const serialized = new WeakMap<TypedTransaction, Uint8Array>()
-
 /**
  * `tx.serialize()`, once per frozen transaction object (a block's transactions are serialized for
  * its transactionsRoot, then again for its body on disk and on the wire; ethereumjs re-encodes
@@ -48,12 +46,8 @@ const serialized = new WeakMap<TypedTransaction, Uint8Array>()
  */
 export function serializedTx(tx: TypedTransaction): Uint8Array {
   if (!Object.isFrozen(tx)) return tx.serialize()
-  let bytes = serialized.get(tx)
-  if (bytes === undefined) {
-    bytes = tx.serialize()
-    serialized.set(tx, bytes)
-  }
-  return bytes
+  const cache = nodeTxCache(tx)
+  return (cache.serialized ??= tx.serialize())
 }
 
 /**
@@ -62,7 +56,7 @@ export function serializedTx(tx: TypedTransaction): Uint8Array {
  * the same bytes). Its hash and its place in a block then cost no second encoding.
  */
 export function rememberSerialized(tx: TypedTransaction, bytes: Uint8Array): void {
-  if (Object.isFrozen(tx)) serialized.set(tx, bytes)
+  if (Object.isFrozen(tx)) nodeTxCache(tx).serialized = bytes
 }
 
 interface HashedTx {

@@ -9,6 +9,7 @@
  * Also the one way the node patches the transaction classes (`patchFrozenTxs`).
  */
 import type { Common } from '@ethereumjs/common'
+import type { Address } from '@ethereumjs/util'
 import { AccessList2930Tx, Blob4844Tx, EOACode7702Tx, FeeMarket1559Tx, LegacyTx, paramsTx } from '@ethereumjs/tx'
 
 const shared = new WeakMap<Common, Common>()
@@ -47,4 +48,22 @@ export function patchFrozenTxs<T extends object, R>(name: string, frozen: (tx: T
       return Object.isFrozen(this) ? frozen(this, own) : own.call(this)
     }
   }
+}
+
+/**
+ * What the node keeps of a frozen transaction beside ethereumjs' own `tx.cache` (hash, sender key):
+ * its encoding (chain/block.ts serializedTx), the hash its signature signs (execution/txDecode.ts)
+ * and its sender's address (execution/senderAddress.ts). Kept in that same plain object, not in
+ * WeakMaps: an entry in a WeakMap holding every pooled transaction cost ~1–3 µs to add under wallet
+ * load, ~1% of the main thread for the three of them (CPU profile of `npm run bench -- load`).
+ * Only for frozen transactions, whose fields and signature cannot change.
+ */
+export interface NodeTxCache {
+  serialized?: Uint8Array
+  signingHash?: Uint8Array
+  senderAddress?: Address
+}
+
+export function nodeTxCache(tx: { cache: object }): NodeTxCache {
+  return tx.cache as NodeTxCache
 }

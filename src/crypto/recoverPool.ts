@@ -4,8 +4,10 @@
  *
  * A batch travels as one SharedArrayBuffer (layout in recoverWorker.ts), cut into one
  * contiguous slice per worker; workers write results in place and answer with a job id.
- * Batches under SYNC_BELOW items are recovered on the calling thread: a postMessage round trip
- * costs about as much as a dozen native recoveries. Idle workers are unref'd so the pool never
+ * A single item is recovered on the calling thread: a round trip to a worker costs that thread
+ * ~80 µs of CPU, one native recovery ~70 µs, so from two items on the workers are cheaper for it
+ * (measured on 2 cores; under wallet load the node's main thread is the busy one, docs/decisions.md
+ * "Sender recovery leaves the main thread from two transactions on"). Idle workers are unref'd so the pool never
  * keeps a CLI alive; a worker is ref'd only while it holds work someone is awaiting.
  */
 import os from 'node:os'
@@ -25,7 +27,7 @@ export interface RecoverItem {
 }
 
 /** Batches smaller than this are recovered synchronously on the calling thread. */
-export const SYNC_BELOW = 16
+export const SYNC_BELOW = 2
 /** Never give a worker fewer items than this (its round trip would dominate). */
 const MIN_CHUNK = 8
 /** Consecutive worker failures (no batch completed in between) before we stop respawning. */
@@ -312,7 +314,7 @@ const SECP256K1_N_DIV_2 = 0x7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe9
 const MAX_U256 = (1n << 256n) - 1n
 
 function u256Bytes(x: bigint): Uint8Array {
-  return Uint8Array.from(Buffer.from(x.toString(16).padStart(64, '0'), 'hex'))
+  return Buffer.from(x.toString(16).padStart(64, '0'), 'hex')
 }
 
 /**

@@ -5,7 +5,7 @@
  * recovery workers fill) but hashes it again, with @noble/hashes' keccak in JS, on every
  * `getSenderAddress()`; `runTx` asks several times per transaction, the pool and the executor
  * more: ~3% of a block of value transfers. For frozen transactions (every decoded or signed one:
- * their fields and signature cannot change) the address is kept in a WeakMap beside the object,
+ * their fields and signature cannot change) the address is kept in the object's cache (chain/txCommon.ts nodeTxCache),
  * hashed with the WASM core. The result is the same address; a transaction that is not frozen
  * takes ethereumjs' own path every time.
  *
@@ -13,15 +13,15 @@
  * `patchFrozenTxs`), by `cacheSenderAddresses`.
  */
 import { Address } from '@ethereumjs/util'
-import { patchFrozenTxs } from '../chain/txCommon.js'
+import { nodeTxCache, patchFrozenTxs } from '../chain/txCommon.js'
 import { core } from '../core/index.js'
 
-const addresses = new WeakMap<object, Address>()
 let installed = false
 /** addresses hashed through the cache (tests: a transaction is hashed once) */
 let hashed = 0
 
 interface WithSender {
+  cache: object
   getSenderPublicKey(): Uint8Array
   getSenderAddress(): Address
 }
@@ -31,11 +31,12 @@ export function cacheSenderAddresses(): void {
   if (installed) return
   installed = true
   patchFrozenTxs<WithSender, Address>('getSenderAddress', (tx) => {
-    let a = addresses.get(tx)
+    const cache = nodeTxCache(tx)
+    let a = cache.senderAddress
     if (a === undefined) {
       // getSenderPublicKey throws for a bad signature, as ethereumjs' getSenderAddress does
       a = new Address(core.keccak256(tx.getSenderPublicKey()).slice(12))
-      addresses.set(tx, a)
+      cache.senderAddress = a
       hashed++
     }
     return a

@@ -20,9 +20,9 @@ import {
   paramsTx,
   type TypedTransaction,
 } from '@ethereumjs/tx'
-import { Address, SECP256K1_ORDER, SECP256K1_ORDER_DIV_2, bytesToBigInt } from '@ethereumjs/util'
+import { Address, SECP256K1_ORDER, SECP256K1_ORDER_DIV_2 } from '@ethereumjs/util'
 import { cacheTxHashes, rememberSerialized } from '../chain/block.js'
-import { patchFrozenTxs, txCommon } from '../chain/txCommon.js'
+import { nodeTxCache, patchFrozenTxs, txCommon } from '../chain/txCommon.js'
 import { core } from '../core/index.js'
 import { NfcError } from '../util/errors.js'
 import { TxErrorCode } from './errors.js'
@@ -35,12 +35,11 @@ cacheTxHashes()
 
 /**
  * The hash a decoded transaction's signature signs, computed from its raw bytes at decoding
- * (`signingHashOf`), kept beside the frozen object. ethereumjs' `getMessageToVerifySignature`
+ * (`signingHashOf`), kept in its cache (chain/txCommon.ts nodeTxCache). ethereumjs' `getMessageToVerifySignature`
  * encodes the unsigned fields again for it, and the sender recovery asks it of every transaction
  * that arrives (crypto/recoverPool.ts senderRecoverItem).
  */
-const signingHashes = new WeakMap<object, Uint8Array>()
-patchFrozenTxs<object, Uint8Array>('getMessageToVerifySignature', (tx, own) => signingHashes.get(tx) ?? own.call(tx))
+patchFrozenTxs<{ cache: object }, Uint8Array>('getMessageToVerifySignature', (tx, own) => nodeTxCache(tx).signingHash ?? own.call(tx))
 
 export interface DecodeOptions {
   common: Common
@@ -153,9 +152,9 @@ export function decodeRawTransaction(raw: Uint8Array, opts: DecodeOptions): Type
 
   if (fields.length === layout.unsignedLen) throw invalidSig({ reason: 'unsigned transaction' })
   const n = fields.length
-  const v = bytesToBigInt(fields[n - 3] as Uint8Array)
-  const r = bytesToBigInt(fields[n - 2] as Uint8Array)
-  const s = bytesToBigInt(fields[n - 1] as Uint8Array)
+  const v = uintOf(fields[n - 3] as Uint8Array)
+  const r = uintOf(fields[n - 2] as Uint8Array)
+  const s = uintOf(fields[n - 1] as Uint8Array)
   // geth's ValidateSignatureValues with homestead=true (EIP-2 low-s); unsigned txs serialize as r=s=0
   if (r === 0n || s === 0n || r >= SECP256K1_ORDER || s >= SECP256K1_ORDER || s > SECP256K1_ORDER_DIV_2) {
     throw invalidSig({ r, s })
@@ -171,13 +170,13 @@ export function decodeRawTransaction(raw: Uint8Array, opts: DecodeOptions): Type
     if (have !== ours) throw wrongChain(have, ours)
   } else {
     if (v !== 0n && v !== 1n) throw invalidSig({ v })
-    const have = bytesToBigInt(fields[layout.chainId!] as Uint8Array)
+    const have = uintOf(fields[layout.chainId!] as Uint8Array)
     if (have !== ours) throw wrongChain(have, ours)
   }
 
   if (layout.tip !== undefined && layout.feeCap !== undefined) {
-    const tip = bytesToBigInt(fields[layout.tip] as Uint8Array)
-    const feeCap = bytesToBigInt(fields[layout.feeCap] as Uint8Array)
+    const tip = uintOf(fields[layout.tip] as Uint8Array)
+    const feeCap = uintOf(fields[layout.feeCap] as Uint8Array)
     if (tip > feeCap) {
       throw new NfcError(TxErrorCode.TIP_ABOVE_FEE_CAP, 'max priority fee per gas higher than max fee per gas', {
         maxPriorityFeePerGas: tip,
@@ -203,7 +202,10 @@ export function decodeRawTransaction(raw: Uint8Array, opts: DecodeOptions): Type
     if (layout === LEGACY) tx = createLegacyTxFromBytesArray(fields as Uint8Array[], { common })
     else if (layout === ACCESS_LIST) {
       tx = createAccessList2930TxFromBytesArray(fields as Parameters<typeof createAccessList2930TxFromBytesArray>[0], { common })
-    } else tx = plainFeeMarketTx(fields as Uint8Array[], common) ?? create1559FeeMarketTxFromBytesArray(fields as Parameters<typeof create1559FeeMarketTxFromBytesArray>[0], { common })
+    } else
+      tx =
+        plainFeeMarketTx(fields as Uint8Array[], common) ??
+        create1559FeeMarketTxFromBytesArray(fields as Parameters<typeof create1559FeeMarketTxFromBytesArray>[0], { common })
   } catch (e) {
     // what is left here are range errors (value > 2^256, gas > 2^64, fee × gas overflow, bad
     // access list entries); geth reports those while RLP-decoding, hence the prefix
@@ -212,11 +214,11 @@ export function decodeRawTransaction(raw: Uint8Array, opts: DecodeOptions): Type
   // The RLP was canonical (ethereumjs' decoder refuses other length forms, checkShape leading
   // zeros), so these bytes are what encoding the transaction again would give
   rememberSerialized(tx, raw)
-  signingHashes.set(tx, signingHashOf(raw, typed, fields, ours))
+  nodeTxCache(tx).signingHash = signingHashOf(raw, typed, fields, ours)
   return tx
 }
 
-/** An unsigned big-endian integer (no leading zeros: checkShape refused them). */
+/** An unsigned big-endian integer (ethereumjs' bytesToBigInt goes through a hex string of its own making). */
 function uintOf(b: Uint8Array): bigint {
   if (b.length <= 6) {
     let n = 0
@@ -305,7 +307,7 @@ export function plainFeeMarketTxs(): boolean | undefined {
 
 /**
  * Where two transaction objects differ (own fields in order, prototypes, values; the Common by
- * identity), or undefined when they are the same object but for identity.
+ * identity; not what their caches hold), or undefined when they are the same but for identity.
  */
 export function txObjectDifference(a: object, b: object): string | undefined {
   if (Object.getPrototypeOf(a) !== Object.getPrototypeOf(b)) return 'prototype'
@@ -316,6 +318,8 @@ export function txObjectDifference(a: object, b: object): string | undefined {
   for (const k of ka) {
     const x = (a as Record<string, unknown>)[k]
     const y = (b as Record<string, unknown>)[k]
+    // the caches hold what was computed of each object so far (hash, sender, encoding), not fields
+    if (k === 'cache') continue
     if (k === 'common' ? x !== y : !sameValue(x, y)) return k
   }
   return undefined
@@ -332,7 +336,11 @@ function sameValue(x: unknown, y: unknown): boolean {
   if (typeof x === 'object' && x !== null && typeof y === 'object' && y !== null) {
     const kx = Object.keys(x)
     if (kx.join() !== Object.keys(y).join()) return false
-    return kx.every((k) => (k === 'common' ? (x as Record<string, unknown>)[k] === (y as Record<string, unknown>)[k] : sameValue((x as Record<string, unknown>)[k], (y as Record<string, unknown>)[k])))
+    return kx.every((k) =>
+      k === 'common'
+        ? (x as Record<string, unknown>)[k] === (y as Record<string, unknown>)[k]
+        : sameValue((x as Record<string, unknown>)[k], (y as Record<string, unknown>)[k]),
+    )
   }
   return x === y
 }

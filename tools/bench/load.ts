@@ -209,7 +209,27 @@ async function runAnvil(wallets: Account[], recipients: Uint8Array[]): Promise<F
   }
 }
 
-async function runOurs(wallets: Account[], recipients: Uint8Array[]): Promise<{ f: Figures; slots: SlotFigures; before: SlotFigures; gasLimit: bigint }> {
+/**
+ * CPU time (user + system, ms) of this process's main thread — the in-process node's, which the
+ * load bench finds the busiest — from Linux's /proc (10 ms ticks); undefined elsewhere.
+ */
+function mainThreadCpuMs(): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8')
+    // the fields after the command name (which may hold spaces) start at its closing parenthesis
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS
+  } catch {
+    return undefined
+  }
+}
+/** USER_HZ: 100 on every Linux build the bench runs on */
+const CLOCK_TICKS = 100
+
+async function runOurs(
+  wallets: Account[],
+  recipients: Uint8Array[],
+): Promise<{ f: Figures; slots: SlotFigures; before: SlotFigures; gasLimit: bigint; mainCpuMs: number | undefined }> {
   const genesis = loadGenesis(wallets)
   // signed before the node starts: signing 9,000 transfers holds this thread (the node's) for
   // seconds, which the node counted as a missed slot of its own
@@ -229,9 +249,11 @@ async function runOurs(wallets: Account[], recipients: Uint8Array[]): Promise<{ 
     // wait for the first block of our own, so the node is in its stride
     await new Promise<void>((resolve) => running.node.producer!.once('slot', () => resolve()))
     const before = await slotFigures(url)
+    const cpu0 = mainThreadCpuMs()
     const r = await runClient({ url, wallets: raws, batchSize: BATCH, pollMs: POLL_MS, timeoutMs: TIMEOUT_MS, stallMs: STALL_MS, label: 'ours' })
+    const cpu1 = mainThreadCpuMs()
     const after = await slotFigures(url)
-    return { f: figuresOf(r), slots: after, before, gasLimit: genesis.params.blockGasLimit }
+    return { f: figuresOf(r), slots: after, before, gasLimit: genesis.params.blockGasLimit, mainCpuMs: cpu0 === undefined || cpu1 === undefined ? undefined : cpu1 - cpu0 }
   } finally {
     await running.close()
     rmSync(datadir, { recursive: true, force: true })
@@ -380,7 +402,9 @@ export async function run(): Promise<void> {
   process.stdout.write(
     `  ours: block gas limit ${ours.gasLimit.toLocaleString('en-US')} (${ours.gasLimit / 21_000n} transfers); own slots during the run ${owned}, ` +
       `missed ${missed}; block start lateness max ${ours.slots.latenessMaxMs} ms, p99 ${ours.slots.latenessP99Ms} ms (recent blocks); ` +
-      `build time max ${ours.slots.buildMaxMs} ms\n`,
+      `build time max ${ours.slots.buildMaxMs} ms` +
+      (ours.mainCpuMs === undefined ? '' : `; node main thread ${ours.mainCpuMs.toFixed(0)} ms CPU, ${((ours.mainCpuMs * 1000) / ours.f.txs).toFixed(0)} µs per transfer`) +
+      '\n',
   )
   const base = (pick: (f: Figures) => number) => (typeof anvil === 'string' ? { name: 'Anvil skipped', value: 0 } : { name: 'Anvil', value: pick(anvil) })
   const anvilE2e = typeof anvil === 'string' ? 0 : anvil.e2ePerSec

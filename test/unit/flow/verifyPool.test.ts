@@ -70,7 +70,7 @@ t.test('receipts over several pipeline chunks on worker threads match the single
     'forgeries in the last chunk too',
   )
   t.same(norm(await verifyReceipts(null, receipts)), norm(expected), 'no pool')
-  // small batch (under SYNC_BELOW, recovered on this thread by the pool)
+  // a small batch (one worker's chunk)
   t.same(norm(await verifyReceipts(pool, receipts.slice(0, 10))), norm(expected.slice(0, 10)))
   t.same(await verifyReceipts(pool, []), [])
 })
