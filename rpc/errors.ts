@@ -73,6 +73,9 @@ const byCode = new Map<string, Rule>([
   [RpcErrorCode.ResponseTooLarge, { code: JsonRpcCode.ResponseTooLarge, message: () => 'response too large' }],
   // geth/Infura's code and words for "too much, come back later"; clients retry on -32005
   [RpcErrorCode.Busy, { code: JsonRpcCode.LimitExceeded, message: () => 'limit exceeded', data: () => ({ reason: 'server busy, retry later' }) }],
+  // a full pool is saturation, not a verdict on the transaction: geth's words with the code clients
+  // retry on (viem backs off and sends it again; blocks drain the pool within a slot or two)
+  ['TXPOOL_FULL', { code: JsonRpcCode.LimitExceeded, data: (e) => ({ reason: 'retry later', limit: e.meta.limit, value: e.meta.value }) }],
   [RpcErrorCode.SyncTimeout, { code: JsonRpcCode.SyncTimeout, data: (e) => e.meta.hash }],
   [RpcErrorCode.SyncNotReady, { code: JsonRpcCode.SyncNotReady, data: (e) => e.meta.hash }],
   // state older than a pruning node keeps (src/state/errors.ts): geth's code, our message names --archive

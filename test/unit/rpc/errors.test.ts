@@ -20,9 +20,15 @@ t.test('the code table', async (t) => {
     data: '0xdead',
   })
   t.same(map(new NfcError('EXEC_REVERTED', 'execution reverted', { data: '0x' })), { code: 3, message: 'execution reverted', data: '0x' })
-  for (const code of ['TX_NONCE_TOO_LOW', 'TXPOOL_FULL', 'EXEC_OUT_OF_GAS', 'CHAIN_HEADER_NOT_FOUND', 'STATE_MISSING']) {
+  for (const code of ['TX_NONCE_TOO_LOW', 'TXPOOL_UNDERPRICED', 'EXEC_OUT_OF_GAS', 'CHAIN_HEADER_NOT_FOUND', 'STATE_MISSING']) {
     t.same(map(new NfcError(code, 'msg ' + code)), { code: -32000, message: 'msg ' + code }, code)
   }
+  // a full pool: geth's words, with the code clients retry on
+  t.same(map(new NfcError('TXPOOL_FULL', 'txpool is full', { limit: 'globalSlots', value: 5120 })), {
+    code: -32005,
+    message: 'txpool is full',
+    data: { reason: 'retry later', limit: 'globalSlots', value: 5120 },
+  })
   t.same(map(rpcError(RpcErrorCode.Limit, 'query returned more than 10000 results')), {
     code: -32005,
     message: 'query returned more than 10000 results',
