@@ -253,7 +253,13 @@ async function runOurs(
     const r = await runClient({ url, wallets: raws, batchSize: BATCH, pollMs: POLL_MS, timeoutMs: TIMEOUT_MS, stallMs: STALL_MS, label: 'ours' })
     const cpu1 = mainThreadCpuMs()
     const after = await slotFigures(url)
-    return { f: figuresOf(r), slots: after, before, gasLimit: genesis.params.blockGasLimit, mainCpuMs: cpu0 === undefined || cpu1 === undefined ? undefined : cpu1 - cpu0 }
+    return {
+      f: figuresOf(r),
+      slots: after,
+      before,
+      gasLimit: genesis.params.blockGasLimit,
+      mainCpuMs: cpu0 === undefined || cpu1 === undefined ? undefined : cpu1 - cpu0,
+    }
   } finally {
     await running.close()
     rmSync(datadir, { recursive: true, force: true })
@@ -403,7 +409,9 @@ export async function run(): Promise<void> {
     `  ours: block gas limit ${ours.gasLimit.toLocaleString('en-US')} (${ours.gasLimit / 21_000n} transfers); own slots during the run ${owned}, ` +
       `missed ${missed}; block start lateness max ${ours.slots.latenessMaxMs} ms, p99 ${ours.slots.latenessP99Ms} ms (recent blocks); ` +
       `build time max ${ours.slots.buildMaxMs} ms` +
-      (ours.mainCpuMs === undefined ? '' : `; node main thread ${ours.mainCpuMs.toFixed(0)} ms CPU, ${((ours.mainCpuMs * 1000) / ours.f.txs).toFixed(0)} µs per transfer`) +
+      (ours.mainCpuMs === undefined
+        ? ''
+        : `; node main thread ${ours.mainCpuMs.toFixed(0)} ms CPU, ${((ours.mainCpuMs * 1000) / ours.f.txs).toFixed(0)} µs per transfer`) +
       '\n',
   )
   const base = (pick: (f: Figures) => number) => (typeof anvil === 'string' ? { name: 'Anvil skipped', value: 0 } : { name: 'Anvil', value: pick(anvil) })
