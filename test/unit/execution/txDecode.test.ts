@@ -59,7 +59,15 @@ t.test('valid legacy, 2930 and 1559 txs round-trip', async (t) => {
 t.test('the signing hash and the bytes kept from the raw form are what ethereumjs encodes', async (t) => {
   // data lengths across RLP's string forms: empty, one byte below and above 0x80, the 55/56 bound,
   // a one-byte and a two-byte length; the whole list crosses its own 55-byte bound as well
-  const datas = [undefined, Uint8Array.of(0x01), Uint8Array.of(0xff), new Uint8Array(55).fill(7), new Uint8Array(56).fill(7), new Uint8Array(300).fill(9), new Uint8Array(40_000).fill(3)]
+  const datas = [
+    undefined,
+    Uint8Array.of(0x01),
+    Uint8Array.of(0xff),
+    new Uint8Array(55).fill(7),
+    new Uint8Array(56).fill(7),
+    new Uint8Array(300).fill(9),
+    new Uint8Array(40_000).fill(3),
+  ]
   let checked = 0
   for (const data of datas) {
     for (const to of [undefined, null] as const) {
@@ -68,7 +76,11 @@ t.test('the signing hash and the bytes kept from the raw form are what ethereumj
         const raw = signed.serialize()
         const got = decodeRawTransaction(raw, { ...opts, maxTxSize: 1 << 20 })
         // `signed` was never decoded: its hash and message come from ethereumjs' own encoding
-        t.equal(bytesToHex(got.getMessageToVerifySignature()), bytesToHex(signed.getMessageToVerifySignature()), `message, type ${signed.type}, ${data?.length ?? 0} bytes`)
+        t.equal(
+          bytesToHex(got.getMessageToVerifySignature()),
+          bytesToHex(signed.getMessageToVerifySignature()),
+          `message, type ${signed.type}, ${data?.length ?? 0} bytes`,
+        )
         t.equal(bytesToHex(serializedTx(got)), bytesToHex(raw))
         t.equal(bytesToHex(got.hash()), bytesToHex(signed.hash()))
         t.equal(recoverSender(got).toString(), addressOf(K).toString())
