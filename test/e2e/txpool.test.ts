@@ -71,3 +71,31 @@ t.test('local transactions survive SIGKILL (journal); --txpool-accountqueue reac
   for (const h of hashes) t.equal((await rpc(node.url, 'eth_getTransactionReceipt', [h]))?.status, '0x1')
   t.equal(await node.stop(), 0)
 })
+
+t.test('a full pool answers -32005 "txpool is full"; the same transaction goes in once blocks drain the pool', async (t) => {
+  const node = await startNode({ datadir: tempDir(t), extraArgs: ['--txpool-globalqueue', '3'] })
+  t.teardown(() => node.kill('SIGKILL'))
+  const chainId = BigInt(await rpc(node.url, 'eth_chainId'))
+  const gasPrice = BigInt(await rpc(node.url, 'eth_gasPrice'))
+  const signer = (i: number) => {
+    const wallet = new Wallet(DEV_ACCOUNTS[i]!.privateKey)
+    return (nonce: number) => wallet.signTransaction({ to: TO, value: 1n, gasLimit: 21_000n, gasPrice, nonce, chainId, type: 0 })
+  }
+  const a = signer(3)
+  const b = signer(4)
+  // three queued transactions of A (behind its gap at nonce 0) fill --txpool-globalqueue 3
+  for (let n = 1; n <= 3; n++) await rpc(node.url, 'eth_sendRawTransaction', [await a(n)])
+  const queuedB = await b(1)
+  const refused = await rpcRaw(node.url, 'eth_sendRawTransaction', [queuedB])
+  t.same(
+    refused.error,
+    { code: -32005, message: 'txpool is full', data: { reason: 'retry later', limit: 'globalQueue', value: 3 } },
+    'at the same price it outbids nobody',
+  )
+  // A's gap filled: its four are mined and the queue drains; the refused bytes now go in
+  await rpc(node.url, 'eth_sendRawTransaction', [await a(0)])
+  await waitFor(async () => BigInt(await rpc(node.url, 'eth_getTransactionCount', [DEV_ACCOUNTS[3]!.address, 'latest'])) === 4n, 30_000, 'A to be mined')
+  const accepted = await rpcRaw(node.url, 'eth_sendRawTransaction', [queuedB])
+  t.equal(accepted.error, undefined, 'accepted on the retry')
+  t.same(await rpc(node.url, 'txpool_status'), { pending: '0x0', queued: '0x1' })
+})
