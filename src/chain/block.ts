@@ -13,6 +13,7 @@ import { confirmationFields, confirmationFromFields, type Confirmation } from '.
 import { orderedTrieRoot } from './orderedTrie.js'
 import { nodeTxCache, patchFrozenTxs, txCommon } from './txCommon.js'
 import { headerFromFields, headerHash, headerToFields, type BlockHeader } from './header.js'
+import { encodeRlp, type RlpItem } from '../util/rlpView.js'
 
 export interface Block {
   header: BlockHeader
@@ -87,12 +88,12 @@ export function cacheTxHashes(): void {
 }
 cacheTxHashes()
 
-function bodyFields(txs: TypedTransaction[], confirmations: readonly Confirmation[]): unknown[] {
+function bodyFields(txs: TypedTransaction[], confirmations: readonly Confirmation[]): RlpItem[] {
   return [txs.map(serializedTx), confirmations.map(confirmationFields), []]
 }
 
 export function encodeBody(txs: TypedTransaction[], confirmations: readonly Confirmation[] = []): Uint8Array {
-  return RLP.encode(bodyFields(txs, confirmations) as never)
+  return encodeRlp(bodyFields(txs, confirmations))
 }
 
 export function decodeBody(bytes: Uint8Array, common: Common): BlockBody {
@@ -107,7 +108,7 @@ export function decodeBody(bytes: Uint8Array, common: Common): BlockBody {
 
 /** The wire form of a whole block: RLP [header fields…, body]. */
 export function encodeBlock(block: Block): Uint8Array {
-  return RLP.encode([...headerToFields(block.header), bodyFields(block.transactions, block.confirmations)] as never)
+  return encodeRlp([...headerToFields(block.header), bodyFields(block.transactions, block.confirmations)])
 }
 
 /**

@@ -9,6 +9,7 @@ import { NfcError } from '../util/errors.js'
 import { BLOOM_BYTES, bloomOfLogs } from './bloom.js'
 import { ChainErrorCode } from './errors.js'
 import { orderedTrieRoot } from './orderedTrie.js'
+import { encodeRlp, type RlpItem } from '../util/rlpView.js'
 
 export interface Log {
   address: Uint8Array // 20
@@ -26,7 +27,7 @@ export interface TxReceipt {
   logs: Log[]
 }
 
-function receiptFields(r: TxReceipt): unknown[] {
+function receiptFields(r: TxReceipt): RlpItem[] {
   return [
     unpaddedBytes(BigInt(r.status)),
     unpaddedBytes(r.cumulativeGasUsed),
@@ -38,11 +39,11 @@ function receiptFields(r: TxReceipt): unknown[] {
 }
 
 export function encodeReceipt(r: TxReceipt): Uint8Array {
-  return RLP.encode(receiptFields(r) as never)
+  return encodeRlp(receiptFields(r))
 }
 
 export function encodeReceipts(rs: TxReceipt[]): Uint8Array {
-  return RLP.encode(rs.map(receiptFields) as never)
+  return encodeRlp(rs.map(receiptFields))
 }
 
 function bad(reason: string): NfcError {
@@ -83,12 +84,12 @@ const NO_LOGS_BLOOM = new Uint8Array(BLOOM_BYTES)
  * are not committed to, as on Ethereum.
  */
 export function encodeConsensusReceipt(r: TxReceipt, txType: number): Uint8Array {
-  const body = RLP.encode([
+  const body = encodeRlp([
     unpaddedBytes(BigInt(r.status)),
     unpaddedBytes(r.cumulativeGasUsed),
     r.logs.length === 0 ? NO_LOGS_BLOOM : bloomOfLogs(r.logs),
     r.logs.map((l) => [l.address, l.topics, l.data]),
-  ] as never)
+  ])
   if (txType === 0) return body
   const out = new Uint8Array(1 + body.length)
   out[0] = txType

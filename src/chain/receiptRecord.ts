@@ -17,6 +17,7 @@ import type { Block } from './block.js'
 import { NfcError } from '../util/errors.js'
 import { ChainErrorCode } from './errors.js'
 import type { TxReceipt } from './receipt.js'
+import { encodeRlp } from '../util/rlpView.js'
 
 export interface ReceiptRecord {
   txHash: Uint8Array
@@ -33,7 +34,7 @@ const int = (n: number | bigint): Uint8Array => unpaddedBytes(BigInt(n))
 
 export function encodeReceiptRecord(rec: ReceiptRecord): Uint8Array {
   const r = rec.receipt
-  return RLP.encode([
+  return encodeRlp([
     rec.txHash,
     int(rec.type),
     rec.from,
@@ -45,7 +46,7 @@ export function encodeReceiptRecord(rec: ReceiptRecord): Uint8Array {
     r.contractAddress,
     int(rec.firstLogIndex),
     r.logs.map((l) => [l.address, l.topics, l.data]),
-  ] as never)
+  ])
 }
 
 function bad(reason: string): NfcError {

@@ -18,6 +18,7 @@
  */
 import { RLP } from '@ethereumjs/rlp'
 import { MAX_PAYLOAD, MessageType, badMessage, decodeBytes, decodeList, decodeText, decodeUint } from './messages.js'
+import { encodeRlp } from '../util/rlpView.js'
 
 /** the most blocks one GetBlocks may ask for; larger requests are a protocol violation */
 export const MAX_GET_BLOCKS = 128
@@ -45,7 +46,7 @@ export function decodeGetBlocks(payload: Uint8Array): GetBlocks {
 }
 
 export function encodeBlocks(blocks: Uint8Array[]): Uint8Array {
-  return RLP.encode(blocks)
+  return encodeRlp(blocks)
 }
 
 export function decodeBlocks(payload: Uint8Array): Uint8Array[] {
@@ -63,7 +64,7 @@ export const TX_ITEM_OVERHEAD = 5
 export const TXS_LIST_OVERHEAD = 5
 
 export function encodeTxs(raws: readonly Uint8Array[]): Uint8Array {
-  return RLP.encode(raws as Uint8Array[])
+  return encodeRlp(raws as Uint8Array[])
 }
 
 export function decodeTxs(payload: Uint8Array): Uint8Array[] {
