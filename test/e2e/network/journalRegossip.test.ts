@@ -55,5 +55,8 @@ t.test('a journaled transaction restored at start is gossiped to the peers that 
   await waitFor(async () => (await rpc(witness.url, 'eth_getTransactionReceipt', [hash])) !== null, 30_000, 'the witness to mine the transfer')
   t.equal((await rpc(witness.url, 'eth_getTransactionReceipt', [hash])).status, '0x1', 'mined on the witness')
   await waitFor(async () => (await rpc(follower.url, 'eth_getTransactionReceipt', [hash])) !== null, 30_000, 'the follower to import the block')
+  // the pool lets a mined transaction go when it catches up with the new head, just after the
+  // block's receipts can be read (as geth's pool, it follows the chain's head events)
+  await waitFor(async () => (await rpc(follower.url, 'txpool_status')).pending === '0x0', 10_000, "the follower's pool to let it go")
   t.equal((await rpc(follower.url, 'txpool_status')).pending, '0x0', "the follower's pool let it go")
 })
