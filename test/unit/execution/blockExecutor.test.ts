@@ -8,7 +8,7 @@ import { Interface, getCreateAddress, id as keccakUtf8, zeroPadValue, AbiCoder }
 import { BlockStore, openDatabase } from '../../../src/chain/blockStore.js'
 import { bloomOfLogs } from '../../../src/chain/bloom.js'
 import { makeCommon } from '../../../src/execution/common.js'
-import { executeBlock, type BlockContext, type ExecutedBlock } from '../../../src/execution/blockExecutor.js'
+import { IMPORT_YIELD_EVERY, executeBlock, type BlockContext, type ExecutedBlock } from '../../../src/execution/blockExecutor.js'
 import { POOLS } from '../../../src/execution/systemAddresses.js'
 import { makeVm } from '../../../src/node/blockchain.js'
 import { WorldState } from '../../../src/state/worldState.js'
@@ -315,6 +315,28 @@ t.test('same transactions on the same state give the same root (determinism)', a
     roots.push(bytesToHex(out.stateRoot))
   }
   t.equal(roots[0], roots[1])
+})
+
+t.test('an import lets the event loop run between transactions; a build keeps it', async (t) => {
+  const env = await setup(t)
+  const n = IMPORT_YIELD_EVERY * 2 + 10
+  const block = (e: Env) => Array.from({ length: n }, () => tx(e, 1, { type: 'legacy', gasPrice: 2n * GWEI }, { to: to(2), value: 1n }))
+  // a first block warms the caches: the next runs on cached state, without a disk read to wait on
+  await executeBlock(env.vm, ctx(env), block(env), { mode: 'import', sharedPool: POOL })
+  for (const mode of ['import', 'build'] as const) {
+    let ticks = 0
+    let counting = true
+    const tick = () => {
+      ticks++
+      if (counting) setImmediate(tick)
+    }
+    setImmediate(tick)
+    const out = await executeBlock(env.vm, ctx(env), block(env), { mode, sharedPool: POOL })
+    counting = false
+    t.equal(out.transactions.length, n, `${mode}: every transaction in`)
+    if (mode === 'import') t.ok(ticks >= 2, `import: the event loop ran during the block (${ticks} turns)`)
+    else t.comment(`build: ${ticks} turns of the event loop during the block`)
+  }
 })
 
 t.test("'build' skips a transaction that cannot run; 'import' refuses the block", async (t) => {
