@@ -24,7 +24,9 @@ import { Address, SECP256K1_ORDER, SECP256K1_ORDER_DIV_2 } from '@ethereumjs/uti
 import { cacheTxHashes, rememberSerialized } from '../chain/block.js'
 import { nodeTxCache, patchFrozenTxs, txCommon } from '../chain/txCommon.js'
 import { core } from '../core/index.js'
+import { concatList, unpaddedBytes } from '../util/bytes.js'
 import { NfcError } from '../util/errors.js'
+import { encodeRlp } from '../util/rlpView.js'
 import { TxErrorCode } from './errors.js'
 import { cacheSenderAddresses } from './senderAddress.js'
 
@@ -345,45 +347,18 @@ function sameValue(x: unknown, y: unknown): boolean {
   return x === y
 }
 
-/** Length of the RLP encoding of byte string `b`. */
-function encodedLength(b: Uint8Array): number {
-  if (b.length === 1 && b[0]! < 0x80) return 1
-  if (b.length <= 55) return 1 + b.length
-  let ll = 0
-  for (let n = b.length; n > 0; n = Math.floor(n / 256)) ll++
-  return 1 + ll + b.length
-}
-
-/** An RLP list header for a payload of `len` bytes. */
-function listHeader(len: number): number[] {
-  if (len <= 55) return [0xc0 + len]
-  const lenBytes: number[] = []
-  for (let n = len; n > 0; n = Math.floor(n / 256)) lenBytes.unshift(n & 0xff)
-  return [0xf7 + lenBytes.length, ...lenBytes]
-}
-
 /**
- * The hash a signed transaction's signature signs, from its canonical raw bytes and decoded
- * fields: the list items before v, r, s under a new list header (typed: after the type byte;
- * legacy, EIP-155: followed by chainId, 0, 0). The same bytes ethereumjs' getMessageToSign encodes.
+ * The hash a signed transaction's signature signs, from its decoded fields: the fields before v,
+ * r, s as one RLP list (typed: behind the type byte; legacy, EIP-155: followed by chainId, 0, 0).
+ * The bytes ethereumjs' getMessageToSign encodes, written in one pass (util/rlpView.ts encodeRlp).
  */
 function signingHashOf(raw: Uint8Array, typed: boolean, fields: NestedBytes[], chainId: bigint): Uint8Array {
-  const payload = typed ? raw.subarray(1) : raw
-  const first = payload[0]!
-  const items = payload.subarray(first <= 0xf7 ? 1 : 1 + (first - 0xf7))
-  const n = fields.length
-  const vrs = encodedLength(fields[n - 3] as Uint8Array) + encodedLength(fields[n - 2] as Uint8Array) + encodedLength(fields[n - 1] as Uint8Array)
-  const unsigned = items.subarray(0, items.length - vrs)
-  const tail = typed ? new Uint8Array(0) : Uint8Array.from([...RLP.encode(chainId), 0x80, 0x80])
-  const head = listHeader(unsigned.length + tail.length)
-  const prefix = typed ? 1 : 0
-  const message = new Uint8Array(prefix + head.length + unsigned.length + tail.length)
-  if (typed) message[0] = raw[0]!
-  message.set(head, prefix)
-  message.set(unsigned, prefix + head.length)
-  message.set(tail, prefix + head.length + unsigned.length)
-  return core.keccak256(message)
+  const unsigned = fields.slice(0, fields.length - 3)
+  if (!typed) return core.keccak256(encodeRlp([...unsigned, unpaddedBytes(chainId), EMPTY, EMPTY]))
+  return core.keccak256(concatList([raw.subarray(0, 1), encodeRlp(unsigned)]))
 }
+
+const EMPTY = new Uint8Array(0)
 
 /** The Common only knows tx params once a tx constructor loaded them into its copy. */
 function maxInitCodeSize(common: Common): bigint {
