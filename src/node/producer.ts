@@ -40,7 +40,10 @@ export interface ProducerOptions {
   poolReady?: () => Promise<void>
   /** after each committed block (the node gossips it); synchronous on purpose: it must not delay the next slot */
   afterBlock: (block: Block) => void
-  /** ms of a slot the block may be filled for (default: half an interval, DESIGN §9 "Block size") */
+  /**
+   * ms of a slot the block may take, its transactions and, once the producer has seen what a block's
+   * commit costs, that commit (default: half an interval, DESIGN §9 "Block size")
+   */
   budgetMs?: number
 }
 
@@ -56,6 +59,8 @@ const LATE_WARN_MS = 100
 const MIN_BUDGET_SHARE = 5n
 /** kept free before the next slot besides the last block's commit time (timer and hand-over jitter) */
 const TAIL_MARGIN_MS = 50n
+/** a block with fewer transactions says too little of the tail's cost per transaction */
+const TAIL_LEARN_TXS = 32
 /** passed slots looked at when the producer falls behind (ownership repeats every round) */
 const MAX_PASSED_CHECKED = 64n
 
@@ -75,6 +80,12 @@ export class BlockProducer extends EventEmitter<{ slot: [SlotOutcome]; next: [bi
    * block starts late. The transactions of the next block stop early enough for it.
    */
   private tailMs = 0n
+  /**
+   * µs of that tail per transaction of the last block with at least TAIL_LEARN_TXS of them (0: none
+   * yet): the roots and the commit grow with the accounts a block touches, so the next block's
+   * transactions stop where its own tail is still inside the budget (see `deadline`)
+   */
+  private tailPerTxUs = 0n
   readonly address: string
   readonly metrics = new SlotMetrics()
   private readonly timers: Pick<Clock, 'setTimeout' | 'clearTimeout'>
@@ -189,6 +200,9 @@ export class BlockProducer extends EventEmitter<{ slot: [SlotOutcome]; next: [bi
     let startedAt = 0n
     let deadline: bigint | undefined
     let lastAsk: bigint | undefined
+    let floor: bigint | undefined
+    /** transactions begun so far (shouldStop is asked before each one) */
+    let tried = 0
     try {
       // a witness holding the branch of its last vote against a better one casts no vote: a block
       // on its branch would be one (docs/decisions.md, "A witness holds the branch of its vote")
@@ -208,11 +222,17 @@ export class BlockProducer extends EventEmitter<{ slot: [SlotOutcome]; next: [bi
           // set at the first ask, when the transactions begin: the consensus steps before them
           // (slow on a busy node) must not eat a late block's floor and leave it empty
           deadline ??= this.deadline(slotStart, t)
-          return t >= deadline
+          floor ??= t + this.budget / MIN_BUDGET_SHARE
+          if (t >= deadline || (t >= floor && this.tailEndsPastBudget(slotStart, t, tried))) return true
+          tried++
+          return false
         },
       })
       const end = now()
-      if (lastAsk !== undefined) this.tailMs = BigInt(end) - lastAsk
+      if (lastAsk !== undefined) {
+        this.tailMs = BigInt(end) - lastAsk
+        if (tried >= TAIL_LEARN_TXS) this.tailPerTxUs = (this.tailMs * 1000n) / BigInt(tried)
+      }
       const latenessMs = Number(startedAt - slotStart)
       const buildMs = end - Number(startedAt)
       for (const { tx, error } of built.rejected) {
@@ -259,6 +279,19 @@ export class BlockProducer extends EventEmitter<{ slot: [SlotOutcome]; next: [bi
     const target = byTail < byBudget ? byTail : byBudget
     const floor = t + this.budget / MIN_BUDGET_SHARE
     return target > floor ? target : floor
+  }
+
+  /**
+   * Whether the tail of a block of `n` transactions (at the last big block's cost per transaction)
+   * would end past the budget: the whole block, its roots and commit included, is done within it,
+   * so the witnesses after this one have the rest of the interval to receive and import it before
+   * they build on it (DESIGN §9 "Block size": what a node executes in about half an interval).
+   * Under load on a devnet sharing two cores, a block whose transactions ran to the budget and
+   * whose commit took as long again reached the next witness after its slot began: it built on the
+   * block before, a fork (issue 14's devnet).
+   */
+  private tailEndsPastBudget(slotStart: bigint, t: bigint, n: number): boolean {
+    return this.tailPerTxUs > 0n && t + (this.tailPerTxUs * BigInt(n)) / 1000n >= slotStart + this.budget
   }
 
   /**

@@ -360,3 +360,58 @@ t.test('a block whose commit ran past the slot: the next ones stop their transac
   t.ok(s2.result === 'produced' && s2.txs >= 1 && s4.result === 'produced' && s4.txs >= 1, 'the shortened blocks still hold transactions')
   t.equal(producer.metrics.snapshot().missedBy.skipped, 0, 'no slot missed')
 })
+
+t.test('a commit that grows with the block: the next blocks stop their transactions so the whole block ends within the budget', async (t) => {
+  const TX_MS = 10
+  /** the roots and the commit after the transactions: proportional to the block, as on a real node */
+  const TAIL_MS_PER_TX = 2
+  const clock = new ManualClock(GENESIS_TIME)
+  const { chain } = await openChain(t, tempDir(t), devGenesis(), () => clock.now())
+  const pool = await poolOn(chain)
+  for (const tx of [...transfers(1, 80), ...transfers(2, 80)]) await pool.add(tx)
+  const produceBlock = chain.produceBlock.bind(chain)
+  chain.produceBlock = async (key, timestamp, txs, confirmations, build = {}) => {
+    const built = await produceBlock(key, timestamp, txs, confirmations, {
+      ...build,
+      shouldStop: () => {
+        clock.advance(TX_MS)
+        return build.shouldStop?.() ?? false
+      },
+    })
+    clock.advance(TAIL_MS_PER_TX * built.block.transactions.length)
+    return built
+  }
+  const producer = new BlockProducer({
+    chain,
+    txpool: pool,
+    privateKey: devKey(0),
+    logger: silentLogger,
+    now: () => clock.now(),
+    timers: clock,
+    poolReady: () => refresh(pool, chain),
+    afterBlock: () => undefined,
+  })
+  t.teardown(() => producer.stop())
+  let nextWake = once(producer, 'next')
+  producer.start()
+  const runSlot = async (): Promise<SlotOutcome> => {
+    const [slot] = (await nextWake) as [bigint]
+    nextWake = once(producer, 'next')
+    const outcome = once(producer, 'slot')
+    clock.advance(Math.max(1, GENESIS_TIME + Number(slot) * 1000 - clock.now()))
+    return ((await outcome) as [SlotOutcome])[0]
+  }
+  const ends = (o: SlotOutcome) => (o.result === 'produced' ? o.latenessMs + o.buildMs : NaN)
+
+  const s1 = await runSlot()
+  // nothing known of the tail yet: the transactions run to the budget, the commit after it
+  t.match(s1, { slot: 1n, result: 'produced', latenessMs: 0, txs: 49 }, 'slot 1: transactions until the 500 ms budget')
+  t.equal(ends(s1), 500 + 2 * 49, 'and the block ended past it, by its commit')
+  const s2 = await runSlot()
+  const s3 = await runSlot()
+  for (const s of [s2, s3]) {
+    t.match(s, { result: 'produced', latenessMs: 0, txs: 41 }, `slot ${s.slot}: 41 transactions, their commit inside the budget`)
+    t.ok(ends(s) <= 500 + TX_MS + TAIL_MS_PER_TX, `slot ${s.slot} ends at ${ends(s)} ms: within the budget, to a transaction`)
+  }
+  t.equal(producer.metrics.snapshot().missed, 0, 'no slot missed')
+})
