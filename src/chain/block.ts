@@ -13,7 +13,7 @@ import { confirmationFields, confirmationFromFields, type Confirmation } from '.
 import { orderedTrieRoot } from './orderedTrie.js'
 import { nodeTxCache, patchFrozenTxs, txCommon } from './txCommon.js'
 import { headerFromFields, headerHash, headerToFields, type BlockHeader } from './header.js'
-import { encodeRlp, type RlpItem } from '../util/rlpView.js'
+import { encodeRlp, listHeader, listPayload, type RlpItem } from '../util/rlpView.js'
 
 export interface Block {
   header: BlockHeader
@@ -117,14 +117,14 @@ export function encodeBlock(block: Block): Uint8Array {
  * is decoded or re-encoded (serving GetBlocks: history downloads, range and snapshot sync).
  */
 export function encodeBlockFromStored(storedHeader: Uint8Array, storedBody: Uint8Array): Uint8Array {
-  const first = storedHeader[0]!
-  if (first < 0xc0) throw new NfcError(ChainErrorCode.BadEncoding, 'invalid stored header: not an RLP list')
-  const fields = storedHeader.subarray(first <= 0xf7 ? 1 : 1 + (first - 0xf7))
-  const len = fields.length + storedBody.length
-  const lenBytes: number[] = []
-  for (let v = len; v > 0; v = Math.floor(v / 256)) lenBytes.unshift(v & 0xff)
-  const head = len < 56 ? [0xc0 + len] : [0xf7 + lenBytes.length, ...lenBytes]
-  const out = new Uint8Array(head.length + len)
+  let fields: Uint8Array
+  try {
+    fields = listPayload(storedHeader)
+  } catch (e) {
+    throw new NfcError(ChainErrorCode.BadEncoding, `invalid stored header: ${(e as Error).message}`)
+  }
+  const head = listHeader(fields.length + storedBody.length)
+  const out = new Uint8Array(head.length + fields.length + storedBody.length)
   out.set(head, 0)
   out.set(fields, head.length)
   out.set(storedBody, head.length + fields.length)

@@ -9,52 +9,20 @@
  * `receipts` group prints both.
  */
 import { core } from '../core/index.js'
+import { encodeRlp, type RlpItem } from '../util/rlpView.js'
 
 /** keccak256(RLP("")): the root of an empty trie, as Ethereum's */
 export const EMPTY_TRIE_ROOT = core.keccak256(Uint8Array.of(0x80))
 
 /** RLP of a non-negative integer: the trie key of position `i`. */
 export function rlpIndex(i: number): Uint8Array {
-  if (i === 0) return Uint8Array.of(0x80)
-  if (i < 0x80) return Uint8Array.of(i)
   const bytes: number[] = []
   for (let n = i; n > 0; n >>>= 8) bytes.unshift(n & 255)
-  return Uint8Array.of(0x80 + bytes.length, ...bytes)
+  return encodeRlp(Uint8Array.from(bytes))
 }
 
-function lengthPrefix(offset: number, len: number): Uint8Array {
-  if (len < 56) return Uint8Array.of(offset + len)
-  const bytes: number[] = []
-  for (let n = len; n > 0; n >>>= 8) bytes.unshift(n & 255)
-  return Uint8Array.of(offset + 55 + bytes.length, ...bytes)
-}
-
-/** RLP of a byte string. */
-function rlpString(b: Uint8Array): Uint8Array {
-  if (b.length === 1 && b[0] < 0x80) return b
-  const p = lengthPrefix(0x80, b.length)
-  const out = new Uint8Array(p.length + b.length)
-  out.set(p)
-  out.set(b, p.length)
-  return out
-}
-
-/** RLP of a list whose items are already RLP-encoded. */
-function rlpList(items: Uint8Array[]): Uint8Array {
-  let len = 0
-  for (const it of items) len += it.length
-  const p = lengthPrefix(0xc0, len)
-  const out = new Uint8Array(p.length + len)
-  out.set(p)
-  let at = p.length
-  for (const it of items) {
-    out.set(it, at)
-    at += it.length
-  }
-  return out
-}
-
-const EMPTY_STRING = Uint8Array.of(0x80)
+/** an empty branch slot: the empty string (RLP 0x80) */
+const EMPTY = new Uint8Array(0)
 
 /** Hex-prefix encoding (yellow paper appendix C) of nibbles[from, to). */
 function hexPrefix(nibbles: Uint8Array, from: number, to: number, leaf: boolean): Uint8Array {
@@ -69,8 +37,9 @@ function hexPrefix(nibbles: Uint8Array, from: number, to: number, leaf: boolean)
 }
 
 /** How a node appears inside its parent: inline when its RLP is shorter than 32 bytes, else its hash. */
-function reference(encoded: Uint8Array): Uint8Array {
-  return encoded.length < 32 ? encoded : rlpString(core.keccak256(encoded))
+function reference(node: RlpItem): RlpItem {
+  const encoded = encodeRlp(node)
+  return encoded.length < 32 ? node : core.keccak256(encoded)
 }
 
 function toNibbles(key: Uint8Array): Uint8Array {
@@ -87,33 +56,30 @@ interface Entry {
   value: Uint8Array
 }
 
-/** The RLP of the node holding entries[lo, hi) (sorted, sharing their first `depth` nibbles). */
-function encodeNode(entries: Entry[], lo: number, hi: number, depth: number): Uint8Array {
+/** The node holding entries[lo, hi) (sorted, sharing their first `depth` nibbles), as RLP items. */
+function nodeOf(entries: Entry[], lo: number, hi: number, depth: number): RlpItem {
   const first = entries[lo]
-  if (hi - lo === 1) return rlpList([rlpString(hexPrefix(first.nibbles, depth, first.nibbles.length, true)), rlpString(first.value)])
+  if (hi - lo === 1) return [hexPrefix(first.nibbles, depth, first.nibbles.length, true), first.value]
   // sorted: the prefix common to all is the one the first and last share
   const last = entries[hi - 1]
   let common = depth
   while (common < first.nibbles.length && common < last.nibbles.length && first.nibbles[common] === last.nibbles[common]) common++
-  if (common > depth) {
-    const child = encodeNode(entries, lo, hi, common)
-    return rlpList([rlpString(hexPrefix(first.nibbles, depth, common, false)), reference(child)])
-  }
-  const slots: Uint8Array[] = new Array<Uint8Array>(17).fill(EMPTY_STRING)
+  if (common > depth) return [hexPrefix(first.nibbles, depth, common, false), reference(nodeOf(entries, lo, hi, common))]
+  const slots: RlpItem[] = new Array<RlpItem>(17).fill(EMPTY)
   let i = lo
   // a key that ends here sorts first and is the branch's value
   if (first.nibbles.length === depth) {
-    slots[16] = rlpString(first.value)
+    slots[16] = first.value
     i++
   }
   while (i < hi) {
     const nibble = entries[i].nibbles[depth]
     let j = i + 1
     while (j < hi && entries[j].nibbles[depth] === nibble) j++
-    slots[nibble] = reference(encodeNode(entries, i, j, depth + 1))
+    slots[nibble] = reference(nodeOf(entries, i, j, depth + 1))
     i = j
   }
-  return rlpList(slots)
+  return slots
 }
 
 function compareBytes(a: Uint8Array, b: Uint8Array): number {
@@ -126,7 +92,7 @@ function compareBytes(a: Uint8Array, b: Uint8Array): number {
 export function trieRoot(entries: { key: Uint8Array; value: Uint8Array }[]): Uint8Array {
   if (entries.length === 0) return EMPTY_TRIE_ROOT
   const sorted = [...entries].sort((a, b) => compareBytes(a.key, b.key)).map((e) => ({ nibbles: toNibbles(e.key), value: e.value }))
-  return core.keccak256(encodeNode(sorted, 0, sorted.length, 0))
+  return core.keccak256(encodeRlp(nodeOf(sorted, 0, sorted.length, 0)))
 }
 
 /** Root of the ordered trie of `items`: key RLP(i) → items[i]. */

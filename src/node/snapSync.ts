@@ -207,6 +207,12 @@ export class SnapSync {
     try {
       const top = await this.withPeers(0n, (peer) => this.downloadTop(peer))
       const pivot: Head = { hash: top.window[top.pivotIndex]!.hash, header: top.window[top.pivotIndex]!.header }
+      logger.info('snapshot sync: pivot chosen, downloading its state and the history below', {
+        pivot: pivot.header.number,
+        stateRoot: pivot.header.stateRoot,
+        window: top.window.length,
+        ms: this.now() - started,
+      })
       // the history below the window and the state at the pivot download together: the history's
       // requests (GetBlocks, GetReceipts) and the state's (snapshot ranges) are separate requests,
       // so the peer serves one while this node checks and builds the other, and the time of a

@@ -127,6 +127,32 @@ function write(item: RlpItem, out: Uint8Array, at: number, lists: number[], curs
   return at
 }
 
+/** The header of a list of `len` payload bytes (the payload itself is the caller's to append). */
+export function listHeader(len: number): Uint8Array {
+  const out = new Uint8Array(headerBytes(len))
+  writeHeader(out, 0, len, 0xc0)
+  return out
+}
+
+/**
+ * The payload of the list `input` encodes (a view: its items' encodings, back to back), refused
+ * as `decodeRlpView` refuses: not a list, a non-canonical length, a length other than the input's.
+ */
+export function listPayload(input: Uint8Array): Uint8Array {
+  const first = input[0]
+  if (first === undefined || first < 0xc0) invalid('not a list')
+  let start = 1
+  let len = first - 0xc0
+  if (first > 0xf7) {
+    const n = first - 0xf7
+    len = lengthAt(input, 1, n, input.length)
+    if (len < 56) invalid('a long list of fewer than 56 bytes')
+    start = 1 + n
+  }
+  if (start + len !== input.length) invalid(start + len > input.length ? 'a list runs past its end' : 'remainder must be zero')
+  return input.subarray(start)
+}
+
 /** The RLP encoding of `item` (byte strings and lists of them): @ethereumjs/rlp's bytes, one allocation. */
 export function encodeRlp(item: RlpItem): Uint8Array {
   const lists: number[] = []

@@ -1,6 +1,6 @@
 import { RLP } from '@ethereumjs/rlp'
 import t from 'tap'
-import { decodeRlpView, encodeRlp, type RlpItem } from '../../../src/util/rlpView.js'
+import { decodeRlpView, encodeRlp, listHeader, listPayload, type RlpItem } from '../../../src/util/rlpView.js'
 
 /** a deterministic generator (xorshift32), so a failure is reproduced by its seed */
 function rng(seed: number): () => number {
@@ -101,4 +101,21 @@ t.test('decodeRlpView refuses what @ethereumjs/rlp refuses', async (t) => {
     }
   }
   t.ok(refused > 100, `the mutations made invalid inputs (${refused} of 3000)`)
+})
+
+t.test('listHeader and listPayload: a list header written alone, and a list’s payload read without decoding it', async (t) => {
+  for (const n of [0, 1, 55, 56, 255, 256, 1023, 70_000]) {
+    const items = Array.from({ length: n }, (_, i) => Uint8Array.of(i & 0x7f))
+    const whole = RLP.encode(items)
+    const payload = whole.subarray(whole.length - n)
+    t.same(Buffer.from(listHeader(n)), Buffer.from(whole.subarray(0, whole.length - n)), `the header of a ${n}-byte payload`)
+    t.same(Buffer.from(listPayload(whole)), Buffer.from(payload), `the payload of a ${n}-byte list`)
+    t.equal(listPayload(whole).buffer, whole.buffer, 'a view on the input')
+  }
+  t.throws(() => listPayload(Uint8Array.of(0x83, 1, 2, 3)), /not a list/, 'a string')
+  t.throws(() => listPayload(new Uint8Array(0)), /not a list/, 'nothing')
+  t.throws(() => listPayload(Uint8Array.of(0xf8, 0x02, 1, 2)), /fewer than 56/, 'a long form for a short list')
+  t.throws(() => listPayload(Uint8Array.of(0xf9, 0x00, 0x40, ...new Uint8Array(64))), /extra zeros/, 'a length with a leading zero')
+  t.throws(() => listPayload(Uint8Array.of(0xc3, 1, 2)), /runs past its end/, 'shorter than it says')
+  t.throws(() => listPayload(Uint8Array.of(0xc1, 1, 2)), /remainder must be zero/, 'bytes after it')
 })
