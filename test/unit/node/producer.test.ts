@@ -4,7 +4,7 @@
  * lateness measured — on a ManualClock, so every figure below is exact.
  */
 import { once } from 'node:events'
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { createLegacyTx, type TypedTransaction } from '@ethereumjs/tx'
 import { Address, hexToBytes } from '@ethereumjs/util'
 import { makeCommon } from '../../../src/execution/common.js'
@@ -13,7 +13,7 @@ import { BlockProducer, type SlotOutcome } from '../../../src/node/producer.js'
 import { DurationStats, quantile, SlotMetrics } from '../../../src/node/slotMetrics.js'
 import { TxPool } from '../../../src/txpool/txPool.js'
 import { ManualClock } from '../../../src/util/clock.js'
-import { createLogger, silentLogger } from '../../../src/util/logger.js'
+import { createLogger, silentLogger, type Logger } from '../../../src/util/logger.js'
 import { devAddress, devGenesis, devKey, openChain, tempDir } from '../../helpers/inProcessNode.js'
 
 const GENESIS_TIME = 1_700_000_000_000
@@ -42,6 +42,59 @@ function poolOn(chain: Blockchain): Promise<TxPool> {
 async function refresh(pool: TxPool, chain: Blockchain): Promise<void> {
   const sm = await chain.stateAt(chain.head.header)
   await pool.onNewHead({ getNonce: async (a) => (await sm.getAccount(a))?.nonce ?? 0n, getBalance: async (a) => (await sm.getAccount(a))?.balance ?? 0n })
+}
+
+/** The dev witness producing on `clock` from `pool` (stopped at the test's end). */
+function producerOn(t: Test, chain: Blockchain, pool: TxPool, clock: ManualClock, o: { logger?: Logger; poolReady?: () => Promise<void> } = {}): BlockProducer {
+  const producer = new BlockProducer({
+    chain,
+    txpool: pool,
+    privateKey: devKey(0),
+    logger: o.logger ?? silentLogger,
+    now: () => clock.now(),
+    timers: clock,
+    poolReady: o.poolReady ?? (() => refresh(pool, chain)),
+    afterBlock: () => undefined,
+  })
+  t.teardown(() => producer.stop())
+  return producer
+}
+
+/**
+ * A producer on a ManualClock over a slow box: each transaction of a build takes `txMs`, and what
+ * follows them (roots, commit) `tailMs(n)` for a block of n; two senders' transfers in the pool.
+ * `runSlot` moves the clock to the next wake once the producer has set it (after the last slot)
+ * and returns that slot's outcome.
+ */
+async function slowBox(t: Test, o: { txMs: number; tailMs: (txs: number) => number; txsPerSender: number }) {
+  const clock = new ManualClock(GENESIS_TIME)
+  const { chain } = await openChain(t, tempDir(t), devGenesis(), () => clock.now())
+  const pool = await poolOn(chain)
+  for (const tx of [...transfers(1, o.txsPerSender), ...transfers(2, o.txsPerSender)]) await pool.add(tx)
+  const produceBlock = chain.produceBlock.bind(chain)
+  chain.produceBlock = async (key, timestamp, txs, confirmations, build = {}) => {
+    const built = await produceBlock(key, timestamp, txs, confirmations, {
+      ...build,
+      shouldStop: () => {
+        clock.advance(o.txMs)
+        return build.shouldStop?.() ?? false
+      },
+    })
+    clock.advance(o.tailMs(built.block.transactions.length))
+    return built
+  }
+  const producer = producerOn(t, chain, pool, clock)
+  let nextWake = once(producer, 'next')
+  producer.start()
+  const runSlot = async (): Promise<SlotOutcome> => {
+    const [slot] = (await nextWake) as [bigint]
+    nextWake = once(producer, 'next')
+    const outcome = once(producer, 'slot')
+    // (a timer set for now fires 1 ms later on a ManualClock, as on Node)
+    clock.advance(Math.max(1, GENESIS_TIME + Number(slot) * 1000 - clock.now()))
+    return ((await outcome) as [SlotOutcome])[0]
+  }
+  return { producer, runSlot }
 }
 
 t.test('a stop callback that turns true after k transactions: the block holds k, the rest stay in the pool', async (t) => {
@@ -107,18 +160,8 @@ t.test('the producer on a ManualClock: on-time blocks, then a late wake counted 
   const pool = await poolOn(chain)
   for (const tx of transfers(1, 3)) await pool.add(tx)
   const outcomes: SlotOutcome[] = []
-  const producer = new BlockProducer({
-    chain,
-    txpool: pool,
-    privateKey: devKey(0),
-    logger: silentLogger,
-    now: () => clock.now(),
-    timers: clock,
-    poolReady: () => refresh(pool, chain),
-    afterBlock: () => undefined,
-  })
+  const producer = producerOn(t, chain, pool, clock)
   producer.on('slot', (o) => outcomes.push(o))
-  t.teardown(() => producer.stop())
   producer.start()
 
   // slot 1 at its start, on time
@@ -174,13 +217,8 @@ t.test('a block for our slot that comes in while ours is prepared: counted as pr
   // the race: while the producer waits for its pool, a block for the same slot is imported (as from
   // a witness that saw another schedule); here the chain makes it directly
   let racing = true
-  const producer = new BlockProducer({
-    chain,
-    txpool: pool,
-    privateKey: devKey(0),
+  const producer = producerOn(t, chain, pool, clock, {
     logger,
-    now: () => clock.now(),
-    timers: clock,
     poolReady: async () => {
       if (racing) {
         racing = false
@@ -188,9 +226,7 @@ t.test('a block for our slot that comes in while ours is prepared: counted as pr
       }
       await refresh(pool, chain)
     },
-    afterBlock: () => undefined,
   })
-  t.teardown(() => producer.stop())
   producer.start()
   const first = once(producer, 'slot')
   const scheduled = once(producer, 'next')
@@ -238,17 +274,7 @@ t.test('a block for the slot that comes in while its schedule is read: no ERROR,
       return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v
     },
   })
-  const producer = new BlockProducer({
-    chain: racingChain,
-    txpool: pool,
-    privateKey: devKey(0),
-    logger,
-    now: () => clock.now(),
-    timers: clock,
-    poolReady: () => refresh(pool, chain),
-    afterBlock: () => undefined,
-  })
-  t.teardown(() => producer.stop())
+  const producer = producerOn(t, racingChain, pool, clock, { logger })
   const outcomes: SlotOutcome[] = []
   producer.on('slot', (o) => outcomes.push(o))
   producer.start()
@@ -307,47 +333,8 @@ t.test('a schedule that cannot be read for another reason is still an ERROR', as
 })
 
 t.test('a block whose commit ran past the slot: the next ones stop their transactions early enough to start on time', async (t) => {
-  const TX_MS = 20
-  const TAIL_MS = 640
-  const clock = new ManualClock(GENESIS_TIME)
-  const { chain } = await openChain(t, tempDir(t), devGenesis(), () => clock.now())
-  const pool = await poolOn(chain)
-  for (const tx of [...transfers(1, 60), ...transfers(2, 60)]) await pool.add(tx)
-  // every transaction takes TX_MS, and what follows them (roots, commit) TAIL_MS: a slow box
-  const produceBlock = chain.produceBlock.bind(chain)
-  chain.produceBlock = async (key, timestamp, txs, confirmations, build = {}) => {
-    const built = await produceBlock(key, timestamp, txs, confirmations, {
-      ...build,
-      shouldStop: () => {
-        clock.advance(TX_MS)
-        return build.shouldStop?.() ?? false
-      },
-    })
-    clock.advance(TAIL_MS)
-    return built
-  }
-  const producer = new BlockProducer({
-    chain,
-    txpool: pool,
-    privateKey: devKey(0),
-    logger: silentLogger,
-    now: () => clock.now(),
-    timers: clock,
-    poolReady: () => refresh(pool, chain),
-    afterBlock: () => undefined,
-  })
-  t.teardown(() => producer.stop())
-  let nextWake = once(producer, 'next')
-  producer.start()
-  // the clock moves to the next wake only once the producer has set it (after the last slot)
-  const runSlot = async (): Promise<SlotOutcome> => {
-    const [slot] = (await nextWake) as [bigint]
-    nextWake = once(producer, 'next')
-    const outcome = once(producer, 'slot')
-    // (a timer set for now fires 1 ms later on a ManualClock, as on Node)
-    clock.advance(Math.max(1, GENESIS_TIME + Number(slot) * 1000 - clock.now()))
-    return ((await outcome) as [SlotOutcome])[0]
-  }
+  // what follows the transactions (roots, commit) takes 640 ms whatever the block: a slow box
+  const { producer, runSlot } = await slowBox(t, { txMs: 20, tailMs: () => 640, txsPerSender: 60 })
 
   const s1 = await runSlot()
   t.match(s1, { slot: 1n, result: 'produced', latenessMs: 0, txs: 24 }, 'slot 1: on time, filled for its 500 ms budget')
@@ -365,42 +352,7 @@ t.test('a commit that grows with the block: the next blocks stop their transacti
   const TX_MS = 10
   /** the roots and the commit after the transactions: proportional to the block, as on a real node */
   const TAIL_MS_PER_TX = 2
-  const clock = new ManualClock(GENESIS_TIME)
-  const { chain } = await openChain(t, tempDir(t), devGenesis(), () => clock.now())
-  const pool = await poolOn(chain)
-  for (const tx of [...transfers(1, 80), ...transfers(2, 80)]) await pool.add(tx)
-  const produceBlock = chain.produceBlock.bind(chain)
-  chain.produceBlock = async (key, timestamp, txs, confirmations, build = {}) => {
-    const built = await produceBlock(key, timestamp, txs, confirmations, {
-      ...build,
-      shouldStop: () => {
-        clock.advance(TX_MS)
-        return build.shouldStop?.() ?? false
-      },
-    })
-    clock.advance(TAIL_MS_PER_TX * built.block.transactions.length)
-    return built
-  }
-  const producer = new BlockProducer({
-    chain,
-    txpool: pool,
-    privateKey: devKey(0),
-    logger: silentLogger,
-    now: () => clock.now(),
-    timers: clock,
-    poolReady: () => refresh(pool, chain),
-    afterBlock: () => undefined,
-  })
-  t.teardown(() => producer.stop())
-  let nextWake = once(producer, 'next')
-  producer.start()
-  const runSlot = async (): Promise<SlotOutcome> => {
-    const [slot] = (await nextWake) as [bigint]
-    nextWake = once(producer, 'next')
-    const outcome = once(producer, 'slot')
-    clock.advance(Math.max(1, GENESIS_TIME + Number(slot) * 1000 - clock.now()))
-    return ((await outcome) as [SlotOutcome])[0]
-  }
+  const { producer, runSlot } = await slowBox(t, { txMs: TX_MS, tailMs: (n) => TAIL_MS_PER_TX * n, txsPerSender: 80 })
   const ends = (o: SlotOutcome) => (o.result === 'produced' ? o.latenessMs + o.buildMs : NaN)
 
   const s1 = await runSlot()
