@@ -25,7 +25,7 @@ import { TxPoolErrorCode } from './errors.js'
 import type { PoolStateView, RemovalReason, TxPoolEvent, TxPoolEvents, TxPoolOptions, TxStatus } from './interface.js'
 import { feeCaps } from './pricing.js'
 import { SerialQueue } from '../util/serialQueue.js'
-import { type Account, type Entry, minesBefore } from './entry.js'
+import { type Account, type Entry, minesBefore, noteInserted, noteRemoved } from './entry.js'
 import { defaultPoolLimits, overQuotaTail, pendingVictim, queuedVictim, type PoolLimits } from './eviction.js'
 import { Heap } from './heap.js'
 
@@ -204,7 +204,7 @@ export class TxPool {
     }
 
     if (acct === undefined) {
-      acct = { address: from, key: senderKey, txs: new Map(), stateNonce, pending: 0, queued: 0 }
+      acct = { address: from, key: senderKey, txs: new Map(), stateNonce, pending: 0, queued: 0, last: undefined }
       this.accounts.set(senderKey, acct)
     }
     const entry: Entry = {
@@ -223,6 +223,7 @@ export class TxPool {
     }
     if (old !== undefined) this.deleteEntry(acct, old)
     acct.txs.set(entry.nonce, entry)
+    noteInserted(acct, entry)
     this.byHash.set(key, entry)
     this.queuedCount++
     acct.queued++
@@ -302,6 +303,7 @@ export class TxPool {
   /** Unlink an entry without reflagging or emitting. */
   private deleteEntry(acct: Account, e: Entry): void {
     acct.txs.delete(e.nonce)
+    noteRemoved(acct, e)
     this.byHash.delete(e.key)
     if (e.pending) {
       this.pendingCount--

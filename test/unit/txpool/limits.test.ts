@@ -1,6 +1,7 @@
 import t, { type Test } from 'tap'
 import type { TypedTransaction } from '@ethereumjs/tx'
 import { bytesToHex } from '@ethereumjs/util'
+import type { Account, Entry } from '../../../src/txpool/entry.js'
 import { TxPool } from '../../../src/txpool/txPool.js'
 import { TxPoolErrorCode } from '../../../src/txpool/errors.js'
 import type { TxPoolOptions } from '../../../src/txpool/interface.js'
@@ -157,3 +158,43 @@ t.test('a gap filled past the executable slots: the promoted tail is trimmed, th
   t.same(pool.status(), { pending: 3, queued: 0 })
   t.same(hashes(pool.selectForBlock(30_000_000n)), hashes([a[0], a[1], b[0]]))
 })
+
+t.test(
+  'every sender’s highest-nonce entry, which a full queue evicts from, stays right through inserts, replacements, evictions and mined nonces',
+  async (t) => {
+    const { pool, state } = setup({ accountSlots: 2, globalSlots: 12, accountQueue: 5, globalQueue: 8 })
+    const senders = [A, B, C, D]
+    const mined = [0n, 0n, 0n, 0n]
+    // a fixed linear congruential sequence: the same run every time
+    let seed = 12345
+    const next = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31
+      return Math.floor(seed / 2 ** 16) % n // the high bits: the low ones of this generator repeat quickly
+    }
+    const accounts = (pool as unknown as { accounts: Map<string, Account> }).accounts
+    let checked = 0
+    const removed: Record<string, number> = {}
+    pool.on('removed', (e) => (removed[e.reason] = (removed[e.reason] ?? 0) + 1))
+    for (let step = 0; step < 600; step++) {
+      const s = next(4)
+      if (next(10) === 0) {
+        // a block mined some of this sender's nonces
+        mined[s]! += BigInt(next(3))
+        state.set(addressOf(senders[s]!), mined[s]!, 1000n * ETH)
+        await pool.onNewHead(state)
+      } else {
+        await pool.add(legacyTx(senders[s]!, mined[s]! + BigInt(next(12)), BigInt(2 + next(8)) * GWEI)).catch(() => undefined)
+      }
+      for (const acct of accounts.values()) {
+        let highest: Entry | undefined
+        for (const e of acct.txs.values()) if (highest === undefined || e.nonce > highest.nonce) highest = e
+        if (acct.last !== highest) t.fail(`step ${step}: ${acct.key}'s last is nonce ${acct.last?.nonce}, its highest ${highest?.nonce}`)
+        checked++
+      }
+    }
+    t.ok((removed.evicted ?? 0) > 20 && (removed.replaced ?? 0) > 5 && (removed.stale ?? 0) > 20, `entries removed: ${JSON.stringify(removed)}`)
+    t.ok(checked > 1000, `${checked} checks of a sender's last entry, all right`)
+    const { pending, queued } = pool.status()
+    t.ok(pending > 0 && queued > 0, `the run ended with pending (${pending}) and queued (${queued}) transactions`)
+  },
+)
