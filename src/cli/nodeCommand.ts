@@ -6,7 +6,7 @@ import { hexToBytes } from '@ethereumjs/util'
 import { loadGenesisFile, type Genesis } from '../chain/genesis.js'
 import { DEV_WITNESS_KEY } from '../node/devAccounts.js'
 import { startNode, type RunningNode } from './start.js'
-import { openDatabase } from '../chain/blockStore.js'
+import { MAX_DB_CACHE_BYTES, openDatabase } from '../chain/db/level.js'
 import { ChainErrorCode } from '../chain/errors.js'
 import { CHAIN_DATA_FILES, chaindataDir, removeChainData } from '../node/datadir.js'
 import { isNfcError } from '../util/errors.js'
@@ -69,6 +69,7 @@ Options:
                         most queued (nonce-gapped) transactions per sender (default 64)
   --txpool-globalqueue N
                         queued transactions in the whole pool (default 1024)
+  --db-cache SIZE       LevelDB's block cache, bytes or with KiB/MiB/GiB (default 64MiB)
   --archive             keep the state of every block (default: the state of the last 128
                         blocks and of the last final block; older state queries answer
                         -32000 "historical state unavailable (pruned)")
@@ -181,6 +182,14 @@ export function parseRpcFlags(opts: Record<string, string | boolean | undefined>
   v('rpc-cors', (x) => (out.cors = list(x)))
   v('rpc-vhosts', (x) => (out.vhosts = list(x)))
   return out
+}
+
+/** --db-cache SIZE: LevelDB's block cache, at most what classic-level takes (a 32-bit count of bytes) */
+export function parseDbCache(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined
+  const bytes = parseByteSize('db-cache', value)
+  if (bytes > MAX_DB_CACHE_BYTES) throw new UsageError(`--db-cache is at most 4GiB − 1 byte (${MAX_DB_CACHE_BYTES}), got "${value}"`)
+  return bytes
 }
 
 /** The --txpool-* limits (geth's --txpool.* names and defaults); absent flags are left to the pool's defaults. */
@@ -375,6 +384,7 @@ export const NODE_OPTIONS = {
   'txpool-accountqueue': { type: 'string' },
   'txpool-globalqueue': { type: 'string' },
   archive: { type: 'boolean', default: false },
+  'db-cache': { type: 'string' },
   sync: { type: 'string' },
   reset: { type: 'boolean', default: false },
   yes: { type: 'boolean', default: false },
@@ -416,6 +426,7 @@ export async function nodeCommand(argv: string[]): Promise<number> {
     const rpc = opts.rpc === 'off' ? null : { ...parseHostPort(opts.rpc ?? '127.0.0.1:8545'), ...parseRpcFlags(opts) }
     const p2p = parseP2pFlags(opts, opts.dev === true, datadir)
     const txpool = parseTxPoolFlags(opts)
+    const dbCacheBytes = parseDbCache(opts['db-cache'])
     const sync = parseSyncFlag(opts.sync)
     if (sync === 'snap' && p2p === null) {
       throw new UsageError(
@@ -448,7 +459,7 @@ export async function nodeCommand(argv: string[]): Promise<number> {
     })
     // /health: a networked node without peers is not healthy; the dev chain needs none
     const rpcWithHealth = rpc === null ? null : { ...rpc, healthRequiresPeers: p2p !== null && opts.dev !== true }
-    node = await startNode({ genesis, datadir, rpc: rpcWithHealth, p2p, witnessKey, logger, txpool, archive: opts.archive === true, sync })
+    node = await startNode({ genesis, datadir, rpc: rpcWithHealth, p2p, witnessKey, logger, txpool, archive: opts.archive === true, dbCacheBytes, sync })
     if (node.rpc !== null) logger.info('JSON-RPC listening', { http: node.rpc.url, ws: node.rpc.wsUrl })
   } catch (e) {
     if (e instanceof UsageError || isNfcError(e)) {

@@ -99,6 +99,8 @@ export interface NodeOptions {
   txpool?: Partial<PoolLimits>
   /** keep the state of every block (`--archive`); absent or false: old state is pruned */
   archive?: boolean
+  /** LevelDB's block cache in bytes (`--db-cache`); absent: DEFAULT_DB_CACHE_BYTES */
+  dbCacheBytes?: number
   /**
    * `--sync`: 'snap' or absent on a chain still at genesis — a snapshot of the state at a recent final
    * block when the first peer is far ahead (snapSync.ts), then block by block; 'full': replay
@@ -427,7 +429,7 @@ export class Node implements NodeApi {
     const guard = guardOpen(chaindataDir(opts.datadir))
     let chainDb: ChainDb
     try {
-      chainDb = await ChainDb.open(chaindataDir(opts.datadir))
+      chainDb = await ChainDb.open(chaindataDir(opts.datadir), { cacheBytes: opts.dbCacheBytes })
     } catch (e) {
       // a directory locked by a running node is that node's: only forget our links to it
       if (isNfcError(e) && e.code === ChainErrorCode.DatadirLocked) guard?.drop()

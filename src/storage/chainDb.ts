@@ -40,8 +40,8 @@ export class ChainDb {
   }
 
   /** Opens (creating if needed) the database of a chaindata directory (errors: DatadirLocked / DatadirCorrupt). */
-  static async open(dir: string): Promise<ChainDb> {
-    return new ChainDb(await openDatabase(dir))
+  static async open(dir: string, opts: { cacheBytes?: number } = {}): Promise<ChainDb> {
+    return new ChainDb(await openDatabase(dir, opts))
   }
 
   /** a block store over this database (headers cached per instance) */
