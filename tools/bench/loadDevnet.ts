@@ -31,10 +31,22 @@ export function fundWallets(alloc: Record<string, { balance: string; label?: str
   for (const w of wallets) alloc[bytesToHex(w.address)] = { balance: funds.toString(), label: 'load wallet' }
 }
 
+/**
+ * NFC_LOAD_DEVNET_LOGS=DIR: the devnet's nodes log at `info` (each block produced with its lateness
+ * and build time, side blocks, reorgs, held and missed slots), and each node's log is written to
+ * DIR/node-<i>.log when the devnet stops; otherwise they log at `warn` and nothing is kept.
+ */
+const LOGS_DIR = process.env.NFC_LOAD_DEVNET_LOGS
+
 export async function startLoadDevnet(wallets: Account[], funds: bigint): Promise<Devnet> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nfc-bench-load-devnet-'))
   const procs: Proc[] = []
   const stop = async () => {
+    if (LOGS_DIR !== undefined && procs.length > 0) {
+      fs.mkdirSync(LOGS_DIR, { recursive: true })
+      procs.forEach((p, i) => fs.writeFileSync(path.join(LOGS_DIR, `node-${i}.log`), p.log()))
+      progress(`load: the devnet nodes' logs are in ${LOGS_DIR}`)
+    }
     await Promise.all(procs.map(stopNodeProcess))
     fs.rmSync(dir, { recursive: true, force: true })
   }
@@ -44,7 +56,7 @@ export async function startLoadDevnet(wallets: Account[], funds: bigint): Promis
     const { doc, witnessKeys } = devnetGenesis({ nodes: NODES, timestamp: genesisTime })
     fundWallets(doc.alloc, wallets, funds)
     progress(`load: starting a ${NODES}-node devnet`)
-    await startDevnetProcesses(dir, doc, witnessKeys, procs)
+    await startDevnetProcesses(dir, doc, witnessKeys, procs, LOGS_DIR === undefined ? 'warn' : 'info')
     return { chainId: BigInt(doc.chainId), urls: procs.map((p) => p.url), stop }
   } catch (e) {
     await stop()

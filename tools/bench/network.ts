@@ -119,7 +119,13 @@ export async function stopNodeProcess(p: Proc): Promise<void> {
  * pushed to `procs` as soon as it answers, so the caller stops what started even when a later
  * one fails.
  */
-export async function startDevnetProcesses(dir: string, doc: GenesisDoc, witnessKeys: string[], procs: Proc[]): Promise<void> {
+export async function startDevnetProcesses(
+  dir: string,
+  doc: GenesisDoc,
+  witnessKeys: string[],
+  procs: Proc[],
+  logLevel: 'warn' | 'info' = 'warn',
+): Promise<void> {
   const genesisFile = path.join(dir, 'genesis.json')
   fs.writeFileSync(genesisFile, genesisFileText(doc))
   const p2p = await Promise.all(witnessKeys.map(() => freePort()))
@@ -133,7 +139,7 @@ export async function startDevnetProcesses(dir: string, doc: GenesisDoc, witness
       .map((p) => `ws://127.0.0.1:${p}`)
       .join(',')
     const args = ['--genesis', genesisFile, '--datadir', datadir, '--witness-key', path.join(datadir, 'witness.key')]
-    args.push('--p2p', `127.0.0.1:${p2p[i]}`, '--peers', peers, '--log-level', 'warn')
+    args.push('--p2p', `127.0.0.1:${p2p[i]}`, '--peers', peers, '--log-level', logLevel)
     procs.push(await startNodeProcess(args, rpcPorts[i]!))
   }
 }
