@@ -83,7 +83,7 @@ export class BlockProducer extends EventEmitter<{ slot: [SlotOutcome]; next: [bi
   /**
    * µs of that tail per transaction of the last block with at least TAIL_LEARN_TXS of them (0: none
    * yet): the roots and the commit grow with the accounts a block touches, so the next block's
-   * transactions stop where its own tail is still inside the budget (see `deadline`)
+   * transactions stop where its own tail is still inside the budget (`tailEndsPastBudget`)
    */
   private tailPerTxUs = 0n
   readonly address: string
