@@ -9,6 +9,7 @@
  * `receipts` group prints both.
  */
 import { core } from '../core/index.js'
+import { unpaddedBytes } from '../util/bytes.js'
 import { encodeRlp, type RlpItem } from '../util/rlpView.js'
 
 /** keccak256(RLP("")): the root of an empty trie, as Ethereum's */
@@ -16,9 +17,7 @@ export const EMPTY_TRIE_ROOT = core.keccak256(Uint8Array.of(0x80))
 
 /** RLP of a non-negative integer: the trie key of position `i`. */
 export function rlpIndex(i: number): Uint8Array {
-  const bytes: number[] = []
-  for (let n = i; n > 0; n >>>= 8) bytes.unshift(n & 255)
-  return encodeRlp(Uint8Array.from(bytes))
+  return encodeRlp(unpaddedBytes(BigInt(i)))
 }
 
 /** an empty branch slot: the empty string (RLP 0x80) */

@@ -221,8 +221,8 @@ export class BlockProducer extends EventEmitter<{ slot: [SlotOutcome]; next: [bi
           lastAsk = t
           // set at the first ask, when the transactions begin: the consensus steps before them
           // (slow on a busy node) must not eat a late block's floor and leave it empty
-          deadline ??= this.deadline(slotStart, t)
           floor ??= t + this.budget / MIN_BUDGET_SHARE
+          deadline ??= this.deadline(slotStart, floor)
           if (t >= deadline || (t >= floor && this.tailEndsPastBudget(slotStart, t, tried))) return true
           tried++
           return false
@@ -271,13 +271,12 @@ export class BlockProducer extends EventEmitter<{ slot: [SlotOutcome]; next: [bi
   /**
    * When a block's transactions stop: at the budget, or earlier when the last block's commit
    * (tailMs) would otherwise run into the next slot; never before the floor, so a late block still
-   * holds transactions. `t` is the first ask, when the transactions begin.
+   * holds transactions. `floor`: a fifth of the budget after the first ask, when the transactions begin.
    */
-  private deadline(slotStart: bigint, t: bigint): bigint {
+  private deadline(slotStart: bigint, floor: bigint): bigint {
     const byBudget = slotStart + this.budget
     const byTail = slotStart + this.interval - this.tailMs - TAIL_MARGIN_MS
     const target = byTail < byBudget ? byTail : byBudget
-    const floor = t + this.budget / MIN_BUDGET_SHARE
     return target > floor ? target : floor
   }
 

@@ -31,8 +31,9 @@ export interface Account {
   /** entries behind a nonce gap */
   queued: number
   /**
-   * the highest-nonce entry, kept by the pool at every insert and removal (`noteInserted`,
-   * `noteRemoved`): eviction asks every sender for it when the queue is full
+   * the highest-nonce entry (a queued one whenever the sender has any queued), kept by the pool at
+   * every insert and removal (`noteInserted`, `noteRemoved`): eviction asks every sender for it
+   * when the queue is full
    */
   last: Entry | undefined
 }
@@ -40,11 +41,6 @@ export interface Account {
 /** The last entry of the sender's executable run (evicting it never opens a gap in the run). */
 export function pendingTail(acct: Account): Entry | undefined {
   return acct.pending === 0 ? undefined : acct.txs.get(acct.stateNonce + BigInt(acct.pending) - 1n)
-}
-
-/** The sender's highest-nonce entry, a queued one whenever the sender has any queued. */
-export function lastEntry(acct: Account): Entry | undefined {
-  return acct.last
 }
 
 /** `e` was just put in `acct.txs`. */

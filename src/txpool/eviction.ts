@@ -5,7 +5,7 @@
  * Among candidates the lowest effective tip goes first, then the most recent arrival
  * (`evictsBefore`); the caller refuses a newcomer that does not pay strictly more than the victim.
  */
-import { type Account, type Entry, evictsBefore, lastEntry, pendingTail } from './entry.js'
+import { type Account, type Entry, evictsBefore, pendingTail } from './entry.js'
 
 export interface PoolLimits {
   /** executable slots guaranteed to each sender (not a ceiling) */
@@ -62,7 +62,7 @@ export function queuedVictim(accounts: ReadonlyMap<string, Account>, sender: str
   let victim: Entry | undefined
   for (const acct of accounts.values()) {
     if (acct.queued === 0) continue
-    const tail = lastEntry(acct)!
+    const tail = acct.last!
     if (acct.key === sender && tail.nonce < nonce) continue
     if (victim === undefined || evictsBefore(tail, victim)) victim = tail
   }

@@ -26,6 +26,27 @@ function lengthAt(input: Uint8Array, at: number, n: number, end: number): number
   return v
 }
 
+/** where a list's payload starts and stops; one object, reused (read into locals at once) */
+const span = { start: 0, stop: 0 }
+
+/** the payload of the list whose header is at `at` (a list's first byte, ≥ 0xc0), within `end` */
+function listSpan(input: Uint8Array, at: number, end: number): { readonly start: number; readonly stop: number } {
+  const first = input[at]!
+  let len: number
+  if (first <= 0xf7) {
+    len = first - 0xc0
+    span.start = at + 1
+  } else {
+    const n = first - 0xf7
+    len = lengthAt(input, at + 1, n, end)
+    if (len < 56) invalid('a long list of fewer than 56 bytes')
+    span.start = at + 1 + n
+  }
+  span.stop = span.start + len
+  if (span.stop > end) invalid('a list runs past its end')
+  return span
+}
+
 /** decodes the item at `at` (before `end`), puts it in `out.item` and returns where it ends */
 function decodeAt(input: Uint8Array, at: number, end: number, out: { item: RlpItem }): number {
   const first = input[at]!
@@ -49,19 +70,7 @@ function decodeAt(input: Uint8Array, at: number, end: number, out: { item: RlpIt
     out.item = input.subarray(start, start + len)
     return start + len
   }
-  let start: number
-  let len: number
-  if (first <= 0xf7) {
-    len = first - 0xc0
-    start = at + 1
-  } else {
-    const n = first - 0xf7
-    len = lengthAt(input, at + 1, n, end)
-    if (len < 56) invalid('a long list of fewer than 56 bytes')
-    start = at + 1 + n
-  }
-  const stop = start + len
-  if (stop > end) invalid('a list runs past its end')
+  const { start, stop } = listSpan(input, at, end)
   const items: RlpItem[] = []
   for (let p = start; p < stop;) {
     p = decodeAt(input, p, stop, out)
@@ -141,15 +150,8 @@ export function listHeader(len: number): Uint8Array {
 export function listPayload(input: Uint8Array): Uint8Array {
   const first = input[0]
   if (first === undefined || first < 0xc0) invalid('not a list')
-  let start = 1
-  let len = first - 0xc0
-  if (first > 0xf7) {
-    const n = first - 0xf7
-    len = lengthAt(input, 1, n, input.length)
-    if (len < 56) invalid('a long list of fewer than 56 bytes')
-    start = 1 + n
-  }
-  if (start + len !== input.length) invalid(start + len > input.length ? 'a list runs past its end' : 'remainder must be zero')
+  const { start, stop } = listSpan(input, 0, input.length)
+  if (stop !== input.length) invalid('remainder must be zero')
   return input.subarray(start)
 }
 
